@@ -1,0 +1,29 @@
+#pragma once
+/* Command-line flags of sluice(8). Parsing is separate from acting so tests can drive it. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define MASTER_CLI_MAX_CFG 64
+
+enum master_cli_action {
+        MASTER_CLI_RUN = 0,  /* start serving */
+        MASTER_CLI_CHECK,    /* -c: validate the configuration and exit */
+        MASTER_CLI_VERSION,  /* -v / -vv */
+        MASTER_CLI_HELP,     /* -h */
+};
+
+struct master_cli {
+        enum master_cli_action action;
+        int verbosity;                        /* number of -v */
+        bool foreground;                      /* -d */
+        bool quiet;                           /* -q */
+        size_t n_cfg;
+        const char *cfg[MASTER_CLI_MAX_CFG];  /* borrowed from argv; files or directories */
+};
+
+/* Parse @argv. Returns 0 and fills *ret_cli, or -EINVAL with a one-line reason in @err. */
+int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *err, size_t errsz);
+
+void master_cli_usage(FILE *out, const char *prog);

@@ -1,0 +1,38 @@
+/* sluice: entry point. Parses flags, then hands over to the master (which parses the
+ * configuration, binds, forks and supervises workers). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "log.h"
+#include "version.h"
+
+int main(int argc, char **argv)
+{
+        struct master_cli cli;
+        char err[256];
+
+        sl_log_init("sluice");
+        if (master_cli_parse(argc, argv, &cli, err, sizeof(err)) < 0) {
+                fprintf(stderr, "sluice: %s\n", err);
+                master_cli_usage(stderr, "sluice");
+                return EXIT_FAILURE;
+        }
+        if (cli.quiet)
+                sl_log_set_max_level(LOG_ERR);
+
+        switch (cli.action) {
+        case MASTER_CLI_HELP:
+                master_cli_usage(stdout, "sluice");
+                return EXIT_SUCCESS;
+        case MASTER_CLI_VERSION:
+                master_version_print(stdout, cli.verbosity);
+                return EXIT_SUCCESS;
+        case MASTER_CLI_CHECK:
+        case MASTER_CLI_RUN:
+                break;
+        }
+        fprintf(stderr, "sluice: the configuration reader is not part of this build yet\n");
+        return EXIT_FAILURE;
+}

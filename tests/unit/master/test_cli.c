@@ -1,0 +1,91 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "macros.h"
+#include "unit.h"
+
+#define PARSE(cli, err, ...)                                                                       \
+        ({                                                                                         \
+                char *argv_[] = {"sluice", __VA_ARGS__, NULL};                                     \
+                master_cli_parse((int)SL_ARRAY_SIZE(argv_) - 1, argv_, (cli), (err), sizeof(err)); \
+        })
+
+
+START_TEST(test_check_with_several_files)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-c", "-f", "a.cfg", "-f", "conf.d"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_CHECK);
+        ck_assert_uint_eq(cli.n_cfg, 2);
+        ck_assert_str_eq(cli.cfg[0], "a.cfg");
+        ck_assert_str_eq(cli.cfg[1], "conf.d");
+}
+END_TEST
+
+START_TEST(test_vv_counts)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-vv"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_VERSION);
+        ck_assert_int_eq(cli.verbosity, 2);
+        ck_assert_int_eq(PARSE(&cli, err, "-v"), 0);
+        ck_assert_int_eq(cli.verbosity, 1);
+}
+END_TEST
+
+START_TEST(test_help_wins)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-v", "-h", "-c"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_HELP);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-x"), -EINVAL);
+        ck_assert_str_eq(err, "unknown option -x");
+        ck_assert_int_eq(PARSE(&cli, err, "-f"), -EINVAL);
+        ck_assert_str_eq(err, "option -f needs a file or directory");
+        ck_assert_int_eq(PARSE(&cli, err, "-c", "stray"), -EINVAL);
+        ck_assert_str_eq(err, "unexpected argument 'stray'");
+        ck_assert_int_eq(PARSE(&cli, err, "-f", ""), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_default_is_run)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-d"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_RUN);
+        ck_assert(cli.foreground);
+        ck_assert_uint_eq(cli.n_cfg, 0);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("master/cli");
+        TCase *tc = tcase_create("flags");
+
+        tcase_add_test(tc, test_check_with_several_files);
+        tcase_add_test(tc, test_vv_counts);
+        tcase_add_test(tc, test_help_wins);
+        tcase_add_test(tc, test_errors);
+        tcase_add_test(tc, test_default_is_run);
+        suite_add_tcase(s, tc);
+        return unit_run(s);
+}
