@@ -11,7 +11,10 @@ struct sl_list {
         struct sl_list *next, *prev;
 };
 
-#define SL_LIST_INIT(name) {&(name), &(name)}
+#define SL_LIST_INIT(name)       \
+        {                        \
+                &(name), &(name) \
+        }
 
 static inline void sl_list_init(struct sl_list *l)
 {
@@ -64,6 +67,6 @@ static inline void sl_list_del(struct sl_list *e)
 #define sl_list_for_each(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 
 /* Safe against removal of @pos inside the body. */
-#define sl_list_for_each_safe(pos, tmp, head)                                                      \
-        for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head);                           \
+#define sl_list_for_each_safe(pos, tmp, head)                            \
+        for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
              (pos) = (tmp), (tmp) = (pos)->next)

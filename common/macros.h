@@ -18,10 +18,10 @@
 
 /* An impossible state: report where and abort, in every build type. Used where continuing
  * would corrupt memory or shared state; never for conditions a client or a config can cause. */
-#define SL_BUG_ON(cond)                                                                            \
-        do {                                                                                       \
-                if (sl_unlikely(cond))                                                             \
-                        sl_bug(__FILE__, __LINE__, #cond);                                         \
+#define SL_BUG_ON(cond)                                    \
+        do {                                               \
+                if (sl_unlikely(cond))                     \
+                        sl_bug(__FILE__, __LINE__, #cond); \
         } while (0)
 
 _Noreturn void sl_bug(const char *file, int line, const char *cond);

@@ -25,7 +25,8 @@ bool sl_str_ieq(struct sl_str a, struct sl_str b)
 
 bool sl_str_has_prefix(struct sl_str s, struct sl_str prefix)
 {
-        return s.len >= prefix.len && (prefix.len == 0 || memcmp(s.ptr, prefix.ptr, prefix.len) == 0);
+        return s.len >= prefix.len &&
+               (prefix.len == 0 || memcmp(s.ptr, prefix.ptr, prefix.len) == 0);
 }
 
 int sl_str_to_u64(struct sl_str s, unsigned long long max, unsigned long long *ret_val)

@@ -8,19 +8,19 @@
 #define MASTER_CLI_MAX_CFG 64
 
 enum master_cli_action {
-        MASTER_CLI_RUN = 0,  /* start serving */
-        MASTER_CLI_CHECK,    /* -c: validate the configuration and exit */
-        MASTER_CLI_VERSION,  /* -v / -vv */
-        MASTER_CLI_HELP,     /* -h */
+        MASTER_CLI_RUN = 0, /* start serving */
+        MASTER_CLI_CHECK,   /* -c: validate the configuration and exit */
+        MASTER_CLI_VERSION, /* -v / -vv */
+        MASTER_CLI_HELP,    /* -h */
 };
 
 struct master_cli {
         enum master_cli_action action;
-        int verbosity;                        /* number of -v */
-        bool foreground;                      /* -d */
-        bool quiet;                           /* -q */
+        int verbosity;   /* number of -v */
+        bool foreground; /* -d */
+        bool quiet;      /* -q */
         size_t n_cfg;
-        const char *cfg[MASTER_CLI_MAX_CFG];  /* borrowed from argv; files or directories */
+        const char *cfg[MASTER_CLI_MAX_CFG]; /* borrowed from argv; files or directories */
 };
 
 /* Parse @argv. Returns 0 and fills *ret_cli, or -EINVAL with a one-line reason in @err. */

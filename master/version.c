@@ -3,8 +3,8 @@
  * versions from the libraries themselves, so a mismatch after an upgrade is visible. */
 #include "version.h"
 
-#include <link.h>
 #include <limits.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -85,8 +85,7 @@ err_close:
         return err;
 }
 
-int shm_region_open(int fd, const char *kind, uint64_t definition,
-                    struct shm_region **ret_region)
+int shm_region_open(int fd, const char *kind, uint64_t definition, struct shm_region **ret_region)
 {
         struct shm_region *r;
         struct stat st;

@@ -1,8 +1,7 @@
-#include "buf.h"
-
 #include <signal.h>
 #include <string.h>
 
+#include "buf.h"
 #include "unit.h"
 
 static char area[16];

@@ -1,5 +1,3 @@
-#include "log.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "unit.h"
 
 static int pipefd[2];

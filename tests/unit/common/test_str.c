@@ -1,8 +1,7 @@
-#include "str.h"
-
 #include <errno.h>
 #include <limits.h>
 
+#include "str.h"
 #include "unit.h"
 
 START_TEST(test_eq_and_ieq)

@@ -1,8 +1,7 @@
-#include "cli.h"
-
 #include <errno.h>
 #include <string.h>
 
+#include "cli.h"
 #include "macros.h"
 #include "unit.h"
 
@@ -11,7 +10,6 @@
                 char *argv_[] = {"sluice", __VA_ARGS__, NULL};                                     \
                 master_cli_parse((int)SL_ARRAY_SIZE(argv_) - 1, argv_, (cli), (err), sizeof(err)); \
         })
-
 
 START_TEST(test_check_with_several_files)
 {

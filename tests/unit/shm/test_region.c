@@ -1,5 +1,3 @@
-#include "region.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -8,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "region.h"
 #include "unit.h"
 
 START_TEST(test_create_zeroed_and_stamped)

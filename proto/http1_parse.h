@@ -1,0 +1,221 @@
+#pragma once
+/* Strict HTTP/1.1 message parsing (RFC 9112, RFC 9110): request and response heads, message
+ * framing (RFC 9112 6), the chunked transfer coding (RFC 9112 7.1) and header helpers.
+ *
+ * Sans-I/O: every function reads a caller-owned byte range and hands back views into it; none
+ * allocates, logs or performs I/O, and every limit is a parameter. Anything ambiguous is
+ * rejected: a request that two conforming parsers could frame differently never passes. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "str.h"
+
+/* Results of the parsers besides a byte count, -EAGAIN (need more bytes) and -EBADMSG
+ * (malformed; answer 400 to a client). h1_error_status() maps each to a status code. */
+#define H1_E_TOO_LARGE      (-EMSGSIZE)        /* head over max_head_size, too many fields: 431 */
+#define H1_E_URI_TOO_LONG   (-ENAMETOOLONG)    /* request-line over max_line_size: 414 */
+#define H1_E_VERSION        (-EPROTONOSUPPORT) /* HTTP-version other than 1.0 or 1.1: 505 */
+#define H1_E_CODING         (-EOPNOTSUPP)      /* transfer-coding other than chunked: 501 */
+#define H1_E_BODY_TOO_LARGE (-EFBIG)           /* chunk-size over the caller's limit: 413 */
+
+/* Leading empty lines (CRLF) ignored before a request-line (RFC 9112 2.2); one more is
+ * malformed. Responses get none: an extra CRLF from a server means its framing is off. */
+#define H1_MAX_LEADING_EMPTY_LINES 4
+
+enum h1_method {
+        H1_METH_OTHER = 0, /* a valid token without a name here: see method_name */
+        H1_METH_GET,
+        H1_METH_HEAD,
+        H1_METH_POST,
+        H1_METH_PUT,
+        H1_METH_DELETE,
+        H1_METH_CONNECT,
+        H1_METH_OPTIONS,
+        H1_METH_TRACE,
+        H1_METH_PATCH,
+        H1_METH_COUNT,
+};
+
+/* RFC 9112 3.2 */
+enum h1_target_form {
+        H1_TARGET_ORIGIN = 0, /* absolute-path [ "?" query ] */
+        H1_TARGET_ABSOLUTE,   /* scheme "://" authority path-abempty [ "?" query ] */
+        H1_TARGET_AUTHORITY,  /* uri-host ":" port, CONNECT only */
+        H1_TARGET_ASTERISK,   /* "*", OPTIONS only */
+        H1_TARGET_COUNT,
+};
+
+enum h1_version {
+        H1_VERSION_1_0 = 0, /* HTTP/1.0 */
+        H1_VERSION_1_1,     /* HTTP/1.1 */
+        H1_VERSION_COUNT,
+};
+
+struct h1_header {
+        struct sl_str name;  /* borrowed from the parsed buffer; a token, case as received */
+        struct sl_str value; /* borrowed; leading and trailing OWS removed, may be empty */
+};
+
+struct h1_limits {
+        size_t max_head_size; /* bytes from the first byte through the final CRLF */
+        size_t max_line_size; /* request-line or status-line bytes before its CRLF */
+};
+
+struct h1_request {
+        enum h1_method method;
+        struct sl_str method_name; /* borrowed; the method token as received */
+        enum h1_target_form target_form;
+        struct sl_str target; /* borrowed; the request-target as received */
+        enum h1_version version;
+        struct h1_header *headers; /* borrowed: the caller's array given to the parser */
+        size_t n_headers;
+};
+
+struct h1_response {
+        enum h1_version version;
+        unsigned status;           /* 100 .. 599 */
+        struct sl_str reason;      /* borrowed; may be empty */
+        struct h1_header *headers; /* borrowed: the caller's array given to the parser */
+        size_t n_headers;
+};
+
+/* Parse a request head (optional leading empty lines, request-line, field lines, empty line)
+ * at the start of @buf. @headers (@max_headers entries, NULL if 0) is scratch written while
+ * parsing; on success *ret_req points into it and into @buf, which must outlive the views.
+ *
+ * Returns the head's length in bytes (the body, if any, starts there), -EAGAIN if @buf holds
+ * a strict prefix of a head that may still be valid, -EBADMSG, H1_E_TOO_LARGE (over
+ * max_head_size or more than @max_headers fields), H1_E_URI_TOO_LONG (request-line over
+ * max_line_size) or H1_E_VERSION. Nothing is kept between calls: after -EAGAIN, call again
+ * with the same bytes plus more; the head is rescanned from its start (picohttpparser). */
+int h1_parse_request(const char *buf, size_t len, const struct h1_limits *lim,
+                     struct h1_header *headers, size_t max_headers, struct h1_request *ret_req);
+
+/* The same for a response head (status-line, field lines, empty line), with the same results;
+ * H1_E_URI_TOO_LONG here means an over-long status-line. A proxy answers 502 to any error. */
+int h1_parse_response(const char *buf, size_t len, const struct h1_limits *lim,
+                      struct h1_header *headers, size_t max_headers, struct h1_response *ret_resp);
+
+/* Status code a server answers a request with after a negative result of this module: 400,
+ * 413, 414, 431, 501 or 505. Not meaningful for -EAGAIN. */
+int h1_error_status(int r);
+
+enum h1_body {
+        H1_BODY_NONE = 0,    /* no message body */
+        H1_BODY_LENGTH,      /* exactly content_length bytes (may be 0) */
+        H1_BODY_CHUNKED,     /* chunked transfer coding: feed h1_chunked_parse() */
+        H1_BODY_UNTIL_CLOSE, /* responses only: the body ends when the server closes */
+        H1_BODY_TUNNEL,      /* 101 or 2xx to CONNECT: opaque bytes both ways follow the head */
+        H1_BODY_COUNT,
+};
+
+/* Connection options (RFC 9112 9.6, RFC 9110 7.6.1) */
+#define H1_CONN_CLOSE      (1u << 0)
+#define H1_CONN_KEEP_ALIVE (1u << 1)
+#define H1_CONN_UPGRADE    (1u << 2)
+#define H1_CONN_OTHER      (1u << 3) /* another option: names a hop-by-hop field */
+
+struct h1_framing {
+        enum h1_body body;
+        uint64_t content_length; /* H1_BODY_LENGTH only, else 0 */
+        unsigned conn;           /* H1_CONN_* from every Connection field line */
+        struct sl_str host;      /* requests: the Host value (borrowed), empty if none */
+};
+
+/* Check a parsed request's semantics and decide its body framing (RFC 9112 6.1, 6.3;
+ * RFC 9110 7.2, 8.6): Host, Content-Length, Transfer-Encoding, Connection. Returns 0 and
+ * fills *ret_framing, -EBADMSG (400) or H1_E_CODING (501). */
+int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_framing);
+
+/* The same for a response to a request whose method was @req_method (RFC 9112 6.3): HEAD,
+ * 1xx, 204 and 304 have no body, 2xx to CONNECT and 101 switch to a tunnel, otherwise
+ * chunked, Content-Length or read until close. Returns 0 or -EBADMSG (502 upstream). */
+int h1_analyze_response(const struct h1_response *resp, enum h1_method req_method,
+                        struct h1_framing *ret_framing);
+
+/* Next element of a comma-separated list (RFC 9110 5.6.1) of tokens: *rest is the unparsed
+ * remainder, to be passed back unchanged; *ret_elem is the element with OWS trimmed, possibly
+ * empty. Commas inside quoted strings are not special: use it for token lists only. Returns 1
+ * with an element, 0 once the list is exhausted (a SL_STR_NULL *rest has no elements). */
+int h1_list_next(struct sl_str *rest, struct sl_str *ret_elem);
+
+/* Index of the first field at or after @from whose name is @name (ASCII case-insensitive),
+ * or -ENOENT. */
+int h1_header_find(const struct h1_header *headers, size_t n, size_t from, struct sl_str name);
+
+/* OR of H1_CONN_* over every Connection field line; empty list elements are ignored (RFC 9110
+ * 5.6.1). Returns 0, or -EBADMSG if an element is not a token. */
+int h1_connection_options(const struct h1_header *headers, size_t n, unsigned *ret_flags);
+
+/* Whether a field named @name must not be forwarded by a proxy (RFC 9110 7.6.1): Connection,
+ * Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, and any field the message's
+ * own Connection options (in @headers) name. */
+bool h1_header_is_hop_by_hop(const struct h1_header *headers, size_t n, struct sl_str name);
+
+/* Chunked transfer coding decoder (RFC 9112 7.1): a byte-wise state machine, so input may be
+ * split anywhere. States are internal; only H1_CK_DONE means anything to callers. */
+enum h1_chunked_state {
+        H1_CK_SIZE_START = 0, /* first HEXDIG of chunk-size */
+        H1_CK_SIZE,           /* more HEXDIG, BWS, ";" or CR */
+        H1_CK_EXT_BWS,        /* BWS that only ";" may end */
+        H1_CK_EXT_NAME_START, /* BWS after ";", then the first tchar of chunk-ext-name */
+        H1_CK_EXT_NAME,       /* in chunk-ext-name */
+        H1_CK_EXT_NAME_BWS,   /* BWS after chunk-ext-name: "=" or ";" next */
+        H1_CK_EXT_VAL_START,  /* BWS after "=", then a token or a quoted-string */
+        H1_CK_EXT_VAL_TOKEN,  /* in a token chunk-ext-val */
+        H1_CK_EXT_VAL_QUOTED, /* in a quoted-string chunk-ext-val */
+        H1_CK_EXT_VAL_ESCAPE, /* after "\" in a quoted-string */
+        H1_CK_EXT_VAL_END,    /* after the closing DQUOTE */
+        H1_CK_SIZE_LF,        /* CR ending the chunk line seen */
+        H1_CK_DATA,           /* chunk-data */
+        H1_CK_DATA_CR,        /* CR after chunk-data */
+        H1_CK_DATA_LF,        /* LF after chunk-data */
+        H1_CK_TRAILER_START,  /* start of a trailer field line or the final CRLF */
+        H1_CK_TRAILER_NAME,   /* in a trailer field-name */
+        H1_CK_TRAILER_VALUE,  /* in a trailer field-value (OWS included) */
+        H1_CK_TRAILER_LF,     /* CR ending a trailer field line seen */
+        H1_CK_FINAL_LF,       /* CR of the final CRLF seen */
+        H1_CK_DONE,           /* the chunked body is complete */
+        H1_CK_COUNT,
+};
+
+struct h1_chunked_limits {
+        uint64_t max_chunk_size; /* largest chunk-size; capped at 2^63 - 1 */
+        size_t max_line_size;    /* chunk-size and chunk-ext bytes before the CRLF */
+        size_t max_trailer_size; /* bytes of the trailer section, final CRLF included */
+        size_t max_trailers;     /* trailer field lines */
+};
+
+/* Longest trailer name compared against the framing fields refused in trailers */
+#define H1_CK_NAME_MAX 18
+
+struct h1_chunked {
+        enum h1_chunked_state state;
+        struct h1_chunked_limits lim;
+        uint64_t size;      /* chunk-size being read, then chunk-data bytes left */
+        size_t line_len;    /* bytes of the current chunk line */
+        size_t trailer_len; /* bytes of the trailer section */
+        size_t n_trailers;  /* trailer field lines seen */
+        size_t name_len;    /* bytes of the current trailer name (kept up to H1_CK_NAME_MAX) */
+        char name[H1_CK_NAME_MAX]; /* the current trailer name's first bytes */
+};
+
+void h1_chunked_init(struct h1_chunked *ck, const struct h1_chunked_limits *lim);
+
+/* Decode chunked framing from @buf. Returns the bytes consumed (all of them are valid framing
+ * the caller may forward verbatim) and sets *ret_data to the chunk-data within them: it is
+ * empty or ends exactly at the last consumed byte, as each call stops after one span of data
+ * and at the end of the body. Call again with the remaining bytes while the result is below
+ * @len; h1_chunked_done() tells when the body (trailer section included) is complete, and 0 is
+ * returned after that. -EAGAIN if @len is 0; -EBADMSG; H1_E_BODY_TOO_LARGE for a chunk-size
+ * over max_chunk_size; H1_E_TOO_LARGE for a chunk line or trailer section over its limits.
+ * After an error the decoder must be initialised again before any further use. */
+int h1_chunked_parse(struct h1_chunked *ck, const char *buf, size_t len, struct sl_str *ret_data);
+
+static inline bool h1_chunked_done(const struct h1_chunked *ck)
+{
+        return ck->state == H1_CK_DONE;
+}
