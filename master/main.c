@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check.h"
 #include "cli.h"
 #include "log.h"
 #include "version.h"
@@ -30,9 +31,12 @@ int main(int argc, char **argv)
                 master_version_print(stdout, cli.verbosity);
                 return EXIT_SUCCESS;
         case MASTER_CLI_CHECK:
+                return master_check_config(&cli);
         case MASTER_CLI_RUN:
                 break;
         }
-        fprintf(stderr, "sluice: the configuration reader is not part of this build yet\n");
+        /* The master and the data plane are not in this build: say so rather than pretend. */
+        fprintf(stderr, "sluice: serving traffic is not available in this build yet; "
+                        "use -c to check a configuration\n");
         return EXIT_FAILURE;
 }

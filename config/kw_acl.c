@@ -1,0 +1,1018 @@
+/* The ACL compiler: sample fetch expressions ("hdr(host),lower"), "acl" lines and "if" /
+ * "unless" conditions, compiled into config/acl.h's form. Called by the parser for "acl"
+ * lines and by every rule that takes a condition. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "macros.h"
+#include "parse-int.h"
+
+struct fetch_kw {
+        const char *name;
+        enum cfg_fetch fetch;
+        enum cfg_smp_dir dir;
+        int implied;     /* enum cfg_match implied by a derived name, or -1 */
+        bool header_arg; /* takes (name[,occ]) */
+};
+
+/* Fetch names sluice implements, with HAProxy's ACL derivatives (path_beg = path -m beg). */
+static const struct fetch_kw fetches[] = {
+        {"src", CFG_FETCH_SRC, CFG_DIR_CTX, -1, false},
+        {"src_port", CFG_FETCH_SRC_PORT, CFG_DIR_CTX, -1, false},
+        {"dst", CFG_FETCH_DST, CFG_DIR_CTX, -1, false},
+        {"dst_port", CFG_FETCH_DST_PORT, CFG_DIR_CTX, -1, false},
+        {"ssl_fc", CFG_FETCH_SSL_FC, CFG_DIR_CTX, -1, false},
+        {"always_true", CFG_FETCH_ALWAYS_TRUE, CFG_DIR_CTX, -1, false},
+        {"always_false", CFG_FETCH_ALWAYS_FALSE, CFG_DIR_CTX, -1, false},
+        {"method", CFG_FETCH_METHOD, CFG_DIR_CTX, -1, false},
+        {"path", CFG_FETCH_PATH, CFG_DIR_CTX, -1, false},
+        {"path_beg", CFG_FETCH_PATH, CFG_DIR_CTX, CFG_MATCH_BEG, false},
+        {"path_end", CFG_FETCH_PATH, CFG_DIR_CTX, CFG_MATCH_END, false},
+        {"path_sub", CFG_FETCH_PATH, CFG_DIR_CTX, CFG_MATCH_SUB, false},
+        {"path_reg", CFG_FETCH_PATH, CFG_DIR_CTX, CFG_MATCH_REG, false},
+        {"path_dir", CFG_FETCH_PATH, CFG_DIR_CTX, CFG_MATCH_DIR, false},
+        {"path_dom", CFG_FETCH_PATH, CFG_DIR_CTX, CFG_MATCH_DOM, false},
+        {"path_len", CFG_FETCH_PATH, CFG_DIR_CTX, CFG_MATCH_LEN, false},
+        {"query", CFG_FETCH_QUERY, CFG_DIR_CTX, -1, false},
+        {"url", CFG_FETCH_URL, CFG_DIR_CTX, -1, false},
+        {"url_beg", CFG_FETCH_URL, CFG_DIR_CTX, CFG_MATCH_BEG, false},
+        {"url_end", CFG_FETCH_URL, CFG_DIR_CTX, CFG_MATCH_END, false},
+        {"url_sub", CFG_FETCH_URL, CFG_DIR_CTX, CFG_MATCH_SUB, false},
+        {"url_reg", CFG_FETCH_URL, CFG_DIR_CTX, CFG_MATCH_REG, false},
+        {"url_dir", CFG_FETCH_URL, CFG_DIR_CTX, CFG_MATCH_DIR, false},
+        {"url_dom", CFG_FETCH_URL, CFG_DIR_CTX, CFG_MATCH_DOM, false},
+        {"url_len", CFG_FETCH_URL, CFG_DIR_CTX, CFG_MATCH_LEN, false},
+        {"hdr", CFG_FETCH_HDR, CFG_DIR_CTX, -1, true},
+        {"hdr_beg", CFG_FETCH_HDR, CFG_DIR_CTX, CFG_MATCH_BEG, true},
+        {"hdr_end", CFG_FETCH_HDR, CFG_DIR_CTX, CFG_MATCH_END, true},
+        {"hdr_sub", CFG_FETCH_HDR, CFG_DIR_CTX, CFG_MATCH_SUB, true},
+        {"hdr_reg", CFG_FETCH_HDR, CFG_DIR_CTX, CFG_MATCH_REG, true},
+        {"hdr_dir", CFG_FETCH_HDR, CFG_DIR_CTX, CFG_MATCH_DIR, true},
+        {"hdr_dom", CFG_FETCH_HDR, CFG_DIR_CTX, CFG_MATCH_DOM, true},
+        {"hdr_len", CFG_FETCH_HDR, CFG_DIR_CTX, CFG_MATCH_LEN, true},
+        {"hdr_cnt", CFG_FETCH_HDR_CNT, CFG_DIR_CTX, -1, true},
+        {"hdr_val", CFG_FETCH_HDR_VAL, CFG_DIR_CTX, -1, true},
+        {"hdr_ip", CFG_FETCH_HDR_IP, CFG_DIR_CTX, -1, true},
+        {"req.hdr", CFG_FETCH_HDR, CFG_DIR_REQ, -1, true},
+        {"req.hdr_cnt", CFG_FETCH_HDR_CNT, CFG_DIR_REQ, -1, true},
+        {"req.hdr_val", CFG_FETCH_HDR_VAL, CFG_DIR_REQ, -1, true},
+        {"req.hdr_ip", CFG_FETCH_HDR_IP, CFG_DIR_REQ, -1, true},
+        {"req.fhdr", CFG_FETCH_FHDR, CFG_DIR_REQ, -1, true},
+        {"res.hdr", CFG_FETCH_HDR, CFG_DIR_RES, -1, true},
+        {"res.hdr_cnt", CFG_FETCH_HDR_CNT, CFG_DIR_RES, -1, true},
+        {"res.hdr_val", CFG_FETCH_HDR_VAL, CFG_DIR_RES, -1, true},
+        {"res.hdr_ip", CFG_FETCH_HDR_IP, CFG_DIR_RES, -1, true},
+        {"res.fhdr", CFG_FETCH_FHDR, CFG_DIR_RES, -1, true},
+        {"status", CFG_FETCH_STATUS, CFG_DIR_RES, -1, false},
+};
+
+/* HAProxy sample fetches sluice does not implement yet (refused as such, not as typos). */
+static const char *const fetches_known[] = {
+        "base",
+        "base32",
+        "base32+src",
+        "baseq",
+        "be_conn",
+        "be_id",
+        "be_name",
+        "be_sess_rate",
+        "bin",
+        "bool",
+        "capture.req.hdr",
+        "capture.req.method",
+        "capture.req.uri",
+        "cook",
+        "cook_cnt",
+        "cook_val",
+        "cookie",
+        "connslots",
+        "dst_conn",
+        "dst_is_local",
+        "env",
+        "fc_http_major",
+        "fe_conn",
+        "fe_id",
+        "fe_name",
+        "hdrs",
+        "http_auth",
+        "http_auth_group",
+        "http_first_req",
+        "int",
+        "ipv4",
+        "ipv6",
+        "lat_ns_avg",
+        "map",
+        "meth",
+        "nbsrv",
+        "path,lower",
+        "pathq",
+        "payload",
+        "payload_lv",
+        "proc",
+        "query",
+        "queue",
+        "rand",
+        "rdp_cookie",
+        "req.body",
+        "req.body_len",
+        "req.body_param",
+        "req.body_size",
+        "req.cook",
+        "req.cook_cnt",
+        "req.cook_val",
+        "req.hdrs",
+        "req.hdr_names",
+        "req.len",
+        "req.payload",
+        "req.proto_http",
+        "req.rdp_cookie",
+        "req.ssl_alpn",
+        "req.ssl_ec_ext",
+        "req.ssl_hello_type",
+        "req.ssl_sni",
+        "req.ssl_st_ext",
+        "req.ssl_ver",
+        "req.ver",
+        "req_ssl_sni",
+        "req_ssl_ver",
+        "res.comp",
+        "res.cook",
+        "res.hdrs",
+        "res.len",
+        "res.payload",
+        "res.ver",
+        "sc0_conn_cnt",
+        "sc0_conn_cur",
+        "sc0_conn_rate",
+        "sc0_get_gpc0",
+        "sc0_gpc0_rate",
+        "sc0_http_err_rate",
+        "sc0_http_req_cnt",
+        "sc0_http_req_rate",
+        "sc0_inc_gpc0",
+        "sc0_tracked",
+        "sc1_conn_cur",
+        "sc1_http_req_rate",
+        "sc2_conn_cur",
+        "sc_http_req_rate",
+        "sc_conn_cur",
+        "sc_get_gpc0",
+        "sc_inc_gpc0",
+        "shdr",
+        "shdr_cnt",
+        "shdr_val",
+        "src_conn_cnt",
+        "src_conn_cur",
+        "src_conn_rate",
+        "src_get_gpc0",
+        "src_http_err_rate",
+        "src_http_req_cnt",
+        "src_http_req_rate",
+        "src_inc_gpc0",
+        "src_is_local",
+        "srv_conn",
+        "srv_id",
+        "srv_is_up",
+        "srv_name",
+        "ssl_bc",
+        "ssl_c_used",
+        "ssl_c_verify",
+        "ssl_c_s_dn",
+        "ssl_fc_alpn",
+        "ssl_fc_cipher",
+        "ssl_fc_has_crt",
+        "ssl_fc_has_sni",
+        "ssl_fc_protocol",
+        "ssl_fc_sni",
+        "ssl_fc_npn",
+        "stopping",
+        "str",
+        "table_cnt",
+        "unique-id",
+        "url_ip",
+        "url_param",
+        "url_port",
+        "urlp",
+        "urlp_val",
+        "var",
+        "wait_end",
+        "date",
+        "hostname",
+        "nbproc",
+        "thread",
+        "uuid",
+};
+
+static const char *const match_names[] = {
+        [CFG_MATCH_STR] = "str", [CFG_MATCH_BEG] = "beg", [CFG_MATCH_END] = "end",
+        [CFG_MATCH_SUB] = "sub", [CFG_MATCH_REG] = "reg", [CFG_MATCH_DIR] = "dir",
+        [CFG_MATCH_DOM] = "dom", [CFG_MATCH_LEN] = "len", [CFG_MATCH_FOUND] = "found",
+        [CFG_MATCH_INT] = "int", [CFG_MATCH_IP] = "ip",   [CFG_MATCH_BOOL] = "bool",
+};
+
+const char *cfg__match_name(enum cfg_match m)
+{
+        return match_names[m];
+}
+
+static const struct fetch_kw *fetch_find(const char *name, size_t len)
+{
+        for (size_t i = 0; i < SL_ARRAY_SIZE(fetches); i++)
+                if (strlen(fetches[i].name) == len && memcmp(fetches[i].name, name, len) == 0)
+                        return &fetches[i];
+        return NULL;
+}
+
+/* Parse "fetch[(args)][,conv]..." from @s. Errors are reported at word @w. */
+bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
+                       int *ret_implied)
+{
+        const struct fetch_kw *fk;
+        struct cfg_sample smp = {0};
+        size_t i = 0, name_len;
+        char name[64];
+
+        while (i < s.len && s.ptr[i] != '(' && s.ptr[i] != ',')
+                i++;
+        name_len = i;
+        sl_str_copy(name, sizeof(name), sl_str_make(s.ptr, name_len));
+        fk = fetch_find(s.ptr, name_len);
+        if (!fk) {
+                const char *hint = NULL;
+
+                for (size_t k = 0; k < SL_ARRAY_SIZE(fetches_known); k++) {
+                        if (strcmp(fetches_known[k], name) == 0) {
+                                cfg__err(p, w,
+                                         "sample fetch '%s' is HAProxy's but sluice does "
+                                         "not support it yet",
+                                         name);
+                                return false;
+                        }
+                }
+                for (size_t k = 0; k < SL_ARRAY_SIZE(fetches) && !hint; k++)
+                        if (cfg_is_close(name, fetches[k].name))
+                                hint = fetches[k].name;
+                if (hint)
+                        cfg__err(p, w, "unknown sample fetch '%s'; did you mean '%s'?", name, hint);
+                else
+                        cfg__err(p, w, "unknown sample fetch '%s'", name);
+                return false;
+        }
+        smp.fetch = fk->fetch;
+        smp.dir = fk->dir;
+        if (i < s.len && s.ptr[i] == '(') {
+                size_t close = i + 1, comma;
+
+                while (close < s.len && s.ptr[close] != ')')
+                        close++;
+                if (close == s.len) {
+                        cfg__err(p, w, "missing ')' after the arguments of '%s'", name);
+                        return false;
+                }
+                if (!fk->header_arg) {
+                        cfg__err(p, w, "sample fetch '%s' takes no argument", name);
+                        return false;
+                }
+                for (comma = i + 1; comma < close && s.ptr[comma] != ','; comma++)
+                        ;
+                smp.arg_len = comma - (i + 1);
+                if (smp.arg_len == 0) {
+                        cfg__err(p, w, "'%s' needs a header name", name);
+                        return false;
+                }
+                smp.arg = cfg_arena_strndup(&p->gen->arena, s.ptr + i + 1, smp.arg_len);
+                if (!smp.arg) {
+                        cfg__oom(p);
+                        return false;
+                }
+                for (size_t k = 0; k < smp.arg_len; k++) {
+                        unsigned char c = (unsigned char)smp.arg[k];
+
+                        /* header names are RFC 9110 tokens */
+                        if (c <= ' ' || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c)) {
+                                cfg__err(p, w, "invalid header name '%s' in '%s'", smp.arg, name);
+                                return false;
+                        }
+                }
+                if (comma < close) {
+                        char occ[16];
+                        long v;
+                        char *end;
+
+                        sl_str_copy(occ, sizeof(occ),
+                                    sl_str_make(s.ptr + comma + 1, close - comma - 1));
+                        v = strtol(occ, &end, 10);
+                        if (!occ[0] || *end || v < -100 || v > 100 ||
+                            (fk->fetch == CFG_FETCH_HDR_CNT)) {
+                                cfg__err(p, w,
+                                         "invalid occurrence '%s' in '%s': expected a "
+                                         "number from -100 to 100",
+                                         occ, name);
+                                return false;
+                        }
+                        smp.occ = (int)v;
+                }
+                i = close + 1;
+        } else if (fk->header_arg && fk->fetch != CFG_FETCH_HDR_CNT) {
+                /* hdr without a name: every header, as HAProxy; sluice needs the name. */
+                cfg__err(p, w, "'%s' needs a header name: '%s(<name>)'", name, name);
+                return false;
+        }
+        while (i < s.len) {
+                size_t start, end;
+                struct sl_str conv;
+
+                if (s.ptr[i] != ',') {
+                        cfg__err(p, w, "unexpected '%c' after '%s': converters follow a ','",
+                                 s.ptr[i], name);
+                        return false;
+                }
+                start = ++i;
+                while (i < s.len && s.ptr[i] != ',')
+                        i++;
+                end = i;
+                conv = sl_str_make(s.ptr + start, end - start);
+                if (smp.n_conv == CFG_SAMPLE_MAX_CONV) {
+                        cfg__err(p, w, "too many converters (at most %d)", CFG_SAMPLE_MAX_CONV);
+                        return false;
+                }
+                if (sl_str_eq(conv, SL_STR_LIT("lower"))) {
+                        smp.conv[smp.n_conv++] = CFG_CONV_LOWER;
+                } else if (sl_str_eq(conv, SL_STR_LIT("upper"))) {
+                        smp.conv[smp.n_conv++] = CFG_CONV_UPPER;
+                } else {
+                        char cname[64];
+
+                        sl_str_copy(cname, sizeof(cname), conv);
+                        cfg__err(p, w,
+                                 "converter '%s' is not supported yet (sluice has lower and "
+                                 "upper)",
+                                 cname);
+                        return false;
+                }
+                if (cfg_fetch_type(smp.fetch) != CFG_SMP_STR) {
+                        cfg__err(p, w, "converter '%s' needs a string, and '%s' is not one",
+                                 conv.len == 5 ? "lower" : "upper", name);
+                        return false;
+                }
+        }
+        *ret = smp;
+        *ret_implied = fk->implied;
+        return true;
+}
+
+/* ---- patterns ---- */
+
+static bool pat_int(struct cfg_parser *p, unsigned w, const char *s, int op, struct cfg_pattern *pt)
+{
+        char *end;
+        long long lo, hi;
+        const char *colon = strchr(s, ':');
+
+        if (op) {
+                long long v = strtoll(s, &end, 10);
+
+                if (!*s || *end) {
+                        cfg__err(p, w, "invalid integer '%s'", s);
+                        return false;
+                }
+                pt->lo = INT64_MIN;
+                pt->hi = INT64_MAX;
+                switch (op) {
+                case 'e':
+                        pt->lo = pt->hi = v;
+                        break;
+                case 'G':
+                        pt->lo = v;
+                        break;
+                case 'g':
+                        if (v == INT64_MAX)
+                                pt->lo = pt->hi = 0, pt->hi = -1;
+                        else
+                                pt->lo = v + 1;
+                        break;
+                case 'L':
+                        pt->hi = v;
+                        break;
+                case 'l':
+                        if (v == INT64_MIN)
+                                pt->lo = 0, pt->hi = -1;
+                        else
+                                pt->hi = v - 1;
+                        break;
+                }
+                return true;
+        }
+        if (!colon) {
+                lo = strtoll(s, &end, 10);
+                if (!*s || *end) {
+                        cfg__err(p, w, "invalid integer '%s': expected N, N:M, :M or N:", s);
+                        return false;
+                }
+                pt->lo = pt->hi = lo;
+                return true;
+        }
+        lo = INT64_MIN;
+        hi = INT64_MAX;
+        if (colon != s) {
+                lo = strtoll(s, &end, 10);
+                if (end != colon) {
+                        cfg__err(p, w, "invalid integer range '%s'", s);
+                        return false;
+                }
+        }
+        if (colon[1]) {
+                hi = strtoll(colon + 1, &end, 10);
+                if (*end) {
+                        cfg__err(p, w, "invalid integer range '%s'", s);
+                        return false;
+                }
+        }
+        if (colon == s && !colon[1]) {
+                cfg__err(p, w, "invalid integer range '%s'", s);
+                return false;
+        }
+        if (lo > hi) {
+                cfg__err(p, w, "empty integer range '%s'", s);
+                return false;
+        }
+        pt->lo = lo;
+        pt->hi = hi;
+        return true;
+}
+
+static bool pat_ip(struct cfg_parser *p, unsigned w, const char *s, struct cfg_pattern *pt)
+{
+        char addr[INET6_ADDRSTRLEN + 1];
+        const char *slash = strchr(s, '/');
+        size_t len = slash ? (size_t)(slash - s) : strlen(s);
+        unsigned max;
+
+        if (len >= sizeof(addr)) {
+                cfg__err(p, w, "invalid address '%s'", s);
+                return false;
+        }
+        memcpy(addr, s, len);
+        addr[len] = '\0';
+        if (inet_pton(AF_INET, addr, pt->addr) == 1) {
+                pt->family = AF_INET;
+                max = 32;
+        } else if (inet_pton(AF_INET6, addr, pt->addr) == 1) {
+                pt->family = AF_INET6;
+                max = 128;
+        } else {
+                cfg__err(p, w,
+                         "invalid address '%s': expected an IPv4 or IPv6 address, "
+                         "optionally with /prefix (host names are not resolved)",
+                         s);
+                return false;
+        }
+        pt->prefix = max;
+        if (slash) {
+                uint8_t mask[4];
+                char *end;
+                unsigned long v = strtoul(slash + 1, &end, 10);
+
+                if (slash[1] && !*end && v <= max) {
+                        pt->prefix = (unsigned)v;
+                } else if (pt->family == AF_INET && inet_pton(AF_INET, slash + 1, mask) == 1) {
+                        /* a dotted netmask, which must be contiguous */
+                        uint32_t m = (uint32_t)mask[0] << 24 | (uint32_t)mask[1] << 16 |
+                                     (uint32_t)mask[2] << 8 | mask[3];
+
+                        if (m & (~m >> 1)) {
+                                /* ones after a zero: not contiguous */
+                        }
+                        if ((uint32_t)(~m + 1) & ~m) {
+                                cfg__err(p, w, "netmask '%s' is not contiguous", slash + 1);
+                                return false;
+                        }
+                        pt->prefix = (unsigned)__builtin_popcount(m);
+                } else {
+                        cfg__err(p, w, "invalid prefix length in '%s'", s);
+                        return false;
+                }
+        }
+        /* clear the host bits so that matching compares whole bytes */
+        for (unsigned bit = pt->prefix; bit < max; bit++)
+                pt->addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+        return true;
+}
+
+void *cfg__regex(struct cfg_parser *p, unsigned w, const char *s, bool icase)
+{
+        int errcode;
+        PCRE2_SIZE erroff;
+        pcre2_code *re;
+        void **slot;
+
+        re = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, icase ? PCRE2_CASELESS : 0,
+                           &errcode, &erroff, NULL);
+        if (!re) {
+                PCRE2_UCHAR msg[256];
+
+                pcre2_get_error_message(errcode, msg, sizeof(msg));
+                cfg__err(p, w, "invalid regular expression '%s' at offset %zu: %s", s,
+                         (size_t)erroff, (char *)msg);
+                return NULL;
+        }
+        /* JIT where the platform has it; without it matching still works, only slower. */
+        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+        slot = cfg_arena_push(&p->gen->arena, (void **)&p->gen->regexes, &p->gen->n_regexes,
+                              &p->gen->cap_regexes, sizeof(*slot));
+        if (!slot) {
+                pcre2_code_free(re);
+                cfg__oom(p);
+                return NULL;
+        }
+        *slot = re;
+        return re;
+}
+
+/* Parse "<criterion> [flags] [operator] [patterns]" from word @w to @end (exclusive). */
+static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, unsigned end)
+{
+        struct cfg_acl_expr *e;
+        int implied = -1, match = -1;
+        enum cfg_smp_type type;
+        int op = 0;
+
+        if (w >= end) {
+                cfg__err(p, w, "missing ACL criterion (a sample fetch such as 'path_beg')");
+                return NULL;
+        }
+        e = cfg_arena_alloc(&p->gen->arena, sizeof(*e));
+        if (!e) {
+                cfg__oom(p);
+                return NULL;
+        }
+        e->where = (struct cfg_where){p->file, p->l->line};
+        if (!cfg__sample_parse(p, w, cfg__word_str(p, w), &e->smp, &implied))
+                return NULL;
+        type = cfg_fetch_type(e->smp.fetch);
+        w++;
+        /* flags */
+        while (w < end) {
+                const char *f = cfg__word(p, w);
+
+                if (f[0] != '-' || !f[1] || (f[1] >= '0' && f[1] <= '9'))
+                        break;
+                if (strcmp(f, "--") == 0) {
+                        w++;
+                        break;
+                }
+                if (strcmp(f, "-i") == 0) {
+                        e->icase = true;
+                } else if (strcmp(f, "-n") == 0) {
+                        /* no DNS resolution: sluice never resolves patterns anyway */
+                } else if (strcmp(f, "-m") == 0) {
+                        const char *m = cfg__word(p, w + 1);
+
+                        if (w + 1 >= end) {
+                                cfg__err(p, w, "'-m' needs a match method");
+                                return NULL;
+                        }
+                        match = -1;
+                        for (size_t i = 0; i < SL_ARRAY_SIZE(match_names); i++)
+                                if (strcmp(m, match_names[i]) == 0)
+                                        match = (int)i;
+                        if (match < 0) {
+                                if (strcmp(m, "bin") == 0)
+                                        cfg__err(p, w + 1,
+                                                 "match method 'bin' is HAProxy's but "
+                                                 "sluice does not support it yet");
+                                else
+                                        cfg__err(p, w + 1, "unknown match method '%s'", m);
+                                return NULL;
+                        }
+                        w++;
+                } else if (strcmp(f, "-f") == 0 || strcmp(f, "-M") == 0 || strcmp(f, "-u") == 0) {
+                        cfg__err(p, w,
+                                 "ACL flag '%s' is HAProxy's but sluice does not support it "
+                                 "yet",
+                                 f);
+                        return NULL;
+                } else {
+                        cfg__err(p, w, "unknown ACL flag '%s'", f);
+                        return NULL;
+                }
+                w++;
+        }
+        if (match < 0)
+                match = implied;
+        if (match < 0) {
+                switch (type) {
+                case CFG_SMP_BOOL:
+                        match = CFG_MATCH_BOOL;
+                        break;
+                case CFG_SMP_INT:
+                        match = CFG_MATCH_INT;
+                        break;
+                case CFG_SMP_IP:
+                        match = CFG_MATCH_IP;
+                        break;
+                case CFG_SMP_STR:
+                        match = CFG_MATCH_STR;
+                        break;
+                }
+        } else if (implied >= 0 && match != implied) {
+                cfg__err(p, w - 1, "'-m %s' conflicts with the match method that '%s' implies",
+                         match_names[match], cfg__word(p, e->where.line ? w : w));
+                return NULL;
+        }
+        e->match = (enum cfg_match)match;
+        {
+                bool ok;
+
+                switch (e->match) {
+                case CFG_MATCH_INT:
+                        ok = type == CFG_SMP_INT || type == CFG_SMP_BOOL;
+                        break;
+                case CFG_MATCH_IP:
+                        ok = type == CFG_SMP_IP;
+                        break;
+                case CFG_MATCH_BOOL:
+                        ok = type == CFG_SMP_BOOL || type == CFG_SMP_INT;
+                        break;
+                case CFG_MATCH_FOUND:
+                        ok = true;
+                        break;
+                case CFG_MATCH_STR:
+                case CFG_MATCH_BEG:
+                case CFG_MATCH_END:
+                case CFG_MATCH_SUB:
+                case CFG_MATCH_REG:
+                case CFG_MATCH_DIR:
+                case CFG_MATCH_DOM:
+                case CFG_MATCH_LEN:
+                default:
+                        ok = type == CFG_SMP_STR;
+                        break;
+                }
+                if (!ok) {
+                        cfg__err(p, w > 0 ? w - 1 : 0,
+                                 "match method '%s' does not apply to '%s', which returns %s",
+                                 match_names[e->match], cfg_fetch_name(e->smp.fetch),
+                                 type == CFG_SMP_INT    ? "an integer"
+                                 : type == CFG_SMP_IP   ? "an address"
+                                 : type == CFG_SMP_BOOL ? "a boolean"
+                                                        : "a string");
+                        return NULL;
+                }
+        }
+        /* patterns */
+        if ((e->match == CFG_MATCH_FOUND || e->match == CFG_MATCH_BOOL) && w < end) {
+                cfg__err(p, w, "match method '%s' takes no pattern, got '%s'",
+                         match_names[e->match], cfg__word(p, w));
+                return NULL;
+        }
+        if (e->match != CFG_MATCH_FOUND && e->match != CFG_MATCH_BOOL && w >= end) {
+                cfg__err(p, w > 0 ? w - 1 : 0, "ACL needs at least one pattern to match");
+                return NULL;
+        }
+        for (; w < end; w++) {
+                const char *s = cfg__word(p, w);
+                struct cfg_pattern *pt;
+
+                if (e->match == CFG_MATCH_INT || e->match == CFG_MATCH_LEN) {
+                        static const struct {
+                                const char *name;
+                                int op;
+                        } ops[] = {{"eq", 'e'}, {"ge", 'G'}, {"gt", 'g'}, {"le", 'L'}, {"lt", 'l'}};
+                        bool is_op = false;
+
+                        for (size_t i = 0; i < SL_ARRAY_SIZE(ops); i++) {
+                                if (strcmp(s, ops[i].name) == 0) {
+                                        op = ops[i].op;
+                                        is_op = true;
+                                }
+                        }
+                        if (is_op) {
+                                if (w + 1 >= end) {
+                                        cfg__err(p, w, "operator '%s' needs a value", s);
+                                        return NULL;
+                                }
+                                continue;
+                        }
+                }
+                pt = cfg_arena_push(&p->gen->arena, (void **)&e->pats, &e->n_pats, &e->cap_pats,
+                                    sizeof(*pt));
+                if (!pt) {
+                        cfg__oom(p);
+                        return NULL;
+                }
+                switch (e->match) {
+                case CFG_MATCH_INT:
+                case CFG_MATCH_LEN:
+                        if (!pat_int(p, w, s, op, pt))
+                                return NULL;
+                        break;
+                case CFG_MATCH_IP:
+                        if (!pat_ip(p, w, s, pt))
+                                return NULL;
+                        break;
+                case CFG_MATCH_REG:
+                        pt->re = cfg__regex(p, w, s, e->icase);
+                        if (!pt->re)
+                                return NULL;
+                        break;
+                case CFG_MATCH_STR:
+                case CFG_MATCH_BEG:
+                case CFG_MATCH_END:
+                case CFG_MATCH_SUB:
+                case CFG_MATCH_DIR:
+                case CFG_MATCH_DOM:
+                        pt->str = sl_str_make(cfg__dup(p, w), p->l->words[w].len);
+                        if (!pt->str.ptr)
+                                return NULL;
+                        break;
+                case CFG_MATCH_FOUND:
+                case CFG_MATCH_BOOL:
+                        break;
+                }
+        }
+        return e;
+}
+
+static struct cfg_acl *acl_new(struct cfg_parser *p, const char *name)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_acl *acl, **slot;
+
+        acl = cfg_arena_alloc(&p->gen->arena, sizeof(*acl));
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->acls, &px->n_acls, &px->cap_acls,
+                              sizeof(*slot));
+        if (!acl || !slot) {
+                cfg__oom(p);
+                return NULL;
+        }
+        acl->name = name;
+        acl->at = CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
+        *slot = acl;
+        return acl;
+}
+
+static bool acl_add_expr(struct cfg_parser *p, struct cfg_acl *acl, struct cfg_acl_expr *e)
+{
+        struct cfg_acl_expr **slot = cfg_arena_push(&p->gen->arena, (void **)&acl->exprs,
+                                                    &acl->n_exprs, &acl->cap_exprs, sizeof(*slot));
+
+        if (!slot) {
+                cfg__oom(p);
+                return false;
+        }
+        *slot = e;
+        acl->at &= cfg_fetch_at(e->smp.fetch);
+        return true;
+}
+
+static struct cfg_acl *acl_find(const struct cfg_proxy *px, const char *name)
+{
+        for (size_t i = 0; i < px->n_acls; i++)
+                if (px->acls[i]->name && strcmp(px->acls[i]->name, name) == 0)
+                        return px->acls[i];
+        return NULL;
+}
+
+static bool acl_name_valid(const char *name)
+{
+        /* HAProxy: letters, digits, '-', '_', '.' and ':' */
+        if (!*name)
+                return false;
+        for (; *name; name++) {
+                char c = *name;
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == ':'))
+                        return false;
+        }
+        return true;
+}
+
+/* acl <name> <criterion> [flags] [operator] [<pattern>] ... */
+void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *name = cfg__word(p, arg);
+        struct cfg_acl_expr *e;
+        struct cfg_acl *acl;
+
+        if (arg >= cfg__n_words(p)) {
+                cfg__err(p, cfg__n_words(p) - 1,
+                         "missing ACL name: expected 'acl <name> "
+                         "<criterion> [flags] [patterns]'");
+                return;
+        }
+        if (!acl_name_valid(name)) {
+                cfg__err(p, arg,
+                         "invalid character in ACL name '%s': use letters, digits, '-', "
+                         "'_', '.' and ':'",
+                         name);
+                return;
+        }
+        e = acl_expr_parse(p, arg + 1, cfg__n_words(p));
+        if (!e)
+                return;
+        /* Several lines with one name are ORed (HAProxy). */
+        acl = acl_find(p->px, name);
+        if (!acl) {
+                const char *copy = cfg__dup(p, arg);
+
+                if (!copy)
+                        return;
+                acl = acl_new(p, copy);
+                if (!acl)
+                        return;
+        }
+        (void)acl_add_expr(p, acl, e);
+}
+
+/* ---- predefined ACLs (HAProxy's manual, section 7.4) ---- */
+
+struct predef {
+        const char *name;
+        const char *words[4]; /* criterion, then patterns */
+};
+
+static const struct predef predefs[] = {
+        {"TRUE", {"always_true"}},
+        {"FALSE", {"always_false"}},
+        {"LOCALHOST", {"src", "127.0.0.1/8", "::1"}},
+        {"HTTP_URL_ABS", {"url_reg", "^[^/:]*://"}},
+        {"HTTP_URL_SLASH", {"url_beg", "/"}},
+        {"HTTP_URL_STAR", {"url", "*"}},
+        {"METH_CONNECT", {"method", "CONNECT"}},
+        {"METH_DELETE", {"method", "DELETE"}},
+        {"METH_GET", {"method", "GET", "HEAD"}},
+        {"METH_HEAD", {"method", "HEAD"}},
+        {"METH_OPTIONS", {"method", "OPTIONS"}},
+        {"METH_POST", {"method", "POST"}},
+        {"METH_PUT", {"method", "PUT"}},
+        {"METH_TRACE", {"method", "TRACE"}},
+};
+
+static const char *const predefs_known[] = {
+        "HTTP", "HTTP_1.0", "HTTP_1.1", "HTTP_CONTENT", "RDP_COOKIE", "REQ_CONTENT", "WAIT_END",
+};
+
+/* A predefined ACL, built into the proxy's list the first time it is used (as if written
+ * there), so every ACL a condition references belongs to the proxy. */
+static struct cfg_acl *acl_predef(struct cfg_parser *p, unsigned w, const char *name)
+{
+        const struct cfg_line *saved = p->l;
+        struct cfg_word words[4];
+        struct cfg_line line = {.words = words, .line = saved->line};
+        struct cfg_acl_expr *e;
+        struct cfg_acl *acl;
+        size_t i;
+
+        for (i = 0; i < SL_ARRAY_SIZE(predefs); i++)
+                if (strcmp(predefs[i].name, name) == 0)
+                        break;
+        if (i == SL_ARRAY_SIZE(predefs))
+                return NULL;
+        for (unsigned k = 0; k < 4 && predefs[i].words[k]; k++) {
+                words[k] = saved->words[w];
+                words[k].text = predefs[i].words[k];
+                words[k].len = strlen(predefs[i].words[k]);
+                line.n_words = k + 1;
+        }
+        p->l = &line;
+        e = acl_expr_parse(p, 0, line.n_words);
+        p->l = saved;
+        if (!e)
+                return NULL;
+        acl = acl_new(p, predefs[i].name);
+        if (!acl || !acl_add_expr(p, acl, e))
+                return NULL;
+        return acl;
+}
+
+/* ---- conditions ---- */
+
+static bool cond_add_term(struct cfg_parser *p, struct cfg_cond_and *and_group, size_t *cap,
+                          const struct cfg_acl *acl, bool negate)
+{
+        struct cfg_cond_term *t = cfg_arena_push(&p->gen->arena, (void **)&and_group->terms,
+                                                 &and_group->n_terms, cap, sizeof(*t));
+
+        if (!t) {
+                cfg__oom(p);
+                return false;
+        }
+        t->acl = acl;
+        t->negate = negate;
+        return true;
+}
+
+struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w)
+{
+        unsigned n = cfg__n_words(p);
+        const char *kw = cfg__word(p, w);
+        struct cfg_cond *c;
+        struct cfg_cond_and *cur = NULL;
+        size_t cap_ands = 0, cap_terms = 0;
+
+        c = cfg_arena_alloc(&p->gen->arena, sizeof(*c));
+        if (!c) {
+                cfg__oom(p);
+                return NULL;
+        }
+        c->unless = strcmp(kw, "unless") == 0;
+        c->at = CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
+        w++;
+        if (w >= n) {
+                cfg__err(p, w - 1, "'%s' needs a condition", kw);
+                return NULL;
+        }
+        while (w < n) {
+                const char *t = cfg__word(p, w);
+                const struct cfg_acl *acl = NULL;
+                bool negate = false;
+
+                if (strcmp(t, "||") == 0 || strcmp(t, "or") == 0) {
+                        if (!cur || cur->n_terms == 0 || w + 1 >= n) {
+                                cfg__err(p, w, "'%s' needs a condition on both sides", t);
+                                return NULL;
+                        }
+                        cur = NULL;
+                        w++;
+                        continue;
+                }
+                if (!cur) {
+                        cur = cfg_arena_push(&p->gen->arena, (void **)&c->ands, &c->n_ands,
+                                             &cap_ands, sizeof(*cur));
+                        if (!cur) {
+                                cfg__oom(p);
+                                return NULL;
+                        }
+                        cap_terms = 0;
+                }
+                if (t[0] == '!') {
+                        negate = true;
+                        t++;
+                        if (!*t) {
+                                if (++w >= n) {
+                                        cfg__err(p, w - 1, "'!' needs an ACL after it");
+                                        return NULL;
+                                }
+                                t = cfg__word(p, w);
+                        }
+                }
+                if (strcmp(t, "{") == 0) {
+                        unsigned close = w + 1;
+                        struct cfg_acl_expr *e;
+                        struct cfg_acl *anon;
+
+                        while (close < n && strcmp(cfg__word(p, close), "}") != 0)
+                                close++;
+                        if (close == n) {
+                                cfg__err(p, w, "missing '}' to close the anonymous ACL");
+                                return NULL;
+                        }
+                        e = acl_expr_parse(p, w + 1, close);
+                        if (!e)
+                                return NULL;
+                        anon = acl_new(p, NULL);
+                        if (!anon || !acl_add_expr(p, anon, e))
+                                return NULL;
+                        acl = anon;
+                        w = close + 1;
+                } else if (t[0] == '{' || strchr(t, '}')) {
+                        cfg__err(p, w, "'{' and '}' must be separate words: write '{ %s }'", "...");
+                        return NULL;
+                } else {
+                        acl = acl_find(p->px, t);
+                        if (!acl)
+                                acl = acl_predef(p, w, t);
+                        if (!acl) {
+                                bool known = false;
+
+                                for (size_t i = 0; i < SL_ARRAY_SIZE(predefs_known); i++)
+                                        known |= strcmp(predefs_known[i], t) == 0;
+                                if (known)
+                                        cfg__err(p, w,
+                                                 "predefined ACL '%s' is HAProxy's but "
+                                                 "sluice does not support it yet",
+                                                 t);
+                                else
+                                        cfg__err(p, w,
+                                                 "no ACL named '%s' in %s '%s' before "
+                                                 "this line",
+                                                 t, "section", p->px->name ? p->px->name : "");
+                                return NULL;
+                        }
+                        w++;
+                }
+                if (!cond_add_term(p, cur, &cap_terms, acl, negate))
+                        return NULL;
+                c->at &= acl->at;
+        }
+        return c;
+}

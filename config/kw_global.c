@@ -1,0 +1,382 @@
+/* Handlers of the "global" section's keywords, and the log target reader shared with
+ * proxies ("log" is valid in both). Called by the parser (parse.c) for each line. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macros.h"
+#include "parse-int.h"
+
+static void kw_daemon(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        if (cfg__want_args(p, arg, 0, "daemon"))
+                p->gen->global.daemon = true;
+}
+
+static void kw_nbthread(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        /* In sluice, the number of worker processes (each one single-threaded). */
+        if (cfg__want_args(p, arg, 1, "nbthread <number>") &&
+            cfg__uint(p, arg, 1, 256, "nbthread", &v))
+                p->gen->global.nbthread = (unsigned)v;
+}
+
+static void kw_string(struct cfg_parser *p, unsigned arg, const char *usage, const char **dst)
+{
+        if (!cfg__want_args(p, arg, 1, usage))
+                return;
+        if (p->l->words[arg].len == 0) {
+                cfg__err(p, arg, "'%s' needs a non-empty value", usage);
+                return;
+        }
+        if (*dst)
+                cfg__warn(p, 0, "'%s' given again: the last value wins", p->l->words[0].text);
+        *dst = cfg__dup(p, arg);
+}
+
+static void kw_user(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        kw_string(p, arg, "user <name>", &p->gen->global.user);
+}
+
+static void kw_group(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        kw_string(p, arg, "group <name>", &p->gen->global.group);
+}
+
+static void kw_chroot(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        kw_string(p, arg, "chroot <directory>", &p->gen->global.chroot);
+}
+
+static void kw_pidfile(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        kw_string(p, arg, "pidfile <file>", &p->gen->global.pidfile);
+}
+
+static void kw_maxconn(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        if (cfg__want_args(p, arg, 1, "maxconn <number>") &&
+            cfg__uint(p, arg, 1, 10000000, "maxconn", &v))
+                p->gen->global.maxconn = (unsigned)v;
+}
+
+static void kw_hard_stop_after(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        uint32_t ms;
+        char err[256];
+
+        if (!cfg__want_args(p, arg, 1, "hard-stop-after <time>"))
+                return;
+        if (cfg_parse_time(cfg__word_str(p, arg), CFG_TIME_MS, &ms, err, sizeof(err)) < 0) {
+                cfg__err(p, arg, "hard-stop-after: %s", err);
+                return;
+        }
+        p->gen->global.hard_stop_after_ms = ms;
+}
+
+static void kw_tune_bufsize(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        uint64_t v;
+        char err[256];
+
+        if (!cfg__want_args(p, arg, 1, "tune.bufsize <size>"))
+                return;
+        if (cfg_parse_size(cfg__word_str(p, arg), 1u << 30, &v, err, sizeof(err)) < 0) {
+                cfg__err(p, arg, "tune.bufsize: %s", err);
+                return;
+        }
+        if (v < 1024) {
+                cfg__err(p, arg, "tune.bufsize %llu is too small: at least 1024 bytes",
+                         (unsigned long long)v);
+                return;
+        }
+        p->gen->global.tune_bufsize = (size_t)v;
+}
+
+/* ---- log targets ---- */
+
+static const char *const facilities[] = {
+        "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+        "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
+        "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+
+static const char *const levels[] = {
+        "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+static int lookup(const char *const *names, size_t n, const char *w)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(names[i], w) == 0)
+                        return (int)i;
+        return -1;
+}
+
+/* log <target> [len <n>] [format <fmt>] <facility> [<level> [<minlevel>]] */
+bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *t)
+{
+        const char *target = cfg__word(p, arg);
+        unsigned n = cfg__n_words(p), w = arg + 1;
+        char err[256];
+        int r;
+
+        *t = (struct cfg_log_target){
+                .max_level = -1, .min_level = -1, .where = {p->file, p->l->line}};
+        if (arg >= n) {
+                cfg__err(p, n - 1, "missing log target");
+                return false;
+        }
+        if (strcmp(target, "stdout") == 0) {
+                t->kind = CFG_LOG_STDOUT;
+        } else if (strcmp(target, "stderr") == 0) {
+                t->kind = CFG_LOG_STDERR;
+        } else if (target[0] == '/' || strncmp(target, "unix@", 5) == 0) {
+                t->kind = CFG_LOG_UNIX;
+                if (cfg__addr(p, arg, 0, &t->addr, "log target") < 0)
+                        return false;
+        } else if (strncmp(target, "ring@", 5) == 0 || strncmp(target, "fd@", 3) == 0 ||
+                   strncmp(target, "tcp@", 4) == 0 || strncmp(target, "tcp4@", 5) == 0 ||
+                   strncmp(target, "tcp6@", 5) == 0) {
+                cfg__err(p, arg, "log target '%s' is HAProxy's but sluice does not support it yet",
+                         target);
+                return false;
+        } else {
+                const char *a = target;
+
+                if (strncmp(a, "udp@", 4) == 0)
+                        a += 4;
+                else if (strncmp(a, "udp4@", 5) == 0)
+                        a += 5;
+                else if (strncmp(a, "udp6@", 5) == 0)
+                        a += 5;
+                t->kind = CFG_LOG_UDP;
+                r = cfg_parse_addr(sl_str_from_cstr(a), 0, &t->addr, err, sizeof(err));
+                if (r < 0) {
+                        cfg__err(p, arg, "log target: %s", err);
+                        return false;
+                }
+                if (t->addr.family != CFG_ADDR_IPV4 && t->addr.family != CFG_ADDR_IPV6) {
+                        cfg__err(p, arg, "log target '%s': expected an IP address", target);
+                        return false;
+                }
+                if (!t->addr.has_port) {
+                        t->addr.port_low = t->addr.port_high = 514;
+                        if (t->addr.family == CFG_ADDR_IPV4)
+                                ((struct sockaddr_in *)&t->addr.ss)->sin_port = htons(514);
+                        else
+                                ((struct sockaddr_in6 *)&t->addr.ss)->sin6_port = htons(514);
+                }
+        }
+
+        for (;;) {
+                const char *kw = cfg__word(p, w);
+                unsigned long long v;
+
+                if (strcmp(kw, "len") == 0) {
+                        if (!cfg__uint(p, w + 1, 80, 65535, "log len", &v))
+                                return false;
+                        t->maxlen = (unsigned)v;
+                        w += 2;
+                } else if (strcmp(kw, "format") == 0) {
+                        const char *f = cfg__word(p, w + 1);
+
+                        if (strcmp(f, "rfc3164") == 0) {
+                                t->format = CFG_LOG_FMT_RFC3164;
+                        } else if (strcmp(f, "rfc5424") == 0) {
+                                t->format = CFG_LOG_FMT_RFC5424;
+                        } else if (strcmp(f, "short") == 0) {
+                                t->format = CFG_LOG_FMT_SHORT;
+                        } else if (strcmp(f, "raw") == 0) {
+                                t->format = CFG_LOG_FMT_RAW;
+                        } else if (strcmp(f, "local") == 0 || strcmp(f, "iso") == 0 ||
+                                   strcmp(f, "priority") == 0 || strcmp(f, "timed") == 0) {
+                                cfg__err(p, w + 1,
+                                         "log format '%s' is HAProxy's but sluice does not "
+                                         "support it yet",
+                                         f);
+                                return false;
+                        } else {
+                                cfg__err(p, w + 1,
+                                         "unknown log format '%s': expected rfc3164, rfc5424, "
+                                         "short or raw",
+                                         f);
+                                return false;
+                        }
+                        w += 2;
+                } else if (strcmp(kw, "sample") == 0 || strcmp(kw, "profile") == 0) {
+                        cfg__err(p, w, "log '%s' is HAProxy's but sluice does not support it yet",
+                                 kw);
+                        return false;
+                } else {
+                        break;
+                }
+        }
+        if (w >= n) {
+                cfg__err(p, n - 1, "missing log facility (e.g. 'local0')");
+                return false;
+        }
+        r = lookup(facilities, SL_ARRAY_SIZE(facilities), cfg__word(p, w));
+        if (r < 0) {
+                cfg__err(p, w, "unknown log facility '%s'", cfg__word(p, w));
+                return false;
+        }
+        t->facility = r;
+        if (++w < n) {
+                t->max_level = lookup(levels, SL_ARRAY_SIZE(levels), cfg__word(p, w));
+                if (t->max_level < 0) {
+                        cfg__err(p, w, "unknown log level '%s'", cfg__word(p, w));
+                        return false;
+                }
+        }
+        if (++w < n) {
+                t->min_level = lookup(levels, SL_ARRAY_SIZE(levels), cfg__word(p, w));
+                if (t->min_level < 0) {
+                        cfg__err(p, w, "unknown log level '%s'", cfg__word(p, w));
+                        return false;
+                }
+                if (t->min_level > t->max_level) {
+                        cfg__err(p, w, "minimum level '%s' is less severe than the level '%s'",
+                                 cfg__word(p, w), cfg__word(p, w - 1));
+                        return false;
+                }
+        }
+        if (++w < n) {
+                cfg__err(p, w, "unexpected argument '%s' after the log levels", cfg__word(p, w));
+                return false;
+        }
+        return true;
+}
+
+static void kw_global_log(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        struct cfg_log_target t, *slot;
+
+        if (!cfg__log_target(p, arg, &t))
+                return;
+        slot = cfg_arena_push(&p->gen->arena, (void **)&g->logs, &g->n_logs, &g->cap_logs,
+                              sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = t;
+}
+
+/* ---- stats socket ---- */
+
+/* stats socket <address> [mode <octal>] [level user|operator|admin] [user <name>]
+ *                        [group <name>] [expose-fd listeners] */
+static void kw_stats_socket(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        struct cfg_stats_socket s = {.where = {p->file, p->l->line}}, *slot;
+        unsigned n = cfg__n_words(p), w;
+
+        if (arg >= n) {
+                cfg__err(p, n - 1, "missing address: expected 'stats socket <path|addr:port>'");
+                return;
+        }
+        if (cfg__addr(p, arg, CFG_ADDR_F_PORT_REQUIRED, &s.addr, "stats socket") < 0)
+                return;
+        if (s.addr.family == CFG_ADDR_FD) {
+                cfg__err(p, arg, "stats socket on 'fd@' is not supported yet");
+                return;
+        }
+        for (w = arg + 1; w < n; w += 2) {
+                const char *kw = cfg__word(p, w), *v = cfg__word(p, w + 1);
+
+                if (w + 1 >= n) {
+                        cfg__err(p, w, "stats socket: '%s' needs a value", kw);
+                        return;
+                }
+                if (strcmp(kw, "mode") == 0) {
+                        char *end;
+                        unsigned long m = strtoul(v, &end, 8);
+
+                        if (!*v || *end || m > 07777) {
+                                cfg__err(p, w + 1,
+                                         "stats socket: invalid mode '%s': expected "
+                                         "octal permissions such as 660",
+                                         v);
+                                return;
+                        }
+                        s.mode = (unsigned)m;
+                } else if (strcmp(kw, "level") == 0) {
+                        if (strcmp(v, "user") == 0)
+                                s.level = CFG_STATS_LEVEL_USER;
+                        else if (strcmp(v, "operator") == 0)
+                                s.level = CFG_STATS_LEVEL_OPERATOR;
+                        else if (strcmp(v, "admin") == 0)
+                                s.level = CFG_STATS_LEVEL_ADMIN;
+                        else {
+                                cfg__err(p, w + 1,
+                                         "stats socket: unknown level '%s': expected "
+                                         "user, operator or admin",
+                                         v);
+                                return;
+                        }
+                        s.level_set = true;
+                } else if (strcmp(kw, "user") == 0) {
+                        s.user = cfg__dup(p, w + 1);
+                } else if (strcmp(kw, "group") == 0) {
+                        s.group = cfg__dup(p, w + 1);
+                } else if (strcmp(kw, "expose-fd") == 0) {
+                        /* HAProxy hands listening sockets to the next process through the
+                         * stats socket; sluice's master always keeps and passes them on reload,
+                         * so this is what sluice does anyway. */
+                        if (strcmp(v, "listeners") != 0) {
+                                cfg__err(p, w + 1, "stats socket: 'expose-fd' takes 'listeners'");
+                                return;
+                        }
+                } else if (strcmp(kw, "uid") == 0 || strcmp(kw, "gid") == 0 ||
+                           strcmp(kw, "process") == 0 || strcmp(kw, "thread") == 0 ||
+                           strcmp(kw, "severity-output") == 0 || strcmp(kw, "name") == 0 ||
+                           strcmp(kw, "backlog") == 0 || strcmp(kw, "maxconn") == 0 ||
+                           strcmp(kw, "accept-netscaler-cip") == 0 || strcmp(kw, "ssl") == 0 ||
+                           strcmp(kw, "crt") == 0 || strcmp(kw, "tfo") == 0 ||
+                           strcmp(kw, "interface") == 0 || strcmp(kw, "namespace") == 0) {
+                        cfg__err(p, w,
+                                 "stats socket option '%s' is HAProxy's but sluice does not "
+                                 "support it yet",
+                                 kw);
+                        return;
+                } else {
+                        cfg__err(p, w, "stats socket: unknown option '%s'", kw);
+                        return;
+                }
+        }
+        slot = cfg_arena_push(&p->gen->arena, (void **)&g->stats_sockets, &g->n_stats_sockets,
+                              &g->cap_stats_sockets, sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = s;
+}
+
+#define G CFG_IN_GLOBAL
+
+const struct cfg_kw cfg__global_keywords[] = {
+        {"daemon", G, kw_daemon, 0, false},
+        {"nbthread", G, kw_nbthread, 0, false},
+        {"user", G, kw_user, 0, false},
+        {"group", G, kw_group, 0, false},
+        {"chroot", G, kw_chroot, 0, false},
+        {"pidfile", G, kw_pidfile, 0, false},
+        {"maxconn", G, kw_maxconn, 0, false},
+        {"hard-stop-after", G, kw_hard_stop_after, 0, false},
+        {"log", G, kw_global_log, 0, false},
+        {"stats socket", G, kw_stats_socket, 0, false},
+        {"tune.bufsize", G, kw_tune_bufsize, 0, false},
+        {NULL, 0, NULL, 0, false},
+};

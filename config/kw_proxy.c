@@ -1,0 +1,785 @@
+/* Handlers of the proxy sections' keywords (defaults, frontend, backend, listen). Called by
+ * the parser (parse.c) with p->px set to the section being read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macros.h"
+#include "parse-int.h"
+
+#define D CFG_IN_DEFAULTS
+#define F CFG_IN_FRONTEND
+#define L CFG_IN_LISTEN
+#define B CFG_IN_BACKEND
+
+static void kw_mode(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *m = cfg__word(p, arg);
+
+        if (!cfg__want_args(p, arg, 1, "mode http|tcp"))
+                return;
+        if (strcmp(m, "http") == 0)
+                p->px->mode = CFG_MODE_HTTP;
+        else if (strcmp(m, "tcp") == 0)
+                p->px->mode = CFG_MODE_TCP;
+        else if (strcmp(m, "health") == 0 || strcmp(m, "log") == 0 || strcmp(m, "spop") == 0)
+                cfg__err(p, arg, "mode '%s' is HAProxy's but sluice does not support it yet", m);
+        else
+                cfg__err(p, arg, "unknown mode '%s': expected 'http' or 'tcp'", m);
+}
+
+static void kw_px_maxconn(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        if (cfg__want_args(p, arg, 1, "maxconn <number>") &&
+            cfg__uint(p, arg, 0, 10000000, "maxconn", &v))
+                p->px->maxconn = (unsigned)v;
+}
+
+/* bind <address>[,<address>...] */
+static void kw_bind(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        const char *list = cfg__word(p, arg);
+        unsigned n = cfg__n_words(p);
+
+        if (arg >= n) {
+                cfg__err(p, n - 1, "missing address: expected 'bind <address>:<port>'");
+                return;
+        }
+        if (arg + 1 < n) {
+                cfg__err(p, arg + 1,
+                         "bind option '%s' is not supported yet (only plain addresses are)",
+                         cfg__word(p, arg + 1));
+                return;
+        }
+        /* HAProxy accepts a comma-separated list of addresses on one bind line. */
+        for (const char *s = list; *s;) {
+                const char *comma = strchr(s, ',');
+                size_t len = comma ? (size_t)(comma - s) : strlen(s);
+                struct cfg_bind *b;
+                char err[256], path[CFG_ADDR_PATH_MAX + 8];
+                struct sl_str a = sl_str_make(s, len);
+
+                if (len == 0) {
+                        cfg__err(p, arg, "empty address in bind list '%s'", list);
+                        return;
+                }
+                if (s[0] == '/') {
+                        if (len > CFG_ADDR_PATH_MAX) {
+                                cfg__err(p, arg, "bind: Unix socket path is longer than %u bytes",
+                                         CFG_ADDR_PATH_MAX);
+                                return;
+                        }
+                        snprintf(path, sizeof(path), "unix@%.*s", (int)len, s);
+                        a = sl_str_from_cstr(path);
+                }
+                b = cfg_arena_push(&p->gen->arena, (void **)&px->binds, &px->n_binds,
+                                   &px->cap_binds, sizeof(*b));
+                if (!b) {
+                        cfg__oom(p);
+                        return;
+                }
+                if (cfg_parse_addr(a, CFG_ADDR_F_PORT_REQUIRED | CFG_ADDR_F_PORT_RANGE, &b->addr,
+                                   err, sizeof(err)) < 0) {
+                        cfg__err(p, arg, "bind: %s", err);
+                        px->n_binds--;
+                        return;
+                }
+                b->where = (struct cfg_where){p->file, p->l->line};
+                s += len + (comma ? 1 : 0);
+                if (comma && !*s) {
+                        cfg__err(p, arg, "empty address at the end of bind list '%s'", list);
+                        return;
+                }
+        }
+}
+
+static void kw_timeout(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        enum cfg_timeout t = (enum cfg_timeout)data;
+        char err[256], usage[64];
+        uint32_t ms;
+
+        snprintf(usage, sizeof(usage), "timeout %s <time>", cfg_timeout_name(t));
+        if (!cfg__want_args(p, arg, 1, usage))
+                return;
+        if (cfg_parse_time(cfg__word_str(p, arg), CFG_TIME_MS, &ms, err, sizeof(err)) < 0) {
+                cfg__err(p, arg, "timeout %s: %s", cfg_timeout_name(t), err);
+                return;
+        }
+        p->px->timeout_ms[t] = ms;
+        p->px->timeouts_set |= 1u << t;
+}
+
+static void option_set(struct cfg_parser *p, uint32_t flag)
+{
+        struct cfg_proxy *px = p->px;
+
+        if (p->negate)
+                px->options &= ~flag;
+        else
+                px->options |= flag;
+        px->options_set |= flag;
+}
+
+static void kw_option_flag(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        if (!cfg__want_args(p, arg, 0, "option <name>"))
+                return;
+        /* HAProxy's connection modes exclude each other: the last one given wins. */
+        if (!p->negate && (data & (CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTP_KEEP_ALIVE)))
+                p->px->options &= ~(uint32_t)(CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTP_KEEP_ALIVE);
+        option_set(p, (uint32_t)data);
+}
+
+/* option httplog [clf] / option tcplog: the log formats exclude each other. */
+static void kw_option_log(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        if (cfg__n_words(p) > arg && strcmp(cfg__word(p, arg), "clf") == 0) {
+                cfg__err(p, arg,
+                         "'option httplog clf' is HAProxy's but sluice does not support "
+                         "it yet");
+                return;
+        }
+        if (!cfg__want_args(p, arg, 0,
+                            data == CFG_OPT_HTTPLOG ? "option httplog" : "option tcplog"))
+                return;
+        if (!p->negate)
+                p->px->options &= ~(uint32_t)(CFG_OPT_HTTPLOG | CFG_OPT_TCPLOG);
+        option_set(p, (uint32_t)data);
+}
+
+/* option forwardfor [except <network>] [header <name>] [if-none] */
+static void kw_option_forwardfor(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        unsigned n = cfg__n_words(p);
+        const char *header = NULL;
+        bool if_none = false;
+
+        if (p->negate) {
+                if (cfg__want_args(p, arg, 0, "no option forwardfor"))
+                        option_set(p, CFG_OPT_FORWARDFOR);
+                return;
+        }
+        for (unsigned w = arg; w < n; w++) {
+                const char *kw = cfg__word(p, w);
+
+                if (strcmp(kw, "header") == 0) {
+                        if (w + 1 >= n || !*cfg__word(p, w + 1)) {
+                                cfg__err(p, w, "option forwardfor: 'header' needs a name");
+                                return;
+                        }
+                        header = cfg__dup(p, ++w);
+                } else if (strcmp(kw, "if-none") == 0) {
+                        if_none = true;
+                } else if (strcmp(kw, "except") == 0) {
+                        cfg__err(p, w,
+                                 "'option forwardfor except' is HAProxy's but sluice does "
+                                 "not support it yet");
+                        return;
+                } else {
+                        cfg__err(p, w,
+                                 "option forwardfor: unknown argument '%s': expected "
+                                 "'header <name>' or 'if-none'",
+                                 kw);
+                        return;
+                }
+        }
+        px->forwardfor_header = header;
+        px->forwardfor_if_none = if_none;
+        option_set(p, CFG_OPT_FORWARDFOR);
+}
+
+/* balance <algorithm> [<arguments>] */
+static void kw_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_balance b = {.random_draws = 2};
+        const char *a = cfg__word(p, arg);
+        unsigned n = cfg__n_words(p), w = arg + 1;
+
+        if (arg >= n) {
+                cfg__err(p, n - 1, "missing algorithm: expected 'balance <algorithm>'");
+                return;
+        }
+        if (strcmp(a, "roundrobin") == 0) {
+                b.algo = CFG_LB_ROUNDROBIN;
+        } else if (strcmp(a, "static-rr") == 0) {
+                b.algo = CFG_LB_STATIC_RR;
+        } else if (strcmp(a, "leastconn") == 0) {
+                b.algo = CFG_LB_LEASTCONN;
+        } else if (strcmp(a, "first") == 0) {
+                b.algo = CFG_LB_FIRST;
+        } else if (strcmp(a, "source") == 0) {
+                b.algo = CFG_LB_SOURCE;
+        } else if (strcmp(a, "uri") == 0) {
+                b.algo = CFG_LB_URI;
+                for (; w < n; w++) {
+                        const char *kw = cfg__word(p, w);
+                        unsigned long long v;
+
+                        if (strcmp(kw, "len") == 0 || strcmp(kw, "depth") == 0) {
+                                if (!cfg__uint(p, w + 1, 1, 1000000, kw, &v))
+                                        return;
+                                if (kw[0] == 'l')
+                                        b.uri_len = (unsigned)v;
+                                else
+                                        b.uri_depth = (unsigned)v;
+                                w++;
+                        } else if (strcmp(kw, "whole") == 0) {
+                                b.uri_whole = true;
+                        } else if (strcmp(kw, "path-only") == 0) {
+                                cfg__err(p, w,
+                                         "'balance uri path-only' is HAProxy's but sluice "
+                                         "does not support it yet");
+                                return;
+                        } else {
+                                cfg__err(p, w,
+                                         "balance uri: unknown argument '%s': expected "
+                                         "'len <n>', 'depth <n>' or 'whole'",
+                                         kw);
+                                return;
+                        }
+                }
+        } else if (strncmp(a, "hdr(", 4) == 0) {
+                size_t len = strlen(a);
+
+                if (len < 6 || a[len - 1] != ')') {
+                        cfg__err(p, arg, "balance: expected 'hdr(<name>)', got '%s'", a);
+                        return;
+                }
+                b.algo = CFG_LB_HDR;
+                b.arg = cfg_arena_strndup(&p->gen->arena, a + 4, len - 5);
+                if (!b.arg) {
+                        cfg__oom(p);
+                        return;
+                }
+                if (w < n && strcmp(cfg__word(p, w), "use_domain_only") == 0) {
+                        b.hdr_use_domain_only = true;
+                        w++;
+                }
+        } else if (strcmp(a, "random") == 0 || strncmp(a, "random(", 7) == 0) {
+                b.algo = CFG_LB_RANDOM;
+                if (a[6] == '(') {
+                        unsigned long long v;
+                        size_t len = strlen(a);
+
+                        if (a[len - 1] != ')' ||
+                            sl_str_to_u64(sl_str_make(a + 7, len - 8), 100, &v) < 0 || v < 1) {
+                                cfg__err(p, arg,
+                                         "balance: expected 'random(<draws>)' with 1 to "
+                                         "100 draws, got '%s'",
+                                         a);
+                                return;
+                        }
+                        b.random_draws = (unsigned)v;
+                }
+        } else if (strcmp(a, "url_param") == 0 || strncmp(a, "rdp-cookie", 10) == 0 ||
+                   strcmp(a, "hash") == 0 || strcmp(a, "sticky") == 0) {
+                cfg__err(p, arg, "balance '%s' is HAProxy's but sluice does not support it yet", a);
+                return;
+        } else {
+                cfg__err(p, arg,
+                         "unknown balance algorithm '%s': expected roundrobin, static-rr, "
+                         "leastconn, first, source, uri, hdr(<name>) or random",
+                         a);
+                return;
+        }
+        if (w < n) {
+                cfg__err(p, w, "balance %s: unexpected argument '%s'", cfg_balance_name(b.algo),
+                         cfg__word(p, w));
+                return;
+        }
+        p->px->balance = b;
+}
+
+/* hash-type map-based|consistent [sdbm|djb2|wt6|crc32|none] [avalanche] */
+static void kw_hash_type(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        static const char *const fns[] = {"sdbm", "djb2", "wt6", "crc32", "none"};
+        struct cfg_hash_type h = {.function = CFG_HASH_FN_SDBM};
+        const char *m = cfg__word(p, arg);
+        unsigned n = cfg__n_words(p), w = arg + 1;
+
+        if (strcmp(m, "map-based") == 0) {
+                h.method = CFG_HASH_MAP_BASED;
+        } else if (strcmp(m, "consistent") == 0) {
+                h.method = CFG_HASH_CONSISTENT;
+        } else {
+                cfg__err(p, arg < n ? arg : n - 1,
+                         "hash-type: expected 'map-based' or 'consistent', got '%s'", m);
+                return;
+        }
+        if (w < n) {
+                size_t i;
+
+                for (i = 0; i < SL_ARRAY_SIZE(fns); i++)
+                        if (strcmp(cfg__word(p, w), fns[i]) == 0)
+                                break;
+                if (i < SL_ARRAY_SIZE(fns)) {
+                        h.function = (enum cfg_hash_function)i;
+                        w++;
+                }
+        }
+        if (w < n && strcmp(cfg__word(p, w), "avalanche") == 0) {
+                h.avalanche = true;
+                w++;
+        }
+        if (w < n) {
+                cfg__err(p, w, "hash-type: unexpected argument '%s'", cfg__word(p, w));
+                return;
+        }
+        p->px->hash_type = h;
+}
+
+/* Server keywords HAProxy has and sluice does not support yet. */
+static const char *const server_kw_known[] = {
+        "addr",
+        "agent-check",
+        "agent-send",
+        "agent-inter",
+        "agent-addr",
+        "agent-port",
+        "allow-0rtt",
+        "alpn",
+        "ca-file",
+        "check",
+        "check-alpn",
+        "check-proto",
+        "check-send-proxy",
+        "check-sni",
+        "check-ssl",
+        "check-via-socks4",
+        "ciphers",
+        "ciphersuites",
+        "cookie",
+        "crl-file",
+        "crt",
+        "downinter",
+        "error-limit",
+        "fall",
+        "fastinter",
+        "force-sslv3",
+        "force-tlsv10",
+        "force-tlsv11",
+        "force-tlsv12",
+        "force-tlsv13",
+        "guid",
+        "hash-key",
+        "id",
+        "init-addr",
+        "init-state",
+        "inter",
+        "log-bufsize",
+        "log-proto",
+        "maxqueue",
+        "max-reuse",
+        "minconn",
+        "namespace",
+        "no-agent-check",
+        "no-backup",
+        "no-check",
+        "no-check-ssl",
+        "no-send-proxy",
+        "no-send-proxy-v2",
+        "no-send-proxy-v2-ssl",
+        "no-send-proxy-v2-ssl-cn",
+        "no-ssl",
+        "no-ssl-reuse",
+        "no-sslv3",
+        "no-tls-tickets",
+        "no-tlsv10",
+        "no-tlsv11",
+        "no-tlsv12",
+        "no-tlsv13",
+        "no-verifyhost",
+        "no-tfo",
+        "npn",
+        "observe",
+        "on-error",
+        "on-marked-down",
+        "on-marked-up",
+        "pool-conn-name",
+        "pool-low-conn",
+        "pool-max-conn",
+        "pool-purge-delay",
+        "port",
+        "proto",
+        "redir",
+        "rise",
+        "resolve-opts",
+        "resolve-prefer",
+        "resolve-net",
+        "resolvers",
+        "send-proxy",
+        "send-proxy-v2",
+        "send-proxy-v2-ssl",
+        "send-proxy-v2-ssl-cn",
+        "set-proxy-v2-tlv-fmt",
+        "shard",
+        "sigalgs",
+        "slowstart",
+        "sni",
+        "source",
+        "ssl",
+        "ssl-max-ver",
+        "ssl-min-ver",
+        "ssl-reuse",
+        "stick",
+        "socks4",
+        "tcp-ut",
+        "tfo",
+        "tls-tickets",
+        "track",
+        "verify",
+        "verifyhost",
+        "ws",
+        "usesrc",
+        "enabled",
+};
+
+/* [weight <n>] [maxconn <n>] [backup] [disabled] from word @w on. */
+static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o)
+{
+        unsigned n = cfg__n_words(p);
+
+        for (; w < n; w++) {
+                const char *kw = cfg__word(p, w);
+                unsigned long long v;
+
+                if (strcmp(kw, "weight") == 0) {
+                        if (!cfg__uint(p, w + 1, 0, 256, "weight", &v))
+                                return false;
+                        o->weight = (unsigned)v;
+                        w++;
+                } else if (strcmp(kw, "maxconn") == 0) {
+                        if (!cfg__uint(p, w + 1, 0, 10000000, "maxconn", &v))
+                                return false;
+                        o->maxconn = (unsigned)v;
+                        w++;
+                } else if (strcmp(kw, "backup") == 0) {
+                        o->flags |= CFG_SRV_BACKUP;
+                } else if (strcmp(kw, "disabled") == 0) {
+                        o->flags |= CFG_SRV_DISABLED;
+                } else {
+                        const char *hint = NULL;
+
+                        for (size_t i = 0; i < SL_ARRAY_SIZE(server_kw_known); i++) {
+                                if (strcmp(kw, server_kw_known[i]) == 0) {
+                                        cfg__err(p, w,
+                                                 "server option '%s' is HAProxy's but sluice "
+                                                 "does not support it yet",
+                                                 kw);
+                                        return false;
+                                }
+                        }
+                        static const char *const ours[] = {"weight", "maxconn", "backup",
+                                                           "disabled"};
+                        for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
+                                if (cfg_is_close(kw, ours[i]))
+                                        hint = ours[i];
+                        for (size_t i = 0; !hint && i < SL_ARRAY_SIZE(server_kw_known); i++)
+                                if (cfg_is_close(kw, server_kw_known[i]))
+                                        hint = server_kw_known[i];
+                        if (hint)
+                                cfg__err(p, w, "unknown server option '%s'; did you mean '%s'?", kw,
+                                         hint);
+                        else
+                                cfg__err(p, w, "unknown server option '%s'", kw);
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* server <name> <address>:<port> [options] */
+static void kw_server(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_server s = {.opts = px->default_server}, *slot;
+        unsigned n = cfg__n_words(p);
+        const char *name = cfg__word(p, arg);
+
+        if (arg + 1 >= n) {
+                cfg__err(p, n - 1, "missing argument: expected 'server <name> <address>:<port>'");
+                return;
+        }
+        if (!*name) {
+                cfg__err(p, arg, "server needs a non-empty name");
+                return;
+        }
+        for (size_t i = 0; i < px->n_servers; i++) {
+                if (strcmp(px->servers[i].name, name) == 0) {
+                        cfg__err(p, arg, "server '%s' already defined at %s:%u in %s '%s'", name,
+                                 px->servers[i].where.file, px->servers[i].where.line,
+                                 (px->cap & CFG_CAP_FE) ? "listen" : "backend", px->name);
+                        return;
+                }
+        }
+        if (cfg__addr(p, arg + 1, CFG_ADDR_F_NAME_OK, &s.addr, "server address") < 0)
+                return;
+        if (s.addr.family == CFG_ADDR_NAME) {
+                cfg__err(p, arg + 1,
+                         "server address '%s' is a host name: name resolution is not "
+                         "supported yet, write an IP address",
+                         cfg__word(p, arg + 1));
+                return;
+        }
+        if (s.addr.family == CFG_ADDR_FD || s.addr.family == CFG_ADDR_ABNS) {
+                cfg__err(p, arg + 1, "server address '%s' is not supported yet",
+                         cfg__word(p, arg + 1));
+                return;
+        }
+        if ((s.addr.family == CFG_ADDR_IPV4 || s.addr.family == CFG_ADDR_IPV6) &&
+            !s.addr.has_port) {
+                cfg__err(p, arg + 1,
+                         "server address '%s' has no port: forwarding to the client's "
+                         "destination port is not supported yet",
+                         cfg__word(p, arg + 1));
+                return;
+        }
+        if (!server_opts(p, arg + 2, &s.opts))
+                return;
+        s.name = cfg__dup(p, arg);
+        s.where = (struct cfg_where){p->file, p->l->line};
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->servers, &px->n_servers,
+                              &px->cap_servers, sizeof(*slot));
+        if (!slot || !s.name) {
+                cfg__oom(p);
+                return;
+        }
+        s.id = (unsigned)px->n_servers;
+        *slot = s;
+}
+
+static void kw_default_server(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_server_opts o = p->px->default_server;
+
+        if (server_opts(p, arg, &o))
+                p->px->default_server = o;
+}
+
+static void kw_default_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        if (cfg__want_args(p, arg, 1, "default_backend <backend>"))
+                p->px->default_backend_name = cfg__dup(p, arg);
+}
+
+static void kw_retries(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        if (cfg__want_args(p, arg, 1, "retries <number>") &&
+            cfg__uint(p, arg, 0, 1000, "retries", &v))
+                p->px->retries = (unsigned)v;
+}
+
+static void kw_http_reuse(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *m = cfg__word(p, arg);
+
+        if (!cfg__want_args(p, arg, 1, "http-reuse never|safe|aggressive|always"))
+                return;
+        if (strcmp(m, "never") == 0)
+                p->px->http_reuse = CFG_REUSE_NEVER;
+        else if (strcmp(m, "safe") == 0)
+                p->px->http_reuse = CFG_REUSE_SAFE;
+        else if (strcmp(m, "aggressive") == 0)
+                p->px->http_reuse = CFG_REUSE_AGGRESSIVE;
+        else if (strcmp(m, "always") == 0)
+                p->px->http_reuse = CFG_REUSE_ALWAYS;
+        else
+                cfg__err(p, arg, "http-reuse: expected never, safe, aggressive or always, got '%s'",
+                         m);
+}
+
+/* log global | log <target> ... | no log */
+static void kw_px_log(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_log_target t, *slot;
+
+        if (p->negate) {
+                if (cfg__want_args(p, arg, 0, "no log")) {
+                        px->log_global = false;
+                        px->logs = NULL;
+                        px->n_logs = px->cap_logs = 0;
+                }
+                return;
+        }
+        if (cfg__n_words(p) > arg && strcmp(cfg__word(p, arg), "global") == 0) {
+                if (cfg__want_args(p, arg, 1, "log global"))
+                        px->log_global = true;
+                return;
+        }
+        if (!cfg__log_target(p, arg, &t))
+                return;
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->logs, &px->n_logs, &px->cap_logs,
+                              sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = t;
+}
+
+static void kw_log_format(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_fmt *f;
+
+        if (!cfg__want_args(p, arg, 1, "log-format <format>"))
+                return;
+        f = cfg_arena_alloc(&p->gen->arena, sizeof(*f));
+        if (!f) {
+                cfg__oom(p);
+                return;
+        }
+        if (cfg__fmt_parse(p, arg, f))
+                p->px->log_format = f;
+}
+
+/* Status codes HAProxy accepts in errorfile (its http_err_codes). */
+static const unsigned errorfile_codes[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 414,
+                                           421, 422, 425, 429, 431, 500, 501, 502, 503, 504};
+
+/* errorfile <code> <file>: the file is a whole HTTP response, read now (as HAProxy does), so
+ * a missing file is a configuration error and not a failure at the first error. */
+static void kw_errorfile(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_errorfile e = {0}, *slot;
+        unsigned long long code;
+        const char *path;
+        size_t i, cap = 0;
+        char *buf = NULL;
+        int fd;
+
+        if (!cfg__want_args(p, arg, 2, "errorfile <code> <file>") ||
+            !cfg__uint(p, arg, 100, 599, "status code", &code))
+                return;
+        for (i = 0; i < SL_ARRAY_SIZE(errorfile_codes); i++)
+                if (errorfile_codes[i] == code)
+                        break;
+        if (i == SL_ARRAY_SIZE(errorfile_codes)) {
+                cfg__err(p, arg, "errorfile: status %llu cannot have an error file", code);
+                return;
+        }
+        path = cfg__word(p, arg + 1);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd == -1) {
+                cfg__err(p, arg + 1, "errorfile: cannot open '%s': %s", path, strerror(errno));
+                return;
+        }
+        for (;;) {
+                ssize_t r;
+
+                if (e.len == cap) {
+                        char *grown;
+
+                        if (cap >= 1u << 20) {
+                                cfg__err(p, arg + 1, "errorfile: '%s' is larger than 1 MiB", path);
+                                goto out;
+                        }
+                        cap = cap ? cap * 2 : 4096;
+                        grown = realloc(buf, cap);
+                        if (!grown) {
+                                cfg__oom(p);
+                                goto out;
+                        }
+                        buf = grown;
+                }
+                r = read(fd, buf + e.len, cap - e.len);
+                if (r == -1 && errno == EINTR)
+                        continue;
+                if (r == -1) {
+                        cfg__err(p, arg + 1, "errorfile: cannot read '%s': %s", path,
+                                 strerror(errno));
+                        goto out;
+                }
+                if (r == 0)
+                        break;
+                e.len += (size_t)r;
+        }
+        e.status = (unsigned)code;
+        e.path = cfg__dup(p, arg + 1);
+        e.content = cfg_arena_strndup(&p->gen->arena, buf ? buf : "", e.len);
+        if (!e.path || !e.content) {
+                cfg__oom(p);
+                goto out;
+        }
+        /* A later errorfile for the same status replaces the earlier one (also one inherited
+         * from defaults): copy the array before changing it, it may be shared. */
+        {
+                struct cfg_errorfile *old = px->errorfiles;
+                size_t n_old = px->n_errorfiles;
+
+                px->errorfiles = NULL;
+                px->n_errorfiles = px->cap_errorfiles = 0;
+                for (size_t j = 0; j < n_old; j++) {
+                        if (old[j].status == e.status)
+                                continue;
+                        slot = cfg_arena_push(&p->gen->arena, (void **)&px->errorfiles,
+                                              &px->n_errorfiles, &px->cap_errorfiles,
+                                              sizeof(*slot));
+                        if (!slot) {
+                                cfg__oom(p);
+                                goto out;
+                        }
+                        *slot = old[j];
+                }
+                slot = cfg_arena_push(&p->gen->arena, (void **)&px->errorfiles, &px->n_errorfiles,
+                                      &px->cap_errorfiles, sizeof(*slot));
+                if (!slot) {
+                        cfg__oom(p);
+                        goto out;
+                }
+                *slot = e;
+        }
+out:
+        free(buf);
+        close(fd);
+}
+
+const struct cfg_kw cfg__proxy_keywords[] = {
+        {"mode", D | F | L | B, kw_mode, 0, false},
+        {"maxconn", D | F | L, kw_px_maxconn, 0, false},
+        {"bind", F | L, kw_bind, 0, false},
+        {"timeout client", D | F | L, kw_timeout, CFG_TO_CLIENT, false},
+        {"timeout client-fin", D | F | L, kw_timeout, CFG_TO_CLIENT_FIN, false},
+        {"timeout connect", D | L | B, kw_timeout, CFG_TO_CONNECT, false},
+        {"timeout http-keep-alive", D | F | L | B, kw_timeout, CFG_TO_HTTP_KEEP_ALIVE, false},
+        {"timeout http-request", D | F | L | B, kw_timeout, CFG_TO_HTTP_REQUEST, false},
+        {"timeout queue", D | L | B, kw_timeout, CFG_TO_QUEUE, false},
+        {"timeout server", D | L | B, kw_timeout, CFG_TO_SERVER, false},
+        {"timeout server-fin", D | L | B, kw_timeout, CFG_TO_SERVER_FIN, false},
+        {"timeout tunnel", D | L | B, kw_timeout, CFG_TO_TUNNEL, false},
+        {"option httplog", D | F | L, kw_option_log, CFG_OPT_HTTPLOG, true},
+        {"option tcplog", D | F | L, kw_option_log, CFG_OPT_TCPLOG, true},
+        {"option forwardfor", D | F | L | B, kw_option_forwardfor, 0, true},
+        {"option http-server-close", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_SERVER_CLOSE,
+         true},
+        {"option http-keep-alive", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_KEEP_ALIVE, true},
+        {"option redispatch", D | L | B, kw_option_flag, CFG_OPT_REDISPATCH, true},
+        {"option dontlognull", D | F | L, kw_option_flag, CFG_OPT_DONTLOGNULL, true},
+        {"balance", D | L | B, kw_balance, 0, false},
+        {"hash-type", D | L | B, kw_hash_type, 0, false},
+        {"server", L | B, kw_server, 0, false},
+        {"default-server", D | L | B, kw_default_server, 0, false},
+        {"default_backend", D | F | L, kw_default_backend, 0, false},
+        {"retries", D | L | B, kw_retries, 0, false},
+        {"http-reuse", D | L | B, kw_http_reuse, 0, false},
+        {"log", D | F | L | B, kw_px_log, 0, true},
+        {"log-format", D | F | L, kw_log_format, 0, false},
+        {"errorfile", D | F | L | B, kw_errorfile, 0, false},
+        {"acl", F | L | B, cfg__kw_acl, 0, false},
+        {"use_backend", F | L, cfg__kw_use_backend, 0, false},
+        {"http-request", F | L | B, cfg__kw_http_rule, 0, false},
+        {"http-response", F | L | B, cfg__kw_http_rule, 1, false},
+        {NULL, 0, NULL, 0, false},
+};

@@ -1,0 +1,554 @@
+/* Rules: use_backend, http-request and http-response, each with an optional condition.
+ * Called by the parser; the compiled rules are run in order by workers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macros.h"
+#include "parse-int.h"
+
+/* The index of the first "if"/"unless" word at or after @w, or the number of words. */
+static unsigned cond_start(const struct cfg_parser *p, unsigned w)
+{
+        unsigned n = cfg__n_words(p);
+
+        for (; w < n; w++) {
+                const char *s = cfg__word(p, w);
+
+                if (strcmp(s, "if") == 0 || strcmp(s, "unless") == 0)
+                        return w;
+        }
+        return n;
+}
+
+/* Parse the condition at @w (if any); *ok says whether it was valid. */
+static const struct cfg_cond *rule_cond(struct cfg_parser *p, unsigned w, unsigned at,
+                                        const char *where, bool *ok)
+{
+        const struct cfg_cond *c;
+
+        *ok = true;
+        if (w >= cfg__n_words(p))
+                return NULL;
+        c = cfg__cond_parse(p, w);
+        if (!c) {
+                *ok = false;
+                return NULL;
+        }
+        for (size_t i = 0; i < c->n_ands; i++) {
+                for (size_t j = 0; j < c->ands[i].n_terms; j++) {
+                        const struct cfg_acl *acl = c->ands[i].terms[j].acl;
+
+                        if (!(acl->at & at)) {
+                                cfg__err(p, w, "ACL '%s' reads what is not known yet in %s rules",
+                                         acl->name ? acl->name : "{ }", where);
+                                *ok = false;
+                                return NULL;
+                        }
+                }
+        }
+        return c;
+}
+
+/* use_backend <backend> [if|unless <condition>] */
+void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        unsigned c = cond_start(p, arg);
+        struct cfg_switch_rule r = {.where = {p->file, p->l->line}}, *slot;
+        bool ok;
+
+        if (c != arg + 1) {
+                if (c == arg)
+                        cfg__err(p, arg ? arg - 1 : 0,
+                                 "missing backend name: expected "
+                                 "'use_backend <backend> [if <cond>]'");
+                else
+                        cfg__err(p, arg + 1,
+                                 "unexpected '%s' after the backend name: expected "
+                                 "'if' or 'unless'",
+                                 cfg__word(p, arg + 1));
+                return;
+        }
+        if (strchr(cfg__word(p, arg), '%')) {
+                cfg__err(p, arg,
+                         "dynamic backend names ('%%[...]') are HAProxy's but sluice "
+                         "does not support them yet");
+                return;
+        }
+        r.cond = rule_cond(p, c, CFG_FETCH_AT_REQ, "use_backend", &ok);
+        if (!ok)
+                return;
+        r.backend_name = cfg__dup(p, arg);
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->use_backend, &px->n_use_backend,
+                              &px->cap_use_backend, sizeof(*slot));
+        if (!slot || !r.backend_name) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = r;
+}
+
+static const char *const req_actions_known[] = {
+        "add-acl",
+        "auth",
+        "cache-use",
+        "capture",
+        "del-acl",
+        "del-map",
+        "disable-l7-retry",
+        "do-resolve",
+        "early-hint",
+        "normalize-uri",
+        "reject",
+        "replace-header",
+        "replace-path",
+        "replace-pathq",
+        "replace-uri",
+        "replace-value",
+        "sc-add-gpc",
+        "sc-inc-gpc",
+        "sc-inc-gpc0",
+        "sc-inc-gpc1",
+        "sc-set-gpt",
+        "sc-set-gpt0",
+        "send-spoe-group",
+        "set-bandwidth-limit",
+        "set-dst",
+        "set-dst-port",
+        "set-log-level",
+        "set-map",
+        "set-mark",
+        "set-method",
+        "set-nice",
+        "set-pathq",
+        "set-priority-class",
+        "set-priority-offset",
+        "set-query",
+        "set-src",
+        "set-src-port",
+        "set-timeout",
+        "set-tos",
+        "set-uri",
+        "set-var",
+        "set-var-fmt",
+        "silent-drop",
+        "strict-mode",
+        "tarpit",
+        "track-sc0",
+        "track-sc1",
+        "track-sc2",
+        "unset-var",
+        "use-service",
+        "wait-for-body",
+        "wait-for-handshake",
+        "set-status",
+        "cache-store",
+};
+
+static const struct {
+        const char *name;
+        enum cfg_http_act act;
+        bool in_response;
+} actions[] = {
+        {"allow", CFG_ACT_ALLOW, true},           {"deny", CFG_ACT_DENY, true},
+        {"return", CFG_ACT_RETURN, true},         {"redirect", CFG_ACT_REDIRECT, true},
+        {"set-header", CFG_ACT_SET_HEADER, true}, {"add-header", CFG_ACT_ADD_HEADER, true},
+        {"del-header", CFG_ACT_DEL_HEADER, true}, {"set-path", CFG_ACT_SET_PATH, false},
+};
+
+static bool header_name_valid(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                if (c <= ' ' || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c))
+                        return false;
+        }
+        return true;
+}
+
+static bool reply_status_valid(unsigned status)
+{
+        return status >= 200 && status <= 599;
+}
+
+/* Read a file whole into the arena (return file, errorfile). */
+static bool read_file(struct cfg_parser *p, unsigned w, const char **ret, size_t *ret_len)
+{
+        const char *path = cfg__word(p, w);
+        size_t len = 0, cap = 0;
+        char *buf = NULL;
+        bool ok = false;
+        int fd;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd == -1) {
+                cfg__err(p, w, "cannot open '%s': %s", path, strerror(errno));
+                return false;
+        }
+        for (;;) {
+                ssize_t r;
+
+                if (len == cap) {
+                        char *grown;
+
+                        if (cap >= 1u << 20) {
+                                cfg__err(p, w, "'%s' is larger than 1 MiB", path);
+                                goto out;
+                        }
+                        cap = cap ? cap * 2 : 4096;
+                        grown = realloc(buf, cap);
+                        if (!grown) {
+                                cfg__oom(p);
+                                goto out;
+                        }
+                        buf = grown;
+                }
+                r = read(fd, buf + len, cap - len);
+                if (r == -1 && errno == EINTR)
+                        continue;
+                if (r == -1) {
+                        cfg__err(p, w, "cannot read '%s': %s", path, strerror(errno));
+                        goto out;
+                }
+                if (r == 0)
+                        break;
+                len += (size_t)r;
+        }
+        *ret = cfg_arena_strndup(&p->gen->arena, buf ? buf : "", len);
+        *ret_len = len;
+        ok = *ret != NULL;
+        if (!ok)
+                cfg__oom(p);
+out:
+        free(buf);
+        close(fd);
+        return ok;
+}
+
+/* The response options of deny and return (HAProxy's http-reply), from @w to @end:
+ * [status <code>] [content-type <type>] [string <s> | lf-string <fmt> | file <path> |
+ * errorfile <path> | default-errorfiles] [hdr <name> <fmt>]... ; deny also takes
+ * deny_status <code>. */
+static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_deny,
+                        struct cfg_reply *r)
+{
+        bool has_body = false;
+
+        r->status = is_deny ? 403 : 200;
+        r->kind = is_deny ? CFG_REPLY_ERRORFILE : CFG_REPLY_EMPTY;
+        while (w < end) {
+                const char *kw = cfg__word(p, w);
+                unsigned long long v;
+
+                if ((strcmp(kw, "status") == 0 || (is_deny && strcmp(kw, "deny_status") == 0))) {
+                        if (w + 1 >= end) {
+                                cfg__err(p, w, "'%s' needs a code", kw);
+                                return false;
+                        }
+                        if (!cfg__uint(p, w + 1, 100, 999, "status", &v))
+                                return false;
+                        if (!reply_status_valid((unsigned)v)) {
+                                cfg__err(p, w + 1,
+                                         "status %llu cannot be returned: expected "
+                                         "200 to 599",
+                                         v);
+                                return false;
+                        }
+                        r->status = (unsigned)v;
+                        w += 2;
+                        continue;
+                }
+                if (w + 1 >= end && strcmp(kw, "default-errorfiles") != 0) {
+                        cfg__err(p, w, "'%s' needs a value", kw);
+                        return false;
+                }
+                if (strcmp(kw, "content-type") == 0) {
+                        r->content_type = cfg__dup(p, w + 1);
+                        w += 2;
+                } else if (strcmp(kw, "string") == 0 || strcmp(kw, "lf-string") == 0 ||
+                           strcmp(kw, "file") == 0 || strcmp(kw, "errorfile") == 0 ||
+                           strcmp(kw, "default-errorfiles") == 0) {
+                        if (has_body) {
+                                cfg__err(p, w, "'%s': a response has only one body", kw);
+                                return false;
+                        }
+                        has_body = true;
+                        if (kw[0] == 's') {
+                                r->kind = CFG_REPLY_STRING;
+                                r->body = cfg__dup(p, w + 1);
+                                r->body_len = p->l->words[w + 1].len;
+                        } else if (kw[0] == 'l') {
+                                r->kind = CFG_REPLY_LF_STRING;
+                                if (!cfg__fmt_parse(p, w + 1, &r->body_fmt))
+                                        return false;
+                        } else if (kw[0] == 'e') {
+                                cfg__err(p, w,
+                                         "'errorfile' in a rule is HAProxy's but sluice "
+                                         "does not support it yet");
+                                return false;
+                        } else if (kw[0] == 'f') {
+                                r->kind = CFG_REPLY_STRING;
+                                if (!read_file(p, w + 1, &r->body, &r->body_len))
+                                        return false;
+                        } else {
+                                r->kind = CFG_REPLY_ERRORFILE;
+                                w += 1;
+                                continue;
+                        }
+                        w += 2;
+                } else if (strcmp(kw, "hdr") == 0) {
+                        struct cfg_reply_hdr *h;
+
+                        if (w + 2 >= end) {
+                                cfg__err(p, w, "'hdr' needs a name and a value");
+                                return false;
+                        }
+                        if (!header_name_valid(cfg__word(p, w + 1))) {
+                                cfg__err(p, w + 1, "invalid header name '%s'", cfg__word(p, w + 1));
+                                return false;
+                        }
+                        h = cfg_arena_push(&p->gen->arena, (void **)&r->hdrs, &r->n_hdrs,
+                                           &r->cap_hdrs, sizeof(*h));
+                        if (!h) {
+                                cfg__oom(p);
+                                return false;
+                        }
+                        h->name = cfg__dup(p, w + 1);
+                        if (!cfg__fmt_parse(p, w + 2, &h->value))
+                                return false;
+                        w += 3;
+                } else if (strcmp(kw, "errorfiles") == 0 || strcmp(kw, "lf-file") == 0) {
+                        cfg__err(p, w, "'%s' is HAProxy's but sluice does not support it yet", kw);
+                        return false;
+                } else {
+                        cfg__err(p, w,
+                                 "unexpected '%s': expected status, content-type, string, "
+                                 "lf-string, file, default-errorfiles or hdr",
+                                 kw);
+                        return false;
+                }
+        }
+        if (r->content_type && (r->kind == CFG_REPLY_EMPTY || r->kind == CFG_REPLY_ERRORFILE)) {
+                cfg__err(p, w - 1, "'content-type' needs a body (string, lf-string or file)");
+                return false;
+        }
+        if (!r->content_type && (r->kind == CFG_REPLY_STRING || r->kind == CFG_REPLY_LF_STRING)) {
+                cfg__err(p, w - 1, "a body needs a 'content-type'");
+                return false;
+        }
+        return true;
+}
+
+/* redirect location|prefix|scheme <fmt> [code <n>] [drop-query] [append-slash] */
+static bool redirect_parse(struct cfg_parser *p, unsigned w, unsigned end, bool response,
+                           struct cfg_http_rule *r)
+{
+        const char *type = cfg__word(p, w);
+
+        if (w + 1 >= end) {
+                cfg__err(p, w < end ? w : end - 1,
+                         "redirect needs a type and a target: 'redirect location <url>'");
+                return false;
+        }
+        if (strcmp(type, "location") == 0)
+                r->redir = CFG_REDIR_LOCATION;
+        else if (strcmp(type, "prefix") == 0)
+                r->redir = CFG_REDIR_PREFIX;
+        else if (strcmp(type, "scheme") == 0)
+                r->redir = CFG_REDIR_SCHEME;
+        else {
+                cfg__err(p, w, "unknown redirect type '%s': expected location, prefix or scheme",
+                         type);
+                return false;
+        }
+        if (response && r->redir != CFG_REDIR_LOCATION) {
+                cfg__err(p, w, "http-response redirect only takes 'location'");
+                return false;
+        }
+        if (!cfg__fmt_parse(p, w + 1, &r->fmt))
+                return false;
+        r->redir_code = 302;
+        for (w += 2; w < end; w++) {
+                const char *kw = cfg__word(p, w);
+                unsigned long long v;
+
+                if (strcmp(kw, "code") == 0) {
+                        if (!cfg__uint(p, w + 1, 301, 308, "redirect code", &v))
+                                return false;
+                        if (v != 301 && v != 302 && v != 303 && v != 307 && v != 308) {
+                                cfg__err(p, w + 1,
+                                         "redirect code %llu: expected 301, 302, 303, "
+                                         "307 or 308",
+                                         v);
+                                return false;
+                        }
+                        r->redir_code = (unsigned)v;
+                        w++;
+                } else if (strcmp(kw, "drop-query") == 0) {
+                        r->redir_flags |= CFG_REDIR_F_DROP_QUERY;
+                } else if (strcmp(kw, "append-slash") == 0) {
+                        r->redir_flags |= CFG_REDIR_F_APPEND_SLASH;
+                } else if (strcmp(kw, "set-cookie") == 0 || strcmp(kw, "clear-cookie") == 0 ||
+                           strcmp(kw, "ignore-empty") == 0 || strcmp(kw, "keep-query") == 0) {
+                        cfg__err(p, w,
+                                 "redirect option '%s' is HAProxy's but sluice does not "
+                                 "support it yet",
+                                 kw);
+                        return false;
+                } else {
+                        cfg__err(p, w, "unknown redirect option '%s'", kw);
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* http-request|http-response <action> [args] [if|unless <condition>]; @data is 1 for
+ * http-response. */
+void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        bool response = data == 1;
+        const char *kw = response ? "http-response" : "http-request";
+        struct cfg_proxy *px = p->px;
+        struct cfg_http_rule r = {.where = {p->file, p->l->line}}, *slot;
+        const char *act = cfg__word(p, arg);
+        unsigned end = cond_start(p, arg + 1), w = arg + 1;
+        size_t i;
+        bool ok;
+
+        if (arg >= cfg__n_words(p)) {
+                cfg__err(p, cfg__n_words(p) - 1, "'%s' needs an action", kw);
+                return;
+        }
+        for (i = 0; i < SL_ARRAY_SIZE(actions); i++)
+                if (strcmp(actions[i].name, act) == 0)
+                        break;
+        if (i == SL_ARRAY_SIZE(actions) || (response && !actions[i].in_response)) {
+                const char *hint = NULL;
+
+                for (size_t k = 0; k < SL_ARRAY_SIZE(req_actions_known); k++) {
+                        if (strcmp(req_actions_known[k], act) == 0) {
+                                cfg__err(p, arg,
+                                         "'%s %s' is HAProxy's but sluice does not "
+                                         "support it yet",
+                                         kw, act);
+                                return;
+                        }
+                }
+                if (i < SL_ARRAY_SIZE(actions)) {
+                        cfg__err(p, arg, "'%s' is not an http-response action", act);
+                        return;
+                }
+                for (size_t k = 0; k < SL_ARRAY_SIZE(actions) && !hint; k++)
+                        if (cfg_is_close(act, actions[k].name))
+                                hint = actions[k].name;
+                if (hint)
+                        cfg__err(p, arg, "unknown %s action '%s'; did you mean '%s'?", kw, act,
+                                 hint);
+                else
+                        cfg__err(p, arg, "unknown %s action '%s'", kw, act);
+                return;
+        }
+        r.act = actions[i].act;
+        switch (r.act) {
+        case CFG_ACT_ALLOW:
+                if (w < end) {
+                        cfg__err(p, w, "'allow' takes no argument, got '%s'", cfg__word(p, w));
+                        return;
+                }
+                break;
+        case CFG_ACT_DENY:
+        case CFG_ACT_RETURN:
+                if (!reply_parse(p, w, end, r.act == CFG_ACT_DENY, &r.reply))
+                        return;
+                break;
+        case CFG_ACT_REDIRECT:
+                if (!redirect_parse(p, w, end, response, &r))
+                        return;
+                break;
+        case CFG_ACT_SET_HEADER:
+        case CFG_ACT_ADD_HEADER:
+                if (end != w + 2) {
+                        cfg__err(p, end > w + 2 ? w + 2 : (w < end ? w : end - 1),
+                                 "expected '%s <name> <value>'", act);
+                        return;
+                }
+                if (!header_name_valid(cfg__word(p, w))) {
+                        cfg__err(p, w, "invalid header name '%s'", cfg__word(p, w));
+                        return;
+                }
+                r.hdr_name = cfg__dup(p, w);
+                r.hdr_name_len = p->l->words[w].len;
+                if (!cfg__fmt_parse(p, w + 1, &r.fmt))
+                        return;
+                break;
+        case CFG_ACT_DEL_HEADER:
+                if (w >= end || !header_name_valid(cfg__word(p, w))) {
+                        cfg__err(p, w < end ? w : end - 1,
+                                 "expected 'del-header <name> [-m "
+                                 "<method>]'");
+                        return;
+                }
+                r.hdr_name = cfg__dup(p, w);
+                r.hdr_name_len = p->l->words[w].len;
+                r.del_match = CFG_MATCH_STR;
+                if (w + 1 < end) {
+                        const char *m = cfg__word(p, w + 2);
+
+                        if (strcmp(cfg__word(p, w + 1), "-m") != 0 || w + 3 != end) {
+                                cfg__err(p, w + 1, "expected 'del-header <name> [-m <method>]'");
+                                return;
+                        }
+                        if (strcmp(m, "str") == 0)
+                                r.del_match = CFG_MATCH_STR;
+                        else if (strcmp(m, "beg") == 0)
+                                r.del_match = CFG_MATCH_BEG;
+                        else if (strcmp(m, "end") == 0)
+                                r.del_match = CFG_MATCH_END;
+                        else if (strcmp(m, "sub") == 0)
+                                r.del_match = CFG_MATCH_SUB;
+                        else if (strcmp(m, "reg") == 0) {
+                                r.del_match = CFG_MATCH_REG;
+                                r.del_re = cfg__regex(p, w, r.hdr_name, true);
+                                if (!r.del_re)
+                                        return;
+                        } else {
+                                cfg__err(p, w + 2,
+                                         "del-header: match method '%s': expected str, "
+                                         "beg, end, sub or reg",
+                                         m);
+                                return;
+                        }
+                }
+                break;
+        case CFG_ACT_SET_PATH:
+                if (end != w + 1) {
+                        cfg__err(p, w < end ? (end > w + 1 ? w + 1 : w) : end - 1,
+                                 "expected 'set-path <format>'");
+                        return;
+                }
+                if (!cfg__fmt_parse(p, w, &r.fmt))
+                        return;
+                break;
+        }
+        r.cond = rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ, kw, &ok);
+        if (!ok)
+                return;
+        if (response)
+                slot = cfg_arena_push(&p->gen->arena, (void **)&px->http_res, &px->n_http_res,
+                                      &px->cap_http_res, sizeof(*slot));
+        else
+                slot = cfg_arena_push(&p->gen->arena, (void **)&px->http_req, &px->n_http_req,
+                                      &px->cap_http_req, sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = r;
+}

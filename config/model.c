@@ -1,0 +1,108 @@
+/* Lifetime of configuration generations and names of model enums (for messages and dumps). */
+#include "model.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macros.h"
+
+struct cfg_gen *cfg_gen_ref(struct cfg_gen *g)
+{
+        SL_BUG_ON(g->refs == 0);
+        g->refs++;
+        return g;
+}
+
+struct cfg_gen *cfg_gen_unref(struct cfg_gen *g)
+{
+        if (!g)
+                return NULL;
+        SL_BUG_ON(g->refs == 0);
+        if (--g->refs == 0) {
+                for (size_t i = 0; i < g->n_regexes; i++)
+                        pcre2_code_free(g->regexes[i]);
+                cfg_arena_free(&g->arena);
+                free(g);
+        }
+        return NULL;
+}
+
+const struct cfg_proxy *cfg_gen_find_proxy(const struct cfg_gen *g, const char *name, unsigned cap)
+{
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+
+                if ((px->cap & cap) && px->name && strcmp(px->name, name) == 0)
+                        return px;
+        }
+        return NULL;
+}
+
+const char *cfg_timeout_name(enum cfg_timeout t)
+{
+        switch (t) {
+        case CFG_TO_CLIENT:
+                return "client";
+        case CFG_TO_CLIENT_FIN:
+                return "client-fin";
+        case CFG_TO_CONNECT:
+                return "connect";
+        case CFG_TO_HTTP_KEEP_ALIVE:
+                return "http-keep-alive";
+        case CFG_TO_HTTP_REQUEST:
+                return "http-request";
+        case CFG_TO_QUEUE:
+                return "queue";
+        case CFG_TO_SERVER:
+                return "server";
+        case CFG_TO_SERVER_FIN:
+                return "server-fin";
+        case CFG_TO_TUNNEL:
+                return "tunnel";
+        case CFG_TO_COUNT:
+                break;
+        }
+        return "?";
+}
+
+const char *cfg_mode_name(enum cfg_mode m)
+{
+        switch (m) {
+        case CFG_MODE_TCP:
+                return "tcp";
+        case CFG_MODE_HTTP:
+                return "http";
+        }
+        return "?";
+}
+
+const char *cfg_balance_name(enum cfg_balance_algo a)
+{
+        switch (a) {
+        case CFG_LB_ROUNDROBIN:
+                return "roundrobin";
+        case CFG_LB_STATIC_RR:
+                return "static-rr";
+        case CFG_LB_LEASTCONN:
+                return "leastconn";
+        case CFG_LB_FIRST:
+                return "first";
+        case CFG_LB_SOURCE:
+                return "source";
+        case CFG_LB_URI:
+                return "uri";
+        case CFG_LB_URL_PARAM:
+                return "url_param";
+        case CFG_LB_HDR:
+                return "hdr";
+        case CFG_LB_RANDOM:
+                return "random";
+        case CFG_LB_RDP_COOKIE:
+                return "rdp-cookie";
+        case CFG_LB_HASH:
+                return "hash";
+        }
+        return "?";
+}

@@ -1,0 +1,326 @@
+#pragma once
+/* The configuration model: what sluice.cfg means, typed, with every value already parsed.
+ * One struct cfg_gen per successful load (a "generation"); it is immutable once loaded and
+ * shared by reference: master and workers read it, nothing parses strings after load.
+ * Every string and array in it lives in the generation's arena. Pointers between objects of
+ * one generation (a proxy's default backend) are plain pointers; nothing here goes to shared
+ * memory. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acl.h"
+#include "arena.h"
+#include "fmt.h"
+#include "units.h"
+
+enum cfg_mode {
+        CFG_MODE_TCP = 0,
+        CFG_MODE_HTTP,
+};
+
+/* What a proxy section can do (HAProxy's capabilities). */
+enum {
+        CFG_CAP_FE = 1u << 0,       /* accepts connections (frontend, listen) */
+        CFG_CAP_BE = 1u << 1,       /* has servers (backend, listen) */
+        CFG_CAP_DEFAULTS = 1u << 2, /* a defaults section */
+};
+
+enum cfg_timeout {
+        CFG_TO_CLIENT = 0,
+        CFG_TO_CLIENT_FIN,
+        CFG_TO_CONNECT,
+        CFG_TO_HTTP_KEEP_ALIVE,
+        CFG_TO_HTTP_REQUEST,
+        CFG_TO_QUEUE,
+        CFG_TO_SERVER,
+        CFG_TO_SERVER_FIN,
+        CFG_TO_TUNNEL,
+        CFG_TO_COUNT,
+};
+
+/* option NAME; the model keeps both the value and whether it was set, so "no option X" in
+ * a proxy overrides a defaults section. */
+enum {
+        CFG_OPT_HTTPLOG = 1u << 0,
+        CFG_OPT_TCPLOG = 1u << 1,
+        CFG_OPT_FORWARDFOR = 1u << 2,
+        CFG_OPT_HTTP_SERVER_CLOSE = 1u << 3,
+        CFG_OPT_HTTP_KEEP_ALIVE = 1u << 4,
+        CFG_OPT_REDISPATCH = 1u << 5,
+        CFG_OPT_DONTLOGNULL = 1u << 6,
+};
+
+enum cfg_balance_algo {
+        CFG_LB_ROUNDROBIN = 0,
+        CFG_LB_STATIC_RR,
+        CFG_LB_LEASTCONN,
+        CFG_LB_FIRST,
+        CFG_LB_SOURCE,
+        CFG_LB_URI,
+        CFG_LB_URL_PARAM,
+        CFG_LB_HDR,
+        CFG_LB_RANDOM,
+        CFG_LB_RDP_COOKIE,
+        CFG_LB_HASH,
+};
+
+enum cfg_hash_method {
+        CFG_HASH_MAP_BASED = 0,
+        CFG_HASH_CONSISTENT,
+};
+
+enum cfg_hash_function {
+        CFG_HASH_FN_SDBM = 0,
+        CFG_HASH_FN_DJB2,
+        CFG_HASH_FN_WT6,
+        CFG_HASH_FN_CRC32,
+        CFG_HASH_FN_NONE,
+};
+
+enum cfg_http_reuse {
+        CFG_REUSE_SAFE = 0, /* HAProxy's default */
+        CFG_REUSE_NEVER,
+        CFG_REUSE_AGGRESSIVE,
+        CFG_REUSE_ALWAYS,
+};
+
+struct cfg_balance {
+        enum cfg_balance_algo algo;
+        const char *arg;    /* arena: hdr(NAME), url_param NAME, rdp-cookie(NAME); or NULL */
+        unsigned uri_len;   /* balance uri len N (0: whole path) */
+        unsigned uri_depth; /* balance uri depth N (0: unlimited) */
+        bool uri_whole;     /* balance uri whole: include the query string */
+        bool hdr_use_domain_only;
+        unsigned random_draws; /* balance random(N): power-of-N choices; HAProxy default 2 */
+};
+
+struct cfg_hash_type {
+        enum cfg_hash_method method;
+        enum cfg_hash_function function;
+        bool avalanche;
+};
+
+struct cfg_bind {
+        struct cfg_addr addr;
+        struct cfg_where where;
+};
+
+enum {
+        CFG_SRV_BACKUP = 1u << 0,
+        CFG_SRV_DISABLED = 1u << 1,
+};
+
+/* Settings a server inherits from default-server and may override. */
+struct cfg_server_opts {
+        unsigned weight;  /* 0..256, default 1 */
+        unsigned maxconn; /* 0: unlimited */
+        uint32_t flags;   /* CFG_SRV_* */
+};
+
+struct cfg_server {
+        const char *name; /* arena */
+        struct cfg_addr addr;
+        struct cfg_server_opts opts;
+        unsigned id; /* 1-based position in its backend */
+        struct cfg_where where;
+};
+
+struct cfg_log_target {
+        enum {
+                CFG_LOG_STDOUT = 0,
+                CFG_LOG_STDERR,
+                CFG_LOG_UDP,
+                CFG_LOG_UNIX,
+        } kind;
+        struct cfg_addr addr; /* UDP and Unix targets */
+        int facility;         /* syslog facility code (LOG_LOCAL0 >> 3 ...) */
+        int max_level;        /* -1: all */
+        int min_level;        /* -1: none */
+        unsigned maxlen;      /* 0: default 1024 */
+        enum {
+                CFG_LOG_FMT_RFC3164 = 0,
+                CFG_LOG_FMT_RFC5424,
+                CFG_LOG_FMT_SHORT,
+                CFG_LOG_FMT_RAW,
+        } format;
+        struct cfg_where where;
+};
+
+struct cfg_stats_socket {
+        struct cfg_addr addr;
+        unsigned mode;     /* permission bits of a Unix socket; 0: umask */
+        const char *user;  /* arena or NULL */
+        const char *group; /* arena or NULL */
+        enum {
+                CFG_STATS_LEVEL_USER = 0,
+                CFG_STATS_LEVEL_OPERATOR,
+                CFG_STATS_LEVEL_ADMIN,
+        } level;
+        bool level_set;
+        struct cfg_where where;
+};
+
+struct cfg_errorfile {
+        unsigned status;
+        const char *path;    /* arena, as written */
+        const char *content; /* arena: the file's bytes, read at load */
+        size_t len;
+};
+
+enum cfg_http_act {
+        CFG_ACT_ALLOW = 0,
+        CFG_ACT_DENY,
+        CFG_ACT_RETURN,
+        CFG_ACT_REDIRECT,
+        CFG_ACT_SET_HEADER,
+        CFG_ACT_ADD_HEADER,
+        CFG_ACT_DEL_HEADER,
+        CFG_ACT_SET_PATH,
+};
+
+enum cfg_redirect_type {
+        CFG_REDIR_LOCATION = 0,
+        CFG_REDIR_PREFIX,
+        CFG_REDIR_SCHEME,
+};
+
+enum {
+        CFG_REDIR_F_DROP_QUERY = 1u << 0,
+        CFG_REDIR_F_APPEND_SLASH = 1u << 1,
+};
+
+/* A header added to a response sluice generates (return, deny): "hdr NAME FMT". */
+struct cfg_reply_hdr {
+        const char *name; /* arena */
+        struct cfg_fmt value;
+};
+
+/* A response sluice writes itself: deny, return (HAProxy's http-reply). */
+struct cfg_reply {
+        unsigned status;
+        const char *content_type; /* arena or NULL */
+        enum {
+                CFG_REPLY_ERRORFILE = 0, /* the proxy's errorfile for @status, else built in */
+                CFG_REPLY_STRING,        /* @body */
+                CFG_REPLY_LF_STRING,     /* @body_fmt */
+                CFG_REPLY_EMPTY,         /* no body */
+        } kind;
+        const char *body; /* arena: a string or a file's content */
+        size_t body_len;
+        struct cfg_fmt body_fmt;
+        struct cfg_reply_hdr *hdrs; /* arena array */
+        size_t n_hdrs, cap_hdrs;
+};
+
+struct cfg_http_rule {
+        enum cfg_http_act act;
+        const struct cfg_cond *cond; /* arena, or NULL: always */
+        struct cfg_reply reply;      /* DENY, RETURN */
+        const char *hdr_name;        /* arena: SET/ADD/DEL_HEADER */
+        size_t hdr_name_len;
+        struct cfg_fmt fmt;       /* SET/ADD_HEADER value, SET_PATH, REDIRECT target */
+        enum cfg_match del_match; /* DEL_HEADER: str (default), beg, end, sub, reg */
+        void *del_re;             /* DEL_HEADER -m reg: pcre2_code */
+        enum cfg_redirect_type redir;
+        unsigned redir_code;  /* 301, 302 (default), 303, 307, 308 */
+        unsigned redir_flags; /* CFG_REDIR_F_* */
+        struct cfg_where where;
+};
+
+/* use_backend NAME [if|unless COND] */
+struct cfg_switch_rule {
+        const char *backend_name;        /* arena, as written */
+        const struct cfg_proxy *backend; /* resolved at the end of load */
+        const struct cfg_cond *cond;     /* arena, or NULL */
+        struct cfg_where where;
+};
+
+struct cfg_proxy {
+        const char *name; /* arena */
+        unsigned cap;     /* CFG_CAP_* */
+        struct cfg_where where;
+        const struct cfg_proxy *from; /* the defaults section this one inherited from, or NULL */
+
+        enum cfg_mode mode;
+        unsigned maxconn;              /* frontend maxconn, 0: the global value */
+        uint32_t options, options_set; /* CFG_OPT_* value, and which were set here */
+        uint64_t timeout_ms[CFG_TO_COUNT];
+        uint32_t timeouts_set; /* bit N: timeout N was given (0 ms is a valid value) */
+
+        struct cfg_bind *binds; /* arena array */
+        size_t n_binds, cap_binds;
+
+        struct cfg_balance balance;
+        struct cfg_hash_type hash_type;
+        struct cfg_server_opts default_server;
+        struct cfg_server *servers; /* arena array */
+        size_t n_servers, cap_servers;
+        unsigned retries; /* default 3 */
+        enum cfg_http_reuse http_reuse;
+
+        const char *forwardfor_header; /* arena: option forwardfor header NAME, or NULL */
+        bool forwardfor_if_none;
+
+        const char *default_backend_name;        /* arena, as written */
+        const struct cfg_proxy *default_backend; /* resolved at the end of load */
+
+        bool log_global; /* "log global": use the global section's targets */
+        struct cfg_log_target *logs;
+        size_t n_logs, cap_logs;
+        const struct cfg_fmt *log_format; /* arena, or NULL for the option's format */
+
+        struct cfg_acl **acls; /* arena array: named, predefined and anonymous ACLs */
+        size_t n_acls, cap_acls;
+        struct cfg_http_rule *http_req; /* arena array, in order */
+        size_t n_http_req, cap_http_req;
+        struct cfg_http_rule *http_res;
+        size_t n_http_res, cap_http_res;
+        struct cfg_switch_rule *use_backend;
+        size_t n_use_backend, cap_use_backend;
+
+        struct cfg_errorfile *errorfiles;
+        size_t n_errorfiles, cap_errorfiles;
+};
+
+struct cfg_global {
+        bool daemon;
+        unsigned nbthread;           /* worker processes; 0: one per CPU */
+        const char *user;            /* arena or NULL: drop to this user in workers */
+        const char *group;           /* arena or NULL */
+        const char *chroot;          /* arena or NULL */
+        const char *pidfile;         /* arena or NULL */
+        unsigned maxconn;            /* 0: derived from the open-files limit */
+        uint64_t hard_stop_after_ms; /* 0: never */
+        size_t tune_bufsize;         /* default 16384 */
+        struct cfg_log_target *logs;
+        size_t n_logs, cap_logs;
+        struct cfg_stats_socket *stats_sockets;
+        size_t n_stats_sockets, cap_stats_sockets;
+        struct cfg_where where;
+};
+
+struct cfg_gen {
+        unsigned refs;          /* cfg_gen_ref()/cfg_gen_unref(); one process only */
+        struct cfg_arena arena; /* owns everything below */
+        struct cfg_global global;
+        struct cfg_proxy **proxies; /* arena array: frontends, backends and listens, in order */
+        size_t n_proxies, cap_proxies;
+        struct cfg_proxy **defaults; /* arena array: every defaults section, in order */
+        size_t n_defaults, cap_defaults;
+        void **regexes; /* arena array of pcre2_code, freed with the generation */
+        size_t n_regexes, cap_regexes;
+};
+
+struct cfg_gen *cfg_gen_ref(struct cfg_gen *g);
+
+/* Drops a reference; frees the generation with the last one. Accepts NULL; returns NULL. */
+struct cfg_gen *cfg_gen_unref(struct cfg_gen *g);
+
+/* The proxy named @name with any of the capabilities @cap, or NULL. */
+const struct cfg_proxy *cfg_gen_find_proxy(const struct cfg_gen *g, const char *name, unsigned cap);
+
+const char *cfg_timeout_name(enum cfg_timeout t);
+const char *cfg_mode_name(enum cfg_mode m);
+const char *cfg_balance_name(enum cfg_balance_algo a);

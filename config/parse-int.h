@@ -1,0 +1,96 @@
+#pragma once
+/* Internals shared by the parser's modules (parse.c: dispatch and sections; kw_global.c and
+ * kw_proxy.c: keyword handlers). Not for use outside config/. */
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "keywords.h"
+#include "lex.h"
+#include "model.h"
+
+enum cfg_section {
+        CFG_SEC_NONE = 0, /* before the first section */
+        CFG_SEC_GLOBAL,
+        CFG_SEC_DEFAULTS,
+        CFG_SEC_FRONTEND,
+        CFG_SEC_BACKEND,
+        CFG_SEC_LISTEN,
+        CFG_SEC_SKIP, /* a section sluice does not support: its lines are not read */
+};
+
+struct cfg_parser {
+        struct cfg_gen *gen;     /* borrowed: being built */
+        struct cfg_diags *diags; /* borrowed */
+        const char *file;        /* arena copy of the current file name */
+        enum cfg_section sec;
+        struct cfg_proxy *px;            /* current proxy or defaults section; NULL otherwise */
+        struct cfg_proxy *last_defaults; /* the latest defaults section, or NULL */
+        const struct cfg_line *l;        /* the line being parsed */
+        bool negate;                     /* the line started with "no" */
+        bool global_seen;
+};
+
+/* A handler reads l->words[arg ..] (the words after the keyword) and fills the model. It
+ * reports problems with cfg__err() and returns nothing: the parser goes on either way. */
+typedef void cfg_kw_fn(struct cfg_parser *p, unsigned arg, unsigned long data);
+
+struct cfg_kw {
+        const char *name; /* one to three words, as in cfg_known_keywords */
+        unsigned in;      /* CFG_IN_* */
+        cfg_kw_fn *fn;
+        unsigned long data; /* passed to @fn (a flag, a timeout index) */
+        bool negatable;     /* accepts a leading "no" */
+};
+
+extern const struct cfg_kw cfg__global_keywords[];
+extern const struct cfg_kw cfg__proxy_keywords[];
+
+/* Record an error at word @w of the current line (its line and column). */
+void cfg__err(struct cfg_parser *p, unsigned w, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void cfg__warn(struct cfg_parser *p, unsigned w, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Word @w of the current line, "" past the end. */
+const char *cfg__word(const struct cfg_parser *p, unsigned w);
+struct sl_str cfg__word_str(const struct cfg_parser *p, unsigned w);
+unsigned cfg__n_words(const struct cfg_parser *p);
+
+/* Require exactly @n arguments after the keyword at @arg; reports and returns false if not. */
+bool cfg__want_args(struct cfg_parser *p, unsigned arg, unsigned n, const char *usage);
+
+/* Copy word @w into the arena; reports out-of-memory. */
+const char *cfg__dup(struct cfg_parser *p, unsigned w);
+
+/* Parse an unsigned decimal word within [min, max]; reports and returns false if invalid. */
+bool cfg__uint(struct cfg_parser *p, unsigned w, unsigned long long min, unsigned long long max,
+               const char *what, unsigned long long *ret);
+
+void cfg__oom(struct cfg_parser *p);
+
+/* Parse word @w as an address (cfg_parse_addr() with @flags); a word starting with '/' is a
+ * Unix socket path, as HAProxy reads it. Reports errors prefixed with @what; returns 0 or
+ * a negative errno. */
+int cfg__addr(struct cfg_parser *p, unsigned w, unsigned flags, struct cfg_addr *ret,
+              const char *what);
+
+/* Parse a log target line (global "log" and proxy "log") starting at word @arg. */
+bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *t);
+
+/* ACLs and conditions (kw_acl.c). */
+void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data);
+bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
+                       int *ret_implied);
+/* Parse "if|unless <condition>" starting at word @w (the "if"), up to the end of the line. */
+struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w);
+const char *cfg__match_name(enum cfg_match m);
+/* Compile the regular expression @s (errors at word @w); kept for freeing with the gen. */
+void *cfg__regex(struct cfg_parser *p, unsigned w, const char *s, bool icase);
+
+/* Formats (kw_fmt.c): compile word @w. */
+bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret);
+
+/* Rules (kw_rules.c). */
+void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data);

@@ -1,0 +1,741 @@
+/* The configuration parser: reads lines from the lexer, opens sections, dispatches each line
+ * to its keyword handler (kw_global.c, kw_proxy.c), and tells apart a keyword sluice does not
+ * support yet from a typo. Called by master/ through cfg_load(); reports through diags only. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "macros.h"
+#include "parse-int.h"
+#include "source.h"
+
+/* ---- helpers for handlers ---- */
+
+static void parser_vdiag(struct cfg_parser *p, enum cfg_severity sev, unsigned w, const char *fmt,
+                         va_list ap)
+{
+        const struct cfg_word *word = NULL;
+
+        if (p->l && w < p->l->n_words)
+                word = &p->l->words[w];
+        else if (p->l && p->l->n_words)
+                word = &p->l->words[p->l->n_words - 1];
+        cfg_diag_addv(p->diags, sev, p->file, word ? word->line : (p->l ? p->l->line : 0),
+                      word ? word->col : 0, fmt, ap);
+}
+
+void cfg__err(struct cfg_parser *p, unsigned w, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        parser_vdiag(p, CFG_SEV_ERROR, w, fmt, ap);
+        va_end(ap);
+}
+
+void cfg__warn(struct cfg_parser *p, unsigned w, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        parser_vdiag(p, CFG_SEV_WARNING, w, fmt, ap);
+        va_end(ap);
+}
+
+void cfg__oom(struct cfg_parser *p)
+{
+        p->diags->oom = 1;
+        cfg__err(p, 0, "out of memory");
+}
+
+const char *cfg__word(const struct cfg_parser *p, unsigned w)
+{
+        return w < p->l->n_words ? p->l->words[w].text : "";
+}
+
+struct sl_str cfg__word_str(const struct cfg_parser *p, unsigned w)
+{
+        if (w >= p->l->n_words)
+                return SL_STR_NULL;
+        return sl_str_make(p->l->words[w].text, p->l->words[w].len);
+}
+
+unsigned cfg__n_words(const struct cfg_parser *p)
+{
+        return p->l->n_words;
+}
+
+bool cfg__want_args(struct cfg_parser *p, unsigned arg, unsigned n, const char *usage)
+{
+        unsigned have = p->l->n_words > arg ? p->l->n_words - arg : 0;
+
+        if (have == n)
+                return true;
+        if (have < n)
+                cfg__err(p, p->l->n_words - 1, "missing argument: expected '%s'", usage);
+        else
+                cfg__err(p, arg + n, "unexpected argument '%s': expected '%s'",
+                         cfg__word(p, arg + n), usage);
+        return false;
+}
+
+const char *cfg__dup(struct cfg_parser *p, unsigned w)
+{
+        const char *s = cfg_arena_strndup(&p->gen->arena, cfg__word(p, w),
+                                          w < p->l->n_words ? p->l->words[w].len : 0);
+
+        if (!s)
+                cfg__oom(p);
+        return s;
+}
+
+bool cfg__uint(struct cfg_parser *p, unsigned w, unsigned long long min, unsigned long long max,
+               const char *what, unsigned long long *ret)
+{
+        unsigned long long v;
+        int r;
+
+        if (w >= p->l->n_words) {
+                cfg__err(p, w, "missing %s", what);
+                return false;
+        }
+        r = sl_str_to_u64(cfg__word_str(p, w), max, &v);
+        if (r == -EINVAL) {
+                cfg__err(p, w, "invalid %s '%s': expected a decimal number", what, cfg__word(p, w));
+                return false;
+        }
+        if (r == -ERANGE || v < min) {
+                cfg__err(p, w, "%s '%s' out of range %llu..%llu", what, cfg__word(p, w), min, max);
+                return false;
+        }
+        *ret = v;
+        return true;
+}
+
+int cfg__addr(struct cfg_parser *p, unsigned w, unsigned flags, struct cfg_addr *ret,
+              const char *what)
+{
+        const char *word = cfg__word(p, w);
+        char err[256], path[CFG_ADDR_PATH_MAX + 8];
+        struct sl_str s = cfg__word_str(p, w);
+        int r;
+
+        if (word[0] == '/') {
+                if (strlen(word) > CFG_ADDR_PATH_MAX) {
+                        cfg__err(p, w, "%s: Unix socket path '%s' is longer than %u bytes", what,
+                                 word, CFG_ADDR_PATH_MAX);
+                        return -ENAMETOOLONG;
+                }
+                snprintf(path, sizeof(path), "unix@%s", word);
+                s = sl_str_from_cstr(path);
+        }
+        r = cfg_parse_addr(s, flags, ret, err, sizeof(err));
+        if (r < 0)
+                cfg__err(p, w, "%s: %s", what, err);
+        return r;
+}
+
+/* ---- keyword lookup ---- */
+
+static const char *const section_names[] = {
+        [CFG_SEC_NONE] = "",
+        [CFG_SEC_GLOBAL] = "global",
+        [CFG_SEC_DEFAULTS] = "defaults",
+        [CFG_SEC_FRONTEND] = "frontend",
+        [CFG_SEC_BACKEND] = "backend",
+        [CFG_SEC_LISTEN] = "listen",
+        [CFG_SEC_SKIP] = "",
+};
+
+static unsigned section_in(enum cfg_section s)
+{
+        switch (s) {
+        case CFG_SEC_GLOBAL:
+                return CFG_IN_GLOBAL;
+        case CFG_SEC_DEFAULTS:
+                return CFG_IN_DEFAULTS;
+        case CFG_SEC_FRONTEND:
+                return CFG_IN_FRONTEND;
+        case CFG_SEC_BACKEND:
+                return CFG_IN_BACKEND;
+        case CFG_SEC_LISTEN:
+                return CFG_IN_LISTEN;
+        case CFG_SEC_NONE:
+        case CFG_SEC_SKIP:
+                return 0;
+        }
+        return 0;
+}
+
+/* How many words of the line @name (space-separated words) matches from word @first. */
+static unsigned kw_matches(const char *name, const struct cfg_line *l, unsigned first)
+{
+        unsigned w = first;
+
+        while (*name) {
+                const char *sp = strchr(name, ' ');
+                size_t len = sp ? (size_t)(sp - name) : strlen(name);
+
+                if (w >= l->n_words || l->words[w].len != len ||
+                    memcmp(l->words[w].text, name, len) != 0)
+                        return 0;
+                w++;
+                name += len + (sp ? 1 : 0);
+        }
+        return w - first;
+}
+
+static const struct cfg_kw *kw_table(enum cfg_section s)
+{
+        return s == CFG_SEC_GLOBAL ? cfg__global_keywords : cfg__proxy_keywords;
+}
+
+/* Longest supported keyword matching the line from word @first, valid in @in if non-zero. */
+static const struct cfg_kw *kw_lookup(const struct cfg_kw *table, const struct cfg_line *l,
+                                      unsigned first, unsigned in, unsigned *ret_n)
+{
+        const struct cfg_kw *best = NULL;
+        unsigned best_n = 0;
+
+        for (const struct cfg_kw *k = table; k->name; k++) {
+                unsigned n;
+
+                if (in && !(k->in & in))
+                        continue;
+                n = kw_matches(k->name, l, first);
+                if (n > best_n) {
+                        best = k;
+                        best_n = n;
+                }
+        }
+        *ret_n = best_n;
+        return best;
+}
+
+/* The words first..first+n-1 joined by spaces into @buf. */
+static const char *line_phrase(const struct cfg_line *l, unsigned first, unsigned n, char *buf,
+                               size_t size)
+{
+        size_t off = 0;
+
+        buf[0] = '\0';
+        for (unsigned w = first; w < first + n && w < l->n_words && off < size; w++)
+                off += (size_t)snprintf(buf + off, size - off, "%s%s", w > first ? " " : "",
+                                        l->words[w].text);
+        return buf;
+}
+
+static unsigned name_n_words(const char *name)
+{
+        unsigned n = 1;
+
+        for (; *name; name++)
+                n += *name == ' ';
+        return n;
+}
+
+/* The closest keyword valid in @in to the words at @first, supported or not; NULL if none
+ * is close enough to be a likely typo. */
+static const char *kw_suggest(const struct cfg_kw *table, const struct cfg_line *l, unsigned first,
+                              unsigned in)
+{
+        const char *best = NULL;
+        unsigned best_d = ~0u;
+        char phrase[256];
+
+        for (const struct cfg_kw *k = table; k->name; k++) {
+                unsigned n = name_n_words(k->name), d;
+
+                if (!(k->in & in))
+                        continue;
+                line_phrase(l, first, n, phrase, sizeof(phrase));
+                d = cfg_edit_distance(phrase, k->name, 3);
+                if (d < best_d && cfg_is_close(phrase, k->name)) {
+                        best = k->name;
+                        best_d = d;
+                }
+        }
+        for (size_t i = 0; i < cfg_n_known_keywords; i++) {
+                const struct cfg_known_kw *k = &cfg_known_keywords[i];
+                unsigned n = name_n_words(k->name), d;
+
+                if (!(k->in & in))
+                        continue;
+                line_phrase(l, first, n, phrase, sizeof(phrase));
+                d = cfg_edit_distance(phrase, k->name, 3);
+                if (d < best_d && cfg_is_close(phrase, k->name)) {
+                        best = k->name;
+                        best_d = d;
+                }
+        }
+        return best;
+}
+
+static void parser_unknown(struct cfg_parser *p, unsigned first)
+{
+        const struct cfg_line *l = p->l;
+        const char *sec = section_names[p->sec];
+        const char *words[3] = {"", "", ""};
+        unsigned in = section_in(p->sec), n;
+        size_t nw = SL_MIN(3u, l->n_words - first), nk;
+        const struct cfg_known_kw *known;
+        const char *hint;
+        char phrase[256];
+
+        for (size_t i = 0; i < nw; i++)
+                words[i] = l->words[first + i].text;
+        /* HAProxy has it here, sluice does not (yet). */
+        known = cfg_known_lookup(words, nw, in, &nk);
+        if (known) {
+                cfg__err(p, first, "'%s' is a HAProxy keyword that sluice does not support yet",
+                         known->name);
+                return;
+        }
+        /* Supported, or known to HAProxy, but in other sections. */
+        if (kw_lookup(kw_table(p->sec), l, first, 0, &n)) {
+                cfg__err(p, first, "'%s' is not allowed in a '%s' section",
+                         line_phrase(l, first, n, phrase, sizeof(phrase)), sec);
+                return;
+        }
+        known = cfg_known_lookup(words, nw, 0, &nk);
+        if (known) {
+                cfg__err(p, first, "'%s' is not allowed in a '%s' section", known->name, sec);
+                return;
+        }
+        hint = kw_suggest(kw_table(p->sec), l, first, in);
+        line_phrase(l, first, 1, phrase, sizeof(phrase));
+        if (hint)
+                cfg__err(p, first, "unknown keyword '%s' in '%s' section; did you mean '%s'?",
+                         phrase, sec, hint);
+        else
+                cfg__err(p, first, "unknown keyword '%s' in '%s' section", phrase, sec);
+}
+
+/* ---- sections ---- */
+
+static bool proxy_name_valid(const char *name)
+{
+        /* HAProxy's invalid_char(): letters, digits, '-', '_', '.', ':' */
+        if (!*name)
+                return false;
+        for (; *name; name++) {
+                char c = *name;
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == ':'))
+                        return false;
+        }
+        return true;
+}
+
+static struct cfg_proxy *find_defaults(struct cfg_gen *g, const char *name)
+{
+        for (size_t i = g->n_defaults; i-- > 0;)
+                if (g->defaults[i]->name && strcmp(g->defaults[i]->name, name) == 0)
+                        return g->defaults[i];
+        return NULL;
+}
+
+static void proxy_init_fresh(struct cfg_proxy *px)
+{
+        px->mode = CFG_MODE_TCP;
+        px->retries = 3;
+        px->default_server.weight = 1;
+        px->balance.algo = CFG_LB_ROUNDROBIN;
+        px->balance.random_draws = 2;
+        px->hash_type.method = CFG_HASH_MAP_BASED;
+        px->hash_type.function = CFG_HASH_FN_SDBM;
+        px->http_reuse = CFG_REUSE_SAFE;
+}
+
+/* A proxy starts as a copy of its defaults section: the settings, not the identity, the
+ * binds or the servers. Arrays are shared (they are immutable once their section ended). */
+static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
+{
+        px->mode = def->mode;
+        px->maxconn = def->maxconn;
+        px->options = def->options;
+        memcpy(px->timeout_ms, def->timeout_ms, sizeof(px->timeout_ms));
+        px->timeouts_set = def->timeouts_set;
+        px->balance = def->balance;
+        px->hash_type = def->hash_type;
+        px->default_server = def->default_server;
+        px->retries = def->retries;
+        px->http_reuse = def->http_reuse;
+        px->default_backend_name = def->default_backend_name;
+        px->log_global = def->log_global;
+        px->logs = def->logs;
+        px->n_logs = px->cap_logs = def->n_logs;
+        px->log_format = def->log_format;
+        px->errorfiles = def->errorfiles;
+        px->n_errorfiles = px->cap_errorfiles = def->n_errorfiles;
+        px->forwardfor_header = def->forwardfor_header;
+        px->forwardfor_if_none = def->forwardfor_if_none;
+        px->from = def;
+}
+
+static void parser_open_proxy(struct cfg_parser *p, enum cfg_section sec)
+{
+        const struct cfg_line *l = p->l;
+        struct cfg_gen *g = p->gen;
+        /* A defaults section starts afresh (HAProxy: "reset by the next defaults section");
+         * any other proxy starts from the latest one. Both may name one with "from". */
+        struct cfg_proxy *px, *def = sec == CFG_SEC_DEFAULTS ? NULL : p->last_defaults, **slot;
+        const char *name = l->n_words > 1 ? l->words[1].text : NULL;
+        unsigned next = 2;
+
+        if (sec != CFG_SEC_DEFAULTS && !name) {
+                cfg__err(p, 0, "'%s' needs a name", l->words[0].text);
+                name = "";
+        }
+        if (name && strcmp(name, "from") == 0 && sec == CFG_SEC_DEFAULTS) {
+                name = NULL; /* "defaults from X" */
+                next = 1;
+        }
+        if (name && *name && !proxy_name_valid(name))
+                cfg__err(p, 1,
+                         "invalid character in %s name '%s': use letters, digits, '-', '_', "
+                         "'.' and ':'",
+                         l->words[0].text, name);
+        if (l->n_words > next) {
+                if (strcmp(l->words[next].text, "from") != 0) {
+                        cfg__err(p, next, "unexpected '%s' after the %s name: expected 'from NAME'",
+                                 l->words[next].text, l->words[0].text);
+                } else if (l->n_words != next + 2) {
+                        cfg__err(p, next, "'from' needs exactly one defaults section name");
+                } else {
+                        def = find_defaults(g, l->words[next + 1].text);
+                        if (!def)
+                                cfg__err(p, next + 1,
+                                         "no defaults section named '%s' before this line",
+                                         l->words[next + 1].text);
+                }
+        }
+
+        px = cfg_arena_alloc(&g->arena, sizeof(*px));
+        if (!px) {
+                cfg__oom(p);
+                p->sec = CFG_SEC_SKIP;
+                return;
+        }
+        proxy_init_fresh(px);
+        if (def)
+                proxy_inherit(px, def);
+        px->name = name ? cfg_arena_strdup(&g->arena, name) : NULL;
+        px->where = (struct cfg_where){p->file, l->line};
+        switch (sec) {
+        case CFG_SEC_DEFAULTS:
+                px->cap = CFG_CAP_DEFAULTS;
+                break;
+        case CFG_SEC_FRONTEND:
+                px->cap = CFG_CAP_FE;
+                break;
+        case CFG_SEC_BACKEND:
+                px->cap = CFG_CAP_BE;
+                break;
+        case CFG_SEC_LISTEN:
+                px->cap = CFG_CAP_FE | CFG_CAP_BE;
+                break;
+        case CFG_SEC_NONE:
+        case CFG_SEC_GLOBAL:
+        case CFG_SEC_SKIP:
+                break;
+        }
+
+        if (sec == CFG_SEC_DEFAULTS)
+                slot = cfg_arena_push(&g->arena, (void **)&g->defaults, &g->n_defaults,
+                                      &g->cap_defaults, sizeof(*slot));
+        else
+                slot = cfg_arena_push(&g->arena, (void **)&g->proxies, &g->n_proxies,
+                                      &g->cap_proxies, sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                p->sec = CFG_SEC_SKIP;
+                return;
+        }
+        *slot = px;
+        if (sec == CFG_SEC_DEFAULTS)
+                p->last_defaults = px;
+        else if (px->name && *px->name) {
+                /* A frontend and a backend may share a name; two proxies with a common
+                 * capability may not (HAProxy's rule). */
+                for (size_t i = 0; i + 1 < g->n_proxies; i++) {
+                        const struct cfg_proxy *o = g->proxies[i];
+
+                        if (o->name && strcmp(o->name, px->name) == 0 && (o->cap & px->cap))
+                                cfg__err(p, 1, "%s '%s' has the same name as the proxy at %s:%u",
+                                         l->words[0].text, px->name, o->where.file, o->where.line);
+                }
+        }
+        p->px = px;
+        p->sec = sec;
+}
+
+static bool parser_section(struct cfg_parser *p)
+{
+        const struct cfg_line *l = p->l;
+        const char *w = l->words[0].text;
+
+        if (strcmp(w, "global") == 0) {
+                if (l->n_words > 1)
+                        cfg__err(p, 1, "'global' takes no argument");
+                /* A later global section continues the first one, as in HAProxy. */
+                if (!p->global_seen)
+                        p->gen->global.where = (struct cfg_where){p->file, l->line};
+                p->global_seen = true;
+                p->sec = CFG_SEC_GLOBAL;
+                p->px = NULL;
+                return true;
+        }
+        if (strcmp(w, "defaults") == 0) {
+                parser_open_proxy(p, CFG_SEC_DEFAULTS);
+                return true;
+        }
+        if (strcmp(w, "frontend") == 0) {
+                parser_open_proxy(p, CFG_SEC_FRONTEND);
+                return true;
+        }
+        if (strcmp(w, "backend") == 0) {
+                parser_open_proxy(p, CFG_SEC_BACKEND);
+                return true;
+        }
+        if (strcmp(w, "listen") == 0) {
+                parser_open_proxy(p, CFG_SEC_LISTEN);
+                return true;
+        }
+        for (size_t i = 0; i < cfg_n_known_sections; i++) {
+                if (strcmp(w, cfg_known_sections[i]) == 0) {
+                        cfg__err(p, 0,
+                                 "'%s' sections are HAProxy's but sluice does not support them "
+                                 "yet",
+                                 w);
+                        p->sec = CFG_SEC_SKIP;
+                        p->px = NULL;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static void parser_line(struct cfg_parser *p)
+{
+        const struct cfg_line *l = p->l;
+        const struct cfg_kw *kw;
+        unsigned first = 0, n;
+
+        if (parser_section(p))
+                return;
+        if (p->sec == CFG_SEC_SKIP)
+                return;
+        if (p->sec == CFG_SEC_NONE) {
+                cfg__err(p, 0, "'%s' is outside of any section", l->words[0].text);
+                return;
+        }
+        p->negate = false;
+        if (strcmp(l->words[0].text, "no") == 0 && l->n_words > 1) {
+                p->negate = true;
+                first = 1;
+        }
+        kw = kw_lookup(kw_table(p->sec), l, first, section_in(p->sec), &n);
+        if (!kw) {
+                parser_unknown(p, first);
+                return;
+        }
+        if (p->negate && !kw->negatable) {
+                cfg__err(p, 0, "'no' cannot be used with '%s'", kw->name);
+                return;
+        }
+        kw->fn(p, first + n, kw->data);
+}
+
+/* ---- end of load: cross-references and checks ---- */
+
+static const char *proxy_kind(const struct cfg_proxy *px)
+{
+        if ((px->cap & CFG_CAP_FE) && (px->cap & CFG_CAP_BE))
+                return "listen";
+        return (px->cap & CFG_CAP_FE) ? "frontend" : "backend";
+}
+
+/* A frontend in HTTP mode cannot hand a stream to a TCP backend (HAProxy refuses it too); a
+ * TCP frontend may switch to an HTTP backend, which then parses HTTP. */
+static void finish_backend_ref(struct cfg_parser *p, const struct cfg_proxy *px, const char *name,
+                               const struct cfg_where *where, const struct cfg_proxy **ret)
+{
+        *ret = cfg_gen_find_proxy(p->gen, name, CFG_CAP_BE);
+        if (!*ret) {
+                cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                             "%s '%s': no backend named '%s'", proxy_kind(px), px->name, name);
+                return;
+        }
+        if (px->mode == CFG_MODE_HTTP && (*ret)->mode == CFG_MODE_TCP)
+                cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                             "%s '%s' is in mode http and cannot use backend '%s', which is in "
+                             "mode tcp",
+                             proxy_kind(px), px->name, name);
+}
+
+static void parser_finish(struct cfg_parser *p)
+{
+        struct cfg_gen *g = p->gen;
+
+        p->l = NULL;
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                struct cfg_proxy *px = g->proxies[i];
+                const char *kind = proxy_kind(px);
+
+                if ((px->cap & CFG_CAP_FE) && px->default_backend_name)
+                        finish_backend_ref(p, px, px->default_backend_name, &px->where,
+                                           &px->default_backend);
+                for (size_t j = 0; j < px->n_use_backend; j++)
+                        finish_backend_ref(p, px, px->use_backend[j].backend_name,
+                                           &px->use_backend[j].where, &px->use_backend[j].backend);
+                if (px->mode == CFG_MODE_TCP) {
+                        const struct cfg_where *w = NULL;
+
+                        if (px->n_http_req)
+                                w = &px->http_req[0].where;
+                        else if (px->n_http_res)
+                                w = &px->http_res[0].where;
+                        if (w)
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, w->file, w->line, 0,
+                                             "%s '%s' is in mode tcp: HTTP rules need 'mode http'",
+                                             kind, px->name);
+                        for (size_t j = 0; j < px->n_acls; j++) {
+                                const struct cfg_acl *acl = px->acls[j];
+
+                                if (!(acl->at & CFG_FETCH_AT_CONN) && acl->n_exprs)
+                                        cfg_diag_add(p->diags, CFG_SEV_ERROR,
+                                                     acl->exprs[0]->where.file,
+                                                     acl->exprs[0]->where.line, 0,
+                                                     "%s '%s' is in mode tcp: ACL '%s' reads "
+                                                     "HTTP, which needs 'mode http'",
+                                                     kind, px->name, acl->name ? acl->name : "{ }");
+                        }
+                }
+                if ((px->cap & CFG_CAP_FE) && px->n_binds == 0)
+                        cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
+                                     "%s '%s' has no 'bind' line: it accepts no connection", kind,
+                                     px->name);
+                if ((px->cap & CFG_CAP_FE) && !(px->cap & CFG_CAP_BE) &&
+                    !px->default_backend_name && px->n_use_backend == 0)
+                        cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
+                                     "frontend '%s' has no default_backend", px->name);
+        }
+}
+
+/* ---- entry points ---- */
+
+static int parser_run_file(struct cfg_parser *p, const char *name, const char *text, size_t len,
+                           const struct cfg_load_opts *opts)
+{
+        struct cfg_lex lx;
+        struct cfg_line line;
+        struct cfg_err err;
+        int r;
+
+        p->file = cfg_arena_strdup(&p->gen->arena, name);
+        if (!p->file)
+                return -ENOMEM;
+        cfg_lex_init(&lx, p->file, text, len, opts ? opts->env : NULL,
+                     opts ? opts->env_data : NULL);
+        for (;;) {
+                r = cfg_lex_next_line(&lx, &line, &err);
+                if (r == 0)
+                        break;
+                if (r == -ENOMEM)
+                        break;
+                if (r < 0) {
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, p->file, err.line, err.col, "%s",
+                                     err.msg);
+                        continue;
+                }
+                p->l = &line;
+                parser_line(p);
+                p->l = NULL;
+        }
+        cfg_lex_deinit(&lx);
+        return r == -ENOMEM ? r : 0;
+}
+
+static struct cfg_gen *gen_new(void)
+{
+        struct cfg_gen *g = calloc(1, sizeof(*g));
+
+        if (!g)
+                return NULL;
+        g->refs = 1;
+        g->global.tune_bufsize = 16384;
+        return g;
+}
+
+static int parser_load(const struct cfg_files *files, const struct cfg_load_opts *opts,
+                       struct cfg_gen **ret_gen, struct cfg_diags *diags)
+{
+        struct cfg_parser p = {.diags = diags};
+        size_t errors_before = diags->n_errors;
+        int r = 0;
+
+        p.gen = gen_new();
+        if (!p.gen)
+                return -ENOMEM;
+        for (size_t i = 0; i < files->n && r == 0; i++) {
+                /* Each file starts outside any section, as in HAProxy. */
+                p.sec = CFG_SEC_NONE;
+                p.px = NULL;
+                r = parser_run_file(&p, files->v[i].path, files->v[i].text, files->v[i].len, opts);
+        }
+        if (r == 0)
+                parser_finish(&p);
+        if (r == 0 && diags->oom)
+                r = -ENOMEM;
+        if (r < 0 || diags->n_errors > errors_before) {
+                cfg_gen_unref(p.gen);
+                return r < 0 ? r : -EINVAL;
+        }
+        *ret_gen = p.gen;
+        return 0;
+}
+
+int cfg_load(const char *const *paths, size_t n_paths, const struct cfg_load_opts *opts,
+             struct cfg_gen **ret_gen, struct cfg_diags *diags)
+{
+        struct cfg_files files;
+        int r, rl;
+
+        r = cfg_files_load(paths, n_paths, &files, diags);
+        if (r == -ENOMEM)
+                return r;
+        /* Parse what could be read even when some file could not: report everything. */
+        rl = parser_load(&files, opts, ret_gen, diags);
+        cfg_files_clear(&files);
+        if (rl == 0 && r < 0) {
+                *ret_gen = cfg_gen_unref(*ret_gen);
+                return r;
+        }
+        return rl;
+}
+
+int cfg_load_text(const char *name, const char *text, size_t len, const struct cfg_load_opts *opts,
+                  struct cfg_gen **ret_gen, struct cfg_diags *diags)
+{
+        struct cfg_file f = {.path = (char *)name, .text = (char *)text, .len = len};
+        struct cfg_files files = {.v = &f, .n = 1};
+
+        return parser_load(&files, opts, ret_gen, diags);
+}
+
+const char *cfg_supported_keyword(size_t i)
+{
+        size_t n = 0;
+
+        for (const struct cfg_kw *k = cfg__global_keywords; k->name; k++, n++)
+                if (n == i)
+                        return k->name;
+        for (const struct cfg_kw *k = cfg__proxy_keywords; k->name; k++, n++)
+                if (n == i)
+                        return k->name;
+        return NULL;
+}

@@ -1,0 +1,23 @@
+#pragma once
+/* Configuration loading for the master: `sluice -c` and every (re)load go through here, so
+ * the diagnostics an operator sees are the same in both. */
+
+#include <stdio.h>
+
+#include "cli.h"
+
+struct cfg_gen;
+struct cfg_diags;
+
+#define MASTER_DEFAULT_CONFIG "/etc/sluice/sluice.cfg"
+
+/* Print every diagnostic of @d on @out as "FILE:LINE:COL: error: MESSAGE" (the form
+ * compilers use, so editors can jump to it). */
+void master_print_diags(FILE *out, const struct cfg_diags *d);
+
+/* Load the configuration named by @cli (or the default path). Prints the diagnostics on
+ * @err_out. Returns 0 and *ret_gen, or a negative errno. */
+int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen);
+
+/* `sluice -c`: returns the process exit status. */
+int master_check_config(const struct master_cli *cli);
