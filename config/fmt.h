@@ -10,15 +10,15 @@
 #include "acl.h"
 #include "str.h"
 
-/* HAProxy's log variables, in its manual's order; the enum names keep their case
+/* HAProxy's log variables, in its manual's table order; the enum names keep their case
  * (CFG_LV_b is the backend name, CFG_LV_B the bytes read). */
 /* clang-format off */
 #define CFG_LOG_VARS(X) \
-        X(ac) X(B) X(b) X(bc) X(bi) X(bp) X(bq) X(ci) X(cp) X(CC) X(CS) X(f) X(fc) X(fi) X(fp)    \
-        X(ft) X(H) X(hr) X(hrl) X(hs) X(hsl) X(HM) X(HP) X(HPO) X(HQ) X(HU) X(HV) X(ID) X(lc)     \
-        X(ms) X(pid) X(r) X(rc) X(rt) X(s) X(sc) X(si) X(sp) X(sq) X(sslc) X(sslv) X(ST) X(t)     \
-        X(T) X(Ta) X(Tc) X(Td) X(Th) X(Ti) X(Tq) X(tr) X(trg) X(trl) X(Tr) X(Ts) X(TS) X(Tt)      \
-        X(Tu) X(Tw) X(U)
+        X(B) X(CC) X(CS) X(H) X(HM) X(HP) X(HPO) X(HQ) X(HU) X(HV) X(ID) X(ST) X(T) X(Ta) X(Tc)   \
+        X(Td) X(Tl) X(Th) X(Ti) X(Tq) X(TR) X(Tr) X(Ts) X(Tt) X(Tu) X(Tw) X(U) X(ac) X(b) X(bc)   \
+        X(bi) X(bp) X(bq) X(ci) X(cp) X(f) X(fc) X(fi) X(fp) X(ft) X(lc) X(hr) X(hrl) X(hs)       \
+        X(hsl) X(ms) X(pid) X(r) X(rc) X(rt) X(s) X(sc) X(si) X(sp) X(sq) X(sslc) X(sslv) X(t)    \
+        X(tr) X(trg) X(trl) X(ts) X(tsc)
 /* clang-format on */
 
 enum cfg_log_var {

@@ -1005,7 +1005,8 @@ struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w)
                                         cfg__err(p, w,
                                                  "no ACL named '%s' in %s '%s' before "
                                                  "this line",
-                                                 t, "section", p->px->name ? p->px->name : "");
+                                                 t, cfg__section_name(p),
+                                                 p->px->name ? p->px->name : "");
                                 return NULL;
                         }
                         w++;

@@ -52,6 +52,9 @@ void cfg__err(struct cfg_parser *p, unsigned w, const char *fmt, ...)
 void cfg__warn(struct cfg_parser *p, unsigned w, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* "global", "frontend", ... for the section being read. */
+const char *cfg__section_name(const struct cfg_parser *p);
+
 /* Word @w of the current line, "" past the end. */
 const char *cfg__word(const struct cfg_parser *p, unsigned w);
 struct sl_str cfg__word_str(const struct cfg_parser *p, unsigned w);

@@ -149,6 +149,11 @@ static const char *const section_names[] = {
         [CFG_SEC_SKIP] = "",
 };
 
+const char *cfg__section_name(const struct cfg_parser *p)
+{
+        return section_names[p->sec];
+}
+
 static unsigned section_in(enum cfg_section s)
 {
         switch (s) {

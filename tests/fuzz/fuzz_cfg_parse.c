@@ -1,0 +1,91 @@
+/* Fuzz target of the whole configuration reader (config/parse.c and the keyword handlers):
+ * the input is loaded as one configuration file with a fixed environment. Besides crashes and
+ * sanitizer reports, it aborts when a loaded model breaks an invariant the workers rely on. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *fuzz_env(void *data, const char *name)
+{
+        if (strcmp(name, "PORT") == 0)
+                return "8080";
+        if (strcmp(name, "ADDR") == 0)
+                return "127.0.0.1";
+        return NULL;
+}
+
+static void check_cond(const struct cfg_proxy *px, const struct cfg_cond *c)
+{
+        if (!c)
+                return;
+        if (c->n_ands == 0)
+                abort();
+        for (size_t i = 0; i < c->n_ands; i++) {
+                bool found = false;
+
+                if (c->ands[i].n_terms == 0)
+                        abort();
+                for (size_t j = 0; j < c->ands[i].n_terms; j++) {
+                        found = false;
+                        for (size_t k = 0; k < px->n_acls; k++)
+                                found |= px->acls[k] == c->ands[i].terms[j].acl;
+                        if (!found)
+                                abort();
+                }
+        }
+}
+
+static void check_model(const struct cfg_gen *g)
+{
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+
+                if (!px->name || !(px->cap & (CFG_CAP_FE | CFG_CAP_BE)))
+                        abort();
+                if (px->default_backend_name && (px->cap & CFG_CAP_FE) && !px->default_backend)
+                        abort();
+                for (size_t j = 0; j < px->n_use_backend; j++) {
+                        if (!px->use_backend[j].backend)
+                                abort();
+                        check_cond(px, px->use_backend[j].cond);
+                }
+                for (size_t j = 0; j < px->n_http_req; j++)
+                        check_cond(px, px->http_req[j].cond);
+                for (size_t j = 0; j < px->n_http_res; j++)
+                        check_cond(px, px->http_res[j].cond);
+                for (size_t j = 0; j < px->n_servers; j++)
+                        if (!px->servers[j].name || px->servers[j].opts.weight > 256)
+                                abort();
+                for (size_t j = 0; j < px->n_binds; j++)
+                        if (px->binds[j].addr.port_low > px->binds[j].addr.port_high)
+                                abort();
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        const struct cfg_load_opts opts = {.env = fuzz_env};
+        struct cfg_diags diags = {0};
+        struct cfg_gen *g = NULL;
+        int r;
+
+        r = cfg_load_text("fuzz.cfg", (const char *)data, size, &opts, &g, &diags);
+        if (r == 0) {
+                if (!g || diags.n_errors)
+                        abort();
+                check_model(g);
+        } else if (g || (r == -EINVAL && diags.n_errors == 0)) {
+                abort();
+        }
+        for (size_t i = 0; i < diags.n; i++)
+                if (!diags.v[i].msg || !diags.v[i].msg[0])
+                        abort();
+        cfg_gen_unref(g);
+        cfg_diags_clear(&diags);
+        return 0;
+}
