@@ -89,7 +89,7 @@ enum cfg_match {
 };
 
 struct cfg_pattern {
-        struct sl_str str; /* STR BEG END SUB DIR DOM: arena */
+        struct sl_str str; /* STR BEG END SUB DIR DOM, and REG source: arena */
         int64_t lo, hi;    /* INT LEN: inclusive range */
         int family;        /* IP: AF_INET or AF_INET6 */
         uint8_t addr[16];  /* IP: network address, host bits cleared */

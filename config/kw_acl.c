@@ -722,6 +722,10 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                         pt->re = cfg__regex(p, w, s, e->icase);
                         if (!pt->re)
                                 return NULL;
+                        /* the source, for dumps and messages */
+                        pt->str = sl_str_make(cfg__dup(p, w), p->l->words[w].len);
+                        if (!pt->str.ptr)
+                                return NULL;
                         break;
                 case CFG_MATCH_STR:
                 case CFG_MATCH_BEG:

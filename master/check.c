@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "diag.h"
+#include "dump.h"
 #include "load.h"
 
 void master_print_diags(FILE *out, const struct cfg_diags *d)
@@ -29,14 +32,16 @@ void master_print_diags(FILE *out, const struct cfg_diags *d)
                 fprintf(out, "error: out of memory while reading the configuration\n");
 }
 
+static const char *const *cli_paths(const struct master_cli *cli, size_t *ret_n);
+
 int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen)
 {
-        static const char *const default_paths[] = {MASTER_DEFAULT_CONFIG};
-        const char *const *paths = cli->n_cfg ? cli->cfg : default_paths;
-        size_t n = cli->n_cfg ? cli->n_cfg : 1;
         struct cfg_diags diags = {0};
+        const char *const *paths;
+        size_t n;
         int r;
 
+        paths = cli_paths(cli, &n);
         r = cfg_load(paths, n, NULL, ret_gen, &diags);
         master_print_diags(err_out, &diags);
         if (r < 0 && diags.n_errors == 0)
@@ -45,11 +50,96 @@ int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_g
         return r;
 }
 
+static const char *const *cli_paths(const struct master_cli *cli, size_t *ret_n)
+{
+        static const char *const default_paths[] = {MASTER_DEFAULT_CONFIG};
+
+        *ret_n = cli->n_cfg ? cli->n_cfg : 1;
+        return cli->n_cfg ? cli->cfg : default_paths;
+}
+
+/* {"valid": bool, "errors": N, "warnings": N, "diagnostics": [{"file", "line", "column",
+ * "severity", "message"}]}; line and column are null when unknown. */
+static int check_json(const struct master_cli *cli)
+{
+        struct cfg_diags diags = {0};
+        struct cfg_gen *gen = NULL;
+        json_t *root, *list;
+        const char *const *paths;
+        size_t n;
+        int r;
+
+        paths = cli_paths(cli, &n);
+        r = cfg_load(paths, n, NULL, &gen, &diags);
+        cfg_gen_unref(gen);
+        list = json_array();
+        root = json_object();
+        if (!list || !root)
+                goto oom;
+        for (size_t i = 0; i < diags.n; i++) {
+                const struct cfg_diag *d = &diags.v[i];
+                json_t *o = json_pack("{s:s?, s:o, s:o, s:s, s:s}", "file", d->file, "line",
+                                      d->line ? json_integer(d->line) : json_null(), "column",
+                                      d->col ? json_integer(d->col) : json_null(), "severity",
+                                      d->severity == CFG_SEV_ERROR ? "error" : "warning", "message",
+                                      d->msg);
+
+                if (!o || json_array_append_new(list, o) < 0)
+                        goto oom;
+        }
+        if (r < 0 && diags.n_errors == 0) {
+                json_t *o = json_pack("{s:n, s:n, s:n, s:s, s:s}", "file", "line", "column",
+                                      "severity", "error", "message", strerror(-r));
+
+                if (!o || json_array_append_new(list, o) < 0)
+                        goto oom;
+        }
+        if (json_object_set_new(root, "valid", json_boolean(r == 0)) < 0 ||
+            json_object_set_new(root, "errors", json_integer((json_int_t)diags.n_errors)) < 0 ||
+            json_object_set_new(
+                    root, "warnings",
+                    json_integer((json_int_t)(diags.n - diags.n_errors + diags.n_dropped))) < 0 ||
+            json_object_set(root, "diagnostics", list) < 0)
+                goto oom;
+        if (json_dumpf(root, stdout, JSON_INDENT(2)) < 0)
+                goto oom;
+        putchar('\n');
+        json_decref(list);
+        json_decref(root);
+        cfg_diags_clear(&diags);
+        return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+
+oom:
+        json_decref(list);
+        json_decref(root);
+        cfg_diags_clear(&diags);
+        fprintf(stderr, "sluice: out of memory\n");
+        return EXIT_FAILURE;
+}
+
+int master_dump_config(const struct master_cli *cli)
+{
+        struct cfg_gen *gen = NULL;
+        int r;
+
+        if (master_load_config(cli, stderr, &gen) < 0)
+                return EXIT_FAILURE;
+        r = cfg_dump(gen, stdout);
+        cfg_gen_unref(gen);
+        if (fflush(stdout) != 0 || r < 0) {
+                fprintf(stderr, "sluice: cannot write the configuration: %s\n", strerror(EIO));
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
 int master_check_config(const struct master_cli *cli)
 {
         struct cfg_gen *gen = NULL;
         int r;
 
+        if (cli->json)
+                return check_json(cli);
         r = master_load_config(cli, stderr, &gen);
         if (r < 0)
                 return EXIT_FAILURE;

@@ -19,5 +19,8 @@ void master_print_diags(FILE *out, const struct cfg_diags *d);
  * @err_out. Returns 0 and *ret_gen, or a negative errno. */
 int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen);
 
-/* `sluice -c`: returns the process exit status. */
+/* `sluice -c` (text, or JSON with --json): returns the process exit status. */
 int master_check_config(const struct master_cli *cli);
+
+/* `sluice --dump-config`: returns the process exit status. */
+int master_dump_config(const struct master_cli *cli);

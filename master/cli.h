@@ -12,6 +12,7 @@ enum master_cli_action {
         MASTER_CLI_CHECK,   /* -c: validate the configuration and exit */
         MASTER_CLI_VERSION, /* -v / -vv */
         MASTER_CLI_HELP,    /* -h */
+        MASTER_CLI_DUMP,    /* --dump-config: print the loaded model as configuration text */
 };
 
 struct master_cli {
@@ -19,6 +20,7 @@ struct master_cli {
         int verbosity;   /* number of -v */
         bool foreground; /* -d */
         bool quiet;      /* -q */
+        bool json;       /* --json: -c reports as JSON on stdout */
         size_t n_cfg;
         const char *cfg[MASTER_CLI_MAX_CFG]; /* borrowed from argv; files or directories */
 };

@@ -32,6 +32,8 @@ int main(int argc, char **argv)
                 return EXIT_SUCCESS;
         case MASTER_CLI_CHECK:
                 return master_check_config(&cli);
+        case MASTER_CLI_DUMP:
+                return master_dump_config(&cli);
         case MASTER_CLI_RUN:
                 break;
         }

@@ -183,6 +183,11 @@ class _TapResult(unittest.TestResult):
         super().addError(test, err)
         self._report(test, err, "error")
 
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._report(subtest, err, "failure")
+
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         self._line(True, test, " # SKIP %s" % reason)

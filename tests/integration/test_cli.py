@@ -46,12 +46,12 @@ class Usage(harness.TestCase):
 
     def test_every_flag_in_usage_is_in_the_man_page(self):
         usage = harness.run(["-h"]).stdout
-        flags = set(re.findall(r"^\s+(-[a-zA-Z])\b", usage, re.M))
+        flags = set(re.findall(r"^\s+(-[a-zA-Z]|--[a-z-]+)\b", usage, re.M))
         self.assertTrue(flags)
         with open(harness.MAN_SLUICE_8) as f:
             man = f.read()
         for flag in flags:
-            self.assertRegex(man, r"(?m)^\.B[IR]? \\%s\b" % flag,
+            self.assertRegex(man, r"(?m)^\.B[IR]? %s\b" % re.escape(flag.replace("-", "\\-")),
                              "%s is not documented in sluice.8" % flag)
 
 

@@ -62,6 +62,24 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_long_options)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-c", "--json", "-f", "a.cfg"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_CHECK);
+        ck_assert(cli.json);
+        ck_assert_int_eq(PARSE(&cli, err, "--dump-config", "-f", "a.cfg"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_DUMP);
+        ck_assert_int_eq(PARSE(&cli, err, "--json"), -EINVAL);
+        ck_assert_str_eq(err, "--json goes with -c");
+        ck_assert_int_eq(PARSE(&cli, err, "-c", "--dump-config"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "--frobnicate"), -EINVAL);
+        ck_assert_str_eq(err, "unknown option '--frobnicate'");
+}
+END_TEST
+
 START_TEST(test_default_is_run)
 {
         struct master_cli cli;
@@ -84,6 +102,7 @@ int main(void)
         tcase_add_test(tc, test_help_wins);
         tcase_add_test(tc, test_errors);
         tcase_add_test(tc, test_default_is_run);
+        tcase_add_test(tc, test_long_options);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }

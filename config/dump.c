@@ -1,0 +1,550 @@
+/* Printer of the configuration model, used by master/ for --dump-config and by the round-trip
+ * tests. Every field the parser sets is printed, so that load(dump(g)) == g. */
+#include "dump.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "macros.h"
+#include "parse-int.h"
+
+/* Print @s as one word: bare when it is safe, else single-quoted (fully literal) when it
+ * has no single quote and no control byte, else double-quoted with escapes. */
+static void dump_word_n(FILE *out, const char *s, size_t len)
+{
+        bool bare = len > 0, single_ok = true;
+
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c <= ' ' || c >= 0x7f || strchr("#\"'\\$", c))
+                        bare = false;
+                if (c == '\'' || c < ' ' || c == 0x7f)
+                        single_ok = false;
+        }
+        if (bare) {
+                fwrite(s, 1, len, out);
+                return;
+        }
+        if (single_ok) {
+                fputc('\'', out);
+                fwrite(s, 1, len, out);
+                fputc('\'', out);
+                return;
+        }
+        fputc('"', out);
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c == '"' || c == '\\' || c == '$')
+                        fprintf(out, "\\%c", c);
+                else if (c < ' ' || c == 0x7f)
+                        fprintf(out, "\\x%02x", c);
+                else
+                        fputc(c, out);
+        }
+        fputc('"', out);
+}
+
+static void dump_word(FILE *out, const char *s)
+{
+        dump_word_n(out, s, strlen(s));
+}
+
+static void dump_addr(FILE *out, const struct cfg_addr *a)
+{
+        char ip[INET6_ADDRSTRLEN];
+
+        switch (a->family) {
+        case CFG_ADDR_IPV4:
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, ip, sizeof(ip));
+                fprintf(out, "%s", ip);
+                break;
+        case CFG_ADDR_IPV6:
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, ip,
+                          sizeof(ip));
+                fprintf(out, "[%s]", ip);
+                break;
+        case CFG_ADDR_UNIX:
+                fputs("unix@", out);
+                dump_word(out, a->name);
+                return;
+        case CFG_ADDR_ABNS:
+                fputs("abns@", out);
+                dump_word(out, a->name);
+                return;
+        case CFG_ADDR_FD:
+                fprintf(out, "fd@%d", a->fd);
+                return;
+        case CFG_ADDR_NAME:
+                fputs(a->name, out);
+                break;
+        case CFG_ADDR_FAMILY_COUNT:
+                return;
+        }
+        if (a->has_port) {
+                fprintf(out, ":%u", a->port_low);
+                if (a->port_high != a->port_low)
+                        fprintf(out, "-%u", a->port_high);
+        }
+}
+
+static const char *const facilities[] = {
+        "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+        "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
+        "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+
+static const char *const levels[] = {
+        "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+static void dump_log(FILE *out, const char *indent, const struct cfg_log_target *t)
+{
+        static const char *const formats[] = {"rfc3164", "rfc5424", "short", "raw"};
+
+        fprintf(out, "%slog ", indent);
+        switch (t->kind) {
+        case CFG_LOG_STDOUT:
+                fputs("stdout", out);
+                break;
+        case CFG_LOG_STDERR:
+                fputs("stderr", out);
+                break;
+        case CFG_LOG_UDP:
+        case CFG_LOG_UNIX:
+                dump_addr(out, &t->addr);
+                break;
+        }
+        if (t->maxlen)
+                fprintf(out, " len %u", t->maxlen);
+        fprintf(out, " format %s %s", formats[t->format], facilities[t->facility]);
+        if (t->max_level >= 0)
+                fprintf(out, " %s", levels[t->max_level]);
+        if (t->min_level >= 0)
+                fprintf(out, " %s", levels[t->min_level]);
+        fputc('\n', out);
+}
+
+static void dump_global(FILE *out, const struct cfg_global *g)
+{
+        static const char *const stats_levels[] = {"user", "operator", "admin"};
+
+        fputs("global\n", out);
+        if (g->daemon)
+                fputs("    daemon\n", out);
+        if (g->nbthread)
+                fprintf(out, "    nbthread %u\n", g->nbthread);
+        if (g->user) {
+                fputs("    user ", out);
+                dump_word(out, g->user);
+                fputc('\n', out);
+        }
+        if (g->group) {
+                fputs("    group ", out);
+                dump_word(out, g->group);
+                fputc('\n', out);
+        }
+        if (g->chroot) {
+                fputs("    chroot ", out);
+                dump_word(out, g->chroot);
+                fputc('\n', out);
+        }
+        if (g->pidfile) {
+                fputs("    pidfile ", out);
+                dump_word(out, g->pidfile);
+                fputc('\n', out);
+        }
+        if (g->maxconn)
+                fprintf(out, "    maxconn %u\n", g->maxconn);
+        if (g->hard_stop_after_ms)
+                fprintf(out, "    hard-stop-after %" PRIu64 "ms\n", g->hard_stop_after_ms);
+        fprintf(out, "    tune.bufsize %zu\n", g->tune_bufsize);
+        for (size_t i = 0; i < g->n_logs; i++)
+                dump_log(out, "    ", &g->logs[i]);
+        for (size_t i = 0; i < g->n_stats_sockets; i++) {
+                const struct cfg_stats_socket *s = &g->stats_sockets[i];
+
+                fputs("    stats socket ", out);
+                dump_addr(out, &s->addr);
+                if (s->mode)
+                        fprintf(out, " mode %o", s->mode);
+                if (s->level_set)
+                        fprintf(out, " level %s", stats_levels[s->level]);
+                if (s->user) {
+                        fputs(" user ", out);
+                        dump_word(out, s->user);
+                }
+                if (s->group) {
+                        fputs(" group ", out);
+                        dump_word(out, s->group);
+                }
+                fputc('\n', out);
+        }
+}
+
+static void dump_sample(FILE *out, const struct cfg_sample *smp)
+{
+        static const char *const dirs[] = {"", "req.", "res."};
+        bool header = smp->fetch == CFG_FETCH_HDR || smp->fetch == CFG_FETCH_HDR_CNT ||
+                      smp->fetch == CFG_FETCH_HDR_VAL || smp->fetch == CFG_FETCH_HDR_IP ||
+                      smp->fetch == CFG_FETCH_FHDR;
+
+        if (header)
+                fputs(dirs[smp->dir], out);
+        if (smp->arg) {
+                fprintf(out, "%s(", cfg_fetch_name(smp->fetch));
+                fwrite(smp->arg, 1, smp->arg_len, out);
+                if (smp->occ)
+                        fprintf(out, ",%d", smp->occ);
+                fputc(')', out);
+        } else {
+                fputs(cfg_fetch_name(smp->fetch), out);
+        }
+        for (unsigned i = 0; i < smp->n_conv; i++)
+                fputs(smp->conv[i] == CFG_CONV_LOWER ? ",lower" : ",upper", out);
+}
+
+static const char *const match_names[] = {
+        [CFG_MATCH_STR] = "str", [CFG_MATCH_BEG] = "beg", [CFG_MATCH_END] = "end",
+        [CFG_MATCH_SUB] = "sub", [CFG_MATCH_REG] = "reg", [CFG_MATCH_DIR] = "dir",
+        [CFG_MATCH_DOM] = "dom", [CFG_MATCH_LEN] = "len", [CFG_MATCH_FOUND] = "found",
+        [CFG_MATCH_INT] = "int", [CFG_MATCH_IP] = "ip",   [CFG_MATCH_BOOL] = "bool",
+};
+
+static void dump_int(FILE *out, int64_t v)
+{
+        fprintf(out, "%" PRId64, v);
+}
+
+/* "<fetch> [-i] -m <method> -- <patterns>": always explicit, so no derived name is needed. */
+static void dump_acl_expr(FILE *out, const struct cfg_acl_expr *e)
+{
+        dump_sample(out, &e->smp);
+        if (e->icase)
+                fputs(" -i", out);
+        fprintf(out, " -m %s", match_names[e->match]);
+        if (e->n_pats)
+                fputs(" --", out);
+        for (size_t i = 0; i < e->n_pats; i++) {
+                const struct cfg_pattern *p = &e->pats[i];
+                char ip[INET6_ADDRSTRLEN];
+
+                fputc(' ', out);
+                switch (e->match) {
+                case CFG_MATCH_INT:
+                case CFG_MATCH_LEN:
+                        if (p->lo > p->hi) {
+                                /* "gt" the largest integer: a pattern nothing matches */
+                                fprintf(out, "gt %" PRId64, INT64_MAX);
+                        } else if (p->lo == p->hi) {
+                                dump_int(out, p->lo);
+                        } else {
+                                if (p->lo != INT64_MIN)
+                                        dump_int(out, p->lo);
+                                fputc(':', out);
+                                if (p->hi != INT64_MAX)
+                                        dump_int(out, p->hi);
+                        }
+                        break;
+                case CFG_MATCH_IP:
+                        inet_ntop(p->family, p->addr, ip, sizeof(ip));
+                        fprintf(out, "%s/%u", ip, p->prefix);
+                        break;
+                case CFG_MATCH_STR:
+                case CFG_MATCH_BEG:
+                case CFG_MATCH_END:
+                case CFG_MATCH_SUB:
+                case CFG_MATCH_REG:
+                case CFG_MATCH_DIR:
+                case CFG_MATCH_DOM:
+                        dump_word_n(out, p->str.ptr, p->str.len);
+                        break;
+                case CFG_MATCH_FOUND:
+                case CFG_MATCH_BOOL:
+                        break;
+                }
+        }
+}
+
+static void dump_cond(FILE *out, const struct cfg_cond *c)
+{
+        if (!c)
+                return;
+        fputs(c->unless ? " unless" : " if", out);
+        for (size_t i = 0; i < c->n_ands; i++) {
+                if (i)
+                        fputs(" ||", out);
+                for (size_t j = 0; j < c->ands[i].n_terms; j++) {
+                        const struct cfg_cond_term *t = &c->ands[i].terms[j];
+
+                        fputs(t->negate ? " !" : " ", out);
+                        if (t->acl->name) {
+                                fputs(t->acl->name, out);
+                        } else {
+                                fputs("{ ", out);
+                                dump_acl_expr(out, t->acl->exprs[0]);
+                                fputs(" }", out);
+                        }
+                }
+        }
+}
+
+static void dump_fmt(FILE *out, const struct cfg_fmt *f)
+{
+        dump_word(out, f->src);
+}
+
+static void dump_reply(FILE *out, const struct cfg_reply *r, bool is_deny)
+{
+        fprintf(out, is_deny ? " deny_status %u" : " status %u", r->status);
+        if (r->content_type) {
+                fputs(" content-type ", out);
+                dump_word(out, r->content_type);
+        }
+        switch (r->kind) {
+        case CFG_REPLY_ERRORFILE:
+                if (!is_deny)
+                        fputs(" default-errorfiles", out);
+                break;
+        case CFG_REPLY_STRING:
+                fputs(" string ", out);
+                dump_word_n(out, r->body, r->body_len);
+                break;
+        case CFG_REPLY_LF_STRING:
+                fputs(" lf-string ", out);
+                dump_fmt(out, &r->body_fmt);
+                break;
+        case CFG_REPLY_EMPTY:
+                break;
+        }
+        for (size_t i = 0; i < r->n_hdrs; i++) {
+                fputs(" hdr ", out);
+                dump_word(out, r->hdrs[i].name);
+                fputc(' ', out);
+                dump_fmt(out, &r->hdrs[i].value);
+        }
+}
+
+static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
+{
+        static const char *const redirs[] = {"location", "prefix", "scheme"};
+
+        fprintf(out, "    %s ", kw);
+        switch (r->act) {
+        case CFG_ACT_ALLOW:
+                fputs("allow", out);
+                break;
+        case CFG_ACT_DENY:
+                fputs("deny", out);
+                dump_reply(out, &r->reply, true);
+                break;
+        case CFG_ACT_RETURN:
+                fputs("return", out);
+                dump_reply(out, &r->reply, false);
+                break;
+        case CFG_ACT_REDIRECT:
+                fprintf(out, "redirect %s ", redirs[r->redir]);
+                dump_fmt(out, &r->fmt);
+                fprintf(out, " code %u", r->redir_code);
+                if (r->redir_flags & CFG_REDIR_F_DROP_QUERY)
+                        fputs(" drop-query", out);
+                if (r->redir_flags & CFG_REDIR_F_APPEND_SLASH)
+                        fputs(" append-slash", out);
+                break;
+        case CFG_ACT_SET_HEADER:
+        case CFG_ACT_ADD_HEADER:
+                fputs(r->act == CFG_ACT_SET_HEADER ? "set-header " : "add-header ", out);
+                dump_word(out, r->hdr_name);
+                fputc(' ', out);
+                dump_fmt(out, &r->fmt);
+                break;
+        case CFG_ACT_DEL_HEADER:
+                fputs("del-header ", out);
+                dump_word(out, r->hdr_name);
+                if (r->del_match != CFG_MATCH_STR)
+                        fprintf(out, " -m %s", match_names[r->del_match]);
+                break;
+        case CFG_ACT_SET_PATH:
+                fputs("set-path ", out);
+                dump_fmt(out, &r->fmt);
+                break;
+        }
+        dump_cond(out, r->cond);
+        fputc('\n', out);
+}
+
+static const char *const option_names[] = {
+        "httplog",         "tcplog",     "forwardfor",  "http-server-close",
+        "http-keep-alive", "redispatch", "dontlognull",
+};
+
+static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
+{
+        fprintf(out, " weight %u maxconn %u", o->weight, o->maxconn);
+        if (o->flags & CFG_SRV_BACKUP)
+                fputs(" backup", out);
+        if (o->flags & CFG_SRV_DISABLED)
+                fputs(" disabled", out);
+}
+
+/* May @kw appear in a section of @px's kind? (Inherited settings are printed only where
+ * the keyword is valid: a backend inherits "timeout client" but cannot say it.) */
+static bool dump_allowed(const struct cfg_proxy *px, const char *kw)
+{
+        unsigned in = (px->cap & CFG_CAP_FE) && (px->cap & CFG_CAP_BE) ? CFG_IN_LISTEN
+                      : (px->cap & CFG_CAP_FE)                         ? CFG_IN_FRONTEND
+                                                                       : CFG_IN_BACKEND;
+
+        for (const struct cfg_kw *k = cfg__proxy_keywords; k->name; k++)
+                if (strcmp(k->name, kw) == 0)
+                        return (k->in & in) != 0;
+        return false;
+}
+
+static void dump_proxy(FILE *out, const struct cfg_proxy *px)
+{
+        static const char *const hash_methods[] = {"map-based", "consistent"};
+        static const char *const hash_fns[] = {"sdbm", "djb2", "wt6", "crc32", "none"};
+        static const char *const reuse[] = {"safe", "never", "aggressive", "always"};
+        bool fe = px->cap & CFG_CAP_FE, be = px->cap & CFG_CAP_BE;
+        const struct cfg_balance *b = &px->balance;
+
+        fprintf(out, "\n%s ", fe && be ? "listen" : fe ? "frontend" : "backend");
+        dump_word(out, px->name);
+        fprintf(out, "\n    mode %s\n", cfg_mode_name(px->mode));
+        if (fe) {
+                fprintf(out, "    maxconn %u\n", px->maxconn);
+                for (size_t i = 0; i < px->n_binds; i++) {
+                        fputs("    bind ", out);
+                        dump_addr(out, &px->binds[i].addr);
+                        fputc('\n', out);
+                }
+        }
+        for (int t = 0; t < CFG_TO_COUNT; t++) {
+                char kw[64];
+
+                snprintf(kw, sizeof(kw), "timeout %s", cfg_timeout_name((enum cfg_timeout)t));
+                if ((px->timeouts_set & (1u << t)) && dump_allowed(px, kw))
+                        fprintf(out, "    %s %" PRIu64 "ms\n", kw, px->timeout_ms[t]);
+        }
+        for (size_t i = 0; i < SL_ARRAY_SIZE(option_names); i++) {
+                uint32_t bit = 1u << i;
+                char kw[64];
+
+                snprintf(kw, sizeof(kw), "option %s", option_names[i]);
+                if (!(px->options & bit) || !dump_allowed(px, kw))
+                        continue;
+                fprintf(out, "    option %s", option_names[i]);
+                if (bit == CFG_OPT_FORWARDFOR) {
+                        if (px->forwardfor_header) {
+                                fputs(" header ", out);
+                                dump_word(out, px->forwardfor_header);
+                        }
+                        if (px->forwardfor_if_none)
+                                fputs(" if-none", out);
+                }
+                fputc('\n', out);
+        }
+        if (be) {
+                fprintf(out, "    balance ");
+                switch (b->algo) {
+                case CFG_LB_URI:
+                        fputs("uri", out);
+                        if (b->uri_len)
+                                fprintf(out, " len %u", b->uri_len);
+                        if (b->uri_depth)
+                                fprintf(out, " depth %u", b->uri_depth);
+                        if (b->uri_whole)
+                                fputs(" whole", out);
+                        break;
+                case CFG_LB_HDR:
+                        fprintf(out, "hdr(%s)%s", b->arg,
+                                b->hdr_use_domain_only ? " use_domain_only" : "");
+                        break;
+                case CFG_LB_RANDOM:
+                        fprintf(out, "random(%u)", b->random_draws);
+                        break;
+                case CFG_LB_ROUNDROBIN:
+                case CFG_LB_STATIC_RR:
+                case CFG_LB_LEASTCONN:
+                case CFG_LB_FIRST:
+                case CFG_LB_SOURCE:
+                case CFG_LB_URL_PARAM:
+                case CFG_LB_RDP_COOKIE:
+                case CFG_LB_HASH:
+                        fputs(cfg_balance_name(b->algo), out);
+                        break;
+                }
+                fprintf(out, "\n    hash-type %s %s%s\n", hash_methods[px->hash_type.method],
+                        hash_fns[px->hash_type.function],
+                        px->hash_type.avalanche ? " avalanche" : "");
+                fprintf(out, "    retries %u\n    http-reuse %s\n", px->retries,
+                        reuse[px->http_reuse]);
+        }
+        if (px->log_global)
+                fputs("    log global\n", out);
+        for (size_t i = 0; i < px->n_logs; i++)
+                dump_log(out, "    ", &px->logs[i]);
+        if (px->log_format && dump_allowed(px, "log-format")) {
+                fputs("    log-format ", out);
+                dump_fmt(out, px->log_format);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < px->n_errorfiles; i++) {
+                fprintf(out, "    errorfile %u ", px->errorfiles[i].status);
+                dump_word(out, px->errorfiles[i].path);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < px->n_acls; i++) {
+                const struct cfg_acl *acl = px->acls[i];
+
+                if (!acl->name)
+                        continue;
+                for (size_t j = 0; j < acl->n_exprs; j++) {
+                        fprintf(out, "    acl %s ", acl->name);
+                        dump_acl_expr(out, acl->exprs[j]);
+                        fputc('\n', out);
+                }
+        }
+        for (size_t i = 0; i < px->n_http_req; i++)
+                dump_rule(out, "http-request", &px->http_req[i]);
+        for (size_t i = 0; i < px->n_http_res; i++)
+                dump_rule(out, "http-response", &px->http_res[i]);
+        for (size_t i = 0; i < px->n_use_backend; i++) {
+                fputs("    use_backend ", out);
+                dump_word(out, px->use_backend[i].backend_name);
+                dump_cond(out, px->use_backend[i].cond);
+                fputc('\n', out);
+        }
+        if (fe && px->default_backend_name) {
+                fputs("    default_backend ", out);
+                dump_word(out, px->default_backend_name);
+                fputc('\n', out);
+        }
+        if (be) {
+                fputs("    default-server", out);
+                dump_server_opts(out, &px->default_server);
+                fputc('\n', out);
+                for (size_t i = 0; i < px->n_servers; i++) {
+                        fputs("    server ", out);
+                        dump_word(out, px->servers[i].name);
+                        fputc(' ', out);
+                        dump_addr(out, &px->servers[i].addr);
+                        dump_server_opts(out, &px->servers[i].opts);
+                        fputc('\n', out);
+                }
+        }
+}
+
+int cfg_dump(const struct cfg_gen *g, FILE *out)
+{
+        dump_global(out, &g->global);
+        for (size_t i = 0; i < g->n_proxies; i++)
+                dump_proxy(out, g->proxies[i]);
+        return ferror(out) ? -EIO : 0;
+}
