@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "load.h"
 #include "macros.h"
@@ -676,16 +677,83 @@ static struct cfg_gen *gen_new(void)
         return g;
 }
 
+/* Variables sluice defines for every configuration, under its own names and HAProxy's, so a
+ * configuration written for HAProxy reads the same (manual section 2.3). They take precedence
+ * over the environment, as HAProxy sets them itself at start. */
+struct predef_env {
+        const struct cfg_load_opts *opts; /* borrowed: the caller's lookup */
+        char localpeer[256];
+        char *cfgfiles; /* owned: the files read, separated by ';' */
+};
+
+#define SL_HTTP_LOG_FMT                                                    \
+        "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc " \
+        "%ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
+#define SL_TCP_LOG_FMT "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq"
+
+static const char *predef_env_lookup(void *data, const char *name)
+{
+        struct predef_env *e = data;
+        const char *suffix = NULL;
+
+        if (strncmp(name, "SLUICE_", 7) == 0)
+                suffix = name + 7;
+        else if (strncmp(name, "HAPROXY_", 8) == 0)
+                suffix = name + 8;
+        if (suffix) {
+                if (strcmp(suffix, "LOCALPEER") == 0)
+                        return e->localpeer;
+                if (strcmp(suffix, "CFGFILES") == 0)
+                        return e->cfgfiles;
+                if (strcmp(suffix, "HTTP_LOG_FMT") == 0)
+                        return SL_HTTP_LOG_FMT;
+                if (strcmp(suffix, "TCP_LOG_FMT") == 0)
+                        return SL_TCP_LOG_FMT;
+        }
+        if (e->opts && e->opts->env)
+                return e->opts->env(e->opts->env_data, name);
+        return cfg_env_getenv(NULL, name);
+}
+
+static int predef_env_init(struct predef_env *e, const struct cfg_files *files,
+                           const struct cfg_load_opts *opts)
+{
+        size_t len = 1;
+
+        *e = (struct predef_env){.opts = opts};
+        /* the local peer name defaults to the host name, as in HAProxy */
+        if (gethostname(e->localpeer, sizeof(e->localpeer) - 1) != 0)
+                e->localpeer[0] = '\0';
+        for (size_t i = 0; i < files->n; i++)
+                len += strlen(files->v[i].path) + 1;
+        e->cfgfiles = calloc(1, len);
+        if (!e->cfgfiles)
+                return -ENOMEM;
+        for (size_t i = 0; i < files->n; i++) {
+                if (i)
+                        strcat(e->cfgfiles, ";");
+                strcat(e->cfgfiles, files->v[i].path);
+        }
+        return 0;
+}
+
 static int parser_load(const struct cfg_files *files, const struct cfg_load_opts *opts,
                        struct cfg_gen **ret_gen, struct cfg_diags *diags)
 {
         struct cfg_parser p = {.diags = diags};
         size_t errors_before = diags->n_errors;
+        struct predef_env env;
+        struct cfg_load_opts env_opts = {.env = predef_env_lookup, .env_data = &env};
         int r = 0;
 
-        p.gen = gen_new();
-        if (!p.gen)
+        if (predef_env_init(&env, files, opts) < 0)
                 return -ENOMEM;
+        opts = &env_opts;
+        p.gen = gen_new();
+        if (!p.gen) {
+                free(env.cfgfiles);
+                return -ENOMEM;
+        }
         for (size_t i = 0; i < files->n && r == 0; i++) {
                 /* Each file starts outside any section, as in HAProxy. */
                 p.sec = CFG_SEC_NONE;
@@ -696,6 +764,7 @@ static int parser_load(const struct cfg_files *files, const struct cfg_load_opts
                 parser_finish(&p);
         if (r == 0 && diags->oom)
                 r = -ENOMEM;
+        free(env.cfgfiles);
         if (r < 0 || diags->n_errors > errors_before) {
                 cfg_gen_unref(p.gen);
                 return r < 0 ? r : -EINVAL;

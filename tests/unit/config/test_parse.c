@@ -440,6 +440,31 @@ START_TEST(test_every_keyword_in_man_page)
 }
 END_TEST
 
+START_TEST(test_predefined_variables)
+{
+        char host[256] = "";
+        struct cfg_gen *g;
+        const struct cfg_proxy *f;
+
+        ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+        g = load_ok("frontend f\n    bind :80\n    mode http\n"
+                    "    log-format \"${HAPROXY_HTTP_LOG_FMT}\"\n"
+                    "    http-request set-header X-Peer \"${SLUICE_LOCALPEER}\"\n"
+                    "    http-request set-header X-Files \"${HAPROXY_CFGFILES}\"\n"
+                    "    http-request set-header X-Port \"${PORT}\"\n"
+                    "    default_backend b\nbackend b\n    mode http\n");
+        f = proxy(g, "f");
+        /* HAProxy's own httplog format, compiled: it starts with %ci */
+        ck_assert_int_eq(f->log_format->nodes[0].kind, CFG_FMT_VAR);
+        ck_assert_int_eq(f->log_format->nodes[0].var, CFG_LV_ci);
+        ck_assert_str_eq(f->http_req[0].fmt.src, host);
+        ck_assert_str_eq(f->http_req[1].fmt.src, "t.cfg");
+        /* the caller's environment still answers for other names */
+        ck_assert_str_eq(f->http_req[2].fmt.src, "8443");
+        cfg_gen_unref(g);
+}
+END_TEST
+
 START_TEST(test_edit_distance)
 {
         ck_assert_uint_eq(cfg_edit_distance("option", "optoin", 3), 1);
@@ -471,6 +496,7 @@ int main(void)
         tcase_add_test(tc, test_balance_and_hash);
         tcase_add_test(tc, test_options);
         tcase_add_test(tc, test_errorfile_read_at_load);
+        tcase_add_test(tc, test_predefined_variables);
         tcase_add_test(errs, test_errors_have_lines);
         tcase_add_test(errs, test_every_error_reported);
         tcase_add_test(errs, test_supported_keywords_are_haproxy_keywords);
