@@ -1,0 +1,146 @@
+/* Shared per-server runtime records. The master creates the table and initialises it from the
+ * configuration before forking; workers acquire and release connection slots through it and
+ * their balancers (worker/lb.c) read weights and states; health checks and the runtime API
+ * change them. See srv_state.h for what a killed process can leave behind. */
+#include "srv_state.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "region.h"
+
+_Static_assert(sizeof(struct srv_state_rec) == 64, "one cache line per server record");
+_Static_assert(sizeof(struct srv_state_table) == 64, "table header is one cache line");
+_Static_assert(offsetof(struct srv_state_table, recs) == 64, "records start on a cache line");
+/* A lock-based fallback would take a process-local lock: useless across processes. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+
+static struct srv_state_table *srv_state__table_of(const struct srv_state_rec *rec)
+{
+        const struct srv_state_rec *first = rec - rec->index;
+
+        return (struct srv_state_table *)(void *)((char *)(uintptr_t)first -
+                                                  offsetof(struct srv_state_table, recs));
+}
+
+static void srv_state__bump(struct srv_state_rec *rec)
+{
+        atomic_fetch_add_explicit(&srv_state__table_of(rec)->epoch, 1, memory_order_release);
+}
+
+int srv_state_create(uint32_t n, uint64_t definition, struct shm_region **ret_region,
+                     struct srv_state_table **ret_table)
+{
+        struct shm_region *r;
+        struct srv_state_table *t;
+        int err;
+
+        if (n == 0 || n > SRV_STATE_MAX_RECS)
+                return -EINVAL;
+        err = shm_region_create(SRV_STATE_KIND, definition,
+                                sizeof(*t) + (size_t)n * sizeof(struct srv_state_rec), &r);
+        if (err < 0)
+                return err;
+        t = shm_region_payload(r);
+        t->layout = SRV_STATE_LAYOUT;
+        t->n_recs = n;
+        for (uint32_t i = 0; i < n; i++)
+                t->recs[i].index = i;
+        *ret_region = r;
+        *ret_table = t;
+        return 0;
+}
+
+int srv_state_attach(struct shm_region *r, struct srv_state_table **ret_table)
+{
+        struct srv_state_table *t = shm_region_payload(r);
+        size_t size = shm_region_payload_size(r);
+
+        if (size < sizeof(*t) || t->layout != SRV_STATE_LAYOUT || t->n_recs == 0 ||
+            t->n_recs > SRV_STATE_MAX_RECS ||
+            (size - sizeof(*t)) / sizeof(struct srv_state_rec) < t->n_recs)
+                return -EPROTO;
+        for (uint32_t i = 0; i < t->n_recs; i++)
+                if (t->recs[i].index != i)
+                        return -EPROTO;
+        *ret_table = t;
+        return 0;
+}
+
+void srv_state_rec_init(struct srv_state_rec *rec, unsigned weight, bool disabled)
+{
+        if (weight > SRV_STATE_WEIGHT_MAX)
+                weight = SRV_STATE_WEIGHT_MAX;
+        atomic_store_explicit(&rec->cur_conns, 0, memory_order_relaxed);
+        atomic_store_explicit(&rec->total_conns, 0, memory_order_relaxed);
+        atomic_store_explicit(&rec->weight, weight, memory_order_relaxed);
+        atomic_store_explicit(&rec->admin, disabled ? SRV_ADMIN_MAINT : 0, memory_order_relaxed);
+        atomic_store_explicit(&rec->op, SRV_OP_UP, memory_order_relaxed);
+        srv_state__bump(rec);
+}
+
+bool srv_state_try_acquire(struct srv_state_rec *rec, uint32_t maxconn)
+{
+        uint32_t cur = atomic_load_explicit(&rec->cur_conns, memory_order_relaxed);
+
+        do {
+                if (maxconn != 0 && cur >= maxconn)
+                        return false;
+                if (cur == UINT32_MAX)
+                        return false;
+        } while (!atomic_compare_exchange_weak_explicit(
+                &rec->cur_conns, &cur, cur + 1, memory_order_relaxed, memory_order_relaxed));
+        atomic_fetch_add_explicit(&rec->total_conns, 1, memory_order_relaxed);
+        return true;
+}
+
+void srv_state_release_n(struct srv_state_rec *rec, uint32_t n)
+{
+        uint32_t cur = atomic_load_explicit(&rec->cur_conns, memory_order_relaxed);
+
+        /* A CAS rather than fetch_sub: a release racing a master-side cleanup must not wrap
+         * the count to 4 billion, which would make the server look full forever. */
+        do {
+                if (cur == 0)
+                        return;
+        } while (!atomic_compare_exchange_weak_explicit(&rec->cur_conns, &cur,
+                                                        cur > n ? cur - n : 0, memory_order_relaxed,
+                                                        memory_order_relaxed));
+}
+
+void srv_state_release(struct srv_state_rec *rec)
+{
+        srv_state_release_n(rec, 1);
+}
+
+void srv_state_set_weight(struct srv_state_rec *rec, unsigned weight)
+{
+        if (weight > SRV_STATE_WEIGHT_MAX)
+                weight = SRV_STATE_WEIGHT_MAX;
+        if (atomic_exchange_explicit(&rec->weight, weight, memory_order_relaxed) != weight)
+                srv_state__bump(rec);
+}
+
+void srv_state_set_admin(struct srv_state_rec *rec, uint32_t set, uint32_t clear)
+{
+        uint32_t old = atomic_load_explicit(&rec->admin, memory_order_relaxed);
+
+        while (!atomic_compare_exchange_weak_explicit(&rec->admin, &old, (old & ~clear) | set,
+                                                      memory_order_relaxed, memory_order_relaxed))
+                ;
+        if (((old & ~clear) | set) != old)
+                srv_state__bump(rec);
+}
+
+void srv_state_set_op(struct srv_state_rec *rec, enum srv_op_state op)
+{
+        if (atomic_exchange_explicit(&rec->op, (uint32_t)op, memory_order_relaxed) != (uint32_t)op)
+                srv_state__bump(rec);
+}
+
+uint64_t srv_state_epoch(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&srv_state__table_of(rec)->epoch, memory_order_acquire);
+}

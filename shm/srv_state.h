@@ -1,0 +1,136 @@
+#pragma once
+/* Per-server runtime state shared by every process: one fixed-size record per server in a
+ * memfd region, addressed by index, every field a C11 atomic. Workers read it to balance
+ * (weights, states, current connections) and count the connections they open, so maxconn and
+ * leastconn hold across workers; the master, the health-check owner and the runtime API change
+ * weights and states.
+ *
+ * No locks: every operation is one atomic instruction or one CAS loop on one field, so a
+ * process killed at any instruction leaves the table usable. What such a death can leave
+ * behind: @total_conns one short of the acquisitions (killed between the slot CAS and the
+ * total increment), and the slots the dead worker held still counted in @cur_conns, since
+ * only it knew it held them (the master may subtract them with srv_state_release_n() once it
+ * knows how many, or re-create the table). A weight or state change is complete once stored;
+ * a death just before the epoch bump only delays the balancers' rebuild to the next change.
+ *
+ * Records are one cache line each, so workers counting connections on different servers never
+ * share a line. The table is created before the workers fork and is never resized. */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct shm_region;
+
+#define SRV_STATE_KIND       "srv-state"
+#define SRV_STATE_LAYOUT     1u /* bump when the record or table layout changes */
+#define SRV_STATE_WEIGHT_MAX 256u
+#define SRV_STATE_MAX_RECS   (1u << 20)
+
+/* Administrative state bits (set by an operator, HAProxy's SRV_ADMF_*). */
+enum {
+        SRV_ADMIN_MAINT = 1u << 0, /* maintenance: no traffic at all */
+        SRV_ADMIN_DRAIN = 1u << 1, /* drain: no new traffic from load balancing */
+};
+
+/* Operational state (set by health checks). */
+enum srv_op_state {
+        SRV_OP_DOWN = 0,
+        SRV_OP_UP,
+};
+
+struct srv_state_rec {
+        _Atomic uint32_t cur_conns;   /* server connections open now, all workers */
+        _Atomic uint32_t weight;      /* effective weight, 0..SRV_STATE_WEIGHT_MAX */
+        _Atomic uint32_t admin;       /* SRV_ADMIN_* */
+        _Atomic uint32_t op;          /* enum srv_op_state */
+        _Atomic uint64_t total_conns; /* connections ever acquired */
+        uint32_t index;               /* position in the table; written once at creation */
+        uint32_t spare32;
+        uint8_t spare[32]; /* room for later fields without a layout change */
+} __attribute__((aligned(64)));
+
+struct srv_state_table {
+        uint32_t layout; /* SRV_STATE_LAYOUT */
+        uint32_t n_recs;
+        _Atomic uint64_t epoch; /* bumped after every weight or state change */
+        uint8_t spare[48];
+        struct srv_state_rec recs[];
+};
+
+/* Create a zeroed region holding @n records (1 .. SRV_STATE_MAX_RECS), stamped with
+ * @definition (the caller's hash of which servers the indexes mean), and return the region
+ * (owned by the caller, freed with shm_region_free()) and the table inside it (valid while the
+ * region is mapped). Every record starts as weight 0, DOWN: call srv_state_rec_init() for each
+ * before use. Returns 0 or -EINVAL, -errno from shm_region_create(). */
+int srv_state_create(uint32_t n, uint64_t definition, struct shm_region **ret_region,
+                     struct srv_state_table **ret_table);
+
+/* The table inside a region obtained from shm_region_open() with SRV_STATE_KIND. Returns 0 or
+ * -EPROTO when the payload is not a table of this layout. */
+int srv_state_attach(struct shm_region *r, struct srv_state_table **ret_table);
+
+static inline struct srv_state_rec *srv_state_rec(struct srv_state_table *t, uint32_t idx)
+{
+        return &t->recs[idx];
+}
+
+/* Set @rec to its configured state: @weight (clamped to SRV_STATE_WEIGHT_MAX), UP, in
+ * maintenance if @disabled, no connections. Meant for the master before workers start. */
+void srv_state_rec_init(struct srv_state_rec *rec, unsigned weight, bool disabled);
+
+/* Take one connection slot: increments @cur_conns unless it already reached @maxconn
+ * (0: unlimited), atomically, so concurrent acquirers in any process never exceed it.
+ * Returns true when the slot is taken; the caller then owes one srv_state_release(). */
+bool srv_state_try_acquire(struct srv_state_rec *rec, uint32_t maxconn);
+
+/* Give back one slot. Never goes below 0 (a release without acquire is ignored). */
+void srv_state_release(struct srv_state_rec *rec);
+
+/* Give back up to @n slots at once (slots a dead worker held); saturates at 0. */
+void srv_state_release_n(struct srv_state_rec *rec, uint32_t n);
+
+/* Writers of the balancing inputs; each bumps the table epoch after a real change, which is
+ * how balancers notice they must rebuild. Change these fields only through these. */
+void srv_state_set_weight(struct srv_state_rec *rec, unsigned weight);
+void srv_state_set_admin(struct srv_state_rec *rec, uint32_t set, uint32_t clear);
+void srv_state_set_op(struct srv_state_rec *rec, enum srv_op_state op);
+
+/* The epoch of the table holding @rec: any record of the table gives the same value. Read with
+ * acquire order, so a balancer that reads the epoch then the records sees every change made
+ * before that epoch. */
+uint64_t srv_state_epoch(const struct srv_state_rec *rec);
+
+static inline uint32_t srv_state_cur_conns(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->cur_conns, memory_order_relaxed);
+}
+
+static inline uint32_t srv_state_weight(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->weight, memory_order_relaxed);
+}
+
+static inline uint32_t srv_state_admin(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->admin, memory_order_relaxed);
+}
+
+static inline enum srv_op_state srv_state_op(const struct srv_state_rec *rec)
+{
+        return (enum srv_op_state)atomic_load_explicit(&rec->op, memory_order_relaxed);
+}
+
+static inline uint64_t srv_state_total_conns(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->total_conns, memory_order_relaxed);
+}
+
+/* May load balancing send new traffic to @rec: UP, neither MAINT nor DRAIN, weight above 0
+ * (HAProxy's srv_currently_usable()). */
+static inline bool srv_state_usable(const struct srv_state_rec *rec)
+{
+        return srv_state_op(rec) == SRV_OP_UP &&
+               (srv_state_admin(rec) & (SRV_ADMIN_MAINT | SRV_ADMIN_DRAIN)) == 0 &&
+               srv_state_weight(rec) > 0;
+}

@@ -1,0 +1,280 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "region.h"
+#include "srv_state.h"
+#include "unit.h"
+
+#define LOOPS 100000
+
+struct shared_counters {
+        _Atomic uint32_t holders;  /* processes holding a slot right now */
+        _Atomic uint32_t max_seen; /* highest @holders or cur_conns observed */
+        _Atomic uint32_t acquired; /* successful acquisitions */
+};
+
+static void *shared_anon(size_t size)
+{
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+        ck_assert_ptr_ne(p, MAP_FAILED);
+        return p;
+}
+
+static void note_max(_Atomic uint32_t *max, uint32_t v)
+{
+        uint32_t cur = atomic_load(max);
+
+        while (v > cur && !atomic_compare_exchange_weak(max, &cur, v))
+                ;
+}
+
+static void wait_children(const pid_t *pids, int n)
+{
+        int status;
+
+        for (int i = 0; i < n; i++) {
+                ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+                ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+}
+
+START_TEST(test_create_layout)
+{
+        struct shm_region *r = NULL, *again = NULL;
+        struct srv_state_table *t = NULL, *t2 = NULL;
+        int fd;
+
+        ck_assert_int_eq(srv_state_create(0, 1, &r, &t), -EINVAL);
+        ck_assert_int_eq(srv_state_create(5, 77, &r, &t), 0);
+        ck_assert_uint_eq(t->n_recs, 5);
+        ck_assert_uint_eq((uintptr_t)t->recs % 64, 0);
+        ck_assert_uint_eq(sizeof(t->recs[0]), 64);
+        for (uint32_t i = 0; i < 5; i++) {
+                ck_assert_uint_eq(srv_state_rec(t, i)->index, i);
+                ck_assert(!srv_state_usable(srv_state_rec(t, i)));
+        }
+        ck_assert_str_eq(r->hdr->kind, SRV_STATE_KIND);
+
+        fd = dup(r->fd);
+        ck_assert_int_eq(shm_region_open(fd, SRV_STATE_KIND, 77, &again), 0);
+        ck_assert_int_eq(srv_state_attach(again, &t2), 0);
+        ck_assert_uint_eq(t2->n_recs, 5);
+        srv_state_set_weight(srv_state_rec(t, 2), 9);
+        ck_assert_uint_eq(srv_state_weight(srv_state_rec(t2, 2)), 9);
+        shm_region_free(again);
+        shm_region_free(r);
+}
+END_TEST
+
+START_TEST(test_init_and_setters_bump_epoch)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a, *b;
+        uint64_t e;
+
+        ck_assert_int_eq(srv_state_create(2, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        b = srv_state_rec(t, 1);
+        srv_state_rec_init(a, 10, false);
+        srv_state_rec_init(b, 1000, true);
+        ck_assert(srv_state_usable(a));
+        ck_assert(!srv_state_usable(b));
+        ck_assert_uint_eq(srv_state_weight(b), SRV_STATE_WEIGHT_MAX);
+        ck_assert_uint_eq(srv_state_admin(b), SRV_ADMIN_MAINT);
+        ck_assert_uint_eq(srv_state_op(b), SRV_OP_UP);
+
+        /* every record of the table reports the same epoch */
+        e = srv_state_epoch(a);
+        ck_assert_uint_eq(e, srv_state_epoch(b));
+        srv_state_set_weight(a, 10);
+        ck_assert_uint_eq(srv_state_epoch(b), e);
+        srv_state_set_weight(a, 0);
+        ck_assert_uint_eq(srv_state_epoch(b), e + 1);
+        ck_assert(!srv_state_usable(a));
+        srv_state_set_weight(a, 5);
+        srv_state_set_admin(a, SRV_ADMIN_DRAIN, 0);
+        ck_assert(!srv_state_usable(a));
+        srv_state_set_admin(a, SRV_ADMIN_DRAIN, 0);
+        ck_assert_uint_eq(srv_state_epoch(a), e + 3);
+        srv_state_set_admin(a, 0, SRV_ADMIN_DRAIN);
+        ck_assert(srv_state_usable(a));
+        srv_state_set_op(a, SRV_OP_DOWN);
+        ck_assert(!srv_state_usable(a));
+        srv_state_set_op(a, SRV_OP_DOWN);
+        ck_assert_uint_eq(srv_state_epoch(a), e + 5);
+        shm_region_free(r);
+}
+END_TEST
+
+START_TEST(test_acquire_release_limits)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a;
+
+        ck_assert_int_eq(srv_state_create(1, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        srv_state_rec_init(a, 1, false);
+        ck_assert(srv_state_try_acquire(a, 2));
+        ck_assert(srv_state_try_acquire(a, 2));
+        ck_assert(!srv_state_try_acquire(a, 2));
+        ck_assert_uint_eq(srv_state_cur_conns(a), 2);
+        ck_assert(srv_state_try_acquire(a, 0));
+        ck_assert_uint_eq(srv_state_cur_conns(a), 3);
+        ck_assert_uint_eq(srv_state_total_conns(a), 3);
+        srv_state_release(a);
+        srv_state_release(a);
+        srv_state_release(a);
+        ck_assert_uint_eq(srv_state_cur_conns(a), 0);
+        /* a release without acquire never wraps the count */
+        srv_state_release(a);
+        ck_assert_uint_eq(srv_state_cur_conns(a), 0);
+        ck_assert(srv_state_try_acquire(a, 0));
+        ck_assert(srv_state_try_acquire(a, 0));
+        srv_state_release_n(a, 5);
+        ck_assert_uint_eq(srv_state_cur_conns(a), 0);
+        shm_region_free(r);
+}
+END_TEST
+
+START_TEST(test_two_processes_balance_to_zero)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a;
+        pid_t pids[2];
+
+        ck_assert_int_eq(srv_state_create(1, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        srv_state_rec_init(a, 1, false);
+        for (int i = 0; i < 2; i++) {
+                pids[i] = fork();
+                ck_assert_int_ge(pids[i], 0);
+                if (pids[i] == 0) {
+                        for (int j = 0; j < LOOPS; j++) {
+                                if (!srv_state_try_acquire(a, 0))
+                                        _exit(1);
+                                srv_state_release(a);
+                        }
+                        _exit(0);
+                }
+        }
+        wait_children(pids, 2);
+        ck_assert_uint_eq(srv_state_cur_conns(a), 0);
+        ck_assert_uint_eq(srv_state_total_conns(a), 2 * LOOPS);
+        shm_region_free(r);
+}
+END_TEST
+
+START_TEST(test_maxconn_holds_across_processes)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct shared_counters *c = shared_anon(sizeof(*c));
+        struct srv_state_rec *a;
+        const uint32_t maxconn = 3;
+        pid_t pids[2];
+
+        ck_assert_int_eq(srv_state_create(1, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        srv_state_rec_init(a, 1, false);
+        /* one slot held by the parent, so the children compete for the other two */
+        ck_assert(srv_state_try_acquire(a, maxconn));
+        for (int i = 0; i < 2; i++) {
+                pids[i] = fork();
+                ck_assert_int_ge(pids[i], 0);
+                if (pids[i] == 0) {
+                        for (int j = 0; j < LOOPS; j++) {
+                                int held = 0;
+
+                                /* up to two slots at once per child: the pair oversubscribes */
+                                for (int k = 0; k < 2; k++) {
+                                        if (!srv_state_try_acquire(a, maxconn))
+                                                break;
+                                        held++;
+                                        note_max(&c->max_seen,
+                                                 atomic_fetch_add(&c->holders, 1) + 2);
+                                        note_max(&c->max_seen, srv_state_cur_conns(a));
+                                }
+                                atomic_fetch_add(&c->acquired, (uint32_t)held);
+                                for (; held > 0; held--) {
+                                        atomic_fetch_sub(&c->holders, 1);
+                                        srv_state_release(a);
+                                }
+                        }
+                        _exit(0);
+                }
+        }
+        wait_children(pids, 2);
+        ck_assert_uint_le(atomic_load(&c->max_seen), maxconn);
+        ck_assert_uint_ge(atomic_load(&c->max_seen), 2);
+        ck_assert_uint_gt(atomic_load(&c->acquired), 0);
+        ck_assert_uint_eq(srv_state_cur_conns(a), 1);
+        srv_state_release(a);
+        ck_assert_uint_eq(srv_state_cur_conns(a), 0);
+        shm_region_free(r);
+        munmap(c, sizeof(*c));
+}
+END_TEST
+
+START_TEST(test_killed_process_leaves_table_usable)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a;
+        int status;
+        pid_t pid;
+
+        ck_assert_int_eq(srv_state_create(1, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        srv_state_rec_init(a, 1, false);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                for (;;) {
+                        if (srv_state_try_acquire(a, 1))
+                                srv_state_release(a);
+                        srv_state_set_weight(a, srv_state_weight(a) == 1 ? 2 : 1);
+                }
+        }
+        /* let it run, then kill it wherever it is */
+        while (srv_state_total_conns(a) < 1000)
+                usleep(100);
+        ck_assert_int_eq(kill(pid, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFSIGNALED(status));
+
+        /* at most the one slot the child held is still counted */
+        ck_assert_uint_le(srv_state_cur_conns(a), 1);
+        srv_state_release_n(a, srv_state_cur_conns(a));
+        ck_assert(srv_state_try_acquire(a, 1));
+        ck_assert(!srv_state_try_acquire(a, 1));
+        srv_state_release(a);
+        srv_state_set_weight(a, 7);
+        ck_assert(srv_state_usable(a));
+        shm_region_free(r);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("shm/srv_state");
+        TCase *tc = tcase_create("records");
+        TCase *tp = tcase_create("processes");
+
+        tcase_add_test(tc, test_create_layout);
+        tcase_add_test(tc, test_init_and_setters_bump_epoch);
+        tcase_add_test(tc, test_acquire_release_limits);
+        tcase_add_test(tp, test_two_processes_balance_to_zero);
+        tcase_add_test(tp, test_maxconn_holds_across_processes);
+        tcase_add_test(tp, test_killed_process_leaves_table_usable);
+        suite_add_tcase(s, tc);
+        suite_add_tcase(s, tp);
+        return unit_run(s);
+}
