@@ -1,0 +1,1367 @@
+/* Access logs for the workers: rendering HAProxy log-format strings for one request or
+ * connection (alog_format(), the httplog/tcplog formats, a JSON preset) and sending the
+ * lines to the proxy's log targets without ever blocking the event loop. The data plane
+ * calls alog_format() then alog_sinks_send() when a stream ends. The rendering follows
+ * HAProxy's sess_build_logline() (src/log.c) so existing log parsers keep working. */
+#include "accesslog.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "macros.h"
+
+/* Longest sample text a %[...] node prints. */
+#define ALOG_SAMPLE_MAX 4096
+
+/* Default "len" of a log target (HAProxy's MAX_SYSLOG_LEN). */
+#define ALOG_DEFAULT_MAXLEN 1024u
+
+static const char hextab[] = "0123456789ABCDEF";
+static const char *const monthname[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+void alog_entry_init(struct alog_entry *e)
+{
+        *e = (struct alog_entry){0};
+        e->t = (struct alog_timers){-1, -1, -1, -1, -1, -1, -1, -1, -1};
+        e->status = -1;
+        memcpy(e->term, "----", 4);
+}
+
+/* ---- output buffer ---- */
+
+/* Writes into @buf up to @cap bytes and keeps counting what did not fit, so a caller can
+ * tell whether a node produced anything and the result is always a prefix of the line. */
+struct wbuf {
+        char *buf;
+        size_t cap;   /* usable bytes: the caller's size less the NUL */
+        size_t len;   /* bytes written */
+        size_t total; /* bytes produced, written or not */
+};
+
+static void w_putc(struct wbuf *w, char c)
+{
+        if (w->len < w->cap)
+                w->buf[w->len++] = c;
+        w->total++;
+}
+
+static void w_put(struct wbuf *w, const char *s, size_t n)
+{
+        size_t room = w->cap - w->len;
+        size_t k = n < room ? n : room;
+
+        if (k)
+                memcpy(w->buf + w->len, s, k);
+        w->len += k;
+        w->total += n;
+}
+
+static void w_puts(struct wbuf *w, const char *s)
+{
+        w_put(w, s, strlen(s));
+}
+
+static void w_printf(struct wbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void w_printf(struct wbuf *w, const char *fmt, ...)
+{
+        char tmp[96];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                w_put(w, tmp, SL_MIN((size_t)n, sizeof(tmp) - 1));
+}
+
+/* ---- HAProxy's encodings ---- */
+
+/* rfc5424_escape_map: what +E escapes with a backslash */
+static bool esc_char(unsigned char c)
+{
+        return c == '"' || c == '\\' || c == ']';
+}
+
+/* url_encode_map: what %r and %H* print as "#XX" */
+static bool url_char(unsigned char c)
+{
+        return c < 32 || c >= 127 || c == '"' || c == '#';
+}
+
+/* hdr_encode_map: what captured headers print as "#XX" */
+static bool hdr_char(unsigned char c)
+{
+        return url_char(c) || c == '{' || c == '|' || c == '}';
+}
+
+/* _lf_text_len(): the bytes as they are, or escaped under +E */
+static void w_esc(struct wbuf *w, unsigned flags, const char *s, size_t n)
+{
+        if (!(flags & CFG_FMT_F_ESCAPE)) {
+                w_put(w, s, n);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (esc_char((unsigned char)s[i]))
+                        w_putc(w, '\\');
+                w_putc(w, s[i]);
+        }
+}
+
+/* lf_text_len(): a string; "-" when empty, or quoted under +Q ("" when empty) */
+static void w_text(struct wbuf *w, unsigned flags, const char *s, size_t n)
+{
+        if (flags & CFG_FMT_F_QUOTE) {
+                w_putc(w, '"');
+                if (s && n)
+                        w_esc(w, flags, s, n);
+                w_putc(w, '"');
+        } else if (s && n) {
+                w_esc(w, flags, s, n);
+        } else {
+                w_putc(w, '-');
+        }
+}
+
+static void w_text_str(struct wbuf *w, unsigned flags, struct sl_str s)
+{
+        w_text(w, flags, s.ptr, s.len);
+}
+
+static void w_text_cstr(struct wbuf *w, unsigned flags, const char *s)
+{
+        w_text(w, flags, s, s ? strlen(s) : 0);
+}
+
+/* lf_encode_chunk(): bytes of @map as '#' and two hex digits, then +E's escapes */
+static void w_encode(struct wbuf *w, unsigned flags, bool (*map)(unsigned char), const char *s,
+                     size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (map(c)) {
+                        w_putc(w, '#');
+                        w_putc(w, hextab[c >> 4]);
+                        w_putc(w, hextab[c & 15]);
+                        continue;
+                }
+                if ((flags & CFG_FMT_F_ESCAPE) && esc_char(c))
+                        w_putc(w, '\\');
+                w_putc(w, (char)c);
+        }
+}
+
+/* LOG_VARTEXT_START()/END(): the quotes +Q puts around a variable text */
+static void w_quote(struct wbuf *w, unsigned flags)
+{
+        if (flags & CFG_FMT_F_QUOTE)
+                w_putc(w, '"');
+}
+
+static void w_int(struct wbuf *w, long long v)
+{
+        w_printf(w, "%lld", v);
+}
+
+/* lf_ip() */
+static void w_ip(struct wbuf *w, unsigned flags, const struct sockaddr_storage *ss)
+{
+        char pn[INET6_ADDRSTRLEN];
+        const unsigned char *a;
+
+        switch (ss->ss_family) {
+        case AF_INET:
+                a = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
+                if (flags & CFG_FMT_F_HEX) {
+                        w_printf(w, "%02X%02X%02X%02X", a[0], a[1], a[2], a[3]);
+                        return;
+                }
+                inet_ntop(AF_INET, a, pn, sizeof(pn));
+                w_text_cstr(w, flags, pn);
+                return;
+        case AF_INET6:
+                a = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+                if (flags & CFG_FMT_F_HEX) {
+                        for (int i = 0; i < 16; i++)
+                                w_printf(w, "%02X", a[i]);
+                        return;
+                }
+                inet_ntop(AF_INET6, a, pn, sizeof(pn));
+                w_text_cstr(w, flags, pn);
+                return;
+        case AF_UNIX:
+                /* HAProxy's addr_to_str() name for any Unix socket */
+                w_text_cstr(w, flags, "unix");
+                return;
+        default:
+                w_text(w, flags, NULL, 0);
+                return;
+        }
+}
+
+/* lf_port(); %cp and %fp of a Unix socket print the listener's id (@unix_id >= 0) */
+static void w_port(struct wbuf *w, unsigned flags, const struct sockaddr_storage *ss,
+                   long long unix_id)
+{
+        const unsigned char *p;
+
+        if (ss->ss_family == AF_UNSPEC) {
+                w_text(w, flags, NULL, 0);
+                return;
+        }
+        if (ss->ss_family == AF_UNIX && unix_id >= 0) {
+                w_int(w, unix_id);
+                return;
+        }
+        if (flags & CFG_FMT_F_HEX) {
+                /* the two bytes where sin_port lies, whatever the family, as HAProxy */
+                p = (const unsigned char *)ss + offsetof(struct sockaddr_in, sin_port);
+                w_printf(w, "%02X%02X", p[0], p[1]);
+                return;
+        }
+        if (ss->ss_family == AF_INET)
+                w_int(w, ntohs(((const struct sockaddr_in *)ss)->sin_port));
+        else if (ss->ss_family == AF_INET6)
+                w_int(w, ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
+        else
+                w_int(w, 0);
+}
+
+enum date_kind {
+        DATE_LOCAL_MS,  /* date2str_log(): "22/Nov/2026:02:36:20.123", local time */
+        DATE_GMT,       /* gmt2str_log(): "22/Nov/2026:02:36:20 +0000" */
+        DATE_LOCAL_OFF, /* localdate2str_log(): "22/Nov/2026:03:36:20 +0100" */
+};
+
+static void w_date(struct wbuf *w, uint64_t us, enum date_kind kind)
+{
+        time_t sec = (time_t)(us / 1000000);
+        struct tm tm;
+        long off;
+
+        if (kind == DATE_GMT)
+                gmtime_r(&sec, &tm);
+        else
+                localtime_r(&sec, &tm);
+        w_printf(w, "%02d/%s/%04d:%02d:%02d:%02d", tm.tm_mday, monthname[tm.tm_mon % 12],
+                 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        switch (kind) {
+        case DATE_LOCAL_MS:
+                w_printf(w, ".%03u", (unsigned)(us % 1000000 / 1000));
+                break;
+        case DATE_GMT:
+                w_puts(w, " +0000");
+                break;
+        case DATE_LOCAL_OFF:
+                off = tm.tm_gmtoff;
+                w_printf(w, " %c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
+                         labs(off) % 3600 / 60);
+                break;
+        }
+}
+
+/* ---- the request line, cut as HAProxy cuts txn->uri ---- */
+
+static bool is_spht(char c)
+{
+        return c == ' ' || c == '\t';
+}
+
+static const char badreq[] = "<BADREQ>";
+
+struct render {
+        struct wbuf w;
+        const struct alog_entry *e;
+        bool last_isspace; /* the line is empty or ends with a separator */
+        int nspaces;       /* HAProxy counts these across nodes: a quirk kept on purpose */
+};
+
+/* The request target: after the first run of blanks, up to the next blank. */
+static bool reqline_uri(struct render *r, const char **ret_p, const char **ret_end)
+{
+        struct sl_str rl = r->e->request_line;
+        const char *p, *end;
+
+        /* without a request, HAProxy scans "<BADREQ>" (and finds no blank) */
+        if (!rl.ptr)
+                rl = sl_str_make(badreq, sizeof(badreq) - 1);
+        p = rl.ptr;
+        end = rl.ptr + rl.len;
+
+        while (p < end && !is_spht(*p))
+                p++;
+        while (p < end && is_spht(*p)) {
+                p++;
+                r->nspaces++;
+        }
+        *ret_p = p;
+        *ret_end = end;
+        return r->e->request_line.ptr && r->nspaces != 0;
+}
+
+/* http_parse_path(): the path of an origin-form or absolute-form target; NULL otherwise */
+static const char *uri_path(const char *p, const char *end)
+{
+        const char *s;
+
+        if (p == end || *p == '/')
+                return p == end ? NULL : p;
+        if (end - p == 1 && *p == '*')
+                return NULL;
+        for (s = p; s + 2 < end; s++)
+                if (s[0] == ':' && s[1] == '/' && s[2] == '/')
+                        break;
+        if (s + 2 >= end)
+                return NULL;
+        for (s += 3; s < end && *s != '/'; s++)
+                ;
+        return s < end ? s : NULL;
+}
+
+static void render_http(struct render *r, enum cfg_log_var v, unsigned flags)
+{
+        const struct alog_entry *e = r->e;
+        const char *p, *end, *spc, *s = NULL;
+        size_t n = 0;
+        bool ok;
+
+        w_quote(&r->w, flags);
+        switch (v) {
+        case CFG_LV_HM:
+                p = e->request_line.ptr ? e->request_line.ptr : badreq;
+                end = e->request_line.ptr ? p + e->request_line.len : p + strlen(badreq);
+                for (spc = p; spc < end && !is_spht(*spc); spc++)
+                        ;
+                s = spc == end ? badreq : p;
+                n = spc == end ? strlen(badreq) : (size_t)(spc - p);
+                break;
+        case CFG_LV_HP:
+        case CFG_LV_HU:
+        case CFG_LV_HPO:
+                ok = reqline_uri(r, &p, &end);
+                for (spc = p; spc < end && !is_spht(*spc) && (v != CFG_LV_HP || *spc != '?'); spc++)
+                        ;
+                if (!ok) {
+                        s = badreq;
+                        n = strlen(badreq);
+                } else if (v != CFG_LV_HPO) {
+                        s = p;
+                        n = (size_t)(spc - p);
+                } else {
+                        s = uri_path(p, spc);
+                        if (s) {
+                                const char *q = memchr(s, '?', (size_t)(spc - s));
+
+                                n = (size_t)((q ? q : spc) - s);
+                        }
+                }
+                break;
+        case CFG_LV_HQ:
+                if (!e->request_line.ptr) {
+                        s = badreq;
+                        n = strlen(badreq);
+                        break;
+                }
+                p = e->request_line.ptr;
+                end = p + e->request_line.len;
+                while (p < end && *p != '?')
+                        p++;
+                s = p;
+                while (p < end && !is_spht(*p))
+                        p++;
+                n = (size_t)(p - s);
+                break;
+        case CFG_LV_HV:
+                ok = reqline_uri(r, &p, &end);
+                while (p < end && !is_spht(*p))
+                        p++;
+                while (p < end && is_spht(*p))
+                        p++;
+                if (!ok) {
+                        s = badreq;
+                        n = strlen(badreq);
+                } else if (p == end) {
+                        s = "HTTP/0.9";
+                        n = 8;
+                } else {
+                        s = p;
+                        n = (size_t)(end - p);
+                }
+                break;
+        default:
+                /* %r */
+                s = e->request_line.ptr ? e->request_line.ptr : badreq;
+                n = e->request_line.ptr ? e->request_line.len : strlen(badreq);
+                break;
+        }
+        if (s)
+                w_encode(&r->w, flags, url_char, s, n);
+        w_quote(&r->w, flags);
+}
+
+/* %hr %hs: "{a|b}"; %hrl %hsl: "a b" (HAProxy prints nothing without captures) */
+static void render_caps(struct render *r, const struct sl_str *caps, size_t n, bool list,
+                        unsigned flags)
+{
+        if (!n)
+                return;
+        if (!list) {
+                w_quote(&r->w, flags);
+                w_putc(&r->w, '{');
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        w_putc(&r->w, list ? ' ' : '|');
+                if (list)
+                        w_quote(&r->w, flags);
+                if (caps[i].ptr)
+                        w_encode(&r->w, flags, hdr_char, caps[i].ptr, caps[i].len);
+                else if (list && !(flags & CFG_FMT_F_QUOTE))
+                        w_putc(&r->w, '-');
+                if (list)
+                        w_quote(&r->w, flags);
+        }
+        if (!list) {
+                w_putc(&r->w, '}');
+                w_quote(&r->w, flags);
+        }
+}
+
+static void w_counter(struct wbuf *w, unsigned flags, unsigned long long v)
+{
+        if (flags & CFG_FMT_F_HEX)
+                w_printf(w, "%04X", (unsigned)v);
+        else
+                w_printf(w, "%llu", v);
+}
+
+static int nonneg(int v)
+{
+        return v >= 0 ? v : 0;
+}
+
+static void render_var(struct render *r, enum cfg_log_var v, unsigned flags)
+{
+        const struct alog_entry *e = r->e;
+        struct wbuf *w = &r->w;
+        uint64_t req_us = e->accept_us;
+
+        if (e->t.Ti >= 0)
+                req_us += (uint64_t)(e->t.Ti + nonneg(e->t.Th)) * 1000;
+
+        switch (v) {
+        case CFG_LV_ci:
+                w_ip(w, flags, &e->client);
+                break;
+        case CFG_LV_cp:
+                w_port(w, flags, &e->client, e->listener_id);
+                break;
+        case CFG_LV_fi:
+                w_ip(w, flags, &e->frontend);
+                break;
+        case CFG_LV_fp:
+                w_port(w, flags, &e->frontend, e->listener_id);
+                break;
+        case CFG_LV_bi:
+                w_ip(w, flags, &e->be_src);
+                break;
+        case CFG_LV_bp:
+                w_port(w, flags, &e->be_src, -1);
+                break;
+        case CFG_LV_si:
+                w_ip(w, flags, &e->server);
+                break;
+        case CFG_LV_sp:
+                w_port(w, flags, &e->server, -1);
+                break;
+        case CFG_LV_t:
+                w_date(w, e->accept_us, DATE_LOCAL_MS);
+                break;
+        case CFG_LV_tr:
+                w_date(w, req_us, DATE_LOCAL_MS);
+                break;
+        case CFG_LV_T:
+                w_date(w, e->accept_us, DATE_GMT);
+                break;
+        case CFG_LV_trg:
+                w_date(w, req_us, DATE_GMT);
+                break;
+        case CFG_LV_Tl:
+                w_date(w, e->accept_us, DATE_LOCAL_OFF);
+                break;
+        case CFG_LV_trl:
+                w_date(w, req_us, DATE_LOCAL_OFF);
+                break;
+        case CFG_LV_Ts:
+                if (flags & CFG_FMT_F_HEX)
+                        w_printf(w, "%04X", (unsigned)(e->accept_us / 1000000));
+                else
+                        w_printf(w, "%llu", (unsigned long long)(e->accept_us / 1000000));
+                break;
+        case CFG_LV_ms:
+                if (flags & CFG_FMT_F_HEX)
+                        w_printf(w, "%02X", (unsigned)(e->accept_us % 1000000 / 1000));
+                else
+                        w_printf(w, "%03u", (unsigned)(e->accept_us % 1000000 / 1000));
+                break;
+        case CFG_LV_f:
+                w_text_cstr(w, flags, e->frontend_name);
+                break;
+        case CFG_LV_ft:
+                w_quote(w, flags);
+                if (e->frontend_name)
+                        w_esc(w, flags, e->frontend_name, strlen(e->frontend_name));
+                if (e->ssl)
+                        w_putc(w, '~');
+                w_quote(w, flags);
+                break;
+        case CFG_LV_b:
+                w_text_cstr(w, flags, e->backend_name);
+                break;
+        case CFG_LV_s:
+                w_text_cstr(w, flags, e->server_name ? e->server_name : ALOG_NOSRV);
+                break;
+        case CFG_LV_sslc:
+                w_text_str(w, flags, e->ssl_cipher);
+                break;
+        case CFG_LV_sslv:
+                w_text_str(w, flags, e->ssl_version);
+                break;
+        case CFG_LV_Th:
+                w_int(w, e->t.Th);
+                break;
+        case CFG_LV_Ti:
+                w_int(w, e->t.Ti);
+                break;
+        case CFG_LV_TR:
+                w_int(w, e->t.TR);
+                break;
+        case CFG_LV_Tq:
+                w_int(w, e->t.TR >= 0 ? e->t.TR + nonneg(e->t.Ti) + nonneg(e->t.Th) : -1);
+                break;
+        case CFG_LV_Tw:
+                w_int(w, e->t.Tw);
+                break;
+        case CFG_LV_Tc:
+                w_int(w, e->t.Tc);
+                break;
+        case CFG_LV_Tr:
+                w_int(w, e->t.Tr);
+                break;
+        case CFG_LV_Td:
+                w_int(w, e->t.Td);
+                break;
+        case CFG_LV_Ta:
+                w_int(w, e->t.Ta);
+                break;
+        case CFG_LV_Tt:
+                w_int(w, e->t.Tt);
+                break;
+        case CFG_LV_Tu:
+                w_int(w, (long long)e->t.Tt - nonneg(e->t.Ti));
+                break;
+        case CFG_LV_ST:
+                w_int(w, e->status);
+                break;
+        case CFG_LV_B:
+                w_printf(w, "%llu", (unsigned long long)e->bytes_out);
+                break;
+        case CFG_LV_U:
+                w_printf(w, "%llu", (unsigned long long)e->bytes_in);
+                break;
+        case CFG_LV_CC:
+                w_text_str(w, flags, e->cli_cookie);
+                break;
+        case CFG_LV_CS:
+                w_text_str(w, flags, e->srv_cookie);
+                break;
+        case CFG_LV_ts:
+                w_esc(w, flags, e->term, 2);
+                break;
+        case CFG_LV_tsc:
+                w_esc(w, flags, e->term, 4);
+                break;
+        case CFG_LV_ac:
+                w_int(w, e->actconn);
+                break;
+        case CFG_LV_fc:
+                w_int(w, e->feconn);
+                break;
+        case CFG_LV_bc:
+                w_int(w, e->beconn);
+                break;
+        case CFG_LV_sc:
+                w_int(w, e->srv_conn);
+                break;
+        case CFG_LV_rc:
+                if (e->redispatched)
+                        w_putc(w, '+');
+                w_int(w, e->retries);
+                break;
+        case CFG_LV_sq:
+                w_int(w, e->srv_queue);
+                break;
+        case CFG_LV_bq:
+                w_int(w, e->be_queue);
+                break;
+        case CFG_LV_hr:
+                render_caps(r, e->req_caps, e->n_req_caps, false, flags);
+                break;
+        case CFG_LV_hrl:
+                render_caps(r, e->req_caps, e->n_req_caps, true, flags);
+                break;
+        case CFG_LV_hs:
+                render_caps(r, e->res_caps, e->n_res_caps, false, flags);
+                break;
+        case CFG_LV_hsl:
+                render_caps(r, e->res_caps, e->n_res_caps, true, flags);
+                break;
+        case CFG_LV_r:
+        case CFG_LV_HM:
+        case CFG_LV_HP:
+        case CFG_LV_HPO:
+        case CFG_LV_HQ:
+        case CFG_LV_HU:
+        case CFG_LV_HV:
+                render_http(r, v, flags);
+                break;
+        case CFG_LV_rt:
+                w_counter(w, flags, e->req_counter);
+                break;
+        case CFG_LV_lc:
+                w_counter(w, flags, e->log_count);
+                break;
+        case CFG_LV_pid:
+                if (flags & CFG_FMT_F_HEX)
+                        w_printf(w, "%04X", (unsigned)e->pid);
+                else
+                        w_int(w, e->pid);
+                break;
+        case CFG_LV_H:
+                w_text_str(w, flags, e->hostname);
+                break;
+        case CFG_LV_ID:
+                w_text_str(w, flags, e->unique_id);
+                break;
+        case CFG_LV_COUNT:
+                break;
+        }
+}
+
+/* Literal text: runs of spaces are HAProxy's separators, written once and only after
+ * something else. */
+static void render_lit(struct render *r, struct sl_str lit)
+{
+        const char *p = lit.ptr, *end = lit.ptr + lit.len;
+
+        while (p < end) {
+                const char *s = p;
+
+                if (*p == ' ') {
+                        while (p < end && *p == ' ')
+                                p++;
+                        if (!r->last_isspace) {
+                                w_putc(&r->w, ' ');
+                                r->last_isspace = true;
+                        }
+                        continue;
+                }
+                while (p < end && *p != ' ')
+                        p++;
+                w_put(&r->w, s, (size_t)(p - s));
+                r->last_isspace = false;
+        }
+}
+
+int alog_format(const struct cfg_fmt *fmt, const struct alog_entry *e, alog_sample_fn *sample,
+                void *data, char *buf, size_t size)
+{
+        struct render r = {.w = {.buf = buf, .cap = size ? size - 1 : 0}, .e = e};
+        char *tmp = NULL;
+
+        if (!size)
+                return -EINVAL;
+        r.last_isspace = true;
+        for (size_t i = 0; fmt && i < fmt->n_nodes; i++) {
+                const struct cfg_fmt_node *n = &fmt->nodes[i];
+                size_t before = r.w.total;
+                int got;
+
+                switch (n->kind) {
+                case CFG_FMT_LIT:
+                        render_lit(&r, n->lit);
+                        continue;
+                case CFG_FMT_SAMPLE:
+                        if (!tmp)
+                                tmp = malloc(ALOG_SAMPLE_MAX);
+                        got = sample && tmp ? sample(data, &n->smp, tmp, ALOG_SAMPLE_MAX) : -1;
+                        if (got > ALOG_SAMPLE_MAX)
+                                got = ALOG_SAMPLE_MAX;
+                        w_text(&r.w, n->flags, got >= 0 ? tmp : NULL, got >= 0 ? (size_t)got : 0);
+                        r.last_isspace = false;
+                        continue;
+                case CFG_FMT_VAR:
+                        render_var(&r, n->var, n->flags);
+                        if (r.w.total != before)
+                                r.last_isspace = false;
+                        continue;
+                }
+        }
+        free(tmp);
+        buf[r.w.len] = '\0';
+        return (int)SL_MIN(r.w.len, (size_t)INT_MAX);
+}
+
+/* ---- built-in formats ---- */
+
+#define LV(name)                                           \
+        {                                                  \
+                .kind = CFG_FMT_VAR, .var = CFG_LV_##name, \
+        }
+#define LVF(name, f)                                                     \
+        {                                                                \
+                .kind = CFG_FMT_VAR, .var = CFG_LV_##name, .flags = (f), \
+        }
+#define LIT(s)                                             \
+        {                                                  \
+                .kind = CFG_FMT_LIT, .lit = SL_STR_LIT(s), \
+        }
+
+static const struct cfg_fmt_node httplog_nodes[] = {
+        LV(ci),    LIT(":"), LV(cp),
+        LIT(" ["), LV(tr),   LIT("] "),
+        LV(ft),    LIT(" "), LV(b),
+        LIT("/"),  LV(s),    LIT(" "),
+        LV(TR),    LIT("/"), LV(Tw),
+        LIT("/"),  LV(Tc),   LIT("/"),
+        LV(Tr),    LIT("/"), LV(Ta),
+        LIT(" "),  LV(ST),   LIT(" "),
+        LV(B),     LIT(" "), LV(CC),
+        LIT(" "),  LV(CS),   LIT(" "),
+        LV(tsc),   LIT(" "), LV(ac),
+        LIT("/"),  LV(fc),   LIT("/"),
+        LV(bc),    LIT("/"), LV(sc),
+        LIT("/"),  LV(rc),   LIT(" "),
+        LV(sq),    LIT("/"), LV(bq),
+        LIT(" "),  LV(hr),   LIT(" "),
+        LV(hs),    LIT(" "), LVF(r, CFG_FMT_F_QUOTE),
+};
+
+static const struct cfg_fmt_node tcplog_nodes[] = {
+        LV(ci),   LIT(":"), LV(cp),   LIT(" ["), LV(t),    LIT("] "), LV(ft),   LIT(" "), LV(b),
+        LIT("/"), LV(s),    LIT(" "), LV(Tw),    LIT("/"), LV(Tc),    LIT("/"), LV(Tt),   LIT(" "),
+        LV(B),    LIT(" "), LV(ts),   LIT(" "),  LV(ac),   LIT("/"),  LV(fc),   LIT("/"), LV(bc),
+        LIT("/"), LV(sc),   LIT("/"), LV(rc),    LIT(" "), LV(sq),    LIT("/"), LV(bq),
+};
+
+/* The tables are never written: the casts only fit struct cfg_fmt's mutable pointer. */
+const struct cfg_fmt alog_fmt_httplog = {
+        .src = "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc "
+               "%ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r",
+        .nodes = (struct cfg_fmt_node *)httplog_nodes,
+        .n_nodes = SL_ARRAY_SIZE(httplog_nodes),
+        .cap_nodes = SL_ARRAY_SIZE(httplog_nodes),
+};
+
+const struct cfg_fmt alog_fmt_tcplog = {
+        .src = "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq",
+        .nodes = (struct cfg_fmt_node *)tcplog_nodes,
+        .n_nodes = SL_ARRAY_SIZE(tcplog_nodes),
+        .cap_nodes = SL_ARRAY_SIZE(tcplog_nodes),
+};
+
+const struct cfg_fmt *alog_proxy_format(const struct cfg_proxy *px)
+{
+        if (px->log_format)
+                return px->log_format;
+        if (px->options & CFG_OPT_HTTPLOG)
+                return &alog_fmt_httplog;
+        if (px->options & CFG_OPT_TCPLOG)
+                return &alog_fmt_tcplog;
+        return NULL;
+}
+
+/* ---- JSON ---- */
+
+/* Length of the valid UTF-8 sequence at @s (at most @n bytes), or 0 if there is none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+        size_t len;
+        unsigned char lo = 0x80, hi = 0xBF;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xC2 && s[0] <= 0xDF)
+                len = 2;
+        else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+                len = 3;
+        else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+                len = 4;
+        else
+                return 0;
+        if (n < len)
+                return 0;
+        if (s[0] == 0xE0)
+                lo = 0xA0;
+        else if (s[0] == 0xED)
+                hi = 0x9F;
+        else if (s[0] == 0xF0)
+                lo = 0x90;
+        else if (s[0] == 0xF4)
+                hi = 0x8F;
+        if (s[1] < lo || s[1] > hi)
+                return 0;
+        for (size_t i = 2; i < len; i++)
+                if (s[i] < 0x80 || s[i] > 0xBF)
+                        return 0;
+        return len;
+}
+
+/* A JSON string of @s, its content limited to @budget bytes (cut between characters);
+ * returns the content's length. A NULL @s is null. */
+static size_t j_str(struct wbuf *w, const char *s, size_t n, size_t budget)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        size_t used = 0;
+
+        if (!s) {
+                w_puts(w, "null");
+                return 0;
+        }
+        w_putc(w, '"');
+        for (size_t i = 0; i < n;) {
+                char esc[8];
+                size_t k = utf8_len(p + i, n - i), elen;
+                const char *out = esc;
+
+                if (k == 1 && (p[i] == '"' || p[i] == '\\')) {
+                        esc[0] = '\\';
+                        esc[1] = (char)p[i];
+                        elen = 2;
+                } else if (k == 1 && p[i] >= 0x20 && p[i] != 0x7f) {
+                        out = s + i;
+                        elen = 1;
+                } else if (k > 1) {
+                        out = s + i;
+                        elen = k;
+                } else {
+                        /* control characters, and bytes that are not UTF-8 (as Latin-1) */
+                        snprintf(esc, sizeof(esc), "\\u%04x", p[i]);
+                        elen = 6;
+                        k = 1;
+                }
+                if (used + elen > budget)
+                        break;
+                w_put(w, out, elen);
+                used += elen;
+                i += k;
+        }
+        w_putc(w, '"');
+        return used;
+}
+
+static void j_cstr(struct wbuf *w, const char *s)
+{
+        j_str(w, s, s ? strlen(s) : 0, SIZE_MAX);
+}
+
+/* Renders the object with the URI limited to @uri_budget; returns the URI's length. */
+static size_t json_render(struct wbuf *w, const struct alog_entry *e, size_t uri_budget)
+{
+        time_t sec = (time_t)(e->accept_us / 1000000);
+        const struct alog_timers *t = &e->t;
+        const char *p, *end, *m = NULL, *u = NULL, *v = NULL;
+        size_t ml = 0, ul = 0, vl = 0, used;
+        char ip[INET6_ADDRSTRLEN] = "";
+        struct tm tm;
+        int port = -1;
+
+        gmtime_r(&sec, &tm);
+        w_printf(w, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (unsigned)(e->accept_us % 1000000 / 1000));
+
+        switch (e->client.ss_family) {
+        case AF_INET:
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)&e->client)->sin_addr, ip,
+                          sizeof(ip));
+                port = ntohs(((const struct sockaddr_in *)&e->client)->sin_port);
+                break;
+        case AF_INET6:
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&e->client)->sin6_addr, ip,
+                          sizeof(ip));
+                port = ntohs(((const struct sockaddr_in6 *)&e->client)->sin6_port);
+                break;
+        case AF_UNIX:
+                strcpy(ip, "unix");
+                break;
+        default:
+                break;
+        }
+        w_puts(w, ",\"client\":{\"ip\":");
+        j_cstr(w, ip[0] ? ip : NULL);
+        if (port >= 0)
+                w_printf(w, ",\"port\":%d}", port);
+        else
+                w_puts(w, ",\"port\":null}");
+        w_puts(w, ",\"frontend\":");
+        j_cstr(w, e->frontend_name);
+        w_puts(w, e->ssl ? ",\"ssl\":true" : ",\"ssl\":false");
+        w_puts(w, ",\"backend\":");
+        j_cstr(w, e->backend_name);
+        w_puts(w, ",\"server\":");
+        j_cstr(w, e->server_name ? e->server_name : ALOG_NOSRV);
+        w_printf(w,
+                 ",\"timers\":{\"Th\":%d,\"Ti\":%d,\"TR\":%d,\"Tw\":%d,\"Tc\":%d,\"Tr\":%d,"
+                 "\"Td\":%d,\"Ta\":%d,\"Tt\":%d}",
+                 t->Th, t->Ti, t->TR, t->Tw, t->Tc, t->Tr, t->Td, t->Ta, t->Tt);
+        w_printf(w, ",\"status\":%d,\"bytes\":{\"read\":%llu,\"uploaded\":%llu}", e->status,
+                 (unsigned long long)e->bytes_out, (unsigned long long)e->bytes_in);
+        w_puts(w, ",\"termination\":");
+        j_str(w, e->term, 4, SIZE_MAX);
+
+        if (e->request_line.ptr) {
+                p = e->request_line.ptr;
+                end = p + e->request_line.len;
+                for (m = p; p < end && !is_spht(*p); p++)
+                        ;
+                ml = (size_t)(p - m);
+                while (p < end && is_spht(*p))
+                        p++;
+                if (p < end) {
+                        for (u = p; p < end && !is_spht(*p); p++)
+                                ;
+                        ul = (size_t)(p - u);
+                        while (p < end && is_spht(*p))
+                                p++;
+                        if (p < end) {
+                                v = p;
+                                vl = (size_t)(end - p);
+                        }
+                }
+        }
+        w_puts(w, ",\"method\":");
+        j_str(w, m, ml, SIZE_MAX);
+        w_puts(w, ",\"uri\":");
+        used = j_str(w, u, ul, uri_budget);
+        w_puts(w, ",\"version\":");
+        j_str(w, v, vl, SIZE_MAX);
+        w_putc(w, '}');
+        return used;
+}
+
+int alog_format_json(const struct alog_entry *e, char *buf, size_t size)
+{
+        struct wbuf w = {.buf = buf, .cap = size ? size - 1 : 0};
+        size_t uri_len, excess;
+
+        if (!size)
+                return -ENOBUFS;
+        uri_len = json_render(&w, e, SIZE_MAX);
+        if (w.total > w.cap) {
+                excess = w.total - w.cap;
+                if (excess > uri_len) {
+                        buf[0] = '\0';
+                        return -ENOBUFS;
+                }
+                w = (struct wbuf){.buf = buf, .cap = size - 1};
+                json_render(&w, e, uri_len - excess);
+        }
+        buf[w.len] = '\0';
+        return (int)SL_MIN(w.len, (size_t)INT_MAX);
+}
+
+/* ---- sinks ---- */
+
+enum sink_how {
+        SINK_DGRAM = 0, /* a datagram socket of ours: one sendmsg() per line */
+        SINK_SEND,      /* a stream socket given as stdout: sendmsg(MSG_DONTWAIT) */
+        SINK_WRITE,     /* our own non-blocking description, or a regular file: writev() */
+        SINK_POLL,      /* a shared blocking pipe or terminal: writev() only after poll() */
+};
+
+struct alog_sink {
+        enum sink_how how;
+        int fd; /* owned if @own_fd, else borrowed */
+        bool own_fd;
+        bool torn;      /* a line went out in part: start the next one anew */
+        bool addressed; /* sendmsg() to @addr (Unix datagram targets) */
+        struct sockaddr_storage addr;
+        socklen_t addr_len;
+        struct cfg_log_target target; /* copy; its where.file is not used */
+        size_t maxlen;
+        char pid[16];
+        struct alog_sink_stats stats;
+};
+
+/* Longest header: PRI takes at most 3 digits. */
+static size_t sink_header_max(const struct alog_sink *s)
+{
+        size_t pid = strlen(s->pid), tag = strlen(ALOG_TAG);
+
+        switch (s->target.format) {
+        case CFG_LOG_FMT_RFC3164:
+                return 5 + 16 + tag + 1 + pid + 3;
+        case CFG_LOG_FMT_RFC5424:
+                return 5 + 2 + 32 + 1 + 2 + tag + 1 + pid + 1 + 4;
+        case CFG_LOG_FMT_SHORT:
+                return 5;
+        case CFG_LOG_FMT_RAW:
+                return 0;
+        }
+        return 0;
+}
+
+/* HAProxy's build_log_header(), with the tag and pid it sends by default and no host name
+ * (no log-send-hostname). */
+static size_t sink_header(const struct alog_sink *s, int level, uint64_t now_us, char *hdr,
+                          size_t size)
+{
+        time_t sec = (time_t)(now_us / 1000000);
+        int pri = s->target.facility * 8 + level;
+        struct tm tm;
+        long off;
+        int n = 0;
+
+        switch (s->target.format) {
+        case CFG_LOG_FMT_RFC3164:
+                localtime_r(&sec, &tm);
+                n = snprintf(hdr, size, "<%d>%s %2d %02d:%02d:%02d %s[%s]: ", pri,
+                             monthname[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+                             tm.tm_sec, ALOG_TAG, s->pid);
+                break;
+        case CFG_LOG_FMT_RFC5424:
+                localtime_r(&sec, &tm);
+                off = tm.tm_gmtoff;
+                n = snprintf(hdr, size,
+                             "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06u%c%02ld:%02ld - %s %s - - ",
+                             pri, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                             tm.tm_min, tm.tm_sec, (unsigned)(now_us % 1000000),
+                             off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60, ALOG_TAG,
+                             s->pid);
+                break;
+        case CFG_LOG_FMT_SHORT:
+                /* HAProxy's "short" carries the level alone, without the facility */
+                n = snprintf(hdr, size, "<%d>", level);
+                break;
+        case CFG_LOG_FMT_RAW:
+                n = 0;
+                break;
+        }
+        if (n < 0)
+                return 0;
+        return SL_MIN((size_t)n, size - 1);
+}
+
+static int sink_open_fd(struct alog_sink *s, int fd)
+{
+        char path[64];
+        struct stat st;
+        int own;
+
+        s->fd = fd;
+        if (fstat(fd, &st) == -1)
+                return -errno;
+        if (S_ISSOCK(st.st_mode)) {
+                s->how = SINK_SEND;
+                return 0;
+        }
+        if (S_ISREG(st.st_mode)) {
+                /* writes to a regular file do not wait for a reader; reopening it would
+                 * get an offset of its own and overwrite what others write */
+                s->how = SINK_WRITE;
+                return 0;
+        }
+        /* A private open file description of the same pipe or terminal: O_NONBLOCK there
+         * leaves the shared one (and every process writing through it) untouched. */
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        own = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (own >= 0) {
+                s->fd = own;
+                s->own_fd = true;
+                s->how = SINK_WRITE;
+                return 0;
+        }
+        s->how = SINK_POLL;
+        return 0;
+}
+
+static int sink_open_socket(struct alog_sink *s)
+{
+        const struct cfg_addr *a = &s->target.addr;
+        int family = a->ss.ss_family;
+
+        s->addr = a->ss;
+        s->addr_len = a->ss_len;
+        if (!s->addr_len)
+                s->addr_len = family == AF_INET6  ? sizeof(struct sockaddr_in6)
+                              : family == AF_INET ? sizeof(struct sockaddr_in)
+                                                  : sizeof(struct sockaddr_un);
+        s->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (s->fd == -1)
+                return -errno;
+        s->own_fd = true;
+        s->how = SINK_DGRAM;
+        /* A Unix target is addressed at each send: a connected socket would keep failing
+         * once the syslog daemon recreates its socket. A UDP socket is connected, so the
+         * route is looked up once and a refusal (ICMP) comes back as ECONNREFUSED. */
+        if (family == AF_UNIX ||
+            connect(s->fd, (const struct sockaddr *)&s->addr, s->addr_len) == -1)
+                s->addressed = true;
+        return 0;
+}
+
+static int sink_new(const struct cfg_log_target *t, int fd, struct alog_sink **ret_sink)
+{
+        struct alog_sink *s;
+        int r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->fd = -1;
+        s->target = *t;
+        s->maxlen = t->maxlen ? t->maxlen : ALOG_DEFAULT_MAXLEN;
+        snprintf(s->pid, sizeof(s->pid), "%d", (int)getpid());
+
+        switch (t->kind) {
+        case CFG_LOG_STDOUT:
+        case CFG_LOG_STDERR:
+                if (fd < 0)
+                        fd = t->kind == CFG_LOG_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
+                r = sink_open_fd(s, fd);
+                break;
+        case CFG_LOG_UDP:
+        case CFG_LOG_UNIX:
+                r = sink_open_socket(s);
+                break;
+        default:
+                r = -EINVAL;
+                break;
+        }
+        if (r < 0)
+                goto err_free;
+        *ret_sink = s;
+        return 0;
+
+err_free:
+        alog_sink_free(s);
+        return r;
+}
+
+int alog_sink_new(const struct cfg_log_target *t, struct alog_sink **ret_sink)
+{
+        return sink_new(t, -1, ret_sink);
+}
+
+int alog_sink_new_fd(const struct cfg_log_target *t, int fd, struct alog_sink **ret_sink)
+{
+        return sink_new(t, fd, ret_sink);
+}
+
+struct alog_sink *alog_sink_free(struct alog_sink *s)
+{
+        if (!s)
+                return NULL;
+        if (s->own_fd && s->fd >= 0)
+                (void)close(s->fd);
+        free(s);
+        return NULL;
+}
+
+const struct alog_sink_stats *alog_sink_get_stats(const struct alog_sink *s)
+{
+        return &s->stats;
+}
+
+size_t alog_sink_msg_room(const struct alog_sink *s)
+{
+        size_t hdr = sink_header_max(s) + 1;
+
+        return s->maxlen > hdr ? s->maxlen - hdr : 0;
+}
+
+static ssize_t sink_write(struct alog_sink *s, struct iovec *iov, int n_iov)
+{
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
+        struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+        ssize_t n;
+
+        for (;;) {
+                switch (s->how) {
+                case SINK_DGRAM:
+                        if (s->addressed) {
+                                mh.msg_name = &s->addr;
+                                mh.msg_namelen = s->addr_len;
+                        }
+                        n = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+                        break;
+                case SINK_SEND:
+                        n = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+                        break;
+                case SINK_POLL:
+                        n = poll(&pfd, 1, 0);
+                        if (n == -1 && errno == EINTR)
+                                continue;
+                        if (n == -1)
+                                return -1;
+                        if (n == 0 || !(pfd.revents & POLLOUT)) {
+                                errno = n == 0 ? EAGAIN : EPIPE;
+                                return -1;
+                        }
+                        n = writev(s->fd, iov, n_iov);
+                        break;
+                case SINK_WRITE:
+                default:
+                        n = writev(s->fd, iov, n_iov);
+                        break;
+                }
+                if (n == -1 && errno == EINTR)
+                        continue;
+                return n;
+        }
+}
+
+int alog_send_at(struct alog_sink *s, int level, const char *line, size_t len, uint64_t now_us)
+{
+        const struct cfg_log_target *t = &s->target;
+        char hdr[128];
+        struct iovec iov[4];
+        size_t hdr_len, room, want = 0;
+        int n_iov = 0;
+        ssize_t n;
+
+        if (t->max_level >= 0 && level > t->max_level) {
+                s->stats.filtered++;
+                return ALOG_FILTERED;
+        }
+        if (t->min_level >= 0 && level < t->min_level)
+                level = t->min_level;
+
+        hdr_len = sink_header(s, level, now_us, hdr, sizeof(hdr));
+        /* HAProxy keeps one byte of maxlen for the final '\n' */
+        room = s->maxlen - 1;
+        if (hdr_len > room)
+                hdr_len = room;
+        if (len > room - hdr_len) {
+                len = room - hdr_len;
+                s->stats.truncated++;
+        }
+        if (s->torn && s->how != SINK_DGRAM)
+                iov[n_iov++] = (struct iovec){.iov_base = (void *)"\n", .iov_len = 1};
+        if (hdr_len)
+                iov[n_iov++] = (struct iovec){.iov_base = hdr, .iov_len = hdr_len};
+        if (len)
+                iov[n_iov++] = (struct iovec){.iov_base = (void *)line, .iov_len = len};
+        iov[n_iov++] = (struct iovec){.iov_base = (void *)"\n", .iov_len = 1};
+        for (int i = 0; i < n_iov; i++)
+                want += iov[i].iov_len;
+
+        n = sink_write(s, iov, n_iov);
+        if (n < 0) {
+                int r = -errno;
+
+                s->stats.dropped++;
+                return r;
+        }
+        if ((size_t)n < want) {
+                /* the rest is dropped: the next line first ends this one */
+                s->torn = true;
+                s->stats.dropped++;
+                return -EAGAIN;
+        }
+        s->torn = false;
+        s->stats.sent++;
+        return 0;
+}
+
+int alog_send(struct alog_sink *s, int level, const char *line, size_t len)
+{
+        return alog_send_at(s, level, line, len, sl_clock_wall_us());
+}
+
+/* ---- a proxy's sinks ---- */
+
+int alog_sinks_new(const struct cfg_global *gl, const struct cfg_proxy *px,
+                   struct alog_sinks **ret_sinks)
+{
+        size_t n_global = px->log_global ? gl->n_logs : 0;
+        struct alog_sinks *ss;
+        int r;
+
+        ss = calloc(1, sizeof(*ss));
+        if (!ss)
+                return -ENOMEM;
+        if (n_global + px->n_logs) {
+                ss->v = calloc(n_global + px->n_logs, sizeof(*ss->v));
+                if (!ss->v) {
+                        r = -ENOMEM;
+                        goto err_free;
+                }
+        }
+        for (size_t i = 0; i < n_global + px->n_logs; i++) {
+                const struct cfg_log_target *t =
+                        i < n_global ? &gl->logs[i] : &px->logs[i - n_global];
+
+                r = alog_sink_new(t, &ss->v[ss->n]);
+                if (r < 0)
+                        goto err_free;
+                ss->n++;
+        }
+        *ret_sinks = ss;
+        return 0;
+
+err_free:
+        alog_sinks_free(ss);
+        return r;
+}
+
+struct alog_sinks *alog_sinks_free(struct alog_sinks *ss)
+{
+        if (!ss)
+                return NULL;
+        for (size_t i = 0; i < ss->n; i++)
+                alog_sink_free(ss->v[i]);
+        free(ss->v);
+        free(ss);
+        return NULL;
+}
+
+size_t alog_sinks_send(struct alog_sinks *ss, int level, const char *line, size_t len)
+{
+        uint64_t now_us = sl_clock_wall_us();
+        size_t sent = 0;
+
+        for (size_t i = 0; i < ss->n; i++)
+                if (alog_send_at(ss->v[i], level, line, len, now_us) == 0)
+                        sent++;
+        return sent;
+}
+
+size_t alog_sinks_msg_room(const struct alog_sinks *ss)
+{
+        size_t room = SIZE_MAX;
+
+        for (size_t i = 0; i < ss->n; i++)
+                room = SL_MIN(room, alog_sink_msg_room(ss->v[i]));
+        return room;
+}
