@@ -7,6 +7,7 @@
 #include "check.h"
 #include "cli.h"
 #include "log.h"
+#include "run.h"
 #include "version.h"
 
 int main(int argc, char **argv)
@@ -37,8 +38,5 @@ int main(int argc, char **argv)
         case MASTER_CLI_RUN:
                 break;
         }
-        /* The master and the data plane are not in this build: say so rather than pretend. */
-        fprintf(stderr, "sluice: serving traffic is not available in this build yet; "
-                        "use -c to check a configuration\n");
-        return EXIT_FAILURE;
+        return master_run(&cli);
 }

@@ -123,6 +123,103 @@ class Process:
             return f.read()
 
 
+class Conn:
+    """A client connection that keeps the bytes read past the end of a response."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.rest = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+    def recv(self, n):
+        if self.rest:
+            data, self.rest = self.rest[:n], self.rest[n:]
+            return data
+        return self.sock.recv(n)
+
+
+def connect(port, timeout=DEFAULT_TIMEOUT):
+    return Conn(socket.create_connection((LOOPBACK, port), timeout=timeout))
+
+
+def read_response(sock, head_request=False):
+    """Read one HTTP/1.1 response; returns (status, headers dict (lower-case names, last
+    value), body bytes), or None if the connection closed before a status line."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        data = sock.recv(65536)
+        if not data:
+            return None if not buf else (0, {}, buf)
+        buf += data
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for l in lines[1:]:
+        name, value = l.split(":", 1)
+        headers[name.strip().lower()] = value.strip()
+    if head_request or status in (204, 304) or 100 <= status < 200:
+        sock.rest = rest + sock.rest
+        return status, headers, b""
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        while len(rest) < n:
+            data = sock.recv(65536)
+            if not data:
+                break
+            rest += data
+        sock.rest = rest[n:] + sock.rest
+        return status, headers, rest[:n]
+    if headers.get("transfer-encoding", "").endswith("chunked"):
+        body = b""
+        while True:
+            while b"\r\n" not in rest:
+                rest += sock.recv(65536)
+            line, rest = rest.split(b"\r\n", 1)
+            size = int(line.split(b";")[0], 16)
+            while len(rest) < size + 2:
+                rest += sock.recv(65536)
+            body += rest[:size]
+            rest = rest[size + 2:]
+            if size == 0:
+                break
+        sock.rest = rest + sock.rest
+        return status, headers, body
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return status, headers, rest
+        rest += data
+
+
+def request(port, raw, timeout=DEFAULT_TIMEOUT):
+    """Send @raw on a new connection and read one response."""
+    with connect(port, timeout) as s:
+        s.sendall(raw)
+        return read_response(s)
+
+
+def closed_by_peer(sock, timeout=DEFAULT_TIMEOUT):
+    """True when the peer closes within @timeout (EOF or reset), reading what remains."""
+    sock.settimeout(timeout)
+    try:
+        while True:
+            if not sock.recv(65536):
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
 class TestCase(unittest.TestCase):
     """Gives each test a temporary directory and stops every process it started."""
 
@@ -144,6 +241,11 @@ class TestCase(unittest.TestCase):
         with open(path, "w") as f:
             f.write(text)
         return path
+
+    def start_config(self, text, args=(), env=None):
+        """Write @text as the configuration and start sluice in the foreground on it."""
+        path = self.write("sluice.cfg", text)
+        return self.start(["-d", "-f", path] + list(args), env=env)
 
     def start(self, args, env=None, ready=True):
         p = Process(args, self.tmp, env)

@@ -1,0 +1,126 @@
+/* The serving path of sluice(8): configuration, daemon mode, pid file, readiness for systemd,
+ * then the worker's event loop. */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "check.h"
+#include "log.h"
+#include "model.h"
+#include "worker.h"
+
+struct ready_ctx {
+        int pipe_fd; /* daemon mode: tells the waiting parent; -1 otherwise */
+        const char *pidfile;
+};
+
+static int write_pidfile(const char *path)
+{
+        char buf[32];
+        int fd, n;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd == -1)
+                return -errno;
+        n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+        if (write(fd, buf, (size_t)n) != n) {
+                int err = -errno;
+
+                close(fd);
+                return err ? err : -EIO;
+        }
+        return close(fd) == -1 ? -errno : 0;
+}
+
+static void on_ready(void *data)
+{
+        struct ready_ctx *c = data;
+
+        (void)sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=serving", (int)getpid());
+        if (c->pipe_fd >= 0) {
+                (void)!write(c->pipe_fd, "R", 1);
+                close(c->pipe_fd);
+                c->pipe_fd = -1;
+        }
+        sl_log(LOG_NOTICE, "ready: serving with pid %d", (int)getpid());
+}
+
+/* Detach: the parent waits until the child is ready (or failed) and exits accordingly, so
+ * that a start script sees the truth. Returns in the child only. */
+static int daemonize(struct ready_ctx *c)
+{
+        int p[2], devnull;
+        pid_t pid;
+        char byte;
+
+        if (pipe2(p, O_CLOEXEC) == -1)
+                return -errno;
+        pid = fork();
+        if (pid == -1)
+                return -errno;
+        if (pid > 0) {
+                close(p[1]);
+                if (read(p[0], &byte, 1) == 1)
+                        _exit(EXIT_SUCCESS);
+                /* the child exited before being ready: it logged why */
+                (void)waitpid(pid, NULL, 0);
+                _exit(EXIT_FAILURE);
+        }
+        close(p[0]);
+        c->pipe_fd = p[1];
+        if (setsid() == -1)
+                return -errno;
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull >= 0) {
+                (void)dup2(devnull, STDIN_FILENO);
+                (void)dup2(devnull, STDOUT_FILENO);
+                close(devnull);
+        }
+        /* stderr stays: until the master logs to syslog, errors after start still show */
+        return 0;
+}
+
+int master_run(const struct master_cli *cli)
+{
+        struct ready_ctx ready = {.pipe_fd = -1};
+        struct worker_opts opts = {.ready = on_ready, .ready_data = &ready};
+        struct cfg_gen *gen = NULL;
+        int status, r;
+
+        if (master_load_config(cli, stderr, &gen) < 0)
+                return EXIT_FAILURE;
+        if (gen->global.nbthread > 1)
+                sl_log(LOG_WARNING, "nbthread %u: this build runs one worker process",
+                       gen->global.nbthread);
+        if (gen->global.daemon && !cli->foreground) {
+                r = daemonize(&ready);
+                if (r < 0) {
+                        log_errno(LOG_ERR, r, "cannot detach");
+                        cfg_gen_unref(gen);
+                        return EXIT_FAILURE;
+                }
+        }
+        if (gen->global.pidfile) {
+                r = write_pidfile(gen->global.pidfile);
+                if (r < 0) {
+                        log_errno(LOG_ERR, r, "cannot write pid file '%s'", gen->global.pidfile);
+                        cfg_gen_unref(gen);
+                        return EXIT_FAILURE;
+                }
+                ready.pidfile = gen->global.pidfile;
+        }
+        status = worker_main(gen, &opts);
+        if (ready.pidfile)
+                (void)unlink(ready.pidfile);
+        cfg_gen_unref(gen);
+        return status;
+}

@@ -1,0 +1,146 @@
+"""A recording origin server for integration tests: raw sockets on 127.0.0.1, one thread
+per connection, every request it receives kept byte for byte so tests can check exactly what
+the proxy forwarded. Responses are chosen by the request path:
+
+  /status/NNN      answers status NNN
+  /chunked         answers with a chunked body
+  /close           answers and closes the connection
+  /slow            waits 1.5 s before answering
+  /echo            answers with the request body
+  anything else    200 with body "origin NAME PATH"
+
+All threads stop when stop() is called (bounded joins)."""
+
+import socket
+import threading
+import time
+
+
+class Request:
+    def __init__(self, head, body):
+        self.head = head
+        self.body = body
+        lines = head.split(b"\r\n")
+        self.method, self.target, self.version = lines[0].split(b" ", 2)
+        self.headers = []
+        for l in lines[1:]:
+            if l:
+                name, value = l.split(b":", 1)
+                self.headers.append((name.strip().lower().decode(), value.strip().decode()))
+
+    def header(self, name):
+        vals = [v for n, v in self.headers if n == name.lower()]
+        return vals[-1] if vals else None
+
+
+class Origin:
+    def __init__(self, name="o"):
+        self.name = name
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        self.connections = 0
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.threads = []
+        t = threading.Thread(target=self._accept, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+            t = threading.Thread(target=self._serve, args=(c,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _read_request(self, c, buf):
+        while b"\r\n\r\n" not in buf:
+            data = c.recv(65536)
+            if not data:
+                return None, buf
+            buf += data
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        req = Request(head, b"")
+        te = req.header("transfer-encoding")
+        cl = req.header("content-length")
+        if te and "chunked" in te:
+            body = b""
+            while True:
+                while b"\r\n" not in buf:
+                    buf += c.recv(65536)
+                line, buf = buf.split(b"\r\n", 1)
+                size = int(line.split(b";")[0], 16)
+                while len(buf) < size + 2:
+                    buf += c.recv(65536)
+                body += buf[:size]
+                buf = buf[size + 2:]
+                if size == 0:
+                    break
+            req.body = body
+        elif cl:
+            n = int(cl)
+            while len(buf) < n:
+                buf += c.recv(65536)
+            req.body, buf = buf[:n], buf[n:]
+        return req, buf
+
+    def _serve(self, c):
+        c.settimeout(10)
+        buf = b""
+        try:
+            while not self.stopping:
+                req, buf = self._read_request(c, buf)
+                if req is None:
+                    return
+                with self.lock:
+                    self.requests.append(req)
+                path = req.target.decode()
+                close = False
+                if path.startswith("/status/"):
+                    status = int(path[8:11])
+                    body = b"status"
+                    resp = b"HTTP/1.1 %d X\r\ncontent-length: %d\r\n\r\n" % (status, len(body))
+                    if status not in (204, 304) and req.method != b"HEAD":
+                        resp += body
+                elif path == "/chunked":
+                    resp = (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                            b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                elif path == "/slow":
+                    time.sleep(1.5)
+                    resp = b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow"
+                elif path == "/echo":
+                    resp = (b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(req.body)
+                            + req.body)
+                else:
+                    body = ("origin %s %s" % (self.name, path)).encode()
+                    if path == "/close":
+                        close = True
+                    resp = (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: "
+                            b"%d\r\n%s\r\n" % (len(body), b"connection: close\r\n" if close
+                                               else b"") + (b"" if req.method == b"HEAD"
+                                                            else body))
+                c.sendall(resp)
+                if close:
+                    return
+        except (OSError, ValueError):
+            return
+        finally:
+            c.close()
+
+    def stop(self):
+        self.stopping = True
+        self.sock.close()
+        for t in self.threads:
+            t.join(timeout=5)

@@ -1,0 +1,275 @@
+"""The HTTP/1.1 data path, end to end: real sluice, a recording origin, raw sockets."""
+
+import os
+import signal
+import socket
+import time
+
+import harness
+from origin import Origin
+
+BASE = """\
+global
+    maxconn 1000
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+    timeout http-request 1s
+    timeout http-keep-alive 2s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+%(fe)s
+    default_backend be
+
+backend be
+%(be)s
+"""
+
+
+class Http(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.origins = []
+
+    def tearDown(self):
+        super().tearDown()
+        for o in self.origins:
+            o.stop()
+
+    def origin(self, name="o"):
+        o = Origin(name)
+        self.origins.append(o)
+        return o
+
+    def serve(self, fe="", be=None, origins=1):
+        """Start sluice in front of @origins recording origins; returns (port, origins)."""
+        os_ = [self.origin("o%d" % i) for i in range(origins)]
+        if be is None:
+            be = "\n".join("    server s%d 127.0.0.1:%d" % (i, o.port) for i, o in enumerate(os_))
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {"port": port, "fe": fe, "be": be})
+        return port, os_
+
+    def test_get_is_proxied(self):
+        port, (o,) = self.serve(fe="    option forwardfor")
+        status, headers, body = harness.request(
+            port, b"GET /hello?x=1 HTTP/1.1\r\nHost: example\r\nUser-Agent: t\r\n\r\n")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"origin o0 /hello?x=1")
+        req = o.requests[0]
+        self.assertEqual(req.target, b"/hello?x=1")
+        self.assertEqual(req.header("host"), "example")
+        self.assertEqual(req.header("x-forwarded-for"), "127.0.0.1")
+
+    def test_keepalive_and_pipelining(self):
+        port, (o,) = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n")
+            r1 = harness.read_response(s)
+            self.assertEqual(r1[2], b"origin o0 /a")
+            r2 = harness.read_response(s)
+            self.assertEqual(r2[2], b"origin o0 /b")
+            s.sendall(b"GET /c HTTP/1.1\r\nHost: h\r\n\r\n")
+            r3 = harness.read_response(s)
+            self.assertEqual(r3[2], b"origin o0 /c")
+        self.assertEqual([r.target for r in o.requests], [b"/a", b"/b", b"/c"])
+
+    def test_server_connection_reused(self):
+        port, (o,) = self.serve()
+        with harness.connect(port) as s:
+            for i in range(5):
+                s.sendall(b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % i)
+                self.assertEqual(harness.read_response(s)[0], 200)
+        self.assertEqual(len(o.requests), 5)
+        self.assertEqual(o.connections, 1)
+
+    def test_bodies_both_ways(self):
+        port, (o,) = self.serve()
+        status, _, body = harness.request(
+            port, b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello")
+        self.assertEqual((status, body), (200, b"hello"))
+        status, _, body = harness.request(
+            port, b"POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+        self.assertEqual((status, body), (200, b"abcde"))
+        # the origin saw the chunked framing the proxy parsed, not a rewritten one
+        self.assertEqual(o.requests[1].header("transfer-encoding"), "chunked")
+        status, headers, body = harness.request(port, b"GET /chunked HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual((status, body), (200, b"hello world"))
+        big = os.urandom(200000)
+        status, _, body = harness.request(
+            port, b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
+        self.assertEqual(status, 200)
+        self.assertEqual(body, big)
+
+    def test_smuggling_basics_rejected(self):
+        port, (o,) = self.serve()
+        for raw in (b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                    b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\t2\r\n\r\nx",
+                    b"GET / HTTP/1.1\r\nHost: h\r\nHost: i\r\n\r\n",
+                    b"GET / HTTP/1.1\nHost: h\n\n",
+                    b"GET / HTTP/1.1\r\nHost : h\r\n\r\n"):
+            status, headers, _ = harness.request(port, raw)
+            self.assertEqual(status, 400, raw)
+            self.assertEqual(headers.get("connection"), "close")
+        self.assertEqual(o.requests, [])
+        # still alive
+        self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+
+    def test_roundrobin_over_servers(self):
+        port, origins = self.serve(origins=3)
+        for i in range(9):
+            with harness.connect(port) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertEqual(harness.read_response(s)[0], 200)
+        self.assertEqual([len(o.requests) for o in origins], [3, 3, 3])
+
+    def test_dead_server_503(self):
+        dead = harness.free_port()
+        port, _ = self.serve(be="    retries 1\n    server dead 127.0.0.1:%d" % dead, origins=0)
+        status, headers, _ = harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual(status, 503)
+
+    def test_redispatch_to_live_server(self):
+        o = self.origin("live")
+        dead = harness.free_port()
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "",
+            "be": "    balance roundrobin\n    retries 2\n    option redispatch\n"
+                  "    server dead 127.0.0.1:%d\n    server live 127.0.0.1:%d" % (dead, o.port)})
+        for _ in range(4):
+            self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+
+    def test_rules(self):
+        port, (o,) = self.serve(fe="""\
+    acl blocked path_beg /admin
+    http-request deny if blocked
+    http-request return status 200 content-type text/plain string "pong" if { path /ping }
+    http-request redirect location https://example.com/new code 301 if { path /old }
+    http-request set-header X-Path %[path]
+    http-request del-header X-Secret
+    http-response set-header X-Proxy sluice""")
+        self.assertEqual(harness.request(port, b"GET /admin/x HTTP/1.1\r\nHost: h\r\n\r\n")[0],
+                         403)
+        status, headers, body = harness.request(port, b"GET /ping HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual((status, body, headers["content-type"]), (200, b"pong", "text/plain"))
+        status, headers, _ = harness.request(port, b"GET /old HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual((status, headers["location"]), (301, "https://example.com/new"))
+        status, headers, _ = harness.request(
+            port, b"GET /p?q HTTP/1.1\r\nHost: h\r\nX-Secret: s\r\n\r\n")
+        self.assertEqual(headers["x-proxy"], "sluice")
+        self.assertEqual(o.requests[-1].header("x-path"), "/p")
+        self.assertIsNone(o.requests[-1].header("x-secret"))
+        self.assertEqual(len(o.requests), 1)
+
+    def test_slowloris_cut_by_http_request_timeout(self):
+        port, (o,) = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n")
+            t0 = time.monotonic()
+            resp = harness.read_response(s)
+            elapsed = time.monotonic() - t0
+        self.assertEqual(resp[0], 408)
+        self.assertLess(elapsed, 4)
+        self.assertEqual(o.requests, [])
+
+    def test_idle_keepalive_closed(self):
+        port, _ = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(harness.read_response(s)[0], 200)
+            t0 = time.monotonic()
+            self.assertTrue(harness.closed_by_peer(s, timeout=5))
+            self.assertLess(time.monotonic() - t0, 4)
+
+    def test_http10_and_head(self):
+        port, _ = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            status, headers, body = harness.read_response(s)
+            self.assertEqual(status, 200)
+            self.assertTrue(harness.closed_by_peer(s, timeout=5))
+        with harness.connect(port) as s:
+            s.sendall(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n")
+            status, headers, body = harness.read_response(s, head_request=True)
+            self.assertEqual((status, body), (200, b""))
+
+    def test_access_log_line(self):
+        o = self.origin()
+        port = harness.free_port()
+        self.proc = self.start_config(
+            "global\n    log stdout format raw local0\n"
+            "defaults\n    mode http\n    log global\n    option httplog\n"
+            "    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
+            "frontend web\n    bind 127.0.0.1:%d\n    default_backend app\n"
+            "backend app\n    server s1 127.0.0.1:%d\n" % (port, o.port))
+        self.assertEqual(harness.request(port, b"GET /logged HTTP/1.1\r\nHost: h\r\n\r\n")[0],
+                         200)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "GET /logged" not in self.proc.log():
+            time.sleep(0.05)
+        line = [l for l in self.proc.log().splitlines() if "GET /logged" in l][0]
+        self.assertRegex(line, r'^127\.0\.0\.1:\d+ \[\d\d/\w+/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] web '
+                               r'app/s1 \d+/0/\d+/\d+/\d+ 200 \d+ - - ---- \d+/\d+/\d+/\d+/0 0/0 '
+                               r'"GET /logged HTTP/1.1"$')
+
+    def test_stop_signals(self):
+        port, _ = self.serve()
+        self.proc.signal(signal.SIGTERM)
+        self.assertEqual(self.proc.proc.wait(timeout=10), 128 + signal.SIGTERM)
+
+
+class Tcp(harness.TestCase):
+    def test_tcp_relay_with_half_close(self):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        port = harness.free_port()
+        self.start_config(
+            "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 5s\n"
+            "    timeout server 5s\nlisten l\n    bind 127.0.0.1:%d\n"
+            "    server s 127.0.0.1:%d\n" % (port, srv.getsockname()[1]))
+        with harness.connect(port) as c:
+            srv.settimeout(5)
+            s, _ = srv.accept()
+            c.sendall(b"ping")
+            c.shutdown(socket.SHUT_WR)
+            got = b""
+            s.settimeout(5)
+            while True:
+                d = s.recv(100)
+                if not d:
+                    break
+                got += d
+            self.assertEqual(got, b"ping")
+            s.sendall(b"pong")
+            s.close()
+            c.settimeout(5)
+            self.assertEqual(c.recv(100), b"pong")
+            self.assertEqual(c.recv(100), b"")
+        srv.close()
+
+
+class QuickStart(harness.TestCase):
+    def test_bundled_example_serves(self):
+        path = os.path.join(harness.SOURCE_ROOT, "packaging", "sluice.cfg")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", 8080)) == 0:
+                self.skipTest("127.0.0.1:8080 is in use on this machine")
+        self.start(["-d", "-f", path])
+        bodies = set()
+        for _ in range(4):
+            status, _, body = harness.request(8080, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(status, 200)
+            bodies.add(body)
+        self.assertEqual(bodies, {b"hello from app1\n", b"hello from app2\n"})
+
+
+if __name__ == "__main__":
+    harness.main()

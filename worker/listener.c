@@ -1,0 +1,179 @@
+/* Accepting connections (see listener.h). */
+#include "listener.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macros.h"
+#include "sess.h"
+#include "worker.h"
+
+#define LISTENER_BACKLOG     4096
+#define LISTENER_MAX_ACCEPTS 64 /* per wakeup, so one busy listener cannot starve the rest */
+
+static void listener_on_io(struct loop_io *io, uint32_t events)
+{
+        struct listener *l = sl_container_of(io, struct listener, io);
+        struct worker *w = l->w;
+
+        for (int i = 0; i < LISTENER_MAX_ACCEPTS; i++) {
+                struct sockaddr_storage addr;
+                socklen_t len = sizeof(addr);
+                int fd;
+
+                if (w->maxconn && w->n_conns >= w->maxconn) {
+                        listeners_pause(w);
+                        return;
+                }
+                if (l->fe->maxconn && worker_rt(w, l->fe)->feconn >= l->fe->maxconn)
+                        return;
+                fd = accept4(l->fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd == -1) {
+                        if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+                                return;
+                        w->stats.accept_errors++;
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                            errno == ENOMEM) {
+                                /* out of descriptors or memory: stop for now, the next closed
+                                 * session resumes accepting */
+                                listeners_pause(w);
+                                sl_log(LOG_WARNING, "accept on '%s': %s; pausing listeners",
+                                       l->fe->name, strerror(errno));
+                        }
+                        return;
+                }
+                w->stats.accepted++;
+                sess_accept(w, l->fe, fd, &addr, len);
+        }
+}
+
+static int listener_open(struct worker *w, const struct cfg_proxy *fe, const struct cfg_bind *b,
+                         unsigned port)
+{
+        struct sockaddr_storage ss = b->addr.ss;
+        socklen_t len = b->addr.ss_len;
+        struct listener *l;
+        int fd, one = 1, r;
+
+        if (b->addr.family == CFG_ADDR_FD) {
+                fd = b->addr.fd;
+                if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+                        return -errno;
+        } else {
+                if (b->addr.family == CFG_ADDR_IPV4)
+                        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+                else if (b->addr.family == CFG_ADDR_IPV6)
+                        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+                fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (fd == -1)
+                        return -errno;
+                if (ss.ss_family != AF_UNIX) {
+                        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+                }
+                if (ss.ss_family == AF_INET6)
+                        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+                if (b->addr.family == CFG_ADDR_UNIX)
+                        (void)unlink(b->addr.name);
+                if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
+                    listen(fd, LISTENER_BACKLOG) == -1) {
+                        r = -errno;
+                        close(fd);
+                        return r;
+                }
+        }
+        l = calloc(1, sizeof(*l));
+        if (!l) {
+                if (b->addr.family != CFG_ADDR_FD)
+                        close(fd);
+                return -ENOMEM;
+        }
+        l->fd = fd;
+        l->w = w;
+        l->fe = fe;
+        l->bind = b;
+        l->port = port;
+        loop_io_init(w->loop, &l->io, fd, listener_on_io);
+        loop_io_start(&l->io, EPOLLIN);
+        sl_list_push_back(&w->listeners, &l->link);
+        return 0;
+}
+
+int listeners_bind(struct worker *w)
+{
+        const struct cfg_gen *g = w->gen;
+
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *fe = g->proxies[i];
+
+                if (!(fe->cap & CFG_CAP_FE))
+                        continue;
+                for (size_t j = 0; j < fe->n_binds; j++) {
+                        const struct cfg_bind *b = &fe->binds[j];
+
+                        for (unsigned port = b->addr.port_low; port <= b->addr.port_high; port++) {
+                                int r = listener_open(w, fe, b, port);
+
+                                if (r < 0)
+                                        return log_errno(LOG_ERR, r,
+                                                         "%s:%u: cannot bind '%s' of proxy '%s' "
+                                                         "(port %u)",
+                                                         b->where.file, b->where.line,
+                                                         b->addr.name[0] ? b->addr.name : "address",
+                                                         fe->name, port);
+                        }
+                }
+        }
+        return 0;
+}
+
+void listeners_pause(struct worker *w)
+{
+        struct sl_list *pos;
+
+        if (w->accept_paused)
+                return;
+        w->accept_paused = true;
+        sl_list_for_each(pos, &w->listeners) {
+                struct listener *l = sl_list_entry(pos, struct listener, link);
+
+                loop_io_modify(&l->io, 0);
+        }
+}
+
+void listeners_resume(struct worker *w)
+{
+        struct sl_list *pos;
+
+        if (!w->accept_paused || w->stopping)
+                return;
+        w->accept_paused = false;
+        sl_list_for_each(pos, &w->listeners) {
+                struct listener *l = sl_list_entry(pos, struct listener, link);
+
+                loop_io_modify(&l->io, EPOLLIN);
+        }
+}
+
+void listeners_close(struct worker *w)
+{
+        while (!sl_list_empty(&w->listeners)) {
+                struct listener *l = sl_list_first(&w->listeners, struct listener, link);
+
+                sl_list_del(&l->link);
+                loop_io_stop(&l->io);
+                if (l->bind->addr.family != CFG_ADDR_FD)
+                        close(l->fd);
+                free(l);
+        }
+}

@@ -1,0 +1,31 @@
+#pragma once
+/* Listening sockets of a worker: one per bind address (and port of a range). Until the
+ * master process hands them over, the worker binds them itself with SO_REUSEPORT. */
+
+#include "list.h"
+#include "loop.h"
+#include "model.h"
+
+struct worker;
+
+struct listener {
+        struct sl_list link; /* in worker->listeners */
+        struct loop_io io;
+        int fd;                      /* owned */
+        struct worker *w;            /* borrowed */
+        const struct cfg_proxy *fe;  /* borrowed from the worker's generation */
+        const struct cfg_bind *bind; /* borrowed */
+        unsigned port;               /* the port of this socket (ranges: one each) */
+        bool paused;
+};
+
+/* Bind every address of every frontend of the worker's generation. Errors are logged with
+ * the bind line's file and line; returns 0 or the first negative errno. */
+int listeners_bind(struct worker *w);
+
+/* Stop accepting (maxconn reached) and start again. */
+void listeners_pause(struct worker *w);
+void listeners_resume(struct worker *w);
+
+/* Close every listener. */
+void listeners_close(struct worker *w);

@@ -1,0 +1,255 @@
+/* The worker process: builds the run-time state of a configuration generation, binds, drops
+ * privileges, and runs the event loop until it is told to stop. */
+#include "worker.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "accesslog.h"
+#include "lb.h"
+#include "listener.h"
+#include "log.h"
+#include "macros.h"
+#include "region.h"
+#include "sess.h"
+#include "srv_state.h"
+#include "srvconn.h"
+
+#define WORKER_MAX_FREE_BUFS 4096
+
+struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px)
+{
+        /* proxies are few; a linear scan keeps struct cfg_proxy free of run-time indexes */
+        for (size_t i = 0; i < w->gen->n_proxies; i++)
+                if (w->gen->proxies[i] == px)
+                        return &w->rt[i];
+        SL_BUG_ON(true);
+        return NULL;
+}
+
+void worker_conn_closed(struct worker *w)
+{
+        w->n_conns--;
+        if (w->accept_paused && (!w->maxconn || w->n_conns < w->maxconn))
+                listeners_resume(w);
+        if (w->stopping && w->n_conns == 0)
+                loop_stop(w->loop);
+}
+
+static int worker_build_rt(struct worker *w)
+{
+        struct cfg_gen *g = w->gen;
+        struct srv_state_table *table = NULL;
+        size_t n_srv = 0, next = 0;
+        int r;
+
+        w->rt = calloc(g->n_proxies ? g->n_proxies : 1, sizeof(*w->rt));
+        if (!w->rt)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->n_proxies; i++)
+                n_srv += g->proxies[i]->n_servers;
+        if (n_srv) {
+                r = srv_state_create((uint32_t)n_srv, 0, &w->srv_region, &table);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "cannot create the server state table");
+        }
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+                struct px_rt *rt = &w->rt[i];
+
+                rt->px = px;
+                r = alog_sinks_new(&g->global, px, &rt->sinks);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "proxy '%s': cannot open its log targets",
+                                         px->name);
+                if (!(px->cap & CFG_CAP_BE) || px->n_servers == 0)
+                        continue;
+                rt->lb = calloc(1, sizeof(*rt->lb));
+                rt->idle = calloc(px->n_servers, sizeof(*rt->idle));
+                rt->n_idle = calloc(px->n_servers, sizeof(*rt->n_idle));
+                if (!rt->lb || !rt->idle || !rt->n_idle)
+                        return -ENOMEM;
+                for (size_t j = 0; j < px->n_servers; j++)
+                        sl_list_init(&rt->idle[j]);
+                lb_init_states(px, srv_state_rec(table, (uint32_t)next));
+                r = lb_init(rt->lb, px, srv_state_rec(table, (uint32_t)next));
+                if (r < 0) {
+                        free(rt->lb);
+                        rt->lb = NULL;
+                        return log_errno(LOG_ERR, r, "backend '%s': cannot set up balancing",
+                                         px->name);
+                }
+                next += px->n_servers;
+        }
+        return 0;
+}
+
+static void worker_free_rt(struct worker *w)
+{
+        if (!w->rt)
+                return;
+        for (size_t i = 0; i < w->gen->n_proxies; i++) {
+                struct px_rt *rt = &w->rt[i];
+
+                srv_conn_close_idle(rt, (int)rt->px->n_servers);
+                if (rt->lb) {
+                        lb_deinit(rt->lb);
+                        free(rt->lb);
+                }
+                free(rt->idle);
+                free(rt->n_idle);
+                rt->sinks = alog_sinks_free(rt->sinks);
+        }
+        free(w->rt);
+        w->rt = NULL;
+        w->srv_region = shm_region_free(w->srv_region);
+}
+
+/* chroot, then the group, then the user: the order in which each step still has the right
+ * to do the next. Only when started as root. */
+static int worker_drop_privileges(const struct cfg_global *g)
+{
+        uid_t uid = 0;
+        gid_t gid = 0;
+        bool set_uid = false, set_gid = false;
+
+        if (geteuid() != 0) {
+                if (g->user || g->group || g->chroot)
+                        sl_log(LOG_WARNING, "not started as root: 'user', 'group' and 'chroot' "
+                                            "are not applied");
+                return 0;
+        }
+        if (g->user) {
+                struct passwd *pw = getpwnam(g->user);
+
+                if (!pw) {
+                        sl_log(LOG_ERR, "unknown user '%s'", g->user);
+                        return -EINVAL;
+                }
+                uid = pw->pw_uid;
+                gid = pw->pw_gid;
+                set_uid = set_gid = true;
+        }
+        if (g->group) {
+                struct group *gr = getgrnam(g->group);
+
+                if (!gr) {
+                        sl_log(LOG_ERR, "unknown group '%s'", g->group);
+                        return -EINVAL;
+                }
+                gid = gr->gr_gid;
+                set_gid = true;
+        }
+        if (g->chroot) {
+                if (chroot(g->chroot) == -1 || chdir("/") == -1)
+                        return log_errno(LOG_ERR, -errno, "chroot '%s'", g->chroot);
+        }
+        if (set_gid) {
+                if (setgroups(0, NULL) == -1 || setgid(gid) == -1)
+                        return log_errno(LOG_ERR, -errno, "cannot switch to group %u",
+                                         (unsigned)gid);
+        }
+        if (set_uid && setuid(uid) == -1)
+                return log_errno(LOG_ERR, -errno, "cannot switch to user '%s'", g->user);
+        return 0;
+}
+
+static void worker_on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
+{
+        struct worker *w = sl_container_of(ls, struct worker, sig);
+        struct sl_list *pos, *tmp;
+
+        switch (si->ssi_signo) {
+        case SIGTERM:
+        case SIGINT:
+                sl_log(LOG_NOTICE, "stopping now (signal %u)", si->ssi_signo);
+                w->exit_signal = (int)si->ssi_signo;
+                w->stopping = true;
+                listeners_close(w);
+                sl_list_for_each_safe(pos, tmp, &w->sessions) {
+                        sess_kill(sl_list_entry(pos, struct sess, link));
+                }
+                loop_stop(w->loop);
+                break;
+        case SIGUSR1:
+                sl_log(LOG_NOTICE, "stopping after the current requests (signal %u)",
+                       si->ssi_signo);
+                w->stopping = true;
+                listeners_close(w);
+                sl_list_for_each_safe(pos, tmp, &w->sessions) {
+                        sess_soft_stop(sl_list_entry(pos, struct sess, link));
+                }
+                if (w->n_conns == 0)
+                        loop_stop(w->loop);
+                break;
+        default:
+                break;
+        }
+}
+
+int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
+{
+        struct worker w = {0};
+        sigset_t mask;
+        int r, status = EXIT_FAILURE;
+
+        sl_list_init(&w.listeners);
+        sl_list_init(&w.sessions);
+        w.gen = cfg_gen_ref(gen);
+        w.maxconn = gen->global.maxconn;
+        pool_init(&w.bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
+        (void)signal(SIGPIPE, SIG_IGN);
+        r = loop_new(&w.loop);
+        if (r < 0) {
+                log_errno(LOG_ERR, r, "cannot create the event loop");
+                goto out;
+        }
+        if (worker_build_rt(&w) < 0)
+                goto out;
+        if (listeners_bind(&w) < 0)
+                goto out;
+        if (worker_drop_privileges(&gen->global) < 0)
+                goto out;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR1);
+        r = loop_signal_start(w.loop, &w.sig, &mask, worker_on_signal);
+        if (r < 0) {
+                log_errno(LOG_ERR, r, "cannot watch signals");
+                goto out;
+        }
+        if (opts && opts->ready)
+                opts->ready(opts->ready_data);
+        r = loop_run(w.loop);
+        if (r < 0)
+                log_errno(LOG_ERR, r, "event loop failed");
+        /* As HAProxy in the foreground: 128 + the signal that stopped it, 0 after a soft stop */
+        status = w.exit_signal ? 128 + w.exit_signal : (r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+out:
+        loop_signal_stop(&w.sig);
+        listeners_close(&w);
+        while (!sl_list_empty(&w.sessions))
+                sess_kill(sl_list_first(&w.sessions, struct sess, link));
+        worker_free_rt(&w);
+        if (w.loop) {
+                /* run the reaps of the sessions just closed */
+                (void)loop_run_once(w.loop, 0);
+                w.loop = loop_free(w.loop);
+        }
+        while (w.txn_free) {
+                struct txn *t = w.txn_free;
+
+                w.txn_free = t->next_free;
+                free(t);
+        }
+        pool_deinit(&w.bufs);
+        w.gen = cfg_gen_unref(w.gen);
+        return status;
+}

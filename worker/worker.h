@@ -1,0 +1,67 @@
+#pragma once
+/* A worker: one process, one event loop, the listeners it accepts on, its sessions, and the
+ * run-time state of every backend (balancer, idle server connections). Until the master
+ * process exists, `sluice -d -f cfg` runs one worker in the foreground. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "loop.h"
+#include "model.h"
+#include "pool.h"
+
+struct lb;
+struct alog_sinks;
+struct shm_region;
+struct srv_state_table;
+
+/* Run-time state of one proxy: its balancer (backends), log sinks and counters. */
+struct px_rt {
+        const struct cfg_proxy *px; /* borrowed from the worker's generation */
+        struct lb *lb;              /* owned; NULL for a frontend */
+        struct sl_list *idle;       /* owned array, one list of idle srv_conn per server */
+        unsigned *n_idle;           /* owned array: idle connections per server */
+        struct alog_sinks *sinks;   /* owned; NULL when the proxy does not log */
+        unsigned feconn, beconn;    /* current connections as a frontend, as a backend */
+        uint64_t log_counter;       /* %lc */
+        uint64_t req_counter;       /* %rt */
+};
+
+struct worker_stats {
+        uint64_t accepted, accept_errors, sessions_oom, requests, replies_4xx, replies_5xx;
+        uint64_t srv_conn_new, srv_conn_reused, srv_conn_failed;
+};
+
+struct worker {
+        struct loop *loop;             /* owned */
+        struct cfg_gen *gen;           /* counted */
+        struct pool bufs;              /* tune.bufsize buffers */
+        struct sl_list listeners;      /* owned struct listener */
+        struct sl_list sessions;       /* owned struct sess */
+        struct px_rt *rt;              /* owned array, parallel to gen->proxies */
+        struct shm_region *srv_region; /* owned; the servers' shared state */
+        unsigned n_conns, maxconn;     /* client connections now, and the global limit */
+        bool accept_paused;
+        bool stopping;
+        struct worker_stats stats;
+        struct txn *txn_free;   /* owned free list of transactions */
+        int exit_signal;        /* the signal that stopped the worker, 0: none */
+        struct loop_signal sig; /* SIGTERM, SIGINT, SIGUSR1 */
+};
+
+/* The run-time state of proxy @px (which must belong to the worker's generation). */
+struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px);
+
+/* A session ended: let listeners accept again if they paused at maxconn. */
+void worker_conn_closed(struct worker *w);
+
+struct worker_opts {
+        /* called once the listeners are bound and the loop is about to run (sd_notify) */
+        void (*ready)(void *data);
+        void *ready_data;
+};
+
+/* Bind the listeners of @gen, drop privileges (user, group, chroot), run until SIGTERM or
+ * SIGINT (hard stop) or SIGUSR1 (soft stop). Returns the process exit status. */
+int worker_main(struct cfg_gen *gen, const struct worker_opts *opts);
