@@ -65,6 +65,13 @@ class Origin:
             t.start()
             self.threads.append(t)
 
+    @staticmethod
+    def _more(c):
+        data = c.recv(65536)
+        if not data:
+            raise EOFError
+        return data
+
     def _read_request(self, c, buf):
         while b"\r\n\r\n" not in buf:
             data = c.recv(65536)
@@ -75,15 +82,15 @@ class Origin:
         req = Request(head, b"")
         te = req.header("transfer-encoding")
         cl = req.header("content-length")
-        if te and "chunked" in te:
+        if te and "chunked" in te.lower():
             body = b""
             while True:
                 while b"\r\n" not in buf:
-                    buf += c.recv(65536)
+                    buf += self._more(c)
                 line, buf = buf.split(b"\r\n", 1)
                 size = int(line.split(b";")[0], 16)
                 while len(buf) < size + 2:
-                    buf += c.recv(65536)
+                    buf += self._more(c)
                 body += buf[:size]
                 buf = buf[size + 2:]
                 if size == 0:
@@ -92,7 +99,7 @@ class Origin:
         elif cl:
             n = int(cl)
             while len(buf) < n:
-                buf += c.recv(65536)
+                buf += self._more(c)
             req.body, buf = buf[:n], buf[n:]
         return req, buf
 
@@ -134,7 +141,7 @@ class Origin:
                 c.sendall(resp)
                 if close:
                     return
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError):
             return
         finally:
             c.close()
