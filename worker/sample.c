@@ -199,13 +199,14 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
                 addr_value(&s->cli_addr, &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
         case CFG_FETCH_DST:
-                addr_value(&s->fe_addr, &v);
+                addr_value(sess_frontend_addr(s), &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
         case CFG_FETCH_SRC_PORT:
                 v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(&s->cli_addr)};
                 return fn(data, &v);
         case CFG_FETCH_DST_PORT:
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(&s->fe_addr)};
+                v = (struct cfg_smp_value){.type = CFG_SMP_INT,
+                                           .i = addr_port(sess_frontend_addr(s))};
                 return fn(data, &v);
         case CFG_FETCH_SSL_FC:
                 /* TLS is not in the data path yet: no connection is TLS */

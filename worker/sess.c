@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,21 +216,27 @@ static uint64_t deadline(struct sess *s, uint64_t ms)
 
 /* ---- low-level I/O ---- */
 
-/* Read into @b from @fd. Returns bytes read (> 0), 0 on EOF, -EAGAIN, or another -errno. */
-static ssize_t sess_recv(int fd, struct buf *b)
+/* Read into @b from @fd. Returns bytes read (> 0), 0 on EOF, -EAGAIN, or another -errno.
+ * *ret_drained is set when the read returned less than the room offered: the socket is
+ * then (almost always) empty, and the caller waits for the next EPOLLIN instead of paying
+ * a recv() that would say EAGAIN. Level-triggered epoll reports data that arrives later. */
+static ssize_t sess_recv(int fd, struct buf *b, bool *ret_drained)
 {
+        size_t room;
         ssize_t n;
 
         if (buf_tail_room(b) == 0)
                 buf_compact(b);
-        if (buf_tail_room(b) == 0)
+        room = buf_tail_room(b);
+        if (room == 0)
                 return -ENOBUFS;
         do {
-                n = recv(fd, buf_tail(b), buf_tail_room(b), 0);
+                n = recv(fd, buf_tail(b), room, 0);
         } while (n == -1 && errno == EINTR);
         if (n == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
         buf_commit(b, (size_t)n);
+        *ret_drained = n > 0 && (size_t)n < room;
         return n;
 }
 
@@ -244,6 +251,20 @@ static ssize_t sess_send_raw(int fd, const char *p, size_t len)
         if (n == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
         return n;
+}
+
+/* Write @n buffers with one system call; returns bytes written, -EAGAIN or -errno. */
+static ssize_t sess_sendv(int fd, struct iovec *iov, int n)
+{
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t r;
+
+        do {
+                r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (r == -1 && errno == EINTR);
+        if (r == -1)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return r;
 }
 
 /* ---- closing ---- */
@@ -295,6 +316,8 @@ static void sess_close(struct sess *s)
         sess_buf_drop(s, &s->cout);
         sess_buf_drop(s, &s->sin);
         sess_buf_drop(s, &s->sout);
+        s->pipe_up = worker_pipe_put(w, s->pipe_up);
+        s->pipe_down = worker_pipe_put(w, s->pipe_down);
         txn_free(s);
         worker_rt(w, s->fe)->feconn--;
         s->gen = cfg_gen_unref(s->gen);
@@ -949,6 +972,8 @@ static void sess_retry(struct sess *s)
                 s->retry_idx = -1;
         }
         s->flags &= ~(uint32_t)(SESS_F_REQ_DONE | SESS_F_SRV_REUSED);
+        if (s->txn)
+                s->txn->sout_sent = 0; /* the new connection needs the whole head */
         if (sess_connect(s) < 0)
                 return;
 }
@@ -1286,21 +1311,6 @@ static bool sess_step_req_send(struct sess *s)
 
         if (!s->srv || (s->flags & SESS_F_REQ_DONE) || !(s->ready & SESS_WR_SRV))
                 return false;
-        while (t->sout_sent < s->sout.data) {
-                n = sess_send_raw(s->srv->fd, buf_head(&s->sout) + t->sout_sent,
-                                  s->sout.data - t->sout_sent);
-                if (n == -EAGAIN) {
-                        s->ready &= ~(uint32_t)SESS_WR_SRV;
-                        return progress;
-                }
-                if (n < 0) {
-                        sess_retry(s);
-                        return true;
-                }
-                t->sout_sent += (size_t)n;
-                t->bytes_in += (uint64_t)n;
-                progress = true;
-        }
         r = sess_req_body_validate(s);
         if (r < 0) {
                 sess_set_term(s, 'P', 'D');
@@ -1311,33 +1321,47 @@ static bool sess_step_req_send(struct sess *s)
                 }
                 return true;
         }
-        while (t->cin_ok) {
+        while (t->sout_sent < s->sout.data || t->cin_ok) {
                 char *body = buf_head(&s->cin) + t->req_head_len;
-                size_t rest;
+                struct iovec iov[2];
+                size_t head, rest, sent;
+                int k = 0;
 
-                n = sess_send_raw(s->srv->fd, body, t->cin_ok);
+                if (t->sout_sent < s->sout.data)
+                        iov[k++] = (struct iovec){buf_head(&s->sout) + t->sout_sent,
+                                                  s->sout.data - t->sout_sent};
+                if (t->cin_ok)
+                        iov[k++] = (struct iovec){body, t->cin_ok};
+                n = sess_sendv(s->srv->fd, iov, k);
                 if (n == -EAGAIN) {
                         s->ready &= ~(uint32_t)SESS_WR_SRV;
                         break;
                 }
                 if (n < 0) {
-                        sess_set_term(s, 'S', 'D');
-                        if (t->req_body_sent == 0 && t->sout_sent == s->sout.data) {
+                        sess_set_term(s, 'S', sess_phase(s));
+                        if (t->req_body_sent == 0) {
                                 sess_retry(s);
                         } else {
                                 sess_close(s);
                         }
                         return true;
                 }
-                /* drop the sent bytes, keeping the head in place for the response rules */
-                rest = s->cin.data - t->req_head_len - (size_t)n;
-                if (rest)
-                        memmove(body, body + n, rest);
-                s->cin.data -= (size_t)n;
-                t->cin_ok -= (size_t)n;
-                t->req_body_sent += (uint64_t)n;
-                t->bytes_in += (uint64_t)n;
-                s->cli_exp = deadline(s, px_timeout(s->fe, CFG_TO_CLIENT));
+                head = SL_MIN((size_t)n, s->sout.data - t->sout_sent);
+                t->sout_sent += head;
+                t->bytes_in += head;
+                sent = (size_t)n - head;
+                if (sent) {
+                        /* drop the sent body bytes, keeping the head in place for the response
+                         * rules and the log */
+                        rest = s->cin.data - t->req_head_len - sent;
+                        if (rest)
+                                memmove(body, body + sent, rest);
+                        s->cin.data -= sent;
+                        t->cin_ok -= sent;
+                        t->req_body_sent += sent;
+                        t->bytes_in += sent;
+                        s->cli_exp = deadline(s, px_timeout(s->fe, CFG_TO_CLIENT));
+                }
                 progress = true;
         }
         if (t->cin_ok == 0 && t->sout_sent == s->sout.data && sess_req_body_complete(t)) {
@@ -1352,6 +1376,7 @@ static bool sess_step_req_send(struct sess *s)
 /* Read from the server into sin. Returns true on progress. */
 static bool sess_step_srv_read(struct sess *s)
 {
+        bool drained = false;
         ssize_t n;
 
         if (!s->srv || !(s->ready & SESS_RD_SRV) || (s->flags & SESS_F_SRV_EOF))
@@ -1362,7 +1387,9 @@ static bool sess_step_srv_read(struct sess *s)
         }
         if (buf_room(&s->sin) == 0)
                 return false;
-        n = sess_recv(s->srv->fd, &s->sin);
+        n = sess_recv(s->srv->fd, &s->sin, &drained);
+        if (drained)
+                s->ready &= ~(uint32_t)SESS_RD_SRV;
         if (n == -EAGAIN) {
                 s->ready &= ~(uint32_t)SESS_RD_SRV;
                 sess_buf_release(s, &s->sin);
@@ -1433,9 +1460,18 @@ static void sess_process_response(struct sess *s, int head_len)
                 sess_close(s);
                 return;
         }
-        if (!cout_printf(s, "HTTP/1.1 %u %.*s\r\n", t->res.status, (int)t->res.reason.len,
-                         t->res.reason.ptr))
-                goto too_big;
+        {
+                /* the status line by hand: this runs once per response */
+                char sl[16] = "HTTP/1.1 000 ";
+
+                sl[9] = (char)('0' + t->res.status / 100);
+                sl[10] = (char)('0' + t->res.status / 10 % 10);
+                sl[11] = (char)('0' + t->res.status % 10);
+                if (!cout_append(s, sl, 13) ||
+                    !cout_append(s, t->res.reason.ptr, t->res.reason.len) ||
+                    !cout_append(s, "\r\n", 2))
+                        goto too_big;
+        }
         for (size_t i = 0; i < t->n_rhdrs; i++) {
                 const struct sess_hdr *h = &t->rhdrs[i];
 
@@ -1595,49 +1631,46 @@ static int sess_res_body_validate(struct sess *s)
         return 0;
 }
 
-/* Write cout, then validated response bytes from sin, to the client. */
+/* Write cout, then validated response bytes from sin, to the client: one sendmsg() for
+ * both, so a small response leaves in one packet and one system call. */
 static bool sess_step_cli_write(struct sess *s)
 {
-        bool progress = false;
+        bool progress = false, body;
         ssize_t n;
 
         if (!(s->ready & SESS_WR_CLI))
                 return false;
-        while (s->cout.data) {
-                n = sess_send_raw(s->cli_fd, buf_head(&s->cout), s->cout.data);
+        body = s->state == SESS_ST_FORWARD && (s->flags & SESS_F_RES_HEAD) && s->txn;
+        while (s->cout.data || (body && s->txn->sin_ok)) {
+                struct iovec iov[2];
+                int k = 0;
+                size_t head;
+
+                if (s->cout.data)
+                        iov[k++] = (struct iovec){buf_head(&s->cout), s->cout.data};
+                if (body && s->txn->sin_ok)
+                        iov[k++] = (struct iovec){buf_head(&s->sin), s->txn->sin_ok};
+                n = sess_sendv(s->cli_fd, iov, k);
                 if (n == -EAGAIN) {
                         s->ready &= ~(uint32_t)SESS_WR_CLI;
-                        return progress;
+                        break;
                 }
                 if (n < 0) {
                         sess_set_term(s, 'C', sess_phase(s));
                         sess_close(s);
                         return true;
                 }
-                buf_consume(&s->cout, (size_t)n);
+                head = SL_MIN((size_t)n, s->cout.data);
+                buf_consume(&s->cout, head);
+                if ((size_t)n > head) {
+                        buf_consume(&s->sin, (size_t)n - head);
+                        s->txn->sin_ok -= (size_t)n - head;
+                        s->txn->bytes_out += (uint64_t)n - head;
+                }
                 s->cli_exp = deadline(s, px_timeout(s->fe, CFG_TO_CLIENT));
                 progress = true;
         }
         sess_buf_release(s, &s->cout);
-        if (s->state != SESS_ST_FORWARD || !(s->flags & SESS_F_RES_HEAD) || !s->txn)
-                return progress;
-        while (s->txn->sin_ok) {
-                n = sess_send_raw(s->cli_fd, buf_head(&s->sin), s->txn->sin_ok);
-                if (n == -EAGAIN) {
-                        s->ready &= ~(uint32_t)SESS_WR_CLI;
-                        break;
-                }
-                if (n < 0) {
-                        sess_set_term(s, 'C', 'D');
-                        sess_close(s);
-                        return true;
-                }
-                buf_consume(&s->sin, (size_t)n);
-                s->txn->sin_ok -= (size_t)n;
-                s->txn->bytes_out += (uint64_t)n;
-                s->cli_exp = deadline(s, px_timeout(s->fe, CFG_TO_CLIENT));
-                progress = true;
-        }
         return progress;
 }
 
@@ -1689,42 +1722,110 @@ static void sess_txn_end(struct sess *s)
 
 /* ---- TCP tunnels (mode tcp, WebSocket, CONNECT) ---- */
 
-static bool sess_relay(struct sess *s, int from, int to, struct buf *b, uint32_t rd, uint32_t wr,
-                       uint32_t eof_flag, uint32_t shut_flag, uint64_t *count)
+/* Move bytes @from -> @to through a kernel pipe with splice(): no copy through user space.
+ * Used for TCP mode when the buffer for that direction is empty (nothing was read into it
+ * before the tunnel started). Returns true on progress; *ret_done says the direction is
+ * handled by the pipe (false: no pipe could be had, use the buffer). */
+static bool sess_splice(struct sess *s, int from, int to, struct wpipe **pp, uint32_t rd,
+                        uint32_t wr, uint32_t eof_flag, uint64_t *count, bool *ret_done)
 {
+        struct wpipe *p = *pp;
         bool progress = false;
         ssize_t n;
 
-        if ((s->ready & rd) && !(s->flags & eof_flag) && sess_buf_ensure(s, b) && buf_room(b)) {
-                n = sess_recv(from, b);
-                if (n == -EAGAIN) {
-                        s->ready &= ~rd;
-                } else if (n <= 0) {
+        *ret_done = false;
+        if (!p) {
+                p = worker_pipe_get(s->w);
+                if (!p)
+                        return false;
+                *pp = p;
+        }
+        *ret_done = true;
+        if ((s->ready & rd) && !(s->flags & eof_flag) && p->data < WORKER_PIPE_SIZE) {
+                n = splice(from, NULL, p->wr, NULL, WORKER_PIPE_SIZE - p->data,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                if (n > 0) {
+                        p->data += (size_t)n;
+                        progress = true;
+                } else if (n == 0) {
                         s->flags |= eof_flag;
                         s->ready &= ~rd;
                         progress = true;
+                } else if (errno == EAGAIN) {
+                        /* the source is empty, or the pipe is full: the data left in the
+                         * pipe tells which */
+                        if (p->data == 0)
+                                s->ready &= ~rd;
                 } else {
+                        s->flags |= eof_flag;
+                        s->ready &= ~rd;
                         progress = true;
                 }
         }
-        while (b->data && (s->ready & wr)) {
-                n = sess_send_raw(to, buf_head(b), b->data);
-                if (n == -EAGAIN) {
+        while (p->data && (s->ready & wr)) {
+                n = splice(p->rd, NULL, to, NULL, p->data, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                if (n < 0 && errno == EAGAIN) {
                         s->ready &= ~wr;
                         break;
                 }
-                if (n < 0) {
+                if (n <= 0) {
                         s->flags |= SESS_F_CLI_EOF | SESS_F_SRV_EOF;
-                        b->data = 0;
                         return true;
                 }
-                buf_consume(b, (size_t)n);
+                p->data -= (size_t)n;
                 *count += (uint64_t)n;
                 progress = true;
         }
-        sess_buf_release(s, b);
+        return progress;
+}
+
+static bool sess_relay(struct sess *s, int from, int to, struct buf *b, struct wpipe **pp,
+                       uint32_t rd, uint32_t wr, uint32_t eof_flag, uint32_t shut_flag,
+                       uint64_t *count)
+{
+        bool progress = false, spliced = false;
+        ssize_t n;
+
+        if (!(s->flags & SESS_F_HTTP) && buf_is_null(b))
+                progress = sess_splice(s, from, to, pp, rd, wr, eof_flag, count, &spliced);
+        if (!spliced) {
+                if ((s->ready & rd) && !(s->flags & eof_flag) && sess_buf_ensure(s, b) &&
+                    buf_room(b)) {
+                        bool drained = false;
+
+                        n = sess_recv(from, b, &drained);
+                        if (drained)
+                                s->ready &= ~rd;
+                        if (n == -EAGAIN) {
+                                s->ready &= ~rd;
+                        } else if (n <= 0) {
+                                s->flags |= eof_flag;
+                                s->ready &= ~rd;
+                                progress = true;
+                        } else {
+                                progress = true;
+                        }
+                }
+                while (b->data && (s->ready & wr)) {
+                        n = sess_send_raw(to, buf_head(b), b->data);
+                        if (n == -EAGAIN) {
+                                s->ready &= ~wr;
+                                break;
+                        }
+                        if (n < 0) {
+                                s->flags |= SESS_F_CLI_EOF | SESS_F_SRV_EOF;
+                                b->data = 0;
+                                return true;
+                        }
+                        buf_consume(b, (size_t)n);
+                        *count += (uint64_t)n;
+                        progress = true;
+                }
+                sess_buf_release(s, b);
+        }
         /* the reading side ended and everything went through: pass the FIN on */
-        if ((s->flags & eof_flag) && buf_is_null(b) && !(s->flags & shut_flag)) {
+        if ((s->flags & eof_flag) && buf_is_null(b) && (!*pp || (*pp)->data == 0) &&
+            !(s->flags & shut_flag)) {
                 (void)shutdown(to, SHUT_WR);
                 s->flags |= shut_flag;
                 progress = true;
@@ -1743,10 +1844,10 @@ static bool sess_step_tunnel(struct sess *s)
 
         if (!s->srv)
                 return false;
-        progress = sess_relay(s, s->cli_fd, s->srv->fd, &s->cin, SESS_RD_CLI, SESS_WR_SRV,
-                              SESS_F_CLI_EOF, SESS_F_SRV_SHUT, up);
-        progress |= sess_relay(s, s->srv->fd, s->cli_fd, &s->sin, SESS_RD_SRV, SESS_WR_CLI,
-                               SESS_F_SRV_EOF, SESS_F_CLI_SHUT, down);
+        progress = sess_relay(s, s->cli_fd, s->srv->fd, &s->cin, &s->pipe_up, SESS_RD_CLI,
+                              SESS_WR_SRV, SESS_F_CLI_EOF, SESS_F_SRV_SHUT, up);
+        progress |= sess_relay(s, s->srv->fd, s->cli_fd, &s->sin, &s->pipe_down, SESS_RD_SRV,
+                               SESS_WR_CLI, SESS_F_SRV_EOF, SESS_F_CLI_SHUT, down);
         if ((s->flags & SESS_F_SRV_SHUT) && (s->flags & SESS_F_CLI_SHUT)) {
                 sess_close(s);
                 return false;
@@ -1772,6 +1873,7 @@ static bool sess_step_tunnel(struct sess *s)
 /* Read from the client when the state wants bytes. Returns true on progress. */
 static bool sess_step_cli_read(struct sess *s)
 {
+        bool drained = false;
         ssize_t n;
 
         if (!(s->ready & SESS_RD_CLI) || (s->flags & SESS_F_CLI_EOF))
@@ -1799,7 +1901,9 @@ static bool sess_step_cli_read(struct sess *s)
         }
         if (buf_room(&s->cin) == 0)
                 return false;
-        n = sess_recv(s->cli_fd, &s->cin);
+        n = sess_recv(s->cli_fd, &s->cin, &drained);
+        if (drained)
+                s->ready &= ~(uint32_t)SESS_RD_CLI;
         if (n == -EAGAIN) {
                 s->ready &= ~(uint32_t)SESS_RD_CLI;
                 sess_buf_release(s, &s->cin);
@@ -1847,18 +1951,26 @@ static void sess_update_io(struct sess *s)
                                 srv |= EPOLLIN | EPOLLRDHUP;
                 }
                 break;
-        case SESS_ST_TUNNEL:
+        case SESS_ST_TUNNEL: {
+                size_t up = s->cin.data + (s->pipe_up ? s->pipe_up->data : 0);
+                size_t down = s->sin.data + (s->pipe_down ? s->pipe_down->data : 0);
+
+                if (s->pipe_up)
+                        cin_room = s->pipe_up->data < WORKER_PIPE_SIZE;
+                if (s->pipe_down)
+                        sin_room = s->pipe_down->data < WORKER_PIPE_SIZE;
                 if (!(s->flags & SESS_F_CLI_EOF) && cin_room)
                         cli |= EPOLLIN | EPOLLRDHUP;
-                if (s->sin.data)
+                if (down)
                         cli |= EPOLLOUT;
                 if (s->srv) {
                         if (!(s->flags & SESS_F_SRV_EOF) && sin_room)
                                 srv |= EPOLLIN | EPOLLRDHUP;
-                        if (s->cin.data)
+                        if (up)
                                 srv |= EPOLLOUT;
                 }
                 break;
+        }
         case SESS_ST_CLOSED:
         case SESS_ST_COUNT:
                 return;
@@ -2003,8 +2115,6 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
                  const struct sockaddr_storage *addr, socklen_t addrlen)
 {
         struct sess *s = calloc(1, sizeof(*s));
-        socklen_t fl = sizeof(struct sockaddr_storage);
-        int one = 1;
 
         if (!s || loop_timer_init(w->loop, &s->timer, sess_on_timer) < 0) {
                 free(s);
@@ -2021,9 +2131,8 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
         s->retry_idx = -1;
         s->term[0] = s->term[1] = '-';
         memcpy(&s->cli_addr, addr, SL_MIN((size_t)addrlen, sizeof(s->cli_addr)));
-        (void)getsockname(fd, (struct sockaddr *)&s->fe_addr, &fl);
-        if (addr->ss_family != AF_UNIX)
-                (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        /* TCP_NODELAY is inherited from the listener; the local address is read on demand
+         * (sess_frontend_addr()), most requests never need it */
         s->accept_wall_us = sl_clock_wall_us();
         s->accept_ms = loop_now(w->loop);
         s->idle_start_ms = s->accept_ms;
@@ -2054,6 +2163,18 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
         if (sess_connect(s) < 0)
                 return;
         sess_run(s);
+}
+
+const struct sockaddr_storage *sess_frontend_addr(struct sess *s)
+{
+        if (!(s->flags & SESS_F_FE_ADDR)) {
+                socklen_t len = sizeof(s->fe_addr);
+
+                if (getsockname(s->cli_fd, (struct sockaddr *)&s->fe_addr, &len) == -1)
+                        s->fe_addr.ss_family = AF_UNSPEC;
+                s->flags |= SESS_F_FE_ADDR;
+        }
+        return &s->fe_addr;
 }
 
 void sess_soft_stop(struct sess *s)

@@ -17,6 +17,7 @@
 struct worker;
 struct listener;
 struct srv_conn;
+struct wpipe;
 
 /* States of a session, in the order a request goes through them. */
 enum sess_state {
@@ -50,6 +51,7 @@ enum {
         SESS_F_CLI_WAIT_OUT = 1u << 15, /* the client's socket was full: waiting for EPOLLOUT */
         SESS_F_SRV_WAIT_OUT = 1u << 16, /* the server's socket was full */
         SESS_F_STOPPING = 1u << 17,     /* soft stop: close after the current response */
+        SESS_F_FE_ADDR = 1u << 18,      /* fe_addr was read */
 };
 
 #define SESS_MAX_HEADERS 101 /* HAProxy's tune.http.maxhdr default */
@@ -129,13 +131,16 @@ struct sess {
         struct buf cout; /* to the client (rewritten head, replies) */
 
         struct txn *txn; /* the current request; NULL between requests */
+        struct wpipe *pipe_up;   /* owned: TCP splice, client to server; or NULL */
+        struct wpipe *pipe_down; /* owned: TCP splice, server to client; or NULL */
 
-        struct sockaddr_storage cli_addr, fe_addr;
-        uint64_t accept_wall_us; /* wall clock at accept, for %t */
-        uint64_t accept_ms;      /* loop time at accept */
-        uint64_t idle_start_ms;  /* accept, or the end of the previous request (%Ti) */
-        int last_srv;            /* TCP: the last server tried; -1: none */
-        int retry_idx;           /* retry on this server only; -1: let the balancer pick */
+        struct sockaddr_storage cli_addr;
+        struct sockaddr_storage fe_addr; /* read on demand: sess_frontend_addr() */
+        uint64_t accept_wall_us;         /* wall clock at accept, for %t */
+        uint64_t accept_ms;              /* loop time at accept */
+        uint64_t idle_start_ms;          /* accept, or the end of the previous request (%Ti) */
+        int last_srv;                    /* TCP: the last server tried; -1: none */
+        int retry_idx;                   /* retry on this server only; -1: let the balancer pick */
         uint64_t connect_start_ms, connect_done_ms; /* TCP */
         uint64_t tcp_bytes_in, tcp_bytes_out;       /* TCP mode */
         char term[2]; /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I'),
@@ -149,6 +154,9 @@ void sess_set_state(struct sess *s, enum sess_state to);
  * ownership of @fd in every case. */
 void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
                  const struct sockaddr_storage *addr, socklen_t addrlen);
+
+/* The local address the client connected to. */
+const struct sockaddr_storage *sess_frontend_addr(struct sess *s);
 
 /* An event on the session's server connection (called by srvconn.c). */
 void sess_srv_event(struct sess *s, uint32_t events);

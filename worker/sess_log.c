@@ -46,7 +46,7 @@ static void sess_fill_entry(struct sess *s, struct alog_entry *e, char *rl, size
         alog_entry_init(e);
         e->accept_us = s->accept_wall_us;
         e->client = s->cli_addr;
-        e->frontend = s->fe_addr;
+        e->frontend = *sess_frontend_addr(s);
         e->frontend_name = s->fe->name;
         e->backend_name = s->be ? s->be->name : s->fe->name;
         e->pid = (int)getpid();

@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -30,6 +31,52 @@ struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px)
                 if (w->gen->proxies[i] == px)
                         return &w->rt[i];
         SL_BUG_ON(true);
+        return NULL;
+}
+
+struct wpipe *worker_pipe_get(struct worker *w)
+{
+        struct wpipe *p = w->pipes_free;
+        int fds[2];
+
+        if (p) {
+                w->pipes_free = p->next;
+                return p;
+        }
+        if (w->n_pipes >= w->max_pipes)
+                return NULL;
+        if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+                return NULL;
+        p = calloc(1, sizeof(*p));
+        if (!p) {
+                close(fds[0]);
+                close(fds[1]);
+                return NULL;
+        }
+        p->rd = fds[0];
+        p->wr = fds[1];
+        w->n_pipes++;
+        return p;
+}
+
+static void worker_pipe_close(struct worker *w, struct wpipe *p)
+{
+        close(p->rd);
+        close(p->wr);
+        free(p);
+        w->n_pipes--;
+}
+
+struct wpipe *worker_pipe_put(struct worker *w, struct wpipe *p)
+{
+        if (!p)
+                return NULL;
+        if (p->data || w->stopping) {
+                worker_pipe_close(w, p);
+                return NULL;
+        }
+        p->next = w->pipes_free;
+        w->pipes_free = p;
         return NULL;
 }
 
@@ -204,6 +251,8 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         w.gen = cfg_gen_ref(gen);
         w.maxconn = gen->global.maxconn;
         pool_init(&w.bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
+        /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */
+        w.max_pipes = w.maxconn ? (w.maxconn / 4 ?: 1) : 256;
         (void)signal(SIGPIPE, SIG_IGN);
         r = loop_new(&w.loop);
         if (r < 0) {
@@ -242,6 +291,12 @@ out:
                 /* run the reaps of the sessions just closed */
                 (void)loop_run_once(w.loop, 0);
                 w.loop = loop_free(w.loop);
+        }
+        while (w.pipes_free) {
+                struct wpipe *p = w.pipes_free;
+
+                w.pipes_free = p->next;
+                worker_pipe_close(&w, p);
         }
         while (w.txn_free) {
                 struct txn *t = w.txn_free;

@@ -28,6 +28,15 @@ struct px_rt {
         uint64_t req_counter;       /* %rt */
 };
 
+/* A kernel pipe for splice() between two sockets (TCP mode). */
+struct wpipe {
+        struct wpipe *next; /* in the worker's free list */
+        int rd, wr;         /* owned */
+        size_t data;        /* bytes in the pipe */
+};
+
+#define WORKER_PIPE_SIZE (64u * 1024) /* Linux's default pipe capacity */
+
 struct worker_stats {
         uint64_t accepted, accept_errors, sessions_oom, requests, replies_4xx, replies_5xx;
         uint64_t srv_conn_new, srv_conn_reused, srv_conn_failed;
@@ -48,10 +57,19 @@ struct worker {
         struct txn *txn_free;   /* owned free list of transactions */
         int exit_signal;        /* the signal that stopped the worker, 0: none */
         struct loop_signal sig; /* SIGTERM, SIGINT, SIGUSR1 */
+        struct wpipe *pipes_free;    /* owned spare pipes */
+        unsigned n_pipes, max_pipes; /* pipes open (in use and spare), and the cap */
 };
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */
 struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px);
+
+/* A pipe for splicing, or NULL when the cap is reached or pipe2() fails (then copy). */
+struct wpipe *worker_pipe_get(struct worker *w);
+
+/* Give back a pipe; one still holding data is closed (its bytes belong to nobody else).
+ * Accepts NULL; returns NULL. */
+struct wpipe *worker_pipe_put(struct worker *w, struct wpipe *p);
 
 /* A session ended: let listeners accept again if they paused at maxconn. */
 void worker_conn_closed(struct worker *w);

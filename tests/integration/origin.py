@@ -7,6 +7,7 @@ the proxy forwarded. Responses are chosen by the request path:
   /close           answers and closes the connection
   /slow            waits 1.5 s before answering
   /echo            answers with the request body
+  /ws              with Upgrade: websocket, switches protocols and echoes raw bytes
   anything else    200 with body "origin NAME PATH"
 
 All threads stop when stop() is called (bounded joins)."""
@@ -80,6 +81,8 @@ class Origin:
             buf += data
         head, buf = buf.split(b"\r\n\r\n", 1)
         req = Request(head, b"")
+        if (req.header("expect") or "").lower() == "100-continue":
+            c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         te = req.header("transfer-encoding")
         cl = req.header("content-length")
         if te and "chunked" in te.lower():
@@ -115,6 +118,17 @@ class Origin:
                     self.requests.append(req)
                 path = req.target.decode()
                 close = False
+                if path == "/ws" and (req.header("upgrade") or "").lower() == "websocket":
+                    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                              b"Connection: Upgrade\r\n\r\n")
+                    # from here on, an echo of raw bytes until the peer closes
+                    if buf:
+                        c.sendall(buf)
+                    while True:
+                        data = c.recv(65536)
+                        if not data:
+                            return
+                        c.sendall(data)
                 if path.startswith("/status/"):
                     status = int(path[8:11])
                     body = b"status"

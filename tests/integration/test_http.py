@@ -30,7 +30,9 @@ backend be
 """
 
 
-class Http(harness.TestCase):
+class HttpBase(harness.TestCase):
+    """sluice in front of recording origins; no tests of its own."""
+
     def setUp(self):
         super().setUp()
         self.origins = []
@@ -54,6 +56,8 @@ class Http(harness.TestCase):
         self.proc = self.start_config(BASE % {"port": port, "fe": fe, "be": be})
         return port, os_
 
+
+class Http(HttpBase):
     def test_get_is_proxied(self):
         port, (o,) = self.serve(fe="    option forwardfor")
         status, headers, body = harness.request(
@@ -269,6 +273,168 @@ class QuickStart(harness.TestCase):
             self.assertEqual(status, 200)
             bodies.add(body)
         self.assertEqual(bodies, {b"hello from app1\n", b"hello from app2\n"})
+
+
+
+class HttpMore(HttpBase):
+    """Protocol features and timeouts, each with its own configuration."""
+
+    def test_expect_100_continue(self):
+        port, (o,) = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                      b"Expect: 100-continue\r\n\r\n")
+            status, _, _ = harness.read_response(s)
+            self.assertEqual(status, 100)
+            s.sendall(b"hello")
+            status, _, body = harness.read_response(s)
+            self.assertEqual((status, body), (200, b"hello"))
+
+    def test_websocket_upgrade_then_tunnel(self):
+        port, (o,) = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+                      b"Connection: Upgrade\r\n\r\n")
+            status, headers, _ = harness.read_response(s, head_request=True)
+            self.assertEqual(status, 101)
+            self.assertEqual(headers["upgrade"].lower(), "websocket")
+            self.assertEqual(o.requests[0].header("upgrade"), "websocket")
+            s.sendall(b"frame-one")
+            got = b""
+            while len(got) < 9:
+                got += s.recv(100)
+            self.assertEqual(got, b"frame-one")
+
+    def test_server_timeout_504(self):
+        port, _ = self.serve(be="    timeout server 300ms\n    server s 127.0.0.1:%d"
+                             % self.origin("slow").port, origins=0)
+        t0 = time.monotonic()
+        status, _, _ = harness.request(port, b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual(status, 504)
+        self.assertLess(time.monotonic() - t0, 1.4)
+
+    def test_connect_timeout_503(self):
+        # a listener whose accept queue is full drops SYNs: connect() hangs
+        blackhole = socket.socket()
+        blackhole.bind(("127.0.0.1", 0))
+        blackhole.listen(0)
+        fillers = []
+        for _ in range(3):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(blackhole.getsockname())
+            fillers.append(f)
+        try:
+            port, _ = self.serve(be="    timeout connect 200ms\n    retries 1\n"
+                                 "    server s 127.0.0.1:%d" % blackhole.getsockname()[1],
+                                 origins=0)
+            t0 = time.monotonic()
+            status, _, _ = harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(status, 503)
+            self.assertLess(time.monotonic() - t0, 3)
+        finally:
+            for f in fillers:
+                f.close()
+            blackhole.close()
+
+    def test_client_timeout_on_slow_body(self):
+        port, (o,) = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nabc")
+            t0 = time.monotonic()
+            self.assertTrue(harness.closed_by_peer(s, timeout=8))
+            self.assertLess(time.monotonic() - t0, 7)
+
+    def test_maxconn_pauses_accept(self):
+        o = self.origin()
+        port = harness.free_port()
+        self.proc = self.start_config(BASE.replace("maxconn 1000", "maxconn 2") % {
+            "port": port, "fe": "", "be": "    server s 127.0.0.1:%d" % o.port})
+        a, b = harness.connect(port), harness.connect(port)
+        for c in (a, b):
+            c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(harness.read_response(c)[0], 200)
+        with harness.connect(port) as c:
+            c.sendall(b"GET /third HTTP/1.1\r\nHost: h\r\n\r\n")
+            c.settimeout(0.5)
+            with self.assertRaises(socket.timeout):
+                c.recv(100)
+            a.close()
+            c.settimeout(5)
+            self.assertEqual(harness.read_response(c)[0], 200)
+        b.close()
+
+
+class Balance(HttpBase):
+    """Each balance algorithm, seen from the origins."""
+
+    def run_algo(self, algo, paths, headers=b"", origins=3, extra=""):
+        os_ = [self.origin("o%d" % i) for i in range(origins)]
+        be = "    balance %s\n%s" % (algo, extra) + "\n".join(
+            "    server s%d 127.0.0.1:%d" % (i, o.port) for i, o in enumerate(os_))
+        port, _ = self.serve(be=be, origins=0)
+        for p in paths:
+            with harness.connect(port) as s:
+                s.sendall(b"GET %s HTTP/1.1\r\nHost: h\r\n%s\r\n" % (p, headers))
+                self.assertEqual(harness.read_response(s)[0], 200)
+        return [len(o.requests) for o in os_]
+
+    def test_roundrobin_weights(self):
+        os_ = [self.origin("a"), self.origin("b")]
+        port, _ = self.serve(be="    balance roundrobin\n    server a 127.0.0.1:%d weight 3\n"
+                                "    server b 127.0.0.1:%d weight 1" % (os_[0].port, os_[1].port),
+                             origins=0)
+        for _ in range(8):
+            self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+        self.assertEqual([len(o.requests) for o in os_], [6, 2])
+
+    def test_static_rr(self):
+        self.assertEqual(self.run_algo("static-rr", [b"/"] * 6), [2, 2, 2])
+
+    def test_leastconn_spreads_sequential_requests(self):
+        counts = self.run_algo("leastconn", [b"/"] * 6)
+        self.assertEqual(sum(counts), 6)
+        self.assertTrue(all(c >= 1 for c in counts), counts)
+
+    def test_first(self):
+        self.assertEqual(self.run_algo("first", [b"/"] * 5), [5, 0, 0])
+
+    def test_source(self):
+        counts = self.run_algo("source", [b"/"] * 5)
+        self.assertEqual(sorted(counts), [0, 0, 5])
+
+    def test_uri_same_key_same_server(self):
+        counts = self.run_algo("uri", [b"/same"] * 4)
+        self.assertEqual(sorted(counts), [0, 0, 4])
+
+    def test_uri_spreads_keys(self):
+        counts = self.run_algo("uri", [b"/u%d" % i for i in range(30)])
+        self.assertGreater(sum(1 for c in counts if c), 1, counts)
+
+    def test_hdr(self):
+        counts = self.run_algo("hdr(X-Tenant)", [b"/"] * 4, headers=b"X-Tenant: acme\r\n")
+        self.assertEqual(sorted(counts), [0, 0, 4])
+
+    def test_random(self):
+        counts = self.run_algo("random", [b"/"] * 30)
+        self.assertGreater(sum(1 for c in counts if c), 1, counts)
+
+    def test_consistent_hash(self):
+        # sdbm values of such similar keys are close together: avalanche spreads them over
+        # the ring, as in HAProxy
+        counts = self.run_algo("uri", [b"/k%d" % i for i in range(30)],
+                               extra="    hash-type consistent sdbm avalanche\n")
+        self.assertGreater(sum(1 for c in counts if c), 1, counts)
+
+    def test_backup_used_when_primaries_down(self):
+        backup = self.origin("backup")
+        dead = harness.free_port()
+        port, _ = self.serve(be="    retries 0\n    option redispatch\n"
+                                "    server p 127.0.0.1:%d disabled\n"
+                                "    server b 127.0.0.1:%d backup" % (dead, backup.port),
+                             origins=0)
+        self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+        self.assertEqual(len(backup.requests), 1)
 
 
 if __name__ == "__main__":
