@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +90,37 @@ static int daemonize(struct ready_ctx *c)
         return 0;
 }
 
+/* Raise the open-files limit for @maxconn connections (each may need a server connection
+ * and, in TCP mode, splice pipes), as HAProxy sizes its ulimit-n. With no maxconn, use the
+ * hard limit and derive maxconn from it. Returns the maxconn to enforce. */
+static unsigned size_fd_limit(unsigned maxconn)
+{
+        struct rlimit rl;
+        rlim_t want;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+                return maxconn;
+        want = maxconn ? (rlim_t)maxconn * 3 + 256 : rl.rlim_max;
+        if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) {
+                if (maxconn)
+                        sl_log(LOG_WARNING,
+                               "maxconn %u needs %llu open files, above the hard limit %llu: "
+                               "connections will be refused before maxconn",
+                               maxconn, (unsigned long long)want, (unsigned long long)rl.rlim_max);
+                want = rl.rlim_max;
+        }
+        if (want > rl.rlim_cur) {
+                rl.rlim_cur = want;
+                if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+                        log_errno(LOG_WARNING, -errno, "cannot raise the open-files limit to %llu",
+                                  (unsigned long long)want);
+                (void)getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (!maxconn && rl.rlim_cur != RLIM_INFINITY)
+                maxconn = rl.rlim_cur > 256 * 4 ? (unsigned)((rl.rlim_cur - 256) / 3) : 256;
+        return maxconn;
+}
+
 int master_run(const struct master_cli *cli)
 {
         struct ready_ctx ready = {.pipe_fd = -1};
@@ -118,6 +150,7 @@ int master_run(const struct master_cli *cli)
                 }
                 ready.pidfile = gen->global.pidfile;
         }
+        opts.maxconn = size_fd_limit(gen->global.maxconn);
         status = worker_main(gen, &opts);
         if (ready.pidfile)
                 (void)unlink(ready.pidfile);

@@ -652,6 +652,9 @@ static enum rule_result rule_reply(struct sess *s, const struct cfg_http_rule *r
                      (s->txn->req_fr.body == H1_BODY_LENGTH && s->txn->req_fr.content_length == 0));
         unsigned status;
 
+        /* keeping the connection needs a request without body: it is then complete */
+        if (keep)
+                s->flags |= SESS_F_REQ_DONE;
         if (r->act == CFG_ACT_REDIRECT) {
                 char loc[2048];
                 size_t n = 0;

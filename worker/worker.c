@@ -249,7 +249,7 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         sl_list_init(&w.listeners);
         sl_list_init(&w.sessions);
         w.gen = cfg_gen_ref(gen);
-        w.maxconn = gen->global.maxconn;
+        w.maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
         pool_init(&w.bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
         /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */
         w.max_pipes = w.maxconn ? (w.maxconn / 4 ?: 1) : 256;

@@ -78,6 +78,7 @@ struct worker_opts {
         /* called once the listeners are bound and the loop is about to run (sd_notify) */
         void (*ready)(void *data);
         void *ready_data;
+        unsigned maxconn; /* the limit to enforce; 0: the configuration's global maxconn */
 };
 
 /* Bind the listeners of @gen, drop privileges (user, group, chroot), run until SIGTERM or

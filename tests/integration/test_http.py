@@ -172,6 +172,18 @@ class Http(HttpBase):
         self.assertIsNone(o.requests[-1].header("x-secret"))
         self.assertEqual(len(o.requests), 1)
 
+    def test_replies_keep_the_connection(self):
+        port, (o,) = self.serve(fe="""\
+    http-request return status 200 content-type text/plain string "pong" if { path /ping }
+    http-request redirect location /new if { path /old }""")
+        with harness.connect(port) as s:
+            for path, status in ((b"/ping", 200), (b"/old", 302), (b"/ping", 200), (b"/x", 200)):
+                s.sendall(b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % path)
+                got = harness.read_response(s)
+                self.assertEqual(got[0], status, path)
+                self.assertNotEqual(got[1].get("connection"), "close")
+        self.assertEqual(len(o.requests), 1)
+
     def test_slowloris_cut_by_http_request_timeout(self):
         port, (o,) = self.serve()
         with harness.connect(port) as s:

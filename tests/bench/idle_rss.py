@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Memory held by idle keep-alive connections, sluice against HAProxy, on 127.0.0.1.
+
+Both proxies run the same configuration (a frontend answering with http-request return, so
+no origin is involved); the script opens N client connections, sends one request on each,
+reads the answer, keeps them all open and idle, then reads the proxy's VmRSS. Every process
+it starts is stopped by PID; every wait is bounded.
+
+    tests/bench/idle_rss.py [N] [SLUICE]       (default N=9500: HAProxy needs 2 files per maxconn and
+                                               the hard limit here is 20000)
+"""
+
+import os
+import resource
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 9500
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SLUICE = sys.argv[2] if len(sys.argv) > 2 else os.path.join(TOP, "build-release", "sluice")
+PORT = 18190
+
+CONFIG = """\
+global
+    maxconn %d
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-keep-alive 300s
+frontend fe
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain string ok
+"""
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def wait_port(port, deadline):
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def measure(cmd, cfg):
+    proc = subprocess.Popen(cmd + ["-f", cfg], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    conns = []
+    try:
+        if not wait_port(PORT, time.monotonic() + 10):
+            raise RuntimeError("%s did not start" % cmd[0])
+        base = rss_kib(proc.pid)
+        sel = selectors.DefaultSelector()
+        for i in range(N):
+            c = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            conns.append(c)
+            if len(conns) % 500 == 0 or i == N - 1:
+                # read the answers of this batch so every connection is idle
+                for s in conns[-500:]:
+                    got = b""
+                    while b"\r\n\r\nok" not in got:
+                        d = s.recv(4096)
+                        if not d:
+                            raise RuntimeError("connection closed")
+                        got += d
+        time.sleep(1)
+        return base, rss_kib(proc.pid)
+    finally:
+        for c in conns:
+            c.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def main():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if N + 100 > hard:
+        sys.exit("N=%d needs more than the open-files limit %d" % (N, hard))
+    with tempfile.TemporaryDirectory() as d:
+        cfg = os.path.join(d, "p.cfg")
+        with open(cfg, "w") as f:
+            f.write(CONFIG % (N + 50, PORT))
+        results = {}
+        for name, cmd in (("haproxy", ["haproxy"]), ("sluice", [SLUICE, "-d"])):
+            results[name] = measure(cmd, cfg)
+        print("%d idle keep-alive connections (VmRSS KiB)" % N)
+        print("%-8s %10s %10s %12s" % ("proxy", "start", "idle", "per conn"))
+        for name, (base, idle) in results.items():
+            print("%-8s %10d %10d %12.2f" % (name, base, idle, (idle - base) * 1024.0 / N))
+        h, s = results["haproxy"][1], results["sluice"][1]
+        print("sluice/haproxy idle RSS: %.2f" % (s / h))
+
+
+if __name__ == "__main__":
+    main()
