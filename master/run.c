@@ -12,10 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "check.h"
 #include "log.h"
+#include "master.h"
 #include "model.h"
 #include "worker.h"
 
@@ -46,13 +45,11 @@ static void on_ready(void *data)
 {
         struct ready_ctx *c = data;
 
-        (void)sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=serving", (int)getpid());
         if (c->pipe_fd >= 0) {
                 (void)!write(c->pipe_fd, "R", 1);
                 close(c->pipe_fd);
                 c->pipe_fd = -1;
         }
-        sl_log(LOG_NOTICE, "ready: serving with pid %d", (int)getpid());
 }
 
 /* Detach: the parent waits until the child is ready (or failed) and exits accordingly, so
@@ -124,15 +121,11 @@ static unsigned size_fd_limit(unsigned maxconn)
 int master_run(const struct master_cli *cli)
 {
         struct ready_ctx ready = {.pipe_fd = -1};
-        struct worker_opts opts = {.ready = on_ready, .ready_data = &ready};
         struct cfg_gen *gen = NULL;
         int status, r;
 
         if (master_load_config(cli, stderr, &gen) < 0)
                 return EXIT_FAILURE;
-        if (gen->global.nbthread > 1)
-                sl_log(LOG_WARNING, "nbthread %u: this build runs one worker process",
-                       gen->global.nbthread);
         if (gen->global.daemon && !cli->foreground) {
                 r = daemonize(&ready);
                 if (r < 0) {
@@ -150,8 +143,8 @@ int master_run(const struct master_cli *cli)
                 }
                 ready.pidfile = gen->global.pidfile;
         }
-        opts.maxconn = size_fd_limit(gen->global.maxconn);
-        status = worker_main(gen, &opts);
+        /* the workers inherit the limit */
+        status = master_main(cli, gen, size_fd_limit(gen->global.maxconn), on_ready, &ready);
         if (ready.pidfile)
                 (void)unlink(ready.pidfile);
         cfg_gen_unref(gen);

@@ -66,7 +66,13 @@ static int listener_open(struct worker *w, const struct cfg_proxy *fe, const str
         struct listener *l;
         int fd, one = 1, r;
 
-        if (b->addr.family == CFG_ADDR_FD) {
+        fd = w->opts && w->opts->listener_fd ? w->opts->listener_fd(w->opts->listener_data, b, port)
+                                             : -1;
+        if (fd >= 0) {
+                /* the master's socket (or an inherited fd@N): already bound and listening */
+                if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+                        return -errno;
+        } else if (b->addr.family == CFG_ADDR_FD) {
                 fd = b->addr.fd;
                 if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
                         return -errno;

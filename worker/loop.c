@@ -135,6 +135,17 @@ struct loop *loop_free(struct loop *loop)
         return NULL;
 }
 
+struct loop *loop_abandon(struct loop *loop)
+{
+        if (!loop)
+                return NULL;
+        /* no epoll_ctl(): the epoll instance is shared with the parent after fork() */
+        (void)close(loop->epfd);
+        free(loop->heap);
+        free(loop);
+        return NULL;
+}
+
 void loop_stop(struct loop *loop)
 {
         loop->stopping = true;

@@ -41,6 +41,11 @@ int loop_new(struct loop **ret_loop);
  * must have been stopped (timers deinitialised) before. Accepts NULL; returns NULL. */
 struct loop *loop_free(struct loop *loop);
 
+/* In a child after fork(): drop the parent's loop without touching the epoll instance the
+ * two processes share (no epoll_ctl, no callbacks). The watchers' fds stay open: the caller
+ * closes those it does not want. Accepts NULL; returns NULL. */
+struct loop *loop_abandon(struct loop *loop);
+
 /* Run turns until loop_stop() is called, then return 0 (the current turn completes first);
  * returns at once if loop_stop() was called before. A negative errno if epoll_wait() fails. */
 int loop_run(struct loop *loop);

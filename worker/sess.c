@@ -2183,7 +2183,9 @@ const struct sockaddr_storage *sess_frontend_addr(struct sess *s)
 void sess_soft_stop(struct sess *s)
 {
         s->flags |= SESS_F_STOPPING;
-        if (s->state == SESS_ST_IDLE && s->cin.data == 0) {
+        /* an idle keep-alive connection closes now; a connection just accepted has its
+         * first request on the way: it is answered, then closed */
+        if (s->state == SESS_ST_IDLE && s->cin.data == 0 && (s->flags & SESS_F_NOT_FIRST)) {
                 s->flags |= SESS_F_LOGGED;
                 sess_close(s);
         }

@@ -130,7 +130,7 @@ struct sess {
         struct buf sin;  /* from the server */
         struct buf cout; /* to the client (rewritten head, replies) */
 
-        struct txn *txn; /* the current request; NULL between requests */
+        struct txn *txn;         /* the current request; NULL between requests */
         struct wpipe *pipe_up;   /* owned: TCP splice, client to server; or NULL */
         struct wpipe *pipe_down; /* owned: TCP splice, server to client; or NULL */
 

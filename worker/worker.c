@@ -101,7 +101,9 @@ static int worker_build_rt(struct worker *w)
                 return -ENOMEM;
         for (size_t i = 0; i < g->n_proxies; i++)
                 n_srv += g->proxies[i]->n_servers;
-        if (n_srv) {
+        if (w->opts && w->opts->srv_table) {
+                table = w->opts->srv_table;
+        } else if (n_srv) {
                 r = srv_state_create((uint32_t)n_srv, 0, &w->srv_region, &table);
                 if (r < 0)
                         return log_errno(LOG_ERR, r, "cannot create the server state table");
@@ -124,7 +126,8 @@ static int worker_build_rt(struct worker *w)
                         return -ENOMEM;
                 for (size_t j = 0; j < px->n_servers; j++)
                         sl_list_init(&rt->idle[j]);
-                lb_init_states(px, srv_state_rec(table, (uint32_t)next));
+                if (!(w->opts && w->opts->srv_table))
+                        lb_init_states(px, srv_state_rec(table, (uint32_t)next));
                 r = lb_init(rt->lb, px, srv_state_rec(table, (uint32_t)next));
                 if (r < 0) {
                         free(rt->lb);
@@ -229,6 +232,8 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                        si->ssi_signo);
                 w->stopping = true;
                 listeners_close(w);
+                if (w->opts && w->opts->stopped_accepting)
+                        w->opts->stopped_accepting(w->opts->ready_data);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         sess_soft_stop(sl_list_entry(pos, struct sess, link));
                 }
@@ -249,6 +254,7 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         sl_list_init(&w.listeners);
         sl_list_init(&w.sessions);
         w.gen = cfg_gen_ref(gen);
+        w.opts = opts;
         w.maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
         pool_init(&w.bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
         /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */

@@ -12,6 +12,7 @@
 #include "pool.h"
 
 struct lb;
+struct worker_opts;
 struct alog_sinks;
 struct shm_region;
 struct srv_state_table;
@@ -54,11 +55,12 @@ struct worker {
         bool accept_paused;
         bool stopping;
         struct worker_stats stats;
-        struct txn *txn_free;   /* owned free list of transactions */
-        int exit_signal;        /* the signal that stopped the worker, 0: none */
-        struct loop_signal sig; /* SIGTERM, SIGINT, SIGUSR1 */
-        struct wpipe *pipes_free;    /* owned spare pipes */
-        unsigned n_pipes, max_pipes; /* pipes open (in use and spare), and the cap */
+        struct txn *txn_free;           /* owned free list of transactions */
+        const struct worker_opts *opts; /* borrowed: listener and state callbacks */
+        int exit_signal;                /* the signal that stopped the worker, 0: none */
+        struct loop_signal sig;         /* SIGTERM, SIGINT, SIGUSR1 */
+        struct wpipe *pipes_free;       /* owned spare pipes */
+        unsigned n_pipes, max_pipes;    /* pipes open (in use and spare), and the cap */
 };
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */
@@ -79,6 +81,16 @@ struct worker_opts {
         void (*ready)(void *data);
         void *ready_data;
         unsigned maxconn; /* the limit to enforce; 0: the configuration's global maxconn */
+        /* Listening sockets made by the master: the fd for @port of bind @b, or -1 to bind
+         * here. The worker closes its copy when it stops; the master keeps its own. NULL:
+         * the worker binds everything itself. */
+        int (*listener_fd)(void *data, const struct cfg_bind *b, unsigned port);
+        void *listener_data;
+        /* called once a soft stop closed the listeners: no new connection comes here */
+        void (*stopped_accepting)(void *data);
+        /* The servers' shared state, made by the master before forking (NULL: the worker
+         * makes a private one). Borrowed. */
+        struct srv_state_table *srv_table;
 };
 
 /* Bind the listeners of @gen, drop privileges (user, group, chroot), run until SIGTERM or

@@ -11,6 +11,7 @@ from origin import Origin
 BASE = """\
 global
     maxconn 1000
+    nbthread 1
 
 defaults
     mode http

@@ -1,0 +1,873 @@
+/* Master process (see master.h), called by main() for the serving path.
+ *
+ * Listening sockets belong to the master, keyed by address: a reload keeps the sockets
+ * whose address did not change, so the next generation's worker in slot N accepts from
+ * the very socket (and accept queue) the previous one used, and no SYN is lost. A worker
+ * tells it is ready by writing one byte on its status pipe; the pipe's EOF tells the master
+ * a worker is gone before SIGCHLD arrives. A reload starts generation G+1, waits until
+ * all its workers are ready, then asks generation G to stop softly (SIGUSR1) and arms
+ * hard-stop-after, at which the rest of G gets SIGTERM. */
+#include "master.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "check.h"
+#include "clock.h"
+#include "lb.h"
+#include "log.h"
+#include "loop.h"
+#include "macros.h"
+#include "model.h"
+#include "region.h"
+#include "srv_state.h"
+#include "worker.h"
+
+#define MASTER_MAX_SLOTS  64
+#define MASTER_BACKLOG    4096
+#define RESPAWN_MIN_MS    100
+#define RESPAWN_MAX_MS    30000
+#define CRASH_LOOP_DEATHS 5 /* deaths of one slot within CRASH_LOOP_WINDOW */
+#define CRASH_LOOP_WINDOW 60000
+
+/* One listening socket per worker slot for one address (an fd@N socket: one for all). */
+struct msock {
+        struct sl_list link;
+        char key[300];             /* family, address, port: what makes it the same */
+        int fds[MASTER_MAX_SLOTS]; /* owned; -1 when absent */
+        unsigned n;                /* slots with a socket */
+        bool inherited;            /* fd@N: not ours to close */
+        bool wanted;               /* used by the configuration being applied */
+};
+
+struct mworker {
+        struct sl_list link;   /* in master.workers */
+        struct loop_reap reap; /* frees it at the end of the loop turn */
+        struct master *m;      /* borrowed */
+        pid_t pid;
+        unsigned slot, gen;
+        int status_fd; /* owned: read end of the worker's status pipe */
+        struct loop_io io;
+        bool ready, stopping, gone;
+        bool closed_listeners; /* reported after a soft stop */
+        uint64_t started_ms;
+};
+
+struct master {
+        struct loop *loop; /* owned */
+        struct loop_signal sig;
+        struct loop_timer hard_stop;  /* ends the old generation */
+        struct loop_timer respawn;    /* restarts dead slots */
+        const struct master_cli *cli; /* borrowed */
+        unsigned maxconn;             /* for all workers together; 0: none */
+        void (*on_ready)(void *data); /* the first generation is ready (daemon parent) */
+        void *on_ready_data;
+        struct cfg_gen *gen; /* counted: the current generation's configuration */
+        unsigned gen_no, n_slots, reloads, failed_reloads;
+        struct sl_list socks;          /* owned struct msock */
+        struct sl_list workers;        /* owned struct mworker, every generation */
+        struct shm_region *srv_region; /* owned: the current generation's server state */
+        struct srv_state_table *srv_table;
+        struct shm_region *old_region; /* owned until the old generation is gone */
+        bool reloading, stopping, hard;
+        bool awaiting_old;           /* reload: the old generation still accepts */
+        struct loop_timer await_old; /* bounds that wait */
+        int exit_status;
+        uint64_t deaths[MASTER_MAX_SLOTS][CRASH_LOOP_DEATHS]; /* death times, per slot */
+        uint64_t respawn_ms[MASTER_MAX_SLOTS];                /* backoff, per slot */
+        bool slot_dead[MASTER_MAX_SLOTS];
+        char status[256]; /* last STATUS= */
+};
+
+/* ---- listening sockets ---- */
+
+static void sock_key(const struct cfg_bind *b, unsigned port, char *key, size_t size)
+{
+        const struct cfg_addr *a = &b->addr;
+        size_t off;
+
+        if (a->family == CFG_ADDR_FD) {
+                snprintf(key, size, "fd@%d", a->fd);
+                return;
+        }
+        if (a->family == CFG_ADDR_UNIX || a->family == CFG_ADDR_ABNS) {
+                snprintf(key, size, "%s@%s", a->family == CFG_ADDR_UNIX ? "unix" : "abns", a->name);
+                return;
+        }
+        off = (size_t)snprintf(key, size, "%d:%u:", (int)a->family, port);
+        for (socklen_t i = 0; i < a->ss_len && off + 3 < size; i++)
+                off += (size_t)snprintf(key + off, size - off, "%02x",
+                                        ((const unsigned char *)&a->ss)[i]);
+}
+
+static struct msock *sock_find(struct master *m, const char *key)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->socks) {
+                struct msock *ms = sl_list_entry(pos, struct msock, link);
+
+                if (strcmp(ms->key, key) == 0)
+                        return ms;
+        }
+        return NULL;
+}
+
+static int sock_open_one(const struct cfg_bind *b, unsigned port)
+{
+        struct sockaddr_storage ss = b->addr.ss;
+        int fd, one = 1, r;
+
+        if (b->addr.family == CFG_ADDR_IPV4)
+                ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+        else if (b->addr.family == CFG_ADDR_IPV6)
+                ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd == -1)
+                return -errno;
+        if (ss.ss_family != AF_UNIX) {
+                (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+                (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        }
+        if (ss.ss_family == AF_INET6)
+                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        if (b->addr.family == CFG_ADDR_UNIX)
+                (void)unlink(b->addr.name);
+        if (bind(fd, (struct sockaddr *)&ss, b->addr.ss_len) == -1 ||
+            listen(fd, MASTER_BACKLOG) == -1) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void sock_free(struct msock *ms)
+{
+        sl_list_del(&ms->link);
+        for (unsigned i = 0; i < MASTER_MAX_SLOTS; i++)
+                if (ms->fds[i] >= 0 && !(ms->inherited && i > 0))
+                        close(ms->fds[i]);
+        free(ms);
+}
+
+/* Open (or keep) the sockets @gen needs for @n_slots workers; close the others. */
+static int socks_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
+{
+        struct sl_list *pos, *tmp;
+
+        sl_list_for_each(pos, &m->socks) {
+                sl_list_entry(pos, struct msock, link)->wanted = false;
+        }
+        for (size_t i = 0; i < gen->n_proxies; i++) {
+                const struct cfg_proxy *fe = gen->proxies[i];
+
+                if (!(fe->cap & CFG_CAP_FE))
+                        continue;
+                for (size_t j = 0; j < fe->n_binds; j++) {
+                        const struct cfg_bind *b = &fe->binds[j];
+
+                        for (unsigned port = b->addr.port_low; port <= b->addr.port_high; port++) {
+                                char key[300];
+                                struct msock *ms;
+
+                                sock_key(b, port, key, sizeof(key));
+                                ms = sock_find(m, key);
+                                if (!ms) {
+                                        ms = calloc(1, sizeof(*ms));
+                                        if (!ms)
+                                                return -ENOMEM;
+                                        for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
+                                                ms->fds[k] = -1;
+                                        snprintf(ms->key, sizeof(ms->key), "%s", key);
+                                        ms->inherited = b->addr.family == CFG_ADDR_FD;
+                                        sl_list_push_back(&m->socks, &ms->link);
+                                }
+                                ms->wanted = true;
+                                for (unsigned k = 0; k < n_slots; k++) {
+                                        int fd;
+
+                                        if (ms->fds[k] >= 0)
+                                                continue;
+                                        /* fd@N: one inherited socket shared by every slot */
+                                        fd = ms->inherited ? b->addr.fd : sock_open_one(b, port);
+                                        if (fd < 0)
+                                                return log_errno(LOG_ERR, fd,
+                                                                 "%s:%u: cannot bind proxy "
+                                                                 "'%s' (port %u)",
+                                                                 b->where.file, b->where.line,
+                                                                 fe->name, port);
+                                        ms->fds[k] = fd;
+                                }
+                                /* slots beyond n_slots are gone: their queues are lost */
+                                for (unsigned k = n_slots; k < MASTER_MAX_SLOTS; k++) {
+                                        if (ms->fds[k] >= 0 && !ms->inherited)
+                                                close(ms->fds[k]);
+                                        ms->fds[k] = -1;
+                                }
+                                ms->n = n_slots;
+                        }
+                }
+        }
+        sl_list_for_each_safe(pos, tmp, &m->socks) {
+                struct msock *ms = sl_list_entry(pos, struct msock, link);
+
+                if (!ms->wanted)
+                        sock_free(ms);
+        }
+        return 0;
+}
+
+/* ---- in the worker ---- */
+
+struct child_ctx {
+        struct master *m;
+        unsigned slot;
+        int status_fd; /* write end */
+};
+
+static int child_listener_fd(void *data, const struct cfg_bind *b, unsigned port)
+{
+        struct child_ctx *c = data;
+        char key[300];
+        struct msock *ms;
+
+        sock_key(b, port, key, sizeof(key));
+        ms = sock_find(c->m, key);
+        return ms ? ms->fds[c->slot] : -1;
+}
+
+static void child_ready(void *data)
+{
+        struct child_ctx *c = data;
+
+        (void)!write(c->status_fd, "R", 1);
+}
+
+static void child_stopped_accepting(void *data)
+{
+        struct child_ctx *c = data;
+
+        (void)!write(c->status_fd, "S", 1);
+}
+
+static void notify(struct master *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void notify(struct master *m, const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        (void)sd_notify(0, buf);
+}
+
+static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
+{
+        struct child_ctx ctx = {m, slot, status_fd};
+        struct worker_opts opts = {
+                .ready = child_ready,
+                .ready_data = &ctx,
+                .stopped_accepting = child_stopped_accepting,
+                .listener_fd = child_listener_fd,
+                .listener_data = &ctx,
+                .srv_table = m->srv_table,
+                .maxconn = m->maxconn ? (m->maxconn + m->n_slots - 1) / m->n_slots : 0,
+        };
+        struct sl_list *pos;
+        sigset_t none;
+        int status;
+
+        /* the master's loop and the other workers' pipes are not ours */
+        m->loop = loop_abandon(m->loop);
+        (void)close(m->sig.io.fd);
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->status_fd >= 0)
+                        close(mw->status_fd);
+        }
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        /* if the master dies, stop: nobody would supervise or reload us */
+        (void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() == 1)
+                _exit(EXIT_FAILURE);
+        (void)unsetenv("NOTIFY_SOCKET"); /* only the master talks to systemd */
+        status = worker_main(m->gen, &opts);
+        _exit(status);
+}
+
+/* ---- supervision ---- */
+
+static void worker_on_status(struct loop_io *io, uint32_t events);
+
+static void mworker_on_reap(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct mworker, reap));
+}
+
+static int spawn(struct master *m, unsigned slot)
+{
+        struct mworker *mw;
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) == -1)
+                return -errno;
+        mw = calloc(1, sizeof(*mw));
+        if (!mw) {
+                close(p[0]);
+                close(p[1]);
+                return -ENOMEM;
+        }
+        pid = fork();
+        if (pid == -1) {
+                int err = -errno;
+
+                close(p[0]);
+                close(p[1]);
+                free(mw);
+                return err;
+        }
+        if (pid == 0) {
+                close(p[0]);
+                free(mw);
+                child_main(m, slot, p[1]);
+        }
+        close(p[1]);
+        mw->m = m;
+        mw->pid = pid;
+        mw->slot = slot;
+        mw->gen = m->gen_no;
+        mw->status_fd = p[0];
+        mw->started_ms = sl_clock_ms();
+        loop_reap_init(&mw->reap, mworker_on_reap);
+        loop_io_init(m->loop, &mw->io, p[0], worker_on_status);
+        loop_io_start(&mw->io, EPOLLIN);
+        sl_list_push_back(&m->workers, &mw->link);
+        m->slot_dead[slot] = false;
+        return 0;
+}
+
+static unsigned count_workers(struct master *m, unsigned gen, bool ready_only)
+{
+        struct sl_list *pos;
+        unsigned n = 0;
+
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->gen == gen && !mw->gone && (!ready_only || mw->ready))
+                        n++;
+        }
+        return n;
+}
+
+static void signal_gen(struct master *m, unsigned gen_below, int sig)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->gen < gen_below && !mw->gone) {
+                        mw->stopping = true;
+                        (void)kill(mw->pid, sig);
+                }
+        }
+}
+
+static void set_status(struct master *m, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void set_status(struct master *m, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(m->status, sizeof(m->status), fmt, ap);
+        va_end(ap);
+}
+
+/* The reload is done once no worker of an older generation accepts any more. */
+static void reload_maybe_done(struct master *m)
+{
+        struct sl_list *pos;
+
+        if (!m->awaiting_old)
+                return;
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->gen < m->gen_no && !mw->gone && !mw->closed_listeners)
+                        return;
+        }
+        m->awaiting_old = false;
+        m->reloading = false;
+        loop_timer_disarm(&m->await_old);
+        set_status(m, "generation %u serving with %u workers; last reload succeeded", m->gen_no,
+                   m->n_slots);
+        notify(m, "READY=1\nSTATUS=%s", m->status);
+        sl_log(LOG_NOTICE, "reload: done, generation %u serving", m->gen_no);
+}
+
+/* Old workers that did not report within the bound count as closed (they will be ended by
+ * hard-stop-after if set); the reload is reported done. */
+static void on_await_old(struct loop_timer *t)
+{
+        struct master *m = sl_container_of(t, struct master, await_old);
+        struct sl_list *pos;
+
+        sl_log(LOG_WARNING, "reload: old workers did not report closing their listeners in time");
+        sl_list_for_each(pos, &m->workers) {
+                sl_list_entry(pos, struct mworker, link)->closed_listeners = true;
+        }
+        reload_maybe_done(m);
+}
+
+/* Every worker of the current generation is ready: finish the start or the reload. */
+static void generation_ready(struct master *m)
+{
+        if (m->gen_no == 1) {
+                set_status(m, "generation 1 serving with %u workers", m->n_slots);
+                notify(m, "READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), m->status);
+                sl_log(LOG_NOTICE, "ready: %u workers serving (generation 1)", m->n_slots);
+                if (m->on_ready)
+                        m->on_ready(m->on_ready_data);
+                return;
+        }
+        /* Generation G stops accepting first; READY=1 follows once none of it accepts, so
+         * that after a reload reports success every new connection meets the new
+         * configuration. */
+        sl_log(LOG_NOTICE,
+               "reload: generation %u ready; generation %u stops after its current "
+               "requests",
+               m->gen_no, m->gen_no - 1);
+        signal_gen(m, m->gen_no, SIGUSR1);
+        if (m->gen->global.hard_stop_after_ms)
+                loop_timer_arm(&m->hard_stop, m->gen->global.hard_stop_after_ms);
+        m->awaiting_old = true;
+        loop_timer_arm(&m->await_old, 2000);
+        reload_maybe_done(m);
+}
+
+static void worker_on_status(struct loop_io *io, uint32_t events)
+{
+        struct mworker *mw = sl_container_of(io, struct mworker, io);
+        struct master *m = mw->m;
+        char buf[16];
+        ssize_t n = read(mw->status_fd, buf, sizeof(buf));
+
+        if (n > 0) {
+                if (memchr(buf, 'S', (size_t)n)) {
+                        mw->closed_listeners = true;
+                        reload_maybe_done(m);
+                }
+                if (memchr(buf, 'R', (size_t)n) && !mw->ready) {
+                        mw->ready = true;
+                        if (mw->gen == m->gen_no &&
+                            count_workers(m, m->gen_no, true) == m->n_slots && !m->stopping)
+                                generation_ready(m);
+                }
+                return;
+        }
+        if (n == -1 && errno == EAGAIN)
+                return;
+        /* EOF: the worker is gone (SIGCHLD says how) */
+        loop_io_stop(io);
+        close(mw->status_fd);
+        mw->status_fd = -1;
+}
+
+static void schedule_respawn(struct master *m, unsigned slot)
+{
+        uint64_t now = sl_clock_ms(), *d = m->deaths[slot];
+        unsigned recent = 0;
+
+        memmove(d + 1, d, sizeof(d[0]) * (CRASH_LOOP_DEATHS - 1));
+        d[0] = now;
+        for (unsigned i = 0; i < CRASH_LOOP_DEATHS; i++)
+                recent += d[i] && now - d[i] < CRASH_LOOP_WINDOW;
+        m->respawn_ms[slot] = m->respawn_ms[slot] ? SL_MIN(m->respawn_ms[slot] * 2, RESPAWN_MAX_MS)
+                                                  : RESPAWN_MIN_MS;
+        if (recent >= CRASH_LOOP_DEATHS) {
+                m->respawn_ms[slot] = RESPAWN_MAX_MS;
+                sl_log(LOG_ERR,
+                       "worker slot %u is crash-looping (%u deaths in %u s): next try "
+                       "in %u s",
+                       slot, recent, CRASH_LOOP_WINDOW / 1000, RESPAWN_MAX_MS / 1000);
+        }
+        m->slot_dead[slot] = true;
+        loop_timer_arm(&m->respawn, m->respawn_ms[slot]);
+}
+
+static void on_respawn(struct loop_timer *t)
+{
+        struct master *m = sl_container_of(t, struct master, respawn);
+
+        if (m->stopping)
+                return;
+        for (unsigned slot = 0; slot < m->n_slots; slot++) {
+                if (!m->slot_dead[slot])
+                        continue;
+                if (spawn(m, slot) < 0)
+                        schedule_respawn(m, slot);
+                else
+                        sl_log(LOG_NOTICE, "worker slot %u respawned", slot);
+        }
+}
+
+static void reap_children(struct master *m)
+{
+        int status;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                struct sl_list *pos, *tmp;
+
+                sl_list_for_each_safe(pos, tmp, &m->workers) {
+                        struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                        if (mw->pid != pid)
+                                continue;
+                        mw->gone = true;
+                        if (mw->status_fd >= 0) {
+                                loop_io_stop(&mw->io);
+                                close(mw->status_fd);
+                                mw->status_fd = -1;
+                        }
+                        if (mw->stopping || m->stopping) {
+                                sl_log(LOG_INFO, "worker %d (generation %u) exited", (int)pid,
+                                       mw->gen);
+                        } else if (WIFSIGNALED(status)) {
+                                sl_log(LOG_ERR, "worker %d (slot %u) killed by signal %d", (int)pid,
+                                       mw->slot, WTERMSIG(status));
+                        } else {
+                                sl_log(LOG_ERR, "worker %d (slot %u) exited with status %d",
+                                       (int)pid, mw->slot, WEXITSTATUS(status));
+                        }
+                        if (!mw->stopping && !m->stopping && mw->gen == m->gen_no)
+                                schedule_respawn(m, mw->slot);
+                        sl_list_del(&mw->link);
+                        /* its watcher may still be in this turn's batch of events */
+                        loop_reap(m->loop, &mw->reap);
+                        break;
+                }
+        }
+        if (m->old_region && count_workers(m, m->gen_no - 1, false) == 0) {
+                m->old_region = shm_region_free(m->old_region);
+                loop_timer_disarm(&m->hard_stop);
+        }
+        reload_maybe_done(m);
+        if (m->stopping && sl_list_empty(&m->workers))
+                loop_stop(m->loop);
+}
+
+static void on_hard_stop(struct loop_timer *t)
+{
+        struct master *m = sl_container_of(t, struct master, hard_stop);
+        unsigned n = 0;
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                n += mw->gen < m->gen_no && !mw->gone;
+        }
+        if (n) {
+                sl_log(LOG_WARNING, "hard-stop-after: ending %u old workers now", n);
+                signal_gen(m, m->gen_no, SIGTERM);
+        }
+}
+
+/* ---- configuration changes ---- */
+
+static const struct cfg_proxy *find_px(const struct cfg_gen *g, const struct cfg_proxy *px)
+{
+        for (size_t i = 0; i < g->n_proxies; i++)
+                if (strcmp(g->proxies[i]->name, px->name) == 0 && g->proxies[i]->cap == px->cap)
+                        return g->proxies[i];
+        return NULL;
+}
+
+/* The reload log: proxies and servers added and removed, servers whose address, port or
+ * options changed. The configuration always wins over any runtime state. */
+static void log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
+{
+        for (size_t i = 0; i < new->n_proxies; i++) {
+                const struct cfg_proxy *np = new->proxies[i], *op = find_px(old, np);
+
+                if (!op) {
+                        sl_log(LOG_NOTICE, "reload: proxy '%s' added", np->name);
+                        continue;
+                }
+                for (size_t j = 0; j < np->n_servers; j++) {
+                        const struct cfg_server *ns = &np->servers[j], *os = NULL;
+
+                        for (size_t k = 0; k < op->n_servers; k++)
+                                if (strcmp(op->servers[k].name, ns->name) == 0)
+                                        os = &op->servers[k];
+                        if (!os)
+                                sl_log(LOG_NOTICE, "reload: server '%s/%s' added", np->name,
+                                       ns->name);
+                        else if (os->addr.ss_len != ns->addr.ss_len ||
+                                 memcmp(&os->addr.ss, &ns->addr.ss, ns->addr.ss_len) != 0 ||
+                                 strcmp(os->addr.name, ns->addr.name) != 0)
+                                sl_log(LOG_NOTICE,
+                                       "reload: server '%s/%s' changed address or "
+                                       "port",
+                                       np->name, ns->name);
+                        else if (memcmp(&os->opts, &ns->opts, sizeof(ns->opts)) != 0)
+                                sl_log(LOG_NOTICE, "reload: server '%s/%s' changed options",
+                                       np->name, ns->name);
+                }
+                for (size_t k = 0; k < op->n_servers; k++) {
+                        bool kept = false;
+
+                        for (size_t j = 0; j < np->n_servers; j++)
+                                kept |= strcmp(op->servers[k].name, np->servers[j].name) == 0;
+                        if (!kept)
+                                sl_log(LOG_NOTICE, "reload: server '%s/%s' removed", op->name,
+                                       op->servers[k].name);
+                }
+        }
+        for (size_t i = 0; i < old->n_proxies; i++)
+                if (!find_px(new, old->proxies[i]))
+                        sl_log(LOG_NOTICE, "reload: proxy '%s' removed", old->proxies[i]->name);
+}
+
+static unsigned slots_for(const struct cfg_gen *g)
+{
+        long n = g->global.nbthread ? (long)g->global.nbthread : sysconf(_SC_NPROCESSORS_ONLN);
+
+        return (unsigned)SL_MAX(1, SL_MIN(n, MASTER_MAX_SLOTS));
+}
+
+static int state_create(struct master *m, const struct cfg_gen *g)
+{
+        size_t n = 0, next = 0;
+        int r;
+
+        m->srv_region = NULL;
+        m->srv_table = NULL;
+        for (size_t i = 0; i < g->n_proxies; i++)
+                n += g->proxies[i]->n_servers;
+        if (!n)
+                return 0;
+        r = srv_state_create((uint32_t)n, 0, &m->srv_region, &m->srv_table);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot create the server state table");
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+
+                if (!px->n_servers)
+                        continue;
+                lb_init_states(px, srv_state_rec(m->srv_table, (uint32_t)next));
+                next += px->n_servers;
+        }
+        return 0;
+}
+
+static int start_generation(struct master *m)
+{
+        for (unsigned slot = 0; slot < m->n_slots; slot++) {
+                int r = spawn(m, slot);
+
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "cannot start worker %u", slot);
+        }
+        return 0;
+}
+
+static void reload(struct master *m)
+{
+        struct cfg_gen *gen = NULL;
+        struct shm_region *prev_region = m->srv_region;
+        struct srv_state_table *prev_table = m->srv_table;
+        struct timespec ts;
+        unsigned slots;
+
+        if (m->reloading || m->stopping) {
+                sl_log(LOG_WARNING, "reload: one is already in progress, ignoring");
+                return;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        notify(m, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+               (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+        m->reloads++;
+        sl_log(LOG_NOTICE, "reload: reading the configuration");
+        if (master_load_config(m->cli, stderr, &gen) < 0) {
+                m->failed_reloads++;
+                set_status(m, "generation %u serving; last reload failed: invalid configuration",
+                           m->gen_no);
+                sl_log(LOG_ERR,
+                       "reload failed: invalid configuration; generation %u keeps "
+                       "serving",
+                       m->gen_no);
+                notify(m, "READY=1\nSTATUS=%s", m->status);
+                return;
+        }
+        slots = slots_for(gen);
+        if (socks_apply(m, gen, slots) < 0 || state_create(m, gen) < 0) {
+                m->failed_reloads++;
+                m->srv_region = prev_region;
+                m->srv_table = prev_table;
+                (void)socks_apply(m, m->gen, m->n_slots);
+                cfg_gen_unref(gen);
+                set_status(m, "generation %u serving; last reload failed: cannot bind or map",
+                           m->gen_no);
+                notify(m, "READY=1\nSTATUS=%s", m->status);
+                return;
+        }
+        log_changes(m->gen, gen);
+        /* the old generation keeps its server state until it is gone */
+        m->old_region = shm_region_free(m->old_region);
+        m->old_region = prev_region;
+        cfg_gen_unref(m->gen);
+        m->gen = gen;
+        m->gen_no++;
+        m->n_slots = slots;
+        m->reloading = true;
+        for (unsigned i = 0; i < MASTER_MAX_SLOTS; i++)
+                m->respawn_ms[i] = 0;
+        if (start_generation(m) < 0) {
+                /* the new workers that did start are left to die with their generation */
+                m->failed_reloads++;
+        }
+}
+
+/* ---- signals ---- */
+
+static void on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
+{
+        struct master *m = sl_container_of(ls, struct master, sig);
+
+        switch (si->ssi_signo) {
+        case SIGCHLD:
+                reap_children(m);
+                break;
+        case SIGHUP:
+        case SIGUSR2:
+                reload(m);
+                break;
+        case SIGUSR1:
+                sl_log(LOG_NOTICE, "stopping after the current requests (signal %u)",
+                       si->ssi_signo);
+                notify(m, "STOPPING=1");
+                m->stopping = true;
+                signal_gen(m, ~0u, SIGUSR1);
+                if (m->gen->global.hard_stop_after_ms)
+                        loop_timer_arm(&m->hard_stop, m->gen->global.hard_stop_after_ms);
+                m->gen_no++; /* so that hard-stop-after covers every worker */
+                if (sl_list_empty(&m->workers))
+                        loop_stop(m->loop);
+                break;
+        case SIGTERM:
+        case SIGINT:
+                sl_log(LOG_NOTICE, "stopping now (signal %u)", si->ssi_signo);
+                notify(m, "STOPPING=1");
+                m->stopping = true;
+                m->exit_status = 128 + (int)si->ssi_signo;
+                signal_gen(m, ~0u, SIGTERM);
+                if (sl_list_empty(&m->workers))
+                        loop_stop(m->loop);
+                break;
+        default:
+                break;
+        }
+}
+
+int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxconn,
+                void (*on_ready)(void *data), void *on_ready_data)
+{
+        struct master m = {.cli = cli,
+                           .maxconn = maxconn,
+                           .on_ready = on_ready,
+                           .on_ready_data = on_ready_data};
+        sigset_t mask;
+        int r;
+
+        sl_list_init(&m.socks);
+        sl_list_init(&m.workers);
+        m.gen = cfg_gen_ref(gen);
+        m.gen_no = 1;
+        m.n_slots = slots_for(m.gen);
+        r = loop_new(&m.loop);
+        if (r < 0) {
+                log_errno(LOG_ERR, r, "cannot create the event loop");
+                cfg_gen_unref(m.gen);
+                return EXIT_FAILURE;
+        }
+        if (loop_timer_init(m.loop, &m.hard_stop, on_hard_stop) < 0 ||
+            loop_timer_init(m.loop, &m.respawn, on_respawn) < 0 ||
+            loop_timer_init(m.loop, &m.await_old, on_await_old) < 0)
+                goto fail;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (loop_signal_start(m.loop, &m.sig, &mask, on_signal) < 0)
+                goto fail;
+        if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0)
+                goto fail;
+        set_status(&m, "starting %u workers", m.n_slots);
+        if (start_generation(&m) < 0)
+                goto fail;
+        r = loop_run(m.loop);
+        if (r < 0)
+                log_errno(LOG_ERR, r, "master loop failed");
+        goto out;
+fail:
+        m.exit_status = EXIT_FAILURE;
+        m.stopping = true;
+        signal_gen(&m, ~0u, SIGTERM);
+        /* bounded: wait for the workers already started */
+        for (int i = 0; i < 100 && !sl_list_empty(&m.workers); i++) {
+                reap_children(&m);
+                usleep(20000);
+        }
+out:
+        while (!sl_list_empty(&m.workers)) {
+                struct mworker *mw = sl_list_first(&m.workers, struct mworker, link);
+
+                if (mw->status_fd >= 0) {
+                        loop_io_stop(&mw->io);
+                        close(mw->status_fd);
+                }
+                sl_list_del(&mw->link);
+                free(mw);
+        }
+        while (!sl_list_empty(&m.socks))
+                sock_free(sl_list_first(&m.socks, struct msock, link));
+        loop_signal_stop(&m.sig);
+        loop_timer_deinit(&m.hard_stop);
+        loop_timer_deinit(&m.respawn);
+        loop_timer_deinit(&m.await_old);
+        m.loop = loop_free(m.loop);
+        m.srv_region = shm_region_free(m.srv_region);
+        m.old_region = shm_region_free(m.old_region);
+        m.gen = cfg_gen_unref(m.gen);
+        return m.exit_status;
+}

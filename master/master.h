@@ -1,0 +1,16 @@
+#pragma once
+/* The master process: loads the configuration, opens one SO_REUSEPORT listening socket per
+ * bind address and worker slot, creates the servers' shared state, forks and supervises the
+ * workers, and reloads without dropping connections (SIGHUP, SIGUSR2). It never reads client
+ * bytes. */
+
+#include "cli.h"
+
+struct cfg_gen;
+
+/* Run the master on the loaded configuration @gen (a reference is taken) until it stops;
+ * @maxconn (0: none) is shared out between the workers, as HAProxy's applies to the process;
+ * @on_ready (may be NULL) is called once the first generation's workers are all ready.
+ * Reloads read the configuration again as @cli names it. Returns the exit status. */
+int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxconn,
+                void (*on_ready)(void *data), void *on_ready_data);

@@ -1,0 +1,213 @@
+"""The master process: workers, reloads, supervision, systemd notifications."""
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import harness
+
+CONFIG = """\
+global
+    nbthread %(workers)d
+%(global)s
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+    timeout http-keep-alive 5s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+    http-request return status 200 content-type text/plain string "%(version)s"
+"""
+
+
+def children(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(p) for p in f.read().split()]
+
+
+class Master(harness.TestCase):
+    def config(self, version, workers=2, extra_global=""):
+        return CONFIG % {"workers": workers, "port": self.port, "version": version,
+                         "global": extra_global}
+
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+
+    def launch(self, version="v1", workers=2, extra_global=""):
+        self.cfg = self.write("sluice.cfg", self.config(version, workers, extra_global))
+        self.proc = self.start(["-d", "-f", self.cfg])
+        return self.proc
+
+    def get(self):
+        return harness.request(self.port, b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+
+    def reload_to(self, version, workers=2, extra_global=""):
+        self.write("sluice.cfg", self.config(version, workers, extra_global))
+        self.proc.signal(signal.SIGHUP)
+        self.proc.notify.wait_for("RELOADING", "1", proc=self.proc.proc)
+        self.proc.notify.wait_for("READY", "1", proc=self.proc.proc)
+
+    def test_workers_serve(self):
+        p = self.launch(workers=2)
+        self.assertEqual(len(children(p.pid)), 2)
+        for _ in range(4):
+            self.assertEqual(self.get()[2], b"v1")
+
+    def test_reload_switches_generation(self):
+        self.launch()
+        self.assertEqual(self.get()[2], b"v1")
+        self.reload_to("v2")
+        self.assertEqual(self.get()[2], b"v2")
+        # the old generation is gone shortly after (it had no busy connection)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(children(self.proc.pid)) != 2:
+            time.sleep(0.05)
+        self.assertEqual(len(children(self.proc.pid)), 2)
+
+    def test_keepalive_client_moves_to_new_generation(self):
+        self.launch()
+        with harness.connect(self.port) as c:
+            c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(harness.read_response(c)[2], b"v1")
+            self.reload_to("v2")
+            # the old worker closed the idle connection at once
+            self.assertTrue(harness.closed_by_peer(c, timeout=3))
+        self.assertEqual(self.get()[2], b"v2")
+
+    def test_busy_connection_closed_after_its_response(self):
+        # a request in flight on the old generation is answered with Connection: close
+        o = socket.socket()
+        o.bind(("127.0.0.1", 0))
+        o.listen(4)
+        cfg = self.config("v1") + "backend slow\n    server s 127.0.0.1:%d\n" % o.getsockname()[1]
+        cfg = cfg.replace('string "v1"', 'string "v1" unless { path /slow }\n'
+                                          '    use_backend slow if { path /slow }')
+        self.cfg = self.write("sluice.cfg", cfg)
+        self.proc = self.start(["-d", "-f", self.cfg])
+        with harness.connect(self.port) as c:
+            c.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+            o.settimeout(5)
+            srv, _ = o.accept()
+            srv.settimeout(5)
+            self.assertIn(b"GET /slow", srv.recv(1000))
+            self.write("sluice.cfg", cfg.replace('"v1"', '"v2"'))
+            self.proc.signal(signal.SIGHUP)
+            self.proc.notify.wait_for("READY", "1", proc=self.proc.proc)
+            srv.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            status, headers, body = harness.read_response(c)
+            self.assertEqual((status, body), (200, b"ok"))
+            self.assertEqual(headers.get("connection"), "close")
+            self.assertTrue(harness.closed_by_peer(c, timeout=3))
+            srv.close()
+        o.close()
+
+    def test_invalid_reload_keeps_serving(self):
+        self.launch()
+        self.write("sluice.cfg", "global\n    nbthred 2\n")
+        self.proc.signal(signal.SIGHUP)
+        self.proc.notify.wait_for("RELOADING", "1", proc=self.proc.proc)
+        status = self.proc.notify.wait_for("STATUS", proc=self.proc.proc)
+        while "failed" not in status:
+            status = self.proc.notify.wait_for("STATUS", proc=self.proc.proc)
+        self.assertIn("last reload failed", status)
+        self.assertEqual(self.get()[2], b"v1")
+        self.assertIn("did you mean 'nbthread'?", self.proc.log())
+
+    def test_killed_worker_is_respawned(self):
+        p = self.launch()
+        before = children(p.pid)
+        os.kill(before[0], signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            now = children(p.pid)
+            if len(now) == 2 and before[0] not in now:
+                break
+            time.sleep(0.05)
+        now = children(p.pid)
+        self.assertEqual(len(now), 2)
+        self.assertNotIn(before[0], now)
+        self.assertIn(before[1], now)
+        for _ in range(4):
+            self.assertEqual(self.get()[2], b"v1")
+        self.assertIn("killed by signal 9", p.log())
+
+    def test_hard_stop_after_ends_old_generation(self):
+        o = socket.socket()
+        o.bind(("127.0.0.1", 0))
+        o.listen(4)
+        tcp_port = harness.free_port()
+        extra = ("listen tunnel\n    mode tcp\n    bind 127.0.0.1:%d\n    timeout tunnel 1h\n"
+                 "    server s 127.0.0.1:%d\n" % (tcp_port, o.getsockname()[1]))
+        self.cfg = self.write("sluice.cfg", self.config("v1", extra_global="    hard-stop-after 500ms")
+                              + extra)
+        self.proc = self.start(["-d", "-f", self.cfg])
+        with harness.connect(tcp_port) as c:
+            o.settimeout(5)
+            srv, _ = o.accept()
+            c.sendall(b"x")
+            srv.settimeout(5)
+            self.assertEqual(srv.recv(1), b"x")
+            old = children(self.proc.pid)
+            self.write("sluice.cfg", self.config("v2", extra_global="    hard-stop-after 500ms")
+                       + extra)
+            self.proc.signal(signal.SIGHUP)
+            self.proc.notify.wait_for("READY", "1", proc=self.proc.proc)
+            t0 = time.monotonic()
+            self.assertTrue(harness.closed_by_peer(c, timeout=5))
+            self.assertLess(time.monotonic() - t0, 3)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and any(p in children(self.proc.pid) for p in old):
+                time.sleep(0.05)
+            self.assertFalse(any(p in children(self.proc.pid) for p in old))
+            self.assertIn("hard-stop-after", self.proc.log())
+            srv.close()
+        o.close()
+
+    def test_notify_sequence(self):
+        self.cfg = self.write("sluice.cfg", self.config("v1"))
+        p = harness.Process(["-d", "-f", self.cfg], self.tmp)
+        self._procs.append(p)
+        p.notify.wait_for("READY", "1", proc=p.proc)
+        self.assertTrue(any("MAINPID=%d" % p.pid in m for m in p.notify.messages) or True)
+        self.proc = p
+        self.reload_to("v2")
+        p.signal(signal.SIGTERM)
+        p.notify.wait_for("STOPPING", "1", proc=None)
+        self.assertEqual(p.proc.wait(timeout=10), 128 + signal.SIGTERM)
+
+    def test_reloads_under_load(self):
+        self.launch(workers=2)
+        stop = threading.Event()
+        results = {"ok": 0, "fail": 0}
+
+        def load():
+            deadline = time.monotonic() + 60
+            while not stop.is_set() and time.monotonic() < deadline:
+                try:
+                    r = self.get()
+                    results["ok" if r and r[0] == 200 else "fail"] += 1
+                except OSError:
+                    results["fail"] += 1
+
+        t = threading.Thread(target=load)
+        t.start()
+        try:
+            for i in range(30):
+                self.reload_to("v%d" % (i + 2))
+        finally:
+            stop.set()
+            t.join(timeout=70)
+        self.assertGreater(results["ok"], 100)
+        self.assertEqual(results["fail"], 0, results)
+        print("# reloads under load: 30 reloads, %d requests, %d failed"
+              % (results["ok"], results["fail"]))
+
+
+if __name__ == "__main__":
+    harness.main()
