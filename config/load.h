@@ -8,8 +8,9 @@
 #include "model.h"
 
 struct cfg_load_opts {
-        cfg_env_fn *env; /* NULL: the process environment */
-        void *env_data;  /* borrowed; passed to @env */
+        const char *localpeer; /* LOCALPEER; NULL: the host name */
+        cfg_env_fn *env;       /* NULL: the process environment */
+        void *env_data;        /* borrowed; passed to @env */
 };
 
 /* Read @paths (files, or directories of *.cfg files) and build a generation. Every problem

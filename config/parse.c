@@ -722,7 +722,9 @@ static int predef_env_init(struct predef_env *e, const struct cfg_files *files,
 
         *e = (struct predef_env){.opts = opts};
         /* the local peer name defaults to the host name, as in HAProxy */
-        if (gethostname(e->localpeer, sizeof(e->localpeer) - 1) != 0)
+        if (opts && opts->localpeer)
+                snprintf(e->localpeer, sizeof(e->localpeer), "%s", opts->localpeer);
+        else if (gethostname(e->localpeer, sizeof(e->localpeer) - 1) != 0)
                 e->localpeer[0] = '\0';
         for (size_t i = 0; i < files->n; i++)
                 len += strlen(files->v[i].path) + 1;

@@ -34,20 +34,42 @@ void master_print_diags(FILE *out, const struct cfg_diags *d)
 
 static const char *const *cli_paths(const struct master_cli *cli, size_t *ret_n);
 
-int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen)
+int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
+                           char *first_err, size_t size)
 {
+        struct cfg_load_opts opts = {.localpeer = cli->localpeer};
         struct cfg_diags diags = {0};
         const char *const *paths;
         size_t n;
         int r;
 
         paths = cli_paths(cli, &n);
-        r = cfg_load(paths, n, NULL, ret_gen, &diags);
+        r = cfg_load(paths, n, &opts, ret_gen, &diags);
         master_print_diags(err_out, &diags);
         if (r < 0 && diags.n_errors == 0)
                 fprintf(err_out, "error: cannot load the configuration: %s\n", strerror(-r));
+        if (first_err && size) {
+                first_err[0] = '\0';
+                for (size_t i = 0; i < diags.n; i++) {
+                        const struct cfg_diag *d = &diags.v[i];
+
+                        if (d->severity != CFG_SEV_ERROR)
+                                continue;
+                        snprintf(first_err, size, "%s:%u:%u: %s", d->file ? d->file : "-", d->line,
+                                 d->col, d->msg);
+                        break;
+                }
+                if (r < 0 && !first_err[0])
+                        snprintf(first_err, size, "cannot load the configuration: %s",
+                                 strerror(-r));
+        }
         cfg_diags_clear(&diags);
         return r;
+}
+
+int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen)
+{
+        return master_load_config_err(cli, err_out, ret_gen, NULL, 0);
 }
 
 static const char *const *cli_paths(const struct master_cli *cli, size_t *ret_n)
@@ -70,7 +92,7 @@ static int check_json(const struct master_cli *cli)
         int r;
 
         paths = cli_paths(cli, &n);
-        r = cfg_load(paths, n, NULL, &gen, &diags);
+        r = cfg_load(paths, n, &(struct cfg_load_opts){.localpeer = cli->localpeer}, &gen, &diags);
         cfg_gen_unref(gen);
         list = json_array();
         root = json_object();
@@ -144,6 +166,7 @@ int master_check_config(const struct master_cli *cli)
         if (r < 0)
                 return EXIT_FAILURE;
         cfg_gen_unref(gen);
-        printf("Configuration file is valid\n");
+        if (!cli->quiet)
+                printf("Configuration file is valid\n");
         return EXIT_SUCCESS;
 }

@@ -19,6 +19,10 @@ void master_print_diags(FILE *out, const struct cfg_diags *d);
  * @err_out. Returns 0 and *ret_gen, or a negative errno. */
 int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen);
 
+/* The same, also writing the first error as "FILE:LINE:COL: MESSAGE" into @first_err. */
+int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
+                           char *first_err, size_t size);
+
 /* `sluice -c` (text, or JSON with --json): returns the process exit status. */
 int master_check_config(const struct master_cli *cli);
 

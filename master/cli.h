@@ -13,14 +13,24 @@ enum master_cli_action {
         MASTER_CLI_VERSION, /* -v / -vv */
         MASTER_CLI_HELP,    /* -h */
         MASTER_CLI_DUMP,    /* --dump-config: print the loaded model as configuration text */
+        MASTER_CLI_RELOAD,  /* "reload": ask the running master through -S, report its result */
 };
 
 struct master_cli {
         enum master_cli_action action;
-        int verbosity;   /* number of -v */
-        bool foreground; /* -d */
-        bool quiet;      /* -q */
-        bool json;       /* --json: -c reports as JSON on stdout */
+        int verbosity;         /* number of -v */
+        bool foreground;       /* -d */
+        bool quiet;            /* -q */
+        bool json;             /* --json: -c reports as JSON on stdout */
+        bool daemon;           /* -D */
+        const char *pidfile;   /* -p: the master's pid file; borrowed from argv */
+        const char *ctl_path;  /* -S: the master's control socket; borrowed */
+        unsigned ctl_mode;     /* -S path,mode,NNN: its permissions; 0: umask */
+        const char *localpeer; /* -L: this node's peer name; borrowed */
+        unsigned maxconn;      /* -N: maxconn when the configuration sets none */
+        bool sf_terminate;     /* -st (SIGTERM) rather than -sf (SIGUSR1) */
+        size_t n_old_pids;     /* -sf/-st: processes to stop once ready */
+        int old_pids[MASTER_CLI_MAX_CFG];
         size_t n_cfg;
         const char *cfg[MASTER_CLI_MAX_CFG]; /* borrowed from argv; files or directories */
 };

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "ctl_client.h"
 #include "log.h"
 #include "run.h"
 #include "version.h"
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
                 return master_check_config(&cli);
         case MASTER_CLI_DUMP:
                 return master_dump_config(&cli);
+        case MASTER_CLI_RELOAD:
+                return master_ctl_reload(&cli);
         case MASTER_CLI_RUN:
                 break;
         }

@@ -21,6 +21,8 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +70,19 @@ struct mworker {
         uint64_t started_ms;
 };
 
+/* A client of the control socket (-S): one command, then the answer, then close. A "reload"
+ * client waits until the reload is over. */
+struct ctl_client {
+        struct sl_list link; /* in master.ctl_clients */
+        struct loop_reap reap;
+        struct master *m; /* borrowed */
+        struct loop_io io;
+        int fd; /* owned */
+        char buf[256];
+        size_t len;
+        bool waiting_reload;
+};
+
 struct master {
         struct loop *loop; /* owned */
         struct loop_signal sig;
@@ -92,6 +107,10 @@ struct master {
         uint64_t respawn_ms[MASTER_MAX_SLOTS];                /* backoff, per slot */
         bool slot_dead[MASTER_MAX_SLOTS];
         char status[256]; /* last STATUS= */
+        int ctl_fd;       /* owned: the control socket (-S), or -1 */
+        struct loop_io ctl_io;
+        struct sl_list ctl_clients; /* owned struct ctl_client */
+        uint64_t started_ms;
 };
 
 /* ---- listening sockets ---- */
@@ -305,6 +324,18 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 if (mw->status_fd >= 0)
                         close(mw->status_fd);
         }
+        if (m->ctl_fd >= 0)
+                close(m->ctl_fd);
+        sl_list_for_each(pos, &m->ctl_clients) {
+                close(sl_list_entry(pos, struct ctl_client, link)->fd);
+        }
+        {
+                /* a daemon's master logs to the caller's stderr until it is ready: not ours */
+                int log_fd = sl_log_set_fd(STDERR_FILENO);
+
+                if (log_fd > STDERR_FILENO)
+                        close(log_fd);
+        }
         sigemptyset(&none);
         (void)sigprocmask(SIG_SETMASK, &none, NULL);
         /* if the master dies, stop: nobody would supervise or reload us */
@@ -408,6 +439,8 @@ static void set_status(struct master *m, const char *fmt, ...)
         va_end(ap);
 }
 
+static void ctl_reload_done(struct master *m, bool ok, const char *msg);
+
 /* The reload is done once no worker of an older generation accepts any more. */
 static void reload_maybe_done(struct master *m)
 {
@@ -428,6 +461,7 @@ static void reload_maybe_done(struct master *m)
                    m->n_slots);
         notify(m, "READY=1\nSTATUS=%s", m->status);
         sl_log(LOG_NOTICE, "reload: done, generation %u serving", m->gen_no);
+        ctl_reload_done(m, true, m->status);
 }
 
 /* Old workers that did not report within the bound count as closed (they will be ended by
@@ -705,6 +739,7 @@ static void reload(struct master *m)
         struct srv_state_table *prev_table = m->srv_table;
         struct timespec ts;
         unsigned slots;
+        char err[512];
 
         if (m->reloading || m->stopping) {
                 sl_log(LOG_WARNING, "reload: one is already in progress, ignoring");
@@ -715,10 +750,11 @@ static void reload(struct master *m)
                (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
         m->reloads++;
         sl_log(LOG_NOTICE, "reload: reading the configuration");
-        if (master_load_config(m->cli, stderr, &gen) < 0) {
+        if (master_load_config_err(m->cli, stderr, &gen, err, sizeof(err)) < 0) {
                 m->failed_reloads++;
                 set_status(m, "generation %u serving; last reload failed: invalid configuration",
                            m->gen_no);
+                ctl_reload_done(m, false, err);
                 sl_log(LOG_ERR,
                        "reload failed: invalid configuration; generation %u keeps "
                        "serving",
@@ -736,6 +772,7 @@ static void reload(struct master *m)
                 set_status(m, "generation %u serving; last reload failed: cannot bind or map",
                            m->gen_no);
                 notify(m, "READY=1\nSTATUS=%s", m->status);
+                ctl_reload_done(m, false, "cannot bind the listeners or map the shared state");
                 return;
         }
         log_changes(m->gen, gen);
@@ -753,6 +790,189 @@ static void reload(struct master *m)
                 /* the new workers that did start are left to die with their generation */
                 m->failed_reloads++;
         }
+}
+
+/* ---- control socket (-S) ---- */
+
+static void ctl_client_on_reap(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct ctl_client, reap));
+}
+
+static void ctl_client_close(struct ctl_client *c)
+{
+        sl_list_del(&c->link);
+        loop_io_stop(&c->io);
+        close(c->fd);
+        loop_reap(c->m->loop, &c->reap);
+}
+
+/* Answers are small: a blocking write with a bound is acceptable here (the master serves
+ * no traffic), so a client that does not read cannot hold it for long. */
+static void ctl_send(struct ctl_client *c, const char *text)
+{
+        size_t len = strlen(text), off = 0;
+
+        while (off < len) {
+                ssize_t n = send(c->fd, text + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+                if (n <= 0)
+                        break;
+                off += (size_t)n;
+        }
+}
+
+static void ctl_show_proc(struct ctl_client *c)
+{
+        struct master *m = c->m;
+        uint64_t now = sl_clock_ms();
+        struct sl_list *pos;
+        char line[256];
+
+        ctl_send(c, "#<PID>          <type>          <reloads>       <uptime>        "
+                    "<version>       <generation>\n");
+        snprintf(line, sizeof(line), "%-15d master          %-15u %-15llus %-15s %u\n",
+                 (int)getpid(), m->reloads, (unsigned long long)(now - m->started_ms) / 1000,
+                 SL_VERSION, m->gen_no);
+        ctl_send(c, line);
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->gone)
+                        continue;
+                snprintf(line, sizeof(line), "%-15d %-15s %-15s %-15llus %-15s %u\n", (int)mw->pid,
+                         mw->gen == m->gen_no ? "worker" : "old-worker", "-",
+                         (unsigned long long)(now - mw->started_ms) / 1000, SL_VERSION, mw->gen);
+                ctl_send(c, line);
+        }
+}
+
+/* Answer every client waiting for the reload, HAProxy's master CLI style: "Success=1" or
+ * "Success=0", "--", then what happened. */
+static void ctl_reload_done(struct master *m, bool ok, const char *msg)
+{
+        struct sl_list *pos, *tmp;
+
+        sl_list_for_each_safe(pos, tmp, &m->ctl_clients) {
+                struct ctl_client *c = sl_list_entry(pos, struct ctl_client, link);
+                char text[768];
+
+                if (!c->waiting_reload)
+                        continue;
+                snprintf(text, sizeof(text), "Success=%d\n--\n%s\n", ok ? 1 : 0, msg);
+                ctl_send(c, text);
+                ctl_client_close(c);
+        }
+}
+
+static void ctl_command(struct ctl_client *c, const char *cmd)
+{
+        struct master *m = c->m;
+
+        if (strcmp(cmd, "show proc") == 0) {
+                ctl_show_proc(c);
+        } else if (strcmp(cmd, "reload") == 0) {
+                if (m->reloading || m->stopping) {
+                        ctl_send(c, "Success=0\n--\na reload or a stop is already in progress\n");
+                } else {
+                        c->waiting_reload = true;
+                        reload(m);
+                        return; /* answered when the reload ends (maybe already) */
+                }
+        } else if (strcmp(cmd, "help") == 0 || cmd[0] == '\0') {
+                ctl_send(c, "show proc : the master and its workers\n"
+                            "reload    : read the configuration again and start a new "
+                            "generation; answers once it is done\n");
+        } else {
+                ctl_send(c, "Unknown command: '");
+                ctl_send(c, cmd);
+                ctl_send(c, "'; try 'help'\n");
+        }
+        ctl_client_close(c);
+}
+
+static void ctl_client_on_io(struct loop_io *io, uint32_t events)
+{
+        struct ctl_client *c = sl_container_of(io, struct ctl_client, io);
+        char *nl;
+        ssize_t n;
+
+        if (c->waiting_reload) {
+                /* nothing more to read; a hang-up only means the client gave up */
+                if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+                        ctl_client_close(c);
+                return;
+        }
+        n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
+        if (n <= 0) {
+                if (n == -1 && errno == EAGAIN)
+                        return;
+                ctl_client_close(c);
+                return;
+        }
+        c->len += (size_t)n;
+        c->buf[c->len] = '\0';
+        nl = strchr(c->buf, '\n');
+        if (!nl) {
+                if (c->len == sizeof(c->buf) - 1) {
+                        ctl_send(c, "command too long\n");
+                        ctl_client_close(c);
+                }
+                return;
+        }
+        *nl = '\0';
+        if (nl > c->buf && nl[-1] == '\r')
+                nl[-1] = '\0';
+        loop_io_modify(&c->io, EPOLLRDHUP);
+        ctl_command(c, c->buf);
+}
+
+static void ctl_on_accept(struct loop_io *io, uint32_t events)
+{
+        struct master *m = sl_container_of(io, struct master, ctl_io);
+
+        for (int i = 0; i < 16; i++) {
+                struct ctl_client *c;
+                int fd = accept4(m->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+                if (fd == -1)
+                        return;
+                c = calloc(1, sizeof(*c));
+                if (!c) {
+                        close(fd);
+                        return;
+                }
+                c->m = m;
+                c->fd = fd;
+                loop_reap_init(&c->reap, ctl_client_on_reap);
+                loop_io_init(m->loop, &c->io, fd, ctl_client_on_io);
+                loop_io_start(&c->io, EPOLLIN | EPOLLRDHUP);
+                sl_list_push_back(&m->ctl_clients, &c->link);
+        }
+}
+
+static int ctl_open(struct master *m, const char *path, unsigned mode)
+{
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        int fd, r;
+
+        if (strlen(path) >= sizeof(sun.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sun.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd == -1)
+                return -errno;
+        (void)unlink(path);
+        if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 || listen(fd, 16) == -1 ||
+            (mode && chmod(path, mode) == -1)) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        m->ctl_fd = fd;
+        loop_io_init(m->loop, &m->ctl_io, fd, ctl_on_accept);
+        loop_io_start(&m->ctl_io, EPOLLIN);
+        return 0;
 }
 
 /* ---- signals ---- */
@@ -808,6 +1028,11 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
 
         sl_list_init(&m.socks);
         sl_list_init(&m.workers);
+        sl_list_init(&m.ctl_clients);
+        /* a control client or a log reader that went away must not kill the master */
+        (void)signal(SIGPIPE, SIG_IGN);
+        m.ctl_fd = -1;
+        m.started_ms = sl_clock_ms();
         m.gen = cfg_gen_ref(gen);
         m.gen_no = 1;
         m.n_slots = slots_for(m.gen);
@@ -832,6 +1057,13 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 goto fail;
         if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0)
                 goto fail;
+        if (cli->ctl_path) {
+                r = ctl_open(&m, cli->ctl_path, cli->ctl_mode);
+                if (r < 0) {
+                        log_errno(LOG_ERR, r, "cannot open the control socket '%s'", cli->ctl_path);
+                        goto fail;
+                }
+        }
         set_status(&m, "starting %u workers", m.n_slots);
         if (start_generation(&m) < 0)
                 goto fail;
@@ -861,6 +1093,13 @@ out:
         }
         while (!sl_list_empty(&m.socks))
                 sock_free(sl_list_first(&m.socks, struct msock, link));
+        while (!sl_list_empty(&m.ctl_clients))
+                ctl_client_close(sl_list_first(&m.ctl_clients, struct ctl_client, link));
+        if (m.ctl_fd >= 0) {
+                loop_io_stop(&m.ctl_io);
+                close(m.ctl_fd);
+                (void)unlink(cli->ctl_path);
+        }
         loop_signal_stop(&m.sig);
         loop_timer_deinit(&m.hard_stop);
         loop_timer_deinit(&m.respawn);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 struct ready_ctx {
         int pipe_fd; /* daemon mode: tells the waiting parent; -1 otherwise */
         const char *pidfile;
+        const struct master_cli *cli; /* borrowed */
+        int saved_stderr;             /* daemon: the caller's stderr until ready; -1 otherwise */
 };
 
 static int write_pidfile(const char *path)
@@ -45,10 +48,21 @@ static void on_ready(void *data)
 {
         struct ready_ctx *c = data;
 
+        /* -sf / -st: the processes this one replaces stop now that it serves */
+        for (size_t i = 0; i < c->cli->n_old_pids; i++)
+                if (kill(c->cli->old_pids[i], c->cli->sf_terminate ? SIGTERM : SIGUSR1) == -1)
+                        log_errno(LOG_WARNING, -errno, "cannot signal old process %d",
+                                  c->cli->old_pids[i]);
+
         if (c->pipe_fd >= 0) {
                 (void)!write(c->pipe_fd, "R", 1);
                 close(c->pipe_fd);
                 c->pipe_fd = -1;
+        }
+        if (c->saved_stderr >= 0) {
+                (void)sl_log_set_fd(STDERR_FILENO);
+                close(c->saved_stderr);
+                c->saved_stderr = -1;
         }
 }
 
@@ -79,11 +93,17 @@ static int daemonize(struct ready_ctx *c)
                 return -errno;
         devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (devnull >= 0) {
+                /* the master's diagnostics go to the caller's stderr until it is ready (so a
+                 * failed start says why); every other process gets /dev/null, so nothing
+                 * keeps the caller's terminal or pipe open */
+                c->saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+                if (c->saved_stderr >= 0)
+                        (void)sl_log_set_fd(c->saved_stderr);
                 (void)dup2(devnull, STDIN_FILENO);
                 (void)dup2(devnull, STDOUT_FILENO);
+                (void)dup2(devnull, STDERR_FILENO);
                 close(devnull);
         }
-        /* stderr stays: until the master logs to syslog, errors after start still show */
         return 0;
 }
 
@@ -120,13 +140,15 @@ static unsigned size_fd_limit(unsigned maxconn)
 
 int master_run(const struct master_cli *cli)
 {
-        struct ready_ctx ready = {.pipe_fd = -1};
+        struct ready_ctx ready = {.pipe_fd = -1, .cli = cli, .saved_stderr = -1};
+        const char *pidfile;
+        unsigned maxconn;
         struct cfg_gen *gen = NULL;
         int status, r;
 
         if (master_load_config(cli, stderr, &gen) < 0)
                 return EXIT_FAILURE;
-        if (gen->global.daemon && !cli->foreground) {
+        if ((gen->global.daemon || cli->daemon) && !cli->foreground) {
                 r = daemonize(&ready);
                 if (r < 0) {
                         log_errno(LOG_ERR, r, "cannot detach");
@@ -134,17 +156,20 @@ int master_run(const struct master_cli *cli)
                         return EXIT_FAILURE;
                 }
         }
-        if (gen->global.pidfile) {
-                r = write_pidfile(gen->global.pidfile);
+        pidfile = cli->pidfile ? cli->pidfile : gen->global.pidfile;
+        if (pidfile) {
+                r = write_pidfile(pidfile);
                 if (r < 0) {
-                        log_errno(LOG_ERR, r, "cannot write pid file '%s'", gen->global.pidfile);
+                        log_errno(LOG_ERR, r, "cannot write pid file '%s'", pidfile);
                         cfg_gen_unref(gen);
                         return EXIT_FAILURE;
                 }
-                ready.pidfile = gen->global.pidfile;
+                ready.pidfile = pidfile;
         }
+        /* -N: maxconn when the configuration sets none */
+        maxconn = gen->global.maxconn ? gen->global.maxconn : cli->maxconn;
         /* the workers inherit the limit */
-        status = master_main(cli, gen, size_fd_limit(gen->global.maxconn), on_ready, &ready);
+        status = master_main(cli, gen, size_fd_limit(maxconn), on_ready, &ready);
         if (ready.pidfile)
                 (void)unlink(ready.pidfile);
         cfg_gen_unref(gen);

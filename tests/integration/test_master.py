@@ -209,5 +209,92 @@ class Master(harness.TestCase):
               % (results["ok"], results["fail"]))
 
 
+class Control(harness.TestCase):
+    """The control socket (-S), `sluice reload`, and HAProxy's start-script flags."""
+
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+        self.sock = os.path.join(self.tmp, "master.sock")
+
+    def config(self, version):
+        return CONFIG % {"workers": 1, "port": self.port, "version": version, "global": ""}
+
+    def ctl(self, command):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(self.sock)
+            s.sendall(command.encode() + b"\n")
+            out = b""
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    return out.decode()
+                out += d
+
+    def get(self):
+        return harness.request(self.port, b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+
+    def test_reload_command_reports_success_and_failure(self):
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        self.start(["-f", cfg, "-S", self.sock + ",mode,600"])
+        self.assertEqual(os.stat(self.sock).st_mode & 0o777, 0o600)
+        self.write("sluice.cfg", self.config("v2"))
+        r = harness.run(["-S", self.sock, "reload"], timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(r.stdout.startswith("Success=1\n--\n"), r.stdout)
+        self.assertEqual(self.get()[2], b"v2")
+        self.write("sluice.cfg", "global\n    nbthred 1\n")
+        r = harness.run(["-S", self.sock, "reload"], timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stdout.startswith("Success=0\n--\n"), r.stdout)
+        self.assertIn("sluice.cfg:2:5: unknown keyword 'nbthred'", r.stdout)
+        self.assertEqual(self.get()[2], b"v2")
+
+    def test_show_proc(self):
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        p = self.start(["-f", cfg, "-S", self.sock])
+        out = self.ctl("show proc")
+        lines = out.splitlines()
+        self.assertTrue(lines[0].startswith("#<PID>"))
+        self.assertRegex(lines[1], r"^%d +master +0 " % p.pid)
+        self.assertEqual(len([l for l in lines if " worker " in l]), 1)
+        self.assertIn("Unknown command", self.ctl("frobnicate"))
+
+    def test_reload_without_master(self):
+        r = harness.run(["-S", self.sock, "reload"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot reach the master", r.stderr)
+
+    def test_daemon_and_pidfile(self):
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        pidfile = os.path.join(self.tmp, "sluice.pid")
+        r = harness.run(["-D", "-p", pidfile, "-f", cfg], timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(pidfile) as f:
+            pid = int(f.read())
+        try:
+            self.assertEqual(self.get()[2], b"v1")
+        finally:
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.path.exists("/proc/%d" % pid):
+            time.sleep(0.05)
+        self.assertFalse(os.path.exists("/proc/%d" % pid))
+        self.assertFalse(os.path.exists(pidfile))
+
+    def test_sf_hands_over(self):
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        old = self.start(["-d", "-f", cfg])
+        self.assertEqual(self.get()[2], b"v1")
+        cfg2 = self.write("new/sluice.cfg", self.config("v2"))
+        new = harness.Process(["-d", "-f", cfg2, "-sf", str(old.pid)],
+                              os.path.join(self.tmp, "new"))
+        self._procs.append(new)
+        new.wait_ready()
+        self.assertEqual(old.proc.wait(timeout=10), 0)
+        self.assertEqual(self.get()[2], b"v2")
+
+
 if __name__ == "__main__":
     harness.main()

@@ -80,6 +80,39 @@ START_TEST(test_long_options)
 }
 END_TEST
 
+START_TEST(test_haproxy_flags)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-W", "-db", "-f", "a.cfg", "-p", "/run/s.pid", "-L",
+                               "node1", "-N", "500", "-sf", "12", "34", "-q"),
+                         0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_RUN);
+        ck_assert(cli.foreground);
+        ck_assert(cli.quiet);
+        ck_assert_str_eq(cli.pidfile, "/run/s.pid");
+        ck_assert_str_eq(cli.localpeer, "node1");
+        ck_assert_uint_eq(cli.maxconn, 500);
+        ck_assert_uint_eq(cli.n_old_pids, 2);
+        ck_assert_int_eq(cli.old_pids[1], 34);
+        ck_assert(!cli.sf_terminate);
+        ck_assert_int_eq(PARSE(&cli, err, "-st", "99", "-D", "-Ws"), 0);
+        ck_assert(cli.sf_terminate);
+        ck_assert(cli.daemon);
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "/run/m.sock,mode,660", "reload"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_RELOAD);
+        ck_assert_str_eq(cli.ctl_path, "/run/m.sock");
+        ck_assert_uint_eq(cli.ctl_mode, 0660);
+        ck_assert_int_eq(PARSE(&cli, err, "reload"), -EINVAL);
+        ck_assert_str_eq(err, "reload needs the master's control socket: -S PATH");
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "/run/m.sock,level,admin"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-N", "lots"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-p"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-dq"), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_default_is_run)
 {
         struct master_cli cli;
@@ -103,6 +136,7 @@ int main(void)
         tcase_add_test(tc, test_errors);
         tcase_add_test(tc, test_default_is_run);
         tcase_add_test(tc, test_long_options);
+        tcase_add_test(tc, test_haproxy_flags);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
