@@ -181,6 +181,41 @@ class Master(harness.TestCase):
         p.notify.wait_for("STOPPING", "1", proc=None)
         self.assertEqual(p.proc.wait(timeout=10), 128 + signal.SIGTERM)
 
+    def test_master_does_not_grow_over_reloads(self):
+        p = self.launch(workers=1)
+        fds = lambda: len(os.listdir("/proc/%d/fd" % p.pid))
+
+        def rss():
+            with open("/proc/%d/status" % p.pid) as f:
+                return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+        for i in range(5):
+            self.reload_to("warm%d" % i, workers=1)
+        fd0, rss0 = fds(), rss()
+        for i in range(50):
+            self.reload_to("v%d" % i, workers=1)
+        # let the last old generation go
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(children(p.pid)) > 1:
+            time.sleep(0.05)
+        self.assertLessEqual(fds(), fd0)
+        self.assertLess(rss(), rss0 + 512, "master RSS grew by more than 512 KiB")
+
+    def test_workers_drop_to_configured_user(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to switch users")
+        p = self.launch(workers=1, extra_global="    user nobody\n    group nogroup")
+        self.assertEqual(self.get()[2], b"v1")
+        (worker,) = children(p.pid)
+        with open("/proc/%d/status" % worker) as f:
+            uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+        with open("/proc/%d/status" % p.pid) as f:
+            master_uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+        import pwd
+        nobody = pwd.getpwnam("nobody").pw_uid
+        self.assertEqual(set(int(u) for u in uids), {nobody})
+        self.assertEqual(int(master_uids[0]), 0)
+
     def test_reloads_under_load(self):
         self.launch(workers=2)
         stop = threading.Event()
