@@ -95,7 +95,7 @@ static int parse_ctl(const char *arg, struct master_cli *cli, char *err, size_t 
 
 int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *err, size_t errsz)
 {
-        struct master_cli cli = {.action = MASTER_CLI_RUN};
+        struct master_cli cli = {.action = MASTER_CLI_RUN, .argv = argv};
         bool check = false, help = false, dump = false, reload = false;
         unsigned long long v;
 

@@ -18,6 +18,7 @@ enum master_cli_action {
 
 struct master_cli {
         enum master_cli_action action;
+        char **argv;           /* borrowed: the command line, to re-execute on reload */
         int verbosity;         /* number of -v */
         bool foreground;       /* -d */
         bool quiet;            /* -q */

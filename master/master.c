@@ -11,12 +11,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -27,11 +29,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <systemd/sd-daemon.h>
 
 #include "check.h"
 #include "clock.h"
+#include "dump.h"
 #include "lb.h"
+#include "load.h"
 #include "log.h"
 #include "loop.h"
 #include "macros.h"
@@ -68,6 +73,8 @@ struct mworker {
         bool ready, stopping, gone;
         bool closed_listeners; /* reported after a soft stop */
         uint64_t started_ms;
+        char exe[PATH_MAX];    /* this program, to re-execute on reload; "" if unknown */
+        uint64_t hard_stop_at; /* monotonic ms of the armed hard stop, 0: none */
 };
 
 /* A client of the control socket (-S): one command, then the answer, then close. A "reload"
@@ -111,6 +118,8 @@ struct master {
         struct loop_io ctl_io;
         struct sl_list ctl_clients; /* owned struct ctl_client */
         uint64_t started_ms;
+        char exe[PATH_MAX];    /* this program, re-executed on reload; "" if unknown */
+        uint64_t hard_stop_at; /* monotonic ms of the armed hard stop; 0: none */
 };
 
 /* ---- listening sockets ---- */
@@ -349,6 +358,12 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
 
 /* ---- supervision ---- */
 
+static void master_arm_hard_stop(struct master *m, uint64_t ms)
+{
+        m->hard_stop_at = sl_clock_ms() + ms;
+        loop_timer_arm(&m->hard_stop, ms);
+}
+
 static void worker_on_status(struct loop_io *io, uint32_t events);
 
 static void mworker_on_reap(struct loop_reap *r)
@@ -498,7 +513,7 @@ static void generation_ready(struct master *m)
                m->gen_no, m->gen_no - 1);
         signal_gen(m, m->gen_no, SIGUSR1);
         if (m->gen->global.hard_stop_after_ms)
-                loop_timer_arm(&m->hard_stop, m->gen->global.hard_stop_after_ms);
+                master_arm_hard_stop(m, m->gen->global.hard_stop_after_ms);
         m->awaiting_old = true;
         loop_timer_arm(&m->await_old, 2000);
         reload_maybe_done(m);
@@ -732,6 +747,26 @@ static int start_generation(struct master *m)
         return 0;
 }
 
+static void reload(struct master *m);
+static int master_reexec(struct master *m);
+
+/* A reload request: re-execute the (maybe upgraded) program, which resumes this master's
+ * state and reloads; if that cannot be done, reload in this image. */
+static void reload_request(struct master *m)
+{
+        int r;
+
+        if (m->reloading || m->stopping) {
+                sl_log(LOG_WARNING, "reload: one is already in progress, ignoring");
+                ctl_reload_done(m, false, "a reload or a stop is already in progress");
+                return;
+        }
+        r = master_reexec(m);
+        if (r < 0 && r != -ENOENT)
+                log_errno(LOG_WARNING, r, "reload: cannot re-execute; reloading in place");
+        reload(m);
+}
+
 static void reload(struct master *m)
 {
         struct cfg_gen *gen = NULL;
@@ -790,6 +825,123 @@ static void reload(struct master *m)
                 /* the new workers that did start are left to die with their generation */
                 m->failed_reloads++;
         }
+}
+
+/* ---- re-executing the master (binary upgrades) ---- */
+
+#define MASTER_STATE_ENV "SLUICE_MASTER_STATE"
+
+static void ctl_reload_done(struct master *m, bool ok, const char *msg);
+
+static bool keep_fd(int fd)
+{
+        int fl = fcntl(fd, F_GETFD);
+
+        return fl != -1 && fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) != -1;
+}
+
+/* Everything the next image needs, as JSON in a memfd named by MASTER_STATE_ENV: the
+ * generation counters, the running configuration (as --dump-config text, which loads back
+ * to the same model), the listening sockets by key, the workers with their status pipes,
+ * the shared regions, the control socket and the clients waiting for this reload. Every fd
+ * in it loses FD_CLOEXEC. Returns a negative errno when it cannot be done: the reload then
+ * happens in this image. */
+static int master_reexec(struct master *m)
+{
+        json_t *st = json_object(), *socks = json_array(), *workers = json_array(),
+               *waiting = json_array();
+        char *text = NULL, *dump = NULL, env[32];
+        size_t dump_len = 0;
+        struct sl_list *pos;
+        FILE *f;
+        int fd = -1, r = -ENOMEM;
+
+        if (!m->exe[0] || !m->cli->argv)
+                return -ENOENT;
+        if (!st || !socks || !workers || !waiting)
+                goto out;
+        f = open_memstream(&dump, &dump_len);
+        if (!f)
+                goto out;
+        (void)cfg_dump(m->gen, f);
+        fclose(f);
+        json_object_set_new(st, "config", json_string(dump ? dump : ""));
+        json_object_set_new(st, "gen_no", json_integer(m->gen_no));
+        json_object_set_new(st, "reloads", json_integer(m->reloads));
+        json_object_set_new(st, "failed_reloads", json_integer(m->failed_reloads));
+        json_object_set_new(st, "n_slots", json_integer(m->n_slots));
+        json_object_set_new(st, "maxconn", json_integer(m->maxconn));
+        json_object_set_new(st, "started_ms", json_integer((json_int_t)m->started_ms));
+        json_object_set_new(st, "hard_stop_at", json_integer((json_int_t)m->hard_stop_at));
+        json_object_set_new(st, "srv_region", json_integer(m->srv_region ? m->srv_region->fd : -1));
+        json_object_set_new(st, "old_region", json_integer(m->old_region ? m->old_region->fd : -1));
+        json_object_set_new(st, "ctl_fd", json_integer(m->ctl_fd));
+        if (m->srv_region && !keep_fd(m->srv_region->fd))
+                goto errno_out;
+        if (m->old_region && !keep_fd(m->old_region->fd))
+                goto errno_out;
+        if (m->ctl_fd >= 0 && !keep_fd(m->ctl_fd))
+                goto errno_out;
+        sl_list_for_each(pos, &m->socks) {
+                struct msock *ms = sl_list_entry(pos, struct msock, link);
+                json_t *fds = json_array();
+
+                for (unsigned i = 0; i < MASTER_MAX_SLOTS; i++) {
+                        json_array_append_new(fds, json_integer(ms->fds[i]));
+                        if (ms->fds[i] >= 0 && !keep_fd(ms->fds[i]))
+                                goto errno_out;
+                }
+                json_array_append_new(socks, json_pack("{s:s, s:b, s:o}", "key", ms->key,
+                                                       "inherited", ms->inherited, "fds", fds));
+        }
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->gone)
+                        continue;
+                if (mw->status_fd >= 0 && !keep_fd(mw->status_fd))
+                        goto errno_out;
+                json_array_append_new(
+                        workers, json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I}", "pid",
+                                           (int)mw->pid, "slot", (int)mw->slot, "gen", (int)mw->gen,
+                                           "status_fd", mw->status_fd, "ready", mw->ready,
+                                           "stopping", mw->stopping, "closed", mw->closed_listeners,
+                                           "started_ms", (json_int_t)mw->started_ms));
+        }
+        sl_list_for_each(pos, &m->ctl_clients) {
+                struct ctl_client *c = sl_list_entry(pos, struct ctl_client, link);
+
+                if (c->waiting_reload && keep_fd(c->fd))
+                        json_array_append_new(waiting, json_integer(c->fd));
+        }
+        json_object_set(st, "socks", socks);
+        json_object_set(st, "workers", workers);
+        json_object_set(st, "ctl_waiting", waiting);
+        text = json_dumps(st, JSON_COMPACT);
+        if (!text)
+                goto out;
+        fd = memfd_create("sluice-master-state", 0);
+        if (fd == -1)
+                goto errno_out;
+        if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || lseek(fd, 0, SEEK_SET) != 0)
+                goto errno_out;
+        snprintf(env, sizeof(env), "%d", fd);
+        setenv(MASTER_STATE_ENV, env, 1);
+        sl_log(LOG_NOTICE, "reload: re-executing '%s'", m->exe);
+        execv(m->exe, m->cli->argv);
+errno_out:
+        r = -errno;
+        unsetenv(MASTER_STATE_ENV);
+        if (fd >= 0)
+                close(fd);
+out:
+        free(text);
+        free(dump);
+        json_decref(st);
+        json_decref(socks);
+        json_decref(workers);
+        json_decref(waiting);
+        return r;
 }
 
 /* ---- control socket (-S) ---- */
@@ -876,7 +1028,7 @@ static void ctl_command(struct ctl_client *c, const char *cmd)
                         ctl_send(c, "Success=0\n--\na reload or a stop is already in progress\n");
                 } else {
                         c->waiting_reload = true;
-                        reload(m);
+                        reload_request(m);
                         return; /* answered when the reload ends (maybe already) */
                 }
         } else if (strcmp(cmd, "help") == 0 || cmd[0] == '\0') {
@@ -987,7 +1139,7 @@ static void on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
                 break;
         case SIGHUP:
         case SIGUSR2:
-                reload(m);
+                reload_request(m);
                 break;
         case SIGUSR1:
                 sl_log(LOG_NOTICE, "stopping after the current requests (signal %u)",
@@ -996,7 +1148,7 @@ static void on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
                 m->stopping = true;
                 signal_gen(m, ~0u, SIGUSR1);
                 if (m->gen->global.hard_stop_after_ms)
-                        loop_timer_arm(&m->hard_stop, m->gen->global.hard_stop_after_ms);
+                        master_arm_hard_stop(m, m->gen->global.hard_stop_after_ms);
                 m->gen_no++; /* so that hard-stop-after covers every worker */
                 if (sl_list_empty(&m->workers))
                         loop_stop(m->loop);
@@ -1016,36 +1168,27 @@ static void on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
         }
 }
 
-int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxconn,
-                void (*on_ready)(void *data), void *on_ready_data)
+static int master_setup(struct master *m)
 {
-        struct master m = {.cli = cli,
-                           .maxconn = maxconn,
-                           .on_ready = on_ready,
-                           .on_ready_data = on_ready_data};
         sigset_t mask;
-        int r;
+        ssize_t n;
 
-        sl_list_init(&m.socks);
-        sl_list_init(&m.workers);
-        sl_list_init(&m.ctl_clients);
+        sl_list_init(&m->socks);
+        sl_list_init(&m->workers);
+        sl_list_init(&m->ctl_clients);
         /* a control client or a log reader that went away must not kill the master */
         (void)signal(SIGPIPE, SIG_IGN);
-        m.ctl_fd = -1;
-        m.started_ms = sl_clock_ms();
-        m.gen = cfg_gen_ref(gen);
-        m.gen_no = 1;
-        m.n_slots = slots_for(m.gen);
-        r = loop_new(&m.loop);
-        if (r < 0) {
-                log_errno(LOG_ERR, r, "cannot create the event loop");
-                cfg_gen_unref(m.gen);
-                return EXIT_FAILURE;
-        }
-        if (loop_timer_init(m.loop, &m.hard_stop, on_hard_stop) < 0 ||
-            loop_timer_init(m.loop, &m.respawn, on_respawn) < 0 ||
-            loop_timer_init(m.loop, &m.await_old, on_await_old) < 0)
-                goto fail;
+        m->ctl_fd = -1;
+        n = readlink("/proc/self/exe", m->exe, sizeof(m->exe) - 1);
+        m->exe[n > 0 ? n : 0] = '\0';
+        if (n > 10 && strcmp(m->exe + n - 10, " (deleted)") == 0)
+                m->exe[n - 10] = '\0'; /* upgraded under us: the new file has the old name */
+        if (loop_new(&m->loop) < 0)
+                return -ENOMEM;
+        if (loop_timer_init(m->loop, &m->hard_stop, on_hard_stop) < 0 ||
+            loop_timer_init(m->loop, &m->respawn, on_respawn) < 0 ||
+            loop_timer_init(m->loop, &m->await_old, on_await_old) < 0)
+                return -ENOMEM;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
         sigaddset(&mask, SIGHUP);
@@ -1053,36 +1196,30 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
         sigaddset(&mask, SIGUSR2);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
-        if (loop_signal_start(m.loop, &m.sig, &mask, on_signal) < 0)
-                goto fail;
-        if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0)
-                goto fail;
-        if (cli->ctl_path) {
-                r = ctl_open(&m, cli->ctl_path, cli->ctl_mode);
-                if (r < 0) {
-                        log_errno(LOG_ERR, r, "cannot open the control socket '%s'", cli->ctl_path);
-                        goto fail;
+        return loop_signal_start(m->loop, &m->sig, &mask, on_signal);
+}
+
+/* Run the loop (unless @failed), then stop what is left and free everything. */
+static int master_finish(struct master *m, bool failed)
+{
+        int r;
+
+        if (!failed) {
+                r = loop_run(m->loop);
+                if (r < 0)
+                        log_errno(LOG_ERR, r, "master loop failed");
+        } else {
+                m->exit_status = EXIT_FAILURE;
+                m->stopping = true;
+                signal_gen(m, ~0u, SIGTERM);
+                /* bounded: wait for the workers already started */
+                for (int i = 0; i < 100 && !sl_list_empty(&m->workers); i++) {
+                        reap_children(m);
+                        usleep(20000);
                 }
         }
-        set_status(&m, "starting %u workers", m.n_slots);
-        if (start_generation(&m) < 0)
-                goto fail;
-        r = loop_run(m.loop);
-        if (r < 0)
-                log_errno(LOG_ERR, r, "master loop failed");
-        goto out;
-fail:
-        m.exit_status = EXIT_FAILURE;
-        m.stopping = true;
-        signal_gen(&m, ~0u, SIGTERM);
-        /* bounded: wait for the workers already started */
-        for (int i = 0; i < 100 && !sl_list_empty(&m.workers); i++) {
-                reap_children(&m);
-                usleep(20000);
-        }
-out:
-        while (!sl_list_empty(&m.workers)) {
-                struct mworker *mw = sl_list_first(&m.workers, struct mworker, link);
+        while (!sl_list_empty(&m->workers)) {
+                struct mworker *mw = sl_list_first(&m->workers, struct mworker, link);
 
                 if (mw->status_fd >= 0) {
                         loop_io_stop(&mw->io);
@@ -1091,22 +1228,194 @@ out:
                 sl_list_del(&mw->link);
                 free(mw);
         }
-        while (!sl_list_empty(&m.socks))
-                sock_free(sl_list_first(&m.socks, struct msock, link));
-        while (!sl_list_empty(&m.ctl_clients))
-                ctl_client_close(sl_list_first(&m.ctl_clients, struct ctl_client, link));
-        if (m.ctl_fd >= 0) {
-                loop_io_stop(&m.ctl_io);
-                close(m.ctl_fd);
-                (void)unlink(cli->ctl_path);
+        while (!sl_list_empty(&m->socks))
+                sock_free(sl_list_first(&m->socks, struct msock, link));
+        while (!sl_list_empty(&m->ctl_clients))
+                ctl_client_close(sl_list_first(&m->ctl_clients, struct ctl_client, link));
+        if (m->ctl_fd >= 0) {
+                loop_io_stop(&m->ctl_io);
+                close(m->ctl_fd);
+                (void)unlink(m->cli->ctl_path);
         }
-        loop_signal_stop(&m.sig);
-        loop_timer_deinit(&m.hard_stop);
-        loop_timer_deinit(&m.respawn);
-        loop_timer_deinit(&m.await_old);
-        m.loop = loop_free(m.loop);
-        m.srv_region = shm_region_free(m.srv_region);
-        m.old_region = shm_region_free(m.old_region);
-        m.gen = cfg_gen_unref(m.gen);
-        return m.exit_status;
+        if (m->loop) {
+                loop_signal_stop(&m->sig);
+                loop_timer_deinit(&m->hard_stop);
+                loop_timer_deinit(&m->respawn);
+                loop_timer_deinit(&m->await_old);
+                m->loop = loop_free(m->loop);
+        }
+        m->srv_region = shm_region_free(m->srv_region);
+        m->old_region = shm_region_free(m->old_region);
+        m->gen = cfg_gen_unref(m->gen);
+        return m->exit_status;
+}
+
+int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxconn,
+                void (*on_ready)(void *data), void *on_ready_data)
+{
+        struct master m = {.cli = cli,
+                           .maxconn = maxconn,
+                           .on_ready = on_ready,
+                           .on_ready_data = on_ready_data};
+        int r;
+
+        m.started_ms = sl_clock_ms();
+        m.gen = cfg_gen_ref(gen);
+        m.gen_no = 1;
+        m.n_slots = slots_for(m.gen);
+        if (master_setup(&m) < 0) {
+                sl_log(LOG_ERR, "cannot set up the master's event loop");
+                return master_finish(&m, true);
+        }
+        if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0)
+                return master_finish(&m, true);
+        if (cli->ctl_path) {
+                r = ctl_open(&m, cli->ctl_path, cli->ctl_mode);
+                if (r < 0) {
+                        log_errno(LOG_ERR, r, "cannot open the control socket '%s'", cli->ctl_path);
+                        return master_finish(&m, true);
+                }
+        }
+        set_status(&m, "starting %u workers", m.n_slots);
+        if (start_generation(&m) < 0)
+                return master_finish(&m, true);
+        return master_finish(&m, false);
+}
+
+static int json_int(json_t *o, const char *key)
+{
+        return (int)json_integer_value(json_object_get(o, key));
+}
+
+bool master_resuming(void)
+{
+        return getenv(MASTER_STATE_ENV) != NULL;
+}
+
+/* Take over from the image that re-executed this program (master_reexec()): rebuild the
+ * master from the state it left, then do the reload it was asked for. */
+int master_resume(const struct master_cli *cli)
+{
+        struct master m = {.cli = cli};
+        struct cfg_diags diags = {0};
+        const char *env = getenv(MASTER_STATE_ENV);
+        json_t *st, *v;
+        json_error_t jerr;
+        size_t i;
+        int fd = env ? atoi(env) : -1, rfd;
+        FILE *f;
+
+        unsetenv(MASTER_STATE_ENV);
+        f = fd >= 0 ? fdopen(fd, "r") : NULL;
+        st = f ? json_loadf(f, 0, &jerr) : NULL;
+        if (f)
+                fclose(f);
+        if (!st) {
+                sl_log(LOG_CRIT, "re-executed master: unreadable state, exiting");
+                return EXIT_FAILURE;
+        }
+        if (master_setup(&m) < 0)
+                goto fail;
+        m.gen_no = (unsigned)json_int(st, "gen_no");
+        m.reloads = (unsigned)json_int(st, "reloads");
+        m.failed_reloads = (unsigned)json_int(st, "failed_reloads");
+        m.n_slots = (unsigned)json_int(st, "n_slots");
+        m.maxconn = (unsigned)json_int(st, "maxconn");
+        m.started_ms = (uint64_t)json_integer_value(json_object_get(st, "started_ms"));
+        v = json_object_get(st, "config");
+        if (cfg_load_text("running configuration", json_string_value(v) ?: "",
+                          strlen(json_string_value(v) ?: ""), NULL, &m.gen, &diags) < 0) {
+                master_print_diags(stderr, &diags);
+                cfg_diags_clear(&diags);
+                sl_log(LOG_CRIT, "re-executed master: cannot load the running configuration");
+                goto fail;
+        }
+        cfg_diags_clear(&diags);
+        rfd = json_int(st, "srv_region");
+        if (rfd >= 0 && (shm_region_open(rfd, SRV_STATE_KIND, 0, &m.srv_region) < 0 ||
+                         srv_state_attach(m.srv_region, &m.srv_table) < 0))
+                goto fail;
+        rfd = json_int(st, "old_region");
+        if (rfd >= 0 && shm_region_open(rfd, SRV_STATE_KIND, 0, &m.old_region) < 0)
+                goto fail;
+        json_array_foreach(json_object_get(st, "socks"), i, v)
+        {
+                struct msock *ms = calloc(1, sizeof(*ms));
+                json_t *fds = json_object_get(v, "fds");
+
+                if (!ms)
+                        goto fail;
+                snprintf(ms->key, sizeof(ms->key), "%s",
+                         json_string_value(json_object_get(v, "key")) ?: "");
+                ms->inherited = json_is_true(json_object_get(v, "inherited"));
+                for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++) {
+                        ms->fds[k] = (int)json_integer_value(json_array_get(fds, k));
+                        if (ms->fds[k] >= 0) {
+                                (void)fcntl(ms->fds[k], F_SETFD, FD_CLOEXEC);
+                                ms->n = k + 1;
+                        }
+                }
+                sl_list_push_back(&m.socks, &ms->link);
+        }
+        json_array_foreach(json_object_get(st, "workers"), i, v)
+        {
+                struct mworker *mw = calloc(1, sizeof(*mw));
+
+                if (!mw)
+                        goto fail;
+                mw->m = &m;
+                mw->pid = json_int(v, "pid");
+                mw->slot = (unsigned)json_int(v, "slot");
+                mw->gen = (unsigned)json_int(v, "gen");
+                mw->status_fd = json_int(v, "status_fd");
+                mw->ready = json_is_true(json_object_get(v, "ready"));
+                mw->stopping = json_is_true(json_object_get(v, "stopping"));
+                mw->closed_listeners = json_is_true(json_object_get(v, "closed"));
+                mw->started_ms = (uint64_t)json_integer_value(json_object_get(v, "started_ms"));
+                loop_reap_init(&mw->reap, mworker_on_reap);
+                if (mw->status_fd >= 0) {
+                        (void)fcntl(mw->status_fd, F_SETFD, FD_CLOEXEC);
+                        loop_io_init(m.loop, &mw->io, mw->status_fd, worker_on_status);
+                        loop_io_start(&mw->io, EPOLLIN);
+                }
+                sl_list_push_back(&m.workers, &mw->link);
+        }
+        m.ctl_fd = json_int(st, "ctl_fd");
+        if (m.ctl_fd >= 0) {
+                (void)fcntl(m.ctl_fd, F_SETFD, FD_CLOEXEC);
+                loop_io_init(m.loop, &m.ctl_io, m.ctl_fd, ctl_on_accept);
+                loop_io_start(&m.ctl_io, EPOLLIN);
+        }
+        json_array_foreach(json_object_get(st, "ctl_waiting"), i, v)
+        {
+                struct ctl_client *c = calloc(1, sizeof(*c));
+
+                if (!c)
+                        goto fail;
+                c->m = &m;
+                c->fd = (int)json_integer_value(v);
+                c->waiting_reload = true;
+                (void)fcntl(c->fd, F_SETFD, FD_CLOEXEC);
+                loop_reap_init(&c->reap, ctl_client_on_reap);
+                loop_io_init(m.loop, &c->io, c->fd, ctl_client_on_io);
+                loop_io_start(&c->io, EPOLLRDHUP);
+                sl_list_push_back(&m.ctl_clients, &c->link);
+        }
+        {
+                uint64_t at = (uint64_t)json_integer_value(json_object_get(st, "hard_stop_at"));
+                uint64_t now = sl_clock_ms();
+
+                if (at)
+                        master_arm_hard_stop(&m, at > now ? at - now : 0);
+        }
+        json_decref(st);
+        sl_log(LOG_NOTICE, "master re-executed (generation %u, %u workers)", m.gen_no, m.n_slots);
+        /* a worker may have died while no image watched: SIGCHLD is pending, blocked */
+        reap_children(&m);
+        reload(&m);
+        return master_finish(&m, false);
+fail:
+        json_decref(st);
+        sl_log(LOG_CRIT, "re-executed master: cannot take over, stopping the workers");
+        return master_finish(&m, true);
 }

@@ -4,6 +4,8 @@
  * workers, and reloads without dropping connections (SIGHUP, SIGUSR2). It never reads client
  * bytes. */
 
+#include <stdbool.h>
+
 #include "cli.h"
 
 struct cfg_gen;
@@ -14,3 +16,9 @@ struct cfg_gen;
  * Reloads read the configuration again as @cli names it. Returns the exit status. */
 int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxconn,
                 void (*on_ready)(void *data), void *on_ready_data);
+
+/* True when this process is a master re-executed by a reload (SLUICE_MASTER_STATE is set). */
+bool master_resuming(void);
+
+/* Take over the state the previous image left, then reload. Returns the exit status. */
+int master_resume(const struct master_cli *cli);

@@ -146,6 +146,8 @@ int master_run(const struct master_cli *cli)
         struct cfg_gen *gen = NULL;
         int status, r;
 
+        if (master_resuming())
+                return master_resume(cli);
         if (master_load_config(cli, stderr, &gen) < 0)
                 return EXIT_FAILURE;
         if ((gen->global.daemon || cli->daemon) && !cli->foreground) {

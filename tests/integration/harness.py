@@ -87,7 +87,7 @@ class NotifySocket:
 class Process:
     """A started sluice, stopped by PID when the test ends."""
 
-    def __init__(self, args, workdir, env=None):
+    def __init__(self, args, workdir, env=None, binary=None):
         self.workdir = workdir
         self.notify = NotifySocket(workdir)
         self.stderr_path = os.path.join(workdir, "stderr.log")
@@ -95,7 +95,7 @@ class Process:
         full_env.update(env or {})
         full_env["NOTIFY_SOCKET"] = self.notify.path
         with open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen([SLUICE] + list(args), stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen([binary or SLUICE] + list(args), stdin=subprocess.DEVNULL,
                                          stdout=err, stderr=err, env=full_env)
         self.pid = self.proc.pid
 

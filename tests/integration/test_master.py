@@ -286,6 +286,27 @@ class Control(harness.TestCase):
         self.assertIn("sluice.cfg:2:5: unknown keyword 'nbthred'", r.stdout)
         self.assertEqual(self.get()[2], b"v2")
 
+    def test_reload_runs_an_upgraded_binary(self):
+        import shutil
+        binary = os.path.join(self.tmp, "bin", "sluice")
+        os.makedirs(os.path.dirname(binary))
+        shutil.copy(harness.SLUICE, binary)
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        p = harness.Process(["-f", cfg, "-S", self.sock], self.tmp, binary=binary)
+        self._procs.append(p)
+        p.wait_ready()
+        # a package upgrade replaces the file: the running image is now a deleted file
+        shutil.copy(harness.SLUICE, binary + ".new")
+        os.rename(binary + ".new", binary)
+        self.assertTrue(os.readlink("/proc/%d/exe" % p.pid).endswith("(deleted)"))
+        self.write("sluice.cfg", self.config("v2"))
+        r = harness.run(["-S", self.sock, "reload"], timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(os.readlink("/proc/%d/exe" % p.pid), binary)
+        self.assertEqual(os.stat("/proc/%d/exe" % p.pid).st_ino, os.stat(binary).st_ino)
+        self.assertEqual(self.get()[2], b"v2")
+        self.assertIn("master re-executed", p.log())
+
     def test_show_proc(self):
         cfg = self.write("sluice.cfg", self.config("v1"))
         p = self.start(["-f", cfg, "-S", self.sock])
