@@ -25,6 +25,7 @@
 #include "macros.h"
 #include "sample.h"
 #include "sess_log.h"
+#include "srv_state.h"
 #include "srvconn.h"
 #include "worker.h"
 
@@ -49,6 +50,8 @@ const char *sess_state_str(enum sess_state st)
                 return "idle";
         case SESS_ST_REQ_HEAD:
                 return "req-head";
+        case SESS_ST_QUEUE:
+                return "queue";
         case SESS_ST_CONNECT:
                 return "connect";
         case SESS_ST_FORWARD:
@@ -71,13 +74,18 @@ void sess_set_state(struct sess *s, enum sess_state to)
         static const uint32_t allowed[SESS_ST_COUNT] = {
                 [SESS_ST_IDLE] = 1u << SESS_ST_FORWARD | 1u << SESS_ST_REPLY,
                 [SESS_ST_REQ_HEAD] = 1u << SESS_ST_IDLE,
+                [SESS_ST_QUEUE] = 1u << SESS_ST_IDLE | 1u << SESS_ST_REQ_HEAD |
+                                  1u << SESS_ST_FORWARD | 1u << SESS_ST_CONNECT,
                 [SESS_ST_CONNECT] = 1u << SESS_ST_IDLE | 1u << SESS_ST_REQ_HEAD |
-                                    1u << SESS_ST_FORWARD | 1u << SESS_ST_CONNECT,
+                                    1u << SESS_ST_FORWARD | 1u << SESS_ST_CONNECT |
+                                    1u << SESS_ST_QUEUE,
                 [SESS_ST_FORWARD] =
                         1u << SESS_ST_CONNECT | 1u << SESS_ST_REQ_HEAD | 1u << SESS_ST_IDLE,
-                [SESS_ST_TUNNEL] = 1u << SESS_ST_FORWARD | 1u << SESS_ST_CONNECT,
+                [SESS_ST_TUNNEL] =
+                        1u << SESS_ST_FORWARD | 1u << SESS_ST_CONNECT | 1u << SESS_ST_QUEUE,
                 [SESS_ST_REPLY] = 1u << SESS_ST_IDLE | 1u << SESS_ST_REQ_HEAD |
-                                  1u << SESS_ST_CONNECT | 1u << SESS_ST_FORWARD,
+                                  1u << SESS_ST_CONNECT | 1u << SESS_ST_FORWARD |
+                                  1u << SESS_ST_QUEUE,
                 [SESS_ST_CLOSED] = ~0u,
         };
 
@@ -144,6 +152,7 @@ static struct txn *txn_new(struct sess *s)
         t->retries = 0;
         t->redispatched = false;
         t->last_srv = -1;
+        t->queue_ms = 0;
         memset(&t->req, 0, sizeof(t->req));
         memset(&t->res, 0, sizeof(t->res));
         memset(&t->req_fr, 0, sizeof(t->req_fr));
@@ -286,6 +295,8 @@ static void sess_detach_srv(struct sess *s, bool reusable)
                 rt = worker_rt(s->w, s->be);
                 lb_release(rt->lb, s->srv_idx);
                 rt->beconn--;
+                if (rt->n_queued)
+                        loop_defer_queue(&rt->queue_kick);
         }
         s->srv_idx = -1;
         if (!c)
@@ -306,6 +317,10 @@ static void sess_close(struct sess *s)
                 return;
         if (!(s->flags & SESS_F_LOGGED) && (s->txn || !(s->flags & SESS_F_HTTP)))
                 sess_log(s);
+        if (s->state == SESS_ST_QUEUE) {
+                sl_list_del(&s->queue_link);
+                worker_rt(w, s->be)->n_queued--;
+        }
         sess_detach_srv(s, false);
         loop_timer_deinit(&s->timer);
         if (s->cli_fd >= 0) {
@@ -351,6 +366,8 @@ static char sess_phase(const struct sess *s)
         case SESS_ST_IDLE:
         case SESS_ST_REQ_HEAD:
                 return 'R';
+        case SESS_ST_QUEUE:
+                return 'Q';
         case SESS_ST_CONNECT:
                 return 'C';
         case SESS_ST_FORWARD:
@@ -389,6 +406,18 @@ static void sess_on_timer(struct loop_timer *t)
                 sess_set_term(s, 'c', 'R');
                 s->flags |= SESS_F_CLOSE_AFTER;
                 sess_reply_error(s, 408);
+                break;
+        case SESS_ST_QUEUE:
+                sl_list_del(&s->queue_link);
+                worker_rt(s->w, s->be)->n_queued--;
+                sess_set_term(s, 's', 'Q');
+                if (s->flags & SESS_F_HTTP) {
+                        s->flags |= SESS_F_CLOSE_AFTER;
+                        sess_reply_error(s, 503);
+                } else {
+                        sess_close(s);
+                        return;
+                }
                 break;
         case SESS_ST_CONNECT:
                 sess_set_term(s, 's', 'C');
@@ -832,8 +861,25 @@ static struct sl_str lb_hdr_cb(void *data, const char *name, size_t len)
         return SL_STR_NULL;
 }
 
+/* Is some usable server of the backend full (at its maxconn)? Then a request waits for a
+ * slot instead of failing. */
+static bool sess_backend_saturated(struct px_rt *rt)
+{
+        const struct cfg_proxy *be = rt->px;
+
+        for (size_t i = 0; i < be->n_servers; i++) {
+                const struct srv_state_rec *rec = &rt->lb->recs[i];
+
+                if (be->servers[i].opts.maxconn && srv_state_usable(rec) &&
+                    srv_state_cur_conns(rec) >= be->servers[i].opts.maxconn)
+                        return true;
+        }
+        return false;
+}
+
 /* Connect to a server of s->be: an idle connection when reuse allows it, else a new one.
- * Returns 0, or -1 after answering (503) or closing. */
+ * Returns 0, 1 when the session went to the backend's queue, or -1 after answering (503)
+ * or closing. */
 static int sess_connect(struct sess *s)
 {
         struct px_rt *rt = worker_rt(s->w, s->be);
@@ -876,6 +922,24 @@ static int sess_connect(struct sess *s)
                         exclude = only;
                 }
                 idx = lb_pick(rt->lb, &key, exclude);
+                if (idx < 0 && sess_backend_saturated(rt)) {
+                        /* every usable server is at its maxconn: wait in the backend's queue
+                         * for a slot, up to timeout queue (else timeout connect), as HAProxy */
+                        uint64_t tmo =
+                                px_timeout(be, CFG_TO_QUEUE) ?: px_timeout(be, CFG_TO_CONNECT);
+
+                        if (s->state != SESS_ST_QUEUE) {
+                                sess_set_state(s, SESS_ST_QUEUE);
+                                sl_list_push_back(&rt->queue, &s->queue_link);
+                                rt->n_queued++;
+                                s->queued_ms = loop_now(s->w->loop);
+                                s->srv_exp = deadline(s, tmo);
+                                s->cli_exp = 0;
+                        }
+                        if (!loop_timer_is_armed(&rt->queue_poll))
+                                loop_timer_arm(&rt->queue_poll, 10);
+                        return 1;
+                }
                 if (idx < 0) {
                         sess_set_term(s, 's', 'C');
                         if (s->flags & SESS_F_HTTP) {
@@ -914,6 +978,12 @@ static int sess_connect(struct sess *s)
                 s->srv_idx = -1;
                 if (idx < (int)sizeof(s->tried) * 8)
                         s->tried[idx / 8] |= (uint8_t)(1u << (idx % 8));
+        }
+        if (s->state == SESS_ST_QUEUE) {
+                sl_list_del(&s->queue_link);
+                rt->n_queued--;
+                if (s->txn)
+                        s->txn->queue_ms = loop_now(s->w->loop) - s->queued_ms;
         }
         c->owner = s;
         s->srv = c;
@@ -1885,6 +1955,7 @@ static bool sess_step_cli_read(struct sess *s)
         case SESS_ST_IDLE:
         case SESS_ST_REQ_HEAD:
                 break;
+        case SESS_ST_QUEUE:
         case SESS_ST_CONNECT:
         case SESS_ST_FORWARD:
                 /* the body, or the start of a pipelined request: both bounded by cin */
@@ -1954,6 +2025,10 @@ static void sess_update_io(struct sess *s)
                                 srv |= EPOLLIN | EPOLLRDHUP;
                 }
                 break;
+        case SESS_ST_QUEUE:
+                /* only a client that leaves matters meanwhile */
+                cli = EPOLLRDHUP;
+                break;
         case SESS_ST_TUNNEL: {
                 size_t up = s->cin.data + (s->pipe_up ? s->pipe_up->data : 0);
                 size_t down = s->sin.data + (s->pipe_down ? s->pipe_down->data : 0);
@@ -2000,6 +2075,7 @@ static void sess_run(struct sess *s)
                 case SESS_ST_REQ_HEAD:
                         progress |= sess_step_req_head(s);
                         break;
+                case SESS_ST_QUEUE:
                 case SESS_ST_CONNECT:
                         break;
                 case SESS_ST_FORWARD:
@@ -2112,6 +2188,22 @@ void sess_srv_event(struct sess *s, uint32_t events)
         sess_run(s);
 }
 
+void sess_queue_run(struct px_rt *rt)
+{
+        /* oldest first; stop at the first one that still finds every server full */
+        while (!sl_list_empty(&rt->queue)) {
+                struct sess *s = sl_list_first(&rt->queue, struct sess, queue_link);
+                int r = sess_connect(s);
+
+                if (r == 1)
+                        break;
+                if (s->state != SESS_ST_CLOSED)
+                        sess_run(s);
+        }
+        if (rt->n_queued && !loop_timer_is_armed(&rt->queue_poll))
+                loop_timer_arm(&rt->queue_poll, 10);
+}
+
 /* ---- accept, stop ---- */
 
 void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
@@ -2140,6 +2232,7 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
         s->accept_ms = loop_now(w->loop);
         s->idle_start_ms = s->accept_ms;
         loop_reap_init(&s->reap, sess_on_reap);
+        sl_list_init(&s->queue_link);
         loop_io_init(w->loop, &s->cli_io, fd, sess_on_cli_io);
         sl_list_push_back(&w->sessions, &s->link);
         w->n_conns++;

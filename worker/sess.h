@@ -23,6 +23,7 @@ struct wpipe;
 enum sess_state {
         SESS_ST_IDLE = 0, /* between requests (or before the first): no buffer held */
         SESS_ST_REQ_HEAD, /* reading a request head */
+        SESS_ST_QUEUE,    /* waiting for a server slot (every usable server at maxconn) */
         SESS_ST_CONNECT,  /* connecting to the chosen server */
         SESS_ST_FORWARD,  /* request going to the server, response coming back */
         SESS_ST_TUNNEL,   /* opaque bytes both ways: TCP mode, WebSocket, CONNECT */
@@ -100,7 +101,8 @@ struct txn {
         unsigned status;              /* status sent to the client, 0: none yet */
         unsigned retries;             /* connection attempts after the first */
         bool redispatched;
-        int last_srv; /* the last server tried, for the log; -1: none */
+        int last_srv;      /* the last server tried, for the log; -1: none */
+        uint64_t queue_ms; /* time spent waiting for a server slot (%Tw) */
 };
 
 struct sess {
@@ -130,9 +132,11 @@ struct sess {
         struct buf sin;  /* from the server */
         struct buf cout; /* to the client (rewritten head, replies) */
 
-        struct txn *txn;         /* the current request; NULL between requests */
-        struct wpipe *pipe_up;   /* owned: TCP splice, client to server; or NULL */
-        struct wpipe *pipe_down; /* owned: TCP splice, server to client; or NULL */
+        struct txn *txn;           /* the current request; NULL between requests */
+        struct sl_list queue_link; /* in the backend's queue while SESS_ST_QUEUE */
+        uint64_t queued_ms;        /* when it entered the queue, for %Tw */
+        struct wpipe *pipe_up;     /* owned: TCP splice, client to server; or NULL */
+        struct wpipe *pipe_down;   /* owned: TCP splice, server to client; or NULL */
 
         struct sockaddr_storage cli_addr;
         struct sockaddr_storage fe_addr; /* read on demand: sess_frontend_addr() */
@@ -160,6 +164,12 @@ const struct sockaddr_storage *sess_frontend_addr(struct sess *s);
 
 /* An event on the session's server connection (called by srvconn.c). */
 void sess_srv_event(struct sess *s, uint32_t events);
+
+/* Give waiting sessions of backend @rt a server slot, in order, while slots are free
+ * (called when a slot is released here, and periodically for slots released by other
+ * workers). */
+struct px_rt;
+void sess_queue_run(struct px_rt *rt);
 
 /* Soft stop: close the session now if idle, else after the current response. */
 void sess_soft_stop(struct sess *s);

@@ -57,6 +57,7 @@ static void sess_fill_entry(struct sess *s, struct alog_entry *e, char *rl, size
                 struct px_rt *bert = worker_rt(w, s->be);
 
                 e->beconn = bert->beconn;
+                e->be_queue = bert->n_queued;
                 e->req_counter = (unsigned)bert->req_counter;
                 if (srv_idx >= 0 && (size_t)srv_idx < s->be->n_servers) {
                         const struct cfg_server *srv = &s->be->servers[srv_idx];
@@ -73,7 +74,7 @@ static void sess_fill_entry(struct sess *s, struct alog_entry *e, char *rl, size
         if (t) {
                 e->t.Ti = ms_between(s->idle_start_ms, t->req_start_ms);
                 e->t.TR = ms_between(t->req_start_ms, t->head_done_ms);
-                e->t.Tw = t->connect_start_ms ? 0 : -1;
+                e->t.Tw = t->connect_start_ms ? (int)SL_MIN(t->queue_ms, (uint64_t)INT_MAX) : -1;
                 e->t.Tc = ms_between(t->connect_start_ms, t->connect_done_ms);
                 e->t.Tr = ms_between(t->connect_done_ms, t->res_head_ms);
                 e->t.Ta = ms_between(t->req_start_ms, now);

@@ -89,6 +89,16 @@ void worker_conn_closed(struct worker *w)
                 loop_stop(w->loop);
 }
 
+static void worker_queue_kick(struct loop_defer *d)
+{
+        sess_queue_run(sl_container_of(d, struct px_rt, queue_kick));
+}
+
+static void worker_queue_poll(struct loop_timer *t)
+{
+        sess_queue_run(sl_container_of(t, struct px_rt, queue_poll));
+}
+
 static int worker_build_rt(struct worker *w)
 {
         struct cfg_gen *g = w->gen;
@@ -113,6 +123,11 @@ static int worker_build_rt(struct worker *w)
                 struct px_rt *rt = &w->rt[i];
 
                 rt->px = px;
+                rt->w = w;
+                sl_list_init(&rt->queue);
+                loop_defer_init(w->loop, &rt->queue_kick, worker_queue_kick);
+                if (loop_timer_init(w->loop, &rt->queue_poll, worker_queue_poll) < 0)
+                        return -ENOMEM;
                 r = alog_sinks_new(&g->global, px, &rt->sinks);
                 if (r < 0)
                         return log_errno(LOG_ERR, r, "proxy '%s': cannot open its log targets",
@@ -148,6 +163,10 @@ static void worker_free_rt(struct worker *w)
                 struct px_rt *rt = &w->rt[i];
 
                 srv_conn_close_idle(rt, (int)rt->px->n_servers);
+                if (rt->w) {
+                        loop_defer_cancel(&rt->queue_kick);
+                        loop_timer_deinit(&rt->queue_poll);
+                }
                 if (rt->lb) {
                         lb_deinit(rt->lb);
                         free(rt->lb);

@@ -27,6 +27,11 @@ struct px_rt {
         unsigned feconn, beconn;    /* current connections as a frontend, as a backend */
         uint64_t log_counter;       /* %lc */
         uint64_t req_counter;       /* %rt */
+        struct sl_list queue;       /* sessions waiting for a server slot, oldest first */
+        unsigned n_queued;
+        struct loop_defer queue_kick; /* serves the queue at the end of the turn */
+        struct loop_timer queue_poll; /* retries for slots freed by other workers */
+        struct worker *w;             /* borrowed */
 };
 
 /* A kernel pipe for splice() between two sockets (TCP mode). */

@@ -3,6 +3,7 @@
 import os
 import signal
 import socket
+import threading
 import time
 
 import harness
@@ -357,6 +358,38 @@ class HttpMore(HttpBase):
             t0 = time.monotonic()
             self.assertTrue(harness.closed_by_peer(s, timeout=8))
             self.assertLess(time.monotonic() - t0, 7)
+
+    def test_server_maxconn_queues(self):
+        o = self.origin("slow")
+        port, _ = self.serve(be="    timeout queue 5s\n    server s 127.0.0.1:%d maxconn 1"
+                             % o.port, origins=0)
+        results = []
+
+        def one():
+            results.append(harness.request(port, b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n"))
+
+        ts = [threading.Thread(target=one) for _ in range(2)]
+        t0 = time.monotonic()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(timeout=15)
+        # the second waited for the first's slot, then got its answer: never 503
+        self.assertEqual(sorted(r[0] for r in results), [200, 200])
+        self.assertGreater(time.monotonic() - t0, 2.9)
+
+    def test_queue_timeout_503(self):
+        o = self.origin("slow")
+        port, _ = self.serve(be="    timeout queue 200ms\n    server s 127.0.0.1:%d maxconn 1"
+                             % o.port, origins=0)
+        with harness.connect(port) as first:
+            first.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            status, _, _ = harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(status, 503)
+            self.assertLess(time.monotonic() - t0, 1.2)
+            self.assertEqual(harness.read_response(first)[0], 200)
 
     def test_maxconn_pauses_accept(self):
         o = self.origin()
