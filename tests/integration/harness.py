@@ -80,6 +80,13 @@ class NotifySocket:
             except socket.timeout:
                 pass
 
+    def next_message(self, timeout=DEFAULT_TIMEOUT):
+        """The next notification, in arrival order (those held back by wait_for first)."""
+        if self.messages:
+            return self.messages.pop(0)
+        self.sock.settimeout(timeout)
+        return self.sock.recv(4096).decode()
+
     def close(self):
         self.sock.close()
 

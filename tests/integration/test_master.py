@@ -170,16 +170,39 @@ class Master(harness.TestCase):
         o.close()
 
     def test_notify_sequence(self):
+        """Start, reload, failed reload and stop send exactly the specified notifications."""
         self.cfg = self.write("sluice.cfg", self.config("v1"))
         p = harness.Process(["-d", "-f", self.cfg], self.tmp)
         self._procs.append(p)
-        p.notify.wait_for("READY", "1", proc=p.proc)
-        self.assertTrue(any("MAINPID=%d" % p.pid in m for m in p.notify.messages) or True)
-        self.proc = p
-        self.reload_to("v2")
+
+        def fields(msg):
+            return dict(l.split("=", 1) for l in msg.splitlines())
+
+        def expect(keys, **values):
+            f = fields(p.notify.next_message())
+            self.assertEqual(sorted(f), sorted(keys), f)
+            for k, v in values.items():
+                self.assertRegex(f[k], v)
+            return f
+
+        expect(["READY", "MAINPID", "STATUS"], READY="^1$", MAINPID="^%d$" % p.pid,
+               STATUS="^generation 1 serving with 2 workers$")
+        self.write("sluice.cfg", self.config("v2"))
+        p.signal(signal.SIGHUP)
+        expect(["RELOADING", "MONOTONIC_USEC", "STATUS"], RELOADING="^1$",
+               MONOTONIC_USEC=r"^\d+$", STATUS="^reloading$")
+        expect(["READY", "STATUS"], READY="^1$",
+               STATUS="^generation 2 serving with 2 workers; last reload succeeded$")
+        self.write("sluice.cfg", "global\n    nbthred 2\n")
+        p.signal(signal.SIGHUP)
+        expect(["RELOADING", "MONOTONIC_USEC", "STATUS"], RELOADING="^1$")
+        expect(["READY", "STATUS"], READY="^1$",
+               STATUS="^generation 2 serving; last reload failed: invalid configuration$")
         p.signal(signal.SIGTERM)
-        p.notify.wait_for("STOPPING", "1", proc=None)
+        expect(["STOPPING"], STOPPING="^1$")
         self.assertEqual(p.proc.wait(timeout=10), 128 + signal.SIGTERM)
+        with self.assertRaises(socket.timeout):
+            p.notify.next_message(timeout=0.3)
 
     def test_master_does_not_grow_over_reloads(self):
         p = self.launch(workers=1)
