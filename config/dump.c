@@ -93,16 +93,6 @@ static void dump_addr(FILE *out, const struct cfg_addr *a)
         }
 }
 
-static const char *const facilities[] = {
-        "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-        "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
-        "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
-};
-
-static const char *const levels[] = {
-        "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-};
-
 static void dump_log(FILE *out, const char *indent, const struct cfg_log_target *t)
 {
         static const char *const formats[] = {"rfc3164", "rfc5424", "short", "raw"};
@@ -122,11 +112,11 @@ static void dump_log(FILE *out, const char *indent, const struct cfg_log_target 
         }
         if (t->maxlen)
                 fprintf(out, " len %u", t->maxlen);
-        fprintf(out, " format %s %s", formats[t->format], facilities[t->facility]);
+        fprintf(out, " format %s %s", formats[t->format], cfg__facilities[t->facility]);
         if (t->max_level >= 0)
-                fprintf(out, " %s", levels[t->max_level]);
+                fprintf(out, " %s", cfg__levels[t->max_level]);
         if (t->min_level >= 0)
-                fprintf(out, " %s", levels[t->min_level]);
+                fprintf(out, " %s", cfg__levels[t->min_level]);
         fputc('\n', out);
 }
 
@@ -209,13 +199,6 @@ static void dump_sample(FILE *out, const struct cfg_sample *smp)
                 fputs(smp->conv[i] == CFG_CONV_LOWER ? ",lower" : ",upper", out);
 }
 
-static const char *const match_names[] = {
-        [CFG_MATCH_STR] = "str", [CFG_MATCH_BEG] = "beg", [CFG_MATCH_END] = "end",
-        [CFG_MATCH_SUB] = "sub", [CFG_MATCH_REG] = "reg", [CFG_MATCH_DIR] = "dir",
-        [CFG_MATCH_DOM] = "dom", [CFG_MATCH_LEN] = "len", [CFG_MATCH_FOUND] = "found",
-        [CFG_MATCH_INT] = "int", [CFG_MATCH_IP] = "ip",   [CFG_MATCH_BOOL] = "bool",
-};
-
 static void dump_int(FILE *out, int64_t v)
 {
         fprintf(out, "%" PRId64, v);
@@ -227,7 +210,7 @@ static void dump_acl_expr(FILE *out, const struct cfg_acl_expr *e)
         dump_sample(out, &e->smp);
         if (e->icase)
                 fputs(" -i", out);
-        fprintf(out, " -m %s", match_names[e->match]);
+        fprintf(out, " -m %s", cfg__match_name(e->match));
         if (e->n_pats)
                 fputs(" --", out);
         for (size_t i = 0; i < e->n_pats; i++) {
@@ -367,7 +350,7 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
                 fputs("del-header ", out);
                 dump_word(out, r->hdr_name);
                 if (r->del_match != CFG_MATCH_STR)
-                        fprintf(out, " -m %s", match_names[r->del_match]);
+                        fprintf(out, " -m %s", cfg__match_name(r->del_match));
                 break;
         case CFG_ACT_SET_PATH:
                 fputs("set-path ", out);

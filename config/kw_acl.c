@@ -785,21 +785,6 @@ static struct cfg_acl *acl_find(const struct cfg_proxy *px, const char *name)
         return NULL;
 }
 
-static bool acl_name_valid(const char *name)
-{
-        /* HAProxy: letters, digits, '-', '_', '.' and ':' */
-        if (!*name)
-                return false;
-        for (; *name; name++) {
-                char c = *name;
-
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.' || c == ':'))
-                        return false;
-        }
-        return true;
-}
-
 /* acl <name> <criterion> [flags] [operator] [<pattern>] ... */
 void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
@@ -813,7 +798,7 @@ void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data)
                          "<criterion> [flags] [patterns]'");
                 return;
         }
-        if (!acl_name_valid(name)) {
+        if (!cfg__name_valid(name)) {
                 cfg__err(p, arg,
                          "invalid character in ACL name '%s': use letters, digits, '-', "
                          "'_', '.' and ':'",

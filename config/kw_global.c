@@ -103,13 +103,13 @@ static void kw_tune_bufsize(struct cfg_parser *p, unsigned arg, unsigned long da
 
 /* ---- log targets ---- */
 
-static const char *const facilities[] = {
+const char *const cfg__facilities[24] = {
         "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
         "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
         "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
 };
 
-static const char *const levels[] = {
+const char *const cfg__levels[8] = {
         "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
 
@@ -224,21 +224,21 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
                 cfg__err(p, n - 1, "missing log facility (e.g. 'local0')");
                 return false;
         }
-        r = lookup(facilities, SL_ARRAY_SIZE(facilities), cfg__word(p, w));
+        r = lookup(cfg__facilities, SL_ARRAY_SIZE(cfg__facilities), cfg__word(p, w));
         if (r < 0) {
                 cfg__err(p, w, "unknown log facility '%s'", cfg__word(p, w));
                 return false;
         }
         t->facility = r;
         if (++w < n) {
-                t->max_level = lookup(levels, SL_ARRAY_SIZE(levels), cfg__word(p, w));
+                t->max_level = lookup(cfg__levels, SL_ARRAY_SIZE(cfg__levels), cfg__word(p, w));
                 if (t->max_level < 0) {
                         cfg__err(p, w, "unknown log level '%s'", cfg__word(p, w));
                         return false;
                 }
         }
         if (++w < n) {
-                t->min_level = lookup(levels, SL_ARRAY_SIZE(levels), cfg__word(p, w));
+                t->min_level = lookup(cfg__levels, SL_ARRAY_SIZE(cfg__levels), cfg__word(p, w));
                 if (t->min_level < 0) {
                         cfg__err(p, w, "unknown log level '%s'", cfg__word(p, w));
                         return false;
@@ -250,7 +250,8 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
                 }
         }
         if (++w < n) {
-                cfg__err(p, w, "unexpected argument '%s' after the log levels", cfg__word(p, w));
+                cfg__err(p, w, "unexpected argument '%s' after the log cfg__levels",
+                         cfg__word(p, w));
                 return false;
         }
         return true;

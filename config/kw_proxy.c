@@ -653,12 +653,9 @@ static const unsigned errorfile_codes[] = {200, 400, 401, 403, 404, 405, 407, 40
 static void kw_errorfile(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         struct cfg_proxy *px = p->px;
-        struct cfg_errorfile e = {0}, *slot;
+        struct cfg_errorfile e = {0}, *slot, *old;
         unsigned long long code;
-        const char *path;
-        size_t i, cap = 0;
-        char *buf = NULL;
-        int fd;
+        size_t i, n_old;
 
         if (!cfg__want_args(p, arg, 2, "errorfile <code> <file>") ||
             !cfg__uint(p, arg, 100, 599, "status code", &code))
@@ -670,80 +667,29 @@ static void kw_errorfile(struct cfg_parser *p, unsigned arg, unsigned long data)
                 cfg__err(p, arg, "errorfile: status %llu cannot have an error file", code);
                 return;
         }
-        path = cfg__word(p, arg + 1);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd == -1) {
-                cfg__err(p, arg + 1, "errorfile: cannot open '%s': %s", path, strerror(errno));
+        if (!cfg__read_file(p, arg + 1, &e.content, &e.len))
                 return;
-        }
-        for (;;) {
-                ssize_t r;
-
-                if (e.len == cap) {
-                        char *grown;
-
-                        if (cap >= 1u << 20) {
-                                cfg__err(p, arg + 1, "errorfile: '%s' is larger than 1 MiB", path);
-                                goto out;
-                        }
-                        cap = cap ? cap * 2 : 4096;
-                        grown = realloc(buf, cap);
-                        if (!grown) {
-                                cfg__oom(p);
-                                goto out;
-                        }
-                        buf = grown;
-                }
-                r = read(fd, buf + e.len, cap - e.len);
-                if (r == -1 && errno == EINTR)
-                        continue;
-                if (r == -1) {
-                        cfg__err(p, arg + 1, "errorfile: cannot read '%s': %s", path,
-                                 strerror(errno));
-                        goto out;
-                }
-                if (r == 0)
-                        break;
-                e.len += (size_t)r;
-        }
         e.status = (unsigned)code;
         e.path = cfg__dup(p, arg + 1);
-        e.content = cfg_arena_strndup(&p->gen->arena, buf ? buf : "", e.len);
-        if (!e.path || !e.content) {
-                cfg__oom(p);
-                goto out;
-        }
+        if (!e.path)
+                return;
         /* A later errorfile for the same status replaces the earlier one (also one inherited
          * from defaults): copy the array before changing it, it may be shared. */
-        {
-                struct cfg_errorfile *old = px->errorfiles;
-                size_t n_old = px->n_errorfiles;
-
-                px->errorfiles = NULL;
-                px->n_errorfiles = px->cap_errorfiles = 0;
-                for (size_t j = 0; j < n_old; j++) {
-                        if (old[j].status == e.status)
-                                continue;
-                        slot = cfg_arena_push(&p->gen->arena, (void **)&px->errorfiles,
-                                              &px->n_errorfiles, &px->cap_errorfiles,
-                                              sizeof(*slot));
-                        if (!slot) {
-                                cfg__oom(p);
-                                goto out;
-                        }
-                        *slot = old[j];
-                }
+        old = px->errorfiles;
+        n_old = px->n_errorfiles;
+        px->errorfiles = NULL;
+        px->n_errorfiles = px->cap_errorfiles = 0;
+        for (size_t j = 0; j <= n_old; j++) {
+                if (j < n_old && old[j].status == e.status)
+                        continue;
                 slot = cfg_arena_push(&p->gen->arena, (void **)&px->errorfiles, &px->n_errorfiles,
                                       &px->cap_errorfiles, sizeof(*slot));
                 if (!slot) {
                         cfg__oom(p);
-                        goto out;
+                        return;
                 }
-                *slot = e;
+                *slot = j < n_old ? old[j] : e;
         }
-out:
-        free(buf);
-        close(fd);
 }
 
 const struct cfg_kw cfg__proxy_keywords[] = {

@@ -177,60 +177,6 @@ static bool reply_status_valid(unsigned status)
         return status >= 200 && status <= 599;
 }
 
-/* Read a file whole into the arena (return file, errorfile). */
-static bool read_file(struct cfg_parser *p, unsigned w, const char **ret, size_t *ret_len)
-{
-        const char *path = cfg__word(p, w);
-        size_t len = 0, cap = 0;
-        char *buf = NULL;
-        bool ok = false;
-        int fd;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd == -1) {
-                cfg__err(p, w, "cannot open '%s': %s", path, strerror(errno));
-                return false;
-        }
-        for (;;) {
-                ssize_t r;
-
-                if (len == cap) {
-                        char *grown;
-
-                        if (cap >= 1u << 20) {
-                                cfg__err(p, w, "'%s' is larger than 1 MiB", path);
-                                goto out;
-                        }
-                        cap = cap ? cap * 2 : 4096;
-                        grown = realloc(buf, cap);
-                        if (!grown) {
-                                cfg__oom(p);
-                                goto out;
-                        }
-                        buf = grown;
-                }
-                r = read(fd, buf + len, cap - len);
-                if (r == -1 && errno == EINTR)
-                        continue;
-                if (r == -1) {
-                        cfg__err(p, w, "cannot read '%s': %s", path, strerror(errno));
-                        goto out;
-                }
-                if (r == 0)
-                        break;
-                len += (size_t)r;
-        }
-        *ret = cfg_arena_strndup(&p->gen->arena, buf ? buf : "", len);
-        *ret_len = len;
-        ok = *ret != NULL;
-        if (!ok)
-                cfg__oom(p);
-out:
-        free(buf);
-        close(fd);
-        return ok;
-}
-
 /* The response options of deny and return (HAProxy's http-reply), from @w to @end:
  * [status <code>] [content-type <type>] [string <s> | lf-string <fmt> | file <path> |
  * errorfile <path> | default-errorfiles] [hdr <name> <fmt>]... ; deny also takes
@@ -294,7 +240,7 @@ static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_
                                 return false;
                         } else if (kw[0] == 'f') {
                                 r->kind = CFG_REPLY_STRING;
-                                if (!read_file(p, w + 1, &r->body, &r->body_len))
+                                if (!cfg__read_file(p, w + 1, &r->body, &r->body_len))
                                         return false;
                         } else {
                                 r->kind = CFG_REPLY_ERRORFILE;

@@ -63,6 +63,16 @@ unsigned cfg__n_words(const struct cfg_parser *p);
 /* Require exactly @n arguments after the keyword at @arg; reports and returns false if not. */
 bool cfg__want_args(struct cfg_parser *p, unsigned arg, unsigned n, const char *usage);
 
+/* Read the file named by word @w (at most 1 MiB) into the arena; reports errors. */
+bool cfg__read_file(struct cfg_parser *p, unsigned w, const char **ret, size_t *ret_len);
+
+/* HAProxy's rule for proxy and ACL names: letters, digits, '-', '_', '.', ':'. */
+bool cfg__name_valid(const char *name);
+
+/* Names of syslog facilities (index: facility code) and levels (index: level). */
+extern const char *const cfg__facilities[24];
+extern const char *const cfg__levels[8];
+
 /* Copy word @w into the arena; reports out-of-memory. */
 const char *cfg__dup(struct cfg_parser *p, unsigned w);
 

@@ -115,6 +115,29 @@ bool cfg__uint(struct cfg_parser *p, unsigned w, unsigned long long min, unsigne
         return true;
 }
 
+bool cfg__read_file(struct cfg_parser *p, unsigned w, const char **ret, size_t *ret_len)
+{
+        const char *path = cfg__word(p, w);
+        char *text;
+        size_t len;
+        int r = cfg_read_file(path, 1u << 20, &text, &len);
+
+        if (r == -EFBIG) {
+                cfg__err(p, w, "'%s' is larger than 1 MiB", path);
+                return false;
+        }
+        if (r < 0) {
+                cfg__err(p, w, "cannot open '%s': %s", path, strerror(-r));
+                return false;
+        }
+        *ret = cfg_arena_strndup(&p->gen->arena, text, len);
+        *ret_len = len;
+        free(text);
+        if (!*ret)
+                cfg__oom(p);
+        return *ret != NULL;
+}
+
 int cfg__addr(struct cfg_parser *p, unsigned w, unsigned flags, struct cfg_addr *ret,
               const char *what)
 {
@@ -321,9 +344,9 @@ static void parser_unknown(struct cfg_parser *p, unsigned first)
 
 /* ---- sections ---- */
 
-static bool proxy_name_valid(const char *name)
+bool cfg__name_valid(const char *name)
 {
-        /* HAProxy's invalid_char(): letters, digits, '-', '_', '.', ':' */
+        /* HAProxy's invalid_char() */
         if (!*name)
                 return false;
         for (; *name; name++) {
@@ -400,7 +423,7 @@ static void parser_open_proxy(struct cfg_parser *p, enum cfg_section sec)
                 name = NULL; /* "defaults from X" */
                 next = 1;
         }
-        if (name && *name && !proxy_name_valid(name))
+        if (name && *name && !cfg__name_valid(name))
                 cfg__err(p, 1,
                          "invalid character in %s name '%s': use letters, digits, '-', '_', "
                          "'.' and ':'",

@@ -21,8 +21,7 @@ static int files_push(struct cfg_files *files, char *path, char *text, size_t le
         return 0;
 }
 
-/* Read @path whole. Returns 0, -EFBIG past CFG_FILE_MAX_SIZE, or -errno. */
-static int source_read(const char *path, char **ret_text, size_t *ret_len)
+int cfg_read_file(const char *path, size_t max, char **ret_text, size_t *ret_len)
 {
         size_t len = 0, cap = 0;
         char *text = NULL;
@@ -44,7 +43,7 @@ static int source_read(const char *path, char **ret_text, size_t *ret_len)
                 if (len + 1 >= cap) {
                         char *grown;
 
-                        if (cap > CFG_FILE_MAX_SIZE) {
+                        if (cap > max) {
                                 err = -EFBIG;
                                 goto err_close;
                         }
@@ -66,7 +65,7 @@ static int source_read(const char *path, char **ret_text, size_t *ret_len)
                         break;
                 len += (size_t)n;
         }
-        if (len > CFG_FILE_MAX_SIZE) {
+        if (len > max) {
                 err = -EFBIG;
                 goto err_close;
         }
@@ -95,7 +94,7 @@ static int source_add_file(struct cfg_files *files, const char *path, struct cfg
         size_t len = 0;
         int r;
 
-        r = source_read(path, &text, &len);
+        r = cfg_read_file(path, CFG_FILE_MAX_SIZE, &text, &len);
         if (r == -ENOMEM)
                 return r;
         if (r == -EFBIG) {

@@ -26,3 +26,7 @@ int cfg_files_load(const char *const *paths, size_t n_paths, struct cfg_files *r
                    struct cfg_diags *diags);
 
 void cfg_files_clear(struct cfg_files *files);
+
+/* Read the regular file @path whole, at most @max bytes. Returns 0 and *ret_text (malloc'd,
+ * NUL-terminated after *ret_len bytes), -EFBIG past @max, -EISDIR, or -errno. */
+int cfg_read_file(const char *path, size_t max, char **ret_text, size_t *ret_len);

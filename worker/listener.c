@@ -61,52 +61,20 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
 static int listener_open(struct worker *w, const struct cfg_proxy *fe, const struct cfg_bind *b,
                          unsigned port)
 {
-        struct sockaddr_storage ss = b->addr.ss;
-        socklen_t len = b->addr.ss_len;
         struct listener *l;
-        int fd, one = 1, r;
+        int fd;
 
+        /* The master binds every socket (one per worker slot, kept across reloads); a worker
+         * only accepts. */
         fd = w->opts && w->opts->listener_fd ? w->opts->listener_fd(w->opts->listener_data, b, port)
                                              : -1;
-        if (fd >= 0) {
-                /* the master's socket (or an inherited fd@N): already bound and listening */
-                if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
-                        return -errno;
-        } else if (b->addr.family == CFG_ADDR_FD) {
-                fd = b->addr.fd;
-                if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
-                        return -errno;
-        } else {
-                if (b->addr.family == CFG_ADDR_IPV4)
-                        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-                else if (b->addr.family == CFG_ADDR_IPV6)
-                        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-                fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-                if (fd == -1)
-                        return -errno;
-                if (ss.ss_family != AF_UNIX) {
-                        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-                        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-                        /* accepted sockets inherit it: no system call per connection */
-                        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-                }
-                if (ss.ss_family == AF_INET6)
-                        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-                if (b->addr.family == CFG_ADDR_UNIX)
-                        (void)unlink(b->addr.name);
-                if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
-                    listen(fd, LISTENER_BACKLOG) == -1) {
-                        r = -errno;
-                        close(fd);
-                        return r;
-                }
-        }
+        if (fd < 0)
+                return -EBADF;
+        if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+                return -errno;
         l = calloc(1, sizeof(*l));
-        if (!l) {
-                if (b->addr.family != CFG_ADDR_FD)
-                        close(fd);
+        if (!l)
                 return -ENOMEM;
-        }
         l->fd = fd;
         l->w = w;
         l->fe = fe;
@@ -135,11 +103,10 @@ int listeners_bind(struct worker *w)
 
                                 if (r < 0)
                                         return log_errno(LOG_ERR, r,
-                                                         "%s:%u: cannot bind '%s' of proxy '%s' "
-                                                         "(port %u)",
-                                                         b->where.file, b->where.line,
-                                                         b->addr.name[0] ? b->addr.name : "address",
-                                                         fe->name, port);
+                                                         "%s:%u: no listening socket for proxy "
+                                                         "'%s' (port %u)",
+                                                         b->where.file, b->where.line, fe->name,
+                                                         port);
                         }
                 }
         }
@@ -180,9 +147,9 @@ void listeners_close(struct worker *w)
                 struct listener *l = sl_list_first(&w->listeners, struct listener, link);
 
                 sl_list_del(&l->link);
+                /* our copy of the master's socket: the master keeps the socket itself */
                 loop_io_stop(&l->io);
-                if (l->bind->addr.family != CFG_ADDR_FD)
-                        close(l->fd);
+                close(l->fd);
                 free(l);
         }
 }

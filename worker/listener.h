@@ -1,6 +1,6 @@
 #pragma once
-/* Listening sockets of a worker: one per bind address (and port of a range). Until the
- * master process hands them over, the worker binds them itself with SO_REUSEPORT. */
+/* Listening sockets of a worker: its copies of the sockets the master bound for its slot,
+ * one per bind address (and port of a range). */
 
 #include "list.h"
 #include "loop.h"
@@ -19,8 +19,9 @@ struct listener {
         bool paused;
 };
 
-/* Bind every address of every frontend of the worker's generation. Errors are logged with
- * the bind line's file and line; returns 0 or the first negative errno. */
+/* Take the master's sockets for every address of every frontend of the worker's generation.
+ * Errors are logged with the bind line's file and line; returns 0 or the first negative
+ * errno. */
 int listeners_bind(struct worker *w);
 
 /* Stop accepting (maxconn reached) and start again. */

@@ -39,6 +39,15 @@ enum {
 
 #define SESS_MAX_STEPS 64 /* steps per sess_run(): bounds one session's share of a turn */
 
+/* Chunked bodies both ways: the chunk-size may be anything a 62-bit length holds (the body
+ * streams through), but chunk lines and trailers are bounded like header lines. */
+static const struct h1_chunked_limits sess_chunk_limits = {
+        .max_chunk_size = UINT64_C(1) << 62,
+        .max_line_size = 4096,
+        .max_trailer_size = 8192,
+        .max_trailers = 32,
+};
+
 static void sess_run(struct sess *s);
 static void sess_close(struct sess *s);
 static void sess_reply_error(struct sess *s, unsigned status);
@@ -1225,16 +1234,8 @@ static void sess_process_request(struct sess *s, int head_len)
                 s->flags |= SESS_F_CLOSE_AFTER;
         if (t->req_fr.body == H1_BODY_LENGTH)
                 t->req_body_left = t->req_fr.content_length;
-        else if (t->req_fr.body == H1_BODY_CHUNKED) {
-                static const struct h1_chunked_limits lim = {
-                        .max_chunk_size = UINT64_C(1) << 62,
-                        .max_line_size = 4096,
-                        .max_trailer_size = 8192,
-                        .max_trailers = 32,
-                };
-
-                h1_chunked_init(&t->req_ck, &lim);
-        }
+        else if (t->req_fr.body == H1_BODY_CHUNKED)
+                h1_chunked_init(&t->req_ck, &sess_chunk_limits);
         t->cin_ok = 0;
         t->req_body_sent = 0;
         s->cli_exp = 0;
@@ -1575,17 +1576,9 @@ static void sess_process_response(struct sess *s, int head_len)
         case H1_BODY_LENGTH:
                 t->res_body_left = t->res_fr.content_length;
                 break;
-        case H1_BODY_CHUNKED: {
-                static const struct h1_chunked_limits lim = {
-                        .max_chunk_size = UINT64_C(1) << 62,
-                        .max_line_size = 4096,
-                        .max_trailer_size = 8192,
-                        .max_trailers = 32,
-                };
-
-                h1_chunked_init(&t->res_ck, &lim);
+        case H1_BODY_CHUNKED:
+                h1_chunked_init(&t->res_ck, &sess_chunk_limits);
                 break;
-        }
         case H1_BODY_NONE:
         case H1_BODY_UNTIL_CLOSE:
         case H1_BODY_TUNNEL:

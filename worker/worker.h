@@ -86,9 +86,8 @@ struct worker_opts {
         void (*ready)(void *data);
         void *ready_data;
         unsigned maxconn; /* the limit to enforce; 0: the configuration's global maxconn */
-        /* Listening sockets made by the master: the fd for @port of bind @b, or -1 to bind
-         * here. The worker closes its copy when it stops; the master keeps its own. NULL:
-         * the worker binds everything itself. */
+        /* Listening sockets made by the master: the fd for @port of bind @b (-1: none). The
+         * worker closes its copy when it stops; the master keeps its own. */
         int (*listener_fd)(void *data, const struct cfg_bind *b, unsigned port);
         void *listener_data;
         /* called once a soft stop closed the listeners: no new connection comes here */
