@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,10 @@ struct master {
         struct sl_list workers;        /* owned struct mworker, every generation */
         struct shm_region *srv_region; /* owned: the current generation's server state */
         struct srv_state_table *srv_table;
+        struct shm_region *held_region;    /* owned: slots held, [slot][server] */
+        struct shm_region *old_held;       /* owned: the old generation's */
+        struct srv_state_table *old_table; /* the old generation's (in old_region) */
+        uint32_t n_servers, old_n_servers;
         struct shm_region *old_region; /* owned until the old generation is gone */
         bool reloading, stopping, hard;
         bool awaiting_old;           /* reload: the old generation still accepts */
@@ -318,6 +323,10 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .listener_fd = child_listener_fd,
                 .listener_data = &ctx,
                 .srv_table = m->srv_table,
+                .srv_held = m->held_region
+                                    ? (_Atomic uint32_t *)shm_region_payload(m->held_region) +
+                                              (size_t)slot * m->n_servers
+                                    : NULL,
                 .maxconn = m->maxconn ? (m->maxconn + m->n_slots - 1) / m->n_slots : 0,
         };
         struct sl_list *pos;
@@ -585,6 +594,41 @@ static void on_respawn(struct loop_timer *t)
         }
 }
 
+/* A worker died holding server slots (killed, crashed): give them back, so that maxconn
+ * and leastconn do not count connections that no longer exist. A worker that stops normally
+ * released everything itself (its row is all zero). */
+static void release_dead_slots(struct master *m, const struct mworker *mw)
+{
+        struct shm_region *held = NULL;
+        struct srv_state_table *table = NULL;
+        uint32_t n = 0, total = 0;
+
+        if (mw->gen == m->gen_no) {
+                held = m->held_region;
+                table = m->srv_table;
+                n = m->n_servers;
+        } else if (mw->gen + 1 == m->gen_no) {
+                held = m->old_held;
+                table = m->old_table;
+                n = m->old_n_servers;
+        }
+        if (!held || !table)
+                return;
+        for (uint32_t i = 0; i < n; i++) {
+                _Atomic uint32_t *h =
+                        (_Atomic uint32_t *)shm_region_payload(held) + (size_t)mw->slot * n + i;
+                uint32_t k = atomic_exchange(h, 0);
+
+                if (k) {
+                        srv_state_release_n(srv_state_rec(table, i), k);
+                        total += k;
+                }
+        }
+        if (total)
+                sl_log(LOG_NOTICE, "gave back %u server slots held by dead worker %d", total,
+                       (int)mw->pid);
+}
+
 static void reap_children(struct master *m)
 {
         int status;
@@ -599,6 +643,7 @@ static void reap_children(struct master *m)
                         if (mw->pid != pid)
                                 continue;
                         mw->gone = true;
+                        release_dead_slots(m, mw);
                         if (mw->status_fd >= 0) {
                                 loop_io_stop(&mw->io);
                                 close(mw->status_fd);
@@ -624,6 +669,8 @@ static void reap_children(struct master *m)
         }
         if (m->old_region && count_workers(m, m->gen_no - 1, false) == 0) {
                 m->old_region = shm_region_free(m->old_region);
+                m->old_held = shm_region_free(m->old_held);
+                m->old_table = NULL;
                 loop_timer_disarm(&m->hard_stop);
         }
         reload_maybe_done(m);
@@ -718,13 +765,19 @@ static int state_create(struct master *m, const struct cfg_gen *g)
 
         m->srv_region = NULL;
         m->srv_table = NULL;
+        m->held_region = NULL;
         for (size_t i = 0; i < g->n_proxies; i++)
                 n += g->proxies[i]->n_servers;
+        m->n_servers = (uint32_t)n;
         if (!n)
                 return 0;
         r = srv_state_create((uint32_t)n, 0, &m->srv_region, &m->srv_table);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the server state table");
+        r = shm_region_create("srv-held", n, MASTER_MAX_SLOTS * n * sizeof(uint32_t),
+                              &m->held_region);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot create the held-slots table");
         for (size_t i = 0; i < g->n_proxies; i++) {
                 const struct cfg_proxy *px = g->proxies[i];
 
@@ -770,8 +823,9 @@ static void reload_request(struct master *m)
 static void reload(struct master *m)
 {
         struct cfg_gen *gen = NULL;
-        struct shm_region *prev_region = m->srv_region;
+        struct shm_region *prev_region = m->srv_region, *prev_held = m->held_region;
         struct srv_state_table *prev_table = m->srv_table;
+        uint32_t prev_n = m->n_servers;
         struct timespec ts;
         unsigned slots;
         char err[512];
@@ -800,8 +854,11 @@ static void reload(struct master *m)
         slots = slots_for(gen);
         if (socks_apply(m, gen, slots) < 0 || state_create(m, gen) < 0) {
                 m->failed_reloads++;
+                m->held_region = shm_region_free(m->held_region);
                 m->srv_region = prev_region;
                 m->srv_table = prev_table;
+                m->held_region = prev_held;
+                m->n_servers = prev_n;
                 (void)socks_apply(m, m->gen, m->n_slots);
                 cfg_gen_unref(gen);
                 set_status(m, "generation %u serving; last reload failed: cannot bind or map",
@@ -813,7 +870,11 @@ static void reload(struct master *m)
         log_changes(m->gen, gen);
         /* the old generation keeps its server state until it is gone */
         m->old_region = shm_region_free(m->old_region);
+        m->old_held = shm_region_free(m->old_held);
         m->old_region = prev_region;
+        m->old_held = prev_held;
+        m->old_table = prev_table;
+        m->old_n_servers = prev_n;
         cfg_gen_unref(m->gen);
         m->gen = gen;
         m->gen_no++;
@@ -876,6 +937,15 @@ static int master_reexec(struct master *m)
         json_object_set_new(st, "srv_region", json_integer(m->srv_region ? m->srv_region->fd : -1));
         json_object_set_new(st, "old_region", json_integer(m->old_region ? m->old_region->fd : -1));
         json_object_set_new(st, "ctl_fd", json_integer(m->ctl_fd));
+        json_object_set_new(st, "held_region",
+                            json_integer(m->held_region ? m->held_region->fd : -1));
+        json_object_set_new(st, "old_held", json_integer(m->old_held ? m->old_held->fd : -1));
+        json_object_set_new(st, "n_servers", json_integer(m->n_servers));
+        json_object_set_new(st, "old_n_servers", json_integer(m->old_n_servers));
+        if (m->held_region && !keep_fd(m->held_region->fd))
+                goto errno_out;
+        if (m->old_held && !keep_fd(m->old_held->fd))
+                goto errno_out;
         if (m->srv_region && !keep_fd(m->srv_region->fd))
                 goto errno_out;
         if (m->old_region && !keep_fd(m->old_region->fd))
@@ -1246,6 +1316,8 @@ static int master_finish(struct master *m, bool failed)
         }
         m->srv_region = shm_region_free(m->srv_region);
         m->old_region = shm_region_free(m->old_region);
+        m->held_region = shm_region_free(m->held_region);
+        m->old_held = shm_region_free(m->old_held);
         m->gen = cfg_gen_unref(m->gen);
         return m->exit_status;
 }
@@ -1336,7 +1408,16 @@ int master_resume(const struct master_cli *cli)
                          srv_state_attach(m.srv_region, &m.srv_table) < 0))
                 goto fail;
         rfd = json_int(st, "old_region");
-        if (rfd >= 0 && shm_region_open(rfd, SRV_STATE_KIND, 0, &m.old_region) < 0)
+        if (rfd >= 0 && (shm_region_open(rfd, SRV_STATE_KIND, 0, &m.old_region) < 0 ||
+                         srv_state_attach(m.old_region, &m.old_table) < 0))
+                goto fail;
+        m.n_servers = (uint32_t)json_int(st, "n_servers");
+        m.old_n_servers = (uint32_t)json_int(st, "old_n_servers");
+        rfd = json_int(st, "held_region");
+        if (rfd >= 0 && shm_region_open(rfd, "srv-held", m.n_servers, &m.held_region) < 0)
+                goto fail;
+        rfd = json_int(st, "old_held");
+        if (rfd >= 0 && shm_region_open(rfd, "srv-held", m.old_n_servers, &m.old_held) < 0)
                 goto fail;
         json_array_foreach(json_object_get(st, "socks"), i, v)
         {

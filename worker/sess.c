@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +304,8 @@ static void sess_detach_srv(struct sess *s, bool reusable)
         if (s->srv_idx >= 0 && s->be) {
                 rt = worker_rt(s->w, s->be);
                 lb_release(rt->lb, s->srv_idx);
+                if (rt->held)
+                        atomic_fetch_sub_explicit(&rt->held[s->srv_idx], 1, memory_order_relaxed);
                 rt->beconn--;
                 if (rt->n_queued)
                         loop_defer_queue(&rt->queue_kick);
@@ -959,6 +962,8 @@ static int sess_connect(struct sess *s)
                         return -1;
                 }
                 s->srv_idx = idx;
+                if (rt->held)
+                        atomic_fetch_add_explicit(&rt->held[idx], 1, memory_order_relaxed);
                 if (s->txn)
                         s->txn->last_srv = idx;
                 s->last_srv = idx;
@@ -983,6 +988,8 @@ static int sess_connect(struct sess *s)
                 /* refused at once: try another server as a retry would */
                 s->w->stats.srv_conn_failed++;
                 lb_release(rt->lb, idx);
+                if (rt->held)
+                        atomic_fetch_sub_explicit(&rt->held[idx], 1, memory_order_relaxed);
                 rt->beconn--;
                 s->srv_idx = -1;
                 if (idx < (int)sizeof(s->tried) * 8)

@@ -143,6 +143,8 @@ static int worker_build_rt(struct worker *w)
                         sl_list_init(&rt->idle[j]);
                 if (!(w->opts && w->opts->srv_table))
                         lb_init_states(px, srv_state_rec(table, (uint32_t)next));
+                if (w->opts && w->opts->srv_held)
+                        rt->held = w->opts->srv_held + next;
                 r = lb_init(rt->lb, px, srv_state_rec(table, (uint32_t)next));
                 if (r < 0) {
                         free(rt->lb);

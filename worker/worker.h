@@ -3,6 +3,7 @@
  * run-time state of every backend (balancer, idle server connections). Until the master
  * process exists, `sluice -d -f cfg` runs one worker in the foreground. */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct srv_state_table;
 struct px_rt {
         const struct cfg_proxy *px; /* borrowed from the worker's generation */
         struct lb *lb;              /* owned; NULL for a frontend */
+        _Atomic uint32_t *held;     /* borrowed: slots this worker holds, per server */
         struct sl_list *idle;       /* owned array, one list of idle srv_conn per server */
         unsigned *n_idle;           /* owned array: idle connections per server */
         struct alog_sinks *sinks;   /* owned; NULL when the proxy does not log */
@@ -95,6 +97,10 @@ struct worker_opts {
         /* The servers' shared state, made by the master before forking (NULL: the worker
          * makes a private one). Borrowed. */
         struct srv_state_table *srv_table;
+        /* This worker's row of the master's "held slots" table (one counter per server of the
+         * generation, in srv_table order): what it holds, so that the master can give back
+         * the slots of a worker that died. Borrowed; NULL when there is no master. */
+        _Atomic uint32_t *srv_held;
 };
 
 /* Bind the listeners of @gen, drop privileges (user, group, chroot), run until SIGTERM or

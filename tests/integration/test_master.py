@@ -137,6 +137,42 @@ class Master(harness.TestCase):
             self.assertEqual(self.get()[2], b"v1")
         self.assertIn("killed by signal 9", p.log())
 
+    def test_dead_workers_server_slots_are_given_back(self):
+        # a server with maxconn 1 whose only slot is held by a worker that gets killed
+        o = socket.socket()
+        o.bind(("127.0.0.1", 0))
+        o.listen(8)
+        cfg = (self.config("v1", workers=1).replace(
+                   'string "v1"', 'string "v1" unless { path_beg /b }\n'
+                                  '    use_backend b if { path_beg /b }')
+               + "backend b\n    timeout queue 1s\n    server s 127.0.0.1:%d maxconn 1\n"
+               % o.getsockname()[1])
+        self.cfg = self.write("sluice.cfg", cfg)
+        self.proc = self.start(["-d", "-f", self.cfg])
+        with harness.connect(self.port) as c:
+            c.sendall(b"GET /b1 HTTP/1.1\r\nHost: h\r\n\r\n")
+            o.settimeout(5)
+            srv, _ = o.accept()
+            (worker,) = children(self.proc.pid)
+            os.kill(worker, signal.SIGKILL)
+            srv.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (len(children(self.proc.pid)) != 1
+                                               or worker in children(self.proc.pid)):
+            time.sleep(0.05)
+        self.assertIn("gave back 1 server slots held by dead worker %d" % worker,
+                      self.proc.log())
+        # the slot is free again: the next request reaches the server instead of waiting
+        with harness.connect(self.port) as c:
+            c.sendall(b"GET /b2 HTTP/1.1\r\nHost: h\r\n\r\n")
+            srv, _ = o.accept()
+            srv.settimeout(5)
+            self.assertIn(b"GET /b2", srv.recv(1000))
+            srv.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            self.assertEqual(harness.read_response(c)[2], b"ok")
+            srv.close()
+        o.close()
+
     def test_hard_stop_after_ends_old_generation(self):
         o = socket.socket()
         o.bind(("127.0.0.1", 0))
