@@ -36,8 +36,13 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                         listeners_pause(w);
                         return;
                 }
-                if (l->fe->maxconn && worker_rt(w, l->fe)->feconn >= l->fe->maxconn)
+                if (l->fe->maxconn && worker_rt(w, l->fe)->feconn >= l->fe->maxconn) {
+                        /* this frontend is full: stop watching its sockets (level-triggered
+                         * epoll would report them again at once) until one of its sessions
+                         * ends */
+                        listeners_pause_frontend(w, l->fe);
                         return;
+                }
                 fd = accept4(l->fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd == -1) {
                         if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
@@ -137,7 +142,39 @@ void listeners_resume(struct worker *w)
         sl_list_for_each(pos, &w->listeners) {
                 struct listener *l = sl_list_entry(pos, struct listener, link);
 
-                loop_io_modify(&l->io, EPOLLIN);
+                if (!l->paused)
+                        loop_io_modify(&l->io, EPOLLIN);
+        }
+}
+
+void listeners_pause_frontend(struct worker *w, const struct cfg_proxy *fe)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &w->listeners) {
+                struct listener *l = sl_list_entry(pos, struct listener, link);
+
+                if (l->fe == fe && !l->paused) {
+                        l->paused = true;
+                        loop_io_modify(&l->io, 0);
+                }
+        }
+}
+
+void listeners_resume_frontend(struct worker *w, const struct cfg_proxy *fe)
+{
+        struct sl_list *pos;
+
+        if (w->stopping)
+                return;
+        sl_list_for_each(pos, &w->listeners) {
+                struct listener *l = sl_list_entry(pos, struct listener, link);
+
+                if (l->fe == fe && l->paused) {
+                        l->paused = false;
+                        if (!w->accept_paused)
+                                loop_io_modify(&l->io, EPOLLIN);
+                }
         }
 }
 

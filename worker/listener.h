@@ -28,5 +28,9 @@ int listeners_bind(struct worker *w);
 void listeners_pause(struct worker *w);
 void listeners_resume(struct worker *w);
 
+/* Stop and resume accepting for one frontend (its own maxconn). */
+void listeners_pause_frontend(struct worker *w, const struct cfg_proxy *fe);
+void listeners_resume_frontend(struct worker *w, const struct cfg_proxy *fe);
+
 /* Close every listener. */
 void listeners_close(struct worker *w);

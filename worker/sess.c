@@ -347,11 +347,11 @@ static void sess_close(struct sess *s)
         s->pipe_down = worker_pipe_put(w, s->pipe_down);
         txn_free(s);
         worker_rt(w, s->fe)->feconn--;
-        s->gen = cfg_gen_unref(s->gen);
         sl_list_del(&s->link);
         sess_set_state(s, SESS_ST_CLOSED);
         loop_reap(w->loop, &s->reap);
-        worker_conn_closed(w);
+        worker_conn_closed(w, s->fe);
+        s->gen = cfg_gen_unref(s->gen);
 }
 
 void sess_kill(struct sess *s)

@@ -80,9 +80,11 @@ struct wpipe *worker_pipe_put(struct worker *w, struct wpipe *p)
         return NULL;
 }
 
-void worker_conn_closed(struct worker *w)
+void worker_conn_closed(struct worker *w, const struct cfg_proxy *fe)
 {
         w->n_conns--;
+        if (fe->maxconn && worker_rt(w, fe)->feconn < fe->maxconn)
+                listeners_resume_frontend(w, fe);
         if (w->accept_paused && (!w->maxconn || w->n_conns < w->maxconn))
                 listeners_resume(w);
         if (w->stopping && w->n_conns == 0)

@@ -81,7 +81,7 @@ struct wpipe *worker_pipe_get(struct worker *w);
 struct wpipe *worker_pipe_put(struct worker *w, struct wpipe *p);
 
 /* A session ended: let listeners accept again if they paused at maxconn. */
-void worker_conn_closed(struct worker *w);
+void worker_conn_closed(struct worker *w, const struct cfg_proxy *fe);
 
 struct worker_opts {
         /* called once the listeners are bound and the loop is about to run (sd_notify) */

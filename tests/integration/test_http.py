@@ -391,6 +391,34 @@ class HttpMore(HttpBase):
             self.assertLess(time.monotonic() - t0, 1.2)
             self.assertEqual(harness.read_response(first)[0], 200)
 
+    def test_frontend_maxconn_pauses_without_spinning(self):
+        o = self.origin()
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "    maxconn 1", "be": "    server s 127.0.0.1:%d" % o.port})
+        (worker,) = [int(p) for p in open("/proc/%d/task/%d/children" % (self.proc.pid,
+                                                                          self.proc.pid)).read().split()]
+
+        def cpu_ticks():
+            with open("/proc/%d/stat" % worker) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+
+        a = harness.connect(port)
+        a.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual(harness.read_response(a)[0], 200)
+        with harness.connect(port) as c:
+            c.sendall(b"GET /second HTTP/1.1\r\nHost: h\r\n\r\n")
+            t0 = cpu_ticks()
+            c.settimeout(1.0)
+            with self.assertRaises(socket.timeout):
+                c.recv(100)
+            # a paused listener costs nothing: well under half a second of CPU in that second
+            self.assertLess(cpu_ticks() - t0, os.sysconf("SC_CLK_TCK") // 2)
+            a.close()
+            c.settimeout(5)
+            self.assertEqual(harness.read_response(c)[0], 200)
+
     def test_maxconn_pauses_accept(self):
         o = self.origin()
         port = harness.free_port()
