@@ -23,7 +23,7 @@ static size_t region_round_up(size_t n)
 
 static int region_map(int fd, size_t size, struct shm_region **ret_region)
 {
-        struct shm_region *r;
+        struct shm_region *r = NULL;
         void *p;
 
         r = calloc(1, sizeof(*r));
@@ -46,7 +46,7 @@ static int region_map(int fd, size_t size, struct shm_region **ret_region)
 int shm_region_create(const char *kind, uint64_t definition, size_t payload,
                       struct shm_region **ret_region)
 {
-        struct shm_region *r;
+        struct shm_region *r = NULL;
         size_t size;
         int fd, err;
 
@@ -87,7 +87,7 @@ err_close:
 
 int shm_region_open(int fd, const char *kind, uint64_t definition, struct shm_region **ret_region)
 {
-        struct shm_region *r;
+        struct shm_region *r = NULL;
         struct stat st;
         int err;
 

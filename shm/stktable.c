@@ -1,0 +1,880 @@
+/* Stick tables in shared memory: the master creates the table before forking; workers look up,
+ * insert, track and count through it; a periodic task in some process calls stkt_sweep(). The
+ * slot protocol (states, CAS rules, what a killed process leaves behind) is described in
+ * stktable.h. */
+#include "stktable.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "freq.h"
+#include "region.h"
+
+/* Slot word: state (2 bits), tag (8), references (22), claim stamp (32). */
+#define W_STATE_MASK  0x3ull
+#define W_TAG_SHIFT   2
+#define W_REF_SHIFT   10
+#define W_REF_ONE     (1ull << W_REF_SHIFT)
+#define W_REF_MASK    ((uint64_t)STKT_REFS_MAX << W_REF_SHIFT)
+#define W_STAMP_SHIFT 32
+
+#define W_STATE(w)    ((unsigned)((w)&W_STATE_MASK))
+#define W_TAG(w)      ((unsigned)(((w) >> W_TAG_SHIFT) & 0xff))
+#define W_REFS(w)     ((uint32_t)(((w)&W_REF_MASK) >> W_REF_SHIFT))
+#define W_STAMP(w)    ((uint32_t)((w) >> W_STAMP_SHIFT))
+#define W_ID(w)       ((w) & ~W_REF_MASK) /* state, tag and stamp: the incarnation */
+/* An INSERTING slot has no references: its reference bits carry 22 more bits of the key hash,
+ * so that other inserters can tell a claim for their key from another one. */
+#define W_CLAIM_ID(w) ((w) & (W_REF_MASK | (0xffull << W_TAG_SHIFT)))
+
+/* Rounds of scanning before an insertion gives up with -EAGAIN (lost CAS races, or waiting for
+ * another process's insertion of a key with the same tag). */
+#define STKT_INSERT_TRIES 16
+
+enum stkt__kind {
+        STKT_KIND_S32 = 0,
+        STKT_KIND_U32,
+        STKT_KIND_U64,
+        STKT_KIND_FREQ,
+};
+
+static const uint8_t stkt__kind_of[STKT_DT_COUNT] = {
+        [STKT_DT_SERVER_ID] = STKT_KIND_S32,
+        [STKT_DT_GPT0] = STKT_KIND_U32,
+        [STKT_DT_GPC0] = STKT_KIND_U64,
+        [STKT_DT_GPC1] = STKT_KIND_U64,
+        [STKT_DT_GPC0_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_GPC1_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_CONN_CNT] = STKT_KIND_U64,
+        [STKT_DT_CONN_CUR] = STKT_KIND_U32,
+        [STKT_DT_CONN_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_SESS_CNT] = STKT_KIND_U64,
+        [STKT_DT_SESS_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_HTTP_REQ_CNT] = STKT_KIND_U64,
+        [STKT_DT_HTTP_REQ_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_HTTP_ERR_CNT] = STKT_KIND_U64,
+        [STKT_DT_HTTP_ERR_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_HTTP_FAIL_CNT] = STKT_KIND_U64,
+        [STKT_DT_HTTP_FAIL_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_BYTES_IN_CNT] = STKT_KIND_U64,
+        [STKT_DT_BYTES_OUT_CNT] = STKT_KIND_U64,
+        [STKT_DT_BYTES_IN_RATE] = STKT_KIND_FREQ,
+        [STKT_DT_BYTES_OUT_RATE] = STKT_KIND_FREQ,
+};
+
+struct stkt_entry {
+        _Atomic uint64_t word;    /* W_* fields above; changed only by CAS */
+        _Atomic uint64_t expire;  /* ms; UINT64_MAX when the table has no expiry */
+        _Atomic uint64_t access;  /* ms of the last touch, for LRU eviction */
+        _Atomic uint32_t hash;    /* high half of the key hash; written while INSERTING */
+        _Atomic uint32_t key_len; /* bytes of key; written while INSERTING */
+        _Atomic uint64_t key[];   /* key, zero padded to 8 bytes; then the data area */
+};
+
+struct stkt_hdr {
+        uint32_t layout; /* STKT_LAYOUT */
+        uint32_t key_type;
+        uint32_t key_len;  /* longest key, bytes */
+        uint32_t key_size; /* stored key bytes, a multiple of 8 */
+        uint32_t store;
+        uint32_t capacity; /* slots, a power of two */
+        uint32_t entry_size;
+        uint32_t expire_ms;
+        uint64_t seed;      /* hash seed, random per table */
+        uint64_t slots_off; /* bytes from this header to slot 0 */
+        uint32_t period[STKT_DT_COUNT];
+        uint16_t off[STKT_DT_COUNT]; /* data offset in an entry; 0: not stored */
+        uint8_t spare[64];
+        /* written by every process: keep them off the read-mostly line above */
+        _Atomic uint64_t inserts __attribute__((aligned(64)));
+        _Atomic uint64_t evictions;
+        _Atomic uint64_t refused;
+        _Atomic uint64_t expirations;
+        _Atomic uint64_t reclaims;
+        _Atomic uint64_t sweep_pos; /* next slot for stkt_sweep(), modulo the capacity */
+};
+
+struct stkt {
+        struct stkt_hdr *hdr; /* borrowed: the region's payload */
+        char *slots;          /* borrowed: slot 0, inside the region */
+        uint64_t seed;
+        uint32_t mask;
+        uint32_t probe;
+        uint32_t entry_size;
+        uint32_t key_type;
+        uint32_t key_len;
+        uint32_t key_words;
+        uint32_t store;
+        uint32_t expire_ms;
+        uint16_t off[STKT_DT_COUNT];
+        uint32_t period[STKT_DT_COUNT];
+};
+
+/* A key as stored: zero padded words, its length and hash. */
+struct stkt__kbuf {
+        uint64_t w[STKT_KEY_MAX / 8];
+        uint32_t len;
+        uint32_t hash32;
+        uint64_t hash;
+        unsigned tag;
+};
+
+struct stkt__layout {
+        uint32_t key_len;
+        uint32_t key_size;
+        uint32_t entry_size;
+        uint16_t off[STKT_DT_COUNT];
+};
+
+_Static_assert(sizeof(struct stkt_entry) == 32, "entry head layout");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+_Static_assert(sizeof(struct freq_ctr) == 12, "freq_ctr layout");
+_Static_assert(STKT_DT_COUNT <= 32, "store mask is 32 bits");
+
+static int stkt__layout_of(uint32_t key_type, uint32_t key_len, uint32_t store,
+                           struct stkt__layout *ret)
+{
+        /* 8-byte fields first, then 4-byte aligned ones: no padding inside the data area */
+        static const uint8_t order[] = {STKT_KIND_U64, STKT_KIND_FREQ, STKT_KIND_U32,
+                                        STKT_KIND_S32};
+        static const uint8_t size_of[] = {[STKT_KIND_S32] = 4,
+                                          [STKT_KIND_U32] = 4,
+                                          [STKT_KIND_U64] = 8,
+                                          [STKT_KIND_FREQ] = 12};
+        uint32_t off;
+
+        switch (key_type) {
+        case STKT_KEY_IPV4:
+                key_len = 4;
+                break;
+        case STKT_KEY_IPV6:
+                key_len = 16;
+                break;
+        case STKT_KEY_INTEGER:
+                key_len = 8;
+                break;
+        case STKT_KEY_STRING:
+        case STKT_KEY_BINARY:
+                if (key_len == 0 || key_len > STKT_KEY_MAX)
+                        return -EINVAL;
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (store & ~((1u << STKT_DT_COUNT) - 1))
+                return -EINVAL;
+        memset(ret, 0, sizeof(*ret));
+        ret->key_len = key_len;
+        ret->key_size = (key_len + 7) & ~7u;
+        off = (uint32_t)sizeof(struct stkt_entry) + ret->key_size;
+        for (size_t k = 0; k < sizeof(order); k++)
+                for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                        if ((store & STKT_F(dt)) && stkt__kind_of[dt] == order[k]) {
+                                ret->off[dt] = (uint16_t)off;
+                                off += size_of[order[k]];
+                        }
+        ret->entry_size = (off + 7) & ~7u;
+        return 0;
+}
+
+static uint64_t stkt__mix(uint64_t h)
+{
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 33;
+        return h;
+}
+
+static int stkt__key_build(const struct stkt *t, const struct stkt_key *key, struct stkt__kbuf *k)
+{
+        uint64_t h;
+
+        if (t->key_type == STKT_KEY_STRING || t->key_type == STKT_KEY_BINARY) {
+                if (key->len > t->key_len)
+                        return -EINVAL;
+        } else if (key->len != t->key_len) {
+                return -EINVAL;
+        }
+        memset(k->w, 0, (size_t)t->key_words * 8);
+        if (key->len)
+                memcpy(k->w, key->data, key->len);
+        k->len = key->len;
+        h = t->seed ^ ((uint64_t)key->len * 0x9e3779b97f4a7c15ull);
+        for (uint32_t i = 0; i < t->key_words; i++) {
+                h = (h ^ k->w[i]) * 0x9e3779b97f4a7c15ull;
+                h = (h << 31) | (h >> 33);
+        }
+        h = stkt__mix(h);
+        k->hash = h;
+        k->hash32 = (uint32_t)(h >> 32);
+        k->tag = (unsigned)(h >> 56);
+        return 0;
+}
+
+static struct stkt_entry *stkt__entry(const struct stkt *t, uint32_t idx)
+{
+        return (struct stkt_entry *)(void *)(t->slots + (size_t)idx * t->entry_size);
+}
+
+static void *stkt__field(const struct stkt *t, uint32_t idx, unsigned type)
+{
+        return t->slots + (size_t)idx * t->entry_size + t->off[type];
+}
+
+static uint64_t stkt__expiry(const struct stkt *t, uint64_t now)
+{
+        return t->expire_ms ? now + t->expire_ms : UINT64_MAX;
+}
+
+static bool stkt__stale(uint64_t w, uint64_t now)
+{
+        int32_t age = (int32_t)((uint32_t)now - W_STAMP(w));
+
+        return age >= (int32_t)STKT_CLAIM_STALE_MS;
+}
+
+static bool stkt__expired(const struct stkt_entry *e, uint64_t w, uint64_t now)
+{
+        return W_REFS(w) == 0 && atomic_load_explicit(&e->expire, memory_order_relaxed) <= now;
+}
+
+static bool stkt__in_use(const struct stkt *t, uint32_t idx, uint64_t w)
+{
+        if (W_REFS(w) > 0)
+                return true;
+        if (t->off[STKT_DT_CONN_CUR] == 0)
+                return false;
+        return atomic_load_explicit((_Atomic uint32_t *)stkt__field(t, idx, STKT_DT_CONN_CUR),
+                                    memory_order_relaxed) > 0;
+}
+
+/* Does LIVE slot @e, read as @w, hold @k? Key words are read with relaxed loads and the word
+ * re-read afterwards: a slot recycled meanwhile (its word changes before any key write, see
+ * stkt__claim()) is not a match. */
+static bool stkt__key_eq(const struct stkt *t, struct stkt_entry *e, uint64_t w,
+                         const struct stkt__kbuf *k)
+{
+        if (W_TAG(w) != k->tag ||
+            atomic_load_explicit(&e->hash, memory_order_relaxed) != k->hash32 ||
+            atomic_load_explicit(&e->key_len, memory_order_relaxed) != k->len)
+                return false;
+        for (uint32_t i = 0; i < t->key_words; i++)
+                if (atomic_load_explicit(&e->key[i], memory_order_relaxed) != k->w[i])
+                        return false;
+        atomic_thread_fence(memory_order_acquire);
+        return W_ID(atomic_load_explicit(&e->word, memory_order_relaxed)) == W_ID(w);
+}
+
+static void stkt__init_view(struct stkt *t, struct stkt_hdr *h)
+{
+        t->hdr = h;
+        t->slots = (char *)h + h->slots_off;
+        t->seed = h->seed;
+        t->mask = h->capacity - 1;
+        t->probe = h->capacity < STKT_PROBE_MAX ? h->capacity : STKT_PROBE_MAX;
+        t->entry_size = h->entry_size;
+        t->key_type = h->key_type;
+        t->key_len = h->key_len;
+        t->key_words = h->key_size / 8;
+        t->store = h->store;
+        t->expire_ms = h->expire_ms;
+        memcpy(t->off, h->off, sizeof(t->off));
+        memcpy(t->period, h->period, sizeof(t->period));
+}
+
+static uint64_t stkt__seed(void)
+{
+        uint64_t seed;
+
+        if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+                return seed;
+        return stkt__mix(sl_clock_us() ^ (uint64_t)(uintptr_t)&seed);
+}
+
+static size_t stkt__slots_off(void)
+{
+        return (sizeof(struct stkt_hdr) + 63) & ~(size_t)63;
+}
+
+int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_region **ret_region,
+                struct stkt **ret_table)
+{
+        struct stkt__layout l;
+        struct shm_region *r;
+        struct stkt_hdr *h;
+        struct stkt *t;
+        uint32_t cap = 1;
+        int err;
+
+        if (def->size == 0 || def->size > STKT_MAX_SLOTS)
+                return -EINVAL;
+        err = stkt__layout_of(def->key_type, def->key_len, def->store, &l);
+        if (err < 0)
+                return err;
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                if ((def->store & STKT_F(dt)) && stkt__kind_of[dt] == STKT_KIND_FREQ &&
+                    (def->period[dt] == 0 || def->period[dt] > FREQ_PERIOD_MAX))
+                        return -EINVAL;
+        while (cap < def->size)
+                cap <<= 1;
+
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        err = shm_region_create(STKT_KIND, definition,
+                                stkt__slots_off() + (size_t)cap * l.entry_size, &r);
+        if (err < 0)
+                goto err_free_view;
+        h = shm_region_payload(r);
+        h->layout = STKT_LAYOUT;
+        h->key_type = def->key_type;
+        h->key_len = l.key_len;
+        h->key_size = l.key_size;
+        h->store = def->store;
+        h->capacity = cap;
+        h->entry_size = l.entry_size;
+        h->expire_ms = def->expire_ms;
+        h->seed = stkt__seed();
+        h->slots_off = stkt__slots_off();
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                if ((def->store & STKT_F(dt)) && stkt__kind_of[dt] == STKT_KIND_FREQ)
+                        h->period[dt] = def->period[dt];
+        memcpy(h->off, l.off, sizeof(h->off));
+        stkt__init_view(t, h);
+        *ret_region = r;
+        *ret_table = t;
+        return 0;
+
+err_free_view:
+        free(t);
+        return err;
+}
+
+int stkt_attach(struct shm_region *r, struct stkt **ret_table)
+{
+        struct stkt_hdr *h = shm_region_payload(r);
+        size_t size = shm_region_payload_size(r);
+        struct stkt__layout l;
+        struct stkt *t;
+
+        if (size < sizeof(*h) || h->layout != STKT_LAYOUT || h->capacity == 0 ||
+            h->capacity > STKT_MAX_SLOTS || (h->capacity & (h->capacity - 1)) ||
+            h->slots_off != stkt__slots_off())
+                return -EPROTO;
+        if (stkt__layout_of(h->key_type, h->key_len, h->store, &l) < 0 || l.key_len != h->key_len ||
+            l.key_size != h->key_size || l.entry_size != h->entry_size ||
+            memcmp(l.off, h->off, sizeof(l.off)) != 0)
+                return -EPROTO;
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                if ((h->store & STKT_F(dt)) && stkt__kind_of[dt] == STKT_KIND_FREQ &&
+                    (h->period[dt] == 0 || h->period[dt] > FREQ_PERIOD_MAX))
+                        return -EPROTO;
+        if ((size - h->slots_off) / h->entry_size < h->capacity)
+                return -EPROTO;
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        stkt__init_view(t, h);
+        *ret_table = t;
+        return 0;
+}
+
+struct stkt *stkt_free(struct stkt *t)
+{
+        free(t);
+        return NULL;
+}
+
+uint32_t stkt_capacity(const struct stkt *t)
+{
+        return t->mask + 1;
+}
+
+uint32_t stkt_store(const struct stkt *t)
+{
+        return t->store;
+}
+
+int64_t stkt_lookup(struct stkt *t, const struct stkt_key *key, uint64_t now)
+{
+        struct stkt__kbuf k;
+        uint32_t home;
+
+        if (stkt__key_build(t, key, &k) < 0)
+                return -1;
+        home = (uint32_t)k.hash & t->mask;
+        for (uint32_t i = 0; i < t->probe; i++) {
+                uint32_t pos = (home + i) & t->mask;
+                struct stkt_entry *e = stkt__entry(t, pos);
+                uint64_t w = atomic_load_explicit(&e->word, memory_order_acquire);
+
+                if (W_STATE(w) == STKT_ST_EMPTY)
+                        break;
+                if (W_STATE(w) != STKT_ST_LIVE || !stkt__key_eq(t, e, w, &k))
+                        continue;
+                return stkt__expired(e, w, now) ? -1 : (int64_t)pos;
+        }
+        return -1;
+}
+
+/* One more reference on @e, still the incarnation read as @w. */
+static int stkt__ref_word(struct stkt_entry *e, uint64_t w)
+{
+        uint64_t id = W_ID(w);
+
+        for (;;) {
+                if (W_STATE(w) != STKT_ST_LIVE || W_ID(w) != id)
+                        return -ESTALE;
+                if (W_REFS(w) == STKT_REFS_MAX)
+                        return -EOVERFLOW;
+                if (atomic_compare_exchange_weak_explicit(&e->word, &w, w + W_REF_ONE,
+                                                          memory_order_acq_rel,
+                                                          memory_order_acquire))
+                        return 0;
+        }
+}
+
+enum stkt__pick {
+        STKT_PICK_FREE = 0, /* EMPTY or tombstone */
+        STKT_PICK_EXPIRED,  /* LIVE, expired, unreferenced */
+        STKT_PICK_STALE,    /* INSERTING, abandoned */
+        STKT_PICK_EVICT,    /* LIVE, least recently used of the window */
+};
+
+static uint64_t stkt__claim_id(const struct stkt__kbuf *k)
+{
+        return (k->hash & W_REF_MASK) | (uint64_t)k->tag << W_TAG_SHIFT;
+}
+
+/* Claim slot @pos read as @w, write @k into it and publish it LIVE. Returns 0, or -EAGAIN
+ * when another process claimed it first or took the claim over as stale. */
+static int stkt__claim(struct stkt *t, uint32_t pos, uint64_t w, enum stkt__pick why,
+                       const struct stkt__kbuf *k, uint64_t now, bool ref)
+{
+        struct stkt_entry *e = stkt__entry(t, pos);
+        uint64_t claim =
+                (uint64_t)(uint32_t)now << W_STAMP_SHIFT | stkt__claim_id(k) | STKT_ST_INSERTING;
+        uint64_t live;
+        struct stkt_hdr *h = t->hdr;
+
+        if (!atomic_compare_exchange_strong_explicit(&e->word, &w, claim, memory_order_acq_rel,
+                                                     memory_order_relaxed))
+                return -EAGAIN;
+        /* the word changes before any key byte does: what stkt__key_eq() relies on */
+        atomic_thread_fence(memory_order_release);
+        switch (why) {
+        case STKT_PICK_FREE:
+                break;
+        case STKT_PICK_EXPIRED:
+                atomic_fetch_add_explicit(&h->expirations, 1, memory_order_relaxed);
+                break;
+        case STKT_PICK_STALE:
+                atomic_fetch_add_explicit(&h->reclaims, 1, memory_order_relaxed);
+                break;
+        case STKT_PICK_EVICT:
+                atomic_fetch_add_explicit(&h->evictions, 1, memory_order_relaxed);
+                break;
+        }
+        atomic_store_explicit(&e->hash, k->hash32, memory_order_relaxed);
+        atomic_store_explicit(&e->key_len, k->len, memory_order_relaxed);
+        for (uint32_t i = 0; i < t->key_words; i++)
+                atomic_store_explicit(&e->key[i], k->w[i], memory_order_relaxed);
+        /* data is only ever accessed atomically by others; while INSERTING nobody may */
+        memset((char *)e + sizeof(*e) + (size_t)t->key_words * 8, 0,
+               t->entry_size - sizeof(*e) - (size_t)t->key_words * 8);
+        atomic_store_explicit(&e->expire, stkt__expiry(t, now), memory_order_relaxed);
+        atomic_store_explicit(&e->access, now, memory_order_relaxed);
+        live = (claim & ~(W_STATE_MASK | W_REF_MASK)) | STKT_ST_LIVE | (ref ? W_REF_ONE : 0);
+        if (!atomic_compare_exchange_strong_explicit(&e->word, &claim, live, memory_order_release,
+                                                     memory_order_relaxed))
+                return -EAGAIN;
+        atomic_fetch_add_explicit(&h->inserts, 1, memory_order_relaxed);
+        return 0;
+}
+
+static int stkt__get(struct stkt *t, const struct stkt_key *key, uint64_t now, bool ref,
+                     uint32_t *ret_idx)
+{
+        struct stkt__kbuf k;
+        uint32_t home;
+        int r;
+
+        r = stkt__key_build(t, key, &k);
+        if (r < 0)
+                return r;
+        home = (uint32_t)k.hash & t->mask;
+        for (int attempt = 0; attempt < STKT_INSERT_TRIES; attempt++) {
+                int64_t pick = -1, victim = -1;
+                uint64_t pick_w = 0, victim_w = 0, victim_access = UINT64_MAX;
+                enum stkt__pick why = STKT_PICK_FREE;
+                bool busy = false, rescan = false;
+
+                for (uint32_t i = 0; i < t->probe && !rescan; i++) {
+                        uint32_t pos = (home + i) & t->mask;
+                        struct stkt_entry *e = stkt__entry(t, pos);
+                        uint64_t w = atomic_load_explicit(&e->word, memory_order_acquire);
+                        uint64_t a;
+
+                        switch (W_STATE(w)) {
+                        case STKT_ST_EMPTY:
+                                if (pick < 0) {
+                                        pick = pos;
+                                        pick_w = w;
+                                        why = STKT_PICK_FREE;
+                                }
+                                goto scanned;
+                        case STKT_ST_DELETED:
+                                if (pick < 0) {
+                                        pick = pos;
+                                        pick_w = w;
+                                        why = STKT_PICK_FREE;
+                                }
+                                continue;
+                        case STKT_ST_INSERTING:
+                                if (stkt__stale(w, now)) {
+                                        if (pick < 0) {
+                                                pick = pos;
+                                                pick_w = w;
+                                                why = STKT_PICK_STALE;
+                                        }
+                                } else if (W_CLAIM_ID(w) == stkt__claim_id(&k)) {
+                                        busy = true;
+                                }
+                                continue;
+                        default:
+                                break;
+                        }
+                        if (stkt__key_eq(t, e, w, &k)) {
+                                if (!stkt__expired(e, w, now)) {
+                                        if (!ref) {
+                                                *ret_idx = pos;
+                                                return 0;
+                                        }
+                                        r = stkt__ref_word(e, w);
+                                        if (r == -ESTALE) {
+                                                rescan = true;
+                                                continue;
+                                        }
+                                        if (r < 0)
+                                                return r;
+                                        *ret_idx = pos;
+                                        return 0;
+                                }
+                                /* our key, expired: recreate it in place rather than beside */
+                                pick = pos;
+                                pick_w = w;
+                                why = STKT_PICK_EXPIRED;
+                                goto scanned;
+                        }
+                        if (stkt__expired(e, w, now)) {
+                                if (pick < 0) {
+                                        pick = pos;
+                                        pick_w = w;
+                                        why = STKT_PICK_EXPIRED;
+                                }
+                                continue;
+                        }
+                        if (stkt__in_use(t, pos, w))
+                                continue;
+                        a = atomic_load_explicit(&e->access, memory_order_relaxed);
+                        if (a < victim_access) {
+                                victim = pos;
+                                victim_w = w;
+                                victim_access = a;
+                        }
+                }
+                if (rescan)
+                        continue;
+scanned:
+                if (busy) {
+                        /* an insertion with our tag is under way, perhaps of our key */
+                        (void)sched_yield();
+                        continue;
+                }
+                if (pick < 0) {
+                        if (victim < 0) {
+                                atomic_fetch_add_explicit(&t->hdr->refused, 1,
+                                                          memory_order_relaxed);
+                                return -ENOSPC;
+                        }
+                        pick = victim;
+                        pick_w = victim_w;
+                        why = STKT_PICK_EVICT;
+                }
+                if (stkt__claim(t, (uint32_t)pick, pick_w, why, &k, now, ref) == 0) {
+                        *ret_idx = (uint32_t)pick;
+                        return 1;
+                }
+        }
+        return -EAGAIN;
+}
+
+int stkt_get_or_insert(struct stkt *t, const struct stkt_key *key, uint64_t now, uint32_t *ret_idx)
+{
+        return stkt__get(t, key, now, false, ret_idx);
+}
+
+int stkt_track(struct stkt *t, const struct stkt_key *key, uint64_t now, uint32_t *ret_idx)
+{
+        return stkt__get(t, key, now, true, ret_idx);
+}
+
+int stkt_ref(struct stkt *t, uint32_t idx)
+{
+        struct stkt_entry *e;
+
+        if (idx > t->mask)
+                return -EINVAL;
+        e = stkt__entry(t, idx);
+        return stkt__ref_word(e, atomic_load_explicit(&e->word, memory_order_acquire));
+}
+
+int stkt_unref(struct stkt *t, uint32_t idx)
+{
+        struct stkt_entry *e;
+        uint64_t w;
+
+        if (idx > t->mask)
+                return -EINVAL;
+        e = stkt__entry(t, idx);
+        w = atomic_load_explicit(&e->word, memory_order_relaxed);
+        do {
+                if (W_STATE(w) != STKT_ST_LIVE || W_REFS(w) == 0)
+                        return -EINVAL;
+        } while (!atomic_compare_exchange_weak_explicit(
+                &e->word, &w, w - W_REF_ONE, memory_order_acq_rel, memory_order_relaxed));
+        return 0;
+}
+
+uint32_t stkt_refs(const struct stkt *t, uint32_t idx)
+{
+        uint64_t w;
+
+        if (idx > t->mask)
+                return 0;
+        w = atomic_load_explicit(&stkt__entry(t, idx)->word, memory_order_relaxed);
+        return W_STATE(w) == STKT_ST_LIVE ? W_REFS(w) : 0;
+}
+
+void stkt_touch(struct stkt *t, uint32_t idx, uint64_t now)
+{
+        struct stkt_entry *e;
+
+        if (idx > t->mask)
+                return;
+        e = stkt__entry(t, idx);
+        atomic_store_explicit(&e->expire, stkt__expiry(t, now), memory_order_relaxed);
+        atomic_store_explicit(&e->access, now, memory_order_relaxed);
+}
+
+uint64_t stkt_expire(const struct stkt *t, uint32_t idx)
+{
+        if (idx > t->mask)
+                return 0;
+        return atomic_load_explicit(&stkt__entry(t, idx)->expire, memory_order_relaxed);
+}
+
+enum stkt_slot_state stkt_slot_state(const struct stkt *t, uint32_t idx)
+{
+        if (idx > t->mask)
+                return STKT_ST_EMPTY;
+        return (enum stkt_slot_state)W_STATE(
+                atomic_load_explicit(&stkt__entry(t, idx)->word, memory_order_acquire));
+}
+
+int stkt_key_copy(const struct stkt *t, uint32_t idx, void *buf, size_t size)
+{
+        uint64_t words[STKT_KEY_MAX / 8];
+        struct stkt_entry *e;
+        uint64_t w;
+        uint32_t len;
+
+        if (idx > t->mask)
+                return -EINVAL;
+        e = stkt__entry(t, idx);
+        w = atomic_load_explicit(&e->word, memory_order_acquire);
+        if (W_STATE(w) != STKT_ST_LIVE)
+                return -ESTALE;
+        len = atomic_load_explicit(&e->key_len, memory_order_relaxed);
+        for (uint32_t i = 0; i < t->key_words; i++)
+                words[i] = atomic_load_explicit(&e->key[i], memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if (W_ID(atomic_load_explicit(&e->word, memory_order_relaxed)) != W_ID(w) ||
+            len > t->key_len)
+                return -ESTALE;
+        if (size < len)
+                return -ENOBUFS;
+        memcpy(buf, words, len);
+        return (int)len;
+}
+
+static int stkt__check(const struct stkt *t, uint32_t idx, enum stkt_data_type type, bool rate)
+{
+        if (idx > t->mask || (unsigned)type >= STKT_DT_COUNT)
+                return -EINVAL;
+        if ((stkt__kind_of[type] == STKT_KIND_FREQ) != rate)
+                return -EINVAL;
+        if (t->off[type] == 0)
+                return -ENOENT;
+        return 0;
+}
+
+int stkt_add(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v)
+{
+        void *p;
+        int r;
+
+        r = stkt__check(t, idx, type, false);
+        if (r < 0)
+                return r;
+        p = stkt__field(t, idx, type);
+        if (stkt__kind_of[type] == STKT_KIND_U64)
+                atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
+        else
+                atomic_fetch_add_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+        return 0;
+}
+
+int stkt_dec(struct stkt *t, uint32_t idx, enum stkt_data_type type)
+{
+        void *p;
+        int r;
+
+        r = stkt__check(t, idx, type, false);
+        if (r < 0)
+                return r;
+        p = stkt__field(t, idx, type);
+        if (stkt__kind_of[type] == STKT_KIND_U64) {
+                _Atomic uint64_t *c = p;
+                uint64_t cur = atomic_load_explicit(c, memory_order_relaxed);
+
+                while (cur > 0 && !atomic_compare_exchange_weak_explicit(c, &cur, cur - 1,
+                                                                         memory_order_relaxed,
+                                                                         memory_order_relaxed))
+                        ;
+        } else {
+                _Atomic uint32_t *c = p;
+                uint32_t cur = atomic_load_explicit(c, memory_order_relaxed);
+
+                while (cur > 0 && !atomic_compare_exchange_weak_explicit(c, &cur, cur - 1,
+                                                                         memory_order_relaxed,
+                                                                         memory_order_relaxed))
+                        ;
+        }
+        return 0;
+}
+
+int stkt_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v)
+{
+        void *p;
+        int r;
+
+        r = stkt__check(t, idx, type, false);
+        if (r < 0)
+                return r;
+        p = stkt__field(t, idx, type);
+        if (stkt__kind_of[type] == STKT_KIND_U64)
+                atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
+        else
+                atomic_store_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+        return 0;
+}
+
+int stkt_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret)
+{
+        uint32_t v32;
+        void *p;
+        int r;
+
+        r = stkt__check(t, idx, type, false);
+        if (r < 0)
+                return r;
+        p = stkt__field(t, idx, type);
+        switch (stkt__kind_of[type]) {
+        case STKT_KIND_U64:
+                *ret = atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
+                return 0;
+        case STKT_KIND_S32:
+                v32 = atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed);
+                *ret = (uint64_t)(int64_t)(int32_t)v32;
+                return 0;
+        default:
+                *ret = atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed);
+                return 0;
+        }
+}
+
+int stkt_rate_update(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint32_t inc,
+                     uint64_t now)
+{
+        int r;
+
+        r = stkt__check(t, idx, type, true);
+        if (r < 0)
+                return r;
+        (void)freq_ctr_update(stkt__field(t, idx, type), t->period[type], inc, now);
+        return 0;
+}
+
+int stkt_rate_read(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t now,
+                   uint32_t *ret)
+{
+        int r;
+
+        r = stkt__check(t, idx, type, true);
+        if (r < 0)
+                return r;
+        *ret = freq_ctr_read(stkt__field(t, idx, type), t->period[type], now);
+        return 0;
+}
+
+uint32_t stkt_sweep(struct stkt *t, uint64_t now, uint32_t budget)
+{
+        struct stkt_hdr *h = t->hdr;
+        uint32_t expired = 0;
+        uint64_t start;
+
+        if (budget > t->mask + 1)
+                budget = t->mask + 1;
+        start = atomic_fetch_add_explicit(&h->sweep_pos, budget, memory_order_relaxed);
+        for (uint32_t i = 0; i < budget; i++) {
+                uint32_t pos = (uint32_t)((start + i) & t->mask);
+                struct stkt_entry *e = stkt__entry(t, pos);
+                uint64_t w = atomic_load_explicit(&e->word, memory_order_acquire);
+                uint64_t dead = (w & ~(W_STATE_MASK | W_REF_MASK)) | STKT_ST_DELETED;
+
+                if (W_STATE(w) == STKT_ST_LIVE && stkt__expired(e, w, now)) {
+                        /* the CAS fails if a reference was taken since the load */
+                        if (atomic_compare_exchange_strong_explicit(&e->word, &w, dead,
+                                                                    memory_order_acq_rel,
+                                                                    memory_order_relaxed)) {
+                                atomic_fetch_add_explicit(&h->expirations, 1, memory_order_relaxed);
+                                expired++;
+                        }
+                } else if (W_STATE(w) == STKT_ST_INSERTING && stkt__stale(w, now)) {
+                        if (atomic_compare_exchange_strong_explicit(
+                                    &e->word, &w, dead, memory_order_acq_rel, memory_order_relaxed))
+                                atomic_fetch_add_explicit(&h->reclaims, 1, memory_order_relaxed);
+                }
+        }
+        return expired;
+}
+
+void stkt_stats(const struct stkt *t, struct stkt_stats *ret)
+{
+        const struct stkt_hdr *h = t->hdr;
+
+        ret->inserts = atomic_load_explicit(&h->inserts, memory_order_relaxed);
+        ret->evictions = atomic_load_explicit(&h->evictions, memory_order_relaxed);
+        ret->refused = atomic_load_explicit(&h->refused, memory_order_relaxed);
+        ret->expirations = atomic_load_explicit(&h->expirations, memory_order_relaxed);
+        ret->reclaims = atomic_load_explicit(&h->reclaims, memory_order_relaxed);
+}

@@ -1,0 +1,232 @@
+#pragma once
+/* Stick tables (HAProxy's stktable) in shared memory: a fixed-capacity open-addressing hash
+ * table of fixed-size entries in one memfd region (kind STKT_KIND), shared by every worker.
+ * Each entry holds a key, an expiry, an access stamp for LRU eviction, a count of tracking
+ * references and the data types chosen by the table's store mask (counters and rates).
+ *
+ * Layout: a header (definition, data offsets, statistics), then 2^n slots of entry_size bytes.
+ * An entry is a 32-byte head, the key (rounded up to 8 bytes, zero padded) and the data area;
+ * data types sit at offsets computed once at creation and stored in the header. Nothing in the
+ * region is a pointer.
+ *
+ * Slot word: one 64-bit atomic holds the state, an 8-bit tag of the key's hash, the tracking
+ * reference count (22 more hash bits while INSERTING, when there can be no reference) and a
+ * 32-bit stamp (the claim time, in ms, of the current incarnation):
+ *
+ *   EMPTY      never used; ends every probe sequence (slots never go back to EMPTY)
+ *   INSERTING  claimed by an inserter writing the key and clearing the data; readers skip it
+ *   LIVE       key immutable until the slot leaves LIVE; data updated with atomics
+ *   DELETED    tombstone left by expiry, eviction or an abandoned insertion; reusable
+ *
+ * Every state change is a CAS on that word, so a reference taken and an eviction or expiry
+ * decided concurrently cannot both succeed: eviction and expiry CAS from a word whose count is
+ * 0, and a reference CAS bumps the count of the incarnation it saw.
+ *
+ * Crash safety: no locks. A process killed at any instruction can leave behind:
+ *  - a slot INSERTING forever. The claim word carries the claim time (the inserter's @now),
+ *    and once STKT_CLAIM_STALE_MS have passed by the clock of whoever looks, the next inserter
+ *    probing over it or the sweeper reclaims it; until then other keys probe past it. The
+ *    time bound was chosen over a pid in the word (no room next to the hash bits, pids are
+ *    reused, and a stopped process is alive): it needs no system call and holds across pid
+ *    namespaces. Writing the key before claiming is impossible without owning the slot.
+ *    The cost: an inserter alive but stalled longer than the bound in the middle of an
+ *    insertion loses its claim (its final CAS fails, it retries elsewhere), and the key bytes
+ *    it may still write land in the new owner's entry, which lookups then no longer match
+ *    (tag in the word, full hash and key are all compared): one entry lost until it expires.
+ *  - tracking references it held: they stay counted and pin the entry (never expired or
+ *    evicted) until stkt_unref() is called for them; the master may do so once it knows.
+ *  - a counter or rate update half-applied: each is one atomic operation, so at worst it is
+ *    missing; rate rotations have the bounded races described in freq.h.
+ *
+ * Lookups are lock-free: probe at most STKT_PROBE_MAX slots (or the capacity) from the hash
+ * home, skipping everything but LIVE slots whose tag matches, compare the key with relaxed
+ * atomic loads, then re-read the word to make sure the incarnation did not change meanwhile.
+ *
+ * Eviction: when the probe window of a new key holds no EMPTY, tombstone, expired or stale
+ * slot, the inserter evicts the LIVE entry of that window with the oldest access stamp among
+ * those with no tracking reference and no current connection (conn_cur 0, when stored): an
+ * approximate LRU whose candidates are the slots the key may live in anyway. When all of them
+ * are in use the insertion is refused (-ENOSPC) and counted.
+ *
+ * Duplicates: an inserter finding an INSERTING slot whose 30 hash bits match its key's waits
+ * for it, briefly, then answers -EAGAIN; so two processes inserting the same new key meet on
+ * one slot. Both can still succeed at different slots only if an entry in their probe window
+ * is removed between their scans; lookups then return the first copy in probe order and the
+ * other one expires. A claim abandoned by a dead process makes inserters of that same key
+ * answer -EAGAIN until it is reclaimed; other keys probe past it.
+ *
+ * Indexes: an index returned by a lookup is valid until the entry expires or is evicted; the
+ * sweeper or an inserter may reuse the slot for another key at any time after that. A caller
+ * that keeps an index (a tracked connection) takes a reference with stkt_track() or
+ * stkt_ref(), which pins the entry until stkt_unref(). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct shm_region;
+struct stkt;
+
+#define STKT_KIND           "stick-table"
+#define STKT_LAYOUT         1u               /* bump when the header or entry layout changes */
+#define STKT_MAX_SLOTS      (1u << 28)       /* capacity limit, after rounding */
+#define STKT_KEY_MAX        1024u            /* longest string/binary key, bytes */
+#define STKT_PROBE_MAX      64u              /* slots probed from the hash home */
+#define STKT_CLAIM_STALE_MS 1000u            /* an INSERTING slot older than this is reclaimable */
+#define STKT_REFS_MAX       ((1u << 22) - 1) /* tracking references per entry */
+
+enum stkt_key_type {
+        STKT_KEY_IPV4 = 0, /* 4 bytes, network order */
+        STKT_KEY_IPV6,     /* 16 bytes, network order */
+        STKT_KEY_INTEGER,  /* 8 bytes, a uint64_t in host order */
+        STKT_KEY_STRING,   /* up to key_len bytes */
+        STKT_KEY_BINARY,   /* up to key_len bytes; same storage as STRING */
+        STKT_KEY_COUNT,
+};
+
+/* Data types an entry may store, HAProxy's names. The store mask of a table is a set of
+ * STKT_F(type). */
+enum stkt_data_type {
+        STKT_DT_SERVER_ID = 0,  /* int */
+        STKT_DT_GPT0,           /* uint32 */
+        STKT_DT_GPC0,           /* uint64 */
+        STKT_DT_GPC1,           /* uint64 */
+        STKT_DT_GPC0_RATE,      /* freq_ctr */
+        STKT_DT_GPC1_RATE,      /* freq_ctr */
+        STKT_DT_CONN_CNT,       /* uint64 */
+        STKT_DT_CONN_CUR,       /* uint32; entries with conn_cur > 0 are never evicted */
+        STKT_DT_CONN_RATE,      /* freq_ctr */
+        STKT_DT_SESS_CNT,       /* uint64 */
+        STKT_DT_SESS_RATE,      /* freq_ctr */
+        STKT_DT_HTTP_REQ_CNT,   /* uint64 */
+        STKT_DT_HTTP_REQ_RATE,  /* freq_ctr */
+        STKT_DT_HTTP_ERR_CNT,   /* uint64 */
+        STKT_DT_HTTP_ERR_RATE,  /* freq_ctr */
+        STKT_DT_HTTP_FAIL_CNT,  /* uint64 */
+        STKT_DT_HTTP_FAIL_RATE, /* freq_ctr */
+        STKT_DT_BYTES_IN_CNT,   /* uint64 */
+        STKT_DT_BYTES_OUT_CNT,  /* uint64 */
+        STKT_DT_BYTES_IN_RATE,  /* freq_ctr */
+        STKT_DT_BYTES_OUT_RATE, /* freq_ctr */
+        STKT_DT_COUNT,
+};
+
+#define STKT_F(type) (1u << (type))
+
+/* Slot states, as stkt_slot_state() reports them. */
+enum stkt_slot_state {
+        STKT_ST_EMPTY = 0,
+        STKT_ST_INSERTING,
+        STKT_ST_LIVE,
+        STKT_ST_DELETED,
+};
+
+/* What a table is: everything here goes into the header, and the caller's @definition hash
+ * passed to stkt_create() should cover it. */
+struct stkt_def {
+        uint32_t size; /* entries wanted; rounded up to a power of two */
+        enum stkt_key_type key_type;
+        uint32_t key_len;               /* STRING/BINARY: 1 .. STKT_KEY_MAX; else ignored */
+        uint32_t store;                 /* STKT_F(STKT_DT_*) set */
+        uint32_t period[STKT_DT_COUNT]; /* ms, 1 .. FREQ_PERIOD_MAX, for stored rate types */
+        uint32_t expire_ms;             /* lifetime after the last touch */
+};
+
+/* A key to look up or insert: @len bytes at @data (4 for IPV4, 16 for IPV6, 8 for INTEGER,
+ * 0 .. key_len for STRING/BINARY; a string key is its bytes without a NUL). */
+struct stkt_key {
+        const void *data; /* borrowed for the duration of the call */
+        uint32_t len;
+};
+
+/* Statistics kept in the header, summed over every process. */
+struct stkt_stats {
+        uint64_t inserts;     /* entries created */
+        uint64_t evictions;   /* LIVE entries evicted to make room */
+        uint64_t refused;     /* insertions refused: probe window full of entries in use */
+        uint64_t expirations; /* entries removed because their expiry passed */
+        uint64_t reclaims;    /* INSERTING slots reclaimed after STKT_CLAIM_STALE_MS */
+};
+
+/* Create a table described by @def in a new region stamped with @definition (the caller's hash
+ * of @def and of whatever gives the table its meaning). Returns 0 with the region (owned by the
+ * caller, freed with shm_region_free() after stkt_free()) and a view of the table (owned, valid
+ * while the region is mapped), or -EINVAL for a bad definition, -errno from shm_region_create(). */
+int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_region **ret_region,
+                struct stkt **ret_table);
+
+/* A view of the table inside @r (from shm_region_open() with STKT_KIND, or inherited across
+ * fork()). Returns 0 with the view (owned by the caller), -EPROTO when the payload is not a
+ * table of this layout, or -ENOMEM. */
+int stkt_attach(struct shm_region *r, struct stkt **ret_table);
+
+/* Free a view (not the region); accepts NULL; returns NULL. */
+struct stkt *stkt_free(struct stkt *t);
+
+/* Number of slots (a power of two) and the stored definition's fields. */
+uint32_t stkt_capacity(const struct stkt *t);
+uint32_t stkt_store(const struct stkt *t);
+
+/* The slot index holding @key, LIVE and not expired at @now, or -1 (also for a key of the
+ * wrong size). Lock-free; does not touch the entry. */
+int64_t stkt_lookup(struct stkt *t, const struct stkt_key *key, uint64_t now);
+
+/* Find @key or create it (data zeroed, expiry now + expire_ms, access stamp @now). Returns 0
+ * and *ret_idx for an existing entry, 1 and *ret_idx for a new one, -EINVAL for a key of the
+ * wrong size, -ENOSPC when the probe window is full of entries in use (counted as refused),
+ * -EAGAIN when an insertion of what may be the same key by another process is still in
+ * progress after a short wait (retry later). */
+int stkt_get_or_insert(struct stkt *t, const struct stkt_key *key, uint64_t now, uint32_t *ret_idx);
+
+/* stkt_get_or_insert() that also takes one tracking reference on the entry, atomically with
+ * finding it, so it cannot expire or be evicted before the caller holds it. Same results; the
+ * caller owes one stkt_unref() on success. */
+int stkt_track(struct stkt *t, const struct stkt_key *key, uint64_t now, uint32_t *ret_idx);
+
+/* Take one more reference on an entry the caller already holds (or just looked up). Returns 0,
+ * -ESTALE when the slot is not LIVE any more, -EOVERFLOW at STKT_REFS_MAX, -EINVAL. */
+int stkt_ref(struct stkt *t, uint32_t idx);
+
+/* Drop one reference. Returns 0, or -EINVAL when the slot holds none (ignored). */
+int stkt_unref(struct stkt *t, uint32_t idx);
+
+/* Tracking references on @idx now (0 unless LIVE). */
+uint32_t stkt_refs(const struct stkt *t, uint32_t idx);
+
+/* Mark @idx accessed at @now: expiry becomes now + expire_ms, LRU stamp @now. */
+void stkt_touch(struct stkt *t, uint32_t idx, uint64_t now);
+
+/* Expiry of @idx in ms. */
+uint64_t stkt_expire(const struct stkt *t, uint32_t idx);
+
+/* State of slot @idx (diagnostics, dumps, tests). */
+enum stkt_slot_state stkt_slot_state(const struct stkt *t, uint32_t idx);
+
+/* Copy the key of LIVE slot @idx into @buf (@size bytes) and return its length, or -ESTALE
+ * when the slot is not LIVE, -ENOBUFS when @size is too small. */
+int stkt_key_copy(const struct stkt *t, uint32_t idx, void *buf, size_t size);
+
+/* Counter data types (not rates). stkt_add() adds @v atomically (SERVER_ID and GPT0 wrap as
+ * 32-bit), stkt_dec() subtracts 1 saturating at 0, stkt_set() stores @v, stkt_get() reads into
+ * *ret (SERVER_ID sign-extended). Each returns 0, -ENOENT when the table does not store
+ * @type, or -EINVAL for a rate type or an index out of range. */
+int stkt_add(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v);
+int stkt_dec(struct stkt *t, uint32_t idx, enum stkt_data_type type);
+int stkt_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v);
+int stkt_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret);
+
+/* Rate data types: stkt_rate_update() counts @inc events at @now, stkt_rate_read() reads the
+ * events over the type's period at @now into *ret (freq.h). Same results as above, -EINVAL for
+ * a counter type. */
+int stkt_rate_update(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint32_t inc,
+                     uint64_t now);
+int stkt_rate_read(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t now,
+                   uint32_t *ret);
+
+/* Examine up to @budget slots (capped to the capacity), continuing where the previous call
+ * from any process stopped: LIVE entries expired at @now with no reference become tombstones,
+ * INSERTING slots older than STKT_CLAIM_STALE_MS are reclaimed. Concurrent sweepers take
+ * disjoint ranges. Returns the number of entries expired. */
+uint32_t stkt_sweep(struct stkt *t, uint64_t now, uint32_t budget);
+
+void stkt_stats(const struct stkt *t, struct stkt_stats *ret);
