@@ -403,6 +403,19 @@ uint32_t stkt_store(const struct stkt *t)
         return t->store;
 }
 
+void stkt_definition(const struct stkt *t, struct stkt_def *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        ret->size = t->mask + 1;
+        ret->key_type = (enum stkt_key_type)t->key_type;
+        ret->key_len = t->key_len;
+        ret->store = t->store;
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                if (t->store & STKT_F(dt))
+                        ret->period[dt] = t->period[dt];
+        ret->expire_ms = t->expire_ms;
+}
+
 int64_t stkt_lookup(struct stkt *t, const struct stkt_key *key, uint64_t now)
 {
         struct stkt__kbuf k;
@@ -714,6 +727,28 @@ int stkt_key_copy(const struct stkt *t, uint32_t idx, void *buf, size_t size)
                 return -ENOBUFS;
         memcpy(buf, words, len);
         return (int)len;
+}
+
+int stkt_remove(struct stkt *t, uint32_t idx)
+{
+        struct stkt_entry *e;
+        uint64_t w, dead;
+
+        if (idx > t->mask)
+                return -EINVAL;
+        e = stkt__entry(t, idx);
+        w = atomic_load_explicit(&e->word, memory_order_acquire);
+        do {
+                if (W_STATE(w) != STKT_ST_LIVE)
+                        return -ESTALE;
+                if (stkt__in_use(t, idx, w))
+                        return -EBUSY;
+                dead = (w & ~(W_STATE_MASK | W_REF_MASK)) | STKT_ST_DELETED;
+                /* fails if a reference was taken since the load: a tracker holds one before
+                 * it raises conn_cur, so an entry gaining a connection is never removed */
+        } while (!atomic_compare_exchange_weak_explicit(&e->word, &w, dead, memory_order_acq_rel,
+                                                        memory_order_acquire));
+        return 0;
 }
 
 static int stkt__check(const struct stkt *t, uint32_t idx, enum stkt_data_type type, bool rate)

@@ -167,6 +167,10 @@ struct stkt *stkt_free(struct stkt *t);
 uint32_t stkt_capacity(const struct stkt *t);
 uint32_t stkt_store(const struct stkt *t);
 
+/* The stored definition into *ret (size: the capacity after rounding; key_len: the longest
+ * key, also for fixed-size key types; period: 0 for types not stored). */
+void stkt_definition(const struct stkt *t, struct stkt_def *ret);
+
 /* The slot index holding @key, LIVE and not expired at @now, or -1 (also for a key of the
  * wrong size). Lock-free; does not touch the entry. */
 int64_t stkt_lookup(struct stkt *t, const struct stkt_key *key, uint64_t now);
@@ -201,6 +205,11 @@ uint64_t stkt_expire(const struct stkt *t, uint32_t idx);
 
 /* State of slot @idx (diagnostics, dumps, tests). */
 enum stkt_slot_state stkt_slot_state(const struct stkt *t, uint32_t idx);
+
+/* Remove LIVE entry @idx now, as an operator's "clear table" does: it becomes a tombstone
+ * unless it is in use. Returns 0, -EBUSY when it holds tracking references or a current
+ * connection (conn_cur > 0, when stored), -ESTALE when the slot is not LIVE, -EINVAL. */
+int stkt_remove(struct stkt *t, uint32_t idx);
 
 /* Copy the key of LIVE slot @idx into @buf (@size bytes) and return its length, or -ESTALE
  * when the slot is not LIVE, -ENOBUFS when @size is too small. */
