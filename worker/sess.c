@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -39,6 +40,10 @@ enum {
 };
 
 #define SESS_MAX_STEPS 64 /* steps per sess_run(): bounds one session's share of a turn */
+
+/* soft stop: how long a keep-alive connection that just finished a response may still
+ * bring its next request (see sess_soft_stop()) */
+#define SESS_STOP_GRACE_MS 100
 
 /* Chunked bodies both ways: the chunk-size may be anything a 62-bit length holds (the body
  * streams through), but chunk lines and trailers are bounded like header lines. */
@@ -688,7 +693,8 @@ static enum rule_result rule_reply(struct sess *s, const struct cfg_http_rule *r
         char tmp[4096];
         const char *body = NULL;
         size_t body_len = 0;
-        bool keep = !(s->flags & SESS_F_CLOSE_AFTER) && !response &&
+        bool keep = !(s->flags & (SESS_F_CLOSE_AFTER | SESS_F_STOPPING)) && !s->w->stopping &&
+                    !response &&
                     (s->txn->req_fr.body == H1_BODY_NONE ||
                      (s->txn->req_fr.body == H1_BODY_LENGTH && s->txn->req_fr.content_length == 0));
         unsigned status;
@@ -1758,7 +1764,8 @@ static void sess_txn_end(struct sess *s)
 
         sess_log(s);
         sess_detach_srv(s, reuse);
-        if (s->flags & SESS_F_CLOSE_AFTER) {
+        /* a stopping worker answered with Connection: close, so closing here is expected */
+        if ((s->flags & (SESS_F_CLOSE_AFTER | SESS_F_STOPPING)) || s->w->stopping) {
                 sess_close(s);
                 return;
         }
@@ -2273,13 +2280,32 @@ const struct sockaddr_storage *sess_frontend_addr(struct sess *s)
         return &s->fe_addr;
 }
 
+/* Has the client sent bytes we have not read yet? A request already on its way is answered
+ * (with Connection: close) rather than lost by closing the connection under it: HTTP/1.1
+ * clients may not retry such a request by themselves. */
+static bool sess_client_sent(struct sess *s)
+{
+        int pending = 0;
+
+        return ioctl(s->cli_fd, FIONREAD, &pending) == 0 && pending > 0;
+}
+
 void sess_soft_stop(struct sess *s)
 {
+        uint64_t now = loop_now(s->w->loop);
+
         s->flags |= SESS_F_STOPPING;
-        /* an idle keep-alive connection closes now; a connection just accepted has its
-         * first request on the way: it is answered, then closed */
-        if (s->state == SESS_ST_IDLE && s->cin.data == 0 && (s->flags & SESS_F_NOT_FIRST)) {
+        if (s->state != SESS_ST_IDLE || s->cin.data || !(s->flags & SESS_F_NOT_FIRST))
+                return; /* busy, or just accepted: answered, then closed */
+        /* An idle keep-alive connection closes now. One that finished a response less than
+         * SESS_STOP_GRACE_MS ago is most likely about to carry the client's next request,
+         * and closing it under that request would lose it (HTTP/1.1 clients need not retry):
+         * it gets that long to send one, answered with Connection: close. */
+        if (!sess_client_sent(s) && now - s->idle_start_ms >= SESS_STOP_GRACE_MS) {
                 s->flags |= SESS_F_LOGGED;
                 sess_close(s);
+                return;
         }
+        s->cli_exp = now + SESS_STOP_GRACE_MS;
+        sess_arm(s);
 }

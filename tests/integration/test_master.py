@@ -275,6 +275,53 @@ class Master(harness.TestCase):
         self.assertEqual(set(int(u) for u in uids), {nobody})
         self.assertEqual(int(master_uids[0]), 0)
 
+    def test_reloads_under_keepalive_load(self):
+        """Keep-alive clients that send requests back to back lose none across reloads: a
+        request on a connection the old generation gives up is answered (with Connection:
+        close) before it closes."""
+        self.launch(workers=2)
+        stop = threading.Event()
+        results = {"ok": 0, "fail": 0}
+
+        def load():
+            deadline = time.monotonic() + 60
+            c = None
+            while not stop.is_set() and time.monotonic() < deadline:
+                try:
+                    if c is None:
+                        c = harness.connect(self.port)
+                    c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                    r = harness.read_response(c)
+                    if not r or r[0] != 200:
+                        results["fail"] += 1
+                        c.close()
+                        c = None
+                        continue
+                    results["ok"] += 1
+                    if r[1].get("connection") == "close":
+                        c.close()
+                        c = None
+                except OSError:
+                    results["fail"] += 1
+                    c = None
+            if c:
+                c.close()
+
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            for i in range(30):
+                self.reload_to("k%d" % i)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=70)
+        self.assertGreater(results["ok"], 1000)
+        self.assertEqual(results["fail"], 0, results)
+        print("# keep-alive clients across 30 reloads: %d requests, %d failed"
+              % (results["ok"], results["fail"]))
+
     def test_reloads_under_load(self):
         self.launch(workers=2)
         stop = threading.Event()
