@@ -451,14 +451,23 @@ class Control(harness.TestCase):
     def test_daemon_and_pidfile(self):
         cfg = self.write("sluice.cfg", self.config("v1"))
         pidfile = os.path.join(self.tmp, "sluice.pid")
-        r = harness.run(["-D", "-p", pidfile, "-f", cfg], timeout=20)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(pidfile) as f:
-            pid = int(f.read())
+        pid = None
         try:
+            r = harness.run(["-D", "-p", pidfile, "-f", cfg], timeout=20)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(pidfile) as f:
+                pid = int(f.read())
             self.assertEqual(self.get()[2], b"v1")
         finally:
-            os.kill(pid, signal.SIGTERM)
+            # whatever happened, the detached master (and its workers) must not outlive us
+            if pid is None:
+                try:
+                    with open(pidfile) as f:
+                        pid = int(f.read())
+                except (OSError, ValueError):
+                    pass
+            if pid:
+                os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and os.path.exists("/proc/%d" % pid):
             time.sleep(0.05)
