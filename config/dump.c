@@ -362,8 +362,8 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
 }
 
 static const char *const option_names[] = {
-        "httplog",         "tcplog",     "forwardfor",  "http-server-close",
-        "http-keep-alive", "redispatch", "dontlognull",
+        "httplog",    "tcplog",      "forwardfor", "http-server-close", "http-keep-alive",
+        "redispatch", "dontlognull", "jsonlog",    "http-no-delay",
 };
 
 static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)

@@ -22,6 +22,11 @@ const char *const cfg_known_sections[] = {
 };
 const size_t cfg_n_known_sections = SL_ARRAY_SIZE(cfg_known_sections);
 
+const char *const cfg_sluice_keywords[] = {
+        "option jsonlog", /* HAProxy's JSON logs need a hand-written log-format */
+        NULL,
+};
+
 const struct cfg_known_kw cfg_known_keywords[] = {
         /* global: process management and security */
         {"ca-base", G},

@@ -33,6 +33,10 @@ struct cfg_known_kw {
 extern const struct cfg_known_kw cfg_known_keywords[];
 extern const size_t cfg_n_known_keywords;
 
+/* sluice's own keywords, each for something HAProxy has no keyword for; NULL-terminated.
+ * The manual marks them as sluice's. */
+extern const char *const cfg_sluice_keywords[];
+
 /* Section names HAProxy has (global, defaults, frontend, ..., ring, http-errors, ...). */
 extern const char *const cfg_known_sections[];
 extern const size_t cfg_n_known_sections;

@@ -137,7 +137,8 @@ static void kw_option_flag(struct cfg_parser *p, unsigned arg, unsigned long dat
         option_set(p, (uint32_t)data);
 }
 
-/* option httplog [clf] / option tcplog: the log formats exclude each other. */
+/* option httplog [clf] / option tcplog / option jsonlog: the log formats exclude each
+ * other. */
 static void kw_option_log(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         if (cfg__n_words(p) > arg && strcmp(cfg__word(p, arg), "clf") == 0) {
@@ -147,10 +148,12 @@ static void kw_option_log(struct cfg_parser *p, unsigned arg, unsigned long data
                 return;
         }
         if (!cfg__want_args(p, arg, 0,
-                            data == CFG_OPT_HTTPLOG ? "option httplog" : "option tcplog"))
+                            data == CFG_OPT_HTTPLOG  ? "option httplog"
+                            : data == CFG_OPT_TCPLOG ? "option tcplog"
+                                                     : "option jsonlog"))
                 return;
         if (!p->negate)
-                p->px->options &= ~(uint32_t)(CFG_OPT_HTTPLOG | CFG_OPT_TCPLOG);
+                p->px->options &= ~(uint32_t)(CFG_OPT_HTTPLOG | CFG_OPT_TCPLOG | CFG_OPT_JSONLOG);
         option_set(p, (uint32_t)data);
 }
 
@@ -707,12 +710,14 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"timeout tunnel", D | L | B, kw_timeout, CFG_TO_TUNNEL, false},
         {"option httplog", D | F | L, kw_option_log, CFG_OPT_HTTPLOG, true},
         {"option tcplog", D | F | L, kw_option_log, CFG_OPT_TCPLOG, true},
+        {"option jsonlog", D | F | L, kw_option_log, CFG_OPT_JSONLOG, true},
         {"option forwardfor", D | F | L | B, kw_option_forwardfor, 0, true},
         {"option http-server-close", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_SERVER_CLOSE,
          true},
         {"option http-keep-alive", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_KEEP_ALIVE, true},
         {"option redispatch", D | L | B, kw_option_flag, CFG_OPT_REDISPATCH, true},
         {"option dontlognull", D | F | L, kw_option_flag, CFG_OPT_DONTLOGNULL, true},
+        {"option http-no-delay", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_NO_DELAY, true},
         {"balance", D | L | B, kw_balance, 0, false},
         {"hash-type", D | L | B, kw_hash_type, 0, false},
         {"server", L | B, kw_server, 0, false},

@@ -50,6 +50,8 @@ enum {
         CFG_OPT_HTTP_KEEP_ALIVE = 1u << 4,
         CFG_OPT_REDISPATCH = 1u << 5,
         CFG_OPT_DONTLOGNULL = 1u << 6,
+        CFG_OPT_JSONLOG = 1u << 7, /* sluice: one JSON object per line */
+        CFG_OPT_HTTP_NO_DELAY = 1u << 8,
 };
 
 enum cfg_balance_algo {

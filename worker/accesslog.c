@@ -789,6 +789,8 @@ const struct cfg_fmt alog_fmt_tcplog = {
         .cap_nodes = SL_ARRAY_SIZE(tcplog_nodes),
 };
 
+const struct cfg_fmt alog_fmt_json = {.src = "json"};
+
 const struct cfg_fmt *alog_proxy_format(const struct cfg_proxy *px)
 {
         if (px->log_format)
@@ -797,6 +799,8 @@ const struct cfg_fmt *alog_proxy_format(const struct cfg_proxy *px)
                 return &alog_fmt_httplog;
         if (px->options & CFG_OPT_TCPLOG)
                 return &alog_fmt_tcplog;
+        if (px->options & CFG_OPT_JSONLOG)
+                return &alog_fmt_json;
         return NULL;
 }
 

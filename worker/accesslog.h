@@ -102,8 +102,10 @@ int alog_format(const struct cfg_fmt *fmt, const struct alog_entry *e, alog_samp
  *   "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq" */
 extern const struct cfg_fmt alog_fmt_httplog;
 extern const struct cfg_fmt alog_fmt_tcplog;
+/* "option jsonlog": a marker with no nodes; a line in this format is alog_format_json()'s. */
+extern const struct cfg_fmt alog_fmt_json;
 
-/* The format a proxy logs with: its log-format, else the httplog or tcplog format its
+/* The format a proxy logs with: its log-format, else the httplog, tcplog or json format its
  * options ask for, else NULL (HAProxy then logs only a "Connect from" line at accept). */
 const struct cfg_fmt *alog_proxy_format(const struct cfg_proxy *px);
 

@@ -44,6 +44,9 @@ enum {
 /* soft stop: how long a keep-alive connection that just finished a response may still
  * bring its next request (see sess_soft_stop()) */
 #define SESS_STOP_GRACE_MS 100
+/* A response whose remaining body is at most this long is expected in one more read: see
+ * sess_res_more_soon(). */
+#define SESS_MORE_SOON_MAX 4096
 
 /* Chunked bodies both ways: the chunk-size may be anything a 62-bit length holds (the body
  * streams through), but chunk lines and trailers are bounded like header lines. */
@@ -278,13 +281,13 @@ static ssize_t sess_send_raw(int fd, const char *p, size_t len)
 }
 
 /* Write @n buffers with one system call; returns bytes written, -EAGAIN or -errno. */
-static ssize_t sess_sendv(int fd, struct iovec *iov, int n)
+static ssize_t sess_sendv(int fd, struct iovec *iov, int n, int more)
 {
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
         ssize_t r;
 
         do {
-                r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+                r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | more);
         } while (r == -1 && errno == EINTR);
         if (r == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -1419,7 +1422,7 @@ static bool sess_step_req_send(struct sess *s)
                                                   s->sout.data - t->sout_sent};
                 if (t->cin_ok)
                         iov[k++] = (struct iovec){body, t->cin_ok};
-                n = sess_sendv(s->srv->fd, iov, k);
+                n = sess_sendv(s->srv->fd, iov, k, 0);
                 if (n == -EAGAIN) {
                         s->ready &= ~(uint32_t)SESS_WR_SRV;
                         break;
@@ -1710,6 +1713,21 @@ static int sess_res_body_validate(struct sess *s)
         return 0;
 }
 
+/* Is the rest of the response short and due at once? Servers often write a small
+ * response's head and body in two system calls, and the proxy may read between them. The
+ * head then goes out with MSG_MORE, so head and body reach the client in one segment
+ * instead of two (one wake-up of the client, one ACK less). The kernel holds such a segment
+ * until the next send or at most about 200 ms (its probe timer); "option http-no-delay"
+ * turns this off, as in HAProxy. */
+static bool sess_res_more_soon(const struct sess *s)
+{
+        const struct txn *t = s->txn;
+
+        return !(s->flags & SESS_F_RES_DONE) && t->res_fr.body == H1_BODY_LENGTH &&
+               t->res_body_left <= SESS_MORE_SOON_MAX &&
+               !((s->fe->options | (s->be ? s->be->options : 0)) & CFG_OPT_HTTP_NO_DELAY);
+}
+
 /* Write cout, then validated response bytes from sin, to the client: one sendmsg() for
  * both, so a small response leaves in one packet and one system call. */
 static bool sess_step_cli_write(struct sess *s)
@@ -1729,7 +1747,7 @@ static bool sess_step_cli_write(struct sess *s)
                         iov[k++] = (struct iovec){buf_head(&s->cout), s->cout.data};
                 if (body && s->txn->sin_ok)
                         iov[k++] = (struct iovec){buf_head(&s->sin), s->txn->sin_ok};
-                n = sess_sendv(s->cli_fd, iov, k);
+                n = sess_sendv(s->cli_fd, iov, k, body && sess_res_more_soon(s) ? MSG_MORE : 0);
                 if (n == -EAGAIN) {
                         s->ready &= ~(uint32_t)SESS_WR_CLI;
                         break;

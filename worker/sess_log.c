@@ -154,7 +154,10 @@ void sess_log(struct sess *s)
                 return;
         sess_fill_entry(s, &e, rl, sizeof(rl));
         rt->log_counter++;
-        n = alog_format(fmt, &e, log_sample, &ctx, line, sizeof(line));
+        if (fmt == &alog_fmt_json)
+                n = alog_format_json(&e, line, sizeof(line));
+        else
+                n = alog_format(fmt, &e, log_sample, &ctx, line, sizeof(line));
         if (n > 0)
                 (void)alog_sinks_send(rt->sinks, LOG_INFO, line, (size_t)n);
 }

@@ -6,6 +6,7 @@ the proxy forwarded. Responses are chosen by the request path:
   /chunked         answers with a chunked body
   /close           answers and closes the connection
   /slow            waits 1.5 s before answering
+  /split           sends the head, then the 5-byte body 1 s later
   /echo            answers with the request body
   /ws              with Upgrade: websocket, switches protocols and echoes raw bytes
   anything else    200 with body "origin NAME PATH"
@@ -141,6 +142,10 @@ class Origin:
                 elif path == "/slow":
                     time.sleep(1.5)
                     resp = b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow"
+                elif path == "/split":
+                    c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
+                    time.sleep(1.0)
+                    resp = b"split"
                 elif path == "/echo":
                     resp = (b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(req.body)
                             + req.body)

@@ -1,5 +1,6 @@
 """The HTTP/1.1 data path, end to end: real sluice, a recording origin, raw sockets."""
 
+import json
 import os
 import signal
 import socket
@@ -236,6 +237,57 @@ class Http(HttpBase):
         self.assertRegex(line, r'^127\.0\.0\.1:\d+ \[\d\d/\w+/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] web '
                                r'app/s1 \d+/0/\d+/\d+/\d+ 200 \d+ - - ---- \d+/\d+/\d+/\d+/0 0/0 '
                                r'"GET /logged HTTP/1.1"$')
+
+    def test_json_access_log(self):
+        o = self.origin()
+        port = harness.free_port()
+        self.proc = self.start_config(
+            "global\n    log stdout format raw local0\n"
+            "defaults\n    mode http\n    log global\n    option httplog\n"
+            "    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
+            "frontend web\n    bind 127.0.0.1:%d\n    option jsonlog\n"
+            "    default_backend app\n"
+            "backend app\n    server s1 127.0.0.1:%d\n" % (port, o.port))
+        self.assertEqual(harness.request(
+            port, b"GET /json?q=%22x%22 HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and '"uri"' not in self.proc.log():
+            time.sleep(0.05)
+        line = [l for l in self.proc.log().splitlines() if '"uri"' in l][0]
+        rec = json.loads(line)
+        self.assertEqual(rec["client"]["ip"], "127.0.0.1")
+        self.assertEqual((rec["frontend"], rec["backend"], rec["server"]), ("web", "app", "s1"))
+        self.assertEqual((rec["status"], rec["termination"], rec["method"], rec["version"]),
+                         (200, "----", "GET", "HTTP/1.1"))
+        self.assertEqual(rec["uri"], "/json?q=%22x%22")
+        self.assertGreater(rec["bytes"]["read"], 0)
+        self.assertRegex(rec["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        for k in ("Th", "Ti", "TR", "Tw", "Tc", "Tr", "Td", "Ta", "Tt"):
+            self.assertGreaterEqual(rec["timers"][k], 0, k)
+
+    def _split_head_time(self, fe):
+        """Seconds until the head of /split (body 1 s after its head) reached the client."""
+        port, _ = self.serve(fe=fe)
+        with harness.connect(port) as s:
+            t0 = time.monotonic()
+            s.sendall(b"GET /split HTTP/1.1\r\nHost: h\r\n\r\n")
+            s.settimeout(5)
+            first = s.recv(4096)
+            head_time = time.monotonic() - t0
+            data = first
+            while not data.endswith(b"split"):
+                more = s.recv(4096)
+                self.assertTrue(more)
+                data += more
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 OK\r\n"))
+        return head_time
+
+    def test_short_body_due_joins_its_head(self):
+        # the head waits for the body in the kernel (MSG_MORE), at most ~200 ms
+        self.assertGreater(self._split_head_time(""), 0.15)
+
+    def test_http_no_delay_sends_the_head_at_once(self):
+        self.assertLess(self._split_head_time("    option http-no-delay"), 0.5)
 
     def test_stop_signals(self):
         port, _ = self.serve()
