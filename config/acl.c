@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "macros.h"
+#include "stkt_types.h"
 
 enum cfg_smp_type cfg_fetch_type(enum cfg_fetch f)
 {
@@ -21,7 +22,10 @@ enum cfg_smp_type cfg_fetch_type(enum cfg_fetch f)
         case CFG_FETCH_HDR_CNT:
         case CFG_FETCH_HDR_VAL:
         case CFG_FETCH_STATUS:
+        case CFG_FETCH_SC:
+        case CFG_FETCH_SRC_TBL:
                 return CFG_SMP_INT;
+        case CFG_FETCH_SC_TRACKED:
         case CFG_FETCH_SSL_FC:
         case CFG_FETCH_ALWAYS_TRUE:
         case CFG_FETCH_ALWAYS_FALSE:
@@ -76,6 +80,12 @@ const char *cfg_fetch_name(enum cfg_fetch f)
                 return "fhdr";
         case CFG_FETCH_STATUS:
                 return "status";
+        case CFG_FETCH_SC:
+                return "sc";
+        case CFG_FETCH_SC_TRACKED:
+                return "sc_tracked";
+        case CFG_FETCH_SRC_TBL:
+                return "src_";
         case CFG_FETCH_COUNT:
                 break;
         }
@@ -92,6 +102,9 @@ unsigned cfg_fetch_at(enum cfg_fetch f)
         case CFG_FETCH_SSL_FC:
         case CFG_FETCH_ALWAYS_TRUE:
         case CFG_FETCH_ALWAYS_FALSE:
+        case CFG_FETCH_SC:
+        case CFG_FETCH_SC_TRACKED:
+        case CFG_FETCH_SRC_TBL:
                 return CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
         case CFG_FETCH_METHOD:
         case CFG_FETCH_PATH:
@@ -110,6 +123,58 @@ unsigned cfg_fetch_at(enum cfg_fetch f)
                 break;
         }
         return 0;
+}
+
+/* The stick-table counters fetches read, by their HAProxy suffix (sc0_<what>, src_<what>). */
+static const struct {
+        const char *name;
+        enum stkt_data_type dt;
+        enum cfg_stk_op op;
+} stk_whats[] = {
+        {"conn_cnt", STKT_DT_CONN_CNT, CFG_STK_GET},
+        {"conn_cur", STKT_DT_CONN_CUR, CFG_STK_GET},
+        {"conn_rate", STKT_DT_CONN_RATE, CFG_STK_GET},
+        {"sess_cnt", STKT_DT_SESS_CNT, CFG_STK_GET},
+        {"sess_rate", STKT_DT_SESS_RATE, CFG_STK_GET},
+        {"http_req_cnt", STKT_DT_HTTP_REQ_CNT, CFG_STK_GET},
+        {"http_req_rate", STKT_DT_HTTP_REQ_RATE, CFG_STK_GET},
+        {"http_err_cnt", STKT_DT_HTTP_ERR_CNT, CFG_STK_GET},
+        {"http_err_rate", STKT_DT_HTTP_ERR_RATE, CFG_STK_GET},
+        {"http_fail_cnt", STKT_DT_HTTP_FAIL_CNT, CFG_STK_GET},
+        {"http_fail_rate", STKT_DT_HTTP_FAIL_RATE, CFG_STK_GET},
+        {"bytes_in_rate", STKT_DT_BYTES_IN_RATE, CFG_STK_GET},
+        {"bytes_out_rate", STKT_DT_BYTES_OUT_RATE, CFG_STK_GET},
+        {"kbytes_in", STKT_DT_BYTES_IN_CNT, CFG_STK_KBYTES},
+        {"kbytes_out", STKT_DT_BYTES_OUT_CNT, CFG_STK_KBYTES},
+        {"gpc0_rate", STKT_DT_GPC0_RATE, CFG_STK_GET},
+        {"gpc1_rate", STKT_DT_GPC1_RATE, CFG_STK_GET},
+        {"get_gpc0", STKT_DT_GPC0, CFG_STK_GET},
+        {"get_gpc1", STKT_DT_GPC1, CFG_STK_GET},
+        {"get_gpt0", STKT_DT_GPT0, CFG_STK_GET},
+        {"inc_gpc0", STKT_DT_GPC0, CFG_STK_INC},
+        {"inc_gpc1", STKT_DT_GPC1, CFG_STK_INC},
+        {"clr_gpc0", STKT_DT_GPC0, CFG_STK_CLR},
+        {"clr_gpc1", STKT_DT_GPC1, CFG_STK_CLR},
+};
+
+bool cfg_stk_what_parse(const char *name, size_t len, unsigned *ret_dt, enum cfg_stk_op *ret_op)
+{
+        for (size_t i = 0; i < SL_ARRAY_SIZE(stk_whats); i++) {
+                if (strlen(stk_whats[i].name) == len && memcmp(stk_whats[i].name, name, len) == 0) {
+                        *ret_dt = stk_whats[i].dt;
+                        *ret_op = stk_whats[i].op;
+                        return true;
+                }
+        }
+        return false;
+}
+
+const char *cfg_stk_what_name(unsigned dt, enum cfg_stk_op op)
+{
+        for (size_t i = 0; i < SL_ARRAY_SIZE(stk_whats); i++)
+                if (stk_whats[i].dt == dt && stk_whats[i].op == op)
+                        return stk_whats[i].name;
+        return "?";
 }
 
 static inline unsigned char lower(unsigned char c)

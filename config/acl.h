@@ -38,6 +38,9 @@ enum cfg_fetch {
         CFG_FETCH_HDR_IP,       /* a header's value as an address (ip) */
         CFG_FETCH_FHDR,         /* a header's full values, commas included (str) */
         CFG_FETCH_STATUS,       /* response status code (int) */
+        CFG_FETCH_SC,           /* sc_*, scN_*: a counter of a tracked entry (int) */
+        CFG_FETCH_SC_TRACKED,   /* sc_tracked, scN_tracked: is the counter tracked (bool) */
+        CFG_FETCH_SRC_TBL,      /* src_*: a counter of the client address's entry (int) */
         CFG_FETCH_COUNT,
 };
 
@@ -63,6 +66,16 @@ enum cfg_conv {
 
 #define CFG_SAMPLE_MAX_CONV 4
 
+/* What a stick-table fetch does with its data type (sc_*, scN_*, src_*). */
+enum cfg_stk_op {
+        CFG_STK_GET = 0, /* read the value (a rate over its period; kbytes_*: bytes / 1024) */
+        CFG_STK_INC,     /* inc_gpc0/1: add 1 (and to gpcN_rate when stored), give the result */
+        CFG_STK_CLR,     /* clr_gpc0/1: set 0, give the value before */
+        CFG_STK_KBYTES,  /* kbytes_in/out: the byte count / 1024 */
+};
+
+struct cfg_proxy;
+
 struct cfg_sample {
         enum cfg_fetch fetch;
         enum cfg_smp_dir dir;
@@ -71,6 +84,14 @@ struct cfg_sample {
         int occ; /* header occurrence: 0 every one, N > 0 the Nth, -N the Nth last */
         enum cfg_conv conv[CFG_SAMPLE_MAX_CONV]; /* converters applied in order */
         unsigned n_conv;
+        /* stick-table fetches */
+        unsigned sc;                   /* SC, SC_TRACKED: the counter, 0 .. 2 */
+        unsigned stk_dt;               /* SC, SRC_TBL: enum stkt_data_type */
+        enum cfg_stk_op stk_op;        /* SC, SRC_TBL */
+        const char *table_name;        /* arena: the table argument as written, or NULL */
+        const struct cfg_proxy *table; /* its proxy, resolved at the end of load; SRC_TBL
+                                        * without argument: the rule's own proxy; NULL: for
+                                        * SC, whatever table the counter tracks */
 };
 
 enum cfg_match {
@@ -148,6 +169,12 @@ struct cfg_smp_value {
         int family;        /* IP: AF_INET or AF_INET6 */
         uint8_t addr[16];  /* IP */
 };
+
+/* The stick-table fetch suffix @name (@len bytes: "http_req_rate", "inc_gpc0", ...) as a
+ * data type and an operation; false when sluice has no such fetch. */
+bool cfg_stk_what_parse(const char *name, size_t len, unsigned *ret_dt, enum cfg_stk_op *ret_op);
+/* The suffix for @dt and @op, or "?". */
+const char *cfg_stk_what_name(unsigned dt, enum cfg_stk_op op);
 
 /* Output type of a fetch. */
 enum cfg_smp_type cfg_fetch_type(enum cfg_fetch f);

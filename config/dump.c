@@ -184,6 +184,23 @@ static void dump_sample(FILE *out, const struct cfg_sample *smp)
                       smp->fetch == CFG_FETCH_HDR_VAL || smp->fetch == CFG_FETCH_HDR_IP ||
                       smp->fetch == CFG_FETCH_FHDR;
 
+        if (smp->fetch == CFG_FETCH_SC || smp->fetch == CFG_FETCH_SC_TRACKED ||
+            smp->fetch == CFG_FETCH_SRC_TBL) {
+                const char *what = smp->fetch == CFG_FETCH_SC_TRACKED
+                                           ? "tracked"
+                                           : cfg_stk_what_name(smp->stk_dt, smp->stk_op);
+
+                if (smp->fetch == CFG_FETCH_SRC_TBL)
+                        fprintf(out, "src_%s", what);
+                else
+                        fprintf(out, "sc%u_%s", smp->sc, what);
+                if (smp->table_name) {
+                        fputc('(', out);
+                        fputs(smp->table_name, out);
+                        fputc(')', out);
+                }
+                return;
+        }
         if (header)
                 fputs(dirs[smp->dir], out);
         if (smp->arg) {
@@ -313,6 +330,31 @@ static void dump_reply(FILE *out, const struct cfg_reply *r, bool is_deny)
         }
 }
 
+static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
+{
+        char sep = ' ';
+
+        fprintf(out, "    stick-table type %s", stkt_key_type_name(t->key_type));
+        if (t->key_type == STKT_KEY_STRING || t->key_type == STKT_KEY_BINARY)
+                fprintf(out, " len %u", t->key_len);
+        fprintf(out, " size %u", t->size);
+        if (t->expire_ms)
+                fprintf(out, " expire %ums", t->expire_ms);
+        if (t->nopurge)
+                fputs(" nopurge", out);
+        if (t->store)
+                fputs(" store", out);
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++) {
+                if (!(t->store & STKT_F(dt)))
+                        continue;
+                fprintf(out, "%c%s", sep, stkt_dt_name((enum stkt_data_type)dt));
+                if (stkt_dt_is_rate((enum stkt_data_type)dt))
+                        fprintf(out, "(%ums)", t->period_ms[dt]);
+                sep = ',';
+        }
+        fputc('\n', out);
+}
+
 static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
 {
         static const char *const redirs[] = {"location", "prefix", "scheme"};
@@ -355,6 +397,24 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
         case CFG_ACT_SET_PATH:
                 fputs("set-path ", out);
                 dump_fmt(out, &r->fmt);
+                break;
+        case CFG_ACT_REJECT:
+                fputs("reject", out);
+                break;
+        case CFG_ACT_TRACK_SC:
+                fprintf(out, "track-sc%u ", r->sc);
+                dump_sample(out, &r->track_key);
+                if (r->table_name) {
+                        fputs(" table ", out);
+                        dump_word(out, r->table_name);
+                }
+                break;
+        case CFG_ACT_SC_INC_GPC0:
+        case CFG_ACT_SC_INC_GPC1:
+                fprintf(out, "sc-inc-gpc%d(%u)", r->act == CFG_ACT_SC_INC_GPC1, r->sc);
+                break;
+        case CFG_ACT_SC_SET_GPT0:
+                fprintf(out, "sc-set-gpt0(%u) %" PRId64, r->sc, r->gpt0);
                 break;
         }
         dump_cond(out, r->cond);
@@ -494,6 +554,12 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         fputc('\n', out);
                 }
         }
+        if (px->table)
+                dump_stick_table(out, px->table);
+        for (size_t i = 0; i < px->n_tcp_conn; i++)
+                dump_rule(out, "tcp-request connection", &px->tcp_conn[i]);
+        for (size_t i = 0; i < px->n_tcp_content; i++)
+                dump_rule(out, "tcp-request content", &px->tcp_content[i]);
         for (size_t i = 0; i < px->n_http_req; i++)
                 dump_rule(out, "http-request", &px->http_req[i]);
         for (size_t i = 0; i < px->n_http_res; i++)

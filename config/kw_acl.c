@@ -148,34 +148,9 @@ static const char *const fetches_known[] = {
         "res.len",
         "res.payload",
         "res.ver",
-        "sc0_conn_cnt",
-        "sc0_conn_cur",
-        "sc0_conn_rate",
-        "sc0_get_gpc0",
-        "sc0_gpc0_rate",
-        "sc0_http_err_rate",
-        "sc0_http_req_cnt",
-        "sc0_http_req_rate",
-        "sc0_inc_gpc0",
-        "sc0_tracked",
-        "sc1_conn_cur",
-        "sc1_http_req_rate",
-        "sc2_conn_cur",
-        "sc_http_req_rate",
-        "sc_conn_cur",
-        "sc_get_gpc0",
-        "sc_inc_gpc0",
         "shdr",
         "shdr_cnt",
         "shdr_val",
-        "src_conn_cnt",
-        "src_conn_cur",
-        "src_conn_rate",
-        "src_get_gpc0",
-        "src_http_err_rate",
-        "src_http_req_cnt",
-        "src_http_req_rate",
-        "src_inc_gpc0",
         "src_is_local",
         "srv_conn",
         "srv_id",
@@ -230,6 +205,91 @@ static const struct fetch_kw *fetch_find(const char *name, size_t len)
         return NULL;
 }
 
+/* Stick-table counter fetches: sc_<what>(N[,table]), sc<N>_<what>[(table)],
+ * src_<what>[(table)], and <what> "tracked" for the sc forms. Returns 1 with *smp filled, 0
+ * when @s does not name one (then the caller reports it), or -1 after reporting an error. */
+static int stk_fetch_parse(struct cfg_parser *p, unsigned w, struct sl_str s,
+                           struct cfg_sample *smp)
+{
+        size_t i = 0, name_len, what_at;
+        const char *args = NULL;
+        size_t args_len = 0;
+        char name[64];
+        bool src = false, sc_arg = false;
+
+        while (i < s.len && s.ptr[i] != '(' && s.ptr[i] != ',')
+                i++;
+        name_len = i;
+        sl_str_copy(name, sizeof(name), sl_str_make(s.ptr, name_len));
+        if (name_len > 4 && memcmp(s.ptr, "src_", 4) == 0) {
+                src = true;
+                what_at = 4;
+        } else if (name_len > 3 && memcmp(s.ptr, "sc_", 3) == 0) {
+                sc_arg = true;
+                what_at = 3;
+        } else if (name_len > 4 && s.ptr[0] == 's' && s.ptr[1] == 'c' && s.ptr[2] >= '0' &&
+                   s.ptr[2] <= '2' && s.ptr[3] == '_') {
+                smp->sc = (unsigned)(s.ptr[2] - '0');
+                what_at = 4;
+        } else {
+                return 0;
+        }
+        if (!src && name_len - what_at == 7 && memcmp(s.ptr + what_at, "tracked", 7) == 0) {
+                smp->fetch = CFG_FETCH_SC_TRACKED;
+        } else if (cfg_stk_what_parse(s.ptr + what_at, name_len - what_at, &smp->stk_dt,
+                                      &smp->stk_op)) {
+                smp->fetch = src ? CFG_FETCH_SRC_TBL : CFG_FETCH_SC;
+        } else {
+                return 0;
+        }
+        if (i < s.len && s.ptr[i] == '(') {
+                size_t close = i + 1;
+
+                while (close < s.len && s.ptr[close] != ')')
+                        close++;
+                if (close == s.len) {
+                        cfg__err(p, w, "missing ')' after the arguments of '%s'", name);
+                        return -1;
+                }
+                args = s.ptr + i + 1;
+                args_len = close - (i + 1);
+                i = close + 1;
+        }
+        if (i < s.len) {
+                cfg__err(p, w, "'%s' returns an integer and takes no converter", name);
+                return -1;
+        }
+        if (sc_arg) {
+                size_t comma = 0;
+
+                while (comma < args_len && args[comma] != ',')
+                        comma++;
+                if (!args || comma != 1 || args[0] < '0' || args[0] > '2') {
+                        cfg__err(p, w, "'%s' needs the counter number: '%s(<0..2>[,<table>])'",
+                                 name, name);
+                        return -1;
+                }
+                smp->sc = (unsigned)(args[0] - '0');
+                args = comma < args_len ? args + comma + 1 : NULL;
+                args_len = args ? args_len - comma - 1 : 0;
+        }
+        if (args) {
+                if (args_len == 0 || memchr(args, ',', args_len)) {
+                        cfg__err(p, w, "'%s' takes one argument, a table name", name);
+                        return -1;
+                }
+                smp->table_name = cfg_arena_strndup(&p->gen->arena, args, args_len);
+                if (!smp->table_name) {
+                        cfg__oom(p);
+                        return -1;
+                }
+        } else if (src) {
+                /* HAProxy: without a table, the rule's own proxy's */
+                smp->table = p->px;
+        }
+        return 1;
+}
+
 /* Parse "fetch[(args)][,conv]..." from @s. Errors are reported at word @w. */
 bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
                        int *ret_implied)
@@ -246,6 +306,15 @@ bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct
         fk = fetch_find(s.ptr, name_len);
         if (!fk) {
                 const char *hint = NULL;
+                int r = stk_fetch_parse(p, w, s, &smp);
+
+                if (r != 0) {
+                        if (r > 0) {
+                                *ret = smp;
+                                *ret_implied = -1;
+                        }
+                        return r > 0;
+                }
 
                 for (size_t k = 0; k < SL_ARRAY_SIZE(fetches_known); k++) {
                         if (strcmp(fetches_known[k], name) == 0) {

@@ -110,10 +110,7 @@ static const char *const req_actions_known[] = {
         "replace-value",
         "sc-add-gpc",
         "sc-inc-gpc",
-        "sc-inc-gpc0",
-        "sc-inc-gpc1",
         "sc-set-gpt",
-        "sc-set-gpt0",
         "send-spoe-group",
         "set-bandwidth-limit",
         "set-dst",
@@ -137,9 +134,6 @@ static const char *const req_actions_known[] = {
         "silent-drop",
         "strict-mode",
         "tarpit",
-        "track-sc0",
-        "track-sc1",
-        "track-sc2",
         "unset-var",
         "use-service",
         "wait-for-body",
@@ -147,6 +141,181 @@ static const char *const req_actions_known[] = {
         "set-status",
         "cache-store",
 };
+
+/* The stick-table actions, in http-request and tcp-request rules alike:
+ *   track-sc<N> <key> [table <table>]
+ *   sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt0(<N>) <integer>
+ * between words @w (the action) and @end (the condition or the end). @at says what the key
+ * may read. Returns 1 with @r filled, 0 when the word is no such action, -1 after an error. */
+static int stick_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
+                              struct cfg_http_rule *r)
+{
+        const char *act = cfg__word(p, w);
+        size_t len = strlen(act);
+        int implied;
+
+        if (len == 9 && strncmp(act, "track-sc", 8) == 0 && act[8] >= '0' && act[8] <= '2') {
+                r->act = CFG_ACT_TRACK_SC;
+                r->sc = (unsigned)(act[8] - '0');
+                if (w + 1 >= end) {
+                        cfg__err(p, w, "expected '%s <key> [table <table>]'", act);
+                        return -1;
+                }
+                if (!cfg__sample_parse(p, w + 1, cfg__word_str(p, w + 1), &r->track_key, &implied))
+                        return -1;
+                if (r->track_key.fetch == CFG_FETCH_SC || r->track_key.fetch == CFG_FETCH_SRC_TBL ||
+                    r->track_key.fetch == CFG_FETCH_SC_TRACKED) {
+                        cfg__err(p, w + 1, "a stick-table counter cannot be a tracking key");
+                        return -1;
+                }
+                if (!(cfg_fetch_at(r->track_key.fetch) & at)) {
+                        cfg__err(p, w + 1, "'%s' is not known yet when this rule runs",
+                                 cfg__word(p, w + 1));
+                        return -1;
+                }
+                if (w + 2 < end) {
+                        if (strcmp(cfg__word(p, w + 2), "table") != 0 || w + 4 != end) {
+                                cfg__err(p, w + 2, "expected '%s <key> [table <table>]'", act);
+                                return -1;
+                        }
+                        r->table_name = cfg__dup(p, w + 3);
+                }
+                return 1;
+        }
+        if (strncmp(act, "sc-inc-gpc0(", 12) == 0 || strncmp(act, "sc-inc-gpc1(", 12) == 0 ||
+            strncmp(act, "sc-set-gpt0(", 12) == 0) {
+                bool set = act[3] == 's';
+
+                if (len != 14 || act[12] < '0' || act[12] > '2' || act[13] != ')') {
+                        cfg__err(p, w, "expected '%.11s(<0..2>)'", act);
+                        return -1;
+                }
+                r->sc = (unsigned)(act[12] - '0');
+                if (set) {
+                        char *e;
+                        long long v;
+
+                        r->act = CFG_ACT_SC_SET_GPT0;
+                        if (w + 2 != end) {
+                                cfg__err(p, w, "expected 'sc-set-gpt0(<0..2>) <integer>'");
+                                return -1;
+                        }
+                        errno = 0;
+                        v = strtoll(cfg__word(p, w + 1), &e, 10);
+                        if (!*cfg__word(p, w + 1) || *e || errno || v < 0 || v > UINT32_MAX) {
+                                cfg__err(p, w + 1,
+                                         "sc-set-gpt0: '%s' is not an integer from 0 to "
+                                         "4294967295 (sample expressions are not supported "
+                                         "yet)",
+                                         cfg__word(p, w + 1));
+                                return -1;
+                        }
+                        r->gpt0 = v;
+                } else {
+                        r->act = act[10] == '0' ? CFG_ACT_SC_INC_GPC0 : CFG_ACT_SC_INC_GPC1;
+                        if (w + 1 != end) {
+                                cfg__err(p, w + 1, "'%s' takes no argument", act);
+                                return -1;
+                        }
+                }
+                return 1;
+        }
+        return 0;
+}
+
+static bool rule_push(struct cfg_parser *p, struct cfg_http_rule **arr, size_t *n, size_t *cap,
+                      const struct cfg_http_rule *r)
+{
+        struct cfg_http_rule *slot =
+                cfg_arena_push(&p->gen->arena, (void **)arr, n, cap, sizeof(*slot));
+
+        if (!slot) {
+                cfg__oom(p);
+                return false;
+        }
+        *slot = *r;
+        return true;
+}
+
+/* tcp-request connection|content accept|reject|track-sc<N> ...|sc-... [if|unless <cond>] */
+void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        bool content = data == 1;
+        const char *kw = content ? "tcp-request content" : "tcp-request connection";
+        struct cfg_proxy *px = p->px;
+        struct cfg_http_rule r = {.where = {p->file, p->l->line}};
+        unsigned end = cond_start(p, arg + 1);
+        unsigned at = CFG_FETCH_AT_CONN | (content ? CFG_FETCH_AT_REQ : 0);
+        const char *act;
+        int k;
+        bool ok;
+
+        if (arg >= cfg__n_words(p)) {
+                cfg__err(p, cfg__n_words(p) - 1, "'%s' needs an action", kw);
+                return;
+        }
+        act = cfg__word(p, arg);
+        k = stick_action_parse(p, arg, end, at, &r);
+        if (k < 0)
+                return;
+        if (k == 0) {
+                if (strcmp(act, "accept") == 0 || strcmp(act, "reject") == 0) {
+                        r.act = act[0] == 'a' ? CFG_ACT_ALLOW : CFG_ACT_REJECT;
+                        if (arg + 1 < end) {
+                                cfg__err(p, arg + 1, "'%s' takes no argument, got '%s'", act,
+                                         cfg__word(p, arg + 1));
+                                return;
+                        }
+                } else {
+                        static const char *const known[] = {
+                                "expect-proxy",
+                                "expect-netscaler-cip",
+                                "capture",
+                                "set-var",
+                                "set-var-fmt",
+                                "unset-var",
+                                "set-src",
+                                "set-dst",
+                                "set-mark",
+                                "set-tos",
+                                "silent-drop",
+                                "do-resolve",
+                                "send-spoe-group",
+                                "set-log-level",
+                                "switch-mode",
+                                "use-service",
+                                "set-nice",
+                                "sc-add-gpc",
+                                "sc-inc-gpc",
+                                "sc-set-gpt",
+                                "set-bandwidth-limit",
+                        };
+
+                        for (size_t i = 0; i < SL_ARRAY_SIZE(known); i++) {
+                                if (strcmp(known[i], act) == 0) {
+                                        cfg__err(p, arg,
+                                                 "'%s %s' is HAProxy's but sluice does not "
+                                                 "support it yet",
+                                                 kw, act);
+                                        return;
+                                }
+                        }
+                        cfg__err(p, arg,
+                                 "unknown %s action '%s': expected accept, reject, "
+                                 "track-sc0..2, sc-inc-gpc0(N), sc-inc-gpc1(N) or "
+                                 "sc-set-gpt0(N)",
+                                 kw, act);
+                        return;
+                }
+        }
+        r.cond = rule_cond(p, end, at, kw, &ok);
+        if (!ok)
+                return;
+        if (content)
+                (void)rule_push(p, &px->tcp_content, &px->n_tcp_content, &px->cap_tcp_content, &r);
+        else
+                (void)rule_push(p, &px->tcp_conn, &px->n_tcp_conn, &px->cap_tcp_conn, &r);
+}
 
 static const struct {
         const char *name;
@@ -372,6 +541,19 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 cfg__err(p, cfg__n_words(p) - 1, "'%s' needs an action", kw);
                 return;
         }
+        if (!response) {
+                int k = stick_action_parse(p, arg, end, CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ, &r);
+
+                if (k < 0)
+                        return;
+                if (k > 0) {
+                        r.cond = rule_cond(p, end, CFG_FETCH_AT_REQ, kw, &ok);
+                        if (ok)
+                                (void)rule_push(p, &px->http_req, &px->n_http_req,
+                                                &px->cap_http_req, &r);
+                        return;
+                }
+        }
         for (i = 0; i < SL_ARRAY_SIZE(actions); i++)
                 if (strcmp(actions[i].name, act) == 0)
                         break;
@@ -473,6 +655,12 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         }
                 }
                 break;
+        case CFG_ACT_REJECT:
+        case CFG_ACT_TRACK_SC:
+        case CFG_ACT_SC_INC_GPC0:
+        case CFG_ACT_SC_INC_GPC1:
+        case CFG_ACT_SC_SET_GPT0:
+                return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
                 if (end != w + 1) {
                         cfg__err(p, w < end ? (end > w + 1 ? w + 1 : w) : end - 1,

@@ -13,6 +13,7 @@
 #include "acl.h"
 #include "arena.h"
 #include "fmt.h"
+#include "stkt_types.h"
 #include "units.h"
 
 enum cfg_mode {
@@ -180,6 +181,11 @@ enum cfg_http_act {
         CFG_ACT_ADD_HEADER,
         CFG_ACT_DEL_HEADER,
         CFG_ACT_SET_PATH,
+        CFG_ACT_REJECT,      /* tcp-request: close the connection */
+        CFG_ACT_TRACK_SC,    /* track-scN KEY [table T] */
+        CFG_ACT_SC_INC_GPC0, /* sc-inc-gpc0(N) */
+        CFG_ACT_SC_INC_GPC1, /* sc-inc-gpc1(N) */
+        CFG_ACT_SC_SET_GPT0, /* sc-set-gpt0(N) VALUE */
 };
 
 enum cfg_redirect_type {
@@ -226,8 +232,25 @@ struct cfg_http_rule {
         enum cfg_match del_match; /* DEL_HEADER: str (default), beg, end, sub, reg */
         void *del_re;             /* DEL_HEADER -m reg: pcre2_code */
         enum cfg_redirect_type redir;
-        unsigned redir_code;  /* 301, 302 (default), 303, 307, 308 */
-        unsigned redir_flags; /* CFG_REDIR_F_* */
+        unsigned redir_code;           /* 301, 302 (default), 303, 307, 308 */
+        unsigned redir_flags;          /* CFG_REDIR_F_* */
+        unsigned sc;                   /* TRACK_SC, SC_*: the counter, 0 .. 2 */
+        struct cfg_sample track_key;   /* TRACK_SC */
+        const char *table_name;        /* TRACK_SC: arena, as written, or NULL */
+        const struct cfg_proxy *table; /* TRACK_SC: resolved at the end of load */
+        int64_t gpt0;                  /* SC_SET_GPT0 */
+        struct cfg_where where;
+};
+
+/* "stick-table": one per proxy, named after it. */
+struct cfg_stick_table {
+        enum stkt_key_type key_type;
+        uint32_t key_len;   /* string, binary: the longest key; default 32 */
+        uint32_t size;      /* entries */
+        uint32_t expire_ms; /* 0: entries never expire (evicted only when full) */
+        bool nopurge;
+        uint32_t store;                    /* STKT_F(STKT_DT_*) */
+        uint32_t period_ms[STKT_DT_COUNT]; /* stored rates */
         struct cfg_where where;
 };
 
@@ -279,6 +302,13 @@ struct cfg_proxy {
         size_t n_http_req, cap_http_req;
         struct cfg_http_rule *http_res;
         size_t n_http_res, cap_http_res;
+        /* tcp-request connection and content rules: the same structure, with the actions
+         * ALLOW (accept), REJECT, TRACK_SC and SC_* */
+        struct cfg_http_rule *tcp_conn;
+        size_t n_tcp_conn, cap_tcp_conn;
+        struct cfg_http_rule *tcp_content;
+        size_t n_tcp_content, cap_tcp_content;
+        struct cfg_stick_table *table; /* arena, or NULL */
         struct cfg_switch_rule *use_backend;
         size_t n_use_backend, cap_use_backend;
 

@@ -606,6 +606,80 @@ static void finish_backend_ref(struct cfg_parser *p, const struct cfg_proxy *px,
                              proxy_kind(px), px->name, name);
 }
 
+/* The proxy named @name that has a stick-table, or NULL (a frontend and a backend may
+ * share a name; one of them holds the table). */
+static const struct cfg_proxy *find_table(const struct cfg_gen *g, const char *name)
+{
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+
+                if (px->table && px->name && strcmp(px->name, name) == 0)
+                        return px;
+        }
+        return NULL;
+}
+
+/* Resolve a table argument (or a rule's own proxy when there is none) and check it has a
+ * stick-table; errors at @where. */
+static void finish_table_ref(struct cfg_parser *p, const struct cfg_proxy *px, const char *name,
+                             const struct cfg_where *where, const struct cfg_proxy **ret)
+{
+        if (name) {
+                *ret = find_table(p->gen, name);
+                if (!*ret)
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                                     "%s '%s': no stick-table named '%s'", proxy_kind(px), px->name,
+                                     name);
+                return;
+        }
+        if (!px->table) {
+                cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                             "%s '%s' has no stick-table: name one with 'table <name>'",
+                             proxy_kind(px), px->name);
+                *ret = NULL;
+                return;
+        }
+        *ret = px;
+}
+
+static void finish_rules_tables(struct cfg_parser *p, const struct cfg_proxy *px,
+                                struct cfg_http_rule *rules, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (rules[i].act == CFG_ACT_TRACK_SC)
+                        finish_table_ref(p, px, rules[i].table_name, &rules[i].where,
+                                         &rules[i].table);
+}
+
+static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
+{
+        finish_rules_tables(p, px, px->tcp_conn, px->n_tcp_conn);
+        finish_rules_tables(p, px, px->tcp_content, px->n_tcp_content);
+        finish_rules_tables(p, px, px->http_req, px->n_http_req);
+        for (size_t i = 0; i < px->n_acls; i++) {
+                const struct cfg_acl *acl = px->acls[i];
+
+                for (size_t j = 0; j < acl->n_exprs; j++) {
+                        struct cfg_sample *smp = &acl->exprs[j]->smp;
+
+                        if (smp->fetch != CFG_FETCH_SC && smp->fetch != CFG_FETCH_SC_TRACKED &&
+                            smp->fetch != CFG_FETCH_SRC_TBL)
+                                continue;
+                        if (smp->table_name || smp->fetch == CFG_FETCH_SRC_TBL)
+                                finish_table_ref(p, px, smp->table_name, &acl->exprs[j]->where,
+                                                 &smp->table);
+                        if (smp->table && smp->fetch != CFG_FETCH_SC_TRACKED &&
+                            !(smp->table->table->store & STKT_F(smp->stk_dt)))
+                                cfg_diag_add(p->diags, CFG_SEV_WARNING, acl->exprs[j]->where.file,
+                                             acl->exprs[j]->where.line, 0,
+                                             "stick-table '%s' does not store '%s': this fetch "
+                                             "never has a value",
+                                             smp->table->name,
+                                             stkt_dt_name((enum stkt_data_type)smp->stk_dt));
+                }
+        }
+}
+
 static void parser_finish(struct cfg_parser *p)
 {
         struct cfg_gen *g = p->gen;
@@ -621,8 +695,20 @@ static void parser_finish(struct cfg_parser *p)
                 for (size_t j = 0; j < px->n_use_backend; j++)
                         finish_backend_ref(p, px, px->use_backend[j].backend_name,
                                            &px->use_backend[j].where, &px->use_backend[j].backend);
+                finish_stick_refs(p, px);
                 if (px->mode == CFG_MODE_TCP) {
                         const struct cfg_where *w = NULL;
+
+                        for (size_t j = 0; j < px->n_tcp_content; j++)
+                                if (px->tcp_content[j].act == CFG_ACT_TRACK_SC &&
+                                    !(cfg_fetch_at(px->tcp_content[j].track_key.fetch) &
+                                      CFG_FETCH_AT_CONN))
+                                        cfg_diag_add(p->diags, CFG_SEV_ERROR,
+                                                     px->tcp_content[j].where.file,
+                                                     px->tcp_content[j].where.line, 0,
+                                                     "%s '%s' is in mode tcp: a tracking key "
+                                                     "that reads HTTP needs 'mode http'",
+                                                     kind, px->name);
 
                         if (px->n_http_req)
                                 w = &px->http_req[0].where;

@@ -44,6 +44,8 @@
 #include "model.h"
 #include "region.h"
 #include "srv_state.h"
+#include "stick.h"
+#include "stktable.h"
 #include "worker.h"
 
 #define MASTER_MAX_SLOTS  64
@@ -122,10 +124,25 @@ struct master {
         int ctl_fd;       /* owned: the control socket (-S), or -1 */
         struct loop_io ctl_io;
         struct sl_list ctl_clients; /* owned struct ctl_client */
+        struct sl_list tables;      /* owned struct mtable: stick tables of live generations */
         uint64_t started_ms;
         char exe[PATH_MAX];    /* this program, re-executed on reload; "" if unknown */
         uint64_t hard_stop_at; /* monotonic ms of the armed hard stop; 0: none */
 };
+
+/* A stick table in shared memory, kept across reloads while its definition is unchanged. */
+struct mtable {
+        struct sl_list link;
+        char *name;                /* owned: the proxy's */
+        uint64_t hash;             /* stick_table_hash() */
+        struct shm_region *region; /* owned */
+        struct stkt *t;            /* owned view */
+        unsigned gen;              /* the newest generation using it */
+        bool fresh;                /* made by the reload in progress */
+};
+
+static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px);
+static void tables_collect(struct master *m);
 
 /* ---- listening sockets ---- */
 
@@ -323,6 +340,8 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .listener_fd = child_listener_fd,
                 .listener_data = &ctx,
                 .srv_table = m->srv_table,
+                .stick_table = master_stick_table,
+                .stick_data = m,
                 .srv_held = m->held_region
                                     ? (_Atomic uint32_t *)shm_region_payload(m->held_region) +
                                               (size_t)slot * m->n_servers
@@ -667,6 +686,7 @@ static void reap_children(struct master *m)
                         break;
                 }
         }
+        tables_collect(m);
         if (m->old_region && count_workers(m, m->gen_no - 1, false) == 0) {
                 m->old_region = shm_region_free(m->old_region);
                 m->old_held = shm_region_free(m->old_held);
@@ -756,6 +776,135 @@ static unsigned slots_for(const struct cfg_gen *g)
         long n = g->global.nbthread ? (long)g->global.nbthread : sysconf(_SC_NPROCESSORS_ONLN);
 
         return (unsigned)SL_MAX(1, SL_MIN(n, MASTER_MAX_SLOTS));
+}
+
+static struct mtable *mtable_free(struct mtable *mt)
+{
+        sl_list_del(&mt->link);
+        mt->t = stkt_free(mt->t);
+        mt->region = shm_region_free(mt->region);
+        free(mt->name);
+        free(mt);
+        return NULL;
+}
+
+static struct mtable *mtable_find(struct master *m, const char *name, uint64_t hash)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->hash == hash && strcmp(mt->name, name) == 0)
+                        return mt;
+        }
+        return NULL;
+}
+
+/* The table a worker of the current generation uses for @px (worker_opts.stick_table). */
+static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px)
+{
+        struct mtable *mt = mtable_find(data, px->name, stick_table_hash(px->name, px->table));
+
+        return mt ? mt->t : NULL;
+}
+
+/* Give generation @gen_no (configuration @g) its tables: those with an unchanged definition
+ * are kept with their entries; a changed one gets a new table that takes over the entries
+ * whose key type still fits, as the log says. */
+static int tables_apply(struct master *m, const struct cfg_gen *g, unsigned gen_no)
+{
+        uint64_t now = sl_clock_ms();
+
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+                struct mtable *mt, *prev = NULL;
+                struct sl_list *pos;
+                struct stkt_def def;
+                uint64_t hash;
+                int r;
+
+                if (!px->table)
+                        continue;
+                hash = stick_table_hash(px->name, px->table);
+                mt = mtable_find(m, px->name, hash);
+                if (mt) {
+                        mt->gen = gen_no;
+                        continue;
+                }
+                sl_list_for_each(pos, &m->tables) {
+                        struct mtable *o = sl_list_entry(pos, struct mtable, link);
+
+                        if (strcmp(o->name, px->name) == 0 && o->gen == m->gen_no)
+                                prev = o;
+                }
+                mt = calloc(1, sizeof(*mt));
+                if (!mt || !(mt->name = strdup(px->name))) {
+                        free(mt);
+                        return log_errno(LOG_ERR, -ENOMEM, "stick-table '%s'", px->name);
+                }
+                stick_table_def(px->table, &def);
+                r = stkt_create(&def, hash, &mt->region, &mt->t);
+                if (r < 0) {
+                        free(mt->name);
+                        free(mt);
+                        return log_errno(LOG_ERR, r, "cannot create stick-table '%s'", px->name);
+                }
+                mt->hash = hash;
+                mt->gen = gen_no;
+                mt->fresh = true;
+                sl_list_push_back(&m->tables, &mt->link);
+                if (prev) {
+                        int64_t n = stkt_carry(mt->t, prev->t, now);
+
+                        if (n < 0)
+                                sl_log(LOG_NOTICE,
+                                       "reload: stick-table '%s' changed its key type: a new "
+                                       "empty table",
+                                       px->name);
+                        else
+                                sl_log(LOG_NOTICE,
+                                       "reload: stick-table '%s' changed: a new table, %lld "
+                                       "entries carried over",
+                                       px->name, (long long)n);
+                }
+        }
+        return 0;
+}
+
+/* The reload that made the fresh tables failed, or succeeded: drop them, or keep them. */
+static void tables_settle(struct master *m, bool keep)
+{
+        struct sl_list *pos, *next;
+
+        sl_list_for_each_safe(pos, next, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->fresh && !keep)
+                        mtable_free(mt);
+                else
+                        mt->fresh = false;
+        }
+}
+
+/* Free the tables no generation that still has workers uses. */
+static void tables_collect(struct master *m)
+{
+        struct sl_list *pos, *next;
+        unsigned oldest = m->gen_no;
+
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (!mw->gone && mw->gen < oldest)
+                        oldest = mw->gen;
+        }
+        sl_list_for_each_safe(pos, next, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->gen < oldest && !mt->fresh)
+                        mtable_free(mt);
+        }
 }
 
 static int state_create(struct master *m, const struct cfg_gen *g)
@@ -852,7 +1001,9 @@ static void reload(struct master *m)
                 return;
         }
         slots = slots_for(gen);
-        if (socks_apply(m, gen, slots) < 0 || state_create(m, gen) < 0) {
+        if (socks_apply(m, gen, slots) < 0 || state_create(m, gen) < 0 ||
+            tables_apply(m, gen, m->gen_no + 1) < 0) {
+                tables_settle(m, false);
                 m->failed_reloads++;
                 m->held_region = shm_region_free(m->held_region);
                 m->srv_region = prev_region;
@@ -867,6 +1018,7 @@ static void reload(struct master *m)
                 ctl_reload_done(m, false, "cannot bind the listeners or map the shared state");
                 return;
         }
+        tables_settle(m, true);
         log_changes(m->gen, gen);
         /* the old generation keeps its server state until it is gone */
         m->old_region = shm_region_free(m->old_region);
@@ -910,7 +1062,7 @@ static bool keep_fd(int fd)
 static int master_reexec(struct master *m)
 {
         json_t *st = json_object(), *socks = json_array(), *workers = json_array(),
-               *waiting = json_array();
+               *waiting = json_array(), *tables = json_array();
         char *text = NULL, *dump = NULL, env[32];
         size_t dump_len = 0;
         struct sl_list *pos;
@@ -919,7 +1071,7 @@ static int master_reexec(struct master *m)
 
         if (!m->exe[0] || !m->cli->argv)
                 return -ENOENT;
-        if (!st || !socks || !workers || !waiting)
+        if (!st || !socks || !workers || !waiting || !tables)
                 goto out;
         f = open_memstream(&dump, &dump_len);
         if (!f)
@@ -984,6 +1136,18 @@ static int master_reexec(struct master *m)
                 if (c->waiting_reload && keep_fd(c->fd))
                         json_array_append_new(waiting, json_integer(c->fd));
         }
+        sl_list_for_each(pos, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+                char hash[24];
+
+                if (!keep_fd(mt->region->fd))
+                        goto errno_out;
+                snprintf(hash, sizeof(hash), "%llu", (unsigned long long)mt->hash);
+                json_array_append_new(tables,
+                                      json_pack("{s:s, s:s, s:i, s:i}", "name", mt->name, "hash",
+                                                hash, "fd", mt->region->fd, "gen", (int)mt->gen));
+        }
+        json_object_set(st, "tables", tables);
         json_object_set(st, "socks", socks);
         json_object_set(st, "workers", workers);
         json_object_set(st, "ctl_waiting", waiting);
@@ -1011,6 +1175,7 @@ out:
         json_decref(socks);
         json_decref(workers);
         json_decref(waiting);
+        json_decref(tables);
         return r;
 }
 
@@ -1246,6 +1411,7 @@ static int master_setup(struct master *m)
         sl_list_init(&m->socks);
         sl_list_init(&m->workers);
         sl_list_init(&m->ctl_clients);
+        sl_list_init(&m->tables);
         /* a control client or a log reader that went away must not kill the master */
         (void)signal(SIGPIPE, SIG_IGN);
         m->ctl_fd = -1;
@@ -1318,6 +1484,8 @@ static int master_finish(struct master *m, bool failed)
         m->old_region = shm_region_free(m->old_region);
         m->held_region = shm_region_free(m->held_region);
         m->old_held = shm_region_free(m->old_held);
+        while (!sl_list_empty(&m->tables))
+                mtable_free(sl_list_first(&m->tables, struct mtable, link));
         m->gen = cfg_gen_unref(m->gen);
         return m->exit_status;
 }
@@ -1339,8 +1507,10 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 sl_log(LOG_ERR, "cannot set up the master's event loop");
                 return master_finish(&m, true);
         }
-        if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0)
+        if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0 ||
+            tables_apply(&m, m.gen, m.gen_no) < 0)
                 return master_finish(&m, true);
+        tables_settle(&m, true);
         if (cli->ctl_path) {
                 r = ctl_open(&m, cli->ctl_path, cli->ctl_mode);
                 if (r < 0) {
@@ -1419,6 +1589,27 @@ int master_resume(const struct master_cli *cli)
         rfd = json_int(st, "old_held");
         if (rfd >= 0 && shm_region_open(rfd, "srv-held", m.old_n_servers, &m.old_held) < 0)
                 goto fail;
+        json_array_foreach(json_object_get(st, "tables"), i, v)
+        {
+                struct mtable *mt = calloc(1, sizeof(*mt));
+                const char *name = json_string_value(json_object_get(v, "name"));
+                const char *hash = json_string_value(json_object_get(v, "hash"));
+
+                if (!mt)
+                        goto fail;
+                mt->name = strdup(name ? name : "");
+                mt->hash = hash ? strtoull(hash, NULL, 10) : 0;
+                mt->gen = (unsigned)json_int(v, "gen");
+                sl_list_push_back(&m.tables, &mt->link);
+                rfd = json_int(v, "fd");
+                if (!mt->name || shm_region_open(rfd, STKT_KIND, mt->hash, &mt->region) < 0 ||
+                    stkt_attach(mt->region, &mt->t) < 0) {
+                        sl_log(LOG_CRIT, "re-executed master: cannot map stick-table '%s'",
+                               mt->name ? mt->name : "?");
+                        goto fail;
+                }
+                (void)fcntl(rfd, F_SETFD, FD_CLOEXEC);
+        }
         json_array_foreach(json_object_get(st, "socks"), i, v)
         {
                 struct msock *ms = calloc(1, sizeof(*ms));

@@ -89,7 +89,8 @@ struct stkt_hdr {
         uint64_t slots_off; /* bytes from this header to slot 0 */
         uint32_t period[STKT_DT_COUNT];
         uint16_t off[STKT_DT_COUNT]; /* data offset in an entry; 0: not stored */
-        uint8_t spare[64];
+        uint32_t nopurge;            /* never evict: refuse new keys when full */
+        uint8_t spare[60];
         /* written by every process: keep them off the read-mostly line above */
         _Atomic uint64_t inserts __attribute__((aligned(64)));
         _Atomic uint64_t evictions;
@@ -111,6 +112,7 @@ struct stkt {
         uint32_t key_words;
         uint32_t store;
         uint32_t expire_ms;
+        bool nopurge;
         uint16_t off[STKT_DT_COUNT];
         uint32_t period[STKT_DT_COUNT];
 };
@@ -286,6 +288,7 @@ static void stkt__init_view(struct stkt *t, struct stkt_hdr *h)
         t->key_words = h->key_size / 8;
         t->store = h->store;
         t->expire_ms = h->expire_ms;
+        t->nopurge = h->nopurge != 0;
         memcpy(t->off, h->off, sizeof(t->off));
         memcpy(t->period, h->period, sizeof(t->period));
 }
@@ -342,6 +345,7 @@ int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_regi
         h->capacity = cap;
         h->entry_size = l.entry_size;
         h->expire_ms = def->expire_ms;
+        h->nopurge = def->nopurge;
         h->seed = stkt__seed();
         h->slots_off = stkt__slots_off();
         for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
@@ -414,6 +418,7 @@ void stkt_definition(const struct stkt *t, struct stkt_def *ret)
                 if (t->store & STKT_F(dt))
                         ret->period[dt] = t->period[dt];
         ret->expire_ms = t->expire_ms;
+        ret->nopurge = t->nopurge;
 }
 
 int64_t stkt_lookup(struct stkt *t, const struct stkt_key *key, uint64_t now)
@@ -613,7 +618,7 @@ scanned:
                         continue;
                 }
                 if (pick < 0) {
-                        if (victim < 0) {
+                        if (victim < 0 || t->nopurge) {
                                 atomic_fetch_add_explicit(&t->hdr->refused, 1,
                                                           memory_order_relaxed);
                                 return -ENOSPC;
@@ -912,4 +917,44 @@ void stkt_stats(const struct stkt *t, struct stkt_stats *ret)
         ret->refused = atomic_load_explicit(&h->refused, memory_order_relaxed);
         ret->expirations = atomic_load_explicit(&h->expirations, memory_order_relaxed);
         ret->reclaims = atomic_load_explicit(&h->reclaims, memory_order_relaxed);
+}
+
+int64_t stkt_carry(struct stkt *dst, const struct stkt *src, uint64_t now)
+{
+        uint8_t key[STKT_KEY_MAX];
+        int64_t copied = 0;
+
+        if (dst->key_type != src->key_type)
+                return -1;
+        for (uint32_t i = 0; i <= src->mask; i++) {
+                const struct stkt_entry *e = stkt__entry((struct stkt *)src, i);
+                uint64_t w = atomic_load_explicit(&e->word, memory_order_acquire);
+                struct stkt_key k;
+                uint32_t idx;
+                int n;
+
+                if (W_STATE(w) != STKT_ST_LIVE || stkt__expired(e, w, now))
+                        continue;
+                n = stkt_key_copy(src, i, key, sizeof(key));
+                if (n < 0 || (uint32_t)n > dst->key_len)
+                        continue;
+                k = (struct stkt_key){key, (uint32_t)n};
+                if (stkt_get_or_insert(dst, &k, now, &idx) < 0)
+                        continue;
+                for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++) {
+                        uint64_t v;
+
+                        /* conn_cur belongs to the connections counting in @src */
+                        if (stkt__kind_of[dt] == STKT_KIND_FREQ || dt == STKT_DT_CONN_CUR ||
+                            !(dst->store & STKT_F(dt)) ||
+                            stkt_get(src, i, (enum stkt_data_type)dt, &v) < 0)
+                                continue;
+                        (void)stkt_set(dst, idx, (enum stkt_data_type)dt, v);
+                }
+                atomic_store_explicit(&stkt__entry(dst, idx)->access,
+                                      atomic_load_explicit(&e->access, memory_order_relaxed),
+                                      memory_order_relaxed);
+                copied++;
+        }
+        return copied;
 }

@@ -64,6 +64,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stkt_types.h"
+
 struct shm_region;
 struct stkt;
 
@@ -74,44 +76,6 @@ struct stkt;
 #define STKT_PROBE_MAX      64u              /* slots probed from the hash home */
 #define STKT_CLAIM_STALE_MS 1000u            /* an INSERTING slot older than this is reclaimable */
 #define STKT_REFS_MAX       ((1u << 22) - 1) /* tracking references per entry */
-
-enum stkt_key_type {
-        STKT_KEY_IPV4 = 0, /* 4 bytes, network order */
-        STKT_KEY_IPV6,     /* 16 bytes, network order */
-        STKT_KEY_INTEGER,  /* 8 bytes, a uint64_t in host order */
-        STKT_KEY_STRING,   /* up to key_len bytes */
-        STKT_KEY_BINARY,   /* up to key_len bytes; same storage as STRING */
-        STKT_KEY_COUNT,
-};
-
-/* Data types an entry may store, HAProxy's names. The store mask of a table is a set of
- * STKT_F(type). */
-enum stkt_data_type {
-        STKT_DT_SERVER_ID = 0,  /* int */
-        STKT_DT_GPT0,           /* uint32 */
-        STKT_DT_GPC0,           /* uint64 */
-        STKT_DT_GPC1,           /* uint64 */
-        STKT_DT_GPC0_RATE,      /* freq_ctr */
-        STKT_DT_GPC1_RATE,      /* freq_ctr */
-        STKT_DT_CONN_CNT,       /* uint64 */
-        STKT_DT_CONN_CUR,       /* uint32; entries with conn_cur > 0 are never evicted */
-        STKT_DT_CONN_RATE,      /* freq_ctr */
-        STKT_DT_SESS_CNT,       /* uint64 */
-        STKT_DT_SESS_RATE,      /* freq_ctr */
-        STKT_DT_HTTP_REQ_CNT,   /* uint64 */
-        STKT_DT_HTTP_REQ_RATE,  /* freq_ctr */
-        STKT_DT_HTTP_ERR_CNT,   /* uint64 */
-        STKT_DT_HTTP_ERR_RATE,  /* freq_ctr */
-        STKT_DT_HTTP_FAIL_CNT,  /* uint64 */
-        STKT_DT_HTTP_FAIL_RATE, /* freq_ctr */
-        STKT_DT_BYTES_IN_CNT,   /* uint64 */
-        STKT_DT_BYTES_OUT_CNT,  /* uint64 */
-        STKT_DT_BYTES_IN_RATE,  /* freq_ctr */
-        STKT_DT_BYTES_OUT_RATE, /* freq_ctr */
-        STKT_DT_COUNT,
-};
-
-#define STKT_F(type) (1u << (type))
 
 /* Slot states, as stkt_slot_state() reports them. */
 enum stkt_slot_state {
@@ -129,7 +93,8 @@ struct stkt_def {
         uint32_t key_len;               /* STRING/BINARY: 1 .. STKT_KEY_MAX; else ignored */
         uint32_t store;                 /* STKT_F(STKT_DT_*) set */
         uint32_t period[STKT_DT_COUNT]; /* ms, 1 .. FREQ_PERIOD_MAX, for stored rate types */
-        uint32_t expire_ms;             /* lifetime after the last touch */
+        uint32_t expire_ms;             /* lifetime after the last touch; 0: forever */
+        bool nopurge;                   /* when full, refuse new keys instead of evicting */
 };
 
 /* A key to look up or insert: @len bytes at @data (4 for IPV4, 16 for IPV6, 8 for INTEGER,
@@ -239,3 +204,9 @@ int stkt_rate_read(const struct stkt *t, uint32_t idx, enum stkt_data_type type,
 uint32_t stkt_sweep(struct stkt *t, uint64_t now, uint32_t budget);
 
 void stkt_stats(const struct stkt *t, struct stkt_stats *ret);
+
+/* Copy the entries of @src alive at @now into @dst, a table with a new definition: only when
+ * both have the same key type, and keys no longer than @dst's key length. Counters stored in
+ * both are copied; rates start afresh (their periods may differ). Returns the number of
+ * entries copied (-1 when the key types differ). */
+int64_t stkt_carry(struct stkt *dst, const struct stkt *src, uint64_t now);

@@ -20,35 +20,6 @@ static const uint8_t stkt_cli__order[STKT_DT_COUNT] = {
         STKT_DT_HTTP_FAIL_RATE,
 };
 
-static const char *const stkt_cli__dt_name[STKT_DT_COUNT] = {
-        [STKT_DT_SERVER_ID] = "server_id",
-        [STKT_DT_GPT0] = "gpt0",
-        [STKT_DT_GPC0] = "gpc0",
-        [STKT_DT_GPC1] = "gpc1",
-        [STKT_DT_GPC0_RATE] = "gpc0_rate",
-        [STKT_DT_GPC1_RATE] = "gpc1_rate",
-        [STKT_DT_CONN_CNT] = "conn_cnt",
-        [STKT_DT_CONN_CUR] = "conn_cur",
-        [STKT_DT_CONN_RATE] = "conn_rate",
-        [STKT_DT_SESS_CNT] = "sess_cnt",
-        [STKT_DT_SESS_RATE] = "sess_rate",
-        [STKT_DT_HTTP_REQ_CNT] = "http_req_cnt",
-        [STKT_DT_HTTP_REQ_RATE] = "http_req_rate",
-        [STKT_DT_HTTP_ERR_CNT] = "http_err_cnt",
-        [STKT_DT_HTTP_ERR_RATE] = "http_err_rate",
-        [STKT_DT_HTTP_FAIL_CNT] = "http_fail_cnt",
-        [STKT_DT_HTTP_FAIL_RATE] = "http_fail_rate",
-        [STKT_DT_BYTES_IN_CNT] = "bytes_in_cnt",
-        [STKT_DT_BYTES_OUT_CNT] = "bytes_out_cnt",
-        [STKT_DT_BYTES_IN_RATE] = "bytes_in_rate",
-        [STKT_DT_BYTES_OUT_RATE] = "bytes_out_rate",
-};
-
-static const char *const stkt_cli__key_name[STKT_KEY_COUNT] = {
-        [STKT_KEY_IPV4] = "ip",       [STKT_KEY_IPV6] = "ipv6",     [STKT_KEY_INTEGER] = "integer",
-        [STKT_KEY_STRING] = "string", [STKT_KEY_BINARY] = "binary",
-};
-
 static const char *const stkt_cli__op_name[] = {
         [STKT_CLI_OP_EQ] = "eq", [STKT_CLI_OP_NE] = "ne", [STKT_CLI_OP_LE] = "le",
         [STKT_CLI_OP_LT] = "lt", [STKT_CLI_OP_GE] = "ge", [STKT_CLI_OP_GT] = "gt",
@@ -70,38 +41,22 @@ static void stkt_cli__err(char *err, size_t errlen, const char *fmt, ...)
 
 static bool stkt_cli__is_rate(enum stkt_data_type type)
 {
-        switch (type) {
-        case STKT_DT_GPC0_RATE:
-        case STKT_DT_GPC1_RATE:
-        case STKT_DT_CONN_RATE:
-        case STKT_DT_SESS_RATE:
-        case STKT_DT_HTTP_REQ_RATE:
-        case STKT_DT_HTTP_ERR_RATE:
-        case STKT_DT_HTTP_FAIL_RATE:
-        case STKT_DT_BYTES_IN_RATE:
-        case STKT_DT_BYTES_OUT_RATE:
-                return true;
-        default:
-                return false;
-        }
+        return stkt_dt_is_rate(type);
 }
 
 const char *stkt_cli_key_type_name(enum stkt_key_type type)
 {
-        return (unsigned)type < STKT_KEY_COUNT ? stkt_cli__key_name[type] : NULL;
+        return stkt_key_type_name(type);
 }
 
 const char *stkt_cli_data_type_name(enum stkt_data_type type)
 {
-        return (unsigned)type < STKT_DT_COUNT ? stkt_cli__dt_name[type] : NULL;
+        return stkt_dt_name(type);
 }
 
 int stkt_cli_data_type_parse(const char *name)
 {
-        for (int dt = 0; dt < STKT_DT_COUNT; dt++)
-                if (strcmp(name, stkt_cli__dt_name[dt]) == 0)
-                        return dt;
-        return -1;
+        return stkt_dt_parse(name);
 }
 
 /* A whole signed decimal integer, as HAProxy's strl2llrc() accepts it. */
@@ -444,12 +399,13 @@ static int stkt_cli__dump_entry(FILE *out, const struct stkt *t, const struct st
                 if (!(def->store & STKT_F(dt)) || !stkt_cli__value(t, idx, dt, now, &v))
                         continue;
                 if (stkt_cli__is_rate(dt))
-                        fprintf(l, " %s(%" PRIu32 ")=%" PRIu64, stkt_cli__dt_name[dt],
-                                def->period[dt], v);
+                        fprintf(l, " %s(%" PRIu32 ")=%" PRIu64,
+                                stkt_dt_name((enum stkt_data_type)dt), def->period[dt], v);
                 else if (dt == STKT_DT_SERVER_ID)
-                        fprintf(l, " %s=%" PRId64, stkt_cli__dt_name[dt], (int64_t)v);
+                        fprintf(l, " %s=%" PRId64, stkt_dt_name((enum stkt_data_type)dt),
+                                (int64_t)v);
                 else
-                        fprintf(l, " %s=%" PRIu64, stkt_cli__dt_name[dt], v);
+                        fprintf(l, " %s=%" PRIu64, stkt_dt_name((enum stkt_data_type)dt), v);
         }
         fputc('\n', l);
         if (fclose(l) != 0)
@@ -558,7 +514,7 @@ int stkt_cli_set(struct stkt *t, const char *key_text, const char *type_word,
                 return r;
         if (stkt_cli__is_rate((enum stkt_data_type)dt)) {
                 stkt_cli__err(err, errlen, "Rate data type %s cannot be set",
-                              stkt_cli__dt_name[dt]);
+                              stkt_dt_name((enum stkt_data_type)dt));
                 return -EINVAL;
         }
         if (stkt_cli__parse_i64(value_text, &v) < 0 || !stkt_cli__fits(dt, v)) {

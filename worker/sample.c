@@ -9,6 +9,7 @@
 
 #include "macros.h"
 #include "sess.h"
+#include "stick.h"
 
 #define SAMPLE_MAX_VALUES 64
 
@@ -268,6 +269,10 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
                         return false;
                 v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = (int64_t)vals.n};
                 return fn(data, &v);
+        case CFG_FETCH_SC:
+        case CFG_FETCH_SC_TRACKED:
+        case CFG_FETCH_SRC_TBL:
+                return stick_fetch(s, smp, &v) && fn(data, &v);
         case CFG_FETCH_COUNT:
                 break;
         }
@@ -307,6 +312,38 @@ bool sample_cond(struct sess *s, const struct cfg_cond *c, bool response)
         struct cond_ctx ctx = {s, response};
 
         return cfg_cond_eval(c, cond_acl, &ctx);
+}
+
+struct value_ctx {
+        struct cfg_smp_value *v;
+        char *buf;
+        size_t bufsz;
+        bool found;
+};
+
+static bool value_one(void *data, const struct cfg_smp_value *v)
+{
+        struct value_ctx *c = data;
+
+        *c->v = *v;
+        if (v->type == CFG_SMP_STR) {
+                size_t n = SL_MIN(v->str.len, c->bufsz);
+
+                if (n)
+                        memcpy(c->buf, v->str.ptr, n);
+                c->v->str = sl_str_make(c->buf, n);
+        }
+        c->found = true;
+        return false;
+}
+
+bool sample_value(struct sess *s, const struct cfg_sample *smp, bool response,
+                  struct cfg_smp_value *v, char *buf, size_t bufsz)
+{
+        struct value_ctx c = {v, buf, bufsz, false};
+
+        (void)sample_each(s, smp, response, value_one, &c);
+        return c.found;
 }
 
 struct text_ctx {

@@ -341,6 +341,10 @@ static void sess_close(struct sess *s)
                 sl_list_del(&s->queue_link);
                 worker_rt(w, s->be)->n_queued--;
         }
+        if (s->flags & SESS_F_HTTP)
+                stick_close(s, s->txn ? s->txn->bytes_in : 0, s->txn ? s->txn->bytes_out : 0);
+        else
+                stick_close(s, s->tcp_bytes_in, s->tcp_bytes_out);
         sess_detach_srv(s, false);
         loop_timer_deinit(&s->timer);
         if (s->cli_fd >= 0) {
@@ -800,6 +804,57 @@ static enum rule_result rule_reply(struct sess *s, const struct cfg_http_rule *r
         return RULE_REPLIED;
 }
 
+/* The stick-table actions, shared by tcp-request and http-request rules. Returns false for
+ * reject. */
+static bool sess_stick_action(struct sess *s, const struct cfg_http_rule *r, enum stick_level level)
+{
+        switch (r->act) {
+        case CFG_ACT_TRACK_SC:
+                stick_track(s, r->sc, r->table, &r->track_key, level);
+                break;
+        case CFG_ACT_SC_INC_GPC0:
+        case CFG_ACT_SC_INC_GPC1:
+                stick_inc_gpc(s, r->sc, r->act == CFG_ACT_SC_INC_GPC1);
+                break;
+        case CFG_ACT_SC_SET_GPT0:
+                stick_set_gpt0(s, r->sc, (uint32_t)r->gpt0);
+                break;
+        case CFG_ACT_REJECT:
+                return false;
+        default:
+                break;
+        }
+        return true;
+}
+
+/* tcp-request connection or content rules: true to go on, false to close the connection
+ * (reject). "accept" ends the list. */
+static bool tcp_rules_run(struct sess *s, const struct cfg_http_rule *rules, size_t n,
+                          enum stick_level level)
+{
+        for (size_t i = 0; i < n; i++) {
+                const struct cfg_http_rule *r = &rules[i];
+
+                if (!sample_cond(s, r->cond, false))
+                        continue;
+                if (r->act == CFG_ACT_ALLOW)
+                        return true;
+                if (!sess_stick_action(s, r, level))
+                        return false;
+        }
+        return true;
+}
+
+/* A tcp-request rule rejected the connection: close it, without a log line (HAProxy logs
+ * none for tcp-request connection reject either). */
+static void sess_reject(struct sess *s)
+{
+        s->w->stats.tcp_rejected++;
+        s->flags |= SESS_F_LOGGED;
+        sess_set_term(s, 'P', 'R');
+        sess_close(s);
+}
+
 static enum rule_result rules_run(struct sess *s, const struct cfg_http_rule *rules, size_t n,
                                   bool response)
 {
@@ -851,6 +906,13 @@ static enum rule_result rules_run(struct sess *s, const struct cfg_http_rule *ru
                                 return RULE_FAILED;
                         t->path = sl_str_make(p, vl);
                         t->path_set = true;
+                        break;
+                case CFG_ACT_TRACK_SC:
+                case CFG_ACT_SC_INC_GPC0:
+                case CFG_ACT_SC_INC_GPC1:
+                case CFG_ACT_SC_SET_GPT0:
+                case CFG_ACT_REJECT:
+                        (void)sess_stick_action(s, r, STICK_REQ);
                         break;
                 }
         }
@@ -1256,6 +1318,11 @@ static void sess_process_request(struct sess *s, int head_len)
         t->req_body_sent = 0;
         s->cli_exp = 0;
 
+        stick_http_request(s);
+        if (!tcp_rules_run(s, s->fe->tcp_content, s->fe->n_tcp_content, STICK_REQ)) {
+                sess_reject(s);
+                return;
+        }
         rr = rules_run(s, s->fe->http_req, s->fe->n_http_req, false);
         if (rr == RULE_REPLIED)
                 return;
@@ -1270,6 +1337,10 @@ static void sess_process_request(struct sess *s, int head_len)
                 return;
         }
         if (s->be != s->fe) {
+                if (!tcp_rules_run(s, s->be->tcp_content, s->be->n_tcp_content, STICK_REQ)) {
+                        sess_reject(s);
+                        return;
+                }
                 rr = rules_run(s, s->be->http_req, s->be->n_http_req, false);
                 if (rr == RULE_REPLIED)
                         return;
@@ -1781,6 +1852,8 @@ static void sess_txn_end(struct sess *s)
                      (s->flags & SESS_F_RES_DONE) && s->sin.data == (t ? t->sin_ok : 0);
 
         sess_log(s);
+        if (t)
+                stick_http_end(s, t->status, t->bytes_in, t->bytes_out);
         sess_detach_srv(s, reuse);
         /* a stopping worker answered with Connection: close, so closing here is expected */
         if ((s->flags & (SESS_F_CLOSE_AFTER | SESS_F_STOPPING)) || s->w->stopping) {
@@ -2263,6 +2336,12 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
         w->n_conns++;
         worker_rt(w, fe)->feconn++;
         s->state = SESS_ST_IDLE;
+        if (!tcp_rules_run(s, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN) ||
+            (fe->mode == CFG_MODE_TCP &&
+             !tcp_rules_run(s, fe->tcp_content, fe->n_tcp_content, STICK_CONN))) {
+                sess_reject(s);
+                return;
+        }
         /* optimistic: the request is often already there (and the socket always writable) */
         s->ready = SESS_RD_CLI | SESS_WR_CLI;
         if (fe->mode == CFG_MODE_HTTP) {
@@ -2277,6 +2356,11 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
         if (!s->be) {
                 sess_set_term(s, 'P', 'C');
                 sess_close(s);
+                return;
+        }
+        if (s->be != fe &&
+            !tcp_rules_run(s, s->be->tcp_content, s->be->n_tcp_content, STICK_CONN)) {
+                sess_reject(s);
                 return;
         }
         s->retries_left = s->be->retries;

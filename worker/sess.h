@@ -13,6 +13,7 @@
 #include "list.h"
 #include "loop.h"
 #include "model.h"
+#include "stick.h"
 
 struct worker;
 struct listener;
@@ -147,6 +148,7 @@ struct sess {
         int retry_idx;                   /* retry on this server only; -1: let the balancer pick */
         uint64_t connect_start_ms, connect_done_ms; /* TCP */
         uint64_t tcp_bytes_in, tcp_bytes_out;       /* TCP mode */
+        struct stick_ctr sc[STICK_COUNTERS];        /* sc0 .. sc2 */
         char term[2]; /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I'),
                        * when ('-', 'R', 'C', 'H', 'D', 'L', 'T') */
 };

@@ -21,6 +21,8 @@
 #include "sess.h"
 #include "srv_state.h"
 #include "srvconn.h"
+#include "stick.h"
+#include "stktable.h"
 
 #define WORKER_MAX_FREE_BUFS 4096
 
@@ -101,6 +103,41 @@ static void worker_queue_poll(struct loop_timer *t)
         sess_queue_run(sl_container_of(t, struct px_rt, queue_poll));
 }
 
+#define WORKER_STICK_SWEEP_MS 100
+
+static void worker_on_stick_sweep(struct loop_timer *t)
+{
+        struct worker *w = sl_container_of(t, struct worker, stick_sweep);
+
+        stick_sweep(w);
+        loop_timer_arm(t, WORKER_STICK_SWEEP_MS);
+}
+
+/* The stick-table of @px: the master's shared one, or one of this worker's own. */
+static int worker_stick_table(struct worker *w, struct px_rt *rt)
+{
+        const struct cfg_proxy *px = rt->px;
+        struct stkt_def def;
+        int r;
+
+        if (w->opts && w->opts->stick_table) {
+                rt->table = w->opts->stick_table(w->opts->stick_data, px);
+                if (!rt->table) {
+                        sl_log(LOG_ERR, "proxy '%s': its stick-table is missing", px->name);
+                        return -ENOENT;
+                }
+        } else {
+                stick_table_def(px->table, &def);
+                r = stkt_create(&def, stick_table_hash(px->name, px->table), &rt->table_region,
+                                &rt->table);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "proxy '%s': cannot create its stick-table",
+                                         px->name);
+        }
+        loop_timer_arm(&w->stick_sweep, WORKER_STICK_SWEEP_MS);
+        return 0;
+}
+
 static int worker_build_rt(struct worker *w)
 {
         struct cfg_gen *g = w->gen;
@@ -109,7 +146,7 @@ static int worker_build_rt(struct worker *w)
         int r;
 
         w->rt = calloc(g->n_proxies ? g->n_proxies : 1, sizeof(*w->rt));
-        if (!w->rt)
+        if (!w->rt || loop_timer_init(w->loop, &w->stick_sweep, worker_on_stick_sweep) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < g->n_proxies; i++)
                 n_srv += g->proxies[i]->n_servers;
@@ -134,6 +171,8 @@ static int worker_build_rt(struct worker *w)
                 if (r < 0)
                         return log_errno(LOG_ERR, r, "proxy '%s': cannot open its log targets",
                                          px->name);
+                if (px->table && worker_stick_table(w, rt) < 0)
+                        return -ENOMEM;
                 if (!(px->cap & CFG_CAP_BE) || px->n_servers == 0)
                         continue;
                 rt->lb = calloc(1, sizeof(*rt->lb));
@@ -178,7 +217,12 @@ static void worker_free_rt(struct worker *w)
                 free(rt->idle);
                 free(rt->n_idle);
                 rt->sinks = alog_sinks_free(rt->sinks);
+                if (rt->table_region) {
+                        rt->table = stkt_free(rt->table);
+                        rt->table_region = shm_region_free(rt->table_region);
+                }
         }
+        loop_timer_deinit(&w->stick_sweep);
         free(w->rt);
         w->rt = NULL;
         w->srv_region = shm_region_free(w->srv_region);

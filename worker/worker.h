@@ -20,16 +20,18 @@ struct srv_state_table;
 
 /* Run-time state of one proxy: its balancer (backends), log sinks and counters. */
 struct px_rt {
-        const struct cfg_proxy *px; /* borrowed from the worker's generation */
-        struct lb *lb;              /* owned; NULL for a frontend */
-        _Atomic uint32_t *held;     /* borrowed: slots this worker holds, per server */
-        struct sl_list *idle;       /* owned array, one list of idle srv_conn per server */
-        unsigned *n_idle;           /* owned array: idle connections per server */
-        struct alog_sinks *sinks;   /* owned; NULL when the proxy does not log */
-        unsigned feconn, beconn;    /* current connections as a frontend, as a backend */
-        uint64_t log_counter;       /* %lc */
-        uint64_t req_counter;       /* %rt */
-        struct sl_list queue;       /* sessions waiting for a server slot, oldest first */
+        const struct cfg_proxy *px;      /* borrowed from the worker's generation */
+        struct lb *lb;                   /* owned; NULL for a frontend */
+        _Atomic uint32_t *held;          /* borrowed: slots this worker holds, per server */
+        struct sl_list *idle;            /* owned array, one list of idle srv_conn per server */
+        unsigned *n_idle;                /* owned array: idle connections per server */
+        struct alog_sinks *sinks;        /* owned; NULL when the proxy does not log */
+        struct stkt *table;              /* its stick-table, or NULL */
+        struct shm_region *table_region; /* owned when the worker made the table itself */
+        unsigned feconn, beconn;         /* current connections as a frontend, as a backend */
+        uint64_t log_counter;            /* %lc */
+        uint64_t req_counter;            /* %rt */
+        struct sl_list queue;            /* sessions waiting for a server slot, oldest first */
         unsigned n_queued;
         struct loop_defer queue_kick; /* serves the queue at the end of the turn */
         struct loop_timer queue_poll; /* retries for slots freed by other workers */
@@ -48,6 +50,8 @@ struct wpipe {
 struct worker_stats {
         uint64_t accepted, accept_errors, sessions_oom, requests, replies_4xx, replies_5xx;
         uint64_t srv_conn_new, srv_conn_reused, srv_conn_failed;
+        uint64_t stick_refused; /* trackings the table could not take (full of entries in use) */
+        uint64_t tcp_rejected;  /* connections closed by tcp-request reject */
 };
 
 struct worker {
@@ -66,6 +70,7 @@ struct worker {
         const struct worker_opts *opts; /* borrowed: listener and state callbacks */
         int exit_signal;                /* the signal that stopped the worker, 0: none */
         struct loop_signal sig;         /* SIGTERM, SIGINT, SIGUSR1 */
+        struct loop_timer stick_sweep;  /* expires stick-table entries; armed when any */
         struct wpipe *pipes_free;       /* owned spare pipes */
         unsigned n_pipes, max_pipes;    /* pipes open (in use and spare), and the cap */
 };
@@ -101,6 +106,10 @@ struct worker_opts {
          * generation, in srv_table order): what it holds, so that the master can give back
          * the slots of a worker that died. Borrowed; NULL when there is no master. */
         _Atomic uint32_t *srv_held;
+        /* The shared stick-table of proxy @px, made by the master before forking (NULL
+         * callback: the worker makes private ones). */
+        struct stkt *(*stick_table)(void *data, const struct cfg_proxy *px);
+        void *stick_data;
 };
 
 /* Bind the listeners of @gen, drop privileges (user, group, chroot), run until SIGTERM or

@@ -310,8 +310,32 @@ START_TEST(test_rule_errors)
 {
         expect_error("frontend f\n    acl a path_beg\n", 2, "at least one pattern");
         expect_error("frontend f\n    acl a pth_beg /x\n", 2, "did you mean 'path_beg'?");
-        expect_error("frontend f\n    acl a sc0_http_req_rate gt 10\n", 2,
-                     "sample fetch 'sc0_http_req_rate' is HAProxy's but sluice does not");
+        expect_error("frontend f\n    acl a src_is_local\n", 2,
+                     "sample fetch 'src_is_local' is HAProxy's but sluice does not");
+        expect_error("frontend f\n    acl a sc_http_req_rate gt 10\n", 2,
+                     "needs the counter number");
+        expect_error("frontend f\n    acl a sc3_http_req_rate gt 10\n", 2,
+                     "unknown sample fetch 'sc3_http_req_rate'");
+        expect_error("frontend f\n    acl a src_http_req_rate gt 10\n", 2,
+                     "has no stick-table: name one with 'table <name>'");
+        expect_error("frontend f\n    acl a sc0_conn_cur(nosuch) gt 10\n", 2,
+                     "no stick-table named 'nosuch'");
+        expect_error("frontend f\n    mode http\n    http-request track-sc0 src table t\n", 3,
+                     "no stick-table named 't'");
+        expect_error("frontend f\n    tcp-request connection track-sc0 path\n", 2,
+                     "'path' is not known yet when this rule runs");
+        expect_error("frontend f\n    tcp-request connection sc-inc-gpc0(3)\n", 2,
+                     "expected 'sc-inc-gpc0(<0..2>)'");
+        expect_error("frontend f\n    tcp-request connection silent-drop\n", 2,
+                     "'tcp-request connection silent-drop' is HAProxy's");
+        expect_error("frontend f\n    stick-table type ip size 10 store http_req_rate\n", 2,
+                     "'http_req_rate' needs a period");
+        expect_error("frontend f\n    stick-table type ip len 4 size 10\n", 2,
+                     "'len' applies to string and binary keys only");
+        expect_error("frontend f\n    stick-table type ip\n", 2, "'size <size>' is required");
+        expect_error("frontend f\n    stick-table type ip size 1\n    stick-table type ip size "
+                     "1\n",
+                     3, "already has a stick-table");
         expect_error("frontend f\n    acl a path -m bogus x\n", 2, "unknown match method 'bogus'");
         expect_error("frontend f\n    acl a path -f /etc/list\n", 2, "ACL flag '-f' is HAProxy's");
         expect_error("frontend f\n    acl a src 10.0.0.0/33\n", 2, "invalid prefix length");

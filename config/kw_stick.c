@@ -1,0 +1,191 @@
+/* "stick-table" in a frontend, backend or listen section: the table's definition, which the
+ * master turns into a shared-memory table named after the proxy. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macros.h"
+#include "parse-int.h"
+
+/* The longest string or binary key, and its default (HAProxy's "len", default 32). */
+#define STICK_KEY_LEN_MAX     1024u
+#define STICK_KEY_LEN_DEFAULT 32u
+#define STICK_SIZE_MAX        (1u << 28)
+
+/* "store" arguments: a comma-separated list of data types, rates with "(<period>)". */
+static bool store_parse(struct cfg_parser *p, unsigned w, struct cfg_stick_table *t)
+{
+        struct sl_str s = cfg__word_str(p, w);
+        size_t i = 0;
+
+        while (i <= s.len) {
+                size_t start = i, name_end;
+                char name[48], period[32] = "";
+                int dt;
+
+                while (i < s.len && s.ptr[i] != ',' && s.ptr[i] != '(')
+                        i++;
+                name_end = i;
+                if (i < s.len && s.ptr[i] == '(') {
+                        size_t ps = ++i;
+
+                        while (i < s.len && s.ptr[i] != ')')
+                                i++;
+                        if (i == s.len) {
+                                cfg__err(p, w, "store: missing ')'");
+                                return false;
+                        }
+                        sl_str_copy(period, sizeof(period), sl_str_make(s.ptr + ps, i - ps));
+                        i++;
+                }
+                if (i < s.len && s.ptr[i] != ',') {
+                        cfg__err(p, w, "store: expected ',' between data types");
+                        return false;
+                }
+                sl_str_copy(name, sizeof(name), sl_str_make(s.ptr + start, name_end - start));
+                dt = stkt_dt_parse(name);
+                if (dt < 0) {
+                        static const char *const known[] = {"gpc", "gpc_rate", "gpt",
+                                                            "glitch_cnt", "glitch_rate"};
+
+                        for (size_t k = 0; k < SL_ARRAY_SIZE(known); k++) {
+                                if (strcmp(known[k], name) == 0) {
+                                        cfg__err(p, w,
+                                                 "stick-table: data type '%s' is HAProxy's but "
+                                                 "sluice does not support it yet",
+                                                 name);
+                                        return false;
+                                }
+                        }
+                        cfg__err(p, w, "stick-table: unknown data type '%s'", name);
+                        return false;
+                }
+                if (stkt_dt_is_rate((enum stkt_data_type)dt)) {
+                        uint32_t ms;
+                        char err[128];
+
+                        if (!period[0]) {
+                                cfg__err(p, w, "stick-table: '%s' needs a period: '%s(<period>)'",
+                                         name, name);
+                                return false;
+                        }
+                        if (cfg_parse_time(sl_str_make(period, strlen(period)), CFG_TIME_MS, &ms,
+                                           err, sizeof(err)) < 0 ||
+                            ms == 0) {
+                                cfg__err(p, w, "stick-table: '%s': invalid period '%s'", name,
+                                         period);
+                                return false;
+                        }
+                        t->period_ms[dt] = ms;
+                } else if (period[0]) {
+                        cfg__err(p, w, "stick-table: '%s' takes no period", name);
+                        return false;
+                }
+                t->store |= STKT_F(dt);
+                i++;
+        }
+        return true;
+}
+
+/* stick-table type <type> [len <n>] size <n> [expire <time>] [nopurge] [store <types>]... */
+void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_stick_table t = {.where = {p->file, p->l->line}}, *slot;
+        unsigned n = cfg__n_words(p);
+        bool have_type = false, have_size = false, have_len = false;
+
+        (void)data;
+        if (px->table) {
+                cfg__err(p, 0, "%s '%s' already has a stick-table (line %u): one per section",
+                         cfg__section_name(p), px->name, px->table->where.line);
+                return;
+        }
+        for (unsigned w = arg; w < n; w++) {
+                const char *kw = cfg__word(p, w);
+                char err[128] = "";
+
+                if (w + 1 >= n && strcmp(kw, "nopurge") != 0) {
+                        cfg__err(p, w, "stick-table: '%s' needs a value", kw);
+                        return;
+                }
+                if (strcmp(kw, "type") == 0) {
+                        int k = stkt_key_type_parse(cfg__word(p, ++w));
+
+                        if (k < 0) {
+                                cfg__err(p, w,
+                                         "stick-table: unknown type '%s': expected ip, ipv6, "
+                                         "integer, string or binary",
+                                         cfg__word(p, w));
+                                return;
+                        }
+                        t.key_type = (enum stkt_key_type)k;
+                        have_type = true;
+                } else if (strcmp(kw, "len") == 0) {
+                        unsigned long long v;
+
+                        if (!cfg__uint(p, ++w, 1, STICK_KEY_LEN_MAX, "stick-table len", &v))
+                                return;
+                        t.key_len = (uint32_t)v;
+                        have_len = true;
+                } else if (strcmp(kw, "size") == 0) {
+                        uint64_t v;
+
+                        w++;
+                        if (cfg_parse_size(cfg__word_str(p, w), STICK_SIZE_MAX, &v, err,
+                                           sizeof(err)) < 0 ||
+                            v == 0) {
+                                cfg__err(p, w, "stick-table size: '%s': expected 1 to %u%s%s",
+                                         cfg__word(p, w), STICK_SIZE_MAX, err[0] ? ": " : "",
+                                         err);
+                                return;
+                        }
+                        t.size = (uint32_t)v;
+                        have_size = true;
+                } else if (strcmp(kw, "expire") == 0) {
+                        w++;
+                        if (cfg_parse_time(cfg__word_str(p, w), CFG_TIME_MS, &t.expire_ms, err,
+                                           sizeof(err)) < 0) {
+                                cfg__err(p, w, "stick-table expire: %s", err);
+                                return;
+                        }
+                } else if (strcmp(kw, "nopurge") == 0) {
+                        t.nopurge = true;
+                } else if (strcmp(kw, "store") == 0) {
+                        if (!store_parse(p, ++w, &t))
+                                return;
+                } else if (strcmp(kw, "peers") == 0 || strcmp(kw, "srvkey") == 0 ||
+                           strcmp(kw, "write-to") == 0 || strcmp(kw, "recv-only") == 0) {
+                        cfg__err(p, w,
+                                 "stick-table: '%s' is HAProxy's but sluice does not support it "
+                                 "yet",
+                                 kw);
+                        return;
+                } else {
+                        cfg__err(p, w,
+                                 "stick-table: unexpected '%s': expected type, len, size, "
+                                 "expire, nopurge or store",
+                                 kw);
+                        return;
+                }
+        }
+        if (!have_type || !have_size) {
+                cfg__err(p, 0, "stick-table: '%s' is required",
+                         !have_type ? "type <type>" : "size <size>");
+                return;
+        }
+        if (t.key_type == STKT_KEY_STRING || t.key_type == STKT_KEY_BINARY) {
+                if (!have_len)
+                        t.key_len = STICK_KEY_LEN_DEFAULT;
+        } else if (have_len) {
+                cfg__err(p, 0, "stick-table: 'len' applies to string and binary keys only");
+                return;
+        }
+        slot = cfg_arena_alloc(&p->gen->arena, sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = t;
+        px->table = slot;
+}

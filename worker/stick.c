@@ -1,0 +1,432 @@
+/* Stick counters: what a session tracks in the shared stick tables and what it counts there.
+ * Every update is one atomic operation of shm/stktable.c on an entry the session holds a
+ * reference on, so the counters of all workers meet exactly in one entry. */
+#include "stick.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop.h"
+#include "macros.h"
+#include "sample.h"
+#include "sess.h"
+#include "stktable.h"
+#include "worker.h"
+
+static uint64_t stick_now(const struct sess *s)
+{
+        return loop_now(s->w->loop);
+}
+
+static struct stkt *stick_table_of(struct sess *s, const struct cfg_proxy *px)
+{
+        return px ? worker_rt(s->w, px)->table : NULL;
+}
+
+/* Count @inc on counter and rate data types, when the table stores them. */
+static void stick_count(struct stkt *t, uint32_t idx, enum stkt_data_type cnt,
+                        enum stkt_data_type rate, uint64_t inc, uint64_t now)
+{
+        if (!inc)
+                return;
+        if (cnt < STKT_DT_COUNT)
+                (void)stkt_add(t, idx, cnt, inc);
+        if (rate < STKT_DT_COUNT)
+                (void)stkt_rate_update(t, idx, rate, (uint32_t)SL_MIN(inc, (uint64_t)UINT32_MAX),
+                                       now);
+}
+
+#define NO_DT STKT_DT_COUNT
+
+/* The key of @v for a table of @def's key type, into @buf (STKT_KEY_MAX bytes). */
+static bool stick_key(const struct cfg_stick_table *def, const struct cfg_smp_value *v,
+                      uint8_t *buf, struct stkt_key *key)
+{
+        char text[64];
+        uint64_t u;
+
+        switch (def->key_type) {
+        case STKT_KEY_IPV4:
+                if (v->type == CFG_SMP_IP && v->family == AF_INET) {
+                        memcpy(buf, v->addr, 4);
+                } else if (v->type == CFG_SMP_IP && v->family == AF_INET6 &&
+                           IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)v->addr)) {
+                        memcpy(buf, v->addr + 12, 4);
+                } else if (v->type == CFG_SMP_STR) {
+                        sl_str_copy(text, sizeof(text), v->str);
+                        if (inet_pton(AF_INET, text, buf) != 1)
+                                return false;
+                } else {
+                        return false;
+                }
+                *key = (struct stkt_key){buf, 4};
+                return true;
+        case STKT_KEY_IPV6:
+                if (v->type == CFG_SMP_IP && v->family == AF_INET6) {
+                        memcpy(buf, v->addr, 16);
+                } else if (v->type == CFG_SMP_IP && v->family == AF_INET) {
+                        memset(buf, 0, 10);
+                        buf[10] = buf[11] = 0xff;
+                        memcpy(buf + 12, v->addr, 4);
+                } else if (v->type == CFG_SMP_STR) {
+                        sl_str_copy(text, sizeof(text), v->str);
+                        if (inet_pton(AF_INET6, text, buf) != 1) {
+                                if (inet_pton(AF_INET, text, buf + 12) != 1)
+                                        return false;
+                                memset(buf, 0, 10);
+                                buf[10] = buf[11] = 0xff;
+                        }
+                } else {
+                        return false;
+                }
+                *key = (struct stkt_key){buf, 16};
+                return true;
+        case STKT_KEY_INTEGER:
+                if (v->type == CFG_SMP_INT || v->type == CFG_SMP_BOOL) {
+                        u = (uint64_t)v->i;
+                } else if (v->type == CFG_SMP_IP && v->family == AF_INET) {
+                        uint32_t a;
+
+                        memcpy(&a, v->addr, 4);
+                        u = ntohl(a);
+                } else if (v->type == CFG_SMP_STR) {
+                        char *end;
+
+                        sl_str_copy(text, sizeof(text), v->str);
+                        errno = 0;
+                        u = (uint64_t)strtoll(text, &end, 10);
+                        if (!text[0] || *end || errno)
+                                return false;
+                } else {
+                        return false;
+                }
+                memcpy(buf, &u, 8);
+                *key = (struct stkt_key){buf, 8};
+                return true;
+        case STKT_KEY_STRING:
+        case STKT_KEY_BINARY: {
+                size_t n;
+
+                if (v->type == CFG_SMP_STR) {
+                        n = SL_MIN(v->str.len, (size_t)def->key_len);
+                        memcpy(buf, v->str.ptr, n);
+                } else if (v->type == CFG_SMP_IP) {
+                        if (def->key_type == STKT_KEY_BINARY) {
+                                n = SL_MIN((size_t)(v->family == AF_INET ? 4 : 16),
+                                           (size_t)def->key_len);
+                                memcpy(buf, v->addr, n);
+                        } else {
+                                if (!inet_ntop(v->family, v->addr, text, sizeof(text)))
+                                        return false;
+                                n = SL_MIN(strlen(text), (size_t)def->key_len);
+                                memcpy(buf, text, n);
+                        }
+                } else {
+                        int k = snprintf(text, sizeof(text), "%lld", (long long)v->i);
+
+                        n = SL_MIN((size_t)(k < 0 ? 0 : k), (size_t)def->key_len);
+                        memcpy(buf, text, n);
+                }
+                *key = (struct stkt_key){buf, (uint32_t)n};
+                return true;
+        }
+        case STKT_KEY_COUNT:
+                break;
+        }
+        return false;
+}
+
+void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
+                 const struct cfg_sample *key, enum stick_level level)
+{
+        struct stick_ctr *c = &s->sc[sc];
+        struct cfg_smp_value v;
+        struct stkt *t = stick_table_of(s, table_px);
+        uint8_t buf[STKT_KEY_MAX];
+        char text[STKT_KEY_MAX];
+        struct stkt_key k;
+        uint64_t now = stick_now(s);
+        uint32_t idx;
+        int r;
+
+        if (c->t || !t || sc >= STICK_COUNTERS)
+                return;
+        if (!sample_value(s, key, false, &v, text, sizeof(text)) ||
+            !stick_key(table_px->table, &v, buf, &k))
+                return;
+        r = stkt_track(t, &k, now, &idx);
+        if (r < 0) {
+                s->w->stats.stick_refused++;
+                return;
+        }
+        c->t = t;
+        c->idx = idx;
+        c->level = level;
+        stkt_touch(t, idx, now);
+        (void)stkt_add(t, idx, STKT_DT_CONN_CUR, 1);
+        if (level == STICK_CONN) {
+                stick_count(t, idx, STKT_DT_CONN_CNT, STKT_DT_CONN_RATE, 1, now);
+                stick_count(t, idx, STKT_DT_SESS_CNT, STKT_DT_SESS_RATE, 1, now);
+        } else {
+                /* the request being processed is counted as it starts being tracked */
+                stick_count(t, idx, STKT_DT_HTTP_REQ_CNT, STKT_DT_HTTP_REQ_RATE, 1, now);
+        }
+}
+
+void stick_inc_gpc(struct sess *s, unsigned sc, unsigned which)
+{
+        struct stick_ctr *c = &s->sc[sc];
+
+        if (sc >= STICK_COUNTERS || !c->t)
+                return;
+        stick_count(c->t, c->idx, which ? STKT_DT_GPC1 : STKT_DT_GPC0,
+                    which ? STKT_DT_GPC1_RATE : STKT_DT_GPC0_RATE, 1, stick_now(s));
+}
+
+void stick_set_gpt0(struct sess *s, unsigned sc, uint32_t v)
+{
+        struct stick_ctr *c = &s->sc[sc];
+
+        if (sc < STICK_COUNTERS && c->t)
+                (void)stkt_set(c->t, c->idx, STKT_DT_GPT0, v);
+}
+
+void stick_http_request(struct sess *s)
+{
+        uint64_t now = stick_now(s);
+
+        for (unsigned i = 0; i < STICK_COUNTERS; i++) {
+                struct stick_ctr *c = &s->sc[i];
+
+                if (c->t && c->level == STICK_CONN) {
+                        stkt_touch(c->t, c->idx, now);
+                        stick_count(c->t, c->idx, STKT_DT_HTTP_REQ_CNT, STKT_DT_HTTP_REQ_RATE, 1,
+                                    now);
+                }
+        }
+}
+
+static void stick_release(struct sess *s, struct stick_ctr *c)
+{
+        (void)stkt_dec(c->t, c->idx, STKT_DT_CONN_CUR);
+        stkt_touch(c->t, c->idx, stick_now(s));
+        (void)stkt_unref(c->t, c->idx);
+        c->t = NULL;
+}
+
+static void stick_bytes(struct sess *s, struct stick_ctr *c, uint64_t in, uint64_t out)
+{
+        uint64_t now = stick_now(s);
+
+        stick_count(c->t, c->idx, STKT_DT_BYTES_IN_CNT, STKT_DT_BYTES_IN_RATE, in, now);
+        stick_count(c->t, c->idx, STKT_DT_BYTES_OUT_CNT, STKT_DT_BYTES_OUT_RATE, out, now);
+}
+
+void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t bytes_out)
+{
+        uint64_t now = stick_now(s);
+        bool err = status >= 400 && status < 500;
+        bool fail = status >= 500 && status < 600 && status != 501 && status != 505;
+
+        for (unsigned i = 0; i < STICK_COUNTERS; i++) {
+                struct stick_ctr *c = &s->sc[i];
+
+                if (!c->t)
+                        continue;
+                if (err)
+                        stick_count(c->t, c->idx, STKT_DT_HTTP_ERR_CNT, STKT_DT_HTTP_ERR_RATE, 1,
+                                    now);
+                if (fail)
+                        stick_count(c->t, c->idx, STKT_DT_HTTP_FAIL_CNT, STKT_DT_HTTP_FAIL_RATE,
+                                    1, now);
+                stick_bytes(s, c, bytes_in, bytes_out);
+                if (c->level == STICK_REQ)
+                        stick_release(s, c);
+        }
+}
+
+void stick_close(struct sess *s, uint64_t bytes_in, uint64_t bytes_out)
+{
+        for (unsigned i = 0; i < STICK_COUNTERS; i++) {
+                struct stick_ctr *c = &s->sc[i];
+
+                if (!c->t)
+                        continue;
+                stick_bytes(s, c, bytes_in, bytes_out);
+                stick_release(s, c);
+        }
+}
+
+/* Read or change data type @dt of entry @idx as @op says. */
+static bool stick_op(struct stkt *t, uint32_t idx, const struct cfg_sample *smp, uint64_t now,
+                     struct cfg_smp_value *v)
+{
+        enum stkt_data_type dt = (enum stkt_data_type)smp->stk_dt;
+        uint64_t u = 0;
+        uint32_t r32 = 0;
+
+        if (!(stkt_store(t) & STKT_F(dt)))
+                return false;
+        switch (smp->stk_op) {
+        case CFG_STK_GET:
+                if (stkt_dt_is_rate(dt)) {
+                        if (stkt_rate_read(t, idx, dt, now, &r32) < 0)
+                                return false;
+                        u = r32;
+                } else if (stkt_get(t, idx, dt, &u) < 0) {
+                        return false;
+                }
+                break;
+        case CFG_STK_KBYTES:
+                if (stkt_get(t, idx, dt, &u) < 0)
+                        return false;
+                u >>= 10;
+                break;
+        case CFG_STK_INC:
+                stick_count(t, idx, dt, dt == STKT_DT_GPC0 ? STKT_DT_GPC0_RATE : STKT_DT_GPC1_RATE,
+                            1, now);
+                if (stkt_get(t, idx, dt, &u) < 0)
+                        return false;
+                break;
+        case CFG_STK_CLR:
+                if (stkt_get(t, idx, dt, &u) < 0 || stkt_set(t, idx, dt, 0) < 0)
+                        return false;
+                break;
+        }
+        *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = (int64_t)SL_MIN(u, (uint64_t)INT64_MAX)};
+        return true;
+}
+
+bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_value *v)
+{
+        uint64_t now = stick_now(s);
+        struct stick_ctr *c;
+        struct stkt *t;
+        uint8_t buf[STKT_KEY_MAX];
+        struct stkt_key k;
+        int64_t idx;
+
+        if (smp->fetch == CFG_FETCH_SRC_TBL) {
+                struct cfg_smp_value a = {0};
+                const struct sockaddr_storage *ss = &s->cli_addr;
+                uint32_t nidx;
+
+                t = stick_table_of(s, smp->table);
+                if (!t)
+                        return false;
+                a.type = CFG_SMP_IP;
+                if (ss->ss_family == AF_INET) {
+                        a.family = AF_INET;
+                        memcpy(a.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+                } else if (ss->ss_family == AF_INET6) {
+                        a.family = AF_INET6;
+                        memcpy(a.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+                } else {
+                        return false;
+                }
+                if (!stick_key(smp->table->table, &a, buf, &k))
+                        return false;
+                if (smp->stk_op == CFG_STK_INC || smp->stk_op == CFG_STK_CLR) {
+                        /* as HAProxy: src_inc_gpc0 and src_clr_gpc0 create the entry */
+                        if (stkt_get_or_insert(t, &k, now, &nidx) < 0)
+                                return false;
+                        stkt_touch(t, nidx, now);
+                        return stick_op(t, nidx, smp, now, v);
+                }
+                idx = stkt_lookup(t, &k, now);
+                if (idx < 0) {
+                        *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
+                        return (stkt_store(t) & STKT_F(smp->stk_dt)) != 0;
+                }
+                return stick_op(t, (uint32_t)idx, smp, now, v);
+        }
+        c = &s->sc[smp->sc];
+        if (smp->fetch == CFG_FETCH_SC_TRACKED) {
+                *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = c->t != NULL};
+                return true;
+        }
+        if (!c->t) {
+                *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
+                return true;
+        }
+        t = smp->table ? stick_table_of(s, smp->table) : c->t;
+        if (!t)
+                return false;
+        if (t == c->t)
+                return stick_op(t, c->idx, smp, now, v);
+        /* the tracked key, looked up in another table (scN_*(table)) */
+        {
+                int n = stkt_key_copy(c->t, c->idx, buf, sizeof(buf));
+
+                if (n < 0)
+                        return false;
+                k = (struct stkt_key){buf, (uint32_t)n};
+                idx = stkt_lookup(t, &k, now);
+                if (idx < 0) {
+                        *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
+                        return true;
+                }
+                return stick_op(t, (uint32_t)idx, smp, now, v);
+        }
+}
+
+void stick_table_def(const struct cfg_stick_table *c, struct stkt_def *ret)
+{
+        *ret = (struct stkt_def){
+                .size = c->size,
+                .key_type = c->key_type,
+                .key_len = c->key_len,
+                .store = c->store,
+                .expire_ms = c->expire_ms,
+                .nopurge = c->nopurge,
+        };
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                if ((c->store & STKT_F(dt)) && stkt_dt_is_rate((enum stkt_data_type)dt))
+                        ret->period[dt] = c->period_ms[dt];
+}
+
+/* FNV-1a, 64 bits */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+        const unsigned char *b = p;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= b[i];
+                h *= 0x100000001b3ull;
+        }
+        return h;
+}
+
+uint64_t stick_table_hash(const char *name, const struct cfg_stick_table *c)
+{
+        struct stkt_def d;
+        uint32_t words[6 + STKT_DT_COUNT];
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        stick_table_def(c, &d);
+        words[0] = d.size;
+        words[1] = (uint32_t)d.key_type;
+        words[2] = d.key_len;
+        words[3] = d.store;
+        words[4] = d.expire_ms;
+        words[5] = d.nopurge;
+        memcpy(words + 6, d.period, sizeof(d.period));
+        h = fnv(h, name, strlen(name) + 1);
+        return fnv(h, words, sizeof(words));
+}
+
+/* Slots examined per table per call: a table of a million entries is swept in about a
+ * minute at one call per 100 ms from each worker, and a turn never spends long on it. */
+#define STICK_SWEEP_BUDGET 2048u
+
+void stick_sweep(struct worker *w)
+{
+        uint64_t now = loop_now(w->loop);
+
+        for (size_t i = 0; i < w->gen->n_proxies; i++)
+                if (w->rt[i].table)
+                        (void)stkt_sweep(w->rt[i].table, now, STICK_SWEEP_BUDGET);
+}

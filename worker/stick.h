@@ -1,0 +1,67 @@
+#pragma once
+/* Stick counters of a session (HAProxy's sc0..sc2): tracking entries of the shared stick
+ * tables, the counters every tracked entry keeps (connections, requests, errors, bytes), the
+ * sc-inc/sc-set actions and the sc_*, scN_*, src_* fetches. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "acl.h"
+#include "model.h"
+
+struct sess;
+struct worker;
+struct stkt;
+
+#define STICK_COUNTERS 3
+
+/* How long a tracked entry lives: for the connection (tcp-request connection, or content in
+ * TCP mode) or for the current HTTP request (tcp-request content in HTTP mode, http-request),
+ * as HAProxy's session and stream trackers. */
+enum stick_level {
+        STICK_CONN = 0,
+        STICK_REQ,
+};
+
+struct stick_ctr {
+        struct stkt *t; /* NULL: not tracking */
+        uint32_t idx;   /* the entry, referenced while tracked */
+        enum stick_level level;
+};
+
+/* Start tracking counter @sc (unless it already tracks something, as in HAProxy) on the
+ * entry for @key's sample in @table_px's table; counts the connection (conn_cur, and at the
+ * connection level conn_cnt, conn_rate, sess_cnt, sess_rate) or, at the request level, the
+ * current request (http_req_cnt, http_req_rate). */
+void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
+                 const struct cfg_sample *key, enum stick_level level);
+
+/* sc-inc-gpc0(sc), sc-inc-gpc1(sc), sc-set-gpt0(sc) @v; nothing when @sc tracks nothing. */
+void stick_inc_gpc(struct sess *s, unsigned sc, unsigned which);
+void stick_set_gpt0(struct sess *s, unsigned sc, uint32_t v);
+
+/* A new HTTP request on the connection: count it on the connection-level counters. */
+void stick_http_request(struct sess *s);
+
+/* The request ended with @status after @bytes_in request and @bytes_out response bytes: 4xx
+ * count as http_err, 5xx (but 501 and 505) as http_fail; then request-level counters stop
+ * tracking. */
+void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t bytes_out);
+
+/* The connection ends (TCP bytes, when not counted per request): stop tracking everything. */
+void stick_close(struct sess *s, uint64_t bytes_in, uint64_t bytes_out);
+
+/* The value of a stick-table fetch (CFG_FETCH_SC, SC_TRACKED, SRC_TBL) into *v; false when
+ * it has none (a tracked table that does not store the type). */
+bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_value *v);
+
+struct stkt_def;
+
+/* The shared-memory definition of @c, and a hash of it with the proxy's name @name: tables
+ * whose hash is unchanged across a reload are kept as they are. */
+void stick_table_def(const struct cfg_stick_table *c, struct stkt_def *ret);
+uint64_t stick_table_hash(const char *name, const struct cfg_stick_table *c);
+
+/* Expire entries of every table of the worker's generation, a slice per call (called from a
+ * timer). */
+void stick_sweep(struct worker *w);
