@@ -362,7 +362,7 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
         fprintf(out, "    %s ", kw);
         switch (r->act) {
         case CFG_ACT_ALLOW:
-                fputs("allow", out);
+                fputs(strncmp(kw, "tcp-", 4) == 0 ? "accept" : "allow", out);
                 break;
         case CFG_ACT_DENY:
                 fputs("deny", out);

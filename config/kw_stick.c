@@ -45,8 +45,8 @@ static bool store_parse(struct cfg_parser *p, unsigned w, struct cfg_stick_table
                 sl_str_copy(name, sizeof(name), sl_str_make(s.ptr + start, name_end - start));
                 dt = stkt_dt_parse(name);
                 if (dt < 0) {
-                        static const char *const known[] = {"gpc", "gpc_rate", "gpt",
-                                                            "glitch_cnt", "glitch_rate"};
+                        static const char *const known[] = {"gpc", "gpc_rate", "gpt", "glitch_cnt",
+                                                            "glitch_rate"};
 
                         for (size_t k = 0; k < SL_ARRAY_SIZE(known); k++) {
                                 if (strcmp(known[k], name) == 0) {
@@ -136,8 +136,7 @@ void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
                                            sizeof(err)) < 0 ||
                             v == 0) {
                                 cfg__err(p, w, "stick-table size: '%s': expected 1 to %u%s%s",
-                                         cfg__word(p, w), STICK_SIZE_MAX, err[0] ? ": " : "",
-                                         err);
+                                         cfg__word(p, w), STICK_SIZE_MAX, err[0] ? ": " : "", err);
                                 return;
                         }
                         t.size = (uint32_t)v;

@@ -240,8 +240,8 @@ void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t
                         stick_count(c->t, c->idx, STKT_DT_HTTP_ERR_CNT, STKT_DT_HTTP_ERR_RATE, 1,
                                     now);
                 if (fail)
-                        stick_count(c->t, c->idx, STKT_DT_HTTP_FAIL_CNT, STKT_DT_HTTP_FAIL_RATE,
-                                    1, now);
+                        stick_count(c->t, c->idx, STKT_DT_HTTP_FAIL_CNT, STKT_DT_HTTP_FAIL_RATE, 1,
+                                    now);
                 stick_bytes(s, c, bytes_in, bytes_out);
                 if (c->level == STICK_REQ)
                         stick_release(s, c);
@@ -296,7 +296,8 @@ static bool stick_op(struct stkt *t, uint32_t idx, const struct cfg_sample *smp,
                         return false;
                 break;
         }
-        *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = (int64_t)SL_MIN(u, (uint64_t)INT64_MAX)};
+        *v = (struct cfg_smp_value){.type = CFG_SMP_INT,
+                                    .i = (int64_t)SL_MIN(u, (uint64_t)INT64_MAX)};
         return true;
 }
 

@@ -1,0 +1,163 @@
+"""Stick tables end to end: counters shared by every worker, rate limits, connection limits,
+general-purpose counters, tables kept (or carried over) across reloads."""
+
+import signal
+import socket
+import time
+
+import harness
+
+BASE = """\
+global
+    nbthread %(workers)d
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+    timeout http-keep-alive 5s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+%(fe)s
+    http-request return status 200 content-type text/plain string ok
+%(extra)s
+"""
+
+
+def get(port, path="/", source="127.0.0.1", headers=b""):
+    """One request on a new connection from @source; returns the status."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+    with harness.Conn(s) as c:
+        c.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: h\r\n" + headers +
+                  b"Connection: close\r\n\r\n")
+        return harness.read_response(c)[0]
+
+
+class Stick(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+
+    def config(self, fe, workers=2, extra=""):
+        return BASE % {"workers": workers, "port": self.port, "fe": fe, "extra": extra}
+
+    def launch(self, fe, workers=2, extra=""):
+        self.cfg = self.write("sluice.cfg", self.config(fe, workers, extra))
+        self.proc = self.start(["-d", "-f", self.cfg])
+
+    def reload(self, fe, workers=2):
+        self.write("sluice.cfg", self.config(fe, workers))
+        done = self.proc.log().count("reload: done")
+        self.proc.signal(signal.SIGHUP)
+        self.proc.notify.wait_for("RELOADING", "1", proc=self.proc.proc)
+        self.proc.notify.wait_for("READY", "1", proc=self.proc.proc)
+        # the log line follows the notification
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and self.proc.log().count("reload: done") == done:
+            time.sleep(0.02)
+        self.assertEqual(self.proc.log().count("reload: done"), done + 1, self.proc.log())
+
+    RATE = ("    stick-table type ip size 1k expire 1m store http_req_rate(1m),http_req_cnt\n"
+            "    http-request track-sc0 src\n"
+            "    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 20 }\n")
+
+    def test_rate_limit_holds_across_workers(self):
+        self.launch(self.RATE, workers=2)
+        # 40 new connections, spread over both workers by SO_REUSEPORT: the limit counts
+        # every one of them in one entry, so exactly 20 are served
+        statuses = [get(self.port) for _ in range(40)]
+        self.assertEqual(statuses.count(200), 20, statuses)
+        self.assertEqual(statuses.count(429), 20, statuses)
+        self.assertEqual(statuses[:20], [200] * 20)
+        # another client is served meanwhile
+        self.assertEqual(get(self.port, source="127.0.0.2"), 200)
+
+    def test_rate_limit_survives_reload(self):
+        self.launch(self.RATE)
+        for _ in range(21):
+            get(self.port)
+        self.assertEqual(get(self.port), 429)
+        # the same definition: the same table, with its counts
+        self.reload(self.RATE + "    # a comment changes nothing\n")
+        self.assertEqual(get(self.port), 429)
+        self.assertEqual(get(self.port, source="127.0.0.2"), 200)
+
+    def test_changed_table_carries_counters_over(self):
+        fe = ("    stick-table type ip size 1k expire 1m store gpc0\n"
+              "    tcp-request connection track-sc0 src\n"
+              "    http-request sc-inc-gpc0(0) if { path /login }\n"
+              "    http-request deny if { sc0_get_gpc0 ge 3 }\n")
+        self.launch(fe)
+        for _ in range(2):
+            self.assertEqual(get(self.port, "/login"), 200)
+        # a new size is a new table: gpc0 comes along with its entry
+        self.reload(fe.replace("size 1k", "size 2k"))
+        self.assertIn("stick-table 'fe' changed: a new table, 1 entries carried over",
+                      self.proc.log())
+        self.assertEqual(get(self.port, "/"), 200)
+        # the third login counts 3 (the count carried over, and this one) and is denied
+        self.assertEqual(get(self.port, "/login"), 403)
+        self.assertEqual(get(self.port, "/"), 403)
+        self.assertEqual(get(self.port, "/", source="127.0.0.2"), 200)
+
+    def test_connection_limit_with_conn_cur(self):
+        self.launch("    stick-table type ip size 1k expire 1m store conn_cur\n"
+                    "    tcp-request connection track-sc0 src\n"
+                    "    tcp-request connection reject if { sc0_conn_cur gt 2 }\n")
+        held = [harness.connect(self.port) for _ in range(2)]
+        try:
+            for c in held:
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertEqual(harness.read_response(c)[0], 200)
+            # a third connection is closed at once, without an answer
+            with harness.connect(self.port) as third:
+                third.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertTrue(harness.closed_by_peer(third, timeout=5))
+            self.assertEqual(get(self.port, source="127.0.0.3"), 200)
+        finally:
+            held[0].close()
+        # one slot came free (the close reached the worker: retry briefly)
+        deadline = time.monotonic() + 5
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = get(self.port)
+                break
+            except (OSError, ValueError, EOFError):
+                time.sleep(0.05)
+        self.assertEqual(status, 200)
+        held[1].close()
+
+    def test_src_fetches_and_named_string_table(self):
+        self.launch("    stick-table type ip size 1k expire 1m store gpc0\n"
+                    "    http-request track-sc1 hdr(x-api-key) table keys\n"
+                    "    http-request deny deny_status 429 if { sc1_http_req_cnt(keys) gt 3 }\n"
+                    "    http-request deny if { path /ban } { src_inc_gpc0 gt 0 }\n"
+                    "    http-request deny if { src_get_gpc0 gt 0 }\n",
+                    extra="backend keys\n"
+                    "    stick-table type string len 16 size 1k expire 1m store http_req_cnt\n")
+        key = b"x-api-key: k1\r\n"
+        self.assertEqual([get(self.port, headers=key) for _ in range(5)],
+                         [200, 200, 200, 429, 429])
+        self.assertEqual(get(self.port, headers=b"x-api-key: k2\r\n"), 200)
+        # without the header nothing is tracked in "keys"
+        self.assertEqual(get(self.port), 200)
+        # src_inc_gpc0 creates the client's entry in the frontend's table and counts
+        self.assertEqual(get(self.port, "/ban"), 403)
+        self.assertEqual(get(self.port, "/"), 403)
+        self.assertEqual(get(self.port, "/", source="127.0.0.2"), 200)
+
+    def test_http_errors_counted(self):
+        self.launch("    stick-table type ip size 1k expire 1m store http_err_cnt\n"
+                    "    http-request track-sc0 src\n"
+                    "    http-request deny deny_status 403 if { sc0_http_err_cnt ge 3 }\n"
+                    "    http-request return status 404 if { path /missing }\n")
+        self.assertEqual([get(self.port, "/missing") for _ in range(3)], [404] * 3)
+        # the three 404 counted; the fourth request is denied (its 403 counts too)
+        self.assertEqual(get(self.port, "/"), 403)
+
+
+if __name__ == "__main__":
+    harness.main()
