@@ -413,6 +413,72 @@ START_TEST(test_eviction_spares_active_entries)
 }
 END_TEST
 
+START_TEST(test_nopurge_refuses_instead_of_evicting)
+{
+        struct stkt_def def = {.size = 16, .key_type = STKT_KEY_INTEGER, .nopurge = true};
+        struct stkt_def got;
+        struct stkt_stats st;
+        uint32_t idx;
+
+        ck_assert_int_eq(stkt_create(&def, 43, &region, &table), 0);
+        stkt_definition(table, &got);
+        ck_assert(got.nopurge);
+        for (uint64_t i = 0; i < 16; i++)
+                ck_assert_int_eq(insert_u64(i, i, &idx), 1);
+        ck_assert_int_eq(insert_u64(100, 100, &idx), -ENOSPC);
+        for (uint64_t i = 0; i < 16; i++)
+                ck_assert_int_ge(find_u64(i, 200), 0);
+        stkt_stats(table, &st);
+        ck_assert_uint_eq(st.evictions, 0);
+        ck_assert_uint_eq(st.refused, 1);
+}
+END_TEST
+
+START_TEST(test_carry_to_a_new_definition)
+{
+        struct stkt_def def = {.size = 64,
+                               .key_type = STKT_KEY_STRING,
+                               .key_len = 16,
+                               .store = STKT_F(STKT_DT_GPC0) | STKT_F(STKT_DT_CONN_CUR) |
+                                        STKT_F(STKT_DT_HTTP_REQ_RATE),
+                               .expire_ms = HOUR_MS};
+        struct shm_region *r2;
+        struct stkt *t2;
+        uint64_t v;
+        uint32_t idx;
+        int64_t at;
+
+        def.period[STKT_DT_HTTP_REQ_RATE] = 1000;
+        ck_assert_int_eq(stkt_create(&def, 1, &region, &table), 0);
+        ck_assert_int_eq(stkt_get_or_insert(table, &(struct stkt_key){"alice", 5}, 0, &idx), 1);
+        ck_assert_int_eq(stkt_add(table, idx, STKT_DT_GPC0, 7), 0);
+        ck_assert_int_eq(stkt_add(table, idx, STKT_DT_CONN_CUR, 2), 0);
+        ck_assert_int_eq(
+                stkt_get_or_insert(table, &(struct stkt_key){"a-much-longer-key", 16}, 0, &idx), 1);
+        /* bigger, keys of at most 8 bytes, gpc0 and conn_cur but no rate */
+        def.size = 128;
+        def.key_len = 8;
+        def.store = STKT_F(STKT_DT_GPC0) | STKT_F(STKT_DT_CONN_CUR);
+        ck_assert_int_eq(stkt_create(&def, 2, &r2, &t2), 0);
+        ck_assert_int_eq(stkt_carry(t2, table, 10), 1);
+        at = stkt_lookup(t2, &(struct stkt_key){"alice", 5}, 10);
+        ck_assert_int_ge(at, 0);
+        ck_assert_int_eq(stkt_get(t2, (uint32_t)at, STKT_DT_GPC0, &v), 0);
+        ck_assert_uint_eq(v, 7);
+        /* the connections counted belong to the old table */
+        ck_assert_int_eq(stkt_get(t2, (uint32_t)at, STKT_DT_CONN_CUR, &v), 0);
+        ck_assert_uint_eq(v, 0);
+        t2 = stkt_free(t2);
+        r2 = shm_region_free(r2);
+        /* another key type carries nothing */
+        def.key_type = STKT_KEY_INTEGER;
+        ck_assert_int_eq(stkt_create(&def, 3, &r2, &t2), 0);
+        ck_assert_int_eq(stkt_carry(t2, table, 10), -1);
+        t2 = stkt_free(t2);
+        r2 = shm_region_free(r2);
+}
+END_TEST
+
 START_TEST(test_two_processes_count_exactly)
 {
         uint32_t idx = 0;
@@ -678,6 +744,8 @@ int main(void)
         tcase_add_test(te, test_expiry_by_sweeper);
         tcase_add_test(te, test_expired_key_recreated_in_place);
         tcase_add_test(te, test_eviction_spares_active_entries);
+        tcase_add_test(te, test_nopurge_refuses_instead_of_evicting);
+        tcase_add_test(te, test_carry_to_a_new_definition);
         tcase_add_test(tp, test_two_processes_count_exactly);
         tcase_add_loop_test(tp, test_two_processes_insert, 0, 2);
         tcase_add_test(tp, test_killed_writers_leave_table_usable);
