@@ -48,12 +48,14 @@
 #include "stktable.h"
 #include "worker.h"
 
-#define MASTER_MAX_SLOTS  64
-#define MASTER_BACKLOG    4096
-#define RESPAWN_MIN_MS    100
-#define RESPAWN_MAX_MS    30000
-#define CRASH_LOOP_DEATHS 5 /* deaths of one slot within CRASH_LOOP_WINDOW */
-#define CRASH_LOOP_WINDOW 60000
+#define MASTER_MAX_SLOTS   64
+/* ledger rows: every slot, three generations over */
+#define MASTER_LEDGER_ROWS (MASTER_MAX_SLOTS * 3)
+#define MASTER_BACKLOG     4096
+#define RESPAWN_MIN_MS     100
+#define RESPAWN_MAX_MS     30000
+#define CRASH_LOOP_DEATHS  5 /* deaths of one slot within CRASH_LOOP_WINDOW */
+#define CRASH_LOOP_WINDOW  60000
 
 /* One listening socket per worker slot for one address (an fd@N socket: one for all). */
 struct msock {
@@ -75,6 +77,7 @@ struct mworker {
         struct loop_io io;
         bool ready, stopping, gone;
         bool closed_listeners; /* reported after a soft stop */
+        int ledger_row;        /* its row of the stick-table ledger, or -1 */
         uint64_t started_ms;
         char exe[PATH_MAX];    /* this program, to re-execute on reload; "" if unknown */
         uint64_t hard_stop_at; /* monotonic ms of the armed hard stop, 0: none */
@@ -125,6 +128,12 @@ struct master {
         struct loop_io ctl_io;
         struct sl_list ctl_clients; /* owned struct ctl_client */
         struct sl_list tables;      /* owned struct mtable: stick tables of live generations */
+        unsigned next_table_id;
+        /* stick-table references held by each worker (worker/stick.h): MASTER_LEDGER_ROWS rows
+         * of STICK_LEDGER_CAP records, a row per live worker; made when a first table is */
+        struct shm_region *ledger;
+        bool ledger_used[MASTER_LEDGER_ROWS];
+        int spawn_row; /* the row of the worker being forked */
         uint64_t started_ms;
         char exe[PATH_MAX];    /* this program, re-executed on reload; "" if unknown */
         uint64_t hard_stop_at; /* monotonic ms of the armed hard stop; 0: none */
@@ -138,11 +147,14 @@ struct mtable {
         struct shm_region *region; /* owned */
         struct stkt *t;            /* owned view */
         unsigned gen;              /* the newest generation using it */
+        unsigned id;               /* in ledger records; unique among the tables alive */
         bool fresh;                /* made by the reload in progress */
 };
 
-static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px);
+static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px, unsigned *ret_id);
 static void tables_collect(struct master *m);
+static int ledger_take_row(struct master *m);
+static void ledger_release_row(struct master *m, struct mworker *mw);
 
 /* ---- listening sockets ---- */
 
@@ -342,6 +354,10 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .srv_table = m->srv_table,
                 .stick_table = master_stick_table,
                 .stick_data = m,
+                .stick_ledger = m->spawn_row >= 0
+                                        ? (_Atomic uint64_t *)shm_region_payload(m->ledger) +
+                                                  (size_t)m->spawn_row * STICK_LEDGER_CAP
+                                        : NULL,
                 .srv_held = m->held_region
                                     ? (_Atomic uint32_t *)shm_region_payload(m->held_region) +
                                               (size_t)slot * m->n_servers
@@ -413,6 +429,7 @@ static int spawn(struct master *m, unsigned slot)
                 close(p[1]);
                 return -ENOMEM;
         }
+        m->spawn_row = ledger_take_row(m);
         pid = fork();
         if (pid == -1) {
                 int err = -errno;
@@ -420,6 +437,8 @@ static int spawn(struct master *m, unsigned slot)
                 close(p[0]);
                 close(p[1]);
                 free(mw);
+                if (m->spawn_row >= 0)
+                        m->ledger_used[m->spawn_row] = false;
                 return err;
         }
         if (pid == 0) {
@@ -429,6 +448,7 @@ static int spawn(struct master *m, unsigned slot)
         }
         close(p[1]);
         mw->m = m;
+        mw->ledger_row = m->spawn_row;
         mw->pid = pid;
         mw->slot = slot;
         mw->gen = m->gen_no;
@@ -663,6 +683,7 @@ static void reap_children(struct master *m)
                                 continue;
                         mw->gone = true;
                         release_dead_slots(m, mw);
+                        ledger_release_row(m, mw);
                         if (mw->status_fd >= 0) {
                                 loop_io_stop(&mw->io);
                                 close(mw->status_fd);
@@ -802,11 +823,82 @@ static struct mtable *mtable_find(struct master *m, const char *name, uint64_t h
 }
 
 /* The table a worker of the current generation uses for @px (worker_opts.stick_table). */
-static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px)
+static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px, unsigned *ret_id)
 {
         struct mtable *mt = mtable_find(data, px->name, stick_table_hash(px->name, px->table));
 
+        *ret_id = mt ? mt->id : STICK_NO_ID;
         return mt ? mt->t : NULL;
+}
+
+static struct stkt *mtable_by_id(void *data, unsigned id)
+{
+        struct master *m = data;
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->id == id)
+                        return mt->t;
+        }
+        return NULL;
+}
+
+/* A table id no live table has. */
+static unsigned mtable_new_id(struct master *m)
+{
+        for (;;) {
+                unsigned id = m->next_table_id++ % STICK_NO_ID;
+
+                if (!mtable_by_id(m, id))
+                        return id;
+        }
+}
+
+/* Give back what a worker's ledger row holds, and free the row. */
+static void ledger_release_row(struct master *m, struct mworker *mw)
+{
+        unsigned n;
+
+        if (mw->ledger_row < 0 || !m->ledger)
+                return;
+        n = stick_ledger_release((_Atomic uint64_t *)shm_region_payload(m->ledger) +
+                                         (size_t)mw->ledger_row * STICK_LEDGER_CAP,
+                                 STICK_LEDGER_CAP, mtable_by_id, m);
+        if (n)
+                sl_log(LOG_NOTICE, "gave back %u stick-table references held by worker %d", n,
+                       (int)mw->pid);
+        m->ledger_used[mw->ledger_row] = false;
+        mw->ledger_row = -1;
+}
+
+/* A free ledger row for the next worker, or -1 (no tables, or none free). */
+static int ledger_take_row(struct master *m)
+{
+        int r;
+
+        if (sl_list_empty(&m->tables))
+                return -1;
+        if (!m->ledger) {
+                r = shm_region_create("stick-ledger", 0,
+                                      (size_t)MASTER_LEDGER_ROWS * STICK_LEDGER_CAP *
+                                              sizeof(uint64_t),
+                                      &m->ledger);
+                if (r < 0) {
+                        log_errno(LOG_WARNING, r, "cannot create the stick-table ledger");
+                        return -1;
+                }
+        }
+        for (int i = 0; i < MASTER_LEDGER_ROWS; i++) {
+                if (!m->ledger_used[i]) {
+                        m->ledger_used[i] = true;
+                        return i;
+                }
+        }
+        sl_log(LOG_WARNING, "no free stick-table ledger row: a worker that dies keeps its "
+                            "references");
+        return -1;
 }
 
 /* Give generation @gen_no (configuration @g) its tables: those with an unchanged definition
@@ -852,6 +944,7 @@ static int tables_apply(struct master *m, const struct cfg_gen *g, unsigned gen_
                 }
                 mt->hash = hash;
                 mt->gen = gen_no;
+                mt->id = mtable_new_id(m);
                 mt->fresh = true;
                 sl_list_push_back(&m->tables, &mt->link);
                 if (prev) {
@@ -1093,6 +1186,10 @@ static int master_reexec(struct master *m)
                             json_integer(m->held_region ? m->held_region->fd : -1));
         json_object_set_new(st, "old_held", json_integer(m->old_held ? m->old_held->fd : -1));
         json_object_set_new(st, "n_servers", json_integer(m->n_servers));
+        json_object_set_new(st, "ledger", json_integer(m->ledger ? m->ledger->fd : -1));
+        json_object_set_new(st, "next_table_id", json_integer(m->next_table_id));
+        if (m->ledger && !keep_fd(m->ledger->fd))
+                goto errno_out;
         json_object_set_new(st, "old_n_servers", json_integer(m->old_n_servers));
         if (m->held_region && !keep_fd(m->held_region->fd))
                 goto errno_out;
@@ -1124,11 +1221,12 @@ static int master_reexec(struct master *m)
                 if (mw->status_fd >= 0 && !keep_fd(mw->status_fd))
                         goto errno_out;
                 json_array_append_new(
-                        workers, json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I}", "pid",
-                                           (int)mw->pid, "slot", (int)mw->slot, "gen", (int)mw->gen,
-                                           "status_fd", mw->status_fd, "ready", mw->ready,
-                                           "stopping", mw->stopping, "closed", mw->closed_listeners,
-                                           "started_ms", (json_int_t)mw->started_ms));
+                        workers,
+                        json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:i}", "pid",
+                                  (int)mw->pid, "slot", (int)mw->slot, "gen", (int)mw->gen,
+                                  "status_fd", mw->status_fd, "ready", mw->ready, "stopping",
+                                  mw->stopping, "closed", mw->closed_listeners, "started_ms",
+                                  (json_int_t)mw->started_ms, "ledger_row", mw->ledger_row));
         }
         sl_list_for_each(pos, &m->ctl_clients) {
                 struct ctl_client *c = sl_list_entry(pos, struct ctl_client, link);
@@ -1144,8 +1242,9 @@ static int master_reexec(struct master *m)
                         goto errno_out;
                 snprintf(hash, sizeof(hash), "%llu", (unsigned long long)mt->hash);
                 json_array_append_new(tables,
-                                      json_pack("{s:s, s:s, s:i, s:i}", "name", mt->name, "hash",
-                                                hash, "fd", mt->region->fd, "gen", (int)mt->gen));
+                                      json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", mt->name,
+                                                "hash", hash, "fd", mt->region->fd, "gen",
+                                                (int)mt->gen, "id", (int)mt->id));
         }
         json_object_set(st, "tables", tables);
         json_object_set(st, "socks", socks);
@@ -1486,6 +1585,7 @@ static int master_finish(struct master *m, bool failed)
         m->old_held = shm_region_free(m->old_held);
         while (!sl_list_empty(&m->tables))
                 mtable_free(sl_list_first(&m->tables, struct mtable, link));
+        m->ledger = shm_region_free(m->ledger);
         m->gen = cfg_gen_unref(m->gen);
         return m->exit_status;
 }
@@ -1589,6 +1689,13 @@ int master_resume(const struct master_cli *cli)
         rfd = json_int(st, "old_held");
         if (rfd >= 0 && shm_region_open(rfd, "srv-held", m.old_n_servers, &m.old_held) < 0)
                 goto fail;
+        m.next_table_id = (unsigned)json_int(st, "next_table_id");
+        rfd = json_int(st, "ledger");
+        if (rfd >= 0) {
+                if (shm_region_open(rfd, "stick-ledger", 0, &m.ledger) < 0)
+                        goto fail;
+                (void)fcntl(rfd, F_SETFD, FD_CLOEXEC);
+        }
         json_array_foreach(json_object_get(st, "tables"), i, v)
         {
                 struct mtable *mt = calloc(1, sizeof(*mt));
@@ -1600,6 +1707,7 @@ int master_resume(const struct master_cli *cli)
                 mt->name = strdup(name ? name : "");
                 mt->hash = hash ? strtoull(hash, NULL, 10) : 0;
                 mt->gen = (unsigned)json_int(v, "gen");
+                mt->id = (unsigned)json_int(v, "id");
                 sl_list_push_back(&m.tables, &mt->link);
                 rfd = json_int(v, "fd");
                 if (!mt->name || shm_region_open(rfd, STKT_KIND, mt->hash, &mt->region) < 0 ||
@@ -1644,6 +1752,11 @@ int master_resume(const struct master_cli *cli)
                 mw->stopping = json_is_true(json_object_get(v, "stopping"));
                 mw->closed_listeners = json_is_true(json_object_get(v, "closed"));
                 mw->started_ms = (uint64_t)json_integer_value(json_object_get(v, "started_ms"));
+                mw->ledger_row = json_object_get(v, "ledger_row") ? json_int(v, "ledger_row") : -1;
+                if (mw->ledger_row >= MASTER_LEDGER_ROWS)
+                        mw->ledger_row = -1;
+                if (mw->ledger_row >= 0)
+                        m.ledger_used[mw->ledger_row] = true;
                 loop_reap_init(&mw->reap, mworker_on_reap);
                 if (mw->status_fd >= 0) {
                         (void)fcntl(mw->status_fd, F_SETFD, FD_CLOEXEC);

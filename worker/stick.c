@@ -139,6 +139,52 @@ static bool stick_key(const struct cfg_stick_table *def, const struct cfg_smp_va
         return false;
 }
 
+/* Record a reference in the ledger (worker.h: stick_ledger, stick_ids), if it has room. */
+static int32_t stick_ledger_add(struct worker *w, const struct px_rt *rt, uint32_t idx)
+{
+        uint32_t rec;
+
+        if (!w->stick_ledger || rt->table_id == STICK_NO_ID)
+                return -1;
+        if (w->stick_ledger_n_free == 0) {
+                w->stats.stick_unledgered++;
+                return -1;
+        }
+        rec = w->stick_ledger_free[--w->stick_ledger_n_free];
+        atomic_store_explicit(&w->stick_ledger[rec], ((uint64_t)rt->table_id + 1) << 32 | idx,
+                              memory_order_release);
+        return (int32_t)rec;
+}
+
+static void stick_ledger_clear(struct worker *w, int32_t rec)
+{
+        if (rec < 0)
+                return;
+        atomic_store_explicit(&w->stick_ledger[rec], 0, memory_order_release);
+        w->stick_ledger_free[w->stick_ledger_n_free++] = (uint32_t)rec;
+}
+
+unsigned stick_ledger_release(_Atomic uint64_t *recs, size_t n,
+                              struct stkt *(*table_of)(void *data, unsigned id), void *data)
+{
+        unsigned given = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                uint64_t r = atomic_exchange_explicit(&recs[i], 0, memory_order_acq_rel);
+                struct stkt *t;
+
+                if (!r)
+                        continue;
+                t = table_of(data, (unsigned)(r >> 32) - 1);
+                if (!t)
+                        continue;
+                (void)stkt_dec(t, (uint32_t)r, STKT_DT_CONN_CUR);
+                if (stkt_unref(t, (uint32_t)r) == 0)
+                        given++;
+        }
+        return given;
+}
+
 void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
                  const struct cfg_sample *key, enum stick_level level)
 {
@@ -167,6 +213,7 @@ void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
         c->level = level;
         stkt_touch(t, idx, now);
         (void)stkt_add(t, idx, STKT_DT_CONN_CUR, 1);
+        c->rec = stick_ledger_add(s->w, worker_rt(s->w, table_px), idx);
         if (level == STICK_CONN) {
                 stick_count(t, idx, STKT_DT_CONN_CNT, STKT_DT_CONN_RATE, 1, now);
                 stick_count(t, idx, STKT_DT_SESS_CNT, STKT_DT_SESS_RATE, 1, now);
@@ -211,6 +258,8 @@ void stick_http_request(struct sess *s)
 
 static void stick_release(struct sess *s, struct stick_ctr *c)
 {
+        stick_ledger_clear(s->w, c->rec);
+        c->rec = -1;
         (void)stkt_dec(c->t, c->idx, STKT_DT_CONN_CUR);
         stkt_touch(c->t, c->idx, stick_now(s));
         (void)stkt_unref(c->t, c->idx);

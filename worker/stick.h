@@ -3,7 +3,9 @@
  * tables, the counters every tracked entry keeps (connections, requests, errors, bytes), the
  * sc-inc/sc-set actions and the sc_*, scN_*, src_* fetches. */
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "acl.h"
@@ -14,6 +16,7 @@ struct worker;
 struct stkt;
 
 #define STICK_COUNTERS 3
+#define STICK_NO_ID    0xffffu /* a table the master does not know (a worker's own) */
 
 /* How long a tracked entry lives: for the connection (tcp-request connection, or content in
  * TCP mode) or for the current HTTP request (tcp-request content in HTTP mode, http-request),
@@ -27,7 +30,21 @@ struct stick_ctr {
         struct stkt *t; /* NULL: not tracking */
         uint32_t idx;   /* the entry, referenced while tracked */
         enum stick_level level;
+        int32_t rec; /* its record in the worker's ledger, or -1 */
 };
+
+/* The ledger: every reference a worker holds on a shared table, and the connection it counts
+ * in conn_cur, written in shared memory so that the master can give them back when the
+ * worker dies (a worker killed by SIGKILL releases nothing itself). A record is one atomic
+ * word: 0 when free, else (table id + 1) << 32 | entry index. It is written after the
+ * reference is taken and cleared before it is dropped, so a worker killed in between leaves
+ * at worst one reference unreleased (the entry stays pinned), never one released twice. */
+#define STICK_LEDGER_CAP 196608u /* records per worker: three counters on 65536 connections */
+
+/* Give back everything @n records at @recs hold and clear them; @table_of gives the table of
+ * an id (NULL: unknown, skipped). Returns the number of references given back. */
+unsigned stick_ledger_release(_Atomic uint64_t *recs, size_t n,
+                              struct stkt *(*table_of)(void *data, unsigned id), void *data);
 
 /* Start tracking counter @sc (unless it already tracks something, as in HAProxy) on the
  * entry for @key's sample in @table_px's table; counts the connection (conn_cur, and at the

@@ -121,12 +121,13 @@ static int worker_stick_table(struct worker *w, struct px_rt *rt)
         int r;
 
         if (w->opts && w->opts->stick_table) {
-                rt->table = w->opts->stick_table(w->opts->stick_data, px);
+                rt->table = w->opts->stick_table(w->opts->stick_data, px, &rt->table_id);
                 if (!rt->table) {
                         sl_log(LOG_ERR, "proxy '%s': its stick-table is missing", px->name);
                         return -ENOENT;
                 }
         } else {
+                rt->table_id = STICK_NO_ID;
                 stick_table_def(px->table, &def);
                 r = stkt_create(&def, stick_table_hash(px->name, px->table), &rt->table_region,
                                 &rt->table);
@@ -148,6 +149,16 @@ static int worker_build_rt(struct worker *w)
         w->rt = calloc(g->n_proxies ? g->n_proxies : 1, sizeof(*w->rt));
         if (!w->rt || loop_timer_init(w->loop, &w->stick_sweep, worker_on_stick_sweep) < 0)
                 return -ENOMEM;
+        if (w->opts && w->opts->stick_ledger) {
+                w->stick_ledger_free = malloc(STICK_LEDGER_CAP * sizeof(uint32_t));
+                if (!w->stick_ledger_free)
+                        return -ENOMEM;
+                w->stick_ledger = w->opts->stick_ledger;
+                /* a stack whose top is record 0: the pages in use stay few */
+                for (uint32_t i = 0; i < STICK_LEDGER_CAP; i++)
+                        w->stick_ledger_free[i] = STICK_LEDGER_CAP - 1 - i;
+                w->stick_ledger_n_free = STICK_LEDGER_CAP;
+        }
         for (size_t i = 0; i < g->n_proxies; i++)
                 n_srv += g->proxies[i]->n_servers;
         if (w->opts && w->opts->srv_table) {
@@ -223,6 +234,9 @@ static void worker_free_rt(struct worker *w)
                 }
         }
         loop_timer_deinit(&w->stick_sweep);
+        free(w->stick_ledger_free);
+        w->stick_ledger_free = NULL;
+        w->stick_ledger = NULL;
         free(w->rt);
         w->rt = NULL;
         w->srv_region = shm_region_free(w->srv_region);

@@ -27,6 +27,7 @@ struct px_rt {
         unsigned *n_idle;                /* owned array: idle connections per server */
         struct alog_sinks *sinks;        /* owned; NULL when the proxy does not log */
         struct stkt *table;              /* its stick-table, or NULL */
+        unsigned table_id;               /* the master's id of it, or STICK_NO_ID */
         struct shm_region *table_region; /* owned when the worker made the table itself */
         unsigned feconn, beconn;         /* current connections as a frontend, as a backend */
         uint64_t log_counter;            /* %lc */
@@ -50,8 +51,9 @@ struct wpipe {
 struct worker_stats {
         uint64_t accepted, accept_errors, sessions_oom, requests, replies_4xx, replies_5xx;
         uint64_t srv_conn_new, srv_conn_reused, srv_conn_failed;
-        uint64_t stick_refused; /* trackings the table could not take (full of entries in use) */
-        uint64_t tcp_rejected;  /* connections closed by tcp-request reject */
+        uint64_t stick_refused;    /* trackings the table could not take (full of entries in use) */
+        uint64_t stick_unledgered; /* references the ledger had no room to record */
+        uint64_t tcp_rejected;     /* connections closed by tcp-request reject */
 };
 
 struct worker {
@@ -71,8 +73,11 @@ struct worker {
         int exit_signal;                /* the signal that stopped the worker, 0: none */
         struct loop_signal sig;         /* SIGTERM, SIGINT, SIGUSR1 */
         struct loop_timer stick_sweep;  /* expires stick-table entries; armed when any */
-        struct wpipe *pipes_free;       /* owned spare pipes */
-        unsigned n_pipes, max_pipes;    /* pipes open (in use and spare), and the cap */
+        _Atomic uint64_t *stick_ledger; /* borrowed: this worker's ledger row (stick.h), or NULL */
+        uint32_t *stick_ledger_free;    /* owned: free records, a stack */
+        uint32_t stick_ledger_n_free;
+        struct wpipe *pipes_free;    /* owned spare pipes */
+        unsigned n_pipes, max_pipes; /* pipes open (in use and spare), and the cap */
 };
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */
@@ -108,8 +113,10 @@ struct worker_opts {
         _Atomic uint32_t *srv_held;
         /* The shared stick-table of proxy @px, made by the master before forking (NULL
          * callback: the worker makes private ones). */
-        struct stkt *(*stick_table)(void *data, const struct cfg_proxy *px);
+        struct stkt *(*stick_table)(void *data, const struct cfg_proxy *px, unsigned *ret_id);
         void *stick_data;
+        /* This worker's ledger row of STICK_LEDGER_CAP records (stick.h), or NULL. Borrowed. */
+        _Atomic uint64_t *stick_ledger;
 };
 
 /* Bind the listeners of @gen, drop privileges (user, group, chroot), run until SIGTERM or

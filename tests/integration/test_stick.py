@@ -1,6 +1,7 @@
 """Stick tables end to end: counters shared by every worker, rate limits, connection limits,
 general-purpose counters, tables kept (or carried over) across reloads."""
 
+import os
 import signal
 import socket
 import time
@@ -129,6 +130,36 @@ class Stick(harness.TestCase):
                 time.sleep(0.05)
         self.assertEqual(status, 200)
         held[1].close()
+
+    def test_killed_worker_gives_its_connections_back(self):
+        fe = ("    stick-table type ip size 1k expire 1m store conn_cur\n"
+              "    tcp-request connection track-sc0 src\n"
+              "    tcp-request connection reject if { sc0_conn_cur gt 2 }\n")
+        self.launch(fe, workers=1)
+        held = [harness.connect(self.port) for _ in range(2)]
+        for c in held:
+            c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(harness.read_response(c)[0], 200)
+        worker = int(open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid))
+                     .read().split()[0])
+        os.kill(worker, signal.SIGKILL)
+        # the master gives the two connections back and respawns the worker: this client
+        # is not locked out by connections that died with it
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "stick-table references" not in self.proc.log():
+            time.sleep(0.05)
+        self.assertIn("gave back 2 stick-table references held by worker %d" % worker,
+                      self.proc.log())
+        statuses = []
+        while time.monotonic() < deadline:
+            try:
+                statuses = [get(self.port) for _ in range(3)]
+                break
+            except (OSError, ValueError, EOFError):
+                time.sleep(0.05)
+        self.assertEqual(statuses, [200, 200, 200])
+        for c in held:
+            c.close()
 
     def test_src_fetches_and_named_string_table(self):
         self.launch("    stick-table type ip size 1k expire 1m store gpc0\n"
