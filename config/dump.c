@@ -562,6 +562,19 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 dump_rule(out, "tcp-request content", &px->tcp_content[i]);
         for (size_t i = 0; i < px->n_http_req; i++)
                 dump_rule(out, "http-request", &px->http_req[i]);
+        for (size_t i = 0; i < px->n_stick_rules; i++) {
+                static const char *const kinds[] = {"on", "match", "store-request"};
+                const struct cfg_stick_rule *r = &px->stick_rules[i];
+
+                fprintf(out, "    stick %s ", kinds[r->kind]);
+                dump_sample(out, &r->key);
+                if (r->table_name) {
+                        fputs(" table ", out);
+                        dump_word(out, r->table_name);
+                }
+                dump_cond(out, r->cond);
+                fputc('\n', out);
+        }
         for (size_t i = 0; i < px->n_http_res; i++)
                 dump_rule(out, "http-response", &px->http_res[i]);
         for (size_t i = 0; i < px->n_use_backend; i++) {

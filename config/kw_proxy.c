@@ -735,5 +735,8 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"tcp-request connection", F | L, cfg__kw_tcp_rule, 0, false},
         {"tcp-request content", F | L | B, cfg__kw_tcp_rule, 1, false},
         {"stick-table", F | L | B, cfg__kw_stick_table, 0, false},
+        {"stick on", L | B, cfg__kw_stick, CFG_STICK_ON, false},
+        {"stick match", L | B, cfg__kw_stick, CFG_STICK_MATCH, false},
+        {"stick store-request", L | B, cfg__kw_stick, CFG_STICK_STORE_REQ, false},
         {NULL, 0, NULL, 0, false},
 };

@@ -237,6 +237,49 @@ static bool rule_push(struct cfg_parser *p, struct cfg_http_rule **arr, size_t *
         return true;
 }
 
+/* stick on|match|store-request <key> [table <table>] [if|unless <cond>] */
+void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        static const char *const kws[] = {"stick on", "stick match", "stick store-request"};
+        struct cfg_proxy *px = p->px;
+        struct cfg_stick_rule r = {.kind = (enum cfg_stick_kind)data,
+                                   .where = {p->file, p->l->line}},
+                              *slot;
+        unsigned end = cond_start(p, arg);
+        int implied;
+        bool ok;
+
+        if (arg >= end) {
+                cfg__err(p, arg ? arg - 1 : 0, "expected '%s <pattern> [table <table>]'",
+                         kws[data]);
+                return;
+        }
+        if (!cfg__sample_parse(p, arg, cfg__word_str(p, arg), &r.key, &implied))
+                return;
+        if (r.key.fetch == CFG_FETCH_SC || r.key.fetch == CFG_FETCH_SRC_TBL ||
+            r.key.fetch == CFG_FETCH_SC_TRACKED || r.key.fetch == CFG_FETCH_STATUS) {
+                cfg__err(p, arg, "'%s' cannot be a stickiness pattern", cfg__word(p, arg));
+                return;
+        }
+        if (arg + 1 < end) {
+                if (strcmp(cfg__word(p, arg + 1), "table") != 0 || arg + 3 != end) {
+                        cfg__err(p, arg + 1, "expected '%s <pattern> [table <table>]'", kws[data]);
+                        return;
+                }
+                r.table_name = cfg__dup(p, arg + 2);
+        }
+        r.cond = rule_cond(p, end, CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ, kws[data], &ok);
+        if (!ok)
+                return;
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->stick_rules, &px->n_stick_rules,
+                              &px->cap_stick_rules, sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = r;
+}
+
 /* tcp-request connection|content accept|reject|track-sc<N> ...|sc-... [if|unless <cond>] */
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
 {

@@ -242,6 +242,22 @@ struct cfg_http_rule {
         struct cfg_where where;
 };
 
+/* stick on|match|store-request <key> [table <table>] [if|unless <cond>] */
+enum cfg_stick_kind {
+        CFG_STICK_ON = 0,    /* match, then store-request */
+        CFG_STICK_MATCH,     /* a known key sends the request to its server */
+        CFG_STICK_STORE_REQ, /* remember the key with the server that got the request */
+};
+
+struct cfg_stick_rule {
+        enum cfg_stick_kind kind;
+        struct cfg_sample key;
+        const char *table_name;        /* arena, as written, or NULL: the backend's own */
+        const struct cfg_proxy *table; /* resolved at the end of load */
+        const struct cfg_cond *cond;   /* arena, or NULL */
+        struct cfg_where where;
+};
+
 /* "stick-table": one per proxy, named after it. */
 struct cfg_stick_table {
         enum stkt_key_type key_type;
@@ -308,7 +324,9 @@ struct cfg_proxy {
         size_t n_tcp_conn, cap_tcp_conn;
         struct cfg_http_rule *tcp_content;
         size_t n_tcp_content, cap_tcp_content;
-        struct cfg_stick_table *table; /* arena, or NULL */
+        struct cfg_stick_table *table;      /* arena, or NULL */
+        struct cfg_stick_rule *stick_rules; /* arena array, in order */
+        size_t n_stick_rules, cap_stick_rules;
         struct cfg_switch_rule *use_backend;
         size_t n_use_backend, cap_use_backend;
 

@@ -109,3 +109,4 @@ void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
 void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data);

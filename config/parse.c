@@ -653,6 +653,14 @@ static void finish_rules_tables(struct cfg_parser *p, const struct cfg_proxy *px
 
 static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
 {
+        for (size_t i = 0; i < px->n_stick_rules; i++) {
+                struct cfg_stick_rule *r = &px->stick_rules[i];
+
+                finish_table_ref(p, px, r->table_name, &r->where, &r->table);
+                /* HAProxy: a table used for stickiness stores the server id */
+                if (r->table)
+                        r->table->table->store |= STKT_F(STKT_DT_SERVER_ID);
+        }
         finish_rules_tables(p, px, px->tcp_conn, px->n_tcp_conn);
         finish_rules_tables(p, px, px->tcp_content, px->n_tcp_content);
         finish_rules_tables(p, px, px->http_req, px->n_http_req);

@@ -1004,7 +1004,15 @@ static int sess_connect(struct sess *s)
                         only[s->retry_idx / 8] &= (uint8_t) ~(1u << (s->retry_idx % 8));
                         exclude = only;
                 }
-                idx = lb_pick(rt->lb, &key, exclude);
+                idx = -1;
+                if (s->force_idx >= 0) {
+                        /* persistence: its server if it can take the request, else balance */
+                        if (!lb_exclude_test(s->tried, (uint32_t)s->force_idx))
+                                idx = lb_take(rt->lb, (uint32_t)s->force_idx);
+                        s->force_idx = -1;
+                }
+                if (idx < 0)
+                        idx = lb_pick(rt->lb, &key, exclude);
                 if (idx < 0 && sess_backend_saturated(rt)) {
                         /* every usable server is at its maxconn: wait in the backend's queue
                          * for a slot, up to timeout queue (else timeout connect), as HAProxy */
@@ -1033,6 +1041,8 @@ static int sess_connect(struct sess *s)
                         return -1;
                 }
                 s->srv_idx = idx;
+                if (s->n_stores)
+                        stick_persist_server(s);
                 if (rt->held)
                         atomic_fetch_add_explicit(&rt->held[idx], 1, memory_order_relaxed);
                 if (s->txn)
@@ -1349,6 +1359,9 @@ static void sess_process_request(struct sess *s, int head_len)
                         return;
                 }
         }
+        s->force_idx = -1;
+        if (s->be->n_stick_rules)
+                stick_persist(s);
         rt = worker_rt(s->w, s->be);
         rt->req_counter++;
         if (!sess_build_request(s)) {
@@ -2322,6 +2335,7 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
         s->srv_idx = -1;
         s->last_srv = -1;
         s->retry_idx = -1;
+        s->force_idx = -1;
         s->term[0] = s->term[1] = '-';
         memcpy(&s->cli_addr, addr, SL_MIN((size_t)addrlen, sizeof(s->cli_addr)));
         /* TCP_NODELAY is inherited from the listener; the local address is read on demand
@@ -2363,6 +2377,8 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
                 sess_reject(s);
                 return;
         }
+        if (s->be->n_stick_rules)
+                stick_persist(s);
         s->retries_left = s->be->retries;
         s->cli_exp = deadline(s, px_timeout(fe, CFG_TO_CLIENT));
         if (sess_connect(s) < 0)

@@ -146,11 +146,14 @@ struct sess {
         uint64_t idle_start_ms;          /* accept, or the end of the previous request (%Ti) */
         int last_srv;                    /* TCP: the last server tried; -1: none */
         int retry_idx;                   /* retry on this server only; -1: let the balancer pick */
-        uint64_t connect_start_ms, connect_done_ms; /* TCP */
-        uint64_t tcp_bytes_in, tcp_bytes_out;       /* TCP mode */
-        struct stick_ctr sc[STICK_COUNTERS];        /* sc0 .. sc2 */
-        char term[2]; /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I'),
-                       * when ('-', 'R', 'C', 'H', 'D', 'L', 'T') */
+        uint64_t connect_start_ms, connect_done_ms;  /* TCP */
+        uint64_t tcp_bytes_in, tcp_bytes_out;        /* TCP mode */
+        struct stick_ctr sc[STICK_COUNTERS];         /* sc0 .. sc2 */
+        struct stick_store stores[STICK_STORES_MAX]; /* stick on / store-request entries */
+        unsigned n_stores;
+        int force_idx; /* a server persistence chose for this request, or -1 */
+        char term[2];  /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I'),
+                        * when ('-', 'R', 'C', 'H', 'D', 'L', 'T') */
 };
 
 const char *sess_state_str(enum sess_state s);

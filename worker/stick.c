@@ -140,7 +140,8 @@ static bool stick_key(const struct cfg_stick_table *def, const struct cfg_smp_va
 }
 
 /* Record a reference in the ledger (worker.h: stick_ledger, stick_ids), if it has room. */
-static int32_t stick_ledger_add(struct worker *w, const struct px_rt *rt, uint32_t idx)
+static int32_t stick_ledger_add(struct worker *w, const struct px_rt *rt, uint32_t idx,
+                                bool conn_cur)
 {
         uint32_t rec;
 
@@ -151,7 +152,9 @@ static int32_t stick_ledger_add(struct worker *w, const struct px_rt *rt, uint32
                 return -1;
         }
         rec = w->stick_ledger_free[--w->stick_ledger_n_free];
-        atomic_store_explicit(&w->stick_ledger[rec], ((uint64_t)rt->table_id + 1) << 32 | idx,
+        atomic_store_explicit(&w->stick_ledger[rec],
+                              (conn_cur ? STICK_LEDGER_CONN : 0) |
+                                      ((uint64_t)rt->table_id + 1) << 32 | idx,
                               memory_order_release);
         return (int32_t)rec;
 }
@@ -175,10 +178,11 @@ unsigned stick_ledger_release(_Atomic uint64_t *recs, size_t n,
 
                 if (!r)
                         continue;
-                t = table_of(data, (unsigned)(r >> 32) - 1);
+                t = table_of(data, (unsigned)((r >> 32) & 0xffff) - 1);
                 if (!t)
                         continue;
-                (void)stkt_dec(t, (uint32_t)r, STKT_DT_CONN_CUR);
+                if (r & STICK_LEDGER_CONN)
+                        (void)stkt_dec(t, (uint32_t)r, STKT_DT_CONN_CUR);
                 if (stkt_unref(t, (uint32_t)r) == 0)
                         given++;
         }
@@ -213,7 +217,7 @@ void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
         c->level = level;
         stkt_touch(t, idx, now);
         (void)stkt_add(t, idx, STKT_DT_CONN_CUR, 1);
-        c->rec = stick_ledger_add(s->w, worker_rt(s->w, table_px), idx);
+        c->rec = stick_ledger_add(s->w, worker_rt(s->w, table_px), idx, true);
         if (level == STICK_CONN) {
                 stick_count(t, idx, STKT_DT_CONN_CNT, STKT_DT_CONN_RATE, 1, now);
                 stick_count(t, idx, STKT_DT_SESS_CNT, STKT_DT_SESS_RATE, 1, now);
@@ -221,6 +225,80 @@ void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
                 /* the request being processed is counted as it starts being tracked */
                 stick_count(t, idx, STKT_DT_HTTP_REQ_CNT, STKT_DT_HTTP_REQ_RATE, 1, now);
         }
+}
+
+/* The key of @smp's sample for the table of @table_px, into @buf; false when there is none. */
+static bool stick_sample_key(struct sess *s, const struct cfg_proxy *table_px,
+                             const struct cfg_sample *smp, uint8_t *buf, struct stkt_key *k)
+{
+        struct cfg_smp_value v;
+        char text[STKT_KEY_MAX];
+
+        return sample_value(s, smp, false, &v, text, sizeof(text)) &&
+               stick_key(table_px->table, &v, buf, k);
+}
+
+void stick_persist(struct sess *s)
+{
+        const struct cfg_proxy *be = s->be;
+        uint64_t now = stick_now(s);
+        bool matched = false;
+
+        s->force_idx = -1;
+        for (size_t i = 0; i < be->n_stick_rules; i++) {
+                const struct cfg_stick_rule *r = &be->stick_rules[i];
+                struct stkt *t = stick_table_of(s, r->table);
+                uint8_t buf[STKT_KEY_MAX];
+                struct stkt_key k;
+                uint32_t idx;
+                uint64_t id;
+                int64_t at;
+
+                if (!t || !sample_cond(s, r->cond, false) ||
+                    !stick_sample_key(s, r->table, &r->key, buf, &k))
+                        continue;
+                if (r->kind != CFG_STICK_STORE_REQ && !matched) {
+                        at = stkt_lookup(t, &k, now);
+                        if (at >= 0 && stkt_get(t, (uint32_t)at, STKT_DT_SERVER_ID, &id) == 0) {
+                                /* the server's id (HAProxy's puid), its 1-based position */
+                                for (size_t j = 0; j < be->n_servers; j++)
+                                        if (be->servers[j].id == id)
+                                                s->force_idx = (int)j;
+                                matched = s->force_idx >= 0;
+                                stkt_touch(t, (uint32_t)at, now);
+                        }
+                }
+                if (r->kind == CFG_STICK_MATCH || s->n_stores == STICK_STORES_MAX)
+                        continue;
+                if (stkt_track(t, &k, now, &idx) < 0) {
+                        s->w->stats.stick_refused++;
+                        continue;
+                }
+                s->stores[s->n_stores++] = (struct stick_store){
+                        t, idx, stick_ledger_add(s->w, worker_rt(s->w, r->table), idx, false)};
+        }
+}
+
+void stick_persist_server(struct sess *s)
+{
+        uint64_t now = stick_now(s);
+
+        if (s->srv_idx < 0 || !s->be || (size_t)s->srv_idx >= s->be->n_servers)
+                return;
+        for (unsigned i = 0; i < s->n_stores; i++) {
+                (void)stkt_set(s->stores[i].t, s->stores[i].idx, STKT_DT_SERVER_ID,
+                               s->be->servers[s->srv_idx].id);
+                stkt_touch(s->stores[i].t, s->stores[i].idx, now);
+        }
+}
+
+static void stick_stores_release(struct sess *s)
+{
+        for (unsigned i = 0; i < s->n_stores; i++) {
+                stick_ledger_clear(s->w, s->stores[i].rec);
+                (void)stkt_unref(s->stores[i].t, s->stores[i].idx);
+        }
+        s->n_stores = 0;
 }
 
 void stick_inc_gpc(struct sess *s, unsigned sc, unsigned which)
@@ -295,6 +373,7 @@ void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t
                 if (c->level == STICK_REQ)
                         stick_release(s, c);
         }
+        stick_stores_release(s);
 }
 
 void stick_close(struct sess *s, uint64_t bytes_in, uint64_t bytes_out)
@@ -307,6 +386,7 @@ void stick_close(struct sess *s, uint64_t bytes_in, uint64_t bytes_out)
                 stick_bytes(s, c, bytes_in, bytes_out);
                 stick_release(s, c);
         }
+        stick_stores_release(s);
 }
 
 /* Read or change data type @dt of entry @idx as @op says. */

@@ -36,15 +36,34 @@ struct stick_ctr {
 /* The ledger: every reference a worker holds on a shared table, and the connection it counts
  * in conn_cur, written in shared memory so that the master can give them back when the
  * worker dies (a worker killed by SIGKILL releases nothing itself). A record is one atomic
- * word: 0 when free, else (table id + 1) << 32 | entry index. It is written after the
+ * word: 0 when free, else STICK_LEDGER_CONN (maybe) | (table id + 1) << 32 | entry index.
+ * It is written after the
  * reference is taken and cleared before it is dropped, so a worker killed in between leaves
  * at worst one reference unreleased (the entry stays pinned), never one released twice. */
-#define STICK_LEDGER_CAP 196608u /* records per worker: three counters on 65536 connections */
+#define STICK_LEDGER_CAP  196608u      /* records per worker: three counters on 65536 connections */
+#define STICK_LEDGER_CONN (1ull << 62) /* the reference also counts one in conn_cur */
 
 /* Give back everything @n records at @recs hold and clear them; @table_of gives the table of
  * an id (NULL: unknown, skipped). Returns the number of references given back. */
 unsigned stick_ledger_release(_Atomic uint64_t *recs, size_t n,
                               struct stkt *(*table_of)(void *data, unsigned id), void *data);
+
+/* Keys a request remembers with its server (stick on, stick store-request), HAProxy's limit. */
+#define STICK_STORES_MAX 8
+
+struct stick_store {
+        struct stkt *t;
+        uint32_t idx; /* referenced until the request ends */
+        int32_t rec;  /* in the ledger, or -1 */
+};
+
+/* Stickiness of a request to backend s->be: "stick match" and "stick on" rules find the
+ * server a key was stored with (s->force_idx; -1 when none applies); "stick on" and "stick
+ * store-request" rules keep the entries of their keys until stick_persist_server(). */
+void stick_persist(struct sess *s);
+
+/* The request got server s->srv_idx: store it in the kept entries (again after a retry). */
+void stick_persist_server(struct sess *s);
 
 /* Start tracking counter @sc (unless it already tracks something, as in HAProxy) on the
  * entry for @key's sample in @table_px's table; counts the connection (conn_cur, and at the

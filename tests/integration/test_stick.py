@@ -7,6 +7,7 @@ import socket
 import time
 
 import harness
+from origin import Origin
 
 BASE = """\
 global
@@ -27,13 +28,17 @@ frontend fe
 """
 
 
-def get(port, path="/", source="127.0.0.1", headers=b""):
-    """One request on a new connection from @source; returns the status."""
+def fetch(port, path="/", source="127.0.0.1", headers=b""):
+    """One request on a new connection from @source; returns (status, headers, body)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
     with harness.Conn(s) as c:
         c.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: h\r\n" + headers +
                   b"Connection: close\r\n\r\n")
-        return harness.read_response(c)[0]
+        return harness.read_response(c)
+
+
+def get(port, path="/", source="127.0.0.1", headers=b""):
+    return fetch(port, path, source, headers)[0]
 
 
 class Stick(harness.TestCase):
@@ -188,6 +193,93 @@ class Stick(harness.TestCase):
         self.assertEqual([get(self.port, "/missing") for _ in range(3)], [404] * 3)
         # the three 404 counted; the fourth request is denied (its 403 counts too)
         self.assertEqual(get(self.port, "/"), 403)
+
+
+class Persistence(harness.TestCase):
+    """stick on / stick match / stick store-request: a client keeps its server."""
+
+    CFG = """\
+global
+    nbthread 2
+
+defaults
+    mode %(mode)s
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+listen app
+    bind 127.0.0.1:%(port)d
+    balance roundrobin
+    stick-table type ip size 1k expire 10m
+%(rules)s
+%(servers)s
+"""
+
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+        self.origins = [Origin("o%d" % i) for i in range(3)]
+
+    def tearDown(self):
+        super().tearDown()
+        for o in self.origins:
+            o.stop()
+
+    def config(self, rules, mode="http", origins=None):
+        servers = "\n".join("    server s%d 127.0.0.1:%d" % (i, o.port)
+                            for i, o in enumerate(origins or self.origins))
+        return self.CFG % {"port": self.port, "rules": rules, "servers": servers, "mode": mode}
+
+    def served_by(self, source):
+        status, _, body = fetch(self.port, source=source)
+        self.assertEqual(status, 200)
+        return body.split()[1]
+
+    def test_stick_on_src_across_workers_and_reloads(self):
+        self.proc = self.start_config(self.config("    stick on src"))
+        first = {src: self.served_by(src) for src in ("127.0.0.1", "127.0.0.2", "127.0.0.3")}
+        # round robin gave the three clients their servers; each keeps its own on every new
+        # connection, whichever worker accepts it
+        for _ in range(10):
+            for src, srv in first.items():
+                self.assertEqual(self.served_by(src), srv)
+        self.proc.signal(signal.SIGHUP)
+        self.proc.notify.wait_for("RELOADING", "1", proc=self.proc.proc)
+        self.proc.notify.wait_for("READY", "1", proc=self.proc.proc)
+        for src, srv in first.items():
+            self.assertEqual(self.served_by(src), srv)
+
+    def test_match_and_store_request_separately(self):
+        # stored only for /login; matched for everything
+        self.proc = self.start_config(self.config(
+            "    stick match src\n    stick store-request src if { path /login }"))
+        # before a login, requests go round robin
+        seen = {self.served_by("127.0.0.5") for _ in range(6)}
+        self.assertEqual(len(seen), 3)
+        status, _, body = fetch(self.port, "/login", source="127.0.0.5")
+        srv = body.split()[1]
+        for _ in range(6):
+            self.assertEqual(self.served_by("127.0.0.5"), srv)
+
+    def test_dead_server_breaks_persistence(self):
+        self.proc = self.start_config(self.config(
+            "    stick on src\n    option redispatch\n    retries 1"))
+        srv = self.served_by("127.0.0.7")
+        idx = int(srv[1:].decode())
+        self.origins[idx].stop()
+        # its server refuses connections: the request is redispatched, and the new server is
+        # stored in place of the old one
+        other = self.served_by("127.0.0.7")
+        self.assertNotEqual(other, srv)
+        for _ in range(4):
+            self.assertEqual(self.served_by("127.0.0.7"), other)
+
+    def test_tcp_mode_stick_on_src(self):
+        self.proc = self.start_config(self.config("    stick on src", mode="tcp"))
+        first = self.served_by("127.0.0.9")
+        for _ in range(8):
+            self.assertEqual(self.served_by("127.0.0.9"), first)
 
 
 if __name__ == "__main__":
