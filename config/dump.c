@@ -433,6 +433,10 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
                 fputs(" backup", out);
         if (o->flags & CFG_SRV_DISABLED)
                 fputs(" disabled", out);
+        if (o->cookie) {
+                fputs(" cookie ", out);
+                dump_word(out, o->cookie);
+        }
 }
 
 /* May @kw appear in a section of @px's kind? (Inherited settings are printed only where
@@ -562,6 +566,27 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 dump_rule(out, "tcp-request content", &px->tcp_content[i]);
         for (size_t i = 0; i < px->n_http_req; i++)
                 dump_rule(out, "http-request", &px->http_req[i]);
+        if (px->cookie && be) {
+                static const char *const modes[] = {"", " rewrite", " insert", " prefix"};
+                const struct cfg_cookie *c = px->cookie;
+
+                fputs("    cookie ", out);
+                dump_word(out, c->name);
+                fputs(modes[c->mode], out);
+                fprintf(out, "%s%s%s%s%s%s", c->indirect ? " indirect" : "",
+                        c->nocache ? " nocache" : "", c->postonly ? " postonly" : "",
+                        c->preserve ? " preserve" : "", c->httponly ? " httponly" : "",
+                        c->secure ? " secure" : "");
+                if (c->domain) {
+                        fputs(" domain ", out);
+                        dump_word(out, c->domain);
+                }
+                if (c->attr) {
+                        fputs(" attr ", out);
+                        dump_word(out, c->attr);
+                }
+                fputc('\n', out);
+        }
         for (size_t i = 0; i < px->n_stick_rules; i++) {
                 static const char *const kinds[] = {"on", "match", "store-request"};
                 const struct cfg_stick_rule *r = &px->stick_rules[i];

@@ -360,7 +360,6 @@ static const char *const server_kw_known[] = {
         "check-via-socks4",
         "ciphers",
         "ciphersuites",
-        "cookie",
         "crl-file",
         "crt",
         "downinter",
@@ -469,6 +468,15 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                         o->flags |= CFG_SRV_BACKUP;
                 } else if (strcmp(kw, "disabled") == 0) {
                         o->flags |= CFG_SRV_DISABLED;
+                } else if (strcmp(kw, "cookie") == 0) {
+                        if (w + 1 >= n || !cfg__cookie_value_valid(cfg__word(p, w + 1))) {
+                                cfg__err(p, w < n - 1 ? w + 1 : w,
+                                         "server option 'cookie' needs a value of cookie "
+                                         "characters (no blank, quote, comma, semicolon or "
+                                         "backslash)");
+                                return false;
+                        }
+                        o->cookie = cfg__dup(p, ++w);
                 } else {
                         const char *hint = NULL;
 
@@ -482,7 +490,7 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                 }
                         }
                         static const char *const ours[] = {"weight", "maxconn", "backup",
-                                                           "disabled"};
+                                                           "disabled", "cookie"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];
@@ -736,6 +744,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"tcp-request content", F | L | B, cfg__kw_tcp_rule, 1, false},
         {"stick-table", F | L | B, cfg__kw_stick_table, 0, false},
         {"stick on", L | B, cfg__kw_stick, CFG_STICK_ON, false},
+        {"cookie", D | L | B, cfg__kw_cookie, 0, false},
         {"stick match", L | B, cfg__kw_stick, CFG_STICK_MATCH, false},
         {"stick store-request", L | B, cfg__kw_stick, CFG_STICK_STORE_REQ, false},
         {NULL, 0, NULL, 0, false},

@@ -188,3 +188,109 @@ void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
         *slot = t;
         px->table = slot;
 }
+
+bool cfg__cookie_value_valid(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                /* RFC 6265 cookie-octet */
+                if (c <= 0x20 || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\')
+                        return false;
+        }
+        return true;
+}
+
+/* cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve]
+ * [httponly] [secure] [domain <domain>] [attr <value>] */
+void cfg__kw_cookie(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_cookie c = {0}, *slot;
+        unsigned n = cfg__n_words(p);
+        bool mode_set = false;
+
+        (void)data;
+        if (arg >= n || !cfg__name_valid(cfg__word(p, arg)) ||
+            !cfg__cookie_value_valid(cfg__word(p, arg))) {
+                cfg__err(p, arg < n ? arg : n - 1, "'cookie' needs a cookie name");
+                return;
+        }
+        c.name = cfg__dup(p, arg);
+        for (unsigned w = arg + 1; w < n; w++) {
+                const char *kw = cfg__word(p, w);
+                enum cfg_cookie_mode mode = CFG_COOKIE_PASSIVE;
+
+                if (strcmp(kw, "rewrite") == 0)
+                        mode = CFG_COOKIE_REWRITE;
+                else if (strcmp(kw, "insert") == 0)
+                        mode = CFG_COOKIE_INSERT;
+                else if (strcmp(kw, "prefix") == 0)
+                        mode = CFG_COOKIE_PREFIX;
+                if (mode != CFG_COOKIE_PASSIVE) {
+                        if (mode_set) {
+                                cfg__err(p, w, "cookie: only one of rewrite, insert and prefix");
+                                return;
+                        }
+                        c.mode = mode;
+                        mode_set = true;
+                } else if (strcmp(kw, "indirect") == 0) {
+                        c.indirect = true;
+                } else if (strcmp(kw, "nocache") == 0) {
+                        c.nocache = true;
+                } else if (strcmp(kw, "postonly") == 0) {
+                        c.postonly = true;
+                } else if (strcmp(kw, "preserve") == 0) {
+                        c.preserve = true;
+                } else if (strcmp(kw, "httponly") == 0) {
+                        c.httponly = true;
+                } else if (strcmp(kw, "secure") == 0) {
+                        c.secure = true;
+                } else if (strcmp(kw, "domain") == 0 || strcmp(kw, "attr") == 0) {
+                        bool domain = kw[0] == 'd';
+                        const char *v = w + 1 < n ? cfg__word(p, w + 1) : "";
+
+                        if (!*v || strpbrk(v, ";\r\n") || (domain && c.domain) ||
+                            (!domain && c.attr)) {
+                                cfg__err(p, w,
+                                         "cookie: '%s' needs one value without ';' (and "
+                                         "sluice takes it once)",
+                                         kw);
+                                return;
+                        }
+                        if (domain)
+                                c.domain = cfg__dup(p, ++w);
+                        else
+                                c.attr = cfg__dup(p, ++w);
+                } else if (strcmp(kw, "maxidle") == 0 || strcmp(kw, "maxlife") == 0 ||
+                           strcmp(kw, "dynamic") == 0) {
+                        cfg__err(p, w,
+                                 "cookie: '%s' is HAProxy's but sluice does not support it "
+                                 "yet",
+                                 kw);
+                        return;
+                } else {
+                        cfg__err(p, w,
+                                 "cookie: unexpected '%s': expected rewrite, insert, prefix, "
+                                 "indirect, nocache, postonly, preserve, httponly, secure, "
+                                 "domain or attr",
+                                 kw);
+                        return;
+                }
+        }
+        if ((c.indirect || c.nocache || c.postonly || c.preserve) && c.mode == CFG_COOKIE_PASSIVE) {
+                cfg__err(p, arg,
+                         "cookie: indirect, nocache, postonly and preserve need a mode "
+                         "(rewrite, insert or prefix)");
+                return;
+        }
+        slot = cfg_arena_alloc(&p->gen->arena, sizeof(*slot));
+        if (!slot || !c.name) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = c;
+        px->cookie = slot;
+}

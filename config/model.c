@@ -106,3 +106,10 @@ const char *cfg_balance_name(enum cfg_balance_algo a)
         }
         return "?";
 }
+
+bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server_opts *b)
+{
+        return a->weight == b->weight && a->maxconn == b->maxconn && a->flags == b->flags &&
+               (a->cookie && b->cookie ? strcmp(a->cookie, b->cookie) == 0
+                                       : a->cookie == b->cookie);
+}

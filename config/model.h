@@ -117,9 +117,30 @@ enum {
 
 /* Settings a server inherits from default-server and may override. */
 struct cfg_server_opts {
-        unsigned weight;  /* 0..256, default 1 */
-        unsigned maxconn; /* 0: unlimited */
-        uint32_t flags;   /* CFG_SRV_* */
+        unsigned weight;    /* 0..256, default 1 */
+        unsigned maxconn;   /* 0: unlimited */
+        uint32_t flags;     /* CFG_SRV_* */
+        const char *cookie; /* arena: its persistence cookie value, or NULL */
+};
+
+/* Do two servers have the same options? */
+bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server_opts *b);
+
+/* cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [preserve] [httponly] [secure]
+ * [domain <d>] [attr <a>] [postonly] */
+enum cfg_cookie_mode {
+        CFG_COOKIE_PASSIVE = 0, /* the application sets it; sluice only reads it */
+        CFG_COOKIE_REWRITE,     /* the application sets it; sluice puts the server's value */
+        CFG_COOKIE_INSERT,      /* sluice sets it */
+        CFG_COOKIE_PREFIX,      /* sluice prefixes the application's cookie: SRV~value */
+};
+
+struct cfg_cookie {
+        const char *name; /* arena */
+        enum cfg_cookie_mode mode;
+        bool indirect, nocache, preserve, httponly, secure, postonly;
+        const char *domain; /* arena or NULL */
+        const char *attr;   /* arena or NULL: appended as "; attr" */
 };
 
 struct cfg_server {
@@ -325,6 +346,7 @@ struct cfg_proxy {
         struct cfg_http_rule *tcp_content;
         size_t n_tcp_content, cap_tcp_content;
         struct cfg_stick_table *table;      /* arena, or NULL */
+        struct cfg_cookie *cookie;          /* arena, or NULL: no cookie persistence */
         struct cfg_stick_rule *stick_rules; /* arena array, in order */
         size_t n_stick_rules, cap_stick_rules;
         struct cfg_switch_rule *use_backend;

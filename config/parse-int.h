@@ -110,3 +110,6 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_cookie(struct cfg_parser *p, unsigned arg, unsigned long data);
+/* Is @s a cookie value (RFC 6265 cookie-octets, at least one)? */
+bool cfg__cookie_value_valid(const char *s);

@@ -402,6 +402,7 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->n_errorfiles = px->cap_errorfiles = def->n_errorfiles;
         px->forwardfor_header = def->forwardfor_header;
         px->forwardfor_if_none = def->forwardfor_if_none;
+        px->cookie = def->cookie;
         px->from = def;
 }
 

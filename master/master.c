@@ -773,7 +773,7 @@ static void log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
                                        "reload: server '%s/%s' changed address or "
                                        "port",
                                        np->name, ns->name);
-                        else if (memcmp(&os->opts, &ns->opts, sizeof(ns->opts)) != 0)
+                        else if (!cfg_server_opts_eq(&os->opts, &ns->opts))
                                 sl_log(LOG_NOTICE, "reload: server '%s/%s' changed options",
                                        np->name, ns->name);
                 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cookie.h"
 #include "lb.h"
 #include "log.h"
 #include "macros.h"
@@ -170,6 +171,7 @@ static struct txn *txn_new(struct sess *s)
         t->retries = 0;
         t->redispatched = false;
         t->last_srv = -1;
+        t->cookie_srv = -1;
         t->queue_ms = 0;
         memset(&t->req, 0, sizeof(t->req));
         memset(&t->res, 0, sizeof(t->res));
@@ -919,6 +921,151 @@ static enum rule_result rules_run(struct sess *s, const struct cfg_http_rule *ru
         return RULE_CONTINUE;
 }
 
+/* ---- cookie persistence ---- */
+
+/* The server of backend @be whose cookie value is @v, or -1. */
+static int cookie_server(const struct cfg_proxy *be, struct sl_str v)
+{
+        for (size_t j = 0; j < be->n_servers; j++) {
+                const char *c = be->servers[j].opts.cookie;
+
+                if (c && strlen(c) == v.len && memcmp(c, v.ptr, v.len) == 0)
+                        return (int)j;
+        }
+        return -1;
+}
+
+/* The request's Cookie headers: which server the persistence cookie names (it then goes
+ * there, s->force_idx), and in insert+indirect or prefix mode what the server must not see
+ * of it (the cookie, or its "SRV~" prefix). */
+static void cookie_request(struct sess *s)
+{
+        const struct cfg_cookie *ck = s->be->cookie;
+        struct sl_str name = sl_str_from_cstr(ck->name);
+        struct txn *t = s->txn;
+        char buf[4096];
+
+        for (size_t i = 0; i < t->n_hdrs; i++) {
+                struct sess_hdr *h = &t->hdrs[i];
+                struct sl_str v;
+                size_t cut = SIZE_MAX, n;
+                char *p;
+
+                if (!sl_str_ieq(h->name, SL_STR_LIT("cookie")) || !cookie_find(h->value, name, &v))
+                        continue;
+                if (ck->mode == CFG_COOKIE_PREFIX) {
+                        const char *tilde = memchr(v.ptr, '~', v.len);
+
+                        if (!tilde)
+                                continue;
+                        if (t->cookie_srv < 0)
+                                t->cookie_srv = cookie_server(
+                                        s->be, sl_str_make(v.ptr, (size_t)(tilde - v.ptr)));
+                        cut = (size_t)(tilde - v.ptr) + 1;
+                } else {
+                        if (t->cookie_srv < 0)
+                                t->cookie_srv = cookie_server(s->be, v);
+                        if (!(ck->mode == CFG_COOKIE_INSERT && ck->indirect))
+                                continue;
+                }
+                n = cookie_edit(h->value, name, cut, buf, sizeof(buf));
+                if (n == SIZE_MAX || !(p = txn_scratch(s, buf, n)))
+                        continue;
+                if (n == 0) {
+                        /* nothing left: drop the header */
+                        memmove(h, h + 1, (t->n_hdrs - i - 1) * sizeof(*h));
+                        t->n_hdrs--;
+                        i--;
+                        continue;
+                }
+                h->value = sl_str_make(p, n);
+        }
+        if (t->cookie_srv >= 0 && s->force_idx < 0)
+                s->force_idx = t->cookie_srv;
+}
+
+static bool rhdr_add(struct sess *s, const char *name, size_t name_len, const char *v, size_t n)
+{
+        struct txn *t = s->txn;
+        char *p;
+
+        if (t->n_rhdrs >= SESS_MAX_HEADERS + 16 || !(p = txn_scratch(s, v, n)))
+                return false;
+        t->rhdrs[t->n_rhdrs].name = sl_str_make(name, name_len);
+        t->rhdrs[t->n_rhdrs].value = sl_str_make(p, n);
+        t->n_rhdrs++;
+        return true;
+}
+
+/* The response: insert the server's cookie when the client did not send it, or rewrite or
+ * prefix the application's own. */
+static void cookie_response(struct sess *s)
+{
+        const struct cfg_cookie *ck = s->be->cookie;
+        struct sl_str name = sl_str_from_cstr(ck->name);
+        struct txn *t = s->txn;
+        const char *srv_cookie;
+        bool insert, drop_own;
+        char buf[4096];
+        int n;
+
+        if (s->srv_idx < 0 || (size_t)s->srv_idx >= s->be->n_servers)
+                return;
+        srv_cookie = s->be->servers[s->srv_idx].opts.cookie;
+        if (!srv_cookie || ck->mode == CFG_COOKIE_PASSIVE)
+                return;
+        insert = ck->mode == CFG_COOKIE_INSERT && t->cookie_srv != s->srv_idx &&
+                 (!ck->postonly || t->req.method == H1_METH_POST);
+        /* the application's own cookie of that name: replaced by ours when inserting; with
+         * indirect, not shown to a client that already has ours (unless preserve) */
+        drop_own = ck->mode == CFG_COOKIE_INSERT && !ck->preserve && (insert || ck->indirect);
+        for (size_t i = 0; i < t->n_rhdrs; i++) {
+                struct sess_hdr *h = &t->rhdrs[i];
+                struct sl_str v;
+                size_t len;
+                char *p;
+
+                if (!sl_str_ieq(h->name, SL_STR_LIT("set-cookie")) ||
+                    !set_cookie_is(h->value, name, &v))
+                        continue;
+                if (drop_own) {
+                        memmove(h, h + 1, (t->n_rhdrs - i - 1) * sizeof(*h));
+                        t->n_rhdrs--;
+                        i--;
+                        continue;
+                }
+                if (ck->mode == CFG_COOKIE_REWRITE) {
+                        len = set_cookie_rewrite(h->value, sl_str_from_cstr(srv_cookie), false, buf,
+                                                 sizeof(buf));
+                } else if (ck->mode == CFG_COOKIE_PREFIX) {
+                        n = snprintf(buf, sizeof(buf), "%s~", srv_cookie);
+                        if (n < 0 || (size_t)n >= sizeof(buf) / 2)
+                                continue;
+                        len = set_cookie_rewrite(h->value, sl_str_make(buf, (size_t)n), true,
+                                                 buf + n, sizeof(buf) - (size_t)n);
+                        if (len != SIZE_MAX) {
+                                memmove(buf, buf + n, len);
+                        }
+                } else {
+                        continue;
+                }
+                if (len == SIZE_MAX || !(p = txn_scratch(s, buf, len)))
+                        continue;
+                h->value = sl_str_make(p, len);
+        }
+        if (!insert)
+                return;
+        n = snprintf(buf, sizeof(buf), "%s=%s; path=/%s%s%s%s%s%s", ck->name, srv_cookie,
+                     ck->domain ? "; domain=" : "", ck->domain ? ck->domain : "",
+                     ck->httponly ? "; HttpOnly" : "", ck->secure ? "; Secure" : "",
+                     ck->attr ? "; " : "", ck->attr ? ck->attr : "");
+        if (n < 0 || (size_t)n >= sizeof(buf))
+                return;
+        (void)rhdr_add(s, "Set-Cookie", 10, buf, (size_t)n);
+        if (ck->nocache)
+                (void)rhdr_add(s, "Cache-Control", 13, "private", 7);
+}
+
 /* ---- choosing the backend and the server ---- */
 
 static const struct cfg_proxy *sess_pick_backend(struct sess *s)
@@ -1360,6 +1507,8 @@ static void sess_process_request(struct sess *s, int head_len)
                 }
         }
         s->force_idx = -1;
+        if (s->be->cookie)
+                cookie_request(s);
         if (s->be->n_stick_rules)
                 stick_persist(s);
         rt = worker_rt(s->w, s->be);
@@ -1621,6 +1770,8 @@ static void sess_process_response(struct sess *s, int head_len)
                 sess_reply_error(s, 500);
                 return;
         }
+        if (s->be->cookie)
+                cookie_response(s);
         tunnel = t->res_fr.body == H1_BODY_TUNNEL;
         if (t->res_fr.body == H1_BODY_UNTIL_CLOSE || (t->res_fr.conn & H1_CONN_CLOSE) ||
             (t->res.version == H1_VERSION_1_0 && !(t->res_fr.conn & H1_CONN_KEEP_ALIVE)) ||
@@ -2377,6 +2528,7 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
                 sess_reject(s);
                 return;
         }
+        s->force_idx = -1;
         if (s->be->n_stick_rules)
                 stick_persist(s);
         s->retries_left = s->be->retries;

@@ -87,6 +87,7 @@ struct txn {
         struct h1_response res;
         struct h1_header res_hdrs[SESS_MAX_HEADERS];
         struct sess_hdr rhdrs[SESS_MAX_HEADERS + 16]; /* response headers as they will be sent */
+        int cookie_srv; /* the server the client's persistence cookie names, or -1 */
         size_t n_rhdrs;
         struct h1_framing res_fr;
         uint64_t res_body_left;

@@ -242,9 +242,9 @@ void stick_persist(struct sess *s)
 {
         const struct cfg_proxy *be = s->be;
         uint64_t now = stick_now(s);
-        bool matched = false;
+        /* a persistence cookie decided first, as in HAProxy */
+        bool matched = s->force_idx >= 0;
 
-        s->force_idx = -1;
         for (size_t i = 0; i < be->n_stick_rules; i++) {
                 const struct cfg_stick_rule *r = &be->stick_rules[i];
                 struct stkt *t = stick_table_of(s, r->table);

@@ -7,6 +7,7 @@ the proxy forwarded. Responses are chosen by the request path:
   /close           answers and closes the connection
   /slow            waits 1.5 s before answering
   /split           sends the head, then the 5-byte body 1 s later
+  /setcookie/NAME  200 "origin NAME PATH" with "set-cookie: NAME=abc123; path=/"
   /echo            answers with the request body
   /ws              with Upgrade: websocket, switches protocols and echoes raw bytes
   anything else    200 with body "origin NAME PATH"
@@ -153,10 +154,12 @@ class Origin:
                     body = ("origin %s %s" % (self.name, path)).encode()
                     if path == "/close":
                         close = True
+                    extra = b"connection: close\r\n" if close else b""
+                    if path.startswith("/setcookie/"):
+                        extra += b"set-cookie: %s=abc123; path=/\r\n" % path[11:].encode()
                     resp = (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: "
-                            b"%d\r\n%s\r\n" % (len(body), b"connection: close\r\n" if close
-                                               else b"") + (b"" if req.method == b"HEAD"
-                                                            else body))
+                            b"%d\r\n%s\r\n" % (len(body), extra) +
+                            (b"" if req.method == b"HEAD" else body))
                 c.sendall(resp)
                 if close:
                     return

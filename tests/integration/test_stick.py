@@ -282,5 +282,83 @@ listen app
             self.assertEqual(self.served_by("127.0.0.9"), first)
 
 
+class Cookies(harness.TestCase):
+    """cookie NAME insert|rewrite|prefix with per-server cookie values."""
+
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+        self.origins = [Origin("o%d" % i) for i in range(3)]
+
+    def tearDown(self):
+        super().tearDown()
+        for o in self.origins:
+            o.stop()
+
+    def launch(self, cookie_line):
+        servers = "\n".join("    server s%d 127.0.0.1:%d cookie c%d" % (i, o.port, i)
+                            for i, o in enumerate(self.origins))
+        self.proc = self.start_config(
+            "global\n    nbthread 2\ndefaults\n    mode http\n    timeout connect 2s\n"
+            "    timeout client 5s\n    timeout server 5s\n"
+            "listen app\n    bind 127.0.0.1:%d\n    balance roundrobin\n%s\n%s\n"
+            % (self.port, cookie_line, servers))
+
+    def req(self, path="/", cookie=None):
+        return fetch(self.port, path,
+                     headers=b"cookie: %s\r\n" % cookie.encode() if cookie else b"")
+
+    def origin_of(self, body):
+        return int(body.split()[1][1:])
+
+    def test_insert_indirect_nocache(self):
+        self.launch("    cookie SRVID insert indirect nocache httponly")
+        status, headers, body = self.req()
+        srv = self.origin_of(body)
+        self.assertEqual(headers.get("set-cookie"), "SRVID=c%d; path=/; HttpOnly" % srv)
+        self.assertEqual(headers.get("cache-control"), "private")
+        # with the cookie: the same server every time, nothing inserted, and the server never
+        # sees the cookie (other cookies pass)
+        for _ in range(6):
+            status, headers, body = self.req(cookie="a=1; SRVID=c%d; b=2" % srv)
+            self.assertEqual(self.origin_of(body), srv)
+            self.assertNotIn("set-cookie", headers)
+        last = self.origins[srv].requests[-1]
+        self.assertEqual(last.header("cookie"), "a=1; b=2")
+        # only SRVID: the header goes away
+        self.req(cookie="SRVID=c%d" % srv)
+        self.assertIsNone(self.origins[srv].requests[-1].header("cookie"))
+        # an unknown value is balanced and gets a fresh cookie
+        status, headers, body = self.req(cookie="SRVID=nosuch")
+        self.assertEqual(headers.get("set-cookie"),
+                         "SRVID=c%d; path=/; HttpOnly" % self.origin_of(body))
+
+    def test_insert_replaces_the_applications_cookie(self):
+        self.launch("    cookie SRVID insert")
+        status, headers, body = self.req("/setcookie/SRVID")
+        self.assertEqual(headers.get("set-cookie"), "SRVID=c%d; path=/" % self.origin_of(body))
+
+    def test_prefix(self):
+        self.launch("    cookie JSESSIONID prefix")
+        status, headers, body = self.req("/setcookie/JSESSIONID")
+        srv = self.origin_of(body)
+        self.assertEqual(headers.get("set-cookie"), "JSESSIONID=c%d~abc123; path=/" % srv)
+        for _ in range(4):
+            status, headers, body = self.req(cookie="JSESSIONID=c%d~abc123" % srv)
+            self.assertEqual(self.origin_of(body), srv)
+        self.assertEqual(self.origins[srv].requests[-1].header("cookie"), "JSESSIONID=abc123")
+
+    def test_rewrite(self):
+        self.launch("    cookie SERVERID rewrite")
+        status, headers, body = self.req("/setcookie/SERVERID")
+        srv = self.origin_of(body)
+        self.assertEqual(headers.get("set-cookie"), "SERVERID=c%d; path=/" % srv)
+        for _ in range(4):
+            status, headers, body = self.req(cookie="SERVERID=c%d" % srv)
+            self.assertEqual(self.origin_of(body), srv)
+        # rewrite mode shows the cookie to the server as the client sent it
+        self.assertEqual(self.origins[srv].requests[-1].header("cookie"), "SERVERID=c%d" % srv)
+
+
 if __name__ == "__main__":
     harness.main()

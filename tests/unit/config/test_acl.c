@@ -333,6 +333,18 @@ START_TEST(test_rule_errors)
         expect_error("frontend f\n    stick-table type ip len 4 size 10\n", 2,
                      "'len' applies to string and binary keys only");
         expect_error("frontend f\n    stick-table type ip\n", 2, "'size <size>' is required");
+        expect_error("backend b\n    cookie\n", 2, "'cookie' needs a cookie name");
+        expect_error("backend b\n    cookie S insert maxidle 1h\n", 2,
+                     "cookie: 'maxidle' is HAProxy's but sluice does not support it yet");
+        expect_error("backend b\n    cookie S insert prefix\n", 2,
+                     "only one of rewrite, insert and prefix");
+        expect_error("backend b\n    cookie S indirect\n", 2, "need a mode");
+        expect_error("backend b\n    server s 127.0.0.1:1 cookie\n", 2,
+                     "server option 'cookie' needs a value");
+        expect_error("backend b\n    server s 127.0.0.1:1 cookie a;b\n", 2,
+                     "server option 'cookie' needs a value");
+        expect_error("backend b\n    stick on src\n", 2, "backend 'b' has no stick-table");
+        expect_error("frontend f\n    stick on src\n", 2, "is not allowed in a 'frontend' section");
         expect_error("frontend f\n    stick-table type ip size 1\n    stick-table type ip size "
                      "1\n",
                      3, "already has a stick-table");
