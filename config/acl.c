@@ -157,6 +157,17 @@ static const struct {
         {"clr_gpc1", STKT_DT_GPC1, CFG_STK_CLR},
 };
 
+enum cfg_smp_type cfg_sample_type(const struct cfg_sample *smp)
+{
+        return smp->table_conv ? CFG_SMP_INT : cfg_fetch_type(smp->fetch);
+}
+
+bool cfg_sample_uses_table(const struct cfg_sample *smp)
+{
+        return smp->table_conv || smp->fetch == CFG_FETCH_SC ||
+               smp->fetch == CFG_FETCH_SC_TRACKED || smp->fetch == CFG_FETCH_SRC_TBL;
+}
+
 bool cfg_stk_what_parse(const char *name, size_t len, unsigned *ret_dt, enum cfg_stk_op *ret_op)
 {
         for (size_t i = 0; i < SL_ARRAY_SIZE(stk_whats); i++) {

@@ -87,7 +87,10 @@ struct cfg_sample {
         /* stick-table fetches */
         unsigned sc;                   /* SC, SC_TRACKED: the counter, 0 .. 2 */
         unsigned stk_dt;               /* SC, SRC_TBL: enum stkt_data_type */
-        enum cfg_stk_op stk_op;        /* SC, SRC_TBL */
+        enum cfg_stk_op stk_op;        /* SC, SRC_TBL, and a table_* converter */
+        bool table_conv;               /* ends with a table_<what>(<table>) converter: the
+                                        * value is looked up in the table, the result an
+                                        * integer (0 for a key not in it) */
         const char *table_name;        /* arena: the table argument as written, or NULL */
         const struct cfg_proxy *table; /* its proxy, resolved at the end of load; SRC_TBL
                                         * without argument: the rule's own proxy; NULL: for
@@ -175,6 +178,13 @@ struct cfg_smp_value {
 bool cfg_stk_what_parse(const char *name, size_t len, unsigned *ret_dt, enum cfg_stk_op *ret_op);
 /* The suffix for @dt and @op, or "?". */
 const char *cfg_stk_what_name(unsigned dt, enum cfg_stk_op op);
+
+/* Output type of a sample (its fetch's, or an integer after a table converter). */
+enum cfg_smp_type cfg_sample_type(const struct cfg_sample *smp);
+
+/* Is @smp a stick-table fetch or does it end with a table converter (it then names a table
+ * that the end of load resolves)? */
+bool cfg_sample_uses_table(const struct cfg_sample *smp);
 
 /* Output type of a fetch. */
 enum cfg_smp_type cfg_fetch_type(enum cfg_fetch f);

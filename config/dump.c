@@ -214,6 +214,16 @@ static void dump_sample(FILE *out, const struct cfg_sample *smp)
         }
         for (unsigned i = 0; i < smp->n_conv; i++)
                 fputs(smp->conv[i] == CFG_CONV_LOWER ? ",lower" : ",upper", out);
+        if (smp->table_conv) {
+                const char *what = smp->stk_dt == STKT_DT_GPC0   ? "gpc0"
+                                   : smp->stk_dt == STKT_DT_GPC1 ? "gpc1"
+                                   : smp->stk_dt == STKT_DT_GPT0 ? "gpt0"
+                                   : smp->stk_dt == STKT_DT_SERVER_ID
+                                           ? "server_id"
+                                           : cfg_stk_what_name(smp->stk_dt, smp->stk_op);
+
+                fprintf(out, ",table_%s(%s)", what, smp->table_name);
+        }
 }
 
 static void dump_int(FILE *out, int64_t v)

@@ -13,6 +13,7 @@
 
 #include "macros.h"
 #include "parse-int.h"
+#include "stkt_types.h"
 
 struct fetch_kw {
         const char *name;
@@ -285,9 +286,59 @@ static int stk_fetch_parse(struct cfg_parser *p, unsigned w, struct sl_str s,
                 }
         } else if (src) {
                 /* HAProxy: without a table, the rule's own proxy's */
+                if (p->sec == CFG_SEC_DEFAULTS) {
+                        cfg__err(p, w, "'%s' needs a table name in a defaults section", name);
+                        return -1;
+                }
                 smp->table = p->px;
         }
         return 1;
+}
+
+/* table_<what>(<table>): look the sample up in a table. */
+static bool table_conv_parse(struct cfg_parser *p, unsigned w, struct sl_str conv,
+                             struct cfg_sample *smp)
+{
+        const char *open = memchr(conv.ptr, '(', conv.len);
+        struct sl_str what;
+        char cname[64];
+
+        sl_str_copy(cname, sizeof(cname), conv);
+        if (!open || conv.ptr[conv.len - 1] != ')' || open + 2 >= conv.ptr + conv.len) {
+                cfg__err(p, w, "converter '%s' needs a table: '%.*s(<table>)'", cname,
+                         (int)(open ? open - conv.ptr : (ptrdiff_t)conv.len), conv.ptr);
+                return false;
+        }
+        what = sl_str_make(conv.ptr + 6, (size_t)(open - conv.ptr) - 6);
+        if (sl_str_eq(what, SL_STR_LIT("gpc0")) || sl_str_eq(what, SL_STR_LIT("gpc1")) ||
+            sl_str_eq(what, SL_STR_LIT("gpt0")) || sl_str_eq(what, SL_STR_LIT("server_id"))) {
+                smp->stk_dt = what.ptr[0] == 's'   ? STKT_DT_SERVER_ID
+                              : what.ptr[2] == 't' ? STKT_DT_GPT0
+                              : what.ptr[3] == '0' ? STKT_DT_GPC0
+                                                   : STKT_DT_GPC1;
+                smp->stk_op = CFG_STK_GET;
+        } else if (!cfg_stk_what_parse(what.ptr, what.len, &smp->stk_dt, &smp->stk_op) ||
+                   smp->stk_op == CFG_STK_INC || smp->stk_op == CFG_STK_CLR ||
+                   smp->stk_dt == STKT_DT_GPC0 || smp->stk_dt == STKT_DT_GPC1 ||
+                   smp->stk_dt == STKT_DT_GPT0) {
+                if (sl_str_eq(what, SL_STR_LIT("trackers")) ||
+                    sl_str_eq(what, SL_STR_LIT("expire")) || sl_str_eq(what, SL_STR_LIT("idle")))
+                        cfg__err(p, w,
+                                 "converter '%s' is HAProxy's but sluice does not support it "
+                                 "yet",
+                                 cname);
+                else
+                        cfg__err(p, w, "unknown converter '%s'", cname);
+                return false;
+        }
+        smp->table_conv = true;
+        smp->table_name = cfg_arena_strndup(&p->gen->arena, open + 1,
+                                            (size_t)(conv.ptr + conv.len - open) - 2);
+        if (!smp->table_name) {
+                cfg__oom(p);
+                return false;
+        }
+        return true;
 }
 
 /* Parse "fetch[(args)][,conv]..." from @s. Errors are reported at word @w. */
@@ -408,6 +459,15 @@ bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct
                         i++;
                 end = i;
                 conv = sl_str_make(s.ptr + start, end - start);
+                if (smp.table_conv) {
+                        cfg__err(p, w, "a table converter gives an integer: it comes last");
+                        return false;
+                }
+                if (conv.len > 6 && memcmp(conv.ptr, "table_", 6) == 0) {
+                        if (!table_conv_parse(p, w, conv, &smp))
+                                return false;
+                        continue;
+                }
                 if (smp.n_conv == CFG_SAMPLE_MAX_CONV) {
                         cfg__err(p, w, "too many converters (at most %d)", CFG_SAMPLE_MAX_CONV);
                         return false;
@@ -625,7 +685,7 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
         e->where = (struct cfg_where){p->file, p->l->line};
         if (!cfg__sample_parse(p, w, cfg__word_str(p, w), &e->smp, &implied))
                 return NULL;
-        type = cfg_fetch_type(e->smp.fetch);
+        type = cfg_sample_type(&e->smp);
         w++;
         /* flags */
         while (w < end) {

@@ -652,12 +652,59 @@ static void finish_rules_tables(struct cfg_parser *p, const struct cfg_proxy *px
                                          &rules[i].table);
 }
 
+/* A sample naming a table (stick-table fetches, table converters): resolve it, and warn
+ * when the table cannot have the value. */
+static void finish_sample_table(struct cfg_parser *p, const struct cfg_proxy *px,
+                                struct cfg_sample *smp, const struct cfg_where *where)
+{
+        if (!cfg_sample_uses_table(smp))
+                return;
+        if (smp->table_name || smp->fetch == CFG_FETCH_SRC_TBL)
+                finish_table_ref(p, px, smp->table_name, where, &smp->table);
+        if (smp->table && smp->fetch != CFG_FETCH_SC_TRACKED &&
+            !(smp->table->table->store & STKT_F(smp->stk_dt)))
+                cfg_diag_add(p->diags, CFG_SEV_WARNING, where->file, where->line, 0,
+                             "stick-table '%s' does not store '%s': this fetch never has a "
+                             "value",
+                             smp->table->name, stkt_dt_name((enum stkt_data_type)smp->stk_dt));
+}
+
+static void finish_fmt_tables(struct cfg_parser *p, const struct cfg_proxy *px,
+                              const struct cfg_fmt *f, const struct cfg_where *where)
+{
+        for (size_t i = 0; f && i < f->n_nodes; i++)
+                if (f->nodes[i].kind == CFG_FMT_SAMPLE)
+                        finish_sample_table(p, px, &f->nodes[i].smp, where);
+}
+
+static void finish_rules_fmt_tables(struct cfg_parser *p, const struct cfg_proxy *px,
+                                    struct cfg_http_rule *rules, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                struct cfg_http_rule *r = &rules[i];
+
+                finish_fmt_tables(p, px, &r->fmt, &r->where);
+                finish_fmt_tables(p, px, &r->reply.body_fmt, &r->where);
+                for (size_t j = 0; j < r->reply.n_hdrs; j++)
+                        finish_fmt_tables(p, px, &r->reply.hdrs[j].value, &r->where);
+                if (r->act == CFG_ACT_TRACK_SC)
+                        finish_sample_table(p, px, &r->track_key, &r->where);
+        }
+}
+
 static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
 {
+        finish_rules_fmt_tables(p, px, px->tcp_conn, px->n_tcp_conn);
+        finish_rules_fmt_tables(p, px, px->tcp_content, px->n_tcp_content);
+        finish_rules_fmt_tables(p, px, px->http_req, px->n_http_req);
+        finish_rules_fmt_tables(p, px, px->http_res, px->n_http_res);
+        if (px->log_format && (!px->from || px->log_format != px->from->log_format))
+                finish_fmt_tables(p, px, px->log_format, &px->where);
         for (size_t i = 0; i < px->n_stick_rules; i++) {
                 struct cfg_stick_rule *r = &px->stick_rules[i];
 
                 finish_table_ref(p, px, r->table_name, &r->where, &r->table);
+                finish_sample_table(p, px, &r->key, &r->where);
                 /* HAProxy: a table used for stickiness stores the server id */
                 if (r->table)
                         r->table->table->store |= STKT_F(STKT_DT_SERVER_ID);
@@ -668,24 +715,8 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
         for (size_t i = 0; i < px->n_acls; i++) {
                 const struct cfg_acl *acl = px->acls[i];
 
-                for (size_t j = 0; j < acl->n_exprs; j++) {
-                        struct cfg_sample *smp = &acl->exprs[j]->smp;
-
-                        if (smp->fetch != CFG_FETCH_SC && smp->fetch != CFG_FETCH_SC_TRACKED &&
-                            smp->fetch != CFG_FETCH_SRC_TBL)
-                                continue;
-                        if (smp->table_name || smp->fetch == CFG_FETCH_SRC_TBL)
-                                finish_table_ref(p, px, smp->table_name, &acl->exprs[j]->where,
-                                                 &smp->table);
-                        if (smp->table && smp->fetch != CFG_FETCH_SC_TRACKED &&
-                            !(smp->table->table->store & STKT_F(smp->stk_dt)))
-                                cfg_diag_add(p->diags, CFG_SEV_WARNING, acl->exprs[j]->where.file,
-                                             acl->exprs[j]->where.line, 0,
-                                             "stick-table '%s' does not store '%s': this fetch "
-                                             "never has a value",
-                                             smp->table->name,
-                                             stkt_dt_name((enum stkt_data_type)smp->stk_dt));
-                }
+                for (size_t j = 0; j < acl->n_exprs; j++)
+                        finish_sample_table(p, px, &acl->exprs[j]->smp, &acl->exprs[j]->where);
         }
 }
 

@@ -121,8 +121,7 @@ bool set_cookie_is(struct sl_str hv, struct sl_str name, struct sl_str *ret_valu
         return true;
 }
 
-size_t set_cookie_rewrite(struct sl_str hv, struct sl_str prefix, bool keep, char *out,
-                          size_t cap)
+size_t set_cookie_rewrite(struct sl_str hv, struct sl_str prefix, bool keep, char *out, size_t cap)
 {
         const char *eq = memchr(hv.ptr, '=', hv.len);
         const char *semi = memchr(hv.ptr, ';', hv.len);

@@ -25,5 +25,4 @@ bool set_cookie_is(struct sl_str hv, struct sl_str name, struct sl_str *ret_valu
 /* @hv with its value replaced by @prefix followed (when @keep) by the old value: the
  * attributes after it are kept. Returns the length written to @out, or SIZE_MAX when @out
  * (@cap bytes) is too small or @hv sets no cookie. */
-size_t set_cookie_rewrite(struct sl_str hv, struct sl_str prefix, bool keep, char *out,
-                          size_t cap);
+size_t set_cookie_rewrite(struct sl_str hv, struct sl_str prefix, bool keep, char *out, size_t cap);

@@ -195,6 +195,16 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
         struct values vals;
         char tmp[1024];
 
+        if (smp->table_conv) {
+                struct cfg_sample base = *smp;
+                struct cfg_smp_value key;
+
+                base.table_conv = false;
+                if (!sample_value(s, &base, response, &key, tmp, sizeof(tmp)) ||
+                    !stick_table_conv(s, smp, &key, &v))
+                        return false;
+                return fn(data, &v);
+        }
         switch (smp->fetch) {
         case CFG_FETCH_SRC:
                 addr_value(&s->cli_addr, &v);

@@ -503,6 +503,24 @@ bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_va
         }
 }
 
+bool stick_table_conv(struct sess *s, const struct cfg_sample *smp, const struct cfg_smp_value *key,
+                      struct cfg_smp_value *v)
+{
+        struct stkt *t = stick_table_of(s, smp->table);
+        uint8_t buf[STKT_KEY_MAX];
+        struct stkt_key k;
+        int64_t idx;
+
+        if (!t || !stick_key(smp->table->table, key, buf, &k))
+                return false;
+        idx = stkt_lookup(t, &k, stick_now(s));
+        if (idx < 0) {
+                *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
+                return (stkt_store(t) & STKT_F(smp->stk_dt)) != 0;
+        }
+        return stick_op(t, (uint32_t)idx, smp, stick_now(s), v);
+}
+
 void stick_table_def(const struct cfg_stick_table *c, struct stkt_def *ret)
 {
         *ret = (struct stkt_def){

@@ -87,6 +87,10 @@ void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t
 /* The connection ends (TCP bytes, when not counted per request): stop tracking everything. */
 void stick_close(struct sess *s, uint64_t bytes_in, uint64_t bytes_out);
 
+/* A table_<what>(<table>) converter applied to @key into *v; false when it has no value. */
+bool stick_table_conv(struct sess *s, const struct cfg_sample *smp, const struct cfg_smp_value *key,
+                      struct cfg_smp_value *v);
+
 /* The value of a stick-table fetch (CFG_FETCH_SC, SC_TRACKED, SRC_TBL) into *v; false when
  * it has none (a tracked table that does not store the type). */
 bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_value *v);

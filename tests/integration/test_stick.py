@@ -185,6 +185,22 @@ class Stick(harness.TestCase):
         self.assertEqual(get(self.port, "/"), 403)
         self.assertEqual(get(self.port, "/", source="127.0.0.2"), 200)
 
+    def test_table_converters_and_formats(self):
+        self.launch("    stick-table type ip size 1k expire 1m store http_req_cnt\n"
+                    "    http-request track-sc0 src\n"
+                    "    http-request deny if { src,table_http_req_cnt(fe) gt 3 }\n"
+                    "    http-request deny deny_status 429 if { req.hdr(x-ip),table_http_req_cnt(fe)"
+                    " ge 2 }\n"
+                    "    http-request return status 200 content-type text/plain string ok"
+                    " hdr x-count %[sc0_http_req_cnt]/%[src,table_http_req_cnt(fe)]\n")
+        for n in range(1, 4):
+            status, headers, _ = fetch(self.port)
+            self.assertEqual((status, headers.get("x-count")), (200, "%d/%d" % (n, n)))
+        self.assertEqual(get(self.port), 403)
+        # another client, whose header names the first client's address: 429
+        self.assertEqual(get(self.port, source="127.0.0.2", headers=b"x-ip: 127.0.0.1\r\n"), 429)
+        self.assertEqual(get(self.port, source="127.0.0.2", headers=b"x-ip: 127.0.0.9\r\n"), 200)
+
     def test_http_errors_counted(self):
         self.launch("    stick-table type ip size 1k expire 1m store http_err_cnt\n"
                     "    http-request track-sc0 src\n"

@@ -334,6 +334,15 @@ START_TEST(test_rule_errors)
                      "'len' applies to string and binary keys only");
         expect_error("frontend f\n    stick-table type ip\n", 2, "'size <size>' is required");
         expect_error("backend b\n    cookie\n", 2, "'cookie' needs a cookie name");
+        expect_error("frontend f\n    acl a src,table_http_req_rate gt 1\n", 2, "needs a table");
+        expect_error("frontend f\n    acl a src,table_trackers(f) gt 1\n", 2,
+                     "'table_trackers(f)' is HAProxy's but sluice does not support it yet");
+        expect_error("frontend f\n    acl a src,table_conn_cur(f),lower -m found\n", 2,
+                     "it comes last");
+        expect_error("frontend f\n    acl a src,table_conn_cur(nosuch) gt 1\n", 2,
+                     "no stick-table named 'nosuch'");
+        expect_error("defaults\n    log-format %[src_conn_cur]\n", 2,
+                     "needs a table name in a defaults section");
         expect_error("backend b\n    cookie S insert maxidle 1h\n", 2,
                      "cookie: 'maxidle' is HAProxy's but sluice does not support it yet");
         expect_error("backend b\n    cookie S insert prefix\n", 2,

@@ -40,8 +40,8 @@ static void expect_edit(const char *hv, size_t cut, const char *want)
         size_t n = cookie_edit(sl_str_from_cstr(hv), S("SRV"), cut, out, sizeof(out));
 
         ck_assert_uint_ne(n, SIZE_MAX);
-        ck_assert_msg(n == strlen(want) && memcmp(out, want, n) == 0, "'%.*s' != '%s'", (int)n,
-                      out, want);
+        ck_assert_msg(n == strlen(want) && memcmp(out, want, n) == 0, "'%.*s' != '%s'", (int)n, out,
+                      want);
 }
 
 START_TEST(test_edit)
