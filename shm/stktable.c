@@ -689,6 +689,10 @@ void stkt_touch(struct stkt *t, uint32_t idx, uint64_t now)
         if (idx > t->mask)
                 return;
         e = stkt__entry(t, idx);
+        /* a hot entry is touched many times per millisecond, by several processes: storing
+         * only what changes keeps its cache line from bouncing between them for nothing */
+        if (atomic_load_explicit(&e->access, memory_order_relaxed) == now)
+                return;
         atomic_store_explicit(&e->expire, stkt__expiry(t, now), memory_order_relaxed);
         atomic_store_explicit(&e->access, now, memory_order_relaxed);
 }

@@ -1,6 +1,9 @@
 /* Stick-table throughput: lookup + counter and rate update per operation, on keys already in
  * the table, from one process and from two processes at once, on tables of 1k and 1M keys,
- * then two processes updating one hot key. Run by hand from a release build:
+ * then two processes updating one hot key. For the large table it also measures the machine's
+ * bound: the time of one dependent load at a random place in memory as large as the table,
+ * since an operation on a key no cache holds costs at least one. Run by hand from a release
+ * build:
  *
  *   build-release/tests/bench/stktable_bench [seconds per run, default 1]
  */
@@ -101,6 +104,46 @@ static double run(struct stkt *t, struct bench_shared *sh, int procs, uint64_t n
         return (double)total / seconds;
 }
 
+static volatile size_t latency_sink;
+
+/* Nanoseconds per dependent load at random 64-byte lines of @bytes of memory. */
+static double load_latency_ns(size_t bytes)
+{
+        size_t n = bytes / 64, p = 0, steps = 10000000;
+        uint64_t *a = aligned_alloc(64, n * 64), x = 88172645463325252ull, t0, t1;
+        size_t *perm = malloc(n * sizeof(*perm));
+
+        if (!a || !perm) {
+                free(a);
+                free(perm);
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                perm[i] = i;
+        for (size_t i = n - 1; i > 0; i--) {
+                size_t j, tmp;
+
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                j = x % (i + 1);
+                tmp = perm[i];
+                perm[i] = perm[j];
+                perm[j] = tmp;
+        }
+        for (size_t i = 0; i < n; i++)
+                a[perm[i] * 8] = perm[(i + 1) % n] * 8;
+        t0 = sl_clock_us();
+        for (size_t i = 0; i < steps; i++)
+                p = a[p];
+        t1 = sl_clock_us();
+        /* the chain's end is stored, so the loop is not optimized away */
+        latency_sink = p;
+        free(a);
+        free(perm);
+        return (double)(t1 - t0) * 1000.0 / (double)steps;
+}
+
 static int bench_table(uint64_t nkeys, struct bench_shared *sh, unsigned seconds)
 {
         struct stkt_def def = {
@@ -138,6 +181,15 @@ static int bench_table(uint64_t nkeys, struct bench_shared *sh, unsigned seconds
                 printf("%-10" PRIu64 " %-8u %-10s %14.0f %14.0f %8" PRIu64 "\n", nkeys,
                        stkt_capacity(t), procs == 1 ? "1 proc" : "2 procs", rate, rate / procs,
                        misses);
+        }
+        if (nkeys > 1000) {
+                size_t bytes = shm_region_payload_size(r);
+                double ns = load_latency_ns(bytes);
+
+                if (ns > 0)
+                        printf("one random dependent load over %zu MiB takes %.0f ns: at most "
+                               "%.1f M operations per second per process\n",
+                               bytes >> 20, ns, 1000.0 / ns);
         }
         if (nkeys == 1000) {
                 double rate = run(t, sh, 2, nkeys, true, seconds, &misses);
