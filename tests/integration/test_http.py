@@ -325,6 +325,45 @@ class Tcp(harness.TestCase):
             self.assertEqual(c.recv(100), b"")
         srv.close()
 
+    def test_tcp_request_accept_and_reject(self):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        srv.settimeout(5)
+        port = harness.free_port()
+        # 127.0.0.2 is accepted by the first rule before the reject; 127.0.0.3 is rejected
+        # at connection time, 127.0.0.4 by the content rules
+        self.start_config(
+            "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 5s\n"
+            "    timeout server 5s\nlisten l\n    bind 127.0.0.1:%d\n"
+            "    tcp-request connection accept if { src 127.0.0.2 }\n"
+            "    tcp-request connection reject if { src 127.0.0.0/29 } !{ src 127.0.0.4 }"
+            " !{ src 127.0.0.1 }\n"
+            "    tcp-request content reject if { src 127.0.0.4 }\n"
+            "    server s 127.0.0.1:%d\n" % (port, srv.getsockname()[1]))
+
+        def relays(source):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5,
+                                         source_address=(source, 0))
+            with c:
+                c.sendall(b"hi")
+                try:
+                    s, _ = srv.accept()
+                except socket.timeout:
+                    self.assertTrue(harness.closed_by_peer(c, timeout=5))
+                    return False
+                with s:
+                    s.settimeout(5)
+                    self.assertEqual(s.recv(10), b"hi")
+                return True
+
+        self.assertTrue(relays("127.0.0.1"))
+        self.assertTrue(relays("127.0.0.2"))
+        srv.settimeout(1)
+        self.assertFalse(relays("127.0.0.3"))
+        self.assertFalse(relays("127.0.0.4"))
+        srv.close()
+
 
 class QuickStart(harness.TestCase):
     def test_bundled_example_serves(self):
