@@ -585,6 +585,7 @@ static void sess_reply_commit(struct sess *s, unsigned status)
                 s->txn->status = status;
                 s->txn->bytes_out += s->cout.data;
         }
+        stick_http_status(s, status);
         s->flags |= SESS_F_RES_HEAD | SESS_F_RES_DONE;
         if (status >= 500)
                 s->w->stats.replies_5xx++;
@@ -1820,6 +1821,7 @@ static void sess_process_response(struct sess *s, int head_len)
         if (!cout_append(s, "\r\n", 2))
                 goto too_big;
         t->status = t->res.status;
+        stick_http_status(s, t->status);
         buf_consume(&s->sin, (size_t)head_len);
         t->bytes_out += (uint64_t)head_len;
         s->flags |= SESS_F_RES_HEAD;
@@ -2017,7 +2019,7 @@ static void sess_txn_end(struct sess *s)
 
         sess_log(s);
         if (t)
-                stick_http_end(s, t->status, t->bytes_in, t->bytes_out);
+                stick_http_end(s, t->bytes_in, t->bytes_out);
         sess_detach_srv(s, reuse);
         /* a stopping worker answered with Connection: close, so closing here is expected */
         if ((s->flags & (SESS_F_CLOSE_AFTER | SESS_F_STOPPING)) || s->w->stopping) {

@@ -54,6 +54,7 @@ enum {
         SESS_F_SRV_WAIT_OUT = 1u << 16, /* the server's socket was full */
         SESS_F_STOPPING = 1u << 17,     /* soft stop: close after the current response */
         SESS_F_FE_ADDR = 1u << 18,      /* fe_addr was read */
+        SESS_F_STICK_STATUS = 1u << 19, /* the request's status was counted in stick tables */
 };
 
 #define SESS_MAX_HEADERS 101 /* HAProxy's tune.http.maxhdr default */

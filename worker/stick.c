@@ -352,12 +352,15 @@ static void stick_bytes(struct sess *s, struct stick_ctr *c, uint64_t in, uint64
         stick_count(c->t, c->idx, STKT_DT_BYTES_OUT_CNT, STKT_DT_BYTES_OUT_RATE, out, now);
 }
 
-void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t bytes_out)
+void stick_http_status(struct sess *s, unsigned status)
 {
         uint64_t now = stick_now(s);
         bool err = status >= 400 && status < 500;
         bool fail = status >= 500 && status < 600 && status != 501 && status != 505;
 
+        if (s->flags & SESS_F_STICK_STATUS)
+                return;
+        s->flags |= SESS_F_STICK_STATUS;
         for (unsigned i = 0; i < STICK_COUNTERS; i++) {
                 struct stick_ctr *c = &s->sc[i];
 
@@ -369,6 +372,17 @@ void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t
                 if (fail)
                         stick_count(c->t, c->idx, STKT_DT_HTTP_FAIL_CNT, STKT_DT_HTTP_FAIL_RATE, 1,
                                     now);
+        }
+}
+
+void stick_http_end(struct sess *s, uint64_t bytes_in, uint64_t bytes_out)
+{
+        s->flags &= ~(uint32_t)SESS_F_STICK_STATUS;
+        for (unsigned i = 0; i < STICK_COUNTERS; i++) {
+                struct stick_ctr *c = &s->sc[i];
+
+                if (!c->t)
+                        continue;
                 stick_bytes(s, c, bytes_in, bytes_out);
                 if (c->level == STICK_REQ)
                         stick_release(s, c);

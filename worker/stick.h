@@ -79,10 +79,13 @@ void stick_set_gpt0(struct sess *s, unsigned sc, uint32_t v);
 /* A new HTTP request on the connection: count it on the connection-level counters. */
 void stick_http_request(struct sess *s);
 
-/* The request ended with @status after @bytes_in request and @bytes_out response bytes: 4xx
- * count as http_err, 5xx (but 501 and 505) as http_fail; then request-level counters stop
- * tracking. */
-void stick_http_end(struct sess *s, unsigned status, uint64_t bytes_in, uint64_t bytes_out);
+/* The request is answered with @status (by the server or by sluice), before the client gets
+ * any of it: 4xx count as http_err, 5xx (but 501 and 505) as http_fail. Once per request. */
+void stick_http_status(struct sess *s, unsigned status);
+
+/* The request ended after @bytes_in request and @bytes_out response bytes: they are counted,
+ * then request-level counters stop tracking. */
+void stick_http_end(struct sess *s, uint64_t bytes_in, uint64_t bytes_out);
 
 /* The connection ends (TCP bytes, when not counted per request): stop tracking everything. */
 void stick_close(struct sess *s, uint64_t bytes_in, uint64_t bytes_out);

@@ -211,7 +211,21 @@ class Stick(harness.TestCase):
         self.assertEqual(get(self.port, "/"), 403)
 
 
-class Persistence(harness.TestCase):
+class WithOrigins(harness.TestCase):
+    """Three recording origins, o0 to o2, and a free port for sluice."""
+
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+        self.origins = [Origin("o%d" % i) for i in range(3)]
+
+    def tearDown(self):
+        super().tearDown()
+        for o in self.origins:
+            o.stop()
+
+
+class Persistence(WithOrigins):
     """stick on / stick match / stick store-request: a client keeps its server."""
 
     CFG = """\
@@ -231,16 +245,6 @@ listen app
 %(rules)s
 %(servers)s
 """
-
-    def setUp(self):
-        super().setUp()
-        self.port = harness.free_port()
-        self.origins = [Origin("o%d" % i) for i in range(3)]
-
-    def tearDown(self):
-        super().tearDown()
-        for o in self.origins:
-            o.stop()
 
     def config(self, rules, mode="http", origins=None):
         servers = "\n".join("    server s%d 127.0.0.1:%d" % (i, o.port)
@@ -298,18 +302,8 @@ listen app
             self.assertEqual(self.served_by("127.0.0.9"), first)
 
 
-class Cookies(harness.TestCase):
+class Cookies(WithOrigins):
     """cookie NAME insert|rewrite|prefix with per-server cookie values."""
-
-    def setUp(self):
-        super().setUp()
-        self.port = harness.free_port()
-        self.origins = [Origin("o%d" % i) for i in range(3)]
-
-    def tearDown(self):
-        super().tearDown()
-        for o in self.origins:
-            o.stop()
 
     def launch(self, cookie_line):
         servers = "\n".join("    server s%d 127.0.0.1:%d cookie c%d" % (i, o.port, i)
