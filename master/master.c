@@ -78,6 +78,7 @@ struct mworker {
         bool ready, stopping, gone;
         bool closed_listeners; /* reported after a soft stop */
         int ledger_row;        /* its row of the stick-table ledger, or -1 */
+        int cli_fd;            /* owned: commands to its CLI (worker/cli.h), or -1 */
         uint64_t started_ms;
         char exe[PATH_MAX];    /* this program, to re-execute on reload; "" if unknown */
         uint64_t hard_stop_at; /* monotonic ms of the armed hard stop, 0: none */
@@ -133,7 +134,8 @@ struct master {
          * of STICK_LEDGER_CAP records, a row per live worker; made when a first table is */
         struct shm_region *ledger;
         bool ledger_used[MASTER_LEDGER_ROWS];
-        int spawn_row; /* the row of the worker being forked */
+        int spawn_row;    /* the row of the worker being forked */
+        int spawn_cli[2]; /* the CLI socketpair of the worker being forked, or -1 */
         uint64_t started_ms;
         char exe[PATH_MAX];    /* this program, re-executed on reload; "" if unknown */
         uint64_t hard_stop_at; /* monotonic ms of the armed hard stop; 0: none */
@@ -354,6 +356,7 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .srv_table = m->srv_table,
                 .stick_table = master_stick_table,
                 .stick_data = m,
+                .cli_fd = m->spawn_cli[1],
                 .stick_ledger = m->spawn_row >= 0
                                         ? (_Atomic uint64_t *)shm_region_payload(m->ledger) +
                                                   (size_t)m->spawn_row * STICK_LEDGER_CAP
@@ -376,7 +379,11 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
 
                 if (mw->status_fd >= 0)
                         close(mw->status_fd);
+                if (mw->cli_fd >= 0)
+                        close(mw->cli_fd);
         }
+        if (m->spawn_cli[0] >= 0)
+                close(m->spawn_cli[0]);
         if (m->ctl_fd >= 0)
                 close(m->ctl_fd);
         sl_list_for_each(pos, &m->ctl_clients) {
@@ -430,6 +437,8 @@ static int spawn(struct master *m, unsigned slot)
                 return -ENOMEM;
         }
         m->spawn_row = ledger_take_row(m);
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, m->spawn_cli) == -1)
+                m->spawn_cli[0] = m->spawn_cli[1] = -1;
         pid = fork();
         if (pid == -1) {
                 int err = -errno;
@@ -439,6 +448,10 @@ static int spawn(struct master *m, unsigned slot)
                 free(mw);
                 if (m->spawn_row >= 0)
                         m->ledger_used[m->spawn_row] = false;
+                if (m->spawn_cli[0] >= 0) {
+                        close(m->spawn_cli[0]);
+                        close(m->spawn_cli[1]);
+                }
                 return err;
         }
         if (pid == 0) {
@@ -449,6 +462,9 @@ static int spawn(struct master *m, unsigned slot)
         close(p[1]);
         mw->m = m;
         mw->ledger_row = m->spawn_row;
+        mw->cli_fd = m->spawn_cli[0];
+        if (m->spawn_cli[1] >= 0)
+                close(m->spawn_cli[1]);
         mw->pid = pid;
         mw->slot = slot;
         mw->gen = m->gen_no;
@@ -684,6 +700,10 @@ static void reap_children(struct master *m)
                         mw->gone = true;
                         release_dead_slots(m, mw);
                         ledger_release_row(m, mw);
+                        if (mw->cli_fd >= 0) {
+                                close(mw->cli_fd);
+                                mw->cli_fd = -1;
+                        }
                         if (mw->status_fd >= 0) {
                                 loop_io_stop(&mw->io);
                                 close(mw->status_fd);
@@ -1220,13 +1240,16 @@ static int master_reexec(struct master *m)
                         continue;
                 if (mw->status_fd >= 0 && !keep_fd(mw->status_fd))
                         goto errno_out;
+                if (mw->cli_fd >= 0 && !keep_fd(mw->cli_fd))
+                        goto errno_out;
                 json_array_append_new(
                         workers,
-                        json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:i}", "pid",
+                        json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:i, s:i}", "pid",
                                   (int)mw->pid, "slot", (int)mw->slot, "gen", (int)mw->gen,
                                   "status_fd", mw->status_fd, "ready", mw->ready, "stopping",
                                   mw->stopping, "closed", mw->closed_listeners, "started_ms",
-                                  (json_int_t)mw->started_ms, "ledger_row", mw->ledger_row));
+                                  (json_int_t)mw->started_ms, "ledger_row", mw->ledger_row,
+                                  "cli_fd", mw->cli_fd));
         }
         sl_list_for_each(pos, &m->ctl_clients) {
                 struct ctl_client *c = sl_list_entry(pos, struct ctl_client, link);
@@ -1313,22 +1336,24 @@ static void ctl_show_proc(struct ctl_client *c)
         struct master *m = c->m;
         uint64_t now = sl_clock_ms();
         struct sl_list *pos;
-        char line[256];
+        char line[256], up[32];
 
         ctl_send(c, "#<PID>          <type>          <reloads>       <uptime>        "
                     "<version>       <generation>\n");
-        snprintf(line, sizeof(line), "%-15d master          %-15u %-15llus %-15s %u\n",
-                 (int)getpid(), m->reloads, (unsigned long long)(now - m->started_ms) / 1000,
-                 SL_VERSION, m->gen_no);
+        snprintf(up, sizeof(up), "%llus", (unsigned long long)(now - m->started_ms) / 1000);
+        snprintf(line, sizeof(line), "%-15d master          %-15u %-15s %-15s %u\n", (int)getpid(),
+                 m->reloads, up, SL_VERSION, m->gen_no);
         ctl_send(c, line);
         sl_list_for_each(pos, &m->workers) {
                 struct mworker *mw = sl_list_entry(pos, struct mworker, link);
 
                 if (mw->gone)
                         continue;
-                snprintf(line, sizeof(line), "%-15d %-15s %-15s %-15llus %-15s %u\n", (int)mw->pid,
-                         mw->gen == m->gen_no ? "worker" : "old-worker", "-",
-                         (unsigned long long)(now - mw->started_ms) / 1000, SL_VERSION, mw->gen);
+                snprintf(up, sizeof(up), "%llus",
+                         (unsigned long long)(now - mw->started_ms) / 1000);
+                snprintf(line, sizeof(line), "%-15d %-15s %-15s %-15s %-15s %u\n", (int)mw->pid,
+                         mw->gen == m->gen_no ? "worker" : "old-worker", "-", up, SL_VERSION,
+                         mw->gen);
                 ctl_send(c, line);
         }
 }
@@ -1351,11 +1376,74 @@ static void ctl_reload_done(struct master *m, bool ok, const char *msg)
         }
 }
 
+/* "@N command" (the current generation's worker of slot N - 1) or "@!PID command" (any live
+ * worker): hand the command and the client's socket to the worker, which answers and
+ * closes. Returns false after answering an error itself. */
+static bool ctl_forward(struct ctl_client *c, const char *cmd)
+{
+        struct master *m = c->m;
+        const char *rest = cmd + 1;
+        struct mworker *target = NULL;
+        struct sl_list *pos;
+        bool by_pid = *rest == '!';
+        char *end;
+        long n;
+
+        if (by_pid)
+                rest++;
+        n = strtol(rest, &end, 10);
+        if (end == rest || n <= 0 || (*end != ' ' && *end != '\0')) {
+                ctl_send(c, "Expected '@<n> <command>' or '@!<pid> <command>'\n");
+                return false;
+        }
+        while (*end == ' ')
+                end++;
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->gone || mw->cli_fd < 0)
+                        continue;
+                if (by_pid ? mw->pid == (pid_t)n
+                           : mw->gen == m->gen_no && mw->slot == (unsigned)(n - 1))
+                        target = mw;
+        }
+        if (!target) {
+                ctl_send(c, "No such worker; see 'show proc'\n");
+                return false;
+        }
+        {
+                union {
+                        char buf[CMSG_SPACE(sizeof(int))];
+                        struct cmsghdr align;
+                } ctl;
+                struct iovec iov = {(void *)end, strlen(end)};
+                struct msghdr mh = {.msg_iov = &iov,
+                                    .msg_iovlen = 1,
+                                    .msg_control = ctl.buf,
+                                    .msg_controllen = sizeof(ctl.buf)};
+                struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+                memset(ctl.buf, 0, sizeof(ctl.buf));
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cm), &c->fd, sizeof(int));
+                if (sendmsg(target->cli_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+                        ctl_send(c, "The worker cannot take a command now\n");
+                        return false;
+                }
+        }
+        return true;
+}
+
 static void ctl_command(struct ctl_client *c, const char *cmd)
 {
         struct master *m = c->m;
 
-        if (strcmp(cmd, "show proc") == 0) {
+        if (cmd[0] == '@') {
+                /* answered by the worker on its copy of the socket; ours is closed */
+                (void)ctl_forward(c, cmd);
+        } else if (strcmp(cmd, "show proc") == 0) {
                 ctl_show_proc(c);
         } else if (strcmp(cmd, "reload") == 0) {
                 if (m->reloading || m->stopping) {
@@ -1368,7 +1456,10 @@ static void ctl_command(struct ctl_client *c, const char *cmd)
         } else if (strcmp(cmd, "help") == 0 || cmd[0] == '\0') {
                 ctl_send(c, "show proc : the master and its workers\n"
                             "reload    : read the configuration again and start a new "
-                            "generation; answers once it is done\n");
+                            "generation; answers once it is done\n"
+                            "@<n> <command>, @!<pid> <command> : run a command on a worker "
+                            "(worker <n> of the current generation, or by pid); '@1 help' "
+                            "lists them\n");
         } else {
                 ctl_send(c, "Unknown command: '");
                 ctl_send(c, cmd);
@@ -1560,6 +1651,8 @@ static int master_finish(struct master *m, bool failed)
                         loop_io_stop(&mw->io);
                         close(mw->status_fd);
                 }
+                if (mw->cli_fd >= 0)
+                        close(mw->cli_fd);
                 sl_list_del(&mw->link);
                 free(mw);
         }
@@ -1748,6 +1841,9 @@ int master_resume(const struct master_cli *cli)
                 mw->slot = (unsigned)json_int(v, "slot");
                 mw->gen = (unsigned)json_int(v, "gen");
                 mw->status_fd = json_int(v, "status_fd");
+                mw->cli_fd = json_object_get(v, "cli_fd") ? json_int(v, "cli_fd") : -1;
+                if (mw->cli_fd >= 0)
+                        (void)fcntl(mw->cli_fd, F_SETFD, FD_CLOEXEC);
                 mw->ready = json_is_true(json_object_get(v, "ready"));
                 mw->stopping = json_is_true(json_object_get(v, "stopping"));
                 mw->closed_listeners = json_is_true(json_object_get(v, "closed"));

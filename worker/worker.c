@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "cli.h"
+#include "clock.h"
 #include "lb.h"
 #include "listener.h"
 #include "log.h"
@@ -334,6 +336,9 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
 
         sl_list_init(&w.listeners);
         sl_list_init(&w.sessions);
+        sl_list_init(&w.cli_outs);
+        w.cli_fd = -1;
+        w.started_ms = sl_clock_ms();
         w.gen = cfg_gen_ref(gen);
         w.opts = opts;
         w.maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
@@ -348,6 +353,8 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         }
         if (worker_build_rt(&w) < 0)
                 goto out;
+        if (opts && opts->cli_fd > 0)
+                (void)wcli_start(&w, opts->cli_fd);
         if (listeners_bind(&w) < 0)
                 goto out;
         if (worker_drop_privileges(&gen->global) < 0)
@@ -369,6 +376,7 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         /* As HAProxy in the foreground: 128 + the signal that stopped it, 0 after a soft stop */
         status = w.exit_signal ? 128 + w.exit_signal : (r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 out:
+        wcli_stop(&w);
         loop_signal_stop(&w.sig);
         listeners_close(&w);
         while (!sl_list_empty(&w.sessions))

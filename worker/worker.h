@@ -74,7 +74,12 @@ struct worker {
         struct loop_signal sig;         /* SIGTERM, SIGINT, SIGUSR1 */
         struct loop_timer stick_sweep;  /* expires stick-table entries; armed when any */
         _Atomic uint64_t *stick_ledger; /* borrowed: this worker's ledger row (stick.h), or NULL */
-        uint32_t *stick_ledger_free;    /* owned: free records, a stack */
+        int cli_fd;                     /* owned: commands from the master (cli.h), or -1 */
+        struct loop_io cli_io;
+        struct sl_list cli_outs; /* owned answers being written */
+        unsigned cli_n_out;
+        uint64_t started_ms;
+        uint32_t *stick_ledger_free; /* owned: free records, a stack */
         uint32_t stick_ledger_n_free;
         struct wpipe *pipes_free;    /* owned spare pipes */
         unsigned n_pipes, max_pipes; /* pipes open (in use and spare), and the cap */
@@ -117,6 +122,9 @@ struct worker_opts {
         void *stick_data;
         /* This worker's ledger row of STICK_LEDGER_CAP records (stick.h), or NULL. Borrowed. */
         _Atomic uint64_t *stick_ledger;
+        /* The worker's end of the master CLI's socketpair (cli.h), owned by the worker from
+         * worker_main() on; 0 or less: none. */
+        int cli_fd;
 };
 
 /* Bind the listeners of @gen, drop privileges (user, group, chroot), run until SIGTERM or

@@ -1,6 +1,7 @@
 """The master process: workers, reloads, supervision, systemd notifications."""
 
 import os
+import re
 import signal
 import socket
 import threading
@@ -442,6 +443,39 @@ class Control(harness.TestCase):
         self.assertRegex(lines[1], r"^%d +master +0 " % p.pid)
         self.assertEqual(len([l for l in lines if " worker " in l]), 1)
         self.assertIn("Unknown command", self.ctl("frobnicate"))
+
+    def test_commands_forwarded_to_workers(self):
+        cfg = self.write("sluice.cfg", (CONFIG % {
+            "workers": 2, "port": self.port, "version": "v1", "global": ""}).replace(
+            "    http-request return",
+            "    stick-table type ip size 1k expire 1m store http_req_cnt,gpc0\n"
+            "    http-request track-sc0 src\n    http-request return"))
+        p = self.start(["-f", cfg, "-S", self.sock])
+        workers = sorted(children(p.pid))
+        for _ in range(3):
+            self.assertEqual(self.get()[2], b"v1")
+        info = self.ctl("@1 show info")
+        pid1 = int(re.search(r"^Pid: (\d+)$", info, re.M).group(1))
+        self.assertIn(pid1, workers)
+        self.assertIn("Pid: %d\n" % pid1, self.ctl("@!%d show info" % pid1))
+        pid2 = int(re.search(r"^Pid: (\d+)$", self.ctl("@2 show info"), re.M).group(1))
+        self.assertEqual(sorted([pid1, pid2]), workers)
+        # both workers see the one shared table: three requests counted whoever served them
+        for n in (1, 2):
+            out = self.ctl("@%d show table fe" % n)
+            self.assertIn("# table: fe, type: ip, size:1024, used:1", out)
+            self.assertRegex(out, r"key=127\.0\.0\.1 use=0 exp=\d+ shard=0 gpc0=0 "
+                                  r"http_req_cnt=3\n")
+        self.assertEqual(self.ctl("@1 set table fe key 10.0.0.1 data.gpc0 7"), "")
+        out = self.ctl("@2 show table fe data.gpc0 gt 5")
+        self.assertIn("key=10.0.0.1 ", out)
+        self.assertNotIn("key=127.0.0.1", out)
+        self.assertEqual(self.ctl("@2 clear table fe key 10.0.0.1"), "")
+        self.assertNotIn("10.0.0.1", self.ctl("@1 show table fe"))
+        self.assertIn("No such table", self.ctl("@1 show table nosuch"))
+        self.assertIn("No such worker", self.ctl("@3 show info"))
+        self.assertIn("Unknown command", self.ctl("@1 frobnicate"))
+        self.assertIn("show table", self.ctl("@1 help"))
 
     def test_reload_without_master(self):
         r = harness.run(["-S", self.sock, "reload"])

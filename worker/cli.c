@@ -1,0 +1,306 @@
+/* The worker CLI (cli.h). Answers are built whole in memory (open_memstream), then written
+ * without blocking as the client's socket takes them. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "list.h"
+#include "log.h"
+#include "loop.h"
+#include "macros.h"
+#include "stktable.h"
+#include "stktable_cli.h"
+#include "worker.h"
+
+#define WCLI_CMD_MAX    4096
+#define WCLI_WORDS_MAX  16
+#define WCLI_OUT_MAX    (64u << 20) /* an answer beyond this is cut, and says so */
+#define WCLI_CLIENTS    64          /* answers being written at once */
+#define WCLI_TIMEOUT_MS 10000       /* a client that does not read its answer is dropped */
+
+struct wcli_out {
+        struct sl_list link;
+        struct loop_io io;
+        struct loop_timer timer;
+        struct worker *w;
+        int fd;
+        char *buf;
+        size_t len, off;
+};
+
+static void wcli_out_free(struct wcli_out *o)
+{
+        o->w->cli_n_out--;
+        sl_list_del(&o->link);
+        loop_timer_deinit(&o->timer);
+        loop_io_stop(&o->io);
+        close(o->fd);
+        free(o->buf);
+        free(o);
+}
+
+static void wcli_out_write(struct wcli_out *o)
+{
+        while (o->off < o->len) {
+                ssize_t n =
+                        send(o->fd, o->buf + o->off, o->len - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN) {
+                        loop_io_start(&o->io, EPOLLOUT);
+                        return;
+                }
+                if (n <= 0)
+                        break;
+                o->off += (size_t)n;
+        }
+        wcli_out_free(o);
+}
+
+static void wcli_out_on_io(struct loop_io *io, uint32_t events)
+{
+        (void)events;
+        wcli_out_write(sl_container_of(io, struct wcli_out, io));
+}
+
+static void wcli_out_on_timer(struct loop_timer *t)
+{
+        wcli_out_free(sl_container_of(t, struct wcli_out, timer));
+}
+
+/* The proxy whose stick-table is called @name, or NULL. */
+static struct px_rt *wcli_table(struct worker *w, const char *name)
+{
+        for (size_t i = 0; i < w->gen->n_proxies; i++)
+                if (w->rt[i].table && strcmp(w->gen->proxies[i]->name, name) == 0)
+                        return &w->rt[i];
+        return NULL;
+}
+
+static void wcli_show_info(struct worker *w, FILE *out)
+{
+        const struct worker_stats *st = &w->stats;
+
+        fprintf(out,
+                "Name: sluice\nVersion: %s\nPid: %d\nUptime_sec: %llu\nMaxconn: %u\n"
+                "CurrConns: %u\nCumConns: %llu\nCumReq: %llu\nStopping: %d\n"
+                "Replies4xx: %llu\nReplies5xx: %llu\nSrvConnNew: %llu\nSrvConnReused: %llu\n"
+                "SrvConnFailed: %llu\nTcpRejected: %llu\nStickRefused: %llu\n"
+                "StickUnledgered: %llu\n",
+                SL_VERSION, (int)getpid(),
+                (unsigned long long)((sl_clock_ms() - w->started_ms) / 1000), w->maxconn,
+                w->n_conns, (unsigned long long)st->accepted, (unsigned long long)st->requests,
+                w->stopping ? 1 : 0, (unsigned long long)st->replies_4xx,
+                (unsigned long long)st->replies_5xx, (unsigned long long)st->srv_conn_new,
+                (unsigned long long)st->srv_conn_reused, (unsigned long long)st->srv_conn_failed,
+                (unsigned long long)st->tcp_rejected, (unsigned long long)st->stick_refused,
+                (unsigned long long)st->stick_unledgered);
+}
+
+/* Filters from @words[@at..@n): "data.TYPE OP VALUE" triples. Returns the count or -1. */
+static int wcli_filters(const struct px_rt *rt, char **words, int at, int n,
+                        struct stkt_cli_filter *f, FILE *out)
+{
+        int k = 0;
+        char err[256];
+
+        for (int i = at; i < n; i += 3) {
+                if (i + 3 > n || k == (int)STKT_CLI_FILTERS_MAX) {
+                        fprintf(out, "Expected at most %u 'data.<type> <op> <value>' filters\n",
+                                STKT_CLI_FILTERS_MAX);
+                        return -1;
+                }
+                if (stkt_cli_parse_filter(rt->table, words[i], words[i + 1], words[i + 2], &f[k],
+                                          err, sizeof(err)) < 0) {
+                        fprintf(out, "%s\n", err);
+                        return -1;
+                }
+                k++;
+        }
+        return k;
+}
+
+static void wcli_table_cmd(struct worker *w, char **words, int n, FILE *out)
+{
+        struct stkt_cli_filter f[STKT_CLI_FILTERS_MAX];
+        uint64_t now = loop_now(w->loop);
+        struct px_rt *rt;
+        char err[256] = "";
+        int k;
+
+        if (strcmp(words[0], "show") == 0 && n == 2) {
+                const char *names[256];
+                struct stkt *tables[256];
+                size_t m = 0;
+
+                for (size_t i = 0; i < w->gen->n_proxies && m < SL_ARRAY_SIZE(names); i++) {
+                        if (w->rt[i].table) {
+                                names[m] = w->gen->proxies[i]->name;
+                                tables[m++] = w->rt[i].table;
+                        }
+                }
+                (void)stkt_cli_show_tables(out, names, tables, m);
+                return;
+        }
+        rt = n > 2 ? wcli_table(w, words[2]) : NULL;
+        if (!rt) {
+                fputs(n > 2 ? "No such table\n" : "Expected a table name\n", out);
+                return;
+        }
+        if (strcmp(words[0], "show") == 0) {
+                k = wcli_filters(rt, words, 3, n, f, out);
+                if (k >= 0)
+                        (void)stkt_cli_dump(out, words[2], rt->table, f, (size_t)k, now);
+                return;
+        }
+        if (strcmp(words[0], "clear") == 0) {
+                const char *key = NULL;
+                uint32_t removed = 0;
+                int r;
+
+                if (n == 5 && strcmp(words[3], "key") == 0) {
+                        key = words[4];
+                        k = 0;
+                } else {
+                        k = wcli_filters(rt, words, 3, n, f, out);
+                        if (k < 0)
+                                return;
+                }
+                r = stkt_cli_clear(rt->table, key, f, (size_t)k, now, &removed, err, sizeof(err));
+                if (r < 0)
+                        fprintf(out, "%s\n", err);
+                else if (r > 0)
+                        fputs("Entry currently in use, cannot remove\n", out);
+                return;
+        }
+        /* set table NAME key K data.TYPE VALUE */
+        if (n != 7 || strcmp(words[3], "key") != 0) {
+                fputs("Expected 'set table <table> key <key> data.<type> <value>'\n", out);
+                return;
+        }
+        if (stkt_cli_set(rt->table, words[4], words[5], words[6], now, err, sizeof(err)) < 0)
+                fprintf(out, "%s\n", err);
+}
+
+static void wcli_exec(struct worker *w, char *cmd, FILE *out)
+{
+        char *words[WCLI_WORDS_MAX], *save = NULL;
+        int n = 0;
+
+        for (char *tok = strtok_r(cmd, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+                if (n == WCLI_WORDS_MAX) {
+                        fputs("Too many words\n", out);
+                        return;
+                }
+                words[n++] = tok;
+        }
+        if (n == 0 || strcmp(words[0], "help") == 0) {
+                fputs("show info  : this worker's process and counters\n"
+                      "show table [<table> [data.<type> <op> <value>]...] : stick tables\n"
+                      "clear table <table> [key <key> | data.<type> <op> <value>...]\n"
+                      "set table <table> key <key> data.<type> <value>\n",
+                      out);
+        } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "info") == 0) {
+                wcli_show_info(w, out);
+        } else if (n >= 2 && strcmp(words[1], "table") == 0 &&
+                   (strcmp(words[0], "show") == 0 || strcmp(words[0], "clear") == 0 ||
+                    strcmp(words[0], "set") == 0)) {
+                wcli_table_cmd(w, words, n, out);
+        } else {
+                fputs("Unknown command; try 'help'\n", out);
+        }
+}
+
+/* One command from the master: its text and the client's socket. */
+static void wcli_on_io(struct loop_io *io, uint32_t events)
+{
+        struct worker *w = sl_container_of(io, struct worker, cli_io);
+        char cmd[WCLI_CMD_MAX + 1];
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {cmd, WCLI_CMD_MAX};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = ctl.buf,
+                            .msg_controllen = sizeof(ctl.buf)};
+        struct cmsghdr *c;
+        struct wcli_out *o;
+        FILE *out;
+        ssize_t n;
+        int fd = -1;
+
+        (void)events;
+        for (int round = 0; round < 16; round++) {
+                n = recvmsg(w->cli_io.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+                if (n < 0)
+                        return;
+                fd = -1;
+                for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                                memcpy(&fd, CMSG_DATA(c), sizeof(int));
+                mh.msg_controllen = sizeof(ctl.buf);
+                if (fd < 0)
+                        continue;
+                cmd[n] = '\0';
+                o = w->cli_n_out < WCLI_CLIENTS ? calloc(1, sizeof(*o)) : NULL;
+                if (!o || loop_timer_init(w->loop, &o->timer, wcli_out_on_timer) < 0) {
+                        free(o);
+                        close(fd);
+                        continue;
+                }
+                out = open_memstream(&o->buf, &o->len);
+                if (!out) {
+                        loop_timer_deinit(&o->timer);
+                        free(o);
+                        close(fd);
+                        continue;
+                }
+                wcli_exec(w, cmd, out);
+                if (ftell(out) > (long)WCLI_OUT_MAX) {
+                        fflush(out);
+                        o->len = WCLI_OUT_MAX;
+                }
+                fclose(out);
+                if (o->len == WCLI_OUT_MAX && o->buf) {
+                        static const char cut[] = "\n(answer cut at 64 MiB)\n";
+
+                        memcpy(o->buf + WCLI_OUT_MAX - sizeof(cut) + 1, cut, sizeof(cut) - 1);
+                }
+                o->w = w;
+                o->fd = fd;
+                w->cli_n_out++;
+                sl_list_push_back(&w->cli_outs, &o->link);
+                loop_io_init(w->loop, &o->io, fd, wcli_out_on_io);
+                loop_timer_arm(&o->timer, WCLI_TIMEOUT_MS);
+                wcli_out_write(o);
+        }
+}
+
+int wcli_start(struct worker *w, int fd)
+{
+        sl_list_init(&w->cli_outs);
+        loop_io_init(w->loop, &w->cli_io, fd, wcli_on_io);
+        loop_io_start(&w->cli_io, EPOLLIN);
+        w->cli_fd = fd;
+        return 0;
+}
+
+void wcli_stop(struct worker *w)
+{
+        if (w->cli_fd < 0)
+                return;
+        while (!sl_list_empty(&w->cli_outs))
+                wcli_out_free(sl_list_first(&w->cli_outs, struct wcli_out, link));
+        loop_io_stop(&w->cli_io);
+        close(w->cli_fd);
+        w->cli_fd = -1;
+}
