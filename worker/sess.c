@@ -812,9 +812,14 @@ static enum rule_result rule_reply(struct sess *s, const struct cfg_http_rule *r
 static bool sess_stick_action(struct sess *s, const struct cfg_http_rule *r, enum stick_level level)
 {
         switch (r->act) {
-        case CFG_ACT_TRACK_SC:
-                stick_track(s, r->sc, r->table, &r->track_key, level);
+        case CFG_ACT_TRACK_SC: {
+                struct cfg_smp_value key;
+                char text[STICK_KEY_TEXT_MAX];
+
+                if (sample_value(s, &r->track_key, false, &key, text, sizeof(text)))
+                        stick_track(s, r->sc, r->table, &key, level);
                 break;
+        }
         case CFG_ACT_SC_INC_GPC0:
         case CFG_ACT_SC_INC_GPC1:
                 stick_inc_gpc(s, r->sc, r->act == CFG_ACT_SC_INC_GPC1);
@@ -922,7 +927,22 @@ static enum rule_result rules_run(struct sess *s, const struct cfg_http_rule *ru
         return RULE_CONTINUE;
 }
 
-/* ---- cookie persistence ---- */
+/* ---- persistence ---- */
+
+static void sess_stick_persist(struct sess *s)
+{
+        const struct cfg_proxy *be = s->be;
+
+        for (size_t i = 0; i < be->n_stick_rules; i++) {
+                const struct cfg_stick_rule *r = &be->stick_rules[i];
+                struct cfg_smp_value key;
+                char text[STICK_KEY_TEXT_MAX];
+
+                if (sample_cond(s, r->cond, false) &&
+                    sample_value(s, &r->key, false, &key, text, sizeof(text)))
+                        stick_persist_rule(s, r, &key);
+        }
+}
 
 /* The server of backend @be whose cookie value is @v, or -1. */
 static int cookie_server(const struct cfg_proxy *be, struct sl_str v)
@@ -1511,7 +1531,7 @@ static void sess_process_request(struct sess *s, int head_len)
         if (s->be->cookie)
                 cookie_request(s);
         if (s->be->n_stick_rules)
-                stick_persist(s);
+                sess_stick_persist(s);
         rt = worker_rt(s->w, s->be);
         rt->req_counter++;
         if (!sess_build_request(s)) {
@@ -2532,7 +2552,7 @@ void sess_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
         }
         s->force_idx = -1;
         if (s->be->n_stick_rules)
-                stick_persist(s);
+                sess_stick_persist(s);
         s->retries_left = s->be->retries;
         s->cli_exp = deadline(s, px_timeout(fe, CFG_TO_CLIENT));
         if (sess_connect(s) < 0)

@@ -11,7 +11,6 @@
 
 #include "loop.h"
 #include "macros.h"
-#include "sample.h"
 #include "sess.h"
 #include "stktable.h"
 #include "worker.h"
@@ -190,13 +189,11 @@ unsigned stick_ledger_release(_Atomic uint64_t *recs, size_t n,
 }
 
 void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
-                 const struct cfg_sample *key, enum stick_level level)
+                 const struct cfg_smp_value *key, enum stick_level level)
 {
         struct stick_ctr *c = &s->sc[sc];
-        struct cfg_smp_value v;
         struct stkt *t = stick_table_of(s, table_px);
         uint8_t buf[STKT_KEY_MAX];
-        char text[STKT_KEY_MAX];
         struct stkt_key k;
         uint64_t now = stick_now(s);
         uint32_t idx;
@@ -204,8 +201,7 @@ void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
 
         if (c->t || !t || sc >= STICK_COUNTERS)
                 return;
-        if (!sample_value(s, key, false, &v, text, sizeof(text)) ||
-            !stick_key(table_px->table, &v, buf, &k))
+        if (!stick_key(table_px->table, key, buf, &k))
                 return;
         r = stkt_track(t, &k, now, &idx);
         if (r < 0) {
@@ -227,56 +223,39 @@ void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
         }
 }
 
-/* The key of @smp's sample for the table of @table_px, into @buf; false when there is none. */
-static bool stick_sample_key(struct sess *s, const struct cfg_proxy *table_px,
-                             const struct cfg_sample *smp, uint8_t *buf, struct stkt_key *k)
-{
-        struct cfg_smp_value v;
-        char text[STKT_KEY_MAX];
-
-        return sample_value(s, smp, false, &v, text, sizeof(text)) &&
-               stick_key(table_px->table, &v, buf, k);
-}
-
-void stick_persist(struct sess *s)
+void stick_persist_rule(struct sess *s, const struct cfg_stick_rule *r,
+                        const struct cfg_smp_value *key)
 {
         const struct cfg_proxy *be = s->be;
+        struct stkt *t = stick_table_of(s, r->table);
         uint64_t now = stick_now(s);
-        /* a persistence cookie decided first, as in HAProxy */
-        bool matched = s->force_idx >= 0;
+        uint8_t buf[STKT_KEY_MAX];
+        struct stkt_key k;
+        uint32_t idx;
+        uint64_t id;
+        int64_t at;
 
-        for (size_t i = 0; i < be->n_stick_rules; i++) {
-                const struct cfg_stick_rule *r = &be->stick_rules[i];
-                struct stkt *t = stick_table_of(s, r->table);
-                uint8_t buf[STKT_KEY_MAX];
-                struct stkt_key k;
-                uint32_t idx;
-                uint64_t id;
-                int64_t at;
-
-                if (!t || !sample_cond(s, r->cond, false) ||
-                    !stick_sample_key(s, r->table, &r->key, buf, &k))
-                        continue;
-                if (r->kind != CFG_STICK_STORE_REQ && !matched) {
-                        at = stkt_lookup(t, &k, now);
-                        if (at >= 0 && stkt_get(t, (uint32_t)at, STKT_DT_SERVER_ID, &id) == 0) {
-                                /* the server's id (HAProxy's puid), its 1-based position */
-                                for (size_t j = 0; j < be->n_servers; j++)
-                                        if (be->servers[j].id == id)
-                                                s->force_idx = (int)j;
-                                matched = s->force_idx >= 0;
-                                stkt_touch(t, (uint32_t)at, now);
-                        }
+        if (!t || !stick_key(r->table->table, key, buf, &k))
+                return;
+        /* the first match decides; a persistence cookie decided before any, as in HAProxy */
+        if (r->kind != CFG_STICK_STORE_REQ && s->force_idx < 0) {
+                at = stkt_lookup(t, &k, now);
+                if (at >= 0 && stkt_get(t, (uint32_t)at, STKT_DT_SERVER_ID, &id) == 0) {
+                        /* the server's id (HAProxy's puid), its 1-based position */
+                        for (size_t j = 0; j < be->n_servers; j++)
+                                if (be->servers[j].id == id)
+                                        s->force_idx = (int)j;
+                        stkt_touch(t, (uint32_t)at, now);
                 }
-                if (r->kind == CFG_STICK_MATCH || s->n_stores == STICK_STORES_MAX)
-                        continue;
-                if (stkt_track(t, &k, now, &idx) < 0) {
-                        s->w->stats.stick_refused++;
-                        continue;
-                }
-                s->stores[s->n_stores++] = (struct stick_store){
-                        t, idx, stick_ledger_add(s->w, worker_rt(s->w, r->table), idx, false)};
         }
+        if (r->kind == CFG_STICK_MATCH || s->n_stores == STICK_STORES_MAX)
+                return;
+        if (stkt_track(t, &k, now, &idx) < 0) {
+                s->w->stats.stick_refused++;
+                return;
+        }
+        s->stores[s->n_stores++] = (struct stick_store){
+                t, idx, stick_ledger_add(s->w, worker_rt(s->w, r->table), idx, false)};
 }
 
 void stick_persist_server(struct sess *s)

@@ -57,20 +57,25 @@ struct stick_store {
         int32_t rec;  /* in the ledger, or -1 */
 };
 
-/* Stickiness of a request to backend s->be: "stick match" and "stick on" rules find the
- * server a key was stored with (s->force_idx; -1 when none applies); "stick on" and "stick
- * store-request" rules keep the entries of their keys until stick_persist_server(). */
-void stick_persist(struct sess *s);
+/* Stickiness of a request to backend s->be, one rule whose condition held, with its key's
+ * value: "stick match" and "stick on" find the server the key was stored with (s->force_idx,
+ * unless already set); "stick on" and "stick store-request" keep the key's entry until the
+ * request ends, for stick_persist_server(). */
+void stick_persist_rule(struct sess *s, const struct cfg_stick_rule *r,
+                        const struct cfg_smp_value *key);
 
 /* The request got server s->srv_idx: store it in the kept entries (again after a retry). */
 void stick_persist_server(struct sess *s);
 
+/* The longest text a key sample may give (longer ones are cut to the table's key length). */
+#define STICK_KEY_TEXT_MAX 1024
+
 /* Start tracking counter @sc (unless it already tracks something, as in HAProxy) on the
- * entry for @key's sample in @table_px's table; counts the connection (conn_cur, and at the
- * connection level conn_cnt, conn_rate, sess_cnt, sess_rate) or, at the request level, the
+ * entry for @key (a sample's value) in @table_px's table; counts the connection (conn_cur, and at
+ * the connection level conn_cnt, conn_rate, sess_cnt, sess_rate) or, at the request level, the
  * current request (http_req_cnt, http_req_rate). */
 void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
-                 const struct cfg_sample *key, enum stick_level level);
+                 const struct cfg_smp_value *key, enum stick_level level);
 
 /* sc-inc-gpc0(sc), sc-inc-gpc1(sc), sc-set-gpt0(sc) @v; nothing when @sc tracks nothing. */
 void stick_inc_gpc(struct sess *s, unsigned sc, unsigned which);
