@@ -118,6 +118,7 @@ struct master {
         uint32_t n_servers, old_n_servers;
         struct shm_region *old_region; /* owned until the old generation is gone */
         bool reloading, stopping, hard;
+        bool listeners_paused;       /* SIGTTOU received, SIGTTIN not yet */
         bool awaiting_old;           /* reload: the old generation still accepts */
         struct loop_timer await_old; /* bounds that wait */
         int exit_status;
@@ -490,6 +491,42 @@ static unsigned count_workers(struct master *m, unsigned gen, bool ready_only)
                         n++;
         }
         return n;
+}
+
+/* SIGTTOU and SIGTTIN, as HAProxy: stop listening on every TCP socket (the port is free for
+ * another process; connections arriving meanwhile are refused) and start again. The master
+ * owns the sockets, so it changes them itself, for every slot; the workers of the current
+ * generation are told to stop or start watching theirs. Unix sockets are only no longer
+ * watched: a Unix socket shut down cannot listen again. */
+static void listeners_set_paused(struct master *m, bool pause)
+{
+        struct sl_list *pos;
+
+        if (m->listeners_paused == pause)
+                return;
+        m->listeners_paused = pause;
+        sl_list_for_each(pos, &m->socks) {
+                struct msock *ms = sl_list_entry(pos, struct msock, link);
+
+                for (unsigned i = 0; i < ms->n; i++) {
+                        struct sockaddr_storage ss;
+                        socklen_t len = sizeof(ss);
+                        int fd = ms->fds[i];
+
+                        if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+                            (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+                                continue;
+                        if (pause ? shutdown(fd, SHUT_RD) == -1 : listen(fd, MASTER_BACKLOG) == -1)
+                                log_errno(LOG_WARNING, -errno, "cannot %s listening socket %s",
+                                          pause ? "pause" : "resume", ms->key);
+                }
+        }
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (!mw->gone && mw->gen == m->gen_no)
+                        (void)kill(mw->pid, pause ? SIGTTOU : SIGTTIN);
+        }
 }
 
 static void signal_gen(struct master *m, unsigned gen_below, int sig)
@@ -1132,6 +1169,11 @@ static void reload(struct master *m)
                 return;
         }
         tables_settle(m, true);
+        if (m->listeners_paused) {
+                /* the new generation serves: listening resumes (HAProxy's new process binds) */
+                sl_log(LOG_NOTICE, "reload: resuming the paused listeners");
+                listeners_set_paused(m, false);
+        }
         log_changes(m->gen, gen);
         /* the old generation keeps its server state until it is gone */
         m->old_region = shm_region_free(m->old_region);
@@ -1208,6 +1250,7 @@ static int master_reexec(struct master *m)
         json_object_set_new(st, "n_servers", json_integer(m->n_servers));
         json_object_set_new(st, "ledger", json_integer(m->ledger ? m->ledger->fd : -1));
         json_object_set_new(st, "next_table_id", json_integer(m->next_table_id));
+        json_object_set_new(st, "listeners_paused", json_boolean(m->listeners_paused));
         if (m->ledger && !keep_fd(m->ledger->fd))
                 goto errno_out;
         json_object_set_new(st, "old_n_servers", json_integer(m->old_n_servers));
@@ -1578,6 +1621,12 @@ static void on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
                 if (sl_list_empty(&m->workers))
                         loop_stop(m->loop);
                 break;
+        case SIGTTOU:
+        case SIGTTIN:
+                sl_log(LOG_NOTICE, "%s listeners (signal %u)",
+                       si->ssi_signo == SIGTTOU ? "pausing" : "resuming", si->ssi_signo);
+                listeners_set_paused(m, si->ssi_signo == SIGTTOU);
+                break;
         case SIGTERM:
         case SIGINT:
                 sl_log(LOG_NOTICE, "stopping now (signal %u)", si->ssi_signo);
@@ -1622,6 +1671,8 @@ static int master_setup(struct master *m)
         sigaddset(&mask, SIGUSR2);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTTOU);
+        sigaddset(&mask, SIGTTIN);
         return loop_signal_start(m->loop, &m->sig, &mask, on_signal);
 }
 
@@ -1783,6 +1834,7 @@ int master_resume(const struct master_cli *cli)
         if (rfd >= 0 && shm_region_open(rfd, "srv-held", m.old_n_servers, &m.old_held) < 0)
                 goto fail;
         m.next_table_id = (unsigned)json_int(st, "next_table_id");
+        m.listeners_paused = json_is_true(json_object_get(st, "listeners_paused"));
         rfd = json_int(st, "ledger");
         if (rfd >= 0) {
                 if (shm_region_open(rfd, "stick-ledger", 0, &m.ledger) < 0)

@@ -47,6 +47,12 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                 if (fd == -1) {
                         if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
                                 return;
+                        if (errno == EINVAL) {
+                                /* the master paused the socket (SIGTTOU) before our signal
+                                 * came: stop watching it until it listens again */
+                                listeners_sync(w);
+                                return;
+                        }
                         w->stats.accept_errors++;
                         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                             errno == ENOMEM) {
@@ -86,7 +92,15 @@ static int listener_open(struct worker *w, const struct cfg_proxy *fe, const str
         l->bind = b;
         l->port = port;
         loop_io_init(w->loop, &l->io, fd, listener_on_io);
-        loop_io_start(&l->io, EPOLLIN);
+        {
+                int acc = 1;
+                socklen_t alen = sizeof(acc);
+
+                /* a socket the master paused (SIGTTOU) is watched once it listens again */
+                (void)getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &alen);
+                l->unbound = !acc;
+        }
+        loop_io_start(&l->io, l->unbound ? 0 : EPOLLIN);
         sl_list_push_back(&w->listeners, &l->link);
         return 0;
 }
@@ -132,6 +146,27 @@ void listeners_pause(struct worker *w)
         }
 }
 
+/* Watch the listeners that listen and leave the others alone. SIGTTOU and SIGTTIN may be
+ * read in either order (pending signals come lowest number first), so the sockets' state,
+ * which the master changes before signalling, decides, not the signal. */
+void listeners_sync(struct worker *w)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &w->listeners) {
+                struct listener *l = sl_list_entry(pos, struct listener, link);
+                int acc = 1;
+                socklen_t len = sizeof(acc);
+
+                (void)getsockopt(l->fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len);
+                l->unbound = !acc;
+                loop_io_modify(&l->io,
+                               !l->unbound && !l->paused && !w->accept_paused && !w->stopping
+                                       ? EPOLLIN
+                                       : 0);
+        }
+}
+
 void listeners_resume(struct worker *w)
 {
         struct sl_list *pos;
@@ -142,7 +177,7 @@ void listeners_resume(struct worker *w)
         sl_list_for_each(pos, &w->listeners) {
                 struct listener *l = sl_list_entry(pos, struct listener, link);
 
-                if (!l->paused)
+                if (!l->paused && !l->unbound)
                         loop_io_modify(&l->io, EPOLLIN);
         }
 }
@@ -172,7 +207,7 @@ void listeners_resume_frontend(struct worker *w, const struct cfg_proxy *fe)
 
                 if (l->fe == fe && l->paused) {
                         l->paused = false;
-                        if (!w->accept_paused)
+                        if (!w->accept_paused && !l->unbound)
                                 loop_io_modify(&l->io, EPOLLIN);
                 }
         }

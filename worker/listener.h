@@ -16,7 +16,8 @@ struct listener {
         const struct cfg_proxy *fe;  /* borrowed from the worker's generation */
         const struct cfg_bind *bind; /* borrowed */
         unsigned port;               /* the port of this socket (ranges: one each) */
-        bool paused;
+        bool paused;                 /* its frontend is at its maxconn */
+        bool unbound;                /* not listening: the master paused it (SIGTTOU) */
 };
 
 /* Take the master's sockets for every address of every frontend of the worker's generation.
@@ -31,6 +32,10 @@ void listeners_resume(struct worker *w);
 /* Stop and resume accepting for one frontend (its own maxconn). */
 void listeners_pause_frontend(struct worker *w, const struct cfg_proxy *fe);
 void listeners_resume_frontend(struct worker *w, const struct cfg_proxy *fe);
+
+/* SIGTTOU, SIGTTIN: the master stopped or restarted listening on the sockets; watch those
+ * that listen. */
+void listeners_sync(struct worker *w);
 
 /* Close every listener. */
 void listeners_close(struct worker *w);

@@ -310,6 +310,10 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 }
                 loop_stop(w->loop);
                 break;
+        case SIGTTOU:
+        case SIGTTIN:
+                listeners_sync(w);
+                break;
         case SIGUSR1:
                 sl_log(LOG_NOTICE, "stopping after the current requests (signal %u)",
                        si->ssi_signo);
@@ -363,6 +367,8 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGTTOU);
+        sigaddset(&mask, SIGTTIN);
         r = loop_signal_start(w.loop, &w.sig, &mask, worker_on_signal);
         if (r < 0) {
                 log_errno(LOG_ERR, r, "cannot watch signals");

@@ -108,6 +108,49 @@ class Master(harness.TestCase):
             srv.close()
         o.close()
 
+    def refused(self):
+        """Is a connection to the port refused (listeners paused), within 5 s?"""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                    pass
+            except ConnectionRefusedError:
+                return True
+            except ConnectionResetError:
+                pass  # queued just before the socket stopped listening: reset, as in HAProxy
+            time.sleep(0.05)
+        return False
+
+    def test_sigttou_pauses_and_sigttin_resumes_listeners(self):
+        self.launch(workers=2)
+        self.assertEqual(self.get()[2], b"v1")
+        self.proc.signal(signal.SIGTTOU)
+        # the port is free: another process can bind it
+        self.assertTrue(self.refused())
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            other.bind(("127.0.0.1", self.port))
+        self.proc.signal(signal.SIGTTIN)
+        # the master listens again once it has read the signal
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self.assertEqual(self.get()[2], b"v1")
+                break
+            except ConnectionRefusedError:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+        for _ in range(4):
+            self.assertEqual(self.get()[2], b"v1")
+        # a reload while paused resumes listening for the new generation
+        self.proc.signal(signal.SIGTTOU)
+        self.assertTrue(self.refused())
+        self.reload_to("v2")
+        self.assertEqual(self.get()[2], b"v2")
+        self.assertIn("pausing listeners", self.proc.log())
+        self.assertIn("resuming the paused listeners", self.proc.log())
+
     def test_invalid_reload_keeps_serving(self):
         self.launch()
         self.write("sluice.cfg", "global\n    nbthred 2\n")
