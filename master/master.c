@@ -49,6 +49,7 @@
 #include "worker.h"
 
 #define MASTER_MAX_SLOTS   64
+#define MASTER_SD_FDS_MAX  64 /* sockets taken from systemd */
 /* ledger rows: every slot, three generations over */
 #define MASTER_LEDGER_ROWS (MASTER_MAX_SLOTS * 3)
 #define MASTER_BACKLOG     4096
@@ -118,7 +119,10 @@ struct master {
         uint32_t n_servers, old_n_servers;
         struct shm_region *old_region; /* owned until the old generation is gone */
         bool reloading, stopping, hard;
-        bool listeners_paused;       /* SIGTTOU received, SIGTTIN not yet */
+        bool listeners_paused; /* SIGTTOU received, SIGTTIN not yet */
+        /* listening sockets systemd passed (socket activation), not yet used by a bind */
+        int sd_fds[MASTER_SD_FDS_MAX];
+        unsigned n_sd_fds;
         bool awaiting_old;           /* reload: the old generation still accepts */
         struct loop_timer await_old; /* bounds that wait */
         int exit_status;
@@ -193,6 +197,38 @@ static struct msock *sock_find(struct master *m, const char *key)
         return NULL;
 }
 
+/* A socket systemd passed that listens on @b's address (and @port), taken out of the list
+ * of those not yet used; or -1. With socket activation, systemd binds (and may hold the port
+ * across restarts) and sluice uses its socket, shared by every worker slot, like fd@N. */
+static int sock_from_systemd(struct master *m, const struct cfg_bind *b, unsigned port)
+{
+        struct sockaddr_storage want = b->addr.ss;
+        socklen_t want_len = b->addr.ss_len;
+
+        if (b->addr.family == CFG_ADDR_IPV4)
+                ((struct sockaddr_in *)&want)->sin_port = htons((uint16_t)port);
+        else if (b->addr.family == CFG_ADDR_IPV6)
+                ((struct sockaddr_in6 *)&want)->sin6_port = htons((uint16_t)port);
+        else if (b->addr.family != CFG_ADDR_UNIX)
+                return -1;
+        for (unsigned i = 0; i < m->n_sd_fds; i++) {
+                struct sockaddr_storage ss;
+                socklen_t len = sizeof(ss);
+                int fd = m->sd_fds[i];
+
+                if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+                    ss.ss_family != want.ss_family)
+                        continue;
+                if (ss.ss_family == AF_UNIX
+                            ? strcmp(((struct sockaddr_un *)&ss)->sun_path, b->addr.name) != 0
+                            : (len != want_len || memcmp(&ss, &want, len) != 0))
+                        continue;
+                m->sd_fds[i] = m->sd_fds[--m->n_sd_fds];
+                return fd;
+        }
+        return -1;
+}
+
 static int sock_open_one(const struct cfg_bind *b, unsigned port)
 {
         struct sockaddr_storage ss = b->addr.ss;
@@ -263,6 +299,19 @@ static int socks_apply(struct master *m, const struct cfg_gen *gen, unsigned n_s
                                         snprintf(ms->key, sizeof(ms->key), "%s", key);
                                         ms->inherited = b->addr.family == CFG_ADDR_FD;
                                         sl_list_push_back(&m->socks, &ms->link);
+                                        if (!ms->inherited) {
+                                                int sd = sock_from_systemd(m, b, port);
+
+                                                if (sd >= 0) {
+                                                        sl_log(LOG_NOTICE,
+                                                               "%s:%u: using the socket systemd "
+                                                               "passed (fd %d)",
+                                                               b->where.file, b->where.line, sd);
+                                                        ms->inherited = true;
+                                                        for (unsigned k = 0; k < n_slots; k++)
+                                                                ms->fds[k] = sd;
+                                                }
+                                        }
                                 }
                                 ms->wanted = true;
                                 for (unsigned k = 0; k < n_slots; k++) {
@@ -270,8 +319,10 @@ static int socks_apply(struct master *m, const struct cfg_gen *gen, unsigned n_s
 
                                         if (ms->fds[k] >= 0)
                                                 continue;
-                                        /* fd@N: one inherited socket shared by every slot */
-                                        fd = ms->inherited ? b->addr.fd : sock_open_one(b, port);
+                                        /* fd@N or systemd's: one socket shared by every slot */
+                                        fd = ms->inherited ? (k > 0 && ms->fds[0] >= 0 ? ms->fds[0]
+                                                                                       : b->addr.fd)
+                                                           : sock_open_one(b, port);
                                         if (fd < 0)
                                                 return log_errno(LOG_ERR, fd,
                                                                  "%s:%u: cannot bind proxy "
@@ -1734,6 +1785,36 @@ static int master_finish(struct master *m, bool failed)
         return m->exit_status;
 }
 
+/* Socket activation: the listening sockets systemd passed (LISTEN_FDS), for the binds whose
+ * address they have (sock_from_systemd()) and for "bind fd@N". */
+static void sd_take_sockets(struct master *m)
+{
+        int n = sd_listen_fds(1);
+
+        for (int i = 0; i < n && m->n_sd_fds < MASTER_SD_FDS_MAX; i++)
+                m->sd_fds[m->n_sd_fds++] = SD_LISTEN_FDS_START + i;
+        if (n > 0)
+                sl_log(LOG_INFO, "systemd passed %d listening socket(s)", n);
+}
+
+static void sd_unused_sockets(struct master *m)
+{
+        for (unsigned i = 0; i < m->n_sd_fds; i++) {
+                struct sl_list *pos;
+                bool used = false;
+
+                sl_list_for_each(pos, &m->socks) {
+                        used |= sl_list_entry(pos, struct msock, link)->fds[0] == m->sd_fds[i];
+                }
+                if (!used)
+                        sl_log(LOG_WARNING,
+                               "systemd passed a listening socket (fd %d) that no bind line "
+                               "uses",
+                               m->sd_fds[i]);
+        }
+        m->n_sd_fds = 0;
+}
+
 int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxconn,
                 void (*on_ready)(void *data), void *on_ready_data)
 {
@@ -1751,9 +1832,11 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 sl_log(LOG_ERR, "cannot set up the master's event loop");
                 return master_finish(&m, true);
         }
+        sd_take_sockets(&m);
         if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0 ||
             tables_apply(&m, m.gen, m.gen_no) < 0)
                 return master_finish(&m, true);
+        sd_unused_sockets(&m);
         tables_settle(&m, true);
         if (cli->ctl_path) {
                 r = ctl_open(&m, cli->ctl_path, cli->ctl_mode);

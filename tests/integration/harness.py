@@ -94,7 +94,7 @@ class NotifySocket:
 class Process:
     """A started sluice, stopped by PID when the test ends."""
 
-    def __init__(self, args, workdir, env=None, binary=None):
+    def __init__(self, args, workdir, env=None, binary=None, pass_fds=()):
         self.workdir = workdir
         self.notify = NotifySocket(workdir)
         self.stderr_path = os.path.join(workdir, "stderr.log")
@@ -103,7 +103,8 @@ class Process:
         full_env["NOTIFY_SOCKET"] = self.notify.path
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen([binary or SLUICE] + list(args), stdin=subprocess.DEVNULL,
-                                         stdout=err, stderr=err, env=full_env)
+                                         stdout=err, stderr=err, env=full_env,
+                                         pass_fds=pass_fds)
         self.pid = self.proc.pid
 
     def wait_ready(self, timeout=DEFAULT_TIMEOUT):

@@ -151,6 +151,27 @@ class Master(harness.TestCase):
         self.assertIn("pausing listeners", self.proc.log())
         self.assertIn("resuming the paused listeners", self.proc.log())
 
+    def test_systemd_socket_activation(self):
+        # systemd's way: the socket bound and listening on fd 3, LISTEN_FDS=1 and LISTEN_PID
+        # naming the process; sluice uses it for the bind with that address
+        lsock = socket.socket()
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", self.port))
+        lsock.listen(64)
+        cfg = self.write("sluice.cfg", self.config("v1", workers=2))
+        self.proc = harness.Process(
+            ["-c", 'exec 3<&%d; LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -d -f "$1"' % lsock.fileno(),
+             harness.SLUICE, cfg], self.tmp, binary="/bin/sh", pass_fds=(lsock.fileno(),))
+        self._procs.append(self.proc)
+        self.proc.wait_ready()
+        self.assertIn("using the socket systemd passed (fd 3)", self.proc.log())
+        for _ in range(6):
+            self.assertEqual(self.get()[2], b"v1")
+        # a reload keeps serving on it
+        self.reload_to("v2")
+        self.assertEqual(self.get()[2], b"v2")
+        lsock.close()
+
     def test_invalid_reload_keeps_serving(self):
         self.launch()
         self.write("sluice.cfg", "global\n    nbthred 2\n")
