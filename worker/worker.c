@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "accesslog.h"
-#include "cli.h"
 #include "clock.h"
 #include "lb.h"
 #include "listener.h"
@@ -25,6 +24,7 @@
 #include "srvconn.h"
 #include "stick.h"
 #include "stktable.h"
+#include "wcli.h"
 
 #define WORKER_MAX_FREE_BUFS 4096
 

@@ -74,7 +74,7 @@ struct worker {
         struct loop_signal sig;         /* SIGTERM, SIGINT, SIGUSR1 */
         struct loop_timer stick_sweep;  /* expires stick-table entries; armed when any */
         _Atomic uint64_t *stick_ledger; /* borrowed: this worker's ledger row (stick.h), or NULL */
-        int cli_fd;                     /* owned: commands from the master (cli.h), or -1 */
+        int cli_fd;                     /* owned: commands from the master (wcli.h), or -1 */
         struct loop_io cli_io;
         struct sl_list cli_outs; /* owned answers being written */
         unsigned cli_n_out;
@@ -122,7 +122,7 @@ struct worker_opts {
         void *stick_data;
         /* This worker's ledger row of STICK_LEDGER_CAP records (stick.h), or NULL. Borrowed. */
         _Atomic uint64_t *stick_ledger;
-        /* The worker's end of the master CLI's socketpair (cli.h), owned by the worker from
+        /* The worker's end of the master CLI's socketpair (wcli.h), owned by the worker from
          * worker_main() on; 0 or less: none. */
         int cli_fd;
 };

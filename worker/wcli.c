@@ -1,6 +1,6 @@
-/* The worker CLI (cli.h). Answers are built whole in memory (open_memstream), then written
+/* The worker CLI (wcli.h). Answers are built whole in memory (open_memstream), then written
  * without blocking as the client's socket takes them. */
-#include "cli.h"
+#include "wcli.h"
 
 #include <errno.h>
 #include <stdio.h>
