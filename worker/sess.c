@@ -2036,13 +2036,15 @@ static void sess_txn_end(struct sess *s)
         struct txn *t = s->txn;
         bool reuse = (s->flags & SESS_F_REQ_DONE) && !(s->flags & SESS_F_SRV_CLOSE) &&
                      (s->flags & SESS_F_RES_DONE) && s->sin.data == (t ? t->sin_ok : 0);
+        bool stopping = (s->flags & SESS_F_STOPPING) || s->w->stopping;
 
         sess_log(s);
         if (t)
                 stick_http_end(s, t->bytes_in, t->bytes_out);
         sess_detach_srv(s, reuse);
-        /* a stopping worker answered with Connection: close, so closing here is expected */
-        if ((s->flags & (SESS_F_CLOSE_AFTER | SESS_F_STOPPING)) || s->w->stopping) {
+        /* the response said Connection: close (a stopping worker says so), so closing here
+         * is expected */
+        if (s->flags & SESS_F_CLOSE_AFTER) {
                 sess_close(s);
                 return;
         }
@@ -2073,6 +2075,14 @@ static void sess_txn_end(struct sess *s)
                                       ?: px_timeout(s->fe, CFG_TO_HTTP_REQUEST)
                                       ?: px_timeout(s->fe, CFG_TO_CLIENT));
         s->state = SESS_ST_IDLE;
+        if (stopping) {
+                /* The worker began stopping after this response's head promised keep-alive:
+                 * the client may be sending its next request already, and closing now would
+                 * lose it. It gets SESS_STOP_GRACE_MS to arrive, then is answered with
+                 * Connection: close; otherwise the connection closes then. */
+                s->cli_exp = loop_now(s->w->loop) + SESS_STOP_GRACE_MS;
+                sess_arm(s);
+        }
         if (s->flags & SESS_F_CLI_EOF)
                 sess_close(s);
 }

@@ -172,6 +172,39 @@ class Master(harness.TestCase):
         self.assertEqual(self.get()[2], b"v2")
         lsock.close()
 
+    def test_response_begun_before_reload_lets_next_request_through(self):
+        # the head went out (keep-alive promised) before the stop; the client sends its next
+        # request right after the body: it is answered (Connection: close), not reset
+        o = socket.socket()
+        o.bind(("127.0.0.1", 0))
+        o.listen(4)
+        cfg = self.config("v1") + "backend slow\n    server s 127.0.0.1:%d\n" % o.getsockname()[1]
+        cfg = cfg.replace('string "v1"', 'string "v1" unless { path /slow }\n'
+                                          '    use_backend slow if { path /slow }')
+        self.cfg = self.write("sluice.cfg", cfg)
+        self.proc = self.start(["-d", "-f", self.cfg])
+        with harness.connect(self.port) as c:
+            c.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+            o.settimeout(5)
+            srv, _ = o.accept()
+            srv.settimeout(5)
+            self.assertIn(b"GET /slow", srv.recv(1000))
+            srv.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+            c.settimeout(5)
+            self.assertIn(b"content-length: 2", c.recv(1000))
+            self.write("sluice.cfg", cfg.replace('"v1"', '"v2"'))
+            self.proc.signal(signal.SIGHUP)
+            self.proc.notify.wait_for("READY", "1", proc=self.proc.proc)
+            srv.sendall(b"ok")
+            self.assertEqual(c.recv(10), b"ok")
+            c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            status, headers, body = harness.read_response(c)
+            self.assertEqual((status, headers.get("connection")), (200, "close"))
+            self.assertIn(body, (b"v1", b"v2"))
+            self.assertTrue(harness.closed_by_peer(c, timeout=3))
+            srv.close()
+        o.close()
+
     def test_invalid_reload_keeps_serving(self):
         self.launch()
         self.write("sluice.cfg", "global\n    nbthred 2\n")
