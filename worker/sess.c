@@ -172,6 +172,7 @@ static struct txn *txn_new(struct sess *s)
         t->redispatched = false;
         t->last_srv = -1;
         t->cookie_srv = -1;
+        t->stick_done = false;
         t->queue_ms = 0;
         memset(&t->req, 0, sizeof(t->req));
         memset(&t->res, 0, sizeof(t->res));
@@ -343,9 +344,11 @@ static void sess_close(struct sess *s)
                 sl_list_del(&s->queue_link);
                 worker_rt(w, s->be)->n_queued--;
         }
-        if (s->flags & SESS_F_HTTP)
-                stick_close(s, s->txn ? s->txn->bytes_in : 0, s->txn ? s->txn->bytes_out : 0);
-        else
+        if (s->flags & SESS_F_HTTP) {
+                const struct txn *t = s->txn && !s->txn->stick_done ? s->txn : NULL;
+
+                stick_close(s, t ? t->req_head_len + t->req_body_sent : 0, t ? t->bytes_out : 0);
+        } else
                 stick_close(s, s->tcp_bytes_in, s->tcp_bytes_out);
         sess_detach_srv(s, false);
         loop_timer_deinit(&s->timer);
@@ -2039,8 +2042,11 @@ static void sess_txn_end(struct sess *s)
         bool stopping = (s->flags & SESS_F_STOPPING) || s->w->stopping;
 
         sess_log(s);
-        if (t)
-                stick_http_end(s, t->bytes_in, t->bytes_out);
+        if (t) {
+                /* bytes in: as the client sent them (its head, and the body forwarded) */
+                stick_http_end(s, t->req_head_len + t->req_body_sent, t->bytes_out);
+                t->stick_done = true;
+        }
         sess_detach_srv(s, reuse);
         /* the response said Connection: close (a stopping worker says so), so closing here
          * is expected */

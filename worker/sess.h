@@ -88,7 +88,8 @@ struct txn {
         struct h1_response res;
         struct h1_header res_hdrs[SESS_MAX_HEADERS];
         struct sess_hdr rhdrs[SESS_MAX_HEADERS + 16]; /* response headers as they will be sent */
-        int cookie_srv; /* the server the client's persistence cookie names, or -1 */
+        int cookie_srv;  /* the server the client's persistence cookie names, or -1 */
+        bool stick_done; /* its bytes are counted in the stick tables (stick_http_end()) */
         size_t n_rhdrs;
         struct h1_framing res_fr;
         uint64_t res_body_left;

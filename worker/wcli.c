@@ -265,14 +265,12 @@ static void wcli_on_io(struct loop_io *io, uint32_t events)
                         continue;
                 }
                 wcli_exec(w, cmd, out);
-                if (ftell(out) > (long)WCLI_OUT_MAX) {
-                        fflush(out);
-                        o->len = WCLI_OUT_MAX;
-                }
+                /* fclose() sets o->buf and o->len: cut after it */
                 fclose(out);
-                if (o->len == WCLI_OUT_MAX && o->buf) {
+                if (o->len > WCLI_OUT_MAX && o->buf) {
                         static const char cut[] = "\n(answer cut at 64 MiB)\n";
 
+                        o->len = WCLI_OUT_MAX;
                         memcpy(o->buf + WCLI_OUT_MAX - sizeof(cut) + 1, cut, sizeof(cut) - 1);
                 }
                 o->w = w;

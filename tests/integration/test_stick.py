@@ -201,6 +201,45 @@ class Stick(harness.TestCase):
         self.assertEqual(get(self.port, source="127.0.0.2", headers=b"x-ip: 127.0.0.1\r\n"), 429)
         self.assertEqual(get(self.port, source="127.0.0.2", headers=b"x-ip: 127.0.0.9\r\n"), 200)
 
+    def test_bytes_counted_once_per_request(self):
+        sock = self.tmp + "/master.sock"
+        self.cfg = self.write("sluice.cfg", self.config(
+            "    stick-table type ip size 1k expire 1m store bytes_in_cnt,bytes_out_cnt\n"
+            "    tcp-request connection track-sc0 src\n", workers=1))
+        self.proc = self.start(["-d", "-f", self.cfg, "-S", sock])
+        sent = received = 0
+        with harness.connect(self.port) as c:
+            for last in (False, False, True):
+                req = (b"GET / HTTP/1.1\r\nHost: h\r\n" +
+                       (b"Connection: close\r\n" if last else b"") + b"\r\n")
+                c.sendall(req)
+                sent += len(req)
+                c.settimeout(5)
+                data = b""
+                while not data.endswith(b"ok"):
+                    more = c.recv(4096)
+                    self.assertTrue(more)
+                    data += more
+                received += len(data)
+            self.assertTrue(harness.closed_by_peer(c, timeout=5))
+        deadline = time.monotonic() + 5
+        while True:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(5)
+                s.connect(sock)
+                s.sendall(b"@1 show table fe\n")
+                out = b""
+                while True:
+                    d = s.recv(4096)
+                    if not d:
+                        break
+                    out += d
+            out = out.decode()
+            if "use=0" in out or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertIn("bytes_in_cnt=%d bytes_out_cnt=%d" % (sent, received), out)
+
     def test_http_errors_counted(self):
         self.launch("    stick-table type ip size 1k expire 1m store http_err_cnt\n"
                     "    http-request track-sc0 src\n"
