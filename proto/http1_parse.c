@@ -706,6 +706,21 @@ static bool trailer_name_forbidden(const struct h1_chunked *ck)
         return false;
 }
 
+/* After a chunk-size or a chunk-ext name or value: whitespace (to @on_ows), the next ";"
+ * extension, or the line's CR. */
+static int ext_delimiter(struct h1_chunked *ck, char c, enum h1_chunked_state on_ows)
+{
+        if (is_ows(c))
+                ck->state = on_ows;
+        else if (c == ';')
+                ck->state = H1_CK_EXT_NAME_START;
+        else if (c == '\r')
+                ck->state = H1_CK_SIZE_LF;
+        else
+                return -EBADMSG;
+        return 0;
+}
+
 /* One byte of framing (never chunk-data). Returns 0 or a negative result. */
 static int chunked_byte(struct h1_chunked *ck, char c)
 {
@@ -734,15 +749,7 @@ static int chunked_byte(struct h1_chunked *ck, char c)
                 if (ck->state == H1_CK_SIZE_START)
                         return -EBADMSG;
                 /* BWS before ";" only: "5 \r\n" is not chunk-size [ chunk-ext ] CRLF */
-                if (is_ows(c))
-                        ck->state = H1_CK_EXT_BWS;
-                else if (c == ';')
-                        ck->state = H1_CK_EXT_NAME_START;
-                else if (c == '\r')
-                        ck->state = H1_CK_SIZE_LF;
-                else
-                        return -EBADMSG;
-                return 0;
+                return ext_delimiter(ck, c, H1_CK_EXT_BWS);
         /* chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
          * (RFC 9112 7.1.1); BWS must be parsed (RFC 9110 5.6.3), so it is accepted */
         case H1_CK_EXT_BWS:
@@ -762,18 +769,12 @@ static int chunked_byte(struct h1_chunked *ck, char c)
         case H1_CK_EXT_VAL_END:
                 if (tchar_tab[uc(c)] && ck->state != H1_CK_EXT_VAL_END)
                         return 0;
-                if (c == '=' && ck->state == H1_CK_EXT_NAME)
+                if (c == '=' && ck->state == H1_CK_EXT_NAME) {
                         ck->state = H1_CK_EXT_VAL_START;
-                else if (is_ows(c))
-                        ck->state =
-                                ck->state == H1_CK_EXT_NAME ? H1_CK_EXT_NAME_BWS : H1_CK_EXT_BWS;
-                else if (c == ';')
-                        ck->state = H1_CK_EXT_NAME_START;
-                else if (c == '\r')
-                        ck->state = H1_CK_SIZE_LF;
-                else
-                        return -EBADMSG;
-                return 0;
+                        return 0;
+                }
+                return ext_delimiter(
+                        ck, c, ck->state == H1_CK_EXT_NAME ? H1_CK_EXT_NAME_BWS : H1_CK_EXT_BWS);
         case H1_CK_EXT_NAME_BWS:
                 if (c == '=')
                         ck->state = H1_CK_EXT_VAL_START;
