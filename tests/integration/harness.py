@@ -11,7 +11,9 @@ Rules every test follows (enforced here, not by convention):
 - every process started is recorded and stopped by PID (SIGTERM, then SIGKILL after a
   grace period) even when the test fails;
 - every wait is bounded in time; readiness is sd_notify READY=1 on a socket the harness owns
-  (NOTIFY_SOCKET), never a fixed sleep.
+  (NOTIFY_SOCKET), never a fixed sleep;
+- a sanitizer report in the output of any sluice it started fails the test (sanitizer builds
+  abort the worker, which the master would respawn unseen).
 
 Each test module ends with `harness.main()`, which runs its unittest cases and prints TAP so
 meson counts every case.
@@ -47,6 +49,16 @@ def run(args, timeout=DEFAULT_TIMEOUT, env=None):
     """Run sluice with @args to completion; returns CompletedProcess (text output)."""
     return subprocess.run([SLUICE] + list(args), capture_output=True, text=True,
                           timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_reports(text):
+    """The sanitizer reports in a process's output: each from its first line, 40 lines."""
+    lines = text.splitlines()
+    return ["\n".join(lines[i:i + 40]) for i, line in enumerate(lines)
+            if any(m in line for m in SANITIZER_MARKS)]
 
 
 class NotifySocket:
@@ -239,9 +251,14 @@ class TestCase(unittest.TestCase):
         self._procs = []
 
     def tearDown(self):
+        reports = []
         for p in self._procs:
             p.stop()
+            reports += sanitizer_reports(p.log())
         self._tmp.cleanup()
+        # a worker that a sanitizer aborts is respawned and the test might not notice
+        if reports:
+            self.fail("sanitizer report from sluice:\n" + "\n".join(reports))
 
     def write(self, name, text):
         path = os.path.join(self.tmp, name)
