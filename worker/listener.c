@@ -22,6 +22,11 @@
 #define LISTENER_BACKLOG     4096
 #define LISTENER_MAX_ACCEPTS 64 /* per wakeup, so one busy listener cannot starve the rest */
 
+static void listener_on_reap(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct listener, reap));
+}
+
 static void listener_on_io(struct loop_io *io, uint32_t events)
 {
         struct listener *l = sl_container_of(io, struct listener, io);
@@ -91,6 +96,7 @@ static int listener_open(struct worker *w, const struct cfg_proxy *fe, const str
         l->fe = fe;
         l->bind = b;
         l->port = port;
+        loop_reap_init(&l->reap, listener_on_reap);
         loop_io_init(w->loop, &l->io, fd, listener_on_io);
         {
                 int acc = 1;
@@ -219,9 +225,11 @@ void listeners_close(struct worker *w)
                 struct listener *l = sl_list_first(&w->listeners, struct listener, link);
 
                 sl_list_del(&l->link);
-                /* our copy of the master's socket: the master keeps the socket itself */
+                /* our copy of the master's socket: the master keeps the socket itself. An event
+                 * of this turn may still name it (a soft stop comes as a signal event), so it is
+                 * freed once the turn is over. */
                 loop_io_stop(&l->io);
                 close(l->fd);
-                free(l);
+                loop_reap(w->loop, &l->reap);
         }
 }

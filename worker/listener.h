@@ -18,6 +18,7 @@ struct listener {
         unsigned port;               /* the port of this socket (ranges: one each) */
         bool paused;                 /* its frontend is at its maxconn */
         bool unbound;                /* not listening: the master paused it (SIGTTOU) */
+        struct loop_reap reap;       /* freed at the end of the turn it was closed in */
 };
 
 /* Take the master's sockets for every address of every frontend of the worker's generation.

@@ -25,6 +25,11 @@ static void srv_conn_on_io(struct loop_io *io, uint32_t events)
         (void)srv_conn_close(c);
 }
 
+static void srv_conn_on_reap(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct srv_conn, reap));
+}
+
 int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx, const struct sockaddr *addr,
                   socklen_t len, struct srv_conn **ret)
 {
@@ -46,6 +51,7 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx, const struct 
         c->rt = rt;
         c->srv_idx = srv_idx;
         sl_list_init(&c->idle_link);
+        loop_reap_init(&c->reap, srv_conn_on_reap);
         loop_io_init(w->loop, &c->io, fd, srv_conn_on_io);
         if (connect(fd, addr, len) == -1) {
                 if (errno != EINPROGRESS) {
@@ -96,9 +102,11 @@ struct srv_conn *srv_conn_close(struct srv_conn *c)
                 sl_list_del(&c->idle_link);
                 c->rt->n_idle[c->srv_idx]--;
         }
-        /* The fd was created here and never shared: closing it removes it from epoll. */
+        /* The fd was created here and never shared: closing it removes it from epoll. An event
+         * of this turn may still name it, so it is freed once the turn is over. */
         (void)loop_io_close(&c->io);
-        free(c);
+        c->owner = NULL;
+        loop_reap(c->w->loop, &c->reap);
         return NULL;
 }
 

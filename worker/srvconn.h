@@ -22,6 +22,7 @@ struct srv_conn {
         struct sess *owner;       /* borrowed; NULL while idle */
         struct sl_list idle_link; /* in rt->idle[srv_idx] while idle */
         bool connecting;          /* connect() in progress */
+        struct loop_reap reap;    /* freed at the end of the turn it was closed in */
 };
 
 /* Open a non-blocking connection to @addr. Returns 0 and *ret, or a negative errno (the

@@ -235,6 +235,32 @@ class Master(harness.TestCase):
             self.assertEqual(self.get()[2], b"v1")
         self.assertIn("killed by signal 9", p.log())
 
+    def test_soft_stop_with_a_connection_waiting(self):
+        """A soft stop and a new connection reported in the same turn of the worker's loop,
+        the stop first: the listener it closes must outlive the turn (the connection's event
+        still names it)."""
+        p = self.launch(workers=1)
+        worker = children(p.pid)[0]
+        os.kill(worker, signal.SIGSTOP)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with open("/proc/%d/stat" % worker) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                    break
+            time.sleep(0.01)
+        os.kill(worker, signal.SIGUSR1)
+        # the kernel completes the handshake and queues it on the stopped worker's socket
+        c = harness.connect(self.port)
+        os.kill(worker, signal.SIGCONT)
+        try:
+            line = "worker %d (slot 0) exited with status 0" % worker
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and line not in p.log():
+                time.sleep(0.05)
+            self.assertIn(line, p.log())
+        finally:
+            c.close()
+
     def test_dead_workers_server_slots_are_given_back(self):
         # a server with maxconn 1 whose only slot is held by a worker that gets killed
         o = socket.socket()
