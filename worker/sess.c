@@ -2130,7 +2130,8 @@ static bool sess_splice(struct sess *s, int from, int to, struct wpipe **pp, uin
                         if (p->data == 0)
                                 s->ready &= ~rd;
                 } else {
-                        s->flags |= eof_flag;
+                        /* reset: the peer is gone both ways, so is the other direction */
+                        s->flags |= SESS_F_CLI_EOF | SESS_F_SRV_EOF;
                         s->ready &= ~rd;
                         progress = true;
                 }
@@ -2142,7 +2143,10 @@ static bool sess_splice(struct sess *s, int from, int to, struct wpipe **pp, uin
                         break;
                 }
                 if (n <= 0) {
+                        /* @to is gone: what the pipe holds can never be delivered, and a pipe
+                         * is only reused empty, so it is closed */
                         s->flags |= SESS_F_CLI_EOF | SESS_F_SRV_EOF;
+                        *pp = worker_pipe_put(s->w, p);
                         return true;
                 }
                 p->data -= (size_t)n;
@@ -2172,7 +2176,8 @@ static bool sess_relay(struct sess *s, int from, int to, struct buf *b, struct w
                         if (n == -EAGAIN) {
                                 s->ready &= ~rd;
                         } else if (n <= 0) {
-                                s->flags |= eof_flag;
+                                /* a FIN ends this direction; a reset both */
+                                s->flags |= n == 0 ? eof_flag : SESS_F_CLI_EOF | SESS_F_SRV_EOF;
                                 s->ready &= ~rd;
                                 progress = true;
                         } else {

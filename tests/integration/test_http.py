@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import threading
 import time
 
@@ -324,6 +325,65 @@ class Tcp(harness.TestCase):
             self.assertEqual(c.recv(100), b"pong")
             self.assertEqual(c.recv(100), b"")
         srv.close()
+
+    def test_client_reset_while_server_sends(self):
+        """The client resets while the server sends: both are reported in one turn of the
+        worker's loop, the reset first. The session ends (the bytes for the client can never
+        be delivered: the worker used to retry them forever), and the server connection it
+        closes outlives the turn (the server's event still names it)."""
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        srv.settimeout(5)
+        port = harness.free_port()
+        p = self.start_config(
+            "global\n    nbthread 1\n"
+            "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 5s\n"
+            "    timeout server 5s\nlisten l\n    bind 127.0.0.1:%d\n"
+            "    server s 127.0.0.1:%d\n" % (port, srv.getsockname()[1]))
+        with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+            worker = int(f.read().split()[0])
+
+        def cpu_ticks():
+            with open("/proc/%d/stat" % worker) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+
+        def relay(data):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            c.sendall(data)
+            s, _ = srv.accept()
+            s.settimeout(5)
+            self.assertEqual(s.recv(100), data)
+            return c, s
+
+        c, s = relay(b"first")
+        os.kill(worker, signal.SIGSTOP)
+        try:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                with open("/proc/%d/stat" % worker) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                        break
+                time.sleep(0.01)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.close()
+            s.sendall(b"late")
+            time.sleep(0.2)
+            t0 = cpu_ticks()
+        finally:
+            os.kill(worker, signal.SIGCONT)
+        # the session ends at once, and nothing keeps the worker busy
+        self.assertTrue(harness.closed_by_peer(s, timeout=1))
+        time.sleep(0.5)
+        self.assertLess(cpu_ticks() - t0, os.sysconf("SC_CLK_TCK") // 4)
+        s.close()
+        c, s = relay(b"second")
+        with c, s:
+            s.sendall(b"back")
+            self.assertEqual(c.recv(100), b"back")
+        srv.close()
+        self.assertNotIn("killed by signal", p.log())
 
     def test_tcp_request_accept_and_reject(self):
         srv = socket.socket()
