@@ -9,6 +9,7 @@ the proxy forwarded. Responses are chosen by the request path:
   /split           sends the head, then the 5-byte body 1 s later
   /setcookie/NAME  200 "origin NAME PATH" with "set-cookie: NAME=abc123; path=/"
   /echo            answers with the request body
+  /big/N           answers with N bytes
   /ws              with Upgrade: websocket, switches protocols and echoes raw bytes
   anything else    200 with body "origin NAME PATH"
 
@@ -147,6 +148,9 @@ class Origin:
                     c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
                     time.sleep(1.0)
                     resp = b"split"
+                elif path.startswith("/big/"):
+                    n = int(path[5:])
+                    resp = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % n + b"x" * n
                 elif path == "/echo":
                     resp = (b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(req.body)
                             + req.body)
