@@ -34,6 +34,7 @@ frontend fe
     http-request track-sc0 src
     http-request sc-inc-gpc0(0)
     http-request set-header X-Rate %%[sc0_http_req_rate]
+    use_backend queued if { hdr(x-queue) -m found }
     default_backend be
 
 backend be
@@ -41,6 +42,14 @@ backend be
     cookie SRV insert indirect nocache
     server a 127.0.0.1:%(o1)d cookie a
     server b 127.0.0.1:%(o2)d cookie b
+
+backend queued
+    balance leastconn
+    option http-server-close
+    http-reuse never
+    timeout queue 500ms
+    server a 127.0.0.1:%(o1)d maxconn 2
+    server b 127.0.0.1:%(o2)d maxconn 2
 
 listen tcp
     mode tcp
@@ -57,48 +66,53 @@ def reset(s):
     s.close()
 
 
-def abuse_once(port, rnd):
-    """One abusive client, of a kind drawn from @rnd."""
+def abuse_once(port, rnd, kind, queued):
+    """One abusive client of @kind (0 .. 6), sizes drawn from @rnd; @queued: to the backend
+    whose servers take two connections each."""
     big = b"/big/%d" % rnd.choice((1000, 70000, 300000))
-    s = socket.create_connection((harness.LOOPBACK, port), timeout=2)
-    kind = rnd.randrange(7)
+    host = b"h\r\nX-Queue: 1" if queued else b"h"
+    s = socket.socket()
+    s.settimeout(2)
+    if kind == 2:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((harness.LOOPBACK, port))
     if kind == 0:
         # a pipelined burst, then half-close, reading to the end
-        s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n" * rnd.randint(1, 20))
+        s.sendall((b"GET / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n") * rnd.randint(1, 20))
         s.shutdown(socket.SHUT_WR)
         while s.recv(65536):
             pass
         s.close()
     elif kind == 1:
         # a download reset in its middle
-        s.sendall(b"GET " + big + b" HTTP/1.1\r\nHost: h\r\n\r\n")
+        s.sendall(b"GET " + big + b" HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
         s.recv(rnd.randint(1, 100000))
         reset(s)
     elif kind == 2:
         # a slow reader with a small window, gone before the end
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.sendall(b"GET " + big + b" HTTP/1.1\r\nHost: h\r\n\r\n")
+        s.sendall(b"GET /big/300000 HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
         for _ in range(4):
             time.sleep(0.01)
             s.recv(1000)
         s.close()
     elif kind == 3:
         # a head cut short, then reset
-        s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nX-Pad: " + b"a" * rnd.randint(0, 5000))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: " + host + b"\r\nX-Pad: " +
+                  b"a" * rnd.randint(0, 5000))
         reset(s)
     elif kind == 4:
         # a body cut short, then close
-        s.sendall(b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n" +
-                  b"x" * rnd.randint(0, 90000))
+        s.sendall(b"POST /echo HTTP/1.1\r\nHost: " + host +
+                  b"\r\nContent-Length: 100000\r\n\r\n" + b"x" * rnd.randint(0, 90000))
         s.close()
     elif kind == 5:
         # a request, then reset before the answer
-        s.sendall(b"GET " + big + b" HTTP/1.1\r\nHost: h\r\n\r\n")
+        s.sendall(b"GET " + big + b" HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
         reset(s)
     else:
         # a chunked upload reset before its last chunk
-        s.sendall(b"POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                  b"5\r\nhello\r\n")
+        s.sendall(b"POST /echo HTTP/1.1\r\nHost: " + host +
+                  b"\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
         time.sleep(0.005)
         reset(s)
 
@@ -140,7 +154,8 @@ class Chaos(harness.TestCase):
             rnd = random.Random(seed)
             while time.monotonic() < deadline:
                 try:
-                    abuse_once(rnd.choice((self.http, self.http, self.tcp)), rnd)
+                    abuse_once(rnd.choice((self.http, self.http, self.tcp)), rnd,
+                               rnd.randrange(7), rnd.randrange(3) == 0)
                 except OSError:
                     pass
                 with lock:
@@ -194,7 +209,10 @@ class Chaos(harness.TestCase):
                     else:
                         failures.append(("tcp", r))
 
-        threads = [threading.Thread(target=abuser, args=(i,)) for i in range(3)]
+        # a new draw each run, printed so that a failing one can be replayed
+        seed = int(os.environ.get("SLUICE_CHAOS_SEED", "0")) or random.randrange(1, 1 << 30)
+        print("# SLUICE_CHAOS_SEED=%d" % seed)
+        threads = [threading.Thread(target=abuser, args=(seed + i,)) for i in range(3)]
         threads += [threading.Thread(target=keepalive_client) for _ in range(2)]
         threads.append(threading.Thread(target=tcp_client))
         for t in threads:
