@@ -55,7 +55,8 @@
 #define MASTER_BACKLOG     4096
 #define RESPAWN_MIN_MS     100
 #define RESPAWN_MAX_MS     30000
-#define CRASH_LOOP_DEATHS  5 /* deaths of one slot within CRASH_LOOP_WINDOW */
+#define START_WAIT_MS      30000 /* a new generation's workers are all ready by then */
+#define CRASH_LOOP_DEATHS  5     /* deaths of one slot within CRASH_LOOP_WINDOW */
 #define CRASH_LOOP_WINDOW  60000
 
 /* One listening socket per worker slot for one address (an fd@N socket: one for all). */
@@ -125,6 +126,13 @@ struct master {
         unsigned n_sd_fds;
         bool awaiting_old;           /* reload: the old generation still accepts */
         struct loop_timer await_old; /* bounds that wait */
+        /* The current generation is starting: not all its workers are ready yet. During a
+         * reload, what generation G was is kept until G + 1 is ready, and restored if G + 1
+         * cannot start. */
+        bool gen_pending;
+        struct loop_timer start_wait; /* bounds the wait for the workers */
+        struct cfg_gen *prev_gen;     /* counted */
+        unsigned prev_gen_no, prev_n_slots;
         int exit_status;
         uint64_t deaths[MASTER_MAX_SLOTS][CRASH_LOOP_DEATHS]; /* death times, per slot */
         uint64_t respawn_ms[MASTER_MAX_SLOTS];                /* backoff, per slot */
@@ -154,6 +162,7 @@ struct mtable {
         struct shm_region *region; /* owned */
         struct stkt *t;            /* owned view */
         unsigned gen;              /* the newest generation using it */
+        unsigned prev_gen;         /* before the reload in progress took it; 0: made by it */
         unsigned id;               /* in ledger records; unique among the tables alive */
         bool fresh;                /* made by the reload in progress */
 };
@@ -648,6 +657,9 @@ static void on_await_old(struct loop_timer *t)
 /* Every worker of the current generation is ready: finish the start or the reload. */
 static void generation_ready(struct master *m)
 {
+        m->gen_pending = false;
+        loop_timer_disarm(&m->start_wait);
+        m->prev_gen = cfg_gen_unref(m->prev_gen);
         if (m->gen_no == 1) {
                 set_status(m, "generation 1 serving with %u workers", m->n_slots);
                 notify(m, "READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), m->status);
@@ -662,7 +674,7 @@ static void generation_ready(struct master *m)
         sl_log(LOG_NOTICE,
                "reload: generation %u ready; generation %u stops after its current "
                "requests",
-               m->gen_no, m->gen_no - 1);
+               m->gen_no, m->prev_gen_no);
         signal_gen(m, m->gen_no, SIGUSR1);
         if (m->gen->global.hard_stop_after_ms)
                 master_arm_hard_stop(m, m->gen->global.hard_stop_after_ms);
@@ -772,6 +784,8 @@ static void release_dead_slots(struct master *m, const struct mworker *mw)
                        (int)mw->pid);
 }
 
+static void generation_failed(struct master *m, const char *why);
+
 static void reap_children(struct master *m)
 {
         int status;
@@ -797,7 +811,12 @@ static void reap_children(struct master *m)
                                 close(mw->status_fd);
                                 mw->status_fd = -1;
                         }
-                        if (mw->stopping || m->stopping) {
+                        if (mw->gen == 0) {
+                                sl_log(LOG_INFO,
+                                       "worker %d (of a generation that failed to "
+                                       "start) exited",
+                                       (int)pid);
+                        } else if (mw->stopping || m->stopping) {
                                 sl_log(LOG_INFO, "worker %d (generation %u) exited", (int)pid,
                                        mw->gen);
                         } else if (WIFSIGNALED(status)) {
@@ -807,8 +826,14 @@ static void reap_children(struct master *m)
                                 sl_log(LOG_ERR, "worker %d (slot %u) exited with status %d",
                                        (int)pid, mw->slot, WEXITSTATUS(status));
                         }
-                        if (!mw->stopping && !m->stopping && mw->gen == m->gen_no)
-                                schedule_respawn(m, mw->slot);
+                        if (!mw->stopping && !m->stopping && mw->gen == m->gen_no) {
+                                if (m->gen_pending && !mw->ready)
+                                        /* it would fail again: the generation cannot start */
+                                        generation_failed(m, "a worker exited before it was "
+                                                             "ready; see above");
+                                else
+                                        schedule_respawn(m, mw->slot);
+                        }
                         sl_list_del(&mw->link);
                         /* its watcher may still be in this turn's batch of events */
                         loop_reap(m->loop, &mw->reap);
@@ -1029,6 +1054,7 @@ static int tables_apply(struct master *m, const struct cfg_gen *g, unsigned gen_
                 hash = stick_table_hash(px->name, px->table);
                 mt = mtable_find(m, px->name, hash);
                 if (mt) {
+                        mt->prev_gen = mt->gen;
                         mt->gen = gen_no;
                         continue;
                 }
@@ -1139,6 +1165,100 @@ static int state_create(struct master *m, const struct cfg_gen *g)
         return 0;
 }
 
+/* The current generation cannot start: a worker exited before it was ready, or they were
+ * not all ready in time. At start the master gives up. On reload generation G + 1 is stopped
+ * and G, which never stopped serving, is the current one again: its configuration, server
+ * state, stick tables and listeners; the reload failed. The workers of G + 1 are numbered 0
+ * while they go, so that none of them is ever taken for a worker of a later G + 1. */
+static void generation_failed(struct master *m, const char *why)
+{
+        unsigned failed = m->gen_no;
+        struct sl_list *pos, *next;
+
+        m->gen_pending = false;
+        loop_timer_disarm(&m->start_wait);
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->gen == failed && !mw->gone) {
+                        mw->stopping = true;
+                        mw->gen = 0;
+                        /* a ready one may have taken connections: it finishes them */
+                        (void)kill(mw->pid, mw->ready ? SIGUSR1 : SIGTERM);
+                }
+        }
+        if (!m->prev_gen) {
+                sl_log(LOG_CRIT, "cannot start: %s", why);
+                notify(m, "STOPPING=1");
+                m->stopping = true;
+                m->exit_status = EXIT_FAILURE;
+                if (sl_list_empty(&m->workers))
+                        loop_stop(m->loop);
+                return;
+        }
+        sl_list_for_each_safe(pos, next, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->gen != failed)
+                        continue;
+                if (mt->prev_gen)
+                        mt->gen = mt->prev_gen;
+                else
+                        mtable_free(mt);
+        }
+        m->srv_region = shm_region_free(m->srv_region);
+        m->held_region = shm_region_free(m->held_region);
+        m->srv_region = m->old_region;
+        m->srv_table = m->old_table;
+        m->held_region = m->old_held;
+        m->n_servers = m->old_n_servers;
+        m->old_region = NULL;
+        m->old_table = NULL;
+        m->old_held = NULL;
+        m->old_n_servers = 0;
+        cfg_gen_unref(m->gen);
+        m->gen = m->prev_gen;
+        m->prev_gen = NULL;
+        m->gen_no = m->prev_gen_no;
+        m->n_slots = m->prev_n_slots;
+        if (socks_apply(m, m->gen, m->n_slots) < 0)
+                sl_log(LOG_WARNING,
+                       "reload: cannot bind every listener of generation %u again; "
+                       "its workers keep theirs",
+                       m->gen_no);
+        m->reloading = false;
+        m->failed_reloads++;
+        sl_log(LOG_ERR,
+               "reload failed: generation %u cannot start (%s); generation %u keeps "
+               "serving",
+               failed, why, m->gen_no);
+        set_status(m,
+                   "generation %u serving; last reload failed: the new workers could not "
+                   "start",
+                   m->gen_no);
+        notify(m, "READY=1\nSTATUS=%s", m->status);
+        {
+                char msg[512];
+
+                snprintf(msg, sizeof(msg),
+                         "generation %u cannot start (%s); generation %u "
+                         "keeps serving",
+                         failed, why, m->gen_no);
+                ctl_reload_done(m, false, msg);
+        }
+}
+
+static void on_start_wait(struct loop_timer *t)
+{
+        struct master *m = sl_container_of(t, struct master, start_wait);
+        char why[96];
+
+        snprintf(why, sizeof(why), "its workers were not all ready within %u s",
+                 START_WAIT_MS / 1000);
+        if (m->gen_pending && !m->stopping)
+                generation_failed(m, why);
+}
+
 static int start_generation(struct master *m)
 {
         for (unsigned slot = 0; slot < m->n_slots; slot++) {
@@ -1233,17 +1353,20 @@ static void reload(struct master *m)
         m->old_held = prev_held;
         m->old_table = prev_table;
         m->old_n_servers = prev_n;
-        cfg_gen_unref(m->gen);
+        /* generation G stays restorable until G + 1 is ready (generation_failed()) */
+        m->prev_gen = m->gen;
+        m->prev_gen_no = m->gen_no;
+        m->prev_n_slots = m->n_slots;
         m->gen = gen;
         m->gen_no++;
         m->n_slots = slots;
         m->reloading = true;
         for (unsigned i = 0; i < MASTER_MAX_SLOTS; i++)
                 m->respawn_ms[i] = 0;
-        if (start_generation(m) < 0) {
-                /* the new workers that did start are left to die with their generation */
-                m->failed_reloads++;
-        }
+        m->gen_pending = true;
+        loop_timer_arm(&m->start_wait, START_WAIT_MS);
+        if (start_generation(m) < 0)
+                generation_failed(m, "cannot fork its workers");
 }
 
 /* ---- re-executing the master (binary upgrades) ---- */
@@ -1713,7 +1836,8 @@ static int master_setup(struct master *m)
                 return -ENOMEM;
         if (loop_timer_init(m->loop, &m->hard_stop, on_hard_stop) < 0 ||
             loop_timer_init(m->loop, &m->respawn, on_respawn) < 0 ||
-            loop_timer_init(m->loop, &m->await_old, on_await_old) < 0)
+            loop_timer_init(m->loop, &m->await_old, on_await_old) < 0 ||
+            loop_timer_init(m->loop, &m->start_wait, on_start_wait) < 0)
                 return -ENOMEM;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
@@ -1772,6 +1896,7 @@ static int master_finish(struct master *m, bool failed)
                 loop_timer_deinit(&m->hard_stop);
                 loop_timer_deinit(&m->respawn);
                 loop_timer_deinit(&m->await_old);
+                loop_timer_deinit(&m->start_wait);
                 m->loop = loop_free(m->loop);
         }
         m->srv_region = shm_region_free(m->srv_region);
@@ -1782,6 +1907,7 @@ static int master_finish(struct master *m, bool failed)
                 mtable_free(sl_list_first(&m->tables, struct mtable, link));
         m->ledger = shm_region_free(m->ledger);
         m->gen = cfg_gen_unref(m->gen);
+        m->prev_gen = cfg_gen_unref(m->prev_gen);
         return m->exit_status;
 }
 
@@ -1846,6 +1972,8 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 }
         }
         set_status(&m, "starting %u workers", m.n_slots);
+        m.gen_pending = true;
+        loop_timer_arm(&m.start_wait, START_WAIT_MS);
         if (start_generation(&m) < 0)
                 return master_finish(&m, true);
         return master_finish(&m, false);

@@ -536,6 +536,43 @@ class Control(harness.TestCase):
         self.assertIn("sluice.cfg:2:5: unknown keyword 'nbthred'", r.stdout)
         self.assertEqual(self.get()[2], b"v2")
 
+    def test_reload_whose_workers_cannot_start_fails(self):
+        """A valid configuration whose workers cannot start (here: an unknown user) fails the
+        reload: generation 2 is stopped, generation 1 keeps serving and stays the current one,
+        and the next reload works."""
+        if os.geteuid() != 0:
+            self.skipTest("needs root: workers switch users only when started as root")
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        p = self.start(["-f", cfg, "-S", self.sock])
+        before = children(p.pid)
+        self.write("sluice.cfg", CONFIG % {"workers": 2, "port": self.port, "version": "v2",
+                                           "global": "    user no-such-user-for-sluice"})
+        r = harness.run(["-S", self.sock, "reload"], timeout=30)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertTrue(r.stdout.startswith("Success=0\n--\n"), r.stdout)
+        self.assertIn("generation 2 cannot start", r.stdout)
+        self.assertEqual(self.get()[2], b"v1")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and children(p.pid) != before:
+            time.sleep(0.05)
+        self.assertEqual(children(p.pid), before)
+        self.write("sluice.cfg", self.config("v3"))
+        r = harness.run(["-S", self.sock, "reload"], timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.get()[2], b"v3")
+        self.assertIn("reload failed: generation 2 cannot start", p.log())
+
+    def test_start_fails_when_workers_cannot_start(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root: workers switch users only when started as root")
+        cfg = self.write("sluice.cfg", CONFIG % {"workers": 2, "port": self.port,
+                                                 "version": "v1",
+                                                 "global": "    user no-such-user-for-sluice"})
+        r = harness.run(["-d", "-f", cfg], timeout=20)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("unknown user 'no-such-user-for-sluice'", r.stderr)
+        self.assertIn("cannot start: a worker exited before it was ready", r.stderr)
+
     def test_reload_runs_an_upgraded_binary(self):
         import shutil
         binary = os.path.join(self.tmp, "bin", "sluice")
