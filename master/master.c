@@ -56,6 +56,8 @@
 #define RESPAWN_MIN_MS     100
 #define RESPAWN_MAX_MS     30000
 #define START_WAIT_MS      30000 /* a new generation's workers are all ready by then */
+#define CTL_MAX_CLIENTS    32    /* control-socket clients at once */
+#define CTL_TIMEOUT_MS     10000 /* to send a command (HAProxy's stats timeout) */
 #define CRASH_LOOP_DEATHS  5     /* deaths of one slot within CRASH_LOOP_WINDOW */
 #define CRASH_LOOP_WINDOW  60000
 
@@ -91,7 +93,8 @@ struct mworker {
 struct ctl_client {
         struct sl_list link; /* in master.ctl_clients */
         struct loop_reap reap;
-        struct master *m; /* borrowed */
+        struct loop_timer timer; /* armed until the command is read */
+        struct master *m;        /* borrowed */
         struct loop_io io;
         int fd; /* owned */
         char buf[256];
@@ -141,7 +144,8 @@ struct master {
         int ctl_fd;       /* owned: the control socket (-S), or -1 */
         struct loop_io ctl_io;
         struct sl_list ctl_clients; /* owned struct ctl_client */
-        struct sl_list tables;      /* owned struct mtable: stick tables of live generations */
+        unsigned n_ctl_clients;
+        struct sl_list tables; /* owned struct mtable: stick tables of live generations */
         unsigned next_table_id;
         /* stick-table references held by each worker (worker/stick.h): MASTER_LEDGER_ROWS rows
          * of STICK_LEDGER_CAP records, a row per live worker; made when a first table is */
@@ -1527,6 +1531,8 @@ static void ctl_client_on_reap(struct loop_reap *r)
 
 static void ctl_client_close(struct ctl_client *c)
 {
+        c->m->n_ctl_clients--;
+        loop_timer_deinit(&c->timer);
         sl_list_del(&c->link);
         loop_io_stop(&c->io);
         close(c->fd);
@@ -1718,7 +1724,14 @@ static void ctl_client_on_io(struct loop_io *io, uint32_t events)
         if (nl > c->buf && nl[-1] == '\r')
                 nl[-1] = '\0';
         loop_io_modify(&c->io, EPOLLRDHUP);
+        loop_timer_disarm(&c->timer);
         ctl_command(c, c->buf);
+}
+
+/* A client that connected and never finished its command. */
+static void ctl_client_on_timer(struct loop_timer *t)
+{
+        ctl_client_close(sl_container_of(t, struct ctl_client, timer));
 }
 
 static void ctl_on_accept(struct loop_io *io, uint32_t events)
@@ -1731,8 +1744,23 @@ static void ctl_on_accept(struct loop_io *io, uint32_t events)
 
                 if (fd == -1)
                         return;
+                if (m->n_ctl_clients >= CTL_MAX_CLIENTS) {
+                        static const char busy[] = "Too many clients; try again\n";
+
+                        char drain[256];
+
+                        (void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        /* a command already sent and left unread would turn the close into
+                         * a reset that can lose the answer */
+                        (void)shutdown(fd, SHUT_WR);
+                        while (recv(fd, drain, sizeof(drain), MSG_DONTWAIT) > 0)
+                                ;
+                        close(fd);
+                        continue;
+                }
                 c = calloc(1, sizeof(*c));
-                if (!c) {
+                if (!c || loop_timer_init(m->loop, &c->timer, ctl_client_on_timer) < 0) {
+                        free(c);
                         close(fd);
                         return;
                 }
@@ -1741,7 +1769,9 @@ static void ctl_on_accept(struct loop_io *io, uint32_t events)
                 loop_reap_init(&c->reap, ctl_client_on_reap);
                 loop_io_init(m->loop, &c->io, fd, ctl_client_on_io);
                 loop_io_start(&c->io, EPOLLIN | EPOLLRDHUP);
+                loop_timer_arm(&c->timer, CTL_TIMEOUT_MS);
                 sl_list_push_back(&m->ctl_clients, &c->link);
+                m->n_ctl_clients++;
         }
 }
 
@@ -2144,6 +2174,7 @@ int master_resume(const struct master_cli *cli)
                 loop_io_init(m.loop, &c->io, c->fd, ctl_client_on_io);
                 loop_io_start(&c->io, EPOLLRDHUP);
                 sl_list_push_back(&m.ctl_clients, &c->link);
+                m.n_ctl_clients++;
         }
         {
                 uint64_t at = (uint64_t)json_integer_value(json_object_get(st, "hard_stop_at"));

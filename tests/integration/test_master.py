@@ -573,6 +573,35 @@ class Control(harness.TestCase):
         self.assertIn("unknown user 'no-such-user-for-sluice'", r.stderr)
         self.assertIn("cannot start: a worker exited before it was ready", r.stderr)
 
+    def test_control_clients_bounded(self):
+        """Clients that never send their command are limited in number and in time, so they
+        cannot take the master's files."""
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        self.start(["-f", cfg, "-S", self.sock])
+        idle = []
+        try:
+            for _ in range(32):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(self.sock)
+                idle.append(s)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(10)
+                s.connect(self.sock)
+                self.assertEqual(s.recv(100), b"Too many clients; try again\n")
+            idle.pop().close()
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and "master" not in self.ctl("show proc"):
+                time.sleep(0.05)
+            self.assertIn("master", self.ctl("show proc"))
+            # the idle ones are closed after 10 s without a command
+            idle[0].settimeout(15)
+            started = time.monotonic()
+            self.assertEqual(idle[0].recv(100), b"")
+            self.assertGreater(time.monotonic() - started, 5)
+        finally:
+            for s in idle:
+                s.close()
+
     def test_reload_runs_an_upgraded_binary(self):
         import shutil
         binary = os.path.join(self.tmp, "bin", "sluice")
