@@ -1288,6 +1288,12 @@ static void reload_request(struct master *m)
                 ctl_reload_done(m, false, "a reload or a stop is already in progress");
                 return;
         }
+        if (m->gen_pending) {
+                /* the first generation is not ready: nothing to reload from yet */
+                sl_log(LOG_WARNING, "reload: the start is not over, ignoring");
+                ctl_reload_done(m, false, "the start is not over yet");
+                return;
+        }
         r = master_reexec(m);
         if (r < 0 && r != -ENOENT)
                 log_errno(LOG_WARNING, r, "reload: cannot re-execute; reloading in place");
