@@ -240,6 +240,66 @@ def closed_by_peer(sock, timeout=DEFAULT_TIMEOUT):
         return False
 
 
+def children(pid):
+    """The process ids of @pid's children (a master's workers)."""
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(p) for p in f.read().split()]
+
+
+def cpu_ticks(pid):
+    """User and system time of @pid so far, in clock ticks (os.sysconf("SC_CLK_TCK") a second)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def freeze(pid, timeout=DEFAULT_TIMEOUT):
+    """SIGSTOP @pid and wait until it is stopped: what reaches it meanwhile is reported to it
+    together, in the order it came, once it gets SIGCONT."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                return
+        time.sleep(0.01)
+    raise TimeoutError("process %d did not stop" % pid)
+
+
+def keepalive_requests(port, going, count):
+    """A client sending GET / back to back on one keep-alive connection while going() is
+    true, calling count() with "ok", "fail" or "retried" for each request. A request on a
+    reused connection that meets its close (a worker stopping for a reload closes its idle
+    connections) is retried on a new connection, as RFC 9112 9.3.1 lets clients do."""
+    c, reused = None, False
+    while going():
+        try:
+            if c is None:
+                c, reused = connect(port), False
+            c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            r = read_response(c)
+        except OSError:
+            r = None
+        if r is None and reused:
+            count("retried")
+            c.close()
+            c, reused = None, False
+            continue
+        if not r or r[0] != 200:
+            count("fail")
+            if c:
+                c.close()
+            c = None
+            continue
+        count("ok")
+        reused = True
+        if r[1].get("connection") == "close":
+            c.close()
+            c = None
+    if c:
+        c.close()
+
+
 class TestCase(unittest.TestCase):
     """Gives each test a temporary directory and stops every process it started."""
 

@@ -132,16 +132,6 @@ class Chaos(harness.TestCase):
         return CONFIG % {"http": self.http, "tcp": self.tcp, "o1": self.origins[0].port,
                          "o2": self.origins[1].port}
 
-    def workers(self):
-        with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
-            return [int(p) for p in f.read().split()]
-
-    @staticmethod
-    def cpu_ticks(pid):
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-
     def test_abusive_clients_during_reloads(self):
         cfg = self.write("sluice.cfg", self.config())
         self.proc = self.start(["-d", "-f", cfg])
@@ -161,39 +151,15 @@ class Chaos(harness.TestCase):
                 with lock:
                     counts["abuse"] += 1
 
+        def count(key):
+            with lock:
+                if key == "fail":
+                    failures.append("keep-alive request")
+                else:
+                    counts[key] += 1
+
         def keepalive_client():
-            # back-to-back requests on one connection; a request on a reused connection that
-            # meets the close of a stopping worker is retried once, as RFC 9112 9.3.1 allows
-            c, reused = None, False
-            while time.monotonic() < deadline:
-                try:
-                    if c is None:
-                        c, reused = harness.connect(self.http), False
-                    c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-                    r = harness.read_response(c)
-                except OSError:
-                    r = None
-                if r is None and reused:
-                    c.close()
-                    c, reused = None, False
-                    with lock:
-                        counts["retried"] += 1
-                    continue
-                if not r or r[0] != 200:
-                    with lock:
-                        failures.append(("keep-alive", r and r[0]))
-                    if c:
-                        c.close()
-                    c = None
-                    continue
-                with lock:
-                    counts["ok"] += 1
-                reused = True
-                if r[1].get("connection") == "close":
-                    c.close()
-                    c = None
-            if c:
-                c.close()
+            harness.keepalive_requests(self.http, lambda: time.monotonic() < deadline, count)
 
         def tcp_client():
             while time.monotonic() < deadline:
@@ -234,15 +200,15 @@ class Chaos(harness.TestCase):
         self.assertNotIn("exited with status", log)
         # the old generations are gone by hard-stop-after at the latest
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and len(self.workers()) != 2:
+        while time.monotonic() < deadline and len(harness.children(self.proc.pid)) != 2:
             time.sleep(0.1)
-        workers = self.workers()
+        workers = harness.children(self.proc.pid)
         self.assertEqual(len(workers), 2)
         # nothing keeps a worker busy once the clients are gone
-        before = {w: self.cpu_ticks(w) for w in workers}
+        before = {w: harness.cpu_ticks(w) for w in workers}
         time.sleep(1)
         for w in workers:
-            self.assertLess(self.cpu_ticks(w) - before[w], os.sysconf("SC_CLK_TCK") // 4)
+            self.assertLess(harness.cpu_ticks(w) - before[w], os.sysconf("SC_CLK_TCK") // 4)
         print("# abusive clients: %(abuse)d, well-behaved requests: %(ok)d, "
               "retried on a stopping worker: %(retried)d" % counts)
 

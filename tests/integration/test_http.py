@@ -341,13 +341,7 @@ class Tcp(harness.TestCase):
             "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 5s\n"
             "    timeout server 5s\nlisten l\n    bind 127.0.0.1:%d\n"
             "    server s 127.0.0.1:%d\n" % (port, srv.getsockname()[1]))
-        with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
-            worker = int(f.read().split()[0])
-
-        def cpu_ticks():
-            with open("/proc/%d/stat" % worker) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return int(fields[11]) + int(fields[12])
+        (worker,) = harness.children(p.pid)
 
         def relay(data):
             c = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -358,25 +352,19 @@ class Tcp(harness.TestCase):
             return c, s
 
         c, s = relay(b"first")
-        os.kill(worker, signal.SIGSTOP)
+        harness.freeze(worker)
         try:
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                with open("/proc/%d/stat" % worker) as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] == "T":
-                        break
-                time.sleep(0.01)
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             c.close()
             s.sendall(b"late")
             time.sleep(0.2)
-            t0 = cpu_ticks()
+            t0 = harness.cpu_ticks(worker)
         finally:
             os.kill(worker, signal.SIGCONT)
         # the session ends at once, and nothing keeps the worker busy
         self.assertTrue(harness.closed_by_peer(s, timeout=1))
         time.sleep(0.5)
-        self.assertLess(cpu_ticks() - t0, os.sysconf("SC_CLK_TCK") // 4)
+        self.assertLess(harness.cpu_ticks(worker) - t0, os.sysconf("SC_CLK_TCK") // 4)
         s.close()
         c, s = relay(b"second")
         with c, s:
@@ -547,25 +535,19 @@ class HttpMore(HttpBase):
         port = harness.free_port()
         self.proc = self.start_config(BASE % {
             "port": port, "fe": "    maxconn 1", "be": "    server s 127.0.0.1:%d" % o.port})
-        (worker,) = [int(p) for p in open("/proc/%d/task/%d/children" % (self.proc.pid,
-                                                                          self.proc.pid)).read().split()]
-
-        def cpu_ticks():
-            with open("/proc/%d/stat" % worker) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return int(fields[11]) + int(fields[12])
+        (worker,) = harness.children(self.proc.pid)
 
         a = harness.connect(port)
         a.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
         self.assertEqual(harness.read_response(a)[0], 200)
         with harness.connect(port) as c:
             c.sendall(b"GET /second HTTP/1.1\r\nHost: h\r\n\r\n")
-            t0 = cpu_ticks()
+            t0 = harness.cpu_ticks(worker)
             c.settimeout(1.0)
             with self.assertRaises(socket.timeout):
                 c.recv(100)
             # a paused listener costs nothing: well under half a second of CPU in that second
-            self.assertLess(cpu_ticks() - t0, os.sysconf("SC_CLK_TCK") // 2)
+            self.assertLess(harness.cpu_ticks(worker) - t0, os.sysconf("SC_CLK_TCK") // 2)
             a.close()
             c.settimeout(5)
             self.assertEqual(harness.read_response(c)[0], 200)

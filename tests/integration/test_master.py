@@ -26,9 +26,7 @@ frontend fe
 """
 
 
-def children(pid):
-    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-        return [int(p) for p in f.read().split()]
+children = harness.children
 
 
 class Master(harness.TestCase):
@@ -241,13 +239,7 @@ class Master(harness.TestCase):
         still names it)."""
         p = self.launch(workers=1)
         worker = children(p.pid)[0]
-        os.kill(worker, signal.SIGSTOP)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with open("/proc/%d/stat" % worker) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "T":
-                    break
-            time.sleep(0.01)
+        harness.freeze(worker)
         os.kill(worker, signal.SIGUSR1)
         # the kernel completes the handshake and queues it on the stopped worker's socket
         c = harness.connect(self.port)
@@ -416,40 +408,8 @@ class Master(harness.TestCase):
 
         def load():
             deadline = time.monotonic() + 60
-            c, reused = None, False
-            while not stop.is_set() and time.monotonic() < deadline:
-                try:
-                    if c is None:
-                        c, reused = harness.connect(self.port), False
-                    c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-                    r = harness.read_response(c)
-                except OSError:
-                    r = None
-                if r is None and reused:
-                    # closed under a request on a reused connection: retry it once, new
-                    count("retried")
-                    c.close()
-                    c, reused = None, False
-                    try:
-                        r = harness.request(self.port, b"GET / HTTP/1.1\r\nHost: h\r\n"
-                                                       b"Connection: close\r\n\r\n")
-                    except OSError:
-                        r = None
-                    count("ok" if r and r[0] == 200 else "fail")
-                    continue
-                if not r or r[0] != 200:
-                    count("fail")
-                    if c:
-                        c.close()
-                    c = None
-                    continue
-                count("ok")
-                reused = True
-                if r[1].get("connection") == "close":
-                    c.close()
-                    c = None
-            if c:
-                c.close()
+            harness.keepalive_requests(
+                self.port, lambda: not stop.is_set() and time.monotonic() < deadline, count)
 
         threads = [threading.Thread(target=load) for _ in range(4)]
         for t in threads:
