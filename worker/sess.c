@@ -108,7 +108,11 @@ void sess_set_state(struct sess *s, enum sess_state to)
                 [SESS_ST_CLOSED] = ~0u,
         };
 
-        SL_BUG_ON(!(allowed[to] & (1u << s->state)));
+        if (sl_unlikely(!(allowed[to] & (1u << s->state)))) {
+                sl_log(LOG_CRIT, "BUG: a session moves from state %s to %s",
+                       sess_state_str(s->state), sess_state_str(to));
+                sl_bug(__FILE__, __LINE__, "a session state change that is not allowed");
+        }
         s->state = to;
 }
 
@@ -1222,7 +1226,8 @@ static int sess_connect(struct sess *s)
                 rt->beconn++;
                 srv = &be->servers[idx];
                 reuse = (s->flags & SESS_F_HTTP) && be->http_reuse != CFG_REUSE_NEVER &&
-                        (be->http_reuse != CFG_REUSE_SAFE || (s->flags & SESS_F_NOT_FIRST));
+                        (be->http_reuse != CFG_REUSE_SAFE || (s->flags & SESS_F_NOT_FIRST)) &&
+                        !(s->flags & SESS_F_NEW_CONN);
                 if (reuse)
                         c = srv_conn_take_idle(rt, idx);
                 if (c) {
@@ -1255,6 +1260,7 @@ static int sess_connect(struct sess *s)
         }
         c->owner = s;
         s->srv = c;
+        s->flags &= ~(uint32_t)SESS_F_NEW_CONN;
         s->ready |= SESS_WR_SRV;
         s->ready &= ~(uint32_t)SESS_RD_SRV;
         if (s->txn)
@@ -1310,7 +1316,10 @@ static void sess_retry(struct sess *s)
                                 s->txn->redispatched = true;
                 }
         } else {
+                /* the other idle connections to it may be as stale: a new one, which also
+                 * keeps the replays bounded */
                 s->retry_idx = -1;
+                s->flags |= SESS_F_NEW_CONN;
         }
         s->flags &= ~(uint32_t)(SESS_F_REQ_DONE | SESS_F_SRV_REUSED);
         if (s->txn)

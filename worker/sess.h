@@ -55,6 +55,7 @@ enum {
         SESS_F_STOPPING = 1u << 17,     /* soft stop: close after the current response */
         SESS_F_FE_ADDR = 1u << 18,      /* fe_addr was read */
         SESS_F_STICK_STATUS = 1u << 19, /* the request's status was counted in stick tables */
+        SESS_F_NEW_CONN = 1u << 20,     /* retrying after a reused connection failed: a new one */
 };
 
 #define SESS_MAX_HEADERS 101 /* HAProxy's tune.http.maxhdr default */

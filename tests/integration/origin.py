@@ -5,6 +5,8 @@ the proxy forwarded. Responses are chosen by the request path:
   /status/NNN      answers status NNN
   /chunked         answers with a chunked body
   /close           answers and closes the connection
+  /drop            answers as if keeping the connection, then closes it at once (as a
+                   server that closes idle connections does, racing with the proxy's reuse)
   /slow            waits 1.5 s before answering
   /split           sends the head, then the 5-byte body 1 s later
   /setcookie/NAME  200 "origin NAME PATH" with "set-cookie: NAME=abc123; path=/"
@@ -158,6 +160,9 @@ class Origin:
                     body = ("origin %s %s" % (self.name, path)).encode()
                     if path == "/close":
                         close = True
+                    if path == "/drop":
+                        c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\ndrop")
+                        return
                     extra = b"connection: close\r\n" if close else b""
                     if path.startswith("/setcookie/"):
                         extra += b"set-cookie: %s=abc123; path=/\r\n" % path[11:].encode()

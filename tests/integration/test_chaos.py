@@ -1,8 +1,9 @@
 """Abusive clients on every path at once, during reloads: resets in the middle of responses,
 half-closes after pipelined bursts, slow readers, truncated heads, bodies cut short, chunked
-uploads reset before their end, in HTTP and TCP mode. Well-behaved clients beside them must see
-no error, no worker may die, no sanitizer may report (the harness checks), and once the abuse
-stops the workers must be idle (nothing left spinning)."""
+uploads reset before their end, in HTTP and TCP mode, and a server closing connections the
+proxy would reuse. Well-behaved clients beside them must see no error, no worker may die, no
+sanitizer may report (the harness checks), and once the abuse stops the workers must be idle
+(nothing left spinning)."""
 
 import os
 import random
@@ -39,6 +40,7 @@ frontend fe
 
 backend be
     balance roundrobin
+    http-reuse always
     cookie SRV insert indirect nocache
     server a 127.0.0.1:%(o1)d cookie a
     server b 127.0.0.1:%(o2)d cookie b
@@ -67,7 +69,7 @@ def reset(s):
 
 
 def abuse_once(port, rnd, kind, queued):
-    """One abusive client of @kind (0 .. 6), sizes drawn from @rnd; @queued: to the backend
+    """One abusive client of @kind (0 .. 7), sizes drawn from @rnd; @queued: to the backend
     whose servers take two connections each."""
     big = b"/big/%d" % rnd.choice((1000, 70000, 300000))
     host = b"h\r\nX-Queue: 1" if queued else b"h"
@@ -109,6 +111,12 @@ def abuse_once(port, rnd, kind, queued):
         # a request, then reset before the answer
         s.sendall(b"GET " + big + b" HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
         reset(s)
+    elif kind == 7:
+        # a server that closes the connection right after its answer: the proxy may try to
+        # reuse it (well-behaved clients must never notice)
+        s.sendall(b"GET /drop HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+        s.recv(1000)
+        s.close()
     else:
         # a chunked upload reset before its last chunk
         s.sendall(b"POST /echo HTTP/1.1\r\nHost: " + host +
@@ -145,7 +153,7 @@ class Chaos(harness.TestCase):
             while time.monotonic() < deadline:
                 try:
                     abuse_once(rnd.choice((self.http, self.http, self.tcp)), rnd,
-                               rnd.randrange(7), rnd.randrange(3) == 0)
+                               rnd.randrange(8), rnd.randrange(3) == 0)
                 except OSError:
                     pass
                 with lock:

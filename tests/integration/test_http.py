@@ -95,6 +95,56 @@ class Http(HttpBase):
         self.assertEqual(len(o.requests), 5)
         self.assertEqual(o.connections, 1)
 
+    def test_request_on_stale_idle_connections_is_replayed_on_a_new_one(self):
+        """The server closed its idle connections while a request was on its way to one:
+        the request is replayed on a new connection, not on the next idle one (as stale),
+        and the client never sees the failure."""
+        srv = socket.socket()
+        srv.bind((harness.LOOPBACK, 0))
+        srv.listen(8)
+        srv.settimeout(5)
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "", "be": "    http-reuse always\n    server s 127.0.0.1:%d"
+            % srv.getsockname()[1]})
+        (worker,) = harness.children(self.proc.pid)
+        ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        # two requests at once: two server connections, idle afterwards
+        a, b = harness.connect(port), harness.connect(port)
+        a.sendall(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n")
+        b.sendall(b"GET /b HTTP/1.1\r\nHost: h\r\n\r\n")
+        conns = [srv.accept()[0], srv.accept()[0]]
+        clients = {}
+        for c in conns:
+            c.settimeout(5)
+            clients[c] = a if b"GET /a " in c.recv(1000) else b
+        # answered one after the other: conns[1] is the idle one used last, taken first
+        for c in conns:
+            c.sendall(ok)
+            self.assertEqual(harness.read_response(clients[c])[0], 200)
+        # the client asks again, then the server closes both idle connections; the worker
+        # learns of the request first, then of the close of the one it takes, then of the
+        # other's
+        harness.freeze(worker)
+        try:
+            a.sendall(b"GET /c HTTP/1.1\r\nHost: h\r\n\r\n")
+            for c in reversed(conns):
+                c.close()
+            time.sleep(0.2)
+        finally:
+            os.kill(worker, signal.SIGCONT)
+        fresh, _ = srv.accept()
+        with fresh:
+            fresh.settimeout(5)
+            self.assertTrue(fresh.recv(1000).startswith(b"GET /c "))
+            fresh.sendall(ok)
+            self.assertEqual(harness.read_response(a)[:3:2], (200, b"ok"))
+        a.close()
+        b.close()
+        srv.close()
+        self.assertNotIn("BUG", self.proc.log())
+        self.assertEqual(harness.children(self.proc.pid), [worker])
+
     def test_bodies_both_ways(self):
         port, (o,) = self.serve()
         status, _, body = harness.request(
