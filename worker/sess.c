@@ -1555,7 +1555,7 @@ static void sess_process_request(struct sess *s, int head_len)
         s->retry_idx = -1;
         s->retries_left = s->be->retries;
         s->flags &= ~(uint32_t)(SESS_F_REQ_DONE | SESS_F_RES_HEAD | SESS_F_RES_DONE |
-                                SESS_F_RES_BYTES | SESS_F_SRV_CLOSE);
+                                SESS_F_RES_BYTES | SESS_F_SRV_CLOSE | SESS_F_RES_SENT);
         (void)sess_connect(s);
 }
 
@@ -1914,8 +1914,19 @@ static bool sess_step_res_head(struct sess *s)
                 sess_reply_error(s, 502);
                 return true;
         }
+        if (t->res.status == 101 && !(t->req_fr.conn & H1_CONN_UPGRADE)) {
+                /* RFC 9110 15.2.2: a switch only to a request that asked for one */
+                sess_set_term(s, 'P', 'H');
+                sess_reply_error(s, 502);
+                return true;
+        }
         if (t->res.status < 200 && t->res.status != 101) {
-                /* interim response (100 Continue, 103 Early Hints): to the client as is */
+                /* interim response (100 Continue, 103 Early Hints): to the client as is, but
+                 * never to an HTTP/1.0 one (RFC 9110 15.2) */
+                if (t->req.version == H1_VERSION_1_0) {
+                        buf_consume(&s->sin, (size_t)r);
+                        return true;
+                }
                 if (!sess_buf_ensure(s, &s->cout) ||
                     !cout_append(s, buf_head(&s->sin), (size_t)r)) {
                         sess_close(s);
@@ -2028,6 +2039,8 @@ static bool sess_step_cli_write(struct sess *s)
                 }
                 head = SL_MIN((size_t)n, s->cout.data);
                 buf_consume(&s->cout, head);
+                if (s->flags & SESS_F_RES_HEAD)
+                        s->flags |= SESS_F_RES_SENT;
                 if ((size_t)n > head) {
                         buf_consume(&s->sin, (size_t)n - head);
                         s->txn->sin_ok -= (size_t)n - head;
@@ -2079,9 +2092,10 @@ static void sess_txn_end(struct sess *s)
         sess_buf_release(s, &s->cout);
         sess_buf_release(s, &s->cin);
         s->be = NULL;
-        s->flags &= ~(uint32_t)(SESS_F_REQ_DONE | SESS_F_RES_HEAD | SESS_F_RES_DONE |
-                                SESS_F_LOGGED | SESS_F_SRV_EOF | SESS_F_SRV_REUSED |
-                                SESS_F_RES_BYTES | SESS_F_SRV_CLOSE | SESS_F_EXPECT);
+        s->flags &=
+                ~(uint32_t)(SESS_F_REQ_DONE | SESS_F_RES_HEAD | SESS_F_RES_DONE | SESS_F_LOGGED |
+                            SESS_F_SRV_EOF | SESS_F_SRV_REUSED | SESS_F_RES_BYTES |
+                            SESS_F_SRV_CLOSE | SESS_F_EXPECT | SESS_F_RES_SENT);
         s->flags |= SESS_F_NOT_FIRST;
         s->term[0] = s->term[1] = '-';
         s->idle_start_ms = loop_now(s->w->loop);
@@ -2418,6 +2432,15 @@ static void sess_run(struct sess *s)
                         if (s->flags & SESS_F_RES_HEAD) {
                                 int r = sess_res_body_validate(s);
 
+                                if (r < 0 && !(s->flags & SESS_F_RES_SENT)) {
+                                        /* none of it reached the client: a 502 says what
+                                         * happened, where a cut would not */
+                                        sess_set_term(s, r == -EPIPE ? 'S' : 'P', 'H');
+                                        s->txn->bytes_out = 0;
+                                        sess_reply_error(s, 502);
+                                        progress = true;
+                                        break;
+                                }
                                 if (r < 0) {
                                         sess_set_term(s, r == -EPIPE ? 'S' : 'P', 'D');
                                         s->flags |= SESS_F_CLOSE_AFTER | SESS_F_SRV_CLOSE;

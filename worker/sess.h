@@ -56,6 +56,7 @@ enum {
         SESS_F_FE_ADDR = 1u << 18,      /* fe_addr was read */
         SESS_F_STICK_STATUS = 1u << 19, /* the request's status was counted in stick tables */
         SESS_F_NEW_CONN = 1u << 20,     /* retrying after a reused connection failed: a new one */
+        SESS_F_RES_SENT = 1u << 21,     /* some byte of the server's response reached the client */
 };
 
 #define SESS_MAX_HEADERS 101 /* HAProxy's tune.http.maxhdr default */

@@ -182,3 +182,60 @@ class Origin:
         self.sock.close()
         for t in self.threads:
             t.join(timeout=5)
+
+
+class RawOrigin:
+    """An origin that answers each request with bytes given per path, exactly as given (the
+    proxy's handling of broken or unusual servers), then closes the connection if asked:
+    responses = {"/path": (raw_bytes, close_after)}. Unknown paths get a small 200."""
+
+    def __init__(self, responses):
+        self.responses = responses
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            t = threading.Thread(target=self._serve, args=(c,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _serve(self, c):
+        c.settimeout(10)
+        buf = b""
+        try:
+            while not self.stopping:
+                while b"\r\n\r\n" not in buf:
+                    data = c.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                path = head.split(b" ")[1].decode()
+                raw, close = self.responses.get(
+                    path, (b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", False))
+                c.sendall(raw)
+                if close:
+                    return
+        except OSError:
+            return
+        finally:
+            c.close()
+
+    def stop(self):
+        self.stopping = True
+        self.sock.close()
+        for t in self.threads:
+            t.join(timeout=5)

@@ -9,7 +9,7 @@ import threading
 import time
 
 import harness
-from origin import Origin
+from origin import Origin, RawOrigin
 
 BASE = """\
 global
@@ -492,6 +492,52 @@ class HttpMore(HttpBase):
             s.sendall(b"hello")
             status, _, body = harness.read_response(s)
             self.assertEqual((status, body), (200, b"hello"))
+
+    def test_broken_server_responses(self):
+        """What a server sends that it must not: each answered 502 while none of it reached
+        the client, and the connection stays usable."""
+        o = RawOrigin({
+            # a switch of protocols nobody asked for (RFC 9110 15.2.2)
+            "/101": (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n"
+                     b"Connection: upgrade\r\n\r\n", False),
+            # a valid head, then chunked framing broken in the same segment
+            "/chunk": (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                       b"5\r\nhello\r\nZZ\r\n", True),
+            # a chunk size that overflows
+            "/huge": (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                      b"fffffffffffffffffff\r\n", True),
+            # two Content-Length values
+            "/two-cl": (b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n"
+                        b"ok", True),
+        })
+        self.origins.append(o)
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "", "be": "    server s 127.0.0.1:%d" % o.port})
+        for path in ("/101", "/chunk", "/huge", "/two-cl"):
+            with harness.connect(port) as c:
+                c.sendall(b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % path.encode())
+                r = harness.read_response(c)
+                self.assertEqual(r[0], 502, path)
+        r = harness.request(port, b"GET /fine HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual(r[0], 200)
+        self.assertNotIn("killed by signal", self.proc.log())
+
+    def test_interim_responses_only_to_http11_clients(self):
+        o = RawOrigin({"/hints": (b"HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n"
+                                  b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", False)})
+        self.origins.append(o)
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "", "be": "    server s 127.0.0.1:%d" % o.port})
+        with harness.connect(port) as c:
+            c.sendall(b"GET /hints HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(harness.read_response(c)[0], 103)
+            self.assertEqual(harness.read_response(c)[:3:2], (200, b"ok"))
+        # RFC 9110 15.2: never a 1xx to an HTTP/1.0 client
+        with harness.connect(port) as c:
+            c.sendall(b"GET /hints HTTP/1.0\r\n\r\n")
+            self.assertEqual(harness.read_response(c)[:3:2], (200, b"ok"))
 
     def test_websocket_upgrade_then_tunnel(self):
         port, (o,) = self.serve()
