@@ -348,6 +348,19 @@ static int request_line_parse(const char *p, size_t n, struct h1_request *req)
         return r;
 }
 
+/* Whether the first @n bytes of a request line that is not complete yet can still start a
+ * valid one: method = token, ended by SP. */
+static bool method_prefix_valid(const char *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (p[i] == ' ')
+                        return i > 0;
+                if (!tchar_tab[uc(p[i])])
+                        return false;
+        }
+        return true;
+}
+
 int h1_parse_request(const char *buf, size_t len, const struct h1_limits *lim,
                      struct h1_header *headers, size_t max_headers, struct h1_request *ret_req)
 {
@@ -376,6 +389,10 @@ int h1_parse_request(const char *buf, size_t len, const struct h1_limits *lim,
         l = line_find(buf, len, off, max);
         if (l == LINE_TOO_LONG)
                 return max == lim->max_line_size ? H1_E_URI_TOO_LONG : H1_E_TOO_LARGE;
+        if (l == -EAGAIN && !method_prefix_valid(buf + off, len - off))
+                /* no need to wait for the line: it cannot be a request (a TLS handshake
+                 * on a plain port, say) */
+                return -EBADMSG;
         if (l < 0)
                 return (int)l;
         r = request_line_parse(buf + off, (size_t)l, &req);

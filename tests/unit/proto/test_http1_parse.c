@@ -205,6 +205,22 @@ START_TEST(test_request_leading_empty_lines)
 }
 END_TEST
 
+START_TEST(test_request_rejected_before_its_line_ends)
+{
+        struct h1_request r;
+
+        /* a TLS ClientHello on a plain port: no tchar, no need to wait for a CRLF */
+        ck_assert_int_eq(req("\x16\x03\x01\x00\xa5\x01", &r), -EBADMSG);
+        ck_assert_int_eq(req("GE(", &r), -EBADMSG);
+        ck_assert_int_eq(req(" GET", &r), -EBADMSG);
+        ck_assert_int_eq(req("\r\n\x16", &r), -EBADMSG);
+        /* what can still become a request waits */
+        ck_assert_int_eq(req("GE", &r), -EAGAIN);
+        ck_assert_int_eq(req("GET /a\x01", &r), -EAGAIN);
+        ck_assert_int_eq(req("GET / HTTP/1.1", &r), -EAGAIN);
+}
+END_TEST
+
 START_TEST(test_request_line_malformed)
 {
         static const struct bytes bad[] = {
@@ -993,6 +1009,7 @@ int main(void)
         tcase_add_test(tc, test_request_other_forms);
         tcase_add_test(tc, test_request_methods);
         tcase_add_test(tc, test_request_leading_empty_lines);
+        tcase_add_test(tc, test_request_rejected_before_its_line_ends);
         tcase_add_test(tc, test_request_line_malformed);
         tcase_add_test(tc, test_request_version);
         tcase_add_test(tc, test_request_fields_malformed);
