@@ -43,6 +43,7 @@
 #include "macros.h"
 #include "model.h"
 #include "region.h"
+#include "reuseport.h"
 #include "srv_state.h"
 #include "stick.h"
 #include "stktable.h"
@@ -268,6 +269,19 @@ static int sock_open_one(const struct cfg_bind *b, unsigned port)
                 r = -errno;
                 close(fd);
                 return r;
+        }
+        if (ss.ss_family != AF_UNIX) {
+                static bool warned;
+
+                r = reuseport_migrate(fd);
+                if (r < 0 && !warned) {
+                        warned = true;
+                        log_errno(LOG_NOTICE, r,
+                                  "cannot ask the kernel to move queued connections off the "
+                                  "listening sockets a reload closes (needs Linux 5.14 and "
+                                  "CAP_BPF); net.ipv4.tcp_migrate_req=1 does it for every "
+                                  "socket");
+                }
         }
         return fd;
 }

@@ -203,6 +203,27 @@ class Master(harness.TestCase):
             srv.close()
         o.close()
 
+    def test_fewer_workers_lose_no_queued_connection(self):
+        """A reload to fewer workers closes the listening sockets of the slots that are gone;
+        connections the kernel had queued on them move to the sockets that stay. The old
+        workers are held (SIGSTOP) so that connections queue up on the socket of slot 3."""
+        p = self.launch(workers=3)
+        old = children(p.pid)
+        for w in old:
+            harness.freeze(w)
+        clients = []
+        try:
+            self.reload_to("v2", workers=2)
+            # spread over the three sockets by the kernel's hash: some wait on slot 3's
+            clients = [harness.connect(self.port) for _ in range(30)]
+        finally:
+            for w in old:
+                os.kill(w, signal.SIGCONT)
+        for c in clients:
+            with c:
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                self.assertEqual(harness.read_response(c)[2], b"v2")
+
     def test_invalid_reload_keeps_serving(self):
         self.launch()
         self.write("sluice.cfg", "global\n    nbthred 2\n")
