@@ -61,15 +61,23 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                         w->stats.accept_errors++;
                         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                             errno == ENOMEM) {
-                                /* out of descriptors or memory: stop for now, the next closed
-                                 * session resumes accepting */
+                                int err = errno;
+
+                                /* out of descriptors or memory: stop for now; the next closed
+                                 * session resumes accepting, or 100 ms later at the latest */
                                 listeners_pause(w);
-                                sl_log(LOG_WARNING, "accept on '%s': %s; pausing listeners",
-                                       l->fe->name, strerror(errno));
+                                loop_timer_arm(&w->accept_retry, WORKER_ACCEPT_RETRY_MS);
+                                if (!w->accept_starved)
+                                        sl_log(LOG_WARNING,
+                                               "accept on '%s': %s; pausing listeners, trying "
+                                               "again every %u ms",
+                                               l->fe->name, strerror(err), WORKER_ACCEPT_RETRY_MS);
+                                w->accept_starved = true;
                         }
                         return;
                 }
                 w->stats.accepted++;
+                w->accept_starved = false;
                 sess_accept(w, l->fe, fd, &addr, len);
         }
 }

@@ -107,6 +107,16 @@ static void worker_queue_poll(struct loop_timer *t)
 
 #define WORKER_STICK_SWEEP_MS 100
 
+/* Out of files or memory, accepting paused: try again, whether or not a session ended (the
+ * files may be held by something else). */
+static void worker_on_accept_retry(struct loop_timer *t)
+{
+        struct worker *w = sl_container_of(t, struct worker, accept_retry);
+
+        if (!w->maxconn || w->n_conns < w->maxconn)
+                listeners_resume(w);
+}
+
 static void worker_on_stick_sweep(struct loop_timer *t)
 {
         struct worker *w = sl_container_of(t, struct worker, stick_sweep);
@@ -149,7 +159,8 @@ static int worker_build_rt(struct worker *w)
         int r;
 
         w->rt = calloc(g->n_proxies ? g->n_proxies : 1, sizeof(*w->rt));
-        if (!w->rt || loop_timer_init(w->loop, &w->stick_sweep, worker_on_stick_sweep) < 0)
+        if (!w->rt || loop_timer_init(w->loop, &w->stick_sweep, worker_on_stick_sweep) < 0 ||
+            loop_timer_init(w->loop, &w->accept_retry, worker_on_accept_retry) < 0)
                 return -ENOMEM;
         if (w->opts && w->opts->stick_ledger) {
                 w->stick_ledger_free = malloc(STICK_LEDGER_CAP * sizeof(uint32_t));
@@ -236,6 +247,7 @@ static void worker_free_rt(struct worker *w)
                 }
         }
         loop_timer_deinit(&w->stick_sweep);
+        loop_timer_deinit(&w->accept_retry);
         free(w->stick_ledger_free);
         w->stick_ledger_free = NULL;
         w->stick_ledger = NULL;

@@ -56,6 +56,8 @@ struct worker_stats {
         uint64_t tcp_rejected;     /* connections closed by tcp-request reject */
 };
 
+#define WORKER_ACCEPT_RETRY_MS 100
+
 struct worker {
         struct loop *loop;             /* owned */
         struct cfg_gen *gen;           /* counted */
@@ -66,6 +68,7 @@ struct worker {
         struct shm_region *srv_region; /* owned; the servers' shared state */
         unsigned n_conns, maxconn;     /* client connections now, and the global limit */
         bool accept_paused;
+        bool accept_starved; /* accept() ran out of files or memory: said once until it works */
         bool stopping;
         struct worker_stats stats;
         struct txn *txn_free;           /* owned free list of transactions */
@@ -73,6 +76,7 @@ struct worker {
         int exit_signal;                /* the signal that stopped the worker, 0: none */
         struct loop_signal sig;         /* SIGTERM, SIGINT, SIGUSR1 */
         struct loop_timer stick_sweep;  /* expires stick-table entries; armed when any */
+        struct loop_timer accept_retry; /* accepting again after running out of files */
         _Atomic uint64_t *stick_ledger; /* borrowed: this worker's ledger row (stick.h), or NULL */
         int cli_fd;                     /* owned: commands from the master (wcli.h), or -1 */
         struct loop_io cli_io;

@@ -648,6 +648,27 @@ class HttpMore(HttpBase):
             c.settimeout(5)
             self.assertEqual(harness.read_response(c)[0], 200)
 
+    def test_accept_resumes_after_running_out_of_files(self):
+        """accept() fails for want of a file while no session is open (the files are held
+        elsewhere): accepting stops, and starts again by itself once files are free."""
+        import resource
+        port, (o,) = self.serve()
+        (worker,) = harness.children(self.proc.pid)
+        soft, hard = resource.prlimit(worker, resource.RLIMIT_NOFILE)
+        # a limit is on descriptor numbers: the lowest free one is the next to be given
+        fds = set(int(f) for f in os.listdir("/proc/%d/fd" % worker))
+        lowest_free = min(set(range(len(fds) + 1)) - fds)
+        resource.prlimit(worker, resource.RLIMIT_NOFILE, (lowest_free, hard))
+        with harness.connect(port) as c:
+            c.sendall(b"GET /late HTTP/1.1\r\nHost: h\r\n\r\n")
+            c.settimeout(0.5)
+            with self.assertRaises(socket.timeout):
+                c.recv(100)
+            resource.prlimit(worker, resource.RLIMIT_NOFILE, (soft, hard))
+            c.settimeout(5)
+            self.assertEqual(harness.read_response(c)[:3:2], (200, b"origin o0 /late"))
+        self.assertIn("pausing listeners", self.proc.log())
+
     def test_maxconn_pauses_accept(self):
         o = self.origin()
         port = harness.free_port()
