@@ -59,6 +59,7 @@
 #define START_WAIT_MS      30000 /* a new generation's workers are all ready by then */
 #define CTL_MAX_CLIENTS    32    /* control-socket clients at once */
 #define CTL_TIMEOUT_MS     10000 /* to send a command (HAProxy's stats timeout) */
+#define CTL_RETRY_MS       100   /* accepting again after running out of files */
 #define CRASH_LOOP_DEATHS  5     /* deaths of one slot within CRASH_LOOP_WINDOW */
 #define CRASH_LOOP_WINDOW  60000
 
@@ -144,7 +145,8 @@ struct master {
         char status[256]; /* last STATUS= */
         int ctl_fd;       /* owned: the control socket (-S), or -1 */
         struct loop_io ctl_io;
-        struct sl_list ctl_clients; /* owned struct ctl_client */
+        struct loop_timer ctl_retry; /* watches the control socket again after EMFILE */
+        struct sl_list ctl_clients;  /* owned struct ctl_client */
         unsigned n_ctl_clients;
         struct sl_list tables; /* owned struct mtable: stick tables of live generations */
         unsigned next_table_id;
@@ -1762,8 +1764,16 @@ static void ctl_on_accept(struct loop_io *io, uint32_t events)
                 struct ctl_client *c;
                 int fd = accept4(m->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-                if (fd == -1)
+                if (fd == -1) {
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                            errno == ENOMEM) {
+                                /* the client stays queued: level-triggered epoll would call
+                                 * again at once, so look again a little later */
+                                loop_io_modify(&m->ctl_io, 0);
+                                loop_timer_arm(&m->ctl_retry, CTL_RETRY_MS);
+                        }
                         return;
+                }
                 if (m->n_ctl_clients >= CTL_MAX_CLIENTS) {
                         static const char busy[] = "Too many clients; try again\n";
 
@@ -1793,6 +1803,14 @@ static void ctl_on_accept(struct loop_io *io, uint32_t events)
                 sl_list_push_back(&m->ctl_clients, &c->link);
                 m->n_ctl_clients++;
         }
+}
+
+static void on_ctl_retry(struct loop_timer *t)
+{
+        struct master *m = sl_container_of(t, struct master, ctl_retry);
+
+        if (m->ctl_fd >= 0)
+                loop_io_modify(&m->ctl_io, EPOLLIN);
 }
 
 static int ctl_open(struct master *m, const char *path, unsigned mode)
@@ -1887,7 +1905,8 @@ static int master_setup(struct master *m)
         if (loop_timer_init(m->loop, &m->hard_stop, on_hard_stop) < 0 ||
             loop_timer_init(m->loop, &m->respawn, on_respawn) < 0 ||
             loop_timer_init(m->loop, &m->await_old, on_await_old) < 0 ||
-            loop_timer_init(m->loop, &m->start_wait, on_start_wait) < 0)
+            loop_timer_init(m->loop, &m->start_wait, on_start_wait) < 0 ||
+            loop_timer_init(m->loop, &m->ctl_retry, on_ctl_retry) < 0)
                 return -ENOMEM;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
@@ -1947,6 +1966,7 @@ static int master_finish(struct master *m, bool failed)
                 loop_timer_deinit(&m->respawn);
                 loop_timer_deinit(&m->await_old);
                 loop_timer_deinit(&m->start_wait);
+                loop_timer_deinit(&m->ctl_retry);
                 m->loop = loop_free(m->loop);
         }
         m->srv_region = shm_region_free(m->srv_region);

@@ -583,6 +583,26 @@ class Control(harness.TestCase):
             for s in idle:
                 s.close()
 
+    def test_control_socket_out_of_files(self):
+        """The master cannot accept a control client for want of a file: it does not spin
+        on the socket, and answers once files are free."""
+        import resource
+        cfg = self.write("sluice.cfg", self.config("v1"))
+        p = self.start(["-f", cfg, "-S", self.sock])
+        soft, hard = resource.prlimit(p.pid, resource.RLIMIT_NOFILE)
+        fds = set(int(f) for f in os.listdir("/proc/%d/fd" % p.pid))
+        resource.prlimit(p.pid, resource.RLIMIT_NOFILE,
+                         (min(set(range(len(fds) + 1)) - fds), hard))
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(self.sock)
+            s.sendall(b"show proc\n")
+            t0 = harness.cpu_ticks(p.pid)
+            time.sleep(0.5)
+            self.assertLess(harness.cpu_ticks(p.pid) - t0, os.sysconf("SC_CLK_TCK") // 10)
+            resource.prlimit(p.pid, resource.RLIMIT_NOFILE, (soft, hard))
+            self.assertIn(b"master", s.recv(4096))
+
     def test_reload_runs_an_upgraded_binary(self):
         import shutil
         binary = os.path.join(self.tmp, "bin", "sluice")
