@@ -2112,7 +2112,8 @@ static void sess_txn_end(struct sess *s)
                 s->cli_exp = loop_now(s->w->loop) + SESS_STOP_GRACE_MS;
                 sess_arm(s);
         }
-        if (s->flags & SESS_F_CLI_EOF)
+        /* a client that half-closed after pipelined requests still gets every answer */
+        if ((s->flags & SESS_F_CLI_EOF) && !s->cin.data)
                 sess_close(s);
 }
 

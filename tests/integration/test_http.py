@@ -86,6 +86,24 @@ class Http(HttpBase):
             self.assertEqual(r3[2], b"origin o0 /c")
         self.assertEqual([r.target for r in o.requests], [b"/a", b"/b", b"/c"])
 
+    def test_pipelined_requests_then_half_close(self):
+        """A client may send its requests and shut its side at once (FIN): each request
+        buffered before the FIN is answered, then the connection closes."""
+        port, (o,) = self.serve()
+        with harness.connect(port) as s:
+            s.sendall(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+                      b"GET /c HTTP/1.1\r\nHost: h\r\n\r\n")
+            s.shutdown(socket.SHUT_WR)
+            for path in (b"/a", b"/b", b"/c"):
+                self.assertEqual(harness.read_response(s)[2], b"origin o0 " + path)
+            self.assertTrue(harness.closed_by_peer(s, timeout=5))
+        # a request cut by the FIN is a bad request
+        with harness.connect(port) as s:
+            s.sendall(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHo")
+            s.shutdown(socket.SHUT_WR)
+            self.assertEqual(harness.read_response(s)[2], b"origin o0 /a")
+            self.assertEqual(harness.read_response(s)[0], 400)
+
     def test_server_connection_reused(self):
         port, (o,) = self.serve()
         with harness.connect(port) as s:
