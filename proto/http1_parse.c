@@ -205,9 +205,11 @@ static int version_parse(const char *p, size_t n, enum h1_version *ret_version)
         if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || !is_digit(p[5]) || p[6] != '.' ||
             !is_digit(p[7]))
                 return -EBADMSG;
-        if (p[5] != '1' || (p[7] != '0' && p[7] != '1'))
+        /* RFC 9112 2.3: a higher minor version of a major one we implement is processed as
+         * the highest we know, 1.1 (and forwarded as such: sluice writes its own lines) */
+        if (p[5] != '1')
                 return H1_E_VERSION;
-        *ret_version = p[7] == '1' ? H1_VERSION_1_1 : H1_VERSION_1_0;
+        *ret_version = p[7] == '0' ? H1_VERSION_1_0 : H1_VERSION_1_1;
         return 0;
 }
 
@@ -600,6 +602,19 @@ static int framing_fields_parse(const struct h1_header *headers, size_t n,
         return 0;
 }
 
+/* The authority of a valid absolute-form target: after "://", up to the path or query. */
+static struct sl_str absolute_authority(struct sl_str target)
+{
+        const char *p = memchr(target.ptr, ':', target.len), *end = target.ptr + target.len, *a;
+
+        if (!p || end - p < 3)
+                return SL_STR_NULL;
+        a = p + 3;
+        for (p = a; p < end && *p != '/' && *p != '?'; p++)
+                ;
+        return sl_str_make(a, (size_t)(p - a));
+}
+
 int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_framing)
 {
         struct h1_framing fr = {.body = H1_BODY_NONE};
@@ -620,6 +635,12 @@ int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_fram
                         return -EBADMSG;
                 /* RFC 9110 7.2: empty when the target URI has no authority */
                 if (!host_valid(fr.host.ptr, fr.host.len, false, false))
+                        return -EBADMSG;
+                /* RFC 9112 3.2.2: with an absolute-form target the server uses its authority,
+                 * not Host; a proxy that routed on a different Host would be fooled, so the
+                 * two must agree (as HAProxy requires) */
+                if (req->target_form == H1_TARGET_ABSOLUTE &&
+                    !sl_str_ieq(absolute_authority(req->target), fr.host))
                         return -EBADMSG;
         }
         r = h1_connection_options(req->headers, req->n_headers, &fr.conn);

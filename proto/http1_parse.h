@@ -17,7 +17,7 @@
  * (malformed; answer 400 to a client). h1_error_status() maps each to a status code. */
 #define H1_E_TOO_LARGE      (-EMSGSIZE)        /* head over max_head_size, too many fields: 431 */
 #define H1_E_URI_TOO_LONG   (-ENAMETOOLONG)    /* request-line over max_line_size: 414 */
-#define H1_E_VERSION        (-EPROTONOSUPPORT) /* HTTP-version other than 1.0 or 1.1: 505 */
+#define H1_E_VERSION        (-EPROTONOSUPPORT) /* HTTP-version other than 1.x: 505 */
 #define H1_E_CODING         (-EOPNOTSUPP)      /* transfer-coding other than chunked: 501 */
 #define H1_E_BODY_TOO_LARGE (-EFBIG)           /* chunk-size over the caller's limit: 413 */
 

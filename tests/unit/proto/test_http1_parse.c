@@ -275,12 +275,37 @@ START_TEST(test_request_line_malformed)
 }
 END_TEST
 
+START_TEST(test_request_absolute_form_host)
+{
+        struct h1_framing fr;
+
+        ck_assert_int_eq(
+                req_frame("GET http://a.example/x HTTP/1.1\r\nHost: a.example\r\n\r\n", &fr), 0);
+        ck_assert_int_eq(req_frame("GET http://A.example:8080?q HTTP/1.1\r\n"
+                                   "Host: a.EXAMPLE:8080\r\n\r\n",
+                                   &fr),
+                         0);
+        /* RFC 9112 3.2.2: the server would use the target's authority; routing on Host
+         * must not see another one */
+        ck_assert_int_eq(
+                req_frame("GET http://a.example/ HTTP/1.1\r\nHost: b.example\r\n\r\n", &fr),
+                -EBADMSG);
+        ck_assert_int_eq(
+                req_frame("GET http://a.example:81/ HTTP/1.1\r\nHost: a.example\r\n\r\n", &fr),
+                -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_request_version)
 {
         struct h1_request r;
 
         ck_assert_int_eq(req("GET / HTTP/2.0\r\n\r\n", &r), H1_E_VERSION);
-        ck_assert_int_eq(req("GET / HTTP/1.2\r\n\r\n", &r), H1_E_VERSION);
+        /* RFC 9112 2.3: a higher minor version is processed as 1.1 */
+        ck_assert_int_eq(req("GET / HTTP/1.2\r\n\r\n", &r), 18);
+        ck_assert_int_eq(r.version, H1_VERSION_1_1);
+        ck_assert_int_eq(req("GET / HTTP/1.9\r\n\r\n", &r), 18);
+        ck_assert_int_eq(r.version, H1_VERSION_1_1);
         ck_assert_int_eq(req("GET / HTTP/0.9\r\n\r\n", &r), H1_E_VERSION);
         ck_assert_int_eq(req("GET / HTTP/3.0\r\nHost: a\r\n", &r), H1_E_VERSION);
         ck_assert_int_eq(h1_error_status(H1_E_VERSION), 505);
@@ -507,7 +532,8 @@ START_TEST(test_response_malformed)
         for (size_t i = 0; i < SL_ARRAY_SIZE(bad); i++)
                 ck_assert_msg(resp(bad[i], &r) == -EBADMSG, "case %zu: %s", i, bad[i]);
         ck_assert_int_eq(resp("HTTP/2.0 200 OK\r\n\r\n", &r), H1_E_VERSION);
-        ck_assert_int_eq(resp("HTTP/1.2 200 OK\r\n\r\n", &r), H1_E_VERSION);
+        ck_assert_int_eq(resp("HTTP/1.2 200 OK\r\n\r\n", &r), 19);
+        ck_assert_int_eq(r.version, H1_VERSION_1_1);
 }
 END_TEST
 
@@ -1012,6 +1038,7 @@ int main(void)
         tcase_add_test(tc, test_request_rejected_before_its_line_ends);
         tcase_add_test(tc, test_request_line_malformed);
         tcase_add_test(tc, test_request_version);
+        tcase_add_test(tc, test_request_absolute_form_host);
         tcase_add_test(tc, test_request_fields_malformed);
         tcase_add_test(tc, test_request_nul_in_value);
         tcase_add_test(tc, test_request_prefix_heads_complete);
