@@ -695,8 +695,11 @@ int h1_analyze_response(const struct h1_response *resp, enum h1_method req_metho
         if (f.n_te && (resp->version == H1_VERSION_1_0 || f.n_cl))
                 return -EBADMSG;
         if (resp->status < 200 || resp->status == 204) {
-                /* RFC 9110 8.6, 6.1: no Content-Length or TE in 1xx or 204 (strict: refused) */
-                if (f.n_te || f.n_cl)
+                /* RFC 9110 8.6, 6.1: no Content-Length or TE in 1xx or 204. TE is refused. A
+                 * Content-Length on a 204 is a common server bug, and RFC 9112 6.3 item 1
+                 * ends the message at the empty line whatever it says: ignored there (and
+                 * not forwarded), refused on a 1xx */
+                if (f.n_te || (f.n_cl && resp->status != 204))
                         return -EBADMSG;
                 /* RFC 9110 15.2.2: after 101 the connection speaks the upgraded protocol */
                 fr.body = resp->status == 101 ? H1_BODY_TUNNEL : H1_BODY_NONE;

@@ -1836,6 +1836,10 @@ static void sess_process_response(struct sess *s, int head_len)
                 if (is_hop_by_hop(h->name) &&
                     !(tunnel && sl_str_ieq(h->name, SL_STR_LIT("upgrade"))))
                         continue;
+                /* a 204 never carries one (RFC 9110 8.6); a server that sent it anyway
+                 * had it ignored */
+                if (t->res.status == 204 && sl_str_ieq(h->name, SL_STR_LIT("content-length")))
+                        continue;
                 if (!cout_append(s, h->name.ptr, h->name.len) || !cout_append(s, ": ", 2) ||
                     !cout_append(s, h->value.ptr, h->value.len) || !cout_append(s, "\r\n", 2))
                         goto too_big;

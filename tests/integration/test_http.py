@@ -541,6 +541,25 @@ class HttpMore(HttpBase):
         self.assertEqual(r[0], 200)
         self.assertNotIn("killed by signal", self.proc.log())
 
+    def test_no_content_with_content_length(self):
+        """A 204 with Content-Length (a common server bug) ends at its empty line (RFC 9112
+        6.3): forwarded without the field, and bytes after it are not taken as the next
+        response: that server connection is not reused."""
+        o = RawOrigin({"/nc": (b"HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\nhello",
+                               False)})
+        self.origins.append(o)
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "", "be": "    http-reuse always\n    server s 127.0.0.1:%d"
+            % o.port})
+        with harness.connect(port) as c:
+            c.sendall(b"GET /nc HTTP/1.1\r\nHost: h\r\n\r\n")
+            status, headers, _ = harness.read_response(c)
+            self.assertEqual(status, 204)
+            self.assertNotIn("content-length", headers)
+            c.sendall(b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual(harness.read_response(c)[:3:2], (200, b"ok"))
+
     def test_interim_responses_only_to_http11_clients(self):
         o = RawOrigin({"/hints": (b"HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n"
                                   b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", False)})

@@ -680,6 +680,11 @@ START_TEST(test_framing_response)
                 {"HTTP/1.1 200 OK\r\n\r\n", H1_METH_GET, 0, H1_BODY_UNTIL_CLOSE, 0},
                 {"HTTP/1.0 200 OK\r\n\r\n", H1_METH_POST, 0, H1_BODY_UNTIL_CLOSE, 0},
                 {"HTTP/1.1 204 No Content\r\n\r\n", H1_METH_GET, 0, H1_BODY_NONE, 0},
+                /* RFC 9112 6.3 item 1: the message ends at the empty line */
+                {"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", H1_METH_GET, 0,
+                 H1_BODY_NONE, 0},
+                {"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", H1_METH_GET, 0,
+                 H1_BODY_NONE, 0},
                 {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", H1_METH_GET, 0,
                  H1_BODY_NONE, 0},
                 {"HTTP/1.1 100 Continue\r\n\r\n", H1_METH_POST, 0, H1_BODY_NONE, 0},
@@ -702,8 +707,9 @@ START_TEST(test_framing_response)
                 {"HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n", H1_METH_GET, -EBADMSG, 0, 0},
                 {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", H1_METH_GET,
                  -EBADMSG, 0, 0},
-                {"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", H1_METH_GET, -EBADMSG, 0,
-                 0},
+                {"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", H1_METH_GET,
+                 -EBADMSG, 0, 0},
+                {"HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n", H1_METH_GET, -EBADMSG, 0, 0},
                 {"HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\n", H1_METH_GET,
                  -EBADMSG, 0, 0},
         };
