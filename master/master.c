@@ -1825,8 +1825,8 @@ static int ctl_open(struct master *m, const char *path, unsigned mode)
         if (fd == -1)
                 return -errno;
         (void)unlink(path);
-        if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 || listen(fd, 16) == -1 ||
-            (mode && chmod(path, mode) == -1)) {
+        if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+            listen(fd, CTL_MAX_CLIENTS * 2) == -1 || (mode && chmod(path, mode) == -1)) {
                 r = -errno;
                 close(fd);
                 return r;

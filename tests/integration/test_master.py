@@ -563,8 +563,17 @@ class Control(harness.TestCase):
         try:
             for _ in range(32):
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(self.sock)
                 idle.append(s)
+                # the master accepts a batch per wakeup: a full backlog says try again
+                deadline = time.monotonic() + 10
+                while True:
+                    try:
+                        s.connect(self.sock)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.01)
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
                 s.settimeout(10)
                 s.connect(self.sock)
