@@ -1776,7 +1776,6 @@ static void ctl_on_accept(struct loop_io *io, uint32_t events)
                 }
                 if (m->n_ctl_clients >= CTL_MAX_CLIENTS) {
                         static const char busy[] = "Too many clients; try again\n";
-
                         char drain[256];
 
                         (void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
