@@ -121,62 +121,66 @@ class Origin:
                     return
                 with self.lock:
                     self.requests.append(req)
-                path = req.target.decode()
-                close = False
-                if path == "/ws" and (req.header("upgrade") or "").lower() == "websocket":
-                    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                              b"Connection: Upgrade\r\n\r\n")
-                    # from here on, an echo of raw bytes until the peer closes
-                    if buf:
-                        c.sendall(buf)
-                    while True:
-                        data = c.recv(65536)
-                        if not data:
-                            return
-                        c.sendall(data)
-                if path.startswith("/status/"):
-                    status = int(path[8:11])
-                    body = b"status"
-                    resp = b"HTTP/1.1 %d X\r\ncontent-length: %d\r\n\r\n" % (status, len(body))
-                    if status not in (204, 304) and req.method != b"HEAD":
-                        resp += body
-                elif path == "/chunked":
-                    resp = (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
-                            b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
-                elif path == "/slow":
-                    time.sleep(1.5)
-                    resp = b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow"
-                elif path == "/split":
-                    c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
-                    time.sleep(1.0)
-                    resp = b"split"
-                elif path.startswith("/big/"):
-                    n = int(path[5:])
-                    resp = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % n + b"x" * n
-                elif path == "/echo":
-                    resp = (b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(req.body)
-                            + req.body)
-                else:
-                    body = ("origin %s %s" % (self.name, path)).encode()
-                    if path == "/close":
-                        close = True
-                    if path == "/drop":
-                        c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\ndrop")
-                        return
-                    extra = b"connection: close\r\n" if close else b""
-                    if path.startswith("/setcookie/"):
-                        extra += b"set-cookie: %s=abc123; path=/\r\n" % path[11:].encode()
-                    resp = (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: "
-                            b"%d\r\n%s\r\n" % (len(body), extra) +
-                            (b"" if req.method == b"HEAD" else body))
-                c.sendall(resp)
-                if close:
+                if self._answer(c, req, buf):
                     return
         except (OSError, ValueError, EOFError):
             return
         finally:
             c.close()
 
+    def _answer(self, c, req, buf):
+        """Answer @req on @c (@buf: the bytes read after it); True to close the connection."""
+        path = req.target.decode()
+        close = False
+        if path == "/ws" and (req.header("upgrade") or "").lower() == "websocket":
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                      b"Connection: Upgrade\r\n\r\n")
+            # from here on, an echo of raw bytes until the peer closes
+            if buf:
+                c.sendall(buf)
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    return True
+                c.sendall(data)
+        if path.startswith("/status/"):
+            status = int(path[8:11])
+            body = b"status"
+            resp = b"HTTP/1.1 %d X\r\ncontent-length: %d\r\n\r\n" % (status, len(body))
+            if status not in (204, 304) and req.method != b"HEAD":
+                resp += body
+        elif path == "/chunked":
+            resp = (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                    b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        elif path == "/slow":
+            time.sleep(1.5)
+            resp = b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow"
+        elif path == "/split":
+            c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
+            time.sleep(1.0)
+            resp = b"split"
+        elif path.startswith("/big/"):
+            n = int(path[5:])
+            resp = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % n + b"x" * n
+        elif path == "/echo":
+            resp = (b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(req.body)
+                    + req.body)
+        else:
+            body = ("origin %s %s" % (self.name, path)).encode()
+            if path == "/close":
+                close = True
+            if path == "/drop":
+                c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\ndrop")
+                return True
+            extra = b"connection: close\r\n" if close else b""
+            if path.startswith("/setcookie/"):
+                extra += b"set-cookie: %s=abc123; path=/\r\n" % path[11:].encode()
+            resp = (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: "
+                    b"%d\r\n%s\r\n" % (len(body), extra) +
+                    (b"" if req.method == b"HEAD" else body))
+        c.sendall(resp)
+        return close
+
     def stop(self):
         self.stopping = True
         self.sock.close()
@@ -184,58 +188,17 @@ class Origin:
             t.join(timeout=5)
 
 
-class RawOrigin:
+class RawOrigin(Origin):
     """An origin that answers each request with bytes given per path, exactly as given (the
     proxy's handling of broken or unusual servers), then closes the connection if asked:
     responses = {"/path": (raw_bytes, close_after)}. Unknown paths get a small 200."""
 
-    def __init__(self, responses):
+    def __init__(self, responses, name="raw"):
         self.responses = responses
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.stopping = False
-        self.threads = [threading.Thread(target=self._accept, daemon=True)]
-        self.threads[0].start()
+        super().__init__(name)
 
-    def _accept(self):
-        self.sock.settimeout(0.2)
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            t = threading.Thread(target=self._serve, args=(c,), daemon=True)
-            t.start()
-            self.threads.append(t)
-
-    def _serve(self, c):
-        c.settimeout(10)
-        buf = b""
-        try:
-            while not self.stopping:
-                while b"\r\n\r\n" not in buf:
-                    data = c.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                path = head.split(b" ")[1].decode()
-                raw, close = self.responses.get(
-                    path, (b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", False))
-                c.sendall(raw)
-                if close:
-                    return
-        except OSError:
-            return
-        finally:
-            c.close()
-
-    def stop(self):
-        self.stopping = True
-        self.sock.close()
-        for t in self.threads:
-            t.join(timeout=5)
+    def _answer(self, c, req, buf):
+        raw, close = self.responses.get(
+            req.target.decode(), (b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", False))
+        c.sendall(raw)
+        return close
