@@ -26,8 +26,15 @@ static inline struct sl_str sl_str_make(const char *p, size_t len)
 
 bool sl_str_eq(struct sl_str a, struct sl_str b);
 
-/* ASCII case-insensitive comparison (header names, tokens); no locale. */
-bool sl_str_ieq(struct sl_str a, struct sl_str b);
+/* ASCII case-insensitive comparison of @n bytes at @a and @b; no locale. */
+bool sl_mem_ieq(const char *a, const char *b, size_t n);
+
+/* ASCII case-insensitive comparison (header names, tokens); no locale. Inline for the
+ * length test, which settles most comparisons of header names. */
+static inline bool sl_str_ieq(struct sl_str a, struct sl_str b)
+{
+        return a.len == b.len && sl_mem_ieq(a.ptr, b.ptr, a.len);
+}
 
 bool sl_str_has_prefix(struct sl_str s, struct sl_str prefix);
 

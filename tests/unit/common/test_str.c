@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 
 #include "str.h"
 #include "unit.h"
@@ -13,6 +14,36 @@ START_TEST(test_eq_and_ieq)
         /* '@' and '`' differ from 'A'/'a' only in bit 5 region edges: must not fold */
         ck_assert(!sl_str_ieq(SL_STR_LIT("@"), SL_STR_LIT("`")));
         ck_assert(sl_str_eq(SL_STR_NULL, SL_STR_LIT("")));
+}
+END_TEST
+
+static unsigned char ref_lower(unsigned char c)
+{
+        return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Every pair of byte values at the first, a middle and the last position of strings of
+ * lengths 1 to 17 (so the word loop, its overlapping last word and the byte loop all see
+ * them), against a byte-wise reference; _i is the length. */
+START_TEST(test_ieq_every_byte_pair)
+{
+        size_t n = (size_t)_i, where[3] = {0, (size_t)_i / 2, (size_t)_i - 1};
+        char a[17], b[17];
+
+        for (size_t k = 0; k < 3; k++) {
+                memset(a, 'k', n);
+                memset(b, 'K', n);
+                for (unsigned x = 0; x < 256; x++) {
+                        for (unsigned y = 0; y < 256; y++) {
+                                a[where[k]] = (char)x;
+                                b[where[k]] = (char)y;
+                                if (sl_mem_ieq(a, b, n) !=
+                                    (ref_lower((unsigned char)x) == ref_lower((unsigned char)y)))
+                                        ck_abort_msg("length %zu, byte %zu: %02x vs %02x", n,
+                                                     where[k], x, y);
+                        }
+                }
+        }
 }
 END_TEST
 
@@ -61,6 +92,7 @@ int main(void)
         TCase *tc = tcase_create("str");
 
         tcase_add_test(tc, test_eq_and_ieq);
+        tcase_add_loop_test(tc, test_ieq_every_byte_pair, 1, 18);
         tcase_add_test(tc, test_prefix);
         tcase_add_test(tc, test_to_u64);
         tcase_add_test(tc, test_copy_truncates);
