@@ -176,31 +176,31 @@ static bool absolute_valid(const char *p, size_t n)
         return uri_chars_valid(p + i, n - i, pq_tab);
 }
 
-static enum h1_method method_lookup(struct sl_str m)
+static enum http_meth method_lookup(struct sl_str m)
 {
-        static const struct sl_str names[H1_METH_COUNT] = {
-                [H1_METH_GET] = SL_STR_LIT("GET"),
-                [H1_METH_HEAD] = SL_STR_LIT("HEAD"),
-                [H1_METH_POST] = SL_STR_LIT("POST"),
-                [H1_METH_PUT] = SL_STR_LIT("PUT"),
-                [H1_METH_DELETE] = SL_STR_LIT("DELETE"),
-                [H1_METH_CONNECT] = SL_STR_LIT("CONNECT"),
-                [H1_METH_OPTIONS] = SL_STR_LIT("OPTIONS"),
-                [H1_METH_TRACE] = SL_STR_LIT("TRACE"),
-                [H1_METH_PATCH] = SL_STR_LIT("PATCH"),
+        static const struct sl_str names[HTTP_METH_COUNT] = {
+                [HTTP_METH_GET] = SL_STR_LIT("GET"),
+                [HTTP_METH_HEAD] = SL_STR_LIT("HEAD"),
+                [HTTP_METH_POST] = SL_STR_LIT("POST"),
+                [HTTP_METH_PUT] = SL_STR_LIT("PUT"),
+                [HTTP_METH_DELETE] = SL_STR_LIT("DELETE"),
+                [HTTP_METH_CONNECT] = SL_STR_LIT("CONNECT"),
+                [HTTP_METH_OPTIONS] = SL_STR_LIT("OPTIONS"),
+                [HTTP_METH_TRACE] = SL_STR_LIT("TRACE"),
+                [HTTP_METH_PATCH] = SL_STR_LIT("PATCH"),
         };
 
         /* methods are case-sensitive (RFC 9110 9.1): "get" is some other method */
-        for (int m_i = H1_METH_OTHER + 1; m_i < H1_METH_COUNT; m_i++)
+        for (int m_i = HTTP_METH_OTHER + 1; m_i < HTTP_METH_COUNT; m_i++)
                 if (sl_str_eq(m, names[m_i]))
-                        return (enum h1_method)m_i;
-        return H1_METH_OTHER;
+                        return (enum http_meth)m_i;
+        return HTTP_METH_OTHER;
 }
 
 /* HTTP-version (RFC 9112 2.3): %s"HTTP/" DIGIT "." DIGIT, case-sensitive. Any well-formed
  * version other than 1.0 and 1.1 is H1_E_VERSION (strict: RFC 9110 2.5 would let 1.2 be read
  * as 1.1; we answer 505 instead). */
-static int version_parse(const char *p, size_t n, enum h1_version *ret_version)
+static int version_parse(const char *p, size_t n, enum http_ver *ret_version)
 {
         if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || !is_digit(p[5]) || p[6] != '.' ||
             !is_digit(p[7]))
@@ -209,7 +209,7 @@ static int version_parse(const char *p, size_t n, enum h1_version *ret_version)
          * the highest we know, 1.1 (and forwarded as such: sluice writes its own lines) */
         if (p[5] != '1')
                 return H1_E_VERSION;
-        *ret_version = p[7] == '0' ? H1_VERSION_1_0 : H1_VERSION_1_1;
+        *ret_version = p[7] == '0' ? HTTP_VER_1_0 : HTTP_VER_1_1;
         return 0;
 }
 
@@ -242,7 +242,7 @@ static ssize_t line_find(const char *buf, size_t len, size_t off, size_t max)
  * HTAB is obs-fold, and whitespace before the first field is RFC 9112 2.2's attack vector:
  * neither starts with a tchar, so both are rejected here (strict: RFC 9112 5.2 also allows
  * replacing obs-fold with SP). */
-static int field_line_parse(const char *p, size_t n, struct h1_header *ret_header)
+static int field_line_parse(const char *p, size_t n, struct http_hdr *ret_header)
 {
         size_t i = 0, v, e;
 
@@ -264,7 +264,7 @@ static int field_line_parse(const char *p, size_t n, struct h1_header *ret_heade
 
 /* Field lines from @off through the empty line. Returns the offset past the final CRLF. */
 static int fields_parse(const char *buf, size_t len, size_t off, size_t max_head,
-                        struct h1_header *headers, size_t max_headers, size_t *ret_n)
+                        struct http_hdr *headers, size_t max_headers, size_t *ret_n)
 {
         size_t n = 0;
 
@@ -302,6 +302,23 @@ static int fields_parse(const char *buf, size_t len, size_t off, size_t max_head
         return (int)(off + 2);
 }
 
+int h1_parse_trailers(const char *buf, size_t len, struct http_hdr *headers, size_t max_headers,
+                      size_t *ret_n)
+{
+        size_t n = 0;
+        int r;
+
+        if (len > INT32_MAX)
+                return H1_E_TOO_LARGE;
+        r = fields_parse(buf, len, 0, len, headers, max_headers, &n);
+        if (r == -EAGAIN)
+                return -EBADMSG; /* the section must end with its empty line */
+        if (r < 0)
+                return r;
+        *ret_n = n;
+        return r;
+}
+
 /* Caps a limit so that byte offsets fit the int result. */
 static size_t head_limit(size_t max)
 {
@@ -309,14 +326,14 @@ static size_t head_limit(size_t max)
 }
 
 /* request-target (RFC 9112 3.2) for @method; returns its form or -EBADMSG. */
-static int target_parse(const char *p, size_t n, enum h1_method method)
+static int target_parse(const char *p, size_t n, enum http_meth method)
 {
         /* RFC 9112 3.2.3: CONNECT takes authority-form, and nothing else does */
-        if (method == H1_METH_CONNECT)
+        if (method == HTTP_METH_CONNECT)
                 return host_valid(p, n, true, true) ? H1_TARGET_AUTHORITY : -EBADMSG;
         /* RFC 9112 3.2.4: "*" is for server-wide OPTIONS only */
         if (n == 1 && p[0] == '*')
-                return method == H1_METH_OPTIONS ? H1_TARGET_ASTERISK : -EBADMSG;
+                return method == HTTP_METH_OPTIONS ? H1_TARGET_ASTERISK : -EBADMSG;
         if (p[0] == '/')
                 return uri_chars_valid(p, n, pq_tab) ? H1_TARGET_ORIGIN : -EBADMSG;
         return absolute_valid(p, n) ? H1_TARGET_ABSOLUTE : -EBADMSG;
@@ -364,7 +381,7 @@ static bool method_prefix_valid(const char *p, size_t n)
 }
 
 int h1_parse_request(const char *buf, size_t len, const struct h1_limits *lim,
-                     struct h1_header *headers, size_t max_headers, struct h1_request *ret_req)
+                     struct http_hdr *headers, size_t max_headers, struct h1_request *ret_req)
 {
         size_t max_head = head_limit(lim->max_head_size), off = 0, max, n_headers;
         struct h1_request req;
@@ -432,7 +449,7 @@ static int status_line_parse(const char *p, size_t n, struct h1_response *resp)
 }
 
 int h1_parse_response(const char *buf, size_t len, const struct h1_limits *lim,
-                      struct h1_header *headers, size_t max_headers, struct h1_response *ret_resp)
+                      struct http_hdr *headers, size_t max_headers, struct h1_response *ret_resp)
 {
         size_t max_head = head_limit(lim->max_head_size), max, n_headers;
         struct h1_response resp;
@@ -459,24 +476,6 @@ int h1_parse_response(const char *buf, size_t len, const struct h1_limits *lim,
         return r;
 }
 
-int h1_error_status(int r)
-{
-        switch (r) {
-        case H1_E_TOO_LARGE:
-                return 431;
-        case H1_E_URI_TOO_LONG:
-                return 414;
-        case H1_E_VERSION:
-                return 505;
-        case H1_E_CODING:
-                return 501;
-        case H1_E_BODY_TOO_LARGE:
-                return 413;
-        default:
-                return 400;
-        }
-}
-
 int h1_list_next(struct sl_str *rest, struct sl_str *ret_elem)
 {
         const char *p = rest->ptr, *end, *comma, *e;
@@ -495,7 +494,7 @@ int h1_list_next(struct sl_str *rest, struct sl_str *ret_elem)
         return 1;
 }
 
-int h1_header_find(const struct h1_header *headers, size_t n, size_t from, struct sl_str name)
+int h1_header_find(const struct http_hdr *headers, size_t n, size_t from, struct sl_str name)
 {
         for (size_t i = from; i < n; i++)
                 if (sl_str_ieq(headers[i].name, name))
@@ -503,7 +502,7 @@ int h1_header_find(const struct h1_header *headers, size_t n, size_t from, struc
         return -ENOENT;
 }
 
-int h1_connection_options(const struct h1_header *headers, size_t n, unsigned *ret_flags)
+int h1_connection_options(const struct http_hdr *headers, size_t n, unsigned *ret_flags)
 {
         unsigned flags = 0;
 
@@ -530,7 +529,7 @@ int h1_connection_options(const struct h1_header *headers, size_t n, unsigned *r
         return 0;
 }
 
-bool h1_header_is_hop_by_hop(const struct h1_header *headers, size_t n, struct sl_str name)
+bool h1_header_is_hop_by_hop(const struct http_hdr *headers, size_t n, struct sl_str name)
 {
         static const struct sl_str fixed[] = {
                 SL_STR_LIT("connection"),        SL_STR_LIT("keep-alive"),
@@ -567,13 +566,13 @@ struct framing_fields {
  * Transfer-Encoding (RFC 9112 6.1): a list of transfer-codings. Strict: empty elements and
  * transfer-parameters are refused (RFC 9110 5.6.1 says to ignore empty elements; chunked has no
  * parameters), so "chunked" is the only way to spell chunked. */
-static int framing_fields_parse(const struct h1_header *headers, size_t n,
+static int framing_fields_parse(const struct http_hdr *headers, size_t n,
                                 struct framing_fields *ret_fields)
 {
         struct framing_fields f = {0};
 
         for (size_t i = 0; i < n; i++) {
-                const struct h1_header *h = &headers[i];
+                const struct http_hdr *h = &headers[i];
 
                 if (sl_str_ieq(h->name, SL_STR_LIT("content-length"))) {
                         unsigned long long v;
@@ -617,7 +616,7 @@ static struct sl_str absolute_authority(struct sl_str target)
 
 int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_framing)
 {
-        struct h1_framing fr = {.body = H1_BODY_NONE};
+        struct h1_framing fr = {.body = HTTP_BODY_NONE};
         struct framing_fields f;
         int host, r;
 
@@ -625,7 +624,7 @@ int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_fram
          * one Host field line, or an invalid Host value */
         host = h1_header_find(req->headers, req->n_headers, 0, SL_STR_LIT("host"));
         if (host < 0) {
-                if (req->version == H1_VERSION_1_1)
+                if (req->version == HTTP_VER_1_1)
                         return -EBADMSG;
                 fr.host = sl_str_make("", 0);
         } else {
@@ -652,7 +651,7 @@ int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_fram
         if (f.n_te) {
                 /* RFC 9112 6.1: TE in HTTP/1.0 means faulty framing; TE with Content-Length
                  * MAY be rejected, and is: the smuggling classic (RFC 9112 11.2) */
-                if (req->version == H1_VERSION_1_0 || f.n_cl)
+                if (req->version == HTTP_VER_1_0 || f.n_cl)
                         return -EBADMSG;
                 /* RFC 9112 6.3: chunked not final in a request MUST be 400 */
                 if (!f.last_chunked)
@@ -661,19 +660,19 @@ int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_fram
                  * decode no other coding */
                 if (f.n_codings > 1)
                         return H1_E_CODING;
-                fr.body = H1_BODY_CHUNKED;
+                fr.body = HTTP_BODY_CHUNKED;
         } else if (f.n_cl) {
-                fr.body = H1_BODY_LENGTH;
+                fr.body = HTTP_BODY_LENGTH;
                 fr.content_length = f.cl;
         }
         *ret_framing = fr;
         return 0;
 }
 
-int h1_analyze_response(const struct h1_response *resp, enum h1_method req_method,
+int h1_analyze_response(const struct h1_response *resp, enum http_meth req_method,
                         struct h1_framing *ret_framing)
 {
-        struct h1_framing fr = {.body = H1_BODY_NONE, .host = sl_str_make("", 0)};
+        struct h1_framing fr = {.body = HTTP_BODY_NONE, .host = sl_str_make("", 0)};
         struct framing_fields f;
         int r;
 
@@ -682,8 +681,8 @@ int h1_analyze_response(const struct h1_response *resp, enum h1_method req_metho
                 return r;
         /* RFC 9110 9.3.6: a client MUST ignore Content-Length and Transfer-Encoding in a 2xx
          * to CONNECT */
-        if (req_method == H1_METH_CONNECT && resp->status / 100 == 2) {
-                fr.body = H1_BODY_TUNNEL;
+        if (req_method == HTTP_METH_CONNECT && resp->status / 100 == 2) {
+                fr.body = HTTP_BODY_TUNNEL;
                 *ret_framing = fr;
                 return 0;
         }
@@ -692,7 +691,7 @@ int h1_analyze_response(const struct h1_response *resp, enum h1_method req_metho
                 return r;
         /* RFC 9112 6.1: TE in HTTP/1.0 is faulty framing; TE with CL is an error (6.3 item 3).
          * Both are refused even where the status makes the body empty (strict). */
-        if (f.n_te && (resp->version == H1_VERSION_1_0 || f.n_cl))
+        if (f.n_te && (resp->version == HTTP_VER_1_0 || f.n_cl))
                 return -EBADMSG;
         if (resp->status < 200 || resp->status == 204) {
                 /* RFC 9110 8.6, 6.1: no Content-Length or TE in 1xx or 204. TE is refused. A
@@ -702,17 +701,17 @@ int h1_analyze_response(const struct h1_response *resp, enum h1_method req_metho
                 if (f.n_te || (f.n_cl && resp->status != 204))
                         return -EBADMSG;
                 /* RFC 9110 15.2.2: after 101 the connection speaks the upgraded protocol */
-                fr.body = resp->status == 101 ? H1_BODY_TUNNEL : H1_BODY_NONE;
-        } else if (req_method == H1_METH_HEAD || resp->status == 304) {
-                fr.body = H1_BODY_NONE;
+                fr.body = resp->status == 101 ? HTTP_BODY_TUNNEL : HTTP_BODY_NONE;
+        } else if (req_method == HTTP_METH_HEAD || resp->status == 304) {
+                fr.body = HTTP_BODY_NONE;
         } else if (f.n_te) {
                 /* RFC 9112 6.3 item 4: chunked not final in a response: read until close */
-                fr.body = f.last_chunked ? H1_BODY_CHUNKED : H1_BODY_UNTIL_CLOSE;
+                fr.body = f.last_chunked ? HTTP_BODY_CHUNKED : HTTP_BODY_UNTIL_CLOSE;
         } else if (f.n_cl) {
-                fr.body = H1_BODY_LENGTH;
+                fr.body = HTTP_BODY_LENGTH;
                 fr.content_length = f.cl;
         } else {
-                fr.body = H1_BODY_UNTIL_CLOSE;
+                fr.body = HTTP_BODY_UNTIL_CLOSE;
         }
         *ret_framing = fr;
         return 0;

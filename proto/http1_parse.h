@@ -11,33 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
 #include "str.h"
 
 /* Results of the parsers besides a byte count, -EAGAIN (need more bytes) and -EBADMSG
- * (malformed; answer 400 to a client). h1_error_status() maps each to a status code. */
-#define H1_E_TOO_LARGE      (-EMSGSIZE)        /* head over max_head_size, too many fields: 431 */
-#define H1_E_URI_TOO_LONG   (-ENAMETOOLONG)    /* request-line over max_line_size: 414 */
-#define H1_E_VERSION        (-EPROTONOSUPPORT) /* HTTP-version other than 1.x: 505 */
-#define H1_E_CODING         (-EOPNOTSUPP)      /* transfer-coding other than chunked: 501 */
-#define H1_E_BODY_TOO_LARGE (-EFBIG)           /* chunk-size over the caller's limit: 413 */
+ * (malformed; answer 400 to a client): the protocol-neutral errors of http.h, whose
+ * http_error_status() maps each to a status code. */
+#define H1_E_TOO_LARGE      HTTP_E_TOO_LARGE      /* head over max_head_size, too many fields */
+#define H1_E_URI_TOO_LONG   HTTP_E_URI_TOO_LONG   /* request-line over max_line_size */
+#define H1_E_VERSION        HTTP_E_VERSION        /* HTTP-version other than 1.x */
+#define H1_E_CODING         HTTP_E_CODING         /* transfer-coding other than chunked */
+#define H1_E_BODY_TOO_LARGE HTTP_E_BODY_TOO_LARGE /* chunk-size over the caller's limit */
 
 /* Leading empty lines (CRLF) ignored before a request-line (RFC 9112 2.2); one more is
  * malformed. Responses get none: an extra CRLF from a server means its framing is off. */
 #define H1_MAX_LEADING_EMPTY_LINES 4
-
-enum h1_method {
-        H1_METH_OTHER = 0, /* a valid token without a name here: see method_name */
-        H1_METH_GET,
-        H1_METH_HEAD,
-        H1_METH_POST,
-        H1_METH_PUT,
-        H1_METH_DELETE,
-        H1_METH_CONNECT,
-        H1_METH_OPTIONS,
-        H1_METH_TRACE,
-        H1_METH_PATCH,
-        H1_METH_COUNT,
-};
 
 /* RFC 9112 3.2 */
 enum h1_target_form {
@@ -48,37 +36,26 @@ enum h1_target_form {
         H1_TARGET_COUNT,
 };
 
-enum h1_version {
-        H1_VERSION_1_0 = 0, /* HTTP/1.0 */
-        H1_VERSION_1_1,     /* HTTP/1.1 */
-        H1_VERSION_COUNT,
-};
-
-struct h1_header {
-        struct sl_str name;  /* borrowed from the parsed buffer; a token, case as received */
-        struct sl_str value; /* borrowed; leading and trailing OWS removed, may be empty */
-};
-
 struct h1_limits {
         size_t max_head_size; /* bytes from the first byte through the final CRLF */
         size_t max_line_size; /* request-line or status-line bytes before its CRLF */
 };
 
 struct h1_request {
-        enum h1_method method;
+        enum http_meth method;
         struct sl_str method_name; /* borrowed; the method token as received */
         enum h1_target_form target_form;
         struct sl_str target; /* borrowed; the request-target as received */
-        enum h1_version version;
-        struct h1_header *headers; /* borrowed: the caller's array given to the parser */
+        enum http_ver version;
+        struct http_hdr *headers; /* borrowed: the caller's array given to the parser */
         size_t n_headers;
 };
 
 struct h1_response {
-        enum h1_version version;
-        unsigned status;           /* 100 .. 599 */
-        struct sl_str reason;      /* borrowed; may be empty */
-        struct h1_header *headers; /* borrowed: the caller's array given to the parser */
+        enum http_ver version;
+        unsigned status;          /* 100 .. 599 */
+        struct sl_str reason;     /* borrowed; may be empty */
+        struct http_hdr *headers; /* borrowed: the caller's array given to the parser */
         size_t n_headers;
 };
 
@@ -92,25 +69,19 @@ struct h1_response {
  * max_line_size) or H1_E_VERSION. Nothing is kept between calls: after -EAGAIN, call again
  * with the same bytes plus more; the head is rescanned from its start (picohttpparser). */
 int h1_parse_request(const char *buf, size_t len, const struct h1_limits *lim,
-                     struct h1_header *headers, size_t max_headers, struct h1_request *ret_req);
+                     struct http_hdr *headers, size_t max_headers, struct h1_request *ret_req);
 
 /* The same for a response head (status-line, field lines, empty line), with the same results;
  * H1_E_URI_TOO_LONG here means an over-long status-line. A proxy answers 502 to any error. */
 int h1_parse_response(const char *buf, size_t len, const struct h1_limits *lim,
-                      struct h1_header *headers, size_t max_headers, struct h1_response *ret_resp);
+                      struct http_hdr *headers, size_t max_headers, struct h1_response *ret_resp);
 
 /* Status code a server answers a request with after a negative result of this module: 400,
  * 413, 414, 431, 501 or 505. Not meaningful for -EAGAIN. */
-int h1_error_status(int r);
-
-enum h1_body {
-        H1_BODY_NONE = 0,    /* no message body */
-        H1_BODY_LENGTH,      /* exactly content_length bytes (may be 0) */
-        H1_BODY_CHUNKED,     /* chunked transfer coding: feed h1_chunked_parse() */
-        H1_BODY_UNTIL_CLOSE, /* responses only: the body ends when the server closes */
-        H1_BODY_TUNNEL,      /* 101 or 2xx to CONNECT: opaque bytes both ways follow the head */
-        H1_BODY_COUNT,
-};
+static inline int h1_error_status(int r)
+{
+        return http_error_status(r);
+}
 
 /* Connection options (RFC 9112 9.6, RFC 9110 7.6.1) */
 #define H1_CONN_CLOSE      (1u << 0)
@@ -119,8 +90,8 @@ enum h1_body {
 #define H1_CONN_OTHER      (1u << 3) /* another option: names a hop-by-hop field */
 
 struct h1_framing {
-        enum h1_body body;
-        uint64_t content_length; /* H1_BODY_LENGTH only, else 0 */
+        enum http_body body;
+        uint64_t content_length; /* HTTP_BODY_LENGTH only, else 0 */
         unsigned conn;           /* H1_CONN_* from every Connection field line */
         struct sl_str host;      /* requests: the Host value (borrowed), empty if none */
 };
@@ -133,7 +104,7 @@ int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_fram
 /* The same for a response to a request whose method was @req_method (RFC 9112 6.3): HEAD,
  * 1xx, 204 and 304 have no body, 2xx to CONNECT and 101 switch to a tunnel, otherwise
  * chunked, Content-Length or read until close. Returns 0 or -EBADMSG (502 upstream). */
-int h1_analyze_response(const struct h1_response *resp, enum h1_method req_method,
+int h1_analyze_response(const struct h1_response *resp, enum http_meth req_method,
                         struct h1_framing *ret_framing);
 
 /* Next element of a comma-separated list (RFC 9110 5.6.1) of tokens: *rest is the unparsed
@@ -144,16 +115,22 @@ int h1_list_next(struct sl_str *rest, struct sl_str *ret_elem);
 
 /* Index of the first field at or after @from whose name is @name (ASCII case-insensitive),
  * or -ENOENT. */
-int h1_header_find(const struct h1_header *headers, size_t n, size_t from, struct sl_str name);
+int h1_header_find(const struct http_hdr *headers, size_t n, size_t from, struct sl_str name);
 
 /* OR of H1_CONN_* over every Connection field line; empty list elements are ignored (RFC 9110
  * 5.6.1). Returns 0, or -EBADMSG if an element is not a token. */
-int h1_connection_options(const struct h1_header *headers, size_t n, unsigned *ret_flags);
+int h1_connection_options(const struct http_hdr *headers, size_t n, unsigned *ret_flags);
 
 /* Whether a field named @name must not be forwarded by a proxy (RFC 9110 7.6.1): Connection,
  * Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, and any field the message's
  * own Connection options (in @headers) name. */
-bool h1_header_is_hop_by_hop(const struct h1_header *headers, size_t n, struct sl_str name);
+bool h1_header_is_hop_by_hop(const struct http_hdr *headers, size_t n, struct sl_str name);
+
+/* Parse a complete trailer section (field lines, then the final CRLF: @len bytes exactly, as
+ * h1_chunked_parse() validated them) into @headers. Returns @len and sets *ret_n, or
+ * -EBADMSG, or H1_E_TOO_LARGE for more than @max_headers fields. */
+int h1_parse_trailers(const char *buf, size_t len, struct http_hdr *headers, size_t max_headers,
+                      size_t *ret_n);
 
 /* Chunked transfer coding decoder (RFC 9112 7.1): a byte-wise state machine, so input may be
  * split anywhere. States are internal; only H1_CK_DONE means anything to callers. */
@@ -218,4 +195,11 @@ int h1_chunked_parse(struct h1_chunked *ck, const char *buf, size_t len, struct 
 static inline bool h1_chunked_done(const struct h1_chunked *ck)
 {
         return ck->state == H1_CK_DONE;
+}
+
+/* Bytes of the trailer section (final CRLF included) a decoder that reached H1_CK_DONE
+ * consumed last: the section ends where the decoder stopped. */
+static inline size_t h1_chunked_trailer_len(const struct h1_chunked *ck)
+{
+        return ck->trailer_len;
 }

@@ -14,10 +14,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "http_ana.h"
 #include "log.h"
 #include "macros.h"
-#include "sess.h"
-#include "worker.h"
+#include "mux_h1.h"
+#include "mux_tcp.h"
+#include "session.h"
+#include "wctx.h"
 
 #define LISTENER_BACKLOG     4096
 #define LISTENER_MAX_ACCEPTS 64 /* per wakeup, so one busy listener cannot starve the rest */
@@ -25,6 +28,33 @@
 static void listener_on_reap(struct loop_reap *r)
 {
         free(sl_container_of(r, struct listener, reap));
+}
+
+/* A new client connection: its session, the tcp-request connection rules, then the mux of
+ * the frontend's mode, which makes its streams. Takes @fd in every case. */
+static void listener_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
+                            const struct sockaddr_storage *addr, socklen_t len)
+{
+        struct sess *ss = sess_new(w, fe, addr, len);
+        const struct mux_ops *mux = fe->mode == CFG_MODE_HTTP ? &mux_h1_ops : &mux_tcp_ops;
+
+        if (!ss) {
+                close(fd);
+                return;
+        }
+        /* optimistic: the request is often already there (and the socket always writable);
+         * TCP_NODELAY is inherited from the listener */
+        conn_init_socket(&ss->conn, w->loop, fd, CONN_ST_READY, CONN_F_RD | CONN_F_WR);
+        if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN)) {
+                /* closed without a log line, as HAProxy */
+                w->stats.tcp_rejected++;
+                sess_close(ss);
+                return;
+        }
+        if (mux->init(&ss->conn, w, ss) < 0) {
+                w->stats.sessions_oom++;
+                sess_close(ss);
+        }
 }
 
 static void listener_on_io(struct loop_io *io, uint32_t events)
@@ -78,7 +108,7 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                 }
                 w->stats.accepted++;
                 w->accept_starved = false;
-                sess_accept(w, l->fe, fd, &addr, len);
+                listener_accept(w, l->fe, fd, &addr, len);
         }
 }
 

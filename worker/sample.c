@@ -1,5 +1,5 @@
-/* Sample fetches over a session (see sample.h): used by the HTTP rules and use_backend in
- * sess.c, and by access logs for %[...] nodes. */
+/* Sample fetches over a session and a stream (see sample.h): used by the rules, use_backend
+ * and persistence (http_ana.c), and by access logs for %[...] nodes. */
 #include "sample.h"
 
 #include <arpa/inet.h>
@@ -8,8 +8,9 @@
 #include <string.h>
 
 #include "macros.h"
-#include "sess.h"
+#include "session.h"
 #include "stick.h"
+#include "stream-t.h"
 
 #define SAMPLE_MAX_VALUES 64
 
@@ -35,7 +36,7 @@ static void trim(struct sl_str *s)
 
 /* Every value of header @name in @hdrs: whole field lines for "full", else the
  * comma-separated elements of each line (HAProxy's hdr() vs fhdr()). */
-static void header_values(const struct sess_hdr *hdrs, size_t n, const char *name, size_t nlen,
+static void header_values(const struct http_hdr *hdrs, size_t n, const char *name, size_t nlen,
                           bool full, struct values *out)
 {
         out->n = 0;
@@ -144,20 +145,17 @@ static bool str_to_ip(struct sl_str s, struct cfg_smp_value *v)
 }
 
 /* Collect the string values of a header fetch for @smp. */
-static bool header_fetch(struct sess *s, const struct cfg_sample *smp, bool response,
+static bool header_fetch(const struct stream *st, const struct cfg_sample *smp, bool response,
                          struct values *vals)
 {
-        const struct txn *t = s->txn;
         bool res = smp->dir == CFG_DIR_RES || (smp->dir == CFG_DIR_CTX && response);
+        const struct http_msg *m;
 
-        if (!t)
+        if (!st || !(st->flags & STRM_F_HTTP))
                 return false;
-        if (res)
-                header_values(t->rhdrs, t->n_rhdrs, smp->arg, smp->arg_len,
-                              smp->fetch == CFG_FETCH_FHDR, vals);
-        else
-                header_values(t->hdrs, t->n_hdrs, smp->arg, smp->arg_len,
-                              smp->fetch == CFG_FETCH_FHDR, vals);
+        m = res ? &st->res : &st->req;
+        header_values(m->hdrs, m->n_hdrs, smp->arg, smp->arg_len, smp->fetch == CFG_FETCH_FHDR,
+                      vals);
         return true;
 }
 
@@ -187,10 +185,10 @@ static struct sl_str convert(const struct cfg_sample *smp, struct sl_str v, char
  * returned, or false when the sample has no value. */
 typedef bool value_fn(void *data, const struct cfg_smp_value *v);
 
-static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool response, value_fn *fn,
-                        void *data)
+static bool sample_each(struct sess *ss, struct stream *st, const struct cfg_sample *smp,
+                        bool response, value_fn *fn, void *data)
 {
-        const struct txn *t = s->txn;
+        const struct http_msg *req = st && (st->flags & STRM_F_HTTP) ? &st->req : NULL;
         struct cfg_smp_value v = {0};
         struct values vals;
         char tmp[1024];
@@ -200,24 +198,23 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
                 struct cfg_smp_value key;
 
                 base.table_conv = false;
-                if (!sample_value(s, &base, response, &key, tmp, sizeof(tmp)) ||
-                    !stick_table_conv(s, smp, &key, &v))
+                if (!sample_value(ss, st, &base, response, &key, tmp, sizeof(tmp)) ||
+                    !stick_table_conv(ss->w, smp, &key, &v))
                         return false;
                 return fn(data, &v);
         }
         switch (smp->fetch) {
         case CFG_FETCH_SRC:
-                addr_value(&s->cli_addr, &v);
+                addr_value(&ss->src, &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
         case CFG_FETCH_DST:
-                addr_value(sess_frontend_addr(s), &v);
+                addr_value(sess_dst(ss), &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
         case CFG_FETCH_SRC_PORT:
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(&s->cli_addr)};
+                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(&ss->src)};
                 return fn(data, &v);
         case CFG_FETCH_DST_PORT:
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT,
-                                           .i = addr_port(sess_frontend_addr(s))};
+                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(sess_dst(ss))};
                 return fn(data, &v);
         case CFG_FETCH_SSL_FC:
                 /* TLS is not in the data path yet: no connection is TLS */
@@ -229,9 +226,9 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
                                            .i = smp->fetch == CFG_FETCH_ALWAYS_TRUE};
                 return fn(data, &v);
         case CFG_FETCH_STATUS:
-                if (!t || !t->res.status)
+                if (!st || !st->res.status)
                         return false;
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = t->res.status};
+                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = st->res.status};
                 return fn(data, &v);
         case CFG_FETCH_METHOD:
         case CFG_FETCH_PATH:
@@ -239,13 +236,13 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
         case CFG_FETCH_URL: {
                 struct sl_str str;
 
-                if (!t)
+                if (!req)
                         return false;
-                str = smp->fetch == CFG_FETCH_METHOD  ? t->req.method_name
-                      : smp->fetch == CFG_FETCH_PATH  ? t->path
-                      : smp->fetch == CFG_FETCH_QUERY ? t->query
-                                                      : t->req.target;
-                if (smp->fetch == CFG_FETCH_QUERY && !t->query.ptr)
+                str = smp->fetch == CFG_FETCH_METHOD  ? req->method
+                      : smp->fetch == CFG_FETCH_PATH  ? req->path
+                      : smp->fetch == CFG_FETCH_QUERY ? req->query
+                                                      : req->target;
+                if (smp->fetch == CFG_FETCH_QUERY && !req->query.ptr)
                         return false;
                 v = (struct cfg_smp_value){.type = CFG_SMP_STR,
                                            .str = convert(smp, str, tmp, sizeof(tmp))};
@@ -255,7 +252,7 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
         case CFG_FETCH_FHDR:
         case CFG_FETCH_HDR_VAL:
         case CFG_FETCH_HDR_IP:
-                if (!header_fetch(s, smp, response, &vals))
+                if (!header_fetch(st, smp, response, &vals))
                         return false;
                 select_occ(&vals, smp->occ);
                 for (size_t i = 0; i < vals.n; i++) {
@@ -275,14 +272,14 @@ static bool sample_each(struct sess *s, const struct cfg_sample *smp, bool respo
                 }
                 return false;
         case CFG_FETCH_HDR_CNT:
-                if (!header_fetch(s, smp, response, &vals))
+                if (!header_fetch(st, smp, response, &vals))
                         return false;
                 v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = (int64_t)vals.n};
                 return fn(data, &v);
         case CFG_FETCH_SC:
         case CFG_FETCH_SC_TRACKED:
         case CFG_FETCH_SRC_TBL:
-                return stick_fetch(s, smp, &v) && fn(data, &v);
+                return stick_fetch(ss, st, smp, &v) && fn(data, &v);
         case CFG_FETCH_COUNT:
                 break;
         }
@@ -294,19 +291,20 @@ static bool match_one(void *data, const struct cfg_smp_value *v)
         return cfg_acl_expr_match(data, v);
 }
 
-bool sample_acl(struct sess *s, const struct cfg_acl *acl, bool response)
+bool sample_acl(struct sess *ss, struct stream *st, const struct cfg_acl *acl, bool response)
 {
         for (size_t i = 0; i < acl->n_exprs; i++) {
                 const struct cfg_acl_expr *e = acl->exprs[i];
 
-                if (sample_each(s, &e->smp, response, match_one, (void *)e))
+                if (sample_each(ss, st, &e->smp, response, match_one, (void *)e))
                         return true;
         }
         return false;
 }
 
 struct cond_ctx {
-        struct sess *s;
+        struct sess *ss;
+        struct stream *st;
         bool response;
 };
 
@@ -314,12 +312,12 @@ static bool cond_acl(void *data, const struct cfg_acl *acl)
 {
         struct cond_ctx *c = data;
 
-        return sample_acl(c->s, acl, c->response);
+        return sample_acl(c->ss, c->st, acl, c->response);
 }
 
-bool sample_cond(struct sess *s, const struct cfg_cond *c, bool response)
+bool sample_cond(struct sess *ss, struct stream *st, const struct cfg_cond *c, bool response)
 {
-        struct cond_ctx ctx = {s, response};
+        struct cond_ctx ctx = {ss, st, response};
 
         return cfg_cond_eval(c, cond_acl, &ctx);
 }
@@ -347,12 +345,12 @@ static bool value_one(void *data, const struct cfg_smp_value *v)
         return false;
 }
 
-bool sample_value(struct sess *s, const struct cfg_sample *smp, bool response,
+bool sample_value(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                   struct cfg_smp_value *v, char *buf, size_t bufsz)
 {
         struct value_ctx c = {v, buf, bufsz, false};
 
-        (void)sample_each(s, smp, response, value_one, &c);
+        (void)sample_each(ss, st, smp, response, value_one, &c);
         return c.found;
 }
 
@@ -386,14 +384,14 @@ static bool text_one(void *data, const struct cfg_smp_value *v)
         return false;
 }
 
-int sample_text(struct sess *s, const struct cfg_sample *smp, bool response, char *out,
-                size_t outsz)
+int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
+                char *out, size_t outsz)
 {
         struct text_ctx t = {out, outsz, -1};
 
         if (outsz == 0)
                 return -1;
         out[0] = '\0';
-        (void)sample_each(s, smp, response, text_one, &t);
+        (void)sample_each(ss, st, smp, response, text_one, &t);
         return t.len;
 }

@@ -1,6 +1,7 @@
-/* Stick counters: what a session tracks in the shared stick tables and what it counts there.
- * Every update is one atomic operation of shm/stktable.c on an entry the session holds a
- * reference on, so the counters of all workers meet exactly in one entry. */
+/* Stick counters: what a session or a stream tracks in the shared stick tables and what it
+ * counts there. Every update is one atomic operation of shm/stktable.c on an entry the
+ * session or stream holds a reference on, so the counters of all workers meet exactly in one
+ * entry. Called by the rules and the stream (stream.h), and by sample fetches. */
 #include "stick.h"
 
 #include <arpa/inet.h>
@@ -11,18 +12,28 @@
 
 #include "loop.h"
 #include "macros.h"
-#include "sess.h"
+#include "session-t.h"
 #include "stktable.h"
-#include "worker.h"
+#include "stream-t.h"
+#include "wctx.h"
 
-static uint64_t stick_now(const struct sess *s)
+static uint64_t stick_now(const struct worker *w)
 {
-        return loop_now(s->w->loop);
+        return loop_now(w->loop);
 }
 
-static struct stkt *stick_table_of(struct sess *s, const struct cfg_proxy *px)
+static struct stkt *stick_table_of(struct worker *w, const struct cfg_proxy *px)
 {
-        return px ? worker_rt(s->w, px)->table : NULL;
+        return px ? worker_rt(w, px)->table : NULL;
+}
+
+/* The counter @sc a rule or fetch acts on: the stream's when it tracks it, else the
+ * session's (HAProxy's smp_fetch_sc_stkctr()). */
+static struct stick_ctr *stick_ctr_of(struct sess *ss, struct stream *st, unsigned sc)
+{
+        if (st && st->sc[sc].t)
+                return &st->sc[sc];
+        return &ss->sc[sc];
 }
 
 /* Count @inc on counter and rate data types, when the table stores them. */
@@ -188,32 +199,36 @@ unsigned stick_ledger_release(_Atomic uint64_t *recs, size_t n,
         return given;
 }
 
-void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
+void stick_track(struct sess *ss, struct stream *st, unsigned sc, const struct cfg_proxy *table_px,
                  const struct cfg_smp_value *key, enum stick_level level)
 {
-        struct stick_ctr *c = &s->sc[sc];
-        struct stkt *t = stick_table_of(s, table_px);
+        struct worker *w = ss->w;
+        struct stkt *t = stick_table_of(w, table_px);
+        struct stick_ctr *c;
         uint8_t buf[STKT_KEY_MAX];
         struct stkt_key k;
-        uint64_t now = stick_now(s);
+        uint64_t now = stick_now(w);
         uint32_t idx;
         int r;
 
-        if (c->t || !t || sc >= STICK_COUNTERS)
+        if (!t || sc >= STICK_COUNTERS || (level == STICK_REQ && !st))
                 return;
+        /* a counter already tracked, at either level, stays as it is */
+        if (ss->sc[sc].t || (st && st->sc[sc].t))
+                return;
+        c = level == STICK_CONN ? &ss->sc[sc] : &st->sc[sc];
         if (!stick_key(table_px->table, key, buf, &k))
                 return;
         r = stkt_track(t, &k, now, &idx);
         if (r < 0) {
-                s->w->stats.stick_refused++;
+                w->stats.stick_refused++;
                 return;
         }
         c->t = t;
         c->idx = idx;
-        c->level = level;
         stkt_touch(t, idx, now);
         (void)stkt_add(t, idx, STKT_DT_CONN_CUR, 1);
-        c->rec = stick_ledger_add(s->w, worker_rt(s->w, table_px), idx, true);
+        c->rec = stick_ledger_add(w, worker_rt(w, table_px), idx, true);
         if (level == STICK_CONN) {
                 stick_count(t, idx, STKT_DT_CONN_CNT, STKT_DT_CONN_RATE, 1, now);
                 stick_count(t, idx, STKT_DT_SESS_CNT, STKT_DT_SESS_RATE, 1, now);
@@ -223,12 +238,13 @@ void stick_track(struct sess *s, unsigned sc, const struct cfg_proxy *table_px,
         }
 }
 
-void stick_persist_rule(struct sess *s, const struct cfg_stick_rule *r,
+void stick_persist_rule(struct stream *st, const struct cfg_stick_rule *r,
                         const struct cfg_smp_value *key)
 {
-        const struct cfg_proxy *be = s->be;
-        struct stkt *t = stick_table_of(s, r->table);
-        uint64_t now = stick_now(s);
+        struct worker *w = st->w;
+        const struct cfg_proxy *be = st->be;
+        struct stkt *t = stick_table_of(w, r->table);
+        uint64_t now = stick_now(w);
         uint8_t buf[STKT_KEY_MAX];
         struct stkt_key k;
         uint32_t idx;
@@ -238,74 +254,80 @@ void stick_persist_rule(struct sess *s, const struct cfg_stick_rule *r,
         if (!t || !stick_key(r->table->table, key, buf, &k))
                 return;
         /* the first match decides; a persistence cookie decided before any, as in HAProxy */
-        if (r->kind != CFG_STICK_STORE_REQ && s->force_idx < 0) {
+        if (r->kind != CFG_STICK_STORE_REQ && st->force_idx < 0) {
                 at = stkt_lookup(t, &k, now);
                 if (at >= 0 && stkt_get(t, (uint32_t)at, STKT_DT_SERVER_ID, &id) == 0) {
                         /* the server's id (HAProxy's puid), its 1-based position */
                         for (size_t j = 0; j < be->n_servers; j++)
                                 if (be->servers[j].id == id)
-                                        s->force_idx = (int)j;
+                                        st->force_idx = (int)j;
                         stkt_touch(t, (uint32_t)at, now);
                 }
         }
-        if (r->kind == CFG_STICK_MATCH || s->n_stores == STICK_STORES_MAX)
+        if (r->kind == CFG_STICK_MATCH || st->n_stores == STICK_STORES_MAX)
                 return;
         if (stkt_track(t, &k, now, &idx) < 0) {
-                s->w->stats.stick_refused++;
+                w->stats.stick_refused++;
                 return;
         }
-        s->stores[s->n_stores++] = (struct stick_store){
-                t, idx, stick_ledger_add(s->w, worker_rt(s->w, r->table), idx, false)};
+        st->stores[st->n_stores++] = (struct stick_store){
+                t, idx, stick_ledger_add(w, worker_rt(w, r->table), idx, false)};
 }
 
-void stick_persist_server(struct sess *s)
+void stick_persist_server(struct stream *st)
 {
-        uint64_t now = stick_now(s);
+        uint64_t now = stick_now(st->w);
 
-        if (s->srv_idx < 0 || !s->be || (size_t)s->srv_idx >= s->be->n_servers)
+        if (st->srv_idx < 0 || !st->be || (size_t)st->srv_idx >= st->be->n_servers)
                 return;
-        for (unsigned i = 0; i < s->n_stores; i++) {
-                (void)stkt_set(s->stores[i].t, s->stores[i].idx, STKT_DT_SERVER_ID,
-                               s->be->servers[s->srv_idx].id);
-                stkt_touch(s->stores[i].t, s->stores[i].idx, now);
+        for (unsigned i = 0; i < st->n_stores; i++) {
+                (void)stkt_set(st->stores[i].t, st->stores[i].idx, STKT_DT_SERVER_ID,
+                               st->be->servers[st->srv_idx].id);
+                stkt_touch(st->stores[i].t, st->stores[i].idx, now);
         }
 }
 
-static void stick_stores_release(struct sess *s)
+static void stick_stores_release(struct stream *st)
 {
-        for (unsigned i = 0; i < s->n_stores; i++) {
-                stick_ledger_clear(s->w, s->stores[i].rec);
-                (void)stkt_unref(s->stores[i].t, s->stores[i].idx);
+        for (unsigned i = 0; i < st->n_stores; i++) {
+                stick_ledger_clear(st->w, st->stores[i].rec);
+                (void)stkt_unref(st->stores[i].t, st->stores[i].idx);
         }
-        s->n_stores = 0;
+        st->n_stores = 0;
 }
 
-void stick_inc_gpc(struct sess *s, unsigned sc, unsigned which)
+void stick_inc_gpc(struct sess *ss, struct stream *st, unsigned sc, unsigned which)
 {
-        struct stick_ctr *c = &s->sc[sc];
+        struct stick_ctr *c;
 
-        if (sc >= STICK_COUNTERS || !c->t)
+        if (sc >= STICK_COUNTERS)
+                return;
+        c = stick_ctr_of(ss, st, sc);
+        if (!c->t)
                 return;
         stick_count(c->t, c->idx, which ? STKT_DT_GPC1 : STKT_DT_GPC0,
-                    which ? STKT_DT_GPC1_RATE : STKT_DT_GPC0_RATE, 1, stick_now(s));
+                    which ? STKT_DT_GPC1_RATE : STKT_DT_GPC0_RATE, 1, stick_now(ss->w));
 }
 
-void stick_set_gpt0(struct sess *s, unsigned sc, uint32_t v)
+void stick_set_gpt0(struct sess *ss, struct stream *st, unsigned sc, uint32_t v)
 {
-        struct stick_ctr *c = &s->sc[sc];
+        struct stick_ctr *c;
 
-        if (sc < STICK_COUNTERS && c->t)
+        if (sc >= STICK_COUNTERS)
+                return;
+        c = stick_ctr_of(ss, st, sc);
+        if (c->t)
                 (void)stkt_set(c->t, c->idx, STKT_DT_GPT0, v);
 }
 
-void stick_http_request(struct sess *s)
+void stick_http_request(struct sess *ss)
 {
-        uint64_t now = stick_now(s);
+        uint64_t now = stick_now(ss->w);
 
         for (unsigned i = 0; i < STICK_COUNTERS; i++) {
-                struct stick_ctr *c = &s->sc[i];
+                struct stick_ctr *c = &ss->sc[i];
 
-                if (c->t && c->level == STICK_CONN) {
+                if (c->t) {
                         stkt_touch(c->t, c->idx, now);
                         stick_count(c->t, c->idx, STKT_DT_HTTP_REQ_CNT, STKT_DT_HTTP_REQ_RATE, 1,
                                     now);
@@ -313,35 +335,31 @@ void stick_http_request(struct sess *s)
         }
 }
 
-static void stick_release(struct sess *s, struct stick_ctr *c)
+static void stick_release(struct worker *w, struct stick_ctr *c)
 {
-        stick_ledger_clear(s->w, c->rec);
+        stick_ledger_clear(w, c->rec);
         c->rec = -1;
         (void)stkt_dec(c->t, c->idx, STKT_DT_CONN_CUR);
-        stkt_touch(c->t, c->idx, stick_now(s));
+        stkt_touch(c->t, c->idx, stick_now(w));
         (void)stkt_unref(c->t, c->idx);
         c->t = NULL;
 }
 
-static void stick_bytes(struct sess *s, struct stick_ctr *c, uint64_t in, uint64_t out)
+static void stick_bytes(struct worker *w, struct stick_ctr *c, uint64_t in, uint64_t out)
 {
-        uint64_t now = stick_now(s);
+        uint64_t now = stick_now(w);
 
         stick_count(c->t, c->idx, STKT_DT_BYTES_IN_CNT, STKT_DT_BYTES_IN_RATE, in, now);
         stick_count(c->t, c->idx, STKT_DT_BYTES_OUT_CNT, STKT_DT_BYTES_OUT_RATE, out, now);
 }
 
-void stick_http_status(struct sess *s, unsigned status)
+/* Count an error or failure status on the tracked counters of @ctrs. */
+static void stick_status_count(struct worker *w, struct stick_ctr *ctrs, bool err, bool fail)
 {
-        uint64_t now = stick_now(s);
-        bool err = status >= 400 && status < 500;
-        bool fail = status >= 500 && status < 600 && status != 501 && status != 505;
+        uint64_t now = stick_now(w);
 
-        if (s->flags & SESS_F_STICK_STATUS)
-                return;
-        s->flags |= SESS_F_STICK_STATUS;
         for (unsigned i = 0; i < STICK_COUNTERS; i++) {
-                struct stick_ctr *c = &s->sc[i];
+                struct stick_ctr *c = &ctrs[i];
 
                 if (!c->t)
                         continue;
@@ -354,32 +372,43 @@ void stick_http_status(struct sess *s, unsigned status)
         }
 }
 
-void stick_http_end(struct sess *s, uint64_t bytes_in, uint64_t bytes_out)
+void stick_http_status(struct sess *ss, struct stream *st, unsigned status)
 {
-        s->flags &= ~(uint32_t)SESS_F_STICK_STATUS;
-        for (unsigned i = 0; i < STICK_COUNTERS; i++) {
-                struct stick_ctr *c = &s->sc[i];
+        bool err = status >= 400 && status < 500;
+        bool fail = status >= 500 && status < 600 && status != 501 && status != 505;
 
-                if (!c->t)
-                        continue;
-                stick_bytes(s, c, bytes_in, bytes_out);
-                if (c->level == STICK_REQ)
-                        stick_release(s, c);
-        }
-        stick_stores_release(s);
+        if (st->flags & STRM_F_STICK_STATUS)
+                return;
+        st->flags |= STRM_F_STICK_STATUS;
+        if (!err && !fail)
+                return;
+        stick_status_count(ss->w, ss->sc, err, fail);
+        stick_status_count(ss->w, st->sc, err, fail);
 }
 
-void stick_close(struct sess *s, uint64_t bytes_in, uint64_t bytes_out)
+void stick_stream_end(struct sess *ss, struct stream *st, uint64_t bytes_in, uint64_t bytes_out)
 {
-        for (unsigned i = 0; i < STICK_COUNTERS; i++) {
-                struct stick_ctr *c = &s->sc[i];
+        struct worker *w = ss->w;
 
-                if (!c->t)
-                        continue;
-                stick_bytes(s, c, bytes_in, bytes_out);
-                stick_release(s, c);
+        if (st->flags & STRM_F_STICK_DONE)
+                return;
+        st->flags |= STRM_F_STICK_DONE;
+        for (unsigned i = 0; i < STICK_COUNTERS; i++) {
+                if (ss->sc[i].t)
+                        stick_bytes(w, &ss->sc[i], bytes_in, bytes_out);
+                if (st->sc[i].t) {
+                        stick_bytes(w, &st->sc[i], bytes_in, bytes_out);
+                        stick_release(w, &st->sc[i]);
+                }
         }
-        stick_stores_release(s);
+        stick_stores_release(st);
+}
+
+void stick_sess_end(struct sess *ss)
+{
+        for (unsigned i = 0; i < STICK_COUNTERS; i++)
+                if (ss->sc[i].t)
+                        stick_release(ss->w, &ss->sc[i]);
 }
 
 /* Read or change data type @dt of entry @idx as @op says. */
@@ -423,9 +452,11 @@ static bool stick_op(struct stkt *t, uint32_t idx, const struct cfg_sample *smp,
         return true;
 }
 
-bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_value *v)
+bool stick_fetch(struct sess *ss, struct stream *st, const struct cfg_sample *smp,
+                 struct cfg_smp_value *v)
 {
-        uint64_t now = stick_now(s);
+        struct worker *w = ss->w;
+        uint64_t now = stick_now(w);
         struct stick_ctr *c;
         struct stkt *t;
         uint8_t buf[STKT_KEY_MAX];
@@ -434,19 +465,19 @@ bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_va
 
         if (smp->fetch == CFG_FETCH_SRC_TBL) {
                 struct cfg_smp_value a = {0};
-                const struct sockaddr_storage *ss = &s->cli_addr;
+                const struct sockaddr_storage *src = &ss->src;
                 uint32_t nidx;
 
-                t = stick_table_of(s, smp->table);
+                t = stick_table_of(w, smp->table);
                 if (!t)
                         return false;
                 a.type = CFG_SMP_IP;
-                if (ss->ss_family == AF_INET) {
+                if (src->ss_family == AF_INET) {
                         a.family = AF_INET;
-                        memcpy(a.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-                } else if (ss->ss_family == AF_INET6) {
+                        memcpy(a.addr, &((const struct sockaddr_in *)src)->sin_addr, 4);
+                } else if (src->ss_family == AF_INET6) {
                         a.family = AF_INET6;
-                        memcpy(a.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+                        memcpy(a.addr, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
                 } else {
                         return false;
                 }
@@ -466,7 +497,7 @@ bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_va
                 }
                 return stick_op(t, (uint32_t)idx, smp, now, v);
         }
-        c = &s->sc[smp->sc];
+        c = stick_ctr_of(ss, st, smp->sc);
         if (smp->fetch == CFG_FETCH_SC_TRACKED) {
                 *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = c->t != NULL};
                 return true;
@@ -475,7 +506,7 @@ bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_va
                 *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
                 return true;
         }
-        t = smp->table ? stick_table_of(s, smp->table) : c->t;
+        t = smp->table ? stick_table_of(w, smp->table) : c->t;
         if (!t)
                 return false;
         if (t == c->t)
@@ -496,22 +527,22 @@ bool stick_fetch(struct sess *s, const struct cfg_sample *smp, struct cfg_smp_va
         }
 }
 
-bool stick_table_conv(struct sess *s, const struct cfg_sample *smp, const struct cfg_smp_value *key,
-                      struct cfg_smp_value *v)
+bool stick_table_conv(struct worker *w, const struct cfg_sample *smp,
+                      const struct cfg_smp_value *key, struct cfg_smp_value *v)
 {
-        struct stkt *t = stick_table_of(s, smp->table);
+        struct stkt *t = stick_table_of(w, smp->table);
         uint8_t buf[STKT_KEY_MAX];
         struct stkt_key k;
         int64_t idx;
 
         if (!t || !stick_key(smp->table->table, key, buf, &k))
                 return false;
-        idx = stkt_lookup(t, &k, stick_now(s));
+        idx = stkt_lookup(t, &k, stick_now(w));
         if (idx < 0) {
                 *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
                 return (stkt_store(t) & STKT_F(smp->stk_dt)) != 0;
         }
-        return stick_op(t, (uint32_t)idx, smp, stick_now(s), v);
+        return stick_op(t, (uint32_t)idx, smp, stick_now(w), v);
 }
 
 void stick_table_def(const struct cfg_stick_table *c, struct stkt_def *ret)

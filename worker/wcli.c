@@ -16,7 +16,7 @@
 #include "macros.h"
 #include "stktable.h"
 #include "stktable_cli.h"
-#include "worker.h"
+#include "wctx.h"
 
 #define WCLI_CMD_MAX    4096
 #define WCLI_WORDS_MAX  16

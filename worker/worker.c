@@ -18,75 +18,23 @@
 #include "listener.h"
 #include "log.h"
 #include "macros.h"
+#include "mux_h1.h"
+#include "mux_tcp.h"
 #include "region.h"
-#include "sess.h"
+#include "session.h"
 #include "srv_state.h"
 #include "srvconn.h"
 #include "stick.h"
 #include "stktable.h"
+#include "stream.h"
 #include "wcli.h"
 
-#define WORKER_MAX_FREE_BUFS 4096
+#define WORKER_MAX_FREE_BUFS    4096
+#define WORKER_MAX_FREE_STREAMS 1024
 
-struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px)
+/* A client connection ended: let listeners accept again if they paused at a maxconn. */
+static void worker_on_conn_closed(struct worker *w, const struct cfg_proxy *fe)
 {
-        /* proxies are few; a linear scan keeps struct cfg_proxy free of run-time indexes */
-        for (size_t i = 0; i < w->gen->n_proxies; i++)
-                if (w->gen->proxies[i] == px)
-                        return &w->rt[i];
-        SL_BUG_ON(true);
-        return NULL;
-}
-
-struct wpipe *worker_pipe_get(struct worker *w)
-{
-        struct wpipe *p = w->pipes_free;
-        int fds[2];
-
-        if (p) {
-                w->pipes_free = p->next;
-                return p;
-        }
-        if (w->n_pipes >= w->max_pipes)
-                return NULL;
-        if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
-                return NULL;
-        p = calloc(1, sizeof(*p));
-        if (!p) {
-                close(fds[0]);
-                close(fds[1]);
-                return NULL;
-        }
-        p->rd = fds[0];
-        p->wr = fds[1];
-        w->n_pipes++;
-        return p;
-}
-
-static void worker_pipe_close(struct worker *w, struct wpipe *p)
-{
-        close(p->rd);
-        close(p->wr);
-        free(p);
-        w->n_pipes--;
-}
-
-struct wpipe *worker_pipe_put(struct worker *w, struct wpipe *p)
-{
-        if (!p)
-                return NULL;
-        if (p->data || w->stopping) {
-                worker_pipe_close(w, p);
-                return NULL;
-        }
-        p->next = w->pipes_free;
-        w->pipes_free = p;
-        return NULL;
-}
-
-void worker_conn_closed(struct worker *w, const struct cfg_proxy *fe)
-{
-        w->n_conns--;
         if (fe->maxconn && worker_rt(w, fe)->feconn < fe->maxconn)
                 listeners_resume_frontend(w, fe);
         if (w->accept_paused && (!w->maxconn || w->n_conns < w->maxconn))
@@ -97,12 +45,12 @@ void worker_conn_closed(struct worker *w, const struct cfg_proxy *fe)
 
 static void worker_queue_kick(struct loop_defer *d)
 {
-        sess_queue_run(sl_container_of(d, struct px_rt, queue_kick));
+        stream_queue_run(sl_container_of(d, struct px_rt, queue_kick));
 }
 
 static void worker_queue_poll(struct loop_timer *t)
 {
-        sess_queue_run(sl_container_of(t, struct px_rt, queue_poll));
+        stream_queue_run(sl_container_of(t, struct px_rt, queue_poll));
 }
 
 #define WORKER_STICK_SWEEP_MS 100
@@ -197,6 +145,7 @@ static int worker_build_rt(struct worker *w)
                                          px->name);
                 if (px->table && worker_stick_table(w, rt) < 0)
                         return -ENOMEM;
+                rt->srv_mux = px->mode == CFG_MODE_HTTP ? &mux_h1_ops : &mux_tcp_ops;
                 if (!(px->cap & CFG_CAP_BE) || px->n_servers == 0)
                         continue;
                 rt->lb = calloc(1, sizeof(*rt->lb));
@@ -318,7 +267,9 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 w->stopping = true;
                 listeners_close(w);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
-                        sess_kill(sl_list_entry(pos, struct sess, link));
+                        struct sess *ss = sl_list_entry(pos, struct sess, link);
+
+                        ss->conn.mux->stop(&ss->conn, false);
                 }
                 loop_stop(w->loop);
                 break;
@@ -334,7 +285,9 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 if (w->opts && w->opts->stopped_accepting)
                         w->opts->stopped_accepting(w->opts->ready_data);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
-                        sess_soft_stop(sl_list_entry(pos, struct sess, link));
+                        struct sess *ss = sl_list_entry(pos, struct sess, link);
+
+                        ss->conn.mux->stop(&ss->conn, true);
                 }
                 if (w->n_conns == 0)
                         loop_stop(w->loop);
@@ -344,30 +297,62 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
         }
 }
 
+int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts *opts)
+{
+        int r;
+
+        sl_list_init(&w->listeners);
+        sl_list_init(&w->sessions);
+        sl_list_init(&w->cli_outs);
+        w->cli_fd = -1;
+        w->started_ms = sl_clock_ms();
+        w->gen = cfg_gen_ref(gen);
+        w->opts = opts;
+        w->conn_closed = worker_on_conn_closed;
+        w->maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
+        pool_init(&w->bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
+        pool_init(&w->strm_pool, sizeof(struct stream), WORKER_MAX_FREE_STREAMS);
+        /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */
+        w->max_pipes = w->maxconn ? (w->maxconn / 4 ?: 1) : 256;
+        r = loop_new(&w->loop);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot create the event loop");
+        return worker_build_rt(w) < 0 ? -ENOMEM : 0;
+}
+
+void worker_deinit(struct worker *w)
+{
+        wcli_stop(w);
+        loop_signal_stop(&w->sig);
+        listeners_close(w);
+        while (!sl_list_empty(&w->sessions)) {
+                struct sess *ss = sl_list_first(&w->sessions, struct sess, link);
+
+                if (ss->conn.mux)
+                        ss->conn.mux->stop(&ss->conn, false);
+                else
+                        sess_close(ss);
+        }
+        worker_free_rt(w);
+        if (w->loop) {
+                /* run the reaps of what was just closed */
+                (void)loop_run_once(w->loop, 0);
+                w->loop = loop_free(w->loop);
+        }
+        worker_pipes_free(w);
+        stream_pool_flush(w);
+        pool_deinit(&w->bufs);
+        w->gen = cfg_gen_unref(w->gen);
+}
+
 int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
 {
         struct worker w = {0};
         sigset_t mask;
         int r, status = EXIT_FAILURE;
 
-        sl_list_init(&w.listeners);
-        sl_list_init(&w.sessions);
-        sl_list_init(&w.cli_outs);
-        w.cli_fd = -1;
-        w.started_ms = sl_clock_ms();
-        w.gen = cfg_gen_ref(gen);
-        w.opts = opts;
-        w.maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
-        pool_init(&w.bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
-        /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */
-        w.max_pipes = w.maxconn ? (w.maxconn / 4 ?: 1) : 256;
         (void)signal(SIGPIPE, SIG_IGN);
-        r = loop_new(&w.loop);
-        if (r < 0) {
-                log_errno(LOG_ERR, r, "cannot create the event loop");
-                goto out;
-        }
-        if (worker_build_rt(&w) < 0)
+        if (worker_init(&w, gen, opts) < 0)
                 goto out;
         if (opts && opts->cli_fd > 0)
                 (void)wcli_start(&w, opts->cli_fd);
@@ -394,30 +379,6 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         /* As HAProxy in the foreground: 128 + the signal that stopped it, 0 after a soft stop */
         status = w.exit_signal ? 128 + w.exit_signal : (r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 out:
-        wcli_stop(&w);
-        loop_signal_stop(&w.sig);
-        listeners_close(&w);
-        while (!sl_list_empty(&w.sessions))
-                sess_kill(sl_list_first(&w.sessions, struct sess, link));
-        worker_free_rt(&w);
-        if (w.loop) {
-                /* run the reaps of the sessions just closed */
-                (void)loop_run_once(w.loop, 0);
-                w.loop = loop_free(w.loop);
-        }
-        while (w.pipes_free) {
-                struct wpipe *p = w.pipes_free;
-
-                w.pipes_free = p->next;
-                worker_pipe_close(&w, p);
-        }
-        while (w.txn_free) {
-                struct txn *t = w.txn_free;
-
-                w.txn_free = t->next_free;
-                free(t);
-        }
-        pool_deinit(&w.bufs);
-        w.gen = cfg_gen_unref(w.gen);
+        worker_deinit(&w);
         return status;
 }

@@ -39,7 +39,7 @@ static void check_head_result(int r, size_t len)
               r == H1_E_VERSION || (r > 0 && (size_t)r <= len));
 }
 
-static void check_headers(const struct h1_header *h, size_t n, const char *buf, size_t len)
+static void check_headers(const struct http_hdr *h, size_t n, const char *buf, size_t len)
 {
         for (size_t i = 0; i < n; i++) {
                 check(h[i].name.len > 0);
@@ -51,7 +51,7 @@ static void check_headers(const struct h1_header *h, size_t n, const char *buf, 
 
 static void fuzz_request(const char *buf, size_t len)
 {
-        struct h1_header headers[FUZZ_MAX_HEADERS];
+        struct http_hdr headers[FUZZ_MAX_HEADERS];
         struct h1_request req, again;
         struct h1_framing fr;
         int r;
@@ -70,14 +70,14 @@ static void fuzz_request(const char *buf, size_t len)
         r = h1_analyze_request(&again, &fr);
         check(r == 0 || r == -EBADMSG || r == H1_E_CODING);
         if (r == 0)
-                check(fr.body == H1_BODY_NONE || fr.body == H1_BODY_LENGTH ||
-                      fr.body == H1_BODY_CHUNKED);
+                check(fr.body == HTTP_BODY_NONE || fr.body == HTTP_BODY_LENGTH ||
+                      fr.body == HTTP_BODY_CHUNKED);
 }
 
 static void fuzz_response(const char *buf, size_t len)
 {
-        static const enum h1_method methods[] = {H1_METH_GET, H1_METH_HEAD, H1_METH_CONNECT};
-        struct h1_header headers[FUZZ_MAX_HEADERS];
+        static const enum http_meth methods[] = {HTTP_METH_GET, HTTP_METH_HEAD, HTTP_METH_CONNECT};
+        struct http_hdr headers[FUZZ_MAX_HEADERS];
         struct h1_response resp, again;
         struct h1_framing fr;
         int r;

@@ -60,7 +60,7 @@ struct bytes {
                 "" lit, sizeof(lit) - 1 \
         }
 
-static struct h1_header hdrs[MAX_HEADERS];
+static struct http_hdr hdrs[MAX_HEADERS];
 
 /* The views of a parsed head point into the guarded copy: it stays mapped until the next. */
 static struct guard last_guard;
@@ -95,7 +95,7 @@ static int req_frame(const char *s, struct h1_framing *fr)
         return h1_analyze_request(&r, fr);
 }
 
-static int resp_frame(const char *s, enum h1_method m, struct h1_framing *fr)
+static int resp_frame(const char *s, enum http_meth m, struct h1_framing *fr)
 {
         struct h1_response r;
         int n = resp(s, &r);
@@ -125,11 +125,11 @@ START_TEST(test_request_origin_form)
         struct h1_request r;
 
         ck_assert_int_eq(req(head, &r), (int)strlen(head) - 4);
-        ck_assert_int_eq(r.method, H1_METH_GET);
+        ck_assert_int_eq(r.method, HTTP_METH_GET);
         ck_assert(str_is(r.method_name, "GET"));
         ck_assert_int_eq(r.target_form, H1_TARGET_ORIGIN);
         ck_assert(str_is(r.target, "/a/b?x=1&y=%2F"));
-        ck_assert_int_eq(r.version, H1_VERSION_1_1);
+        ck_assert_int_eq(r.version, HTTP_VER_1_1);
         ck_assert_uint_eq(r.n_headers, 4);
         ck_assert_ptr_eq(r.headers, hdrs);
         ck_assert(str_is(hdrs[0].name, "Host"));
@@ -152,14 +152,14 @@ START_TEST(test_request_other_forms)
         ck_assert_int_eq(r.target_form, H1_TARGET_ABSOLUTE);
         ck_assert_int_gt(
                 req("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", &r), 0);
-        ck_assert_int_eq(r.method, H1_METH_CONNECT);
+        ck_assert_int_eq(r.method, HTTP_METH_CONNECT);
         ck_assert_int_eq(r.target_form, H1_TARGET_AUTHORITY);
         ck_assert_int_gt(req("CONNECT [2001:db8::1]:443 HTTP/1.1\r\nHost: h\r\n\r\n", &r), 0);
         ck_assert_int_gt(req("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", &r), 0);
-        ck_assert_int_eq(r.method, H1_METH_OPTIONS);
+        ck_assert_int_eq(r.method, HTTP_METH_OPTIONS);
         ck_assert_int_eq(r.target_form, H1_TARGET_ASTERISK);
         ck_assert_int_gt(req("GET / HTTP/1.0\r\n\r\n", &r), 0);
-        ck_assert_int_eq(r.version, H1_VERSION_1_0);
+        ck_assert_int_eq(r.version, HTTP_VER_1_0);
         ck_assert_uint_eq(r.n_headers, 0);
 }
 END_TEST
@@ -168,19 +168,19 @@ START_TEST(test_request_methods)
 {
         static const struct {
                 const char *line;
-                enum h1_method m;
+                enum http_meth m;
         } cases[] = {
-                {"GET / HTTP/1.1\r\n\r\n", H1_METH_GET},
-                {"HEAD / HTTP/1.1\r\n\r\n", H1_METH_HEAD},
-                {"POST / HTTP/1.1\r\n\r\n", H1_METH_POST},
-                {"PUT / HTTP/1.1\r\n\r\n", H1_METH_PUT},
-                {"DELETE / HTTP/1.1\r\n\r\n", H1_METH_DELETE},
-                {"OPTIONS / HTTP/1.1\r\n\r\n", H1_METH_OPTIONS},
-                {"TRACE / HTTP/1.1\r\n\r\n", H1_METH_TRACE},
-                {"PATCH / HTTP/1.1\r\n\r\n", H1_METH_PATCH},
-                {"get / HTTP/1.1\r\n\r\n", H1_METH_OTHER},
-                {"M-SEARCH / HTTP/1.1\r\n\r\n", H1_METH_OTHER},
-                {"GETS / HTTP/1.1\r\n\r\n", H1_METH_OTHER},
+                {"GET / HTTP/1.1\r\n\r\n", HTTP_METH_GET},
+                {"HEAD / HTTP/1.1\r\n\r\n", HTTP_METH_HEAD},
+                {"POST / HTTP/1.1\r\n\r\n", HTTP_METH_POST},
+                {"PUT / HTTP/1.1\r\n\r\n", HTTP_METH_PUT},
+                {"DELETE / HTTP/1.1\r\n\r\n", HTTP_METH_DELETE},
+                {"OPTIONS / HTTP/1.1\r\n\r\n", HTTP_METH_OPTIONS},
+                {"TRACE / HTTP/1.1\r\n\r\n", HTTP_METH_TRACE},
+                {"PATCH / HTTP/1.1\r\n\r\n", HTTP_METH_PATCH},
+                {"get / HTTP/1.1\r\n\r\n", HTTP_METH_OTHER},
+                {"M-SEARCH / HTTP/1.1\r\n\r\n", HTTP_METH_OTHER},
+                {"GETS / HTTP/1.1\r\n\r\n", HTTP_METH_OTHER},
         };
         struct h1_request r;
 
@@ -303,9 +303,9 @@ START_TEST(test_request_version)
         ck_assert_int_eq(req("GET / HTTP/2.0\r\n\r\n", &r), H1_E_VERSION);
         /* RFC 9112 2.3: a higher minor version is processed as 1.1 */
         ck_assert_int_eq(req("GET / HTTP/1.2\r\n\r\n", &r), 18);
-        ck_assert_int_eq(r.version, H1_VERSION_1_1);
+        ck_assert_int_eq(r.version, HTTP_VER_1_1);
         ck_assert_int_eq(req("GET / HTTP/1.9\r\n\r\n", &r), 18);
-        ck_assert_int_eq(r.version, H1_VERSION_1_1);
+        ck_assert_int_eq(r.version, HTTP_VER_1_1);
         ck_assert_int_eq(req("GET / HTTP/0.9\r\n\r\n", &r), H1_E_VERSION);
         ck_assert_int_eq(req("GET / HTTP/3.0\r\nHost: a\r\n", &r), H1_E_VERSION);
         ck_assert_int_eq(h1_error_status(H1_E_VERSION), 505);
@@ -495,7 +495,7 @@ START_TEST(test_response_valid)
         struct h1_response r;
 
         ck_assert_int_eq(resp(head, &r), (int)strlen(head) - 3);
-        ck_assert_int_eq(r.version, H1_VERSION_1_1);
+        ck_assert_int_eq(r.version, HTTP_VER_1_1);
         ck_assert_uint_eq(r.status, 200);
         ck_assert(str_is(r.reason, "OK"));
         ck_assert_uint_eq(r.n_headers, 2);
@@ -533,7 +533,7 @@ START_TEST(test_response_malformed)
                 ck_assert_msg(resp(bad[i], &r) == -EBADMSG, "case %zu: %s", i, bad[i]);
         ck_assert_int_eq(resp("HTTP/2.0 200 OK\r\n\r\n", &r), H1_E_VERSION);
         ck_assert_int_eq(resp("HTTP/1.2 200 OK\r\n\r\n", &r), 19);
-        ck_assert_int_eq(r.version, H1_VERSION_1_1);
+        ck_assert_int_eq(r.version, HTTP_VER_1_1);
 }
 END_TEST
 
@@ -557,11 +557,11 @@ START_TEST(test_framing_request)
         struct h1_framing fr;
 
         ck_assert_int_eq(req_frame("GET / HTTP/1.1\r\nHost: a\r\n\r\n", &fr), 0);
-        ck_assert_int_eq(fr.body, H1_BODY_NONE);
+        ck_assert_int_eq(fr.body, HTTP_BODY_NONE);
         ck_assert(str_is(fr.host, "a"));
         ck_assert_int_eq(
                 req_frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0042\r\n\r\n", &fr), 0);
-        ck_assert_int_eq(fr.body, H1_BODY_LENGTH);
+        ck_assert_int_eq(fr.body, HTTP_BODY_LENGTH);
         ck_assert_uint_eq(fr.content_length, 42);
         ck_assert_int_eq(req_frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
                                    "9223372036854775807\r\n\r\n",
@@ -571,9 +571,9 @@ START_TEST(test_framing_request)
         ck_assert_int_eq(
                 req_frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n", &fr),
                 0);
-        ck_assert_int_eq(fr.body, H1_BODY_CHUNKED);
+        ck_assert_int_eq(fr.body, HTTP_BODY_CHUNKED);
         ck_assert_int_eq(req_frame("POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\n", &fr), 0);
-        ck_assert_int_eq(fr.body, H1_BODY_LENGTH);
+        ck_assert_int_eq(fr.body, HTTP_BODY_LENGTH);
         ck_assert_uint_eq(fr.host.len, 0);
         ck_assert_int_eq(req_frame("GET / HTTP/1.1\r\nHost:\r\n\r\n", &fr), 0);
         ck_assert_int_eq(req_frame("GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n", &fr), 0);
@@ -666,51 +666,54 @@ START_TEST(test_framing_response)
 {
         static const struct {
                 const char *head;
-                enum h1_method m;
+                enum http_meth m;
                 int r;
-                enum h1_body body;
+                enum http_body body;
                 uint64_t cl;
         } cases[] = {
-                {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", H1_METH_GET, 0, H1_BODY_LENGTH, 7},
-                {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", H1_METH_HEAD, 0, H1_BODY_NONE, 0},
-                {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", H1_METH_GET, 0,
-                 H1_BODY_CHUNKED, 0},
-                {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", H1_METH_GET, 0,
-                 H1_BODY_UNTIL_CLOSE, 0},
-                {"HTTP/1.1 200 OK\r\n\r\n", H1_METH_GET, 0, H1_BODY_UNTIL_CLOSE, 0},
-                {"HTTP/1.0 200 OK\r\n\r\n", H1_METH_POST, 0, H1_BODY_UNTIL_CLOSE, 0},
-                {"HTTP/1.1 204 No Content\r\n\r\n", H1_METH_GET, 0, H1_BODY_NONE, 0},
+                {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", HTTP_METH_GET, 0, HTTP_BODY_LENGTH,
+                 7},
+                {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", HTTP_METH_HEAD, 0, HTTP_BODY_NONE,
+                 0},
+                {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", HTTP_METH_GET, 0,
+                 HTTP_BODY_CHUNKED, 0},
+                {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", HTTP_METH_GET, 0,
+                 HTTP_BODY_UNTIL_CLOSE, 0},
+                {"HTTP/1.1 200 OK\r\n\r\n", HTTP_METH_GET, 0, HTTP_BODY_UNTIL_CLOSE, 0},
+                {"HTTP/1.0 200 OK\r\n\r\n", HTTP_METH_POST, 0, HTTP_BODY_UNTIL_CLOSE, 0},
+                {"HTTP/1.1 204 No Content\r\n\r\n", HTTP_METH_GET, 0, HTTP_BODY_NONE, 0},
                 /* RFC 9112 6.3 item 1: the message ends at the empty line */
-                {"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", H1_METH_GET, 0,
-                 H1_BODY_NONE, 0},
-                {"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", H1_METH_GET, 0,
-                 H1_BODY_NONE, 0},
-                {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", H1_METH_GET, 0,
-                 H1_BODY_NONE, 0},
-                {"HTTP/1.1 100 Continue\r\n\r\n", H1_METH_POST, 0, H1_BODY_NONE, 0},
-                {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", H1_METH_GET, 0,
-                 H1_BODY_TUNNEL, 0},
-                {"HTTP/1.1 200 Connection established\r\n\r\n", H1_METH_CONNECT, 0, H1_BODY_TUNNEL,
+                {"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", HTTP_METH_GET, 0,
+                 HTTP_BODY_NONE, 0},
+                {"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", HTTP_METH_GET, 0,
+                 HTTP_BODY_NONE, 0},
+                {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", HTTP_METH_GET, 0,
+                 HTTP_BODY_NONE, 0},
+                {"HTTP/1.1 100 Continue\r\n\r\n", HTTP_METH_POST, 0, HTTP_BODY_NONE, 0},
+                {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", HTTP_METH_GET, 0,
+                 HTTP_BODY_TUNNEL, 0},
+                {"HTTP/1.1 200 Connection established\r\n\r\n", HTTP_METH_CONNECT, 0,
+                 HTTP_BODY_TUNNEL, 0},
+                {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                 HTTP_METH_CONNECT, 0, HTTP_BODY_TUNNEL, 0},
+                {"HTTP/1.1 407 Auth\r\nContent-Length: 2\r\n\r\n", HTTP_METH_CONNECT, 0,
+                 HTTP_BODY_LENGTH, 2},
+                {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                 HTTP_METH_GET, -EBADMSG, 0, 0},
+                {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                 HTTP_METH_HEAD, -EBADMSG, 0, 0},
+                {"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", HTTP_METH_GET, -EBADMSG,
+                 0, 0},
+                {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", HTTP_METH_GET,
+                 -EBADMSG, 0, 0},
+                {"HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n", HTTP_METH_GET, -EBADMSG, 0, 0},
+                {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", HTTP_METH_GET,
+                 -EBADMSG, 0, 0},
+                {"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", HTTP_METH_GET,
+                 -EBADMSG, 0, 0},
+                {"HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n", HTTP_METH_GET, -EBADMSG, 0,
                  0},
-                {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-                 H1_METH_CONNECT, 0, H1_BODY_TUNNEL, 0},
-                {"HTTP/1.1 407 Auth\r\nContent-Length: 2\r\n\r\n", H1_METH_CONNECT, 0,
-                 H1_BODY_LENGTH, 2},
-                {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-                 H1_METH_GET, -EBADMSG, 0, 0},
-                {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-                 H1_METH_HEAD, -EBADMSG, 0, 0},
-                {"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", H1_METH_GET, -EBADMSG, 0,
-                 0},
-                {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", H1_METH_GET,
-                 -EBADMSG, 0, 0},
-                {"HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n", H1_METH_GET, -EBADMSG, 0, 0},
-                {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", H1_METH_GET,
-                 -EBADMSG, 0, 0},
-                {"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", H1_METH_GET,
-                 -EBADMSG, 0, 0},
-                {"HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n", H1_METH_GET, -EBADMSG, 0, 0},
-                {"HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\n", H1_METH_GET,
+                {"HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\n", HTTP_METH_GET,
                  -EBADMSG, 0, 0},
         };
         struct h1_framing fr;
@@ -779,7 +782,7 @@ END_TEST
 
 START_TEST(test_connection_options_malformed)
 {
-        struct h1_header h[] = {{SL_STR_LIT("Connection"), SL_STR_LIT("close, \"x\"")}};
+        struct http_hdr h[] = {{SL_STR_LIT("Connection"), SL_STR_LIT("close, \"x\"")}};
         unsigned flags;
 
         ck_assert_int_eq(h1_connection_options(h, 1, &flags), -EBADMSG);

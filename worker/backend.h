@@ -1,0 +1,20 @@
+#pragma once
+/* Server choice for a stream: the balancer (with persistence and retries), the server's
+ * connection slot (maxconn, shared by every worker), and a connection to it, reused from
+ * the idle pool when http-reuse allows, with its mux attached to the stream's server side. */
+
+struct stream;
+
+enum be_result {
+        BE_ATTACHED = 0, /* st->srv is attached: SD_F_CONNECTED tells whether it is ready */
+        BE_QUEUED,       /* every usable server is at its maxconn: wait for a slot */
+        BE_NO_SERVER,    /* no server can take it (none up, or every one failed at once) */
+};
+
+/* Choose a server for stream @st (backend st->be) and attach a connection to it. Servers
+ * in st->tried are skipped; st->retry_idx restricts the choice to one; st->force_idx
+ * (persistence) is tried first. */
+enum be_result backend_connect(struct stream *st);
+
+/* Give back the server slot the stream holds (st->srv_idx), if any. */
+void backend_release(struct stream *st);

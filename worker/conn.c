@@ -1,0 +1,233 @@
+/* Connections (see conn.h): readiness bookkeeping over a transport, connect(), and the
+ * dispatch of events to the mux that owns the connection. */
+#include "conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macros.h"
+#include "mux.h"
+
+const char *conn_state_str(enum conn_state s)
+{
+        switch (s) {
+        case CONN_ST_CONNECTING:
+                return "connecting";
+        case CONN_ST_READY:
+                return "ready";
+        case CONN_ST_CLOSED:
+                return "closed";
+        case CONN_ST_COUNT:
+                break;
+        }
+        return "?";
+}
+
+void conn_set_state(struct conn *c, enum conn_state to)
+{
+        /* bit N set in allowed[to] <=> moving from state N to @to is legal */
+        static const uint32_t allowed[CONN_ST_COUNT] = {
+                [CONN_ST_READY] = 1u << CONN_ST_CONNECTING,
+                [CONN_ST_CLOSED] = 1u << CONN_ST_CONNECTING | 1u << CONN_ST_READY,
+        };
+
+        if (sl_unlikely(!(allowed[to] & (1u << c->state)))) {
+                sl_log(LOG_CRIT, "BUG: a connection moves from state %s to %s",
+                       conn_state_str(c->state), conn_state_str(to));
+                sl_bug(__FILE__, __LINE__, "a connection state change that is not allowed");
+        }
+        c->state = to;
+}
+
+static void conn_on_io(struct loop_io *io, uint32_t events)
+{
+        conn_on_events(sl_container_of(io, struct conn, io), events);
+}
+
+void conn_on_events(struct conn *c, uint32_t events)
+{
+        if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                c->flags |= CONN_F_RD;
+        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+                c->flags |= CONN_F_WR;
+        c->mux->wake(c);
+}
+
+void conn_init_socket(struct conn *c, struct loop *loop, int fd, enum conn_state st,
+                      uint32_t ready)
+{
+        *c = (struct conn){.xprt = &xprt_raw, .fd = fd, .state = st, .flags = ready};
+        loop_io_init(loop, &c->io, fd, conn_on_io);
+}
+
+int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr, socklen_t len)
+{
+        int fd, one = 1, err;
+
+        fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd == -1)
+                return -errno;
+        if (addr->sa_family != AF_UNIX)
+                (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (connect(fd, addr, len) == -1) {
+                if (errno != EINPROGRESS) {
+                        err = -errno;
+                        close(fd);
+                        return err;
+                }
+                conn_init_socket(c, loop, fd, CONN_ST_CONNECTING, 0);
+                return 0;
+        }
+        conn_init_socket(c, loop, fd, CONN_ST_READY, CONN_F_WR);
+        return 0;
+}
+
+int conn_connect_result(struct conn *c)
+{
+        int err = 0;
+        socklen_t len = sizeof(err);
+
+        if (c->state != CONN_ST_CONNECTING)
+                return c->state == CONN_ST_READY ? 0 : -ENOTCONN;
+        if (!(c->flags & (CONN_F_WR | CONN_F_RD)))
+                return -EAGAIN;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+                err = errno;
+        if (err) {
+                c->flags |= CONN_F_ERROR;
+                return -err;
+        }
+        /* established: writable; readable only once an event says so */
+        c->flags = (c->flags & ~(uint32_t)CONN_F_RD) | CONN_F_WR;
+        conn_set_state(c, CONN_ST_READY);
+        return 0;
+}
+
+ssize_t conn_recv(struct conn *c, struct buf *b)
+{
+        size_t room;
+        ssize_t n;
+
+        if (!(c->flags & CONN_F_RD))
+                return -EAGAIN;
+        if (buf_tail_room(b) == 0)
+                buf_compact(b);
+        room = buf_tail_room(b);
+        if (room == 0)
+                return -ENOBUFS;
+        n = c->xprt->recv(c, buf_tail(b), room);
+        if (n > 0) {
+                buf_commit(b, (size_t)n);
+                /* Less than the room offered: the socket is (almost always) empty, and the
+                 * next EPOLLIN says when more came, instead of a recv() saying EAGAIN. */
+                if ((size_t)n < room)
+                        c->flags &= ~(uint32_t)CONN_F_RD;
+                return n;
+        }
+        c->flags &= ~(uint32_t)CONN_F_RD;
+        if (n == 0)
+                c->flags |= CONN_F_RD_EOF;
+        else if (n != -EAGAIN)
+                c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
+        return n;
+}
+
+ssize_t conn_sendv(struct conn *c, const struct iovec *iov, int n, bool more)
+{
+        ssize_t r;
+        size_t total = 0;
+
+        if (!(c->flags & CONN_F_WR))
+                return -EAGAIN;
+        r = c->xprt->sendv(c, iov, n, more);
+        if (r >= 0) {
+                for (int i = 0; i < n; i++)
+                        total += iov[i].iov_len;
+                /* a short write: the socket buffer is full until EPOLLOUT says otherwise */
+                if ((size_t)r < total)
+                        c->flags &= ~(uint32_t)CONN_F_WR;
+                return r;
+        }
+        c->flags &= ~(uint32_t)CONN_F_WR;
+        if (r != -EAGAIN)
+                c->flags |= CONN_F_ERROR;
+        return r;
+}
+
+ssize_t conn_splice_in(struct conn *c, int pipe_wr, size_t max, bool pipe_empty)
+{
+        ssize_t n;
+
+        if (!c->xprt->splice_in)
+                return -ENOTSUP;
+        if (!(c->flags & CONN_F_RD))
+                return -EAGAIN;
+        n = c->xprt->splice_in(c, pipe_wr, max);
+        if (n > 0)
+                return n;
+        if (n == -EAGAIN) {
+                if (pipe_empty)
+                        c->flags &= ~(uint32_t)CONN_F_RD;
+                return n;
+        }
+        c->flags &= ~(uint32_t)CONN_F_RD;
+        c->flags |= n == 0 ? CONN_F_RD_EOF : CONN_F_RD_EOF | CONN_F_ERROR;
+        return n;
+}
+
+ssize_t conn_splice_out(struct conn *c, int pipe_rd, size_t len)
+{
+        ssize_t n;
+
+        if (!c->xprt->splice_out)
+                return -ENOTSUP;
+        if (!(c->flags & CONN_F_WR))
+                return -EAGAIN;
+        n = c->xprt->splice_out(c, pipe_rd, len);
+        if (n >= 0) {
+                if ((size_t)n < len)
+                        c->flags &= ~(uint32_t)CONN_F_WR;
+                return n;
+        }
+        c->flags &= ~(uint32_t)CONN_F_WR;
+        if (n != -EAGAIN)
+                c->flags |= CONN_F_ERROR;
+        return n;
+}
+
+void conn_shutw(struct conn *c)
+{
+        if (c->flags & CONN_F_SHUTW || c->state == CONN_ST_CLOSED)
+                return;
+        c->flags |= CONN_F_SHUTW;
+        (void)c->xprt->shutw(c);
+}
+
+size_t conn_waiting(struct conn *c)
+{
+        return c->state == CONN_ST_CLOSED ? 0 : c->xprt->waiting(c);
+}
+
+void conn_local_addr(struct conn *c, struct sockaddr_storage *ret)
+{
+        socklen_t len = sizeof(*ret);
+
+        if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)ret, &len) == -1)
+                ret->ss_family = AF_UNSPEC;
+}
+
+void conn_close(struct conn *c)
+{
+        if (c->state == CONN_ST_CLOSED)
+                return;
+        if (c->mux && c->mux->release)
+                c->mux->release(c);
+        c->mux = NULL;
+        c->mux_ctx = NULL;
+        c->xprt->close(c);
+        c->want = 0;
+        conn_set_state(c, CONN_ST_CLOSED);
+}

@@ -1,0 +1,142 @@
+#pragma once
+/* Connections: a socket, or a memory pipe in tests, read and written through a transport
+ * (raw today; TLS and the PROXY protocol header plug in as transports or handshake steps),
+ * and driven by the mux that owns it (mux.h). A connection is embedded in its owner (the
+ * client's session, or a server connection of the pool), which frees it.
+ *
+ * Readiness is remembered in CONN_F_RD and CONN_F_WR: set by events, cleared when the
+ * transport says it would block (or a read returned less than the room offered), so a mux
+ * never issues a system call that is known to fail, and asks for events (conn_want()) only
+ * for a direction it waits on. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "buf.h"
+#include "loop.h"
+#include "str.h"
+
+struct conn;
+struct mux_ops;
+
+/* Transport operations. Every function returns a negative errno on failure; -EAGAIN when it
+ * would block (the caller then waits for the direction with conn_want()). */
+struct xprt_ops {
+        const char *name;
+        /* Read up to @len bytes: the count, 0 at end of stream, -EAGAIN, -errno. */
+        ssize_t (*recv)(struct conn *c, void *p, size_t len);
+        /* Write @n buffers, gathered: bytes written, -EAGAIN, -errno. @more: more data
+         * follows at once (MSG_MORE). */
+        ssize_t (*sendv)(struct conn *c, const struct iovec *iov, int n, bool more);
+        /* Shut the write side down (a FIN after what was written). */
+        int (*shutw)(struct conn *c);
+        /* Zero-copy moves between the connection and a kernel pipe; NULL when the transport
+         * cannot (it transforms the bytes, as TLS does). Same results as recv and sendv. */
+        ssize_t (*splice_in)(struct conn *c, int pipe_wr, size_t max);
+        ssize_t (*splice_out)(struct conn *c, int pipe_rd, size_t len);
+        /* Bytes the peer sent that were not read yet (decrypted or not): 0 when unknown. */
+        size_t (*waiting)(struct conn *c);
+        /* The protocol chosen in the handshake (ALPN); empty when none. */
+        struct sl_str (*alpn)(const struct conn *c);
+        /* The interest of @c changed (c->want): watch the directions it asks for. */
+        void (*update)(struct conn *c);
+        /* Release the transport: the fd, its state. The connection is not used after. */
+        void (*close)(struct conn *c);
+};
+
+enum conn_state {
+        CONN_ST_CONNECTING = 0, /* connect() in progress */
+        CONN_ST_READY,          /* established */
+        CONN_ST_CLOSED,         /* transport released */
+        CONN_ST_COUNT,
+};
+
+enum {
+        CONN_F_RD = 1u << 0,     /* a read may return bytes: not known to block */
+        CONN_F_WR = 1u << 1,     /* a write may go through */
+        CONN_F_RD_EOF = 1u << 2, /* the peer ended its stream (read returned 0) */
+        CONN_F_ERROR = 1u << 3,  /* reset or failed: both directions are gone */
+        CONN_F_SHUTW = 1u << 4,  /* our write side was shut down */
+};
+
+/* conn.want */
+#define CONN_WANT_RD (1u << 0)
+#define CONN_WANT_WR (1u << 1)
+
+struct conn {
+        const struct xprt_ops *xprt; /* borrowed: a static table */
+        void *xprt_ctx;              /* owned by the transport */
+        const struct mux_ops *mux;   /* borrowed: a static table; NULL until one is set */
+        void *mux_ctx;               /* owned by the mux; released through mux->release */
+        struct loop_io io;           /* the fd watcher (socket transports) */
+        int fd;                      /* owned by the transport; -1 when none */
+        enum conn_state state;       /* change only via conn_set_state() */
+        uint32_t flags;              /* CONN_F_* */
+        uint32_t want;               /* CONN_WANT_*: what the mux waits for */
+};
+
+extern const struct xprt_ops xprt_raw;
+
+const char *conn_state_str(enum conn_state s);
+void conn_set_state(struct conn *c, enum conn_state to);
+
+/* Set up @c over socket @fd (non-blocking, owned by @c from now on) with the raw transport,
+ * in state READY for an accepted socket or CONNECTING while connect() is in progress.
+ * Optimistic readiness (@ready: CONN_F_RD | CONN_F_WR bits) saves a turn when the peer is
+ * known to have written already (a request on a new connection usually arrives with it). */
+void conn_init_socket(struct conn *c, struct loop *loop, int fd, enum conn_state st,
+                      uint32_t ready);
+
+/* Open a non-blocking TCP (or Unix) connection to @addr into @c. Returns 0 (CONNECTING or
+ * READY), or the negative errno of socket() or connect() (nothing is left open). */
+int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr, socklen_t len);
+
+/* After an event on a CONNECTING connection: 0 and READY when the connection is
+ * established, -EAGAIN while still in progress, else its negative errno. */
+int conn_connect_result(struct conn *c);
+
+/* Read into the tail of @b (compacting it when the tail is full). Returns the bytes read,
+ * 0 at end of stream (CONN_F_RD_EOF set), -EAGAIN (or without a syscall when @c is not
+ * readable), -ENOBUFS when @b is full, or -errno (CONN_F_ERROR set). */
+ssize_t conn_recv(struct conn *c, struct buf *b);
+
+/* Write @n buffers. Returns bytes written (a short write clears CONN_F_WR), -EAGAIN (also
+ * without a syscall when @c is not writable), or -errno (CONN_F_ERROR set). */
+ssize_t conn_sendv(struct conn *c, const struct iovec *iov, int n, bool more);
+
+/* splice() from @c into a pipe (@pipe_wr, at most @max bytes) and from a pipe to @c, with
+ * the readiness rules of conn_recv() and conn_sendv(); -ENOTSUP when the transport cannot.
+ * @pipe_empty: the pipe held nothing, so EAGAIN means @c has nothing to read (else the
+ * pipe may be what is full). */
+ssize_t conn_splice_in(struct conn *c, int pipe_wr, size_t max, bool pipe_empty);
+ssize_t conn_splice_out(struct conn *c, int pipe_rd, size_t len);
+
+/* Shut the write side down, once. */
+void conn_shutw(struct conn *c);
+
+/* Ask for events on the directions in @want (CONN_WANT_*); the others are not watched. */
+static inline void conn_want(struct conn *c, uint32_t want)
+{
+        if (want != c->want) {
+                c->want = want;
+                c->xprt->update(c);
+        }
+}
+
+/* Bytes the peer sent that were not read yet; 0 when unknown. */
+size_t conn_waiting(struct conn *c);
+
+/* The local address of @c into *ret (getsockname); AF_UNSPEC when it has none. */
+void conn_local_addr(struct conn *c, struct sockaddr_storage *ret);
+
+/* Release the transport (closing the socket) and the mux context; idempotent. The memory
+ * of @c is its owner's to free, at the end of the loop turn. */
+void conn_close(struct conn *c);
+
+/* Called by transports when @events (EPOLL* bits) happened on @c: updates readiness and
+ * wakes the mux. */
+void conn_on_events(struct conn *c, uint32_t events);

@@ -1,0 +1,70 @@
+/* Sessions (see session.h): created by the listener for each accepted connection, closed by
+ * the client side's mux. */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "macros.h"
+#include "model.h"
+#include "stick.h"
+#include "wctx.h"
+
+static void sess_on_reap(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct sess, reap));
+}
+
+struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
+                      const struct sockaddr_storage *src, socklen_t src_len)
+{
+        struct sess *s = calloc(1, sizeof(*s));
+
+        if (!s) {
+                w->stats.sessions_oom++;
+                return NULL;
+        }
+        s->w = w;
+        s->gen = cfg_gen_ref(w->gen);
+        s->fe = fe;
+        memcpy(&s->src, src, SL_MIN((size_t)src_len, sizeof(s->src)));
+        s->accept_wall_us = sl_clock_wall_us();
+        s->accept_ms = loop_now(w->loop);
+        s->conn.fd = -1;
+        s->conn.state = CONN_ST_CLOSED;
+        for (unsigned i = 0; i < STICK_COUNTERS; i++)
+                s->sc[i].rec = -1;
+        loop_reap_init(&s->reap, sess_on_reap);
+        sl_list_push_back(&w->sessions, &s->link);
+        w->n_conns++;
+        worker_rt(w, fe)->feconn++;
+        return s;
+}
+
+const struct sockaddr_storage *sess_dst(struct sess *s)
+{
+        if (!s->dst_known) {
+                conn_local_addr(&s->conn, &s->dst);
+                s->dst_known = true;
+        }
+        return &s->dst;
+}
+
+void sess_close(struct sess *s)
+{
+        struct worker *w = s->w;
+
+        if (s->closed)
+                return;
+        s->closed = true;
+        stick_sess_end(s);
+        conn_close(&s->conn);
+        worker_rt(w, s->fe)->feconn--;
+        sl_list_del(&s->link);
+        loop_reap(w->loop, &s->reap);
+        w->n_conns--;
+        if (w->conn_closed)
+                w->conn_closed(w, s->fe);
+        s->gen = cfg_gen_unref(s->gen);
+}

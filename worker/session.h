@@ -1,0 +1,20 @@
+#pragma once
+/* Sessions (session-t.h): made for each accepted client connection before its mux, ended
+ * by the mux when the connection closes. They hold what every stream of the connection
+ * shares: the frontend, the addresses, the counters tracked for the connection. */
+
+#include <sys/socket.h>
+
+#include "session-t.h"
+
+/* A session for a connection of frontend @fe from @src; its conn is set up by the caller.
+ * NULL when out of memory (counted). */
+struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
+                      const struct sockaddr_storage *src, socklen_t src_len);
+
+/* The local address the client connected to (read once, on demand). */
+const struct sockaddr_storage *sess_dst(struct sess *s);
+
+/* End the session: its connection-level counters are released, its connection closed, and
+ * it is freed at the end of the loop turn. Idempotent. */
+void sess_close(struct sess *s);

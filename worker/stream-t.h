@@ -1,0 +1,116 @@
+#pragma once
+/* A stream: one HTTP request and its response, or one TCP connection's tunnel, as the data
+ * path handles it whatever the protocols on either side (stream.h). Rules, fetches, the
+ * balancer, persistence, stick counters and logs read and change this; they reach the
+ * connections only through the endpoints' operations (mux.h). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http.h"
+#include "list.h"
+#include "loop.h"
+#include "mux.h"
+#include "stick-t.h"
+
+struct cfg_proxy;
+struct sess;
+struct worker;
+struct wpipe;
+
+/* HAProxy's tune.http.maxhdr default: fields a received head may have */
+#define STRM_MAX_HEADERS 101
+/* room for the fields rules and sluice add */
+#define STRM_HDR_ROOM (STRM_MAX_HEADERS + 16)
+/* trailer fields of a chunked body (the HTTP/1 decoder's limit) */
+#define STRM_MAX_TRAILERS 32
+
+enum stream_state {
+        STRM_ST_HEAD = 0, /* HTTP: the client side is receiving the request head */
+        STRM_ST_QUEUE,    /* waiting for a server slot (every usable server at maxconn) */
+        STRM_ST_CONNECT,  /* connecting to the chosen server */
+        STRM_ST_FORWARD,  /* HTTP: request to the server, response back to the client */
+        STRM_ST_TUNNEL,   /* opaque bytes both ways: TCP mode, WebSocket, CONNECT */
+        STRM_ST_REPLY,    /* sending a response sluice made itself */
+        STRM_ST_DONE,     /* ended and detached from both sides; freed at the end of the turn */
+        STRM_ST_COUNT,
+};
+
+/* Progress of each message across the proxy. */
+enum msg_state {
+        MSG_ST_HEAD = 0, /* request: head not yet given to the server side; response: not
+                          * yet received */
+        MSG_ST_BODY,     /* head passed on, body flowing */
+        MSG_ST_TAIL,     /* its end was handed over; the sending side still holds bytes */
+        MSG_ST_DONE,     /* passed on to its end */
+        MSG_ST_COUNT,
+};
+
+/* Independent conditions (the others are states: stream, message and endpoint states) */
+enum {
+        STRM_F_HTTP = 1u << 0,         /* HTTP mode (else TCP) */
+        STRM_F_NOT_FIRST = 1u << 1,    /* a request came before on this client connection */
+        STRM_F_NEW_CONN = 1u << 2,     /* retrying after a reused connection failed: a new one */
+        STRM_F_LOGGED = 1u << 3,       /* this request or connection was logged */
+        STRM_F_STICK_STATUS = 1u << 4, /* its status was counted in the stick tables */
+        STRM_F_STICK_DONE = 1u << 5,   /* its bytes were counted in the stick tables */
+        STRM_F_CLI_SHUT = 1u << 6,     /* tunnel: the client's side was shut for writing */
+        STRM_F_SRV_SHUT = 1u << 7,     /* tunnel: the server's side was shut for writing */
+        STRM_F_REDISPATCHED = 1u << 8, /* the last retry went to another server */
+};
+
+struct stream {
+        struct worker *w;           /* borrowed */
+        struct sess *sess;          /* borrowed: the client connection's session */
+        const struct cfg_proxy *fe; /* borrowed from the session's generation */
+        const struct cfg_proxy *be; /* borrowed; NULL until a backend is chosen */
+        enum stream_state state;    /* change only via stream_set_state() */
+        enum msg_state req_st, res_st;
+        uint32_t flags;  /* STRM_F_* */
+        struct sd cli;   /* the client side */
+        struct sd srv;   /* the server side; ops NULL when none */
+
+        int srv_idx;        /* server index in @be while a slot is held, -1 when none */
+        int last_srv;       /* the last server tried, for the log; -1: none */
+        int retry_idx;      /* retry on this server only; -1: let the balancer pick */
+        int force_idx;      /* a server persistence chose for this request, or -1 */
+        int cookie_srv;     /* the server the client's persistence cookie names, or -1 */
+        unsigned retries_left;
+        unsigned retries; /* connection attempts after the first */
+
+        struct loop_timer timer;
+        uint64_t cli_exp, srv_exp; /* deadlines (loop ms), 0: none */
+
+        struct http_msg req, res;
+        size_t req_head_len; /* bytes of the request head as received */
+        unsigned status;     /* status sent to the client, 0: none yet */
+        char *scratch;       /* pool buffer for values made by rules, or NULL */
+        size_t scratch_used;
+        /* a response sluice makes itself (STRM_ST_REPLY): the head in @res, the body here */
+        struct sl_str reply_body;
+        size_t reply_sent;
+
+        uint64_t req_start_ms, req_wall_us; /* first byte of the request */
+        uint64_t idle_start_ms;             /* the end of the previous request, or accept */
+        uint64_t head_done_ms, connect_start_ms, connect_done_ms, res_head_ms;
+        uint64_t queued_ms, queue_ms; /* entered the queue, time spent in it (%Tw) */
+        uint64_t bytes_in, bytes_out; /* request bytes received, response bytes sent */
+        uint64_t req_body_sent;       /* request body bytes passed to the server side */
+
+        struct stick_ctr sc[STICK_COUNTERS]; /* sc0 .. sc2 tracked for this request */
+        unsigned n_stores;                   /* entries of @stores in use */
+
+        struct sl_list queue_link; /* in the backend's queue while STRM_ST_QUEUE */
+        struct wpipe *pipe_up;     /* owned: tunnel splice, client to server; or NULL */
+        struct wpipe *pipe_down;   /* owned: tunnel splice, server to client; or NULL */
+        char term[2]; /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I', 'K', 'c',
+                       * 's'), when ('-', 'R', 'Q', 'C', 'H', 'D', 'L', 'T') */
+        struct loop_reap reap;
+
+        /* Arrays last: a new stream clears everything before them (stream_new()); these are
+         * filled before use. */
+        struct stick_store stores[STICK_STORES_MAX];
+        uint8_t tried[32]; /* servers already tried (bitmap), cleared by stream_start() */
+        struct http_hdr req_hdrs[STRM_HDR_ROOM], res_hdrs[STRM_HDR_ROOM];
+        struct http_hdr trailers[STRM_MAX_TRAILERS];
+};

@@ -1,0 +1,42 @@
+#pragma once
+/* Streams (stream-t.h): the state machine that takes one request from its client side to a
+ * server and its response back, or relays a TCP connection. A client-side mux makes the
+ * stream, fills its request head and starts it; from then on the stream drives both sides
+ * through their endpoints' operations (mux.h), woken by the muxes when a side changes. */
+
+#include <stdbool.h>
+
+#include "mux.h"
+#include "stream-t.h"
+
+struct px_rt;
+
+const char *stream_state_str(enum stream_state s);
+void stream_set_state(struct stream *st, enum stream_state to);
+
+/* A stream for session @ss, whose client side is @ops/@ms; its request head is to be filled
+ * (HTTP: st->req, its header array ready) before stream_start(). @not_first: a request came
+ * before on the connection. NULL when out of memory (counted). */
+struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, bool not_first);
+
+/* The client side has the whole request head in st->req (HTTP), or the connection is new
+ * (TCP): analyse it and go to a server. */
+void stream_start(struct stream *st);
+
+/* The client side could not deliver a request head: answer @status (400, 408, 413, ...),
+ * with termination state @who @when, log, and end. */
+void stream_fail(struct stream *st, unsigned status, char who, char when);
+
+/* Something changed on one of the stream's sides (flags, data, room): make progress. */
+void stream_wake(struct stream *st);
+
+/* The client connection goes away now (hard stop, or closed under a request that is being
+ * received): log with termination state K (killed) unless one is set, release both sides. */
+void stream_kill(struct stream *st, char who);
+
+/* Give waiting streams of backend @rt a server slot, in order, while slots are free (when
+ * a slot is released here, and periodically for slots released by other workers). */
+void stream_queue_run(struct px_rt *rt);
+
+/* Free the spare streams of the worker's pool (the worker stops). */
+void stream_pool_flush(struct worker *w);

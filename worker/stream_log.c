@@ -1,0 +1,161 @@
+/* Fills an access-log entry from a stream (see stream_log.h). */
+#include "stream_log.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "accesslog.h"
+#include "lb.h"
+#include "macros.h"
+#include "sample.h"
+#include "session.h"
+#include "srv_state.h"
+#include "stream-t.h"
+#include "wctx.h"
+
+struct log_ctx {
+        struct stream *st;
+        bool response;
+};
+
+static int log_sample(void *data, const struct cfg_sample *smp, char *out, size_t outsz)
+{
+        struct log_ctx *c = data;
+
+        return sample_text(c->st->sess, c->st, smp, c->response, out, outsz);
+}
+
+static int ms_between(uint64_t from, uint64_t to)
+{
+        if (!from || !to || to < from)
+                return -1;
+        return (int)SL_MIN(to - from, (uint64_t)INT_MAX);
+}
+
+static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl, size_t rlsize)
+{
+        struct worker *w = st->w;
+        struct sess *ss = st->sess;
+        uint64_t now = loop_now(w->loop);
+        struct px_rt *fert = worker_rt(w, st->fe);
+        int srv_idx = st->last_srv;
+
+        alog_entry_init(e);
+        e->accept_us = ss->accept_wall_us;
+        e->client = ss->src;
+        e->frontend = *sess_dst(ss);
+        e->frontend_name = st->fe->name;
+        e->backend_name = st->be ? st->be->name : st->fe->name;
+        e->pid = (int)getpid();
+        e->actconn = w->n_conns;
+        e->feconn = fert->feconn;
+        e->log_count = (unsigned)fert->log_counter;
+        if (st->be) {
+                struct px_rt *bert = worker_rt(w, st->be);
+
+                e->beconn = bert->beconn;
+                e->be_queue = bert->n_queued;
+                e->req_counter = (unsigned)bert->req_counter;
+                if (srv_idx >= 0 && (size_t)srv_idx < st->be->n_servers) {
+                        const struct cfg_server *srv = &st->be->servers[srv_idx];
+
+                        e->server_name = srv->name;
+                        memcpy(&e->server, &srv->addr.ss,
+                               SL_MIN(sizeof(e->server), (size_t)srv->addr.ss_len));
+                        if (bert->lb)
+                                e->srv_conn = srv_state_cur_conns(&bert->lb->recs[srv_idx]);
+                }
+        }
+        e->t.Th = 0;
+        e->t.Tt = ms_between(ss->accept_ms, now);
+        e->retries = st->retries;
+        e->redispatched = (st->flags & STRM_F_REDISPATCHED) != 0;
+        e->bytes_out = st->bytes_out;
+        e->bytes_in = st->bytes_in;
+        if (st->flags & STRM_F_HTTP) {
+                e->t.Ti = ms_between(st->idle_start_ms, st->req_start_ms);
+                e->t.TR = ms_between(st->req_start_ms, st->head_done_ms);
+                e->t.Tw = st->connect_start_ms ? (int)SL_MIN(st->queue_ms, (uint64_t)INT_MAX) : -1;
+                e->t.Tc = ms_between(st->connect_start_ms, st->connect_done_ms);
+                e->t.Tr = ms_between(st->connect_done_ms, st->res_head_ms);
+                e->t.Ta = ms_between(st->req_start_ms, now);
+                if (e->t.Ta >= 0 && e->t.TR >= 0 && e->t.Tc >= 0 && e->t.Tr >= 0)
+                        e->t.Td = e->t.Ta - e->t.TR - e->t.Tw - e->t.Tc - e->t.Tr;
+                e->status = st->status ? (int)st->status : -1;
+                if (st->req_head_len && st->req.method.ptr) {
+                        static const char *const ver[HTTP_VER_COUNT] = {[HTTP_VER_1_0] = "1.0",
+                                                                        [HTTP_VER_1_1] = "1.1",
+                                                                        [HTTP_VER_2] = "2.0"};
+                        int n = snprintf(rl, rlsize, "%.*s %.*s HTTP/%s", (int)st->req.method.len,
+                                         st->req.method.ptr, (int)st->req.target.len,
+                                         st->req.target.ptr, ver[st->req.version]);
+
+                        e->request_line =
+                                sl_str_make(rl, n < 0 ? 0 : SL_MIN((size_t)n, rlsize - 1));
+                }
+        } else {
+                e->t.Ti = 0;
+                e->t.Tw = st->connect_start_ms ? 0 : -1;
+                e->t.Tc = ms_between(st->connect_start_ms, st->connect_done_ms);
+                e->status = 0;
+        }
+        e->term[0] = st->term[0];
+        e->term[1] = st->term[1];
+        e->term[2] = '-';
+        e->term[3] = '-';
+}
+
+int stream_log_format(struct stream *st, const struct cfg_fmt *f, bool response, char *out,
+                      size_t size)
+{
+        struct log_ctx ctx = {st, response};
+        struct alog_entry e;
+        char rl[1024];
+
+        if (f->constant) {
+                size_t n = f->n_nodes ? f->nodes[0].lit.len : 0;
+
+                if (size == 0)
+                        return -1;
+                n = SL_MIN(n, size - 1);
+                if (n)
+                        memcpy(out, f->nodes[0].lit.ptr, n);
+                out[n] = '\0';
+                return (int)n;
+        }
+        stream_fill_entry(st, &e, rl, sizeof(rl));
+        return alog_format(f, &e, log_sample, &ctx, out, size);
+}
+
+void stream_log(struct stream *st)
+{
+        struct px_rt *rt = worker_rt(st->w, st->fe);
+        const struct cfg_fmt *fmt;
+        struct log_ctx ctx = {st, false};
+        struct alog_entry e;
+        char rl[1024], line[4096];
+        int n;
+
+        if (st->flags & STRM_F_LOGGED)
+                return;
+        st->flags |= STRM_F_LOGGED;
+        if (!rt->sinks || rt->sinks->n == 0)
+                return;
+        fmt = alog_proxy_format(st->fe);
+        if (!fmt)
+                return;
+        if ((st->fe->options & CFG_OPT_DONTLOGNULL) && st->bytes_in == 0 && st->bytes_out == 0 &&
+            st->req_head_len == 0)
+                return;
+        stream_fill_entry(st, &e, rl, sizeof(rl));
+        rt->log_counter++;
+        if (fmt == &alog_fmt_json)
+                n = alog_format_json(&e, line, sizeof(line));
+        else
+                n = alog_format(fmt, &e, log_sample, &ctx, line, sizeof(line));
+        if (n > 0)
+                (void)alog_sinks_send(rt->sinks, LOG_INFO, line, (size_t)n);
+}

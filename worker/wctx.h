@@ -1,0 +1,167 @@
+#pragma once
+/* The state of a worker process that every part of its data path reads: the event loop, the
+ * configuration generation, buffer and object pools, the run-time state of each proxy
+ * (balancer, idle server connections, queue, logs, stick-table), counters, and the kernel
+ * pipes TCP tunnels splice through. worker.c builds it and runs the loop; the modules below
+ * it (connections, muxes, streams) only read and update it. */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "list.h"
+#include "loop.h"
+#include "model.h"
+#include "pool.h"
+
+struct lb;
+struct worker;
+struct worker_opts;
+struct alog_sinks;
+struct shm_region;
+struct stkt;
+struct mux_ops;
+struct conn;
+
+/* Run-time state of one proxy: its balancer (backends), log sinks and counters. */
+struct px_rt {
+        const struct cfg_proxy *px;      /* borrowed from the worker's generation */
+        struct lb *lb;                   /* owned; NULL for a frontend */
+        _Atomic uint32_t *held;          /* borrowed: slots this worker holds, per server */
+        struct sl_list *idle;            /* owned array, one list of idle srv_conn per server */
+        unsigned *n_idle;                /* owned array: idle connections per server */
+        const struct mux_ops *srv_mux;   /* borrowed: the mux of its server connections */
+        struct alog_sinks *sinks;        /* owned; NULL when the proxy does not log */
+        struct stkt *table;              /* its stick-table, or NULL */
+        unsigned table_id;               /* the master's id of it, or STICK_NO_ID */
+        struct shm_region *table_region; /* owned when the worker made the table itself */
+        unsigned feconn, beconn;         /* current connections as a frontend, as a backend */
+        uint64_t log_counter;            /* %lc */
+        uint64_t req_counter;            /* %rt */
+        struct sl_list queue;            /* streams waiting for a server slot, oldest first */
+        unsigned n_queued;
+        struct loop_defer queue_kick; /* serves the queue at the end of the turn */
+        struct loop_timer queue_poll; /* retries for slots freed by other workers */
+        struct worker *w;             /* borrowed */
+};
+
+/* A kernel pipe for splice() between two sockets (TCP mode). */
+struct wpipe {
+        struct wpipe *next; /* in the worker's free list */
+        int rd, wr;         /* owned */
+        size_t data;        /* bytes in the pipe */
+};
+
+#define WORKER_PIPE_SIZE (64u * 1024) /* Linux's default pipe capacity */
+
+struct worker_stats {
+        uint64_t accepted, accept_errors, sessions_oom, requests, replies_4xx, replies_5xx;
+        uint64_t srv_conn_new, srv_conn_reused, srv_conn_failed;
+        uint64_t stick_refused;    /* trackings the table could not take (full of entries in use) */
+        uint64_t stick_unledgered; /* references the ledger had no room to record */
+        uint64_t tcp_rejected;     /* connections closed by tcp-request reject */
+};
+
+#define WORKER_ACCEPT_RETRY_MS 100
+
+/* Opens a connection to server @srv_idx of @rt into @c, for the server side of a stream
+ * (tests put a memory transport here). Returns 0 (@c set up, CONNECTING or READY) or a
+ * negative errno. */
+typedef int worker_connect_fn(void *data, struct px_rt *rt, int srv_idx, struct conn *c);
+
+struct worker {
+        struct loop *loop;             /* owned */
+        struct cfg_gen *gen;           /* counted */
+        struct pool bufs;              /* tune.bufsize buffers */
+        struct pool strm_pool;         /* struct stream */
+        struct sl_list listeners;      /* owned struct listener */
+        struct sl_list sessions;       /* owned struct sess: every client connection */
+        struct px_rt *rt;              /* owned array, parallel to gen->proxies */
+        struct shm_region *srv_region; /* owned; the servers' shared state */
+        unsigned n_conns, maxconn;     /* client connections now, and the global limit */
+        bool accept_paused;
+        bool accept_starved; /* accept() ran out of files or memory: said once until it works */
+        bool stopping;
+        struct worker_stats stats;
+        const struct worker_opts *opts; /* borrowed: listener and state callbacks */
+        /* a client connection of frontend @fe ended: accept again if paused at a maxconn */
+        void (*conn_closed)(struct worker *w, const struct cfg_proxy *fe);
+        worker_connect_fn *srv_connect; /* NULL: a TCP socket to the server's address */
+        void *srv_connect_data;
+        int exit_signal;                /* the signal that stopped the worker, 0: none */
+        struct loop_signal sig;         /* SIGTERM, SIGINT, SIGUSR1 */
+        struct loop_timer stick_sweep;  /* expires stick-table entries; armed when any */
+        struct loop_timer accept_retry; /* accepting again after running out of files */
+        _Atomic uint64_t *stick_ledger; /* borrowed: this worker's ledger row (stick.h), or NULL */
+        int cli_fd;                     /* owned: commands from the master (wcli.h), or -1 */
+        struct loop_io cli_io;
+        struct sl_list cli_outs; /* owned answers being written */
+        unsigned cli_n_out;
+        uint64_t started_ms;
+        uint32_t *stick_ledger_free; /* owned: free records, a stack */
+        uint32_t stick_ledger_n_free;
+        struct wpipe *pipes_free;    /* owned spare pipes */
+        unsigned n_pipes, max_pipes; /* pipes open (in use and spare), and the cap */
+};
+
+struct worker_opts {
+        /* called once the listeners are bound and the loop is about to run (sd_notify) */
+        void (*ready)(void *data);
+        void *ready_data;
+        unsigned maxconn; /* the limit to enforce; 0: the configuration's global maxconn */
+        /* Listening sockets made by the master: the fd for @port of bind @b (-1: none). The
+         * worker closes its copy when it stops; the master keeps its own. */
+        int (*listener_fd)(void *data, const struct cfg_bind *b, unsigned port);
+        void *listener_data;
+        /* called once a soft stop closed the listeners: no new connection comes here */
+        void (*stopped_accepting)(void *data);
+        /* The servers' shared state, made by the master before forking (NULL: the worker
+         * makes a private one). Borrowed. */
+        struct srv_state_table *srv_table;
+        /* This worker's row of the master's "held slots" table (one counter per server of the
+         * generation, in srv_table order): what it holds, so that the master can give back
+         * the slots of a worker that died. Borrowed; NULL when there is no master. */
+        _Atomic uint32_t *srv_held;
+        /* The shared stick-table of proxy @px, made by the master before forking (NULL
+         * callback: the worker makes private ones). */
+        struct stkt *(*stick_table)(void *data, const struct cfg_proxy *px, unsigned *ret_id);
+        void *stick_data;
+        /* This worker's ledger row of STICK_LEDGER_CAP records (stick.h), or NULL. Borrowed. */
+        _Atomic uint64_t *stick_ledger;
+        /* The worker's end of the master CLI's socketpair (wcli.h), owned by the worker from
+         * worker_main() on; 0 or less: none. */
+        int cli_fd;
+};
+
+/* The run-time state of proxy @px (which must belong to the worker's generation). */
+struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px);
+
+/* A pipe for splicing, or NULL when the cap is reached or pipe2() fails (then copy). */
+struct wpipe *worker_pipe_get(struct worker *w);
+
+/* Give back a pipe; one still holding data is closed (its bytes belong to nobody else).
+ * Accepts NULL; returns NULL. */
+struct wpipe *worker_pipe_put(struct worker *w, struct wpipe *p);
+
+/* Close every spare pipe (the worker stops). */
+void worker_pipes_free(struct worker *w);
+
+bool worker__buf_alloc(struct worker *w, struct buf *b);
+void worker__buf_free(struct worker *w, struct buf *b);
+
+/* A pool buffer attached to @b if it has none; false when out of memory (counted). */
+static inline bool worker_buf_get(struct worker *w, struct buf *b)
+{
+        return !buf_is_null(b) || worker__buf_alloc(w, b);
+}
+
+/* Give @b's memory back to the pool if it holds no data. */
+static inline void worker_buf_release(struct worker *w, struct buf *b)
+{
+        if (!buf_is_null(b) && b->data == 0)
+                worker__buf_free(w, b);
+}
+
+/* Drop @b's data and give its memory back. */
+void worker_buf_drop(struct worker *w, struct buf *b);

@@ -1,0 +1,102 @@
+/* The raw transport: a socket read and written as it is (conn.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+static ssize_t raw_recv(struct conn *c, void *p, size_t len)
+{
+        ssize_t n;
+
+        do {
+                n = recv(c->fd, p, len, 0);
+        } while (n == -1 && errno == EINTR);
+        if (n == -1)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return n;
+}
+
+static ssize_t raw_sendv(struct conn *c, const struct iovec *iov, int n, bool more)
+{
+        struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n};
+        ssize_t r;
+
+        do {
+                r = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+        } while (r == -1 && errno == EINTR);
+        if (r == -1)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return r;
+}
+
+static int raw_shutw(struct conn *c)
+{
+        return shutdown(c->fd, SHUT_WR) == -1 ? -errno : 0;
+}
+
+static ssize_t raw_splice_in(struct conn *c, int pipe_wr, size_t max)
+{
+        ssize_t n = splice(c->fd, NULL, pipe_wr, NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+        if (n == -1)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return n;
+}
+
+static ssize_t raw_splice_out(struct conn *c, int pipe_rd, size_t len)
+{
+        ssize_t n = splice(pipe_rd, NULL, c->fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+        if (n == -1)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return n;
+}
+
+static size_t raw_waiting(struct conn *c)
+{
+        int pending = 0;
+
+        return ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0 ? (size_t)pending : 0;
+}
+
+static struct sl_str raw_alpn(const struct conn *c)
+{
+        (void)c;
+        return SL_STR_NULL;
+}
+
+static void raw_update(struct conn *c)
+{
+        uint32_t ev = 0;
+
+        if (c->want & CONN_WANT_RD)
+                ev |= EPOLLIN | EPOLLRDHUP;
+        if (c->want & CONN_WANT_WR)
+                ev |= EPOLLOUT;
+        loop_io_modify(&c->io, ev);
+}
+
+static void raw_close(struct conn *c)
+{
+        /* The fd was accepted or created by this worker and never shared: closing it also
+         * removes it from epoll. An event of this turn may still name the watcher, so its
+         * memory stays until the owner's reap at the end of the turn. */
+        (void)loop_io_close(&c->io);
+        c->fd = -1;
+}
+
+const struct xprt_ops xprt_raw = {
+        .name = "raw",
+        .recv = raw_recv,
+        .sendv = raw_sendv,
+        .shutw = raw_shutw,
+        .splice_in = raw_splice_in,
+        .splice_out = raw_splice_out,
+        .waiting = raw_waiting,
+        .alpn = raw_alpn,
+        .update = raw_update,
+        .close = raw_close,
+};
