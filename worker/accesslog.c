@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alog_text.h"
 #include "clock.h"
 #include "macros.h"
 
@@ -31,10 +31,6 @@
 /* Default "len" of a log target (HAProxy's MAX_SYSLOG_LEN). */
 #define ALOG_DEFAULT_MAXLEN 1024u
 
-static const char hextab[] = "0123456789ABCDEF";
-static const char *const monthname[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
 void alog_entry_init(struct alog_entry *e)
 {
         *e = (struct alog_entry){0};
@@ -43,253 +39,12 @@ void alog_entry_init(struct alog_entry *e)
         memcpy(e->term, "----", 4);
 }
 
-/* ---- output buffer ---- */
-
-/* Writes into @buf up to @cap bytes and keeps counting what did not fit, so a caller can
- * tell whether a node produced anything and the result is always a prefix of the line. */
-struct wbuf {
-        char *buf;
-        size_t cap;   /* usable bytes: the caller's size less the NUL */
-        size_t len;   /* bytes written */
-        size_t total; /* bytes produced, written or not */
-};
-
-static void w_putc(struct wbuf *w, char c)
-{
-        if (w->len < w->cap)
-                w->buf[w->len++] = c;
-        w->total++;
-}
-
-static void w_put(struct wbuf *w, const char *s, size_t n)
-{
-        size_t room = w->cap - w->len;
-        size_t k = n < room ? n : room;
-
-        if (k)
-                memcpy(w->buf + w->len, s, k);
-        w->len += k;
-        w->total += n;
-}
-
-static void w_puts(struct wbuf *w, const char *s)
-{
-        w_put(w, s, strlen(s));
-}
-
-static void w_printf(struct wbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void w_printf(struct wbuf *w, const char *fmt, ...)
-{
-        char tmp[96];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-        va_end(ap);
-        if (n > 0)
-                w_put(w, tmp, SL_MIN((size_t)n, sizeof(tmp) - 1));
-}
-
-/* ---- HAProxy's encodings ---- */
-
-/* rfc5424_escape_map: what +E escapes with a backslash */
-static bool esc_char(unsigned char c)
-{
-        return c == '"' || c == '\\' || c == ']';
-}
-
-/* url_encode_map: what %r and %H* print as "#XX" */
-static bool url_char(unsigned char c)
-{
-        return c < 32 || c >= 127 || c == '"' || c == '#';
-}
-
-/* hdr_encode_map: what captured headers print as "#XX" */
-static bool hdr_char(unsigned char c)
-{
-        return url_char(c) || c == '{' || c == '|' || c == '}';
-}
-
-/* _lf_text_len(): the bytes as they are, or escaped under +E */
-static void w_esc(struct wbuf *w, unsigned flags, const char *s, size_t n)
-{
-        if (!(flags & CFG_FMT_F_ESCAPE)) {
-                w_put(w, s, n);
-                return;
-        }
-        for (size_t i = 0; i < n; i++) {
-                if (esc_char((unsigned char)s[i]))
-                        w_putc(w, '\\');
-                w_putc(w, s[i]);
-        }
-}
-
-/* lf_text_len(): a string; "-" when empty, or quoted under +Q ("" when empty) */
-static void w_text(struct wbuf *w, unsigned flags, const char *s, size_t n)
-{
-        if (flags & CFG_FMT_F_QUOTE) {
-                w_putc(w, '"');
-                if (s && n)
-                        w_esc(w, flags, s, n);
-                w_putc(w, '"');
-        } else if (s && n) {
-                w_esc(w, flags, s, n);
-        } else {
-                w_putc(w, '-');
-        }
-}
-
-static void w_text_str(struct wbuf *w, unsigned flags, struct sl_str s)
-{
-        w_text(w, flags, s.ptr, s.len);
-}
-
-static void w_text_cstr(struct wbuf *w, unsigned flags, const char *s)
-{
-        w_text(w, flags, s, s ? strlen(s) : 0);
-}
-
-/* lf_encode_chunk(): bytes of @map as '#' and two hex digits, then +E's escapes */
-static void w_encode(struct wbuf *w, unsigned flags, bool (*map)(unsigned char), const char *s,
-                     size_t n)
-{
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if (map(c)) {
-                        w_putc(w, '#');
-                        w_putc(w, hextab[c >> 4]);
-                        w_putc(w, hextab[c & 15]);
-                        continue;
-                }
-                if ((flags & CFG_FMT_F_ESCAPE) && esc_char(c))
-                        w_putc(w, '\\');
-                w_putc(w, (char)c);
-        }
-}
-
-/* LOG_VARTEXT_START()/END(): the quotes +Q puts around a variable text */
-static void w_quote(struct wbuf *w, unsigned flags)
-{
-        if (flags & CFG_FMT_F_QUOTE)
-                w_putc(w, '"');
-}
-
-static void w_int(struct wbuf *w, long long v)
-{
-        w_printf(w, "%lld", v);
-}
-
-/* lf_ip() */
-static void w_ip(struct wbuf *w, unsigned flags, const struct sockaddr_storage *ss)
-{
-        char pn[INET6_ADDRSTRLEN];
-        const unsigned char *a;
-
-        switch (ss->ss_family) {
-        case AF_INET:
-                a = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
-                if (flags & CFG_FMT_F_HEX) {
-                        w_printf(w, "%02X%02X%02X%02X", a[0], a[1], a[2], a[3]);
-                        return;
-                }
-                inet_ntop(AF_INET, a, pn, sizeof(pn));
-                w_text_cstr(w, flags, pn);
-                return;
-        case AF_INET6:
-                a = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
-                if (flags & CFG_FMT_F_HEX) {
-                        for (int i = 0; i < 16; i++)
-                                w_printf(w, "%02X", a[i]);
-                        return;
-                }
-                inet_ntop(AF_INET6, a, pn, sizeof(pn));
-                w_text_cstr(w, flags, pn);
-                return;
-        case AF_UNIX:
-                /* HAProxy's addr_to_str() name for any Unix socket */
-                w_text_cstr(w, flags, "unix");
-                return;
-        default:
-                w_text(w, flags, NULL, 0);
-                return;
-        }
-}
-
-/* lf_port(); %cp and %fp of a Unix socket print the listener's id (@unix_id >= 0) */
-static void w_port(struct wbuf *w, unsigned flags, const struct sockaddr_storage *ss,
-                   long long unix_id)
-{
-        const unsigned char *p;
-
-        if (ss->ss_family == AF_UNSPEC) {
-                w_text(w, flags, NULL, 0);
-                return;
-        }
-        if (ss->ss_family == AF_UNIX && unix_id >= 0) {
-                w_int(w, unix_id);
-                return;
-        }
-        if (flags & CFG_FMT_F_HEX) {
-                /* the two bytes where sin_port lies, whatever the family, as HAProxy */
-                p = (const unsigned char *)ss + offsetof(struct sockaddr_in, sin_port);
-                w_printf(w, "%02X%02X", p[0], p[1]);
-                return;
-        }
-        if (ss->ss_family == AF_INET)
-                w_int(w, ntohs(((const struct sockaddr_in *)ss)->sin_port));
-        else if (ss->ss_family == AF_INET6)
-                w_int(w, ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
-        else
-                w_int(w, 0);
-}
-
-enum date_kind {
-        DATE_LOCAL_MS,  /* date2str_log(): "22/Nov/2026:02:36:20.123", local time */
-        DATE_GMT,       /* gmt2str_log(): "22/Nov/2026:02:36:20 +0000" */
-        DATE_LOCAL_OFF, /* localdate2str_log(): "22/Nov/2026:03:36:20 +0100" */
-};
-
-static void w_date(struct wbuf *w, uint64_t us, enum date_kind kind)
-{
-        time_t sec = (time_t)(us / 1000000);
-        struct tm tm;
-        long off;
-
-        if (kind == DATE_GMT)
-                gmtime_r(&sec, &tm);
-        else
-                localtime_r(&sec, &tm);
-        w_printf(w, "%02d/%s/%04d:%02d:%02d:%02d", tm.tm_mday, monthname[tm.tm_mon % 12],
-                 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        switch (kind) {
-        case DATE_LOCAL_MS:
-                w_printf(w, ".%03u", (unsigned)(us % 1000000 / 1000));
-                break;
-        case DATE_GMT:
-                w_puts(w, " +0000");
-                break;
-        case DATE_LOCAL_OFF:
-                off = tm.tm_gmtoff;
-                w_printf(w, " %c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
-                         labs(off) % 3600 / 60);
-                break;
-        }
-}
-
 /* ---- the request line, cut as HAProxy cuts txn->uri ---- */
-
-static bool is_spht(char c)
-{
-        return c == ' ' || c == '\t';
-}
 
 static const char badreq[] = "<BADREQ>";
 
 struct render {
-        struct wbuf w;
+        struct alog_text w;
         const struct alog_entry *e;
         bool last_isspace; /* the line is empty or ends with a separator */
         int nspaces;       /* HAProxy counts these across nodes: a quirk kept on purpose */
@@ -307,9 +62,9 @@ static bool reqline_uri(struct render *r, const char **ret_p, const char **ret_e
         p = rl.ptr;
         end = rl.ptr + rl.len;
 
-        while (p < end && !is_spht(*p))
+        while (p < end && !alog_text_is_spht(*p))
                 p++;
-        while (p < end && is_spht(*p)) {
+        while (p < end && alog_text_is_spht(*p)) {
                 p++;
                 r->nspaces++;
         }
@@ -344,12 +99,12 @@ static void render_http(struct render *r, enum cfg_log_var v, unsigned flags)
         size_t n = 0;
         bool ok;
 
-        w_quote(&r->w, flags);
+        alog_text_quote(&r->w, flags);
         switch (v) {
         case CFG_LV_HM:
                 p = e->request_line.ptr ? e->request_line.ptr : badreq;
                 end = e->request_line.ptr ? p + e->request_line.len : p + strlen(badreq);
-                for (spc = p; spc < end && !is_spht(*spc); spc++)
+                for (spc = p; spc < end && !alog_text_is_spht(*spc); spc++)
                         ;
                 s = spc == end ? badreq : p;
                 n = spc == end ? strlen(badreq) : (size_t)(spc - p);
@@ -358,7 +113,9 @@ static void render_http(struct render *r, enum cfg_log_var v, unsigned flags)
         case CFG_LV_HU:
         case CFG_LV_HPO:
                 ok = reqline_uri(r, &p, &end);
-                for (spc = p; spc < end && !is_spht(*spc) && (v != CFG_LV_HP || *spc != '?'); spc++)
+                for (spc = p;
+                     spc < end && !alog_text_is_spht(*spc) && (v != CFG_LV_HP || *spc != '?');
+                     spc++)
                         ;
                 if (!ok) {
                         s = badreq;
@@ -386,15 +143,15 @@ static void render_http(struct render *r, enum cfg_log_var v, unsigned flags)
                 while (p < end && *p != '?')
                         p++;
                 s = p;
-                while (p < end && !is_spht(*p))
+                while (p < end && !alog_text_is_spht(*p))
                         p++;
                 n = (size_t)(p - s);
                 break;
         case CFG_LV_HV:
                 ok = reqline_uri(r, &p, &end);
-                while (p < end && !is_spht(*p))
+                while (p < end && !alog_text_is_spht(*p))
                         p++;
-                while (p < end && is_spht(*p))
+                while (p < end && alog_text_is_spht(*p))
                         p++;
                 if (!ok) {
                         s = badreq;
@@ -414,8 +171,8 @@ static void render_http(struct render *r, enum cfg_log_var v, unsigned flags)
                 break;
         }
         if (s)
-                w_encode(&r->w, flags, url_char, s, n);
-        w_quote(&r->w, flags);
+                alog_text_encode_url(&r->w, flags, s, n);
+        alog_text_quote(&r->w, flags);
 }
 
 /* %hr %hs: "{a|b}"; %hrl %hsl: "a b" (HAProxy prints nothing without captures) */
@@ -425,33 +182,25 @@ static void render_caps(struct render *r, const struct sl_str *caps, size_t n, b
         if (!n)
                 return;
         if (!list) {
-                w_quote(&r->w, flags);
-                w_putc(&r->w, '{');
+                alog_text_quote(&r->w, flags);
+                alog_text_putc(&r->w, '{');
         }
         for (size_t i = 0; i < n; i++) {
                 if (i)
-                        w_putc(&r->w, list ? ' ' : '|');
+                        alog_text_putc(&r->w, list ? ' ' : '|');
                 if (list)
-                        w_quote(&r->w, flags);
+                        alog_text_quote(&r->w, flags);
                 if (caps[i].ptr)
-                        w_encode(&r->w, flags, hdr_char, caps[i].ptr, caps[i].len);
+                        alog_text_encode_hdr(&r->w, flags, caps[i].ptr, caps[i].len);
                 else if (list && !(flags & CFG_FMT_F_QUOTE))
-                        w_putc(&r->w, '-');
+                        alog_text_putc(&r->w, '-');
                 if (list)
-                        w_quote(&r->w, flags);
+                        alog_text_quote(&r->w, flags);
         }
         if (!list) {
-                w_putc(&r->w, '}');
-                w_quote(&r->w, flags);
+                alog_text_putc(&r->w, '}');
+                alog_text_quote(&r->w, flags);
         }
-}
-
-static void w_counter(struct wbuf *w, unsigned flags, unsigned long long v)
-{
-        if (flags & CFG_FMT_F_HEX)
-                w_printf(w, "%04X", (unsigned)v);
-        else
-                w_printf(w, "%llu", v);
 }
 
 static int nonneg(int v)
@@ -462,7 +211,7 @@ static int nonneg(int v)
 static void render_var(struct render *r, enum cfg_log_var v, unsigned flags)
 {
         const struct alog_entry *e = r->e;
-        struct wbuf *w = &r->w;
+        struct alog_text *w = &r->w;
         uint64_t req_us = e->accept_us;
 
         if (e->t.Ti >= 0)
@@ -470,158 +219,158 @@ static void render_var(struct render *r, enum cfg_log_var v, unsigned flags)
 
         switch (v) {
         case CFG_LV_ci:
-                w_ip(w, flags, &e->client);
+                alog_text_ip(w, flags, &e->client);
                 break;
         case CFG_LV_cp:
-                w_port(w, flags, &e->client, e->listener_id);
+                alog_text_port(w, flags, &e->client, e->listener_id);
                 break;
         case CFG_LV_fi:
-                w_ip(w, flags, &e->frontend);
+                alog_text_ip(w, flags, &e->frontend);
                 break;
         case CFG_LV_fp:
-                w_port(w, flags, &e->frontend, e->listener_id);
+                alog_text_port(w, flags, &e->frontend, e->listener_id);
                 break;
         case CFG_LV_bi:
-                w_ip(w, flags, &e->be_src);
+                alog_text_ip(w, flags, &e->be_src);
                 break;
         case CFG_LV_bp:
-                w_port(w, flags, &e->be_src, -1);
+                alog_text_port(w, flags, &e->be_src, -1);
                 break;
         case CFG_LV_si:
-                w_ip(w, flags, &e->server);
+                alog_text_ip(w, flags, &e->server);
                 break;
         case CFG_LV_sp:
-                w_port(w, flags, &e->server, -1);
+                alog_text_port(w, flags, &e->server, -1);
                 break;
         case CFG_LV_t:
-                w_date(w, e->accept_us, DATE_LOCAL_MS);
+                alog_text_date(w, e->accept_us, ALOG_DATE_LOCAL_MS);
                 break;
         case CFG_LV_tr:
-                w_date(w, req_us, DATE_LOCAL_MS);
+                alog_text_date(w, req_us, ALOG_DATE_LOCAL_MS);
                 break;
         case CFG_LV_T:
-                w_date(w, e->accept_us, DATE_GMT);
+                alog_text_date(w, e->accept_us, ALOG_DATE_GMT);
                 break;
         case CFG_LV_trg:
-                w_date(w, req_us, DATE_GMT);
+                alog_text_date(w, req_us, ALOG_DATE_GMT);
                 break;
         case CFG_LV_Tl:
-                w_date(w, e->accept_us, DATE_LOCAL_OFF);
+                alog_text_date(w, e->accept_us, ALOG_DATE_LOCAL_OFF);
                 break;
         case CFG_LV_trl:
-                w_date(w, req_us, DATE_LOCAL_OFF);
+                alog_text_date(w, req_us, ALOG_DATE_LOCAL_OFF);
                 break;
         case CFG_LV_Ts:
                 if (flags & CFG_FMT_F_HEX)
-                        w_printf(w, "%04X", (unsigned)(e->accept_us / 1000000));
+                        alog_text_printf(w, "%04X", (unsigned)(e->accept_us / 1000000));
                 else
-                        w_printf(w, "%llu", (unsigned long long)(e->accept_us / 1000000));
+                        alog_text_printf(w, "%llu", (unsigned long long)(e->accept_us / 1000000));
                 break;
         case CFG_LV_ms:
                 if (flags & CFG_FMT_F_HEX)
-                        w_printf(w, "%02X", (unsigned)(e->accept_us % 1000000 / 1000));
+                        alog_text_printf(w, "%02X", (unsigned)(e->accept_us % 1000000 / 1000));
                 else
-                        w_printf(w, "%03u", (unsigned)(e->accept_us % 1000000 / 1000));
+                        alog_text_printf(w, "%03u", (unsigned)(e->accept_us % 1000000 / 1000));
                 break;
         case CFG_LV_f:
-                w_text_cstr(w, flags, e->frontend_name);
+                alog_text_field_cstr(w, flags, e->frontend_name);
                 break;
         case CFG_LV_ft:
-                w_quote(w, flags);
+                alog_text_quote(w, flags);
                 if (e->frontend_name)
-                        w_esc(w, flags, e->frontend_name, strlen(e->frontend_name));
+                        alog_text_esc(w, flags, e->frontend_name, strlen(e->frontend_name));
                 if (e->ssl)
-                        w_putc(w, '~');
-                w_quote(w, flags);
+                        alog_text_putc(w, '~');
+                alog_text_quote(w, flags);
                 break;
         case CFG_LV_b:
-                w_text_cstr(w, flags, e->backend_name);
+                alog_text_field_cstr(w, flags, e->backend_name);
                 break;
         case CFG_LV_s:
-                w_text_cstr(w, flags, e->server_name ? e->server_name : ALOG_NOSRV);
+                alog_text_field_cstr(w, flags, e->server_name ? e->server_name : ALOG_NOSRV);
                 break;
         case CFG_LV_sslc:
-                w_text_str(w, flags, e->ssl_cipher);
+                alog_text_field_str(w, flags, e->ssl_cipher);
                 break;
         case CFG_LV_sslv:
-                w_text_str(w, flags, e->ssl_version);
+                alog_text_field_str(w, flags, e->ssl_version);
                 break;
         case CFG_LV_Th:
-                w_int(w, e->t.Th);
+                alog_text_int(w, e->t.Th);
                 break;
         case CFG_LV_Ti:
-                w_int(w, e->t.Ti);
+                alog_text_int(w, e->t.Ti);
                 break;
         case CFG_LV_TR:
-                w_int(w, e->t.TR);
+                alog_text_int(w, e->t.TR);
                 break;
         case CFG_LV_Tq:
-                w_int(w, e->t.TR >= 0 ? e->t.TR + nonneg(e->t.Ti) + nonneg(e->t.Th) : -1);
+                alog_text_int(w, e->t.TR >= 0 ? e->t.TR + nonneg(e->t.Ti) + nonneg(e->t.Th) : -1);
                 break;
         case CFG_LV_Tw:
-                w_int(w, e->t.Tw);
+                alog_text_int(w, e->t.Tw);
                 break;
         case CFG_LV_Tc:
-                w_int(w, e->t.Tc);
+                alog_text_int(w, e->t.Tc);
                 break;
         case CFG_LV_Tr:
-                w_int(w, e->t.Tr);
+                alog_text_int(w, e->t.Tr);
                 break;
         case CFG_LV_Td:
-                w_int(w, e->t.Td);
+                alog_text_int(w, e->t.Td);
                 break;
         case CFG_LV_Ta:
-                w_int(w, e->t.Ta);
+                alog_text_int(w, e->t.Ta);
                 break;
         case CFG_LV_Tt:
-                w_int(w, e->t.Tt);
+                alog_text_int(w, e->t.Tt);
                 break;
         case CFG_LV_Tu:
-                w_int(w, (long long)e->t.Tt - nonneg(e->t.Ti));
+                alog_text_int(w, (long long)e->t.Tt - nonneg(e->t.Ti));
                 break;
         case CFG_LV_ST:
-                w_int(w, e->status);
+                alog_text_int(w, e->status);
                 break;
         case CFG_LV_B:
-                w_printf(w, "%llu", (unsigned long long)e->bytes_out);
+                alog_text_printf(w, "%llu", (unsigned long long)e->bytes_out);
                 break;
         case CFG_LV_U:
-                w_printf(w, "%llu", (unsigned long long)e->bytes_in);
+                alog_text_printf(w, "%llu", (unsigned long long)e->bytes_in);
                 break;
         case CFG_LV_CC:
-                w_text_str(w, flags, e->cli_cookie);
+                alog_text_field_str(w, flags, e->cli_cookie);
                 break;
         case CFG_LV_CS:
-                w_text_str(w, flags, e->srv_cookie);
+                alog_text_field_str(w, flags, e->srv_cookie);
                 break;
         case CFG_LV_ts:
-                w_esc(w, flags, e->term, 2);
+                alog_text_esc(w, flags, e->term, 2);
                 break;
         case CFG_LV_tsc:
-                w_esc(w, flags, e->term, 4);
+                alog_text_esc(w, flags, e->term, 4);
                 break;
         case CFG_LV_ac:
-                w_int(w, e->actconn);
+                alog_text_int(w, e->actconn);
                 break;
         case CFG_LV_fc:
-                w_int(w, e->feconn);
+                alog_text_int(w, e->feconn);
                 break;
         case CFG_LV_bc:
-                w_int(w, e->beconn);
+                alog_text_int(w, e->beconn);
                 break;
         case CFG_LV_sc:
-                w_int(w, e->srv_conn);
+                alog_text_int(w, e->srv_conn);
                 break;
         case CFG_LV_rc:
                 if (e->redispatched)
-                        w_putc(w, '+');
-                w_int(w, e->retries);
+                        alog_text_putc(w, '+');
+                alog_text_int(w, e->retries);
                 break;
         case CFG_LV_sq:
-                w_int(w, e->srv_queue);
+                alog_text_int(w, e->srv_queue);
                 break;
         case CFG_LV_bq:
-                w_int(w, e->be_queue);
+                alog_text_int(w, e->be_queue);
                 break;
         case CFG_LV_hr:
                 render_caps(r, e->req_caps, e->n_req_caps, false, flags);
@@ -645,22 +394,22 @@ static void render_var(struct render *r, enum cfg_log_var v, unsigned flags)
                 render_http(r, v, flags);
                 break;
         case CFG_LV_rt:
-                w_counter(w, flags, e->req_counter);
+                alog_text_counter(w, flags, e->req_counter);
                 break;
         case CFG_LV_lc:
-                w_counter(w, flags, e->log_count);
+                alog_text_counter(w, flags, e->log_count);
                 break;
         case CFG_LV_pid:
                 if (flags & CFG_FMT_F_HEX)
-                        w_printf(w, "%04X", (unsigned)e->pid);
+                        alog_text_printf(w, "%04X", (unsigned)e->pid);
                 else
-                        w_int(w, e->pid);
+                        alog_text_int(w, e->pid);
                 break;
         case CFG_LV_H:
-                w_text_str(w, flags, e->hostname);
+                alog_text_field_str(w, flags, e->hostname);
                 break;
         case CFG_LV_ID:
-                w_text_str(w, flags, e->unique_id);
+                alog_text_field_str(w, flags, e->unique_id);
                 break;
         case CFG_LV_COUNT:
                 break;
@@ -680,14 +429,14 @@ static void render_lit(struct render *r, struct sl_str lit)
                         while (p < end && *p == ' ')
                                 p++;
                         if (!r->last_isspace) {
-                                w_putc(&r->w, ' ');
+                                alog_text_putc(&r->w, ' ');
                                 r->last_isspace = true;
                         }
                         continue;
                 }
                 while (p < end && *p != ' ')
                         p++;
-                w_put(&r->w, s, (size_t)(p - s));
+                alog_text_put(&r->w, s, (size_t)(p - s));
                 r->last_isspace = false;
         }
 }
@@ -716,7 +465,8 @@ int alog_format(const struct cfg_fmt *fmt, const struct alog_entry *e, alog_samp
                         got = sample && tmp ? sample(data, &n->smp, tmp, ALOG_SAMPLE_MAX) : -1;
                         if (got > ALOG_SAMPLE_MAX)
                                 got = ALOG_SAMPLE_MAX;
-                        w_text(&r.w, n->flags, got >= 0 ? tmp : NULL, got >= 0 ? (size_t)got : 0);
+                        alog_text_field(&r.w, n->flags, got >= 0 ? tmp : NULL,
+                                        got >= 0 ? (size_t)got : 0);
                         r.last_isspace = false;
                         continue;
                 case CFG_FMT_VAR:
@@ -842,16 +592,16 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 /* A JSON string of @s, its content limited to @budget bytes (cut between characters);
  * returns the content's length. A NULL @s is null. */
-static size_t j_str(struct wbuf *w, const char *s, size_t n, size_t budget)
+static size_t j_str(struct alog_text *w, const char *s, size_t n, size_t budget)
 {
         const unsigned char *p = (const unsigned char *)s;
         size_t used = 0;
 
         if (!s) {
-                w_puts(w, "null");
+                alog_text_puts(w, "null");
                 return 0;
         }
-        w_putc(w, '"');
+        alog_text_putc(w, '"');
         for (size_t i = 0; i < n;) {
                 char esc[8];
                 size_t k = utf8_len(p + i, n - i), elen;
@@ -875,21 +625,21 @@ static size_t j_str(struct wbuf *w, const char *s, size_t n, size_t budget)
                 }
                 if (used + elen > budget)
                         break;
-                w_put(w, out, elen);
+                alog_text_put(w, out, elen);
                 used += elen;
                 i += k;
         }
-        w_putc(w, '"');
+        alog_text_putc(w, '"');
         return used;
 }
 
-static void j_cstr(struct wbuf *w, const char *s)
+static void j_cstr(struct alog_text *w, const char *s)
 {
         j_str(w, s, s ? strlen(s) : 0, SIZE_MAX);
 }
 
 /* Renders the object with the URI limited to @uri_budget; returns the URI's length. */
-static size_t json_render(struct wbuf *w, const struct alog_entry *e, size_t uri_budget)
+static size_t json_render(struct alog_text *w, const struct alog_entry *e, size_t uri_budget)
 {
         time_t sec = (time_t)(e->accept_us / 1000000);
         const struct alog_timers *t = &e->t;
@@ -900,9 +650,9 @@ static size_t json_render(struct wbuf *w, const struct alog_entry *e, size_t uri
         int port = -1;
 
         gmtime_r(&sec, &tm);
-        w_printf(w, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (unsigned)(e->accept_us % 1000000 / 1000));
+        alog_text_printf(w, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                         (unsigned)(e->accept_us % 1000000 / 1000));
 
         switch (e->client.ss_family) {
         case AF_INET:
@@ -921,41 +671,41 @@ static size_t json_render(struct wbuf *w, const struct alog_entry *e, size_t uri
         default:
                 break;
         }
-        w_puts(w, ",\"client\":{\"ip\":");
+        alog_text_puts(w, ",\"client\":{\"ip\":");
         j_cstr(w, ip[0] ? ip : NULL);
         if (port >= 0)
-                w_printf(w, ",\"port\":%d}", port);
+                alog_text_printf(w, ",\"port\":%d}", port);
         else
-                w_puts(w, ",\"port\":null}");
-        w_puts(w, ",\"frontend\":");
+                alog_text_puts(w, ",\"port\":null}");
+        alog_text_puts(w, ",\"frontend\":");
         j_cstr(w, e->frontend_name);
-        w_puts(w, e->ssl ? ",\"ssl\":true" : ",\"ssl\":false");
-        w_puts(w, ",\"backend\":");
+        alog_text_puts(w, e->ssl ? ",\"ssl\":true" : ",\"ssl\":false");
+        alog_text_puts(w, ",\"backend\":");
         j_cstr(w, e->backend_name);
-        w_puts(w, ",\"server\":");
+        alog_text_puts(w, ",\"server\":");
         j_cstr(w, e->server_name ? e->server_name : ALOG_NOSRV);
-        w_printf(w,
-                 ",\"timers\":{\"Th\":%d,\"Ti\":%d,\"TR\":%d,\"Tw\":%d,\"Tc\":%d,\"Tr\":%d,"
-                 "\"Td\":%d,\"Ta\":%d,\"Tt\":%d}",
-                 t->Th, t->Ti, t->TR, t->Tw, t->Tc, t->Tr, t->Td, t->Ta, t->Tt);
-        w_printf(w, ",\"status\":%d,\"bytes\":{\"read\":%llu,\"uploaded\":%llu}", e->status,
-                 (unsigned long long)e->bytes_out, (unsigned long long)e->bytes_in);
-        w_puts(w, ",\"termination\":");
+        alog_text_printf(w,
+                         ",\"timers\":{\"Th\":%d,\"Ti\":%d,\"TR\":%d,\"Tw\":%d,\"Tc\":%d,\"Tr\":%d,"
+                         "\"Td\":%d,\"Ta\":%d,\"Tt\":%d}",
+                         t->Th, t->Ti, t->TR, t->Tw, t->Tc, t->Tr, t->Td, t->Ta, t->Tt);
+        alog_text_printf(w, ",\"status\":%d,\"bytes\":{\"read\":%llu,\"uploaded\":%llu}", e->status,
+                         (unsigned long long)e->bytes_out, (unsigned long long)e->bytes_in);
+        alog_text_puts(w, ",\"termination\":");
         j_str(w, e->term, 4, SIZE_MAX);
 
         if (e->request_line.ptr) {
                 p = e->request_line.ptr;
                 end = p + e->request_line.len;
-                for (m = p; p < end && !is_spht(*p); p++)
+                for (m = p; p < end && !alog_text_is_spht(*p); p++)
                         ;
                 ml = (size_t)(p - m);
-                while (p < end && is_spht(*p))
+                while (p < end && alog_text_is_spht(*p))
                         p++;
                 if (p < end) {
-                        for (u = p; p < end && !is_spht(*p); p++)
+                        for (u = p; p < end && !alog_text_is_spht(*p); p++)
                                 ;
                         ul = (size_t)(p - u);
-                        while (p < end && is_spht(*p))
+                        while (p < end && alog_text_is_spht(*p))
                                 p++;
                         if (p < end) {
                                 v = p;
@@ -963,19 +713,19 @@ static size_t json_render(struct wbuf *w, const struct alog_entry *e, size_t uri
                         }
                 }
         }
-        w_puts(w, ",\"method\":");
+        alog_text_puts(w, ",\"method\":");
         j_str(w, m, ml, SIZE_MAX);
-        w_puts(w, ",\"uri\":");
+        alog_text_puts(w, ",\"uri\":");
         used = j_str(w, u, ul, uri_budget);
-        w_puts(w, ",\"version\":");
+        alog_text_puts(w, ",\"version\":");
         j_str(w, v, vl, SIZE_MAX);
-        w_putc(w, '}');
+        alog_text_putc(w, '}');
         return used;
 }
 
 int alog_format_json(const struct alog_entry *e, char *buf, size_t size)
 {
-        struct wbuf w = {.buf = buf, .cap = size ? size - 1 : 0};
+        struct alog_text w = {.buf = buf, .cap = size ? size - 1 : 0};
         size_t uri_len, excess;
 
         if (!size)
@@ -987,7 +737,7 @@ int alog_format_json(const struct alog_entry *e, char *buf, size_t size)
                         buf[0] = '\0';
                         return -ENOBUFS;
                 }
-                w = (struct wbuf){.buf = buf, .cap = size - 1};
+                w = (struct alog_text){.buf = buf, .cap = size - 1};
                 json_render(&w, e, uri_len - excess);
         }
         buf[w.len] = '\0';
@@ -1050,7 +800,7 @@ static size_t sink_header(const struct alog_sink *s, int level, uint64_t now_us,
         case CFG_LOG_FMT_RFC3164:
                 localtime_r(&sec, &tm);
                 n = snprintf(hdr, size, "<%d>%s %2d %02d:%02d:%02d %s[%s]: ", pri,
-                             monthname[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+                             alog_text_month(tm.tm_mon), tm.tm_mday, tm.tm_hour, tm.tm_min,
                              tm.tm_sec, ALOG_TAG, s->pid);
                 break;
         case CFG_LOG_FMT_RFC5424:
