@@ -15,26 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lb_hash.h"
 #include "model.h"
-#include "str.h"
 
 struct srv_state_rec;
-
-/* Returns the first value of header @name (HAProxy: the first comma-separated value), or a
- * view with ptr NULL or len 0 when the request has none. The view must stay valid until
- * lb_pick() returns. */
-typedef struct sl_str lb_hdr_fn(void *data, const char *name, size_t name_len);
-
-/* What the hashing algorithms read; every part is optional and a missing part makes those
- * algorithms fall back to round robin (see lb_pick()). */
-struct lb_key {
-        int family;          /* AF_INET or AF_INET6 for @addr; 0: no client address */
-        uint8_t addr[16];    /* client address, network order; IPv4 in the first 4 bytes */
-        struct sl_str path;  /* request path, without the query; ptr NULL: none */
-        struct sl_str query; /* after the '?', without it; ptr NULL: the target had no '?' */
-        lb_hdr_fn *hdr;      /* header lookup for balance hdr(); NULL: no headers */
-        void *hdr_data;      /* passed to @hdr */
-};
 
 /* Per-server data copied from the configuration at lb_init(). */
 struct lb_srv {
@@ -131,7 +115,3 @@ int lb_take(struct lb *lb, uint32_t idx);
 
 /* Give back the slot taken by lb_pick() for server @idx. */
 void lb_release(struct lb *lb, int idx);
-
-/* The hash HAProxy computes with hash-type function @fn (and avalanche) over @len bytes of
- * @p: sdbm, djb2, wt6, crc32, or none (the leading decimal number, read_int64()). */
-uint32_t lb_hash(enum cfg_hash_function fn, bool avalanche, const void *p, size_t len);
