@@ -115,3 +115,8 @@ int lb_take(struct lb *lb, uint32_t idx);
 
 /* Give back the slot taken by lb_pick() for server @idx. */
 void lb_release(struct lb *lb, int idx);
+
+/* For lb_pick.c (defined in lb.c): derive the tier, map and ring from the server-state table
+ * at @epoch. When the ring cannot grow, the old ring stays, and so does the old epoch: the
+ * next pick tries again. */
+void lb__rebuild(struct lb *lb, uint64_t epoch);
