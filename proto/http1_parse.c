@@ -32,14 +32,18 @@ static const bool fchar_tab[256] = {
         [0x80 ... 0xff] = true,
 };
 
-/* pchar / "/" / "?" without pct-encoded (RFC 3986 3.3, 3.4): path and query characters */
-static const bool pq_tab[256] = {
-        ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true, ['-'] = true,
-        ['.'] = true,         ['_'] = true,         ['~'] = true,         ['!'] = true,
-        ['$'] = true,         ['&'] = true,         ['\''] = true,        ['('] = true,
-        [')'] = true,         ['*'] = true,         ['+'] = true,         [','] = true,
-        [';'] = true,         ['='] = true,         [':'] = true,         ['@'] = true,
-        ['/'] = true,         ['?'] = true,
+/* Path and query bytes of a request-target (origin-form, and absolute-form after its
+ * authority): HAProxy's default, every VCHAR but "#". RFC 3986 3.3 and 3.4 allow fewer (not
+ * "\"", "<", ">", "\\", "^", "`", "{", "|", "}", nor a "%" without two HEXDIG after it), but
+ * clients send them unencoded, HAProxy and nginx pass them on, and the target is forwarded
+ * byte for byte, so a server reads what the client sent. Refused: NUL, the other CTLs, DEL and
+ * SP (which ends the target), as HAProxy does even with "option accept-invalid-http-request";
+ * "#", which would start a fragment (RFC 9112 3.2 sends none) where a server may cut the path
+ * that the proxy's rules saw whole (HAProxy refuses it since CVE-2023-45539); and bytes above
+ * 0x7e, which HAProxy refuses by default too. */
+static const bool target_tab[256] = {
+        ['!' ... '"'] = true,
+        ['$' ... '~'] = true,
 };
 
 /* reg-name without pct-encoded (RFC 3986 3.2.2), minus ",": RFC 9110 5.3 lets recipients
@@ -117,6 +121,15 @@ static bool uri_chars_valid(const char *p, size_t n, const bool tab[256])
         return true;
 }
 
+/* Path and query of a request-target: every byte in target_tab (no pct-encoded check). */
+static bool target_chars_valid(const char *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!target_tab[uc(p[i])])
+                        return false;
+        return true;
+}
+
 /* uri-host [ ":" port ] (RFC 9110 4.2.1, 7.2; RFC 3986 3.2.2, 3.2.3). Strict: an IP-literal
  * holds only HEXDIG, ":" and "." (IPvFuture refused), and a ":" needs 1 to 5 digits up to
  * 65535 (RFC 3986 allows an empty port). */
@@ -173,7 +186,7 @@ static bool absolute_valid(const char *p, size_t n)
         /* RFC 9110 4.2.1: an http URI with an empty host MUST be rejected */
         if (!host_valid(p + a, i - a, true, false))
                 return false;
-        return uri_chars_valid(p + i, n - i, pq_tab);
+        return target_chars_valid(p + i, n - i);
 }
 
 static enum http_meth method_lookup(struct sl_str m)
@@ -335,7 +348,7 @@ static int target_parse(const char *p, size_t n, enum http_meth method)
         if (n == 1 && p[0] == '*')
                 return method == HTTP_METH_OPTIONS ? H1_TARGET_ASTERISK : -EBADMSG;
         if (p[0] == '/')
-                return uri_chars_valid(p, n, pq_tab) ? H1_TARGET_ORIGIN : -EBADMSG;
+                return target_chars_valid(p, n) ? H1_TARGET_ORIGIN : -EBADMSG;
         return absolute_valid(p, n) ? H1_TARGET_ABSOLUTE : -EBADMSG;
 }
 

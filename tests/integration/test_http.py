@@ -197,6 +197,33 @@ class Http(HttpBase):
         # still alive
         self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
 
+    def test_request_target_characters(self):
+        """Characters RFC 3986 wants percent-encoded but clients send raw, accepted by HAProxy
+        and nginx: each target reaches the origin byte for byte. Control bytes (and, as in
+        HAProxy by default, "#" and bytes above 0x7e) are refused with 400."""
+        port, (o,) = self.serve()
+        targets = [b"/a|b", b"/search?q={x}", b"/a^b", b'/a"b', b"/a`b", b"/a\\b", b"/a<b>",
+                   b"/%zz?x=%", b"http://h/a|b?q={x}&r=\\^"]
+        with harness.connect(port) as s:
+            for t in targets:
+                s.sendall(b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % t)
+                status, headers, body = harness.read_response(s)
+                self.assertEqual((status, body), (200, b"origin o0 " + t), t)
+                self.assertNotEqual(headers.get("connection"), "close")
+        self.assertEqual([r.head.split(b"\r\n")[0] for r in o.requests],
+                         [b"GET %s HTTP/1.1" % t for t in targets])
+        for t in (b"/a\x00b", b"/a\x01b", b"/a?\x1f", b"/a\x7f", b"/a\tb", b"http://h/\x01",
+                  b"/a#b", b"/a\x80b"):
+            with harness.connect(port) as s:
+                s.sendall(b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % t)
+                status, headers, _ = harness.read_response(s)
+                self.assertEqual(status, 400, t)
+                self.assertEqual(headers.get("connection"), "close")
+                self.assertTrue(harness.closed_by_peer(s))
+        self.assertEqual(len(o.requests), len(targets))
+        self.assertEqual(harness.request(port, b"GET /after HTTP/1.1\r\nHost: h\r\n\r\n")[0],
+                         200)
+
     def test_roundrobin_over_servers(self):
         port, origins = self.serve(origins=3)
         for i in range(9):
