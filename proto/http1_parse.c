@@ -575,7 +575,9 @@ struct framing_fields {
 };
 
 /* Content-Length (RFC 9110 8.6): 1*DIGIT. Strict: a list ("5, 5") or a second field line is
- * refused even when the values agree, which 8.6 would allow, and the value must fit 2^63 - 1.
+ * refused even when the values agree, which 8.6 would allow, and the value must fit 2^63 - 1:
+ * anything larger is refused before it can wrap (8.6 warns of overflows), however many digits.
+ * Leading zeros are digits like any other: "0005" is 5, as 1*DIGIT says and HAProxy reads it.
  * Transfer-Encoding (RFC 9112 6.1): a list of transfer-codings. Strict: empty elements and
  * transfer-parameters are refused (RFC 9110 5.6.1 says to ignore empty elements; chunked has no
  * parameters), so "chunked" is the only way to spell chunked. */
@@ -788,7 +790,9 @@ static int chunked_byte(struct h1_chunked *ck, char c)
         switch (ck->state) {
         case H1_CK_SIZE_START:
         case H1_CK_SIZE:
-                /* chunk-size = 1*HEXDIG; no sign, no "0x", no whitespace before it */
+                /* chunk-size = 1*HEXDIG; no sign, no "0x", no whitespace before it. Leading
+                 * zeros are valid and cost only line length; a digit that would take the size
+                 * past max_chunk_size is refused before it is added, so nothing wraps */
                 d = hex_tab[uc(c)];
                 if (d) {
                         d--;

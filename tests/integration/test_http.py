@@ -568,6 +568,113 @@ class HttpMore(HttpBase):
         self.assertEqual(r[0], 200)
         self.assertNotIn("killed by signal", self.proc.log())
 
+    def test_request_framing_values_past_32_and_64_bits(self):
+        """Content-Length and chunk-size values around 2^32, 2^63 and 2^64 (the worker takes
+        chunks of up to 2^62 bytes): a value too large is refused (400 for a Content-Length,
+        413 for a chunk-size) with the connection closed, and a new connection right after is
+        served normally; a value that fits reaches the server with nothing wrapped or cut to
+        32 bits (a Content-Length as received, a chunk as the bytes that came of it)."""
+        srv = socket.socket()
+        srv.bind((harness.LOOPBACK, 0))
+        srv.listen(8)
+        srv.settimeout(5)
+        self.addCleanup(srv.close)
+        o = self.origin()
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "    use_backend raw if { path_beg /raw }",
+            "be": "    server s 127.0.0.1:%d" % o.port}
+            + "\nbackend raw\n    server r 127.0.0.1:%d\n" % srv.getsockname()[1])
+
+        def next_is_normal():
+            status, _, body = harness.request(port, b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n")
+            self.assertEqual((status, body), (200, b"origin o /next"))
+
+        cl = b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: %s\r\n\r\nhello"
+        chunked = (b"POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"%s\r\nhello")
+        refused = [(cl % v, 400) for v in (b"9223372036854775808", b"18446744073709551615",
+                                           b"18446744073709551616", b"99999999999999999999999")]
+        refused += [(chunked % v, 413) for v in (b"4000000000000001", b"7fffffffffffffff",
+                                                 b"8000000000000000", b"ffffffffffffffff",
+                                                 b"10000000000000000")]
+        for raw, want in refused:
+            with harness.connect(port) as c:
+                c.sendall(raw)
+                status, headers, _ = harness.read_response(c)
+                self.assertEqual(status, want, raw)
+                self.assertEqual(headers.get("connection"), "close")
+                self.assertTrue(harness.closed_by_peer(c))
+            next_is_normal()
+        self.assertEqual([r.target for r in o.requests], [b"/next"] * len(refused))
+
+        # leading zeros: 5 and 1, forwarded as received
+        one = chunked.replace(b"hello", b"h\r\n0\r\n\r\n") % b"000000000000000000000001"
+        for raw, body in ((cl % b"0000000000000000000000005", b"hello"), (one, b"h")):
+            status, _, got = harness.request(port, raw)
+            self.assertEqual((status, got), (200, body))
+            self.assertEqual(o.requests[-1].head, raw.split(b"\r\n\r\n")[0])
+
+        # large values that fit: the server gets the head as the client sent it, then the
+        # body: as received for a Content-Length, and for a chunk the bytes that came so far
+        # as a chunk of their own (chunked bodies are chunked again on their way), so nothing
+        # was wrapped or cut to 32 bits; then the server closes
+        fits = [(cl.replace(b"/echo", b"/raw") % v, b"hello")
+                for v in (b"4294967295", b"4294967296", b"9223372036854775807")]
+        fits += [(chunked.replace(b"/echo", b"/raw") % v, b"5\r\nhello\r\n")
+                 for v in (b"ffffffff", b"100000000", b"4000000000000000")]
+        for raw, body in fits:
+            want = raw.split(b"\r\n\r\n")[0] + b"\r\n\r\n" + body
+            with harness.connect(port) as c:
+                c.sendall(raw)
+                s, _ = srv.accept()
+                with s:
+                    s.settimeout(5)
+                    got = b""
+                    while len(got) < len(want):
+                        data = s.recv(65536)
+                        if not data:
+                            break
+                        got += data
+                    self.assertEqual(got, want)
+                # the server left before its answer: a 502, and the connection ends
+                self.assertEqual(harness.read_response(c)[0], 502)
+                self.assertTrue(harness.closed_by_peer(c))
+            next_is_normal()
+        self.assertNotIn("killed by signal", self.proc.log())
+
+    def test_response_framing_values_past_32_and_64_bits(self):
+        """The same values from a server: too large is a 502, a large value that fits is
+        forwarded as it came."""
+        ok = b"HTTP/1.1 200 OK\r\n"
+        o = RawOrigin({
+            "/cl-2e63": (ok + b"content-length: 9223372036854775808\r\n\r\nok", True),
+            "/cl-2e64": (ok + b"content-length: 18446744073709551616\r\n\r\nok", True),
+            "/ck-2e62+1": (ok + b"transfer-encoding: chunked\r\n\r\n4000000000000001\r\nok",
+                           True),
+            "/ck-2e64": (ok + b"transfer-encoding: chunked\r\n\r\n10000000000000000\r\nok",
+                         True),
+            "/cl-2e32": (ok + b"content-length: 4294967296\r\n\r\nok", True),
+            "/cl-zeros": (ok + b"content-length: 0000000000000000000000002\r\n\r\nok", False),
+        })
+        self.origins.append(o)
+        port = harness.free_port()
+        self.proc = self.start_config(BASE % {
+            "port": port, "fe": "", "be": "    server s 127.0.0.1:%d" % o.port})
+        for path in ("/cl-2e63", "/cl-2e64", "/ck-2e62+1", "/ck-2e64"):
+            with harness.connect(port) as c:
+                c.sendall(b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % path.encode())
+                self.assertEqual(harness.read_response(c)[0], 502, path)
+            self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+        with harness.connect(port) as c:
+            c.sendall(b"GET /cl-2e32 HTTP/1.1\r\nHost: h\r\n\r\n")
+            status, headers, body = harness.read_response(c)
+            self.assertEqual((status, headers["content-length"], body), (200, "4294967296", b"ok"))
+        status, headers, body = harness.request(port, b"GET /cl-zeros HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual((status, body), (200, b"ok"))
+        self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+        self.assertNotIn("killed by signal", self.proc.log())
+
     def test_no_content_with_content_length(self):
         """A 204 with Content-Length (a common server bug) ends at its empty line (RFC 9112
         6.3): forwarded without the field, and bytes after it are not taken as the next

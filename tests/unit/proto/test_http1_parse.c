@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -831,6 +832,59 @@ START_TEST(test_framing_response)
 }
 END_TEST
 
+/* Content-Length values around 2^32, 2^63 and 2^64: exact, or refused (400) past 2^63 - 1,
+ * never wrapped or cut to 32 bits; leading zeros are digits like any other. */
+static const struct {
+        const char *value;
+        int r;
+        uint64_t cl;
+} cl_bounds[] = {
+        {"4294967295", 0, UINT64_C(4294967295)},
+        {"4294967296", 0, UINT64_C(4294967296)},
+        {"9223372036854775807", 0, UINT64_C(9223372036854775807)},
+        {"9223372036854775808", -EBADMSG, 0},
+        {"18446744073709551615", -EBADMSG, 0},
+        {"18446744073709551616", -EBADMSG, 0},
+        {"36893488147419103232", -EBADMSG, 0}, /* 2^65, 2^64 * 2 */
+        {"99999999999999999999999", -EBADMSG, 0},
+        {"0000000000000000000000005", 0, 5},
+        {"0000000000000000000000000000009223372036854775807", 0, UINT64_C(9223372036854775807)},
+        {"0000000000000000000000000000009223372036854775808", -EBADMSG, 0},
+        {"00000000000000000000000000000000", 0, 0},
+        {"04294967296", 0, UINT64_C(4294967296)},
+};
+
+START_TEST(test_framing_content_length_bounds)
+{
+        char head[256];
+        struct h1_framing fr;
+        int r;
+
+        snprintf(head, sizeof(head), "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %s\r\n\r\n",
+                 cl_bounds[_i].value);
+        memset(&fr, 0xa5, sizeof(fr));
+        r = req_frame(head, &fr);
+        ck_assert_msg(r == cl_bounds[_i].r, "request %s: %d", cl_bounds[_i].value, r);
+        if (r == 0) {
+                ck_assert_int_eq(fr.body, HTTP_BODY_LENGTH);
+                ck_assert_msg(fr.content_length == cl_bounds[_i].cl, "request %s: %llu",
+                              cl_bounds[_i].value, (unsigned long long)fr.content_length);
+        } else {
+                ck_assert_int_eq(h1_error_status(r), 400);
+        }
+        /* the same value framing a response (502 upstream when refused) */
+        snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n",
+                 cl_bounds[_i].value);
+        memset(&fr, 0xa5, sizeof(fr));
+        r = resp_frame(head, HTTP_METH_GET, &fr);
+        ck_assert_msg(r == cl_bounds[_i].r, "response %s: %d", cl_bounds[_i].value, r);
+        if (r == 0) {
+                ck_assert_int_eq(fr.body, HTTP_BODY_LENGTH);
+                ck_assert(fr.content_length == cl_bounds[_i].cl);
+        }
+}
+END_TEST
+
 /* ---- header helpers ---- */
 
 START_TEST(test_header_helpers)
@@ -1120,6 +1174,128 @@ START_TEST(test_chunked_limits)
 }
 END_TEST
 
+/* chunk-size values around 2^32, 2^63 and 2^64 under the largest limit (2^63 - 1, whatever
+ * the caller asks): read exactly, or H1_E_BODY_TOO_LARGE (413), never wrapped or cut. */
+static const struct {
+        const char *size;
+        int r;
+        uint64_t value;
+} ck_bounds[] = {
+        {"ffffffff", 0, UINT64_C(0xffffffff)},
+        {"100000000", 0, UINT64_C(0x100000000)},
+        {"FFFFFFFFF", 0, UINT64_C(0xfffffffff)},
+        {"4000000000000000", 0, UINT64_C(0x4000000000000000)},
+        {"7fffffffffffffff", 0, UINT64_C(0x7fffffffffffffff)},
+        {"8000000000000000", H1_E_BODY_TOO_LARGE, 0},
+        {"ffffffffffffffff", H1_E_BODY_TOO_LARGE, 0},
+        {"10000000000000000", H1_E_BODY_TOO_LARGE, 0},
+        {"100000000000000000000000", H1_E_BODY_TOO_LARGE, 0},
+        {"000000000000000000000001", 0, 1},
+        {"00000000000000000000000000000000ffffffff", 0, UINT64_C(0xffffffff)},
+        {"000000000000000000000000000000007fffffffffffffff", 0, UINT64_C(0x7fffffffffffffff)},
+        {"0000000000000000000000000000000080000000000000000", H1_E_BODY_TOO_LARGE, 0},
+};
+
+/* Feed "@size\r\n" whole or one byte at a time (@step 1) under @l; returns the result of the
+ * last call and leaves the decoder in *ck. */
+static int ck_size_line(struct h1_chunked *ck, const struct h1_chunked_limits *l, const char *size,
+                        size_t step)
+{
+        char line[128];
+        size_t n = (size_t)snprintf(line, sizeof(line), "%s\r\n", size), used = 0;
+        struct sl_str d;
+        int r = 0;
+
+        h1_chunked_init(ck, l);
+        while (used < n) {
+                size_t avail = step ? SL_MIN(step, n - used) : n - used;
+
+                r = h1_chunked_parse(ck, line + used, avail, &d);
+                if (r < 0)
+                        return r;
+                ck_assert_int_eq(r, (int)avail);
+                ck_assert_uint_eq(d.len, 0);
+                used += (size_t)r;
+        }
+        return r;
+}
+
+START_TEST(test_chunked_size_bounds)
+{
+        const char *size = ck_bounds[_i].size;
+        struct h1_chunked ck;
+        struct sl_str d;
+        size_t n = strlen(size) + 2;
+
+        for (size_t step = 0; step < 2; step++) {
+                int r = ck_size_line(&ck, &ck_lim, size, step);
+
+                if (ck_bounds[_i].r) {
+                        ck_assert_msg(r == ck_bounds[_i].r, "%s: %d", size, r);
+                        ck_assert_int_eq(h1_error_status(r), 413);
+                        continue;
+                }
+                ck_assert_msg(r == (int)(step ? 1 : n), "%s: %d", size, r);
+                /* the whole size is left to read, and counts down exactly */
+                ck_assert_msg(ck.size == ck_bounds[_i].value, "%s: %llx", size,
+                              (unsigned long long)ck.size);
+                ck_assert_int_eq(h1_chunked_parse(&ck, "abc", 3, &d),
+                                 (int)SL_MIN(3, ck_bounds[_i].value));
+                ck_assert_uint_eq(d.len, SL_MIN(3, ck_bounds[_i].value));
+                ck_assert(ck.size == ck_bounds[_i].value - d.len);
+                ck_assert(!h1_chunked_done(&ck));
+        }
+}
+END_TEST
+
+/* max_chunk_size holds exactly at its boundary: a chunk-size of the limit is read, one more is
+ * H1_E_BODY_TOO_LARGE, for limits around 2^32, the worker's 2^62 and the 2^63 - 1 ceiling. */
+START_TEST(test_chunked_limit_boundary)
+{
+        static const uint64_t limits[] = {
+                0,
+                1,
+                15,
+                16,
+                UINT64_C(0xfffffffe),
+                UINT64_C(0xffffffff),
+                UINT64_C(0x100000000),
+                UINT64_C(0x100000001),
+                UINT64_C(1) << 62,
+                (UINT64_C(1) << 62) + 15,
+                INT64_MAX - 1,
+        };
+        struct h1_chunked_limits l = ck_lim;
+        struct h1_chunked ck;
+        char size[64];
+
+        for (size_t i = 0; i < SL_ARRAY_SIZE(limits); i++) {
+                l.max_chunk_size = limits[i];
+                for (size_t step = 0; step < 2; step++) {
+                        snprintf(size, sizeof(size), "%" PRIx64, limits[i]);
+                        ck_assert_int_gt(ck_size_line(&ck, &l, size, step), 0);
+                        ck_assert(ck.size == limits[i]);
+                        /* with leading zeros, and in capitals */
+                        snprintf(size, sizeof(size), "0000000000000000%" PRIX64, limits[i]);
+                        ck_assert_int_gt(ck_size_line(&ck, &l, size, step), 0);
+                        ck_assert(ck.size == limits[i]);
+                        snprintf(size, sizeof(size), "%" PRIx64, limits[i] + 1);
+                        ck_assert_msg(ck_size_line(&ck, &l, size, step) == H1_E_BODY_TOO_LARGE,
+                                      "limit %" PRIx64 ": %s accepted", limits[i], size);
+                        /* a size past the limit is refused at its first excess digit */
+                        snprintf(size, sizeof(size), "%" PRIx64 "0", limits[i] + 1);
+                        ck_assert_int_eq(ck_size_line(&ck, &l, size, step), H1_E_BODY_TOO_LARGE);
+                }
+        }
+        /* a limit over 2^63 - 1 is 2^63 - 1 */
+        l.max_chunk_size = UINT64_MAX;
+        ck_assert_int_eq(ck_size_line(&ck, &l, "7fffffffffffffff", 0), 18);
+        ck_assert_int_eq(ck_size_line(&ck, &l, "8000000000000000", 0), H1_E_BODY_TOO_LARGE);
+        l.max_chunk_size = (UINT64_C(1) << 63) + 1;
+        ck_assert_int_eq(ck_size_line(&ck, &l, "8000000000000000", 0), H1_E_BODY_TOO_LARGE);
+}
+END_TEST
+
 START_TEST(test_chunked_trailers)
 {
         static const char in[] = "0;ext\r\nX-Checksum: abc\r\nX-Long-Trailer-Name-Here: 1\r\n"
@@ -1181,6 +1357,7 @@ int main(void)
         tcase_add_loop_test(tc, test_smuggling_vectors, 0, SL_ARRAY_SIZE(smuggle));
         tcase_add_test(tc, test_nul_in_value_never_parses);
         tcase_add_test(tc, test_framing_response);
+        tcase_add_loop_test(tc, test_framing_content_length_bounds, 0, SL_ARRAY_SIZE(cl_bounds));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("headers");
@@ -1195,6 +1372,8 @@ int main(void)
         tcase_add_test(tc, test_chunked_stops_at_end);
         tcase_add_loop_test(tc, test_chunked_malformed, 0, SL_ARRAY_SIZE(chunked_bad));
         tcase_add_test(tc, test_chunked_limits);
+        tcase_add_loop_test(tc, test_chunked_size_bounds, 0, SL_ARRAY_SIZE(ck_bounds));
+        tcase_add_test(tc, test_chunked_limit_boundary);
         tcase_add_test(tc, test_chunked_trailers);
         suite_add_tcase(s, tc);
 
