@@ -33,17 +33,20 @@ static const bool fchar_tab[256] = {
 };
 
 /* Path and query bytes of a request-target (origin-form, and absolute-form after its
- * authority): HAProxy's default, every VCHAR but "#". RFC 3986 3.3 and 3.4 allow fewer (not
- * "\"", "<", ">", "\\", "^", "`", "{", "|", "}", nor a "%" without two HEXDIG after it), but
- * clients send them unencoded, HAProxy and nginx pass them on, and the target is forwarded
- * byte for byte, so a server reads what the client sent. Refused: NUL, the other CTLs, DEL and
- * SP (which ends the target), as HAProxy does even with "option accept-invalid-http-request";
- * "#", which would start a fragment (RFC 9112 3.2 sends none) where a server may cut the path
- * that the proxy's rules saw whole (HAProxy refuses it since CVE-2023-45539); and bytes above
- * 0x7e, which HAProxy refuses by default too. */
+ * authority): every VCHAR but "#", and bytes above 0x7f. RFC 3986 3.3 and 3.4 allow fewer
+ * (not "\"", "<", ">", "\\", "^", "`", "{", "|", "}", nor a "%" without two HEXDIG after it,
+ * nor raw UTF-8), but clients send them unencoded, HAProxy passes the ASCII ones on and nginx
+ * all of them, and the target is forwarded byte for byte, so a server reads what the client
+ * sent. (HAProxy 2.6 refuses most bytes above 0x7f unless "option
+ * accept-invalid-http-request"; raw UTF-8 paths from applications are served by sluice as by
+ * nginx.) Refused: NUL, the other CTLs, DEL and SP (which ends the target), as HAProxy does
+ * even with that option; and "#", which would start a fragment (RFC 9112 3.2 sends none)
+ * where a server may cut the path that the proxy's rules saw whole (HAProxy refuses it since
+ * CVE-2023-45539). */
 static const bool target_tab[256] = {
         ['!' ... '"'] = true,
         ['$' ... '~'] = true,
+        [0x80 ... 0xff] = true,
 };
 
 /* reg-name without pct-encoded (RFC 3986 3.2.2), minus ",": RFC 9110 5.3 lets recipients
