@@ -1,0 +1,469 @@
+/* The data path driven end to end with no socket: a client and servers on the memory
+ * transport (xprt_mem.h), a worker built from a configuration, and the HTTP/1 mux and
+ * streams in between. The test plays both peers, byte by byte when it wants to. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "mux_h1.h"
+#include "session.h"
+#include "unit.h"
+#include "worker.h"
+#include "xprt_mem.h"
+
+#define MAX_SERVERS 16
+
+static const char *const config = "global\n"
+                                  "    tune.bufsize 16384\n"
+                                  "defaults\n"
+                                  "    mode http\n"
+                                  "    timeout connect 1s\n"
+                                  "    timeout client 5s\n"
+                                  "    timeout server 5s\n"
+                                  "    http-reuse always\n"
+                                  "frontend fe\n"
+                                  "    bind 127.0.0.1:1\n"
+                                  "    default_backend be\n"
+                                  "backend be\n"
+                                  "    server s1 127.0.0.1:2\n";
+
+static struct cfg_gen *gen;
+static struct worker W;
+static struct mem_peer *servers[MAX_SERVERS];
+static size_t n_servers;
+static struct mem_peer *clients[MAX_SERVERS];
+static size_t n_clients;
+static size_t peer_limit; /* bytes each memory queue holds; 0: the default */
+
+static int mem_connect(void *data, struct px_rt *rt, int srv_idx, struct conn *c)
+{
+        (void)data;
+        (void)rt;
+        (void)srv_idx;
+        ck_assert_uint_lt(n_servers, MAX_SERVERS);
+        return xprt_mem_pair(c, W.loop, peer_limit, &servers[n_servers++]);
+}
+
+static void setup_with(const char *text)
+{
+        struct cfg_diags diags = {0};
+
+        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &diags), 0);
+        cfg_diags_clear(&diags);
+        memset(&W, 0, sizeof(W));
+        ck_assert_int_eq(worker_init(&W, gen, NULL), 0);
+        W.srv_connect = mem_connect;
+        n_servers = n_clients = 0;
+        peer_limit = 0;
+}
+
+static void setup(void)
+{
+        setup_with(config);
+}
+
+static void teardown(void)
+{
+        worker_deinit(&W);
+        for (size_t i = 0; i < n_servers; i++)
+                servers[i] = mem_peer_free(servers[i]);
+        for (size_t i = 0; i < n_clients; i++)
+                clients[i] = mem_peer_free(clients[i]);
+        gen = cfg_gen_unref(gen);
+}
+
+/* Run loop turns until nothing is left to do this instant (bounded). */
+static void settle(void)
+{
+        for (int i = 0; i < 1000; i++)
+                if (loop_run_once(W.loop, 0) == 0)
+                        return;
+        ck_abort_msg("the loop does not settle");
+}
+
+/* A client connected to the frontend; its end is returned. */
+static struct mem_peer *client_new(void)
+{
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(40000),
+                                  .sin_addr.s_addr = htonl(0x7f000001)};
+        struct sockaddr_storage src = {0};
+        struct mem_peer *p;
+        struct sess *ss;
+
+        memcpy(&src, &sin, sizeof(sin));
+        ss = sess_new(&W, gen->proxies[0], &src, sizeof(sin));
+        ck_assert_ptr_nonnull(ss);
+        ck_assert_int_eq(xprt_mem_pair(&ss->conn, W.loop, peer_limit, &p), 0);
+        ck_assert_int_eq(mux_h1_ops.init(&ss->conn, &W, ss), 0);
+        ck_assert_uint_lt(n_clients, MAX_SERVERS);
+        clients[n_clients++] = p;
+        return p;
+}
+
+static void put(struct mem_peer *p, const char *s)
+{
+        size_t n = strlen(s);
+
+        ck_assert_uint_eq(mem_peer_write(p, s, n), n);
+}
+
+/* Everything the peer has to read, as a string (bounded). */
+static char *take(struct mem_peer *p)
+{
+        static char buf[1 << 20];
+        size_t n = mem_peer_read(p, buf, sizeof(buf) - 1);
+
+        buf[n] = '\0';
+        return buf;
+}
+
+static void expect(struct mem_peer *p, const char *want)
+{
+        const char *got = take(p);
+
+        ck_assert_msg(strcmp(got, want) == 0, "got:\n%s\nwant:\n%s", got, want);
+}
+
+static const char req_get[] = "GET /a?b=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: t\r\n\r\n";
+static const char req_get_out[] = "GET /a?b=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: t\r\n\r\n";
+static const char res_ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: s\r\n\r\nhello";
+
+START_TEST(test_get)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, req_get);
+        settle();
+        ck_assert_uint_eq(n_servers, 1);
+        expect(servers[0], req_get_out);
+        put(servers[0], res_ok);
+        settle();
+        expect(c, res_ok);
+        ck_assert(!mem_peer_closed(c));
+        ck_assert(!mem_peer_closed(servers[0])); /* kept for the next request */
+}
+END_TEST
+
+/* The request arrives in two parts split at byte _i, the response in two parts split at
+ * the same place (or at its end): the same exchange every time. */
+START_TEST(test_split_at_every_byte)
+{
+        struct mem_peer *c = client_new();
+        size_t rl = strlen(req_get), sl = strlen(res_ok);
+        size_t i = (size_t)_i, j = SL_MIN(i, sl - 1);
+
+        ck_assert_uint_eq(mem_peer_write(c, req_get, i), i);
+        settle();
+        ck_assert_uint_eq(n_servers, 0); /* the head is not complete */
+        ck_assert_uint_eq(mem_peer_write(c, req_get + i, rl - i), rl - i);
+        settle();
+        ck_assert_uint_eq(n_servers, 1);
+        expect(servers[0], req_get_out);
+        ck_assert_uint_eq(mem_peer_write(servers[0], res_ok, j), j);
+        settle();
+        ck_assert_uint_eq(mem_peer_write(servers[0], res_ok + j, sl - j), sl - j);
+        settle();
+        expect(c, res_ok);
+}
+END_TEST
+
+START_TEST(test_pipelined)
+{
+        struct mem_peer *c = client_new();
+        char all[512];
+
+        snprintf(all, sizeof(all), "%s%s%s", req_get,
+                 "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n", "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+        put(c, all);
+        settle();
+        ck_assert_uint_eq(n_servers, 1);
+        expect(servers[0], req_get_out);
+        put(servers[0], res_ok);
+        settle();
+        /* the next one goes on the same server connection, once the first is answered */
+        expect(servers[0], "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
+        put(servers[0], "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+        settle();
+        expect(servers[0], "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+        put(servers[0], "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3");
+        settle();
+        ck_assert_uint_eq(n_servers, 1);
+        expect(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: s\r\n\r\nhello"
+                  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2"
+                  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3");
+}
+END_TEST
+
+START_TEST(test_expect_100_continue)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, "POST /up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+        settle();
+        expect(servers[0], "POST /up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+                           "Content-Length: 5\r\n\r\n");
+        put(servers[0], "HTTP/1.1 100 Continue\r\n\r\n");
+        settle();
+        expect(c, "HTTP/1.1 100 Continue\r\n\r\n");
+        put(c, "hello");
+        settle();
+        expect(servers[0], "hello");
+        put(servers[0], "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+        settle();
+        expect(c, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+}
+END_TEST
+
+/* A body of 200 KiB through 16 KiB buffers, with queues of 4 KiB on both sides: it goes
+ * through in pieces, every byte in order, with Content-Length and chunked. */
+static void big_body(bool chunked)
+{
+        enum { BODY = 200 * 1024 };
+        static char body[BODY], got[BODY + 4096];
+        struct mem_peer *c;
+        size_t sent = 0, recvd = 0, n;
+        bool done = false;
+        char head[256];
+
+        peer_limit = 4096;
+        c = client_new();
+        for (size_t i = 0; i < BODY; i++)
+                body[i] = (char)('a' + i % 26);
+        if (chunked)
+                snprintf(head, sizeof(head),
+                         "POST /big HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+        else
+                snprintf(head, sizeof(head),
+                         "POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n", BODY);
+        put(c, head);
+        settle();
+        (void)take(servers[0]);
+        for (int turn = 0; turn < 100000 && !done; turn++) {
+                if (sent < BODY) {
+                        char line[32];
+                        size_t want = SL_MIN((size_t)1000, (size_t)BODY - sent);
+
+                        if (chunked) {
+                                /* one chunk per write, when the queue takes it whole */
+                                int k = snprintf(line, sizeof(line), "%zx\r\n", want);
+
+                                if (mem_peer_write(c, line, (size_t)k) == (size_t)k) {
+                                        ck_assert_uint_eq(mem_peer_write(c, body + sent, want),
+                                                          want);
+                                        ck_assert_uint_eq(mem_peer_write(c, "\r\n", 2), 2);
+                                        sent += want;
+                                }
+                        } else {
+                                sent += mem_peer_write(c, body + sent, want);
+                        }
+                }
+                settle();
+                n = mem_peer_read(servers[0], got + recvd, sizeof(got) - recvd);
+                recvd += n;
+                if (!chunked)
+                        done = recvd == BODY;
+                if (chunked && recvd) {
+                        /* decode what came: "size CRLF data CRLF" units, sizes in hex */
+                        static char plain[BODY];
+                        size_t at = 0, out = 0;
+
+                        while (at < recvd) {
+                                char *end;
+                                unsigned long sz = strtoul(got + at, &end, 16);
+                                size_t hl = (size_t)(end - (got + at)) + 2;
+
+                                if (at + hl + sz + 2 > recvd)
+                                        break;
+                                memcpy(plain + out, got + at + hl, sz);
+                                out += sz;
+                                at += hl + sz + 2;
+                        }
+                        if (out == BODY) {
+                                ck_assert(memcmp(plain, body, BODY) == 0);
+                                done = true;
+                        }
+                }
+        }
+        ck_assert_uint_eq(sent, BODY);
+        ck_assert(done);
+        if (!chunked)
+                ck_assert(memcmp(got, body, BODY) == 0);
+        else
+                put(c, "0\r\n\r\n");
+        settle();
+        (void)take(servers[0]);
+        put(servers[0], "HTTP/1.1 204 No Content\r\n\r\n");
+        settle();
+        expect(c, "HTTP/1.1 204 No Content\r\n\r\n");
+}
+
+START_TEST(test_body_larger_than_buffer)
+{
+        big_body(false);
+}
+END_TEST
+
+START_TEST(test_chunked_body_larger_than_buffer)
+{
+        big_body(true);
+}
+END_TEST
+
+START_TEST(test_chunked_with_trailers)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, "POST /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "3;ext=1\r\nabc\r\n0\r\nX-Sum: 9\r\n\r\n");
+        settle();
+        expect(servers[0], "POST /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "3\r\nabc\r\n0\r\nX-Sum: 9\r\n\r\n");
+        put(servers[0], "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "2\r\nok\r\n0\r\n\r\n");
+        settle();
+        expect(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+        ck_assert(!mem_peer_closed(c));
+}
+END_TEST
+
+/* The server answers (and closes) while the request body is still coming: the client gets
+ * the answer, then its connection ends, as the rest of its body cannot be told from a next
+ * request. */
+START_TEST(test_answer_before_request_body_ends)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 50000\r\n\r\nfirst bytes");
+        settle();
+        expect(servers[0], "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 50000\r\n\r\nfirst bytes");
+        put(servers[0], "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n"
+                        "Connection: close\r\n\r\n");
+        settle();
+        expect(c, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n"
+                  "connection: close\r\n\r\n");
+        ck_assert(mem_peer_closed(c));
+        ck_assert(mem_peer_closed(servers[0]));
+}
+END_TEST
+
+/* The client resets while its response is coming: both connections end, nothing is left. */
+START_TEST(test_client_reset_mid_response)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, req_get);
+        settle();
+        (void)take(servers[0]);
+        put(servers[0], "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npart of it");
+        settle();
+        ck_assert(strstr(take(c), "part of it") != NULL);
+        mem_peer_reset(c);
+        put(servers[0], "more of it");
+        settle();
+        ck_assert(mem_peer_closed(c));
+        ck_assert(mem_peer_closed(servers[0]));
+        ck_assert_uint_eq(W.n_conns, 0);
+}
+END_TEST
+
+/* A soft stop while a request is at the server: its response still arrives, says
+ * Connection: close, and the connection ends after it. */
+START_TEST(test_soft_stop_with_request_in_flight)
+{
+        struct mem_peer *c = client_new();
+        struct sess *ss = sl_list_first(&W.sessions, struct sess, link);
+
+        put(c, req_get);
+        settle();
+        expect(servers[0], req_get_out);
+        W.stopping = true;
+        ss->conn.mux->stop(&ss->conn, true);
+        settle();
+        ck_assert(!mem_peer_closed(c));
+        put(servers[0], res_ok);
+        settle();
+        expect(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: s\r\nconnection: close\r\n"
+                  "\r\nhello");
+        ck_assert(mem_peer_closed(c));
+}
+END_TEST
+
+/* An idle keep-alive connection closes on a soft stop: at once when its last response is
+ * old, else after a grace of 100 ms for a request on its way (none comes here). */
+START_TEST(test_soft_stop_idle)
+{
+        struct mem_peer *c = client_new();
+        struct sess *ss = sl_list_first(&W.sessions, struct sess, link);
+        uint64_t t0;
+
+        put(c, req_get);
+        settle();
+        (void)take(servers[0]);
+        put(servers[0], res_ok);
+        settle();
+        (void)take(c);
+        W.stopping = true;
+        ss->conn.mux->stop(&ss->conn, true);
+        t0 = loop_now(W.loop);
+        for (int i = 0; i < 20 && !mem_peer_closed(c); i++)
+                (void)loop_run_once(W.loop, 50);
+        ck_assert(mem_peer_closed(c));
+        ck_assert_uint_le(loop_now(W.loop) - t0, 500);
+        ck_assert_uint_eq(W.n_conns, 0);
+}
+END_TEST
+
+/* A malformed request is answered 400 and closed; the server never sees it. */
+START_TEST(test_bad_request)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+        settle();
+        ck_assert_uint_eq(n_servers, 0);
+        ck_assert(strncmp(take(c), "HTTP/1.1 400 Bad Request\r\n", 26) == 0);
+        ck_assert(mem_peer_closed(c));
+}
+END_TEST
+
+/* Fields the Connection field names are not forwarded, either way. */
+START_TEST(test_hop_by_hop)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, "GET / HTTP/1.1\r\nHost: h\r\nConnection: x-a\r\nX-A: 1\r\nTE: trailers\r\n"
+               "Upgrade: h2c\r\nHTTP2-Settings: AAA\r\nX-B: 2\r\n\r\n");
+        settle();
+        expect(servers[0], "GET / HTTP/1.1\r\nHost: h\r\nX-B: 2\r\n\r\n");
+        put(servers[0], "HTTP/1.1 200 OK\r\nConnection: x-c, keep-alive\r\nX-C: 3\r\n"
+                        "Keep-Alive: timeout=1\r\nContent-Length: 0\r\n\r\n");
+        settle();
+        expect(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("worker/stream");
+        TCase *tc = tcase_create("http1");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_get);
+        tcase_add_loop_test(tc, test_split_at_every_byte, 1, (int)sizeof(req_get) - 1);
+        tcase_add_test(tc, test_pipelined);
+        tcase_add_test(tc, test_expect_100_continue);
+        tcase_add_test(tc, test_body_larger_than_buffer);
+        tcase_add_test(tc, test_chunked_body_larger_than_buffer);
+        tcase_add_test(tc, test_chunked_with_trailers);
+        tcase_add_test(tc, test_answer_before_request_body_ends);
+        tcase_add_test(tc, test_client_reset_mid_response);
+        tcase_add_test(tc, test_soft_stop_with_request_in_flight);
+        tcase_add_test(tc, test_soft_stop_idle);
+        tcase_add_test(tc, test_bad_request);
+        tcase_add_test(tc, test_hop_by_hop);
+        suite_add_tcase(s, tc);
+        return unit_run(s);
+}
