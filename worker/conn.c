@@ -56,8 +56,7 @@ void conn_on_events(struct conn *c, uint32_t events)
         c->mux->wake(c);
 }
 
-void conn_init_socket(struct conn *c, struct loop *loop, int fd, enum conn_state st,
-                      uint32_t ready)
+void conn_init_socket(struct conn *c, struct loop *loop, int fd, enum conn_state st, uint32_t ready)
 {
         *c = (struct conn){.xprt = &xprt_raw, .fd = fd, .state = st, .flags = ready};
         loop_io_init(loop, &c->io, fd, conn_on_io);

@@ -136,7 +136,7 @@ static bool reply_errorfile(struct stream *st, const struct cfg_errorfile *ef, u
         struct h1_framing fr;
         int n;
 
-        n = h1_parse_response(ef->content, ef->len, &lim, st->res_hdrs, STRM_MAX_HEADERS, &res);
+        n = h1_parse_response(ef->content, ef->len, &lim, st->res_hdrs, HTTP_MAX_HDRS, &res);
         if (n < 0 || h1_analyze_response(&res, HTTP_METH_GET, &fr) < 0 ||
             fr.body == HTTP_BODY_CHUNKED || fr.body == HTTP_BODY_TUNNEL)
                 return false;
@@ -147,7 +147,8 @@ static bool reply_errorfile(struct stream *st, const struct cfg_errorfile *ef, u
         st->status = res.status;
         st->reply_body = sl_str_make(ef->content + n, ef->len - (size_t)n);
         if (fr.body == HTTP_BODY_LENGTH)
-                st->reply_body.len = (size_t)SL_MIN(fr.content_length, (uint64_t)st->reply_body.len);
+                st->reply_body.len =
+                        (size_t)SL_MIN(fr.content_length, (uint64_t)st->reply_body.len);
         st->res.body = fr.body == HTTP_BODY_NONE ? HTTP_BODY_NONE : HTTP_BODY_LENGTH;
         st->res.content_length = st->reply_body.len;
         return true;
@@ -162,8 +163,8 @@ bool http_ana_reply_error(struct stream *st, unsigned status)
         if (ef && reply_errorfile(st, ef, status))
                 return true;
         reply_begin(st, status, false);
-        return scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n",
-                              status, reason, reason) &&
+        return scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n", status,
+                              reason, reason) &&
                reply_body(st, body) && reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")) &&
                reply_hdr(st, "content-type", SL_STR_LIT("text/html"));
 }
@@ -196,8 +197,8 @@ static enum rule_result rule_redirect(struct stream *st, const struct cfg_http_r
                         k = snprintf(loc, sizeof(loc), "%.*s://%.*s%.*s", (int)pl, pfx,
                                      (int)host.len, host.ptr, (int)req->path.len, req->path.ptr);
                 else
-                        k = snprintf(loc, sizeof(loc), "%.*s%.*s", (int)pl, pfx,
-                                     (int)req->path.len, req->path.ptr);
+                        k = snprintf(loc, sizeof(loc), "%.*s%.*s", (int)pl, pfx, (int)req->path.len,
+                                     req->path.ptr);
                 n = k < 0 ? 0 : SL_MIN((size_t)k, sizeof(loc) - 1);
                 if ((r->redir_flags & CFG_REDIR_F_APPEND_SLASH) && n && loc[n - 1] != '/' &&
                     n + 1 < sizeof(loc))

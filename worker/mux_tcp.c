@@ -30,14 +30,14 @@ enum {
 };
 
 struct tcpc {
-        struct conn *conn;      /* borrowed: owned by the session or the srv_conn */
-        struct worker *w;       /* borrowed */
-        struct sess *sess;      /* client side: borrowed */
-        enum tcpc_state state;  /* change only via tcpc_set_state() */
-        uint32_t flags;         /* TCPC_F_* */
-        struct sd *sd;          /* the stream's endpoint, or NULL */
-        struct stream *strm;    /* client side: the connection's stream */
-        struct buf ibuf;        /* bytes read and not passed on; BUF_NULL while empty */
+        struct conn *conn;     /* borrowed: owned by the session or the srv_conn */
+        struct worker *w;      /* borrowed */
+        struct sess *sess;     /* client side: borrowed */
+        enum tcpc_state state; /* change only via tcpc_set_state() */
+        uint32_t flags;        /* TCPC_F_* */
+        struct sd *sd;         /* the stream's endpoint, or NULL */
+        struct stream *strm;   /* client side: the connection's stream */
+        struct buf ibuf;       /* bytes read and not passed on; BUF_NULL while empty */
         struct loop_reap reap;
 };
 
@@ -315,12 +315,11 @@ static int tcp_init(struct conn *c, struct worker *w, struct sess *sess)
                 tcpc_update_want(t);
                 return 0;
         }
-        t->strm = stream_new(sess, &mux_tcp_ops, t, false);
+        t->strm = stream_new(sess, &mux_tcp_ops, t, false, loop_now(w->loop), &t->sd);
         if (!t->strm)
                 return -ENOMEM;
-        t->sd = &t->strm->cli;
         tcpc_set_state(t, TCPC_ST_BUSY);
-        stream_start(t->strm);
+        stream_start(t->strm, 0);
         return 0;
 }
 

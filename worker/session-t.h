@@ -16,17 +16,17 @@ struct cfg_proxy;
 struct worker;
 
 struct sess {
-        struct sl_list link;        /* in worker->sessions */
-        struct worker *w;           /* borrowed: owns the session */
-        struct cfg_gen *gen;        /* counted: the generation it was accepted under */
-        const struct cfg_proxy *fe; /* borrowed from @gen */
-        struct conn conn;           /* the client connection; its mux ends the session */
+        struct sl_list link;         /* in worker->sessions */
+        struct worker *w;            /* borrowed: owns the session */
+        struct cfg_gen *gen;         /* counted: the generation it was accepted under */
+        const struct cfg_proxy *fe;  /* borrowed from @gen */
+        struct conn conn;            /* the client connection; its mux ends the session */
         struct sockaddr_storage src; /* the client's address */
         struct sockaddr_storage dst; /* the local address it reached: sess_dst() */
         bool dst_known;
         bool closed;
-        uint64_t accept_wall_us; /* wall clock at accept, for %t */
-        uint64_t accept_ms;      /* loop time at accept */
+        uint64_t accept_wall_us;             /* wall clock at accept, for %t */
+        uint64_t accept_ms;                  /* loop time at accept */
         struct stick_ctr sc[STICK_COUNTERS]; /* sc0 .. sc2 tracked for the connection */
         struct loop_reap reap;
 };

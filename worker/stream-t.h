@@ -19,11 +19,11 @@ struct worker;
 struct wpipe;
 
 /* HAProxy's tune.http.maxhdr default: fields a received head may have */
-#define STRM_MAX_HEADERS 101
+#define STRM_MAX_HEADERS  101
 /* room for the fields rules and sluice add */
-#define STRM_HDR_ROOM (STRM_MAX_HEADERS + 16)
+#define STRM_HDR_ROOM     (STRM_MAX_HEADERS + 16)
 /* trailer fields of a chunked body (the HTTP/1 decoder's limit) */
-#define STRM_MAX_TRAILERS 32
+#define HTTP_MAX_TRAILERS 32
 
 enum stream_state {
         STRM_ST_HEAD = 0, /* HTTP: the client side is receiving the request head */
@@ -66,15 +66,15 @@ struct stream {
         const struct cfg_proxy *be; /* borrowed; NULL until a backend is chosen */
         enum stream_state state;    /* change only via stream_set_state() */
         enum msg_state req_st, res_st;
-        uint32_t flags;  /* STRM_F_* */
-        struct sd cli;   /* the client side */
-        struct sd srv;   /* the server side; ops NULL when none */
+        uint32_t flags; /* STRM_F_* */
+        struct sd cli;  /* the client side */
+        struct sd srv;  /* the server side; ops NULL when none */
 
-        int srv_idx;        /* server index in @be while a slot is held, -1 when none */
-        int last_srv;       /* the last server tried, for the log; -1: none */
-        int retry_idx;      /* retry on this server only; -1: let the balancer pick */
-        int force_idx;      /* a server persistence chose for this request, or -1 */
-        int cookie_srv;     /* the server the client's persistence cookie names, or -1 */
+        int srv_idx;    /* server index in @be while a slot is held, -1 when none */
+        int last_srv;   /* the last server tried, for the log; -1: none */
+        int retry_idx;  /* retry on this server only; -1: let the balancer pick */
+        int force_idx;  /* a server persistence chose for this request, or -1 */
+        int cookie_srv; /* the server the client's persistence cookie names, or -1 */
         unsigned retries_left;
         unsigned retries; /* connection attempts after the first */
 
@@ -112,5 +112,5 @@ struct stream {
         struct stick_store stores[STICK_STORES_MAX];
         uint8_t tried[32]; /* servers already tried (bitmap), cleared by stream_start() */
         struct http_hdr req_hdrs[STRM_HDR_ROOM], res_hdrs[STRM_HDR_ROOM];
-        struct http_hdr trailers[STRM_MAX_TRAILERS];
+        struct http_hdr trailers[HTTP_MAX_TRAILERS];
 };

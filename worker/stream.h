@@ -14,18 +14,23 @@ struct px_rt;
 const char *stream_state_str(enum stream_state s);
 void stream_set_state(struct stream *st, enum stream_state to);
 
-/* A stream for session @ss, whose client side is @ops/@ms; its request head is to be filled
- * (HTTP: st->req, its header array ready) before stream_start(). @not_first: a request came
- * before on the connection. NULL when out of memory (counted). */
-struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, bool not_first);
+/* A stream for session @ss, whose client side is @ops/@ms, which gets the stream's endpoint
+ * in *ret_sd; for HTTP, its request head is to be filled (stream_request()) before
+ * stream_start(). @not_first: a request came before on the connection, which was idle from
+ * @idle_start_ms (loop time). NULL when out of memory (counted). */
+struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, bool not_first,
+                          uint64_t idle_start_ms, struct sd **ret_sd);
 
-/* The client side has the whole request head in st->req (HTTP), or the connection is new
- * (TCP): analyse it and go to a server. */
-void stream_start(struct stream *st);
+/* The request head a client-side mux fills, its header array ready (max_hdrs entries). */
+struct http_msg *stream_request(struct stream *st);
 
-/* The client side could not deliver a request head: answer @status (400, 408, 413, ...),
- * with termination state @who @when, log, and end. */
-void stream_fail(struct stream *st, unsigned status, char who, char when);
+/* The client side has the whole request head in stream_request() (HTTP: @head_len bytes
+ * of it on the wire), or the connection is new (TCP, 0): analyse it, go to a server. */
+void stream_start(struct stream *st, size_t head_len);
+
+/* The client side could not deliver a request head (@received bytes of it came): answer
+ * @status (400, 408, 413, ...), with termination state @who @when, log, and end. */
+void stream_fail(struct stream *st, unsigned status, char who, char when, size_t received);
 
 /* Something changed on one of the stream's sides (flags, data, room): make progress. */
 void stream_wake(struct stream *st);

@@ -23,8 +23,8 @@ struct mem_peer {
         struct mem_queue to_conn, to_peer;
         size_t limit;
         bool reset;
-        struct conn *conn;    /* borrowed; NULL once the connection closed */
-        bool peer_gone;       /* mem_peer_free() was called */
+        struct conn *conn;      /* borrowed; NULL once the connection closed */
+        bool peer_gone;         /* mem_peer_free() was called */
         struct loop_defer wake; /* delivers readiness to @conn */
 };
 
@@ -111,7 +111,10 @@ int xprt_mem_pair(struct conn *c, struct loop *loop, size_t limit, struct mem_pe
         p->limit = limit ? limit : MEM_DEFAULT_LIMIT;
         p->conn = c;
         loop_defer_init(loop, &p->wake, mem_on_wake);
-        *c = (struct conn){.xprt = &xprt_mem, .xprt_ctx = p, .fd = -1, .state = CONN_ST_READY,
+        *c = (struct conn){.xprt = &xprt_mem,
+                           .xprt_ctx = p,
+                           .fd = -1,
+                           .state = CONN_ST_READY,
                            .flags = CONN_F_RD | CONN_F_WR};
         *ret_peer = p;
         return 0;

@@ -1,0 +1,509 @@
+/* Forwarding steps of streams (see stream_fwd.h), called by stream_run() in stream.c. Bodies
+ * cross without a copy: what rcv_data() shows of the receiving side's buffer goes straight
+ * to the sending side's snd_data(), and is consumed for what was taken. */
+#include "stream_fwd.h"
+
+#include <errno.h>
+
+#include "http_ana.h"
+#include "loop.h"
+#include "macros.h"
+#include "mux.h"
+#include "session-t.h"
+#include "stick.h"
+#include "wctx.h"
+
+/* ---- helpers ---- */
+
+uint64_t stream_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
+{
+        return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
+}
+
+uint64_t stream_deadline(const struct stream *st, uint64_t ms)
+{
+        return ms ? loop_now(st->w->loop) + ms : 0;
+}
+
+void stream_set_term(struct stream *st, char who, char when)
+{
+        if (st->term[0] == '-') {
+                st->term[0] = who;
+                st->term[1] = when;
+        }
+}
+
+char stream_phase(const struct stream *st)
+{
+        switch (st->state) {
+        case STRM_ST_HEAD:
+                return 'R';
+        case STRM_ST_QUEUE:
+                return 'Q';
+        case STRM_ST_CONNECT:
+                return 'C';
+        case STRM_ST_FORWARD:
+                return st->res_st >= MSG_ST_BODY ? 'D' : 'H';
+        case STRM_ST_TUNNEL:
+        case STRM_ST_REPLY:
+                return 'D';
+        case STRM_ST_DONE:
+        case STRM_ST_COUNT:
+                break;
+        }
+        return '-';
+}
+
+/* An error page for @status as the stream's reply (cut when out of memory). */
+static enum strm_act reply_error(struct stream *st, unsigned status)
+{
+        return http_ana_reply_error(st, status) ? STRM_ACT_REPLY : STRM_ACT_ABORT;
+}
+
+static void refresh(struct stream *st, bool cli, bool srv)
+{
+        if (cli)
+                st->cli_exp = stream_deadline(st, stream_timeout(st->fe, CFG_TO_CLIENT));
+        if (srv)
+                st->srv_exp = stream_deadline(st, stream_timeout(st->be, CFG_TO_SERVER));
+}
+
+/* ---- replies ---- */
+
+enum strm_act stream_fwd_reply(struct stream *st)
+{
+        struct sd *cli = &st->cli;
+        bool progress = false;
+        ssize_t n;
+
+        if (st->res_st == MSG_ST_HEAD) {
+                n = cli->ops->snd_head(cli, &st->res, SD_HEAD_REPLACE);
+                if (n < 0)
+                        return STRM_ACT_ABORT; /* part of a response reached the client: cut */
+                st->bytes_out = (uint64_t)n;
+                st->res_st = MSG_ST_BODY;
+                progress = true;
+        }
+        if (st->res_st == MSG_ST_BODY) {
+                struct sd_data d = {.len = st->reply_body.len - st->reply_sent,
+                                    .flags = SD_DATA_EOM};
+
+                if (d.len)
+                        d.p = st->reply_body.ptr + st->reply_sent;
+                n = cli->ops->snd_data(cli, &d);
+                if (n < 0) {
+                        stream_set_term(st, 'C', 'D');
+                        return STRM_ACT_ABORT;
+                }
+                st->reply_sent += (size_t)n;
+                st->bytes_out += (uint64_t)n;
+                if ((size_t)n == d.len)
+                        st->res_st = MSG_ST_TAIL;
+                if (n)
+                        progress = true;
+        }
+        if (st->res_st == MSG_ST_TAIL) {
+                int r = cli->ops->flush(cli);
+
+                if (r == -EAGAIN)
+                        return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
+                if (r < 0) {
+                        stream_set_term(st, 'C', 'D');
+                        return STRM_ACT_ABORT;
+                }
+                st->res_st = MSG_ST_DONE;
+                return STRM_ACT_END;
+        }
+        return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
+}
+
+/* ---- the request ---- */
+
+static bool server_close_wanted(const struct stream *st)
+{
+        return ((st->fe->options | st->be->options) & CFG_OPT_HTTP_SERVER_CLOSE) ||
+               st->be->http_reuse == CFG_REUSE_NEVER;
+}
+
+/* The server side failed while the request was being sent: again on another connection if
+ * nothing of it can have been used, else cut. */
+static enum strm_act req_send_failed(struct stream *st)
+{
+        if (st->req_body_sent == 0 && st->res_st == MSG_ST_HEAD && !(st->srv.flags & SD_F_RCVD))
+                return STRM_ACT_RETRY;
+        stream_set_term(st, 'S', stream_phase(st));
+        return STRM_ACT_ABORT;
+}
+
+/* Request head and body to the server side. */
+static enum strm_act req_step(struct stream *st)
+{
+        struct sd *cli = &st->cli, *srv = &st->srv;
+        bool progress = false;
+        int r;
+
+        if (st->req_st == MSG_ST_HEAD) {
+                r = srv->ops->snd_head(srv, &st->req, server_close_wanted(st) ? SD_HEAD_CLOSE : 0);
+                if (r < 0) {
+                        stream_set_term(st, 'P', 'R');
+                        return reply_error(st, 500);
+                }
+                st->req_st = MSG_ST_BODY;
+                progress = true;
+        }
+        while (st->req_st == MSG_ST_BODY) {
+                struct sd_data d = {.trailers = st->trailers, .max_trailers = HTTP_MAX_TRAILERS};
+                ssize_t n;
+
+                r = cli->ops->rcv_data(cli, &d);
+                if (r < 0) {
+                        if (r == -EBADMSG || r == HTTP_E_BODY_TOO_LARGE || r == HTTP_E_TOO_LARGE) {
+                                stream_set_term(st, 'P', 'D');
+                                if (st->req_body_sent == 0 && st->res_st == MSG_ST_HEAD)
+                                        return reply_error(st, (unsigned)http_error_status(r));
+                        } else {
+                                /* the client left in the middle of its request body */
+                                stream_set_term(st, 'C', stream_phase(st));
+                        }
+                        return STRM_ACT_ABORT;
+                }
+                if (d.len == 0 && !(d.flags & SD_DATA_EOM)) {
+                        /* nothing more now: what the server side holds still goes out */
+                        r = srv->ops->flush(srv);
+                        if (r < 0 && r != -EAGAIN)
+                                return req_send_failed(st);
+                        if (!st->cli_exp)
+                                refresh(st, true, false);
+                        break;
+                }
+                n = srv->ops->snd_data(srv, &d);
+                if (n < 0)
+                        return req_send_failed(st);
+                cli->ops->rcv_consume(cli, (size_t)n);
+                if (n) {
+                        st->req_body_sent += (uint64_t)n;
+                        st->bytes_in += (uint64_t)n;
+                        refresh(st, true, true);
+                        progress = true;
+                }
+                if ((size_t)n < d.len)
+                        break;
+                if (d.flags & SD_DATA_EOM) {
+                        st->req_st = MSG_ST_TAIL;
+                        progress = true;
+                }
+        }
+        if (st->req_st == MSG_ST_TAIL) {
+                r = srv->ops->flush(srv);
+                if (r == -EAGAIN)
+                        return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
+                if (r < 0)
+                        return req_send_failed(st);
+                st->req_st = MSG_ST_DONE;
+                /* nothing more is expected from the client for this request */
+                if (st->res_st < MSG_ST_BODY)
+                        st->cli_exp = 0;
+                progress = true;
+        }
+        return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
+}
+
+/* ---- the response ---- */
+
+/* The response broke (framing, or the server closed early) after its head was given to
+ * the client side: a 502 if none of it reached the client, else the connection is cut. */
+static enum strm_act res_broken(struct stream *st, int r)
+{
+        char who = r == -EPIPE || r == -ECONNRESET ? 'S' : 'P';
+
+        if (!(st->cli.flags & SD_F_SENT)) {
+                stream_set_term(st, who, 'H');
+                return reply_error(st, 502);
+        }
+        stream_set_term(st, who, 'D');
+        return STRM_ACT_ABORT;
+}
+
+/* Is the rest of the response short and due at once? Servers often write a small
+ * response's head and body in two system calls, and the proxy may read between them. The
+ * head then goes out with MSG_MORE, so head and body reach the client in one segment
+ * instead of two (one wake-up of the client, one ACK less). The kernel holds such a segment
+ * until the next send or at most about 200 ms (its probe timer); "option http-no-delay"
+ * turns this off, as in HAProxy. */
+static bool res_more_soon(const struct stream *st, const struct sd_data *d)
+{
+        return (d->flags & SD_DATA_MORE) &&
+               !((st->fe->options | st->be->options) & CFG_OPT_HTTP_NO_DELAY);
+}
+
+/* The response head from the server side. */
+static enum strm_act res_head_step(struct stream *st)
+{
+        struct sd *cli = &st->cli, *srv = &st->srv;
+        int r;
+
+        r = srv->ops->rcv_head(srv, &st->res);
+        if (r == 0)
+                return STRM_ACT_NONE;
+        if (r < 0) {
+                /* closed before any response byte: replay on a new connection if it was a
+                 * reused one and nothing of the body went, else a bad gateway */
+                if (r == -EPIPE && (srv->flags & SD_F_REUSED) && !(srv->flags & SD_F_RCVD) &&
+                    st->req_body_sent == 0)
+                        return STRM_ACT_RETRY;
+                stream_set_term(st, r == -EBADMSG ? 'P' : 'S', 'H');
+                return reply_error(st, 502);
+        }
+        if (st->res.status == 101 && !(st->req.flags & HTTP_MSG_F_UPGRADE)) {
+                /* RFC 9110 15.2.2: a switch only to a request that asked for one */
+                stream_set_term(st, 'P', 'H');
+                return reply_error(st, 502);
+        }
+        if (st->res.flags & HTTP_MSG_F_INTERIM) {
+                /* 100 Continue, 103 Early Hints: passed on as they are */
+                r = cli->ops->snd_head(cli, &st->res, 0);
+                srv->ops->rcv_head_done(srv);
+                return r < 0 ? STRM_ACT_ABORT : STRM_ACT_PROGRESS;
+        }
+        st->res_head_ms = loop_now(st->w->loop);
+        if (http_ana_response(st) == ANA_REPLY)
+                return STRM_ACT_REPLY;
+        st->status = st->res.status;
+        stick_http_status(st->sess, st, st->status);
+        r = cli->ops->snd_head(cli, &st->res, 0);
+        srv->ops->rcv_head_done(srv);
+        if (r < 0) {
+                stream_set_term(st, 'P', 'H');
+                return reply_error(st, 502);
+        }
+        st->bytes_out = (uint64_t)r;
+        st->res_st = MSG_ST_BODY;
+        return STRM_ACT_PROGRESS;
+}
+
+/* Response body from the server side to the client side. */
+static enum strm_act res_body_step(struct stream *st)
+{
+        struct sd *cli = &st->cli, *srv = &st->srv;
+        bool progress = false;
+        int r;
+
+        while (st->res_st == MSG_ST_BODY) {
+                struct sd_data d = {.trailers = st->trailers, .max_trailers = HTTP_MAX_TRAILERS};
+                ssize_t n;
+
+                r = srv->ops->rcv_data(srv, &d);
+                if (r < 0)
+                        return res_broken(st, r);
+                if (!res_more_soon(st, &d))
+                        d.flags &= ~(unsigned)SD_DATA_MORE;
+                if (d.len == 0 && !(d.flags & SD_DATA_EOM)) {
+                        struct sd_data more = {.flags = d.flags & SD_DATA_MORE};
+
+                        /* nothing more now: the head, if pending, goes out */
+                        n = cli->ops->snd_data(cli, &more);
+                        if (n < 0) {
+                                stream_set_term(st, 'C', stream_phase(st));
+                                return STRM_ACT_ABORT;
+                        }
+                        break;
+                }
+                n = cli->ops->snd_data(cli, &d);
+                if (n < 0) {
+                        stream_set_term(st, 'C', stream_phase(st));
+                        return STRM_ACT_ABORT;
+                }
+                srv->ops->rcv_consume(srv, (size_t)n);
+                if (n) {
+                        st->bytes_out += (uint64_t)n;
+                        refresh(st, true, true);
+                        progress = true;
+                }
+                if ((size_t)n < d.len)
+                        break;
+                if (d.flags & SD_DATA_EOM) {
+                        st->res_st = MSG_ST_TAIL;
+                        st->srv_exp = 0;
+                        progress = true;
+                }
+        }
+        if (st->res_st == MSG_ST_TAIL) {
+                r = cli->ops->flush(cli);
+                if (r == -EAGAIN)
+                        return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
+                if (r < 0) {
+                        stream_set_term(st, 'C', 'D');
+                        return STRM_ACT_ABORT;
+                }
+                st->res_st = MSG_ST_DONE;
+                progress = true;
+        }
+        return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
+}
+
+/* Take the strongest of two results: any decision beats progress, progress beats nothing. */
+static enum strm_act act_max(enum strm_act a, enum strm_act b)
+{
+        return a > b ? a : b;
+}
+
+enum strm_act stream_fwd_http(struct stream *st)
+{
+        enum strm_act a = STRM_ACT_NONE;
+
+        if (st->req_st != MSG_ST_DONE) {
+                a = req_step(st);
+                if (a > STRM_ACT_PROGRESS)
+                        return a;
+        }
+        if (st->res_st == MSG_ST_HEAD && st->req_st != MSG_ST_HEAD) {
+                a = act_max(a, res_head_step(st));
+                if (a > STRM_ACT_PROGRESS)
+                        return a;
+        }
+        if (st->res_st == MSG_ST_BODY && st->res.body == HTTP_BODY_TUNNEL) {
+                /* the head of the switch goes out first */
+                int r = st->cli.ops->flush(&st->cli);
+
+                if (r == -EAGAIN)
+                        return a;
+                if (r < 0) {
+                        stream_set_term(st, 'C', 'D');
+                        return STRM_ACT_ABORT;
+                }
+                return STRM_ACT_TUNNEL;
+        }
+        if (st->res_st >= MSG_ST_BODY && st->res_st != MSG_ST_DONE) {
+                a = act_max(a, res_body_step(st));
+                if (a > STRM_ACT_PROGRESS)
+                        return a;
+        }
+        /* A response complete before its request (a server that answered early): the
+         * stream ends, and the client connection with it, the rest of that body unread. */
+        if (st->res_st == MSG_ST_DONE)
+                return STRM_ACT_END;
+        return a;
+}
+
+/* ---- tunnels (mode tcp, WebSocket, CONNECT) ---- */
+
+/* Move bytes @from -> @to through a kernel pipe with splice(): no copy through user space.
+ * Returns true on progress; *ret_used tells whether the pipe carries this direction (else
+ * the caller uses the muxes' buffers). */
+static bool relay_splice(struct stream *st, struct sd *from, struct sd *to, struct wpipe **pp,
+                         uint64_t *count, bool *ret_used)
+{
+        struct wpipe *p = *pp;
+        bool progress = false;
+        ssize_t n;
+
+        *ret_used = false;
+        if (!from->ops->splice_rcv || !to->ops->splice_snd)
+                return false;
+        if (!p) {
+                p = worker_pipe_get(st->w);
+                if (!p)
+                        return false;
+                *pp = p;
+        }
+        if (p->data < WORKER_PIPE_SIZE && !(from->flags & (SD_F_EOS | SD_F_ERR))) {
+                n = from->ops->splice_rcv(from, p);
+                if (n == -ENOTSUP && p->data == 0)
+                        return false; /* the mux holds bytes: they go first, by buffer */
+                if (n > 0 || n == 0 || (n < 0 && n != -EAGAIN && n != -ENOTSUP))
+                        progress = true; /* bytes, or the end of the stream (flags set) */
+        }
+        *ret_used = true;
+        while (p->data) {
+                n = to->ops->splice_snd(to, p);
+                if (n == -EAGAIN)
+                        break;
+                if (n <= 0) {
+                        /* @to is gone: what the pipe holds can never be delivered, and a pipe
+                         * is only reused empty, so it is closed */
+                        from->flags |= SD_F_ERR;
+                        to->flags |= SD_F_ERR;
+                        *pp = worker_pipe_put(st->w, p);
+                        return true;
+                }
+                *count += (uint64_t)n;
+                progress = true;
+        }
+        return progress;
+}
+
+/* One direction of a tunnel. @shut_flag: set once @to was shut for writing. */
+static bool relay(struct stream *st, struct sd *from, struct sd *to, struct wpipe **pp,
+                  uint64_t *count, uint32_t shut_flag)
+{
+        bool progress = false, spliced = false;
+
+        if (!(st->flags & STRM_F_HTTP))
+                progress = relay_splice(st, from, to, pp, count, &spliced);
+        if (!spliced) {
+                for (;;) {
+                        struct sd_data d = {0};
+                        ssize_t n;
+                        int r = from->ops->rcv_data(from, &d);
+
+                        if (r < 0 || d.len == 0)
+                                break;
+                        n = to->ops->snd_data(to, &d);
+                        if (n < 0) {
+                                from->flags |= SD_F_ERR;
+                                to->flags |= SD_F_ERR;
+                                return true;
+                        }
+                        if (n == 0)
+                                break;
+                        from->ops->rcv_consume(from, (size_t)n);
+                        *count += (uint64_t)n;
+                        progress = true;
+                        if ((size_t)n < d.len)
+                                break;
+                }
+        }
+        /* the reading side ended and everything went through: pass the FIN on */
+        if ((from->flags & (SD_F_EOS | SD_F_ERR)) && !(st->flags & shut_flag) &&
+            (!*pp || (*pp)->data == 0)) {
+                struct sd_data d = {0};
+
+                if ((from->flags & SD_F_ERR) ||
+                    (from->ops->rcv_data(from, &d) == 0 && d.len == 0)) {
+                        if (to->ops->flush(to) != -EAGAIN) {
+                                to->ops->shutw(to);
+                                st->flags |= shut_flag;
+                                progress = true;
+                        }
+                }
+        }
+        return progress;
+}
+
+enum strm_act stream_fwd_tunnel(struct stream *st)
+{
+        uint64_t tunnel = stream_timeout(st->be, CFG_TO_TUNNEL);
+        bool progress;
+
+        progress = relay(st, &st->cli, &st->srv, &st->pipe_up, &st->bytes_in, STRM_F_SRV_SHUT);
+        progress |= relay(st, &st->srv, &st->cli, &st->pipe_down, &st->bytes_out,
+                          STRM_F_CLI_SHUT);
+        if ((st->flags & STRM_F_SRV_SHUT) && (st->flags & STRM_F_CLI_SHUT))
+                return STRM_ACT_ABORT; /* over both ways: the connections close */
+        if (!progress)
+                return STRM_ACT_NONE;
+        /* inactivity: tunnel timeout when set, else client/server; after a FIN on one side,
+         * the other side's -fin timeout */
+        {
+                uint64_t cli = tunnel ?: stream_timeout(st->fe, CFG_TO_CLIENT);
+                uint64_t srv = tunnel ?: stream_timeout(st->be, CFG_TO_SERVER);
+
+                if ((st->cli.flags & SD_F_EOS) && stream_timeout(st->fe, CFG_TO_CLIENT_FIN))
+                        cli = stream_timeout(st->fe, CFG_TO_CLIENT_FIN);
+                if ((st->srv.flags & SD_F_EOS) && stream_timeout(st->be, CFG_TO_SERVER_FIN))
+                        srv = stream_timeout(st->be, CFG_TO_SERVER_FIN);
+                st->cli_exp = stream_deadline(st, cli);
+                st->srv_exp = stream_deadline(st, srv);
+        }
+        return STRM_ACT_PROGRESS;
+}

@@ -1,0 +1,44 @@
+#pragma once
+/* Forwarding for streams (stream.c): moving a request, its response, a reply of sluice's or
+ * a tunnel's bytes between the stream's two sides, one step at a time. A step does the I/O
+ * and says what the stream must do next; stream.c takes the decisions that change its state
+ * (reply, retry, tunnel, end). Also the small helpers both use. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "stream-t.h"
+
+/* What a step asks of the stream. */
+enum strm_act {
+        STRM_ACT_NONE = 0, /* nothing could move now: wait for a side to wake the stream */
+        STRM_ACT_PROGRESS, /* something moved: step again */
+        STRM_ACT_REPLY,    /* sluice answers: its response is ready in st->res (http_ana.h) */
+        STRM_ACT_RETRY,    /* the server side failed before anything irrevocable: again */
+        STRM_ACT_TUNNEL,   /* the switch's head went out: both sides relay opaque bytes */
+        STRM_ACT_END,      /* the exchange is complete */
+        STRM_ACT_ABORT,    /* the exchange is cut: the connections close */
+        STRM_ACT_COUNT,
+};
+
+/* HTTP: request to the server side, response back (STRM_ST_FORWARD). */
+enum strm_act stream_fwd_http(struct stream *st);
+
+/* A reply of sluice's to the client side (STRM_ST_REPLY). */
+enum strm_act stream_fwd_reply(struct stream *st);
+
+/* Opaque bytes both ways (STRM_ST_TUNNEL), spliced when both sides allow it in TCP mode. */
+enum strm_act stream_fwd_tunnel(struct stream *st);
+
+/* The proxy's timeout @t in ms, 0 when unset. */
+uint64_t stream_timeout(const struct cfg_proxy *px, enum cfg_timeout t);
+
+/* The loop time @ms from now, 0 (no deadline) for 0. */
+uint64_t stream_deadline(const struct stream *st, uint64_t ms);
+
+/* Set the termination state (HAProxy's "who" and "when" letters) unless one is set. */
+void stream_set_term(struct stream *st, char who, char when);
+
+/* The "when" letter of the termination state for the stream's current state. */
+char stream_phase(const struct stream *st);
