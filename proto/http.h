@@ -45,6 +45,11 @@ enum http_ver {
         HTTP_VER_COUNT,
 };
 
+/* Fields a received head may have (HAProxy's tune.http.maxhdr default), and trailer fields
+ * a body may end with. */
+#define HTTP_MAX_HDRS     101
+#define HTTP_MAX_TRAILERS 32
+
 struct http_hdr {
         struct sl_str name;  /* borrowed; a token, case as received */
         struct sl_str value; /* borrowed; without leading and trailing OWS, may be empty */
@@ -62,7 +67,8 @@ enum http_body {
 
 /* http_msg.flags */
 enum {
-        HTTP_MSG_F_CLOSE = 1u << 0,     /* the sender ends its connection after this message */
+        HTTP_MSG_F_CLOSE = 1u << 0,     /* the connection ends after this message: a request
+                                         * asking it, or a reply of sluice's that closes */
         HTTP_MSG_F_KEEPALIVE = 1u << 1, /* HTTP/1.0: the sender asked to keep the connection */
         HTTP_MSG_F_UPGRADE = 1u << 2,   /* a request for a protocol switch (Upgrade), or the
                                          * response switching (101) */

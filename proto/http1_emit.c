@@ -46,10 +46,10 @@ static void put_u64(struct out *o, uint64_t v, unsigned base)
 /* Which fields of a message are not forwarded, and what framing it had. */
 enum field_kind {
         FIELD_END_TO_END = 0,
-        FIELD_HOP,       /* hop-by-hop: never forwarded */
-        FIELD_UPGRADE,   /* hop-by-hop unless the connection is being upgraded */
-        FIELD_CL,        /* Content-Length */
-        FIELD_TE,        /* Transfer-Encoding */
+        FIELD_HOP,     /* hop-by-hop: never forwarded */
+        FIELD_UPGRADE, /* hop-by-hop unless the connection is being upgraded */
+        FIELD_CL,      /* Content-Length */
+        FIELD_TE,      /* Transfer-Encoding */
 };
 
 static enum field_kind field_kind(struct sl_str n)
@@ -68,11 +68,9 @@ static enum field_kind field_kind(struct sl_str n)
         case 14:
                 return sl_str_ieq(n, SL_STR_LIT("content-length")) ? FIELD_CL : FIELD_END_TO_END;
         case 16:
-                return sl_str_ieq(n, SL_STR_LIT("proxy-connection")) ? FIELD_HOP
-                                                                      : FIELD_END_TO_END;
+                return sl_str_ieq(n, SL_STR_LIT("proxy-connection")) ? FIELD_HOP : FIELD_END_TO_END;
         case 17:
-                return sl_str_ieq(n, SL_STR_LIT("transfer-encoding")) ? FIELD_TE
-                                                                       : FIELD_END_TO_END;
+                return sl_str_ieq(n, SL_STR_LIT("transfer-encoding")) ? FIELD_TE : FIELD_END_TO_END;
         default:
                 return FIELD_END_TO_END;
         }
@@ -95,12 +93,14 @@ static void conn_names_collect(const struct http_msg *m, struct conn_names *cn)
         for (size_t i = 0; i < m->n_hdrs; i++) {
                 struct sl_str rest, e;
 
-                if (m->hdrs[i].name.len != 10 || !sl_str_ieq(m->hdrs[i].name, SL_STR_LIT("connection")))
+                if (m->hdrs[i].name.len != 10 ||
+                    !sl_str_ieq(m->hdrs[i].name, SL_STR_LIT("connection")))
                         continue;
                 rest = m->hdrs[i].value;
                 while (h1_list_next(&rest, &e)) {
                         if (e.len == 0 || field_kind(e) == FIELD_HOP ||
-                            sl_str_ieq(e, SL_STR_LIT("close")) || sl_str_ieq(e, SL_STR_LIT("upgrade")))
+                            sl_str_ieq(e, SL_STR_LIT("close")) ||
+                            sl_str_ieq(e, SL_STR_LIT("upgrade")))
                                 continue;
                         if (cn->n == MAX_CONN_NAMES) {
                                 cn->overflow = true;

@@ -361,8 +361,10 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
                         h->flags &= ~(uint32_t)H1C_F_OUT_FINAL;
                 }
         }
+        /* a response that starts before the request ended (a server answering early) closes
+         * the connection: the rest of the request cannot be told from a next one */
         close = h->req_close || (m->flags & HTTP_MSG_F_CLOSE) || (h->flags & H1C_F_STOPPING) ||
-                h->w->stopping || m->body == HTTP_BODY_UNTIL_CLOSE;
+                h->w->stopping || m->body == HTTP_BODY_UNTIL_CLOSE || h->in_st != H1M_ST_DONE;
         if (tunnel && m->status == 101)
                 eflags = H1_EMIT_CONN_UPGRADE;
         else if (close && !tunnel)
@@ -371,8 +373,9 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
                 eflags = H1_EMIT_CONN_KEEPALIVE;
         if (close && !tunnel) {
                 h->flags |= H1C_F_CLOSE;
-                /* a reply closing the connection does not read the rest of the request */
-                if (m->flags & HTTP_MSG_F_CLOSE)
+                /* a reply of sluice's closing the connection does not read the rest of the
+                 * request */
+                if ((flags & SD_HEAD_REPLACE) && (m->flags & HTTP_MSG_F_CLOSE))
                         h->flags |= H1C_F_NO_READ;
         }
         h->out_before = buf_is_null(&h->obuf) ? 0 : h->obuf.data;
@@ -570,7 +573,8 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
         for (;;) {
                 if (!buf_is_null(&h->ibuf) && h->ibuf.data) {
                         r = h1_parse_response(buf_head(&h->ibuf), h->ibuf.data, h1_limits(h),
-                                              m->hdrs, SL_MIN((size_t)HTTP_MAX_HDRS, m->max_hdrs), &res);
+                                              m->hdrs, SL_MIN((size_t)HTTP_MAX_HDRS, m->max_hdrs),
+                                              &res);
                         if (r > 0)
                                 break;
                         if (r != -EAGAIN)
@@ -604,11 +608,11 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
                 m->flags |= HTTP_MSG_F_INTERIM;
         if (res.status == 101)
                 m->flags |= HTTP_MSG_F_UPGRADE;
+        /* the server's connection ends after this response: a hop-by-hop fact, kept here
+         * (the client's connection does not close for it) */
         if (fr.body == HTTP_BODY_UNTIL_CLOSE || (fr.conn & H1_CONN_CLOSE) ||
-            (res.version == HTTP_VER_1_0 && !(fr.conn & H1_CONN_KEEP_ALIVE))) {
-                m->flags |= HTTP_MSG_F_CLOSE;
+            (res.version == HTTP_VER_1_0 && !(fr.conn & H1_CONN_KEEP_ALIVE)))
                 h->flags |= H1C_F_CLOSE;
-        }
         h->head_len = (size_t)r;
         h->head_body = fr.body;
         h->head_cl = fr.content_length;
@@ -690,6 +694,11 @@ void h1_update_want(struct h1c *h)
         case H1C_ST_TUNNEL:
                 if (!eof && (h->flags & H1C_F_WANT_RCV))
                         want |= CONN_WANT_RD;
+                /* client: read ahead while a stream runs (the body, a pipelined request), so
+                 * that a client resetting is seen at once, not at the next write */
+                if (!eof && !(h->flags & (H1C_F_SERVER | H1C_F_NO_READ)) &&
+                    (buf_is_null(&h->ibuf) || buf_room(&h->ibuf) > 0))
+                        want |= CONN_WANT_RD;
                 break;
         case H1C_ST_CLOSED:
         case H1C_ST_COUNT:
@@ -701,4 +710,3 @@ void h1_update_want(struct h1c *h)
                 want = CONN_WANT_WR;
         conn_want(h->conn, want);
 }
-

@@ -445,6 +445,10 @@ static void h1_wake_client(struct h1c *h)
         }
         if (!h->sd)
                 return;
+        /* what came while the stream runs waits in ibuf; an end or a reset is noted */
+        if ((h->conn->flags & CONN_F_RD) && !(h->flags & H1C_F_NO_READ) &&
+            !(h->conn->flags & CONN_F_RD_EOF))
+                (void)h1_read(h);
         if ((h->conn->flags & CONN_F_WR) && !buf_is_null(&h->obuf) && h->obuf.data) {
                 int r = h1_flush_obuf(h, false);
 

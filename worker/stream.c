@@ -442,6 +442,14 @@ static void stream_run(struct stream *st)
                 enum stream_state was = st->state;
                 bool progress = false;
 
+                /* A client that reset is gone both ways: nothing it asked for can reach it
+                 * (a client that only half-closed still gets its response). */
+                if ((st->cli.flags & SD_F_ERR) && st->state != STRM_ST_DONE) {
+                        stream_set_term(st, 'C', stream_phase(st));
+                        stream_end(st, false);
+                        return;
+                }
+
                 switch (st->state) {
                 case STRM_ST_HEAD:
                 case STRM_ST_QUEUE:

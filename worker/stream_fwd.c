@@ -387,6 +387,13 @@ enum strm_act stream_fwd_http(struct stream *st)
 
 /* ---- tunnels (mode tcp, WebSocket, CONNECT) ---- */
 
+/* Writing to @to failed: it is gone, and the tunnel with it, both ways. */
+static void relay_failed(struct stream *st, const struct sd *to)
+{
+        stream_set_term(st, to == &st->cli ? 'C' : 'S', 'D');
+        st->flags |= STRM_F_CLI_SHUT | STRM_F_SRV_SHUT;
+}
+
 /* Move bytes @from -> @to through a kernel pipe with splice(): no copy through user space.
  * Returns true on progress; *ret_used tells whether the pipe carries this direction (else
  * the caller uses the muxes' buffers). */
@@ -421,9 +428,8 @@ static bool relay_splice(struct stream *st, struct sd *from, struct sd *to, stru
                 if (n <= 0) {
                         /* @to is gone: what the pipe holds can never be delivered, and a pipe
                          * is only reused empty, so it is closed */
-                        from->flags |= SD_F_ERR;
-                        to->flags |= SD_F_ERR;
                         *pp = worker_pipe_put(st->w, p);
+                        relay_failed(st, to);
                         return true;
                 }
                 *count += (uint64_t)n;
@@ -450,8 +456,7 @@ static bool relay(struct stream *st, struct sd *from, struct sd *to, struct wpip
                                 break;
                         n = to->ops->snd_data(to, &d);
                         if (n < 0) {
-                                from->flags |= SD_F_ERR;
-                                to->flags |= SD_F_ERR;
+                                relay_failed(st, to);
                                 return true;
                         }
                         if (n == 0)
@@ -486,8 +491,7 @@ enum strm_act stream_fwd_tunnel(struct stream *st)
         bool progress;
 
         progress = relay(st, &st->cli, &st->srv, &st->pipe_up, &st->bytes_in, STRM_F_SRV_SHUT);
-        progress |= relay(st, &st->srv, &st->cli, &st->pipe_down, &st->bytes_out,
-                          STRM_F_CLI_SHUT);
+        progress |= relay(st, &st->srv, &st->cli, &st->pipe_down, &st->bytes_out, STRM_F_CLI_SHUT);
         if ((st->flags & STRM_F_SRV_SHUT) && (st->flags & STRM_F_CLI_SHUT))
                 return STRM_ACT_ABORT; /* over both ways: the connections close */
         if (!progress)

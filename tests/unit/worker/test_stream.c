@@ -87,7 +87,8 @@ static void settle(void)
 /* A client connected to the frontend; its end is returned. */
 static struct mem_peer *client_new(void)
 {
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(40000),
+        struct sockaddr_in sin = {.sin_family = AF_INET,
+                                  .sin_port = htons(40000),
                                   .sin_addr.s_addr = htonl(0x7f000001)};
         struct sockaddr_storage src = {0};
         struct mem_peer *p;
@@ -175,8 +176,8 @@ START_TEST(test_pipelined)
         struct mem_peer *c = client_new();
         char all[512];
 
-        snprintf(all, sizeof(all), "%s%s%s", req_get,
-                 "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n", "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+        snprintf(all, sizeof(all), "%s%s%s", req_get, "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n",
+                 "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
         put(c, all);
         settle();
         ck_assert_uint_eq(n_servers, 1);
@@ -221,7 +222,9 @@ END_TEST
  * through in pieces, every byte in order, with Content-Length and chunked. */
 static void big_body(bool chunked)
 {
-        enum { BODY = 200 * 1024 };
+        enum {
+                BODY = 200 * 1024
+        };
         static char body[BODY], got[BODY + 4096];
         struct mem_peer *c;
         size_t sent = 0, recvd = 0, n;
@@ -338,7 +341,8 @@ START_TEST(test_answer_before_request_body_ends)
 
         put(c, "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 50000\r\n\r\nfirst bytes");
         settle();
-        expect(servers[0], "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 50000\r\n\r\nfirst bytes");
+        expect(servers[0],
+               "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 50000\r\n\r\nfirst bytes");
         put(servers[0], "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n"
                         "Connection: close\r\n\r\n");
         settle();
@@ -346,6 +350,27 @@ START_TEST(test_answer_before_request_body_ends)
                   "connection: close\r\n\r\n");
         ck_assert(mem_peer_closed(c));
         ck_assert(mem_peer_closed(servers[0]));
+}
+END_TEST
+
+/* A server closing its connection after a response does not close the client's: the
+ * Connection field is hop-by-hop, and the server connection is not reused. */
+START_TEST(test_server_close_keeps_client)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, req_get);
+        settle();
+        (void)take(servers[0]);
+        put(servers[0], "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        settle();
+        expect(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        ck_assert(!mem_peer_closed(c));
+        ck_assert(mem_peer_closed(servers[0]));
+        put(c, req_get);
+        settle();
+        ck_assert_uint_eq(n_servers, 2);
+        expect(servers[1], req_get_out);
 }
 END_TEST
 
@@ -459,6 +484,7 @@ int main(void)
         tcase_add_test(tc, test_chunked_body_larger_than_buffer);
         tcase_add_test(tc, test_chunked_with_trailers);
         tcase_add_test(tc, test_answer_before_request_body_ends);
+        tcase_add_test(tc, test_server_close_keeps_client);
         tcase_add_test(tc, test_client_reset_mid_response);
         tcase_add_test(tc, test_soft_stop_with_request_in_flight);
         tcase_add_test(tc, test_soft_stop_idle);
