@@ -16,6 +16,8 @@ const char *conn_state_str(enum conn_state s)
         switch (s) {
         case CONN_ST_CONNECTING:
                 return "connecting";
+        case CONN_ST_HANDSHAKE:
+                return "handshake";
         case CONN_ST_READY:
                 return "ready";
         case CONN_ST_CLOSED:
@@ -30,8 +32,10 @@ void conn_set_state(struct conn *c, enum conn_state to)
 {
         /* bit N set in allowed[to] <=> moving from state N to @to is legal */
         static const uint32_t allowed[CONN_ST_COUNT] = {
-                [CONN_ST_READY] = 1u << CONN_ST_CONNECTING,
-                [CONN_ST_CLOSED] = 1u << CONN_ST_CONNECTING | 1u << CONN_ST_READY,
+                [CONN_ST_HANDSHAKE] = 1u << CONN_ST_READY,
+                [CONN_ST_READY] = 1u << CONN_ST_CONNECTING | 1u << CONN_ST_HANDSHAKE,
+                [CONN_ST_CLOSED] =
+                        1u << CONN_ST_CONNECTING | 1u << CONN_ST_HANDSHAKE | 1u << CONN_ST_READY,
         };
 
         if (sl_unlikely(!(allowed[to] & (1u << c->state)))) {
@@ -47,12 +51,47 @@ static void conn_on_io(struct loop_io *io, uint32_t events)
         conn_on_events(sl_container_of(io, struct conn, io), events);
 }
 
+/* Run the steps left; on the last one, READY and the completion callback. */
+static void conn_handshake_run(struct conn *c)
+{
+        struct conn_hs *hs = c->hs;
+        int r = 0;
+
+        while (hs->done < hs->n) {
+                r = hs->step[hs->done](c, hs->data[hs->done]);
+                if (r == -EAGAIN)
+                        return;
+                if (r < 0)
+                        break;
+                hs->done++;
+        }
+        c->hs = NULL;
+        if (r == 0) {
+                conn_want(c, 0);
+                conn_set_state(c, CONN_ST_READY);
+        }
+        hs->complete(c, r);
+}
+
+void conn_handshake(struct conn *c, struct conn_hs *hs)
+{
+        SL_BUG_ON(c->state != CONN_ST_READY || c->hs);
+        hs->done = 0;
+        c->hs = hs;
+        conn_set_state(c, CONN_ST_HANDSHAKE);
+        conn_handshake_run(c);
+}
+
 void conn_on_events(struct conn *c, uint32_t events)
 {
         if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
                 c->flags |= CONN_F_RD;
         if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
                 c->flags |= CONN_F_WR;
+        if (c->state == CONN_ST_HANDSHAKE) {
+                conn_handshake_run(c);
+                return;
+        }
         c->mux->wake(c);
 }
 
@@ -105,24 +144,17 @@ int conn_connect_result(struct conn *c)
         return 0;
 }
 
-ssize_t conn_recv(struct conn *c, struct buf *b)
+ssize_t conn_read(struct conn *c, void *p, size_t len)
 {
-        size_t room;
         ssize_t n;
 
         if (!(c->flags & CONN_F_RD))
                 return -EAGAIN;
-        if (buf_tail_room(b) == 0)
-                buf_compact(b);
-        room = buf_tail_room(b);
-        if (room == 0)
-                return -ENOBUFS;
-        n = c->xprt->recv(c, buf_tail(b), room);
+        n = c->xprt->recv(c, p, len);
         if (n > 0) {
-                buf_commit(b, (size_t)n);
                 /* Less than the room offered: the socket is (almost always) empty, and the
                  * next EPOLLIN says when more came, instead of a recv() saying EAGAIN. */
-                if ((size_t)n < room)
+                if ((size_t)n < len)
                         c->flags &= ~(uint32_t)CONN_F_RD;
                 return n;
         }
@@ -131,6 +163,22 @@ ssize_t conn_recv(struct conn *c, struct buf *b)
                 c->flags |= CONN_F_RD_EOF;
         else if (n != -EAGAIN)
                 c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
+        return n;
+}
+
+ssize_t conn_recv(struct conn *c, struct buf *b)
+{
+        ssize_t n;
+
+        if (!(c->flags & CONN_F_RD))
+                return -EAGAIN;
+        if (buf_tail_room(b) == 0)
+                buf_compact(b);
+        if (buf_tail_room(b) == 0)
+                return -ENOBUFS;
+        n = conn_read(c, buf_tail(b), buf_tail_room(b));
+        if (n > 0)
+                buf_commit(b, (size_t)n);
         return n;
 }
 

@@ -50,9 +50,28 @@ struct xprt_ops {
 
 enum conn_state {
         CONN_ST_CONNECTING = 0, /* connect() in progress */
+        CONN_ST_HANDSHAKE,      /* handshake steps run before any mux sees a byte */
         CONN_ST_READY,          /* established */
         CONN_ST_CLOSED,         /* transport released */
         CONN_ST_COUNT,
+};
+
+/* Handshake steps, stacked: what must happen on a connection before its mux may read it,
+ * in order: a PROXY protocol header (read as it is from the socket), then the transport's
+ * own handshake (TLS). A step reads and writes through the transport like a mux and returns
+ * 0 once done, -EAGAIN when it waits (after conn_want() for what it waits on), or a
+ * negative errno: the connection fails. */
+typedef int conn_hs_fn(struct conn *c, void *data);
+
+#define CONN_MAX_HS 2
+
+struct conn_hs {
+        conn_hs_fn *step[CONN_MAX_HS];
+        void *data[CONN_MAX_HS]; /* borrowed, passed to each step */
+        unsigned n;              /* steps */
+        unsigned done;           /* steps completed */
+        /* called once: every step done (0; the connection is READY), or one failed */
+        void (*complete)(struct conn *c, int err);
 };
 
 enum {
@@ -77,6 +96,7 @@ struct conn {
         enum conn_state state;       /* change only via conn_set_state() */
         uint32_t flags;              /* CONN_F_* */
         uint32_t want;               /* CONN_WANT_*: what the mux waits for */
+        struct conn_hs *hs;          /* borrowed: the handshake under way, or NULL */
 };
 
 extern const struct xprt_ops xprt_raw;
@@ -98,6 +118,16 @@ int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr,
 /* After an event on a CONNECTING connection: 0 and READY when the connection is
  * established, -EAGAIN while still in progress, else its negative errno. */
 int conn_connect_result(struct conn *c);
+
+/* Run the handshake steps of @hs on @c (READY, no mux reading it yet): in state HANDSHAKE
+ * until they are done, then READY and hs->complete() (which gives the connection its mux);
+ * the steps run again on each event until then. @hs must outlive the handshake. */
+void conn_handshake(struct conn *c, struct conn_hs *hs);
+
+/* Read at most @len bytes into @p (handshake steps read exactly what is theirs): the count,
+ * 0 at end of stream (CONN_F_RD_EOF set), -EAGAIN (also without a syscall when @c is not
+ * readable), or -errno (CONN_F_ERROR set). */
+ssize_t conn_read(struct conn *c, void *p, size_t len);
 
 /* Read into the tail of @b (compacting it when the tail is full). Returns the bytes read,
  * 0 at end of stream (CONN_F_RD_EOF set), -EAGAIN (or without a syscall when @c is not

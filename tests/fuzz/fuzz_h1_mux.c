@@ -100,7 +100,8 @@ static void drain(struct mem_peer *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(40000),
+        struct sockaddr_in sin = {.sin_family = AF_INET,
+                                  .sin_port = htons(40000),
                                   .sin_addr.s_addr = htonl(0x7f000001)};
         struct sockaddr_storage src = {0};
         const uint8_t *cli, *srv;

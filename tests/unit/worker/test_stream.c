@@ -470,6 +470,103 @@ START_TEST(test_hop_by_hop)
 }
 END_TEST
 
+/* ---- handshakes stacked before the mux ---- */
+
+struct hello {
+        const char *want; /* the line the step expects, CRLF included */
+        char got[32];
+        size_t n;
+        struct sess *ss;
+        int result; /* what complete() was told; 1 until then */
+};
+
+/* Reads exactly its line, a byte at a time, as a PROXY protocol header is read before TLS:
+ * what follows stays in the connection for the next step or the mux. */
+static int hello_step(struct conn *c, void *data)
+{
+        struct hello *h = data;
+        size_t len = strlen(h->want);
+
+        while (h->n < len) {
+                ssize_t r = conn_read(c, h->got + h->n, 1);
+
+                if (r == -EAGAIN) {
+                        conn_want(c, CONN_WANT_RD);
+                        return -EAGAIN;
+                }
+                if (r <= 0)
+                        return -EPIPE;
+                h->n++;
+        }
+        return memcmp(h->got, h->want, len) == 0 ? 0 : -EPROTO;
+}
+
+static struct hello hello_a, hello_b; /* the steps of the one client of these tests */
+static struct conn_hs hs;
+
+static void hello_complete(struct conn *c, int err)
+{
+        hello_a.result = err;
+        if (err == 0)
+                ck_assert_int_eq(mux_h1_ops.init(c, &W, hello_a.ss), 0);
+        else
+                sess_close(hello_a.ss);
+}
+
+/* A client whose connection goes through two steps before its HTTP/1 mux. */
+static struct mem_peer *client_with_steps(const char *first, const char *second)
+{
+        struct sockaddr_storage src = {.ss_family = AF_INET};
+        struct mem_peer *p;
+
+        hello_a = (struct hello){.want = first, .result = 1};
+        hello_b = (struct hello){.want = second, .result = 1};
+        hello_a.ss = sess_new(&W, gen->proxies[0], &src, sizeof(struct sockaddr_in));
+        ck_assert_ptr_nonnull(hello_a.ss);
+        ck_assert_int_eq(xprt_mem_pair(&hello_a.ss->conn, W.loop, peer_limit, &p), 0);
+        clients[n_clients++] = p;
+        hs = (struct conn_hs){.step = {hello_step, hello_step},
+                              .data = {&hello_a, &hello_b},
+                              .n = 2,
+                              .complete = hello_complete};
+        conn_handshake(&hello_a.ss->conn, &hs);
+        return p;
+}
+
+/* Both steps see their bytes, split anywhere, and the mux what follows, in one write. */
+START_TEST(test_handshake_steps_then_mux)
+{
+        struct mem_peer *c = client_with_steps("PROXY x\r\n", "TLS y\r\n");
+        char all[256];
+        size_t len, i = (size_t)_i;
+
+        len = (size_t)snprintf(all, sizeof(all), "PROXY x\r\nTLS y\r\n%s", req_get);
+        ck_assert_uint_eq(mem_peer_write(c, all, i), i);
+        settle();
+        ck_assert_uint_eq(n_servers, 0);
+        ck_assert_uint_eq(mem_peer_write(c, all + i, len - i), len - i);
+        settle();
+        ck_assert_int_eq(hello_a.result, 0);
+        ck_assert_uint_eq(n_servers, 1);
+        expect(servers[0], req_get_out);
+}
+END_TEST
+
+/* A step that fails closes the connection; no mux ever reads it. */
+START_TEST(test_handshake_step_fails)
+{
+        struct mem_peer *c = client_with_steps("PROXY x\r\n", "TLS y\r\n");
+
+        put(c, "PROXY x\r\nTLS z\r\n");
+        put(c, req_get);
+        settle();
+        ck_assert_int_eq(hello_a.result, -EPROTO);
+        ck_assert(mem_peer_closed(c));
+        ck_assert_uint_eq(n_servers, 0);
+        ck_assert_uint_eq(W.n_conns, 0);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("worker/stream");
@@ -490,6 +587,11 @@ int main(void)
         tcase_add_test(tc, test_soft_stop_idle);
         tcase_add_test(tc, test_bad_request);
         tcase_add_test(tc, test_hop_by_hop);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("handshake");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_loop_test(tc, test_handshake_steps_then_mux, 0, 20);
+        tcase_add_test(tc, test_handshake_step_fails);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
