@@ -402,6 +402,22 @@ static int h1_attach(struct conn *c, struct sd *sd)
         return 0;
 }
 
+/* An event for the attached stream: what obuf holds goes out, then the stream runs (it
+ * waits again for what it needs). */
+static void h1_wake_stream(struct h1c *h)
+{
+        if ((h->conn->flags & CONN_F_WR) && !buf_is_null(&h->obuf) && h->obuf.data) {
+                int r = h1_flush_obuf(h, false);
+
+                if (r < 0 && r != -EAGAIN)
+                        h->sd->flags |= SD_F_ERR;
+        }
+        h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND);
+        stream_wake(h->sd->strm);
+        if (h->state != H1C_ST_CLOSED)
+                h1_update_want(h);
+}
+
 static void h1_wake_server(struct h1c *h)
 {
         struct conn *c = h->conn;
@@ -425,16 +441,7 @@ static void h1_wake_server(struct h1c *h)
                 h1c_close(h);
                 return;
         }
-        if ((c->flags & CONN_F_WR) && !buf_is_null(&h->obuf) && h->obuf.data) {
-                int r = h1_flush_obuf(h, false);
-
-                if (r < 0 && r != -EAGAIN)
-                        h->sd->flags |= SD_F_ERR;
-        }
-        h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND);
-        stream_wake(h->sd->strm);
-        if (h->state != H1C_ST_CLOSED)
-                h1_update_want(h);
+        h1_wake_stream(h);
 }
 
 static void h1_wake_client(struct h1c *h)
@@ -449,16 +456,7 @@ static void h1_wake_client(struct h1c *h)
         if ((h->conn->flags & CONN_F_RD) && !(h->flags & H1C_F_NO_READ) &&
             !(h->conn->flags & CONN_F_RD_EOF))
                 (void)h1_read(h);
-        if ((h->conn->flags & CONN_F_WR) && !buf_is_null(&h->obuf) && h->obuf.data) {
-                int r = h1_flush_obuf(h, false);
-
-                if (r < 0 && r != -EAGAIN)
-                        h->sd->flags |= SD_F_ERR;
-        }
-        h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND);
-        stream_wake(h->sd->strm);
-        if (h->state != H1C_ST_CLOSED)
-                h1_update_want(h);
+        h1_wake_stream(h);
 }
 
 static void h1_wake(struct conn *c)

@@ -68,6 +68,61 @@ static void refresh(struct stream *st, bool cli, bool srv)
                 st->srv_exp = stream_deadline(st, stream_timeout(st->be, CFG_TO_SERVER));
 }
 
+/* What body bytes could move from one side to the other. */
+enum move {
+        MOVE_IDLE = 0, /* nothing to receive now */
+        MOVE_FULL,     /* the sending side took less than was offered */
+        MOVE_EOM,      /* the message's end was handed over */
+        MOVE_RCV_ERR,  /* receiving failed: *ret_err */
+        MOVE_SND_ERR,  /* sending failed: *ret_err */
+};
+
+/* Pass body bytes @from -> @to, without a copy, until one side waits or the message ends;
+ * *count and *progress follow what was taken. @keep_more: the MSG_MORE hint is passed on. */
+static enum move move_body(struct stream *st, struct sd *from, struct sd *to, uint64_t *count,
+                           bool *progress, bool keep_more, int *ret_err)
+{
+        for (;;) {
+                struct sd_data d = {.trailers = st->trailers, .max_trailers = HTTP_MAX_TRAILERS};
+                ssize_t n;
+                int r = from->ops->rcv_data(from, &d);
+
+                if (r < 0) {
+                        *ret_err = r;
+                        return MOVE_RCV_ERR;
+                }
+                if (!keep_more)
+                        d.flags &= ~(unsigned)SD_DATA_MORE;
+                if (d.len == 0 && !(d.flags & SD_DATA_EOM)) {
+                        /* nothing more now: what the sending side holds goes out (with
+                         * MSG_MORE when the rest is due at once) */
+                        struct sd_data more = {.flags = d.flags & SD_DATA_MORE};
+
+                        n = to->ops->snd_data(to, &more);
+                        if (n < 0) {
+                                *ret_err = (int)n;
+                                return MOVE_SND_ERR;
+                        }
+                        return MOVE_IDLE;
+                }
+                n = to->ops->snd_data(to, &d);
+                if (n < 0) {
+                        *ret_err = (int)n;
+                        return MOVE_SND_ERR;
+                }
+                from->ops->rcv_consume(from, (size_t)n);
+                if (n) {
+                        *count += (uint64_t)n;
+                        refresh(st, true, true);
+                        *progress = true;
+                }
+                if ((size_t)n < d.len)
+                        return MOVE_FULL;
+                if (d.flags & SD_DATA_EOM)
+                        return MOVE_EOM;
+        }
+}
+
 /* ---- replies ---- */
 
 enum strm_act stream_fwd_reply(struct stream *st)
@@ -151,46 +206,36 @@ static enum strm_act req_step(struct stream *st)
                 st->req_st = MSG_ST_BODY;
                 progress = true;
         }
-        while (st->req_st == MSG_ST_BODY) {
-                struct sd_data d = {.trailers = st->trailers, .max_trailers = HTTP_MAX_TRAILERS};
-                ssize_t n;
+        if (st->req_st == MSG_ST_BODY) {
+                uint64_t before = st->bytes_in;
+                int err = 0;
+                enum move m = move_body(st, cli, srv, &st->bytes_in, &progress, false, &err);
 
-                r = cli->ops->rcv_data(cli, &d);
-                if (r < 0) {
-                        if (r == -EBADMSG || r == HTTP_E_BODY_TOO_LARGE || r == HTTP_E_TOO_LARGE) {
+                st->req_body_sent += st->bytes_in - before;
+                switch (m) {
+                case MOVE_IDLE:
+                        if (!st->cli_exp)
+                                refresh(st, true, false);
+                        break;
+                case MOVE_FULL:
+                        break;
+                case MOVE_EOM:
+                        st->req_st = MSG_ST_TAIL;
+                        progress = true;
+                        break;
+                case MOVE_RCV_ERR:
+                        if (err == -EBADMSG || err == HTTP_E_BODY_TOO_LARGE ||
+                            err == HTTP_E_TOO_LARGE) {
                                 stream_set_term(st, 'P', 'D');
                                 if (st->req_body_sent == 0 && st->res_st == MSG_ST_HEAD)
-                                        return reply_error(st, (unsigned)http_error_status(r));
+                                        return reply_error(st, (unsigned)http_error_status(err));
                         } else {
                                 /* the client left in the middle of its request body */
                                 stream_set_term(st, 'C', stream_phase(st));
                         }
                         return STRM_ACT_ABORT;
-                }
-                if (d.len == 0 && !(d.flags & SD_DATA_EOM)) {
-                        /* nothing more now: what the server side holds still goes out */
-                        r = srv->ops->flush(srv);
-                        if (r < 0 && r != -EAGAIN)
-                                return req_send_failed(st);
-                        if (!st->cli_exp)
-                                refresh(st, true, false);
-                        break;
-                }
-                n = srv->ops->snd_data(srv, &d);
-                if (n < 0)
+                case MOVE_SND_ERR:
                         return req_send_failed(st);
-                cli->ops->rcv_consume(cli, (size_t)n);
-                if (n) {
-                        st->req_body_sent += (uint64_t)n;
-                        st->bytes_in += (uint64_t)n;
-                        refresh(st, true, true);
-                        progress = true;
-                }
-                if ((size_t)n < d.len)
-                        break;
-                if (d.flags & SD_DATA_EOM) {
-                        st->req_st = MSG_ST_TAIL;
-                        progress = true;
                 }
         }
         if (st->req_st == MSG_ST_TAIL) {
@@ -224,16 +269,15 @@ static enum strm_act res_broken(struct stream *st, int r)
         return STRM_ACT_ABORT;
 }
 
-/* Is the rest of the response short and due at once? Servers often write a small
+/* May a short rest of the response be announced as due at once? Servers often write a small
  * response's head and body in two system calls, and the proxy may read between them. The
  * head then goes out with MSG_MORE, so head and body reach the client in one segment
  * instead of two (one wake-up of the client, one ACK less). The kernel holds such a segment
  * until the next send or at most about 200 ms (its probe timer); "option http-no-delay"
  * turns this off, as in HAProxy. */
-static bool res_more_soon(const struct stream *st, const struct sd_data *d)
+static bool res_more_soon(const struct stream *st)
 {
-        return (d->flags & SD_DATA_MORE) &&
-               !((st->fe->options | st->be->options) & CFG_OPT_HTTP_NO_DELAY);
+        return !((st->fe->options | st->be->options) & CFG_OPT_HTTP_NO_DELAY);
 }
 
 /* The response head from the server side. */
@@ -288,43 +332,25 @@ static enum strm_act res_body_step(struct stream *st)
         bool progress = false;
         int r;
 
-        while (st->res_st == MSG_ST_BODY) {
-                struct sd_data d = {.trailers = st->trailers, .max_trailers = HTTP_MAX_TRAILERS};
-                ssize_t n;
+        if (st->res_st == MSG_ST_BODY) {
+                int err = 0;
+                enum move m =
+                        move_body(st, srv, cli, &st->bytes_out, &progress, res_more_soon(st), &err);
 
-                r = srv->ops->rcv_data(srv, &d);
-                if (r < 0)
-                        return res_broken(st, r);
-                if (!res_more_soon(st, &d))
-                        d.flags &= ~(unsigned)SD_DATA_MORE;
-                if (d.len == 0 && !(d.flags & SD_DATA_EOM)) {
-                        struct sd_data more = {.flags = d.flags & SD_DATA_MORE};
-
-                        /* nothing more now: the head, if pending, goes out */
-                        n = cli->ops->snd_data(cli, &more);
-                        if (n < 0) {
-                                stream_set_term(st, 'C', stream_phase(st));
-                                return STRM_ACT_ABORT;
-                        }
+                switch (m) {
+                case MOVE_IDLE:
+                case MOVE_FULL:
                         break;
-                }
-                n = cli->ops->snd_data(cli, &d);
-                if (n < 0) {
-                        stream_set_term(st, 'C', stream_phase(st));
-                        return STRM_ACT_ABORT;
-                }
-                srv->ops->rcv_consume(srv, (size_t)n);
-                if (n) {
-                        st->bytes_out += (uint64_t)n;
-                        refresh(st, true, true);
-                        progress = true;
-                }
-                if ((size_t)n < d.len)
-                        break;
-                if (d.flags & SD_DATA_EOM) {
+                case MOVE_EOM:
                         st->res_st = MSG_ST_TAIL;
                         st->srv_exp = 0;
                         progress = true;
+                        break;
+                case MOVE_RCV_ERR:
+                        return res_broken(st, err);
+                case MOVE_SND_ERR:
+                        stream_set_term(st, 'C', stream_phase(st));
+                        return STRM_ACT_ABORT;
                 }
         }
         if (st->res_st == MSG_ST_TAIL) {

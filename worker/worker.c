@@ -30,7 +30,7 @@
 #include "wcli.h"
 
 #define WORKER_MAX_FREE_BUFS    4096
-#define WORKER_MAX_FREE_STREAMS 1024
+#define WORKER_MAX_FREE_STREAMS 256
 
 /* A client connection ended: let listeners accept again if they paused at a maxconn. */
 static void worker_on_conn_closed(struct worker *w, const struct cfg_proxy *fe)
