@@ -88,6 +88,8 @@ void conn_on_events(struct conn *c, uint32_t events)
                 c->flags |= CONN_F_RD;
         if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
                 c->flags |= CONN_F_WR;
+        if (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+                c->flags |= CONN_F_HUP;
         if (c->state == CONN_ST_HANDSHAKE) {
                 conn_handshake_run(c);
                 return;
@@ -251,6 +253,15 @@ void conn_shutw(struct conn *c)
                 return;
         c->flags |= CONN_F_SHUTW;
         (void)c->xprt->shutw(c);
+}
+
+int conn_error(struct conn *c)
+{
+        int r = c->state == CONN_ST_CLOSED ? -ENOTCONN : c->xprt->error(c);
+
+        if (r < 0)
+                c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
+        return r;
 }
 
 size_t conn_waiting(struct conn *c)

@@ -38,6 +38,8 @@ struct xprt_ops {
          * cannot (it transforms the bytes, as TLS does). Same results as recv and sendv. */
         ssize_t (*splice_in)(struct conn *c, int pipe_wr, size_t max);
         ssize_t (*splice_out)(struct conn *c, int pipe_rd, size_t len);
+        /* The connection's pending error (reset), as a negative errno; 0 when none. */
+        int (*error)(struct conn *c);
         /* Bytes the peer sent that were not read yet (decrypted or not): 0 when unknown. */
         size_t (*waiting)(struct conn *c);
         /* The protocol chosen in the handshake (ALPN); empty when none. */
@@ -80,11 +82,13 @@ enum {
         CONN_F_RD_EOF = 1u << 2, /* the peer ended its stream (read returned 0) */
         CONN_F_ERROR = 1u << 3,  /* reset or failed: both directions are gone */
         CONN_F_SHUTW = 1u << 4,  /* our write side was shut down */
+        CONN_F_HUP = 1u << 5,    /* an event said the peer ended its stream or reset */
 };
 
 /* conn.want */
-#define CONN_WANT_RD (1u << 0)
-#define CONN_WANT_WR (1u << 1)
+#define CONN_WANT_RD  (1u << 0)
+#define CONN_WANT_WR  (1u << 1)
+#define CONN_WANT_HUP (1u << 2) /* only the peer's end or reset (nothing is read meanwhile) */
 
 struct conn {
         const struct xprt_ops *xprt; /* borrowed: a static table */
@@ -156,6 +160,11 @@ static inline void conn_want(struct conn *c, uint32_t want)
                 c->xprt->update(c);
         }
 }
+
+/* After an event saying the peer ended or reset (CONN_F_HUP), while nothing can be read:
+ * the reset, as a negative errno (CONN_F_ERROR set), or 0 for an end of stream still behind
+ * unread bytes. */
+int conn_error(struct conn *c);
 
 /* Bytes the peer sent that were not read yet; 0 when unknown. */
 size_t conn_waiting(struct conn *c);

@@ -75,6 +75,50 @@ void h1c_set_state(struct h1c *h, enum h1c_state to)
         h->state = to;
 }
 
+static const char *h1m_state_str(enum h1m_state s)
+{
+        switch (s) {
+        case H1M_ST_HEAD:
+                return "head";
+        case H1M_ST_BODY:
+                return "body";
+        case H1M_ST_DONE:
+                return "done";
+        case H1M_ST_TUNNEL:
+                return "tunnel";
+        case H1M_ST_COUNT:
+                break;
+        }
+        return "?";
+}
+
+void h1m_set_state(struct h1c *h, enum h1m_state *m, enum h1m_state to)
+{
+        /* bit N set in allowed[to] <=> moving from state N to @to is legal */
+        static const uint32_t allowed[H1M_ST_COUNT] = {
+                [H1M_ST_HEAD] = ~0u, /* the next message (an interim response's, too) */
+                [H1M_ST_BODY] = 1u << H1M_ST_HEAD,
+                [H1M_ST_DONE] = 1u << H1M_ST_HEAD | 1u << H1M_ST_BODY,
+                [H1M_ST_TUNNEL] = 1u << H1M_ST_BODY | 1u << H1M_ST_DONE,
+        };
+
+        if (sl_unlikely(!(allowed[to] & (1u << *m)))) {
+                sl_log(LOG_CRIT, "BUG: an HTTP/1 %s message moves from state %s to %s",
+                       m == &h->in_st ? "incoming" : "outgoing", h1m_state_str(*m),
+                       h1m_state_str(to));
+                sl_bug(__FILE__, __LINE__, "an HTTP/1 message state change that is not allowed");
+        }
+        *m = to;
+}
+
+void h1_exchange_reset(struct h1c *h)
+{
+        h1m_set_state(h, &h->in_st, H1M_ST_HEAD);
+        h1m_set_state(h, &h->out_st, H1M_ST_HEAD);
+        h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND | H1C_F_OUT_FINAL | H1C_F_IN_EOM |
+                                H1C_F_OUT_EOM);
+}
+
 /* ---- buffers ---- */
 
 /* The whole buffer is passed on and decoded, or empty: close the holes so that raw bytes
@@ -116,11 +160,8 @@ ssize_t h1_read(struct h1c *h)
         }
         n = conn_recv(h->conn, &h->ibuf);
         if (n > 0) {
-                if (h->flags & H1C_F_SERVER) {
-                        h->flags |= H1C_F_EVER_RCVD;
-                        if (h->sd)
-                                h->sd->flags |= SD_F_RCVD;
-                }
+                if ((h->flags & H1C_F_SERVER) && h->sd)
+                        h->sd->flags |= SD_F_RCVD;
                 return n;
         }
         if (h->ibuf.data == 0)
@@ -162,8 +203,10 @@ void h1_in_start(struct h1c *h, enum http_body body, uint64_t len)
         h->flags &= ~(uint32_t)H1C_F_IN_EOM;
         if (body == HTTP_BODY_CHUNKED)
                 h1_chunked_init(&h->in_ck, &h1_chunk_limits);
-        h->in_st = body == HTTP_BODY_NONE || (body == HTTP_BODY_LENGTH && len == 0) ? H1M_ST_DONE
-                                                                                    : H1M_ST_BODY;
+        h1m_set_state(h, &h->in_st,
+                      body == HTTP_BODY_NONE || (body == HTTP_BODY_LENGTH && len == 0)
+                              ? H1M_ST_DONE
+                              : H1M_ST_BODY);
 }
 
 /* Is the incoming body complete (decoded to its end)? */
@@ -251,7 +294,7 @@ int h1_rcv_data(struct sd *sd, struct sd_data *d)
         if (h->in_st == H1M_ST_HEAD)
                 return 0;
         for (;;) {
-                if (h->in_st == H1M_ST_BODY) {
+                if (h->in_st == H1M_ST_BODY || h->in_st == H1M_ST_TUNNEL) {
                         r = in_decode(h, d->trailers, d->max_trailers);
                         if (r < 0)
                                 return r;
@@ -297,7 +340,7 @@ void h1_rcv_consume(struct sd *sd, size_t n)
         if (h->dstart != h->dend)
                 return;
         if (h->in_st == H1M_ST_BODY && in_complete(h)) {
-                h->in_st = H1M_ST_DONE;
+                h1m_set_state(h, &h->in_st, H1M_ST_DONE);
                 h->flags |= H1C_F_IN_EOM;
         } else if (h->in_st == H1M_ST_DONE) {
                 h->flags |= H1C_F_IN_EOM;
@@ -335,7 +378,7 @@ static void out_start_body(struct h1c *h, enum http_body body, uint64_t len)
         h->out_body = body;
         h->out_left = body == HTTP_BODY_LENGTH ? len : 0;
         h->chunk_left = 0;
-        h->out_st = H1M_ST_BODY;
+        h1m_set_state(h, &h->out_st, H1M_ST_BODY);
         h->flags &= ~(uint32_t)H1C_F_OUT_EOM;
 }
 
@@ -358,7 +401,8 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
                 if (h->flags & H1C_F_OUT_FINAL) {
                         /* what was queued of the replaced response goes */
                         h->obuf.data = h->out_before;
-                        h->flags &= ~(uint32_t)H1C_F_OUT_FINAL;
+                        h->flags &= ~(uint32_t)(H1C_F_OUT_FINAL | H1C_F_OUT_EOM);
+                        h1m_set_state(h, &h->out_st, H1M_ST_HEAD);
                 }
         }
         /* a response that starts before the request ended (a server answering early) closes
@@ -532,7 +576,7 @@ ssize_t h1_snd_data(struct sd *sd, const struct sd_data *d)
                 worker_buf_release(h->w, ob);
         if (eom && sent == take) {
                 h->flags |= H1C_F_OUT_EOM;
-                h->out_st = H1M_ST_DONE;
+                h1m_set_state(h, &h->out_st, H1M_ST_DONE);
         }
         if (sent < take || (!buf_is_null(ob) && ob->data)) {
                 h->flags |= H1C_F_WANT_SND;
@@ -628,7 +672,7 @@ void h1_rcv_head_done(struct sd *sd)
         h->head_len = 0;
         h1_ibuf_reset(h);
         if (h->head_interim)
-                h->in_st = H1M_ST_HEAD;
+                h1m_set_state(h, &h->in_st, H1M_ST_HEAD);
         else
                 h1_in_start(h, h->head_body, h->head_cl);
         if (h->ibuf.data == 0)
@@ -643,9 +687,9 @@ void h1_tunnel(struct sd *sd)
 
         h1c_set_state(h, H1C_ST_TUNNEL);
         /* what was read after the head belongs to the tunnel */
-        h->in_st = H1M_ST_BODY;
+        h1m_set_state(h, &h->in_st, H1M_ST_TUNNEL);
         h->in_body = HTTP_BODY_TUNNEL;
-        h->out_st = H1M_ST_BODY;
+        h1m_set_state(h, &h->out_st, H1M_ST_TUNNEL);
         h->out_body = HTTP_BODY_TUNNEL;
         if (!(h->flags & H1C_F_SERVER)) {
                 /* the request head is no longer needed */
@@ -695,10 +739,14 @@ void h1_update_want(struct h1c *h)
                 if (!eof && (h->flags & H1C_F_WANT_RCV))
                         want |= CONN_WANT_RD;
                 /* client: read ahead while a stream runs (the body, a pipelined request), so
-                 * that a client resetting is seen at once, not at the next write */
-                if (!eof && !(h->flags & (H1C_F_SERVER | H1C_F_NO_READ)) &&
-                    (buf_is_null(&h->ibuf) || buf_room(&h->ibuf) > 0))
-                        want |= CONN_WANT_RD;
+                 * that a client resetting is seen at once, not at the next write; with a full
+                 * buffer, watch for the reset alone */
+                if (!eof && !(h->flags & (H1C_F_SERVER | H1C_F_NO_READ))) {
+                        if (buf_is_null(&h->ibuf) || buf_room(&h->ibuf) > 0)
+                                want |= CONN_WANT_RD;
+                        else if (!(h->flags & H1C_F_HUP_SEEN))
+                                want |= CONN_WANT_HUP;
+                }
                 break;
         case H1C_ST_CLOSED:
         case H1C_ST_COUNT:

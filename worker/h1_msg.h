@@ -33,22 +33,23 @@ enum h1m_state {
         H1M_ST_HEAD = 0, /* before its head */
         H1M_ST_BODY,     /* head done, body going */
         H1M_ST_DONE,     /* complete */
+        H1M_ST_TUNNEL,   /* opaque bytes, after 101 or a 2xx to CONNECT */
         H1M_ST_COUNT,
 };
 
 enum {
-        H1C_F_SERVER = 1u << 0,     /* the server side of its streams */
-        H1C_F_CLOSE = 1u << 1,      /* the connection ends after the current exchange */
-        H1C_F_STOPPING = 1u << 2,   /* client: soft stop, close after the current response */
-        H1C_F_NOT_FIRST = 1u << 3,  /* a request was served before on this connection */
-        H1C_F_WANT_RCV = 1u << 4,   /* the stream waits for bytes to receive */
-        H1C_F_WANT_SND = 1u << 5,   /* the stream waits for room to send */
-        H1C_F_NO_READ = 1u << 6,    /* client: the connection closes after a reply, the rest
-                                     * of the request is not read */
-        H1C_F_OUT_FINAL = 1u << 7,  /* client: the final response head is queued */
-        H1C_F_IN_EOM = 1u << 8,     /* the incoming message's end was passed on */
-        H1C_F_OUT_EOM = 1u << 9,    /* the outgoing message's end was taken */
-        H1C_F_EVER_RCVD = 1u << 10, /* server: a byte ever arrived on the connection */
+        H1C_F_SERVER = 1u << 0,    /* the server side of its streams */
+        H1C_F_CLOSE = 1u << 1,     /* the connection ends after the current exchange */
+        H1C_F_STOPPING = 1u << 2,  /* client: soft stop, close after the current response */
+        H1C_F_NOT_FIRST = 1u << 3, /* a request was served before on this connection */
+        H1C_F_WANT_RCV = 1u << 4,  /* the stream waits for bytes to receive */
+        H1C_F_WANT_SND = 1u << 5,  /* the stream waits for room to send */
+        H1C_F_NO_READ = 1u << 6,   /* client: the connection closes after a reply, the rest
+                                    * of the request is not read */
+        H1C_F_OUT_FINAL = 1u << 7, /* client: the final response head is queued */
+        H1C_F_IN_EOM = 1u << 8,    /* the incoming message's end was passed on */
+        H1C_F_OUT_EOM = 1u << 9,   /* the outgoing message's end was taken */
+        H1C_F_HUP_SEEN = 1u << 10, /* client: the peer's end was seen behind a full buffer */
 };
 
 struct h1c {
@@ -96,6 +97,12 @@ struct h1c {
 
 const char *h1c_state_str(enum h1c_state s);
 void h1c_set_state(struct h1c *h, enum h1c_state to);
+
+/* Move message state *@m (h->in_st or h->out_st) to @to, checking the transition. */
+void h1m_set_state(struct h1c *h, enum h1m_state *m, enum h1m_state to);
+
+/* A new exchange on the connection: both messages before their heads, no wait pending. */
+void h1_exchange_reset(struct h1c *h);
 
 static inline struct h1c *h1c_of_sd(struct sd *sd)
 {

@@ -277,10 +277,8 @@ static void h1c_client_process(struct h1c *h)
                 }
                 /* the head stays at the start of ibuf until the stream ends */
                 h->keep = h->dstart = h->dend = h->wire = (size_t)r;
+                h1_exchange_reset(h);
                 h1_in_start(h, m->body, m->content_length);
-                h->out_st = H1M_ST_HEAD;
-                h->flags &= ~(uint32_t)(H1C_F_OUT_FINAL | H1C_F_OUT_EOM | H1C_F_WANT_RCV |
-                                        H1C_F_WANT_SND | H1C_F_IN_EOM);
                 h1c_set_state(h, H1C_ST_BUSY);
                 loop_timer_disarm(&h->timer);
                 stream_start(h->strm, (size_t)r);
@@ -317,9 +315,7 @@ static void h1_detach_client(struct h1c *h, bool ok)
         worker_buf_release(h->w, &h->obuf);
         h1c_set_state(h, H1C_ST_IDLE);
         h->flags |= H1C_F_NOT_FIRST;
-        h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND | H1C_F_OUT_FINAL | H1C_F_IN_EOM |
-                                H1C_F_OUT_EOM);
-        h->in_st = h->out_st = H1M_ST_HEAD;
+        h1_exchange_reset(h);
         h->idle_start_ms = loop_now(h->w->loop);
         if (stopping) {
                 /* The worker began stopping after this response's head promised keep-alive:
@@ -366,8 +362,7 @@ static void h1_detach_server(struct h1c *h, bool ok)
         worker_buf_drop(h->w, &h->obuf);
         h1_ibuf_reset(h);
         h1c_set_state(h, H1C_ST_IDLE);
-        h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND | H1C_F_IN_EOM | H1C_F_OUT_EOM);
-        h->in_st = h->out_st = H1M_ST_HEAD;
+        h1_exchange_reset(h);
         h1_update_want(h);
         srv_conn_release(srv_conn_of(h->conn));
 }
@@ -396,7 +391,7 @@ static int h1_attach(struct conn *c, struct sd *sd)
         sd->ms = h;
         h->sd = sd;
         h->flags |= H1C_F_NOT_FIRST;
-        h->in_st = h->out_st = H1M_ST_HEAD;
+        h1_exchange_reset(h);
         h1c_set_state(h, H1C_ST_BUSY);
         h1_update_want(h);
         return 0;
@@ -452,10 +447,16 @@ static void h1_wake_client(struct h1c *h)
         }
         if (!h->sd)
                 return;
-        /* what came while the stream runs waits in ibuf; an end or a reset is noted */
+        /* what came while the stream runs waits in ibuf; an end or a reset is noted, even
+         * behind a full buffer */
         if ((h->conn->flags & CONN_F_RD) && !(h->flags & H1C_F_NO_READ) &&
-            !(h->conn->flags & CONN_F_RD_EOF))
-                (void)h1_read(h);
+            !(h->conn->flags & CONN_F_RD_EOF) && h1_read(h) == -ENOBUFS &&
+            (h->conn->flags & CONN_F_HUP)) {
+                if (conn_error(h->conn) < 0)
+                        h->sd->flags |= SD_F_EOS | SD_F_ERR;
+                else
+                        h->flags |= H1C_F_HUP_SEEN;
+        }
         h1_wake_stream(h);
 }
 

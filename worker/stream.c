@@ -219,7 +219,7 @@ static void stream_reply(struct stream *st)
 {
         stream_leave_queue(st);
         stream_detach_srv(st, false);
-        st->res_st = MSG_ST_HEAD;
+        stream_msg_set(st, &st->res_st, MSG_ST_HEAD);
         stick_http_status(st->sess, st, st->status);
         if (st->status >= 500)
                 st->w->stats.replies_5xx++;
@@ -249,7 +249,6 @@ void stream_start(struct stream *st, size_t head_len)
         st->req_head_len = head_len;
         memset(st->tried, 0, sizeof(st->tried));
         if (st->flags & STRM_F_HTTP) {
-                st->state = STRM_ST_HEAD;
                 st->head_done_ms = loop_now(st->w->loop);
                 st->w->stats.requests++;
                 st->bytes_in = st->req_head_len;
@@ -391,8 +390,8 @@ static void stream_retry(struct stream *st)
                 st->flags |= STRM_F_NEW_CONN;
         }
         /* the new connection needs the whole request again */
-        st->req_st = MSG_ST_HEAD;
-        st->res_st = MSG_ST_HEAD;
+        stream_msg_set(st, &st->req_st, MSG_ST_HEAD);
+        stream_msg_set(st, &st->res_st, MSG_ST_HEAD);
         stream_connect(st);
 }
 
@@ -403,7 +402,8 @@ static void stream_to_tunnel(struct stream *st)
 {
         st->cli.ops->tunnel(&st->cli);
         st->srv.ops->tunnel(&st->srv);
-        st->req_st = st->res_st = MSG_ST_DONE;
+        stream_msg_set(st, &st->req_st, MSG_ST_DONE);
+        stream_msg_set(st, &st->res_st, MSG_ST_DONE);
         st->cli_exp = st->srv_exp = 0;
         stream_set_state(st, STRM_ST_TUNNEL);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "http_ana.h"
+#include "log.h"
 #include "loop.h"
 #include "macros.h"
 #include "mux.h"
@@ -31,6 +32,42 @@ void stream_set_term(struct stream *st, char who, char when)
                 st->term[0] = who;
                 st->term[1] = when;
         }
+}
+
+static const char *msg_state_str(enum msg_state s)
+{
+        switch (s) {
+        case MSG_ST_HEAD:
+                return "head";
+        case MSG_ST_BODY:
+                return "body";
+        case MSG_ST_TAIL:
+                return "tail";
+        case MSG_ST_DONE:
+                return "done";
+        case MSG_ST_COUNT:
+                break;
+        }
+        return "?";
+}
+
+void stream_msg_set(struct stream *st, enum msg_state *m, enum msg_state to)
+{
+        /* bit N set in allowed[to] <=> moving from state N to @to is legal */
+        static const uint32_t allowed[MSG_ST_COUNT] = {
+                [MSG_ST_HEAD] = ~0u, /* again: a retry, or a reply of sluice's */
+                [MSG_ST_BODY] = 1u << MSG_ST_HEAD,
+                [MSG_ST_TAIL] = 1u << MSG_ST_BODY,
+                [MSG_ST_DONE] = 1u << MSG_ST_BODY | 1u << MSG_ST_TAIL | 1u << MSG_ST_DONE,
+        };
+
+        if (sl_unlikely(!(allowed[to] & (1u << *m)))) {
+                sl_log(LOG_CRIT, "BUG: a stream's %s moves from state %s to %s",
+                       m == &st->req_st ? "request" : "response", msg_state_str(*m),
+                       msg_state_str(to));
+                sl_bug(__FILE__, __LINE__, "a message state change that is not allowed");
+        }
+        *m = to;
 }
 
 char stream_phase(const struct stream *st)
@@ -136,7 +173,7 @@ enum strm_act stream_fwd_reply(struct stream *st)
                 if (n < 0)
                         return STRM_ACT_ABORT; /* part of a response reached the client: cut */
                 st->bytes_out = (uint64_t)n;
-                st->res_st = MSG_ST_BODY;
+                stream_msg_set(st, &st->res_st, MSG_ST_BODY);
                 progress = true;
         }
         if (st->res_st == MSG_ST_BODY) {
@@ -153,7 +190,7 @@ enum strm_act stream_fwd_reply(struct stream *st)
                 st->reply_sent += (size_t)n;
                 st->bytes_out += (uint64_t)n;
                 if ((size_t)n == d.len)
-                        st->res_st = MSG_ST_TAIL;
+                        stream_msg_set(st, &st->res_st, MSG_ST_TAIL);
                 if (n)
                         progress = true;
         }
@@ -166,7 +203,7 @@ enum strm_act stream_fwd_reply(struct stream *st)
                         stream_set_term(st, 'C', 'D');
                         return STRM_ACT_ABORT;
                 }
-                st->res_st = MSG_ST_DONE;
+                stream_msg_set(st, &st->res_st, MSG_ST_DONE);
                 return STRM_ACT_END;
         }
         return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
@@ -203,7 +240,7 @@ static enum strm_act req_step(struct stream *st)
                         stream_set_term(st, 'P', 'R');
                         return reply_error(st, 500);
                 }
-                st->req_st = MSG_ST_BODY;
+                stream_msg_set(st, &st->req_st, MSG_ST_BODY);
                 progress = true;
         }
         if (st->req_st == MSG_ST_BODY) {
@@ -220,7 +257,7 @@ static enum strm_act req_step(struct stream *st)
                 case MOVE_FULL:
                         break;
                 case MOVE_EOM:
-                        st->req_st = MSG_ST_TAIL;
+                        stream_msg_set(st, &st->req_st, MSG_ST_TAIL);
                         progress = true;
                         break;
                 case MOVE_RCV_ERR:
@@ -244,7 +281,7 @@ static enum strm_act req_step(struct stream *st)
                         return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;
                 if (r < 0)
                         return req_send_failed(st);
-                st->req_st = MSG_ST_DONE;
+                stream_msg_set(st, &st->req_st, MSG_ST_DONE);
                 /* nothing more is expected from the client for this request */
                 if (st->res_st < MSG_ST_BODY)
                         st->cli_exp = 0;
@@ -321,7 +358,7 @@ static enum strm_act res_head_step(struct stream *st)
                 return reply_error(st, 502);
         }
         st->bytes_out = (uint64_t)r;
-        st->res_st = MSG_ST_BODY;
+        stream_msg_set(st, &st->res_st, MSG_ST_BODY);
         return STRM_ACT_PROGRESS;
 }
 
@@ -342,7 +379,7 @@ static enum strm_act res_body_step(struct stream *st)
                 case MOVE_FULL:
                         break;
                 case MOVE_EOM:
-                        st->res_st = MSG_ST_TAIL;
+                        stream_msg_set(st, &st->res_st, MSG_ST_TAIL);
                         st->srv_exp = 0;
                         progress = true;
                         break;
@@ -361,7 +398,7 @@ static enum strm_act res_body_step(struct stream *st)
                         stream_set_term(st, 'C', 'D');
                         return STRM_ACT_ABORT;
                 }
-                st->res_st = MSG_ST_DONE;
+                stream_msg_set(st, &st->res_st, MSG_ST_DONE);
                 progress = true;
         }
         return progress ? STRM_ACT_PROGRESS : STRM_ACT_NONE;

@@ -40,5 +40,8 @@ uint64_t stream_deadline(const struct stream *st, uint64_t ms);
 /* Set the termination state (HAProxy's "who" and "when" letters) unless one is set. */
 void stream_set_term(struct stream *st, char who, char when);
 
+/* Move message state *@m (st->req_st or st->res_st) to @to, checking the transition. */
+void stream_msg_set(struct stream *st, enum msg_state *m, enum msg_state to);
+
 /* The "when" letter of the termination state for the stream's current state. */
 char stream_phase(const struct stream *st);

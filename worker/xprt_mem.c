@@ -50,6 +50,8 @@ static uint32_t mem_ready(const struct mem_peer *p)
                 ev |= EPOLLIN;
         if ((c->want & CONN_WANT_WR) && (p->to_peer.len < p->limit || p->reset))
                 ev |= EPOLLOUT;
+        if ((c->want & CONN_WANT_HUP) && (p->to_conn.eof || p->reset))
+                ev |= EPOLLRDHUP;
         if (p->reset && ev)
                 ev |= EPOLLERR;
         return ev;
@@ -159,6 +161,11 @@ static int mem_shutw(struct conn *c)
         return 0;
 }
 
+static int mem_error(struct conn *c)
+{
+        return ((struct mem_peer *)c->xprt_ctx)->reset ? -ECONNRESET : 0;
+}
+
 static size_t mem_waiting(struct conn *c)
 {
         return ((struct mem_peer *)c->xprt_ctx)->to_conn.len;
@@ -190,6 +197,7 @@ const struct xprt_ops xprt_mem = {
         .recv = mem_recv,
         .sendv = mem_sendv,
         .shutw = mem_shutw,
+        .error = mem_error,
         .waiting = mem_waiting,
         .alpn = mem_alpn,
         .update = mem_update,

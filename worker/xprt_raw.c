@@ -55,6 +55,16 @@ static ssize_t raw_splice_out(struct conn *c, int pipe_rd, size_t len)
         return n;
 }
 
+static int raw_error(struct conn *c)
+{
+        int err = 0;
+        socklen_t len = sizeof(err);
+
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+                return -errno;
+        return -err;
+}
+
 static size_t raw_waiting(struct conn *c)
 {
         int pending = 0;
@@ -76,6 +86,8 @@ static void raw_update(struct conn *c)
                 ev |= EPOLLIN | EPOLLRDHUP;
         if (c->want & CONN_WANT_WR)
                 ev |= EPOLLOUT;
+        if (c->want & CONN_WANT_HUP)
+                ev |= EPOLLRDHUP;
         loop_io_modify(&c->io, ev);
 }
 
@@ -95,6 +107,7 @@ const struct xprt_ops xprt_raw = {
         .shutw = raw_shutw,
         .splice_in = raw_splice_in,
         .splice_out = raw_splice_out,
+        .error = raw_error,
         .waiting = raw_waiting,
         .alpn = raw_alpn,
         .update = raw_update,

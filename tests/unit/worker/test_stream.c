@@ -353,6 +353,25 @@ START_TEST(test_answer_before_request_body_ends)
 }
 END_TEST
 
+/* A response whose framing breaks before any of it reached the client is replaced by a 502
+ * (its head was already given to the client side, not written). */
+START_TEST(test_broken_response_replaced)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, req_get);
+        settle();
+        (void)take(servers[0]);
+        /* the broken framing comes in the same segment: found before any byte is passed on */
+        put(servers[0],
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n");
+        settle();
+        ck_assert(strncmp(take(c), "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+        ck_assert(mem_peer_closed(c));
+        ck_assert(mem_peer_closed(servers[0]));
+}
+END_TEST
+
 /* A server closing its connection after a response does not close the client's: the
  * Connection field is hop-by-hop, and the server connection is not reused. */
 START_TEST(test_server_close_keeps_client)
@@ -582,6 +601,7 @@ int main(void)
         tcase_add_test(tc, test_chunked_with_trailers);
         tcase_add_test(tc, test_answer_before_request_body_ends);
         tcase_add_test(tc, test_server_close_keeps_client);
+        tcase_add_test(tc, test_broken_response_replaced);
         tcase_add_test(tc, test_client_reset_mid_response);
         tcase_add_test(tc, test_soft_stop_with_request_in_flight);
         tcase_add_test(tc, test_soft_stop_idle);
