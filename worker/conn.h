@@ -27,6 +27,7 @@ struct mux_ops;
  * would block (the caller then waits for the direction with conn_want()). */
 struct xprt_ops {
         const char *name;
+        bool tls; /* the bytes are TLS records on the wire (ssl_fc, %ft's '~') */
         /* Read up to @len bytes: the count, 0 at end of stream, -EAGAIN, -errno. */
         ssize_t (*recv)(struct conn *c, void *p, size_t len);
         /* Write @n buffers, gathered: bytes written, -EAGAIN, -errno. @more: more data

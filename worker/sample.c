@@ -217,8 +217,7 @@ static bool sample_each(struct sess *ss, struct stream *st, const struct cfg_sam
                 v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(sess_dst(ss))};
                 return fn(data, &v);
         case CFG_FETCH_SSL_FC:
-                /* TLS is not in the data path yet: no connection is TLS */
-                v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = 0};
+                v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = sess_tls(ss)};
                 return fn(data, &v);
         case CFG_FETCH_ALWAYS_TRUE:
         case CFG_FETCH_ALWAYS_FALSE:

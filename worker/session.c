@@ -51,6 +51,11 @@ const struct sockaddr_storage *sess_dst(struct sess *s)
         return &s->dst;
 }
 
+bool sess_tls(const struct sess *s)
+{
+        return s->conn.xprt && s->conn.xprt->tls;
+}
+
 void sess_close(struct sess *s)
 {
         struct worker *w = s->w;

@@ -15,6 +15,9 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
 /* The local address the client connected to (read once, on demand). */
 const struct sockaddr_storage *sess_dst(struct sess *s);
 
+/* Whether the client's connection is TLS (ssl_fc). */
+bool sess_tls(const struct sess *s);
+
 /* End the session: its connection-level counters are released, its connection closed, and
  * it is freed at the end of the loop turn. Idempotent. */
 void sess_close(struct sess *s);

@@ -48,6 +48,7 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
         e->client = ss->src;
         e->frontend = *sess_dst(ss);
         e->frontend_name = st->fe->name;
+        e->ssl = sess_tls(ss);
         e->backend_name = st->be ? st->be->name : st->fe->name;
         e->pid = (int)getpid();
         e->actconn = w->n_conns;
