@@ -126,22 +126,28 @@ void h1_exchange_reset(struct h1c *h)
 static void ibuf_close_holes(struct h1c *h)
 {
         struct buf *b = &h->ibuf;
-        size_t data = h->dend - h->dstart, raw = b->data - h->wire;
+        /* a trailer section being received is kept whole: its fields are parsed at its end */
+        size_t from = h->trl_set ? h->trl : h->wire;
+        size_t data = h->dend - h->dstart, tail = b->data - from, trl = h->wire - from;
 
-        if (h->dstart == h->keep && h->dend == h->wire)
+        if (h->dstart == h->keep && h->dend == from)
                 return;
         if (data && h->dstart != h->keep)
                 memmove(buf_head(b) + h->keep, buf_head(b) + h->dstart, data);
-        if (raw)
-                memmove(buf_head(b) + h->keep + data, buf_head(b) + h->wire, raw);
+        if (tail)
+                memmove(buf_head(b) + h->keep + data, buf_head(b) + from, tail);
         h->dstart = h->keep;
-        h->dend = h->wire = h->keep + data;
-        b->data = h->wire + raw;
+        h->dend = h->keep + data;
+        if (h->trl_set)
+                h->trl = h->dend;
+        h->wire = h->dend + trl;
+        b->data = h->dend + tail;
 }
 
 void h1_ibuf_reset(struct h1c *h)
 {
         h->keep = h->dstart = h->dend = h->wire = 0;
+        h->trl_set = false;
 }
 
 /* Read from the connection into ibuf. Returns bytes read, 0 at end of stream, -EAGAIN,
@@ -200,6 +206,7 @@ void h1_in_start(struct h1c *h, enum http_body body, uint64_t len)
         h->in_body = body;
         h->in_left = body == HTTP_BODY_LENGTH ? len : 0;
         h->n_trailers = 0;
+        h->trl_set = false;
         h->flags &= ~(uint32_t)H1C_F_IN_EOM;
         if (body == HTTP_BODY_CHUNKED)
                 h1_chunked_init(&h->in_ck, &h1_chunk_limits);
@@ -265,11 +272,16 @@ static int in_decode(struct h1c *h, struct http_hdr *trailers, size_t max_traile
                         }
                         h->wire += (size_t)r;
                         raw -= (size_t)r;
+                        /* the trailer section started within these bytes: at their end */
+                        if (!h->trl_set && h->in_ck.state >= H1_CK_TRAILER_START) {
+                                h->trl = h->wire - h1_chunked_trailer_len(&h->in_ck);
+                                h->trl_set = true;
+                        }
                 }
                 if (h1_chunked_done(&h->in_ck) && !h->n_trailers && trailers) {
-                        size_t tl = h1_chunked_trailer_len(&h->in_ck), nt = 0;
-                        int r = h1_parse_trailers(base + h->wire - tl, tl, trailers, max_trailers,
-                                                  &nt);
+                        size_t nt = 0;
+                        int r = h1_parse_trailers(base + h->trl, h->wire - h->trl, trailers,
+                                                  max_trailers, &nt);
 
                         if (r < 0)
                                 return r;
@@ -340,8 +352,10 @@ void h1_rcv_consume(struct sd *sd, size_t n)
         if (h->dstart != h->dend)
                 return;
         if (h->in_st == H1M_ST_BODY && in_complete(h)) {
+                /* the end went, trailers with it: their bytes may go too */
                 h1m_set_state(h, &h->in_st, H1M_ST_DONE);
                 h->flags |= H1C_F_IN_EOM;
+                h->trl_set = false;
         } else if (h->in_st == H1M_ST_DONE) {
                 h->flags |= H1C_F_IN_EOM;
         }

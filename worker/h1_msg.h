@@ -76,6 +76,8 @@ struct h1c {
         enum http_body head_body; /* server: its framing, until rcv_head_done() */
         uint64_t head_cl;
         bool head_interim;
+        size_t trl;        /* chunked: where the trailer section starts, once it did (@trl_set) */
+        bool trl_set;      /* its bytes stay in ibuf until the fields are parsed from them */
         size_t n_trailers; /* trailer fields parsed at the end of a chunked body */
 
         /* outgoing message */

@@ -332,6 +332,51 @@ START_TEST(test_chunked_with_trailers)
 }
 END_TEST
 
+static const char res_chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                  "3\r\nabc\r\n2;e=1\r\nde\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n";
+
+/* A chunked response with trailers, split in two at byte _i: the client gets the same
+ * chunks of data again, and both trailer fields, however the trailer section was cut (its
+ * first bytes decoded while the data before them was passed on). */
+START_TEST(test_chunked_split_at_every_byte)
+{
+        struct mem_peer *c = client_new();
+        size_t len = strlen(res_chunked), i = (size_t)_i;
+        char got[512] = "";
+
+        put(c, req_get);
+        settle();
+        (void)take(servers[0]);
+        ck_assert_uint_eq(mem_peer_write(servers[0], res_chunked, i), i);
+        settle();
+        strcat(got, take(c));
+        ck_assert_uint_eq(mem_peer_write(servers[0], res_chunked + i, len - i), len - i);
+        settle();
+        strcat(got, take(c));
+        ck_assert_msg(strncmp(got, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 47) ==
+                              0,
+                      "%s", got);
+        ck_assert_msg(strstr(got, "0\r\nX-A: 1\r\nX-B: 2\r\n\r\n") != NULL, "%s", got);
+        {
+                /* the data, whatever the chunks */
+                char plain[16] = "";
+                const char *p = got + 47;
+
+                for (;;) {
+                        char *end;
+                        unsigned long n = strtoul(p, &end, 16);
+
+                        if (n == 0)
+                                break;
+                        strncat(plain, end + 2, n);
+                        p = end + 2 + n + 2;
+                }
+                ck_assert_str_eq(plain, "abcde");
+        }
+        ck_assert(!mem_peer_closed(c));
+}
+END_TEST
+
 /* The server answers (and closes) while the request body is still coming: the client gets
  * the answer, then its connection ends, as the rest of its body cannot be told from a next
  * request. */
@@ -599,6 +644,7 @@ int main(void)
         tcase_add_test(tc, test_body_larger_than_buffer);
         tcase_add_test(tc, test_chunked_body_larger_than_buffer);
         tcase_add_test(tc, test_chunked_with_trailers);
+        tcase_add_loop_test(tc, test_chunked_split_at_every_byte, 1, (int)sizeof(res_chunked) - 1);
         tcase_add_test(tc, test_answer_before_request_body_ends);
         tcase_add_test(tc, test_server_close_keeps_client);
         tcase_add_test(tc, test_broken_response_replaced);
