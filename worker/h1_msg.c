@@ -56,23 +56,20 @@ const char *h1c_state_str(enum h1c_state s)
         return "?";
 }
 
-void h1c_set_state(struct h1c *h, enum h1c_state to)
-{
-        /* bit N set in allowed[to] <=> moving from state N to @to is legal */
-        static const uint32_t allowed[H1C_ST_COUNT] = {
-                [H1C_ST_IDLE] = 1u << H1C_ST_BUSY,
-                [H1C_ST_HEAD] = 1u << H1C_ST_IDLE,
-                [H1C_ST_BUSY] = 1u << H1C_ST_IDLE | 1u << H1C_ST_HEAD,
-                [H1C_ST_TUNNEL] = 1u << H1C_ST_BUSY,
-                [H1C_ST_CLOSED] = ~0u & ~(1u << H1C_ST_CLOSED),
-        };
+/* bit N set in allowed[to] <=> moving from state N to @to is legal */
+const uint32_t h1c_allowed[H1C_ST_COUNT] = {
+        [H1C_ST_IDLE] = 1u << H1C_ST_BUSY,
+        [H1C_ST_HEAD] = 1u << H1C_ST_IDLE,
+        [H1C_ST_BUSY] = 1u << H1C_ST_IDLE | 1u << H1C_ST_HEAD,
+        [H1C_ST_TUNNEL] = 1u << H1C_ST_BUSY,
+        [H1C_ST_CLOSED] = ~0u & ~(1u << H1C_ST_CLOSED),
+};
 
-        if (sl_unlikely(!(allowed[to] & (1u << h->state)))) {
-                sl_log(LOG_CRIT, "BUG: an HTTP/1 connection moves from state %s to %s",
-                       h1c_state_str(h->state), h1c_state_str(to));
-                sl_bug(__FILE__, __LINE__, "an HTTP/1 connection state change that is not allowed");
-        }
-        h->state = to;
+void h1c_bad_state(const struct h1c *h, enum h1c_state to)
+{
+        sl_log(LOG_CRIT, "BUG: an HTTP/1 connection moves from state %s to %s",
+               h1c_state_str(h->state), h1c_state_str(to));
+        sl_bug(__FILE__, __LINE__, "an HTTP/1 connection state change that is not allowed");
 }
 
 static const char *h1m_state_str(enum h1m_state s)
@@ -92,23 +89,19 @@ static const char *h1m_state_str(enum h1m_state s)
         return "?";
 }
 
-void h1m_set_state(struct h1c *h, enum h1m_state *m, enum h1m_state to)
-{
-        /* bit N set in allowed[to] <=> moving from state N to @to is legal */
-        static const uint32_t allowed[H1M_ST_COUNT] = {
-                [H1M_ST_HEAD] = ~0u, /* the next message (an interim response's, too) */
-                [H1M_ST_BODY] = 1u << H1M_ST_HEAD,
-                [H1M_ST_DONE] = 1u << H1M_ST_HEAD | 1u << H1M_ST_BODY,
-                [H1M_ST_TUNNEL] = 1u << H1M_ST_BODY | 1u << H1M_ST_DONE,
-        };
+/* bit N set in allowed[to] <=> moving from state N to @to is legal */
+const uint32_t h1m_allowed[H1M_ST_COUNT] = {
+        [H1M_ST_HEAD] = ~0u, /* the next message (an interim response's, too) */
+        [H1M_ST_BODY] = 1u << H1M_ST_HEAD,
+        [H1M_ST_DONE] = 1u << H1M_ST_HEAD | 1u << H1M_ST_BODY,
+        [H1M_ST_TUNNEL] = 1u << H1M_ST_BODY | 1u << H1M_ST_DONE,
+};
 
-        if (sl_unlikely(!(allowed[to] & (1u << *m)))) {
-                sl_log(LOG_CRIT, "BUG: an HTTP/1 %s message moves from state %s to %s",
-                       m == &h->in_st ? "incoming" : "outgoing", h1m_state_str(*m),
-                       h1m_state_str(to));
-                sl_bug(__FILE__, __LINE__, "an HTTP/1 message state change that is not allowed");
-        }
-        *m = to;
+void h1m_bad_state(const struct h1c *h, const enum h1m_state *m, enum h1m_state to)
+{
+        sl_log(LOG_CRIT, "BUG: an HTTP/1 %s message moves from state %s to %s",
+               m == &h->in_st ? "incoming" : "outgoing", h1m_state_str(*m), h1m_state_str(to));
+        sl_bug(__FILE__, __LINE__, "an HTTP/1 message state change that is not allowed");
 }
 
 void h1_exchange_reset(struct h1c *h)
@@ -156,6 +149,8 @@ ssize_t h1_read(struct h1c *h)
 {
         ssize_t n;
 
+        if (!(h->conn->flags & CONN_F_RD))
+                return -EAGAIN; /* no buffer taken for nothing */
         if (!worker_buf_get(h->w, &h->ibuf))
                 return -ENOMEM;
         if (buf_tail_room(&h->ibuf) == 0) {

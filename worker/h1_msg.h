@@ -12,6 +12,7 @@
 #include "http.h"
 #include "http1_parse.h"
 #include "loop.h"
+#include "macros.h"
 #include "mux.h"
 
 struct conn;
@@ -98,10 +99,28 @@ struct h1c {
 };
 
 const char *h1c_state_str(enum h1c_state s);
-void h1c_set_state(struct h1c *h, enum h1c_state to);
+
+extern const uint32_t h1c_allowed[H1C_ST_COUNT];
+_Noreturn void h1c_bad_state(const struct h1c *h, enum h1c_state to);
+
+/* Move the connection to state @to, checking the transition (inline: on every request). */
+static inline void h1c_set_state(struct h1c *h, enum h1c_state to)
+{
+        if (sl_unlikely(!(h1c_allowed[to] & (1u << h->state))))
+                h1c_bad_state(h, to);
+        h->state = to;
+}
+
+extern const uint32_t h1m_allowed[H1M_ST_COUNT];
+_Noreturn void h1m_bad_state(const struct h1c *h, const enum h1m_state *m, enum h1m_state to);
 
 /* Move message state *@m (h->in_st or h->out_st) to @to, checking the transition. */
-void h1m_set_state(struct h1c *h, enum h1m_state *m, enum h1m_state to);
+static inline void h1m_set_state(struct h1c *h, enum h1m_state *m, enum h1m_state to)
+{
+        if (sl_unlikely(!(h1m_allowed[to] & (1u << *m))))
+                h1m_bad_state(h, m, to);
+        *m = to;
+}
 
 /* A new exchange on the connection: both messages before their heads, no wait pending. */
 void h1_exchange_reset(struct h1c *h);

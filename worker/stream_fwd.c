@@ -16,16 +16,6 @@
 
 /* ---- helpers ---- */
 
-uint64_t stream_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
-{
-        return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
-}
-
-uint64_t stream_deadline(const struct stream *st, uint64_t ms)
-{
-        return ms ? loop_now(st->w->loop) + ms : 0;
-}
-
 void stream_set_term(struct stream *st, char who, char when)
 {
         if (st->term[0] == '-') {
@@ -51,23 +41,19 @@ static const char *msg_state_str(enum msg_state s)
         return "?";
 }
 
-void stream_msg_set(struct stream *st, enum msg_state *m, enum msg_state to)
-{
-        /* bit N set in allowed[to] <=> moving from state N to @to is legal */
-        static const uint32_t allowed[MSG_ST_COUNT] = {
-                [MSG_ST_HEAD] = ~0u, /* again: a retry, or a reply of sluice's */
-                [MSG_ST_BODY] = 1u << MSG_ST_HEAD,
-                [MSG_ST_TAIL] = 1u << MSG_ST_BODY,
-                [MSG_ST_DONE] = 1u << MSG_ST_BODY | 1u << MSG_ST_TAIL | 1u << MSG_ST_DONE,
-        };
+/* bit N set in allowed[to] <=> moving from state N to @to is legal */
+const uint32_t stream_msg_allowed[MSG_ST_COUNT] = {
+        [MSG_ST_HEAD] = ~0u, /* again: a retry, or a reply of sluice's */
+        [MSG_ST_BODY] = 1u << MSG_ST_HEAD,
+        [MSG_ST_TAIL] = 1u << MSG_ST_BODY,
+        [MSG_ST_DONE] = 1u << MSG_ST_BODY | 1u << MSG_ST_TAIL | 1u << MSG_ST_DONE,
+};
 
-        if (sl_unlikely(!(allowed[to] & (1u << *m)))) {
-                sl_log(LOG_CRIT, "BUG: a stream's %s moves from state %s to %s",
-                       m == &st->req_st ? "request" : "response", msg_state_str(*m),
-                       msg_state_str(to));
-                sl_bug(__FILE__, __LINE__, "a message state change that is not allowed");
-        }
-        *m = to;
+void stream_msg_bad(const struct stream *st, const enum msg_state *m, enum msg_state to)
+{
+        sl_log(LOG_CRIT, "BUG: a stream's %s moves from state %s to %s",
+               m == &st->req_st ? "request" : "response", msg_state_str(*m), msg_state_str(to));
+        sl_bug(__FILE__, __LINE__, "a message state change that is not allowed");
 }
 
 char stream_phase(const struct stream *st)

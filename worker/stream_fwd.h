@@ -7,8 +7,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "loop.h"
+#include "macros.h"
 #include "model.h"
 #include "stream-t.h"
+#include "wctx.h"
 
 /* What a step asks of the stream. */
 enum strm_act {
@@ -32,16 +35,30 @@ enum strm_act stream_fwd_reply(struct stream *st);
 enum strm_act stream_fwd_tunnel(struct stream *st);
 
 /* The proxy's timeout @t in ms, 0 when unset. */
-uint64_t stream_timeout(const struct cfg_proxy *px, enum cfg_timeout t);
+static inline uint64_t stream_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
+{
+        return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
+}
 
 /* The loop time @ms from now, 0 (no deadline) for 0. */
-uint64_t stream_deadline(const struct stream *st, uint64_t ms);
+static inline uint64_t stream_deadline(const struct stream *st, uint64_t ms)
+{
+        return ms ? loop_now(st->w->loop) + ms : 0;
+}
 
 /* Set the termination state (HAProxy's "who" and "when" letters) unless one is set. */
 void stream_set_term(struct stream *st, char who, char when);
 
+extern const uint32_t stream_msg_allowed[MSG_ST_COUNT];
+_Noreturn void stream_msg_bad(const struct stream *st, const enum msg_state *m, enum msg_state to);
+
 /* Move message state *@m (st->req_st or st->res_st) to @to, checking the transition. */
-void stream_msg_set(struct stream *st, enum msg_state *m, enum msg_state to);
+static inline void stream_msg_set(struct stream *st, enum msg_state *m, enum msg_state to)
+{
+        if (sl_unlikely(!(stream_msg_allowed[to] & (1u << *m))))
+                stream_msg_bad(st, m, to);
+        *m = to;
+}
 
 /* The "when" letter of the termination state for the stream's current state. */
 char stream_phase(const struct stream *st);
