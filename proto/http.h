@@ -67,12 +67,14 @@ enum http_body {
 
 /* http_msg.flags */
 enum {
-        HTTP_MSG_F_CLOSE = 1u << 0,     /* the connection ends after this message: a request
-                                         * asking it, or a reply of sluice's that closes */
-        HTTP_MSG_F_KEEPALIVE = 1u << 1, /* HTTP/1.0: the sender asked to keep the connection */
-        HTTP_MSG_F_UPGRADE = 1u << 2,   /* a request for a protocol switch (Upgrade), or the
-                                         * response switching (101) */
-        HTTP_MSG_F_INTERIM = 1u << 3,   /* a 1xx response other than 101 */
+        HTTP_MSG_F_CLOSE = 1u << 0,      /* the connection ends after this message: a request
+                                          * asking it, or a reply of sluice's that closes */
+        HTTP_MSG_F_KEEPALIVE = 1u << 1,  /* HTTP/1.0: the sender asked to keep the connection */
+        HTTP_MSG_F_UPGRADE = 1u << 2,    /* a request for a protocol switch (Upgrade), or the
+                                          * response switching (101) */
+        HTTP_MSG_F_INTERIM = 1u << 3,    /* a 1xx response other than 101 */
+        HTTP_MSG_F_CONN_NAMES = 1u << 4, /* HTTP/1: a Connection field names other fields
+                                          * (which are then hop-by-hop, RFC 9110 7.6.1) */
 };
 
 /* A request or response head. Views point into the buffer the message was received in, or

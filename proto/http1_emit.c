@@ -128,7 +128,10 @@ static void put_fields(struct out *o, const struct http_msg *m, unsigned flags, 
         struct conn_names cn;
         bool have_cl = false, have_te = false;
 
-        conn_names_collect(m, &cn);
+        cn.n = 0;
+        cn.overflow = false;
+        if (m->flags & HTTP_MSG_F_CONN_NAMES)
+                conn_names_collect(m, &cn);
         for (size_t i = 0; i < m->n_hdrs; i++) {
                 const struct http_hdr *h = &m->hdrs[i];
 

@@ -13,7 +13,8 @@
 
 /* What the emitter writes in the Connection field: at most one of these. Every Connection,
  * Keep-Alive, Proxy-Connection, TE and Upgrade field of the message is dropped, and so is
- * every field a Connection field names (RFC 9110 7.6.1: hop-by-hop). */
+ * every field a Connection field names (RFC 9110 7.6.1: hop-by-hop) when the message says
+ * one does (HTTP_MSG_F_CONN_NAMES: the Connection fields are only read then). */
 #define H1_EMIT_CONN_CLOSE     (1u << 0) /* "connection: close" */
 #define H1_EMIT_CONN_KEEPALIVE (1u << 1) /* "connection: keep-alive" (HTTP/1.0 peers) */
 #define H1_EMIT_CONN_UPGRADE   (1u << 2) /* "connection: upgrade"; Upgrade fields are kept */

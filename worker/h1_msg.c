@@ -659,6 +659,8 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
         };
         if (res.status < 200 && res.status != 101)
                 m->flags |= HTTP_MSG_F_INTERIM;
+        if (fr.conn & H1_CONN_OTHER)
+                m->flags |= HTTP_MSG_F_CONN_NAMES;
         if (res.status == 101)
                 m->flags |= HTTP_MSG_F_UPGRADE;
         /* the server's connection ends after this response: a hop-by-hop fact, kept here

@@ -144,6 +144,8 @@ static bool reply_errorfile(struct stream *st, const struct cfg_errorfile *ef, u
         st->res.status = res.status;
         st->res.reason = res.reason;
         st->res.n_hdrs = res.n_headers;
+        if (fr.conn & H1_CONN_OTHER)
+                st->res.flags |= HTTP_MSG_F_CONN_NAMES;
         st->status = res.status;
         st->reply_body = sl_str_make(ef->content + n, ef->len - (size_t)n);
         if (fr.body == HTTP_BODY_LENGTH)
@@ -371,6 +373,10 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                                 return RULE_FAILED;
                         if (r->act == CFG_ACT_SET_HEADER)
                                 hdrs_del(m, r, true);
+                        /* a Connection field of the rule's may name fields to drop */
+                        if (sl_str_ieq(sl_str_make(r->hdr_name, r->hdr_name_len),
+                                       SL_STR_LIT("connection")))
+                                m->flags |= HTTP_MSG_F_CONN_NAMES;
                         if (!http_hdr_add(m, sl_str_make(r->hdr_name, r->hdr_name_len),
                                           sl_str_make(p, vl)))
                                 return RULE_FAILED;

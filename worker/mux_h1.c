@@ -176,6 +176,8 @@ static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t h
         h->req_close = req->version == HTTP_VER_1_0
                                ? !(fr.conn & H1_CONN_KEEP_ALIVE) || (fr.conn & H1_CONN_CLOSE)
                                : (fr.conn & H1_CONN_CLOSE) != 0;
+        if (fr.conn & H1_CONN_OTHER)
+                m->flags |= HTTP_MSG_F_CONN_NAMES;
         if (h->req_close)
                 m->flags |= HTTP_MSG_F_CLOSE;
         else if (req->version == HTTP_VER_1_0)
