@@ -395,4 +395,10 @@ const struct cfg_proxy *cfg_gen_find_proxy(const struct cfg_gen *g, const char *
 
 const char *cfg_timeout_name(enum cfg_timeout t);
 const char *cfg_mode_name(enum cfg_mode m);
+
+/* Timeout @t of proxy @px in ms; 0 when it is not set (or @px is NULL). */
+static inline uint64_t cfg_proxy_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
+{
+        return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
+}
 const char *cfg_balance_name(enum cfg_balance_algo a);

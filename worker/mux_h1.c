@@ -1,6 +1,5 @@
 /* The HTTP/1 mux (mux_h1.h): one HTTP/1.1 connection, client or server side, carrying one
- * stream at a time.
- *
+ * stream at a time; receiving and sending its messages is h1_msg.c's part.
  *
  * Client side: the mux makes a stream at the first byte of each request (stream.h), fills its
  * request head and starts it, answers for the connection's own deadlines (http-request,
@@ -33,11 +32,6 @@ static void h1c_client_process(struct h1c *h);
 static void h1c_close(struct h1c *h);
 
 /* ---- timers (client side) ---- */
-
-static uint64_t px_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
-{
-        return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
-}
 
 static void h1c_arm(struct h1c *h, uint64_t ms)
 {
@@ -125,13 +119,41 @@ static int h1_init(struct conn *c, struct worker *w, struct sess *sess)
                 const struct cfg_proxy *fe = sess->fe;
 
                 h->idle_start_ms = loop_now(w->loop);
-                h1c_arm(h, px_timeout(fe, CFG_TO_HTTP_REQUEST) ?: px_timeout(fe, CFG_TO_CLIENT));
+                h1c_arm(h, cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST)
+                                   ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT));
                 /* the request is often there already */
                 h1c_client_process(h);
                 return 0;
         }
         h1_update_want(h);
         return 0;
+}
+
+/* An Upgrade field without its h2c protocols, rewritten in place when it named one: each
+ * element is written with a single "," before it, never more than the input had there, so
+ * the value never grows. Returns false when nothing is left of it. */
+static bool upgrade_drop_h2c(struct http_hdr *f)
+{
+        struct sl_str rest = f->value, e;
+        char *out = (char *)f->value.ptr;
+        size_t len = 0;
+        bool h2c = false;
+
+        while (h1_list_next(&rest, &e))
+                h2c |= sl_str_ieq(e, SL_STR_LIT("h2c"));
+        if (!h2c)
+                return true;
+        rest = f->value;
+        while (h1_list_next(&rest, &e)) {
+                if (e.len == 0 || sl_str_ieq(e, SL_STR_LIT("h2c")))
+                        continue;
+                if (len)
+                        out[len++] = ',';
+                memmove(out + len, e.ptr, e.len);
+                len += e.len;
+        }
+        f->value.len = len;
+        return len > 0;
 }
 
 /* The request head is at the start of ibuf: fill the stream's request from it. Returns 0,
@@ -190,25 +212,8 @@ static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t h
                 if (sl_str_ieq(f->name, SL_STR_LIT("http2-settings"))) {
                         http_hdr_del(m, i--);
                 } else if (sl_str_ieq(f->name, SL_STR_LIT("upgrade"))) {
-                        struct sl_str rest = f->value, e;
-                        char *out = (char *)f->value.ptr;
-                        size_t len = 0;
-
-                        /* the other protocols stay, rewritten in place (never longer) */
-                        while (h1_list_next(&rest, &e)) {
-                                if (e.len == 0 || sl_str_ieq(e, SL_STR_LIT("h2c")))
-                                        continue;
-                                if (len) {
-                                        memmove(out + len, ", ", 2);
-                                        len += 2;
-                                }
-                                memmove(out + len, e.ptr, e.len);
-                                len += e.len;
-                        }
-                        if (len == 0)
+                        if (!upgrade_drop_h2c(f))
                                 http_hdr_del(m, i--);
-                        else
-                                f->value.len = len;
                 }
         }
         if ((fr.conn & H1_CONN_UPGRADE) && http_hdr_find(m, 0, SL_STR_LIT("upgrade")) >= 0)
@@ -249,8 +254,8 @@ static void h1c_client_process(struct h1c *h)
                                 return;
                         }
                         h1c_set_state(h, H1C_ST_HEAD);
-                        h1c_arm(h, px_timeout(fe, CFG_TO_HTTP_REQUEST)
-                                           ?: px_timeout(fe, CFG_TO_CLIENT));
+                        h1c_arm(h, cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST)
+                                           ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT));
                 }
                 m = stream_request(h->strm);
                 r = h1_parse_request(buf_head(&h->ibuf), h->ibuf.data, h1_limits(h), m->hdrs,
@@ -326,9 +331,9 @@ static void h1_detach_client(struct h1c *h, bool ok)
                  * Connection: close; otherwise the connection closes then. */
                 h1c_arm(h, H1_STOP_GRACE_MS);
         } else {
-                h1c_arm(h, px_timeout(fe, CFG_TO_HTTP_KEEP_ALIVE)
-                                   ?: px_timeout(fe, CFG_TO_HTTP_REQUEST)
-                                   ?: px_timeout(fe, CFG_TO_CLIENT));
+                h1c_arm(h, cfg_proxy_timeout(fe, CFG_TO_HTTP_KEEP_ALIVE)
+                                   ?: cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST)
+                                   ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT));
         }
         if (!buf_is_null(&h->ibuf) && h->ibuf.data) {
                 /* a pipelined request: parsed once this stream has unwound */

@@ -225,7 +225,7 @@ static void stream_reply(struct stream *st)
                 st->w->stats.replies_5xx++;
         else if (st->status >= 400)
                 st->w->stats.replies_4xx++;
-        st->cli_exp = stream_deadline(st, stream_timeout(st->fe, CFG_TO_CLIENT));
+        st->cli_exp = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
         st->srv_exp = 0;
         stream_set_state(st, STRM_ST_REPLY);
 }
@@ -254,7 +254,7 @@ void stream_start(struct stream *st, size_t head_len)
                 st->bytes_in = st->req_head_len;
                 ar = http_ana_request(st);
         } else {
-                st->cli_exp = stream_deadline(st, stream_timeout(st->fe, CFG_TO_CLIENT));
+                st->cli_exp = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
                 ar = http_ana_tcp(st);
                 if (ar == ANA_REPLY) {
                         /* no backend */
@@ -299,7 +299,7 @@ static void stream_connected(struct stream *st)
         uint64_t now = loop_now(st->w->loop);
 
         st->connect_done_ms = now;
-        st->srv_exp = stream_deadline(st, stream_timeout(st->be, CFG_TO_SERVER));
+        st->srv_exp = stream_deadline(st, cfg_proxy_timeout(st->be, CFG_TO_SERVER));
         stream_set_state(st, (st->flags & STRM_F_HTTP) ? STRM_ST_FORWARD : STRM_ST_TUNNEL);
 }
 
@@ -324,8 +324,8 @@ static void stream_connect(struct stream *st)
                 if (st->state != STRM_ST_QUEUE) {
                         /* every usable server is at its maxconn: wait in the backend's queue
                          * for a slot, up to timeout queue (else timeout connect), as HAProxy */
-                        uint64_t tmo = stream_timeout(st->be, CFG_TO_QUEUE)
-                                               ?: stream_timeout(st->be, CFG_TO_CONNECT);
+                        uint64_t tmo = cfg_proxy_timeout(st->be, CFG_TO_QUEUE)
+                                               ?: cfg_proxy_timeout(st->be, CFG_TO_CONNECT);
 
                         stream_set_state(st, STRM_ST_QUEUE);
                         sl_list_push_back(&rt->queue, &st->queue_link);
@@ -353,7 +353,7 @@ static void stream_connect(struct stream *st)
                 return;
         }
         stream_set_state(st, STRM_ST_CONNECT);
-        st->srv_exp = stream_deadline(st, stream_timeout(st->be, CFG_TO_CONNECT));
+        st->srv_exp = stream_deadline(st, cfg_proxy_timeout(st->be, CFG_TO_CONNECT));
 }
 
 /* The connection attempt failed (refused, reset before any response byte): try again while

@@ -86,9 +86,9 @@ static enum strm_act reply_error(struct stream *st, unsigned status)
 static void refresh(struct stream *st, bool cli, bool srv)
 {
         if (cli)
-                st->cli_exp = stream_deadline(st, stream_timeout(st->fe, CFG_TO_CLIENT));
+                st->cli_exp = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
         if (srv)
-                st->srv_exp = stream_deadline(st, stream_timeout(st->be, CFG_TO_SERVER));
+                st->srv_exp = stream_deadline(st, cfg_proxy_timeout(st->be, CFG_TO_SERVER));
 }
 
 /* What body bytes could move from one side to the other. */
@@ -536,7 +536,7 @@ static bool relay(struct stream *st, struct sd *from, struct sd *to, struct wpip
 
 enum strm_act stream_fwd_tunnel(struct stream *st)
 {
-        uint64_t tunnel = stream_timeout(st->be, CFG_TO_TUNNEL);
+        uint64_t tunnel = cfg_proxy_timeout(st->be, CFG_TO_TUNNEL);
         bool progress;
 
         progress = relay(st, &st->cli, &st->srv, &st->pipe_up, &st->bytes_in, STRM_F_SRV_SHUT);
@@ -548,13 +548,13 @@ enum strm_act stream_fwd_tunnel(struct stream *st)
         /* inactivity: tunnel timeout when set, else client/server; after a FIN on one side,
          * the other side's -fin timeout */
         {
-                uint64_t cli = tunnel ?: stream_timeout(st->fe, CFG_TO_CLIENT);
-                uint64_t srv = tunnel ?: stream_timeout(st->be, CFG_TO_SERVER);
+                uint64_t cli = tunnel ?: cfg_proxy_timeout(st->fe, CFG_TO_CLIENT);
+                uint64_t srv = tunnel ?: cfg_proxy_timeout(st->be, CFG_TO_SERVER);
 
-                if ((st->cli.flags & SD_F_EOS) && stream_timeout(st->fe, CFG_TO_CLIENT_FIN))
-                        cli = stream_timeout(st->fe, CFG_TO_CLIENT_FIN);
-                if ((st->srv.flags & SD_F_EOS) && stream_timeout(st->be, CFG_TO_SERVER_FIN))
-                        srv = stream_timeout(st->be, CFG_TO_SERVER_FIN);
+                if ((st->cli.flags & SD_F_EOS) && cfg_proxy_timeout(st->fe, CFG_TO_CLIENT_FIN))
+                        cli = cfg_proxy_timeout(st->fe, CFG_TO_CLIENT_FIN);
+                if ((st->srv.flags & SD_F_EOS) && cfg_proxy_timeout(st->be, CFG_TO_SERVER_FIN))
+                        srv = cfg_proxy_timeout(st->be, CFG_TO_SERVER_FIN);
                 st->cli_exp = stream_deadline(st, cli);
                 st->srv_exp = stream_deadline(st, srv);
         }

@@ -34,12 +34,6 @@ enum strm_act stream_fwd_reply(struct stream *st);
 /* Opaque bytes both ways (STRM_ST_TUNNEL), spliced when both sides allow it in TCP mode. */
 enum strm_act stream_fwd_tunnel(struct stream *st);
 
-/* The proxy's timeout @t in ms, 0 when unset. */
-static inline uint64_t stream_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
-{
-        return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
-}
-
 /* The loop time @ms from now, 0 (no deadline) for 0. */
 static inline uint64_t stream_deadline(const struct stream *st, uint64_t ms)
 {

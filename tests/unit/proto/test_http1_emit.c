@@ -10,7 +10,10 @@ static struct http_hdr hdrs[16];
 /* A message with the fields given as "name", "value" pairs, NULL-terminated. */
 static struct http_msg msg(enum http_body body, uint64_t cl, const char *const *kv)
 {
-        struct http_msg m = {.hdrs = hdrs, .max_hdrs = 16, .body = body, .content_length = cl,
+        struct http_msg m = {.hdrs = hdrs,
+                             .max_hdrs = 16,
+                             .body = body,
+                             .content_length = cl,
                              .version = HTTP_VER_1_1};
 
         for (size_t i = 0; kv && kv[i]; i += 2)
@@ -30,8 +33,7 @@ static struct http_msg req(enum http_body body, uint64_t cl, const char *const *
         return m;
 }
 
-static struct http_msg res(unsigned status, enum http_body body, uint64_t cl,
-                           const char *const *kv)
+static struct http_msg res(unsigned status, enum http_body body, uint64_t cl, const char *const *kv)
 {
         struct http_msg m = msg(body, cl, kv);
 
@@ -82,10 +84,10 @@ END_TEST
  * nor what a Connection field names, whatever the case; Upgrade stays for a switch. */
 START_TEST(test_hop_by_hop)
 {
-        static const char *const kv[] = {"connection", "x-a, Keep-Alive", "X-A", "1",
-                                         "KEEP-ALIVE", "timeout=5", "Proxy-Connection", "x",
-                                         "TE", "trailers", "Upgrade", "websocket", "x-b", "2",
-                                         NULL};
+        static const char *const kv[] = {
+                "connection", "x-a, Keep-Alive",  "X-A", "1",  "KEEP-ALIVE",
+                "timeout=5",  "Proxy-Connection", "x",   "TE", "trailers",
+                "Upgrade",    "websocket",        "x-b", "2",  NULL};
         struct http_msg m = req(HTTP_BODY_NONE, 0, kv);
 
         m.flags |= HTTP_MSG_F_CONN_NAMES;
@@ -115,8 +117,7 @@ START_TEST(test_many_connection_names)
         }
         ck_assert(http_hdr_add(&m, SL_STR_LIT("Connection"), sl_str_make(list, at)));
         for (int i = 0; i < 20; i++)
-                ck_assert(http_hdr_add(&m, sl_str_from_cstr(names[i]), SL_STR_LIT("v")) ||
-                          i >= 15);
+                ck_assert(http_hdr_add(&m, sl_str_from_cstr(names[i]), SL_STR_LIT("v")) || i >= 15);
         ck_assert(m.n_hdrs == 16);
         m.flags |= HTTP_MSG_F_CONN_NAMES;
         expect_req(&m, 0, "GET /a?b HTTP/1.1\r\n\r\n");

@@ -534,6 +534,28 @@ START_TEST(test_hop_by_hop)
 }
 END_TEST
 
+/* h2c goes from an Upgrade field that names it, the rest stays; a field without it stays as
+ * it came; and the fields after either are intact. */
+START_TEST(test_upgrade_h2c_removed_in_place)
+{
+        struct mem_peer *c = client_new();
+
+        put(c, "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n"
+               "Upgrade: websocket , h2c,x\r\nX-After: 1\r\n\r\n");
+        settle();
+        expect(servers[0], "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket,x\r\n"
+                           "X-After: 1\r\nconnection: upgrade\r\n\r\n");
+        put(servers[0], "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        settle();
+        (void)take(c);
+        put(c, "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: a,b\r\n"
+               "X-After: 2\r\n\r\n");
+        settle();
+        expect(servers[0], "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: a,b\r\nX-After: 2\r\n"
+                           "connection: upgrade\r\n\r\n");
+}
+END_TEST
+
 /* ---- handshakes stacked before the mux ---- */
 
 struct hello {
@@ -653,6 +675,7 @@ int main(void)
         tcase_add_test(tc, test_soft_stop_idle);
         tcase_add_test(tc, test_bad_request);
         tcase_add_test(tc, test_hop_by_hop);
+        tcase_add_test(tc, test_upgrade_h2c_removed_in_place);
         suite_add_tcase(s, tc);
         tc = tcase_create("handshake");
         tcase_add_checked_fixture(tc, setup, teardown);
