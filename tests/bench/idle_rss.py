@@ -3,7 +3,8 @@
 
 Both proxies run the same configuration (a frontend answering with http-request return, so
 no origin is involved); the script opens N client connections, sends one request on each,
-reads the answer, keeps them all open and idle, then reads the proxy's VmRSS. Every process
+reads the answer, keeps them all open and idle, then reads the VmRSS of the proxy's
+processes, summed (sluice's master and workers, HAProxy's one process). Every process
 it starts is stopped by PID; every wait is bounded.
 
     tests/bench/idle_rss.py [N] [SLUICE]       (default N=9500: HAProxy needs 2 files per maxconn and
@@ -27,6 +28,7 @@ PORT = 18190
 
 CONFIG = """\
 global
+    nbthread 1
     maxconn %d
 defaults
     mode http
@@ -41,11 +43,20 @@ frontend fe
 
 
 def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+    """VmRSS of @pid and of every process below it (sluice's master and its workers)."""
+    total = 0
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                for child in f.read().split():
+                    total += rss_kib(int(child))
+    except FileNotFoundError:
+        pass
+    return total
 
 
 def wait_port(port, deadline):
