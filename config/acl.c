@@ -1,4 +1,4 @@
-/* ACL matchers and fetch metadata: pure functions over the compiled model, run by workers
+/* ACL matchers: pure functions over the compiled model, run by workers
  * for every rule condition. The compiler is in kw_acl.c. */
 #include "acl.h"
 
@@ -10,182 +10,27 @@
 #include "macros.h"
 #include "stkt_types.h"
 
-enum cfg_smp_type cfg_fetch_type(enum cfg_fetch f)
+enum cfg_smp_type cfg_match_type(enum cfg_match m)
 {
-        switch (f) {
-        case CFG_FETCH_SRC:
-        case CFG_FETCH_DST:
-        case CFG_FETCH_HDR_IP:
-                return CFG_SMP_IP;
-        case CFG_FETCH_SRC_PORT:
-        case CFG_FETCH_DST_PORT:
-        case CFG_FETCH_HDR_CNT:
-        case CFG_FETCH_HDR_VAL:
-        case CFG_FETCH_STATUS:
-        case CFG_FETCH_SC:
-        case CFG_FETCH_SRC_TBL:
+        switch (m) {
+        case CFG_MATCH_INT:
+        case CFG_MATCH_BOOL:
                 return CFG_SMP_INT;
-        case CFG_FETCH_SC_TRACKED:
-        case CFG_FETCH_SSL_FC:
-        case CFG_FETCH_ALWAYS_TRUE:
-        case CFG_FETCH_ALWAYS_FALSE:
-                return CFG_SMP_BOOL;
-        case CFG_FETCH_METHOD:
-        case CFG_FETCH_PATH:
-        case CFG_FETCH_QUERY:
-        case CFG_FETCH_URL:
-        case CFG_FETCH_HDR:
-        case CFG_FETCH_FHDR:
-                return CFG_SMP_STR;
-        case CFG_FETCH_COUNT:
+        case CFG_MATCH_IP:
+                return CFG_SMP_IP;
+        case CFG_MATCH_FOUND:
+                return CFG_SMP_ANY;
+        case CFG_MATCH_STR:
+        case CFG_MATCH_BEG:
+        case CFG_MATCH_END:
+        case CFG_MATCH_SUB:
+        case CFG_MATCH_REG:
+        case CFG_MATCH_DIR:
+        case CFG_MATCH_DOM:
+        case CFG_MATCH_LEN:
                 break;
         }
         return CFG_SMP_STR;
-}
-
-const char *cfg_fetch_name(enum cfg_fetch f)
-{
-        switch (f) {
-        case CFG_FETCH_SRC:
-                return "src";
-        case CFG_FETCH_SRC_PORT:
-                return "src_port";
-        case CFG_FETCH_DST:
-                return "dst";
-        case CFG_FETCH_DST_PORT:
-                return "dst_port";
-        case CFG_FETCH_SSL_FC:
-                return "ssl_fc";
-        case CFG_FETCH_ALWAYS_TRUE:
-                return "always_true";
-        case CFG_FETCH_ALWAYS_FALSE:
-                return "always_false";
-        case CFG_FETCH_METHOD:
-                return "method";
-        case CFG_FETCH_PATH:
-                return "path";
-        case CFG_FETCH_QUERY:
-                return "query";
-        case CFG_FETCH_URL:
-                return "url";
-        case CFG_FETCH_HDR:
-                return "hdr";
-        case CFG_FETCH_HDR_CNT:
-                return "hdr_cnt";
-        case CFG_FETCH_HDR_VAL:
-                return "hdr_val";
-        case CFG_FETCH_HDR_IP:
-                return "hdr_ip";
-        case CFG_FETCH_FHDR:
-                return "fhdr";
-        case CFG_FETCH_STATUS:
-                return "status";
-        case CFG_FETCH_SC:
-                return "sc";
-        case CFG_FETCH_SC_TRACKED:
-                return "sc_tracked";
-        case CFG_FETCH_SRC_TBL:
-                return "src_";
-        case CFG_FETCH_COUNT:
-                break;
-        }
-        return "?";
-}
-
-unsigned cfg_fetch_at(enum cfg_fetch f)
-{
-        switch (f) {
-        case CFG_FETCH_SRC:
-        case CFG_FETCH_SRC_PORT:
-        case CFG_FETCH_DST:
-        case CFG_FETCH_DST_PORT:
-        case CFG_FETCH_SSL_FC:
-        case CFG_FETCH_ALWAYS_TRUE:
-        case CFG_FETCH_ALWAYS_FALSE:
-        case CFG_FETCH_SC:
-        case CFG_FETCH_SC_TRACKED:
-        case CFG_FETCH_SRC_TBL:
-                return CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
-        case CFG_FETCH_METHOD:
-        case CFG_FETCH_PATH:
-        case CFG_FETCH_QUERY:
-        case CFG_FETCH_URL:
-                return CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
-        case CFG_FETCH_HDR:
-        case CFG_FETCH_HDR_CNT:
-        case CFG_FETCH_HDR_VAL:
-        case CFG_FETCH_HDR_IP:
-        case CFG_FETCH_FHDR:
-                return CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
-        case CFG_FETCH_STATUS:
-                return CFG_FETCH_AT_RES;
-        case CFG_FETCH_COUNT:
-                break;
-        }
-        return 0;
-}
-
-/* The stick-table counters fetches read, by their HAProxy suffix (sc0_<what>, src_<what>). */
-static const struct {
-        const char *name;
-        enum stkt_data_type dt;
-        enum cfg_stk_op op;
-} stk_whats[] = {
-        {"conn_cnt", STKT_DT_CONN_CNT, CFG_STK_GET},
-        {"conn_cur", STKT_DT_CONN_CUR, CFG_STK_GET},
-        {"conn_rate", STKT_DT_CONN_RATE, CFG_STK_GET},
-        {"sess_cnt", STKT_DT_SESS_CNT, CFG_STK_GET},
-        {"sess_rate", STKT_DT_SESS_RATE, CFG_STK_GET},
-        {"http_req_cnt", STKT_DT_HTTP_REQ_CNT, CFG_STK_GET},
-        {"http_req_rate", STKT_DT_HTTP_REQ_RATE, CFG_STK_GET},
-        {"http_err_cnt", STKT_DT_HTTP_ERR_CNT, CFG_STK_GET},
-        {"http_err_rate", STKT_DT_HTTP_ERR_RATE, CFG_STK_GET},
-        {"http_fail_cnt", STKT_DT_HTTP_FAIL_CNT, CFG_STK_GET},
-        {"http_fail_rate", STKT_DT_HTTP_FAIL_RATE, CFG_STK_GET},
-        {"bytes_in_rate", STKT_DT_BYTES_IN_RATE, CFG_STK_GET},
-        {"bytes_out_rate", STKT_DT_BYTES_OUT_RATE, CFG_STK_GET},
-        {"kbytes_in", STKT_DT_BYTES_IN_CNT, CFG_STK_KBYTES},
-        {"kbytes_out", STKT_DT_BYTES_OUT_CNT, CFG_STK_KBYTES},
-        {"gpc0_rate", STKT_DT_GPC0_RATE, CFG_STK_GET},
-        {"gpc1_rate", STKT_DT_GPC1_RATE, CFG_STK_GET},
-        {"get_gpc0", STKT_DT_GPC0, CFG_STK_GET},
-        {"get_gpc1", STKT_DT_GPC1, CFG_STK_GET},
-        {"get_gpt0", STKT_DT_GPT0, CFG_STK_GET},
-        {"inc_gpc0", STKT_DT_GPC0, CFG_STK_INC},
-        {"inc_gpc1", STKT_DT_GPC1, CFG_STK_INC},
-        {"clr_gpc0", STKT_DT_GPC0, CFG_STK_CLR},
-        {"clr_gpc1", STKT_DT_GPC1, CFG_STK_CLR},
-};
-
-enum cfg_smp_type cfg_sample_type(const struct cfg_sample *smp)
-{
-        return smp->table_conv ? CFG_SMP_INT : cfg_fetch_type(smp->fetch);
-}
-
-bool cfg_sample_uses_table(const struct cfg_sample *smp)
-{
-        return smp->table_conv || smp->fetch == CFG_FETCH_SC ||
-               smp->fetch == CFG_FETCH_SC_TRACKED || smp->fetch == CFG_FETCH_SRC_TBL;
-}
-
-bool cfg_stk_what_parse(const char *name, size_t len, unsigned *ret_dt, enum cfg_stk_op *ret_op)
-{
-        for (size_t i = 0; i < SL_ARRAY_SIZE(stk_whats); i++) {
-                if (strlen(stk_whats[i].name) == len && memcmp(stk_whats[i].name, name, len) == 0) {
-                        *ret_dt = stk_whats[i].dt;
-                        *ret_op = stk_whats[i].op;
-                        return true;
-                }
-        }
-        return false;
-}
-
-const char *cfg_stk_what_name(unsigned dt, enum cfg_stk_op op)
-{
-        for (size_t i = 0; i < SL_ARRAY_SIZE(stk_whats); i++)
-                if (stk_whats[i].dt == dt && stk_whats[i].op == op)
-                        return stk_whats[i].name;
-        return "?";
 }
 
 static inline unsigned char lower(unsigned char c)

@@ -177,53 +177,10 @@ static void dump_global(FILE *out, const struct cfg_global *g)
         }
 }
 
+/* A sample as written: it compiles to the same thing again. */
 static void dump_sample(FILE *out, const struct cfg_sample *smp)
 {
-        static const char *const dirs[] = {"", "req.", "res."};
-        bool header = smp->fetch == CFG_FETCH_HDR || smp->fetch == CFG_FETCH_HDR_CNT ||
-                      smp->fetch == CFG_FETCH_HDR_VAL || smp->fetch == CFG_FETCH_HDR_IP ||
-                      smp->fetch == CFG_FETCH_FHDR;
-
-        if (smp->fetch == CFG_FETCH_SC || smp->fetch == CFG_FETCH_SC_TRACKED ||
-            smp->fetch == CFG_FETCH_SRC_TBL) {
-                const char *what = smp->fetch == CFG_FETCH_SC_TRACKED
-                                           ? "tracked"
-                                           : cfg_stk_what_name(smp->stk_dt, smp->stk_op);
-
-                if (smp->fetch == CFG_FETCH_SRC_TBL)
-                        fprintf(out, "src_%s", what);
-                else
-                        fprintf(out, "sc%u_%s", smp->sc, what);
-                if (smp->table_name) {
-                        fputc('(', out);
-                        fputs(smp->table_name, out);
-                        fputc(')', out);
-                }
-                return;
-        }
-        if (header)
-                fputs(dirs[smp->dir], out);
-        if (smp->arg) {
-                fprintf(out, "%s(", cfg_fetch_name(smp->fetch));
-                fwrite(smp->arg, 1, smp->arg_len, out);
-                if (smp->occ)
-                        fprintf(out, ",%d", smp->occ);
-                fputc(')', out);
-        } else {
-                fputs(cfg_fetch_name(smp->fetch), out);
-        }
-        for (unsigned i = 0; i < smp->n_conv; i++)
-                fputs(smp->conv[i] == CFG_CONV_LOWER ? ",lower" : ",upper", out);
-        if (smp->table_conv) {
-                const char *what = smp->stk_dt == STKT_DT_GPC0   ? "gpc0"
-                                   : smp->stk_dt == STKT_DT_GPC1 ? "gpc1"
-                                   : smp->stk_dt == STKT_DT_GPT0 ? "gpt0"
-                                   : smp->stk_dt == STKT_DT_SERVER_ID
-                                           ? "server_id"
-                                           : cfg_stk_what_name(smp->stk_dt, smp->stk_op);
-
-                fprintf(out, ",table_%s(%s)", what, smp->table_name);
-        }
+        dump_word(out, smp->src);
 }
 
 static void dump_int(FILE *out, int64_t v)

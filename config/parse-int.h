@@ -91,10 +91,22 @@ int cfg__addr(struct cfg_parser *p, unsigned w, unsigned flags, struct cfg_addr 
 /* Parse a log target line (global "log" and proxy "log") starting at word @arg. */
 bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *t);
 
-/* ACLs and conditions (kw_acl.c). */
-void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data);
+/* "frontend", "backend" or "listen", for messages about @px. */
+const char *cfg__proxy_kind(const struct cfg_proxy *px);
+/* The proxy named @name that has a stick-table, or NULL. */
+const struct cfg_proxy *cfg__find_table(const struct cfg_gen *g, const char *name);
+
+/* Sample expressions (kw_sample.c): compile @s, reporting errors at word @w; *ret_implied
+ * is the match method an ACL derivative name implies (path_beg), or -1. */
 bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
                        int *ret_implied);
+/* At the end of load: resolve the names @smp holds (tables) for a rule of @px, reporting
+ * problems at @where. */
+void cfg__sample_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_sample *smp,
+                        const struct cfg_where *where);
+
+/* ACLs and conditions (kw_acl.c). */
+void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data);
 /* Parse "if|unless <condition>" starting at word @w (the "if"), up to the end of the line. */
 struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w);
 const char *cfg__match_name(enum cfg_match m);

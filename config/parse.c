@@ -582,7 +582,7 @@ static void parser_line(struct cfg_parser *p)
 
 /* ---- end of load: cross-references and checks ---- */
 
-static const char *proxy_kind(const struct cfg_proxy *px)
+const char *cfg__proxy_kind(const struct cfg_proxy *px)
 {
         if ((px->cap & CFG_CAP_FE) && (px->cap & CFG_CAP_BE))
                 return "listen";
@@ -597,19 +597,19 @@ static void finish_backend_ref(struct cfg_parser *p, const struct cfg_proxy *px,
         *ret = cfg_gen_find_proxy(p->gen, name, CFG_CAP_BE);
         if (!*ret) {
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
-                             "%s '%s': no backend named '%s'", proxy_kind(px), px->name, name);
+                             "%s '%s': no backend named '%s'", cfg__proxy_kind(px), px->name, name);
                 return;
         }
         if (px->mode == CFG_MODE_HTTP && (*ret)->mode == CFG_MODE_TCP)
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
                              "%s '%s' is in mode http and cannot use backend '%s', which is in "
                              "mode tcp",
-                             proxy_kind(px), px->name, name);
+                             cfg__proxy_kind(px), px->name, name);
 }
 
 /* The proxy named @name that has a stick-table, or NULL (a frontend and a backend may
  * share a name; one of them holds the table). */
-static const struct cfg_proxy *find_table(const struct cfg_gen *g, const char *name)
+const struct cfg_proxy *cfg__find_table(const struct cfg_gen *g, const char *name)
 {
         for (size_t i = 0; i < g->n_proxies; i++) {
                 const struct cfg_proxy *px = g->proxies[i];
@@ -626,17 +626,17 @@ static void finish_table_ref(struct cfg_parser *p, const struct cfg_proxy *px, c
                              const struct cfg_where *where, const struct cfg_proxy **ret)
 {
         if (name) {
-                *ret = find_table(p->gen, name);
+                *ret = cfg__find_table(p->gen, name);
                 if (!*ret)
                         cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
-                                     "%s '%s': no stick-table named '%s'", proxy_kind(px), px->name,
-                                     name);
+                                     "%s '%s': no stick-table named '%s'", cfg__proxy_kind(px),
+                                     px->name, name);
                 return;
         }
         if (!px->table) {
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
                              "%s '%s' has no stick-table: name one with 'table <name>'",
-                             proxy_kind(px), px->name);
+                             cfg__proxy_kind(px), px->name);
                 *ret = NULL;
                 return;
         }
@@ -652,29 +652,12 @@ static void finish_rules_tables(struct cfg_parser *p, const struct cfg_proxy *px
                                          &rules[i].table);
 }
 
-/* A sample naming a table (stick-table fetches, table converters): resolve it, and warn
- * when the table cannot have the value. */
-static void finish_sample_table(struct cfg_parser *p, const struct cfg_proxy *px,
-                                struct cfg_sample *smp, const struct cfg_where *where)
-{
-        if (!cfg_sample_uses_table(smp))
-                return;
-        if (smp->table_name || smp->fetch == CFG_FETCH_SRC_TBL)
-                finish_table_ref(p, px, smp->table_name, where, &smp->table);
-        if (smp->table && smp->fetch != CFG_FETCH_SC_TRACKED &&
-            !(smp->table->table->store & STKT_F(smp->stk_dt)))
-                cfg_diag_add(p->diags, CFG_SEV_WARNING, where->file, where->line, 0,
-                             "stick-table '%s' does not store '%s': this fetch never has a "
-                             "value",
-                             smp->table->name, stkt_dt_name((enum stkt_data_type)smp->stk_dt));
-}
-
 static void finish_fmt_tables(struct cfg_parser *p, const struct cfg_proxy *px,
                               const struct cfg_fmt *f, const struct cfg_where *where)
 {
         for (size_t i = 0; f && i < f->n_nodes; i++)
                 if (f->nodes[i].kind == CFG_FMT_SAMPLE)
-                        finish_sample_table(p, px, &f->nodes[i].smp, where);
+                        cfg__sample_finish(p, px, &f->nodes[i].smp, where);
 }
 
 static void finish_rules_fmt_tables(struct cfg_parser *p, const struct cfg_proxy *px,
@@ -688,7 +671,7 @@ static void finish_rules_fmt_tables(struct cfg_parser *p, const struct cfg_proxy
                 for (size_t j = 0; j < r->reply.n_hdrs; j++)
                         finish_fmt_tables(p, px, &r->reply.hdrs[j].value, &r->where);
                 if (r->act == CFG_ACT_TRACK_SC)
-                        finish_sample_table(p, px, &r->track_key, &r->where);
+                        cfg__sample_finish(p, px, &r->track_key, &r->where);
         }
 }
 
@@ -704,7 +687,7 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
                 struct cfg_stick_rule *r = &px->stick_rules[i];
 
                 finish_table_ref(p, px, r->table_name, &r->where, &r->table);
-                finish_sample_table(p, px, &r->key, &r->where);
+                cfg__sample_finish(p, px, &r->key, &r->where);
                 /* HAProxy: a table used for stickiness stores the server id */
                 if (r->table)
                         r->table->table->store |= STKT_F(STKT_DT_SERVER_ID);
@@ -716,7 +699,7 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
                 const struct cfg_acl *acl = px->acls[i];
 
                 for (size_t j = 0; j < acl->n_exprs; j++)
-                        finish_sample_table(p, px, &acl->exprs[j]->smp, &acl->exprs[j]->where);
+                        cfg__sample_finish(p, px, &acl->exprs[j]->smp, &acl->exprs[j]->where);
         }
 }
 
@@ -727,7 +710,7 @@ static void parser_finish(struct cfg_parser *p)
         p->l = NULL;
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
-                const char *kind = proxy_kind(px);
+                const char *kind = cfg__proxy_kind(px);
 
                 if ((px->cap & CFG_CAP_FE) && px->default_backend_name)
                         finish_backend_ref(p, px, px->default_backend_name, &px->where,

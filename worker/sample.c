@@ -1,5 +1,11 @@
-/* Sample fetches over a session and a stream (see sample.h): used by the rules, use_backend
- * and persistence (http_ana.c), and by access logs for %[...] nodes. */
+/* The sample engine (see sample.h): a fetch's values (sample_fetch.c) through the
+ * expression's converters (sample_conv.c) to what asked for them: ACL matchers, the rules,
+ * use_backend and persistence (http_ana.c), and access logs for %[...] nodes.
+ *
+ * Converters write into two scratch buffers used in turn, each the size of a message
+ * buffer (HAProxy's trash chunks): a converter reads one and writes the other, so a chain
+ * of any length needs no allocation. A worker is single-threaded and an expression is
+ * evaluated to its end before another starts, so the buffers are the process's. */
 #include "sample.h"
 
 #include <arpa/inet.h>
@@ -8,294 +14,118 @@
 #include <string.h>
 
 #include "macros.h"
+#include "sample_conv.h"
+#include "sample_fetch.h"
 #include "session.h"
-#include "stick.h"
-#include "stream-t.h"
+#include "wctx.h"
 
-#define SAMPLE_MAX_VALUES 64
+static struct {
+        char *area[2]; /* owned, allocated on first use, kept for the process's life */
+        size_t size;
+} trash;
 
-struct values {
-        struct sl_str v[SAMPLE_MAX_VALUES];
-        size_t n;
-};
-
-static bool name_eq(struct sl_str a, const char *b, size_t blen)
+/* Scratch buffer @i, of trash.size bytes; NULL when memory is short. */
+static char *trash_get(const struct smp_ctx *c, unsigned i)
 {
-        return sl_str_ieq(a, sl_str_make(b, blen));
-}
+        if (!trash.area[0]) {
+                size_t size = c->ss->w->gen->global.tune_bufsize;
+                char *a = malloc(size), *b = malloc(size);
 
-static void trim(struct sl_str *s)
-{
-        while (s->len && (s->ptr[0] == ' ' || s->ptr[0] == '\t')) {
-                s->ptr++;
-                s->len--;
-        }
-        while (s->len && (s->ptr[s->len - 1] == ' ' || s->ptr[s->len - 1] == '\t'))
-                s->len--;
-}
-
-/* Every value of header @name in @hdrs: whole field lines for "full", else the
- * comma-separated elements of each line (HAProxy's hdr() vs fhdr()). */
-static void header_values(const struct http_hdr *hdrs, size_t n, const char *name, size_t nlen,
-                          bool full, struct values *out)
-{
-        out->n = 0;
-        for (size_t i = 0; i < n && out->n < SAMPLE_MAX_VALUES; i++) {
-                struct sl_str v = hdrs[i].value;
-
-                if (!hdrs[i].name.ptr || !name_eq(hdrs[i].name, name, nlen))
-                        continue;
-                if (full) {
-                        out->v[out->n++] = v;
-                        continue;
+                if (!a || !b) {
+                        free(a);
+                        free(b);
+                        return NULL;
                 }
-                while (out->n < SAMPLE_MAX_VALUES) {
-                        const char *comma = memchr(v.ptr, ',', v.len);
-                        struct sl_str e =
-                                sl_str_make(v.ptr, comma ? (size_t)(comma - v.ptr) : v.len);
-
-                        trim(&e);
-                        out->v[out->n++] = e;
-                        if (!comma)
-                                break;
-                        v.len -= (size_t)(comma - v.ptr) + 1;
-                        v.ptr = comma + 1;
-                }
+                trash.area[0] = a;
+                trash.area[1] = b;
+                trash.size = size;
         }
+        return trash.area[i];
 }
 
-/* Keep only occurrence @occ (N > 0: Nth, -N: Nth from the end; 0: all). */
-static void select_occ(struct values *vals, int occ)
+/* Cast @v to @to, writing any text to the scratch buffer @v does not use; *in is the buffer
+ * @v's bytes are in (0 or 1), or -1, and is updated. */
+static bool cast(const struct smp_ctx *c, struct cfg_smp_value *v, enum cfg_smp_type to, int *in)
 {
-        size_t idx;
+        unsigned out = *in == 0 ? 1 : 0;
+        char *buf;
 
-        if (occ == 0)
-                return;
-        if (occ > 0) {
-                if ((size_t)occ > vals->n) {
-                        vals->n = 0;
-                        return;
-                }
-                idx = (size_t)occ - 1;
-        } else {
-                if ((size_t)-occ > vals->n) {
-                        vals->n = 0;
-                        return;
-                }
-                idx = vals->n - (size_t)-occ;
-        }
-        vals->v[0] = vals->v[idx];
-        vals->n = 1;
-}
-
-static void addr_value(const struct sockaddr_storage *ss, struct cfg_smp_value *v)
-{
-        v->type = CFG_SMP_IP;
-        if (ss->ss_family == AF_INET) {
-                v->family = AF_INET;
-                memcpy(v->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-        } else if (ss->ss_family == AF_INET6) {
-                v->family = AF_INET6;
-                memcpy(v->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-        } else {
-                v->family = AF_UNSPEC;
-        }
-}
-
-static int64_t addr_port(const struct sockaddr_storage *ss)
-{
-        if (ss->ss_family == AF_INET)
-                return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-        if (ss->ss_family == AF_INET6)
-                return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-        return 0;
-}
-
-static bool str_to_int(struct sl_str s, int64_t *ret)
-{
-        char tmp[32];
-        char *end;
-
-        if (s.len == 0 || s.len >= sizeof(tmp))
-                return false;
-        memcpy(tmp, s.ptr, s.len);
-        tmp[s.len] = '\0';
-        *ret = strtoll(tmp, &end, 10);
-        return *end == '\0';
-}
-
-static bool str_to_ip(struct sl_str s, struct cfg_smp_value *v)
-{
-        char tmp[INET6_ADDRSTRLEN + 1];
-
-        if (s.len == 0 || s.len >= sizeof(tmp))
-                return false;
-        memcpy(tmp, s.ptr, s.len);
-        tmp[s.len] = '\0';
-        v->type = CFG_SMP_IP;
-        if (inet_pton(AF_INET, tmp, v->addr) == 1) {
-                v->family = AF_INET;
+        if (to == CFG_SMP_ANY || v->type == to)
                 return true;
-        }
-        if (inet_pton(AF_INET6, tmp, v->addr) == 1) {
-                v->family = AF_INET6;
-                return true;
-        }
-        return false;
-}
-
-/* Collect the string values of a header fetch for @smp. */
-static bool header_fetch(const struct stream *st, const struct cfg_sample *smp, bool response,
-                         struct values *vals)
-{
-        bool res = smp->dir == CFG_DIR_RES || (smp->dir == CFG_DIR_CTX && response);
-        const struct http_msg *m;
-
-        if (!st || !(st->flags & STRM_F_HTTP))
+        buf = trash_get(c, out);
+        if (!buf || !sample_cast(v, to, buf, trash.size))
                 return false;
-        m = res ? &st->res : &st->req;
-        header_values(m->hdrs, m->n_hdrs, smp->arg, smp->arg_len, smp->fetch == CFG_FETCH_FHDR,
-                      vals);
+        if ((v->type == CFG_SMP_STR || v->type == CFG_SMP_BIN) && v->str.ptr == buf)
+                *in = (int)out;
         return true;
 }
 
-/* Apply lower/upper converters to @v, into @tmp when needed. */
-static struct sl_str convert(const struct cfg_sample *smp, struct sl_str v, char *tmp, size_t sz)
+/* Run the converters of @smp over @v, whose bytes are in no scratch buffer; *ret_in is the
+ * one they end in, or -1. */
+static bool convert(const struct smp_ctx *c, const struct cfg_sample *smp, struct cfg_smp_value *v,
+                    int *ret_in)
 {
-        size_t n;
+        int in = -1;
 
-        if (!smp->n_conv)
-                return v;
-        n = SL_MIN(v.len, sz);
-        for (size_t i = 0; i < n; i++) {
-                char c = v.ptr[i];
+        for (unsigned i = 0; i < smp->n_convs; i++) {
+                const struct cfg_conv_call *call = &smp->convs[i];
+                unsigned out;
+                char *buf;
 
-                for (unsigned k = 0; k < smp->n_conv; k++) {
-                        if (smp->conv[k] == CFG_CONV_LOWER && c >= 'A' && c <= 'Z')
-                                c = (char)(c | 0x20);
-                        else if (smp->conv[k] == CFG_CONV_UPPER && c >= 'a' && c <= 'z')
-                                c = (char)(c & ~0x20);
-                }
-                tmp[i] = c;
+                if (!cast(c, v, cfg_conv_kw(call->conv)->in, &in))
+                        return false;
+                out = in == 0 ? 1 : 0;
+                buf = trash_get(c, out);
+                if (!buf || !sample_conv(c, call, v, buf, trash.size))
+                        return false;
+                in = (int)out;
         }
-        return sl_str_make(tmp, n);
+        *ret_in = in;
+        return true;
 }
 
-/* Call @fn on each value of the sample until it returns true. Returns what the last call
- * returned, or false when the sample has no value. */
-typedef bool value_fn(void *data, const struct cfg_smp_value *v);
+struct each {
+        const struct smp_ctx *c;
+        const struct cfg_sample *smp;
+        enum cfg_smp_type want; /* what @fn takes: the value is cast to it */
+        smp_value_fn *fn;
+        void *data;
+};
 
-static bool sample_each(struct sess *ss, struct stream *st, const struct cfg_sample *smp,
-                        bool response, value_fn *fn, void *data)
+static bool each_value(void *data, struct cfg_smp_value *fetched)
 {
-        const struct http_msg *req = st && (st->flags & STRM_F_HTTP) ? &st->req : NULL;
-        struct cfg_smp_value v = {0};
-        struct values vals;
-        char tmp[1024];
+        struct each *e = data;
+        struct cfg_smp_value v = *fetched;
+        int in;
 
-        if (smp->table_conv) {
-                struct cfg_sample base = *smp;
-                struct cfg_smp_value key;
-
-                base.table_conv = false;
-                if (!sample_value(ss, st, &base, response, &key, tmp, sizeof(tmp)) ||
-                    !stick_table_conv(ss->w, smp, &key, &v))
-                        return false;
-                return fn(data, &v);
-        }
-        switch (smp->fetch) {
-        case CFG_FETCH_SRC:
-                addr_value(&ss->src, &v);
-                return v.family != AF_UNSPEC && fn(data, &v);
-        case CFG_FETCH_DST:
-                addr_value(sess_dst(ss), &v);
-                return v.family != AF_UNSPEC && fn(data, &v);
-        case CFG_FETCH_SRC_PORT:
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(&ss->src)};
-                return fn(data, &v);
-        case CFG_FETCH_DST_PORT:
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = addr_port(sess_dst(ss))};
-                return fn(data, &v);
-        case CFG_FETCH_SSL_FC:
-                v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = sess_tls(ss)};
-                return fn(data, &v);
-        case CFG_FETCH_ALWAYS_TRUE:
-        case CFG_FETCH_ALWAYS_FALSE:
-                v = (struct cfg_smp_value){.type = CFG_SMP_BOOL,
-                                           .i = smp->fetch == CFG_FETCH_ALWAYS_TRUE};
-                return fn(data, &v);
-        case CFG_FETCH_STATUS:
-                if (!st || !st->res.status)
-                        return false;
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = st->res.status};
-                return fn(data, &v);
-        case CFG_FETCH_METHOD:
-        case CFG_FETCH_PATH:
-        case CFG_FETCH_QUERY:
-        case CFG_FETCH_URL: {
-                struct sl_str str;
-
-                if (!req)
-                        return false;
-                str = smp->fetch == CFG_FETCH_METHOD  ? req->method
-                      : smp->fetch == CFG_FETCH_PATH  ? req->path
-                      : smp->fetch == CFG_FETCH_QUERY ? req->query
-                                                      : req->target;
-                if (smp->fetch == CFG_FETCH_QUERY && !req->query.ptr)
-                        return false;
-                v = (struct cfg_smp_value){.type = CFG_SMP_STR,
-                                           .str = convert(smp, str, tmp, sizeof(tmp))};
-                return fn(data, &v);
-        }
-        case CFG_FETCH_HDR:
-        case CFG_FETCH_FHDR:
-        case CFG_FETCH_HDR_VAL:
-        case CFG_FETCH_HDR_IP:
-                if (!header_fetch(st, smp, response, &vals))
-                        return false;
-                select_occ(&vals, smp->occ);
-                for (size_t i = 0; i < vals.n; i++) {
-                        v = (struct cfg_smp_value){.type = CFG_SMP_STR};
-                        if (smp->fetch == CFG_FETCH_HDR_VAL) {
-                                v.type = CFG_SMP_INT;
-                                if (!str_to_int(vals.v[i], &v.i))
-                                        continue;
-                        } else if (smp->fetch == CFG_FETCH_HDR_IP) {
-                                if (!str_to_ip(vals.v[i], &v))
-                                        continue;
-                        } else {
-                                v.str = convert(smp, vals.v[i], tmp, sizeof(tmp));
-                        }
-                        if (fn(data, &v))
-                                return true;
-                }
+        if (!convert(e->c, e->smp, &v, &in) || !cast(e->c, &v, e->want, &in))
                 return false;
-        case CFG_FETCH_HDR_CNT:
-                if (!header_fetch(st, smp, response, &vals))
-                        return false;
-                v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = (int64_t)vals.n};
-                return fn(data, &v);
-        case CFG_FETCH_SC:
-        case CFG_FETCH_SC_TRACKED:
-        case CFG_FETCH_SRC_TBL:
-                return stick_fetch(ss, st, smp, &v) && fn(data, &v);
-        case CFG_FETCH_COUNT:
-                break;
-        }
-        return false;
+        return e->fn(e->data, &v);
 }
 
-static bool match_one(void *data, const struct cfg_smp_value *v)
+/* Call @fn on each value of the sample, cast to @want, until it returns true. Returns what
+ * the last call returned, or false when the sample has no value. */
+static bool sample_each(const struct smp_ctx *c, const struct cfg_sample *smp,
+                        enum cfg_smp_type want, smp_value_fn *fn, void *data)
+{
+        struct each e = {c, smp, want, fn, data};
+
+        return sample_fetch(c, smp, each_value, &e);
+}
+
+static bool match_one(void *data, struct cfg_smp_value *v)
 {
         return cfg_acl_expr_match(data, v);
 }
 
 bool sample_acl(struct sess *ss, struct stream *st, const struct cfg_acl *acl, bool response)
 {
+        struct smp_ctx c = {ss, st, response};
+
         for (size_t i = 0; i < acl->n_exprs; i++) {
                 const struct cfg_acl_expr *e = acl->exprs[i];
 
-                if (sample_each(ss, st, &e->smp, response, match_one, (void *)e))
+                if (sample_each(&c, &e->smp, cfg_match_type(e->match), match_one, (void *)e))
                         return true;
         }
         return false;
@@ -328,16 +158,17 @@ struct value_ctx {
         bool found;
 };
 
-static bool value_one(void *data, const struct cfg_smp_value *v)
+/* Keep the last value: HAProxy's samples take a header's last occurrence by default. */
+static bool value_one(void *data, struct cfg_smp_value *v)
 {
         struct value_ctx *c = data;
 
         *c->v = *v;
-        if (v->type == CFG_SMP_STR) {
+        if (v->type == CFG_SMP_STR || v->type == CFG_SMP_BIN) {
                 size_t n = SL_MIN(v->str.len, c->bufsz);
 
                 if (n)
-                        memcpy(c->buf, v->str.ptr, n);
+                        memmove(c->buf, v->str.ptr, n);
                 c->v->str = sl_str_make(c->buf, n);
         }
         c->found = true;
@@ -347,10 +178,11 @@ static bool value_one(void *data, const struct cfg_smp_value *v)
 bool sample_value(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                   struct cfg_smp_value *v, char *buf, size_t bufsz)
 {
-        struct value_ctx c = {v, buf, bufsz, false};
+        struct smp_ctx c = {ss, st, response};
+        struct value_ctx vc = {v, buf, bufsz, false};
 
-        (void)sample_each(ss, st, smp, response, value_one, &c);
-        return c.found;
+        (void)sample_each(&c, smp, CFG_SMP_ANY, value_one, &vc);
+        return vc.found;
 }
 
 struct text_ctx {
@@ -359,8 +191,7 @@ struct text_ctx {
         int len;
 };
 
-/* Keep the last value: HAProxy's samples take a header's last occurrence by default. */
-static bool text_one(void *data, const struct cfg_smp_value *v)
+static bool text_one(void *data, struct cfg_smp_value *v)
 {
         struct text_ctx *t = data;
         char ip[INET6_ADDRSTRLEN];
@@ -376,6 +207,8 @@ static bool text_one(void *data, const struct cfg_smp_value *v)
                 n = snprintf(t->out, t->outsz, "%s", ip);
                 break;
         case CFG_SMP_STR:
+        case CFG_SMP_BIN:
+        case CFG_SMP_ANY:
                 n = (int)sl_str_copy(t->out, t->outsz, v->str);
                 break;
         }
@@ -386,11 +219,12 @@ static bool text_one(void *data, const struct cfg_smp_value *v)
 int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                 char *out, size_t outsz)
 {
+        struct smp_ctx c = {ss, st, response};
         struct text_ctx t = {out, outsz, -1};
 
         if (outsz == 0)
                 return -1;
         out[0] = '\0';
-        (void)sample_each(ss, st, smp, response, text_one, &t);
+        (void)sample_each(&c, smp, CFG_SMP_ANY, text_one, &t);
         return t.len;
 }

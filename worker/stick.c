@@ -120,7 +120,7 @@ static bool stick_key(const struct cfg_stick_table *def, const struct cfg_smp_va
         case STKT_KEY_BINARY: {
                 size_t n;
 
-                if (v->type == CFG_SMP_STR) {
+                if (v->type == CFG_SMP_STR || v->type == CFG_SMP_BIN) {
                         n = SL_MIN(v->str.len, (size_t)def->key_len);
                         memcpy(buf, v->str.ptr, n);
                 } else if (v->type == CFG_SMP_IP) {
@@ -412,16 +412,16 @@ void stick_sess_end(struct sess *ss)
 }
 
 /* Read or change data type @dt of entry @idx as @op says. */
-static bool stick_op(struct stkt *t, uint32_t idx, const struct cfg_sample *smp, uint64_t now,
-                     struct cfg_smp_value *v)
+static bool stick_op(struct stkt *t, uint32_t idx, unsigned stk_dt, enum cfg_stk_op op,
+                     uint64_t now, struct cfg_smp_value *v)
 {
-        enum stkt_data_type dt = (enum stkt_data_type)smp->stk_dt;
+        enum stkt_data_type dt = (enum stkt_data_type)stk_dt;
         uint64_t u = 0;
         uint32_t r32 = 0;
 
         if (!(stkt_store(t) & STKT_F(dt)))
                 return false;
-        switch (smp->stk_op) {
+        switch (op) {
         case CFG_STK_GET:
                 if (stkt_dt_is_rate(dt)) {
                         if (stkt_rate_read(t, idx, dt, now, &r32) < 0)
@@ -488,14 +488,14 @@ bool stick_fetch(struct sess *ss, struct stream *st, const struct cfg_sample *sm
                         if (stkt_get_or_insert(t, &k, now, &nidx) < 0)
                                 return false;
                         stkt_touch(t, nidx, now);
-                        return stick_op(t, nidx, smp, now, v);
+                        return stick_op(t, nidx, smp->stk_dt, smp->stk_op, now, v);
                 }
                 idx = stkt_lookup(t, &k, now);
                 if (idx < 0) {
                         *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
                         return (stkt_store(t) & STKT_F(smp->stk_dt)) != 0;
                 }
-                return stick_op(t, (uint32_t)idx, smp, now, v);
+                return stick_op(t, (uint32_t)idx, smp->stk_dt, smp->stk_op, now, v);
         }
         c = stick_ctr_of(ss, st, smp->sc);
         if (smp->fetch == CFG_FETCH_SC_TRACKED) {
@@ -510,7 +510,7 @@ bool stick_fetch(struct sess *ss, struct stream *st, const struct cfg_sample *sm
         if (!t)
                 return false;
         if (t == c->t)
-                return stick_op(t, c->idx, smp, now, v);
+                return stick_op(t, c->idx, smp->stk_dt, smp->stk_op, now, v);
         /* the tracked key, looked up in another table (scN_*(table)) */
         {
                 int n = stkt_key_copy(c->t, c->idx, buf, sizeof(buf));
@@ -523,26 +523,27 @@ bool stick_fetch(struct sess *ss, struct stream *st, const struct cfg_sample *sm
                         *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
                         return true;
                 }
-                return stick_op(t, (uint32_t)idx, smp, now, v);
+                return stick_op(t, (uint32_t)idx, smp->stk_dt, smp->stk_op, now, v);
         }
 }
 
-bool stick_table_conv(struct worker *w, const struct cfg_sample *smp,
+bool stick_table_conv(struct worker *w, const struct cfg_conv_call *call,
                       const struct cfg_smp_value *key, struct cfg_smp_value *v)
 {
-        struct stkt *t = stick_table_of(w, smp->table);
+        const struct cfg_proxy *px = call->args[0].ref;
+        struct stkt *t = stick_table_of(w, px);
         uint8_t buf[STKT_KEY_MAX];
         struct stkt_key k;
         int64_t idx;
 
-        if (!t || !stick_key(smp->table->table, key, buf, &k))
+        if (!t || !stick_key(px->table, key, buf, &k))
                 return false;
         idx = stkt_lookup(t, &k, stick_now(w));
         if (idx < 0) {
                 *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
-                return (stkt_store(t) & STKT_F(smp->stk_dt)) != 0;
+                return (stkt_store(t) & STKT_F(call->stk_dt)) != 0;
         }
-        return stick_op(t, (uint32_t)idx, smp, stick_now(w), v);
+        return stick_op(t, (uint32_t)idx, call->stk_dt, call->stk_op, stick_now(w), v);
 }
 
 void stick_table_def(const struct cfg_stick_table *c, struct stkt_def *ret)

@@ -124,7 +124,7 @@ START_TEST(test_string_methods)
         ck_assert(match(acl(px, "m"), str("HEAD")));
         ck_assert(!match(acl(px, "m"), str("head")));
         ck_assert(match(acl(px, "found"), str("")));
-        ck_assert_int_eq(acl(px, "low")->exprs[0]->smp.n_conv, 1);
+        ck_assert_int_eq(acl(px, "low")->exprs[0]->smp.n_convs, 1);
         ck_assert_int_eq(acl(px, "low")->exprs[0]->smp.dir, CFG_DIR_REQ);
         ck_assert_int_eq(acl(px, "host")->exprs[0]->smp.dir, CFG_DIR_CTX);
         ck_assert_str_eq(acl(px, "host")->exprs[0]->smp.arg, "host");
@@ -288,7 +288,7 @@ START_TEST(test_http_rules)
         ck_assert(!r[4].fmt.constant);
         /* "sluice ", sample, " %" */
         ck_assert_uint_eq(r[5].fmt.n_nodes, 3);
-        ck_assert_int_eq(r[5].fmt.nodes[1].smp.conv[0], CFG_CONV_LOWER);
+        ck_assert_int_eq(r[5].fmt.nodes[1].smp.convs[0].conv, CFG_CONV_LOWER);
         ck_assert_int_eq(r[5].fmt.nodes[2].lit.len, 2);
         ck_assert_int_eq(memcmp(r[5].fmt.nodes[2].lit.ptr, " %", 2), 0);
         ck_assert_int_eq(r[6].act, CFG_ACT_DEL_HEADER);
@@ -310,8 +310,8 @@ START_TEST(test_rule_errors)
 {
         expect_error("frontend f\n    acl a path_beg\n", 2, "at least one pattern");
         expect_error("frontend f\n    acl a pth_beg /x\n", 2, "did you mean 'path_beg'?");
-        expect_error("frontend f\n    acl a src_is_local\n", 2,
-                     "sample fetch 'src_is_local' is HAProxy's but sluice does not");
+        expect_error("frontend f\n    acl a lat_ns_avg gt 1\n", 2,
+                     "sample fetch 'lat_ns_avg' is a HAProxy keyword that sluice does not");
         expect_error("frontend f\n    acl a sc_http_req_rate gt 10\n", 2,
                      "needs the counter number");
         expect_error("frontend f\n    acl a sc3_http_req_rate gt 10\n", 2,
@@ -336,9 +336,8 @@ START_TEST(test_rule_errors)
         expect_error("backend b\n    cookie\n", 2, "'cookie' needs a cookie name");
         expect_error("frontend f\n    acl a src,table_http_req_rate gt 1\n", 2, "needs a table");
         expect_error("frontend f\n    acl a src,table_trackers(f) gt 1\n", 2,
-                     "'table_trackers(f)' is HAProxy's but sluice does not support it yet");
-        expect_error("frontend f\n    acl a src,table_conn_cur(f),lower -m found\n", 2,
-                     "it comes last");
+                     "in 'src,table_trackers(f)': converter 'table_trackers' is a HAProxy "
+                     "keyword that sluice does not support yet");
         expect_error("frontend f\n    acl a src,table_conn_cur(nosuch) gt 1\n", 2,
                      "no stick-table named 'nosuch'");
         expect_error("defaults\n    log-format %[src_conn_cur]\n", 2,
@@ -361,14 +360,19 @@ START_TEST(test_rule_errors)
         expect_error("frontend f\n    acl a path -f /etc/list\n", 2, "ACL flag '-f' is HAProxy's");
         expect_error("frontend f\n    acl a src 10.0.0.0/33\n", 2, "invalid prefix length");
         expect_error("frontend f\n    acl a src example.com\n", 2, "host names are not resolved");
-        expect_error("frontend f\n    acl a src -m beg 10.\n", 2,
-                     "match method 'beg' does not apply to 'src'");
+        /* an address is matched as text by a string method (HAProxy casts it) */
+        expect_error("frontend f\n    acl a src -m ip x\n", 2, "invalid address 'x'");
+        expect_error("frontend f\n    acl a ssl_fc -m ip 10.0.0.1\n", 2,
+                     "match method 'ip' does not apply to 'ssl_fc', which returns a boolean");
         expect_error("frontend f\n    acl a dst_port 5:1\n", 2, "empty integer range");
         expect_error("frontend f\n    acl a path_reg ^(\n", 2, "invalid regular expression");
         expect_error("frontend f\n    acl a ssl_fc yes\n", 2, "takes no pattern");
         expect_error("frontend f\n    acl a hdr host\n", 2, "needs a header name");
-        expect_error("frontend f\n    acl a hdr(host),base64 x\n", 2,
-                     "converter 'base64' is not supported yet");
+        expect_error("frontend f\n    acl a hdr(host),ungrpc(1) x\n", 2,
+                     "in 'hdr(host),ungrpc(1)': converter 'ungrpc' is a HAProxy keyword that "
+                     "sluice does not support yet");
+        expect_error("frontend f\n    acl a hdr(host),lowr x\n", 2,
+                     "in 'hdr(host),lowr': unknown converter 'lowr'; did you mean 'lower'?");
         expect_error("frontend f\n    acl a/b path /\n", 2, "invalid character in ACL name");
         expect_error("frontend f\n    mode http\n    use_backend b if nope\nbackend b\n", 3,
                      "no ACL named 'nope'");

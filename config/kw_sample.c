@@ -1,0 +1,704 @@
+/* The sample expression compiler: "fetch(args),conv(args),..." into config/sample_expr.h's form,
+ * for ACLs, formats (%[...]), tracking keys and every rule taking a sample. Arguments are
+ * split and unquoted as HAProxy's make_arg_list() does, typed by the letters of the tables
+ * in sample_expr.c, then checked; names of tables (and other objects defined anywhere in the
+ * file) are resolved at the end of load by cfg__sample_finish(). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macros.h"
+#include "parse-int.h"
+#include "stkt_types.h"
+
+/* Most arguments any fetch or converter takes. */
+#define SMP_MAX_ARGS 5
+
+/* HAProxy sample fetches sluice does not implement yet (refused as such, not as typos). */
+static const char *const fetches_known[] = {
+        "base",
+        "base32",
+        "base32+src",
+        "baseq",
+        "be_conn",
+        "be_id",
+        "be_name",
+        "be_sess_rate",
+        "bin",
+        "bool",
+        "capture.req.hdr",
+        "capture.req.method",
+        "capture.req.uri",
+        "cook",
+        "cook_cnt",
+        "cook_val",
+        "cookie",
+        "connslots",
+        "dst_conn",
+        "dst_is_local",
+        "env",
+        "fc_http_major",
+        "fe_conn",
+        "fe_id",
+        "fe_name",
+        "hdrs",
+        "http_auth",
+        "http_auth_group",
+        "http_first_req",
+        "int",
+        "ipv4",
+        "ipv6",
+        "lat_ns_avg",
+        "map",
+        "meth",
+        "nbsrv",
+        "pathq",
+        "payload",
+        "payload_lv",
+        "proc",
+        "queue",
+        "rand",
+        "rdp_cookie",
+        "req.body",
+        "req.body_len",
+        "req.body_param",
+        "req.body_size",
+        "req.cook",
+        "req.cook_cnt",
+        "req.cook_val",
+        "req.hdrs",
+        "req.hdr_names",
+        "req.len",
+        "req.payload",
+        "req.proto_http",
+        "req.rdp_cookie",
+        "req.ssl_alpn",
+        "req.ssl_ec_ext",
+        "req.ssl_hello_type",
+        "req.ssl_sni",
+        "req.ssl_st_ext",
+        "req.ssl_ver",
+        "req.ver",
+        "req_ssl_sni",
+        "req_ssl_ver",
+        "res.comp",
+        "res.cook",
+        "res.hdrs",
+        "res.len",
+        "res.payload",
+        "res.ver",
+        "shdr",
+        "shdr_cnt",
+        "shdr_val",
+        "src_is_local",
+        "srv_conn",
+        "srv_id",
+        "srv_is_up",
+        "srv_name",
+        "ssl_bc",
+        "ssl_c_used",
+        "ssl_c_verify",
+        "ssl_c_s_dn",
+        "ssl_fc_alpn",
+        "ssl_fc_cipher",
+        "ssl_fc_has_crt",
+        "ssl_fc_has_sni",
+        "ssl_fc_protocol",
+        "ssl_fc_sni",
+        "ssl_fc_npn",
+        "stopping",
+        "str",
+        "table_cnt",
+        "unique-id",
+        "url_ip",
+        "url_param",
+        "url_port",
+        "urlp",
+        "urlp_val",
+        "var",
+        "wait_end",
+        "date",
+        "hostname",
+        "nbproc",
+        "thread",
+        "uuid",
+};
+
+/* HAProxy converters sluice does not implement yet. */
+static const char *const convs_known[] = {
+        "add",       "aes_gcm_dec", "and",       "b64dec",    "base64",      "be2dec",
+        "be2hex",    "bool",        "bytes",     "capture-req", "capture-res", "concat",
+        "cpl",       "crc32",       "crc32c",    "cut_crlf",  "da-csv-conv", "debug",
+        "digest",    "div",         "djb2",      "even",      "field",       "fix_is_valid",
+        "fix_tag_value", "hex",     "hex2i",     "hmac",      "http_date",   "in_table",
+        "ipmask",    "json",        "json_query", "language", "length",      "lower",
+        "ltime",     "ltrim",       "map",       "map_beg",   "map_dir",     "map_dom",
+        "map_end",   "map_int",     "map_ip",    "map_reg",   "map_regm",    "map_str",
+        "map_sub",   "mod",         "mqtt_field_value", "mqtt_is_valid", "mul", "nbsrv",
+        "neg",       "not",         "odd",       "or",        "protobuf",    "regsub",
+        "rtrim",     "sdbm",        "secure_memcmp", "set-var", "sha1",     "sha2",
+        "srv_queue", "strcmp",      "sub",       "ungrpc",    "unset-var",   "upper",
+        "url_dec",   "url_enc",     "utime",     "word",      "wt6",         "xor",
+        "xxh3",      "xxh32",       "xxh64",
+};
+
+/* Errors name the whole expression: "in '<expression>': <message>". */
+struct smp_parse {
+        struct cfg_parser *p;
+        unsigned w;     /* the word reported in errors */
+        struct sl_str s; /* the whole expression */
+        char expr[256]; /* @s for messages, truncated */
+};
+
+__attribute__((format(printf, 2, 3))) static void smp_err(struct smp_parse *sp, const char *fmt,
+                                                          ...)
+{
+        char msg[384];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        /* a lone name is in the message already */
+        if (memchr(sp->s.ptr, '(', sp->s.len) || memchr(sp->s.ptr, ',', sp->s.len))
+                cfg__err(sp->p, sp->w, "in '%s': %s", sp->expr, msg);
+        else
+                cfg__err(sp->p, sp->w, "%s", msg);
+}
+
+/* Split the argument list at s[*pos] (a '(') into @out, unquoted and unescaped as HAProxy's
+ * make_arg_list(): single and double quotes group, a backslash escapes \ ' " and space, and
+ * \r \n \t are the control characters; an unquoted ',' separates, an unquoted ')' ends.
+ * Moves *pos past the ')'. Returns the number of arguments ("()" has none), or -1. */
+static int args_split(struct smp_parse *sp, const char *name, size_t *pos, struct sl_str *out,
+                      unsigned max)
+{
+        struct sl_str s = sp->s;
+        size_t i = *pos + 1;
+        char *buf = cfg_arena_alloc(&sp->p->gen->arena, s.len + 1), *o;
+        unsigned n = 0;
+        bool sq = false, dq = false;
+        char *start;
+
+        if (!buf) {
+                cfg__oom(sp->p);
+                return -1;
+        }
+        if (i < s.len && s.ptr[i] == ')') {
+                *pos = i + 1;
+                return 0;
+        }
+        o = start = buf;
+        for (;;) {
+                if (i == s.len) {
+                        smp_err(sp, "missing ')' after the arguments of '%s'", name);
+                        return -1;
+                }
+                char c = s.ptr[i];
+
+                if (c == '"' && !sq) {
+                        dq = !dq;
+                        i++;
+                        continue;
+                }
+                if (c == '\'' && !dq) {
+                        sq = !sq;
+                        i++;
+                        continue;
+                }
+                if (c == '\\' && !sq && i + 1 < s.len) {
+                        char e = s.ptr[i + 1];
+
+                        if (e == '\\' || e == ' ' || e == '"' || e == '\'') {
+                                *o++ = e;
+                                i += 2;
+                        } else if (e == 'r' || e == 'n' || e == 't') {
+                                *o++ = e == 'r' ? '\r' : e == 'n' ? '\n' : '\t';
+                                i += 2;
+                        } else {
+                                *o++ = c;
+                                i++;
+                        }
+                        continue;
+                }
+                if (!sq && !dq && (c == ',' || c == ')')) {
+                        if (n == max) {
+                                smp_err(sp, "'%s' takes at most %u argument%s", name, max,
+                                        max == 1 ? "" : "s");
+                                return -1;
+                        }
+                        *o = '\0';
+                        out[n++] = sl_str_make(start, (size_t)(o - start));
+                        start = ++o;
+                        i++;
+                        if (c == ')')
+                                break;
+                        continue;
+                }
+                *o++ = c;
+                i++;
+        }
+        *pos = i;
+        return (int)n;
+}
+
+static bool arg_int(struct sl_str s, int64_t *ret)
+{
+        char tmp[32];
+        char *end;
+
+        if (s.len == 0 || s.len >= sizeof(tmp))
+                return false;
+        memcpy(tmp, s.ptr, s.len);
+        tmp[s.len] = '\0';
+        errno = 0;
+        *ret = strtoll(tmp, &end, 10);
+        return *end == '\0' && errno == 0;
+}
+
+/* Type the @n strings of @raw by the letters of @spec into a new arena array. */
+static bool args_type(struct smp_parse *sp, const char *name, const char *spec,
+                      const struct sl_str *raw, unsigned n, struct cfg_arg **ret,
+                      unsigned *ret_n)
+{
+        size_t max = strlen(spec);
+        unsigned min = 0;
+        struct cfg_arg *args;
+
+        while (min < max && spec[min] >= 'A' && spec[min] <= 'Z')
+                min++;
+        if (n > max) {
+                if (max == 0)
+                        smp_err(sp, "'%s' takes no argument", name);
+                else
+                        smp_err(sp, "'%s' takes at most %zu argument%s", name, max,
+                                max == 1 ? "" : "s");
+                return false;
+        }
+        if (n < min) {
+                smp_err(sp, "'%s' needs %u argument%s, got %u", name, min, min == 1 ? "" : "s",
+                        n);
+                return false;
+        }
+        *ret = NULL;
+        *ret_n = n;
+        if (n == 0)
+                return true;
+        args = cfg_arena_alloc(&sp->p->gen->arena, n * sizeof(*args));
+        if (!args) {
+                cfg__oom(sp->p);
+                return false;
+        }
+        for (unsigned k = 0; k < n; k++) {
+                struct cfg_arg *a = &args[k];
+
+                a->str = raw[k];
+                switch (spec[k] | 0x20) {
+                case 's':
+                        a->type = CFG_ARG_STR;
+                        break;
+                case 'i':
+                        a->type = CFG_ARG_INT;
+                        if (!arg_int(raw[k], &a->i)) {
+                                smp_err(sp, "argument %u of '%s' must be an integer, not '%s'",
+                                        k + 1, name, raw[k].ptr);
+                                return false;
+                        }
+                        break;
+                case 't':
+                        a->type = CFG_ARG_TABLE;
+                        if (raw[k].len == 0) {
+                                smp_err(sp, "argument %u of '%s' must name a table", k + 1, name);
+                                return false;
+                        }
+                        break;
+                default:
+                        smp_err(sp, "internal error: argument type '%c' of '%s'", spec[k], name);
+                        return false;
+                }
+        }
+        *ret = args;
+        return true;
+}
+
+/* Header fetches: (name[,occurrence]). */
+static bool fetch_header_args(struct smp_parse *sp, const char *name, struct cfg_sample *smp)
+{
+        const struct sl_str hname = smp->args[0].str;
+
+        for (size_t k = 0; k < hname.len; k++) {
+                unsigned char c = (unsigned char)hname.ptr[k];
+
+                /* header names are RFC 9110 tokens */
+                if (c <= ' ' || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c)) {
+                        smp_err(sp, "invalid header name '%s' in '%s'", hname.ptr, name);
+                        return false;
+                }
+        }
+        if (hname.len == 0) {
+                smp_err(sp, "'%s' needs a header name: '%s(<name>)'", name, name);
+                return false;
+        }
+        smp->arg = hname.ptr;
+        smp->arg_len = hname.len;
+        if (smp->n_args > 1) {
+                int64_t v = smp->args[1].i;
+
+                if (v < -100 || v > 100) {
+                        smp_err(sp,
+                                "invalid occurrence '%s' in '%s': expected a number from -100 "
+                                "to 100",
+                                smp->args[1].str.ptr, name);
+                        return false;
+                }
+                smp->occ = (int)v;
+        }
+        return true;
+}
+
+/* Stick-table counter fetches: sc_<what>(N[,table]), sc<N>_<what>[(table)],
+ * src_<what>[(table)], and <what> "tracked" for the sc forms. Returns 1 with @smp filled and
+ * *pos past the fetch, 0 when @name does not name one, or -1 after reporting an error. */
+static int fetch_stk(struct smp_parse *sp, const char *name, size_t *pos, struct cfg_sample *smp)
+{
+        struct cfg_parser *p = sp->p;
+        size_t name_len = strlen(name), what_at;
+        struct sl_str raw[2];
+        bool src = false, sc_arg = false;
+        int n = 0;
+
+        if (name_len > 4 && memcmp(name, "src_", 4) == 0) {
+                src = true;
+                what_at = 4;
+        } else if (name_len > 3 && memcmp(name, "sc_", 3) == 0) {
+                sc_arg = true;
+                what_at = 3;
+        } else if (name_len > 4 && name[0] == 's' && name[1] == 'c' && name[2] >= '0' &&
+                   name[2] <= '2' && name[3] == '_') {
+                smp->sc = (unsigned)(name[2] - '0');
+                what_at = 4;
+        } else {
+                return 0;
+        }
+        if (!src && strcmp(name + what_at, "tracked") == 0) {
+                smp->fetch = CFG_FETCH_SC_TRACKED;
+        } else if (cfg_stk_what_parse(name + what_at, name_len - what_at, &smp->stk_dt,
+                                      &smp->stk_op)) {
+                smp->fetch = src ? CFG_FETCH_SRC_TBL : CFG_FETCH_SC;
+        } else {
+                return 0;
+        }
+        if (*pos < sp->s.len && sp->s.ptr[*pos] == '(') {
+                n = args_split(sp, name, pos, raw, 2);
+                if (n < 0)
+                        return -1;
+        }
+        if (sc_arg) {
+                if (n < 1 || raw[0].len != 1 || raw[0].ptr[0] < '0' || raw[0].ptr[0] > '2') {
+                        smp_err(sp, "'%s' needs the counter number: '%s(<0..2>[,<table>])'",
+                                name, name);
+                        return -1;
+                }
+                smp->sc = (unsigned)(raw[0].ptr[0] - '0');
+                raw[0] = raw[1];
+                n--;
+        }
+        if (n > 1 || (n == 1 && raw[0].len == 0)) {
+                smp_err(sp, "'%s' takes one argument, a table name", name);
+                return -1;
+        }
+        if (n == 1) {
+                smp->table_name = raw[0].ptr;
+        } else if (src) {
+                /* HAProxy: without a table, the rule's own proxy's */
+                if (p->sec == CFG_SEC_DEFAULTS) {
+                        smp_err(sp, "'%s' needs a table name in a defaults section", name);
+                        return -1;
+                }
+                smp->table = p->px;
+        }
+        return 1;
+}
+
+static void fetch_unknown(struct smp_parse *sp, const char *name)
+{
+        const char *hint = NULL;
+
+        for (size_t k = 0; k < SL_ARRAY_SIZE(fetches_known); k++) {
+                if (strcmp(fetches_known[k], name) == 0) {
+                        smp_err(sp, "sample fetch '%s' is a HAProxy keyword that sluice does not "
+                                    "support yet",
+                                name);
+                        return;
+                }
+        }
+        for (size_t k = 0; cfg_fetch_kw_at(k) && !hint; k++)
+                if (cfg_is_close(name, cfg_fetch_kw_at(k)->name))
+                        hint = cfg_fetch_kw_at(k)->name;
+        if (hint)
+                smp_err(sp, "unknown sample fetch '%s'; did you mean '%s'?", name, hint);
+        else
+                smp_err(sp, "unknown sample fetch '%s'", name);
+}
+
+/* The fetch at the start of the expression; *pos moves past it. */
+static bool fetch_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp,
+                        int *ret_implied)
+{
+        const struct cfg_fetch_kw *fk;
+        struct sl_str raw[SMP_MAX_ARGS];
+        size_t i = 0;
+        char name[64];
+        int n = 0, r;
+
+        while (i < sp->s.len && sp->s.ptr[i] != '(' && sp->s.ptr[i] != ',')
+                i++;
+        sl_str_copy(name, sizeof(name), sl_str_make(sp->s.ptr, i));
+        *ret_implied = -1;
+        fk = cfg_fetch_kw_find(sp->s.ptr, i);
+        if (!fk) {
+                r = fetch_stk(sp, name, &i, smp);
+                if (r == 0)
+                        fetch_unknown(sp, name);
+                *pos = i;
+                return r > 0;
+        }
+        smp->fetch = fk->fetch;
+        smp->dir = fk->dir;
+        if (i < sp->s.len && sp->s.ptr[i] == '(') {
+                n = args_split(sp, name, &i, raw, SMP_MAX_ARGS);
+                if (n < 0)
+                        return false;
+        }
+        if (n == 0 && fk->args[0] == 'S' &&
+            (fk->fetch == CFG_FETCH_HDR || fk->fetch == CFG_FETCH_HDR_VAL ||
+             fk->fetch == CFG_FETCH_HDR_IP || fk->fetch == CFG_FETCH_FHDR)) {
+                /* hdr without a name: every header, as HAProxy; sluice needs the name. */
+                smp_err(sp, "'%s' needs a header name: '%s(<name>)'", name, name);
+                return false;
+        }
+        if (!args_type(sp, name, fk->args, raw, (unsigned)n, &smp->args, &smp->n_args))
+                return false;
+        switch (fk->fetch) {
+        case CFG_FETCH_HDR:
+        case CFG_FETCH_HDR_CNT:
+        case CFG_FETCH_HDR_VAL:
+        case CFG_FETCH_HDR_IP:
+        case CFG_FETCH_FHDR:
+                if (!fetch_header_args(sp, name, smp))
+                        return false;
+                break;
+        default:
+                break;
+        }
+        *ret_implied = fk->implied;
+        *pos = i;
+        return true;
+}
+
+/* table_<what>(<table>): look the sample up in a table. */
+static bool conv_table(struct smp_parse *sp, const char *cname, struct cfg_conv_call *c)
+{
+        const char *what = cname + 6;
+        size_t len = strlen(what);
+
+        if (strcmp(what, "gpc0") == 0 || strcmp(what, "gpc1") == 0 ||
+            strcmp(what, "gpt0") == 0 || strcmp(what, "server_id") == 0) {
+                c->stk_dt = what[0] == 's'   ? STKT_DT_SERVER_ID
+                            : what[2] == 't' ? STKT_DT_GPT0
+                            : what[3] == '0' ? STKT_DT_GPC0
+                                             : STKT_DT_GPC1;
+                c->stk_op = CFG_STK_GET;
+                return true;
+        }
+        if (!cfg_stk_what_parse(what, len, &c->stk_dt, &c->stk_op) || c->stk_op == CFG_STK_INC ||
+            c->stk_op == CFG_STK_CLR || c->stk_dt == STKT_DT_GPC0 || c->stk_dt == STKT_DT_GPC1 ||
+            c->stk_dt == STKT_DT_GPT0) {
+                if (strcmp(what, "trackers") == 0 || strcmp(what, "expire") == 0 ||
+                    strcmp(what, "idle") == 0)
+                        smp_err(sp,
+                                "converter '%s' is a HAProxy keyword that sluice does not "
+                                "support yet",
+                                cname);
+                else
+                        smp_err(sp, "unknown converter '%s'", cname);
+                return false;
+        }
+        return true;
+}
+
+static void conv_unknown(struct smp_parse *sp, const char *cname)
+{
+        for (size_t k = 0; k < SL_ARRAY_SIZE(convs_known); k++) {
+                if (strcmp(convs_known[k], cname) == 0) {
+                        smp_err(sp,
+                                "converter '%s' is a HAProxy keyword that sluice does not "
+                                "support yet",
+                                cname);
+                        return;
+                }
+        }
+        for (unsigned k = 0; k < CFG_CONV_COUNT; k++) {
+                if (k != CFG_CONV_TABLE && cfg_is_close(cname, cfg_conv_name((enum cfg_conv)k))) {
+                        smp_err(sp, "unknown converter '%s'; did you mean '%s'?", cname,
+                                cfg_conv_name((enum cfg_conv)k));
+                        return;
+                }
+        }
+        smp_err(sp, "unknown converter '%s'", cname);
+}
+
+/* One converter at s[*pos] (after its ','); *pos moves past it. */
+static bool conv_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp,
+                       enum cfg_smp_type *type)
+{
+        struct sl_str raw[SMP_MAX_ARGS];
+        const struct cfg_conv_kw *ck;
+        struct cfg_conv_call *c;
+        size_t i = *pos, start = i;
+        char cname[64];
+        int n = 0;
+
+        while (i < sp->s.len && sp->s.ptr[i] != '(' && sp->s.ptr[i] != ',')
+                i++;
+        sl_str_copy(cname, sizeof(cname), sl_str_make(sp->s.ptr + start, i - start));
+        if (i == start) {
+                smp_err(sp, "missing converter name after ','");
+                return false;
+        }
+        c = &smp->convs[smp->n_convs];
+        if (strncmp(cname, "table_", 6) == 0) {
+                c->conv = CFG_CONV_TABLE;
+                if (!conv_table(sp, cname, c))
+                        return false;
+                ck = cfg_conv_kw(CFG_CONV_TABLE);
+        } else {
+                ck = cfg_conv_kw_find(cname, strlen(cname), &c->conv);
+                if (!ck) {
+                        conv_unknown(sp, cname);
+                        return false;
+                }
+        }
+        if (i < sp->s.len && sp->s.ptr[i] == '(') {
+                n = args_split(sp, cname, &i, raw, SMP_MAX_ARGS);
+                if (n < 0)
+                        return false;
+        }
+        if (c->conv == CFG_CONV_TABLE && n == 0) {
+                smp_err(sp, "converter '%s' needs a table: '%s(<table>)'", cname, cname);
+                return false;
+        }
+        if (!args_type(sp, cname, ck->args, raw, (unsigned)n, &c->args, &c->n_args))
+                return false;
+        if (!cfg_smp_can_cast(*type, ck->in)) {
+                smp_err(sp, "converter '%s' takes %s %s, and gets %s %s", cname,
+                        ck->in == CFG_SMP_INT ? "an" : "a", cfg_smp_type_name(ck->in),
+                        *type == CFG_SMP_INT || *type == CFG_SMP_IP ? "an" : "a",
+                        cfg_smp_type_name(*type));
+                return false;
+        }
+        *type = ck->out;
+        smp->n_convs++;
+        *pos = i;
+        return true;
+}
+
+bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
+                       int *ret_implied)
+{
+        struct smp_parse sp = {.p = p, .w = w, .s = s};
+        struct cfg_sample smp = {0};
+        enum cfg_smp_type type;
+        size_t i = 0, n_commas = 0;
+
+        sl_str_copy(sp.expr, sizeof(sp.expr), s);
+        if (!fetch_parse(&sp, &i, &smp, ret_implied))
+                return false;
+        type = cfg_fetch_type(smp.fetch);
+        for (size_t k = i; k < s.len; k++)
+                n_commas += s.ptr[k] == ',';
+        if (n_commas) {
+                /* an upper bound: commas inside arguments are counted too */
+                smp.convs = cfg_arena_alloc(&p->gen->arena, n_commas * sizeof(*smp.convs));
+                if (!smp.convs) {
+                        cfg__oom(p);
+                        return false;
+                }
+        }
+        while (i < s.len) {
+                if (s.ptr[i] != ',') {
+                        smp_err(&sp, "unexpected '%c' after '%s': converters follow a ','",
+                                s.ptr[i], cfg_fetch_name(smp.fetch));
+                        return false;
+                }
+                i++;
+                if (!conv_parse(&sp, &i, &smp, &type))
+                        return false;
+        }
+        smp.type = type;
+        smp.at = cfg_fetch_at(smp.fetch);
+        smp.src = cfg_arena_strndup(&p->gen->arena, s.ptr, s.len);
+        if (!smp.src) {
+                cfg__oom(p);
+                return false;
+        }
+        *ret = smp;
+        return true;
+}
+
+/* ---- end of load ---- */
+
+/* @name as a table: its proxy, or NULL after reporting at @where. */
+static const struct cfg_proxy *table_ref(struct cfg_parser *p, const struct cfg_proxy *px,
+                                         const char *name, const struct cfg_where *where)
+{
+        const struct cfg_proxy *t = cfg__find_table(p->gen, name);
+
+        if (!t)
+                cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                             "%s '%s': no stick-table named '%s'", cfg__proxy_kind(px),
+                             px->name, name);
+        return t;
+}
+
+static void table_warn_store(struct cfg_parser *p, const struct cfg_proxy *t, unsigned dt,
+                             const struct cfg_where *where)
+{
+        if (t && !(t->table->store & STKT_F(dt)))
+                cfg_diag_add(p->diags, CFG_SEV_WARNING, where->file, where->line, 0,
+                             "stick-table '%s' does not store '%s': this fetch never has a "
+                             "value",
+                             t->name, stkt_dt_name((enum stkt_data_type)dt));
+}
+
+void cfg__sample_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_sample *smp,
+                        const struct cfg_where *where)
+{
+        if (smp->table_name) {
+                smp->table = table_ref(p, px, smp->table_name, where);
+        } else if (smp->fetch == CFG_FETCH_SRC_TBL) {
+                /* without a table, the rule's own proxy's (HAProxy) */
+                smp->table = px->table ? px : NULL;
+                if (!smp->table)
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                                     "%s '%s' has no stick-table: name one with 'table <name>'",
+                                     cfg__proxy_kind(px), px->name);
+        }
+        if (smp->table && smp->fetch != CFG_FETCH_SC_TRACKED)
+                table_warn_store(p, smp->table, smp->stk_dt, where);
+        for (unsigned i = 0; i < smp->n_convs; i++) {
+                struct cfg_conv_call *c = &smp->convs[i];
+
+                for (unsigned k = 0; k < c->n_args; k++) {
+                        struct cfg_arg *a = &c->args[k];
+
+                        if (a->type != CFG_ARG_TABLE)
+                                continue;
+                        a->ref = table_ref(p, px, a->str.ptr, where);
+                        if (c->conv == CFG_CONV_TABLE)
+                                table_warn_store(p, a->ref, c->stk_dt, where);
+                }
+        }
+}

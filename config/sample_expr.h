@@ -1,0 +1,220 @@
+#pragma once
+/* Sample expressions as HAProxy defines them (configuration manual, section 7.3): a fetch
+ * with its arguments, then converters, each with its own arguments, applied in order:
+ * "req.hdr(host),lower,map(/etc/hosts.map,default)". kw_sample.c compiles the text into
+ * this form at load (names resolved, arguments typed and checked, regular expressions
+ * compiled, files read); workers evaluate it (worker/sample*.c) and never parse text.
+ *
+ * The names, argument lists and types of every fetch and converter are in one table each
+ * (sample_expr.c), read by the compiler, the dumper and the workers' messages. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "str.h"
+
+/* What a sample is. BIN is bytes that may hold NULs; STR is text (a BIN becomes a STR up to
+ * its first NUL, as in HAProxy). IP holds an IPv4 or an IPv6 address. */
+enum cfg_smp_type {
+        CFG_SMP_BOOL = 0,
+        CFG_SMP_INT,
+        CFG_SMP_IP,
+        CFG_SMP_STR,
+        CFG_SMP_BIN,
+        CFG_SMP_ANY, /* in declarations only: a converter taking any type */
+};
+
+/* Sample fetches sluice implements. Several names may share one (hdr, req.hdr, res.hdr,
+ * path_beg...): the table in sample_expr.c maps names to them. */
+enum cfg_fetch {
+        CFG_FETCH_SRC = 0,      /* client address (ip) */
+        CFG_FETCH_SRC_PORT,     /* client port (int) */
+        CFG_FETCH_DST,          /* local address the client reached (ip) */
+        CFG_FETCH_DST_PORT,     /* local port the client reached (int) */
+        CFG_FETCH_SSL_FC,       /* the client connection uses TLS (bool) */
+        CFG_FETCH_ALWAYS_TRUE,  /* (bool) */
+        CFG_FETCH_ALWAYS_FALSE, /* (bool) */
+        CFG_FETCH_METHOD,       /* request method (str) */
+        CFG_FETCH_PATH,         /* request path, without the query string (str) */
+        CFG_FETCH_QUERY,        /* the query string, without '?' (str) */
+        CFG_FETCH_URL,          /* the request target as received (str) */
+        CFG_FETCH_HDR,          /* a header's values, comma-separated values apart (str) */
+        CFG_FETCH_HDR_CNT,      /* how many values a header has (int) */
+        CFG_FETCH_HDR_VAL,      /* a header's value as an integer (int) */
+        CFG_FETCH_HDR_IP,       /* a header's value as an address (ip) */
+        CFG_FETCH_FHDR,         /* a header's full values, commas included (str) */
+        CFG_FETCH_STATUS,       /* response status code (int) */
+        CFG_FETCH_SC,           /* sc_*, scN_*: a counter of a tracked entry (int) */
+        CFG_FETCH_SC_TRACKED,   /* sc_tracked, scN_tracked: is the counter tracked (bool) */
+        CFG_FETCH_SRC_TBL,      /* src_*: a counter of the client address's entry (int) */
+        CFG_FETCH_COUNT,
+};
+
+/* Converters sluice implements. */
+enum cfg_conv {
+        CFG_CONV_LOWER = 0,
+        CFG_CONV_UPPER,
+        CFG_CONV_TABLE, /* table_<what>(<table>): the key's counter, an integer */
+        CFG_CONV_COUNT,
+};
+
+/* Match methods of ACLs and maps (HAProxy's "-m"). */
+enum cfg_match {
+        CFG_MATCH_STR = 0, /* exact string */
+        CFG_MATCH_BEG,     /* prefix */
+        CFG_MATCH_END,     /* suffix */
+        CFG_MATCH_SUB,     /* substring */
+        CFG_MATCH_REG,     /* regular expression (PCRE2, as Debian's HAProxy) */
+        CFG_MATCH_DIR,     /* a slash-delimited path component */
+        CFG_MATCH_DOM,     /* a dot-delimited domain component */
+        CFG_MATCH_LEN,     /* the length is in an integer range */
+        CFG_MATCH_FOUND,   /* the sample exists */
+        CFG_MATCH_INT,     /* integer in a range */
+        CFG_MATCH_IP,      /* address in a network */
+        CFG_MATCH_BOOL,    /* the sample is non-zero */
+};
+/* When a fetch can run: at connection accept, on a request, on a response. */
+enum {
+        CFG_FETCH_AT_CONN = 1u << 0,
+        CFG_FETCH_AT_REQ = 1u << 1,
+        CFG_FETCH_AT_RES = 1u << 2,
+};
+
+/* Which message a header fetch reads: "req.hdr" and "res.hdr" say; plain "hdr" means the
+ * one the rule runs on (HAProxy's rule). */
+enum cfg_smp_dir {
+        CFG_DIR_CTX = 0,
+        CFG_DIR_REQ,
+        CFG_DIR_RES,
+};
+
+/* What a stick-table fetch does with its data type (sc_*, scN_*, src_*). */
+enum cfg_stk_op {
+        CFG_STK_GET = 0, /* read the value (a rate over its period; kbytes_*: bytes / 1024) */
+        CFG_STK_INC,     /* inc_gpc0/1: add 1 (and to gpcN_rate when stored), give the result */
+        CFG_STK_CLR,     /* clr_gpc0/1: set 0, give the value before */
+        CFG_STK_KBYTES,  /* kbytes_in/out: the byte count / 1024 */
+};
+
+/* Argument types, as letters in the argument lists of sample_expr.c: upper case mandatory,
+ * lower case optional (every argument after an optional one is optional too). */
+enum cfg_arg_type {
+        CFG_ARG_STR = 0, /* 'S' text */
+        CFG_ARG_INT,     /* 'I' a signed 64-bit integer */
+        CFG_ARG_TABLE,   /* 'T' a proxy with a stick-table, resolved at the end of load */
+        CFG_ARG_COUNT,
+};
+
+struct cfg_proxy;
+
+/* One argument, typed. @str always holds the text as written (after unquoting). */
+struct cfg_arg {
+        enum cfg_arg_type type;
+        struct sl_str str; /* arena */
+        int64_t i;         /* INT */
+        const void *ref;   /* TABLE: const struct cfg_proxy *, resolved at the end of load */
+};
+
+/* One converter of a sample expression. */
+struct cfg_conv_call {
+        enum cfg_conv conv;
+        struct cfg_arg *args; /* arena array */
+        unsigned n_args;
+        unsigned stk_dt;        /* TABLE: enum stkt_data_type */
+        enum cfg_stk_op stk_op; /* TABLE */
+};
+
+struct cfg_sample {
+        const char *src; /* arena: the expression as written, for dumps and messages */
+        enum cfg_fetch fetch;
+        enum cfg_smp_dir dir;
+        struct cfg_arg *args; /* arena array: the fetch's arguments */
+        unsigned n_args;
+        struct cfg_conv_call *convs; /* arena array, applied in order */
+        unsigned n_convs;
+        enum cfg_smp_type type; /* of the result, after the converters */
+        unsigned at;            /* CFG_FETCH_AT_*: when it can run */
+        /* header fetches */
+        const char *arg; /* arena: the header name, or NULL */
+        size_t arg_len;
+        int occ; /* occurrence: 0 every one, N > 0 the Nth, -N the Nth last */
+        /* stick-table fetches */
+        unsigned sc;                   /* SC, SC_TRACKED: the counter, 0 .. 2 */
+        unsigned stk_dt;               /* SC, SRC_TBL: enum stkt_data_type */
+        enum cfg_stk_op stk_op;        /* SC, SRC_TBL */
+        const char *table_name;        /* arena: the table argument as written, or NULL */
+        const struct cfg_proxy *table; /* its proxy, resolved at the end of load; SRC_TBL
+                                        * without argument: the rule's own proxy; NULL: for
+                                        * SC, whatever table the counter tracks */
+};
+
+/* A sample's value, as fetches produce it, converters change it and matchers read it. */
+struct cfg_smp_value {
+        enum cfg_smp_type type;
+        int64_t i;         /* BOOL, INT */
+        struct sl_str str; /* STR, BIN: borrowed */
+        int family;        /* IP: AF_INET or AF_INET6 */
+        uint8_t addr[16];  /* IP */
+};
+
+/* Output type of a fetch, its name (the first of its names), where it can run. */
+enum cfg_smp_type cfg_fetch_type(enum cfg_fetch f);
+const char *cfg_fetch_name(enum cfg_fetch f);
+unsigned cfg_fetch_at(enum cfg_fetch f);
+const char *cfg_conv_name(enum cfg_conv c);
+/* "boolean", "integer", "address", "string", "binary". */
+const char *cfg_smp_type_name(enum cfg_smp_type t);
+
+/* Can a value of type @from be given where @to is expected (HAProxy's sample_casts)? */
+bool cfg_smp_can_cast(enum cfg_smp_type from, enum cfg_smp_type to);
+
+/* Output type of a sample: of its last converter, or of its fetch. */
+enum cfg_smp_type cfg_sample_type(const struct cfg_sample *smp);
+
+/* Does @smp read a stick table (a stick-table fetch, or a table converter)? */
+bool cfg_sample_uses_table(const struct cfg_sample *smp);
+
+/* The stick-table fetch suffix @name (@len bytes: "http_req_rate", "inc_gpc0", ...) as a
+ * data type and an operation; false when sluice has no such fetch. */
+bool cfg_stk_what_parse(const char *name, size_t len, unsigned *ret_dt, enum cfg_stk_op *ret_op);
+/* The suffix for @dt and @op, or "?". */
+const char *cfg_stk_what_name(unsigned dt, enum cfg_stk_op op);
+
+/* ---- the tables (sample_expr.c) ---- */
+
+/* CFG_FETCH_AT_* shorthands for the tables. */
+#define CFG_AT_ANY (CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES)
+#define CFG_AT_HTTP (CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES)
+
+/* What every name of one fetch shares. */
+struct cfg_fetch_info {
+        const char *name; /* its first name, for messages and dumps */
+        enum cfg_smp_type type;
+        unsigned at; /* CFG_FETCH_AT_* */
+};
+
+/* One name of a fetch. */
+struct cfg_fetch_kw {
+        const char *name;
+        enum cfg_fetch fetch;
+        enum cfg_smp_dir dir;
+        int implied;      /* enum cfg_match an ACL derivative implies (path_beg), or -1 */
+        const char *args; /* argument letters (enum cfg_arg_type), "" for none */
+};
+
+struct cfg_conv_kw {
+        const char *name;
+        enum cfg_smp_type in, out;
+        const char *args; /* argument letters */
+};
+
+const struct cfg_fetch_info *cfg_fetch_info(enum cfg_fetch f);
+/* The fetch named by the @len bytes at @name, or NULL. */
+const struct cfg_fetch_kw *cfg_fetch_kw_find(const char *name, size_t len);
+/* Name @i of the table, NULL past its end (for suggestions). */
+const struct cfg_fetch_kw *cfg_fetch_kw_at(size_t i);
+const struct cfg_conv_kw *cfg_conv_kw(enum cfg_conv c);
+/* The converter named by the @len bytes at @name (its id into *ret), or NULL. table_<what>
+ * converters are not found here: their name carries the counter. */
+const struct cfg_conv_kw *cfg_conv_kw_find(const char *name, size_t len, enum cfg_conv *ret);
