@@ -41,6 +41,8 @@ enum {
         CFG_FMT_F_QUOTE = 1u << 0,
         CFG_FMT_F_HEX = 1u << 1,
         CFG_FMT_F_ESCAPE = 1u << 2,
+        CFG_FMT_F_MANDATORY = 1u << 3, /* %{+M}: an empty value prints "-" (set on every
+                                        * node of a log line) */
 };
 
 struct cfg_fmt_node {
@@ -56,4 +58,7 @@ struct cfg_fmt {
         struct cfg_fmt_node *nodes;
         size_t n_nodes, cap_nodes;
         bool constant; /* literals only: the value is nodes[0].lit, or empty */
+        bool log;      /* a log line (log-format): runs of spaces are one separator and an
+                        * empty value prints "-", as HAProxy's LOG_OPT_MERGE_SPACES and
+                        * LOG_OPT_MANDATORY; in other formats (rules) both are as written */
 };

@@ -70,9 +70,11 @@ static size_t fmt_flags(struct cfg_parser *p, unsigned w, const char *s, unsigne
                                 bit = CFG_FMT_F_HEX;
                         else if (f[1] == 'E')
                                 bit = CFG_FMT_F_ESCAPE;
+                        else if (f[1] == 'M')
+                                bit = CFG_FMT_F_MANDATORY;
                 }
                 if (!bit) {
-                        cfg__err(p, w, "unknown format flag '%.*s': sluice has +Q, +X and +E",
+                        cfg__err(p, w, "unknown format flag '%.*s': sluice has +Q, +X, +E and +M",
                                  (int)len, f);
                         return 0;
                 }
@@ -120,20 +122,24 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret)
                         s += used;
                 }
                 if (s < end && *s == '[') {
-                        const char *close = memchr(s, ']', (size_t)(end - s));
+                        size_t len;
                         int implied;
 
-                        if (!close) {
-                                cfg__err(p, w, "missing ']' in format '%s'", f.src);
-                                return false;
-                        }
                         if (!fmt_push(p, &f, &n))
                                 return false;
                         n->kind = CFG_FMT_SAMPLE;
                         n->flags = flags;
-                        if (!cfg__sample_parse(p, w, sl_str_make(s + 1, (size_t)(close - s - 1)),
-                                               &n->smp, &implied))
+                        /* the expression ends where the sample parser stops (a ']' may be
+                         * quoted inside its arguments), and must be followed by ']' */
+                        if (!cfg__sample_parse_prefix(p, w,
+                                                      sl_str_make(s + 1, (size_t)(end - s - 1)),
+                                                      &n->smp, &implied, &len))
                                 return false;
+                        if (s + 1 + len == end || s[1 + len] != ']') {
+                                cfg__err(p, w, "missing ']' after '%%[%.*s' in format '%s'",
+                                         (int)len, s + 1, f.src);
+                                return false;
+                        }
                         if (implied >= 0) {
                                 cfg__err(p, w,
                                          "'%s' is an ACL criterion, not a sample fetch: "
@@ -142,7 +148,7 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret)
                                 return false;
                         }
                         f.constant = false;
-                        lit = s = close + 1;
+                        lit = s = s + 1 + len + 1;
                         continue;
                 }
                 {

@@ -651,8 +651,10 @@ static void kw_log_format(struct cfg_parser *p, unsigned arg, unsigned long data
                 cfg__oom(p);
                 return;
         }
-        if (cfg__fmt_parse(p, arg, f))
+        if (cfg__fmt_parse(p, arg, f)) {
+                f->log = true;
                 p->px->log_format = f;
+        }
 }
 
 /* Status codes HAProxy accepts in errorfile (its http_err_codes). */

@@ -3,18 +3,19 @@
  * split and unquoted as HAProxy's make_arg_list() does, typed by the letters of the tables
  * in sample_expr.c, then checked; names of tables (and other objects defined anywhere in the
  * file) are resolved at the end of load by cfg__sample_finish(). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
+#include "kw_sample_arg.h"
 #include "macros.h"
 #include "parse-int.h"
 #include "stkt_types.h"
-
-/* Most arguments any fetch or converter takes. */
-#define SMP_MAX_ARGS 5
 
 /* HAProxy sample fetches sluice does not implement yet (refused as such, not as typos). */
 static const char *const fetches_known[] = {
@@ -128,234 +129,94 @@ static const char *const fetches_known[] = {
 
 /* HAProxy converters sluice does not implement yet. */
 static const char *const convs_known[] = {
-        "add",       "aes_gcm_dec", "and",       "b64dec",    "base64",      "be2dec",
-        "be2hex",    "bool",        "bytes",     "capture-req", "capture-res", "concat",
-        "cpl",       "crc32",       "crc32c",    "cut_crlf",  "da-csv-conv", "debug",
-        "digest",    "div",         "djb2",      "even",      "field",       "fix_is_valid",
-        "fix_tag_value", "hex",     "hex2i",     "hmac",      "http_date",   "in_table",
-        "ipmask",    "json",        "json_query", "language", "length",      "lower",
-        "ltime",     "ltrim",       "map",       "map_beg",   "map_dir",     "map_dom",
-        "map_end",   "map_int",     "map_ip",    "map_reg",   "map_regm",    "map_str",
-        "map_sub",   "mod",         "mqtt_field_value", "mqtt_is_valid", "mul", "nbsrv",
-        "neg",       "not",         "odd",       "or",        "protobuf",    "regsub",
-        "rtrim",     "sdbm",        "secure_memcmp", "set-var", "sha1",     "sha2",
-        "srv_queue", "strcmp",      "sub",       "ungrpc",    "unset-var",   "upper",
-        "url_dec",   "url_enc",     "utime",     "word",      "wt6",         "xor",
-        "xxh3",      "xxh32",       "xxh64",
+        "add",
+        "aes_gcm_dec",
+        "and",
+        "b64dec",
+        "base64",
+        "be2dec",
+        "be2hex",
+        "bool",
+        "bytes",
+        "capture-req",
+        "capture-res",
+        "concat",
+        "cpl",
+        "crc32",
+        "crc32c",
+        "cut_crlf",
+        "da-csv-conv",
+        "debug",
+        "digest",
+        "div",
+        "djb2",
+        "even",
+        "field",
+        "fix_is_valid",
+        "fix_tag_value",
+        "hex",
+        "hex2i",
+        "hmac",
+        "http_date",
+        "in_table",
+        "ipmask",
+        "json",
+        "json_query",
+        "language",
+        "length",
+        "lower",
+        "ltime",
+        "ltrim",
+        "map",
+        "map_beg",
+        "map_dir",
+        "map_dom",
+        "map_end",
+        "map_int",
+        "map_ip",
+        "map_reg",
+        "map_regm",
+        "map_str",
+        "map_sub",
+        "mod",
+        "mqtt_field_value",
+        "mqtt_is_valid",
+        "mul",
+        "nbsrv",
+        "neg",
+        "not",
+        "odd",
+        "or",
+        "protobuf",
+        "regsub",
+        "rtrim",
+        "sdbm",
+        "secure_memcmp",
+        "set-var",
+        "sha1",
+        "sha2",
+        "srv_queue",
+        "strcmp",
+        "sub",
+        "ungrpc",
+        "unset-var",
+        "upper",
+        "url_dec",
+        "url_enc",
+        "utime",
+        "word",
+        "wt6",
+        "xor",
+        "xxh3",
+        "xxh32",
+        "xxh64",
 };
 
-/* Errors name the whole expression: "in '<expression>': <message>". */
-struct smp_parse {
-        struct cfg_parser *p;
-        unsigned w;     /* the word reported in errors */
-        struct sl_str s; /* the whole expression */
-        char expr[256]; /* @s for messages, truncated */
-};
-
-__attribute__((format(printf, 2, 3))) static void smp_err(struct smp_parse *sp, const char *fmt,
-                                                          ...)
+/* HAProxy's is_idchar(): what a fetch or converter name is made of. */
+static bool is_idchar(char c)
 {
-        char msg[384];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        /* a lone name is in the message already */
-        if (memchr(sp->s.ptr, '(', sp->s.len) || memchr(sp->s.ptr, ',', sp->s.len))
-                cfg__err(sp->p, sp->w, "in '%s': %s", sp->expr, msg);
-        else
-                cfg__err(sp->p, sp->w, "%s", msg);
-}
-
-/* Split the argument list at s[*pos] (a '(') into @out, unquoted and unescaped as HAProxy's
- * make_arg_list(): single and double quotes group, a backslash escapes \ ' " and space, and
- * \r \n \t are the control characters; an unquoted ',' separates, an unquoted ')' ends.
- * Moves *pos past the ')'. Returns the number of arguments ("()" has none), or -1. */
-static int args_split(struct smp_parse *sp, const char *name, size_t *pos, struct sl_str *out,
-                      unsigned max)
-{
-        struct sl_str s = sp->s;
-        size_t i = *pos + 1;
-        char *buf = cfg_arena_alloc(&sp->p->gen->arena, s.len + 1), *o;
-        unsigned n = 0;
-        bool sq = false, dq = false;
-        char *start;
-
-        if (!buf) {
-                cfg__oom(sp->p);
-                return -1;
-        }
-        if (i < s.len && s.ptr[i] == ')') {
-                *pos = i + 1;
-                return 0;
-        }
-        o = start = buf;
-        for (;;) {
-                if (i == s.len) {
-                        smp_err(sp, "missing ')' after the arguments of '%s'", name);
-                        return -1;
-                }
-                char c = s.ptr[i];
-
-                if (c == '"' && !sq) {
-                        dq = !dq;
-                        i++;
-                        continue;
-                }
-                if (c == '\'' && !dq) {
-                        sq = !sq;
-                        i++;
-                        continue;
-                }
-                if (c == '\\' && !sq && i + 1 < s.len) {
-                        char e = s.ptr[i + 1];
-
-                        if (e == '\\' || e == ' ' || e == '"' || e == '\'') {
-                                *o++ = e;
-                                i += 2;
-                        } else if (e == 'r' || e == 'n' || e == 't') {
-                                *o++ = e == 'r' ? '\r' : e == 'n' ? '\n' : '\t';
-                                i += 2;
-                        } else {
-                                *o++ = c;
-                                i++;
-                        }
-                        continue;
-                }
-                if (!sq && !dq && (c == ',' || c == ')')) {
-                        if (n == max) {
-                                smp_err(sp, "'%s' takes at most %u argument%s", name, max,
-                                        max == 1 ? "" : "s");
-                                return -1;
-                        }
-                        *o = '\0';
-                        out[n++] = sl_str_make(start, (size_t)(o - start));
-                        start = ++o;
-                        i++;
-                        if (c == ')')
-                                break;
-                        continue;
-                }
-                *o++ = c;
-                i++;
-        }
-        *pos = i;
-        return (int)n;
-}
-
-static bool arg_int(struct sl_str s, int64_t *ret)
-{
-        char tmp[32];
-        char *end;
-
-        if (s.len == 0 || s.len >= sizeof(tmp))
-                return false;
-        memcpy(tmp, s.ptr, s.len);
-        tmp[s.len] = '\0';
-        errno = 0;
-        *ret = strtoll(tmp, &end, 10);
-        return *end == '\0' && errno == 0;
-}
-
-/* Type the @n strings of @raw by the letters of @spec into a new arena array. */
-static bool args_type(struct smp_parse *sp, const char *name, const char *spec,
-                      const struct sl_str *raw, unsigned n, struct cfg_arg **ret,
-                      unsigned *ret_n)
-{
-        size_t max = strlen(spec);
-        unsigned min = 0;
-        struct cfg_arg *args;
-
-        while (min < max && spec[min] >= 'A' && spec[min] <= 'Z')
-                min++;
-        if (n > max) {
-                if (max == 0)
-                        smp_err(sp, "'%s' takes no argument", name);
-                else
-                        smp_err(sp, "'%s' takes at most %zu argument%s", name, max,
-                                max == 1 ? "" : "s");
-                return false;
-        }
-        if (n < min) {
-                smp_err(sp, "'%s' needs %u argument%s, got %u", name, min, min == 1 ? "" : "s",
-                        n);
-                return false;
-        }
-        *ret = NULL;
-        *ret_n = n;
-        if (n == 0)
-                return true;
-        args = cfg_arena_alloc(&sp->p->gen->arena, n * sizeof(*args));
-        if (!args) {
-                cfg__oom(sp->p);
-                return false;
-        }
-        for (unsigned k = 0; k < n; k++) {
-                struct cfg_arg *a = &args[k];
-
-                a->str = raw[k];
-                switch (spec[k] | 0x20) {
-                case 's':
-                        a->type = CFG_ARG_STR;
-                        break;
-                case 'i':
-                        a->type = CFG_ARG_INT;
-                        if (!arg_int(raw[k], &a->i)) {
-                                smp_err(sp, "argument %u of '%s' must be an integer, not '%s'",
-                                        k + 1, name, raw[k].ptr);
-                                return false;
-                        }
-                        break;
-                case 't':
-                        a->type = CFG_ARG_TABLE;
-                        if (raw[k].len == 0) {
-                                smp_err(sp, "argument %u of '%s' must name a table", k + 1, name);
-                                return false;
-                        }
-                        break;
-                default:
-                        smp_err(sp, "internal error: argument type '%c' of '%s'", spec[k], name);
-                        return false;
-                }
-        }
-        *ret = args;
-        return true;
-}
-
-/* Header fetches: (name[,occurrence]). */
-static bool fetch_header_args(struct smp_parse *sp, const char *name, struct cfg_sample *smp)
-{
-        const struct sl_str hname = smp->args[0].str;
-
-        for (size_t k = 0; k < hname.len; k++) {
-                unsigned char c = (unsigned char)hname.ptr[k];
-
-                /* header names are RFC 9110 tokens */
-                if (c <= ' ' || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c)) {
-                        smp_err(sp, "invalid header name '%s' in '%s'", hname.ptr, name);
-                        return false;
-                }
-        }
-        if (hname.len == 0) {
-                smp_err(sp, "'%s' needs a header name: '%s(<name>)'", name, name);
-                return false;
-        }
-        smp->arg = hname.ptr;
-        smp->arg_len = hname.len;
-        if (smp->n_args > 1) {
-                int64_t v = smp->args[1].i;
-
-                if (v < -100 || v > 100) {
-                        smp_err(sp,
-                                "invalid occurrence '%s' in '%s': expected a number from -100 "
-                                "to 100",
-                                smp->args[1].str.ptr, name);
-                        return false;
-                }
-                smp->occ = (int)v;
-        }
-        return true;
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == '-' || c == '+' || c == '$';
 }
 
 /* Stick-table counter fetches: sc_<what>(N[,table]), sc<N>_<what>[(table)],
@@ -391,14 +252,14 @@ static int fetch_stk(struct smp_parse *sp, const char *name, size_t *pos, struct
                 return 0;
         }
         if (*pos < sp->s.len && sp->s.ptr[*pos] == '(') {
-                n = args_split(sp, name, pos, raw, 2);
+                n = cfg__smp_args_split(sp, name, pos, raw, 2);
                 if (n < 0)
                         return -1;
         }
         if (sc_arg) {
                 if (n < 1 || raw[0].len != 1 || raw[0].ptr[0] < '0' || raw[0].ptr[0] > '2') {
-                        smp_err(sp, "'%s' needs the counter number: '%s(<0..2>[,<table>])'",
-                                name, name);
+                        cfg__smp_err(sp, "'%s' needs the counter number: '%s(<0..2>[,<table>])'",
+                                     name, name);
                         return -1;
                 }
                 smp->sc = (unsigned)(raw[0].ptr[0] - '0');
@@ -406,7 +267,7 @@ static int fetch_stk(struct smp_parse *sp, const char *name, size_t *pos, struct
                 n--;
         }
         if (n > 1 || (n == 1 && raw[0].len == 0)) {
-                smp_err(sp, "'%s' takes one argument, a table name", name);
+                cfg__smp_err(sp, "'%s' takes one argument, a table name", name);
                 return -1;
         }
         if (n == 1) {
@@ -414,7 +275,7 @@ static int fetch_stk(struct smp_parse *sp, const char *name, size_t *pos, struct
         } else if (src) {
                 /* HAProxy: without a table, the rule's own proxy's */
                 if (p->sec == CFG_SEC_DEFAULTS) {
-                        smp_err(sp, "'%s' needs a table name in a defaults section", name);
+                        cfg__smp_err(sp, "'%s' needs a table name in a defaults section", name);
                         return -1;
                 }
                 smp->table = p->px;
@@ -428,9 +289,10 @@ static void fetch_unknown(struct smp_parse *sp, const char *name)
 
         for (size_t k = 0; k < SL_ARRAY_SIZE(fetches_known); k++) {
                 if (strcmp(fetches_known[k], name) == 0) {
-                        smp_err(sp, "sample fetch '%s' is a HAProxy keyword that sluice does not "
-                                    "support yet",
-                                name);
+                        cfg__smp_err(sp,
+                                     "sample fetch '%s' is a HAProxy keyword that sluice does not "
+                                     "support yet",
+                                     name);
                         return;
                 }
         }
@@ -438,14 +300,13 @@ static void fetch_unknown(struct smp_parse *sp, const char *name)
                 if (cfg_is_close(name, cfg_fetch_kw_at(k)->name))
                         hint = cfg_fetch_kw_at(k)->name;
         if (hint)
-                smp_err(sp, "unknown sample fetch '%s'; did you mean '%s'?", name, hint);
+                cfg__smp_err(sp, "unknown sample fetch '%s'; did you mean '%s'?", name, hint);
         else
-                smp_err(sp, "unknown sample fetch '%s'", name);
+                cfg__smp_err(sp, "unknown sample fetch '%s'", name);
 }
 
 /* The fetch at the start of the expression; *pos moves past it. */
-static bool fetch_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp,
-                        int *ret_implied)
+static bool fetch_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp, int *ret_implied)
 {
         const struct cfg_fetch_kw *fk;
         struct sl_str raw[SMP_MAX_ARGS];
@@ -453,10 +314,14 @@ static bool fetch_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *sm
         char name[64];
         int n = 0, r;
 
-        while (i < sp->s.len && sp->s.ptr[i] != '(' && sp->s.ptr[i] != ',')
+        while (i < sp->s.len && is_idchar(sp->s.ptr[i]))
                 i++;
         sl_str_copy(name, sizeof(name), sl_str_make(sp->s.ptr, i));
         *ret_implied = -1;
+        if (i == 0) {
+                cfg__smp_err(sp, "missing sample fetch name");
+                return false;
+        }
         fk = cfg_fetch_kw_find(sp->s.ptr, i);
         if (!fk) {
                 r = fetch_stk(sp, name, &i, smp);
@@ -468,7 +333,7 @@ static bool fetch_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *sm
         smp->fetch = fk->fetch;
         smp->dir = fk->dir;
         if (i < sp->s.len && sp->s.ptr[i] == '(') {
-                n = args_split(sp, name, &i, raw, SMP_MAX_ARGS);
+                n = cfg__smp_args_split(sp, name, &i, raw, SMP_MAX_ARGS);
                 if (n < 0)
                         return false;
         }
@@ -476,23 +341,12 @@ static bool fetch_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *sm
             (fk->fetch == CFG_FETCH_HDR || fk->fetch == CFG_FETCH_HDR_VAL ||
              fk->fetch == CFG_FETCH_HDR_IP || fk->fetch == CFG_FETCH_FHDR)) {
                 /* hdr without a name: every header, as HAProxy; sluice needs the name. */
-                smp_err(sp, "'%s' needs a header name: '%s(<name>)'", name, name);
+                cfg__smp_err(sp, "'%s' needs a header name: '%s(<name>)'", name, name);
                 return false;
         }
-        if (!args_type(sp, name, fk->args, raw, (unsigned)n, &smp->args, &smp->n_args))
+        if (!cfg__smp_args_type(sp, name, fk->args, raw, (unsigned)n, &smp->args, &smp->n_args) ||
+            !cfg__smp_fetch_check(sp, name, smp))
                 return false;
-        switch (fk->fetch) {
-        case CFG_FETCH_HDR:
-        case CFG_FETCH_HDR_CNT:
-        case CFG_FETCH_HDR_VAL:
-        case CFG_FETCH_HDR_IP:
-        case CFG_FETCH_FHDR:
-                if (!fetch_header_args(sp, name, smp))
-                        return false;
-                break;
-        default:
-                break;
-        }
         *ret_implied = fk->implied;
         *pos = i;
         return true;
@@ -504,8 +358,8 @@ static bool conv_table(struct smp_parse *sp, const char *cname, struct cfg_conv_
         const char *what = cname + 6;
         size_t len = strlen(what);
 
-        if (strcmp(what, "gpc0") == 0 || strcmp(what, "gpc1") == 0 ||
-            strcmp(what, "gpt0") == 0 || strcmp(what, "server_id") == 0) {
+        if (strcmp(what, "gpc0") == 0 || strcmp(what, "gpc1") == 0 || strcmp(what, "gpt0") == 0 ||
+            strcmp(what, "server_id") == 0) {
                 c->stk_dt = what[0] == 's'   ? STKT_DT_SERVER_ID
                             : what[2] == 't' ? STKT_DT_GPT0
                             : what[3] == '0' ? STKT_DT_GPC0
@@ -518,12 +372,12 @@ static bool conv_table(struct smp_parse *sp, const char *cname, struct cfg_conv_
             c->stk_dt == STKT_DT_GPT0) {
                 if (strcmp(what, "trackers") == 0 || strcmp(what, "expire") == 0 ||
                     strcmp(what, "idle") == 0)
-                        smp_err(sp,
-                                "converter '%s' is a HAProxy keyword that sluice does not "
-                                "support yet",
-                                cname);
+                        cfg__smp_err(sp,
+                                     "converter '%s' is a HAProxy keyword that sluice does not "
+                                     "support yet",
+                                     cname);
                 else
-                        smp_err(sp, "unknown converter '%s'", cname);
+                        cfg__smp_err(sp, "unknown converter '%s'", cname);
                 return false;
         }
         return true;
@@ -533,21 +387,26 @@ static void conv_unknown(struct smp_parse *sp, const char *cname)
 {
         for (size_t k = 0; k < SL_ARRAY_SIZE(convs_known); k++) {
                 if (strcmp(convs_known[k], cname) == 0) {
-                        smp_err(sp,
-                                "converter '%s' is a HAProxy keyword that sluice does not "
-                                "support yet",
-                                cname);
+                        cfg__smp_err(sp,
+                                     "converter '%s' is a HAProxy keyword that sluice does not "
+                                     "support yet",
+                                     cname);
                         return;
                 }
         }
         for (unsigned k = 0; k < CFG_CONV_COUNT; k++) {
                 if (k != CFG_CONV_TABLE && cfg_is_close(cname, cfg_conv_name((enum cfg_conv)k))) {
-                        smp_err(sp, "unknown converter '%s'; did you mean '%s'?", cname,
-                                cfg_conv_name((enum cfg_conv)k));
+                        cfg__smp_err(sp, "unknown converter '%s'; did you mean '%s'?", cname,
+                                     cfg_conv_name((enum cfg_conv)k));
                         return;
                 }
         }
-        smp_err(sp, "unknown converter '%s'", cname);
+        cfg__smp_err(sp, "unknown converter '%s'", cname);
+}
+
+static const char *article(const char *noun)
+{
+        return strchr("aeiou", noun[0]) ? "an" : "a";
 }
 
 /* One converter at s[*pos] (after its ','); *pos moves past it. */
@@ -561,42 +420,40 @@ static bool conv_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp
         char cname[64];
         int n = 0;
 
-        while (i < sp->s.len && sp->s.ptr[i] != '(' && sp->s.ptr[i] != ',')
+        while (i < sp->s.len && is_idchar(sp->s.ptr[i]))
                 i++;
         sl_str_copy(cname, sizeof(cname), sl_str_make(sp->s.ptr + start, i - start));
         if (i == start) {
-                smp_err(sp, "missing converter name after ','");
+                cfg__smp_err(sp, "missing converter name after ','");
                 return false;
         }
         c = &smp->convs[smp->n_convs];
-        if (strncmp(cname, "table_", 6) == 0) {
+        ck = cfg_conv_kw_find(cname, strlen(cname), &c->conv);
+        if (!ck && strncmp(cname, "table_", 6) == 0) {
                 c->conv = CFG_CONV_TABLE;
                 if (!conv_table(sp, cname, c))
                         return false;
                 ck = cfg_conv_kw(CFG_CONV_TABLE);
-        } else {
-                ck = cfg_conv_kw_find(cname, strlen(cname), &c->conv);
-                if (!ck) {
-                        conv_unknown(sp, cname);
-                        return false;
-                }
+        } else if (!ck) {
+                conv_unknown(sp, cname);
+                return false;
         }
         if (i < sp->s.len && sp->s.ptr[i] == '(') {
-                n = args_split(sp, cname, &i, raw, SMP_MAX_ARGS);
+                n = cfg__smp_args_split(sp, cname, &i, raw, SMP_MAX_ARGS);
                 if (n < 0)
                         return false;
         }
         if (c->conv == CFG_CONV_TABLE && n == 0) {
-                smp_err(sp, "converter '%s' needs a table: '%s(<table>)'", cname, cname);
+                cfg__smp_err(sp, "converter '%s' needs a table: '%s(<table>)'", cname, cname);
                 return false;
         }
-        if (!args_type(sp, cname, ck->args, raw, (unsigned)n, &c->args, &c->n_args))
+        if (!cfg__smp_args_type(sp, cname, ck->args, raw, (unsigned)n, &c->args, &c->n_args) ||
+            !cfg__smp_conv_check(sp, cname, c))
                 return false;
         if (!cfg_smp_can_cast(*type, ck->in)) {
-                smp_err(sp, "converter '%s' takes %s %s, and gets %s %s", cname,
-                        ck->in == CFG_SMP_INT ? "an" : "a", cfg_smp_type_name(ck->in),
-                        *type == CFG_SMP_INT || *type == CFG_SMP_IP ? "an" : "a",
-                        cfg_smp_type_name(*type));
+                cfg__smp_err(sp, "converter '%s' takes %s %s, and gets %s %s", cname,
+                             article(cfg_smp_type_name(ck->in)), cfg_smp_type_name(ck->in),
+                             article(cfg_smp_type_name(*type)), cfg_smp_type_name(*type));
                 return false;
         }
         *type = ck->out;
@@ -605,15 +462,42 @@ static bool conv_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp
         return true;
 }
 
-bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
-                       int *ret_implied)
+/* How much of @s to show in messages when the expression is followed by other text: up to
+ * the first ']' outside quotes and parentheses. */
+static size_t shown_len(struct sl_str s)
+{
+        unsigned depth = 0;
+        char q = 0;
+
+        for (size_t i = 0; i < s.len; i++) {
+                char c = s.ptr[i];
+
+                if (q) {
+                        q = c == q ? 0 : q;
+                } else if (c == '"' || c == '\'') {
+                        q = c;
+                } else if (c == '(') {
+                        depth++;
+                } else if (c == ')' && depth) {
+                        depth--;
+                } else if (c == ']' && !depth) {
+                        return i;
+                }
+        }
+        return s.len;
+}
+
+/* Parse the expression at the start of @s; *ret_len is where it ends: @s's end, or the
+ * first byte that cannot continue it (a format's ']'). */
+static bool sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, bool whole,
+                         struct cfg_sample *ret, int *ret_implied, size_t *ret_len)
 {
         struct smp_parse sp = {.p = p, .w = w, .s = s};
         struct cfg_sample smp = {0};
         enum cfg_smp_type type;
         size_t i = 0, n_commas = 0;
 
-        sl_str_copy(sp.expr, sizeof(sp.expr), s);
+        sl_str_copy(sp.expr, sizeof(sp.expr), whole ? s : sl_str_make(s.ptr, shown_len(s)));
         if (!fetch_parse(&sp, &i, &smp, ret_implied))
                 return false;
         type = cfg_fetch_type(smp.fetch);
@@ -627,25 +511,40 @@ bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct
                         return false;
                 }
         }
-        while (i < s.len) {
-                if (s.ptr[i] != ',') {
-                        smp_err(&sp, "unexpected '%c' after '%s': converters follow a ','",
-                                s.ptr[i], cfg_fetch_name(smp.fetch));
-                        return false;
-                }
+        while (i < s.len && s.ptr[i] == ',') {
                 i++;
                 if (!conv_parse(&sp, &i, &smp, &type))
                         return false;
         }
+        if (whole && i < s.len) {
+                cfg__smp_err(&sp, "unexpected '%c' after '%.*s': converters follow a ','", s.ptr[i],
+                             (int)i, s.ptr);
+                return false;
+        }
         smp.type = type;
         smp.at = cfg_fetch_at(smp.fetch);
-        smp.src = cfg_arena_strndup(&p->gen->arena, s.ptr, s.len);
+        smp.src = cfg_arena_strndup(&p->gen->arena, s.ptr, i);
         if (!smp.src) {
                 cfg__oom(p);
                 return false;
         }
         *ret = smp;
+        *ret_len = i;
         return true;
+}
+
+bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
+                       int *ret_implied)
+{
+        size_t len;
+
+        return sample_parse(p, w, s, true, ret, ret_implied, &len);
+}
+
+bool cfg__sample_parse_prefix(struct cfg_parser *p, unsigned w, struct sl_str s,
+                              struct cfg_sample *ret, int *ret_implied, size_t *ret_len)
+{
+        return sample_parse(p, w, s, false, ret, ret_implied, ret_len);
 }
 
 /* ---- end of load ---- */
@@ -658,8 +557,8 @@ static const struct cfg_proxy *table_ref(struct cfg_parser *p, const struct cfg_
 
         if (!t)
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
-                             "%s '%s': no stick-table named '%s'", cfg__proxy_kind(px),
-                             px->name, name);
+                             "%s '%s': no stick-table named '%s'", cfg__proxy_kind(px), px->name,
+                             name);
         return t;
 }
 
@@ -671,6 +570,57 @@ static void table_warn_store(struct cfg_parser *p, const struct cfg_proxy *t, un
                              "stick-table '%s' does not store '%s': this fetch never has a "
                              "value",
                              t->name, stkt_dt_name((enum stkt_data_type)dt));
+}
+
+/* Resolve the name an argument holds: a table, a backend, a server. */
+static void arg_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_arg *a,
+                       const struct cfg_where *where)
+{
+        const struct cfg_proxy *be = px;
+        const char *name = a->str.ptr, *slash;
+
+        switch (a->type) {
+        case CFG_ARG_TABLE:
+                a->ref = table_ref(p, px, name, where);
+                return;
+        case CFG_ARG_BACKEND:
+                if (!a->str.len)
+                        return;
+                a->ref = cfg_gen_find_proxy(p->gen, name, CFG_CAP_BE);
+                if (!a->ref)
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                                     "%s '%s': no backend named '%s'", cfg__proxy_kind(px),
+                                     px->name, name);
+                return;
+        case CFG_ARG_SERVER:
+                slash = strchr(name, '/');
+                if (slash) {
+                        char bname[256];
+
+                        snprintf(bname, sizeof(bname), "%.*s", (int)(slash - name), name);
+                        be = cfg_gen_find_proxy(p->gen, bname, CFG_CAP_BE);
+                        name = slash + 1;
+                        if (!be) {
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                                             "%s '%s': no backend named '%s'", cfg__proxy_kind(px),
+                                             px->name, bname);
+                                return;
+                        }
+                }
+                for (size_t i = 0; i < be->n_servers; i++) {
+                        if (strcmp(be->servers[i].name, name) == 0) {
+                                a->ref = be;
+                                a->i = (int64_t)i;
+                                return;
+                        }
+                }
+                cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                             "%s '%s': no server named '%s' in '%s'", cfg__proxy_kind(px), px->name,
+                             name, be->name);
+                return;
+        default:
+                return;
+        }
 }
 
 void cfg__sample_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_sample *smp,
@@ -688,17 +638,14 @@ void cfg__sample_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct
         }
         if (smp->table && smp->fetch != CFG_FETCH_SC_TRACKED)
                 table_warn_store(p, smp->table, smp->stk_dt, where);
+        for (unsigned k = 0; k < smp->n_args; k++)
+                arg_finish(p, px, &smp->args[k], where);
         for (unsigned i = 0; i < smp->n_convs; i++) {
                 struct cfg_conv_call *c = &smp->convs[i];
 
-                for (unsigned k = 0; k < c->n_args; k++) {
-                        struct cfg_arg *a = &c->args[k];
-
-                        if (a->type != CFG_ARG_TABLE)
-                                continue;
-                        a->ref = table_ref(p, px, a->str.ptr, where);
-                        if (c->conv == CFG_CONV_TABLE)
-                                table_warn_store(p, a->ref, c->stk_dt, where);
-                }
+                for (unsigned k = 0; k < c->n_args; k++)
+                        arg_finish(p, px, &c->args[k], where);
+                if (c->conv == CFG_CONV_TABLE && c->args[0].ref)
+                        table_warn_store(p, c->args[0].ref, c->stk_dt, where);
         }
 }

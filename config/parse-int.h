@@ -100,6 +100,10 @@ const struct cfg_proxy *cfg__find_table(const struct cfg_gen *g, const char *nam
  * is the match method an ACL derivative name implies (path_beg), or -1. */
 bool cfg__sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, struct cfg_sample *ret,
                        int *ret_implied);
+/* The same for an expression at the start of @s, followed by other text (a format's "]"):
+ * *ret_len is the length of the expression. */
+bool cfg__sample_parse_prefix(struct cfg_parser *p, unsigned w, struct sl_str s,
+                              struct cfg_sample *ret, int *ret_implied, size_t *ret_len);
 /* At the end of load: resolve the names @smp holds (tables) for a rule of @px, reporting
  * problems at @where. */
 void cfg__sample_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_sample *smp,

@@ -48,6 +48,56 @@ enum cfg_fetch {
         CFG_FETCH_SC,           /* sc_*, scN_*: a counter of a tracked entry (int) */
         CFG_FETCH_SC_TRACKED,   /* sc_tracked, scN_tracked: is the counter tracked (bool) */
         CFG_FETCH_SRC_TBL,      /* src_*: a counter of the client address's entry (int) */
+        /* constants and the process */
+        CFG_FETCH_INT,      /* int(<n>) */
+        CFG_FETCH_STR,      /* str(<s>) */
+        CFG_FETCH_BOOL,     /* bool(<b>) */
+        CFG_FETCH_IPV4,     /* ipv4(<a>), ipv6(<a>) */
+        CFG_FETCH_BIN,      /* bin(<hex>) */
+        CFG_FETCH_METH,     /* meth(<method>): a string */
+        CFG_FETCH_ENV,      /* env(<name>) */
+        CFG_FETCH_HOSTNAME, /* the host's name */
+        CFG_FETCH_DATE,     /* date([<offset>[,<unit>]]): seconds (or ms, us) since the epoch */
+        CFG_FETCH_DATE_US,  /* the microseconds of the current second */
+        CFG_FETCH_RAND,     /* rand([<range>]) */
+        CFG_FETCH_UUID,     /* uuid([4]) */
+        CFG_FETCH_STOPPING, /* the worker is stopping (an old generation) */
+        CFG_FETCH_PROC,     /* 1: one process in HAProxy's numbering */
+        CFG_FETCH_THREAD,   /* the worker's number, from 0 (HAProxy's thread number) */
+        CFG_FETCH_NBPROC,   /* 1 */
+        /* proxies and servers */
+        CFG_FETCH_FE_NAME,   /* fe_name: the frontend's name */
+        CFG_FETCH_FE_ID,     /* fe_id */
+        CFG_FETCH_BE_NAME,   /* be_name: the backend chosen, once it is */
+        CFG_FETCH_BE_ID,     /* be_id */
+        CFG_FETCH_SRV_NAME,  /* srv_name: the server, once connected */
+        CFG_FETCH_SRV_ID,    /* srv_id */
+        CFG_FETCH_NBSRV,     /* nbsrv([<backend>]): usable servers */
+        CFG_FETCH_SRV_IS_UP, /* srv_is_up([<backend>/]<server>) */
+        CFG_FETCH_SRC_LOCAL, /* src_is_local: the client address is one of the host's */
+        CFG_FETCH_DST_LOCAL, /* dst_is_local */
+        /* HTTP */
+        CFG_FETCH_PATHQ,          /* the path with its query string */
+        CFG_FETCH_BASE,           /* Host field + path (without the query) */
+        CFG_FETCH_BASEQ,          /* base with the query */
+        CFG_FETCH_BASE32,         /* a 32-bit hash of base */
+        CFG_FETCH_BASE32_SRC,     /* base32 followed by the client address, binary */
+        CFG_FETCH_URL_IP,         /* the IPv4 address of an absolute target */
+        CFG_FETCH_URL_PORT,       /* the port of an absolute target */
+        CFG_FETCH_URL_PARAM,      /* url_param([<name>[,<delim>]]) (str) */
+        CFG_FETCH_URLP_VAL,       /* urlp_val: its value as an integer */
+        CFG_FETCH_COOK,           /* req.cook([<name>]): a cookie's value */
+        CFG_FETCH_COOK_CNT,       /* req.cook_cnt([<name>]) */
+        CFG_FETCH_COOK_VAL,       /* req.cook_val([<name>]): an integer */
+        CFG_FETCH_VER,            /* req.ver, res.ver: "1.1" */
+        CFG_FETCH_HDRS,           /* req.hdrs, res.hdrs: the header block as received */
+        CFG_FETCH_HDR_NAMES,      /* req.hdr_names([<delim>]) */
+        CFG_FETCH_FHDR_CNT,       /* req.fhdr_cnt([<name>]): whole lines */
+        CFG_FETCH_FIRST_REQ,      /* http_first_req: the connection's first request */
+        CFG_FETCH_PROTO_HTTP,     /* req.proto_http: the request is HTTP */
+        CFG_FETCH_CAPTURE_METHOD, /* capture.req.method */
+        CFG_FETCH_CAPTURE_URI,    /* capture.req.uri */
+        CFG_FETCH_CAPTURE_VER,    /* capture.req.ver, capture.res.ver: "HTTP/1.1" */
         CFG_FETCH_COUNT,
 };
 
@@ -56,6 +106,66 @@ enum cfg_conv {
         CFG_CONV_LOWER = 0,
         CFG_CONV_UPPER,
         CFG_CONV_TABLE, /* table_<what>(<table>): the key's counter, an integer */
+        CFG_CONV_TABLE_TRACKERS,
+        CFG_CONV_IN_TABLE,
+        /* text */
+        CFG_CONV_LENGTH,
+        CFG_CONV_BYTES,
+        CFG_CONV_FIELD,
+        CFG_CONV_WORD,
+        CFG_CONV_REGSUB,
+        CFG_CONV_LTRIM,
+        CFG_CONV_RTRIM,
+        CFG_CONV_CUT_CRLF,
+        CFG_CONV_JSON,
+        CFG_CONV_URL_DEC,
+        CFG_CONV_URL_ENC,
+        CFG_CONV_LANGUAGE,
+        CFG_CONV_IIF,
+        /* encodings */
+        CFG_CONV_HEX,
+        CFG_CONV_HEX2I,
+        CFG_CONV_BASE64,
+        CFG_CONV_B64DEC,
+        CFG_CONV_UB64ENC,
+        CFG_CONV_UB64DEC,
+        CFG_CONV_BE2DEC,
+        CFG_CONV_BE2HEX,
+        CFG_CONV_HTONL,
+        /* hashes and digests */
+        CFG_CONV_CRC32,
+        CFG_CONV_CRC32C,
+        CFG_CONV_DJB2,
+        CFG_CONV_SDBM,
+        CFG_CONV_WT6,
+        CFG_CONV_XXH32,
+        CFG_CONV_XXH64,
+        CFG_CONV_XXH3,
+        CFG_CONV_SHA1,
+        CFG_CONV_SHA2,
+        CFG_CONV_DIGEST,
+        CFG_CONV_HMAC,
+        /* integers */
+        CFG_CONV_ADD,
+        CFG_CONV_SUB,
+        CFG_CONV_MUL,
+        CFG_CONV_DIV,
+        CFG_CONV_MOD,
+        CFG_CONV_AND,
+        CFG_CONV_OR,
+        CFG_CONV_XOR,
+        CFG_CONV_NEG,
+        CFG_CONV_CPL,
+        CFG_CONV_NOT,
+        CFG_CONV_BOOL,
+        CFG_CONV_ODD,
+        CFG_CONV_EVEN,
+        /* time */
+        CFG_CONV_HTTP_DATE,
+        CFG_CONV_LTIME,
+        CFG_CONV_UTIME,
+        /* addresses */
+        CFG_CONV_IPMASK,
         CFG_CONV_COUNT,
 };
 
@@ -103,6 +213,10 @@ enum cfg_arg_type {
         CFG_ARG_STR = 0, /* 'S' text */
         CFG_ARG_INT,     /* 'I' a signed 64-bit integer */
         CFG_ARG_TABLE,   /* 'T' a proxy with a stick-table, resolved at the end of load */
+        CFG_ARG_BACKEND, /* 'B' a backend, resolved at the end of load */
+        CFG_ARG_SERVER,  /* 'E' [<backend>/]<server>, resolved at the end of load */
+        CFG_ARG_REGEX,   /* 'R' a regular expression, compiled at load */
+        CFG_ARG_MASK,    /* 'M' an address mask: dotted, IPv6, or a prefix length */
         CFG_ARG_COUNT,
 };
 
@@ -112,8 +226,13 @@ struct cfg_proxy;
 struct cfg_arg {
         enum cfg_arg_type type;
         struct sl_str str; /* arena */
-        int64_t i;         /* INT */
-        const void *ref;   /* TABLE: const struct cfg_proxy *, resolved at the end of load */
+        int64_t i;         /* INT; for STR, what a check made of the text (a code) */
+        const void *ref;   /* TABLE, BACKEND: const struct cfg_proxy *; SERVER: its backend;
+                            * resolved at the end of load. REGEX: the pcre2_code, freed
+                            * with the generation */
+        int family;        /* MASK: AF_INET or AF_INET6; STR: an address constant's */
+        uint8_t addr[16];  /* MASK: the mask; STR: an address constant; BIN constants are in
+                            * @str */
 };
 
 /* One converter of a sample expression. */
@@ -184,7 +303,7 @@ const char *cfg_stk_what_name(unsigned dt, enum cfg_stk_op op);
 /* ---- the tables (sample_expr.c) ---- */
 
 /* CFG_FETCH_AT_* shorthands for the tables. */
-#define CFG_AT_ANY (CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES)
+#define CFG_AT_ANY  (CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES)
 #define CFG_AT_HTTP (CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES)
 
 /* What every name of one fetch shares. */

@@ -429,6 +429,7 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
 {
         struct child_ctx ctx = {m, slot, status_fd};
         struct worker_opts opts = {
+                .slot = slot,
                 .ready = child_ready,
                 .ready_data = &ctx,
                 .stopped_accepting = child_stopped_accepting,

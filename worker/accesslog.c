@@ -31,6 +31,7 @@ static const char badreq[] = "<BADREQ>";
 struct render {
         struct alog_text w;
         const struct alog_entry *e;
+        bool merge;        /* runs of spaces are one separator (a log line) */
         bool last_isspace; /* the line is empty or ends with a separator */
         int nspaces;       /* HAProxy counts these across nodes: a quirk kept on purpose */
 };
@@ -407,6 +408,10 @@ static void render_lit(struct render *r, struct sl_str lit)
 {
         const char *p = lit.ptr, *end = lit.ptr + lit.len;
 
+        if (!r->merge) {
+                alog_text_put(&r->w, lit.ptr, lit.len);
+                return;
+        }
         while (p < end) {
                 const char *s = p;
 
@@ -430,11 +435,13 @@ int alog_format(const struct cfg_fmt *fmt, const struct alog_entry *e, alog_samp
                 void *data, char *buf, size_t size)
 {
         struct render r = {.w = {.buf = buf, .cap = size ? size - 1 : 0}, .e = e};
+        unsigned mandatory = fmt && fmt->log ? CFG_FMT_F_MANDATORY : 0;
         char *tmp = NULL;
 
         if (!size)
                 return -EINVAL;
         r.last_isspace = true;
+        r.merge = fmt && fmt->log;
         for (size_t i = 0; fmt && i < fmt->n_nodes; i++) {
                 const struct cfg_fmt_node *n = &fmt->nodes[i];
                 size_t before = r.w.total;
@@ -450,12 +457,16 @@ int alog_format(const struct cfg_fmt *fmt, const struct alog_entry *e, alog_samp
                         got = sample && tmp ? sample(data, &n->smp, tmp, ALOG_SAMPLE_MAX) : -1;
                         if (got > ALOG_SAMPLE_MAX)
                                 got = ALOG_SAMPLE_MAX;
-                        alog_text_field(&r.w, n->flags, got >= 0 ? tmp : NULL,
-                                        got >= 0 ? (size_t)got : 0);
+                        if (fmt->log)
+                                alog_text_field(&r.w, n->flags | mandatory, got >= 0 ? tmp : NULL,
+                                                got >= 0 ? (size_t)got : 0);
+                        else
+                                alog_text_field_http(&r.w, n->flags, got >= 0 ? tmp : NULL,
+                                                     got >= 0 ? (size_t)got : 0);
                         r.last_isspace = false;
                         continue;
                 case CFG_FMT_VAR:
-                        render_var(&r, n->var, n->flags);
+                        render_var(&r, n->var, n->flags | mandatory);
                         if (r.w.total != before)
                                 r.last_isspace = false;
                         continue;
@@ -515,6 +526,7 @@ const struct cfg_fmt alog_fmt_httplog = {
         .nodes = (struct cfg_fmt_node *)httplog_nodes,
         .n_nodes = SL_ARRAY_SIZE(httplog_nodes),
         .cap_nodes = SL_ARRAY_SIZE(httplog_nodes),
+        .log = true,
 };
 
 const struct cfg_fmt alog_fmt_tcplog = {
@@ -522,9 +534,10 @@ const struct cfg_fmt alog_fmt_tcplog = {
         .nodes = (struct cfg_fmt_node *)tcplog_nodes,
         .n_nodes = SL_ARRAY_SIZE(tcplog_nodes),
         .cap_nodes = SL_ARRAY_SIZE(tcplog_nodes),
+        .log = true,
 };
 
-const struct cfg_fmt alog_fmt_json = {.src = "json"};
+const struct cfg_fmt alog_fmt_json = {.src = "json", .log = true};
 
 const struct cfg_fmt *alog_proxy_format(const struct cfg_proxy *px)
 {

@@ -71,7 +71,7 @@ void alog_text_field(struct alog_text *w, unsigned flags, const char *s, size_t 
                 alog_text_putc(w, '"');
         } else if (s && n) {
                 alog_text_esc(w, flags, s, n);
-        } else {
+        } else if (flags & CFG_FMT_F_MANDATORY) {
                 alog_text_putc(w, '-');
         }
 }
@@ -86,15 +86,22 @@ void alog_text_field_cstr(struct alog_text *w, unsigned flags, const char *s)
         alog_text_field(w, flags, s, s ? strlen(s) : 0);
 }
 
-/* lf_encode_chunk(): bytes of @map as '#' and two hex digits, then +E's escapes */
-static void encode(struct alog_text *w, unsigned flags, bool (*map)(unsigned char), const char *s,
-                   size_t n)
+/* http_encode_map: what a sample prints as "%XX" in an HTTP rule's format (the controls
+ * but HTAB, and DEL: what a field value cannot hold) */
+static bool http_char(unsigned char c)
+{
+        return (c < 32 && c != '\t') || c == 127;
+}
+
+/* lf_encode_chunk(): bytes of @map as @prefix and two hex digits, then +E's escapes */
+static void encode(struct alog_text *w, unsigned flags, bool (*map)(unsigned char), char prefix,
+                   const char *s, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = (unsigned char)s[i];
 
                 if (map(c)) {
-                        alog_text_putc(w, '#');
+                        alog_text_putc(w, prefix);
                         alog_text_putc(w, hextab[c >> 4]);
                         alog_text_putc(w, hextab[c & 15]);
                         continue;
@@ -105,14 +112,24 @@ static void encode(struct alog_text *w, unsigned flags, bool (*map)(unsigned cha
         }
 }
 
+void alog_text_field_http(struct alog_text *w, unsigned flags, const char *s, size_t n)
+{
+        if (flags & CFG_FMT_F_QUOTE)
+                alog_text_putc(w, '"');
+        if (s)
+                encode(w, flags, http_char, '%', s, n);
+        if (flags & CFG_FMT_F_QUOTE)
+                alog_text_putc(w, '"');
+}
+
 void alog_text_encode_url(struct alog_text *w, unsigned flags, const char *s, size_t n)
 {
-        encode(w, flags, url_char, s, n);
+        encode(w, flags, url_char, '#', s, n);
 }
 
 void alog_text_encode_hdr(struct alog_text *w, unsigned flags, const char *s, size_t n)
 {
-        encode(w, flags, hdr_char, s, n);
+        encode(w, flags, hdr_char, '#', s, n);
 }
 
 /* LOG_VARTEXT_START()/END(): the quotes +Q puts around a variable text */

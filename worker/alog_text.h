@@ -60,8 +60,9 @@ static inline bool alog_text_is_spht(char c)
 /* The bytes as they are, or under +E with a '\' before each '"', '\' and ']'. */
 void alog_text_esc(struct alog_text *w, unsigned flags, const char *s, size_t n);
 
-/* A string variable: alog_text_esc(), "-" when @s is NULL or empty; under +Q between
- * quotes instead ("" when empty). */
+/* A string variable: alog_text_esc(); when @s is NULL or empty, "-" under
+ * CFG_FMT_F_MANDATORY (a log line), else nothing; under +Q between quotes instead ("" when
+ * empty). */
 void alog_text_field(struct alog_text *w, unsigned flags, const char *s, size_t n);
 void alog_text_field_str(struct alog_text *w, unsigned flags, struct sl_str s);
 void alog_text_field_cstr(struct alog_text *w, unsigned flags, const char *s);
@@ -69,6 +70,9 @@ void alog_text_field_cstr(struct alog_text *w, unsigned flags, const char *s);
 /* Bytes HAProxy cannot print in a request line (%r, %H*: controls, non-ASCII, '"', '#') or,
  * for _hdr, in a captured header (those and '{', '|', '}') as '#' and two hexadecimal
  * digits; the others as alog_text_esc() does. No quotes and no "-". */
+/* A sample in an HTTP rule's format (lf_encode_chunk() with http_encode_map): controls
+ * other than HTAB, and DEL, as "%XX"; nothing when empty; quoted under +Q. */
+void alog_text_field_http(struct alog_text *w, unsigned flags, const char *s, size_t n);
 void alog_text_encode_url(struct alog_text *w, unsigned flags, const char *s, size_t n);
 void alog_text_encode_hdr(struct alog_text *w, unsigned flags, const char *s, size_t n);
 

@@ -30,8 +30,9 @@ struct lb_key {
  * @p: sdbm, djb2, wt6, crc32, or none (the leading decimal number, read_int64()). */
 uint32_t lb_hash(enum cfg_hash_function fn, bool avalanche, const void *p, size_t len);
 
-/* Bob Jenkins' 32-bit integer mix, HAProxy's full_hash(): "hash-type ... avalanche", and the
- * points of the consistent-hash ring. */
+/* HAProxy's full_hash(): Bob Jenkins' 32-bit integer mix, then a multiplication by a prime
+ * near 3/4 of 2^32 that spreads the results around its trees. "hash-type ... avalanche", the
+ * points of the consistent-hash ring, the avalanche of the hash converters, base32. */
 static inline uint32_t lb_hash_full(uint32_t a)
 {
         a = (a + 0x7ed55d16u) + (a << 12);
@@ -40,7 +41,7 @@ static inline uint32_t lb_hash_full(uint32_t a)
         a = (a + 0xd3a2646cu) ^ (a << 9);
         a = (a + 0xfd7046c5u) + (a << 3);
         a = (a ^ 0xb55a4f09u) ^ (a >> 16);
-        return a;
+        return a * 3221225473u;
 }
 
 /* The hash of @key for @be's balance algorithm (source, uri, hdr()) and hash-type, as

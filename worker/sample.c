@@ -43,44 +43,43 @@ static char *trash_get(const struct smp_ctx *c, unsigned i)
         return trash.area[i];
 }
 
-/* Cast @v to @to, writing any text to the scratch buffer @v does not use; *in is the buffer
- * @v's bytes are in (0 or 1), or -1, and is updated. */
-static bool cast(const struct smp_ctx *c, struct cfg_smp_value *v, enum cfg_smp_type to, int *in)
+/* The scratch buffer @v's bytes are in (0 or 1), or -1: a converter may return a part of
+ * its input, so where a value lives is read from its pointer. */
+static int trash_of(const struct cfg_smp_value *v)
 {
-        unsigned out = *in == 0 ? 1 : 0;
+        if (v->type != CFG_SMP_STR && v->type != CFG_SMP_BIN)
+                return -1;
+        for (int i = 0; i < 2; i++)
+                if (trash.area[i] && v->str.ptr >= trash.area[i] &&
+                    v->str.ptr <= trash.area[i] + trash.size)
+                        return i;
+        return -1;
+}
+
+/* Cast @v to @to, writing any text to the scratch buffer @v does not use. */
+static bool cast(const struct smp_ctx *c, struct cfg_smp_value *v, enum cfg_smp_type to)
+{
         char *buf;
 
         if (to == CFG_SMP_ANY || v->type == to)
                 return true;
-        buf = trash_get(c, out);
-        if (!buf || !sample_cast(v, to, buf, trash.size))
-                return false;
-        if ((v->type == CFG_SMP_STR || v->type == CFG_SMP_BIN) && v->str.ptr == buf)
-                *in = (int)out;
-        return true;
+        buf = trash_get(c, trash_of(v) == 0 ? 1 : 0);
+        return buf && sample_cast(v, to, buf, trash.size);
 }
 
-/* Run the converters of @smp over @v, whose bytes are in no scratch buffer; *ret_in is the
- * one they end in, or -1. */
-static bool convert(const struct smp_ctx *c, const struct cfg_sample *smp, struct cfg_smp_value *v,
-                    int *ret_in)
+/* Run the converters of @smp over @v. */
+static bool convert(const struct smp_ctx *c, const struct cfg_sample *smp, struct cfg_smp_value *v)
 {
-        int in = -1;
-
         for (unsigned i = 0; i < smp->n_convs; i++) {
                 const struct cfg_conv_call *call = &smp->convs[i];
-                unsigned out;
                 char *buf;
 
-                if (!cast(c, v, cfg_conv_kw(call->conv)->in, &in))
+                if (!cast(c, v, cfg_conv_kw(call->conv)->in))
                         return false;
-                out = in == 0 ? 1 : 0;
-                buf = trash_get(c, out);
+                buf = trash_get(c, trash_of(v) == 0 ? 1 : 0);
                 if (!buf || !sample_conv(c, call, v, buf, trash.size))
                         return false;
-                in = (int)out;
         }
-        *ret_in = in;
         return true;
 }
 
@@ -96,20 +95,24 @@ static bool each_value(void *data, struct cfg_smp_value *fetched)
 {
         struct each *e = data;
         struct cfg_smp_value v = *fetched;
-        int in;
 
-        if (!convert(e->c, e->smp, &v, &in) || !cast(e->c, &v, e->want, &in))
+        if (!convert(e->c, e->smp, &v) || !cast(e->c, &v, e->want))
                 return false;
         return e->fn(e->data, &v);
 }
 
 /* Call @fn on each value of the sample, cast to @want, until it returns true. Returns what
  * the last call returned, or false when the sample has no value. */
-static bool sample_each(const struct smp_ctx *c, const struct cfg_sample *smp,
-                        enum cfg_smp_type want, smp_value_fn *fn, void *data)
+static bool sample_each(struct smp_ctx *c, const struct cfg_sample *smp, enum cfg_smp_type want,
+                        smp_value_fn *fn, void *data)
 {
         struct each e = {c, smp, want, fn, data};
 
+        /* a fetch that makes its value writes it to buffer 0 */
+        c->buf = trash_get(c, 0);
+        c->bufsz = trash.size;
+        if (!c->buf)
+                return false;
         return sample_fetch(c, smp, each_value, &e);
 }
 
@@ -120,7 +123,7 @@ static bool match_one(void *data, struct cfg_smp_value *v)
 
 bool sample_acl(struct sess *ss, struct stream *st, const struct cfg_acl *acl, bool response)
 {
-        struct smp_ctx c = {ss, st, response};
+        struct smp_ctx c = {.ss = ss, .st = st, .response = response, .all = true};
 
         for (size_t i = 0; i < acl->n_exprs; i++) {
                 const struct cfg_acl_expr *e = acl->exprs[i];
@@ -158,7 +161,6 @@ struct value_ctx {
         bool found;
 };
 
-/* Keep the last value: HAProxy's samples take a header's last occurrence by default. */
 static bool value_one(void *data, struct cfg_smp_value *v)
 {
         struct value_ctx *c = data;
@@ -172,13 +174,13 @@ static bool value_one(void *data, struct cfg_smp_value *v)
                 c->v->str = sl_str_make(c->buf, n);
         }
         c->found = true;
-        return false;
+        return true;
 }
 
 bool sample_value(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                   struct cfg_smp_value *v, char *buf, size_t bufsz)
 {
-        struct smp_ctx c = {ss, st, response};
+        struct smp_ctx c = {.ss = ss, .st = st, .response = response};
         struct value_ctx vc = {v, buf, bufsz, false};
 
         (void)sample_each(&c, smp, CFG_SMP_ANY, value_one, &vc);
@@ -213,13 +215,13 @@ static bool text_one(void *data, struct cfg_smp_value *v)
                 break;
         }
         t->len = n < 0 ? -1 : (int)SL_MIN((size_t)n, t->outsz ? t->outsz - 1 : 0);
-        return false;
+        return true;
 }
 
 int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                 char *out, size_t outsz)
 {
-        struct smp_ctx c = {ss, st, response};
+        struct smp_ctx c = {.ss = ss, .st = st, .response = response};
         struct text_ctx t = {out, outsz, -1};
 
         if (outsz == 0)

@@ -3,10 +3,18 @@
 #include "sample_conv.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <xxhash.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "lb_hash.h"
 #include "macros.h"
+#include "sample_text.h"
 #include "session.h"
 #include "stick.h"
 
@@ -142,32 +150,456 @@ bool sample_cast(struct cfg_smp_value *v, enum cfg_smp_type to, char *buf, size_
         return true;
 }
 
-static bool conv_case(struct cfg_smp_value *v, bool upper, char *out, size_t size)
-{
-        if (v->str.len > size)
-                return false;
-        for (size_t i = 0; i < v->str.len; i++) {
-                char c = v->str.ptr[i];
+/* ---- encodings ---- */
 
-                if (upper && c >= 'a' && c <= 'z')
-                        c = (char)(c & ~0x20);
-                else if (!upper && c >= 'A' && c <= 'Z')
-                        c = (char)(c | 0x20);
-                out[i] = c;
+static bool conv_hex(struct cfg_smp_value *v, struct smp_out *o)
+{
+        for (size_t i = 0; i < v->str.len; i++) {
+                unsigned char c = (unsigned char)v->str.ptr[i];
+                char e[2] = {smp_hexdigits[c >> 4], smp_hexdigits[c & 15]};
+
+                if (!smp_out_put(o, e, 2))
+                        return false;
         }
-        v->str = sl_str_make(out, v->str.len);
+        smp_out_done(v, o, CFG_SMP_STR);
         return true;
 }
 
-bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call,
-                 struct cfg_smp_value *v, char *out, size_t size)
+static bool conv_hex2i(struct cfg_smp_value *v)
 {
+        int64_t n = 0;
+
+        for (size_t i = 0; i < v->str.len; i++) {
+                int d = smp_hexval(v->str.ptr[i]);
+
+                if (d < 0)
+                        return false;
+                n = (int64_t)((uint64_t)n << 4) + d;
+        }
+        *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = n};
+        return true;
+}
+
+static bool conv_b64enc(struct cfg_smp_value *v, struct smp_out *o, bool url)
+{
+        const char *abc = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                              : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const unsigned char *p = (const unsigned char *)v->str.ptr;
+        size_t n = v->str.len;
+
+        for (size_t i = 0; i < n; i += 3) {
+                uint32_t b = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                             (i + 2 < n ? p[i + 2] : 0);
+                char e[4] = {abc[b >> 18], abc[b >> 12 & 63], abc[b >> 6 & 63], abc[b & 63]};
+                size_t keep = i + 2 < n ? 4 : i + 1 < n ? 3 : 2;
+
+                if (!url)
+                        for (size_t k = keep; k < 4; k++)
+                                e[k] = '=';
+                if (!smp_out_put(o, e, url ? keep : 4))
+                        return false;
+        }
+        smp_out_done(v, o, CFG_SMP_STR);
+        return true;
+}
+
+/* base64 (padding required, as HAProxy's base64dec()) or base64url (padding optional). */
+static bool conv_b64dec(struct cfg_smp_value *v, struct smp_out *o, bool url)
+{
+        const char *abc = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                              : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        size_t n = v->str.len, pad = 0;
+        uint32_t acc = 0;
+        unsigned bits = 0;
+
+        if (!url && n % 4)
+                return false;
+        while (n && v->str.ptr[n - 1] == '=' && pad < 2) {
+                n--;
+                pad++;
+        }
+        if (url && n % 4 == 1)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                const char *pos = v->str.ptr[i] ? memchr(abc, v->str.ptr[i], 64) : NULL;
+
+                if (!pos)
+                        return false;
+                acc = acc << 6 | (uint32_t)(pos - abc);
+                bits += 6;
+                if (bits >= 8) {
+                        bits -= 8;
+                        if (!smp_out_ch(o, (char)(acc >> bits)))
+                                return false;
+                }
+        }
+        smp_out_done(v, o, CFG_SMP_BIN);
+        return true;
+}
+
+/* be2dec(<sep>,<chunk>[,<truncate>]), be2hex([<sep>],[<chunk>],[<truncate>]). */
+static bool conv_be2(const struct cfg_arg *a, unsigned n_args, bool dec, struct cfg_smp_value *v,
+                     struct smp_out *o)
+{
+        struct sl_str sep = n_args ? a[0].str : SL_STR_NULL;
+        int64_t chunk = n_args > 1 ? a[1].i : 0;
+        bool trunc = n_args > 2 && a[2].i;
+        const unsigned char *p = (const unsigned char *)v->str.ptr;
+        size_t n = v->str.len, pos = 0, last;
+
+        if (!dec && !sep.len && !trunc)
+                chunk = (int64_t)n;
+        if (chunk <= 0)
+                chunk = (int64_t)(n ? n : 1);
+        last = trunc ? (n >= (size_t)chunk ? n - (size_t)chunk + 1 : 0) : n;
+        while (pos < last) {
+                if (pos && !smp_out_put(o, sep.ptr, sep.len))
+                        return false;
+                if (dec) {
+                        unsigned long long num = 0;
+                        char d[24];
+                        int k;
+
+                        for (int64_t i = 0; i < chunk && pos < n; i++)
+                                num = num << 8 | p[pos++];
+                        k = snprintf(d, sizeof(d), "%llu", num);
+                        if (!smp_out_put(o, d, (size_t)k))
+                                return false;
+                } else {
+                        for (int64_t i = 0; i < chunk && pos < n; i++) {
+                                char e[2] = {smp_hexdigits[p[pos] >> 4],
+                                             smp_hexdigits[p[pos] & 15]};
+
+                                pos++;
+                                if (!smp_out_put(o, e, 2))
+                                        return false;
+                        }
+                }
+        }
+        smp_out_done(v, o, CFG_SMP_STR);
+        return true;
+}
+
+/* ---- hashes and digests ---- */
+
+static uint32_t crc32c(const unsigned char *p, size_t n)
+{
+        uint32_t h = ~0u;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= p[i];
+                for (int bit = 0; bit < 8; bit++)
+                        h = (h >> 1) ^ ((h & 1) ? 0x82f63b78u : 0);
+        }
+        return ~h;
+}
+
+static bool conv_hash(const struct cfg_conv_call *call, struct cfg_smp_value *v)
+{
+        const unsigned char *p = (const unsigned char *)v->str.ptr;
+        size_t n = v->str.len;
+        int64_t arg = call->n_args ? call->args[0].i : 0;
+        bool avalanche = arg == 1;
+        uint64_t h;
+
+        switch (call->conv) {
+        case CFG_CONV_CRC32:
+                h = lb_hash(CFG_HASH_FN_CRC32, avalanche, p, n);
+                break;
+        case CFG_CONV_CRC32C:
+                h = crc32c(p, n);
+                if (avalanche)
+                        h = lb_hash_full((uint32_t)h);
+                break;
+        case CFG_CONV_DJB2:
+                h = lb_hash(CFG_HASH_FN_DJB2, avalanche, p, n);
+                break;
+        case CFG_CONV_SDBM:
+                h = lb_hash(CFG_HASH_FN_SDBM, avalanche, p, n);
+                break;
+        case CFG_CONV_WT6:
+                h = lb_hash(CFG_HASH_FN_WT6, avalanche, p, n);
+                break;
+        case CFG_CONV_XXH32:
+                h = XXH32(p, n, (XXH32_hash_t)arg);
+                break;
+        case CFG_CONV_XXH64:
+                h = XXH64(p, n, (XXH64_hash_t)arg);
+                break;
+        case CFG_CONV_XXH3:
+                h = XXH3_64bits_withSeed(p, n, (XXH64_hash_t)arg);
+                break;
+        default:
+                return false;
+        }
+        *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = (int64_t)h};
+        return true;
+}
+
+static bool conv_digest(const struct cfg_conv_call *call, struct cfg_smp_value *v,
+                        struct smp_out *o)
+{
+        const EVP_MD *md;
+        unsigned int len = 0;
+        unsigned char *res = (unsigned char *)o->p;
+
+        switch (call->conv) {
+        case CFG_CONV_SHA1:
+                md = EVP_sha1();
+                break;
+        case CFG_CONV_SHA2: {
+                int64_t bits = call->n_args ? call->args[0].i : 256;
+
+                md = bits == 224   ? EVP_sha224()
+                     : bits == 384 ? EVP_sha384()
+                     : bits == 512 ? EVP_sha512()
+                                   : EVP_sha256();
+                break;
+        }
+        default:
+                md = EVP_get_digestbyname(call->args[0].str.ptr);
+                break;
+        }
+        if (!md || o->size < EVP_MAX_MD_SIZE)
+                return false;
+        if (call->conv == CFG_CONV_HMAC) {
+                if (!HMAC(md, call->args[1].str.ptr, (int)call->args[1].str.len,
+                          (const unsigned char *)v->str.ptr, v->str.len, res, &len))
+                        return false;
+        } else if (!EVP_Digest(v->str.ptr, v->str.len, res, &len, md, NULL)) {
+                return false;
+        }
+        o->len = len;
+        smp_out_done(v, o, CFG_SMP_BIN);
+        return true;
+}
+
+/* ---- integers ---- */
+
+static bool conv_arith(const struct cfg_conv_call *call, struct cfg_smp_value *v)
+{
+        int64_t a = v->i, b = call->n_args ? call->args[0].i : 0;
+        uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+
+        switch (call->conv) {
+        case CFG_CONV_ADD:
+                /* HAProxy saturates instead of wrapping */
+                if (__builtin_add_overflow(a, b, &v->i))
+                        v->i = b > 0 ? INT64_MAX : INT64_MIN;
+                return true;
+        case CFG_CONV_SUB:
+                if (__builtin_sub_overflow(a, b, &v->i))
+                        v->i = b < 0 ? INT64_MAX : INT64_MIN;
+                return true;
+        case CFG_CONV_MUL:
+                if (__builtin_mul_overflow(a, b, &v->i))
+                        v->i = (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+                return true;
+        case CFG_CONV_DIV:
+                if (b == 0)
+                        v->i = INT64_MAX;
+                else if (a == INT64_MIN && b == -1)
+                        v->i = INT64_MAX;
+                else
+                        v->i = a / b;
+                return true;
+        case CFG_CONV_MOD:
+                v->i = b == 0 || (a == INT64_MIN && b == -1) ? 0 : a % b;
+                return true;
+        case CFG_CONV_AND:
+                v->i = (int64_t)(ua & ub);
+                return true;
+        case CFG_CONV_OR:
+                v->i = (int64_t)(ua | ub);
+                return true;
+        case CFG_CONV_XOR:
+                v->i = (int64_t)(ua ^ ub);
+                return true;
+        case CFG_CONV_NEG:
+                v->i = a == INT64_MIN ? INT64_MAX : -a;
+                return true;
+        case CFG_CONV_CPL:
+                v->i = (int64_t)~ua;
+                return true;
+        case CFG_CONV_NOT:
+                *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = a == 0};
+                return true;
+        case CFG_CONV_BOOL:
+                *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = a != 0};
+                return true;
+        case CFG_CONV_ODD:
+                *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = (ua & 1) != 0};
+                return true;
+        case CFG_CONV_EVEN:
+                *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = (ua & 1) == 0};
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* ---- time ---- */
+
+static bool conv_http_date(const struct cfg_arg *a, unsigned n_args, struct cfg_smp_value *v,
+                           struct smp_out *o)
+{
+        static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static const char mons[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        int64_t t = v->i + (n_args ? a[0].i : 0), unit = n_args > 1 ? a[1].i : 0, frac = 0;
+        struct tm tm;
+        time_t secs;
+        int n;
+
+        if (unit == 1) {
+                frac = t % 1000;
+                t /= 1000;
+        } else if (unit == 2) {
+                frac = t % 1000000;
+                t /= 1000000;
+        }
+        /* as HAProxy: 55 bits, so that a large value is no negative date */
+        secs = (time_t)(t & 0x007fffffffffffffLL);
+        if (!gmtime_r(&secs, &tm))
+                return false;
+        if (unit)
+                n = snprintf(o->p, o->size, "%s, %02d %s %04d %02d:%02d:%02d.%d GMT",
+                             days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon], 1900 + tm.tm_year,
+                             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+        else
+                n = snprintf(o->p, o->size, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+                             tm.tm_mday, mons[tm.tm_mon], 1900 + tm.tm_year, tm.tm_hour, tm.tm_min,
+                             tm.tm_sec);
+        if (n < 0 || (size_t)n >= o->size)
+                return false;
+        o->len = (size_t)n;
+        smp_out_done(v, o, CFG_SMP_STR);
+        return true;
+}
+
+/* ltime/utime(<format>[,<offset>]): strftime(3) in local time or UTC. */
+static bool conv_strftime(const struct cfg_arg *a, unsigned n_args, bool local,
+                          struct cfg_smp_value *v, struct smp_out *o)
+{
+        time_t t = (time_t)(v->i + (n_args > 1 ? a[1].i : 0));
+        struct tm tm;
+        size_t n;
+
+        if (!(local ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)))
+                return false;
+        n = strftime(o->p, o->size, a[0].str.ptr, &tm);
+        if (n == 0 && a[0].str.len)
+                return false;
+        o->len = n;
+        smp_out_done(v, o, CFG_SMP_STR);
+        return true;
+}
+
+/* ---- addresses ---- */
+
+static bool conv_ipmask(const struct cfg_arg *a, unsigned n_args, struct cfg_smp_value *v)
+{
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+        /* an IPv4-mapped address is masked as IPv4 (HAProxy's c_ipv62ip()) */
+        if (v->family == AF_INET6 && memcmp(v->addr, mapped, 12) == 0) {
+                memmove(v->addr, v->addr + 12, 4);
+                memset(v->addr + 4, 0, 12);
+                v->family = AF_INET;
+        }
+        if (v->family == AF_INET) {
+                for (unsigned k = 0; k < 4; k++)
+                        v->addr[k] &= a[0].addr[k];
+                return true;
+        }
+        if (n_args < 2)
+                return false;
+        for (unsigned k = 0; k < 16; k++)
+                v->addr[k] &= a[1].addr[k];
+        return true;
+}
+
+bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call, struct cfg_smp_value *v,
+                 char *out, size_t size)
+{
+        const struct cfg_arg *a = call->args;
+        struct smp_out o = {out, size, 0};
+
         switch (call->conv) {
         case CFG_CONV_LOWER:
         case CFG_CONV_UPPER:
-                return conv_case(v, call->conv == CFG_CONV_UPPER, out, size);
+        case CFG_CONV_LENGTH:
+        case CFG_CONV_BYTES:
+        case CFG_CONV_FIELD:
+        case CFG_CONV_WORD:
+        case CFG_CONV_REGSUB:
+        case CFG_CONV_LTRIM:
+        case CFG_CONV_RTRIM:
+        case CFG_CONV_CUT_CRLF:
+        case CFG_CONV_JSON:
+        case CFG_CONV_URL_DEC:
+        case CFG_CONV_URL_ENC:
+        case CFG_CONV_LANGUAGE:
+        case CFG_CONV_IIF:
+                return sample_text_conv(call, v, &o);
         case CFG_CONV_TABLE:
+        case CFG_CONV_TABLE_TRACKERS:
+        case CFG_CONV_IN_TABLE:
                 return stick_table_conv(c->ss->w, call, v, v);
+        case CFG_CONV_HEX:
+                return conv_hex(v, &o);
+        case CFG_CONV_HEX2I:
+                return conv_hex2i(v);
+        case CFG_CONV_BASE64:
+        case CFG_CONV_UB64ENC:
+                return conv_b64enc(v, &o, call->conv == CFG_CONV_UB64ENC);
+        case CFG_CONV_B64DEC:
+        case CFG_CONV_UB64DEC:
+                return conv_b64dec(v, &o, call->conv == CFG_CONV_UB64DEC);
+        case CFG_CONV_BE2DEC:
+        case CFG_CONV_BE2HEX:
+                return conv_be2(a, call->n_args, call->conv == CFG_CONV_BE2DEC, v, &o);
+        case CFG_CONV_HTONL: {
+                uint32_t n = htonl((uint32_t)v->i);
+
+                return smp_out_put(&o, &n, 4) && (smp_out_done(v, &o, CFG_SMP_BIN), true);
+        }
+        case CFG_CONV_CRC32:
+        case CFG_CONV_CRC32C:
+        case CFG_CONV_DJB2:
+        case CFG_CONV_SDBM:
+        case CFG_CONV_WT6:
+        case CFG_CONV_XXH32:
+        case CFG_CONV_XXH64:
+        case CFG_CONV_XXH3:
+                return conv_hash(call, v);
+        case CFG_CONV_SHA1:
+        case CFG_CONV_SHA2:
+        case CFG_CONV_DIGEST:
+        case CFG_CONV_HMAC:
+                return conv_digest(call, v, &o);
+        case CFG_CONV_ADD:
+        case CFG_CONV_SUB:
+        case CFG_CONV_MUL:
+        case CFG_CONV_DIV:
+        case CFG_CONV_MOD:
+        case CFG_CONV_AND:
+        case CFG_CONV_OR:
+        case CFG_CONV_XOR:
+        case CFG_CONV_NEG:
+        case CFG_CONV_CPL:
+        case CFG_CONV_NOT:
+        case CFG_CONV_BOOL:
+        case CFG_CONV_ODD:
+        case CFG_CONV_EVEN:
+                return conv_arith(call, v);
+        case CFG_CONV_HTTP_DATE:
+                return conv_http_date(a, call->n_args, v, &o);
+        case CFG_CONV_LTIME:
+        case CFG_CONV_UTIME:
+                return conv_strftime(a, call->n_args, call->conv == CFG_CONV_LTIME, v, &o);
+        case CFG_CONV_IPMASK:
+                return conv_ipmask(a, call->n_args, v);
         case CFG_CONV_COUNT:
                 break;
         }

@@ -13,5 +13,5 @@ bool sample_cast(struct cfg_smp_value *v, enum cfg_smp_type to, char *buf, size_
 
 /* Apply @call to @v (already cast to the converter's input type), writing any text it makes
  * to @out (@size bytes, which never overlap @v's). False when it gives no value. */
-bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call,
-                 struct cfg_smp_value *v, char *out, size_t size);
+bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call, struct cfg_smp_value *v,
+                 char *out, size_t size);

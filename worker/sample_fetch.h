@@ -16,6 +16,9 @@ struct smp_ctx {
         struct sess *ss;
         struct stream *st;
         bool response;
+        bool all;  /* every value (an ACL); else the one a sample takes (the last header) */
+        char *buf; /* borrowed: where a fetch may write the value it makes */
+        size_t bufsz;
 };
 
 /* Called with each value; returns true to stop. The value is borrowed for the call. */

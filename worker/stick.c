@@ -539,6 +539,16 @@ bool stick_table_conv(struct worker *w, const struct cfg_conv_call *call,
         if (!t || !stick_key(px->table, key, buf, &k))
                 return false;
         idx = stkt_lookup(t, &k, stick_now(w));
+        if (call->conv == CFG_CONV_IN_TABLE) {
+                *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = idx >= 0};
+                return true;
+        }
+        if (call->conv == CFG_CONV_TABLE_TRACKERS) {
+                /* the connections tracking the entry: its reference count */
+                *v = (struct cfg_smp_value){.type = CFG_SMP_INT,
+                                            .i = idx < 0 ? 0 : stkt_refs(t, (uint32_t)idx)};
+                return true;
+        }
         if (idx < 0) {
                 *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = 0};
                 return (stkt_store(t) & STKT_F(call->stk_dt)) != 0;

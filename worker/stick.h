@@ -74,8 +74,8 @@ void stick_stream_end(struct sess *ss, struct stream *st, uint64_t bytes_in, uin
 /* The connection ends: the session's counters stop tracking. */
 void stick_sess_end(struct sess *ss);
 
-/* A table_<what>(<table>) converter @call applied to @key into *v (which may be @key);
- * false when it has no value. */
+/* A table converter @call (table_<what>, table_trackers, in_table) applied to @key into *v
+ * (which may be @key); false when it has no value. */
 bool stick_table_conv(struct worker *w, const struct cfg_conv_call *call,
                       const struct cfg_smp_value *key, struct cfg_smp_value *v);
 

@@ -106,6 +106,7 @@ struct worker {
 };
 
 struct worker_opts {
+        unsigned slot; /* the worker's number, from 0 (the "thread" fetch) */
         /* called once the listeners are bound and the loop is about to run (sd_notify) */
         void (*ready)(void *data);
         void *ready_data;

@@ -335,8 +335,8 @@ START_TEST(test_rule_errors)
         expect_error("frontend f\n    stick-table type ip\n", 2, "'size <size>' is required");
         expect_error("backend b\n    cookie\n", 2, "'cookie' needs a cookie name");
         expect_error("frontend f\n    acl a src,table_http_req_rate gt 1\n", 2, "needs a table");
-        expect_error("frontend f\n    acl a src,table_trackers(f) gt 1\n", 2,
-                     "in 'src,table_trackers(f)': converter 'table_trackers' is a HAProxy "
+        expect_error("frontend f\n    acl a src,table_expire(f) gt 1\n", 2,
+                     "in 'src,table_expire(f)': converter 'table_expire' is a HAProxy "
                      "keyword that sluice does not support yet");
         expect_error("frontend f\n    acl a src,table_conn_cur(nosuch) gt 1\n", 2,
                      "no stick-table named 'nosuch'");
