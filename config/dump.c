@@ -154,6 +154,21 @@ static void dump_global(FILE *out, const struct cfg_global *g)
         if (g->hard_stop_after_ms)
                 fprintf(out, "    hard-stop-after %" PRIu64 "ms\n", g->hard_stop_after_ms);
         fprintf(out, "    tune.bufsize %zu\n", g->tune_bufsize);
+        {
+                const struct {
+                        const char *scope;
+                        size_t v;
+                } lim[] = {{"global", g->tune_vars_global_max},
+                           {"proc", g->tune_vars_proc_max},
+                           {"sess", g->tune_vars_sess_max},
+                           {"txn", g->tune_vars_txn_max},
+                           {"reqres", g->tune_vars_reqres_max}};
+
+                for (size_t i = 0; i < SL_ARRAY_SIZE(lim); i++)
+                        if (lim[i].v)
+                                fprintf(out, "    tune.vars.%s-max-size %zu\n", lim[i].scope,
+                                        lim[i].v);
+        }
         for (size_t i = 0; i < g->n_logs; i++)
                 dump_log(out, "    ", &g->logs[i]);
         for (size_t i = 0; i < g->n_stats_sockets; i++) {
@@ -322,6 +337,29 @@ static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
         fputc('\n', out);
 }
 
+static void dump_var_action(FILE *out, const struct cfg_http_rule *r)
+{
+        static const char *const conds[] = {"ifexists", "ifnotexists", "ifempty", "ifnotempty",
+                                            "ifset",    "ifnotset",    "ifgt",    "iflt"};
+
+        fprintf(out, "%s(%s",
+                r->act == CFG_ACT_SET_VAR       ? "set-var"
+                : r->act == CFG_ACT_SET_VAR_FMT ? "set-var-fmt"
+                                                : "unset-var",
+                r->var.name);
+        for (unsigned i = 0; i < SL_ARRAY_SIZE(conds); i++)
+                if (r->var_flags & (1u << i))
+                        fprintf(out, ",%s", conds[i]);
+        fputc(')', out);
+        if (r->act == CFG_ACT_SET_VAR) {
+                fputc(' ', out);
+                dump_sample(out, &r->expr);
+        } else if (r->act == CFG_ACT_SET_VAR_FMT) {
+                fputc(' ', out);
+                dump_fmt(out, &r->fmt);
+        }
+}
+
 static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
 {
         static const char *const redirs[] = {"location", "prefix", "scheme"};
@@ -382,6 +420,11 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
                 break;
         case CFG_ACT_SC_SET_GPT0:
                 fprintf(out, "sc-set-gpt0(%u) %" PRId64, r->sc, r->gpt0);
+                break;
+        case CFG_ACT_SET_VAR:
+        case CFG_ACT_SET_VAR_FMT:
+        case CFG_ACT_UNSET_VAR:
+                dump_var_action(out, r);
                 break;
         }
         dump_cond(out, r->cond);
@@ -569,6 +612,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
         }
         for (size_t i = 0; i < px->n_http_res; i++)
                 dump_rule(out, "http-response", &px->http_res[i]);
+        for (size_t i = 0; i < px->n_http_after; i++)
+                dump_rule(out, "http-after-response", &px->http_after[i]);
         for (size_t i = 0; i < px->n_use_backend; i++) {
                 fputs("    use_backend ", out);
                 dump_word(out, px->use_backend[i].backend_name);

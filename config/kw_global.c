@@ -101,6 +101,22 @@ static void kw_tune_bufsize(struct cfg_parser *p, unsigned arg, unsigned long da
         p->gen->global.tune_bufsize = (size_t)v;
 }
 
+/* tune.vars.<scope>-max-size <bytes>: what variables of a scope may hold together (0, the
+ * default: no limit). @data: which of them (the table below). Read as HAProxy reads it, a
+ * plain decimal number. */
+static void kw_tune_vars(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        size_t *const limits[] = {&g->tune_vars_global_max, &g->tune_vars_proc_max,
+                                  &g->tune_vars_sess_max, &g->tune_vars_txn_max,
+                                  &g->tune_vars_reqres_max};
+        unsigned long long v;
+
+        if (cfg__want_args(p, arg, 1, "tune.vars.<scope>-max-size <bytes>") &&
+            cfg__uint(p, arg, 0, UINT32_MAX, "tune.vars.<scope>-max-size", &v))
+                *limits[data] = (size_t)v;
+}
+
 /* ---- log targets ---- */
 
 const char *const cfg__facilities[24] = {
@@ -379,5 +395,10 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"log", G, kw_global_log, 0, false},
         {"stats socket", G, kw_stats_socket, 0, false},
         {"tune.bufsize", G, kw_tune_bufsize, 0, false},
+        {"tune.vars.global-max-size", G, kw_tune_vars, 0, false},
+        {"tune.vars.proc-max-size", G, kw_tune_vars, 1, false},
+        {"tune.vars.sess-max-size", G, kw_tune_vars, 2, false},
+        {"tune.vars.txn-max-size", G, kw_tune_vars, 3, false},
+        {"tune.vars.reqres-max-size", G, kw_tune_vars, 4, false},
         {NULL, 0, NULL, 0, false},
 };

@@ -742,6 +742,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"use_backend", F | L, cfg__kw_use_backend, 0, false},
         {"http-request", F | L | B, cfg__kw_http_rule, 0, false},
         {"http-response", F | L | B, cfg__kw_http_rule, 1, false},
+        {"http-after-response", F | L | B, cfg__kw_http_rule, 2, false},
         {"tcp-request connection", F | L, cfg__kw_tcp_rule, 0, false},
         {"tcp-request content", F | L | B, cfg__kw_tcp_rule, 1, false},
         {"stick-table", F | L | B, cfg__kw_stick_table, 0, false},

@@ -129,18 +129,122 @@ static const char *const req_actions_known[] = {
         "set-timeout",
         "set-tos",
         "set-uri",
-        "set-var",
-        "set-var-fmt",
         "silent-drop",
         "strict-mode",
         "tarpit",
-        "unset-var",
         "use-service",
         "wait-for-body",
         "wait-for-handshake",
         "set-status",
         "cache-store",
 };
+
+/* set-var(<name>[,<cond>...]) <expr>, set-var-fmt(<name>[,<cond>...]) <fmt> and
+ * unset-var(<name>), in every rule set, between words @w (the action) and @end. @at says
+ * what the expression may read; @stream is false where a rule runs before any stream
+ * (tcp-request connection: only proc. and sess. variables). Returns 1 with @r filled, 0
+ * when the word is no such action, -1 after an error. */
+static int var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
+                            bool stream, struct cfg_http_rule *r)
+{
+        struct sl_str act = cfg__word_str(p, w), inner;
+        const char *open = memchr(act.ptr, '(', act.len), *comma;
+        struct sl_str name;
+        size_t kwlen;
+        int implied;
+
+        if (!open)
+                return 0;
+        kwlen = (size_t)(open - act.ptr);
+        if (kwlen == 7 && memcmp(act.ptr, "set-var", 7) == 0)
+                r->act = CFG_ACT_SET_VAR;
+        else if (kwlen == 11 && memcmp(act.ptr, "set-var-fmt", 11) == 0)
+                r->act = CFG_ACT_SET_VAR_FMT;
+        else if (kwlen == 9 && memcmp(act.ptr, "unset-var", 9) == 0)
+                r->act = CFG_ACT_UNSET_VAR;
+        else
+                return 0;
+        if (act.ptr[act.len - 1] != ')') {
+                cfg__err(p, w, "missing ')' after the variable name of '%.*s'", (int)kwlen,
+                         act.ptr);
+                return -1;
+        }
+        inner = sl_str_make(open + 1, act.len - kwlen - 2);
+        comma = memchr(inner.ptr, ',', inner.len);
+        name = sl_str_make(inner.ptr, comma ? (size_t)(comma - inner.ptr) : inner.len);
+        if (!cfg__var_ref(p, w, name, &r->var))
+                return -1;
+        if (!stream && r->var.scope != CFG_SCOPE_PROC && r->var.scope != CFG_SCOPE_SESS) {
+                cfg__err(p, w,
+                         "variable '%.*s' cannot be used here: before a stream exists, only "
+                         "'proc.' and 'sess.' variables can",
+                         (int)name.len, name.ptr);
+                return -1;
+        }
+        /* the conditions of set-var and set-var-fmt, as the set-var converter's */
+        while (comma) {
+                static const struct {
+                        const char *name;
+                        unsigned flag;
+                } conds[] = {
+                        {"ifexists", CFG_VAR_IFEXISTS}, {"ifnotexists", CFG_VAR_IFNOTEXISTS},
+                        {"ifempty", CFG_VAR_IFEMPTY},   {"ifnotempty", CFG_VAR_IFNOTEMPTY},
+                        {"ifset", CFG_VAR_IFSET},       {"ifnotset", CFG_VAR_IFNOTSET},
+                        {"ifgt", CFG_VAR_IFGT},         {"iflt", CFG_VAR_IFLT},
+                };
+                const char *start = comma + 1, *next;
+                struct sl_str c;
+                unsigned flag = 0;
+
+                next = memchr(start, ',', (size_t)(inner.ptr + inner.len - start));
+                c = sl_str_make(start, next ? (size_t)(next - start)
+                                            : (size_t)(inner.ptr + inner.len - start));
+                for (size_t i = 0; i < SL_ARRAY_SIZE(conds); i++)
+                        if (sl_str_eq(c, sl_str_from_cstr(conds[i].name)))
+                                flag = conds[i].flag;
+                if (!flag || r->act == CFG_ACT_UNSET_VAR) {
+                        cfg__err(p, w, "'%.*s': unknown condition '%.*s'", (int)kwlen, act.ptr,
+                                 (int)c.len, c.ptr);
+                        return -1;
+                }
+                r->var_flags |= flag;
+                comma = next;
+        }
+        if (r->act == CFG_ACT_UNSET_VAR) {
+                if (w + 1 < end) {
+                        cfg__err(p, w + 1, "'unset-var' takes no argument, got '%s'",
+                                 cfg__word(p, w + 1));
+                        return -1;
+                }
+                return 1;
+        }
+        if (w + 2 != end) {
+                cfg__err(p, w + 1 < end ? w + 2 : w, "expected '%.*s(<name>) <%s>'", (int)kwlen,
+                         act.ptr, r->act == CFG_ACT_SET_VAR ? "expression" : "format");
+                return -1;
+        }
+        if (r->act == CFG_ACT_SET_VAR_FMT && !stream) {
+                cfg__err(p, w,
+                         "'set-var-fmt' in 'tcp-request connection' rules is a HAProxy keyword "
+                         "that sluice does not support yet (use 'set-var' with an expression)");
+                return -1;
+        }
+        if (r->act == CFG_ACT_SET_VAR_FMT)
+                return cfg__fmt_parse(p, w + 1, &r->fmt) ? 1 : -1;
+        if (!cfg__sample_parse(p, w + 1, cfg__word_str(p, w + 1), &r->expr, &implied))
+                return -1;
+        if (implied >= 0) {
+                cfg__err(p, w + 1, "'%s' is an ACL criterion, not a sample fetch",
+                         cfg__word(p, w + 1));
+                return -1;
+        }
+        if (!(r->expr.at & at)) {
+                cfg__err(p, w + 1, "'%s' is not known yet when this rule runs",
+                         cfg__word(p, w + 1));
+                return -1;
+        }
+        return 1;
+}
 
 /* The stick-table actions, in http-request and tcp-request rules alike:
  *   track-sc<N> <key> [table <table>]
@@ -299,6 +403,8 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         }
         act = cfg__word(p, arg);
         k = stick_action_parse(p, arg, end, at, &r);
+        if (k == 0)
+                k = var_action_parse(p, arg, end, at, content, &r);
         if (k < 0)
                 return;
         if (k == 0) {
@@ -311,27 +417,15 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         }
                 } else {
                         static const char *const known[] = {
-                                "expect-proxy",
-                                "expect-netscaler-cip",
-                                "capture",
-                                "set-var",
-                                "set-var-fmt",
-                                "unset-var",
-                                "set-src",
-                                "set-dst",
-                                "set-mark",
-                                "set-tos",
-                                "silent-drop",
-                                "do-resolve",
-                                "send-spoe-group",
-                                "set-log-level",
-                                "switch-mode",
-                                "use-service",
-                                "set-nice",
-                                "sc-add-gpc",
-                                "sc-inc-gpc",
-                                "sc-set-gpt",
-                                "set-bandwidth-limit",
+                                "expect-proxy",  "expect-netscaler-cip",
+                                "capture",       "set-src",
+                                "set-dst",       "set-mark",
+                                "set-tos",       "silent-drop",
+                                "do-resolve",    "send-spoe-group",
+                                "set-log-level", "switch-mode",
+                                "use-service",   "set-nice",
+                                "sc-add-gpc",    "sc-inc-gpc",
+                                "sc-set-gpt",    "set-bandwidth-limit",
                         };
 
                         for (size_t i = 0; i < SL_ARRAY_SIZE(known); i++) {
@@ -567,14 +661,40 @@ static bool redirect_parse(struct cfg_parser *p, unsigned w, unsigned end, bool 
         return true;
 }
 
-/* http-request|http-response <action> [args] [if|unless <condition>]; @data is 1 for
- * http-response. */
+/* HAProxy 2.6's http-after-response actions that sluice does not have yet. */
+static const char *const after_actions_known[] = {
+        "capture",       "del-acl", "del-map",    "replace-header", "replace-value",
+        "set-log-level", "set-map", "set-status", "strict-mode",
+};
+
+/* What http-after-response can do of sluice's actions: change the fields, or stop. */
+static bool after_action_ok(enum cfg_http_act act)
+{
+        return act == CFG_ACT_ALLOW || act == CFG_ACT_SET_HEADER || act == CFG_ACT_ADD_HEADER ||
+               act == CFG_ACT_DEL_HEADER;
+}
+
+/* Append @r to the rules of its kind (@data as cfg__kw_http_rule's). */
+static bool http_rule_push(struct cfg_parser *p, unsigned long data, const struct cfg_http_rule *r)
+{
+        struct cfg_proxy *px = p->px;
+
+        if (data == 2)
+                return rule_push(p, &px->http_after, &px->n_http_after, &px->cap_http_after, r);
+        if (data == 1)
+                return rule_push(p, &px->http_res, &px->n_http_res, &px->cap_http_res, r);
+        return rule_push(p, &px->http_req, &px->n_http_req, &px->cap_http_req, r);
+}
+
+/* http-request|http-response|http-after-response <action> [args] [if|unless <condition>];
+ * @data is 0, 1 or 2 for them. */
 void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
-        bool response = data == 1;
-        const char *kw = response ? "http-response" : "http-request";
-        struct cfg_proxy *px = p->px;
-        struct cfg_http_rule r = {.where = {p->file, p->l->line}}, *slot;
+        bool response = data >= 1, after = data == 2;
+        const char *kw = after      ? "http-after-response"
+                         : response ? "http-response"
+                                    : "http-request";
+        struct cfg_http_rule r = {.where = {p->file, p->l->line}};
         const char *act = cfg__word(p, arg);
         unsigned end = cond_start(p, arg + 1), w = arg + 1;
         size_t i;
@@ -584,22 +704,38 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 cfg__err(p, cfg__n_words(p) - 1, "'%s' needs an action", kw);
                 return;
         }
-        if (!response) {
-                int k = stick_action_parse(p, arg, end, CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ, &r);
+        {
+                unsigned at = response ? CFG_AT_ANY : CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ;
+                int k = response ? 0 : stick_action_parse(p, arg, end, at, &r);
 
+                if (k == 0)
+                        k = var_action_parse(p, arg, end, at, true, &r);
                 if (k < 0)
                         return;
                 if (k > 0) {
-                        r.cond = rule_cond(p, end, CFG_FETCH_AT_REQ, kw, &ok);
+                        r.cond = rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ,
+                                           kw, &ok);
                         if (ok)
-                                (void)rule_push(p, &px->http_req, &px->n_http_req,
-                                                &px->cap_http_req, &r);
+                                (void)http_rule_push(p, data, &r);
                         return;
                 }
         }
         for (i = 0; i < SL_ARRAY_SIZE(actions); i++)
                 if (strcmp(actions[i].name, act) == 0)
                         break;
+        if (after && (i == SL_ARRAY_SIZE(actions) || !after_action_ok(actions[i].act))) {
+                for (size_t k = 0; k < SL_ARRAY_SIZE(after_actions_known); k++) {
+                        if (strcmp(after_actions_known[k], act) == 0) {
+                                cfg__err(p, arg,
+                                         "'%s %s' is a HAProxy keyword that sluice does not "
+                                         "support yet",
+                                         kw, act);
+                                return;
+                        }
+                }
+                cfg__err(p, arg, "'%s' is not an http-after-response action", act);
+                return;
+        }
         if (i == SL_ARRAY_SIZE(actions) || (response && !actions[i].in_response)) {
                 const char *hint = NULL;
 
@@ -703,6 +839,9 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_SC_INC_GPC0:
         case CFG_ACT_SC_INC_GPC1:
         case CFG_ACT_SC_SET_GPT0:
+        case CFG_ACT_SET_VAR:
+        case CFG_ACT_SET_VAR_FMT:
+        case CFG_ACT_UNSET_VAR:
                 return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
                 if (end != w + 1) {
@@ -715,17 +854,6 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 break;
         }
         r.cond = rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ, kw, &ok);
-        if (!ok)
-                return;
-        if (response)
-                slot = cfg_arena_push(&p->gen->arena, (void **)&px->http_res, &px->n_http_res,
-                                      &px->cap_http_res, sizeof(*slot));
-        else
-                slot = cfg_arena_push(&p->gen->arena, (void **)&px->http_req, &px->n_http_req,
-                                      &px->cap_http_req, sizeof(*slot));
-        if (!slot) {
-                cfg__oom(p);
-                return;
-        }
-        *slot = r;
+        if (ok)
+                (void)http_rule_push(p, data, &r);
 }

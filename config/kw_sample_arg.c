@@ -32,7 +32,7 @@ void cfg__smp_err(struct smp_parse *sp, const char *fmt, ...)
  * \r \n \t are the control characters; an unquoted ',' separates, an unquoted ')' ends.
  * Moves *pos past the ')'. Returns the number of arguments ("()" has none), or -1. */
 int cfg__smp_args_split(struct smp_parse *sp, const char *name, size_t *pos, struct sl_str *out,
-                      unsigned max)
+                        unsigned max)
 {
         struct sl_str s = sp->s;
         size_t i = *pos + 1;
@@ -85,7 +85,7 @@ int cfg__smp_args_split(struct smp_parse *sp, const char *name, size_t *pos, str
                 if (!sq && !dq && (c == ',' || c == ')')) {
                         if (n == max) {
                                 cfg__smp_err(sp, "'%s' takes at most %u argument%s", name, max,
-                                        max == 1 ? "" : "s");
+                                             max == 1 ? "" : "s");
                                 return -1;
                         }
                         *o = '\0';
@@ -117,6 +117,81 @@ static bool arg_int(struct sl_str s, int64_t *ret)
         return *end == '\0' && errno == 0;
 }
 
+static const char *const scope_names[CFG_SCOPE_COUNT] = {
+        [CFG_SCOPE_PROC] = "proc", [CFG_SCOPE_SESS] = "sess", [CFG_SCOPE_TXN] = "txn",
+        [CFG_SCOPE_REQ] = "req",   [CFG_SCOPE_RES] = "res",
+};
+
+const char *cfg_var_scope_name(enum cfg_var_scope s)
+{
+        return (unsigned)s < CFG_SCOPE_COUNT ? scope_names[s] : "?";
+}
+
+bool cfg__var_ref(struct cfg_parser *p, unsigned w, struct sl_str name, struct cfg_var_ref *ret)
+{
+        struct cfg_var_names *t;
+        const char *dot = memchr(name.ptr, '.', name.len);
+        struct sl_str scope, rest;
+        const char **slot;
+        char *copy;
+        int sc = -1;
+
+        if (dot) {
+                scope = sl_str_make(name.ptr, (size_t)(dot - name.ptr));
+                rest = sl_str_make(dot + 1, name.len - scope.len - 1);
+                for (unsigned i = 0; i < CFG_SCOPE_COUNT; i++)
+                        if (sl_str_eq(scope, sl_str_from_cstr(scope_names[i])))
+                                sc = (int)i;
+        }
+        if (sc < 0) {
+                cfg__err(p, w,
+                         "variable '%.*s' needs a scope: 'proc.', 'sess.', 'txn.', 'req.' or "
+                         "'res.' before its name",
+                         (int)name.len, name.ptr);
+                return false;
+        }
+        if (rest.len == 0) {
+                cfg__err(p, w, "variable '%.*s' has no name after its scope", (int)name.len,
+                         name.ptr);
+                return false;
+        }
+        for (size_t i = 0; i < rest.len; i++) {
+                char c = rest.ptr[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_')) {
+                        cfg__err(p, w,
+                                 "invalid character '%c' in variable name '%.*s': use letters, "
+                                 "digits, '.' and '_'",
+                                 c, (int)name.len, name.ptr);
+                        return false;
+                }
+        }
+        /* req. and res. share a store, and a name one slot in it, as HAProxy's names */
+        t = &p->gen->vars[cfg_var_store_of((enum cfg_var_scope)sc)];
+        ret->scope = (enum cfg_var_scope)sc;
+        ret->name = cfg_arena_strndup(&p->gen->arena, name.ptr, name.len);
+        if (!ret->name) {
+                cfg__oom(p);
+                return false;
+        }
+        for (size_t i = 0; i < t->n; i++) {
+                if (sl_str_eq(sl_str_from_cstr(t->v[i]), rest)) {
+                        ret->idx = (unsigned)i;
+                        return true;
+                }
+        }
+        copy = cfg_arena_strndup(&p->gen->arena, rest.ptr, rest.len);
+        slot = cfg_arena_push(&p->gen->arena, (void **)&t->v, &t->n, &t->cap, sizeof(*slot));
+        if (!copy || !slot) {
+                cfg__oom(p);
+                return false;
+        }
+        *slot = copy;
+        ret->idx = (unsigned)(t->n - 1);
+        return true;
+}
+
 /* An address mask of @family: dotted (IPv4), an IPv6 address, or a prefix length. */
 static bool arg_mask(struct sl_str s, int family, struct cfg_arg *a)
 {
@@ -137,7 +212,7 @@ static bool arg_mask(struct sl_str s, int family, struct cfg_arg *a)
 
 /* Type the @n strings of @raw by the letters of @spec into a new arena array. */
 bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec,
-                      const struct sl_str *raw, unsigned n, struct cfg_arg **ret, unsigned *ret_n)
+                        const struct sl_str *raw, unsigned n, struct cfg_arg **ret, unsigned *ret_n)
 {
         size_t max = strlen(spec);
         unsigned min = 0;
@@ -150,11 +225,12 @@ bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec
                         cfg__smp_err(sp, "'%s' takes no argument", name);
                 else
                         cfg__smp_err(sp, "'%s' takes at most %zu argument%s", name, max,
-                                max == 1 ? "" : "s");
+                                     max == 1 ? "" : "s");
                 return false;
         }
         if (n < min) {
-                cfg__smp_err(sp, "'%s' needs %u argument%s, got %u", name, min, min == 1 ? "" : "s", n);
+                cfg__smp_err(sp, "'%s' needs %u argument%s, got %u", name, min, min == 1 ? "" : "s",
+                             n);
                 return false;
         }
         *ret = NULL;
@@ -178,14 +254,15 @@ bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec
                         a->type = CFG_ARG_INT;
                         if (!arg_int(raw[k], &a->i)) {
                                 cfg__smp_err(sp, "argument %u of '%s' must be an integer, not '%s'",
-                                        k + 1, name, raw[k].ptr);
+                                             k + 1, name, raw[k].ptr);
                                 return false;
                         }
                         break;
                 case 't':
                         a->type = CFG_ARG_TABLE;
                         if (raw[k].len == 0) {
-                                cfg__smp_err(sp, "argument %u of '%s' must name a table", k + 1, name);
+                                cfg__smp_err(sp, "argument %u of '%s' must name a table", k + 1,
+                                             name);
                                 return false;
                         }
                         break;
@@ -195,7 +272,8 @@ bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec
                 case 'e':
                         a->type = CFG_ARG_SERVER;
                         if (raw[k].len == 0) {
-                                cfg__smp_err(sp, "argument %u of '%s' must name a server", k + 1, name);
+                                cfg__smp_err(sp, "argument %u of '%s' must name a server", k + 1,
+                                             name);
                                 return false;
                         }
                         break;
@@ -203,16 +281,22 @@ bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec
                         /* compiled by the converter's check, which knows its flags */
                         a->type = CFG_ARG_REGEX;
                         break;
+                case 'v':
+                        a->type = CFG_ARG_VAR;
+                        if (!cfg__var_ref(sp->p, sp->w, raw[k], &a->var))
+                                return false;
+                        break;
                 case 'm':
                         a->type = CFG_ARG_MASK;
                         if (!arg_mask(raw[k], k == 0 ? AF_INET : AF_INET6, a)) {
                                 cfg__smp_err(sp, "argument %u of '%s' must be an %s mask, not '%s'",
-                                        k + 1, name, k == 0 ? "IPv4" : "IPv6", raw[k].ptr);
+                                             k + 1, name, k == 0 ? "IPv4" : "IPv6", raw[k].ptr);
                                 return false;
                         }
                         break;
                 default:
-                        cfg__smp_err(sp, "internal error: argument type '%c' of '%s'", spec[k], name);
+                        cfg__smp_err(sp, "internal error: argument type '%c' of '%s'", spec[k],
+                                     name);
                         return false;
                 }
         }
@@ -245,9 +329,9 @@ static bool fetch_header_args(struct smp_parse *sp, const char *name, struct cfg
 
                 if (v < -100 || v > 100) {
                         cfg__smp_err(sp,
-                                "invalid occurrence '%s' in '%s': expected a number from -100 "
-                                "to 100",
-                                smp->args[1].str.ptr, name);
+                                     "invalid occurrence '%s' in '%s': expected a number from -100 "
+                                     "to 100",
+                                     smp->args[1].str.ptr, name);
                         return false;
                 }
                 smp->occ = (int)v;
@@ -301,7 +385,7 @@ bool cfg__smp_fetch_check(struct smp_parse *sp, const char *name, struct cfg_sam
                         a[0].i = 0;
                 } else {
                         cfg__smp_err(sp, "'bool' takes 'true', 'false', '1' or '0', not '%s'",
-                                a[0].str.ptr);
+                                     a[0].str.ptr);
                         return false;
                 }
                 return true;
@@ -311,7 +395,7 @@ bool cfg__smp_fetch_check(struct smp_parse *sp, const char *name, struct cfg_sam
                 a[0].family = family;
                 if (inet_pton(family, a[0].str.ptr, a[0].addr) != 1) {
                         cfg__smp_err(sp, "'%s' needs an %s address, not '%s'", name,
-                                family == AF_INET ? "IPv4" : "IPv6", a[0].str.ptr);
+                                     family == AF_INET ? "IPv4" : "IPv6", a[0].str.ptr);
                         return false;
                 }
                 return true;
@@ -341,7 +425,8 @@ bool cfg__smp_fetch_check(struct smp_parse *sp, const char *name, struct cfg_sam
                         unsigned char c = (unsigned char)a[0].str.ptr[k];
 
                         if (c <= ' ' || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c)) {
-                                cfg__smp_err(sp, "'meth' needs a method name, not '%s'", a[0].str.ptr);
+                                cfg__smp_err(sp, "'meth' needs a method name, not '%s'",
+                                             a[0].str.ptr);
                                 return false;
                         }
                 }
@@ -428,7 +513,8 @@ bool cfg__smp_conv_check(struct smp_parse *sp, const char *cname, struct cfg_con
         case CFG_CONV_FIELD:
         case CFG_CONV_WORD:
                 if (a[0].i == 0) {
-                        cfg__smp_err(sp, "'%s': the index counts from 1 (or from -1 at the end)", cname);
+                        cfg__smp_err(sp, "'%s': the index counts from 1 (or from -1 at the end)",
+                                     cname);
                         return false;
                 }
                 if (a[1].str.len == 0) {
@@ -442,7 +528,8 @@ bool cfg__smp_conv_check(struct smp_parse *sp, const char *cname, struct cfg_con
                 return true;
         case CFG_CONV_BYTES:
                 if (a[0].i < 0 || (c->n_args > 1 && a[1].i < 0)) {
-                        cfg__smp_err(sp, "'bytes' takes an offset and a length that are not negative");
+                        cfg__smp_err(sp,
+                                     "'bytes' takes an offset and a length that are not negative");
                         return false;
                 }
                 return true;
@@ -455,8 +542,9 @@ bool cfg__smp_conv_check(struct smp_parse *sp, const char *cname, struct cfg_con
                         } else if (a[2].str.ptr[k] == 'g') {
                                 global = true;
                         } else {
-                                cfg__smp_err(sp, "'regsub': unknown flag '%c' (expected 'i' or 'g')",
-                                        a[2].str.ptr[k]);
+                                cfg__smp_err(sp,
+                                             "'regsub': unknown flag '%c' (expected 'i' or 'g')",
+                                             a[2].str.ptr[k]);
                                 return false;
                         }
                 }
@@ -476,9 +564,9 @@ bool cfg__smp_conv_check(struct smp_parse *sp, const char *cname, struct cfg_con
                         }
                 }
                 cfg__smp_err(sp,
-                        "'json': input code '%s' is not one of ascii, utf8, utf8s, utf8p "
-                        "and utf8ps",
-                        a[0].str.ptr);
+                             "'json': input code '%s' is not one of ascii, utf8, utf8s, utf8p "
+                             "and utf8ps",
+                             a[0].str.ptr);
                 return false;
         }
         case CFG_CONV_URL_ENC:
@@ -519,6 +607,55 @@ bool cfg__smp_conv_check(struct smp_parse *sp, const char *cname, struct cfg_con
                 return true;
         case CFG_CONV_HTTP_DATE:
                 return c->n_args < 2 || arg_unit(sp, cname, &a[1]);
+        case CFG_CONV_SET_VAR:
+                for (unsigned k = 1; k < c->n_args; k++) {
+                        static const struct {
+                                const char *name;
+                                unsigned flag;
+                        } conds[] = {
+                                {"ifexists", CFG_VAR_IFEXISTS},
+                                {"ifnotexists", CFG_VAR_IFNOTEXISTS},
+                                {"ifempty", CFG_VAR_IFEMPTY},
+                                {"ifnotempty", CFG_VAR_IFNOTEMPTY},
+                                {"ifset", CFG_VAR_IFSET},
+                                {"ifnotset", CFG_VAR_IFNOTSET},
+                                {"ifgt", CFG_VAR_IFGT},
+                                {"iflt", CFG_VAR_IFLT},
+                        };
+                        unsigned flag = 0;
+
+                        for (size_t i = 0; i < SL_ARRAY_SIZE(conds); i++)
+                                if (strcmp(a[k].str.ptr, conds[i].name) == 0)
+                                        flag = conds[i].flag;
+                        if (!flag) {
+                                cfg__smp_err(sp, "'set-var': unknown condition '%s'", a[k].str.ptr);
+                                return false;
+                        }
+                        c->var_flags |= flag;
+                }
+                return true;
+        case CFG_CONV_CONCAT:
+                /* the middle argument names a variable, when there is one */
+                if (c->n_args > 1 && a[1].str.len) {
+                        a[1].type = CFG_ARG_VAR;
+                        return cfg__var_ref(sp->p, sp->w, a[1].str, &a[1].var);
+                }
+                return true;
+        case CFG_CONV_ADD:
+        case CFG_CONV_SUB:
+        case CFG_CONV_MUL:
+        case CFG_CONV_DIV:
+        case CFG_CONV_MOD:
+        case CFG_CONV_AND:
+        case CFG_CONV_OR:
+        case CFG_CONV_XOR:
+                /* an integer, or a variable holding one */
+                if (arg_int(a[0].str, &a[0].i)) {
+                        a[0].type = CFG_ARG_INT;
+                        return true;
+                }
+                a[0].type = CFG_ARG_VAR;
+                return cfg__var_ref(sp->p, sp->w, a[0].str, &a[0].var);
         case CFG_CONV_LTRIM:
         case CFG_CONV_RTRIM:
         case CFG_CONV_LANGUAGE:

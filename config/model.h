@@ -207,6 +207,9 @@ enum cfg_http_act {
         CFG_ACT_SC_INC_GPC0, /* sc-inc-gpc0(N) */
         CFG_ACT_SC_INC_GPC1, /* sc-inc-gpc1(N) */
         CFG_ACT_SC_SET_GPT0, /* sc-set-gpt0(N) VALUE */
+        CFG_ACT_SET_VAR,     /* set-var(NAME[,COND...]) EXPR */
+        CFG_ACT_SET_VAR_FMT, /* set-var-fmt(NAME[,COND...]) FMT */
+        CFG_ACT_UNSET_VAR,   /* unset-var(NAME) */
 };
 
 enum cfg_redirect_type {
@@ -260,6 +263,9 @@ struct cfg_http_rule {
         const char *table_name;        /* TRACK_SC: arena, as written, or NULL */
         const struct cfg_proxy *table; /* TRACK_SC: resolved at the end of load */
         int64_t gpt0;                  /* SC_SET_GPT0 */
+        struct cfg_var_ref var;        /* SET_VAR, SET_VAR_FMT (@fmt), UNSET_VAR */
+        unsigned var_flags;            /* SET_VAR, SET_VAR_FMT: CFG_VAR_* conditions */
+        struct cfg_sample expr;        /* SET_VAR */
         struct cfg_where where;
 };
 
@@ -339,6 +345,9 @@ struct cfg_proxy {
         size_t n_http_req, cap_http_req;
         struct cfg_http_rule *http_res;
         size_t n_http_res, cap_http_res;
+        /* http-after-response: on every response, the server's or sluice's own */
+        struct cfg_http_rule *http_after;
+        size_t n_http_after, cap_http_after;
         /* tcp-request connection and content rules: the same structure, with the actions
          * ALLOW (accept), REJECT, TRACK_SC and SC_* */
         struct cfg_http_rule *tcp_conn;
@@ -366,6 +375,10 @@ struct cfg_global {
         unsigned maxconn;            /* 0: derived from the open-files limit */
         uint64_t hard_stop_after_ms; /* 0: never */
         size_t tune_bufsize;         /* default 16384 */
+        /* tune.vars.{global,proc,sess,txn,reqres}-max-size: bytes variables may take; 0:
+         * no limit (HAProxy's default) */
+        size_t tune_vars_global_max, tune_vars_proc_max, tune_vars_sess_max;
+        size_t tune_vars_txn_max, tune_vars_reqres_max;
         struct cfg_log_target *logs;
         size_t n_logs, cap_logs;
         struct cfg_stats_socket *stats_sockets;
@@ -383,6 +396,11 @@ struct cfg_gen {
         size_t n_defaults, cap_defaults;
         void **regexes; /* arena array of pcre2_code, freed with the generation */
         size_t n_regexes, cap_regexes;
+        /* the names of the variables of each store (enum cfg_var_store), in slot order */
+        struct cfg_var_names {
+                const char **v; /* arena array of arena strings */
+                size_t n, cap;
+        } vars[CFG_VSTORE_COUNT];
 };
 
 struct cfg_gen *cfg_gen_ref(struct cfg_gen *g);

@@ -109,6 +109,10 @@ bool cfg__sample_parse_prefix(struct cfg_parser *p, unsigned w, struct sl_str s,
 void cfg__sample_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_sample *smp,
                         const struct cfg_where *where);
 
+/* The variable named @name ("scope.name"): its scope and slot, registered in the generation
+ * on first sight. Reports and returns false when the name is invalid. */
+bool cfg__var_ref(struct cfg_parser *p, unsigned w, struct sl_str name, struct cfg_var_ref *ret);
+
 /* ACLs and conditions (kw_acl.c). */
 void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data);
 /* Parse "if|unless <condition>" starting at word @w (the "if"), up to the end of the line. */

@@ -672,6 +672,8 @@ static void finish_rules_fmt_tables(struct cfg_parser *p, const struct cfg_proxy
                         finish_fmt_tables(p, px, &r->reply.hdrs[j].value, &r->where);
                 if (r->act == CFG_ACT_TRACK_SC)
                         cfg__sample_finish(p, px, &r->track_key, &r->where);
+                if (r->act == CFG_ACT_SET_VAR)
+                        cfg__sample_finish(p, px, &r->expr, &r->where);
         }
 }
 
@@ -681,6 +683,7 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
         finish_rules_fmt_tables(p, px, px->tcp_content, px->n_tcp_content);
         finish_rules_fmt_tables(p, px, px->http_req, px->n_http_req);
         finish_rules_fmt_tables(p, px, px->http_res, px->n_http_res);
+        finish_rules_fmt_tables(p, px, px->http_after, px->n_http_after);
         if (px->log_format && (!px->from || px->log_format != px->from->log_format))
                 finish_fmt_tables(p, px, px->log_format, &px->where);
         for (size_t i = 0; i < px->n_stick_rules; i++) {
@@ -737,6 +740,8 @@ static void parser_finish(struct cfg_parser *p)
                                 w = &px->http_req[0].where;
                         else if (px->n_http_res)
                                 w = &px->http_res[0].where;
+                        else if (px->n_http_after)
+                                w = &px->http_after[0].where;
                         if (w)
                                 cfg_diag_add(p->diags, CFG_SEV_ERROR, w->file, w->line, 0,
                                              "%s '%s' is in mode tcp: HTTP rules need 'mode http'",

@@ -77,6 +77,7 @@ static const struct cfg_fetch_info fetch_info[CFG_FETCH_COUNT] = {
         [CFG_FETCH_CAPTURE_METHOD] = {"capture.req.method", CFG_SMP_STR, CFG_AT_HTTP},
         [CFG_FETCH_CAPTURE_URI]  = {"capture.req.uri", CFG_SMP_STR, CFG_AT_HTTP},
         [CFG_FETCH_CAPTURE_VER]  = {"capture.req.ver", CFG_SMP_STR, CFG_AT_HTTP},
+        [CFG_FETCH_VAR]          = {"var",          CFG_SMP_ANY,  CFG_AT_ANY},
 };
 
 /* Names sluice accepts, with HAProxy's ACL derivatives (path_beg = path -m beg). */
@@ -217,6 +218,7 @@ static const struct cfg_fetch_kw fetch_kws[] = {
         {"capture.req.uri", CFG_FETCH_CAPTURE_URI, CFG_DIR_REQ, -1, ""},
         {"capture.req.ver", CFG_FETCH_CAPTURE_VER, CFG_DIR_REQ, -1, ""},
         {"capture.res.ver", CFG_FETCH_CAPTURE_VER, CFG_DIR_RES, -1, ""},
+        {"var",          CFG_FETCH_VAR,          CFG_DIR_CTX, -1, "Vs"},
 };
 
 static const struct cfg_conv_kw conv_kws[CFG_CONV_COUNT] = {
@@ -259,14 +261,14 @@ static const struct cfg_conv_kw conv_kws[CFG_CONV_COUNT] = {
         [CFG_CONV_SHA2]     = {"sha2",     CFG_SMP_BIN, CFG_SMP_BIN, "i"},
         [CFG_CONV_DIGEST]   = {"digest",   CFG_SMP_BIN, CFG_SMP_BIN, "S"},
         [CFG_CONV_HMAC]     = {"hmac",     CFG_SMP_BIN, CFG_SMP_BIN, "SS"},
-        [CFG_CONV_ADD]      = {"add",      CFG_SMP_INT, CFG_SMP_INT, "I"},
-        [CFG_CONV_SUB]      = {"sub",      CFG_SMP_INT, CFG_SMP_INT, "I"},
-        [CFG_CONV_MUL]      = {"mul",      CFG_SMP_INT, CFG_SMP_INT, "I"},
-        [CFG_CONV_DIV]      = {"div",      CFG_SMP_INT, CFG_SMP_INT, "I"},
-        [CFG_CONV_MOD]      = {"mod",      CFG_SMP_INT, CFG_SMP_INT, "I"},
-        [CFG_CONV_AND]      = {"and",      CFG_SMP_INT, CFG_SMP_INT, "I"},
-        [CFG_CONV_OR]       = {"or",       CFG_SMP_INT, CFG_SMP_INT, "I"},
-        [CFG_CONV_XOR]      = {"xor",      CFG_SMP_INT, CFG_SMP_INT, "I"},
+        [CFG_CONV_ADD]      = {"add",      CFG_SMP_INT, CFG_SMP_INT, "S"},
+        [CFG_CONV_SUB]      = {"sub",      CFG_SMP_INT, CFG_SMP_INT, "S"},
+        [CFG_CONV_MUL]      = {"mul",      CFG_SMP_INT, CFG_SMP_INT, "S"},
+        [CFG_CONV_DIV]      = {"div",      CFG_SMP_INT, CFG_SMP_INT, "S"},
+        [CFG_CONV_MOD]      = {"mod",      CFG_SMP_INT, CFG_SMP_INT, "S"},
+        [CFG_CONV_AND]      = {"and",      CFG_SMP_INT, CFG_SMP_INT, "S"},
+        [CFG_CONV_OR]       = {"or",       CFG_SMP_INT, CFG_SMP_INT, "S"},
+        [CFG_CONV_XOR]      = {"xor",      CFG_SMP_INT, CFG_SMP_INT, "S"},
         [CFG_CONV_NEG]      = {"neg",      CFG_SMP_INT, CFG_SMP_INT, ""},
         [CFG_CONV_CPL]      = {"cpl",      CFG_SMP_INT, CFG_SMP_INT, ""},
         [CFG_CONV_NOT]      = {"not",      CFG_SMP_INT, CFG_SMP_BOOL, ""},
@@ -277,6 +279,11 @@ static const struct cfg_conv_kw conv_kws[CFG_CONV_COUNT] = {
         [CFG_CONV_LTIME]    = {"ltime",    CFG_SMP_INT, CFG_SMP_STR, "Si"},
         [CFG_CONV_UTIME]    = {"utime",    CFG_SMP_INT, CFG_SMP_STR, "Si"},
         [CFG_CONV_IPMASK]   = {"ipmask",   CFG_SMP_IP,  CFG_SMP_IP,  "Mm"},
+        [CFG_CONV_SET_VAR]  = {"set-var",  CFG_SMP_ANY, CFG_SMP_ANY, "Vssss"},
+        [CFG_CONV_UNSET_VAR] = {"unset-var", CFG_SMP_ANY, CFG_SMP_ANY, "V"},
+        [CFG_CONV_CONCAT]   = {"concat",   CFG_SMP_STR, CFG_SMP_STR, "sss"},
+        [CFG_CONV_STRCMP]   = {"strcmp",   CFG_SMP_STR, CFG_SMP_INT, "V"},
+        [CFG_CONV_SECURE_MEMCMP] = {"secure_memcmp", CFG_SMP_BIN, CFG_SMP_BOOL, "V"},
 };
 /* clang-format on */
 

@@ -98,6 +98,7 @@ enum cfg_fetch {
         CFG_FETCH_CAPTURE_METHOD, /* capture.req.method */
         CFG_FETCH_CAPTURE_URI,    /* capture.req.uri */
         CFG_FETCH_CAPTURE_VER,    /* capture.req.ver, capture.res.ver: "HTTP/1.1" */
+        CFG_FETCH_VAR,            /* var(<name>[,<default>]): the type it was set with */
         CFG_FETCH_COUNT,
 };
 
@@ -166,6 +167,12 @@ enum cfg_conv {
         CFG_CONV_UTIME,
         /* addresses */
         CFG_CONV_IPMASK,
+        /* variables */
+        CFG_CONV_SET_VAR,
+        CFG_CONV_UNSET_VAR,
+        CFG_CONV_CONCAT,
+        CFG_CONV_STRCMP,
+        CFG_CONV_SECURE_MEMCMP,
         CFG_CONV_COUNT,
 };
 
@@ -207,6 +214,51 @@ enum cfg_stk_op {
         CFG_STK_KBYTES,  /* kbytes_in/out: the byte count / 1024 */
 };
 
+/* Scopes of variables (HAProxy's "proc.", "sess.", "txn.", "req.", "res."). */
+enum cfg_var_scope {
+        CFG_SCOPE_PROC = 0, /* the worker process */
+        CFG_SCOPE_SESS,     /* the client connection */
+        CFG_SCOPE_TXN,      /* the request and its response */
+        CFG_SCOPE_REQ,      /* the request's processing only */
+        CFG_SCOPE_RES,      /* the response's processing only */
+        CFG_SCOPE_COUNT,
+};
+
+/* Where variables of a scope are kept: REQ and RES share one store, which holds the
+ * request's variables until the response's processing starts (HAProxy's vars_reqres). */
+enum cfg_var_store {
+        CFG_VSTORE_PROC = 0,
+        CFG_VSTORE_SESS,
+        CFG_VSTORE_TXN,
+        CFG_VSTORE_REQRES,
+        CFG_VSTORE_COUNT,
+};
+
+/* A variable named in the configuration: its scope and its slot in its scope's store (one
+ * slot per name, numbered at load). */
+struct cfg_var_ref {
+        enum cfg_var_scope scope;
+        unsigned idx;
+        const char *name; /* arena: "scope.name" as written, for dumps and messages */
+};
+
+static inline enum cfg_var_store cfg_var_store_of(enum cfg_var_scope s)
+{
+        return s == CFG_SCOPE_RES ? CFG_VSTORE_REQRES : (enum cfg_var_store)s;
+}
+
+/* set-var conditions (HAProxy's VF_COND_*). */
+enum {
+        CFG_VAR_IFEXISTS = 1u << 0,
+        CFG_VAR_IFNOTEXISTS = 1u << 1,
+        CFG_VAR_IFEMPTY = 1u << 2,
+        CFG_VAR_IFNOTEMPTY = 1u << 3,
+        CFG_VAR_IFSET = 1u << 4,
+        CFG_VAR_IFNOTSET = 1u << 5,
+        CFG_VAR_IFGT = 1u << 6,
+        CFG_VAR_IFLT = 1u << 7,
+};
+
 /* Argument types, as letters in the argument lists of sample_expr.c: upper case mandatory,
  * lower case optional (every argument after an optional one is optional too). */
 enum cfg_arg_type {
@@ -217,6 +269,7 @@ enum cfg_arg_type {
         CFG_ARG_SERVER,  /* 'E' [<backend>/]<server>, resolved at the end of load */
         CFG_ARG_REGEX,   /* 'R' a regular expression, compiled at load */
         CFG_ARG_MASK,    /* 'M' an address mask: dotted, IPv6, or a prefix length */
+        CFG_ARG_VAR,     /* 'V' a variable; a check may also turn a STR argument into one */
         CFG_ARG_COUNT,
 };
 
@@ -225,14 +278,15 @@ struct cfg_proxy;
 /* One argument, typed. @str always holds the text as written (after unquoting). */
 struct cfg_arg {
         enum cfg_arg_type type;
-        struct sl_str str; /* arena */
-        int64_t i;         /* INT; for STR, what a check made of the text (a code) */
-        const void *ref;   /* TABLE, BACKEND: const struct cfg_proxy *; SERVER: its backend;
-                            * resolved at the end of load. REGEX: the pcre2_code, freed
-                            * with the generation */
-        int family;        /* MASK: AF_INET or AF_INET6; STR: an address constant's */
-        uint8_t addr[16];  /* MASK: the mask; STR: an address constant; BIN constants are in
-                            * @str */
+        struct sl_str str;      /* arena */
+        int64_t i;              /* INT; for STR, what a check made of the text (a code) */
+        const void *ref;        /* TABLE, BACKEND: const struct cfg_proxy *; SERVER: its backend;
+                                 * resolved at the end of load. REGEX: the pcre2_code, freed
+                                 * with the generation */
+        struct cfg_var_ref var; /* VAR */
+        int family;             /* MASK: AF_INET or AF_INET6; STR: an address constant's */
+        uint8_t addr[16];       /* MASK: the mask; STR: an address constant; BIN constants are in
+                                 * @str */
 };
 
 /* One converter of a sample expression. */
@@ -242,6 +296,7 @@ struct cfg_conv_call {
         unsigned n_args;
         unsigned stk_dt;        /* TABLE: enum stkt_data_type */
         enum cfg_stk_op stk_op; /* TABLE */
+        unsigned var_flags;     /* SET_VAR: CFG_VAR_* conditions */
 };
 
 struct cfg_sample {
@@ -282,6 +337,8 @@ enum cfg_smp_type cfg_fetch_type(enum cfg_fetch f);
 const char *cfg_fetch_name(enum cfg_fetch f);
 unsigned cfg_fetch_at(enum cfg_fetch f);
 const char *cfg_conv_name(enum cfg_conv c);
+/* "proc", "sess", "txn", "req", "res". */
+const char *cfg_var_scope_name(enum cfg_var_scope s);
 /* "boolean", "integer", "address", "string", "binary". */
 const char *cfg_smp_type_name(enum cfg_smp_type t);
 

@@ -16,6 +16,7 @@
 #include "stick.h"
 #include "stream-t.h"
 #include "stream_log.h"
+#include "vars.h"
 #include "wctx.h"
 
 enum rule_result {
@@ -156,6 +157,43 @@ static bool reply_errorfile(struct stream *st, const struct cfg_errorfile *ef, u
         return true;
 }
 
+/* The sentence under the title of a default error page: HAProxy's, byte for byte, for the
+ * monitoring that matches them; the reason phrase for the others. */
+static const char *error_sentence(unsigned status)
+{
+        static const struct {
+                unsigned status;
+                const char *text;
+        } sentences[] = {
+                {200, "Service ready."},
+                {400, "Your browser sent an invalid request."},
+                {401, "You need a valid user and password to access this content."},
+                {403, "Request forbidden by administrative rules."},
+                {404, "The resource could not be found."},
+                {405, "A request was made of a resource using a request method not supported by "
+                      "that resource"},
+                {407, "You need a valid user and password to access this content."},
+                {408, "Your browser didn't send a complete request in time."},
+                {410, "The resource is no longer available and will not be available again."},
+                {413, "The request entity exceeds the maximum allowed."},
+                {421, "Request sent to a non-authoritative server."},
+                {422, "The server cannot process the contained instructions."},
+                {425, "Your browser sent early data."},
+                {429, "You have sent too many requests in a given amount of time."},
+                {500, "An internal server error occurred."},
+                {501, ".The server does not support the functionality required to fulfill the "
+                      "request."},
+                {502, "The server returned an invalid or incomplete response."},
+                {503, "No server is available to handle this request."},
+                {504, "The server didn't respond in time."},
+        };
+
+        for (size_t i = 0; i < SL_ARRAY_SIZE(sentences); i++)
+                if (sentences[i].status == status)
+                        return sentences[i].text;
+        return http_status_reason(status);
+}
+
 bool http_ana_reply_error(struct stream *st, unsigned status)
 {
         const struct cfg_errorfile *ef = errorfile_of(st, status);
@@ -166,7 +204,7 @@ bool http_ana_reply_error(struct stream *st, unsigned status)
                 return true;
         reply_begin(st, status, false);
         return scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n", status,
-                              reason, reason) &&
+                              reason, error_sentence(status)) &&
                reply_body(st, body) && reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")) &&
                reply_hdr(st, "content-type", SL_STR_LIT("text/html"));
 }
@@ -328,6 +366,30 @@ static bool stick_action(struct sess *ss, struct stream *st, const struct cfg_ht
         return true;
 }
 
+/* The variable actions, in every rule set; false when @r is no such action. */
+static bool var_action(struct sess *ss, struct stream *st, const struct cfg_http_rule *r,
+                       bool response)
+{
+        char val[4096];
+        size_t vl;
+
+        switch (r->act) {
+        case CFG_ACT_SET_VAR:
+                sample_set_var(ss, st, response, &r->var, r->var_flags, &r->expr);
+                return true;
+        case CFG_ACT_SET_VAR_FMT:
+                /* the parser allows it only where a stream exists */
+                vl = st ? ana_fmt(st, &r->fmt, response, val, sizeof(val)) : 0;
+                sample_set_var_str(ss, st, response, &r->var, r->var_flags, sl_str_make(val, vl));
+                return true;
+        case CFG_ACT_UNSET_VAR:
+                sample_unset_var(ss, st, response, &r->var);
+                return true;
+        default:
+                return false;
+        }
+}
+
 bool http_ana_tcp_rules(struct sess *ss, struct stream *st, const struct cfg_http_rule *rules,
                         size_t n, enum stick_level level)
 {
@@ -338,6 +400,8 @@ bool http_ana_tcp_rules(struct sess *ss, struct stream *st, const struct cfg_htt
                         continue;
                 if (r->act == CFG_ACT_ALLOW)
                         return true;
+                if (var_action(ss, st, r, false))
+                        continue;
                 if (!stick_action(ss, st, r, level))
                         return false;
         }
@@ -398,6 +462,11 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_SC_SET_GPT0:
                 case CFG_ACT_REJECT:
                         (void)stick_action(st->sess, st, r, STICK_REQ);
+                        break;
+                case CFG_ACT_SET_VAR:
+                case CFG_ACT_SET_VAR_FMT:
+                case CFG_ACT_UNSET_VAR:
+                        (void)var_action(st->sess, st, r, response);
                         break;
                 }
         }
@@ -675,11 +744,29 @@ enum ana_result http_ana_tcp(struct stream *st)
         return ANA_GO;
 }
 
+enum ana_result http_ana_after(struct stream *st)
+{
+        const struct cfg_proxy *pxs[2] = {st->be ? st->be : st->fe,
+                                          st->be && st->be != st->fe ? st->fe : NULL};
+        enum rule_result rr = RULE_CONTINUE;
+
+        if (st->flags & STRM_F_AFTER_DONE)
+                return ANA_GO;
+        st->flags |= STRM_F_AFTER_DONE;
+        vars_to_response(st->w, st->sess, st);
+        for (int i = 0; i < 2 && rr == RULE_CONTINUE; i++)
+                if (pxs[i])
+                        rr = rules_run(st, pxs[i]->http_after, pxs[i]->n_http_after, true);
+        return rr == RULE_FAILED ? rules_outcome(st, rr) : ANA_GO;
+}
+
 enum ana_result http_ana_response(struct stream *st)
 {
         const struct cfg_proxy *pxs[2] = {st->be, st->be != st->fe ? st->fe : NULL};
         enum rule_result rr = RULE_CONTINUE;
 
+        /* the request's variables go; the response's come */
+        vars_to_response(st->w, st->sess, st);
         for (int i = 0; i < 2 && rr == RULE_CONTINUE; i++)
                 if (pxs[i])
                         rr = rules_run(st, pxs[i]->http_res, pxs[i]->n_http_res, true);

@@ -41,3 +41,8 @@ enum ana_result http_ana_response(struct stream *st);
  * else a small HTML page as HAProxy sends. Errors close the connection. False when out of
  * memory. */
 bool http_ana_reply_error(struct stream *st, unsigned status);
+
+/* The http-after-response rules (the backend's, then the frontend's) on the response about
+ * to go, the server's or sluice's own; once per stream. ANA_REPLY when one failed: a 500 is
+ * ready instead. */
+enum ana_result http_ana_after(struct stream *st);

@@ -17,6 +17,7 @@
 #include "sample_conv.h"
 #include "sample_fetch.h"
 #include "session.h"
+#include "vars.h"
 #include "wctx.h"
 
 static struct {
@@ -28,7 +29,7 @@ static struct {
 static char *trash_get(const struct smp_ctx *c, unsigned i)
 {
         if (!trash.area[0]) {
-                size_t size = c->ss->w->gen->global.tune_bufsize;
+                size_t size = c->w->gen->global.tune_bufsize;
                 char *a = malloc(size), *b = malloc(size);
 
                 if (!a || !b) {
@@ -123,7 +124,7 @@ static bool match_one(void *data, struct cfg_smp_value *v)
 
 bool sample_acl(struct sess *ss, struct stream *st, const struct cfg_acl *acl, bool response)
 {
-        struct smp_ctx c = {.ss = ss, .st = st, .response = response, .all = true};
+        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response, .all = true};
 
         for (size_t i = 0; i < acl->n_exprs; i++) {
                 const struct cfg_acl_expr *e = acl->exprs[i];
@@ -180,7 +181,7 @@ static bool value_one(void *data, struct cfg_smp_value *v)
 bool sample_value(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                   struct cfg_smp_value *v, char *buf, size_t bufsz)
 {
-        struct smp_ctx c = {.ss = ss, .st = st, .response = response};
+        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response};
         struct value_ctx vc = {v, buf, bufsz, false};
 
         (void)sample_each(&c, smp, CFG_SMP_ANY, value_one, &vc);
@@ -221,7 +222,7 @@ static bool text_one(void *data, struct cfg_smp_value *v)
 int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                 char *out, size_t outsz)
 {
-        struct smp_ctx c = {.ss = ss, .st = st, .response = response};
+        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response};
         struct text_ctx t = {out, outsz, -1};
 
         if (outsz == 0)
@@ -229,4 +230,44 @@ int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp
         out[0] = '\0';
         (void)sample_each(&c, smp, CFG_SMP_ANY, text_one, &t);
         return t.len;
+}
+
+struct setvar_ctx {
+        const struct smp_ctx *c;
+        const struct cfg_var_ref *ref;
+        unsigned flags;
+};
+
+static bool setvar_one(void *data, struct cfg_smp_value *v)
+{
+        struct setvar_ctx *s = data;
+
+        (void)vars_set(s->c, s->ref, v, s->flags);
+        return true;
+}
+
+void sample_set_var(struct sess *ss, struct stream *st, bool response,
+                    const struct cfg_var_ref *ref, unsigned flags, const struct cfg_sample *expr)
+{
+        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response};
+        struct setvar_ctx s = {&c, ref, flags};
+
+        (void)sample_each(&c, expr, CFG_SMP_ANY, setvar_one, &s);
+}
+
+void sample_set_var_str(struct sess *ss, struct stream *st, bool response,
+                        const struct cfg_var_ref *ref, unsigned flags, struct sl_str text)
+{
+        const struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response};
+        const struct cfg_smp_value v = {.type = CFG_SMP_STR, .str = text};
+
+        (void)vars_set(&c, ref, &v, flags);
+}
+
+void sample_unset_var(struct sess *ss, struct stream *st, bool response,
+                      const struct cfg_var_ref *ref)
+{
+        const struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response};
+
+        vars_unset(&c, ref);
 }

@@ -29,3 +29,16 @@ bool sample_value(struct sess *ss, struct stream *st, const struct cfg_sample *s
  * written to @out (at most @outsz - 1, NUL-terminated), or -1 when there is no sample. */
 int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                 char *out, size_t outsz);
+
+/* set-var(@ref,@flags) @expr: the sample's value (its last, as for sample_value()) is kept
+ * in the variable; nothing is set when there is none. */
+void sample_set_var(struct sess *ss, struct stream *st, bool response,
+                    const struct cfg_var_ref *ref, unsigned flags, const struct cfg_sample *expr);
+
+/* set-var-fmt: the variable takes the string @text (copied). */
+void sample_set_var_str(struct sess *ss, struct stream *st, bool response,
+                        const struct cfg_var_ref *ref, unsigned flags, struct sl_str text);
+
+/* unset-var(@ref). */
+void sample_unset_var(struct sess *ss, struct stream *st, bool response,
+                      const struct cfg_var_ref *ref);

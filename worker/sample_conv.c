@@ -9,6 +9,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -17,6 +18,7 @@
 #include "sample_text.h"
 #include "session.h"
 #include "stick.h"
+#include "vars.h"
 
 /* HAProxy's read_int64(): an optional sign, then digits up to the first other byte. */
 static int64_t str_leading_int(struct sl_str s)
@@ -374,11 +376,89 @@ static bool conv_digest(const struct cfg_conv_call *call, struct cfg_smp_value *
         return true;
 }
 
+/* ---- variables ---- */
+
+/* The value of variable @ref as @type; false when it is not set or cannot be cast. */
+static bool var_as(const struct smp_ctx *c, const struct cfg_var_ref *ref, enum cfg_smp_type type,
+                   struct cfg_smp_value *ret, char *buf, size_t size)
+{
+        return vars_get(c, ref, ret) && sample_cast(ret, type, buf, size);
+}
+
+/* concat([<start>],[<var>],[<end>]): the value, then the three (a variable that is not set
+ * adds nothing). */
+static bool conv_concat(const struct smp_ctx *c, const struct cfg_conv_call *call,
+                        struct cfg_smp_value *v, struct smp_out *o)
+{
+        const struct cfg_arg *a = call->args;
+        struct cfg_smp_value var;
+        char num[48];
+
+        if (!smp_out_put(o, v->str.ptr, v->str.len))
+                return false;
+        if (call->n_args > 0 && !smp_out_put(o, a[0].str.ptr, a[0].str.len))
+                return false;
+        if (call->n_args > 1 && a[1].type == CFG_ARG_VAR &&
+            var_as(c, &a[1].var, CFG_SMP_STR, &var, num, sizeof(num)) &&
+            !smp_out_put(o, var.str.ptr, var.str.len))
+                return false;
+        if (call->n_args > 2 && !smp_out_put(o, a[2].str.ptr, a[2].str.len))
+                return false;
+        smp_out_done(v, o, CFG_SMP_STR);
+        return true;
+}
+
+/* strcmp(<var>): strcmp(3) of the value and the variable as text, as HAProxy (bytes up to
+ * the shorter length, then the shorter is less). */
+static bool conv_strcmp(const struct smp_ctx *c, const struct cfg_conv_call *call,
+                        struct cfg_smp_value *v)
+{
+        struct cfg_smp_value var;
+        char num[48];
+        size_t n;
+        int r;
+
+        if (!var_as(c, &call->args[0].var, CFG_SMP_STR, &var, num, sizeof(num)))
+                return false;
+        n = SL_MIN(v->str.len, var.str.len);
+        r = strncmp(v->str.ptr ? v->str.ptr : "", var.str.ptr ? var.str.ptr : "", n);
+        if (r == 0 && v->str.len != var.str.len)
+                r = v->str.len < var.str.len ? -1 : 1;
+        *v = (struct cfg_smp_value){.type = CFG_SMP_INT, .i = r};
+        return true;
+}
+
+/* secure_memcmp(<var>): the bytes are equal, compared in constant time when the lengths are. */
+static bool conv_secure_memcmp(const struct smp_ctx *c, const struct cfg_conv_call *call,
+                               struct cfg_smp_value *v)
+{
+        struct cfg_smp_value var;
+        char num[48];
+        bool eq;
+
+        if (!var_as(c, &call->args[0].var, CFG_SMP_BIN, &var, num, sizeof(num)))
+                return false;
+        eq = v->str.len == var.str.len &&
+             (v->str.len == 0 || CRYPTO_memcmp(v->str.ptr, var.str.ptr, v->str.len) == 0);
+        *v = (struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = eq};
+        return true;
+}
+
 /* ---- integers ---- */
 
-static bool conv_arith(const struct cfg_conv_call *call, struct cfg_smp_value *v)
+static bool conv_arith(const struct smp_ctx *c, const struct cfg_conv_call *call,
+                       struct cfg_smp_value *v)
 {
         int64_t a = v->i, b = call->n_args ? call->args[0].i : 0;
+        struct cfg_smp_value var;
+        char num[48];
+
+        /* the argument may be a variable, which must then hold an integer */
+        if (call->n_args && call->args[0].type == CFG_ARG_VAR) {
+                if (!var_as(c, &call->args[0].var, CFG_SMP_INT, &var, num, sizeof(num)))
+                        return false;
+                b = var.i;
+        }
         uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
 
         switch (call->conv) {
@@ -592,7 +672,7 @@ bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call, stru
         case CFG_CONV_BOOL:
         case CFG_CONV_ODD:
         case CFG_CONV_EVEN:
-                return conv_arith(call, v);
+                return conv_arith(c, call, v);
         case CFG_CONV_HTTP_DATE:
                 return conv_http_date(a, call->n_args, v, &o);
         case CFG_CONV_LTIME:
@@ -600,6 +680,17 @@ bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call, stru
                 return conv_strftime(a, call->n_args, call->conv == CFG_CONV_LTIME, v, &o);
         case CFG_CONV_IPMASK:
                 return conv_ipmask(a, call->n_args, v);
+        case CFG_CONV_SET_VAR:
+                return vars_set(c, &a[0].var, v, call->var_flags);
+        case CFG_CONV_UNSET_VAR:
+                vars_unset(c, &a[0].var);
+                return true;
+        case CFG_CONV_CONCAT:
+                return conv_concat(c, call, v, &o);
+        case CFG_CONV_STRCMP:
+                return conv_strcmp(c, call, v);
+        case CFG_CONV_SECURE_MEMCMP:
+                return conv_secure_memcmp(c, call, v);
         case CFG_CONV_COUNT:
                 break;
         }

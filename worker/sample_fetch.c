@@ -20,6 +20,7 @@
 #include "srv_state.h"
 #include "stick.h"
 #include "stream-t.h"
+#include "vars.h"
 #include "wctx.h"
 
 #define SAMPLE_MAX_VALUES 64
@@ -792,6 +793,11 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 return one_int(addr_is_local(&ss->src), CFG_SMP_BOOL, fn, data);
         case CFG_FETCH_DST_LOCAL:
                 return one_int(addr_is_local(sess_dst(ss)), CFG_SMP_BOOL, fn, data);
+        case CFG_FETCH_VAR:
+                if (vars_get(c, &a[0].var, &v))
+                        return fn(data, &v);
+                /* the default, a string, when it is not set */
+                return smp->n_args > 1 && one_str(a[1].str, fn, data);
         case CFG_FETCH_METHOD:
         case CFG_FETCH_PATH:
         case CFG_FETCH_QUERY:

@@ -476,8 +476,7 @@ static bool conv_language(const struct cfg_arg *a, unsigned n_args, struct cfg_s
         return best.len != 0;
 }
 
-bool sample_text_conv(const struct cfg_conv_call *call, struct cfg_smp_value *v,
-                      struct smp_out *o)
+bool sample_text_conv(const struct cfg_conv_call *call, struct cfg_smp_value *v, struct smp_out *o)
 {
         const struct cfg_arg *a = call->args;
 

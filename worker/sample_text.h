@@ -53,5 +53,4 @@ extern const char smp_hexdigits[16];
 
 /* Apply text converter @call to @v (a string), writing what it makes to @o. False when it
  * gives no value, or for a converter that is not a text one. */
-bool sample_text_conv(const struct cfg_conv_call *call, struct cfg_smp_value *v,
-                      struct smp_out *o);
+bool sample_text_conv(const struct cfg_conv_call *call, struct cfg_smp_value *v, struct smp_out *o);

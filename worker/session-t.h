@@ -10,6 +10,7 @@
 #include "list.h"
 #include "loop.h"
 #include "stick-t.h"
+#include "vars-t.h"
 
 struct cfg_gen;
 struct cfg_proxy;
@@ -28,5 +29,6 @@ struct sess {
         uint64_t accept_wall_us;             /* wall clock at accept, for %t */
         uint64_t accept_ms;                  /* loop time at accept */
         struct stick_ctr sc[STICK_COUNTERS]; /* sc0 .. sc2 tracked for the connection */
+        struct vars vars;                    /* sess.* variables */
         struct loop_reap reap;
 };

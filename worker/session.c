@@ -9,6 +9,7 @@
 #include "macros.h"
 #include "model.h"
 #include "stick.h"
+#include "vars.h"
 #include "wctx.h"
 
 static void sess_on_reap(struct loop_reap *r)
@@ -35,6 +36,7 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         s->conn.state = CONN_ST_CLOSED;
         for (unsigned i = 0; i < STICK_COUNTERS; i++)
                 s->sc[i].rec = -1;
+        vars_init(&s->vars, (unsigned)w->gen->vars[CFG_VSTORE_SESS].n, CFG_SCOPE_SESS);
         loop_reap_init(&s->reap, sess_on_reap);
         sl_list_push_back(&w->sessions, &s->link);
         w->n_conns++;
@@ -64,6 +66,7 @@ void sess_close(struct sess *s)
                 return;
         s->closed = true;
         stick_sess_end(s);
+        vars_clear(w, s, NULL, &s->vars);
         conn_close(&s->conn);
         worker_rt(w, s->fe)->feconn--;
         sl_list_del(&s->link);

@@ -12,6 +12,7 @@
 #include "loop.h"
 #include "mux.h"
 #include "stick-t.h"
+#include "vars-t.h"
 
 struct cfg_proxy;
 struct sess;
@@ -57,6 +58,7 @@ enum {
         STRM_F_CLI_SHUT = 1u << 6,     /* tunnel: the client's side was shut for writing */
         STRM_F_SRV_SHUT = 1u << 7,     /* tunnel: the server's side was shut for writing */
         STRM_F_REDISPATCHED = 1u << 8, /* the last retry went to another server */
+        STRM_F_AFTER_DONE = 1u << 9,   /* the http-after-response rules ran */
 };
 
 struct stream {
@@ -98,6 +100,8 @@ struct stream {
         uint64_t req_body_sent;       /* request body bytes passed to the server side */
 
         struct stick_ctr sc[STICK_COUNTERS]; /* sc0 .. sc2 tracked for this request */
+        struct vars vars_txn;                /* txn.* variables */
+        struct vars vars_reqres;             /* req.* variables, then res.* ones */
         unsigned n_stores;                   /* entries of @stores in use */
 
         struct sl_list queue_link; /* in the backend's queue while STRM_ST_QUEUE */

@@ -23,6 +23,7 @@
 #include "stick.h"
 #include "stream_fwd.h"
 #include "stream_log.h"
+#include "vars.h"
 #include "wctx.h"
 
 #define STRM_MAX_STEPS     64 /* steps per stream_run(): bounds one stream's share of a turn */
@@ -143,6 +144,8 @@ struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, 
         if (not_first)
                 st->flags |= STRM_F_NOT_FIRST;
         st->idle_start_ms = idle_start_ms;
+        vars_init(&st->vars_txn, (unsigned)w->gen->vars[CFG_VSTORE_TXN].n, CFG_SCOPE_TXN);
+        vars_init(&st->vars_reqres, (unsigned)w->gen->vars[CFG_VSTORE_REQRES].n, CFG_SCOPE_REQ);
         *ret_sd = &st->cli;
         return st;
 }
@@ -190,6 +193,8 @@ static void stream_end(struct stream *st, bool ok)
                 return;
         stream_log(st);
         stick_stream_end(st->sess, st, st->bytes_in, st->bytes_out);
+        vars_clear(w, st->sess, st, &st->vars_reqres);
+        vars_clear(w, st->sess, st, &st->vars_txn);
         stream_leave_queue(st);
         stream_detach_srv(st, ok && st->req_st == MSG_ST_DONE && st->res_st == MSG_ST_DONE);
         st->pipe_up = worker_pipe_put(w, st->pipe_up);

@@ -155,6 +155,9 @@ enum strm_act stream_fwd_reply(struct stream *st)
         ssize_t n;
 
         if (st->res_st == MSG_ST_HEAD) {
+                /* sluice's own responses pass the http-after-response rules too; one that
+                 * fails there goes as it is */
+                (void)http_ana_after(st);
                 n = cli->ops->snd_head(cli, &st->res, SD_HEAD_REPLACE);
                 if (n < 0)
                         return STRM_ACT_ABORT; /* part of a response reached the client: cut */
@@ -333,7 +336,7 @@ static enum strm_act res_head_step(struct stream *st)
                 return r < 0 ? STRM_ACT_ABORT : STRM_ACT_PROGRESS;
         }
         st->res_head_ms = loop_now(st->w->loop);
-        if (http_ana_response(st) == ANA_REPLY)
+        if (http_ana_response(st) == ANA_REPLY || http_ana_after(st) == ANA_REPLY)
                 return STRM_ACT_REPLY;
         st->status = st->res.status;
         stick_http_status(st->sess, st, st->status);

@@ -20,6 +20,7 @@ meson counts every case.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -331,6 +332,16 @@ class TestCase(unittest.TestCase):
         """Write @text as the configuration and start sluice in the foreground on it."""
         path = self.write("sluice.cfg", text)
         return self.start(["-d", "-f", path] + list(args), env=env)
+
+    def start_haproxy(self, text, env=None):
+        """Start Debian's HAProxy (-Ws) on configuration @text, in a directory of its own:
+        tests that compare sluice with it run both on the same file."""
+        path = self.write("haproxy/haproxy.cfg", text)
+        p = Process(["-Ws", "-f", path], os.path.dirname(path), env,
+                    binary=shutil.which("haproxy") or "/usr/sbin/haproxy")
+        self._procs.append(p)
+        p.wait_ready()
+        return p
 
     def start(self, args, env=None, ready=True):
         p = Process(args, self.tmp, env)

@@ -2,12 +2,7 @@
 in sluice and in Debian's HAProxy 2.6 side by side, and each expression, rendered by
 `http-request return ... lf-string`, must give the same text for the same request."""
 
-import os
-import shutil
-
 import harness
-
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 
 # (lf-string argument as written in the configuration file, request headers)
 CASES = [
@@ -185,17 +180,9 @@ def ask(port, case):
 
 
 class Samples(harness.TestCase):
-    def start_haproxy(self, text):
-        path = self.write("haproxy/haproxy.cfg", text)
-        p = harness.Process(["-Ws", "-f", path], os.path.dirname(path),
-                            {"SAMPLE_TEST_VAR": "from-env"}, binary=HAPROXY)
-        self._procs.append(p)
-        p.wait_ready()
-        return p
-
     def test_expressions_give_what_haproxy_gives(self):
         hport, sport = harness.free_port(), harness.free_port()
-        self.start_haproxy(config(hport))
+        self.start_haproxy(config(hport), {"SAMPLE_TEST_VAR": "from-env"})
         self.start_config(config(sport), env={"SAMPLE_TEST_VAR": "from-env"})
         for i, arg in enumerate(CASES):
             with self.subTest(expression=arg):

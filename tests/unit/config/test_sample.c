@@ -4,8 +4,8 @@
  * converter gives is checked against HAProxy itself in tests/integration/test_samples.py. */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
