@@ -16,6 +16,8 @@ void cfg_diag_addv(struct cfg_diags *d, enum cfg_severity sev, const char *file,
 
         if (sev == CFG_SEV_ERROR)
                 d->n_errors++;
+        else if (sev == CFG_SEV_NOTICE)
+                d->n_notices++;
         if (d->n >= max) {
                 d->n_dropped++;
                 return;
@@ -66,4 +68,17 @@ void cfg_diags_clear(struct cfg_diags *d)
         }
         free(d->v);
         *d = (struct cfg_diags){.max = d->max};
+}
+
+const char *cfg_severity_name(enum cfg_severity sev)
+{
+        switch (sev) {
+        case CFG_SEV_ERROR:
+                return "error";
+        case CFG_SEV_WARNING:
+                return "warning";
+        case CFG_SEV_NOTICE:
+                return "notice";
+        }
+        return "?";
 }

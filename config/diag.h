@@ -9,6 +9,8 @@
 enum cfg_severity {
         CFG_SEV_ERROR = 0,
         CFG_SEV_WARNING,
+        CFG_SEV_NOTICE, /* something the reader should know that changes nothing: a HAProxy
+                         * keyword with no meaning in sluice's process model */
 };
 
 struct cfg_diag {
@@ -23,6 +25,7 @@ struct cfg_diags {
         struct cfg_diag *v; /* owned array of @n */
         size_t n, cap;
         size_t n_errors;
+        size_t n_notices;
         size_t max;       /* stop recording after this many (0: default 1000) */
         size_t n_dropped; /* diagnostics past @max, counted only */
         int oom;          /* an allocation failed; some diagnostics are missing */
@@ -34,3 +37,6 @@ void cfg_diag_addv(struct cfg_diags *d, enum cfg_severity sev, const char *file,
                    unsigned col, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 void cfg_diags_clear(struct cfg_diags *d);
+
+/* "error", "warning" or "notice". */
+const char *cfg_severity_name(enum cfg_severity sev);

@@ -120,6 +120,33 @@ static void dump_log(FILE *out, const char *indent, const struct cfg_log_target 
         fputc('\n', out);
 }
 
+/* The process set, then each thread's: the same map once read back. */
+static void dump_cpu_map(FILE *out, const struct cfg_cpu_map *m)
+{
+        char buf[4096];
+
+        if (cfg_cpuset_count(&m->proc)) {
+                cfg_cpuset_format(&m->proc, buf, sizeof(buf));
+                fprintf(out, "    cpu-map 1 %s\n", buf);
+        }
+        for (unsigned t = 0; t < CFG_CPU_THREADS; t++) {
+                unsigned last = t;
+
+                if (!cfg_cpuset_count(&m->thread[t]))
+                        continue;
+                /* threads in a row with the same CPUs: one line */
+                while (last + 1 < CFG_CPU_THREADS &&
+                       memcmp(&m->thread[last + 1], &m->thread[t], sizeof(m->thread[t])) == 0)
+                        last++;
+                cfg_cpuset_format(&m->thread[t], buf, sizeof(buf));
+                if (last == t)
+                        fprintf(out, "    cpu-map 1/%u %s\n", t + 1, buf);
+                else
+                        fprintf(out, "    cpu-map 1/%u-%u %s\n", t + 1, last + 1, buf);
+                t = last;
+        }
+}
+
 static void dump_global(FILE *out, const struct cfg_global *g)
 {
         static const char *const stats_levels[] = {"user", "operator", "admin"};
@@ -169,6 +196,18 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                                 fprintf(out, "    tune.vars.%s-max-size %zu\n", lim[i].scope,
                                         lim[i].v);
         }
+        if (g->master_worker)
+                fprintf(out, "    master-worker%s\n",
+                        g->no_exit_on_failure ? " no-exit-on-failure" : "");
+        if (g->stats_timeout_ms)
+                fprintf(out, "    stats timeout %" PRIu64 "ms\n", g->stats_timeout_ms);
+        if (g->log_send_hostname) {
+                fputs("    log-send-hostname ", out);
+                dump_word(out, g->log_send_hostname);
+                fputc('\n', out);
+        }
+        if (g->cpu_map)
+                dump_cpu_map(out, g->cpu_map);
         for (size_t i = 0; i < g->n_logs; i++)
                 dump_log(out, "    ", &g->logs[i]);
         for (size_t i = 0; i < g->n_stats_sockets; i++) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "macros.h"
 #include "parse-int.h"
@@ -115,6 +116,173 @@ static void kw_tune_vars(struct cfg_parser *p, unsigned arg, unsigned long data)
         if (cfg__want_args(p, arg, 1, "tune.vars.<scope>-max-size <bytes>") &&
             cfg__uint(p, arg, 0, UINT32_MAX, "tune.vars.<scope>-max-size", &v))
                 *limits[data] = (size_t)v;
+}
+
+/* master-worker [no-exit-on-failure] */
+static void kw_master_worker(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        unsigned n = cfg__n_words(p);
+
+        if (n > arg + 1) {
+                cfg__err(p, arg + 1, "'master-worker' takes at most one argument");
+                return;
+        }
+        if (n == arg + 1) {
+                if (strcmp(cfg__word(p, arg), "no-exit-on-failure") != 0) {
+                        cfg__err(p, arg, "'master-worker' only supports 'no-exit-on-failure'");
+                        return;
+                }
+                /* HAProxy's master stops every worker and exits when one fails, unless told
+                 * not to; sluice's master never exits for that, it starts the worker again */
+                cfg__notice(p, arg,
+                            "sluice's master never exits when a worker fails: it starts it "
+                            "again (see sluice(8), PROCESSES)");
+                g->no_exit_on_failure = true;
+        }
+        g->master_worker = true;
+}
+
+static void kw_nbproc(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        cfg__err(p, 0,
+                 "nbproc is not supported any more since HAProxy 2.5: sluice runs 'nbthread' "
+                 "worker processes");
+}
+
+/* thread-groups <number>: HAProxy 2.6 allows only 1 */
+static void kw_thread_groups(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        if (!cfg__want_args(p, arg, 1, "thread-groups <number>") ||
+            !cfg__uint(p, arg, 0, 1000000, "thread-groups", &v))
+                return;
+        if (v != 1) {
+                cfg__err(p, arg, "'thread-groups' value must be between 1 and 1 (was %llu)", v);
+                return;
+        }
+        cfg__notice(p, 0,
+                    "'thread-groups' changes nothing: sluice's workers are processes, each with "
+                    "its own event loop");
+}
+
+/* thread-group <group> [<thread-range>...] */
+static void kw_thread_group(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned n = cfg__n_words(p);
+        unsigned long long v;
+        char err[256];
+
+        if (arg >= n) {
+                cfg__err(p, n - 1, "'thread-group' expects a group number");
+                return;
+        }
+        if (!cfg__uint(p, arg, 1, 1, "thread group", &v))
+                return;
+        for (unsigned w = arg + 1; w < n; w++) {
+                uint64_t set;
+
+                if (cfg_cpu_map_parse_ids(cfg__word(p, w), &set, NULL, err, sizeof(err)) < 0) {
+                        cfg__err(p, w, "thread-group: %s", err);
+                        return;
+                }
+        }
+        cfg__notice(p, 0,
+                    "'thread-group' changes nothing: sluice's workers are processes, each with "
+                    "its own event loop");
+}
+
+/* tune.idle-pool.shared on|off */
+static void kw_idle_pool_shared(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *v = cfg__word(p, arg);
+
+        if (!cfg__want_args(p, arg, 1, "tune.idle-pool.shared on|off"))
+                return;
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+                cfg__err(p, arg, "'tune.idle-pool.shared' expects 'on' or 'off'");
+                return;
+        }
+        cfg__notice(p, 0,
+                    "'tune.idle-pool.shared' changes nothing: sluice's workers are processes, "
+                    "so each keeps its own idle server connections");
+}
+
+/* cpu-map [auto:]<process-set>[/<thread-set>] <cpu-set>... */
+static void kw_cpu_map(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        unsigned n = cfg__n_words(p);
+        const char *cpus[64];
+        struct cfg_cpu_map map;
+        bool ignored;
+        char err[256];
+
+        if (n < arg + 2) {
+                cfg__err(p, n - 1,
+                         "'cpu-map' expects a process set ('all', 'odd', 'even', a number from "
+                         "1 to %u or a range), optionally '/' and a thread set, then CPU sets",
+                         CFG_CPU_THREADS);
+                return;
+        }
+        if (n - arg - 1 > SL_ARRAY_SIZE(cpus)) {
+                cfg__err(p, arg + 1, "'cpu-map' takes at most %zu CPU sets", SL_ARRAY_SIZE(cpus));
+                return;
+        }
+        for (unsigned w = arg + 1; w < n; w++)
+                cpus[w - arg - 1] = cfg__word(p, w);
+        if (g->cpu_map)
+                map = *g->cpu_map;
+        else
+                memset(&map, 0, sizeof(map));
+        if (cfg_cpu_map_line(&map, cfg__word(p, arg), cpus, n - arg - 1, &ignored, err,
+                             sizeof(err)) < 0) {
+                cfg__err(p, arg, "cpu-map: %s", err);
+                return;
+        }
+        if (ignored) {
+                cfg__notice(p, arg, "cpu-map: only process 1 exists, this line changes nothing");
+                return;
+        }
+        if (!g->cpu_map) {
+                g->cpu_map = cfg_arena_alloc(&p->gen->arena, sizeof(*g->cpu_map));
+                if (!g->cpu_map) {
+                        cfg__oom(p);
+                        return;
+                }
+        }
+        *g->cpu_map = map;
+}
+
+/* log-send-hostname [<name>] */
+static void kw_log_send_hostname(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        char host[256];
+
+        if (g->log_send_hostname) {
+                /* HAProxy keeps the first and says so */
+                cfg__warn(p, 0, "'log-send-hostname' already specified: the first one is kept");
+                return;
+        }
+        if (cfg__n_words(p) > arg + 1) {
+                cfg__err(p, arg + 1, "'log-send-hostname' takes at most one name");
+                return;
+        }
+        if (cfg__n_words(p) > arg && cfg__word_str(p, arg).len) {
+                g->log_send_hostname = cfg__dup(p, arg);
+                return;
+        }
+        /* the host name now, as HAProxy reads it at start; a reload reads it again */
+        if (gethostname(host, sizeof(host)) == -1) {
+                cfg__err(p, 0, "log-send-hostname: cannot read the host name: %s", strerror(errno));
+                return;
+        }
+        host[sizeof(host) - 1] = '\0';
+        g->log_send_hostname = cfg_arena_strdup(&p->gen->arena, host);
+        if (!g->log_send_hostname)
+                cfg__oom(p);
 }
 
 /* ---- log targets ---- */
@@ -291,6 +459,25 @@ static void kw_global_log(struct cfg_parser *p, unsigned arg, unsigned long data
 
 /* ---- stats socket ---- */
 
+/* stats timeout <time> */
+static void kw_stats_timeout(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        uint32_t ms;
+        char err[256];
+
+        if (!cfg__want_args(p, arg, 1, "stats timeout <time>"))
+                return;
+        if (cfg_parse_time(cfg__word_str(p, arg), CFG_TIME_MS, &ms, err, sizeof(err)) < 0) {
+                cfg__err(p, arg, "stats timeout: %s", err);
+                return;
+        }
+        if (!ms) {
+                cfg__err(p, arg, "'stats timeout' expects a positive value");
+                return;
+        }
+        p->gen->global.stats_timeout_ms = ms;
+}
+
 /* stats socket <address> [mode <octal>] [level user|operator|admin] [user <name>]
  *                        [group <name>] [expose-fd listeners] */
 static void kw_stats_socket(struct cfg_parser *p, unsigned arg, unsigned long data)
@@ -305,10 +492,6 @@ static void kw_stats_socket(struct cfg_parser *p, unsigned arg, unsigned long da
         }
         if (cfg__addr(p, arg, CFG_ADDR_F_PORT_REQUIRED, &s.addr, "stats socket") < 0)
                 return;
-        if (s.addr.family == CFG_ADDR_FD) {
-                cfg__err(p, arg, "stats socket on 'fd@' is not supported yet");
-                return;
-        }
         for (w = arg + 1; w < n; w += 2) {
                 const char *kw = cfg__word(p, w), *v = cfg__word(p, w + 1);
 
@@ -400,5 +583,13 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.vars.sess-max-size", G, kw_tune_vars, 2, false},
         {"tune.vars.txn-max-size", G, kw_tune_vars, 3, false},
         {"tune.vars.reqres-max-size", G, kw_tune_vars, 4, false},
+        {"stats timeout", G, kw_stats_timeout, 0, false},
+        {"log-send-hostname", G, kw_log_send_hostname, 0, false},
+        {"master-worker", G, kw_master_worker, 0, false},
+        {"nbproc", G, kw_nbproc, 0, false},
+        {"thread-groups", G, kw_thread_groups, 0, false},
+        {"thread-group", G, kw_thread_group, 0, false},
+        {"tune.idle-pool.shared", G, kw_idle_pool_shared, 0, false},
+        {"cpu-map", G, kw_cpu_map, 0, false},
         {NULL, 0, NULL, 0, false},
 };

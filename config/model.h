@@ -12,6 +12,7 @@
 
 #include "acl.h"
 #include "arena.h"
+#include "cpu_map.h"
 #include "fmt.h"
 #include "stkt_types.h"
 #include "units.h"
@@ -383,8 +384,21 @@ struct cfg_global {
         size_t n_logs, cap_logs;
         struct cfg_stats_socket *stats_sockets;
         size_t n_stats_sockets, cap_stats_sockets;
+        uint64_t stats_timeout_ms;     /* "stats timeout": the stats sockets' idle timeout;
+                                        * 0: the default, 10 s */
+        const char *log_send_hostname; /* arena or NULL: the HOSTNAME of syslog headers */
+        bool master_worker;            /* "master-worker": as -W on the command line */
+        bool no_exit_on_failure;       /* "master-worker no-exit-on-failure" */
+        struct cfg_cpu_map *cpu_map;   /* arena or NULL: "cpu-map" lines, resolved */
         struct cfg_where where;
 };
+
+/* The stats sockets' idle timeout of @g in ms (HAProxy's default: 10 s). */
+#define CFG_STATS_TIMEOUT_DEFAULT_MS 10000u
+static inline uint64_t cfg_stats_timeout_ms(const struct cfg_global *g)
+{
+        return g->stats_timeout_ms ? g->stats_timeout_ms : CFG_STATS_TIMEOUT_DEFAULT_MS;
+}
 
 struct cfg_gen {
         unsigned refs;          /* cfg_gen_ref()/cfg_gen_unref(); one process only */

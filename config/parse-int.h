@@ -51,6 +51,9 @@ void cfg__err(struct cfg_parser *p, unsigned w, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 void cfg__warn(struct cfg_parser *p, unsigned w, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* A notice: accepted, changes nothing (a HAProxy keyword sluice's processes make moot). */
+void cfg__notice(struct cfg_parser *p, unsigned w, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* "global", "frontend", ... for the section being read. */
 const char *cfg__section_name(const struct cfg_parser *p);

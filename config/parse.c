@@ -45,6 +45,15 @@ void cfg__warn(struct cfg_parser *p, unsigned w, const char *fmt, ...)
         va_end(ap);
 }
 
+void cfg__notice(struct cfg_parser *p, unsigned w, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        parser_vdiag(p, CFG_SEV_NOTICE, w, fmt, ap);
+        va_end(ap);
+}
+
 void cfg__oom(struct cfg_parser *p)
 {
         p->diags->oom = 1;

@@ -15,7 +15,7 @@ void master_print_diags(FILE *out, const struct cfg_diags *d)
 {
         for (size_t i = 0; i < d->n; i++) {
                 const struct cfg_diag *g = &d->v[i];
-                const char *sev = g->severity == CFG_SEV_ERROR ? "error" : "warning";
+                const char *sev = cfg_severity_name(g->severity);
 
                 if (g->file && g->line && g->col)
                         fprintf(out, "%s:%u:%u: %s: %s\n", g->file, g->line, g->col, sev, g->msg);
@@ -103,8 +103,7 @@ static int check_json(const struct master_cli *cli)
                 json_t *o = json_pack("{s:s?, s:o, s:o, s:s, s:s}", "file", d->file, "line",
                                       d->line ? json_integer(d->line) : json_null(), "column",
                                       d->col ? json_integer(d->col) : json_null(), "severity",
-                                      d->severity == CFG_SEV_ERROR ? "error" : "warning", "message",
-                                      d->msg);
+                                      cfg_severity_name(d->severity), "message", d->msg);
 
                 if (!o || json_array_append_new(list, o) < 0)
                         goto oom;
@@ -118,9 +117,10 @@ static int check_json(const struct master_cli *cli)
         }
         if (json_object_set_new(root, "valid", json_boolean(r == 0)) < 0 ||
             json_object_set_new(root, "errors", json_integer((json_int_t)diags.n_errors)) < 0 ||
-            json_object_set_new(
-                    root, "warnings",
-                    json_integer((json_int_t)(diags.n - diags.n_errors + diags.n_dropped))) < 0 ||
+            json_object_set_new(root, "warnings",
+                                json_integer((json_int_t)(diags.n - diags.n_errors -
+                                                          diags.n_notices + diags.n_dropped))) <
+                    0 ||
             json_object_set(root, "diagnostics", list) < 0)
                 goto oom;
         if (json_dumpf(root, stdout, JSON_INDENT(2)) < 0)
