@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macros.h"
+
 void master_cli_usage(FILE *out, const char *prog)
 {
         fprintf(out,
@@ -23,12 +25,13 @@ void master_cli_usage(FILE *out, const char *prog)
                 "  -d       stay in the foreground (do not daemonize)\n"
                 "  -db      the same as -d\n"
                 "  -D       run in the background (as 'daemon' in the configuration)\n"
-                "  -W       master-worker mode (always on; accepted for compatibility)\n"
-                "  -Ws      master-worker mode with systemd notifications (accepted: sluice\n"
-                "           notifies whenever NOTIFY_SOCKET is set)\n"
+                "  -W       master-worker mode: on SIGINT or SIGTERM exit with 128 + the\n"
+                "           signal instead of dying of it (sluice always runs a master)\n"
+                "  -Ws      the same (sluice notifies systemd whenever NOTIFY_SOCKET is set)\n"
                 "  -p FILE  write the master's pid to FILE\n"
-                "  -S PATH[,mode,OCTAL]\n"
-                "           the master's control socket (Unix stream socket at PATH)\n"
+                "  -S PATH[,mode,OCTAL] | -S fd@N\n"
+                "           the master's control socket (Unix stream socket at PATH, or the\n"
+                "           listening socket inherited on file descriptor N)\n"
                 "  -sf PID...\n"
                 "           once ready, ask these processes to stop gracefully (SIGUSR1)\n"
                 "  -st PID...\n"
@@ -54,12 +57,35 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
         return !*end && errno == 0 && *ret <= max;
 }
 
-/* -S PATH[,mode,OCTAL]: HAProxy's bind options after the path; sluice takes "mode". */
+/* -S PATH[,mode,OCTAL] or -S fd@N: HAProxy's bind address and options after it; sluice
+ * takes "mode" (for a path). "unix@" before a path is HAProxy's explicit form. */
 static int parse_ctl(const char *arg, struct master_cli *cli, char *err, size_t errsz)
 {
         static char path[108];
         const char *comma = strchr(arg, ',');
         size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+        unsigned long long fd;
+
+        if (strncmp(arg, "fd@", 3) == 0) {
+                char num[24];
+
+                snprintf(num, sizeof(num), "%.*s", (int)SL_MIN(len - 3, sizeof(num) - 1), arg + 3);
+                if (!parse_uint(num, 65535, &fd) || len - 3 >= sizeof(num)) {
+                        snprintf(err, errsz, "-S: '%s' is not a valid file descriptor", arg);
+                        return -EINVAL;
+                }
+                if (comma) {
+                        snprintf(err, errsz, "-S: '%s': fd@N takes no option", arg);
+                        return -EINVAL;
+                }
+                cli->ctl_fd = (int)fd;
+                cli->ctl_path = arg;
+                return 0;
+        }
+        if (strncmp(arg, "unix@", 5) == 0) {
+                arg += 5;
+                len -= 5;
+        }
 
         if (len == 0 || len >= sizeof(path)) {
                 snprintf(err, errsz, "-S needs a Unix socket path of at most %zu bytes",
@@ -95,7 +121,7 @@ static int parse_ctl(const char *arg, struct master_cli *cli, char *err, size_t 
 
 int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *err, size_t errsz)
 {
-        struct master_cli cli = {.action = MASTER_CLI_RUN, .argv = argv};
+        struct master_cli cli = {.action = MASTER_CLI_RUN, .argv = argv, .ctl_fd = -1};
         bool check = false, help = false, dump = false, reload = false;
         unsigned long long v;
 
@@ -130,7 +156,9 @@ int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *er
                 } else if (strcmp(a, "-D") == 0) {
                         cli.daemon = true;
                 } else if (strcmp(a, "-W") == 0 || strcmp(a, "-Ws") == 0) {
-                        /* master-worker is the only mode; notifications follow NOTIFY_SOCKET */
+                        /* sluice always runs a master, and notifies whenever NOTIFY_SOCKET is
+                         * set; the mode decides how SIGINT and SIGTERM end the process */
+                        cli.master_worker = true;
                 } else if (strcmp(a, "-q") == 0) {
                         cli.quiet = true;
                 } else if (strcmp(a, "-v") == 0) {
@@ -191,7 +219,7 @@ int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *er
                 snprintf(err, errsz, "--json goes with -c");
                 return -EINVAL;
         }
-        if (reload && !cli.ctl_path && !help) {
+        if (reload && (!cli.ctl_path || cli.ctl_fd >= 0) && !help) {
                 snprintf(err, errsz, "reload needs the master's control socket: -S PATH");
                 return -EINVAL;
         }

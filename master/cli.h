@@ -24,9 +24,11 @@ struct master_cli {
         bool quiet;            /* -q */
         bool json;             /* --json: -c reports as JSON on stdout */
         bool daemon;           /* -D */
+        bool master_worker;    /* -W, -Ws: master-worker mode (see the SIGNALS of sluice(8)) */
         const char *pidfile;   /* -p: the master's pid file; borrowed from argv */
         const char *ctl_path;  /* -S: the master's control socket; borrowed */
         unsigned ctl_mode;     /* -S path,mode,NNN: its permissions; 0: umask */
+        int ctl_fd;            /* -S fd@N: an inherited listening socket instead; -1: none */
         const char *localpeer; /* -L: this node's peer name; borrowed */
         unsigned maxconn;      /* -N: maxconn when the configuration sets none */
         bool sf_terminate;     /* -st (SIGTERM) rather than -sf (SIGUSR1) */

@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "check.h"
+#include "child_setup.h"
 #include "clock.h"
 #include "dump.h"
 #include "lb.h"
@@ -70,6 +73,7 @@ struct msock {
         int fds[MASTER_MAX_SLOTS]; /* owned; -1 when absent */
         unsigned n;                /* slots with a socket */
         bool inherited;            /* fd@N: not ours to close */
+        bool stats;                /* a stats socket's: slot 0 only, never paused */
         bool wanted;               /* used by the configuration being applied */
 };
 
@@ -139,6 +143,7 @@ struct master {
         struct cfg_gen *prev_gen;     /* counted */
         unsigned prev_gen_no, prev_n_slots;
         int exit_status;
+        int stop_signal; /* SIGTERM or SIGINT asked for an immediate stop; 0: not */
         uint64_t deaths[MASTER_MAX_SLOTS][CRASH_LOOP_DEATHS]; /* death times, per slot */
         uint64_t respawn_ms[MASTER_MAX_SLOTS];                /* backoff, per slot */
         bool slot_dead[MASTER_MAX_SLOTS];
@@ -181,9 +186,8 @@ static void ledger_release_row(struct master *m, struct mworker *mw);
 
 /* ---- listening sockets ---- */
 
-static void sock_key(const struct cfg_bind *b, unsigned port, char *key, size_t size)
+static void addr_key(const struct cfg_addr *a, unsigned port, char *key, size_t size)
 {
-        const struct cfg_addr *a = &b->addr;
         size_t off;
 
         if (a->family == CFG_ADDR_FD) {
@@ -198,6 +202,19 @@ static void sock_key(const struct cfg_bind *b, unsigned port, char *key, size_t 
         for (socklen_t i = 0; i < a->ss_len && off + 3 < size; i++)
                 off += (size_t)snprintf(key + off, size - off, "%02x",
                                         ((const unsigned char *)&a->ss)[i]);
+}
+
+static void sock_key(const struct cfg_bind *b, unsigned port, char *key, size_t size)
+{
+        addr_key(&b->addr, port, key, size);
+}
+
+/* A stats socket is never the same socket as a bind line's, even on the same address. */
+static void stats_key(const struct cfg_stats_socket *s, char *key, size_t size)
+{
+        size_t off = (size_t)snprintf(key, size, "stats ");
+
+        addr_key(&s->addr, s->addr.port_low, key + off, size - off);
 }
 
 static struct msock *sock_find(struct master *m, const char *key)
@@ -245,14 +262,14 @@ static int sock_from_systemd(struct master *m, const struct cfg_bind *b, unsigne
         return -1;
 }
 
-static int sock_open_one(const struct cfg_bind *b, unsigned port)
+static int sock_open_one(const struct cfg_addr *a, unsigned port)
 {
-        struct sockaddr_storage ss = b->addr.ss;
+        struct sockaddr_storage ss = a->ss;
         int fd, one = 1, r;
 
-        if (b->addr.family == CFG_ADDR_IPV4)
+        if (a->family == CFG_ADDR_IPV4)
                 ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-        else if (b->addr.family == CFG_ADDR_IPV6)
+        else if (a->family == CFG_ADDR_IPV6)
                 ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
         fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd == -1)
@@ -264,10 +281,9 @@ static int sock_open_one(const struct cfg_bind *b, unsigned port)
         }
         if (ss.ss_family == AF_INET6)
                 (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-        if (b->addr.family == CFG_ADDR_UNIX)
-                (void)unlink(b->addr.name);
-        if (bind(fd, (struct sockaddr *)&ss, b->addr.ss_len) == -1 ||
-            listen(fd, MASTER_BACKLOG) == -1) {
+        if (a->family == CFG_ADDR_UNIX)
+                (void)unlink(a->name);
+        if (bind(fd, (struct sockaddr *)&ss, a->ss_len) == -1 || listen(fd, MASTER_BACKLOG) == -1) {
                 r = -errno;
                 close(fd);
                 return r;
@@ -295,6 +311,87 @@ static void sock_free(struct msock *ms)
                 if (ms->fds[i] >= 0 && !(ms->inherited && i > 0))
                         close(ms->fds[i]);
         free(ms);
+}
+
+/* A stats socket's: bound with the owner and permissions the line asks for (Unix). */
+static int stats_open(const struct cfg_stats_socket *s)
+{
+        uid_t uid = (uid_t)-1;
+        gid_t gid = (gid_t)-1;
+        int fd;
+
+        if (s->user) {
+                struct passwd *pw = getpwnam(s->user);
+
+                if (!pw) {
+                        sl_log(LOG_ERR, "%s:%u: stats socket: unknown user '%s'", s->where.file,
+                               s->where.line, s->user);
+                        return -EINVAL;
+                }
+                uid = pw->pw_uid;
+        }
+        if (s->group) {
+                struct group *gr = getgrnam(s->group);
+
+                if (!gr) {
+                        sl_log(LOG_ERR, "%s:%u: stats socket: unknown group '%s'", s->where.file,
+                               s->where.line, s->group);
+                        return -EINVAL;
+                }
+                gid = gr->gr_gid;
+        }
+        fd = sock_open_one(&s->addr, s->addr.port_low);
+        if (fd < 0 || s->addr.family != CFG_ADDR_UNIX)
+                return fd;
+        if ((s->mode && chmod(s->addr.name, s->mode) == -1) ||
+            ((s->user || s->group) && chown(s->addr.name, uid, gid) == -1)) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* Open (or keep) stats socket @s, for the first worker slot: one worker answers, so that
+ * every answer comes from the same process. */
+static int stats_apply(struct master *m, const struct cfg_stats_socket *s)
+{
+        char key[300];
+        struct msock *ms;
+
+        stats_key(s, key, sizeof(key));
+        ms = sock_find(m, key);
+        if (!ms) {
+                ms = calloc(1, sizeof(*ms));
+                if (!ms)
+                        return -ENOMEM;
+                for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
+                        ms->fds[k] = -1;
+                snprintf(ms->key, sizeof(ms->key), "%s", key);
+                ms->inherited = s->addr.family == CFG_ADDR_FD;
+                ms->stats = true;
+                sl_list_push_back(&m->socks, &ms->link);
+        }
+        ms->wanted = true;
+        if (ms->fds[0] < 0) {
+                int fd = ms->inherited ? s->addr.fd : stats_open(s), acc = 0;
+                socklen_t len = sizeof(acc);
+
+                if (ms->inherited &&
+                    (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == -1 || !acc)) {
+                        sl_log(LOG_ERR, "%s:%u: stats socket: fd@%d is not a listening socket",
+                               s->where.file, s->where.line, fd);
+                        return -EBADF;
+                }
+
+                if (fd < 0)
+                        return log_errno(LOG_ERR, fd, "%s:%u: cannot open the stats socket",
+                                         s->where.file, s->where.line);
+                ms->fds[0] = fd;
+                ms->n = 1;
+        }
+        return 0;
 }
 
 /* Open (or keep) the sockets @gen needs for @n_slots workers; close the others. */
@@ -351,7 +448,7 @@ static int socks_apply(struct master *m, const struct cfg_gen *gen, unsigned n_s
                                         /* fd@N or systemd's: one socket shared by every slot */
                                         fd = ms->inherited ? (k > 0 && ms->fds[0] >= 0 ? ms->fds[0]
                                                                                        : b->addr.fd)
-                                                           : sock_open_one(b, port);
+                                                           : sock_open_one(&b->addr, port);
                                         if (fd < 0)
                                                 return log_errno(LOG_ERR, fd,
                                                                  "%s:%u: cannot bind proxy "
@@ -369,6 +466,12 @@ static int socks_apply(struct master *m, const struct cfg_gen *gen, unsigned n_s
                                 ms->n = n_slots;
                         }
                 }
+        }
+        for (size_t i = 0; i < gen->global.n_stats_sockets; i++) {
+                int r = stats_apply(m, &gen->global.stats_sockets[i]);
+
+                if (r < 0)
+                        return r;
         }
         sl_list_for_each_safe(pos, tmp, &m->socks) {
                 struct msock *ms = sl_list_entry(pos, struct msock, link);
@@ -396,6 +499,19 @@ static int child_listener_fd(void *data, const struct cfg_bind *b, unsigned port
         sock_key(b, port, key, sizeof(key));
         ms = sock_find(c->m, key);
         return ms ? ms->fds[c->slot] : -1;
+}
+
+static int child_stats_fd(void *data, const struct cfg_stats_socket *s)
+{
+        struct child_ctx *c = data;
+        char key[300];
+        struct msock *ms;
+
+        if (c->slot != 0)
+                return -1;
+        stats_key(s, key, sizeof(key));
+        ms = sock_find(c->m, key);
+        return ms ? ms->fds[0] : -1;
 }
 
 static void child_ready(void *data)
@@ -435,6 +551,7 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .stopped_accepting = child_stopped_accepting,
                 .listener_fd = child_listener_fd,
                 .listener_data = &ctx,
+                .stats_fd = child_stats_fd,
                 .srv_table = m->srv_table,
                 .stick_table = master_stick_table,
                 .stick_data = m,
@@ -485,6 +602,8 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
         if (getppid() == 1)
                 _exit(EXIT_FAILURE);
         (void)unsetenv("NOTIFY_SOCKET"); /* only the master talks to systemd */
+        if (child_setup_apply(m->gen, m->cli, slot) < 0)
+                _exit(EXIT_FAILURE);
         status = worker_main(m->gen, &opts);
         _exit(status);
 }
@@ -594,7 +713,8 @@ static void listeners_set_paused(struct master *m, bool pause)
                         socklen_t len = sizeof(ss);
                         int fd = ms->fds[i];
 
-                        if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+                        if (fd < 0 || ms->stats ||
+                            getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
                             (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
                                 continue;
                         if (pause ? shutdown(fd, SHUT_RD) == -1 : listen(fd, MASTER_BACKLOG) == -1)
@@ -1474,8 +1594,9 @@ static int master_reexec(struct master *m)
                         if (ms->fds[i] >= 0 && !keep_fd(ms->fds[i]))
                                 goto errno_out;
                 }
-                json_array_append_new(socks, json_pack("{s:s, s:b, s:o}", "key", ms->key,
-                                                       "inherited", ms->inherited, "fds", fds));
+                json_array_append_new(socks,
+                                      json_pack("{s:s, s:b, s:b, s:o}", "key", ms->key, "inherited",
+                                                ms->inherited, "stats", ms->stats, "fds", fds));
         }
         sl_list_for_each(pos, &m->workers) {
                 struct mworker *mw = sl_list_entry(pos, struct mworker, link);
@@ -1813,6 +1934,35 @@ static void on_ctl_retry(struct loop_timer *t)
                 loop_io_modify(&m->ctl_io, EPOLLIN);
 }
 
+static void ctl_listen(struct master *m, int fd)
+{
+        m->ctl_fd = fd;
+        loop_io_init(m->loop, &m->ctl_io, fd, ctl_on_accept);
+        loop_io_start(&m->ctl_io, EPOLLIN);
+}
+
+/* -S fd@N: a listening socket the parent left open (VTest passes one, often TCP). It may be
+ * blocking: ctl_on_accept() accepts until the queue is empty, and on a blocking socket the
+ * accept() after the last client would wait for the next one, with the master stuck inside
+ * it and the client it just read never answered. */
+static int ctl_inherit(struct master *m, int fd)
+{
+        int acc = 0;
+        socklen_t len = sizeof(acc);
+        int fl = fcntl(fd, F_GETFL);
+
+        if (fl == -1)
+                return -errno;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == -1)
+                return -errno;
+        if (!acc)
+                return -EINVAL;
+        if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+                return -errno;
+        ctl_listen(m, fd);
+        return 0;
+}
+
 static int ctl_open(struct master *m, const char *path, unsigned mode)
 {
         struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -1831,9 +1981,7 @@ static int ctl_open(struct master *m, const char *path, unsigned mode)
                 close(fd);
                 return r;
         }
-        m->ctl_fd = fd;
-        loop_io_init(m->loop, &m->ctl_io, fd, ctl_on_accept);
-        loop_io_start(&m->ctl_io, EPOLLIN);
+        ctl_listen(m, fd);
         return 0;
 }
 
@@ -1875,6 +2023,7 @@ static void on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
                 notify(m, "STOPPING=1");
                 m->stopping = true;
                 m->exit_status = 128 + (int)si->ssi_signo;
+                m->stop_signal = (int)si->ssi_signo;
                 signal_gen(m, ~0u, SIGTERM);
                 if (sl_list_empty(&m->workers))
                         loop_stop(m->loop);
@@ -1958,7 +2107,8 @@ static int master_finish(struct master *m, bool failed)
         if (m->ctl_fd >= 0) {
                 loop_io_stop(&m->ctl_io);
                 close(m->ctl_fd);
-                (void)unlink(m->cli->ctl_path);
+                if (m->cli->ctl_fd < 0)
+                        (void)unlink(m->cli->ctl_path);
         }
         if (m->loop) {
                 loop_signal_stop(&m->sig);
@@ -1976,6 +2126,11 @@ static int master_finish(struct master *m, bool failed)
         while (!sl_list_empty(&m->tables))
                 mtable_free(sl_list_first(&m->tables, struct mtable, link));
         m->ledger = shm_region_free(m->ledger);
+        /* Outside master-worker mode HAProxy is a single process that dies of SIGINT and
+         * SIGTERM; sluice's master, once its workers are gone, does the same (-W keeps the
+         * exit status 128 + the signal) */
+        if (m->stop_signal && !m->cli->master_worker && !(m->gen && m->gen->global.master_worker))
+                m->exit_status = -m->stop_signal;
         m->gen = cfg_gen_unref(m->gen);
         m->prev_gen = cfg_gen_unref(m->prev_gen);
         return m->exit_status;
@@ -2035,7 +2190,8 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
         sd_unused_sockets(&m);
         tables_settle(&m, true);
         if (cli->ctl_path) {
-                r = ctl_open(&m, cli->ctl_path, cli->ctl_mode);
+                r = cli->ctl_fd >= 0 ? ctl_inherit(&m, cli->ctl_fd)
+                                     : ctl_open(&m, cli->ctl_path, cli->ctl_mode);
                 if (r < 0) {
                         log_errno(LOG_ERR, r, "cannot open the control socket '%s'", cli->ctl_path);
                         return master_finish(&m, true);
@@ -2154,6 +2310,7 @@ int master_resume(const struct master_cli *cli)
                 snprintf(ms->key, sizeof(ms->key), "%s",
                          json_string_value(json_object_get(v, "key")) ?: "");
                 ms->inherited = json_is_true(json_object_get(v, "inherited"));
+                ms->stats = json_is_true(json_object_get(v, "stats"));
                 for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++) {
                         ms->fds[k] = (int)json_integer_value(json_array_get(fds, k));
                         if (ms->fds[k] >= 0) {

@@ -138,6 +138,19 @@ static unsigned size_fd_limit(unsigned maxconn)
         return maxconn;
 }
 
+/* Die of @sig, as a process without a handler for it: the parent sees WIFSIGNALED. */
+static _Noreturn void die_of(int sig)
+{
+        sigset_t set;
+
+        (void)signal(sig, SIG_DFL);
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        (void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+        (void)raise(sig);
+        _exit(128 + sig);
+}
+
 int master_run(const struct master_cli *cli)
 {
         struct ready_ctx ready = {.pipe_fd = -1, .cli = cli, .saved_stderr = -1};
@@ -146,8 +159,12 @@ int master_run(const struct master_cli *cli)
         struct cfg_gen *gen = NULL;
         int status, r;
 
-        if (master_resuming())
-                return master_resume(cli);
+        if (master_resuming()) {
+                status = master_resume(cli);
+                if (status < 0)
+                        die_of(-status);
+                return status;
+        }
         if (master_load_config(cli, stderr, &gen) < 0)
                 return EXIT_FAILURE;
         if ((gen->global.daemon || cli->daemon) && !cli->foreground) {
@@ -175,5 +192,7 @@ int master_run(const struct master_cli *cli)
         if (ready.pidfile)
                 (void)unlink(ready.pidfile);
         cfg_gen_unref(gen);
+        if (status < 0)
+                die_of(-status);
         return status;
 }

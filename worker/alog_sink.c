@@ -44,6 +44,7 @@ struct alog_sink {
         struct cfg_log_target target; /* copy; its where.file is not used */
         size_t maxlen;
         char pid[16];
+        char host[256]; /* log-send-hostname; "": none */
         struct alog_sink_stats stats;
 };
 
@@ -51,12 +52,13 @@ struct alog_sink {
 static size_t sink_header_max(const struct alog_sink *s)
 {
         size_t pid = strlen(s->pid), tag = strlen(ALOG_TAG);
+        size_t host = s->host[0] ? strlen(s->host) : strlen("localhost");
 
         switch (s->target.format) {
         case CFG_LOG_FMT_RFC3164:
-                return 5 + 16 + tag + 1 + pid + 3;
+                return 5 + 16 + host + 1 + tag + 1 + pid + 3;
         case CFG_LOG_FMT_RFC5424:
-                return 5 + 2 + 32 + 1 + 2 + tag + 1 + pid + 1 + 4;
+                return 5 + 2 + 32 + 1 + host + 1 + tag + 1 + pid + 1 + 4;
         case CFG_LOG_FMT_SHORT:
                 return 5;
         case CFG_LOG_FMT_RAW:
@@ -65,8 +67,9 @@ static size_t sink_header_max(const struct alog_sink *s)
         return 0;
 }
 
-/* HAProxy's build_log_header(), with the tag and pid it sends by default and no host name
- * (no log-send-hostname). */
+/* HAProxy's build_log_header(), with the tag and pid it sends by default. The HOSTNAME is
+ * log-send-hostname's; without it HAProxy writes "localhost" in rfc3164 (the field is
+ * mandatory there) and the nil value "-" in rfc5424. */
 static size_t sink_header(const struct alog_sink *s, int level, uint64_t now_us, char *hdr,
                           size_t size)
 {
@@ -79,19 +82,19 @@ static size_t sink_header(const struct alog_sink *s, int level, uint64_t now_us,
         switch (s->target.format) {
         case CFG_LOG_FMT_RFC3164:
                 localtime_r(&sec, &tm);
-                n = snprintf(hdr, size, "<%d>%s %2d %02d:%02d:%02d %s[%s]: ", pri,
+                n = snprintf(hdr, size, "<%d>%s %2d %02d:%02d:%02d %s %s[%s]: ", pri,
                              alog_text_month(tm.tm_mon), tm.tm_mday, tm.tm_hour, tm.tm_min,
-                             tm.tm_sec, ALOG_TAG, s->pid);
+                             tm.tm_sec, s->host[0] ? s->host : "localhost", ALOG_TAG, s->pid);
                 break;
         case CFG_LOG_FMT_RFC5424:
                 localtime_r(&sec, &tm);
                 off = tm.tm_gmtoff;
                 n = snprintf(hdr, size,
-                             "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06u%c%02ld:%02ld - %s %s - - ",
+                             "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06u%c%02ld:%02ld %s %s %s - - ",
                              pri, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                              tm.tm_min, tm.tm_sec, (unsigned)(now_us % 1000000),
-                             off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60, ALOG_TAG,
-                             s->pid);
+                             off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60,
+                             s->host[0] ? s->host : "-", ALOG_TAG, s->pid);
                 break;
         case CFG_LOG_FMT_SHORT:
                 /* HAProxy's "short" carries the level alone, without the facility */
@@ -222,6 +225,11 @@ struct alog_sink *alog_sink_free(struct alog_sink *s)
         return NULL;
 }
 
+void alog_sink_set_host(struct alog_sink *s, const char *host)
+{
+        snprintf(s->host, sizeof(s->host), "%s", host ? host : "");
+}
+
 const struct alog_sink_stats *alog_sink_get_stats(const struct alog_sink *s)
 {
         return &s->stats;
@@ -278,7 +286,7 @@ static ssize_t sink_write(struct alog_sink *s, struct iovec *iov, int n_iov)
 int alog_send_at(struct alog_sink *s, int level, const char *line, size_t len, uint64_t now_us)
 {
         const struct cfg_log_target *t = &s->target;
-        char hdr[128];
+        char hdr[128 + sizeof(s->host)];
         struct iovec iov[4];
         size_t hdr_len, room, want = 0;
         int n_iov = 0;
@@ -359,6 +367,7 @@ int alog_sinks_new(const struct cfg_global *gl, const struct cfg_proxy *px,
                 r = alog_sink_new(t, &ss->v[ss->n]);
                 if (r < 0)
                         goto err_free;
+                alog_sink_set_host(ss->v[ss->n], gl->log_send_hostname);
                 ss->n++;
         }
         *ret_sinks = ss;

@@ -49,9 +49,10 @@ struct alog_sink *alog_sink_free(struct alog_sink *s);
  * Lines above the target's level are not sent (ALOG_FILTERED); a target minimum level
  * raises the severity written in the header to it, as HAProxy does. The header the
  * target's format asks for goes first:
- *   rfc3164 "<PRI>Mmm dd hh:mm:ss sluice[pid]: " (local time; no host name, as HAProxy
+ *   rfc3164 "<PRI>Mmm dd hh:mm:ss HOST sluice[pid]: " (local time; HOST "localhost"
+ *           without log-send-hostname, as HAProxy)
+ *   rfc5424 "<PRI>1 YYYY-MM-DDThh:mm:ss.uuuuuu+hh:mm HOST sluice pid - - " (HOST "-"
  *           without log-send-hostname)
- *   rfc5424 "<PRI>1 YYYY-MM-DDThh:mm:ss.uuuuuu+hh:mm - sluice pid - - "
  *   short   "<PRI>"; raw: nothing.
  * Header and line are cut to the target's maxlen (default 1024) less one byte, then a '\n'
  * ends every line, datagrams included, as HAProxy sends them. Never blocks. Returns 0 when
@@ -60,6 +61,10 @@ int alog_send(struct alog_sink *s, int level, const char *line, size_t len);
 
 /* alog_send() with the header's clock given: @now_us microseconds since the epoch. */
 int alog_send_at(struct alog_sink *s, int level, const char *line, size_t len, uint64_t now_us);
+
+/* The HOSTNAME field of the headers (global log-send-hostname; copied, at most 255 bytes);
+ * NULL or "": none. alog_sinks_new() sets it from the global section. */
+void alog_sink_set_host(struct alog_sink *s, const char *host);
 
 const struct alog_sink_stats *alog_sink_get_stats(const struct alog_sink *s);
 

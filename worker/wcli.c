@@ -127,7 +127,7 @@ static int wcli_filters(const struct px_rt *rt, char **words, int at, int n,
         return k;
 }
 
-static void wcli_table_cmd(struct worker *w, char **words, int n, FILE *out)
+static void wcli_table_cmd(struct worker *w, char **words, int n, int level, FILE *out)
 {
         struct stkt_cli_filter f[STKT_CLI_FILTERS_MAX];
         uint64_t now = loop_now(w->loop);
@@ -152,6 +152,15 @@ static void wcli_table_cmd(struct worker *w, char **words, int n, FILE *out)
         rt = n > 2 ? wcli_table(w, words[2]) : NULL;
         if (!rt) {
                 fputs(n > 2 ? "No such table\n" : "Expected a table name\n", out);
+                return;
+        }
+        if (strcmp(words[0], "show") == 0 && level < CFG_STATS_LEVEL_OPERATOR) {
+                (void)stkt_cli_show_table_header(out, words[2], rt->table);
+                fputs("# contents not dumped due to insufficient privileges\n", out);
+                return;
+        }
+        if (strcmp(words[0], "show") != 0 && level < CFG_STATS_LEVEL_OPERATOR) {
+                fputs("Permission denied\n", out);
                 return;
         }
         if (strcmp(words[0], "show") == 0) {
@@ -189,7 +198,7 @@ static void wcli_table_cmd(struct worker *w, char **words, int n, FILE *out)
                 fprintf(out, "%s\n", err);
 }
 
-static void wcli_exec(struct worker *w, char *cmd, FILE *out)
+void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
 {
         char *words[WCLI_WORDS_MAX], *save = NULL;
         int n = 0;
@@ -212,7 +221,7 @@ static void wcli_exec(struct worker *w, char *cmd, FILE *out)
         } else if (n >= 2 && strcmp(words[1], "table") == 0 &&
                    (strcmp(words[0], "show") == 0 || strcmp(words[0], "clear") == 0 ||
                     strcmp(words[0], "set") == 0)) {
-                wcli_table_cmd(w, words, n, out);
+                wcli_table_cmd(w, words, n, level, out);
         } else {
                 fputs("Unknown command; try 'help'\n", out);
         }
@@ -264,7 +273,8 @@ static void wcli_on_io(struct loop_io *io, uint32_t events)
                         close(fd);
                         continue;
                 }
-                wcli_exec(w, cmd, out);
+                /* the master CLI's clients may do everything, as HAProxy's */
+                wcli_exec(w, cmd, CFG_STATS_LEVEL_ADMIN, out);
                 /* fclose() sets o->buf and o->len: cut after it */
                 fclose(out);
                 if (o->len > WCLI_OUT_MAX && o->buf) {

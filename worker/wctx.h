@@ -98,6 +98,8 @@ struct worker {
         struct loop_io cli_io;
         struct sl_list cli_outs; /* owned answers being written */
         unsigned cli_n_out;
+        struct sl_list stats_listeners; /* owned struct wstats_listener (wstats.h) */
+        struct sl_list stats_clients;   /* owned struct wstats_client */
         uint64_t started_ms;
         uint32_t *stick_ledger_free; /* owned: free records, a stack */
         uint32_t stick_ledger_n_free;
@@ -115,6 +117,10 @@ struct worker_opts {
          * worker closes its copy when it stops; the master keeps its own. */
         int (*listener_fd)(void *data, const struct cfg_bind *b, unsigned port);
         void *listener_data;
+        /* The listening socket of stats socket @s, made by the master, for this worker to
+         * accept on (-1: none; the master gives them to the first worker of a generation
+         * only). Called with @listener_data; the same ownership as listener_fd. May be NULL. */
+        int (*stats_fd)(void *data, const struct cfg_stats_socket *s);
         /* called once a soft stop closed the listeners: no new connection comes here */
         void (*stopped_accepting)(void *data);
         /* The servers' shared state, made by the master before forking (NULL: the worker

@@ -28,6 +28,7 @@
 #include "stktable.h"
 #include "stream.h"
 #include "wcli.h"
+#include "wstats.h"
 
 #define WORKER_MAX_FREE_BUFS    4096
 #define WORKER_MAX_FREE_STREAMS 256
@@ -266,6 +267,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 w->exit_signal = (int)si->ssi_signo;
                 w->stopping = true;
                 listeners_close(w);
+                wstats_stop(w);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         struct sess *ss = sl_list_entry(pos, struct sess, link);
 
@@ -282,6 +284,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                        si->ssi_signo);
                 w->stopping = true;
                 listeners_close(w);
+                wstats_close_listeners(w);
                 if (w->opts && w->opts->stopped_accepting)
                         w->opts->stopped_accepting(w->opts->ready_data);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
@@ -304,6 +307,8 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         sl_list_init(&w->listeners);
         sl_list_init(&w->sessions);
         sl_list_init(&w->cli_outs);
+        sl_list_init(&w->stats_listeners);
+        sl_list_init(&w->stats_clients);
         w->cli_fd = -1;
         w->started_ms = sl_clock_ms();
         w->gen = cfg_gen_ref(gen);
@@ -323,6 +328,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
 void worker_deinit(struct worker *w)
 {
         wcli_stop(w);
+        wstats_stop(w);
         loop_signal_stop(&w->sig);
         listeners_close(w);
         while (!sl_list_empty(&w->sessions)) {
@@ -356,7 +362,7 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
                 goto out;
         if (opts && opts->cli_fd > 0)
                 (void)wcli_start(&w, opts->cli_fd);
-        if (listeners_bind(&w) < 0)
+        if (listeners_bind(&w) < 0 || wstats_start(&w) < 0)
                 goto out;
         if (worker_drop_privileges(&gen->global) < 0)
                 goto out;

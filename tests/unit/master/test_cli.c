@@ -125,6 +125,32 @@ START_TEST(test_default_is_run)
 }
 END_TEST
 
+START_TEST(test_control_socket_and_mode)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-d"), 0);
+        ck_assert_int_eq(cli.ctl_fd, -1);
+        ck_assert(!cli.master_worker);
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "fd@7", "-W"), 0);
+        ck_assert_int_eq(cli.ctl_fd, 7);
+        ck_assert(cli.master_worker);
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "unix@/run/m.sock,mode,600", "-Ws"), 0);
+        ck_assert_str_eq(cli.ctl_path, "/run/m.sock");
+        ck_assert_uint_eq(cli.ctl_mode, 0600);
+        ck_assert_int_eq(cli.ctl_fd, -1);
+        ck_assert(cli.master_worker);
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "fd@"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "fd@x"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "fd@99999999999"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "fd@3,mode,600"), -EINVAL);
+        ck_assert_str_eq(err, "-S: 'fd@3,mode,600': fd@N takes no option");
+        /* "reload" talks to a running master: it needs a path */
+        ck_assert_int_eq(PARSE(&cli, err, "-S", "fd@3", "reload"), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("master/cli");
@@ -137,6 +163,7 @@ int main(void)
         tcase_add_test(tc, test_default_is_run);
         tcase_add_test(tc, test_long_options);
         tcase_add_test(tc, test_haproxy_flags);
+        tcase_add_test(tc, test_control_socket_and_mode);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }

@@ -505,13 +505,45 @@ static void send_one(int format, const char *want_fmt)
 
 START_TEST(test_unix_formats)
 {
-        send_one(CFG_LOG_FMT_RFC3164, "<134>Nov 22 02:36:20 sluice[%d]: hello world\n");
+        send_one(CFG_LOG_FMT_RFC3164, "<134>Nov 22 02:36:20 localhost sluice[%d]: hello world\n");
         send_one(CFG_LOG_FMT_RFC5424,
                  "<134>1 2026-11-22T02:36:20.123456+00:00 - sluice %d - - hello world\n");
         send_one(CFG_LOG_FMT_SHORT, "<6>hello world\n");
         send_one(CFG_LOG_FMT_RAW, "hello world\n");
         tgt.facility = 0;
-        send_one(CFG_LOG_FMT_RFC3164, "<6>Nov 22 02:36:20 sluice[%d]: hello world\n");
+        send_one(CFG_LOG_FMT_RFC3164, "<6>Nov 22 02:36:20 localhost sluice[%d]: hello world\n");
+}
+END_TEST
+
+/* log-send-hostname: the HOSTNAME field of both syslog formats */
+START_TEST(test_send_hostname)
+{
+        char want[256];
+        struct alog_sink *s;
+        size_t room;
+
+        tgt.format = CFG_LOG_FMT_RFC3164;
+        ck_assert_int_eq(alog_sink_new(&tgt, &s), 0);
+        alog_sink_set_host(s, "edge-1.example");
+        ck_assert_int_eq(alog_send_at(s, LOG_INFO, "hi", 2, ACCEPT_US), 0);
+        snprintf(want, sizeof(want), "<134>Nov 22 02:36:20 edge-1.example sluice[%d]: hi\n",
+                 (int)getpid());
+        ck_assert_str_eq(recv_dgram(rx), want);
+        alog_sink_free(s);
+        tgt.format = CFG_LOG_FMT_RFC5424;
+        ck_assert_int_eq(alog_sink_new(&tgt, &s), 0);
+        alog_sink_set_host(s, "edge-1.example");
+        ck_assert_int_eq(alog_send_at(s, LOG_INFO, "hi", 2, ACCEPT_US), 0);
+        snprintf(want, sizeof(want),
+                 "<134>1 2026-11-22T02:36:20.123456+00:00 edge-1.example sluice %d - - hi\n",
+                 (int)getpid());
+        ck_assert_str_eq(recv_dgram(rx), want);
+        /* the room left for a line counts the host name in the header */
+        room = alog_sink_msg_room(s);
+        alog_sink_set_host(s, NULL);
+        ck_assert_uint_eq(alog_sink_msg_room(s) - room,
+                          strlen("edge-1.example") - strlen("localhost"));
+        alog_sink_free(s);
 }
 END_TEST
 
@@ -523,7 +555,8 @@ START_TEST(test_rfc3164_day_padding)
         ck_assert_int_eq(alog_sink_new(&tgt, &s), 0);
         /* 2026-11-02 */
         ck_assert_int_eq(alog_send_at(s, LOG_ERR, "x", 1, (ACCEPT_S - 20 * 86400) * 1000000), 0);
-        snprintf(want, sizeof(want), "<131>Nov  2 02:36:20 sluice[%d]: x\n", (int)getpid());
+        snprintf(want, sizeof(want), "<131>Nov  2 02:36:20 localhost sluice[%d]: x\n",
+                 (int)getpid());
         ck_assert_str_eq(recv_dgram(rx), want);
         alog_sink_free(s);
 }
@@ -778,6 +811,7 @@ int main(void)
         tcase_add_checked_fixture(tc, sink_setup, sink_teardown);
         tcase_add_test(tc, test_unix_formats);
         tcase_add_test(tc, test_rfc3164_day_padding);
+        tcase_add_test(tc, test_send_hostname);
         tcase_add_test(tc, test_levels);
         tcase_add_test(tc, test_maxlen);
         tcase_add_test(tc, test_unix_absent);

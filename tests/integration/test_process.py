@@ -1,0 +1,351 @@
+"""Process-level settings: the global section's process keywords (stats sockets, cpu-map,
+log-send-hostname, master-worker) and the command line's -dM, -m, -S fd@N and signals."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import harness
+
+CONFIG = """\
+global
+    nbthread %(workers)d
+%(global)s
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+    http-request return status 200 content-type text/plain string "ok"
+"""
+
+
+class Base(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+
+    def config(self, extra_global="", workers=1):
+        return CONFIG % {"workers": workers, "port": self.port, "global": extra_global}
+
+    def get(self):
+        return harness.request(self.port, b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+
+
+    def start_with(self, args, pass_fds=()):
+        """Start sluice with @args, handing it @pass_fds open."""
+        # each process its own directory: its notify socket's path is fixed there
+        self.n_started = getattr(self, "n_started", 0) + 1
+        workdir = os.path.join(self.tmp, "p%d" % self.n_started)
+        os.makedirs(workdir)
+        p = harness.Process(args, workdir, pass_fds=pass_fds)
+        self._procs.append(p)
+        p.wait_ready()
+        return p
+
+    def listener(self, kind):
+        """A listening socket of @kind ("unix" or "tcp") to hand over, and its address."""
+        if kind == "unix":
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            addr = os.path.join(self.tmp, "inherited.sock")
+            s.bind(addr)
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((harness.LOOPBACK, 0))
+            addr = s.getsockname()
+        s.listen(16)
+        self.addCleanup(s.close)
+        return s, addr
+
+
+def connect(addr, timeout=harness.DEFAULT_TIMEOUT):
+    family = socket.AF_UNIX if isinstance(addr, str) else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(addr)
+    return s
+
+
+def read_all(s):
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return out.decode()
+        out += d
+
+
+def ask(addr, text, half_close=False):
+    """Send @text on a new connection (then shut down the write side if @half_close) and
+    read the answer until the peer closes."""
+    with connect(addr) as s:
+        s.sendall(text.encode())
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        return read_all(s)
+
+
+def pid_of(info):
+    return int(re.search(r"^Pid: (\d+)$", info, re.M).group(1))
+
+
+class StatsSocket(Base):
+    """stats socket: the runtime API, served by the first worker of the generation."""
+
+    def test_fd_unix_and_tcp(self):
+        """stats socket fd@N: a listening socket the parent passed, Unix or TCP."""
+        for kind in ("unix", "tcp"):
+            with self.subTest(kind=kind):
+                lsock, addr = self.listener(kind)
+                cfg = self.write("sluice.cfg", self.config(
+                    "    stats socket fd@%d level admin\n" % lsock.fileno(), workers=2))
+                p = self.start_with(["-d", "-f", cfg], pass_fds=[lsock.fileno()])
+                workers = harness.children(p.pid)
+                info = ask(addr, "show info\n")
+                self.assertIn(pid_of(info), workers)
+                self.assertTrue(info.endswith("\n\n"), info)
+                # a reload hands the same socket to the next generation's first worker
+                p.signal(signal.SIGHUP)
+                p.notify.wait_for("READY", "1", proc=p.proc)
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and pid_of(ask(addr, "show info\n")) in workers:
+                    time.sleep(0.05)
+                self.assertNotIn(pid_of(ask(addr, "show info\n")), workers)
+                self.assertEqual(p.stop(), -signal.SIGTERM)
+                self._procs.remove(p)
+                lsock.close()
+                if kind == "unix":
+                    os.unlink(addr)
+
+    def test_fd_not_listening(self):
+        cfg = self.write("sluice.cfg", self.config("    stats socket fd@0\n"))
+        r = harness.run(["-d", "-f", cfg], timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("stats socket: fd@0 is not a listening socket", r.stderr)
+
+    def test_levels_commands_and_prompt(self):
+        user = os.path.join(self.tmp, "user.sock")
+        oper = os.path.join(self.tmp, "oper.sock")
+        cfg = self.config("    stats socket %s mode 600\n    stats socket %s level operator\n"
+                          % (user, oper))
+        cfg = cfg.replace("    http-request return",
+                          "    stick-table type ip size 1k store gpc0\n"
+                          "    http-request track-sc0 src\n    http-request return")
+        self.start_config(cfg)
+        self.assertEqual(os.stat(user).st_mode & 0o777, 0o600)
+        self.assertEqual(ask(user, "set table fe key 10.0.0.1 data.gpc0 3\n"),
+                         "Permission denied\n\n")
+        self.assertEqual(ask(oper, "set table fe key 10.0.0.1 data.gpc0 3\n"), "\n")
+        self.assertEqual(ask(user, "show table fe\n"),
+                         "# table: fe, type: ip, size:1024, used:1\n"
+                         "# contents not dumped due to insufficient privileges\n\n")
+        self.assertIn("key=10.0.0.1 ", ask(oper, "show table fe\n"))
+        # several commands on a line, each answered with an empty line after it
+        self.assertEqual(ask(user, "show table;show table\n"),
+                         "# table: fe, type: ip, size:1024, used:1\n\n" * 2)
+        # a command without its newline is not a command
+        self.assertEqual(ask(user, "show table", half_close=True), "")
+        self.assertEqual(ask(user, "show table\n", half_close=True),
+                         "# table: fe, type: ip, size:1024, used:1\n\n")
+        # interactive: a prompt after each answer, until quit
+        with connect(user) as s:
+            s.sendall(b"prompt\n")
+            self.assertEqual(s.recv(100), b"\n> ")
+            s.sendall(b"show table\n")
+            got = b""
+            while not got.endswith(b"\n> "):
+                got += s.recv(100)
+            self.assertEqual(got, b"# table: fe, type: ip, size:1024, used:1\n\n> ")
+            s.sendall(b"quit\n")
+            self.assertEqual(read_all(s), "")
+
+    def idle_close_after(self, extra, interactive=False):
+        """Seconds until a client that sends nothing (or nothing after "prompt") is closed."""
+        sock = os.path.join(self.tmp, "stats.sock")
+        self.start_config(self.config("    stats socket %s\n%s" % (sock, extra)))
+        with connect(sock, timeout=30) as s:
+            if interactive:
+                s.sendall(b"prompt\n")
+                self.assertEqual(s.recv(100), b"\n> ")
+            t0 = time.monotonic()
+            self.assertEqual(s.recv(100), b"")
+            return time.monotonic() - t0
+
+    def test_stats_timeout(self):
+        """stats timeout: an idle client is closed after that long (default 10 s)."""
+        self.assertGreater(self.idle_close_after(""), 9)
+
+    def test_stats_timeout_set(self):
+        took = self.idle_close_after("    stats timeout 1500ms\n")
+        self.assertGreater(took, 1.3)
+        self.assertLess(took, 4)
+
+    def test_stats_timeout_interactive(self):
+        took = self.idle_close_after("    stats timeout 1s\n", interactive=True)
+        self.assertGreater(took, 0.8)
+        self.assertLess(took, 3)
+
+
+class MasterSocket(Base):
+    """-S: the master CLI on a path or on an inherited listening socket (fd@N, as VTest)."""
+
+    def check_forwarded(self, addr):
+        for half_close in (False, True):
+            with self.subTest(half_close=half_close):
+                info = ask(addr, "@1 show info\n", half_close=half_close)
+                self.assertIn("Name: sluice\n", info)
+                self.assertIn("master", ask(addr, "show proc\n", half_close=half_close))
+
+    def test_path(self):
+        sock = os.path.join(self.tmp, "master.sock")
+        cfg = self.write("sluice.cfg", self.config())
+        self.start_with(["-d", "-f", cfg, "-S", sock])
+        self.check_forwarded(sock)
+
+    def test_inherited_fd(self):
+        """A client that half-closes right after its command gets its answer: the inherited
+        socket may be blocking, and an accept() on it must never wait."""
+        for kind in ("unix", "tcp"):
+            with self.subTest(kind=kind):
+                lsock, addr = self.listener(kind)
+                self.assertEqual(lsock.getblocking(), True)
+                cfg = self.write("sluice.cfg", self.config())
+                p = self.start_with(["-d", "-f", cfg, "-S", "fd@%d" % lsock.fileno()],
+                                    pass_fds=[lsock.fileno()])
+                self.check_forwarded(addr)
+                # several clients at once: none waits for another
+                conns = [connect(addr) for _ in range(3)]
+                for c in conns:
+                    c.sendall(b"show proc\n")
+                for c in conns:
+                    self.assertIn("master", read_all(c))
+                    c.close()
+                p.stop()
+                self._procs.remove(p)
+                lsock.close()
+                if kind == "unix":
+                    os.unlink(addr)
+
+
+class Signals(Base):
+    """SIGINT and SIGTERM: outside master-worker mode sluice dies of the signal, as HAProxy;
+    with -W, -Ws or master-worker it exits with 128 + the signal."""
+
+    def stop_with(self, sig, args, extra=""):
+        cfg = self.write("sluice.cfg", self.config(extra, workers=2))
+        p = self.start_with(args + ["-f", cfg])
+        workers = harness.children(p.pid)
+        self.assertEqual(len(workers), 2)
+        os.kill(p.pid, sig)
+        p.proc.wait(timeout=harness.DEFAULT_TIMEOUT)
+        code = p.stop()
+        for w in workers:
+            self.assertFalse(os.path.exists("/proc/%d" % w), "worker %d left running" % w)
+        self._procs.remove(p)
+        return code
+
+    def test_plain_foreground_dies_of_the_signal(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            for args in (["-d"], ["-db"], []):
+                with self.subTest(sig=sig, args=args):
+                    self.assertEqual(self.stop_with(sig, args), -sig)
+
+    def test_master_worker_exit_status(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            for args, extra in ((["-d", "-W"], ""), (["-db", "-Ws"], ""),
+                                (["-d"], "    master-worker\n")):
+                with self.subTest(sig=sig, args=args, extra=extra):
+                    self.assertEqual(self.stop_with(sig, args, extra), 128 + sig)
+
+
+def cpus_allowed(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return re.search(r"^Cpus_allowed_list:\s*(\S+)$", f.read(), re.M).group(1)
+
+
+class CpuMap(Base):
+    """cpu-map: worker N is HAProxy's thread N, bound with sched_setaffinity()."""
+
+    def setUp(self):
+        super().setUp()
+        if len(os.sched_getaffinity(0)) < 2 or not {0, 1} <= os.sched_getaffinity(0):
+            self.skipTest("needs CPUs 0 and 1")
+        self.sock = os.path.join(self.tmp, "master.sock")
+
+    def worker_cpus(self, n):
+        """Each worker's (1..n of the current generation) allowed CPUs."""
+        return [cpus_allowed(pid_of(ask(self.sock, "@%d show info\n" % i)))
+                for i in range(1, n + 1)]
+
+    def test_auto_and_all(self):
+        cfg = self.write("sluice.cfg", self.config("    cpu-map auto:1/1-2 0-1\n", workers=2))
+        p = self.start_with(["-d", "-f", cfg, "-S", self.sock])
+        self.assertEqual(self.worker_cpus(2), ["0", "1"])
+        # the master itself stays unbound
+        self.assertEqual(cpus_allowed(p.pid), cpus_allowed(os.getpid()))
+        # a reload binds the new generation with the new map
+        self.write("sluice.cfg", self.config("    cpu-map 1/all 1\n", workers=2))
+        p.signal(signal.SIGHUP)
+        p.notify.wait_for("READY", "1", proc=p.proc)
+        self.assertEqual(self.worker_cpus(2), ["1", "1"])
+
+    def test_process_and_thread_lines(self):
+        """A worker's own CPUs within the process's; the process's when they do not meet."""
+        cfg = self.write("sluice.cfg", self.config(
+            "    cpu-map 1 1\n    cpu-map 1/1 0-1\n    cpu-map 1/2 0\n", workers=3))
+        self.start_with(["-d", "-f", cfg, "-S", self.sock])
+        self.assertEqual(self.worker_cpus(3), ["1", "1", "1"])
+
+    def test_unknown_cpu_runs_unbound(self):
+        cfg = self.write("sluice.cfg", self.config("    cpu-map 1/1 1000\n"))
+        p = self.start_with(["-d", "-f", cfg, "-S", self.sock])
+        self.assertEqual(self.worker_cpus(1), [cpus_allowed(os.getpid())])
+        self.assertIn("worker 1: cannot bind to CPU 1000 (cpu-map); running unbound", p.log())
+        self.assertEqual(self.get()[0], 200)
+
+
+class SyslogHostname(Base):
+    """log-send-hostname: the HOSTNAME field of rfc3164 and rfc5424 headers."""
+
+    def logs_with(self, extra):
+        rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(rx.close)
+        rx.bind((harness.LOOPBACK, 0))
+        rx.settimeout(harness.DEFAULT_TIMEOUT)
+        target = "%s:%d" % rx.getsockname()
+        cfg = self.config("    log %s format rfc3164 local0\n"
+                          "    log %s format rfc5424 local0\n%s" % (target, target, extra))
+        cfg = cfg.replace("defaults\n", "defaults\n    log global\n    option httplog\n")
+        p = self.start_config(cfg)
+        self.assertEqual(self.get()[0], 200)
+        lines = sorted(rx.recv(4096).decode() for _ in range(2))
+        p.stop()
+        return lines
+
+    def test_hostname_given(self):
+        rfc5424, rfc3164 = self.logs_with("    log-send-hostname edge-1.example\n")
+        self.assertRegex(rfc3164, r"^<134>\w{3} [ \d]\d \d\d:\d\d:\d\d edge-1\.example "
+                                  r"sluice\[\d+\]: 127\.0\.0\.1:")
+        self.assertRegex(rfc5424, r"^<134>1 \S+ edge-1\.example sluice \d+ - - 127\.0\.0\.1:")
+
+    def test_system_hostname(self):
+        rfc5424, rfc3164 = self.logs_with("    log-send-hostname\n")
+        host = socket.gethostname()
+        self.assertIn(" %s sluice[" % host, rfc3164)
+        self.assertRegex(rfc5424, r"^<134>1 \S+ %s sluice " % re.escape(host))
+
+    def test_without_hostname(self):
+        """As HAProxy 2.6: rfc3164 says localhost (the field is mandatory), rfc5424 '-'."""
+        rfc5424, rfc3164 = self.logs_with("")
+        self.assertRegex(rfc3164, r"^<134>\w{3} [ \d]\d \d\d:\d\d:\d\d localhost sluice\[\d+\]: ")
+        self.assertRegex(rfc5424, r"^<134>1 \S+ - sluice \d+ - - ")
+
+
+if __name__ == "__main__":
+    harness.main()
