@@ -38,6 +38,10 @@ void master_cli_usage(FILE *out, const char *prog)
                 "           once ready, stop these processes at once (SIGTERM)\n"
                 "  -L NAME  this node's peer name (SLUICE_LOCALPEER; default: the host name)\n"
                 "  -N NUM   maxconn when the configuration sets none\n"
+                "  -m MEGS  limit each worker's address space to MEGS megabytes\n"
+                "  -dM[BYTE][,OPTION...]\n"
+                "           debug the workers' memory: poison objects with BYTE (default\n"
+                "           0x50); -dMhelp lists the options\n"
                 "  -q       quiet: print only errors\n"
                 "  -v       print the version; -vv also the library versions\n"
                 "  -h       print this help\n"
@@ -121,8 +125,11 @@ static int parse_ctl(const char *arg, struct master_cli *cli, char *err, size_t 
 
 int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *err, size_t errsz)
 {
-        struct master_cli cli = {.action = MASTER_CLI_RUN, .argv = argv, .ctl_fd = -1};
-        bool check = false, help = false, dump = false, reload = false;
+        struct master_cli cli = {.action = MASTER_CLI_RUN,
+                                 .argv = argv,
+                                 .ctl_fd = -1,
+                                 .pool_debug = {.poison = POOL_POISON_DEFAULT}};
+        bool check = false, help = false, dump = false, reload = false, dm_help = false;
         unsigned long long v;
 
         for (int i = 1; i < argc; i++) {
@@ -153,6 +160,23 @@ int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *er
                         dump = true;
                 } else if (strcmp(a, "-d") == 0 || strcmp(a, "-db") == 0) {
                         cli.foreground = true;
+                } else if (strncmp(a, "-dM", 3) == 0) {
+                        int r = pool_debug_parse(a + 3, &cli.pool_debug, cli.pool_debug_notice,
+                                                 sizeof(cli.pool_debug_notice), err, errsz);
+
+                        if (r < 0)
+                                return r;
+                        dm_help |= r == POOL_DEBUG_HELP;
+                        cli.pool_debug_set = true;
+                } else if (strcmp(a, "-m") == 0) {
+                        /* HAProxy's unit: megabytes of 1048576 bytes */
+                        if (!parse_uint(next, 4u << 20, &v) || v == 0) {
+                                snprintf(err, errsz, "-m needs a number of megabytes, got '%s'",
+                                         next ? next : "");
+                                return -EINVAL;
+                        }
+                        cli.memmax_mb = (unsigned)v;
+                        i++;
                 } else if (strcmp(a, "-D") == 0) {
                         cli.daemon = true;
                 } else if (strcmp(a, "-W") == 0 || strcmp(a, "-Ws") == 0) {
@@ -225,6 +249,8 @@ int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *er
         }
         if (help)
                 cli.action = MASTER_CLI_HELP;
+        else if (dm_help)
+                cli.action = MASTER_CLI_DM_HELP;
         else if (cli.verbosity > 0)
                 cli.action = MASTER_CLI_VERSION;
         else if (check && dump) {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "pool_debug.h"
+
 #define MASTER_CLI_MAX_CFG 64
 
 enum master_cli_action {
@@ -14,6 +16,7 @@ enum master_cli_action {
         MASTER_CLI_HELP,    /* -h */
         MASTER_CLI_DUMP,    /* --dump-config: print the loaded model as configuration text */
         MASTER_CLI_RELOAD,  /* "reload": ask the running master through -S, report its result */
+        MASTER_CLI_DM_HELP, /* -dMhelp: print the memory debugging options and exit */
 };
 
 struct master_cli {
@@ -31,8 +34,12 @@ struct master_cli {
         int ctl_fd;            /* -S fd@N: an inherited listening socket instead; -1: none */
         const char *localpeer; /* -L: this node's peer name; borrowed */
         unsigned maxconn;      /* -N: maxconn when the configuration sets none */
-        bool sf_terminate;     /* -st (SIGTERM) rather than -sf (SIGUSR1) */
-        size_t n_old_pids;     /* -sf/-st: processes to stop once ready */
+        unsigned memmax_mb;    /* -m: each worker's address space, in MiB; 0: unlimited */
+        bool pool_debug_set;   /* -dM given */
+        struct pool_debug pool_debug;
+        char pool_debug_notice[160]; /* -dM options that change nothing; "": none */
+        bool sf_terminate;           /* -st (SIGTERM) rather than -sf (SIGUSR1) */
+        size_t n_old_pids;           /* -sf/-st: processes to stop once ready */
         int old_pids[MASTER_CLI_MAX_CFG];
         size_t n_cfg;
         const char *cfg[MASTER_CLI_MAX_CFG]; /* borrowed from argv; files or directories */

@@ -38,6 +38,9 @@ int main(int argc, char **argv)
                 return master_dump_config(&cli);
         case MASTER_CLI_RELOAD:
                 return master_ctl_reload(&cli);
+        case MASTER_CLI_DM_HELP:
+                pool_debug_help(stdout, &cli.pool_debug);
+                return EXIT_SUCCESS;
         case MASTER_CLI_RUN:
                 break;
         }

@@ -602,7 +602,8 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
         if (getppid() == 1)
                 _exit(EXIT_FAILURE);
         (void)unsetenv("NOTIFY_SOCKET"); /* only the master talks to systemd */
-        if (child_setup_apply(m->gen, m->cli, slot) < 0)
+        opts.pool_debug = m->cli->pool_debug_set ? &m->cli->pool_debug : NULL;
+        if (child_setup_apply(m->gen, m->cli, slot, &opts.maxconn) < 0)
                 _exit(EXIT_FAILURE);
         status = worker_main(m->gen, &opts);
         _exit(status);

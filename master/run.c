@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,18 @@ static _Noreturn void die_of(int sig)
         _exit(128 + sig);
 }
 
+/* -dM: beyond the pools, HAProxy poisons what malloc() hands out; glibc's M_PERTURB fills
+ * allocations with the complement of its byte (and freed memory with the byte), so the
+ * complement of -dM's byte gives allocations the byte itself. Set in the master, inherited by
+ * every worker it forks. */
+static void debug_malloc(const struct master_cli *cli)
+{
+        if (cli->pool_debug_notice[0])
+                sl_log(LOG_NOTICE, "%s", cli->pool_debug_notice);
+        if (cli->pool_debug.flags & POOL_DBG_POISON)
+                (void)mallopt(M_PERTURB, cli->pool_debug.poison ^ 0xff);
+}
+
 int master_run(const struct master_cli *cli)
 {
         struct ready_ctx ready = {.pipe_fd = -1, .cli = cli, .saved_stderr = -1};
@@ -159,6 +172,8 @@ int master_run(const struct master_cli *cli)
         struct cfg_gen *gen = NULL;
         int status, r;
 
+        if (cli->pool_debug_set)
+                debug_malloc(cli);
         if (master_resuming()) {
                 status = master_resume(cli);
                 if (status < 0)

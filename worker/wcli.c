@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,19 +85,31 @@ static struct px_rt *wcli_table(struct worker *w, const char *name)
         return NULL;
 }
 
+/* -m: the worker's address-space limit in MiB, 0 for none (HAProxy's Memmax_MB). */
+static unsigned long long wcli_memmax_mb(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_AS, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+                return 0;
+        return (unsigned long long)rl.rlim_cur >> 20;
+}
+
 static void wcli_show_info(struct worker *w, FILE *out)
 {
         const struct worker_stats *st = &w->stats;
 
         fprintf(out,
-                "Name: sluice\nVersion: %s\nPid: %d\nUptime_sec: %llu\nMaxconn: %u\n"
+                "Name: sluice\nVersion: %s\nPid: %d\nUptime_sec: %llu\nMemmax_MB: %llu\n"
+                "PoolFailed: %llu\nMaxconn: %u\n"
                 "CurrConns: %u\nCumConns: %llu\nCumReq: %llu\nStopping: %d\n"
                 "Replies4xx: %llu\nReplies5xx: %llu\nSrvConnNew: %llu\nSrvConnReused: %llu\n"
                 "SrvConnFailed: %llu\nTcpRejected: %llu\nStickRefused: %llu\n"
                 "StickUnledgered: %llu\n",
                 SL_VERSION, (int)getpid(),
-                (unsigned long long)((sl_clock_ms() - w->started_ms) / 1000), w->maxconn,
-                w->n_conns, (unsigned long long)st->accepted, (unsigned long long)st->requests,
+                (unsigned long long)((sl_clock_ms() - w->started_ms) / 1000), wcli_memmax_mb(),
+                (unsigned long long)(w->bufs.failed + w->strm_pool.failed), w->maxconn, w->n_conns,
+                (unsigned long long)st->accepted, (unsigned long long)st->requests,
                 w->stopping ? 1 : 0, (unsigned long long)st->replies_4xx,
                 (unsigned long long)st->replies_5xx, (unsigned long long)st->srv_conn_new,
                 (unsigned long long)st->srv_conn_reused, (unsigned long long)st->srv_conn_failed,

@@ -139,6 +139,8 @@ struct worker_opts {
         /* The worker's end of the master CLI's socketpair (wcli.h), owned by the worker from
          * worker_main() on; 0 or less: none. */
         int cli_fd;
+        /* -dM: memory debugging of the worker's pools; borrowed, NULL: none */
+        const struct pool_debug *pool_debug;
 };
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */

@@ -317,6 +317,10 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         w->maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
         pool_init(&w->bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
         pool_init(&w->strm_pool, sizeof(struct stream), WORKER_MAX_FREE_STREAMS);
+        if (opts && opts->pool_debug) {
+                pool_set_debug(&w->bufs, opts->pool_debug);
+                pool_set_debug(&w->strm_pool, opts->pool_debug);
+        }
         /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */
         w->max_pipes = w->maxconn ? (w->maxconn / 4 ?: 1) : 256;
         r = loop_new(&w->loop);

@@ -310,6 +310,169 @@ class CpuMap(Base):
         self.assertEqual(self.get()[0], 200)
 
 
+def heap_has_run(pid, byte, length):
+    """Whether the writable private memory of process @pid holds @length bytes @byte in a
+    row; None when it cannot be read."""
+    want = bytes([byte]) * length
+    try:
+        maps = open("/proc/%d/maps" % pid).read().splitlines()
+        mem = open("/proc/%d/mem" % pid, "rb")
+    except OSError:
+        return None
+    with mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("rw") or (len(fields) > 5 and fields[5].startswith("/")):
+                continue
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            if hi - lo > 256 << 20:
+                continue
+            try:
+                mem.seek(lo)
+                if want in mem.read(hi - lo):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+class MemoryDebug(Base):
+    """-dM: the workers' pools poison, check and tag their objects, as HAProxy's."""
+
+    def serve_once(self, args):
+        sock = os.path.join(self.tmp, "m%d.sock" % len(args))
+        cfg = self.write("sluice.cfg", self.config("    tune.bufsize 16384\n"))
+        p = self.start_with(["-d", "-f", cfg, "-S", sock] + args)
+        # one request through a client buffer, which then goes back to the pool
+        self.assertEqual(self.get()[2], b"ok")
+        return p, pid_of(ask(sock, "@1 show info\n"))
+
+    def test_freed_buffers_hold_the_byte(self):
+        p, worker = self.serve_once(["-dM0x41"])
+        found = heap_has_run(worker, 0x41, 16000)
+        if found is None:
+            self.skipTest("cannot read the worker's memory")
+        self.assertTrue(found, "no buffer of 0x41 bytes in the worker's memory")
+        p.stop()
+        self._procs.remove(p)
+        # the same without -dM: no such run
+        p, worker = self.serve_once([])
+        self.assertFalse(heap_has_run(worker, 0x41, 16000))
+
+    def test_traffic_under_every_check(self):
+        """Bodies through a server, with every check on: nothing trips, nothing leaks."""
+        import origin
+        o = origin.Origin("o")
+        self.addCleanup(o.stop)
+        sock = os.path.join(self.tmp, "master.sock")
+        cfg = self.write("sluice.cfg", CONFIG.split("frontend")[0] % {
+            "workers": 1, "port": self.port, "global": "    tune.bufsize 4096\n"} +
+            "frontend fe\n    bind 127.0.0.1:%d\n    default_backend be\n"
+            "backend be\n    server s1 127.0.0.1:%d\n" % (self.port, o.port))
+        p = self.start_with(["-d", "-f", cfg, "-S", sock,
+                             "-dM0x33,integrity,tag,cold-first", "-dMno-merge"])
+        worker = pid_of(ask(sock, "@1 show info\n"))
+        body = bytes(range(256)) * 100
+        for i in range(20):
+            with harness.connect(self.port) as c:
+                c.sendall(b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n"
+                          % len(body) + body)
+                status, _, got = harness.read_response(c)
+                self.assertEqual((status, got), (200, body))
+            self.assertEqual(self.get()[0], 200)
+        self.assertEqual(pid_of(ask(sock, "@1 show info\n")), worker)
+        self.assertIn("'no-merge' changes nothing", p.log())
+        self.assertNotIn("killed by signal", p.log())
+
+    def test_help_and_errors(self):
+        r = harness.run(["-dMhelp"])
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("    integrity      |* no-integrity   |", r.stdout)
+        r = harness.run(["-dM0x41,tag,help"])
+        self.assertIn("  * tag            |  no-tag         |", r.stdout)
+        r = harness.run(["-dMfrob"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("-dM: unknown pool debugging feature <frob>", r.stderr)
+
+
+def built_with_asan():
+    """AddressSanitizer reserves terabytes of address space: no RLIMIT_AS can hold it."""
+    with open(harness.SLUICE, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+class MemoryLimit(Base):
+    """-m: each worker's address space is limited (RLIMIT_AS), as HAProxy limits its process;
+    running out fails allocations, never the worker."""
+
+    def setUp(self):
+        super().setUp()
+        if built_with_asan():
+            self.skipTest("an AddressSanitizer build maps more than any limit")
+
+    def limits(self, pid):
+        with open("/proc/%d/limits" % pid) as f:
+            return re.search(r"^Max address space\s+(\S+)\s+(\S+)", f.read(), re.M).groups()
+
+    def test_limit_and_derived_maxconn(self):
+        sock = os.path.join(self.tmp, "master.sock")
+        cfg = self.write("sluice.cfg", self.config("    tune.bufsize 1m\n"))
+        p = self.start_with(["-d", "-f", cfg, "-S", sock, "-m", "40"])
+        info = ask(sock, "@1 show info\n")
+        self.assertIn("Memmax_MB: 40\n", info)
+        self.assertEqual(self.limits(pid_of(info)), (str(40 << 20),) * 2)
+        # the master is not limited: it re-reads configurations and forks
+        self.assertEqual(self.limits(p.pid)[0], "unlimited")
+        # no maxconn given: what fits in the memory left, two 1 MiB buffers a connection
+        maxconn = int(re.search(r"^Maxconn: (\d+)$", info, re.M).group(1))
+        self.assertGreaterEqual(maxconn, 1)
+        self.assertLess(maxconn, 20)
+
+    def test_out_of_memory_is_survived(self):
+        """More clients holding a 1 MiB buffer than the limit allows: those without memory
+        wait or are refused, the worker lives on and serves once they are gone."""
+        sock = os.path.join(self.tmp, "master.sock")
+        cfg = self.write("sluice.cfg", self.config("    maxconn 1000\n    tune.bufsize 1m\n"))
+        p = self.start_with(["-d", "-f", cfg, "-S", sock, "-m", "24"])
+        worker = pid_of(ask(sock, "@1 show info\n"))
+        clients = []
+        try:
+            for _ in range(40):
+                c = socket.create_connection((harness.LOOPBACK, self.port), timeout=5)
+                clients.append(c)
+                # an incomplete head: the worker keeps a buffer for it
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n")
+            deadline = time.monotonic() + 10
+            info = ""
+            while time.monotonic() < deadline:
+                info = ask(sock, "@1 show info\n")
+                if int(re.search(r"^PoolFailed: (\d+)$", info, re.M).group(1)) > 0:
+                    break
+                time.sleep(0.1)
+            self.assertGreater(int(re.search(r"^PoolFailed: (\d+)$", info, re.M).group(1)), 0)
+            with open("/proc/%d/status" % worker) as f:
+                peak = int(re.search(r"^VmPeak:\s+(\d+) kB", f.read(), re.M).group(1))
+            self.assertLessEqual(peak, 24 << 10)
+        finally:
+            for c in clients:
+                c.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "CurrConns: 0\n" not in ask(sock, "@1 show info\n"):
+            time.sleep(0.1)
+        self.assertEqual(self.get()[2], b"ok")
+        self.assertEqual(pid_of(ask(sock, "@1 show info\n")), worker)
+        self.assertNotIn("killed by signal", p.log())
+
+    def test_too_small_fails_to_start(self):
+        cfg = self.write("sluice.cfg", self.config())
+        r = harness.run(["-d", "-f", cfg, "-m", "2"], timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("-m 2: the worker already maps", r.stderr)
+        r = harness.run(["-m", "0"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("-m needs a number of megabytes", r.stderr)
+
+
 class SyslogHostname(Base):
     """log-send-hostname: the HOSTNAME field of rfc3164 and rfc5424 headers."""
 

@@ -151,6 +151,34 @@ START_TEST(test_control_socket_and_mode)
 }
 END_TEST
 
+START_TEST(test_memory_flags)
+{
+        struct master_cli cli;
+        char err[128];
+
+        ck_assert_int_eq(PARSE(&cli, err, "-d"), 0);
+        ck_assert(!cli.pool_debug_set);
+        ck_assert_uint_eq(cli.memmax_mb, 0);
+        ck_assert_int_eq(PARSE(&cli, err, "-dM", "-m", "512"), 0);
+        ck_assert(cli.pool_debug_set);
+        ck_assert_uint_eq(cli.pool_debug.flags, POOL_DBG_POISON);
+        ck_assert_int_eq(cli.pool_debug.poison, 0x50);
+        ck_assert_uint_eq(cli.memmax_mb, 512);
+        ck_assert_int_eq(cli.action, MASTER_CLI_RUN);
+        ck_assert_int_eq(PARSE(&cli, err, "-dM0x41", "-dMtag,no-global"), 0);
+        ck_assert_int_eq(cli.pool_debug.poison, 0x41);
+        ck_assert_uint_eq(cli.pool_debug.flags, POOL_DBG_POISON | POOL_DBG_TAG);
+        ck_assert_ptr_nonnull(strstr(cli.pool_debug_notice, "'no-global' changes nothing"));
+        ck_assert_int_eq(PARSE(&cli, err, "-dMhelp", "-f", "x.cfg"), 0);
+        ck_assert_int_eq(cli.action, MASTER_CLI_DM_HELP);
+        ck_assert_int_eq(PARSE(&cli, err, "-dMbogus"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-m"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-m", "0"), -EINVAL);
+        ck_assert_int_eq(PARSE(&cli, err, "-m", "1g"), -EINVAL);
+        ck_assert_str_eq(err, "-m needs a number of megabytes, got '1g'");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("master/cli");
@@ -164,6 +192,7 @@ int main(void)
         tcase_add_test(tc, test_long_options);
         tcase_add_test(tc, test_haproxy_flags);
         tcase_add_test(tc, test_control_socket_and_mode);
+        tcase_add_test(tc, test_memory_flags);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
