@@ -229,8 +229,12 @@ void stick_track(struct sess *ss, struct stream *st, unsigned sc, const struct c
         stkt_touch(t, idx, now);
         (void)stkt_add(t, idx, STKT_DT_CONN_CUR, 1);
         c->rec = stick_ledger_add(w, worker_rt(w, table_px), idx, true);
+        /* HAProxy counts a connection whenever an entry starts being tracked, at either
+         * level (stream_start_counters()): http-request track-sc counts one in conn_cnt and
+         * conn_rate for every request it tracks, the keep-alive ones included, so that
+         * src_conn_rate and sc0_conn_rate include the connection being served. */
+        stick_count(t, idx, STKT_DT_CONN_CNT, STKT_DT_CONN_RATE, 1, now);
         if (level == STICK_CONN) {
-                stick_count(t, idx, STKT_DT_CONN_CNT, STKT_DT_CONN_RATE, 1, now);
                 stick_count(t, idx, STKT_DT_SESS_CNT, STKT_DT_SESS_RATE, 1, now);
         } else {
                 /* the request being processed is counted as it starts being tracked */

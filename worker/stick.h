@@ -49,8 +49,9 @@ void stick_persist_server(struct stream *st);
 
 /* Start tracking counter @sc (unless it already tracks something, as in HAProxy) on the
  * entry for @key (a sample's value) in @table_px's table; counts the connection (conn_cur,
- * and at the connection level conn_cnt, conn_rate, sess_cnt, sess_rate) or, at the request
- * level, the current request (http_req_cnt, http_req_rate). Connection-level counters
+ * conn_cnt, conn_rate, at either level as HAProxy does; at the connection level also
+ * sess_cnt, sess_rate) and, at the request level, the current request (http_req_cnt,
+ * http_req_rate). Connection-level counters
  * belong to session @ss, request-level ones to stream @st (which must then be set). */
 void stick_track(struct sess *ss, struct stream *st, unsigned sc, const struct cfg_proxy *table_px,
                  const struct cfg_smp_value *key, enum stick_level level);

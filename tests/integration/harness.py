@@ -144,6 +144,14 @@ class Process:
             return f.read()
 
 
+HAPROXY = os.environ.get("SLUICE_TEST_HAPROXY", "/usr/sbin/haproxy")
+
+
+def have_haproxy():
+    """Is HAProxy installed to compare behaviours with (Debian's haproxy 2.6)?"""
+    return os.access(HAPROXY, os.X_OK)
+
+
 class Conn:
     """A client connection that keeps the bytes read past the end of a response."""
 
@@ -338,7 +346,7 @@ class TestCase(unittest.TestCase):
         tests that compare sluice with it run both on the same file."""
         path = self.write("haproxy/haproxy.cfg", text)
         p = Process(["-Ws", "-f", path], os.path.dirname(path), env,
-                    binary=shutil.which("haproxy") or "/usr/sbin/haproxy")
+                    binary=HAPROXY)
         self._procs.append(p)
         p.wait_ready()
         return p

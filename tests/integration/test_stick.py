@@ -201,6 +201,50 @@ class Stick(harness.TestCase):
         self.assertEqual(get(self.port, source="127.0.0.2", headers=b"x-ip: 127.0.0.1\r\n"), 429)
         self.assertEqual(get(self.port, source="127.0.0.2", headers=b"x-ip: 127.0.0.9\r\n"), 200)
 
+    CONN_RATE = ("    stick-table type ip size 1k expire 1m store conn_rate(10s),conn_cnt,conn_cur,"
+                 "http_req_cnt,sess_cnt\n"
+                 "    %s track-sc0 src\n"
+                 "    http-request return status 200 content-type text/plain lf-string "
+                 "'%%[sc0_conn_rate] %%[src_conn_rate] %%[sc0_conn_cnt] "
+                 "%%[sc0_http_req_cnt] %%[sc0_sess_cnt]'\n")
+
+    def conn_rate_traffic(self):
+        """Two requests on new connections, then three on one keep-alive connection."""
+        seen = [fetch(self.port)[2].decode() for _ in range(2)]
+        with harness.connect(self.port) as c:
+            for _ in range(3):
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                seen.append(harness.read_response(c)[2].decode())
+        return seen
+
+    def check_conn_rate(self, rule, want):
+        self.launch(self.CONN_RATE % rule, workers=2)
+        self.assertEqual(self.conn_rate_traffic(), want)
+        self.proc.stop()
+        if harness.have_haproxy():
+            text = self.config(self.CONN_RATE % rule, workers=1).replace("    nbthread 1\n", "")
+            ha = self.start_haproxy(text)
+            self.assertEqual(self.conn_rate_traffic(), want)
+            ha.stop()
+
+    # HAProxy counts a connection in conn_cnt and conn_rate each time an entry starts being
+    # tracked, at the request level too: every request tracked by http-request (or
+    # tcp-request content) track-sc0 counts one, the keep-alive ones included; tcp-request
+    # connection tracks once per connection. The values were recorded from HAProxy 2.6.12,
+    # and are compared with it live when it is installed.
+    def test_http_request_track_counts_the_current_connection(self):
+        self.check_conn_rate("http-request", ["1 1 1 1 0", "2 2 2 2 0", "3 3 3 3 0",
+                                              "4 4 4 4 0", "5 5 5 5 0"])
+
+    def test_tcp_content_track_counts_the_current_connection(self):
+        self.check_conn_rate("tcp-request content", ["1 1 1 1 0", "2 2 2 2 0", "3 3 3 3 0",
+                                                     "4 4 4 4 0", "5 5 5 5 0"])
+
+    def test_tcp_connection_track_counts_each_connection_once(self):
+        self.check_conn_rate("tcp-request connection", ["1 1 1 1 1", "2 2 2 2 2",
+                                                        "3 3 3 3 3", "3 3 3 4 3",
+                                                        "3 3 3 5 3"])
+
     def test_bytes_counted_once_per_request(self):
         sock = self.tmp + "/master.sock"
         self.cfg = self.write("sluice.cfg", self.config(
