@@ -47,7 +47,10 @@ struct srv_state_rec {
         _Atomic uint64_t total_conns; /* connections ever acquired */
         uint32_t index;               /* position in the table; written once at creation */
         uint32_t spare32;
-        uint8_t spare[32]; /* room for later fields without a layout change */
+        /* In the first record of a backend only: its balancer's position (roundrobin,
+         * static-rr), shared by every worker: srv_state_lb_next(). */
+        _Atomic uint64_t lb_pos;
+        uint8_t spare[24]; /* room for later fields without a layout change */
 } __attribute__((aligned(64)));
 
 struct srv_state_table {
@@ -100,6 +103,14 @@ void srv_state_set_op(struct srv_state_rec *rec, enum srv_op_state op);
  * acquire order, so a balancer that reads the epoch then the records sees every change made
  * before that epoch. */
 uint64_t srv_state_epoch(const struct srv_state_rec *rec);
+
+/* Take the next position of the balancer of the backend whose first record is @first: one
+ * atomic increment, so concurrent pickers in any process get consecutive positions, each
+ * once. Starts at 0 with the table. */
+static inline uint64_t srv_state_lb_next(struct srv_state_rec *first)
+{
+        return atomic_fetch_add_explicit(&first->lb_pos, 1, memory_order_relaxed);
+}
 
 static inline uint32_t srv_state_cur_conns(const struct srv_state_rec *rec)
 {

@@ -2,10 +2,12 @@
  * builds the balancer (lb_init()) and what it derives from the shared server state; lb_pick.c
  * chooses servers with it, and lb_hash.c hashes the keys of the hashing algorithms.
  *
- * Shared inputs live in shm/srv_state (weights, states, connection counts of all workers);
- * everything derived from them is per worker and rebuilt when the table's epoch moves:
+ * Shared inputs live in shm/srv_state (weights, states, connection counts of all workers, and
+ * the round-robin position); everything derived from them is per worker, rebuilt when the
+ * table's epoch moves, and the same in every worker since it depends on nothing else:
  *   - the tier: the usable non-backup servers, or else the first usable backup (HAProxy's
  *     srv_act / fbck), with each one's weight for the algorithm;
+ *   - the order (roundrobin): HAProxy's fwrr sequence of picks over the tier (lb_fwrr.c);
  *   - the map (static-rr, hash-type map-based): HAProxy's lb_map table, each server repeated
  *     weight/gcd times and interleaved, so a hash picks map[hash % size];
  *   - the ring (hash-type consistent, random): HAProxy's lb_chash points, 16 per weight unit,
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "lb_fwrr.h"
 #include "macros.h"
 #include "srv_state.h"
 
@@ -96,8 +99,60 @@ static void lb__build_map(struct lb *lb)
                 lb->cw[best] -= tot;
         }
         lb->map_len = tot;
-        if (lb->map_rr >= tot)
-                lb->map_rr = 0;
+}
+
+static uint32_t lb__gcd(uint32_t a, uint32_t b)
+{
+        while (b) {
+                uint32_t t = a % b;
+
+                a = b;
+                b = t;
+        }
+        return a;
+}
+
+/* Does order[i] == order[i - p] hold for every i of the @len entries? */
+static bool lb__periodic(const uint32_t *order, uint32_t len, uint32_t p)
+{
+        for (uint32_t i = p; i < len; i++)
+                if (order[i] != order[i - p])
+                        return false;
+        return true;
+}
+
+/* roundrobin: HAProxy's order of picks over the tier, one cycle of it, as server indexes.
+ * The cycle lb_fwrr_order() finds is usually a window of 16 * sum(weights) picks made of
+ * one sequence of sum(weights) picks (or sum / gcd) repeated: the shortest is kept. */
+static int lb__build_order(struct lb *lb)
+{
+        uint32_t sum = 0, g = 0, len, *order, *small;
+        int n;
+
+        order = malloc(LB_FWRR_ORDER_MAX * sizeof(*order));
+        if (!order)
+                return -ENOMEM;
+        n = lb_fwrr_order(lb->tier_w, lb->n_tier, order, LB_FWRR_ORDER_MAX);
+        if (n < 0) {
+                free(order);
+                return n;
+        }
+        len = (uint32_t)n;
+        for (uint32_t k = 0; k < lb->n_tier; k++) {
+                sum += lb->tier_w[k];
+                g = lb__gcd(g, lb->tier_w[k]);
+        }
+        if (sum / g < len && len % (sum / g) == 0 && lb__periodic(order, len, sum / g))
+                len = sum / g;
+        else if (sum < len && len % sum == 0 && lb__periodic(order, len, sum))
+                len = sum;
+        for (uint32_t i = 0; i < len; i++)
+                order[i] = lb->tier[order[i]];
+        small = realloc(order, len * sizeof(*order));
+        free(lb->order);
+        lb->order = small ? small : order;
+        lb->order_len = len;
+        return 0;
 }
 
 static int lb__build_ring(struct lb *lb)
@@ -139,7 +194,9 @@ void lb__rebuild(struct lb *lb, uint64_t epoch)
         uint32_t n = 0, w;
         int backup = -1;
 
-        for (uint32_t i = 0; i < lb->n_srv; i++) {
+        for (uint32_t v = 0; v < lb->n_srv; v++) {
+                uint32_t i = lb->visit[v];
+
                 w = lb__algo_weight(lb, i);
                 if (w == 0)
                         continue;
@@ -157,14 +214,6 @@ void lb__rebuild(struct lb *lb, uint64_t epoch)
                 n = 1;
         }
 
-        /* A server leaving the round-robin restarts from 0 when it comes back, as a new one. */
-        for (uint32_t k = 0; k < n; k++)
-                lb_exclude_set(lb->refused, lb->tier[k]);
-        for (uint32_t i = 0; i < lb->n_srv; i++)
-                if (!lb_exclude_test(lb->refused, i))
-                        lb->cw[i] = 0;
-        memset(lb->refused, 0, LB_EXCLUDE_BYTES(lb->n_srv));
-
         lb->n_tier = n;
         if (lb->lc_next >= n)
                 lb->lc_next = 0;
@@ -172,6 +221,8 @@ void lb__rebuild(struct lb *lb, uint64_t epoch)
                 lb__build_map(lb);
         if (lb__needs_ring(lb) && lb__build_ring(lb) < 0)
                 return; /* keep the old ring and the old epoch: retried next pick */
+        if (lb->algo == CFG_LB_ROUNDROBIN && n && lb__build_order(lb) < 0)
+                return; /* the same */
         lb->epoch = epoch;
         lb->built = true;
 }
@@ -185,15 +236,16 @@ void lb_init_states(const struct cfg_proxy *be, struct srv_state_rec *recs)
                                    be->servers[i].opts.flags & CFG_SRV_DISABLED);
 }
 
-static uint32_t lb__gcd(uint32_t a, uint32_t b)
+/* Insertion sort of @visit by id: balance first's backends are short, and this runs once. */
+static void lb__sort_by_id(struct lb *lb)
 {
-        while (b) {
-                uint32_t t = a % b;
+        for (uint32_t i = 1; i < lb->n_srv; i++) {
+                uint32_t v = lb->visit[i], j = i;
 
-                a = b;
-                b = t;
+                for (; j > 0 && lb->srv[lb->visit[j - 1]].id > lb->srv[v].id; j--)
+                        lb->visit[j] = lb->visit[j - 1];
+                lb->visit[j] = v;
         }
-        return a;
 }
 
 void lb_seed(struct lb *lb, uint64_t seed)
@@ -236,11 +288,12 @@ int lb_init(struct lb *lb, const struct cfg_proxy *be, struct srv_state_rec *rec
                 lb->algo == CFG_LB_STATIC_RR || (lb__is_hash_algo(lb->algo) && !lb->consistent);
 
         lb->srv = calloc(n, sizeof(*lb->srv));
+        lb->visit = calloc(n, sizeof(*lb->visit));
         lb->tier = calloc(n, sizeof(*lb->tier));
         lb->tier_w = calloc(n, sizeof(*lb->tier_w));
         lb->cw = calloc(n, sizeof(*lb->cw));
         lb->refused = calloc(LB_EXCLUDE_BYTES(n), 1);
-        if (!lb->srv || !lb->tier || !lb->tier_w || !lb->cw || !lb->refused)
+        if (!lb->srv || !lb->visit || !lb->tier || !lb->tier_w || !lb->cw || !lb->refused)
                 goto err_deinit;
 
         lb->gcd = 0;
@@ -255,6 +308,10 @@ int lb_init(struct lb *lb, const struct cfg_proxy *be, struct srv_state_rec *rec
         }
         if (lb->gcd == 0)
                 lb->gcd = 1;
+        for (uint32_t i = 0; i < n; i++)
+                lb->visit[i] = i;
+        if (lb->algo == CFG_LB_FIRST)
+                lb__sort_by_id(lb);
         for (uint32_t i = 0; i < n; i++) {
                 map_cap += lb->srv[i].weight / lb->gcd;
                 ring_cap += (uint64_t)SL_MAX(lb->srv[i].weight, 1u) * LB_CHASH_SCALE;
@@ -287,6 +344,8 @@ err_deinit:
 void lb_deinit(struct lb *lb)
 {
         free(lb->srv);
+        free(lb->visit);
+        free(lb->order);
         free(lb->tier);
         free(lb->tier_w);
         free(lb->cw);

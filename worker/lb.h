@@ -2,6 +2,16 @@
 /* Server selection for one backend in one worker: HAProxy's "balance" algorithms over the
  * backend's shared server records (shm/srv_state.h).
  *
+ * Round robin (roundrobin, static-rr, and the map walk of map-based hashing without a key)
+ * follows one sequence for the whole backend, whichever worker picks: the position in it is
+ * one atomic counter in the backend's first shared record, taken with one atomic increment
+ * per pick and no lock. Each worker maps a position to a server through a table it derives
+ * from the shared weights and states, the same in every worker: for roundrobin the order in
+ * which HAProxy's fwrr visits the servers (lb_fwrr.c), one cycle long; for static-rr HAProxy's
+ * map. So consecutive picks, in any workers, make HAProxy's sequence. balance first has no
+ * position: the first server by id with a free slot, where the slots are the shared
+ * connection counts, is the same answer in every worker.
+ *
  * Each worker builds one struct lb per backend from the configuration and the backend's slice
  * of the server-state table. Picking reads the shared weights, states and connection counts
  * and takes the connection slot on the chosen server atomically, so maxconn holds across all
@@ -41,17 +51,23 @@ struct lb {
         uint64_t epoch;      /* of the table when the structures below were built */
         bool built;          /* false until the first build, or after a failed one */
 
-        uint32_t *tier;   /* owned: indexes of the servers in use, by id */
+        uint32_t *visit;  /* owned, @n_srv: server indexes in the order the tier lists them:
+                           * by id for balance first (HAProxy orders it by id), else as
+                           * declared */
+        uint32_t *tier;   /* owned: indexes of the servers in use, in @visit order */
         uint32_t *tier_w; /* owned: their weights for the algorithm */
         uint32_t n_tier;
-        int64_t *cw;      /* owned, @n_srv: smooth round-robin weights; map scores */
+        int64_t *cw;      /* owned, @n_srv: scores while building the map */
         uint32_t lc_next; /* leastconn: tier position where ties start */
         uint8_t *refused; /* owned, @n_srv bits: full servers seen in this pick */
 
+        /* roundrobin: HAProxy's order of picks over the tier (lb_fwrr.c), server indexes,
+         * one cycle; owned. Pick p takes order[p % order_len]. */
+        uint32_t *order;
+        uint32_t order_len;
         uint32_t *map; /* owned: weight-expanded server indexes (HAProxy lb_map) */
         uint32_t map_len, map_cap;
-        uint32_t map_rr; /* next map position for static-rr and hash fallback */
-        uint64_t *ring;  /* owned: sorted (point << 32 | server index) */
+        uint64_t *ring; /* owned: sorted (point << 32 | server index) */
         uint32_t ring_len, ring_cap;
         uint32_t ring_rr; /* next ring position for the consistent hash fallback */
 

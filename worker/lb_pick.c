@@ -43,65 +43,56 @@ static void lb__refused_clear(struct lb *lb, bool dirty)
                 memset(lb->refused, 0, LB_EXCLUDE_BYTES(lb->n_srv));
 }
 
-/* Smooth weighted round robin (nginx): every candidate gains its weight, the richest wins and
- * pays the total. Weights 3:1 give A A B A, 5:1:1 give A A B A C A A: exact proportions over
- * every cycle of sum(weights) picks, with the picks of a server spread out. */
-static int lb__pick_rr(struct lb *lb, const uint8_t *exclude)
+/* Can any server of the tier take a connection, excluded and full ones aside? Checked
+ * before taking shared positions, so that a pick that cannot succeed consumes none. */
+static bool lb__any_candidate(const struct lb *lb, const uint8_t *exclude)
 {
+        for (uint32_t k = 0; k < lb->n_tier; k++)
+                if (!lb_exclude_test(exclude, lb->tier[k]) && !lb__is_full(lb, lb->tier[k]))
+                        return true;
+        return false;
+}
+
+/* Follow the backend's shared sequence (@seq of @len server indexes, position p taking
+ * seq[p % len]) from the shared position. A server that cannot take the connection (excluded,
+ * full, or its last slot taken meanwhile) is passed over and its position consumed, as HAProxy
+ * passes over a saturated server and moves on; one tried in vain is not tried again by this
+ * pick, which ends when every server of the tier was. */
+static int lb__pick_seq(struct lb *lb, const uint32_t *seq, uint32_t len, const uint8_t *exclude)
+{
+        uint32_t refused = 0;
         bool dirty = false;
         int ret = -1;
 
-        for (uint32_t attempt = 0; attempt < lb->n_tier; attempt++) {
-                int64_t total = 0;
-                int best = -1;
+        if (len == 0 || !lb__any_candidate(lb, exclude))
+                return -1;
+        for (uint32_t n = 0; n < len && refused < lb->n_tier; n++) {
+                uint32_t i = seq[srv_state_lb_next(lb->recs) % len];
 
-                for (uint32_t k = 0; k < lb->n_tier; k++) {
-                        uint32_t i = lb->tier[k];
-
-                        if (lb__skip(lb, i, exclude) || lb__is_full(lb, i))
-                                continue;
-                        lb->cw[i] += lb->tier_w[k];
-                        total += lb->tier_w[k];
-                        if (best < 0 || lb->cw[i] > lb->cw[best])
-                                best = (int)i;
-                }
-                if (best < 0)
-                        break;
-                lb->cw[best] -= total;
-                if (lb__take(lb, (uint32_t)best)) {
-                        ret = best;
+                if (lb_exclude_test(lb->refused, i))
+                        continue;
+                if (!lb_exclude_test(exclude, i) && !lb__is_full(lb, i) && lb__take(lb, i)) {
+                        ret = (int)i;
                         break;
                 }
-                /* Lost a race for its last slot: as if it had been full. */
-                lb__refuse(lb, (uint32_t)best, &dirty);
+                lb__refuse(lb, i, &dirty);
+                refused++;
         }
         lb__refused_clear(lb, dirty);
         return ret;
 }
 
-/* Walk the map from the last position (HAProxy map_get_server_rr()): static-rr, and the
- * fallback of map-based hashing when the key is missing. */
+/* roundrobin: HAProxy's fwrr order (lb.c, lb_fwrr.c). */
+static int lb__pick_rr(struct lb *lb, const uint8_t *exclude)
+{
+        return lb__pick_seq(lb, lb->order, lb->order_len, exclude);
+}
+
+/* static-rr, and the fallback of map-based hashing when the key is missing: the map in turn
+ * (HAProxy map_get_server_rr()). */
 static int lb__pick_map_rr(struct lb *lb, const uint8_t *exclude)
 {
-        uint32_t pos = lb->map_rr < lb->map_len ? lb->map_rr : 0;
-        bool dirty = false;
-        int ret = -1;
-
-        for (uint32_t n = 0; n < lb->map_len; n++) {
-                uint32_t i = lb->map[pos];
-
-                pos = pos + 1 == lb->map_len ? 0 : pos + 1;
-                if (lb__skip(lb, i, exclude))
-                        continue;
-                if (lb__take(lb, i)) {
-                        lb->map_rr = pos;
-                        ret = (int)i;
-                        break;
-                }
-                lb__refuse(lb, i, &dirty);
-        }
-        lb__refused_clear(lb, dirty);
-        return ret;
+        return lb__pick_seq(lb, lb->map, lb->map_len, exclude);
 }
 
 /* Walk the ring one point at a time (HAProxy chash_get_next_server()): the fallback of
@@ -170,7 +161,8 @@ static int lb__pick_leastconn(struct lb *lb, const uint8_t *exclude)
         return ret;
 }
 
-/* The first server by id with a free slot (HAProxy fas_get_next_server()). */
+/* The first server by id with a free slot (HAProxy fas_get_next_server()): the tier is in id
+ * order, and the slots are counted in shared memory, so every worker gives the same answer. */
 static int lb__pick_first(struct lb *lb, const uint8_t *exclude)
 {
         for (uint32_t k = 0; k < lb->n_tier; k++) {

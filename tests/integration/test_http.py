@@ -935,6 +935,66 @@ class Balance(HttpBase):
     def test_static_rr(self):
         self.assertEqual(self.run_algo("static-rr", [b"/"] * 6), [2, 2, 2])
 
+    SHARED = """\
+global
+    nbthread %(workers)d
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+    http-response set-header x-pid %%pid
+
+backend be
+    balance %(algo)s
+%(servers)s
+"""
+
+    def sequence(self, port, n):
+        """@n requests, each on a new connection: the origins that answered, in order, and
+        the process ids that served them."""
+        seq, pids = [], set()
+        for _ in range(n):
+            status, headers, body = harness.request(
+                port, b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            self.assertEqual(status, 200)
+            seq.append(int(body.split()[1][1:]))
+            pids.add(headers.get("x-pid"))
+        return seq, pids
+
+    def check_shared_sequence(self, algo, weights, expected):
+        """Two workers take the connections in turn, as the kernel spreads them: the order of
+        servers is still the one sequence HAProxy makes (recorded from HAProxy 2.6.12, and
+        compared with it live when it is installed)."""
+        os_ = [self.origin("o%d" % i) for i in range(len(weights))]
+        servers = "\n".join("    server s%d 127.0.0.1:%d weight %d" % (i, o.port, w)
+                            for i, (o, w) in enumerate(zip(os_, weights)))
+        port = harness.free_port()
+        text = self.SHARED % {"workers": 2, "port": port, "algo": algo, "servers": servers}
+        self.proc = self.start_config(text)
+        n = 8 * len(expected)
+        seq, pids = self.sequence(port, n)
+        self.assertGreater(len(pids), 1, "one worker took every connection")
+        self.assertEqual(seq, (expected * 8)[:n])
+        if harness.have_haproxy():
+            self.proc.stop()
+            self.start_haproxy(text)
+            self.assertEqual(self.sequence(port, n)[0], (expected * 8)[:n])
+
+    def test_roundrobin_sequence_shared_by_workers(self):
+        self.check_shared_sequence("roundrobin", [5, 1, 1], [0, 0, 0, 1, 0, 0, 2])
+
+    def test_roundrobin_weights_sequence_shared_by_workers(self):
+        self.check_shared_sequence("roundrobin", [2, 3, 1], [1, 0, 1, 2, 1, 0])
+
+    def test_static_rr_sequence_shared_by_workers(self):
+        self.check_shared_sequence("static-rr", [3, 1, 2], [0, 0, 2, 0, 1, 2])
+
     def test_leastconn_spreads_sequential_requests(self):
         counts = self.run_algo("leastconn", [b"/"] * 6)
         self.assertEqual(sum(counts), 6)

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "lb.h"
+#include "lb_fwrr.h"
+#include "macros.h"
 #include "model.h"
 #include "region.h"
 #include "srv_state.h"
@@ -152,39 +154,105 @@ END_TEST
 
 /* ---- roundrobin ---- */
 
-START_TEST(test_rr_weights_3_1_exact)
-{
-        static const unsigned w[] = {3, 1};
-        static const int seq[] = {0, 0, 1, 0};
+/* Sequences of servers HAProxy 2.6.12 chose for consecutive requests of one client on new
+ * connections, per set of weights: its fwrr order, which repeats every sum of weights. */
+static const struct {
+        unsigned w[5];
+        unsigned n;
+        int seq[11];
+} haproxy_rr[] = {
+        {{1, 1, 1}, 3, {0, 1, 2}},
+        {{3, 1}, 2, {0, 0, 0, 1}},
+        {{5, 1, 1}, 3, {0, 0, 0, 1, 0, 0, 2}},
+        {{2, 3}, 2, {1, 1, 0, 1, 0}},
+        {{7, 3}, 2, {0, 0, 0, 1, 0, 0, 1, 0, 0, 1}},
+        {{4, 6, 1}, 3, {1, 1, 0, 1, 0, 1, 2, 1, 0, 1, 0}},
+        {{1, 1, 2, 3}, 4, {3, 2, 3, 0, 2, 3, 1}},
+};
 
-        fx_backend(CFG_LB_ROUNDROBIN, w, 2);
+START_TEST(test_rr_haproxy_sequences)
+{
+        unsigned sum = 0;
+
+        fx_backend(CFG_LB_ROUNDROBIN, haproxy_rr[_i].w, haproxy_rr[_i].n);
+        for (unsigned k = 0; k < haproxy_rr[_i].n; k++)
+                sum += haproxy_rr[_i].w[k];
         fx_start();
-        for (unsigned k = 0; k < 8; k++) {
+        ck_assert_uint_eq(F.lb.order_len, sum);
+        for (unsigned k = 0; k < 3 * sum; k++) {
                 int i = lb_pick(&F.lb, NULL, NULL);
 
-                ck_assert_int_eq(i, seq[k % 4]);
+                ck_assert_int_eq(i, haproxy_rr[_i].seq[k % sum]);
                 lb_release(&F.lb, i);
         }
-        spin(NULL, NULL, 4000);
-        ck_assert_uint_eq(F.count[0], 3000);
-        ck_assert_uint_eq(F.count[1], 1000);
+        spin(NULL, NULL, 100 * sum);
+        for (unsigned k = 0; k < haproxy_rr[_i].n; k++)
+                ck_assert_uint_eq(F.count[k], 100 * haproxy_rr[_i].w[k]);
         fx_teardown();
 }
 END_TEST
 
-START_TEST(test_rr_smooth_sequence)
+/* Weights whose fwrr window does not split into equal rounds: HAProxy's order repeats only
+ * after 463 picks (16 * 29 - 1), with one pick of server 1 fewer than its share, and this is
+ * the order sluice follows (picks 455 to 474 as HAProxy 2.6.12 made them). */
+START_TEST(test_fwrr_long_cycle)
+{
+        static const uint32_t w[] = {10, 9, 10};
+        static const uint32_t at455[] = {0, 2, 0, 1, 2, 0, 1, 2, 0, 2,
+                                         0, 2, 1, 0, 2, 1, 0, 2, 1, 0};
+        static uint32_t out[2000];
+        unsigned count[3] = {0};
+        int n = lb_fwrr_order(w, 3, out, 2000);
+
+        ck_assert_int_eq(n, 463);
+        for (int i = 0; i < n; i++)
+                count[out[i]]++;
+        ck_assert_uint_eq(count[0], 160);
+        ck_assert_uint_eq(count[1], 143);
+        ck_assert_uint_eq(count[2], 160);
+        for (unsigned i = 0; i < 20; i++)
+                ck_assert_uint_eq(out[(455 + i) % 463], at455[i]);
+        /* a table too short holds the first picks */
+        ck_assert_int_eq(lb_fwrr_order(w, 3, out, 10), 10);
+        ck_assert_uint_eq(out[0], 0);
+        ck_assert_int_eq(lb_fwrr_order(w, 0, out, 10), -EINVAL);
+        ck_assert_int_eq(lb_fwrr_order((const uint32_t[]){1, 0}, 2, out, 10), -EINVAL);
+}
+END_TEST
+
+/* Two balancers over one table, as two workers: their picks, interleaved in any way, make
+ * the one sequence HAProxy makes, because the position is shared. */
+START_TEST(test_rr_position_shared_by_workers)
 {
         static const unsigned w[] = {5, 1, 1};
-        static const int seq[] = {0, 0, 1, 0, 2, 0, 0};
+        static const int seq[] = {0, 0, 0, 1, 0, 0, 2};
+        static const int who[] = {0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 1, 1, 0, 1};
+        struct lb other;
 
         fx_backend(CFG_LB_ROUNDROBIN, w, 3);
         fx_start();
-        for (unsigned k = 0; k < 14; k++) {
-                int i = lb_pick(&F.lb, NULL, NULL);
+        ck_assert_int_eq(lb_init(&other, &F.be, F.table->recs), 0);
+        for (unsigned k = 0; k < SL_ARRAY_SIZE(who); k++) {
+                struct lb *lb = who[k] ? &other : &F.lb;
+                int i = lb_pick(lb, NULL, NULL);
 
                 ck_assert_int_eq(i, seq[k % 7]);
-                lb_release(&F.lb, i);
+                lb_release(lb, i);
         }
+        /* static-rr too */
+        lb_deinit(&other);
+        fx_teardown();
+        fx_backend(CFG_LB_STATIC_RR, w, 3);
+        fx_start();
+        ck_assert_int_eq(lb_init(&other, &F.be, F.table->recs), 0);
+        for (unsigned k = 0; k < SL_ARRAY_SIZE(who); k++) {
+                struct lb *lb = who[k] ? &other : &F.lb;
+                int i = lb_pick(lb, NULL, NULL);
+
+                ck_assert_int_eq(i, (int)F.lb.map[k % F.lb.map_len]);
+                lb_release(lb, i);
+        }
+        lb_deinit(&other);
         fx_teardown();
 }
 END_TEST
@@ -408,6 +476,24 @@ START_TEST(test_first_fills_in_order)
         lb_release(&F.lb, 2);
         ck_assert_int_eq(lb_pick(&F.lb, NULL, NULL), 0);
         ck_assert_int_eq(lb_pick(&F.lb, NULL, NULL), 2);
+        fx_teardown();
+}
+END_TEST
+
+/* HAProxy's first fills servers by id, not by declaration: ids given with "id" reorder */
+START_TEST(test_first_orders_by_id)
+{
+        static const int want[] = {1, 1, 2, 2, 0, 0};
+
+        fx_backend(CFG_LB_FIRST, NULL, 3);
+        F.srv[0].id = 30;
+        F.srv[1].id = 10;
+        F.srv[2].id = 20;
+        for (int i = 0; i < 3; i++)
+                F.srv[i].opts.maxconn = 2;
+        fx_start();
+        for (int k = 0; k < 6; k++)
+                ck_assert_int_eq(lb_pick(&F.lb, NULL, NULL), want[k]);
         fx_teardown();
 }
 END_TEST
@@ -928,8 +1014,9 @@ int main(void)
 
         tcase_add_test(th, test_hash_functions_known_answers);
         tcase_add_test(th, test_init_errors);
-        tcase_add_test(trr, test_rr_weights_3_1_exact);
-        tcase_add_test(trr, test_rr_smooth_sequence);
+        tcase_add_loop_test(trr, test_rr_haproxy_sequences, 0, SL_ARRAY_SIZE(haproxy_rr));
+        tcase_add_test(trr, test_fwrr_long_cycle);
+        tcase_add_test(trr, test_rr_position_shared_by_workers);
         tcase_add_test(trr, test_rr_dynamic_weight);
         tcase_add_test(trr, test_rr_skips_unusable);
         tcase_add_test(trr, test_rr_maxconn_skipped_then_none);
@@ -940,6 +1027,7 @@ int main(void)
         tcase_add_test(tlc, test_leastconn_weighted_and_ties_rotate);
         tcase_add_test(tlc, test_leastconn_maxconn);
         tcase_add_test(tlc, test_first_fills_in_order);
+        tcase_add_test(tlc, test_first_orders_by_id);
         tcase_add_test(tlc, test_first_unlimited_takes_all);
         tcase_add_test(ths, test_source_stable_and_spread);
         tcase_add_test(ths, test_source_weighted_map);
