@@ -58,8 +58,14 @@ static void dump_word(FILE *out, const char *s)
 static void dump_addr(FILE *out, const struct cfg_addr *a)
 {
         char ip[INET6_ADDRSTRLEN];
+        int forced = a->resolved ? a->resolved_family : a->ss.ss_family;
 
-        switch (a->family) {
+        /* a host name is written as such, not as the address it was given at load */
+        if (a->resolved || a->family == CFG_ADDR_NAME) {
+                fputs(forced == AF_INET ? "ipv4@" : forced == AF_INET6 ? "ipv6@" : "", out);
+                fputs(a->name, out);
+        }
+        switch (a->resolved ? CFG_ADDR_NAME : a->family) {
         case CFG_ADDR_IPV4:
                 inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, ip, sizeof(ip));
                 fprintf(out, "%s", ip);
@@ -81,11 +87,12 @@ static void dump_addr(FILE *out, const struct cfg_addr *a)
                 fprintf(out, "fd@%d", a->fd);
                 return;
         case CFG_ADDR_NAME:
-                fputs(a->name, out);
                 break;
         case CFG_ADDR_FAMILY_COUNT:
                 return;
         }
+        if (a->has_port_offset)
+                fprintf(out, ":%+d", a->port_offset);
         if (a->has_port) {
                 fprintf(out, ":%u", a->port_low);
                 if (a->port_high != a->port_low)
@@ -471,9 +478,58 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
 }
 
 static const char *const option_names[] = {
-        "httplog",    "tcplog",      "forwardfor", "http-server-close", "http-keep-alive",
-        "redispatch", "dontlognull", "jsonlog",    "http-no-delay",
+        "httplog",      "tcplog",      "forwardfor", "http-server-close", "http-keep-alive",
+        "redispatch",   "dontlognull", "jsonlog",    "http-no-delay",     "httpclose",
+        "abortonclose", "clitcpka",    "srvtcpka",
 };
+
+static void dump_init_addr(FILE *out, const struct cfg_init_addr *ia)
+{
+        static const char *const names[] = {"", "last", "libc", "none"};
+        char ip[INET6_ADDRSTRLEN];
+
+        if (!ia->n)
+                return;
+        fputs(" init-addr ", out);
+        for (unsigned i = 0; i < ia->n; i++) {
+                if (i)
+                        fputc(',', out);
+                if (ia->methods[i] != CFG_INIT_ADDR_IP) {
+                        fputs(names[ia->methods[i]], out);
+                        continue;
+                }
+                inet_ntop(
+                        ia->ip.ss_family,
+                        ia->ip.ss_family == AF_INET
+                                ? (const void *)&((const struct sockaddr_in *)&ia->ip)->sin_addr
+                                : (const void *)&((const struct sockaddr_in6 *)&ia->ip)->sin6_addr,
+                        ip, sizeof(ip));
+                fputs(ip, out);
+        }
+}
+
+/* The settings of kw_server.c a proxy has: id, fullconn, dispatch, retry-on. */
+static void dump_conn_settings(FILE *out, const struct cfg_proxy *px)
+{
+        if (px->id_set)
+                fprintf(out, "    id %u\n", px->id);
+        if (!(px->cap & CFG_CAP_BE))
+                return;
+        if (px->fullconn)
+                fprintf(out, "    fullconn %u\n", px->fullconn);
+        if (px->has_dispatch) {
+                fputs("    dispatch ", out);
+                dump_addr(out, &px->dispatch);
+                fputc('\n', out);
+        }
+        fputs("    retry-on", out);
+        if (!px->retry_on)
+                fputs(" none", out);
+        for (unsigned i = 0; i < 32; i++)
+                if (px->retry_on & (1u << i))
+                        fprintf(out, " %s", cfg__retry_on_name(1u << i));
+        fputc('\n', out);
+}
 
 static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
 {
@@ -486,6 +542,7 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
                 fputs(" cookie ", out);
                 dump_word(out, o->cookie);
         }
+        dump_init_addr(out, &o->init_addr);
 }
 
 /* May @kw appear in a section of @px's kind? (Inherited settings are printed only where
@@ -516,8 +573,16 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
         if (fe) {
                 fprintf(out, "    maxconn %u\n", px->maxconn);
                 for (size_t i = 0; i < px->n_binds; i++) {
+                        const struct cfg_bind *bd = &px->binds[i];
+
                         fputs("    bind ", out);
-                        dump_addr(out, &px->binds[i].addr);
+                        dump_addr(out, &bd->addr);
+                        if (bd->name) {
+                                fputs(" name ", out);
+                                dump_word(out, bd->name);
+                        }
+                        fputs(bd->v6only ? " v6only" : bd->v4v6 ? " v4v6" : "", out);
+                        fputs(bd->tfo ? " tfo" : "", out);
                         fputc('\n', out);
                 }
         }
@@ -547,7 +612,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 fputc('\n', out);
         }
         if (be) {
-                fprintf(out, "    balance ");
+                /* an unset balance is written as such: with it a dispatch address is used */
+                fprintf(out, px->balance_set ? "    balance " : "    # balance ");
                 switch (b->algo) {
                 case CFG_LB_URI:
                         fputs("uri", out);
@@ -557,6 +623,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                                 fprintf(out, " depth %u", b->uri_depth);
                         if (b->uri_whole)
                                 fputs(" whole", out);
+                        if (b->uri_path_only)
+                                fputs(" path-only", out);
                         break;
                 case CFG_LB_HDR:
                         fprintf(out, "hdr(%s)%s", b->arg,
@@ -582,6 +650,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 fprintf(out, "    retries %u\n    http-reuse %s\n", px->retries,
                         reuse[px->http_reuse]);
         }
+        dump_conn_settings(out, px);
         if (px->log_global)
                 fputs("    log global\n", out);
         for (size_t i = 0; i < px->n_logs; i++)
@@ -673,6 +742,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         dump_word(out, px->servers[i].name);
                         fputc(' ', out);
                         dump_addr(out, &px->servers[i].addr);
+                        if (px->servers[i].id_set)
+                                fprintf(out, " id %u", px->servers[i].id);
                         dump_server_opts(out, &px->servers[i].opts);
                         fputc('\n', out);
                 }

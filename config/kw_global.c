@@ -310,7 +310,6 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
 {
         const char *target = cfg__word(p, arg);
         unsigned n = cfg__n_words(p), w = arg + 1;
-        char err[256];
         int r;
 
         *t = (struct cfg_log_target){
@@ -334,20 +333,9 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
                          target);
                 return false;
         } else {
-                const char *a = target;
-
-                if (strncmp(a, "udp@", 4) == 0)
-                        a += 4;
-                else if (strncmp(a, "udp4@", 5) == 0)
-                        a += 5;
-                else if (strncmp(a, "udp6@", 5) == 0)
-                        a += 5;
                 t->kind = CFG_LOG_UDP;
-                r = cfg_parse_addr(sl_str_from_cstr(a), 0, &t->addr, err, sizeof(err));
-                if (r < 0) {
-                        cfg__err(p, arg, "log target: %s", err);
+                if (!cfg__log_udp_addr(p, arg, &t->addr))
                         return false;
-                }
                 if (t->addr.family != CFG_ADDR_IPV4 && t->addr.family != CFG_ADDR_IPV6) {
                         cfg__err(p, arg, "log target '%s': expected an IP address", target);
                         return false;

@@ -46,17 +46,14 @@ static void kw_bind(struct cfg_parser *p, unsigned arg, unsigned long data)
         struct cfg_proxy *px = p->px;
         const char *list = cfg__word(p, arg);
         unsigned n = cfg__n_words(p);
+        struct cfg_bind opts = {0};
 
         if (arg >= n) {
                 cfg__err(p, n - 1, "missing address: expected 'bind <address>:<port>'");
                 return;
         }
-        if (arg + 1 < n) {
-                cfg__err(p, arg + 1,
-                         "bind option '%s' is not supported yet (only plain addresses are)",
-                         cfg__word(p, arg + 1));
+        if (!cfg__bind_opts(p, arg + 1, &opts))
                 return;
-        }
         /* HAProxy accepts a comma-separated list of addresses on one bind line. */
         for (const char *s = list; *s;) {
                 const char *comma = strchr(s, ',');
@@ -84,6 +81,7 @@ static void kw_bind(struct cfg_parser *p, unsigned arg, unsigned long data)
                         cfg__oom(p);
                         return;
                 }
+                *b = opts;
                 if (cfg_parse_addr(a, CFG_ADDR_F_PORT_REQUIRED | CFG_ADDR_F_PORT_RANGE, &b->addr,
                                    err, sizeof(err)) < 0) {
                         cfg__err(p, arg, "bind: %s", err);
@@ -131,9 +129,12 @@ static void kw_option_flag(struct cfg_parser *p, unsigned arg, unsigned long dat
 {
         if (!cfg__want_args(p, arg, 0, "option <name>"))
                 return;
+        const uint32_t modes =
+                CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTP_KEEP_ALIVE | CFG_OPT_HTTPCLOSE;
+
         /* HAProxy's connection modes exclude each other: the last one given wins. */
-        if (!p->negate && (data & (CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTP_KEEP_ALIVE)))
-                p->px->options &= ~(uint32_t)(CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTP_KEEP_ALIVE);
+        if (!p->negate && (data & modes))
+                p->px->options &= ~modes;
         option_set(p, (uint32_t)data);
 }
 
@@ -237,14 +238,11 @@ static void kw_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
                         } else if (strcmp(kw, "whole") == 0) {
                                 b.uri_whole = true;
                         } else if (strcmp(kw, "path-only") == 0) {
-                                cfg__err(p, w,
-                                         "'balance uri path-only' is HAProxy's but sluice "
-                                         "does not support it yet");
-                                return;
+                                b.uri_path_only = true;
                         } else {
                                 cfg__err(p, w,
                                          "balance uri: unknown argument '%s': expected "
-                                         "'len <n>', 'depth <n>' or 'whole'",
+                                         "'len <n>', 'depth <n>', 'whole' or 'path-only'",
                                          kw);
                                 return;
                         }
@@ -299,6 +297,7 @@ static void kw_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
                 return;
         }
         p->px->balance = b;
+        p->px->balance_set = true;
 }
 
 /* hash-type map-based|consistent [sdbm|djb2|wt6|crc32|none] [avalanche] */
@@ -373,8 +372,6 @@ static const char *const server_kw_known[] = {
         "force-tlsv13",
         "guid",
         "hash-key",
-        "id",
-        "init-addr",
         "init-state",
         "inter",
         "log-bufsize",
@@ -445,16 +442,23 @@ static const char *const server_kw_known[] = {
         "enabled",
 };
 
-/* [weight <n>] [maxconn <n>] [backup] [disabled] from word @w on. */
-static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o)
+/* [weight <n>] [maxconn <n>] [backup] [disabled] [cookie <v>] [id <n>] [init-addr <m>] from
+ * word @w on, into @o, and @s (NULL on default-server). */
+static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
+                        struct cfg_server *s)
 {
         unsigned n = cfg__n_words(p);
 
         for (; w < n; w++) {
                 const char *kw = cfg__word(p, w);
                 unsigned long long v;
+                int used = cfg__server_kw(p, w, o, s);
 
-                if (strcmp(kw, "weight") == 0) {
+                if (used < 0)
+                        return false;
+                if (used > 0) {
+                        w += (unsigned)used - 1;
+                } else if (strcmp(kw, "weight") == 0) {
                         if (!cfg__uint(p, w + 1, 0, 256, "weight", &v))
                                 return false;
                         o->weight = (unsigned)v;
@@ -489,8 +493,9 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                         return false;
                                 }
                         }
-                        static const char *const ours[] = {"weight", "maxconn", "backup",
-                                                           "disabled", "cookie"};
+                        static const char *const ours[] = {"weight",   "maxconn", "backup",
+                                                           "disabled", "cookie",  "id",
+                                                           "init-addr"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];
@@ -532,31 +537,10 @@ static void kw_server(struct cfg_parser *p, unsigned arg, unsigned long data)
                         return;
                 }
         }
-        if (cfg__addr(p, arg + 1, CFG_ADDR_F_NAME_OK, &s.addr, "server address") < 0)
-                return;
-        if (s.addr.family == CFG_ADDR_NAME) {
-                cfg__err(p, arg + 1,
-                         "server address '%s' is a host name: name resolution is not "
-                         "supported yet, write an IP address",
-                         cfg__word(p, arg + 1));
-                return;
-        }
-        if (s.addr.family == CFG_ADDR_FD || s.addr.family == CFG_ADDR_ABNS) {
-                cfg__err(p, arg + 1, "server address '%s' is not supported yet",
-                         cfg__word(p, arg + 1));
-                return;
-        }
-        if ((s.addr.family == CFG_ADDR_IPV4 || s.addr.family == CFG_ADDR_IPV6) &&
-            !s.addr.has_port) {
-                cfg__err(p, arg + 1,
-                         "server address '%s' has no port: forwarding to the client's "
-                         "destination port is not supported yet",
-                         cfg__word(p, arg + 1));
-                return;
-        }
-        if (!server_opts(p, arg + 2, &s.opts))
-                return;
         s.name = cfg__dup(p, arg);
+        if (!cfg__server_addr(p, arg + 1, &s) || !server_opts(p, arg + 2, &s.opts, &s) ||
+            !cfg__server_resolve(p, arg + 1, px, &s))
+                return;
         s.where = (struct cfg_where){p->file, p->l->line};
         slot = cfg_arena_push(&p->gen->arena, (void **)&px->servers, &px->n_servers,
                               &px->cap_servers, sizeof(*slot));
@@ -564,7 +548,6 @@ static void kw_server(struct cfg_parser *p, unsigned arg, unsigned long data)
                 cfg__oom(p);
                 return;
         }
-        s.id = (unsigned)px->n_servers;
         *slot = s;
 }
 
@@ -572,7 +555,7 @@ static void kw_default_server(struct cfg_parser *p, unsigned arg, unsigned long 
 {
         struct cfg_server_opts o = p->px->default_server;
 
-        if (server_opts(p, arg, &o))
+        if (server_opts(p, arg, &o, NULL))
                 p->px->default_server = o;
 }
 
@@ -728,12 +711,21 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"option redispatch", D | L | B, kw_option_flag, CFG_OPT_REDISPATCH, true},
         {"option dontlognull", D | F | L, kw_option_flag, CFG_OPT_DONTLOGNULL, true},
         {"option http-no-delay", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_NO_DELAY, true},
+        {"option httpclose", D | F | L | B, kw_option_flag, CFG_OPT_HTTPCLOSE, true},
+        {"option abortonclose", D | L | B, kw_option_flag, CFG_OPT_ABORTONCLOSE, true},
+        {"option tcpka", D | F | L | B, cfg__kw_option_tcpka, 0, true},
+        {"option clitcpka", D | F | L, cfg__kw_option_tcpka, CFG_OPT_CLITCPKA, true},
+        {"option srvtcpka", D | L | B, cfg__kw_option_tcpka, CFG_OPT_SRVTCPKA, true},
         {"balance", D | L | B, kw_balance, 0, false},
         {"hash-type", D | L | B, kw_hash_type, 0, false},
         {"server", L | B, kw_server, 0, false},
         {"default-server", D | L | B, kw_default_server, 0, false},
         {"default_backend", D | F | L, kw_default_backend, 0, false},
         {"retries", D | L | B, kw_retries, 0, false},
+        {"retry-on", D | L | B, cfg__kw_retry_on, 0, false},
+        {"id", F | L | B, cfg__kw_px_id, 0, false},
+        {"fullconn", D | L | B, cfg__kw_fullconn, 0, false},
+        {"dispatch", L | B, cfg__kw_dispatch, 0, false},
         {"http-reuse", D | L | B, kw_http_reuse, 0, false},
         {"log", D | F | L | B, kw_px_log, 0, true},
         {"log-format", D | F | L, kw_log_format, 0, false},

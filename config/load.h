@@ -6,11 +6,14 @@
 #include "diag.h"
 #include "lex.h"
 #include "model.h"
+#include "resolve.h"
 
 struct cfg_load_opts {
-        const char *localpeer; /* LOCALPEER; NULL: the host name */
-        cfg_env_fn *env;       /* NULL: the process environment */
-        void *env_data;        /* borrowed; passed to @env */
+        const char *localpeer;   /* LOCALPEER; NULL: the host name */
+        cfg_env_fn *env;         /* NULL: the process environment */
+        void *env_data;          /* borrowed; passed to @env */
+        cfg_resolve_fn *resolve; /* host names; NULL: the C library's resolver */
+        void *resolve_data;      /* borrowed; passed to @resolve */
 };
 
 /* Read @paths (files, or directories of *.cfg files) and build a generation. Every problem

@@ -107,9 +107,48 @@ const char *cfg_balance_name(enum cfg_balance_algo a)
         return "?";
 }
 
+static bool cfg_init_addr_eq(const struct cfg_init_addr *a, const struct cfg_init_addr *b)
+{
+        if (a->n != b->n || memcmp(a->methods, b->methods, a->n) != 0)
+                return false;
+        for (unsigned i = 0; i < a->n; i++)
+                if (a->methods[i] == CFG_INIT_ADDR_IP)
+                        return memcmp(&a->ip, &b->ip, sizeof(a->ip)) == 0;
+        return true;
+}
+
 bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server_opts *b)
 {
         return a->weight == b->weight && a->maxconn == b->maxconn && a->flags == b->flags &&
                (a->cookie && b->cookie ? strcmp(a->cookie, b->cookie) == 0
-                                       : a->cookie == b->cookie);
+                                       : a->cookie == b->cookie) &&
+               cfg_init_addr_eq(&a->init_addr, &b->init_addr);
+}
+
+uint32_t cfg_retry_status_bit(unsigned status)
+{
+        switch (status) {
+        case 401:
+                return CFG_RETRY_401;
+        case 403:
+                return CFG_RETRY_403;
+        case 404:
+                return CFG_RETRY_404;
+        case 408:
+                return CFG_RETRY_408;
+        case 425:
+                return CFG_RETRY_425;
+        case 500:
+                return CFG_RETRY_500;
+        case 501:
+                return CFG_RETRY_501;
+        case 502:
+                return CFG_RETRY_502;
+        case 503:
+                return CFG_RETRY_503;
+        case 504:
+                return CFG_RETRY_504;
+        default:
+                return 0;
+        }
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "acl.h"
 #include "arena.h"
@@ -54,7 +55,39 @@ enum {
         CFG_OPT_DONTLOGNULL = 1u << 6,
         CFG_OPT_JSONLOG = 1u << 7, /* sluice: one JSON object per line */
         CFG_OPT_HTTP_NO_DELAY = 1u << 8,
+        CFG_OPT_HTTPCLOSE = 1u << 9,     /* both sides closed after each response */
+        CFG_OPT_ABORTONCLOSE = 1u << 10, /* a client gone while queued or connecting: dropped */
+        CFG_OPT_CLITCPKA = 1u << 11,     /* SO_KEEPALIVE on client connections */
+        CFG_OPT_SRVTCPKA = 1u << 12,     /* SO_KEEPALIVE on server connections */
 };
+
+/* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */
+enum {
+        CFG_RETRY_CONN_FAILURE = 1u << 0,   /* the connection failed: the default */
+        CFG_RETRY_EMPTY_RESPONSE = 1u << 1, /* closed before any response byte */
+        CFG_RETRY_JUNK_RESPONSE = 1u << 2,  /* something not a valid response head */
+        CFG_RETRY_RESPONSE_TIMEOUT = 1u << 3,
+        CFG_RETRY_0RTT_REJECTED = 1u << 4, /* TLS early data refused: never without TLS */
+        CFG_RETRY_401 = 1u << 5,
+        CFG_RETRY_403 = 1u << 6,
+        CFG_RETRY_404 = 1u << 7,
+        CFG_RETRY_408 = 1u << 8,
+        CFG_RETRY_425 = 1u << 9,
+        CFG_RETRY_500 = 1u << 10,
+        CFG_RETRY_501 = 1u << 11,
+        CFG_RETRY_502 = 1u << 12,
+        CFG_RETRY_503 = 1u << 13,
+        CFG_RETRY_504 = 1u << 14,
+};
+
+/* What "all-retryable-errors" stands for (HAProxy 2.6). */
+#define CFG_RETRY_ALL_RETRYABLE                                                                 \
+        (CFG_RETRY_CONN_FAILURE | CFG_RETRY_EMPTY_RESPONSE | CFG_RETRY_JUNK_RESPONSE |          \
+         CFG_RETRY_RESPONSE_TIMEOUT | CFG_RETRY_0RTT_REJECTED | CFG_RETRY_500 | CFG_RETRY_502 | \
+         CFG_RETRY_503 | CFG_RETRY_504)
+
+/* The CFG_RETRY_* bit of response status @status, 0 when retry-on cannot name it. */
+uint32_t cfg_retry_status_bit(unsigned status);
 
 enum cfg_balance_algo {
         CFG_LB_ROUNDROBIN = 0,
@@ -96,6 +129,7 @@ struct cfg_balance {
         unsigned uri_len;   /* balance uri len N (0: whole path) */
         unsigned uri_depth; /* balance uri depth N (0: unlimited) */
         bool uri_whole;     /* balance uri whole: include the query string */
+        bool uri_path_only; /* balance uri path-only: from the path's '/', no authority */
         bool hdr_use_domain_only;
         unsigned random_draws; /* balance random(N): power-of-N choices; HAProxy default 2 */
 };
@@ -108,6 +142,10 @@ struct cfg_hash_type {
 
 struct cfg_bind {
         struct cfg_addr addr;
+        const char *name; /* arena: "name <n>", or NULL */
+        bool v6only;      /* "v6only": an IPv6 socket takes IPv6 only */
+        bool v4v6;        /* "v4v6": an IPv6 socket takes IPv4 too (else the system's default) */
+        bool tfo;         /* "tfo": TCP Fast Open on the listening socket */
         struct cfg_where where;
 };
 
@@ -116,12 +154,29 @@ enum {
         CFG_SRV_DISABLED = 1u << 1,
 };
 
+/* init-addr: how a server address written as a host name gets its IP address at start. */
+enum cfg_init_addr_method {
+        CFG_INIT_ADDR_LAST = 1, /* from the server-state file: sluice has none, skipped */
+        CFG_INIT_ADDR_LIBC,     /* the C library's resolver */
+        CFG_INIT_ADDR_NONE,     /* no address: the server starts in maintenance */
+        CFG_INIT_ADDR_IP,       /* the IP address given */
+};
+
+#define CFG_INIT_ADDR_MAX 8
+
+struct cfg_init_addr {
+        uint8_t n;                          /* 0: not set, HAProxy's default "last,libc" */
+        uint8_t methods[CFG_INIT_ADDR_MAX]; /* enum cfg_init_addr_method, in order */
+        struct sockaddr_storage ip;         /* CFG_INIT_ADDR_IP (the last one given) */
+};
+
 /* Settings a server inherits from default-server and may override. */
 struct cfg_server_opts {
         unsigned weight;    /* 0..256, default 1 */
         unsigned maxconn;   /* 0: unlimited */
         uint32_t flags;     /* CFG_SRV_* */
         const char *cookie; /* arena: its persistence cookie value, or NULL */
+        struct cfg_init_addr init_addr;
 };
 
 /* Do two servers have the same options? */
@@ -145,12 +200,22 @@ struct cfg_cookie {
 };
 
 struct cfg_server {
-        const char *name; /* arena */
-        struct cfg_addr addr;
+        const char *name;     /* arena */
+        struct cfg_addr addr; /* a host name is resolved at load (addr.resolved) */
         struct cfg_server_opts opts;
-        unsigned id; /* 1-based position in its backend */
+        unsigned id;  /* "id", else the first free one from its position on (HAProxy) */
+        bool id_set;  /* "id" was given */
+        bool no_addr; /* init-addr none applied: no address, it starts in maintenance */
         struct cfg_where where;
 };
+
+/* Does server @s forward to the port the client connected to (no port written, or an offset
+ * "+N"/"-N")? Then its port is that one plus addr.port_offset, modulo 65536. */
+static inline bool cfg_server_maps_port(const struct cfg_server *s)
+{
+        return (s->addr.family == CFG_ADDR_IPV4 || s->addr.family == CFG_ADDR_IPV6) &&
+               !s->addr.has_port;
+}
 
 struct cfg_log_target {
         enum {
@@ -321,6 +386,13 @@ struct cfg_proxy {
         struct cfg_bind *binds; /* arena array */
         size_t n_binds, cap_binds;
 
+        unsigned id;       /* "id", else the first free one from its position on (HAProxy) */
+        bool id_set;       /* "id" was given */
+        bool balance_set;  /* "balance" was given here or in its defaults */
+        unsigned fullconn; /* 0: not set */
+        uint32_t retry_on; /* CFG_RETRY_* */
+        bool has_dispatch; /* "dispatch <address>" */
+        struct cfg_addr dispatch;
         struct cfg_balance balance;
         struct cfg_hash_type hash_type;
         struct cfg_server_opts default_server;
@@ -434,3 +506,10 @@ static inline uint64_t cfg_proxy_timeout(const struct cfg_proxy *px, enum cfg_ti
         return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
 }
 const char *cfg_balance_name(enum cfg_balance_algo a);
+
+/* Does backend @be send its traffic to its "dispatch" address? HAProxy does when no
+ * "balance" was set (in it or its defaults), its servers aside. */
+static inline bool cfg_proxy_uses_dispatch(const struct cfg_proxy *be)
+{
+        return be->has_dispatch && !be->balance_set;
+}

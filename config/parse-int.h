@@ -8,6 +8,7 @@
 #include "keywords.h"
 #include "lex.h"
 #include "model.h"
+#include "resolve.h"
 
 enum cfg_section {
         CFG_SEC_NONE = 0, /* before the first section */
@@ -29,6 +30,8 @@ struct cfg_parser {
         const struct cfg_line *l;        /* the line being parsed */
         bool negate;                     /* the line started with "no" */
         bool global_seen;
+        cfg_resolve_fn *resolve; /* host names (NULL: the C library's); from cfg_load_opts */
+        void *resolve_data;
 };
 
 /* A handler reads l->words[arg ..] (the words after the keyword) and fills the model. It
@@ -136,3 +139,35 @@ void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_cookie(struct cfg_parser *p, unsigned arg, unsigned long data);
 /* Is @s a cookie value (RFC 6265 cookie-octets, at least one)? */
 bool cfg__cookie_value_valid(const char *s);
+
+/* Servers, binds and connection keywords (kw_server.c). */
+/* Parse word @w as the address of server @s: IP, host name (resolved later by
+ * cfg__server_resolve()), unix@, abns@; no port or "+N"/"-N" is relative to the client's. */
+bool cfg__server_addr(struct cfg_parser *p, unsigned w, struct cfg_server *s);
+/* Give a server written with a host name its address as its init-addr says (@w: the address
+ * word, for errors); true when it has one, or none on purpose (init-addr none). */
+bool cfg__server_resolve(struct cfg_parser *p, unsigned w, const struct cfg_proxy *px,
+                         struct cfg_server *s);
+/* A server option at word @w of those kw_server.c handles ("id", "init-addr") into @o or @s
+ * (NULL on default-server): the words used, 0 when it is not one of them, -1 on an error. */
+int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
+                   struct cfg_server *s);
+/* The options of a bind line from word @w on, into @ret's name, v6only, v4v6 and tfo. */
+bool cfg__bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *ret);
+/* Handlers of id, fullconn, dispatch, retry-on and option tcpka|clitcpka|srvtcpka (with
+ * the option's flag as data, 0 for tcpka). */
+void cfg__kw_px_id(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_fullconn(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_dispatch(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_retry_on(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_option_tcpka(struct cfg_parser *p, unsigned arg, unsigned long data);
+/* A UDP log target at word @w ("[udp@|udp4@|udp6@]<address>[:port]"), a host name resolved
+ * now as HAProxy does, into @ret. */
+bool cfg__log_udp_addr(struct cfg_parser *p, unsigned w, struct cfg_addr *ret);
+/* The retry-on keyword of one CFG_RETRY_* bit, or NULL. */
+const char *cfg__retry_on_name(uint32_t bit);
+/* Settings kw_server.c keeps that a proxy takes from its defaults section @def, or their
+ * defaults when @def is NULL. */
+void cfg__proxy_defaults(struct cfg_proxy *px, const struct cfg_proxy *def);
+/* At the end of the load: proxy and server ids as HAProxy assigns them, duplicates refused. */
+void cfg__finish_servers(struct cfg_parser *p);

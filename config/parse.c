@@ -460,6 +460,7 @@ static void parser_open_proxy(struct cfg_parser *p, enum cfg_section sec)
                 return;
         }
         proxy_init_fresh(px);
+        cfg__proxy_defaults(px, def);
         if (def)
                 proxy_inherit(px, def);
         px->name = name ? cfg_arena_strdup(&g->arena, name) : NULL;
@@ -720,6 +721,7 @@ static void parser_finish(struct cfg_parser *p)
         struct cfg_gen *g = p->gen;
 
         p->l = NULL;
+        cfg__finish_servers(p);
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
                 const char *kind = cfg__proxy_kind(px);
@@ -896,6 +898,8 @@ static int parser_load(const struct cfg_files *files, const struct cfg_load_opts
 
         if (predef_env_init(&env, files, opts) < 0)
                 return -ENOMEM;
+        p.resolve = opts ? opts->resolve : NULL;
+        p.resolve_data = opts ? opts->resolve_data : NULL;
         opts = &env_opts;
         p.gen = gen_new();
         if (!p.gen) {

@@ -275,6 +275,18 @@ static int addr_read_port(struct sl_str p, struct sl_str whole, unsigned flags, 
                                     quote(&q, whole));
                 return 0;
         }
+        if ((p.ptr[0] == '+' || p.ptr[0] == '-') && (flags & CFG_ADDR_F_PORT_OFFSET)) {
+                uint16_t ofs;
+
+                /* HAProxy's port offset: relative to the port the client connected to */
+                r = addr_read_one_port(sl_str_make(p.ptr + 1, p.len - 1), true, &ofs, errbuf,
+                                       errlen);
+                if (r < 0)
+                        return r;
+                a->has_port_offset = true;
+                a->port_offset = p.ptr[0] == '-' ? -(int32_t)ofs : (int32_t)ofs;
+                return 0;
+        }
         if (!dash) {
                 r = addr_read_one_port(p, !(flags & CFG_ADDR_F_PORT_REQUIRED), &a->port_low, errbuf,
                                        errlen);

@@ -63,6 +63,7 @@ enum cfg_addr_family {
 #define CFG_ADDR_F_PORT_REQUIRED (1u << 0) /* IP forms need a port, 1..65535 */
 #define CFG_ADDR_F_PORT_RANGE    (1u << 1) /* "low-high" is accepted (bind) */
 #define CFG_ADDR_F_NAME_OK       (1u << 2) /* a host name yields CFG_ADDR_NAME, not an error */
+#define CFG_ADDR_F_PORT_OFFSET   (1u << 3) /* "+N" and "-N" are offsets (server) */
 
 /* Maximum length of a unix socket path or abstract name (sun_path less one byte). */
 #define CFG_ADDR_PATH_MAX 107u
@@ -74,8 +75,14 @@ struct cfg_addr {
         bool has_port;              /* a port was written (IPV4, IPV6, NAME) */
         uint16_t port_low;          /* the port; 0 when none */
         uint16_t port_high;         /* == port_low unless a range was given */
+        bool has_port_offset;       /* "+N" or "-N" (CFG_ADDR_F_PORT_OFFSET): no port, but
+                                     * @port_offset from the port a client connected to */
+        int32_t port_offset;        /* -65535..65535 */
         int fd;                     /* CFG_ADDR_FD; -1 otherwise */
         char name[256];             /* UNIX path, ABNS name or host name; "" otherwise */
+        bool resolved;              /* IPV4/IPV6 given by the host name in @name at load
+                                     * (config/resolve.h): written back as the name */
+        int resolved_family;        /* then the family "ipv4@"/"ipv6@" forced, or AF_UNSPEC */
 };
 
 /* Reads an address the way HAProxy's str2sa_range() does, without resolving anything:
@@ -85,7 +92,8 @@ struct cfg_addr {
  *                                             final ':' ("::1:" is ::1 without a port)
  *   "ipv4@<addr>[:port]", "ipv6@<addr>[:port]" the family is forced ("ipv6@:80" is [::]:80)
  *   "unix@<path>", or a path starting with '/'; "abns@<name>"; "fd@<n>"
- * A port is "p" or, with CFG_ADDR_F_PORT_RANGE, "low-high"; an empty port ("1.2.3.4:") is no
+ * A port is "p" or, with CFG_ADDR_F_PORT_RANGE, "low-high", or with CFG_ADDR_F_PORT_OFFSET
+ * "+N" or "-N" (0..65535: an offset, has_port stays false); an empty port ("1.2.3.4:") is no
  * port. Port 0 is refused when the port is required, accepted when optional. A host that is
  * not a numeric address is a name: -EADDRNOTAVAIL ("hostname 'x' needs resolution") unless
  * CFG_ADDR_F_NAME_OK. Returns 0 and fills *ret_addr; -EINVAL on malformed input, -ERANGE on

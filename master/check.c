@@ -81,7 +81,7 @@ static const char *const *cli_paths(const struct master_cli *cli, size_t *ret_n)
 }
 
 /* {"valid": bool, "errors": N, "warnings": N, "diagnostics": [{"file", "line", "column",
- * "severity", "message"}]}; line and column are null when unknown. */
+ * "severity" (error, warning, notice), "message"}]}; line and column are null when unknown. */
 static int check_json(const struct master_cli *cli)
 {
         struct cfg_diags diags = {0};

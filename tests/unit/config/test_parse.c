@@ -18,7 +18,15 @@ static const char *env_fixed(void *data, const char *name)
         return NULL;
 }
 
-static const struct cfg_load_opts opts = {.env = env_fixed};
+/* No name resolves: the tests never query a resolver (test_kw_server.c has one that does). */
+static int resolve_none(void *data, const char *host, int family, struct sockaddr_storage *ret_ss,
+                        char *err, size_t errlen)
+{
+        snprintf(err, errlen, "unknown host");
+        return -EADDRNOTAVAIL;
+}
+
+static const struct cfg_load_opts opts = {.env = env_fixed, .resolve = resolve_none};
 
 static struct cfg_gen *load_ok(const char *text)
 {
@@ -319,8 +327,9 @@ START_TEST(test_errors_have_lines)
         expect_error("backend b\n    server s 127.0.0.1:80 wieght 3\n", 2,
                      "did you mean 'weight'?");
         expect_error("backend b\n    server s 127.0.0.1:80 weight 257\n", 2, "out of range");
-        expect_error("backend b\n    server s localhost:80\n", 2, "name resolution");
-        expect_error("backend b\n    server s 127.0.0.1\n", 2, "has no port");
+        expect_error("backend b\n    server s app.example:80\n", 2,
+                     "'server b/s': could not resolve address 'app.example': unknown host");
+        expect_error("backend b\n    dispatch 127.0.0.1\n", 2, "missing port");
         expect_error("frontend f\n    bind :80 ssl crt x.pem\n", 2, "bind option 'ssl'");
         expect_error("frontend f\n    bind 127.0.0.1\n", 2, "bind:");
         expect_error("frontend f\n    bind :80,\n", 2, "empty address");
