@@ -289,6 +289,11 @@ static void h1c_client_process(struct h1c *h)
                 h1c_set_state(h, H1C_ST_BUSY);
                 loop_timer_disarm(&h->timer);
                 stream_start(h->strm, (size_t)r);
+                /* while the stream waits for a server, the client is watched (a head read at
+                 * accept never asked for more): its close or reset is seen at once, for
+                 * option abortonclose and for the resets that end a stream */
+                if (h->state != H1C_ST_CLOSED)
+                        h1_update_want(h);
                 return;
         }
         if (h->state != H1C_ST_CLOSED)
