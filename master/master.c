@@ -186,7 +186,10 @@ static void ledger_release_row(struct master *m, struct mworker *mw);
 
 /* ---- listening sockets ---- */
 
-static void addr_key(const struct cfg_addr *a, unsigned port, char *key, size_t size)
+/* What makes a listening socket on @a the same across reloads, with the options of bind @b
+ * (NULL for a stats socket). */
+static void addr_key(const struct cfg_addr *a, const struct cfg_bind *b, unsigned port, char *key,
+                     size_t size)
 {
         size_t off;
 
@@ -198,7 +201,10 @@ static void addr_key(const struct cfg_addr *a, unsigned port, char *key, size_t 
                 snprintf(key, size, "%s@%s", a->family == CFG_ADDR_UNIX ? "unix" : "abns", a->name);
                 return;
         }
-        off = (size_t)snprintf(key, size, "%d:%u:", (int)a->family, port);
+        /* options that only a new socket can change are part of what makes it the same */
+        off = (size_t)snprintf(key, size, "%d:%u:%s%s%s:", (int)a->family, port,
+                               b && b->v6only ? "v6only," : "", b && b->v4v6 ? "v4v6," : "",
+                               b && b->tfo ? "tfo," : "");
         for (socklen_t i = 0; i < a->ss_len && off + 3 < size; i++)
                 off += (size_t)snprintf(key + off, size - off, "%02x",
                                         ((const unsigned char *)&a->ss)[i]);
@@ -206,7 +212,7 @@ static void addr_key(const struct cfg_addr *a, unsigned port, char *key, size_t 
 
 static void sock_key(const struct cfg_bind *b, unsigned port, char *key, size_t size)
 {
-        addr_key(&b->addr, port, key, size);
+        addr_key(&b->addr, b, port, key, size);
 }
 
 /* A stats socket is never the same socket as a bind line's, even on the same address. */
@@ -214,7 +220,7 @@ static void stats_key(const struct cfg_stats_socket *s, char *key, size_t size)
 {
         size_t off = (size_t)snprintf(key, size, "stats ");
 
-        addr_key(&s->addr, s->addr.port_low, key + off, size - off);
+        addr_key(&s->addr, NULL, s->addr.port_low, key + off, size - off);
 }
 
 static struct msock *sock_find(struct master *m, const char *key)
@@ -262,7 +268,9 @@ static int sock_from_systemd(struct master *m, const struct cfg_bind *b, unsigne
         return -1;
 }
 
-static int sock_open_one(const struct cfg_addr *a, unsigned port)
+/* A listening socket on @a (@port for an IP address), with the options of bind @b (NULL
+ * for a stats socket). */
+static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b, unsigned port)
 {
         struct sockaddr_storage ss = a->ss;
         int fd, one = 1, r;
@@ -279,8 +287,17 @@ static int sock_open_one(const struct cfg_addr *a, unsigned port)
                 (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
                 (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         }
-        if (ss.ss_family == AF_INET6)
-                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        /* HAProxy's bind v6only / v4v6; neither: the system's default (net.ipv6.bindv6only) */
+        if (ss.ss_family == AF_INET6 && b && (b->v6only || b->v4v6)) {
+                int v6only = b->v6only;
+
+                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+        }
+        if (b && b->tfo && ss.ss_family != AF_UNIX) {
+                int qlen = MASTER_BACKLOG;
+
+                (void)setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen));
+        }
         if (a->family == CFG_ADDR_UNIX)
                 (void)unlink(a->name);
         if (bind(fd, (struct sockaddr *)&ss, a->ss_len) == -1 || listen(fd, MASTER_BACKLOG) == -1) {
@@ -340,7 +357,7 @@ static int stats_open(const struct cfg_stats_socket *s)
                 }
                 gid = gr->gr_gid;
         }
-        fd = sock_open_one(&s->addr, s->addr.port_low);
+        fd = sock_open_one(&s->addr, NULL, s->addr.port_low);
         if (fd < 0 || s->addr.family != CFG_ADDR_UNIX)
                 return fd;
         if ((s->mode && chmod(s->addr.name, s->mode) == -1) ||
@@ -448,7 +465,7 @@ static int socks_apply(struct master *m, const struct cfg_gen *gen, unsigned n_s
                                         /* fd@N or systemd's: one socket shared by every slot */
                                         fd = ms->inherited ? (k > 0 && ms->fds[0] >= 0 ? ms->fds[0]
                                                                                        : b->addr.fd)
-                                                           : sock_open_one(&b->addr, port);
+                                                           : sock_open_one(&b->addr, b, port);
                                         if (fd < 0)
                                                 return log_errno(LOG_ERR, fd,
                                                                  "%s:%u: cannot bind proxy "

@@ -10,7 +10,7 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
-#include "session-t.h"
+#include "session.h"
 #include "srv_state.h"
 #include "srvconn.h"
 #include "stick.h"
@@ -68,6 +68,25 @@ void backend_release(struct stream *st)
         st->srv_idx = -1;
 }
 
+/* What the request-target has before its path: "scheme://authority" of an absolute URI
+ * (empty for the usual "/path"), which balance uri hashes too unless path-only. */
+static struct sl_str uri_head(const struct http_msg *m)
+{
+        struct sl_str t = m->target;
+        const char *sep;
+
+        if (!t.len || t.ptr[0] == '/')
+                return sl_str_make(t.ptr, 0);
+        if (!m->path_set && m->path.ptr && m->path.ptr >= t.ptr && m->path.ptr <= t.ptr + t.len)
+                return sl_str_make(t.ptr, (size_t)(m->path.ptr - t.ptr));
+        /* rewritten by set-path: the authority stays, the path is the new one */
+        sep = t.len > 3 ? memmem(t.ptr, t.len, "://", 3) : NULL;
+        if (!sep)
+                return t;
+        sep = memchr(sep + 3, '/', t.len - (size_t)(sep + 3 - t.ptr));
+        return sep ? sl_str_make(t.ptr, (size_t)(sep - t.ptr)) : t;
+}
+
 static void lb_key_of(struct stream *st, struct lb_key *key)
 {
         const struct sockaddr_storage *src = &st->sess->src;
@@ -81,6 +100,7 @@ static void lb_key_of(struct stream *st, struct lb_key *key)
                 memcpy(key->addr, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
         }
         if (st->flags & STRM_F_HTTP) {
+                key->uri_head = uri_head(&st->req);
                 key->path = st->req.path;
                 key->query = st->req.query;
                 key->hdr = lb_hdr_cb;
@@ -88,8 +108,10 @@ static void lb_key_of(struct stream *st, struct lb_key *key)
         }
 }
 
-/* The server for this attempt, with its slot taken; -1 when none. */
-static int backend_pick(struct stream *st, struct px_rt *rt, const struct lb_key *key)
+/* The server for this attempt, with its slot taken; -1 when none. *@avoid_soft: whether the
+ * servers a redispatch avoids may still be taken when no other can (once per connect). */
+static int backend_pick(struct stream *st, struct px_rt *rt, const struct lb_key *key,
+                        bool *avoid_soft)
 {
         uint8_t only[sizeof(st->tried)];
         const uint8_t *exclude = st->tried;
@@ -106,10 +128,66 @@ static int backend_pick(struct stream *st, struct px_rt *rt, const struct lb_key
                 if (!lb_exclude_test(st->tried, (uint32_t)st->force_idx))
                         idx = lb_take(rt->lb, (uint32_t)st->force_idx);
                 st->force_idx = -1;
+                if (idx >= 0)
+                        st->flags |= STRM_F_DIRECT;
         }
         if (idx < 0)
                 idx = lb_pick(rt->lb, key, exclude);
+        if (idx < 0 && *avoid_soft && st->retry_idx < 0 && (st->flags & STRM_F_REDISPATCH)) {
+                /* HAProxy avoids the server that failed, but takes it when it is the only one */
+                *avoid_soft = false;
+                idx = lb_pick(rt->lb, key, NULL);
+        }
         return idx;
+}
+
+/* A connection to server @idx (-1: the dispatch address) for @st: an idle one when http-reuse
+ * allows, else a new one. Returns 0 with *ret, or the error of the new connection. */
+static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct srv_conn **ret)
+{
+        const struct cfg_proxy *be = st->be;
+        struct worker *w = st->w;
+        socklen_t len;
+        bool reuse;
+        int r;
+
+        r = srv_conn_addr(rt, idx, sess_dst(st->sess), &st->srv_addr, &len);
+        if (r < 0) {
+                st->srv_addr.ss_family = AF_UNSPEC;
+                return r;
+        }
+        reuse = (st->flags & STRM_F_HTTP) && be->http_reuse != CFG_REUSE_NEVER &&
+                (be->http_reuse != CFG_REUSE_SAFE || (st->flags & STRM_F_NOT_FIRST)) &&
+                !(st->flags & STRM_F_NEW_CONN);
+        *ret = reuse ? srv_conn_take_idle(
+                               rt, idx,
+                               ntohs(st->srv_addr.ss_family == AF_INET6
+                                             ? ((struct sockaddr_in6 *)&st->srv_addr)->sin6_port
+                                             : ((struct sockaddr_in *)&st->srv_addr)->sin_port))
+                     : NULL;
+        if (*ret) {
+                w->stats.srv_conn_reused++;
+                return 0;
+        }
+        r = srv_conn_open(w, rt, idx, &st->srv_addr, len, ret);
+        if (r == 0)
+                w->stats.srv_conn_new++;
+        return r;
+}
+
+bool backend_redispatch(const struct stream *st, int idx)
+{
+        const struct cfg_proxy *be = st->be;
+        const struct lb *lb = worker_rt(st->w, be)->lb;
+        enum cfg_balance_algo a = be->balance.algo;
+
+        if (idx < 0 || !lb || !(be->options & CFG_OPT_REDISPATCH))
+                return false;
+        if (st->retries_left == 0 || !lb_usable(lb, (uint32_t)idx))
+                return true;
+        return !(st->flags & STRM_F_DIRECT) &&
+               (a == CFG_LB_ROUNDROBIN || a == CFG_LB_STATIC_RR || a == CFG_LB_RANDOM) &&
+               lb_n_active(lb) > 1;
 }
 
 enum be_result backend_connect(struct stream *st)
@@ -117,38 +195,37 @@ enum be_result backend_connect(struct stream *st)
         struct worker *w = st->w;
         struct px_rt *rt = worker_rt(w, st->be);
         const struct cfg_proxy *be = st->be;
+        bool dispatch = cfg_proxy_uses_dispatch(be), avoid_soft = true;
         struct srv_conn *sc = NULL;
         struct lb_key key;
         int idx, r;
 
-        if (!rt->lb)
+        if (!rt->lb && !dispatch)
                 return BE_NO_SERVER;
         lb_key_of(st, &key);
         for (;;) {
-                bool reuse;
-
-                idx = backend_pick(st, rt, &key);
-                if (idx < 0)
-                        return backend_saturated(rt) ? BE_QUEUED : BE_NO_SERVER;
-                slot_take(st, rt, idx);
-                if (st->n_stores)
-                        stick_persist_server(st);
+                if (dispatch) {
+                        /* HAProxy's dispatch: no balancing, no server slot */
+                        idx = -1;
+                } else {
+                        idx = backend_pick(st, rt, &key, &avoid_soft);
+                        if (idx < 0)
+                                return backend_saturated(rt) ? BE_QUEUED : BE_NO_SERVER;
+                        slot_take(st, rt, idx);
+                        if (st->n_stores)
+                                stick_persist_server(st);
+                        /* HAProxy's "+" in %rc: a retry that did go to another server */
+                        if ((st->flags & STRM_F_REDISPATCH) && idx != st->last_srv)
+                                st->flags |= STRM_F_REDISPATCHED;
+                }
                 st->last_srv = idx;
-                reuse = (st->flags & STRM_F_HTTP) && be->http_reuse != CFG_REUSE_NEVER &&
-                        (be->http_reuse != CFG_REUSE_SAFE || (st->flags & STRM_F_NOT_FIRST)) &&
-                        !(st->flags & STRM_F_NEW_CONN);
-                sc = reuse ? srv_conn_take_idle(rt, idx) : NULL;
-                if (sc) {
-                        w->stats.srv_conn_reused++;
+                r = backend_srv_conn(st, rt, idx, &sc);
+                if (r == 0)
                         break;
-                }
-                r = srv_conn_open(w, rt, idx, &sc);
-                if (r == 0) {
-                        w->stats.srv_conn_new++;
-                        break;
-                }
                 /* refused at once: try another server as a retry would */
                 w->stats.srv_conn_failed++;
+                if (dispatch)
+                        return BE_NO_SERVER;
                 backend_release(st);
                 if (idx < (int)sizeof(st->tried) * 8)
                         st->tried[idx / 8] |= (uint8_t)(1u << (idx % 8));

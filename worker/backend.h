@@ -3,6 +3,8 @@
  * connection slot (maxconn, shared by every worker), and a connection to it, reused from
  * the idle pool when http-reuse allows, with its mux attached to the stream's server side. */
 
+#include <stdbool.h>
+
 struct stream;
 
 enum be_result {
@@ -18,3 +20,10 @@ enum be_result backend_connect(struct stream *st);
 
 /* Give back the server slot the stream holds (st->srv_idx), if any. */
 void backend_release(struct stream *st);
+
+/* Does the retry of stream @st, whose attempt on server @idx failed, go to another server
+ * (HAProxy's stream_choose_redispatch())? Only with option redispatch: on the last retry,
+ * when the server is no longer usable, or at once when the algorithm does not care which
+ * server it is (roundrobin, static-rr, random, with more than one usable server) and
+ * persistence did not choose it. */
+bool backend_redispatch(const struct stream *st, int idx);

@@ -417,7 +417,8 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
         /* a response that starts before the request ended (a server answering early) closes
          * the connection: the rest of the request cannot be told from a next one */
         close = h->req_close || (m->flags & HTTP_MSG_F_CLOSE) || (h->flags & H1C_F_STOPPING) ||
-                h->w->stopping || m->body == HTTP_BODY_UNTIL_CLOSE || h->in_st != H1M_ST_DONE;
+                h->w->stopping || m->body == HTTP_BODY_UNTIL_CLOSE || h->in_st != H1M_ST_DONE ||
+                (flags & SD_HEAD_CLOSE);
         if (tunnel && m->status == 101)
                 eflags = H1_EMIT_CONN_UPGRADE;
         else if (close && !tunnel)

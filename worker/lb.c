@@ -231,9 +231,11 @@ void lb__rebuild(struct lb *lb, uint64_t epoch)
 
 void lb_init_states(const struct cfg_proxy *be, struct srv_state_rec *recs)
 {
+        /* a server without an address (init-addr none) starts in maintenance, as HAProxy's */
         for (size_t i = 0; i < be->n_servers; i++)
                 srv_state_rec_init(&recs[i], be->servers[i].opts.weight,
-                                   be->servers[i].opts.flags & CFG_SRV_DISABLED);
+                                   (be->servers[i].opts.flags & CFG_SRV_DISABLED) ||
+                                           be->servers[i].no_addr);
 }
 
 /* Insertion sort of @visit by id: balance first's backends are short, and this runs once. */

@@ -87,7 +87,8 @@ static inline bool lb_exclude_test(const uint8_t *bitmap, uint32_t idx)
         return bitmap && (bitmap[idx / 8] >> (idx % 8)) & 1u;
 }
 
-/* Set @recs[i] to the configured state of @be's server i (weight, disabled) for every server.
+/* Set @recs[i] to the configured state of @be's server i (weight, disabled or without an
+ * address: in maintenance) for every server.
  * Meant for the master right after srv_state_create(), before workers fork. */
 void lb_init_states(const struct cfg_proxy *be, struct srv_state_rec *recs);
 
@@ -131,6 +132,11 @@ int lb_take(struct lb *lb, uint32_t idx);
 
 /* Give back the slot taken by lb_pick() for server @idx. */
 void lb_release(struct lb *lb, int idx);
+
+/* How many non-backup servers are usable now (HAProxy's srv_act), read from the shared
+ * state; and whether server @idx is. */
+uint32_t lb_n_active(const struct lb *lb);
+bool lb_usable(const struct lb *lb, uint32_t idx);
 
 /* For lb_pick.c (defined in lb.c): derive the tier, map and ring from the server-state table
  * at @epoch. When the ring cannot grow, the old ring stays, and so does the old epoch: the

@@ -92,8 +92,8 @@ static int fwrr_cmp(const void *a, const void *b)
 }
 
 /* Does the set @h hold the servers in the order @first (n entries)? Uses @tmp (n entries). */
-static bool fwrr_same_order(const struct fwrr_heap *h, const uint32_t *first,
-                            struct fwrr_ent *tmp, uint32_t n)
+static bool fwrr_same_order(const struct fwrr_heap *h, const uint32_t *first, struct fwrr_ent *tmp,
+                            uint32_t n)
 {
         if (h->n != n)
                 return false;

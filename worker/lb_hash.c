@@ -129,8 +129,9 @@ uint32_t lb_hash(enum cfg_hash_function fn, bool avalanche, const void *p, size_
 
 /* ---- keys ---- */
 
-/* balance uri: HAProxy get_server_uh(). Hashing stops at the '?' unless "whole", after
- * "len" bytes, and at the slash that starts directory depth+1. */
+/* balance uri: HAProxy get_server_uh(), over the request-target as received (from the path
+ * with path-only). Hashing stops at the '?' unless "whole", after "len" bytes, and at the
+ * slash that starts directory depth+1 (the slashes of "http://" count, as in HAProxy). */
 struct lb__uri_walk {
         size_t budget;    /* bytes left under "len" */
         unsigned slashes; /* seen so far */
@@ -171,7 +172,11 @@ static uint32_t lb__hash_uri(const struct cfg_proxy *be, const struct lb_key *ke
         size_t n;
 
         lb__hasher_init(&s, be->hash_type.function);
-        n = lb__uri_span(&w, key->path.ptr, key->path.len);
+        if (!b->uri_path_only && key->uri_head.len) {
+                n = lb__uri_span(&w, key->uri_head.ptr, key->uri_head.len);
+                lb__hasher_feed(&s, key->uri_head.ptr, n);
+        }
+        n = w.done ? 0 : lb__uri_span(&w, key->path.ptr, key->path.len);
         lb__hasher_feed(&s, key->path.ptr, n);
         if (!w.done && b->uri_whole && key->query.ptr) {
                 if (lb__uri_span(&w, "?", 1) == 1) {

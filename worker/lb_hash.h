@@ -18,12 +18,15 @@ typedef struct sl_str lb_hdr_fn(void *data, const char *name, size_t name_len);
 /* What the hashing algorithms read; every part is optional and a missing part makes those
  * algorithms fall back to round robin (see lb_pick()). */
 struct lb_key {
-        int family;          /* AF_INET or AF_INET6 for @addr; 0: no client address */
-        uint8_t addr[16];    /* client address, network order; IPv4 in the first 4 bytes */
-        struct sl_str path;  /* request path, without the query; ptr NULL: none */
-        struct sl_str query; /* after the '?', without it; ptr NULL: the target had no '?' */
-        lb_hdr_fn *hdr;      /* header lookup for balance hdr(); NULL: no headers */
-        void *hdr_data;      /* passed to @hdr */
+        int family;             /* AF_INET or AF_INET6 for @addr; 0: no client address */
+        uint8_t addr[16];       /* client address, network order; IPv4 in the first 4 bytes */
+        struct sl_str uri_head; /* the request-target before @path ("http://host" of an
+                                 * absolute URI), hashed first by balance uri without
+                                 * path-only; may be empty */
+        struct sl_str path;     /* request path, without the query; ptr NULL: none */
+        struct sl_str query;    /* after the '?', without it; ptr NULL: the target had no '?' */
+        lb_hdr_fn *hdr;         /* header lookup for balance hdr(); NULL: no headers */
+        void *hdr_data;         /* passed to @hdr */
 };
 
 /* The hash HAProxy computes with hash-type function @fn (and avalanche) over @len bytes of

@@ -332,6 +332,20 @@ int lb_take(struct lb *lb, uint32_t idx)
         return (int)idx;
 }
 
+uint32_t lb_n_active(const struct lb *lb)
+{
+        uint32_t n = 0;
+
+        for (uint32_t i = 0; i < lb->n_srv; i++)
+                n += !lb->srv[i].backup && srv_state_usable(&lb->recs[i]);
+        return n;
+}
+
+bool lb_usable(const struct lb *lb, uint32_t idx)
+{
+        return idx < lb->n_srv && srv_state_usable(&lb->recs[idx]);
+}
+
 void lb_release(struct lb *lb, int idx)
 {
         SL_BUG_ON(idx < 0 || (uint32_t)idx >= lb->n_srv);

@@ -45,6 +45,11 @@ static void listener_accept(struct worker *w, const struct cfg_proxy *fe, int fd
         /* optimistic: the request is often already there (and the socket always writable);
          * TCP_NODELAY is inherited from the listener */
         conn_init_socket(&ss->conn, w->loop, fd, CONN_ST_READY, CONN_F_RD | CONN_F_WR);
+        if ((fe->options & CFG_OPT_CLITCPKA) && addr->ss_family != AF_UNIX) {
+                int one = 1;
+
+                (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+        }
         if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN)) {
                 /* closed without a log line, as HAProxy */
                 w->stats.tcp_rejected++;

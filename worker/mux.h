@@ -58,7 +58,9 @@ struct sd_data {
 };
 
 /* snd_head() flags */
-#define SD_HEAD_CLOSE (1u << 0) /* the connection must not carry another request after */
+#define SD_HEAD_CLOSE                                                           \
+        (1u << 0) /* the connection must not carry another exchange after (both \
+                   * sides: "Connection: close" is sent) */
 #define SD_HEAD_REPLACE                                                      \
         (1u << 1) /* a response replacing one whose head was given but whose \
                    * bytes were not written yet (-EALREADY if some were) */

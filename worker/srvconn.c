@@ -3,7 +3,9 @@
 #include "srvconn.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "macros.h"
 #include "model.h"
@@ -17,28 +19,66 @@ static void srv_conn_on_reap(struct loop_reap *r)
         free(sl_container_of(r, struct srv_conn, reap));
 }
 
-int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx, struct srv_conn **ret)
+static uint16_t ss_port(const struct sockaddr_storage *ss)
 {
-        const struct cfg_server *srv = &rt->px->servers[srv_idx];
+        if (ss->ss_family == AF_INET)
+                return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+        if (ss->ss_family == AF_INET6)
+                return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+        return 0;
+}
+
+int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
+                  struct sockaddr_storage *ret_ss, socklen_t *ret_len)
+{
+        const struct cfg_server *srv;
+        uint16_t port;
+
+        if (srv_idx < 0) {
+                *ret_ss = rt->px->dispatch.ss;
+                *ret_len = rt->px->dispatch.ss_len;
+                return 0;
+        }
+        srv = &rt->px->servers[srv_idx];
+        if (srv->no_addr)
+                return -EADDRNOTAVAIL;
+        *ret_ss = srv->addr.ss;
+        *ret_len = srv->addr.ss_len;
+        if (!cfg_server_maps_port(srv))
+                return 0;
+        /* 16-bit arithmetic: "-N" wraps as in HAProxy */
+        port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
+        if (ret_ss->ss_family == AF_INET)
+                ((struct sockaddr_in *)ret_ss)->sin_port = htons(port);
+        else
+                ((struct sockaddr_in6 *)ret_ss)->sin6_port = htons(port);
+        return 0;
+}
+
+int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
+                  const struct sockaddr_storage *addr, socklen_t len, struct srv_conn **ret)
+{
         struct srv_conn *sc = calloc(1, sizeof(*sc));
-        int r;
+        int r, one = 1;
 
         if (!sc)
                 return -ENOMEM;
         sc->w = w;
         sc->rt = rt;
         sc->srv_idx = srv_idx;
+        sc->port = ss_port(addr);
         sl_list_init(&sc->idle_link);
         loop_reap_init(&sc->reap, srv_conn_on_reap);
         if (w->srv_connect)
                 r = w->srv_connect(w->srv_connect_data, rt, srv_idx, &sc->conn);
         else
-                r = conn_connect(&sc->conn, w->loop, (const struct sockaddr *)&srv->addr.ss,
-                                 srv->addr.ss_len);
+                r = conn_connect(&sc->conn, w->loop, (const struct sockaddr *)addr, len);
         if (r < 0) {
                 free(sc);
                 return r;
         }
+        if ((rt->px->options & CFG_OPT_SRVTCPKA) && sc->conn.fd >= 0 && addr->ss_family != AF_UNIX)
+                (void)setsockopt(sc->conn.fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
         r = rt->srv_mux->init(&sc->conn, w, NULL);
         if (r < 0) {
                 sc->conn.mux = NULL;
@@ -50,24 +90,33 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx, struct srv_co
         return 0;
 }
 
-struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx)
+struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx, uint16_t port)
 {
-        struct srv_conn *sc;
+        bool any = srv_idx < 0 || !cfg_server_maps_port(&rt->px->servers[srv_idx]);
+        struct sl_list *pos;
 
-        if (!rt->idle || sl_list_empty(&rt->idle[srv_idx]))
+        if (!rt->idle || srv_idx < 0 || sl_list_empty(&rt->idle[srv_idx]))
                 return NULL;
-        /* the most recently used one: the likeliest to be still open */
-        sc = sl_list_entry(rt->idle[srv_idx].prev, struct srv_conn, idle_link);
-        sl_list_del(&sc->idle_link);
-        rt->n_idle[srv_idx]--;
-        return sc;
+        /* the most recently used one: the likeliest to be still open (at most
+         * SRV_CONN_MAX_IDLE looked at for a server whose port follows the client's) */
+        for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
+                struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
+
+                if (!any && sc->port != port)
+                        continue;
+                sl_list_del(&sc->idle_link);
+                rt->n_idle[srv_idx]--;
+                return sc;
+        }
+        return NULL;
 }
 
 void srv_conn_release(struct srv_conn *sc)
 {
         struct px_rt *rt = sc->rt;
 
-        if (!rt->idle || rt->n_idle[sc->srv_idx] >= SRV_CONN_MAX_IDLE || sc->w->stopping) {
+        if (!rt->idle || sc->srv_idx < 0 || rt->n_idle[sc->srv_idx] >= SRV_CONN_MAX_IDLE ||
+            sc->w->stopping) {
                 srv_conn_close(sc);
                 return;
         }

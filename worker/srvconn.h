@@ -6,6 +6,8 @@
  * holds connections with their muxes either way. */
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include "conn.h"
 #include "list.h"
@@ -18,7 +20,8 @@ struct srv_conn {
         struct conn conn;         /* the connection; conn.mux drives it */
         struct worker *w;         /* borrowed */
         struct px_rt *rt;         /* borrowed: the backend's run-time state */
-        int srv_idx;              /* server index in the backend */
+        int srv_idx;              /* server index in the backend; -1: the dispatch address */
+        uint16_t port;            /* the port it went to, for a server that maps ports */
         struct sl_list idle_link; /* in rt->idle[srv_idx] while idle */
         struct loop_reap reap;    /* freed at the end of the turn it was closed in */
 };
@@ -28,13 +31,24 @@ static inline struct srv_conn *srv_conn_of(struct conn *c)
         return sl_container_of(c, struct srv_conn, conn);
 }
 
-/* Open a connection to server @srv_idx of @rt (connect() in progress, or done) with the
- * backend's mux on it. Returns 0 and *ret, or a negative errno (the connect() error when it
- * failed at once). */
-int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx, struct srv_conn **ret);
+/* The address to connect to for server @srv_idx of @rt (-1: the backend's dispatch address)
+ * when the client connected to @cli_dst: the server's own, or, for a server without a port
+ * or with "+N"/"-N", its address with the client's destination port plus the offset, modulo
+ * 65536 (HAProxy's mapped ports). Returns 0, or -EADDRNOTAVAIL for a server that has no
+ * address (init-addr none). */
+int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
+                  struct sockaddr_storage *ret_ss, socklen_t *ret_len);
 
-/* Take an idle connection to server @srv_idx of @rt, or NULL. */
-struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx);
+/* Open a connection to server @srv_idx of @rt (-1: the dispatch address) at @addr (from
+ * srv_conn_addr()), connect() in progress or done, with the backend's mux on it; SO_KEEPALIVE
+ * is set with option srvtcpka. Returns 0 and *ret, or a negative errno (the connect() error
+ * when it failed at once). */
+int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
+                  const struct sockaddr_storage *addr, socklen_t len, struct srv_conn **ret);
+
+/* Take an idle connection to server @srv_idx of @rt, or NULL; for a server that maps ports,
+ * only one to port @port. */
+struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx, uint16_t port);
 
 /* A connection that may carry another request: keep it idle, or close it when the server
  * has enough idle ones or the worker is stopping. Called by its mux. */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "http.h"
 #include "list.h"
@@ -57,8 +58,14 @@ enum {
         STRM_F_STICK_DONE = 1u << 5,   /* its bytes were counted in the stick tables */
         STRM_F_CLI_SHUT = 1u << 6,     /* tunnel: the client's side was shut for writing */
         STRM_F_SRV_SHUT = 1u << 7,     /* tunnel: the server's side was shut for writing */
-        STRM_F_REDISPATCHED = 1u << 8, /* the last retry went to another server */
-        STRM_F_AFTER_DONE = 1u << 9,   /* the http-after-response rules ran */
+        STRM_F_REDISPATCHED = 1u << 8, /* a retry went to another server (the log's "+") */
+        STRM_F_L7_RETRY = 1u << 9,     /* the retry asked is a retry-on one (counted) */
+        STRM_F_DIRECT = 1u << 10,      /* persistence chose the server (HAProxy's SF_DIRECT) */
+        STRM_F_REQ_ENDED = 1u << 11,   /* the request's end was received before a retry: sent
+                                        * again, it has only its head (no body, see
+                                        * stream_l7_retry_ok()) */
+        STRM_F_REDISPATCH = 1u << 12,  /* the retry may go to another server than the last */
+        STRM_F_AFTER_DONE = 1u << 13,  /* the http-after-response rules ran */
 };
 
 struct stream {
@@ -77,6 +84,8 @@ struct stream {
         int retry_idx;  /* retry on this server only; -1: let the balancer pick */
         int force_idx;  /* a server persistence chose for this request, or -1 */
         int cookie_srv; /* the server the client's persistence cookie names, or -1 */
+        struct sockaddr_storage srv_addr; /* where the last server connection went (a mapped
+                                           * port included); ss_family 0: none yet */
         unsigned retries_left;
         unsigned retries; /* connection attempts after the first */
 

@@ -361,32 +361,40 @@ static void stream_connect(struct stream *st)
         st->srv_exp = stream_deadline(st, cfg_proxy_timeout(st->be, CFG_TO_CONNECT));
 }
 
-/* The connection attempt failed (refused, reset before any response byte): try again while
- * retries last (the last one on another server with option redispatch). A request that
- * failed on a reused connection is replayed on a new one at no cost, as the server may
- * simply have closed it while idle. */
+/* The server side failed: the connection attempt (refused, reset, timed out), or, with
+ * retry-on, the request's exchange (STRM_F_L7_RETRY: no response, a bad one, a status to
+ * retry, the server timeout). Try again while retries last, each attempt counting one as in
+ * HAProxy, on the same server unless backend_redispatch() says otherwise; a failed connection
+ * is tried again only with retry-on conn-failure (the default). A request that failed on a
+ * reused connection before any response byte is replayed on a new one at no cost, as the
+ * server may simply have closed it while idle. */
 static void stream_retry(struct stream *st)
 {
         int idx = st->srv_idx;
         bool reused = st->srv.flags & SD_F_REUSED;
+        bool l7 = st->flags & STRM_F_L7_RETRY;
 
+        st->flags &= ~(uint32_t)STRM_F_L7_RETRY;
         stream_detach_srv(st, false);
-        st->w->stats.srv_conn_failed++;
-        if (!reused) {
-                if (st->retries_left == 0) {
+        if (!l7)
+                st->w->stats.srv_conn_failed++;
+        if (!reused || l7) {
+                if (st->retries_left == 0 ||
+                    (!l7 && !(st->be->retry_on & CFG_RETRY_CONN_FAILURE))) {
                         stream_no_server(st, 'S');
                         return;
                 }
                 st->retries_left--;
                 st->retries++;
-                /* HAProxy retries the same server; with option redispatch the last retry
-                 * goes to another one */
                 st->retry_idx = idx;
-                if (idx >= 0 && (st->be->options & CFG_OPT_REDISPATCH) && st->retries_left == 0 &&
-                    idx < (int)sizeof(st->tried) * 8) {
-                        st->tried[idx / 8] |= (uint8_t)(1u << (idx % 8));
+                if (backend_redispatch(st, idx)) {
+                        /* another server than this one, if there is one */
+                        memset(st->tried, 0, sizeof(st->tried));
+                        if (idx < (int)sizeof(st->tried) * 8)
+                                st->tried[idx / 8] |= (uint8_t)(1u << (idx % 8));
                         st->retry_idx = -1;
-                        st->flags |= STRM_F_REDISPATCHED;
+                        st->flags |= STRM_F_REDISPATCH;
+                        st->flags &= ~(uint32_t)STRM_F_DIRECT;
                 }
         } else {
                 /* the other idle connections to it may be as stale: a new one, which also
@@ -394,7 +402,12 @@ static void stream_retry(struct stream *st)
                 st->retry_idx = -1;
                 st->flags |= STRM_F_NEW_CONN;
         }
-        /* the new connection needs the whole request again */
+        /* the new connection needs the whole request again; its end, once received from the
+         * client, is not received again */
+        if (st->req_st >= MSG_ST_TAIL &&
+            (st->req.body == HTTP_BODY_NONE ||
+             (st->req.body == HTTP_BODY_LENGTH && st->req.content_length == 0)))
+                st->flags |= STRM_F_REQ_ENDED;
         stream_msg_set(st, &st->req_st, MSG_ST_HEAD);
         stream_msg_set(st, &st->res_st, MSG_ST_HEAD);
         stream_connect(st);
@@ -450,6 +463,14 @@ static void stream_run(struct stream *st)
                 /* A client that reset is gone both ways: nothing it asked for can reach it
                  * (a client that only half-closed still gets its response). */
                 if ((st->cli.flags & SD_F_ERR) && st->state != STRM_ST_DONE) {
+                        stream_set_term(st, 'C', stream_phase(st));
+                        stream_end(st, false);
+                        return;
+                }
+                /* option abortonclose: a client that closed while its request waits for a
+                 * server is dropped before the server sees it (HAProxy's CQ and CC) */
+                if ((st->state == STRM_ST_QUEUE || st->state == STRM_ST_CONNECT) &&
+                    (st->cli.flags & SD_F_EOS) && (st->be->options & CFG_OPT_ABORTONCLOSE)) {
                         stream_set_term(st, 'C', stream_phase(st));
                         stream_end(st, false);
                         return;
@@ -516,6 +537,11 @@ static void stream_on_timer(struct loop_timer *t)
                         stream_end(st, false);
                 break;
         case STRM_ST_CONNECT:
+                /* a connection that timed out failed: retried like a refused one */
+                if (st->retries_left && (st->be->retry_on & CFG_RETRY_CONN_FAILURE)) {
+                        stream_retry(st);
+                        break;
+                }
                 stream_set_term(st, 's', 'C');
                 stream_detach_srv(st, false);
                 if (http)
@@ -524,6 +550,12 @@ static void stream_on_timer(struct loop_timer *t)
                         stream_end(st, false);
                 break;
         case STRM_ST_FORWARD:
+                if (srv && st->res_st == MSG_ST_HEAD && st->req_st == MSG_ST_DONE &&
+                    stream_l7_retry_ok(st, CFG_RETRY_RESPONSE_TIMEOUT)) {
+                        st->flags |= STRM_F_L7_RETRY;
+                        stream_retry(st);
+                        break;
+                }
                 stream_set_term(st, srv ? 's' : 'c', stream_phase(st));
                 if (st->res_st == MSG_ST_HEAD) {
                         stream_reply_error(st, srv ? 504 : 408);

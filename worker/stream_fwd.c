@@ -77,6 +77,21 @@ char stream_phase(const struct stream *st)
         return '-';
 }
 
+bool stream_l7_retry_ok(const struct stream *st, uint32_t cond)
+{
+        return cond && st->be && (st->be->retry_on & cond) && st->retries_left > 0 &&
+               (st->flags & STRM_F_HTTP) && st->req_body_sent == 0 &&
+               (st->req.body == HTTP_BODY_NONE ||
+                (st->req.body == HTTP_BODY_LENGTH && st->req.content_length == 0));
+}
+
+/* Send the request again (retry-on): the stream counts it as a retry. */
+static enum strm_act l7_retry(struct stream *st)
+{
+        st->flags |= STRM_F_L7_RETRY;
+        return STRM_ACT_RETRY;
+}
+
 /* An error page for @status as the stream's reply (cut when out of memory). */
 static enum strm_act reply_error(struct stream *st, unsigned status)
 {
@@ -158,7 +173,9 @@ enum strm_act stream_fwd_reply(struct stream *st)
                 /* sluice's own responses pass the http-after-response rules too; one that
                  * fails there goes as it is */
                 (void)http_ana_after(st);
-                n = cli->ops->snd_head(cli, &st->res, SD_HEAD_REPLACE);
+                n = cli->ops->snd_head(cli, &st->res,
+                                       SD_HEAD_REPLACE |
+                                               (stream_httpclose(st) ? SD_HEAD_CLOSE : 0));
                 if (n < 0)
                         return STRM_ACT_ABORT; /* part of a response reached the client: cut */
                 st->bytes_out = (uint64_t)n;
@@ -202,7 +219,8 @@ enum strm_act stream_fwd_reply(struct stream *st)
 
 static bool server_close_wanted(const struct stream *st)
 {
-        return ((st->fe->options | st->be->options) & CFG_OPT_HTTP_SERVER_CLOSE) ||
+        return ((st->fe->options | st->be->options) &
+                (CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTPCLOSE)) ||
                st->be->http_reuse == CFG_REUSE_NEVER;
 }
 
@@ -232,6 +250,8 @@ static enum strm_act req_step(struct stream *st)
                 stream_msg_set(st, &st->req_st, MSG_ST_BODY);
                 progress = true;
         }
+        if (st->req_st == MSG_ST_BODY && (st->flags & STRM_F_REQ_ENDED))
+                stream_msg_set(st, &st->req_st, MSG_ST_TAIL);
         if (st->req_st == MSG_ST_BODY) {
                 uint64_t before = st->bytes_in;
                 int err = 0;
@@ -321,6 +341,12 @@ static enum strm_act res_head_step(struct stream *st)
                 if (r == -EPIPE && (srv->flags & SD_F_REUSED) && !(srv->flags & SD_F_RCVD) &&
                     st->req_body_sent == 0)
                         return STRM_ACT_RETRY;
+                /* retry-on: closed without a byte, or something not a response */
+                if (stream_l7_retry_ok(st, r == -EBADMSG ? CFG_RETRY_JUNK_RESPONSE
+                                           : r == -EPIPE && !(srv->flags & SD_F_RCVD)
+                                                   ? CFG_RETRY_EMPTY_RESPONSE
+                                                   : 0))
+                        return l7_retry(st);
                 stream_set_term(st, r == -EBADMSG ? 'P' : 'S', 'H');
                 return reply_error(st, 502);
         }
@@ -335,12 +361,15 @@ static enum strm_act res_head_step(struct stream *st)
                 srv->ops->rcv_head_done(srv);
                 return r < 0 ? STRM_ACT_ABORT : STRM_ACT_PROGRESS;
         }
+        /* retry-on <status>: this response is dropped and the request sent again */
+        if (stream_l7_retry_ok(st, cfg_retry_status_bit(st->res.status)))
+                return l7_retry(st);
         st->res_head_ms = loop_now(st->w->loop);
         if (http_ana_response(st) == ANA_REPLY || http_ana_after(st) == ANA_REPLY)
                 return STRM_ACT_REPLY;
         st->status = st->res.status;
         stick_http_status(st->sess, st, st->status);
-        r = cli->ops->snd_head(cli, &st->res, 0);
+        r = cli->ops->snd_head(cli, &st->res, stream_httpclose(st) ? SD_HEAD_CLOSE : 0);
         srv->ops->rcv_head_done(srv);
         if (r < 0) {
                 stream_set_term(st, 'P', 'H');

@@ -56,3 +56,15 @@ static inline void stream_msg_set(struct stream *st, enum msg_state *m, enum msg
 
 /* The "when" letter of the termination state for the stream's current state. */
 char stream_phase(const struct stream *st);
+
+/* Does retry-on allow sending the request again for condition @cond (CFG_RETRY_*), with
+ * attempts left? Only a request none of whose body went to the server side can be, as sluice
+ * keeps no copy of bodies: one without a body. */
+bool stream_l7_retry_ok(const struct stream *st, uint32_t cond);
+
+/* option httpclose, in the frontend or the backend: both connections close after the
+ * response, and each side is told so. */
+static inline bool stream_httpclose(const struct stream *st)
+{
+        return ((st->fe->options | (st->be ? st->be->options : 0)) & CFG_OPT_HTTPCLOSE) != 0;
+}

@@ -69,6 +69,10 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
                         if (bert->lb)
                                 e->srv_conn = srv_state_cur_conns(&bert->lb->recs[srv_idx]);
                 }
+                /* where the connection went: a port that follows the client's, the dispatch
+                 * address (whose server is <NOSRV>, as in HAProxy) */
+                if (st->srv_addr.ss_family != AF_UNSPEC)
+                        memcpy(&e->server, &st->srv_addr, sizeof(e->server));
         }
         e->t.Th = 0;
         e->t.Tt = ms_between(ss->accept_ms, now);

@@ -40,13 +40,17 @@ class Request:
 
 
 class Origin:
-    def __init__(self, name="o"):
+    """@addr: where it listens, ("127.0.0.1", 0) by default (any 127.0.0.0/8 address and port,
+    or, with @family AF_UNIX, a path or an abstract name as bytes)."""
+
+    def __init__(self, name="o", addr=("127.0.0.1", 0), family=socket.AF_INET):
         self.name = name
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if family != socket.AF_UNIX:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(addr)
         self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
+        self.port = self.sock.getsockname()[1] if family != socket.AF_UNIX else None
         self.requests = []
         self.connections = 0
         self.lock = threading.Lock()
@@ -193,9 +197,9 @@ class RawOrigin(Origin):
     proxy's handling of broken or unusual servers), then closes the connection if asked:
     responses = {"/path": (raw_bytes, close_after)}. Unknown paths get a small 200."""
 
-    def __init__(self, responses, name="raw"):
+    def __init__(self, responses, name="raw", **kw):
         self.responses = responses
-        super().__init__(name)
+        super().__init__(name, **kw)
 
     def _answer(self, c, req, buf):
         raw, close = self.responses.get(
