@@ -1,8 +1,11 @@
 /* Fuzz target of the whole configuration reader (config/parse.c and the keyword handlers):
  * the input is loaded as one configuration file with a fixed environment. Besides crashes and
  * sanitizer reports, it aborts when a loaded model breaks an invariant the workers rely on. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +20,21 @@ static const char *fuzz_env(void *data, const char *name)
         if (strcmp(name, "ADDR") == 0)
                 return "127.0.0.1";
         return NULL;
+}
+
+/* Host names never reach a resolver (no network, no delay): "fail.*" does not resolve, every
+ * other name is 127.0.0.1, so that both paths are fuzzed. */
+static int fuzz_resolve(void *data, const char *host, int family, struct sockaddr_storage *ret_ss,
+                        char *err, size_t errlen)
+{
+        if (strncmp(host, "fail", 4) == 0 || family == AF_INET6) {
+                snprintf(err, errlen, "unknown host");
+                return -EADDRNOTAVAIL;
+        }
+        memset(ret_ss, 0, sizeof(*ret_ss));
+        ret_ss->ss_family = AF_INET;
+        ((struct sockaddr_in *)ret_ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        return 0;
 }
 
 static void check_cond(const struct cfg_proxy *px, const struct cfg_cond *c)
@@ -69,7 +87,7 @@ static void check_model(const struct cfg_gen *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        const struct cfg_load_opts opts = {.env = fuzz_env};
+        const struct cfg_load_opts opts = {.env = fuzz_env, .resolve = fuzz_resolve};
         struct cfg_diags diags = {0};
         struct cfg_gen *g = NULL;
         int r;

@@ -673,6 +673,55 @@ START_TEST(test_uri_plain_len_depth_whole)
 }
 END_TEST
 
+/* An absolute URI: HAProxy hashes the request-target as received, scheme and authority
+ * included, unless path-only; "len" and "depth" count over what is hashed. */
+static int abs_pick(const char *head, const char *path)
+{
+        struct lb_key k = path_key(path);
+        int i;
+
+        k.uri_head = sl_str_from_cstr(head);
+        i = lb_pick(&F.lb, &k, NULL);
+        ck_assert_int_ge(i, 0);
+        lb_release(&F.lb, i);
+        return i;
+}
+
+START_TEST(test_uri_absolute_and_path_only)
+{
+        fx_backend(CFG_LB_URI, NULL, 4);
+        fx_start();
+        ck_assert_int_eq(abs_pick("http://example.com", "/k1/x?q"),
+                         expect4("http://example.com/k1/x"));
+        ck_assert_int_eq(abs_pick("", "/k1/x?q"), expect4("/k1/x"));
+        fx_teardown();
+
+        fx_backend(CFG_LB_URI, NULL, 4);
+        F.be.balance.uri_path_only = true;
+        fx_start();
+        ck_assert_int_eq(abs_pick("http://example.com", "/k1/x?q"), expect4("/k1/x"));
+        fx_teardown();
+
+        /* the slashes of "http://" count for depth, and the head for len, as in HAProxy */
+        fx_backend(CFG_LB_URI, NULL, 4);
+        F.be.balance.uri_depth = 3;
+        fx_start();
+        ck_assert_int_eq(abs_pick("http://h", "/a/b/c"), expect4("http://h/a"));
+        fx_teardown();
+        fx_backend(CFG_LB_URI, NULL, 4);
+        F.be.balance.uri_len = 5;
+        fx_start();
+        ck_assert_int_eq(abs_pick("http://h", "/a/b/c"), expect4("http:"));
+        fx_teardown();
+        fx_backend(CFG_LB_URI, NULL, 4);
+        F.be.balance.uri_path_only = true;
+        F.be.balance.uri_whole = true;
+        fx_start();
+        ck_assert_int_eq(abs_pick("http://h", "/a?b"), expect4("/a?b"));
+        fx_teardown();
+}
+END_TEST
+
 START_TEST(test_uri_spread_and_functions)
 {
         static const enum cfg_hash_function fns[] = {CFG_HASH_FN_SDBM, CFG_HASH_FN_DJB2,
@@ -1034,6 +1083,7 @@ int main(void)
         tcase_add_test(ths, test_source_missing_address_falls_back_to_rr);
         tcase_add_test(ths, test_hash_target_full_is_refused);
         tcase_add_test(ths, test_uri_plain_len_depth_whole);
+        tcase_add_test(ths, test_uri_absolute_and_path_only);
         tcase_add_test(ths, test_uri_spread_and_functions);
         tcase_add_test(ths, test_hdr_hash_and_fallback);
         tcase_add_test(ths, test_hdr_use_domain_only);
