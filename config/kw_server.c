@@ -88,8 +88,9 @@ static bool init_addr_parse(struct cfg_parser *p, unsigned w, struct cfg_init_ad
         struct cfg_init_addr ia = {0};
 
         if (w >= cfg__n_words(p) || !*list) {
-                cfg__err(p, w, "init-addr needs a list of methods: last, libc, none or an IP "
-                               "address, separated by commas");
+                cfg__err(p, w,
+                         "init-addr needs a list of methods: last, libc, none or an IP "
+                         "address, separated by commas");
                 return false;
         }
         for (const char *s = list; *s;) {
@@ -248,8 +249,13 @@ void cfg__kw_fullconn(struct cfg_parser *p, unsigned arg, unsigned long data)
         unsigned long long v;
 
         if (cfg__want_args(p, arg, 1, "fullconn <number>") &&
-            cfg__uint(p, arg, 1, 10000000, "fullconn", &v))
+            cfg__uint(p, arg, 1, 10000000, "fullconn", &v)) {
                 p->px->fullconn = (unsigned)v;
+                /* as in HAProxy, it acts only through servers' minconn */
+                notice(p, 0,
+                       "fullconn changes nothing without servers' minconn, which sluice does not "
+                       "support yet");
+        }
 }
 
 /* dispatch <address>:<port>: a host name is resolved now (HAProxy resolves it at start). */
@@ -262,7 +268,8 @@ void cfg__kw_dispatch(struct cfg_parser *p, unsigned arg, unsigned long data)
             cfg__addr(p, arg, CFG_ADDR_F_PORT_REQUIRED | CFG_ADDR_F_NAME_OK, &a, "dispatch") < 0)
                 return;
         if (a.family != CFG_ADDR_IPV4 && a.family != CFG_ADDR_IPV6 && a.family != CFG_ADDR_NAME) {
-                cfg__err(p, arg, "dispatch: '%s' is not an IPv4 or IPv6 address", cfg__word(p, arg));
+                cfg__err(p, arg, "dispatch: '%s' is not an IPv4 or IPv6 address",
+                         cfg__word(p, arg));
                 return;
         }
         if (a.family == CFG_ADDR_NAME &&
@@ -309,8 +316,9 @@ void cfg__kw_retry_on(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (i < SL_ARRAY_SIZE(retry_kws)) {
                         if (retry_kws[i].bits == 0 && n - arg > 1) {
                                 /* HAProxy: "none" stands alone */
-                                cfg__err(p, w, "retry-on: 'none' cannot be combined with "
-                                               "other keywords");
+                                cfg__err(p, w,
+                                         "retry-on: 'none' cannot be combined with "
+                                         "other keywords");
                                 return;
                         }
                         bits |= retry_kws[i].bits;
@@ -335,8 +343,13 @@ void cfg__kw_retry_on(struct cfg_parser *p, unsigned arg, unsigned long data)
 const char *cfg__retry_on_name(uint32_t bit)
 {
         static const char *const names[] = {
-                "conn-failure", "empty-response", "junk-response", "response-timeout",
-                "0rtt-rejected", "401", "403", "404", "408", "425", "500", "501", "502", "503",
+                "conn-failure",  "empty-response",
+                "junk-response", "response-timeout",
+                "0rtt-rejected", "401",
+                "403",           "404",
+                "408",           "425",
+                "500",           "501",
+                "502",           "503",
                 "504",
         };
 
