@@ -294,13 +294,11 @@ static const char *hostname(void)
 
 /* ---- proxies and servers ---- */
 
-/* HAProxy numbers proxies from 1 in the order of the file. */
+/* The proxy's "id", or the one HAProxy's numbering gave it at load (config/kw_server.c). */
 static int64_t proxy_id(const struct sess *ss, const struct cfg_proxy *px)
 {
-        for (size_t i = 0; i < ss->gen->n_proxies; i++)
-                if (ss->gen->proxies[i] == px)
-                        return (int64_t)i + 1;
-        return 0;
+        (void)ss;
+        return px ? (int64_t)px->id : 0;
 }
 
 /* The backend of the stream: the frontend itself until one is chosen, as in HAProxy. */

@@ -213,6 +213,7 @@ class Servers(harness.TestCase):
         sock = self.tmp + "/master.sock"
         text = HEAD % {"workers": 1, "server_timeout": "5s"} + (
             "frontend fe\n    bind 127.0.0.1:%d\n    default_backend be\n"
+            "    http-response set-header x-ids %%[fe_id]/%%[be_id]/%%[srv_id]\n"
             "backend be\n    id 7\n    balance first\n"
             "    stick-table type ip size 10 store server_id\n    stick on src\n"
             "    server o0 127.0.0.1:%d id 30 maxconn 1\n"
@@ -223,7 +224,10 @@ class Servers(harness.TestCase):
         self.proc = self.start(["-d", "-f", self.tmp + "/sluice.cfg", "-S", sock])
         # balance first: the lowest id; o2 has none and takes the first free one from its
         # position on, 3, as in HAProxy
-        self.assertEqual(origin_of(get(self.port)[2]), "o2")
+        status, headers, body = get(self.port)
+        self.assertEqual(origin_of(body), "o2")
+        # the fetches give the ids: the frontend has the first free one, 1
+        self.assertEqual(headers.get("x-ids"), "1/7/3")
         # the stick table keeps the id (HAProxy's puid): the client comes back to it
         self.assertIn("server_id=3", self.cli(sock, "@1 show table be"))
         self.assertEqual(origin_of(get(self.port)[2]), "o2")
