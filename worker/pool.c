@@ -62,6 +62,7 @@ static int fill_byte(const struct pool *p)
         return p->dbg.flags & POOL_DBG_POISON ? p->dbg.poison : POOL_INTEGRITY_FILL;
 }
 
+#ifndef SL_NO_POOLS
 /* A spare must still hold the pattern put() wrote after its list link. */
 static void integrity_check(const struct pool *p, const void *buf)
 {
@@ -92,6 +93,7 @@ static void *get_spare(struct pool *p)
                 integrity_check(p, it);
         return it;
 }
+#endif
 
 void *pool_get(struct pool *p)
 {
