@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "macros.h"
+#include "pat_index.h"
 #include "stkt_types.h"
 
 enum cfg_smp_type cfg_match_type(enum cfg_match m)
@@ -160,20 +161,27 @@ static bool pattern_match(const struct cfg_acl_expr *e, const struct cfg_pattern
         return false;
 }
 
+long cfg_acl_expr_find(const struct cfg_acl_expr *e, const struct cfg_smp_value *v)
+{
+        if ((e->match == CFG_MATCH_IP) != (v->type == CFG_SMP_IP))
+                return -1;
+        if (e->match == CFG_MATCH_INT && v->type != CFG_SMP_INT && v->type != CFG_SMP_BOOL)
+                return -1;
+        if (cfg_pat_index_used(&e->index, e->match))
+                return cfg_pat_index_find(&e->index, e->match, e->icase, e->pats, v);
+        for (size_t i = 0; i < e->n_pats; i++)
+                if (pattern_match(e, &e->pats[i], v))
+                        return (long)i;
+        return -1;
+}
+
 bool cfg_acl_expr_match(const struct cfg_acl_expr *e, const struct cfg_smp_value *v)
 {
         if (e->match == CFG_MATCH_FOUND)
                 return true;
         if (e->match == CFG_MATCH_BOOL)
                 return v->i != 0;
-        if ((e->match == CFG_MATCH_IP) != (v->type == CFG_SMP_IP))
-                return false;
-        if (e->match == CFG_MATCH_INT && v->type != CFG_SMP_INT && v->type != CFG_SMP_BOOL)
-                return false;
-        for (size_t i = 0; i < e->n_pats; i++)
-                if (pattern_match(e, &e->pats[i], v))
-                        return true;
-        return false;
+        return cfg_acl_expr_find(e, v) >= 0;
 }
 
 bool cfg_cond_eval(const struct cfg_cond *c, cfg_acl_value_fn *acl_value, void *data)

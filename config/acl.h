@@ -9,17 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pattern-t.h"
 #include "sample_expr.h"
 #include "str.h"
-
-struct cfg_pattern {
-        struct sl_str str; /* STR BEG END SUB DIR DOM, and REG source: arena */
-        int64_t lo, hi;    /* INT LEN: inclusive range */
-        int family;        /* IP: AF_INET or AF_INET6 */
-        uint8_t addr[16];  /* IP: network address, host bits cleared */
-        unsigned prefix;   /* IP: prefix length */
-        void *re;          /* REG: pcre2_code, freed with the generation */
-};
 
 /* Where a definition was read, for messages after load (reload logs, runtime API). */
 struct cfg_where {
@@ -34,7 +26,19 @@ struct cfg_acl_expr {
         bool icase;               /* -i */
         struct cfg_pattern *pats; /* arena array; patterns are ORed */
         size_t n_pats, cap_pats;
+        struct cfg_pat_index index; /* built once the patterns are all read */
         struct cfg_where where;
+};
+
+/* A map file loaded for one match method and one output type (HAProxy's map_<match>_<output>
+ * converters): its keys are the patterns of an expression, each with a value. */
+struct cfg_map {
+        const char *path;             /* arena, as written */
+        struct cfg_acl_expr keys;     /* match, pats, index (no sample) */
+        struct cfg_smp_value *values; /* arena array, one per pattern, of type @out */
+        size_t n_values, cap_values;
+        enum cfg_smp_type in, out; /* what the converter takes and gives */
+        struct cfg_map *next;      /* the generation's maps, shared by a file's uses */
 };
 
 /* A named ACL: every "acl NAME" line of a proxy, ORed (as in HAProxy). */
@@ -66,6 +70,10 @@ struct cfg_cond {
 
 /* The type a match method reads: the sample is cast to it before matching. */
 enum cfg_smp_type cfg_match_type(enum cfg_match m);
+
+/* The number of the pattern of @e that @v (of cfg_match_type(@e->match)) matches, the one
+ * HAProxy's would pick (see pat_index.h), or -1. Not for FOUND and BOOL. */
+long cfg_acl_expr_find(const struct cfg_acl_expr *e, const struct cfg_smp_value *v);
 
 /* Does @v (of cfg_match_type(@e->match)) match @e (any of its patterns)? */
 bool cfg_acl_expr_match(const struct cfg_acl_expr *e, const struct cfg_smp_value *v);

@@ -13,6 +13,7 @@
 
 #include "macros.h"
 #include "parse-int.h"
+#include "pat_index.h"
 #include "stkt_types.h"
 
 static const char *const match_names[] = {
@@ -29,7 +30,8 @@ const char *cfg__match_name(enum cfg_match m)
 
 /* ---- patterns ---- */
 
-static bool pat_int(struct cfg_parser *p, unsigned w, const char *s, int op, struct cfg_pattern *pt)
+static bool pat_int(struct cfg_parser *p, unsigned w, const char *where, const char *s, int op,
+                    struct cfg_pattern *pt)
 {
         char *end;
         long long lo, hi;
@@ -39,7 +41,7 @@ static bool pat_int(struct cfg_parser *p, unsigned w, const char *s, int op, str
                 long long v = strtoll(s, &end, 10);
 
                 if (!*s || *end) {
-                        cfg__err(p, w, "invalid integer '%s'", s);
+                        cfg__err(p, w, "%sinvalid integer '%s'", where, s);
                         return false;
                 }
                 pt->lo = INT64_MIN;
@@ -72,7 +74,8 @@ static bool pat_int(struct cfg_parser *p, unsigned w, const char *s, int op, str
         if (!colon) {
                 lo = strtoll(s, &end, 10);
                 if (!*s || *end) {
-                        cfg__err(p, w, "invalid integer '%s': expected N, N:M, :M or N:", s);
+                        cfg__err(p, w, "%sinvalid integer '%s': expected N, N:M, :M or N:", where,
+                                 s);
                         return false;
                 }
                 pt->lo = pt->hi = lo;
@@ -83,23 +86,23 @@ static bool pat_int(struct cfg_parser *p, unsigned w, const char *s, int op, str
         if (colon != s) {
                 lo = strtoll(s, &end, 10);
                 if (end != colon) {
-                        cfg__err(p, w, "invalid integer range '%s'", s);
+                        cfg__err(p, w, "%sinvalid integer range '%s'", where, s);
                         return false;
                 }
         }
         if (colon[1]) {
                 hi = strtoll(colon + 1, &end, 10);
                 if (*end) {
-                        cfg__err(p, w, "invalid integer range '%s'", s);
+                        cfg__err(p, w, "%sinvalid integer range '%s'", where, s);
                         return false;
                 }
         }
         if (colon == s && !colon[1]) {
-                cfg__err(p, w, "invalid integer range '%s'", s);
+                cfg__err(p, w, "%sinvalid integer range '%s'", where, s);
                 return false;
         }
         if (lo > hi) {
-                cfg__err(p, w, "empty integer range '%s'", s);
+                cfg__err(p, w, "%sempty integer range '%s'", where, s);
                 return false;
         }
         pt->lo = lo;
@@ -107,7 +110,8 @@ static bool pat_int(struct cfg_parser *p, unsigned w, const char *s, int op, str
         return true;
 }
 
-static bool pat_ip(struct cfg_parser *p, unsigned w, const char *s, struct cfg_pattern *pt)
+static bool pat_ip(struct cfg_parser *p, unsigned w, const char *where, const char *s,
+                   struct cfg_pattern *pt)
 {
         char addr[INET6_ADDRSTRLEN + 1];
         const char *slash = strchr(s, '/');
@@ -115,7 +119,7 @@ static bool pat_ip(struct cfg_parser *p, unsigned w, const char *s, struct cfg_p
         unsigned max;
 
         if (len >= sizeof(addr)) {
-                cfg__err(p, w, "invalid address '%s'", s);
+                cfg__err(p, w, "%sinvalid address '%s'", where, s);
                 return false;
         }
         memcpy(addr, s, len);
@@ -128,9 +132,9 @@ static bool pat_ip(struct cfg_parser *p, unsigned w, const char *s, struct cfg_p
                 max = 128;
         } else {
                 cfg__err(p, w,
-                         "invalid address '%s': expected an IPv4 or IPv6 address, "
+                         "%sinvalid address '%s': expected an IPv4 or IPv6 address, "
                          "optionally with /prefix (host names are not resolved)",
-                         s);
+                         where, s);
                 return false;
         }
         pt->prefix = max;
@@ -150,12 +154,13 @@ static bool pat_ip(struct cfg_parser *p, unsigned w, const char *s, struct cfg_p
                                 /* ones after a zero: not contiguous */
                         }
                         if ((uint32_t)(~m + 1) & ~m) {
-                                cfg__err(p, w, "netmask '%s' is not contiguous", slash + 1);
+                                cfg__err(p, w, "%snetmask '%s' is not contiguous", where,
+                                         slash + 1);
                                 return false;
                         }
                         pt->prefix = (unsigned)__builtin_popcount(m);
                 } else {
-                        cfg__err(p, w, "invalid prefix length in '%s'", s);
+                        cfg__err(p, w, "%sinvalid prefix length in '%s'", where, s);
                         return false;
                 }
         }
@@ -195,6 +200,45 @@ void *cfg__regex(struct cfg_parser *p, unsigned w, const char *s, bool icase)
         return re;
 }
 
+bool cfg__pattern_add(struct cfg_parser *p, unsigned w, const char *where, struct cfg_acl_expr *e,
+                      struct sl_str text, int op)
+{
+        struct cfg_pattern *pt;
+        const char *s = cfg_arena_strndup(&p->gen->arena, text.ptr ? text.ptr : "", text.len);
+
+        pt = s ? cfg_arena_push(&p->gen->arena, (void **)&e->pats, &e->n_pats, &e->cap_pats,
+                                sizeof(*pt))
+               : NULL;
+        if (!pt) {
+                cfg__oom(p);
+                return false;
+        }
+        switch (e->match) {
+        case CFG_MATCH_INT:
+        case CFG_MATCH_LEN:
+                return pat_int(p, w, where, s, op, pt);
+        case CFG_MATCH_IP:
+                return pat_ip(p, w, where, s, pt);
+        case CFG_MATCH_REG:
+                pt->re = cfg__regex(p, w, s, e->icase);
+                /* the source, for dumps and messages */
+                pt->str = sl_str_make(s, text.len);
+                return pt->re != NULL;
+        case CFG_MATCH_STR:
+        case CFG_MATCH_BEG:
+        case CFG_MATCH_END:
+        case CFG_MATCH_SUB:
+        case CFG_MATCH_DIR:
+        case CFG_MATCH_DOM:
+                pt->str = sl_str_make(s, text.len);
+                return true;
+        case CFG_MATCH_FOUND:
+        case CFG_MATCH_BOOL:
+                break;
+        }
+        return true;
+}
+
 /* Parse "<criterion> [flags] [operator] [patterns]" from word @w to @end (exclusive). */
 static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, unsigned end)
 {
@@ -202,6 +246,10 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
         int implied = -1, match = -1;
         enum cfg_smp_type type;
         int op = 0;
+        unsigned files[16]; /* the words naming pattern files (-f) */
+        bool maps[16];      /* each file is a map (-M before its -f), its keys the patterns */
+        size_t n_files = 0;
+        bool as_map = false;
 
         if (w >= end) {
                 cfg__err(p, w, "missing ACL criterion (a sample fetch such as 'path_beg')");
@@ -252,10 +300,24 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                                 return NULL;
                         }
                         w++;
-                } else if (strcmp(f, "-f") == 0 || strcmp(f, "-M") == 0 || strcmp(f, "-u") == 0) {
+                } else if (strcmp(f, "-f") == 0) {
+                        if (w + 1 >= end) {
+                                cfg__err(p, w, "'-f' needs a file name");
+                                return NULL;
+                        }
+                        if (n_files == SL_ARRAY_SIZE(files)) {
+                                cfg__err(p, w, "more than %zu pattern files in one ACL",
+                                         SL_ARRAY_SIZE(files));
+                                return NULL;
+                        }
+                        maps[n_files] = as_map;
+                        files[n_files++] = ++w;
+                } else if (strcmp(f, "-M") == 0) {
+                        as_map = true;
+                } else if (strcmp(f, "-u") == 0) {
                         cfg__err(p, w,
-                                 "ACL flag '%s' is HAProxy's but sluice does not support it "
-                                 "yet",
+                                 "ACL flag '%s' is a HAProxy keyword that sluice does not "
+                                 "support yet",
                                  f);
                         return NULL;
                 } else {
@@ -303,13 +365,12 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                          match_names[e->match], cfg__word(p, w));
                 return NULL;
         }
-        if (e->match != CFG_MATCH_FOUND && e->match != CFG_MATCH_BOOL && w >= end) {
+        if (e->match != CFG_MATCH_FOUND && e->match != CFG_MATCH_BOOL && w >= end && !n_files) {
                 cfg__err(p, w > 0 ? w - 1 : 0, "ACL needs at least one pattern to match");
                 return NULL;
         }
         for (; w < end; w++) {
                 const char *s = cfg__word(p, w);
-                struct cfg_pattern *pt;
 
                 if (e->match == CFG_MATCH_INT || e->match == CFG_MATCH_LEN) {
                         static const struct {
@@ -332,45 +393,16 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                                 continue;
                         }
                 }
-                pt = cfg_arena_push(&p->gen->arena, (void **)&e->pats, &e->n_pats, &e->cap_pats,
-                                    sizeof(*pt));
-                if (!pt) {
-                        cfg__oom(p);
+                if (!cfg__pattern_add(p, w, "", e, sl_str_make(s, p->l->words[w].len), op))
                         return NULL;
-                }
-                switch (e->match) {
-                case CFG_MATCH_INT:
-                case CFG_MATCH_LEN:
-                        if (!pat_int(p, w, s, op, pt))
-                                return NULL;
-                        break;
-                case CFG_MATCH_IP:
-                        if (!pat_ip(p, w, s, pt))
-                                return NULL;
-                        break;
-                case CFG_MATCH_REG:
-                        pt->re = cfg__regex(p, w, s, e->icase);
-                        if (!pt->re)
-                                return NULL;
-                        /* the source, for dumps and messages */
-                        pt->str = sl_str_make(cfg__dup(p, w), p->l->words[w].len);
-                        if (!pt->str.ptr)
-                                return NULL;
-                        break;
-                case CFG_MATCH_STR:
-                case CFG_MATCH_BEG:
-                case CFG_MATCH_END:
-                case CFG_MATCH_SUB:
-                case CFG_MATCH_DIR:
-                case CFG_MATCH_DOM:
-                        pt->str = sl_str_make(cfg__dup(p, w), p->l->words[w].len);
-                        if (!pt->str.ptr)
-                                return NULL;
-                        break;
-                case CFG_MATCH_FOUND:
-                case CFG_MATCH_BOOL:
-                        break;
-                }
+        }
+        for (size_t i = 0; i < n_files; i++)
+                if (!cfg__pattern_file(p, files[i], e, maps[i]))
+                        return NULL;
+        if (!cfg_pat_index_build(&p->gen->arena, e->match, e->icase, e->pats, e->n_pats,
+                                 &e->index)) {
+                cfg__oom(p);
+                return NULL;
         }
         return e;
 }

@@ -168,14 +168,16 @@ static bool map_name(struct smp_parse *sp, const char *cname, enum cfg_match *re
         }
 unknown:
         if (strncmp(cname, "map_regm", 8) == 0)
-                cfg__smp_err(sp, "converter '%s' is a HAProxy keyword that sluice does not "
-                                 "support yet",
+                cfg__smp_err(sp,
+                             "converter '%s' is a HAProxy keyword that sluice does not "
+                             "support yet",
                              cname);
         else
-                cfg__smp_err(sp, "unknown converter '%s': a map converter is map, "
-                                 "map_<match> or map_<match>_<output>, <match> one of str, beg, "
-                                 "sub, dir, dom, end, reg, int and ip, <output> one of str, int "
-                                 "and ip",
+                cfg__smp_err(sp,
+                             "unknown converter '%s': a map converter is map, "
+                             "map_<match> or map_<match>_<output>, <match> one of str, beg, "
+                             "sub, dir, dom, end, reg, int and ip, <output> one of str, int "
+                             "and ip",
                              cname);
         return false;
 }
@@ -210,8 +212,8 @@ bool cfg__map_conv(struct smp_parse *sp, const char *cname, struct cfg_conv_call
                 map->out = out;
                 if (!load(p, sp->w, path, &map->keys, map, true))
                         return false;
-                if (!cfg_pat_index_build(&p->gen->arena, m, false, map->keys.pats,
-                                         map->keys.n_pats, &map->keys.index)) {
+                if (!cfg_pat_index_build(&p->gen->arena, m, false, map->keys.pats, map->keys.n_pats,
+                                         &map->keys.index)) {
                         cfg__oom(p);
                         return false;
                 }

@@ -72,11 +72,11 @@ void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
                                  cfg__word(p, arg + 1));
                 return;
         }
+        /* HAProxy: a name with a '%' is a log-format string, resolved at run time */
         if (strchr(cfg__word(p, arg), '%')) {
-                cfg__err(p, arg,
-                         "dynamic backend names ('%%[...]') are HAProxy's but sluice "
-                         "does not support them yet");
-                return;
+                r.dynamic = true;
+                if (!cfg__fmt_parse(p, arg, &r.fmt))
+                        return;
         }
         r.cond = rule_cond(p, c, CFG_FETCH_AT_REQ, "use_backend", &ok);
         if (!ok)

@@ -434,10 +434,15 @@ static bool conv_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp
                 if (!conv_table(sp, cname, c))
                         return false;
                 ck = cfg_conv_kw(CFG_CONV_TABLE);
+        } else if (!ck && strncmp(cname, "map_", 4) == 0) {
+                c->conv = CFG_CONV_MAP;
+                ck = cfg_conv_kw(CFG_CONV_MAP);
         } else if (!ck) {
                 conv_unknown(sp, cname);
                 return false;
         }
+        c->in = ck->in;
+        c->out = ck->out;
         if (i < sp->s.len && sp->s.ptr[i] == '(') {
                 n = cfg__smp_args_split(sp, cname, &i, raw, SMP_MAX_ARGS);
                 if (n < 0)
@@ -448,15 +453,16 @@ static bool conv_parse(struct smp_parse *sp, size_t *pos, struct cfg_sample *smp
                 return false;
         }
         if (!cfg__smp_args_type(sp, cname, ck->args, raw, (unsigned)n, &c->args, &c->n_args) ||
-            !cfg__smp_conv_check(sp, cname, c))
+            !cfg__smp_conv_check(sp, cname, c) ||
+            (c->conv == CFG_CONV_MAP && !cfg__map_conv(sp, cname, c)))
                 return false;
-        if (!cfg_smp_can_cast(*type, ck->in)) {
+        if (!cfg_smp_can_cast(*type, c->in)) {
                 cfg__smp_err(sp, "converter '%s' takes %s %s, and gets %s %s", cname,
-                             article(cfg_smp_type_name(ck->in)), cfg_smp_type_name(ck->in),
+                             article(cfg_smp_type_name(c->in)), cfg_smp_type_name(c->in),
                              article(cfg_smp_type_name(*type)), cfg_smp_type_name(*type));
                 return false;
         }
-        *type = ck->out;
+        *type = c->out;
         smp->n_convs++;
         *pos = i;
         return true;

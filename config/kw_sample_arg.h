@@ -38,3 +38,7 @@ bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec
  * their types; reports and returns false when they are not. */
 bool cfg__smp_fetch_check(struct smp_parse *sp, const char *name, struct cfg_sample *smp);
 bool cfg__smp_conv_check(struct smp_parse *sp, const char *cname, struct cfg_conv_call *c);
+
+/* A map converter named @cname (kw_map.c): load its file (once per file, match method and
+ * output), type its default, set c->map, c->in and c->out. */
+bool cfg__map_conv(struct smp_parse *sp, const char *cname, struct cfg_conv_call *c);

@@ -40,6 +40,47 @@ const struct cfg_proxy *cfg_gen_find_proxy(const struct cfg_gen *g, const char *
         return NULL;
 }
 
+static int cmp_proxy_name(const void *a, const void *b)
+{
+        return strcmp((*(const struct cfg_proxy *const *)a)->name,
+                      (*(const struct cfg_proxy *const *)b)->name);
+}
+
+bool cfg_gen_index_backends(struct cfg_gen *g)
+{
+        g->n_backends = 0;
+        g->backends = cfg_arena_alloc(&g->arena, (g->n_proxies + 1) * sizeof(*g->backends));
+        if (!g->backends)
+                return false;
+        for (size_t i = 0; i < g->n_proxies; i++)
+                if ((g->proxies[i]->cap & CFG_CAP_BE) && g->proxies[i]->name)
+                        g->backends[g->n_backends++] = g->proxies[i];
+        qsort(g->backends, g->n_backends, sizeof(*g->backends), cmp_proxy_name);
+        return true;
+}
+
+const struct cfg_proxy *cfg_gen_find_backend(const struct cfg_gen *g, struct sl_str name)
+{
+        size_t lo = 0, hi = g->n_backends;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const char *n = g->backends[mid]->name;
+                size_t nl = strlen(n);
+                int r = memcmp(n, name.ptr ? name.ptr : "", SL_MIN(nl, name.len));
+
+                if (r == 0)
+                        r = nl < name.len ? -1 : nl > name.len ? 1 : 0;
+                if (r == 0)
+                        return g->backends[mid];
+                if (r < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
 const char *cfg_timeout_name(enum cfg_timeout t)
 {
         switch (t) {

@@ -363,10 +363,12 @@ struct cfg_stick_table {
         struct cfg_where where;
 };
 
-/* use_backend NAME [if|unless COND] */
+/* use_backend NAME|FORMAT [if|unless COND] */
 struct cfg_switch_rule {
         const char *backend_name;        /* arena, as written */
-        const struct cfg_proxy *backend; /* resolved at the end of load */
+        const struct cfg_proxy *backend; /* resolved at the end of load; NULL when dynamic */
+        bool dynamic;                    /* a format: the name is known at run time */
+        struct cfg_fmt fmt;              /* dynamic: what makes the name */
         const struct cfg_cond *cond;     /* arena, or NULL */
         struct cfg_where where;
 };
@@ -478,9 +480,12 @@ struct cfg_gen {
         struct cfg_global global;
         struct cfg_proxy **proxies; /* arena array: frontends, backends and listens, in order */
         size_t n_proxies, cap_proxies;
+        const struct cfg_proxy **backends; /* arena: those with CFG_CAP_BE, sorted by name */
+        size_t n_backends;
         struct cfg_proxy **defaults; /* arena array: every defaults section, in order */
         size_t n_defaults, cap_defaults;
-        void **regexes; /* arena array of pcre2_code, freed with the generation */
+        struct cfg_map *maps; /* arena list: each file, match method and output loaded once */
+        void **regexes;       /* arena array of pcre2_code, freed with the generation */
         size_t n_regexes, cap_regexes;
         /* the names of the variables of each store (enum cfg_var_store), in slot order */
         struct cfg_var_names {
@@ -496,6 +501,13 @@ struct cfg_gen *cfg_gen_unref(struct cfg_gen *g);
 
 /* The proxy named @name with any of the capabilities @cap, or NULL. */
 const struct cfg_proxy *cfg_gen_find_proxy(const struct cfg_gen *g, const char *name, unsigned cap);
+
+/* Build g->backends (at the end of load); false when out of memory. */
+bool cfg_gen_index_backends(struct cfg_gen *g);
+
+/* The backend (or listen section) named @name, looked up in the generation's sorted index
+ * (built at the end of load: dynamic use_backend rules ask at every request); NULL when none. */
+const struct cfg_proxy *cfg_gen_find_backend(const struct cfg_gen *g, struct sl_str name);
 
 const char *cfg_timeout_name(enum cfg_timeout t);
 const char *cfg_mode_name(enum cfg_mode m);

@@ -124,6 +124,14 @@ void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data);
 /* Parse "if|unless <condition>" starting at word @w (the "if"), up to the end of the line. */
 struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w);
 const char *cfg__match_name(enum cfg_match m);
+/* Add the pattern @text to @e, read as its match method reads patterns (@op: an integer
+ * operator, 'e', 'g', 'G', 'l', 'L' or 0); errors at word @w, their text after @where ("" or
+ * "<file>:<line>: "). */
+bool cfg__pattern_add(struct cfg_parser *p, unsigned w, const char *where, struct cfg_acl_expr *e,
+                      struct sl_str text, int op);
+/* Maps and pattern files (kw_map.c): add the patterns of the file named by word @w to @e,
+ * one per line, or the keys of a map file when @as_map (ACL flags -f and -M). */
+bool cfg__pattern_file(struct cfg_parser *p, unsigned w, struct cfg_acl_expr *e, bool as_map);
 /* Compile the regular expression @s (errors at word @w); kept for freeing with the gen. */
 void *cfg__regex(struct cfg_parser *p, unsigned w, const char *s, bool icase);
 

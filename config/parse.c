@@ -721,6 +721,8 @@ static void parser_finish(struct cfg_parser *p)
         struct cfg_gen *g = p->gen;
 
         p->l = NULL;
+        if (!cfg_gen_index_backends(g))
+                cfg__oom(p);
         cfg__finish_servers(p);
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
@@ -729,9 +731,14 @@ static void parser_finish(struct cfg_parser *p)
                 if ((px->cap & CFG_CAP_FE) && px->default_backend_name)
                         finish_backend_ref(p, px, px->default_backend_name, &px->where,
                                            &px->default_backend);
-                for (size_t j = 0; j < px->n_use_backend; j++)
-                        finish_backend_ref(p, px, px->use_backend[j].backend_name,
-                                           &px->use_backend[j].where, &px->use_backend[j].backend);
+                for (size_t j = 0; j < px->n_use_backend; j++) {
+                        struct cfg_switch_rule *r = &px->use_backend[j];
+
+                        if (r->dynamic)
+                                finish_fmt_tables(p, px, &r->fmt, &r->where);
+                        else
+                                finish_backend_ref(p, px, r->backend_name, &r->where, &r->backend);
+                }
                 finish_stick_refs(p, px);
                 if (px->mode == CFG_MODE_TCP) {
                         const struct cfg_where *w = NULL;

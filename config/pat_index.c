@@ -43,8 +43,8 @@ static bool str_same(struct sl_str a, struct sl_str b, bool icase)
 bool cfg_pat_index_used(const struct cfg_pat_index *ix, enum cfg_match m)
 {
         return (m == CFG_MATCH_STR || m == CFG_MATCH_BEG) ? ix->slots != NULL
-               : m == CFG_MATCH_IP                       ? ix->n_groups > 0
-                                                         : false;
+               : m == CFG_MATCH_IP                        ? ix->n_groups > 0
+                                                          : false;
 }
 
 static int cmp_u32_desc(const void *a, const void *b)
@@ -151,8 +151,7 @@ static bool build_ip(struct cfg_arena *a, const struct cfg_pattern *pats, size_t
                 g->idx[g->n++] = (uint32_t)i;
         }
         for (size_t g = 0; g < ix->n_groups; g++)
-                qsort_r(ix->groups[g].idx, ix->groups[g].n, sizeof(uint32_t), cmp_ip,
-                        (void *)pats);
+                qsort_r(ix->groups[g].idx, ix->groups[g].n, sizeof(uint32_t), cmp_ip, (void *)pats);
         return true;
 }
 

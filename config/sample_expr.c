@@ -284,6 +284,7 @@ static const struct cfg_conv_kw conv_kws[CFG_CONV_COUNT] = {
         [CFG_CONV_CONCAT]   = {"concat",   CFG_SMP_STR, CFG_SMP_STR, "sss"},
         [CFG_CONV_STRCMP]   = {"strcmp",   CFG_SMP_STR, CFG_SMP_INT, "V"},
         [CFG_CONV_SECURE_MEMCMP] = {"secure_memcmp", CFG_SMP_BIN, CFG_SMP_BOOL, "V"},
+        [CFG_CONV_MAP]      = {"map",      CFG_SMP_STR, CFG_SMP_STR, "Ss"},
 };
 /* clang-format on */
 

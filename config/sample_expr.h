@@ -173,6 +173,8 @@ enum cfg_conv {
         CFG_CONV_CONCAT,
         CFG_CONV_STRCMP,
         CFG_CONV_SECURE_MEMCMP,
+        /* maps: map, map_<match>[_<output>](<file>[,<default>]) */
+        CFG_CONV_MAP,
         CFG_CONV_COUNT,
 };
 
@@ -290,13 +292,28 @@ struct cfg_arg {
 };
 
 /* One converter of a sample expression. */
+/* A sample's value, as fetches produce it, converters change it and matchers read it. */
+struct cfg_smp_value {
+        enum cfg_smp_type type;
+        int64_t i;         /* BOOL, INT */
+        struct sl_str str; /* STR, BIN: borrowed */
+        int family;        /* IP: AF_INET or AF_INET6 */
+        uint8_t addr[16];  /* IP */
+};
+
+struct cfg_map;
+
 struct cfg_conv_call {
         enum cfg_conv conv;
         struct cfg_arg *args; /* arena array */
         unsigned n_args;
-        unsigned stk_dt;        /* TABLE: enum stkt_data_type */
-        enum cfg_stk_op stk_op; /* TABLE */
-        unsigned var_flags;     /* SET_VAR: CFG_VAR_* conditions */
+        unsigned stk_dt;                  /* TABLE: enum stkt_data_type */
+        enum cfg_stk_op stk_op;           /* TABLE */
+        unsigned var_flags;               /* SET_VAR: CFG_VAR_* conditions */
+        enum cfg_smp_type in, out;        /* what it takes and gives (a map's vary with its name) */
+        const struct cfg_map *map;        /* MAP: arena, shared by the uses of its file */
+        struct cfg_smp_value map_default; /* MAP: of the map's output type */
+        bool map_has_default;
 };
 
 struct cfg_sample {
@@ -321,15 +338,6 @@ struct cfg_sample {
         const struct cfg_proxy *table; /* its proxy, resolved at the end of load; SRC_TBL
                                         * without argument: the rule's own proxy; NULL: for
                                         * SC, whatever table the counter tracks */
-};
-
-/* A sample's value, as fetches produce it, converters change it and matchers read it. */
-struct cfg_smp_value {
-        enum cfg_smp_type type;
-        int64_t i;         /* BOOL, INT */
-        struct sl_str str; /* STR, BIN: borrowed */
-        int family;        /* IP: AF_INET or AF_INET6 */
-        uint8_t addr[16];  /* IP */
 };
 
 /* Output type of a fetch, its name (the first of its names), where it can run. */

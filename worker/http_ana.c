@@ -642,9 +642,23 @@ static const struct cfg_proxy *pick_backend(struct stream *st)
 {
         const struct cfg_proxy *fe = st->fe;
 
-        for (size_t i = 0; i < fe->n_use_backend; i++)
-                if (sample_cond(st->sess, st, fe->use_backend[i].cond, false))
-                        return fe->use_backend[i].backend;
+        for (size_t i = 0; i < fe->n_use_backend; i++) {
+                const struct cfg_switch_rule *r = &fe->use_backend[i];
+                const struct cfg_proxy *be;
+                char name[1024];
+
+                if (!sample_cond(st->sess, st, r->cond, false))
+                        continue;
+                if (!r->dynamic)
+                        return r->backend;
+                /* HAProxy: a name that is no backend's ends the rules: default_backend */
+                be = cfg_gen_find_backend(
+                        st->w->gen,
+                        sl_str_make(name, ana_fmt(st, &r->fmt, false, name, sizeof(name))));
+                if (be && (be->mode == fe->mode || fe->mode == CFG_MODE_TCP))
+                        return be;
+                break;
+        }
         if (fe->cap & CFG_CAP_BE)
                 return fe;
         return fe->default_backend;

@@ -75,7 +75,7 @@ static bool convert(const struct smp_ctx *c, const struct cfg_sample *smp, struc
                 const struct cfg_conv_call *call = &smp->convs[i];
                 char *buf;
 
-                if (!cast(c, v, cfg_conv_kw(call->conv)->in))
+                if (!cast(c, v, call->in))
                         return false;
                 buf = trash_get(c, trash_of(v) == 0 ? 1 : 0);
                 if (!buf || !sample_conv(c, call, v, buf, trash.size))

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "acl.h"
 #include "lb_hash.h"
 #include "macros.h"
 #include "sample_text.h"
@@ -444,6 +445,23 @@ static bool conv_secure_memcmp(const struct smp_ctx *c, const struct cfg_conv_ca
         return true;
 }
 
+/* ---- maps ---- */
+
+/* map*(<file>[,<default>]): the value of the key @v matches, as HAProxy's map picks it (see
+ * config/pat_index.h), else the default, else no value. Values live in the generation. */
+static bool conv_map(const struct cfg_conv_call *call, struct cfg_smp_value *v)
+{
+        long k = cfg_acl_expr_find(&call->map->keys, v);
+
+        if (k >= 0)
+                *v = call->map->values[k];
+        else if (call->map_has_default)
+                *v = call->map_default;
+        else
+                return false;
+        return true;
+}
+
 /* ---- integers ---- */
 
 static bool conv_arith(const struct smp_ctx *c, const struct cfg_conv_call *call,
@@ -691,6 +709,8 @@ bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call, stru
                 return conv_strcmp(c, call, v);
         case CFG_CONV_SECURE_MEMCMP:
                 return conv_secure_memcmp(c, call, v);
+        case CFG_CONV_MAP:
+                return conv_map(call, v);
         case CFG_CONV_COUNT:
                 break;
         }

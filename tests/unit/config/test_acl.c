@@ -357,7 +357,10 @@ START_TEST(test_rule_errors)
                      "1\n",
                      3, "already has a stick-table");
         expect_error("frontend f\n    acl a path -m bogus x\n", 2, "unknown match method 'bogus'");
-        expect_error("frontend f\n    acl a path -f /etc/list\n", 2, "ACL flag '-f' is HAProxy's");
+        expect_error("frontend f\n    acl a path -f /nonexistent/list\n", 2,
+                     "cannot open pattern file '/nonexistent/list'");
+        expect_error("frontend f\n    acl a path -u 1 x\n", 2,
+                     "ACL flag '-u' is a HAProxy keyword that sluice does not support yet");
         expect_error("frontend f\n    acl a src 10.0.0.0/33\n", 2, "invalid prefix length");
         expect_error("frontend f\n    acl a src example.com\n", 2, "host names are not resolved");
         /* an address is matched as text by a string method (HAProxy casts it) */

@@ -227,17 +227,18 @@ START_TEST(test_files)
         write_file("hosts.lst", "# hosts\nwww.example.com\n  api.example.com\n");
         write_file("hosts.map", "www.example.com be_www\napi.example.com   be_api  \n");
         write_file("ports.map", "80 1\n443 2\n");
-        ck_assert_int_eq(load("frontend f\n    mode http\n    bind :80\n"
-                              "    acl h req.hdr(host) -i -f %s/hosts.lst foo\n"
-                              "    acl m req.hdr(host) -M -f %s/hosts.map\n"
-                              "    http-request set-header x %%[req.hdr(host),map(%s/hosts.map,none)]"
-                              "%%[dst_port,map_int_int(%s/ports.map)]\n"),
-                         0);
+        ck_assert_int_eq(
+                load("frontend f\n    mode http\n    bind :80\n"
+                     "    acl h req.hdr(host) -i -f %s/hosts.lst foo\n"
+                     "    acl m req.hdr(host) -M -f %s/hosts.map\n"
+                     "    http-request set-header x %%[req.hdr(host),map(%s/hosts.map,none)]"
+                     "%%[dst_port,map_int_int(%s/ports.map)]\n"),
+                0);
         acl = gen->proxies[0]->acls[0];
         ck_assert_uint_eq(acl->exprs[0]->n_pats, 3);
-        ck_assert(cfg_acl_expr_match(acl->exprs[0], &(struct cfg_smp_value){
-                                                            .type = CFG_SMP_STR,
-                                                            .str = SL_STR_LIT("API.example.com")}));
+        ck_assert(cfg_acl_expr_match(
+                acl->exprs[0], &(struct cfg_smp_value){.type = CFG_SMP_STR,
+                                                       .str = SL_STR_LIT("API.example.com")}));
         acl = gen->proxies[0]->acls[1];
         ck_assert_uint_eq(acl->exprs[0]->n_pats, 2);
         v = str("www.example.com");
@@ -262,13 +263,15 @@ START_TEST(test_files)
                               "    http-request set-header x %%[path,map_str_int(%s/bad.map)]\n"),
                          -EINVAL);
         ck_assert(has_error(4, "bad.map:2: invalid integer value 'two'"));
-        ck_assert_int_eq(load("frontend f\n    mode http\n    bind :80\n"
-                              "    http-request set-header x %%[path,map_str_int(%s/hosts.map,x)]\n"),
-                         -EINVAL);
+        ck_assert_int_eq(
+                load("frontend f\n    mode http\n    bind :80\n"
+                     "    http-request set-header x %%[path,map_str_int(%s/hosts.map,x)]\n"),
+                -EINVAL);
         ck_assert(has_error(4, "invalid integer value"));
-        ck_assert_int_eq(load("frontend f\n    mode http\n    bind :80\n"
-                              "    http-request set-header x %%[path,map_str_ip(%s/ports.map,1.2.3.4)]\n"),
-                         -EINVAL);
+        ck_assert_int_eq(
+                load("frontend f\n    mode http\n    bind :80\n"
+                     "    http-request set-header x %%[path,map_str_ip(%s/ports.map,1.2.3.4)]\n"),
+                -EINVAL);
         ck_assert(has_error(4, "ports.map:1: invalid address value '1'"));
         ck_assert_int_eq(load("frontend f\n    mode http\n    bind :80\n"
                               "    http-request set-header x %%[path,map_bogus(%s/hosts.map)]\n"),
