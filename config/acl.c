@@ -21,6 +21,8 @@ enum cfg_smp_type cfg_match_type(enum cfg_match m)
                 return CFG_SMP_IP;
         case CFG_MATCH_FOUND:
                 return CFG_SMP_ANY;
+        case CFG_MATCH_BIN:
+                return CFG_SMP_BIN;
         case CFG_MATCH_STR:
         case CFG_MATCH_BEG:
         case CFG_MATCH_END:
@@ -154,6 +156,8 @@ static bool pattern_match(const struct cfg_acl_expr *e, const struct cfg_pattern
                 return v->i >= p->lo && v->i <= p->hi;
         case CFG_MATCH_IP:
                 return ip_in(p, v);
+        case CFG_MATCH_BIN:
+                return s.len == p->str.len && (s.len == 0 || memcmp(s.ptr, p->str.ptr, s.len) == 0);
         case CFG_MATCH_FOUND:
         case CFG_MATCH_BOOL:
                 break;

@@ -292,6 +292,10 @@ static void dump_acl_expr(FILE *out, const struct cfg_acl_expr *e)
                 case CFG_MATCH_DOM:
                         dump_word_n(out, p->str.ptr, p->str.len);
                         break;
+                case CFG_MATCH_BIN:
+                        for (size_t k = 0; k < p->str.len; k++)
+                                fprintf(out, "%02x", (unsigned char)p->str.ptr[k]);
+                        break;
                 case CFG_MATCH_FOUND:
                 case CFG_MATCH_BOOL:
                         break;
@@ -651,6 +655,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         reuse[px->http_reuse]);
         }
         dump_conn_settings(out, px);
+        if (px->inspect_delay_ms)
+                fprintf(out, "    tcp-request inspect-delay %" PRIu32 "ms\n", px->inspect_delay_ms);
         if (px->log_global)
                 fputs("    log global\n", out);
         for (size_t i = 0; i < px->n_logs; i++)

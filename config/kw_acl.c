@@ -17,10 +17,11 @@
 #include "stkt_types.h"
 
 static const char *const match_names[] = {
-        [CFG_MATCH_STR] = "str", [CFG_MATCH_BEG] = "beg", [CFG_MATCH_END] = "end",
-        [CFG_MATCH_SUB] = "sub", [CFG_MATCH_REG] = "reg", [CFG_MATCH_DIR] = "dir",
-        [CFG_MATCH_DOM] = "dom", [CFG_MATCH_LEN] = "len", [CFG_MATCH_FOUND] = "found",
-        [CFG_MATCH_INT] = "int", [CFG_MATCH_IP] = "ip",   [CFG_MATCH_BOOL] = "bool",
+        [CFG_MATCH_STR] = "str",   [CFG_MATCH_BEG] = "beg", [CFG_MATCH_END] = "end",
+        [CFG_MATCH_SUB] = "sub",   [CFG_MATCH_REG] = "reg", [CFG_MATCH_DIR] = "dir",
+        [CFG_MATCH_DOM] = "dom",   [CFG_MATCH_LEN] = "len", [CFG_MATCH_FOUND] = "found",
+        [CFG_MATCH_BIN] = "bin",   [CFG_MATCH_INT] = "int", [CFG_MATCH_IP] = "ip",
+        [CFG_MATCH_BOOL] = "bool",
 };
 
 const char *cfg__match_name(enum cfg_match m)
@@ -170,6 +171,42 @@ static bool pat_ip(struct cfg_parser *p, unsigned w, const char *where, const ch
         return true;
 }
 
+static int hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* A binary pattern: an even number of hexadecimal digits, decoded in place over @s (which
+ * the arena owns). */
+static bool pat_bin(struct cfg_parser *p, unsigned w, const char *where, const char *s, size_t len,
+                    struct cfg_pattern *pt)
+{
+        char *out = (char *)s;
+
+        if (len % 2) {
+                cfg__err(p, w, "%sbinary pattern '%s': an odd number of hexadecimal digits", where,
+                         s);
+                return false;
+        }
+        for (size_t i = 0; i < len; i += 2) {
+                int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+
+                if (hi < 0 || lo < 0) {
+                        cfg__err(p, w, "%sbinary pattern '%s': not hexadecimal", where, s);
+                        return false;
+                }
+                out[i / 2] = (char)(hi << 4 | lo);
+        }
+        pt->str = sl_str_make(out, len / 2);
+        return true;
+}
+
 void *cfg__regex(struct cfg_parser *p, unsigned w, const char *s, bool icase)
 {
         int errcode;
@@ -232,6 +269,8 @@ bool cfg__pattern_add(struct cfg_parser *p, unsigned w, const char *where, struc
         case CFG_MATCH_DOM:
                 pt->str = sl_str_make(s, text.len);
                 return true;
+        case CFG_MATCH_BIN:
+                return pat_bin(p, w, where, s, text.len, pt);
         case CFG_MATCH_FOUND:
         case CFG_MATCH_BOOL:
                 break;
@@ -291,12 +330,7 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                                 if (strcmp(m, match_names[i]) == 0)
                                         match = (int)i;
                         if (match < 0) {
-                                if (strcmp(m, "bin") == 0)
-                                        cfg__err(p, w + 1,
-                                                 "match method 'bin' is HAProxy's but "
-                                                 "sluice does not support it yet");
-                                else
-                                        cfg__err(p, w + 1, "unknown match method '%s'", m);
+                                cfg__err(p, w + 1, "unknown match method '%s'", m);
                                 return NULL;
                         }
                         w++;
@@ -339,8 +373,11 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                 case CFG_SMP_IP:
                         match = CFG_MATCH_IP;
                         break;
-                case CFG_SMP_STR:
                 case CFG_SMP_BIN:
+                        /* HAProxy's default for binary samples */
+                        match = CFG_MATCH_BIN;
+                        break;
+                case CFG_SMP_STR:
                 case CFG_SMP_ANY:
                         match = CFG_MATCH_STR;
                         break;
@@ -420,7 +457,7 @@ static struct cfg_acl *acl_new(struct cfg_parser *p, const char *name)
                 return NULL;
         }
         acl->name = name;
-        acl->at = CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
+        acl->at = CFG_FETCH_AT_CONN | CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
         *slot = acl;
         return acl;
 }
@@ -576,7 +613,7 @@ struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w)
                 return NULL;
         }
         c->unless = strcmp(kw, "unless") == 0;
-        c->at = CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
+        c->at = CFG_FETCH_AT_CONN | CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ | CFG_FETCH_AT_RES;
         w++;
         if (w >= n) {
                 cfg__err(p, w - 1, "'%s' needs a condition", kw);

@@ -574,6 +574,21 @@ static void kw_retries(struct cfg_parser *p, unsigned arg, unsigned long data)
                 p->px->retries = (unsigned)v;
 }
 
+/* tcp-request inspect-delay <time> */
+static void kw_inspect_delay(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        uint32_t ms;
+        char err[256];
+
+        if (!cfg__want_args(p, arg, 1, "tcp-request inspect-delay <time>"))
+                return;
+        if (cfg_parse_time(cfg__word_str(p, arg), CFG_TIME_MS, &ms, err, sizeof(err)) < 0) {
+                cfg__err(p, arg, "tcp-request inspect-delay: %s", err);
+                return;
+        }
+        p->px->inspect_delay_ms = ms;
+}
+
 static void kw_http_reuse(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         const char *m = cfg__word(p, arg);
@@ -737,6 +752,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"http-after-response", F | L | B, cfg__kw_http_rule, 2, false},
         {"tcp-request connection", F | L, cfg__kw_tcp_rule, 0, false},
         {"tcp-request content", F | L | B, cfg__kw_tcp_rule, 1, false},
+        {"tcp-request inspect-delay", D | F | L | B, kw_inspect_delay, 0, false},
         {"stick-table", F | L | B, cfg__kw_stick_table, 0, false},
         {"stick on", L | B, cfg__kw_stick, CFG_STICK_ON, false},
         {"cookie", D | L | B, cfg__kw_cookie, 0, false},

@@ -401,6 +401,9 @@ struct cfg_proxy {
         struct cfg_server *servers; /* arena array */
         size_t n_servers, cap_servers;
         unsigned retries; /* default 3 */
+        /* tcp-request inspect-delay: how long tcp-request content rules may wait for the
+         * client's bytes (0: they are evaluated at once) */
+        uint32_t inspect_delay_ms;
         enum cfg_http_reuse http_reuse;
 
         const char *forwardfor_header; /* arena: option forwardfor header NAME, or NULL */

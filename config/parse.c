@@ -746,7 +746,7 @@ static void parser_finish(struct cfg_parser *p)
                         for (size_t j = 0; j < px->n_tcp_content; j++)
                                 if (px->tcp_content[j].act == CFG_ACT_TRACK_SC &&
                                     !(cfg_fetch_at(px->tcp_content[j].track_key.fetch) &
-                                      CFG_FETCH_AT_CONN))
+                                      (CFG_FETCH_AT_CONN | CFG_FETCH_AT_CONTENT)))
                                         cfg_diag_add(p->diags, CFG_SEV_ERROR,
                                                      px->tcp_content[j].where.file,
                                                      px->tcp_content[j].where.line, 0,
@@ -767,7 +767,8 @@ static void parser_finish(struct cfg_parser *p)
                         for (size_t j = 0; j < px->n_acls; j++) {
                                 const struct cfg_acl *acl = px->acls[j];
 
-                                if (!(acl->at & CFG_FETCH_AT_CONN) && acl->n_exprs)
+                                if (!(acl->at & (CFG_FETCH_AT_CONN | CFG_FETCH_AT_CONTENT)) &&
+                                    acl->n_exprs)
                                         cfg_diag_add(p->diags, CFG_SEV_ERROR,
                                                      acl->exprs[0]->where.file,
                                                      acl->exprs[0]->where.line, 0,

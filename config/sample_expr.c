@@ -78,6 +78,11 @@ static const struct cfg_fetch_info fetch_info[CFG_FETCH_COUNT] = {
         [CFG_FETCH_CAPTURE_URI]  = {"capture.req.uri", CFG_SMP_STR, CFG_AT_HTTP},
         [CFG_FETCH_CAPTURE_VER]  = {"capture.req.ver", CFG_SMP_STR, CFG_AT_HTTP},
         [CFG_FETCH_VAR]          = {"var",          CFG_SMP_ANY,  CFG_AT_ANY},
+        [CFG_FETCH_REQ_LEN]      = {"req.len",      CFG_SMP_INT,  CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
+        [CFG_FETCH_PAYLOAD]      = {"req.payload",  CFG_SMP_BIN,  CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
+        [CFG_FETCH_SSL_HELLO_TYPE] = {"req.ssl_hello_type", CFG_SMP_INT, CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
+        [CFG_FETCH_SSL_SNI]      = {"req.ssl_sni",  CFG_SMP_STR,  CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
+        [CFG_FETCH_SSL_ALPN]     = {"req.ssl_alpn", CFG_SMP_STR,  CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
 };
 
 /* Names sluice accepts, with HAProxy's ACL derivatives (path_beg = path -m beg). */
@@ -219,6 +224,15 @@ static const struct cfg_fetch_kw fetch_kws[] = {
         {"capture.req.ver", CFG_FETCH_CAPTURE_VER, CFG_DIR_REQ, -1, ""},
         {"capture.res.ver", CFG_FETCH_CAPTURE_VER, CFG_DIR_RES, -1, ""},
         {"var",          CFG_FETCH_VAR,          CFG_DIR_CTX, -1, "Vs"},
+        {"req.len",      CFG_FETCH_REQ_LEN,      CFG_DIR_REQ, -1, ""},
+        {"req_len",      CFG_FETCH_REQ_LEN,      CFG_DIR_REQ, -1, ""},
+        {"req.payload",  CFG_FETCH_PAYLOAD,      CFG_DIR_REQ, -1, "II"},
+        {"payload",      CFG_FETCH_PAYLOAD,      CFG_DIR_REQ, CFG_MATCH_BIN, "II"},
+        {"req.ssl_hello_type", CFG_FETCH_SSL_HELLO_TYPE, CFG_DIR_REQ, -1, ""},
+        {"req_ssl_hello_type", CFG_FETCH_SSL_HELLO_TYPE, CFG_DIR_REQ, -1, ""},
+        {"req.ssl_sni",  CFG_FETCH_SSL_SNI,      CFG_DIR_REQ, -1, ""},
+        {"req_ssl_sni",  CFG_FETCH_SSL_SNI,      CFG_DIR_REQ, -1, ""},
+        {"req.ssl_alpn", CFG_FETCH_SSL_ALPN,     CFG_DIR_REQ, -1, ""},
 };
 
 static const struct cfg_conv_kw conv_kws[CFG_CONV_COUNT] = {

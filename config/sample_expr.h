@@ -99,6 +99,12 @@ enum cfg_fetch {
         CFG_FETCH_CAPTURE_URI,    /* capture.req.uri */
         CFG_FETCH_CAPTURE_VER,    /* capture.req.ver, capture.res.ver: "HTTP/1.1" */
         CFG_FETCH_VAR,            /* var(<name>[,<default>]): the type it was set with */
+        /* content inspection of TCP streams: the bytes the client sent so far */
+        CFG_FETCH_REQ_LEN,        /* req.len */
+        CFG_FETCH_PAYLOAD,        /* req.payload(<offset>,<length>) */
+        CFG_FETCH_SSL_HELLO_TYPE, /* req.ssl_hello_type */
+        CFG_FETCH_SSL_SNI,        /* req.ssl_sni */
+        CFG_FETCH_SSL_ALPN,       /* req.ssl_alpn: each name */
         CFG_FETCH_COUNT,
 };
 
@@ -192,12 +198,16 @@ enum cfg_match {
         CFG_MATCH_INT,     /* integer in a range */
         CFG_MATCH_IP,      /* address in a network */
         CFG_MATCH_BOOL,    /* the sample is non-zero */
+        CFG_MATCH_BIN,     /* exact bytes, the pattern written in hexadecimal */
 };
 /* When a fetch can run: at connection accept, on a request, on a response. */
 enum {
         CFG_FETCH_AT_CONN = 1u << 0,
         CFG_FETCH_AT_REQ = 1u << 1,
         CFG_FETCH_AT_RES = 1u << 2,
+        /* the client's bytes in TCP mode, before a server is chosen (tcp-request content
+         * rules, use_backend): content inspection, which is not HTTP */
+        CFG_FETCH_AT_CONTENT = 1u << 3,
 };
 
 /* Which message a header fetch reads: "req.hdr" and "res.hdr" say; plain "hdr" means the

@@ -390,22 +390,46 @@ static bool var_action(struct sess *ss, struct stream *st, const struct cfg_http
         }
 }
 
-bool http_ana_tcp_rules(struct sess *ss, struct stream *st, const struct cfg_http_rule *rules,
-                        size_t n, enum stick_level level)
-{
-        for (size_t i = 0; i < n; i++) {
-                const struct cfg_http_rule *r = &rules[i];
+enum tcp_rules_result {
+        TCP_RULES_GO,
+        TCP_RULES_REJECT,
+        TCP_RULES_WAIT
+};
 
-                if (!sample_cond(ss, st, r->cond, false))
+/* Rules from *@pos on; with @may_wait, a rule whose condition lacks bytes that may come
+ * stops there (*@pos says where to resume), as HAProxy's inspect-delay does. */
+static enum tcp_rules_result tcp_rules_run(struct sess *ss, struct stream *st,
+                                           const struct cfg_http_rule *rules, size_t n,
+                                           enum stick_level level, size_t *pos, bool may_wait)
+{
+        for (size_t i = *pos; i < n; i++) {
+                const struct cfg_http_rule *r = &rules[i];
+                int c = may_wait ? sample_cond_partial(ss, st, r->cond)
+                                 : sample_cond(ss, st, r->cond, false);
+
+                if (c < 0) {
+                        *pos = i;
+                        return TCP_RULES_WAIT;
+                }
+                if (!c)
                         continue;
                 if (r->act == CFG_ACT_ALLOW)
-                        return true;
+                        break;
                 if (var_action(ss, st, r, false))
                         continue;
                 if (!stick_action(ss, st, r, level))
-                        return false;
+                        return TCP_RULES_REJECT;
         }
-        return true;
+        *pos = n;
+        return TCP_RULES_GO;
+}
+
+bool http_ana_tcp_rules(struct sess *ss, struct stream *st, const struct cfg_http_rule *rules,
+                        size_t n, enum stick_level level)
+{
+        size_t pos = 0;
+
+        return tcp_rules_run(ss, st, rules, n, level, &pos, false) == TCP_RULES_GO;
 }
 
 static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule *rules, size_t n,
@@ -740,18 +764,42 @@ enum ana_result http_ana_request(struct stream *st)
         return ANA_GO;
 }
 
+/* The tcp-request content rules of @px for a TCP stream, from where they stopped: they may
+ * wait for the client's bytes until @px's inspect-delay has passed since they first did. */
+static enum tcp_rules_result tcp_content(struct stream *st, const struct cfg_proxy *px)
+{
+        bool may_wait = px->inspect_delay_ms && !(st->flags & STRM_F_INSPECT_EXPIRED);
+        enum tcp_rules_result r;
+
+        r = tcp_rules_run(st->sess, st, px->tcp_content, px->n_tcp_content, STICK_CONN,
+                          &st->inspect_pos, may_wait);
+        if (r == TCP_RULES_WAIT && !st->inspect_exp)
+                st->inspect_exp = loop_now(st->w->loop) + px->inspect_delay_ms;
+        return r;
+}
+
 enum ana_result http_ana_tcp(struct stream *st)
 {
         const struct cfg_proxy *fe = st->fe;
+        enum tcp_rules_result r;
 
-        if (!http_ana_tcp_rules(st->sess, st, fe->tcp_content, fe->n_tcp_content, STICK_CONN))
-                return ANA_REJECT;
-        st->be = fe->cap & CFG_CAP_BE ? fe : fe->default_backend;
-        if (!st->be)
-                return ANA_REPLY;
-        if (st->be != fe && !http_ana_tcp_rules(st->sess, st, st->be->tcp_content,
-                                                st->be->n_tcp_content, STICK_CONN))
-                return ANA_REJECT;
+        if (!st->be) {
+                r = tcp_content(st, fe);
+                if (r != TCP_RULES_GO)
+                        return r == TCP_RULES_WAIT ? ANA_WAIT : ANA_REJECT;
+                /* use_backend rules apply in mode tcp too, with what the connection has */
+                st->be = pick_backend(st);
+                if (!st->be)
+                        return ANA_REPLY;
+                st->inspect_pos = 0;
+                st->inspect_exp = 0;
+                st->flags &= ~(uint32_t)STRM_F_INSPECT_EXPIRED;
+        }
+        if (st->be != fe) {
+                r = tcp_content(st, st->be);
+                if (r != TCP_RULES_GO)
+                        return r == TCP_RULES_WAIT ? ANA_WAIT : ANA_REJECT;
+        }
         st->force_idx = -1;
         if (st->be->n_stick_rules)
                 stick_persist(st);

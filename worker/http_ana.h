@@ -17,6 +17,8 @@ enum ana_result {
         ANA_GO = 0, /* go on */
         ANA_REPLY,  /* a response of sluice's is ready in the stream (http_ana_reply_*) */
         ANA_REJECT, /* a tcp-request rule rejected the connection: close it, without a log */
+        ANA_WAIT,   /* TCP: the rules wait for more of the client's bytes (inspect-delay),
+                     * until st->inspect_exp; call again when they come or then */
 };
 
 /* tcp-request connection or content rules: false when a rule rejected the connection.

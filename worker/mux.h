@@ -98,6 +98,11 @@ struct mux_ops {
         int (*rcv_data)(struct sd *sd, struct sd_data *d);
         /* @n bytes of the last rcv_data() were passed on. */
         void (*rcv_consume)(struct sd *sd, size_t n);
+        /* Content inspection of an opaque stream (tcp-request content rules): read what
+         * the connection has into the buffer, up to full, and give every byte received so
+         * far in @d, none consumed (rcv_data() gives them later). Returns 0, or -errno; the
+         * end of the stream sets SD_F_EOS. NULL where the mux has no opaque stream. */
+        int (*rcv_peek)(struct sd *sd, struct sd_data *d);
 
         /* ---- the outgoing message ---- */
 

@@ -130,6 +130,31 @@ static int tcp_rcv_data(struct sd *sd, struct sd_data *d)
         return 0;
 }
 
+static int tcp_rcv_peek(struct sd *sd, struct sd_data *d)
+{
+        struct tcpc *t = sd->ms;
+
+        *d = (struct sd_data){0};
+        if (buf_is_null(&t->ibuf) && !worker_buf_get(t->w, &t->ibuf))
+                return -ENOMEM;
+        /* a full buffer is all the rules can see, as HAProxy's */
+        while (!(t->conn->flags & CONN_F_RD_EOF) && t->ibuf.data < t->ibuf.size) {
+                ssize_t n = conn_recv(t->conn, &t->ibuf);
+
+                if (n <= 0) {
+                        tcpc_read_ended(t, n);
+                        break;
+                }
+        }
+        if (t->ibuf.data == 0) {
+                worker_buf_release(t->w, &t->ibuf);
+                return 0;
+        }
+        d->p = buf_head(&t->ibuf);
+        d->len = t->ibuf.data;
+        return 0;
+}
+
 static void tcp_rcv_consume(struct sd *sd, size_t n)
 {
         struct tcpc *t = sd->ms;
@@ -332,6 +357,7 @@ const struct mux_ops mux_tcp_ops = {
         .attach = tcp_attach,
         .rcv_data = tcp_rcv_data,
         .rcv_consume = tcp_rcv_consume,
+        .rcv_peek = tcp_rcv_peek,
         .snd_data = tcp_snd_data,
         .flush = tcp_flush,
         .tunnel = tcp_tunnel,

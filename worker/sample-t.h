@@ -22,6 +22,8 @@ struct smp_ctx {
         bool all;  /* every value (an ACL); else the one a sample takes (the last header) */
         char *buf; /* borrowed: where a fetch may write the value it makes */
         size_t bufsz;
+        bool *more; /* borrowed, or NULL: set when more bytes from the client could change
+                     * a content-inspection fetch's answer (sample_payload.h) */
 };
 
 /* Called with each value; returns true to stop. The value is borrowed for the call. */

@@ -155,6 +155,54 @@ bool sample_cond(struct sess *ss, struct stream *st, const struct cfg_cond *c, b
         return cfg_cond_eval(c, cond_acl, &ctx);
 }
 
+/* ---- conditions over bytes still arriving (tcp-request inspect-delay) ---- */
+
+/* HAProxy's three-valued ACL results: a condition that is false only for want of bytes is
+ * MISS, and waits when it may. */
+enum {
+        ACL3_FAIL = 0,
+        ACL3_MISS = 1,
+        ACL3_PASS = 3
+};
+
+static int acl3(struct sess *ss, struct stream *st, const struct cfg_acl *acl)
+{
+        bool more = false;
+        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .all = true, .more = &more};
+
+        for (size_t i = 0; i < acl->n_exprs; i++) {
+                const struct cfg_acl_expr *e = acl->exprs[i];
+
+                if (sample_each(&c, &e->smp, cfg_match_type(e->match), match_one, (void *)e))
+                        return ACL3_PASS;
+        }
+        return more ? ACL3_MISS : ACL3_FAIL;
+}
+
+int sample_cond_partial(struct sess *ss, struct stream *st, const struct cfg_cond *cond)
+{
+        int any = ACL3_FAIL;
+
+        if (!cond)
+                return 1;
+        for (size_t i = 0; i < cond->n_ands && any != ACL3_PASS; i++) {
+                const struct cfg_cond_and *a = &cond->ands[i];
+                int all = ACL3_PASS;
+
+                for (size_t j = 0; j < a->n_terms && all != ACL3_FAIL; j++) {
+                        int r = acl3(ss, st, a->terms[j].acl);
+
+                        if (a->terms[j].negate && r != ACL3_MISS)
+                                r = ACL3_PASS - r;
+                        all = SL_MIN(all, r);
+                }
+                any = SL_MAX(any, all);
+        }
+        if (any == ACL3_MISS)
+                return -1;
+        return (any == ACL3_PASS) != cond->unless;
+}
+
 struct value_ctx {
         struct cfg_smp_value *v;
         char *buf;

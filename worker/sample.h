@@ -17,6 +17,11 @@ struct stream;
 /* Does the condition hold? (A NULL condition does.) */
 bool sample_cond(struct sess *ss, struct stream *st, const struct cfg_cond *c, bool response);
 
+/* sample_cond() for rules that may wait for more of the client's bytes: 1 or 0 as
+ * sample_cond(), or -1 when the answer is false or unknown only because content
+ * inspection fetches lack bytes that may still come (HAProxy's ACL_TEST_MISS). */
+int sample_cond_partial(struct sess *ss, struct stream *st, const struct cfg_cond *c);
+
 /* Does the ACL match (any of its expressions, any value of a multi-valued sample)? */
 bool sample_acl(struct sess *ss, struct stream *st, const struct cfg_acl *acl, bool response);
 

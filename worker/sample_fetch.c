@@ -16,6 +16,7 @@
 #include "lb_hash.h"
 #include "macros.h"
 #include "model.h"
+#include "sample_payload.h"
 #include "session.h"
 #include "srv_state.h"
 #include "stick.h"
@@ -714,6 +715,12 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 return one_int(addr_port(sess_dst(ss)), CFG_SMP_INT, fn, data);
         case CFG_FETCH_SSL_FC:
                 return one_int(sess_tls(ss), CFG_SMP_BOOL, fn, data);
+        case CFG_FETCH_REQ_LEN:
+        case CFG_FETCH_PAYLOAD:
+        case CFG_FETCH_SSL_HELLO_TYPE:
+        case CFG_FETCH_SSL_SNI:
+        case CFG_FETCH_SSL_ALPN:
+                return sample_fetch_payload(c, smp, fn, data);
         case CFG_FETCH_ALWAYS_TRUE:
         case CFG_FETCH_ALWAYS_FALSE:
                 return one_int(smp->fetch == CFG_FETCH_ALWAYS_TRUE, CFG_SMP_BOOL, fn, data);

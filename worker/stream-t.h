@@ -66,6 +66,8 @@ enum {
                                         * stream_l7_retry_ok()) */
         STRM_F_REDISPATCH = 1u << 12,  /* the retry may go to another server than the last */
         STRM_F_AFTER_DONE = 1u << 13,  /* the http-after-response rules ran */
+        STRM_F_INSPECT = 1u << 14,     /* TCP: content rules wait for the client's bytes */
+        STRM_F_INSPECT_EXPIRED = 1u << 15, /* ... and the inspect-delay has passed */
 };
 
 struct stream {
@@ -91,6 +93,8 @@ struct stream {
 
         struct loop_timer timer;
         uint64_t cli_exp, srv_exp; /* deadlines (loop ms), 0: none */
+        uint64_t inspect_exp;      /* TCP content rules wait until then (loop ms); 0: not */
+        size_t inspect_pos;        /* ... resuming at this rule of the proxy they are at */
 
         struct http_msg req, res;
         size_t req_head_len; /* bytes of the request head as received */

@@ -32,6 +32,8 @@
 #define STRM_MORE_SOON_MAX 4096
 
 static void stream_run(struct stream *st);
+static void stream_tcp_analyse(struct stream *st);
+static void stream_go(struct stream *st, enum ana_result ar);
 static void stream_end(struct stream *st, bool ok);
 static void stream_reply(struct stream *st);
 static void stream_connect(struct stream *st);
@@ -260,14 +262,38 @@ void stream_start(struct stream *st, size_t head_len)
                 ar = http_ana_request(st);
         } else {
                 st->cli_exp = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
-                ar = http_ana_tcp(st);
-                if (ar == ANA_REPLY) {
-                        /* no backend */
-                        stream_set_term(st, 'P', 'C');
-                        stream_end(st, false);
-                        return;
-                }
+                stream_tcp_analyse(st);
+                return;
         }
+        stream_go(st, ar);
+}
+
+/* TCP: the content rules and the choice of a backend, again each time the client's bytes
+ * come while they wait (tcp-request inspect-delay), and once more when the delay is over. */
+static void stream_tcp_analyse(struct stream *st)
+{
+        enum ana_result ar = http_ana_tcp(st);
+
+        if (ar == ANA_WAIT) {
+                st->flags |= STRM_F_INSPECT;
+                st->cli_exp = st->inspect_exp;
+                stream_arm(st);
+                return;
+        }
+        st->flags &= ~(uint32_t)STRM_F_INSPECT;
+        st->cli_exp = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
+        if (ar == ANA_REPLY) {
+                /* no backend */
+                stream_set_term(st, 'P', 'C');
+                stream_end(st, false);
+                return;
+        }
+        stream_go(st, ar);
+}
+
+/* After the analysis of the request: reject, reply, or connect to a server. */
+static void stream_go(struct stream *st, enum ana_result ar)
+{
         if (ar == ANA_REJECT) {
                 /* a tcp-request rule rejected it: closed without a log line, as HAProxy */
                 st->w->stats.tcp_rejected++;
@@ -478,6 +504,15 @@ static void stream_run(struct stream *st)
 
                 switch (st->state) {
                 case STRM_ST_HEAD:
+                        /* TCP content rules waiting for the client's bytes: they may have
+                         * come, or the client closed */
+                        if (st->flags & STRM_F_INSPECT) {
+                                stream_tcp_analyse(st);
+                                progress = st->state != STRM_ST_HEAD;
+                                if (!progress)
+                                        return; /* still waiting: stream_arm() was done */
+                        }
+                        break;
                 case STRM_ST_QUEUE:
                         break;
                 case STRM_ST_CONNECT:
@@ -569,6 +604,13 @@ static void stream_on_timer(struct loop_timer *t)
                 stream_end(st, false);
                 break;
         case STRM_ST_HEAD:
+                if (st->flags & STRM_F_INSPECT) {
+                        /* inspect-delay is over: the rules decide with what came */
+                        st->flags |= STRM_F_INSPECT_EXPIRED;
+                        stream_tcp_analyse(st);
+                        break;
+                }
+                return;
         case STRM_ST_DONE:
         case STRM_ST_COUNT:
                 return;

@@ -1,0 +1,46 @@
+/* Fuzz target for proto/tls_hello: a client's first bytes, whatever they are. Every string
+ * handed back must lie inside the input, and no prefix of the input may give an answer the
+ * whole input contradicts. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "tls_hello.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check(int cond)
+{
+        if (!cond)
+                abort();
+}
+
+static void inside(struct sl_str s, const uint8_t *data, size_t size)
+{
+        if (s.ptr)
+                check((const uint8_t *)s.ptr >= data &&
+                      (const uint8_t *)s.ptr + s.len <= data + size);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        struct tls_hello h, part;
+        struct sl_str name;
+        unsigned type, ptype;
+        enum tls_hello_status r = tls_hello_parse(data, size, &h);
+
+        if (r == TLS_HELLO_OK) {
+                inside(h.sni, data, size);
+                inside(h.alpn, data, size);
+                for (unsigned i = 0; tls_hello_alpn_at(h.alpn, i, &name); i++)
+                        inside(name, data, size);
+        }
+        /* an answer from a prefix is final: the whole input gives the same */
+        if (size && tls_hello_parse(data, size / 2, &part) == TLS_HELLO_OK) {
+                check(r == TLS_HELLO_OK && part.version == h.version);
+                check(part.sni.len == h.sni.len && part.sni.ptr == h.sni.ptr);
+        }
+        if (tls_hello_type(data, size, &type) == TLS_HELLO_OK && size &&
+            tls_hello_type(data, size / 2, &ptype) == TLS_HELLO_OK)
+                check(type == ptype);
+        return 0;
+}

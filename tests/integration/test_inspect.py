@@ -1,0 +1,191 @@
+"""Content inspection in TCP mode, as SNI routers use it: tcp-request inspect-delay with
+tcp-request content rules waiting for the client's bytes, use_backend by req.ssl_sni,
+req.ssl_alpn, req.ssl_hello_type, req.payload and req.len. The same configuration runs in
+sluice and in Debian's HAProxy 2.6 side by side; real TLS ClientHellos (made by Python's
+OpenSSL) are sent whole, split across segments, or not at all, and each server the traffic
+reaches says its name."""
+
+import socket
+import ssl
+import threading
+import time
+
+import harness
+
+
+def client_hello(sni=None, alpn=None):
+    """The bytes a TLS client sends first, with @sni and @alpn."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname=sni)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+class NameServer:
+    """Accepts connections; answers each with its name once it has read something (or at
+    once with @eager) and closes."""
+
+    def __init__(self, name, eager=False):
+        self.name = name.encode()
+        self.eager = eager
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            try:
+                c.settimeout(5)
+                if not self.eager:
+                    c.recv(65536)
+                c.sendall(self.name)
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+CONFIG = """defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend sni
+    bind 127.0.0.1:%(p1)d
+    tcp-request inspect-delay 2s
+    tcp-request content accept if { req_ssl_hello_type 1 }
+    use_backend be_a if { req_ssl_sni -i a.example.com }
+    use_backend be_b if { req.ssl_sni -m end .b.example.com }
+    use_backend be_h2 if { req.ssl_alpn h2 }
+    use_backend be_plain if { req.payload(0,4) -m bin 47455420 }
+    default_backend be_other
+frontend quick
+    bind 127.0.0.1:%(p2)d
+    tcp-request inspect-delay 300ms
+    tcp-request content reject if { req.len lt 3 } { req.len gt 0 }
+    use_backend be_tls if { payload(0,1) 16 }
+    default_backend be_other
+backend be_a
+    server s 127.0.0.1:%(a)d
+backend be_b
+    server s 127.0.0.1:%(b)d
+backend be_h2
+    server s 127.0.0.1:%(h2)d
+backend be_plain
+    server s 127.0.0.1:%(plain)d
+backend be_tls
+    server s 127.0.0.1:%(tls)d
+backend be_other
+    server s 127.0.0.1:%(other)d
+"""
+
+
+def exchange(port, chunks, pause=0.0):
+    """Send @chunks (with @pause between), then read what comes back until the end."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        for i, c in enumerate(chunks):
+            if i and pause:
+                time.sleep(pause)
+            s.sendall(c)
+        got = b""
+        try:
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                got += d
+        except (ConnectionResetError, socket.timeout):
+            got += b"<reset>"
+        return got
+
+
+class Inspect(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.servers = {n: NameServer(n) for n in ("a", "b", "h2", "plain", "tls", "other")}
+
+    def tearDown(self):
+        for s in self.servers.values():
+            s.stop()
+        super().tearDown()
+
+    def both(self):
+        ports = []
+        for _ in range(2):
+            p = {"p1": harness.free_port(), "p2": harness.free_port()}
+            p.update({n: s.port for n, s in self.servers.items()})
+            ports.append(p)
+        self.start_haproxy(CONFIG % ports[0])
+        self.start_config(CONFIG % ports[1])
+        return ports[0], ports[1]
+
+    def test_routing_as_haproxy(self):
+        h, s = self.both()
+        hello = client_hello
+        cases = [
+            ("sni", [hello("a.example.com")], 0, b"a"),
+            ("sni", [hello("A.EXAMPLE.COM")], 0, b"a"),
+            ("sni", [hello("x.b.example.com")], 0, b"b"),
+            ("sni", [hello("c.example.com", ["h2", "http/1.1"])], 0, b"h2"),
+            ("sni", [hello("c.example.com", ["http/1.1"])], 0, b"other"),
+            ("sni", [hello(None)], 0, b"other"),
+            # the ClientHello in three pieces, 200 ms apart: the rules wait for all of it
+            ("sni", None, 0.2, b"a"),
+            # not TLS: the rules wait for the inspect-delay, then the payload decides
+            ("sni", [b"GET / HTTP/1.0\r\n\r\n"], 0, b"plain"),
+            ("quick", [hello("a.example.com")], 0, b"tls"),
+            ("quick", [b"hello"], 0, b"other"),
+            # two bytes: a rule true with what came is final, the connection is rejected
+            ("quick", [b"hi"], 0, b""),
+        ]
+        for front, chunks, pause, want in cases:
+            with self.subTest(front=front, chunks=chunks and chunks[0][:20], want=want):
+                if chunks is None:
+                    full = hello("a.example.com")
+                    chunks = [full[:3], full[3:60], full[60:]]
+                results = []
+                for ports in (h, s):
+                    port = ports["p1" if front == "sni" else "p2"]
+                    t0 = time.monotonic()
+                    results.append((exchange(port, chunks, pause), time.monotonic() - t0))
+                self.assertEqual(results[1][0], results[0][0])
+                self.assertEqual(results[0][0], want)
+        # a TLS client is routed as soon as its ClientHello is in, not after the delay
+        t0 = time.monotonic()
+        self.assertEqual(exchange(s["p1"], [hello("a.example.com")]), b"a")
+        self.assertLess(time.monotonic() - t0, 1.0)
+
+    def test_checks(self):
+        path = self.write("bad.cfg", "defaults\n    mode tcp\nfrontend f\n"
+                          "    bind 127.0.0.1:%d\n"
+                          "    tcp-request connection reject if { req.ssl_sni x }\n"
+                          % harness.free_port())
+        r = harness.run(["-c", "-f", path])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("bad.cfg:5", r.stderr)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,100 @@
+/* Content inspection fetches (see sample_payload.h). */
+#include "sample_payload.h"
+
+#include "mux.h"
+#include "stream-t.h"
+#include "tls_hello.h"
+#include "wctx.h"
+
+/* The bytes the client sent so far, when the stream may still inspect them: a TCP stream
+ * that has not chosen its server side yet. */
+static bool peek(const struct smp_ctx *c, struct sl_str *ret)
+{
+        struct stream *st = c->st;
+        struct sd_data d;
+
+        if (!st || (st->flags & STRM_F_HTTP) || st->state != STRM_ST_HEAD || !st->cli.ops ||
+            !st->cli.ops->rcv_peek || st->cli.ops->rcv_peek(&st->cli, &d) < 0)
+                return false;
+        *ret = sl_str_make(d.p, d.len);
+        return true;
+}
+
+/* More bytes may come and change the answer: the client has not closed and the buffer is
+ * not full. */
+static void may_change(const struct smp_ctx *c, size_t have)
+{
+        if (c->more && !(c->st->cli.flags & SD_F_EOS) && have < c->w->bufs.size)
+                *c->more = true;
+}
+
+static bool give(struct cfg_smp_value v, smp_value_fn *fn, void *data)
+{
+        return fn(data, &v);
+}
+
+bool sample_fetch_payload(const struct smp_ctx *c, const struct cfg_sample *smp, smp_value_fn *fn,
+                          void *data)
+{
+        const struct cfg_arg *a = smp->args;
+        struct tls_hello h;
+        struct sl_str b, name;
+        enum tls_hello_status r;
+        unsigned type;
+        bool any = false;
+
+        if (!peek(c, &b))
+                return false;
+        switch (smp->fetch) {
+        case CFG_FETCH_REQ_LEN:
+                may_change(c, b.len);
+                return give((struct cfg_smp_value){.type = CFG_SMP_INT, .i = (int64_t)b.len}, fn,
+                            data);
+        case CFG_FETCH_PAYLOAD: {
+                uint64_t off = (uint64_t)a[0].i, len = (uint64_t)a[1].i;
+
+                /* past what a buffer holds: never */
+                if (a[0].i < 0 || a[1].i < 0 || off + len > c->w->bufs.size)
+                        return false;
+                if (off + len > b.len || (len == 0 && off > b.len)) {
+                        may_change(c, b.len);
+                        return false;
+                }
+                if (len == 0) {
+                        /* the rest, which may grow */
+                        may_change(c, b.len);
+                        len = b.len - off;
+                }
+                return give((struct cfg_smp_value){.type = CFG_SMP_BIN,
+                                                   .str = sl_str_make(b.ptr + off, len)},
+                            fn, data);
+        }
+        case CFG_FETCH_SSL_HELLO_TYPE:
+                r = tls_hello_type((const uint8_t *)b.ptr, b.len, &type);
+                if (r == TLS_HELLO_SHORT)
+                        may_change(c, b.len);
+                return r == TLS_HELLO_OK &&
+                       give((struct cfg_smp_value){.type = CFG_SMP_INT, .i = type}, fn, data);
+        case CFG_FETCH_SSL_SNI:
+        case CFG_FETCH_SSL_ALPN:
+                r = tls_hello_parse((const uint8_t *)b.ptr, b.len, &h);
+                if (r == TLS_HELLO_SHORT)
+                        may_change(c, b.len);
+                if (r != TLS_HELLO_OK)
+                        return false;
+                if (smp->fetch == CFG_FETCH_SSL_SNI)
+                        return h.sni.ptr &&
+                               give((struct cfg_smp_value){.type = CFG_SMP_STR, .str = h.sni}, fn,
+                                    data);
+                /* each protocol name for an ACL; the first for a sample */
+                for (unsigned i = 0; tls_hello_alpn_at(h.alpn, i, &name); i++) {
+                        any = give((struct cfg_smp_value){.type = CFG_SMP_STR, .str = name}, fn,
+                                   data);
+                        if (any || !c->all)
+                                break;
+                }
+                return any;
+        default:
+                return false;
+        }
+}
