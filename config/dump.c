@@ -450,8 +450,45 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
                         fprintf(out, " -m %s", cfg__match_name(r->del_match));
                 break;
         case CFG_ACT_SET_PATH:
-                fputs("set-path ", out);
+        case CFG_ACT_SET_QUERY:
+        case CFG_ACT_SET_PATHQ:
+        case CFG_ACT_SET_URI:
+        case CFG_ACT_SET_METHOD:
+                fprintf(out, "%s ",
+                        r->act == CFG_ACT_SET_PATH    ? "set-path"
+                        : r->act == CFG_ACT_SET_QUERY ? "set-query"
+                        : r->act == CFG_ACT_SET_PATHQ ? "set-pathq"
+                        : r->act == CFG_ACT_SET_URI   ? "set-uri"
+                                                      : "set-method");
                 dump_fmt(out, &r->fmt);
+                break;
+        case CFG_ACT_REPLACE_HEADER:
+        case CFG_ACT_REPLACE_VALUE:
+                fprintf(out, "%s ",
+                        r->act == CFG_ACT_REPLACE_HEADER ? "replace-header" : "replace-value");
+                dump_word(out, r->hdr_name);
+                fputc(' ', out);
+                dump_word(out, r->re_src);
+                fputc(' ', out);
+                dump_fmt(out, &r->fmt);
+                break;
+        case CFG_ACT_REPLACE_PATH:
+        case CFG_ACT_REPLACE_PATHQ:
+        case CFG_ACT_REPLACE_URI:
+                fprintf(out, "%s ",
+                        r->act == CFG_ACT_REPLACE_PATH    ? "replace-path"
+                        : r->act == CFG_ACT_REPLACE_PATHQ ? "replace-pathq"
+                                                          : "replace-uri");
+                dump_word(out, r->re_src);
+                fputc(' ', out);
+                dump_fmt(out, &r->fmt);
+                break;
+        case CFG_ACT_SET_STATUS:
+                fprintf(out, "set-status %u", r->status);
+                if (r->reason) {
+                        fputs(" reason ", out);
+                        dump_word(out, r->reason);
+                }
                 break;
         case CFG_ACT_REJECT:
                 fputs("reject", out);

@@ -103,11 +103,6 @@ static const char *const req_actions_known[] = {
         "early-hint",
         "normalize-uri",
         "reject",
-        "replace-header",
-        "replace-path",
-        "replace-pathq",
-        "replace-uri",
-        "replace-value",
         "sc-add-gpc",
         "sc-inc-gpc",
         "sc-set-gpt",
@@ -118,24 +113,19 @@ static const char *const req_actions_known[] = {
         "set-log-level",
         "set-map",
         "set-mark",
-        "set-method",
         "set-nice",
-        "set-pathq",
         "set-priority-class",
         "set-priority-offset",
-        "set-query",
         "set-src",
         "set-src-port",
         "set-timeout",
         "set-tos",
-        "set-uri",
         "silent-drop",
         "strict-mode",
         "tarpit",
         "use-service",
         "wait-for-body",
         "wait-for-handshake",
-        "set-status",
         "cache-store",
 };
 
@@ -459,10 +449,24 @@ static const struct {
         enum cfg_http_act act;
         bool in_response;
 } actions[] = {
-        {"allow", CFG_ACT_ALLOW, true},           {"deny", CFG_ACT_DENY, true},
-        {"return", CFG_ACT_RETURN, true},         {"redirect", CFG_ACT_REDIRECT, true},
-        {"set-header", CFG_ACT_SET_HEADER, true}, {"add-header", CFG_ACT_ADD_HEADER, true},
-        {"del-header", CFG_ACT_DEL_HEADER, true}, {"set-path", CFG_ACT_SET_PATH, false},
+        {"allow", CFG_ACT_ALLOW, true},
+        {"deny", CFG_ACT_DENY, true},
+        {"return", CFG_ACT_RETURN, true},
+        {"redirect", CFG_ACT_REDIRECT, true},
+        {"set-header", CFG_ACT_SET_HEADER, true},
+        {"add-header", CFG_ACT_ADD_HEADER, true},
+        {"del-header", CFG_ACT_DEL_HEADER, true},
+        {"set-path", CFG_ACT_SET_PATH, false},
+        {"replace-header", CFG_ACT_REPLACE_HEADER, true},
+        {"replace-value", CFG_ACT_REPLACE_VALUE, true},
+        {"replace-path", CFG_ACT_REPLACE_PATH, false},
+        {"replace-pathq", CFG_ACT_REPLACE_PATHQ, false},
+        {"replace-uri", CFG_ACT_REPLACE_URI, false},
+        {"set-query", CFG_ACT_SET_QUERY, false},
+        {"set-pathq", CFG_ACT_SET_PATHQ, false},
+        {"set-uri", CFG_ACT_SET_URI, false},
+        {"set-method", CFG_ACT_SET_METHOD, false},
+        {"set-status", CFG_ACT_SET_STATUS, true},
 };
 
 static bool header_name_valid(const char *s)
@@ -663,15 +667,15 @@ static bool redirect_parse(struct cfg_parser *p, unsigned w, unsigned end, bool 
 
 /* HAProxy 2.6's http-after-response actions that sluice does not have yet. */
 static const char *const after_actions_known[] = {
-        "capture",       "del-acl", "del-map",    "replace-header", "replace-value",
-        "set-log-level", "set-map", "set-status", "strict-mode",
+        "capture", "del-acl", "del-map", "set-log-level", "set-map", "strict-mode",
 };
 
 /* What http-after-response can do of sluice's actions: change the fields, or stop. */
 static bool after_action_ok(enum cfg_http_act act)
 {
         return act == CFG_ACT_ALLOW || act == CFG_ACT_SET_HEADER || act == CFG_ACT_ADD_HEADER ||
-               act == CFG_ACT_DEL_HEADER;
+               act == CFG_ACT_DEL_HEADER || act == CFG_ACT_REPLACE_HEADER ||
+               act == CFG_ACT_REPLACE_VALUE || act == CFG_ACT_SET_STATUS;
 }
 
 /* Append @r to the rules of its kind (@data as cfg__kw_http_rule's). */
@@ -724,12 +728,15 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (strcmp(actions[i].name, act) == 0)
                         break;
         if (after && (i == SL_ARRAY_SIZE(actions) || !after_action_ok(actions[i].act))) {
+                size_t alen = strcspn(act, "(");
+
                 for (size_t k = 0; k < SL_ARRAY_SIZE(after_actions_known); k++) {
-                        if (strcmp(after_actions_known[k], act) == 0) {
+                        if (strlen(after_actions_known[k]) == alen &&
+                            strncmp(after_actions_known[k], act, alen) == 0) {
                                 cfg__err(p, arg,
-                                         "'%s %s' is a HAProxy keyword that sluice does not "
+                                         "'%s %.*s' is a HAProxy keyword that sluice does not "
                                          "support yet",
-                                         kw, act);
+                                         kw, (int)alen, act);
                                 return;
                         }
                 }
@@ -844,14 +851,61 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_UNSET_VAR:
                 return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
+        case CFG_ACT_SET_QUERY:
+        case CFG_ACT_SET_PATHQ:
+        case CFG_ACT_SET_URI:
+        case CFG_ACT_SET_METHOD:
                 if (end != w + 1) {
                         cfg__err(p, w < end ? (end > w + 1 ? w + 1 : w) : end - 1,
-                                 "expected 'set-path <format>'");
+                                 "expected '%s <format>'", act);
                         return;
                 }
                 if (!cfg__fmt_parse(p, w, &r.fmt))
                         return;
                 break;
+        case CFG_ACT_REPLACE_HEADER:
+        case CFG_ACT_REPLACE_VALUE:
+                if (end != w + 3 || !header_name_valid(cfg__word(p, w))) {
+                        cfg__err(p, w < end ? w : end - 1,
+                                 "expected '%s <name> <regex> <replacement format>'", act);
+                        return;
+                }
+                r.hdr_name = cfg__dup(p, w);
+                r.hdr_name_len = p->l->words[w].len;
+                w++;
+                __attribute__((fallthrough));
+        case CFG_ACT_REPLACE_PATH:
+        case CFG_ACT_REPLACE_PATHQ:
+        case CFG_ACT_REPLACE_URI:
+                if (end != w + 2) {
+                        cfg__err(p, w < end ? w : end - 1,
+                                 "expected '%s <regex> <replacement format>'", act);
+                        return;
+                }
+                r.re_src = cfg__dup(p, w);
+                r.re = cfg__regex(p, w, cfg__word(p, w), false);
+                if (!r.re || !r.re_src || !cfg__fmt_parse(p, w + 1, &r.fmt))
+                        return;
+                break;
+        case CFG_ACT_SET_STATUS: {
+                unsigned long long code;
+
+                if (!response) {
+                        cfg__err(p, arg, "'set-status' is not an http-request action");
+                        return;
+                }
+                if (w >= end || !cfg__uint(p, w, 100, 999, "set-status", &code))
+                        return;
+                r.status = (unsigned)code;
+                if (w + 1 < end) {
+                        if (w + 3 != end || strcmp(cfg__word(p, w + 1), "reason") != 0) {
+                                cfg__err(p, w + 1, "expected 'set-status <code> [reason <text>]'");
+                                return;
+                        }
+                        r.reason = cfg__dup(p, w + 2);
+                }
+                break;
+        }
         }
         r.cond = rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ, kw, &ok);
         if (ok)

@@ -268,14 +268,24 @@ enum cfg_http_act {
         CFG_ACT_ADD_HEADER,
         CFG_ACT_DEL_HEADER,
         CFG_ACT_SET_PATH,
-        CFG_ACT_REJECT,      /* tcp-request: close the connection */
-        CFG_ACT_TRACK_SC,    /* track-scN KEY [table T] */
-        CFG_ACT_SC_INC_GPC0, /* sc-inc-gpc0(N) */
-        CFG_ACT_SC_INC_GPC1, /* sc-inc-gpc1(N) */
-        CFG_ACT_SC_SET_GPT0, /* sc-set-gpt0(N) VALUE */
-        CFG_ACT_SET_VAR,     /* set-var(NAME[,COND...]) EXPR */
-        CFG_ACT_SET_VAR_FMT, /* set-var-fmt(NAME[,COND...]) FMT */
-        CFG_ACT_UNSET_VAR,   /* unset-var(NAME) */
+        CFG_ACT_REJECT,         /* tcp-request: close the connection */
+        CFG_ACT_TRACK_SC,       /* track-scN KEY [table T] */
+        CFG_ACT_SC_INC_GPC0,    /* sc-inc-gpc0(N) */
+        CFG_ACT_SC_INC_GPC1,    /* sc-inc-gpc1(N) */
+        CFG_ACT_SC_SET_GPT0,    /* sc-set-gpt0(N) VALUE */
+        CFG_ACT_SET_VAR,        /* set-var(NAME[,COND...]) EXPR */
+        CFG_ACT_SET_VAR_FMT,    /* set-var-fmt(NAME[,COND...]) FMT */
+        CFG_ACT_UNSET_VAR,      /* unset-var(NAME) */
+        CFG_ACT_REPLACE_HEADER, /* replace-header NAME REGEX FMT: each field's whole value */
+        CFG_ACT_REPLACE_VALUE,  /* replace-value NAME REGEX FMT: each comma-separated value */
+        CFG_ACT_REPLACE_PATH,   /* replace-path REGEX FMT: the path, without the query */
+        CFG_ACT_REPLACE_PATHQ,  /* replace-pathq REGEX FMT: the path and the query */
+        CFG_ACT_REPLACE_URI,    /* replace-uri REGEX FMT: the request-target */
+        CFG_ACT_SET_QUERY,      /* set-query FMT */
+        CFG_ACT_SET_PATHQ,      /* set-pathq FMT */
+        CFG_ACT_SET_URI,        /* set-uri FMT */
+        CFG_ACT_SET_METHOD,     /* set-method FMT */
+        CFG_ACT_SET_STATUS,     /* set-status CODE [reason TEXT] (responses) */
 };
 
 enum cfg_redirect_type {
@@ -321,6 +331,10 @@ struct cfg_http_rule {
         struct cfg_fmt fmt;       /* SET/ADD_HEADER value, SET_PATH, REDIRECT target */
         enum cfg_match del_match; /* DEL_HEADER: str (default), beg, end, sub, reg */
         void *del_re;             /* DEL_HEADER -m reg: pcre2_code */
+        void *re;                 /* REPLACE_*: pcre2_code */
+        const char *re_src;       /* REPLACE_*: arena, as written */
+        unsigned status;          /* SET_STATUS */
+        const char *reason;       /* SET_STATUS: arena, or NULL for the code's own */
         enum cfg_redirect_type redir;
         unsigned redir_code;           /* 301, 302 (default), 303, 307, 308 */
         unsigned redir_flags;          /* CFG_REDIR_F_* */

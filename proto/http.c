@@ -36,10 +36,16 @@ const char *http_status_reason(unsigned status)
                 return "Created";
         case 202:
                 return "Accepted";
+        case 203:
+                return "Non-Authoritative Information";
         case 204:
                 return "No Content";
+        case 205:
+                return "Reset Content";
         case 206:
                 return "Partial Content";
+        case 300:
+                return "Multiple Choices";
         case 301:
                 return "Moved Permanently";
         case 302:
@@ -48,6 +54,8 @@ const char *http_status_reason(unsigned status)
                 return "See Other";
         case 304:
                 return "Not Modified";
+        case 305:
+                return "Use Proxy";
         case 307:
                 return "Temporary Redirect";
         case 308:
@@ -56,12 +64,16 @@ const char *http_status_reason(unsigned status)
                 return "Bad Request";
         case 401:
                 return "Unauthorized";
+        case 402:
+                return "Payment Required";
         case 403:
                 return "Forbidden";
         case 404:
                 return "Not Found";
         case 405:
                 return "Method Not Allowed";
+        case 406:
+                return "Not Acceptable";
         case 407:
                 return "Proxy Authentication Required";
         case 408:
@@ -72,22 +84,34 @@ const char *http_status_reason(unsigned status)
                 return "Gone";
         case 411:
                 return "Length Required";
+        case 412:
+                return "Precondition Failed";
         case 413:
                 return "Payload Too Large";
         case 414:
                 return "URI Too Long";
         case 415:
                 return "Unsupported Media Type";
+        case 416:
+                return "Range Not Satisfiable";
+        case 417:
+                return "Expectation Failed";
         case 421:
                 return "Misdirected Request";
         case 422:
                 return "Unprocessable Content";
         case 425:
                 return "Too Early";
+        case 426:
+                return "Upgrade Required";
+        case 428:
+                return "Precondition Required";
         case 429:
                 return "Too Many Requests";
         case 431:
                 return "Request Header Fields Too Large";
+        case 451:
+                return "Unavailable For Legal Reasons";
         case 500:
                 return "Internal Server Error";
         case 501:
@@ -100,6 +124,8 @@ const char *http_status_reason(unsigned status)
                 return "Gateway Timeout";
         case 505:
                 return "HTTP Version Not Supported";
+        case 511:
+                return "Network Authentication Required";
         default:
                 break;
         }

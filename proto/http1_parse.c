@@ -192,7 +192,17 @@ static bool absolute_valid(const char *p, size_t n)
         return target_chars_valid(p + i, n - i);
 }
 
-static enum http_meth method_lookup(struct sl_str m)
+bool h1_token_valid(struct sl_str s)
+{
+        return all_tchar(s);
+}
+
+bool h1_target_chars_valid(struct sl_str s)
+{
+        return target_chars_valid(s.ptr, s.len);
+}
+
+enum http_meth h1_method_lookup(struct sl_str m)
 {
         static const struct sl_str names[HTTP_METH_COUNT] = {
                 [HTTP_METH_GET] = SL_STR_LIT("GET"),
@@ -367,7 +377,7 @@ static int request_line_parse(const char *p, size_t n, struct h1_request *req)
         if (i == 0 || i == n || p[i] != ' ')
                 return -EBADMSG;
         req->method_name = sl_str_make(p, i);
-        req->method = method_lookup(req->method_name);
+        req->method = h1_method_lookup(req->method_name);
         t = ++i;
         while (i < n && p[i] != ' ')
                 i++;

@@ -101,6 +101,13 @@ struct h1_framing {
  * fills *ret_framing, -EBADMSG (400) or H1_E_CODING (501). */
 int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_framing);
 
+/* A token (RFC 9110 5.6.2), as methods are: at least one tchar. */
+bool h1_token_valid(struct sl_str s);
+/* Bytes a request-target may hold as sent on a request line (no space, no control). */
+bool h1_target_chars_valid(struct sl_str s);
+/* The method a token names (case-sensitive), HTTP_METH_OTHER for any other. */
+enum http_meth h1_method_lookup(struct sl_str m);
+
 /* The same for a response to a request whose method was @req_method (RFC 9112 6.3): HEAD,
  * 1xx, 204 and 304 have no body, 2xx to CONNECT and 101 switch to a tunnel, otherwise
  * chunked, Content-Length or read until close. Returns 0 or -EBADMSG (502 upstream). */

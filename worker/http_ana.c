@@ -9,9 +9,11 @@
 
 #include "cookie.h"
 #include "http1_parse.h"
+#include "http_rewrite.h"
 #include "macros.h"
 #include "pool.h"
 #include "sample.h"
+#include "scratch.h"
 #include "session.h"
 #include "stick.h"
 #include "stream-t.h"
@@ -25,29 +27,6 @@ enum rule_result {
         RULE_REPLIED,      /* the stream answers by itself */
         RULE_FAILED,       /* out of memory or space */
 };
-
-/* ---- scratch: values made by rules, kept until the stream ends ---- */
-
-/* Copy @len bytes into the stream's scratch buffer; NULL when it is full. */
-static char *scratch_copy(struct stream *st, const char *src, size_t len)
-{
-        struct pool *bufs = &st->w->bufs;
-        char *p;
-
-        if (!st->scratch) {
-                st->scratch = pool_get(bufs);
-                if (!st->scratch)
-                        return NULL;
-                st->scratch_used = 0;
-        }
-        if (len > bufs->size - st->scratch_used)
-                return NULL;
-        p = st->scratch + st->scratch_used;
-        if (len)
-                memcpy(p, src, len);
-        st->scratch_used += len;
-        return p;
-}
 
 static bool scratch_printf(struct stream *st, struct sl_str *ret, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -472,14 +451,6 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_DEL_HEADER:
                         hdrs_del(m, r, false);
                         break;
-                case CFG_ACT_SET_PATH:
-                        vl = ana_fmt(st, &r->fmt, response, val, sizeof(val));
-                        p = scratch_copy(st, val, vl);
-                        if (!p)
-                                return RULE_FAILED;
-                        m->path = sl_str_make(p, vl);
-                        m->path_set = true;
-                        break;
                 case CFG_ACT_TRACK_SC:
                 case CFG_ACT_SC_INC_GPC0:
                 case CFG_ACT_SC_INC_GPC1:
@@ -491,6 +462,24 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_SET_VAR_FMT:
                 case CFG_ACT_UNSET_VAR:
                         (void)var_action(st->sess, st, r, response);
+                        break;
+                case CFG_ACT_SET_STATUS:
+                        if (!http_rewrite(st, m, r, SL_STR_NULL))
+                                return RULE_FAILED;
+                        break;
+                case CFG_ACT_REPLACE_HEADER:
+                case CFG_ACT_REPLACE_VALUE:
+                case CFG_ACT_REPLACE_PATH:
+                case CFG_ACT_REPLACE_PATHQ:
+                case CFG_ACT_REPLACE_URI:
+                case CFG_ACT_SET_PATH:
+                case CFG_ACT_SET_QUERY:
+                case CFG_ACT_SET_PATHQ:
+                case CFG_ACT_SET_URI:
+                case CFG_ACT_SET_METHOD:
+                        vl = ana_fmt(st, &r->fmt, response, val, sizeof(val));
+                        if (!http_rewrite(st, m, r, sl_str_make(val, vl)))
+                                return RULE_FAILED;
                         break;
                 }
         }

@@ -137,7 +137,7 @@ class Vars(harness.TestCase):
             ("http-request set-var(txn.x)", "set-var"),
             ("tcp-request connection set-var(txn.x) src", "txn.x"),
             ("http-after-response deny", "http-after-response"),
-            ("http-after-response set-status 200", "does not support yet"),
+            ("http-after-response set-map(x) a b", "does not support yet"),
         ]
         for line, words in bad:
             with self.subTest(line=line):

@@ -1,0 +1,132 @@
+"""Rewriting actions mean what they mean in HAProxy: replace-header, replace-value,
+replace-path, replace-pathq, replace-uri, set-path, set-query, set-pathq, set-uri,
+set-method and set-status run in sluice and in Debian's HAProxy 2.6 on the same
+configuration in front of the same origin; what reaches the origin (request line and fields)
+and what reaches the client (status and fields) must be the same. A rewrite that would make
+an invalid request line or field fails the request with a 500 instead of going out."""
+
+import harness
+import origin
+
+RULES = r"""
+    http-request replace-header X-Fwd (.*)\.internal\.(.*) \1.\2 if { req.hdr(x-case) -m str hdr }
+    http-request replace-value X-List ^a(.*)$ A\1-%[req.hdr(x-tag)] if { req.hdr(x-case) -m str value }
+    http-request replace-path /old/(.*) /new/\1 if { req.hdr(x-case) -m str path }
+    http-request replace-pathq /q\?(.*) /r?z=1&\1 if { req.hdr(x-case) -m str pathq }
+    http-request replace-uri ^/u/([^/]*)/(.*) /\2/\1 if { req.hdr(x-case) -m str uri }
+    http-request set-path /set%[path] if { req.hdr(x-case) -m str setpath }
+    http-request set-query a=%[req.hdr(x-tag)] if { req.hdr(x-case) -m str setquery }
+    http-request set-pathq /pq?x=%[req.hdr(x-tag)] if { req.hdr(x-case) -m str setpathq }
+    http-request set-uri /uri%[path] if { req.hdr(x-case) -m str seturi }
+    http-request set-method %[req.hdr(x-tag)] if { req.hdr(x-case) -m str method }
+    http-request set-path %[req.hdr(x-tag)] if { req.hdr(x-case) -m str badpath }
+    http-request replace-header X-Fwd (.*) \1\x0d\x0aX-Evil:\x201 if { req.hdr(x-case) -m str badhdr }
+    http-response set-status 203 if { res.hdr(x-origin) -m found } { var(txn.case) -m str status }
+    http-response set-status 299 reason "Very Fine" if { var(txn.case) -m str reason }
+    http-response replace-header Content-Type text/(.*) application/\1 if { var(txn.case) -m str reshdr }
+    http-after-response replace-value X-Origin ^(.*)$ [\1] if { var(txn.case) -m str after }
+"""
+
+
+def config(port, oport):
+    return """defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%d
+    http-request set-var(txn.case) req.hdr(x-case)
+%s
+    default_backend be
+backend be
+    http-response set-header X-Origin o
+    server s1 127.0.0.1:%d
+""" % (port, RULES, oport)
+
+
+CASES = [
+    ("GET", "/a", {"X-Case": "hdr", "X-Fwd": "web.internal.example"}),
+    ("GET", "/a", {"X-Case": "value", "X-List": "abc, b,ax ,  a", "X-Tag": "t"}),
+    ("GET", "/old/x/y?k=v", {"X-Case": "path"}),
+    ("GET", "/q?k=v", {"X-Case": "pathq"}),
+    ("GET", "/u/one/two/three?k=v", {"X-Case": "uri"}),
+    ("GET", "/p?k=v", {"X-Case": "setpath"}),
+    ("GET", "/p?k=v", {"X-Case": "setquery", "X-Tag": "1"}),
+    ("GET", "/p?k=v", {"X-Case": "setpathq", "X-Tag": "2"}),
+    ("GET", "/p?k=v", {"X-Case": "seturi"}),
+    ("GET", "/p", {"X-Case": "method", "X-Tag": "PURGE"}),
+    ("GET", "/p", {"X-Case": "status"}),
+    ("GET", "/p", {"X-Case": "reason"}),
+    ("GET", "/p", {"X-Case": "reshdr"}),
+    ("GET", "/p", {"X-Case": "after"}),
+]
+
+
+def ask(port, method, target, headers):
+    head = "%s %s HTTP/1.1\r\nHost: h\r\n" % (method, target)
+    for n, v in headers.items():
+        head += "%s: %s\r\n" % (n, v)
+    with harness.connect(port) as c:
+        c.sendall((head + "\r\n").encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                break
+            buf += d
+    lines = buf.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    keep = [l.lower() for l in lines[1:]
+            if l.split(":")[0].lower() in ("content-type", "x-origin")]
+    return lines[0] if lines else "", sorted(keep)
+
+
+def seen(req):
+    fields = [(n, v) for n, v in req.headers
+              if n in ("x-fwd", "x-list", "x-evil")]
+    return req.method.decode(), req.target.decode(), fields
+
+
+class Rewrite(harness.TestCase):
+    def test_rewrites_as_haproxy(self):
+        o = origin.Origin()
+        try:
+            hport, sport = harness.free_port(), harness.free_port()
+            self.start_haproxy(config(hport, o.port))
+            self.start_config(config(sport, o.port))
+            for method, target, headers in CASES:
+                with self.subTest(case=headers["X-Case"]):
+                    n = len(o.requests)
+                    want = ask(hport, method, target, headers)
+                    want_seen = [seen(r) for r in o.requests[n:]]
+                    n = len(o.requests)
+                    got = ask(sport, method, target, headers)
+                    self.assertEqual(got, want)
+                    self.assertEqual([seen(r) for r in o.requests[n:]], want_seen)
+                    self.assertEqual(len(want_seen), 1)
+            # the rules did rewrite (what HAProxy made, checked above to be sluice's too)
+            targets = [seen(r)[1] for r in o.requests[-2 * len(CASES):][::2]]
+            self.assertEqual(targets[2:9], ["/new/x/y?k=v", "/r?z=1&k=v", "/two/three?k=v/one",
+                                            "/set/p?k=v", "/p?a=1", "/pq?x=2", "/uri/p"])
+        finally:
+            o.stop()
+
+    def test_invalid_results_fail_with_500(self):
+        o = origin.Origin()
+        try:
+            port = harness.free_port()
+            self.start_config(config(port, o.port))
+            for headers in ({"X-Case": "badpath", "X-Tag": "/a b"},
+                            {"X-Case": "method", "X-Tag": "GE(T"},
+                            {"X-Case": "badhdr", "X-Fwd": "x"}):
+                with self.subTest(headers=headers):
+                    n = len(o.requests)
+                    status = ask(port, "GET", "/p", headers)[0]
+                    self.assertIn(" 500 ", status)
+                    self.assertEqual(len(o.requests), n)
+        finally:
+            o.stop()
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,28 @@
+/* Stream scratch buffers (see scratch.h). */
+#include "scratch.h"
+
+#include <string.h>
+
+#include "pool.h"
+#include "stream-t.h"
+#include "wctx.h"
+
+char *scratch_copy(struct stream *st, const char *src, size_t len)
+{
+        struct pool *bufs = &st->w->bufs;
+        char *p;
+
+        if (!st->scratch) {
+                st->scratch = pool_get(bufs);
+                if (!st->scratch)
+                        return NULL;
+                st->scratch_used = 0;
+        }
+        if (len > bufs->size - st->scratch_used)
+                return NULL;
+        p = st->scratch + st->scratch_used;
+        if (len)
+                memcpy(p, src, len);
+        st->scratch_used += len;
+        return p;
+}
