@@ -532,6 +532,13 @@ static const struct predef predefs[] = {
         {"TRUE", {"always_true"}},
         {"FALSE", {"always_false"}},
         {"LOCALHOST", {"src", "127.0.0.1/8", "::1"}},
+        {"HTTP", {"req.proto_http"}},
+        {"HTTP_1.0", {"req.ver", "1.0"}},
+        {"HTTP_1.1", {"req.ver", "1.1"}},
+        {"HTTP_2.0", {"req.ver", "2.0"}},
+        {"HTTP_CONTENT", {"req.hdr_val(content-length)", "gt", "0"}},
+        {"REQ_CONTENT", {"req.len", "gt", "0"}},
+        {"WAIT_END", {"wait_end"}},
         {"HTTP_URL_ABS", {"url_reg", "^[^/:]*://"}},
         {"HTTP_URL_SLASH", {"url_beg", "/"}},
         {"HTTP_URL_STAR", {"url", "*"}},
@@ -546,7 +553,7 @@ static const struct predef predefs[] = {
 };
 
 static const char *const predefs_known[] = {
-        "HTTP", "HTTP_1.0", "HTTP_1.1", "HTTP_CONTENT", "RDP_COOKIE", "REQ_CONTENT", "WAIT_END",
+        "RDP_COOKIE",
 };
 
 /* A predefined ACL, built into the proxy's list the first time it is used (as if written

@@ -73,7 +73,7 @@ static const struct cfg_fetch_info fetch_info[CFG_FETCH_COUNT] = {
         [CFG_FETCH_HDR_NAMES]    = {"req.hdr_names", CFG_SMP_STR, CFG_AT_HTTP},
         [CFG_FETCH_FHDR_CNT]     = {"req.fhdr_cnt", CFG_SMP_INT,  CFG_AT_HTTP},
         [CFG_FETCH_FIRST_REQ]    = {"http_first_req", CFG_SMP_BOOL, CFG_AT_HTTP},
-        [CFG_FETCH_PROTO_HTTP]   = {"req.proto_http", CFG_SMP_BOOL, CFG_AT_HTTP},
+        [CFG_FETCH_PROTO_HTTP]   = {"req.proto_http", CFG_SMP_BOOL, CFG_AT_HTTP | CFG_FETCH_AT_CONTENT},
         [CFG_FETCH_CAPTURE_METHOD] = {"capture.req.method", CFG_SMP_STR, CFG_AT_HTTP},
         [CFG_FETCH_CAPTURE_URI]  = {"capture.req.uri", CFG_SMP_STR, CFG_AT_HTTP},
         [CFG_FETCH_CAPTURE_VER]  = {"capture.req.ver", CFG_SMP_STR, CFG_AT_HTTP},
@@ -83,6 +83,7 @@ static const struct cfg_fetch_info fetch_info[CFG_FETCH_COUNT] = {
         [CFG_FETCH_SSL_HELLO_TYPE] = {"req.ssl_hello_type", CFG_SMP_INT, CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
         [CFG_FETCH_SSL_SNI]      = {"req.ssl_sni",  CFG_SMP_STR,  CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
         [CFG_FETCH_SSL_ALPN]     = {"req.ssl_alpn", CFG_SMP_STR,  CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
+        [CFG_FETCH_WAIT_END]     = {"wait_end",     CFG_SMP_BOOL, CFG_FETCH_AT_CONTENT | CFG_FETCH_AT_REQ},
 };
 
 /* Names sluice accepts, with HAProxy's ACL derivatives (path_beg = path -m beg). */
@@ -233,6 +234,9 @@ static const struct cfg_fetch_kw fetch_kws[] = {
         {"req.ssl_sni",  CFG_FETCH_SSL_SNI,      CFG_DIR_REQ, -1, ""},
         {"req_ssl_sni",  CFG_FETCH_SSL_SNI,      CFG_DIR_REQ, -1, ""},
         {"req.ssl_alpn", CFG_FETCH_SSL_ALPN,     CFG_DIR_REQ, -1, ""},
+        {"wait_end",     CFG_FETCH_WAIT_END,     CFG_DIR_REQ, -1, ""},
+        {"req.proto_http", CFG_FETCH_PROTO_HTTP, CFG_DIR_REQ, -1, ""},
+        {"req_proto_http", CFG_FETCH_PROTO_HTTP, CFG_DIR_REQ, -1, ""},
 };
 
 static const struct cfg_conv_kw conv_kws[CFG_CONV_COUNT] = {

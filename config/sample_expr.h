@@ -105,6 +105,7 @@ enum cfg_fetch {
         CFG_FETCH_SSL_HELLO_TYPE, /* req.ssl_hello_type */
         CFG_FETCH_SSL_SNI,        /* req.ssl_sni */
         CFG_FETCH_SSL_ALPN,       /* req.ssl_alpn: each name */
+        CFG_FETCH_WAIT_END,       /* wait_end: true once inspect-delay is over */
         CFG_FETCH_COUNT,
 };
 

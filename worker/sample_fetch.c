@@ -720,7 +720,13 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         case CFG_FETCH_SSL_HELLO_TYPE:
         case CFG_FETCH_SSL_SNI:
         case CFG_FETCH_SSL_ALPN:
+        case CFG_FETCH_WAIT_END:
                 return sample_fetch_payload(c, smp, fn, data);
+        case CFG_FETCH_PROTO_HTTP:
+                /* a TCP stream's bytes may be an HTTP request too */
+                if (st && !(st->flags & STRM_F_HTTP))
+                        return sample_fetch_payload(c, smp, fn, data);
+                return fetch_http(c, smp, fn, data);
         case CFG_FETCH_ALWAYS_TRUE:
         case CFG_FETCH_ALWAYS_FALSE:
                 return one_int(smp->fetch == CFG_FETCH_ALWAYS_TRUE, CFG_SMP_BOOL, fn, data);
@@ -824,7 +830,6 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         case CFG_FETCH_HDR_NAMES:
         case CFG_FETCH_FHDR_CNT:
         case CFG_FETCH_FIRST_REQ:
-        case CFG_FETCH_PROTO_HTTP:
         case CFG_FETCH_CAPTURE_METHOD:
         case CFG_FETCH_CAPTURE_URI:
         case CFG_FETCH_CAPTURE_VER:

@@ -1,6 +1,10 @@
 /* Content inspection fetches (see sample_payload.h). */
 #include "sample_payload.h"
 
+#include <errno.h>
+
+#include "http1_parse.h"
+#include "macros.h"
 #include "mux.h"
 #include "stream-t.h"
 #include "tls_hello.h"
@@ -43,6 +47,14 @@ bool sample_fetch_payload(const struct smp_ctx *c, const struct cfg_sample *smp,
         unsigned type;
         bool any = false;
 
+        if (smp->fetch == CFG_FETCH_WAIT_END) {
+                /* false and waiting while rules may wait, true once they decide */
+                if (c->more) {
+                        *c->more = true;
+                        return false;
+                }
+                return give((struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = 1}, fn, data);
+        }
         if (!peek(c, &b))
                 return false;
         switch (smp->fetch) {
@@ -68,6 +80,18 @@ bool sample_fetch_payload(const struct smp_ctx *c, const struct cfg_sample *smp,
                 return give((struct cfg_smp_value){.type = CFG_SMP_BIN,
                                                    .str = sl_str_make(b.ptr + off, len)},
                             fn, data);
+        }
+        case CFG_FETCH_PROTO_HTTP: {
+                /* a whole, valid HTTP/1 request head, as HAProxy's parser would take it */
+                struct http_hdr hdrs[128];
+                struct h1_request req;
+                const struct h1_limits lim = {c->w->bufs.size, c->w->bufs.size};
+                int k = h1_parse_request(b.ptr, b.len, &lim, hdrs, SL_ARRAY_SIZE(hdrs), &req);
+
+                if (k == -EAGAIN)
+                        may_change(c, b.len);
+                return k > 0 &&
+                       give((struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = 1}, fn, data);
         }
         case CFG_FETCH_SSL_HELLO_TYPE:
                 r = tls_hello_type((const uint8_t *)b.ptr, b.len, &type);

@@ -87,6 +87,13 @@ frontend quick
     tcp-request content reject if { req.len lt 3 } { req.len gt 0 }
     use_backend be_tls if { payload(0,1) 16 }
     default_backend be_other
+frontend detect
+    bind 127.0.0.1:%(p3)d
+    tcp-request inspect-delay 500ms
+    tcp-request content accept if HTTP
+    tcp-request content accept if WAIT_END
+    use_backend be_plain if HTTP
+    default_backend be_other
 backend be_a
     server s 127.0.0.1:%(a)d
 backend be_b
@@ -134,7 +141,7 @@ class Inspect(harness.TestCase):
     def both(self):
         ports = []
         for _ in range(2):
-            p = {"p1": harness.free_port(), "p2": harness.free_port()}
+            p = {"p1": harness.free_port(), "p2": harness.free_port(), "p3": harness.free_port()}
             p.update({n: s.port for n, s in self.servers.items()})
             ports.append(p)
         self.start_haproxy(CONFIG % ports[0])
@@ -159,6 +166,11 @@ class Inspect(harness.TestCase):
             ("quick", [b"hello"], 0, b"other"),
             # two bytes: a rule true with what came is final, the connection is rejected
             ("quick", [b"hi"], 0, b""),
+            # a whole HTTP/1 request head, even in pieces, is HTTP; other bytes wait for
+            # WAIT_END
+            ("detect", [b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"], 0, b"plain"),
+            ("detect", [b"GET / HTTP/1.1\r\nHo", b"st: x\r\n\r\n"], 0.2, b"plain"),
+            ("detect", [b"SSH-2.0-OpenSSH\r\n"], 0, b"other"),
         ]
         for front, chunks, pause, want in cases:
             with self.subTest(front=front, chunks=chunks and chunks[0][:20], want=want):
@@ -167,7 +179,7 @@ class Inspect(harness.TestCase):
                     chunks = [full[:3], full[3:60], full[60:]]
                 results = []
                 for ports in (h, s):
-                    port = ports["p1" if front == "sni" else "p2"]
+                    port = ports[{"sni": "p1", "quick": "p2", "detect": "p3"}[front]]
                     t0 = time.monotonic()
                     results.append((exchange(port, chunks, pause), time.monotonic() - t0))
                 self.assertEqual(results[1][0], results[0][0])

@@ -379,8 +379,8 @@ START_TEST(test_rule_errors)
         expect_error("frontend f\n    acl a/b path /\n", 2, "invalid character in ACL name");
         expect_error("frontend f\n    mode http\n    use_backend b if nope\nbackend b\n", 3,
                      "no ACL named 'nope'");
-        expect_error("frontend f\n    mode http\n    use_backend b if HTTP_1.1\nbackend b\n", 3,
-                     "predefined ACL 'HTTP_1.1' is HAProxy's");
+        expect_error("frontend f\n    mode http\n    use_backend b if RDP_COOKIE\nbackend b\n", 3,
+                     "predefined ACL 'RDP_COOKIE' is HAProxy's");
         expect_error("frontend f\n    mode http\n    use_backend b if { path /x\nbackend b\n", 3,
                      "missing '}'");
         expect_error("frontend f\n    mode http\n    use_backend b if || a\nbackend b\n", 3,
