@@ -493,6 +493,9 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
         case CFG_ACT_REJECT:
                 fputs("reject", out);
                 break;
+        case CFG_ACT_SILENT_DROP:
+                fputs("silent-drop", out);
+                break;
         case CFG_ACT_TRACK_SC:
                 fprintf(out, "track-sc%u ", r->sc);
                 dump_sample(out, &r->track_key);

@@ -120,7 +120,6 @@ static const char *const req_actions_known[] = {
         "set-src-port",
         "set-timeout",
         "set-tos",
-        "silent-drop",
         "strict-mode",
         "tarpit",
         "use-service",
@@ -398,8 +397,11 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         if (k < 0)
                 return;
         if (k == 0) {
-                if (strcmp(act, "accept") == 0 || strcmp(act, "reject") == 0) {
-                        r.act = act[0] == 'a' ? CFG_ACT_ALLOW : CFG_ACT_REJECT;
+                if (strcmp(act, "accept") == 0 || strcmp(act, "reject") == 0 ||
+                    strcmp(act, "silent-drop") == 0) {
+                        r.act = act[0] == 'a'   ? CFG_ACT_ALLOW
+                                : act[0] == 'r' ? CFG_ACT_REJECT
+                                                : CFG_ACT_SILENT_DROP;
                         if (arg + 1 < end) {
                                 cfg__err(p, arg + 1, "'%s' takes no argument, got '%s'", act,
                                          cfg__word(p, arg + 1));
@@ -407,15 +409,23 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         }
                 } else {
                         static const char *const known[] = {
-                                "expect-proxy",  "expect-netscaler-cip",
-                                "capture",       "set-src",
-                                "set-dst",       "set-mark",
-                                "set-tos",       "silent-drop",
-                                "do-resolve",    "send-spoe-group",
-                                "set-log-level", "switch-mode",
-                                "use-service",   "set-nice",
-                                "sc-add-gpc",    "sc-inc-gpc",
-                                "sc-set-gpt",    "set-bandwidth-limit",
+                                "expect-proxy",
+                                "expect-netscaler-cip",
+                                "capture",
+                                "set-src",
+                                "set-dst",
+                                "set-mark",
+                                "set-tos",
+                                "do-resolve",
+                                "send-spoe-group",
+                                "set-log-level",
+                                "switch-mode",
+                                "use-service",
+                                "set-nice",
+                                "sc-add-gpc",
+                                "sc-inc-gpc",
+                                "sc-set-gpt",
+                                "set-bandwidth-limit",
                         };
 
                         for (size_t i = 0; i < SL_ARRAY_SIZE(known); i++) {
@@ -467,6 +477,7 @@ static const struct {
         {"set-uri", CFG_ACT_SET_URI, false},
         {"set-method", CFG_ACT_SET_METHOD, false},
         {"set-status", CFG_ACT_SET_STATUS, true},
+        {"silent-drop", CFG_ACT_SILENT_DROP, true},
 };
 
 static bool header_name_valid(const char *s)
@@ -772,8 +783,9 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         r.act = actions[i].act;
         switch (r.act) {
         case CFG_ACT_ALLOW:
+        case CFG_ACT_SILENT_DROP:
                 if (w < end) {
-                        cfg__err(p, w, "'allow' takes no argument, got '%s'", cfg__word(p, w));
+                        cfg__err(p, w, "'%s' takes no argument, got '%s'", act, cfg__word(p, w));
                         return;
                 }
                 break;

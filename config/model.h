@@ -286,6 +286,7 @@ enum cfg_http_act {
         CFG_ACT_SET_URI,        /* set-uri FMT */
         CFG_ACT_SET_METHOD,     /* set-method FMT */
         CFG_ACT_SET_STATUS,     /* set-status CODE [reason TEXT] (responses) */
+        CFG_ACT_SILENT_DROP,    /* silent-drop: close, telling the client nothing */
 };
 
 enum cfg_redirect_type {

@@ -277,6 +277,26 @@ void conn_local_addr(struct conn *c, struct sockaddr_storage *ret)
                 ret->ss_family = AF_UNSPEC;
 }
 
+void conn_silent_drop(struct conn *c)
+{
+        struct sockaddr_storage ss;
+        struct linger lg = {1, 0};
+        int one = 1;
+
+        if (c->fd < 0)
+                return;
+#ifdef TCP_REPAIR
+        if (setsockopt(c->fd, IPPROTO_TCP, TCP_REPAIR, &one, sizeof(one)) == 0)
+                return;
+#endif
+        conn_local_addr(c, &ss);
+        if (ss.ss_family == AF_INET)
+                (void)setsockopt(c->fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
+        else if (ss.ss_family == AF_INET6)
+                (void)setsockopt(c->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one));
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
 void conn_close(struct conn *c)
 {
         if (c->state == CONN_ST_CLOSED)

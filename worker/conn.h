@@ -173,6 +173,11 @@ size_t conn_waiting(struct conn *c);
 /* The local address of @c into *ret (getsockname); AF_UNSPEC when it has none. */
 void conn_local_addr(struct conn *c, struct sockaddr_storage *ret);
 
+/* HAProxy's silent-drop: make the close that follows tell the client nothing: the kernel
+ * forgets the connection (TCP_REPAIR, where allowed), or its reset leaves with a hop limit
+ * of 1 so that it dies at the first router. Best effort; the caller closes. */
+void conn_silent_drop(struct conn *c);
+
 /* Release the transport (closing the socket) and the mux context; idempotent. The memory
  * of @c is its owner's to free, at the end of the loop turn. */
 void conn_close(struct conn *c);

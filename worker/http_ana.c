@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conn.h"
 #include "cookie.h"
 #include "http1_parse.h"
 #include "http_rewrite.h"
@@ -26,6 +27,7 @@ enum rule_result {
         RULE_STOP,         /* allow: no more rules of this list */
         RULE_REPLIED,      /* the stream answers by itself */
         RULE_FAILED,       /* out of memory or space */
+        RULE_DROP,         /* silent-drop: the client connection closes, told nothing */
 };
 
 static bool scratch_printf(struct stream *st, struct sl_str *ret, const char *fmt, ...)
@@ -339,6 +341,9 @@ static bool stick_action(struct sess *ss, struct stream *st, const struct cfg_ht
                 break;
         case CFG_ACT_REJECT:
                 return false;
+        case CFG_ACT_SILENT_DROP:
+                conn_silent_drop(&ss->conn);
+                return false;
         default:
                 break;
         }
@@ -467,6 +472,9 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                         if (!http_rewrite(st, m, r, SL_STR_NULL))
                                 return RULE_FAILED;
                         break;
+                case CFG_ACT_SILENT_DROP:
+                        conn_silent_drop(&st->sess->conn);
+                        return RULE_DROP;
                 case CFG_ACT_REPLACE_HEADER:
                 case CFG_ACT_REPLACE_VALUE:
                 case CFG_ACT_REPLACE_PATH:
@@ -491,6 +499,8 @@ static enum ana_result rules_outcome(struct stream *st, enum rule_result rr)
 {
         if (rr == RULE_REPLIED)
                 return ANA_REPLY;
+        if (rr == RULE_DROP)
+                return ANA_REJECT;
         if (rr == RULE_FAILED) {
                 (void)http_ana_reply_error(st, 500);
                 return ANA_REPLY;
@@ -821,7 +831,7 @@ enum ana_result http_ana_response(struct stream *st)
         for (int i = 0; i < 2 && rr == RULE_CONTINUE; i++)
                 if (pxs[i])
                         rr = rules_run(st, pxs[i]->http_res, pxs[i]->n_http_res, true);
-        if (rr == RULE_REPLIED || rr == RULE_FAILED)
+        if (rr == RULE_REPLIED || rr == RULE_FAILED || rr == RULE_DROP)
                 return rules_outcome(st, rr);
         if (st->be->cookie)
                 cookie_response(st);

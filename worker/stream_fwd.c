@@ -330,6 +330,7 @@ static bool res_more_soon(const struct stream *st)
 static enum strm_act res_head_step(struct stream *st)
 {
         struct sd *cli = &st->cli, *srv = &st->srv;
+        enum ana_result ar;
         int r;
 
         r = srv->ops->rcv_head(srv, &st->res);
@@ -365,7 +366,15 @@ static enum strm_act res_head_step(struct stream *st)
         if (stream_l7_retry_ok(st, cfg_retry_status_bit(st->res.status)))
                 return l7_retry(st);
         st->res_head_ms = loop_now(st->w->loop);
-        if (http_ana_response(st) == ANA_REPLY || http_ana_after(st) == ANA_REPLY)
+        ar = http_ana_response(st);
+        if (ar == ANA_GO)
+                ar = http_ana_after(st);
+        if (ar == ANA_REJECT) {
+                /* http-response silent-drop: the client is told nothing */
+                stream_set_term(st, 'P', 'H');
+                return STRM_ACT_ABORT;
+        }
+        if (ar == ANA_REPLY)
                 return STRM_ACT_REPLY;
         st->status = st->res.status;
         stick_http_status(st->sess, st, st->status);

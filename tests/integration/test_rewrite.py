@@ -128,5 +128,65 @@ class Rewrite(harness.TestCase):
             o.stop()
 
 
+class SilentDrop(harness.TestCase):
+    def test_silent_drop_tells_the_client_nothing(self):
+        o = origin.Origin()
+        try:
+            ports = []
+            for start in (self.start_haproxy, self.start_config):
+                hp, tp = harness.free_port(), harness.free_port()
+                start("""defaults
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend h
+    mode http
+    bind 127.0.0.1:%d
+    http-request silent-drop if { path /drop }
+    default_backend be_http
+frontend t
+    mode tcp
+    bind 127.0.0.1:%d
+    tcp-request inspect-delay 1s
+    tcp-request content silent-drop if { req.payload(0,4) -m bin 44524f50 }
+    default_backend be_tcp
+backend be_http
+    mode http
+    server s 127.0.0.1:%d
+backend be_tcp
+    mode tcp
+    server s 127.0.0.1:%d
+""" % (hp, tp, o.port, o.port))
+                ports.append((hp, tp))
+            for hp, tp in ports:
+                n = len(o.requests)
+                for port, data in ((hp, b"GET /drop HTTP/1.1\r\nHost: h\r\n\r\n"),
+                                   (tp, b"DROP / HTTP/1.1\r\nHost: h\r\n\r\n")):
+                    with self.subTest(port=port), harness.connect(port, timeout=1.5) as c:
+                        c.sendall(data)
+                        got, end = b"", "eof"
+                        # nothing at all where the kernel may forget the connection
+                        # (TCP_REPAIR), else a reset that dies at the first hop; never the
+                        # FIN of an ordinary close
+                        try:
+                            while True:
+                                d = c.recv(4096)
+                                if not d:
+                                    break
+                                got += d
+                        except ConnectionResetError:
+                            end = "reset"
+                        except TimeoutError:
+                            end = "silence"
+                        self.assertEqual(got, b"")
+                        self.assertIn(end, ("reset", "silence"))
+                self.assertEqual(len(o.requests), n)
+                # the others pass
+                status, _, _ = harness.request(hp, b"GET /ok HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertEqual(status, 200)
+        finally:
+            o.stop()
+
+
 if __name__ == "__main__":
     harness.main()

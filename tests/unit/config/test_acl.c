@@ -326,8 +326,8 @@ START_TEST(test_rule_errors)
                      "'path' is not known yet when this rule runs");
         expect_error("frontend f\n    tcp-request connection sc-inc-gpc0(3)\n", 2,
                      "expected 'sc-inc-gpc0(<0..2>)'");
-        expect_error("frontend f\n    tcp-request connection silent-drop\n", 2,
-                     "'tcp-request connection silent-drop' is HAProxy's");
+        expect_error("frontend f\n    tcp-request connection set-mark 1\n", 2,
+                     "'tcp-request connection set-mark' is HAProxy's");
         expect_error("frontend f\n    stick-table type ip size 10 store http_req_rate\n", 2,
                      "'http_req_rate' needs a period");
         expect_error("frontend f\n    stick-table type ip len 4 size 10\n", 2,
