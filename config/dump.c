@@ -768,6 +768,17 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 dump_rule(out, "http-response", &px->http_res[i]);
         for (size_t i = 0; i < px->n_http_after; i++)
                 dump_rule(out, "http-after-response", &px->http_after[i]);
+        for (size_t i = 0; i < px->n_use_servers; i++) {
+                fputs("    use-server ", out);
+                dump_word(out, px->use_servers[i].name);
+                dump_cond(out, px->use_servers[i].cond);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < px->n_ignore_persist; i++) {
+                fputs("    ignore-persist", out);
+                dump_cond(out, px->ignore_persist[i]);
+                fputc('\n', out);
+        }
         for (size_t i = 0; i < px->n_use_backend; i++) {
                 fputs("    use_backend ", out);
                 dump_word(out, px->use_backend[i].backend_name);

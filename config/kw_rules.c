@@ -91,6 +91,62 @@ void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
         *slot = r;
 }
 
+/* use-server <server> if|unless <condition> (HAProxy requires the condition) */
+void cfg__kw_use_server(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        unsigned c = cond_start(p, arg);
+        struct cfg_use_server r = {.srv = -1, .where = {p->file, p->l->line}}, *slot;
+        bool ok;
+
+        if (c != arg + 1 || c >= cfg__n_words(p)) {
+                cfg__err(p, arg < cfg__n_words(p) ? arg : arg - 1,
+                         "expected 'use-server <server> if|unless <condition>'");
+                return;
+        }
+        if (strchr(cfg__word(p, arg), '%')) {
+                r.dynamic = true;
+                if (!cfg__fmt_parse(p, arg, &r.fmt))
+                        return;
+        }
+        r.cond = rule_cond(p, c, CFG_FETCH_AT_REQ, "use-server", &ok);
+        if (!ok)
+                return;
+        r.name = cfg__dup(p, arg);
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->use_servers, &px->n_use_servers,
+                              &px->cap_use_servers, sizeof(*slot));
+        if (!slot || !r.name) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = r;
+}
+
+/* ignore-persist if|unless <condition> */
+void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        const struct cfg_cond **slot;
+        const struct cfg_cond *cond;
+        bool ok;
+
+        if (arg >= cfg__n_words(p) || cond_start(p, arg) != arg) {
+                cfg__err(p, arg < cfg__n_words(p) ? arg : arg - 1,
+                         "expected 'ignore-persist if|unless <condition>'");
+                return;
+        }
+        cond = rule_cond(p, arg, CFG_FETCH_AT_REQ, "ignore-persist", &ok);
+        if (!ok)
+                return;
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->ignore_persist, &px->n_ignore_persist,
+                              &px->cap_ignore_persist, sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = cond;
+}
+
 static const char *const req_actions_known[] = {
         "add-acl",
         "auth",

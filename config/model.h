@@ -378,6 +378,16 @@ struct cfg_stick_table {
         struct cfg_where where;
 };
 
+/* use-server NAME|FORMAT if|unless COND (backends) */
+struct cfg_use_server {
+        const char *name;            /* arena, as written */
+        int srv;                     /* resolved at the end of load; -1 when dynamic */
+        bool dynamic;                /* a format: the name is known at run time */
+        struct cfg_fmt fmt;          /* dynamic */
+        const struct cfg_cond *cond; /* arena */
+        struct cfg_where where;
+};
+
 /* use_backend NAME|FORMAT [if|unless COND] */
 struct cfg_switch_rule {
         const char *backend_name;        /* arena, as written */
@@ -451,6 +461,12 @@ struct cfg_proxy {
         struct cfg_cookie *cookie;          /* arena, or NULL: no cookie persistence */
         struct cfg_stick_rule *stick_rules; /* arena array, in order */
         size_t n_stick_rules, cap_stick_rules;
+        struct cfg_use_server *use_servers; /* arena array, in order */
+        size_t n_use_servers, cap_use_servers;
+        /* ignore-persist conditions: a request matching one is balanced, whatever its
+         * cookie or stick entry says */
+        const struct cfg_cond **ignore_persist; /* arena array */
+        size_t n_ignore_persist, cap_ignore_persist;
         struct cfg_switch_rule *use_backend;
         size_t n_use_backend, cap_use_backend;
 

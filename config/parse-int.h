@@ -140,6 +140,8 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret);
 
 /* Rules (kw_rules.c). */
 void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_use_server(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data);

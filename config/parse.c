@@ -731,6 +731,21 @@ static void parser_finish(struct cfg_parser *p)
                 if ((px->cap & CFG_CAP_FE) && px->default_backend_name)
                         finish_backend_ref(p, px, px->default_backend_name, &px->where,
                                            &px->default_backend);
+                for (size_t j = 0; j < px->n_use_servers; j++) {
+                        struct cfg_use_server *u = &px->use_servers[j];
+
+                        if (u->dynamic) {
+                                finish_fmt_tables(p, px, &u->fmt, &u->where);
+                                continue;
+                        }
+                        for (size_t k = 0; k < px->n_servers && u->srv < 0; k++)
+                                if (strcmp(px->servers[k].name, u->name) == 0)
+                                        u->srv = (int)k;
+                        if (u->srv < 0)
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, u->where.file, u->where.line,
+                                             0, "%s '%s': no server named '%s'", kind, px->name,
+                                             u->name);
+                }
                 for (size_t j = 0; j < px->n_use_backend; j++) {
                         struct cfg_switch_rule *r = &px->use_backend[j];
 

@@ -11,6 +11,7 @@
 #include "cookie.h"
 #include "http1_parse.h"
 #include "http_rewrite.h"
+#include "lb.h"
 #include "macros.h"
 #include "pool.h"
 #include "sample.h"
@@ -687,6 +688,61 @@ static const struct cfg_proxy *pick_backend(struct stream *st)
         return fe->default_backend;
 }
 
+/* use-server rules: the first whose condition holds and whose server can take the request
+ * chooses it (a server that is down is skipped, as HAProxy does without option persist). */
+static void use_server(struct stream *st)
+{
+        const struct cfg_proxy *be = st->be;
+        struct lb *lb = worker_rt(st->w, be)->lb;
+
+        for (size_t i = 0; i < be->n_use_servers; i++) {
+                const struct cfg_use_server *u = &be->use_servers[i];
+                int idx = u->srv;
+
+                if (!sample_cond(st->sess, st, u->cond, false))
+                        continue;
+                if (u->dynamic) {
+                        char name[256];
+                        size_t n = ana_fmt(st, &u->fmt, false, name, sizeof(name));
+
+                        for (size_t k = 0; k < be->n_servers && idx < 0; k++)
+                                if (strlen(be->servers[k].name) == n &&
+                                    memcmp(be->servers[k].name, name, n) == 0)
+                                        idx = (int)k;
+                }
+                if (idx >= 0 && lb_usable(lb, (uint32_t)idx)) {
+                        st->force_idx = idx;
+                        return;
+                }
+        }
+}
+
+/* Persistence: use-server, then (unless ignore-persist holds) the cookie and the stick
+ * tables choose the server. */
+static void persist(struct stream *st)
+{
+        const struct cfg_proxy *be = st->be;
+        int forced;
+
+        st->force_idx = -1;
+        if (be->n_use_servers)
+                use_server(st);
+        for (size_t i = 0; i < be->n_ignore_persist; i++) {
+                if (sample_cond(st->sess, st, be->ignore_persist[i], false)) {
+                        st->flags |= STRM_F_IGNORE_PERSIST;
+                        break;
+                }
+        }
+        forced = st->force_idx;
+        /* the cookie is still read (and its prefix stripped) when it chooses nothing */
+        if (be->cookie && (st->flags & STRM_F_HTTP))
+                cookie_request(st);
+        if (st->flags & STRM_F_IGNORE_PERSIST)
+                st->force_idx = forced;
+        if (be->n_stick_rules)
+                stick_persist(st);
+}
+
 /* option forwardfor of the frontend, else of the backend: the client's address in
  * X-Forwarded-For (or the configured field), unless if-none and the request has one. */
 static bool add_forwardfor(struct stream *st)
@@ -748,11 +804,7 @@ enum ana_result http_ana_request(struct stream *st)
                 if (ar != ANA_GO)
                         return ar;
         }
-        st->force_idx = -1;
-        if (st->be->cookie)
-                cookie_request(st);
-        if (st->be->n_stick_rules)
-                stick_persist(st);
+        persist(st);
         worker_rt(st->w, st->be)->req_counter++;
         if (!add_forwardfor(st)) {
                 st->term[0] = 'P';
@@ -799,9 +851,7 @@ enum ana_result http_ana_tcp(struct stream *st)
                 if (r != TCP_RULES_GO)
                         return r == TCP_RULES_WAIT ? ANA_WAIT : ANA_REJECT;
         }
-        st->force_idx = -1;
-        if (st->be->n_stick_rules)
-                stick_persist(st);
+        persist(st);
         return ANA_GO;
 }
 

@@ -258,7 +258,8 @@ void stick_persist_rule(struct stream *st, const struct cfg_stick_rule *r,
         if (!t || !stick_key(r->table->table, key, buf, &k))
                 return;
         /* the first match decides; a persistence cookie decided before any, as in HAProxy */
-        if (r->kind != CFG_STICK_STORE_REQ && st->force_idx < 0) {
+        if (r->kind != CFG_STICK_STORE_REQ && st->force_idx < 0 &&
+            !(st->flags & STRM_F_IGNORE_PERSIST)) {
                 at = stkt_lookup(t, &k, now);
                 if (at >= 0 && stkt_get(t, (uint32_t)at, STKT_DT_SERVER_ID, &id) == 0) {
                         /* the server's id (HAProxy's puid), its 1-based position */

@@ -68,6 +68,8 @@ enum {
         STRM_F_AFTER_DONE = 1u << 13,  /* the http-after-response rules ran */
         STRM_F_INSPECT = 1u << 14,     /* TCP: content rules wait for the client's bytes */
         STRM_F_INSPECT_EXPIRED = 1u << 15, /* ... and the inspect-delay has passed */
+        STRM_F_IGNORE_PERSIST = 1u << 16,  /* ignore-persist: cookies and stick entries do not
+                                            * choose the server */
 };
 
 struct stream {

@@ -1,0 +1,87 @@
+"""use-server and ignore-persist mean what they mean in HAProxy: the same backend (round
+robin, a persistence cookie, use-server rules by name and by format, a server in
+maintenance, ignore-persist) runs in sluice and in Debian's HAProxy 2.6 in front of the same
+origins, and the same requests, in the same order, must reach the same servers."""
+
+import harness
+import origin
+
+CONFIG = """defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+    balance roundrobin
+    cookie SRV insert indirect nocache
+    use-server s2 if { path_beg /two }
+    use-server s%%[req.hdr(x-srv)] if { req.hdr(x-srv) -m found }
+    ignore-persist if { path_beg /static }
+    server s0 127.0.0.1:%(o0)d cookie c0
+    server s1 127.0.0.1:%(o1)d cookie c1
+    server s2 127.0.0.1:%(o2)d cookie c2
+    server s3 127.0.0.1:%(o2)d cookie c3 disabled
+"""
+
+REQUESTS = [
+    ("/two", None, None),
+    ("/a", None, "1"),
+    ("/a", None, "3"),       # s3 is in maintenance: the rule is skipped
+    ("/a", "c1", None),      # the cookie
+    ("/two", "c1", None),    # use-server before the cookie
+    ("/static/x", "c1", None),  # ignore-persist: balanced
+    ("/static/y", "c1", None),
+    ("/b", "c0", "2"),
+    ("/c", None, None),
+    ("/d", None, None),
+]
+
+
+def ask(port, path, cookie, srv):
+    head = "GET %s HTTP/1.1\r\nHost: h\r\n" % path
+    if cookie:
+        head += "Cookie: SRV=%s\r\n" % cookie
+    if srv:
+        head += "X-Srv: %s\r\n" % srv
+    status, headers, body = harness.request(port, (head + "\r\n").encode())
+    return status, body.split(b" ")[1] if body.startswith(b"origin ") else body
+
+
+class UseServer(harness.TestCase):
+    def test_as_haproxy(self):
+        origins = [origin.Origin("o%d" % i) for i in range(3)]
+        try:
+            results = []
+            for start in (self.start_haproxy, self.start_config):
+                p = {"port": harness.free_port()}
+                p.update({"o%d" % i: o.port for i, o in enumerate(origins)})
+                start(CONFIG % p)
+                results.append([ask(p["port"], *r) for r in REQUESTS])
+            self.assertEqual(results[1], results[0])
+            names = [r[1] for r in results[0]]
+            self.assertEqual(names[0], b"o2")
+            self.assertEqual(names[1], b"o1")
+            self.assertEqual(names[3], b"o1")
+            self.assertEqual(names[4], b"o2")
+            self.assertNotEqual(names[5:7], [b"o1", b"o1"])
+        finally:
+            for o in origins:
+                o.stop()
+
+    def test_checks(self):
+        path = self.write("bad.cfg", "backend b\n    use-server nope if TRUE\n"
+                          "    server s 127.0.0.1:9\n")
+        r = harness.run(["-c", "-f", path])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("bad.cfg:2", r.stderr)
+        self.assertIn("no server named 'nope'", r.stderr)
+        path = self.write("bad2.cfg", "backend b\n    use-server s\n    server s 127.0.0.1:9\n")
+        r = harness.run(["-c", "-f", path])
+        self.assertIn("bad2.cfg:2", r.stderr)
+
+
+if __name__ == "__main__":
+    harness.main()
