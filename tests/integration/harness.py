@@ -46,9 +46,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run(args, timeout=DEFAULT_TIMEOUT, env=None):
-    """Run sluice with @args to completion; returns CompletedProcess (text output)."""
-    return subprocess.run([SLUICE] + list(args), capture_output=True, text=True,
+def run(args, timeout=DEFAULT_TIMEOUT, env=None, binary=None):
+    """Run sluice (or @binary) with @args to completion; returns CompletedProcess (text
+    output)."""
+    return subprocess.run([binary or SLUICE] + list(args), capture_output=True, text=True,
                           timeout=timeout, env=env, stdin=subprocess.DEVNULL)
 
 
