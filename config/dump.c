@@ -215,6 +215,10 @@ static void dump_global(FILE *out, const struct cfg_global *g)
         }
         if (g->cpu_map)
                 dump_cpu_map(out, g->cpu_map);
+        if (g->maxrewrite_set)
+                fprintf(out, "    tune.maxrewrite %zu\n", g->tune_maxrewrite);
+        if (g->expose_experimental)
+                fputs("    expose-experimental-directives\n", out);
         for (size_t i = 0; i < g->n_logs; i++)
                 dump_log(out, "    ", &g->logs[i]);
         for (size_t i = 0; i < g->n_stats_sockets; i++) {
@@ -428,13 +432,41 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
                 dump_reply(out, &r->reply, false);
                 break;
         case CFG_ACT_REDIRECT:
-                fprintf(out, "redirect %s ", redirs[r->redir]);
-                dump_fmt(out, &r->fmt);
+                fprintf(out, "%s%s ", r->redir_str ? "" : "redirect ", redirs[r->redir]);
+                if (r->redir_str)
+                        dump_word(out, r->redir_str);
+                else
+                        dump_fmt(out, &r->fmt);
                 fprintf(out, " code %u", r->redir_code);
                 if (r->redir_flags & CFG_REDIR_F_DROP_QUERY)
                         fputs(" drop-query", out);
                 if (r->redir_flags & CFG_REDIR_F_APPEND_SLASH)
                         fputs(" append-slash", out);
+                if (r->redir_flags & CFG_REDIR_F_IGNORE_EMPTY)
+                        fputs(" ignore-empty", out);
+                if (r->redir_cookie) {
+                        fputs(r->redir_flags & CFG_REDIR_F_CLEAR_COOKIE ? " clear-cookie "
+                                                                        : " set-cookie ",
+                              out);
+                        dump_word(out, r->redir_cookie);
+                }
+                break;
+        case CFG_ACT_AUTH:
+                fputs("auth", out);
+                if (r->realm) {
+                        fputs(" realm ", out);
+                        dump_word(out, r->realm);
+                }
+                break;
+        case CFG_ACT_WAIT_FOR_BODY:
+                fprintf(out, "wait-for-body time %" PRIu32 "ms", r->wait_ms);
+                if (r->wait_bytes)
+                        fprintf(out, " at-least %" PRIu64, r->wait_bytes);
+                break;
+        case CFG_ACT_NORMALIZE_URI:
+                fprintf(out, "normalize-uri %s", cfg_uri_norm_name(r->norm));
+                if (r->norm_opt)
+                        fputs(r->norm == CFG_NORM_PATH_STRIP_DOTDOT ? " full" : " strict", out);
                 break;
         case CFG_ACT_SET_HEADER:
         case CFG_ACT_ADD_HEADER:
@@ -522,9 +554,9 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
 }
 
 static const char *const option_names[] = {
-        "httplog",      "tcplog",      "forwardfor", "http-server-close", "http-keep-alive",
-        "redispatch",   "dontlognull", "jsonlog",    "http-no-delay",     "httpclose",
-        "abortonclose", "clitcpka",    "srvtcpka",
+        "httplog",      "tcplog",      "forwardfor", "http-server-close",   "http-keep-alive",
+        "redispatch",   "dontlognull", "jsonlog",    "http-no-delay",       "httpclose",
+        "abortonclose", "clitcpka",    "srvtcpka",   "http-buffer-request",
 };
 
 static void dump_init_addr(FILE *out, const struct cfg_init_addr *ia)
@@ -603,6 +635,69 @@ static bool dump_allowed(const struct cfg_proxy *px, const char *kw)
         return false;
 }
 
+/* monitor-uri, monitor fail, captures, unique ids */
+static void dump_http_settings(FILE *out, const struct cfg_proxy *px)
+{
+        if (px->monitor_uri && dump_allowed(px, "monitor-uri")) {
+                fputs("    monitor-uri ", out);
+                dump_word(out, px->monitor_uri);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < px->n_monitor_fail; i++) {
+                fputs("    monitor fail", out);
+                dump_cond(out, px->monitor_fail[i]);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < px->n_req_caps; i++) {
+                fputs("    capture request header ", out);
+                dump_word(out, px->req_caps[i].name);
+                fprintf(out, " len %u\n", px->req_caps[i].len);
+        }
+        for (size_t i = 0; i < px->n_res_caps; i++) {
+                fputs("    capture response header ", out);
+                dump_word(out, px->res_caps[i].name);
+                fprintf(out, " len %u\n", px->res_caps[i].len);
+        }
+        if (px->unique_id_fmt && dump_allowed(px, "unique-id-format")) {
+                fputs("    unique-id-format ", out);
+                dump_fmt(out, px->unique_id_fmt);
+                fputc('\n', out);
+        }
+        if (px->unique_id_header && dump_allowed(px, "unique-id-header")) {
+                fputs("    unique-id-header ", out);
+                dump_word(out, px->unique_id_header);
+                fputc('\n', out);
+        }
+}
+
+static void dump_userlist(FILE *out, const struct cfg_userlist *ul)
+{
+        fputs("\nuserlist ", out);
+        dump_word(out, ul->name);
+        fputc('\n', out);
+        for (size_t i = 0; i < ul->n_groups; i++) {
+                fputs("    group ", out);
+                dump_word(out, ul->groups[i].name);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < ul->n_users; i++) {
+                const struct cfg_ul_user *u = &ul->users[i];
+
+                fputs("    user ", out);
+                dump_word(out, u->name);
+                if (u->password) {
+                        fputs(u->insecure ? " insecure-password " : " password ", out);
+                        dump_word(out, u->password);
+                }
+                /* memberships from both sides, resolved: written once, on the user */
+                for (size_t j = 0; j < u->n_groups; j++) {
+                        fputs(j ? "," : " groups ", out);
+                        fputs(ul->groups[u->groups[j]].name, out);
+                }
+                fputc('\n', out);
+        }
+}
+
 static void dump_proxy(FILE *out, const struct cfg_proxy *px)
 {
         static const char *const hash_methods[] = {"map-based", "consistent"};
@@ -652,6 +747,13 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         }
                         if (px->forwardfor_if_none)
                                 fputs(" if-none", out);
+                        if (px->forwardfor_except.family) {
+                                char ip[INET6_ADDRSTRLEN];
+
+                                inet_ntop(px->forwardfor_except.family, px->forwardfor_except.addr,
+                                          ip, sizeof(ip));
+                                fprintf(out, " except %s/%u", ip, px->forwardfor_except.prefix);
+                        }
                 }
                 fputc('\n', out);
         }
@@ -722,6 +824,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         fputc('\n', out);
                 }
         }
+        dump_http_settings(out, px);
         if (px->table)
                 dump_stick_table(out, px->table);
         for (size_t i = 0; i < px->n_tcp_conn; i++)
@@ -764,6 +867,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 dump_cond(out, r->cond);
                 fputc('\n', out);
         }
+        for (size_t i = 0; i < px->n_redirects; i++)
+                dump_rule(out, "redirect", &px->redirects[i]);
         for (size_t i = 0; i < px->n_http_res; i++)
                 dump_rule(out, "http-response", &px->http_res[i]);
         for (size_t i = 0; i < px->n_http_after; i++)
@@ -810,6 +915,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
 int cfg_dump(const struct cfg_gen *g, FILE *out)
 {
         dump_global(out, &g->global);
+        for (size_t i = 0; i < g->n_userlists; i++)
+                dump_userlist(out, g->userlists[i]);
         for (size_t i = 0; i < g->n_proxies; i++)
                 dump_proxy(out, g->proxies[i]);
         return ferror(out) ? -EIO : 0;

@@ -92,6 +92,7 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret)
         struct cfg_fmt f = {0};
         struct sl_str text = cfg__word_str(p, w);
         const char *s = text.ptr, *end = text.ptr + text.len, *lit = s;
+        unsigned defflags = 0; /* set by "%{...}o" for the variables after it */
 
         f.src = cfg__dup(p, w);
         if (!f.src)
@@ -99,7 +100,7 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret)
         f.constant = true;
         while (s < end) {
                 struct cfg_fmt_node *n;
-                unsigned flags = 0;
+                unsigned flags = defflags;
 
                 if (*s != '%') {
                         s++;
@@ -159,6 +160,12 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret)
                         while (s < end && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
                                 s++;
                         len = (size_t)(s - name);
+                        if (len == 1 && name[0] == 'o') {
+                                /* HAProxy's %o: its flags apply to every later field */
+                                defflags = flags;
+                                lit = s;
+                                continue;
+                        }
                         for (int v = 0; v < CFG_LV_COUNT && len; v++) {
                                 const char *vn = cfg_log_var_name((enum cfg_log_var)v);
 

@@ -285,6 +285,23 @@ static void kw_log_send_hostname(struct cfg_parser *p, unsigned arg, unsigned lo
                 cfg__oom(p);
 }
 
+static void kw_tune_maxrewrite(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        if (cfg__want_args(p, arg, 1, "tune.maxrewrite <number>") &&
+            cfg__uint(p, arg, 0, 1u << 30, "tune.maxrewrite", &v)) {
+                p->gen->global.tune_maxrewrite = (size_t)v;
+                p->gen->global.maxrewrite_set = true;
+        }
+}
+
+static void kw_expose_experimental(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        if (cfg__want_args(p, arg, 0, "expose-experimental-directives"))
+                p->gen->global.expose_experimental = true;
+}
+
 /* ---- log targets ---- */
 
 const char *const cfg__facilities[24] = {
@@ -579,5 +596,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"thread-group", G, kw_thread_group, 0, false},
         {"tune.idle-pool.shared", G, kw_idle_pool_shared, 0, false},
         {"cpu-map", G, kw_cpu_map, 0, false},
+        {"tune.maxrewrite", G, kw_tune_maxrewrite, 0, false},
+        {"expose-experimental-directives", G, kw_expose_experimental, 0, false},
         {NULL, 0, NULL, 0, false},
 };

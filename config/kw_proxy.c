@@ -164,6 +164,7 @@ static void kw_option_forwardfor(struct cfg_parser *p, unsigned arg, unsigned lo
         struct cfg_proxy *px = p->px;
         unsigned n = cfg__n_words(p);
         const char *header = NULL;
+        struct cfg_net except = {0};
         bool if_none = false;
 
         if (p->negate) {
@@ -183,20 +184,25 @@ static void kw_option_forwardfor(struct cfg_parser *p, unsigned arg, unsigned lo
                 } else if (strcmp(kw, "if-none") == 0) {
                         if_none = true;
                 } else if (strcmp(kw, "except") == 0) {
-                        cfg__err(p, w,
-                                 "'option forwardfor except' is HAProxy's but sluice does "
-                                 "not support it yet");
-                        return;
+                        if (w + 1 >= n || !cfg__net_parse(p, w + 1, &except)) {
+                                if (w + 1 >= n)
+                                        cfg__err(p, w,
+                                                 "option forwardfor: 'except' needs "
+                                                 "<address>[/mask]");
+                                return;
+                        }
+                        w++;
                 } else {
                         cfg__err(p, w,
                                  "option forwardfor: unknown argument '%s': expected "
-                                 "'header <name>' or 'if-none'",
+                                 "'except <network>', 'header <name>' or 'if-none'",
                                  kw);
                         return;
                 }
         }
         px->forwardfor_header = header;
         px->forwardfor_if_none = if_none;
+        px->forwardfor_except = except;
         option_set(p, CFG_OPT_FORWARDFOR);
 }
 
@@ -731,6 +737,15 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"option tcpka", D | F | L | B, cfg__kw_option_tcpka, 0, true},
         {"option clitcpka", D | F | L, cfg__kw_option_tcpka, CFG_OPT_CLITCPKA, true},
         {"option srvtcpka", D | L | B, cfg__kw_option_tcpka, CFG_OPT_SRVTCPKA, true},
+        {"option http-buffer-request", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_BUFFER_REQUEST,
+         true},
+        {"redirect", F | L | B, cfg__kw_redirect, 0, false},
+        {"monitor-uri", D | F | L, cfg__kw_monitor_uri, 0, false},
+        {"monitor fail", F | L, cfg__kw_monitor_fail, 0, false},
+        {"capture request header", F | L, cfg__kw_capture, 0, false},
+        {"capture response header", F | L, cfg__kw_capture, 1, false},
+        {"unique-id-format", D | F | L, cfg__kw_unique_id_format, 0, false},
+        {"unique-id-header", D | F | L, cfg__kw_unique_id_header, 0, false},
         {"balance", D | L | B, kw_balance, 0, false},
         {"hash-type", D | L | B, kw_hash_type, 0, false},
         {"server", L | B, kw_server, 0, false},

@@ -9,8 +9,7 @@
 #include "macros.h"
 #include "parse-int.h"
 
-/* The index of the first "if"/"unless" word at or after @w, or the number of words. */
-static unsigned cond_start(const struct cfg_parser *p, unsigned w)
+unsigned cfg__cond_start(const struct cfg_parser *p, unsigned w)
 {
         unsigned n = cfg__n_words(p);
 
@@ -23,9 +22,8 @@ static unsigned cond_start(const struct cfg_parser *p, unsigned w)
         return n;
 }
 
-/* Parse the condition at @w (if any); *ok says whether it was valid. */
-static const struct cfg_cond *rule_cond(struct cfg_parser *p, unsigned w, unsigned at,
-                                        const char *where, bool *ok)
+const struct cfg_cond *cfg__rule_cond(struct cfg_parser *p, unsigned w, unsigned at,
+                                      const char *where, bool *ok)
 {
         const struct cfg_cond *c;
 
@@ -56,7 +54,7 @@ static const struct cfg_cond *rule_cond(struct cfg_parser *p, unsigned w, unsign
 void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         struct cfg_proxy *px = p->px;
-        unsigned c = cond_start(p, arg);
+        unsigned c = cfg__cond_start(p, arg);
         struct cfg_switch_rule r = {.where = {p->file, p->l->line}}, *slot;
         bool ok;
 
@@ -78,7 +76,7 @@ void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (!cfg__fmt_parse(p, arg, &r.fmt))
                         return;
         }
-        r.cond = rule_cond(p, c, CFG_FETCH_AT_REQ, "use_backend", &ok);
+        r.cond = cfg__rule_cond(p, c, CFG_FETCH_AT_REQ, "use_backend", &ok);
         if (!ok)
                 return;
         r.backend_name = cfg__dup(p, arg);
@@ -95,7 +93,7 @@ void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data)
 void cfg__kw_use_server(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         struct cfg_proxy *px = p->px;
-        unsigned c = cond_start(p, arg);
+        unsigned c = cfg__cond_start(p, arg);
         struct cfg_use_server r = {.srv = -1, .where = {p->file, p->l->line}}, *slot;
         bool ok;
 
@@ -109,7 +107,7 @@ void cfg__kw_use_server(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (!cfg__fmt_parse(p, arg, &r.fmt))
                         return;
         }
-        r.cond = rule_cond(p, c, CFG_FETCH_AT_REQ, "use-server", &ok);
+        r.cond = cfg__rule_cond(p, c, CFG_FETCH_AT_REQ, "use-server", &ok);
         if (!ok)
                 return;
         r.name = cfg__dup(p, arg);
@@ -130,12 +128,12 @@ void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long da
         const struct cfg_cond *cond;
         bool ok;
 
-        if (arg >= cfg__n_words(p) || cond_start(p, arg) != arg) {
+        if (arg >= cfg__n_words(p) || cfg__cond_start(p, arg) != arg) {
                 cfg__err(p, arg < cfg__n_words(p) ? arg : arg - 1,
                          "expected 'ignore-persist if|unless <condition>'");
                 return;
         }
-        cond = rule_cond(p, arg, CFG_FETCH_AT_REQ, "ignore-persist", &ok);
+        cond = cfg__rule_cond(p, arg, CFG_FETCH_AT_REQ, "ignore-persist", &ok);
         if (!ok)
                 return;
         slot = cfg_arena_push(&p->gen->arena, (void **)&px->ignore_persist, &px->n_ignore_persist,
@@ -149,7 +147,6 @@ void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long da
 
 static const char *const req_actions_known[] = {
         "add-acl",
-        "auth",
         "cache-use",
         "capture",
         "del-acl",
@@ -157,7 +154,6 @@ static const char *const req_actions_known[] = {
         "disable-l7-retry",
         "do-resolve",
         "early-hint",
-        "normalize-uri",
         "reject",
         "sc-add-gpc",
         "sc-inc-gpc",
@@ -179,7 +175,6 @@ static const char *const req_actions_known[] = {
         "strict-mode",
         "tarpit",
         "use-service",
-        "wait-for-body",
         "wait-for-handshake",
         "cache-store",
 };
@@ -394,7 +389,7 @@ void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
         struct cfg_stick_rule r = {.kind = (enum cfg_stick_kind)data,
                                    .where = {p->file, p->l->line}},
                               *slot;
-        unsigned end = cond_start(p, arg);
+        unsigned end = cfg__cond_start(p, arg);
         int implied;
         bool ok;
 
@@ -417,7 +412,7 @@ void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
                 }
                 r.table_name = cfg__dup(p, arg + 2);
         }
-        r.cond = rule_cond(p, end, CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ, kws[data], &ok);
+        r.cond = cfg__rule_cond(p, end, CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ, kws[data], &ok);
         if (!ok)
                 return;
         slot = cfg_arena_push(&p->gen->arena, (void **)&px->stick_rules, &px->n_stick_rules,
@@ -436,7 +431,7 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         const char *kw = content ? "tcp-request content" : "tcp-request connection";
         struct cfg_proxy *px = p->px;
         struct cfg_http_rule r = {.where = {p->file, p->l->line}};
-        unsigned end = cond_start(p, arg + 1);
+        unsigned end = cfg__cond_start(p, arg + 1);
         unsigned at = CFG_FETCH_AT_CONN | (content ? CFG_FETCH_AT_REQ : 0);
         const char *act;
         int k;
@@ -501,7 +496,7 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         return;
                 }
         }
-        r.cond = rule_cond(p, end, at, kw, &ok);
+        r.cond = cfg__rule_cond(p, end, at, kw, &ok);
         if (!ok)
                 return;
         if (content)
@@ -536,7 +531,7 @@ static const struct {
         {"silent-drop", CFG_ACT_SILENT_DROP, true},
 };
 
-static bool header_name_valid(const char *s)
+bool cfg__header_name_valid(const char *s)
 {
         if (!*s)
                 return false;
@@ -632,7 +627,7 @@ static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_
                                 cfg__err(p, w, "'hdr' needs a name and a value");
                                 return false;
                         }
-                        if (!header_name_valid(cfg__word(p, w + 1))) {
+                        if (!cfg__header_name_valid(cfg__word(p, w + 1))) {
                                 cfg__err(p, w + 1, "invalid header name '%s'", cfg__word(p, w + 1));
                                 return false;
                         }
@@ -664,70 +659,6 @@ static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_
         if (!r->content_type && (r->kind == CFG_REPLY_STRING || r->kind == CFG_REPLY_LF_STRING)) {
                 cfg__err(p, w - 1, "a body needs a 'content-type'");
                 return false;
-        }
-        return true;
-}
-
-/* redirect location|prefix|scheme <fmt> [code <n>] [drop-query] [append-slash] */
-static bool redirect_parse(struct cfg_parser *p, unsigned w, unsigned end, bool response,
-                           struct cfg_http_rule *r)
-{
-        const char *type = cfg__word(p, w);
-
-        if (w + 1 >= end) {
-                cfg__err(p, w < end ? w : end - 1,
-                         "redirect needs a type and a target: 'redirect location <url>'");
-                return false;
-        }
-        if (strcmp(type, "location") == 0)
-                r->redir = CFG_REDIR_LOCATION;
-        else if (strcmp(type, "prefix") == 0)
-                r->redir = CFG_REDIR_PREFIX;
-        else if (strcmp(type, "scheme") == 0)
-                r->redir = CFG_REDIR_SCHEME;
-        else {
-                cfg__err(p, w, "unknown redirect type '%s': expected location, prefix or scheme",
-                         type);
-                return false;
-        }
-        if (response && r->redir != CFG_REDIR_LOCATION) {
-                cfg__err(p, w, "http-response redirect only takes 'location'");
-                return false;
-        }
-        if (!cfg__fmt_parse(p, w + 1, &r->fmt))
-                return false;
-        r->redir_code = 302;
-        for (w += 2; w < end; w++) {
-                const char *kw = cfg__word(p, w);
-                unsigned long long v;
-
-                if (strcmp(kw, "code") == 0) {
-                        if (!cfg__uint(p, w + 1, 301, 308, "redirect code", &v))
-                                return false;
-                        if (v != 301 && v != 302 && v != 303 && v != 307 && v != 308) {
-                                cfg__err(p, w + 1,
-                                         "redirect code %llu: expected 301, 302, 303, "
-                                         "307 or 308",
-                                         v);
-                                return false;
-                        }
-                        r->redir_code = (unsigned)v;
-                        w++;
-                } else if (strcmp(kw, "drop-query") == 0) {
-                        r->redir_flags |= CFG_REDIR_F_DROP_QUERY;
-                } else if (strcmp(kw, "append-slash") == 0) {
-                        r->redir_flags |= CFG_REDIR_F_APPEND_SLASH;
-                } else if (strcmp(kw, "set-cookie") == 0 || strcmp(kw, "clear-cookie") == 0 ||
-                           strcmp(kw, "ignore-empty") == 0 || strcmp(kw, "keep-query") == 0) {
-                        cfg__err(p, w,
-                                 "redirect option '%s' is HAProxy's but sluice does not "
-                                 "support it yet",
-                                 kw);
-                        return false;
-                } else {
-                        cfg__err(p, w, "unknown redirect option '%s'", kw);
-                        return false;
-                }
         }
         return true;
 }
@@ -767,7 +698,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                     : "http-request";
         struct cfg_http_rule r = {.where = {p->file, p->l->line}};
         const char *act = cfg__word(p, arg);
-        unsigned end = cond_start(p, arg + 1), w = arg + 1;
+        unsigned end = cfg__cond_start(p, arg + 1), w = arg + 1;
         size_t i;
         bool ok;
 
@@ -781,11 +712,13 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
 
                 if (k == 0)
                         k = var_action_parse(p, arg, end, at, true, &r);
+                if (k == 0 && !response)
+                        k = cfg__http_rule_ext(p, arg, end, &r);
                 if (k < 0)
                         return;
                 if (k > 0) {
-                        r.cond = rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ,
-                                           kw, &ok);
+                        r.cond = cfg__rule_cond(
+                                p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ, kw, &ok);
                         if (ok)
                                 (void)http_rule_push(p, data, &r);
                         return;
@@ -851,7 +784,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         return;
                 break;
         case CFG_ACT_REDIRECT:
-                if (!redirect_parse(p, w, end, response, &r))
+                if (!cfg__redirect_parse(p, w, end, response, false, &r))
                         return;
                 break;
         case CFG_ACT_SET_HEADER:
@@ -861,7 +794,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                  "expected '%s <name> <value>'", act);
                         return;
                 }
-                if (!header_name_valid(cfg__word(p, w))) {
+                if (!cfg__header_name_valid(cfg__word(p, w))) {
                         cfg__err(p, w, "invalid header name '%s'", cfg__word(p, w));
                         return;
                 }
@@ -871,7 +804,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         return;
                 break;
         case CFG_ACT_DEL_HEADER:
-                if (w >= end || !header_name_valid(cfg__word(p, w))) {
+                if (w >= end || !cfg__header_name_valid(cfg__word(p, w))) {
                         cfg__err(p, w < end ? w : end - 1,
                                  "expected 'del-header <name> [-m "
                                  "<method>]'");
@@ -917,6 +850,9 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_SET_VAR:
         case CFG_ACT_SET_VAR_FMT:
         case CFG_ACT_UNSET_VAR:
+        case CFG_ACT_AUTH:
+        case CFG_ACT_WAIT_FOR_BODY:
+        case CFG_ACT_NORMALIZE_URI:
                 return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
         case CFG_ACT_SET_QUERY:
@@ -933,7 +869,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 break;
         case CFG_ACT_REPLACE_HEADER:
         case CFG_ACT_REPLACE_VALUE:
-                if (end != w + 3 || !header_name_valid(cfg__word(p, w))) {
+                if (end != w + 3 || !cfg__header_name_valid(cfg__word(p, w))) {
                         cfg__err(p, w < end ? w : end - 1,
                                  "expected '%s <name> <regex> <replacement format>'", act);
                         return;
@@ -975,7 +911,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 break;
         }
         }
-        r.cond = rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ, kw, &ok);
+        r.cond = cfg__rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ, kw, &ok);
         if (ok)
                 (void)http_rule_push(p, data, &r);
 }

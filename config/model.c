@@ -2,6 +2,7 @@
 #include "model.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <netinet/in.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,67 @@ const struct cfg_proxy *cfg_gen_find_backend(const struct cfg_gen *g, struct sl_
                         hi = mid;
         }
         return NULL;
+}
+
+const struct cfg_userlist *cfg_gen_find_userlist(const struct cfg_gen *g, const char *name)
+{
+        for (size_t i = 0; i < g->n_userlists; i++)
+                if (strcmp(g->userlists[i]->name, name) == 0)
+                        return g->userlists[i];
+        return NULL;
+}
+
+size_t cfg_maxrewrite(const struct cfg_global *g)
+{
+        size_t v = g->maxrewrite_set ? g->tune_maxrewrite : 1024;
+
+        return v >= g->tune_bufsize / 2 ? g->tune_bufsize / 2 : v;
+}
+
+bool cfg_net_contains(const struct cfg_net *net, const void *ss)
+{
+        const struct sockaddr_storage *a = ss;
+        const uint8_t *bytes;
+        size_t n;
+
+        if (net->family == 0 || a->ss_family != net->family)
+                return false;
+        if (a->ss_family == AF_INET) {
+                bytes = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+                n = 4;
+        } else {
+                bytes = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+                n = 16;
+        }
+        for (size_t i = 0; i < n; i++)
+                if ((bytes[i] & net->mask[i]) != net->addr[i])
+                        return false;
+        return true;
+}
+
+const char *cfg_uri_norm_name(enum cfg_uri_norm n)
+{
+        switch (n) {
+        case CFG_NORM_FRAGMENT_ENCODE:
+                return "fragment-encode";
+        case CFG_NORM_FRAGMENT_STRIP:
+                return "fragment-strip";
+        case CFG_NORM_PATH_MERGE_SLASHES:
+                return "path-merge-slashes";
+        case CFG_NORM_PATH_STRIP_DOT:
+                return "path-strip-dot";
+        case CFG_NORM_PATH_STRIP_DOTDOT:
+                return "path-strip-dotdot";
+        case CFG_NORM_PERCENT_DECODE_UNRESERVED:
+                return "percent-decode-unreserved";
+        case CFG_NORM_PERCENT_TO_UPPERCASE:
+                return "percent-to-uppercase";
+        case CFG_NORM_QUERY_SORT_BY_NAME:
+                return "query-sort-by-name";
+        case CFG_NORM_COUNT:
+                break;
+        }
+        return "?";
 }
 
 const char *cfg_timeout_name(enum cfg_timeout t)

@@ -59,6 +59,7 @@ enum {
         CFG_OPT_ABORTONCLOSE = 1u << 10, /* a client gone while queued or connecting: dropped */
         CFG_OPT_CLITCPKA = 1u << 11,     /* SO_KEEPALIVE on client connections */
         CFG_OPT_SRVTCPKA = 1u << 12,     /* SO_KEEPALIVE on server connections */
+        CFG_OPT_HTTP_BUFFER_REQUEST = 1u << 13, /* wait for the request body first */
 };
 
 /* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */
@@ -287,7 +288,26 @@ enum cfg_http_act {
         CFG_ACT_SET_METHOD,     /* set-method FMT */
         CFG_ACT_SET_STATUS,     /* set-status CODE [reason TEXT] (responses) */
         CFG_ACT_SILENT_DROP,    /* silent-drop: close, telling the client nothing */
+        CFG_ACT_AUTH,           /* auth [realm R]: 401 with a Basic challenge */
+        CFG_ACT_WAIT_FOR_BODY,  /* wait-for-body time T [at-least N] */
+        CFG_ACT_NORMALIZE_URI,  /* normalize-uri NORMALIZER [full|strict] */
 };
+
+/* http-request normalize-uri <normalizer> (HAProxy 2.6's, section 4.2) */
+enum cfg_uri_norm {
+        CFG_NORM_FRAGMENT_ENCODE = 0,
+        CFG_NORM_FRAGMENT_STRIP,
+        CFG_NORM_PATH_MERGE_SLASHES,
+        CFG_NORM_PATH_STRIP_DOT,
+        CFG_NORM_PATH_STRIP_DOTDOT,         /* @norm_opt: full */
+        CFG_NORM_PERCENT_DECODE_UNRESERVED, /* @norm_opt: strict */
+        CFG_NORM_PERCENT_TO_UPPERCASE,      /* @norm_opt: strict */
+        CFG_NORM_QUERY_SORT_BY_NAME,
+        CFG_NORM_COUNT,
+};
+
+/* The normalizer's name as written ("path-strip-dotdot"). */
+const char *cfg_uri_norm_name(enum cfg_uri_norm n);
 
 enum cfg_redirect_type {
         CFG_REDIR_LOCATION = 0,
@@ -298,6 +318,8 @@ enum cfg_redirect_type {
 enum {
         CFG_REDIR_F_DROP_QUERY = 1u << 0,
         CFG_REDIR_F_APPEND_SLASH = 1u << 1,
+        CFG_REDIR_F_IGNORE_EMPTY = 1u << 2, /* an empty formatted location skips the rule */
+        CFG_REDIR_F_CLEAR_COOKIE = 1u << 3, /* @redir_cookie is cleared (Max-Age=0) */
 };
 
 /* A header added to a response sluice generates (return, deny): "hdr NAME FMT". */
@@ -339,6 +361,14 @@ struct cfg_http_rule {
         enum cfg_redirect_type redir;
         unsigned redir_code;           /* 301, 302 (default), 303, 307, 308 */
         unsigned redir_flags;          /* CFG_REDIR_F_* */
+        const char *redir_str;         /* arena: a proxy's "redirect" target, taken as written (no
+                                        * format, as HAProxy); NULL for a rule's (@fmt) */
+        const char *redir_cookie;      /* arena: set-cookie NAME[=value] / clear-cookie NAME[=] */
+        const char *realm;             /* AUTH: arena, or NULL: the proxy's name */
+        uint32_t wait_ms;              /* WAIT_FOR_BODY: time */
+        uint64_t wait_bytes;           /* WAIT_FOR_BODY: at-least, 0: none */
+        enum cfg_uri_norm norm;        /* NORMALIZE_URI */
+        bool norm_opt;                 /* NORMALIZE_URI: "full" or "strict" */
         unsigned sc;                   /* TRACK_SC, SC_*: the counter, 0 .. 2 */
         struct cfg_sample track_key;   /* TRACK_SC */
         const char *table_name;        /* TRACK_SC: arena, as written, or NULL */
@@ -388,6 +418,23 @@ struct cfg_use_server {
         struct cfg_where where;
 };
 
+/* capture request|response header <name> len <length> */
+struct cfg_capture {
+        const char *name; /* arena */
+        unsigned len;
+};
+
+/* A network: option forwardfor except <network> (HAProxy's net_addr). */
+struct cfg_net {
+        int family;       /* AF_INET, AF_INET6; AF_UNSPEC (0): none */
+        uint8_t addr[16]; /* host bits cleared */
+        uint8_t mask[16];
+        unsigned prefix; /* for dumps */
+};
+
+/* Does the address @ss (a sockaddr_storage) belong to @net? False for no network. */
+bool cfg_net_contains(const struct cfg_net *net, const void *ss);
+
 /* use_backend NAME|FORMAT [if|unless COND] */
 struct cfg_switch_rule {
         const char *backend_name;        /* arena, as written */
@@ -433,6 +480,20 @@ struct cfg_proxy {
 
         const char *forwardfor_header; /* arena: option forwardfor header NAME, or NULL */
         bool forwardfor_if_none;
+        struct cfg_net forwardfor_except; /* option forwardfor except NET */
+
+        const char *monitor_uri;              /* arena, or NULL */
+        const struct cfg_cond **monitor_fail; /* arena array: monitor fail if|unless COND */
+        size_t n_monitor_fail, cap_monitor_fail;
+        struct cfg_capture *req_caps; /* arena array: capture request header, in order */
+        size_t n_req_caps, cap_req_caps;
+        struct cfg_capture *res_caps; /* capture response header */
+        size_t n_res_caps, cap_res_caps;
+        const struct cfg_fmt *unique_id_fmt; /* arena, or NULL */
+        const char *unique_id_header;        /* arena, or NULL */
+        /* "redirect" lines: REDIRECT rules, run after the http-request rules */
+        struct cfg_http_rule *redirects;
+        size_t n_redirects, cap_redirects;
 
         const char *default_backend_name;        /* arena, as written */
         const struct cfg_proxy *default_backend; /* resolved at the end of load */
@@ -488,6 +549,9 @@ struct cfg_global {
          * no limit (HAProxy's default) */
         size_t tune_vars_global_max, tune_vars_proc_max, tune_vars_sess_max;
         size_t tune_vars_txn_max, tune_vars_reqres_max;
+        size_t tune_maxrewrite;   /* reserve for rewrites; see cfg_maxrewrite() */
+        bool maxrewrite_set;      /* tune.maxrewrite was given */
+        bool expose_experimental; /* expose-experimental-directives */
         struct cfg_log_target *logs;
         size_t n_logs, cap_logs;
         struct cfg_stats_socket *stats_sockets;
@@ -507,6 +571,34 @@ static inline uint64_t cfg_stats_timeout_ms(const struct cfg_global *g)
 {
         return g->stats_timeout_ms ? g->stats_timeout_ms : CFG_STATS_TIMEOUT_DEFAULT_MS;
 }
+/* userlist <name>: users and groups for HTTP authentication (manual section 3.4) */
+struct cfg_ul_group {
+        const char *name; /* arena */
+        struct cfg_where where;
+};
+
+struct cfg_ul_user {
+        const char *name;       /* arena */
+        const char *password;   /* arena: a crypt(3) hash, or the password itself */
+        bool insecure;          /* insecure-password: @password is the password */
+        const char *groups_arg; /* arena: "groups a,b" as written, or NULL */
+        size_t *groups;         /* arena array: indexes in the userlist's @groups, resolved at
+                                 * the end of the section from both "group ... users" and
+                                 * "user ... groups" */
+        size_t n_groups, cap_groups;
+        struct cfg_where where;
+};
+
+struct cfg_userlist {
+        const char *name; /* arena */
+        struct cfg_ul_group *groups;
+        size_t n_groups, cap_groups;
+        const char **group_users; /* arena array, parallel to @groups: "users a,b" or NULL */
+        size_t n_group_users, cap_group_users;
+        struct cfg_ul_user *users;
+        size_t n_users, cap_users;
+        struct cfg_where where;
+};
 
 struct cfg_gen {
         unsigned refs;          /* cfg_gen_ref()/cfg_gen_unref(); one process only */
@@ -519,7 +611,9 @@ struct cfg_gen {
         struct cfg_proxy **defaults; /* arena array: every defaults section, in order */
         size_t n_defaults, cap_defaults;
         struct cfg_map *maps; /* arena list: each file, match method and output loaded once */
-        void **regexes;       /* arena array of pcre2_code, freed with the generation */
+        struct cfg_userlist **userlists; /* arena array, in order */
+        size_t n_userlists, cap_userlists;
+        void **regexes; /* arena array of pcre2_code, freed with the generation */
         size_t n_regexes, cap_regexes;
         /* the names of the variables of each store (enum cfg_var_store), in slot order */
         struct cfg_var_names {
@@ -542,6 +636,12 @@ bool cfg_gen_index_backends(struct cfg_gen *g);
 /* The backend (or listen section) named @name, looked up in the generation's sorted index
  * (built at the end of load: dynamic use_backend rules ask at every request); NULL when none. */
 const struct cfg_proxy *cfg_gen_find_backend(const struct cfg_gen *g, struct sl_str name);
+/* The userlist named @name, or NULL. */
+const struct cfg_userlist *cfg_gen_find_userlist(const struct cfg_gen *g, const char *name);
+
+/* HAProxy's tune.maxrewrite: the part of a buffer a head may not fill, kept for what rules
+ * add; 1024 by default, and at most half the buffer (HAProxy lowers a larger value). */
+size_t cfg_maxrewrite(const struct cfg_global *g);
 
 const char *cfg_timeout_name(enum cfg_timeout t);
 const char *cfg_mode_name(enum cfg_mode m);

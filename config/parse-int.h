@@ -17,6 +17,7 @@ enum cfg_section {
         CFG_SEC_FRONTEND,
         CFG_SEC_BACKEND,
         CFG_SEC_LISTEN,
+        CFG_SEC_USERLIST,
         CFG_SEC_SKIP, /* a section sluice does not support: its lines are not read */
 };
 
@@ -26,6 +27,7 @@ struct cfg_parser {
         const char *file;        /* arena copy of the current file name */
         enum cfg_section sec;
         struct cfg_proxy *px;            /* current proxy or defaults section; NULL otherwise */
+        struct cfg_userlist *ul;         /* current userlist section; NULL otherwise */
         struct cfg_proxy *last_defaults; /* the latest defaults section, or NULL */
         const struct cfg_line *l;        /* the line being parsed */
         bool negate;                     /* the line started with "no" */
@@ -139,6 +141,14 @@ void *cfg__regex(struct cfg_parser *p, unsigned w, const char *s, bool icase);
 bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret);
 
 /* Rules (kw_rules.c). */
+/* The index of the first "if"/"unless" word at or after @w, or the number of words. */
+unsigned cfg__cond_start(const struct cfg_parser *p, unsigned w);
+/* Parse the condition at @w (if any) for rules named @where whose fetches may read @at
+ * (CFG_FETCH_AT_*); *ok says whether it was valid. NULL: none. */
+const struct cfg_cond *cfg__rule_cond(struct cfg_parser *p, unsigned w, unsigned at,
+                                      const char *where, bool *ok);
+/* Is @s a header field name (an RFC 9110 token)? */
+bool cfg__header_name_valid(const char *s);
 void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_use_server(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long data);
@@ -181,3 +191,27 @@ const char *cfg__retry_on_name(uint32_t bit);
 void cfg__proxy_defaults(struct cfg_proxy *px, const struct cfg_proxy *def);
 /* At the end of the load: proxy and server ids as HAProxy assigns them, duplicates refused. */
 void cfg__finish_servers(struct cfg_parser *p);
+/* HTTP proxy keywords (kw_http.c). */
+void cfg__kw_redirect(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_monitor_uri(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_monitor_fail(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_capture(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_unique_id_format(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__kw_unique_id_header(struct cfg_parser *p, unsigned arg, unsigned long data);
+/* The redirect options from word @w to @end (excluded), in any order, into @r (an
+ * http-response redirect only takes "location"). @literal: the target is a plain string
+ * (a proxy's "redirect"), else a log-format. Reports errors. */
+bool cfg__redirect_parse(struct cfg_parser *p, unsigned w, unsigned end, bool response,
+                         bool literal, struct cfg_http_rule *r);
+/* http-request auth, wait-for-body and normalize-uri, the action at word @arg, its
+ * arguments up to @end: 1 with @r filled, 0 when the action is none of them, -1 after an
+ * error. */
+int cfg__http_rule_ext(struct cfg_parser *p, unsigned arg, unsigned end, struct cfg_http_rule *r);
+/* An IPv4 or IPv6 network at word @w ("a.b.c.d[/len|/mask]", "x::y[/len]"). */
+bool cfg__net_parse(struct cfg_parser *p, unsigned w, struct cfg_net *ret);
+
+/* Userlist sections (kw_userlist.c): a line of the section being read, and the
+ * cross-references checked at the end of the load. */
+void cfg__userlist_open(struct cfg_parser *p);
+void cfg__userlist_line(struct cfg_parser *p);
+void cfg__userlists_finish(struct cfg_parser *p);

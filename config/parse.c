@@ -179,6 +179,7 @@ static const char *const section_names[] = {
         [CFG_SEC_FRONTEND] = "frontend",
         [CFG_SEC_BACKEND] = "backend",
         [CFG_SEC_LISTEN] = "listen",
+        [CFG_SEC_USERLIST] = "userlist",
         [CFG_SEC_SKIP] = "",
 };
 
@@ -200,6 +201,8 @@ static unsigned section_in(enum cfg_section s)
                 return CFG_IN_BACKEND;
         case CFG_SEC_LISTEN:
                 return CFG_IN_LISTEN;
+        case CFG_SEC_USERLIST:
+                return CFG_IN_USERLIST;
         case CFG_SEC_NONE:
         case CFG_SEC_SKIP:
                 return 0;
@@ -411,6 +414,10 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->n_errorfiles = px->cap_errorfiles = def->n_errorfiles;
         px->forwardfor_header = def->forwardfor_header;
         px->forwardfor_if_none = def->forwardfor_if_none;
+        px->forwardfor_except = def->forwardfor_except;
+        px->monitor_uri = def->monitor_uri;
+        px->unique_id_fmt = def->unique_id_fmt;
+        px->unique_id_header = def->unique_id_header;
         px->cookie = def->cookie;
         px->from = def;
 }
@@ -480,6 +487,7 @@ static void parser_open_proxy(struct cfg_parser *p, enum cfg_section sec)
                 break;
         case CFG_SEC_NONE:
         case CFG_SEC_GLOBAL:
+        case CFG_SEC_USERLIST:
         case CFG_SEC_SKIP:
                 break;
         }
@@ -545,6 +553,10 @@ static bool parser_section(struct cfg_parser *p)
                 parser_open_proxy(p, CFG_SEC_LISTEN);
                 return true;
         }
+        if (strcmp(w, "userlist") == 0) {
+                cfg__userlist_open(p);
+                return true;
+        }
         for (size_t i = 0; i < cfg_n_known_sections; i++) {
                 if (strcmp(w, cfg_known_sections[i]) == 0) {
                         cfg__err(p, 0,
@@ -571,6 +583,10 @@ static void parser_line(struct cfg_parser *p)
                 return;
         if (p->sec == CFG_SEC_NONE) {
                 cfg__err(p, 0, "'%s' is outside of any section", l->words[0].text);
+                return;
+        }
+        if (p->sec == CFG_SEC_USERLIST) {
+                cfg__userlist_line(p);
                 return;
         }
         p->negate = false;
@@ -724,6 +740,7 @@ static void parser_finish(struct cfg_parser *p)
         if (!cfg_gen_index_backends(g))
                 cfg__oom(p);
         cfg__finish_servers(p);
+        cfg__userlists_finish(p);
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
                 const char *kind = cfg__proxy_kind(px);

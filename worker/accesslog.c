@@ -176,7 +176,7 @@ static void render_caps(struct render *r, const struct sl_str *caps, size_t n, b
                         alog_text_putc(&r->w, list ? ' ' : '|');
                 if (list)
                         alog_text_quote(&r->w, flags);
-                if (caps[i].ptr)
+                if (caps && caps[i].ptr)
                         alog_text_encode_hdr(&r->w, flags, caps[i].ptr, caps[i].len);
                 else if (list && !(flags & CFG_FMT_F_QUOTE))
                         alog_text_putc(&r->w, '-');

@@ -21,6 +21,7 @@
 #include "http1_emit.h"
 #include "log.h"
 #include "macros.h"
+#include "model.h"
 #include "wctx.h"
 
 /* a length-delimited body whose rest is at most this long is due in one more read */
@@ -335,6 +336,9 @@ int h1_rcv_data(struct sd *sd, struct sd_data *d)
         } else if (h->in_body == HTTP_BODY_LENGTH && h->in_left <= H1_MORE_SOON_MAX) {
                 d->flags |= SD_DATA_MORE;
         }
+        if (!buf_is_null(&h->ibuf) &&
+            h->ibuf.data + cfg_maxrewrite(&h->w->gen->global) >= h->ibuf.size)
+                d->flags |= SD_DATA_FULL;
         return 0;
 }
 
@@ -611,8 +615,8 @@ const struct h1_limits *h1_limits(const struct h1c *h)
 {
         static struct h1_limits lim;
 
-        /* a head must leave room for the rewritten copy in a buffer of the same size */
-        lim.max_head_size = h->w->bufs.size - h->w->bufs.size / 8;
+        /* a head leaves tune.maxrewrite of the buffer for what rules add, as HAProxy */
+        lim.max_head_size = h->w->bufs.size - cfg_maxrewrite(&h->w->gen->global);
         lim.max_line_size = h->w->bufs.size / 2;
         return &lim;
 }

@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "cookie.h"
 #include "http1_parse.h"
+#include "http_ext.h"
 #include "http_rewrite.h"
 #include "lb.h"
 #include "macros.h"
@@ -29,26 +30,9 @@ enum rule_result {
         RULE_REPLIED,      /* the stream answers by itself */
         RULE_FAILED,       /* out of memory or space */
         RULE_DROP,         /* silent-drop: the client connection closes, told nothing */
+        RULE_WAIT,         /* wait-for-body: run again from st->ana_rule */
+        RULE_BAD_REQ,      /* a rule found the request invalid: 400 */
 };
-
-static bool scratch_printf(struct stream *st, struct sl_str *ret, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static bool scratch_printf(struct stream *st, struct sl_str *ret, const char *fmt, ...)
-{
-        char tmp[2048];
-        va_list ap;
-        int n;
-        char *p;
-
-        va_start(ap, fmt);
-        n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t)n >= sizeof(tmp) || !(p = scratch_copy(st, tmp, (size_t)n)))
-                return false;
-        *ret = sl_str_make(p, (size_t)n);
-        return true;
-}
 
 /* Render @f for the stream; returns the length (truncated to @size - 1). */
 static size_t ana_fmt(struct stream *st, const struct cfg_fmt *f, bool response, char *out,
@@ -61,183 +45,54 @@ static size_t ana_fmt(struct stream *st, const struct cfg_fmt *f, bool response,
 
 /* ---- replies ---- */
 
-/* Start a reply of @status in st->res: no fields yet, body given by the caller. */
-static void reply_begin(struct stream *st, unsigned status, bool keep)
-{
-        struct http_msg *m = &st->res;
-
-        *m = (struct http_msg){
-                .status = status,
-                .reason = sl_str_from_cstr(http_status_reason(status)),
-                .version = HTTP_VER_1_1,
-                .hdrs = st->res_hdrs,
-                .max_hdrs = STRM_HDR_ROOM,
-                .body = HTTP_BODY_LENGTH,
-                .flags = keep ? 0 : HTTP_MSG_F_CLOSE,
-        };
-        st->reply_body = SL_STR_NULL;
-        st->reply_sent = 0;
-        st->status = status;
-}
-
-static bool reply_hdr(struct stream *st, const char *name, struct sl_str value)
-{
-        return http_hdr_add(&st->res, sl_str_from_cstr(name), value);
-}
-
-/* The body and its Content-Length field (first, as HAProxy writes it). */
-static bool reply_body(struct stream *st, struct sl_str body)
-{
-        struct sl_str cl;
-
-        st->reply_body = body;
-        st->res.content_length = body.len;
-        return scratch_printf(st, &cl, "%zu", body.len) && reply_hdr(st, "content-length", cl);
-}
-
-/* The errorfile for @status from the backend, else the frontend. */
-static const struct cfg_errorfile *errorfile_of(const struct stream *st, unsigned status)
-{
-        const struct cfg_proxy *pxs[2] = {st->be, st->fe};
-
-        for (int i = 0; i < 2; i++) {
-                if (!pxs[i])
-                        continue;
-                for (size_t j = 0; j < pxs[i]->n_errorfiles; j++)
-                        if (pxs[i]->errorfiles[j].status == status)
-                                return &pxs[i]->errorfiles[j];
-        }
-        return NULL;
-}
-
-/* An errorfile is a whole HTTP/1 response: its head becomes the reply's fields, the rest
- * its body. False when the file is not a valid response (the built-in page is sent). */
-static bool reply_errorfile(struct stream *st, const struct cfg_errorfile *ef, unsigned status)
-{
-        static const struct h1_limits lim = {.max_head_size = 65536, .max_line_size = 8192};
-        struct h1_response res;
-        struct h1_framing fr;
-        int n;
-
-        n = h1_parse_response(ef->content, ef->len, &lim, st->res_hdrs, HTTP_MAX_HDRS, &res);
-        if (n < 0 || h1_analyze_response(&res, HTTP_METH_GET, &fr) < 0 ||
-            fr.body == HTTP_BODY_CHUNKED || fr.body == HTTP_BODY_TUNNEL)
-                return false;
-        reply_begin(st, status, false);
-        st->res.status = res.status;
-        st->res.reason = res.reason;
-        st->res.n_hdrs = res.n_headers;
-        if (fr.conn & H1_CONN_OTHER)
-                st->res.flags |= HTTP_MSG_F_CONN_NAMES;
-        st->status = res.status;
-        st->reply_body = sl_str_make(ef->content + n, ef->len - (size_t)n);
-        if (fr.body == HTTP_BODY_LENGTH)
-                st->reply_body.len =
-                        (size_t)SL_MIN(fr.content_length, (uint64_t)st->reply_body.len);
-        st->res.body = fr.body == HTTP_BODY_NONE ? HTTP_BODY_NONE : HTTP_BODY_LENGTH;
-        st->res.content_length = st->reply_body.len;
-        return true;
-}
-
-/* The sentence under the title of a default error page: HAProxy's, byte for byte, for the
- * monitoring that matches them; the reason phrase for the others. */
-static const char *error_sentence(unsigned status)
-{
-        static const struct {
-                unsigned status;
-                const char *text;
-        } sentences[] = {
-                {200, "Service ready."},
-                {400, "Your browser sent an invalid request."},
-                {401, "You need a valid user and password to access this content."},
-                {403, "Request forbidden by administrative rules."},
-                {404, "The resource could not be found."},
-                {405, "A request was made of a resource using a request method not supported by "
-                      "that resource"},
-                {407, "You need a valid user and password to access this content."},
-                {408, "Your browser didn't send a complete request in time."},
-                {410, "The resource is no longer available and will not be available again."},
-                {413, "The request entity exceeds the maximum allowed."},
-                {421, "Request sent to a non-authoritative server."},
-                {422, "The server cannot process the contained instructions."},
-                {425, "Your browser sent early data."},
-                {429, "You have sent too many requests in a given amount of time."},
-                {500, "An internal server error occurred."},
-                {501, ".The server does not support the functionality required to fulfill the "
-                      "request."},
-                {502, "The server returned an invalid or incomplete response."},
-                {503, "No server is available to handle this request."},
-                {504, "The server didn't respond in time."},
-        };
-
-        for (size_t i = 0; i < SL_ARRAY_SIZE(sentences); i++)
-                if (sentences[i].status == status)
-                        return sentences[i].text;
-        return http_status_reason(status);
-}
-
-bool http_ana_reply_error(struct stream *st, unsigned status)
-{
-        const struct cfg_errorfile *ef = errorfile_of(st, status);
-        const char *reason = http_status_reason(status);
-        struct sl_str body;
-
-        if (ef && reply_errorfile(st, ef, status))
-                return true;
-        reply_begin(st, status, false);
-        return scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n", status,
-                              reason, error_sentence(status)) &&
-               reply_body(st, body) && reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")) &&
-               reply_hdr(st, "content-type", SL_STR_LIT("text/html"));
-}
-
-/* A request whose body is all there (none, or empty) leaves the connection usable after a
- * reply that did not read it. */
-static bool req_complete(const struct stream *st)
-{
-        return st->req.body == HTTP_BODY_NONE ||
-               (st->req.body == HTTP_BODY_LENGTH && st->req.content_length == 0);
-}
-
+/* A redirect (HAProxy's http_apply_redirect_rule()): RULE_CONTINUE when ignore-empty
+ * skips it. */
 static enum rule_result rule_redirect(struct stream *st, const struct cfg_http_rule *r,
                                       bool response, bool keep)
 {
-        const struct http_msg *req = &st->req;
-        struct sl_str v;
-        char loc[2048];
-        size_t n;
+        char target[2048], loc[4096], cookie[1024];
+        size_t tl = 0;
+        ssize_t n;
 
-        if (r->redir == CFG_REDIR_LOCATION) {
-                n = ana_fmt(st, &r->fmt, response, loc, sizeof(loc));
+        if (r->redir_str) {
+                tl = SL_MIN(strlen(r->redir_str), sizeof(target) - 1);
+                memcpy(target, r->redir_str, tl);
+        } else if (!(r->redir == CFG_REDIR_PREFIX && strcmp(r->fmt.src, "/") == 0)) {
+                tl = ana_fmt(st, &r->fmt, response, target, sizeof(target));
         } else {
-                char pfx[1024];
-                size_t pl = ana_fmt(st, &r->fmt, response, pfx, sizeof(pfx));
-                struct sl_str host = req->authority;
-                int k;
-
-                if (r->redir == CFG_REDIR_SCHEME)
-                        k = snprintf(loc, sizeof(loc), "%.*s://%.*s%.*s", (int)pl, pfx,
-                                     (int)host.len, host.ptr, (int)req->path.len, req->path.ptr);
-                else
-                        k = snprintf(loc, sizeof(loc), "%.*s%.*s", (int)pl, pfx, (int)req->path.len,
-                                     req->path.ptr);
-                n = k < 0 ? 0 : SL_MIN((size_t)k, sizeof(loc) - 1);
-                if ((r->redir_flags & CFG_REDIR_F_APPEND_SLASH) && n && loc[n - 1] != '/' &&
-                    n + 1 < sizeof(loc))
-                        loc[n++] = '/';
-                if (!(r->redir_flags & CFG_REDIR_F_DROP_QUERY) && req->query.ptr) {
-                        k = snprintf(loc + n, sizeof(loc) - n, "?%.*s", (int)req->query.len,
-                                     req->query.ptr);
-                        n += k < 0 ? 0 : SL_MIN((size_t)k, sizeof(loc) - n - 1);
-                }
+                tl = 1;
+                target[0] = '/';
         }
-        reply_begin(st, r->redir_code, keep);
-        if (!reply_body(st, SL_STR_NULL))
+        if (r->redir == CFG_REDIR_LOCATION && !r->redir_str && tl == 0 &&
+            (r->redir_flags & CFG_REDIR_F_IGNORE_EMPTY))
+                return RULE_CONTINUE;
+        n = http_ext_redirect_location(st, r, sl_str_make(target, tl), loc, sizeof(loc));
+        if (n < 0)
                 return RULE_FAILED;
-        v = sl_str_make(scratch_copy(st, loc, n), n);
-        if (!v.ptr || !reply_hdr(st, "location", v) ||
-            !reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")))
+        http_reply_begin(st, r->redir_code, keep);
+        if (st->term[0] == '-') {
+                /* HAProxy: a local answer, to the request or to the response head */
+                st->term[0] = 'L';
+                st->term[1] = response ? 'H' : 'R';
+        }
+        if (!http_reply_body(st, SL_STR_NULL) ||
+            !http_reply_hdr(st, "location",
+                            sl_str_make(http_scratch_copy(st, loc, (size_t)n), (size_t)n)))
                 return RULE_FAILED;
+        /* HAProxy: only the temporary ones say no-cache */
+        if ((r->redir_code == 302 || r->redir_code == 303 || r->redir_code == 307) &&
+            !http_reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")))
+                return RULE_FAILED;
+        if (r->redir_cookie) {
+                int k = snprintf(cookie, sizeof(cookie), "%s; path=/;%s", r->redir_cookie,
+                                 (r->redir_flags & CFG_REDIR_F_CLEAR_COOKIE) ? " Max-Age=0;" : "");
+
+                if (k < 0 || (size_t)k >= sizeof(cookie) ||
+                    !http_reply_hdr(
+                            st, "set-cookie",
+                            sl_str_make(http_scratch_copy(st, cookie, (size_t)k), (size_t)k)))
+                        return RULE_FAILED;
+        }
         return RULE_REPLIED;
 }
 
@@ -245,19 +100,21 @@ static enum rule_result rule_redirect(struct stream *st, const struct cfg_http_r
 static enum rule_result rule_reply(struct stream *st, const struct cfg_http_rule *r, bool response)
 {
         const struct cfg_reply *rep = &r->reply;
-        bool keep = !(st->req.flags & HTTP_MSG_F_CLOSE) && !response && req_complete(st);
+        bool keep = !(st->req.flags & HTTP_MSG_F_CLOSE) && !response && http_reply_req_complete(st);
         struct sl_str body = SL_STR_NULL;
         unsigned status;
 
         if (r->act == CFG_ACT_REDIRECT)
                 return rule_redirect(st, r, response, keep);
+        if (r->act == CFG_ACT_AUTH)
+                return http_ext_auth(st, r) ? RULE_REPLIED : RULE_FAILED;
         status = rep->status;
         if (response && r->act == CFG_ACT_DENY)
                 status = 502; /* HAProxy: a denied response is a bad gateway */
         if (rep->kind == CFG_REPLY_ERRORFILE) {
-                const struct cfg_errorfile *ef = errorfile_of(st, status);
+                const struct cfg_errorfile *ef = http_reply_errorfile_of(st, status);
 
-                if (ef && reply_errorfile(st, ef, status))
+                if (ef && http_reply_errorfile(st, ef, status))
                         return RULE_REPLIED;
                 if (r->act == CFG_ACT_DENY || status >= 400)
                         return http_ana_reply_error(st, status) ? RULE_REPLIED : RULE_FAILED;
@@ -267,22 +124,22 @@ static enum rule_result rule_reply(struct stream *st, const struct cfg_http_rule
                 char tmp[4096];
                 size_t n = ana_fmt(st, &rep->body_fmt, response, tmp, sizeof(tmp));
 
-                body = sl_str_make(scratch_copy(st, tmp, n), n);
+                body = sl_str_make(http_scratch_copy(st, tmp, n), n);
                 if (!body.ptr)
                         return RULE_FAILED;
         }
-        reply_begin(st, status, keep);
-        if (!reply_body(st, body))
+        http_reply_begin(st, status, keep);
+        if (!http_reply_body(st, body))
                 return RULE_FAILED;
         if (rep->content_type &&
-            !reply_hdr(st, "content-type", sl_str_from_cstr(rep->content_type)))
+            !http_reply_hdr(st, "content-type", sl_str_from_cstr(rep->content_type)))
                 return RULE_FAILED;
         for (size_t i = 0; i < rep->n_hdrs; i++) {
                 char v[1024];
                 size_t vl = ana_fmt(st, &rep->hdrs[i].value, response, v, sizeof(v));
-                char *p = scratch_copy(st, v, vl);
+                char *p = http_scratch_copy(st, v, vl);
 
-                if (!p || !reply_hdr(st, rep->hdrs[i].name, sl_str_make(p, vl)))
+                if (!p || !http_reply_hdr(st, rep->hdrs[i].name, sl_str_make(p, vl)))
                         return RULE_FAILED;
         }
         return RULE_REPLIED;
@@ -417,12 +274,14 @@ bool http_ana_tcp_rules(struct sess *ss, struct stream *st, const struct cfg_htt
         return tcp_rules_run(ss, st, rules, n, level, &pos, false) == TCP_RULES_GO;
 }
 
+/* Run @rules from index @first; a wait-for-body that waits leaves its index in
+ * st->ana_rule, where the list resumes. */
 static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule *rules, size_t n,
-                                  bool response)
+                                  bool response, size_t first)
 {
         struct http_msg *m = response ? &st->res : &st->req;
 
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = first; i < n; i++) {
                 const struct cfg_http_rule *r = &rules[i];
                 char val[4096];
                 size_t vl;
@@ -436,12 +295,37 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_DENY:
                 case CFG_ACT_RETURN:
                 case CFG_ACT_REDIRECT:
-                        return rule_reply(st, r, response) == RULE_REPLIED ? RULE_REPLIED
-                                                                           : RULE_FAILED;
+                case CFG_ACT_AUTH: {
+                        enum rule_result rr = rule_reply(st, r, response);
+
+                        if (rr == RULE_CONTINUE)
+                                break; /* redirect ... ignore-empty */
+                        return rr == RULE_REPLIED ? RULE_REPLIED : RULE_FAILED;
+                }
+                case CFG_ACT_WAIT_FOR_BODY: {
+                        enum http_ext_result er = http_ext_wait_body(st, r->wait_ms, r->wait_bytes);
+
+                        if (er == HTTP_EXT_WAIT) {
+                                st->ana_rule = i;
+                                return RULE_WAIT;
+                        }
+                        if (er == HTTP_EXT_REPLY)
+                                return RULE_REPLIED;
+                        break;
+                }
+                case CFG_ACT_NORMALIZE_URI: {
+                        int k = http_ext_normalize_uri(st, r);
+
+                        if (k == -EINVAL)
+                                return RULE_BAD_REQ;
+                        if (k < 0)
+                                return RULE_FAILED;
+                        break;
+                }
                 case CFG_ACT_SET_HEADER:
                 case CFG_ACT_ADD_HEADER:
                         vl = ana_fmt(st, &r->fmt, response, val, sizeof(val));
-                        p = scratch_copy(st, val, vl);
+                        p = http_scratch_copy(st, val, vl);
                         if (!p)
                                 return RULE_FAILED;
                         if (r->act == CFG_ACT_SET_HEADER)
@@ -495,13 +379,22 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
         return RULE_CONTINUE;
 }
 
-/* After a rule list: ANA_GO to go on, else a reply is ready (500 when a rule failed). */
+/* After a rule list: ANA_GO to go on, ANA_WAIT, else a reply is ready (500 when a rule
+ * failed, 400 for a request a rule found invalid). */
 static enum ana_result rules_outcome(struct stream *st, enum rule_result rr)
 {
         if (rr == RULE_REPLIED)
                 return ANA_REPLY;
         if (rr == RULE_DROP)
                 return ANA_REJECT;
+        if (rr == RULE_WAIT)
+                return ANA_WAIT;
+        if (rr == RULE_BAD_REQ) {
+                st->term[0] = 'P';
+                st->term[1] = 'R';
+                (void)http_ana_reply_error(st, 400);
+                return ANA_REPLY;
+        }
         if (rr == RULE_FAILED) {
                 (void)http_ana_reply_error(st, 500);
                 return ANA_REPLY;
@@ -572,7 +465,7 @@ static void cookie_request(struct stream *st)
                                 continue;
                 }
                 n = cookie_edit(h->value, name, cut, buf, sizeof(buf));
-                if (n == SIZE_MAX || !(p = scratch_copy(st, buf, n)))
+                if (n == SIZE_MAX || !(p = http_scratch_copy(st, buf, n)))
                         continue;
                 if (n == 0) {
                         /* nothing left: drop the field */
@@ -588,7 +481,7 @@ static void cookie_request(struct stream *st)
 
 static bool res_hdr_add(struct stream *st, struct sl_str name, const char *v, size_t n)
 {
-        char *p = scratch_copy(st, v, n);
+        char *p = http_scratch_copy(st, v, n);
 
         return p && http_hdr_add(&st->res, name, sl_str_make(p, n));
 }
@@ -643,7 +536,7 @@ static void cookie_response(struct stream *st)
                 } else {
                         continue;
                 }
-                if (len == SIZE_MAX || !(p = scratch_copy(st, buf, len)))
+                if (len == SIZE_MAX || !(p = http_scratch_copy(st, buf, len)))
                         continue;
                 h->value = sl_str_make(p, len);
         }
@@ -743,70 +636,126 @@ static void persist(struct stream *st)
                 stick_persist(st);
 }
 
-/* option forwardfor of the frontend, else of the backend: the client's address in
- * X-Forwarded-For (or the configured field), unless if-none and the request has one. */
+/* option forwardfor of the frontend or the backend (HAProxy's http_process_request()): one
+ * field, named as the backend says, else as the frontend says; not added when both ask
+ * if-none and the request has one, nor for a client in either one's except network. */
 static bool add_forwardfor(struct stream *st)
 {
-        const struct cfg_proxy *pxs[2] = {st->fe, st->be != st->fe ? st->be : NULL};
+        const struct cfg_proxy *fe = st->fe, *be = st->be;
         const struct sockaddr_storage *src = &st->sess->src;
+        bool fe_on = fe->options & CFG_OPT_FORWARDFOR, be_on = be->options & CFG_OPT_FORWARDFOR;
+        struct sl_str name = SL_STR_LIT("X-Forwarded-For");
         char ip[INET6_ADDRSTRLEN] = "";
+        bool always;
+        char *p;
 
-        for (int i = 0; i < 2; i++) {
-                const struct cfg_proxy *px = pxs[i];
-                struct sl_str name = SL_STR_LIT("X-Forwarded-For");
-                char *p;
+        if (!fe_on && !be_on)
+                return true;
+        if (be_on && be->forwardfor_header)
+                name = sl_str_from_cstr(be->forwardfor_header);
+        else if (!be_on && fe->forwardfor_header)
+                name = sl_str_from_cstr(fe->forwardfor_header);
+        always = (fe_on && !fe->forwardfor_if_none) || (be_on && !be->forwardfor_if_none);
+        if (!always && http_hdr_find(&st->req, 0, name) >= 0)
+                return true;
+        if (src->ss_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, ip, sizeof(ip));
+        else if (src->ss_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)src)->sin6_addr, ip, sizeof(ip));
+        else
+                return true; /* a Unix socket client has no address to forward */
+        /* the except networks of both proxies count, whichever asked for the field */
+        if (cfg_net_contains(&fe->forwardfor_except, src) ||
+            cfg_net_contains(&be->forwardfor_except, src))
+                return true;
+        p = http_scratch_copy(st, ip, strlen(ip));
+        return p && http_hdr_add(&st->req, name, sl_str_make(p, strlen(ip)));
+}
 
-                if (!px || !(px->options & CFG_OPT_FORWARDFOR) ||
-                    (i == 1 && (st->fe->options & CFG_OPT_FORWARDFOR)))
-                        continue;
-                if (px->forwardfor_header)
-                        name = sl_str_from_cstr(px->forwardfor_header);
-                if (px->forwardfor_if_none && http_hdr_find(&st->req, 0, name) >= 0)
-                        continue;
-                if (src->ss_family == AF_INET)
-                        inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, ip,
-                                  sizeof(ip));
-                else if (src->ss_family == AF_INET6)
-                        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)src)->sin6_addr, ip,
-                                  sizeof(ip));
-                else
-                        continue; /* a Unix socket client has no address to forward */
-                p = scratch_copy(st, ip, strlen(ip));
-                if (!p || !http_hdr_add(&st->req, name, sl_str_make(p, strlen(ip))))
-                        return false;
-        }
-        return true;
+/* A proxy's http-request rules from st->ana_rule, then its redirect rules. */
+static enum ana_result proxy_request_rules(struct stream *st, const struct cfg_proxy *px)
+{
+        enum rule_result rr = rules_run(st, px->http_req, px->n_http_req, false, st->ana_rule);
+
+        if (rr == RULE_CONTINUE || rr == RULE_STOP)
+                rr = rules_run(st, px->redirects, px->n_redirects, false, 0);
+        return rules_outcome(st, rr);
+}
+
+/* The proxy's option http-buffer-request (HAProxy waits up to its timeout http-request) */
+static enum ana_result buffer_request(struct stream *st, const struct cfg_proxy *px)
+{
+        enum http_ext_result er;
+
+        if (!(px->options & CFG_OPT_HTTP_BUFFER_REQUEST))
+                return ANA_GO;
+        er = http_ext_wait_body(st, (uint32_t)cfg_proxy_timeout(px, CFG_TO_HTTP_REQUEST), 0);
+        return er == HTTP_EXT_WAIT ? ANA_WAIT : er == HTTP_EXT_REPLY ? ANA_REPLY : ANA_GO;
 }
 
 enum ana_result http_ana_request(struct stream *st)
 {
         enum ana_result ar;
 
-        stick_http_request(st->sess);
-        if (!http_ana_tcp_rules(st->sess, st, st->fe->tcp_content, st->fe->n_tcp_content,
-                                STICK_REQ))
-                return ANA_REJECT;
-        ar = rules_outcome(st, rules_run(st, st->fe->http_req, st->fe->n_http_req, false));
-        if (ar != ANA_GO)
-                return ar;
-        st->be = pick_backend(st);
-        if (!st->be) {
-                st->term[0] = 'P';
-                st->term[1] = 'R';
-                (void)http_ana_reply_error(st, 503);
-                return ANA_REPLY;
-        }
-        if (st->be != st->fe) {
-                if (!http_ana_tcp_rules(st->sess, st, st->be->tcp_content, st->be->n_tcp_content,
+        /* Each step runs once; a wait for the body leaves the stream at its step (and, in a
+         * rule list, at its rule) and the analysis resumes there. */
+        switch (st->ana_step) {
+        case HTTP_ANA_START:
+                stick_http_request(st->sess);
+                if (!http_ana_tcp_rules(st->sess, st, st->fe->tcp_content, st->fe->n_tcp_content,
                                         STICK_REQ))
                         return ANA_REJECT;
-                ar = rules_outcome(st, rules_run(st, st->be->http_req, st->be->n_http_req, false));
+                /* monitor-uri and captures: after tcp-request, before http-request */
+                if (http_ext_request_head(st) == HTTP_EXT_REPLY)
+                        return ANA_REPLY;
+                st->ana_step = HTTP_ANA_FE_BODY;
+                __attribute__((fallthrough));
+        case HTTP_ANA_FE_BODY:
+                ar = buffer_request(st, st->fe);
                 if (ar != ANA_GO)
                         return ar;
+                st->ana_step = HTTP_ANA_FE_RULES;
+                st->ana_rule = 0;
+                __attribute__((fallthrough));
+        case HTTP_ANA_FE_RULES:
+                ar = proxy_request_rules(st, st->fe);
+                if (ar != ANA_GO)
+                        return ar;
+                st->be = pick_backend(st);
+                if (!st->be) {
+                        st->term[0] = 'P';
+                        st->term[1] = 'R';
+                        (void)http_ana_reply_error(st, 503);
+                        return ANA_REPLY;
+                }
+                if (st->be != st->fe && !http_ana_tcp_rules(st->sess, st, st->be->tcp_content,
+                                                            st->be->n_tcp_content, STICK_REQ))
+                        return ANA_REJECT;
+                st->ana_step = HTTP_ANA_BE_BODY;
+                __attribute__((fallthrough));
+        case HTTP_ANA_BE_BODY:
+                if (st->be != st->fe) {
+                        ar = buffer_request(st, st->be);
+                        if (ar != ANA_GO)
+                                return ar;
+                }
+                st->ana_step = HTTP_ANA_BE_RULES;
+                st->ana_rule = 0;
+                __attribute__((fallthrough));
+        case HTTP_ANA_BE_RULES:
+                if (st->be != st->fe) {
+                        ar = proxy_request_rules(st, st->be);
+                        if (ar != ANA_GO)
+                                return ar;
+                }
+                st->ana_step = HTTP_ANA_DONE;
+                break;
+        case HTTP_ANA_DONE:
+                return ANA_GO;
         }
         persist(st);
         worker_rt(st->w, st->be)->req_counter++;
-        if (!add_forwardfor(st)) {
+        if (!http_ext_unique_id(st) || !add_forwardfor(st)) {
                 st->term[0] = 'P';
                 st->term[1] = 'R';
                 (void)http_ana_reply_error(st, 500);
@@ -867,7 +816,7 @@ enum ana_result http_ana_after(struct stream *st)
         vars_to_response(st->w, st->sess, st);
         for (int i = 0; i < 2 && rr == RULE_CONTINUE; i++)
                 if (pxs[i])
-                        rr = rules_run(st, pxs[i]->http_after, pxs[i]->n_http_after, true);
+                        rr = rules_run(st, pxs[i]->http_after, pxs[i]->n_http_after, true, 0);
         return rr == RULE_FAILED ? rules_outcome(st, rr) : ANA_GO;
 }
 
@@ -878,9 +827,11 @@ enum ana_result http_ana_response(struct stream *st)
 
         /* the request's variables go; the response's come */
         vars_to_response(st->w, st->sess, st);
+        /* the frontend's captures, before the rules, as HAProxy */
+        http_ext_capture_response(st);
         for (int i = 0; i < 2 && rr == RULE_CONTINUE; i++)
                 if (pxs[i])
-                        rr = rules_run(st, pxs[i]->http_res, pxs[i]->n_http_res, true);
+                        rr = rules_run(st, pxs[i]->http_res, pxs[i]->n_http_res, true, 0);
         if (rr == RULE_REPLIED || rr == RULE_FAILED || rr == RULE_DROP)
                 return rules_outcome(st, rr);
         if (st->be->cookie)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http_reply.h"
 #include "model.h"
 #include "stick-t.h"
 
@@ -17,8 +18,19 @@ enum ana_result {
         ANA_GO = 0, /* go on */
         ANA_REPLY,  /* a response of sluice's is ready in the stream (http_ana_reply_*) */
         ANA_REJECT, /* a tcp-request rule rejected the connection: close it, without a log */
-        ANA_WAIT,   /* TCP: the rules wait for more of the client's bytes (inspect-delay),
-                     * until st->inspect_exp; call again when they come or then */
+        ANA_WAIT,   /* waiting: TCP content rules for more of the client's bytes (until
+                     * st->inspect_exp), or HTTP for the request body (or st->body_exp, with
+                     * STRM_F_BODY_TIMEOUT set); call again when they come or then */
+};
+
+/* Where the request's analysis is (st->ana_step): it resumes there after a wait. */
+enum http_ana_step {
+        HTTP_ANA_START = 0, /* tcp-request content, monitor-uri, captures */
+        HTTP_ANA_FE_BODY,   /* the frontend's option http-buffer-request */
+        HTTP_ANA_FE_RULES,  /* its http-request rules (from st->ana_rule), its redirects */
+        HTTP_ANA_BE_BODY,   /* the backend's option http-buffer-request */
+        HTTP_ANA_BE_RULES,  /* its rules and redirects */
+        HTTP_ANA_DONE,
 };
 
 /* tcp-request connection or content rules: false when a rule rejected the connection.
@@ -26,23 +38,21 @@ enum ana_result {
 bool http_ana_tcp_rules(struct sess *ss, struct stream *st, const struct cfg_http_rule *rules,
                         size_t n, enum stick_level level);
 
-/* A complete request head: tcp-request content and http-request rules of the frontend, the
- * backend (st->be), its rules, persistence (st->force_idx), X-Forwarded-For. ANA_REPLY
- * also for errors (no backend: 503; a rule that could not apply: 500). */
+/* A complete request head: tcp-request content rules, monitor-uri and captures, the
+ * http-request and redirect rules of the frontend, the backend (st->be), its rules,
+ * persistence (st->force_idx), the unique id, X-Forwarded-For. ANA_REPLY also for errors
+ * (no backend: 503; a rule that could not apply: 500). ANA_WAIT: a body wait (option
+ * http-buffer-request, wait-for-body) needs more of the body; called again, it resumes. */
 enum ana_result http_ana_request(struct stream *st);
 
 /* TCP mode: the tcp-request content rules of the frontend, the backend, its rules and
  * stick rules (all at the connection level). ANA_REJECT, or ANA_REPLY when there is no
- * backend (the stream closes then). */
+ * backend (the stream closes then); ANA_WAIT while the rules wait for the client's bytes
+ * (tcp-request inspect-delay): called again, they resume where they stopped. */
 enum ana_result http_ana_tcp(struct stream *st);
 
 /* A final response head from the server: http-response rules, persistence cookies. */
 enum ana_result http_ana_response(struct stream *st);
-
-/* Make the stream's reply an error: the errorfile for @status (backend's, else frontend's),
- * else a small HTML page as HAProxy sends. Errors close the connection. False when out of
- * memory. */
-bool http_ana_reply_error(struct stream *st, unsigned status);
 
 /* The http-after-response rules (the backend's, then the frontend's) on the response about
  * to go, the server's or sluice's own; once per stream. ANA_REPLY when one failed: a 500 is

@@ -46,6 +46,9 @@ struct sd {
 /* sd_data.flags */
 #define SD_DATA_EOM  (1u << 0) /* the message ends with these bytes (and the trailers) */
 #define SD_DATA_MORE (1u << 1) /* more of the message is due at once: send with MSG_MORE */
+#define SD_DATA_FULL                                                           \
+        (1u << 2) /* the receiving side takes no more before some is consumed: \
+                   * its buffer is full, less the tune.maxrewrite reserve */
 
 /* Body bytes of a message, passed from the side receiving them to the side sending them. */
 struct sd_data {

@@ -29,6 +29,7 @@ struct wpipe;
 
 enum stream_state {
         STRM_ST_HEAD = 0, /* HTTP: the client side is receiving the request head */
+        STRM_ST_BODY,     /* HTTP: the analysis waits for the request body (http_ext.h) */
         STRM_ST_QUEUE,    /* waiting for a server slot (every usable server at maxconn) */
         STRM_ST_CONNECT,  /* connecting to the chosen server */
         STRM_ST_FORWARD,  /* HTTP: request to the server, response back to the client */
@@ -70,6 +71,8 @@ enum {
         STRM_F_INSPECT_EXPIRED = 1u << 15, /* ... and the inspect-delay has passed */
         STRM_F_IGNORE_PERSIST = 1u << 16,  /* ignore-persist: cookies and stick entries do not
                                             * choose the server */
+        STRM_F_BODY_WAIT = 1u << 17,       /* a wait for the request body is under way */
+        STRM_F_BODY_TIMEOUT = 1u << 18,    /* its time (or the client timeout) ran out */
 };
 
 struct stream {
@@ -122,8 +125,16 @@ struct stream {
         struct sl_list queue_link; /* in the backend's queue while STRM_ST_QUEUE */
         struct wpipe *pipe_up;     /* owned: tunnel splice, client to server; or NULL */
         struct wpipe *pipe_down;   /* owned: tunnel splice, server to client; or NULL */
-        char term[2]; /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I', 'K', 'c',
-                       * 's'), when ('-', 'R', 'Q', 'C', 'H', 'D', 'L', 'T') */
+        /* the analysis of the request (http_ana.c), resumed after a wait for the body */
+        unsigned ana_step;       /* enum http_ana_step */
+        size_t ana_rule;         /* in a rule list: the rule it resumes at */
+        uint64_t body_exp;       /* the body wait's own deadline (loop ms), 0: none */
+        struct sl_str *req_caps; /* scratch array: the frontend's request captures (a NULL
+                                  * ptr: not found), or NULL */
+        struct sl_str *res_caps; /* the same for response captures */
+        struct sl_str unique_id; /* scratch: made from unique-id-format, or empty */
+        char term[2];            /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I', 'K', 'c',
+                                  * 's'), when ('-', 'R', 'Q', 'C', 'H', 'D', 'L', 'T') */
         struct loop_reap reap;
 
         /* Arrays last: a new stream clears everything before them (stream_new()); these are

@@ -43,6 +43,8 @@ const char *stream_state_str(enum stream_state s)
         switch (s) {
         case STRM_ST_HEAD:
                 return "head";
+        case STRM_ST_BODY:
+                return "body";
         case STRM_ST_QUEUE:
                 return "queue";
         case STRM_ST_CONNECT:
@@ -65,16 +67,17 @@ void stream_set_state(struct stream *st, enum stream_state to)
 {
         /* bit N set in allowed[to] <=> moving from state N to @to is legal */
         static const uint32_t allowed[STRM_ST_COUNT] = {
-                [STRM_ST_QUEUE] =
-                        1u << STRM_ST_HEAD | 1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
-                [STRM_ST_CONNECT] = 1u << STRM_ST_HEAD | 1u << STRM_ST_QUEUE |
+                [STRM_ST_BODY] = 1u << STRM_ST_HEAD,
+                [STRM_ST_QUEUE] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_CONNECT |
+                                  1u << STRM_ST_FORWARD,
+                [STRM_ST_CONNECT] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
                                     1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
-                [STRM_ST_FORWARD] = 1u << STRM_ST_HEAD | 1u << STRM_ST_QUEUE |
+                [STRM_ST_FORWARD] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
                                     1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
                 [STRM_ST_TUNNEL] = 1u << STRM_ST_HEAD | 1u << STRM_ST_QUEUE |
                                    1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
-                [STRM_ST_REPLY] = 1u << STRM_ST_HEAD | 1u << STRM_ST_QUEUE | 1u << STRM_ST_CONNECT |
-                                  1u << STRM_ST_FORWARD,
+                [STRM_ST_REPLY] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
+                                  1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
                 [STRM_ST_DONE] = ~0u & ~(1u << STRM_ST_DONE),
         };
 
@@ -249,6 +252,37 @@ static void stream_reply_error(struct stream *st, unsigned status)
 
 /* ---- start ---- */
 
+/* The request's analysis said @ar: wait for the body, or answer, or go to a server. */
+static void stream_analysed(struct stream *st, enum ana_result ar)
+{
+        if (ar == ANA_WAIT) {
+                uint64_t cli = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
+
+                if (st->state != STRM_ST_BODY)
+                        stream_set_state(st, STRM_ST_BODY);
+                /* the client timeout, or the wait's own time if sooner */
+                st->cli_exp = st->body_exp && (!cli || st->body_exp < cli) ? st->body_exp : cli;
+                return;
+        }
+        if (ar == ANA_REJECT) {
+                /* a tcp-request rule rejected it: closed without a log line, as HAProxy */
+                st->w->stats.tcp_rejected++;
+                st->flags |= STRM_F_LOGGED;
+                stream_set_term(st, 'P', 'R');
+                stream_end(st, false);
+                return;
+        }
+        if (ar == ANA_REPLY) {
+                stream_reply(st);
+                return;
+        }
+        if (st->state == STRM_ST_BODY)
+                st->cli_exp = 0; /* the wait's deadline is over */
+        st->retry_idx = -1;
+        st->retries_left = st->be->retries;
+        stream_connect(st);
+}
+
 void stream_start(struct stream *st, size_t head_len)
 {
         enum ana_result ar;
@@ -291,25 +325,11 @@ static void stream_tcp_analyse(struct stream *st)
         stream_go(st, ar);
 }
 
-/* After the analysis of the request: reject, reply, or connect to a server. */
+/* After the analysis of the request: wait for the body, reject, reply, or connect to a
+ * server, and run the stream. */
 static void stream_go(struct stream *st, enum ana_result ar)
 {
-        if (ar == ANA_REJECT) {
-                /* a tcp-request rule rejected it: closed without a log line, as HAProxy */
-                st->w->stats.tcp_rejected++;
-                st->flags |= STRM_F_LOGGED;
-                stream_set_term(st, 'P', 'R');
-                stream_end(st, false);
-                return;
-        }
-        if (ar == ANA_REPLY) {
-                stream_reply(st);
-                stream_run(st);
-                return;
-        }
-        st->retry_idx = -1;
-        st->retries_left = st->be->retries;
-        stream_connect(st);
+        stream_analysed(st, ar);
         if (st->state != STRM_ST_DONE)
                 stream_run(st);
 }
@@ -515,6 +535,11 @@ static void stream_run(struct stream *st)
                         break;
                 case STRM_ST_QUEUE:
                         break;
+                case STRM_ST_BODY:
+                        /* more of the body, or its end: the analysis goes on */
+                        stream_analysed(st, http_ana_request(st));
+                        progress = st->state != STRM_ST_BODY;
+                        break;
                 case STRM_ST_CONNECT:
                         if (st->srv.flags & SD_F_CONN_ERR) {
                                 stream_retry(st);
@@ -564,6 +589,11 @@ static void stream_on_timer(struct loop_timer *t)
                 return;
         }
         switch (st->state) {
+        case STRM_ST_BODY:
+                /* the body wait ran out of time: the analysis answers (408) */
+                st->flags |= STRM_F_BODY_TIMEOUT;
+                stream_analysed(st, http_ana_request(st));
+                break;
         case STRM_ST_QUEUE:
                 stream_set_term(st, 's', 'Q');
                 if (http)

@@ -60,6 +60,7 @@ char stream_phase(const struct stream *st)
 {
         switch (st->state) {
         case STRM_ST_HEAD:
+        case STRM_ST_BODY:
                 return 'R';
         case STRM_ST_QUEUE:
                 return 'Q';

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "http_reply.h"
 #include "lb.h"
 #include "macros.h"
 #include "sample.h"
@@ -107,6 +108,12 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
                 e->t.Tc = ms_between(st->connect_start_ms, st->connect_done_ms);
                 e->status = 0;
         }
+        /* every capture slot prints, found or not, as HAProxy */
+        e->req_caps = st->req_caps;
+        e->n_req_caps = st->fe->n_req_caps;
+        e->res_caps = st->res_caps;
+        e->n_res_caps = st->fe->n_res_caps;
+        e->unique_id = st->unique_id;
         e->term[0] = st->term[0];
         e->term[1] = st->term[1];
         e->term[2] = '-';
@@ -135,6 +142,26 @@ int stream_log_format(struct stream *st, const struct cfg_fmt *f, bool response,
         return alog_format(f, &e, log_sample, &ctx, out, size);
 }
 
+/* HAProxy's UNIQUEID_LEN: a longer id is cut */
+#define UNIQUE_ID_MAX 127
+
+struct sl_str stream_unique_id(struct stream *st)
+{
+        char id[UNIQUE_ID_MAX + 1];
+        int n;
+        char *p;
+
+        if (st->unique_id.ptr || !st->fe->unique_id_fmt)
+                return st->unique_id;
+        n = stream_log_format(st, st->fe->unique_id_fmt, false, id, sizeof(id));
+        if (n < 0)
+                return st->unique_id;
+        p = http_scratch(st, n ? id : "", (size_t)n);
+        if (p)
+                st->unique_id = sl_str_make(p, (size_t)n);
+        return st->unique_id;
+}
+
 void stream_log(struct stream *st)
 {
         struct px_rt *rt = worker_rt(st->w, st->fe);
@@ -155,6 +182,9 @@ void stream_log(struct stream *st)
         if ((st->fe->options & CFG_OPT_DONTLOGNULL) && st->bytes_in == 0 && st->bytes_out == 0 &&
             st->req_head_len == 0)
                 return;
+        /* a request answered before its id was made still logs one, as HAProxy */
+        if (st->flags & STRM_F_HTTP)
+                (void)stream_unique_id(st);
         stream_fill_entry(st, &e, rl, sizeof(rl));
         rt->log_counter++;
         if (fmt == &alog_fmt_json)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "fmt.h"
+#include "str.h"
 
 struct stream;
 
@@ -16,3 +17,8 @@ void stream_log(struct stream *st);
  * plain hdr() reads). Returns the length written to @out (NUL-terminated), or -1. */
 int stream_log_format(struct stream *st, const struct cfg_fmt *f, bool response, char *out,
                       size_t size);
+
+/* The stream's unique id (HAProxy's unique-id fetch, %ID): made from the frontend's
+ * unique-id-format the first time it is asked for (at the latest when the request is
+ * logged), kept in the stream's scratch buffer; empty without a format. */
+struct sl_str stream_unique_id(struct stream *st);

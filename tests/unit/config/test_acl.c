@@ -423,7 +423,7 @@ START_TEST(test_rule_errors)
         expect_error("frontend f\n    mode http\n    http-request redirect location /x code 304\n",
                      3, "expected 301, 302, 303, 307 or 308");
         expect_error("frontend f\n    mode http\n    http-request redirect to /x\n", 3,
-                     "unknown redirect type 'to'");
+                     "unexpected 'to'");
         expect_error("frontend f\n    mode http\n    http-request allow now\n", 3,
                      "'allow' takes no argument");
         expect_error("frontend f\n    mode http\n    http-request return status 200 file "
