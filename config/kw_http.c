@@ -21,8 +21,8 @@ static bool redirect_code(struct cfg_parser *p, unsigned w, unsigned *ret)
         long v = strtol(s, &e, 10);
 
         if (!*s || *e || !(v == 301 || v == 302 || v == 303 || v == 307 || v == 308)) {
-                cfg__err(p, w, "redirect: unsupported code '%s': expected 301, 302, 303, 307 or 308",
-                         s);
+                cfg__err(p, w,
+                         "redirect: unsupported code '%s': expected 301, 302, 303, 307 or 308", s);
                 return false;
         }
         *ret = (unsigned)v;
@@ -315,8 +315,7 @@ static const char *const norm_names[CFG_NORM_COUNT] = {
         [CFG_NORM_QUERY_SORT_BY_NAME] = "query-sort-by-name",
 };
 
-static bool normalize_parse(struct cfg_parser *p, unsigned w, unsigned end,
-                            struct cfg_http_rule *r)
+static bool normalize_parse(struct cfg_parser *p, unsigned w, unsigned end, struct cfg_http_rule *r)
 {
         const char *name = cfg__word(p, w);
         size_t i;
@@ -352,8 +351,7 @@ static bool normalize_parse(struct cfg_parser *p, unsigned w, unsigned end,
 
                 if (!want || strcmp(opt, want) != 0 || w + 2 < end) {
                         cfg__err(p, w + 1, "unknown argument '%s' for '%s' normalizer",
-                                 want && strcmp(opt, want) == 0 ? cfg__word(p, w + 2) : opt,
-                                 name);
+                                 want && strcmp(opt, want) == 0 ? cfg__word(p, w + 2) : opt, name);
                         return false;
                 }
                 r->norm_opt = true;

@@ -32,8 +32,8 @@ void cfg__userlist_open(struct cfg_parser *p)
                 return;
         }
         ul = cfg_arena_alloc(&g->arena, sizeof(*ul));
-        slot = cfg_arena_push(&g->arena, (void **)&g->userlists, &g->n_userlists,
-                              &g->cap_userlists, sizeof(*slot));
+        slot = cfg_arena_push(&g->arena, (void **)&g->userlists, &g->n_userlists, &g->cap_userlists,
+                              sizeof(*slot));
         if (!ul || !slot || !(ul->name = cfg__dup(p, 1))) {
                 cfg__oom(p);
                 return;
@@ -73,16 +73,15 @@ static void ul_group(struct cfg_parser *p)
                         return;
                 }
         }
-        gslot = cfg_arena_push(&p->gen->arena, (void **)&ul->groups, &ul->n_groups,
-                               &ul->cap_groups, sizeof(*gslot));
+        gslot = cfg_arena_push(&p->gen->arena, (void **)&ul->groups, &ul->n_groups, &ul->cap_groups,
+                               sizeof(*gslot));
         uslot = cfg_arena_push(&p->gen->arena, (void **)&ul->group_users, &ul->n_group_users,
                                &ul->cap_group_users, sizeof(*uslot));
         if (!gslot || !uslot) {
                 cfg__oom(p);
                 return;
         }
-        *gslot = (struct cfg_ul_group){.name = cfg__dup(p, 1),
-                                       .where = {p->file, p->l->line}};
+        *gslot = (struct cfg_ul_group){.name = cfg__dup(p, 1), .where = {p->file, p->l->line}};
         *uslot = users;
 }
 
@@ -115,9 +114,9 @@ static void ul_user(struct cfg_parser *p)
         for (unsigned w = 2; w < n; w += 2) {
                 const char *kw = cfg__word(p, w);
 
-                if (w + 1 >= n || (strcmp(kw, "password") != 0 &&
-                                   strcmp(kw, "insecure-password") != 0 &&
-                                   strcmp(kw, "groups") != 0)) {
+                if (w + 1 >= n ||
+                    (strcmp(kw, "password") != 0 && strcmp(kw, "insecure-password") != 0 &&
+                     strcmp(kw, "groups") != 0)) {
                         cfg__err(p, w,
                                  "'user' only supports the 'password', 'insecure-password' "
                                  "and 'groups' options");
@@ -163,8 +162,9 @@ void cfg__userlist_line(struct cfg_parser *p)
         else if (strcmp(kw, "user") == 0)
                 ul_user(p);
         else
-                cfg__err(p, 0, "unknown keyword '%s' in 'userlist' section: expected 'user' or "
-                               "'group'",
+                cfg__err(p, 0,
+                         "unknown keyword '%s' in 'userlist' section: expected 'user' or "
+                         "'group'",
                          kw);
 }
 

@@ -161,10 +161,9 @@ ssize_t uri_norm_percent_decode_unreserved(struct sl_str in, bool strict, char *
         for (size_t i = 0; i < in.len; i++) {
                 char c = in.ptr[i];
 
-                if (c == '%' && i + 2 < in.len && is_hex(in.ptr[i + 1]) &&
-                    is_hex(in.ptr[i + 2])) {
-                        unsigned char d =
-                                (unsigned char)(hex_val(in.ptr[i + 1]) << 4 | hex_val(in.ptr[i + 2]));
+                if (c == '%' && i + 2 < in.len && is_hex(in.ptr[i + 1]) && is_hex(in.ptr[i + 2])) {
+                        unsigned char d = (unsigned char)(hex_val(in.ptr[i + 1]) << 4 |
+                                                          hex_val(in.ptr[i + 2]));
 
                         if (is_unreserved(d)) {
                                 out[o++] = (char)d;
@@ -191,8 +190,7 @@ ssize_t uri_norm_percent_to_uppercase(struct sl_str in, bool strict, char *out, 
         for (size_t i = 0; i < in.len; i++) {
                 char c = in.ptr[i];
 
-                if (c == '%' && i + 2 < in.len && is_hex(in.ptr[i + 1]) &&
-                    is_hex(in.ptr[i + 2])) {
+                if (c == '%' && i + 2 < in.len && is_hex(in.ptr[i + 1]) && is_hex(in.ptr[i + 2])) {
                         out[o++] = '%';
                         out[o++] = upper(in.ptr[i + 1]);
                         out[o++] = upper(in.ptr[i + 2]);
@@ -242,8 +240,8 @@ ssize_t uri_norm_query_sort_by_name(struct sl_str in, char *out, size_t size)
                 if (n == sizeof(params) / sizeof(params[0]))
                         return -ENOBUFS;
                 for (k = n; k > 0; k--) {
-                        struct sl_str prev = sl_str_make(in.ptr + params[k - 1].off,
-                                                         params[k - 1].len);
+                        struct sl_str prev =
+                                sl_str_make(in.ptr + params[k - 1].off, params[k - 1].len);
 
                         if (name_cmp(prev, sl_str_make(in.ptr + i, end - i)) <= 0)
                                 break;

@@ -339,6 +339,12 @@ int h1_rcv_data(struct sd *sd, struct sd_data *d)
         if (!buf_is_null(&h->ibuf) &&
             h->ibuf.data + cfg_maxrewrite(&h->w->gen->global) >= h->ibuf.size)
                 d->flags |= SD_DATA_FULL;
+        if (!(d->flags & SD_DATA_EOM) && !(h->flags & H1C_F_WANT_RCV)) {
+                /* a stream that keeps what it got (a wait for the body) still hears of
+                 * what comes next */
+                h->flags |= H1C_F_WANT_RCV;
+                h1_update_want(h);
+        }
         return 0;
 }
 

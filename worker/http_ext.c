@@ -83,7 +83,7 @@ enum http_ext_result http_ext_request_head(struct stream *st)
                 st->flags |= STRM_F_LOGGED;
                 set_term(st, 'L', 'R');
                 if (fail ? !http_reply_page(st, 503,
-                                                "No server is available to handle this request.")
+                                            "No server is available to handle this request.")
                          : !http_reply_page(st, 200, "Service ready."))
                         (void)http_ana_reply_error(st, 500);
                 return HTTP_EXT_REPLY;
@@ -154,8 +154,8 @@ ssize_t http_ext_redirect_location(const struct stream *st, const struct cfg_htt
                         return -ENOBUFS;
         }
         if (!put(out, size, &o, path.ptr, path.len) ||
-            (query && (!put(out, size, &o, "?", 1) ||
-                       !put(out, size, &o, m->query.ptr, m->query.len))))
+            (query &&
+             (!put(out, size, &o, "?", 1) || !put(out, size, &o, m->query.ptr, m->query.len))))
                 return -ENOBUFS;
         /* at the very end, after the query string if it was kept, as HAProxy */
         if ((r->redir_flags & CFG_REDIR_F_APPEND_SLASH) && o && out[o - 1] != '/' &&
@@ -183,8 +183,7 @@ bool http_ext_auth(struct stream *st, const struct cfg_http_rule *r)
         int n;
         char *p;
 
-        if (!http_reply_page(st, 401,
-                                 "You need a valid user and password to access this content."))
+        if (!http_reply_page(st, 401, "You need a valid user and password to access this content."))
                 return false;
         /* an errorfile's own challenges are replaced by the rule's */
         for (size_t i = 0; i < st->res.n_hdrs; i++)
@@ -349,8 +348,7 @@ enum http_ext_result http_ext_wait_body(struct stream *st, uint32_t ms, uint64_t
         int r;
 
         if (m->meth == HTTP_METH_CONNECT || m->body == HTTP_BODY_NONE ||
-            m->body == HTTP_BODY_TUNNEL ||
-            (m->body == HTTP_BODY_LENGTH && m->content_length == 0))
+            m->body == HTTP_BODY_TUNNEL || (m->body == HTTP_BODY_LENGTH && m->content_length == 0))
                 return HTTP_EXT_GO;
         if (!(st->flags & STRM_F_BODY_WAIT)) {
                 if (!expect_continue(st)) {
@@ -370,8 +368,10 @@ enum http_ext_result http_ext_wait_body(struct stream *st, uint32_t ms, uint64_t
                 /* HAProxy: 408, the client was too slow */
                 st->flags &= ~(uint32_t)(STRM_F_BODY_WAIT | STRM_F_BODY_TIMEOUT);
                 st->body_exp = 0;
-                set_term(st, 'c', 'D');
-                (void)http_ana_reply_error(st, 408);
+                set_term(st, 'c', 'R');
+                if (!http_reply_page(st, 408,
+                                     "Your browser didn't send a complete request in time."))
+                        (void)http_ana_reply_error(st, 408);
                 return HTTP_EXT_REPLY;
         }
         return HTTP_EXT_WAIT;

@@ -1,8 +1,8 @@
 #pragma once
-/* HTTP request features around the rules (http_ana.c calls them; replies go through http_reply.h): monitor-uri, header
- * captures, unique ids, redirect locations, the auth action, URI normalization and waits
- * for the request body (option http-buffer-request, wait-for-body). Each reads and changes
- * the stream's messages as HAProxy 2.6 does. */
+/* HTTP request features around the rules (http_ana.c calls them; replies go through http_reply.h):
+ * monitor-uri, header captures, unique ids, redirect locations, the auth action, URI normalization
+ * and waits for the request body (option http-buffer-request, wait-for-body). Each reads and
+ * changes the stream's messages as HAProxy 2.6 does. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -86,7 +86,8 @@ bool http_reply_body(struct stream *st, struct sl_str body)
 
         st->reply_body = body;
         st->res.content_length = body.len;
-        return http_scratch_printf(st, &cl, "%zu", body.len) && http_reply_hdr(st, "content-length", cl);
+        return http_scratch_printf(st, &cl, "%zu", body.len) &&
+               http_reply_hdr(st, "content-length", cl);
 }
 
 char *http_scratch(struct stream *st, const char *src, size_t len)
@@ -198,9 +199,10 @@ bool http_ana_reply_error(struct stream *st, unsigned status)
         if (ef && http_reply_errorfile(st, ef, status))
                 return true;
         http_reply_begin(st, status, false);
-        return http_scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n", status,
-                              reason, error_sentence(status)) &&
-               http_reply_body(st, body) && http_reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")) &&
+        return http_scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n",
+                                   status, reason, error_sentence(status)) &&
+               http_reply_body(st, body) &&
+               http_reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")) &&
                http_reply_hdr(st, "content-type", SL_STR_LIT("text/html"));
 }
 
@@ -224,9 +226,9 @@ bool http_reply_page(struct stream *st, unsigned status, const char *msg)
                 return true;
         }
         http_reply_begin(st, status, keep);
-        return http_scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n", status,
-                              http_status_reason(status), msg) &&
-               http_reply_body(st, body) && http_reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")) &&
+        return http_scratch_printf(st, &body, "<html><body><h1>%u %s</h1>\n%s\n</body></html>\n",
+                                   status, http_status_reason(status), msg) &&
+               http_reply_body(st, body) &&
+               http_reply_hdr(st, "cache-control", SL_STR_LIT("no-cache")) &&
                http_reply_hdr(st, "content-type", SL_STR_LIT("text/html"));
 }
-

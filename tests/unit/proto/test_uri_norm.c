@@ -126,8 +126,7 @@ START_TEST(test_small_output)
 
         ck_assert_int_eq(uri_norm_fragment_encode(sl_str_from_cstr("/#a"), out, sizeof(out)),
                          -ENOBUFS);
-        ck_assert_int_eq(uri_norm_path_merge_slashes(sl_str_from_cstr("/abcd"), out, 4),
-                         -ENOBUFS);
+        ck_assert_int_eq(uri_norm_path_merge_slashes(sl_str_from_cstr("/abcd"), out, 4), -ENOBUFS);
         ck_assert_int_eq(uri_norm_path_strip_dotdot(sl_str_from_cstr("/abcd"), false, out, 4),
                          -ENOBUFS);
         ck_assert_int_eq(uri_norm_fragment_strip(sl_str_from_cstr("/ab#c"), out, 4), 3);
