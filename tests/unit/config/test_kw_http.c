@@ -1,0 +1,267 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "load.h"
+#include "unit.h"
+
+static struct cfg_diags diags;
+
+static struct cfg_gen *load(const char *text, int want)
+{
+        struct cfg_gen *g = NULL;
+        int r;
+
+        cfg_diags_clear(&diags);
+        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &g, &diags);
+        if (r != want)
+                for (size_t i = 0; i < diags.n; i++)
+                        fprintf(stderr, "t.cfg:%u: %s\n", diags.v[i].line, diags.v[i].msg);
+        ck_assert_int_eq(r, want);
+        return g;
+}
+
+/* The load fails with an error at @line containing @msg. */
+static void expect_error(const char *text, unsigned line, const char *msg)
+{
+        load(text, -EINVAL);
+        for (size_t i = 0; i < diags.n; i++)
+                if (diags.v[i].severity == CFG_SEV_ERROR && diags.v[i].line == line &&
+                    strstr(diags.v[i].msg, msg))
+                        return;
+        for (size_t i = 0; i < diags.n; i++)
+                fprintf(stderr, "  got %u: %s\n", diags.v[i].line, diags.v[i].msg);
+        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+}
+
+#define FE "frontend f\n    mode http\n    bind 127.0.0.1:80\n"
+
+START_TEST(test_redirect_any_order)
+{
+        struct cfg_gen *g = load(FE "    redirect code 301 prefix / drop-query append-slash"
+                                    " if { path_beg /a }\n"
+                                    "    redirect set-cookie S=1 scheme https\n"
+                                    "    redirect location %[x] clear-cookie C= code 303\n"
+                                    "    http-request redirect drop-query code 308 prefix /p"
+                                    " ignore-empty\n",
+                                 0);
+        const struct cfg_proxy *px = g->proxies[0];
+        const struct cfg_http_rule *r = px->redirects;
+
+        ck_assert_uint_eq(px->n_redirects, 3);
+        ck_assert_int_eq(r[0].redir, CFG_REDIR_PREFIX);
+        ck_assert_uint_eq(r[0].redir_code, 301);
+        ck_assert_uint_eq(r[0].redir_flags, CFG_REDIR_F_DROP_QUERY | CFG_REDIR_F_APPEND_SLASH);
+        ck_assert_str_eq(r[0].redir_str, "/");
+        ck_assert_ptr_nonnull(r[0].cond);
+        ck_assert_int_eq(r[1].redir, CFG_REDIR_SCHEME);
+        ck_assert_uint_eq(r[1].redir_code, 302);
+        ck_assert_str_eq(r[1].redir_cookie, "S=1");
+        /* a proxy's redirect is taken as written: no format */
+        ck_assert_str_eq(r[2].redir_str, "%[x]");
+        ck_assert_uint_eq(r[2].redir_flags, CFG_REDIR_F_CLEAR_COOKIE);
+        ck_assert_uint_eq(px->n_http_req, 1);
+        ck_assert_int_eq(px->http_req[0].act, CFG_ACT_REDIRECT);
+        ck_assert_ptr_null(px->http_req[0].redir_str);
+        ck_assert_uint_eq(px->http_req[0].redir_code, 308);
+        ck_assert_uint_eq(px->http_req[0].redir_flags,
+                          CFG_REDIR_F_DROP_QUERY | CFG_REDIR_F_IGNORE_EMPTY);
+        cfg_gen_unref(g);
+}
+END_TEST
+
+START_TEST(test_redirect_errors)
+{
+        expect_error(FE "    redirect code 301\n", 4, "a type is expected");
+        expect_error(FE "    redirect location /x code 304\n", 4, "unsupported code '304'");
+        expect_error(FE "    redirect location\n", 4, "missing argument for 'location'");
+        expect_error(FE "    redirect location /x keep-query\n", 4, "unexpected 'keep-query'");
+        expect_error(FE "    http-response redirect prefix /x\n", 4, "only takes 'location'");
+        expect_error("defaults\n    redirect location /\n", 2, "not allowed in a 'defaults'");
+}
+END_TEST
+
+START_TEST(test_forwardfor_except)
+{
+        struct cfg_gen *g = load(FE "    option forwardfor except 10.1.2.3/255.255.0.0 if-none\n"
+                                    "backend b\n    option forwardfor except 2001:db8::1/32\n"
+                                    "backend c\n    option forwardfor except 192.0.2.7\n",
+                                 0);
+        const struct cfg_net *n = &g->proxies[0]->forwardfor_except;
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+
+        ck_assert_int_eq(n->family, AF_INET);
+        ck_assert_uint_eq(n->prefix, 16);
+        inet_pton(AF_INET, "10.1.200.9", &a.sin_addr);
+        ck_assert(cfg_net_contains(n, &a));
+        inet_pton(AF_INET, "10.2.0.1", &a.sin_addr);
+        ck_assert(!cfg_net_contains(n, &a));
+        ck_assert(!cfg_net_contains(n, &a6));
+        n = &g->proxies[1]->forwardfor_except;
+        ck_assert_int_eq(n->family, AF_INET6);
+        inet_pton(AF_INET6, "2001:db8:ffff::5", &a6.sin6_addr);
+        ck_assert(cfg_net_contains(n, &a6));
+        inet_pton(AF_INET6, "2001:db9::5", &a6.sin6_addr);
+        ck_assert(!cfg_net_contains(n, &a6));
+        n = &g->proxies[2]->forwardfor_except;
+        ck_assert_uint_eq(n->prefix, 32);
+        inet_pton(AF_INET, "192.0.2.7", &a.sin_addr);
+        ck_assert(cfg_net_contains(n, &a));
+        cfg_gen_unref(g);
+        expect_error(FE "    option forwardfor except nonsense\n", 4, "expected <address>[/mask]");
+        expect_error(FE "    option forwardfor except 10.0.0.0/255.0.255.0\n", 4,
+                     "expected <address>[/mask]");
+        expect_error(FE "    option forwardfor except\n", 4, "'except' needs");
+}
+END_TEST
+
+START_TEST(test_monitor_capture_unique_id)
+{
+        struct cfg_gen *g =
+                load("defaults\n    mode http\n    monitor-uri /alive\n"
+                     "    unique-id-format %{+X}o\\ %ci:%cp\n"
+                     "    unique-id-header X-Id\n" FE "    monitor fail if { path /x }\n"
+                     "    monitor fail unless { path /y }\n"
+                     "    capture request header Host len 15\n"
+                     "    capture response header Location len 0\n",
+                     0);
+        const struct cfg_proxy *px = g->proxies[0];
+
+        ck_assert_str_eq(px->monitor_uri, "/alive");
+        ck_assert_uint_eq(px->n_monitor_fail, 2);
+        ck_assert(px->monitor_fail[1]->unless);
+        ck_assert_uint_eq(px->n_req_caps, 1);
+        ck_assert_str_eq(px->req_caps[0].name, "Host");
+        ck_assert_uint_eq(px->req_caps[0].len, 15);
+        ck_assert_uint_eq(px->res_caps[0].len, 0);
+        ck_assert_ptr_nonnull(px->unique_id_fmt);
+        /* %{+X}o: hexadecimal for every later field, and no node of its own */
+        ck_assert_uint_eq(px->unique_id_fmt->nodes[1].flags, CFG_FMT_F_HEX);
+        ck_assert_uint_eq(px->unique_id_fmt->nodes[3].flags, CFG_FMT_F_HEX);
+        ck_assert_str_eq(px->unique_id_header, "X-Id");
+        cfg_gen_unref(g);
+        expect_error(FE "    monitor fail\n", 4, "requires either 'if' or 'unless'");
+        expect_error(FE "    capture request header Host\n", 4, "missing argument");
+        expect_error(FE "    capture request header Host size 3\n", 4, "expected 'capture");
+        expect_error("backend b\n    capture request header Host len 3\n", 2, "not allowed");
+        expect_error("backend b\n    monitor-uri /x\n", 2, "not allowed");
+}
+END_TEST
+
+START_TEST(test_actions)
+{
+        struct cfg_gen *g =
+                load("global\n    expose-experimental-directives\n" FE "    http-request auth\n"
+                     "    http-request auth realm \"a b\" if { path /x }\n"
+                     "    http-request wait-for-body time 2s at-least 1k\n"
+                     "    http-request normalize-uri path-strip-dotdot full\n"
+                     "    http-request normalize-uri query-sort-by-name\n",
+                     0);
+        const struct cfg_http_rule *r = g->proxies[0]->http_req;
+
+        ck_assert(g->global.expose_experimental);
+        ck_assert_int_eq(r[0].act, CFG_ACT_AUTH);
+        ck_assert_ptr_null(r[0].realm);
+        ck_assert_str_eq(r[1].realm, "a b");
+        ck_assert_int_eq(r[2].act, CFG_ACT_WAIT_FOR_BODY);
+        ck_assert_uint_eq(r[2].wait_ms, 2000);
+        ck_assert_uint_eq(r[2].wait_bytes, 1024);
+        ck_assert_int_eq(r[3].norm, CFG_NORM_PATH_STRIP_DOTDOT);
+        ck_assert(r[3].norm_opt);
+        ck_assert_int_eq(r[4].norm, CFG_NORM_QUERY_SORT_BY_NAME);
+        ck_assert(!r[4].norm_opt);
+        cfg_gen_unref(g);
+        expect_error(FE "    http-request normalize-uri path-merge-slashes\n", 4,
+                     "expose-experimental-directives");
+        expect_error("global\n    expose-experimental-directives\n" FE
+                     "    http-request normalize-uri path-merge-slashes strict\n",
+                     6, "unknown argument 'strict'");
+        expect_error("global\n    expose-experimental-directives\n" FE
+                     "    http-request normalize-uri nope\n",
+                     6, "unknown normalizer 'nope'");
+        expect_error(FE "    http-request wait-for-body at-least 1k\n", 4, "missing 'time'");
+        expect_error(FE "    http-request wait-for-body time\n", 4, "missing argument");
+        expect_error(FE "    http-request auth realm\n", 4, "expected 'auth [realm <realm>]'");
+        expect_error(FE "    http-response auth\n", 4, "unknown http-response action");
+}
+END_TEST
+
+START_TEST(test_maxrewrite)
+{
+        struct cfg_gen *g = load("global\n    tune.bufsize 4096\n    tune.maxrewrite 3000\n", 0);
+
+        /* lowered to half the buffer, as HAProxy does */
+        ck_assert_uint_eq(cfg_maxrewrite(&g->global), 2048);
+        cfg_gen_unref(g);
+        g = load("global\n    tune.maxrewrite 100\n", 0);
+        ck_assert_uint_eq(cfg_maxrewrite(&g->global), 100);
+        cfg_gen_unref(g);
+        g = load("global\n    daemon\n", 0);
+        ck_assert_uint_eq(cfg_maxrewrite(&g->global), 1024);
+        cfg_gen_unref(g);
+        expect_error("global\n    tune.maxrewrite -1\n", 2, "invalid tune.maxrewrite");
+}
+END_TEST
+
+START_TEST(test_userlists)
+{
+        struct cfg_gen *g =
+                load("userlist L1\n"
+                     "    group G1 users tiger,scott\n"
+                     "    group G2\n"
+                     "    group G2\n"
+                     "    user tiger password $1$salt$9GHNWvCB1UrDZjPi7uags0 groups G2\n"
+                     "    user scott insecure-password elgato\n"
+                     "    user nopass\n"
+                     "userlist L2\n",
+                     0);
+        const struct cfg_userlist *ul = cfg_gen_find_userlist(g, "L1");
+
+        ck_assert_ptr_nonnull(ul);
+        ck_assert_ptr_nonnull(cfg_gen_find_userlist(g, "L2"));
+        ck_assert_ptr_null(cfg_gen_find_userlist(g, "L3"));
+        /* the duplicated group is ignored with a warning, as HAProxy does */
+        ck_assert_uint_eq(ul->n_groups, 2);
+        ck_assert_uint_eq(ul->n_users, 3);
+        ck_assert(!ul->users[0].insecure);
+        ck_assert(ul->users[1].insecure);
+        ck_assert_ptr_null(ul->users[2].password);
+        /* tiger: G2 from its own line, G1 from the group's */
+        ck_assert_uint_eq(ul->users[0].n_groups, 2);
+        ck_assert_uint_eq(ul->users[0].groups[0], 1);
+        ck_assert_uint_eq(ul->users[0].groups[1], 0);
+        ck_assert_uint_eq(ul->users[1].n_groups, 1);
+        cfg_gen_unref(g);
+        expect_error("userlist L\n    user a groups NOPE\n", 2, "no such group 'NOPE'");
+        expect_error("userlist L\n    group G users nobody\n", 2, "no such user 'nobody'");
+        expect_error("userlist L\n    user a password $9$x$y\n", 2, "not supported by crypt(3)");
+        expect_error("userlist L\n    user a secret x\n", 2, "only supports");
+        expect_error("userlist\n", 1, "userlist <name>");
+        expect_error("userlist L\n    bind :80\n", 2, "expected 'user' or 'group'");
+}
+END_TEST
+
+static void teardown(void)
+{
+        cfg_diags_clear(&diags);
+}
+
+int main(void)
+{
+        Suite *s = suite_create("config/kw_http");
+        TCase *tc = tcase_create("http");
+
+        tcase_add_checked_fixture(tc, NULL, teardown);
+        tcase_add_test(tc, test_redirect_any_order);
+        tcase_add_test(tc, test_redirect_errors);
+        tcase_add_test(tc, test_forwardfor_except);
+        tcase_add_test(tc, test_monitor_capture_unique_id);
+        tcase_add_test(tc, test_actions);
+        tcase_add_test(tc, test_maxrewrite);
+        tcase_add_test(tc, test_userlists);
+        suite_add_tcase(s, tc);
+        return unit_run(s);
+}
