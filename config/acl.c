@@ -31,6 +31,7 @@ enum cfg_smp_type cfg_match_type(enum cfg_match m)
         case CFG_MATCH_DIR:
         case CFG_MATCH_DOM:
         case CFG_MATCH_LEN:
+        case CFG_MATCH_AUTH:
                 break;
         }
         return CFG_SMP_STR;
@@ -160,6 +161,7 @@ static bool pattern_match(const struct cfg_acl_expr *e, const struct cfg_pattern
                 return s.len == p->str.len && (s.len == 0 || memcmp(s.ptr, p->str.ptr, s.len) == 0);
         case CFG_MATCH_FOUND:
         case CFG_MATCH_BOOL:
+        case CFG_MATCH_AUTH: /* auth_find() */
                 break;
         }
         return false;
@@ -170,6 +172,10 @@ long cfg_acl_expr_find(const struct cfg_acl_expr *e, const struct cfg_smp_value 
         if ((e->match == CFG_MATCH_IP) != (v->type == CFG_SMP_IP))
                 return -1;
         if (e->match == CFG_MATCH_INT && v->type != CFG_SMP_INT && v->type != CFG_SMP_BOOL)
+                return -1;
+        /* the user's groups are in the userlist: the worker matches them
+         * (http_auth_group_match()) */
+        if (e->match == CFG_MATCH_AUTH)
                 return -1;
         if (cfg_pat_index_used(&e->index, e->match))
                 return cfg_pat_index_find(&e->index, e->match, e->icase, e->pats, v);

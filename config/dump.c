@@ -259,7 +259,9 @@ static void dump_acl_expr(FILE *out, const struct cfg_acl_expr *e)
         dump_sample(out, &e->smp);
         if (e->icase)
                 fputs(" -i", out);
-        fprintf(out, " -m %s", cfg__match_name(e->match));
+        /* http_auth_group's method has no "-m" name: it is the fetch's own */
+        if (e->match != CFG_MATCH_AUTH)
+                fprintf(out, " -m %s", cfg__match_name(e->match));
         if (e->n_pats)
                 fputs(" --", out);
         for (size_t i = 0; i < e->n_pats; i++) {
@@ -294,6 +296,7 @@ static void dump_acl_expr(FILE *out, const struct cfg_acl_expr *e)
                 case CFG_MATCH_REG:
                 case CFG_MATCH_DIR:
                 case CFG_MATCH_DOM:
+                case CFG_MATCH_AUTH:
                         dump_word_n(out, p->str.ptr, p->str.len);
                         break;
                 case CFG_MATCH_BIN:

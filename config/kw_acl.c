@@ -17,11 +17,11 @@
 #include "stkt_types.h"
 
 static const char *const match_names[] = {
-        [CFG_MATCH_STR] = "str",   [CFG_MATCH_BEG] = "beg", [CFG_MATCH_END] = "end",
-        [CFG_MATCH_SUB] = "sub",   [CFG_MATCH_REG] = "reg", [CFG_MATCH_DIR] = "dir",
-        [CFG_MATCH_DOM] = "dom",   [CFG_MATCH_LEN] = "len", [CFG_MATCH_FOUND] = "found",
-        [CFG_MATCH_BIN] = "bin",   [CFG_MATCH_INT] = "int", [CFG_MATCH_IP] = "ip",
-        [CFG_MATCH_BOOL] = "bool",
+        [CFG_MATCH_STR] = "str",   [CFG_MATCH_BEG] = "beg",   [CFG_MATCH_END] = "end",
+        [CFG_MATCH_SUB] = "sub",   [CFG_MATCH_REG] = "reg",   [CFG_MATCH_DIR] = "dir",
+        [CFG_MATCH_DOM] = "dom",   [CFG_MATCH_LEN] = "len",   [CFG_MATCH_FOUND] = "found",
+        [CFG_MATCH_BIN] = "bin",   [CFG_MATCH_INT] = "int",   [CFG_MATCH_IP] = "ip",
+        [CFG_MATCH_BOOL] = "bool", [CFG_MATCH_AUTH] = "auth",
 };
 
 const char *cfg__match_name(enum cfg_match m)
@@ -267,6 +267,7 @@ bool cfg__pattern_add(struct cfg_parser *p, unsigned w, const char *where, struc
         case CFG_MATCH_SUB:
         case CFG_MATCH_DIR:
         case CFG_MATCH_DOM:
+        case CFG_MATCH_AUTH:
                 pt->str = sl_str_make(s, text.len);
                 return true;
         case CFG_MATCH_BIN:
@@ -303,6 +304,10 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
         if (!cfg__sample_parse(p, w, cfg__word_str(p, w), &e->smp, &implied))
                 return NULL;
         type = cfg_sample_type(&e->smp);
+        /* http_auth_group's own method, in an ACL only, and not after a converter (HAProxy
+         * then matches by the converter's output type) */
+        if (e->smp.fetch == CFG_FETCH_HTTP_AUTH_GROUP && !e->smp.n_convs)
+                implied = CFG_MATCH_AUTH;
         w++;
         /* flags */
         while (w < end) {
@@ -326,8 +331,9 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                                 return NULL;
                         }
                         match = -1;
+                        /* "auth" is no method "-m" may name: only http_auth_group's */
                         for (size_t i = 0; i < SL_ARRAY_SIZE(match_names); i++)
-                                if (strcmp(m, match_names[i]) == 0)
+                                if (i != CFG_MATCH_AUTH && strcmp(m, match_names[i]) == 0)
                                         match = (int)i;
                         if (match < 0) {
                                 cfg__err(p, w + 1, "unknown match method '%s'", m);
@@ -711,4 +717,26 @@ struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w)
                 c->at &= acl->at;
         }
         return c;
+}
+
+void cfg__acl_expr_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_acl_expr *e)
+{
+        const struct cfg_userlist *ul;
+
+        cfg__sample_finish(p, px, &e->smp, &e->where);
+        if (e->match != CFG_MATCH_AUTH || !e->smp.n_args || !(ul = e->smp.args[0].ref))
+                return;
+        /* HAProxy's acl_find_targets(): each pattern must be a group of the userlist */
+        for (size_t i = 0; i < e->n_pats; i++) {
+                struct sl_str g = e->pats[i].str;
+                bool found = false;
+
+                for (size_t k = 0; k < ul->n_groups && !found; k++)
+                        found = sl_str_eq(sl_str_from_cstr(ul->groups[k].name), g);
+                if (!found)
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, e->where.file, e->where.line, 0,
+                                     "%s '%s': %s(): no group '%.*s' in userlist '%s'",
+                                     cfg__proxy_kind(px), px->name, cfg_fetch_name(e->smp.fetch),
+                                     (int)g.len, g.ptr, ul->name);
+        }
 }

@@ -45,8 +45,6 @@ static const char *const fetches_known[] = {
         "fe_id",
         "fe_name",
         "hdrs",
-        "http_auth",
-        "http_auth_group",
         "http_first_req",
         "int",
         "ipv4",
@@ -104,7 +102,6 @@ static const char *const fetches_known[] = {
         "stopping",
         "str",
         "table_cnt",
-        "unique-id",
         "url_ip",
         "url_param",
         "url_port",
@@ -587,6 +584,13 @@ static void arg_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct 
                 if (!a->ref)
                         cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
                                      "%s '%s': no backend named '%s'", cfg__proxy_kind(px),
+                                     px->name, name);
+                return;
+        case CFG_ARG_USERLIST:
+                a->ref = cfg_gen_find_userlist(p->gen, name);
+                if (!a->ref)
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
+                                     "%s '%s': no userlist named '%s'", cfg__proxy_kind(px),
                                      px->name, name);
                 return;
         case CFG_ARG_SERVER:

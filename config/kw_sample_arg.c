@@ -277,6 +277,14 @@ bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec
                                 return false;
                         }
                         break;
+                case 'u':
+                        a->type = CFG_ARG_USERLIST;
+                        if (raw[k].len == 0) {
+                                cfg__smp_err(sp, "argument %u of '%s' must name a userlist", k + 1,
+                                             name);
+                                return false;
+                        }
+                        break;
                 case 'r':
                         /* compiled by the converter's check, which knows its flags */
                         a->type = CFG_ARG_REGEX;

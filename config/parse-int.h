@@ -126,6 +126,9 @@ void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data);
 /* Parse "if|unless <condition>" starting at word @w (the "if"), up to the end of the line. */
 struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w);
 const char *cfg__match_name(enum cfg_match m);
+/* At the end of load: resolve the names @e's sample holds (cfg__sample_finish()) and check
+ * http_auth_group's patterns are groups of its userlist. */
+void cfg__acl_expr_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_acl_expr *e);
 /* Add the pattern @text to @e, read as its match method reads patterns (@op: an integer
  * operator, 'e', 'g', 'G', 'l', 'L' or 0); errors at word @w, their text after @where ("" or
  * "<file>:<line>: "). */

@@ -728,7 +728,7 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
                 const struct cfg_acl *acl = px->acls[i];
 
                 for (size_t j = 0; j < acl->n_exprs; j++)
-                        cfg__sample_finish(p, px, &acl->exprs[j]->smp, &acl->exprs[j]->where);
+                        cfg__acl_expr_finish(p, px, acl->exprs[j]);
         }
 }
 

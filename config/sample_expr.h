@@ -77,28 +77,32 @@ enum cfg_fetch {
         CFG_FETCH_SRC_LOCAL, /* src_is_local: the client address is one of the host's */
         CFG_FETCH_DST_LOCAL, /* dst_is_local */
         /* HTTP */
-        CFG_FETCH_PATHQ,          /* the path with its query string */
-        CFG_FETCH_BASE,           /* Host field + path (without the query) */
-        CFG_FETCH_BASEQ,          /* base with the query */
-        CFG_FETCH_BASE32,         /* a 32-bit hash of base */
-        CFG_FETCH_BASE32_SRC,     /* base32 followed by the client address, binary */
-        CFG_FETCH_URL_IP,         /* the IPv4 address of an absolute target */
-        CFG_FETCH_URL_PORT,       /* the port of an absolute target */
-        CFG_FETCH_URL_PARAM,      /* url_param([<name>[,<delim>]]) (str) */
-        CFG_FETCH_URLP_VAL,       /* urlp_val: its value as an integer */
-        CFG_FETCH_COOK,           /* req.cook([<name>]): a cookie's value */
-        CFG_FETCH_COOK_CNT,       /* req.cook_cnt([<name>]) */
-        CFG_FETCH_COOK_VAL,       /* req.cook_val([<name>]): an integer */
-        CFG_FETCH_VER,            /* req.ver, res.ver: "1.1" */
-        CFG_FETCH_HDRS,           /* req.hdrs, res.hdrs: the header block as received */
-        CFG_FETCH_HDR_NAMES,      /* req.hdr_names([<delim>]) */
-        CFG_FETCH_FHDR_CNT,       /* req.fhdr_cnt([<name>]): whole lines */
-        CFG_FETCH_FIRST_REQ,      /* http_first_req: the connection's first request */
-        CFG_FETCH_PROTO_HTTP,     /* req.proto_http: the request is HTTP */
-        CFG_FETCH_CAPTURE_METHOD, /* capture.req.method */
-        CFG_FETCH_CAPTURE_URI,    /* capture.req.uri */
-        CFG_FETCH_CAPTURE_VER,    /* capture.req.ver, capture.res.ver: "HTTP/1.1" */
-        CFG_FETCH_VAR,            /* var(<name>[,<default>]): the type it was set with */
+        CFG_FETCH_PATHQ,           /* the path with its query string */
+        CFG_FETCH_BASE,            /* Host field + path (without the query) */
+        CFG_FETCH_BASEQ,           /* base with the query */
+        CFG_FETCH_BASE32,          /* a 32-bit hash of base */
+        CFG_FETCH_BASE32_SRC,      /* base32 followed by the client address, binary */
+        CFG_FETCH_URL_IP,          /* the IPv4 address of an absolute target */
+        CFG_FETCH_URL_PORT,        /* the port of an absolute target */
+        CFG_FETCH_URL_PARAM,       /* url_param([<name>[,<delim>]]) (str) */
+        CFG_FETCH_URLP_VAL,        /* urlp_val: its value as an integer */
+        CFG_FETCH_COOK,            /* req.cook([<name>]): a cookie's value */
+        CFG_FETCH_COOK_CNT,        /* req.cook_cnt([<name>]) */
+        CFG_FETCH_COOK_VAL,        /* req.cook_val([<name>]): an integer */
+        CFG_FETCH_VER,             /* req.ver, res.ver: "1.1" */
+        CFG_FETCH_HDRS,            /* req.hdrs, res.hdrs: the header block as received */
+        CFG_FETCH_HDR_NAMES,       /* req.hdr_names([<delim>]) */
+        CFG_FETCH_FHDR_CNT,        /* req.fhdr_cnt([<name>]): whole lines */
+        CFG_FETCH_FIRST_REQ,       /* http_first_req: the connection's first request */
+        CFG_FETCH_PROTO_HTTP,      /* req.proto_http: the request is HTTP */
+        CFG_FETCH_CAPTURE_METHOD,  /* capture.req.method */
+        CFG_FETCH_CAPTURE_URI,     /* capture.req.uri */
+        CFG_FETCH_CAPTURE_VER,     /* capture.req.ver, capture.res.ver: "HTTP/1.1" */
+        CFG_FETCH_VAR,             /* var(<name>[,<default>]): the type it was set with */
+        CFG_FETCH_HTTP_AUTH,       /* http_auth(<userlist>): the Basic credentials are valid */
+        CFG_FETCH_HTTP_AUTH_GROUP, /* http_auth_group(<userlist>): the user, when valid (str);
+                                    * an ACL matches its groups (CFG_MATCH_AUTH) */
+        CFG_FETCH_UNIQUE_ID,       /* unique-id: the frontend's unique-id-format, made once */
         /* content inspection of TCP streams: the bytes the client sent so far */
         CFG_FETCH_REQ_LEN,        /* req.len */
         CFG_FETCH_PAYLOAD,        /* req.payload(<offset>,<length>) */
@@ -200,6 +204,8 @@ enum cfg_match {
         CFG_MATCH_IP,      /* address in a network */
         CFG_MATCH_BOOL,    /* the sample is non-zero */
         CFG_MATCH_BIN,     /* exact bytes, the pattern written in hexadecimal */
+        CFG_MATCH_AUTH,    /* http_auth_group's own (no "-m" names it): the user's groups,
+                            * in the userlist of the fetch's argument, against the patterns */
 };
 /* When a fetch can run: at connection accept, on a request, on a response. */
 enum {
@@ -275,14 +281,15 @@ enum {
 /* Argument types, as letters in the argument lists of sample_expr.c: upper case mandatory,
  * lower case optional (every argument after an optional one is optional too). */
 enum cfg_arg_type {
-        CFG_ARG_STR = 0, /* 'S' text */
-        CFG_ARG_INT,     /* 'I' a signed 64-bit integer */
-        CFG_ARG_TABLE,   /* 'T' a proxy with a stick-table, resolved at the end of load */
-        CFG_ARG_BACKEND, /* 'B' a backend, resolved at the end of load */
-        CFG_ARG_SERVER,  /* 'E' [<backend>/]<server>, resolved at the end of load */
-        CFG_ARG_REGEX,   /* 'R' a regular expression, compiled at load */
-        CFG_ARG_MASK,    /* 'M' an address mask: dotted, IPv6, or a prefix length */
-        CFG_ARG_VAR,     /* 'V' a variable; a check may also turn a STR argument into one */
+        CFG_ARG_STR = 0,  /* 'S' text */
+        CFG_ARG_INT,      /* 'I' a signed 64-bit integer */
+        CFG_ARG_TABLE,    /* 'T' a proxy with a stick-table, resolved at the end of load */
+        CFG_ARG_BACKEND,  /* 'B' a backend, resolved at the end of load */
+        CFG_ARG_SERVER,   /* 'E' [<backend>/]<server>, resolved at the end of load */
+        CFG_ARG_REGEX,    /* 'R' a regular expression, compiled at load */
+        CFG_ARG_MASK,     /* 'M' an address mask: dotted, IPv6, or a prefix length */
+        CFG_ARG_VAR,      /* 'V' a variable; a check may also turn a STR argument into one */
+        CFG_ARG_USERLIST, /* 'U' a userlist, resolved at the end of load */
         CFG_ARG_COUNT,
 };
 
@@ -294,8 +301,8 @@ struct cfg_arg {
         struct sl_str str;      /* arena */
         int64_t i;              /* INT; for STR, what a check made of the text (a code) */
         const void *ref;        /* TABLE, BACKEND: const struct cfg_proxy *; SERVER: its backend;
-                                 * resolved at the end of load. REGEX: the pcre2_code, freed
-                                 * with the generation */
+                                 * USERLIST: const struct cfg_userlist *; resolved at the end of
+                                 * load. REGEX: the pcre2_code, freed with the generation */
         struct cfg_var_ref var; /* VAR */
         int family;             /* MASK: AF_INET or AF_INET6; STR: an address constant's */
         uint8_t addr[16];       /* MASK: the mask; STR: an address constant; BIN constants are in

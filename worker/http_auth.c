@@ -3,6 +3,7 @@
 #include "http_auth.h"
 
 #include <crypt.h>
+#include <errno.h>
 #include <string.h>
 
 #include "http.h"
@@ -73,7 +74,8 @@ static bool password_ok(const struct cfg_ul_user *u, const char *pass)
         return h && h[0] != '*' && strcmp(h, u->password) == 0;
 }
 
-const struct cfg_ul_user *http_auth_user(const struct cfg_userlist *ul, const struct http_msg *req)
+int http_auth_check(const struct cfg_userlist *ul, const struct http_msg *req,
+                    const struct cfg_ul_user **ret_user)
 {
         int i = http_hdr_find(req, 0, SL_STR_LIT("authorization"));
         struct sl_str v, cred;
@@ -82,11 +84,11 @@ const struct cfg_ul_user *http_auth_user(const struct cfg_userlist *ul, const st
         int n;
 
         if (!ul || i < 0)
-                return NULL;
+                return -ENOENT;
         v = req->hdrs[i].value;
         sp = memchr(v.ptr, ' ', v.len);
         if (!sp || !sl_str_ieq(sl_str_make(v.ptr, (size_t)(sp - v.ptr)), SL_STR_LIT("basic")))
-                return NULL;
+                return -ENOENT;
         cred = sl_str_make(sp + 1, (size_t)(v.ptr + v.len - sp - 1));
         while (cred.len && cred.ptr[0] == ' ') {
                 cred.ptr++;
@@ -94,19 +96,30 @@ const struct cfg_ul_user *http_auth_user(const struct cfg_userlist *ul, const st
         }
         n = http_auth_b64dec(cred, dec, sizeof(dec) - 1);
         if (n < 0)
-                return NULL;
+                return -ENOENT;
         dec[n] = '\0';
         colon = memchr(dec, ':', (size_t)n);
         if (!colon || memchr(dec, '\0', (size_t)n))
-                return NULL;
+                return -ENOENT;
         for (size_t k = 0; k < ul->n_users; k++) {
                 const struct cfg_ul_user *u = &ul->users[k];
 
                 if (strlen(u->name) == (size_t)(colon - dec) &&
-                    memcmp(u->name, dec, (size_t)(colon - dec)) == 0)
-                        return password_ok(u, colon + 1) ? u : NULL;
+                    memcmp(u->name, dec, (size_t)(colon - dec)) == 0) {
+                        if (!password_ok(u, colon + 1))
+                                return 0;
+                        *ret_user = u;
+                        return 1;
+                }
         }
-        return NULL;
+        return 0;
+}
+
+const struct cfg_ul_user *http_auth_user(const struct cfg_userlist *ul, const struct http_msg *req)
+{
+        const struct cfg_ul_user *u = NULL;
+
+        return http_auth_check(ul, req, &u) == 1 ? u : NULL;
 }
 
 bool http_auth_in_group(const struct cfg_userlist *ul, const struct cfg_ul_user *u,
@@ -115,5 +128,20 @@ bool http_auth_in_group(const struct cfg_userlist *ul, const struct cfg_ul_user 
         for (size_t i = 0; u && i < u->n_groups; i++)
                 if (sl_str_eq(sl_str_from_cstr(ul->groups[u->groups[i]].name), group))
                         return true;
+        return false;
+}
+
+bool http_auth_group_match(const struct cfg_acl_expr *e, struct sl_str user)
+{
+        const struct cfg_userlist *ul = e->smp.n_args ? e->smp.args[0].ref : NULL;
+
+        for (size_t i = 0; ul && i < ul->n_users; i++) {
+                if (!sl_str_eq(sl_str_from_cstr(ul->users[i].name), user))
+                        continue;
+                for (size_t k = 0; k < e->n_pats; k++)
+                        if (http_auth_in_group(ul, &ul->users[i], e->pats[k].str))
+                                return true;
+                return false;
+        }
         return false;
 }

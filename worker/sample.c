@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_auth.h"
 #include "macros.h"
 #include "sample_conv.h"
 #include "sample_fetch.h"
@@ -119,7 +120,11 @@ static bool sample_each(struct smp_ctx *c, const struct cfg_sample *smp, enum cf
 
 static bool match_one(void *data, struct cfg_smp_value *v)
 {
-        return cfg_acl_expr_match(data, v);
+        const struct cfg_acl_expr *e = data;
+
+        if (e->match == CFG_MATCH_AUTH)
+                return http_auth_group_match(e, v->str);
+        return cfg_acl_expr_match(e, v);
 }
 
 bool sample_acl(struct sess *ss, struct stream *st, const struct cfg_acl *acl, bool response)

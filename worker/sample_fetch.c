@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_auth.h"
 #include "lb.h"
 #include "lb_hash.h"
 #include "macros.h"
@@ -693,6 +694,31 @@ static bool fetch_http(const struct smp_ctx *c, const struct cfg_sample *smp, sm
         }
 }
 
+static sample_unique_id_fn *unique_id_fn;
+
+void sample_fetch_set_unique_id(sample_unique_id_fn *fn)
+{
+        unique_id_fn = fn;
+}
+
+/* http_auth, http_auth_group (HAProxy's smp_fetch_http_auth() and _grp()): no value
+ * without Basic credentials; else whether they are valid, or the user's name when they are. */
+static bool fetch_auth(const struct smp_ctx *c, const struct cfg_sample *smp, smp_value_fn *fn,
+                       void *data)
+{
+        const struct cfg_ul_user *u = NULL;
+        int r;
+
+        if (!c->st || !(c->st->flags & STRM_F_HTTP))
+                return false;
+        r = http_auth_check(smp->args[0].ref, &c->st->req, &u);
+        if (r < 0)
+                return false;
+        if (smp->fetch == CFG_FETCH_HTTP_AUTH)
+                return one_int(r, CFG_SMP_BOOL, fn, data);
+        return r == 1 && one_str(sl_str_from_cstr(u->name), fn, data);
+}
+
 bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_value_fn *fn,
                   void *data)
 {
@@ -809,6 +835,18 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                         return fn(data, &v);
                 /* the default, a string, when it is not set */
                 return smp->n_args > 1 && one_str(a[1].str, fn, data);
+        case CFG_FETCH_HTTP_AUTH:
+        case CFG_FETCH_HTTP_AUTH_GROUP:
+                return fetch_auth(c, smp, fn, data);
+        case CFG_FETCH_UNIQUE_ID: {
+                struct sl_str id;
+
+                /* made from the frontend's unique-id-format the first time it is asked for */
+                if (!st || !st->fe->unique_id_fmt || !unique_id_fn)
+                        return false;
+                id = unique_id_fn(st);
+                return id.ptr && one_str(id, fn, data);
+        }
         case CFG_FETCH_METHOD:
         case CFG_FETCH_PATH:
         case CFG_FETCH_QUERY:

@@ -6,6 +6,13 @@
 #include <stdbool.h>
 
 #include "sample-t.h"
+#include "str.h"
+
+/* What makes the stream's unique id for the unique-id fetch: stream_unique_id() of the log
+ * module, which renders formats through this engine and so is handed over at start-up
+ * (worker_init()) rather than called by name. Until then the fetch has no value. */
+typedef struct sl_str sample_unique_id_fn(struct stream *st);
+void sample_fetch_set_unique_id(sample_unique_id_fn *fn);
 
 /* Hand each value of @smp's fetch to @fn until it returns true. Returns what the last
  * call returned, false when the fetch has no value. */

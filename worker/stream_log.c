@@ -153,7 +153,10 @@ struct sl_str stream_unique_id(struct stream *st)
 
         if (st->unique_id.ptr || !st->fe->unique_id_fmt)
                 return st->unique_id;
+        /* empty while it is made: a format naming the unique-id fetch reads that */
+        st->unique_id = SL_STR_LIT("");
         n = stream_log_format(st, st->fe->unique_id_fmt, false, id, sizeof(id));
+        st->unique_id = SL_STR_NULL;
         if (n < 0)
                 return st->unique_id;
         p = http_scratch(st, n ? id : "", (size_t)n);

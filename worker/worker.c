@@ -21,12 +21,14 @@
 #include "mux_h1.h"
 #include "mux_tcp.h"
 #include "region.h"
+#include "sample_fetch.h"
 #include "session.h"
 #include "srv_state.h"
 #include "srvconn.h"
 #include "stick.h"
 #include "stktable.h"
 #include "stream.h"
+#include "stream_log.h"
 #include "wcli.h"
 #include "wstats.h"
 
@@ -304,6 +306,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
 {
         int r;
 
+        sample_fetch_set_unique_id(stream_unique_id);
         sl_list_init(&w->listeners);
         sl_list_init(&w->sessions);
         sl_list_init(&w->cli_outs);

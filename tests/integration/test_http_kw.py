@@ -7,6 +7,7 @@ configuration."""
 
 import os
 import socket
+import subprocess
 import time
 
 import harness
@@ -338,6 +339,109 @@ class HttpKeywords(harness.TestCase):
         self.assertNotEqual(self.get("/big-head", self.FILLER)[0], 200)
         self.assertEqual(self.get("/small")[0], 200)
         self.assertEqual([r.target for r in self.origin.requests], [b"/small"])
+
+
+# ---- the fetches http_auth, http_auth_group and unique-id, compared with HAProxy ----
+
+AUTH_CFG = """userlist L
+    group admins
+    group ops users carol
+    user admin password $5$saltsalt$4SMGaKqHvwMp0OIBOsJEv5XwlxPl8J.f.hYiqHOesB8 groups admins
+    user bob insecure-password bobpw groups users,admins
+    user carol insecure-password carolpw
+    group users
+""" + DEFAULTS + """frontend f
+    bind 127.0.0.1:%d
+    unique-id-format %%[req.hdr(x-id)]-%%{+X}o%%ci
+    acl admins http_auth_group(L) admins
+    acl ops http_auth_group(L) ops users
+    acl ok http_auth(L)
+    http-request set-var(txn.adm) str(yes) if admins
+    http-request set-var(txn.ops) str(yes) if ops
+    http-request set-var(txn.ok) str(yes) if ok
+    http-request set-var(txn.nok) str(yes) if !ok
+    http-request return status 200 content-type text/plain lf-string "auth=%%[http_auth(L)] \
+user=%%[http_auth_group(L)] adm=%%[var(txn.adm)] ops=%%[var(txn.ops)] ok=%%[var(txn.ok)] \
+nok=%%[var(txn.nok)] uid=%%[unique-id] up=%%[http_auth_group(L),upper]"
+frontend g
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain lf-string "uid=%%[unique-id]"
+"""
+
+
+def basic(cred):
+    import base64
+    return "Basic " + base64.b64encode(cred.encode()).decode()
+
+
+AUTH_HEADERS = [
+    None,
+    basic("admin:adminpw"),
+    basic("admin:wrong"),
+    basic("bob:bobpw"),
+    basic("carol:carolpw"),
+    basic("nobody:x"),
+    basic("nocolon"),
+    "basic " + basic("bob:bobpw")[6:],
+    "Bearer abc.def",
+    "Basic !!!!",
+]
+
+
+class AuthFetches(harness.TestCase):
+    def ask(self, port, auth):
+        head = "GET / HTTP/1.1\r\nHost: x\r\nX-Id: r42\r\n"
+        if auth is not None:
+            head += "Authorization: %s\r\n" % auth
+        return harness.request(port, (head + "\r\n").encode())
+
+    def test_fetches_give_what_haproxy_gives(self):
+        hp, hq, sp, sq = (harness.free_port() for _ in range(4))
+        self.start_haproxy(AUTH_CFG % (hp, hq))
+        self.start_config(AUTH_CFG % (sp, sq))
+        bodies = []
+        for auth in AUTH_HEADERS:
+            with self.subTest(authorization=auth):
+                want = self.ask(hp, auth)
+                got = self.ask(sp, auth)
+                self.assertEqual(want[0], 200)
+                self.assertEqual((got[0], got[2]), (want[0], want[2]))
+                bodies.append(got[2])
+        # the cases are not all alike: the test tells valid, invalid and missing apart
+        self.assertIn(b"auth= user= adm= ops= ok= nok=yes uid=r42-7F000001 up=", bodies)
+        self.assertIn(b"auth=1 user=admin adm=yes ops= ok=yes nok= uid=r42-7F000001 up=ADMIN",
+                      bodies)
+        self.assertIn(b"auth=0 user= adm= ops= ok= nok=yes uid=r42-7F000001 up=", bodies)
+        self.assertIn(b"auth=1 user=bob adm=yes ops=yes ok=yes nok= uid=r42-7F000001 up=BOB",
+                      bodies)
+        self.assertIn(b"auth=1 user=carol adm= ops=yes ok=yes nok= uid=r42-7F000001 up=CAROL",
+                      bodies)
+        self.assertEqual((self.ask(hq, None)[2], self.ask(sq, None)[2]), (b"uid=", b"uid="))
+
+    def test_unknown_groups_and_userlists_are_refused(self):
+        base = "userlist L\n    group admins\n" + DEFAULTS + "frontend f\n    bind 127.0.0.1:9\n"
+        for line, msg in [
+                ("    acl a http_auth_group(L) admins nosuch\n", "no group 'nosuch' in userlist 'L'"),
+                ("    acl a http_auth(M)\n", "no userlist named 'M'"),
+                ("    acl a http_auth_group(L) -m auth admins\n", "unknown match method 'auth'")]:
+            with self.subTest(line=line):
+                path = self.write("a.cfg", base + line + "    http-request deny if a\n")
+                r = harness.run(["-c", "-f", path])
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(msg, r.stderr)
+                if os.path.exists(harness.HAPROXY):
+                    h = subprocess.run([harness.HAPROXY, "-c", "-f", path],
+                                       capture_output=True, timeout=10)
+                    self.assertNotEqual(h.returncode, 0, h.stdout)
+        # with a converter, the method is the string one, as in HAProxy
+        path = self.write("b.cfg", base + "    acl a http_auth_group(L),lower -m str bob\n"
+                          "    acl b http_auth_group(L) admins\n"
+                          "    http-request deny if a || b\n")
+        r = harness.run(["--dump-config", "-f", path])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        again = self.write("c.cfg", r.stdout)
+        r2 = harness.run(["--dump-config", "-f", again])
+        self.assertEqual(r2.stdout, r.stdout)
 
 
 if __name__ == "__main__":

@@ -244,6 +244,38 @@ START_TEST(test_userlists)
 }
 END_TEST
 
+/* http_auth_group in an ACL matches the user's groups (its own method, shown without
+ * "-m"), unless a converter follows; its patterns must be groups of the userlist. */
+START_TEST(test_auth_fetches)
+{
+        const char *ul = "userlist L\n    group admins\n    group ops\n"
+                         "    user bob insecure-password x groups admins\n";
+        char text[1024];
+        struct cfg_gen *g;
+        const struct cfg_acl_expr *e;
+
+        snprintf(text, sizeof(text),
+                 "%s" FE "    acl a http_auth_group(L) ops admins\n"
+                 "    acl b http_auth_group(L),lower bob\n"
+                 "    http-request deny if a || b || { http_auth(L) }\n"
+                 "    http-request set-header X %%[http_auth_group(L)]%%[unique-id]\n",
+                 ul);
+        g = load(text, 0);
+        e = g->proxies[0]->acls[0]->exprs[0];
+        ck_assert_int_eq(e->match, CFG_MATCH_AUTH);
+        ck_assert_ptr_eq(e->smp.args[0].ref, cfg_gen_find_userlist(g, "L"));
+        ck_assert_uint_eq(e->n_pats, 2);
+        ck_assert_int_eq(g->proxies[0]->acls[1]->exprs[0]->match, CFG_MATCH_STR);
+        cfg_gen_unref(g);
+        snprintf(text, sizeof(text), "%s" FE "    acl a http_auth_group(L) admins nope\n", ul);
+        expect_error(text, 8, "no group 'nope' in userlist 'L'");
+        expect_error(FE "    acl a http_auth(M)\n", 4, "no userlist named 'M'");
+        expect_error(FE "    acl a http_auth\n", 4, "needs 1 argument");
+        snprintf(text, sizeof(text), "%s" FE "    acl a http_auth_group(L) -m auth admins\n", ul);
+        expect_error(text, 8, "unknown match method 'auth'");
+}
+END_TEST
+
 static void teardown(void)
 {
         cfg_diags_clear(&diags);
@@ -262,6 +294,7 @@ int main(void)
         tcase_add_test(tc, test_actions);
         tcase_add_test(tc, test_maxrewrite);
         tcase_add_test(tc, test_userlists);
+        tcase_add_test(tc, test_auth_fetches);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }

@@ -1,4 +1,5 @@
 #include <crypt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,10 @@ static void setup(void)
         snprintf(text, sizeof(text),
                  "userlist L\n    group admins users tiger\n    group dev\n"
                  "    user tiger password %s\n    user scott insecure-password elgato groups dev\n"
-                 "    user nopass\n",
+                 "    user nopass\n"
+                 "frontend f\n    mode http\n    bind 127.0.0.1:80\n"
+                 "    acl a http_auth_group(L) dev\n"
+                 "    http-request deny if a\n",
                  hash);
         ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &diags), 0);
         cfg_diags_clear(&diags);
@@ -65,6 +69,36 @@ START_TEST(test_users)
 }
 END_TEST
 
+/* http_auth_check() for @authz: -ENOENT without Basic credentials, else valid or not. */
+static int check(const char *authz)
+{
+        struct http_hdr hdrs[1];
+        struct http_msg m = {.hdrs = hdrs, .max_hdrs = 1};
+        const struct cfg_ul_user *u = NULL;
+        int r;
+
+        if (authz)
+                http_hdr_add(&m, SL_STR_LIT("Authorization"), sl_str_from_cstr(authz));
+        r = http_auth_check(ul, &m, &u);
+        ck_assert(r == 1 ? u != NULL : u == NULL);
+        return r;
+}
+
+START_TEST(test_check_outcomes)
+{
+        ck_assert_int_eq(check("Basic dGlnZXI6dGlnZXJwdw=="), 1);
+        /* wrong password, unknown user, a user without a password: no match */
+        ck_assert_int_eq(check("Basic c2NvdHQ6d3Jvbmc="), 0);
+        ck_assert_int_eq(check("Basic Ym9iOng="), 0);
+        ck_assert_int_eq(check("Basic bm9wYXNzOg=="), 0);
+        /* no credentials at all: no sample (HAProxy's get_http_auth() fails) */
+        ck_assert_int_eq(check("Basic dGlnZXI="), -ENOENT);
+        ck_assert_int_eq(check("Basic !!!!"), -ENOENT);
+        ck_assert_int_eq(check("Bearer abc"), -ENOENT);
+        ck_assert_int_eq(check(NULL), -ENOENT);
+}
+END_TEST
+
 START_TEST(test_groups)
 {
         const struct cfg_ul_user *tiger = &ul->users[0], *scott = &ul->users[1];
@@ -74,6 +108,18 @@ START_TEST(test_groups)
         ck_assert(http_auth_in_group(ul, scott, SL_STR_LIT("dev")));
         ck_assert(!http_auth_in_group(ul, scott, SL_STR_LIT("admin")));
         ck_assert(!http_auth_in_group(ul, NULL, SL_STR_LIT("dev")));
+}
+END_TEST
+
+START_TEST(test_group_acl)
+{
+        const struct cfg_acl_expr *e = gen->proxies[0]->acls[0]->exprs[0];
+
+        ck_assert_int_eq(e->match, CFG_MATCH_AUTH);
+        ck_assert(http_auth_group_match(e, SL_STR_LIT("scott")));
+        ck_assert(!http_auth_group_match(e, SL_STR_LIT("tiger")));
+        ck_assert(!http_auth_group_match(e, SL_STR_LIT("nobody")));
+        ck_assert(!http_auth_group_match(e, SL_STR_LIT("")));
 }
 END_TEST
 
@@ -100,7 +146,9 @@ int main(void)
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_users);
+        tcase_add_test(tc, test_check_outcomes);
         tcase_add_test(tc, test_groups);
+        tcase_add_test(tc, test_group_acl);
         tcase_add_test(tc, test_base64);
         suite_add_tcase(s, tc);
         return unit_run(s);
