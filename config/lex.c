@@ -21,7 +21,8 @@ struct lex_line {
         size_t word_off; /* offset of the current word in lx->text */
         unsigned word_col;
         bool word_quoted;
-        bool word_keep; /* the word survives even if its text stays empty */
+        bool word_keep;    /* the word survives even if its text stays empty */
+        unsigned vanished; /* words dropped since the last word kept */
 };
 
 void cfg_err_setf(struct cfg_err *err, const char *file, unsigned line, unsigned col,
@@ -54,6 +55,11 @@ void cfg_lex_init(struct cfg_lex *lx, const char *file, const char *buf, size_t 
                 .env = env ? env : cfg_env_getenv,
                 .env_data = env_data,
         };
+}
+
+void cfg_lex_set_flags(struct cfg_lex *lx, unsigned flags)
+{
+        lx->flags = flags;
 }
 
 void cfg_lex_deinit(struct cfg_lex *lx)
@@ -149,8 +155,10 @@ static int word_end(struct lex_line *st, struct cfg_lex *lx, struct cfg_err *err
         if (!st->in_word)
                 return 0;
         st->in_word = false;
-        if (lx->text_len == st->word_off && !st->word_keep)
+        if (lx->text_len == st->word_off && !st->word_keep) {
+                st->vanished++;
                 return 0;
+        }
         if (st->n_words == CFG_LEX_MAX_WORDS)
                 return lex_fail(lx, err, st->word_col - 1,
                                 "too many words on the line (maximum %u)", CFG_LEX_MAX_WORDS);
@@ -166,7 +174,9 @@ static int word_end(struct lex_line *st, struct cfg_lex *lx, struct cfg_err *err
                 .line = lx->line,
                 .col = st->word_col,
                 .quoted = st->word_quoted,
+                .vanished_before = st->vanished,
         };
+        st->vanished = 0;
         return 0;
 }
 
@@ -261,7 +271,7 @@ static int lex_variable(struct lex_line *st, struct cfg_lex *lx, struct cfg_err 
                 return lex_fail(lx, err, i,
                                 "missing environment variable name after '$' (write '\\$' for "
                                 "a dollar sign)");
-        if (!is_alpha((unsigned char)p[i]) && p[i] != '_') {
+        if (!is_alpha((unsigned char)p[i]) && p[i] != '_' && p[i] != '.') {
                 unsigned char c = (unsigned char)p[i];
 
                 if (c > 0x20 && c < 0x7f)
@@ -275,6 +285,8 @@ static int lex_variable(struct lex_line *st, struct cfg_lex *lx, struct cfg_err 
                                 c);
         }
         name_at = i;
+        if (p[i] == '.')
+                i++; /* a pseudo-variable: '.' is allowed first, and only there */
         while (i < len &&
                (is_alpha((unsigned char)p[i]) || is_digit((unsigned char)p[i]) || p[i] == '_'))
                 i++;
@@ -305,6 +317,12 @@ static int lex_variable(struct lex_line *st, struct cfg_lex *lx, struct cfg_err 
                 return lex_nomem(lx, err, at);
         memcpy(lx->name, p + name_at, name_len);
         lx->name[name_len] = '\0';
+        if (lx->name[0] == '.' && strcmp(lx->name, ".FILE") != 0 &&
+            strcmp(lx->name, ".LINE") != 0 && strcmp(lx->name, ".SECTION") != 0)
+                return lex_fail(lx, err, name_at,
+                                "unknown pseudo-variable '%s': expected .FILE, .LINE or "
+                                ".SECTION",
+                                lx->name);
         value = lx->env(lx->env_data, lx->name);
         if (!value && !dflt) {
                 *ret_unset = true;
@@ -348,7 +366,7 @@ static int lex_line(struct lex_line *st, struct cfg_lex *lx, struct cfg_err *err
                                 continue;
                         }
                         /* HAProxy ends the line at any unquoted '#', even inside a word */
-                        if (c == '#')
+                        if (c == '#' && !(lx->flags & CFG_LEX_F_NO_COMMENT))
                                 break;
                 }
                 word_begin(st, lx, i);
@@ -443,8 +461,90 @@ int cfg_lex_next_line(struct cfg_lex *lx, struct cfg_line *ret_line, struct cfg_
                         .words = lx->words,
                         .n_words = st.n_words,
                         .line = lx->line,
+                        .vanished_after = st.vanished,
                 };
                 return (int)st.n_words;
         }
         return 0;
+}
+
+int cfg_env_expand(const char *in, cfg_env_fn *env, void *env_data, char **ret_out)
+{
+        size_t len = 0, size = 0;
+        char *out = NULL, *name = NULL;
+        const char *p = in;
+        int r = 0;
+
+        *ret_out = NULL;
+        if (!strchr(in, '$'))
+                return 0;
+        if (!env)
+                env = cfg_env_getenv;
+        while (*p) {
+                size_t lit = strcspn(p, "$"), name_len;
+                const char *n, *value = NULL;
+                bool brace;
+
+                r = grow(&out, &size, len + lit + 1);
+                if (r < 0)
+                        goto fail;
+                memcpy(out + len, p, lit);
+                len += lit;
+                p += lit;
+                if (!*p)
+                        break;
+                /* a '$', maybe a '{', then a name of letters, digits and '_', maybe empty */
+                n = p + 1;
+                brace = *n == '{';
+                if (brace)
+                        n++;
+                name_len = 0;
+                while (is_alpha((unsigned char)n[name_len]) ||
+                       is_digit((unsigned char)n[name_len]) || n[name_len] == '_')
+                        name_len++;
+                p = n + name_len;
+                if (brace && *p == '}')
+                        p++;
+                if (name_len) {
+                        char *t = realloc(name, name_len + 1);
+
+                        if (!t) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        name = t;
+                        memcpy(name, n, name_len);
+                        name[name_len] = '\0';
+                        value = env(env_data, name);
+                }
+                if (value) {
+                        size_t vl = strlen(value);
+
+                        if (len + vl > CFG_LEX_MAX_LINE) {
+                                r = -E2BIG;
+                                goto fail;
+                        }
+                        r = grow(&out, &size, len + vl + 1);
+                        if (r < 0)
+                                goto fail;
+                        memcpy(out + len, value, vl);
+                        len += vl;
+                }
+                if (len > CFG_LEX_MAX_LINE) {
+                        r = -E2BIG;
+                        goto fail;
+                }
+        }
+        r = grow(&out, &size, len + 1);
+        if (r < 0)
+                goto fail;
+        out[len] = '\0';
+        free(name);
+        *ret_out = out;
+        return 0;
+
+fail:
+        free(name);
+        free(out);
+        return r;
 }

@@ -21,7 +21,10 @@
  *   with a letter or '_' and goes on with letters, digits and '_'; any other '$' inside
  *   double quotes is an error (write "\$"). An unset variable expands to nothing, and a word
  *   left empty only by unset variables disappears: "${UNSET}" yields no word, while "" and
- *   "${SET_BUT_EMPTY}" yield an empty word.
+ *   "${SET_BUT_EMPTY}" yield an empty word;
+ * - the pseudo-variables ".FILE", ".LINE" and ".SECTION" (written "$.LINE" or "${.LINE}",
+ *   inside double quotes too) are asked of the variable lookup under those names, which
+ *   answers for the place being read; any other name starting with '.' is an error.
  *
  * Limits (errors, never truncation): CFG_LEX_MAX_LINE bytes per physical line and per line
  * of expanded text, CFG_LEX_MAX_WORDS words per line (HAProxy's MAX_LINE_ARGS). A NUL byte
@@ -59,12 +62,19 @@ struct cfg_word {
         unsigned line;    /* 1-based position of the word's first byte in the source */
         unsigned col;
         bool quoted; /* some part of it was in quotes: "" is an empty word, not nothing */
+        unsigned vanished_before; /* words right before this one that expanded to nothing */
 };
 
 struct cfg_line {
         const struct cfg_word *words; /* borrowed from the lexer, see cfg_lex_next_line() */
         unsigned n_words;             /* 1 .. CFG_LEX_MAX_WORDS */
         unsigned line;                /* 1-based line number */
+        unsigned vanished_after;      /* words after the last one that expanded to nothing */
+};
+
+/* cfg_lex_set_flags() */
+enum {
+        CFG_LEX_F_NO_COMMENT = 1u << 0, /* '#' is an ordinary byte (HAProxy's -cc argument) */
 };
 
 /* One pass over one file. Embedded by the caller; the fields are private. */
@@ -72,6 +82,7 @@ struct cfg_lex {
         const char *file;                         /* borrowed; for error messages */
         const char *pos, *end;                    /* borrowed: the input not yet read */
         unsigned line;                            /* number of the last line read */
+        unsigned flags;                           /* CFG_LEX_F_* */
         cfg_env_fn *env;                          /* never NULL after cfg_lex_init() */
         void *env_data;                           /* borrowed; passed to @env */
         char *text;                               /* owned: the current line's words */
@@ -88,6 +99,9 @@ struct cfg_lex {
 void cfg_lex_init(struct cfg_lex *lx, const char *file, const char *buf, size_t len,
                   cfg_env_fn *env, void *env_data);
 
+/* Changes how the next lines are read (CFG_LEX_F_*). */
+void cfg_lex_set_flags(struct cfg_lex *lx, unsigned flags);
+
 /* Frees what @lx allocated; the words it handed out become invalid. Accepts a zeroed
  * struct or one already deinitialized. */
 void cfg_lex_deinit(struct cfg_lex *lx);
@@ -99,3 +113,14 @@ void cfg_lex_deinit(struct cfg_lex *lx);
  * where, and the lexer has moved to the next line, so a caller may keep reading to report
  * further errors. */
 int cfg_lex_next_line(struct cfg_lex *lx, struct cfg_line *ret_line, struct cfg_err *err);
+
+/* HAProxy's second expansion of address words (its env_expand(), applied by str2sa_range()
+ * to every address: bind, server, log targets, stats socket), after the rules above: in the
+ * whole word, quoted or not, "$NAME" and "${NAME}" are replaced by the value of NAME, or by
+ * nothing when it is unset. A name is the longest run of letters, digits and '_' after the
+ * '$' (or the '{'), possibly empty; a '}' right after a name that followed "${" is dropped;
+ * everything else stays as it is, so "${NAME-default}" leaves "-default}" and a '$' before
+ * anything else disappears. Values are not expanded again. Returns 0 and *ret_out: NULL when
+ * @in has no '$' (nothing to change), else a malloc'd string the caller frees; -ENOMEM;
+ * -E2BIG when the result would pass CFG_LEX_MAX_LINE bytes. */
+int cfg_env_expand(const char *in, cfg_env_fn *env, void *env_data, char **ret_out);

@@ -467,6 +467,154 @@ START_TEST(test_err_setf)
 }
 END_TEST
 
+/* Answers the pseudo-variables for "f.cfg", line 12, before any section; @data counts the
+ * lookups of ".LINE". */
+static const char *pseudo_env(void *data, const char *name)
+{
+        int *lines = data;
+
+        if (strcmp(name, ".FILE") == 0)
+                return "f.cfg";
+        if (strcmp(name, ".LINE") == 0) {
+                if (lines)
+                        (*lines)++;
+                return "12";
+        }
+        if (strcmp(name, ".SECTION") == 0)
+                return NULL;
+        return fake_env(NULL, name);
+}
+
+static const char *render_with(const char *src, cfg_env_fn *env, void *data, unsigned flags)
+{
+        static char out[4096];
+        struct cfg_lex lx;
+        struct cfg_line line;
+        struct cfg_err err;
+        size_t o = 0;
+        int r;
+
+        out[0] = '\0';
+        cfg_lex_init(&lx, "t.cfg", src, strlen(src), env, data);
+        cfg_lex_set_flags(&lx, flags);
+        while ((r = cfg_lex_next_line(&lx, &line, &err)) > 0)
+                for (unsigned i = 0; i < line.n_words; i++)
+                        o += (size_t)snprintf(out + o, sizeof(out) - o, "[%s]", line.words[i].text);
+        if (r < 0)
+                snprintf(out + o, sizeof(out) - o, "!%u:%u: %s", err.line, err.col, err.msg);
+        cfg_lex_deinit(&lx);
+        return out;
+}
+
+START_TEST(test_pseudo_variables)
+{
+        int lines = 0;
+
+        ck_assert_str_eq(render_with("x \"$.LINE ${.FILE}:${.LINE}\"", pseudo_env, &lines, 0),
+                         "[x][12 f.cfg:12]");
+        ck_assert_int_eq(lines, 2);
+        /* before any section .SECTION is unset: a default applies, the word vanishes */
+        ck_assert_str_eq(render_with("\"${.SECTION-none}\" \"${.SECTION}\" y", pseudo_env, NULL, 0),
+                         "[none][y]");
+        /* only inside double quotes, like every variable */
+        ck_assert_str_eq(render_with("$.LINE '${.LINE}'", pseudo_env, NULL, 0),
+                         "[$.LINE][${.LINE}]");
+        ck_assert_str_eq(render_with("\"${.NOPE}\"", pseudo_env, NULL, 0),
+                         "!1:4: unknown pseudo-variable '.NOPE': expected .FILE, .LINE or "
+                         ".SECTION");
+        ck_assert_str_eq(render_with("\"$.\"", pseudo_env, NULL, 0),
+                         "!1:3: unknown pseudo-variable '.': expected .FILE, .LINE or .SECTION");
+        /* '.' only first */
+        ck_assert_str_eq(render_with("\"$A.LINE\"", pseudo_env, NULL, 0), "[.LINE]");
+}
+END_TEST
+
+START_TEST(test_vanished_words)
+{
+        static const char src[] = "\"${UNSET}\" a \"${UNSET}\" b \"${UNSET}\"\"${UNSET}\" "
+                                  "\"${UNSET}\" c \"${UNSET}\"\nd\n";
+        struct cfg_lex lx;
+        struct cfg_line line;
+        struct cfg_err err;
+
+        cfg_lex_init(&lx, "t.cfg", src, sizeof(src) - 1, fake_env, NULL);
+        ck_assert_int_eq(cfg_lex_next_line(&lx, &line, &err), 3);
+        ck_assert_uint_eq(line.words[0].vanished_before, 1);
+        ck_assert_uint_eq(line.words[1].vanished_before, 1);
+        /* two expansions in one word are one word that vanished */
+        ck_assert_uint_eq(line.words[2].vanished_before, 2);
+        ck_assert_uint_eq(line.vanished_after, 1);
+        ck_assert_int_eq(cfg_lex_next_line(&lx, &line, &err), 1);
+        ck_assert_uint_eq(line.words[0].vanished_before, 0);
+        ck_assert_uint_eq(line.vanished_after, 0);
+        cfg_lex_deinit(&lx);
+}
+END_TEST
+
+START_TEST(test_no_comment_flag)
+{
+        ck_assert_str_eq(render_with("1 #x", fake_env, NULL, 0), "[1]");
+        ck_assert_str_eq(render_with("1 #x a#b", fake_env, NULL, CFG_LEX_F_NO_COMMENT),
+                         "[1][#x][a#b]");
+}
+END_TEST
+
+static const char *expand(const char *in)
+{
+        static char out[256];
+        char *r = NULL;
+
+        ck_assert_int_eq(cfg_env_expand(in, fake_env, NULL, &r), 0);
+        snprintf(out, sizeof(out), "%s", r ? r : "(unchanged)");
+        free(r);
+        return out;
+}
+
+static const char *dollar_env(void *data, const char *name)
+{
+        static char big[CFG_LEX_MAX_LINE + 2];
+
+        if (strcmp(name, "DOLLAR") == 0)
+                return "$PORT";
+        if (strcmp(name, "BIG") == 0) {
+                memset(big, 'x', sizeof(big) - 1);
+                return big;
+        }
+        return NULL;
+}
+
+START_TEST(test_env_expand)
+{
+        char *r = (char *)"x";
+
+        /* HAProxy's env_expand(): anywhere in the word, no default syntax */
+        ck_assert_str_eq(expand("127.0.0.1:$PORT"), "127.0.0.1:8080");
+        ck_assert_str_eq(expand("${HOST}:${PORT}"), "10.0.0.1:8080");
+        ck_assert_str_eq(expand("x${_U1}y"), "xuy");
+        ck_assert_str_eq(expand("no variable"), "(unchanged)");
+        ck_assert_str_eq(expand("$UNSET:1"), ":1");
+        ck_assert_str_eq(expand("$EMPTY:1"), ":1");
+        ck_assert_str_eq(expand("a$"), "a");
+        ck_assert_str_eq(expand("$$PORT"), "8080");
+        ck_assert_str_eq(expand("${PORT-80}"), "8080-80}");
+        ck_assert_str_eq(expand("${UNSET-80}"), "-80}");
+        ck_assert_str_eq(expand("${PORT"), "8080");
+        ck_assert_str_eq(expand("${PORT}x"), "8080x");
+        ck_assert_str_eq(expand("$PORT}"), "8080}");
+        ck_assert_str_eq(expand("$PORTx"), "");
+        ck_assert_str_eq(expand("${}y"), "y");
+        ck_assert_str_eq(expand("$1a:2"), ":2");
+        ck_assert_str_eq(expand("$.LINE"), ".LINE");
+        /* a value is not expanded again */
+        ck_assert_int_eq(cfg_env_expand("a$DOLLAR", dollar_env, NULL, &r), 0);
+        ck_assert_str_eq(r, "a$PORT");
+        free(r);
+        r = (char *)"x";
+        ck_assert_int_eq(cfg_env_expand("$BIG", dollar_env, NULL, &r), -E2BIG);
+        ck_assert_ptr_null(r);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("config/lex");
@@ -496,6 +644,10 @@ int main(void)
         tcase_add_test(tc_env, test_env_unset);
         tcase_add_test(tc_env, test_env_errors);
         tcase_add_test(tc_env, test_env_callback_and_getenv);
+        tcase_add_test(tc_env, test_pseudo_variables);
+        tcase_add_test(tc_env, test_env_expand);
+        tcase_add_test(tc_words, test_vanished_words);
+        tcase_add_test(tc_words, test_no_comment_flag);
         suite_add_tcase(s, tc_env);
 
         tcase_add_test(tc_err, test_nul_bytes);
