@@ -7,6 +7,21 @@
 
 #define CFG_DIAGS_DEFAULT_MAX 1000
 
+const char *cfg_severity_name(enum cfg_severity sev)
+{
+        switch (sev) {
+        case CFG_SEV_ERROR:
+                return "error";
+        case CFG_SEV_WARNING:
+                return "warning";
+        case CFG_SEV_NOTICE:
+                return "notice";
+        case CFG_SEV_DIAG:
+                return "diag";
+        }
+        return "?";
+}
+
 void cfg_diag_addv(struct cfg_diags *d, enum cfg_severity sev, const char *file, unsigned line,
                    unsigned col, const char *fmt, va_list ap)
 {
@@ -18,6 +33,8 @@ void cfg_diag_addv(struct cfg_diags *d, enum cfg_severity sev, const char *file,
                 d->n_errors++;
         else if (sev == CFG_SEV_NOTICE)
                 d->n_notices++;
+        else if (sev == CFG_SEV_WARNING)
+                d->n_warnings++;
         if (d->n >= max) {
                 d->n_dropped++;
                 return;
@@ -68,17 +85,4 @@ void cfg_diags_clear(struct cfg_diags *d)
         }
         free(d->v);
         *d = (struct cfg_diags){.max = d->max};
-}
-
-const char *cfg_severity_name(enum cfg_severity sev)
-{
-        switch (sev) {
-        case CFG_SEV_ERROR:
-                return "error";
-        case CFG_SEV_WARNING:
-                return "warning";
-        case CFG_SEV_NOTICE:
-                return "notice";
-        }
-        return "?";
 }

@@ -10,8 +10,13 @@ enum cfg_severity {
         CFG_SEV_ERROR = 0,
         CFG_SEV_WARNING,
         CFG_SEV_NOTICE, /* something the reader should know that changes nothing: a HAProxy
-                         * keyword with no meaning in sluice's process model */
+                         * keyword with no meaning in sluice's process model, or what the
+                         * configuration asked for (.notice) */
+        CFG_SEV_DIAG,   /* diagnostic mode (-dD) only: suspicious but valid */
 };
+
+/* "error", "warning", "notice" or "diag". */
+const char *cfg_severity_name(enum cfg_severity sev);
 
 struct cfg_diag {
         enum cfg_severity severity;
@@ -25,6 +30,7 @@ struct cfg_diags {
         struct cfg_diag *v; /* owned array of @n */
         size_t n, cap;
         size_t n_errors;
+        size_t n_warnings;
         size_t n_notices;
         size_t max;       /* stop recording after this many (0: default 1000) */
         size_t n_dropped; /* diagnostics past @max, counted only */
@@ -37,6 +43,3 @@ void cfg_diag_addv(struct cfg_diags *d, enum cfg_severity sev, const char *file,
                    unsigned col, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 void cfg_diags_clear(struct cfg_diags *d);
-
-/* "error", "warning" or "notice". */
-const char *cfg_severity_name(enum cfg_severity sev);

@@ -335,13 +335,18 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
                 cfg__err(p, n - 1, "missing log target");
                 return false;
         }
+        /* As HAProxy: stdout, stderr and ring@ as written, any other target once its
+         * variables are expanded (it is an address) */
         if (strcmp(target, "stdout") == 0) {
                 t->kind = CFG_LOG_STDOUT;
         } else if (strcmp(target, "stderr") == 0) {
                 t->kind = CFG_LOG_STDERR;
+        } else if (strncmp(target, "ring@", 5) != 0 &&
+                   !(target = cfg__addr_expand(p, arg, target, strlen(target)))) {
+                return false;
         } else if (target[0] == '/' || strncmp(target, "unix@", 5) == 0) {
                 t->kind = CFG_LOG_UNIX;
-                if (cfg__addr(p, arg, 0, &t->addr, "log target") < 0)
+                if (cfg__addr_str(p, arg, target, 0, &t->addr, "log target") < 0)
                         return false;
         } else if (strncmp(target, "ring@", 5) == 0 || strncmp(target, "fd@", 3) == 0 ||
                    strncmp(target, "tcp@", 4) == 0 || strncmp(target, "tcp4@", 5) == 0 ||
@@ -351,7 +356,7 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
                 return false;
         } else {
                 t->kind = CFG_LOG_UDP;
-                if (!cfg__log_udp_addr(p, arg, &t->addr))
+                if (!cfg__log_udp_addr(p, arg, target, &t->addr))
                         return false;
                 if (t->addr.family != CFG_ADDR_IPV4 && t->addr.family != CFG_ADDR_IPV6) {
                         cfg__err(p, arg, "log target '%s': expected an IP address", target);

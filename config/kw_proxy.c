@@ -60,19 +60,23 @@ static void kw_bind(struct cfg_parser *p, unsigned arg, unsigned long data)
                 size_t len = comma ? (size_t)(comma - s) : strlen(s);
                 struct cfg_bind *b;
                 char err[256], path[CFG_ADDR_PATH_MAX + 8];
-                struct sl_str a = sl_str_make(s, len);
+                /* variables are expanded in each address of the list (HAProxy's order) */
+                const char *e = len ? cfg__addr_expand(p, arg, s, len) : "";
+                struct sl_str a = sl_str_from_cstr(e ? e : "");
 
                 if (len == 0) {
                         cfg__err(p, arg, "empty address in bind list '%s'", list);
                         return;
                 }
-                if (s[0] == '/') {
-                        if (len > CFG_ADDR_PATH_MAX) {
+                if (!e)
+                        return;
+                if (e[0] == '/') {
+                        if (strlen(e) > CFG_ADDR_PATH_MAX) {
                                 cfg__err(p, arg, "bind: Unix socket path is longer than %u bytes",
                                          CFG_ADDR_PATH_MAX);
                                 return;
                         }
-                        snprintf(path, sizeof(path), "unix@%.*s", (int)len, s);
+                        snprintf(path, sizeof(path), "unix@%s", e);
                         a = sl_str_from_cstr(path);
                 }
                 b = cfg_arena_push(&p->gen->arena, (void **)&px->binds, &px->n_binds,

@@ -165,9 +165,8 @@ int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
 
 /* ---- log targets ---- */
 
-bool cfg__log_udp_addr(struct cfg_parser *p, unsigned w, struct cfg_addr *ret)
+bool cfg__log_udp_addr(struct cfg_parser *p, unsigned w, const char *a, struct cfg_addr *ret)
 {
-        const char *a = cfg__word(p, w);
         char buf[CFG_ADDR_PATH_MAX + 300], err[256] = "";
         int r;
 

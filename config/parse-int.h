@@ -34,6 +34,11 @@ struct cfg_parser {
         bool global_seen;
         cfg_resolve_fn *resolve; /* host names (NULL: the C library's); from cfg_load_opts */
         void *resolve_data;
+        cfg_env_fn *env;           /* the configuration's variables (addresses) */
+        void *env_data;            /* borrowed; passed to @env */
+        const char *section_label; /* ".SECTION": arena copy; NULL before any section */
+        bool non_global_seen;      /* this file opened a section other than global */
+        bool diag;                 /* diagnostic mode (-dD): record CFG_SEV_DIAG */
 };
 
 /* A handler reads l->words[arg ..] (the words after the keyword) and fills the model. It
@@ -184,9 +189,9 @@ void cfg__kw_fullconn(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_dispatch(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_retry_on(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_option_tcpka(struct cfg_parser *p, unsigned arg, unsigned long data);
-/* A UDP log target at word @w ("[udp@|udp4@|udp6@]<address>[:port]"), a host name resolved
- * now as HAProxy does, into @ret. */
-bool cfg__log_udp_addr(struct cfg_parser *p, unsigned w, struct cfg_addr *ret);
+/* A UDP log target @a ("[udp@|udp4@|udp6@]<address>[:port]", its variables expanded) read
+ * from word @w (for errors), a host name resolved now as HAProxy does, into @ret. */
+bool cfg__log_udp_addr(struct cfg_parser *p, unsigned w, const char *a, struct cfg_addr *ret);
 /* The retry-on keyword of one CFG_RETRY_* bit, or NULL. */
 const char *cfg__retry_on_name(uint32_t bit);
 /* Settings kw_server.c keeps that a proxy takes from its defaults section @def, or their
@@ -218,3 +223,16 @@ bool cfg__net_parse(struct cfg_parser *p, unsigned w, struct cfg_net *ret);
 void cfg__userlist_open(struct cfg_parser *p);
 void cfg__userlist_line(struct cfg_parser *p);
 void cfg__userlists_finish(struct cfg_parser *p);
+/* The parser's stages, driven by load.c: one line outside any directive, then the
+ * cross-references and checks once every file was read. */
+void cfg__parser_line(struct cfg_parser *p);
+void cfg__parser_finish(struct cfg_parser *p);
+
+/* The same for the address @word, already expanded; errors at word @w. */
+int cfg__addr_str(struct cfg_parser *p, unsigned w, const char *word, unsigned flags,
+                  struct cfg_addr *ret, const char *what);
+
+/* @len bytes at @s, an address, with HAProxy's second expansion of variables applied
+ * (cfg_env_expand() with the configuration's variables); an arena copy, or NULL after
+ * reporting the problem at word @w. */
+const char *cfg__addr_expand(struct cfg_parser *p, unsigned w, const char *s, size_t len);

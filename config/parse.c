@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "load.h"
 #include "macros.h"
 #include "parse-int.h"
 #include "source.h"
@@ -147,12 +145,54 @@ bool cfg__read_file(struct cfg_parser *p, unsigned w, const char **ret, size_t *
         return *ret != NULL;
 }
 
+const char *cfg__addr_expand(struct cfg_parser *p, unsigned w, const char *s, size_t len)
+{
+        char *in = strndup(s, len), *out = NULL;
+        const char *ret;
+        int r;
+
+        if (!in) {
+                cfg__oom(p);
+                return NULL;
+        }
+        r = cfg_env_expand(in, p->env, p->env_data, &out);
+        if (r == -E2BIG) {
+                cfg__err(p, w,
+                         "address '%s' is longer than %u bytes once its variables are "
+                         "expanded",
+                         in, CFG_LEX_MAX_LINE);
+                free(in);
+                return NULL;
+        }
+        if (r < 0) {
+                free(in);
+                cfg__oom(p);
+                return NULL;
+        }
+        ret = cfg_arena_strdup(&p->gen->arena, out ? out : in);
+        free(out);
+        free(in);
+        if (!ret)
+                cfg__oom(p);
+        return ret;
+}
+
 int cfg__addr(struct cfg_parser *p, unsigned w, unsigned flags, struct cfg_addr *ret,
               const char *what)
 {
-        const char *word = cfg__word(p, w);
+        struct sl_str raw = cfg__word_str(p, w);
+        const char *word = cfg__addr_expand(p, w, raw.ptr ? raw.ptr : "", raw.len);
+
+        if (!word)
+                return -EINVAL;
+        return cfg__addr_str(p, w, word, flags, ret, what);
+}
+
+int cfg__addr_str(struct cfg_parser *p, unsigned w, const char *word, unsigned flags,
+                  struct cfg_addr *ret, const char *what)
+{
+        struct sl_str s = sl_str_from_cstr(word);
         char err[256], path[CFG_ADDR_PATH_MAX + 8];
-        struct sl_str s = cfg__word_str(p, w);
         int r;
 
         if (word[0] == '/') {
@@ -521,10 +561,34 @@ static void parser_open_proxy(struct cfg_parser *p, enum cfg_section sec)
         p->sec = sec;
 }
 
+/* A section starts at the current line: ".SECTION" becomes its name, or its kind when it
+ * has none (HAProxy's rule, which also names "defaults from x" after "from"); in diagnostic
+ * mode, a global section after another one in the same file is reported, as the order of
+ * their settings is unspecified in HAProxy. */
+static void parser_section_start(struct cfg_parser *p)
+{
+        const struct cfg_line *l = p->l;
+        const char *w = l->words[0].text;
+
+        p->section_label = cfg_arena_strdup(&p->gen->arena, l->n_words > 1 ? l->words[1].text : w);
+        if (!p->section_label)
+                cfg__oom(p);
+        if (strcmp(w, "global") != 0)
+                p->non_global_seen = true;
+        else if (p->diag && p->non_global_seen)
+                cfg_diag_add(p->diags, CFG_SEV_DIAG, p->file, l->line, l->words[0].col,
+                             "global section after a section of another kind: HAProxy does not "
+                             "say which of their settings prevail");
+}
+
 static bool parser_section(struct cfg_parser *p)
 {
         const struct cfg_line *l = p->l;
         const char *w = l->words[0].text;
+
+        for (size_t i = 0; i < cfg_n_known_sections; i++)
+                if (strcmp(w, cfg_known_sections[i]) == 0)
+                        parser_section_start(p);
 
         if (strcmp(w, "global") == 0) {
                 if (l->n_words > 1)
@@ -571,7 +635,7 @@ static bool parser_section(struct cfg_parser *p)
         return false;
 }
 
-static void parser_line(struct cfg_parser *p)
+void cfg__parser_line(struct cfg_parser *p)
 {
         const struct cfg_line *l = p->l;
         const struct cfg_kw *kw;
@@ -732,7 +796,7 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
         }
 }
 
-static void parser_finish(struct cfg_parser *p)
+void cfg__parser_finish(struct cfg_parser *p)
 {
         struct cfg_gen *g = p->gen;
 
@@ -818,190 +882,4 @@ static void parser_finish(struct cfg_parser *p)
                         cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
                                      "frontend '%s' has no default_backend", px->name);
         }
-}
-
-/* ---- entry points ---- */
-
-static int parser_run_file(struct cfg_parser *p, const char *name, const char *text, size_t len,
-                           const struct cfg_load_opts *opts)
-{
-        struct cfg_lex lx;
-        struct cfg_line line;
-        struct cfg_err err;
-        int r;
-
-        p->file = cfg_arena_strdup(&p->gen->arena, name);
-        if (!p->file)
-                return -ENOMEM;
-        cfg_lex_init(&lx, p->file, text, len, opts ? opts->env : NULL,
-                     opts ? opts->env_data : NULL);
-        for (;;) {
-                r = cfg_lex_next_line(&lx, &line, &err);
-                if (r == 0)
-                        break;
-                if (r == -ENOMEM)
-                        break;
-                if (r < 0) {
-                        cfg_diag_add(p->diags, CFG_SEV_ERROR, p->file, err.line, err.col, "%s",
-                                     err.msg);
-                        continue;
-                }
-                p->l = &line;
-                parser_line(p);
-                p->l = NULL;
-        }
-        cfg_lex_deinit(&lx);
-        return r == -ENOMEM ? r : 0;
-}
-
-static struct cfg_gen *gen_new(void)
-{
-        struct cfg_gen *g = calloc(1, sizeof(*g));
-
-        if (!g)
-                return NULL;
-        g->refs = 1;
-        g->global.tune_bufsize = 16384;
-        return g;
-}
-
-/* Variables sluice defines for every configuration, under its own names and HAProxy's, so a
- * configuration written for HAProxy reads the same (manual section 2.3). They take precedence
- * over the environment, as HAProxy sets them itself at start. */
-struct predef_env {
-        const struct cfg_load_opts *opts; /* borrowed: the caller's lookup */
-        char localpeer[256];
-        char *cfgfiles; /* owned: the files read, separated by ';' */
-};
-
-#define SL_HTTP_LOG_FMT                                                    \
-        "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc " \
-        "%ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
-#define SL_TCP_LOG_FMT "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq"
-
-static const char *predef_env_lookup(void *data, const char *name)
-{
-        struct predef_env *e = data;
-        const char *suffix = NULL;
-
-        if (strncmp(name, "SLUICE_", 7) == 0)
-                suffix = name + 7;
-        else if (strncmp(name, "HAPROXY_", 8) == 0)
-                suffix = name + 8;
-        if (suffix) {
-                if (strcmp(suffix, "LOCALPEER") == 0)
-                        return e->localpeer;
-                if (strcmp(suffix, "CFGFILES") == 0)
-                        return e->cfgfiles;
-                if (strcmp(suffix, "HTTP_LOG_FMT") == 0)
-                        return SL_HTTP_LOG_FMT;
-                if (strcmp(suffix, "TCP_LOG_FMT") == 0)
-                        return SL_TCP_LOG_FMT;
-        }
-        if (e->opts && e->opts->env)
-                return e->opts->env(e->opts->env_data, name);
-        return cfg_env_getenv(NULL, name);
-}
-
-static int predef_env_init(struct predef_env *e, const struct cfg_files *files,
-                           const struct cfg_load_opts *opts)
-{
-        size_t len = 1;
-
-        *e = (struct predef_env){.opts = opts};
-        /* the local peer name defaults to the host name, as in HAProxy */
-        if (opts && opts->localpeer)
-                snprintf(e->localpeer, sizeof(e->localpeer), "%s", opts->localpeer);
-        else if (gethostname(e->localpeer, sizeof(e->localpeer) - 1) != 0)
-                e->localpeer[0] = '\0';
-        for (size_t i = 0; i < files->n; i++)
-                len += strlen(files->v[i].path) + 1;
-        e->cfgfiles = calloc(1, len);
-        if (!e->cfgfiles)
-                return -ENOMEM;
-        for (size_t i = 0; i < files->n; i++) {
-                if (i)
-                        strcat(e->cfgfiles, ";");
-                strcat(e->cfgfiles, files->v[i].path);
-        }
-        return 0;
-}
-
-static int parser_load(const struct cfg_files *files, const struct cfg_load_opts *opts,
-                       struct cfg_gen **ret_gen, struct cfg_diags *diags)
-{
-        struct cfg_parser p = {.diags = diags};
-        size_t errors_before = diags->n_errors;
-        struct predef_env env;
-        struct cfg_load_opts env_opts = {.env = predef_env_lookup, .env_data = &env};
-        int r = 0;
-
-        if (predef_env_init(&env, files, opts) < 0)
-                return -ENOMEM;
-        p.resolve = opts ? opts->resolve : NULL;
-        p.resolve_data = opts ? opts->resolve_data : NULL;
-        opts = &env_opts;
-        p.gen = gen_new();
-        if (!p.gen) {
-                free(env.cfgfiles);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < files->n && r == 0; i++) {
-                /* Each file starts outside any section, as in HAProxy. */
-                p.sec = CFG_SEC_NONE;
-                p.px = NULL;
-                r = parser_run_file(&p, files->v[i].path, files->v[i].text, files->v[i].len, opts);
-        }
-        if (r == 0)
-                parser_finish(&p);
-        if (r == 0 && diags->oom)
-                r = -ENOMEM;
-        free(env.cfgfiles);
-        if (r < 0 || diags->n_errors > errors_before) {
-                cfg_gen_unref(p.gen);
-                return r < 0 ? r : -EINVAL;
-        }
-        *ret_gen = p.gen;
-        return 0;
-}
-
-int cfg_load(const char *const *paths, size_t n_paths, const struct cfg_load_opts *opts,
-             struct cfg_gen **ret_gen, struct cfg_diags *diags)
-{
-        struct cfg_files files;
-        int r, rl;
-
-        r = cfg_files_load(paths, n_paths, &files, diags);
-        if (r == -ENOMEM)
-                return r;
-        /* Parse what could be read even when some file could not: report everything. */
-        rl = parser_load(&files, opts, ret_gen, diags);
-        cfg_files_clear(&files);
-        if (rl == 0 && r < 0) {
-                *ret_gen = cfg_gen_unref(*ret_gen);
-                return r;
-        }
-        return rl;
-}
-
-int cfg_load_text(const char *name, const char *text, size_t len, const struct cfg_load_opts *opts,
-                  struct cfg_gen **ret_gen, struct cfg_diags *diags)
-{
-        struct cfg_file f = {.path = (char *)name, .text = (char *)text, .len = len};
-        struct cfg_files files = {.v = &f, .n = 1};
-
-        return parser_load(&files, opts, ret_gen, diags);
-}
-
-const char *cfg_supported_keyword(size_t i)
-{
-        size_t n = 0;
-
-        for (const struct cfg_kw *k = cfg__global_keywords; k->name; k++, n++)
-                if (n == i)
-                        return k->name;
-        for (const struct cfg_kw *k = cfg__proxy_keywords; k->name; k++, n++)
-                if (n == i)
-                        return k->name;
-        return NULL;
 }

@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "dump.h"
 #include "load.h"
+#include "version.h"
 
 void master_print_diags(FILE *out, const struct cfg_diags *d)
 {
@@ -34,10 +35,20 @@ void master_print_diags(FILE *out, const struct cfg_diags *d)
 
 static const char *const *cli_paths(const struct master_cli *cli, size_t *ret_n);
 
+/* What every load of the configuration is given, from the command line. */
+static struct cfg_load_opts load_opts(const struct master_cli *cli)
+{
+        return (struct cfg_load_opts){
+                .localpeer = cli->localpeer,
+                .facts = master_cond_facts(),
+                .diag = cli->diag,
+        };
+}
+
 int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
                            char *first_err, size_t size)
 {
-        struct cfg_load_opts opts = {.localpeer = cli->localpeer};
+        struct cfg_load_opts opts = load_opts(cli);
         struct cfg_diags diags = {0};
         const char *const *paths;
         size_t n;
@@ -81,9 +92,11 @@ static const char *const *cli_paths(const struct master_cli *cli, size_t *ret_n)
 }
 
 /* {"valid": bool, "errors": N, "warnings": N, "diagnostics": [{"file", "line", "column",
- * "severity" (error, warning, notice), "message"}]}; line and column are null when unknown. */
+ * "severity" (error, warning, notice, diag), "message"}]}; line and column are null when
+ * unknown. */
 static int check_json(const struct master_cli *cli)
 {
+        struct cfg_load_opts opts = load_opts(cli);
         struct cfg_diags diags = {0};
         struct cfg_gen *gen = NULL;
         json_t *root, *list;
@@ -92,7 +105,7 @@ static int check_json(const struct master_cli *cli)
         int r;
 
         paths = cli_paths(cli, &n);
-        r = cfg_load(paths, n, &(struct cfg_load_opts){.localpeer = cli->localpeer}, &gen, &diags);
+        r = cfg_load(paths, n, &opts, &gen, &diags);
         cfg_gen_unref(gen);
         list = json_array();
         root = json_object();
@@ -117,10 +130,7 @@ static int check_json(const struct master_cli *cli)
         }
         if (json_object_set_new(root, "valid", json_boolean(r == 0)) < 0 ||
             json_object_set_new(root, "errors", json_integer((json_int_t)diags.n_errors)) < 0 ||
-            json_object_set_new(root, "warnings",
-                                json_integer((json_int_t)(diags.n - diags.n_errors -
-                                                          diags.n_notices + diags.n_dropped))) <
-                    0 ||
+            json_object_set_new(root, "warnings", json_integer((json_int_t)diags.n_warnings)) < 0 ||
             json_object_set(root, "diagnostics", list) < 0)
                 goto oom;
         if (json_dumpf(root, stdout, JSON_INDENT(2)) < 0)
@@ -137,6 +147,26 @@ oom:
         cfg_diags_clear(&diags);
         fprintf(stderr, "sluice: out of memory\n");
         return EXIT_FAILURE;
+}
+
+int master_check_cond(const struct master_cli *cli)
+{
+        struct cfg_load_opts opts = load_opts(cli);
+        char err[1024];
+        int r;
+
+        r = cfg_cond_check(cli->condition, &opts, err, sizeof(err));
+        if (r == 1)
+                return 0;
+        if (r == 0)
+                return 1;
+        if (r == -EBADMSG)
+                fprintf(stderr, "sluice: syntax error in condition: %s\n", err);
+        else if (r == -EINVAL)
+                fprintf(stderr, "sluice: failed to evaluate condition: %s\n", err);
+        else
+                fprintf(stderr, "sluice: failed to evaluate condition: %s\n", strerror(-r));
+        return 2;
 }
 
 int master_dump_config(const struct master_cli *cli)

@@ -12,7 +12,7 @@ struct cfg_diags;
 #define MASTER_DEFAULT_CONFIG "/etc/sluice/sluice.cfg"
 
 /* Print every diagnostic of @d on @out as "FILE:LINE:COL: error: MESSAGE" (the form
- * compilers use, so editors can jump to it). */
+ * compilers use, so editors can jump to it; "warning", "notice" and "diag" likewise). */
 void master_print_diags(FILE *out, const struct cfg_diags *d);
 
 /* Load the configuration named by @cli (or the default path). Prints the diagnostics on
@@ -25,6 +25,10 @@ int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct c
 
 /* `sluice -c` (text, or JSON with --json): returns the process exit status. */
 int master_check_config(const struct master_cli *cli);
+
+/* `sluice -cc`: returns the process exit status, 0 (true), 1 (false) or 2 (error, told on
+ * stderr), as HAProxy's. */
+int master_check_cond(const struct master_cli *cli);
 
 /* `sluice --dump-config`: returns the process exit status. */
 int master_dump_config(const struct master_cli *cli);

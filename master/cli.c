@@ -1,5 +1,5 @@
-/* sluice(8) flags, as HAProxy spells the ones operators already type (-f repeatable, -c,
- * -d, -db, -D, -W, -Ws, -p, -S, -sf, -st, -L, -N, -q, -v, -vv), plus sluice's own (--json,
+/* sluice(8) flags, as HAProxy spells the ones operators already type (-f repeatable, -c, -cc,
+ * -d, -db, -dD, -D, -W, -Ws, -p, -S, -sf, -st, -L, -N, -q, -v, -vv), plus sluice's own (--json,
  * --dump-config, the reload subcommand). HAProxy's flags are words of several letters after
  * one dash (-db, -sf), so they are parsed by hand rather than with getopt. main() acts on
  * the result. */
@@ -19,6 +19,10 @@ void master_cli_usage(FILE *out, const char *prog)
                 "  -f CFG   configuration file, or directory of *.cfg files read in lexical\n"
                 "           order; may be given several times (default /etc/sluice/sluice.cfg)\n"
                 "  -c       check the configuration, report every error, and exit\n"
+                "  -cc COND evaluate COND as a '.if' condition; exit 0 if true, 1 if false,\n"
+                "           2 on error\n"
+                "  -dD      diagnostic mode: also report suspicious but valid settings and\n"
+                "           '.diag' messages\n"
                 "  --json   with -c: report as one JSON object on standard output\n"
                 "  --dump-config\n"
                 "           print the configuration as sluice understood it, and exit\n"
@@ -129,7 +133,8 @@ int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *er
                                  .argv = argv,
                                  .ctl_fd = -1,
                                  .pool_debug = {.poison = POOL_POISON_DEFAULT}};
-        bool check = false, help = false, dump = false, reload = false, dm_help = false;
+        bool check = false, help = false, dump = false, reload = false, dm_help = false,
+             cond = false;
         unsigned long long v;
 
         for (int i = 1; i < argc; i++) {
@@ -154,6 +159,16 @@ int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *er
                         i++;
                 } else if (strcmp(a, "-c") == 0) {
                         check = true;
+                } else if (strcmp(a, "-cc") == 0) {
+                        if (!next) {
+                                snprintf(err, errsz, "option -cc needs a condition");
+                                return -EINVAL;
+                        }
+                        cli.condition = next;
+                        cond = true;
+                        i++;
+                } else if (strcmp(a, "-dD") == 0) {
+                        cli.diag = true;
                 } else if (strcmp(a, "--json") == 0) {
                         cli.json = true;
                 } else if (strcmp(a, "--dump-config") == 0) {
@@ -253,6 +268,8 @@ int master_cli_parse(int argc, char **argv, struct master_cli *ret_cli, char *er
                 cli.action = MASTER_CLI_DM_HELP;
         else if (cli.verbosity > 0)
                 cli.action = MASTER_CLI_VERSION;
+        else if (cond)
+                cli.action = MASTER_CLI_COND; /* as in HAProxy, -cc alone is done */
         else if (check && dump) {
                 snprintf(err, errsz, "-c and --dump-config exclude each other");
                 return -EINVAL;

@@ -17,6 +17,7 @@ enum master_cli_action {
         MASTER_CLI_DUMP,    /* --dump-config: print the loaded model as configuration text */
         MASTER_CLI_RELOAD,  /* "reload": ask the running master through -S, report its result */
         MASTER_CLI_DM_HELP, /* -dMhelp: print the memory debugging options and exit */
+        MASTER_CLI_COND,    /* -cc: evaluate a condition as '.if' does; exit 0, 1 or 2 */
 };
 
 struct master_cli {
@@ -26,6 +27,8 @@ struct master_cli {
         bool foreground;       /* -d */
         bool quiet;            /* -q */
         bool json;             /* --json: -c reports as JSON on stdout */
+        bool diag;             /* -dD: diagnostic mode (.diag and suspicious settings) */
+        const char *condition; /* -cc: borrowed from argv */
         bool daemon;           /* -D */
         bool master_worker;    /* -W, -Ws: master-worker mode (see the SIGNALS of sluice(8)) */
         const char *pidfile;   /* -p: the master's pid file; borrowed from argv */

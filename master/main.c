@@ -34,6 +34,8 @@ int main(int argc, char **argv)
                 return EXIT_SUCCESS;
         case MASTER_CLI_CHECK:
                 return master_check_config(&cli);
+        case MASTER_CLI_COND:
+                return master_check_cond(&cli);
         case MASTER_CLI_DUMP:
                 return master_dump_config(&cli);
         case MASTER_CLI_RELOAD:

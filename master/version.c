@@ -14,6 +14,7 @@
 #include <openssl/opensslv.h>
 
 #include "build_version.h"
+#include "cond_expr.h"
 
 struct find_lib {
         const char *stem; /* borrowed */
@@ -51,6 +52,18 @@ static void version_libsystemd_running(char *out, size_t size)
         snprintf(out, size, "%s", base ? base + 1 : f.path);
 }
 
+const struct cfg_cond_facts *master_cond_facts(void)
+{
+        static struct cfg_cond_facts facts = {
+                .features = MASTER_FEATURES,
+                .enabled = MASTER_ENABLED,
+                .openssl_version_number = OPENSSL_VERSION_NUMBER,
+        };
+
+        facts.ssllib_name = OpenSSL_version(OPENSSL_VERSION);
+        return &facts;
+}
+
 void master_version_print(FILE *out, int verbosity)
 {
         char sd[PATH_MAX];
@@ -62,6 +75,7 @@ void master_version_print(FILE *out, int verbosity)
         if (verbosity < 2)
                 return;
         version_libsystemd_running(sd, sizeof(sd));
+        fprintf(out, "Feature list : %s\n", MASTER_FEATURES);
         fprintf(out, "Built with %s; running with %s\n", OPENSSL_VERSION_TEXT,
                 OpenSSL_version(OPENSSL_VERSION));
         fprintf(out, "Built with nghttp2 %s; running with nghttp2 %s\n", NGHTTP2_VERSION,

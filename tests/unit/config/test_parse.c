@@ -478,6 +478,90 @@ START_TEST(test_predefined_variables)
 }
 END_TEST
 
+/* Variables of the address tests. */
+static const char *env_addr(void *data, const char *name)
+{
+        static const struct {
+                const char *name, *value;
+        } vars[] = {
+                {"PORT", "8443"},        {"P2", "9000"},      {"HOST", "127.0.0.1"},
+                {"SOCK", "/run/x.sock"}, {"DOLLAR", "$PORT"}, {"STDOUT", "stdout"},
+                {"FAMILY", "ipv4"},
+        };
+
+        for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+                if (strcmp(vars[i].name, name) == 0)
+                        return vars[i].value;
+        return NULL;
+}
+
+static const struct cfg_load_opts addr_opts = {.env = env_addr, .localpeer = "node1"};
+
+static struct cfg_gen *load_addr_ok(const char *text)
+{
+        struct cfg_gen *g = NULL;
+
+        cfg_diags_clear(&diags);
+        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), &addr_opts, &g, &diags), 0);
+        return g;
+}
+
+static void expect_addr_error(const char *text, unsigned line, const char *msg)
+{
+        struct cfg_gen *g = NULL;
+
+        cfg_diags_clear(&diags);
+        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), &addr_opts, &g, &diags),
+                         -EINVAL);
+        for (size_t i = 0; i < diags.n; i++)
+                if (diags.v[i].line == line && strstr(diags.v[i].msg, msg))
+                        return;
+        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+}
+
+START_TEST(test_addresses_expand_variables)
+{
+        static const char text[] = "global\n"
+                                   "    log $HOST:$P2 local0\n"
+                                   "    log '$SOCK' local1\n"
+                                   "    log stdout local2\n"
+                                   "    stats socket /run/$HAPROXY_LOCALPEER.sock\n"
+                                   "    stats socket ${HOST}:$P2\n"
+                                   "frontend f\n"
+                                   "    bind 127.0.0.1:$PORT\n"
+                                   "    bind '${HOST}:${P2}',$FAMILY@:$PORT\n"
+                                   "    bind \"$SOCK\"\n"
+                                   "    default_backend b\n"
+                                   "backend b\n"
+                                   "    server s $HOST:$PORT\n";
+        struct cfg_gen *g = load_addr_ok(text);
+        const struct cfg_global *gl = &g->global;
+        const struct cfg_proxy *f = proxy(g, "f"), *b = proxy(g, "b");
+
+        ck_assert_int_eq(gl->logs[0].kind, CFG_LOG_UDP);
+        ck_assert_uint_eq(gl->logs[0].addr.port_low, 9000);
+        ck_assert_int_eq(gl->logs[1].kind, CFG_LOG_UNIX);
+        ck_assert_str_eq(gl->logs[1].addr.name, "/run/x.sock");
+        ck_assert_int_eq(gl->logs[2].kind, CFG_LOG_STDOUT);
+        ck_assert_str_eq(gl->stats_sockets[0].addr.name, "/run/node1.sock");
+        ck_assert_uint_eq(gl->stats_sockets[1].addr.port_low, 9000);
+        ck_assert_uint_eq(f->n_binds, 4);
+        ck_assert_uint_eq(f->binds[0].addr.port_low, 8443);
+        ck_assert_uint_eq(f->binds[1].addr.port_low, 9000);
+        ck_assert_int_eq(f->binds[2].addr.family, CFG_ADDR_IPV4);
+        ck_assert_uint_eq(f->binds[2].addr.port_low, 8443);
+        ck_assert_str_eq(f->binds[3].addr.name, "/run/x.sock");
+        ck_assert_uint_eq(b->servers[0].addr.port_low, 8443);
+        cfg_gen_unref(g);
+        /* unset is empty; no default syntax (what follows the name stays); no second pass */
+        expect_addr_error("frontend f\n    bind 127.0.0.1:$UNSET\n", 2, "bind:");
+        expect_addr_error("frontend f\n    bind 127.0.0.1:${PORT-80}\n", 2, "bind:");
+        expect_addr_error("frontend f\n    bind 127.0.0.1:$DOLLAR\n", 2, "bind:");
+        /* stdout and stderr are names as written, not addresses */
+        expect_addr_error("global\n    log $STDOUT local0\n", 2, "log target");
+}
+END_TEST
+
 START_TEST(test_edit_distance)
 {
         ck_assert_uint_eq(cfg_edit_distance("option", "optoin", 3), 1);
@@ -510,6 +594,7 @@ int main(void)
         tcase_add_test(tc, test_options);
         tcase_add_test(tc, test_errorfile_read_at_load);
         tcase_add_test(tc, test_predefined_variables);
+        tcase_add_test(tc, test_addresses_expand_variables);
         tcase_add_test(errs, test_errors_have_lines);
         tcase_add_test(errs, test_every_error_reported);
         tcase_add_test(errs, test_supported_keywords_are_haproxy_keywords);
