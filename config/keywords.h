@@ -47,6 +47,9 @@ extern const size_t cfg_n_known_sections;
 const struct cfg_known_kw *cfg_known_lookup(const char *const *words, size_t n_words, unsigned in,
                                             size_t *ret_n_words);
 
+/* Is @name one of HAProxy's bind options ("ssl", "accept-proxy", ...)? */
+bool cfg_known_bind_option(const char *name);
+
 /* Damerau-Levenshtein distance (adjacent transpositions count 1), capped at @cap + 1. */
 unsigned cfg_edit_distance(const char *a, const char *b, unsigned cap);
 

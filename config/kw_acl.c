@@ -355,10 +355,7 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                 } else if (strcmp(f, "-M") == 0) {
                         as_map = true;
                 } else if (strcmp(f, "-u") == 0) {
-                        cfg__err(p, w,
-                                 "ACL flag '%s' is a HAProxy keyword that sluice does not "
-                                 "support yet",
-                                 f);
+                        cfg__unsupported(p, w, f);
                         return NULL;
                 } else {
                         cfg__err(p, w, "unknown ACL flag '%s'", f);
@@ -698,10 +695,7 @@ struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w)
                                 for (size_t i = 0; i < SL_ARRAY_SIZE(predefs_known); i++)
                                         known |= strcmp(predefs_known[i], t) == 0;
                                 if (known)
-                                        cfg__err(p, w,
-                                                 "predefined ACL '%s' is HAProxy's but "
-                                                 "sluice does not support it yet",
-                                                 t);
+                                        cfg__unsupported(p, w, t);
                                 else
                                         cfg__err(p, w,
                                                  "no ACL named '%s' in %s '%s' before "

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -351,8 +352,10 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
         } else if (strncmp(target, "ring@", 5) == 0 || strncmp(target, "fd@", 3) == 0 ||
                    strncmp(target, "tcp@", 4) == 0 || strncmp(target, "tcp4@", 5) == 0 ||
                    strncmp(target, "tcp6@", 5) == 0) {
-                cfg__err(p, arg, "log target '%s' is HAProxy's but sluice does not support it yet",
-                         target);
+                char kw[16];
+
+                snprintf(kw, sizeof(kw), "log %.*s", (int)strcspn(target, "@") + 1, target);
+                cfg__unsupported(p, arg, kw);
                 return false;
         } else {
                 t->kind = CFG_LOG_UDP;
@@ -393,10 +396,10 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
                                 t->format = CFG_LOG_FMT_RAW;
                         } else if (strcmp(f, "local") == 0 || strcmp(f, "iso") == 0 ||
                                    strcmp(f, "priority") == 0 || strcmp(f, "timed") == 0) {
-                                cfg__err(p, w + 1,
-                                         "log format '%s' is HAProxy's but sluice does not "
-                                         "support it yet",
-                                         f);
+                                char name[32];
+
+                                snprintf(name, sizeof(name), "log format %s", f);
+                                cfg__unsupported(p, w + 1, name);
                                 return false;
                         } else {
                                 cfg__err(p, w + 1,
@@ -407,8 +410,8 @@ bool cfg__log_target(struct cfg_parser *p, unsigned arg, struct cfg_log_target *
                         }
                         w += 2;
                 } else if (strcmp(kw, "sample") == 0 || strcmp(kw, "profile") == 0) {
-                        cfg__err(p, w, "log '%s' is HAProxy's but sluice does not support it yet",
-                                 kw);
+                        cfg__unsupported(p, w,
+                                         strcmp(kw, "sample") == 0 ? "log sample" : "log profile");
                         return false;
                 } else {
                         break;
@@ -555,10 +558,7 @@ static void kw_stats_socket(struct cfg_parser *p, unsigned arg, unsigned long da
                            strcmp(kw, "accept-netscaler-cip") == 0 || strcmp(kw, "ssl") == 0 ||
                            strcmp(kw, "crt") == 0 || strcmp(kw, "tfo") == 0 ||
                            strcmp(kw, "interface") == 0 || strcmp(kw, "namespace") == 0) {
-                        cfg__err(p, w,
-                                 "stats socket option '%s' is HAProxy's but sluice does not "
-                                 "support it yet",
-                                 kw);
+                        cfg__unsupported(p, w, kw);
                         return;
                 } else {
                         cfg__err(p, w, "stats socket: unknown option '%s'", kw);

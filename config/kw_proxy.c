@@ -25,8 +25,12 @@ static void kw_mode(struct cfg_parser *p, unsigned arg, unsigned long data)
                 p->px->mode = CFG_MODE_HTTP;
         else if (strcmp(m, "tcp") == 0)
                 p->px->mode = CFG_MODE_TCP;
-        else if (strcmp(m, "health") == 0 || strcmp(m, "log") == 0 || strcmp(m, "spop") == 0)
-                cfg__err(p, arg, "mode '%s' is HAProxy's but sluice does not support it yet", m);
+        else if (strcmp(m, "health") == 0)
+                cfg__unsupported(p, arg, "mode health");
+        else if (strcmp(m, "log") == 0)
+                cfg__unsupported(p, arg, "mode log");
+        else if (strcmp(m, "spop") == 0)
+                cfg__unsupported(p, arg, "mode spop");
         else
                 cfg__err(p, arg, "unknown mode '%s': expected 'http' or 'tcp'", m);
 }
@@ -147,9 +151,7 @@ static void kw_option_flag(struct cfg_parser *p, unsigned arg, unsigned long dat
 static void kw_option_log(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         if (cfg__n_words(p) > arg && strcmp(cfg__word(p, arg), "clf") == 0) {
-                cfg__err(p, arg,
-                         "'option httplog clf' is HAProxy's but sluice does not support "
-                         "it yet");
+                cfg__unsupported(p, arg, "option httplog clf");
                 return;
         }
         if (!cfg__want_args(p, arg, 0,
@@ -292,7 +294,10 @@ static void kw_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
                 }
         } else if (strcmp(a, "url_param") == 0 || strncmp(a, "rdp-cookie", 10) == 0 ||
                    strcmp(a, "hash") == 0 || strcmp(a, "sticky") == 0) {
-                cfg__err(p, arg, "balance '%s' is HAProxy's but sluice does not support it yet", a);
+                char kw[64];
+
+                snprintf(kw, sizeof(kw), "balance %s", a);
+                cfg__unsupported(p, arg, kw);
                 return;
         } else {
                 cfg__err(p, arg,
@@ -393,6 +398,7 @@ static const char *const server_kw_known[] = {
         "no-agent-check",
         "no-backup",
         "no-check",
+        "no-check-send-proxy",
         "no-check-ssl",
         "no-send-proxy",
         "no-send-proxy-v2",
@@ -408,6 +414,7 @@ static const char *const server_kw_known[] = {
         "no-tlsv13",
         "no-verifyhost",
         "no-tfo",
+        "non-stick",
         "npn",
         "observe",
         "on-error",
@@ -419,6 +426,7 @@ static const char *const server_kw_known[] = {
         "pool-purge-delay",
         "port",
         "proto",
+        "proxy-v2-options",
         "redir",
         "rise",
         "resolve-opts",
@@ -496,10 +504,7 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
 
                         for (size_t i = 0; i < SL_ARRAY_SIZE(server_kw_known); i++) {
                                 if (strcmp(kw, server_kw_known[i]) == 0) {
-                                        cfg__err(p, w,
-                                                 "server option '%s' is HAProxy's but sluice "
-                                                 "does not support it yet",
-                                                 kw);
+                                        cfg__unsupported(p, w, kw);
                                         return false;
                                 }
                         }

@@ -2,6 +2,7 @@
  * Called by the parser; the compiled rules are run in order by workers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,16 +36,19 @@ const struct cfg_cond *cfg__rule_cond(struct cfg_parser *p, unsigned w, unsigned
                 *ok = false;
                 return NULL;
         }
+        /* HAProxy warns and keeps the rule: what is not known yet is never found, so the
+         * ACL does not match (and "!acl" always does) */
         for (size_t i = 0; i < c->n_ands; i++) {
                 for (size_t j = 0; j < c->ands[i].n_terms; j++) {
                         const struct cfg_acl *acl = c->ands[i].terms[j].acl;
 
-                        if (!(acl->at & at)) {
-                                cfg__err(p, w, "ACL '%s' reads what is not known yet in %s rules",
-                                         acl->name ? acl->name : "{ }", where);
-                                *ok = false;
-                                return NULL;
-                        }
+                        if (!(acl->at & at))
+                                cfg__warn(p, w,
+                                          "ACL '%s' reads what is not known yet in %s rules: "
+                                          "%s",
+                                          acl->name ? acl->name : "{ }", where,
+                                          acl->n_exprs > 1 ? "that part of it never matches"
+                                                           : "it never matches there");
                 }
         }
         return c;
@@ -149,6 +153,7 @@ static const char *const req_actions_known[] = {
         "add-acl",
         "cache-use",
         "capture",
+        "ot-group",
         "del-acl",
         "del-map",
         "disable-l7-retry",
@@ -284,6 +289,24 @@ static int var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsi
                 return -1;
         }
         return 1;
+}
+
+/* "'http-request tarpit' is a HAProxy keyword that sluice does not support yet"; an
+ * action's arguments in parentheses ("set-map(file)") are not part of its name. */
+static void unsupported_action(struct cfg_parser *p, unsigned w, const char *rule, const char *act)
+{
+        char kw[128];
+
+        snprintf(kw, sizeof(kw), "%s %.*s", rule, (int)strcspn(act, "("), act);
+        cfg__unsupported(p, w, kw);
+}
+
+/* Is the action @act, arguments in parentheses aside, @name? */
+static bool action_is(const char *name, const char *act)
+{
+        size_t len = strcspn(act, "(");
+
+        return strlen(name) == len && memcmp(name, act, len) == 0;
 }
 
 /* The stick-table actions, in http-request and tcp-request rules alike:
@@ -477,16 +500,22 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                 "sc-inc-gpc",
                                 "sc-set-gpt",
                                 "set-bandwidth-limit",
+                                "set-dst-port",
+                                "set-src-port",
+                                "ot-group",
+                                "set-priority-class",
+                                "set-priority-offset",
                         };
 
                         for (size_t i = 0; i < SL_ARRAY_SIZE(known); i++) {
-                                if (strcmp(known[i], act) == 0) {
-                                        cfg__err(p, arg,
-                                                 "'%s %s' is HAProxy's but sluice does not "
-                                                 "support it yet",
-                                                 kw, act);
+                                if (action_is(known[i], act)) {
+                                        unsupported_action(p, arg, kw, act);
                                         return;
                                 }
+                        }
+                        if (strncmp(act, "lua.", 4) == 0) {
+                                unsupported_action(p, arg, kw, act);
+                                return;
                         }
                         cfg__err(p, arg,
                                  "unknown %s action '%s': expected accept, reject, "
@@ -606,9 +635,7 @@ static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_
                                 if (!cfg__fmt_parse(p, w + 1, &r->body_fmt))
                                         return false;
                         } else if (kw[0] == 'e') {
-                                cfg__err(p, w,
-                                         "'errorfile' in a rule is HAProxy's but sluice "
-                                         "does not support it yet");
+                                cfg__unsupported(p, w, "errorfile");
                                 return false;
                         } else if (kw[0] == 'f') {
                                 r->kind = CFG_REPLY_STRING;
@@ -642,7 +669,7 @@ static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_
                                 return false;
                         w += 3;
                 } else if (strcmp(kw, "errorfiles") == 0 || strcmp(kw, "lf-file") == 0) {
-                        cfg__err(p, w, "'%s' is HAProxy's but sluice does not support it yet", kw);
+                        cfg__unsupported(p, w, kw);
                         return false;
                 } else {
                         cfg__err(p, w,
@@ -728,15 +755,9 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (strcmp(actions[i].name, act) == 0)
                         break;
         if (after && (i == SL_ARRAY_SIZE(actions) || !after_action_ok(actions[i].act))) {
-                size_t alen = strcspn(act, "(");
-
                 for (size_t k = 0; k < SL_ARRAY_SIZE(after_actions_known); k++) {
-                        if (strlen(after_actions_known[k]) == alen &&
-                            strncmp(after_actions_known[k], act, alen) == 0) {
-                                cfg__err(p, arg,
-                                         "'%s %.*s' is a HAProxy keyword that sluice does not "
-                                         "support yet",
-                                         kw, (int)alen, act);
+                        if (action_is(after_actions_known[k], act)) {
+                                unsupported_action(p, arg, kw, act);
                                 return;
                         }
                 }
@@ -747,13 +768,18 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 const char *hint = NULL;
 
                 for (size_t k = 0; k < SL_ARRAY_SIZE(req_actions_known); k++) {
-                        if (strcmp(req_actions_known[k], act) == 0) {
-                                cfg__err(p, arg,
-                                         "'%s %s' is HAProxy's but sluice does not "
-                                         "support it yet",
-                                         kw, act);
+                        if (action_is(req_actions_known[k], act)) {
+                                unsupported_action(p, arg, kw, act);
                                 return;
                         }
+                }
+                /* HAProxy's stick-table actions of responses, and Lua actions */
+                if (strncmp(act, "lua.", 4) == 0 ||
+                    (response &&
+                     (strncmp(act, "track-sc", 8) == 0 || strncmp(act, "sc-inc-gpc", 10) == 0 ||
+                      strncmp(act, "sc-set-gpt", 10) == 0))) {
+                        unsupported_action(p, arg, kw, act);
+                        return;
                 }
                 if (i < SL_ARRAY_SIZE(actions)) {
                         cfg__err(p, arg, "'%s' is not an http-response action", act);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keywords.h"
 #include "macros.h"
 #include "parse-int.h"
 #include "resolve.h"
@@ -27,14 +28,12 @@ static void notice(struct cfg_parser *p, unsigned w, const char *msg)
 
 bool cfg__server_addr(struct cfg_parser *p, unsigned w, struct cfg_server *s)
 {
-        const char *word = cfg__word(p, w);
-
         if (cfg__addr(p, w, CFG_ADDR_F_NAME_OK | CFG_ADDR_F_PORT_OFFSET, &s->addr,
                       "server address") < 0)
                 return false;
         switch (s->addr.family) {
         case CFG_ADDR_FD:
-                cfg__err(p, w, "server address '%s' is not supported yet", word);
+                cfg__unsupported(p, w, "server fd@");
                 return false;
         case CFG_ADDR_IPV4:
         case CFG_ADDR_IPV6:
@@ -218,10 +217,10 @@ bool cfg__bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *ret)
                 } else if (strcmp(kw, "tfo") == 0) {
                         ret->tfo = true;
                 } else {
-                        cfg__err(p, w,
-                                 "bind option '%s' is not supported yet (sluice supports name, "
-                                 "v6only, v4v6 and tfo)",
-                                 kw);
+                        if (cfg_known_bind_option(kw))
+                                cfg__unsupported(p, w, kw);
+                        else
+                                cfg__err(p, w, "unknown bind option '%s'", kw);
                         return false;
                 }
         }

@@ -50,10 +50,7 @@ static bool store_parse(struct cfg_parser *p, unsigned w, struct cfg_stick_table
 
                         for (size_t k = 0; k < SL_ARRAY_SIZE(known); k++) {
                                 if (strcmp(known[k], name) == 0) {
-                                        cfg__err(p, w,
-                                                 "stick-table: data type '%s' is HAProxy's but "
-                                                 "sluice does not support it yet",
-                                                 name);
+                                        cfg__unsupported(p, w, name);
                                         return false;
                                 }
                         }
@@ -155,10 +152,7 @@ void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
                                 return;
                 } else if (strcmp(kw, "peers") == 0 || strcmp(kw, "srvkey") == 0 ||
                            strcmp(kw, "write-to") == 0 || strcmp(kw, "recv-only") == 0) {
-                        cfg__err(p, w,
-                                 "stick-table: '%s' is HAProxy's but sluice does not support it "
-                                 "yet",
-                                 kw);
+                        cfg__unsupported(p, w, kw);
                         return;
                 } else {
                         cfg__err(p, w,
@@ -266,10 +260,7 @@ void cfg__kw_cookie(struct cfg_parser *p, unsigned arg, unsigned long data)
                                 c.attr = cfg__dup(p, ++w);
                 } else if (strcmp(kw, "maxidle") == 0 || strcmp(kw, "maxlife") == 0 ||
                            strcmp(kw, "dynamic") == 0) {
-                        cfg__err(p, w,
-                                 "cookie: '%s' is HAProxy's but sluice does not support it "
-                                 "yet",
-                                 kw);
+                        cfg__unsupported(p, w, kw);
                         return;
                 } else {
                         cfg__err(p, w,

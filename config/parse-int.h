@@ -65,6 +65,9 @@ void cfg__warn(struct cfg_parser *p, unsigned w, const char *fmt, ...)
 void cfg__notice(struct cfg_parser *p, unsigned w, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* The CFG_IN_* bit of section kind @s; 0 outside of any section. */
+unsigned cfg__section_in(enum cfg_section s);
+
 /* "global", "frontend", ... for the section being read. */
 const char *cfg__section_name(const struct cfg_parser *p);
 
@@ -228,6 +231,11 @@ void cfg__userlists_finish(struct cfg_parser *p);
 void cfg__parser_line(struct cfg_parser *p);
 void cfg__parser_finish(struct cfg_parser *p);
 
+/* Report, at word @w, that @kw (as written: "bind", "option httpchk", "http-request tarpit",
+ * "check") is a HAProxy keyword that sluice does not support yet: the one wording every such
+ * refusal uses. */
+void cfg__unsupported(struct cfg_parser *p, unsigned w, const char *kw);
+
 /* The same for the address @word, already expanded; errors at word @w. */
 int cfg__addr_str(struct cfg_parser *p, unsigned w, const char *word, unsigned flags,
                   struct cfg_addr *ret, const char *what);
@@ -236,3 +244,23 @@ int cfg__addr_str(struct cfg_parser *p, unsigned w, const char *word, unsigned f
  * (cfg_env_expand() with the configuration's variables); an arena copy, or NULL after
  * reporting the problem at word @w. */
 const char *cfg__addr_expand(struct cfg_parser *p, unsigned w, const char *s, size_t len);
+
+/* The supported proxy keyword the current line has at word @first, whatever the section,
+ * and in *ret_n how many words it has; NULL when there is none. */
+const struct cfg_kw *cfg__proxy_kw_lookup(const struct cfg_parser *p, unsigned first,
+                                          unsigned *ret_n);
+
+/* What HAProxy accepts with a warning and then ignores (ignored.c). */
+/* The line at word @first is a keyword HAProxy itself ignores, or one without a meaning in
+ * sluice's processes: report it (a warning where HAProxy warns, else a notice) and return
+ * true; false for any other line. */
+bool cfg__noticed_keyword(struct cfg_parser *p, unsigned first);
+/* The proxy keyword at word @first is one sluice supports in other proxy sections: when
+ * HAProxy warns and ignores it in this one, do the same and return true (its arguments are
+ * still checked where HAProxy checks them). */
+bool cfg__ignored_keyword(struct cfg_parser *p, unsigned first);
+/* Once every file was read: what a proxy in mode tcp cannot use is reported and, where
+ * HAProxy changes it, changed as HAProxy does (the log format, the balance algorithm). */
+void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px);
+/* Diagnostic mode (-dD): suspicious but valid settings of @px, as CFG_SEV_DIAG. */
+void cfg__finish_diag(struct cfg_parser *p, const struct cfg_proxy *px);

@@ -228,7 +228,7 @@ const char *cfg__section_name(const struct cfg_parser *p)
         return section_names[p->sec];
 }
 
-static unsigned section_in(enum cfg_section s)
+unsigned cfg__section_in(enum cfg_section s)
 {
         switch (s) {
         case CFG_SEC_GLOBAL:
@@ -295,6 +295,12 @@ static const struct cfg_kw *kw_lookup(const struct cfg_kw *table, const struct c
         return best;
 }
 
+const struct cfg_kw *cfg__proxy_kw_lookup(const struct cfg_parser *p, unsigned first,
+                                          unsigned *ret_n)
+{
+        return kw_lookup(cfg__proxy_keywords, p->l, first, 0, ret_n);
+}
+
 /* The words first..first+n-1 joined by spaces into @buf. */
 static const char *line_phrase(const struct cfg_line *l, unsigned first, unsigned n, char *buf,
                                size_t size)
@@ -354,12 +360,34 @@ static const char *kw_suggest(const struct cfg_kw *table, const struct cfg_line 
         return best;
 }
 
+void cfg__unsupported(struct cfg_parser *p, unsigned w, const char *kw)
+{
+        /* sluice will not run Lua: say so rather than "not yet" alone */
+        bool lua = strncmp(kw, "lua-", 4) == 0 || strncmp(kw, "tune.lua.", 9) == 0 ||
+                   strstr(kw, " lua.") != NULL || strncmp(kw, "lua.", 4) == 0;
+
+        cfg__err(p, w, "'%s' is a HAProxy keyword that sluice does not support yet%s", kw,
+                 lua ? ": Lua is not supported" : "");
+}
+
+/* Is @word the first of a keyword of several words ("option", "timeout")? */
+static bool kw_is_prefix(const char *word)
+{
+        size_t len = strlen(word);
+
+        for (size_t i = 0; i < cfg_n_known_keywords; i++)
+                if (strncmp(cfg_known_keywords[i].name, word, len) == 0 &&
+                    cfg_known_keywords[i].name[len] == ' ')
+                        return true;
+        return false;
+}
+
 static void parser_unknown(struct cfg_parser *p, unsigned first)
 {
         const struct cfg_line *l = p->l;
         const char *sec = section_names[p->sec];
         const char *words[3] = {"", "", ""};
-        unsigned in = section_in(p->sec), n;
+        unsigned in = cfg__section_in(p->sec), n;
         size_t nw = SL_MIN(3u, l->n_words - first), nk;
         const struct cfg_known_kw *known;
         const char *hint;
@@ -370,8 +398,7 @@ static void parser_unknown(struct cfg_parser *p, unsigned first)
         /* HAProxy has it here, sluice does not (yet). */
         known = cfg_known_lookup(words, nw, in, &nk);
         if (known) {
-                cfg__err(p, first, "'%s' is a HAProxy keyword that sluice does not support yet",
-                         known->name);
+                cfg__unsupported(p, first, known->name);
                 return;
         }
         /* Supported, or known to HAProxy, but in other sections. */
@@ -381,12 +408,21 @@ static void parser_unknown(struct cfg_parser *p, unsigned first)
                 return;
         }
         known = cfg_known_lookup(words, nw, 0, &nk);
+        /* HAProxy accepts most keywords of a listen section in a frontend or a backend,
+         * with a warning: there, such a keyword is one sluice lacks, not a misplaced one */
+        if (known && (known->in & CFG_IN_LISTEN) &&
+            (p->sec == CFG_SEC_FRONTEND || p->sec == CFG_SEC_BACKEND)) {
+                cfg__unsupported(p, first, known->name);
+                return;
+        }
         if (known) {
                 cfg__err(p, first, "'%s' is not allowed in a '%s' section", known->name, sec);
                 return;
         }
         hint = kw_suggest(kw_table(p->sec), l, first, in);
-        line_phrase(l, first, 1, phrase, sizeof(phrase));
+        /* "unknown keyword 'option http-tunnel'", not 'option' */
+        line_phrase(l, first, l->n_words > first + 1 && kw_is_prefix(l->words[first].text) ? 2 : 1,
+                    phrase, sizeof(phrase));
         if (hint)
                 cfg__err(p, first, "unknown keyword '%s' in '%s' section; did you mean '%s'?",
                          phrase, sec, hint);
@@ -623,10 +659,7 @@ static bool parser_section(struct cfg_parser *p)
         }
         for (size_t i = 0; i < cfg_n_known_sections; i++) {
                 if (strcmp(w, cfg_known_sections[i]) == 0) {
-                        cfg__err(p, 0,
-                                 "'%s' sections are HAProxy's but sluice does not support them "
-                                 "yet",
-                                 w);
+                        cfg__unsupported(p, 0, w);
                         p->sec = CFG_SEC_SKIP;
                         p->px = NULL;
                         return true;
@@ -658,7 +691,9 @@ void cfg__parser_line(struct cfg_parser *p)
                 p->negate = true;
                 first = 1;
         }
-        kw = kw_lookup(kw_table(p->sec), l, first, section_in(p->sec), &n);
+        kw = kw_lookup(kw_table(p->sec), l, first, cfg__section_in(p->sec), &n);
+        if (!kw && (cfg__noticed_keyword(p, first) || cfg__ignored_keyword(p, first)))
+                return;
         if (!kw) {
                 parser_unknown(p, first);
                 return;
@@ -836,43 +871,9 @@ void cfg__parser_finish(struct cfg_parser *p)
                                 finish_backend_ref(p, px, r->backend_name, &r->where, &r->backend);
                 }
                 finish_stick_refs(p, px);
-                if (px->mode == CFG_MODE_TCP) {
-                        const struct cfg_where *w = NULL;
-
-                        for (size_t j = 0; j < px->n_tcp_content; j++)
-                                if (px->tcp_content[j].act == CFG_ACT_TRACK_SC &&
-                                    !(cfg_fetch_at(px->tcp_content[j].track_key.fetch) &
-                                      (CFG_FETCH_AT_CONN | CFG_FETCH_AT_CONTENT)))
-                                        cfg_diag_add(p->diags, CFG_SEV_ERROR,
-                                                     px->tcp_content[j].where.file,
-                                                     px->tcp_content[j].where.line, 0,
-                                                     "%s '%s' is in mode tcp: a tracking key "
-                                                     "that reads HTTP needs 'mode http'",
-                                                     kind, px->name);
-
-                        if (px->n_http_req)
-                                w = &px->http_req[0].where;
-                        else if (px->n_http_res)
-                                w = &px->http_res[0].where;
-                        else if (px->n_http_after)
-                                w = &px->http_after[0].where;
-                        if (w)
-                                cfg_diag_add(p->diags, CFG_SEV_ERROR, w->file, w->line, 0,
-                                             "%s '%s' is in mode tcp: HTTP rules need 'mode http'",
-                                             kind, px->name);
-                        for (size_t j = 0; j < px->n_acls; j++) {
-                                const struct cfg_acl *acl = px->acls[j];
-
-                                if (!(acl->at & (CFG_FETCH_AT_CONN | CFG_FETCH_AT_CONTENT)) &&
-                                    acl->n_exprs)
-                                        cfg_diag_add(p->diags, CFG_SEV_ERROR,
-                                                     acl->exprs[0]->where.file,
-                                                     acl->exprs[0]->where.line, 0,
-                                                     "%s '%s' is in mode tcp: ACL '%s' reads "
-                                                     "HTTP, which needs 'mode http'",
-                                                     kind, px->name, acl->name ? acl->name : "{ }");
-                        }
-                }
+                cfg__finish_mode(p, px);
+                if (p->diag)
+                        cfg__finish_diag(p, px);
                 if ((px->cap & CFG_CAP_FE) && px->n_binds == 0)
                         cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
                                      "%s '%s' has no 'bind' line: it accepts no connection", kind,

@@ -1,5 +1,6 @@
 """The configuration language on a real process: conditional blocks and their messages,
-variables in addresses, `sluice -cc`, -dD and the -vv feature list."""
+variables in addresses, `sluice -cc`, -dD, the -vv feature list, and what HAProxy 2.6 only
+warns about (and then ignores) shown on real traffic."""
 
 import json
 import os
@@ -100,7 +101,7 @@ backend app
         cfg = self.write("m.cfg", "global\n.notice \"hello\"\n.warning \"careful\"\n"
                                   ".diag \"only with -dD\"\n"
                                   "listen l\n    mode tcp\n    bind 127.0.0.1:1\n"
-                                  "    server s 127.0.0.1:1\n    server t 127.0.0.1:2\n"
+                                  "    acl p path_beg /x\n    server s 127.0.0.1:1\n"
                                   "global\n")
         r = harness.run(["-c", "-f", cfg])
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -110,6 +111,7 @@ backend app
         r = harness.run(["-dD", "-c", "-f", cfg])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(cfg + ":4:1: diag: 'only with -dD'", r.stderr)
+        self.assertIn(cfg + ":8: diag: ACL 'p' reads HTTP", r.stderr)
         self.assertIn(cfg + ":10:1: diag: global section after", r.stderr)
         j = harness.run(["-dD", "-c", "--json", "-f", cfg])
         report = json.loads(j.stdout)
@@ -215,6 +217,198 @@ class Addresses(Base):
         self.assertEqual(r.returncode, 1)
         self.assertIn(cfg + ":2:10: error: bind: missing port in address '127.0.0.1:'",
                       r.stderr)
+
+
+class WarnedAndIgnored(Base):
+    def start_warned(self, cfg, expect):
+        """Start @cfg, which must load with the warnings @expect (substrings)."""
+        path = self.write("w.cfg", cfg)
+        r = harness.run(["-c", "-f", path])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for w in expect:
+            self.assertRegex(r.stderr, w)
+        return self.start(["-d", "-f", path])
+
+    def test_http_rules_and_options_in_tcp_mode_are_not_run(self):
+        o, o2 = self.origin("o"), self.origin("o2")
+        port = harness.free_port()
+        cfg = DEFAULTS + """\
+frontend f
+    mode tcp
+    bind 127.0.0.1:%d
+    option forwardfor
+    http-request deny
+    http-request set-header X-Added yes
+    use_backend b2 if { path_beg /y }
+    use_backend b2 if { dst_port %d } { path_beg /z } || { src 127.0.0.2 }
+    default_backend b
+backend b
+    mode tcp
+    server s 127.0.0.1:%d
+backend b2
+    mode tcp
+    server s 127.0.0.1:%d
+""" % (port, port, o.port, o2.port)
+        self.start_warned(cfg, [r"w\.cfg:9: warning: frontend 'f' is in mode tcp: ignoring "
+                                r"its 'http-request' rules",
+                                r"w\.cfg:5: warning: frontend 'f' is in mode tcp: ignoring "
+                                r"'option forwardfor'"])
+        # not denied, nothing added: the bytes reach the server as sent
+        self.assertIn(b"origin o /y", get(port, "/y"))
+        req = o.requests[-1]
+        self.assertIsNone(req.header("x-added"))
+        self.assertIsNone(req.header("x-forwarded-for"))
+        # what reads HTTP finds nothing, what reads the connection works
+        self.assertIn(b"origin o /z", get(port, "/z"))
+        self.assertEqual(len(o2.requests), 0)
+
+    def test_use_backend_on_connection_facts_in_tcp_mode(self):
+        # the control for the test above: use_backend rules do run in mode tcp
+        o, o2 = self.origin("o"), self.origin("o2")
+        port = harness.free_port()
+        cfg = DEFAULTS + """\
+frontend f
+    mode tcp
+    bind 127.0.0.1:%d
+    use_backend b2 if { dst_port %d }
+    default_backend b
+backend b
+    mode tcp
+    server s 127.0.0.1:%d
+backend b2
+    mode tcp
+    server s 127.0.0.1:%d
+""" % (port, port, o.port, o2.port)
+        self.start_warned(cfg, [])
+        self.assertIn(b"origin o2 /q", get(port, "/q"))
+
+    def test_http_acl_in_tcp_mode_finds_nothing(self):
+        o = self.origin("o")
+        p_if, p_unless = harness.free_port(), harness.free_port()
+        cfg = DEFAULTS + """\
+listen if_path
+    mode tcp
+    bind 127.0.0.1:%d
+    tcp-request content reject if { path_beg /x }
+    server s 127.0.0.1:%d
+listen unless_path
+    mode tcp
+    bind 127.0.0.1:%d
+    tcp-request content reject unless { path_beg /x }
+    server s 127.0.0.1:%d
+""" % (p_if, o.port, p_unless, o.port)
+        self.start_warned(cfg, [])
+        # the path is never found: "if" never rejects, "unless" always does
+        self.assertIn(b"origin o /x", get(p_if, "/x"))
+        self.assertEqual(get(p_unless, "/x"), b"")
+
+    def test_http_tracking_key_in_tcp_mode_tracks_nothing(self):
+        o = self.origin("o")
+        p_http, p_src = harness.free_port(), harness.free_port()
+        cfg = DEFAULTS + """\
+listen by_host
+    mode tcp
+    bind 127.0.0.1:%d
+    stick-table type string size 1k store conn_cnt
+    tcp-request content track-sc0 req.hdr(host)
+    tcp-request content reject if { sc0_tracked }
+    server s 127.0.0.1:%d
+listen by_src
+    mode tcp
+    bind 127.0.0.1:%d
+    stick-table type ip size 1k store conn_cnt
+    tcp-request content track-sc0 src
+    tcp-request content reject if { sc0_tracked }
+    server s 127.0.0.1:%d
+""" % (p_http, o.port, p_src, o.port)
+        self.start_warned(cfg, [r"w\.cfg:9: warning: listen 'by_host' is in mode tcp: the key "
+                                r"of this 'tcp-request content track-sc0' rule reads HTTP"])
+        # nothing is tracked, so the rule does not reject
+        self.assertIn(b"origin o /h", get(p_http, "/h"))
+        # the same rule on a key a connection has rejects every connection
+        self.assertEqual(get(p_src, "/h"), b"")
+
+    def test_keywords_a_proxy_has_no_use_for_are_ignored(self):
+        o = self.origin("o")
+        port, never = harness.free_port(), harness.free_port()
+        cfg = DEFAULTS + """\
+    mode http
+frontend f
+    bind 127.0.0.1:%d
+    timeout server 100ms
+    balance first
+    default_backend b
+backend b
+    bind 127.0.0.1:%d
+    maxconn 1
+    timeout server 5s
+    server s 127.0.0.1:%d
+""" % (port, never, o.port)
+        self.start_warned(cfg, [r"w\.cfg:8:5: warning: frontend 'f' has no backend capability: "
+                                r"ignoring 'timeout server'",
+                                r"w\.cfg:12:5: warning: backend 'b' has no frontend capability: "
+                                r"ignoring 'bind'",
+                                r"w\.cfg:13:5: warning: backend 'b' has no frontend capability: "
+                                r"ignoring 'maxconn'"])
+        # the backend's server timeout applies, not the frontend's 100 ms
+        self.assertIn(b"200 OK", get(port, "/slow"))
+        # no listener for the backend's bind
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection((harness.LOOPBACK, never), timeout=2).close()
+
+    def test_http_balance_and_log_format_fall_back_in_tcp_mode(self):
+        o1, o2 = self.origin("o1"), self.origin("o2")
+        port = harness.free_port()
+        cfg = "global\n    nbthread 1\n    log stdout format raw local0\n" + DEFAULTS + """\
+frontend f
+    mode tcp
+    bind 127.0.0.1:%d
+    log global
+    option httplog
+    default_backend b
+backend b
+    mode tcp
+    balance uri
+    server s1 127.0.0.1:%d
+    server s2 127.0.0.1:%d
+""" % (port, o1.port, o2.port)
+        p = self.start_warned(cfg, [r"'balance uri' needs 'mode http', using 'balance "
+                                    r"roundrobin' instead",
+                                    r"'option httplog' needs 'mode http', using 'option "
+                                    r"tcplog' instead"])
+        for _ in range(4):
+            self.assertIn(b"origin", get(port, "/same"))
+        # round robin: both servers, although a hash of the URI would pick one
+        self.assertEqual(len(o1.requests), 2)
+        self.assertEqual(len(o2.requests), 2)
+        # the TCP log format: no request line (nor any quote) in the log
+        deadline = time.monotonic() + harness.DEFAULT_TIMEOUT
+        while True:
+            logs = [l for l in p.log().splitlines() if " f b/s" in l]
+            if len(logs) >= 4 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(logs), 4, p.log())
+        self.assertTrue(all('"' not in l for l in logs), logs)
+
+    def test_noticed_keywords_load_and_run(self):
+        o = self.origin("o")
+        port = harness.free_port()
+        cfg = "global\n    thread-groups 1\n" + DEFAULTS + """\
+frontend f
+    mode http
+    bind 127.0.0.1:%d
+    bind-process 1
+    default_backend b
+backend b
+    mode http
+    server s 127.0.0.1:%d
+""" % (port, o.port)
+        self.start_warned(cfg, [r"w\.cfg:2:5: notice: 'thread-groups' changes nothing: "
+                                r"sluice's workers are processes",
+                                r"w\.cfg:10:5: warning: ignoring 'bind-process': it has no "
+                                r"effect"])
+        self.assertIn(b"origin o /n", get(port, "/n"))
 
 
 if __name__ == "__main__":

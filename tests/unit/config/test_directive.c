@@ -320,9 +320,15 @@ START_TEST(test_diagnostics)
 {
         static const char text[] = "frontend f\n"
                                    "    bind :80\n"
+                                   "    mode tcp\n"
+                                   "    acl p path_beg /x\n"
                                    "    default_backend b\n"
                                    "global\n"
-                                   "backend b\n";
+                                   "backend b\n"
+                                   "    mode http\n"
+                                   "    server s1 127.0.0.1:1 cookie a\n"
+                                   "    server s2 127.0.0.1:2 cookie a\n"
+                                   "    server s3 127.0.0.1:3 cookie a backup\n";
         struct cfg_gen *g;
 
         ck_assert_int_eq(load(text, &opts, &g), 0);
@@ -330,7 +336,12 @@ START_TEST(test_diagnostics)
                 ck_assert_int_ne(diags.v[i].severity, CFG_SEV_DIAG);
         cfg_gen_unref(g);
         ck_assert_int_eq(load(text, &diag_opts, &g), 0);
-        ck_assert_ptr_nonnull(find(CFG_SEV_DIAG, 4, "global section after a section of another"));
+        ck_assert_ptr_nonnull(find(CFG_SEV_DIAG, 6, "global section after a section of another"));
+        ck_assert_ptr_nonnull(find(CFG_SEV_DIAG, 10,
+                                   "server 's2' has the same cookie value as "
+                                   "server 's1'"));
+        ck_assert_ptr_null(find(CFG_SEV_DIAG, 11, "same cookie"));
+        ck_assert_ptr_nonnull(find(CFG_SEV_DIAG, 4, "ACL 'p' reads HTTP"));
         cfg_gen_unref(g);
 }
 END_TEST

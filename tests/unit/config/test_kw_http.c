@@ -146,8 +146,11 @@ START_TEST(test_monitor_capture_unique_id)
         expect_error(FE "    monitor fail\n", 4, "requires either 'if' or 'unless'");
         expect_error(FE "    capture request header Host\n", 4, "missing argument");
         expect_error(FE "    capture request header Host size 3\n", 4, "expected 'capture");
-        expect_error("backend b\n    capture request header Host len 3\n", 2, "not allowed");
-        expect_error("backend b\n    monitor-uri /x\n", 2, "not allowed");
+        /* as HAProxy: a frontend keyword in a backend is ignored with a warning */
+        g = load("backend b\n    capture request header Host len 3\n    monitor-uri /x\n", 0);
+        ck_assert_uint_eq(diags.n_warnings, 2);
+        ck_assert_ptr_nonnull(strstr(diags.v[1].msg, "ignoring 'monitor-uri'"));
+        cfg_gen_unref(g);
 }
 END_TEST
 

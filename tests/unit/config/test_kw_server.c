@@ -187,7 +187,8 @@ START_TEST(test_server_address_errors)
         expect_error("backend b\n    server s 10.0.0.1:80 init-addr\n", 2, "init-addr needs");
         expect_error("backend b\n    default-server id 3\n", 2, "not allowed on default-server");
         expect_error("backend b\n    server s 10.0.0.1:80 id 0\n", 2, "out of range");
-        expect_error("backend b\n    server s fd@3\n", 2, "is not supported yet");
+        expect_error("backend b\n    server s fd@3\n", 2,
+                     "'server fd@' is a HAProxy keyword that sluice does not support yet");
         /* offsets are for servers only */
         expect_error("frontend f\n    bind 127.0.0.1:+80\n", 2, "bind:");
 }
@@ -273,7 +274,7 @@ START_TEST(test_binds)
         cfg_gen_unref(g);
         expect_error("frontend f\n    bind :80 name\n", 2, "bind option 'name' needs a name");
         expect_error("frontend f\n    bind :80 ssl crt x.pem\n", 2,
-                     "bind option 'ssl' is not supported yet");
+                     "'ssl' is a HAProxy keyword that sluice does not support yet");
 }
 END_TEST
 
@@ -282,7 +283,7 @@ START_TEST(test_backend_keywords)
         struct cfg_gen *g = load_ok("defaults\n    retry-on 503 empty-response\n    fullconn 50\n"
                                     "    option abortonclose\n    option tcpka\n"
                                     "    option httpclose\n"
-                                    "backend a\n    balance uri path-only depth 2\n"
+                                    "backend a\n    mode http\n    balance uri path-only depth 2\n"
                                     "backend b\n    retry-on all-retryable-errors 404\n"
                                     "    dispatch app.test:8080\n    no option httpclose\n"
                                     "    option http-server-close\n    no option srvtcpka\n"
@@ -331,8 +332,11 @@ START_TEST(test_backend_keywords)
         expect_error("backend b\n    dispatch nope.test:80\n", 2,
                      "dispatch: could not resolve address 'nope.test'");
         expect_error("backend b\n    fullconn 0\n", 2, "out of range");
-        expect_error("frontend f\n    option srvtcpka\n", 2, "not allowed in a 'frontend'");
-        expect_error("frontend f\n    option abortonclose\n", 2, "not allowed in a 'frontend'");
+        /* as HAProxy: a backend option in a frontend is ignored with a warning */
+        g = load_ok("frontend f\n    option srvtcpka\n    option abortonclose\n");
+        ck_assert_uint_eq(diags.n_warnings, 4); /* and no bind, no default_backend */
+        ck_assert(!(proxy(g, "f")->options & (CFG_OPT_SRVTCPKA | CFG_OPT_ABORTONCLOSE)));
+        cfg_gen_unref(g);
 }
 END_TEST
 

@@ -217,11 +217,12 @@ END_TEST
 
 START_TEST(test_balance_and_hash)
 {
-        struct cfg_gen *g = load_ok("backend a\n    balance uri len 10 depth 2 whole\n"
-                                    "backend b\n    balance hdr(Host) use_domain_only\n"
-                                    "    hash-type consistent djb2 avalanche\n"
-                                    "backend c\n    balance random(3)\n"
-                                    "backend d\n    balance leastconn\n    http-reuse always\n");
+        struct cfg_gen *g =
+                load_ok("backend a\n    mode http\n    balance uri len 10 depth 2 whole\n"
+                        "backend b\n    mode http\n    balance hdr(Host) use_domain_only\n"
+                        "    hash-type consistent djb2 avalanche\n"
+                        "backend c\n    balance random(3)\n"
+                        "backend d\n    balance leastconn\n    http-reuse always\n");
         const struct cfg_proxy *a = proxy(g, "a"), *b = proxy(g, "b"), *c = proxy(g, "c"),
                                *d = proxy(g, "d");
 
@@ -304,16 +305,20 @@ START_TEST(test_errors_have_lines)
         expect_error("frontend f\n    option httplgo\n", 2, "did you mean 'option httplog'?");
         expect_error("frontend f\n    timeout clinet 5s\n", 2, "did you mean 'timeout client'?");
         expect_error("global\n    lua-load /x.lua\n", 2,
-                     "'lua-load' is a HAProxy keyword that sluice does not support yet");
+                     "'lua-load' is a HAProxy keyword that sluice does not support yet: Lua is "
+                     "not supported");
+        expect_error("global\n    server-state-file /x\n", 2,
+                     "'server-state-file' is a HAProxy keyword that sluice does not support yet");
         expect_error("backend b\n    option httpchk\n", 2,
                      "'option httpchk' is a HAProxy keyword that sluice does not support yet");
         expect_error("frontend f\n    server s 127.0.0.1:80\n", 2,
                      "'server' is not allowed in a 'frontend' section");
         expect_error("global\n    mode http\n", 2, "'mode' is not allowed in a 'global' section");
-        expect_error("backend b\n    bind :80\n", 2,
-                     "'bind' is not allowed in a 'backend' section");
+        expect_error("defaults\n    bind :80\n", 2,
+                     "'bind' is not allowed in a 'defaults' section");
         expect_error("mode http\n", 1, "outside of any section");
-        expect_error("peers p\n    peer a 127.0.0.1:1\n", 1, "'peers' sections are HAProxy's");
+        expect_error("peers p\n    peer a 127.0.0.1:1\n", 1,
+                     "'peers' is a HAProxy keyword that sluice does not support yet");
         expect_error("frontend\n", 1, "'frontend' needs a name");
         expect_error("frontend a/b\n", 1, "invalid character in frontend name");
         expect_error("frontend x\n    bind :80\nlisten x\n    bind :81\n", 3,
@@ -323,23 +328,27 @@ START_TEST(test_errors_have_lines)
         expect_error("frontend f\n    bind :80\n    default_backend nope\n", 1,
                      "no backend named 'nope'");
         expect_error("backend b\n    server s 127.0.0.1:80 check\n", 2,
-                     "server option 'check' is HAProxy's but sluice does not support it yet");
+                     "'check' is a HAProxy keyword that sluice does not support yet");
         expect_error("backend b\n    server s 127.0.0.1:80 wieght 3\n", 2,
                      "did you mean 'weight'?");
         expect_error("backend b\n    server s 127.0.0.1:80 weight 257\n", 2, "out of range");
         expect_error("backend b\n    server s app.example:80\n", 2,
                      "'server b/s': could not resolve address 'app.example': unknown host");
         expect_error("backend b\n    dispatch 127.0.0.1\n", 2, "missing port");
-        expect_error("frontend f\n    bind :80 ssl crt x.pem\n", 2, "bind option 'ssl'");
+        expect_error("frontend f\n    bind :80 ssl crt x.pem\n", 2,
+                     "'ssl' is a HAProxy keyword that sluice does not support yet");
+        expect_error("frontend f\n    bind :80 sll\n", 2, "unknown bind option 'sll'");
         expect_error("frontend f\n    bind 127.0.0.1\n", 2, "bind:");
         expect_error("frontend f\n    bind :80,\n", 2, "empty address");
         expect_error("defaults\n    timeout client 5x\n", 2, "timeout client:");
         expect_error("defaults\n    timeout client\n", 2, "missing argument");
         expect_error("defaults\n    timeout client 5s 6s\n", 2, "unexpected argument '6s'");
-        expect_error("defaults\n    mode health\n", 2, "mode 'health' is HAProxy's");
+        expect_error("defaults\n    mode health\n", 2,
+                     "'mode health' is a HAProxy keyword that sluice does not support yet");
         expect_error("defaults\n    mode htp\n", 2, "unknown mode 'htp'");
         expect_error("defaults\n    balance roundrobn\n", 2, "unknown balance algorithm");
-        expect_error("defaults\n    balance url_param id\n", 2, "balance 'url_param' is HAProxy's");
+        expect_error("defaults\n    balance url_param id\n", 2,
+                     "'balance url_param' is a HAProxy keyword that sluice does not support yet");
         expect_error("defaults\n    no balance\n", 2, "'no' cannot be used with 'balance'");
         expect_error("defaults from nope\n", 1, "no defaults section named 'nope'");
         expect_error("global\n    log 127.0.0.1 local9\n", 2, "unknown log facility 'local9'");
