@@ -487,6 +487,29 @@ static struct cfg_acl *acl_find(const struct cfg_proxy *px, const char *name)
         return NULL;
 }
 
+/* The acl line naming word @w failed: its error is the only one, its uses stay silent. */
+static void acl_failed_add(struct cfg_parser *p, unsigned w)
+{
+        struct cfg_failed_acl *f =
+                cfg_arena_push(&p->gen->arena, (void **)&p->failed_acls, &p->n_failed_acls,
+                               &p->cap_failed_acls, sizeof(*f));
+        const char *name = cfg__dup(p, w);
+
+        if (!f || !name) {
+                cfg__oom(p);
+                return;
+        }
+        *f = (struct cfg_failed_acl){p->px, name};
+}
+
+static bool acl_failed(const struct cfg_parser *p, const char *name)
+{
+        for (size_t i = 0; i < p->n_failed_acls; i++)
+                if (p->failed_acls[i].px == p->px && strcmp(p->failed_acls[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
 /* acl <name> <criterion> [flags] [operator] [<pattern>] ... */
 void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
@@ -508,8 +531,10 @@ void cfg__kw_acl(struct cfg_parser *p, unsigned arg, unsigned long data)
                 return;
         }
         e = acl_expr_parse(p, arg + 1, cfg__n_words(p));
-        if (!e)
+        if (!e) {
+                acl_failed_add(p, arg);
                 return;
+        }
         /* Several lines with one name are ORed (HAProxy). */
         acl = acl_find(p->px, name);
         if (!acl) {
@@ -694,9 +719,10 @@ struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w)
 
                                 for (size_t i = 0; i < SL_ARRAY_SIZE(predefs_known); i++)
                                         known |= strcmp(predefs_known[i], t) == 0;
+                                /* when its acl line failed, that said it all */
                                 if (known)
                                         cfg__unsupported(p, w, t);
-                                else
+                                else if (!acl_failed(p, t))
                                         cfg__err(p, w,
                                                  "no ACL named '%s' in %s '%s' before "
                                                  "this line",

@@ -21,6 +21,12 @@ enum cfg_section {
         CFG_SEC_SKIP, /* a section sluice does not support: its lines are not read */
 };
 
+/* An acl line that failed. */
+struct cfg_failed_acl {
+        const struct cfg_proxy *px; /* borrowed: where it was */
+        const char *name;           /* arena copy */
+};
+
 struct cfg_parser {
         struct cfg_gen *gen;     /* borrowed: being built */
         struct cfg_diags *diags; /* borrowed */
@@ -39,6 +45,9 @@ struct cfg_parser {
         const char *section_label; /* ".SECTION": arena copy; NULL before any section */
         bool non_global_seen;      /* this file opened a section other than global */
         bool diag;                 /* diagnostic mode (-dD): record CFG_SEV_DIAG */
+        /* acl lines that failed, so that a use of the name is not one more error */
+        struct cfg_failed_acl *failed_acls; /* arena */
+        size_t n_failed_acls, cap_failed_acls;
 };
 
 /* A handler reads l->words[arg ..] (the words after the keyword) and fills the model. It

@@ -410,6 +410,24 @@ backend b
                                 r"effect"])
         self.assertIn(b"origin o /n", get(port, "/n"))
 
+    def test_failed_acl_line_is_one_error(self):
+        path = self.write("acl.cfg", DEFAULTS + """\
+frontend f
+    mode http
+    bind 127.0.0.1:1
+    acl bad nosuchfetch /x
+    http-request deny if bad
+    use_backend b if !bad
+    default_backend b
+backend b
+    mode http
+    server s 127.0.0.1:1
+""")
+        r = harness.run(["-c", "-f", path])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(path + ":8:13: error: unknown sample fetch 'nosuchfetch'", r.stderr)
+        self.assertEqual(r.stderr.count("error:"), 1, r.stderr)
+
 
 if __name__ == "__main__":
     harness.main()

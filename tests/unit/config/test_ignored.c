@@ -259,6 +259,29 @@ START_TEST(test_noticed_keywords)
 }
 END_TEST
 
+START_TEST(test_failed_acl_one_error)
+{
+        struct cfg_gen *g;
+
+        ck_assert_int_eq(load("frontend f\n    mode http\n    acl bad nosuchfetch /x\n"
+                              "    http-request deny if bad\n    http-request deny if !bad\n"
+                              "    use_backend b if bad\n    http-request deny if nosuch\n"
+                              "backend b\n    acl bad nosuchfetch\n    acl ok path /\n"
+                              "    http-request deny if bad\n",
+                              &g),
+                         -EINVAL);
+        ck_assert(has(CFG_SEV_ERROR, 3, "unknown sample fetch 'nosuchfetch'"));
+        ck_assert(has(CFG_SEV_ERROR, 9, "unknown sample fetch 'nosuchfetch'"));
+        /* a name no acl line gave stays an error, in every proxy */
+        ck_assert(has(CFG_SEV_ERROR, 7, "no ACL named 'nosuch'"));
+        ck_assert_uint_eq(diags.n_errors, 3);
+        /* the failure belongs to its proxy */
+        expect_error("frontend f\n    mode http\n    acl bad nosuchfetch\n"
+                     "backend b\n    mode http\n    http-request deny if bad\n",
+                     6, "no ACL named 'bad' in backend 'b'");
+}
+END_TEST
+
 START_TEST(test_unsupported_messages)
 {
         expect_error("backend b\n    option logasap\n", 2,
@@ -316,6 +339,7 @@ int main(void)
         tcase_add_test(tc, test_http_settings_in_tcp_mode);
         tcase_add_test(tc, test_never_matching_acl);
         tcase_add_test(tc, test_noticed_keywords);
+        tcase_add_test(tc, test_failed_acl_one_error);
         tcase_add_test(msg, test_unsupported_messages);
         suite_add_tcase(s, tc);
         suite_add_tcase(s, msg);
