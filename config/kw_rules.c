@@ -184,113 +184,6 @@ static const char *const req_actions_known[] = {
         "cache-store",
 };
 
-/* set-var(<name>[,<cond>...]) <expr>, set-var-fmt(<name>[,<cond>...]) <fmt> and
- * unset-var(<name>), in every rule set, between words @w (the action) and @end. @at says
- * what the expression may read; @stream is false where a rule runs before any stream
- * (tcp-request connection: only proc. and sess. variables). Returns 1 with @r filled, 0
- * when the word is no such action, -1 after an error. */
-static int var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
-                            bool stream, struct cfg_http_rule *r)
-{
-        struct sl_str act = cfg__word_str(p, w), inner;
-        const char *open = memchr(act.ptr, '(', act.len), *comma;
-        struct sl_str name;
-        size_t kwlen;
-        int implied;
-
-        if (!open)
-                return 0;
-        kwlen = (size_t)(open - act.ptr);
-        if (kwlen == 7 && memcmp(act.ptr, "set-var", 7) == 0)
-                r->act = CFG_ACT_SET_VAR;
-        else if (kwlen == 11 && memcmp(act.ptr, "set-var-fmt", 11) == 0)
-                r->act = CFG_ACT_SET_VAR_FMT;
-        else if (kwlen == 9 && memcmp(act.ptr, "unset-var", 9) == 0)
-                r->act = CFG_ACT_UNSET_VAR;
-        else
-                return 0;
-        if (act.ptr[act.len - 1] != ')') {
-                cfg__err(p, w, "missing ')' after the variable name of '%.*s'", (int)kwlen,
-                         act.ptr);
-                return -1;
-        }
-        inner = sl_str_make(open + 1, act.len - kwlen - 2);
-        comma = memchr(inner.ptr, ',', inner.len);
-        name = sl_str_make(inner.ptr, comma ? (size_t)(comma - inner.ptr) : inner.len);
-        if (!cfg__var_ref(p, w, name, &r->var))
-                return -1;
-        if (!stream && r->var.scope != CFG_SCOPE_PROC && r->var.scope != CFG_SCOPE_SESS) {
-                cfg__err(p, w,
-                         "variable '%.*s' cannot be used here: before a stream exists, only "
-                         "'proc.' and 'sess.' variables can",
-                         (int)name.len, name.ptr);
-                return -1;
-        }
-        /* the conditions of set-var and set-var-fmt, as the set-var converter's */
-        while (comma) {
-                static const struct {
-                        const char *name;
-                        unsigned flag;
-                } conds[] = {
-                        {"ifexists", CFG_VAR_IFEXISTS}, {"ifnotexists", CFG_VAR_IFNOTEXISTS},
-                        {"ifempty", CFG_VAR_IFEMPTY},   {"ifnotempty", CFG_VAR_IFNOTEMPTY},
-                        {"ifset", CFG_VAR_IFSET},       {"ifnotset", CFG_VAR_IFNOTSET},
-                        {"ifgt", CFG_VAR_IFGT},         {"iflt", CFG_VAR_IFLT},
-                };
-                const char *start = comma + 1, *next;
-                struct sl_str c;
-                unsigned flag = 0;
-
-                next = memchr(start, ',', (size_t)(inner.ptr + inner.len - start));
-                c = sl_str_make(start, next ? (size_t)(next - start)
-                                            : (size_t)(inner.ptr + inner.len - start));
-                for (size_t i = 0; i < SL_ARRAY_SIZE(conds); i++)
-                        if (sl_str_eq(c, sl_str_from_cstr(conds[i].name)))
-                                flag = conds[i].flag;
-                if (!flag || r->act == CFG_ACT_UNSET_VAR) {
-                        cfg__err(p, w, "'%.*s': unknown condition '%.*s'", (int)kwlen, act.ptr,
-                                 (int)c.len, c.ptr);
-                        return -1;
-                }
-                r->var_flags |= flag;
-                comma = next;
-        }
-        if (r->act == CFG_ACT_UNSET_VAR) {
-                if (w + 1 < end) {
-                        cfg__err(p, w + 1, "'unset-var' takes no argument, got '%s'",
-                                 cfg__word(p, w + 1));
-                        return -1;
-                }
-                return 1;
-        }
-        if (w + 2 != end) {
-                cfg__err(p, w + 1 < end ? w + 2 : w, "expected '%.*s(<name>) <%s>'", (int)kwlen,
-                         act.ptr, r->act == CFG_ACT_SET_VAR ? "expression" : "format");
-                return -1;
-        }
-        if (r->act == CFG_ACT_SET_VAR_FMT && !stream) {
-                cfg__err(p, w,
-                         "'set-var-fmt' in 'tcp-request connection' rules is a HAProxy keyword "
-                         "that sluice does not support yet (use 'set-var' with an expression)");
-                return -1;
-        }
-        if (r->act == CFG_ACT_SET_VAR_FMT)
-                return cfg__fmt_parse(p, w + 1, &r->fmt) ? 1 : -1;
-        if (!cfg__sample_parse(p, w + 1, cfg__word_str(p, w + 1), &r->expr, &implied))
-                return -1;
-        if (implied >= 0) {
-                cfg__err(p, w + 1, "'%s' is an ACL criterion, not a sample fetch",
-                         cfg__word(p, w + 1));
-                return -1;
-        }
-        if (!(r->expr.at & at)) {
-                cfg__err(p, w + 1, "'%s' is not known yet when this rule runs",
-                         cfg__word(p, w + 1));
-                return -1;
-        }
-        return 1;
-}
-
 /* "'http-request tarpit' is a HAProxy keyword that sluice does not support yet"; an
  * action's arguments in parentheses ("set-map(file)") are not part of its name. */
 static void unsupported_action(struct cfg_parser *p, unsigned w, const char *rule, const char *act)
@@ -307,87 +200,6 @@ static bool action_is(const char *name, const char *act)
         size_t len = strcspn(act, "(");
 
         return strlen(name) == len && memcmp(name, act, len) == 0;
-}
-
-/* The stick-table actions, in http-request and tcp-request rules alike:
- *   track-sc<N> <key> [table <table>]
- *   sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt0(<N>) <integer>
- * between words @w (the action) and @end (the condition or the end). @at says what the key
- * may read. Returns 1 with @r filled, 0 when the word is no such action, -1 after an error. */
-static int stick_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
-                              struct cfg_http_rule *r)
-{
-        const char *act = cfg__word(p, w);
-        size_t len = strlen(act);
-        int implied;
-
-        if (len == 9 && strncmp(act, "track-sc", 8) == 0 && act[8] >= '0' && act[8] <= '2') {
-                r->act = CFG_ACT_TRACK_SC;
-                r->sc = (unsigned)(act[8] - '0');
-                if (w + 1 >= end) {
-                        cfg__err(p, w, "expected '%s <key> [table <table>]'", act);
-                        return -1;
-                }
-                if (!cfg__sample_parse(p, w + 1, cfg__word_str(p, w + 1), &r->track_key, &implied))
-                        return -1;
-                if (r->track_key.fetch == CFG_FETCH_SC || r->track_key.fetch == CFG_FETCH_SRC_TBL ||
-                    r->track_key.fetch == CFG_FETCH_SC_TRACKED) {
-                        cfg__err(p, w + 1, "a stick-table counter cannot be a tracking key");
-                        return -1;
-                }
-                if (!(cfg_fetch_at(r->track_key.fetch) & at)) {
-                        cfg__err(p, w + 1, "'%s' is not known yet when this rule runs",
-                                 cfg__word(p, w + 1));
-                        return -1;
-                }
-                if (w + 2 < end) {
-                        if (strcmp(cfg__word(p, w + 2), "table") != 0 || w + 4 != end) {
-                                cfg__err(p, w + 2, "expected '%s <key> [table <table>]'", act);
-                                return -1;
-                        }
-                        r->table_name = cfg__dup(p, w + 3);
-                }
-                return 1;
-        }
-        if (strncmp(act, "sc-inc-gpc0(", 12) == 0 || strncmp(act, "sc-inc-gpc1(", 12) == 0 ||
-            strncmp(act, "sc-set-gpt0(", 12) == 0) {
-                bool set = act[3] == 's';
-
-                if (len != 14 || act[12] < '0' || act[12] > '2' || act[13] != ')') {
-                        cfg__err(p, w, "expected '%.11s(<0..2>)'", act);
-                        return -1;
-                }
-                r->sc = (unsigned)(act[12] - '0');
-                if (set) {
-                        char *e;
-                        long long v;
-
-                        r->act = CFG_ACT_SC_SET_GPT0;
-                        if (w + 2 != end) {
-                                cfg__err(p, w, "expected 'sc-set-gpt0(<0..2>) <integer>'");
-                                return -1;
-                        }
-                        errno = 0;
-                        v = strtoll(cfg__word(p, w + 1), &e, 10);
-                        if (!*cfg__word(p, w + 1) || *e || errno || v < 0 || v > UINT32_MAX) {
-                                cfg__err(p, w + 1,
-                                         "sc-set-gpt0: '%s' is not an integer from 0 to "
-                                         "4294967295 (sample expressions are not supported "
-                                         "yet)",
-                                         cfg__word(p, w + 1));
-                                return -1;
-                        }
-                        r->gpt0 = v;
-                } else {
-                        r->act = act[10] == '0' ? CFG_ACT_SC_INC_GPC0 : CFG_ACT_SC_INC_GPC1;
-                        if (w + 1 != end) {
-                                cfg__err(p, w + 1, "'%s' takes no argument", act);
-                                return -1;
-                        }
-                }
-                return 1;
-        }
-        return 0;
 }
 
 static bool rule_push(struct cfg_parser *p, struct cfg_http_rule **arr, size_t *n, size_t *cap,
@@ -465,9 +277,9 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 return;
         }
         act = cfg__word(p, arg);
-        k = stick_action_parse(p, arg, end, at, &r);
+        k = cfg__stick_action_parse(p, arg, end, at, &r);
         if (k == 0)
-                k = var_action_parse(p, arg, end, at, content, &r);
+                k = cfg__var_action_parse(p, arg, end, at, content, &r);
         if (k < 0)
                 return;
         if (k == 0) {
@@ -735,10 +547,10 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         }
         {
                 unsigned at = response ? CFG_AT_ANY : CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ;
-                int k = response ? 0 : stick_action_parse(p, arg, end, at, &r);
+                int k = response ? 0 : cfg__stick_action_parse(p, arg, end, at, &r);
 
                 if (k == 0)
-                        k = var_action_parse(p, arg, end, at, true, &r);
+                        k = cfg__var_action_parse(p, arg, end, at, true, &r);
                 if (k == 0 && !response)
                         k = cfg__http_rule_ext(p, arg, end, &r);
                 if (k < 0)

@@ -171,6 +171,15 @@ const struct cfg_cond *cfg__rule_cond(struct cfg_parser *p, unsigned w, unsigned
 bool cfg__header_name_valid(const char *s);
 void cfg__kw_use_backend(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_use_server(struct cfg_parser *p, unsigned arg, unsigned long data);
+/* Shared actions (kw_actions.c), between words @w (the action) and @end (the condition or
+ * the end), @at saying what their samples may read: 1 with @r filled, 0 when the word is
+ * no such action, -1 after an error. The stick-table actions (track-sc<N>, sc-inc-gpc0/1,
+ * sc-set-gpt0), and the variable ones (set-var, set-var-fmt, unset-var; @stream is false
+ * where a rule runs before any stream exists). */
+int cfg__stick_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
+                            struct cfg_http_rule *r);
+int cfg__var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at, bool stream,
+                          struct cfg_http_rule *r);
 void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
