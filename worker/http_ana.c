@@ -77,7 +77,7 @@ static enum rule_result rule_redirect(struct stream *st, const struct cfg_http_r
         }
         if (!http_reply_body(st, SL_STR_NULL) ||
             !http_reply_hdr(st, "location",
-                            sl_str_make(http_scratch_copy(st, loc, (size_t)n), (size_t)n)))
+                            sl_str_make(scratch_copy(st, loc, (size_t)n), (size_t)n)))
                 return RULE_FAILED;
         /* HAProxy: only the temporary ones say no-cache */
         if ((r->redir_code == 302 || r->redir_code == 303 || r->redir_code == 307) &&
@@ -88,9 +88,8 @@ static enum rule_result rule_redirect(struct stream *st, const struct cfg_http_r
                                  (r->redir_flags & CFG_REDIR_F_CLEAR_COOKIE) ? " Max-Age=0;" : "");
 
                 if (k < 0 || (size_t)k >= sizeof(cookie) ||
-                    !http_reply_hdr(
-                            st, "set-cookie",
-                            sl_str_make(http_scratch_copy(st, cookie, (size_t)k), (size_t)k)))
+                    !http_reply_hdr(st, "set-cookie",
+                                    sl_str_make(scratch_copy(st, cookie, (size_t)k), (size_t)k)))
                         return RULE_FAILED;
         }
         return RULE_REPLIED;
@@ -124,7 +123,7 @@ static enum rule_result rule_reply(struct stream *st, const struct cfg_http_rule
                 char tmp[4096];
                 size_t n = ana_fmt(st, &rep->body_fmt, response, tmp, sizeof(tmp));
 
-                body = sl_str_make(http_scratch_copy(st, tmp, n), n);
+                body = sl_str_make(scratch_copy(st, tmp, n), n);
                 if (!body.ptr)
                         return RULE_FAILED;
         }
@@ -137,7 +136,7 @@ static enum rule_result rule_reply(struct stream *st, const struct cfg_http_rule
         for (size_t i = 0; i < rep->n_hdrs; i++) {
                 char v[1024];
                 size_t vl = ana_fmt(st, &rep->hdrs[i].value, response, v, sizeof(v));
-                char *p = http_scratch_copy(st, v, vl);
+                char *p = scratch_copy(st, v, vl);
 
                 if (!p || !http_reply_hdr(st, rep->hdrs[i].name, sl_str_make(p, vl)))
                         return RULE_FAILED;
@@ -325,7 +324,7 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_SET_HEADER:
                 case CFG_ACT_ADD_HEADER:
                         vl = ana_fmt(st, &r->fmt, response, val, sizeof(val));
-                        p = http_scratch_copy(st, val, vl);
+                        p = scratch_copy(st, val, vl);
                         if (!p)
                                 return RULE_FAILED;
                         if (r->act == CFG_ACT_SET_HEADER)
@@ -465,7 +464,7 @@ static void cookie_request(struct stream *st)
                                 continue;
                 }
                 n = cookie_edit(h->value, name, cut, buf, sizeof(buf));
-                if (n == SIZE_MAX || !(p = http_scratch_copy(st, buf, n)))
+                if (n == SIZE_MAX || !(p = scratch_copy(st, buf, n)))
                         continue;
                 if (n == 0) {
                         /* nothing left: drop the field */
@@ -481,7 +480,7 @@ static void cookie_request(struct stream *st)
 
 static bool res_hdr_add(struct stream *st, struct sl_str name, const char *v, size_t n)
 {
-        char *p = http_scratch_copy(st, v, n);
+        char *p = scratch_copy(st, v, n);
 
         return p && http_hdr_add(&st->res, name, sl_str_make(p, n));
 }
@@ -536,7 +535,7 @@ static void cookie_response(struct stream *st)
                 } else {
                         continue;
                 }
-                if (len == SIZE_MAX || !(p = http_scratch_copy(st, buf, len)))
+                if (len == SIZE_MAX || !(p = scratch_copy(st, buf, len)))
                         continue;
                 h->value = sl_str_make(p, len);
         }
@@ -668,7 +667,7 @@ static bool add_forwardfor(struct stream *st)
         if (cfg_net_contains(&fe->forwardfor_except, src) ||
             cfg_net_contains(&be->forwardfor_except, src))
                 return true;
-        p = http_scratch_copy(st, ip, strlen(ip));
+        p = scratch_copy(st, ip, strlen(ip));
         return p && http_hdr_add(&st->req, name, sl_str_make(p, strlen(ip)));
 }
 

@@ -12,6 +12,7 @@
 #include "macros.h"
 #include "mux.h"
 #include "sample.h"
+#include "scratch.h"
 #include "stream-t.h"
 #include "stream_log.h"
 #include "uri_norm.h"
@@ -50,7 +51,7 @@ static bool monitor_match(const struct http_msg *m, const char *uri)
 static struct sl_str *capture(struct stream *st, const struct http_msg *m,
                               const struct cfg_capture *caps, size_t n)
 {
-        struct sl_str *v = (struct sl_str *)(void *)http_scratch(st, NULL, n * sizeof(*v));
+        struct sl_str *v = (struct sl_str *)(void *)scratch_alloc(st, n * sizeof(*v));
 
         if (!v)
                 return NULL;
@@ -62,7 +63,7 @@ static struct sl_str *capture(struct stream *st, const struct http_msg *m,
                         if (!sl_str_ieq(m->hdrs[i].name, sl_str_from_cstr(caps[c].name)))
                                 continue;
                         len = SL_MIN(m->hdrs[i].value.len, (size_t)caps[c].len);
-                        p = http_scratch(st, m->hdrs[i].value.ptr, len);
+                        p = scratch_copy(st, m->hdrs[i].value.ptr, len);
                         if (p)
                                 v[c] = sl_str_make(len ? p : "", len);
                 }
@@ -192,7 +193,7 @@ bool http_ext_auth(struct stream *st, const struct cfg_http_rule *r)
         n = snprintf(v, sizeof(v), "Basic realm=\"%s\"", realm);
         if (n < 0 || (size_t)n >= sizeof(v))
                 return false;
-        p = http_scratch(st, v, (size_t)n);
+        p = scratch_copy(st, v, (size_t)n);
         set_term(st, 'L', 'R');
         return p && http_reply_hdr(st, "www-authenticate", sl_str_make(p, (size_t)n));
 }
@@ -276,7 +277,7 @@ int http_ext_normalize_uri(struct stream *st, const struct cfg_http_rule *r)
                 return -EINVAL;
         if (n < 0)
                 return -ENOMEM;
-        p = http_scratch(st, out, (size_t)n);
+        p = scratch_copy(st, out, (size_t)n);
         if (!p)
                 return -ENOMEM;
         switch (r->norm) {

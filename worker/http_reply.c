@@ -11,31 +11,11 @@
 #include "http1_parse.h"
 #include "macros.h"
 #include "pool.h"
+#include "scratch.h"
 #include "stream-t.h"
 #include "wctx.h"
 
 /* ---- scratch: values made by rules, kept until the stream ends ---- */
-
-/* Copy @len bytes into the stream's scratch buffer; NULL when it is full. */
-char *http_scratch_copy(struct stream *st, const char *src, size_t len)
-{
-        struct pool *bufs = &st->w->bufs;
-        char *p;
-
-        if (!st->scratch) {
-                st->scratch = pool_get(bufs);
-                if (!st->scratch)
-                        return NULL;
-                st->scratch_used = 0;
-        }
-        if (len > bufs->size - st->scratch_used)
-                return NULL;
-        p = st->scratch + st->scratch_used;
-        if (len)
-                memcpy(p, src, len);
-        st->scratch_used += len;
-        return p;
-}
 
 bool http_scratch_printf(struct stream *st, struct sl_str *ret, const char *fmt, ...)
 {
@@ -47,7 +27,7 @@ bool http_scratch_printf(struct stream *st, struct sl_str *ret, const char *fmt,
         va_start(ap, fmt);
         n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t)n >= sizeof(tmp) || !(p = http_scratch_copy(st, tmp, (size_t)n)))
+        if (n < 0 || (size_t)n >= sizeof(tmp) || !(p = scratch_copy(st, tmp, (size_t)n)))
                 return false;
         *ret = sl_str_make(p, (size_t)n);
         return true;
@@ -88,25 +68,6 @@ bool http_reply_body(struct stream *st, struct sl_str body)
         st->res.content_length = body.len;
         return http_scratch_printf(st, &cl, "%zu", body.len) &&
                http_reply_hdr(st, "content-length", cl);
-}
-
-char *http_scratch(struct stream *st, const char *src, size_t len)
-{
-        char *p;
-
-        if (src)
-                return http_scratch_copy(st, src, len);
-        /* room for @len bytes, aligned for any object */
-        p = http_scratch_copy(st, "", 0);
-        if (!p)
-                return NULL;
-        st->scratch_used += (size_t)(-(uintptr_t)p & 7u);
-        p = http_scratch_copy(st, "", 0);
-        if (!p || len > st->w->bufs.size - st->scratch_used)
-                return NULL;
-        st->scratch_used += len;
-        memset(p, 0, len);
-        return p;
 }
 
 /* The errorfile for @status from the backend, else the frontend. */

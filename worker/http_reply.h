@@ -1,7 +1,7 @@
 #pragma once
 /* Responses sluice makes itself for a stream (errors, errorfiles, HAProxy's built-in pages,
- * and the head and body that rules' replies are built from), and the stream's scratch
- * buffer: a pool buffer holding the values rules make, kept until the stream ends. */
+ * and the head and body that rules' replies are built from), and printing into the
+ * stream's scratch buffer (scratch.h). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,16 +11,9 @@
 
 struct stream;
 
-/* Copy @len bytes into the stream's scratch buffer; NULL when it is full. */
-char *http_scratch_copy(struct stream *st, const char *src, size_t len);
-
 /* Print into the scratch buffer; *ret views the text. False when it does not fit. */
 bool http_scratch_printf(struct stream *st, struct sl_str *ret, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-
-/* Room for @len bytes in the scratch buffer: a copy of @src, or zeroed and aligned for any
- * object when @src is NULL. NULL when it is full. */
-char *http_scratch(struct stream *st, const char *src, size_t len);
 
 /* Start a reply of @status in st->res (no fields yet; @keep: the connection may stay). */
 void http_reply_begin(struct stream *st, unsigned status, bool keep);

@@ -9,3 +9,6 @@ struct stream;
 
 /* Copy @len bytes of @src into @st's scratch buffer; NULL when it is full. */
 char *scratch_copy(struct stream *st, const char *src, size_t len);
+
+/* @len zeroed bytes in @st's scratch buffer, aligned for any object; NULL when it is full. */
+char *scratch_alloc(struct stream *st, size_t len);

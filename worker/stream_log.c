@@ -12,6 +12,7 @@
 #include "lb.h"
 #include "macros.h"
 #include "sample.h"
+#include "scratch.h"
 #include "session.h"
 #include "srv_state.h"
 #include "stream-t.h"
@@ -159,7 +160,7 @@ struct sl_str stream_unique_id(struct stream *st)
         st->unique_id = SL_STR_NULL;
         if (n < 0)
                 return st->unique_id;
-        p = http_scratch(st, n ? id : "", (size_t)n);
+        p = scratch_copy(st, n ? id : "", (size_t)n);
         if (p)
                 st->unique_id = sl_str_make(p, (size_t)n);
         return st->unique_id;
