@@ -531,6 +531,11 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
         case CFG_ACT_SILENT_DROP:
                 fputs("silent-drop", out);
                 break;
+        case CFG_ACT_CAPTURE:
+                fputs("capture ", out);
+                dump_sample(out, &r->expr);
+                fprintf(out, " len %u", r->cap_len);
+                break;
         case CFG_ACT_TRACK_SC:
                 fprintf(out, "track-sc%u ", r->sc);
                 dump_sample(out, &r->track_key);
@@ -652,6 +657,8 @@ static void dump_http_settings(FILE *out, const struct cfg_proxy *px)
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_req_caps; i++) {
+                if (!px->req_caps[i].name)
+                        continue; /* an http-request capture rule's slot: dumped with it */
                 fputs("    capture request header ", out);
                 dump_word(out, px->req_caps[i].name);
                 fprintf(out, " len %u\n", px->req_caps[i].len);

@@ -152,7 +152,6 @@ void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long da
 static const char *const req_actions_known[] = {
         "add-acl",
         "cache-use",
-        "capture",
         "ot-group",
         "del-acl",
         "del-map",
@@ -370,6 +369,7 @@ static const struct {
         {"set-method", CFG_ACT_SET_METHOD, false},
         {"set-status", CFG_ACT_SET_STATUS, true},
         {"silent-drop", CFG_ACT_SILENT_DROP, true},
+        {"capture", CFG_ACT_CAPTURE, false},
 };
 
 bool cfg__header_name_valid(const char *s)
@@ -729,6 +729,39 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (!r.re || !r.re_src || !cfg__fmt_parse(p, w + 1, &r.fmt))
                         return;
                 break;
+        case CFG_ACT_CAPTURE: {
+                /* capture <sample> len <length>: a new slot among the frontend's request
+                 * captures (%hr); HAProxy's "id <n>" form needs declare capture */
+                unsigned long long len;
+                struct cfg_capture *slot;
+                int implied;
+
+                if (end != w + 3 || strcmp(cfg__word(p, w + 1), "len") != 0) {
+                        if (end > w + 1 && strcmp(cfg__word(p, w + 1), "id") == 0)
+                                cfg__unsupported(p, w + 1, "http-request capture ... id");
+                        else
+                                cfg__err(p, w < end ? w : end - 1,
+                                         "expected 'capture <sample> len <length>'");
+                        return;
+                }
+                if (!(p->px->cap & CFG_CAP_FE)) {
+                        cfg__err(p, arg, "'http-request capture ... len' needs a frontend");
+                        return;
+                }
+                if (!cfg__sample_parse(p, w, cfg__word_str(p, w), &r.expr, &implied) ||
+                    !cfg__uint(p, w + 2, 1, 65536, "capture length", &len))
+                        return;
+                slot = cfg_arena_push(&p->gen->arena, (void **)&p->px->req_caps, &p->px->n_req_caps,
+                                      &p->px->cap_req_caps, sizeof(*slot));
+                if (!slot) {
+                        cfg__oom(p);
+                        return;
+                }
+                *slot = (struct cfg_capture){NULL, (unsigned)len};
+                r.status = (unsigned)(p->px->n_req_caps - 1);
+                r.cap_len = (unsigned)len;
+                break;
+        }
         case CFG_ACT_SET_STATUS: {
                 unsigned long long code;
 

@@ -288,6 +288,7 @@ enum cfg_http_act {
         CFG_ACT_SET_METHOD,     /* set-method FMT */
         CFG_ACT_SET_STATUS,     /* set-status CODE [reason TEXT] (responses) */
         CFG_ACT_SILENT_DROP,    /* silent-drop: close, telling the client nothing */
+        CFG_ACT_CAPTURE,        /* capture SAMPLE len N: into a request capture slot */
         CFG_ACT_AUTH,           /* auth [realm R]: 401 with a Basic challenge */
         CFG_ACT_WAIT_FOR_BODY,  /* wait-for-body time T [at-least N] */
         CFG_ACT_NORMALIZE_URI,  /* normalize-uri NORMALIZER [full|strict] */
@@ -356,7 +357,8 @@ struct cfg_http_rule {
         void *del_re;             /* DEL_HEADER -m reg: pcre2_code */
         void *re;                 /* REPLACE_*: pcre2_code */
         const char *re_src;       /* REPLACE_*: arena, as written */
-        unsigned status;          /* SET_STATUS */
+        unsigned status;          /* SET_STATUS; CAPTURE: the slot in the frontend's req_caps */
+        unsigned cap_len;         /* CAPTURE: bytes kept */
         const char *reason;       /* SET_STATUS: arena, or NULL for the code's own */
         enum cfg_redirect_type redir;
         unsigned redir_code;           /* 301, 302 (default), 303, 307, 308 */
@@ -418,9 +420,10 @@ struct cfg_use_server {
         struct cfg_where where;
 };
 
-/* capture request|response header <name> len <length> */
+/* capture request|response header <name> len <length>, or a slot that an http-request
+ * capture rule fills */
 struct cfg_capture {
-        const char *name; /* arena */
+        const char *name; /* arena; NULL for an http-request capture slot */
         unsigned len;
 };
 

@@ -797,7 +797,7 @@ static void finish_rules_fmt_tables(struct cfg_parser *p, const struct cfg_proxy
                         finish_fmt_tables(p, px, &r->reply.hdrs[j].value, &r->where);
                 if (r->act == CFG_ACT_TRACK_SC)
                         cfg__sample_finish(p, px, &r->track_key, &r->where);
-                if (r->act == CFG_ACT_SET_VAR)
+                if (r->act == CFG_ACT_SET_VAR || r->act == CFG_ACT_CAPTURE)
                         cfg__sample_finish(p, px, &r->expr, &r->where);
         }
 }

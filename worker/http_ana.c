@@ -359,6 +359,18 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_SILENT_DROP:
                         conn_silent_drop(&st->sess->conn);
                         return RULE_DROP;
+                case CFG_ACT_CAPTURE: {
+                        /* the sample's text, cut to the slot's length, shown by %hr */
+                        int k = sample_text(st->sess, st, &r->expr, false, val, sizeof(val));
+
+                        if (k < 0 || !st->req_caps || r->status >= st->fe->n_req_caps)
+                                break;
+                        k = (int)SL_MIN((size_t)k, (size_t)r->cap_len);
+                        p = scratch_copy(st, val, (size_t)k);
+                        if (p)
+                                st->req_caps[r->status] = sl_str_make(k ? p : "", (size_t)k);
+                        break;
+                }
                 case CFG_ACT_REPLACE_HEADER:
                 case CFG_ACT_REPLACE_VALUE:
                 case CFG_ACT_REPLACE_PATH:

@@ -60,7 +60,9 @@ static struct sl_str *capture(struct stream *st, const struct http_msg *m,
                         size_t len;
                         char *p;
 
-                        if (!sl_str_ieq(m->hdrs[i].name, sl_str_from_cstr(caps[c].name)))
+                        /* a slot without a name is an http-request capture rule's */
+                        if (!caps[c].name ||
+                            !sl_str_ieq(m->hdrs[i].name, sl_str_from_cstr(caps[c].name)))
                                 continue;
                         len = SL_MIN(m->hdrs[i].value.len, (size_t)caps[c].len);
                         p = scratch_copy(st, m->hdrs[i].value.ptr, len);

@@ -5,6 +5,8 @@ configuration in front of the same origin; what reaches the origin (request line
 and what reaches the client (status and fields) must be the same. A rewrite that would make
 an invalid request line or field fails the request with a 500 instead of going out."""
 
+import time
+
 import harness
 import origin
 
@@ -126,6 +128,40 @@ class Rewrite(harness.TestCase):
                     self.assertEqual(len(o.requests), n)
         finally:
             o.stop()
+
+
+class CaptureRule(harness.TestCase):
+    def test_http_request_capture_as_haproxy(self):
+        # slots of capture request header lines and of http-request capture rules, in the
+        # order they are declared, in %hr and %hrl
+        logs = []
+        for start in (self.start_haproxy, self.start_config):
+            port = harness.free_port()
+            p = start("""defaults
+    mode http
+    log stdout format raw local0
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%d
+    log-format "CAP %%hr|%%hrl"
+    capture request header Host len 20
+    http-request capture req.hdr(user-agent),lower len 5
+    http-request capture path len 30 if { path_beg /some }
+    capture request header X-A len 3
+    http-request return status 200 content-type text/plain string ok
+""" % port)
+            for target in ("/some/path", "/other"):
+                harness.request(port, ("GET %s HTTP/1.1\r\nHost: h.example\r\nUser-Agent: "
+                                       "CurlAgentX\r\nX-A: abcdef\r\n\r\n" % target).encode())
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and p.log().count("CAP ") < 2:
+                time.sleep(0.05)
+            logs.append([l[l.index("CAP "):] for l in p.log().splitlines() if "CAP " in l])
+        self.assertEqual(logs[1], logs[0])
+        self.assertEqual(logs[0][0], "CAP {h.example|curla|/some/path|abc}|"
+                                     "h.example curla /some/path abc")
 
 
 class SilentDrop(harness.TestCase):
