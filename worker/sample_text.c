@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -282,41 +283,18 @@ static bool conv_json(int64_t code, struct cfg_smp_value *v, struct smp_out *o)
                                 continue;
                         }
                 }
-                switch (c) {
-                case '"':
-                        if (!smp_out_put(o, "\\\"", 2))
-                                return false;
-                        continue;
-                case '\\':
-                        if (!smp_out_put(o, "\\\\", 2))
-                                return false;
-                        continue;
-                case '/':
-                        if (!smp_out_put(o, "\\/", 2))
-                                return false;
-                        continue;
-                case '\b':
-                        if (!smp_out_put(o, "\\b", 2))
-                                return false;
-                        continue;
-                case '\f':
-                        if (!smp_out_put(o, "\\f", 2))
-                                return false;
-                        continue;
-                case '\r':
-                        if (!smp_out_put(o, "\\r", 2))
-                                return false;
-                        continue;
-                case '\n':
-                        if (!smp_out_put(o, "\\n", 2))
-                                return false;
-                        continue;
-                case '\t':
-                        if (!smp_out_put(o, "\\t", 2))
-                                return false;
-                        continue;
-                default:
-                        break;
+                /* the characters JSON writes as a backslash and a letter */
+                {
+                        static const char from[] = "\"\\/\b\f\r\n\t", to[] = "\"\\/bfrnt";
+                        const char *k = c && c < 0x80 ? strchr(from, (int)c) : NULL;
+
+                        if (k) {
+                                char two[2] = {'\\', to[k - from]};
+
+                                if (!smp_out_put(o, two, 2))
+                                        return false;
+                                continue;
+                        }
                 }
                 if (c > 0x7e || c < 0x20) {
                         snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)c);
