@@ -556,6 +556,16 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
         case CFG_ACT_UNSET_VAR:
                 dump_var_action(out, r);
                 break;
+        case CFG_ACT_SET_SRC:
+        case CFG_ACT_SET_DST:
+        case CFG_ACT_SET_SRC_PORT:
+        case CFG_ACT_SET_DST_PORT:
+                fprintf(out, "set-%s%s ",
+                        r->act == CFG_ACT_SET_SRC || r->act == CFG_ACT_SET_SRC_PORT ? "src" : "dst",
+                        r->act == CFG_ACT_SET_SRC_PORT || r->act == CFG_ACT_SET_DST_PORT ? "-port"
+                                                                                         : "");
+                dump_sample(out, &r->expr);
+                break;
         }
         dump_cond(out, r->cond);
         fputc('\n', out);
@@ -839,6 +849,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 dump_stick_table(out, px->table);
         for (size_t i = 0; i < px->n_tcp_conn; i++)
                 dump_rule(out, "tcp-request connection", &px->tcp_conn[i]);
+        for (size_t i = 0; i < px->n_tcp_sess; i++)
+                dump_rule(out, "tcp-request session", &px->tcp_sess[i]);
         for (size_t i = 0; i < px->n_tcp_content; i++)
                 dump_rule(out, "tcp-request content", &px->tcp_content[i]);
         for (size_t i = 0; i < px->n_http_req; i++)

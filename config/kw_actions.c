@@ -90,6 +90,25 @@ int cfg__stick_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsi
         return 0;
 }
 
+/* The sample expression of an action, in word @w: a fetch (not an ACL criterion) known
+ * where the rule runs (@at). */
+static bool rule_expr(struct cfg_parser *p, unsigned w, unsigned at, struct cfg_sample *ret)
+{
+        int implied;
+
+        if (!cfg__sample_parse(p, w, cfg__word_str(p, w), ret, &implied))
+                return false;
+        if (implied >= 0) {
+                cfg__err(p, w, "'%s' is an ACL criterion, not a sample fetch", cfg__word(p, w));
+                return false;
+        }
+        if (!(ret->at & at)) {
+                cfg__err(p, w, "'%s' is not known yet when this rule runs", cfg__word(p, w));
+                return false;
+        }
+        return true;
+}
+
 /* set-var(<name>[,<cond>...]) <expr>, set-var-fmt(<name>[,<cond>...]) <fmt> and
  * unset-var(<name>), in every rule set, between words @w (the action) and @end. @at says
  * what the expression may read; @stream is false where a rule runs before any stream
@@ -102,7 +121,6 @@ int cfg__var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsign
         const char *open = memchr(act.ptr, '(', act.len), *comma;
         struct sl_str name;
         size_t kwlen;
-        int implied;
 
         if (!open)
                 return 0;
@@ -182,17 +200,36 @@ int cfg__var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsign
         }
         if (r->act == CFG_ACT_SET_VAR_FMT)
                 return cfg__fmt_parse(p, w + 1, &r->fmt) ? 1 : -1;
-        if (!cfg__sample_parse(p, w + 1, cfg__word_str(p, w + 1), &r->expr, &implied))
-                return -1;
-        if (implied >= 0) {
-                cfg__err(p, w + 1, "'%s' is an ACL criterion, not a sample fetch",
-                         cfg__word(p, w + 1));
+        return rule_expr(p, w + 1, at, &r->expr) ? 1 : -1;
+}
+
+/* set-src, set-dst, set-src-port and set-dst-port <expr>, in tcp-request and http-request
+ * rules, between words @w (the action) and @end; @at says what the expression may read.
+ * Returns 1 with @r filled, 0 when the word is no such action, -1 after an error. */
+int cfg__addr_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
+                           struct cfg_http_rule *r)
+{
+        static const struct {
+                const char *name;
+                enum cfg_http_act act;
+        } acts[] = {
+                {"set-src", CFG_ACT_SET_SRC},
+                {"set-dst", CFG_ACT_SET_DST},
+                {"set-src-port", CFG_ACT_SET_SRC_PORT},
+                {"set-dst-port", CFG_ACT_SET_DST_PORT},
+        };
+        const char *act = cfg__word(p, w);
+        size_t i;
+
+        for (i = 0; i < SL_ARRAY_SIZE(acts); i++)
+                if (strcmp(act, acts[i].name) == 0)
+                        break;
+        if (i == SL_ARRAY_SIZE(acts))
+                return 0;
+        r->act = acts[i].act;
+        if (w + 2 != end) {
+                cfg__err(p, w + 1 < end ? w + 2 : w, "expected '%s <expression>'", act);
                 return -1;
         }
-        if (!(r->expr.at & at)) {
-                cfg__err(p, w + 1, "'%s' is not known yet when this rule runs",
-                         cfg__word(p, w + 1));
-                return -1;
-        }
-        return 1;
+        return rule_expr(p, w + 1, at, &r->expr) ? 1 : -1;
 }

@@ -777,6 +777,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"tcp-request connection", F | L, cfg__kw_tcp_rule, 0, false},
         {"tcp-request content", F | L | B, cfg__kw_tcp_rule, 1, false},
         {"tcp-request inspect-delay", D | F | L | B, kw_inspect_delay, 0, false},
+        {"tcp-request session", F | L, cfg__kw_tcp_rule, 2, false},
         {"use-server", L | B, cfg__kw_use_server, 0, false},
         {"ignore-persist", L | B, cfg__kw_ignore_persist, 0, false},
         {"stick-table", F | L | B, cfg__kw_stick_table, 0, false},

@@ -164,16 +164,12 @@ static const char *const req_actions_known[] = {
         "sc-set-gpt",
         "send-spoe-group",
         "set-bandwidth-limit",
-        "set-dst",
-        "set-dst-port",
         "set-log-level",
         "set-map",
         "set-mark",
         "set-nice",
         "set-priority-class",
         "set-priority-offset",
-        "set-src",
-        "set-src-port",
         "set-timeout",
         "set-tos",
         "strict-mode",
@@ -258,11 +254,14 @@ void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
         *slot = r;
 }
 
-/* tcp-request connection|content accept|reject|track-sc<N> ...|sc-... [if|unless <cond>] */
+/* tcp-request connection|content|session accept|reject|silent-drop|track-sc<N> ...|sc-...|
+ * set-var...|set-src... [if|unless <cond>]; @data is 0, 1, 2 for them. */
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
+        static const char *const kws[] = {"tcp-request connection", "tcp-request content",
+                                          "tcp-request session"};
         bool content = data == 1;
-        const char *kw = content ? "tcp-request content" : "tcp-request connection";
+        const char *kw = kws[data];
         struct cfg_proxy *px = p->px;
         struct cfg_http_rule r = {.where = {p->file, p->l->line}};
         unsigned end = cfg__cond_start(p, arg + 1);
@@ -279,6 +278,8 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         k = cfg__stick_action_parse(p, arg, end, at, &r);
         if (k == 0)
                 k = cfg__var_action_parse(p, arg, end, at, content, &r);
+        if (k == 0)
+                k = cfg__addr_action_parse(p, arg, end, at, &r);
         if (k < 0)
                 return;
         if (k == 0) {
@@ -297,8 +298,6 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                 "expect-proxy",
                                 "expect-netscaler-cip",
                                 "capture",
-                                "set-src",
-                                "set-dst",
                                 "set-mark",
                                 "set-tos",
                                 "do-resolve",
@@ -311,8 +310,6 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                 "sc-inc-gpc",
                                 "sc-set-gpt",
                                 "set-bandwidth-limit",
-                                "set-dst-port",
-                                "set-src-port",
                                 "ot-group",
                                 "set-priority-class",
                                 "set-priority-offset",
@@ -330,8 +327,9 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         }
                         cfg__err(p, arg,
                                  "unknown %s action '%s': expected accept, reject, "
-                                 "track-sc0..2, sc-inc-gpc0(N), sc-inc-gpc1(N) or "
-                                 "sc-set-gpt0(N)",
+                                 "silent-drop, track-sc0..2, sc-inc-gpc0(N), sc-inc-gpc1(N), "
+                                 "sc-set-gpt0(N), set-var(N), unset-var(N), set-src, set-dst, "
+                                 "set-src-port or set-dst-port",
                                  kw, act);
                         return;
                 }
@@ -341,6 +339,8 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 return;
         if (content)
                 (void)rule_push(p, &px->tcp_content, &px->n_tcp_content, &px->cap_tcp_content, &r);
+        else if (data == 2)
+                (void)rule_push(p, &px->tcp_sess, &px->n_tcp_sess, &px->cap_tcp_sess, &r);
         else
                 (void)rule_push(p, &px->tcp_conn, &px->n_tcp_conn, &px->cap_tcp_conn, &r);
 }
@@ -552,6 +552,8 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (k == 0)
                         k = cfg__var_action_parse(p, arg, end, at, true, &r);
                 if (k == 0 && !response)
+                        k = cfg__addr_action_parse(p, arg, end, at, &r);
+                if (k == 0 && !response)
                         k = cfg__http_rule_ext(p, arg, end, &r);
                 if (k < 0)
                         return;
@@ -691,6 +693,10 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_AUTH:
         case CFG_ACT_WAIT_FOR_BODY:
         case CFG_ACT_NORMALIZE_URI:
+        case CFG_ACT_SET_SRC:
+        case CFG_ACT_SET_DST:
+        case CFG_ACT_SET_SRC_PORT:
+        case CFG_ACT_SET_DST_PORT:
                 return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
         case CFG_ACT_SET_QUERY:

@@ -255,3 +255,15 @@ uint32_t cfg_retry_status_bit(unsigned status)
                 return 0;
         }
 }
+
+bool cfg_server_any_addr(const struct cfg_server *s)
+{
+        static const struct in6_addr any6;
+
+        if (s->addr.family == CFG_ADDR_IPV4)
+                return ((const struct sockaddr_in *)&s->addr.ss)->sin_addr.s_addr == INADDR_ANY;
+        if (s->addr.family == CFG_ADDR_IPV6)
+                return memcmp(&((const struct sockaddr_in6 *)&s->addr.ss)->sin6_addr, &any6,
+                              sizeof(any6)) == 0;
+        return false;
+}

@@ -210,13 +210,17 @@ struct cfg_server {
         struct cfg_where where;
 };
 
-/* Does server @s forward to the port the client connected to (no port written, or an offset
- * "+N"/"-N")? Then its port is that one plus addr.port_offset, modulo 65536. */
+/* Does server @s forward to the port the client connected to (no port written, port 0, or an
+ * offset "+N"/"-N")? Then its port is that one plus addr.port_offset, modulo 65536. */
 static inline bool cfg_server_maps_port(const struct cfg_server *s)
 {
         return (s->addr.family == CFG_ADDR_IPV4 || s->addr.family == CFG_ADDR_IPV6) &&
-               !s->addr.has_port;
+               (!s->addr.has_port || s->addr.port_low == 0);
 }
+
+/* Is server @s's address the any address (0.0.0.0, "*", ::)? Then it connects to the
+ * address the client connected to (after set-dst), with its own port or a mapped one. */
+bool cfg_server_any_addr(const struct cfg_server *s);
 
 struct cfg_log_target {
         enum {
@@ -292,6 +296,10 @@ enum cfg_http_act {
         CFG_ACT_AUTH,           /* auth [realm R]: 401 with a Basic challenge */
         CFG_ACT_WAIT_FOR_BODY,  /* wait-for-body time T [at-least N] */
         CFG_ACT_NORMALIZE_URI,  /* normalize-uri NORMALIZER [full|strict] */
+        CFG_ACT_SET_SRC,        /* set-src EXPR: the client's address, its port kept */
+        CFG_ACT_SET_DST,        /* set-dst EXPR: the address it reached, its port kept */
+        CFG_ACT_SET_SRC_PORT,   /* set-src-port EXPR */
+        CFG_ACT_SET_DST_PORT,   /* set-dst-port EXPR */
 };
 
 /* http-request normalize-uri <normalizer> (HAProxy 2.6's, section 4.2) */
@@ -378,9 +386,17 @@ struct cfg_http_rule {
         int64_t gpt0;                  /* SC_SET_GPT0 */
         struct cfg_var_ref var;        /* SET_VAR, SET_VAR_FMT (@fmt), UNSET_VAR */
         unsigned var_flags;            /* SET_VAR, SET_VAR_FMT: CFG_VAR_* conditions */
-        struct cfg_sample expr;        /* SET_VAR */
+        struct cfg_sample expr;        /* SET_VAR, CAPTURE, SET_SRC/DST[_PORT] */
         struct cfg_where where;
 };
+
+/* Does rule @r evaluate its sample expression @expr? */
+static inline bool cfg_rule_has_expr(const struct cfg_http_rule *r)
+{
+        return r->act == CFG_ACT_SET_VAR || r->act == CFG_ACT_CAPTURE ||
+               r->act == CFG_ACT_SET_SRC || r->act == CFG_ACT_SET_DST ||
+               r->act == CFG_ACT_SET_SRC_PORT || r->act == CFG_ACT_SET_DST_PORT;
+}
 
 /* stick on|match|store-request <key> [table <table>] [if|unless <cond>] */
 enum cfg_stick_kind {
@@ -521,6 +537,9 @@ struct cfg_proxy {
         size_t n_tcp_conn, cap_tcp_conn;
         struct cfg_http_rule *tcp_content;
         size_t n_tcp_content, cap_tcp_content;
+        struct cfg_http_rule *tcp_sess; /* tcp-request session: once per connection, after
+                                         * the connection rules */
+        size_t n_tcp_sess, cap_tcp_sess;
         struct cfg_stick_table *table;      /* arena, or NULL */
         struct cfg_cookie *cookie;          /* arena, or NULL: no cookie persistence */
         struct cfg_stick_rule *stick_rules; /* arena array, in order */

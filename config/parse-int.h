@@ -180,6 +180,9 @@ int cfg__stick_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsi
                             struct cfg_http_rule *r);
 int cfg__var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at, bool stream,
                           struct cfg_http_rule *r);
+/* set-src, set-dst, set-src-port, set-dst-port <expr> (kw_actions.c), as the above. */
+int cfg__addr_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
+                           struct cfg_http_rule *r);
 void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data);

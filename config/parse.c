@@ -797,7 +797,7 @@ static void finish_rules_fmt_tables(struct cfg_parser *p, const struct cfg_proxy
                         finish_fmt_tables(p, px, &r->reply.hdrs[j].value, &r->where);
                 if (r->act == CFG_ACT_TRACK_SC)
                         cfg__sample_finish(p, px, &r->track_key, &r->where);
-                if (r->act == CFG_ACT_SET_VAR || r->act == CFG_ACT_CAPTURE)
+                if (cfg_rule_has_expr(r))
                         cfg__sample_finish(p, px, &r->expr, &r->where);
         }
 }
@@ -806,6 +806,7 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
 {
         finish_rules_fmt_tables(p, px, px->tcp_conn, px->n_tcp_conn);
         finish_rules_fmt_tables(p, px, px->tcp_content, px->n_tcp_content);
+        finish_rules_fmt_tables(p, px, px->tcp_sess, px->n_tcp_sess);
         finish_rules_fmt_tables(p, px, px->http_req, px->n_http_req);
         finish_rules_fmt_tables(p, px, px->http_res, px->n_http_res);
         finish_rules_fmt_tables(p, px, px->http_after, px->n_http_after);
@@ -822,6 +823,7 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
         }
         finish_rules_tables(p, px, px->tcp_conn, px->n_tcp_conn);
         finish_rules_tables(p, px, px->tcp_content, px->n_tcp_content);
+        finish_rules_tables(p, px, px->tcp_sess, px->n_tcp_sess);
         finish_rules_tables(p, px, px->http_req, px->n_http_req);
         for (size_t i = 0; i < px->n_acls; i++) {
                 const struct cfg_acl *acl = px->acls[i];

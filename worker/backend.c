@@ -89,7 +89,7 @@ static struct sl_str uri_head(const struct http_msg *m)
 
 static void lb_key_of(struct stream *st, struct lb_key *key)
 {
-        const struct sockaddr_storage *src = &st->sess->src;
+        const struct sockaddr_storage *src = sess_src(st->sess, st);
 
         *key = (struct lb_key){0};
         if (src->ss_family == AF_INET) {
@@ -151,7 +151,7 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
         bool reuse;
         int r;
 
-        r = srv_conn_addr(rt, idx, sess_dst(st->sess), &st->srv_addr, &len);
+        r = srv_conn_addr(rt, idx, sess_dst(st->sess, st), &st->srv_addr, &len);
         if (r < 0) {
                 st->srv_addr.ss_family = AF_UNSPEC;
                 return r;
@@ -159,12 +159,7 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
         reuse = (st->flags & STRM_F_HTTP) && be->http_reuse != CFG_REUSE_NEVER &&
                 (be->http_reuse != CFG_REUSE_SAFE || (st->flags & STRM_F_NOT_FIRST)) &&
                 !(st->flags & STRM_F_NEW_CONN);
-        *ret = reuse ? srv_conn_take_idle(
-                               rt, idx,
-                               ntohs(st->srv_addr.ss_family == AF_INET6
-                                             ? ((struct sockaddr_in6 *)&st->srv_addr)->sin6_port
-                                             : ((struct sockaddr_in *)&st->srv_addr)->sin_port))
-                     : NULL;
+        *ret = reuse ? srv_conn_take_idle(rt, idx, &st->srv_addr) : NULL;
         if (*ret) {
                 w->stats.srv_conn_reused++;
                 return 0;

@@ -16,6 +16,7 @@
 #include "macros.h"
 #include "pool.h"
 #include "sample.h"
+#include "sample_conv.h"
 #include "scratch.h"
 #include "session.h"
 #include "stick.h"
@@ -231,6 +232,27 @@ static bool var_action(struct sess *ss, struct stream *st, const struct cfg_http
         }
 }
 
+/* set-src, set-dst, set-src-port, set-dst-port: on the session's addresses before a
+ * stream exists (tcp-request connection, session), else on the stream's; false when @r is
+ * no such action. A sample that is not an address (a port) changes nothing, as HAProxy. */
+static bool addr_action(struct sess *ss, struct stream *st, const struct cfg_http_rule *r)
+{
+        bool port = r->act == CFG_ACT_SET_SRC_PORT || r->act == CFG_ACT_SET_DST_PORT;
+        struct sockaddr_storage *a;
+        struct cfg_smp_value v;
+        char buf[256];
+
+        if (r->act != CFG_ACT_SET_SRC && r->act != CFG_ACT_SET_DST && !port)
+                return false;
+        if (!sample_value(ss, st, &r->expr, false, &v, buf, sizeof(buf)) ||
+            !sample_cast(&v, port ? CFG_SMP_INT : CFG_SMP_IP, buf, sizeof(buf)))
+                return true;
+        a = sess_addr_to_set(ss, st, r->act == CFG_ACT_SET_DST || r->act == CFG_ACT_SET_DST_PORT);
+        if (a)
+                sess_addr_rewrite(a, &v);
+        return true;
+}
+
 enum tcp_rules_result {
         TCP_RULES_GO,
         TCP_RULES_REJECT,
@@ -256,7 +278,7 @@ static enum tcp_rules_result tcp_rules_run(struct sess *ss, struct stream *st,
                         continue;
                 if (r->act == CFG_ACT_ALLOW)
                         break;
-                if (var_action(ss, st, r, false))
+                if (var_action(ss, st, r, false) || addr_action(ss, st, r))
                         continue;
                 if (!stick_action(ss, st, r, level))
                         return TCP_RULES_REJECT;
@@ -351,6 +373,12 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_SET_VAR_FMT:
                 case CFG_ACT_UNSET_VAR:
                         (void)var_action(st->sess, st, r, response);
+                        break;
+                case CFG_ACT_SET_SRC:
+                case CFG_ACT_SET_DST:
+                case CFG_ACT_SET_SRC_PORT:
+                case CFG_ACT_SET_DST_PORT:
+                        (void)addr_action(st->sess, st, r);
                         break;
                 case CFG_ACT_SET_STATUS:
                         if (!http_rewrite(st, m, r, SL_STR_NULL))
@@ -653,7 +681,7 @@ static void persist(struct stream *st)
 static bool add_forwardfor(struct stream *st)
 {
         const struct cfg_proxy *fe = st->fe, *be = st->be;
-        const struct sockaddr_storage *src = &st->sess->src;
+        const struct sockaddr_storage *src = sess_src(st->sess, st);
         bool fe_on = fe->options & CFG_OPT_FORWARDFOR, be_on = be->options & CFG_OPT_FORWARDFOR;
         struct sl_str name = SL_STR_LIT("X-Forwarded-For");
         char ip[INET6_ADDRSTRLEN] = "";

@@ -30,8 +30,8 @@ static void listener_on_reap(struct loop_reap *r)
         free(sl_container_of(r, struct listener, reap));
 }
 
-/* A new client connection: its session, the tcp-request connection rules, then the mux of
- * the frontend's mode, which makes its streams. Takes @fd in every case. */
+/* A new client connection: its session, the tcp-request connection and session rules, then
+ * the mux of the frontend's mode, which makes its streams. Takes @fd in every case. */
 static void listener_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
                             const struct sockaddr_storage *addr, socklen_t len)
 {
@@ -50,7 +50,10 @@ static void listener_accept(struct worker *w, const struct cfg_proxy *fe, int fd
 
                 (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
         }
-        if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN)) {
+        /* then the tcp-request session rules: sluice has no handshake below the mux yet, so
+         * the session is complete at once */
+        if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN) ||
+            !http_ana_tcp_rules(ss, NULL, fe->tcp_sess, fe->n_tcp_sess, STICK_CONN)) {
                 /* closed without a log line, as HAProxy */
                 w->stats.tcp_rejected++;
                 sess_close(ss);

@@ -639,9 +639,10 @@ static bool fetch_http(const struct smp_ctx *c, const struct cfg_sample *smp, sm
                 return one_int(base32(req), CFG_SMP_INT, fn, data);
         case CFG_FETCH_BASE32_SRC: {
                 uint32_t h = htonl(base32(req));
-                size_t alen = c->ss->src.ss_family == AF_INET6 ? 16 : 4;
+                const struct sockaddr_storage *src = sess_src(c->ss, c->st);
+                size_t alen = src->ss_family == AF_INET6 ? 16 : 4;
 
-                addr_value(&c->ss->src, &v);
+                addr_value(src, &v);
                 if (v.family == AF_UNSPEC || c->bufsz < 4 + alen)
                         return false;
                 memcpy(c->buf, &h, 4);
@@ -730,15 +731,15 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
 
         switch (smp->fetch) {
         case CFG_FETCH_SRC:
-                addr_value(&ss->src, &v);
+                addr_value(sess_src(ss, st), &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
         case CFG_FETCH_DST:
-                addr_value(sess_dst(ss), &v);
+                addr_value(sess_dst(ss, st), &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
         case CFG_FETCH_SRC_PORT:
-                return one_int(addr_port(&ss->src), CFG_SMP_INT, fn, data);
+                return one_int(addr_port(sess_src(ss, st)), CFG_SMP_INT, fn, data);
         case CFG_FETCH_DST_PORT:
-                return one_int(addr_port(sess_dst(ss)), CFG_SMP_INT, fn, data);
+                return one_int(addr_port(sess_dst(ss, st)), CFG_SMP_INT, fn, data);
         case CFG_FETCH_SSL_FC:
                 return one_int(sess_tls(ss), CFG_SMP_BOOL, fn, data);
         case CFG_FETCH_REQ_LEN:
@@ -827,9 +828,9 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         case CFG_FETCH_SRV_IS_UP:
                 return fetch_srv_is_up(c, &a[0], fn, data);
         case CFG_FETCH_SRC_LOCAL:
-                return one_int(addr_is_local(&ss->src), CFG_SMP_BOOL, fn, data);
+                return one_int(addr_is_local(sess_src(ss, st)), CFG_SMP_BOOL, fn, data);
         case CFG_FETCH_DST_LOCAL:
-                return one_int(addr_is_local(sess_dst(ss)), CFG_SMP_BOOL, fn, data);
+                return one_int(addr_is_local(sess_dst(ss, st)), CFG_SMP_BOOL, fn, data);
         case CFG_FETCH_VAR:
                 if (vars_get(c, &a[0].var, &v))
                         return fn(data, &v);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "macros.h"
@@ -28,6 +29,14 @@ static uint16_t ss_port(const struct sockaddr_storage *ss)
         return 0;
 }
 
+/* Does server @srv_idx follow the client's destination (its port or its address)? */
+static bool follows_client(const struct px_rt *rt, int srv_idx)
+{
+        const struct cfg_server *srv = &rt->px->servers[srv_idx];
+
+        return cfg_server_maps_port(srv) || cfg_server_any_addr(srv);
+}
+
 int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
                   struct sockaddr_storage *ret_ss, socklen_t *ret_len)
 {
@@ -44,13 +53,31 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
                 return -EADDRNOTAVAIL;
         *ret_ss = srv->addr.ss;
         *ret_len = srv->addr.ss_len;
-        if (!cfg_server_maps_port(srv))
-                return 0;
+        port = ss_port(ret_ss);
+        if (cfg_server_any_addr(srv) && cli_dst) {
+                /* the address the client reached, with the family it has */
+                if (cli_dst->ss_family == AF_INET) {
+                        struct sockaddr_in *in = (struct sockaddr_in *)ret_ss;
+
+                        *in = (struct sockaddr_in){
+                                .sin_family = AF_INET,
+                                .sin_addr = ((const struct sockaddr_in *)cli_dst)->sin_addr};
+                        *ret_len = sizeof(*in);
+                } else if (cli_dst->ss_family == AF_INET6) {
+                        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret_ss;
+
+                        *in6 = (struct sockaddr_in6){
+                                .sin6_family = AF_INET6,
+                                .sin6_addr = ((const struct sockaddr_in6 *)cli_dst)->sin6_addr};
+                        *ret_len = sizeof(*in6);
+                }
+        }
         /* 16-bit arithmetic: "-N" wraps as in HAProxy */
-        port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
+        if (cfg_server_maps_port(srv))
+                port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
         if (ret_ss->ss_family == AF_INET)
                 ((struct sockaddr_in *)ret_ss)->sin_port = htons(port);
-        else
+        else if (ret_ss->ss_family == AF_INET6)
                 ((struct sockaddr_in6 *)ret_ss)->sin6_port = htons(port);
         return 0;
 }
@@ -66,7 +93,7 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
         sc->w = w;
         sc->rt = rt;
         sc->srv_idx = srv_idx;
-        sc->port = ss_port(addr);
+        sc->to = *addr;
         sl_list_init(&sc->idle_link);
         loop_reap_init(&sc->reap, srv_conn_on_reap);
         if (w->srv_connect)
@@ -90,19 +117,40 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
         return 0;
 }
 
-struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx, uint16_t port)
+/* The same destination: family, address and port. */
+static bool same_to(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-        bool any = srv_idx < 0 || !cfg_server_maps_port(&rt->px->servers[srv_idx]);
+        if (a->ss_family != b->ss_family)
+                return false;
+        if (a->ss_family == AF_INET) {
+                const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+                return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+        }
+        if (a->ss_family == AF_INET6) {
+                const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+                return x->sin6_port == y->sin6_port &&
+                       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+        }
+        return true;
+}
+
+struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
+                                    const struct sockaddr_storage *to)
+{
         struct sl_list *pos;
+        bool any;
 
         if (!rt->idle || srv_idx < 0 || sl_list_empty(&rt->idle[srv_idx]))
                 return NULL;
+        any = !follows_client(rt, srv_idx);
         /* the most recently used one: the likeliest to be still open (at most
-         * SRV_CONN_MAX_IDLE looked at for a server whose port follows the client's) */
+         * SRV_CONN_MAX_IDLE looked at for a server that follows the client's destination) */
         for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
                 struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
 
-                if (!any && sc->port != port)
+                if (!any && !same_to(&sc->to, to))
                         continue;
                 sl_list_del(&sc->idle_link);
                 rt->n_idle[srv_idx]--;

@@ -17,13 +17,14 @@ struct px_rt;
 struct worker;
 
 struct srv_conn {
-        struct conn conn;         /* the connection; conn.mux drives it */
-        struct worker *w;         /* borrowed */
-        struct px_rt *rt;         /* borrowed: the backend's run-time state */
-        int srv_idx;              /* server index in the backend; -1: the dispatch address */
-        uint16_t port;            /* the port it went to, for a server that maps ports */
-        struct sl_list idle_link; /* in rt->idle[srv_idx] while idle */
-        struct loop_reap reap;    /* freed at the end of the turn it was closed in */
+        struct conn conn;           /* the connection; conn.mux drives it */
+        struct worker *w;           /* borrowed */
+        struct px_rt *rt;           /* borrowed: the backend's run-time state */
+        int srv_idx;                /* server index in the backend; -1: the dispatch address */
+        struct sockaddr_storage to; /* where it went: a server that follows the client's
+                                     * destination reuses it only for the same one */
+        struct sl_list idle_link;   /* in rt->idle[srv_idx] while idle */
+        struct loop_reap reap;      /* freed at the end of the turn it was closed in */
 };
 
 static inline struct srv_conn *srv_conn_of(struct conn *c)
@@ -32,10 +33,11 @@ static inline struct srv_conn *srv_conn_of(struct conn *c)
 }
 
 /* The address to connect to for server @srv_idx of @rt (-1: the backend's dispatch address)
- * when the client connected to @cli_dst: the server's own, or, for a server without a port
- * or with "+N"/"-N", its address with the client's destination port plus the offset, modulo
- * 65536 (HAProxy's mapped ports). Returns 0, or -EADDRNOTAVAIL for a server that has no
- * address (init-addr none). */
+ * when the client connected to @cli_dst (as set-dst left it): the server's own; for a
+ * server without a port, with port 0 or with "+N"/"-N", the client's destination port plus
+ * the offset, modulo 65536 (HAProxy's mapped ports); for a server at the any address
+ * (0.0.0.0, ::), the client's destination address (HAProxy's transparent forwarding).
+ * Returns 0, or -EADDRNOTAVAIL for a server that has no address (init-addr none). */
 int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
                   struct sockaddr_storage *ret_ss, socklen_t *ret_len);
 
@@ -46,9 +48,10 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
 int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                   const struct sockaddr_storage *addr, socklen_t len, struct srv_conn **ret);
 
-/* Take an idle connection to server @srv_idx of @rt, or NULL; for a server that maps ports,
- * only one to port @port. */
-struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx, uint16_t port);
+/* Take an idle connection to server @srv_idx of @rt, or NULL; for a server that follows the
+ * client's destination (mapped port, any address), only one to @to. */
+struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
+                                    const struct sockaddr_storage *to);
 
 /* A connection that may carry another request: keep it idle, or close it when the server
  * has enough idle ones or the worker is stopping. Called by its mux. */

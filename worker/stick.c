@@ -12,7 +12,7 @@
 
 #include "loop.h"
 #include "macros.h"
-#include "session-t.h"
+#include "session.h"
 #include "stktable.h"
 #include "stream-t.h"
 #include "wctx.h"
@@ -470,7 +470,7 @@ bool stick_fetch(struct sess *ss, struct stream *st, const struct cfg_sample *sm
 
         if (smp->fetch == CFG_FETCH_SRC_TBL) {
                 struct cfg_smp_value a = {0};
-                const struct sockaddr_storage *src = &ss->src;
+                const struct sockaddr_storage *src = sess_src(ss, st);
                 uint32_t nidx;
 
                 t = stick_table_of(w, smp->table);

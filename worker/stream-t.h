@@ -133,8 +133,11 @@ struct stream {
                                   * ptr: not found), or NULL */
         struct sl_str *res_caps; /* the same for response captures */
         struct sl_str unique_id; /* scratch: made from unique-id-format, or empty */
-        char term[2];            /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I', 'K', 'c',
-                                  * 's'), when ('-', 'R', 'Q', 'C', 'H', 'D', 'L', 'T') */
+        /* scratch: the addresses set-src/set-dst rules gave this stream (tcp-request
+         * content, http-request), or NULL: the session's (session.h: sess_src()) */
+        struct sockaddr_storage *src, *dst;
+        char term[2]; /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I', 'K', 'c',
+                       * 's'), when ('-', 'R', 'Q', 'C', 'H', 'D', 'L', 'T') */
         struct loop_reap reap;
 
         /* Arrays last: a new stream clears everything before them (stream_new()); these are

@@ -47,8 +47,8 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
 
         alog_entry_init(e);
         e->accept_us = ss->accept_wall_us;
-        e->client = ss->src;
-        e->frontend = *sess_dst(ss);
+        e->client = *sess_src(ss, st);
+        e->frontend = *sess_dst(ss, st);
         e->frontend_name = st->fe->name;
         e->ssl = sess_tls(ss);
         e->backend_name = st->be ? st->be->name : st->fe->name;

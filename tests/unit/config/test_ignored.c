@@ -295,8 +295,8 @@ START_TEST(test_unsupported_messages)
                      "'http-request lua.hello' is a HAProxy keyword that sluice does not support "
                      "yet: Lua is not supported");
         expect_error("global\n    tune.lua.maxmem 10\n", 2, "Lua is not supported");
-        expect_error("frontend f\n    tcp-request content set-src-port int(1)\n", 2,
-                     "'tcp-request content set-src-port' is a HAProxy keyword");
+        expect_error("frontend f\n    tcp-request content set-mark 1\n", 2,
+                     "'tcp-request content set-mark' is a HAProxy keyword");
         expect_error("global\n    log ring@buf local0\n", 2, "'log ring@' is a HAProxy keyword");
         expect_error("global\n    log 127.0.0.1 format iso local0\n", 2,
                      "'log format iso' is a HAProxy keyword");

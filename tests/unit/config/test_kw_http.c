@@ -284,6 +284,46 @@ static void teardown(void)
         cfg_diags_clear(&diags);
 }
 
+START_TEST(test_addr_actions)
+{
+        struct cfg_gen *g = load(FE "    tcp-request connection set-src ipv4(10.0.0.1)\n"
+                                    "    tcp-request session set-dst-port int(81) if TRUE\n"
+                                    "    tcp-request content set-dst str(127.0.0.2)\n"
+                                    "    http-request set-src hdr(x-forwarded-for)\n"
+                                    "    http-request set-src-port req.hdr(x-port)\n"
+                                    "    default_backend b\n"
+                                    "backend b\n    mode http\n    server any 0.0.0.0:0\n"
+                                    "    server ofs 127.0.0.1:+1\n    server fixed [::]:80\n",
+                                 0);
+        const struct cfg_proxy *px = g->proxies[0], *be = g->proxies[1];
+
+        ck_assert_uint_eq(px->n_tcp_conn, 1);
+        ck_assert_int_eq(px->tcp_conn[0].act, CFG_ACT_SET_SRC);
+        ck_assert_uint_eq(px->n_tcp_sess, 1);
+        ck_assert_int_eq(px->tcp_sess[0].act, CFG_ACT_SET_DST_PORT);
+        ck_assert_ptr_nonnull(px->tcp_sess[0].cond);
+        ck_assert_int_eq(px->tcp_content[0].act, CFG_ACT_SET_DST);
+        ck_assert_int_eq(px->http_req[0].act, CFG_ACT_SET_SRC);
+        ck_assert_int_eq(px->http_req[1].act, CFG_ACT_SET_SRC_PORT);
+        /* port 0 and offsets follow the client's port; the any address its address */
+        ck_assert(cfg_server_maps_port(&be->servers[0]));
+        ck_assert(cfg_server_any_addr(&be->servers[0]));
+        ck_assert(cfg_server_maps_port(&be->servers[1]));
+        ck_assert(!cfg_server_any_addr(&be->servers[1]));
+        ck_assert(!cfg_server_maps_port(&be->servers[2]));
+        ck_assert(cfg_server_any_addr(&be->servers[2]));
+        cfg_gen_unref(g);
+
+        expect_error(FE "    http-request set-src\n", 4, "expected 'set-src <expression>'");
+        expect_error(FE "    tcp-request connection set-dst req.hdr(x)\n", 4,
+                     "is not known yet when this rule runs");
+        expect_error(FE "    tcp-request session set-src src extra\n", 4,
+                     "expected 'set-src <expression>'");
+        expect_error(FE "    http-response set-dst-port int(1)\n", 4,
+                     "unknown http-response action 'set-dst-port'");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("config/kw_http");
@@ -298,6 +338,7 @@ int main(void)
         tcase_add_test(tc, test_maxrewrite);
         tcase_add_test(tc, test_userlists);
         tcase_add_test(tc, test_auth_fetches);
+        tcase_add_test(tc, test_addr_actions);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
