@@ -498,6 +498,10 @@ static bool relay_splice(struct stream *st, struct sd *from, struct sd *to, stru
         *ret_used = false;
         if (!from->ops->splice_rcv || !to->ops->splice_snd)
                 return false;
+        /* the client's end came while content rules peeked: what the mux holds goes by
+         * buffer, then the FIN */
+        if ((from->flags & (SD_F_EOS | SD_F_ERR)) && (!p || p->data == 0))
+                return false;
         if (!p) {
                 p = worker_pipe_get(st->w);
                 if (!p)

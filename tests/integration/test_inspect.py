@@ -189,6 +189,53 @@ class Inspect(harness.TestCase):
         self.assertEqual(exchange(s["p1"], [hello("a.example.com")]), b"a")
         self.assertLess(time.monotonic() - t0, 1.0)
 
+    def test_half_close_while_rules_wait(self):
+        # the client sends its request and shuts its side while a rule waits for more: the
+        # rules decide at the end of its stream, the bytes and then the FIN reach the server,
+        # and the server's answer comes back (a server that answers only after the client's
+        # end, as a "nc -N" peer)
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        srv.settimeout(5)
+        self.addCleanup(srv.close)
+        cfg = ("defaults\n    mode tcp\n    timeout client 5s\n    timeout server 5s\n"
+               "    timeout connect 5s\nfrontend f\n    bind 127.0.0.1:%d\n"
+               "    tcp-request inspect-delay 3s\n"
+               "    tcp-request content accept if { req.len ge 100 }\n"
+               "    default_backend b\nbackend b\n    server s 127.0.0.1:%d\n")
+
+        def serve_one():
+            c, _ = srv.accept()
+            with c:
+                c.settimeout(5)
+                got = b""
+                while True:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    got += d
+                c.sendall(b"got %d" % len(got))
+
+        for start in (self.start_haproxy, self.start_config):
+            port = harness.free_port()
+            start(cfg % (port, srv.getsockname()[1]))
+            t = threading.Thread(target=serve_one, daemon=True)
+            t.start()
+            t0 = time.monotonic()
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+                c.sendall(b"x" * 30)
+                c.shutdown(socket.SHUT_WR)
+                got = b""
+                while True:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    got += d
+            t.join(timeout=5)
+            self.assertEqual(got, b"got 30")
+            self.assertLess(time.monotonic() - t0, 2.0)
+
     def test_checks(self):
         path = self.write("bad.cfg", "defaults\n    mode tcp\nfrontend f\n"
                           "    bind 127.0.0.1:%d\n"
