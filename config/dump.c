@@ -417,7 +417,8 @@ static void dump_var_action(FILE *out, const struct cfg_http_rule *r)
         }
 }
 
-static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
+static void dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
+                      const struct cfg_http_rule *r)
 {
         static const char *const redirs[] = {"location", "prefix", "scheme"};
 
@@ -532,9 +533,14 @@ static void dump_rule(FILE *out, const char *kw, const struct cfg_http_rule *r)
                 fputs("silent-drop", out);
                 break;
         case CFG_ACT_CAPTURE:
+                /* the slots are declared: a rule names its own by id, except a tcp-request
+                 * one, which has only the len form (see dump_capture_slots()) */
                 fputs("capture ", out);
                 dump_sample(out, &r->expr);
-                fprintf(out, " len %u", r->cap_len);
+                if (strncmp(kw, "tcp-", 4) == 0)
+                        fprintf(out, " len %u", px->req_caps[r->status].len);
+                else
+                        fprintf(out, " id %u", r->status);
                 break;
         case CFG_ACT_TRACK_SC:
                 fprintf(out, "track-sc%u ", r->sc);
@@ -653,7 +659,48 @@ static bool dump_allowed(const struct cfg_proxy *px, const char *kw)
         return false;
 }
 
-/* monitor-uri, monitor fail, captures, unique ids */
+/* The capture slots in their order: header captures, declared slots (an http-request
+ * capture rule's is declared, the rule names it by id), and the tcp-request content capture
+ * rules, which make their own (printed there with the content rules before them, in order),
+ * so that every slot has its index again when the dump is read. Returns how many
+ * tcp-request content rules it printed. */
+static size_t dump_capture_slots(FILE *out, const struct cfg_proxy *px)
+{
+        size_t next = 0;
+
+        for (size_t i = 0; i < px->n_req_caps; i++) {
+                const struct cfg_capture *c = &px->req_caps[i];
+                size_t k = next;
+
+                if (c->name) {
+                        fputs("    capture request header ", out);
+                        dump_word(out, c->name);
+                        fprintf(out, " len %u\n", c->len);
+                        continue;
+                }
+                while (k < px->n_tcp_content && !(px->tcp_content[k].act == CFG_ACT_CAPTURE &&
+                                                  px->tcp_content[k].status == i))
+                        k++;
+                if (k == px->n_tcp_content) {
+                        fprintf(out, "    declare capture request len %u\n", c->len);
+                        continue;
+                }
+                for (; next <= k; next++)
+                        dump_rule(out, "tcp-request content", px, &px->tcp_content[next]);
+        }
+        for (size_t i = 0; i < px->n_res_caps; i++) {
+                if (!px->res_caps[i].name) {
+                        fprintf(out, "    declare capture response len %u\n", px->res_caps[i].len);
+                        continue;
+                }
+                fputs("    capture response header ", out);
+                dump_word(out, px->res_caps[i].name);
+                fprintf(out, " len %u\n", px->res_caps[i].len);
+        }
+        return next;
+}
+
+/* monitor-uri, monitor fail, unique ids */
 static void dump_http_settings(FILE *out, const struct cfg_proxy *px)
 {
         if (px->monitor_uri && dump_allowed(px, "monitor-uri")) {
@@ -665,18 +712,6 @@ static void dump_http_settings(FILE *out, const struct cfg_proxy *px)
                 fputs("    monitor fail", out);
                 dump_cond(out, px->monitor_fail[i]);
                 fputc('\n', out);
-        }
-        for (size_t i = 0; i < px->n_req_caps; i++) {
-                if (!px->req_caps[i].name)
-                        continue; /* an http-request capture rule's slot: dumped with it */
-                fputs("    capture request header ", out);
-                dump_word(out, px->req_caps[i].name);
-                fprintf(out, " len %u\n", px->req_caps[i].len);
-        }
-        for (size_t i = 0; i < px->n_res_caps; i++) {
-                fputs("    capture response header ", out);
-                dump_word(out, px->res_caps[i].name);
-                fprintf(out, " len %u\n", px->res_caps[i].len);
         }
         if (px->unique_id_fmt && dump_allowed(px, "unique-id-format")) {
                 fputs("    unique-id-format ", out);
@@ -725,6 +760,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
         static const char *const reuse[] = {"safe", "never", "aggressive", "always"};
         bool fe = px->cap & CFG_CAP_FE, be = px->cap & CFG_CAP_BE;
         const struct cfg_balance *b = &px->balance;
+        size_t tcp_done;
 
         fprintf(out, "\n%s ", fe && be ? "listen" : fe ? "frontend" : "backend");
         dump_word(out, px->name);
@@ -845,16 +881,17 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 }
         }
         dump_http_settings(out, px);
+        tcp_done = dump_capture_slots(out, px);
         if (px->table)
                 dump_stick_table(out, px->table);
         for (size_t i = 0; i < px->n_tcp_conn; i++)
-                dump_rule(out, "tcp-request connection", &px->tcp_conn[i]);
+                dump_rule(out, "tcp-request connection", px, &px->tcp_conn[i]);
         for (size_t i = 0; i < px->n_tcp_sess; i++)
-                dump_rule(out, "tcp-request session", &px->tcp_sess[i]);
-        for (size_t i = 0; i < px->n_tcp_content; i++)
-                dump_rule(out, "tcp-request content", &px->tcp_content[i]);
+                dump_rule(out, "tcp-request session", px, &px->tcp_sess[i]);
+        for (size_t i = tcp_done; i < px->n_tcp_content; i++)
+                dump_rule(out, "tcp-request content", px, &px->tcp_content[i]);
         for (size_t i = 0; i < px->n_http_req; i++)
-                dump_rule(out, "http-request", &px->http_req[i]);
+                dump_rule(out, "http-request", px, &px->http_req[i]);
         if (px->cookie && be) {
                 static const char *const modes[] = {"", " rewrite", " insert", " prefix"};
                 const struct cfg_cookie *c = px->cookie;
@@ -890,11 +927,11 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_redirects; i++)
-                dump_rule(out, "redirect", &px->redirects[i]);
+                dump_rule(out, "redirect", px, &px->redirects[i]);
         for (size_t i = 0; i < px->n_http_res; i++)
-                dump_rule(out, "http-response", &px->http_res[i]);
+                dump_rule(out, "http-response", px, &px->http_res[i]);
         for (size_t i = 0; i < px->n_http_after; i++)
-                dump_rule(out, "http-after-response", &px->http_after[i]);
+                dump_rule(out, "http-after-response", px, &px->http_after[i]);
         for (size_t i = 0; i < px->n_use_servers; i++) {
                 fputs("    use-server ", out);
                 dump_word(out, px->use_servers[i].name);

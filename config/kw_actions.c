@@ -233,3 +233,55 @@ int cfg__addr_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsig
         }
         return rule_expr(p, w + 1, at, &r->expr) ? 1 : -1;
 }
+
+/* capture <sample> len <length> (http-request, tcp-request content: a new request slot of
+ * the frontend) or capture <sample> id <n> (http-request, http-response,
+ * http-after-response: a slot declared in the frontend, checked at the end of the load
+ * when the rule is a frontend's), between words @w and @end; @response for response rules,
+ * @tcp for tcp-request content. Returns 1 with @r filled, 0 when the word is no capture,
+ * -1 after an error. */
+int cfg__capture_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
+                              bool response, bool tcp, struct cfg_http_rule *r)
+{
+        const char *kw = tcp        ? "tcp-request content capture"
+                         : response ? "http-response capture"
+                                    : "http-request capture";
+        const char *form = tcp ? "len <length>" : response ? "id <id>" : "len <length> | id <id>";
+        unsigned long long n;
+        bool by_id;
+        int slot;
+
+        if (strcmp(cfg__word(p, w), "capture") != 0)
+                return 0;
+        r->act = CFG_ACT_CAPTURE;
+        by_id = end == w + 4 && strcmp(cfg__word(p, w + 2), "id") == 0;
+        if (end != w + 4 || (!by_id && strcmp(cfg__word(p, w + 2), "len") != 0) || (by_id && tcp) ||
+            (!by_id && response)) {
+                cfg__err(p, end > w + 4 ? w + 4 : (end > w + 2 ? w + 2 : w),
+                         "expected '%s <sample> %s'", kw, form);
+                return -1;
+        }
+        if (!by_id && !(p->px->cap & CFG_CAP_FE)) {
+                cfg__err(p, w,
+                         "'%s ... len' needs a frontend: use 'id' with a slot the frontend "
+                         "declares",
+                         kw);
+                return -1;
+        }
+        if (!rule_expr(p, w + 1, at, &r->expr))
+                return -1;
+        if (by_id) {
+                if (!cfg__uint(p, w + 3, 0, INT32_MAX, "capture id", &n))
+                        return -1;
+                r->status = (unsigned)n;
+                return 1;
+        }
+        if (!cfg__uint(p, w + 3, 1, 65536, "capture length", &n))
+                return -1;
+        slot = cfg__capture_slot(p, NULL, (unsigned)n, false);
+        if (slot < 0)
+                return -1;
+        r->status = (unsigned)slot;
+        r->cap_rule = true;
+        return 1;
+}

@@ -176,10 +176,9 @@ void cfg__kw_monitor_fail(struct cfg_parser *p, unsigned arg, unsigned long data
 /* capture request|response header <name> len <length>; @data: 1 for response */
 void cfg__kw_capture(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
-        struct cfg_proxy *px = p->px;
         const char *kw = data ? "capture response header" : "capture request header";
-        struct cfg_capture c, *slot;
         unsigned long long len;
+        const char *name;
         char usage[96];
 
         snprintf(usage, sizeof(usage), "%s <name> len <length>", kw);
@@ -191,19 +190,59 @@ void cfg__kw_capture(struct cfg_parser *p, unsigned arg, unsigned long data)
         }
         if (!cfg__uint(p, arg + 2, 0, 65536, "capture length", &len))
                 return;
-        c.name = cfg__dup(p, arg);
-        c.len = (unsigned)len;
-        if (data)
+        name = cfg__dup(p, arg);
+        if (!name)
+                cfg__oom(p);
+        else
+                (void)cfg__capture_slot(p, name, (unsigned)len, data == 1);
+}
+
+/* A new capture slot of length @len in the frontend's request (@response: response) slots;
+ * its index, or -1 when out of memory. */
+int cfg__capture_slot(struct cfg_parser *p, const char *name, unsigned len, bool response)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_capture *slot;
+
+        if (response)
                 slot = cfg_arena_push(&p->gen->arena, (void **)&px->res_caps, &px->n_res_caps,
                                       &px->cap_res_caps, sizeof(*slot));
         else
                 slot = cfg_arena_push(&p->gen->arena, (void **)&px->req_caps, &px->n_req_caps,
                                       &px->cap_req_caps, sizeof(*slot));
-        if (!slot || !c.name) {
+        if (!slot) {
                 cfg__oom(p);
+                return -1;
+        }
+        *slot = (struct cfg_capture){name, len};
+        return (int)((response ? px->n_res_caps : px->n_req_caps) - 1);
+}
+
+/* declare capture request|response len <length>: a slot for the capture rules that name it
+ * by id (those of backends among them) */
+void cfg__kw_declare_capture(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *usage = "declare capture request|response len <length>";
+        unsigned long long len;
+        const char *dir;
+
+        (void)data;
+        if (!(p->px->cap & CFG_CAP_FE)) {
+                cfg__err(p, arg - 1,
+                         "'declare capture' is only available in a frontend or "
+                         "listen section");
                 return;
         }
-        *slot = c;
+        if (!cfg__want_args(p, arg, 3, usage))
+                return;
+        dir = cfg__word(p, arg);
+        if ((strcmp(dir, "request") != 0 && strcmp(dir, "response") != 0) ||
+            strcmp(cfg__word(p, arg + 1), "len") != 0) {
+                cfg__err(p, arg, "expected '%s'", usage);
+                return;
+        }
+        if (cfg__uint(p, arg + 2, 1, 65536, "capture length", &len))
+                (void)cfg__capture_slot(p, NULL, (unsigned)len, dir[2] == 's');
 }
 
 /* ---- unique ids ---- */

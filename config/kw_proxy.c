@@ -753,6 +753,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"monitor fail", F | L, cfg__kw_monitor_fail, 0, false},
         {"capture request header", F | L, cfg__kw_capture, 0, false},
         {"capture response header", F | L, cfg__kw_capture, 1, false},
+        {"declare capture", F | L | B, cfg__kw_declare_capture, 0, false},
         {"unique-id-format", D | F | L, cfg__kw_unique_id_format, 0, false},
         {"unique-id-header", D | F | L, cfg__kw_unique_id_header, 0, false},
         {"balance", D | L | B, kw_balance, 0, false},

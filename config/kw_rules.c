@@ -280,6 +280,12 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 k = cfg__var_action_parse(p, arg, end, at, content, &r);
         if (k == 0)
                 k = cfg__addr_action_parse(p, arg, end, at, &r);
+        if (k == 0 && strcmp(act, "capture") == 0 && !content) {
+                cfg__err(p, arg, "'capture' is only allowed in 'tcp-request content' rules");
+                return;
+        }
+        if (k == 0)
+                k = cfg__capture_action_parse(p, arg, end, at, false, true, &r);
         if (k < 0)
                 return;
         if (k == 0) {
@@ -297,7 +303,6 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         static const char *const known[] = {
                                 "expect-proxy",
                                 "expect-netscaler-cip",
-                                "capture",
                                 "set-mark",
                                 "set-tos",
                                 "do-resolve",
@@ -329,7 +334,7 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                  "unknown %s action '%s': expected accept, reject, "
                                  "silent-drop, track-sc0..2, sc-inc-gpc0(N), sc-inc-gpc1(N), "
                                  "sc-set-gpt0(N), set-var(N), unset-var(N), set-src, set-dst, "
-                                 "set-src-port or set-dst-port",
+                                 "set-src-port, set-dst-port or capture",
                                  kw, act);
                         return;
                 }
@@ -369,7 +374,6 @@ static const struct {
         {"set-method", CFG_ACT_SET_METHOD, false},
         {"set-status", CFG_ACT_SET_STATUS, true},
         {"silent-drop", CFG_ACT_SILENT_DROP, true},
-        {"capture", CFG_ACT_CAPTURE, false},
 };
 
 bool cfg__header_name_valid(const char *s)
@@ -504,7 +508,7 @@ static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_
 
 /* HAProxy 2.6's http-after-response actions that sluice does not have yet. */
 static const char *const after_actions_known[] = {
-        "capture", "del-acl", "del-map", "set-log-level", "set-map", "strict-mode",
+        "del-acl", "del-map", "set-log-level", "set-map", "strict-mode",
 };
 
 /* What http-after-response can do of sluice's actions: change the fields, or stop. */
@@ -551,6 +555,8 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
 
                 if (k == 0)
                         k = cfg__var_action_parse(p, arg, end, at, true, &r);
+                if (k == 0)
+                        k = cfg__capture_action_parse(p, arg, end, at, response, false, &r);
                 if (k == 0 && !response)
                         k = cfg__addr_action_parse(p, arg, end, at, &r);
                 if (k == 0 && !response)
@@ -697,6 +703,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_SET_DST:
         case CFG_ACT_SET_SRC_PORT:
         case CFG_ACT_SET_DST_PORT:
+        case CFG_ACT_CAPTURE:
                 return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
         case CFG_ACT_SET_QUERY:
@@ -735,39 +742,6 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 if (!r.re || !r.re_src || !cfg__fmt_parse(p, w + 1, &r.fmt))
                         return;
                 break;
-        case CFG_ACT_CAPTURE: {
-                /* capture <sample> len <length>: a new slot among the frontend's request
-                 * captures (%hr); HAProxy's "id <n>" form needs declare capture */
-                unsigned long long len;
-                struct cfg_capture *slot;
-                int implied;
-
-                if (end != w + 3 || strcmp(cfg__word(p, w + 1), "len") != 0) {
-                        if (end > w + 1 && strcmp(cfg__word(p, w + 1), "id") == 0)
-                                cfg__unsupported(p, w + 1, "http-request capture ... id");
-                        else
-                                cfg__err(p, w < end ? w : end - 1,
-                                         "expected 'capture <sample> len <length>'");
-                        return;
-                }
-                if (!(p->px->cap & CFG_CAP_FE)) {
-                        cfg__err(p, arg, "'http-request capture ... len' needs a frontend");
-                        return;
-                }
-                if (!cfg__sample_parse(p, w, cfg__word_str(p, w), &r.expr, &implied) ||
-                    !cfg__uint(p, w + 2, 1, 65536, "capture length", &len))
-                        return;
-                slot = cfg_arena_push(&p->gen->arena, (void **)&p->px->req_caps, &p->px->n_req_caps,
-                                      &p->px->cap_req_caps, sizeof(*slot));
-                if (!slot) {
-                        cfg__oom(p);
-                        return;
-                }
-                *slot = (struct cfg_capture){NULL, (unsigned)len};
-                r.status = (unsigned)(p->px->n_req_caps - 1);
-                r.cap_len = (unsigned)len;
-                break;
-        }
         case CFG_ACT_SET_STATUS: {
                 unsigned long long code;
 

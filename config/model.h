@@ -292,7 +292,7 @@ enum cfg_http_act {
         CFG_ACT_SET_METHOD,     /* set-method FMT */
         CFG_ACT_SET_STATUS,     /* set-status CODE [reason TEXT] (responses) */
         CFG_ACT_SILENT_DROP,    /* silent-drop: close, telling the client nothing */
-        CFG_ACT_CAPTURE,        /* capture SAMPLE len N: into a request capture slot */
+        CFG_ACT_CAPTURE,        /* capture SAMPLE len N | id N: into a capture slot */
         CFG_ACT_AUTH,           /* auth [realm R]: 401 with a Basic challenge */
         CFG_ACT_WAIT_FOR_BODY,  /* wait-for-body time T [at-least N] */
         CFG_ACT_NORMALIZE_URI,  /* normalize-uri NORMALIZER [full|strict] */
@@ -365,8 +365,9 @@ struct cfg_http_rule {
         void *del_re;             /* DEL_HEADER -m reg: pcre2_code */
         void *re;                 /* REPLACE_*: pcre2_code */
         const char *re_src;       /* REPLACE_*: arena, as written */
-        unsigned status;          /* SET_STATUS; CAPTURE: the slot in the frontend's req_caps */
-        unsigned cap_len;         /* CAPTURE: bytes kept */
+        unsigned status;          /* SET_STATUS; CAPTURE: the slot among the frontend's
+                                   * req_caps (res_caps for a response rule) */
+        bool cap_rule;            /* CAPTURE: the "len" form, whose rule made the slot */
         const char *reason;       /* SET_STATUS: arena, or NULL for the code's own */
         enum cfg_redirect_type redir;
         unsigned redir_code;           /* 301, 302 (default), 303, 307, 308 */

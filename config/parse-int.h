@@ -180,6 +180,15 @@ int cfg__stick_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsi
                             struct cfg_http_rule *r);
 int cfg__var_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at, bool stream,
                           struct cfg_http_rule *r);
+/* capture <sample> len <length> | id <id> (kw_actions.c), as the above; @response for
+ * http-response and http-after-response rules, @tcp for tcp-request content ones. */
+int cfg__capture_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
+                              bool response, bool tcp, struct cfg_http_rule *r);
+/* A new capture slot of @len bytes (kw_http.c) named @name (arena, or NULL for a rule's or
+ * a declared one) among the frontend's request or @response slots: its index, or -1 when
+ * out of memory. */
+int cfg__capture_slot(struct cfg_parser *p, const char *name, unsigned len, bool response);
+void cfg__kw_declare_capture(struct cfg_parser *p, unsigned arg, unsigned long data);
 /* set-src, set-dst, set-src-port, set-dst-port <expr> (kw_actions.c), as the above. */
 int cfg__addr_action_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned at,
                            struct cfg_http_rule *r);

@@ -802,6 +802,23 @@ static void finish_rules_fmt_tables(struct cfg_parser *p, const struct cfg_proxy
         }
 }
 
+/* A frontend's capture rules that name a slot by id: it must exist, declared before or
+ * after the rule (a backend's are checked at run time, against the frontend's slots). */
+static void finish_capture_ids(struct cfg_parser *p, const struct cfg_proxy *px,
+                               const struct cfg_http_rule *rules, size_t n, const char *kw,
+                               size_t n_slots)
+{
+        if (!(px->cap & CFG_CAP_FE))
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (rules[i].act == CFG_ACT_CAPTURE && rules[i].status >= n_slots)
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, rules[i].where.file,
+                                     rules[i].where.line, 0,
+                                     "%s '%s': unable to find capture id '%u' referenced by %s "
+                                     "capture rule",
+                                     cfg__proxy_kind(px), px->name, rules[i].status, kw);
+}
+
 static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
 {
         finish_rules_fmt_tables(p, px, px->tcp_conn, px->n_tcp_conn);
@@ -873,6 +890,12 @@ void cfg__parser_finish(struct cfg_parser *p)
                                 finish_backend_ref(p, px, r->backend_name, &r->where, &r->backend);
                 }
                 finish_stick_refs(p, px);
+                finish_capture_ids(p, px, px->http_req, px->n_http_req, "http-request",
+                                   px->n_req_caps);
+                finish_capture_ids(p, px, px->http_res, px->n_http_res, "http-response",
+                                   px->n_res_caps);
+                finish_capture_ids(p, px, px->http_after, px->n_http_after, "http-after-response",
+                                   px->n_res_caps);
                 cfg__finish_mode(p, px);
                 if (p->diag)
                         cfg__finish_diag(p, px);

@@ -280,6 +280,16 @@ static enum tcp_rules_result tcp_rules_run(struct sess *ss, struct stream *st,
                         break;
                 if (var_action(ss, st, r, false) || addr_action(ss, st, r))
                         continue;
+                if (r->act == CFG_ACT_CAPTURE) {
+                        /* content rules only: a stream exists */
+                        bool more = false;
+
+                        if (!http_ext_capture_rule(st, r, false, may_wait ? &more : NULL)) {
+                                *pos = i;
+                                return TCP_RULES_WAIT;
+                        }
+                        continue;
+                }
                 if (!stick_action(ss, st, r, level))
                         return TCP_RULES_REJECT;
         }
@@ -387,18 +397,9 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_SILENT_DROP:
                         conn_silent_drop(&st->sess->conn);
                         return RULE_DROP;
-                case CFG_ACT_CAPTURE: {
-                        /* the sample's text, cut to the slot's length, shown by %hr */
-                        int k = sample_text(st->sess, st, &r->expr, false, val, sizeof(val));
-
-                        if (k < 0 || !st->req_caps || r->status >= st->fe->n_req_caps)
-                                break;
-                        k = (int)SL_MIN((size_t)k, (size_t)r->cap_len);
-                        p = scratch_copy(st, val, (size_t)k);
-                        if (p)
-                                st->req_caps[r->status] = sl_str_make(k ? p : "", (size_t)k);
+                case CFG_ACT_CAPTURE:
+                        (void)http_ext_capture_rule(st, r, response, NULL);
                         break;
-                }
                 case CFG_ACT_REPLACE_HEADER:
                 case CFG_ACT_REPLACE_VALUE:
                 case CFG_ACT_REPLACE_PATH:

@@ -47,20 +47,34 @@ static bool monitor_match(const struct http_msg *m, const char *uri)
         return sl_str_eq(m->target, u);
 }
 
-/* Capture the last occurrence of each of @caps in @m into a scratch array. */
-static struct sl_str *capture(struct stream *st, const struct http_msg *m,
-                              const struct cfg_capture *caps, size_t n)
+/* The stream's request (@response: response) capture slots, a scratch array made on first
+ * use with one entry per slot of the frontend (a NULL ptr: nothing captured); NULL when the
+ * frontend has none, or out of memory. */
+static struct sl_str *caps_of(struct stream *st, bool response)
 {
-        struct sl_str *v = (struct sl_str *)(void *)scratch_alloc(st, n * sizeof(*v));
+        struct sl_str **v = response ? &st->res_caps : &st->req_caps;
+        size_t n = response ? st->fe->n_res_caps : st->fe->n_req_caps;
+
+        if (!*v && n)
+                *v = (struct sl_str *)(void *)scratch_alloc(st, n * sizeof(**v));
+        return *v;
+}
+
+/* Capture the last occurrence in @m of each header the frontend's @response slots name. */
+static void capture(struct stream *st, const struct http_msg *m, bool response)
+{
+        const struct cfg_capture *caps = response ? st->fe->res_caps : st->fe->req_caps;
+        size_t n = response ? st->fe->n_res_caps : st->fe->n_req_caps;
+        struct sl_str *v = caps_of(st, response);
 
         if (!v)
-                return NULL;
+                return;
         for (size_t i = 0; i < m->n_hdrs; i++) {
                 for (size_t c = 0; c < n; c++) {
                         size_t len;
                         char *p;
 
-                        /* a slot without a name is an http-request capture rule's */
+                        /* a slot without a name is a capture rule's */
                         if (!caps[c].name ||
                             !sl_str_ieq(m->hdrs[i].name, sl_str_from_cstr(caps[c].name)))
                                 continue;
@@ -70,7 +84,37 @@ static struct sl_str *capture(struct stream *st, const struct http_msg *m,
                                 v[c] = sl_str_make(len ? p : "", len);
                 }
         }
-        return v;
+}
+
+bool http_ext_capture_rule(struct stream *st, const struct cfg_http_rule *r, bool response,
+                           bool *more)
+{
+        const struct cfg_capture *caps = response ? st->fe->res_caps : st->fe->req_caps;
+        size_t n = response ? st->fe->n_res_caps : st->fe->n_req_caps;
+        bool wait = false;
+        struct sl_str *v;
+        char val[4096];
+        size_t len;
+        char *p;
+        int k;
+
+        /* a backend's rule may name a slot its frontend lacks: nothing, as HAProxy */
+        if (r->status >= n)
+                return true;
+        k = sample_text_more(st->sess, st, &r->expr, response, val, sizeof(val),
+                             more ? &wait : NULL);
+        if (k < 0 && wait) {
+                *more = true;
+                return false;
+        }
+        if (k < 0)
+                return true;
+        v = caps_of(st, response);
+        len = SL_MIN((size_t)k, (size_t)caps[r->status].len);
+        p = v ? scratch_copy(st, val, len) : NULL;
+        if (p)
+                v[r->status] = sl_str_make(len ? p : "", len);
+        return true;
 }
 
 enum http_ext_result http_ext_request_head(struct stream *st)
@@ -91,15 +135,13 @@ enum http_ext_result http_ext_request_head(struct stream *st)
                         (void)http_ana_reply_error(st, 500);
                 return HTTP_EXT_REPLY;
         }
-        if (fe->n_req_caps)
-                st->req_caps = capture(st, &st->req, fe->req_caps, fe->n_req_caps);
+        capture(st, &st->req, false);
         return HTTP_EXT_GO;
 }
 
 void http_ext_capture_response(struct stream *st)
 {
-        if (st->fe->n_res_caps)
-                st->res_caps = capture(st, &st->res, st->fe->res_caps, st->fe->n_res_caps);
+        capture(st, &st->res, true);
 }
 
 /* ---- unique ids ---- */

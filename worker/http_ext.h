@@ -29,6 +29,16 @@ enum http_ext_result http_ext_request_head(struct stream *st);
 /* The frontend's response header captures (before the http-response rules). */
 void http_ext_capture_response(struct stream *st);
 
+/* Capture rule @r (http-request, http-response, http-after-response and tcp-request content
+ * ones alike): its sample's text, cut to the slot's length, into slot r->status of the
+ * frontend's request (@response: response) captures, shown by %hr (%hs); nothing when there
+ * is no such slot (a backend's rule whose frontend declares fewer) or no sample. With @more
+ * (content inspection that may wait), a sample that has no value yet but may get one from
+ * more bytes captures nothing: false, and *@more set, as HAProxy's rule yields (a value
+ * there is taken at once, even one that more bytes would change). True otherwise. */
+bool http_ext_capture_rule(struct stream *st, const struct cfg_http_rule *r, bool response,
+                           bool *more);
+
 /* The frontend's unique-id-format rendered into st->unique_id, and its unique-id-header
  * added. False when out of memory. */
 bool http_ext_unique_id(struct stream *st);

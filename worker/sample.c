@@ -275,7 +275,13 @@ static bool text_one(void *data, struct cfg_smp_value *v)
 int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                 char *out, size_t outsz)
 {
-        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response};
+        return sample_text_more(ss, st, smp, response, out, outsz, NULL);
+}
+
+int sample_text_more(struct sess *ss, struct stream *st, const struct cfg_sample *smp,
+                     bool response, char *out, size_t outsz, bool *more)
+{
+        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response, .more = more};
         struct text_ctx t = {out, outsz, -1};
 
         if (outsz == 0)

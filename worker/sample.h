@@ -35,6 +35,11 @@ bool sample_value(struct sess *ss, struct stream *st, const struct cfg_sample *s
 int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp, bool response,
                 char *out, size_t outsz);
 
+/* sample_text(), and with @more (or NULL) set when more bytes from the client may change
+ * the sample (content inspection). */
+int sample_text_more(struct sess *ss, struct stream *st, const struct cfg_sample *smp,
+                     bool response, char *out, size_t outsz, bool *more);
+
 /* set-var(@ref,@flags) @expr: the sample's value (its last, as for sample_value()) is kept
  * in the variable; nothing is set when there is none. */
 void sample_set_var(struct sess *ss, struct stream *st, bool response,

@@ -5,6 +5,8 @@ configuration in front of the same origin; what reaches the origin (request line
 and what reaches the client (status and fields) must be the same. A rewrite that would make
 an invalid request line or field fails the request with a 500 instead of going out."""
 
+import re
+import socket
 import time
 
 import harness
@@ -158,10 +160,107 @@ frontend f
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and p.log().count("CAP ") < 2:
                 time.sleep(0.05)
-            logs.append([l[l.index("CAP "):] for l in p.log().splitlines() if "CAP " in l])
+            # two workers may log in either order
+            logs.append(sorted(l[l.index("CAP "):] for l in p.log().splitlines() if "CAP " in l))
         self.assertEqual(logs[1], logs[0])
         self.assertEqual(logs[0][0], "CAP {h.example|curla|/some/path|abc}|"
                                      "h.example curla /some/path abc")
+
+
+CAPTURE_IDS = """defaults
+    mode http
+    log stdout format raw local0
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%(port)d
+    log-format "CAP %%hr|%%hs"
+    capture request header Host len 20
+    http-request capture req.hdr(x-a) len 5
+    declare capture request len 8
+    tcp-request content capture req.hdr(x-t) len 4
+    declare capture response len 6
+    capture response header Content-Type len 10
+    declare capture response len 12
+    http-request capture req.hdr(x-b) id 2
+    http-response capture status id 0
+    http-after-response capture str(after-response),upper id 2
+    default_backend b
+frontend t
+    mode tcp
+    bind 127.0.0.1:%(tport)d
+    log-format "TCAP %%hr"
+    tcp-request inspect-delay 3s
+    tcp-request content capture req.payload(0,4) len 3
+    tcp-request content capture req.len len 5
+    default_backend bt
+backend b
+    http-request capture req.hdr(x-c),upper id 1
+    http-request capture req.hdr(x-c) id 9
+    http-response capture res.hdr(content-length) id 1
+    http-response capture res.hdr(content-length) id 7
+    server s 127.0.0.1:%(o)d
+backend bt
+    mode tcp
+    server s 127.0.0.1:%(o)d
+"""
+
+
+class CaptureSlots(harness.TestCase):
+    def test_ids_declared_slots_and_content_rules_as_haproxy(self):
+        # declare capture, the id form in a frontend and in its backend (a slot the
+        # frontend lacks is ignored), http-response and http-after-response captures, and
+        # tcp-request content capture, in HTTP mode and in TCP mode where a sample that
+        # more bytes could change waits for them
+        o = origin.Origin()
+        self.addCleanup(o.stop)
+        logs = []
+        for start in (self.start_haproxy, self.start_config):
+            p = {"port": harness.free_port(), "tport": harness.free_port(), "o": o.port}
+            proc = start(CAPTURE_IDS % p)
+            harness.request(p["port"], b"GET /s HTTP/1.1\r\nHost: h.example\r\nX-A: abcdefg\r\n"
+                            b"X-T: tcp-rule\r\nX-B: bee\r\nX-C: sea-sea\r\n\r\n")
+            harness.request(p["port"], b"GET /s HTTP/1.1\r\nHost: h.example\r\n\r\n")
+            with harness.connect(p["tport"]) as c:
+                c.sendall(b"GET /tcp HTTP/1.1\r\nHost: h\r\n\r\n")
+                c.shutdown(socket.SHUT_WR)
+                c.settimeout(5)
+                while c.recv(4096):
+                    pass
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and proc.log().count("CAP ") < 3:
+                time.sleep(0.05)
+            logs.append(sorted(re.search(r"T?CAP .*", l).group(0)
+                               for l in proc.log().splitlines() if "CAP " in l))
+        self.assertEqual(logs[1], logs[0])
+        # slots cut at their length; the backend's rules fill the frontend's slots 1; a
+        # payload that has not come yet waits for it, a length is taken as it is
+        self.assertEqual(logs[0], ["CAP {h.example|SEA-S|bee|tcp-}|{200|11|AFTER-RESPON}",
+                                   "CAP {h.example|||}|{200|11|AFTER-RESPON}",
+                                   "TCAP {GET|30}"])
+
+    def test_capture_checks(self):
+        for text, line, msg in [
+            ("frontend f\n    mode http\n    http-request capture path id 1\n"
+             "    declare capture request len 3\n", 3,
+             "unable to find capture id '1' referenced by http-request capture rule"),
+            ("backend b\n    declare capture request len 3\n", 2,
+             "only available in a frontend or listen section"),
+            ("backend b\n    tcp-request content capture src len 3\n", 2,
+             "needs a frontend"),
+            ("frontend f\n    mode http\n    http-response capture status len 3\n", 3,
+             "expected 'http-response capture <sample> id <id>'"),
+            ("frontend f\n    tcp-request connection capture src len 3\n", 2,
+             "only allowed in 'tcp-request content' rules"),
+            ("frontend f\n    declare capture request len 0\n", 2, "capture length"),
+        ]:
+            with self.subTest(msg=msg):
+                path = self.write("bad.cfg", text)
+                r = harness.run(["-c", "-f", path])
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("bad.cfg:%d" % line, r.stderr)
+                self.assertIn(msg, r.stderr)
 
 
 class SilentDrop(harness.TestCase):

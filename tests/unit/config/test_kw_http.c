@@ -322,6 +322,47 @@ START_TEST(test_addr_actions)
         expect_error(FE "    http-response set-dst-port int(1)\n", 4,
                      "unknown http-response action 'set-dst-port'");
 }
+
+START_TEST(test_capture_slots)
+{
+        struct cfg_gen *g = load(FE "    capture request header Host len 20\n"
+                                    "    http-request capture path len 5\n"
+                                    "    declare capture request len 8\n"
+                                    "    declare capture response len 6\n"
+                                    "    http-request capture req.hdr(a) id 2\n"
+                                    "    http-response capture status id 0\n"
+                                    "    tcp-request content capture src len 4\n"
+                                    "    default_backend b\n"
+                                    "backend b\n    mode http\n"
+                                    "    http-request capture path id 40\n"
+                                    "    server s 127.0.0.1:1\n",
+                                 0);
+        const struct cfg_proxy *px = g->proxies[0];
+
+        ck_assert_uint_eq(px->n_req_caps, 4);
+        ck_assert_str_eq(px->req_caps[0].name, "Host");
+        ck_assert_ptr_null(px->req_caps[1].name);
+        ck_assert_uint_eq(px->req_caps[1].len, 5);
+        ck_assert_uint_eq(px->req_caps[2].len, 8);
+        ck_assert_uint_eq(px->req_caps[3].len, 4);
+        ck_assert_uint_eq(px->n_res_caps, 1);
+        ck_assert_uint_eq(px->http_req[0].status, 1);
+        ck_assert(px->http_req[0].cap_rule);
+        ck_assert_uint_eq(px->http_req[1].status, 2);
+        ck_assert(!px->http_req[1].cap_rule);
+        ck_assert_uint_eq(px->tcp_content[0].status, 3);
+        /* a backend names its frontends' slots: checked at run time */
+        ck_assert_uint_eq(g->proxies[1]->http_req[0].status, 40);
+        cfg_gen_unref(g);
+
+        expect_error(FE "    http-response capture status id 0\n", 4,
+                     "unable to find capture id '0' referenced by http-response capture rule");
+        expect_error(FE "    http-request capture path\n", 4,
+                     "expected 'http-request capture <sample> len <length> | id <id>'");
+        expect_error(FE "    declare capture request\n", 4,
+                     "expected 'declare capture request|response len <length>'");
+}
+END_TEST
 END_TEST
 
 int main(void)
@@ -339,6 +380,7 @@ int main(void)
         tcase_add_test(tc, test_userlists);
         tcase_add_test(tc, test_auth_fetches);
         tcase_add_test(tc, test_addr_actions);
+        tcase_add_test(tc, test_capture_slots);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
