@@ -9,12 +9,11 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "dump-int.h"
 #include "macros.h"
 #include "parse-int.h"
 
-/* Print @s as one word: bare when it is safe, else single-quoted (fully literal) when it
- * has no single quote and no control byte, else double-quoted with escapes. */
-static void dump_word_n(FILE *out, const char *s, size_t len)
+void cfg__dump_word_n(FILE *out, const char *s, size_t len)
 {
         bool bare = len > 0, single_ok = true;
 
@@ -50,9 +49,9 @@ static void dump_word_n(FILE *out, const char *s, size_t len)
         fputc('"', out);
 }
 
-static void dump_word(FILE *out, const char *s)
+void cfg__dump_word(FILE *out, const char *s)
 {
-        dump_word_n(out, s, strlen(s));
+        cfg__dump_word_n(out, s, strlen(s));
 }
 
 static void dump_addr(FILE *out, const struct cfg_addr *a)
@@ -77,11 +76,11 @@ static void dump_addr(FILE *out, const struct cfg_addr *a)
                 break;
         case CFG_ADDR_UNIX:
                 fputs("unix@", out);
-                dump_word(out, a->name);
+                cfg__dump_word(out, a->name);
                 return;
         case CFG_ADDR_ABNS:
                 fputs("abns@", out);
-                dump_word(out, a->name);
+                cfg__dump_word(out, a->name);
                 return;
         case CFG_ADDR_FD:
                 fprintf(out, "fd@%d", a->fd);
@@ -165,22 +164,22 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 fprintf(out, "    nbthread %u\n", g->nbthread);
         if (g->user) {
                 fputs("    user ", out);
-                dump_word(out, g->user);
+                cfg__dump_word(out, g->user);
                 fputc('\n', out);
         }
         if (g->group) {
                 fputs("    group ", out);
-                dump_word(out, g->group);
+                cfg__dump_word(out, g->group);
                 fputc('\n', out);
         }
         if (g->chroot) {
                 fputs("    chroot ", out);
-                dump_word(out, g->chroot);
+                cfg__dump_word(out, g->chroot);
                 fputc('\n', out);
         }
         if (g->pidfile) {
                 fputs("    pidfile ", out);
-                dump_word(out, g->pidfile);
+                cfg__dump_word(out, g->pidfile);
                 fputc('\n', out);
         }
         if (g->maxconn)
@@ -210,7 +209,7 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 fprintf(out, "    stats timeout %" PRIu64 "ms\n", g->stats_timeout_ms);
         if (g->log_send_hostname) {
                 fputs("    log-send-hostname ", out);
-                dump_word(out, g->log_send_hostname);
+                cfg__dump_word(out, g->log_send_hostname);
                 fputc('\n', out);
         }
         if (g->cpu_map)
@@ -232,141 +231,25 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                         fprintf(out, " level %s", stats_levels[s->level]);
                 if (s->user) {
                         fputs(" user ", out);
-                        dump_word(out, s->user);
+                        cfg__dump_word(out, s->user);
                 }
                 if (s->group) {
                         fputs(" group ", out);
-                        dump_word(out, s->group);
+                        cfg__dump_word(out, s->group);
                 }
                 fputc('\n', out);
         }
 }
 
 /* A sample as written: it compiles to the same thing again. */
-static void dump_sample(FILE *out, const struct cfg_sample *smp)
+void cfg__dump_sample(FILE *out, const struct cfg_sample *smp)
 {
-        dump_word(out, smp->src);
+        cfg__dump_word(out, smp->src);
 }
 
-static void dump_int(FILE *out, int64_t v)
+void cfg__dump_fmt(FILE *out, const struct cfg_fmt *f)
 {
-        fprintf(out, "%" PRId64, v);
-}
-
-/* "<fetch> [-i] -m <method> -- <patterns>": always explicit, so no derived name is needed. */
-static void dump_acl_expr(FILE *out, const struct cfg_acl_expr *e)
-{
-        dump_sample(out, &e->smp);
-        if (e->icase)
-                fputs(" -i", out);
-        /* http_auth_group's method has no "-m" name: it is the fetch's own */
-        if (e->match != CFG_MATCH_AUTH)
-                fprintf(out, " -m %s", cfg__match_name(e->match));
-        if (e->n_pats)
-                fputs(" --", out);
-        for (size_t i = 0; i < e->n_pats; i++) {
-                const struct cfg_pattern *p = &e->pats[i];
-                char ip[INET6_ADDRSTRLEN];
-
-                fputc(' ', out);
-                switch (e->match) {
-                case CFG_MATCH_INT:
-                case CFG_MATCH_LEN:
-                        if (p->lo > p->hi) {
-                                /* "gt" the largest integer: a pattern nothing matches */
-                                fprintf(out, "gt %" PRId64, INT64_MAX);
-                        } else if (p->lo == p->hi) {
-                                dump_int(out, p->lo);
-                        } else {
-                                if (p->lo != INT64_MIN)
-                                        dump_int(out, p->lo);
-                                fputc(':', out);
-                                if (p->hi != INT64_MAX)
-                                        dump_int(out, p->hi);
-                        }
-                        break;
-                case CFG_MATCH_IP:
-                        inet_ntop(p->family, p->addr, ip, sizeof(ip));
-                        fprintf(out, "%s/%u", ip, p->prefix);
-                        break;
-                case CFG_MATCH_STR:
-                case CFG_MATCH_BEG:
-                case CFG_MATCH_END:
-                case CFG_MATCH_SUB:
-                case CFG_MATCH_REG:
-                case CFG_MATCH_DIR:
-                case CFG_MATCH_DOM:
-                case CFG_MATCH_AUTH:
-                        dump_word_n(out, p->str.ptr, p->str.len);
-                        break;
-                case CFG_MATCH_BIN:
-                        for (size_t k = 0; k < p->str.len; k++)
-                                fprintf(out, "%02x", (unsigned char)p->str.ptr[k]);
-                        break;
-                case CFG_MATCH_FOUND:
-                case CFG_MATCH_BOOL:
-                        break;
-                }
-        }
-}
-
-static void dump_cond(FILE *out, const struct cfg_cond *c)
-{
-        if (!c)
-                return;
-        fputs(c->unless ? " unless" : " if", out);
-        for (size_t i = 0; i < c->n_ands; i++) {
-                if (i)
-                        fputs(" ||", out);
-                for (size_t j = 0; j < c->ands[i].n_terms; j++) {
-                        const struct cfg_cond_term *t = &c->ands[i].terms[j];
-
-                        fputs(t->negate ? " !" : " ", out);
-                        if (t->acl->name) {
-                                fputs(t->acl->name, out);
-                        } else {
-                                fputs("{ ", out);
-                                dump_acl_expr(out, t->acl->exprs[0]);
-                                fputs(" }", out);
-                        }
-                }
-        }
-}
-
-static void dump_fmt(FILE *out, const struct cfg_fmt *f)
-{
-        dump_word(out, f->src);
-}
-
-static void dump_reply(FILE *out, const struct cfg_reply *r, bool is_deny)
-{
-        fprintf(out, is_deny ? " deny_status %u" : " status %u", r->status);
-        if (r->content_type) {
-                fputs(" content-type ", out);
-                dump_word(out, r->content_type);
-        }
-        switch (r->kind) {
-        case CFG_REPLY_ERRORFILE:
-                if (!is_deny)
-                        fputs(" default-errorfiles", out);
-                break;
-        case CFG_REPLY_STRING:
-                fputs(" string ", out);
-                dump_word_n(out, r->body, r->body_len);
-                break;
-        case CFG_REPLY_LF_STRING:
-                fputs(" lf-string ", out);
-                dump_fmt(out, &r->body_fmt);
-                break;
-        case CFG_REPLY_EMPTY:
-                break;
-        }
-        for (size_t i = 0; i < r->n_hdrs; i++) {
-                fputs(" hdr ", out);
-                dump_word(out, r->hdrs[i].name);
-                fputc(' ', out);
-                dump_fmt(out, &r->hdrs[i].value);
-        }
+        cfg__dump_word(out, f->src);
 }
 
 static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
@@ -391,189 +274,6 @@ static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
                         fprintf(out, "(%ums)", t->period_ms[dt]);
                 sep = ',';
         }
-        fputc('\n', out);
-}
-
-static void dump_var_action(FILE *out, const struct cfg_http_rule *r)
-{
-        static const char *const conds[] = {"ifexists", "ifnotexists", "ifempty", "ifnotempty",
-                                            "ifset",    "ifnotset",    "ifgt",    "iflt"};
-
-        fprintf(out, "%s(%s",
-                r->act == CFG_ACT_SET_VAR       ? "set-var"
-                : r->act == CFG_ACT_SET_VAR_FMT ? "set-var-fmt"
-                                                : "unset-var",
-                r->var.name);
-        for (unsigned i = 0; i < SL_ARRAY_SIZE(conds); i++)
-                if (r->var_flags & (1u << i))
-                        fprintf(out, ",%s", conds[i]);
-        fputc(')', out);
-        if (r->act == CFG_ACT_SET_VAR) {
-                fputc(' ', out);
-                dump_sample(out, &r->expr);
-        } else if (r->act == CFG_ACT_SET_VAR_FMT) {
-                fputc(' ', out);
-                dump_fmt(out, &r->fmt);
-        }
-}
-
-static void dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
-                      const struct cfg_http_rule *r)
-{
-        static const char *const redirs[] = {"location", "prefix", "scheme"};
-
-        fprintf(out, "    %s ", kw);
-        switch (r->act) {
-        case CFG_ACT_ALLOW:
-                fputs(strncmp(kw, "tcp-", 4) == 0 ? "accept" : "allow", out);
-                break;
-        case CFG_ACT_DENY:
-                fputs("deny", out);
-                dump_reply(out, &r->reply, true);
-                break;
-        case CFG_ACT_RETURN:
-                fputs("return", out);
-                dump_reply(out, &r->reply, false);
-                break;
-        case CFG_ACT_REDIRECT:
-                fprintf(out, "%s%s ", r->redir_str ? "" : "redirect ", redirs[r->redir]);
-                if (r->redir_str)
-                        dump_word(out, r->redir_str);
-                else
-                        dump_fmt(out, &r->fmt);
-                fprintf(out, " code %u", r->redir_code);
-                if (r->redir_flags & CFG_REDIR_F_DROP_QUERY)
-                        fputs(" drop-query", out);
-                if (r->redir_flags & CFG_REDIR_F_APPEND_SLASH)
-                        fputs(" append-slash", out);
-                if (r->redir_flags & CFG_REDIR_F_IGNORE_EMPTY)
-                        fputs(" ignore-empty", out);
-                if (r->redir_cookie) {
-                        fputs(r->redir_flags & CFG_REDIR_F_CLEAR_COOKIE ? " clear-cookie "
-                                                                        : " set-cookie ",
-                              out);
-                        dump_word(out, r->redir_cookie);
-                }
-                break;
-        case CFG_ACT_AUTH:
-                fputs("auth", out);
-                if (r->realm) {
-                        fputs(" realm ", out);
-                        dump_word(out, r->realm);
-                }
-                break;
-        case CFG_ACT_WAIT_FOR_BODY:
-                fprintf(out, "wait-for-body time %" PRIu32 "ms", r->wait_ms);
-                if (r->wait_bytes)
-                        fprintf(out, " at-least %" PRIu64, r->wait_bytes);
-                break;
-        case CFG_ACT_NORMALIZE_URI:
-                fprintf(out, "normalize-uri %s", cfg_uri_norm_name(r->norm));
-                if (r->norm_opt)
-                        fputs(r->norm == CFG_NORM_PATH_STRIP_DOTDOT ? " full" : " strict", out);
-                break;
-        case CFG_ACT_SET_HEADER:
-        case CFG_ACT_ADD_HEADER:
-                fputs(r->act == CFG_ACT_SET_HEADER ? "set-header " : "add-header ", out);
-                dump_word(out, r->hdr_name);
-                fputc(' ', out);
-                dump_fmt(out, &r->fmt);
-                break;
-        case CFG_ACT_DEL_HEADER:
-                fputs("del-header ", out);
-                dump_word(out, r->hdr_name);
-                if (r->del_match != CFG_MATCH_STR)
-                        fprintf(out, " -m %s", cfg__match_name(r->del_match));
-                break;
-        case CFG_ACT_SET_PATH:
-        case CFG_ACT_SET_QUERY:
-        case CFG_ACT_SET_PATHQ:
-        case CFG_ACT_SET_URI:
-        case CFG_ACT_SET_METHOD:
-                fprintf(out, "%s ",
-                        r->act == CFG_ACT_SET_PATH    ? "set-path"
-                        : r->act == CFG_ACT_SET_QUERY ? "set-query"
-                        : r->act == CFG_ACT_SET_PATHQ ? "set-pathq"
-                        : r->act == CFG_ACT_SET_URI   ? "set-uri"
-                                                      : "set-method");
-                dump_fmt(out, &r->fmt);
-                break;
-        case CFG_ACT_REPLACE_HEADER:
-        case CFG_ACT_REPLACE_VALUE:
-                fprintf(out, "%s ",
-                        r->act == CFG_ACT_REPLACE_HEADER ? "replace-header" : "replace-value");
-                dump_word(out, r->hdr_name);
-                fputc(' ', out);
-                dump_word(out, r->re_src);
-                fputc(' ', out);
-                dump_fmt(out, &r->fmt);
-                break;
-        case CFG_ACT_REPLACE_PATH:
-        case CFG_ACT_REPLACE_PATHQ:
-        case CFG_ACT_REPLACE_URI:
-                fprintf(out, "%s ",
-                        r->act == CFG_ACT_REPLACE_PATH    ? "replace-path"
-                        : r->act == CFG_ACT_REPLACE_PATHQ ? "replace-pathq"
-                                                          : "replace-uri");
-                dump_word(out, r->re_src);
-                fputc(' ', out);
-                dump_fmt(out, &r->fmt);
-                break;
-        case CFG_ACT_SET_STATUS:
-                fprintf(out, "set-status %u", r->status);
-                if (r->reason) {
-                        fputs(" reason ", out);
-                        dump_word(out, r->reason);
-                }
-                break;
-        case CFG_ACT_REJECT:
-                fputs("reject", out);
-                break;
-        case CFG_ACT_SILENT_DROP:
-                fputs("silent-drop", out);
-                break;
-        case CFG_ACT_CAPTURE:
-                /* the slots are declared: a rule names its own by id, except a tcp-request
-                 * one, which has only the len form (see dump_capture_slots()) */
-                fputs("capture ", out);
-                dump_sample(out, &r->expr);
-                if (strncmp(kw, "tcp-", 4) == 0)
-                        fprintf(out, " len %u", px->req_caps[r->status].len);
-                else
-                        fprintf(out, " id %u", r->status);
-                break;
-        case CFG_ACT_TRACK_SC:
-                fprintf(out, "track-sc%u ", r->sc);
-                dump_sample(out, &r->track_key);
-                if (r->table_name) {
-                        fputs(" table ", out);
-                        dump_word(out, r->table_name);
-                }
-                break;
-        case CFG_ACT_SC_INC_GPC0:
-        case CFG_ACT_SC_INC_GPC1:
-                fprintf(out, "sc-inc-gpc%d(%u)", r->act == CFG_ACT_SC_INC_GPC1, r->sc);
-                break;
-        case CFG_ACT_SC_SET_GPT0:
-                fprintf(out, "sc-set-gpt0(%u) %" PRId64, r->sc, r->gpt0);
-                break;
-        case CFG_ACT_SET_VAR:
-        case CFG_ACT_SET_VAR_FMT:
-        case CFG_ACT_UNSET_VAR:
-                dump_var_action(out, r);
-                break;
-        case CFG_ACT_SET_SRC:
-        case CFG_ACT_SET_DST:
-        case CFG_ACT_SET_SRC_PORT:
-        case CFG_ACT_SET_DST_PORT:
-                fprintf(out, "set-%s%s ",
-                        r->act == CFG_ACT_SET_SRC || r->act == CFG_ACT_SET_SRC_PORT ? "src" : "dst",
-                        r->act == CFG_ACT_SET_SRC_PORT || r->act == CFG_ACT_SET_DST_PORT ? "-port"
-                                                                                         : "");
-                dump_sample(out, &r->expr);
-                break;
-        }
-        dump_cond(out, r->cond);
         fputc('\n', out);
 }
 
@@ -640,7 +340,7 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
                 fputs(" disabled", out);
         if (o->cookie) {
                 fputs(" cookie ", out);
-                dump_word(out, o->cookie);
+                cfg__dump_word(out, o->cookie);
         }
         dump_init_addr(out, &o->init_addr);
 }
@@ -659,68 +359,27 @@ static bool dump_allowed(const struct cfg_proxy *px, const char *kw)
         return false;
 }
 
-/* The capture slots in their order: header captures, declared slots (an http-request
- * capture rule's is declared, the rule names it by id), and the tcp-request content capture
- * rules, which make their own (printed there with the content rules before them, in order),
- * so that every slot has its index again when the dump is read. Returns how many
- * tcp-request content rules it printed. */
-static size_t dump_capture_slots(FILE *out, const struct cfg_proxy *px)
-{
-        size_t next = 0;
-
-        for (size_t i = 0; i < px->n_req_caps; i++) {
-                const struct cfg_capture *c = &px->req_caps[i];
-                size_t k = next;
-
-                if (c->name) {
-                        fputs("    capture request header ", out);
-                        dump_word(out, c->name);
-                        fprintf(out, " len %u\n", c->len);
-                        continue;
-                }
-                while (k < px->n_tcp_content && !(px->tcp_content[k].act == CFG_ACT_CAPTURE &&
-                                                  px->tcp_content[k].status == i))
-                        k++;
-                if (k == px->n_tcp_content) {
-                        fprintf(out, "    declare capture request len %u\n", c->len);
-                        continue;
-                }
-                for (; next <= k; next++)
-                        dump_rule(out, "tcp-request content", px, &px->tcp_content[next]);
-        }
-        for (size_t i = 0; i < px->n_res_caps; i++) {
-                if (!px->res_caps[i].name) {
-                        fprintf(out, "    declare capture response len %u\n", px->res_caps[i].len);
-                        continue;
-                }
-                fputs("    capture response header ", out);
-                dump_word(out, px->res_caps[i].name);
-                fprintf(out, " len %u\n", px->res_caps[i].len);
-        }
-        return next;
-}
-
 /* monitor-uri, monitor fail, unique ids */
 static void dump_http_settings(FILE *out, const struct cfg_proxy *px)
 {
         if (px->monitor_uri && dump_allowed(px, "monitor-uri")) {
                 fputs("    monitor-uri ", out);
-                dump_word(out, px->monitor_uri);
+                cfg__dump_word(out, px->monitor_uri);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_monitor_fail; i++) {
                 fputs("    monitor fail", out);
-                dump_cond(out, px->monitor_fail[i]);
+                cfg__dump_cond(out, px->monitor_fail[i]);
                 fputc('\n', out);
         }
         if (px->unique_id_fmt && dump_allowed(px, "unique-id-format")) {
                 fputs("    unique-id-format ", out);
-                dump_fmt(out, px->unique_id_fmt);
+                cfg__dump_fmt(out, px->unique_id_fmt);
                 fputc('\n', out);
         }
         if (px->unique_id_header && dump_allowed(px, "unique-id-header")) {
                 fputs("    unique-id-header ", out);
-                dump_word(out, px->unique_id_header);
+                cfg__dump_word(out, px->unique_id_header);
                 fputc('\n', out);
         }
 }
@@ -728,21 +387,21 @@ static void dump_http_settings(FILE *out, const struct cfg_proxy *px)
 static void dump_userlist(FILE *out, const struct cfg_userlist *ul)
 {
         fputs("\nuserlist ", out);
-        dump_word(out, ul->name);
+        cfg__dump_word(out, ul->name);
         fputc('\n', out);
         for (size_t i = 0; i < ul->n_groups; i++) {
                 fputs("    group ", out);
-                dump_word(out, ul->groups[i].name);
+                cfg__dump_word(out, ul->groups[i].name);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < ul->n_users; i++) {
                 const struct cfg_ul_user *u = &ul->users[i];
 
                 fputs("    user ", out);
-                dump_word(out, u->name);
+                cfg__dump_word(out, u->name);
                 if (u->password) {
                         fputs(u->insecure ? " insecure-password " : " password ", out);
-                        dump_word(out, u->password);
+                        cfg__dump_word(out, u->password);
                 }
                 /* memberships from both sides, resolved: written once, on the user */
                 for (size_t j = 0; j < u->n_groups; j++) {
@@ -763,7 +422,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
         size_t tcp_done;
 
         fprintf(out, "\n%s ", fe && be ? "listen" : fe ? "frontend" : "backend");
-        dump_word(out, px->name);
+        cfg__dump_word(out, px->name);
         fprintf(out, "\n    mode %s\n", cfg_mode_name(px->mode));
         if (fe) {
                 fprintf(out, "    maxconn %u\n", px->maxconn);
@@ -774,7 +433,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         dump_addr(out, &bd->addr);
                         if (bd->name) {
                                 fputs(" name ", out);
-                                dump_word(out, bd->name);
+                                cfg__dump_word(out, bd->name);
                         }
                         fputs(bd->v6only ? " v6only" : bd->v4v6 ? " v4v6" : "", out);
                         fputs(bd->tfo ? " tfo" : "", out);
@@ -799,7 +458,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 if (bit == CFG_OPT_FORWARDFOR) {
                         if (px->forwardfor_header) {
                                 fputs(" header ", out);
-                                dump_word(out, px->forwardfor_header);
+                                cfg__dump_word(out, px->forwardfor_header);
                         }
                         if (px->forwardfor_if_none)
                                 fputs(" if-none", out);
@@ -861,12 +520,12 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 dump_log(out, "    ", &px->logs[i]);
         if (px->log_format && dump_allowed(px, "log-format")) {
                 fputs("    log-format ", out);
-                dump_fmt(out, px->log_format);
+                cfg__dump_fmt(out, px->log_format);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_errorfiles; i++) {
                 fprintf(out, "    errorfile %u ", px->errorfiles[i].status);
-                dump_word(out, px->errorfiles[i].path);
+                cfg__dump_word(out, px->errorfiles[i].path);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_acls; i++) {
@@ -876,28 +535,28 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         continue;
                 for (size_t j = 0; j < acl->n_exprs; j++) {
                         fprintf(out, "    acl %s ", acl->name);
-                        dump_acl_expr(out, acl->exprs[j]);
+                        cfg__dump_acl_expr(out, acl->exprs[j]);
                         fputc('\n', out);
                 }
         }
         dump_http_settings(out, px);
-        tcp_done = dump_capture_slots(out, px);
+        tcp_done = cfg__dump_capture_slots(out, px);
         if (px->table)
                 dump_stick_table(out, px->table);
         for (size_t i = 0; i < px->n_tcp_conn; i++)
-                dump_rule(out, "tcp-request connection", px, &px->tcp_conn[i]);
+                cfg__dump_rule(out, "tcp-request connection", px, &px->tcp_conn[i]);
         for (size_t i = 0; i < px->n_tcp_sess; i++)
-                dump_rule(out, "tcp-request session", px, &px->tcp_sess[i]);
+                cfg__dump_rule(out, "tcp-request session", px, &px->tcp_sess[i]);
         for (size_t i = tcp_done; i < px->n_tcp_content; i++)
-                dump_rule(out, "tcp-request content", px, &px->tcp_content[i]);
+                cfg__dump_rule(out, "tcp-request content", px, &px->tcp_content[i]);
         for (size_t i = 0; i < px->n_http_req; i++)
-                dump_rule(out, "http-request", px, &px->http_req[i]);
+                cfg__dump_rule(out, "http-request", px, &px->http_req[i]);
         if (px->cookie && be) {
                 static const char *const modes[] = {"", " rewrite", " insert", " prefix"};
                 const struct cfg_cookie *c = px->cookie;
 
                 fputs("    cookie ", out);
-                dump_word(out, c->name);
+                cfg__dump_word(out, c->name);
                 fputs(modes[c->mode], out);
                 fprintf(out, "%s%s%s%s%s%s", c->indirect ? " indirect" : "",
                         c->nocache ? " nocache" : "", c->postonly ? " postonly" : "",
@@ -905,11 +564,11 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         c->secure ? " secure" : "");
                 if (c->domain) {
                         fputs(" domain ", out);
-                        dump_word(out, c->domain);
+                        cfg__dump_word(out, c->domain);
                 }
                 if (c->attr) {
                         fputs(" attr ", out);
-                        dump_word(out, c->attr);
+                        cfg__dump_word(out, c->attr);
                 }
                 fputc('\n', out);
         }
@@ -918,40 +577,40 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 const struct cfg_stick_rule *r = &px->stick_rules[i];
 
                 fprintf(out, "    stick %s ", kinds[r->kind]);
-                dump_sample(out, &r->key);
+                cfg__dump_sample(out, &r->key);
                 if (r->table_name) {
                         fputs(" table ", out);
-                        dump_word(out, r->table_name);
+                        cfg__dump_word(out, r->table_name);
                 }
-                dump_cond(out, r->cond);
+                cfg__dump_cond(out, r->cond);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_redirects; i++)
-                dump_rule(out, "redirect", px, &px->redirects[i]);
+                cfg__dump_rule(out, "redirect", px, &px->redirects[i]);
         for (size_t i = 0; i < px->n_http_res; i++)
-                dump_rule(out, "http-response", px, &px->http_res[i]);
+                cfg__dump_rule(out, "http-response", px, &px->http_res[i]);
         for (size_t i = 0; i < px->n_http_after; i++)
-                dump_rule(out, "http-after-response", px, &px->http_after[i]);
+                cfg__dump_rule(out, "http-after-response", px, &px->http_after[i]);
         for (size_t i = 0; i < px->n_use_servers; i++) {
                 fputs("    use-server ", out);
-                dump_word(out, px->use_servers[i].name);
-                dump_cond(out, px->use_servers[i].cond);
+                cfg__dump_word(out, px->use_servers[i].name);
+                cfg__dump_cond(out, px->use_servers[i].cond);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_ignore_persist; i++) {
                 fputs("    ignore-persist", out);
-                dump_cond(out, px->ignore_persist[i]);
+                cfg__dump_cond(out, px->ignore_persist[i]);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_use_backend; i++) {
                 fputs("    use_backend ", out);
-                dump_word(out, px->use_backend[i].backend_name);
-                dump_cond(out, px->use_backend[i].cond);
+                cfg__dump_word(out, px->use_backend[i].backend_name);
+                cfg__dump_cond(out, px->use_backend[i].cond);
                 fputc('\n', out);
         }
         if (fe && px->default_backend_name) {
                 fputs("    default_backend ", out);
-                dump_word(out, px->default_backend_name);
+                cfg__dump_word(out, px->default_backend_name);
                 fputc('\n', out);
         }
         if (be) {
@@ -960,7 +619,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 fputc('\n', out);
                 for (size_t i = 0; i < px->n_servers; i++) {
                         fputs("    server ", out);
-                        dump_word(out, px->servers[i].name);
+                        cfg__dump_word(out, px->servers[i].name);
                         fputc(' ', out);
                         dump_addr(out, &px->servers[i].addr);
                         if (px->servers[i].id_set)
