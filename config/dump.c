@@ -597,9 +597,9 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 cfg__dump_cond(out, px->use_servers[i].cond);
                 fputc('\n', out);
         }
-        for (size_t i = 0; i < px->n_ignore_persist; i++) {
-                fputs("    ignore-persist", out);
-                cfg__dump_cond(out, px->ignore_persist[i]);
+        for (size_t i = 0; i < px->n_persist_rules; i++) {
+                fputs(px->persist_rules[i].force ? "    force-persist" : "    ignore-persist", out);
+                cfg__dump_cond(out, px->persist_rules[i].cond);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_use_backend; i++) {

@@ -781,6 +781,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"tcp-request session", F | L, cfg__kw_tcp_rule, 2, false},
         {"use-server", L | B, cfg__kw_use_server, 0, false},
         {"ignore-persist", L | B, cfg__kw_ignore_persist, 0, false},
+        {"force-persist", L | B, cfg__kw_ignore_persist, 1, false},
         {"stick-table", F | L | B, cfg__kw_stick_table, 0, false},
         {"stick on", L | B, cfg__kw_stick, CFG_STICK_ON, false},
         {"cookie", D | L | B, cfg__kw_cookie, 0, false},

@@ -124,29 +124,30 @@ void cfg__kw_use_server(struct cfg_parser *p, unsigned arg, unsigned long data)
         *slot = r;
 }
 
-/* ignore-persist if|unless <condition> */
+/* ignore-persist | force-persist if|unless <condition>; @data: 1 for force-persist */
 void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
+        const char *kw = data ? "force-persist" : "ignore-persist";
         struct cfg_proxy *px = p->px;
-        const struct cfg_cond **slot;
+        struct cfg_persist_rule *slot;
         const struct cfg_cond *cond;
         bool ok;
 
         if (arg >= cfg__n_words(p) || cfg__cond_start(p, arg) != arg) {
                 cfg__err(p, arg < cfg__n_words(p) ? arg : arg - 1,
-                         "expected 'ignore-persist if|unless <condition>'");
+                         "expected '%s if|unless <condition>'", kw);
                 return;
         }
-        cond = cfg__rule_cond(p, arg, CFG_FETCH_AT_REQ, "ignore-persist", &ok);
+        cond = cfg__rule_cond(p, arg, CFG_FETCH_AT_REQ, kw, &ok);
         if (!ok)
                 return;
-        slot = cfg_arena_push(&p->gen->arena, (void **)&px->ignore_persist, &px->n_ignore_persist,
-                              &px->cap_ignore_persist, sizeof(*slot));
+        slot = cfg_arena_push(&p->gen->arena, (void **)&px->persist_rules, &px->n_persist_rules,
+                              &px->cap_persist_rules, sizeof(*slot));
         if (!slot) {
                 cfg__oom(p);
                 return;
         }
-        *slot = cond;
+        *slot = (struct cfg_persist_rule){cond, data == 1};
 }
 
 static const char *const req_actions_known[] = {

@@ -427,6 +427,13 @@ struct cfg_stick_table {
         struct cfg_where where;
 };
 
+/* ignore-persist | force-persist if|unless COND (backends) */
+struct cfg_persist_rule {
+        const struct cfg_cond *cond; /* arena */
+        bool force;                  /* force-persist: persistence may choose a server that is
+                                      * down or in maintenance, and never redispatches */
+};
+
 /* use-server NAME|FORMAT if|unless COND (backends) */
 struct cfg_use_server {
         const char *name;            /* arena, as written */
@@ -549,8 +556,9 @@ struct cfg_proxy {
         size_t n_use_servers, cap_use_servers;
         /* ignore-persist conditions: a request matching one is balanced, whatever its
          * cookie or stick entry says */
-        const struct cfg_cond **ignore_persist; /* arena array */
-        size_t n_ignore_persist, cap_ignore_persist;
+        /* ignore-persist and force-persist, in order: the first whose condition holds */
+        struct cfg_persist_rule *persist_rules; /* arena array */
+        size_t n_persist_rules, cap_persist_rules;
         struct cfg_switch_rule *use_backend;
         size_t n_use_backend, cap_use_backend;
 

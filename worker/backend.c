@@ -126,7 +126,8 @@ static int backend_pick(struct stream *st, struct px_rt *rt, const struct lb_key
         if (st->force_idx >= 0) {
                 /* persistence: its server if it can take the request, else balance */
                 if (!lb_exclude_test(st->tried, (uint32_t)st->force_idx))
-                        idx = lb_take(rt->lb, (uint32_t)st->force_idx);
+                        idx = lb_take(rt->lb, (uint32_t)st->force_idx,
+                                      (st->flags & STRM_F_FORCE_PERSIST) != 0);
                 st->force_idx = -1;
                 if (idx >= 0)
                         st->flags |= STRM_F_DIRECT;
@@ -176,7 +177,8 @@ bool backend_redispatch(const struct stream *st, int idx)
         const struct lb *lb = worker_rt(st->w, be)->lb;
         enum cfg_balance_algo a = be->balance.algo;
 
-        if (idx < 0 || !lb || !(be->options & CFG_OPT_REDISPATCH))
+        if (idx < 0 || !lb || !(be->options & CFG_OPT_REDISPATCH) ||
+            (st->flags & STRM_F_FORCE_PERSIST))
                 return false;
         if (st->retries_left == 0 || !lb_usable(lb, (uint32_t)idx))
                 return true;

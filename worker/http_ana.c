@@ -622,7 +622,8 @@ static const struct cfg_proxy *pick_backend(struct stream *st)
 }
 
 /* use-server rules: the first whose condition holds and whose server can take the request
- * chooses it (a server that is down is skipped, as HAProxy does without option persist). */
+ * chooses it (a server that is down is skipped, as HAProxy does without option persist,
+ * unless force-persist holds). */
 static void use_server(struct stream *st)
 {
         const struct cfg_proxy *be = st->be;
@@ -643,7 +644,8 @@ static void use_server(struct stream *st)
                                     memcmp(be->servers[k].name, name, n) == 0)
                                         idx = (int)k;
                 }
-                if (idx >= 0 && lb_usable(lb, (uint32_t)idx)) {
+                if (idx >= 0 &&
+                    ((st->flags & STRM_F_FORCE_PERSIST) || lb_usable(lb, (uint32_t)idx))) {
                         st->force_idx = idx;
                         return;
                 }
@@ -658,14 +660,16 @@ static void persist(struct stream *st)
         int forced;
 
         st->force_idx = -1;
-        if (be->n_use_servers)
-                use_server(st);
-        for (size_t i = 0; i < be->n_ignore_persist; i++) {
-                if (sample_cond(st->sess, st, be->ignore_persist[i], false)) {
-                        st->flags |= STRM_F_IGNORE_PERSIST;
+        /* HAProxy's persist rules (after the backend is chosen, before use-server) */
+        for (size_t i = 0; i < be->n_persist_rules; i++) {
+                if (sample_cond(st->sess, st, be->persist_rules[i].cond, false)) {
+                        st->flags |= be->persist_rules[i].force ? STRM_F_FORCE_PERSIST
+                                                                : STRM_F_IGNORE_PERSIST;
                         break;
                 }
         }
+        if (be->n_use_servers)
+                use_server(st);
         forced = st->force_idx;
         /* the cookie is still read (and its prefix stripped) when it chooses nothing */
         if (be->cookie && (st->flags & STRM_F_HTTP))

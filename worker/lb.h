@@ -126,9 +126,10 @@ void lb_seed(struct lb *lb, uint64_t seed);
 int lb_pick(struct lb *lb, const struct lb_key *key, const uint8_t *exclude);
 
 /* Persistence (stick tables, cookies): take a slot on server @idx itself, if it is UP, not
- * in maintenance and below its maxconn. A draining server or one of weight 0 still takes
- * persistent traffic, as in HAProxy. Returns @idx, or -1 (the caller balances instead). */
-int lb_take(struct lb *lb, uint32_t idx);
+ * in maintenance (unless @force: force-persist) and below its maxconn. A draining server or
+ * one of weight 0 still takes persistent traffic, as in HAProxy. Returns @idx, or -1 (the
+ * caller balances instead). */
+int lb_take(struct lb *lb, uint32_t idx, bool force);
 
 /* Give back the slot taken by lb_pick() for server @idx. */
 void lb_release(struct lb *lb, int idx);

@@ -319,14 +319,15 @@ int lb_pick(struct lb *lb, const struct lb_key *key, const uint8_t *exclude)
         return -1;
 }
 
-int lb_take(struct lb *lb, uint32_t idx)
+int lb_take(struct lb *lb, uint32_t idx, bool force)
 {
         struct srv_state_rec *rec;
 
         if (idx >= lb->n_srv)
                 return -1;
         rec = &lb->recs[idx];
-        if (srv_state_op(rec) != SRV_OP_UP || (srv_state_admin(rec) & SRV_ADMIN_MAINT) ||
+        if ((!force &&
+             (srv_state_op(rec) != SRV_OP_UP || (srv_state_admin(rec) & SRV_ADMIN_MAINT))) ||
             !srv_state_try_acquire(rec, lb->srv[idx].maxconn))
                 return -1;
         return (int)idx;

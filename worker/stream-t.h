@@ -73,6 +73,8 @@ enum {
                                             * choose the server */
         STRM_F_BODY_WAIT = 1u << 17,       /* a wait for the request body is under way */
         STRM_F_BODY_TIMEOUT = 1u << 18,    /* its time (or the client timeout) ran out */
+        STRM_F_FORCE_PERSIST = 1u << 19,   /* force-persist: persistence may choose a server
+                                            * that is down, and a retry never redispatches */
 };
 
 struct stream {

@@ -20,10 +20,11 @@ backend be
     use-server s2 if { path_beg /two }
     use-server s%%[req.hdr(x-srv)] if { req.hdr(x-srv) -m found }
     ignore-persist if { path_beg /static }
+    force-persist if { req.hdr(x-force) -m found }
     server s0 127.0.0.1:%(o0)d cookie c0
     server s1 127.0.0.1:%(o1)d cookie c1
     server s2 127.0.0.1:%(o2)d cookie c2
-    server s3 127.0.0.1:%(o2)d cookie c3 disabled
+    server s3 127.0.0.1:%(o3)d cookie c3 disabled
 """
 
 REQUESTS = [
@@ -37,11 +38,17 @@ REQUESTS = [
     ("/b", "c0", "2"),
     ("/c", None, None),
     ("/d", None, None),
+    ("/f", "c3", None, True),        # force-persist: the cookie's server in maintenance
+    ("/f", None, "3", True),         # ... and use-server's
+    ("/static/f", "c3", None, True), # ignore-persist comes first: balanced
+    ("/f", "c3", None),              # without it, s3 is skipped
 ]
 
 
-def ask(port, path, cookie, srv):
+def ask(port, path, cookie, srv, force=False):
     head = "GET %s HTTP/1.1\r\nHost: h\r\n" % path
+    if force:
+        head += "X-Force: 1\r\n"
     if cookie:
         head += "Cookie: SRV=%s\r\n" % cookie
     if srv:
@@ -52,7 +59,7 @@ def ask(port, path, cookie, srv):
 
 class UseServer(harness.TestCase):
     def test_as_haproxy(self):
-        origins = [origin.Origin("o%d" % i) for i in range(3)]
+        origins = [origin.Origin("o%d" % i) for i in range(4)]
         try:
             results = []
             for start in (self.start_haproxy, self.start_config):
@@ -67,6 +74,9 @@ class UseServer(harness.TestCase):
             self.assertEqual(names[3], b"o1")
             self.assertEqual(names[4], b"o2")
             self.assertNotEqual(names[5:7], [b"o1", b"o1"])
+            # s3 (on o3) is in maintenance: reached only when persistence is forced
+            self.assertEqual(names[10:12], [b"o3", b"o3"])
+            self.assertNotIn(b"o3", names[:10] + names[12:])
         finally:
             for o in origins:
                 o.stop()
