@@ -573,7 +573,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_stick_rules; i++) {
-                static const char *const kinds[] = {"on", "match", "store-request"};
+                static const char *const kinds[] = {"on", "match", "store-request",
+                                                    "store-response"};
                 const struct cfg_stick_rule *r = &px->stick_rules[i];
 
                 fprintf(out, "    stick %s ", kinds[r->kind]);

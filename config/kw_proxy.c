@@ -787,5 +787,6 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"cookie", D | L | B, cfg__kw_cookie, 0, false},
         {"stick match", L | B, cfg__kw_stick, CFG_STICK_MATCH, false},
         {"stick store-request", L | B, cfg__kw_stick, CFG_STICK_STORE_REQ, false},
+        {"stick store-response", L | B, cfg__kw_stick, CFG_STICK_STORE_RES, false},
         {NULL, 0, NULL, 0, false},
 };

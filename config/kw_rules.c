@@ -212,10 +212,13 @@ static bool rule_push(struct cfg_parser *p, struct cfg_http_rule **arr, size_t *
         return true;
 }
 
-/* stick on|match|store-request <key> [table <table>] [if|unless <cond>] */
+/* stick on|match|store-request|store-response <key> [table <table>] [if|unless <cond>] */
 void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
-        static const char *const kws[] = {"stick on", "stick match", "stick store-request"};
+        static const char *const kws[] = {"stick on", "stick match", "stick store-request",
+                                          "stick store-response"};
+        bool response = data == CFG_STICK_STORE_RES;
+        unsigned at = response ? CFG_AT_ANY : CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ;
         struct cfg_proxy *px = p->px;
         struct cfg_stick_rule r = {.kind = (enum cfg_stick_kind)data,
                                    .where = {p->file, p->l->line}},
@@ -232,8 +235,13 @@ void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
         if (!cfg__sample_parse(p, arg, cfg__word_str(p, arg), &r.key, &implied))
                 return;
         if (r.key.fetch == CFG_FETCH_SC || r.key.fetch == CFG_FETCH_SRC_TBL ||
-            r.key.fetch == CFG_FETCH_SC_TRACKED || r.key.fetch == CFG_FETCH_STATUS) {
+            r.key.fetch == CFG_FETCH_SC_TRACKED) {
                 cfg__err(p, arg, "'%s' cannot be a stickiness pattern", cfg__word(p, arg));
+                return;
+        }
+        if (!(r.key.at & at)) {
+                cfg__err(p, arg, "'%s' is not known yet when '%s' runs", cfg__word(p, arg),
+                         kws[data]);
                 return;
         }
         if (arg + 1 < end) {
@@ -243,7 +251,8 @@ void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
                 }
                 r.table_name = cfg__dup(p, arg + 2);
         }
-        r.cond = cfg__rule_cond(p, end, CFG_FETCH_AT_CONN | CFG_FETCH_AT_REQ, kws[data], &ok);
+        r.cond = cfg__rule_cond(p, end, response ? CFG_FETCH_AT_RES : CFG_FETCH_AT_REQ, kws[data],
+                                &ok);
         if (!ok)
                 return;
         slot = cfg_arena_push(&p->gen->arena, (void **)&px->stick_rules, &px->n_stick_rules,

@@ -517,6 +517,9 @@ static bool sample_parse(struct cfg_parser *p, unsigned w, struct sl_str s, bool
         }
         smp.type = type;
         smp.at = cfg_fetch_at(smp.fetch);
+        /* res.hdr, res.cook, ...: only where a response is (HAProxy refuses them earlier) */
+        if (smp.dir == CFG_DIR_RES)
+                smp.at &= CFG_FETCH_AT_RES;
         smp.src = cfg_arena_strndup(&p->gen->arena, s.ptr, i);
         if (!smp.src) {
                 cfg__oom(p);

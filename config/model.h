@@ -399,11 +399,12 @@ static inline bool cfg_rule_has_expr(const struct cfg_http_rule *r)
                r->act == CFG_ACT_SET_SRC_PORT || r->act == CFG_ACT_SET_DST_PORT;
 }
 
-/* stick on|match|store-request <key> [table <table>] [if|unless <cond>] */
+/* stick on|match|store-request|store-response <key> [table <table>] [if|unless <cond>] */
 enum cfg_stick_kind {
         CFG_STICK_ON = 0,    /* match, then store-request */
         CFG_STICK_MATCH,     /* a known key sends the request to its server */
         CFG_STICK_STORE_REQ, /* remember the key with the server that got the request */
+        CFG_STICK_STORE_RES, /* remember a key of the response with the server that sent it */
 };
 
 struct cfg_stick_rule {

@@ -453,9 +453,44 @@ static void stick_persist(struct stream *st)
                 struct cfg_smp_value key;
                 char text[STICK_KEY_TEXT_MAX];
 
+                if (r->kind == CFG_STICK_STORE_RES ||
+                    (r->kind != CFG_STICK_MATCH && stick_table_stored(st, r->table)))
+                        continue;
                 if (sample_cond(st->sess, st, r->cond, false) &&
                     sample_value(st->sess, st, &r->key, false, &key, text, sizeof(text)))
                         stick_persist_rule(st, r, &key);
+        }
+}
+
+/* The "stick store-response" rules on the response (HTTP: its head, after the header
+ * captures and before the http-response rules; TCP: once connected): the first rule of each
+ * table whose condition holds and whose key has a value stores it with the server that
+ * answered (later rules of that table are skipped, their conditions not evaluated), at most
+ * STICK_STORES_MAX of them, as HAProxy. */
+void http_ana_store_response(struct stream *st)
+{
+        const struct cfg_proxy *be = st->be;
+        int srv = st->srv_idx >= 0 ? st->srv_idx : st->last_srv;
+        const struct cfg_proxy *done[STICK_STORES_MAX];
+        unsigned n_done = 0;
+
+        if (!be || srv < 0 || (size_t)srv >= be->n_servers)
+                return;
+        for (size_t i = 0; i < be->n_stick_rules && n_done < STICK_STORES_MAX; i++) {
+                const struct cfg_stick_rule *r = &be->stick_rules[i];
+                char text[STICK_KEY_TEXT_MAX];
+                struct cfg_smp_value key;
+                unsigned j = 0;
+
+                if (r->kind != CFG_STICK_STORE_RES)
+                        continue;
+                while (j < n_done && done[j] != r->table)
+                        j++;
+                if (j < n_done || !sample_cond(st->sess, st, r->cond, true) ||
+                    !sample_value(st->sess, st, &r->key, true, &key, text, sizeof(text)))
+                        continue;
+                if (stick_store_now(st, r, &key, srv))
+                        done[n_done++] = r->table;
         }
 }
 
@@ -871,8 +906,11 @@ enum ana_result http_ana_response(struct stream *st)
 
         /* the request's variables go; the response's come */
         vars_to_response(st->w, st->sess, st);
-        /* the frontend's captures, before the rules, as HAProxy */
+        /* the frontend's captures, then the backend's store-response rules, before the
+         * http-response rules, as HAProxy */
         http_ext_capture_response(st);
+        if (st->be->n_stick_rules)
+                http_ana_store_response(st);
         for (int i = 0; i < 2 && rr == RULE_CONTINUE; i++)
                 if (pxs[i])
                         rr = rules_run(st, pxs[i]->http_res, pxs[i]->n_http_res, true, 0);

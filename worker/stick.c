@@ -292,6 +292,41 @@ void stick_persist_server(struct stream *st)
         }
 }
 
+bool stick_table_stored(const struct stream *st, const struct cfg_proxy *table)
+{
+        const struct stkt *t = stick_table_of(st->w, table);
+
+        for (unsigned i = 0; t && i < st->n_stores; i++)
+                if (st->stores[i].t == t)
+                        return true;
+        return false;
+}
+
+bool stick_store_now(struct stream *st, const struct cfg_stick_rule *r,
+                     const struct cfg_smp_value *key, int srv)
+{
+        struct worker *w = st->w;
+        struct stkt *t = stick_table_of(w, r->table);
+        uint64_t now = stick_now(w);
+        uint8_t buf[STKT_KEY_MAX];
+        struct stkt_key k;
+        uint32_t idx;
+        int32_t rec;
+
+        if (!t || !stick_key(r->table->table, key, buf, &k))
+                return false;
+        if (stkt_track(t, &k, now, &idx) < 0) {
+                w->stats.stick_refused++;
+                return false;
+        }
+        rec = stick_ledger_add(w, worker_rt(w, r->table), idx, false);
+        (void)stkt_set(t, idx, STKT_DT_SERVER_ID, st->be->servers[srv].id);
+        stkt_touch(t, idx, now);
+        stick_ledger_clear(w, rec);
+        (void)stkt_unref(t, idx);
+        return true;
+}
+
 static void stick_stores_release(struct stream *st)
 {
         for (unsigned i = 0; i < st->n_stores; i++) {

@@ -44,6 +44,17 @@ void stick_persist_rule(struct stream *st, const struct cfg_stick_rule *r,
 /* The request got server st->srv_idx: store it in the kept entries (again after a retry). */
 void stick_persist_server(struct stream *st);
 
+/* Whether a "stick on" or "stick store-request" rule of this request already keeps an entry
+ * of @table: HAProxy applies only the first such rule of each table (later ones are
+ * skipped, their conditions not evaluated). */
+bool stick_table_stored(const struct stream *st, const struct cfg_proxy *table);
+
+/* "stick store-response" rule @r of st->be, whose condition held, with its key's value:
+ * store the key with server @srv of st->be, which answered. False when nothing was stored
+ * (no table, a key the table cannot hold, a full table). */
+bool stick_store_now(struct stream *st, const struct cfg_stick_rule *r,
+                     const struct cfg_smp_value *key, int srv);
+
 /* The longest text a key sample may give (longer ones are cut to the table's key length). */
 #define STICK_KEY_TEXT_MAX 1024
 

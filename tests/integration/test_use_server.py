@@ -93,5 +93,90 @@ class UseServer(harness.TestCase):
         self.assertIn("bad2.cfg:2", r.stderr)
 
 
+
+STORE_CONFIG = """defaults
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    mode http
+    bind 127.0.0.1:%(port)d
+    default_backend be
+frontend t
+    mode tcp
+    bind 127.0.0.1:%(tport)d
+    default_backend be_tcp
+backend be
+    mode http
+    balance roundrobin
+    stick-table type string len 32 size 100
+    stick match req.cook(SID)
+    stick store-response res.cook(SID)
+    stick store-response res.hdr(content-length)
+    server s0 127.0.0.1:%(o0)d
+    server s1 127.0.0.1:%(o1)d
+backend be_tcp
+    mode tcp
+    balance roundrobin
+    stick-table type ip size 100
+    stick match src
+    stick store-response src
+    server s0 127.0.0.1:%(o0)d
+    server s1 127.0.0.1:%(o1)d
+"""
+
+STORE_REQUESTS = [
+    ("/setcookie/SID", None),   # balanced; the answer's cookie is stored with its server
+    ("/a", "abc123"),           # matched: the same server
+    ("/b", None),               # balanced
+    ("/c", "abc123"),
+    ("/d", "unknown"),          # not stored: balanced
+    ("/e", "abc123"),
+]
+
+
+class StoreResponse(harness.TestCase):
+    def test_as_haproxy(self):
+        origins = [origin.Origin("o%d" % i) for i in range(2)]
+        self.addCleanup(lambda: [o.stop() for o in origins])
+        results = []
+        for start in (self.start_haproxy, self.start_config):
+            p = {"port": harness.free_port(), "tport": harness.free_port()}
+            p.update({"o%d" % i: o.port for i, o in enumerate(origins)})
+            start(STORE_CONFIG % p)
+            got = []
+            for path, sid in STORE_REQUESTS:
+                head = "GET %s HTTP/1.1\r\nHost: h\r\n" % path
+                if sid:
+                    head += "Cookie: SID=%s\r\n" % sid
+                body = harness.request(p["port"], (head + "\r\n").encode())[2]
+                got.append(body.split(b" ")[1])
+            # TCP: the first connection's source is stored once connected, and every later
+            # connection from it goes to the same server, round robin notwithstanding
+            for i in range(4):
+                body = harness.request(p["tport"], b"GET /t%d HTTP/1.1\r\nHost: h\r\n\r\n" % i)[2]
+                got.append(body.split(b" ")[1])
+            results.append(got)
+        self.assertEqual(results[1], results[0])
+        names = results[0]
+        self.assertEqual(names[1], names[0])
+        self.assertEqual(names[3], names[0])
+        self.assertEqual(names[5], names[0])
+        self.assertEqual(len(set(names[6:])), 1)
+
+    def test_checks(self):
+        for text, msg in [
+            ("backend b\n    stick-table type string size 10\n    stick on res.cook(x)\n"
+             "    server s 127.0.0.1:9\n", "is not known yet when 'stick on' runs"),
+            ("backend b\n    stick store-response res.cook(x)\n    server s 127.0.0.1:9\n",
+             "no stick-table"),
+        ]:
+            with self.subTest(msg=msg):
+                path = self.write("bad.cfg", text)
+                r = harness.run(["-c", "-f", path])
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn(msg, r.stderr)
+
+
 if __name__ == "__main__":
     harness.main()
