@@ -10,6 +10,7 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
+#include "sess_addr.h"
 #include "session.h"
 #include "srv_state.h"
 #include "srvconn.h"

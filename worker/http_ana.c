@@ -18,6 +18,7 @@
 #include "sample.h"
 #include "sample_conv.h"
 #include "scratch.h"
+#include "sess_addr.h"
 #include "session.h"
 #include "stick.h"
 #include "stream-t.h"

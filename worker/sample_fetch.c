@@ -18,6 +18,7 @@
 #include "macros.h"
 #include "model.h"
 #include "sample_payload.h"
+#include "sess_addr.h"
 #include "session.h"
 #include "srv_state.h"
 #include "stick.h"

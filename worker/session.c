@@ -2,17 +2,13 @@
  * the client side's mux. */
 #include "session.h"
 
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "macros.h"
 #include "model.h"
-#include "sample_expr.h"
-#include "scratch.h"
 #include "stick.h"
-#include "stream-t.h"
 #include "vars.h"
 #include "wctx.h"
 
@@ -46,80 +42,6 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         w->n_conns++;
         worker_rt(w, fe)->feconn++;
         return s;
-}
-
-const struct sockaddr_storage *sess_src(struct sess *s, const struct stream *st)
-{
-        return st && st->src ? st->src : &s->src;
-}
-
-static void dst_read(struct sess *s)
-{
-        if (!s->dst_known) {
-                conn_local_addr(&s->conn, &s->dst);
-                s->dst_known = true;
-        }
-}
-
-const struct sockaddr_storage *sess_dst(struct sess *s, const struct stream *st)
-{
-        if (st && st->dst)
-                return st->dst;
-        dst_read(s);
-        return &s->dst;
-}
-
-struct sockaddr_storage *sess_addr_to_set(struct sess *s, struct stream *st, bool dst)
-{
-        struct sockaddr_storage **own;
-
-        if (dst)
-                dst_read(s);
-        if (!st)
-                return dst ? &s->dst : &s->src;
-        own = dst ? &st->dst : &st->src;
-        if (!*own) {
-                *own = (struct sockaddr_storage *)scratch_alloc(st, sizeof(**own));
-                if (*own)
-                        **own = dst ? s->dst : s->src;
-        }
-        return *own;
-}
-
-void sess_addr_rewrite(struct sockaddr_storage *a, const struct cfg_smp_value *v)
-{
-        struct sockaddr_in *in = (struct sockaddr_in *)a;
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)a;
-        uint16_t port;
-
-        if (v->type == CFG_SMP_INT) {
-                port = htons((uint16_t)v->i);
-                if (a->ss_family == AF_INET6) {
-                        in6->sin6_port = port;
-                        return;
-                }
-                if (a->ss_family != AF_INET) {
-                        memset(a, 0, sizeof(*a));
-                        in->sin_family = AF_INET;
-                }
-                in->sin_port = port;
-                return;
-        }
-        if (v->type != CFG_SMP_IP)
-                return;
-        port = a->ss_family == AF_INET    ? in->sin_port
-               : a->ss_family == AF_INET6 ? in6->sin6_port
-                                          : 0;
-        memset(a, 0, sizeof(*a));
-        if (v->family == AF_INET) {
-                in->sin_family = AF_INET;
-                memcpy(&in->sin_addr, v->addr, 4);
-                in->sin_port = port;
-        } else {
-                in6->sin6_family = AF_INET6;
-                memcpy(&in6->sin6_addr, v->addr, 16);
-                in6->sin6_port = port;
-        }
 }
 
 bool sess_tls(const struct sess *s)

@@ -12,7 +12,8 @@
 
 #include "loop.h"
 #include "macros.h"
-#include "session.h"
+#include "sess_addr.h"
+#include "session-t.h"
 #include "stktable.h"
 #include "stream-t.h"
 #include "wctx.h"

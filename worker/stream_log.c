@@ -13,6 +13,7 @@
 #include "macros.h"
 #include "sample.h"
 #include "scratch.h"
+#include "sess_addr.h"
 #include "session.h"
 #include "srv_state.h"
 #include "stream-t.h"
