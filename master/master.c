@@ -44,7 +44,9 @@
 #include "log.h"
 #include "loop.h"
 #include "macros.h"
+#include "master-t.h"
 #include "model.h"
+#include "msock.h"
 #include "region.h"
 #include "reuseport.h"
 #include "srv_state.h"
@@ -52,452 +54,17 @@
 #include "stktable.h"
 #include "worker.h"
 
-#define MASTER_MAX_SLOTS   64
-#define MASTER_SD_FDS_MAX  64 /* sockets taken from systemd */
-/* ledger rows: every slot, three generations over */
-#define MASTER_LEDGER_ROWS (MASTER_MAX_SLOTS * 3)
-#define MASTER_BACKLOG     4096
-#define RESPAWN_MIN_MS     100
-#define RESPAWN_MAX_MS     30000
-#define START_WAIT_MS      30000 /* a new generation's workers are all ready by then */
-#define CTL_MAX_CLIENTS    32    /* control-socket clients at once */
-#define CTL_TIMEOUT_MS     10000 /* to send a command (HAProxy's stats timeout) */
-#define CTL_RETRY_MS       100   /* accepting again after running out of files */
-#define CRASH_LOOP_DEATHS  5     /* deaths of one slot within CRASH_LOOP_WINDOW */
-#define CRASH_LOOP_WINDOW  60000
-
-/* One listening socket per worker slot for one address (an fd@N socket: one for all). */
-struct msock {
-        struct sl_list link;
-        char key[300];             /* family, address, port: what makes it the same */
-        int fds[MASTER_MAX_SLOTS]; /* owned; -1 when absent */
-        unsigned n;                /* slots with a socket */
-        bool inherited;            /* fd@N: not ours to close */
-        bool stats;                /* a stats socket's: slot 0 only, never paused */
-        bool wanted;               /* used by the configuration being applied */
-};
-
-struct mworker {
-        struct sl_list link;   /* in master.workers */
-        struct loop_reap reap; /* frees it at the end of the loop turn */
-        struct master *m;      /* borrowed */
-        pid_t pid;
-        unsigned slot, gen;
-        int status_fd; /* owned: read end of the worker's status pipe */
-        struct loop_io io;
-        bool ready, stopping, gone;
-        bool closed_listeners; /* reported after a soft stop */
-        int ledger_row;        /* its row of the stick-table ledger, or -1 */
-        int cli_fd;            /* owned: commands to its CLI (worker/wcli.h), or -1 */
-        uint64_t started_ms;
-        char exe[PATH_MAX];    /* this program, to re-execute on reload; "" if unknown */
-        uint64_t hard_stop_at; /* monotonic ms of the armed hard stop, 0: none */
-};
-
-/* A client of the control socket (-S): one command, then the answer, then close. A "reload"
- * client waits until the reload is over. */
-struct ctl_client {
-        struct sl_list link; /* in master.ctl_clients */
-        struct loop_reap reap;
-        struct loop_timer timer; /* armed until the command is read */
-        struct master *m;        /* borrowed */
-        struct loop_io io;
-        int fd; /* owned */
-        char buf[256];
-        size_t len;
-        bool waiting_reload;
-};
-
-struct master {
-        struct loop *loop; /* owned */
-        struct loop_signal sig;
-        struct loop_timer hard_stop;  /* ends the old generation */
-        struct loop_timer respawn;    /* restarts dead slots */
-        const struct master_cli *cli; /* borrowed */
-        unsigned maxconn;             /* for all workers together; 0: none */
-        void (*on_ready)(void *data); /* the first generation is ready (daemon parent) */
-        void *on_ready_data;
-        struct cfg_gen *gen; /* counted: the current generation's configuration */
-        unsigned gen_no, n_slots, reloads, failed_reloads;
-        struct sl_list socks;          /* owned struct msock */
-        struct sl_list workers;        /* owned struct mworker, every generation */
-        struct shm_region *srv_region; /* owned: the current generation's server state */
-        struct srv_state_table *srv_table;
-        struct shm_region *held_region;    /* owned: slots held, [slot][server] */
-        struct shm_region *old_held;       /* owned: the old generation's */
-        struct srv_state_table *old_table; /* the old generation's (in old_region) */
-        uint32_t n_servers, old_n_servers;
-        struct shm_region *old_region; /* owned until the old generation is gone */
-        bool reloading, stopping, hard;
-        bool listeners_paused; /* SIGTTOU received, SIGTTIN not yet */
-        /* listening sockets systemd passed (socket activation), not yet used by a bind */
-        int sd_fds[MASTER_SD_FDS_MAX];
-        unsigned n_sd_fds;
-        bool awaiting_old;           /* reload: the old generation still accepts */
-        struct loop_timer await_old; /* bounds that wait */
-        /* The current generation is starting: not all its workers are ready yet. During a
-         * reload, what generation G was is kept until G + 1 is ready, and restored if G + 1
-         * cannot start. */
-        bool gen_pending;
-        struct loop_timer start_wait; /* bounds the wait for the workers */
-        struct cfg_gen *prev_gen;     /* counted */
-        unsigned prev_gen_no, prev_n_slots;
-        int exit_status;
-        int stop_signal; /* SIGTERM or SIGINT asked for an immediate stop; 0: not */
-        uint64_t deaths[MASTER_MAX_SLOTS][CRASH_LOOP_DEATHS]; /* death times, per slot */
-        uint64_t respawn_ms[MASTER_MAX_SLOTS];                /* backoff, per slot */
-        bool slot_dead[MASTER_MAX_SLOTS];
-        char status[256]; /* last STATUS= */
-        int ctl_fd;       /* owned: the control socket (-S), or -1 */
-        struct loop_io ctl_io;
-        struct loop_timer ctl_retry; /* watches the control socket again after EMFILE */
-        struct sl_list ctl_clients;  /* owned struct ctl_client */
-        unsigned n_ctl_clients;
-        struct sl_list tables; /* owned struct mtable: stick tables of live generations */
-        unsigned next_table_id;
-        /* stick-table references held by each worker (worker/stick.h): MASTER_LEDGER_ROWS rows
-         * of STICK_LEDGER_CAP records, a row per live worker; made when a first table is */
-        struct shm_region *ledger;
-        bool ledger_used[MASTER_LEDGER_ROWS];
-        int spawn_row;    /* the row of the worker being forked */
-        int spawn_cli[2]; /* the CLI socketpair of the worker being forked, or -1 */
-        uint64_t started_ms;
-        char exe[PATH_MAX];    /* this program, re-executed on reload; "" if unknown */
-        uint64_t hard_stop_at; /* monotonic ms of the armed hard stop; 0: none */
-};
-
-/* A stick table in shared memory, kept across reloads while its definition is unchanged. */
-struct mtable {
-        struct sl_list link;
-        char *name;                /* owned: the proxy's */
-        uint64_t hash;             /* stick_table_hash() */
-        struct shm_region *region; /* owned */
-        struct stkt *t;            /* owned view */
-        unsigned gen;              /* the newest generation using it */
-        unsigned prev_gen;         /* before the reload in progress took it; 0: made by it */
-        unsigned id;               /* in ledger records; unique among the tables alive */
-        bool fresh;                /* made by the reload in progress */
-};
+#define RESPAWN_MIN_MS  100
+#define RESPAWN_MAX_MS  30000
+#define START_WAIT_MS   30000 /* a new generation's workers are all ready by then */
+#define CTL_MAX_CLIENTS 32    /* control-socket clients at once */
+#define CTL_TIMEOUT_MS  10000 /* to send a command (HAProxy's stats timeout) */
+#define CTL_RETRY_MS    100   /* accepting again after running out of files */
 
 static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px, unsigned *ret_id);
 static void tables_collect(struct master *m);
 static int ledger_take_row(struct master *m);
 static void ledger_release_row(struct master *m, struct mworker *mw);
-
-/* ---- listening sockets ---- */
-
-/* What makes a listening socket on @a the same across reloads, with the options of bind @b
- * (NULL for a stats socket). */
-static void addr_key(const struct cfg_addr *a, const struct cfg_bind *b, unsigned port, char *key,
-                     size_t size)
-{
-        size_t off;
-
-        if (a->family == CFG_ADDR_FD) {
-                snprintf(key, size, "fd@%d", a->fd);
-                return;
-        }
-        if (a->family == CFG_ADDR_UNIX || a->family == CFG_ADDR_ABNS) {
-                snprintf(key, size, "%s@%s", a->family == CFG_ADDR_UNIX ? "unix" : "abns", a->name);
-                return;
-        }
-        /* options that only a new socket can change are part of what makes it the same */
-        off = (size_t)snprintf(key, size, "%d:%u:%s%s%s:", (int)a->family, port,
-                               b && b->v6only ? "v6only," : "", b && b->v4v6 ? "v4v6," : "",
-                               b && b->tfo ? "tfo," : "");
-        for (socklen_t i = 0; i < a->ss_len && off + 3 < size; i++)
-                off += (size_t)snprintf(key + off, size - off, "%02x",
-                                        ((const unsigned char *)&a->ss)[i]);
-}
-
-static void sock_key(const struct cfg_bind *b, unsigned port, char *key, size_t size)
-{
-        addr_key(&b->addr, b, port, key, size);
-}
-
-/* A stats socket is never the same socket as a bind line's, even on the same address. */
-static void stats_key(const struct cfg_stats_socket *s, char *key, size_t size)
-{
-        size_t off = (size_t)snprintf(key, size, "stats ");
-
-        addr_key(&s->addr, NULL, s->addr.port_low, key + off, size - off);
-}
-
-static struct msock *sock_find(struct master *m, const char *key)
-{
-        struct sl_list *pos;
-
-        sl_list_for_each(pos, &m->socks) {
-                struct msock *ms = sl_list_entry(pos, struct msock, link);
-
-                if (strcmp(ms->key, key) == 0)
-                        return ms;
-        }
-        return NULL;
-}
-
-/* A socket systemd passed that listens on @b's address (and @port), taken out of the list
- * of those not yet used; or -1. With socket activation, systemd binds (and may hold the port
- * across restarts) and sluice uses its socket, shared by every worker slot, like fd@N. */
-static int sock_from_systemd(struct master *m, const struct cfg_bind *b, unsigned port)
-{
-        struct sockaddr_storage want = b->addr.ss;
-        socklen_t want_len = b->addr.ss_len;
-
-        if (b->addr.family == CFG_ADDR_IPV4)
-                ((struct sockaddr_in *)&want)->sin_port = htons((uint16_t)port);
-        else if (b->addr.family == CFG_ADDR_IPV6)
-                ((struct sockaddr_in6 *)&want)->sin6_port = htons((uint16_t)port);
-        else if (b->addr.family != CFG_ADDR_UNIX)
-                return -1;
-        for (unsigned i = 0; i < m->n_sd_fds; i++) {
-                struct sockaddr_storage ss;
-                socklen_t len = sizeof(ss);
-                int fd = m->sd_fds[i];
-
-                if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
-                    ss.ss_family != want.ss_family)
-                        continue;
-                if (ss.ss_family == AF_UNIX
-                            ? strcmp(((struct sockaddr_un *)&ss)->sun_path, b->addr.name) != 0
-                            : (len != want_len || memcmp(&ss, &want, len) != 0))
-                        continue;
-                m->sd_fds[i] = m->sd_fds[--m->n_sd_fds];
-                return fd;
-        }
-        return -1;
-}
-
-/* A listening socket on @a (@port for an IP address), with the options of bind @b (NULL
- * for a stats socket). */
-static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b, unsigned port)
-{
-        struct sockaddr_storage ss = a->ss;
-        int fd, one = 1, r;
-
-        if (a->family == CFG_ADDR_IPV4)
-                ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-        else if (a->family == CFG_ADDR_IPV6)
-                ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd == -1)
-                return -errno;
-        if (ss.ss_family != AF_UNIX) {
-                (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-                (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-                (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        }
-        /* HAProxy's bind v6only / v4v6; neither: the system's default (net.ipv6.bindv6only) */
-        if (ss.ss_family == AF_INET6 && b && (b->v6only || b->v4v6)) {
-                int v6only = b->v6only;
-
-                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
-        }
-        if (b && b->tfo && ss.ss_family != AF_UNIX) {
-                int qlen = MASTER_BACKLOG;
-
-                (void)setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen));
-        }
-        if (a->family == CFG_ADDR_UNIX)
-                (void)unlink(a->name);
-        if (bind(fd, (struct sockaddr *)&ss, a->ss_len) == -1 || listen(fd, MASTER_BACKLOG) == -1) {
-                r = -errno;
-                close(fd);
-                return r;
-        }
-        if (ss.ss_family != AF_UNIX) {
-                static bool warned;
-
-                r = reuseport_migrate(fd);
-                if (r < 0 && !warned) {
-                        warned = true;
-                        log_errno(LOG_NOTICE, r,
-                                  "cannot ask the kernel to move queued connections off the "
-                                  "listening sockets a reload closes (needs Linux 5.14 and "
-                                  "CAP_BPF); net.ipv4.tcp_migrate_req=1 does it for every "
-                                  "socket");
-                }
-        }
-        return fd;
-}
-
-static void sock_free(struct msock *ms)
-{
-        sl_list_del(&ms->link);
-        for (unsigned i = 0; i < MASTER_MAX_SLOTS; i++)
-                if (ms->fds[i] >= 0 && !(ms->inherited && i > 0))
-                        close(ms->fds[i]);
-        free(ms);
-}
-
-/* A stats socket's: bound with the owner and permissions the line asks for (Unix). */
-static int stats_open(const struct cfg_stats_socket *s)
-{
-        uid_t uid = (uid_t)-1;
-        gid_t gid = (gid_t)-1;
-        int fd;
-
-        if (s->user) {
-                struct passwd *pw = getpwnam(s->user);
-
-                if (!pw) {
-                        sl_log(LOG_ERR, "%s:%u: stats socket: unknown user '%s'", s->where.file,
-                               s->where.line, s->user);
-                        return -EINVAL;
-                }
-                uid = pw->pw_uid;
-        }
-        if (s->group) {
-                struct group *gr = getgrnam(s->group);
-
-                if (!gr) {
-                        sl_log(LOG_ERR, "%s:%u: stats socket: unknown group '%s'", s->where.file,
-                               s->where.line, s->group);
-                        return -EINVAL;
-                }
-                gid = gr->gr_gid;
-        }
-        fd = sock_open_one(&s->addr, NULL, s->addr.port_low);
-        if (fd < 0 || s->addr.family != CFG_ADDR_UNIX)
-                return fd;
-        if ((s->mode && chmod(s->addr.name, s->mode) == -1) ||
-            ((s->user || s->group) && chown(s->addr.name, uid, gid) == -1)) {
-                int r = -errno;
-
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
-/* Open (or keep) stats socket @s, for the first worker slot: one worker answers, so that
- * every answer comes from the same process. */
-static int stats_apply(struct master *m, const struct cfg_stats_socket *s)
-{
-        char key[300];
-        struct msock *ms;
-
-        stats_key(s, key, sizeof(key));
-        ms = sock_find(m, key);
-        if (!ms) {
-                ms = calloc(1, sizeof(*ms));
-                if (!ms)
-                        return -ENOMEM;
-                for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
-                        ms->fds[k] = -1;
-                snprintf(ms->key, sizeof(ms->key), "%s", key);
-                ms->inherited = s->addr.family == CFG_ADDR_FD;
-                ms->stats = true;
-                sl_list_push_back(&m->socks, &ms->link);
-        }
-        ms->wanted = true;
-        if (ms->fds[0] < 0) {
-                int fd = ms->inherited ? s->addr.fd : stats_open(s), acc = 0;
-                socklen_t len = sizeof(acc);
-
-                if (ms->inherited &&
-                    (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == -1 || !acc)) {
-                        sl_log(LOG_ERR, "%s:%u: stats socket: fd@%d is not a listening socket",
-                               s->where.file, s->where.line, fd);
-                        return -EBADF;
-                }
-
-                if (fd < 0)
-                        return log_errno(LOG_ERR, fd, "%s:%u: cannot open the stats socket",
-                                         s->where.file, s->where.line);
-                ms->fds[0] = fd;
-                ms->n = 1;
-        }
-        return 0;
-}
-
-/* Open (or keep) the sockets @gen needs for @n_slots workers; close the others. */
-static int socks_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
-{
-        struct sl_list *pos, *tmp;
-
-        sl_list_for_each(pos, &m->socks) {
-                sl_list_entry(pos, struct msock, link)->wanted = false;
-        }
-        for (size_t i = 0; i < gen->n_proxies; i++) {
-                const struct cfg_proxy *fe = gen->proxies[i];
-
-                if (!(fe->cap & CFG_CAP_FE))
-                        continue;
-                for (size_t j = 0; j < fe->n_binds; j++) {
-                        const struct cfg_bind *b = &fe->binds[j];
-
-                        for (unsigned port = b->addr.port_low; port <= b->addr.port_high; port++) {
-                                char key[300];
-                                struct msock *ms;
-
-                                sock_key(b, port, key, sizeof(key));
-                                ms = sock_find(m, key);
-                                if (!ms) {
-                                        ms = calloc(1, sizeof(*ms));
-                                        if (!ms)
-                                                return -ENOMEM;
-                                        for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
-                                                ms->fds[k] = -1;
-                                        snprintf(ms->key, sizeof(ms->key), "%s", key);
-                                        ms->inherited = b->addr.family == CFG_ADDR_FD;
-                                        sl_list_push_back(&m->socks, &ms->link);
-                                        if (!ms->inherited) {
-                                                int sd = sock_from_systemd(m, b, port);
-
-                                                if (sd >= 0) {
-                                                        sl_log(LOG_NOTICE,
-                                                               "%s:%u: using the socket systemd "
-                                                               "passed (fd %d)",
-                                                               b->where.file, b->where.line, sd);
-                                                        ms->inherited = true;
-                                                        for (unsigned k = 0; k < n_slots; k++)
-                                                                ms->fds[k] = sd;
-                                                }
-                                        }
-                                }
-                                ms->wanted = true;
-                                for (unsigned k = 0; k < n_slots; k++) {
-                                        int fd;
-
-                                        if (ms->fds[k] >= 0)
-                                                continue;
-                                        /* fd@N or systemd's: one socket shared by every slot */
-                                        fd = ms->inherited ? (k > 0 && ms->fds[0] >= 0 ? ms->fds[0]
-                                                                                       : b->addr.fd)
-                                                           : sock_open_one(&b->addr, b, port);
-                                        if (fd < 0)
-                                                return log_errno(LOG_ERR, fd,
-                                                                 "%s:%u: cannot bind proxy "
-                                                                 "'%s' (port %u)",
-                                                                 b->where.file, b->where.line,
-                                                                 fe->name, port);
-                                        ms->fds[k] = fd;
-                                }
-                                /* slots beyond n_slots are gone: their queues are lost */
-                                for (unsigned k = n_slots; k < MASTER_MAX_SLOTS; k++) {
-                                        if (ms->fds[k] >= 0 && !ms->inherited)
-                                                close(ms->fds[k]);
-                                        ms->fds[k] = -1;
-                                }
-                                ms->n = n_slots;
-                        }
-                }
-        }
-        for (size_t i = 0; i < gen->global.n_stats_sockets; i++) {
-                int r = stats_apply(m, &gen->global.stats_sockets[i]);
-
-                if (r < 0)
-                        return r;
-        }
-        sl_list_for_each_safe(pos, tmp, &m->socks) {
-                struct msock *ms = sl_list_entry(pos, struct msock, link);
-
-                if (!ms->wanted)
-                        sock_free(ms);
-        }
-        return 0;
-}
 
 /* ---- in the worker ---- */
 
@@ -510,25 +77,17 @@ struct child_ctx {
 static int child_listener_fd(void *data, const struct cfg_bind *b, unsigned port)
 {
         struct child_ctx *c = data;
-        char key[300];
-        struct msock *ms;
 
-        sock_key(b, port, key, sizeof(key));
-        ms = sock_find(c->m, key);
-        return ms ? ms->fds[c->slot] : -1;
+        return msock_listener_fd(c->m, b, port, c->slot);
 }
 
 static int child_stats_fd(void *data, const struct cfg_stats_socket *s)
 {
         struct child_ctx *c = data;
-        char key[300];
-        struct msock *ms;
 
         if (c->slot != 0)
                 return -1;
-        stats_key(s, key, sizeof(key));
-        ms = sock_find(c->m, key);
-        return ms ? ms->fds[0] : -1;
+        return msock_stats_fd(c->m, s);
 }
 
 static void child_ready(void *data)
@@ -709,43 +268,6 @@ static unsigned count_workers(struct master *m, unsigned gen, bool ready_only)
                         n++;
         }
         return n;
-}
-
-/* SIGTTOU and SIGTTIN, as HAProxy: stop listening on every TCP socket (the port is free for
- * another process; connections arriving meanwhile are refused) and start again. The master
- * owns the sockets, so it changes them itself, for every slot; the workers of the current
- * generation are told to stop or start watching theirs. Unix sockets are only no longer
- * watched: a Unix socket shut down cannot listen again. */
-static void listeners_set_paused(struct master *m, bool pause)
-{
-        struct sl_list *pos;
-
-        if (m->listeners_paused == pause)
-                return;
-        m->listeners_paused = pause;
-        sl_list_for_each(pos, &m->socks) {
-                struct msock *ms = sl_list_entry(pos, struct msock, link);
-
-                for (unsigned i = 0; i < ms->n; i++) {
-                        struct sockaddr_storage ss;
-                        socklen_t len = sizeof(ss);
-                        int fd = ms->fds[i];
-
-                        if (fd < 0 || ms->stats ||
-                            getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
-                            (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-                                continue;
-                        if (pause ? shutdown(fd, SHUT_RD) == -1 : listen(fd, MASTER_BACKLOG) == -1)
-                                log_errno(LOG_WARNING, -errno, "cannot %s listening socket %s",
-                                          pause ? "pause" : "resume", ms->key);
-                }
-        }
-        sl_list_for_each(pos, &m->workers) {
-                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
-
-                if (!mw->gone && mw->gen == m->gen_no)
-                        (void)kill(mw->pid, pause ? SIGTTOU : SIGTTIN);
-        }
 }
 
 static void signal_gen(struct master *m, unsigned gen_below, int sig)
@@ -1380,7 +902,7 @@ static void generation_failed(struct master *m, const char *why)
         m->prev_gen = NULL;
         m->gen_no = m->prev_gen_no;
         m->n_slots = m->prev_n_slots;
-        if (socks_apply(m, m->gen, m->n_slots) < 0)
+        if (msock_apply(m, m->gen, m->n_slots) < 0)
                 sl_log(LOG_WARNING,
                        "reload: cannot bind every listener of generation %u again; "
                        "its workers keep theirs",
@@ -1487,7 +1009,7 @@ static void reload(struct master *m)
                 return;
         }
         slots = slots_for(gen);
-        if (socks_apply(m, gen, slots) < 0 || state_create(m, gen) < 0 ||
+        if (msock_apply(m, gen, slots) < 0 || state_create(m, gen) < 0 ||
             tables_apply(m, gen, m->gen_no + 1) < 0) {
                 tables_settle(m, false);
                 m->failed_reloads++;
@@ -1496,7 +1018,7 @@ static void reload(struct master *m)
                 m->srv_table = prev_table;
                 m->held_region = prev_held;
                 m->n_servers = prev_n;
-                (void)socks_apply(m, m->gen, m->n_slots);
+                (void)msock_apply(m, m->gen, m->n_slots);
                 cfg_gen_unref(gen);
                 set_status(m, "generation %u serving; last reload failed: cannot bind or map",
                            m->gen_no);
@@ -1508,7 +1030,7 @@ static void reload(struct master *m)
         if (m->listeners_paused) {
                 /* the new generation serves: listening resumes (HAProxy's new process binds) */
                 sl_log(LOG_NOTICE, "reload: resuming the paused listeners");
-                listeners_set_paused(m, false);
+                msock_set_paused(m, false);
         }
         log_changes(m->gen, gen);
         /* the old generation keeps its server state until it is gone */
@@ -2033,7 +1555,7 @@ static void on_signal(struct loop_signal *ls, const struct signalfd_siginfo *si)
         case SIGTTIN:
                 sl_log(LOG_NOTICE, "%s listeners (signal %u)",
                        si->ssi_signo == SIGTTOU ? "pausing" : "resuming", si->ssi_signo);
-                listeners_set_paused(m, si->ssi_signo == SIGTTOU);
+                msock_set_paused(m, si->ssi_signo == SIGTTOU);
                 break;
         case SIGTERM:
         case SIGINT:
@@ -2118,8 +1640,7 @@ static int master_finish(struct master *m, bool failed)
                 sl_list_del(&mw->link);
                 free(mw);
         }
-        while (!sl_list_empty(&m->socks))
-                sock_free(sl_list_first(&m->socks, struct msock, link));
+        msock_close_all(m);
         while (!sl_list_empty(&m->ctl_clients))
                 ctl_client_close(sl_list_first(&m->ctl_clients, struct ctl_client, link));
         if (m->ctl_fd >= 0) {
@@ -2154,36 +1675,6 @@ static int master_finish(struct master *m, bool failed)
         return m->exit_status;
 }
 
-/* Socket activation: the listening sockets systemd passed (LISTEN_FDS), for the binds whose
- * address they have (sock_from_systemd()) and for "bind fd@N". */
-static void sd_take_sockets(struct master *m)
-{
-        int n = sd_listen_fds(1);
-
-        for (int i = 0; i < n && m->n_sd_fds < MASTER_SD_FDS_MAX; i++)
-                m->sd_fds[m->n_sd_fds++] = SD_LISTEN_FDS_START + i;
-        if (n > 0)
-                sl_log(LOG_INFO, "systemd passed %d listening socket(s)", n);
-}
-
-static void sd_unused_sockets(struct master *m)
-{
-        for (unsigned i = 0; i < m->n_sd_fds; i++) {
-                struct sl_list *pos;
-                bool used = false;
-
-                sl_list_for_each(pos, &m->socks) {
-                        used |= sl_list_entry(pos, struct msock, link)->fds[0] == m->sd_fds[i];
-                }
-                if (!used)
-                        sl_log(LOG_WARNING,
-                               "systemd passed a listening socket (fd %d) that no bind line "
-                               "uses",
-                               m->sd_fds[i]);
-        }
-        m->n_sd_fds = 0;
-}
-
 int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxconn,
                 void (*on_ready)(void *data), void *on_ready_data)
 {
@@ -2201,11 +1692,11 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 sl_log(LOG_ERR, "cannot set up the master's event loop");
                 return master_finish(&m, true);
         }
-        sd_take_sockets(&m);
-        if (socks_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0 ||
+        msock_systemd_take(&m);
+        if (msock_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0 ||
             tables_apply(&m, m.gen, m.gen_no) < 0)
                 return master_finish(&m, true);
-        sd_unused_sockets(&m);
+        msock_systemd_unused(&m);
         tables_settle(&m, true);
         if (cli->ctl_path) {
                 r = cli->ctl_fd >= 0 ? ctl_inherit(&m, cli->ctl_fd)
