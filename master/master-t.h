@@ -21,7 +21,7 @@ struct stkt;
 #define MASTER_SD_FDS_MAX  64 /* sockets taken from systemd */
 /* ledger rows: every slot, three generations over */
 #define MASTER_LEDGER_ROWS (MASTER_MAX_SLOTS * 3)
-#define CRASH_LOOP_DEATHS  5     /* deaths of one slot within CRASH_LOOP_WINDOW */
+#define CRASH_LOOP_DEATHS  5 /* deaths of one slot within CRASH_LOOP_WINDOW */
 #define CRASH_LOOP_WINDOW  60000
 
 /* One listening socket per worker slot for one address (an fd@N socket: one for all). */

@@ -47,6 +47,7 @@
 #include "master-t.h"
 #include "model.h"
 #include "msock.h"
+#include "mstate.h"
 #include "region.h"
 #include "reuseport.h"
 #include "srv_state.h"
@@ -60,11 +61,6 @@
 #define CTL_MAX_CLIENTS 32    /* control-socket clients at once */
 #define CTL_TIMEOUT_MS  10000 /* to send a command (HAProxy's stats timeout) */
 #define CTL_RETRY_MS    100   /* accepting again after running out of files */
-
-static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px, unsigned *ret_id);
-static void tables_collect(struct master *m);
-static int ledger_take_row(struct master *m);
-static void ledger_release_row(struct master *m, struct mworker *mw);
 
 /* ---- in the worker ---- */
 
@@ -129,7 +125,7 @@ static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .listener_data = &ctx,
                 .stats_fd = child_stats_fd,
                 .srv_table = m->srv_table,
-                .stick_table = master_stick_table,
+                .stick_table = mstate_stick_table,
                 .stick_data = m,
                 .cli_fd = m->spawn_cli[1],
                 .stick_ledger = m->spawn_row >= 0
@@ -214,7 +210,7 @@ static int spawn(struct master *m, unsigned slot)
                 close(p[1]);
                 return -ENOMEM;
         }
-        m->spawn_row = ledger_take_row(m);
+        m->spawn_row = mstate_ledger_take_row(m);
         if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, m->spawn_cli) == -1)
                 m->spawn_cli[0] = m->spawn_cli[1] = -1;
         pid = fork();
@@ -430,41 +426,6 @@ static void on_respawn(struct loop_timer *t)
         }
 }
 
-/* A worker died holding server slots (killed, crashed): give them back, so that maxconn
- * and leastconn do not count connections that no longer exist. A worker that stops normally
- * released everything itself (its row is all zero). */
-static void release_dead_slots(struct master *m, const struct mworker *mw)
-{
-        struct shm_region *held = NULL;
-        struct srv_state_table *table = NULL;
-        uint32_t n = 0, total = 0;
-
-        if (mw->gen == m->gen_no) {
-                held = m->held_region;
-                table = m->srv_table;
-                n = m->n_servers;
-        } else if (mw->gen + 1 == m->gen_no) {
-                held = m->old_held;
-                table = m->old_table;
-                n = m->old_n_servers;
-        }
-        if (!held || !table)
-                return;
-        for (uint32_t i = 0; i < n; i++) {
-                _Atomic uint32_t *h =
-                        (_Atomic uint32_t *)shm_region_payload(held) + (size_t)mw->slot * n + i;
-                uint32_t k = atomic_exchange(h, 0);
-
-                if (k) {
-                        srv_state_release_n(srv_state_rec(table, i), k);
-                        total += k;
-                }
-        }
-        if (total)
-                sl_log(LOG_NOTICE, "gave back %u server slots held by dead worker %d", total,
-                       (int)mw->pid);
-}
-
 static void generation_failed(struct master *m, const char *why);
 
 static void reap_children(struct master *m)
@@ -481,8 +442,7 @@ static void reap_children(struct master *m)
                         if (mw->pid != pid)
                                 continue;
                         mw->gone = true;
-                        release_dead_slots(m, mw);
-                        ledger_release_row(m, mw);
+                        mstate_release_worker(m, mw);
                         if (mw->cli_fd >= 0) {
                                 close(mw->cli_fd);
                                 mw->cli_fd = -1;
@@ -521,7 +481,7 @@ static void reap_children(struct master *m)
                         break;
                 }
         }
-        tables_collect(m);
+        mstate_tables_collect(m);
         if (m->old_region && count_workers(m, m->gen_no - 1, false) == 0) {
                 m->old_region = shm_region_free(m->old_region);
                 m->old_held = shm_region_free(m->old_held);
@@ -613,239 +573,6 @@ static unsigned slots_for(const struct cfg_gen *g)
         return (unsigned)SL_MAX(1, SL_MIN(n, MASTER_MAX_SLOTS));
 }
 
-static struct mtable *mtable_free(struct mtable *mt)
-{
-        sl_list_del(&mt->link);
-        mt->t = stkt_free(mt->t);
-        mt->region = shm_region_free(mt->region);
-        free(mt->name);
-        free(mt);
-        return NULL;
-}
-
-static struct mtable *mtable_find(struct master *m, const char *name, uint64_t hash)
-{
-        struct sl_list *pos;
-
-        sl_list_for_each(pos, &m->tables) {
-                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
-
-                if (mt->hash == hash && strcmp(mt->name, name) == 0)
-                        return mt;
-        }
-        return NULL;
-}
-
-/* The table a worker of the current generation uses for @px (worker_opts.stick_table). */
-static struct stkt *master_stick_table(void *data, const struct cfg_proxy *px, unsigned *ret_id)
-{
-        struct mtable *mt = mtable_find(data, px->name, stick_table_hash(px->name, px->table));
-
-        *ret_id = mt ? mt->id : STICK_NO_ID;
-        return mt ? mt->t : NULL;
-}
-
-static struct stkt *mtable_by_id(void *data, unsigned id)
-{
-        struct master *m = data;
-        struct sl_list *pos;
-
-        sl_list_for_each(pos, &m->tables) {
-                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
-
-                if (mt->id == id)
-                        return mt->t;
-        }
-        return NULL;
-}
-
-/* A table id no live table has. */
-static unsigned mtable_new_id(struct master *m)
-{
-        for (;;) {
-                unsigned id = m->next_table_id++ % STICK_NO_ID;
-
-                if (!mtable_by_id(m, id))
-                        return id;
-        }
-}
-
-/* Give back what a worker's ledger row holds, and free the row. */
-static void ledger_release_row(struct master *m, struct mworker *mw)
-{
-        unsigned n;
-
-        if (mw->ledger_row < 0 || !m->ledger)
-                return;
-        n = stick_ledger_release((_Atomic uint64_t *)shm_region_payload(m->ledger) +
-                                         (size_t)mw->ledger_row * STICK_LEDGER_CAP,
-                                 STICK_LEDGER_CAP, mtable_by_id, m);
-        if (n)
-                sl_log(LOG_NOTICE, "gave back %u stick-table references held by worker %d", n,
-                       (int)mw->pid);
-        m->ledger_used[mw->ledger_row] = false;
-        mw->ledger_row = -1;
-}
-
-/* A free ledger row for the next worker, or -1 (no tables, or none free). */
-static int ledger_take_row(struct master *m)
-{
-        int r;
-
-        if (sl_list_empty(&m->tables))
-                return -1;
-        if (!m->ledger) {
-                r = shm_region_create("stick-ledger", 0,
-                                      (size_t)MASTER_LEDGER_ROWS * STICK_LEDGER_CAP *
-                                              sizeof(uint64_t),
-                                      &m->ledger);
-                if (r < 0) {
-                        log_errno(LOG_WARNING, r, "cannot create the stick-table ledger");
-                        return -1;
-                }
-        }
-        for (int i = 0; i < MASTER_LEDGER_ROWS; i++) {
-                if (!m->ledger_used[i]) {
-                        m->ledger_used[i] = true;
-                        return i;
-                }
-        }
-        sl_log(LOG_WARNING, "no free stick-table ledger row: a worker that dies keeps its "
-                            "references");
-        return -1;
-}
-
-/* Give generation @gen_no (configuration @g) its tables: those with an unchanged definition
- * are kept with their entries; a changed one gets a new table that takes over the entries
- * whose key type still fits, as the log says. */
-static int tables_apply(struct master *m, const struct cfg_gen *g, unsigned gen_no)
-{
-        uint64_t now = sl_clock_ms();
-
-        for (size_t i = 0; i < g->n_proxies; i++) {
-                const struct cfg_proxy *px = g->proxies[i];
-                struct mtable *mt, *prev = NULL;
-                struct sl_list *pos;
-                struct stkt_def def;
-                uint64_t hash;
-                int r;
-
-                if (!px->table)
-                        continue;
-                hash = stick_table_hash(px->name, px->table);
-                mt = mtable_find(m, px->name, hash);
-                if (mt) {
-                        mt->prev_gen = mt->gen;
-                        mt->gen = gen_no;
-                        continue;
-                }
-                sl_list_for_each(pos, &m->tables) {
-                        struct mtable *o = sl_list_entry(pos, struct mtable, link);
-
-                        if (strcmp(o->name, px->name) == 0 && o->gen == m->gen_no)
-                                prev = o;
-                }
-                mt = calloc(1, sizeof(*mt));
-                if (!mt || !(mt->name = strdup(px->name))) {
-                        free(mt);
-                        return log_errno(LOG_ERR, -ENOMEM, "stick-table '%s'", px->name);
-                }
-                stick_table_def(px->table, &def);
-                r = stkt_create(&def, hash, &mt->region, &mt->t);
-                if (r < 0) {
-                        free(mt->name);
-                        free(mt);
-                        return log_errno(LOG_ERR, r, "cannot create stick-table '%s'", px->name);
-                }
-                mt->hash = hash;
-                mt->gen = gen_no;
-                mt->id = mtable_new_id(m);
-                mt->fresh = true;
-                sl_list_push_back(&m->tables, &mt->link);
-                if (prev) {
-                        int64_t n = stkt_carry(mt->t, prev->t, now);
-
-                        if (n < 0)
-                                sl_log(LOG_NOTICE,
-                                       "reload: stick-table '%s' changed its key type: a new "
-                                       "empty table",
-                                       px->name);
-                        else
-                                sl_log(LOG_NOTICE,
-                                       "reload: stick-table '%s' changed: a new table, %lld "
-                                       "entries carried over",
-                                       px->name, (long long)n);
-                }
-        }
-        return 0;
-}
-
-/* The reload that made the fresh tables failed, or succeeded: drop them, or keep them. */
-static void tables_settle(struct master *m, bool keep)
-{
-        struct sl_list *pos, *next;
-
-        sl_list_for_each_safe(pos, next, &m->tables) {
-                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
-
-                if (mt->fresh && !keep)
-                        mtable_free(mt);
-                else
-                        mt->fresh = false;
-        }
-}
-
-/* Free the tables no generation that still has workers uses. */
-static void tables_collect(struct master *m)
-{
-        struct sl_list *pos, *next;
-        unsigned oldest = m->gen_no;
-
-        sl_list_for_each(pos, &m->workers) {
-                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
-
-                if (!mw->gone && mw->gen < oldest)
-                        oldest = mw->gen;
-        }
-        sl_list_for_each_safe(pos, next, &m->tables) {
-                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
-
-                if (mt->gen < oldest && !mt->fresh)
-                        mtable_free(mt);
-        }
-}
-
-static int state_create(struct master *m, const struct cfg_gen *g)
-{
-        size_t n = 0, next = 0;
-        int r;
-
-        m->srv_region = NULL;
-        m->srv_table = NULL;
-        m->held_region = NULL;
-        for (size_t i = 0; i < g->n_proxies; i++)
-                n += g->proxies[i]->n_servers;
-        m->n_servers = (uint32_t)n;
-        if (!n)
-                return 0;
-        r = srv_state_create((uint32_t)n, 0, &m->srv_region, &m->srv_table);
-        if (r < 0)
-                return log_errno(LOG_ERR, r, "cannot create the server state table");
-        r = shm_region_create("srv-held", n, MASTER_MAX_SLOTS * n * sizeof(uint32_t),
-                              &m->held_region);
-        if (r < 0)
-                return log_errno(LOG_ERR, r, "cannot create the held-slots table");
-        for (size_t i = 0; i < g->n_proxies; i++) {
-                const struct cfg_proxy *px = g->proxies[i];
-
-                if (!px->n_servers)
-                        continue;
-                lb_init_states(px, srv_state_rec(m->srv_table, (uint32_t)next));
-                next += px->n_servers;
-        }
-        return 0;
-}
-
 /* The current generation cannot start: a worker exited before it was ready, or they were
  * not all ready in time. At start the master gives up. On reload generation G + 1 is stopped
  * and G, which never stopped serving, is the current one again: its configuration, server
@@ -854,7 +581,7 @@ static int state_create(struct master *m, const struct cfg_gen *g)
 static void generation_failed(struct master *m, const char *why)
 {
         unsigned failed = m->gen_no;
-        struct sl_list *pos, *next;
+        struct sl_list *pos;
 
         m->gen_pending = false;
         loop_timer_disarm(&m->start_wait);
@@ -877,16 +604,7 @@ static void generation_failed(struct master *m, const char *why)
                         loop_stop(m->loop);
                 return;
         }
-        sl_list_for_each_safe(pos, next, &m->tables) {
-                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
-
-                if (mt->gen != failed)
-                        continue;
-                if (mt->prev_gen)
-                        mt->gen = mt->prev_gen;
-                else
-                        mtable_free(mt);
-        }
+        mstate_tables_restore(m, failed);
         m->srv_region = shm_region_free(m->srv_region);
         m->held_region = shm_region_free(m->held_region);
         m->srv_region = m->old_region;
@@ -1009,9 +727,9 @@ static void reload(struct master *m)
                 return;
         }
         slots = slots_for(gen);
-        if (msock_apply(m, gen, slots) < 0 || state_create(m, gen) < 0 ||
-            tables_apply(m, gen, m->gen_no + 1) < 0) {
-                tables_settle(m, false);
+        if (msock_apply(m, gen, slots) < 0 || mstate_servers_create(m, gen) < 0 ||
+            mstate_tables_apply(m, gen, m->gen_no + 1) < 0) {
+                mstate_tables_settle(m, false);
                 m->failed_reloads++;
                 m->held_region = shm_region_free(m->held_region);
                 m->srv_region = prev_region;
@@ -1026,7 +744,7 @@ static void reload(struct master *m)
                 ctl_reload_done(m, false, "cannot bind the listeners or map the shared state");
                 return;
         }
-        tables_settle(m, true);
+        mstate_tables_settle(m, true);
         if (m->listeners_paused) {
                 /* the new generation serves: listening resumes (HAProxy's new process binds) */
                 sl_log(LOG_NOTICE, "reload: resuming the paused listeners");
@@ -1658,13 +1376,7 @@ static int master_finish(struct master *m, bool failed)
                 loop_timer_deinit(&m->ctl_retry);
                 m->loop = loop_free(m->loop);
         }
-        m->srv_region = shm_region_free(m->srv_region);
-        m->old_region = shm_region_free(m->old_region);
-        m->held_region = shm_region_free(m->held_region);
-        m->old_held = shm_region_free(m->old_held);
-        while (!sl_list_empty(&m->tables))
-                mtable_free(sl_list_first(&m->tables, struct mtable, link));
-        m->ledger = shm_region_free(m->ledger);
+        mstate_free(m);
         /* Outside master-worker mode HAProxy is a single process that dies of SIGINT and
          * SIGTERM; sluice's master, once its workers are gone, does the same (-W keeps the
          * exit status 128 + the signal) */
@@ -1693,11 +1405,11 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 return master_finish(&m, true);
         }
         msock_systemd_take(&m);
-        if (msock_apply(&m, m.gen, m.n_slots) < 0 || state_create(&m, m.gen) < 0 ||
-            tables_apply(&m, m.gen, m.gen_no) < 0)
+        if (msock_apply(&m, m.gen, m.n_slots) < 0 || mstate_servers_create(&m, m.gen) < 0 ||
+            mstate_tables_apply(&m, m.gen, m.gen_no) < 0)
                 return master_finish(&m, true);
         msock_systemd_unused(&m);
-        tables_settle(&m, true);
+        mstate_tables_settle(&m, true);
         if (cli->ctl_path) {
                 r = cli->ctl_fd >= 0 ? ctl_inherit(&m, cli->ctl_fd)
                                      : ctl_open(&m, cli->ctl_path, cli->ctl_mode);

@@ -1,0 +1,316 @@
+/* The state the master shares with its workers through shared memory, per generation
+ * (mstate.h): the servers' state and the server slots each worker holds, the stick tables,
+ * kept across reloads while their definition is unchanged, and the ledger of the stick-table
+ * references each worker holds, so that what a dead worker held is given back. master.c
+ * makes them for a generation and switches between generations; child.c hands them to a new
+ * worker; reexec.c passes them to the next image. */
+#include "mstate.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "lb.h"
+#include "log.h"
+#include "master-t.h"
+#include "model.h"
+#include "region.h"
+#include "srv_state.h"
+#include "stick.h"
+#include "stktable.h"
+
+int mstate_servers_create(struct master *m, const struct cfg_gen *g)
+{
+        size_t n = 0, next = 0;
+        int r;
+
+        m->srv_region = NULL;
+        m->srv_table = NULL;
+        m->held_region = NULL;
+        for (size_t i = 0; i < g->n_proxies; i++)
+                n += g->proxies[i]->n_servers;
+        m->n_servers = (uint32_t)n;
+        if (!n)
+                return 0;
+        r = srv_state_create((uint32_t)n, 0, &m->srv_region, &m->srv_table);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot create the server state table");
+        r = shm_region_create("srv-held", n, MASTER_MAX_SLOTS * n * sizeof(uint32_t),
+                              &m->held_region);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot create the held-slots table");
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+
+                if (!px->n_servers)
+                        continue;
+                lb_init_states(px, srv_state_rec(m->srv_table, (uint32_t)next));
+                next += px->n_servers;
+        }
+        return 0;
+}
+
+/* A worker died holding server slots (killed, crashed): give them back, so that maxconn
+ * and leastconn do not count connections that no longer exist. A worker that stops normally
+ * released everything itself (its row is all zero). */
+static void release_dead_slots(struct master *m, const struct mworker *mw)
+{
+        struct shm_region *held = NULL;
+        struct srv_state_table *table = NULL;
+        uint32_t n = 0, total = 0;
+
+        if (mw->gen == m->gen_no) {
+                held = m->held_region;
+                table = m->srv_table;
+                n = m->n_servers;
+        } else if (mw->gen + 1 == m->gen_no) {
+                held = m->old_held;
+                table = m->old_table;
+                n = m->old_n_servers;
+        }
+        if (!held || !table)
+                return;
+        for (uint32_t i = 0; i < n; i++) {
+                _Atomic uint32_t *h =
+                        (_Atomic uint32_t *)shm_region_payload(held) + (size_t)mw->slot * n + i;
+                uint32_t k = atomic_exchange(h, 0);
+
+                if (k) {
+                        srv_state_release_n(srv_state_rec(table, i), k);
+                        total += k;
+                }
+        }
+        if (total)
+                sl_log(LOG_NOTICE, "gave back %u server slots held by dead worker %d", total,
+                       (int)mw->pid);
+}
+
+static struct mtable *mtable_free(struct mtable *mt)
+{
+        sl_list_del(&mt->link);
+        mt->t = stkt_free(mt->t);
+        mt->region = shm_region_free(mt->region);
+        free(mt->name);
+        free(mt);
+        return NULL;
+}
+
+static struct mtable *mtable_find(struct master *m, const char *name, uint64_t hash)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->hash == hash && strcmp(mt->name, name) == 0)
+                        return mt;
+        }
+        return NULL;
+}
+
+struct stkt *mstate_stick_table(void *data, const struct cfg_proxy *px, unsigned *ret_id)
+{
+        struct mtable *mt = mtable_find(data, px->name, stick_table_hash(px->name, px->table));
+
+        *ret_id = mt ? mt->id : STICK_NO_ID;
+        return mt ? mt->t : NULL;
+}
+
+static struct stkt *mtable_by_id(void *data, unsigned id)
+{
+        struct master *m = data;
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->id == id)
+                        return mt->t;
+        }
+        return NULL;
+}
+
+/* A table id no live table has. */
+static unsigned mtable_new_id(struct master *m)
+{
+        for (;;) {
+                unsigned id = m->next_table_id++ % STICK_NO_ID;
+
+                if (!mtable_by_id(m, id))
+                        return id;
+        }
+}
+
+/* Give back what a worker's ledger row holds, and free the row. */
+static void ledger_release_row(struct master *m, struct mworker *mw)
+{
+        unsigned n;
+
+        if (mw->ledger_row < 0 || !m->ledger)
+                return;
+        n = stick_ledger_release((_Atomic uint64_t *)shm_region_payload(m->ledger) +
+                                         (size_t)mw->ledger_row * STICK_LEDGER_CAP,
+                                 STICK_LEDGER_CAP, mtable_by_id, m);
+        if (n)
+                sl_log(LOG_NOTICE, "gave back %u stick-table references held by worker %d", n,
+                       (int)mw->pid);
+        m->ledger_used[mw->ledger_row] = false;
+        mw->ledger_row = -1;
+}
+
+int mstate_ledger_take_row(struct master *m)
+{
+        int r;
+
+        if (sl_list_empty(&m->tables))
+                return -1;
+        if (!m->ledger) {
+                r = shm_region_create("stick-ledger", 0,
+                                      (size_t)MASTER_LEDGER_ROWS * STICK_LEDGER_CAP *
+                                              sizeof(uint64_t),
+                                      &m->ledger);
+                if (r < 0) {
+                        log_errno(LOG_WARNING, r, "cannot create the stick-table ledger");
+                        return -1;
+                }
+        }
+        for (int i = 0; i < MASTER_LEDGER_ROWS; i++) {
+                if (!m->ledger_used[i]) {
+                        m->ledger_used[i] = true;
+                        return i;
+                }
+        }
+        sl_log(LOG_WARNING, "no free stick-table ledger row: a worker that dies keeps its "
+                            "references");
+        return -1;
+}
+
+int mstate_tables_apply(struct master *m, const struct cfg_gen *g, unsigned gen_no)
+{
+        uint64_t now = sl_clock_ms();
+
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+                struct mtable *mt, *prev = NULL;
+                struct sl_list *pos;
+                struct stkt_def def;
+                uint64_t hash;
+                int r;
+
+                if (!px->table)
+                        continue;
+                hash = stick_table_hash(px->name, px->table);
+                mt = mtable_find(m, px->name, hash);
+                if (mt) {
+                        mt->prev_gen = mt->gen;
+                        mt->gen = gen_no;
+                        continue;
+                }
+                sl_list_for_each(pos, &m->tables) {
+                        struct mtable *o = sl_list_entry(pos, struct mtable, link);
+
+                        if (strcmp(o->name, px->name) == 0 && o->gen == m->gen_no)
+                                prev = o;
+                }
+                mt = calloc(1, sizeof(*mt));
+                if (!mt || !(mt->name = strdup(px->name))) {
+                        free(mt);
+                        return log_errno(LOG_ERR, -ENOMEM, "stick-table '%s'", px->name);
+                }
+                stick_table_def(px->table, &def);
+                r = stkt_create(&def, hash, &mt->region, &mt->t);
+                if (r < 0) {
+                        free(mt->name);
+                        free(mt);
+                        return log_errno(LOG_ERR, r, "cannot create stick-table '%s'", px->name);
+                }
+                mt->hash = hash;
+                mt->gen = gen_no;
+                mt->id = mtable_new_id(m);
+                mt->fresh = true;
+                sl_list_push_back(&m->tables, &mt->link);
+                if (prev) {
+                        int64_t n = stkt_carry(mt->t, prev->t, now);
+
+                        if (n < 0)
+                                sl_log(LOG_NOTICE,
+                                       "reload: stick-table '%s' changed its key type: a new "
+                                       "empty table",
+                                       px->name);
+                        else
+                                sl_log(LOG_NOTICE,
+                                       "reload: stick-table '%s' changed: a new table, %lld "
+                                       "entries carried over",
+                                       px->name, (long long)n);
+                }
+        }
+        return 0;
+}
+
+void mstate_tables_settle(struct master *m, bool keep)
+{
+        struct sl_list *pos, *next;
+
+        sl_list_for_each_safe(pos, next, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->fresh && !keep)
+                        mtable_free(mt);
+                else
+                        mt->fresh = false;
+        }
+}
+
+void mstate_tables_collect(struct master *m)
+{
+        struct sl_list *pos, *next;
+        unsigned oldest = m->gen_no;
+
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (!mw->gone && mw->gen < oldest)
+                        oldest = mw->gen;
+        }
+        sl_list_for_each_safe(pos, next, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->gen < oldest && !mt->fresh)
+                        mtable_free(mt);
+        }
+}
+
+void mstate_tables_restore(struct master *m, unsigned failed)
+{
+        struct sl_list *pos, *next;
+
+        sl_list_for_each_safe(pos, next, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->gen != failed)
+                        continue;
+                if (mt->prev_gen)
+                        mt->gen = mt->prev_gen;
+                else
+                        mtable_free(mt);
+        }
+}
+
+void mstate_release_worker(struct master *m, struct mworker *mw)
+{
+        release_dead_slots(m, mw);
+        ledger_release_row(m, mw);
+}
+
+void mstate_free(struct master *m)
+{
+        m->srv_region = shm_region_free(m->srv_region);
+        m->old_region = shm_region_free(m->old_region);
+        m->held_region = shm_region_free(m->held_region);
+        m->old_held = shm_region_free(m->old_held);
+        while (!sl_list_empty(&m->tables))
+                mtable_free(sl_list_first(&m->tables, struct mtable, link));
+        m->ledger = shm_region_free(m->ledger);
+}

@@ -1,0 +1,51 @@
+#pragma once
+/* The shared memory the master keeps per generation (struct master in master-t.h): the
+ * servers' state and held slots, the stick tables (struct mtable, in master.tables) and the
+ * ledger of the stick-table references each worker holds. */
+
+#include <stdbool.h>
+
+struct cfg_gen;
+struct cfg_proxy;
+struct master;
+struct mworker;
+struct stkt;
+
+/* Make the servers' state table and the held-slots table for configuration @g into
+ * master.srv_region, srv_table, held_region and n_servers (none when @g has no server),
+ * overwriting them: the caller keeps the previous generation's. Returns 0 or a negative
+ * errno (logged); what was made before the failure stays in @m. */
+int mstate_servers_create(struct master *m, const struct cfg_gen *g);
+
+/* Worker @mw is gone: give back the server slots it held (if it died holding any, so that
+ * maxconn and leastconn do not count connections that no longer exist) and the stick-table
+ * references of its ledger row, and free the row. */
+void mstate_release_worker(struct master *m, struct mworker *mw);
+
+/* The table a worker of the current generation uses for @px (worker_opts.stick_table; @data
+ * is the master), and its id in ledger records (*@ret_id, STICK_NO_ID when none); NULL when
+ * the master has none for @px. */
+struct stkt *mstate_stick_table(void *data, const struct cfg_proxy *px, unsigned *ret_id);
+
+/* A free ledger row for the next worker, made on first use, or -1 (no tables, or none free:
+ * logged). The caller marks it free again in master.ledger_used if the worker is not made. */
+int mstate_ledger_take_row(struct master *m);
+
+/* Give generation @gen_no (configuration @g) its tables: those with an unchanged definition
+ * are kept with their entries; a changed one gets a new table that takes over the entries
+ * whose key type still fits, as the log says. The new ones are fresh until
+ * mstate_tables_settle(). Returns 0 or a negative errno (logged). */
+int mstate_tables_apply(struct master *m, const struct cfg_gen *g, unsigned gen_no);
+
+/* The reload that made the fresh tables failed, or succeeded: drop them, or keep them. */
+void mstate_tables_settle(struct master *m, bool keep);
+
+/* Free the tables no generation that still has workers uses. */
+void mstate_tables_collect(struct master *m);
+
+/* Generation @failed cannot start: the tables it took over are the previous generation's
+ * again, those it made are freed. */
+void mstate_tables_restore(struct master *m, unsigned failed);
+
+/* Free the server state of both generations, every table and the ledger. */
+void mstate_free(struct master *m);
