@@ -54,8 +54,8 @@ struct mworker {
 
 /* A client of the control socket (-S): one command, then the answer, then close. A "reload"
  * client waits until the reload is over. */
-struct ctl_client {
-        struct sl_list link; /* in master.ctl_clients */
+struct ctl_conn {
+        struct sl_list link; /* in master.ctl_conns */
         struct loop_reap reap;
         struct loop_timer timer; /* armed until the command is read */
         struct master *m;        /* borrowed */
@@ -109,8 +109,11 @@ struct master {
         int ctl_fd;       /* owned: the control socket (-S), or -1 */
         struct loop_io ctl_io;
         struct loop_timer ctl_retry; /* watches the control socket again after EMFILE */
-        struct sl_list ctl_clients;  /* owned struct ctl_client */
-        unsigned n_ctl_clients;
+        /* reload_request(), which the "reload" command runs (ctl.c cannot call into master.c,
+         * which calls it) */
+        void (*ctl_reload)(struct master *m);
+        struct sl_list ctl_conns; /* owned struct ctl_conn */
+        unsigned n_ctl_conns;
         struct sl_list tables; /* owned struct mtable: stick tables of live generations */
         unsigned next_table_id;
         /* stick-table references held by each worker (worker/stick.h): MASTER_LEDGER_ROWS rows
