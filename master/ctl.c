@@ -17,7 +17,7 @@
 
 #include "cli.h"
 #include "clock.h"
-#include "log.h"
+#include "loop.h"
 #include "master-t.h"
 
 #define CTL_MAX_CLIENTS 32    /* control-socket clients at once */

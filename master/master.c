@@ -1,47 +1,35 @@
-/* Master process (see master.h), called by main() for the serving path.
+/* Master process (see master.h), called by main() for the serving path: the generations of
+ * workers, their supervision and reloads; what they use lives in modules of its own (the
+ * types they share are in master-t.h): the listening sockets in msock.c, the shared memory
+ * in mstate.c, the control socket in ctl.c, re-execution on reload in reexec.c and the
+ * child side of fork() in child.c.
  *
- * Listening sockets belong to the master, keyed by address: a reload keeps the sockets
- * whose address did not change, so the next generation's worker in slot N accepts from
- * the very socket (and accept queue) the previous one used, and no SYN is lost. A worker
- * tells it is ready by writing one byte on its status pipe; the pipe's EOF tells the master
- * a worker is gone before SIGCHLD arrives. A reload starts generation G+1, waits until
- * all its workers are ready, then asks generation G to stop softly (SIGUSR1) and arms
- * hard-stop-after, at which the rest of G gets SIGTERM. */
+ * A worker tells it is ready by writing one byte on its status pipe; the pipe's EOF tells
+ * the master a worker is gone before SIGCHLD arrives. A worker that dies is respawned after a
+ * delay that doubles at each death of its slot (the longest at once when the slot is
+ * crash-looping). A reload starts generation G+1, waits until all its workers are ready, then
+ * asks generation G to stop softly (SIGUSR1) and arms hard-stop-after, at which the rest of G
+ * gets SIGTERM. */
 #include "master.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pwd.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <systemd/sd-daemon.h>
 
 #include "check.h"
-#include "child_setup.h"
+#include "child.h"
 #include "clock.h"
 #include "ctl.h"
-#include "dump.h"
-#include "lb.h"
-#include "load.h"
 #include "log.h"
 #include "loop.h"
 #include "macros.h"
@@ -51,53 +39,10 @@
 #include "mstate.h"
 #include "reexec.h"
 #include "region.h"
-#include "reuseport.h"
-#include "srv_state.h"
-#include "stick.h"
-#include "stktable.h"
-#include "worker.h"
 
 #define RESPAWN_MIN_MS 100
 #define RESPAWN_MAX_MS 30000
 #define START_WAIT_MS  30000 /* a new generation's workers are all ready by then */
-
-/* ---- in the worker ---- */
-
-struct child_ctx {
-        struct master *m;
-        unsigned slot;
-        int status_fd; /* write end */
-};
-
-static int child_listener_fd(void *data, const struct cfg_bind *b, unsigned port)
-{
-        struct child_ctx *c = data;
-
-        return msock_listener_fd(c->m, b, port, c->slot);
-}
-
-static int child_stats_fd(void *data, const struct cfg_stats_socket *s)
-{
-        struct child_ctx *c = data;
-
-        if (c->slot != 0)
-                return -1;
-        return msock_stats_fd(c->m, s);
-}
-
-static void child_ready(void *data)
-{
-        struct child_ctx *c = data;
-
-        (void)!write(c->status_fd, "R", 1);
-}
-
-static void child_stopped_accepting(void *data)
-{
-        struct child_ctx *c = data;
-
-        (void)!write(c->status_fd, "S", 1);
-}
 
 static void notify(struct master *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -110,74 +55,6 @@ static void notify(struct master *m, const char *fmt, ...)
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         (void)sd_notify(0, buf);
-}
-
-static _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
-{
-        struct child_ctx ctx = {m, slot, status_fd};
-        struct worker_opts opts = {
-                .slot = slot,
-                .ready = child_ready,
-                .ready_data = &ctx,
-                .stopped_accepting = child_stopped_accepting,
-                .listener_fd = child_listener_fd,
-                .listener_data = &ctx,
-                .stats_fd = child_stats_fd,
-                .srv_table = m->srv_table,
-                .stick_table = mstate_stick_table,
-                .stick_data = m,
-                .cli_fd = m->spawn_cli[1],
-                .stick_ledger = m->spawn_row >= 0
-                                        ? (_Atomic uint64_t *)shm_region_payload(m->ledger) +
-                                                  (size_t)m->spawn_row * STICK_LEDGER_CAP
-                                        : NULL,
-                .srv_held = m->held_region
-                                    ? (_Atomic uint32_t *)shm_region_payload(m->held_region) +
-                                              (size_t)slot * m->n_servers
-                                    : NULL,
-                .maxconn = m->maxconn ? (m->maxconn + m->n_slots - 1) / m->n_slots : 0,
-        };
-        struct sl_list *pos;
-        sigset_t none;
-        int status;
-
-        /* the master's loop and the other workers' pipes are not ours */
-        m->loop = loop_abandon(m->loop);
-        (void)close(m->sig.io.fd);
-        sl_list_for_each(pos, &m->workers) {
-                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
-
-                if (mw->status_fd >= 0)
-                        close(mw->status_fd);
-                if (mw->cli_fd >= 0)
-                        close(mw->cli_fd);
-        }
-        if (m->spawn_cli[0] >= 0)
-                close(m->spawn_cli[0]);
-        if (m->ctl_fd >= 0)
-                close(m->ctl_fd);
-        sl_list_for_each(pos, &m->ctl_conns) {
-                close(sl_list_entry(pos, struct ctl_conn, link)->fd);
-        }
-        {
-                /* a daemon's master logs to the caller's stderr until it is ready: not ours */
-                int log_fd = sl_log_set_fd(STDERR_FILENO);
-
-                if (log_fd > STDERR_FILENO)
-                        close(log_fd);
-        }
-        sigemptyset(&none);
-        (void)sigprocmask(SIG_SETMASK, &none, NULL);
-        /* if the master dies, stop: nobody would supervise or reload us */
-        (void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() == 1)
-                _exit(EXIT_FAILURE);
-        (void)unsetenv("NOTIFY_SOCKET"); /* only the master talks to systemd */
-        opts.pool_debug = m->cli->pool_debug_set ? &m->cli->pool_debug : NULL;
-        if (child_setup_apply(m->gen, m->cli, slot, &opts.maxconn) < 0)
-                _exit(EXIT_FAILURE);
-        status = worker_main(m->gen, &opts);
-        _exit(status);
 }
 
 /* ---- supervision ---- */
