@@ -232,6 +232,18 @@ static void ctl_conn_on_timer(struct loop_timer *t)
         ctl_conn_close(sl_container_of(t, struct ctl_conn, timer));
 }
 
+/* Make @c, new, the master's client on @fd, watched for @events. */
+static void ctl_conn_start(struct master *m, struct ctl_conn *c, int fd, uint32_t events)
+{
+        c->m = m;
+        c->fd = fd;
+        loop_reap_init(&c->reap, ctl_conn_on_reap);
+        loop_io_init(m->loop, &c->io, fd, ctl_conn_on_io);
+        loop_io_start(&c->io, events);
+        sl_list_push_back(&m->ctl_conns, &c->link);
+        m->n_ctl_conns++;
+}
+
 static void ctl_on_accept(struct loop_io *io, uint32_t events)
 {
         struct master *m = sl_container_of(io, struct master, ctl_io);
@@ -269,14 +281,8 @@ static void ctl_on_accept(struct loop_io *io, uint32_t events)
                         close(fd);
                         return;
                 }
-                c->m = m;
-                c->fd = fd;
-                loop_reap_init(&c->reap, ctl_conn_on_reap);
-                loop_io_init(m->loop, &c->io, fd, ctl_conn_on_io);
-                loop_io_start(&c->io, EPOLLIN | EPOLLRDHUP);
+                ctl_conn_start(m, c, fd, EPOLLIN | EPOLLRDHUP);
                 loop_timer_arm(&c->timer, CTL_TIMEOUT_MS);
-                sl_list_push_back(&m->ctl_conns, &c->link);
-                m->n_ctl_conns++;
         }
 }
 
@@ -350,14 +356,8 @@ int ctl_adopt(struct master *m, int fd)
 
         if (!c)
                 return -ENOMEM;
-        c->m = m;
-        c->fd = fd;
         c->waiting_reload = true;
-        loop_reap_init(&c->reap, ctl_conn_on_reap);
-        loop_io_init(m->loop, &c->io, c->fd, ctl_conn_on_io);
-        loop_io_start(&c->io, EPOLLRDHUP);
-        sl_list_push_back(&m->ctl_conns, &c->link);
-        m->n_ctl_conns++;
+        ctl_conn_start(m, c, fd, EPOLLRDHUP);
         return 0;
 }
 

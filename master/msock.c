@@ -164,6 +164,21 @@ static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b, uns
         return fd;
 }
 
+/* A socket keyed @key, none open yet, in master.socks; or NULL. */
+static struct msock *sock_new(struct master *m, const char *key, bool inherited)
+{
+        struct msock *ms = calloc(1, sizeof(*ms));
+
+        if (!ms)
+                return NULL;
+        for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
+                ms->fds[k] = -1;
+        snprintf(ms->key, sizeof(ms->key), "%s", key);
+        ms->inherited = inherited;
+        sl_list_push_back(&m->socks, &ms->link);
+        return ms;
+}
+
 static void sock_free(struct msock *ms)
 {
         sl_list_del(&ms->link);
@@ -173,31 +188,33 @@ static void sock_free(struct msock *ms)
         free(ms);
 }
 
+/* Stats socket @s names a @what ("user" or "group") @name that the system does not know. */
+static int stats_unknown(const struct cfg_stats_socket *s, const char *what, const char *name)
+{
+        sl_log(LOG_ERR, "%s:%u: stats socket: unknown %s '%s'", s->where.file, s->where.line, what,
+               name);
+        return -EINVAL;
+}
+
 /* A stats socket's: bound with the owner and permissions the line asks for (Unix). */
 static int stats_open(const struct cfg_stats_socket *s)
 {
         uid_t uid = (uid_t)-1;
         gid_t gid = (gid_t)-1;
+        struct passwd *pw;
+        struct group *gr;
         int fd;
 
         if (s->user) {
-                struct passwd *pw = getpwnam(s->user);
-
-                if (!pw) {
-                        sl_log(LOG_ERR, "%s:%u: stats socket: unknown user '%s'", s->where.file,
-                               s->where.line, s->user);
-                        return -EINVAL;
-                }
+                pw = getpwnam(s->user);
+                if (!pw)
+                        return stats_unknown(s, "user", s->user);
                 uid = pw->pw_uid;
         }
         if (s->group) {
-                struct group *gr = getgrnam(s->group);
-
-                if (!gr) {
-                        sl_log(LOG_ERR, "%s:%u: stats socket: unknown group '%s'", s->where.file,
-                               s->where.line, s->group);
-                        return -EINVAL;
-                }
+                gr = getgrnam(s->group);
+                if (!gr)
+                        return stats_unknown(s, "group", s->group);
                 gid = gr->gr_gid;
         }
         fd = sock_open_one(&s->addr, NULL, s->addr.port_low);
@@ -223,15 +240,10 @@ static int stats_apply(struct master *m, const struct cfg_stats_socket *s)
         stats_key(s, key, sizeof(key));
         ms = sock_find(m, key);
         if (!ms) {
-                ms = calloc(1, sizeof(*ms));
+                ms = sock_new(m, key, s->addr.family == CFG_ADDR_FD);
                 if (!ms)
                         return -ENOMEM;
-                for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
-                        ms->fds[k] = -1;
-                snprintf(ms->key, sizeof(ms->key), "%s", key);
-                ms->inherited = s->addr.family == CFG_ADDR_FD;
                 ms->stats = true;
-                sl_list_push_back(&m->socks, &ms->link);
         }
         ms->wanted = true;
         if (ms->fds[0] < 0) {
@@ -276,14 +288,9 @@ int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
                                 sock_key(b, port, key, sizeof(key));
                                 ms = sock_find(m, key);
                                 if (!ms) {
-                                        ms = calloc(1, sizeof(*ms));
+                                        ms = sock_new(m, key, b->addr.family == CFG_ADDR_FD);
                                         if (!ms)
                                                 return -ENOMEM;
-                                        for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
-                                                ms->fds[k] = -1;
-                                        snprintf(ms->key, sizeof(ms->key), "%s", key);
-                                        ms->inherited = b->addr.family == CFG_ADDR_FD;
-                                        sl_list_push_back(&m->socks, &ms->link);
                                         if (!ms->inherited) {
                                                 int sd = sock_from_systemd(m, b, port);
 
