@@ -48,8 +48,6 @@ struct mworker {
         int ledger_row;        /* its row of the stick-table ledger, or -1 */
         int cli_fd;            /* owned: commands to its CLI (worker/wcli.h), or -1 */
         uint64_t started_ms;
-        char exe[PATH_MAX];    /* this program, to re-execute on reload; "" if unknown */
-        uint64_t hard_stop_at; /* monotonic ms of the armed hard stop, 0: none */
 };
 
 /* A client of the control socket (-S): one command, then the answer, then close. A "reload"

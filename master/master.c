@@ -612,7 +612,12 @@ static void reload(struct master *m)
             mstate_tables_apply(m, gen, m->gen_no + 1) < 0) {
                 mstate_tables_settle(m, false);
                 m->failed_reloads++;
-                m->held_region = shm_region_free(m->held_region);
+                /* what this reload made, if it got that far (the bind may have failed before
+                 * any), goes; what serves stays */
+                if (m->held_region != prev_held)
+                        m->held_region = shm_region_free(m->held_region);
+                if (m->srv_region != prev_region)
+                        m->srv_region = shm_region_free(m->srv_region);
                 m->srv_region = prev_region;
                 m->srv_table = prev_table;
                 m->held_region = prev_held;

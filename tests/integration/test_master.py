@@ -310,6 +310,51 @@ class Master(harness.TestCase):
             srv.close()
         o.close()
 
+    def test_reload_that_cannot_bind_keeps_the_server_state(self):
+        # a reload that fails on a port in use must leave the generation that serves with
+        # its own shared server state: a worker killed afterwards still has its server slot
+        # given back, and the master still runs
+        o = socket.socket()
+        o.bind(("127.0.0.1", 0))
+        o.listen(8)
+        self.addCleanup(o.close)
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        self.addCleanup(busy.close)
+        cfg = (self.config("v1", workers=1).replace(
+                   'string "v1"', 'string "v1" unless { path_beg /b }\n'
+                                  '    use_backend b if { path_beg /b }')
+               + "backend b\n    timeout queue 1s\n    server s 127.0.0.1:%d maxconn 1\n"
+               % o.getsockname()[1])
+        self.cfg = self.write("sluice.cfg", cfg)
+        self.proc = self.start(["-d", "-f", self.cfg])
+        self.write("sluice.cfg", cfg.replace(
+            "    bind 127.0.0.1:%d\n" % self.port,
+            "    bind 127.0.0.1:%d\n    bind 127.0.0.1:%d\n" % (self.port,
+                                                             busy.getsockname()[1])))
+        self.proc.signal(signal.SIGHUP)
+        self.proc.notify.wait_for("RELOADING", "1", proc=self.proc.proc)
+        status = self.proc.notify.wait_for("STATUS", proc=self.proc.proc)
+        while "failed" not in status:
+            status = self.proc.notify.wait_for("STATUS", proc=self.proc.proc)
+        self.assertIn("cannot bind or map", status)
+        with harness.connect(self.port) as c:
+            c.sendall(b"GET /b1 HTTP/1.1\r\nHost: h\r\n\r\n")
+            o.settimeout(5)
+            srv, _ = o.accept()
+            (worker,) = children(self.proc.pid)
+            os.kill(worker, signal.SIGKILL)
+            srv.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (len(children(self.proc.pid)) != 1
+                                               or worker in children(self.proc.pid)):
+            time.sleep(0.05)
+        self.assertIsNone(self.proc.proc.poll())
+        self.assertIn("gave back 1 server slots held by dead worker %d" % worker,
+                      self.proc.log())
+        self.assertEqual(self.get()[2], b"v1")
+
     def test_hard_stop_after_ends_old_generation(self):
         o = socket.socket()
         o.bind(("127.0.0.1", 0))
