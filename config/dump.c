@@ -202,6 +202,16 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                                 fprintf(out, "    tune.vars.%s-max-size %zu\n", lim[i].scope,
                                         lim[i].v);
         }
+        for (size_t i = 0; i < g->n_set_vars; i++) {
+                const struct cfg_global_var *v = &g->set_vars[i];
+
+                fprintf(out, "    %s %s ", v->is_fmt ? "set-var-fmt" : "set-var", v->var.name);
+                if (v->is_fmt)
+                        cfg__dump_fmt(out, &v->fmt);
+                else
+                        cfg__dump_sample(out, &v->expr);
+                fputc('\n', out);
+        }
         if (g->master_worker)
                 fprintf(out, "    master-worker%s\n",
                         g->no_exit_on_failure ? " no-exit-on-failure" : "");

@@ -574,6 +574,71 @@ static void kw_stats_socket(struct cfg_parser *p, unsigned arg, unsigned long da
         *slot = s;
 }
 
+/* Every sample of @f reads internal data only (the global section's set-var-fmt). */
+static bool fmt_at_init(struct cfg_parser *p, unsigned w, const struct cfg_fmt *f)
+{
+        for (size_t i = 0; i < f->n_nodes; i++) {
+                if (f->nodes[i].kind == CFG_FMT_SAMPLE &&
+                    (!(f->nodes[i].smp.at & CFG_FETCH_AT_INIT) ||
+                     cfg_sample_uses_table(&f->nodes[i].smp))) {
+                        cfg__err(p, w,
+                                 "sample '%s' needs a connection, a request or a stick table, "
+                                 "which the global section does not have",
+                                 f->nodes[i].smp.src);
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* set-var <proc.name> <expr> | set-var-fmt <proc.name> <fmt>; @data: 1 for set-var-fmt.
+ * Each worker sets them as it starts, in order (HAProxy does it while loading; sluice's
+ * proc. variables belong to each worker process). */
+static void kw_set_var(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *kw = data ? "set-var-fmt" : "set-var";
+        struct cfg_global_var v = {.is_fmt = data == 1, .where = {p->file, p->l->line}};
+        struct cfg_global *g = &p->gen->global;
+        struct cfg_global_var *slot;
+        int implied;
+
+        if (!cfg__want_args(p, arg, 2,
+                            data ? "set-var-fmt <proc.name> <format>"
+                                 : "set-var <proc.name> <expression>"))
+                return;
+        if (!cfg__var_ref(p, arg, cfg__word_str(p, arg), &v.var))
+                return;
+        if (v.var.scope != CFG_SCOPE_PROC) {
+                cfg__err(p, arg,
+                         "'%s': cannot set variable '%s', only scope 'proc' is permitted in the "
+                         "global section",
+                         kw, cfg__word(p, arg));
+                return;
+        }
+        if (v.is_fmt) {
+                if (!cfg__fmt_parse(p, arg + 1, &v.fmt) || !fmt_at_init(p, arg + 1, &v.fmt))
+                        return;
+        } else {
+                if (!cfg__sample_parse(p, arg + 1, cfg__word_str(p, arg + 1), &v.expr, &implied))
+                        return;
+                if (implied >= 0 || !(v.expr.at & CFG_FETCH_AT_INIT) ||
+                    cfg_sample_uses_table(&v.expr)) {
+                        cfg__err(p, arg + 1,
+                                 "sample '%s' needs a connection, a request or a stick table, "
+                                 "which the global section does not have",
+                                 cfg__word(p, arg + 1));
+                        return;
+                }
+        }
+        slot = cfg_arena_push(&p->gen->arena, (void **)&g->set_vars, &g->n_set_vars,
+                              &g->cap_set_vars, sizeof(*slot));
+        if (!slot) {
+                cfg__oom(p);
+                return;
+        }
+        *slot = v;
+}
+
 #define G CFG_IN_GLOBAL
 
 const struct cfg_kw cfg__global_keywords[] = {
@@ -594,6 +659,8 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.vars.txn-max-size", G, kw_tune_vars, 3, false},
         {"tune.vars.reqres-max-size", G, kw_tune_vars, 4, false},
         {"stats timeout", G, kw_stats_timeout, 0, false},
+        {"set-var", G, kw_set_var, 0, false},
+        {"set-var-fmt", G, kw_set_var, 1, false},
         {"log-send-hostname", G, kw_log_send_hostname, 0, false},
         {"master-worker", G, kw_master_worker, 0, false},
         {"nbproc", G, kw_nbproc, 0, false},

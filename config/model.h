@@ -567,6 +567,16 @@ struct cfg_proxy {
         size_t n_errorfiles, cap_errorfiles;
 };
 
+/* set-var <proc.name> <expr> | set-var-fmt <proc.name> <fmt> in the global section: set
+ * when each worker starts, from fetches of internal data only (CFG_FETCH_AT_INIT). */
+struct cfg_global_var {
+        struct cfg_var_ref var;
+        bool is_fmt;
+        struct cfg_sample expr; /* !is_fmt */
+        struct cfg_fmt fmt;     /* is_fmt */
+        struct cfg_where where;
+};
+
 struct cfg_global {
         bool daemon;
         unsigned nbthread;           /* worker processes; 0: one per CPU */
@@ -588,12 +598,14 @@ struct cfg_global {
         size_t n_logs, cap_logs;
         struct cfg_stats_socket *stats_sockets;
         size_t n_stats_sockets, cap_stats_sockets;
-        uint64_t stats_timeout_ms;     /* "stats timeout": the stats sockets' idle timeout;
-                                        * 0: the default, 10 s */
-        const char *log_send_hostname; /* arena or NULL: the HOSTNAME of syslog headers */
-        bool master_worker;            /* "master-worker": as -W on the command line */
-        bool no_exit_on_failure;       /* "master-worker no-exit-on-failure" */
-        struct cfg_cpu_map *cpu_map;   /* arena or NULL: "cpu-map" lines, resolved */
+        uint64_t stats_timeout_ms;       /* "stats timeout": the stats sockets' idle timeout;
+                                          * 0: the default, 10 s */
+        const char *log_send_hostname;   /* arena or NULL: the HOSTNAME of syslog headers */
+        bool master_worker;              /* "master-worker": as -W on the command line */
+        bool no_exit_on_failure;         /* "master-worker no-exit-on-failure" */
+        struct cfg_cpu_map *cpu_map;     /* arena or NULL: "cpu-map" lines, resolved */
+        struct cfg_global_var *set_vars; /* arena array: "set-var" and "set-var-fmt", in order */
+        size_t n_set_vars, cap_set_vars;
         struct cfg_where where;
 };
 

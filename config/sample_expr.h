@@ -215,6 +215,9 @@ enum {
         /* the client's bytes in TCP mode, before a server is chosen (tcp-request content
          * rules, use_backend): content inspection, which is not HTTP */
         CFG_FETCH_AT_CONTENT = 1u << 3,
+        /* internal data only (constants, env(), date, proc. variables): also in the global
+         * section's set-var, where there is no connection */
+        CFG_FETCH_AT_INIT = 1u << 4,
 };
 
 /* Which message a header fetch reads: "req.hdr" and "res.hdr" say; plain "hdr" means the

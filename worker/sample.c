@@ -330,3 +330,31 @@ void sample_unset_var(struct sess *ss, struct stream *st, bool response,
 
         vars_unset(&c, ref);
 }
+
+void sample_init_var(struct worker *w, const struct cfg_var_ref *ref, const struct cfg_sample *expr)
+{
+        struct smp_ctx c = {.w = w};
+        struct setvar_ctx s = {&c, ref, 0};
+
+        (void)sample_each(&c, expr, CFG_SMP_ANY, setvar_one, &s);
+}
+
+void sample_init_var_str(struct worker *w, const struct cfg_var_ref *ref, struct sl_str text)
+{
+        const struct smp_ctx c = {.w = w};
+        const struct cfg_smp_value v = {.type = CFG_SMP_STR, .str = text};
+
+        (void)vars_set(&c, ref, &v, 0);
+}
+
+int sample_init_text(struct worker *w, const struct cfg_sample *smp, char *out, size_t outsz)
+{
+        struct smp_ctx c = {.w = w};
+        struct text_ctx t = {out, outsz, -1};
+
+        if (outsz == 0)
+                return -1;
+        out[0] = '\0';
+        (void)sample_each(&c, smp, CFG_SMP_ANY, text_one, &t);
+        return t.len;
+}

@@ -13,6 +13,7 @@
 
 struct sess;
 struct stream;
+struct worker;
 
 /* Does the condition hold? (A NULL condition does.) */
 bool sample_cond(struct sess *ss, struct stream *st, const struct cfg_cond *c, bool response);
@@ -52,3 +53,11 @@ void sample_set_var_str(struct sess *ss, struct stream *st, bool response,
 /* unset-var(@ref). */
 void sample_unset_var(struct sess *ss, struct stream *st, bool response,
                       const struct cfg_var_ref *ref);
+
+/* Without a connection (the global section's set-var and set-var-fmt, as worker @w starts):
+ * set proc. variable @ref from @expr, or from @text; the text of @smp (as sample_text()).
+ * Only fetches of internal data may run there (CFG_FETCH_AT_INIT). */
+void sample_init_var(struct worker *w, const struct cfg_var_ref *ref,
+                     const struct cfg_sample *expr);
+void sample_init_var_str(struct worker *w, const struct cfg_var_ref *ref, struct sl_str text);
+int sample_init_text(struct worker *w, const struct cfg_sample *smp, char *out, size_t outsz);

@@ -643,7 +643,7 @@ bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call, stru
         case CFG_CONV_TABLE:
         case CFG_CONV_TABLE_TRACKERS:
         case CFG_CONV_IN_TABLE:
-                return stick_table_conv(c->ss->w, call, v, v);
+                return stick_table_conv(c->w, call, v, v);
         case CFG_CONV_HEX:
                 return conv_hex(v, &o);
         case CFG_CONV_HEX2I:

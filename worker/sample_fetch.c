@@ -286,7 +286,7 @@ static bool fetch_uuid(const struct smp_ctx *c, smp_value_fn *fn, void *data)
         return n > 0 && (size_t)n < c->bufsz && made(c, CFG_SMP_STR, (size_t)n, fn, data);
 }
 
-static const char *hostname(void)
+const char *sample_hostname(void)
 {
         static char name[256];
 
@@ -790,7 +790,7 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 s = getenv(a[0].str.ptr);
                 return s && one_str(sl_str_from_cstr(s), fn, data);
         case CFG_FETCH_HOSTNAME:
-                return one_str(sl_str_from_cstr(hostname()), fn, data);
+                return one_str(sl_str_from_cstr(sample_hostname()), fn, data);
         case CFG_FETCH_DATE:
         case CFG_FETCH_DATE_US:
                 return fetch_date(smp, fn, data);
@@ -801,12 +801,12 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         case CFG_FETCH_UUID:
                 return fetch_uuid(c, fn, data);
         case CFG_FETCH_STOPPING:
-                return one_int(ss->w->stopping, CFG_SMP_BOOL, fn, data);
+                return one_int(c->w->stopping, CFG_SMP_BOOL, fn, data);
         case CFG_FETCH_PROC:
         case CFG_FETCH_NBPROC:
                 return one_int(1, CFG_SMP_INT, fn, data);
         case CFG_FETCH_THREAD:
-                return one_int(ss->w->opts ? ss->w->opts->slot : 0, CFG_SMP_INT, fn, data);
+                return one_int(c->w->opts ? c->w->opts->slot : 0, CFG_SMP_INT, fn, data);
         case CFG_FETCH_FE_NAME:
                 return one_str(sl_str_from_cstr(ss->fe->name), fn, data);
         case CFG_FETCH_FE_ID:

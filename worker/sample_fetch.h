@@ -18,3 +18,6 @@ void sample_fetch_set_unique_id(sample_unique_id_fn *fn);
  * call returned, false when the fetch has no value. */
 bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_value_fn *fn,
                   void *data);
+
+/* This host's name (the hostname fetch, %H in formats), read once. */
+const char *sample_hostname(void);

@@ -12,6 +12,7 @@
 #include "lb.h"
 #include "macros.h"
 #include "sample.h"
+#include "sample_fetch.h"
 #include "scratch.h"
 #include "sess_addr.h"
 #include "session.h"
@@ -54,6 +55,7 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
         e->ssl = sess_tls(ss);
         e->backend_name = st->be ? st->be->name : st->fe->name;
         e->pid = (int)getpid();
+        e->hostname = sl_str_from_cstr(sample_hostname());
         e->actconn = w->n_conns;
         e->feconn = fert->feconn;
         e->log_count = (unsigned)fert->log_counter;

@@ -14,6 +14,7 @@
 
 #include "accesslog.h"
 #include "clock.h"
+#include "init_vars.h"
 #include "lb.h"
 #include "listener.h"
 #include "log.h"
@@ -329,7 +330,10 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         r = loop_new(&w->loop);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the event loop");
-        return worker_build_rt(w) < 0 ? -ENOMEM : 0;
+        if (worker_build_rt(w) < 0)
+                return -ENOMEM;
+        init_vars_set(w);
+        return 0;
 }
 
 void worker_deinit(struct worker *w)

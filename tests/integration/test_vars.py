@@ -3,6 +3,9 @@ http-after-response rules mean what they mean in HAProxy: one configuration runs
 in Debian's HAProxy 2.6 side by side, in front of the same origin, and what each forwards to
 the origin and answers to the client must be the same."""
 
+import os
+import socket
+
 import harness
 import origin
 
@@ -129,6 +132,35 @@ class Vars(harness.TestCase):
         self.assertEqual(self.seen(n), want_seen)
         self.assertNotIn("|133|", want_seen[0])
 
+    def test_global_set_var_as_haproxy(self):
+        # set at start from internal data, readable (and changeable) by the rules; a
+        # conversion that fails sets nothing
+        cfg = """global
+    set-var proc.prio int(100)
+    set-var proc.threshold int(200),sub(proc.prio)
+    set-var proc.state str(primary)
+    set-var proc.missing int(3),add(proc.nothing)
+    set-var proc.env env(SLUICE_GLOBAL_VAR_TEST)
+    set-var-fmt proc.fmt "state=%%[var(proc.state)] t=%%[var(proc.threshold)] q=%%{+Q}[str(a)] h=%%H"
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain lf-string "%%[var(proc.threshold)]|%%[var(proc.state)]|%%[var(proc.missing)]|%%[var(proc.env)]|%%[var(proc.fmt)]"
+"""
+        env = dict(os.environ, SLUICE_GLOBAL_VAR_TEST="from-env")
+        bodies = []
+        for start in (self.start_haproxy, self.start_config):
+            port = harness.free_port()
+            start(cfg % port, env=env)
+            bodies.append(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[2])
+        self.assertEqual(bodies[1], bodies[0])
+        self.assertEqual(bodies[0], ("100|primary||from-env|state=primary t=100 q=\"a\" h=%s"
+                                     % socket.gethostname()).encode())
+
     def test_checks(self):
         bad = [
             ("http-request set-var(foo) str(x)", "scope"),
@@ -139,6 +171,15 @@ class Vars(harness.TestCase):
             ("http-after-response deny", "http-after-response"),
             ("http-after-response set-map(x) a b", "does not support yet"),
         ]
+        for line, words in [("set-var txn.x int(1)", "only scope 'proc'"),
+                            ("set-var proc.x req.hdr(a)", "needs a connection"),
+                            ("set-var-fmt proc.x %[src]", "needs a connection")]:
+            with self.subTest(line=line):
+                path = self.write("bad.cfg", "global\n    %s\n" % line)
+                r = harness.run(["-c", "-f", path])
+                self.assertNotEqual(r.returncode, 0, line)
+                self.assertIn("bad.cfg:2", r.stderr)
+                self.assertIn(words, r.stderr)
         for line, words in bad:
             with self.subTest(line=line):
                 path = self.write("bad.cfg", "defaults\n    mode http\nfrontend f\n"
