@@ -146,6 +146,10 @@ static bool map_name(struct smp_parse *sp, const char *cname, enum cfg_match *re
         *ret_out = CFG_SMP_STR;
         if (!*m)
                 return true;
+        if (strcmp(m, "_regm") == 0) {
+                *ret_m = CFG_MATCH_REG;
+                return true;
+        }
         m++; /* the '_' */
         u = strchr(m, '_');
         mlen = u ? (size_t)(u - m) : strlen(m);
@@ -167,18 +171,11 @@ static bool map_name(struct smp_parse *sp, const char *cname, enum cfg_match *re
                 }
         }
 unknown:
-        if (strncmp(cname, "map_regm", 8) == 0)
-                cfg__smp_err(sp,
-                             "converter '%s' is a HAProxy keyword that sluice does not "
-                             "support yet",
-                             cname);
-        else
-                cfg__smp_err(sp,
-                             "unknown converter '%s': a map converter is map, "
-                             "map_<match> or map_<match>_<output>, <match> one of str, beg, "
-                             "sub, dir, dom, end, reg, int and ip, <output> one of str, int "
-                             "and ip",
-                             cname);
+        cfg__smp_err(sp,
+                     "unknown converter '%s': a map converter is map, map_regm, "
+                     "map_<match> or map_<match>_<output>, <match> one of str, beg, sub, dir, "
+                     "dom, end, reg, int and ip, <output> one of str, int and ip",
+                     cname);
         return false;
 }
 
@@ -223,6 +220,7 @@ bool cfg__map_conv(struct smp_parse *sp, const char *cname, struct cfg_conv_call
         c->map = map;
         c->in = map->in;
         c->out = map->out;
+        c->map_backrefs = strcmp(cname, "map_regm") == 0;
         if (c->n_args > 1) {
                 if (!map_value(p, out, c->args[1].str, &c->map_default)) {
                         cfg__smp_err(sp, "'%s': the default '%s' is not an %s", cname,

@@ -335,6 +335,7 @@ struct cfg_conv_call {
         const struct cfg_map *map;        /* MAP: arena, shared by the uses of its file */
         struct cfg_smp_value map_default; /* MAP: of the map's output type */
         bool map_has_default;
+        bool map_backrefs; /* MAP: map_regm, "\\N" in values are the key's groups */
 };
 
 struct cfg_sample {

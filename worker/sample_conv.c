@@ -14,6 +14,7 @@
 #include <openssl/hmac.h>
 
 #include "acl.h"
+#include "http_rewrite.h"
 #include "lb_hash.h"
 #include "macros.h"
 #include "sample_text.h"
@@ -449,11 +450,20 @@ static bool conv_secure_memcmp(const struct smp_ctx *c, const struct cfg_conv_ca
 
 /* map*(<file>[,<default>]): the value of the key @v matches, as HAProxy's map picks it (see
  * config/pat_index.h), else the default, else no value. Values live in the generation. */
-static bool conv_map(const struct cfg_conv_call *call, struct cfg_smp_value *v)
+static bool conv_map(const struct cfg_conv_call *call, struct cfg_smp_value *v, struct smp_out *o)
 {
         long k = cfg_acl_expr_find(&call->map->keys, v);
 
-        if (k >= 0)
+        if (k >= 0 && call->map_backrefs) {
+                /* map_regm: the value with "\N" replaced by the key's groups */
+                ssize_t n = http_rewrite_regex(call->map->keys.pats[k].re, v->str,
+                                               call->map->values[k].str, o->p, o->size);
+
+                if (n < 0)
+                        return false;
+                o->len = (size_t)n;
+                smp_out_done(v, o, CFG_SMP_STR);
+        } else if (k >= 0)
                 *v = call->map->values[k];
         else if (call->map_has_default)
                 *v = call->map_default;
@@ -710,7 +720,7 @@ bool sample_conv(const struct smp_ctx *c, const struct cfg_conv_call *call, stru
         case CFG_CONV_SECURE_MEMCMP:
                 return conv_secure_memcmp(c, call, v);
         case CFG_CONV_MAP:
-                return conv_map(call, v);
+                return conv_map(call, v, &o);
         case CFG_CONV_COUNT:
                 break;
         }

@@ -18,6 +18,8 @@ FILES = {
     "keys.map": "api.example.com 1\nfoo 2\nwww.example.com 41\n",
     "hostip.map": "a.example.com 10.0.0.1\nb.example.com ::1\n",
     "words.lst": "  admin\nsecret stuff\n#not-this\n",
+    "rewrite.map": "^([a-z]+)\\.example\\.com$ \\1.internal:\\2\\x41\n"
+                   "^(api)-(v[0-9])\\. \\2/\\1\\\\\nfoo lit\\eral\n",
 }
 
 EXPRS = [
@@ -36,6 +38,7 @@ EXPRS = [
     "req.hdr(host),map_str_ip(%(d)s/hostip.map,1.2.3.4)",
     "req.hdr(host),map(%(d)s/big.map)",
     "req.hdr(x-ip),map_ip(%(d)s/big-ip.map,none)",
+    "req.hdr(host),map_regm(%(d)s/rewrite.map,nomatch)",
 ]
 
 REQUESTS = [
@@ -50,6 +53,7 @@ REQUESTS = [
     ("/", {"Host": "host4999.big", "X-Ip": "172.20.200.4"}),
     ("/", {"Host": "s", "X-Word": "secret stuff"}),
     ("/", {"Host": "zz", "X-Word": "admin"}),
+    ("/", {"Host": "api-v2.ex"}),
 ]
 
 
@@ -114,7 +118,12 @@ class Maps(harness.TestCase):
         # the requests reach every rule: a comparison of nothing would pass too
         self.assertEqual(seen, {200, 404})
         want = ask(hport, "/", {"Host": "host777.big", "X-Ip": "172.20.3.4"})[1]
-        self.assertTrue(want.endswith(b"|be27|net3"), want)
+        self.assertTrue(want.endswith(b"|be27|net3|nomatch"), want)
+        # map_regm: the value with the key's groups, "\\x41", a group the key lacks
+        want = ask(hport, "/", {"Host": "www.example.com", "X-Ip": "garbage"})[1]
+        self.assertTrue(want.endswith(b"|www.internal:A"), want)
+        want = ask(hport, "/", {"Host": "api-v2.ex"})[1]
+        self.assertTrue(want.endswith(b"|v2/api\\"), want)
 
     def test_dynamic_use_backend(self):
         # the most common line of real configurations: a backend named by a map
