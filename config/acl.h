@@ -24,6 +24,7 @@ struct cfg_acl_expr {
         struct cfg_sample smp;
         enum cfg_match match;
         bool icase;               /* -i */
+        bool dotted;              /* integer patterns written "MAJOR.MINOR" (req.ssl_ver's) */
         struct cfg_pattern *pats; /* arena array; patterns are ORed */
         size_t n_pats, cap_pats;
         struct cfg_pat_index index; /* built once the patterns are all read */

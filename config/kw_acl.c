@@ -31,18 +31,47 @@ const char *cfg__match_name(enum cfg_match m)
 
 /* ---- patterns ---- */
 
-static bool pat_int(struct cfg_parser *p, unsigned w, const char *where, const char *s, int op,
-                    struct cfg_pattern *pt)
+/* The number in [@s, @stop): decimal, or with @dotted HAProxy's "MAJOR[.MINOR]" (each below
+ * 65536), as major * 65536 + minor (req.ssl_ver's patterns). */
+static bool read_num(const char *s, const char *stop, bool dotted, long long *ret)
 {
-        char *end;
-        long long lo, hi;
-        const char *colon = strchr(s, ':');
+        const char *dot = dotted ? memchr(s, '.', (size_t)(stop - s)) : NULL;
+        long long major, minor = 0;
+        char buf[32], *end;
 
+        if (s == stop || (size_t)(stop - s) >= sizeof(buf))
+                return false;
+        memcpy(buf, s, (size_t)(stop - s));
+        buf[stop - s] = '\0';
+        major = strtoll(buf, &end, 10);
+        if (!dotted)
+                return *end == '\0' && (*ret = major, true);
+        if (end != buf + (dot ? dot - s : stop - s) || end == buf || major < 0 || major >= 65536)
+                return false;
+        if (dot) {
+                const char *m = end + 1;
+
+                minor = strtoll(m, &end, 10);
+                if (*end || end == m || minor < 0 || minor >= 65536)
+                        return false;
+        }
+        *ret = major << 16 | minor;
+        return true;
+}
+
+static bool pat_int(struct cfg_parser *p, unsigned w, const char *where, const char *s, int op,
+                    bool dotted, struct cfg_pattern *pt)
+{
+        const char *kind = dotted ? "dotted number" : "integer";
+        const char *sep = strchr(s, ':'), *stop = s + strlen(s);
+        long long lo, hi, v;
+
+        /* "3.1-3.3" is a range of dotted numbers too, as HAProxy reads them */
+        if (!sep && dotted)
+                sep = strchr(s, '-');
         if (op) {
-                long long v = strtoll(s, &end, 10);
-
-                if (!*s || *end) {
-                        cfg__err(p, w, "%sinvalid integer '%s'", where, s);
+                if (!read_num(s, stop, dotted, &v)) {
+                        cfg__err(p, w, "%sinvalid %s '%s'", where, kind, s);
                         return false;
                 }
                 pt->lo = INT64_MIN;
@@ -72,10 +101,9 @@ static bool pat_int(struct cfg_parser *p, unsigned w, const char *where, const c
                 }
                 return true;
         }
-        if (!colon) {
-                lo = strtoll(s, &end, 10);
-                if (!*s || *end) {
-                        cfg__err(p, w, "%sinvalid integer '%s': expected N, N:M, :M or N:", where,
+        if (!sep) {
+                if (!read_num(s, stop, dotted, &lo)) {
+                        cfg__err(p, w, "%sinvalid %s '%s': expected N, N:M, :M or N:", where, kind,
                                  s);
                         return false;
                 }
@@ -84,26 +112,13 @@ static bool pat_int(struct cfg_parser *p, unsigned w, const char *where, const c
         }
         lo = INT64_MIN;
         hi = INT64_MAX;
-        if (colon != s) {
-                lo = strtoll(s, &end, 10);
-                if (end != colon) {
-                        cfg__err(p, w, "%sinvalid integer range '%s'", where, s);
-                        return false;
-                }
-        }
-        if (colon[1]) {
-                hi = strtoll(colon + 1, &end, 10);
-                if (*end) {
-                        cfg__err(p, w, "%sinvalid integer range '%s'", where, s);
-                        return false;
-                }
-        }
-        if (colon == s && !colon[1]) {
-                cfg__err(p, w, "%sinvalid integer range '%s'", where, s);
+        if ((sep == s && !sep[1]) || (sep != s && !read_num(s, sep, dotted, &lo)) ||
+            (sep[1] && !read_num(sep + 1, stop, dotted, &hi))) {
+                cfg__err(p, w, "%sinvalid %s range '%s'", where, kind, s);
                 return false;
         }
         if (lo > hi) {
-                cfg__err(p, w, "%sempty integer range '%s'", where, s);
+                cfg__err(p, w, "%sempty %s range '%s'", where, kind, s);
                 return false;
         }
         pt->lo = lo;
@@ -253,7 +268,7 @@ bool cfg__pattern_add(struct cfg_parser *p, unsigned w, const char *where, struc
         switch (e->match) {
         case CFG_MATCH_INT:
         case CFG_MATCH_LEN:
-                return pat_int(p, w, where, s, op, pt);
+                return pat_int(p, w, where, s, op, e->dotted, pt);
         case CFG_MATCH_IP:
                 return pat_ip(p, w, where, s, pt);
         case CFG_MATCH_REG:
@@ -363,6 +378,8 @@ static struct cfg_acl_expr *acl_expr_parse(struct cfg_parser *p, unsigned w, uns
                 }
                 w++;
         }
+        /* req.ssl_ver's own patterns are dotted versions, unless a method is given */
+        e->dotted = match < 0 && e->smp.fetch == CFG_FETCH_SSL_VER;
         if (match < 0)
                 match = implied;
         if (match < 0) {

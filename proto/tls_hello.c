@@ -35,6 +35,66 @@ enum tls_hello_status tls_hello_type(const uint8_t *p, size_t len, unsigned *ret
         return TLS_HELLO_OK;
 }
 
+enum tls_hello_status tls_hello_version(const uint8_t *p, size_t len, size_t limit,
+                                        unsigned *ret_version)
+{
+        size_t left = len, msg_len, head;
+        unsigned version;
+
+        if (len == 0)
+                return TLS_HELLO_SHORT;
+        if ((p[0] >= 20 && p[0] <= 23) || p[0] == 0xff) {
+                /* SSLv3 and later: a record header, then the ClientHello's version */
+                if (len < 11)
+                        return TLS_HELLO_SHORT;
+                if (((unsigned)p[1] << 16 | p[2]) < 0x30000u)
+                        return TLS_HELLO_NOT;
+                msg_len = be16(p + 3);
+                if (msg_len < 6 || msg_len > (1u << 14) + 2048)
+                        return TLS_HELLO_NOT;
+                version = (unsigned)p[9] << 16 | p[10];
+                left -= 5;
+        } else {
+                /* an SSLv2 CLIENT-HELLO: a 2- or 3-byte header, then message type 1 */
+                size_t rlen, plen, cilen, silen, chlen;
+
+                if (p[0] & 0x80) {
+                        if (len < 3)
+                                return TLS_HELLO_SHORT;
+                        rlen = (size_t)(p[0] & 0x7f) << 8 | p[1];
+                        plen = 0;
+                        head = 2;
+                } else {
+                        if (len < 4)
+                                return TLS_HELLO_SHORT;
+                        rlen = (size_t)(p[0] & 0x3f) << 8 | p[1];
+                        plen = p[2];
+                        head = 3;
+                }
+                if (p[head] != 0x01)
+                        return TLS_HELLO_NOT;
+                if (len < head + 1 + 8)
+                        return TLS_HELLO_SHORT;
+                p += head + 1;
+                version = (unsigned)p[0] << 16 | p[1];
+                cilen = be16(p + 2);
+                silen = be16(p + 4);
+                chlen = be16(p + 6);
+                if (cilen % 3 || (silen && silen != 16) || chlen < 16 || chlen > 32 ||
+                    rlen != 9 + cilen + silen + chlen)
+                        return TLS_HELLO_NOT;
+                msg_len = cilen + silen + chlen + plen;
+                left -= head + 1 + 8;
+        }
+        /* all of the message that a buffer can hold */
+        if (msg_len > limit)
+                msg_len = limit;
+        if (left < msg_len)
+                return TLS_HELLO_SHORT;
+        *ret_version = version;
+        return TLS_HELLO_OK;
+}
+
 /* A cursor over a bounded structure. */
 struct rd {
         const uint8_t *p;

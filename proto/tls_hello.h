@@ -21,6 +21,14 @@ enum tls_hello_status {
  * whose first handshake message is all there. */
 enum tls_hello_status tls_hello_type(const uint8_t *p, size_t len, unsigned *ret_type);
 
+/* The protocol version the client asks for, as HAProxy's req.ssl_ver: major * 65536 +
+ * minor (TLS 1.2 is 3.3, 0x30003), from an SSLv3-or-later record (the ClientHello's own
+ * version, not the record's) or an SSLv2 CLIENT-HELLO, once the whole first message is
+ * there; a message longer than @limit bytes (what a buffer holds) counts as whole at
+ * @limit. */
+enum tls_hello_status tls_hello_version(const uint8_t *p, size_t len, size_t limit,
+                                        unsigned *ret_version);
+
 /* What a ClientHello holds, its strings borrowed from the bytes given. */
 struct tls_hello {
         unsigned version;   /* the ClientHello's legacy_version, as 0x0303 */

@@ -746,6 +746,7 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         case CFG_FETCH_REQ_LEN:
         case CFG_FETCH_PAYLOAD:
         case CFG_FETCH_SSL_HELLO_TYPE:
+        case CFG_FETCH_SSL_VER:
         case CFG_FETCH_SSL_SNI:
         case CFG_FETCH_SSL_ALPN:
         case CFG_FETCH_WAIT_END:

@@ -99,6 +99,12 @@ bool sample_fetch_payload(const struct smp_ctx *c, const struct cfg_sample *smp,
                         may_change(c, b.len);
                 return r == TLS_HELLO_OK &&
                        give((struct cfg_smp_value){.type = CFG_SMP_INT, .i = type}, fn, data);
+        case CFG_FETCH_SSL_VER:
+                r = tls_hello_version((const uint8_t *)b.ptr, b.len, c->w->bufs.size, &type);
+                if (r == TLS_HELLO_SHORT)
+                        may_change(c, b.len);
+                return r == TLS_HELLO_OK &&
+                       give((struct cfg_smp_value){.type = CFG_SMP_INT, .i = type}, fn, data);
         case CFG_FETCH_SSL_SNI:
         case CFG_FETCH_SSL_ALPN:
                 r = tls_hello_parse((const uint8_t *)b.ptr, b.len, &h);

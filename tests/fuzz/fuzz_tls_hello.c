@@ -42,5 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tls_hello_type(data, size, &type) == TLS_HELLO_OK && size &&
             tls_hello_type(data, size / 2, &ptype) == TLS_HELLO_OK)
                 check(type == ptype);
+        /* the version too: a prefix that answers answers as the whole */
+        if (size && tls_hello_version(data, size / 2, 16384, &ptype) == TLS_HELLO_OK)
+                check(tls_hello_version(data, size, 16384, &type) == TLS_HELLO_OK && type == ptype);
         return 0;
 }

@@ -13,6 +13,17 @@ import time
 import harness
 
 
+def sslv2_hello(version):
+    """An SSLv2 CLIENT-HELLO asking for @version (2 bytes): one cipher, a 16-byte challenge."""
+    body = b"\x01" + version + b"\x00\x03\x00\x00\x00\x10" + b"\x01\x00\x80" + b"c" * 16
+    return bytes([0x80 | len(body) >> 8, len(body) & 0xff]) + body
+
+
+def with_version(hello, version):
+    """A TLS ClientHello whose own version (not the record's) is @version."""
+    return hello[:9] + version + hello[11:]
+
+
 def client_hello(sni=None, alpn=None):
     """The bytes a TLS client sends first, with @sni and @alpn."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -94,6 +105,14 @@ frontend detect
     tcp-request content accept if WAIT_END
     use_backend be_plain if HTTP
     default_backend be_other
+frontend ver
+    bind 127.0.0.1:%(p4)d
+    tcp-request inspect-delay 500ms
+    tcp-request content accept if { req.ssl_ver gt 0 }
+    use_backend be_a if { req.ssl_ver ge 3.3 }
+    use_backend be_b if { req_ssl_ver 3.0-3.2 }
+    use_backend be_tls if { req.ssl_ver lt 3.0 }
+    default_backend be_other
 backend be_a
     server s 127.0.0.1:%(a)d
 backend be_b
@@ -141,7 +160,8 @@ class Inspect(harness.TestCase):
     def both(self):
         ports = []
         for _ in range(2):
-            p = {"p1": harness.free_port(), "p2": harness.free_port(), "p3": harness.free_port()}
+            p = {"p1": harness.free_port(), "p2": harness.free_port(), "p3": harness.free_port(),
+                 "p4": harness.free_port()}
             p.update({n: s.port for n, s in self.servers.items()})
             ports.append(p)
         self.start_haproxy(CONFIG % ports[0])
@@ -171,6 +191,12 @@ class Inspect(harness.TestCase):
             ("detect", [b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"], 0, b"plain"),
             ("detect", [b"GET / HTTP/1.1\r\nHo", b"st: x\r\n\r\n"], 0.2, b"plain"),
             ("detect", [b"SSH-2.0-OpenSSH\r\n"], 0, b"other"),
+            # the version the hello asks for, TLS or SSLv2, against dotted patterns
+            ("ver", [hello("a.example.com")], 0, b"a"),
+            ("ver", [with_version(hello("a.example.com"), b"\x03\x01")], 0, b"b"),
+            ("ver", [sslv2_hello(b"\x03\x01")], 0, b"b"),
+            ("ver", [sslv2_hello(b"\x00\x02")], 0, b"tls"),
+            ("ver", [b"GET / HTTP/1.0\r\n\r\n"], 0, b"other"),
         ]
         for front, chunks, pause, want in cases:
             with self.subTest(front=front, chunks=chunks and chunks[0][:20], want=want):
@@ -179,7 +205,8 @@ class Inspect(harness.TestCase):
                     chunks = [full[:3], full[3:60], full[60:]]
                 results = []
                 for ports in (h, s):
-                    port = ports[{"sni": "p1", "quick": "p2", "detect": "p3"}[front]]
+                    port = ports[{"sni": "p1", "quick": "p2", "detect": "p3",
+                                  "ver": "p4"}[front]]
                     t0 = time.monotonic()
                     results.append((exchange(port, chunks, pause), time.monotonic() - t0))
                 self.assertEqual(results[1][0], results[0][0])

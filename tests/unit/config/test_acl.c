@@ -140,7 +140,9 @@ START_TEST(test_int_and_ip)
                                              "    acl gt dst_port gt 10 lt 5\n"
                                              "    acl lan src 10.0.0.0/8 192.168.1.0/255.255.255.0 "
                                              "2001:db8::/32 127.0.0.1\n"
-                                             "    acl tls ssl_fc\n");
+                                             "    acl tls ssl_fc\n"
+                                             "    acl v req.ssl_ver 3.1-3.2 ge 3.4\n"
+                                             "    acl raw req.ssl_ver -m int 3\n");
 
         ck_assert(match(acl(px, "p"), integer(443)));
         ck_assert(match(acl(px, "p"), integer(8042)));
@@ -160,6 +162,12 @@ START_TEST(test_int_and_ip)
         ck_assert(match(acl(px, "lan"), ip("::ffff:10.9.9.9")));
         ck_assert(match(acl(px, "tls"), integer(1)));
         ck_assert(!match(acl(px, "tls"), integer(0)));
+        /* req.ssl_ver's own patterns are dotted versions: major * 65536 + minor */
+        ck_assert(match(acl(px, "v"), integer(0x30001)));
+        ck_assert(match(acl(px, "v"), integer(0x30002)));
+        ck_assert(!match(acl(px, "v"), integer(0x30003)));
+        ck_assert(match(acl(px, "v"), integer(0x30004)));
+        ck_assert(match(acl(px, "raw"), integer(3)));
 }
 END_TEST
 
