@@ -504,13 +504,15 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 case CFG_LB_RANDOM:
                         fprintf(out, "random(%u)", b->random_draws);
                         break;
+                case CFG_LB_RDP_COOKIE:
+                        fprintf(out, "rdp-cookie(%s)", b->arg);
+                        break;
                 case CFG_LB_ROUNDROBIN:
                 case CFG_LB_STATIC_RR:
                 case CFG_LB_LEASTCONN:
                 case CFG_LB_FIRST:
                 case CFG_LB_SOURCE:
                 case CFG_LB_URL_PARAM:
-                case CFG_LB_RDP_COOKIE:
                 case CFG_LB_HASH:
                         fputs(cfg_balance_name(b->algo), out);
                         break;
@@ -608,6 +610,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 cfg__dump_cond(out, px->use_servers[i].cond);
                 fputc('\n', out);
         }
+        if (px->persist_rdp)
+                fprintf(out, "    persist rdp-cookie(%s)\n", px->persist_rdp);
         for (size_t i = 0; i < px->n_persist_rules; i++) {
                 fputs(px->persist_rules[i].force ? "    force-persist" : "    ignore-persist", out);
                 cfg__dump_cond(out, px->persist_rules[i].cond);

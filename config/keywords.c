@@ -290,7 +290,7 @@ const struct cfg_known_kw cfg_known_keywords[] = {
         {"mode", D | F | L | B},
         {"monitor fail", F | L},
         {"monitor-uri", D | F | L},
-        {"persist rdp-cookie", D | L | B},
+        {"persist", D | L | B}, /* persist rdp-cookie[(<name>)] */
         {"rate-limit sessions", D | F | L},
         {"redirect", F | L | B},
         {"retries", D | L | B},

@@ -584,6 +584,7 @@ static const struct predef predefs[] = {
         {"HTTP_CONTENT", {"req.hdr_val(content-length)", "gt", "0"}},
         {"REQ_CONTENT", {"req.len", "gt", "0"}},
         {"WAIT_END", {"wait_end"}},
+        {"RDP_COOKIE", {"req.rdp_cookie_cnt", "gt", "0"}},
         {"HTTP_URL_ABS", {"url_reg", "^[^/:]*://"}},
         {"HTTP_URL_SLASH", {"url_beg", "/"}},
         {"HTTP_URL_STAR", {"url", "*"}},
@@ -595,10 +596,6 @@ static const struct predef predefs[] = {
         {"METH_POST", {"method", "POST"}},
         {"METH_PUT", {"method", "PUT"}},
         {"METH_TRACE", {"method", "TRACE"}},
-};
-
-static const char *const predefs_known[] = {
-        "RDP_COOKIE",
 };
 
 /* A predefined ACL, built into the proxy's list the first time it is used (as if written
@@ -732,14 +729,8 @@ struct cfg_cond *cfg__cond_parse(struct cfg_parser *p, unsigned w)
                         if (!acl)
                                 acl = acl_predef(p, w, t);
                         if (!acl) {
-                                bool known = false;
-
-                                for (size_t i = 0; i < SL_ARRAY_SIZE(predefs_known); i++)
-                                        known |= strcmp(predefs_known[i], t) == 0;
                                 /* when its acl line failed, that said it all */
-                                if (known)
-                                        cfg__unsupported(p, w, t);
-                                else if (!acl_failed(p, t))
+                                if (!acl_failed(p, t))
                                         cfg__err(p, w,
                                                  "no ACL named '%s' in %s '%s' before "
                                                  "this line",

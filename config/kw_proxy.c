@@ -292,8 +292,22 @@ static void kw_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
                         }
                         b.random_draws = (unsigned)v;
                 }
-        } else if (strcmp(a, "url_param") == 0 || strncmp(a, "rdp-cookie", 10) == 0 ||
-                   strcmp(a, "hash") == 0 || strcmp(a, "sticky") == 0) {
+        } else if (strcmp(a, "rdp-cookie") == 0 || strncmp(a, "rdp-cookie(", 11) == 0) {
+                size_t len = strlen(a);
+
+                /* the name is "mstshash" when none is given, as HAProxy's */
+                if (a[10] && (len < 13 || a[len - 1] != ')')) {
+                        cfg__err(p, arg, "balance: expected 'rdp-cookie[(<name>)]', got '%s'", a);
+                        return;
+                }
+                b.algo = CFG_LB_RDP_COOKIE;
+                b.arg = a[10] ? cfg_arena_strndup(&p->gen->arena, a + 11, len - 12) : "mstshash";
+                if (!b.arg) {
+                        cfg__oom(p);
+                        return;
+                }
+        } else if (strcmp(a, "url_param") == 0 || strcmp(a, "hash") == 0 ||
+                   strcmp(a, "sticky") == 0) {
                 char kw[64];
 
                 snprintf(kw, sizeof(kw), "balance %s", a);
@@ -302,7 +316,8 @@ static void kw_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
         } else {
                 cfg__err(p, arg,
                          "unknown balance algorithm '%s': expected roundrobin, static-rr, "
-                         "leastconn, first, source, uri, hdr(<name>) or random",
+                         "leastconn, first, source, uri, hdr(<name>), random or "
+                         "rdp-cookie[(<name>)]",
                          a);
                 return;
         }
@@ -313,6 +328,27 @@ static void kw_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
         }
         p->px->balance = b;
         p->px->balance_set = true;
+}
+
+/* persist rdp-cookie[(<name>)] */
+static void kw_persist(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *a;
+        size_t len;
+
+        (void)data;
+        if (!cfg__want_args(p, arg, 1, "persist rdp-cookie[(<name>)]"))
+                return;
+        a = cfg__word(p, arg);
+        len = strlen(a);
+        if (strncmp(a, "rdp-cookie", 10) != 0 ||
+            (a[10] && (a[10] != '(' || len < 13 || a[len - 1] != ')'))) {
+                cfg__err(p, arg, "expected 'persist rdp-cookie[(<name>)]', got '%s'", a);
+                return;
+        }
+        p->px->persist_rdp = a[10] ? cfg_arena_strndup(&p->gen->arena, a + 11, len - 12) : "msts";
+        if (!p->px->persist_rdp)
+                cfg__oom(p);
 }
 
 /* hash-type map-based|consistent [sdbm|djb2|wt6|crc32|none] [avalanche] */
@@ -757,6 +793,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"unique-id-format", D | F | L, cfg__kw_unique_id_format, 0, false},
         {"unique-id-header", D | F | L, cfg__kw_unique_id_header, 0, false},
         {"balance", D | L | B, kw_balance, 0, false},
+        {"persist", D | L | B, kw_persist, 0, false},
         {"hash-type", D | L | B, kw_hash_type, 0, false},
         {"server", L | B, kw_server, 0, false},
         {"default-server", D | L | B, kw_default_server, 0, false},

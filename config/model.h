@@ -557,6 +557,8 @@ struct cfg_proxy {
         size_t n_use_servers, cap_use_servers;
         /* ignore-persist conditions: a request matching one is balanced, whatever its
          * cookie or stick entry says */
+        const char *persist_rdp; /* persist rdp-cookie: the RDP cookie naming a server ("msts"
+                                  * by default; arena), or NULL */
         /* ignore-persist and force-persist, in order: the first whose condition holds */
         struct cfg_persist_rule *persist_rules; /* arena array */
         size_t n_persist_rules, cap_persist_rules;

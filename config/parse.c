@@ -477,6 +477,7 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         memcpy(px->timeout_ms, def->timeout_ms, sizeof(px->timeout_ms));
         px->timeouts_set = def->timeouts_set;
         px->balance = def->balance;
+        px->persist_rdp = def->persist_rdp;
         px->hash_type = def->hash_type;
         px->default_server = def->default_server;
         px->retries = def->retries;

@@ -108,6 +108,8 @@ enum cfg_fetch {
         CFG_FETCH_PAYLOAD,        /* req.payload(<offset>,<length>) */
         CFG_FETCH_SSL_HELLO_TYPE, /* req.ssl_hello_type */
         CFG_FETCH_SSL_VER,        /* req.ssl_ver: major * 65536 + minor */
+        CFG_FETCH_RDP_COOKIE,     /* req.rdp_cookie([name]) */
+        CFG_FETCH_RDP_COOKIE_CNT, /* req.rdp_cookie_cnt([name]): 1 when there is one, else 0 */
         CFG_FETCH_SSL_SNI,        /* req.ssl_sni */
         CFG_FETCH_SSL_ALPN,       /* req.ssl_alpn: each name */
         CFG_FETCH_WAIT_END,       /* wait_end: true once inspect-delay is over */

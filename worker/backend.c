@@ -100,6 +100,14 @@ static void lb_key_of(struct stream *st, struct lb_key *key)
                 key->family = AF_INET6;
                 memcpy(key->addr, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
         }
+        if (!(st->flags & STRM_F_HTTP) && st->be->balance.algo == CFG_LB_RDP_COOKIE &&
+            st->cli.ops && st->cli.ops->rcv_peek) {
+                /* what the client sent so far (the content rules may have waited for it) */
+                struct sd_data d;
+
+                if (st->cli.ops->rcv_peek(&st->cli, &d) == 0)
+                        key->content = sl_str_make(d.p, d.len);
+        }
         if (st->flags & STRM_F_HTTP) {
                 key->uri_head = uri_head(&st->req);
                 key->path = st->req.path;

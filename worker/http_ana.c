@@ -15,6 +15,7 @@
 #include "lb.h"
 #include "macros.h"
 #include "pool.h"
+#include "rdp.h"
 #include "sample.h"
 #include "sample_conv.h"
 #include "scratch.h"
@@ -688,6 +689,35 @@ static void use_server(struct stream *st)
         }
 }
 
+/* persist rdp-cookie (TCP): the server the client's RDP cookie names by its IPv4 address
+ * and port, as HAProxy's tcp_persist_rdp_cookie(); a server that cannot take the request is
+ * passed over (lb_take() decides). */
+static void rdp_persist(struct stream *st)
+{
+        const struct cfg_proxy *be = st->be;
+        const struct lb *lb = worker_rt(st->w, be)->lb;
+        struct sd_data d;
+        struct sl_str v;
+        uint8_t addr[4];
+        uint16_t port;
+
+        if (!st->cli.ops || !st->cli.ops->rcv_peek || st->cli.ops->rcv_peek(&st->cli, &d) < 0 ||
+            rdp_cookie((const uint8_t *)d.p, d.len, sl_str_from_cstr(be->persist_rdp), &v) !=
+                    RDP_OK ||
+            v.len == 0 || !rdp_cookie_server(v, addr, &port))
+                return;
+        for (size_t i = 0; i < be->n_servers; i++) {
+                const struct cfg_server *srv = &be->servers[i];
+                const struct sockaddr_in *in = (const struct sockaddr_in *)&srv->addr.ss;
+
+                if (srv->addr.ss.ss_family == AF_INET && srv->addr.port_low == port &&
+                    memcmp(&in->sin_addr, addr, 4) == 0 && lb && lb_usable(lb, (uint32_t)i)) {
+                        st->force_idx = (int)i;
+                        return;
+                }
+        }
+}
+
 /* Persistence: use-server, then (unless ignore-persist holds) the cookie and the stick
  * tables choose the server. */
 static void persist(struct stream *st)
@@ -706,6 +736,8 @@ static void persist(struct stream *st)
         }
         if (be->n_use_servers)
                 use_server(st);
+        if (be->persist_rdp && st->force_idx < 0 && !(st->flags & STRM_F_HTTP))
+                rdp_persist(st);
         forced = st->force_idx;
         /* the cookie is still read (and its prefix stripped) when it chooses nothing */
         if (be->cookie && (st->flags & STRM_F_HTTP))

@@ -31,7 +31,7 @@
 
 static bool lb__is_hash_algo(enum cfg_balance_algo a)
 {
-        return a == CFG_LB_SOURCE || a == CFG_LB_URI || a == CFG_LB_HDR;
+        return a == CFG_LB_SOURCE || a == CFG_LB_URI || a == CFG_LB_HDR || a == CFG_LB_RDP_COOKIE;
 }
 
 static bool lb__needs_map(const struct lb *lb)
@@ -266,9 +266,9 @@ int lb_init(struct lb *lb, const struct cfg_proxy *be, struct srv_state_rec *rec
                 return -EINVAL;
         switch (be->balance.algo) {
         case CFG_LB_URL_PARAM:
-        case CFG_LB_RDP_COOKIE:
         case CFG_LB_HASH:
                 return -EOPNOTSUPP;
+        case CFG_LB_RDP_COOKIE:
         case CFG_LB_ROUNDROBIN:
         case CFG_LB_STATIC_RR:
         case CFG_LB_LEASTCONN:

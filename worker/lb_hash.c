@@ -1,11 +1,13 @@
 /* The hashing side of load balancing (see lb_hash.h): HAProxy's hash functions, and the key
  * each hashing algorithm reads from a request. lb_pick() calls lb_hash_key() for balance
- * source, uri and hdr(); the ring of consistent hashing places its points with
+ * source, uri, hdr() and rdp-cookie; the ring of consistent hashing places its points with
  * lb_hash_full(). */
 #include "lb_hash.h"
 
 #include <string.h>
 #include <sys/socket.h>
+
+#include "rdp.h"
 
 /* ---- hash functions (HAProxy src/hash.c), fed in pieces so no key is ever copied ---- */
 
@@ -259,13 +261,22 @@ bool lb_hash_key(const struct cfg_proxy *be, size_t hdr_name_len, const struct l
                 h = lb_hash(be->hash_type.function, be->hash_type.avalanche, v.ptr, v.len);
                 break;
         }
+        case CFG_LB_RDP_COOKIE: {
+                struct sl_str v;
+
+                if (rdp_cookie((const uint8_t *)key->content.ptr, key->content.len,
+                               sl_str_from_cstr(be->balance.arg), &v) != RDP_OK ||
+                    v.len == 0)
+                        return false;
+                h = lb_hash(be->hash_type.function, be->hash_type.avalanche, v.ptr, v.len);
+                break;
+        }
         case CFG_LB_ROUNDROBIN:
         case CFG_LB_STATIC_RR:
         case CFG_LB_LEASTCONN:
         case CFG_LB_FIRST:
         case CFG_LB_URL_PARAM:
         case CFG_LB_RANDOM:
-        case CFG_LB_RDP_COOKIE:
         case CFG_LB_HASH:
                 return false;
         }

@@ -27,6 +27,8 @@ struct lb_key {
         struct sl_str query;    /* after the '?', without it; ptr NULL: the target had no '?' */
         lb_hdr_fn *hdr;         /* header lookup for balance hdr(); NULL: no headers */
         void *hdr_data;         /* passed to @hdr */
+        struct sl_str content;  /* TCP: the client's first bytes (balance rdp-cookie); may be
+                                 * empty */
 };
 
 /* The hash HAProxy computes with hash-type function @fn (and avalanche) over @len bytes of

@@ -308,11 +308,11 @@ int lb_pick(struct lb *lb, const struct lb_key *key, const uint8_t *exclude)
         case CFG_LB_SOURCE:
         case CFG_LB_URI:
         case CFG_LB_HDR:
+        case CFG_LB_RDP_COOKIE:
                 return lb__pick_hash(lb, key, exclude);
         case CFG_LB_RANDOM:
                 return lb__pick_random(lb, exclude);
         case CFG_LB_URL_PARAM:
-        case CFG_LB_RDP_COOKIE:
         case CFG_LB_HASH:
                 return -1;
         }

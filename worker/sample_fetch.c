@@ -747,6 +747,8 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         case CFG_FETCH_PAYLOAD:
         case CFG_FETCH_SSL_HELLO_TYPE:
         case CFG_FETCH_SSL_VER:
+        case CFG_FETCH_RDP_COOKIE:
+        case CFG_FETCH_RDP_COOKIE_CNT:
         case CFG_FETCH_SSL_SNI:
         case CFG_FETCH_SSL_ALPN:
         case CFG_FETCH_WAIT_END:

@@ -6,6 +6,7 @@
 #include "http1_parse.h"
 #include "macros.h"
 #include "mux.h"
+#include "rdp.h"
 #include "stream-t.h"
 #include "tls_hello.h"
 #include "wctx.h"
@@ -99,6 +100,23 @@ bool sample_fetch_payload(const struct smp_ctx *c, const struct cfg_sample *smp,
                         may_change(c, b.len);
                 return r == TLS_HELLO_OK &&
                        give((struct cfg_smp_value){.type = CFG_SMP_INT, .i = type}, fn, data);
+        case CFG_FETCH_RDP_COOKIE:
+        case CFG_FETCH_RDP_COOKIE_CNT: {
+                struct sl_str v;
+                enum rdp_status rr = rdp_cookie((const uint8_t *)b.ptr, b.len,
+                                                smp->n_args ? a[0].str : SL_STR_NULL, &v);
+
+                if (rr == RDP_SHORT)
+                        may_change(c, b.len);
+                if (smp->fetch == CFG_FETCH_RDP_COOKIE)
+                        return rr == RDP_OK &&
+                               give((struct cfg_smp_value){.type = CFG_SMP_STR, .str = v}, fn,
+                                    data);
+                /* a count only once final, as HAProxy's (0 or 1: the first cookie only) */
+                return rr != RDP_SHORT &&
+                       give((struct cfg_smp_value){.type = CFG_SMP_INT, .i = rr == RDP_OK}, fn,
+                            data);
+        }
         case CFG_FETCH_SSL_VER:
                 r = tls_hello_version((const uint8_t *)b.ptr, b.len, c->w->bufs.size, &type);
                 if (r == TLS_HELLO_SHORT)

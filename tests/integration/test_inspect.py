@@ -216,6 +216,68 @@ class Inspect(harness.TestCase):
         self.assertEqual(exchange(s["p1"], [hello("a.example.com")]), b"a")
         self.assertLess(time.monotonic() - t0, 1.0)
 
+    def test_rdp_cookie_as_haproxy(self):
+        # balance rdp-cookie hashes the mstshash cookie, persist rdp-cookie follows an msts
+        # cookie to the server it names, and the fetches route by the cookie
+        cfg = """defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+listen farm
+    bind 127.0.0.1:%(p1)d
+    tcp-request inspect-delay 2s
+    tcp-request content accept if RDP_COOKIE
+    persist rdp-cookie
+    balance rdp-cookie
+    server a 127.0.0.1:%(a)d
+    server b 127.0.0.1:%(b)d
+    server h2 127.0.0.1:%(h2)d
+    server plain 127.0.0.1:%(plain)d
+frontend route
+    bind 127.0.0.1:%(p2)d
+    tcp-request inspect-delay 2s
+    tcp-request content accept if RDP_COOKIE
+    use_backend be_a if { req.rdp_cookie(mstshash) -m str carol }
+    use_backend be_b if { rdp_cookie_cnt gt 0 }
+    default_backend be_other
+backend be_a
+    server s 127.0.0.1:%(a)d
+backend be_b
+    server s 127.0.0.1:%(b)d
+backend be_other
+    server s 127.0.0.1:%(other)d
+"""
+
+        def rdp(cookie):
+            x224 = b"\xe0\x00\x00\x00\x00\x00" + cookie + b"\r\n" + \
+                b"\x01\x00\x08\x00\x03\x00\x00\x00"
+            tpkt_len = 4 + 1 + len(x224)
+            return b"\x03\x00" + tpkt_len.to_bytes(2, "big") + bytes([len(x224)]) + x224
+
+        b_port = self.servers["b"].port
+        # 127.0.0.1 and the port, each as its network-order bytes read little-endian
+        msts = b"Cookie: msts=%d.%d.0000" % (int.from_bytes(bytes([127, 0, 0, 1]), "little"),
+                                             int.from_bytes(b_port.to_bytes(2, "big"), "little"))
+        cases = [("p1", rdp(b"Cookie: mstshash=alice")), ("p1", rdp(b"Cookie: mstshash=bob")),
+                 ("p1", rdp(b"Cookie: mstshash=carol")), ("p1", rdp(b"Cookie: mstshash=alice")),
+                 ("p1", rdp(msts)), ("p1", rdp(b"Cookie: mstshash=dave")),
+                 ("p2", rdp(b"Cookie: mstshash=carol")), ("p2", rdp(b"Cookie: mstshash=erin")),
+                 ("p2", rdp(b"Cookie: msts=1.2.0000"))]
+        got = []
+        for start in (self.start_haproxy, self.start_config):
+            p = {"p1": harness.free_port(), "p2": harness.free_port()}
+            p.update({n: s.port for n, s in self.servers.items()})
+            start(cfg % p)
+            got.append([exchange(p[front], [data]) for front, data in cases])
+        self.assertEqual(got[1], got[0])
+        names = got[0]
+        self.assertEqual(names[0], names[3])
+        self.assertEqual(names[4], b"b")
+        self.assertEqual(names[6:], [b"a", b"b", b"b"])
+        # the hash spreads the users: not everyone on one server
+        self.assertGreater(len(set(names[:6])), 1)
+
     def test_half_close_while_rules_wait(self):
         # the client sends its request and shuts its side while a rule waits for more: the
         # rules decide at the end of its stream, the bytes and then the FIN reach the server,

@@ -387,8 +387,8 @@ START_TEST(test_rule_errors)
         expect_error("frontend f\n    acl a/b path /\n", 2, "invalid character in ACL name");
         expect_error("frontend f\n    mode http\n    use_backend b if nope\nbackend b\n", 3,
                      "no ACL named 'nope'");
-        expect_error("frontend f\n    mode http\n    use_backend b if RDP_COOKIE\nbackend b\n", 3,
-                     "'RDP_COOKIE' is a HAProxy keyword that sluice does not support yet");
+        expect_error("frontend f\n    mode http\n    use_backend b if RDP_COOKY\nbackend b\n", 3,
+                     "no ACL named 'RDP_COOKY'");
         expect_error("frontend f\n    mode http\n    use_backend b if { path /x\nbackend b\n", 3,
                      "missing '}'");
         expect_error("frontend f\n    mode http\n    use_backend b if || a\nbackend b\n", 3,
