@@ -278,17 +278,24 @@ int sample_text(struct sess *ss, struct stream *st, const struct cfg_sample *smp
         return sample_text_more(ss, st, smp, response, out, outsz, NULL);
 }
 
-int sample_text_more(struct sess *ss, struct stream *st, const struct cfg_sample *smp,
-                     bool response, char *out, size_t outsz, bool *more)
+/* The text of @smp evaluated in @c (see sample_text()). */
+static int text_in(struct smp_ctx *c, const struct cfg_sample *smp, char *out, size_t outsz)
 {
-        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response, .more = more};
         struct text_ctx t = {out, outsz, -1};
 
         if (outsz == 0)
                 return -1;
         out[0] = '\0';
-        (void)sample_each(&c, smp, CFG_SMP_ANY, text_one, &t);
+        (void)sample_each(c, smp, CFG_SMP_ANY, text_one, &t);
         return t.len;
+}
+
+int sample_text_more(struct sess *ss, struct stream *st, const struct cfg_sample *smp,
+                     bool response, char *out, size_t outsz, bool *more)
+{
+        struct smp_ctx c = {.w = ss->w, .ss = ss, .st = st, .response = response, .more = more};
+
+        return text_in(&c, smp, out, outsz);
 }
 
 struct setvar_ctx {
@@ -350,11 +357,6 @@ void sample_init_var_str(struct worker *w, const struct cfg_var_ref *ref, struct
 int sample_init_text(struct worker *w, const struct cfg_sample *smp, char *out, size_t outsz)
 {
         struct smp_ctx c = {.w = w};
-        struct text_ctx t = {out, outsz, -1};
 
-        if (outsz == 0)
-                return -1;
-        out[0] = '\0';
-        (void)sample_each(&c, smp, CFG_SMP_ANY, text_one, &t);
-        return t.len;
+        return text_in(&c, smp, out, outsz);
 }
