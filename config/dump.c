@@ -290,8 +290,25 @@ static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
 static const char *const option_names[] = {
         "httplog",      "tcplog",      "forwardfor", "http-server-close",   "http-keep-alive",
         "redispatch",   "dontlognull", "jsonlog",    "http-no-delay",       "httpclose",
-        "abortonclose", "clitcpka",    "srvtcpka",   "http-buffer-request",
+        "abortonclose", "clitcpka",    "srvtcpka",   "http-buffer-request", "originalto",
 };
+
+/* The arguments of option forwardfor / originalto */
+static void dump_addr_hdr(FILE *out, const struct cfg_addr_hdr *h)
+{
+        char ip[INET6_ADDRSTRLEN];
+
+        if (h->header) {
+                fputs(" header ", out);
+                cfg__dump_word(out, h->header);
+        }
+        if (h->if_none)
+                fputs(" if-none", out);
+        if (h->except.family) {
+                inet_ntop(h->except.family, h->except.addr, ip, sizeof(ip));
+                fprintf(out, " except %s/%u", ip, h->except.prefix);
+        }
+}
 
 static void dump_init_addr(FILE *out, const struct cfg_init_addr *ia)
 {
@@ -465,21 +482,10 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 if (!(px->options & bit) || !dump_allowed(px, kw))
                         continue;
                 fprintf(out, "    option %s", option_names[i]);
-                if (bit == CFG_OPT_FORWARDFOR) {
-                        if (px->forwardfor_header) {
-                                fputs(" header ", out);
-                                cfg__dump_word(out, px->forwardfor_header);
-                        }
-                        if (px->forwardfor_if_none)
-                                fputs(" if-none", out);
-                        if (px->forwardfor_except.family) {
-                                char ip[INET6_ADDRSTRLEN];
-
-                                inet_ntop(px->forwardfor_except.family, px->forwardfor_except.addr,
-                                          ip, sizeof(ip));
-                                fprintf(out, " except %s/%u", ip, px->forwardfor_except.prefix);
-                        }
-                }
+                if (bit == CFG_OPT_FORWARDFOR)
+                        dump_addr_hdr(out, &px->forwardfor);
+                else if (bit == CFG_OPT_ORIGINALTO)
+                        dump_addr_hdr(out, &px->originalto);
                 fputc('\n', out);
         }
         if (be) {

@@ -137,6 +137,7 @@ void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px)
                 const char *name;
         } http_options[] = {
                 {CFG_OPT_FORWARDFOR, "forwardfor"},
+                {CFG_OPT_ORIGINALTO, "originalto"},
                 {CFG_OPT_HTTP_NO_DELAY, "http-no-delay"},
         };
         const struct cfg_http_rule *r;

@@ -164,18 +164,19 @@ static void kw_option_log(struct cfg_parser *p, unsigned arg, unsigned long data
         option_set(p, (uint32_t)data);
 }
 
-/* option forwardfor [except <network>] [header <name>] [if-none] */
-static void kw_option_forwardfor(struct cfg_parser *p, unsigned arg, unsigned long data)
+/* option forwardfor [except <network>] [header <name>] [if-none] (@data CFG_OPT_FORWARDFOR)
+ * and option originalto [except <network>] [header <name>] (CFG_OPT_ORIGINALTO): each
+ * occurrence starts from the defaults, as in HAProxy. */
+static void kw_option_addr_hdr(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
-        struct cfg_proxy *px = p->px;
+        bool ff = data == CFG_OPT_FORWARDFOR;
+        const char *opt = ff ? "option forwardfor" : "option originalto";
         unsigned n = cfg__n_words(p);
-        const char *header = NULL;
-        struct cfg_net except = {0};
-        bool if_none = false;
+        struct cfg_addr_hdr h = {0};
 
         if (p->negate) {
-                if (cfg__want_args(p, arg, 0, "no option forwardfor"))
-                        option_set(p, CFG_OPT_FORWARDFOR);
+                if (cfg__want_args(p, arg, 0, ff ? "no option forwardfor" : "no option originalto"))
+                        option_set(p, (uint32_t)data);
                 return;
         }
         for (unsigned w = arg; w < n; w++) {
@@ -183,33 +184,31 @@ static void kw_option_forwardfor(struct cfg_parser *p, unsigned arg, unsigned lo
 
                 if (strcmp(kw, "header") == 0) {
                         if (w + 1 >= n || !*cfg__word(p, w + 1)) {
-                                cfg__err(p, w, "option forwardfor: 'header' needs a name");
+                                cfg__err(p, w, "%s: 'header' needs a name", opt);
                                 return;
                         }
-                        header = cfg__dup(p, ++w);
-                } else if (strcmp(kw, "if-none") == 0) {
-                        if_none = true;
+                        h.header = cfg__dup(p, ++w);
+                } else if (ff && strcmp(kw, "if-none") == 0) {
+                        h.if_none = true;
                 } else if (strcmp(kw, "except") == 0) {
-                        if (w + 1 >= n || !cfg__net_parse(p, w + 1, &except)) {
+                        if (w + 1 >= n || !cfg__net_parse(p, w + 1, &h.except)) {
                                 if (w + 1 >= n)
-                                        cfg__err(p, w,
-                                                 "option forwardfor: 'except' needs "
-                                                 "<address>[/mask]");
+                                        cfg__err(p, w, "%s: 'except' needs <address>[/mask]", opt);
                                 return;
                         }
                         w++;
                 } else {
-                        cfg__err(p, w,
-                                 "option forwardfor: unknown argument '%s': expected "
-                                 "'except <network>', 'header <name>' or 'if-none'",
-                                 kw);
+                        cfg__err(p, w, "%s: unknown argument '%s': expected %s", opt, kw,
+                                 ff ? "'except <network>', 'header <name>' or 'if-none'"
+                                    : "'except <network>' or 'header <name>'");
                         return;
                 }
         }
-        px->forwardfor_header = header;
-        px->forwardfor_if_none = if_none;
-        px->forwardfor_except = except;
-        option_set(p, CFG_OPT_FORWARDFOR);
+        if (ff)
+                p->px->forwardfor = h;
+        else
+                p->px->originalto = h;
+        option_set(p, (uint32_t)data);
 }
 
 /* balance <algorithm> [<arguments>] */
@@ -770,7 +769,8 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"option httplog", D | F | L, kw_option_log, CFG_OPT_HTTPLOG, true},
         {"option tcplog", D | F | L, kw_option_log, CFG_OPT_TCPLOG, true},
         {"option jsonlog", D | F | L, kw_option_log, CFG_OPT_JSONLOG, true},
-        {"option forwardfor", D | F | L | B, kw_option_forwardfor, 0, true},
+        {"option forwardfor", D | F | L | B, kw_option_addr_hdr, CFG_OPT_FORWARDFOR, true},
+        {"option originalto", D | F | L | B, kw_option_addr_hdr, CFG_OPT_ORIGINALTO, true},
         {"option http-server-close", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_SERVER_CLOSE,
          true},
         {"option http-keep-alive", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_KEEP_ALIVE, true},

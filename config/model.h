@@ -60,6 +60,7 @@ enum {
         CFG_OPT_CLITCPKA = 1u << 11,     /* SO_KEEPALIVE on client connections */
         CFG_OPT_SRVTCPKA = 1u << 12,     /* SO_KEEPALIVE on server connections */
         CFG_OPT_HTTP_BUFFER_REQUEST = 1u << 13, /* wait for the request body first */
+        CFG_OPT_ORIGINALTO = 1u << 14,          /* X-Original-To: where the client connected */
 };
 
 /* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */
@@ -452,7 +453,7 @@ struct cfg_capture {
         unsigned len;
 };
 
-/* A network: option forwardfor except <network> (HAProxy's net_addr). */
+/* A network: option forwardfor|originalto except <network> (HAProxy's net_addr). */
 struct cfg_net {
         int family;       /* AF_INET, AF_INET6; AF_UNSPEC (0): none */
         uint8_t addr[16]; /* host bits cleared */
@@ -462,6 +463,14 @@ struct cfg_net {
 
 /* Does the address @ss (a sockaddr_storage) belong to @net? False for no network. */
 bool cfg_net_contains(const struct cfg_net *net, const void *ss);
+
+/* option forwardfor / option originalto: a request field that carries the client's address
+ * (forwardfor) or the address it connected to (originalto) */
+struct cfg_addr_hdr {
+        const char *header;    /* arena: header NAME, or NULL: the option's own name */
+        bool if_none;          /* forwardfor only: not when the request has the field */
+        struct cfg_net except; /* no field for an address in this network */
+};
 
 /* use_backend NAME|FORMAT [if|unless COND] */
 struct cfg_switch_rule {
@@ -506,9 +515,8 @@ struct cfg_proxy {
         uint32_t inspect_delay_ms;
         enum cfg_http_reuse http_reuse;
 
-        const char *forwardfor_header; /* arena: option forwardfor header NAME, or NULL */
-        bool forwardfor_if_none;
-        struct cfg_net forwardfor_except; /* option forwardfor except NET */
+        struct cfg_addr_hdr forwardfor; /* option forwardfor [...] */
+        struct cfg_addr_hdr originalto; /* option originalto [...] */
 
         const char *monitor_uri;              /* arena, or NULL */
         const struct cfg_cond **monitor_fail; /* arena array: monitor fail if|unless COND */

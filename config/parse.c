@@ -489,9 +489,8 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->log_format = def->log_format;
         px->errorfiles = def->errorfiles;
         px->n_errorfiles = px->cap_errorfiles = def->n_errorfiles;
-        px->forwardfor_header = def->forwardfor_header;
-        px->forwardfor_if_none = def->forwardfor_if_none;
-        px->forwardfor_except = def->forwardfor_except;
+        px->forwardfor = def->forwardfor;
+        px->originalto = def->originalto;
         px->monitor_uri = def->monitor_uri;
         px->unique_id_fmt = def->unique_id_fmt;
         px->unique_id_header = def->unique_id_header;

@@ -748,37 +748,41 @@ static void persist(struct stream *st)
                 stick_persist(st);
 }
 
-/* option forwardfor of the frontend or the backend (HAProxy's http_process_request()): one
- * field, named as the backend says, else as the frontend says; not added when both ask
- * if-none and the request has one, nor for a client in either one's except network. */
-static bool add_forwardfor(struct stream *st)
+/* option forwardfor (@flag CFG_OPT_FORWARDFOR: the client's address) or option originalto
+ * (CFG_OPT_ORIGINALTO: the address it connected to) of the frontend or the backend (HAProxy's
+ * http_process_request()): one field, named as the backend says, else as the frontend says;
+ * not added when both ask if-none and the request has one, nor for an address in either
+ * one's except network. */
+static bool add_addr_header(struct stream *st, uint32_t flag)
 {
         const struct cfg_proxy *fe = st->fe, *be = st->be;
-        const struct sockaddr_storage *src = sess_src(st->sess, st);
-        bool fe_on = fe->options & CFG_OPT_FORWARDFOR, be_on = be->options & CFG_OPT_FORWARDFOR;
-        struct sl_str name = SL_STR_LIT("X-Forwarded-For");
+        bool ff = flag == CFG_OPT_FORWARDFOR;
+        const struct cfg_addr_hdr *fh = ff ? &fe->forwardfor : &fe->originalto;
+        const struct cfg_addr_hdr *bh = ff ? &be->forwardfor : &be->originalto;
+        const struct sockaddr_storage *a = ff ? sess_src(st->sess, st) : sess_dst(st->sess, st);
+        bool fe_on = fe->options & flag, be_on = be->options & flag;
+        struct sl_str name = ff ? SL_STR_LIT("X-Forwarded-For") : SL_STR_LIT("X-Original-To");
         char ip[INET6_ADDRSTRLEN] = "";
         bool always;
         char *p;
 
         if (!fe_on && !be_on)
                 return true;
-        if (be_on && be->forwardfor_header)
-                name = sl_str_from_cstr(be->forwardfor_header);
-        else if (!be_on && fe->forwardfor_header)
-                name = sl_str_from_cstr(fe->forwardfor_header);
-        always = (fe_on && !fe->forwardfor_if_none) || (be_on && !be->forwardfor_if_none);
+        if (be_on && bh->header)
+                name = sl_str_from_cstr(bh->header);
+        else if (!be_on && fh->header)
+                name = sl_str_from_cstr(fh->header);
+        always = (fe_on && !fh->if_none) || (be_on && !bh->if_none);
         if (!always && http_hdr_find(&st->req, 0, name) >= 0)
                 return true;
-        if (src->ss_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, ip, sizeof(ip));
-        else if (src->ss_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)src)->sin6_addr, ip, sizeof(ip));
+        if (a->ss_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, sizeof(ip));
+        else if (a->ss_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip, sizeof(ip));
         else
-                return true; /* a Unix socket client has no address to forward */
+                return true; /* a Unix socket has no address to forward */
         /* the except networks of both proxies count, whichever asked for the field */
-        if (cfg_net_contains(&fe->forwardfor_except, src) ||
-            cfg_net_contains(&be->forwardfor_except, src))
+        if (cfg_net_contains(&fh->except, a) || cfg_net_contains(&bh->except, a))
                 return true;
         p = scratch_copy(st, ip, strlen(ip));
         return p && http_hdr_add(&st->req, name, sl_str_make(p, strlen(ip)));
@@ -867,7 +871,8 @@ enum ana_result http_ana_request(struct stream *st)
         }
         persist(st);
         worker_rt(st->w, st->be)->req_counter++;
-        if (!http_ext_unique_id(st) || !add_forwardfor(st)) {
+        if (!http_ext_unique_id(st) || !add_addr_header(st, CFG_OPT_FORWARDFOR) ||
+            !add_addr_header(st, CFG_OPT_ORIGINALTO)) {
                 st->term[0] = 'P';
                 st->term[1] = 'R';
                 (void)http_ana_reply_error(st, 500);

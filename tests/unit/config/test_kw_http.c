@@ -89,7 +89,7 @@ START_TEST(test_forwardfor_except)
                                     "backend b\n    option forwardfor except 2001:db8::1/32\n"
                                     "backend c\n    option forwardfor except 192.0.2.7\n",
                                  0);
-        const struct cfg_net *n = &g->proxies[0]->forwardfor_except;
+        const struct cfg_net *n = &g->proxies[0]->forwardfor.except;
         struct sockaddr_in a = {.sin_family = AF_INET};
         struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
 
@@ -100,13 +100,13 @@ START_TEST(test_forwardfor_except)
         inet_pton(AF_INET, "10.2.0.1", &a.sin_addr);
         ck_assert(!cfg_net_contains(n, &a));
         ck_assert(!cfg_net_contains(n, &a6));
-        n = &g->proxies[1]->forwardfor_except;
+        n = &g->proxies[1]->forwardfor.except;
         ck_assert_int_eq(n->family, AF_INET6);
         inet_pton(AF_INET6, "2001:db8:ffff::5", &a6.sin6_addr);
         ck_assert(cfg_net_contains(n, &a6));
         inet_pton(AF_INET6, "2001:db9::5", &a6.sin6_addr);
         ck_assert(!cfg_net_contains(n, &a6));
-        n = &g->proxies[2]->forwardfor_except;
+        n = &g->proxies[2]->forwardfor.except;
         ck_assert_uint_eq(n->prefix, 32);
         inet_pton(AF_INET, "192.0.2.7", &a.sin_addr);
         ck_assert(cfg_net_contains(n, &a));
@@ -115,6 +115,39 @@ START_TEST(test_forwardfor_except)
         expect_error(FE "    option forwardfor except 10.0.0.0/255.0.255.0\n", 4,
                      "expected <address>[/mask]");
         expect_error(FE "    option forwardfor except\n", 4, "'except' needs");
+}
+END_TEST
+
+START_TEST(test_originalto)
+{
+        struct cfg_gen *g =
+                load("defaults\n    mode http\n    option originalto header X-D\n"
+                     "frontend f\n    bind :80\n    option originalto except 10.0.0.0/8\n"
+                     "    default_backend b\nbackend b\n"
+                     "backend c\n    no option originalto\n",
+                     0);
+        const struct cfg_proxy *f = g->proxies[0], *b = g->proxies[1], *c = g->proxies[2];
+
+        /* each occurrence starts afresh: the frontend's header is the default one again */
+        ck_assert(f->options & CFG_OPT_ORIGINALTO);
+        ck_assert_ptr_null(f->originalto.header);
+        ck_assert_int_eq(f->originalto.except.family, AF_INET);
+        ck_assert_uint_eq(f->originalto.except.prefix, 8);
+        ck_assert(b->options & CFG_OPT_ORIGINALTO);
+        ck_assert_str_eq(b->originalto.header, "X-D");
+        ck_assert_int_eq(b->originalto.except.family, 0);
+        ck_assert(!(c->options & CFG_OPT_ORIGINALTO));
+        ck_assert(!(f->options & CFG_OPT_FORWARDFOR));
+        cfg_gen_unref(g);
+        expect_error(FE "    option originalto if-none\n", 4,
+                     "option originalto: unknown argument 'if-none': expected 'except <network>' "
+                     "or 'header <name>'");
+        expect_error(FE "    option originalto header\n", 4,
+                     "option originalto: 'header' needs a name");
+        expect_error(FE "    option originalto except\n", 4,
+                     "option originalto: 'except' needs <address>[/mask]");
+        expect_error(FE "    option originalto except nonsense\n", 4, "expected <address>[/mask]");
+        expect_error(FE "    no option originalto header x\n", 4, "no option originalto");
 }
 END_TEST
 
@@ -374,6 +407,7 @@ int main(void)
         tcase_add_test(tc, test_redirect_any_order);
         tcase_add_test(tc, test_redirect_errors);
         tcase_add_test(tc, test_forwardfor_except);
+        tcase_add_test(tc, test_originalto);
         tcase_add_test(tc, test_monitor_capture_unique_id);
         tcase_add_test(tc, test_actions);
         tcase_add_test(tc, test_maxrewrite);

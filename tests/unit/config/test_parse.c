@@ -261,8 +261,8 @@ START_TEST(test_options)
         ck_assert(f->options & CFG_OPT_HTTPLOG);
         ck_assert(!(f->options & CFG_OPT_TCPLOG));
         ck_assert(f->options & CFG_OPT_FORWARDFOR);
-        ck_assert_str_eq(f->forwardfor_header, "X-Client");
-        ck_assert(f->forwardfor_if_none);
+        ck_assert_str_eq(f->forwardfor.header, "X-Client");
+        ck_assert(f->forwardfor.if_none);
         ck_assert(b->options & CFG_OPT_REDISPATCH);
         ck_assert(b->options & CFG_OPT_HTTP_SERVER_CLOSE);
         cfg_gen_unref(g);

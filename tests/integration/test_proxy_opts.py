@@ -1,0 +1,100 @@
+"""Proxy options and error settings as HAProxy 2.6 has them (option originalto, ...): the
+same configurations run in sluice and in Debian's HAProxy 2.6 in front of the same origins,
+and the same requests must give the same answers and reach the origins the same way."""
+
+import socket
+
+import harness
+import origin
+
+ORIGINALTO_CONFIG = """defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%(port)d
+    bind 127.0.0.2:%(port)d
+    option originalto except 127.0.0.2
+    http-request set-dst req.hdr(x-dst) if { req.hdr(x-dst) -m found }
+    use_backend named if { path_beg /named }
+    default_backend plain
+backend plain
+    server s 127.0.0.1:%(o)d
+backend named
+    option originalto header X-Dest except 192.0.2.0/24
+    server s 127.0.0.1:%(o)d
+"""
+
+# (address connected to, path, extra header lines)
+ORIGINALTO_REQUESTS = [
+    ("127.0.0.1", "/a", ""),
+    ("127.0.0.2", "/b", ""),                          # the frontend's except network
+    ("127.0.0.1", "/c", "X-Dst: 198.51.100.9\r\n"),   # set-dst: what dst gives
+    ("127.0.0.1", "/d", "X-Dst: 2001:db8::5\r\n"),
+    ("127.0.0.1", "/e", "X-Original-To: 10.9.9.9\r\n"),  # added even when one is there
+    ("127.0.0.1", "/named1", ""),                     # the backend's header name
+    ("127.0.0.2", "/named2", ""),                     # the frontend's except still counts
+    ("127.0.0.1", "/named3", "X-Dst: 192.0.2.4\r\n"),  # the backend's except network
+]
+
+
+def originalto_exchange(port, o):
+    """Send each request on a connection of its own; what the origin got for each path:
+    the X-Original-To and X-Dest values it received, in order."""
+    for addr, path, extra in ORIGINALTO_REQUESTS:
+        with socket.create_connection((addr, port), timeout=harness.DEFAULT_TIMEOUT) as s:
+            s.sendall(("GET %s HTTP/1.1\r\nHost: h\r\n%s\r\n" % (path, extra)).encode())
+            status, _, _ = harness.read_response(harness.Conn(s))
+            assert status == 200, (path, status)
+    got = {}
+    for r in o.requests:
+        got[r.target.decode()] = [(n, v) for n, v in r.headers
+                                  if n in ("x-original-to", "x-dest")]
+    o.requests.clear()
+    return got
+
+
+class OriginalTo(harness.TestCase):
+    def test_as_haproxy(self):
+        o = origin.Origin("o")
+        self.addCleanup(o.stop)
+        results = []
+        starts = [self.start_config]
+        if harness.have_haproxy():
+            starts.insert(0, self.start_haproxy)
+        for start in starts:
+            p = {"port": harness.free_port(), "o": o.port}
+            start(ORIGINALTO_CONFIG % p)
+            results.append(originalto_exchange(p["port"], o))
+        got = results[-1]
+        self.assertEqual(got, {
+            "/a": [("x-original-to", "127.0.0.1")],
+            "/b": [],
+            "/c": [("x-original-to", "198.51.100.9")],
+            "/d": [("x-original-to", "2001:db8::5")],
+            "/e": [("x-original-to", "10.9.9.9"), ("x-original-to", "127.0.0.1")],
+            "/named1": [("x-dest", "127.0.0.1")],
+            "/named2": [],
+            "/named3": [],
+        })
+        if len(results) == 2:
+            self.assertEqual(results[1], results[0])
+
+    def test_checks(self):
+        for line, msg in [
+            ("option originalto if-none", "unknown argument 'if-none'"),
+            ("option originalto header", "'header' needs a name"),
+            ("option originalto except 300.1.1.1", "expected <address>[/mask]"),
+        ]:
+            with self.subTest(line=line):
+                path = self.write("bad.cfg", "frontend f\n    mode http\n    bind :8080\n"
+                                  "    %s\n" % line)
+                r = harness.run(["-c", "-f", path])
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("bad.cfg:4", r.stderr)
+                self.assertIn(msg, r.stderr)
+
+
+if __name__ == "__main__":
+    harness.main()
