@@ -542,7 +542,11 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 fputc('\n', out);
         }
         for (size_t i = 0; i < px->n_errorfiles; i++) {
-                fprintf(out, "    errorfile %u ", px->errorfiles[i].status);
+                if (px->errorfiles[i].loc)
+                        fprintf(out, "    errorloc%u %u ", px->errorfiles[i].loc,
+                                px->errorfiles[i].status);
+                else
+                        fprintf(out, "    errorfile %u ", px->errorfiles[i].status);
                 cfg__dump_word(out, px->errorfiles[i].path);
                 fputc('\n', out);
         }

@@ -709,27 +709,49 @@ static void kw_log_format(struct cfg_parser *p, unsigned arg, unsigned long data
 static const unsigned errorfile_codes[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 414,
                                            421, 422, 425, 429, 431, 500, 501, 502, 503, 504};
 
-/* errorfile <code> <file>: the file is a whole HTTP response, read now (as HAProxy does), so
- * a missing file is a configuration error and not a failure at the first error. */
+/* errorfile <code> <file> (@data 0): the file is a whole HTTP response, read now (as HAProxy
+ * does), so a missing file is a configuration error and not a failure at the first error.
+ * errorloc|errorloc302|errorloc303 <code> <url> (@data 302 or 303): the response is made now,
+ * as HAProxy's http_parse_errorloc() makes it, and is then used as an errorfile's. */
 static void kw_errorfile(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
+        static const char *const loc_head[] = {"HTTP/1.1 302 Found\r\n",
+                                               "HTTP/1.1 303 See Other\r\n"};
+        const char *kw = cfg__word(p, arg - 1);
         struct cfg_proxy *px = p->px;
         struct cfg_errorfile e = {0}, *slot, *old;
         unsigned long long code;
         size_t i, n_old;
 
-        if (!cfg__want_args(p, arg, 2, "errorfile <code> <file>") ||
+        if (!cfg__want_args(p, arg, 2,
+                            data ? "errorloc <code> <url>" : "errorfile <code> <file>") ||
             !cfg__uint(p, arg, 100, 599, "status code", &code))
                 return;
         for (i = 0; i < SL_ARRAY_SIZE(errorfile_codes); i++)
                 if (errorfile_codes[i] == code)
                         break;
         if (i == SL_ARRAY_SIZE(errorfile_codes)) {
-                cfg__err(p, arg, "errorfile: status %llu cannot have an error file", code);
+                cfg__err(p, arg, "%s: status %llu cannot have an error %s", kw, code,
+                         data ? "location" : "file");
                 return;
         }
-        if (!cfg__read_file(p, arg + 1, &e.content, &e.len))
+        if (data) {
+                static const char fmt[] = "%sCache-Control: no-cache\r\nContent-length: 0\r\n"
+                                          "Location: %s\r\n\r\n";
+                const char *url = cfg__word(p, arg + 1), *head = loc_head[data == 303];
+                int n = snprintf(NULL, 0, fmt, head, url);
+                char *c = n < 0 ? NULL : cfg_arena_alloc(&p->gen->arena, (size_t)n + 1);
+
+                if (!c) {
+                        cfg__oom(p);
+                        return;
+                }
+                e.len = (size_t)snprintf(c, (size_t)n + 1, fmt, head, url);
+                e.content = c;
+                e.loc = (unsigned)data;
+        } else if (!cfg__read_file(p, arg + 1, &e.content, &e.len)) {
                 return;
+        }
         e.status = (unsigned)code;
         e.path = cfg__dup(p, arg + 1);
         if (!e.path)
@@ -807,6 +829,9 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"log", D | F | L | B, kw_px_log, 0, true},
         {"log-format", D | F | L, kw_log_format, 0, false},
         {"errorfile", D | F | L | B, kw_errorfile, 0, false},
+        {"errorloc", D | F | L | B, kw_errorfile, 302, false},
+        {"errorloc302", D | F | L | B, kw_errorfile, 302, false},
+        {"errorloc303", D | F | L | B, kw_errorfile, 303, false},
         {"acl", F | L | B, cfg__kw_acl, 0, false},
         {"use_backend", F | L, cfg__kw_use_backend, 0, false},
         {"http-request", F | L | B, cfg__kw_http_rule, 0, false},

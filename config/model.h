@@ -258,10 +258,13 @@ struct cfg_stats_socket {
         struct cfg_where where;
 };
 
+/* errorfile <code> <file>, or errorloc|errorloc302|errorloc303 <code> <url> (@loc 302 or 303),
+ * which is an errorfile whose response the parser makes: a redirection to the URL */
 struct cfg_errorfile {
         unsigned status;
-        const char *path;    /* arena, as written */
-        const char *content; /* arena: the file's bytes, read at load */
+        unsigned loc;        /* 0: errorfile; 302, 303: errorloc302, errorloc303 */
+        const char *path;    /* arena, as written: the file, or the URL of an errorloc */
+        const char *content; /* arena: the file's bytes read at load, or the redirection */
         size_t len;
 };
 

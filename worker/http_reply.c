@@ -104,7 +104,8 @@ bool http_reply_errorfile(struct stream *st, const struct cfg_errorfile *ef, uns
         st->res.n_hdrs = res.n_headers;
         if (fr.conn & H1_CONN_OTHER)
                 st->res.flags |= HTTP_MSG_F_CONN_NAMES;
-        st->status = res.status;
+        /* the log, the error counters and http_err_* count the status the error was for,
+         * whatever the file answers (HAProxy's txn->status) */
         st->reply_body = sl_str_make(ef->content + n, ef->len - (size_t)n);
         if (fr.body == HTTP_BODY_LENGTH)
                 st->reply_body.len =

@@ -3,9 +3,34 @@ same configurations run in sluice and in Debian's HAProxy 2.6 in front of the sa
 and the same requests must give the same answers and reach the origins the same way."""
 
 import socket
+import time
 
 import harness
 import origin
+
+
+def log_lines(proc, needle, count):
+    """The first @count lines of @proc's output that contain @needle, waiting up to 5 s."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [l for l in proc.log().splitlines() if needle in l]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines[:count]
+        time.sleep(0.05)
+
+
+def both(test, config, params, run):
+    """Run @run(port, proc) against HAProxy (when installed), then sluice, each on @config
+    filled with @params and a port of its own; returns the list of what @run gave."""
+    results = []
+    starts = [test.start_config]
+    if harness.have_haproxy():
+        starts.insert(0, test.start_haproxy)
+    for start in starts:
+        p = dict(params, port=harness.free_port())
+        proc = start(config % p)
+        results.append(run(p["port"], proc))
+    return results
 
 ORIGINALTO_CONFIG = """defaults
     mode http
@@ -86,6 +111,76 @@ class OriginalTo(harness.TestCase):
             ("option originalto if-none", "unknown argument 'if-none'"),
             ("option originalto header", "'header' needs a name"),
             ("option originalto except 300.1.1.1", "expected <address>[/mask]"),
+        ]:
+            with self.subTest(line=line):
+                path = self.write("bad.cfg", "frontend f\n    mode http\n    bind :8080\n"
+                                  "    %s\n" % line)
+                r = harness.run(["-c", "-f", path])
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("bad.cfg:4", r.stderr)
+                self.assertIn(msg, r.stderr)
+
+
+ERRORLOC_CONFIG = """global
+    log stdout format raw local0
+defaults
+    mode http
+    log global
+    log-format "LOG %%ST %%HP"
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+    errorloc 503 http://status.example/down?x=1
+frontend f
+    bind 127.0.0.1:%(port)d
+    errorloc303 403 /denied
+    errorfile 429 %(file)s
+    errorloc 429 /later
+    http-request deny if { path /deny }
+    http-request deny deny_status 429 if { path /slow }
+    use_backend b2 if { path /b2 }
+    default_backend b1
+backend b1
+    server s 127.0.0.1:%(dead)d
+backend b2
+    errorloc302 503 /b2-down
+    http-request deny deny_status 500 if { path /b2 }
+    errorloc303 500 /oops
+"""
+
+
+class ErrorLoc(harness.TestCase):
+    def test_as_haproxy(self):
+        path = self.write("e.http", "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        paths = ["/deny", "/slow", "/down", "/b2"]
+
+        def run(port, proc):
+            got = []
+            for target in paths:
+                st, h, body = harness.request(port, ("GET %s HTTP/1.1\r\nHost: h\r\n\r\n"
+                                                     % target).encode())
+                got.append((target, st, h.get("location"), h.get("cache-control"),
+                            h.get("content-length"), body))
+            logs = [" ".join(l.split()[-2:]) for l in log_lines(proc, "LOG ", len(paths))]
+            return got, sorted(logs)
+
+        results = both(self, ERRORLOC_CONFIG, {"file": path, "dead": harness.free_port()}, run)
+        got, logs = results[-1]
+        self.assertEqual(got, [
+            ("/deny", 303, "/denied", "no-cache", "0", b""),
+            ("/slow", 302, "/later", "no-cache", "0", b""),  # the later one replaces the file
+            ("/down", 302, "http://status.example/down?x=1", "no-cache", "0", b""),
+            ("/b2", 303, "/oops", "no-cache", "0", b""),
+        ])
+        # the log shows the status the error was for, not the redirection's
+        self.assertEqual(logs, ["403 /deny", "429 /slow", "500 /b2", "503 /down"])
+        if len(results) == 2:
+            self.assertEqual(results[1], results[0])
+
+    def test_checks(self):
+        for line, msg in [
+            ("errorloc 302 /x", "errorloc: status 302 cannot have an error location"),
+            ("errorloc303 503", "expected 'errorloc <code> <url>'"),
         ]:
             with self.subTest(line=line):
                 path = self.write("bad.cfg", "frontend f\n    mode http\n    bind :8080\n"

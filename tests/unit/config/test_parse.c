@@ -298,6 +298,39 @@ START_TEST(test_errorfile_read_at_load)
 }
 END_TEST
 
+START_TEST(test_errorloc)
+{
+        static const char loc302[] = "HTTP/1.1 302 Found\r\nCache-Control: no-cache\r\n"
+                                     "Content-length: 0\r\nLocation: http://x/a?b\r\n\r\n";
+        static const char loc303[] = "HTTP/1.1 303 See Other\r\nCache-Control: no-cache\r\n"
+                                     "Content-length: 0\r\nLocation: /s\r\n\r\n";
+        struct cfg_gen *g = load_ok("defaults\n    errorloc 503 http://x/a?b\n"
+                                    "backend b\n    errorloc303 503 /s\n"
+                                    "    errorloc302 403 http://x/a?b\n"
+                                    "backend c\n");
+        const struct cfg_proxy *b = proxy(g, "b"), *c = proxy(g, "c");
+
+        /* the backend's 503 replaces the one from defaults */
+        ck_assert_uint_eq(b->n_errorfiles, 2);
+        ck_assert_uint_eq(b->errorfiles[0].status, 503);
+        ck_assert_uint_eq(b->errorfiles[0].loc, 303);
+        ck_assert_str_eq(b->errorfiles[0].path, "/s");
+        ck_assert_uint_eq(b->errorfiles[0].len, sizeof(loc303) - 1);
+        ck_assert_int_eq(memcmp(b->errorfiles[0].content, loc303, sizeof(loc303) - 1), 0);
+        ck_assert_uint_eq(b->errorfiles[1].status, 403);
+        ck_assert_uint_eq(b->errorfiles[1].loc, 302);
+        ck_assert_uint_eq(c->n_errorfiles, 1);
+        ck_assert_uint_eq(c->errorfiles[0].loc, 302);
+        ck_assert_uint_eq(c->errorfiles[0].len, sizeof(loc302) - 1);
+        ck_assert_int_eq(memcmp(c->errorfiles[0].content, loc302, sizeof(loc302) - 1), 0);
+        cfg_gen_unref(g);
+        expect_error("backend b\n    errorloc 302 /x\n", 2,
+                     "errorloc: status 302 cannot have an error location");
+        expect_error("backend b\n    errorloc303 503\n", 2, "errorloc <code> <url>");
+        expect_error("backend b\n    errorloc302 abc /x\n", 2, "status code");
+}
+END_TEST
+
 START_TEST(test_errors_have_lines)
 {
         expect_error("global\n    nbthred 4\n", 2, "did you mean 'nbthread'?");
@@ -602,6 +635,7 @@ int main(void)
         tcase_add_test(tc, test_balance_and_hash);
         tcase_add_test(tc, test_options);
         tcase_add_test(tc, test_errorfile_read_at_load);
+        tcase_add_test(tc, test_errorloc);
         tcase_add_test(tc, test_predefined_variables);
         tcase_add_test(tc, test_addresses_expand_variables);
         tcase_add_test(errs, test_errors_have_lines);
