@@ -158,7 +158,8 @@ void cfg__dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
                 fputs(strncmp(kw, "tcp-", 4) == 0 ? "accept" : "allow", out);
                 break;
         case CFG_ACT_DENY:
-                fputs("deny", out);
+        case CFG_ACT_TARPIT:
+                fputs(r->act == CFG_ACT_DENY ? "deny" : "tarpit", out);
                 dump_reply(out, &r->reply, true);
                 break;
         case CFG_ACT_RETURN:

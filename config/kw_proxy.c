@@ -788,6 +788,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"timeout server", D | L | B, kw_timeout, CFG_TO_SERVER, false},
         {"timeout server-fin", D | L | B, kw_timeout, CFG_TO_SERVER_FIN, false},
         {"timeout tunnel", D | L | B, kw_timeout, CFG_TO_TUNNEL, false},
+        {"timeout tarpit", D | F | L | B, kw_timeout, CFG_TO_TARPIT, false},
         {"option httplog", D | F | L, kw_option_log, CFG_OPT_HTTPLOG, true},
         {"option tcplog", D | F | L, kw_option_log, CFG_OPT_TCPLOG, true},
         {"option jsonlog", D | F | L, kw_option_log, CFG_OPT_JSONLOG, true},

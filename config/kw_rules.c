@@ -174,7 +174,6 @@ static const char *const req_actions_known[] = {
         "set-timeout",
         "set-tos",
         "strict-mode",
-        "tarpit",
         "use-service",
         "wait-for-handshake",
         "cache-store",
@@ -367,6 +366,7 @@ static const struct {
 } actions[] = {
         {"allow", CFG_ACT_ALLOW, true},
         {"deny", CFG_ACT_DENY, true},
+        {"tarpit", CFG_ACT_TARPIT, false},
         {"return", CFG_ACT_RETURN, true},
         {"redirect", CFG_ACT_REDIRECT, true},
         {"set-header", CFG_ACT_SET_HEADER, true},
@@ -404,16 +404,16 @@ static bool reply_status_valid(unsigned status)
         return status >= 200 && status <= 599;
 }
 
-/* The response options of deny and return (HAProxy's http-reply), from @w to @end:
+/* The response options of deny, tarpit and return (HAProxy's http-reply), from @w to @end:
  * [status <code>] [content-type <type>] [string <s> | lf-string <fmt> | file <path> |
- * errorfile <path> | default-errorfiles] [hdr <name> <fmt>]... ; deny also takes
- * deny_status <code>. */
-static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, bool is_deny,
+ * errorfile <path> | default-errorfiles] [hdr <name> <fmt>]... ; deny and tarpit (@deny_status
+ * their default status, 403 and 500; 0 for return) also take deny_status <code>. */
+static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned deny_status,
                         struct cfg_reply *r)
 {
-        bool has_body = false;
+        bool is_deny = deny_status != 0, has_body = false;
 
-        r->status = is_deny ? 403 : 200;
+        r->status = is_deny ? deny_status : 200;
         r->kind = is_deny ? CFG_REPLY_ERRORFILE : CFG_REPLY_EMPTY;
         while (w < end) {
                 const char *kw = cfg__word(p, w);
@@ -635,8 +635,13 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 }
                 break;
         case CFG_ACT_DENY:
+        case CFG_ACT_TARPIT:
         case CFG_ACT_RETURN:
-                if (!reply_parse(p, w, end, r.act == CFG_ACT_DENY, &r.reply))
+                if (!reply_parse(p, w, end,
+                                 r.act == CFG_ACT_DENY     ? 403
+                                 : r.act == CFG_ACT_TARPIT ? 500
+                                                           : 0,
+                                 &r.reply))
                         return;
                 break;
         case CFG_ACT_REDIRECT:

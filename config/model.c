@@ -164,6 +164,8 @@ const char *cfg_timeout_name(enum cfg_timeout t)
                 return "server-fin";
         case CFG_TO_TUNNEL:
                 return "tunnel";
+        case CFG_TO_TARPIT:
+                return "tarpit";
         case CFG_TO_COUNT:
                 break;
         }

@@ -40,6 +40,7 @@ enum cfg_timeout {
         CFG_TO_SERVER,
         CFG_TO_SERVER_FIN,
         CFG_TO_TUNNEL,
+        CFG_TO_TARPIT, /* unset: the proxy's timeout connect */
         CFG_TO_COUNT,
 };
 
@@ -271,6 +272,7 @@ struct cfg_errorfile {
 enum cfg_http_act {
         CFG_ACT_ALLOW = 0,
         CFG_ACT_DENY,
+        CFG_ACT_TARPIT, /* tarpit: a deny answered after timeout tarpit */
         CFG_ACT_RETURN,
         CFG_ACT_REDIRECT,
         CFG_ACT_SET_HEADER,
@@ -707,6 +709,15 @@ const char *cfg_mode_name(enum cfg_mode m);
 static inline uint64_t cfg_proxy_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
 {
         return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
+}
+
+/* How long an http-request tarpit rule of @px holds the request: its timeout tarpit, else
+ * (HAProxy) its timeout connect, which only a proxy with servers has; 0: no wait. */
+static inline uint64_t cfg_proxy_tarpit_ms(const struct cfg_proxy *px)
+{
+        if (px->timeouts_set & (1u << CFG_TO_TARPIT))
+                return px->timeout_ms[CFG_TO_TARPIT];
+        return (px->cap & CFG_CAP_BE) ? cfg_proxy_timeout(px, CFG_TO_CONNECT) : 0;
 }
 const char *cfg_balance_name(enum cfg_balance_algo a);
 

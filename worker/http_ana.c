@@ -118,7 +118,7 @@ static enum rule_result rule_reply(struct stream *st, const struct cfg_http_rule
 
                 if (ef && http_reply_errorfile(st, ef, status))
                         return RULE_REPLIED;
-                if (r->act == CFG_ACT_DENY || status >= 400)
+                if (r->act == CFG_ACT_DENY || r->act == CFG_ACT_TARPIT || status >= 400)
                         return http_ana_reply_error(st, status) ? RULE_REPLIED : RULE_FAILED;
         } else if (rep->kind == CFG_REPLY_STRING) {
                 body = sl_str_make(rep->body, rep->body_len);
@@ -326,6 +326,7 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_ALLOW:
                         return RULE_STOP;
                 case CFG_ACT_DENY:
+                case CFG_ACT_TARPIT:
                 case CFG_ACT_RETURN:
                 case CFG_ACT_REDIRECT:
                 case CFG_ACT_AUTH: {
@@ -333,6 +334,8 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
 
                         if (rr == RULE_CONTINUE)
                                 break; /* redirect ... ignore-empty */
+                        if (rr == RULE_REPLIED && r->act == CFG_ACT_TARPIT)
+                                st->flags |= STRM_F_TARPIT;
                         return rr == RULE_REPLIED ? RULE_REPLIED : RULE_FAILED;
                 }
                 case CFG_ACT_WAIT_FOR_BODY: {
@@ -795,6 +798,9 @@ static enum ana_result proxy_request_rules(struct stream *st, const struct cfg_p
 
         if (rr == RULE_CONTINUE || rr == RULE_STOP)
                 rr = rules_run(st, px->redirects, px->n_redirects, false, 0);
+        /* a tarpit: the timeout of the proxy whose rule it is (HAProxy's s->be then) */
+        if (rr == RULE_REPLIED && (st->flags & STRM_F_TARPIT))
+                st->tarpit_exp = loop_now(st->w->loop) + cfg_proxy_tarpit_ms(px);
         return rules_outcome(st, rr);
 }
 

@@ -34,6 +34,7 @@ enum stream_state {
         STRM_ST_CONNECT,  /* connecting to the chosen server */
         STRM_ST_FORWARD,  /* HTTP: request to the server, response back to the client */
         STRM_ST_TUNNEL,   /* opaque bytes both ways: TCP mode, WebSocket, CONNECT */
+        STRM_ST_TARPIT,   /* HTTP: a tarpit rule holds the reply it made until st->tarpit_exp */
         STRM_ST_REPLY,    /* sending a response sluice made itself */
         STRM_ST_DONE,     /* ended and detached from both sides; freed at the end of the turn */
         STRM_ST_COUNT,
@@ -75,6 +76,7 @@ enum {
         STRM_F_BODY_TIMEOUT = 1u << 18,    /* its time (or the client timeout) ran out */
         STRM_F_FORCE_PERSIST = 1u << 19,   /* force-persist: persistence may choose a server
                                             * that is down, and a retry never redispatches */
+        STRM_F_TARPIT = 1u << 20,          /* a tarpit rule made the reply: it waits first */
 };
 
 struct stream {
@@ -131,6 +133,7 @@ struct stream {
         unsigned ana_step;       /* enum http_ana_step */
         size_t ana_rule;         /* in a rule list: the rule it resumes at */
         uint64_t body_exp;       /* the body wait's own deadline (loop ms), 0: none */
+        uint64_t tarpit_exp;     /* STRM_F_TARPIT: the reply goes then (loop ms) */
         struct sl_str *req_caps; /* scratch array: the frontend's request captures (a NULL
                                   * ptr: not found), or NULL */
         struct sl_str *res_caps; /* the same for response captures */

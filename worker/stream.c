@@ -53,6 +53,8 @@ const char *stream_state_str(enum stream_state s)
                 return "forward";
         case STRM_ST_TUNNEL:
                 return "tunnel";
+        case STRM_ST_TARPIT:
+                return "tarpit";
         case STRM_ST_REPLY:
                 return "reply";
         case STRM_ST_DONE:
@@ -76,8 +78,10 @@ void stream_set_state(struct stream *st, enum stream_state to)
                                     1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
                 [STRM_ST_TUNNEL] = 1u << STRM_ST_HEAD | 1u << STRM_ST_QUEUE |
                                    1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
+                [STRM_ST_TARPIT] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY,
                 [STRM_ST_REPLY] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
-                                  1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
+                                  1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD |
+                                  1u << STRM_ST_TARPIT,
                 [STRM_ST_DONE] = ~0u & ~(1u << STRM_ST_DONE),
         };
 
@@ -250,6 +254,14 @@ static void stream_reply_error(struct stream *st, unsigned status)
         stream_reply(st);
 }
 
+/* A tarpit's time is over: the reply it made goes (HAProxy's
+ * http_process_tarpit(): PT in the log), on a connection kept as after a deny. */
+static void stream_tarpit_end(struct stream *st)
+{
+        stream_set_term(st, 'P', 'T');
+        stream_reply(st);
+}
+
 /* ---- start ---- */
 
 /* The request's analysis said @ar: wait for the body, or answer, or go to a server. */
@@ -270,6 +282,13 @@ static void stream_analysed(struct stream *st, enum ana_result ar)
                 st->flags |= STRM_F_LOGGED;
                 stream_set_term(st, 'P', 'R');
                 stream_end(st, false);
+                return;
+        }
+        if (ar == ANA_REPLY && (st->flags & STRM_F_TARPIT)) {
+                /* the client is answered nothing until the tarpit's time is over */
+                stream_set_state(st, STRM_ST_TARPIT);
+                st->cli_exp = st->tarpit_exp;
+                st->srv_exp = 0;
                 return;
         }
         if (ar == ANA_REPLY) {
@@ -558,6 +577,10 @@ static void stream_run(struct stream *st)
                 case STRM_ST_TUNNEL:
                         progress = stream_act(st, stream_fwd_tunnel(st));
                         break;
+                case STRM_ST_TARPIT:
+                        /* a client that half-closed waits too, as in HAProxy; one that
+                         * reset has gone (above) */
+                        break;
                 case STRM_ST_REPLY:
                         progress = stream_act(st, stream_fwd_reply(st));
                         break;
@@ -630,6 +653,9 @@ static void stream_on_timer(struct loop_timer *t)
                         break;
                 }
                 stream_end(st, false);
+                break;
+        case STRM_ST_TARPIT:
+                stream_tarpit_end(st);
                 break;
         case STRM_ST_TUNNEL:
         case STRM_ST_REPLY:

@@ -92,6 +92,15 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
                 e->t.Tc = ms_between(st->connect_start_ms, st->connect_done_ms);
                 e->t.Tr = ms_between(st->connect_done_ms, st->res_head_ms);
                 e->t.Ta = ms_between(st->req_start_ms, now);
+                if (st->flags & STRM_F_TARPIT) {
+                        /* HAProxy logs a tarpit as queue time, from the accept (the end of
+                         * the previous request on a kept connection) less a TR it leaves
+                         * at -1 */
+                        int t = ms_between(st->idle_start_ms, now);
+
+                        e->t.TR = -1;
+                        e->t.Tw = t >= 0 ? t + 1 : -1;
+                }
                 if (e->t.Ta >= 0 && e->t.TR >= 0 && e->t.Tc >= 0 && e->t.Tr >= 0)
                         e->t.Td = e->t.Ta - e->t.TR - e->t.Tw - e->t.Tc - e->t.Tr;
                 e->status = st->status ? (int)st->status : -1;

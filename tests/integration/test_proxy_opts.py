@@ -191,5 +191,86 @@ class ErrorLoc(harness.TestCase):
                 self.assertIn(msg, r.stderr)
 
 
+TARPIT_CONFIG = """global
+    log stdout format raw local0
+defaults
+    mode http
+    log global
+    log-format "LOG %%HP %%ST %%tsc %%TR %%Tw"
+    timeout client 5s
+    timeout server 5s
+    timeout connect 600ms
+frontend f
+    bind 127.0.0.1:%(port)d
+    timeout tarpit 300ms
+    http-request tarpit if { path /t }
+    http-request tarpit deny_status 429 content-type text/plain string slow if { path /t2 }
+    use_backend b if { path /b }
+    default_backend plain
+frontend g
+    bind 127.0.0.1:%(port2)d
+    http-request tarpit if { path /now }
+backend plain
+    server s 127.0.0.1:%(o)d
+backend b
+    http-request tarpit
+    server s 127.0.0.1:%(o)d
+"""
+
+
+class Tarpit(harness.TestCase):
+    maxDiff = None
+
+    def test_as_haproxy(self):
+        o = origin.Origin("o")
+        self.addCleanup(o.stop)
+        # (port key, path, half-close after sending)
+        reqs = [("port", "/t", False), ("port", "/t2", False), ("port", "/b", False),
+                ("port2", "/now", False), ("port", "/t", True)]
+
+        def run(port, proc):
+            got = []
+            ports = {"port": port, "port2": port + 1}
+            for key, target, half in reqs:
+                start = time.monotonic()
+                with harness.connect(ports[key]) as s:
+                    s.sendall(("GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % target).encode())
+                    if half:
+                        s.shutdown(socket.SHUT_WR)
+                    st, h, body = harness.read_response(s)
+                elapsed = time.monotonic() - start
+                # the wait, in tenths of a second: 3 for timeout tarpit 300ms
+                got.append((target, st, h.get("content-type"), body[:19], round(elapsed * 10)))
+            lines = log_lines(proc, "LOG ", len(reqs))
+            logs = sorted((l.split()[-5:-2], int(l.split()[-2]), round(int(l.split()[-1]) / 100))
+                          for l in lines)
+            return got, logs
+
+        results = []
+        starts = [self.start_config]
+        if harness.have_haproxy():
+            starts.insert(0, self.start_haproxy)
+        for start in starts:
+            p = {"port": harness.free_port(), "o": o.port}
+            p["port2"] = p["port"] + 1
+            proc = start(TARPIT_CONFIG % p)
+            results.append(run(p["port"], proc))
+        got, logs = results[-1]
+        self.assertEqual(got, [
+            ("/t", 500, "text/html", b"<html><body><h1>500", 3),
+            ("/t2", 429, "text/plain", b"slow", 3),
+            ("/b", 500, "text/html", b"<html><body><h1>500", 6),  # the backend's timeout connect
+            ("/now", 500, "text/html", b"<html><body><h1>500", 0),  # a frontend has none
+            ("/t", 500, "text/html", b"<html><body><h1>500", 3),  # half-closed: waits too
+        ])
+        # PT, TR -1, and the wait as Tw (in tenths of a second)
+        self.assertEqual(logs, [(["/b", "500", "PT--"], -1, 6), (["/now", "500", "PT--"], -1, 0),
+                                (["/t", "500", "PT--"], -1, 3), (["/t", "500", "PT--"], -1, 3),
+                                (["/t2", "429", "PT--"], -1, 3)])
+        if len(results) == 2:
+            self.assertEqual(results[1], results[0])
+        self.assertEqual(o.requests, [])  # nothing reached the server
+
+
 if __name__ == "__main__":
     harness.main()

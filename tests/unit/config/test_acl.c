@@ -401,8 +401,14 @@ START_TEST(test_rule_errors)
                      "cannot use backend 'b', which is in mode tcp");
         expect_error("frontend f\n    mode http\n    http-request dney\n", 3,
                      "did you mean 'deny'?");
-        expect_error("frontend f\n    mode http\n    http-request tarpit\n", 3,
-                     "'http-request tarpit' is a HAProxy keyword");
+        expect_error("frontend f\n    mode http\n    http-request set-mark 1\n", 3,
+                     "'http-request set-mark' is a HAProxy keyword");
+        expect_error("frontend f\n    mode http\n    http-response tarpit\n", 3,
+                     "'tarpit' is not an http-response action");
+        expect_error("frontend f\n    mode http\n    http-request tarpit deny_status 99\n", 3,
+                     "status");
+        expect_error("frontend f\n    mode http\n    http-request tarpit string x\n", 3,
+                     "a body needs a 'content-type'");
         expect_error("frontend f\n    mode http\n    http-response set-path /x\n", 3,
                      "'set-path' is not an http-response action");
         expect_error("frontend f\n    mode http\n    http-request set-header X\n", 3,

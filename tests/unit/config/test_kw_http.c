@@ -118,6 +118,38 @@ START_TEST(test_forwardfor_except)
 }
 END_TEST
 
+START_TEST(test_tarpit)
+{
+        struct cfg_gen *g = load("defaults\n    mode http\n    timeout connect 3s\n"
+                                 "frontend f\n    bind :80\n    http-request tarpit\n"
+                                 "    http-request tarpit deny_status 429 content-type text/plain "
+                                 "string slow hdr X-A b\n    default_backend b\n"
+                                 "backend b\n    http-request tarpit if { path /x }\n"
+                                 "backend c\n    timeout tarpit 250ms\n"
+                                 "frontend g\n    bind :81\n    timeout tarpit 2s\n",
+                                 0);
+        const struct cfg_proxy *f = g->proxies[0], *b = g->proxies[1], *c = g->proxies[2];
+
+        ck_assert_uint_eq(f->n_http_req, 2);
+        ck_assert_int_eq(f->http_req[0].act, CFG_ACT_TARPIT);
+        ck_assert_uint_eq(f->http_req[0].reply.status, 500);
+        ck_assert_int_eq(f->http_req[0].reply.kind, CFG_REPLY_ERRORFILE);
+        ck_assert_uint_eq(f->http_req[1].reply.status, 429);
+        ck_assert_int_eq(f->http_req[1].reply.kind, CFG_REPLY_STRING);
+        ck_assert_uint_eq(f->http_req[1].reply.n_hdrs, 1);
+        ck_assert_ptr_nonnull(b->http_req[0].cond);
+        /* unset: the timeout connect, which only a proxy with servers has */
+        ck_assert_uint_eq(cfg_proxy_tarpit_ms(f), 0);
+        ck_assert_uint_eq(cfg_proxy_tarpit_ms(b), 3000);
+        ck_assert_uint_eq(cfg_proxy_tarpit_ms(c), 250);
+        ck_assert_uint_eq(cfg_proxy_tarpit_ms(g->proxies[3]), 2000);
+        cfg_gen_unref(g);
+        expect_error(FE "    timeout tarpit\n", 4, "timeout tarpit");
+        expect_error(FE "    timeout tarpit 3x\n", 4, "timeout tarpit");
+        expect_error(FE "    http-request tarpit status\n", 4, "'status' needs a code");
+}
+END_TEST
+
 START_TEST(test_originalto)
 {
         struct cfg_gen *g =
@@ -408,6 +440,7 @@ int main(void)
         tcase_add_test(tc, test_redirect_errors);
         tcase_add_test(tc, test_forwardfor_except);
         tcase_add_test(tc, test_originalto);
+        tcase_add_test(tc, test_tarpit);
         tcase_add_test(tc, test_monitor_capture_unique_id);
         tcase_add_test(tc, test_actions);
         tcase_add_test(tc, test_maxrewrite);
