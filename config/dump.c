@@ -288,9 +288,15 @@ static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
 }
 
 static const char *const option_names[] = {
-        "httplog",      "tcplog",      "forwardfor", "http-server-close",   "http-keep-alive",
-        "redispatch",   "dontlognull", "jsonlog",    "http-no-delay",       "httpclose",
-        "abortonclose", "clitcpka",    "srvtcpka",   "http-buffer-request", "originalto",
+        "httplog",          "tcplog",
+        "forwardfor",       "http-server-close",
+        "http-keep-alive",  "redispatch",
+        "dontlognull",      "jsonlog",
+        "http-no-delay",    "httpclose",
+        "abortonclose",     "clitcpka",
+        "srvtcpka",         "http-buffer-request",
+        "originalto",       "nolinger",
+        "tcp-smart-accept", "tcp-smart-connect",
 };
 
 /* The arguments of option forwardfor / originalto */
@@ -479,7 +485,15 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 char kw[64];
 
                 snprintf(kw, sizeof(kw), "option %s", option_names[i]);
-                if (!(px->options & bit) || !dump_allowed(px, kw))
+                if (!dump_allowed(px, kw))
+                        continue;
+                /* "no option tcp-smart-accept" turns off what mode http turns on */
+                if (bit == CFG_OPT_TCP_SMART_ACCEPT && (px->options_set & bit) &&
+                    !(px->options & bit)) {
+                        fprintf(out, "    no option %s\n", option_names[i]);
+                        continue;
+                }
+                if (!(px->options & bit))
                         continue;
                 fprintf(out, "    option %s", option_names[i]);
                 if (bit == CFG_OPT_FORWARDFOR)

@@ -62,6 +62,9 @@ enum {
         CFG_OPT_SRVTCPKA = 1u << 12,     /* SO_KEEPALIVE on server connections */
         CFG_OPT_HTTP_BUFFER_REQUEST = 1u << 13, /* wait for the request body first */
         CFG_OPT_ORIGINALTO = 1u << 14,          /* X-Original-To: where the client connected */
+        CFG_OPT_NOLINGER = 1u << 15,            /* closes reset: SO_LINGER {1, 0} */
+        CFG_OPT_TCP_SMART_ACCEPT = 1u << 16,    /* listeners: no ACK of their own for requests */
+        CFG_OPT_TCP_SMART_CONNECT = 1u << 17,   /* servers: the request goes with the ACK */
 };
 
 /* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */
@@ -494,8 +497,9 @@ struct cfg_proxy {
         const struct cfg_proxy *from; /* the defaults section this one inherited from, or NULL */
 
         enum cfg_mode mode;
-        unsigned maxconn;              /* frontend maxconn, 0: the global value */
-        uint32_t options, options_set; /* CFG_OPT_* value, and which were set here */
+        unsigned maxconn; /* frontend maxconn, 0: the global value */
+        /* CFG_OPT_* value, and which were set or unset ("no option") here or in its defaults */
+        uint32_t options, options_set;
         uint64_t timeout_ms[CFG_TO_COUNT];
         uint32_t timeouts_set; /* bit N: timeout N was given (0 ms is a valid value) */
 
@@ -709,6 +713,13 @@ const char *cfg_mode_name(enum cfg_mode m);
 static inline uint64_t cfg_proxy_timeout(const struct cfg_proxy *px, enum cfg_timeout t)
 {
         return px && (px->timeouts_set & (1u << t)) ? px->timeout_ms[t] : 0;
+}
+
+/* HAProxy's option tcp-smart-accept: set, or not unset in a proxy in mode http */
+static inline bool cfg_proxy_smart_accept(const struct cfg_proxy *px)
+{
+        return (px->options & CFG_OPT_TCP_SMART_ACCEPT) ||
+               (px->mode == CFG_MODE_HTTP && !(px->options_set & CFG_OPT_TCP_SMART_ACCEPT));
 }
 
 /* How long an http-request tarpit rule of @px holds the request: its timeout tarpit, else

@@ -474,6 +474,7 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->mode = def->mode;
         px->maxconn = def->maxconn;
         px->options = def->options;
+        px->options_set = def->options_set;
         memcpy(px->timeout_ms, def->timeout_ms, sizeof(px->timeout_ms));
         px->timeouts_set = def->timeouts_set;
         px->balance = def->balance;

@@ -111,9 +111,10 @@ static int sock_from_systemd(struct master *m, const struct cfg_bind *b, unsigne
         return -1;
 }
 
-/* A listening socket on @a (@port for an IP address), with the options of bind @b (NULL
- * for a stats socket). */
-static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b, unsigned port)
+/* A listening socket on @a (@port for an IP address), with the options of bind @b and of its
+ * frontend @fe (both NULL for a stats socket). */
+static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b,
+                         const struct cfg_proxy *fe, unsigned port)
 {
         struct sockaddr_storage ss = a->ss;
         int fd, one = 1, r;
@@ -130,6 +131,7 @@ static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b, uns
                 (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
                 (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         }
+
         /* HAProxy's bind v6only / v4v6; neither: the system's default (net.ipv6.bindv6only) */
         if (ss.ss_family == AF_INET6 && b && (b->v6only || b->v4v6)) {
                 int v6only = b->v6only;
@@ -147,6 +149,14 @@ static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b, uns
                 r = -errno;
                 close(fd);
                 return r;
+        }
+        /* option tcp-smart-accept (by default in mode http): the accepted connections send
+         * no ACK of their own for the request, the response carries it; set either way, as
+         * HAProxy does, and after listen(), which resets it */
+        if (fe && ss.ss_family != AF_UNIX) {
+                int quickack = !cfg_proxy_smart_accept(fe);
+
+                (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &quickack, sizeof(quickack));
         }
         if (ss.ss_family != AF_UNIX) {
                 static bool warned;
@@ -217,7 +227,7 @@ static int stats_open(const struct cfg_stats_socket *s)
                         return stats_unknown(s, "group", s->group);
                 gid = gr->gr_gid;
         }
-        fd = sock_open_one(&s->addr, NULL, s->addr.port_low);
+        fd = sock_open_one(&s->addr, NULL, NULL, s->addr.port_low);
         if (fd < 0 || s->addr.family != CFG_ADDR_UNIX)
                 return fd;
         if ((s->mode && chmod(s->addr.name, s->mode) == -1) ||
@@ -314,7 +324,7 @@ int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
                                         /* fd@N or systemd's: one socket shared by every slot */
                                         fd = ms->inherited ? (k > 0 && ms->fds[0] >= 0 ? ms->fds[0]
                                                                                        : b->addr.fd)
-                                                           : sock_open_one(&b->addr, b, port);
+                                                           : sock_open_one(&b->addr, b, fe, port);
                                         if (fd < 0)
                                                 return log_errno(LOG_ERR, fd,
                                                                  "%s:%u: cannot bind proxy "

@@ -103,15 +103,20 @@ void conn_init_socket(struct conn *c, struct loop *loop, int fd, enum conn_state
         loop_io_init(loop, &c->io, fd, conn_on_io);
 }
 
-int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr, socklen_t len)
+int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr, socklen_t len,
+                 unsigned opts)
 {
-        int fd, one = 1, err;
+        int fd, one = 1, zero = 0, err;
 
         fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd == -1)
                 return -errno;
-        if (addr->sa_family != AF_UNIX)
+        if (addr->sa_family != AF_UNIX) {
                 (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                /* before connect(): the kernel may complete the handshake within it */
+                if (opts & CONN_CONNECT_DELACK)
+                        (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof(zero));
+        }
         if (connect(fd, addr, len) == -1) {
                 if (errno != EINPROGRESS) {
                         err = -errno;
@@ -119,9 +124,12 @@ int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr,
                         return err;
                 }
                 conn_init_socket(c, loop, fd, CONN_ST_CONNECTING, 0);
-                return 0;
+                goto done;
         }
         conn_init_socket(c, loop, fd, CONN_ST_READY, CONN_F_WR);
+done:
+        if ((opts & CONN_CONNECT_NOLINGER) && addr->sa_family != AF_UNIX)
+                c->flags |= CONN_F_NOLINGER;
         return 0;
 }
 

@@ -78,12 +78,14 @@ struct conn_hs {
 };
 
 enum {
-        CONN_F_RD = 1u << 0,     /* a read may return bytes: not known to block */
-        CONN_F_WR = 1u << 1,     /* a write may go through */
-        CONN_F_RD_EOF = 1u << 2, /* the peer ended its stream (read returned 0) */
-        CONN_F_ERROR = 1u << 3,  /* reset or failed: both directions are gone */
-        CONN_F_SHUTW = 1u << 4,  /* our write side was shut down */
-        CONN_F_HUP = 1u << 5,    /* an event said the peer ended its stream or reset */
+        CONN_F_RD = 1u << 0,       /* a read may return bytes: not known to block */
+        CONN_F_WR = 1u << 1,       /* a write may go through */
+        CONN_F_RD_EOF = 1u << 2,   /* the peer ended its stream (read returned 0) */
+        CONN_F_ERROR = 1u << 3,    /* reset or failed: both directions are gone */
+        CONN_F_SHUTW = 1u << 4,    /* our write side was shut down */
+        CONN_F_HUP = 1u << 5,      /* an event said the peer ended its stream or reset */
+        CONN_F_NOLINGER = 1u << 6, /* option nolinger: the close sends a FIN after what was
+                                    * written, then resets (set by the owner, kept) */
 };
 
 /* conn.want */
@@ -116,9 +118,18 @@ void conn_set_state(struct conn *c, enum conn_state to);
 void conn_init_socket(struct conn *c, struct loop *loop, int fd, enum conn_state st,
                       uint32_t ready);
 
-/* Open a non-blocking TCP (or Unix) connection to @addr into @c. Returns 0 (CONNECTING or
- * READY), or the negative errno of socket() or connect() (nothing is left open). */
-int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr, socklen_t len);
+/* Options of conn_connect() */
+enum {
+        CONN_CONNECT_DELACK = 1u << 0,   /* TCP_QUICKACK 0 before connect(): what is written
+                                          * first goes with the handshake's last ACK */
+        CONN_CONNECT_NOLINGER = 1u << 1, /* CONN_F_NOLINGER */
+};
+
+/* Open a non-blocking TCP (or Unix) connection to @addr into @c, with @opts
+ * (CONN_CONNECT_*, TCP only). Returns 0 (CONNECTING or READY), or the negative errno of
+ * socket() or connect() (nothing is left open). */
+int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr, socklen_t len,
+                 unsigned opts);
 
 /* After an event on a CONNECTING connection: 0 and READY when the connection is
  * established, -EAGAIN while still in progress, else its negative errno. */

@@ -50,6 +50,9 @@ static void listener_accept(struct worker *w, const struct cfg_proxy *fe, int fd
 
                 (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
         }
+        /* option nolinger: the close resets (HAProxy's FD_LINGER_RISK) */
+        if ((fe->options & CFG_OPT_NOLINGER) && addr->ss_family != AF_UNIX)
+                ss->conn.flags |= CONN_F_NOLINGER;
         /* then the tcp-request session rules: sluice has no handshake below the mux yet, so
          * the session is complete at once */
         if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN) ||

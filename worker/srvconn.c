@@ -82,6 +82,20 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
         return 0;
 }
 
+/* The options of a backend's server connections: HAProxy's option nolinger, and option
+ * tcp-smart-connect where the request is always there to go with the ACK (mode http; in
+ * mode tcp the server may speak first and would wait for the delayed ACK) */
+static unsigned srv_conn_opts(const struct cfg_proxy *be)
+{
+        unsigned opts = 0;
+
+        if (be->options & CFG_OPT_NOLINGER)
+                opts |= CONN_CONNECT_NOLINGER;
+        if ((be->options & CFG_OPT_TCP_SMART_CONNECT) && be->mode == CFG_MODE_HTTP)
+                opts |= CONN_CONNECT_DELACK;
+        return opts;
+}
+
 int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                   const struct sockaddr_storage *addr, socklen_t len, struct srv_conn **ret)
 {
@@ -99,7 +113,8 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
         if (w->srv_connect)
                 r = w->srv_connect(w->srv_connect_data, rt, srv_idx, &sc->conn);
         else
-                r = conn_connect(&sc->conn, w->loop, (const struct sockaddr *)addr, len);
+                r = conn_connect(&sc->conn, w->loop, (const struct sockaddr *)addr, len,
+                                 srv_conn_opts(rt->px));
         if (r < 0) {
                 free(sc);
                 return r;

@@ -93,6 +93,15 @@ static void raw_update(struct conn *c)
 
 static void raw_close(struct conn *c)
 {
+        /* option nolinger, as HAProxy closes: a FIN after what was written (unless the
+         * connection failed or was shut already), then a reset instead of a lingering close */
+        if (c->flags & CONN_F_NOLINGER) {
+                struct linger lg = {1, 0};
+
+                if (!(c->flags & (CONN_F_SHUTW | CONN_F_ERROR)))
+                        (void)shutdown(c->fd, SHUT_WR);
+                (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        }
         /* The fd was accepted or created by this worker and never shared: closing it also
          * removes it from epoll. An event of this turn may still name the watcher, so its
          * memory stays until the owner's reap at the end of the turn. */

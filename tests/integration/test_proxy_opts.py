@@ -2,7 +2,11 @@
 same configurations run in sluice and in Debian's HAProxy 2.6 in front of the same origins,
 and the same requests must give the same answers and reach the origins the same way."""
 
+import ctypes
+import os
 import socket
+import struct
+import threading
 import time
 
 import harness
@@ -270,6 +274,220 @@ class Tarpit(harness.TestCase):
         if len(results) == 2:
             self.assertEqual(results[1], results[0])
         self.assertEqual(o.requests, [])  # nothing reached the server
+
+
+# ---- socket options ----
+
+def after_close(port, request):
+    """Send @request on a new connection, read until the proxy closes; then, 0.2 s later,
+    the client socket's TCP state and pending error: (7 CLOSE, EPIPE) when the proxy reset
+    after its FIN (option nolinger), (8 CLOSE_WAIT, 0) after a plain close."""
+    with socket.create_connection(("127.0.0.1", port), timeout=harness.DEFAULT_TIMEOUT) as s:
+        s.sendall(request)
+        data = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+        time.sleep(0.2)
+        state = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+        return data[:12], state, s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+
+
+class RawServer:
+    """A server that answers each request with a 200 and records, for each connection, the
+    segments received until the request's end (TCP_INFO tcpi_segs_in) and its TCP state and
+    error once the proxy closed it."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.segs, self.closes = [], []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with c:
+                c.settimeout(harness.DEFAULT_TIMEOUT)
+                buf = b""
+                while b"\r\n\r\n" not in buf:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    buf += d
+                info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
+                self.segs.append(struct.unpack_from("I", info, 140)[0])
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                try:
+                    while c.recv(4096):
+                        pass
+                except (ConnectionResetError, socket.timeout):
+                    pass
+                time.sleep(0.2)
+                self.closes.append((c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0],
+                                    c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+SYS_PIDFD_OPEN, SYS_PIDFD_GETFD = 434, 438  # x86_64 and aarch64 alike
+
+
+def listener_quickack(pids, port):
+    """TCP_QUICKACK of the socket listening on @port in one of @pids (pidfd_getfd), or None
+    when it cannot be read from here."""
+    inodes = set()
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            next(f)
+            for l in f:
+                p = l.split()
+                if int(p[1].split(":")[1], 16) == port and p[3] == "0A":
+                    inodes.add("socket:[%s]" % p[9])
+    for pid in pids:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) not in inodes:
+                    continue
+            except OSError:
+                continue
+            pidfd = LIBC.syscall(SYS_PIDFD_OPEN, pid, 0)
+            if pidfd < 0:
+                return None
+            try:
+                n = LIBC.syscall(SYS_PIDFD_GETFD, pidfd, int(fd), 0)
+            finally:
+                os.close(pidfd)
+            if n < 0:
+                return None
+            with socket.socket(fileno=n) as s:
+                return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK)
+    return None
+
+
+SOCKOPT_CONFIG = """defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend nolinger
+    bind 127.0.0.1:%(p0)d
+    option nolinger
+    default_backend nolinger
+frontend plain
+    bind 127.0.0.1:%(p1)d
+    default_backend plain
+frontend smart
+    bind 127.0.0.1:%(p2)d
+    default_backend smart
+frontend http-no-smart-accept
+    bind 127.0.0.1:%(p3)d
+    no option tcp-smart-accept
+    default_backend plain
+frontend tcp
+    bind 127.0.0.1:%(p4)d
+    mode tcp
+    default_backend tcp
+frontend tcp-smart-accept
+    bind 127.0.0.1:%(p5)d
+    mode tcp
+    option tcp-smart-accept
+    default_backend tcp
+backend nolinger
+    option nolinger
+    option httpclose
+    server s 127.0.0.1:%(o)d
+backend plain
+    option httpclose
+    server s 127.0.0.1:%(o)d
+backend smart
+    option httpclose
+    option tcp-smart-connect
+    server s 127.0.0.1:%(o)d
+backend tcp
+    mode tcp
+    server s 127.0.0.1:%(o)d
+"""
+
+REQ_CLOSE = b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+
+
+class SocketOptions(harness.TestCase):
+    def start_both(self, server):
+        """SOCKOPT_CONFIG in HAProxy (when installed) and sluice: [(ports, pids)]."""
+        runs = []
+        starts = [self.start_config]
+        if harness.have_haproxy():
+            starts.insert(0, self.start_haproxy)
+        for start in starts:
+            p = {"p%d" % i: harness.free_port() for i in range(6)}
+            p["o"] = server.port
+            proc = start(SOCKOPT_CONFIG % p)
+            runs.append((p, [proc.pid] + harness.children(proc.pid)))
+        return runs
+
+    def test_nolinger_as_haproxy(self):
+        server = RawServer()
+        self.addCleanup(server.stop)
+        results = []
+        for p, _ in self.start_both(server):
+            server.closes.clear()
+            got = [after_close(p["p0"], REQ_CLOSE), after_close(p["p1"], REQ_CLOSE)]
+            deadline = time.monotonic() + 5
+            while len(server.closes) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            results.append((got, list(server.closes)))
+        # the client side: a FIN after the response, then a reset (CLOSE, EPIPE), else
+        # a plain close (CLOSE_WAIT); the same on the server side
+        self.assertEqual(results[-1], ([(b"HTTP/1.1 200", 7, 32), (b"HTTP/1.1 200", 8, 0)],
+                                       [(7, 32), (8, 0)]))
+        # HAProxy resets the server connections it closes after a response with or without
+        # the option, so only the client side compares
+        if len(results) == 2:
+            self.assertEqual(results[1][0], results[0][0])
+
+    def test_tcp_smart_accept_as_haproxy(self):
+        server = RawServer()
+        self.addCleanup(server.stop)
+        results = []
+        for p, pids in self.start_both(server):
+            results.append([listener_quickack(pids, p["p%d" % i]) for i in (1, 3, 4, 5)])
+        if None in results[-1]:
+            self.skipTest("cannot read the listening sockets' options (pidfd_getfd)")
+        # mode http: on unless "no option"; mode tcp: off unless "option"
+        self.assertEqual(results[-1], [0, 1, 1, 0])
+        if len(results) == 2:
+            self.assertEqual(results[1], results[0])
+
+    def test_tcp_smart_connect(self):
+        """The request goes with the handshake's last ACK: the server receives two segments
+        (SYN, then the request), three without the option (SYN, ACK, request). HAProxy 2.6
+        documents it so but does it only with send-proxy (do_connect_server() looks for data
+        in the response channel), so there is no comparison here."""
+        server = RawServer()
+        self.addCleanup(server.stop)
+        p, _ = self.start_both(server)[-1]
+        for port, want in ((p["p2"], 2), (p["p1"], 3)):
+            server.segs.clear()
+            for _ in range(3):
+                self.assertEqual(after_close(port, REQ_CLOSE)[0], b"HTTP/1.1 200")
+            self.assertEqual(server.segs, [want] * 3)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,41 @@ START_TEST(test_forwardfor_except)
 }
 END_TEST
 
+START_TEST(test_socket_options)
+{
+        struct cfg_gen *g = load("defaults\n    mode http\n    no option tcp-smart-accept\n"
+                                 "    option nolinger\n"
+                                 "frontend f\n    bind :80\n    default_backend b\n"
+                                 "frontend g\n    bind :81\n    option tcp-smart-accept\n"
+                                 "    no option nolinger\n"
+                                 "backend b\n    option tcp-smart-connect\n"
+                                 "defaults\n    mode http\n"
+                                 "frontend h\n    bind :82\n"
+                                 "frontend t\n    bind :83\n    mode tcp\n    default_backend u\n"
+                                 "backend u\n    mode tcp\n",
+                                 0);
+        const struct cfg_proxy *f = g->proxies[0], *gg = g->proxies[1], *b = g->proxies[2];
+        const struct cfg_proxy *h = g->proxies[3], *t = g->proxies[4];
+
+        /* "no option" in defaults holds in the proxies that inherit it */
+        ck_assert(!cfg_proxy_smart_accept(f));
+        ck_assert(f->options & CFG_OPT_NOLINGER);
+        ck_assert(cfg_proxy_smart_accept(gg));
+        ck_assert(!(gg->options & CFG_OPT_NOLINGER));
+        ck_assert(b->options & CFG_OPT_TCP_SMART_CONNECT);
+        /* automatic in mode http only */
+        ck_assert(cfg_proxy_smart_accept(h));
+        ck_assert(!cfg_proxy_smart_accept(t));
+        ck_assert(!(h->options & CFG_OPT_NOLINGER));
+        cfg_gen_unref(g);
+        expect_error(FE "    option nolinger x\n", 4, "unexpected argument 'x'");
+        /* in a proxy without the capability: a warning, the option is ignored (HAProxy) */
+        g = load(FE "    option tcp-smart-connect\n", 0);
+        ck_assert(!(g->proxies[0]->options & CFG_OPT_TCP_SMART_CONNECT));
+        cfg_gen_unref(g);
+}
+END_TEST
+
 START_TEST(test_tarpit)
 {
         struct cfg_gen *g = load("defaults\n    mode http\n    timeout connect 3s\n"
@@ -441,6 +476,7 @@ int main(void)
         tcase_add_test(tc, test_forwardfor_except);
         tcase_add_test(tc, test_originalto);
         tcase_add_test(tc, test_tarpit);
+        tcase_add_test(tc, test_socket_options);
         tcase_add_test(tc, test_monitor_capture_unique_id);
         tcase_add_test(tc, test_actions);
         tcase_add_test(tc, test_maxrewrite);
