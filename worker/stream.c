@@ -254,7 +254,7 @@ static void stream_reply_error(struct stream *st, unsigned status)
         stream_reply(st);
 }
 
-/* A tarpit's time is over: the reply it made goes (HAProxy's
+/* A tarpit's time is over, or its client half-closed: the reply it made goes (HAProxy's
  * http_process_tarpit(): PT in the log), on a connection kept as after a deny. */
 static void stream_tarpit_end(struct stream *st)
 {
@@ -578,8 +578,12 @@ static void stream_run(struct stream *st)
                         progress = stream_act(st, stream_fwd_tunnel(st));
                         break;
                 case STRM_ST_TARPIT:
-                        /* a client that half-closed waits too, as in HAProxy; one that
-                         * reset has gone (above) */
+                        /* a client known to have half-closed is answered at once (HAProxy's
+                         * http_process_tarpit() on CF_SHUTR); one that reset has gone */
+                        if (st->cli.flags & SD_F_EOS) {
+                                stream_tarpit_end(st);
+                                progress = true;
+                        }
                         break;
                 case STRM_ST_REPLY:
                         progress = stream_act(st, stream_fwd_reply(st));
