@@ -288,15 +288,25 @@ static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
 }
 
 static const char *const option_names[] = {
-        "httplog",          "tcplog",
-        "forwardfor",       "http-server-close",
-        "http-keep-alive",  "redispatch",
-        "dontlognull",      "jsonlog",
-        "http-no-delay",    "httpclose",
-        "abortonclose",     "clitcpka",
-        "srvtcpka",         "http-buffer-request",
-        "originalto",       "nolinger",
-        "tcp-smart-accept", "tcp-smart-connect",
+        "httplog",
+        "tcplog",
+        "forwardfor",
+        "http-server-close",
+        "http-keep-alive",
+        "redispatch",
+        "dontlognull",
+        "jsonlog",
+        "http-no-delay",
+        "httpclose",
+        "abortonclose",
+        "clitcpka",
+        "srvtcpka",
+        "http-buffer-request",
+        "originalto",
+        "nolinger",
+        "tcp-smart-accept",
+        "tcp-smart-connect",
+        "prefer-last-server",
 };
 
 /* The arguments of option forwardfor / originalto */

@@ -65,6 +65,7 @@ enum {
         CFG_OPT_NOLINGER = 1u << 15,            /* closes reset: SO_LINGER {1, 0} */
         CFG_OPT_TCP_SMART_ACCEPT = 1u << 16,    /* listeners: no ACK of their own for requests */
         CFG_OPT_TCP_SMART_CONNECT = 1u << 17,   /* servers: the request goes with the ACK */
+        CFG_OPT_PREFER_LAST_SERVER = 1u << 18,  /* keep-alive: the previous request's server */
 };
 
 /* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */

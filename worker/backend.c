@@ -117,6 +117,26 @@ static void lb_key_of(struct stream *st, struct lb_key *key)
         }
 }
 
+/* option prefer-last-server (HAProxy's assign_server()): with an algorithm that does not hash,
+ * the server the client's previous request went to, while it is usable and the session still
+ * has its connection to it; -1 to balance. Only http-reuse never keeps a connection for the
+ * session (HAProxy's private connections): with the other modes it went to the server's
+ * pool for any session, and HAProxy balances. */
+static int prefer_last(struct stream *st, struct px_rt *rt)
+{
+        const struct sess *ss = st->sess;
+        enum cfg_balance_algo a = st->be->balance.algo;
+        int idx = ss->last_srv;
+
+        if (!(st->be->options & CFG_OPT_PREFER_LAST_SERVER) || ss->last_be != st->be || idx < 0 ||
+            (a != CFG_LB_ROUNDROBIN && a != CFG_LB_STATIC_RR && a != CFG_LB_LEASTCONN &&
+             a != CFG_LB_FIRST) ||
+            st->be->http_reuse != CFG_REUSE_NEVER || lb_exclude_test(st->tried, (uint32_t)idx) ||
+            !lb_usable(rt->lb, (uint32_t)idx) || !srv_conn_idle_of(rt, idx, ss->id))
+                return -1;
+        return lb_take(rt->lb, (uint32_t)idx, false);
+}
+
 /* The server for this attempt, with its slot taken; -1 when none. *@avoid_soft: whether the
  * servers a redispatch avoids may still be taken when no other can (once per connect). */
 static int backend_pick(struct stream *st, struct px_rt *rt, const struct lb_key *key,
@@ -141,6 +161,8 @@ static int backend_pick(struct stream *st, struct px_rt *rt, const struct lb_key
                 if (idx >= 0)
                         st->flags |= STRM_F_DIRECT;
         }
+        if (idx < 0 && st->retry_idx < 0)
+                idx = prefer_last(st, rt);
         if (idx < 0)
                 idx = lb_pick(rt->lb, key, exclude);
         if (idx < 0 && *avoid_soft && st->retry_idx < 0 && (st->flags & STRM_F_REDISPATCH)) {
@@ -166,10 +188,14 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
                 st->srv_addr.ss_family = AF_UNSPEC;
                 return r;
         }
-        reuse = (st->flags & STRM_F_HTTP) && be->http_reuse != CFG_REUSE_NEVER &&
+        /* http-reuse never: the session's own connection only (HAProxy keeps it private to
+         * the session), else any idle one, for safe only after the session's first request */
+        reuse = (st->flags & STRM_F_HTTP) &&
                 (be->http_reuse != CFG_REUSE_SAFE || (st->flags & STRM_F_NOT_FIRST)) &&
                 !(st->flags & STRM_F_NEW_CONN);
-        *ret = reuse ? srv_conn_take_idle(rt, idx, &st->srv_addr) : NULL;
+        *ret = reuse ? srv_conn_take_idle(rt, idx, &st->srv_addr,
+                                          be->http_reuse == CFG_REUSE_NEVER ? st->sess->id : 0)
+                     : NULL;
         if (*ret) {
                 w->stats.srv_conn_reused++;
                 return 0;
@@ -237,6 +263,11 @@ enum be_result backend_connect(struct stream *st)
                         st->tried[idx / 8] |= (uint8_t)(1u << (idx % 8));
         }
         st->flags &= ~(uint32_t)STRM_F_NEW_CONN;
+        if (st->sess->last_be != be)
+                sess_close_private(st->sess);
+        st->sess->last_be = be;
+        st->sess->last_srv = idx;
+        sc->owner = st->sess->id;
         st->srv = (struct sd){.strm = st};
         if (sc->conn.mux->attach(&sc->conn, &st->srv) < 0) {
                 srv_conn_close(sc);

@@ -30,5 +30,9 @@ struct sess {
         uint64_t accept_ms;                  /* loop time at accept */
         struct stick_ctr sc[STICK_COUNTERS]; /* sc0 .. sc2 tracked for the connection */
         struct vars vars;                    /* sess.* variables */
+        uint64_t id; /* unique in the worker, never 0: what srv_conn.owner names */
+        /* the server the last request went to (option prefer-last-server) */
+        const struct cfg_proxy *last_be; /* borrowed from @gen; NULL: none yet */
+        int last_srv;                    /* its index in @last_be */
         struct loop_reap reap;
 };

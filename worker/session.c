@@ -8,9 +8,13 @@
 #include "clock.h"
 #include "macros.h"
 #include "model.h"
+#include "srvconn.h"
 #include "stick.h"
 #include "vars.h"
 #include "wctx.h"
+
+/* the last session id given in this (single-threaded) worker process */
+static uint64_t sess_last_id;
 
 static void sess_on_reap(struct loop_reap *r)
 {
@@ -27,6 +31,7 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
                 return NULL;
         }
         s->w = w;
+        s->id = ++sess_last_id;
         s->gen = cfg_gen_ref(w->gen);
         s->fe = fe;
         memcpy(&s->src, src, SL_MIN((size_t)src_len, sizeof(s->src)));
@@ -49,6 +54,14 @@ bool sess_tls(const struct sess *s)
         return s->conn.xprt && s->conn.xprt->tls;
 }
 
+void sess_close_private(struct sess *s)
+{
+        const struct cfg_proxy *be = s->last_be;
+
+        if (be && be->http_reuse == CFG_REUSE_NEVER)
+                srv_conn_close_owned(worker_rt(s->w, be), (int)be->n_servers, s->id);
+}
+
 void sess_close(struct sess *s)
 {
         struct worker *w = s->w;
@@ -57,6 +70,7 @@ void sess_close(struct sess *s)
                 return;
         s->closed = true;
         stick_sess_end(s);
+        sess_close_private(s);
         vars_clear(w, s, NULL, &s->vars);
         conn_close(&s->conn);
         worker_rt(w, s->fe)->feconn--;

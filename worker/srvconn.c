@@ -152,7 +152,7 @@ static bool same_to(const struct sockaddr_storage *a, const struct sockaddr_stor
 }
 
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
-                                    const struct sockaddr_storage *to)
+                                    const struct sockaddr_storage *to, uint64_t owner)
 {
         struct sl_list *pos;
         bool any;
@@ -165,13 +165,25 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
         for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
                 struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
 
-                if (!any && !same_to(&sc->to, to))
+                if ((!any && !same_to(&sc->to, to)) || (owner && sc->owner != owner))
                         continue;
                 sl_list_del(&sc->idle_link);
                 rt->n_idle[srv_idx]--;
                 return sc;
         }
         return NULL;
+}
+
+bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner)
+{
+        struct sl_list *pos;
+
+        if (!rt->idle || srv_idx < 0)
+                return false;
+        for (pos = rt->idle[srv_idx].next; pos != &rt->idle[srv_idx]; pos = pos->next)
+                if (sl_list_entry(pos, struct srv_conn, idle_link)->owner == owner)
+                        return true;
+        return false;
 }
 
 void srv_conn_release(struct srv_conn *sc)
@@ -197,6 +209,23 @@ void srv_conn_close(struct srv_conn *sc)
         }
         conn_close(&sc->conn);
         loop_reap(sc->w->loop, &sc->reap);
+}
+
+void srv_conn_close_owned(struct px_rt *rt, int n_servers, uint64_t owner)
+{
+        if (!rt->idle)
+                return;
+        for (int i = 0; i < n_servers; i++) {
+                struct sl_list *pos = rt->idle[i].next;
+
+                while (pos != &rt->idle[i]) {
+                        struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
+
+                        pos = pos->next;
+                        if (sc->owner == owner)
+                                srv_conn_close(sc);
+                }
+        }
 }
 
 void srv_conn_close_idle(struct px_rt *rt, int n_servers)

@@ -23,6 +23,7 @@ struct srv_conn {
         int srv_idx;                /* server index in the backend; -1: the dispatch address */
         struct sockaddr_storage to; /* where it went: a server that follows the client's
                                      * destination reuses it only for the same one */
+        uint64_t owner;             /* the session (sess.id) whose request used it last */
         struct sl_list idle_link;   /* in rt->idle[srv_idx] while idle */
         struct loop_reap reap;      /* freed at the end of the turn it was closed in */
 };
@@ -49,9 +50,13 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                   const struct sockaddr_storage *addr, socklen_t len, struct srv_conn **ret);
 
 /* Take an idle connection to server @srv_idx of @rt, or NULL; for a server that follows the
- * client's destination (mapped port, any address), only one to @to. */
+ * client's destination (mapped port, any address), only one to @to; with @owner (not 0),
+ * only one the session of that id used last (http-reuse never). */
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
-                                    const struct sockaddr_storage *to);
+                                    const struct sockaddr_storage *to, uint64_t owner);
+
+/* Has server @srv_idx of @rt an idle connection that the session of id @owner used last? */
+bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner);
 
 /* A connection that may carry another request: keep it idle, or close it when the server
  * has enough idle ones or the worker is stopping. Called by its mux. */
@@ -59,6 +64,9 @@ void srv_conn_release(struct srv_conn *sc);
 
 /* Close (the mux's context with it); freed at the end of the turn. Idempotent. */
 void srv_conn_close(struct srv_conn *sc);
+
+/* Close the idle connections of @rt that the session of id @owner used last. */
+void srv_conn_close_owned(struct px_rt *rt, int n_servers, uint64_t owner);
 
 /* Close every idle connection of @rt (soft stop, exit). */
 void srv_conn_close_idle(struct px_rt *rt, int n_servers);

@@ -220,11 +220,12 @@ enum strm_act stream_fwd_reply(struct stream *st)
 
 /* ---- the request ---- */
 
+/* http-reuse never keeps the connection for the session's next request (HAProxy's private
+ * connections, backend.c), so it does not close it either */
 static bool server_close_wanted(const struct stream *st)
 {
-        return ((st->fe->options | st->be->options) &
-                (CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTPCLOSE)) ||
-               st->be->http_reuse == CFG_REUSE_NEVER;
+        return (st->fe->options | st->be->options) &
+               (CFG_OPT_HTTP_SERVER_CLOSE | CFG_OPT_HTTPCLOSE);
 }
 
 /* The server side failed while the request was being sent: again on another connection if

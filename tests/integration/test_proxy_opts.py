@@ -279,6 +279,69 @@ class Tarpit(harness.TestCase):
         self.assertEqual(o.requests, [])  # nothing reached the server
 
 
+PREFER_LAST_CONFIG = """defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%(port)d
+    use_backend %%[path,field(2,/)]
+backend prefer
+    option prefer-last-server
+    http-reuse never
+    server s1 127.0.0.1:%(o1)d
+    server s2 127.0.0.1:%(o2)d
+backend never
+    http-reuse never
+    server s1 127.0.0.1:%(o1)d
+    server s2 127.0.0.1:%(o2)d
+backend safe
+    option prefer-last-server
+    server s1 127.0.0.1:%(o1)d
+    server s2 127.0.0.1:%(o2)d
+backend prefer-uri
+    option prefer-last-server
+    http-reuse never
+    balance uri
+    server s1 127.0.0.1:%(o1)d
+    server s2 127.0.0.1:%(o2)d
+"""
+
+
+class PreferLastServer(harness.TestCase):
+    def test_as_haproxy(self):
+        os_ = [origin.Origin("o1"), origin.Origin("o2")]
+        self.addCleanup(lambda: [o.stop() for o in os_])
+
+        def run(port, proc):
+            got = {}
+            for be in ("prefer", "never", "safe", "prefer-uri"):
+                seen = []
+                with harness.connect(port) as s:
+                    for i in range(4):
+                        s.sendall(("GET /%s/%d HTTP/1.1\r\nHost: h\r\n\r\n" % (be, i)).encode())
+                        st, _, body = harness.read_response(s)
+                        seen.append(body.split(b" ")[1].decode())
+                # a new connection balances again
+                st, _, body = harness.request(port, ("GET /%s/x HTTP/1.1\r\nHost: h\r\n\r\n"
+                                                     % be).encode())
+                got[be] = (seen, body.split(b" ")[1].decode())
+            return got
+
+        results = both(self, PREFER_LAST_CONFIG, {"o1": os_[0].port, "o2": os_[1].port}, run)
+        got = results[-1]
+        # one keep-alive connection stays on its first server, which roundrobin then leaves
+        self.assertEqual(got["prefer"], (["o1"] * 4, "o2"))
+        self.assertEqual(got["never"], (["o1", "o2", "o1", "o2"], "o1"))
+        # only a connection kept for the session (http-reuse never) holds it, as in HAProxy
+        self.assertEqual(got["safe"], (["o1", "o2", "o1", "o2"], "o1"))
+        # a hashing algorithm is not affected: each URI goes where it hashes
+        self.assertEqual(len(set(got["prefer-uri"][0])), 2)
+        if len(results) == 2:
+            self.assertEqual(results[1], results[0])
+
+
 # ---- socket options ----
 
 def after_close(port, request):

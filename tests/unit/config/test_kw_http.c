@@ -126,13 +126,17 @@ START_TEST(test_socket_options)
                                  "frontend g\n    bind :81\n    option tcp-smart-accept\n"
                                  "    no option nolinger\n"
                                  "backend b\n    option tcp-smart-connect\n"
+                                 "    option prefer-last-server\n    no option prefer-last-server\n"
+                                 "backend p\n    option prefer-last-server\n"
                                  "defaults\n    mode http\n"
                                  "frontend h\n    bind :82\n"
                                  "frontend t\n    bind :83\n    mode tcp\n    default_backend u\n"
                                  "backend u\n    mode tcp\n",
                                  0);
         const struct cfg_proxy *f = g->proxies[0], *gg = g->proxies[1], *b = g->proxies[2];
-        const struct cfg_proxy *h = g->proxies[3], *t = g->proxies[4];
+        const struct cfg_proxy *h = g->proxies[4], *t = g->proxies[5];
+
+        ck_assert(g->proxies[3]->options & CFG_OPT_PREFER_LAST_SERVER);
 
         /* "no option" in defaults holds in the proxies that inherit it */
         ck_assert(!cfg_proxy_smart_accept(f));
@@ -140,12 +144,14 @@ START_TEST(test_socket_options)
         ck_assert(cfg_proxy_smart_accept(gg));
         ck_assert(!(gg->options & CFG_OPT_NOLINGER));
         ck_assert(b->options & CFG_OPT_TCP_SMART_CONNECT);
+        ck_assert(!(b->options & CFG_OPT_PREFER_LAST_SERVER));
         /* automatic in mode http only */
         ck_assert(cfg_proxy_smart_accept(h));
         ck_assert(!cfg_proxy_smart_accept(t));
         ck_assert(!(h->options & CFG_OPT_NOLINGER));
         cfg_gen_unref(g);
         expect_error(FE "    option nolinger x\n", 4, "unexpected argument 'x'");
+        expect_error("backend b\n    option prefer-last-server 1\n", 2, "unexpected argument '1'");
         /* in a proxy without the capability: a warning, the option is ignored (HAProxy) */
         g = load(FE "    option tcp-smart-connect\n", 0);
         ck_assert(!(g->proxies[0]->options & CFG_OPT_TCP_SMART_CONNECT));
