@@ -222,6 +222,11 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 cfg__dump_word(out, g->log_send_hostname);
                 fputc('\n', out);
         }
+        if (g->log_tag) {
+                fputs("    log-tag ", out);
+                cfg__dump_word(out, g->log_tag);
+                fputc('\n', out);
+        }
         if (g->cpu_map)
                 dump_cpu_map(out, g->cpu_map);
         if (g->maxrewrite_set)
@@ -560,6 +565,11 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 fputs("    log global\n", out);
         for (size_t i = 0; i < px->n_logs; i++)
                 dump_log(out, "    ", &px->logs[i]);
+        if (px->log_tag) {
+                fputs("    log-tag ", out);
+                cfg__dump_word(out, px->log_tag);
+                fputc('\n', out);
+        }
         if (px->log_format && dump_allowed(px, "log-format")) {
                 fputs("    log-format ", out);
                 cfg__dump_fmt(out, px->log_format);

@@ -157,6 +157,10 @@ void cfg__dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
         case CFG_ACT_ALLOW:
                 fputs(strncmp(kw, "tcp-", 4) == 0 ? "accept" : "allow", out);
                 break;
+        case CFG_ACT_SET_LOG_LEVEL:
+                fprintf(out, "set-log-level %s",
+                        r->log_level < 0 ? "silent" : cfg__levels[r->log_level]);
+                break;
         case CFG_ACT_DENY:
         case CFG_ACT_TARPIT:
                 fputs(r->act == CFG_ACT_DENY ? "deny" : "tarpit", out);

@@ -256,6 +256,26 @@ static void kw_cpu_map(struct cfg_parser *p, unsigned arg, unsigned long data)
         *g->cpu_map = map;
 }
 
+/* log-tag <string>, global (@data 0) or of a proxy (1) */
+void cfg__kw_log_tag(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *tag;
+
+        if (!cfg__want_args(p, arg, 1, "log-tag <string>"))
+                return;
+        if (!*cfg__word(p, arg)) {
+                cfg__err(p, arg, "log-tag: expected a tag for the log, not an empty string");
+                return;
+        }
+        tag = cfg__dup(p, arg);
+        if (!tag)
+                return;
+        if (data)
+                p->px->log_tag = tag;
+        else
+                p->gen->global.log_tag = tag;
+}
+
 /* log-send-hostname [<name>] */
 static void kw_log_send_hostname(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
@@ -662,6 +682,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"set-var", G, kw_set_var, 0, false},
         {"set-var-fmt", G, kw_set_var, 1, false},
         {"log-send-hostname", G, kw_log_send_hostname, 0, false},
+        {"log-tag", G, cfg__kw_log_tag, 0, false},
         {"master-worker", G, kw_master_worker, 0, false},
         {"nbproc", G, kw_nbproc, 0, false},
         {"thread-groups", G, kw_thread_groups, 0, false},

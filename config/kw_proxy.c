@@ -833,6 +833,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"http-reuse", D | L | B, kw_http_reuse, 0, false},
         {"log", D | F | L | B, kw_px_log, 0, true},
         {"log-format", D | F | L, kw_log_format, 0, false},
+        {"log-tag", D | F | L | B, cfg__kw_log_tag, 1, false},
         {"errorfile", D | F | L | B, kw_errorfile, 0, false},
         {"errorloc", D | F | L | B, kw_errorfile, 302, false},
         {"errorloc302", D | F | L | B, kw_errorfile, 302, false},

@@ -165,7 +165,6 @@ static const char *const req_actions_known[] = {
         "sc-set-gpt",
         "send-spoe-group",
         "set-bandwidth-limit",
-        "set-log-level",
         "set-map",
         "set-mark",
         "set-nice",
@@ -289,6 +288,15 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 k = cfg__var_action_parse(p, arg, end, at, content, &r);
         if (k == 0)
                 k = cfg__addr_action_parse(p, arg, end, at, &r);
+        if (k == 0 && strcmp(act, "set-log-level") == 0) {
+                if (!content) {
+                        unsupported_action(p, arg, kw, act);
+                        return;
+                }
+                if (!cfg__log_level_action_parse(p, arg, end, &r))
+                        return;
+                k = 1;
+        }
         if (k == 0 && strcmp(act, "capture") == 0 && !content) {
                 cfg__err(p, arg, "'capture' is only allowed in 'tcp-request content' rules");
                 return;
@@ -316,7 +324,6 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                 "set-tos",
                                 "do-resolve",
                                 "send-spoe-group",
-                                "set-log-level",
                                 "switch-mode",
                                 "use-service",
                                 "set-nice",
@@ -384,7 +391,36 @@ static const struct {
         {"set-method", CFG_ACT_SET_METHOD, false},
         {"set-status", CFG_ACT_SET_STATUS, true},
         {"silent-drop", CFG_ACT_SILENT_DROP, true},
+        {"set-log-level", CFG_ACT_SET_LOG_LEVEL, true},
 };
+
+bool cfg__log_level_action_parse(struct cfg_parser *p, unsigned w, unsigned end,
+                                 struct cfg_http_rule *r)
+{
+        const char *lv;
+
+        if (w + 2 != end) {
+                cfg__err(p, w + 2 < end ? w + 2 : w, "expected 'set-log-level <level>'");
+                return false;
+        }
+        lv = cfg__word(p, w + 1);
+        r->act = CFG_ACT_SET_LOG_LEVEL;
+        if (strcmp(lv, "silent") == 0) {
+                r->log_level = -1;
+                return true;
+        }
+        for (int i = 0; i < (int)SL_ARRAY_SIZE(cfg__levels); i++) {
+                if (strcmp(lv, cfg__levels[i]) == 0) {
+                        r->log_level = i;
+                        return true;
+                }
+        }
+        cfg__err(p, w + 1,
+                 "set-log-level: unknown level '%s': expected emerg, alert, crit, err, warning, "
+                 "notice, info, debug or silent",
+                 lv);
+        return false;
+}
 
 bool cfg__header_name_valid(const char *s)
 {
@@ -518,7 +554,10 @@ static bool reply_parse(struct cfg_parser *p, unsigned w, unsigned end, unsigned
 
 /* HAProxy 2.6's http-after-response actions that sluice does not have yet. */
 static const char *const after_actions_known[] = {
-        "del-acl", "del-map", "set-log-level", "set-map", "strict-mode",
+        "del-acl",
+        "del-map",
+        "set-map",
+        "strict-mode",
 };
 
 /* What http-after-response can do of sluice's actions: change the fields, or stop. */
@@ -526,7 +565,8 @@ static bool after_action_ok(enum cfg_http_act act)
 {
         return act == CFG_ACT_ALLOW || act == CFG_ACT_SET_HEADER || act == CFG_ACT_ADD_HEADER ||
                act == CFG_ACT_DEL_HEADER || act == CFG_ACT_REPLACE_HEADER ||
-               act == CFG_ACT_REPLACE_VALUE || act == CFG_ACT_SET_STATUS;
+               act == CFG_ACT_REPLACE_VALUE || act == CFG_ACT_SET_STATUS ||
+               act == CFG_ACT_SET_LOG_LEVEL;
 }
 
 /* Append @r to the rules of its kind (@data as cfg__kw_http_rule's). */
@@ -627,6 +667,10 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         }
         r.act = actions[i].act;
         switch (r.act) {
+        case CFG_ACT_SET_LOG_LEVEL:
+                if (!cfg__log_level_action_parse(p, w - 1, end, &r))
+                        return;
+                break;
         case CFG_ACT_ALLOW:
         case CFG_ACT_SILENT_DROP:
                 if (w < end) {

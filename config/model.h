@@ -276,7 +276,8 @@ struct cfg_errorfile {
 enum cfg_http_act {
         CFG_ACT_ALLOW = 0,
         CFG_ACT_DENY,
-        CFG_ACT_TARPIT, /* tarpit: a deny answered after timeout tarpit */
+        CFG_ACT_TARPIT,        /* tarpit: a deny answered after timeout tarpit */
+        CFG_ACT_SET_LOG_LEVEL, /* set-log-level LEVEL|silent */
         CFG_ACT_RETURN,
         CFG_ACT_REDIRECT,
         CFG_ACT_SET_HEADER,
@@ -398,6 +399,7 @@ struct cfg_http_rule {
         struct cfg_var_ref var;        /* SET_VAR, SET_VAR_FMT (@fmt), UNSET_VAR */
         unsigned var_flags;            /* SET_VAR, SET_VAR_FMT: CFG_VAR_* conditions */
         struct cfg_sample expr;        /* SET_VAR, CAPTURE, SET_SRC/DST[_PORT] */
+        int log_level;                 /* SET_LOG_LEVEL: LOG_EMERG .. LOG_DEBUG, -1: silent */
         struct cfg_where where;
 };
 
@@ -544,7 +546,8 @@ struct cfg_proxy {
         const char *default_backend_name;        /* arena, as written */
         const struct cfg_proxy *default_backend; /* resolved at the end of load */
 
-        bool log_global; /* "log global": use the global section's targets */
+        bool log_global;     /* "log global": use the global section's targets */
+        const char *log_tag; /* arena or NULL: the syslog tag of its log lines, else global's */
         struct cfg_log_target *logs;
         size_t n_logs, cap_logs;
         const struct cfg_fmt *log_format; /* arena, or NULL for the option's format */
@@ -621,6 +624,7 @@ struct cfg_global {
         uint64_t stats_timeout_ms;       /* "stats timeout": the stats sockets' idle timeout;
                                           * 0: the default, 10 s */
         const char *log_send_hostname;   /* arena or NULL: the HOSTNAME of syslog headers */
+        const char *log_tag;             /* arena or NULL: the syslog tag, else "sluice" */
         bool master_worker;              /* "master-worker": as -W on the command line */
         bool no_exit_on_failure;         /* "master-worker no-exit-on-failure" */
         struct cfg_cpu_map *cpu_map;     /* arena or NULL: "cpu-map" lines, resolved */

@@ -98,6 +98,14 @@ bool cfg__name_valid(const char *name);
 extern const char *const cfg__facilities[24];
 extern const char *const cfg__levels[8];
 
+/* log-tag <string>: global (@data 0) or of p->px (1) */
+void cfg__kw_log_tag(struct cfg_parser *p, unsigned arg, unsigned long data);
+
+/* set-log-level <level>|silent at word @w (its argument at @w + 1, the rule's end at @end)
+ * into @r. False after an error. */
+bool cfg__log_level_action_parse(struct cfg_parser *p, unsigned w, unsigned end,
+                                 struct cfg_http_rule *r);
+
 /* Copy word @w into the arena; reports out-of-memory. */
 const char *cfg__dup(struct cfg_parser *p, unsigned w);
 

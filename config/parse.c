@@ -485,6 +485,7 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->http_reuse = def->http_reuse;
         px->default_backend_name = def->default_backend_name;
         px->log_global = def->log_global;
+        px->log_tag = def->log_tag;
         px->logs = def->logs;
         px->n_logs = px->cap_logs = def->n_logs;
         px->log_format = def->log_format;

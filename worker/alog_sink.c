@@ -45,13 +45,14 @@ struct alog_sink {
         size_t maxlen;
         char pid[16];
         char host[256]; /* log-send-hostname; "": none */
+        char tag[256];  /* log-tag, ALOG_TAG by default */
         struct alog_sink_stats stats;
 };
 
 /* Longest header: PRI takes at most 3 digits. */
 static size_t sink_header_max(const struct alog_sink *s)
 {
-        size_t pid = strlen(s->pid), tag = strlen(ALOG_TAG);
+        size_t pid = strlen(s->pid), tag = strlen(s->tag);
         size_t host = s->host[0] ? strlen(s->host) : strlen("localhost");
 
         switch (s->target.format) {
@@ -84,7 +85,7 @@ static size_t sink_header(const struct alog_sink *s, int level, uint64_t now_us,
                 localtime_r(&sec, &tm);
                 n = snprintf(hdr, size, "<%d>%s %2d %02d:%02d:%02d %s %s[%s]: ", pri,
                              alog_text_month(tm.tm_mon), tm.tm_mday, tm.tm_hour, tm.tm_min,
-                             tm.tm_sec, s->host[0] ? s->host : "localhost", ALOG_TAG, s->pid);
+                             tm.tm_sec, s->host[0] ? s->host : "localhost", s->tag, s->pid);
                 break;
         case CFG_LOG_FMT_RFC5424:
                 localtime_r(&sec, &tm);
@@ -94,7 +95,7 @@ static size_t sink_header(const struct alog_sink *s, int level, uint64_t now_us,
                              pri, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                              tm.tm_min, tm.tm_sec, (unsigned)(now_us % 1000000),
                              off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60,
-                             s->host[0] ? s->host : "-", ALOG_TAG, s->pid);
+                             s->host[0] ? s->host : "-", s->tag, s->pid);
                 break;
         case CFG_LOG_FMT_SHORT:
                 /* HAProxy's "short" carries the level alone, without the facility */
@@ -179,6 +180,7 @@ static int sink_new(const struct cfg_log_target *t, int fd, struct alog_sink **r
         s->target = *t;
         s->maxlen = t->maxlen ? t->maxlen : ALOG_DEFAULT_MAXLEN;
         snprintf(s->pid, sizeof(s->pid), "%d", (int)getpid());
+        snprintf(s->tag, sizeof(s->tag), "%s", ALOG_TAG);
 
         switch (t->kind) {
         case CFG_LOG_STDOUT:
@@ -228,6 +230,11 @@ struct alog_sink *alog_sink_free(struct alog_sink *s)
 void alog_sink_set_host(struct alog_sink *s, const char *host)
 {
         snprintf(s->host, sizeof(s->host), "%s", host ? host : "");
+}
+
+void alog_sink_set_tag(struct alog_sink *s, const char *tag)
+{
+        snprintf(s->tag, sizeof(s->tag), "%s", tag && *tag ? tag : ALOG_TAG);
 }
 
 const struct alog_sink_stats *alog_sink_get_stats(const struct alog_sink *s)
@@ -368,6 +375,8 @@ int alog_sinks_new(const struct cfg_global *gl, const struct cfg_proxy *px,
                 if (r < 0)
                         goto err_free;
                 alog_sink_set_host(ss->v[ss->n], gl->log_send_hostname);
+                /* HAProxy: the proxy's log-tag, else the global one */
+                alog_sink_set_tag(ss->v[ss->n], px->log_tag ? px->log_tag : gl->log_tag);
                 ss->n++;
         }
         *ret_sinks = ss;

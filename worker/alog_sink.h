@@ -66,6 +66,10 @@ int alog_send_at(struct alog_sink *s, int level, const char *line, size_t len, u
  * NULL or "": none. alog_sinks_new() sets it from the global section. */
 void alog_sink_set_host(struct alog_sink *s, const char *host);
 
+/* The TAG of its syslog headers: @tag (log-tag; at most 255 bytes are kept), or ALOG_TAG
+ * for NULL or "". */
+void alog_sink_set_tag(struct alog_sink *s, const char *tag);
+
 const struct alog_sink_stats *alog_sink_get_stats(const struct alog_sink *s);
 
 /* How long a line may be before this target cuts it (maxlen less the longest header and

@@ -282,6 +282,11 @@ static enum tcp_rules_result tcp_rules_run(struct sess *ss, struct stream *st,
                         break;
                 if (var_action(ss, st, r, false) || addr_action(ss, st, r))
                         continue;
+                if (r->act == CFG_ACT_SET_LOG_LEVEL) {
+                        /* content rules only: a stream exists */
+                        st->log_level = r->log_level < 0 ? -1 : r->log_level + 1;
+                        continue;
+                }
                 if (r->act == CFG_ACT_CAPTURE) {
                         /* content rules only: a stream exists */
                         bool more = false;
@@ -338,6 +343,9 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                                 st->flags |= STRM_F_TARPIT;
                         return rr == RULE_REPLIED ? RULE_REPLIED : RULE_FAILED;
                 }
+                case CFG_ACT_SET_LOG_LEVEL:
+                        st->log_level = r->log_level < 0 ? -1 : r->log_level + 1;
+                        break;
                 case CFG_ACT_WAIT_FOR_BODY: {
                         enum http_ext_result er = http_ext_wait_body(st, r->wait_ms, r->wait_bytes);
 

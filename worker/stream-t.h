@@ -134,6 +134,8 @@ struct stream {
         size_t ana_rule;         /* in a rule list: the rule it resumes at */
         uint64_t body_exp;       /* the body wait's own deadline (loop ms), 0: none */
         uint64_t tarpit_exp;     /* STRM_F_TARPIT: the reply goes then (loop ms) */
+        int log_level;           /* set-log-level: 0 none, -1 silent, else LOG_* + 1 (HAProxy's
+                                  * s->logs.level) */
         struct sl_str *req_caps; /* scratch array: the frontend's request captures (a NULL
                                   * ptr: not found), or NULL */
         struct sl_str *res_caps; /* the same for response captures */

@@ -190,7 +190,8 @@ void stream_log(struct stream *st)
         if (st->flags & STRM_F_LOGGED)
                 return;
         st->flags |= STRM_F_LOGGED;
-        if (!rt->sinks || rt->sinks->n == 0)
+        /* set-log-level silent: no line for this request */
+        if (!rt->sinks || rt->sinks->n == 0 || st->log_level < 0)
                 return;
         fmt = alog_proxy_format(st->fe);
         if (!fmt)
@@ -208,5 +209,6 @@ void stream_log(struct stream *st)
         else
                 n = alog_format(fmt, &e, log_sample, &ctx, line, sizeof(line));
         if (n > 0)
-                (void)alog_sinks_send(rt->sinks, LOG_INFO, line, (size_t)n);
+                (void)alog_sinks_send(rt->sinks, st->log_level ? st->log_level - 1 : LOG_INFO, line,
+                                      (size_t)n);
 }

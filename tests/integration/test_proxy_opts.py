@@ -4,6 +4,7 @@ and the same requests must give the same answers and reach the origins the same 
 
 import ctypes
 import os
+import re
 import socket
 import struct
 import threading
@@ -340,6 +341,119 @@ class PreferLastServer(harness.TestCase):
         self.assertEqual(len(set(got["prefer-uri"][0])), 2)
         if len(results) == 2:
             self.assertEqual(results[1], results[0])
+
+
+LOG_CONFIG = """global
+    log 127.0.0.1:%(udp)d local0
+    log 127.0.0.1:%(udp)d local1 notice
+    log-tag gtag
+defaults
+    mode http
+    log global
+    log-format "MSG %%ft %%HP"
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend f
+    bind 127.0.0.1:%(port)d
+    log-tag ftag
+    tcp-request inspect-delay 1s
+    tcp-request content set-log-level err if { path /err }
+    http-request set-log-level debug if { path /dbg }
+    http-request set-log-level silent if { path /quiet }
+    http-request set-log-level warning if { path /quiet/not }
+    http-response set-log-level notice if { status 200 } { capture.req.uri /notice }
+    http-request return status 200 if !{ path /notice }
+    default_backend b
+frontend g
+    bind 127.0.0.1:%(port2)d
+    http-request return status 200
+frontend t
+    bind 127.0.0.1:%(port3)d
+    mode tcp
+    log-format "MSG %%ft"
+    tcp-request inspect-delay 1s
+    tcp-request content set-log-level crit if { req.len gt 0 }
+    tcp-request content set-log-level silent if { req.payload(4,6) -m str /quiet }
+    default_backend b
+backend b
+    server s 127.0.0.1:%(o)d
+"""
+
+
+class LogLevelAndTag(harness.TestCase):
+    def test_as_haproxy(self):
+        o = origin.Origin("o")
+        self.addCleanup(o.stop)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        udp.settimeout(0.3)
+        self.addCleanup(udp.close)
+
+        def run(ports, proc):
+            for path in ("/a", "/err", "/dbg", "/quiet", "/quiet/not", "/notice"):
+                st, _, _ = harness.request(ports["port"], ("GET %s HTTP/1.1\r\nHost: h\r\n\r\n"
+                                                           % path).encode())
+                self.assertEqual(st, 200)
+            harness.request(ports["port2"], b"GET /g HTTP/1.1\r\nHost: h\r\n\r\n")
+            for data in (b"GET /quiet HTTP/1.1\r\nHost: h\r\n\r\n",
+                         b"GET /t HTTP/1.1\r\nHost: h\r\n\r\n"):
+                harness.request(ports["port3"], data)
+            got = []
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                try:
+                    d = udp.recv(4096).decode()
+                except socket.timeout:
+                    if len(got) >= 12:
+                        break
+                    continue
+                m = re.match(r"<(\d+)>.* (\S+)\[\d+\]: MSG (.*)", d.strip())
+                if m:
+                    got.append((int(m.group(1)), m.group(2), m.group(3)))
+            return sorted(got)
+
+        results = []
+        starts = [self.start_config]
+        if harness.have_haproxy():
+            starts.insert(0, self.start_haproxy)
+        for start in starts:
+            p = {"port": harness.free_port(), "port2": harness.free_port(),
+                 "port3": harness.free_port(), "udp": udp.getsockname()[1], "o": o.port}
+            proc = start(LOG_CONFIG % p)
+            results.append(run(p, proc))
+        got = results[-1]
+        # (facility * 8 + level, tag, message): local0 takes every level, local1 notice and
+        # more urgent; silent sends nothing, the last rule that matches wins; the frontend's
+        # tag, else the global one
+        self.assertEqual(got, [
+            (130, "gtag", "t"),
+            (131, "ftag", "f /err"), (132, "ftag", "f /quiet/not"), (133, "ftag", "f /notice"),
+            (134, "ftag", "f /a"), (134, "gtag", "g /g"), (135, "ftag", "f /dbg"),
+            (138, "gtag", "t"),
+            (139, "ftag", "f /err"), (140, "ftag", "f /quiet/not"), (141, "ftag", "f /notice"),
+        ])
+        # Debian's HAProxy 2.6.12 logs the requests of frontend f at info whatever their
+        # http-request/http-response set-log-level rules say (and some twice), so only the
+        # tags and the tcp-request content levels compare
+        if len(results) == 2:
+            keep = lambda r: [x for x in r if x[2] in ("t", "g /g", "f /err", "f /a")]
+            self.assertEqual(keep(results[1]), keep(results[0]))
+
+    def test_checks(self):
+        for line, msg in [
+            ("http-request set-log-level loud", "unknown level 'loud'"),
+            ("http-request set-log-level", "expected 'set-log-level <level>'"),
+            ("tcp-request content set-log-level info debug", "expected 'set-log-level <level>'"),
+            ("log-tag", "expected 'log-tag <string>'"),
+        ]:
+            with self.subTest(line=line):
+                path = self.write("bad.cfg", "frontend f\n    mode http\n    bind :8080\n"
+                                  "    %s\n" % line)
+                r = harness.run(["-c", "-f", path])
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("bad.cfg:4", r.stderr)
+                self.assertIn(msg, r.stderr)
 
 
 # ---- socket options ----

@@ -159,6 +159,44 @@ START_TEST(test_socket_options)
 }
 END_TEST
 
+START_TEST(test_log_level_and_tag)
+{
+        struct cfg_gen *g = load("global\n    log-tag gt\n"
+                                 "defaults\n    mode http\n    log-tag dt\n"
+                                 "frontend f\n    bind :80\n    log-tag \"f t\"\n"
+                                 "    http-request set-log-level silent if { path /h }\n"
+                                 "    http-response set-log-level err\n"
+                                 "    http-after-response set-log-level debug\n"
+                                 "    tcp-request content set-log-level emerg\n"
+                                 "    default_backend b\nbackend b\n",
+                                 0);
+        const struct cfg_proxy *f = g->proxies[0], *b = g->proxies[1];
+
+        ck_assert_str_eq(g->global.log_tag, "gt");
+        ck_assert_str_eq(f->log_tag, "f t");
+        ck_assert_str_eq(b->log_tag, "dt"); /* from its defaults */
+        ck_assert_int_eq(f->http_req[0].act, CFG_ACT_SET_LOG_LEVEL);
+        ck_assert_int_eq(f->http_req[0].log_level, -1);
+        ck_assert_int_eq(f->http_res[0].log_level, 3);
+        ck_assert_int_eq(f->http_after[0].log_level, 7);
+        ck_assert_int_eq(f->tcp_content[0].act, CFG_ACT_SET_LOG_LEVEL);
+        ck_assert_int_eq(f->tcp_content[0].log_level, 0);
+        cfg_gen_unref(g);
+        expect_error(FE "    http-request set-log-level loud\n", 4,
+                     "set-log-level: unknown level 'loud': expected emerg, alert, crit, err, "
+                     "warning, notice, info, debug or silent");
+        expect_error(FE "    http-request set-log-level\n", 4, "expected 'set-log-level <level>'");
+        expect_error(FE "    http-request set-log-level info debug\n", 4,
+                     "expected 'set-log-level <level>'");
+        expect_error(FE "    tcp-request connection set-log-level info\n", 4,
+                     "'tcp-request connection set-log-level' is a HAProxy keyword");
+        expect_error(FE "    log-tag\n", 4, "expected 'log-tag <string>'");
+        expect_error(FE "    log-tag a b\n", 4, "expected 'log-tag <string>'");
+        expect_error(FE "    log-tag \"\"\n", 4, "not an empty string");
+        expect_error("global\n    log-tag\n", 2, "expected 'log-tag <string>'");
+}
+END_TEST
+
 START_TEST(test_tarpit)
 {
         struct cfg_gen *g = load("defaults\n    mode http\n    timeout connect 3s\n"
@@ -483,6 +521,7 @@ int main(void)
         tcase_add_test(tc, test_originalto);
         tcase_add_test(tc, test_tarpit);
         tcase_add_test(tc, test_socket_options);
+        tcase_add_test(tc, test_log_level_and_tag);
         tcase_add_test(tc, test_monitor_capture_unique_id);
         tcase_add_test(tc, test_actions);
         tcase_add_test(tc, test_maxrewrite);
