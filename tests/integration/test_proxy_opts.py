@@ -14,6 +14,19 @@ import harness
 import origin
 
 
+def free_ports(n):
+    """@n different ports on 127.0.0.1 that nothing listens on right now (held together while
+    chosen, so that no two are the same)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def log_lines(proc, needle, count):
     """The first @count lines of @proc's output that contain @needle, waiting up to 5 s."""
     deadline = time.monotonic() + 5
@@ -169,7 +182,11 @@ class ErrorLoc(harness.TestCase):
             logs = [" ".join(l.split()[-2:]) for l in log_lines(proc, "LOG ", len(paths))]
             return got, sorted(logs)
 
-        results = both(self, ERRORLOC_CONFIG, {"file": path, "dead": harness.free_port()}, run)
+        # a port bound and not listening refuses connections, and no frontend can take it
+        dead = socket.socket()
+        dead.bind(("127.0.0.1", 0))
+        self.addCleanup(dead.close)
+        results = both(self, ERRORLOC_CONFIG, {"file": path, "dead": dead.getsockname()[1]}, run)
         got, logs = results[-1]
         self.assertEqual(got, [
             ("/deny", 303, "/denied", "no-cache", "0", b""),
@@ -260,7 +277,8 @@ class Tarpit(harness.TestCase):
         if harness.have_haproxy():
             starts.insert(0, self.start_haproxy)
         for start in starts:
-            p = {"port": harness.free_port(), "port2": harness.free_port(), "o": o.port}
+            ports = free_ports(2)
+            p = {"port": ports[0], "port2": ports[1], "o": o.port}
             port2[:] = [p["port2"]]
             proc = start(TARPIT_CONFIG % p)
             results.append(run(p["port"], proc))
@@ -418,8 +436,9 @@ class LogLevelAndTag(harness.TestCase):
         if harness.have_haproxy():
             starts.insert(0, self.start_haproxy)
         for start in starts:
-            p = {"port": harness.free_port(), "port2": harness.free_port(),
-                 "port3": harness.free_port(), "udp": udp.getsockname()[1], "o": o.port}
+            ports = free_ports(3)
+            p = {"port": ports[0], "port2": ports[1], "port3": ports[2],
+                 "udp": udp.getsockname()[1], "o": o.port}
             proc = start(LOG_CONFIG % p)
             results.append(run(p, proc))
         got = results[-1]
@@ -616,7 +635,7 @@ class SocketOptions(harness.TestCase):
         if harness.have_haproxy():
             starts.insert(0, self.start_haproxy)
         for start in starts:
-            p = {"p%d" % i: harness.free_port() for i in range(6)}
+            p = {"p%d" % i: port for i, port in enumerate(free_ports(6))}
             p["o"] = server.port
             proc = start(SOCKOPT_CONFIG % p)
             runs.append((p, [proc.pid] + harness.children(proc.pid)))
