@@ -58,7 +58,3 @@ enum ana_result http_ana_response(struct stream *st);
  * to go, the server's or sluice's own; once per stream. ANA_REPLY when one failed: a 500 is
  * ready instead. */
 enum ana_result http_ana_after(struct stream *st);
-
-/* The backend's "stick store-response" rules, on the response head (HTTP, called by
- * http_ana_response()) or once connected to the server (TCP). */
-void http_ana_store_response(struct stream *st);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macros.h"
 #include "model.h"
+#include "persist.h"
 #include "session.h"
 #include "stick.h"
 #include "stream_fwd.h"
@@ -372,7 +373,7 @@ static void stream_connected(struct stream *st)
         st->srv_exp = stream_deadline(st, cfg_proxy_timeout(st->be, CFG_TO_SERVER));
         /* TCP has no response head: its store-response rules run once connected */
         if (!(st->flags & STRM_F_HTTP) && st->be->n_stick_rules)
-                http_ana_store_response(st);
+                persist_store_response(st);
         stream_set_state(st, (st->flags & STRM_F_HTTP) ? STRM_ST_FORWARD : STRM_ST_TUNNEL);
 }
 
