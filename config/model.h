@@ -16,6 +16,7 @@
 #include "cpu_map.h"
 #include "fmt.h"
 #include "stkt_types.h"
+#include "tls_model.h"
 #include "units.h"
 
 enum cfg_mode {
@@ -153,6 +154,7 @@ struct cfg_bind {
         bool v6only;      /* "v6only": an IPv6 socket takes IPv6 only */
         bool v4v6;        /* "v4v6": an IPv6 socket takes IPv4 too (else the system's default) */
         bool tfo;         /* "tfo": TCP Fast Open on the listening socket */
+        struct cfg_bind_tls tls; /* "ssl", "crt", "crt-list" and the other TLS options */
         struct cfg_where where;
 };
 
@@ -184,6 +186,7 @@ struct cfg_server_opts {
         uint32_t flags;     /* CFG_SRV_* */
         const char *cookie; /* arena: its persistence cookie value, or NULL */
         struct cfg_init_addr init_addr;
+        struct cfg_server_tls tls; /* "ssl" and the other TLS options */
 };
 
 /* Do two servers have the same options? */
@@ -630,6 +633,7 @@ struct cfg_global {
         struct cfg_cpu_map *cpu_map;     /* arena or NULL: "cpu-map" lines, resolved */
         struct cfg_global_var *set_vars; /* arena array: "set-var" and "set-var-fmt", in order */
         size_t n_set_vars, cap_set_vars;
+        struct cfg_tls_global tls; /* crt-base, ca-base, ssl-default-*, tune.ssl.* */
         struct cfg_where where;
 };
 
