@@ -90,6 +90,8 @@ void conn_on_events(struct conn *c, uint32_t events)
                 c->flags |= CONN_F_WR;
         if (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))
                 c->flags |= CONN_F_HUP;
+        if ((c->flags & CONN_F_WR) && c->xprt->flush)
+                c->xprt->flush(c, c->xprt_ctx);
         if (c->state == CONN_ST_HANDSHAKE) {
                 conn_handshake_run(c);
                 return;
@@ -160,7 +162,7 @@ ssize_t conn_read(struct conn *c, void *p, size_t len)
 
         if (!(c->flags & CONN_F_RD))
                 return -EAGAIN;
-        n = c->xprt->recv(c, p, len);
+        n = c->xprt->recv(c, c->xprt_ctx, p, len);
         if (n > 0) {
                 /* Less than the room offered: the socket is (almost always) empty, and the
                  * next EPOLLIN says when more came, instead of a recv() saying EAGAIN. */
@@ -199,7 +201,7 @@ ssize_t conn_sendv(struct conn *c, const struct iovec *iov, int n, bool more)
 
         if (!(c->flags & CONN_F_WR))
                 return -EAGAIN;
-        r = c->xprt->sendv(c, iov, n, more);
+        r = c->xprt->sendv(c, c->xprt_ctx, iov, n, more);
         if (r >= 0) {
                 for (int i = 0; i < n; i++)
                         total += iov[i].iov_len;
@@ -222,7 +224,7 @@ ssize_t conn_splice_in(struct conn *c, int pipe_wr, size_t max, bool pipe_empty)
                 return -ENOTSUP;
         if (!(c->flags & CONN_F_RD))
                 return -EAGAIN;
-        n = c->xprt->splice_in(c, pipe_wr, max);
+        n = c->xprt->splice_in(c, c->xprt_ctx, pipe_wr, max);
         if (n > 0)
                 return n;
         if (n == -EAGAIN) {
@@ -243,7 +245,7 @@ ssize_t conn_splice_out(struct conn *c, int pipe_rd, size_t len)
                 return -ENOTSUP;
         if (!(c->flags & CONN_F_WR))
                 return -EAGAIN;
-        n = c->xprt->splice_out(c, pipe_rd, len);
+        n = c->xprt->splice_out(c, c->xprt_ctx, pipe_rd, len);
         if (n >= 0) {
                 if ((size_t)n < len)
                         c->flags &= ~(uint32_t)CONN_F_WR;
@@ -260,12 +262,12 @@ void conn_shutw(struct conn *c)
         if (c->flags & CONN_F_SHUTW || c->state == CONN_ST_CLOSED)
                 return;
         c->flags |= CONN_F_SHUTW;
-        (void)c->xprt->shutw(c);
+        (void)c->xprt->shutw(c, c->xprt_ctx);
 }
 
 int conn_error(struct conn *c)
 {
-        int r = c->state == CONN_ST_CLOSED ? -ENOTCONN : c->xprt->error(c);
+        int r = c->state == CONN_ST_CLOSED ? -ENOTCONN : c->xprt->error(c, c->xprt_ctx);
 
         if (r < 0)
                 c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
@@ -274,7 +276,7 @@ int conn_error(struct conn *c)
 
 size_t conn_waiting(struct conn *c)
 {
-        return c->state == CONN_ST_CLOSED ? 0 : c->xprt->waiting(c);
+        return c->state == CONN_ST_CLOSED ? 0 : c->xprt->waiting(c, c->xprt_ctx);
 }
 
 void conn_local_addr(struct conn *c, struct sockaddr_storage *ret)
@@ -313,7 +315,8 @@ void conn_close(struct conn *c)
                 c->mux->release(c);
         c->mux = NULL;
         c->mux_ctx = NULL;
-        c->xprt->close(c);
+        c->xprt->close(c, c->xprt_ctx);
+        c->xprt_ctx = NULL;
         c->want = 0;
         conn_set_state(c, CONN_ST_CLOSED);
 }

@@ -23,32 +23,38 @@
 struct conn;
 struct mux_ops;
 
-/* Transport operations. Every function returns a negative errno on failure; -EAGAIN when it
- * would block (the caller then waits for the direction with conn_want()). */
+/* Transport operations. Each takes the transport's own state, @ctx (c->xprt_ctx for the
+ * connection's transport; a transport stacked over another, as TLS is over raw or memory,
+ * passes the lower one its own), so that transports stack without knowing each other. Every
+ * function returns a negative errno on failure; -EAGAIN when it would block (the caller then
+ * waits for the direction with conn_want()). */
 struct xprt_ops {
         const char *name;
         bool tls; /* the bytes are TLS records on the wire (ssl_fc, %ft's '~') */
         /* Read up to @len bytes: the count, 0 at end of stream, -EAGAIN, -errno. */
-        ssize_t (*recv)(struct conn *c, void *p, size_t len);
+        ssize_t (*recv)(struct conn *c, void *ctx, void *p, size_t len);
         /* Write @n buffers, gathered: bytes written, -EAGAIN, -errno. @more: more data
          * follows at once (MSG_MORE). */
-        ssize_t (*sendv)(struct conn *c, const struct iovec *iov, int n, bool more);
+        ssize_t (*sendv)(struct conn *c, void *ctx, const struct iovec *iov, int n, bool more);
         /* Shut the write side down (a FIN after what was written). */
-        int (*shutw)(struct conn *c);
+        int (*shutw)(struct conn *c, void *ctx);
         /* Zero-copy moves between the connection and a kernel pipe; NULL when the transport
          * cannot (it transforms the bytes, as TLS does). Same results as recv and sendv. */
-        ssize_t (*splice_in)(struct conn *c, int pipe_wr, size_t max);
-        ssize_t (*splice_out)(struct conn *c, int pipe_rd, size_t len);
+        ssize_t (*splice_in)(struct conn *c, void *ctx, int pipe_wr, size_t max);
+        ssize_t (*splice_out)(struct conn *c, void *ctx, int pipe_rd, size_t len);
         /* The connection's pending error (reset), as a negative errno; 0 when none. */
-        int (*error)(struct conn *c);
+        int (*error)(struct conn *c, void *ctx);
         /* Bytes the peer sent that were not read yet (decrypted or not): 0 when unknown. */
-        size_t (*waiting)(struct conn *c);
+        size_t (*waiting)(struct conn *c, void *ctx);
         /* The protocol chosen in the handshake (ALPN); empty when none. */
-        struct sl_str (*alpn)(const struct conn *c);
-        /* The interest of @c changed (c->want): watch the directions it asks for. */
-        void (*update)(struct conn *c);
+        struct sl_str (*alpn)(const struct conn *c, const void *ctx);
+        /* Watch the directions in @want (CONN_WANT_*) and no other. */
+        void (*update)(struct conn *c, void *ctx, uint32_t want);
+        /* Optional: the connection may be writable; write what the transport holds of its
+         * own (TLS records it accepted while the socket was full), before the mux is woken. */
+        void (*flush)(struct conn *c, void *ctx);
         /* Release the transport: the fd, its state. The connection is not used after. */
-        void (*close)(struct conn *c);
+        void (*close)(struct conn *c, void *ctx);
 };
 
 enum conn_state {
@@ -169,7 +175,7 @@ static inline void conn_want(struct conn *c, uint32_t want)
 {
         if (want != c->want) {
                 c->want = want;
-                c->xprt->update(c);
+                c->xprt->update(c, c->xprt_ctx, want);
         }
 }
 

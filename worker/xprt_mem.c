@@ -24,6 +24,7 @@ struct mem_peer {
         size_t limit;
         bool reset;
         struct conn *conn;      /* borrowed; NULL once the connection closed */
+        uint32_t want;          /* CONN_WANT_*: what the transport above watches */
         bool peer_gone;         /* mem_peer_free() was called */
         struct loop_defer wake; /* delivers readiness to @conn */
 };
@@ -46,11 +47,11 @@ static uint32_t mem_ready(const struct mem_peer *p)
 
         if (!c)
                 return 0;
-        if ((c->want & CONN_WANT_RD) && (p->to_conn.len || p->to_conn.eof || p->reset))
+        if ((p->want & CONN_WANT_RD) && (p->to_conn.len || p->to_conn.eof || p->reset))
                 ev |= EPOLLIN;
-        if ((c->want & CONN_WANT_WR) && (p->to_peer.len < p->limit || p->reset))
+        if ((p->want & CONN_WANT_WR) && (p->to_peer.len < p->limit || p->reset))
                 ev |= EPOLLOUT;
-        if ((c->want & CONN_WANT_HUP) && (p->to_conn.eof || p->reset))
+        if ((p->want & CONN_WANT_HUP) && (p->to_conn.eof || p->reset))
                 ev |= EPOLLRDHUP;
         if (p->reset && ev)
                 ev |= EPOLLERR;
@@ -122,9 +123,9 @@ int xprt_mem_pair(struct conn *c, struct loop *loop, size_t limit, struct mem_pe
         return 0;
 }
 
-static ssize_t mem_recv(struct conn *c, void *buf, size_t len)
+static ssize_t mem_recv(struct conn *c, void *ctx, void *buf, size_t len)
 {
-        struct mem_peer *p = c->xprt_ctx;
+        struct mem_peer *p = ctx;
         size_t n;
 
         if (p->reset)
@@ -135,9 +136,9 @@ static ssize_t mem_recv(struct conn *c, void *buf, size_t len)
         return p->to_conn.eof ? 0 : -EAGAIN;
 }
 
-static ssize_t mem_sendv(struct conn *c, const struct iovec *iov, int n, bool more)
+static ssize_t mem_sendv(struct conn *c, void *ctx, const struct iovec *iov, int n, bool more)
 {
-        struct mem_peer *p = c->xprt_ctx;
+        struct mem_peer *p = ctx;
         size_t total = 0;
 
         (void)more;
@@ -153,40 +154,43 @@ static ssize_t mem_sendv(struct conn *c, const struct iovec *iov, int n, bool mo
         return total ? (ssize_t)total : -EAGAIN;
 }
 
-static int mem_shutw(struct conn *c)
+static int mem_shutw(struct conn *c, void *ctx)
 {
-        struct mem_peer *p = c->xprt_ctx;
+        struct mem_peer *p = ctx;
 
         p->to_peer.eof = true;
         return 0;
 }
 
-static int mem_error(struct conn *c)
+static int mem_error(struct conn *c, void *ctx)
 {
-        return ((struct mem_peer *)c->xprt_ctx)->reset ? -ECONNRESET : 0;
+        return ((struct mem_peer *)ctx)->reset ? -ECONNRESET : 0;
 }
 
-static size_t mem_waiting(struct conn *c)
+static size_t mem_waiting(struct conn *c, void *ctx)
 {
-        return ((struct mem_peer *)c->xprt_ctx)->to_conn.len;
+        return ((struct mem_peer *)ctx)->to_conn.len;
 }
 
-static struct sl_str mem_alpn(const struct conn *c)
+static struct sl_str mem_alpn(const struct conn *c, const void *ctx)
 {
         (void)c;
+        (void)ctx;
         return SL_STR_NULL;
 }
 
-static void mem_update(struct conn *c)
+static void mem_update(struct conn *c, void *ctx, uint32_t want)
 {
-        mem_kick(c->xprt_ctx);
+        struct mem_peer *p = ctx;
+
+        p->want = want;
+        mem_kick(p);
 }
 
-static void mem_close(struct conn *c)
+static void mem_close(struct conn *c, void *ctx)
 {
-        struct mem_peer *p = c->xprt_ctx;
+        struct mem_peer *p = ctx;
 
-        c->xprt_ctx = NULL;
         p->conn = NULL;
         loop_defer_cancel(&p->wake);
         mem_release(p);

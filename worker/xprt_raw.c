@@ -7,8 +7,9 @@
 
 #include "conn.h"
 
-static ssize_t raw_recv(struct conn *c, void *p, size_t len)
+static ssize_t raw_recv(struct conn *c, void *ctx, void *p, size_t len)
 {
+        (void)ctx;
         ssize_t n;
 
         do {
@@ -19,8 +20,9 @@ static ssize_t raw_recv(struct conn *c, void *p, size_t len)
         return n;
 }
 
-static ssize_t raw_sendv(struct conn *c, const struct iovec *iov, int n, bool more)
+static ssize_t raw_sendv(struct conn *c, void *ctx, const struct iovec *iov, int n, bool more)
 {
+        (void)ctx;
         struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n};
         ssize_t r;
 
@@ -32,13 +34,15 @@ static ssize_t raw_sendv(struct conn *c, const struct iovec *iov, int n, bool mo
         return r;
 }
 
-static int raw_shutw(struct conn *c)
+static int raw_shutw(struct conn *c, void *ctx)
 {
+        (void)ctx;
         return shutdown(c->fd, SHUT_WR) == -1 ? -errno : 0;
 }
 
-static ssize_t raw_splice_in(struct conn *c, int pipe_wr, size_t max)
+static ssize_t raw_splice_in(struct conn *c, void *ctx, int pipe_wr, size_t max)
 {
+        (void)ctx;
         ssize_t n = splice(c->fd, NULL, pipe_wr, NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
         if (n == -1)
@@ -46,8 +50,9 @@ static ssize_t raw_splice_in(struct conn *c, int pipe_wr, size_t max)
         return n;
 }
 
-static ssize_t raw_splice_out(struct conn *c, int pipe_rd, size_t len)
+static ssize_t raw_splice_out(struct conn *c, void *ctx, int pipe_rd, size_t len)
 {
+        (void)ctx;
         ssize_t n = splice(pipe_rd, NULL, c->fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
         if (n == -1)
@@ -55,8 +60,9 @@ static ssize_t raw_splice_out(struct conn *c, int pipe_rd, size_t len)
         return n;
 }
 
-static int raw_error(struct conn *c)
+static int raw_error(struct conn *c, void *ctx)
 {
+        (void)ctx;
         int err = 0;
         socklen_t len = sizeof(err);
 
@@ -65,34 +71,38 @@ static int raw_error(struct conn *c)
         return -err;
 }
 
-static size_t raw_waiting(struct conn *c)
+static size_t raw_waiting(struct conn *c, void *ctx)
 {
+        (void)ctx;
         int pending = 0;
 
         return ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0 ? (size_t)pending : 0;
 }
 
-static struct sl_str raw_alpn(const struct conn *c)
+static struct sl_str raw_alpn(const struct conn *c, const void *ctx)
 {
         (void)c;
+        (void)ctx;
         return SL_STR_NULL;
 }
 
-static void raw_update(struct conn *c)
+static void raw_update(struct conn *c, void *ctx, uint32_t want)
 {
         uint32_t ev = 0;
 
-        if (c->want & CONN_WANT_RD)
+        (void)ctx;
+        if (want & CONN_WANT_RD)
                 ev |= EPOLLIN | EPOLLRDHUP;
-        if (c->want & CONN_WANT_WR)
+        if (want & CONN_WANT_WR)
                 ev |= EPOLLOUT;
-        if (c->want & CONN_WANT_HUP)
+        if (want & CONN_WANT_HUP)
                 ev |= EPOLLRDHUP;
         loop_io_modify(&c->io, ev);
 }
 
-static void raw_close(struct conn *c)
+static void raw_close(struct conn *c, void *ctx)
 {
+        (void)ctx;
         /* option nolinger, as HAProxy closes: a FIN after what was written (unless the
          * connection failed or was shut already), then a reset instead of a lingering close */
         if (c->flags & CONN_F_NOLINGER) {
