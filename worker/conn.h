@@ -167,6 +167,12 @@ ssize_t conn_sendv(struct conn *c, const struct iovec *iov, int n, bool more);
 ssize_t conn_splice_in(struct conn *c, int pipe_wr, size_t max, bool pipe_empty);
 ssize_t conn_splice_out(struct conn *c, int pipe_rd, size_t len);
 
+/* Can @c move bytes with splice() (its transport passes them as they are)? */
+static inline bool conn_can_splice(const struct conn *c)
+{
+        return c->xprt->splice_in && c->xprt->splice_out;
+}
+
 /* Shut the write side down, once. */
 void conn_shutw(struct conn *c);
 

@@ -129,6 +129,9 @@ struct mux_ops {
          * rcv_data/snd_data); else as recv/send: bytes, 0 at end of stream, -EAGAIN. */
         ssize_t (*splice_rcv)(struct sd *sd, struct wpipe *p);
         ssize_t (*splice_snd)(struct sd *sd, struct wpipe *p);
+        /* With the two above: can this side's transport splice at all (not TLS)? Asked of
+         * both sides before a byte enters the pipe, which only a splicing side can empty. */
+        bool (*can_splice)(const struct sd *sd);
         /* Tunnels: end the outgoing direction (a FIN once what is pending is written). */
         void (*shutw)(struct sd *sd);
         /* The stream is done with this side: @ok when both messages completed (the

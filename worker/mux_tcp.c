@@ -208,6 +208,13 @@ static ssize_t tcp_splice_rcv(struct sd *sd, struct wpipe *p)
         return n;
 }
 
+static bool tcp_can_splice(const struct sd *sd)
+{
+        const struct tcpc *t = sd->ms;
+
+        return conn_can_splice(t->conn);
+}
+
 static ssize_t tcp_splice_snd(struct sd *sd, struct wpipe *p)
 {
         struct tcpc *t = sd->ms;
@@ -363,6 +370,7 @@ const struct mux_ops mux_tcp_ops = {
         .tunnel = tcp_tunnel,
         .splice_rcv = tcp_splice_rcv,
         .splice_snd = tcp_splice_snd,
+        .can_splice = tcp_can_splice,
         .shutw = tcp_shutw,
         .detach = tcp_detach,
 };

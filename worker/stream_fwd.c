@@ -499,7 +499,8 @@ static bool relay_splice(struct stream *st, struct sd *from, struct sd *to, stru
         ssize_t n;
 
         *ret_used = false;
-        if (!from->ops->splice_rcv || !to->ops->splice_snd)
+        if (!from->ops->splice_rcv || !to->ops->splice_snd || !from->ops->can_splice(from) ||
+            !to->ops->can_splice(to))
                 return false;
         /* the client's end came while content rules peeked: what the mux holds goes by
          * buffer, then the FIN */

@@ -219,6 +219,12 @@ size_t mem_peer_write(struct mem_peer *p, const void *data, size_t len)
         return n;
 }
 
+size_t mem_peer_room(const struct mem_peer *p)
+{
+        return p->to_conn.eof || p->reset || p->limit <= p->to_conn.len ? 0
+                                                                        : p->limit - p->to_conn.len;
+}
+
 size_t mem_peer_read(struct mem_peer *p, void *buf, size_t max)
 {
         size_t n = queue_take(&p->to_peer, buf, max);

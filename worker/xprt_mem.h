@@ -23,6 +23,9 @@ int xprt_mem_pair(struct conn *c, struct loop *loop, size_t limit, struct mem_pe
 /* Queue @len bytes for the connection to read; returns how many fit. */
 size_t mem_peer_write(struct mem_peer *p, const void *data, size_t len);
 
+/* Bytes mem_peer_write() would take now. */
+size_t mem_peer_room(const struct mem_peer *p);
+
 /* Take up to @max bytes the connection wrote; returns how many. */
 size_t mem_peer_read(struct mem_peer *p, void *buf, size_t max);
 
