@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "dump.h"
 #include "load.h"
+#include "tls_ctx.h"
 #include "version.h"
 
 void master_print_diags(FILE *out, const struct cfg_diags *d)
@@ -45,8 +46,23 @@ static struct cfg_load_opts load_opts(const struct master_cli *cli)
         };
 }
 
-int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
-                           char *first_err, size_t size)
+/* The TLS contexts of @gen, built into @ret (NULL: built to check the files, then freed). */
+static int load_tls(struct cfg_gen *gen, const struct tls_shared *sh, struct tls_set **ret,
+                    struct cfg_diags *d)
+{
+        struct tls_set *set = NULL;
+        int r = tls_set_build(gen, sh, d, &set);
+
+        if (ret)
+                *ret = set;
+        else
+                tls_set_free(set);
+        return r;
+}
+
+int master_load_config_tls(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
+                           const struct tls_shared *sh, struct tls_set **ret_tls, char *first_err,
+                           size_t size)
 {
         struct cfg_load_opts opts = load_opts(cli);
         struct cfg_diags diags = {0};
@@ -54,8 +70,15 @@ int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct c
         size_t n;
         int r;
 
+        if (ret_tls)
+                *ret_tls = NULL;
         paths = cli_paths(cli, &n);
         r = cfg_load(paths, n, &opts, ret_gen, &diags);
+        if (r == 0) {
+                r = load_tls(*ret_gen, sh, ret_tls, &diags);
+                if (r < 0)
+                        *ret_gen = cfg_gen_unref(*ret_gen);
+        }
         master_print_diags(err_out, &diags);
         if (r < 0 && diags.n_errors == 0)
                 fprintf(err_out, "error: cannot load the configuration: %s\n", strerror(-r));
@@ -76,6 +99,12 @@ int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct c
         }
         cfg_diags_clear(&diags);
         return r;
+}
+
+int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
+                           char *first_err, size_t size)
+{
+        return master_load_config_tls(cli, err_out, ret_gen, NULL, NULL, first_err, size);
 }
 
 int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen)
@@ -106,6 +135,8 @@ static int check_json(const struct master_cli *cli)
 
         paths = cli_paths(cli, &n);
         r = cfg_load(paths, n, &opts, &gen, &diags);
+        if (r == 0)
+                r = load_tls(gen, NULL, NULL, &diags);
         cfg_gen_unref(gen);
         list = json_array();
         root = json_object();

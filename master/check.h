@@ -23,6 +23,15 @@ int master_load_config(const struct master_cli *cli, FILE *err_out, struct cfg_g
 int master_load_config_err(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
                            char *first_err, size_t size);
 
+/* The same, also building the TLS contexts of the generation (their files are read as part
+ * of the load: a bad certificate fails it) with the shared state @sh (NULL: keys of this
+ * process) into *@ret_tls (NULL: they are built, checked and freed). */
+struct tls_shared;
+struct tls_set;
+int master_load_config_tls(const struct master_cli *cli, FILE *err_out, struct cfg_gen **ret_gen,
+                           const struct tls_shared *sh, struct tls_set **ret_tls, char *first_err,
+                           size_t size);
+
 /* `sluice -c` (text, or JSON with --json): returns the process exit status. */
 int master_check_config(const struct master_cli *cli);
 

@@ -82,6 +82,7 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                                               (size_t)slot * m->n_servers
                                     : NULL,
                 .maxconn = m->maxconn ? (m->maxconn + m->n_slots - 1) / m->n_slots : 0,
+                .tls = m->tls,
         };
         struct sl_list *pos;
         sigset_t none;

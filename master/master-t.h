@@ -14,6 +14,8 @@
 struct cfg_gen;
 struct master_cli;
 struct shm_region;
+struct tls_keys;
+struct tls_set;
 struct srv_state_table;
 struct stkt;
 
@@ -123,6 +125,13 @@ struct master {
         uint64_t started_ms;
         char exe[PATH_MAX];    /* this program, re-executed on reload; "" if unknown */
         uint64_t hard_stop_at; /* monotonic ms of the armed hard stop; 0: none */
+        /* TLS (mtls.c): session-ticket keys shared by every worker, and the contexts of the
+         * current generation (and of the previous one while a reload settles) */
+        struct shm_region *tls_region; /* owned */
+        struct tls_keys *tls_keys;     /* in @tls_region */
+        struct loop_timer tls_rotate;
+        struct tls_set *tls;      /* owned; NULL: no TLS */
+        struct tls_set *prev_tls; /* owned */
 };
 
 /* A stick table in shared memory, kept across reloads while its definition is unchanged. */

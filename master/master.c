@@ -37,8 +37,10 @@
 #include "model.h"
 #include "msock.h"
 #include "mstate.h"
+#include "mtls.h"
 #include "reexec.h"
 #include "region.h"
+#include "tls_ctx.h"
 
 #define RESPAWN_MIN_MS 100
 #define RESPAWN_MAX_MS 30000
@@ -219,6 +221,7 @@ static void generation_ready(struct master *m)
         m->gen_pending = false;
         loop_timer_disarm(&m->start_wait);
         m->prev_gen = cfg_gen_unref(m->prev_gen);
+        mtls_settle(m, true);
         if (m->gen_no == 1) {
                 set_status(m, "generation 1 serving with %u workers", m->n_slots);
                 notify(m, "READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), m->status);
@@ -500,6 +503,7 @@ static void generation_failed(struct master *m, const char *why)
         cfg_gen_unref(m->gen);
         m->gen = m->prev_gen;
         m->prev_gen = NULL;
+        mtls_settle(m, false);
         m->gen_no = m->prev_gen_no;
         m->n_slots = m->prev_n_slots;
         if (msock_apply(m, m->gen, m->n_slots) < 0)
@@ -579,6 +583,8 @@ static void reload_request(struct master *m)
 static void reload(struct master *m)
 {
         struct cfg_gen *gen = NULL;
+        struct tls_shared sh = {.keys = m->tls_keys};
+        struct tls_set *tls = NULL;
         struct shm_region *prev_region = m->srv_region, *prev_held = m->held_region;
         struct srv_state_table *prev_table = m->srv_table;
         uint32_t prev_n = m->n_servers;
@@ -595,7 +601,7 @@ static void reload(struct master *m)
                (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
         m->reloads++;
         sl_log(LOG_NOTICE, "reload: reading the configuration");
-        if (master_load_config_err(m->cli, stderr, &gen, err, sizeof(err)) < 0) {
+        if (master_load_config_tls(m->cli, stderr, &gen, &sh, &tls, err, sizeof(err)) < 0) {
                 m->failed_reloads++;
                 set_status(m, "generation %u serving; last reload failed: invalid configuration",
                            m->gen_no);
@@ -624,6 +630,7 @@ static void reload(struct master *m)
                 m->n_servers = prev_n;
                 (void)msock_apply(m, m->gen, m->n_slots);
                 cfg_gen_unref(gen);
+                tls_set_free(tls);
                 set_status(m, "generation %u serving; last reload failed: cannot bind or map",
                            m->gen_no);
                 notify(m, "READY=1\nSTATUS=%s", m->status);
@@ -647,6 +654,7 @@ static void reload(struct master *m)
         /* generation G stays restorable until G + 1 is ready (generation_failed()) */
         m->prev_gen = m->gen;
         m->prev_gen_no = m->gen_no;
+        mtls_take(m, tls);
         m->prev_n_slots = m->n_slots;
         m->gen = gen;
         m->gen_no++;
@@ -777,6 +785,7 @@ static int master_finish(struct master *m, bool failed)
         }
         msock_close_all(m);
         ctl_close(m);
+        mtls_free(m);
         if (m->loop) {
                 loop_signal_stop(&m->sig);
                 loop_timer_deinit(&m->hard_stop);
@@ -811,6 +820,10 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
         m.n_slots = slots_for(m.gen);
         if (master_setup(&m) < 0) {
                 sl_log(LOG_ERR, "cannot set up the master's event loop");
+                return master_finish(&m, true);
+        }
+        if (mtls_setup(&m) < 0 || mtls_build_current(&m, m.gen) < 0) {
+                sl_log(LOG_ERR, "cannot set up TLS");
                 return master_finish(&m, true);
         }
         msock_systemd_take(&m);

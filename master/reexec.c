@@ -25,6 +25,7 @@
 #include "load.h"
 #include "log.h"
 #include "master-t.h"
+#include "mtls.h"
 #include "region.h"
 #include "srv_state.h"
 #include "stktable.h"
@@ -75,6 +76,9 @@ int reexec_master(struct master *m)
         json_object_set_new(st, "ledger", json_integer(m->ledger ? m->ledger->fd : -1));
         json_object_set_new(st, "next_table_id", json_integer(m->next_table_id));
         json_object_set_new(st, "listeners_paused", json_boolean(m->listeners_paused));
+        json_object_set_new(st, "tls_keys", json_integer(mtls_keys_fd(m)));
+        if (mtls_keys_fd(m) >= 0 && !keep_fd(mtls_keys_fd(m)))
+                goto errno_out;
         if (m->ledger && !keep_fd(m->ledger->fd))
                 goto errno_out;
         json_object_set_new(st, "old_n_servers", json_integer(m->old_n_servers));
@@ -228,6 +232,15 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
                 goto fail;
         m->next_table_id = (unsigned)json_int(st, "next_table_id");
         m->listeners_paused = json_is_true(json_object_get(st, "listeners_paused"));
+        /* absent in the state of an image that had no TLS keys */
+        v = json_object_get(st, "tls_keys");
+        rfd = v ? (int)json_integer_value(v) : -1;
+        if (rfd >= 0)
+                (void)fcntl(rfd, F_SETFD, FD_CLOEXEC);
+        if (mtls_resume(m, rfd) < 0 || mtls_build_current(m, m->gen) < 0) {
+                sl_log(LOG_CRIT, "re-executed master: cannot set up TLS");
+                goto fail;
+        }
         rfd = json_int(st, "ledger");
         if (rfd >= 0) {
                 if (shm_region_open(rfd, "stick-ledger", 0, &m->ledger) < 0)

@@ -19,7 +19,9 @@
 #include "macros.h"
 #include "mux_h1.h"
 #include "mux_tcp.h"
+#include "sess_tls.h"
 #include "session.h"
+#include "tls_ctx.h"
 #include "wctx.h"
 
 #define LISTENER_BACKLOG     4096
@@ -30,13 +32,35 @@ static void listener_on_reap(struct loop_reap *r)
         free(sl_container_of(r, struct listener, reap));
 }
 
-/* A new client connection: its session, the tcp-request connection and session rules, then
- * the mux of the frontend's mode, which makes its streams. Takes @fd in every case. */
-static void listener_accept(struct worker *w, const struct cfg_proxy *fe, int fd,
-                            const struct sockaddr_storage *addr, socklen_t len)
+/* The session is complete (after its TLS handshake, if any): the tcp-request session
+ * rules, then the mux of the frontend's mode, which makes its streams. */
+static void listener_session_ready(struct sess *ss)
 {
-        struct sess *ss = sess_new(w, fe, addr, len);
+        struct worker *w = ss->w;
+        const struct cfg_proxy *fe = ss->fe;
         const struct mux_ops *mux = fe->mode == CFG_MODE_HTTP ? &mux_h1_ops : &mux_tcp_ops;
+
+        if (!http_ana_tcp_rules(ss, NULL, fe->tcp_sess, fe->n_tcp_sess, STICK_CONN)) {
+                /* closed without a log line, as HAProxy */
+                w->stats.tcp_rejected++;
+                sess_close(ss);
+                return;
+        }
+        if (mux->init(&ss->conn, w, ss) < 0) {
+                w->stats.sessions_oom++;
+                sess_close(ss);
+        }
+}
+
+/* A new client connection: its session, the tcp-request connection rules, the TLS
+ * handshake of a bind with "ssl", then the rest (listener_session_ready()). Takes @fd in
+ * every case. */
+static void listener_accept(struct listener *l, int fd, const struct sockaddr_storage *addr,
+                            socklen_t len)
+{
+        struct worker *w = l->w;
+        const struct cfg_proxy *fe = l->fe;
+        struct sess *ss = sess_new(w, fe, addr, len);
 
         if (!ss) {
                 close(fd);
@@ -53,19 +77,19 @@ static void listener_accept(struct worker *w, const struct cfg_proxy *fe, int fd
         /* option nolinger: the close resets (HAProxy's FD_LINGER_RISK) */
         if ((fe->options & CFG_OPT_NOLINGER) && addr->ss_family != AF_UNIX)
                 ss->conn.flags |= CONN_F_NOLINGER;
-        /* then the tcp-request session rules: sluice has no handshake below the mux yet, so
-         * the session is complete at once */
-        if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN) ||
-            !http_ana_tcp_rules(ss, NULL, fe->tcp_sess, fe->n_tcp_sess, STICK_CONN)) {
-                /* closed without a log line, as HAProxy */
+        if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN)) {
                 w->stats.tcp_rejected++;
                 sess_close(ss);
                 return;
         }
-        if (mux->init(&ss->conn, w, ss) < 0) {
-                w->stats.sessions_oom++;
-                sess_close(ss);
+        if (l->tls) {
+                if (sess_tls_start(ss, l->tls, listener_session_ready) < 0) {
+                        w->stats.sessions_oom++;
+                        sess_close(ss);
+                }
+                return;
         }
+        listener_session_ready(ss);
 }
 
 static void listener_on_io(struct loop_io *io, uint32_t events)
@@ -119,7 +143,7 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                 }
                 w->stats.accepted++;
                 w->accept_starved = false;
-                listener_accept(w, l->fe, fd, &addr, len);
+                listener_accept(l, fd, &addr, len);
         }
 }
 
@@ -144,6 +168,7 @@ static int listener_open(struct worker *w, const struct cfg_proxy *fe, const str
         l->w = w;
         l->fe = fe;
         l->bind = b;
+        l->tls = tls_set_bind(w->tls, b);
         l->port = port;
         loop_reap_init(&l->reap, listener_on_reap);
         loop_io_init(w->loop, &l->io, fd, listener_on_io);

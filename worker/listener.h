@@ -6,6 +6,7 @@
 #include "loop.h"
 #include "model.h"
 
+struct tls_bind;
 struct worker;
 
 struct listener {
@@ -15,6 +16,7 @@ struct listener {
         struct worker *w;            /* borrowed */
         const struct cfg_proxy *fe;  /* borrowed from the worker's generation */
         const struct cfg_bind *bind; /* borrowed */
+        const struct tls_bind *tls;  /* borrowed from the worker's TLS set; NULL: no TLS */
         unsigned port;               /* the port of this socket (ranges: one each) */
         bool paused;                 /* its frontend is at its maxconn */
         bool unbound;                /* not listening: the master paused it (SIGTTOU) */

@@ -14,6 +14,7 @@
 
 struct cfg_gen;
 struct cfg_proxy;
+struct sess_hs;
 struct worker;
 
 struct sess {
@@ -34,5 +35,8 @@ struct sess {
         /* the server the last request went to (option prefer-last-server) */
         const struct cfg_proxy *last_be; /* borrowed from @gen; NULL: none yet */
         int last_srv;                    /* its index in @last_be */
+        /* the TLS handshake under way (sess_tls.c), released by @hs_free; NULL after it */
+        struct sess_hs *hs;
+        void (*hs_free)(struct sess *s);
         struct loop_reap reap;
 };

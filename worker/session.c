@@ -69,6 +69,8 @@ void sess_close(struct sess *s)
         if (s->closed)
                 return;
         s->closed = true;
+        if (s->hs)
+                s->hs_free(s);
         stick_sess_end(s);
         sess_close_private(s);
         vars_clear(w, s, NULL, &s->vars);

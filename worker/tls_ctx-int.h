@@ -7,8 +7,11 @@
 
 #include <openssl/ssl.h>
 
+#include "diag.h"
 #include "model.h"
-#include "tls_ctx.h"
+
+struct tls_keys;
+struct tls_shared;
 
 /* One certificate of a bind, with the context that serves it. */
 struct tls_cert {

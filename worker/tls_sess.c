@@ -1,6 +1,7 @@
 /* Sessions by ID for binds (tls_ctx-int.h): OpenSSL's cache of the process until the shared
  * cache is given. */
 #include "tls_ctx-int.h"
+#include "tls_ctx.h"
 
 void tls_sess_cache_setup(SSL_CTX *ctx, const struct tls_shared *sh, unsigned entries)
 {

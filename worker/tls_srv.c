@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls_ctx-int.h"
+#include "tls_ctx.h"
 #include "tls_load.h"
 
 #define ERR(d, w, ...) cfg_diag_add((d), CFG_SEV_ERROR, (w)->file, (w)->line, 0, __VA_ARGS__)

@@ -18,6 +18,7 @@
 struct lb;
 struct worker;
 struct worker_opts;
+struct tls_set;
 struct alog_sinks;
 struct shm_region;
 struct stkt;
@@ -61,6 +62,7 @@ struct worker_stats {
         uint64_t stick_refused;    /* trackings the table could not take (full of entries in use) */
         uint64_t stick_unledgered; /* references the ledger had no room to record */
         uint64_t tcp_rejected;     /* connections closed by tcp-request reject */
+        uint64_t tls_hs_done, tls_hs_failed; /* client TLS handshakes */
 };
 
 #define WORKER_ACCEPT_RETRY_MS 100
@@ -103,6 +105,8 @@ struct worker {
         uint64_t started_ms;
         uint32_t *stick_ledger_free; /* owned: free records, a stack */
         uint32_t stick_ledger_n_free;
+        const struct tls_set *tls;   /* borrowed from the options, or @own_tls */
+        struct tls_set *own_tls;     /* owned: built by the worker itself, or NULL */
         struct wpipe *pipes_free;    /* owned spare pipes */
         unsigned n_pipes, max_pipes; /* pipes open (in use and spare), and the cap */
 };
@@ -141,6 +145,9 @@ struct worker_opts {
         int cli_fd;
         /* -dM: memory debugging of the worker's pools; borrowed, NULL: none */
         const struct pool_debug *pool_debug;
+        /* The TLS contexts of the generation, built by the master (NULL: the worker builds
+         * its own, with keys of its own, when the generation has TLS). Borrowed. */
+        const struct tls_set *tls;
 };
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */

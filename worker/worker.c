@@ -30,6 +30,7 @@
 #include "stktable.h"
 #include "stream.h"
 #include "stream_log.h"
+#include "tls_ctx.h"
 #include "wcli.h"
 #include "wstats.h"
 
@@ -274,7 +275,10 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         struct sess *ss = sl_list_entry(pos, struct sess, link);
 
-                        ss->conn.mux->stop(&ss->conn, false);
+                        if (ss->conn.mux)
+                                ss->conn.mux->stop(&ss->conn, false);
+                        else
+                                sess_close(ss); /* in its TLS handshake */
                 }
                 loop_stop(w->loop);
                 break;
@@ -293,7 +297,10 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         struct sess *ss = sl_list_entry(pos, struct sess, link);
 
-                        ss->conn.mux->stop(&ss->conn, true);
+                        if (ss->conn.mux)
+                                ss->conn.mux->stop(&ss->conn, true);
+                        else
+                                sess_close(ss); /* in its TLS handshake: no request yet */
                 }
                 if (w->n_conns == 0)
                         loop_stop(w->loop);
@@ -333,6 +340,21 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         if (worker_build_rt(w) < 0)
                 return -ENOMEM;
         init_vars_set(w);
+        w->tls = opts ? opts->tls : NULL;
+        if (!w->tls) {
+                /* no master built them: this worker reads the files itself */
+                struct cfg_diags d = {0};
+
+                r = tls_set_build(gen, NULL, &d, &w->own_tls);
+                for (size_t i = 0; i < d.n; i++)
+                        sl_log(d.v[i].severity == CFG_SEV_ERROR ? LOG_ERR : LOG_WARNING,
+                               "%s:%u: %s", d.v[i].file ? d.v[i].file : "-", d.v[i].line,
+                               d.v[i].msg);
+                cfg_diags_clear(&d);
+                if (r < 0)
+                        return r;
+                w->tls = w->own_tls;
+        }
         return 0;
 }
 
@@ -359,6 +381,7 @@ void worker_deinit(struct worker *w)
         worker_pipes_free(w);
         stream_pool_flush(w);
         pool_deinit(&w->bufs);
+        w->own_tls = tls_set_free(w->own_tls);
         w->gen = cfg_gen_unref(w->gen);
 }
 

@@ -1,0 +1,130 @@
+/* The master's TLS state (see mtls.h). */
+#include "mtls.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <openssl/rand.h>
+
+#include "check.h"
+#include "clock.h"
+#include "log.h"
+#include "master-t.h"
+#include "region.h"
+#include "tls_ctx.h"
+#include "tls_keys.h"
+
+#define KEYS_KIND     "tls-ticket-keys"
+/* Keys rotate every tune.ssl.lifetime, within these bounds: a ticket stays readable for at
+ * least one period after its key stopped encrypting (tls_keys.h), and keys older than the
+ * upper bound never protect new sessions (HAProxy's advice: rotate every 12 h at most). */
+#define ROTATE_MIN_MS (60u * 1000)
+#define ROTATE_MAX_MS (12u * 3600 * 1000)
+
+static uint64_t rotate_period(const struct master *m)
+{
+        uint64_t ms = m->gen && m->gen->global.tls.lifetime_s
+                              ? (uint64_t)m->gen->global.tls.lifetime_s * 1000
+                              : (uint64_t)CFG_TLS_LIFETIME_DEFAULT_S * 1000;
+
+        return ms < ROTATE_MIN_MS ? ROTATE_MIN_MS : ms > ROTATE_MAX_MS ? ROTATE_MAX_MS : ms;
+}
+
+void mtls_rotate(struct master *m)
+{
+        struct tls_key k = {.bits = 256};
+
+        if (!m->tls_keys)
+                return;
+        if (RAND_priv_bytes(k.name, sizeof(k.name)) != 1 ||
+            RAND_priv_bytes(k.aes, sizeof(k.aes)) != 1 ||
+            RAND_priv_bytes(k.hmac, sizeof(k.hmac)) != 1) {
+                sl_log(LOG_ERR, "TLS ticket keys: no random bytes; keeping the current keys");
+                return;
+        }
+        tls_keys_push(m->tls_keys, &k, sl_clock_wall_us() / 1000);
+}
+
+static void on_rotate(struct loop_timer *t)
+{
+        struct master *m = sl_container_of(t, struct master, tls_rotate);
+
+        mtls_rotate(m);
+        loop_timer_arm(&m->tls_rotate, rotate_period(m));
+}
+
+static int start(struct master *m)
+{
+        if (loop_timer_init(m->loop, &m->tls_rotate, on_rotate) < 0)
+                return -ENOMEM;
+        m->tls_keys = shm_region_payload(m->tls_region);
+        while (tls_keys_count(m->tls_keys) < TLS_KEYS_LIVE)
+                mtls_rotate(m);
+        loop_timer_arm(&m->tls_rotate, rotate_period(m));
+        return 0;
+}
+
+int mtls_setup(struct master *m)
+{
+        int r = shm_region_create(KEYS_KIND, 0, sizeof(struct tls_keys), &m->tls_region);
+
+        return r < 0 ? r : start(m);
+}
+
+int mtls_resume(struct master *m, int fd)
+{
+        if (fd < 0)
+                return mtls_setup(m);
+        if (shm_region_open(fd, KEYS_KIND, 0, &m->tls_region) < 0)
+                return mtls_setup(m); /* new keys: resumption fails once, nothing else */
+        return start(m);
+}
+
+int mtls_keys_fd(const struct master *m)
+{
+        return m->tls_region ? m->tls_region->fd : -1;
+}
+
+int mtls_build_current(struct master *m, const struct cfg_gen *g)
+{
+        struct tls_shared sh = {.keys = m->tls_keys};
+        struct cfg_diags d = {0};
+        struct tls_set *set = NULL;
+        int r = tls_set_build(g, &sh, &d, &set);
+
+        master_print_diags(stderr, &d);
+        cfg_diags_clear(&d);
+        if (r < 0)
+                return r;
+        mtls_take(m, set);
+        return 0;
+}
+
+void mtls_take(struct master *m, struct tls_set *set)
+{
+        tls_set_free(m->prev_tls);
+        m->prev_tls = m->tls;
+        m->tls = set;
+}
+
+void mtls_settle(struct master *m, bool keep)
+{
+        if (keep) {
+                m->prev_tls = tls_set_free(m->prev_tls);
+                return;
+        }
+        tls_set_free(m->tls);
+        m->tls = m->prev_tls;
+        m->prev_tls = NULL;
+}
+
+void mtls_free(struct master *m)
+{
+        if (m->tls_keys)
+                loop_timer_deinit(&m->tls_rotate);
+        m->tls = tls_set_free(m->tls);
+        m->prev_tls = tls_set_free(m->prev_tls);
+        m->tls_region = shm_region_free(m->tls_region);
+        m->tls_keys = NULL;
+}
