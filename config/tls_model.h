@@ -75,7 +75,7 @@ struct cfg_bind_tls {
 struct cfg_server_tls {
         bool ssl;
         struct cfg_tls_opts opts; /* verify defaults to required (ssl-server-verify) */
-        struct cfg_sample sni;    /* "sni <expr>": fetch.name NULL when not given */
+        struct cfg_sample sni;    /* "sni <expr>": src NULL when not given */
         const char *verifyhost;   /* arena: the name to check the certificate against */
         bool no_verifyhost;       /* "no-verifyhost" */
         const char *crt;          /* arena: a client certificate (PEM), joined to crt-base */

@@ -10,6 +10,7 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
+#include "sample.h"
 #include "sess_addr.h"
 #include "session.h"
 #include "srv_state.h"
@@ -173,12 +174,28 @@ static int backend_pick(struct stream *st, struct px_rt *rt, const struct lb_key
         return idx;
 }
 
+/* The SNI to send to server @idx over TLS: its "sni" expression's value, or NULL. */
+static const char *backend_sni(struct stream *st, const struct px_rt *rt, int idx, char *buf,
+                               size_t size)
+{
+        const struct cfg_server *srv;
+
+        if (idx < 0 || !rt->tls_srv || !rt->tls_srv[idx])
+                return NULL;
+        srv = &rt->px->servers[idx];
+        if (!srv->opts.tls.sni.src)
+                return NULL;
+        return sample_text(st->sess, st, &srv->opts.tls.sni, false, buf, size) > 0 ? buf : NULL;
+}
+
 /* A connection to server @idx (-1: the dispatch address) for @st: an idle one when http-reuse
  * allows, else a new one. Returns 0 with *ret, or the error of the new connection. */
 static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct srv_conn **ret)
 {
         const struct cfg_proxy *be = st->be;
         struct worker *w = st->w;
+        char sni_buf[256];
+        const char *sni;
         socklen_t len;
         bool reuse;
         int r;
@@ -193,14 +210,15 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
         reuse = (st->flags & STRM_F_HTTP) &&
                 (be->http_reuse != CFG_REUSE_SAFE || (st->flags & STRM_F_NOT_FIRST)) &&
                 !(st->flags & STRM_F_NEW_CONN);
+        sni = backend_sni(st, rt, idx, sni_buf, sizeof(sni_buf));
         *ret = reuse ? srv_conn_take_idle(rt, idx, &st->srv_addr,
-                                          be->http_reuse == CFG_REUSE_NEVER ? st->sess->id : 0)
+                                          be->http_reuse == CFG_REUSE_NEVER ? st->sess->id : 0, sni)
                      : NULL;
         if (*ret) {
                 w->stats.srv_conn_reused++;
                 return 0;
         }
-        r = srv_conn_open(w, rt, idx, &st->srv_addr, len, ret);
+        r = srv_conn_open(w, rt, idx, &st->srv_addr, len, sni, ret);
         if (r == 0)
                 w->stats.srv_conn_new++;
         return r;

@@ -66,11 +66,17 @@ static void conn_handshake_run(struct conn *c)
                 hs->done++;
         }
         c->hs = NULL;
+        c->hs_err = r;
         if (r == 0) {
                 conn_want(c, 0);
                 conn_set_state(c, CONN_ST_READY);
+                /* the steps may have left bytes in the transport: let the mux try */
+                c->flags |= CONN_F_RD | CONN_F_WR;
         }
-        hs->complete(c, r);
+        if (hs->complete)
+                hs->complete(c, r);
+        else if (!(c->flags & CONN_F_HS_SYNC))
+                c->mux->wake(c);
 }
 
 void conn_handshake(struct conn *c, struct conn_hs *hs)
@@ -135,25 +141,63 @@ done:
         return 0;
 }
 
+/* Start the connect_hs steps of an established connection: the result so far. */
+static int connect_hs_start(struct conn *c)
+{
+        struct conn_hs *hs = c->connect_hs;
+
+        c->connect_hs = NULL;
+        c->flags |= CONN_F_HS_SYNC;
+        conn_handshake(c, hs);
+        c->flags &= ~(uint32_t)CONN_F_HS_SYNC;
+        return c->state == CONN_ST_HANDSHAKE && c->hs ? -EAGAIN : c->hs_err;
+}
+
+/* The establishment is over with @r: reported once. */
+static int connect_done(struct conn *c, int r)
+{
+        c->flags &= ~(uint32_t)CONN_F_CONN_PENDING;
+        if (r < 0)
+                c->flags |= CONN_F_ERROR;
+        return r;
+}
+
 int conn_connect_result(struct conn *c)
 {
-        int err = 0;
+        int err = 0, r;
         socklen_t len = sizeof(err);
 
-        if (c->state != CONN_ST_CONNECTING)
-                return c->state == CONN_ST_READY ? 0 : -ENOTCONN;
+        if (c->state == CONN_ST_HANDSHAKE) {
+                if (c->hs)
+                        return -EAGAIN;
+                return connect_done(c, c->hs_err ? c->hs_err : -EPROTO); /* the steps failed */
+        }
+        if (c->state != CONN_ST_CONNECTING) {
+                if (c->state != CONN_ST_READY)
+                        return -ENOTCONN;
+                if (c->connect_hs) {
+                        /* ready at once (a memory transport, or connect() completed) */
+                        r = connect_hs_start(c);
+                        return r == -EAGAIN ? r : connect_done(c, r);
+                }
+                return connect_done(c, 0);
+        }
         if (!(c->flags & (CONN_F_WR | CONN_F_RD)))
                 return -EAGAIN;
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
                 err = errno;
         if (err) {
                 c->flags |= CONN_F_ERROR;
-                return -err;
+                return connect_done(c, -err);
         }
         /* established: writable; readable only once an event says so */
         c->flags = (c->flags & ~(uint32_t)CONN_F_RD) | CONN_F_WR;
         conn_set_state(c, CONN_ST_READY);
-        return 0;
+        if (c->connect_hs) {
+                r = connect_hs_start(c);
+                return r == -EAGAIN ? r : connect_done(c, r);
+        }
+        return connect_done(c, 0);
 }
 
 ssize_t conn_read(struct conn *c, void *p, size_t len)

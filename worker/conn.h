@@ -79,19 +79,24 @@ struct conn_hs {
         void *data[CONN_MAX_HS]; /* borrowed, passed to each step */
         unsigned n;              /* steps */
         unsigned done;           /* steps completed */
-        /* called once: every step done (0; the connection is READY), or one failed */
+        /* called once: every step done (0; the connection is READY), or one failed; NULL
+         * for connect_hs steps, whose end wakes the mux (conn_connect_result() tells it) */
         void (*complete)(struct conn *c, int err);
 };
 
 enum {
-        CONN_F_RD = 1u << 0,       /* a read may return bytes: not known to block */
-        CONN_F_WR = 1u << 1,       /* a write may go through */
-        CONN_F_RD_EOF = 1u << 2,   /* the peer ended its stream (read returned 0) */
-        CONN_F_ERROR = 1u << 3,    /* reset or failed: both directions are gone */
-        CONN_F_SHUTW = 1u << 4,    /* our write side was shut down */
-        CONN_F_HUP = 1u << 5,      /* an event said the peer ended its stream or reset */
-        CONN_F_NOLINGER = 1u << 6, /* option nolinger: the close sends a FIN after what was
-                                    * written, then resets (set by the owner, kept) */
+        CONN_F_RD = 1u << 0,           /* a read may return bytes: not known to block */
+        CONN_F_WR = 1u << 1,           /* a write may go through */
+        CONN_F_RD_EOF = 1u << 2,       /* the peer ended its stream (read returned 0) */
+        CONN_F_ERROR = 1u << 3,        /* reset or failed: both directions are gone */
+        CONN_F_SHUTW = 1u << 4,        /* our write side was shut down */
+        CONN_F_HUP = 1u << 5,          /* an event said the peer ended its stream or reset */
+        CONN_F_NOLINGER = 1u << 6,     /* option nolinger: the close sends a FIN after what was
+                                        * written, then resets (set by the owner, kept) */
+        CONN_F_CONN_PENDING = 1u << 7, /* connect_hs set: conn_connect_result() has not
+                                        * reported the end of the establishment yet */
+        CONN_F_HS_SYNC = 1u << 8,      /* conn_connect_result() runs the steps: their end
+                                        * is its result, not a wake of the mux */
 };
 
 /* conn.want */
@@ -110,6 +115,10 @@ struct conn {
         uint32_t flags;              /* CONN_F_* */
         uint32_t want;               /* CONN_WANT_*: what the mux waits for */
         struct conn_hs *hs;          /* borrowed: the handshake under way, or NULL */
+        /* borrowed: steps to run once connect() succeeds (TLS to a server), or NULL; the
+         * connection counts as connected (conn_connect_result()) only after them */
+        struct conn_hs *connect_hs;
+        int hs_err; /* the failure of the last handshake, a negative errno; 0: none */
 };
 
 extern const struct xprt_ops xprt_raw;
@@ -137,9 +146,17 @@ enum {
 int conn_connect(struct conn *c, struct loop *loop, const struct sockaddr *addr, socklen_t len,
                  unsigned opts);
 
-/* After an event on a CONNECTING connection: 0 and READY when the connection is
- * established, -EAGAIN while still in progress, else its negative errno. */
+/* After an event on a connection being established (conn_connecting()): 0 when it is
+ * established and its connect_hs steps are done (READY), -EAGAIN while either is in
+ * progress, else the negative errno of the failure. */
 int conn_connect_result(struct conn *c);
+
+/* Is @c still being established: connect() in progress, or its connect_hs steps not done
+ * (or done but not yet reported by conn_connect_result())? */
+static inline bool conn_connecting(const struct conn *c)
+{
+        return c->state == CONN_ST_CONNECTING || (c->flags & CONN_F_CONN_PENDING);
+}
 
 /* Run the handshake steps of @hs on @c (READY, no mux reading it yet): in state HANDSHAKE
  * until they are done, then READY and hs->complete() (which gives the connection its mux);

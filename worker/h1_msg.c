@@ -778,5 +778,7 @@ void h1_update_want(struct h1c *h)
                 want |= CONN_WANT_WR;
         if (h->conn->state == CONN_ST_CONNECTING)
                 want = CONN_WANT_WR;
+        if (h->conn->state == CONN_ST_HANDSHAKE)
+                return; /* the handshake says what it waits for */
         conn_want(h->conn, want);
 }

@@ -429,7 +429,7 @@ static void h1_wake_server(struct h1c *h)
 {
         struct conn *c = h->conn;
 
-        if (c->state == CONN_ST_CONNECTING) {
+        if (conn_connecting(c)) {
                 int r = conn_connect_result(c);
 
                 if (r == -EAGAIN)

@@ -81,6 +81,8 @@ static void tcpc_update_want(struct tcpc *t)
                 want |= CONN_WANT_RD;
         if ((t->flags & TCPC_F_WANT_SND) || t->conn->state == CONN_ST_CONNECTING)
                 want |= CONN_WANT_WR;
+        if (t->conn->state == CONN_ST_HANDSHAKE)
+                return; /* the handshake says what it waits for */
         conn_want(t->conn, want);
 }
 
@@ -279,7 +281,7 @@ static void tcp_wake(struct conn *c)
 
         if (t->state == TCPC_ST_CLOSED)
                 return;
-        if (c->state == CONN_ST_CONNECTING) {
+        if (conn_connecting(c)) {
                 int r = conn_connect_result(c);
 
                 if (r == -EAGAIN)

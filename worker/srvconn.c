@@ -11,7 +11,9 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
+#include "tls_ctx.h"
 #include "wctx.h"
+#include "xprt_tls.h"
 
 #define SRV_CONN_MAX_IDLE 64 /* idle connections kept per server and worker */
 
@@ -96,8 +98,35 @@ static unsigned srv_conn_opts(const struct cfg_proxy *be)
         return opts;
 }
 
+/* FNV-1a of the SNI: idle TLS connections are reused for the same name only */
+static uint64_t sni_hash(const char *sni)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        if (!sni || !*sni)
+                return 0;
+        for (; *sni; sni++)
+                h = (h ^ (unsigned char)*sni) * 0x100000001b3ull;
+        return h ? h : 1;
+}
+
+/* TLS over the new connection of @sc: the handshake runs once connect() succeeds. */
+static int srv_conn_tls(struct srv_conn *sc, struct tls_srv *ts, const char *sni)
+{
+        SSL *ssl = tls_srv_new_ssl(ts, sni);
+
+        if (!ssl || xprt_tls_attach(&sc->conn, ssl) < 0)
+                return -ENOMEM;
+        sc->hs = (struct conn_hs){.step = {xprt_tls_handshake}, .n = 1};
+        sc->conn.connect_hs = &sc->hs;
+        sc->conn.flags |= CONN_F_CONN_PENDING;
+        sc->sni_hash = sni_hash(sni);
+        return 0;
+}
+
 int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
-                  const struct sockaddr_storage *addr, socklen_t len, struct srv_conn **ret)
+                  const struct sockaddr_storage *addr, socklen_t len, const char *sni,
+                  struct srv_conn **ret)
 {
         struct srv_conn *sc = calloc(1, sizeof(*sc));
         int r, one = 1;
@@ -121,6 +150,14 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
         }
         if ((rt->px->options & CFG_OPT_SRVTCPKA) && sc->conn.fd >= 0 && addr->ss_family != AF_UNIX)
                 (void)setsockopt(sc->conn.fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+        if (srv_idx >= 0 && rt->tls_srv && rt->tls_srv[srv_idx]) {
+                r = srv_conn_tls(sc, rt->tls_srv[srv_idx], sni);
+                if (r < 0) {
+                        conn_close(&sc->conn);
+                        free(sc);
+                        return r;
+                }
+        }
         r = rt->srv_mux->init(&sc->conn, w, NULL);
         if (r < 0) {
                 sc->conn.mux = NULL;
@@ -152,8 +189,10 @@ static bool same_to(const struct sockaddr_storage *a, const struct sockaddr_stor
 }
 
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
-                                    const struct sockaddr_storage *to, uint64_t owner)
+                                    const struct sockaddr_storage *to, uint64_t owner,
+                                    const char *sni)
 {
+        uint64_t sh = sni_hash(sni);
         struct sl_list *pos;
         bool any;
 
@@ -165,7 +204,8 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
         for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
                 struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
 
-                if ((!any && !same_to(&sc->to, to)) || (owner && sc->owner != owner))
+                if ((!any && !same_to(&sc->to, to)) || (owner && sc->owner != owner) ||
+                    sc->sni_hash != sh)
                         continue;
                 sl_list_del(&sc->idle_link);
                 rt->n_idle[srv_idx]--;

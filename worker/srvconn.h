@@ -25,6 +25,8 @@ struct srv_conn {
                                      * destination reuses it only for the same one */
         uint64_t owner;             /* the session (sess.id) whose request used it last */
         struct sl_list idle_link;   /* in rt->idle[srv_idx] while idle */
+        struct conn_hs hs;          /* TLS: the handshake after connect() */
+        uint64_t sni_hash;          /* TLS: of the SNI it sent (0: none) */
         struct loop_reap reap;      /* freed at the end of the turn it was closed in */
 };
 
@@ -44,16 +46,20 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
 
 /* Open a connection to server @srv_idx of @rt (-1: the dispatch address) at @addr (from
  * srv_conn_addr()), connect() in progress or done, with the backend's mux on it; SO_KEEPALIVE
- * is set with option srvtcpka. Returns 0 and *ret, or a negative errno (the connect() error
- * when it failed at once). */
+ * is set with option srvtcpka. A server with "ssl" gets TLS, sending @sni (NULL: none), and
+ * counts as connected once its handshake is done. Returns 0 and *ret, or a negative errno (the
+ * connect() error when it failed at once). */
 int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
-                  const struct sockaddr_storage *addr, socklen_t len, struct srv_conn **ret);
+                  const struct sockaddr_storage *addr, socklen_t len, const char *sni,
+                  struct srv_conn **ret);
 
 /* Take an idle connection to server @srv_idx of @rt, or NULL; for a server that follows the
  * client's destination (mapped port, any address), only one to @to; with @owner (not 0),
- * only one the session of that id used last (http-reuse never). */
+ * only one the session of that id used last (http-reuse never); over TLS, only one that sent
+ * the same SNI (@sni, NULL: none). */
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
-                                    const struct sockaddr_storage *to, uint64_t owner);
+                                    const struct sockaddr_storage *to, uint64_t owner,
+                                    const char *sni);
 
 /* Has server @srv_idx of @rt an idle connection that the session of id @owner used last? */
 bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner);

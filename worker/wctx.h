@@ -19,6 +19,7 @@ struct lb;
 struct worker;
 struct worker_opts;
 struct tls_set;
+struct tls_srv;
 struct alog_sinks;
 struct shm_region;
 struct stkt;
@@ -32,6 +33,8 @@ struct px_rt {
         _Atomic uint32_t *held;          /* borrowed: slots this worker holds, per server */
         struct sl_list *idle;            /* owned array, one list of idle srv_conn per server */
         unsigned *n_idle;                /* owned array: idle connections per server */
+        struct tls_srv **tls_srv;        /* owned array, per server: its TLS context (borrowed
+                                          * from the worker's set) or NULL; NULL: no TLS */
         const struct mux_ops *srv_mux;   /* borrowed: the mux of its server connections */
         struct alog_sinks *sinks;        /* owned; NULL when the proxy does not log */
         struct stkt *table;              /* its stick-table, or NULL */

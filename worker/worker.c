@@ -158,8 +158,18 @@ static int worker_build_rt(struct worker *w)
                 rt->n_idle = calloc(px->n_servers, sizeof(*rt->n_idle));
                 if (!rt->lb || !rt->idle || !rt->n_idle)
                         return -ENOMEM;
-                for (size_t j = 0; j < px->n_servers; j++)
+                for (size_t j = 0; j < px->n_servers; j++) {
+                        struct tls_srv *ts = tls_set_server(w->tls, &px->servers[j]);
+
                         sl_list_init(&rt->idle[j]);
+                        if (ts && !rt->tls_srv) {
+                                rt->tls_srv = calloc(px->n_servers, sizeof(*rt->tls_srv));
+                                if (!rt->tls_srv)
+                                        return -ENOMEM;
+                        }
+                        if (ts)
+                                rt->tls_srv[j] = ts;
+                }
                 if (!(w->opts && w->opts->srv_table))
                         lb_init_states(px, srv_state_rec(table, (uint32_t)next));
                 if (w->opts && w->opts->srv_held)
@@ -194,6 +204,7 @@ static void worker_free_rt(struct worker *w)
                 }
                 free(rt->idle);
                 free(rt->n_idle);
+                free(rt->tls_srv);
                 rt->sinks = alog_sinks_free(rt->sinks);
                 if (rt->table_region) {
                         rt->table = stkt_free(rt->table);
@@ -337,9 +348,6 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         r = loop_new(&w->loop);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the event loop");
-        if (worker_build_rt(w) < 0)
-                return -ENOMEM;
-        init_vars_set(w);
         w->tls = opts ? opts->tls : NULL;
         if (!w->tls) {
                 /* no master built them: this worker reads the files itself */
@@ -355,6 +363,9 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
                         return r;
                 w->tls = w->own_tls;
         }
+        if (worker_build_rt(w) < 0)
+                return -ENOMEM;
+        init_vars_set(w);
         return 0;
 }
 

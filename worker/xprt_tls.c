@@ -184,8 +184,6 @@ static int tls_failure(struct tls_xc *x, int r, bool reading)
 {
         switch (SSL_get_error(x->ssl, r)) {
         case SSL_ERROR_WANT_READ:
-                if (!reading)
-                        return -EAGAIN; /* a renegotiation would need it: refused anyway */
                 return -EAGAIN;
         case SSL_ERROR_WANT_WRITE:
                 if (reading)
@@ -218,6 +216,8 @@ static ssize_t tls_recv(struct conn *c, void *ctx, void *p, size_t len)
         (void)c;
         if (x->flags & TLS_XC_ERR)
                 return x->lower_err ? x->lower_err : -EPROTO;
+        if (!(x->flags & TLS_XC_HS_DONE))
+                return -EAGAIN; /* only the handshake step drives OpenSSL until it is done */
         x->flags &= ~(uint32_t)TLS_XC_RD_WANTS_WR;
         /* until the room is full or OpenSSL has nothing more: a short read then means the
          * socket is empty too, as conn_read() assumes */
@@ -254,6 +254,8 @@ static ssize_t tls_sendv(struct conn *c, void *ctx, const struct iovec *iov, int
         (void)more;
         if (x->flags & TLS_XC_ERR)
                 return x->lower_err ? x->lower_err : -EPIPE;
+        if (!(x->flags & TLS_XC_HS_DONE))
+                return -EAGAIN;
         r = x->out_len > x->out_off ? out_flush(x) : 0;
         if (r < 0)
                 return r;
