@@ -28,11 +28,28 @@ enum cfg_smp_type {
 /* Sample fetches sluice implements. Several names may share one (hdr, req.hdr, res.hdr,
  * path_beg...): the table in sample_expr.c maps names to them. */
 enum cfg_fetch {
-        CFG_FETCH_SRC = 0,      /* client address (ip) */
-        CFG_FETCH_SRC_PORT,     /* client port (int) */
-        CFG_FETCH_DST,          /* local address the client reached (ip) */
-        CFG_FETCH_DST_PORT,     /* local port the client reached (int) */
-        CFG_FETCH_SSL_FC,       /* the client connection uses TLS (bool) */
+        CFG_FETCH_SRC = 0,    /* client address (ip) */
+        CFG_FETCH_SRC_PORT,   /* client port (int) */
+        CFG_FETCH_DST,        /* local address the client reached (ip) */
+        CFG_FETCH_DST_PORT,   /* local port the client reached (int) */
+        CFG_FETCH_SSL_FC,     /* the client connection uses TLS (bool) */
+        CFG_FETCH_SSL_FC_SNI, /* the server name the client sent (str) */
+        CFG_FETCH_SSL_FC_HAS_SNI,
+        CFG_FETCH_SSL_FC_PROTOCOL, /* "TLSv1.3" (str) */
+        CFG_FETCH_SSL_FC_CIPHER,   /* OpenSSL's name of the cipher (str) */
+        CFG_FETCH_SSL_FC_ALPN,     /* the protocol ALPN chose (str) */
+        CFG_FETCH_SSL_FC_RESUMED,  /* the session was resumed (bool) */
+        CFG_FETCH_SSL_FC_HAS_CRT,  /* the client sent a certificate (bool) */
+        CFG_FETCH_SSL_C_USED,      /* the same, as ssl_c_used */
+        CFG_FETCH_SSL_C_VERIFY,    /* the verification result of its certificate (int) */
+        CFG_FETCH_SSL_C_S_DN,      /* its subject's DN, or one entry of it (str) */
+        CFG_FETCH_SSL_C_I_DN,      /* its issuer's (str) */
+        CFG_FETCH_SSL_C_SERIAL,    /* its serial number (bin) */
+        CFG_FETCH_SSL_C_SHA1,      /* its SHA-1 fingerprint (bin) */
+        CFG_FETCH_SSL_BC,          /* the server connection uses TLS (bool) */
+        CFG_FETCH_SSL_BC_ALPN,
+        CFG_FETCH_SSL_BC_PROTOCOL,
+        CFG_FETCH_SSL_BC_RESUMED,
         CFG_FETCH_ALWAYS_TRUE,  /* (bool) */
         CFG_FETCH_ALWAYS_FALSE, /* (bool) */
         CFG_FETCH_METHOD,       /* request method (str) */

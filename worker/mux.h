@@ -20,6 +20,7 @@ struct conn;
 struct http_hdr;
 struct http_msg;
 struct sess;
+struct ssl_st;
 struct stream;
 struct worker;
 struct wpipe;
@@ -132,6 +133,8 @@ struct mux_ops {
         /* With the two above: can this side's transport splice at all (not TLS)? Asked of
          * both sides before a byte enters the pipe, which only a splicing side can empty. */
         bool (*can_splice)(const struct sd *sd);
+        /* The OpenSSL connection under this side, or NULL when it is not TLS (ssl_bc_*). */
+        struct ssl_st *(*ssl)(const struct sd *sd);
         /* Tunnels: end the outgoing direction (a FIN once what is pending is written). */
         void (*shutw)(struct sd *sd);
         /* The stream is done with this side: @ok when both messages completed (the

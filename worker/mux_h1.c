@@ -23,6 +23,7 @@
 #include "srvconn.h"
 #include "stream.h"
 #include "wctx.h"
+#include "xprt_tls.h"
 
 /* soft stop: how long a keep-alive connection that just finished a response may still bring
  * its next request (see h1_stop()) */
@@ -511,6 +512,11 @@ static void h1_stop(struct conn *c, bool graceful)
         h1c_arm(h, H1_STOP_GRACE_MS);
 }
 
+static struct ssl_st *h1_ssl(const struct sd *sd)
+{
+        return xprt_tls_ssl(((const struct h1c *)sd->ms)->conn);
+}
+
 const struct mux_ops mux_h1_ops = {
         .name = "h1",
         .init = h1_init,
@@ -527,5 +533,6 @@ const struct mux_ops mux_h1_ops = {
         .flush = h1_flush,
         .tunnel = h1_tunnel,
         .shutw = h1_shutw,
+        .ssl = h1_ssl,
         .detach = h1_detach,
 };

@@ -15,6 +15,7 @@
 #include "srvconn.h"
 #include "stream.h"
 #include "wctx.h"
+#include "xprt_tls.h"
 
 enum tcpc_state {
         TCPC_ST_IDLE = 0, /* server side: not attached yet */
@@ -357,6 +358,11 @@ static int tcp_init(struct conn *c, struct worker *w, struct sess *sess)
         return 0;
 }
 
+static struct ssl_st *tcp_ssl(const struct sd *sd)
+{
+        return xprt_tls_ssl(((const struct tcpc *)sd->ms)->conn);
+}
+
 const struct mux_ops mux_tcp_ops = {
         .name = "tcp",
         .init = tcp_init,
@@ -373,6 +379,7 @@ const struct mux_ops mux_tcp_ops = {
         .splice_rcv = tcp_splice_rcv,
         .splice_snd = tcp_splice_snd,
         .can_splice = tcp_can_splice,
+        .ssl = tcp_ssl,
         .shutw = tcp_shutw,
         .detach = tcp_detach,
 };

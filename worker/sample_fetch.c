@@ -18,6 +18,7 @@
 #include "macros.h"
 #include "model.h"
 #include "sample_payload.h"
+#include "sample_tls.h"
 #include "sess_addr.h"
 #include "session.h"
 #include "srv_state.h"
@@ -742,7 +743,24 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         case CFG_FETCH_DST_PORT:
                 return one_int(addr_port(sess_dst(ss, st)), CFG_SMP_INT, fn, data);
         case CFG_FETCH_SSL_FC:
-                return one_int(sess_tls(ss), CFG_SMP_BOOL, fn, data);
+        case CFG_FETCH_SSL_FC_SNI:
+        case CFG_FETCH_SSL_FC_HAS_SNI:
+        case CFG_FETCH_SSL_FC_PROTOCOL:
+        case CFG_FETCH_SSL_FC_CIPHER:
+        case CFG_FETCH_SSL_FC_ALPN:
+        case CFG_FETCH_SSL_FC_RESUMED:
+        case CFG_FETCH_SSL_FC_HAS_CRT:
+        case CFG_FETCH_SSL_C_USED:
+        case CFG_FETCH_SSL_C_VERIFY:
+        case CFG_FETCH_SSL_C_S_DN:
+        case CFG_FETCH_SSL_C_I_DN:
+        case CFG_FETCH_SSL_C_SERIAL:
+        case CFG_FETCH_SSL_C_SHA1:
+        case CFG_FETCH_SSL_BC:
+        case CFG_FETCH_SSL_BC_ALPN:
+        case CFG_FETCH_SSL_BC_PROTOCOL:
+        case CFG_FETCH_SSL_BC_RESUMED:
+                return sample_fetch_tls(c, smp, fn, data);
         case CFG_FETCH_REQ_LEN:
         case CFG_FETCH_PAYLOAD:
         case CFG_FETCH_SSL_HELLO_TYPE:

@@ -12,6 +12,7 @@
 #include "stick.h"
 #include "vars.h"
 #include "wctx.h"
+#include "xprt_tls.h"
 
 /* the last session id given in this (single-threaded) worker process */
 static uint64_t sess_last_id;
@@ -52,6 +53,11 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
 bool sess_tls(const struct sess *s)
 {
         return s->conn.xprt && s->conn.xprt->tls;
+}
+
+struct ssl_st *sess_ssl(const struct sess *s)
+{
+        return xprt_tls_ssl(&s->conn);
 }
 
 void sess_close_private(struct sess *s)

@@ -16,6 +16,10 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
 /* Whether the client's connection is TLS (ssl_fc). */
 bool sess_tls(const struct sess *s);
 
+/* The client connection's OpenSSL connection, or NULL when it is not TLS. */
+struct ssl_st;
+struct ssl_st *sess_ssl(const struct sess *s);
+
 /* The session ends, or its requests go to another backend: close the idle server
  * connections kept for it (http-reuse never) in the backend it used last. */
 void sess_close_private(struct sess *s);

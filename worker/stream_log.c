@@ -7,6 +7,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "accesslog.h"
 #include "http_reply.h"
 #include "lb.h"
@@ -53,6 +55,12 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
         e->frontend = *sess_dst(ss, st);
         e->frontend_name = st->fe->name;
         e->ssl = sess_tls(ss);
+        if (e->ssl) {
+                struct ssl_st *ssl = sess_ssl(ss);
+
+                e->ssl_cipher = sl_str_from_cstr(SSL_get_cipher_name(ssl));
+                e->ssl_version = sl_str_from_cstr(SSL_get_version(ssl));
+        }
         e->backend_name = st->be ? st->be->name : st->fe->name;
         e->pid = (int)getpid();
         e->hostname = sl_str_from_cstr(sample_hostname());
