@@ -93,7 +93,11 @@ int mtls_build_current(struct master *m, const struct cfg_gen *g)
         struct tls_set *set = NULL;
         int r = tls_set_build(g, &sh, &d, &set);
 
-        master_print_diags(stderr, &d);
+        /* the load before this one printed the warnings already */
+        for (size_t i = 0; i < d.n; i++)
+                if (d.v[i].severity == CFG_SEV_ERROR)
+                        sl_log(LOG_ERR, "%s:%u: %s", d.v[i].file ? d.v[i].file : "-", d.v[i].line,
+                               d.v[i].msg);
         cfg_diags_clear(&d);
         if (r < 0)
                 return r;

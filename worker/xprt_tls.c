@@ -404,6 +404,14 @@ static void tls_close(struct conn *c, void *ctx)
 {
         struct tls_xc *x = ctx;
 
+        /* A close_notify, if none went yet, on a connection that did not fail: the end of a
+         * clean exchange (OpenSSL forgets the session of a connection freed without it, and
+         * the client could not resume it). Best effort: the socket closes right after. */
+        if ((x->flags & (TLS_XC_HS_DONE | TLS_XC_ERR)) == TLS_XC_HS_DONE &&
+            !(SSL_get_shutdown(x->ssl) & SSL_SENT_SHUTDOWN) && !(c->flags & CONN_F_ERROR)) {
+                (void)SSL_shutdown(x->ssl);
+                ERR_clear_error();
+        }
         SSL_free(x->ssl); /* and its BIO */
         free(x->out);
         x->lower->close(c, x->lower_ctx);
