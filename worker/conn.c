@@ -75,7 +75,8 @@ static void conn_handshake_run(struct conn *c)
         }
         if (hs->complete)
                 hs->complete(c, r);
-        else if (!(c->flags & CONN_F_HS_SYNC))
+        /* the end of connect_hs steps: the mux learns it from conn_connect_result() */
+        if ((c->flags & (CONN_F_CONN_PENDING | CONN_F_HS_SYNC)) == CONN_F_CONN_PENDING)
                 c->mux->wake(c);
 }
 

@@ -79,8 +79,9 @@ struct conn_hs {
         void *data[CONN_MAX_HS]; /* borrowed, passed to each step */
         unsigned n;              /* steps */
         unsigned done;           /* steps completed */
-        /* called once: every step done (0; the connection is READY), or one failed; NULL
-         * for connect_hs steps, whose end wakes the mux (conn_connect_result() tells it) */
+        /* called once: every step done (0; the connection is READY), or one failed; may be
+         * NULL for connect_hs steps, whose end wakes the mux after it (the mux learns the
+         * result from conn_connect_result()) */
         void (*complete)(struct conn *c, int err);
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "log.h"
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
@@ -110,6 +111,20 @@ static uint64_t sni_hash(const char *sni)
         return h ? h : 1;
 }
 
+/* The TLS handshake with the server is over: a failure is logged with its reason (a
+ * certificate that does not verify, a name that does not match); the request gets its 503
+ * through the mux. */
+static void srv_conn_hs_done(struct conn *c, int err)
+{
+        struct srv_conn *sc = srv_conn_of(c);
+
+        if (err < 0)
+                sl_log(LOG_WARNING, "%s/%s: TLS handshake with the server failed: %s",
+                       sc->rt->px->name,
+                       sc->srv_idx >= 0 ? sc->rt->px->servers[sc->srv_idx].name : "dispatch",
+                       xprt_tls_error(c)[0] ? xprt_tls_error(c) : "connection error");
+}
+
 /* TLS over the new connection of @sc: the handshake runs once connect() succeeds. */
 static int srv_conn_tls(struct srv_conn *sc, struct tls_srv *ts, const char *sni)
 {
@@ -117,7 +132,7 @@ static int srv_conn_tls(struct srv_conn *sc, struct tls_srv *ts, const char *sni
 
         if (!ssl || xprt_tls_attach(&sc->conn, ssl) < 0)
                 return -ENOMEM;
-        sc->hs = (struct conn_hs){.step = {xprt_tls_handshake}, .n = 1};
+        sc->hs = (struct conn_hs){.step = {xprt_tls_handshake}, .n = 1, .complete = srv_conn_hs_done};
         sc->conn.connect_hs = &sc->hs;
         sc->conn.flags |= CONN_F_CONN_PENDING;
         sc->sni_hash = sni_hash(sni);

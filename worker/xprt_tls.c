@@ -483,7 +483,11 @@ int xprt_tls_handshake(struct conn *c, void *data)
         if (e == SSL_ERROR_SSL) {
                 unsigned long err = ERR_peek_error();
                 const char *why = ERR_reason_error_string(err);
+                long v = SSL_get_verify_result(x->ssl);
 
+                /* a certificate that did not verify: say why ("hostname mismatch") */
+                if (v != X509_V_OK)
+                        why = X509_verify_cert_error_string(v);
                 x->why = why ? why : "TLS protocol error";
         } else if (x->lower_err) {
                 x->why = "connection reset during handshake";
