@@ -16,11 +16,12 @@
  *
  * Why fixed slots: HAProxy chains 128-byte blocks out of a shared free list, which needs a
  * lock held across the whole store; a process killed while holding it would wedge every
- * worker. A fixed slot needs no allocator: claiming an entry is one CAS. TLS_CACHE_DATA_MAX
- * holds any session without a client certificate (100 - 300 bytes) and one with an ECDSA or
- * RSA-2048 client certificate (about 0.6 - 1.6 KiB); larger sessions (RSA-4096 client
- * certificates) are not stored and are counted as too_large: such a client does a full
- * handshake, nothing breaks.
+ * worker. A fixed slot needs no allocator: claiming an entry is one CAS. A serialized server
+ * session is about 140 bytes plus the client's certificate if it sent one (OpenSSL 3.0, TLS
+ * 1.2: 570 bytes with a 434-byte ECDSA certificate, 780 with a 644-byte RSA-2048 one), so
+ * TLS_CACHE_DATA_MAX holds every session without a client certificate and those with one of
+ * up to about 1.8 KiB; larger ones (long RSA-4096 certificates) are not stored and are counted
+ * as too_large: such a client makes a full handshake, nothing breaks.
  *
  * Concurrency, without locks: each head has a 64-bit word holding a busy bit, a version and a
  * 32-bit stamp in ms (the claim time while busy, the store time otherwise). A writer claims an

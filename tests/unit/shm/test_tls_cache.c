@@ -307,13 +307,14 @@ static bool record_ok(const uint8_t *got, ssize_t n, uint8_t key)
         return (size_t)n == record_make(want, key, got[1], seq) && !memcmp(got, want, (size_t)n);
 }
 
-static _Noreturn void hammer(uint8_t writer, uint64_t until_ms)
+/* Puts, gets and removes on random keys until @until_ms, at the clock plus @skew_ms. */
+static _Noreturn void hammer(uint8_t writer, uint64_t until_ms, uint64_t skew_ms)
 {
         static uint8_t buf[TLS_CACHE_DATA_MAX], out[TLS_CACHE_DATA_MAX];
         uint32_t x = writer * 7919u + 1;
         uint64_t now;
 
-        for (uint32_t seq = 0; (now = sl_clock_ms()) < until_ms; seq++) {
+        for (uint32_t seq = 0; (now = sl_clock_ms() + skew_ms) < until_ms; seq++) {
                 uint8_t key[3] = {'k', 0, 0};
                 ssize_t n;
 
@@ -349,7 +350,7 @@ START_TEST(test_two_processes_never_see_torn_data)
                 pids[i] = fork();
                 ck_assert_int_ge(pids[i], 0);
                 if (pids[i] == 0)
-                        hammer((uint8_t)i, until);
+                        hammer((uint8_t)i, until, 0);
         }
         for (int i = 0; i < 2; i++) {
                 int status;
@@ -479,6 +480,88 @@ START_TEST(test_stalled_writer_comes_back)
 }
 END_TEST
 
+/* Every entry of the bucket claimed by a live writer: a put gives up at once, counted. */
+START_TEST(test_all_entries_busy_drops)
+{
+        const uint64_t t0 = 10000;
+        uint8_t out[16];
+        pid_t pids[4];
+
+        cache_new(4);
+        for (int i = 0; i < 4; i++)
+                pids[i] = writer_stuck_in_put(10 + (uint64_t)i, t0, hook_report_and_wait);
+        ck_assert_int_eq(put_n(20, "late", 4, t0 + 1), -EBUSY);
+        ck_assert_int_eq(get_n(20, out, sizeof(out), t0 + 1), -ENOENT);
+        ck_assert_int_eq(get_n(10, out, sizeof(out), t0 + 1), -ENOENT);
+        ck_assert_uint_eq(stats().busy, 1);
+        for (int i = 0; i < 4; i++) {
+                int status;
+
+                ck_assert_int_eq(kill(pids[i], SIGKILL), 0);
+                ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+        }
+        ck_assert_int_eq(put_n(20, "late", 4, t0 + TLS_CACHE_CLAIM_STALE_MS), 0);
+        ck_assert_int_eq(get_n(20, out, sizeof(out), t0 + TLS_CACHE_CLAIM_STALE_MS), 4);
+        ck_assert_uint_eq(stats().takeovers, 1);
+}
+END_TEST
+
+/* Writers killed at random points, many times over: what is left never reads torn, and once
+ * the claims are stale every key can be stored and found again. */
+START_TEST(test_writers_killed_anywhere)
+{
+        static uint8_t out[TLS_CACHE_DATA_MAX];
+        uint32_t rng = 4242;
+        uint64_t late, skew = 0, busy;
+
+        cache_new(8);
+        for (int round = 0; round < 20; round++) {
+                pid_t pids[2];
+
+                /* each round a claim bound later: the claims of the writers killed in the
+                 * previous one are taken over, not in everyone's way */
+                skew += TLS_CACHE_CLAIM_STALE_MS;
+
+                for (int i = 0; i < 2; i++) {
+                        pids[i] = fork();
+                        ck_assert_int_ge(pids[i], 0);
+                        if (pids[i] == 0)
+                                hammer((uint8_t)i, UINT64_MAX, skew);
+                }
+                rng = rng * 1103515245u + 12345u;
+                usleep(2000 + (rng >> 8) % 5000);
+                for (int i = 0; i < 2; i++) {
+                        int status;
+
+                        ck_assert_int_eq(kill(pids[i], SIGKILL), 0);
+                        ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+                        /* a child that saw torn data exits 1 before the kill */
+                        ck_assert(WIFSIGNALED(status));
+                }
+                for (uint8_t k = 0; k < HAMMER_KEYS; k++) {
+                        uint8_t key[3] = {'k', k, 0};
+                        ssize_t n = tls_cache_get(cache, key, 3, out, sizeof(out),
+                                                  sl_clock_ms() + skew);
+
+                        ck_assert(n == -ENOENT || record_ok(out, n, k));
+                }
+        }
+        late = sl_clock_ms() + skew + TLS_CACHE_CLAIM_STALE_MS;
+        busy = stats().busy;
+        for (uint8_t k = 0; k < HAMMER_KEYS; k++) {
+                static uint8_t rec[TLS_CACHE_DATA_MAX];
+                uint8_t key[3] = {'k', k, 0};
+                size_t len = record_make(rec, k, 9, k);
+
+                ck_assert_int_eq(tls_cache_put(cache, key, 3, rec, len, late, 60000), 0);
+                ck_assert_int_eq(tls_cache_get(cache, key, 3, out, sizeof(out), late), len);
+                ck_assert(record_ok(out, (ssize_t)len, k));
+        }
+        ck_assert_uint_eq(stats().busy, busy);
+        ck_assert_uint_gt(stats().takeovers, 0);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("shm/tls_cache");
@@ -497,6 +580,8 @@ int main(void)
         tcase_add_test(tp, test_two_processes_never_see_torn_data);
         tcase_add_test(tp, test_writer_killed_in_put);
         tcase_add_test(tp, test_stalled_writer_comes_back);
+        tcase_add_test(tp, test_all_entries_busy_drops);
+        tcase_add_test(tp, test_writers_killed_anywhere);
         suite_add_tcase(s, tb);
         suite_add_tcase(s, tp);
         return unit_run(s);
