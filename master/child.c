@@ -83,6 +83,7 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                                     : NULL,
                 .maxconn = m->maxconn ? (m->maxconn + m->n_slots - 1) / m->n_slots : 0,
                 .tls = m->tls,
+                .tls_cache = m->tls_cache,
         };
         struct sl_list *pos;
         sigset_t none;

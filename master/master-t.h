@@ -14,6 +14,7 @@
 struct cfg_gen;
 struct master_cli;
 struct shm_region;
+struct tls_cache;
 struct tls_keys;
 struct tls_set;
 struct srv_state_table;
@@ -130,8 +131,10 @@ struct master {
         struct shm_region *tls_region; /* owned */
         struct tls_keys *tls_keys;     /* in @tls_region */
         struct loop_timer tls_rotate;
-        struct tls_set *tls;      /* owned; NULL: no TLS */
-        struct tls_set *prev_tls; /* owned */
+        struct tls_set *tls;                 /* owned; NULL: no TLS */
+        struct tls_set *prev_tls;            /* owned */
+        struct shm_region *tls_cache_region; /* owned: the session cache, or NULL */
+        struct tls_cache *tls_cache;         /* in @tls_cache_region */
 };
 
 /* A stick table in shared memory, kept across reloads while its definition is unchanged. */

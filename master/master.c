@@ -614,6 +614,9 @@ static void reload(struct master *m)
                 return;
         }
         slots = slots_for(gen);
+        if (mtls_cache_apply(m, gen) < 0)
+                sl_log(LOG_ERR, "reload: cannot make the TLS session cache; sessions are "
+                                "resumed by ticket only");
         if (msock_apply(m, gen, slots) < 0 || mstate_servers_create(m, gen) < 0 ||
             mstate_tables_apply(m, gen, m->gen_no + 1) < 0) {
                 mstate_tables_settle(m, false);
@@ -822,7 +825,8 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 sl_log(LOG_ERR, "cannot set up the master's event loop");
                 return master_finish(&m, true);
         }
-        if (mtls_setup(&m) < 0 || mtls_build_current(&m, m.gen) < 0) {
+        if (mtls_setup(&m) < 0 || mtls_cache_apply(&m, m.gen) < 0 ||
+            mtls_build_current(&m, m.gen) < 0) {
                 sl_log(LOG_ERR, "cannot set up TLS");
                 return master_finish(&m, true);
         }

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "master-t.h"
 #include "region.h"
+#include "tls_cache.h"
 #include "tls_ctx.h"
 #include "tls_keys.h"
 
@@ -81,6 +82,66 @@ int mtls_resume(struct master *m, int fd)
         return start(m);
 }
 
+#define CACHE_KIND "tls-session-cache"
+
+static unsigned cache_entries(const struct cfg_gen *g)
+{
+        bool tls = false;
+
+        for (size_t i = 0; i < g->n_proxies && !tls; i++)
+                for (size_t j = 0; j < g->proxies[i]->n_binds; j++)
+                        tls = tls || g->proxies[i]->binds[j].tls.ssl;
+        if (!tls)
+                return 0;
+        return g->global.tls.cachesize_set ? g->global.tls.cachesize : CFG_TLS_CACHESIZE_DEFAULT;
+}
+
+int mtls_cache_apply(struct master *m, const struct cfg_gen *g)
+{
+        unsigned n = cache_entries(g);
+        size_t size = tls_cache_size(n);
+        int r;
+
+        if (m->tls_cache && n && tls_cache_entries(m->tls_cache) == n)
+                return 0;
+        m->tls_cache = NULL;
+        m->tls_cache_region = shm_region_free(m->tls_cache_region);
+        if (!n)
+                return 0;
+        if (!size)
+                return -EINVAL;
+        /* the definition is the size: a re-executed master maps only a cache it understands */
+        r = shm_region_create(CACHE_KIND, n, size, &m->tls_cache_region);
+        if (r < 0)
+                return r;
+        r = tls_cache_init(shm_region_payload(m->tls_cache_region),
+                           shm_region_payload_size(m->tls_cache_region), n, &m->tls_cache);
+        if (r < 0)
+                m->tls_cache_region = shm_region_free(m->tls_cache_region);
+        return r;
+}
+
+int mtls_cache_resume(struct master *m, int fd)
+{
+        struct shm_region *r;
+
+        if (fd < 0)
+                return mtls_cache_apply(m, m->gen);
+        if (shm_region_open(fd, CACHE_KIND, cache_entries(m->gen), &r) < 0 ||
+            tls_cache_attach(shm_region_payload(r), shm_region_payload_size(r), &m->tls_cache) <
+                    0) {
+                /* another size: a new cache, the sessions of the old one are lost */
+                return mtls_cache_apply(m, m->gen);
+        }
+        m->tls_cache_region = r;
+        return 0;
+}
+
+int mtls_cache_fd(const struct master *m)
+{
+        return m->tls_cache_region ? m->tls_cache_region->fd : -1;
+}
+
 int mtls_keys_fd(const struct master *m)
 {
         return m->tls_region ? m->tls_region->fd : -1;
@@ -131,4 +192,6 @@ void mtls_free(struct master *m)
         m->prev_tls = tls_set_free(m->prev_tls);
         m->tls_region = shm_region_free(m->tls_region);
         m->tls_keys = NULL;
+        m->tls_cache_region = shm_region_free(m->tls_cache_region);
+        m->tls_cache = NULL;
 }

@@ -18,6 +18,18 @@ int mtls_resume(struct master *m, int fd);
 /* The ring's fd for the next image (-1 when none), kept open across exec by the caller. */
 int mtls_keys_fd(const struct master *m);
 
+/* The session cache of @g (tune.ssl.cachesize entries; none for 0 or a generation without a
+ * TLS bind): the current one is kept when its size is the same, so sessions survive the
+ * reload; else a new one is made (workers of older generations keep theirs mapped). 0 or a
+ * negative errno. */
+int mtls_cache_apply(struct master *m, const struct cfg_gen *g);
+
+/* After re-execution: map the cache the previous image left in @fd (-1: none). */
+int mtls_cache_resume(struct master *m, int fd);
+
+/* The cache's fd for the next image (-1 when none). */
+int mtls_cache_fd(const struct master *m);
+
 /* Rotate now (tests and the schedule): a fresh key becomes the newest. */
 void mtls_rotate(struct master *m);
 

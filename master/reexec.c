@@ -79,6 +79,9 @@ int reexec_master(struct master *m)
         json_object_set_new(st, "tls_keys", json_integer(mtls_keys_fd(m)));
         if (mtls_keys_fd(m) >= 0 && !keep_fd(mtls_keys_fd(m)))
                 goto errno_out;
+        json_object_set_new(st, "tls_cache", json_integer(mtls_cache_fd(m)));
+        if (mtls_cache_fd(m) >= 0 && !keep_fd(mtls_cache_fd(m)))
+                goto errno_out;
         if (m->ledger && !keep_fd(m->ledger->fd))
                 goto errno_out;
         json_object_set_new(st, "old_n_servers", json_integer(m->old_n_servers));
@@ -185,7 +188,7 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
         json_t *st, *v;
         json_error_t jerr;
         size_t i;
-        int fd = env ? atoi(env) : -1, rfd;
+        int fd = env ? atoi(env) : -1, rfd, cfd;
         FILE *f;
 
         unsetenv(MASTER_STATE_ENV);
@@ -237,7 +240,12 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
         rfd = v ? (int)json_integer_value(v) : -1;
         if (rfd >= 0)
                 (void)fcntl(rfd, F_SETFD, FD_CLOEXEC);
-        if (mtls_resume(m, rfd) < 0 || mtls_build_current(m, m->gen) < 0) {
+        v = json_object_get(st, "tls_cache");
+        cfd = v ? (int)json_integer_value(v) : -1;
+        if (cfd >= 0)
+                (void)fcntl(cfd, F_SETFD, FD_CLOEXEC);
+        if (mtls_resume(m, rfd) < 0 || mtls_cache_resume(m, cfd) < 0 ||
+            mtls_build_current(m, m->gen) < 0) {
                 sl_log(LOG_CRIT, "re-executed master: cannot set up TLS");
                 goto fail;
         }

@@ -132,7 +132,8 @@ static int srv_conn_tls(struct srv_conn *sc, struct tls_srv *ts, const char *sni
 
         if (!ssl || xprt_tls_attach(&sc->conn, ssl) < 0)
                 return -ENOMEM;
-        sc->hs = (struct conn_hs){.step = {xprt_tls_handshake}, .n = 1, .complete = srv_conn_hs_done};
+        sc->hs = (struct conn_hs){
+                .step = {xprt_tls_handshake}, .n = 1, .complete = srv_conn_hs_done};
         sc->conn.connect_hs = &sc->hs;
         sc->conn.flags |= CONN_F_CONN_PENDING;
         sc->sni_hash = sni_hash(sni);

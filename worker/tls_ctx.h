@@ -54,6 +54,11 @@ struct tls_srv *tls_set_server(const struct tls_set *s, const struct cfg_server 
  * is set. Resumes the server's last session unless no-ssl-reuse. NULL when out of memory. */
 SSL *tls_srv_new_ssl(struct tls_srv *ts, const char *sni);
 
+/* The shared session cache this process stores sessions in (the master's, mapped before
+ * fork), and their lifetime (tune.ssl.lifetime, 0: the default); NULL: sessions are not kept
+ * by ID (tickets still resume them). */
+void tls_sess_use_cache(struct tls_cache *c, unsigned lifetime_s);
+
 /* Ticket keys of the process: a private ring with random keys, for a worker that has no
  * shared one. */
 struct tls_keys *tls_private_keys(void);

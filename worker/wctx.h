@@ -19,6 +19,7 @@ struct lb;
 struct worker;
 struct worker_opts;
 struct tls_set;
+struct tls_cache;
 struct tls_srv;
 struct alog_sinks;
 struct shm_region;
@@ -151,6 +152,8 @@ struct worker_opts {
         /* The TLS contexts of the generation, built by the master (NULL: the worker builds
          * its own, with keys of its own, when the generation has TLS). Borrowed. */
         const struct tls_set *tls;
+        /* The TLS session cache in shared memory (NULL: none). Borrowed. */
+        struct tls_cache *tls_cache;
 };
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */

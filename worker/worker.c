@@ -349,6 +349,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the event loop");
         w->tls = opts ? opts->tls : NULL;
+        tls_sess_use_cache(opts ? opts->tls_cache : NULL, gen->global.tls.lifetime_s);
         if (!w->tls) {
                 /* no master built them: this worker reads the files itself */
                 struct cfg_diags d = {0};
