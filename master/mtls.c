@@ -98,7 +98,8 @@ static unsigned cache_entries(const struct cfg_gen *g)
 
 int mtls_cache_apply(struct master *m, const struct cfg_gen *g)
 {
-        unsigned n = cache_entries(g);
+        /* whole buckets, as the cache counts them */
+        unsigned n = (cache_entries(g) + TLS_CACHE_WAYS - 1) / TLS_CACHE_WAYS * TLS_CACHE_WAYS;
         size_t size = tls_cache_size(n);
         int r;
 
@@ -121,13 +122,13 @@ int mtls_cache_apply(struct master *m, const struct cfg_gen *g)
         return r;
 }
 
-int mtls_cache_resume(struct master *m, int fd)
+int mtls_cache_resume(struct master *m, int fd, unsigned entries)
 {
         struct shm_region *r;
 
         if (fd < 0)
                 return mtls_cache_apply(m, m->gen);
-        if (shm_region_open(fd, CACHE_KIND, cache_entries(m->gen), &r) < 0 ||
+        if (shm_region_open(fd, CACHE_KIND, entries, &r) < 0 ||
             tls_cache_attach(shm_region_payload(r), shm_region_payload_size(r), &m->tls_cache) <
                     0) {
                 /* another size: a new cache, the sessions of the old one are lost */

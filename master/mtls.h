@@ -24,8 +24,9 @@ int mtls_keys_fd(const struct master *m);
  * negative errno. */
 int mtls_cache_apply(struct master *m, const struct cfg_gen *g);
 
-/* After re-execution: map the cache the previous image left in @fd (-1: none). */
-int mtls_cache_resume(struct master *m, int fd);
+/* After re-execution: map the cache of @entries entries the previous image left in @fd (-1:
+ * none). */
+int mtls_cache_resume(struct master *m, int fd, unsigned entries);
 
 /* The cache's fd for the next image (-1 when none). */
 int mtls_cache_fd(const struct master *m);

@@ -29,6 +29,7 @@
 #include "region.h"
 #include "srv_state.h"
 #include "stktable.h"
+#include "tls_cache.h"
 
 #define MASTER_STATE_ENV "SLUICE_MASTER_STATE"
 
@@ -80,6 +81,8 @@ int reexec_master(struct master *m)
         if (mtls_keys_fd(m) >= 0 && !keep_fd(mtls_keys_fd(m)))
                 goto errno_out;
         json_object_set_new(st, "tls_cache", json_integer(mtls_cache_fd(m)));
+        json_object_set_new(st, "tls_cache_entries",
+                            json_integer(m->tls_cache ? tls_cache_entries(m->tls_cache) : 0));
         if (mtls_cache_fd(m) >= 0 && !keep_fd(mtls_cache_fd(m)))
                 goto errno_out;
         if (m->ledger && !keep_fd(m->ledger->fd))
@@ -244,7 +247,8 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
         cfd = v ? (int)json_integer_value(v) : -1;
         if (cfd >= 0)
                 (void)fcntl(cfd, F_SETFD, FD_CLOEXEC);
-        if (mtls_resume(m, rfd) < 0 || mtls_cache_resume(m, cfd) < 0 ||
+        if (mtls_resume(m, rfd) < 0 ||
+            mtls_cache_resume(m, cfd, (unsigned)json_int(st, "tls_cache_entries")) < 0 ||
             mtls_build_current(m, m->gen) < 0) {
                 sl_log(LOG_CRIT, "re-executed master: cannot set up TLS");
                 goto fail;
