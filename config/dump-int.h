@@ -26,3 +26,9 @@ void cfg__dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
 /* The capture slots of @px in their order, with the tcp-request content rules that make
  * theirs: how many of those rules it printed (the caller prints the rest). */
 size_t cfg__dump_capture_slots(FILE *out, const struct cfg_proxy *px);
+
+/* TLS settings (dump_tls.c): a bind's and a server's options after the words before them on
+ * the line, and the ssl-* globals as lines of the global section. */
+void cfg__dump_bind_tls(FILE *out, const struct cfg_bind_tls *t);
+void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t);
+void cfg__dump_global_tls(FILE *out, const struct cfg_tls_global *g);

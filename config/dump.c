@@ -187,6 +187,7 @@ static void dump_global(FILE *out, const struct cfg_global *g)
         if (g->hard_stop_after_ms)
                 fprintf(out, "    hard-stop-after %" PRIu64 "ms\n", g->hard_stop_after_ms);
         fprintf(out, "    tune.bufsize %zu\n", g->tune_bufsize);
+        cfg__dump_global_tls(out, &g->tls);
         {
                 const struct {
                         const char *scope;
@@ -391,6 +392,7 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
                 cfg__dump_word(out, o->cookie);
         }
         dump_init_addr(out, &o->init_addr);
+        cfg__dump_server_tls(out, &o->tls);
 }
 
 /* May @kw appear in a section of @px's kind? (Inherited settings are printed only where
@@ -485,6 +487,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         }
                         fputs(bd->v6only ? " v6only" : bd->v4v6 ? " v4v6" : "", out);
                         fputs(bd->tfo ? " tfo" : "", out);
+                        cfg__dump_bind_tls(out, &bd->tls);
                         fputc('\n', out);
                 }
         }

@@ -152,6 +152,7 @@ void cfg__parser_finish(struct cfg_parser *p)
                 cfg__oom(p);
         cfg__finish_servers(p);
         cfg__userlists_finish(p);
+        cfg__tls_finish(p);
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
                 const char *kind = cfg__proxy_kind(px);

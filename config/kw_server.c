@@ -159,7 +159,7 @@ int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
         }
         if (strcmp(kw, "init-addr") == 0)
                 return init_addr_parse(p, w + 1, &o->init_addr) ? 2 : -1;
-        return 0;
+        return cfg__server_tls_opt(p, w, o);
 }
 
 /* ---- log targets ---- */
@@ -196,6 +196,7 @@ bool cfg__log_udp_addr(struct cfg_parser *p, unsigned w, const char *a, struct c
 bool cfg__bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *ret)
 {
         unsigned n = cfg__n_words(p);
+        int r;
 
         for (; w < n; w++) {
                 const char *kw = cfg__word(p, w);
@@ -216,6 +217,10 @@ bool cfg__bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *ret)
                         ret->v6only = false;
                 } else if (strcmp(kw, "tfo") == 0) {
                         ret->tfo = true;
+                } else if ((r = cfg__bind_tls_opt(p, w, ret)) != 0) {
+                        if (r < 0)
+                                return false;
+                        w += (unsigned)r - 1;
                 } else {
                         if (cfg_known_bind_option(kw))
                                 cfg__unsupported(p, w, kw);

@@ -279,5 +279,8 @@ const char *cfg_supported_keyword(size_t i)
         for (const struct cfg_kw *k = cfg__proxy_keywords; k->name; k++, n++)
                 if (n == i)
                         return k->name;
+        for (const struct cfg_kw *k = cfg__tls_global_keywords; k->name; k++, n++)
+                if (n == i)
+                        return k->name;
         return NULL;
 }

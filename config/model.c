@@ -222,12 +222,36 @@ static bool cfg_init_addr_eq(const struct cfg_init_addr *a, const struct cfg_ini
         return true;
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+        return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static bool tls_opts_eq(const struct cfg_tls_opts *a, const struct cfg_tls_opts *b)
+{
+        return str_eq(a->ciphers, b->ciphers) && str_eq(a->ciphersuites, b->ciphersuites) &&
+               str_eq(a->curves, b->curves) && str_eq(a->sigalgs, b->sigalgs) &&
+               str_eq(a->alpn, b->alpn) && a->min_ver == b->min_ver && a->max_ver == b->max_ver &&
+               a->verify == b->verify && str_eq(a->ca_file, b->ca_file) &&
+               str_eq(a->crl_file, b->crl_file) && a->no_tls_tickets == b->no_tls_tickets &&
+               a->prefer_client_ciphers == b->prefer_client_ciphers;
+}
+
+/* TLS to the server: the same settings (the reload log names a server whose TLS changed) */
+static bool server_tls_eq(const struct cfg_server_tls *a, const struct cfg_server_tls *b)
+{
+        return a->ssl == b->ssl && tls_opts_eq(&a->opts, &b->opts) &&
+               str_eq(a->sni.src, b->sni.src) && str_eq(a->verifyhost, b->verifyhost) &&
+               a->no_verifyhost == b->no_verifyhost && str_eq(a->crt, b->crt) &&
+               a->no_ssl_reuse == b->no_ssl_reuse;
+}
+
 bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server_opts *b)
 {
         return a->weight == b->weight && a->maxconn == b->maxconn && a->flags == b->flags &&
                (a->cookie && b->cookie ? strcmp(a->cookie, b->cookie) == 0
                                        : a->cookie == b->cookie) &&
-               cfg_init_addr_eq(&a->init_addr, &b->init_addr);
+               cfg_init_addr_eq(&a->init_addr, &b->init_addr) && server_tls_eq(&a->tls, &b->tls);
 }
 
 uint32_t cfg_retry_status_bit(unsigned status)

@@ -63,6 +63,18 @@ struct cfg_kw {
 };
 
 extern const struct cfg_kw cfg__global_keywords[];
+extern const struct cfg_kw cfg__tls_global_keywords[];
+
+/* TLS (kw_tls.c): one option of a bind line (at word @w) or of a server line, into @b or @o:
+ * the words it takes, 0 when it is no TLS option, -1 after an error (reported). */
+int cfg__bind_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_bind *b);
+int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o);
+/* The certificates of crt-list file @arg (word @w) into @b; false after an error. */
+bool cfg__crt_list_load(struct cfg_parser *p, unsigned w, struct cfg_bind *b, const char *arg);
+/* At the end of load: ssl-default-* applied, crt-list lines completed, checks. */
+void cfg__tls_finish(struct cfg_parser *p);
+/* "TLSv1.2" ... for enum cfg_tls_ver; "" for UNSET. */
+const char *cfg_tls_ver_name(unsigned v);
 extern const struct cfg_kw cfg__proxy_keywords[];
 
 /* Record an error at word @w of the current line (its line and column). */

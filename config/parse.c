@@ -302,6 +302,24 @@ static const struct cfg_kw *kw_lookup(const struct cfg_kw *table, const struct c
         return best;
 }
 
+/* kw_lookup() in the tables of section @s: the global section's are two (kw_tls.c has the
+ * TLS ones). */
+static const struct cfg_kw *sec_lookup(enum cfg_section s, const struct cfg_line *l, unsigned first,
+                                       unsigned in, unsigned *ret_n)
+{
+        const struct cfg_kw *k = kw_lookup(kw_table(s), l, first, in, ret_n), *t;
+        unsigned n;
+
+        if (s != CFG_SEC_GLOBAL)
+                return k;
+        t = kw_lookup(cfg__tls_global_keywords, l, first, in, &n);
+        if (t && n > *ret_n) {
+                *ret_n = n;
+                return t;
+        }
+        return k;
+}
+
 const struct cfg_kw *cfg__proxy_kw_lookup(const struct cfg_parser *p, unsigned first,
                                           unsigned *ret_n)
 {
@@ -409,7 +427,7 @@ static void parser_unknown(struct cfg_parser *p, unsigned first)
                 return;
         }
         /* Supported, or known to HAProxy, but in other sections. */
-        if (kw_lookup(kw_table(p->sec), l, first, 0, &n)) {
+        if (sec_lookup(p->sec, l, first, 0, &n)) {
                 cfg__err(p, first, "'%s' is not allowed in a '%s' section",
                          line_phrase(l, first, n, phrase, sizeof(phrase)), sec);
                 return;
@@ -700,7 +718,7 @@ void cfg__parser_line(struct cfg_parser *p)
                 p->negate = true;
                 first = 1;
         }
-        kw = kw_lookup(kw_table(p->sec), l, first, cfg__section_in(p->sec), &n);
+        kw = sec_lookup(p->sec, l, first, cfg__section_in(p->sec), &n);
         if (!kw && (cfg__noticed_keyword(p, first) || cfg__ignored_keyword(p, first)))
                 return;
         if (!kw) {

@@ -84,6 +84,8 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .maxconn = m->maxconn ? (m->maxconn + m->n_slots - 1) / m->n_slots : 0,
                 .tls = m->tls,
                 .tls_cache = m->tls_cache,
+                .maxsslconn = (m->gen->global.tls.maxsslconn + m->n_slots - 1) / m->n_slots,
+                .maxsslrate = (m->gen->global.tls.maxsslrate + m->n_slots - 1) / m->n_slots,
         };
         struct sl_list *pos;
         sigset_t none;

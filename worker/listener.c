@@ -52,6 +52,26 @@ static void listener_session_ready(struct sess *ss)
         }
 }
 
+/* May this worker take one more TLS client now (maxsslconn, maxsslrate)? When the rate is
+ * the limit, a timer resumes the TLS listeners at the next second. */
+static bool tls_limits_allow(struct worker *w)
+{
+        uint64_t sec = loop_now(w->loop) / 1000;
+
+        if (w->maxsslconn && w->tls_conns >= w->maxsslconn)
+                return false;
+        if (!w->maxsslrate)
+                return true;
+        if (sec != w->tls_rate_sec) {
+                w->tls_rate_sec = sec;
+                w->tls_rate_n = 0;
+        }
+        if (w->tls_rate_n < w->maxsslrate)
+                return true;
+        loop_timer_arm(&w->tls_rate_retry, 1000 - loop_now(w->loop) % 1000);
+        return false;
+}
+
 /* A new client connection: its session, the tcp-request connection rules, the TLS
  * handshake of a bind with "ssl", then the rest (listener_session_ready()). Takes @fd in
  * every case. */
@@ -83,6 +103,7 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
                 return;
         }
         if (l->tls) {
+                w->tls_rate_n++;
                 if (sess_tls_start(ss, l->tls, listener_session_ready) < 0) {
                         w->stats.sessions_oom++;
                         sess_close(ss);
@@ -104,6 +125,12 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
 
                 if (w->maxconn && w->n_conns >= w->maxconn) {
                         listeners_pause(w);
+                        return;
+                }
+                if (l->tls && !tls_limits_allow(w)) {
+                        /* maxsslconn or maxsslrate: the TLS listeners wait (HAProxy's
+                         * limit_listener), the others go on */
+                        listeners_tls_pause(w, true);
                         return;
                 }
                 if (l->fe->maxconn && worker_rt(w, l->fe)->feconn >= l->fe->maxconn) {
@@ -212,6 +239,13 @@ int listeners_bind(struct worker *w)
         return 0;
 }
 
+/* Should @l be watched for connections now? */
+static bool listener_open_now(const struct worker *w, const struct listener *l)
+{
+        return !l->unbound && !l->paused && !w->accept_paused && !w->stopping &&
+               !(l->tls && w->tls_paused);
+}
+
 void listeners_pause(struct worker *w)
 {
         struct sl_list *pos;
@@ -240,10 +274,7 @@ void listeners_sync(struct worker *w)
 
                 (void)getsockopt(l->fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len);
                 l->unbound = !acc;
-                loop_io_modify(&l->io,
-                               !l->unbound && !l->paused && !w->accept_paused && !w->stopping
-                                       ? EPOLLIN
-                                       : 0);
+                loop_io_modify(&l->io, listener_open_now(w, l) ? EPOLLIN : 0);
         }
 }
 
@@ -257,7 +288,7 @@ void listeners_resume(struct worker *w)
         sl_list_for_each(pos, &w->listeners) {
                 struct listener *l = sl_list_entry(pos, struct listener, link);
 
-                if (!l->paused && !l->unbound)
+                if (listener_open_now(w, l))
                         loop_io_modify(&l->io, EPOLLIN);
         }
 }
@@ -287,9 +318,24 @@ void listeners_resume_frontend(struct worker *w, const struct cfg_proxy *fe)
 
                 if (l->fe == fe && l->paused) {
                         l->paused = false;
-                        if (!w->accept_paused && !l->unbound)
+                        if (listener_open_now(w, l))
                                 loop_io_modify(&l->io, EPOLLIN);
                 }
+        }
+}
+
+void listeners_tls_pause(struct worker *w, bool pause)
+{
+        struct sl_list *pos;
+
+        if (w->tls_paused == pause)
+                return;
+        w->tls_paused = pause;
+        sl_list_for_each(pos, &w->listeners) {
+                struct listener *l = sl_list_entry(pos, struct listener, link);
+
+                if (l->tls)
+                        loop_io_modify(&l->io, listener_open_now(w, l) ? EPOLLIN : 0);
         }
 }
 

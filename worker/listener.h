@@ -2,6 +2,8 @@
 /* Listening sockets of a worker: its copies of the sockets the master bound for its slot,
  * one per bind address (and port of a range). */
 
+#include <stdbool.h>
+
 #include "list.h"
 #include "loop.h"
 #include "model.h"
@@ -39,6 +41,9 @@ void listeners_resume_frontend(struct worker *w, const struct cfg_proxy *fe);
 /* SIGTTOU, SIGTTIN: the master stopped or restarted listening on the sockets; watch those
  * that listen. */
 void listeners_sync(struct worker *w);
+
+/* Stop (@pause) or resume accepting on the TLS listeners only (maxsslconn, maxsslrate). */
+void listeners_tls_pause(struct worker *w, bool pause);
 
 /* Close every listener. */
 void listeners_close(struct worker *w);

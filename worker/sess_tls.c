@@ -90,6 +90,7 @@ int sess_tls_start(struct sess *ss, const struct tls_bind *tb, void (*done)(stru
                 free(h);
                 return -ENOMEM;
         }
+        worker_tls_opened(ss->w); /* sess_close() counts it closed */
         if (loop_timer_init(ss->w->loop, &h->timer, hs_timeout) < 0) {
                 free(h);
                 return -ENOMEM;

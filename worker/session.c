@@ -80,6 +80,8 @@ void sess_close(struct sess *s)
         stick_sess_end(s);
         sess_close_private(s);
         vars_clear(w, s, NULL, &s->vars);
+        if (sess_tls(s))
+                worker_tls_closed(w);
         conn_close(&s->conn);
         worker_rt(w, s->fe)->feconn--;
         sl_list_del(&s->link);

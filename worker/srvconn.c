@@ -128,10 +128,16 @@ static void srv_conn_hs_done(struct conn *c, int err)
 /* TLS over the new connection of @sc: the handshake runs once connect() succeeds. */
 static int srv_conn_tls(struct srv_conn *sc, struct tls_srv *ts, const char *sni)
 {
-        SSL *ssl = tls_srv_new_ssl(ts, sni);
+        struct worker *w = sc->w;
+        SSL *ssl;
 
+        /* maxsslconn counts server connections too: past it, this one fails (HAProxy) */
+        if (w->maxsslconn && w->tls_conns >= w->maxsslconn)
+                return -EBUSY;
+        ssl = tls_srv_new_ssl(ts, sni);
         if (!ssl || xprt_tls_attach(&sc->conn, ssl) < 0)
                 return -ENOMEM;
+        worker_tls_opened(w);
         sc->hs = (struct conn_hs){
                 .step = {xprt_tls_handshake}, .n = 1, .complete = srv_conn_hs_done};
         sc->conn.connect_hs = &sc->hs;
@@ -176,6 +182,8 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
         }
         r = rt->srv_mux->init(&sc->conn, w, NULL);
         if (r < 0) {
+                if (sc->conn.xprt->tls)
+                        worker_tls_closed(w);
                 sc->conn.mux = NULL;
                 conn_close(&sc->conn);
                 free(sc);
@@ -263,6 +271,8 @@ void srv_conn_close(struct srv_conn *sc)
                 sl_list_del(&sc->idle_link);
                 sc->rt->n_idle[sc->srv_idx]--;
         }
+        if (sc->conn.xprt->tls)
+                worker_tls_closed(sc->w);
         conn_close(&sc->conn);
         loop_reap(sc->w->loop, &sc->reap);
 }

@@ -42,6 +42,7 @@ struct tls_bind {
         unsigned cachesize;        /* entries of the session cache */
         struct tls_keys *ring;     /* borrowed (shared or private) or @own_ring */
         struct tls_keys *own_ring; /* owned: the keys of a tls-ticket-keys file */
+        EVP_PKEY *dh;              /* borrowed from the set, or NULL */
 };
 
 struct tls_srv {
@@ -54,6 +55,8 @@ struct tls_srv {
 };
 
 struct tls_set {
+        EVP_PKEY *dh;           /* owned: ssl-dh-param-file's or tune.ssl.default-dh-param's group;
+                                 * NULL: OpenSSL's choice by the key's size */
         struct tls_bind *binds; /* owned array */
         size_t n_binds;
         struct tls_srv *srvs; /* owned array */

@@ -10,6 +10,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
@@ -354,7 +355,12 @@ static bool cert_build(struct tls_bind *tb, const struct cfg_bind *b, unsigned i
                                                               ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT
                                                               : 0),
                                    NULL);
-        SSL_CTX_set_dh_auto(tc->ctx, 1);
+        if (tb->dh) {
+                if (!EVP_PKEY_up_ref(tb->dh) || SSL_CTX_set0_tmp_dh_pkey(tc->ctx, tb->dh) != 1)
+                        goto oom;
+        } else {
+                SSL_CTX_set_dh_auto(tc->ctx, 1);
+        }
         sid_ctx(b, sid);
         SSL_CTX_set_session_id_context(tc->ctx, sid, SSL_MAX_SID_CTX_LENGTH);
         SSL_CTX_set_timeout(tc->ctx, (long)tb->lifetime_s);
@@ -464,6 +470,62 @@ static bool bind_build(struct tls_bind *tb, const struct cfg_gen *g, const struc
         return true;
 }
 
+/* The Diffie-Hellman parameters of the generation: ssl-dh-param-file's, else the RFC 7919
+ * group of tune.ssl.default-dh-param's size (the next one up), else NULL. */
+static bool dh_load(const struct cfg_gen *g, struct cfg_diags *d, EVP_PKEY **ret)
+{
+        const struct cfg_tls_global *t = &g->global.tls;
+        static const struct {
+                unsigned bits;
+                const char *name;
+        } groups[] = {{2048, "ffdhe2048"},
+                      {3072, "ffdhe3072"},
+                      {4096, "ffdhe4096"},
+                      {6144, "ffdhe6144"},
+                      {8192, "ffdhe8192"}};
+
+        *ret = NULL;
+        if (t->dh_param_file) {
+                BIO *b = BIO_new_file(t->dh_param_file, "r");
+
+                *ret = b ? PEM_read_bio_Parameters(b, NULL) : NULL;
+                BIO_free(b);
+                ERR_clear_error();
+                if (!*ret || EVP_PKEY_get_base_id(*ret) != EVP_PKEY_DH) {
+                        EVP_PKEY_free(*ret);
+                        *ret = NULL;
+                        ERR(d, &g->global.where, "ssl-dh-param-file: no DH parameters in '%s'",
+                            t->dh_param_file);
+                        return false;
+                }
+                return true;
+        }
+        if (t->default_dh_param) {
+                const char *name = groups[SL_ARRAY_SIZE(groups) - 1].name;
+                EVP_PKEY_CTX *pc;
+                OSSL_PARAM params[2];
+
+                for (size_t i = 0; i < SL_ARRAY_SIZE(groups); i++)
+                        if (t->default_dh_param <= groups[i].bits) {
+                                name = groups[i].name;
+                                break;
+                        }
+                pc = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+                params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                             (char *)name, 0);
+                params[1] = OSSL_PARAM_construct_end();
+                if (!pc || EVP_PKEY_paramgen_init(pc) != 1 ||
+                    EVP_PKEY_CTX_set_params(pc, params) != 1 || EVP_PKEY_paramgen(pc, ret) != 1) {
+                        EVP_PKEY_CTX_free(pc);
+                        ERR_clear_error();
+                        ERR(d, &g->global.where, "tune.ssl.default-dh-param: cannot make %s", name);
+                        return false;
+                }
+                EVP_PKEY_CTX_free(pc);
+        }
+        return true;
+}
+
 int tls_set_build(const struct cfg_gen *g, const struct tls_shared *sh, struct cfg_diags *d,
                   struct tls_set **ret)
 {
@@ -489,12 +551,17 @@ int tls_set_build(const struct cfg_gen *g, const struct tls_shared *sh, struct c
                 tls_set_free(s);
                 return -ENOMEM;
         }
+        if (nb && !dh_load(g, d, &s->dh)) {
+                tls_set_free(s);
+                return -EINVAL;
+        }
         for (size_t i = 0; i < g->n_proxies; i++) {
                 const struct cfg_proxy *px = g->proxies[i];
 
                 for (size_t j = 0; j < px->n_binds; j++) {
                         if (!px->binds[j].tls.ssl)
                                 continue;
+                        s->binds[s->n_binds].dh = s->dh;
                         (void)bind_build(&s->binds[s->n_binds++], g, px, &px->binds[j], sh, d);
                 }
                 for (size_t j = 0; j < px->n_servers; j++) {
@@ -521,6 +588,7 @@ struct tls_set *tls_set_free(struct tls_set *s)
                 tls_srv_free(&s->srvs[i]);
         free(s->binds);
         free(s->srvs);
+        EVP_PKEY_free(s->dh);
         free(s);
         return NULL;
 }

@@ -109,10 +109,16 @@ struct worker {
         uint64_t started_ms;
         uint32_t *stick_ledger_free; /* owned: free records, a stack */
         uint32_t stick_ledger_n_free;
-        const struct tls_set *tls;   /* borrowed from the options, or @own_tls */
-        struct tls_set *own_tls;     /* owned: built by the worker itself, or NULL */
-        struct wpipe *pipes_free;    /* owned spare pipes */
-        unsigned n_pipes, max_pipes; /* pipes open (in use and spare), and the cap */
+        /* TLS connections (client and server sides) and the limits of this worker's share
+         * of maxsslconn and maxsslrate (0: none); new TLS clients in the current second */
+        unsigned tls_conns, maxsslconn, maxsslrate, tls_rate_n;
+        uint64_t tls_rate_sec;
+        bool tls_paused;                  /* the TLS listeners wait for a limit */
+        struct loop_timer tls_rate_retry; /* resumes them at the next second */
+        const struct tls_set *tls;        /* borrowed from the options, or @own_tls */
+        struct tls_set *own_tls;          /* owned: built by the worker itself, or NULL */
+        struct wpipe *pipes_free;         /* owned spare pipes */
+        unsigned n_pipes, max_pipes;      /* pipes open (in use and spare), and the cap */
 };
 
 struct worker_opts {
@@ -152,6 +158,8 @@ struct worker_opts {
         /* The TLS contexts of the generation, built by the master (NULL: the worker builds
          * its own, with keys of its own, when the generation has TLS). Borrowed. */
         const struct tls_set *tls;
+        /* This worker's share of maxsslconn and maxsslrate (0: the global values). */
+        unsigned maxsslconn, maxsslrate;
         /* The TLS session cache in shared memory (NULL: none). Borrowed. */
         struct tls_cache *tls_cache;
 };
@@ -168,6 +176,11 @@ struct wpipe *worker_pipe_put(struct worker *w, struct wpipe *p);
 
 /* Close every spare pipe (the worker stops). */
 void worker_pipes_free(struct worker *w);
+
+/* A TLS connection (client or server side) was set up, or closed: counted for maxsslconn;
+ * a close may let the TLS listeners accept again. */
+void worker_tls_opened(struct worker *w);
+void worker_tls_closed(struct worker *w);
 
 bool worker__buf_alloc(struct worker *w, struct buf *b);
 void worker__buf_free(struct worker *w, struct buf *b);

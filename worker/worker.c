@@ -70,6 +70,28 @@ static void worker_on_accept_retry(struct loop_timer *t)
                 listeners_resume(w);
 }
 
+/* A new second: the TLS listeners that waited for maxsslrate may accept again. */
+static void worker_on_tls_rate(struct loop_timer *t)
+{
+        struct worker *w = sl_container_of(t, struct worker, tls_rate_retry);
+
+        if (!w->maxsslconn || w->tls_conns < w->maxsslconn)
+                listeners_tls_pause(w, false);
+}
+
+void worker_tls_opened(struct worker *w)
+{
+        w->tls_conns++;
+}
+
+void worker_tls_closed(struct worker *w)
+{
+        w->tls_conns--;
+        if (w->tls_paused && (!w->maxsslconn || w->tls_conns < w->maxsslconn) &&
+            !loop_timer_is_armed(&w->tls_rate_retry))
+                listeners_tls_pause(w, false);
+}
+
 static void worker_on_stick_sweep(struct loop_timer *t)
 {
         struct worker *w = sl_container_of(t, struct worker, stick_sweep);
@@ -113,7 +135,8 @@ static int worker_build_rt(struct worker *w)
 
         w->rt = calloc(g->n_proxies ? g->n_proxies : 1, sizeof(*w->rt));
         if (!w->rt || loop_timer_init(w->loop, &w->stick_sweep, worker_on_stick_sweep) < 0 ||
-            loop_timer_init(w->loop, &w->accept_retry, worker_on_accept_retry) < 0)
+            loop_timer_init(w->loop, &w->accept_retry, worker_on_accept_retry) < 0 ||
+            loop_timer_init(w->loop, &w->tls_rate_retry, worker_on_tls_rate) < 0)
                 return -ENOMEM;
         if (w->opts && w->opts->stick_ledger) {
                 w->stick_ledger_free = malloc(STICK_LEDGER_CAP * sizeof(uint32_t));
@@ -213,6 +236,7 @@ static void worker_free_rt(struct worker *w)
         }
         loop_timer_deinit(&w->stick_sweep);
         loop_timer_deinit(&w->accept_retry);
+        loop_timer_deinit(&w->tls_rate_retry);
         free(w->stick_ledger_free);
         w->stick_ledger_free = NULL;
         w->stick_ledger = NULL;
@@ -348,6 +372,8 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         r = loop_new(&w->loop);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the event loop");
+        w->maxsslconn = opts && opts->maxsslconn ? opts->maxsslconn : gen->global.tls.maxsslconn;
+        w->maxsslrate = opts && opts->maxsslrate ? opts->maxsslrate : gen->global.tls.maxsslrate;
         w->tls = opts ? opts->tls : NULL;
         tls_sess_use_cache(opts ? opts->tls_cache : NULL, gen->global.tls.lifetime_s);
         if (!w->tls) {

@@ -273,8 +273,8 @@ START_TEST(test_binds)
         free(d);
         cfg_gen_unref(g);
         expect_error("frontend f\n    bind :80 name\n", 2, "bind option 'name' needs a name");
-        expect_error("frontend f\n    bind :80 ssl crt x.pem\n", 2,
-                     "'ssl' is a HAProxy keyword that sluice does not support yet");
+        expect_error("frontend f\n    bind :80 accept-proxy\n", 2,
+                     "'accept-proxy' is a HAProxy keyword that sluice does not support yet");
 }
 END_TEST
 
