@@ -471,7 +471,7 @@ static bool bind_build(struct tls_bind *tb, const struct cfg_gen *g, const struc
 }
 
 /* The Diffie-Hellman parameters of the generation: ssl-dh-param-file's, else the RFC 7919
- * group of tune.ssl.default-dh-param's size (the next one up), else NULL. */
+ * group of tune.ssl.default-dh-param's size (the next one up; 2048 bits by default). */
 static bool dh_load(const struct cfg_gen *g, struct cfg_diags *d, EVP_PKEY **ret)
 {
         const struct cfg_tls_global *t = &g->global.tls;
@@ -500,13 +500,16 @@ static bool dh_load(const struct cfg_gen *g, struct cfg_diags *d, EVP_PKEY **ret
                 }
                 return true;
         }
-        if (t->default_dh_param) {
+        {
+                /* HAProxy's default size, 2048 bits, as RFC 7919's group rather than the
+                 * older primes OpenSSL would choose */
+                unsigned bits = t->default_dh_param ? t->default_dh_param : 2048;
                 const char *name = groups[SL_ARRAY_SIZE(groups) - 1].name;
                 EVP_PKEY_CTX *pc;
                 OSSL_PARAM params[2];
 
                 for (size_t i = 0; i < SL_ARRAY_SIZE(groups); i++)
-                        if (t->default_dh_param <= groups[i].bits) {
+                        if (bits <= groups[i].bits) {
                                 name = groups[i].name;
                                 break;
                         }
