@@ -145,7 +145,7 @@ known:
                         report(x, 1, "'%s' : unknown ssl/tls version", arg);
                         return -1;
                 }
-                if (kw[8] == 'i')
+                if (strcmp(kw, "ssl-min-ver") == 0)
                         o->min_ver = (uint8_t)ver;
                 else
                         o->max_ver = (uint8_t)ver;
@@ -174,7 +174,7 @@ known:
                         cfg__oom(p);
                         return -1;
                 }
-                if (kw[1] == 'a')
+                if (strcmp(kw, "ca-file") == 0)
                         o->ca_file = path;
                 else
                         o->crl_file = path;
@@ -410,9 +410,9 @@ int cfg__bind_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_bind *b)
                         cfg__err(p, w, "'%s' needs a file", kw);
                         return -1;
                 }
-                if (kw[3] == '\0')
+                if (strcmp(kw, "crt") == 0)
                         return crt_add(&x, &b->tls, arg, &where) ? 2 : -1;
-                if (kw[3] == '-')
+                if (strcmp(kw, "crt-list") == 0)
                         return cfg__crt_list_load(p, w + 1, b, arg) ? 2 : -1;
                 b->tls.ticket_keys = cfg_arena_strdup(&p->gen->arena, arg);
                 return b->tls.ticket_keys ? 2 : -1;
@@ -445,7 +445,7 @@ int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                         cfg__err(p, w, "'%s' needs an argument", kw);
                         return -1;
                 }
-                if (kw[0] == 's') {
+                if (strcmp(kw, "sni") == 0) {
                         struct cfg_sample smp = {0};
 
                         int implied;
@@ -453,7 +453,7 @@ int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                         if (!cfg__sample_parse(p, w + 1, cfg__word_str(p, w + 1), &smp, &implied))
                                 return -1;
                         t->sni = smp;
-                } else if (kw[0] == 'v') {
+                } else if (strcmp(kw, "verifyhost") == 0) {
                         t->verifyhost = cfg__dup(p, w + 1);
                         t->no_verifyhost = false;
                 } else {

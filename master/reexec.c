@@ -248,11 +248,16 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
         if (cfd >= 0)
                 (void)fcntl(cfd, F_SETFD, FD_CLOEXEC);
         if (mtls_resume(m, rfd) < 0 ||
-            mtls_cache_resume(m, cfd, (unsigned)json_int(st, "tls_cache_entries")) < 0 ||
-            mtls_build_current(m, m->gen) < 0) {
-                sl_log(LOG_CRIT, "re-executed master: cannot set up TLS");
+            mtls_cache_resume(m, cfd, (unsigned)json_int(st, "tls_cache_entries")) < 0) {
+                sl_log(LOG_CRIT, "re-executed master: cannot map the TLS keys and cache");
                 goto fail;
         }
+        /* The running generation's files are read again: they may have changed (the reload
+         * that follows then fails). Its workers keep their own contexts and keep serving. */
+        if (mtls_build_current(m, m->gen) < 0)
+                sl_log(LOG_ERR, "re-executed master: the TLS files of the running generation "
+                                "no longer load; its workers keep serving, but one that dies "
+                                "cannot be replaced until a reload succeeds");
         rfd = json_int(st, "ledger");
         if (rfd >= 0) {
                 if (shm_region_open(rfd, "stick-ledger", 0, &m->ledger) < 0)

@@ -17,10 +17,10 @@
 /* The TLS 1.2 ciphers of a bind that names none: forward secrecy and AEAD only (Mozilla's
  * "intermediate" list), so that a default bind has no CBC cipher (LUCKY13) and no static
  * RSA key exchange; TLS 1.3 suites are OpenSSL's. */
-#define TLS_DEFAULT_BIND_CIPHERS                                                          \
-        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                      \
-        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                      \
-        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                      \
+#define TLS_DEFAULT_BIND_CIPHERS                                     \
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
         "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
 
 #define ERR(d, w, ...) cfg_diag_add((d), CFG_SEV_ERROR, (w)->file, (w)->line, 0, __VA_ARGS__)
@@ -252,8 +252,7 @@ bool tls_ctx_apply(SSL_CTX *ctx, const struct cfg_tls_opts *o, bool server,
                     last_error(why, sizeof(why)));
                 return false;
         }
-        if (!o->ciphers && !server &&
-            SSL_CTX_set_cipher_list(ctx, TLS_DEFAULT_BIND_CIPHERS) != 1) {
+        if (!o->ciphers && !server && SSL_CTX_set_cipher_list(ctx, TLS_DEFAULT_BIND_CIPHERS) != 1) {
                 ERR(d, where, "this OpenSSL has none of the default ciphers: %s",
                     last_error(why, sizeof(why)));
                 return false;

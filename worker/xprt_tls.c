@@ -407,10 +407,16 @@ static void tls_close(struct conn *c, void *ctx)
         /* A close_notify, if none went yet, on a connection that did not fail: the end of a
          * clean exchange (OpenSSL forgets the session of a connection freed without it, and
          * the client could not resume it). Best effort: the socket closes right after. */
-        if ((x->flags & (TLS_XC_HS_DONE | TLS_XC_ERR)) == TLS_XC_HS_DONE &&
-            !(SSL_get_shutdown(x->ssl) & SSL_SENT_SHUTDOWN) && !(c->flags & CONN_F_ERROR)) {
-                (void)SSL_shutdown(x->ssl);
-                ERR_clear_error();
+        if ((x->flags & (TLS_XC_HS_DONE | TLS_XC_ERR)) == TLS_XC_HS_DONE) {
+                if (!(SSL_get_shutdown(x->ssl) & SSL_SENT_SHUTDOWN) && !(c->flags & CONN_F_ERROR)) {
+                        (void)SSL_shutdown(x->ssl);
+                        ERR_clear_error();
+                }
+                /* a socket that failed does not make the session unsafe: it stays
+                 * resumable (OpenSSL marks a session not resumable when it frees a
+                 * connection that did not shut down, which would also spoil a server's
+                 * session that other connections resume) */
+                SSL_set_shutdown(x->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
         }
         SSL_free(x->ssl); /* and its BIO */
         free(x->out);
