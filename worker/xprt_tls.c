@@ -21,6 +21,7 @@ enum {
         TLS_XC_SHUTW = 1u << 2,       /* shut the lower write side once the out buffer empties */
         TLS_XC_ERR = 1u << 3,         /* the TLS layer failed; nothing goes through anymore */
         TLS_XC_HS_DONE = 1u << 4,
+        TLS_XC_CORK = 1u << 5, /* records wait in @out for one write (a flight, a sendv) */
 };
 
 struct tls_xc {
@@ -101,7 +102,9 @@ static bool out_append(struct tls_xc *x, const char *p, size_t len)
 }
 
 /* Records go out at once when the socket takes them; what it does not take is kept, and
- * OpenSSL is told it was written, so that it never waits to retry a record. */
+ * OpenSSL is told it was written, so that it never waits to retry a record. During the
+ * handshake (until OpenSSL flushes a flight) and within one sendv, records are gathered
+ * first: one system call for a flight or a response instead of one per record. */
 static int bio_write(BIO *b, const char *buf, int len)
 {
         struct tls_xc *x = BIO_get_data(b);
@@ -110,7 +113,7 @@ static int bio_write(BIO *b, const char *buf, int len)
         BIO_clear_retry_flags(b);
         if (len <= 0)
                 return 0;
-        if (x->out_len > x->out_off) {
+        if ((x->flags & TLS_XC_CORK) || !(x->flags & TLS_XC_HS_DONE) || x->out_len > x->out_off) {
                 if (x->out_len - x->out_off + (size_t)len > TLS_OUT_MAX) {
                         BIO_set_retry_write(b);
                         return -1;
@@ -135,13 +138,22 @@ static int bio_write(BIO *b, const char *buf, int len)
         return len;
 }
 
+static int out_flush(struct tls_xc *x);
+
 static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-        (void)b;
+        struct tls_xc *x = BIO_get_data(b);
+
         (void)num;
         (void)ptr;
-        /* OpenSSL flushes after each flight: our writes are never buffered by OpenSSL */
-        return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+        if (cmd != BIO_CTRL_FLUSH)
+                return 0;
+        /* the end of a flight: what the socket does not take now waits for write readiness
+         * (the caller watches for it); only a failure is one */
+        if (x->out_len > x->out_off && !(x->flags & TLS_XC_CORK) && out_flush(x) < 0 &&
+            x->lower_err && x->lower_err != -EAGAIN)
+                return -1;
+        return 1;
 }
 
 static int bio_create(BIO *b)
@@ -259,6 +271,7 @@ static ssize_t tls_sendv(struct conn *c, void *ctx, const struct iovec *iov, int
         r = x->out_len > x->out_off ? out_flush(x) : 0;
         if (r < 0)
                 return r;
+        x->flags |= TLS_XC_CORK;
         while (i < n) {
                 const char *p;
                 size_t len, w = 0;
@@ -295,6 +308,7 @@ static ssize_t tls_sendv(struct conn *c, void *ctx, const struct iovec *iov, int
 
                         if (total)
                                 break;
+                        x->flags &= ~(uint32_t)TLS_XC_CORK;
                         return e == 0 ? -EPIPE : e;
                 }
                 total += w;
@@ -309,9 +323,17 @@ static ssize_t tls_sendv(struct conn *c, void *ctx, const struct iovec *iov, int
                                 off = 0;
                         }
                 }
-                if (x->out_len > x->out_off)
-                        break; /* the socket is full: the rest waits for it */
+                /* past half the out buffer, write: one more record always fits after it */
+                if (x->out_len - x->out_off >= TLS_OUT_MAX / 2) {
+                        r = out_flush(x);
+                        if (r < 0)
+                                break; /* the socket is full: the rest waits for it */
+                }
         }
+        x->flags &= ~(uint32_t)TLS_XC_CORK;
+        r = x->out_len > x->out_off ? out_flush(x) : 0;
+        if (r < 0 && r != -EAGAIN && !total)
+                return r;
         if (x->out_len > x->out_off)
                 tls_watch(x);
         return (ssize_t)total;
