@@ -56,7 +56,9 @@ def curl(port, path="/", host="a.test", ca=None, extra=(), timeout=10):
     return int(lines[0].split()[1]), headers, body
 
 
-class Tls(harness.TestCase):
+class TlsCase(harness.TestCase):
+    """A PKI for the class, an origin and a port for each test."""
+
     @classmethod
     def setUpClass(cls):
         cls._pki_dir = tempfile.TemporaryDirectory(prefix="sluice-pki-")
@@ -74,6 +76,9 @@ class Tls(harness.TestCase):
     def tearDown(self):
         self.origin.stop()
         super().tearDown()
+
+
+class Tls(TlsCase):
 
     def crt(self, name):
         return self.pki.servers[name].pem
@@ -430,27 +435,9 @@ def client_hello(sni):
     return b"\x16\x03\x01" + len(hs).to_bytes(2, "big") + hs
 
 
-class Resumption(harness.TestCase):
+class Resumption(TlsCase):
     """Sessions resume on every worker and after reloads: tickets (the master's keys, or a
     tls-ticket-keys file), and session IDs from the shared cache."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls._pki_dir = tempfile.TemporaryDirectory(prefix="sluice-pki-")
-        cls.pki = tlspki.build(cls._pki_dir.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._pki_dir.cleanup()
-
-    def setUp(self):
-        super().setUp()
-        self.origin = origin.Origin()
-        self.port = harness.free_port()
-
-    def tearDown(self):
-        self.origin.stop()
-        super().tearDown()
 
     def launch(self, bind_extra="", workers=2):
         self.cfg_text = lambda extra: (
