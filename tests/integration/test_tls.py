@@ -362,6 +362,32 @@ class Tls(TlsCase):
         self.assertTrue(h.ok)
         self.assertIn("CN = a.test", h.subject)
 
+    # ---- limits ----
+
+    def test_maxsslconn_holds_new_clients_until_one_leaves(self):
+        self.serve("ssl crt %s" % self.crt("a.test"), glob="    maxsslconn 1\n")
+        first = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % self.port,
+                                  "-servername", "a.test", "-quiet"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(first.kill)
+        time.sleep(0.5)
+        # a second client waits in the backlog: its handshake does not complete
+        h = self.hs("a.test", timeout=2)
+        self.assertTrue(h.timed_out or not h.ok, h.output)
+        first.kill()
+        first.wait(timeout=5)
+        h = self.hs("a.test", timeout=5)
+        self.assertTrue(h.ok, h.output)
+
+    def test_maxsslrate_spreads_handshakes_over_seconds(self):
+        self.serve("ssl crt %s" % self.crt("a.test"), glob="    maxsslrate 3\n")
+        t = time.monotonic()
+        for _ in range(7):
+            self.assertTrue(self.hs("a.test").ok)
+        # 3 a second, counted in whole seconds of the clock: the seventh needs a third one,
+        # so two second boundaries pass (without the limit, 7 take about 0.3 s)
+        self.assertGreater(time.monotonic() - t, 1.0)
+
     # ---- hostile clients ----
 
     def test_stalled_and_garbage_handshakes(self):
