@@ -4,7 +4,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "accesslog.h"
+#include "alog_sink.h"
 #include "log.h"
 #include "macros.h"
 #include "model.h"
@@ -16,10 +20,59 @@
 /* What a session holds while its handshake runs; freed once it is over. */
 struct sess_hs {
         struct conn_hs hs;
-        struct loop_timer timer; /* timeout client */
-        struct sess *ss;         /* borrowed */
+        struct loop_timer timer;     /* timeout client */
+        struct sess *ss;             /* borrowed */
+        const struct cfg_bind *bind; /* borrowed from the generation */
         void (*done)(struct sess *ss);
 };
+
+/* HAProxy's line for a connection that ended in its handshake, in the frontend's logs:
+ * "ADDR:PORT [DATE] FRONTEND/LISTENER: MESSAGE", with HAProxy's messages, so that what
+ * parses HAProxy's logs parses these (only with a log format: option httplog, tcplog,
+ * log-format). "option dontlognull" leaves out clients that closed or failed before a byte
+ * of TLS. */
+static void hs_log(struct sess *ss, const struct cfg_bind *b, const char *why, const char *ip,
+                   unsigned port)
+{
+        struct px_rt *rt = worker_rt(ss->w, ss->fe);
+        SSL *ssl = xprt_tls_ssl(&ss->conn);
+        const char *msg = "SSL handshake failure";
+        bool null = false;
+        char line[512], date[32];
+        time_t sec = (time_t)(ss->accept_wall_us / 1000000);
+        struct tm tm;
+        int n;
+
+        /* as HAProxy: only a frontend that logs its requests logs these */
+        if (!rt->sinks || rt->sinks->n == 0 || !alog_proxy_format(ss->fe))
+                return;
+        if (strcmp(why, "timeout during handshake") == 0) {
+                msg = "Timeout during SSL handshake";
+        } else if (strcmp(why, "connection closed during handshake") == 0) {
+                msg = "Connection closed during SSL handshake";
+                null = true;
+        } else if (strcmp(why, "connection reset during handshake") == 0) {
+                msg = "Connection error during SSL handshake";
+                null = true;
+        } else if (ssl && SSL_get_verify_result(ssl) != X509_V_OK) {
+                msg = "SSL client certificate not trusted";
+        }
+        if (null && (ss->fe->options & CFG_OPT_DONTLOGNULL))
+                return;
+        localtime_r(&sec, &tm);
+        strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
+        if (b->name)
+                n = snprintf(line, sizeof(line), "%s:%u [%s.%03u] %s/%s: %s", ip, port, date,
+                             (unsigned)(ss->accept_wall_us / 1000 % 1000), ss->fe->name, b->name,
+                             msg);
+        else
+                n = snprintf(line, sizeof(line), "%s:%u [%s.%03u] %s/%u: %s", ip, port, date,
+                             (unsigned)(ss->accept_wall_us / 1000 % 1000), ss->fe->name,
+                             (unsigned)(b - ss->fe->binds) + 1, msg);
+        if (n > 0)
+                (void)alog_sinks_send(rt->sinks, LOG_INFO, line,
+                                      SL_MIN((size_t)n, sizeof(line) - 1));
+}
 
 static void hs_end(struct sess *ss)
 {
@@ -50,6 +103,8 @@ static void hs_failed(struct sess *ss, const char *why)
         }
         ss->w->stats.tls_hs_failed++;
         sl_log(LOG_INFO, "%s: TLS handshake failure from %s:%u: %s", ss->fe->name, ip, port, why);
+        if (ss->hs)
+                hs_log(ss, ss->hs->bind, why, ip, port);
         hs_end(ss);
         sess_close(ss);
 }
@@ -97,6 +152,7 @@ int sess_tls_start(struct sess *ss, const struct tls_bind *tb, void (*done)(stru
         }
         h->hs = (struct conn_hs){.step = {xprt_tls_handshake}, .n = 1, .complete = hs_complete};
         h->ss = ss;
+        h->bind = tls_bind_cfg(tb);
         h->done = done;
         ss->hs = h;
         ss->hs_free = hs_end;

@@ -604,6 +604,11 @@ const struct tls_bind *tls_set_bind(const struct tls_set *s, const struct cfg_bi
         return NULL;
 }
 
+const struct cfg_bind *tls_bind_cfg(const struct tls_bind *tb)
+{
+        return tb->cfg;
+}
+
 SSL *tls_bind_new_ssl(const struct tls_bind *tb)
 {
         SSL *ssl = SSL_new(tb->certs[0].ctx);

@@ -43,6 +43,9 @@ struct tls_set *tls_set_free(struct tls_set *s);
 /* The contexts of bind line @b, or NULL when it does not terminate TLS. */
 const struct tls_bind *tls_set_bind(const struct tls_set *s, const struct cfg_bind *b);
 
+/* The bind line @tb was built for. */
+const struct cfg_bind *tls_bind_cfg(const struct tls_bind *tb);
+
 /* A new server-side connection for a client accepted on @tb; NULL when out of memory. */
 SSL *tls_bind_new_ssl(const struct tls_bind *tb);
 

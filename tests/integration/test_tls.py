@@ -1,8 +1,8 @@
 """TLS with real clients (openssl s_client, curl): certificate choice by SNI and key type,
 ALPN, the version floor, client certificates with a CRL, TLS to origins that verify, routing
-by SNI without terminating TLS, resumption across workers and reloads, ticket keys, and
-clients that stall or send garbage. The certificates come from tlspki.build(), made fresh for
-each class."""
+by SNI without terminating TLS, bad files, limits, and clients that stall or send garbage.
+The certificates come from tlspki.build(), made fresh for each class. Resumption and
+testssl.sh are in test_tls_resume.py, which runs beside this one."""
 
 import os
 import re
@@ -395,7 +395,9 @@ class Tls(TlsCase):
     # ---- hostile clients ----
 
     def test_stalled_and_garbage_handshakes(self):
-        self.serve("ssl crt %s" % self.crt("a.test"), tmo="1s")
+        self.serve("ssl crt %s" % self.crt("a.test"), tmo="1s",
+                   glob="    log stdout format raw local0\n",
+                   extra="    log global\n    option httplog\n")
         # half a ClientHello, then nothing: closed at timeout client
         s = socket.create_connection(("127.0.0.1", self.port))
         s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 20)
@@ -404,11 +406,15 @@ class Tls(TlsCase):
         self.assertLess(time.monotonic() - t, 3)
         s.close()
         self.assertTrue(wait_log(self.proc, r"TLS handshake failure .*timeout during handshake"))
+        # and HAProxy's line in the frontend's log
+        self.assertTrue(wait_log(self.proc, r"^127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:"
+                                            r"\d\d\.\d{3}\] f/1: Timeout during SSL handshake$"))
         # random bytes: one line, closed
         s = socket.create_connection(("127.0.0.1", self.port))
-        s.sendall(os.urandom(3000))
+        s.sendall(b"\x16\x03\x01\x00\x05" + os.urandom(3000))
         self.assertTrue(harness.closed_by_peer(s, timeout=5))
         s.close()
+        self.assertTrue(wait_log(self.proc, r"\] f/1: SSL handshake failure$"))
         # a client that asks to renegotiate (TLS 1.2) gets no new handshake
         h = tlspki.s_client(self.port, servername="a.test", args=["-tls1_2"],
                             send=b"R\n", expect=b"renegotiation", timeout=5)
@@ -463,120 +469,6 @@ def client_hello(sni):
             + len(exts).to_bytes(2, "big") + exts)
     hs = b"\x01" + len(body).to_bytes(3, "big") + body
     return b"\x16\x03\x01" + len(hs).to_bytes(2, "big") + hs
-
-
-class Resumption(TlsCase):
-    """Sessions resume on every worker and after reloads: tickets (the master's keys, or a
-    tls-ticket-keys file), and session IDs from the shared cache."""
-
-    def launch(self, bind_extra="", workers=2):
-        self.cfg_text = lambda extra: (
-            "global\n    nbthread %d\n" % workers + DEFAULTS % {"mode": "http", "tmo": "5s"} +
-            "frontend f\n    bind 127.0.0.1:%d ssl crt %s %s\n    default_backend b\n"
-            "backend b\n    server o 127.0.0.1:%d\n"
-            % (self.port, self.pki.servers["a.test"].pem, extra, self.origin.port))
-        self.cfg = self.write("sluice.cfg", self.cfg_text(bind_extra))
-        self.proc = self.start(["-d", "-f", self.cfg])
-        self.assertEqual(len(harness.children(self.proc.pid)), workers)
-
-    def reload(self, bind_extra=""):
-        self.write("sluice.cfg", self.cfg_text(bind_extra))
-        self.proc.signal(signal.SIGHUP)
-        self.proc.notify.wait_for("RELOADING", "1", proc=self.proc.proc)
-        self.proc.notify.wait_for("READY", "1", proc=self.proc.proc)
-
-    def session(self, args):
-        path = os.path.join(self.tmp, "sess-%d" % time.monotonic_ns())
-        h = tlspki.s_client(self.port, servername="a.test", sess_out=path, args=args)
-        self.assertTrue(h.ok, h.output)
-        self.assertFalse(h.reused)
-        return path
-
-    def resumed(self, path, args, n=10):
-        return sum(tlspki.s_client(self.port, servername="a.test", sess_in=path, args=args,
-                                   expect=b"Verify return code").reused for _ in range(n))
-
-    def check_all(self, args, bind_extra=""):
-        self.launch(bind_extra)
-        path = self.session(args)
-        self.assertEqual(self.resumed(path, args), 10)
-        self.reload(bind_extra)
-        self.assertEqual(self.resumed(path, args), 10)
-        self.reload(bind_extra)
-        self.assertEqual(self.resumed(path, args), 10)
-
-    def test_tls13_tickets(self):
-        self.check_all(["-tls1_3"])
-
-    def test_tls12_tickets(self):
-        self.check_all(["-tls1_2"])
-
-    def test_tls12_session_ids_from_the_shared_cache(self):
-        self.check_all(["-tls1_2", "-no_ticket"])
-
-    def test_tls13_stateful_tickets_with_no_tls_tickets(self):
-        self.check_all(["-tls1_3"], bind_extra="no-tls-tickets")
-
-    def test_tls12_session_ids_with_no_tls_tickets(self):
-        self.check_all(["-tls1_2"], bind_extra="no-tls-tickets")
-
-    def test_ticket_keys_file_rotation(self):
-        keys = [os.urandom(80) for _ in range(6)]
-
-        def keyfile(idx):
-            import base64
-            return self.write("keys", "".join(base64.b64encode(keys[i]).decode() + "\n"
-                                              for i in idx))
-
-        path = keyfile([0, 1, 2])
-        self.launch("tls-ticket-keys %s" % path)
-        sess = self.session(["-tls1_2"])
-        self.assertEqual(self.resumed(sess, ["-tls1_2"], 4), 4)
-        # a key appended, the oldest gone: key 1 still decrypts (no longer encrypts)
-        keyfile([1, 2, 3])
-        self.reload("tls-ticket-keys %s" % path)
-        self.assertEqual(self.resumed(sess, ["-tls1_2"], 4), 4)
-        # key 1 retired: a full handshake
-        keyfile([3, 4, 5])
-        self.reload("tls-ticket-keys %s" % path)
-        self.assertEqual(self.resumed(sess, ["-tls1_2"], 4), 0)
-
-    def test_a_ticket_from_one_worker_resumes_on_the_other(self):
-        self.launch(workers=2)
-        path = self.session(["-tls1_3"])
-        self.assertEqual(self.resumed(path, ["-tls1_3"], 20), 20)
-
-
-class TestSsl(harness.TestCase):
-    """testssl.sh against a default "bind ... ssl": no vulnerability, no protocol below TLS
-    1.2."""
-
-    def test_testssl_finds_nothing(self):
-        exe = shutil.which("testssl") or shutil.which("testssl.sh")
-        if not exe:
-            self.fail("testssl.sh is not installed (packaging/debian-deps lists it)")
-        if SANITIZED:
-            self.skipTest("the plain build runs testssl.sh")
-        d = tempfile.TemporaryDirectory(prefix="sluice-pki-")
-        self.addCleanup(d.cleanup)
-        pki = tlspki.build(d.name)
-        o = origin.Origin()
-        self.addCleanup(o.stop)
-        port = harness.free_port()
-        self.start_config(DEFAULTS % {"mode": "http", "tmo": "5s"} +
-                          "frontend f\n    bind 127.0.0.1:%d ssl crt %s\n"
-                          "    default_backend b\nbackend b\n    server o 127.0.0.1:%d\n"
-                          % (port, pki.servers["a.test"].pem, o.port))
-        r = subprocess.run([exe, "--quiet", "--color", "0", "--warnings", "off", "--protocols",
-                            "--vulnerable", "--ip", "one", "127.0.0.1:%d" % port],
-                           capture_output=True, timeout=240)
-        out = r.stdout.decode("utf-8", "replace")
-        sys_out = out[out.find("Testing protocols"):]
-        self.assertIn("TLS 1.3    offered", sys_out)
-        for old in ("SSLv2", "SSLv3", "TLS 1 ", "TLS 1.1"):
-            self.assertRegex(sys_out, r"(?m)^ %s\s+not offered" % re.escape(old.strip()))
-        self.assertNotIn("VULNERABLE", sys_out, sys_out)
-        self.assertIn("LUCKY13", sys_out)
 
 
 if __name__ == "__main__":
