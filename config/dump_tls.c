@@ -98,6 +98,8 @@ static void dump_defaults(FILE *out, const char *side, const struct cfg_tls_opts
                 cfg__dump_word(out, lists[i].v);
                 fputc('\n', out);
         }
+        /* no-sslv3 / no-tlsv1x are not printed: every bind and server with ssl has them folded
+         * into its own range already */
         if (o->min_ver || o->max_ver || o->no_tls_tickets || o->prefer_client_ciphers) {
                 fprintf(out, "    ssl-default-%s-options", side);
                 if (o->min_ver)

@@ -159,7 +159,7 @@ int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
         }
         if (strcmp(kw, "init-addr") == 0)
                 return init_addr_parse(p, w + 1, &o->init_addr) ? 2 : -1;
-        return cfg__server_tls_opt(p, w, o);
+        return cfg__server_tls_opt(p, w, o, !s);
 }
 
 /* ---- log targets ---- */

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "crt_list.h"
 #include "macros.h"
 #include "parse-int.h"
 #include "units.h"
@@ -57,15 +59,17 @@ static int ver_parse(const char *s)
         return -1;
 }
 
+static const char *const ver_kws[] = {"", "sslv3", "tlsv10", "tlsv11", "tlsv12", "tlsv13"};
+
 /* no-sslv3, no-tlsv10 ... and force-* as the version they name; 0 when not one of them */
 static unsigned ver_of_kw(const char *kw, const char *prefix)
 {
-        static const char *const suffix[] = {"", "sslv3", "tlsv10", "tlsv11", "tlsv12", "tlsv13"};
+        const char *const *suffix = ver_kws;
         size_t n = strlen(prefix);
 
         if (strncmp(kw, prefix, n) != 0)
                 return 0;
-        for (unsigned v = 1; v < SL_ARRAY_SIZE(suffix); v++)
+        for (unsigned v = 1; v < SL_ARRAY_SIZE(ver_kws); v++)
                 if (strcmp(kw + n, suffix[v]) == 0)
                         return v;
         return 0;
@@ -82,55 +86,80 @@ static const char *path_join(struct cfg_parser *p, const char *base, const char 
         return cfg_arena_strdup(&p->gen->arena, buf);
 }
 
+/* Where options are read: their sets differ (HAProxy 2.6's bind, crt-list, server keywords
+ * and the words of ssl-default-bind-options / ssl-default-server-options). */
 enum side {
         SIDE_BIND,
+        SIDE_CRT_LIST,
         SIDE_SERVER,
-        SIDE_DEFAULT_OPTIONS
+        SIDE_DEFAULT_SERVER, /* a default-server line */
+        SIDE_DEFAULT_BIND_OPTIONS,
+        SIDE_DEFAULT_SERVER_OPTIONS,
+};
+
+/* The keywords taking an argument, and the sides that have them. */
+#define ON_BIND      (1u << SIDE_BIND)
+#define ON_CRT_LIST  (1u << SIDE_CRT_LIST)
+#define ON_SERVER    ((1u << SIDE_SERVER) | (1u << SIDE_DEFAULT_SERVER))
+#define ON_DFLT_OPTS ((1u << SIDE_DEFAULT_BIND_OPTIONS) | (1u << SIDE_DEFAULT_SERVER_OPTIONS))
+
+static const struct {
+        const char *kw;
+        unsigned sides;
+} with_arg[] = {
+        {"ciphers", ON_BIND | ON_CRT_LIST | ON_SERVER},
+        {"ciphersuites", ON_BIND | ON_CRT_LIST | ON_SERVER},
+        {"curves", ON_BIND | ON_CRT_LIST},
+        {"ecdhe", ON_BIND | ON_CRT_LIST},
+        {"sigalgs", ON_BIND | ON_CRT_LIST},
+        {"alpn", ON_BIND | ON_CRT_LIST | ON_SERVER},
+        {"ssl-min-ver", ON_BIND | ON_CRT_LIST | ON_SERVER | ON_DFLT_OPTS},
+        {"ssl-max-ver", ON_BIND | ON_CRT_LIST | ON_SERVER | ON_DFLT_OPTS},
+        {"verify", ON_BIND | ON_CRT_LIST | ON_SERVER},
+        {"ca-file", ON_BIND | ON_CRT_LIST | ON_SERVER},
+        {"crl-file", ON_BIND | ON_CRT_LIST | ON_SERVER},
 };
 
 /* One option of @o: @kw and its argument @arg (NULL when the line ends). Returns the words
- * taken (1 or 2), 0 when @kw is not such an option, -1 after an error. */
+ * taken (1 or 2), 0 when @kw is not such an option on @side, -1 after an error. */
 static int opts_word(const struct where_ctx *x, enum side side, const char *kw, const char *arg,
                      struct cfg_tls_opts *o)
 {
         struct cfg_parser *p = x->p;
-        const char *const with_arg[] = {"ciphers", "ciphersuites", "curves",      "ecdhe",
-                                        "sigalgs", "alpn",         "ssl-min-ver", "ssl-max-ver",
-                                        "verify",  "ca-file",      "crl-file"};
         unsigned v;
         int ver;
 
-        if ((v = ver_of_kw(kw, "no-"))) {
-                /* HAProxy keeps the versions left as one range: one at the top lowers the
-                 * maximum, others raise the minimum */
-                if (v == CFG_TLS_VER_TLS13)
-                        o->max_ver = CFG_TLS_VER_TLS12;
-                else if (o->min_ver <= v)
-                        o->min_ver = (uint8_t)(v + 1);
+        if (side != SIDE_CRT_LIST && (v = ver_of_kw(kw, "no-"))) {
+                if (side == SIDE_DEFAULT_SERVER) {
+                        report(x, 0, "'%s' option is not accepted in default-server sections", kw);
+                        return -1;
+                }
+                o->no_vers |= (uint8_t)(1u << v);
                 return 1;
         }
-        if ((v = ver_of_kw(kw, "force-"))) {
+        if (side != SIDE_CRT_LIST && (v = ver_of_kw(kw, "force-"))) {
                 o->min_ver = o->max_ver = (uint8_t)v;
                 return 1;
         }
-        if (strcmp(kw, "no-tls-tickets") == 0) {
+        if (strcmp(kw, "no-tls-tickets") == 0 && side != SIDE_CRT_LIST) {
                 o->no_tls_tickets = true;
                 return 1;
         }
-        if (strcmp(kw, "tls-tickets") == 0 && side != SIDE_BIND) {
+        if (strcmp(kw, "tls-tickets") == 0 &&
+            (side == SIDE_SERVER || side == SIDE_DEFAULT_SERVER)) {
                 o->no_tls_tickets = false;
                 return 1;
         }
-        if (strcmp(kw, "prefer-client-ciphers") == 0 && side != SIDE_SERVER) {
+        if (strcmp(kw, "prefer-client-ciphers") == 0 &&
+            (side == SIDE_BIND || side == SIDE_DEFAULT_BIND_OPTIONS)) {
                 o->prefer_client_ciphers = true;
                 return 1;
         }
-        if (side == SIDE_DEFAULT_OPTIONS && strcmp(kw, "ssl-min-ver") != 0 &&
-            strcmp(kw, "ssl-max-ver") != 0)
-                return 0;
         for (size_t i = 0; i < SL_ARRAY_SIZE(with_arg); i++) {
-                if (strcmp(kw, with_arg[i]) != 0)
+                if (strcmp(kw, with_arg[i].kw) != 0)
                         continue;
+                if (!(with_arg[i].sides & (1u << side)))
+                        return 0;
                 if (!arg || !*arg) {
                         report(x, 0, "'%s' needs an argument", kw);
                         return -1;
@@ -152,17 +181,17 @@ known:
                 return 2;
         }
         if (strcmp(kw, "verify") == 0) {
+                bool bind = side == SIDE_BIND || side == SIDE_CRT_LIST;
+
                 if (strcmp(arg, "none") == 0)
                         o->verify = CFG_TLS_VERIFY_NONE;
-                else if (strcmp(arg, "optional") == 0 && side == SIDE_BIND)
+                else if (strcmp(arg, "optional") == 0 && bind)
                         o->verify = CFG_TLS_VERIFY_OPTIONAL;
                 else if (strcmp(arg, "required") == 0)
                         o->verify = CFG_TLS_VERIFY_REQUIRED;
                 else {
                         report(x, 1, "verify: expected %s, not '%s'",
-                               side == SIDE_BIND ? "none, optional or required"
-                                                 : "none or required",
-                               arg);
+                               bind ? "none, optional or required" : "none or required", arg);
                         return -1;
                 }
                 return 2;
@@ -189,8 +218,10 @@ known:
                 o->ciphers = arg;
         else if (strcmp(kw, "ciphersuites") == 0)
                 o->ciphersuites = arg;
-        else if (strcmp(kw, "curves") == 0 || strcmp(kw, "ecdhe") == 0)
+        else if (strcmp(kw, "curves") == 0)
                 o->curves = arg;
+        else if (strcmp(kw, "ecdhe") == 0)
+                o->ecdhe = arg;
         else if (strcmp(kw, "sigalgs") == 0)
                 o->sigalgs = arg;
         else
@@ -227,13 +258,14 @@ static bool skipped_file(const char *name)
         return false;
 }
 
-/* "crt <file|dir>": a directory gives its files in name order. */
+/* "crt <file|dir>": a directory gives its regular files in name order. */
 static bool crt_add(const struct where_ctx *x, struct cfg_bind_tls *t, const char *arg,
                     const struct cfg_where *where)
 {
         struct cfg_parser *p = x->p;
         const char *path = path_join(p, p->gen->global.tls.crt_base, arg);
         struct dirent **ents = NULL;
+        bool ok = true;
         int n;
 
         if (!path) {
@@ -242,6 +274,7 @@ static bool crt_add(const struct where_ctx *x, struct cfg_bind_tls *t, const cha
         }
         n = scandir(path, &ents, NULL, alphasort);
         if (n < 0) {
+                /* not a directory: a file, which the context builder reads */
                 struct cfg_tls_cert *c = cert_push(p, t);
 
                 if (!c)
@@ -249,22 +282,39 @@ static bool crt_add(const struct where_ctx *x, struct cfg_bind_tls *t, const cha
                 *c = (struct cfg_tls_cert){.path = path, .where = *where};
                 return true;
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && ok; i++) {
                 char buf[4096];
                 struct cfg_tls_cert *c;
+                struct stat st;
 
-                if (ents[i]->d_type == DT_DIR || skipped_file(ents[i]->d_name))
+                if (skipped_file(ents[i]->d_name))
                         continue;
                 snprintf(buf, sizeof(buf), "%s/%s", path, ents[i]->d_name);
+                if (stat(buf, &st) != 0 || !S_ISREG(st.st_mode))
+                        continue;
                 c = cert_push(p, t);
-                if (!c || !(c->path = cfg_arena_strdup(&p->gen->arena, buf)))
+                if (!c || !(c->path = cfg_arena_strdup(&p->gen->arena, buf))) {
+                        cfg__oom(p);
+                        ok = false;
                         break;
+                }
                 c->where = *where;
         }
         for (int i = 0; i < n; i++)
                 free(ents[i]);
         free(ents);
-        return true;
+        return ok;
+}
+
+/* crt-list option words HAProxy 2.6 has and sluice does not. */
+static bool crt_list_unsupported(const char *kw)
+{
+        static const char *const kws[] = {"allow-0rtt", "ca-verify-file", "no-ca-names", "npn"};
+
+        for (size_t i = 0; i < SL_ARRAY_SIZE(kws); i++)
+                if (strcmp(kw, kws[i]) == 0)
+                        return true;
+        return false;
 }
 
 /* One line of a crt-list file: "<crt> [[<options> ...]] [[!]<sni filter> ...]". */
@@ -273,42 +323,18 @@ static bool crt_list_line(struct cfg_parser *p, struct cfg_bind *b, const char *
 {
         struct where_ctx x = {.p = p, .file = file, .line = lineno};
         struct cfg_where where = {.file = file, .line = lineno};
-        char *words[64];
-        size_t n = 0, i, first;
+        struct cfg_crt_list_words ws;
         struct cfg_tls_opts *o = NULL;
-        struct cfg_tls_cert *c;
         size_t before = b->tls.n_certs;
+        char err[256];
 
-        for (char *s = strtok(line, " \t"); s; s = strtok(NULL, " \t")) {
-                if (n == SL_ARRAY_SIZE(words)) {
-                        report(&x, 0, "crt-list: too many words on the line");
-                        return false;
-                }
-                words[n++] = s;
+        if (cfg_crt_list_split(line, &ws, err, sizeof(err)) < 0) {
+                report(&x, 0, "%s", err);
+                return false;
         }
-        if (n == 0)
+        if (ws.n == 0)
                 return true;
-        i = 1;
-        if (i < n && words[i][0] == '[') {
-                char *opt[64];
-                size_t k = 0;
-                bool closed = false;
-
-                words[i]++;
-                for (; i < n && !closed; i++) {
-                        size_t len = strlen(words[i]);
-
-                        if (len && words[i][len - 1] == ']') {
-                                words[i][len - 1] = '\0';
-                                closed = true;
-                        }
-                        if (*words[i])
-                                opt[k++] = words[i];
-                }
-                if (!closed) {
-                        report(&x, 0, "crt-list: '[' without its ']'");
-                        return false;
-                }
+        if (ws.has_opts) {
                 o = cfg_arena_alloc(&p->gen->arena, sizeof(*o));
                 if (!o) {
                         cfg__oom(p);
@@ -316,12 +342,19 @@ static bool crt_list_line(struct cfg_parser *p, struct cfg_bind *b, const char *
                 }
                 /* the bind's own options fill what the line leaves out, at the end */
                 *o = (struct cfg_tls_opts){0};
-                for (size_t j = 0; j < k;) {
-                        int r = opts_word(&x, SIDE_BIND, opt[j], j + 1 < k ? opt[j + 1] : NULL, o);
+                for (size_t j = ws.opt_b; j < ws.opt_e;) {
+                        const char *kw = ws.w[j];
+                        int r = opts_word(&x, SIDE_CRT_LIST, kw,
+                                          j + 1 < ws.opt_e ? ws.w[j + 1] : NULL, o);
 
                         if (r == 0) {
-                                report(&x, 0, "crt-list: unknown or unsupported option '%s'",
-                                       opt[j]);
+                                if (crt_list_unsupported(kw))
+                                        report(&x, 0,
+                                               "'%s' is a HAProxy keyword that sluice does not "
+                                               "support yet",
+                                               kw);
+                                else
+                                        report(&x, 0, "crt-list: unknown ssl keyword '%s'", kw);
                                 return false;
                         }
                         if (r < 0)
@@ -329,18 +362,18 @@ static bool crt_list_line(struct cfg_parser *p, struct cfg_bind *b, const char *
                         j += (size_t)r;
                 }
         }
-        first = i;
-        if (!crt_add(&x, &b->tls, words[0], &where))
+        if (!crt_add(&x, &b->tls, ws.w[0], &where))
                 return false;
         for (size_t k = before; k < b->tls.n_certs; k++) {
-                c = &b->tls.certs[k];
+                struct cfg_tls_cert *c = &b->tls.certs[k];
+
                 c->opts = o;
                 c->list = list;
-                for (size_t j = first; j < n; j++) {
+                for (size_t j = ws.opt_e; j < ws.n; j++) {
                         const char **f = cfg_arena_push(&p->gen->arena, (void **)&c->sni, &c->n_sni,
                                                         &c->cap_sni, sizeof(*f));
 
-                        if (!f || !(*f = cfg_arena_strdup(&p->gen->arena, words[j]))) {
+                        if (!f || !(*f = cfg_arena_strdup(&p->gen->arena, ws.w[j]))) {
                                 cfg__oom(p);
                                 return false;
                         }
@@ -351,36 +384,50 @@ static bool crt_list_line(struct cfg_parser *p, struct cfg_bind *b, const char *
 
 bool cfg__crt_list_load(struct cfg_parser *p, unsigned w, struct cfg_bind *b, const char *arg)
 {
+        /* HAProxy reads the crt-list file at the path as written: crt-base joins only the
+         * certificates named inside */
         const char *list = cfg_arena_strdup(&p->gen->arena, arg);
-        const char *file = path_join(p, NULL, arg);
-        char line[8192];
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
         unsigned lineno = 0;
         bool ok = true;
         FILE *f;
 
-        if (!list || !file) {
+        if (!list) {
                 cfg__oom(p);
                 return false;
         }
-        f = fopen(file, "r");
+        f = fopen(list, "r");
         if (!f) {
-                cfg__err(p, w, "crt-list: cannot read '%s': %s", file, strerror(errno));
+                cfg__err(p, w, "crt-list: cannot read '%s': %s", list, strerror(errno));
                 return false;
         }
-        while (fgets(line, sizeof(line), f)) {
-                char *hash, *s = line;
+        while ((len = getline(&line, &cap, f)) >= 0) {
+                char *s = line;
 
                 lineno++;
-                line[strcspn(line, "\r\n")] = '\0';
-                hash = strchr(line, '#');
-                if (hash)
-                        *hash = '\0';
-                while (*s == ' ' || *s == '\t')
-                        s++;
-                if (!*s)
+                if (memchr(line, '\0', (size_t)len)) {
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, list, lineno, 0,
+                                     "crt-list: a NUL character in the line");
+                        ok = false;
                         continue;
-                ok = crt_list_line(p, b, list, file, lineno, s) && ok;
+                }
+                if (len > CFG_CRT_LIST_MAX_LINE) {
+                        cfg_diag_add(p->diags, CFG_SEV_ERROR, list, lineno, 0,
+                                     "crt-list: line too long, limit is %d characters",
+                                     CFG_CRT_LIST_MAX_LINE);
+                        ok = false;
+                        continue;
+                }
+                /* as in HAProxy, only a '#' that starts the line makes a comment: elsewhere it
+                 * is part of a word */
+                if (*s == '#')
+                        continue;
+                line[strcspn(line, "\r\n")] = '\0';
+                ok = crt_list_line(p, b, list, list, lineno, s) && ok;
         }
+        free(line);
         fclose(f);
         return ok;
 }
@@ -421,7 +468,7 @@ int cfg__bind_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_bind *b)
         return r;
 }
 
-int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o)
+int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o, bool dflt)
 {
         struct where_ctx x = {.p = p, .w = w};
         const char *kw = cfg__word(p, w);
@@ -461,7 +508,7 @@ int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                 }
                 return 2;
         }
-        return opts_word(&x, SIDE_SERVER, kw, arg, &t->opts);
+        return opts_word(&x, dflt ? SIDE_DEFAULT_SERVER : SIDE_SERVER, kw, arg, &t->opts);
 }
 
 /* ---- globals ---- */
@@ -475,7 +522,8 @@ static void kw_path(struct cfg_parser *p, unsigned arg, unsigned long data)
         *(data ? &g->ca_base : &g->crt_base) = cfg__dup(p, arg);
 }
 
-/* ssl-default-{bind,server}-{ciphers,ciphersuites,curves,sigalgs}: @data says which. */
+/* ssl-default-bind-{ciphers,ciphersuites,curves,sigalgs} and ssl-default-server-{ciphers,
+ * ciphersuites}: @data says which. */
 static void kw_default_str(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         struct cfg_tls_global *g = &p->gen->global.tls;
@@ -492,17 +540,23 @@ static void kw_default_options(struct cfg_parser *p, unsigned arg, unsigned long
 {
         struct cfg_tls_global *g = &p->gen->global.tls;
         struct cfg_tls_opts *o = data ? &g->server_dflt : &g->bind_dflt;
+        const char *stmt = data ? "ssl-default-server-options" : "ssl-default-bind-options";
         unsigned n = cfg__n_words(p);
 
+        if (arg >= n) {
+                cfg__err(p, arg - 1, "global statement '%s' expects an option as an argument",
+                         stmt);
+                return;
+        }
         for (unsigned w = arg; w < n;) {
                 struct where_ctx x = {.p = p, .w = w};
-                int r = opts_word(&x, SIDE_DEFAULT_OPTIONS, cfg__word(p, w),
-                                  w + 1 < n ? cfg__word(p, w + 1) : NULL, o);
+                int r = opts_word(&x,
+                                  data ? SIDE_DEFAULT_SERVER_OPTIONS : SIDE_DEFAULT_BIND_OPTIONS,
+                                  cfg__word(p, w), w + 1 < n ? cfg__word(p, w + 1) : NULL, o);
 
                 if (r == 0) {
-                        cfg__err(p, w, "%s: unknown option '%s'",
-                                 data ? "ssl-default-server-options" : "ssl-default-bind-options",
-                                 cfg__word(p, w));
+                        cfg__err(p, w, "unknown option '%s' on global statement '%s'",
+                                 cfg__word(p, w), stmt);
                         return;
                 }
                 if (r < 0)
@@ -591,8 +645,6 @@ const struct cfg_kw cfg__tls_global_keywords[] = {
         {"ssl-default-bind-options", CFG_IN_GLOBAL, kw_default_options, 0, false},
         {"ssl-default-server-ciphers", CFG_IN_GLOBAL, kw_default_str, 8, false},
         {"ssl-default-server-ciphersuites", CFG_IN_GLOBAL, kw_default_str, 9, false},
-        {"ssl-default-server-curves", CFG_IN_GLOBAL, kw_default_str, 10, false},
-        {"ssl-default-server-sigalgs", CFG_IN_GLOBAL, kw_default_str, 11, false},
         {"ssl-default-server-options", CFG_IN_GLOBAL, kw_default_options, 1, false},
         {"ssl-dh-param-file", CFG_IN_GLOBAL, kw_dh_param_file, 0, false},
         {"tune.ssl.default-dh-param", CFG_IN_GLOBAL, kw_number, 0, false},
@@ -603,90 +655,3 @@ const struct cfg_kw cfg__tls_global_keywords[] = {
         {"ssl-server-verify", CFG_IN_GLOBAL, kw_server_verify, 0, false},
         {NULL, 0, NULL, 0, false},
 };
-
-/* ---- the end of the load ---- */
-
-/* Settings of @o not given take those of @d. */
-static void opts_default(struct cfg_tls_opts *o, const struct cfg_tls_opts *d)
-{
-        if (!o->ciphers)
-                o->ciphers = d->ciphers;
-        if (!o->ciphersuites)
-                o->ciphersuites = d->ciphersuites;
-        if (!o->curves)
-                o->curves = d->curves;
-        if (!o->sigalgs)
-                o->sigalgs = d->sigalgs;
-        if (!o->min_ver)
-                o->min_ver = d->min_ver;
-        if (!o->max_ver)
-                o->max_ver = d->max_ver;
-        o->no_tls_tickets = o->no_tls_tickets || d->no_tls_tickets;
-        o->prefer_client_ciphers = o->prefer_client_ciphers || d->prefer_client_ciphers;
-}
-
-/* A crt-list line's options: what it does not set is the bind's. */
-static void opts_inherit(struct cfg_tls_opts *o, const struct cfg_tls_opts *b)
-{
-        opts_default(o, b);
-        if (!o->alpn)
-                o->alpn = b->alpn;
-        if (!o->verify)
-                o->verify = b->verify;
-        if (!o->ca_file)
-                o->ca_file = b->ca_file;
-        if (!o->crl_file)
-                o->crl_file = b->crl_file;
-}
-
-void cfg__tls_finish(struct cfg_parser *p)
-{
-        struct cfg_gen *g = p->gen;
-        const struct cfg_tls_global *tg = &g->global.tls;
-
-        for (size_t i = 0; i < g->n_proxies; i++) {
-                struct cfg_proxy *px = g->proxies[i];
-
-                for (size_t j = 0; j < px->n_binds; j++) {
-                        struct cfg_bind *b = &px->binds[j];
-                        const struct cfg_where *w = &b->where;
-
-                        if (!b->tls.ssl) {
-                                if (b->tls.n_certs)
-                                        cfg_diag_add(p->diags, CFG_SEV_WARNING, w->file, w->line, 0,
-                                                     "bind: 'crt' without 'ssl': this address "
-                                                     "does not use TLS");
-                                continue;
-                        }
-                        if (b->tls.n_certs == 0)
-                                cfg_diag_add(p->diags, CFG_SEV_ERROR, w->file, w->line, 0,
-                                             "%s '%s': no SSL certificate specified for this "
-                                             "bind (use 'crt')",
-                                             cfg__proxy_kind(px), px->name);
-                        opts_default(&b->tls.opts, &tg->bind_dflt);
-                        for (size_t k = 0; k < b->tls.n_certs; k++) {
-                                struct cfg_tls_opts *o =
-                                        (struct cfg_tls_opts *)b->tls.certs[k].opts;
-
-                                if (o)
-                                        opts_inherit(o, &b->tls.opts);
-                        }
-                        if ((b->tls.opts.verify == CFG_TLS_VERIFY_OPTIONAL ||
-                             b->tls.opts.verify == CFG_TLS_VERIFY_REQUIRED) &&
-                            !b->tls.opts.ca_file)
-                                cfg_diag_add(p->diags, CFG_SEV_ERROR, w->file, w->line, 0,
-                                             "%s '%s': verify is enabled but no CA file "
-                                             "specified for this bind",
-                                             cfg__proxy_kind(px), px->name);
-                }
-                for (size_t j = 0; j < px->n_servers; j++) {
-                        struct cfg_server *s = &px->servers[j];
-
-                        if (!s->opts.tls.ssl)
-                                continue;
-                        opts_default(&s->opts.tls.opts, &tg->server_dflt);
-                        if (s->opts.tls.sni.src)
-                                cfg__sample_finish(p, px, &s->opts.tls.sni, &s->where);
-                }
-        }
-}

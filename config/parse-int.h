@@ -65,10 +65,11 @@ struct cfg_kw {
 extern const struct cfg_kw cfg__global_keywords[];
 extern const struct cfg_kw cfg__tls_global_keywords[];
 
-/* TLS (kw_tls.c): one option of a bind line (at word @w) or of a server line, into @b or @o:
+/* TLS (kw_tls.c): one option of a bind line (at word @w) or of a server line (@dflt: a
+ * default-server line), into @b or @o:
  * the words it takes, 0 when it is no TLS option, -1 after an error (reported). */
 int cfg__bind_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_bind *b);
-int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o);
+int cfg__server_tls_opt(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o, bool dflt);
 /* The certificates of crt-list file @arg (word @w) into @b; false after an error. */
 bool cfg__crt_list_load(struct cfg_parser *p, unsigned w, struct cfg_bind *b, const char *arg);
 /* At the end of load: ssl-default-* applied, crt-list lines completed, checks. */

@@ -39,8 +39,15 @@ struct cfg_tls_opts {
         const char *sigalgs;      /* arena: signature algorithms offered/accepted */
         const char *alpn;         /* arena: the list as written, "h2,http/1.1" */
         uint8_t min_ver, max_ver; /* enum cfg_tls_ver; no-tlsv1x and force-tlsv1x are folded
-                                   * into these, as HAProxy does */
+                                   * into these, as HAProxy does; a bind's min_ver is
+                                   * TLSv1.2 when nothing sets one (HAProxy 2.6's default) */
         uint8_t verify;           /* enum cfg_tls_verify */
+        uint8_t no_vers;          /* no-sslv3 / no-tlsv1x as written, bit (1 << enum
+                                   * cfg_tls_ver) each: the end of the load folds them into
+                                   * min_ver/max_ver (as HAProxy does) and clears them */
+        const char *ecdhe;        /* arena: "ecdhe <curve>" as written: the end of the load
+                                   * makes it the curves when neither "curves" nor
+                                   * ssl-default-bind-curves gives a list, and clears it */
         const char *ca_file;      /* arena: the path joined to ca-base */
         const char *crl_file;     /* arena: the path joined to ca-base */
         bool no_tls_tickets;      /* no-tls-tickets */
@@ -88,7 +95,8 @@ struct cfg_tls_global {
         const char *ca_base;             /* arena or NULL */
         struct cfg_tls_opts bind_dflt;   /* ssl-default-bind-ciphers|-ciphersuites|-curves|
                                           * -sigalgs|-options */
-        struct cfg_tls_opts server_dflt; /* ssl-default-server-* */
+        struct cfg_tls_opts server_dflt; /* ssl-default-server-ciphers|-ciphersuites|-options
+                                          * (HAProxy 2.6 has no -curves or -sigalgs here) */
         const char *dh_param_file;       /* arena or NULL: ssl-dh-param-file */
         unsigned default_dh_param;       /* tune.ssl.default-dh-param; 0: not set (2048) */
         unsigned cachesize;              /* tune.ssl.cachesize; entries, HAProxy's 20000 */
