@@ -26,8 +26,9 @@ int cfg_crt_list_split(char *line, struct cfg_crt_list_words *ret, char *err, si
                                 return -EINVAL;
                         }
                         if (c == '[' && ret->n == 0) {
-                                snprintf(err, errlen, "crt-list: the line must start with a "
-                                                      "certificate");
+                                snprintf(err, errlen,
+                                         "crt-list: the line must start with a "
+                                         "certificate");
                                 return -EINVAL;
                         }
                         if (c == ']' && e) {

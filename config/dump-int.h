@@ -30,5 +30,7 @@ size_t cfg__dump_capture_slots(FILE *out, const struct cfg_proxy *px);
 /* TLS settings (dump_tls.c): a bind's and a server's options after the words before them on
  * the line, and the ssl-* globals as lines of the global section. */
 void cfg__dump_bind_tls(FILE *out, const struct cfg_bind_tls *t);
-void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t);
+/* @dflt: the default-server's settings a server line would inherit, or NULL */
+void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t,
+                          const struct cfg_server_tls *dflt);
 void cfg__dump_global_tls(FILE *out, const struct cfg_tls_global *g);

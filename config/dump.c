@@ -380,7 +380,9 @@ static void dump_conn_settings(FILE *out, const struct cfg_proxy *px)
         fputc('\n', out);
 }
 
-static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
+/* @dflt: the proxy's default-server when @o is a server's, NULL for the default-server itself */
+static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
+                             const struct cfg_server_opts *dflt)
 {
         fprintf(out, " weight %u maxconn %u", o->weight, o->maxconn);
         if (o->flags & CFG_SRV_BACKUP)
@@ -392,7 +394,7 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o)
                 cfg__dump_word(out, o->cookie);
         }
         dump_init_addr(out, &o->init_addr);
-        cfg__dump_server_tls(out, &o->tls);
+        cfg__dump_server_tls(out, &o->tls, dflt ? &dflt->tls : NULL);
 }
 
 /* May @kw appear in a section of @px's kind? (Inherited settings are printed only where
@@ -677,7 +679,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
         }
         if (be) {
                 fputs("    default-server", out);
-                dump_server_opts(out, &px->default_server);
+                dump_server_opts(out, &px->default_server, NULL);
                 fputc('\n', out);
                 for (size_t i = 0; i < px->n_servers; i++) {
                         fputs("    server ", out);
@@ -686,7 +688,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         dump_addr(out, &px->servers[i].addr);
                         if (px->servers[i].id_set)
                                 fprintf(out, " id %u", px->servers[i].id);
-                        dump_server_opts(out, &px->servers[i].opts);
+                        dump_server_opts(out, &px->servers[i].opts, &px->default_server);
                         fputc('\n', out);
                 }
         }

@@ -62,12 +62,20 @@ void cfg__dump_bind_tls(FILE *out, const struct cfg_bind_tls *t)
         dump_opts(out, &t->opts);
 }
 
-void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t)
+void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t,
+                          const struct cfg_server_tls *dflt)
 {
-        if (!t->ssl)
+        /* what the server line turns off of its default-server's is said, as the line would
+         * inherit it otherwise */
+        if (!t->ssl) {
+                if (dflt && dflt->ssl)
+                        fputs(" no-ssl", out);
                 return;
+        }
         fputs(" ssl", out);
         dump_opts(out, &t->opts);
+        if (!t->opts.no_tls_tickets && dflt && dflt->opts.no_tls_tickets)
+                fputs(" tls-tickets", out);
         if (t->sni.src) {
                 fputs(" sni ", out);
                 cfg__dump_sample(out, &t->sni);
@@ -78,6 +86,8 @@ void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t)
         word_opt(out, "crt", t->crt);
         if (t->no_ssl_reuse)
                 fputs(" no-ssl-reuse", out);
+        else if (dflt && dflt->no_ssl_reuse)
+                fputs(" ssl-reuse", out);
 }
 
 /* ssl-default-*-options words of @o, and its lists as their own keywords. */

@@ -153,14 +153,12 @@ static void bind_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct
         }
         if (b->tls.n_certs == 0)
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, w->file, w->line, 0,
-                             "%s: no SSL certificate specified for this bind (use 'crt')",
-                             what);
+                             "%s: no SSL certificate specified for this bind (use 'crt')", what);
         opts_default(&b->tls.opts, &tg->bind_dflt);
         vers_fold(p, &b->tls.opts, true, what, w);
         if (verify_on(&b->tls.opts) && !b->tls.opts.ca_file)
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, w->file, w->line, 0,
-                             "%s: verify is enabled but no CA file specified for this bind",
-                             what);
+                             "%s: verify is enabled but no CA file specified for this bind", what);
         for (size_t k = 0; k < b->tls.n_certs; k++) {
                 struct cfg_tls_cert *c = &b->tls.certs[k];
                 struct cfg_tls_opts *o = (struct cfg_tls_opts *)c->opts;
