@@ -131,8 +131,12 @@ static int opts_word(const struct where_ctx *x, enum side side, const char *kw, 
 
         if (side != SIDE_CRT_LIST && (v = ver_of_kw(kw, "no-"))) {
                 if (side == SIDE_DEFAULT_SERVER) {
-                        report(x, 0, "'%s' option is not accepted in default-server sections", kw);
-                        return -1;
+                        /* HAProxy 2.6 says so and loads the line without it */
+                        cfg__warn(p, x->w,
+                                  "'%s' option is not accepted in default-server sections: "
+                                  "ignored",
+                                  kw);
+                        return 1;
                 }
                 o->no_vers |= (uint8_t)(1u << v);
                 return 1;

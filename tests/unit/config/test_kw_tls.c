@@ -134,11 +134,12 @@ static void round_trip(const struct cfg_gen *g)
 
 START_TEST(test_bind_options)
 {
-        struct cfg_gen *g = load_bind("", "ssl crt /c/a.pem crt /c/b.pem alpn h2,http/1.1 "
-                                          "ciphers ECDHE+AESGCM ciphersuites TLS_AES_128_GCM_SHA256 "
-                                          "sigalgs RSA+SHA256 strict-sni tls-ticket-keys /k/t.key "
-                                          "verify optional ca-file /ca/ca.pem crl-file /ca/crl.pem "
-                                          "no-tls-tickets prefer-client-ciphers");
+        struct cfg_gen *g =
+                load_bind("", "ssl crt /c/a.pem crt /c/b.pem alpn h2,http/1.1 "
+                              "ciphers ECDHE+AESGCM ciphersuites TLS_AES_128_GCM_SHA256 "
+                              "sigalgs RSA+SHA256 strict-sni tls-ticket-keys /k/t.key "
+                              "verify optional ca-file /ca/ca.pem crl-file /ca/crl.pem "
+                              "no-tls-tickets prefer-client-ciphers");
         const struct cfg_bind_tls *t = bind_tls(g);
 
         ck_assert(t->ssl && t->strict_sni);
@@ -200,8 +201,7 @@ START_TEST(test_bind_errors)
                      "'generate-certificates' is a HAProxy keyword that sluice does not "
                      "support yet");
         /* servers only */
-        expect_error("frontend f\n    bind :443 ssl crt /c/a.pem tls-tickets\n", 2,
-                     "tls-tickets");
+        expect_error("frontend f\n    bind :443 ssl crt /c/a.pem tls-tickets\n", 2, "tls-tickets");
 }
 END_TEST
 
@@ -313,8 +313,7 @@ START_TEST(test_defaults_and_paths)
         /* HAProxy 2.6 has neither */
         expect_error("global\n    ssl-default-server-curves X25519\n", 2, "");
         expect_error("global\n    ssl-default-server-sigalgs RSA+SHA256\n", 2, "");
-        expect_error("global\n    ssl-server-verify sometimes\n", 2,
-                     "expected none or required");
+        expect_error("global\n    ssl-server-verify sometimes\n", 2, "expected none or required");
         expect_error("global\n    tune.ssl.lifetime 5x\n", 2, "tune.ssl.lifetime");
         expect_error("global\n    tune.ssl.default-dh-param 512\n", 2, "at least 1024");
         expect_error("global\n    tune.ssl.keylog on\n", 2,
@@ -458,8 +457,8 @@ END_TEST
 START_TEST(test_crt_dir)
 {
         char sub[128], text[512], path[256];
-        static const char *const files[] = {"b.pem", "a.pem", "a.pem.key", "a.pem.ocsp",
-                                            "a.pem.issuer", "a.pem.sctl", ".hidden", "c"};
+        static const char *const files[] = {"b.pem",        "a.pem",      "a.pem.key", "a.pem.ocsp",
+                                            "a.pem.issuer", "a.pem.sctl", ".hidden",   "c"};
         struct cfg_gen *g;
         const struct cfg_bind_tls *t;
 
@@ -471,8 +470,8 @@ START_TEST(test_crt_dir)
         }
         snprintf(path, sizeof(path), "%s/certs/subdir", dir);
         ck_assert_int_eq(mkdir(path, 0700), 0);
-        snprintf(text, sizeof(text), "global\n    crt-base %s\nfrontend f\n    bind :443 ssl crt certs\n",
-                 dir);
+        snprintf(text, sizeof(text),
+                 "global\n    crt-base %s\nfrontend f\n    bind :443 ssl crt certs\n", dir);
         g = load_ok(text);
         t = bind_tls(g);
         ck_assert_uint_eq(t->n_certs, 3);
@@ -546,15 +545,19 @@ START_TEST(test_servers)
                      4, "'server b/s' : verify is enabled but no CA file specified.");
         expect_error("backend b\n    server s 127.0.0.1:443 ssl verify optional\n", 2,
                      "verify: expected none or required, not 'optional'");
-        expect_error("backend b\n    default-server no-tlsv10\n", 2,
-                     "'no-tlsv10' option is not accepted in default-server sections");
+        /* HAProxy 2.6 alerts and goes on without it */
+        g = load_ok("backend b\n    default-server no-tlsv10 ssl verify none\n"
+                    "    server s 127.0.0.1:443\n");
+        ck_assert(has_warning(2, "'no-tlsv10' option is not accepted in default-server sections"));
+        ck_assert_uint_eq(proxy(g, "b")->servers[0].opts.tls.opts.min_ver, 0);
+        cfg_gen_unref(g);
         expect_error("backend b\n    server s 127.0.0.1:443 ssl verify none no-tlsv12 "
                      "no-tlsv13 ssl-max-ver TLSv1.0 ssl-min-ver TLSv1.1\n",
                      2, "'server b/s': all SSL/TLS versions are disabled for this server");
         expect_error("backend b\n    server s 127.0.0.1:443 ssl verify none sni\n", 2,
                      "'sni' needs an argument");
-        expect_error("backend b\n    server s 127.0.0.1:443 ssl verify none sni nosuchfetch\n",
-                     2, "nosuchfetch");
+        expect_error("backend b\n    server s 127.0.0.1:443 ssl verify none sni nosuchfetch\n", 2,
+                     "nosuchfetch");
         /* HAProxy 2.6 has none of these on servers */
         expect_error("backend b\n    server s 127.0.0.1:443 ssl verify none curves X25519\n", 2,
                      "curves");
