@@ -47,16 +47,7 @@ bool tls_srv_build(struct tls_srv *ts, const struct cfg_gen *g, const struct cfg
         ts->ctx = SSL_CTX_new(TLS_client_method());
         if (!ts->ctx || !tls_ctx_apply(ts->ctx, o, true, &srv->where, d))
                 return false;
-        if (ts->verify && !o->ca_file) {
-                ERR(d, &srv->where,
-                    "server '%s': verify is enabled by default but no CA file specified. If "
-                    "you're running on a LAN where you're certain to trust the server's "
-                    "certificate, please set an explicit 'verify none' statement on the "
-                    "'server' line, or use 'ssl-server-verify none' in the global section to "
-                    "disable server-side verifications by default.",
-                    srv->name);
-                return false;
-        }
+        /* verification without a CA file was refused by the configuration (tls_finish.c) */
         SSL_CTX_set_verify(ts->ctx, ts->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
         if (t->crt) {
                 struct tls_pem pem;
