@@ -443,10 +443,11 @@ class Tls(TlsCase):
                 socks.append(s)
             for s in socks:
                 s.close()
-        # another client is served at once
+        # another client is served as soon as the worker has answered the hellos queued before
+        # it (under the sanitizers each of those costs several times more)
         t = time.monotonic()
         self.assertEqual(curl(self.port)[0], 200)
-        self.assertLess(time.monotonic() - t, 2)
+        self.assertLess(time.monotonic() - t, 15 if SANITIZED else 2)
         if SANITIZED:
             return
         deadline = time.monotonic() + 5
