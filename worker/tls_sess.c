@@ -25,7 +25,13 @@ static int new_cb(SSL *ssl, SSL_SESSION *sess)
         unsigned id_len = 0;
         int len;
 
-        (void)ssl;
+        /* A TLS 1.3 session under stateless tickets travels inside its ticket: OpenSSL
+         * looks such PSKs up by ID only when tickets are stateful (no-tls-tickets) or for
+         * anti-replay of early data. Storing it would cost two serializations per ticket
+         * (two tickets per handshake) and push out the TLS 1.2 sessions the cache is for. */
+        if (SSL_SESSION_get_protocol_version(sess) == TLS1_3_VERSION &&
+            !(SSL_get_options(ssl) & SSL_OP_NO_TICKET) && SSL_get_max_early_data(ssl) == 0)
+                return 0;
         id = SSL_SESSION_get_id(sess, &id_len);
         len = i2d_SSL_SESSION(sess, NULL);
         if (!cache || id_len == 0 || len <= 0 || (size_t)len > sizeof(buf))

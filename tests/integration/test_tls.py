@@ -172,6 +172,18 @@ class Tls(TlsCase):
         self.assertEqual(self.hs("a.test", args=["-tls1_2"]).protocol, "TLSv1.2")
         self.assertEqual(self.hs("a.test").protocol, "TLSv1.3")
 
+    def test_default_suites_prefer_aes128(self):
+        offer = ["-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"]
+        self.serve("ssl crt %s" % self.crt("a.test"))
+        self.assertEqual(self.hs("a.test", args=offer).cipher, "TLS_AES_128_GCM_SHA256")
+        self.assertEqual(self.hs("a.test", args=["-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"])
+                         .cipher, "TLS_CHACHA20_POLY1305_SHA256")
+
+    def test_prefer_client_ciphers_follows_the_client(self):
+        offer = ["-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"]
+        self.serve("ssl crt %s prefer-client-ciphers" % self.crt("a.test"))
+        self.assertEqual(self.hs("a.test", args=offer).cipher, "TLS_AES_256_GCM_SHA384")
+
     def test_ssl_min_ver_from_defaults(self):
         self.serve("ssl crt %s" % self.crt("a.test"),
                    glob="    ssl-default-bind-options ssl-min-ver TLSv1.3\n")

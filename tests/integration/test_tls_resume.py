@@ -22,9 +22,10 @@ class Resumption(TlsCase):
     """Sessions resume on every worker and after reloads: tickets (the master's keys, or a
     tls-ticket-keys file), and session IDs from the shared cache."""
 
-    def launch(self, bind_extra="", workers=2):
+    def launch(self, bind_extra="", workers=2, global_extra=""):
         self.cfg_text = lambda extra: (
-            "global\n    nbthread %d\n" % workers + DEFAULTS % {"mode": "http", "tmo": "5s"} +
+            "global\n    nbthread %d\n" % workers + global_extra +
+            DEFAULTS % {"mode": "http", "tmo": "5s"} +
             "frontend f\n    bind 127.0.0.1:%d ssl crt %s %s\n    default_backend b\n"
             "backend b\n    server o 127.0.0.1:%d\n"
             % (self.port, self.pki.servers["a.test"].pem, extra, self.origin.port))
@@ -92,6 +93,15 @@ class Resumption(TlsCase):
         keyfile([3, 4, 5])
         self.reload("tls-ticket-keys %s" % path)
         self.assertEqual(self.resumed(sess, ["-tls1_2"], 4), 0)
+
+    def test_tls13_ticket_sessions_leave_the_cache_to_session_ids(self):
+        # one bucket of 4 entries: TLS 1.3 sessions under stateless tickets (two tickets per
+        # handshake) would push the TLS 1.2 session out of it if they were stored
+        self.launch(workers=1, global_extra="    tune.ssl.cachesize 4\n")
+        path = self.session(["-tls1_2", "-no_ticket"])
+        for _ in range(4):
+            self.session(["-tls1_3"])
+        self.assertEqual(self.resumed(path, ["-tls1_2", "-no_ticket"], 4), 4)
 
     def test_a_ticket_from_one_worker_resumes_on_the_other(self):
         self.launch(workers=2)
