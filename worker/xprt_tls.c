@@ -22,6 +22,7 @@ enum {
         TLS_XC_ERR = 1u << 3,         /* the TLS layer failed; nothing goes through anymore */
         TLS_XC_HS_DONE = 1u << 4,
         TLS_XC_CORK = 1u << 5, /* records wait in @out for one write (a flight, a sendv) */
+        TLS_XC_DRY = 1u << 6,  /* the lower stream gave all it had: no recv() until an event */
 };
 
 struct tls_xc {
@@ -42,6 +43,12 @@ static BIO_METHOD *bio_method;
 
 /* ---- the BIO: OpenSSL's bytes through the lower transport ---- */
 
+/* OpenSSL reads ahead (SSL_set_read_ahead): it asks for a whole buffer, so that one recv()
+ * brings every record the socket holds instead of one recv() for a record's header and
+ * another for its body. Once the handshake is done, less than asked means the socket is
+ * empty, as conn_read() assumes: the next read waits for the next event instead of a recv()
+ * that says EAGAIN. During the handshake every read goes to the socket, so that a client that
+ * sent its hello and left is found gone (and freed) in the same step. */
 static int bio_read(BIO *b, char *buf, int len)
 {
         struct tls_xc *x = BIO_get_data(b);
@@ -50,9 +57,16 @@ static int bio_read(BIO *b, char *buf, int len)
         BIO_clear_retry_flags(b);
         if (len <= 0)
                 return 0;
+        if (x->flags & TLS_XC_DRY) {
+                BIO_set_retry_read(b);
+                return -1;
+        }
         n = x->lower->recv(x->c, x->lower_ctx, buf, (size_t)len);
-        if (n > 0)
+        if (n > 0) {
+                if (n < len && (x->flags & TLS_XC_HS_DONE))
+                        x->flags |= TLS_XC_DRY;
                 return (int)n;
+        }
         if (n == 0) {
                 x->flags |= TLS_XC_EOF;
                 return 0;
@@ -230,7 +244,7 @@ static ssize_t tls_recv(struct conn *c, void *ctx, void *p, size_t len)
                 return x->lower_err ? x->lower_err : -EPROTO;
         if (!(x->flags & TLS_XC_HS_DONE))
                 return -EAGAIN; /* only the handshake step drives OpenSSL until it is done */
-        x->flags &= ~(uint32_t)TLS_XC_RD_WANTS_WR;
+        x->flags &= ~(uint32_t)(TLS_XC_RD_WANTS_WR | TLS_XC_DRY);
         /* until the room is full or OpenSSL has nothing more: a short read then means the
          * socket is empty too, as conn_read() assumes */
         while (total < len) {
@@ -399,7 +413,11 @@ static size_t tls_waiting(struct conn *c, void *ctx)
 {
         struct tls_xc *x = ctx;
 
-        return (size_t)SSL_pending(x->ssl) + x->lower->waiting(c, x->lower_ctx);
+        size_t n = (size_t)SSL_pending(x->ssl) + x->lower->waiting(c, x->lower_ctx);
+
+        /* records read ahead but not decrypted yet: their size is not known, only that
+         * something came */
+        return n == 0 && SSL_has_pending(x->ssl) ? 1 : n;
 }
 
 static struct sl_str tls_alpn(const struct conn *c, const void *ctx)
@@ -475,6 +493,7 @@ int xprt_tls_attach(struct conn *c, SSL *ssl)
         }
         BIO_set_data(b, x);
         SSL_set_bio(ssl, b, b);
+        SSL_set_read_ahead(ssl, 1);
         *x = (struct tls_xc){.ssl = ssl,
                              .bio = b,
                              .lower = c->xprt,
@@ -500,6 +519,10 @@ int xprt_tls_handshake(struct conn *c, void *data)
         }
         if (r == 1) {
                 x->flags |= TLS_XC_HS_DONE;
+                /* records read ahead with the last flight (a request sent at once) are
+                 * for the layer above, and no event will say so */
+                if (SSL_has_pending(x->ssl))
+                        c->flags |= CONN_F_RD;
                 return 0;
         }
         e = SSL_get_error(x->ssl, r);
