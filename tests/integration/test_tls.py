@@ -150,6 +150,37 @@ class Tls(TlsCase):
 
     # ---- protocols ----
 
+    def test_request_in_the_same_segment_as_the_finished(self):
+        # The client's Finished and its request reach the worker in one write: reading
+        # ahead takes both during the handshake, and the request is served without any
+        # further event on the socket.
+        import ssl
+        self.serve("ssl crt %s" % self.crt("a.test"))
+        ctx = ssl.create_default_context(cafile=self.pki.ca_file)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ctx.wrap_bio(inc, out, server_hostname="a.test")
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sk:
+            for _ in range(10):
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    sk.sendall(out.read())
+                    inc.write(sk.recv(65536))
+            tls.write(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+            sk.sendall(out.read())  # Finished and the request together
+            answer = b""
+            deadline = time.monotonic() + 5
+            while b"\r\n\r\n" not in answer and time.monotonic() < deadline:
+                try:
+                    answer += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    data = sk.recv(65536)
+                    if not data:
+                        break
+                    inc.write(data)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer[:200])
+
     def test_alpn(self):
         self.serve("ssl crt %s alpn h2,http/1.1" % self.crt("a.test"),
                    extra="    http-request set-header X-Alpn %[ssl_fc_alpn]\n")
