@@ -9,6 +9,8 @@ it starts is stopped by PID; every wait is bounded.
 
     tests/bench/idle_rss.py [N] [SLUICE]       (default N=9500: HAProxy needs 2 files per maxconn and
                                                the hard limit here is 20000)
+    TLS=1 tests/bench/idle_rss.py 5000         the same over TLS (RSA-2048, TLS 1.3): each client
+                                               makes a full handshake, one request, then idles
 """
 
 import os
@@ -16,6 +18,7 @@ import resource
 import selectors
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -25,6 +28,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 9500
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SLUICE = sys.argv[2] if len(sys.argv) > 2 else os.path.join(TOP, "build-release", "sluice")
 PORT = 18190
+TLS = os.environ.get("TLS") == "1"
 
 CONFIG = """\
 global
@@ -68,7 +72,12 @@ def wait_port(port, deadline):
     return False
 
 
-def measure(cmd, cfg):
+def client(ctx):
+    c = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+    return ctx.wrap_socket(c, server_hostname="127.0.0.1") if ctx else c
+
+
+def measure(cmd, cfg, ctx):
     proc = subprocess.Popen(cmd + ["-f", cfg], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     conns = []
@@ -78,7 +87,7 @@ def measure(cmd, cfg):
         base = rss_kib(proc.pid)
         sel = selectors.DefaultSelector()
         for i in range(N):
-            c = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+            c = client(ctx)
             c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
             conns.append(c)
             if len(conns) % 500 == 0 or i == N - 1:
@@ -110,12 +119,24 @@ def main():
         sys.exit("N=%d needs more than the open-files limit %d" % (N, hard))
     with tempfile.TemporaryDirectory() as d:
         cfg = os.path.join(d, "p.cfg")
+        text = CONFIG % (N + 50, PORT)
+        ctx = None
+        if TLS:
+            pem = os.path.join(d, "crt.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                            "2", "-subj", "/CN=127.0.0.1", "-keyout", pem, "-out", pem],
+                           check=True, capture_output=True, timeout=60)
+            text = text.replace("    bind 127.0.0.1:%d\n" % PORT,
+                                "    bind 127.0.0.1:%d ssl crt %s\n" % (PORT, pem))
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
         with open(cfg, "w") as f:
-            f.write(CONFIG % (N + 50, PORT))
+            f.write(text)
         results = {}
         for name, cmd in (("haproxy", ["haproxy"]), ("sluice", [SLUICE, "-d"])):
-            results[name] = measure(cmd, cfg)
-        print("%d idle keep-alive connections (VmRSS KiB)" % N)
+            results[name] = measure(cmd, cfg, ctx)
+        print("%d idle keep-alive connections%s (VmRSS KiB)" % (N, " over TLS" if TLS else ""))
         print("%-8s %10s %10s %12s" % ("proxy", "start", "idle", "per conn"))
         for name, (base, idle) in results.items():
             print("%-8s %10d %10d %12.2f" % (name, base, idle, (idle - base) * 1024.0 / N))

@@ -8,6 +8,7 @@
 #   tests/bench/tls_ka.sh                       # tls_ka (64 B) and tls_16k (16 KiB), 3 rounds
 #   NGINX=1 ROUNDS=5 DUR=8 tests/bench/tls_ka.sh
 #   A_NAME=before A_CMD='OLD/sluice -d -f {cfg}' B_NAME=after tests/bench/tls_ka.sh
+#   tests/bench/tls_ka.sh instr                 # instructions per request (callgrind)
 #
 # Each run: a WARM-second warm-up on fresh connections, then DUR seconds of wrk -t1 -cCONNS
 # on the same 50 keep-alive connections (handshakes are outside the measured window).
@@ -81,11 +82,36 @@ run() {  # round slot scenario
     tee -a "$RESULTS_DIR/results.jsonl" | python3 "$BENCH_DIR/report.py" brief >&2
 }
 
+# instructions per keep-alive request over TLS (user space, callgrind), as the harness's
+# instr.sh counts them: the proxy under valgrind, N1 then N2 requests on one connection
+instr_one() {  # slot requests -> IR
+  local slot=$1 n=$2 dir="$T/instr-$1-$2" cfg
+  cfg=$(gen_cfg "$(slot_kind "$slot")" tls "$dir")
+  chmod 1777 "$dir"
+  start_proxy "valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=$dir/cg.%p $(slot_cmd "$slot")" \
+    "$cfg" "$dir/proxy.log"
+  wait_port "$TLS_PORT" "$PROXY_PID" 60 || die "proxy did not start under valgrind"
+  timeout 600 h2load --h1 -c1 -n"$n" "https://$HOST:$TLS_PORT/64.bin" >"$dir/h2load.out" 2>&1 || true
+  grep -q "$n succeeded" "$dir/h2load.out" || die "load incomplete: $(grep '^requests:' "$dir/h2load.out")"
+  STOP_WAIT=60 stop_proxy "$PROXY_PID"
+  IR=$(cat "$dir"/cg.* | awk '/^summary:/ {s += $2} END {printf "%.0f", s}')
+}
+
 need_tools wrk:wrk curl:curl
 mkdir -p "$RESULTS_DIR/raw"
 record_env "$RESULTS_DIR/env.txt"
 init_bench
 start_origin
+if [ "${1:-}" = instr ]; then
+  need_tools valgrind:valgrind h2load:nghttp2-client
+  for slot in "${slots[@]}"; do
+    instr_one "$slot" 1000; i1=$IR
+    instr_one "$slot" 11000; i2=$IR
+    printf '%-8s tls_ka %d instructions per request\n' "$(slot_name "$slot")" $(((i2 - i1) / 10000)) |
+      tee -a "$RESULTS_DIR/report.txt"
+  done
+  exit 0
+fi
 log "results: $RESULTS_DIR rounds=$ROUNDS dur=${DUR}s conns=$CONNS scenarios: $SCENARIOS"
 for r in $(seq "$ROUNDS"); do
   for s in $SCENARIOS; do
