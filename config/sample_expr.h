@@ -28,10 +28,12 @@ enum cfg_smp_type {
 /* Sample fetches sluice implements. Several names may share one (hdr, req.hdr, res.hdr,
  * path_beg...): the table in sample_expr.c maps names to them. */
 enum cfg_fetch {
-        CFG_FETCH_SRC = 0,    /* client address (ip) */
-        CFG_FETCH_SRC_PORT,   /* client port (int) */
-        CFG_FETCH_DST,        /* local address the client reached (ip) */
-        CFG_FETCH_DST_PORT,   /* local port the client reached (int) */
+        CFG_FETCH_SRC = 0,  /* client address (ip) */
+        CFG_FETCH_SRC_PORT, /* client port (int) */
+        CFG_FETCH_DST,      /* local address the client reached (ip) */
+        CFG_FETCH_DST_PORT, /* local port the client reached (int) */
+        /* the TLS fetches, CFG_FETCH_SSL_FC to CFG_FETCH_SSL_BC_RESUMED, stay together: the
+         * worker hands that range to its TLS fetches */
         CFG_FETCH_SSL_FC,     /* the client connection uses TLS (bool) */
         CFG_FETCH_SSL_FC_SNI, /* the server name the client sent (str) */
         CFG_FETCH_SSL_FC_HAS_SNI,

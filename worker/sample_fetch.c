@@ -732,6 +732,8 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
         const char *s;
 
         switch (smp->fetch) {
+        case CFG_FETCH_SSL_FC ... CFG_FETCH_SSL_BC_RESUMED: /* a GNU C range: the TLS fetches */
+                return sample_fetch_tls(c, smp, fn, data);
         case CFG_FETCH_SRC:
                 addr_value(sess_src(ss, st), &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
@@ -742,25 +744,6 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 return one_int(addr_port(sess_src(ss, st)), CFG_SMP_INT, fn, data);
         case CFG_FETCH_DST_PORT:
                 return one_int(addr_port(sess_dst(ss, st)), CFG_SMP_INT, fn, data);
-        case CFG_FETCH_SSL_FC:
-        case CFG_FETCH_SSL_FC_SNI:
-        case CFG_FETCH_SSL_FC_HAS_SNI:
-        case CFG_FETCH_SSL_FC_PROTOCOL:
-        case CFG_FETCH_SSL_FC_CIPHER:
-        case CFG_FETCH_SSL_FC_ALPN:
-        case CFG_FETCH_SSL_FC_RESUMED:
-        case CFG_FETCH_SSL_FC_HAS_CRT:
-        case CFG_FETCH_SSL_C_USED:
-        case CFG_FETCH_SSL_C_VERIFY:
-        case CFG_FETCH_SSL_C_S_DN:
-        case CFG_FETCH_SSL_C_I_DN:
-        case CFG_FETCH_SSL_C_SERIAL:
-        case CFG_FETCH_SSL_C_SHA1:
-        case CFG_FETCH_SSL_BC:
-        case CFG_FETCH_SSL_BC_ALPN:
-        case CFG_FETCH_SSL_BC_PROTOCOL:
-        case CFG_FETCH_SSL_BC_RESUMED:
-                return sample_fetch_tls(c, smp, fn, data);
         case CFG_FETCH_REQ_LEN:
         case CFG_FETCH_PAYLOAD:
         case CFG_FETCH_SSL_HELLO_TYPE:
