@@ -5,22 +5,22 @@
 #include <sys/socket.h>
 
 #include "acl.h"
+#include "cfgtest.h"
 #include "load.h"
 #include "unit.h"
 
-static struct cfg_diags diags;
 static struct cfg_gen *gen;
 
 static const struct cfg_proxy *load_px(const char *text)
 {
         int r;
 
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
         gen = cfg_gen_unref(gen);
-        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &diags);
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "t.cfg:%u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
+        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &cfgtest_diags);
+        for (size_t i = 0; i < cfgtest_diags.n; i++)
+                fprintf(stderr, "t.cfg:%u:%u: %s\n", cfgtest_diags.v[i].line,
+                        cfgtest_diags.v[i].col, cfgtest_diags.v[i].msg);
         ck_assert_int_eq(r, 0);
         ck_assert_uint_ge(gen->n_proxies, 1);
         return gen->proxies[0];
@@ -28,17 +28,7 @@ static const struct cfg_proxy *load_px(const char *text)
 
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        struct cfg_gen *g = NULL;
-
-        cfg_diags_clear(&diags);
-        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), NULL, &g, &diags), -EINVAL);
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].line == line && strstr(diags.v[i].msg, msg))
-                        return;
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
-        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+        cfgtest_expect_error(text, NULL, NULL, line, msg);
 }
 
 static const struct cfg_acl *acl(const struct cfg_proxy *px, const char *name)
@@ -444,7 +434,7 @@ END_TEST
 static void teardown(void)
 {
         gen = cfg_gen_unref(gen);
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
 }
 
 int main(void)

@@ -4,11 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgtest.h"
 #include "directive.h"
 #include "load.h"
 #include "unit.h"
-
-static struct cfg_diags diags;
 
 static const char *env(void *data, const char *name)
 {
@@ -25,45 +24,27 @@ static const struct cfg_load_opts diag_opts = {.env = env, .facts = &facts, .dia
 
 static int load(const char *text, const struct cfg_load_opts *o, struct cfg_gen **ret)
 {
-        *ret = NULL;
-        cfg_diags_clear(&diags);
-        return cfg_load_text("t.cfg", text, strlen(text), o, ret, &diags);
+        return cfgtest_load(text, o, ret);
 }
 
 static struct cfg_gen *load_ok(const char *text)
 {
-        struct cfg_gen *g;
-        int r = load(text, &opts, &g);
-
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "t.cfg:%u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
-        ck_assert_int_eq(r, 0);
-        return g;
+        return cfgtest_load_ok(text, &opts);
 }
 
 /* The diagnostic of severity @sev at @line containing @msg, or NULL. */
 static const struct cfg_diag *find(enum cfg_severity sev, unsigned line, const char *msg)
 {
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == sev && diags.v[i].line == line &&
-                    strstr(diags.v[i].msg, msg))
-                        return &diags.v[i];
+        for (size_t i = 0; i < cfgtest_diags.n; i++)
+                if (cfgtest_diags.v[i].severity == sev && cfgtest_diags.v[i].line == line &&
+                    strstr(cfgtest_diags.v[i].msg, msg))
+                        return &cfgtest_diags.v[i];
         return NULL;
 }
 
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        struct cfg_gen *g;
-
-        ck_assert_int_eq(load(text, &opts, &g), -EINVAL);
-        ck_assert_ptr_null(g);
-        if (find(CFG_SEV_ERROR, line, msg))
-                return;
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
-        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+        cfgtest_expect_error(text, &opts, NULL, line, msg);
 }
 
 START_TEST(test_blocks_choose)
@@ -174,8 +155,8 @@ START_TEST(test_messages)
         ck_assert_ptr_nonnull(find(CFG_SEV_WARNING, 3, "'w'"));
         ck_assert_ptr_null(find(CFG_SEV_DIAG, 4, "'d'"));
         ck_assert_ptr_null(find(CFG_SEV_WARNING, 6, "skipped"));
-        ck_assert_uint_eq(diags.n_warnings, 1);
-        ck_assert_uint_eq(diags.n_errors, 0);
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 1);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 0);
         cfg_gen_unref(g);
         /* .diag only in diagnostic mode */
         ck_assert_int_eq(load(text, &diag_opts, &g), 0);
@@ -196,8 +177,8 @@ START_TEST(test_alert_aborts)
 
         expect_error(text, 4, "'SSL support is mandatory'");
         /* nothing after it is read, nor checked at the end */
-        ck_assert_uint_eq(diags.n_errors, 1);
-        ck_assert_uint_eq(diags.n, 1);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 1);
+        ck_assert_uint_eq(cfgtest_diags.n, 1);
         (void)g;
 }
 END_TEST
@@ -216,8 +197,8 @@ static int load_two(const char *a, const char *b)
         ck_assert_int_eq(write(fb, b, strlen(b)), (ssize_t)strlen(b));
         close(fa);
         close(fb);
-        cfg_diags_clear(&diags);
-        r = cfg_load(paths, 2, &opts, &g, &diags);
+        cfg_diags_clear(&cfgtest_diags);
+        r = cfg_load(paths, 2, &opts, &g, &cfgtest_diags);
         cfg_gen_unref(g);
         unlink(pa);
         unlink(pb);
@@ -229,12 +210,12 @@ START_TEST(test_files_after_errors)
         /* an unknown directive stops its file; the next file is still read */
         ck_assert_int_eq(load_two("global\n.nosuch\n    maxconn x\n", "global\n    maxconn y\n"),
                          -EINVAL);
-        ck_assert_uint_eq(diags.n_errors, 2);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 2);
         ck_assert_ptr_nonnull(find(CFG_SEV_ERROR, 2, "unknown directive"));
         ck_assert_ptr_nonnull(find(CFG_SEV_ERROR, 2, "'y'"));
         /* a broken block stops everything */
         ck_assert_int_eq(load_two("global\n.if 1\n", "global\n    maxconn y\n"), -EINVAL);
-        ck_assert_uint_eq(diags.n_errors, 1);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 1);
         /* blocks do not cross files */
         ck_assert_int_eq(load_two(".if 1\n", ".endif\n"), -EINVAL);
         ck_assert_ptr_nonnull(find(CFG_SEV_ERROR, 1, "not terminated"));
@@ -332,8 +313,8 @@ START_TEST(test_diagnostics)
         struct cfg_gen *g;
 
         ck_assert_int_eq(load(text, &opts, &g), 0);
-        for (size_t i = 0; i < diags.n; i++)
-                ck_assert_int_ne(diags.v[i].severity, CFG_SEV_DIAG);
+        for (size_t i = 0; i < cfgtest_diags.n; i++)
+                ck_assert_int_ne(cfgtest_diags.v[i].severity, CFG_SEV_DIAG);
         cfg_gen_unref(g);
         ck_assert_int_eq(load(text, &diag_opts, &g), 0);
         ck_assert_ptr_nonnull(find(CFG_SEV_DIAG, 6, "global section after a section of another"));
@@ -348,7 +329,7 @@ END_TEST
 
 static void teardown(void)
 {
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
 }
 
 int main(void)

@@ -4,24 +4,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgtest.h"
 #include "cpu_map.h"
 #include "dump.h"
 #include "load.h"
 #include "unit.h"
 
-static struct cfg_diags diags;
-
 static struct cfg_gen *load(const char *text, int want)
 {
-        struct cfg_gen *g = NULL;
-        int r;
+        struct cfg_gen *g;
+        int r = cfgtest_load(text, NULL, &g);
 
-        cfg_diags_clear(&diags);
-        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &g, &diags);
         if (r != want)
-                for (size_t i = 0; i < diags.n; i++)
-                        fprintf(stderr, "t.cfg:%u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                                diags.v[i].msg);
+                cfgtest_print_diags();
         ck_assert_int_eq(r, want);
         return g;
 }
@@ -29,20 +24,15 @@ static struct cfg_gen *load(const char *text, int want)
 /* Some diagnostic of @sev is at @line with a message containing @msg. */
 static void expect_diag(enum cfg_severity sev, unsigned line, const char *msg)
 {
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == sev && diags.v[i].line == line &&
-                    strstr(diags.v[i].msg, msg))
-                        return;
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %s %u: %s\n", cfg_severity_name(diags.v[i].severity),
-                        diags.v[i].line, diags.v[i].msg);
+        if (cfgtest_has(sev, NULL, line, msg))
+                return;
+        cfgtest_print_diags();
         ck_abort_msg("no %s at line %u containing '%s'", cfg_severity_name(sev), line, msg);
 }
 
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        ck_assert_ptr_null(load(text, -EINVAL));
-        expect_diag(CFG_SEV_ERROR, line, msg);
+        cfgtest_expect_error(text, NULL, NULL, line, msg);
 }
 
 static char *dump(const struct cfg_gen *g)
@@ -262,8 +252,8 @@ START_TEST(test_thread_keywords_notices)
                                  0);
 
         ck_assert(g->global.no_exit_on_failure);
-        ck_assert_uint_eq(diags.n_errors, 0);
-        ck_assert_uint_eq(diags.n_notices, 5);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 0);
+        ck_assert_uint_eq(cfgtest_diags.n_notices, 5);
         expect_diag(CFG_SEV_NOTICE, 2, "workers are processes");
         expect_diag(CFG_SEV_NOTICE, 3, "workers are processes");
         expect_diag(CFG_SEV_NOTICE, 4, "idle server connections");

@@ -3,54 +3,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgtest.h"
 #include "load.h"
 #include "unit.h"
-
-static struct cfg_diags diags;
 
 static const struct cfg_load_opts opts = {0};
 
 static int load(const char *text, struct cfg_gen **ret)
 {
-        *ret = NULL;
-        cfg_diags_clear(&diags);
-        return cfg_load_text("t.cfg", text, strlen(text), &opts, ret, &diags);
-}
-
-static void dump_diags(void)
-{
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %u:%u: %s: %s\n", diags.v[i].line, diags.v[i].col,
-                        cfg_severity_name(diags.v[i].severity), diags.v[i].msg);
+        return cfgtest_load(text, &opts, ret);
 }
 
 static struct cfg_gen *load_ok(const char *text)
 {
-        struct cfg_gen *g;
-        int r = load(text, &g);
-
-        if (r != 0)
-                dump_diags();
-        ck_assert_int_eq(r, 0);
-        return g;
+        return cfgtest_load_ok(text, &opts);
 }
 
 static bool has(enum cfg_severity sev, unsigned line, const char *msg)
 {
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == sev && diags.v[i].line == line &&
-                    strstr(diags.v[i].msg, msg))
-                        return true;
-        dump_diags();
+        if (cfgtest_has(sev, NULL, line, msg))
+                return true;
+        cfgtest_print_diags();
         return false;
 }
 
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        struct cfg_gen *g;
-
-        ck_assert_int_eq(load(text, &g), -EINVAL);
-        ck_assert_msg(has(CFG_SEV_ERROR, line, msg), "no error at %u with '%s'", line, msg);
+        cfgtest_expect_error(text, &opts, NULL, line, msg);
 }
 
 static const struct cfg_proxy *px(const struct cfg_gen *g, const char *name)
@@ -113,7 +92,7 @@ START_TEST(test_keywords_without_capability)
         ck_assert_ptr_null(b->log_format);
         ck_assert_ptr_null(b->default_backend_name);
         ck_assert_uint_eq(b->n_use_backend, 0);
-        ck_assert_uint_eq(diags.n_errors, 0);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 0);
         cfg_gen_unref(g);
 }
 END_TEST
@@ -178,8 +157,8 @@ START_TEST(test_http_settings_in_tcp_mode)
         ck_assert(has(CFG_SEV_WARNING, 20, "ignoring the cookie of server 's'"));
         /* HAProxy warns of the tracking key in frontends only, and of nothing else */
         ck_assert(!has(CFG_SEV_WARNING, 19, "track-sc0"));
-        ck_assert_uint_eq(diags.n_warnings, 9);
-        ck_assert_uint_eq(diags.n_errors, 0);
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 9);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 0);
         /* rules stay (never run); options HAProxy clears are cleared, the others stay */
         ck_assert_uint_eq(f->n_http_req, 1);
         ck_assert_uint_eq(f->n_http_res, 1);
@@ -194,7 +173,7 @@ START_TEST(test_http_settings_in_tcp_mode)
                     "frontend f\n    bind :80\n    option forwardfor\n    http-request deny\n"
                     "    default_backend b\nbackend b\n    balance uri\n    cookie S insert\n"
                     "    server s 127.0.0.1:1 cookie a\n");
-        ck_assert_uint_eq(diags.n, 0);
+        ck_assert_uint_eq(cfgtest_diags.n, 0);
         ck_assert(px(g, "f")->options & CFG_OPT_HTTPLOG);
         ck_assert_int_eq(px(g, "b")->balance.algo, CFG_LB_URI);
         cfg_gen_unref(g);
@@ -244,11 +223,11 @@ START_TEST(test_noticed_keywords)
                     "frontend f\n    bind :80\n    bind-process all\n    default_backend b\n"
                     "backend b\n    bind-process odd\n");
         ck_assert(g->global.master_worker);
-        ck_assert_uint_eq(diags.n_notices, 0);
+        ck_assert_uint_eq(cfgtest_diags.n_notices, 0);
         ck_assert(has(CFG_SEV_WARNING, 4, "ignoring 'bind-process': it has no effect"));
         ck_assert(has(CFG_SEV_WARNING, 7, "ignoring 'bind-process'"));
         ck_assert(has(CFG_SEV_WARNING, 10, "ignoring 'bind-process'"));
-        ck_assert_uint_eq(diags.n_warnings, 3);
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 3);
         cfg_gen_unref(g);
         expect_error("frontend f\n    no bind-process\n", 2,
                      "'no' cannot be used with 'bind-process'");
@@ -274,7 +253,7 @@ START_TEST(test_failed_acl_one_error)
         ck_assert(has(CFG_SEV_ERROR, 9, "unknown sample fetch 'nosuchfetch'"));
         /* a name no acl line gave stays an error, in every proxy */
         ck_assert(has(CFG_SEV_ERROR, 7, "no ACL named 'nosuch'"));
-        ck_assert_uint_eq(diags.n_errors, 3);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 3);
         /* the failure belongs to its proxy */
         expect_error("frontend f\n    mode http\n    acl bad nosuchfetch\n"
                      "backend b\n    mode http\n    http-request deny if bad\n",
@@ -323,7 +302,7 @@ END_TEST
 
 static void teardown(void)
 {
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
 }
 
 int main(void)

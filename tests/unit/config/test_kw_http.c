@@ -4,21 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cfgtest.h"
 #include "load.h"
 #include "unit.h"
 
-static struct cfg_diags diags;
-
 static struct cfg_gen *load(const char *text, int want)
 {
-        struct cfg_gen *g = NULL;
-        int r;
+        struct cfg_gen *g;
+        int r = cfgtest_load(text, NULL, &g);
 
-        cfg_diags_clear(&diags);
-        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &g, &diags);
         if (r != want)
-                for (size_t i = 0; i < diags.n; i++)
-                        fprintf(stderr, "t.cfg:%u: %s\n", diags.v[i].line, diags.v[i].msg);
+                cfgtest_print_diags();
         ck_assert_int_eq(r, want);
         return g;
 }
@@ -26,14 +22,7 @@ static struct cfg_gen *load(const char *text, int want)
 /* The load fails with an error at @line containing @msg. */
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        load(text, -EINVAL);
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == CFG_SEV_ERROR && diags.v[i].line == line &&
-                    strstr(diags.v[i].msg, msg))
-                        return;
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %u: %s\n", diags.v[i].line, diags.v[i].msg);
-        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+        cfgtest_expect_error(text, NULL, NULL, line, msg);
 }
 
 #define FE "frontend f\n    mode http\n    bind 127.0.0.1:80\n"
@@ -292,8 +281,8 @@ START_TEST(test_monitor_capture_unique_id)
         expect_error(FE "    capture request header Host size 3\n", 4, "expected 'capture");
         /* as HAProxy: a frontend keyword in a backend is ignored with a warning */
         g = load("backend b\n    capture request header Host len 3\n    monitor-uri /x\n", 0);
-        ck_assert_uint_eq(diags.n_warnings, 2);
-        ck_assert_ptr_nonnull(strstr(diags.v[1].msg, "ignoring 'monitor-uri'"));
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 2);
+        ck_assert_ptr_nonnull(strstr(cfgtest_diags.v[1].msg, "ignoring 'monitor-uri'"));
         cfg_gen_unref(g);
 }
 END_TEST
@@ -425,7 +414,7 @@ END_TEST
 
 static void teardown(void)
 {
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
 }
 
 START_TEST(test_addr_actions)

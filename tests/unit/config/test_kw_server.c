@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgtest.h"
 #include "dump.h"
 #include "load.h"
 #include "resolve.h"
 #include "unit.h"
-
-static struct cfg_diags diags;
 
 /* A resolver that knows two names: the tests never depend on the network. */
 static int resolve_fake(void *data, const char *host, int family, struct sockaddr_storage *ret_ss,
@@ -32,37 +31,14 @@ static int resolve_fake(void *data, const char *host, int family, struct sockadd
 
 static const struct cfg_load_opts opts = {.resolve = resolve_fake};
 
-static int load(const char *text, struct cfg_gen **g)
-{
-        cfg_diags_clear(&diags);
-        *g = NULL;
-        return cfg_load_text("t.cfg", text, strlen(text), &opts, g, &diags);
-}
-
 static struct cfg_gen *load_ok(const char *text)
 {
-        struct cfg_gen *g;
-        int r = load(text, &g);
-
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "t.cfg:%u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
-        ck_assert_int_eq(r, 0);
-        return g;
+        return cfgtest_load_ok(text, &opts);
 }
 
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        struct cfg_gen *g;
-
-        ck_assert_int_eq(load(text, &g), -EINVAL);
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == CFG_SEV_ERROR && diags.v[i].line == line &&
-                    strstr(diags.v[i].msg, msg))
-                        return;
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %u: %s\n", diags.v[i].line, diags.v[i].msg);
-        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+        cfgtest_expect_error(text, &opts, NULL, line, msg);
 }
 
 static const struct cfg_proxy *proxy(const struct cfg_gen *g, const char *name)
@@ -199,12 +175,8 @@ START_TEST(test_init_addr_last_notice_and_default)
         struct cfg_gen *g = load_ok("defaults\n    default-server init-addr last,libc,none\n"
                                     "backend b\n    server s nope.test:80\n"
                                     "    server t app.test:80\n");
-        bool notice = false;
 
-        for (size_t i = 0; i < diags.n; i++)
-                notice |= diags.v[i].severity == CFG_SEV_NOTICE && diags.v[i].line == 2 &&
-                          strstr(diags.v[i].msg, "server-state file");
-        ck_assert(notice);
+        ck_assert(cfgtest_has(CFG_SEV_NOTICE, NULL, 2, "server-state file"));
         ck_assert(proxy(g, "b")->servers[0].no_addr);
         ck_assert(!proxy(g, "b")->servers[1].no_addr);
         ck_assert_uint_eq(proxy(g, "b")->servers[1].opts.init_addr.n, 3);
@@ -334,7 +306,7 @@ START_TEST(test_backend_keywords)
         expect_error("backend b\n    fullconn 0\n", 2, "out of range");
         /* as HAProxy: a backend option in a frontend is ignored with a warning */
         g = load_ok("frontend f\n    option srvtcpka\n    option abortonclose\n");
-        ck_assert_uint_eq(diags.n_warnings, 4); /* and no bind, no default_backend */
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 4); /* and no bind, no default_backend */
         ck_assert(!(proxy(g, "f")->options & (CFG_OPT_SRVTCPKA | CFG_OPT_ABORTONCLOSE)));
         cfg_gen_unref(g);
 }

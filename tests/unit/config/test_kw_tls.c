@@ -9,68 +9,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfgtest.h"
 #include "crt_list.h"
 #include "dump.h"
 #include "load.h"
 #include "model.h"
 #include "unit.h"
 
-static struct cfg_diags diags;
 static char dir[64]; /* a temporary directory with crt-list files and a certificate folder */
-
-static int load(const char *text, struct cfg_gen **g)
-{
-        static const struct cfg_load_opts opts = {0};
-
-        cfg_diags_clear(&diags);
-        *g = NULL;
-        return cfg_load_text("t.cfg", text, strlen(text), &opts, g, &diags);
-}
-
-static void print_diags(void)
-{
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  %s:%u: %s\n", diags.v[i].file ? diags.v[i].file : "-",
-                        diags.v[i].line, diags.v[i].msg);
-}
 
 static struct cfg_gen *load_ok(const char *text)
 {
-        struct cfg_gen *g;
-        int r = load(text, &g);
-
-        print_diags();
-        ck_assert_int_eq(r, 0);
-        return g;
+        return cfgtest_load_ok(text, NULL);
 }
 
 /* The load fails with an error in @file (NULL: t.cfg) at @line containing @msg. */
 static void expect_error_in(const char *text, const char *file, unsigned line, const char *msg)
 {
-        struct cfg_gen *g;
-
-        ck_assert_int_eq(load(text, &g), -EINVAL);
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == CFG_SEV_ERROR && diags.v[i].line == line &&
-                    diags.v[i].file && strcmp(diags.v[i].file, file ? file : "t.cfg") == 0 &&
-                    strstr(diags.v[i].msg, msg))
-                        return;
-        print_diags();
-        ck_abort_msg("no error at %s:%u containing '%s'", file ? file : "t.cfg", line, msg);
+        cfgtest_expect_error(text, NULL, file, line, msg);
 }
 
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        expect_error_in(text, NULL, line, msg);
+        cfgtest_expect_error(text, NULL, NULL, line, msg);
 }
 
 static bool has_warning(unsigned line, const char *msg)
 {
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == CFG_SEV_WARNING && diags.v[i].line == line &&
-                    strstr(diags.v[i].msg, msg))
-                        return true;
-        return false;
+        return cfgtest_has(CFG_SEV_WARNING, NULL, line, msg);
 }
 
 static const struct cfg_proxy *proxy(const struct cfg_gen *g, const char *name)

@@ -5,11 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgtest.h"
 #include "keywords.h"
 #include "load.h"
 #include "unit.h"
-
-static struct cfg_diags diags;
 
 static const char *env_fixed(void *data, const char *name)
 {
@@ -30,15 +29,8 @@ static const struct cfg_load_opts opts = {.env = env_fixed, .resolve = resolve_n
 
 static struct cfg_gen *load_ok(const char *text)
 {
-        struct cfg_gen *g = NULL;
-        int r;
+        struct cfg_gen *g = cfgtest_load_ok(text, &opts);
 
-        cfg_diags_clear(&diags);
-        r = cfg_load_text("t.cfg", text, strlen(text), &opts, &g, &diags);
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "t.cfg:%u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
-        ck_assert_int_eq(r, 0);
         ck_assert_ptr_nonnull(g);
         return g;
 }
@@ -46,21 +38,7 @@ static struct cfg_gen *load_ok(const char *text)
 /* The load fails, and some error is at @line with a message containing @msg. */
 static void expect_error(const char *text, unsigned line, const char *msg)
 {
-        struct cfg_gen *g = NULL;
-        int r;
-
-        cfg_diags_clear(&diags);
-        r = cfg_load_text("t.cfg", text, strlen(text), &opts, &g, &diags);
-        ck_assert_int_eq(r, -EINVAL);
-        ck_assert_ptr_null(g);
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == CFG_SEV_ERROR && diags.v[i].line == line &&
-                    strstr(diags.v[i].msg, msg))
-                        return;
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
-        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+        cfgtest_expect_error(text, &opts, NULL, line, msg);
 }
 
 static const struct cfg_proxy *proxy(const struct cfg_gen *g, const char *name)
@@ -404,14 +382,15 @@ START_TEST(test_every_error_reported)
                                    "frontend f\n    bind :80\n    optoin foo\n";
         struct cfg_gen *g = NULL;
 
-        cfg_diags_clear(&diags);
-        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), &opts, &g, &diags), -EINVAL);
-        ck_assert_uint_eq(diags.n_errors, 3);
-        ck_assert_uint_eq(diags.v[0].line, 2);
-        ck_assert_uint_eq(diags.v[0].col, 5);
-        ck_assert_uint_eq(diags.v[1].line, 3);
-        ck_assert_uint_eq(diags.v[1].col, 13);
-        ck_assert_uint_eq(diags.v[2].line, 6);
+        cfg_diags_clear(&cfgtest_diags);
+        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), &opts, &g, &cfgtest_diags),
+                         -EINVAL);
+        ck_assert_uint_eq(cfgtest_diags.n_errors, 3);
+        ck_assert_uint_eq(cfgtest_diags.v[0].line, 2);
+        ck_assert_uint_eq(cfgtest_diags.v[0].col, 5);
+        ck_assert_uint_eq(cfgtest_diags.v[1].line, 3);
+        ck_assert_uint_eq(cfgtest_diags.v[1].col, 13);
+        ck_assert_uint_eq(cfgtest_diags.v[2].line, 6);
 }
 END_TEST
 
@@ -541,24 +520,12 @@ static const struct cfg_load_opts addr_opts = {.env = env_addr, .localpeer = "no
 
 static struct cfg_gen *load_addr_ok(const char *text)
 {
-        struct cfg_gen *g = NULL;
-
-        cfg_diags_clear(&diags);
-        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), &addr_opts, &g, &diags), 0);
-        return g;
+        return cfgtest_load_ok(text, &addr_opts);
 }
 
 static void expect_addr_error(const char *text, unsigned line, const char *msg)
 {
-        struct cfg_gen *g = NULL;
-
-        cfg_diags_clear(&diags);
-        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), &addr_opts, &g, &diags),
-                         -EINVAL);
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].line == line && strstr(diags.v[i].msg, msg))
-                        return;
-        ck_abort_msg("no error at line %u containing '%s'", line, msg);
+        cfgtest_expect_error(text, &addr_opts, NULL, line, msg);
 }
 
 START_TEST(test_addresses_expand_variables)
@@ -618,7 +585,7 @@ END_TEST
 
 static void teardown(void)
 {
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
 }
 
 int main(void)

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cfgtest.h"
 #include "load.h"
 #include "model.h"
 #include "unit.h"
 
-static struct cfg_diags diags;
 static struct cfg_gen *gen;
 
 /* The sample of the first ACL of the first proxy of "frontend f\n    acl a <expr> <rest>". */
@@ -23,29 +23,19 @@ static const struct cfg_sample *acl_sample(const char *expr, const char *rest)
         int r;
 
         snprintf(text, sizeof(text), "frontend f\n    mode http\n    acl a %s %s\n", expr, rest);
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
         gen = cfg_gen_unref(gen);
-        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &diags);
-        for (size_t i = 0; r != 0 && i < diags.n; i++)
-                fprintf(stderr, "t.cfg:%u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
+        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &cfgtest_diags);
+        for (size_t i = 0; r != 0 && i < cfgtest_diags.n; i++)
+                fprintf(stderr, "t.cfg:%u:%u: %s\n", cfgtest_diags.v[i].line,
+                        cfgtest_diags.v[i].col, cfgtest_diags.v[i].msg);
         ck_assert_int_eq(r, 0);
         return &gen->proxies[0]->acls[0]->exprs[0]->smp;
 }
 
 static void expect_error(const char *text, const char *msg)
 {
-        struct cfg_gen *g = NULL;
-
-        cfg_diags_clear(&diags);
-        ck_assert_int_eq(cfg_load_text("t.cfg", text, strlen(text), NULL, &g, &diags), -EINVAL);
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].severity == CFG_SEV_ERROR && strstr(diags.v[i].msg, msg))
-                        return;
-        for (size_t i = 0; i < diags.n; i++)
-                fprintf(stderr, "  got %u:%u: %s\n", diags.v[i].line, diags.v[i].col,
-                        diags.v[i].msg);
-        ck_abort_msg("no error containing '%s'", msg);
+        cfgtest_expect_error(text, NULL, NULL, 0, msg);
 }
 
 static void expect_acl_error(const char *expr, const char *msg)
@@ -157,9 +147,9 @@ START_TEST(test_servers_and_backends)
         const struct cfg_proxy *f, *b;
         int r;
 
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
         gen = cfg_gen_unref(gen);
-        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &diags);
+        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &cfgtest_diags);
         ck_assert_int_eq(r, 0);
         f = gen->proxies[0];
         b = gen->proxies[1];
@@ -180,9 +170,9 @@ START_TEST(test_formats)
         const struct cfg_fmt *fmt;
         int r;
 
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
         gen = cfg_gen_unref(gen);
-        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &diags);
+        r = cfg_load_text("t.cfg", text, strlen(text), NULL, &gen, &cfgtest_diags);
         ck_assert_int_eq(r, 0);
         fmt = &gen->proxies[0]->http_req[0].fmt;
         ck_assert_uint_eq(fmt->n_nodes, 3);
@@ -257,7 +247,7 @@ END_TEST
 static void teardown(void)
 {
         gen = cfg_gen_unref(gen);
-        cfg_diags_clear(&diags);
+        cfg_diags_clear(&cfgtest_diags);
 }
 
 int main(void)

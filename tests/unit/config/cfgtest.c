@@ -1,0 +1,62 @@
+/* Loading a configuration text in the unit tests of config/ (cfgtest.h). */
+#include "cfgtest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+
+struct cfg_diags cfgtest_diags;
+
+int cfgtest_load(const char *text, const struct cfg_load_opts *opts, struct cfg_gen **g)
+{
+        cfg_diags_clear(&cfgtest_diags);
+        *g = NULL;
+        return cfg_load_text("t.cfg", text, strlen(text), opts, g, &cfgtest_diags);
+}
+
+void cfgtest_print_diags(void)
+{
+        for (size_t i = 0; i < cfgtest_diags.n; i++) {
+                const struct cfg_diag *d = &cfgtest_diags.v[i];
+
+                fprintf(stderr, "  %s %s:%u:%u: %s\n", cfg_severity_name(d->severity),
+                        d->file ? d->file : "-", d->line, d->col, d->msg);
+        }
+}
+
+struct cfg_gen *cfgtest_load_ok(const char *text, const struct cfg_load_opts *opts)
+{
+        struct cfg_gen *g;
+        int r = cfgtest_load(text, opts, &g);
+
+        cfgtest_print_diags();
+        ck_assert_int_eq(r, 0);
+        return g;
+}
+
+bool cfgtest_has(enum cfg_severity sev, const char *file, unsigned line, const char *msg)
+{
+        for (size_t i = 0; i < cfgtest_diags.n; i++) {
+                const struct cfg_diag *d = &cfgtest_diags.v[i];
+
+                if (d->severity == sev && (!line || d->line == line) &&
+                    (!file || (d->file && strcmp(d->file, file) == 0)) && strstr(d->msg, msg))
+                        return true;
+        }
+        return false;
+}
+
+void cfgtest_expect_error(const char *text, const struct cfg_load_opts *opts, const char *file,
+                          unsigned line, const char *msg)
+{
+        struct cfg_gen *g;
+
+        ck_assert_int_eq(cfgtest_load(text, opts, &g), -EINVAL);
+        ck_assert_ptr_null(g);
+        if (cfgtest_has(CFG_SEV_ERROR, file ? file : "t.cfg", line, msg))
+                return;
+        cfgtest_print_diags();
+        ck_abort_msg("no error at %s:%u containing '%s'", file ? file : "t.cfg", line, msg);
+}
