@@ -12,6 +12,7 @@
 #
 # Each run: a WARM-second warm-up on fresh connections, then DUR seconds of wrk -t1 -cCONNS
 # on the same 50 keep-alive connections (handshakes are outside the measured window).
+# PIN=1:0 runs the proxy alone on cpu 1 and wrk and the origin on cpu 0, as the harness does.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
@@ -28,6 +29,9 @@ CONNS=${CONNS:-50}
 SCENARIOS=${SCENARIOS:-"tls_ka tls_16k"}
 RESULTS_DIR=${RESULTS_DIR:-/tmp/proxybench-results/tls-ka-$(date +%Y%m%d-%H%M%S)}
 CLK_TCK=$(getconf CLK_TCK)
+PIN=${PIN:-}
+lg=()
+[ -z "$PIN" ] || lg=(taskset -c "${PIN#*:}")
 slots=(A B)
 [ "${NGINX:-0}" = 1 ] && slots+=(C)
 
@@ -50,12 +54,14 @@ slot_cmd() {
 path_of() { case $1 in tls_ka) echo /64.bin ;; tls_16k) echo /16k.bin ;; esac; }
 
 run() {  # round slot scenario
-  local r=$1 slot=$2 s=$3 kind name cfg pid err="" raw c0 c1 o0 o1 t0 t1 rss=0 proto
+  local r=$1 slot=$2 s=$3 kind name cfg cmd pid err="" raw c0 c1 o0 o1 t0 t1 rss=0 proto
   local url="https://$HOST:$TLS_PORT$(path_of "$s")"
   kind=$(slot_kind "$slot") name=$(slot_name "$slot")
   raw="$RESULTS_DIR/raw/r$r-$slot-$s"
   cfg=$(gen_cfg "$kind" tls "$T/$slot")
-  start_proxy "$(slot_cmd "$slot")" "$cfg" "$T/$slot/tls.log"
+  cmd=$(slot_cmd "$slot")
+  [ -z "$PIN" ] || cmd="taskset -c ${PIN%:*} $cmd"
+  start_proxy "$cmd" "$cfg" "$T/$slot/tls.log"
   pid=$PROXY_PID
   wait_port "$TLS_PORT" "$pid" || err="proxy did not start"
   if [ -z "$err" ]; then
@@ -63,10 +69,10 @@ run() {  # round slot scenario
     [ "${proto%% *}" = 200 ] || err="sanity GET failed: $proto"
   fi
   if [ -z "$err" ]; then
-    timeout $((WARM + 20)) wrk -t1 -c"$CONNS" -d"${WARM}s" "$url" >"$raw.warm" 2>&1 || true
+    "${lg[@]}" timeout $((WARM + 20)) wrk -t1 -c"$CONNS" -d"${WARM}s" "$url" >"$raw.warm" 2>&1 || true
     rss_reset "$pid"
     c0=$(cpu_ticks "$pid"); o0=$(cpu_ticks "$ORIGIN_PID"); t0=$(date +%s.%N)
-    timeout $((DUR + 20)) wrk -t1 -c"$CONNS" -d"${DUR}s" --latency \
+    "${lg[@]}" timeout $((DUR + 20)) wrk -t1 -c"$CONNS" -d"${DUR}s" --latency \
       -s "$BENCH_DIR/wrk-json.lua" "$url" >"$raw.out" 2>&1 || true
     t1=$(date +%s.%N); c1=$(cpu_ticks "$pid"); o1=$(cpu_ticks "$ORIGIN_PID")
     rss=$(rss_peak_kb "$pid")
@@ -78,7 +84,7 @@ run() {  # round slot scenario
   python3 "$BENCH_DIR/report.py" record "$raw.out" round="$r" slot="$slot" name="$name" \
     kind="$kind" scenario="$s" error="$err" t0="${t0:-0}" t1="${t1:-0}" clk_tck="$CLK_TCK" \
     cpu_ticks="$((${c1:-0} - ${c0:-0}))" origin_cpu_ticks="$((${o1:-0} - ${o0:-0}))" \
-    rss_kb="$rss" pin="" |
+    rss_kb="$rss" pin="$PIN" |
     tee -a "$RESULTS_DIR/results.jsonl" | python3 "$BENCH_DIR/report.py" brief >&2
 }
 
@@ -102,6 +108,7 @@ mkdir -p "$RESULTS_DIR/raw"
 record_env "$RESULTS_DIR/env.txt"
 init_bench
 start_origin
+[ -z "$PIN" ] || for p in $(tree_pids "$ORIGIN_PID"); do taskset -a -p -c "${PIN#*:}" "$p" >/dev/null; done
 if [ "${1:-}" = instr ]; then
   need_tools valgrind:valgrind h2load:nghttp2-client
   for slot in "${slots[@]}"; do
