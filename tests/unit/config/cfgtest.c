@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dump.h"
+#include "model.h"
 #include "unit.h"
 
 struct cfg_diags cfgtest_diags;
@@ -59,4 +61,36 @@ void cfgtest_expect_error(const char *text, const struct cfg_load_opts *opts, co
                 return;
         cfgtest_print_diags();
         ck_abort_msg("no error at %s:%u containing '%s'", file ? file : "t.cfg", line, msg);
+}
+
+const struct cfg_proxy *cfgtest_proxy(const struct cfg_gen *g, const char *name)
+{
+        const struct cfg_proxy *px = cfg_gen_find_proxy(g, name, CFG_CAP_FE | CFG_CAP_BE);
+
+        ck_assert_msg(px != NULL, "no proxy '%s'", name);
+        return px;
+}
+
+char *cfgtest_dump(const struct cfg_gen *g)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(cfg_dump(g, f), 0);
+        fclose(f);
+        return text;
+}
+
+void cfgtest_write(const char *dir, const char *name, const char *text)
+{
+        char path[256];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
 }

@@ -23,3 +23,12 @@ void cfgtest_expect_error(const char *text, const struct cfg_load_opts *opts, co
                           unsigned line, const char *msg);
 
 void cfgtest_print_diags(void);
+
+/* The proxy @name of @g (a frontend, backend or listen); the test fails if there is none. */
+const struct cfg_proxy *cfgtest_proxy(const struct cfg_gen *g, const char *name);
+
+/* The dump of @g (cfg_dump()), in a malloc'd string. */
+char *cfgtest_dump(const struct cfg_gen *g);
+
+/* Write @text to the file @name in the folder @dir (a test's temporary folder). */
+void cfgtest_write(const char *dir, const char *name, const char *text);

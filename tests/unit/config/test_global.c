@@ -35,26 +35,14 @@ static void expect_error(const char *text, unsigned line, const char *msg)
         cfgtest_expect_error(text, NULL, NULL, line, msg);
 }
 
-static char *dump(const struct cfg_gen *g)
-{
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        ck_assert_ptr_nonnull(f);
-        ck_assert_int_eq(cfg_dump(g, f), 0);
-        fclose(f);
-        return text;
-}
-
 /* The dump of @text loads back to the same dump. */
 static void expect_round_trip(const char *text)
 {
         struct cfg_gen *g = load(text, 0), *g2;
-        char *d1 = dump(g), *d2;
+        char *d1 = cfgtest_dump(g), *d2;
 
         g2 = load(d1, 0);
-        d2 = dump(g2);
+        d2 = cfgtest_dump(g2);
         ck_assert_str_eq(d1, d2);
         free(d1);
         free(d2);

@@ -32,14 +32,6 @@ static void expect_error(const char *text, unsigned line, const char *msg)
         cfgtest_expect_error(text, &opts, NULL, line, msg);
 }
 
-static const struct cfg_proxy *px(const struct cfg_gen *g, const char *name)
-{
-        const struct cfg_proxy *p = cfg_gen_find_proxy(g, name, CFG_CAP_FE | CFG_CAP_BE);
-
-        ck_assert_ptr_nonnull(p);
-        return p;
-}
-
 START_TEST(test_keywords_without_capability)
 {
         static const char text[] = "frontend f\n"
@@ -65,7 +57,7 @@ START_TEST(test_keywords_without_capability)
                                    "    use_backend b\n"
                                    "    maxconn x\n";
         struct cfg_gen *g = load_ok(text);
-        const struct cfg_proxy *f = px(g, "f"), *b = px(g, "b");
+        const struct cfg_proxy *f = cfgtest_proxy(g, "f"), *b = cfgtest_proxy(g, "b");
 
         ck_assert(has(CFG_SEV_WARNING, 3,
                       "frontend 'f' has no backend capability: ignoring 'timeout server'"));
@@ -139,7 +131,7 @@ START_TEST(test_http_settings_in_tcp_mode)
                                    "    tcp-request content track-sc0 req.hdr(host)\n"
                                    "    server s 127.0.0.1:1 cookie a\n";
         struct cfg_gen *g = load_ok(text);
-        const struct cfg_proxy *f = px(g, "f"), *b = px(g, "b");
+        const struct cfg_proxy *f = cfgtest_proxy(g, "f"), *b = cfgtest_proxy(g, "b");
 
         ck_assert(has(CFG_SEV_WARNING, 10,
                       "frontend 'f' is in mode tcp: ignoring its 'http-request' rules, which need "
@@ -174,14 +166,14 @@ START_TEST(test_http_settings_in_tcp_mode)
                     "    default_backend b\nbackend b\n    balance uri\n    cookie S insert\n"
                     "    server s 127.0.0.1:1 cookie a\n");
         ck_assert_uint_eq(cfgtest_diags.n, 0);
-        ck_assert(px(g, "f")->options & CFG_OPT_HTTPLOG);
-        ck_assert_int_eq(px(g, "b")->balance.algo, CFG_LB_URI);
+        ck_assert(cfgtest_proxy(g, "f")->options & CFG_OPT_HTTPLOG);
+        ck_assert_int_eq(cfgtest_proxy(g, "b")->balance.algo, CFG_LB_URI);
         cfg_gen_unref(g);
         g = load_ok("backend b\n    http-after-response set-header a b\n");
         ck_assert(has(CFG_SEV_WARNING, 2,
                       "backend 'b' is in mode tcp: ignoring its 'http-after-response' rules, which "
                       "need 'mode http'"));
-        ck_assert_uint_eq(px(g, "b")->n_http_after, 1);
+        ck_assert_uint_eq(cfgtest_proxy(g, "b")->n_http_after, 1);
         cfg_gen_unref(g);
 }
 END_TEST
@@ -200,8 +192,8 @@ START_TEST(test_never_matching_acl)
                       "rules: it never matches there"));
         ck_assert(has(CFG_SEV_WARNING, 6, "ACL '{ }' reads what is not known yet"));
         ck_assert(has(CFG_SEV_WARNING, 7, "in use_backend rules"));
-        ck_assert_uint_eq(px(g, "f")->n_http_req, 2);
-        ck_assert_uint_eq(px(g, "f")->n_use_backend, 1);
+        ck_assert_uint_eq(cfgtest_proxy(g, "f")->n_http_req, 2);
+        ck_assert_uint_eq(cfgtest_proxy(g, "f")->n_use_backend, 1);
         cfg_gen_unref(g);
         g = load_ok("frontend f\n    bind :80\n    tcp-request connection reject if "
                     "{ path_beg /x }\n    default_backend b\nbackend b\n");

@@ -41,14 +41,6 @@ static void expect_error(const char *text, unsigned line, const char *msg)
         cfgtest_expect_error(text, &opts, NULL, line, msg);
 }
 
-static const struct cfg_proxy *proxy(const struct cfg_gen *g, const char *name)
-{
-        const struct cfg_proxy *px = cfg_gen_find_proxy(g, name, CFG_CAP_FE | CFG_CAP_BE);
-
-        ck_assert_msg(px != NULL, "no proxy '%s'", name);
-        return px;
-}
-
 static const char *ip_of(const struct cfg_addr *a, char *buf)
 {
         const void *p = a->ss.ss_family == AF_INET
@@ -64,26 +56,13 @@ static uint16_t port_of(const struct cfg_addr *a)
                                                 : ((const struct sockaddr_in6 *)&a->ss)->sin6_port);
 }
 
-/* The dump of @g, in a malloc'd string. */
-static char *dump(const struct cfg_gen *g)
-{
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        ck_assert_ptr_nonnull(f);
-        ck_assert_int_eq(cfg_dump(g, f), 0);
-        fclose(f);
-        return text;
-}
-
 /* Dumping, loading the dump and dumping again gives the same text; returns the first dump. */
 static char *round_trip(const struct cfg_gen *g)
 {
-        char *d1 = dump(g), *d2;
+        char *d1 = cfgtest_dump(g), *d2;
         struct cfg_gen *g2 = load_ok(d1);
 
-        d2 = dump(g2);
+        d2 = cfgtest_dump(g2);
         ck_assert_str_eq(d1, d2);
         free(d2);
         cfg_gen_unref(g2);
@@ -103,7 +82,7 @@ START_TEST(test_server_addresses)
                                     "    server v app.test:82 init-addr 10.9.9.8,libc\n"
                                     "    server w abns@backend.sock\n"
                                     "    server x unix@/run/app.sock\n");
-        const struct cfg_proxy *b = proxy(g, "b");
+        const struct cfg_proxy *b = cfgtest_proxy(g, "b");
         char ip[INET6_ADDRSTRLEN], *d;
 
         ck_assert_int_eq(b->servers[0].addr.family, CFG_ADDR_IPV4);
@@ -177,9 +156,9 @@ START_TEST(test_init_addr_last_notice_and_default)
                                     "    server t app.test:80\n");
 
         ck_assert(cfgtest_has(CFG_SEV_NOTICE, NULL, 2, "server-state file"));
-        ck_assert(proxy(g, "b")->servers[0].no_addr);
-        ck_assert(!proxy(g, "b")->servers[1].no_addr);
-        ck_assert_uint_eq(proxy(g, "b")->servers[1].opts.init_addr.n, 3);
+        ck_assert(cfgtest_proxy(g, "b")->servers[0].no_addr);
+        ck_assert(!cfgtest_proxy(g, "b")->servers[1].no_addr);
+        ck_assert_uint_eq(cfgtest_proxy(g, "b")->servers[1].opts.init_addr.n, 3);
         cfg_gen_unref(g);
 }
 END_TEST
@@ -194,17 +173,17 @@ START_TEST(test_ids_as_haproxy)
                                     "    server c 127.0.0.1:9\n"
                                     "backend be2\n    server x 127.0.0.1:9\n"
                                     "listen li\n    bind :81\n    server y 127.0.0.1:9\n");
-        const struct cfg_proxy *be = proxy(g, "be");
+        const struct cfg_proxy *be = cfgtest_proxy(g, "be");
         char *d;
 
-        ck_assert_uint_eq(proxy(g, "fe")->id, 2);
+        ck_assert_uint_eq(cfgtest_proxy(g, "fe")->id, 2);
         ck_assert_uint_eq(be->id, 1);
-        ck_assert_uint_eq(proxy(g, "be2")->id, 4);
-        ck_assert_uint_eq(proxy(g, "li")->id, 5);
+        ck_assert_uint_eq(cfgtest_proxy(g, "be2")->id, 4);
+        ck_assert_uint_eq(cfgtest_proxy(g, "li")->id, 5);
         ck_assert_uint_eq(be->servers[0].id, 2);
         ck_assert_uint_eq(be->servers[1].id, 3);
         ck_assert_uint_eq(be->servers[2].id, 4);
-        ck_assert_uint_eq(proxy(g, "be2")->servers[0].id, 1);
+        ck_assert_uint_eq(cfgtest_proxy(g, "be2")->servers[0].id, 1);
         d = round_trip(g);
         ck_assert_ptr_nonnull(strstr(d, "\nbackend be\n    mode tcp\n"));
         ck_assert_ptr_nonnull(strstr(d, "    id 1\n"));
@@ -226,7 +205,7 @@ START_TEST(test_binds)
                                     "    bind [::1]:80,127.0.0.1:80 name web v6only tfo\n"
                                     "    bind [::]:81 v4v6\n"
                                     "    bind abns@front name local\n");
-        const struct cfg_proxy *f = proxy(g, "f");
+        const struct cfg_proxy *f = cfgtest_proxy(g, "f");
         char *d;
 
         ck_assert_uint_eq(f->n_binds, 4);
@@ -263,8 +242,8 @@ START_TEST(test_backend_keywords)
                                     "    balance roundrobin\n"
                                     "frontend f\n    bind :80\n    option clitcpka\n"
                                     "    option http-keep-alive\n    default_backend a\n");
-        const struct cfg_proxy *a = proxy(g, "a"), *b = proxy(g, "b"), *c = proxy(g, "c"),
-                               *f = proxy(g, "f");
+        const struct cfg_proxy *a = cfgtest_proxy(g, "a"), *b = cfgtest_proxy(g, "b"),
+                               *c = cfgtest_proxy(g, "c"), *f = cfgtest_proxy(g, "f");
         char ip[INET6_ADDRSTRLEN], *d;
 
         ck_assert_uint_eq(a->retry_on, CFG_RETRY_503 | CFG_RETRY_EMPTY_RESPONSE);
@@ -307,7 +286,7 @@ START_TEST(test_backend_keywords)
         /* as HAProxy: a backend option in a frontend is ignored with a warning */
         g = load_ok("frontend f\n    option srvtcpka\n    option abortonclose\n");
         ck_assert_uint_eq(cfgtest_diags.n_warnings, 4); /* and no bind, no default_backend */
-        ck_assert(!(proxy(g, "f")->options & (CFG_OPT_SRVTCPKA | CFG_OPT_ABORTONCLOSE)));
+        ck_assert(!(cfgtest_proxy(g, "f")->options & (CFG_OPT_SRVTCPKA | CFG_OPT_ABORTONCLOSE)));
         cfg_gen_unref(g);
 }
 END_TEST

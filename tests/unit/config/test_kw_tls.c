@@ -39,14 +39,6 @@ static bool has_warning(unsigned line, const char *msg)
         return cfgtest_has(CFG_SEV_WARNING, NULL, line, msg);
 }
 
-static const struct cfg_proxy *proxy(const struct cfg_gen *g, const char *name)
-{
-        const struct cfg_proxy *px = cfg_gen_find_proxy(g, name, CFG_CAP_FE | CFG_CAP_BE);
-
-        ck_assert_msg(px != NULL, "no proxy '%s'", name);
-        return px;
-}
-
 /* The bind of a one-frontend configuration whose bind line is "bind :443 @opts". */
 static struct cfg_gen *load_bind(const char *global, const char *opts)
 {
@@ -58,40 +50,21 @@ static struct cfg_gen *load_bind(const char *global, const char *opts)
 
 static const struct cfg_bind_tls *bind_tls(const struct cfg_gen *g)
 {
-        return &proxy(g, "f")->binds[0].tls;
+        return &cfgtest_proxy(g, "f")->binds[0].tls;
 }
 
 static void write_file(const char *name, const char *text)
 {
-        char path[256];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        f = fopen(path, "w");
-        ck_assert_ptr_nonnull(f);
-        fputs(text, f);
-        fclose(f);
-}
-
-static char *dump(const struct cfg_gen *g)
-{
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        ck_assert_ptr_nonnull(f);
-        ck_assert_int_eq(cfg_dump(g, f), 0);
-        fclose(f);
-        return text;
+        cfgtest_write(dir, name, text);
 }
 
 /* Dumping, loading the dump and dumping again gives the same text. */
 static void round_trip(const struct cfg_gen *g)
 {
-        char *d1 = dump(g), *d2;
+        char *d1 = cfgtest_dump(g), *d2;
         struct cfg_gen *g2 = load_ok(d1);
 
-        d2 = dump(g2);
+        d2 = cfgtest_dump(g2);
         ck_assert_str_eq(d1, d2);
         free(d1);
         free(d2);
@@ -256,8 +229,8 @@ START_TEST(test_defaults_and_paths)
         ck_assert_str_eq(t->opts.ciphersuites, "TLS_AES_256_GCM_SHA384");
         ck_assert(t->opts.no_tls_tickets && t->opts.prefer_client_ciphers);
         /* a bind without ssl gets nothing */
-        ck_assert_ptr_null(proxy(g, "f")->binds[1].tls.opts.ciphers);
-        px = proxy(g, "b");
+        ck_assert_ptr_null(cfgtest_proxy(g, "f")->binds[1].tls.opts.ciphers);
+        px = cfgtest_proxy(g, "b");
         ck_assert_str_eq(px->servers[0].opts.tls.opts.ca_file, "/etc/ca/sub/ca.pem");
         ck_assert_str_eq(px->servers[0].opts.tls.crt, "/etc/crt/client.pem");
         ck_assert_str_eq(px->servers[0].opts.tls.opts.ciphers, "DEFAULT-S");
@@ -466,7 +439,7 @@ START_TEST(test_servers)
                     "    server s3 127.0.0.1:443 verify none ssl-reuse tls-tickets no-verifyhost "
                     "ssl-max-ver TLSv1.3 crt /c.pem ciphersuites TLS_AES_128_GCM_SHA256\n"
                     "    server s4 127.0.0.1:443 no-tlsv13 ssl-min-ver TLSv1.1\n");
-        px = proxy(g, "b");
+        px = cfgtest_proxy(g, "b");
         t = &px->servers[0].opts.tls;
         ck_assert(t->ssl && t->no_ssl_reuse && t->opts.no_tls_tickets);
         ck_assert_str_eq(t->opts.ca_file, "/ca.pem");
@@ -515,7 +488,7 @@ START_TEST(test_servers)
         g = load_ok("backend b\n    default-server no-tlsv10 ssl verify none\n"
                     "    server s 127.0.0.1:443\n");
         ck_assert(has_warning(2, "'no-tlsv10' option is not accepted in default-server sections"));
-        ck_assert_uint_eq(proxy(g, "b")->servers[0].opts.tls.opts.min_ver, 0);
+        ck_assert_uint_eq(cfgtest_proxy(g, "b")->servers[0].opts.tls.opts.min_ver, 0);
         cfg_gen_unref(g);
         expect_error("backend b\n    server s 127.0.0.1:443 ssl verify none no-tlsv12 "
                      "no-tlsv13 ssl-max-ver TLSv1.0 ssl-min-ver TLSv1.1\n",

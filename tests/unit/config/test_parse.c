@@ -41,14 +41,6 @@ static void expect_error(const char *text, unsigned line, const char *msg)
         cfgtest_expect_error(text, &opts, NULL, line, msg);
 }
 
-static const struct cfg_proxy *proxy(const struct cfg_gen *g, const char *name)
-{
-        const struct cfg_proxy *px = cfg_gen_find_proxy(g, name, CFG_CAP_FE | CFG_CAP_BE);
-
-        ck_assert_msg(px != NULL, "no proxy '%s'", name);
-        return px;
-}
-
 START_TEST(test_global_section)
 {
         struct cfg_gen *g = load_ok("global\n"
@@ -130,8 +122,8 @@ START_TEST(test_defaults_inherited)
                                     "    server s1 127.0.0.1:9000\n"
                                     "backend other from tcpdef\n"
                                     "    server s1 127.0.0.1:9001\n");
-        const struct cfg_proxy *fe = proxy(g, "fe"), *be = proxy(g, "be"), *be0 = proxy(g, "be0"),
-                               *other = proxy(g, "other");
+        const struct cfg_proxy *fe = cfgtest_proxy(g, "fe"), *be = cfgtest_proxy(g, "be"),
+                               *be0 = cfgtest_proxy(g, "be0"), *other = cfgtest_proxy(g, "other");
 
         ck_assert_int_eq(fe->mode, CFG_MODE_HTTP);
         ck_assert_uint_eq(fe->timeout_ms[CFG_TO_CONNECT], 5000);
@@ -166,7 +158,7 @@ START_TEST(test_binds_and_servers)
                                     "    server a 10.0.0.1:80\n"
                                     "    server b [2001:db8::1]:8080 weight 0 backup\n"
                                     "    server c 10.0.0.3:80 maxconn 5 disabled\n");
-        const struct cfg_proxy *px = proxy(g, "app");
+        const struct cfg_proxy *px = cfgtest_proxy(g, "app");
 
         ck_assert_uint_eq(px->cap, CFG_CAP_FE | CFG_CAP_BE);
         ck_assert_uint_eq(px->n_binds, 5);
@@ -201,8 +193,8 @@ START_TEST(test_balance_and_hash)
                         "    hash-type consistent djb2 avalanche\n"
                         "backend c\n    balance random(3)\n"
                         "backend d\n    balance leastconn\n    http-reuse always\n");
-        const struct cfg_proxy *a = proxy(g, "a"), *b = proxy(g, "b"), *c = proxy(g, "c"),
-                               *d = proxy(g, "d");
+        const struct cfg_proxy *a = cfgtest_proxy(g, "a"), *b = cfgtest_proxy(g, "b"),
+                               *c = cfgtest_proxy(g, "c"), *d = cfgtest_proxy(g, "d");
 
         ck_assert_int_eq(a->balance.algo, CFG_LB_URI);
         ck_assert_uint_eq(a->balance.uri_len, 10);
@@ -231,7 +223,7 @@ START_TEST(test_options)
                                     "    option tcplog\n    option httplog\n"
                                     "    default_backend b\n"
                                     "backend b\n    option redispatch\n");
-        const struct cfg_proxy *f = proxy(g, "f"), *b = proxy(g, "b");
+        const struct cfg_proxy *f = cfgtest_proxy(g, "f"), *b = cfgtest_proxy(g, "b");
 
         /* the connection modes and the log formats exclude each other: last one wins */
         ck_assert(f->options & CFG_OPT_HTTP_KEEP_ALIVE);
@@ -264,10 +256,11 @@ START_TEST(test_errorfile_read_at_load)
                  path, path, path);
         g = load_ok(text);
         /* the backend's 503 replaces the one from defaults: no duplicate */
-        ck_assert_uint_eq(proxy(g, "b")->n_errorfiles, 2);
-        ck_assert_uint_eq(proxy(g, "b")->errorfiles[0].status, 503);
-        ck_assert_uint_eq(proxy(g, "b")->errorfiles[0].len, sizeof(body) - 1);
-        ck_assert_int_eq(memcmp(proxy(g, "b")->errorfiles[0].content, body, sizeof(body) - 1), 0);
+        ck_assert_uint_eq(cfgtest_proxy(g, "b")->n_errorfiles, 2);
+        ck_assert_uint_eq(cfgtest_proxy(g, "b")->errorfiles[0].status, 503);
+        ck_assert_uint_eq(cfgtest_proxy(g, "b")->errorfiles[0].len, sizeof(body) - 1);
+        ck_assert_int_eq(
+                memcmp(cfgtest_proxy(g, "b")->errorfiles[0].content, body, sizeof(body) - 1), 0);
         cfg_gen_unref(g);
         unlink(path);
         expect_error("backend b\n    errorfile 503 /nonexistent/503.http\n", 2, "cannot open");
@@ -286,7 +279,7 @@ START_TEST(test_errorloc)
                                     "backend b\n    errorloc303 503 /s\n"
                                     "    errorloc302 403 http://x/a?b\n"
                                     "backend c\n");
-        const struct cfg_proxy *b = proxy(g, "b"), *c = proxy(g, "c");
+        const struct cfg_proxy *b = cfgtest_proxy(g, "b"), *c = cfgtest_proxy(g, "c");
 
         /* the backend's 503 replaces the one from defaults */
         ck_assert_uint_eq(b->n_errorfiles, 2);
@@ -487,7 +480,7 @@ START_TEST(test_predefined_variables)
                     "    http-request set-header X-Files \"${HAPROXY_CFGFILES}\"\n"
                     "    http-request set-header X-Port \"${PORT}\"\n"
                     "    default_backend b\nbackend b\n    mode http\n");
-        f = proxy(g, "f");
+        f = cfgtest_proxy(g, "f");
         /* HAProxy's own httplog format, compiled: it starts with %ci */
         ck_assert_int_eq(f->log_format->nodes[0].kind, CFG_FMT_VAR);
         ck_assert_int_eq(f->log_format->nodes[0].var, CFG_LV_ci);
@@ -545,7 +538,7 @@ START_TEST(test_addresses_expand_variables)
                                    "    server s $HOST:$PORT\n";
         struct cfg_gen *g = load_addr_ok(text);
         const struct cfg_global *gl = &g->global;
-        const struct cfg_proxy *f = proxy(g, "f"), *b = proxy(g, "b");
+        const struct cfg_proxy *f = cfgtest_proxy(g, "f"), *b = cfgtest_proxy(g, "b");
 
         ck_assert_int_eq(gl->logs[0].kind, CFG_LOG_UDP);
         ck_assert_uint_eq(gl->logs[0].addr.port_low, 9000);

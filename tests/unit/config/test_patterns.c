@@ -11,6 +11,7 @@
 
 #include "acl.h"
 #include "arena.h"
+#include "cfgtest.h"
 #include "load.h"
 #include "macros.h"
 #include "model.h"
@@ -178,14 +179,7 @@ static char dir[64];
 
 static void write_file(const char *name, const char *text)
 {
-        char path[128];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        f = fopen(path, "w");
-        ck_assert_ptr_nonnull(f);
-        fputs(text, f);
-        fclose(f);
+        cfgtest_write(dir, name, text);
 }
 
 static struct cfg_diags diags;
