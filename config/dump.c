@@ -313,6 +313,7 @@ static const char *const option_names[] = {
         "tcp-smart-accept",
         "tcp-smart-connect",
         "prefer-last-server",
+        "socket-stats",
 };
 
 /* The arguments of option forwardfor / originalto */

@@ -143,6 +143,24 @@ static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
         }
 }
 
+uint32_t cfg_gen_stats_layout(struct cfg_gen *g)
+{
+        uint32_t n = CFG_STATS_PROC + 1;
+
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                struct cfg_proxy *px = g->proxies[i];
+
+                px->st_fe = (px->cap & CFG_CAP_FE) ? n++ : CFG_STATS_NONE;
+                px->st_be = (px->cap & CFG_CAP_BE) ? n++ : CFG_STATS_NONE;
+                px->st_srv = n;
+                n += (uint32_t)px->n_servers;
+                px->st_lis = n;
+                n += (uint32_t)px->n_binds;
+        }
+        g->n_stats_objs = n;
+        return n;
+}
+
 void cfg__parser_finish(struct cfg_parser *p)
 {
         struct cfg_gen *g = p->gen;
@@ -153,6 +171,7 @@ void cfg__parser_finish(struct cfg_parser *p)
         cfg__finish_servers(p);
         cfg__userlists_finish(p);
         cfg__tls_finish(p);
+        (void)cfg_gen_stats_layout(g);
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
                 const char *kind = cfg__proxy_kind(px);

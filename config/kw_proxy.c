@@ -811,6 +811,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"option tcp-smart-accept", D | F | L, kw_option_flag, CFG_OPT_TCP_SMART_ACCEPT, true},
         {"option tcp-smart-connect", D | L | B, kw_option_flag, CFG_OPT_TCP_SMART_CONNECT, true},
         {"option prefer-last-server", D | L | B, kw_option_flag, CFG_OPT_PREFER_LAST_SERVER, true},
+        {"option socket-stats", D | F | L, kw_option_flag, CFG_OPT_SOCKET_STATS, true},
         {"redirect", F | L | B, cfg__kw_redirect, 0, false},
         {"monitor-uri", D | F | L, cfg__kw_monitor_uri, 0, false},
         {"monitor fail", F | L, cfg__kw_monitor_fail, 0, false},

@@ -67,6 +67,7 @@ enum {
         CFG_OPT_TCP_SMART_ACCEPT = 1u << 16,    /* listeners: no ACK of their own for requests */
         CFG_OPT_TCP_SMART_CONNECT = 1u << 17,   /* servers: the request goes with the ACK */
         CFG_OPT_PREFER_LAST_SERVER = 1u << 18,  /* keep-alive: the previous request's server */
+        CFG_OPT_SOCKET_STATS = 1u << 19,        /* statistics of each listener (bind line) */
 };
 
 /* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */
@@ -512,8 +513,12 @@ struct cfg_proxy {
         struct cfg_bind *binds; /* arena array */
         size_t n_binds, cap_binds;
 
-        unsigned id;       /* "id", else the first free one from its position on (HAProxy) */
-        bool id_set;       /* "id" was given */
+        unsigned id; /* "id", else the first free one from its position on (HAProxy) */
+        bool id_set; /* "id" was given */
+        /* Its objects' indexes in a worker's statistics row (shm/stats.h), set at load:
+         * frontend, backend (CFG_STATS_NONE without the capability), first server, first
+         * listener (one per bind line); servers and listeners follow in order. */
+        uint32_t st_fe, st_be, st_srv, st_lis;
         bool balance_set;  /* "balance" was given here or in its defaults */
         unsigned fullconn; /* 0: not set */
         uint32_t retry_on; /* CFG_RETRY_* */
@@ -624,6 +629,9 @@ struct cfg_global {
         size_t n_logs, cap_logs;
         struct cfg_stats_socket *stats_sockets;
         size_t n_stats_sockets, cap_stats_sockets;
+        /* histogram bounds of the statistics, ms, increasing (0 of them: the defaults) */
+        uint32_t stats_bounds_ms[15];
+        unsigned n_stats_bounds;
         uint64_t stats_timeout_ms;       /* "stats timeout": the stats sockets' idle timeout;
                                           * 0: the default, 10 s */
         const char *log_send_hostname;   /* arena or NULL: the HOSTNAME of syslog headers */
@@ -692,7 +700,15 @@ struct cfg_gen {
                 const char **v; /* arena array of arena strings */
                 size_t n, cap;
         } vars[CFG_VSTORE_COUNT];
+        uint32_t n_stats_objs; /* cfg_gen_stats_layout() */
 };
+
+/* The objects of a statistics row: the process (index 0) and every proxy's (st_* fields). */
+#define CFG_STATS_NONE UINT32_MAX
+#define CFG_STATS_PROC 0u
+
+/* Give every proxy its statistics indexes and return how many objects a row holds. */
+uint32_t cfg_gen_stats_layout(struct cfg_gen *g);
 
 struct cfg_gen *cfg_gen_ref(struct cfg_gen *g);
 

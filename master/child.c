@@ -35,15 +35,6 @@ static int child_listener_fd(void *data, const struct cfg_bind *b, unsigned port
         return msock_listener_fd(c->m, b, port, c->slot);
 }
 
-static int child_stats_fd(void *data, const struct cfg_stats_socket *s)
-{
-        struct child_ctx *c = data;
-
-        if (c->slot != 0)
-                return -1;
-        return msock_stats_fd(c->m, s);
-}
-
 static void child_ready(void *data)
 {
         struct child_ctx *c = data;
@@ -68,7 +59,6 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .stopped_accepting = child_stopped_accepting,
                 .listener_fd = child_listener_fd,
                 .listener_data = &ctx,
-                .stats_fd = child_stats_fd,
                 .srv_table = m->srv_table,
                 .stick_table = mstate_stick_table,
                 .stick_data = m,
@@ -86,6 +76,7 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .tls_cache = m->tls_cache,
                 .maxsslconn = (m->gen->global.tls.maxsslconn + m->n_slots - 1) / m->n_slots,
                 .maxsslrate = (m->gen->global.tls.maxsslrate + m->n_slots - 1) / m->n_slots,
+                .stats_row = m->spawn_stats_row,
         };
         struct sl_list *pos;
         sigset_t none;
@@ -101,6 +92,13 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                         close(mw->status_fd);
                 if (mw->cli_fd >= 0)
                         close(mw->cli_fd);
+                /* the other workers' statistics are the master's to read */
+                mw->st_region = shm_region_free(mw->st_region);
+                mw->st_row = NULL;
+        }
+        if (m->spawn_stats) {
+                close(m->spawn_stats->fd);
+                m->spawn_stats->fd = -1;
         }
         if (m->spawn_cli[0] >= 0)
                 close(m->spawn_cli[0]);

@@ -19,6 +19,8 @@ struct tls_keys;
 struct tls_set;
 struct srv_state_table;
 struct stkt;
+struct mstats;
+struct stats_row;
 
 #define MASTER_MAX_SLOTS   64
 #define MASTER_SD_FDS_MAX  64 /* sockets taken from systemd */
@@ -51,6 +53,8 @@ struct mworker {
         int ledger_row;        /* its row of the stick-table ledger, or -1 */
         int cli_fd;            /* owned: commands to its CLI (worker/wcli.h), or -1 */
         uint64_t started_ms;
+        struct shm_region *st_region; /* owned: its statistics row (mstats.h), or NULL */
+        struct stats_row *st_row;     /* in @st_region */
 };
 
 /* A client of the control socket (-S): one command, then the answer, then close. A "reload"
@@ -121,8 +125,15 @@ struct master {
          * of STICK_LEDGER_CAP records, a row per live worker; made when a first table is */
         struct shm_region *ledger;
         bool ledger_used[MASTER_LEDGER_ROWS];
-        int spawn_row;    /* the row of the worker being forked */
-        int spawn_cli[2]; /* the CLI socketpair of the worker being forked, or -1 */
+        int spawn_row;                  /* the row of the worker being forked */
+        int spawn_cli[2];               /* the CLI socketpair of the worker being forked, or -1 */
+        struct shm_region *spawn_stats; /* owned: the statistics row of that worker */
+        struct stats_row *spawn_stats_row; /* in @spawn_stats */
+        struct mstats *stats;              /* owned (mstats.c) */
+        /* the stats sockets (msrv.c): their watchers, and the clients being served */
+        struct sl_list srv_listeners; /* owned struct msrv_listener */
+        struct sl_list srv_clients;   /* owned struct msrv_client */
+        unsigned n_srv_clients;
         uint64_t started_ms;
         char exe[PATH_MAX];    /* this program, re-executed on reload; "" if unknown */
         uint64_t hard_stop_at; /* monotonic ms of the armed hard stop; 0: none */

@@ -36,7 +36,9 @@
 #include "master-t.h"
 #include "model.h"
 #include "msock.h"
+#include "msrv.h"
 #include "mstate.h"
+#include "mstats.h"
 #include "mtls.h"
 #include "reexec.h"
 #include "region.h"
@@ -99,6 +101,7 @@ static int spawn(struct master *m, unsigned slot)
                 return -ENOMEM;
         }
         m->spawn_row = mstate_ledger_take_row(m);
+        mstats_spawn_row(m, slot);
         if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, m->spawn_cli) == -1)
                 m->spawn_cli[0] = m->spawn_cli[1] = -1;
         pid = fork();
@@ -114,6 +117,7 @@ static int spawn(struct master *m, unsigned slot)
                         close(m->spawn_cli[0]);
                         close(m->spawn_cli[1]);
                 }
+                m->spawn_stats = shm_region_free(m->spawn_stats);
                 return err;
         }
         if (pid == 0) {
@@ -125,6 +129,7 @@ static int spawn(struct master *m, unsigned slot)
         mw->m = m;
         mw->ledger_row = m->spawn_row;
         mw->cli_fd = m->spawn_cli[0];
+        mstats_spawned(m, mw);
         if (m->spawn_cli[1] >= 0)
                 close(m->spawn_cli[1]);
         mw->pid = pid;
@@ -328,6 +333,7 @@ static void reap_children(struct master *m)
                                 continue;
                         mw->gone = true;
                         mstate_release_worker(m, mw);
+                        mstats_worker_gone(m, mw);
                         if (mw->cli_fd >= 0) {
                                 close(mw->cli_fd);
                                 mw->cli_fd = -1;
@@ -506,11 +512,13 @@ static void generation_failed(struct master *m, const char *why)
         mtls_settle(m, false);
         m->gen_no = m->prev_gen_no;
         m->n_slots = m->prev_n_slots;
+        msrv_close_listeners(m);
         if (msock_apply(m, m->gen, m->n_slots) < 0)
                 sl_log(LOG_WARNING,
                        "reload: cannot bind every listener of generation %u again; "
                        "its workers keep theirs",
                        m->gen_no);
+        msrv_apply(m);
         m->reloading = false;
         m->failed_reloads++;
         sl_log(LOG_ERR,
@@ -617,6 +625,8 @@ static void reload(struct master *m)
         if (mtls_cache_apply(m, gen) < 0)
                 sl_log(LOG_ERR, "reload: cannot make the TLS session cache; sessions are "
                                 "resumed by ticket only");
+        /* the stats sockets' watchers borrow msock.c's sockets, which this may close */
+        msrv_close_listeners(m);
         if (msock_apply(m, gen, slots) < 0 || mstate_servers_create(m, gen) < 0 ||
             mstate_tables_apply(m, gen, m->gen_no + 1) < 0) {
                 mstate_tables_settle(m, false);
@@ -632,6 +642,7 @@ static void reload(struct master *m)
                 m->held_region = prev_held;
                 m->n_servers = prev_n;
                 (void)msock_apply(m, m->gen, m->n_slots);
+                msrv_apply(m);
                 cfg_gen_unref(gen);
                 tls_set_free(tls);
                 set_status(m, "generation %u serving; last reload failed: cannot bind or map",
@@ -659,8 +670,10 @@ static void reload(struct master *m)
         m->prev_gen_no = m->gen_no;
         mtls_take(m, tls);
         m->prev_n_slots = m->n_slots;
+        mstate_servers_carry(m, m->gen, prev_table, prev_n, gen);
         m->gen = gen;
         m->gen_no++;
+        msrv_apply(m);
         m->n_slots = slots;
         m->reloading = true;
         for (unsigned i = 0; i < MASTER_MAX_SLOTS; i++)
@@ -728,6 +741,8 @@ static int master_setup(struct master *m)
         sl_list_init(&m->workers);
         sl_list_init(&m->ctl_conns);
         sl_list_init(&m->tables);
+        sl_list_init(&m->srv_listeners);
+        sl_list_init(&m->srv_clients);
         /* a control client or a log reader that went away must not kill the master */
         (void)signal(SIGPIPE, SIG_IGN);
         m->ctl_fd = -1;
@@ -783,11 +798,13 @@ static int master_finish(struct master *m, bool failed)
                 }
                 if (mw->cli_fd >= 0)
                         close(mw->cli_fd);
+                mstats_worker_gone(m, mw);
                 sl_list_del(&mw->link);
                 free(mw);
         }
         msock_close_all(m);
         ctl_close(m);
+        msrv_stop(m);
         mtls_free(m);
         if (m->loop) {
                 loop_signal_stop(&m->sig);
@@ -798,6 +815,7 @@ static int master_finish(struct master *m, bool failed)
                 m->loop = loop_free(m->loop);
         }
         mstate_free(m);
+        mstats_free(m);
         /* Outside master-worker mode HAProxy is a single process that dies of SIGINT and
          * SIGTERM; sluice's master, once its workers are gone, does the same (-W keeps the
          * exit status 128 + the signal) */
@@ -836,6 +854,7 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
                 return master_finish(&m, true);
         msock_systemd_unused(&m);
         mstate_tables_settle(&m, true);
+        msrv_apply(&m);
         if (cli->ctl_path) {
                 r = cli->ctl_fd >= 0 ? ctl_inherit(&m, cli->ctl_fd)
                                      : ctl_open(&m, cli->ctl_path, cli->ctl_mode);
@@ -883,6 +902,7 @@ int master_resume(const struct master_cli *cli)
         sl_log(LOG_NOTICE, "master re-executed (generation %u, %u workers)", m.gen_no, m.n_slots);
         /* a worker may have died while no image watched: SIGCHLD is pending, blocked */
         reap_children(&m);
+        msrv_apply(&m);
         reload(&m);
         return master_finish(&m, false);
 }

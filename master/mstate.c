@@ -52,6 +52,61 @@ int mstate_servers_create(struct master *m, const struct cfg_gen *g)
         return 0;
 }
 
+/* Is server @a configured as @b: the same address, port, weight and flags? */
+static bool same_server(const struct cfg_server *a, const struct cfg_server *b)
+{
+        return a->addr.ss_len == b->addr.ss_len &&
+               memcmp(&a->addr.ss, &b->addr.ss, a->addr.ss_len) == 0 &&
+               a->addr.port_low == b->addr.port_low && a->opts.weight == b->opts.weight &&
+               a->opts.flags == b->opts.flags && a->no_addr == b->no_addr;
+}
+
+void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
+                          struct srv_state_table *old_table, uint32_t old_n,
+                          const struct cfg_gen *g)
+{
+        uint32_t base = 0, carried = 0;
+
+        if (!old || !old_table || !m->srv_table)
+                return;
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+                const struct cfg_proxy *opx = cfg_gen_find_proxy(old, px->name, CFG_CAP_BE);
+                uint32_t obase = 0;
+
+                if (opx && (px->cap & CFG_CAP_BE)) {
+                        for (size_t k = 0; k < old->n_proxies && old->proxies[k] != opx; k++)
+                                obase += (uint32_t)old->proxies[k]->n_servers;
+                }
+                for (size_t s = 0; opx && (px->cap & CFG_CAP_BE) && s < px->n_servers; s++) {
+                        const struct cfg_server *sv = &px->servers[s];
+
+                        for (size_t k = 0; k < opx->n_servers; k++) {
+                                struct srv_state_rec *from, *to;
+
+                                if (strcmp(opx->servers[k].name, sv->name) != 0)
+                                        continue;
+                                /* the configuration changed it: the configuration wins */
+                                if (!same_server(&opx->servers[k], sv) || obase + k >= old_n ||
+                                    base + s >= m->n_servers)
+                                        break;
+                                from = srv_state_rec(old_table, obase + (uint32_t)k);
+                                to = srv_state_rec(m->srv_table, base + (uint32_t)s);
+                                srv_state_set_weight(to, srv_state_weight(from));
+                                srv_state_set_admin(to, srv_state_admin(from),
+                                                    ~srv_state_admin(from));
+                                srv_state_set_op(to, srv_state_op(from));
+                                carried++;
+                                break;
+                        }
+                }
+                base += (uint32_t)px->n_servers;
+        }
+        if (carried)
+                sl_log(LOG_INFO, "reload: the runtime state of %u unchanged servers carried over",
+                       carried);
+}
+
 /* A worker died holding server slots (killed, crashed): give them back, so that maxconn
  * and leastconn do not count connections that no longer exist. A worker that stops normally
  * released everything itself (its row is all zero). */

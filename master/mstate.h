@@ -4,12 +4,14 @@
  * ledger of the stick-table references each worker holds. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct cfg_gen;
 struct cfg_proxy;
 struct master;
 struct mworker;
 struct stkt;
+struct srv_state_table;
 
 /* Make the servers' state table and the held-slots table for configuration @g into
  * master.srv_region, srv_table, held_region and n_servers (none when @g has no server),
@@ -21,6 +23,14 @@ int mstate_servers_create(struct master *m, const struct cfg_gen *g);
  * maxconn and leastconn do not count connections that no longer exist) and the stick-table
  * references of its ledger row, and free the row. */
 void mstate_release_worker(struct master *m, struct mworker *mw);
+
+/* A reload from @old (whose server table is @old_table, @old_n records) to @g, whose table
+ * m->srv_table was just made: a server of @g whose backend and name were in @old with the
+ * same address, port, weight and flags keeps its runtime state (maintenance, drain, weight
+ * and health set at run time); a changed one starts from its configuration. */
+void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
+                          struct srv_state_table *old_table, uint32_t old_n,
+                          const struct cfg_gen *g);
 
 /* The table a worker of the current generation uses for @px (worker_opts.stick_table; @data
  * is the master), and its id in ledger records (*@ret_id, STICK_NO_ID when none); NULL when

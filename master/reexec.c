@@ -25,6 +25,7 @@
 #include "load.h"
 #include "log.h"
 #include "master-t.h"
+#include "mstats.h"
 #include "mtls.h"
 #include "region.h"
 #include "srv_state.h"
@@ -120,14 +121,17 @@ int reexec_master(struct master *m)
                         goto errno_out;
                 if (mw->cli_fd >= 0 && !keep_fd(mw->cli_fd))
                         goto errno_out;
+                if (mw->st_region && !keep_fd(mw->st_region->fd))
+                        goto errno_out;
                 json_array_append_new(
                         workers,
-                        json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:i, s:i}", "pid",
+                        json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:i, s:i, s:i}", "pid",
                                   (int)mw->pid, "slot", (int)mw->slot, "gen", (int)mw->gen,
                                   "status_fd", mw->status_fd, "ready", mw->ready, "stopping",
                                   mw->stopping, "closed", mw->closed_listeners, "started_ms",
                                   (json_int_t)mw->started_ms, "ledger_row", mw->ledger_row,
-                                  "cli_fd", mw->cli_fd));
+                                  "cli_fd", mw->cli_fd, "stats_fd",
+                                  mw->st_region ? mw->st_region->fd : -1));
         }
         sl_list_for_each(pos, &m->ctl_conns) {
                 struct ctl_conn *c = sl_list_entry(pos, struct ctl_conn, link);
@@ -147,6 +151,10 @@ int reexec_master(struct master *m)
                                                 "hash", hash, "fd", mt->region->fd, "gen",
                                                 (int)mt->gen, "id", (int)mt->id));
         }
+        r = mstats_save(m, st);
+        if (r < 0)
+                goto out;
+        r = -ENOMEM;
         json_object_set(st, "tables", tables);
         json_object_set(st, "socks", socks);
         json_object_set(st, "workers", workers);
@@ -286,6 +294,8 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
                 }
                 (void)fcntl(rfd, F_SETFD, FD_CLOEXEC);
         }
+        if (mstats_restore(m, st) < 0)
+                goto fail;
         json_array_foreach(json_object_get(st, "socks"), i, v)
         {
                 struct msock *ms = calloc(1, sizeof(*ms));
@@ -332,6 +342,13 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
                 if (mw->status_fd >= 0)
                         (void)fcntl(mw->status_fd, F_SETFD, FD_CLOEXEC);
                 sl_list_push_back(&m->workers, &mw->link);
+                if (mstats_restore_row(m, mw,
+                                       json_object_get(v, "stats_fd") ? json_int(v, "stats_fd")
+                                                                      : -1) < 0)
+                        sl_log(LOG_WARNING,
+                               "re-executed master: cannot map the statistics of "
+                               "worker %d: its counts are lost",
+                               (int)mw->pid);
         }
         rfd = json_int(st, "ctl_fd");
         if (rfd >= 0) {

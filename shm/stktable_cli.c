@@ -535,3 +535,90 @@ int stkt_cli_set(struct stkt *t, const char *key_text, const char *type_word,
         stkt_touch(t, idx, now);
         return created;
 }
+
+/* Filters from @words[@at..@n): "data.TYPE OP VALUE" triples. Returns the count or -1. */
+static int cli_filters(const struct stkt *t, char **words, int at, int n, struct stkt_cli_filter *f,
+                       FILE *out)
+{
+        int k = 0;
+        char err[256];
+
+        for (int i = at; i < n; i += 3) {
+                if (i + 3 > n || k == (int)STKT_CLI_FILTERS_MAX) {
+                        fprintf(out, "Expected at most %u 'data.<type> <op> <value>' filters\n",
+                                STKT_CLI_FILTERS_MAX);
+                        return -1;
+                }
+                if (stkt_cli_parse_filter(t, words[i], words[i + 1], words[i + 2], &f[k], err,
+                                          sizeof(err)) < 0) {
+                        fprintf(out, "%s\n", err);
+                        return -1;
+                }
+                k++;
+        }
+        return k;
+}
+
+void stkt_cli_command(FILE *out, const char *const *names, struct stkt *const *tables,
+                      size_t n_tables, char **words, int n, bool operator, uint64_t now)
+{
+        struct stkt_cli_filter f[STKT_CLI_FILTERS_MAX];
+        struct stkt *t = NULL;
+        char err[256] = "";
+        bool show = strcmp(words[0], "show") == 0;
+        int k;
+
+        if (show && n == 2) {
+                (void)stkt_cli_show_tables(out, names, tables, n_tables);
+                return;
+        }
+        for (size_t i = 0; n > 2 && i < n_tables && !t; i++)
+                if (strcmp(names[i], words[2]) == 0)
+                        t = tables[i];
+        if (!t) {
+                fputs(n > 2 ? "No such table\n" : "Expected a table name\n", out);
+                return;
+        }
+        if (show && !operator) {
+                (void)stkt_cli_show_table_header(out, words[2], t);
+                fputs("# contents not dumped due to insufficient privileges\n", out);
+                return;
+        }
+        if (!show && !operator) {
+                fputs("Permission denied\n", out);
+                return;
+        }
+        if (show) {
+                k = cli_filters(t, words, 3, n, f, out);
+                if (k >= 0)
+                        (void)stkt_cli_dump(out, words[2], t, f, (size_t)k, now);
+                return;
+        }
+        if (strcmp(words[0], "clear") == 0) {
+                const char *key = NULL;
+                uint32_t removed = 0;
+                int r;
+
+                if (n == 5 && strcmp(words[3], "key") == 0) {
+                        key = words[4];
+                        k = 0;
+                } else {
+                        k = cli_filters(t, words, 3, n, f, out);
+                        if (k < 0)
+                                return;
+                }
+                r = stkt_cli_clear(t, key, f, (size_t)k, now, &removed, err, sizeof(err));
+                if (r < 0)
+                        fprintf(out, "%s\n", err);
+                else if (r > 0)
+                        fputs("Entry currently in use, cannot remove\n", out);
+                return;
+        }
+        /* set table NAME key K data.TYPE VALUE */
+        if (n != 7 || strcmp(words[3], "key") != 0) {
+                fputs("Expected 'set table <table> key <key> data.<type> <value>'\n", out);
+                return;
+        }
+        if (stkt_cli_set(t, words[4], words[5], words[6], now, err, sizeof(err)) < 0)
+                fprintf(out, "%s\n", err);
+}

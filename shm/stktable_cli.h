@@ -88,3 +88,10 @@ int stkt_cli_clear(struct stkt *t, const char *key_text, const struct stkt_cli_f
  * -ENOSPC or -EAGAIN from the insertion; the message in @err. */
 int stkt_cli_set(struct stkt *t, const char *key_text, const char *type_word,
                  const char *value_text, uint64_t now, char *err, size_t errlen);
+
+/* The runtime API's "show table", "clear table" and "set table" (HAProxy's): @words[0..@n)
+ * is the command ("show table [<name> [filters]]", ...), @names and @tables the @n_tables
+ * tables that exist. Without @operator level, contents are not shown and nothing changes.
+ * Answers (and errors, as HAProxy words them) go to @out. */
+void stkt_cli_command(FILE *out, const char *const *names, struct stkt *const *tables,
+                      size_t n_tables, char **words, int n, bool operator, uint64_t now);

@@ -6,7 +6,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "clock.h"
 #include "lb.h"
+#include "loop.h"
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
@@ -17,6 +19,7 @@
 #include "srvconn.h"
 #include "stick.h"
 #include "stream-t.h"
+#include "wcount.h"
 #include "wctx.h"
 
 static struct sl_str lb_hdr_cb(void *data, const char *name, size_t len)
@@ -46,12 +49,29 @@ static bool backend_saturated(struct px_rt *rt)
         return false;
 }
 
+void backend_count(struct stream *st, int idx, enum stats_ctr c)
+{
+        wc_be(st->w, st->be)->c[c]++;
+        if (idx >= 0)
+                wc_srv(st->w, st->be, idx)->c[c]++;
+}
+
 static void slot_take(struct stream *st, struct px_rt *rt, int idx)
 {
+        struct stats_blk *sb = wc_srv(st->w, st->be, idx);
+
         st->srv_idx = idx;
         if (rt->held)
                 atomic_fetch_add_explicit(&rt->held[idx], 1, memory_order_relaxed);
         rt->beconn++;
+        stats_gauge(wc_be(st->w, st->be), ST_G_CUR, 1, ST_M_CUR);
+        sb->c[ST_C_STOT]++;
+        sb->last_ms = sl_clock_wall_us() / 1000;
+        stats_rate_hit(sb, ST_R_SESS, ST_M_RATE, loop_now(st->w->loop));
+        stats_gauge(sb, ST_G_CUR, 1, ST_M_CUR);
+        /* HAProxy's lbtot: chosen by the balancer, not by persistence */
+        if (!(st->flags & STRM_F_DIRECT))
+                backend_count(st, idx, ST_C_LBTOT);
 }
 
 void backend_release(struct stream *st)
@@ -65,6 +85,8 @@ void backend_release(struct stream *st)
         if (rt->held)
                 atomic_fetch_sub_explicit(&rt->held[st->srv_idx], 1, memory_order_relaxed);
         rt->beconn--;
+        stats_gauge(wc_be(st->w, st->be), ST_G_CUR, -1, ST_M_COUNT);
+        stats_gauge(wc_srv(st->w, st->be, st->srv_idx), ST_G_CUR, -1, ST_M_COUNT);
         if (rt->n_queued)
                 loop_defer_queue(&rt->queue_kick);
         st->srv_idx = -1;
@@ -215,12 +237,11 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
                                           be->http_reuse == CFG_REUSE_NEVER ? st->sess->id : 0, sni)
                      : NULL;
         if (*ret) {
-                w->stats.srv_conn_reused++;
+                backend_count(st, idx, ST_C_REUSE);
                 return 0;
         }
         r = srv_conn_open(w, rt, idx, &st->srv_addr, len, sni, ret);
-        if (r == 0)
-                w->stats.srv_conn_new++;
+        backend_count(st, idx, r == 0 ? ST_C_CONNECT : ST_C_ECON);
         return r;
 }
 
@@ -273,7 +294,6 @@ enum be_result backend_connect(struct stream *st)
                 if (r == 0)
                         break;
                 /* refused at once: try another server as a retry would */
-                w->stats.srv_conn_failed++;
                 if (dispatch)
                         return BE_NO_SERVER;
                 backend_release(st);

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "stats.h"
+
 struct stream;
 
 enum be_result {
@@ -27,3 +29,6 @@ void backend_release(struct stream *st);
  * server it is (roundrobin, static-rr, random, with more than one usable server) and
  * persistence did not choose it. */
 bool backend_redispatch(const struct stream *st, int idx);
+
+/* One to counter @c of @st's backend and of its server @idx (-1: none). */
+void backend_count(struct stream *st, int idx, enum stats_ctr c);

@@ -103,6 +103,11 @@ static enum rule_result rule_reply(struct stream *st, const struct cfg_http_rule
         struct sl_str body = SL_STR_NULL;
         unsigned status;
 
+        /* HAProxy counts denials as dreq or dresp, the other answers as intercepted */
+        if (r->act == CFG_ACT_DENY || r->act == CFG_ACT_TARPIT)
+                st->flags |= response ? STRM_F_DENIED_RES : STRM_F_DENIED;
+        else if (!response)
+                st->flags |= STRM_F_INTERCEPTED;
         if (r->act == CFG_ACT_REDIRECT)
                 return rule_redirect(st, r, response, keep);
         if (r->act == CFG_ACT_AUTH)
@@ -440,6 +445,7 @@ static enum ana_result rules_outcome(struct stream *st, enum rule_result rr)
         if (rr == RULE_WAIT)
                 return ANA_WAIT;
         if (rr == RULE_BAD_REQ) {
+                st->flags |= STRM_F_INVALID;
                 st->term[0] = 'P';
                 st->term[1] = 'R';
                 (void)http_ana_reply_error(st, 400);

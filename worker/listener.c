@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "http_ana.h"
 #include "log.h"
 #include "macros.h"
@@ -22,6 +23,7 @@
 #include "sess_tls.h"
 #include "session.h"
 #include "tls_ctx.h"
+#include "wcount.h"
 #include "wctx.h"
 
 #define LISTENER_BACKLOG     4096
@@ -42,12 +44,13 @@ static void listener_session_ready(struct sess *ss)
 
         if (!http_ana_tcp_rules(ss, NULL, fe->tcp_sess, fe->n_tcp_sess, STICK_CONN)) {
                 /* closed without a log line, as HAProxy */
-                w->stats.tcp_rejected++;
+                wc_proc_add(w, ST_C_TCP_REJECTED);
+                wc_fe(w, fe)->c[ST_C_DSES]++;
                 sess_close(ss);
                 return;
         }
         if (mux->init(&ss->conn, w, ss) < 0) {
-                w->stats.sessions_oom++;
+                wc_proc_add(w, ST_C_POOL_FAILED);
                 sess_close(ss);
         }
 }
@@ -81,11 +84,20 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
         struct worker *w = l->w;
         const struct cfg_proxy *fe = l->fe;
         struct sess *ss = sess_new(w, fe, addr, len);
+        uint64_t now = loop_now(w->loop);
+        struct stats_blk *fb = wc_fe(w, fe), *lb;
 
+        fb->c[ST_C_CONN_TOT]++;
+        stats_rate_hit(fb, ST_R_CONN, ST_M_CONN_RATE, now);
+        stats_rate_hit(wc_proc(w), ST_R_CONN, ST_M_CONN_RATE, now);
         if (!ss) {
                 close(fd);
                 return;
         }
+        ss->lis = fe->st_lis + (uint32_t)(l->bind - fe->binds);
+        lb = stats_row_blk(w->st, ss->lis);
+        lb->c[ST_C_CONN_TOT]++;
+        stats_gauge(lb, ST_G_CUR, 1, ST_M_CUR);
         /* optimistic: the request is often already there (and the socket always writable);
          * TCP_NODELAY is inherited from the listener */
         conn_init_socket(&ss->conn, w->loop, fd, CONN_ST_READY, CONN_F_RD | CONN_F_WR);
@@ -98,14 +110,22 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
         if ((fe->options & CFG_OPT_NOLINGER) && addr->ss_family != AF_UNIX)
                 ss->conn.flags |= CONN_F_NOLINGER;
         if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN)) {
-                w->stats.tcp_rejected++;
+                wc_proc_add(w, ST_C_TCP_REJECTED);
+                fb->c[ST_C_DCON]++;
+                lb->c[ST_C_DCON]++;
                 sess_close(ss);
                 return;
         }
+        /* HAProxy's cum_sess: the connections the tcp-request connection rules let in */
+        fb->c[ST_C_STOT]++;
+        fb->last_ms = sl_clock_wall_us() / 1000;
+        stats_rate_hit(fb, ST_R_SESS, ST_M_RATE, now);
+        stats_rate_hit(wc_proc(w), ST_R_SESS, ST_M_RATE, now);
+        lb->c[ST_C_STOT]++;
         if (l->tls) {
                 w->tls_rate_n++;
                 if (sess_tls_start(ss, l->tls, listener_session_ready) < 0) {
-                        w->stats.sessions_oom++;
+                        wc_proc_add(w, ST_C_POOL_FAILED);
                         sess_close(ss);
                 }
                 return;
@@ -150,7 +170,7 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                                 listeners_sync(w);
                                 return;
                         }
-                        w->stats.accept_errors++;
+                        wc_proc_add(w, ST_C_ACCEPT_ERRORS);
                         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                             errno == ENOMEM) {
                                 int err = errno;
@@ -168,7 +188,7 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                         }
                         return;
                 }
-                w->stats.accepted++;
+                wc_proc_add(w, ST_C_CONN_TOT);
                 w->accept_starved = false;
                 listener_accept(l, fd, &addr, len);
         }

@@ -14,6 +14,7 @@
 #include "model.h"
 #include "session.h"
 #include "tls_ctx.h"
+#include "wcount.h"
 #include "wctx.h"
 #include "xprt_tls.h"
 
@@ -101,7 +102,8 @@ static void hs_failed(struct sess *ss, const char *why)
                 inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
                 port = ntohs(a->sin6_port);
         }
-        ss->w->stats.tls_hs_failed++;
+        wc_proc_add(ss->w, ST_C_TLS_FAILED);
+        wc_fe(ss->w, ss->fe)->c[ST_C_TLS_FAILED]++;
         sl_log(LOG_INFO, "%s: TLS handshake failure from %s:%u: %s", ss->fe->name, ip, port, why);
         if (ss->hs)
                 hs_log(ss, ss->hs->bind, why, ip, port);
@@ -119,7 +121,12 @@ static void hs_complete(struct conn *c, int err)
                 hs_failed(ss, xprt_tls_error(c)[0] ? xprt_tls_error(c) : "connection error");
                 return;
         }
-        ss->w->stats.tls_hs_done++;
+        {
+                enum stats_ctr k = SSL_session_reused(sess_ssl(ss)) ? ST_C_TLS_REUSED : ST_C_TLS_HS;
+
+                wc_proc_add(ss->w, k);
+                wc_fe(ss->w, ss->fe)->c[k]++;
+        }
         hs_end(ss);
         done(ss);
 }

@@ -35,6 +35,7 @@ struct sess {
         /* the server the last request went to (option prefer-last-server) */
         const struct cfg_proxy *last_be; /* borrowed from @gen; NULL: none yet */
         int last_srv;                    /* its index in @last_be */
+        uint32_t lis;                    /* its listener's statistics index, or CFG_STATS_NONE */
         /* the TLS handshake under way (sess_tls.c), released by @hs_free; NULL after it */
         struct sess_hs *hs;
         void (*hs_free)(struct sess *s);

@@ -11,6 +11,7 @@
 #include "srvconn.h"
 #include "stick.h"
 #include "vars.h"
+#include "wcount.h"
 #include "wctx.h"
 #include "xprt_tls.h"
 
@@ -28,7 +29,7 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         struct sess *s = calloc(1, sizeof(*s));
 
         if (!s) {
-                w->stats.sessions_oom++;
+                wc_proc_add(w, ST_C_POOL_FAILED);
                 return NULL;
         }
         s->w = w;
@@ -47,6 +48,9 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         sl_list_push_back(&w->sessions, &s->link);
         w->n_conns++;
         worker_rt(w, fe)->feconn++;
+        s->lis = CFG_STATS_NONE;
+        stats_gauge(wc_proc(w), ST_G_CUR, 1, ST_M_CUR);
+        stats_gauge(wc_fe(w, fe), ST_G_CUR, 1, ST_M_CUR);
         return s;
 }
 
@@ -84,6 +88,10 @@ void sess_close(struct sess *s)
                 worker_tls_closed(w);
         conn_close(&s->conn);
         worker_rt(w, s->fe)->feconn--;
+        stats_gauge(wc_proc(w), ST_G_CUR, -1, ST_M_COUNT);
+        stats_gauge(wc_fe(w, s->fe), ST_G_CUR, -1, ST_M_COUNT);
+        if (s->lis != CFG_STATS_NONE)
+                stats_gauge(stats_row_blk(w->st, s->lis), ST_G_CUR, -1, ST_M_COUNT);
         sl_list_del(&s->link);
         loop_reap(w->loop, &s->reap);
         w->n_conns--;

@@ -16,6 +16,7 @@
 #include "session-t.h"
 #include "stktable.h"
 #include "stream-t.h"
+#include "wcount.h"
 #include "wctx.h"
 
 static uint64_t stick_now(const struct worker *w)
@@ -159,7 +160,7 @@ static int32_t stick_ledger_add(struct worker *w, const struct px_rt *rt, uint32
         if (!w->stick_ledger || rt->table_id == STICK_NO_ID)
                 return -1;
         if (w->stick_ledger_n_free == 0) {
-                w->stats.stick_unledgered++;
+                wc_proc_add(w, ST_C_STICK_UNLEDGERED);
                 return -1;
         }
         rec = w->stick_ledger_free[--w->stick_ledger_n_free];
@@ -222,7 +223,7 @@ void stick_track(struct sess *ss, struct stream *st, unsigned sc, const struct c
                 return;
         r = stkt_track(t, &k, now, &idx);
         if (r < 0) {
-                w->stats.stick_refused++;
+                wc_proc_add(w, ST_C_STICK_REFUSED);
                 return;
         }
         c->t = t;
@@ -273,7 +274,7 @@ void stick_persist_rule(struct stream *st, const struct cfg_stick_rule *r,
         if (r->kind == CFG_STICK_MATCH || st->n_stores == STICK_STORES_MAX)
                 return;
         if (stkt_track(t, &k, now, &idx) < 0) {
-                w->stats.stick_refused++;
+                wc_proc_add(w, ST_C_STICK_REFUSED);
                 return;
         }
         st->stores[st->n_stores++] = (struct stick_store){
@@ -317,7 +318,7 @@ bool stick_store_now(struct stream *st, const struct cfg_stick_rule *r,
         if (!t || !stick_key(r->table->table, key, buf, &k))
                 return false;
         if (stkt_track(t, &k, now, &idx) < 0) {
-                w->stats.stick_refused++;
+                wc_proc_add(w, ST_C_STICK_REFUSED);
                 return false;
         }
         rec = stick_ledger_add(w, worker_rt(w, r->table), idx, false);

@@ -77,6 +77,11 @@ enum {
         STRM_F_FORCE_PERSIST = 1u << 19,   /* force-persist: persistence may choose a server
                                             * that is down, and a retry never redispatches */
         STRM_F_TARPIT = 1u << 20,          /* a tarpit rule made the reply: it waits first */
+        /* what the statistics count at its end (wcount.h) */
+        STRM_F_DENIED = 1u << 21,      /* a rule denied the request [dreq] */
+        STRM_F_DENIED_RES = 1u << 22,  /* a rule denied the response [dresp] */
+        STRM_F_INVALID = 1u << 23,     /* the request was invalid or incomplete [ereq] */
+        STRM_F_INTERCEPTED = 1u << 24, /* sluice answered it itself [intercepted] */
 };
 
 struct stream {

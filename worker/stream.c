@@ -25,6 +25,7 @@
 #include "stream_fwd.h"
 #include "stream_log.h"
 #include "vars.h"
+#include "wcount.h"
 #include "wctx.h"
 
 #define STRM_MAX_STEPS     64 /* steps per stream_run(): bounds one stream's share of a turn */
@@ -126,14 +127,14 @@ struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, 
         struct stream *st = pool_get(&w->strm_pool);
 
         if (!st) {
-                w->stats.sessions_oom++;
+                wc_proc_add(w, ST_C_POOL_FAILED);
                 return NULL;
         }
         /* the header arrays at the end are filled before use */
         memset(st, 0, offsetof(struct stream, stores));
         if (loop_timer_init(w->loop, &st->timer, stream_on_timer) < 0) {
                 pool_put(&w->strm_pool, st);
-                w->stats.sessions_oom++;
+                wc_proc_add(w, ST_C_POOL_FAILED);
                 return NULL;
         }
         st->w = w;
@@ -175,6 +176,7 @@ static void stream_leave_queue(struct stream *st)
         if (st->state == STRM_ST_QUEUE) {
                 sl_list_del(&st->queue_link);
                 worker_rt(st->w, st->be)->n_queued--;
+                stats_gauge(wc_be(st->w, st->be), ST_G_QCUR, -1, ST_M_COUNT);
         }
 }
 
@@ -202,6 +204,7 @@ static void stream_end(struct stream *st, bool ok)
         if (st->state == STRM_ST_DONE)
                 return;
         stream_log(st);
+        wcount_stream_end(st);
         stick_stream_end(st->sess, st, st->bytes_in, st->bytes_out);
         vars_clear(w, st->sess, st, &st->vars_reqres);
         vars_clear(w, st->sess, st, &st->vars_txn);
@@ -236,10 +239,6 @@ static void stream_reply(struct stream *st)
         stream_detach_srv(st, false);
         stream_msg_set(st, &st->res_st, MSG_ST_HEAD);
         stick_http_status(st->sess, st, st->status);
-        if (st->status >= 500)
-                st->w->stats.replies_5xx++;
-        else if (st->status >= 400)
-                st->w->stats.replies_4xx++;
         st->cli_exp = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
         st->srv_exp = 0;
         stream_set_state(st, STRM_ST_REPLY);
@@ -279,7 +278,8 @@ static void stream_analysed(struct stream *st, enum ana_result ar)
         }
         if (ar == ANA_REJECT) {
                 /* a tcp-request rule rejected it: closed without a log line, as HAProxy */
-                st->w->stats.tcp_rejected++;
+                wc_proc_add(st->w, ST_C_TCP_REJECTED);
+                st->flags |= STRM_F_DENIED;
                 st->flags |= STRM_F_LOGGED;
                 stream_set_term(st, 'P', 'R');
                 stream_end(st, false);
@@ -310,8 +310,12 @@ void stream_start(struct stream *st, size_t head_len)
         st->req_head_len = head_len;
         memset(st->tried, 0, sizeof(st->tried));
         if (st->flags & STRM_F_HTTP) {
+                struct stats_blk *fb = wc_fe(st->w, st->fe);
+
                 st->head_done_ms = loop_now(st->w->loop);
-                st->w->stats.requests++;
+                wc_proc_add(st->w, ST_C_REQ_TOT);
+                fb->c[ST_C_REQ_TOT]++;
+                stats_rate_hit(fb, ST_R_REQ, ST_M_REQ_RATE, st->head_done_ms);
                 st->bytes_in = st->req_head_len;
                 ar = http_ana_request(st);
         } else {
@@ -357,6 +361,14 @@ static void stream_go(struct stream *st, enum ana_result ar)
 void stream_fail(struct stream *st, unsigned status, char who, char when, size_t received)
 {
         st->bytes_in = received;
+        if (when == 'R') {
+                st->flags |= STRM_F_INVALID;
+                /* HAProxy counts a request it could not parse among the requests */
+                if ((st->flags & STRM_F_HTTP) && !st->head_done_ms) {
+                        wc_proc_add(st->w, ST_C_REQ_TOT);
+                        wc_fe(st->w, st->fe)->c[ST_C_REQ_TOT]++;
+                }
+        }
         stream_set_term(st, who, when);
         stream_reply_error(st, status);
         if (st->state != STRM_ST_DONE)
@@ -404,6 +416,7 @@ static void stream_connect(struct stream *st)
                         stream_set_state(st, STRM_ST_QUEUE);
                         sl_list_push_back(&rt->queue, &st->queue_link);
                         rt->n_queued++;
+                        stats_gauge(wc_be(st->w, st->be), ST_G_QCUR, 1, ST_M_QCUR);
                         st->queued_ms = now;
                         st->srv_exp = stream_deadline(st, tmo);
                         st->cli_exp = 0;
@@ -446,7 +459,7 @@ static void stream_retry(struct stream *st)
         st->flags &= ~(uint32_t)STRM_F_L7_RETRY;
         stream_detach_srv(st, false);
         if (!l7)
-                st->w->stats.srv_conn_failed++;
+                backend_count(st, idx, ST_C_ECON);
         if (!reused || l7) {
                 if (st->retries_left == 0 ||
                     (!l7 && !(st->be->retry_on & CFG_RETRY_CONN_FAILURE))) {

@@ -17,6 +17,7 @@
 #include "macros.h"
 #include "stktable.h"
 #include "stktable_cli.h"
+#include "wcount.h"
 #include "wctx.h"
 
 #define WCLI_CMD_MAX    4096
@@ -76,15 +77,6 @@ static void wcli_out_on_timer(struct loop_timer *t)
         wcli_out_free(sl_container_of(t, struct wcli_out, timer));
 }
 
-/* The proxy whose stick-table is called @name, or NULL. */
-static struct px_rt *wcli_table(struct worker *w, const char *name)
-{
-        for (size_t i = 0; i < w->gen->n_proxies; i++)
-                if (w->rt[i].table && strcmp(w->gen->proxies[i]->name, name) == 0)
-                        return &w->rt[i];
-        return NULL;
-}
-
 /* -m: the worker's address-space limit in MiB, 0 for none (HAProxy's Memmax_MB). */
 static unsigned long long wcli_memmax_mb(void)
 {
@@ -95,9 +87,24 @@ static unsigned long long wcli_memmax_mb(void)
         return (unsigned long long)rl.rlim_cur >> 20;
 }
 
+/* Counter @c over this worker's frontends (responses) or backends (server connections). */
+static uint64_t wcli_sum(struct worker *w, enum stats_ctr c)
+{
+        bool fe = c == ST_C_HRSP_4XX || c == ST_C_HRSP_5XX;
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < w->gen->n_proxies; i++) {
+                uint32_t idx = fe ? w->gen->proxies[i]->st_fe : w->gen->proxies[i]->st_be;
+
+                if (idx != CFG_STATS_NONE)
+                        n += stats_row_blk(w->st, idx)->c[c];
+        }
+        return n;
+}
+
 static void wcli_show_info(struct worker *w, FILE *out)
 {
-        const struct worker_stats *st = &w->stats;
+        const uint64_t *c = wc_proc(w)->c;
 
         fprintf(out,
                 "Name: sluice\nVersion: %s\nPid: %d\nUptime_sec: %llu\nMemmax_MB: %llu\n"
@@ -108,107 +115,31 @@ static void wcli_show_info(struct worker *w, FILE *out)
                 "StickUnledgered: %llu\n",
                 SL_VERSION, (int)getpid(),
                 (unsigned long long)((sl_clock_ms() - w->started_ms) / 1000), wcli_memmax_mb(),
-                (unsigned long long)(w->bufs.failed + w->strm_pool.failed), w->maxconn, w->n_conns,
-                (unsigned long long)st->accepted, (unsigned long long)st->requests,
-                w->stopping ? 1 : 0, (unsigned long long)st->replies_4xx,
-                (unsigned long long)st->replies_5xx, (unsigned long long)st->srv_conn_new,
-                (unsigned long long)st->srv_conn_reused, (unsigned long long)st->srv_conn_failed,
-                (unsigned long long)st->tcp_rejected, (unsigned long long)st->stick_refused,
-                (unsigned long long)st->stick_unledgered);
-}
-
-/* Filters from @words[@at..@n): "data.TYPE OP VALUE" triples. Returns the count or -1. */
-static int wcli_filters(const struct px_rt *rt, char **words, int at, int n,
-                        struct stkt_cli_filter *f, FILE *out)
-{
-        int k = 0;
-        char err[256];
-
-        for (int i = at; i < n; i += 3) {
-                if (i + 3 > n || k == (int)STKT_CLI_FILTERS_MAX) {
-                        fprintf(out, "Expected at most %u 'data.<type> <op> <value>' filters\n",
-                                STKT_CLI_FILTERS_MAX);
-                        return -1;
-                }
-                if (stkt_cli_parse_filter(rt->table, words[i], words[i + 1], words[i + 2], &f[k],
-                                          err, sizeof(err)) < 0) {
-                        fprintf(out, "%s\n", err);
-                        return -1;
-                }
-                k++;
-        }
-        return k;
+                (unsigned long long)c[ST_C_POOL_FAILED], w->maxconn, w->n_conns,
+                (unsigned long long)c[ST_C_CONN_TOT], (unsigned long long)c[ST_C_REQ_TOT],
+                w->stopping ? 1 : 0, (unsigned long long)wcli_sum(w, ST_C_HRSP_4XX),
+                (unsigned long long)wcli_sum(w, ST_C_HRSP_5XX),
+                (unsigned long long)wcli_sum(w, ST_C_CONNECT),
+                (unsigned long long)wcli_sum(w, ST_C_REUSE),
+                (unsigned long long)wcli_sum(w, ST_C_ECON),
+                (unsigned long long)c[ST_C_TCP_REJECTED], (unsigned long long)c[ST_C_STICK_REFUSED],
+                (unsigned long long)c[ST_C_STICK_UNLEDGERED]);
 }
 
 static void wcli_table_cmd(struct worker *w, char **words, int n, int level, FILE *out)
 {
-        struct stkt_cli_filter f[STKT_CLI_FILTERS_MAX];
-        uint64_t now = loop_now(w->loop);
-        struct px_rt *rt;
-        char err[256] = "";
-        int k;
+        const char *names[256];
+        struct stkt *tables[256];
+        size_t m = 0;
 
-        if (strcmp(words[0], "show") == 0 && n == 2) {
-                const char *names[256];
-                struct stkt *tables[256];
-                size_t m = 0;
-
-                for (size_t i = 0; i < w->gen->n_proxies && m < SL_ARRAY_SIZE(names); i++) {
-                        if (w->rt[i].table) {
-                                names[m] = w->gen->proxies[i]->name;
-                                tables[m++] = w->rt[i].table;
-                        }
+        for (size_t i = 0; i < w->gen->n_proxies && m < SL_ARRAY_SIZE(names); i++) {
+                if (w->rt[i].table) {
+                        names[m] = w->gen->proxies[i]->name;
+                        tables[m++] = w->rt[i].table;
                 }
-                (void)stkt_cli_show_tables(out, names, tables, m);
-                return;
         }
-        rt = n > 2 ? wcli_table(w, words[2]) : NULL;
-        if (!rt) {
-                fputs(n > 2 ? "No such table\n" : "Expected a table name\n", out);
-                return;
-        }
-        if (strcmp(words[0], "show") == 0 && level < CFG_STATS_LEVEL_OPERATOR) {
-                (void)stkt_cli_show_table_header(out, words[2], rt->table);
-                fputs("# contents not dumped due to insufficient privileges\n", out);
-                return;
-        }
-        if (strcmp(words[0], "show") != 0 && level < CFG_STATS_LEVEL_OPERATOR) {
-                fputs("Permission denied\n", out);
-                return;
-        }
-        if (strcmp(words[0], "show") == 0) {
-                k = wcli_filters(rt, words, 3, n, f, out);
-                if (k >= 0)
-                        (void)stkt_cli_dump(out, words[2], rt->table, f, (size_t)k, now);
-                return;
-        }
-        if (strcmp(words[0], "clear") == 0) {
-                const char *key = NULL;
-                uint32_t removed = 0;
-                int r;
-
-                if (n == 5 && strcmp(words[3], "key") == 0) {
-                        key = words[4];
-                        k = 0;
-                } else {
-                        k = wcli_filters(rt, words, 3, n, f, out);
-                        if (k < 0)
-                                return;
-                }
-                r = stkt_cli_clear(rt->table, key, f, (size_t)k, now, &removed, err, sizeof(err));
-                if (r < 0)
-                        fprintf(out, "%s\n", err);
-                else if (r > 0)
-                        fputs("Entry currently in use, cannot remove\n", out);
-                return;
-        }
-        /* set table NAME key K data.TYPE VALUE */
-        if (n != 7 || strcmp(words[3], "key") != 0) {
-                fputs("Expected 'set table <table> key <key> data.<type> <value>'\n", out);
-                return;
-        }
-        if (stkt_cli_set(rt->table, words[4], words[5], words[6], now, err, sizeof(err)) < 0)
-                fprintf(out, "%s\n", err);
+        stkt_cli_command(out, names, tables, m, words, n, level >= CFG_STATS_LEVEL_OPERATOR,
+                         loop_now(w->loop));
 }
 
 void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "macros.h"
+#include "wcount.h"
 
 struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px)
 {
@@ -79,7 +80,7 @@ bool worker__buf_alloc(struct worker *w, struct buf *b)
         char *area = pool_get(&w->bufs);
 
         if (!area) {
-                w->stats.sessions_oom++;
+                wc_proc_add(w, ST_C_POOL_FAILED);
                 return false;
         }
         buf_attach(b, area, w->bufs.size);

@@ -24,6 +24,7 @@ struct tls_srv;
 struct alog_sinks;
 struct shm_region;
 struct stkt;
+struct stats_row;
 struct mux_ops;
 struct conn;
 
@@ -60,15 +61,6 @@ struct wpipe {
 
 #define WORKER_PIPE_SIZE (64u * 1024) /* Linux's default pipe capacity */
 
-struct worker_stats {
-        uint64_t accepted, accept_errors, sessions_oom, requests, replies_4xx, replies_5xx;
-        uint64_t srv_conn_new, srv_conn_reused, srv_conn_failed;
-        uint64_t stick_refused;    /* trackings the table could not take (full of entries in use) */
-        uint64_t stick_unledgered; /* references the ledger had no room to record */
-        uint64_t tcp_rejected;     /* connections closed by tcp-request reject */
-        uint64_t tls_hs_done, tls_hs_failed; /* client TLS handshakes */
-};
-
 #define WORKER_ACCEPT_RETRY_MS 100
 
 /* Opens a connection to server @srv_idx of @rt into @c, for the server side of a stream
@@ -89,7 +81,9 @@ struct worker {
         bool accept_paused;
         bool accept_starved; /* accept() ran out of files or memory: said once until it works */
         bool stopping;
-        struct worker_stats stats;
+        struct stats_row *st;           /* its statistics row (wcount.h): the master's, or in
+                                         * @st_region */
+        struct shm_region *st_region;   /* owned when the worker made its own row */
         const struct worker_opts *opts; /* borrowed: listener and state callbacks */
         /* a client connection of frontend @fe ended: accept again if paused at a maxconn */
         void (*conn_closed)(struct worker *w, const struct cfg_proxy *fe);
@@ -104,8 +98,6 @@ struct worker {
         struct loop_io cli_io;
         struct sl_list cli_outs; /* owned answers being written */
         unsigned cli_n_out;
-        struct sl_list stats_listeners; /* owned struct wstats_listener (wstats.h) */
-        struct sl_list stats_clients;   /* owned struct wstats_client */
         uint64_t started_ms;
         uint32_t *stick_ledger_free; /* owned: free records, a stack */
         uint32_t stick_ledger_n_free;
@@ -131,10 +123,6 @@ struct worker_opts {
          * worker closes its copy when it stops; the master keeps its own. */
         int (*listener_fd)(void *data, const struct cfg_bind *b, unsigned port);
         void *listener_data;
-        /* The listening socket of stats socket @s, made by the master, for this worker to
-         * accept on (-1: none; the master gives them to the first worker of a generation
-         * only). Called with @listener_data; the same ownership as listener_fd. May be NULL. */
-        int (*stats_fd)(void *data, const struct cfg_stats_socket *s);
         /* called once a soft stop closed the listeners: no new connection comes here */
         void (*stopped_accepting)(void *data);
         /* The servers' shared state, made by the master before forking (NULL: the worker
@@ -162,6 +150,9 @@ struct worker_opts {
         unsigned maxsslconn, maxsslrate;
         /* The TLS session cache in shared memory (NULL: none). Borrowed. */
         struct tls_cache *tls_cache;
+        /* This worker's statistics row, made by the master (NULL: the worker makes one of its
+         * own, which nobody else reads). Borrowed. */
+        struct stats_row *stats_row;
 };
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */

@@ -26,13 +26,13 @@
 #include "session.h"
 #include "srv_state.h"
 #include "srvconn.h"
+#include "stats.h"
 #include "stick.h"
 #include "stktable.h"
 #include "stream.h"
 #include "stream_log.h"
 #include "tls_ctx.h"
 #include "wcli.h"
-#include "wstats.h"
 
 #define WORKER_MAX_FREE_BUFS    4096
 #define WORKER_MAX_FREE_STREAMS 256
@@ -306,7 +306,6 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 w->exit_signal = (int)si->ssi_signo;
                 w->stopping = true;
                 listeners_close(w);
-                wstats_stop(w);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         struct sess *ss = sl_list_entry(pos, struct sess, link);
 
@@ -326,7 +325,6 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                        si->ssi_signo);
                 w->stopping = true;
                 listeners_close(w);
-                wstats_close_listeners(w);
                 if (w->opts && w->opts->stopped_accepting)
                         w->opts->stopped_accepting(w->opts->ready_data);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
@@ -353,8 +351,6 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         sl_list_init(&w->listeners);
         sl_list_init(&w->sessions);
         sl_list_init(&w->cli_outs);
-        sl_list_init(&w->stats_listeners);
-        sl_list_init(&w->stats_clients);
         w->cli_fd = -1;
         w->started_ms = sl_clock_ms();
         w->gen = cfg_gen_ref(gen);
@@ -390,6 +386,21 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
                         return r;
                 w->tls = w->own_tls;
         }
+        w->st = opts ? opts->stats_row : NULL;
+        if (!w->st) {
+                /* no master reads it: counted all the same, for the worker's own CLI */
+                uint32_t n = gen->n_stats_objs, *gids = calloc(n, sizeof(*gids));
+
+                for (uint32_t i = 0; gids && i < n; i++)
+                        gids[i] = i;
+                r = gids ? stats_row_create(0, opts ? opts->slot : 0, n, gids, stats_default_bounds,
+                                            stats_n_default_bounds, &w->st_region, &w->st)
+                         : -ENOMEM;
+                free(gids);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "cannot make the statistics row");
+        }
+        w->st->pid = (int32_t)getpid();
         if (worker_build_rt(w) < 0)
                 return -ENOMEM;
         init_vars_set(w);
@@ -399,7 +410,6 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
 void worker_deinit(struct worker *w)
 {
         wcli_stop(w);
-        wstats_stop(w);
         loop_signal_stop(&w->sig);
         listeners_close(w);
         while (!sl_list_empty(&w->sessions)) {
@@ -421,6 +431,8 @@ void worker_deinit(struct worker *w)
         pool_deinit(&w->bufs);
         w->own_tls = tls_set_free(w->own_tls);
         w->gen = cfg_gen_unref(w->gen);
+        w->st = NULL;
+        w->st_region = shm_region_free(w->st_region);
 }
 
 int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
@@ -434,7 +446,7 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
                 goto out;
         if (opts && opts->cli_fd > 0)
                 (void)wcli_start(&w, opts->cli_fd);
-        if (listeners_bind(&w) < 0 || wstats_start(&w) < 0)
+        if (listeners_bind(&w) < 0)
                 goto out;
         if (worker_drop_privileges(&gen->global) < 0)
                 goto out;

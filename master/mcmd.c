@@ -1,0 +1,481 @@
+/* The runtime API's commands (mcmd.h). Statistics come from mstat.c, servers' runtime state
+ * from the shared server table of the current generation (srv_state.h), which every worker
+ * reads at once, and stick tables from the master's mapping of them (shm/stktable_cli.h). */
+#include "mcmd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master-t.h"
+#include "model.h"
+#include "mstat.h"
+#include "srv_state.h"
+#include "stktable.h"
+#include "stktable_cli.h"
+
+#define MCMD_WORDS_MAX 32
+#define MCMD_PIECE     (1u << 20) /* bytes of a long answer written per piece */
+
+struct mcmd_cont {
+        struct mstat_filter flt;
+        char *proxy; /* owned: @flt.proxy */
+        enum mstat_format fmt;
+        struct mstat_cursor cur;
+};
+
+struct mcmd_cont *mcmd_cont_free(struct mcmd_cont *c)
+{
+        if (c) {
+                free(c->proxy);
+                free(c);
+        }
+        return NULL;
+}
+
+static void help(FILE *out, int level)
+{
+        fputs("The following commands are valid at this level:\n"
+              "  help           : this message\n"
+              "  prompt         : toggle interactive mode with prompt\n"
+              "  quit           : disconnect\n"
+              "  show info [json|typed]          : the node's process information\n"
+              "  show stat [json|typed] [up|no-maint] [{<iid>|<proxy>} <type> <sid>]\n"
+              "                                  : the node's statistics, every worker summed\n"
+              "  show version   : the version of the running sluice\n"
+              "  show backend   : list the backends\n"
+              "  show servers state [<backend>]  : the servers' runtime state\n"
+              "  get weight <bk>/<srv>           : a server's current and initial weights\n"
+              "  show table [<table> [data.<type> <op> <value>]...] : stick tables\n",
+              out);
+        if (level >= CFG_STATS_LEVEL_OPERATOR)
+                fputs("  clear table <table> [key <key> | data.<type> <op> <value>...]\n"
+                      "  set table <table> key <key> data.<type> <value>\n",
+                      out);
+        if (level >= CFG_STATS_LEVEL_ADMIN)
+                fputs("  set server <bk>/<srv> state ready|drain|maint\n"
+                      "  set server <bk>/<srv> health up|stopping|down\n"
+                      "  set server <bk>/<srv> weight <w>[%]\n"
+                      "  set weight <bk>/<srv> <w>[%]    : the same\n"
+                      "  enable server <bk>/<srv>        : leave maintenance\n"
+                      "  disable server <bk>/<srv>       : enter maintenance\n",
+                      out);
+}
+
+/* ---- servers ---- */
+
+struct srv_ref {
+        const struct cfg_proxy *px;
+        size_t idx;
+        struct srv_state_rec *rec;
+};
+
+/* "<backend>/<server>" of the current generation into @ret; on failure the error, as
+ * HAProxy's cli_find_server() words it, is written to @out. */
+static bool find_server(struct master *m, const char *arg, FILE *out, struct srv_ref *ret)
+{
+        const char *slash = arg ? strchr(arg, '/') : NULL;
+        char be[256];
+        uint32_t base = 0;
+
+        if (!slash || (size_t)(slash - arg) >= sizeof(be)) {
+                fputs("Require 'backend/server'.\n", out);
+                return false;
+        }
+        memcpy(be, arg, (size_t)(slash - arg));
+        be[slash - arg] = '\0';
+        for (size_t i = 0; i < m->gen->n_proxies; i++) {
+                const struct cfg_proxy *px = m->gen->proxies[i];
+
+                if (!(px->cap & CFG_CAP_BE) || strcmp(px->name, be) != 0) {
+                        base += (uint32_t)px->n_servers;
+                        continue;
+                }
+                for (size_t k = 0; k < px->n_servers; k++) {
+                        if (strcmp(px->servers[k].name, slash + 1) != 0)
+                                continue;
+                        if (!m->srv_table || base + k >= m->n_servers)
+                                break;
+                        *ret = (struct srv_ref){px, k,
+                                                srv_state_rec(m->srv_table, base + (uint32_t)k)};
+                        return true;
+                }
+                fputs("No such server.\n", out);
+                return false;
+        }
+        fputs("No such backend.\n", out);
+        return false;
+}
+
+static void log_change(const struct mcmd_peer *peer, const char *what)
+{
+        if (peer->uid >= 0)
+                sl_log(LOG_NOTICE, "stats socket: %s (uid %ld, pid %d)", what, peer->uid,
+                       peer->pid);
+        else
+                sl_log(LOG_NOTICE, "stats socket: %s (TCP client)", what);
+}
+
+/* HAProxy's static algorithms take no weight but 0% and 100% of the configured one. */
+static bool static_lb(const struct cfg_proxy *px)
+{
+        enum cfg_balance_algo a = px->balance.algo;
+        bool hash = a == CFG_LB_SOURCE || a == CFG_LB_URI || a == CFG_LB_URL_PARAM ||
+                    a == CFG_LB_HDR || a == CFG_LB_RDP_COOKIE || a == CFG_LB_HASH;
+
+        return a == CFG_LB_STATIC_RR || (hash && px->hash_type.method == CFG_HASH_MAP_BASED);
+}
+
+/* "set weight" and "set server ... weight": an absolute weight or a percentage of the
+ * configured one (HAProxy's server_parse_weight_change_request()). */
+static void set_weight(struct srv_ref *s, const char *arg, const struct mcmd_peer *peer, FILE *out)
+{
+        unsigned init = s->px->servers[s->idx].opts.weight;
+        char *end, what[512];
+        long w;
+
+        if (!arg || !*arg) {
+                fputs("Require <weight> or <weight%>.\n", out);
+                return;
+        }
+        w = strtol(arg, &end, 10);
+        if (end == arg || (*end && strcmp(end, "%") != 0)) {
+                fputs("Require <weight> or <weight%>.\n", out);
+                return;
+        }
+        if (*end == '%') {
+                if (w < 0) {
+                        fputs("Relative weight must be positive.\n", out);
+                        return;
+                }
+                w = w * (long)init / 100;
+                if (w > (long)SRV_STATE_WEIGHT_MAX)
+                        w = SRV_STATE_WEIGHT_MAX;
+        } else if (w < 0 || w > (long)SRV_STATE_WEIGHT_MAX) {
+                fputs("Absolute weight can only be between 0 and 256 inclusive.\n", out);
+                return;
+        }
+        if (static_lb(s->px) && w != 0 && (unsigned)w != init) {
+                fputs("Backend is using a static LB algorithm and only accepts weights '0%' and "
+                      "'100%'.\n",
+                      out);
+                return;
+        }
+        srv_state_set_weight(s->rec, (unsigned)w);
+        snprintf(what, sizeof(what), "server %s/%s weight %ld", s->px->name,
+                 s->px->servers[s->idx].name, w);
+        log_change(peer, what);
+}
+
+static void set_state(struct srv_ref *s, const char *state, const struct mcmd_peer *peer, FILE *out)
+{
+        char what[512];
+
+        if (!state) {
+                fputs("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n", out);
+                return;
+        }
+        if (strcmp(state, "ready") == 0)
+                srv_state_set_admin(s->rec, 0, SRV_ADMIN_MAINT | SRV_ADMIN_DRAIN);
+        else if (strcmp(state, "drain") == 0)
+                srv_state_set_admin(s->rec, SRV_ADMIN_DRAIN, SRV_ADMIN_MAINT);
+        else if (strcmp(state, "maint") == 0)
+                srv_state_set_admin(s->rec, SRV_ADMIN_MAINT, 0);
+        else {
+                fputs("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n", out);
+                return;
+        }
+        snprintf(what, sizeof(what), "server %s/%s state %s", s->px->name,
+                 s->px->servers[s->idx].name, state);
+        log_change(peer, what);
+}
+
+static void set_health(struct srv_ref *s, const char *h, const struct mcmd_peer *peer, FILE *out)
+{
+        char what[512];
+
+        if (h && strcmp(h, "up") == 0)
+                srv_state_set_op(s->rec, SRV_OP_UP);
+        else if (h && (strcmp(h, "down") == 0 || strcmp(h, "stopping") == 0))
+                srv_state_set_op(s->rec, SRV_OP_DOWN);
+        else {
+                fputs("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n", out);
+                return;
+        }
+        snprintf(what, sizeof(what), "server %s/%s health %s", s->px->name,
+                 s->px->servers[s->idx].name, h);
+        log_change(peer, what);
+}
+
+static void cmd_set_server(struct master *m, char **w, int n, const struct mcmd_peer *peer,
+                           FILE *out)
+{
+        struct srv_ref s;
+
+        if (!find_server(m, n > 2 ? w[2] : NULL, out, &s))
+                return;
+        if (n > 3 && strcmp(w[3], "state") == 0)
+                set_state(&s, n > 4 ? w[4] : NULL, peer, out);
+        else if (n > 3 && strcmp(w[3], "weight") == 0)
+                set_weight(&s, n > 4 ? w[4] : NULL, peer, out);
+        else if (n > 3 && strcmp(w[3], "health") == 0)
+                set_health(&s, n > 4 ? w[4] : NULL, peer, out);
+        else
+                fputs("'set server <srv>' only supports 'agent', 'health', 'state', 'weight', "
+                      "'addr', 'fqdn', 'check-addr', 'check-port', 'ssl' and 'agent-addr'.\n",
+                      out);
+}
+
+/* HAProxy's "show servers state": version 1 of the server-state file. */
+static void cmd_show_servers_state(struct master *m, const char *backend, FILE *out)
+{
+        uint32_t base = 0;
+        bool found = !backend;
+
+        for (size_t i = 0; i < m->gen->n_proxies && backend; i++)
+                if ((m->gen->proxies[i]->cap & CFG_CAP_BE) &&
+                    strcmp(m->gen->proxies[i]->name, backend) == 0)
+                        found = true;
+        if (!found) {
+                fputs("Can't find backend.\n", out);
+                return;
+        }
+        fputs("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state "
+              "srv_uweight srv_iweight srv_time_since_last_change srv_check_status "
+              "srv_check_result srv_check_health srv_check_state srv_agent_state "
+              "bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
+              "srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n",
+              out);
+        for (size_t i = 0; i < m->gen->n_proxies; i++) {
+                const struct cfg_proxy *px = m->gen->proxies[i];
+
+                for (size_t k = 0; k < px->n_servers && (px->cap & CFG_CAP_BE); k++) {
+                        const struct cfg_server *sv = &px->servers[k];
+                        struct srv_state_rec *rec =
+                                m->srv_table && base + k < m->n_servers
+                                        ? srv_state_rec(m->srv_table, base + (uint32_t)k)
+                                        : NULL;
+                        char ip[64] = "-";
+                        uint32_t admin;
+
+                        if (backend && strcmp(px->name, backend) != 0)
+                                continue;
+                        if (!rec)
+                                continue;
+                        if (sv->addr.ss.ss_family == AF_INET)
+                                inet_ntop(AF_INET,
+                                          &((const struct sockaddr_in *)&sv->addr.ss)->sin_addr, ip,
+                                          sizeof(ip));
+                        else if (sv->addr.ss.ss_family == AF_INET6)
+                                inet_ntop(AF_INET6,
+                                          &((const struct sockaddr_in6 *)&sv->addr.ss)->sin6_addr,
+                                          ip, sizeof(ip));
+                        admin = srv_state_admin(rec);
+                        /* HAProxy's SRV_ST_* (0 stopped, 2 running) and SRV_ADMF_* (0x01
+                         * forced maintenance, 0x08 forced drain) */
+                        fprintf(out,
+                                "%u %s %u %s %s %d %u %u %u %llu 1 0 %u 0 0 %d %d - %u - %d 0 "
+                                "- - 0\n",
+                                px->id, px->name, sv->id, sv->name, ip,
+                                srv_state_op(rec) == SRV_OP_UP ? 2 : 0,
+                                ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) |
+                                        ((admin & SRV_ADMIN_DRAIN) ? 0x08u : 0),
+                                srv_state_weight(rec), sv->opts.weight,
+                                (unsigned long long)(sl_clock_ms() - m->started_ms) / 1000,
+                                srv_state_op(rec) == SRV_OP_UP ? 2u : 0u, px->id_set ? 1 : 0,
+                                sv->id_set ? 1 : 0, sv->addr.port_low, sv->opts.tls.ssl ? 1 : 0);
+                }
+                base += (uint32_t)px->n_servers;
+        }
+        fputc('\n', out);
+}
+
+/* ---- statistics ---- */
+
+/* "show stat [json|typed] [desc] [up] [no-maint] [{<iid>|<proxy>} <type> <sid>]" */
+static void cmd_show_stat(struct master *m, char **w, int n, int level, FILE *out,
+                          struct mcmd_cont **ret_cont)
+{
+        struct mcmd_cont *c = calloc(1, sizeof(*c));
+        const char *pos[3];
+        int n_pos = 0;
+
+        if (!c) {
+                fputs("Out of memory.\n", out);
+                return;
+        }
+        c->flt = (struct mstat_filter){.iid = -1, .types = -1, .sid = -1};
+        c->flt.legends = level >= CFG_STATS_LEVEL_OPERATOR;
+        c->fmt = MSTAT_CSV;
+        for (int i = 2; i < n; i++) {
+                if (strcmp(w[i], "json") == 0)
+                        c->fmt = MSTAT_JSON;
+                else if (strcmp(w[i], "typed") == 0)
+                        c->fmt = MSTAT_TYPED;
+                else if (strcmp(w[i], "desc") == 0 || strcmp(w[i], "up") == 0 ||
+                         strcmp(w[i], "no-maint") == 0)
+                        ; /* accepted; every server is shown */
+                else if (strcmp(w[i], "domain") == 0 && i + 1 < n)
+                        i++;
+                else if (n_pos < 3)
+                        pos[n_pos++] = w[i];
+        }
+        if (n_pos == 3) {
+                char *end;
+                long v = strtol(pos[0], &end, 10);
+
+                if (*end == '\0' && end != pos[0]) {
+                        c->flt.iid = (int)v;
+                } else if (strcmp(pos[0], "-1") != 0) {
+                        c->proxy = strdup(pos[0]);
+                        c->flt.proxy = c->proxy;
+                        if (!c->proxy) {
+                                fputs("Out of memory.\n", out);
+                                mcmd_cont_free(c);
+                                return;
+                        }
+                }
+                c->flt.types = atoi(pos[1]);
+                c->flt.sid = atoi(pos[2]);
+                if (c->flt.proxy &&
+                    !cfg_gen_find_proxy(m->gen, c->flt.proxy, CFG_CAP_FE | CFG_CAP_BE)) {
+                        fputs("No such proxy.\n", out);
+                        mcmd_cont_free(c);
+                        return;
+                }
+        } else if (n_pos) {
+                fputs("Unknown command. Please enter one of the following commands only :\n"
+                      "  show stat [json|typed] [{<iid>|<proxy>} <type> <sid>]\n",
+                      out);
+                mcmd_cont_free(c);
+                return;
+        }
+        if (mstat_show_stat(m, &c->flt, c->fmt, &c->cur, MCMD_PIECE, out) < 0)
+                fputs("Out of memory.\n", out);
+        if (c->cur.done)
+                c = mcmd_cont_free(c);
+        *ret_cont = c;
+}
+
+bool mcmd_continue(struct master *m, struct mcmd_cont *c, FILE *out)
+{
+        if (mstat_show_stat(m, &c->flt, c->fmt, &c->cur, MCMD_PIECE, out) < 0)
+                return true;
+        return c->cur.done;
+}
+
+static void cmd_show_info(struct master *m, char **w, int n, FILE *out)
+{
+        enum mstat_format fmt = MSTAT_CSV;
+
+        for (int i = 2; i < n; i++) {
+                if (strcmp(w[i], "json") == 0)
+                        fmt = MSTAT_JSON;
+                else if (strcmp(w[i], "typed") == 0)
+                        fmt = MSTAT_TYPED;
+        }
+        if (mstat_show_info(m, fmt, out) < 0)
+                fputs("Out of memory.\n", out);
+}
+
+static void cmd_table(struct master *m, char **w, int n, int level, FILE *out)
+{
+        const char *names[256];
+        struct stkt *tables[256];
+        size_t k = 0;
+        struct sl_list *pos;
+
+        /* the current generation's tables, by their proxies' names */
+        sl_list_for_each(pos, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->gen == m->gen_no && k < sizeof(names) / sizeof(names[0])) {
+                        names[k] = mt->name;
+                        tables[k++] = mt->t;
+                }
+        }
+        stkt_cli_command(out, names, tables, k, w, n, level >= CFG_STATS_LEVEL_OPERATOR,
+                         sl_clock_ms());
+}
+
+static bool is(char **w, int n, const char *a, const char *b)
+{
+        return n >= 2 && strcmp(w[0], a) == 0 && strcmp(w[1], b) == 0;
+}
+
+void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *peer, FILE *out,
+               struct mcmd_cont **ret_cont)
+{
+        char *w[MCMD_WORDS_MAX], *save = NULL;
+        int n = 0;
+        bool admin = level >= CFG_STATS_LEVEL_ADMIN;
+
+        *ret_cont = NULL;
+        for (char *tok = strtok_r(cmd, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+                if (n == MCMD_WORDS_MAX) {
+                        fputs("Too many words.\n", out);
+                        return;
+                }
+                w[n++] = tok;
+        }
+        if (n == 0)
+                return;
+        if (strcmp(w[0], "help") == 0) {
+                help(out, level);
+        } else if (is(w, n, "show", "info")) {
+                cmd_show_info(m, w, n, out);
+        } else if (is(w, n, "show", "stat")) {
+                cmd_show_stat(m, w, n, level, out, ret_cont);
+        } else if (is(w, n, "show", "version")) {
+                fprintf(out, "%s\n", SL_VERSION);
+        } else if (is(w, n, "show", "backend")) {
+                fputs("# name\n", out);
+                for (size_t i = 0; i < m->gen->n_proxies; i++)
+                        if (m->gen->proxies[i]->cap & CFG_CAP_BE)
+                                fprintf(out, "%s\n", m->gen->proxies[i]->name);
+        } else if (is(w, n, "show", "servers") && n >= 3 && strcmp(w[2], "state") == 0) {
+                cmd_show_servers_state(m, n > 3 ? w[3] : NULL, out);
+        } else if (n >= 2 && strcmp(w[1], "table") == 0 &&
+                   (strcmp(w[0], "show") == 0 || strcmp(w[0], "clear") == 0 ||
+                    strcmp(w[0], "set") == 0)) {
+                cmd_table(m, w, n, level, out);
+        } else if (is(w, n, "get", "weight")) {
+                struct srv_ref s;
+
+                if (find_server(m, n > 2 ? w[2] : NULL, out, &s))
+                        fprintf(out, "%u (initial %u)\n", srv_state_weight(s.rec),
+                                s.px->servers[s.idx].opts.weight);
+        } else if (!admin && (strcmp(w[0], "set") == 0 || strcmp(w[0], "enable") == 0 ||
+                              strcmp(w[0], "disable") == 0)) {
+                fputs("Permission denied\n", out);
+        } else if (is(w, n, "set", "server")) {
+                cmd_set_server(m, w, n, peer, out);
+        } else if (is(w, n, "set", "weight")) {
+                struct srv_ref s;
+
+                if (find_server(m, n > 2 ? w[2] : NULL, out, &s))
+                        set_weight(&s, n > 3 ? w[3] : NULL, peer, out);
+        } else if (is(w, n, "enable", "server") || is(w, n, "disable", "server")) {
+                struct srv_ref s;
+
+                if (find_server(m, n > 2 ? w[2] : NULL, out, &s)) {
+                        char what[512];
+
+                        /* HAProxy's: maintenance only; a drain stays */
+                        if (w[0][0] == 'e')
+                                srv_state_set_admin(s.rec, 0, SRV_ADMIN_MAINT);
+                        else
+                                srv_state_set_admin(s.rec, SRV_ADMIN_MAINT, 0);
+                        snprintf(what, sizeof(what), "%s server %s/%s", w[0], s.px->name,
+                                 s.px->servers[s.idx].name);
+                        log_change(peer, what);
+                }
+        } else {
+                fputs("Unknown command. Please enter one of the following commands only :\n", out);
+                help(out, level);
+        }
+}

@@ -1,0 +1,450 @@
+"""The runtime API for the whole node: the stats socket answered by the master, with every
+worker's counters summed (old generations still draining included) and counters that never
+go back across reloads and a worker's death; "show stat" and "show info" in HAProxy's CSV,
+typed and JSON forms; the servers' runtime state (drain, maintenance, weight) shared by
+every worker at once and kept across a reload that leaves the server unchanged; access
+levels; bad input."""
+
+import json
+import os
+import re
+import signal
+import socket
+import threading
+import time
+
+import harness
+from origin import Origin
+
+# HAProxy 2.6.12's "show stat" columns, as Debian's haproxy prints them, up to its modules
+HAPROXY_COLUMNS = (
+    "pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,"
+    "wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,"
+    "lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
+    "hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,"
+    "cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,"
+    "ctime,rtime,ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,"
+    "check_fall,check_health,agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,"
+    "conn_rate_max,conn_tot,intercepted,dcon,dses,wrew,connect,reuse,cache_lookups,cache_hits,"
+    "srv_icur,src_ilim,qtime_max,ctime_max,rtime_max,ttime_max,eint,idle_conn_cur,"
+    "safe_conn_cur,used_conn_cur,need_conn_est,uweight,agg_server_status,"
+    "agg_server_check_status,agg_check_status,-,").split(",")
+
+
+def ask(path, text, timeout=harness.DEFAULT_TIMEOUT):
+    """Send @text on a new connection to Unix socket @path and read until it closes."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    with s:
+        s.connect(path)
+        s.sendall(text.encode())
+        out = bytearray()
+        while True:
+            d = s.recv(1 << 20)
+            if not d:
+                return out.decode()
+            out += d
+
+
+def get(port, path="/"):
+    """One request on a new connection: (status, body)."""
+    status, _, body = harness.request(
+        port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+    return status, body
+
+
+def csv_stats(text):
+    """"show stat" CSV as {(pxname, svname): {column: value}}."""
+    lines = text.strip("\n").split("\n")
+    head = lines[0][2:].split(",")
+    out = {}
+    for line in lines[1:]:
+        row = dict(zip(head, line.split(",")))
+        out[(row["pxname"], row["svname"])] = row
+    return out
+
+
+def sanitized():
+    """Is the sluice under test built with AddressSanitizer?"""
+    with open(harness.SLUICE, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def info(text):
+    return dict(line.split(": ", 1) for line in text.strip("\n").split("\n"))
+
+
+class Stats(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.o1 = Origin("s1")
+        self.o2 = Origin("s2")
+        self.addCleanup(self.o1.stop)
+        self.addCleanup(self.o2.stop)
+        self.port = harness.free_port()
+        self.admin = os.path.join(self.tmp, "admin.sock")
+        self.user = os.path.join(self.tmp, "user.sock")
+        self.oper = os.path.join(self.tmp, "oper.sock")
+
+    def config(self, s2_port=None, servers=""):
+        return """\
+global
+    nbthread 2
+    stats socket %(admin)s level admin
+    stats socket %(user)s level user
+    stats socket %(oper)s level operator
+    stats timeout 1s
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+    option socket-stats
+    http-request deny if { path /deny }
+    http-request return status 200 content-type text/plain string hi if { path /ret }
+    default_backend be
+
+backend be
+    balance roundrobin
+    server s1 127.0.0.1:%(p1)d
+    server s2 127.0.0.1:%(p2)d
+%(servers)s""" % {"admin": self.admin, "user": self.user, "oper": self.oper,
+                  "port": self.port, "p1": self.o1.port, "p2": s2_port or self.o2.port,
+                  "servers": servers}
+
+    def start_node(self, **kw):
+        self.master_sock = os.path.join(self.tmp, "master.sock")
+        return self.start_config(self.config(**kw), args=["-S", self.master_sock])
+
+    def stat(self, sock=None):
+        return csv_stats(ask(sock or self.admin, "show stat\n"))
+
+    def wait_workers(self, p, gen, n=2):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            i = info(ask(self.admin, "show info\n"))
+            if i["Generation"] == str(gen) and i["Workers"] == str(n) and \
+                    i["OldWorkers"] == "0":
+                return i
+            time.sleep(0.05)
+        self.fail("generation %d with %d workers never showed: %r" % (gen, n, i))
+
+    def test_counts_summed_over_workers(self):
+        """Every kind of request is counted where HAProxy counts it, and the node's figures
+        are the sum of both workers'."""
+        p = self.start_node()
+        for _ in range(40):
+            self.assertEqual(get(self.port)[0], 200)
+        for _ in range(3):
+            self.assertEqual(get(self.port, "/deny")[0], 403)
+        for _ in range(2):
+            self.assertEqual(get(self.port, "/ret")[0], 200)
+        for _ in range(5):
+            self.assertEqual(get(self.port, "/status/404")[0], 404)
+        status, _, _ = harness.request(self.port, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        self.assertEqual(status, 400)
+        st = self.stat()
+        fe, be = st[("fe", "FRONTEND")], st[("be", "BACKEND")]
+        s1, s2 = st[("be", "s1")], st[("be", "s2")]
+        self.assertEqual(fe["stot"], "51")
+        self.assertEqual(fe["conn_tot"], "51")
+        self.assertEqual(fe["req_tot"], "51")
+        self.assertEqual(fe["hrsp_2xx"], "42")
+        self.assertEqual(fe["hrsp_4xx"], "9")
+        self.assertEqual(fe["dreq"], "3")
+        self.assertEqual(fe["intercepted"], "2")
+        self.assertEqual(fe["ereq"], "1")
+        self.assertEqual(fe["status"], "OPEN")
+        self.assertEqual(fe["mode"], "http")
+        # the 45 requests that went to a server, spread by roundrobin over both workers
+        self.assertEqual(int(s1["stot"]) + int(s2["stot"]), 45)
+        self.assertEqual(int(s1["hrsp_2xx"]) + int(s2["hrsp_2xx"]), 40)
+        self.assertEqual(int(s1["hrsp_4xx"]) + int(s2["hrsp_4xx"]), 5)
+        self.assertEqual(int(s1["lbtot"]) + int(s2["lbtot"]), 45)
+        self.assertEqual(int(s1["connect"]) + int(s2["connect"]), 45)
+        self.assertEqual(be["status"], "UP")
+        self.assertEqual(be["act"], "2")
+        self.assertEqual(be["algo"], "roundrobin")
+        self.assertEqual(s1["addr"], "127.0.0.1:%d" % self.o1.port)
+        self.assertEqual(s1["status"], "no check")
+        self.assertEqual(int(be["bout"]), int(s1["bout"]) + int(s2["bout"]))
+        self.assertGreater(int(fe["bout"]), int(be["bout"]))
+        lis = st[("fe", "sock-1")]
+        self.assertEqual(lis["type"], "3")
+        self.assertEqual(lis["stot"], "51")
+        self.assertEqual(lis["status"], "OPEN")
+        # the sum of what each worker says of itself
+        per_worker = [info(ask(self.master_sock, "@%d show info\n" % i))["CumReq"]
+                      for i in (1, 2)]
+        self.assertEqual(sum(map(int, per_worker)), 51)
+        node = info(ask(self.admin, "show info\n"))
+        self.assertEqual(node["CumReq"], "51")
+        self.assertEqual(node["CumConns"], "51")
+        self.assertEqual(node["Pid"], str(p.pid))
+        self.assertEqual(node["Nbthread"], "2")
+        self.assertEqual(node["Workers"], "2")
+
+    def test_never_back_across_reloads_and_kills(self):
+        """Counters carry on across 3 reloads and 2 workers killed with SIGKILL."""
+        p = self.start_node()
+        sent, gen = 0, 1
+        for round in range(5):
+            for _ in range(10):
+                self.assertEqual(get(self.port)[0], 200)
+            sent += 10
+            st = self.stat()
+            self.assertEqual(st[("fe", "FRONTEND")]["req_tot"], str(sent), round)
+            self.assertEqual(st[("be", "BACKEND")]["stot"], str(sent), round)
+            if round % 2 == 0:
+                p.signal(signal.SIGHUP)
+                gen += 1
+                self.wait_workers(p, gen)
+            else:
+                victim = harness.children(p.pid)[0]
+                os.kill(victim, signal.SIGKILL)
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and victim in harness.children(p.pid):
+                    time.sleep(0.05)
+                self.wait_workers(p, gen)
+            i = info(ask(self.admin, "show info\n"))
+            self.assertEqual(i["CumReq"], str(sent), round)
+        self.assertEqual(i["Reloads"], "3")
+
+    def test_old_generation_counted_while_it_drains(self):
+        """A connection still open on the old generation is counted, and shown as such."""
+        self.start_node()
+        p = self._procs[0]
+        s = harness.connect(self.port)
+        self.addCleanup(s.close)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        status, _, _ = harness.read_response(s)
+        self.assertEqual(status, 200)
+        # a request under way (its body not sent yet) holds the old worker after the reload
+        s.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n")
+        time.sleep(0.2)
+        p.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            i = info(ask(self.admin, "show info\n"))
+            if i["Generation"] == "2" and i["Workers"] == "2" and i["OldWorkers"] == "1":
+                break
+            time.sleep(0.05)
+        self.assertEqual(i["OldWorkers"], "1")
+        self.assertEqual(i["OldConns"], "1")
+        self.assertEqual(i["CurrConns"], "1")
+        s.sendall(b"abcd")
+        status, _, _ = harness.read_response(s)
+        self.assertEqual(status, 200)
+        self.wait_workers(p, 2)
+        self.assertEqual(info(ask(self.admin, "show info\n"))["CumReq"], "2")
+
+    def test_formats(self):
+        self.start_node()
+        self.assertEqual(get(self.port)[0], 200)
+        text = ask(self.admin, "show stat\n")
+        head = text.split("\n")[0]
+        self.assertTrue(head.startswith("# " + ",".join(HAPROXY_COLUMNS)), head)
+        self.assertTrue(text.endswith("\n\n"))
+        n_cols = len(head[2:].split(","))
+        for line in text.strip("\n").split("\n")[1:]:
+            self.assertEqual(len(line.split(",")), n_cols, line)
+        # typed: one field per line, HAProxy's layout
+        typed = ask(self.admin, "show stat typed\n").strip("\n").split("\n")
+        for line in typed:
+            self.assertRegex(line, r"^[FBSL]\.\d+\.\d+\.\d+\.[a-z0-9_]+\.1:[A-Z][A-Za-z][A-Za-z]:"
+                                   r"(u32|u64|s32|str):")
+        self.assertIn("F.1.0.0.pxname.1:KNS:str:fe", typed)
+        # JSON: HAProxy's schema, one array of fields per object
+        objs = json.loads(ask(self.admin, "show stat json\n"))
+        self.assertEqual([o[0]["objType"] for o in objs],
+                         ["Frontend", "Listener", "Server", "Server", "Backend"])
+        f = {x["field"]["name"]: x for x in objs[0]}
+        self.assertEqual(f["req_tot"]["value"], {"type": "u64", "value": 1})
+        self.assertEqual(f["req_tot"]["tags"],
+                         {"origin": "Metric", "nature": "Counter", "scope": "Process"})
+        inf = json.loads(ask(self.admin, "show info json\n"))
+        self.assertEqual(inf[0]["value"], {"type": "str", "value": "sluice"})
+        self.assertIn({"type": "u64", "value": 1},
+                      [x["value"] for x in inf if x["field"]["name"] == "CumReq"])
+        self.assertRegex(ask(self.admin, "show info typed\n"),
+                         r"(?m)^0\.Name\.1:POS:str:sluice$")
+        # filters: a proxy by name or id, a type mask, a server id
+        only_servers = csv_stats(ask(self.admin, "show stat be 4 -1\n"))
+        self.assertEqual(sorted(only_servers), [("be", "s1"), ("be", "s2")])
+        self.assertEqual(list(csv_stats(ask(self.admin, "show stat -1 1 -1\n"))),
+                         [("fe", "FRONTEND"), ("fe", "sock-1")])
+        self.assertEqual(list(csv_stats(ask(self.admin, "show stat 2 4 2\n"))), [("be", "s2")])
+        self.assertEqual(ask(self.admin, "show stat nosuch 1 -1\n"), "No such proxy.\n\n")
+        # addresses and algorithms only from level operator up, as HAProxy
+        self.assertEqual(self.stat(self.user)[("be", "s1")]["addr"], "")
+        self.assertEqual(self.stat(self.oper)[("be", "s1")]["addr"],
+                         "127.0.0.1:%d" % self.o1.port)
+        self.assertRegex(ask(self.user, "show version\n"), r"^\d+\.\d+\.\d+.*\n\n$")
+        self.assertEqual(ask(self.user, "show backend\n"), "# name\nbe\n\n")
+
+    def served_by(self, n):
+        return [get(self.port)[1].split()[1].decode() for _ in range(n)]
+
+    def test_server_state_commands(self):
+        p = self.start_node()
+        self.assertEqual(ask(self.user, "set server be/s1 state drain\n"),
+                         "Permission denied\n\n")
+        self.assertEqual(ask(self.oper, "disable server be/s1\n"), "Permission denied\n\n")
+        self.assertEqual(ask(self.user, "get weight be/s1\n"), "1 (initial 1)\n\n")
+        self.assertEqual(ask(self.admin, "set server be/s1 state drain\n"), "\n")
+        # every worker at once: none sends a new request to s1
+        self.assertEqual(set(self.served_by(10)), {"s2"})
+        self.assertEqual(self.stat()[("be", "s1")]["status"], "DRAIN")
+        self.assertIn("server be/s1 state drain (uid %d, pid " % os.getuid(), p.log())
+        self.assertEqual(ask(self.admin, "set server be/s1 state ready\n"), "\n")
+        self.assertEqual(set(self.served_by(10)), {"s1", "s2"})
+        self.assertEqual(ask(self.admin, "set weight be/s1 0\n"), "\n")
+        self.assertEqual(ask(self.admin, "get weight be/s1\n"), "0 (initial 1)\n\n")
+        self.assertEqual(set(self.served_by(10)), {"s2"})
+        self.assertEqual(ask(self.admin, "set server be/s1 weight 100%\n"), "\n")
+        self.assertEqual(ask(self.admin, "set server be/s1 weight 300\n"),
+                         "Absolute weight can only be between 0 and 256 inclusive.\n\n")
+        self.assertEqual(ask(self.admin, "set server be/s1 weight -5%\n"),
+                         "Relative weight must be positive.\n\n")
+        self.assertEqual(ask(self.admin, "set server be/nosuch state ready\n"),
+                         "No such server.\n\n")
+        self.assertEqual(ask(self.admin, "set server nosuch/s1 state ready\n"),
+                         "No such backend.\n\n")
+        self.assertEqual(ask(self.admin, "set server be state ready\n"),
+                         "Require 'backend/server'.\n\n")
+        self.assertEqual(ask(self.admin, "set server be/s1 state sleepy\n"),
+                         "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n\n")
+        self.assertEqual(ask(self.admin, "disable server be/s2\n"), "\n")
+        self.assertEqual(self.stat()[("be", "s2")]["status"], "MAINT")
+        self.assertEqual(set(self.served_by(6)), {"s1"})
+        state = ask(self.admin, "show servers state be\n").split("\n")
+        self.assertEqual(state[0], "1")
+        self.assertTrue(state[1].startswith("# be_id be_name srv_id srv_name srv_addr"))
+        s2 = [line.split() for line in state[2:] if line.split()[3:4] == ["s2"]][0]
+        self.assertEqual(s2[4], "127.0.0.1")
+        self.assertEqual(s2[6], "1")  # forced maintenance
+        self.assertEqual(ask(self.admin, "show servers state nosuch\n"),
+                         "Can't find backend.\n\n")
+        # a reload with the same servers keeps what was set at run time
+        ask(self.admin, "set weight be/s1 0\n")
+        p.signal(signal.SIGHUP)
+        self.wait_workers(p, 2)
+        self.assertEqual(ask(self.admin, "get weight be/s1\n"), "0 (initial 1)\n\n")
+        self.assertEqual(self.stat()[("be", "s2")]["status"], "MAINT")
+        # a server whose port the configuration changed starts from its configuration
+        o3 = Origin("s3")
+        self.addCleanup(o3.stop)
+        self.write("sluice.cfg", self.config(s2_port=o3.port))
+        p.signal(signal.SIGHUP)
+        self.wait_workers(p, 3)
+        self.assertEqual(self.stat()[("be", "s2")]["status"], "no check")
+        self.assertEqual(ask(self.admin, "get weight be/s1\n"), "0 (initial 1)\n\n")
+        self.assertEqual(set(self.served_by(4)), {"s3"})
+        self.assertIn("reload: server 'be/s2' changed address or port", p.log())
+
+    def test_drain_under_load(self):
+        """Drained while clients keep coming: no new request reaches it, none fails."""
+        self.start_node()
+        errors, done = [], threading.Event()
+
+        def load():
+            while not done.is_set():
+                try:
+                    status, _ = get(self.port)
+                    if status != 200:
+                        errors.append(status)
+                except OSError as e:
+                    errors.append(e)
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        ask(self.admin, "set server be/s1 state drain\n")
+        time.sleep(0.2)
+        before = len(self.o1.requests)
+        time.sleep(1)
+        done.set()
+        for t in threads:
+            t.join(10)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(self.o1.requests), before)
+        self.assertGreater(len(self.o2.requests), 10)
+
+    def test_bad_input(self):
+        p = self.start_node()
+        unknown = ask(self.admin, "make coffee\n")
+        self.assertTrue(unknown.startswith("Unknown command."), unknown)
+        self.assertEqual(ask(self.admin, "x" * 9000 + "\n"), "Command line too long\n")
+        # a client that never ends its line is closed at the stats timeout (1 s), and the
+        # socket serves others meanwhile
+        slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        slow.settimeout(10)
+        slow.connect(self.admin)
+        self.addCleanup(slow.close)
+        slow.sendall(b"show in")
+        self.assertIn("Name: sluice", ask(self.admin, "show info\n"))
+        t0 = time.monotonic()
+        self.assertEqual(slow.recv(10), b"")
+        self.assertLess(time.monotonic() - t0, 5)
+        # 100 clients at once: each is answered
+        rss0 = rss_kib(p.pid)
+        socks = []
+        for _ in range(100):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(20)
+            s.connect(self.admin)
+            s.sendall(b"show stat json\n")
+            socks.append(s)
+        for s in socks:
+            out = b""
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                out += d
+            s.close()
+            self.assertEqual(len(json.loads(out)), 5)
+        rss1 = rss_kib(p.pid)
+        # bounded memory (AddressSanitizer's quarantine keeps what is freed: not there)
+        if not sanitized():
+            self.assertLess(rss1 - rss0, 16 * 1024, "the master grew by %d KiB" % (rss1 - rss0))
+        # interactive: several commands, a prompt after each answer
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(self.admin)
+        with s:
+            s.sendall(b"prompt\nshow version;get weight be/s1\n")
+            got = b""
+            while got.count(b"\n> ") < 3:
+                got += s.recv(4096)
+            self.assertRegex(got.decode(), r"^\n> \d+\.\d+\.\d+.*\n\n> 1 \(initial 1\)\n\n> $")
+
+    def test_json_of_10000_servers(self):
+        """A large answer comes in pieces, and stays valid JSON."""
+        servers = "".join("    server x%d 127.0.0.2:%d disabled\n" % (i, 10000 + i % 50000)
+                          for i in range(10000))
+        self.start_node(servers=servers)
+        t0 = time.monotonic()
+        objs = json.loads(ask(self.admin, "show stat json\n", timeout=120))
+        took = time.monotonic() - t0
+        self.assertEqual(len(objs), 10005)
+        self.assertEqual(objs[-1][1]["value"]["value"], "BACKEND")
+        csv = ask(self.admin, "show stat\n", timeout=120).strip("\n").split("\n")
+        self.assertEqual(len(csv), 10006)
+        self.assertEqual(csv[-2].split(",")[17], "MAINT")
+        # the master keeps answering while it writes
+        self.assertIn("Name: sluice", ask(self.admin, "show info\n"))
+        self.assertLess(took, 60)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,46 @@
+#pragma once
+/* Where a worker counts (shm/stats.h): the blocks of its statistics row for the process, a
+ * frontend, a backend, a server and a listener. Plain stores into memory only this worker
+ * writes; the master sums the rows of every worker. */
+
+#include "model.h"
+#include "stats.h"
+#include "wctx.h"
+
+static inline struct stats_blk *wc_proc(struct worker *w)
+{
+        return stats_row_blk(w->st, CFG_STATS_PROC);
+}
+
+static inline struct stats_blk *wc_fe(struct worker *w, const struct cfg_proxy *px)
+{
+        return stats_row_blk(w->st, px->st_fe);
+}
+
+static inline struct stats_blk *wc_be(struct worker *w, const struct cfg_proxy *px)
+{
+        return stats_row_blk(w->st, px->st_be);
+}
+
+static inline struct stats_blk *wc_srv(struct worker *w, const struct cfg_proxy *px, int idx)
+{
+        return stats_row_blk(w->st, px->st_srv + (uint32_t)idx);
+}
+
+static inline struct stats_blk *wc_lis(struct worker *w, const struct cfg_proxy *px,
+                                       uint32_t bind_idx)
+{
+        return stats_row_blk(w->st, px->st_lis + bind_idx);
+}
+
+/* One to process counter @c. */
+static inline void wc_proc_add(struct worker *w, enum stats_ctr c)
+{
+        wc_proc(w)->c[c]++;
+}
+
+struct stream;
+
+/* Count what stream @st did, at its end: bytes, the response's class, denials, errors,
+ * aborts and times, into its frontend, backend and server. */
+void wcount_stream_end(struct stream *st);
