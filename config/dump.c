@@ -218,6 +218,8 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                         g->no_exit_on_failure ? " no-exit-on-failure" : "");
         if (g->stats_timeout_ms)
                 fprintf(out, "    stats timeout %" PRIu64 "ms\n", g->stats_timeout_ms);
+        if (g->metrics_haproxy)
+                fputs("    metrics-names haproxy\n", out);
         if (g->log_send_hostname) {
                 fputs("    log-send-hostname ", out);
                 cfg__dump_word(out, g->log_send_hostname);

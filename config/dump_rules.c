@@ -190,6 +190,9 @@ void cfg__dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
                         cfg__dump_word(out, r->redir_cookie);
                 }
                 break;
+        case CFG_ACT_USE_SERVICE:
+                fputs("use-service prometheus-exporter", out);
+                break;
         case CFG_ACT_AUTH:
                 fputs("auth", out);
                 if (r->realm) {

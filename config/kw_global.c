@@ -490,6 +490,25 @@ static void kw_global_log(struct cfg_parser *p, unsigned arg, unsigned long data
         *slot = t;
 }
 
+/* ---- statistics ---- */
+
+/* metrics-names sluice|haproxy: the prefix of the Prometheus exporter's HAProxy families */
+static void kw_metrics_names(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *v;
+
+        (void)data;
+        if (!cfg__want_args(p, arg, 1, "metrics-names sluice|haproxy"))
+                return;
+        v = cfg__word(p, arg);
+        if (strcmp(v, "haproxy") == 0)
+                p->gen->global.metrics_haproxy = true;
+        else if (strcmp(v, "sluice") == 0)
+                p->gen->global.metrics_haproxy = false;
+        else
+                cfg__err(p, arg, "metrics-names: expected 'sluice' or 'haproxy', got '%s'", v);
+}
+
 /* ---- stats socket ---- */
 
 /* stats timeout <time> */
@@ -679,6 +698,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.vars.txn-max-size", G, kw_tune_vars, 3, false},
         {"tune.vars.reqres-max-size", G, kw_tune_vars, 4, false},
         {"stats timeout", G, kw_stats_timeout, 0, false},
+        {"metrics-names", G, kw_metrics_names, 0, false},
         {"set-var", G, kw_set_var, 0, false},
         {"set-var-fmt", G, kw_set_var, 1, false},
         {"log-send-hostname", G, kw_log_send_hostname, 0, false},

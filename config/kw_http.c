@@ -416,6 +416,16 @@ int cfg__http_rule_ext(struct cfg_parser *p, unsigned arg, unsigned end, struct 
                 }
                 return 1;
         }
+        if (strcmp(act, "use-service") == 0) {
+                if (w + 1 != end || strcmp(cfg__word(p, w), "prometheus-exporter") != 0) {
+                        cfg__err(p, w < end ? w : arg,
+                                 "use-service: sluice has the service 'prometheus-exporter'");
+                        return -1;
+                }
+                r->act = CFG_ACT_USE_SERVICE;
+                r->service = CFG_SVC_PROMETHEUS;
+                return 1;
+        }
         if (strcmp(act, "wait-for-body") == 0) {
                 bool timed = false;
                 char err[256];

@@ -173,7 +173,6 @@ static const char *const req_actions_known[] = {
         "set-timeout",
         "set-tos",
         "strict-mode",
-        "use-service",
         "wait-for-handshake",
         "cache-store",
 };
@@ -756,6 +755,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_SET_VAR_FMT:
         case CFG_ACT_UNSET_VAR:
         case CFG_ACT_AUTH:
+        case CFG_ACT_USE_SERVICE:
         case CFG_ACT_WAIT_FOR_BODY:
         case CFG_ACT_NORMALIZE_URI:
         case CFG_ACT_SET_SRC:

@@ -315,6 +315,12 @@ enum cfg_http_act {
         CFG_ACT_SET_DST,        /* set-dst EXPR: the address it reached, its port kept */
         CFG_ACT_SET_SRC_PORT,   /* set-src-port EXPR */
         CFG_ACT_SET_DST_PORT,   /* set-dst-port EXPR */
+        CFG_ACT_USE_SERVICE,    /* use-service NAME: an answer the node makes (@service) */
+};
+
+/* use-service's services */
+enum cfg_service {
+        CFG_SVC_PROMETHEUS = 0, /* prometheus-exporter */
 };
 
 /* http-request normalize-uri <normalizer> (HAProxy 2.6's, section 4.2) */
@@ -391,6 +397,7 @@ struct cfg_http_rule {
                                         * format, as HAProxy); NULL for a rule's (@fmt) */
         const char *redir_cookie;      /* arena: set-cookie NAME[=value] / clear-cookie NAME[=] */
         const char *realm;             /* AUTH: arena, or NULL: the proxy's name */
+        enum cfg_service service;      /* USE_SERVICE */
         uint32_t wait_ms;              /* WAIT_FOR_BODY: time */
         uint64_t wait_bytes;           /* WAIT_FOR_BODY: at-least, 0: none */
         enum cfg_uri_norm norm;        /* NORMALIZE_URI */
@@ -631,6 +638,7 @@ struct cfg_global {
         size_t n_stats_sockets, cap_stats_sockets;
         /* histogram bounds of the statistics, ms, increasing (0 of them: the defaults) */
         uint32_t stats_bounds_ms[15];
+        bool metrics_haproxy; /* "metrics-names haproxy": the exporter's haproxy_ names */
         unsigned n_stats_bounds;
         uint64_t stats_timeout_ms;       /* "stats timeout": the stats sockets' idle timeout;
                                           * 0: the default, 10 s */

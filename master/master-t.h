@@ -52,6 +52,8 @@ struct mworker {
         bool closed_listeners; /* reported after a soft stop */
         int ledger_row;        /* its row of the stick-table ledger, or -1 */
         int cli_fd;            /* owned: commands to its CLI (worker/wcli.h), or -1 */
+        struct loop_io cli_io; /* its service requests (msvc.c) */
+        bool cli_watched;
         uint64_t started_ms;
         struct shm_region *st_region; /* owned: its statistics row (mstats.h), or NULL */
         struct stats_row *st_row;     /* in @st_region */
@@ -130,6 +132,7 @@ struct master {
         struct shm_region *spawn_stats; /* owned: the statistics row of that worker */
         struct stats_row *spawn_stats_row; /* in @spawn_stats */
         struct mstats *stats;              /* owned (mstats.c) */
+        uint64_t gen_started_wall_ms;      /* when the current generation started serving */
         /* the stats sockets (msrv.c): their watchers, and the clients being served */
         struct sl_list srv_listeners; /* owned struct msrv_listener */
         struct sl_list srv_clients;   /* owned struct msrv_client */

@@ -39,6 +39,7 @@
 #include "msrv.h"
 #include "mstate.h"
 #include "mstats.h"
+#include "msvc.h"
 #include "mtls.h"
 #include "reexec.h"
 #include "region.h"
@@ -130,6 +131,7 @@ static int spawn(struct master *m, unsigned slot)
         mw->ledger_row = m->spawn_row;
         mw->cli_fd = m->spawn_cli[0];
         mstats_spawned(m, mw);
+        msvc_watch(m, mw);
         if (m->spawn_cli[1] >= 0)
                 close(m->spawn_cli[1]);
         mw->pid = pid;
@@ -226,6 +228,7 @@ static void generation_ready(struct master *m)
         m->gen_pending = false;
         loop_timer_disarm(&m->start_wait);
         m->prev_gen = cfg_gen_unref(m->prev_gen);
+        m->gen_started_wall_ms = sl_clock_wall_us() / 1000;
         mtls_settle(m, true);
         if (m->gen_no == 1) {
                 set_status(m, "generation 1 serving with %u workers", m->n_slots);
@@ -334,6 +337,7 @@ static void reap_children(struct master *m)
                         mw->gone = true;
                         mstate_release_worker(m, mw);
                         mstats_worker_gone(m, mw);
+                        msvc_unwatch(mw);
                         if (mw->cli_fd >= 0) {
                                 close(mw->cli_fd);
                                 mw->cli_fd = -1;
@@ -796,6 +800,7 @@ static int master_finish(struct master *m, bool failed)
                         loop_io_stop(&mw->io);
                         close(mw->status_fd);
                 }
+                msvc_unwatch(mw);
                 if (mw->cli_fd >= 0)
                         close(mw->cli_fd);
                 mstats_worker_gone(m, mw);
@@ -889,6 +894,7 @@ int master_resume(const struct master_cli *cli)
         /* the workers taken over, even when not all could be, are watched as those spawned */
         sl_list_for_each(pos, &m.workers) {
                 mworker_watch(sl_list_entry(pos, struct mworker, link));
+                msvc_watch(&m, sl_list_entry(pos, struct mworker, link));
         }
         if (r < 0) {
                 sl_log(LOG_CRIT, "re-executed master: cannot take over, stopping the workers");

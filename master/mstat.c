@@ -22,120 +22,7 @@
 #include "srv_state.h"
 #include "stats.h"
 
-/* HAProxy 2.6's columns, in its order (stats.c stat_fields[]), then the marker of module
- * columns and the SSL module's. Append only. */
-enum {
-        F_PXNAME,
-        F_SVNAME,
-        F_QCUR,
-        F_QMAX,
-        F_SCUR,
-        F_SMAX,
-        F_SLIM,
-        F_STOT,
-        F_BIN,
-        F_BOUT,
-        F_DREQ,
-        F_DRESP,
-        F_EREQ,
-        F_ECON,
-        F_ERESP,
-        F_WRETR,
-        F_WREDIS,
-        F_STATUS,
-        F_WEIGHT,
-        F_ACT,
-        F_BCK,
-        F_CHKFAIL,
-        F_CHKDOWN,
-        F_LASTCHG,
-        F_DOWNTIME,
-        F_QLIMIT,
-        F_PID,
-        F_IID,
-        F_SID,
-        F_THROTTLE,
-        F_LBTOT,
-        F_TRACKED,
-        F_TYPE,
-        F_RATE,
-        F_RATE_LIM,
-        F_RATE_MAX,
-        F_CHECK_STATUS,
-        F_CHECK_CODE,
-        F_CHECK_DURATION,
-        F_HRSP_1XX,
-        F_HRSP_2XX,
-        F_HRSP_3XX,
-        F_HRSP_4XX,
-        F_HRSP_5XX,
-        F_HRSP_OTHER,
-        F_HANAFAIL,
-        F_REQ_RATE,
-        F_REQ_RATE_MAX,
-        F_REQ_TOT,
-        F_CLI_ABRT,
-        F_SRV_ABRT,
-        F_COMP_IN,
-        F_COMP_OUT,
-        F_COMP_BYP,
-        F_COMP_RSP,
-        F_LASTSESS,
-        F_LAST_CHK,
-        F_LAST_AGT,
-        F_QTIME,
-        F_CTIME,
-        F_RTIME,
-        F_TTIME,
-        F_AGENT_STATUS,
-        F_AGENT_CODE,
-        F_AGENT_DURATION,
-        F_CHECK_DESC,
-        F_AGENT_DESC,
-        F_CHECK_RISE,
-        F_CHECK_FALL,
-        F_CHECK_HEALTH,
-        F_AGENT_RISE,
-        F_AGENT_FALL,
-        F_AGENT_HEALTH,
-        F_ADDR,
-        F_COOKIE,
-        F_MODE,
-        F_ALGO,
-        F_CONN_RATE,
-        F_CONN_RATE_MAX,
-        F_CONN_TOT,
-        F_INTERCEPTED,
-        F_DCON,
-        F_DSES,
-        F_WREW,
-        F_CONNECT,
-        F_REUSE,
-        F_CACHE_LOOKUPS,
-        F_CACHE_HITS,
-        F_SRV_ICUR,
-        F_SRV_ILIM,
-        F_QT_MAX,
-        F_CT_MAX,
-        F_RT_MAX,
-        F_TT_MAX,
-        F_EINT,
-        F_IDLE_CONN_CUR,
-        F_SAFE_CONN_CUR,
-        F_USED_CONN_CUR,
-        F_NEED_CONN_EST,
-        F_UWEIGHT,
-        F_AGG_SRV_STATUS,
-        F_AGG_SRV_CHECK_STATUS,
-        F_AGG_CHECK_STATUS,
-        F_MODULES,
-        F_SSL_SESS,
-        F_SSL_REUSED_SESS,
-        F_SSL_FAILED_HANDSHAKE,
-        F_COUNT
-};
-
-static const char *const field_names[F_COUNT] = {
+static const char *const field_names[MSTAT_F_COUNT] = {
         "pxname",
         "svname",
         "qcur",
@@ -247,7 +134,7 @@ static const char *const field_names[F_COUNT] = {
 
 const char *mstat_field_name(unsigned i)
 {
-        return i < F_COUNT ? field_names[i] : NULL;
+        return i < MSTAT_F_COUNT ? field_names[i] : NULL;
 }
 
 /* HAProxy's object types (STATS_TYPE_*) and their letters in typed output */
@@ -295,58 +182,58 @@ static void fill_common(struct mstat_field *f, const struct stats_sum *s, int ty
 {
         bool http = px->mode == CFG_MODE_HTTP;
 
-        set_u32(f, F_SCUR, "MGP", g0(s->g[ST_G_CUR]));
-        set_u32(f, F_SMAX, "MMP", s->mx[ST_M_CUR]);
-        set_u64(f, F_STOT, "MCP", s->c[ST_C_STOT]);
-        set_u64(f, F_BIN, "MCP", s->c[ST_C_BIN]);
-        set_u64(f, F_BOUT, "MCP", s->c[ST_C_BOUT]);
-        set_u64(f, F_DRESP, "MCP", s->c[ST_C_DRESP]);
-        set_u32(f, F_PID, "KGP", 1);
-        set_u32(f, F_IID, "KGS", px->id);
-        set_u32(f, F_TYPE, "CGS", (uint64_t)type);
-        set_u64(f, F_EINT, "MCP", s->c[ST_C_EINT]);
-        set_str(f, F_MODE, "CGS", cfg_mode_name(px->mode));
+        set_u32(f, MSTAT_F_SCUR, "MGP", g0(s->g[ST_G_CUR]));
+        set_u32(f, MSTAT_F_SMAX, "MMP", s->mx[ST_M_CUR]);
+        set_u64(f, MSTAT_F_STOT, "MCP", s->c[ST_C_STOT]);
+        set_u64(f, MSTAT_F_BIN, "MCP", s->c[ST_C_BIN]);
+        set_u64(f, MSTAT_F_BOUT, "MCP", s->c[ST_C_BOUT]);
+        set_u64(f, MSTAT_F_DRESP, "MCP", s->c[ST_C_DRESP]);
+        set_u32(f, MSTAT_F_PID, "KGP", 1);
+        set_u32(f, MSTAT_F_IID, "KGS", px->id);
+        set_u32(f, MSTAT_F_TYPE, "CGS", (uint64_t)type);
+        set_u64(f, MSTAT_F_EINT, "MCP", s->c[ST_C_EINT]);
+        set_str(f, MSTAT_F_MODE, "CGS", cfg_mode_name(px->mode));
         if (type == OT_LI)
                 return;
-        set_u32(f, F_RATE, "MRP", s->rate[ST_R_SESS]);
-        set_u32(f, F_RATE_MAX, "MMP", s->mx[ST_M_RATE]);
+        set_u32(f, MSTAT_F_RATE, "MRP", s->rate[ST_R_SESS]);
+        set_u32(f, MSTAT_F_RATE_MAX, "MMP", s->mx[ST_M_RATE]);
         if (http) {
                 for (unsigned i = 0; i < 6; i++)
-                        set_u64(f, F_HRSP_1XX + i, "MCP", s->c[ST_C_HRSP_1XX + i]);
-                set_u64(f, F_REQ_TOT, "MCP", s->c[ST_C_REQ_TOT]);
-                set_u64(f, F_COMP_IN, "MCP", 0);
-                set_u64(f, F_COMP_OUT, "MCP", 0);
-                set_u64(f, F_COMP_BYP, "MCP", 0);
-                set_u64(f, F_COMP_RSP, "MCP", 0);
-                set_u64(f, F_CACHE_LOOKUPS, "MCP", 0);
-                set_u64(f, F_CACHE_HITS, "MCP", 0);
+                        set_u64(f, MSTAT_F_HRSP_1XX + i, "MCP", s->c[ST_C_HRSP_1XX + i]);
+                set_u64(f, MSTAT_F_REQ_TOT, "MCP", s->c[ST_C_REQ_TOT]);
+                set_u64(f, MSTAT_F_COMP_IN, "MCP", 0);
+                set_u64(f, MSTAT_F_COMP_OUT, "MCP", 0);
+                set_u64(f, MSTAT_F_COMP_BYP, "MCP", 0);
+                set_u64(f, MSTAT_F_COMP_RSP, "MCP", 0);
+                set_u64(f, MSTAT_F_CACHE_LOOKUPS, "MCP", 0);
+                set_u64(f, MSTAT_F_CACHE_HITS, "MCP", 0);
         }
 }
 
 /* Backend and server: the server side's counters and times. */
 static void fill_server_side(struct mstat_field *f, const struct stats_sum *s, uint64_t now_wall)
 {
-        set_u32(f, F_QCUR, "MGP", g0(s->g[ST_G_QCUR]));
-        set_u32(f, F_QMAX, "MMP", s->mx[ST_M_QCUR]);
-        set_u64(f, F_ECON, "MCP", s->c[ST_C_ECON]);
-        set_u64(f, F_ERESP, "MCP", s->c[ST_C_ERESP]);
-        set_u64(f, F_WRETR, "MCP", s->c[ST_C_WRETR]);
-        set_u64(f, F_WREDIS, "MCP", s->c[ST_C_WREDIS]);
-        set_u64(f, F_LBTOT, "MCP", s->c[ST_C_LBTOT]);
-        set_u64(f, F_CLI_ABRT, "MCP", s->c[ST_C_CLI_ABRT]);
-        set_u64(f, F_SRV_ABRT, "MCP", s->c[ST_C_SRV_ABRT]);
-        set_s32(f, F_LASTSESS, "MAP",
+        set_u32(f, MSTAT_F_QCUR, "MGP", g0(s->g[ST_G_QCUR]));
+        set_u32(f, MSTAT_F_QMAX, "MMP", s->mx[ST_M_QCUR]);
+        set_u64(f, MSTAT_F_ECON, "MCP", s->c[ST_C_ECON]);
+        set_u64(f, MSTAT_F_ERESP, "MCP", s->c[ST_C_ERESP]);
+        set_u64(f, MSTAT_F_WRETR, "MCP", s->c[ST_C_WRETR]);
+        set_u64(f, MSTAT_F_WREDIS, "MCP", s->c[ST_C_WREDIS]);
+        set_u64(f, MSTAT_F_LBTOT, "MCP", s->c[ST_C_LBTOT]);
+        set_u64(f, MSTAT_F_CLI_ABRT, "MCP", s->c[ST_C_CLI_ABRT]);
+        set_u64(f, MSTAT_F_SRV_ABRT, "MCP", s->c[ST_C_SRV_ABRT]);
+        set_s32(f, MSTAT_F_LASTSESS, "MAP",
                 s->last_ms ? (int32_t)((now_wall - SL_MIN(s->last_ms, now_wall)) / 1000) : -1);
-        set_u32(f, F_QTIME, "MaP", stats_sum_avg(s, ST_A_QTIME));
-        set_u32(f, F_CTIME, "MaP", stats_sum_avg(s, ST_A_CTIME));
-        set_u32(f, F_RTIME, "MaP", stats_sum_avg(s, ST_A_RTIME));
-        set_u32(f, F_TTIME, "MaP", stats_sum_avg(s, ST_A_TTIME));
-        set_u64(f, F_CONNECT, "MCP", s->c[ST_C_CONNECT]);
-        set_u64(f, F_REUSE, "MCP", s->c[ST_C_REUSE]);
-        set_u32(f, F_QT_MAX, "MMP", s->mx[ST_M_QTIME]);
-        set_u32(f, F_CT_MAX, "MMP", s->mx[ST_M_CTIME]);
-        set_u32(f, F_RT_MAX, "MMP", s->mx[ST_M_RTIME]);
-        set_u32(f, F_TT_MAX, "MMP", s->mx[ST_M_TTIME]);
+        set_u32(f, MSTAT_F_QTIME, "MaP", stats_sum_avg(s, ST_A_QTIME));
+        set_u32(f, MSTAT_F_CTIME, "MaP", stats_sum_avg(s, ST_A_CTIME));
+        set_u32(f, MSTAT_F_RTIME, "MaP", stats_sum_avg(s, ST_A_RTIME));
+        set_u32(f, MSTAT_F_TTIME, "MaP", stats_sum_avg(s, ST_A_TTIME));
+        set_u64(f, MSTAT_F_CONNECT, "MCP", s->c[ST_C_CONNECT]);
+        set_u64(f, MSTAT_F_REUSE, "MCP", s->c[ST_C_REUSE]);
+        set_u32(f, MSTAT_F_QT_MAX, "MMP", s->mx[ST_M_QTIME]);
+        set_u32(f, MSTAT_F_CT_MAX, "MMP", s->mx[ST_M_CTIME]);
+        set_u32(f, MSTAT_F_RT_MAX, "MMP", s->mx[ST_M_RTIME]);
+        set_u32(f, MSTAT_F_TT_MAX, "MMP", s->mx[ST_M_TTIME]);
 }
 
 static const char *addr_text(const struct cfg_addr *a, char *buf, size_t size)
@@ -414,6 +301,9 @@ struct writer {
         uint64_t skip;   /* objects written by earlier pieces */
         long limit;      /* bytes of @out after which the piece ends */
         bool full;       /* the piece ended: @ord is where the next starts */
+        bool collect;    /* into @collected instead of @out */
+        struct mstat_obj *collected;
+        size_t n_collected, cap_collected;
 };
 
 /* CSV-escape @s as HAProxy's csv_enc(): quoted when it holds a comma, a quote or a line
@@ -541,12 +431,45 @@ static json_t *json_tags(const struct mstat_field *f)
 }
 
 /* One object's line: CSV, typed lines or a JSON array. */
+static int collect_obj(struct writer *w, const struct mstat_field *f, int type,
+                       const struct cfg_proxy *px, const struct stats_sum *s)
+{
+        struct mstat_obj *o;
+
+        if (w->n_collected == w->cap_collected) {
+                size_t cap = w->cap_collected ? w->cap_collected * 2 : 64;
+                struct mstat_obj *v = realloc(w->collected, cap * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                w->collected = v;
+                w->cap_collected = cap;
+        }
+        o = &w->collected[w->n_collected];
+        memset(o, 0, sizeof(*o));
+        o->type = type;
+        o->px = px;
+        o->sum = s;
+        memcpy(o->f, f, sizeof(o->f));
+        o->svname = strdup(f[MSTAT_F_SVNAME].str ? f[MSTAT_F_SVNAME].str : "");
+        if (!o->svname)
+                return -ENOMEM;
+        /* the other strings are the configuration's, or constant; those made on the stack
+         * (addresses) are not kept */
+        o->f[MSTAT_F_SVNAME].str = o->svname;
+        o->f[MSTAT_F_ADDR].type = MSTAT_T_EMPTY;
+        w->n_collected++;
+        return 0;
+}
+
 static int write_obj(struct writer *w, const struct mstat_field *f, int type, unsigned iid,
-                     unsigned sid)
+                     unsigned sid, const struct cfg_proxy *px, const struct stats_sum *s)
 {
         json_t *arr;
         int r = 0;
 
+        if (w->collect)
+                return collect_obj(w, f, type, px, s);
         if (w->full)
                 return 0;
         if (w->ord < w->skip) {
@@ -559,8 +482,8 @@ static int write_obj(struct writer *w, const struct mstat_field *f, int type, un
         }
         w->ord++;
         if (w->fmt == MSTAT_CSV) {
-                for (unsigned i = 0; i < F_COUNT; i++) {
-                        if (i == F_MODULES)
+                for (unsigned i = 0; i < MSTAT_F_COUNT; i++) {
+                        if (i == MSTAT_F_MODULES)
                                 fputc('-', w->out);
                         else if (f[i].type == MSTAT_T_STR)
                                 csv_str(w->out, f[i].str);
@@ -572,7 +495,7 @@ static int write_obj(struct writer *w, const struct mstat_field *f, int type, un
                 return 0;
         }
         if (w->fmt == MSTAT_TYPED) {
-                for (unsigned i = 0; i < F_COUNT; i++) {
+                for (unsigned i = 0; i < MSTAT_F_COUNT; i++) {
                         if (f[i].type == MSTAT_T_EMPTY)
                                 continue;
                         fprintf(w->out, "%c.%u.%u.%u.%s.1:%c%c%c:%s:", ot_letter[type], iid, sid, i,
@@ -586,7 +509,7 @@ static int write_obj(struct writer *w, const struct mstat_field *f, int type, un
         arr = json_array();
         if (!arr)
                 return -ENOMEM;
-        for (unsigned i = 0; i < F_COUNT; i++) {
+        for (unsigned i = 0; i < MSTAT_F_COUNT; i++) {
                 if (f[i].type == MSTAT_T_EMPTY)
                         continue;
                 if (json_array_append_new(
@@ -627,7 +550,7 @@ static const struct stats_sum *sum_of(struct master *m, const struct stats_sum *
 static int write_proxy(struct master *m, struct writer *w, const struct mstat_filter *flt,
                        const struct cfg_proxy *px, const struct stats_sum *sums, uint32_t n)
 {
-        struct mstat_field f[F_COUNT];
+        struct mstat_field f[MSTAT_F_COUNT];
         struct stats_sum zero = {0};
         uint64_t now_wall = sl_clock_wall_us() / 1000;
         char addr[160], lname[64];
@@ -638,31 +561,31 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                 unsigned maxconn = px->maxconn ? px->maxconn : node_maxconn(m);
 
                 memset(f, 0, sizeof(f));
-                set_str(f, F_PXNAME, "KNS", px->name);
-                set_str(f, F_SVNAME, "KNS", "FRONTEND");
+                set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
+                set_str(f, MSTAT_F_SVNAME, "KNS", "FRONTEND");
                 fill_common(f, s, OT_FE, px);
-                set_u32(f, F_SLIM, "CLP", maxconn);
-                set_u64(f, F_DREQ, "MCP", s->c[ST_C_DREQ]);
-                set_u64(f, F_EREQ, "MCP", s->c[ST_C_EREQ]);
-                set_str(f, F_STATUS, "SGP",
+                set_u32(f, MSTAT_F_SLIM, "CLP", maxconn);
+                set_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
+                set_u64(f, MSTAT_F_EREQ, "MCP", s->c[ST_C_EREQ]);
+                set_str(f, MSTAT_F_STATUS, "SGP",
                         maxconn && (uint64_t)g0(s->g[ST_G_CUR]) >= maxconn ? "FULL" : "OPEN");
-                set_u32(f, F_SID, "KGS", 0);
-                set_u32(f, F_RATE_LIM, "CLP", 0);
-                set_u32(f, F_CONN_RATE, "MRP", s->rate[ST_R_CONN]);
-                set_u32(f, F_CONN_RATE_MAX, "MMP", s->mx[ST_M_CONN_RATE]);
-                set_u64(f, F_CONN_TOT, "MCP", s->c[ST_C_CONN_TOT]);
-                set_u64(f, F_DCON, "MCP", s->c[ST_C_DCON]);
-                set_u64(f, F_DSES, "MCP", s->c[ST_C_DSES]);
+                set_u32(f, MSTAT_F_SID, "KGS", 0);
+                set_u32(f, MSTAT_F_RATE_LIM, "CLP", 0);
+                set_u32(f, MSTAT_F_CONN_RATE, "MRP", s->rate[ST_R_CONN]);
+                set_u32(f, MSTAT_F_CONN_RATE_MAX, "MMP", s->mx[ST_M_CONN_RATE]);
+                set_u64(f, MSTAT_F_CONN_TOT, "MCP", s->c[ST_C_CONN_TOT]);
+                set_u64(f, MSTAT_F_DCON, "MCP", s->c[ST_C_DCON]);
+                set_u64(f, MSTAT_F_DSES, "MCP", s->c[ST_C_DSES]);
                 if (px->mode == CFG_MODE_HTTP) {
-                        set_u32(f, F_REQ_RATE, "MRP", s->rate[ST_R_REQ]);
-                        set_u32(f, F_REQ_RATE_MAX, "MMP", s->mx[ST_M_REQ_RATE]);
-                        set_u64(f, F_INTERCEPTED, "MCP", s->c[ST_C_INTERCEPTED]);
-                        set_u64(f, F_WREW, "MCP", s->c[ST_C_WREW]);
+                        set_u32(f, MSTAT_F_REQ_RATE, "MRP", s->rate[ST_R_REQ]);
+                        set_u32(f, MSTAT_F_REQ_RATE_MAX, "MMP", s->mx[ST_M_REQ_RATE]);
+                        set_u64(f, MSTAT_F_INTERCEPTED, "MCP", s->c[ST_C_INTERCEPTED]);
+                        set_u64(f, MSTAT_F_WREW, "MCP", s->c[ST_C_WREW]);
                 }
-                set_u64(f, F_SSL_SESS, "MCP", s->c[ST_C_TLS_HS] + s->c[ST_C_TLS_REUSED]);
-                set_u64(f, F_SSL_REUSED_SESS, "MCP", s->c[ST_C_TLS_REUSED]);
-                set_u64(f, F_SSL_FAILED_HANDSHAKE, "MCP", s->c[ST_C_TLS_FAILED]);
-                r |= write_obj(w, f, OT_FE, px->id, 0);
+                set_u64(f, MSTAT_F_SSL_SESS, "MCP", s->c[ST_C_TLS_HS] + s->c[ST_C_TLS_REUSED]);
+                set_u64(f, MSTAT_F_SSL_REUSED_SESS, "MCP", s->c[ST_C_TLS_REUSED]);
+                set_u64(f, MSTAT_F_SSL_FAILED_HANDSHAKE, "MCP", s->c[ST_C_TLS_FAILED]);
+                r |= write_obj(w, f, OT_FE, px->id, 0, px, s);
         }
         /* listeners: with "option socket-stats", as HAProxy */
         if ((px->cap & CFG_CAP_FE) && (px->options & CFG_OPT_SOCKET_STATS) && want(flt, px, 1)) {
@@ -672,25 +595,27 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         const struct cfg_bind *b = &px->binds[i];
 
                         memset(f, 0, sizeof(f));
-                        set_str(f, F_PXNAME, "KNS", px->name);
+                        set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
                         if (b->name)
-                                set_str(f, F_SVNAME, "KNS", b->name);
+                                set_str(f, MSTAT_F_SVNAME, "KNS", b->name);
                         else {
                                 snprintf(lname, sizeof(lname), "sock-%zu", i + 1);
-                                set_str(f, F_SVNAME, "KNS", lname);
+                                set_str(f, MSTAT_F_SVNAME, "KNS", lname);
                         }
                         fill_common(f, s, OT_LI, px);
-                        set_u32(f, F_SLIM, "CLP", px->maxconn ? px->maxconn : node_maxconn(m));
-                        set_u64(f, F_DREQ, "MCP", s->c[ST_C_DREQ]);
-                        set_u64(f, F_EREQ, "MCP", s->c[ST_C_EREQ]);
-                        set_str(f, F_STATUS, "SGP", "OPEN");
-                        set_u32(f, F_SID, "KGS", (uint64_t)i + 1);
+                        set_u32(f, MSTAT_F_SLIM, "CLP",
+                                px->maxconn ? px->maxconn : node_maxconn(m));
+                        set_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
+                        set_u64(f, MSTAT_F_EREQ, "MCP", s->c[ST_C_EREQ]);
+                        set_str(f, MSTAT_F_STATUS, "SGP", "OPEN");
+                        set_u32(f, MSTAT_F_SID, "KGS", (uint64_t)i + 1);
                         if (flt->legends)
-                                set_str(f, F_ADDR, "CGS", addr_text(&b->addr, addr, sizeof(addr)));
-                        set_u64(f, F_DCON, "MCP", s->c[ST_C_DCON]);
-                        set_u64(f, F_DSES, "MCP", s->c[ST_C_DSES]);
-                        set_u64(f, F_WREW, "MCP", s->c[ST_C_WREW]);
-                        r |= write_obj(w, f, OT_LI, px->id, (unsigned)i + 1);
+                                set_str(f, MSTAT_F_ADDR, "CGS",
+                                        addr_text(&b->addr, addr, sizeof(addr)));
+                        set_u64(f, MSTAT_F_DCON, "MCP", s->c[ST_C_DCON]);
+                        set_u64(f, MSTAT_F_DSES, "MCP", s->c[ST_C_DSES]);
+                        set_u64(f, MSTAT_F_WREW, "MCP", s->c[ST_C_WREW]);
+                        r |= write_obj(w, f, OT_LI, px->id, (unsigned)i + 1, px, s);
                 }
         }
         if (!(px->cap & CFG_CAP_BE))
@@ -708,29 +633,30 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         if (flt->sid >= 0 && sv->id != (unsigned)flt->sid)
                                 continue;
                         memset(f, 0, sizeof(f));
-                        set_str(f, F_PXNAME, "KNS", px->name);
-                        set_str(f, F_SVNAME, "KNS", sv->name);
+                        set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
+                        set_str(f, MSTAT_F_SVNAME, "KNS", sv->name);
                         fill_common(f, s, OT_SV, px);
                         fill_server_side(f, s, now_wall);
                         /* the node's connections to it, from the shared state */
                         if (rec)
-                                set_u32(f, F_SCUR, "MGP", srv_state_cur_conns(rec));
+                                set_u32(f, MSTAT_F_SCUR, "MGP", srv_state_cur_conns(rec));
                         if (sv->opts.maxconn)
-                                set_u32(f, F_SLIM, "CLP", sv->opts.maxconn);
-                        set_str(f, F_STATUS, "SGP", rec ? srv_status(rec) : "no check");
-                        set_u32(f, F_WEIGHT, "MaS", eweight);
-                        set_u32(f, F_UWEIGHT, "MaS", eweight);
-                        set_u32(f, F_ACT, "SGS", !backup && up);
-                        set_u32(f, F_BCK, "SGS", backup && up);
-                        set_u32(f, F_SID, "KGS", sv->id);
-                        set_u32(f, F_LASTCHG, "MAP", (sl_clock_ms() - m->started_ms) / 1000);
+                                set_u32(f, MSTAT_F_SLIM, "CLP", sv->opts.maxconn);
+                        set_str(f, MSTAT_F_STATUS, "SGP", rec ? srv_status(rec) : "no check");
+                        set_u32(f, MSTAT_F_WEIGHT, "MaS", eweight);
+                        set_u32(f, MSTAT_F_UWEIGHT, "MaS", eweight);
+                        set_u32(f, MSTAT_F_ACT, "SGS", !backup && up);
+                        set_u32(f, MSTAT_F_BCK, "SGS", backup && up);
+                        set_u32(f, MSTAT_F_SID, "KGS", sv->id);
+                        set_u32(f, MSTAT_F_LASTCHG, "MAP", (sl_clock_ms() - m->started_ms) / 1000);
                         if (flt->legends) {
-                                set_str(f, F_ADDR, "CGS", addr_text(&sv->addr, addr, sizeof(addr)));
+                                set_str(f, MSTAT_F_ADDR, "CGS",
+                                        addr_text(&sv->addr, addr, sizeof(addr)));
                                 if (sv->opts.cookie)
-                                        set_str(f, F_COOKIE, "CGS", sv->opts.cookie);
+                                        set_str(f, MSTAT_F_COOKIE, "CGS", sv->opts.cookie);
                         }
-                        set_u32(f, F_SRV_ICUR, "MGP", g0(s->g[ST_G_IDLE_CUR]));
-                        r |= write_obj(w, f, OT_SV, px->id, sv->id);
+                        set_u32(f, MSTAT_F_SRV_ICUR, "MGP", g0(s->g[ST_G_IDLE_CUR]));
+                        r |= write_obj(w, f, OT_SV, px->id, sv->id, px, s);
                 }
         }
         if (want(flt, px, 2)) {
@@ -752,32 +678,32 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         }
                 }
                 memset(f, 0, sizeof(f));
-                set_str(f, F_PXNAME, "KNS", px->name);
-                set_str(f, F_SVNAME, "KNS", "BACKEND");
+                set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
+                set_str(f, MSTAT_F_SVNAME, "KNS", "BACKEND");
                 fill_common(f, s, OT_BE, px);
                 fill_server_side(f, s, now_wall);
-                set_u32(f, F_SLIM, "CLP",
+                set_u32(f, MSTAT_F_SLIM, "CLP",
                         px->fullconn ? px->fullconn
                                      : (px->maxconn ? px->maxconn : node_maxconn(m)) / 10);
-                set_u64(f, F_DREQ, "MCP", s->c[ST_C_DREQ]);
-                set_str(f, F_STATUS, "SGP", act + bck ? "UP" : "DOWN");
-                set_u32(f, F_WEIGHT, "MaS", weight);
-                set_u32(f, F_UWEIGHT, "MaS", uweight);
-                set_u32(f, F_ACT, "MGS", act);
-                set_u32(f, F_BCK, "MGS", bck);
-                set_u64(f, F_CHKDOWN, "MCS", s->c[ST_C_CHKDOWN]);
-                set_u32(f, F_LASTCHG, "MAP", (sl_clock_ms() - m->started_ms) / 1000);
-                set_u32(f, F_DOWNTIME, "MCP", 0);
-                set_u32(f, F_SID, "KGS", 0);
+                set_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
+                set_str(f, MSTAT_F_STATUS, "SGP", act + bck ? "UP" : "DOWN");
+                set_u32(f, MSTAT_F_WEIGHT, "MaS", weight);
+                set_u32(f, MSTAT_F_UWEIGHT, "MaS", uweight);
+                set_u32(f, MSTAT_F_ACT, "MGS", act);
+                set_u32(f, MSTAT_F_BCK, "MGS", bck);
+                set_u64(f, MSTAT_F_CHKDOWN, "MCS", s->c[ST_C_CHKDOWN]);
+                set_u32(f, MSTAT_F_LASTCHG, "MAP", (sl_clock_ms() - m->started_ms) / 1000);
+                set_u32(f, MSTAT_F_DOWNTIME, "MCP", 0);
+                set_u32(f, MSTAT_F_SID, "KGS", 0);
                 if (flt->legends) {
                         if (px->cookie && px->cookie->name)
-                                set_str(f, F_COOKIE, "CGS", px->cookie->name);
-                        set_str(f, F_ALGO, "CGS", cfg_balance_name(px->balance.algo));
+                                set_str(f, MSTAT_F_COOKIE, "CGS", px->cookie->name);
+                        set_str(f, MSTAT_F_ALGO, "CGS", cfg_balance_name(px->balance.algo));
                 }
-                set_u32(f, F_AGG_SRV_STATUS, "MGS", 0);
-                set_u32(f, F_AGG_SRV_CHECK_STATUS, "MGS", 0);
-                set_u32(f, F_AGG_CHECK_STATUS, "MGS", 0);
-                r |= write_obj(w, f, OT_BE, px->id, 0);
+                set_u32(f, MSTAT_F_AGG_SRV_STATUS, "MGS", 0);
+                set_u32(f, MSTAT_F_AGG_SRV_CHECK_STATUS, "MGS", 0);
+                set_u32(f, MSTAT_F_AGG_CHECK_STATUS, "MGS", 0);
+                r |= write_obj(w, f, OT_BE, px->id, 0, px, s);
         }
         return r;
 }
@@ -785,7 +711,8 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
 int mstat_show_stat(struct master *m, const struct mstat_filter *flt, enum mstat_format fmt,
                     struct mstat_cursor *cur, long limit, FILE *out)
 {
-        struct writer w = {fmt, out, cur->n_objs, 0, cur->next, limit, false};
+        struct writer w = {
+                .fmt = fmt, .out = out, .n_objs = cur->n_objs, .skip = cur->next, .limit = limit};
         struct stats_sum *sums;
         uint32_t n = 0;
         int r = 0;
@@ -797,7 +724,7 @@ int mstat_show_stat(struct master *m, const struct mstat_filter *flt, enum mstat
                 /* a later piece: the head is written */
         } else if (fmt == MSTAT_CSV) {
                 fputs("# ", out);
-                for (unsigned i = 0; i < F_COUNT; i++)
+                for (unsigned i = 0; i < MSTAT_F_COUNT; i++)
                         fprintf(out, "%s,", field_names[i]);
                 fputc('\n', out);
         } else if (fmt == MSTAT_JSON) {
@@ -1007,4 +934,33 @@ int mstat_show_info(struct master *m, enum mstat_format fmt, FILE *out)
         }
         free(sums);
         return r;
+}
+
+int mstat_collect(struct master *m, const struct mstat_filter *flt, struct mstat_objs *ret)
+{
+        struct writer w = {.collect = true};
+        int r = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        ret->sums = mstats_sum(m, sl_clock_ms(), &ret->n_sums);
+        if (!ret->sums)
+                return -ENOMEM;
+        for (size_t i = 0; m->gen && i < m->gen->n_proxies; i++)
+                r |= write_proxy(m, &w, flt, m->gen->proxies[i], ret->sums, ret->n_sums);
+        ret->v = w.collected;
+        ret->n = w.n_collected;
+        if (r < 0) {
+                mstat_objs_free(ret);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void mstat_objs_free(struct mstat_objs *o)
+{
+        for (size_t i = 0; i < o->n; i++)
+                free(o->v[i].svname);
+        free(o->v);
+        free(o->sums);
+        memset(o, 0, sizeof(*o));
 }

@@ -67,6 +67,8 @@ int reexec_master(struct master *m)
         json_object_set_new(st, "n_slots", json_integer(m->n_slots));
         json_object_set_new(st, "maxconn", json_integer(m->maxconn));
         json_object_set_new(st, "started_ms", json_integer((json_int_t)m->started_ms));
+        json_object_set_new(st, "gen_started_wall_ms",
+                            json_integer((json_int_t)m->gen_started_wall_ms));
         json_object_set_new(st, "hard_stop_at", json_integer((json_int_t)m->hard_stop_at));
         json_object_set_new(st, "srv_region", json_integer(m->srv_region ? m->srv_region->fd : -1));
         json_object_set_new(st, "old_region", json_integer(m->old_region ? m->old_region->fd : -1));
@@ -219,6 +221,8 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
         m->n_slots = (unsigned)json_int(st, "n_slots");
         m->maxconn = (unsigned)json_int(st, "maxconn");
         m->started_ms = (uint64_t)json_integer_value(json_object_get(st, "started_ms"));
+        m->gen_started_wall_ms =
+                (uint64_t)json_integer_value(json_object_get(st, "gen_started_wall_ms"));
         v = json_object_get(st, "config");
         if (cfg_load_text("running configuration", json_string_value(v) ?: "",
                           strlen(json_string_value(v) ?: ""), NULL, &m->gen, &diags) < 0) {

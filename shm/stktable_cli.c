@@ -220,7 +220,7 @@ int stkt_cli_key_print(FILE *out, const struct stkt *t, uint32_t idx)
         return ferror(out) ? -EIO : 0;
 }
 
-static uint32_t stkt_cli__used(const struct stkt *t)
+uint32_t stkt_cli_used(const struct stkt *t)
 {
         uint32_t cap = stkt_capacity(t), n = 0;
 
@@ -235,7 +235,7 @@ int stkt_cli_show_table_header(FILE *out, const char *name, const struct stkt *t
 
         stkt_definition(t, &def);
         fprintf(out, "# table: %s, type: %s, size:%" PRIu32 ", used:%" PRIu32 "\n", name,
-                stkt_cli_key_type_name(def.key_type), def.size, stkt_cli__used(t));
+                stkt_cli_key_type_name(def.key_type), def.size, stkt_cli_used(t));
         return ferror(out) ? -EIO : 0;
 }
 

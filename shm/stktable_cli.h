@@ -89,6 +89,9 @@ int stkt_cli_clear(struct stkt *t, const char *key_text, const struct stkt_cli_f
 int stkt_cli_set(struct stkt *t, const char *key_text, const char *type_word,
                  const char *value_text, uint64_t now, char *err, size_t errlen);
 
+/* Entries in use in @t now (a walk of the whole table). */
+uint32_t stkt_cli_used(const struct stkt *t);
+
 /* The runtime API's "show table", "clear table" and "set table" (HAProxy's): @words[0..@n)
  * is the command ("show table [<name> [filters]]", ...), @names and @tables the @n_tables
  * tables that exist. Without @operator level, contents are not shown and nothing changes.

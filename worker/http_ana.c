@@ -23,6 +23,7 @@
 #include "stream_log.h"
 #include "vars.h"
 #include "wctx.h"
+#include "wsvc.h"
 
 enum rule_result {
         RULE_CONTINUE = 0, /* go on with the next rule */
@@ -32,6 +33,7 @@ enum rule_result {
         RULE_DROP,         /* silent-drop: the client connection closes, told nothing */
         RULE_WAIT,         /* wait-for-body: run again from st->ana_rule */
         RULE_BAD_REQ,      /* a rule found the request invalid: 400 */
+        RULE_SERVICE,      /* use-service: the node answers */
 };
 
 /* Render @f for the stream; returns the length (truncated to @size - 1). */
@@ -348,6 +350,12 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                 case CFG_ACT_SET_LOG_LEVEL:
                         st->log_level = r->log_level < 0 ? -1 : r->log_level + 1;
                         break;
+                case CFG_ACT_USE_SERVICE:
+                        if (response)
+                                break;
+                        st->flags |= STRM_F_INTERCEPTED;
+                        st->svc_kind = WSVC_PROMETHEUS;
+                        return RULE_SERVICE;
                 case CFG_ACT_WAIT_FOR_BODY: {
                         enum http_ext_result er = http_ext_wait_body(st, r->wait_ms, r->wait_bytes);
 
@@ -444,6 +452,8 @@ static enum ana_result rules_outcome(struct stream *st, enum rule_result rr)
                 return ANA_REJECT;
         if (rr == RULE_WAIT)
                 return ANA_WAIT;
+        if (rr == RULE_SERVICE)
+                return ANA_SERVICE;
         if (rr == RULE_BAD_REQ) {
                 st->flags |= STRM_F_INVALID;
                 st->term[0] = 'P';

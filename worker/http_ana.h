@@ -15,12 +15,13 @@ struct sess;
 struct stream;
 
 enum ana_result {
-        ANA_GO = 0, /* go on */
-        ANA_REPLY,  /* a response of sluice's is ready in the stream (http_ana_reply_*) */
-        ANA_REJECT, /* a tcp-request rule rejected the connection: close it, without a log */
-        ANA_WAIT,   /* waiting: TCP content rules for more of the client's bytes (until
-                     * st->inspect_exp), or HTTP for the request body (or st->body_exp, with
-                     * STRM_F_BODY_TIMEOUT set); call again when they come or then */
+        ANA_GO = 0,  /* go on */
+        ANA_REPLY,   /* a response of sluice's is ready in the stream (http_ana_reply_*) */
+        ANA_REJECT,  /* a tcp-request rule rejected the connection: close it, without a log */
+        ANA_SERVICE, /* use-service: the node answers (st->svc_kind; wsvc.h) */
+        ANA_WAIT,    /* waiting: TCP content rules for more of the client's bytes (until
+                      * st->inspect_exp), or HTTP for the request body (or st->body_exp, with
+                      * STRM_F_BODY_TIMEOUT set); call again when they come or then */
 };
 
 /* Where the request's analysis is (st->ana_step): it resumes there after a wait. */

@@ -36,6 +36,7 @@ enum stream_state {
         STRM_ST_TUNNEL,   /* opaque bytes both ways: TCP mode, WebSocket, CONNECT */
         STRM_ST_TARPIT,   /* HTTP: a tarpit rule holds the reply it made until st->tarpit_exp */
         STRM_ST_REPLY,    /* sending a response sluice made itself */
+        STRM_ST_SERVICE,  /* HTTP: waiting for the master's answer to a service (wsvc.h) */
         STRM_ST_DONE,     /* ended and detached from both sides; freed at the end of the turn */
         STRM_ST_COUNT,
 };
@@ -118,6 +119,12 @@ struct stream {
         /* a response sluice makes itself (STRM_ST_REPLY): the head in @res, the body here */
         struct sl_str reply_body;
         size_t reply_sent;
+        /* a service's answer (wsvc.h): the wait for it, and its body mapped from the master */
+        struct sl_list svc_link; /* in the worker's waiting streams while STRM_ST_SERVICE */
+        uint64_t svc_token;      /* 0: none */
+        unsigned svc_kind;       /* WSVC_* */
+        void *svc_map;           /* owned mapping of @svc_len bytes, or NULL */
+        size_t svc_len;
 
         uint64_t req_start_ms, req_wall_us; /* first byte of the request */
         uint64_t idle_start_ms;             /* the end of the previous request, or accept */

@@ -27,6 +27,7 @@
 #include "vars.h"
 #include "wcount.h"
 #include "wctx.h"
+#include "wsvc.h"
 
 #define STRM_MAX_STEPS     64 /* steps per stream_run(): bounds one stream's share of a turn */
 /* A response whose remaining body is at most this long is expected in one more read: its
@@ -59,6 +60,8 @@ const char *stream_state_str(enum stream_state s)
                 return "tarpit";
         case STRM_ST_REPLY:
                 return "reply";
+        case STRM_ST_SERVICE:
+                return "service";
         case STRM_ST_DONE:
                 return "done";
         case STRM_ST_COUNT:
@@ -83,7 +86,8 @@ void stream_set_state(struct stream *st, enum stream_state to)
                 [STRM_ST_TARPIT] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY,
                 [STRM_ST_REPLY] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
                                   1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD |
-                                  1u << STRM_ST_TARPIT,
+                                  1u << STRM_ST_TARPIT | 1u << STRM_ST_SERVICE,
+                [STRM_ST_SERVICE] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY,
                 [STRM_ST_DONE] = ~0u & ~(1u << STRM_ST_DONE),
         };
 
@@ -205,6 +209,7 @@ static void stream_end(struct stream *st, bool ok)
                 return;
         stream_log(st);
         wcount_stream_end(st);
+        wsvc_release(st);
         stick_stream_end(st->sess, st, st->bytes_in, st->bytes_out);
         vars_clear(w, st->sess, st, &st->vars_reqres);
         vars_clear(w, st->sess, st, &st->vars_txn);
@@ -294,6 +299,18 @@ static void stream_analysed(struct stream *st, enum ana_result ar)
         }
         if (ar == ANA_REPLY) {
                 stream_reply(st);
+                return;
+        }
+        if (ar == ANA_SERVICE) {
+                /* the master makes the answer; the stream waits for it, bounded */
+                if (wsvc_start(st) < 0) {
+                        stream_set_term(st, 'P', 'R');
+                        stream_reply_error(st, 503);
+                        return;
+                }
+                stream_set_state(st, STRM_ST_SERVICE);
+                st->cli_exp = loop_now(st->w->loop) + WSVC_TIMEOUT_MS;
+                st->srv_exp = 0;
                 return;
         }
         if (st->state == STRM_ST_BODY)
@@ -602,6 +619,14 @@ static void stream_run(struct stream *st)
                 case STRM_ST_REPLY:
                         progress = stream_act(st, stream_fwd_reply(st));
                         break;
+                case STRM_ST_SERVICE:
+                        /* a client gone while the master answers: nobody to answer */
+                        if (st->cli.flags & SD_F_EOS) {
+                                stream_set_term(st, 'C', 'R');
+                                stream_end(st, false);
+                                return;
+                        }
+                        break;
                 case STRM_ST_DONE:
                 case STRM_ST_COUNT:
                         return;
@@ -616,6 +641,20 @@ static void stream_run(struct stream *st)
 void stream_wake(struct stream *st)
 {
         stream_run(st);
+}
+
+void stream_service_answer(struct stream *st, bool ok)
+{
+        if (st->state != STRM_ST_SERVICE)
+                return;
+        if (ok) {
+                stream_reply(st);
+        } else {
+                stream_set_term(st, 'P', 'R');
+                stream_reply_error(st, 503);
+        }
+        if (st->state != STRM_ST_DONE)
+                stream_run(st);
 }
 
 /* ---- timeouts ---- */
@@ -679,6 +718,12 @@ static void stream_on_timer(struct loop_timer *t)
         case STRM_ST_REPLY:
                 stream_set_term(st, srv ? 's' : 'c', 'D');
                 stream_end(st, false);
+                break;
+        case STRM_ST_SERVICE:
+                /* the master did not answer in time */
+                wsvc_release(st);
+                stream_set_term(st, 'P', 'R');
+                stream_reply_error(st, 503);
                 break;
         case STRM_ST_HEAD:
                 if (st->flags & STRM_F_INSPECT) {

@@ -35,6 +35,10 @@ void stream_fail(struct stream *st, unsigned status, char who, char when, size_t
 /* Something changed on one of the stream's sides (flags, data, room): make progress. */
 void stream_wake(struct stream *st);
 
+/* The master answered stream @st's service (wsvc.h): @ok, its reply is ready in the stream
+ * (head and body); else a 503 goes. */
+void stream_service_answer(struct stream *st, bool ok);
+
 /* The client connection goes away now (hard stop, or closed under a request that is being
  * received): log with termination state K (killed) unless one is set, release both sides. */
 void stream_kill(struct stream *st, char who);

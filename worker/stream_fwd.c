@@ -70,6 +70,8 @@ char stream_phase(const struct stream *st)
                 return st->res_st >= MSG_ST_BODY ? 'D' : 'H';
         case STRM_ST_TARPIT:
                 return 'T';
+        case STRM_ST_SERVICE:
+                return 'R';
         case STRM_ST_TUNNEL:
         case STRM_ST_REPLY:
                 return 'D';

@@ -19,6 +19,7 @@
 #include "stktable_cli.h"
 #include "wcount.h"
 #include "wctx.h"
+#include "wsvc.h"
 
 #define WCLI_CMD_MAX    4096
 #define WCLI_WORDS_MAX  16
@@ -201,6 +202,10 @@ static void wcli_on_io(struct loop_io *io, uint32_t events)
                         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
                                 memcpy(&fd, CMSG_DATA(c), sizeof(int));
                 mh.msg_controllen = sizeof(ctl.buf);
+                if (n > 0 && cmd[0] == WSVC_REPLY_TAG) {
+                        wsvc_on_answer(w, cmd + 1, (size_t)n - 1, fd);
+                        continue;
+                }
                 if (fd < 0)
                         continue;
                 cmd[n] = '\0';

@@ -96,7 +96,9 @@ struct worker {
         _Atomic uint64_t *stick_ledger; /* borrowed: this worker's ledger row (stick.h), or NULL */
         int cli_fd;                     /* owned: commands from the master (wcli.h), or -1 */
         struct loop_io cli_io;
-        struct sl_list cli_outs; /* owned answers being written */
+        struct sl_list cli_outs;  /* owned answers being written */
+        struct sl_list svc_waits; /* borrowed streams waiting for the master (wsvc.h) */
+        uint64_t svc_last_token;
         unsigned cli_n_out;
         uint64_t started_ms;
         uint32_t *stick_ledger_free; /* owned: free records, a stack */

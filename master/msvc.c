@@ -1,0 +1,129 @@
+/* Service requests from workers (msvc.h). A request is "S <token> <service> <frontend>
+ * <query>"; the answer, '\x01' then "S <token> <status> <content-type>", carries a memfd
+ * holding the body. A request that cannot be answered gets status 503 and no descriptor. */
+#include "msvc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "master-t.h"
+#include "mprom.h"
+
+#define MSVC_MSG_MAX 4096
+#define MSVC_PER_WAKE 16 /* requests read per wakeup */
+
+static void send_answer(struct mworker *mw, const char *token, unsigned status,
+                        const char *ctype, int fd)
+{
+        char msg[MSVC_MSG_MAX];
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } ctl;
+        struct iovec iov;
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+        int n = snprintf(msg, sizeof(msg), "\x01S %s %u %s", token, status, ctype);
+
+        iov.iov_base = msg;
+        iov.iov_len = (size_t)n;
+        if (fd >= 0) {
+                struct cmsghdr *c;
+
+                memset(&ctl, 0, sizeof(ctl));
+                mh.msg_control = ctl.buf;
+                mh.msg_controllen = sizeof(ctl.buf);
+                c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
+        /* a worker too busy to read its socket gets no answer: its stream times out */
+        (void)sendmsg(mw->cli_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* The body of service @svc for frontend @fe, query @query, into a new memfd. */
+static int render(struct master *m, const char *svc, const char *query, const char **ctype)
+{
+        int fd = memfd_create("sluice-service", MFD_CLOEXEC);
+        FILE *f;
+        int r = -EINVAL;
+
+        if (fd < 0)
+                return -errno;
+        f = fdopen(dup(fd), "w");
+        if (!f) {
+                close(fd);
+                return -ENOMEM;
+        }
+        if (strcmp(svc, "prometheus") == 0) {
+                *ctype = "text/plain; version=0.0.4; charset=utf-8";
+                r = mprom_render(m, query, f);
+        }
+        if (fclose(f) != 0 && r == 0)
+                r = -EIO;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void on_request(struct master *m, struct mworker *mw, char *msg)
+{
+        char *save = NULL, *tag = strtok_r(msg, " ", &save);
+        char *token = strtok_r(NULL, " ", &save), *svc = strtok_r(NULL, " ", &save);
+        char *fe = strtok_r(NULL, " ", &save), *query = strtok_r(NULL, "", &save);
+        const char *ctype = "text/plain";
+        int fd;
+
+        if (!tag || strcmp(tag, "S") != 0 || !token || !svc || !fe)
+                return;
+        fd = render(m, svc, query ? query : "", &ctype);
+        if (fd < 0) {
+                log_errno(LOG_WARNING, fd, "service '%s' for worker %d", svc, (int)mw->pid);
+                send_answer(mw, token, 503, "text/plain", -1);
+                return;
+        }
+        send_answer(mw, token, 200, ctype, fd);
+        close(fd);
+}
+
+static void on_io(struct loop_io *io, uint32_t events)
+{
+        struct mworker *mw = sl_container_of(io, struct mworker, cli_io);
+        char msg[MSVC_MSG_MAX + 1];
+
+        (void)events;
+        for (int i = 0; i < MSVC_PER_WAKE; i++) {
+                ssize_t n = recv(mw->cli_fd, msg, MSVC_MSG_MAX, MSG_DONTWAIT);
+
+                if (n <= 0)
+                        return;
+                msg[n] = '\0';
+                on_request(mw->m, mw, msg);
+        }
+}
+
+void msvc_watch(struct master *m, struct mworker *mw)
+{
+        if (mw->cli_fd < 0)
+                return;
+        loop_io_init(m->loop, &mw->cli_io, mw->cli_fd, on_io);
+        loop_io_start(&mw->cli_io, EPOLLIN);
+        mw->cli_watched = true;
+}
+
+void msvc_unwatch(struct mworker *mw)
+{
+        if (mw->cli_watched)
+                loop_io_stop(&mw->cli_io);
+        mw->cli_watched = false;
+}

@@ -1,0 +1,248 @@
+"""The Prometheus exporter (http-request use-service prometheus-exporter): HAProxy's families
+under the sluice_ prefix or HAProxy's own names, sluice's histograms and generations; the
+output passes Debian's promtool, a real Prometheus scraping it sees counters that never go
+back across reloads and a worker killed, and Debian's prometheus-haproxy-exporter reads the
+stats socket as it reads HAProxy's."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+import harness
+from origin import Origin
+
+
+def http_get(port, path):
+    status, headers, body = harness.request(
+        port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+    return status, headers, body.decode()
+
+
+def samples(text):
+    """{'name{labels}': value} of an exposition."""
+    out = {}
+    for line in text.split("\n"):
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out
+
+
+class Prometheus(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.o1 = Origin("s1")
+        self.o2 = Origin("s2")
+        self.addCleanup(self.o1.stop)
+        self.addCleanup(self.o2.stop)
+        self.port = harness.free_port()
+        self.mport = harness.free_port()
+        self.sock = os.path.join(self.tmp, "admin.sock")
+
+    def config(self, extra_global=""):
+        return """\
+global
+    nbthread 2
+    stats socket %(sock)s level admin
+%(extra)s
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+
+frontend metrics
+    bind 127.0.0.1:%(mport)d
+    http-request use-service prometheus-exporter if { path /metrics }
+    http-request return status 404
+
+backend be
+    server s1 127.0.0.1:%(p1)d
+    server s2 127.0.0.1:%(p2)d
+""" % {"sock": self.sock, "extra": extra_global, "port": self.port, "mport": self.mport,
+       "p1": self.o1.port, "p2": self.o2.port}
+
+    def traffic(self, n):
+        for _ in range(n):
+            status, _, _ = http_get(self.port, "/")
+            self.assertEqual(status, 200)
+
+    def scrape(self, query=""):
+        status, headers, body = http_get(self.mport, "/metrics" + query)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
+        return body
+
+    def test_exposition(self):
+        self.start_config(self.config())
+        self.traffic(12)
+        text = self.scrape()
+        check = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                               capture_output=True, timeout=30)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        m = samples(text)
+        self.assertEqual(m['sluice_frontend_http_requests_total{proxy="fe"}'], 12)
+        self.assertEqual(m['sluice_frontend_http_responses_total{proxy="fe",code="2xx"}'], 12)
+        self.assertEqual(m['sluice_backend_sessions_total{proxy="be"}'], 12)
+        self.assertEqual(m['sluice_server_sessions_total{proxy="be",server="s1"}'] +
+                         m['sluice_server_sessions_total{proxy="be",server="s2"}'], 12)
+        self.assertEqual(m['sluice_server_status{proxy="be",server="s1",state="UP"}'], 1)
+        self.assertEqual(m['sluice_backend_status{proxy="be",state="UP"}'], 1)
+        self.assertEqual(m['sluice_process_requests_total'], 13)
+        # histograms: cumulative buckets, a count that matches the requests
+        self.assertIn("# TYPE sluice_frontend_http_request_duration_seconds histogram", text)
+        self.assertEqual(
+            m['sluice_frontend_http_request_duration_seconds_count{proxy="fe"}'], 12)
+        self.assertEqual(
+            m['sluice_frontend_http_request_duration_seconds_bucket{proxy="fe",le="+Inf"}'], 12)
+        self.assertEqual(m['sluice_backend_connect_duration_seconds_count{proxy="be"}'], 12)
+        self.assertIn('sluice_backend_queue_duration_seconds_bucket{proxy="be",le="0.005"}',
+                      text)
+        self.assertEqual(m['sluice_workers{state="current"}'], 2)
+        self.assertEqual(m['sluice_config_generation'], 1)
+        self.assertEqual(m['sluice_config_reloads_total{result="success"}'], 0)
+        self.assertGreater(m['sluice_config_last_reload_success_timestamp_seconds'],
+                           time.time() - 60)
+        # scopes, as HAProxy's
+        only_global = self.scrape("?scope=global")
+        self.assertIn("sluice_process_requests_total", only_global)
+        self.assertNotIn("sluice_frontend_", only_global)
+        self.assertEqual(self.scrape("?scope="), "")
+        ask(self.sock, "disable server be/s2\n")
+        servers = self.scrape("?scope=server&no-maint")
+        self.assertIn('server="s1"', servers)
+        self.assertNotIn('server="s2"', servers)
+        self.assertNotIn("sluice_backend_", servers)
+        self.assertIn('sluice_server_status{proxy="be",server="s2",state="MAINT"} 1',
+                      self.scrape("?scope=server"))
+
+    def test_haproxy_names(self):
+        """metrics-names haproxy: HAProxy's own names for its families."""
+        self.start_config(self.config("    metrics-names haproxy\n"))
+        self.traffic(3)
+        m = samples(self.scrape())
+        self.assertEqual(m['haproxy_frontend_http_requests_total{proxy="fe"}'], 3)
+        self.assertIn('haproxy_process_build_info{version="%s"}' % version(), m)
+        self.assertFalse([k for k in m if k.startswith("sluice_frontend_http_requests")])
+        # sluice's own keep their names
+        self.assertIn('sluice_workers{state="current"}', m)
+
+    def test_real_prometheus_sees_no_reset(self):
+        """A Prometheus scraping every 200 ms across 5 reloads and a worker killed: the
+        request counter never goes back and ends at the number of requests sent."""
+        p = self.start_config(self.config())
+        pport = harness.free_port()
+        prom_dir = os.path.join(self.tmp, "prometheus")
+        os.makedirs(prom_dir)
+        cfg = self.write("prometheus/prometheus.yml", """\
+global:
+  scrape_interval: 200ms
+  scrape_timeout: 150ms
+scrape_configs:
+  - job_name: sluice
+    static_configs:
+      - targets: ['127.0.0.1:%d']
+""" % self.mport)
+        log = open(os.path.join(prom_dir, "log"), "w")
+        self.addCleanup(log.close)
+        prom = subprocess.Popen(
+            ["prometheus", "--config.file=" + cfg, "--storage.tsdb.path=" + prom_dir + "/data",
+             "--web.listen-address=127.0.0.1:%d" % pport],
+            stdout=subprocess.DEVNULL, stderr=log)
+        self.addCleanup(lambda: (prom.terminate(), prom.wait(30)))
+
+        def query(expr):
+            url = "http://127.0.0.1:%d/api/v1/query?query=%s" % (pport, urllib.parse.quote(expr))
+            with urllib.request.urlopen(url, timeout=10) as r:
+                res = json.load(r)["data"]["result"]
+            return float(res[0]["value"][1]) if res else None
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if query('up{job="sluice"}') == 1:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.assertEqual(query('up{job="sluice"}'), 1)
+        sent = 0
+        for round in range(6):
+            self.traffic(10)
+            sent += 10
+            time.sleep(0.5)
+            if round < 5:
+                p.signal(signal.SIGHUP)
+                p.notify.wait_for("READY", "1", proc=p.proc)
+            else:
+                os.kill(harness.children(p.pid)[0], signal.SIGKILL)
+            time.sleep(0.5)
+        time.sleep(1)
+        expr = 'sluice_frontend_http_requests_total{proxy="fe"}'
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and query(expr) != sent:
+            time.sleep(0.2)
+        self.assertEqual(query(expr), sent)
+        self.assertEqual(query("resets(%s[10m])" % expr), 0)
+        self.assertEqual(query('resets(sluice_backend_bytes_out_total{proxy="be"}[10m])'), 0)
+        self.assertEqual(query('sluice_config_reloads_total{result="success"}'), 5)
+        self.assertGreater(query("count_over_time(%s[10m])" % expr), 20)
+
+    def test_prometheus_haproxy_exporter_reads_the_socket(self):
+        self.start_config(self.config())
+        self.traffic(7)
+        eport = harness.free_port()
+        exp = subprocess.Popen(
+            ["prometheus-haproxy-exporter", "--haproxy.scrape-uri=unix:" + self.sock,
+             "--web.listen-address=127.0.0.1:%d" % eport],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (exp.terminate(), exp.wait(30)))
+        text = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % eport,
+                                            timeout=5) as r:
+                    text = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        m = samples(text)
+        self.assertEqual(m["haproxy_up"], 1)
+        self.assertEqual(m["haproxy_exporter_csv_parse_failures_total"], 0)
+        self.assertEqual(m['haproxy_frontend_http_requests_total{frontend="fe"}'], 7)
+        self.assertEqual(m['haproxy_server_up{backend="be",server="s1"}'], 1)
+        self.assertEqual(m['haproxy_backend_up{backend="be"}'], 1)
+
+
+def ask(path, text):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    with s:
+        s.connect(path)
+        s.sendall(text.encode())
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out.decode()
+            out += d
+
+
+def version():
+    r = harness.run(["-v"])
+    return re.search(r"version (\S+)", r.stdout).group(1)
+
+
+if __name__ == "__main__":
+    harness.main()
