@@ -35,20 +35,14 @@ static const struct prom_metric {
          "Streams waiting in the queue for a server now."},
         {MSTAT_F_QMAX, "max_queue", false, "BS", false,
          "Highest number of streams queued at once."},
-        {MSTAT_F_SCUR, "current_sessions", false, "FLBS", false,
-         "Sessions now."},
-        {MSTAT_F_SMAX, "max_sessions", false, "FLBS", false,
-         "Highest number of sessions at once."},
+        {MSTAT_F_SCUR, "current_sessions", false, "FLBS", false, "Sessions now."},
+        {MSTAT_F_SMAX, "max_sessions", false, "FLBS", false, "Highest number of sessions at once."},
         {MSTAT_F_SLIM, "limit_sessions", false, "FLBS", false,
          "Configured limit of sessions (maxconn; fullconn for a backend)."},
-        {MSTAT_F_STOT, "sessions_total", true, "FLBS", false,
-         "Sessions since sluice started."},
-        {MSTAT_F_BIN, "bytes_in_total", true, "FLBS", false,
-         "Bytes received from clients."},
-        {MSTAT_F_BOUT, "bytes_out_total", true, "FLBS", false,
-         "Bytes sent to clients."},
-        {MSTAT_F_DREQ, "requests_denied_total", true, "FLB", false,
-         "Requests denied by a rule."},
+        {MSTAT_F_STOT, "sessions_total", true, "FLBS", false, "Sessions since sluice started."},
+        {MSTAT_F_BIN, "bytes_in_total", true, "FLBS", false, "Bytes received from clients."},
+        {MSTAT_F_BOUT, "bytes_out_total", true, "FLBS", false, "Bytes sent to clients."},
+        {MSTAT_F_DREQ, "requests_denied_total", true, "FLB", false, "Requests denied by a rule."},
         {MSTAT_F_DRESP, "responses_denied_total", true, "FLBS", false,
          "Responses denied by a rule."},
         {MSTAT_F_EREQ, "request_errors_total", true, "FL", false,
@@ -57,32 +51,24 @@ static const struct prom_metric {
          "Failed connections to servers."},
         {MSTAT_F_ERESP, "response_errors_total", true, "BS", false,
          "Invalid or missing responses from servers."},
-        {MSTAT_F_WRETR, "retry_warnings_total", true, "BS", false,
-         "Connection attempts retried."},
+        {MSTAT_F_WRETR, "retry_warnings_total", true, "BS", false, "Connection attempts retried."},
         {MSTAT_F_WREDIS, "redispatch_warnings_total", true, "BS", false,
          "Requests redispatched to another server."},
-        {MSTAT_F_STATUS, "status", false, "FLBS", false,
-         "Current status, per state label value."},
+        {MSTAT_F_STATUS, "status", false, "FLBS", false, "Current status, per state label value."},
         {MSTAT_F_WEIGHT, "weight", false, "BS", false,
          "Effective weight (a backend: sum over its active servers)."},
-        {MSTAT_F_ACT, "active_servers", false, "B", false,
-         "Active servers able to take traffic."},
-        {MSTAT_F_BCK, "backup_servers", false, "B", false,
-         "Backup servers able to take traffic."},
-        {MSTAT_F_CHKFAIL, "check_failures_total", true, "S", false,
-         "Failed health checks."},
-        {MSTAT_F_CHKDOWN, "check_up_down_total", true, "BS", false,
-         "UP to DOWN transitions."},
+        {MSTAT_F_ACT, "active_servers", false, "B", false, "Active servers able to take traffic."},
+        {MSTAT_F_BCK, "backup_servers", false, "B", false, "Backup servers able to take traffic."},
+        {MSTAT_F_CHKFAIL, "check_failures_total", true, "S", false, "Failed health checks."},
+        {MSTAT_F_CHKDOWN, "check_up_down_total", true, "BS", false, "UP to DOWN transitions."},
         {MSTAT_F_LASTCHG, "check_last_change_seconds", false, "BS", false,
          "Seconds since the last change of state."},
-        {MSTAT_F_DOWNTIME, "downtime_seconds_total", true, "BS", false,
-         "Seconds spent DOWN."},
+        {MSTAT_F_DOWNTIME, "downtime_seconds_total", true, "BS", false, "Seconds spent DOWN."},
         {MSTAT_F_QLIMIT, "queue_limit", false, "S", false,
          "Configured limit of the server's queue (maxqueue)."},
         {MSTAT_F_THROTTLE, "current_throttle", false, "S", false,
          "Current slowstart throttle, percent."},
-        {MSTAT_F_LBTOT, "loadbalanced_total", true, "BS", false,
-         "Times the balancer chose it."},
+        {MSTAT_F_LBTOT, "loadbalanced_total", true, "BS", false, "Times the balancer chose it."},
         {MSTAT_F_RATE_LIM, "limit_session_rate", false, "F", false,
          "Configured limit of new sessions per second."},
         {MSTAT_F_RATE_MAX, "max_session_rate", false, "FBS", false,
@@ -107,8 +93,7 @@ static const struct prom_metric {
          "HTTP responses, per class of status code."},
         {MSTAT_F_REQ_RATE_MAX, "http_requests_rate_max", false, "F", false,
          "Highest number of HTTP requests in a second."},
-        {MSTAT_F_REQ_TOT, "http_requests_total", true, "FB", false,
-         "HTTP requests."},
+        {MSTAT_F_REQ_TOT, "http_requests_total", true, "FB", false, "HTTP requests."},
         {MSTAT_F_CLI_ABRT, "client_aborts_total", true, "BS", false,
          "Requests or connections the client aborted."},
         {MSTAT_F_SRV_ABRT, "server_aborts_total", true, "BS", false,
@@ -133,8 +118,7 @@ static const struct prom_metric {
          "Average total time over the last 1024 requests."},
         {MSTAT_F_CONN_RATE_MAX, "connections_rate_max", false, "F", false,
          "Highest number of new connections in a second."},
-        {MSTAT_F_CONN_TOT, "connections_total", true, "F", false,
-         "Connections accepted."},
+        {MSTAT_F_CONN_TOT, "connections_total", true, "F", false, "Connections accepted."},
         {MSTAT_F_INTERCEPTED, "intercepted_requests_total", true, "F", false,
          "Requests answered by sluice itself (redirects, returns, services)."},
         {MSTAT_F_DCON, "denied_connections_total", true, "FL", false,
@@ -149,22 +133,19 @@ static const struct prom_metric {
          "Idle server connections reused."},
         {MSTAT_F_CACHE_LOOKUPS, "http_cache_lookups_total", true, "FB", false,
          "HTTP cache lookups."},
-        {MSTAT_F_CACHE_HITS, "http_cache_hits_total", true, "FB", false,
-         "HTTP cache hits."},
+        {MSTAT_F_CACHE_HITS, "http_cache_hits_total", true, "FB", false, "HTTP cache hits."},
         {MSTAT_F_SRV_ICUR, "idle_connections_current", false, "S", false,
          "Idle server connections kept now."},
         {MSTAT_F_SRV_ILIM, "idle_connections_limit", false, "S", false,
          "Configured limit of idle server connections."},
         {MSTAT_F_QT_MAX, "max_queue_time_seconds", false, "BS", true,
          "Longest time spent in the queue."},
-        {MSTAT_F_CT_MAX, "max_connect_time_seconds", false, "BS", true,
-         "Longest connect time."},
+        {MSTAT_F_CT_MAX, "max_connect_time_seconds", false, "BS", true, "Longest connect time."},
         {MSTAT_F_RT_MAX, "max_response_time_seconds", false, "BS", true,
          "Longest time to the response headers."},
         {MSTAT_F_TT_MAX, "max_total_time_seconds", false, "BS", true,
          "Longest total time of a request."},
-        {MSTAT_F_EINT, "internal_errors_total", true, "FLBS", false,
-         "Internal errors."},
+        {MSTAT_F_EINT, "internal_errors_total", true, "FLBS", false, "Internal errors."},
         {MSTAT_F_IDLE_CONN_CUR, "unsafe_idle_connections_current", false, "S", false,
          "Unsafe idle server connections now."},
         {MSTAT_F_SAFE_CONN_CUR, "safe_idle_connections_current", false, "S", false,
@@ -297,8 +278,8 @@ static void st_families(struct prom *p, const struct mstat_objs *objs)
                         continue;
                 for (size_t k = 0; k < sizeof(st_metrics) / sizeof(st_metrics[0]); k++) {
                         const struct prom_metric *mt = &st_metrics[k];
-                        bool hrsp = mt->field >= MSTAT_F_HRSP_1XX &&
-                                    mt->field <= MSTAT_F_HRSP_OTHER;
+                        bool hrsp =
+                                mt->field >= MSTAT_F_HRSP_1XX && mt->field <= MSTAT_F_HRSP_OTHER;
                         bool head = false;
 
                         if (!strchr(mt->kinds, kind_letter[t]))
@@ -497,8 +478,9 @@ static void sticktable_families(struct master *m, struct prom *p)
 {
         struct sl_list *pos;
 
-        fprintf(p->out, "# HELP %s_sticktable_size Entries a stick table can hold.\n"
-                        "# TYPE %s_sticktable_size gauge\n",
+        fprintf(p->out,
+                "# HELP %s_sticktable_size Entries a stick table can hold.\n"
+                "# TYPE %s_sticktable_size gauge\n",
                 p->prefix, p->prefix);
         sl_list_for_each(pos, &m->tables) {
                 struct mtable *mt = sl_list_entry(pos, struct mtable, link);
@@ -511,8 +493,9 @@ static void sticktable_families(struct master *m, struct prom *p)
                 label_value(p->out, mt->name);
                 fprintf(p->out, "\"} %u\n", def.size);
         }
-        fprintf(p->out, "# HELP %s_sticktable_used Entries in use in a stick table.\n"
-                        "# TYPE %s_sticktable_used gauge\n",
+        fprintf(p->out,
+                "# HELP %s_sticktable_used Entries in use in a stick table.\n"
+                "# TYPE %s_sticktable_used gauge\n",
                 p->prefix, p->prefix);
         sl_list_for_each(pos, &m->tables) {
                 struct mtable *mt = sl_list_entry(pos, struct mtable, link);
@@ -530,9 +513,12 @@ static unsigned parse_query(const char *q, bool *no_maint)
         static const struct {
                 const char *name;
                 unsigned bit;
-        } scopes[] = {{"global", SCOPE_GLOBAL},     {"frontend", SCOPE_FRONTEND},
-                      {"backend", SCOPE_BACKEND},   {"server", SCOPE_SERVER},
-                      {"listener", SCOPE_LISTENER}, {"sticktable", SCOPE_STICKTABLE},
+        } scopes[] = {{"global", SCOPE_GLOBAL},
+                      {"frontend", SCOPE_FRONTEND},
+                      {"backend", SCOPE_BACKEND},
+                      {"server", SCOPE_SERVER},
+                      {"listener", SCOPE_LISTENER},
+                      {"sticktable", SCOPE_STICKTABLE},
                       {"*", SCOPE_ALL}};
         unsigned mask = 0;
         bool any = false;
@@ -563,7 +549,7 @@ int mprom_render(struct master *m, const char *query, FILE *out)
         struct prom p = {.out = out,
                          .prefix = m->gen->global.metrics_haproxy ? "haproxy" : "sluice"};
         const uint32_t *bounds = m->gen->global.n_stats_bounds ? m->gen->global.stats_bounds_ms
-                                                                : stats_default_bounds;
+                                                               : stats_default_bounds;
         unsigned n_bounds = m->gen->global.n_stats_bounds ?: stats_n_default_bounds;
         struct mstat_objs objs;
 
@@ -591,8 +577,8 @@ int mprom_render(struct master *m, const char *query, FILE *out)
                           "Time from the connection to the server's response headers (Tr).",
                           MSTAT_BE, ST_H_RESPONSE, &objs, bounds, n_bounds);
                 histogram(&p, "backend_queue_duration_seconds",
-                          "Time spent in the queue for a server (Tw).", MSTAT_BE, ST_H_QUEUE,
-                          &objs, bounds, n_bounds);
+                          "Time spent in the queue for a server (Tw).", MSTAT_BE, ST_H_QUEUE, &objs,
+                          bounds, n_bounds);
         }
         if (p.scopes & SCOPE_STICKTABLE)
                 sticktable_families(m, &p);

@@ -16,11 +16,11 @@
 #include "master-t.h"
 #include "mprom.h"
 
-#define MSVC_MSG_MAX 4096
+#define MSVC_MSG_MAX  4096
 #define MSVC_PER_WAKE 16 /* requests read per wakeup */
 
-static void send_answer(struct mworker *mw, const char *token, unsigned status,
-                        const char *ctype, int fd)
+static void send_answer(struct mworker *mw, const char *token, unsigned status, const char *ctype,
+                        int fd)
 {
         char msg[MSVC_MSG_MAX];
         union {

@@ -23,7 +23,6 @@
 #include "stream_log.h"
 #include "vars.h"
 #include "wctx.h"
-#include "wsvc.h"
 
 enum rule_result {
         RULE_CONTINUE = 0, /* go on with the next rule */
@@ -354,7 +353,7 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                         if (response)
                                 break;
                         st->flags |= STRM_F_INTERCEPTED;
-                        st->svc_kind = WSVC_PROMETHEUS;
+                        st->svc_kind = STRM_SVC_PROMETHEUS;
                         return RULE_SERVICE;
                 case CFG_ACT_WAIT_FOR_BODY: {
                         enum http_ext_result er = http_ext_wait_body(st, r->wait_ms, r->wait_bytes);

@@ -85,6 +85,11 @@ enum {
         STRM_F_INTERCEPTED = 1u << 24, /* sluice answered it itself [intercepted] */
 };
 
+/* The services the node answers for a stream (wsvc.h) */
+enum strm_svc {
+        STRM_SVC_PROMETHEUS = 0, /* the Prometheus exporter */
+};
+
 struct stream {
         struct worker *w;           /* borrowed */
         struct sess *sess;          /* borrowed: the client connection's session */
@@ -122,8 +127,8 @@ struct stream {
         /* a service's answer (wsvc.h): the wait for it, and its body mapped from the master */
         struct sl_list svc_link; /* in the worker's waiting streams while STRM_ST_SERVICE */
         uint64_t svc_token;      /* 0: none */
-        unsigned svc_kind;       /* WSVC_* */
-        void *svc_map;           /* owned mapping of @svc_len bytes, or NULL */
+        enum strm_svc svc_kind;
+        void *svc_map; /* owned mapping of @svc_len bytes, or NULL */
         size_t svc_len;
 
         uint64_t req_start_ms, req_wall_us; /* first byte of the request */

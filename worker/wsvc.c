@@ -21,7 +21,7 @@
 #include "stream.h"
 #include "wctx.h"
 
-static const char *const svc_names[] = {[WSVC_PROMETHEUS] = "prometheus"};
+static const char *const svc_names[] = {[STRM_SVC_PROMETHEUS] = "prometheus"};
 
 int wsvc_start(struct stream *st)
 {

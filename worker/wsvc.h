@@ -12,12 +12,8 @@
 struct stream;
 struct worker;
 
-enum {
-        WSVC_PROMETHEUS = 0, /* the Prometheus exporter */
-};
-
-#define WSVC_TIMEOUT_MS 10000 /* the master's answer; then 503 */
-#define WSVC_MSG_MAX    4096  /* bytes of a request or an answer on the socketpair */
+#define WSVC_TIMEOUT_MS 10000  /* the master's answer; then 503 */
+#define WSVC_MSG_MAX    4096   /* bytes of a request or an answer on the socketpair */
 #define WSVC_REPLY_TAG  '\x01' /* first byte of an answer, unlike any CLI command's */
 
 /* Ask the master for stream @st's service (st->svc_kind). 0: the stream waits for
