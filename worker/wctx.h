@@ -27,6 +27,7 @@ struct stkt;
 struct stats_row;
 struct mux_ops;
 struct conn;
+struct stream;
 
 /* Run-time state of one proxy: its balancer (backends), log sinks and counters. */
 struct px_rt {
@@ -98,6 +99,9 @@ struct worker {
         struct loop_io cli_io;
         struct sl_list cli_outs;  /* owned answers being written */
         struct sl_list svc_waits; /* borrowed streams waiting for the master (wsvc.h) */
+        /* stream_service_answer(): a stream's service answered (wsvc.c cannot include
+         * stream.h, which includes it) */
+        void (*svc_answered)(struct stream *st, bool ok);
         uint64_t svc_last_token;
         unsigned cli_n_out;
         uint64_t started_ms;

@@ -352,6 +352,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         sl_list_init(&w->sessions);
         sl_list_init(&w->cli_outs);
         sl_list_init(&w->svc_waits);
+        w->svc_answered = stream_service_answer;
         w->cli_fd = -1;
         w->started_ms = sl_clock_ms();
         w->gen = cfg_gen_ref(gen);

@@ -18,7 +18,6 @@
 #include "list.h"
 #include "log.h"
 #include "stream-t.h"
-#include "stream.h"
 #include "wctx.h"
 
 static const char *const svc_names[] = {[STRM_SVC_PROMETHEUS] = "prometheus"};
@@ -97,7 +96,7 @@ void wsvc_on_answer(struct worker *w, const char *msg, size_t len, int fd)
                         continue;
                 sl_list_del(&st->svc_link);
                 st->svc_token = 0;
-                stream_service_answer(st, answer(st, status, ctype, fd));
+                w->svc_answered(st, answer(st, status, ctype, fd));
                 break;
         }
         /* a stream that ended meanwhile needs it no more */
