@@ -347,7 +347,7 @@ static void histogram(struct prom *p, const char *name, const char *help, int ki
 
         for (size_t i = 0; i < objs->n; i++) {
                 const struct mstat_obj *o = &objs->v[i];
-                const struct stats_hist1 *hs = &o->sum->h[h];
+                const struct stats_hist1 *hs = &o->sum.h[h];
                 uint64_t cum = 0;
 
                 if (o->type != kind || o->px->mode != CFG_MODE_HTTP)
@@ -389,14 +389,13 @@ static void gauge1(struct prom *p, const char *name, const char *type, const cha
 
 static void process_families(struct master *m, struct prom *p, const struct mstat_objs *objs)
 {
-        const struct stats_sum *s = NULL;
-        uint32_t gid = mstats_gid(m, m->gen, CFG_STATS_PROC);
+        struct stats_sum proc;
+        const struct stats_sum *s = &proc;
         uint64_t now = sl_clock_ms(), up = (now - m->started_ms) / 1000;
         struct rlimit nofile = {0};
         unsigned maxconn = m->maxconn ? m->maxconn : m->gen->global.maxconn;
-        struct stats_sum zero = {0};
 
-        s = gid < objs->n_sums ? &objs->sums[gid] : &zero;
+        mstats_process(m, objs->sums, objs->n_sums, &proc);
         (void)getrlimit(RLIMIT_NOFILE, &nofile);
         gauge1(p, "nbthread", "gauge", "Worker processes of the current generation.", m->n_slots);
         gauge1(p, "nbproc", "gauge", "Processes of the node, as HAProxy counts them.", 1);
@@ -438,16 +437,9 @@ static void process_families(struct master *m, struct prom *p, const struct msta
 static void sluice_families(struct master *m, struct prom *p)
 {
         unsigned cur = 0, old = 0;
-        long long old_conns = 0;
-        struct sl_list *pos;
+        long long old_conns = mstats_old_conns(m);
 
         mstats_workers(m, &cur, &old);
-        sl_list_for_each(pos, &m->workers) {
-                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
-
-                if (mw->st_row && mw->gen != m->gen_no && !mw->gone)
-                        old_conns += stats_row_blk(mw->st_row, CFG_STATS_PROC)->g[ST_G_CUR];
-        }
         fprintf(p->out,
                 "# HELP sluice_config_reloads_total Reloads asked for, by result.\n"
                 "# TYPE sluice_config_reloads_total counter\n"

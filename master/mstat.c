@@ -449,7 +449,7 @@ static int collect_obj(struct writer *w, const struct mstat_field *f, int type,
         memset(o, 0, sizeof(*o));
         o->type = type;
         o->px = px;
-        o->sum = s;
+        o->sum = *s;
         memcpy(o->f, f, sizeof(o->f));
         o->svname = strdup(f[MSTAT_F_SVNAME].str ? f[MSTAT_F_SVNAME].str : "");
         if (!o->svname)
@@ -552,7 +552,7 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
 {
         struct mstat_field f[MSTAT_F_COUNT];
         struct stats_sum zero = {0};
-        uint64_t now_wall = sl_clock_wall_us() / 1000;
+        uint64_t now_wall = sl_clock_ms();
         char addr[160], lname[64];
         int r = 0;
 
@@ -660,8 +660,14 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                 }
         }
         if (want(flt, px, 2)) {
-                const struct stats_sum *s = sum_of(m, sums, n, px->st_be, &zero);
+                struct stats_sum merged = *sum_of(m, sums, n, px->st_be, &zero);
+                const struct stats_sum *s = &merged;
                 unsigned act = 0, bck = 0, weight = 0, uweight = 0;
+
+                /* a backend's figures: its own block's and its servers' */
+                for (size_t i = 0; i < px->n_servers; i++)
+                        stats_sum_merge(&merged,
+                                        sum_of(m, sums, n, px->st_srv + (uint32_t)i, &zero));
 
                 for (size_t i = 0; i < px->n_servers; i++) {
                         struct srv_state_rec *rec = srv_rec(m, px, i);
@@ -768,8 +774,7 @@ static unsigned long long memmax_mb(void)
 int mstat_show_info(struct master *m, enum mstat_format fmt, FILE *out)
 {
         struct info_ctx v[INFO_MAX];
-        struct stats_sum *sums, proc = {0}, old = {0};
-        struct sl_list *pos;
+        struct stats_sum *sums, proc = {0};
         unsigned n_v = 0, cur_w = 0, old_w = 0;
         uint64_t now = sl_clock_ms(), up = (now - m->started_ms) / 1000;
         uint64_t bytes_out = 0;
@@ -781,16 +786,7 @@ int mstat_show_info(struct master *m, enum mstat_format fmt, FILE *out)
         sums = mstats_sum(m, now, &n);
         if (!sums)
                 return -ENOMEM;
-        gid = mstats_gid(m, m->gen, CFG_STATS_PROC);
-        if (gid < n)
-                proc = sums[gid];
-        /* the connections old generations still serve, from their own rows */
-        sl_list_for_each(pos, &m->workers) {
-                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
-
-                if (mw->st_row && mw->gen != m->gen_no)
-                        stats_sum_add(&old, stats_row_blk(mw->st_row, CFG_STATS_PROC), true, now);
-        }
+        mstats_process(m, sums, n, &proc);
         for (size_t i = 0; m->gen && i < m->gen->n_proxies; i++) {
                 const struct cfg_proxy *px = m->gen->proxies[i];
 
@@ -900,7 +896,7 @@ int mstat_show_info(struct master *m, enum mstat_format fmt, FILE *out)
         I_U32("FailedReloads", "MCP", m->failed_reloads);
         I_U32("Workers", "MGP", cur_w);
         I_U32("OldWorkers", "MGP", old_w);
-        I_U32("OldConns", "MGP", g0(old.g[ST_G_CUR]));
+        I_U32("OldConns", "MGP", (uint64_t)mstats_old_conns(m));
         I_U64("TcpRejected", "MCP", proc.c[ST_C_TCP_REJECTED]);
         I_U64("StickRefused", "MCP", proc.c[ST_C_STICK_REFUSED]);
         I_U64("StickUnledgered", "MCP", proc.c[ST_C_STICK_UNLEDGERED]);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "stats.h"
+
 struct master;
 struct stats_sum;
 struct cfg_proxy;
@@ -192,10 +194,10 @@ enum {
 
 /* One object's fields, for the exporter and the stats page. */
 struct mstat_obj {
-        int type;                    /* MSTAT_FE .. MSTAT_LI */
-        const struct cfg_proxy *px;  /* borrowed from the master's current generation */
-        char *svname;                /* owned: FRONTEND, BACKEND, the server's or listener's */
-        const struct stats_sum *sum; /* borrowed from the sums given with it */
+        int type;                   /* MSTAT_FE .. MSTAT_LI */
+        const struct cfg_proxy *px; /* borrowed from the master's current generation */
+        char *svname;               /* owned: FRONTEND, BACKEND, the server's or listener's */
+        struct stats_sum sum;       /* its figures (a backend's merged with its servers') */
         struct mstat_field f[MSTAT_F_COUNT]; /* strings borrowed from the configuration;
                                               * no address */
 };

@@ -248,6 +248,54 @@ struct stats_sum *mstats_sum(struct master *m, uint64_t now_ms, uint32_t *ret_n)
         return sums;
 }
 
+/* What a frontend adds to the process's figures */
+static void add_frontend(struct stats_sum *p, const struct stats_sum *fe)
+{
+        p->c[ST_C_CONN_TOT] += fe->c[ST_C_CONN_TOT];
+        p->c[ST_C_REQ_TOT] += fe->c[ST_C_REQ_TOT];
+        p->g[ST_G_CUR] += fe->g[ST_G_CUR];
+        p->mx[ST_M_CUR] += fe->mx[ST_M_CUR];
+        p->rate[ST_R_CONN] += fe->rate[ST_R_CONN];
+        p->rate[ST_R_SESS] += fe->rate[ST_R_SESS];
+        p->mx[ST_M_CONN_RATE] += fe->mx[ST_M_CONN_RATE];
+        p->mx[ST_M_RATE] += fe->mx[ST_M_RATE];
+}
+
+void mstats_process(struct master *m, const struct stats_sum *sums, uint32_t n,
+                    struct stats_sum *ret)
+{
+        struct mstats *s = m->stats;
+        uint32_t gid = mstats_gid(m, m->gen, CFG_STATS_PROC);
+
+        memset(ret, 0, sizeof(*ret));
+        if (gid < n)
+                *ret = sums[gid];
+        for (uint32_t i = 0; s && i < s->n && i < n; i++)
+                if (s->keys[i][0] == 'F')
+                        add_frontend(ret, &sums[i]);
+}
+
+long long mstats_old_conns(struct master *m)
+{
+        struct mstats *s = m->stats;
+        struct sl_list *pos;
+        long long n = 0;
+
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+                const uint32_t *gids;
+
+                if (!mw->st_row || mw->gone || mw->gen == m->gen_no || !s)
+                        continue;
+                gids = stats_row_gids(mw->st_row);
+                for (uint32_t i = 0; i < mw->st_row->n_objs; i++)
+                        if (gids[i] < s->n && s->keys[gids[i]][0] == 'F')
+                                n += __atomic_load_n(&stats_row_blk(mw->st_row, i)->g[ST_G_CUR],
+                                                     __ATOMIC_RELAXED);
+        }
+        return n > 0 ? n : 0;
+}
+
 void mstats_workers(struct master *m, unsigned *ret_current, unsigned *ret_old)
 {
         struct sl_list *pos;

@@ -34,6 +34,15 @@ uint32_t mstats_gid(struct master *m, const struct cfg_gen *g, uint32_t local);
  * worker's row. Returns an array of *@ret_n sums (free() it), or NULL when out of memory. */
 struct stats_sum *mstats_sum(struct master *m, uint64_t now_ms, uint32_t *ret_n);
 
+/* The node's process figures: its process blocks' and, for connections, sessions and
+ * requests (which workers count in their frontends only), every frontend's ever known, so
+ * that a reload removing a frontend takes nothing back. @sums/@n from mstats_sum(). */
+void mstats_process(struct master *m, const struct stats_sum *sums, uint32_t n,
+                    struct stats_sum *ret);
+
+/* Client connections the workers of older generations still serve. */
+long long mstats_old_conns(struct master *m);
+
 /* How many live workers count into a row, and of those how many are of an older generation. */
 void mstats_workers(struct master *m, unsigned *ret_current, unsigned *ret_old);
 

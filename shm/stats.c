@@ -25,7 +25,8 @@ int stats_row_create(uint32_t gen, uint32_t slot, uint32_t n_objs, const uint32_
                      struct stats_row **ret_row)
 {
         size_t gid_off = sizeof(struct stats_row);
-        size_t blk_off = align64(gid_off + (size_t)n_objs * sizeof(uint32_t));
+        size_t lut_off = gid_off + (size_t)n_objs * sizeof(uint32_t);
+        size_t blk_off = align64(lut_off + STATS_LUT_MS);
         struct shm_region *r;
         struct stats_row *row;
         int err;
@@ -45,10 +46,13 @@ int stats_row_create(uint32_t gen, uint32_t slot, uint32_t n_objs, const uint32_
         row->gen = gen;
         row->slot = slot;
         row->n_bounds = n_bounds;
-        for (unsigned i = 0; i < STATS_HBOUNDS; i++)
+        for (unsigned i = 0; i < STATS_HSEARCH; i++)
                 row->bound_ms[i] = i < n_bounds ? bounds[i] : STATS_NO_BOUND;
         row->gid_off = gid_off;
         row->blk_off = blk_off;
+        row->lut_off = (uint32_t)lut_off;
+        for (uint32_t ms = 0; ms < STATS_LUT_MS; ms++)
+                ((uint8_t *)row + lut_off)[ms] = (uint8_t)stats_bucket(row->bound_ms, ms);
         memcpy((char *)row + gid_off, gids, (size_t)n_objs * sizeof(uint32_t));
         *ret_region = r;
         *ret_row = row;
@@ -63,36 +67,22 @@ int stats_row_attach(struct shm_region *r, struct stats_row **ret_row)
         if (size < sizeof(*row) || row->layout != STATS_LAYOUT || row->n_objs == 0 ||
             row->n_objs > STATS_MAX_OBJS || row->n_bounds > STATS_HBOUNDS ||
             row->gid_off != sizeof(*row) || row->blk_off % 64 ||
-            row->blk_off < row->gid_off + (uint64_t)row->n_objs * sizeof(uint32_t) ||
+            row->lut_off != row->gid_off + (uint64_t)row->n_objs * sizeof(uint32_t) ||
+            row->blk_off < row->lut_off + (uint64_t)STATS_LUT_MS ||
             (size - row->blk_off) / sizeof(struct stats_blk) < row->n_objs)
                 return -EPROTO;
         *ret_row = row;
         return 0;
 }
 
-/* The current period of @r1 at @now, rotated first if over (single writer). */
-static void rate_rotate(struct stats_rate1 *r1, uint32_t now)
+void stats__rate_rotate(struct stats_rate1 *r1, uint32_t now)
 {
         uint32_t elapsed = now - r1->tick;
 
-        if (elapsed < STATS_RATE_MS)
-                return;
         /* a whole period without events: nothing is left of the previous one */
         r1->prev = elapsed < 2 * STATS_RATE_MS ? r1->curr : 0;
         r1->curr = 0;
         r1->tick = now - elapsed % STATS_RATE_MS;
-}
-
-void stats_rate_hit(struct stats_blk *b, enum stats_rate r, enum stats_max m, uint64_t now_ms)
-{
-        struct stats_rate1 *r1 = &b->r[r];
-        uint32_t v;
-
-        rate_rotate(r1, (uint32_t)now_ms);
-        r1->curr++;
-        v = stats_rate_read(r1, now_ms);
-        if (v > b->mx[m])
-                b->mx[m] = v;
 }
 
 uint32_t stats_rate_read(const struct stats_rate1 *r1, uint64_t now_ms)
@@ -113,36 +103,36 @@ uint32_t stats_rate_read(const struct stats_rate1 *r1, uint64_t now_ms)
         return curr + (uint32_t)(((uint64_t)prev * (STATS_RATE_MS - elapsed)) / STATS_RATE_MS);
 }
 
-static void hist_hit(const struct stats_row *row, struct stats_hist1 *h, uint32_t v)
+static inline void hist_hit(const struct stats_row *row, struct stats_hist1 *h, uint32_t v)
 {
-        h->bucket[stats_bucket(row->bound_ms, v)]++;
+        h->bucket[stats_row_bucket(row, v)]++;
         h->sum_ms += v;
 }
 
-static void avg_max(struct stats_blk *b, enum stats_avg a, enum stats_max m, uint32_t v, uint32_t n)
+/* HAProxy's swrate_add(): sum - sum / n + v over STATS_SWRATE_N samples, the division a
+ * shift. The removed share is rounded down, so that until there are that many samples the
+ * sum has lost nothing and a reader divides it by the samples seen (stats_sum_add()), as
+ * HAProxy's dynamic window does, without a division here. */
+static inline void avg_max(struct stats_blk *b, enum stats_avg a, enum stats_max m, uint32_t v)
 {
-        /* HAProxy's swrate_add_dynamic(): sum - sum / n + v, the removed share rounded up,
-         * over the samples seen so far until there are STATS_SWRATE_N */
-        b->avg[a] = b->avg[a] - (b->avg[a] + n - 1) / n + v;
-        if (v > b->mx[m])
-                b->mx[m] = v;
+        b->avg[a] = b->avg[a] - b->avg[a] / STATS_SWRATE_N + v;
+        b->mx[m] = v > b->mx[m] ? v : b->mx[m];
 }
 
-void stats_times(const struct stats_row *row, struct stats_blk *b, int tw, int tc, int tr, int ta)
+void stats_times(const struct stats_row *row, struct stats_blk *b, int tw, int tc, int tr, int ta,
+                 bool hist)
 {
-        uint32_t n;
-
         if (tc < 0 || tr < 0)
                 return;
-        if (b->avg_n < STATS_SWRATE_N)
-                b->avg_n++;
-        n = b->avg_n;
+        b->avg_n += b->avg_n < STATS_SWRATE_N;
         tw = tw < 0 ? 0 : tw;
         ta = ta < 0 ? 0 : ta;
-        avg_max(b, ST_A_QTIME, ST_M_QTIME, (uint32_t)tw, n);
-        avg_max(b, ST_A_CTIME, ST_M_CTIME, (uint32_t)tc, n);
-        avg_max(b, ST_A_RTIME, ST_M_RTIME, (uint32_t)tr, n);
-        avg_max(b, ST_A_TTIME, ST_M_TTIME, (uint32_t)ta, n);
+        avg_max(b, ST_A_QTIME, ST_M_QTIME, (uint32_t)tw);
+        avg_max(b, ST_A_CTIME, ST_M_CTIME, (uint32_t)tc);
+        avg_max(b, ST_A_RTIME, ST_M_RTIME, (uint32_t)tr);
+        avg_max(b, ST_A_TTIME, ST_M_TTIME, (uint32_t)ta);
+        if (!hist)
+                return;
         hist_hit(row, &b->h[ST_H_QUEUE], (uint32_t)tw);
         hist_hit(row, &b->h[ST_H_CONNECT], (uint32_t)tc);
         hist_hit(row, &b->h[ST_H_RESPONSE], (uint32_t)tr);
@@ -189,8 +179,9 @@ void stats_sum_add(struct stats_sum *s, const struct stats_blk *b, bool live, ui
                 s->rate[i] += stats_rate_read(&b->r[i], now_ms);
         n = RD(b->avg_n);
         for (unsigned i = 0; n && i < ST_A_COUNT; i++) {
-                /* HAProxy's swrate_avg() over the samples the row has */
-                s->avg_sum[i] += (RD(b->avg[i]) + n - 1) / n;
+                /* the average over the samples the row has, up to the window, rounded to
+                 * the nearest ms */
+                s->avg_sum[i] += (RD(b->avg[i]) + n / 2) / n;
                 s->avg_n[i]++;
         }
 }
@@ -216,4 +207,22 @@ void stats_blk_fold(struct stats_blk *dst, const struct stats_blk *src)
 uint64_t stats_sum_avg(const struct stats_sum *s, enum stats_avg a)
 {
         return s->avg_n[a] ? s->avg_sum[a] / s->avg_n[a] : 0;
+}
+
+void stats_sum_merge(struct stats_sum *be, const struct stats_sum *srv)
+{
+        for (unsigned i = 0; i < ST_C_COUNT; i++)
+                if (i != ST_C_STOT)
+                        be->c[i] += srv->c[i];
+        for (unsigned i = 0; i < ST_H_COUNT; i++) {
+                for (unsigned k = 0; k <= STATS_HBOUNDS; k++)
+                        be->h[i].bucket[k] += srv->h[i].bucket[k];
+                be->h[i].sum_ms += srv->h[i].sum_ms;
+        }
+        for (unsigned i = 0; i < ST_A_COUNT; i++) {
+                be->avg_sum[i] += srv->avg_sum[i];
+                be->avg_n[i] += srv->avg_n[i];
+        }
+        for (unsigned i = ST_M_QTIME; i <= ST_M_TTIME; i++)
+                be->mx[i] = srv->mx[i] > be->mx[i] ? srv->mx[i] : be->mx[i];
 }

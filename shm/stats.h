@@ -26,8 +26,10 @@
 struct shm_region;
 
 #define STATS_ROW_KIND "stats-row"
-#define STATS_LAYOUT   1u /* bump when a block or the row header changes */
-#define STATS_HBOUNDS  15 /* histogram bounds; one bucket more for +Inf */
+#define STATS_LAYOUT   1u   /* bump when a block or the row header changes */
+#define STATS_HBOUNDS  15   /* histogram bounds; one bucket more for +Inf */
+#define STATS_HSEARCH  16   /* bounds kept for the search: the last always STATS_NO_BOUND */
+#define STATS_LUT_MS   4096 /* durations below this find their bucket in a table */
 #define STATS_MAX_OBJS (1u << 22)
 #define STATS_SWRATE_N 1024u /* qtime, ctime, rtime, ttime: over the last 1024 requests */
 #define STATS_RATE_MS  1000u /* rate, req_rate, conn_rate: per second */
@@ -37,7 +39,7 @@ struct shm_region;
  * object kinds use one is in the comment; HAProxy's CSV name in brackets. */
 enum stats_ctr {
         ST_C_STOT,     /* sessions: fe, be, srv, listener [stot] */
-        ST_C_CONN_TOT, /* connections accepted: fe, listener, process [conn_tot] */
+        ST_C_CONN_TOT, /* connections accepted: fe, listener [conn_tot] */
         ST_C_BIN,      /* bytes from clients: all [bin] */
         ST_C_BOUT,     /* bytes to clients: all [bout] */
         ST_C_DREQ,     /* requests denied: fe, be, listener [dreq] */
@@ -52,7 +54,7 @@ enum stats_ctr {
         ST_C_WREW,     /* failed header rewrites [wrew] */
         ST_C_EINT,     /* internal errors [eint] */
         ST_C_LBTOT,    /* times chosen by the balancer: be, srv [lbtot] */
-        ST_C_REQ_TOT,  /* HTTP requests: fe, be, srv, process [req_tot] */
+        ST_C_REQ_TOT,  /* HTTP requests: fe, be, srv [req_tot] */
         ST_C_HRSP_1XX, /* responses by class [hrsp_*] */
         ST_C_HRSP_2XX,
         ST_C_HRSP_3XX,
@@ -80,7 +82,7 @@ enum stats_ctr {
 
 /* Gauges: the worker's current value; summed over live rows, never archived. */
 enum stats_gauge {
-        ST_G_CUR,      /* sessions now: fe, be, listener; connections now: process [scur] */
+        ST_G_CUR,      /* sessions now: fe, be, srv, listener [scur] */
         ST_G_QCUR,     /* streams queued: be, srv [qcur] */
         ST_G_TLS_CUR,  /* TLS connections: process */
         ST_G_IDLE_CUR, /* idle server connections kept: srv [srv_icur] */
@@ -149,7 +151,7 @@ struct stats_blk {
         uint32_t avg[ST_A_COUNT]; /* swrate sums */
         uint32_t avg_n;           /* samples in them, up to STATS_SWRATE_N */
         uint32_t spare;
-        uint64_t last_ms; /* wall clock of the last session, 0: none [lastsess] */
+        uint64_t last_ms; /* monotonic ms of the last session, 0: none [lastsess] */
         struct stats_hist1 h[ST_H_COUNT];
 } __attribute__((aligned(64)));
 
@@ -161,9 +163,10 @@ struct stats_row {
         uint32_t slot; /* its slot in the generation */
         int32_t pid;   /* set by the worker once it runs */
         uint32_t n_bounds;
-        uint32_t bound_ms[STATS_HBOUNDS]; /* increasing; unused ones STATS_NO_BOUND */
+        uint32_t bound_ms[STATS_HSEARCH]; /* increasing; unused ones STATS_NO_BOUND */
         uint64_t gid_off, blk_off;
-        uint8_t spare[24];
+        uint32_t lut_off; /* STATS_LUT_MS bytes: the bucket of each duration in ms */
+        uint8_t spare[16];
 };
 
 /* A node-wide value, summed by a reader: plain numbers. */
@@ -220,28 +223,52 @@ static inline void stats_gauge(struct stats_blk *b, enum stats_gauge g, int64_t 
                 b->mx[m] = (uint64_t)v;
 }
 
-/* One event at @now_ms (monotonic) for rate @r, keeping its maximum in @m. */
-void stats_rate_hit(struct stats_blk *b, enum stats_rate r, enum stats_max m, uint64_t now_ms);
+void stats__rate_rotate(struct stats_rate1 *r1, uint32_t now);
+
+/* One event at @now_ms (monotonic) for rate @r, keeping in @m the highest count of a period
+ * (HAProxy's *_max from update_freq_ctr()). */
+static inline void stats_rate_hit(struct stats_blk *b, enum stats_rate r, enum stats_max m,
+                                  uint64_t now_ms)
+{
+        struct stats_rate1 *r1 = &b->r[r];
+
+        if ((uint32_t)now_ms - r1->tick >= STATS_RATE_MS)
+                stats__rate_rotate(r1, (uint32_t)now_ms);
+        if (++r1->curr > b->mx[m])
+                b->mx[m] = r1->curr;
+}
 
 /* Events per second of @r1 at @now_ms: HAProxy's read_freq_ctr(). */
 uint32_t stats_rate_read(const struct stats_rate1 *r1, uint64_t now_ms);
 
-/* The bucket of @v among @bounds (STATS_HBOUNDS, unused ones STATS_NO_BOUND): how many bounds
- * it exceeds, counted without a branch. */
+/* The bucket of @v among @bounds (STATS_HSEARCH increasing values, unused ones and the last
+ * STATS_NO_BOUND): how many bounds it exceeds, by a binary search of four steps whose
+ * comparisons become additions, without a branch. */
 static inline unsigned stats_bucket(const uint32_t *bounds, uint32_t v)
 {
         unsigned i = 0;
 
-        for (unsigned k = 0; k < STATS_HBOUNDS; k++)
-                i += v > bounds[k];
+        i += (unsigned)(v > bounds[i + 7]) << 3;
+        i += (unsigned)(v > bounds[i + 3]) << 2;
+        i += (unsigned)(v > bounds[i + 1]) << 1;
+        i += (unsigned)(v > bounds[i]);
         return i;
+}
+
+/* The bucket of duration @ms in @row's histograms: from its table below STATS_LUT_MS. */
+static inline unsigned stats_row_bucket(const struct stats_row *row, uint32_t ms)
+{
+        if (ms < STATS_LUT_MS)
+                return ((const uint8_t *)row + row->lut_off)[ms];
+        return stats_bucket(row->bound_ms, ms);
 }
 
 /* The times of a request that reached a server, in ms (HAProxy's
  * stream_update_time_stats()): queue @tw, connect @tc, response headers @tr, total @ta, into
- * the averages, maxima and histograms of @b. A negative @tc or @tr (no connection, no
- * response) counts nothing, as in HAProxy. */
-void stats_times(const struct stats_row *row, struct stats_blk *b, int tw, int tc, int tr, int ta);
+ * the averages and maxima of @b, and with @hist its histograms. A negative @tc or @tr (no
+ * connection, no response) counts nothing, as in HAProxy. */
+void stats_times(const struct stats_row *row, struct stats_blk *b, int tw, int tc, int tr, int ta,
+                 bool hist);
 
 /* The whole time @ta of a request into @b's total-time histogram (frontends). */
 void stats_total_time(const struct stats_row *row, struct stats_blk *b, int ta);
@@ -255,6 +282,12 @@ void stats_sum_add(struct stats_sum *s, const struct stats_blk *b, bool live, ui
 /* Add what a finished worker's block @src counted into the archive's block @dst (plain
  * memory): counters, histograms and maxima; gauges, rates and averages end with it. */
 void stats_blk_fold(struct stats_blk *dst, const struct stats_blk *src);
+
+/* Add server @srv's sum into its backend's @be: a backend's figures are its own block's
+ * (its streams, sessions now, queue, rate) plus its servers' (what went to a server: bytes,
+ * requests, responses, errors, times). Counters but stot and histograms add; the times'
+ * averages join the servers' and their maxima keep the highest. */
+void stats_sum_merge(struct stats_sum *be, const struct stats_sum *srv);
 
 /* The average of @s's average @a in ms (0 when no row has one). */
 uint64_t stats_sum_avg(const struct stats_sum *s, enum stats_avg a);

@@ -51,9 +51,7 @@ static bool backend_saturated(struct px_rt *rt)
 
 void backend_count(struct stream *st, int idx, enum stats_ctr c)
 {
-        wc_be(st->w, st->be)->c[c]++;
-        if (idx >= 0)
-                wc_srv(st->w, st->be, idx)->c[c]++;
+        (idx >= 0 ? wc_srv(st->w, st->be, idx) : wc_be(st->w, st->be))->c[c]++;
 }
 
 static void slot_take(struct stream *st, struct px_rt *rt, int idx)
@@ -66,12 +64,12 @@ static void slot_take(struct stream *st, struct px_rt *rt, int idx)
         rt->beconn++;
         stats_gauge(wc_be(st->w, st->be), ST_G_CUR, 1, ST_M_CUR);
         sb->c[ST_C_STOT]++;
-        sb->last_ms = sl_clock_wall_us() / 1000;
-        stats_rate_hit(sb, ST_R_SESS, ST_M_RATE, loop_now(st->w->loop));
+        sb->last_ms = loop_now(st->w->loop);
+        stats_rate_hit(sb, ST_R_SESS, ST_M_RATE, sb->last_ms);
         stats_gauge(sb, ST_G_CUR, 1, ST_M_CUR);
-        /* HAProxy's lbtot: chosen by the balancer, not by persistence */
-        if (!(st->flags & STRM_F_DIRECT))
-                backend_count(st, idx, ST_C_LBTOT);
+        /* HAProxy's lbtot: chosen by the balancer, not by persistence (the backend's is its
+         * servers' sum) */
+        sb->c[ST_C_LBTOT] += !(st->flags & STRM_F_DIRECT);
 }
 
 void backend_release(struct stream *st)

@@ -30,5 +30,6 @@ void backend_release(struct stream *st);
  * persistence did not choose it. */
 bool backend_redispatch(const struct stream *st, int idx);
 
-/* One to counter @c of @st's backend and of its server @idx (-1: none). */
+/* One to counter @c of @st's server @idx, or of its backend when there is none (-1): a
+ * backend's figures add its servers' (wcount.h). */
 void backend_count(struct stream *st, int idx, enum stats_ctr c);

@@ -89,15 +89,20 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
 
         fb->c[ST_C_CONN_TOT]++;
         stats_rate_hit(fb, ST_R_CONN, ST_M_CONN_RATE, now);
-        stats_rate_hit(wc_proc(w), ST_R_CONN, ST_M_CONN_RATE, now);
         if (!ss) {
                 close(fd);
                 return;
         }
-        ss->lis = fe->st_lis + (uint32_t)(l->bind - fe->binds);
-        lb = stats_row_blk(w->st, ss->lis);
-        lb->c[ST_C_CONN_TOT]++;
-        stats_gauge(lb, ST_G_CUR, 1, ST_M_CUR);
+        /* a listener's own figures are shown with option socket-stats only: counted then */
+        if (fe->options & CFG_OPT_SOCKET_STATS) {
+                ss->lis = fe->st_lis + (uint32_t)(l->bind - fe->binds);
+                lb = stats_row_blk(w->st, ss->lis);
+                lb->c[ST_C_CONN_TOT]++;
+                stats_gauge(lb, ST_G_CUR, 1, ST_M_CUR);
+        } else {
+                /* counted into the row's process block: read by nobody as a listener's */
+                lb = wc_proc(w);
+        }
         /* optimistic: the request is often already there (and the socket always writable);
          * TCP_NODELAY is inherited from the listener */
         conn_init_socket(&ss->conn, w->loop, fd, CONN_ST_READY, CONN_F_RD | CONN_F_WR);
@@ -112,16 +117,17 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
         if (!http_ana_tcp_rules(ss, NULL, fe->tcp_conn, fe->n_tcp_conn, STICK_CONN)) {
                 wc_proc_add(w, ST_C_TCP_REJECTED);
                 fb->c[ST_C_DCON]++;
-                lb->c[ST_C_DCON]++;
+                if (ss->lis != CFG_STATS_NONE)
+                        lb->c[ST_C_DCON]++;
                 sess_close(ss);
                 return;
         }
         /* HAProxy's cum_sess: the connections the tcp-request connection rules let in */
         fb->c[ST_C_STOT]++;
-        fb->last_ms = sl_clock_wall_us() / 1000;
+        fb->last_ms = now;
         stats_rate_hit(fb, ST_R_SESS, ST_M_RATE, now);
-        stats_rate_hit(wc_proc(w), ST_R_SESS, ST_M_RATE, now);
-        lb->c[ST_C_STOT]++;
+        if (ss->lis != CFG_STATS_NONE)
+                lb->c[ST_C_STOT]++;
         if (l->tls) {
                 w->tls_rate_n++;
                 if (sess_tls_start(ss, l->tls, listener_session_ready) < 0) {
@@ -188,7 +194,6 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                         }
                         return;
                 }
-                wc_proc_add(w, ST_C_CONN_TOT);
                 w->accept_starved = false;
                 listener_accept(l, fd, &addr, len);
         }

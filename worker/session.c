@@ -49,7 +49,6 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         w->n_conns++;
         worker_rt(w, fe)->feconn++;
         s->lis = CFG_STATS_NONE;
-        stats_gauge(wc_proc(w), ST_G_CUR, 1, ST_M_CUR);
         stats_gauge(wc_fe(w, fe), ST_G_CUR, 1, ST_M_CUR);
         return s;
 }
@@ -88,7 +87,6 @@ void sess_close(struct sess *s)
                 worker_tls_closed(w);
         conn_close(&s->conn);
         worker_rt(w, s->fe)->feconn--;
-        stats_gauge(wc_proc(w), ST_G_CUR, -1, ST_M_COUNT);
         stats_gauge(wc_fe(w, s->fe), ST_G_CUR, -1, ST_M_COUNT);
         if (s->lis != CFG_STATS_NONE)
                 stats_gauge(stats_row_blk(w->st, s->lis), ST_G_CUR, -1, ST_M_COUNT);

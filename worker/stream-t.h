@@ -124,12 +124,6 @@ struct stream {
         /* a response sluice makes itself (STRM_ST_REPLY): the head in @res, the body here */
         struct sl_str reply_body;
         size_t reply_sent;
-        /* a service's answer (wsvc.h): the wait for it, and its body mapped from the master */
-        struct sl_list svc_link; /* in the worker's waiting streams while STRM_ST_SERVICE */
-        uint64_t svc_token;      /* 0: none */
-        enum strm_svc svc_kind;
-        void *svc_map; /* owned mapping of @svc_len bytes, or NULL */
-        size_t svc_len;
 
         uint64_t req_start_ms, req_wall_us; /* first byte of the request */
         uint64_t idle_start_ms;             /* the end of the previous request, or accept */
@@ -167,6 +161,13 @@ struct stream {
         /* Arrays last: a new stream clears everything before them (stream_new()); these are
          * filled before use. */
         struct stick_store stores[STICK_STORES_MAX];
+        /* a service's answer (wsvc.h): the wait for it, and its body mapped from the master;
+         * after @stores, out of the zeroing of a new stream: stream_new() sets them */
+        struct sl_list svc_link; /* in the worker's waiting streams while STRM_ST_SERVICE */
+        uint64_t svc_token;      /* 0: none */
+        enum strm_svc svc_kind;
+        void *svc_map; /* owned mapping of @svc_len bytes, or NULL */
+        size_t svc_len;
         uint8_t tried[32]; /* servers already tried (bitmap), cleared by stream_start() */
         struct http_hdr req_hdrs[STRM_HDR_ROOM], res_hdrs[STRM_HDR_ROOM];
         struct http_hdr trailers[HTTP_MAX_TRAILERS];

@@ -136,6 +136,8 @@ struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, 
         }
         /* the header arrays at the end are filled before use */
         memset(st, 0, offsetof(struct stream, stores));
+        st->svc_token = 0;
+        st->svc_map = NULL;
         if (loop_timer_init(w->loop, &st->timer, stream_on_timer) < 0) {
                 pool_put(&w->strm_pool, st);
                 wc_proc_add(w, ST_C_POOL_FAILED);
@@ -209,7 +211,8 @@ static void stream_end(struct stream *st, bool ok)
                 return;
         stream_log(st);
         wcount_stream_end(st);
-        wsvc_release(st);
+        if (st->svc_token || st->svc_map)
+                wsvc_release(st);
         stick_stream_end(st->sess, st, st->bytes_in, st->bytes_out);
         vars_clear(w, st->sess, st, &st->vars_reqres);
         vars_clear(w, st->sess, st, &st->vars_txn);
@@ -330,7 +333,6 @@ void stream_start(struct stream *st, size_t head_len)
                 struct stats_blk *fb = wc_fe(st->w, st->fe);
 
                 st->head_done_ms = loop_now(st->w->loop);
-                wc_proc_add(st->w, ST_C_REQ_TOT);
                 fb->c[ST_C_REQ_TOT]++;
                 stats_rate_hit(fb, ST_R_REQ, ST_M_REQ_RATE, st->head_done_ms);
                 st->bytes_in = st->req_head_len;
@@ -381,10 +383,8 @@ void stream_fail(struct stream *st, unsigned status, char who, char when, size_t
         if (when == 'R') {
                 st->flags |= STRM_F_INVALID;
                 /* HAProxy counts a request it could not parse among the requests */
-                if ((st->flags & STRM_F_HTTP) && !st->head_done_ms) {
-                        wc_proc_add(st->w, ST_C_REQ_TOT);
+                if ((st->flags & STRM_F_HTTP) && !st->head_done_ms)
                         wc_fe(st->w, st->fe)->c[ST_C_REQ_TOT]++;
-                }
         }
         stream_set_term(st, who, when);
         stream_reply_error(st, status);

@@ -88,17 +88,24 @@ static unsigned long long wcli_memmax_mb(void)
         return (unsigned long long)rl.rlim_cur >> 20;
 }
 
-/* Counter @c over this worker's frontends (responses) or backends (server connections). */
+/* Counter @c over this worker's frontends (connections, requests, responses), or its
+ * backends and their servers
+ * (server connections). */
 static uint64_t wcli_sum(struct worker *w, enum stats_ctr c)
 {
-        bool fe = c == ST_C_HRSP_4XX || c == ST_C_HRSP_5XX;
+        bool fe =
+                c == ST_C_HRSP_4XX || c == ST_C_HRSP_5XX || c == ST_C_CONN_TOT || c == ST_C_REQ_TOT;
         uint64_t n = 0;
 
         for (size_t i = 0; i < w->gen->n_proxies; i++) {
-                uint32_t idx = fe ? w->gen->proxies[i]->st_fe : w->gen->proxies[i]->st_be;
+                const struct cfg_proxy *px = w->gen->proxies[i];
+                uint32_t idx = fe ? px->st_fe : px->st_be;
 
-                if (idx != CFG_STATS_NONE)
-                        n += stats_row_blk(w->st, idx)->c[c];
+                if (idx == CFG_STATS_NONE)
+                        continue;
+                n += stats_row_blk(w->st, idx)->c[c];
+                for (size_t k = 0; !fe && k < px->n_servers; k++)
+                        n += stats_row_blk(w->st, px->st_srv + (uint32_t)k)->c[c];
         }
         return n;
 }
@@ -117,8 +124,9 @@ static void wcli_show_info(struct worker *w, FILE *out)
                 SL_VERSION, (int)getpid(),
                 (unsigned long long)((sl_clock_ms() - w->started_ms) / 1000), wcli_memmax_mb(),
                 (unsigned long long)c[ST_C_POOL_FAILED], w->maxconn, w->n_conns,
-                (unsigned long long)c[ST_C_CONN_TOT], (unsigned long long)c[ST_C_REQ_TOT],
-                w->stopping ? 1 : 0, (unsigned long long)wcli_sum(w, ST_C_HRSP_4XX),
+                (unsigned long long)wcli_sum(w, ST_C_CONN_TOT),
+                (unsigned long long)wcli_sum(w, ST_C_REQ_TOT), w->stopping ? 1 : 0,
+                (unsigned long long)wcli_sum(w, ST_C_HRSP_4XX),
                 (unsigned long long)wcli_sum(w, ST_C_HRSP_5XX),
                 (unsigned long long)wcli_sum(w, ST_C_CONNECT),
                 (unsigned long long)wcli_sum(w, ST_C_REUSE),

@@ -24,95 +24,94 @@ static enum stats_ctr status_class(unsigned status)
         return ST_C_HRSP_OTHER;
 }
 
+/* What few requests do: denials, errors, aborts, retries. Out of the common path. @xb: the
+ * server's block, or the backend's without a server. */
+static void __attribute__((noinline))
+count_rare(struct stream *st, struct stats_blk *fb, struct stats_blk *xb)
+{
+        uint32_t f = st->flags;
+        char who = st->term[0];
+
+        if (st->sess->lis != CFG_STATS_NONE) {
+                struct stats_blk *lb = stats_row_blk(st->w->st, st->sess->lis);
+
+                lb->c[ST_C_DREQ] += (f & STRM_F_DENIED) != 0;
+                lb->c[ST_C_EREQ] += (f & STRM_F_INVALID) != 0;
+        }
+        fb->c[ST_C_DREQ] += (f & STRM_F_DENIED) != 0;
+        fb->c[ST_C_DRESP] += (f & STRM_F_DENIED_RES) != 0;
+        fb->c[ST_C_EREQ] += (f & STRM_F_INVALID) != 0;
+        fb->c[ST_C_INTERCEPTED] += (f & STRM_F_INTERCEPTED) != 0;
+        if (!xb)
+                return;
+        /* retries, redispatches, responses denied, who ended it (HAProxy's cli_abrt and
+         * srv_abrt, from the log's termination state), and a response the server did not
+         * send (a 502 for a bad one, a 504) [eresp] */
+        xb->c[ST_C_WRETR] += st->retries;
+        xb->c[ST_C_WREDIS] += (f & STRM_F_REDISPATCHED) != 0;
+        xb->c[ST_C_CLI_ABRT] += who == 'C';
+        xb->c[ST_C_SRV_ABRT] += who == 'S';
+        xb->c[ST_C_DRESP] += (f & STRM_F_DENIED_RES) != 0;
+        xb->c[ST_C_ERESP] +=
+                (f & STRM_F_HTTP) && st->connect_done_ms && !st->res_head_ms && st->status >= 500;
+        /* a response sluice made for a request that had a server: the backend's */
+        if (xb != stats_row_blk(st->w->st, st->be->st_be) && st->status && !st->res_head_ms &&
+            (f & STRM_F_HTTP))
+                stats_row_blk(st->w->st, st->be->st_be)->c[status_class(st->status)]++;
+}
+
+#define RARE_FLAGS                                                                 \
+        (STRM_F_DENIED | STRM_F_DENIED_RES | STRM_F_INVALID | STRM_F_INTERCEPTED | \
+         STRM_F_REDISPATCHED)
+
 void wcount_stream_end(struct stream *st)
 {
         struct worker *w = st->w;
-        struct stats_blk *fb = wc_fe(w, st->fe), *bb = NULL, *sb = NULL;
-        uint64_t now = loop_now(w->loop);
+        struct stats_blk *fb = wc_fe(w, st->fe), *bb = NULL, *xb = NULL;
+        uint64_t now = loop_now(w->loop), in = st->bytes_in, out = st->bytes_out;
         bool http = st->flags & STRM_F_HTTP;
         int ta = http ? ms_between(st->req_start_ms, now) : ms_between(st->sess->accept_ms, now);
-        char who = st->term[0];
+        enum stats_ctr cls = status_class(st->status);
 
-        fb->c[ST_C_BIN] += st->bytes_in;
-        fb->c[ST_C_BOUT] += st->bytes_out;
+        fb->c[ST_C_BIN] += in;
+        fb->c[ST_C_BOUT] += out;
         if (st->sess->lis != CFG_STATS_NONE) {
                 struct stats_blk *lb = stats_row_blk(w->st, st->sess->lis);
 
-                lb->c[ST_C_BIN] += st->bytes_in;
-                lb->c[ST_C_BOUT] += st->bytes_out;
-                if (st->flags & STRM_F_DENIED)
-                        lb->c[ST_C_DREQ]++;
-                if (st->flags & STRM_F_INVALID)
-                        lb->c[ST_C_EREQ]++;
+                lb->c[ST_C_BIN] += in;
+                lb->c[ST_C_BOUT] += out;
         }
-        if (st->flags & STRM_F_DENIED)
-                fb->c[ST_C_DREQ]++;
-        if (st->flags & STRM_F_DENIED_RES)
-                fb->c[ST_C_DRESP]++;
-        if (st->flags & STRM_F_INVALID)
-                fb->c[ST_C_EREQ]++;
-        if (st->flags & STRM_F_INTERCEPTED)
-                fb->c[ST_C_INTERCEPTED]++;
-        if (http && st->status)
-                fb->c[status_class(st->status)]++;
-        if (http)
-                stats_total_time(w->st, fb, ta);
-        if (!st->be || st->be->st_be == CFG_STATS_NONE)
-                return;
-        bb = wc_be(w, st->be);
-        if (st->last_srv >= 0 && (size_t)st->last_srv < st->be->n_servers)
-                sb = wc_srv(w, st->be, st->last_srv);
-        bb->c[ST_C_STOT]++;
-        bb->last_ms = sl_clock_wall_us() / 1000;
-        stats_rate_hit(bb, ST_R_SESS, ST_M_RATE, now);
-        bb->c[ST_C_BIN] += st->bytes_in;
-        bb->c[ST_C_BOUT] += st->bytes_out;
-        bb->c[ST_C_WRETR] += st->retries;
-        if (st->flags & STRM_F_REDISPATCHED)
-                bb->c[ST_C_WREDIS]++;
         if (http) {
-                bb->c[ST_C_REQ_TOT]++;
-                if (st->status)
-                        bb->c[status_class(st->status)]++;
+                fb->c[cls] += st->status != 0;
+                stats_total_time(w->st, fb, ta);
         }
-        if (st->flags & STRM_F_DENIED_RES)
-                bb->c[ST_C_DRESP]++;
-        /* who ended it, from the log's termination state: the client or the server, in
-         * any phase (HAProxy's cli_abrt and srv_abrt) */
-        if (who == 'C')
-                bb->c[ST_C_CLI_ABRT]++;
-        else if (who == 'S')
-                bb->c[ST_C_SRV_ABRT]++;
-        /* a response the server did not send (a 502 for a bad one, a 504) is an error of
-         * the response [eresp] */
-        if (http && st->connect_done_ms && !st->res_head_ms && st->status >= 500)
-                bb->c[ST_C_ERESP]++;
+        if (st->be && st->be->st_be != CFG_STATS_NONE) {
+                bb = wc_be(w, st->be);
+                xb = st->last_srv >= 0 && (size_t)st->last_srv < st->be->n_servers
+                             ? wc_srv(w, st->be, st->last_srv)
+                             : bb;
+        }
+        if ((st->flags & RARE_FLAGS) || st->retries || (st->term[0] != '-' && st->term[0]))
+                count_rare(st, fb, xb);
+        if (!bb)
+                return;
+        /* the backend's own: its streams and their rate */
+        bb->c[ST_C_STOT]++;
+        bb->last_ms = now;
+        stats_rate_hit(bb, ST_R_SESS, ST_M_RATE, now);
+        /* the rest in the server's block (the backend's without one) */
+        xb->c[ST_C_BIN] += in;
+        xb->c[ST_C_BOUT] += out;
+        if (http) {
+                xb->c[ST_C_REQ_TOT]++;
+                /* a server's: its own answers; a backend's: every answer */
+                xb->c[cls] += st->status && (xb == bb || st->res_head_ms);
+        }
         if (st->connect_done_ms) {
                 int tw = st->connect_start_ms ? (int)SL_MIN(st->queue_ms, (uint64_t)INT_MAX) : 0;
                 int tc = ms_between(st->connect_start_ms, st->connect_done_ms);
                 int tr = http ? ms_between(st->connect_done_ms, st->res_head_ms) : 0;
 
-                stats_times(w->st, bb, tw, tc, tr, ta);
-                if (sb)
-                        stats_times(w->st, sb, tw, tc, tr, ta);
+                stats_times(w->st, xb, tw, tc, tr, ta, true);
         }
-        if (!sb)
-                return;
-        sb->c[ST_C_BIN] += st->bytes_in;
-        sb->c[ST_C_BOUT] += st->bytes_out;
-        sb->c[ST_C_WRETR] += st->retries;
-        if (st->flags & STRM_F_REDISPATCHED)
-                sb->c[ST_C_WREDIS]++;
-        if (http) {
-                sb->c[ST_C_REQ_TOT]++;
-                /* the server's own answers only */
-                if (st->res_head_ms && st->status)
-                        sb->c[status_class(st->status)]++;
-        }
-        if (who == 'C')
-                sb->c[ST_C_CLI_ABRT]++;
-        else if (who == 'S')
-                sb->c[ST_C_SRV_ABRT]++;
-        if (http && st->connect_done_ms && !st->res_head_ms && st->status >= 500)
-                sb->c[ST_C_ERESP]++;
 }

@@ -42,5 +42,8 @@ static inline void wc_proc_add(struct worker *w, enum stats_ctr c)
 struct stream;
 
 /* Count what stream @st did, at its end: bytes, the response's class, denials, errors,
- * aborts and times, into its frontend, backend and server. */
+ * aborts and times, into its frontend, and into its server, or its backend when it had no
+ * server. A backend's figures are its own block's plus its servers' (stats_sum_merge()),
+ * so a request costs one block's counting, not two; the backend's block alone counts its
+ * streams (stot), sessions now, queue and rate. */
 void wcount_stream_end(struct stream *st);

@@ -34,6 +34,12 @@ START_TEST(test_row_layout_and_attach)
         ck_assert_uint_eq((uintptr_t)stats_row_blk(row, 0) % 64, 0);
         ck_assert_uint_eq(row->bound_ms[10], 10000);
         ck_assert_uint_eq(row->bound_ms[11], STATS_NO_BOUND);
+        /* the table of buckets agrees with the search, and past it the search answers */
+        for (uint32_t ms = 0; ms < STATS_LUT_MS + 10; ms++)
+                ck_assert_uint_eq(stats_row_bucket(row, ms), stats_bucket(row->bound_ms, ms));
+        ck_assert_uint_eq(stats_row_bucket(row, 5), 0);
+        ck_assert_uint_eq(stats_row_bucket(row, 6), 1);
+        ck_assert_uint_eq(stats_row_bucket(row, 10001), 11);
         stats_add(stats_row_blk(row, 2), ST_C_REQ_TOT, 7);
         /* another process maps it from its descriptor, with the generation as definition */
         fd = dup(r->fd);
@@ -101,10 +107,10 @@ START_TEST(test_times_averages_histograms)
         struct stats_sum s;
 
         /* no connection: nothing counted, as HAProxy */
-        stats_times(row, b, 0, -1, -1, 100);
+        stats_times(row, b, 0, -1, -1, 100, true);
         ck_assert_uint_eq(b->avg_n, 0);
-        stats_times(row, b, 0, 2, 40, 60);
-        stats_times(row, b, 4, 6, 80, 3000);
+        stats_times(row, b, 0, 2, 40, 60, true);
+        stats_times(row, b, 4, 6, 80, 3000, true);
         ck_assert_uint_eq(b->avg_n, 2);
         ck_assert_uint_eq(b->mx[ST_M_TTIME], 3000);
         ck_assert_uint_eq(b->mx[ST_M_RTIME], 80);
