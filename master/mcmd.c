@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master-t.h"
+#include "minfo.h"
 #include "model.h"
 #include "mstat.h"
 #include "srv_state.h"
@@ -378,7 +379,7 @@ static void cmd_show_info(struct master *m, char **w, int n, FILE *out)
                 else if (strcmp(w[i], "typed") == 0)
                         fmt = MSTAT_TYPED;
         }
-        if (mstat_show_info(m, fmt, out) < 0)
+        if (minfo_show(m, fmt, out) < 0)
                 fputs("Out of memory.\n", out);
 }
 

@@ -393,7 +393,7 @@ static void process_families(struct master *m, struct prom *p, const struct msta
         const struct stats_sum *s = &proc;
         uint64_t now = sl_clock_ms(), up = (now - m->started_ms) / 1000;
         struct rlimit nofile = {0};
-        unsigned maxconn = m->maxconn ? m->maxconn : m->gen->global.maxconn;
+        unsigned maxconn = mstats_maxconn(m);
 
         mstats_process(m, objs->sums, objs->n_sums, &proc);
         (void)getrlimit(RLIMIT_NOFILE, &nofile);

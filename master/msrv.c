@@ -231,6 +231,22 @@ static void client_pump(struct msrv_client *c)
         client_flush(c);
 }
 
+/* A command line longer than the buffer, or commands more than the queue holds: say so,
+ * forget the rest, and close. */
+static void client_too_long(struct msrv_client *c)
+{
+        c->q_len = c->q_off = 0;
+        c->in_len = 0;
+        c->out = strdup(MSRV_TOO_LONG);
+        if (!c->out) {
+                client_close(c);
+                return;
+        }
+        c->out_len = strlen(c->out);
+        c->closing = true;
+        client_flush(c);
+}
+
 /* Queue every complete line received; without "prompt", the first line ends the
  * connection (lines that came with it are answered too, as HAProxy does). */
 static void client_process(struct msrv_client *c)
@@ -242,16 +258,7 @@ static void client_process(struct msrv_client *c)
                 if (nl > start && nl[-1] == '\r')
                         nl[-1] = '\0';
                 if (!client_queue_line(c, start)) {
-                        c->q_len = c->q_off = 0;
-                        c->in_len = 0;
-                        c->out = strdup(MSRV_TOO_LONG);
-                        if (!c->out) {
-                                client_close(c);
-                                return;
-                        }
-                        c->out_len = strlen(c->out);
-                        c->closing = true;
-                        client_flush(c);
+                        client_too_long(c);
                         return;
                 }
                 start = nl + 1;
@@ -283,14 +290,7 @@ static void client_on_io(struct loop_io *io, uint32_t events)
         c->in_len += (size_t)n;
         loop_timer_arm(&c->timer, cfg_stats_timeout_ms(&c->m->gen->global));
         if (!memchr(c->in, '\n', c->in_len) && c->in_len == sizeof(c->in)) {
-                c->out = strdup(MSRV_TOO_LONG);
-                if (!c->out) {
-                        client_close(c);
-                        return;
-                }
-                c->out_len = strlen(c->out);
-                c->closing = true;
-                client_flush(c);
+                client_too_long(c);
                 return;
         }
         client_process(c);

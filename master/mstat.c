@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "master-t.h"
+#include "mfield.h"
 #include "model.h"
 #include "mstats.h"
 #include "srv_state.h"
@@ -147,30 +148,6 @@ enum {
 static const char ot_letter[] = "FBSL";
 static const char *const ot_json[] = {"Frontend", "Backend", "Server", "Listener"};
 
-static void set_u64(struct mstat_field *f, unsigned i, const char *tags, uint64_t v)
-{
-        f[i] = (struct mstat_field){.type = MSTAT_T_U64, tags[0], tags[1], tags[2], .u.u64 = v};
-}
-
-static void set_u32(struct mstat_field *f, unsigned i, const char *tags, uint64_t v)
-{
-        f[i] = (struct mstat_field){.type = MSTAT_T_U32,
-                                    tags[0],
-                                    tags[1],
-                                    tags[2],
-                                    .u.u32 = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v};
-}
-
-static void set_s32(struct mstat_field *f, unsigned i, const char *tags, int32_t v)
-{
-        f[i] = (struct mstat_field){.type = MSTAT_T_S32, tags[0], tags[1], tags[2], .u.s32 = v};
-}
-
-static void set_str(struct mstat_field *f, unsigned i, const char *tags, const char *s)
-{
-        f[i] = (struct mstat_field){.type = MSTAT_T_STR, tags[0], tags[1], tags[2], .str = s};
-}
-
 static uint64_t g0(int64_t v)
 {
         return v > 0 ? (uint64_t)v : 0;
@@ -182,58 +159,58 @@ static void fill_common(struct mstat_field *f, const struct stats_sum *s, int ty
 {
         bool http = px->mode == CFG_MODE_HTTP;
 
-        set_u32(f, MSTAT_F_SCUR, "MGP", g0(s->g[ST_G_CUR]));
-        set_u32(f, MSTAT_F_SMAX, "MMP", s->mx[ST_M_CUR]);
-        set_u64(f, MSTAT_F_STOT, "MCP", s->c[ST_C_STOT]);
-        set_u64(f, MSTAT_F_BIN, "MCP", s->c[ST_C_BIN]);
-        set_u64(f, MSTAT_F_BOUT, "MCP", s->c[ST_C_BOUT]);
-        set_u64(f, MSTAT_F_DRESP, "MCP", s->c[ST_C_DRESP]);
-        set_u32(f, MSTAT_F_PID, "KGP", 1);
-        set_u32(f, MSTAT_F_IID, "KGS", px->id);
-        set_u32(f, MSTAT_F_TYPE, "CGS", (uint64_t)type);
-        set_u64(f, MSTAT_F_EINT, "MCP", s->c[ST_C_EINT]);
-        set_str(f, MSTAT_F_MODE, "CGS", cfg_mode_name(px->mode));
+        mfield_u32(f, MSTAT_F_SCUR, "MGP", g0(s->g[ST_G_CUR]));
+        mfield_u32(f, MSTAT_F_SMAX, "MMP", s->mx[ST_M_CUR]);
+        mfield_u64(f, MSTAT_F_STOT, "MCP", s->c[ST_C_STOT]);
+        mfield_u64(f, MSTAT_F_BIN, "MCP", s->c[ST_C_BIN]);
+        mfield_u64(f, MSTAT_F_BOUT, "MCP", s->c[ST_C_BOUT]);
+        mfield_u64(f, MSTAT_F_DRESP, "MCP", s->c[ST_C_DRESP]);
+        mfield_u32(f, MSTAT_F_PID, "KGP", 1);
+        mfield_u32(f, MSTAT_F_IID, "KGS", px->id);
+        mfield_u32(f, MSTAT_F_TYPE, "CGS", (uint64_t)type);
+        mfield_u64(f, MSTAT_F_EINT, "MCP", s->c[ST_C_EINT]);
+        mfield_str(f, MSTAT_F_MODE, "CGS", cfg_mode_name(px->mode));
         if (type == OT_LI)
                 return;
-        set_u32(f, MSTAT_F_RATE, "MRP", s->rate[ST_R_SESS]);
-        set_u32(f, MSTAT_F_RATE_MAX, "MMP", s->mx[ST_M_RATE]);
+        mfield_u32(f, MSTAT_F_RATE, "MRP", s->rate[ST_R_SESS]);
+        mfield_u32(f, MSTAT_F_RATE_MAX, "MMP", s->mx[ST_M_RATE]);
         if (http) {
                 for (unsigned i = 0; i < 6; i++)
-                        set_u64(f, MSTAT_F_HRSP_1XX + i, "MCP", s->c[ST_C_HRSP_1XX + i]);
-                set_u64(f, MSTAT_F_REQ_TOT, "MCP", s->c[ST_C_REQ_TOT]);
-                set_u64(f, MSTAT_F_COMP_IN, "MCP", 0);
-                set_u64(f, MSTAT_F_COMP_OUT, "MCP", 0);
-                set_u64(f, MSTAT_F_COMP_BYP, "MCP", 0);
-                set_u64(f, MSTAT_F_COMP_RSP, "MCP", 0);
-                set_u64(f, MSTAT_F_CACHE_LOOKUPS, "MCP", 0);
-                set_u64(f, MSTAT_F_CACHE_HITS, "MCP", 0);
+                        mfield_u64(f, MSTAT_F_HRSP_1XX + i, "MCP", s->c[ST_C_HRSP_1XX + i]);
+                mfield_u64(f, MSTAT_F_REQ_TOT, "MCP", s->c[ST_C_REQ_TOT]);
+                mfield_u64(f, MSTAT_F_COMP_IN, "MCP", 0);
+                mfield_u64(f, MSTAT_F_COMP_OUT, "MCP", 0);
+                mfield_u64(f, MSTAT_F_COMP_BYP, "MCP", 0);
+                mfield_u64(f, MSTAT_F_COMP_RSP, "MCP", 0);
+                mfield_u64(f, MSTAT_F_CACHE_LOOKUPS, "MCP", 0);
+                mfield_u64(f, MSTAT_F_CACHE_HITS, "MCP", 0);
         }
 }
 
 /* Backend and server: the server side's counters and times. */
 static void fill_server_side(struct mstat_field *f, const struct stats_sum *s, uint64_t now_wall)
 {
-        set_u32(f, MSTAT_F_QCUR, "MGP", g0(s->g[ST_G_QCUR]));
-        set_u32(f, MSTAT_F_QMAX, "MMP", s->mx[ST_M_QCUR]);
-        set_u64(f, MSTAT_F_ECON, "MCP", s->c[ST_C_ECON]);
-        set_u64(f, MSTAT_F_ERESP, "MCP", s->c[ST_C_ERESP]);
-        set_u64(f, MSTAT_F_WRETR, "MCP", s->c[ST_C_WRETR]);
-        set_u64(f, MSTAT_F_WREDIS, "MCP", s->c[ST_C_WREDIS]);
-        set_u64(f, MSTAT_F_LBTOT, "MCP", s->c[ST_C_LBTOT]);
-        set_u64(f, MSTAT_F_CLI_ABRT, "MCP", s->c[ST_C_CLI_ABRT]);
-        set_u64(f, MSTAT_F_SRV_ABRT, "MCP", s->c[ST_C_SRV_ABRT]);
-        set_s32(f, MSTAT_F_LASTSESS, "MAP",
-                s->last_ms ? (int32_t)((now_wall - SL_MIN(s->last_ms, now_wall)) / 1000) : -1);
-        set_u32(f, MSTAT_F_QTIME, "MaP", stats_sum_avg(s, ST_A_QTIME));
-        set_u32(f, MSTAT_F_CTIME, "MaP", stats_sum_avg(s, ST_A_CTIME));
-        set_u32(f, MSTAT_F_RTIME, "MaP", stats_sum_avg(s, ST_A_RTIME));
-        set_u32(f, MSTAT_F_TTIME, "MaP", stats_sum_avg(s, ST_A_TTIME));
-        set_u64(f, MSTAT_F_CONNECT, "MCP", s->c[ST_C_CONNECT]);
-        set_u64(f, MSTAT_F_REUSE, "MCP", s->c[ST_C_REUSE]);
-        set_u32(f, MSTAT_F_QT_MAX, "MMP", s->mx[ST_M_QTIME]);
-        set_u32(f, MSTAT_F_CT_MAX, "MMP", s->mx[ST_M_CTIME]);
-        set_u32(f, MSTAT_F_RT_MAX, "MMP", s->mx[ST_M_RTIME]);
-        set_u32(f, MSTAT_F_TT_MAX, "MMP", s->mx[ST_M_TTIME]);
+        mfield_u32(f, MSTAT_F_QCUR, "MGP", g0(s->g[ST_G_QCUR]));
+        mfield_u32(f, MSTAT_F_QMAX, "MMP", s->mx[ST_M_QCUR]);
+        mfield_u64(f, MSTAT_F_ECON, "MCP", s->c[ST_C_ECON]);
+        mfield_u64(f, MSTAT_F_ERESP, "MCP", s->c[ST_C_ERESP]);
+        mfield_u64(f, MSTAT_F_WRETR, "MCP", s->c[ST_C_WRETR]);
+        mfield_u64(f, MSTAT_F_WREDIS, "MCP", s->c[ST_C_WREDIS]);
+        mfield_u64(f, MSTAT_F_LBTOT, "MCP", s->c[ST_C_LBTOT]);
+        mfield_u64(f, MSTAT_F_CLI_ABRT, "MCP", s->c[ST_C_CLI_ABRT]);
+        mfield_u64(f, MSTAT_F_SRV_ABRT, "MCP", s->c[ST_C_SRV_ABRT]);
+        mfield_s32(f, MSTAT_F_LASTSESS, "MAP",
+                   s->last_ms ? (int32_t)((now_wall - SL_MIN(s->last_ms, now_wall)) / 1000) : -1);
+        mfield_u32(f, MSTAT_F_QTIME, "MaP", stats_sum_avg(s, ST_A_QTIME));
+        mfield_u32(f, MSTAT_F_CTIME, "MaP", stats_sum_avg(s, ST_A_CTIME));
+        mfield_u32(f, MSTAT_F_RTIME, "MaP", stats_sum_avg(s, ST_A_RTIME));
+        mfield_u32(f, MSTAT_F_TTIME, "MaP", stats_sum_avg(s, ST_A_TTIME));
+        mfield_u64(f, MSTAT_F_CONNECT, "MCP", s->c[ST_C_CONNECT]);
+        mfield_u64(f, MSTAT_F_REUSE, "MCP", s->c[ST_C_REUSE]);
+        mfield_u32(f, MSTAT_F_QT_MAX, "MMP", s->mx[ST_M_QTIME]);
+        mfield_u32(f, MSTAT_F_CT_MAX, "MMP", s->mx[ST_M_CTIME]);
+        mfield_u32(f, MSTAT_F_RT_MAX, "MMP", s->mx[ST_M_RTIME]);
+        mfield_u32(f, MSTAT_F_TT_MAX, "MMP", s->mx[ST_M_TTIME]);
 }
 
 static const char *addr_text(const struct cfg_addr *a, char *buf, size_t size)
@@ -287,12 +264,6 @@ static struct srv_state_rec *srv_rec(struct master *m, const struct cfg_proxy *p
         return NULL;
 }
 
-/* The node's connection limit: the master's share-out of it, else the configuration's. */
-static unsigned node_maxconn(const struct master *m)
-{
-        return m->maxconn ? m->maxconn : m->gen->global.maxconn;
-}
-
 struct writer {
         enum mstat_format fmt;
         FILE *out;
@@ -323,114 +294,6 @@ static void csv_str(FILE *out, const char *s)
         fputc('"', out);
 }
 
-static void value_text(FILE *out, const struct mstat_field *f)
-{
-        switch (f->type) {
-        case MSTAT_T_S32:
-                fprintf(out, "%d", f->u.s32);
-                break;
-        case MSTAT_T_U32:
-                fprintf(out, "%u", f->u.u32);
-                break;
-        case MSTAT_T_U64:
-                fprintf(out, "%llu", (unsigned long long)f->u.u64);
-                break;
-        case MSTAT_T_STR:
-                fputs(f->str, out);
-                break;
-        case MSTAT_T_EMPTY:
-                break;
-        }
-}
-
-static const char *const type_names[] = {"", "s32", "u32", "u64", "str"};
-
-static const char *origin_name(char c)
-{
-        switch (c) {
-        case 'M':
-                return "Metric";
-        case 'S':
-                return "Status";
-        case 'K':
-                return "Key";
-        case 'C':
-                return "Config";
-        default:
-                return "Product";
-        }
-}
-
-static const char *nature_name(char c)
-{
-        switch (c) {
-        case 'A':
-                return "Age";
-        case 'a':
-                return "Avg";
-        case 'C':
-                return "Counter";
-        case 'D':
-                return "Duration";
-        case 'G':
-                return "Gauge";
-        case 'L':
-                return "Limit";
-        case 'M':
-                return "Max";
-        case 'N':
-                return "Name";
-        case 'R':
-                return "Rate";
-        case 'T':
-                return "Time";
-        default:
-                return "Output";
-        }
-}
-
-static const char *scope_name(char c)
-{
-        switch (c) {
-        case 'P':
-                return "Process";
-        case 'S':
-                return "Service";
-        case 's':
-                return "System";
-        default:
-                return "Cluster";
-        }
-}
-
-static json_t *json_value(const struct mstat_field *f)
-{
-        json_t *v;
-
-        switch (f->type) {
-        case MSTAT_T_S32:
-                v = json_integer(f->u.s32);
-                break;
-        case MSTAT_T_U32:
-                v = json_integer(f->u.u32);
-                break;
-        case MSTAT_T_U64:
-                v = json_integer((json_int_t)f->u.u64);
-                break;
-        default:
-                v = json_string(f->str ? f->str : "");
-                break;
-        }
-        return json_pack("{s:s, s:o}", "type", type_names[f->type], "value", v);
-}
-
-static json_t *json_tags(const struct mstat_field *f)
-{
-        return json_pack("{s:s, s:s, s:s}", "origin", origin_name(f->origin), "nature",
-                         nature_name(f->nature), "scope", scope_name(f->scope));
-}
-
-/* One object's line: CSV, typed lines or a JSON array. */
 static int collect_obj(struct writer *w, const struct mstat_field *f, int type,
                        const struct cfg_proxy *px, const struct stats_sum *s)
 {
@@ -488,7 +351,7 @@ static int write_obj(struct writer *w, const struct mstat_field *f, int type, un
                         else if (f[i].type == MSTAT_T_STR)
                                 csv_str(w->out, f[i].str);
                         else
-                                value_text(w->out, &f[i]);
+                                mfield_text(w->out, &f[i]);
                         fputc(',', w->out);
                 }
                 fputc('\n', w->out);
@@ -500,8 +363,8 @@ static int write_obj(struct writer *w, const struct mstat_field *f, int type, un
                                 continue;
                         fprintf(w->out, "%c.%u.%u.%u.%s.1:%c%c%c:%s:", ot_letter[type], iid, sid, i,
                                 field_names[i], f[i].origin, f[i].nature, f[i].scope,
-                                type_names[f[i].type]);
-                        value_text(w->out, &f[i]);
+                                mfield_type_names[f[i].type]);
+                        mfield_text(w->out, &f[i]);
                         fputc('\n', w->out);
                 }
                 return 0;
@@ -513,11 +376,11 @@ static int write_obj(struct writer *w, const struct mstat_field *f, int type, un
                 if (f[i].type == MSTAT_T_EMPTY)
                         continue;
                 if (json_array_append_new(
-                            arr,
-                            json_pack("{s:s, s:i, s:i, s:{s:i, s:s}, s:i, s:o, s:o}", "objType",
-                                      ot_json[type], "proxyId", (int)iid, "id", (int)sid, "field",
-                                      "pos", (int)i, "name", field_names[i], "processNum", 1,
-                                      "tags", json_tags(&f[i]), "value", json_value(&f[i]))) < 0)
+                            arr, json_pack("{s:s, s:i, s:i, s:{s:i, s:s}, s:i, s:o, s:o}",
+                                           "objType", ot_json[type], "proxyId", (int)iid, "id",
+                                           (int)sid, "field", "pos", (int)i, "name", field_names[i],
+                                           "processNum", 1, "tags", mfield_json_tags(&f[i]),
+                                           "value", mfield_json_value(&f[i]))) < 0)
                         r = -ENOMEM;
         }
         if (w->n_objs)
@@ -558,33 +421,33 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
 
         if ((px->cap & CFG_CAP_FE) && want(flt, px, 1)) {
                 const struct stats_sum *s = sum_of(m, sums, n, px->st_fe, &zero);
-                unsigned maxconn = px->maxconn ? px->maxconn : node_maxconn(m);
+                unsigned maxconn = px->maxconn ? px->maxconn : mstats_maxconn(m);
 
                 memset(f, 0, sizeof(f));
-                set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
-                set_str(f, MSTAT_F_SVNAME, "KNS", "FRONTEND");
+                mfield_str(f, MSTAT_F_PXNAME, "KNS", px->name);
+                mfield_str(f, MSTAT_F_SVNAME, "KNS", "FRONTEND");
                 fill_common(f, s, OT_FE, px);
-                set_u32(f, MSTAT_F_SLIM, "CLP", maxconn);
-                set_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
-                set_u64(f, MSTAT_F_EREQ, "MCP", s->c[ST_C_EREQ]);
-                set_str(f, MSTAT_F_STATUS, "SGP",
-                        maxconn && (uint64_t)g0(s->g[ST_G_CUR]) >= maxconn ? "FULL" : "OPEN");
-                set_u32(f, MSTAT_F_SID, "KGS", 0);
-                set_u32(f, MSTAT_F_RATE_LIM, "CLP", 0);
-                set_u32(f, MSTAT_F_CONN_RATE, "MRP", s->rate[ST_R_CONN]);
-                set_u32(f, MSTAT_F_CONN_RATE_MAX, "MMP", s->mx[ST_M_CONN_RATE]);
-                set_u64(f, MSTAT_F_CONN_TOT, "MCP", s->c[ST_C_CONN_TOT]);
-                set_u64(f, MSTAT_F_DCON, "MCP", s->c[ST_C_DCON]);
-                set_u64(f, MSTAT_F_DSES, "MCP", s->c[ST_C_DSES]);
+                mfield_u32(f, MSTAT_F_SLIM, "CLP", maxconn);
+                mfield_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
+                mfield_u64(f, MSTAT_F_EREQ, "MCP", s->c[ST_C_EREQ]);
+                mfield_str(f, MSTAT_F_STATUS, "SGP",
+                           maxconn && (uint64_t)g0(s->g[ST_G_CUR]) >= maxconn ? "FULL" : "OPEN");
+                mfield_u32(f, MSTAT_F_SID, "KGS", 0);
+                mfield_u32(f, MSTAT_F_RATE_LIM, "CLP", 0);
+                mfield_u32(f, MSTAT_F_CONN_RATE, "MRP", s->rate[ST_R_CONN]);
+                mfield_u32(f, MSTAT_F_CONN_RATE_MAX, "MMP", s->mx[ST_M_CONN_RATE]);
+                mfield_u64(f, MSTAT_F_CONN_TOT, "MCP", s->c[ST_C_CONN_TOT]);
+                mfield_u64(f, MSTAT_F_DCON, "MCP", s->c[ST_C_DCON]);
+                mfield_u64(f, MSTAT_F_DSES, "MCP", s->c[ST_C_DSES]);
                 if (px->mode == CFG_MODE_HTTP) {
-                        set_u32(f, MSTAT_F_REQ_RATE, "MRP", s->rate[ST_R_REQ]);
-                        set_u32(f, MSTAT_F_REQ_RATE_MAX, "MMP", s->mx[ST_M_REQ_RATE]);
-                        set_u64(f, MSTAT_F_INTERCEPTED, "MCP", s->c[ST_C_INTERCEPTED]);
-                        set_u64(f, MSTAT_F_WREW, "MCP", s->c[ST_C_WREW]);
+                        mfield_u32(f, MSTAT_F_REQ_RATE, "MRP", s->rate[ST_R_REQ]);
+                        mfield_u32(f, MSTAT_F_REQ_RATE_MAX, "MMP", s->mx[ST_M_REQ_RATE]);
+                        mfield_u64(f, MSTAT_F_INTERCEPTED, "MCP", s->c[ST_C_INTERCEPTED]);
+                        mfield_u64(f, MSTAT_F_WREW, "MCP", s->c[ST_C_WREW]);
                 }
-                set_u64(f, MSTAT_F_SSL_SESS, "MCP", s->c[ST_C_TLS_HS] + s->c[ST_C_TLS_REUSED]);
-                set_u64(f, MSTAT_F_SSL_REUSED_SESS, "MCP", s->c[ST_C_TLS_REUSED]);
-                set_u64(f, MSTAT_F_SSL_FAILED_HANDSHAKE, "MCP", s->c[ST_C_TLS_FAILED]);
+                mfield_u64(f, MSTAT_F_SSL_SESS, "MCP", s->c[ST_C_TLS_HS] + s->c[ST_C_TLS_REUSED]);
+                mfield_u64(f, MSTAT_F_SSL_REUSED_SESS, "MCP", s->c[ST_C_TLS_REUSED]);
+                mfield_u64(f, MSTAT_F_SSL_FAILED_HANDSHAKE, "MCP", s->c[ST_C_TLS_FAILED]);
                 r |= write_obj(w, f, OT_FE, px->id, 0, px, s);
         }
         /* listeners: with "option socket-stats", as HAProxy */
@@ -595,26 +458,26 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         const struct cfg_bind *b = &px->binds[i];
 
                         memset(f, 0, sizeof(f));
-                        set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
+                        mfield_str(f, MSTAT_F_PXNAME, "KNS", px->name);
                         if (b->name)
-                                set_str(f, MSTAT_F_SVNAME, "KNS", b->name);
+                                mfield_str(f, MSTAT_F_SVNAME, "KNS", b->name);
                         else {
                                 snprintf(lname, sizeof(lname), "sock-%zu", i + 1);
-                                set_str(f, MSTAT_F_SVNAME, "KNS", lname);
+                                mfield_str(f, MSTAT_F_SVNAME, "KNS", lname);
                         }
                         fill_common(f, s, OT_LI, px);
-                        set_u32(f, MSTAT_F_SLIM, "CLP",
-                                px->maxconn ? px->maxconn : node_maxconn(m));
-                        set_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
-                        set_u64(f, MSTAT_F_EREQ, "MCP", s->c[ST_C_EREQ]);
-                        set_str(f, MSTAT_F_STATUS, "SGP", "OPEN");
-                        set_u32(f, MSTAT_F_SID, "KGS", (uint64_t)i + 1);
+                        mfield_u32(f, MSTAT_F_SLIM, "CLP",
+                                   px->maxconn ? px->maxconn : mstats_maxconn(m));
+                        mfield_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
+                        mfield_u64(f, MSTAT_F_EREQ, "MCP", s->c[ST_C_EREQ]);
+                        mfield_str(f, MSTAT_F_STATUS, "SGP", "OPEN");
+                        mfield_u32(f, MSTAT_F_SID, "KGS", (uint64_t)i + 1);
                         if (flt->legends)
-                                set_str(f, MSTAT_F_ADDR, "CGS",
-                                        addr_text(&b->addr, addr, sizeof(addr)));
-                        set_u64(f, MSTAT_F_DCON, "MCP", s->c[ST_C_DCON]);
-                        set_u64(f, MSTAT_F_DSES, "MCP", s->c[ST_C_DSES]);
-                        set_u64(f, MSTAT_F_WREW, "MCP", s->c[ST_C_WREW]);
+                                mfield_str(f, MSTAT_F_ADDR, "CGS",
+                                           addr_text(&b->addr, addr, sizeof(addr)));
+                        mfield_u64(f, MSTAT_F_DCON, "MCP", s->c[ST_C_DCON]);
+                        mfield_u64(f, MSTAT_F_DSES, "MCP", s->c[ST_C_DSES]);
+                        mfield_u64(f, MSTAT_F_WREW, "MCP", s->c[ST_C_WREW]);
                         r |= write_obj(w, f, OT_LI, px->id, (unsigned)i + 1, px, s);
                 }
         }
@@ -633,29 +496,30 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         if (flt->sid >= 0 && sv->id != (unsigned)flt->sid)
                                 continue;
                         memset(f, 0, sizeof(f));
-                        set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
-                        set_str(f, MSTAT_F_SVNAME, "KNS", sv->name);
+                        mfield_str(f, MSTAT_F_PXNAME, "KNS", px->name);
+                        mfield_str(f, MSTAT_F_SVNAME, "KNS", sv->name);
                         fill_common(f, s, OT_SV, px);
                         fill_server_side(f, s, now_wall);
                         /* the node's connections to it, from the shared state */
                         if (rec)
-                                set_u32(f, MSTAT_F_SCUR, "MGP", srv_state_cur_conns(rec));
+                                mfield_u32(f, MSTAT_F_SCUR, "MGP", srv_state_cur_conns(rec));
                         if (sv->opts.maxconn)
-                                set_u32(f, MSTAT_F_SLIM, "CLP", sv->opts.maxconn);
-                        set_str(f, MSTAT_F_STATUS, "SGP", rec ? srv_status(rec) : "no check");
-                        set_u32(f, MSTAT_F_WEIGHT, "MaS", eweight);
-                        set_u32(f, MSTAT_F_UWEIGHT, "MaS", eweight);
-                        set_u32(f, MSTAT_F_ACT, "SGS", !backup && up);
-                        set_u32(f, MSTAT_F_BCK, "SGS", backup && up);
-                        set_u32(f, MSTAT_F_SID, "KGS", sv->id);
-                        set_u32(f, MSTAT_F_LASTCHG, "MAP", (sl_clock_ms() - m->started_ms) / 1000);
+                                mfield_u32(f, MSTAT_F_SLIM, "CLP", sv->opts.maxconn);
+                        mfield_str(f, MSTAT_F_STATUS, "SGP", rec ? srv_status(rec) : "no check");
+                        mfield_u32(f, MSTAT_F_WEIGHT, "MaS", eweight);
+                        mfield_u32(f, MSTAT_F_UWEIGHT, "MaS", eweight);
+                        mfield_u32(f, MSTAT_F_ACT, "SGS", !backup && up);
+                        mfield_u32(f, MSTAT_F_BCK, "SGS", backup && up);
+                        mfield_u32(f, MSTAT_F_SID, "KGS", sv->id);
+                        mfield_u32(f, MSTAT_F_LASTCHG, "MAP",
+                                   (sl_clock_ms() - m->started_ms) / 1000);
                         if (flt->legends) {
-                                set_str(f, MSTAT_F_ADDR, "CGS",
-                                        addr_text(&sv->addr, addr, sizeof(addr)));
+                                mfield_str(f, MSTAT_F_ADDR, "CGS",
+                                           addr_text(&sv->addr, addr, sizeof(addr)));
                                 if (sv->opts.cookie)
-                                        set_str(f, MSTAT_F_COOKIE, "CGS", sv->opts.cookie);
+                                        mfield_str(f, MSTAT_F_COOKIE, "CGS", sv->opts.cookie);
                         }
-                        set_u32(f, MSTAT_F_SRV_ICUR, "MGP", g0(s->g[ST_G_IDLE_CUR]));
+                        mfield_u32(f, MSTAT_F_SRV_ICUR, "MGP", g0(s->g[ST_G_IDLE_CUR]));
                         r |= write_obj(w, f, OT_SV, px->id, sv->id, px, s);
                 }
         }
@@ -684,31 +548,31 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         }
                 }
                 memset(f, 0, sizeof(f));
-                set_str(f, MSTAT_F_PXNAME, "KNS", px->name);
-                set_str(f, MSTAT_F_SVNAME, "KNS", "BACKEND");
+                mfield_str(f, MSTAT_F_PXNAME, "KNS", px->name);
+                mfield_str(f, MSTAT_F_SVNAME, "KNS", "BACKEND");
                 fill_common(f, s, OT_BE, px);
                 fill_server_side(f, s, now_wall);
-                set_u32(f, MSTAT_F_SLIM, "CLP",
-                        px->fullconn ? px->fullconn
-                                     : (px->maxconn ? px->maxconn : node_maxconn(m)) / 10);
-                set_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
-                set_str(f, MSTAT_F_STATUS, "SGP", act + bck ? "UP" : "DOWN");
-                set_u32(f, MSTAT_F_WEIGHT, "MaS", weight);
-                set_u32(f, MSTAT_F_UWEIGHT, "MaS", uweight);
-                set_u32(f, MSTAT_F_ACT, "MGS", act);
-                set_u32(f, MSTAT_F_BCK, "MGS", bck);
-                set_u64(f, MSTAT_F_CHKDOWN, "MCS", s->c[ST_C_CHKDOWN]);
-                set_u32(f, MSTAT_F_LASTCHG, "MAP", (sl_clock_ms() - m->started_ms) / 1000);
-                set_u32(f, MSTAT_F_DOWNTIME, "MCP", 0);
-                set_u32(f, MSTAT_F_SID, "KGS", 0);
+                mfield_u32(f, MSTAT_F_SLIM, "CLP",
+                           px->fullconn ? px->fullconn
+                                        : (px->maxconn ? px->maxconn : mstats_maxconn(m)) / 10);
+                mfield_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
+                mfield_str(f, MSTAT_F_STATUS, "SGP", act + bck ? "UP" : "DOWN");
+                mfield_u32(f, MSTAT_F_WEIGHT, "MaS", weight);
+                mfield_u32(f, MSTAT_F_UWEIGHT, "MaS", uweight);
+                mfield_u32(f, MSTAT_F_ACT, "MGS", act);
+                mfield_u32(f, MSTAT_F_BCK, "MGS", bck);
+                mfield_u64(f, MSTAT_F_CHKDOWN, "MCS", s->c[ST_C_CHKDOWN]);
+                mfield_u32(f, MSTAT_F_LASTCHG, "MAP", (sl_clock_ms() - m->started_ms) / 1000);
+                mfield_u32(f, MSTAT_F_DOWNTIME, "MCP", 0);
+                mfield_u32(f, MSTAT_F_SID, "KGS", 0);
                 if (flt->legends) {
                         if (px->cookie && px->cookie->name)
-                                set_str(f, MSTAT_F_COOKIE, "CGS", px->cookie->name);
-                        set_str(f, MSTAT_F_ALGO, "CGS", cfg_balance_name(px->balance.algo));
+                                mfield_str(f, MSTAT_F_COOKIE, "CGS", px->cookie->name);
+                        mfield_str(f, MSTAT_F_ALGO, "CGS", cfg_balance_name(px->balance.algo));
                 }
-                set_u32(f, MSTAT_F_AGG_SRV_STATUS, "MGS", 0);
-                set_u32(f, MSTAT_F_AGG_SRV_CHECK_STATUS, "MGS", 0);
-                set_u32(f, MSTAT_F_AGG_CHECK_STATUS, "MGS", 0);
+                mfield_u32(f, MSTAT_F_AGG_SRV_STATUS, "MGS", 0);
+                mfield_u32(f, MSTAT_F_AGG_SRV_CHECK_STATUS, "MGS", 0);
+                mfield_u32(f, MSTAT_F_AGG_CHECK_STATUS, "MGS", 0);
                 r |= write_obj(w, f, OT_BE, px->id, 0, px, s);
         }
         return r;
@@ -751,185 +615,6 @@ int mstat_show_stat(struct master *m, const struct mstat_filter *flt, enum mstat
                 fputc('\n', out);
         free(sums);
         return r < 0 ? -ENOMEM : 0;
-}
-
-/* ---- show info ---- */
-
-struct info_ctx {
-        struct mstat_field f;
-        const char *name;
-};
-
-static unsigned long long memmax_mb(void)
-{
-        struct rlimit rl;
-
-        if (getrlimit(RLIMIT_AS, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
-                return 0;
-        return (unsigned long long)rl.rlim_cur >> 20;
-}
-
-#define INFO_MAX 96
-
-int mstat_show_info(struct master *m, enum mstat_format fmt, FILE *out)
-{
-        struct info_ctx v[INFO_MAX];
-        struct stats_sum *sums, proc = {0};
-        unsigned n_v = 0, cur_w = 0, old_w = 0;
-        uint64_t now = sl_clock_ms(), up = (now - m->started_ms) / 1000;
-        uint64_t bytes_out = 0;
-        char uptime[64], node[256] = "";
-        uint32_t n = 0, gid;
-        struct rlimit nofile = {0};
-        int r = 0;
-
-        sums = mstats_sum(m, now, &n);
-        if (!sums)
-                return -ENOMEM;
-        mstats_process(m, sums, n, &proc);
-        for (size_t i = 0; m->gen && i < m->gen->n_proxies; i++) {
-                const struct cfg_proxy *px = m->gen->proxies[i];
-
-                if (px->st_fe != CFG_STATS_NONE && (gid = mstats_gid(m, m->gen, px->st_fe)) < n)
-                        bytes_out += sums[gid].c[ST_C_BOUT];
-        }
-        mstats_workers(m, &cur_w, &old_w);
-        (void)getrlimit(RLIMIT_NOFILE, &nofile);
-        (void)gethostname(node, sizeof(node) - 1);
-        snprintf(uptime, sizeof(uptime), "%llud %lluh%02llum%02llus",
-                 (unsigned long long)(up / 86400), (unsigned long long)(up / 3600 % 24),
-                 (unsigned long long)(up / 60 % 60), (unsigned long long)(up % 60));
-#define I_STR(nm, tags, s)                      \
-        do {                                    \
-                v[n_v].name = nm;               \
-                set_str(&v[n_v].f, 0, tags, s); \
-                n_v++;                          \
-        } while (0)
-#define I_U32(nm, tags, x)                      \
-        do {                                    \
-                v[n_v].name = nm;               \
-                set_u32(&v[n_v].f, 0, tags, x); \
-                n_v++;                          \
-        } while (0)
-#define I_U64(nm, tags, x)                      \
-        do {                                    \
-                v[n_v].name = nm;               \
-                set_u64(&v[n_v].f, 0, tags, x); \
-                n_v++;                          \
-        } while (0)
-        I_STR("Name", "POS", "sluice");
-        I_STR("Version", "POS", SL_VERSION);
-        I_STR("Release_date", "POS", "");
-        I_U32("Nbthread", "CGS", m->n_slots);
-        I_U32("Nbproc", "CGS", 1);
-        I_U32("Process_num", "KGP", 1);
-        I_U32("Pid", "SGP", (uint64_t)getpid());
-        I_STR("Uptime", "MDP", uptime);
-        I_U32("Uptime_sec", "MDP", up);
-        I_U32("Memmax_MB", "CLP", memmax_mb());
-        I_U32("PoolAlloc_MB", "MGP", 0);
-        I_U32("PoolUsed_MB", "MGP", 0);
-        I_U32("PoolFailed", "MCP", proc.c[ST_C_POOL_FAILED]);
-        I_U32("Ulimit-n", "CLP", nofile.rlim_cur);
-        I_U32("Maxsock", "CLP", nofile.rlim_cur);
-        I_U32("Maxconn", "CLP", node_maxconn(m));
-        I_U32("Hard_maxconn", "CLP", node_maxconn(m));
-        I_U32("CurrConns", "MGP", g0(proc.g[ST_G_CUR]));
-        I_U64("CumConns", "MCP", proc.c[ST_C_CONN_TOT]);
-        I_U64("CumReq", "MCP", proc.c[ST_C_REQ_TOT]);
-        I_U32("MaxSslConns", "CLP", m->gen->global.tls.maxsslconn);
-        I_U32("CurrSslConns", "MGP", g0(proc.g[ST_G_TLS_CUR]));
-        I_U64("CumSslConns", "MCP", proc.c[ST_C_TLS_HS] + proc.c[ST_C_TLS_REUSED]);
-        I_U32("Maxpipes", "CLP", 0);
-        I_U32("PipesUsed", "MGP", 0);
-        I_U32("PipesFree", "MGP", 0);
-        I_U32("ConnRate", "MRP", proc.rate[ST_R_CONN]);
-        I_U32("ConnRateLimit", "CLP", 0);
-        I_U32("MaxConnRate", "MMP", proc.mx[ST_M_CONN_RATE]);
-        I_U32("SessRate", "MRP", proc.rate[ST_R_SESS]);
-        I_U32("SessRateLimit", "CLP", 0);
-        I_U32("MaxSessRate", "MMP", proc.mx[ST_M_RATE]);
-        I_U32("SslRate", "MRP", 0);
-        I_U32("SslRateLimit", "CLP", m->gen->global.tls.maxsslrate);
-        I_U32("MaxSslRate", "MMP", 0);
-        I_U32("SslFrontendKeyRate", "MRP", 0);
-        I_U32("SslFrontendMaxKeyRate", "MMP", 0);
-        I_U32("SslFrontendSessionReuse_pct", "MaP",
-              proc.c[ST_C_TLS_HS] + proc.c[ST_C_TLS_REUSED]
-                      ? proc.c[ST_C_TLS_REUSED] * 100 /
-                                (proc.c[ST_C_TLS_HS] + proc.c[ST_C_TLS_REUSED])
-                      : 0);
-        I_U32("SslBackendKeyRate", "MRP", 0);
-        I_U32("SslBackendMaxKeyRate", "MMP", 0);
-        I_U32("SslCacheLookups", "MCP", 0);
-        I_U32("SslCacheMisses", "MCP", 0);
-        I_U32("CompressBpsIn", "MRP", 0);
-        I_U32("CompressBpsOut", "MRP", 0);
-        I_U32("CompressBpsRateLim", "CLP", 0);
-        I_U32("Tasks", "MGP", 0);
-        I_U32("Run_queue", "MGP", 0);
-        I_U32("Idle_pct", "MaP", 100);
-        I_STR("node", "COS", node);
-        I_U32("Stopping", "SGP", m->stopping);
-        I_U32("Jobs", "MGP", g0(proc.g[ST_G_CUR]));
-        I_U32("Unstoppable Jobs", "MGP", 0);
-        I_U32("Listeners", "MGP", 0);
-        I_U32("ActivePeers", "MGP", 0);
-        I_U32("ConnectedPeers", "MGP", 0);
-        I_U64("DroppedLogs", "MCP", proc.c[ST_C_DROPPED_LOGS]);
-        I_U32("BusyPolling", "SGP", 0);
-        I_U32("FailedResolutions", "MCP", 0);
-        I_U64("TotalBytesOut", "MCP", bytes_out);
-        I_U64("TotalSplicdedBytesOut", "MCP", 0);
-        I_U32("BytesOutRate", "MRP", 0);
-        I_U32("DebugCommandsIssued", "MCP", 0);
-        I_U32("CumRecvLogs", "MCP", 0);
-        I_STR("Build info", "POS", SL_VERSION);
-        I_U64("Memmax_bytes", "CLP", memmax_mb() << 20);
-        I_U64("PoolAlloc_bytes", "MGP", 0);
-        I_U64("PoolUsed_bytes", "MGP", 0);
-        I_U32("Start_time_sec", "MDP", (sl_clock_wall_us() / 1000000) - up);
-        I_U32("Tainted", "SGP", 0);
-        /* sluice's own, after HAProxy's */
-        I_U32("Generation", "SGP", m->gen_no);
-        I_U32("Reloads", "MCP", m->reloads);
-        I_U32("FailedReloads", "MCP", m->failed_reloads);
-        I_U32("Workers", "MGP", cur_w);
-        I_U32("OldWorkers", "MGP", old_w);
-        I_U32("OldConns", "MGP", (uint64_t)mstats_old_conns(m));
-        I_U64("TcpRejected", "MCP", proc.c[ST_C_TCP_REJECTED]);
-        I_U64("StickRefused", "MCP", proc.c[ST_C_STICK_REFUSED]);
-        I_U64("StickUnledgered", "MCP", proc.c[ST_C_STICK_UNLEDGERED]);
-        I_U64("AcceptErrors", "MCP", proc.c[ST_C_ACCEPT_ERRORS]);
-        I_U64("SslHandshakeFailures", "MCP", proc.c[ST_C_TLS_FAILED]);
-#undef I_STR
-#undef I_U32
-#undef I_U64
-        if (fmt == MSTAT_JSON) {
-                json_t *arr = json_array();
-
-                for (unsigned i = 0; arr && i < n_v; i++)
-                        json_array_append_new(
-                                arr, json_pack("{s:{s:i, s:s}, s:i, s:o, s:o}", "field", "pos",
-                                               (int)i, "name", v[i].name, "processNum", 1, "tags",
-                                               json_tags(&v[i].f), "value", json_value(&v[i].f)));
-                if (!arr || json_dumpf(arr, out, JSON_COMPACT) < 0)
-                        r = -ENOMEM;
-                fputc('\n', out);
-                json_decref(arr);
-        } else {
-                for (unsigned i = 0; i < n_v; i++) {
-                        if (fmt == MSTAT_TYPED)
-                                fprintf(out, "%u.%s.1:%c%c%c:%s:", i, v[i].name, v[i].f.origin,
-                                        v[i].f.nature, v[i].f.scope, type_names[v[i].f.type]);
-                        else
-                                fprintf(out, "%s: ", v[i].name);
-                        value_text(out, &v[i].f);
-                        fputc('\n', out);
-                }
-        }
-        free(sums);
-        return r;
 }
 
 int mstat_collect(struct master *m, const struct mstat_filter *flt, struct mstat_objs *ret)

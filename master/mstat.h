@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mstat-t.h"
 #include "stats.h"
 
 struct master;
@@ -145,26 +146,6 @@ struct mstat_filter {
         bool legends; /* addresses, cookies, algorithms (level operator and above) */
 };
 
-/* The values of a field (HAProxy's struct field). */
-enum mstat_type {
-        MSTAT_T_EMPTY = 0,
-        MSTAT_T_S32,
-        MSTAT_T_U32,
-        MSTAT_T_U64,
-        MSTAT_T_STR
-};
-
-struct mstat_field {
-        enum mstat_type type;
-        char origin, nature, scope; /* HAProxy's tags: e.g. 'M', 'C', 'P' */
-        union {
-                int32_t s32;
-                uint32_t u32;
-                uint64_t u64;
-        } u;
-        const char *str; /* borrowed until the line is written */
-};
-
 /* Where a "show stat" written in pieces is: zeroed before the first. */
 struct mstat_cursor {
         uint64_t next;   /* objects already written */
@@ -177,9 +158,6 @@ struct mstat_cursor {
  * -ENOMEM. */
 int mstat_show_stat(struct master *m, const struct mstat_filter *f, enum mstat_format fmt,
                     struct mstat_cursor *cur, long limit, FILE *out);
-
-/* Write "show info" in @fmt to @out. Returns 0 or -ENOMEM. */
-int mstat_show_info(struct master *m, enum mstat_format fmt, FILE *out);
 
 /* The name of stat column @i (HAProxy's), NULL past the last. */
 const char *mstat_field_name(unsigned i);

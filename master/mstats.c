@@ -415,3 +415,8 @@ void mstats_free(struct master *m)
         free(s);
         m->stats = NULL;
 }
+
+unsigned mstats_maxconn(const struct master *m)
+{
+        return m->maxconn ? m->maxconn : m->gen->global.maxconn;
+}

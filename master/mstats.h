@@ -43,6 +43,9 @@ void mstats_process(struct master *m, const struct stats_sum *sums, uint32_t n,
 /* Client connections the workers of older generations still serve. */
 long long mstats_old_conns(struct master *m);
 
+/* The node's connection limit: the master's share-out of it, else the configuration's. */
+unsigned mstats_maxconn(const struct master *m);
+
 /* How many live workers count into a row, and of those how many are of an older generation. */
 void mstats_workers(struct master *m, unsigned *ret_current, unsigned *ret_old);
 

@@ -15,6 +15,7 @@ import urllib.request
 
 import harness
 from origin import Origin
+from test_stats import ask
 
 
 def http_get(port, path):
@@ -222,21 +223,6 @@ scrape_configs:
         self.assertEqual(m['haproxy_frontend_http_requests_total{frontend="fe"}'], 7)
         self.assertEqual(m['haproxy_server_up{backend="be",server="s1"}'], 1)
         self.assertEqual(m['haproxy_backend_up{backend="be"}'], 1)
-
-
-def ask(path, text):
-    import socket
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    with s:
-        s.connect(path)
-        s.sendall(text.encode())
-        out = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                return out.decode()
-            out += d
 
 
 def version():
