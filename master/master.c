@@ -407,60 +407,6 @@ static void on_hard_stop(struct loop_timer *t)
 
 /* ---- configuration changes ---- */
 
-static const struct cfg_proxy *find_px(const struct cfg_gen *g, const struct cfg_proxy *px)
-{
-        for (size_t i = 0; i < g->n_proxies; i++)
-                if (strcmp(g->proxies[i]->name, px->name) == 0 && g->proxies[i]->cap == px->cap)
-                        return g->proxies[i];
-        return NULL;
-}
-
-/* The reload log: proxies and servers added and removed, servers whose address, port or
- * options changed. The configuration always wins over any runtime state. */
-static void log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
-{
-        for (size_t i = 0; i < new->n_proxies; i++) {
-                const struct cfg_proxy *np = new->proxies[i], *op = find_px(old, np);
-
-                if (!op) {
-                        sl_log(LOG_NOTICE, "reload: proxy '%s' added", np->name);
-                        continue;
-                }
-                for (size_t j = 0; j < np->n_servers; j++) {
-                        const struct cfg_server *ns = &np->servers[j], *os = NULL;
-
-                        for (size_t k = 0; k < op->n_servers; k++)
-                                if (strcmp(op->servers[k].name, ns->name) == 0)
-                                        os = &op->servers[k];
-                        if (!os)
-                                sl_log(LOG_NOTICE, "reload: server '%s/%s' added", np->name,
-                                       ns->name);
-                        else if (os->addr.ss_len != ns->addr.ss_len ||
-                                 memcmp(&os->addr.ss, &ns->addr.ss, ns->addr.ss_len) != 0 ||
-                                 strcmp(os->addr.name, ns->addr.name) != 0)
-                                sl_log(LOG_NOTICE,
-                                       "reload: server '%s/%s' changed address or "
-                                       "port",
-                                       np->name, ns->name);
-                        else if (!cfg_server_opts_eq(&os->opts, &ns->opts))
-                                sl_log(LOG_NOTICE, "reload: server '%s/%s' changed options",
-                                       np->name, ns->name);
-                }
-                for (size_t k = 0; k < op->n_servers; k++) {
-                        bool kept = false;
-
-                        for (size_t j = 0; j < np->n_servers; j++)
-                                kept |= strcmp(op->servers[k].name, np->servers[j].name) == 0;
-                        if (!kept)
-                                sl_log(LOG_NOTICE, "reload: server '%s/%s' removed", op->name,
-                                       op->servers[k].name);
-                }
-        }
-        for (size_t i = 0; i < old->n_proxies; i++)
-                if (!find_px(new, old->proxies[i]))
-                        sl_log(LOG_NOTICE, "reload: proxy '%s' removed", old->proxies[i]->name);
-}
-
 static unsigned slots_for(const struct cfg_gen *g)
 {
         long n = g->global.nbthread ? (long)g->global.nbthread : sysconf(_SC_NPROCESSORS_ONLN);
@@ -661,7 +607,7 @@ static void reload(struct master *m)
                 sl_log(LOG_NOTICE, "reload: resuming the paused listeners");
                 msock_set_paused(m, false);
         }
-        log_changes(m->gen, gen);
+        mstate_log_changes(m->gen, gen);
         /* the old generation keeps its server state until it is gone */
         m->old_region = shm_region_free(m->old_region);
         m->old_held = shm_region_free(m->old_held);

@@ -22,7 +22,6 @@ static uint64_t g0(int64_t v)
         return v > 0 ? (uint64_t)v : 0;
 }
 
-
 struct info_ctx {
         struct mstat_field f;
         const char *name;
@@ -67,23 +66,23 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
         snprintf(uptime, sizeof(uptime), "%llud %lluh%02llum%02llus",
                  (unsigned long long)(up / 86400), (unsigned long long)(up / 3600 % 24),
                  (unsigned long long)(up / 60 % 60), (unsigned long long)(up % 60));
-#define I_STR(nm, tags, s)                      \
-        do {                                    \
-                v[n_v].name = nm;               \
+#define I_STR(nm, tags, s)                         \
+        do {                                       \
+                v[n_v].name = nm;                  \
                 mfield_str(&v[n_v].f, 0, tags, s); \
-                n_v++;                          \
+                n_v++;                             \
         } while (0)
-#define I_U32(nm, tags, x)                      \
-        do {                                    \
-                v[n_v].name = nm;               \
+#define I_U32(nm, tags, x)                         \
+        do {                                       \
+                v[n_v].name = nm;                  \
                 mfield_u32(&v[n_v].f, 0, tags, x); \
-                n_v++;                          \
+                n_v++;                             \
         } while (0)
-#define I_U64(nm, tags, x)                      \
-        do {                                    \
-                v[n_v].name = nm;               \
+#define I_U64(nm, tags, x)                         \
+        do {                                       \
+                v[n_v].name = nm;                  \
                 mfield_u64(&v[n_v].f, 0, tags, x); \
-                n_v++;                          \
+                n_v++;                             \
         } while (0)
         I_STR("Name", "POS", "sluice");
         I_STR("Version", "POS", SL_VERSION);
@@ -177,10 +176,11 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
                 json_t *arr = json_array();
 
                 for (unsigned i = 0; arr && i < n_v; i++)
-                        json_array_append_new(
-                                arr, json_pack("{s:{s:i, s:s}, s:i, s:o, s:o}", "field", "pos",
-                                               (int)i, "name", v[i].name, "processNum", 1, "tags",
-                                               mfield_json_tags(&v[i].f), "value", mfield_json_value(&v[i].f)));
+                        json_array_append_new(arr, json_pack("{s:{s:i, s:s}, s:i, s:o, s:o}",
+                                                             "field", "pos", (int)i, "name",
+                                                             v[i].name, "processNum", 1, "tags",
+                                                             mfield_json_tags(&v[i].f), "value",
+                                                             mfield_json_value(&v[i].f)));
                 if (!arr || json_dumpf(arr, out, JSON_COMPACT) < 0)
                         r = -ENOMEM;
                 fputc('\n', out);
@@ -189,7 +189,8 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
                 for (unsigned i = 0; i < n_v; i++) {
                         if (fmt == MSTAT_TYPED)
                                 fprintf(out, "%u.%s.1:%c%c%c:%s:", i, v[i].name, v[i].f.origin,
-                                        v[i].f.nature, v[i].f.scope, mfield_type_names[v[i].f.type]);
+                                        v[i].f.nature, v[i].f.scope,
+                                        mfield_type_names[v[i].f.type]);
                         else
                                 fprintf(out, "%s: ", v[i].name);
                         mfield_text(out, &v[i].f);
@@ -199,4 +200,3 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
         free(sums);
         return r;
 }
-

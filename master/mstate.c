@@ -3,7 +3,8 @@
  * kept across reloads while their definition is unchanged, and the ledger of the stick-table
  * references each worker holds, so that what a dead worker held is given back. master.c
  * makes them for a generation and switches between generations; child.c hands them to a new
- * worker; reexec.c passes them to the next image. */
+ * worker; reexec.c passes them to the next image. A reload also logs here what changed in
+ * the servers, and carries the runtime state of those it left unchanged. */
 #include "mstate.h"
 
 #include <errno.h>
@@ -50,6 +51,58 @@ int mstate_servers_create(struct master *m, const struct cfg_gen *g)
                 next += px->n_servers;
         }
         return 0;
+}
+
+static const struct cfg_proxy *find_px(const struct cfg_gen *g, const struct cfg_proxy *px)
+{
+        for (size_t i = 0; i < g->n_proxies; i++)
+                if (strcmp(g->proxies[i]->name, px->name) == 0 && g->proxies[i]->cap == px->cap)
+                        return g->proxies[i];
+        return NULL;
+}
+
+void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
+{
+        for (size_t i = 0; i < new->n_proxies; i++) {
+                const struct cfg_proxy *np = new->proxies[i], *op = find_px(old, np);
+
+                if (!op) {
+                        sl_log(LOG_NOTICE, "reload: proxy '%s' added", np->name);
+                        continue;
+                }
+                for (size_t j = 0; j < np->n_servers; j++) {
+                        const struct cfg_server *ns = &np->servers[j], *os = NULL;
+
+                        for (size_t k = 0; k < op->n_servers; k++)
+                                if (strcmp(op->servers[k].name, ns->name) == 0)
+                                        os = &op->servers[k];
+                        if (!os)
+                                sl_log(LOG_NOTICE, "reload: server '%s/%s' added", np->name,
+                                       ns->name);
+                        else if (os->addr.ss_len != ns->addr.ss_len ||
+                                 memcmp(&os->addr.ss, &ns->addr.ss, ns->addr.ss_len) != 0 ||
+                                 strcmp(os->addr.name, ns->addr.name) != 0)
+                                sl_log(LOG_NOTICE,
+                                       "reload: server '%s/%s' changed address or "
+                                       "port",
+                                       np->name, ns->name);
+                        else if (!cfg_server_opts_eq(&os->opts, &ns->opts))
+                                sl_log(LOG_NOTICE, "reload: server '%s/%s' changed options",
+                                       np->name, ns->name);
+                }
+                for (size_t k = 0; k < op->n_servers; k++) {
+                        bool kept = false;
+
+                        for (size_t j = 0; j < np->n_servers; j++)
+                                kept |= strcmp(op->servers[k].name, np->servers[j].name) == 0;
+                        if (!kept)
+                                sl_log(LOG_NOTICE, "reload: server '%s/%s' removed", op->name,
+                                       op->servers[k].name);
+                }
+        }
+        for (size_t i = 0; i < old->n_proxies; i++)
+                if (!find_px(new, old->proxies[i]))
+                        sl_log(LOG_NOTICE, "reload: proxy '%s' removed", old->proxies[i]->name);
 }
 
 /* Is server @a configured as @b: the same address, port, weight and flags? */

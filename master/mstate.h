@@ -24,6 +24,10 @@ int mstate_servers_create(struct master *m, const struct cfg_gen *g);
  * references of its ledger row, and free the row. */
 void mstate_release_worker(struct master *m, struct mworker *mw);
 
+/* The reload log: proxies and servers added and removed, servers whose address, port or
+ * options changed from @old to @new. The configuration always wins over runtime state. */
+void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new);
+
 /* A reload from @old (whose server table is @old_table, @old_n records) to @g, whose table
  * m->srv_table was just made: a server of @g whose backend and name were in @old with the
  * same address, port, weight and flags keeps its runtime state (maintenance, drain, weight
