@@ -225,6 +225,8 @@ static void client_pump(struct msrv_client *c)
                         loop_io_modify(&c->io, EPOLLIN | EPOLLRDHUP);
                 return;
         }
+        /* the time the answer took to make is not the client's idleness */
+        loop_timer_arm(&c->timer, cfg_stats_timeout_ms(&c->m->gen->global));
         c->out = buf;
         c->out_len = len;
         c->out_off = 0;

@@ -28,6 +28,10 @@ struct mstats {
         uint32_t n, cap;        /* gids given, room in @keys and @arch */
         uint32_t *slots;        /* owned hash table of gid + 1 (0: empty) */
         uint32_t n_slots;       /* a power of two, at least twice @n */
+        /* the gids of the current generation's objects, by local index: every reader asks */
+        uint32_t *cur;                 /* owned, or NULL */
+        const struct cfg_gen *cur_gen; /* what @cur is for, with @cur_gen_no */
+        unsigned cur_gen_no;
 };
 
 static uint64_t key_hash(const char *k)
@@ -150,15 +154,35 @@ static void key_of(const struct cfg_gen *g, uint32_t local, char *key, size_t si
         snprintf(key, size, "?%u", local);
 }
 
+static uint32_t gid_lookup(struct mstats *s, const struct cfg_gen *g, uint32_t local)
+{
+        char key[1024];
+
+        key_of(g, local, key, sizeof(key));
+        return gid_of(s, key);
+}
+
 uint32_t mstats_gid(struct master *m, const struct cfg_gen *g, uint32_t local)
 {
         struct mstats *s = mstats_get(m);
-        char key[1024];
 
         if (!s)
                 return UINT32_MAX;
-        key_of(g, local, key, sizeof(key));
-        return gid_of(s, key);
+        if (g != m->gen || local >= g->n_stats_objs)
+                return gid_lookup(s, g, local);
+        if (s->cur_gen != g || s->cur_gen_no != m->gen_no || !s->cur) {
+                uint32_t *cur = malloc(g->n_stats_objs * sizeof(*cur));
+
+                if (!cur)
+                        return gid_lookup(s, g, local);
+                for (uint32_t i = 0; i < g->n_stats_objs; i++)
+                        cur[i] = gid_lookup(s, g, i);
+                free(s->cur);
+                s->cur = cur;
+                s->cur_gen = g;
+                s->cur_gen_no = m->gen_no;
+        }
+        return s->cur[local];
 }
 
 void mstats_spawn_row(struct master *m, unsigned slot)
@@ -412,6 +436,7 @@ void mstats_free(struct master *m)
         free(s->keys);
         free(s->arch);
         free(s->slots);
+        free(s->cur);
         free(s);
         m->stats = NULL;
 }

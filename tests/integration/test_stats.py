@@ -128,6 +128,16 @@ backend be
     def stat(self, sock=None):
         return csv_stats(ask(sock or self.admin, "show stat\n"))
 
+    def stat_when(self, cond):
+        """"show stat" once @cond holds of it, or after 5 s (the asserts then say what is
+        off): a stream is counted at its end, which a client may see the response before."""
+        deadline = time.monotonic() + 5
+        st = self.stat()
+        while not cond(st) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            st = self.stat()
+        return st
+
     def wait_workers(self, p, gen, n=2):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -152,7 +162,8 @@ backend be
             self.assertEqual(get(self.port, "/status/404")[0], 404)
         status, _, _ = harness.request(self.port, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
         self.assertEqual(status, 400)
-        st = self.stat()
+        st = self.stat_when(lambda st: st[("fe", "FRONTEND")]["hrsp_4xx"] == "9" and
+                            st[("be", "BACKEND")]["stot"] == "45")
         fe, be = st[("fe", "FRONTEND")], st[("be", "BACKEND")]
         s1, s2 = st[("be", "s1")], st[("be", "s2")]
         self.assertEqual(fe["stot"], "51")
@@ -201,7 +212,7 @@ backend be
             for _ in range(10):
                 self.assertEqual(get(self.port)[0], 200)
             sent += 10
-            st = self.stat()
+            st = self.stat_when(lambda st: st[("be", "BACKEND")]["stot"] == str(sent))
             self.assertEqual(st[("fe", "FRONTEND")]["req_tot"], str(sent), round)
             self.assertEqual(st[("be", "BACKEND")]["stot"], str(sent), round)
             if round % 2 == 0:
