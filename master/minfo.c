@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "build_date.h"
 #include "clock.h"
 #include "master-t.h"
 #include "mfield.h"
@@ -86,7 +87,7 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
         } while (0)
         I_STR("Name", "POS", "sluice");
         I_STR("Version", "POS", SL_VERSION);
-        I_STR("Release_date", "POS", "");
+        I_STR("Release_date", "POS", SL_RELEASE_DATE);
         I_U32("Nbthread", "CGS", m->n_slots);
         I_U32("Nbproc", "CGS", 1);
         I_U32("Process_num", "KGP", 1);

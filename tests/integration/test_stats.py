@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -438,6 +439,29 @@ backend be
             while got.count(b"\n> ") < 3:
                 got += s.recv(4096)
             self.assertRegex(got.decode(), r"^\n> \d+\.\d+\.\d+.*\n\n> 1 \(initial 1\)\n\n> $")
+
+    def test_hatop(self):
+        """Debian's hatop, a curses client of HAProxy's socket, driven in tmux: it shows the
+        node's proxies and servers from sluice's "show info" and "show stat"."""
+        self.start_node()
+        for _ in range(3):
+            self.assertEqual(get(self.port)[0], 200)
+        tmux = ["tmux", "-L", "sluice-test-%d" % os.getpid()]
+        subprocess.run(tmux + ["new-session", "-d", "-x", "200", "-y", "50",
+                               "hatop -s %s; sleep 30" % self.admin], check=True, timeout=10)
+        self.addCleanup(subprocess.run, tmux + ["kill-server"], timeout=10)
+        screen = ""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and "BACKEND" not in screen:
+            time.sleep(0.2)
+            screen = subprocess.run(tmux + ["capture-pane", "-p"], capture_output=True,
+                                    text=True, timeout=10).stdout
+        self.assertIn("sluice Version:", screen)
+        self.assertRegex(screen, r"(?m)^>>> fe$")
+        self.assertRegex(screen, r"(?m)^>>> be$")
+        self.assertRegex(screen, r"(?m)^s1 +1 ")
+        self.assertRegex(screen, r"(?m)^BACKEND +2 UP ")
+        self.assertNotIn("error", screen)
 
     def test_json_of_10000_servers(self):
         """A large answer comes in pieces, and stays valid JSON."""
