@@ -439,6 +439,81 @@ static void dump_http_settings(FILE *out, const struct cfg_proxy *px)
         }
 }
 
+/* The stats page's settings, as "stats" lines (defaults' included: the dump is flat). */
+static void dump_stats_page(FILE *out, const struct cfg_proxy *px)
+{
+        const struct cfg_stats_page *s = px->stats;
+
+        if (!s || !dump_allowed(px, "stats enable"))
+                return;
+        fputs("    stats enable\n    stats uri ", out);
+        cfg__dump_word(out, s->uri);
+        fputc('\n', out);
+        if (s->realm) {
+                fputs("    stats realm ", out);
+                cfg__dump_word(out, s->realm);
+                fputc('\n', out);
+        }
+        if (s->refresh_ms)
+                fprintf(out, "    stats refresh %" PRIu32 "s\n", s->refresh_ms / 1000);
+        if (s->hide_version)
+                fputs("    stats hide-version\n", out);
+        if (s->show_legends)
+                fputs("    stats show-legends\n", out);
+        if (s->show_node) {
+                fputs("    stats show-node", out);
+                if (s->node) {
+                        fputc(' ', out);
+                        cfg__dump_word(out, s->node);
+                }
+                fputc('\n', out);
+        }
+        if (s->show_desc && s->desc) {
+                fputs("    stats show-desc ", out);
+                cfg__dump_word(out, s->desc);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < s->n_scopes; i++) {
+                fputs("    stats scope ", out);
+                cfg__dump_word(out, s->scopes[i]);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; s->users && i < s->users->n_users; i++) {
+                const struct cfg_ul_user *u = &s->users->users[i];
+                size_t nl = strlen(u->name), pl = strlen(u->password);
+                char *acc = malloc(nl + pl + 2);
+
+                if (!acc)
+                        continue;
+                memcpy(acc, u->name, nl);
+                acc[nl] = ':';
+                memcpy(acc + nl + 1, u->password, pl + 1);
+                fputs("    stats auth ", out);
+                cfg__dump_word(out, acc);
+                fputc('\n', out);
+                free(acc);
+        }
+        for (size_t i = 0; i < s->n_rules && dump_allowed(px, "stats http-request"); i++) {
+                const struct cfg_http_rule *r = &s->rules[i];
+
+                fprintf(out, "    stats http-request %s",
+                        r->act == CFG_ACT_ALLOW  ? "allow"
+                        : r->act == CFG_ACT_DENY ? "deny"
+                                                 : "auth");
+                if (r->act == CFG_ACT_AUTH && r->realm) {
+                        fputs(" realm ", out);
+                        cfg__dump_word(out, r->realm);
+                }
+                cfg__dump_cond(out, r->cond);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < s->n_admin && dump_allowed(px, "stats admin"); i++) {
+                fputs("    stats admin", out);
+                cfg__dump_cond(out, s->admin[i]);
+                fputc('\n', out);
+        }
+}
+
 static void dump_userlist(FILE *out, const struct cfg_userlist *ul)
 {
         fputs("\nuserlist ", out);
@@ -604,6 +679,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 }
         }
         dump_http_settings(out, px);
+        dump_stats_page(out, px);
         tcp_done = cfg__dump_capture_slots(out, px);
         if (px->table)
                 dump_stick_table(out, px->table);

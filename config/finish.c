@@ -210,6 +210,7 @@ void cfg__parser_finish(struct cfg_parser *p)
                 finish_capture_ids(p, px, px->http_after, px->n_http_after, "http-after-response",
                                    px->n_res_caps);
                 cfg__finish_mode(p, px);
+                cfg__stats_finish(p, px);
                 if (p->diag)
                         cfg__finish_diag(p, px);
                 if ((px->cap & CFG_CAP_FE) && px->n_binds == 0)
@@ -217,7 +218,8 @@ void cfg__parser_finish(struct cfg_parser *p)
                                      "%s '%s' has no 'bind' line: it accepts no connection", kind,
                                      px->name);
                 if ((px->cap & CFG_CAP_FE) && !(px->cap & CFG_CAP_BE) &&
-                    !px->default_backend_name && px->n_use_backend == 0)
+                    !px->default_backend_name && px->n_use_backend == 0 &&
+                    !(px->stats && px->mode == CFG_MODE_HTTP))
                         cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
                                      "frontend '%s' has no default_backend", px->name);
         }

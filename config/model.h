@@ -504,6 +504,34 @@ struct cfg_switch_rule {
         struct cfg_where where;
 };
 
+/* A proxy's stats page ("stats enable", "stats uri", ...: HAProxy's uri_auth), served by
+ * the node for an HTTP request whose path starts with @uri. Shared with the defaults
+ * section it came from until the proxy says a "stats" keyword of its own, which starts it
+ * afresh (HAProxy detaches it the same way). */
+#define CFG_STATS_URI_DEFAULT   "/haproxy?stats"
+#define CFG_STATS_REALM_DEFAULT "sluice Statistics"
+struct cfg_stats_page {
+        const char *uri;     /* arena: the prefix, CFG_STATS_URI_DEFAULT by default */
+        const char *realm;   /* arena or NULL: CFG_STATS_REALM_DEFAULT */
+        uint32_t refresh_ms; /* 0: the page does not ask to be reloaded */
+        bool hide_version;   /* no version on the page */
+        bool show_legends;   /* addresses, cookies, algorithms on the page */
+        bool show_node;      /* the node's name: @node, else the host's */
+        const char *node;    /* arena or NULL */
+        bool show_desc;      /* a description: @desc, else global "description" */
+        const char *desc;    /* arena or NULL */
+        const char **scopes; /* arena array: the proxies shown ("." this one); none: all */
+        size_t n_scopes, cap_scopes;
+        struct cfg_userlist *users; /* arena: "stats auth" accounts, or NULL */
+        /* "stats http-request allow|deny|auth", in order (not with "stats auth"/"realm") */
+        struct cfg_http_rule *rules;
+        size_t n_rules, cap_rules;
+        struct cfg_http_rule auth_rule; /* the 401 of a request without a valid account */
+        const struct cfg_cond **admin;  /* arena array: "stats admin if|unless" */
+        size_t n_admin, cap_admin;
+        struct cfg_where where; /* its first keyword */
+};
+
 struct cfg_proxy {
         const char *name; /* arena */
         unsigned cap;     /* CFG_CAP_* */
@@ -603,6 +631,8 @@ struct cfg_proxy {
 
         struct cfg_errorfile *errorfiles;
         size_t n_errorfiles, cap_errorfiles;
+
+        struct cfg_stats_page *stats; /* arena or NULL: no stats page (may be its defaults') */
 };
 
 /* set-var <proc.name> <expr> | set-var-fmt <proc.name> <fmt> in the global section: set

@@ -78,6 +78,24 @@ void cfg__tls_finish(struct cfg_parser *p);
 const char *cfg_tls_ver_name(unsigned v);
 extern const struct cfg_kw cfg__proxy_keywords[];
 
+/* The stats page (kw_stats.c): "stats <@data's keyword>", and its checks at the end of load. */
+enum {
+        CFG_KW_STATS_ENABLE,
+        CFG_KW_STATS_HIDE_VERSION,
+        CFG_KW_STATS_SHOW_LEGENDS,
+        CFG_KW_STATS_URI,
+        CFG_KW_STATS_REALM,
+        CFG_KW_STATS_REFRESH,
+        CFG_KW_STATS_AUTH,
+        CFG_KW_STATS_SCOPE,
+        CFG_KW_STATS_SHOW_NODE,
+        CFG_KW_STATS_SHOW_DESC,
+        CFG_KW_STATS_ADMIN,
+        CFG_KW_STATS_HTTP_REQUEST,
+};
+void cfg__kw_stats(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__stats_finish(struct cfg_parser *p, struct cfg_proxy *px);
+
 /* Record an error at word @w of the current line (its line and column). */
 void cfg__err(struct cfg_parser *p, unsigned w, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -522,6 +522,7 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->unique_id_fmt = def->unique_id_fmt;
         px->unique_id_header = def->unique_id_header;
         px->cookie = def->cookie;
+        px->stats = def->stats;
         px->from = def;
 }
 

@@ -114,7 +114,9 @@ static bool find_server(struct master *m, const char *arg, FILE *out, struct srv
 
 static void log_change(const struct mcmd_peer *peer, const char *what)
 {
-        if (peer->uid >= 0)
+        if (peer->who)
+                sl_log(LOG_NOTICE, "stats page: %s (%s)", what, peer->who);
+        else if (peer->uid >= 0)
                 sl_log(LOG_NOTICE, "stats socket: %s (uid %ld, pid %d)", what, peer->uid,
                        peer->pid);
         else
@@ -229,6 +231,31 @@ static void cmd_set_server(struct master *m, char **w, int n, const struct mcmd_
                 fputs("'set server <srv>' only supports 'agent', 'health', 'state', 'weight', "
                       "'addr', 'fqdn', 'check-addr', 'check-port', 'ssl' and 'agent-addr'.\n",
                       out);
+}
+
+bool mcmd_server_action(struct master *m, const struct cfg_proxy *px, const char *srv,
+                        const char *action, const struct mcmd_peer *peer)
+{
+        char arg[512], *errbuf = NULL;
+        size_t errlen = 0;
+        struct srv_ref s;
+        FILE *err;
+        bool ok;
+
+        if (snprintf(arg, sizeof(arg), "%s/%s", px->name, srv) >= (int)sizeof(arg))
+                return false;
+        err = open_memstream(&errbuf, &errlen);
+        if (!err)
+                return false;
+        ok = find_server(m, arg, err, &s);
+        if (ok && strncmp(action, "health-", 7) == 0)
+                set_health(&s, action + 7, peer, err);
+        else if (ok)
+                set_state(&s, action, peer, err);
+        fclose(err);
+        ok = ok && errlen == 0;
+        free(errbuf);
+        return ok;
 }
 
 /* HAProxy's "show servers state": version 1 of the server-state file. */

@@ -15,9 +15,17 @@ struct master;
 struct mcmd_peer {
         int pid;
         long uid;
+        const char *who; /* the stats page's client ("address, user"), else NULL */
 };
 
 struct mcmd_cont;
+struct cfg_proxy;
+
+/* The stats page's admin actions on server @srv of backend @px (current generation):
+ * @action "ready", "drain", "maint" or "health-up|stopping|down", logged as the socket's
+ * commands are. False when there is no such server or nothing was done. */
+bool mcmd_server_action(struct master *m, const struct cfg_proxy *px, const char *srv,
+                        const char *action, const struct mcmd_peer *peer);
 
 /* Run @cmd (one command, modified in place) at access @level (CFG_STATS_LEVEL_*), writing
  * the answer to @out. *@ret_cont: NULL when the answer is complete, else a continuation for

@@ -398,6 +398,8 @@ static bool want(const struct mstat_filter *flt, const struct cfg_proxy *px, int
                 return false;
         if (flt->proxy && strcmp(flt->proxy, px->name) != 0)
                 return false;
+        if (flt->px_ok && !flt->px_ok(px, flt->px_arg))
+                return false;
         return (flt->types & type_bit) != 0;
 }
 
@@ -494,6 +496,13 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         bool up = rec && srv_state_usable(rec);
 
                         if (flt->sid >= 0 && sv->id != (unsigned)flt->sid)
+                                continue;
+                        /* the stats page's ";up" and ";no-maint" */
+                        if (rec && flt->no_down && !srv_state_usable(rec) &&
+                            !(srv_state_admin(rec) & SRV_ADMIN_MAINT))
+                                continue;
+                        if (rec && (flt->no_down || flt->no_maint) &&
+                            (srv_state_admin(rec) & SRV_ADMIN_MAINT))
                                 continue;
                         memset(f, 0, sizeof(f));
                         mfield_str(f, MSTAT_F_PXNAME, "KNS", px->name);

@@ -144,6 +144,12 @@ struct mstat_filter {
         int types;
         int sid;
         bool legends; /* addresses, cookies, algorithms (level operator and above) */
+        /* the stats page's: which proxies its scopes show (NULL: all), and whether servers
+         * that are down ("no_down": also those in maintenance) or in maintenance are left
+         * out */
+        bool (*px_ok)(const struct cfg_proxy *px, void *arg);
+        void *px_arg;
+        bool no_down, no_maint;
 };
 
 /* Where a "show stat" written in pieces is: zeroed before the first. */

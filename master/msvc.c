@@ -14,13 +14,14 @@
 
 #include "log.h"
 #include "master-t.h"
+#include "mpage.h"
 #include "mprom.h"
 
-#define MSVC_MSG_MAX  4096
-#define MSVC_PER_WAKE 16 /* requests read per wakeup */
+#define MSVC_MSG_MAX  16384 /* worker/wsvc.h's WSVC_MSG_MAX */
+#define MSVC_PER_WAKE 16    /* requests read per wakeup */
 
 static void send_answer(struct mworker *mw, const char *token, unsigned status, const char *ctype,
-                        int fd)
+                        const char *extra, int fd)
 {
         char msg[MSVC_MSG_MAX];
         union {
@@ -29,7 +30,8 @@ static void send_answer(struct mworker *mw, const char *token, unsigned status, 
         } ctl;
         struct iovec iov;
         struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-        int n = snprintf(msg, sizeof(msg), "\x01S %s %u %s", token, status, ctype);
+        int n = snprintf(msg, sizeof(msg), "\x01S %s %u %s%s%s", token, status, ctype,
+                         extra[0] ? "\n" : "", extra);
 
         iov.iov_base = msg;
         iov.iov_len = (size_t)n;
@@ -49,8 +51,43 @@ static void send_answer(struct mworker *mw, const char *token, unsigned status, 
         (void)sendmsg(mw->cli_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* The body of service @svc for frontend @fe, query @query, into a new memfd. */
-static int render(struct master *m, const char *svc, const char *query, const char **ctype)
+/* The stats page's request after its first line: the proxy, admin, the method, the
+ * prefix, the path after it, the client, each on a line, then the body (a lone '\x02':
+ * too large). */
+static int stats_page(struct master *m, char *rest, size_t rest_len, FILE *f,
+                      struct mpage_answer *ans)
+{
+        struct mpage_req rq = {0};
+        char *lines[6], *p = rest, *end = rest + rest_len;
+
+        for (int i = 0; i < 6; i++) {
+                char *nl = memchr(p, '\n', (size_t)(end - p));
+
+                if (!nl)
+                        return -EINVAL;
+                *nl = '\0';
+                lines[i] = p;
+                p = nl + 1;
+        }
+        rq.px = lines[0];
+        rq.admin = strcmp(lines[1], "1") == 0;
+        rq.method = lines[2];
+        rq.prefix = lines[3];
+        rq.tail = lines[4];
+        rq.client = lines[5];
+        if (end - p == 1 && *p == '\x02')
+                rq.excessive = true;
+        else if (end > p) {
+                rq.body = p;
+                rq.body_len = (size_t)(end - p);
+        }
+        return mpage_render(m, &rq, f, ans);
+}
+
+/* The body of service @svc (its query @query, and for the stats page the lines after),
+ * into a new memfd; @ans says the rest of the answer. */
+static int render(struct master *m, const char *svc, const char *query, char *rest, size_t rest_len,
+                  struct mpage_answer *ans)
 {
         int fd = memfd_create("sluice-service", MFD_CLOEXEC);
         FILE *f;
@@ -64,8 +101,12 @@ static int render(struct master *m, const char *svc, const char *query, const ch
                 return -ENOMEM;
         }
         if (strcmp(svc, "prometheus") == 0) {
-                *ctype = "text/plain; version=0.0.4; charset=utf-8";
+                ans->status = 200;
+                ans->ctype = "text/plain; version=0.0.4; charset=utf-8";
+                ans->extra[0] = '\0';
                 r = mprom_render(m, query, f);
+        } else if (strcmp(svc, "stats") == 0 && rest) {
+                r = stats_page(m, rest, rest_len, f, ans);
         }
         if (fclose(f) != 0 && r == 0)
                 r = -EIO;
@@ -76,23 +117,34 @@ static int render(struct master *m, const char *svc, const char *query, const ch
         return fd;
 }
 
-static void on_request(struct master *m, struct mworker *mw, char *msg)
+static void on_request(struct master *m, struct mworker *mw, char *msg, size_t len)
 {
-        char *save = NULL, *tag = strtok_r(msg, " ", &save);
-        char *token = strtok_r(NULL, " ", &save), *svc = strtok_r(NULL, " ", &save);
-        char *fe = strtok_r(NULL, " ", &save), *query = strtok_r(NULL, "", &save);
-        const char *ctype = "text/plain";
+        char *nl = memchr(msg, '\n', len), *rest = NULL, *save = NULL;
+        size_t rest_len = 0;
+        char *tag, *token, *svc, *fe, *query;
+        struct mpage_answer ans = {.status = 503, .ctype = "text/plain"};
         int fd;
 
+        if (nl) {
+                *nl = '\0';
+                rest = nl + 1;
+                rest_len = len - (size_t)(rest - msg);
+        }
+        tag = strtok_r(msg, " ", &save);
+        token = strtok_r(NULL, " ", &save);
+        svc = strtok_r(NULL, " ", &save);
+        fe = strtok_r(NULL, " ", &save);
+        query = strtok_r(NULL, "", &save);
         if (!tag || strcmp(tag, "S") != 0 || !token || !svc || !fe)
                 return;
-        fd = render(m, svc, query ? query : "", &ctype);
+        fd = render(m, svc, query ? query : "", rest, rest_len, &ans);
         if (fd < 0) {
-                log_errno(LOG_WARNING, fd, "service '%s' for worker %d", svc, (int)mw->pid);
-                send_answer(mw, token, 503, "text/plain", -1);
+                if (fd != -ENOENT)
+                        log_errno(LOG_WARNING, fd, "service '%s' for worker %d", svc, (int)mw->pid);
+                send_answer(mw, token, fd == -ENOENT ? 404 : 503, "text/plain", "", -1);
                 return;
         }
-        send_answer(mw, token, 200, ctype, fd);
+        send_answer(mw, token, ans.status, ans.ctype, ans.extra, ans.status == 200 ? fd : -1);
         close(fd);
 }
 
@@ -108,7 +160,7 @@ static void on_io(struct loop_io *io, uint32_t events)
                 if (n <= 0)
                         return;
                 msg[n] = '\0';
-                on_request(mw->m, mw, msg);
+                on_request(mw->m, mw, msg, (size_t)n);
         }
 }
 

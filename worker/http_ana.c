@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "http_auth.h"
 #include "http_ext.h"
 #include "http_rewrite.h"
 #include "macros.h"
@@ -535,11 +536,80 @@ static bool add_addr_header(struct stream *st, uint32_t flag)
         return p && http_hdr_add(&st->req, name, sl_str_make(p, strlen(ip)));
 }
 
-/* A proxy's http-request rules from st->ana_rule, then its redirect rules. */
+/* ---- the stats page ---- */
+
+/* Does the request's path (with its query) start with @px's stats uri? HAProxy's
+ * http_stats_check_uri(): GET, HEAD and POST; a prefix not starting with '/' is compared
+ * with the whole request-target. */
+static bool stats_uri_match(const struct stream *st, const struct cfg_stats_page *s)
+{
+        const struct http_msg *m = &st->req;
+        size_t ul = strlen(s->uri);
+
+        if (m->meth != HTTP_METH_GET && m->meth != HTTP_METH_HEAD && m->meth != HTTP_METH_POST)
+                return false;
+        if (s->uri[0] != '/')
+                return m->target.len >= ul && memcmp(m->target.ptr, s->uri, ul) == 0;
+        if (!m->path.ptr || ul == 0)
+                return false;
+        if (ul <= m->path.len)
+                return memcmp(m->path.ptr, s->uri, ul) == 0;
+        /* the prefix reaches into the query */
+        if (memcmp(m->path.ptr, s->uri, m->path.len) != 0 || !m->query.ptr ||
+            s->uri[m->path.len] != '?')
+                return false;
+        ul -= m->path.len + 1;
+        return m->query.len >= ul && memcmp(m->query.ptr, s->uri + m->path.len + 1, ul) == 0;
+}
+
+/* A request for @px's stats page: its "stats http-request" rules, its accounts, then the
+ * page, which the node makes (RULE_SERVICE). A POST (an admin action) first waits for its
+ * body; the wait resumes here (st->ana_rule past the proxy's own rules). */
+static enum rule_result stats_request(struct stream *st, const struct cfg_proxy *px)
+{
+        const struct cfg_stats_page *s = px->stats;
+        const struct cfg_http_rule *deciding = NULL;
+        const struct cfg_ul_user *u;
+
+        for (size_t i = 0; i < s->n_rules && !deciding; i++)
+                if (sample_cond(st->sess, st, s->rules[i].cond, false))
+                        deciding = &s->rules[i];
+        if (!deciding && s->users && http_auth_check(s->users, &st->req, &u) != 1)
+                deciding = &s->auth_rule;
+        if (deciding && deciding->act != CFG_ACT_ALLOW) {
+                enum rule_result rr = rule_reply(st, deciding, false);
+
+                return rr == RULE_REPLIED ? RULE_REPLIED : RULE_FAILED;
+        }
+        st->svc_admin = false;
+        for (size_t i = 0; i < s->n_admin && !st->svc_admin; i++)
+                st->svc_admin = sample_cond(st->sess, st, s->admin[i], false);
+        if (st->req.meth == HTTP_METH_POST && st->svc_admin) {
+                enum http_ext_result er = http_ext_wait_body(
+                        st, (uint32_t)cfg_proxy_timeout(px, CFG_TO_HTTP_REQUEST), 0);
+
+                if (er == HTTP_EXT_WAIT) {
+                        st->ana_rule = px->n_http_req;
+                        return RULE_WAIT;
+                }
+                if (er == HTTP_EXT_REPLY)
+                        return RULE_REPLIED;
+        }
+        st->flags |= STRM_F_INTERCEPTED;
+        st->svc_kind = STRM_SVC_STATS;
+        st->svc_px = px;
+        return RULE_SERVICE;
+}
+
+/* A proxy's http-request rules from st->ana_rule, its stats page, then its redirect rules
+ * (HAProxy's http_process_req_common()). */
 static enum ana_result proxy_request_rules(struct stream *st, const struct cfg_proxy *px)
 {
         enum rule_result rr = rules_run(st, px->http_req, px->n_http_req, false, st->ana_rule);
 
+        if ((rr == RULE_CONTINUE || rr == RULE_STOP) && px->stats && px->mode == CFG_MODE_HTTP &&
+            stats_uri_match(st, px->stats))
+                rr = stats_request(st, px);
         if (rr == RULE_CONTINUE || rr == RULE_STOP)
                 rr = rules_run(st, px->redirects, px->n_redirects, false, 0);
         /* a tarpit: the timeout of the proxy whose rule it is (HAProxy's s->be then) */

@@ -88,6 +88,7 @@ enum {
 /* The services the node answers for a stream (wsvc.h) */
 enum strm_svc {
         STRM_SVC_PROMETHEUS = 0, /* the Prometheus exporter */
+        STRM_SVC_STATS,          /* the stats page of @svc_px ("stats uri") */
 };
 
 struct stream {
@@ -166,7 +167,9 @@ struct stream {
         struct sl_list svc_link; /* in the worker's waiting streams while STRM_ST_SERVICE */
         uint64_t svc_token;      /* 0: none */
         enum strm_svc svc_kind;
-        void *svc_map; /* owned mapping of @svc_len bytes, or NULL */
+        const struct cfg_proxy *svc_px; /* STATS: the proxy whose page it is */
+        bool svc_admin;                 /* STATS: "stats admin" allows changes */
+        void *svc_map;                  /* owned mapping of @svc_len bytes, or NULL */
         size_t svc_len;
         uint8_t tried[32]; /* servers already tried (bitmap), cleared by stream_start() */
         struct http_hdr req_hdrs[STRM_HDR_ROOM], res_hdrs[STRM_HDR_ROOM];

@@ -191,6 +191,10 @@ enum strm_act stream_fwd_reply(struct stream *st)
                 struct sd_data d = {.len = st->reply_body.len - st->reply_sent,
                                     .flags = SD_DATA_EOM};
 
+                /* the answer to a HEAD has the fields of a GET's, not its body */
+                if (st->req.meth == HTTP_METH_HEAD)
+                        d.len = 0;
+
                 if (d.len)
                         d.p = st->reply_body.ptr + st->reply_sent;
                 n = cli->ops->snd_data(cli, &d);
@@ -200,8 +204,10 @@ enum strm_act stream_fwd_reply(struct stream *st)
                 }
                 st->reply_sent += (size_t)n;
                 st->bytes_out += (uint64_t)n;
-                if ((size_t)n == d.len)
+                if ((size_t)n == d.len) {
+                        st->reply_sent = st->reply_body.len;
                         stream_msg_set(st, &st->res_st, MSG_ST_TAIL);
+                }
                 if (n)
                         progress = true;
         }

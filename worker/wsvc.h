@@ -13,7 +13,7 @@ struct stream;
 struct worker;
 
 #define WSVC_TIMEOUT_MS 10000  /* the master's answer; then 503 */
-#define WSVC_MSG_MAX    4096   /* bytes of a request or an answer on the socketpair */
+#define WSVC_MSG_MAX    16384  /* bytes of a request or an answer on the socketpair */
 #define WSVC_REPLY_TAG  '\x01' /* first byte of an answer, unlike any CLI command's */
 
 /* Ask the master for stream @st's service (st->svc_kind). 0: the stream waits for

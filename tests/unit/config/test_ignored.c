@@ -257,8 +257,9 @@ START_TEST(test_unsupported_messages)
 {
         expect_error("backend b\n    option logasap\n", 2,
                      "'option logasap' is a HAProxy keyword that sluice does not support yet");
-        expect_error("frontend f\n    stats enable\n", 2,
-                     "'stats enable' is a HAProxy keyword that sluice does not support yet");
+        expect_error("frontend f\n    stats show-modules\n", 2,
+                     "'stats show-modules' is a HAProxy keyword that sluice does not support "
+                     "yet");
         expect_error("frontend f\n    mode http\n    http-response track-sc0 src\n", 3,
                      "'http-response track-sc0' is a HAProxy keyword that sluice does not "
                      "support yet");
