@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "master-t.h"
+#include "mrt.h"
 #include "msock.h"
 #include "mstate.h"
 #include "region.h"
@@ -124,6 +125,8 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
         opts.pool_debug = m->cli->pool_debug_set ? &m->cli->pool_debug : NULL;
         if (child_setup_apply(m->gen, m->cli, slot, &opts.maxconn) < 0)
                 _exit(EXIT_FAILURE);
+        /* a worker replacing a dead one starts with the generation's runtime settings */
+        opts.n_runtime = mrt_commands(m, &opts.runtime);
         status = worker_main(m->gen, &opts);
         _exit(status);
 }

@@ -132,6 +132,7 @@ struct master {
         struct shm_region *spawn_stats; /* owned: the statistics row of that worker */
         struct stats_row *spawn_stats_row; /* in @spawn_stats */
         struct mstats *stats;              /* owned (mstats.c) */
+        struct mrt *rt;                    /* owned: runtime settings (mrt.c), or NULL */
         uint64_t gen_started_wall_ms;      /* when the current generation started serving */
         /* the stats sockets (msrv.c): their watchers, and the clients being served */
         struct sl_list srv_listeners; /* owned struct msrv_listener */

@@ -35,6 +35,7 @@
 #include "macros.h"
 #include "master-t.h"
 #include "model.h"
+#include "mrt.h"
 #include "msock.h"
 #include "msrv.h"
 #include "mstate.h"
@@ -767,6 +768,7 @@ static int master_finish(struct master *m, bool failed)
         }
         mstate_free(m);
         mstats_free(m);
+        mrt_free(m);
         /* Outside master-worker mode HAProxy is a single process that dies of SIGINT and
          * SIGTERM; sluice's master, once its workers are gone, does the same (-W keeps the
          * exit status 128 + the signal) */

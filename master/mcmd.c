@@ -10,11 +10,15 @@
 #include <string.h>
 
 #include "clock.h"
+#include "list.h"
 #include "log.h"
 #include "master-t.h"
+#include "mfan.h"
 #include "minfo.h"
 #include "model.h"
+#include "mrt.h"
 #include "mstat.h"
+#include "mstats.h"
 #include "srv_state.h"
 #include "stktable.h"
 #include "stktable_cli.h"
@@ -23,19 +27,94 @@
 #define MCMD_PIECE     (1u << 20) /* bytes of a long answer written per piece */
 
 struct mcmd_cont {
+        /* "show stat" in pieces */
         struct mstat_filter flt;
         char *proxy; /* owned: @flt.proxy */
         enum mstat_format fmt;
         struct mstat_cursor cur;
+        /* a command the workers answer (mfan.h): the answers are put together once all are
+         * in; meanwhile the client waits, woken by @wake */
+        struct mfan *fan; /* owned, or NULL */
+        enum {
+                FAN_SHOW_SESS,
+                FAN_SHUTDOWN,
+        } fan_kind;
+        void (*wake)(void *arg);
+        void *wake_arg;
 };
 
 struct mcmd_cont *mcmd_cont_free(struct mcmd_cont *c)
 {
         if (c) {
+                mfan_free(c->fan);
                 free(c->proxy);
                 free(c);
         }
         return NULL;
+}
+
+bool mcmd_waiting(const struct mcmd_cont *c)
+{
+        return c->fan && !mfan_done(c->fan);
+}
+
+void mcmd_cont_on_ready(struct mcmd_cont *c, void (*wake)(void *arg), void *arg)
+{
+        c->wake = wake;
+        c->wake_arg = arg;
+}
+
+static void fan_done(void *arg)
+{
+        struct mcmd_cont *c = arg;
+
+        if (c->wake)
+                c->wake(c->wake_arg);
+}
+
+/* Ask the workers (@only: the one of that pid) @cmd; the answer comes in mcmd_continue(). */
+static void fan_out(struct master *m, const char *cmd, pid_t only, int kind, FILE *out,
+                    struct mcmd_cont **ret_cont)
+{
+        struct mcmd_cont *c = calloc(1, sizeof(*c));
+
+        if (c)
+                c->fan = mfan_start(m, cmd, only, false, fan_done, c);
+        if (!c || !c->fan) {
+                free(c);
+                fputs("Out of memory.\n", out);
+                return;
+        }
+        c->fan_kind = kind;
+        *ret_cont = c;
+}
+
+/* The workers' answers, together: each session line gets its generation */
+static void fan_write(struct mcmd_cont *c, FILE *out)
+{
+        for (size_t i = 0; i < mfan_count(c->fan); i++) {
+                const struct mfan_answer *a = mfan_answer(c->fan, i);
+                const char *p = a->text;
+
+                if (c->fan_kind == FAN_SHUTDOWN) {
+                        /* the same error from each worker is said once */
+                        if (a->len && (i == 0 || strcmp(mfan_answer(c->fan, 0)->text, p) != 0))
+                                fputs(p, out);
+                        continue;
+                }
+                while (*p) {
+                        const char *nl = strchr(p, '\n');
+                        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+                        fwrite(p, 1, len, out);
+                        if (strncmp(p, "0x", 2) == 0)
+                                fprintf(out, " gen=%u%s", a->gen, a->current ? "" : " draining");
+                        fputc('\n', out);
+                        p += len + (nl ? 1 : 0);
+                }
+                if (!a->complete)
+                        fprintf(out, "# worker %d did not answer in time\n", (int)a->pid);
+        }
 }
 
 static void help(FILE *out, int level)
@@ -57,13 +136,23 @@ static void help(FILE *out, int level)
                 fputs("  clear table <table> [key <key> | data.<type> <op> <value>...]\n"
                       "  set table <table> key <key> data.<type> <value>\n",
                       out);
+        if (level >= CFG_STATS_LEVEL_OPERATOR)
+                fputs("  show sess [all|<id>]            : client connections of every worker\n",
+                      out);
+        if (level >= CFG_STATS_LEVEL_ADMIN)
+                fputs("  shutdown session <id>           : close one\n"
+                      "  shutdown sessions server <bk>/<srv> : close those using a server\n",
+                      out);
         if (level >= CFG_STATS_LEVEL_ADMIN)
                 fputs("  set server <bk>/<srv> state ready|drain|maint\n"
                       "  set server <bk>/<srv> health up|stopping|down\n"
                       "  set server <bk>/<srv> weight <w>[%]\n"
                       "  set weight <bk>/<srv> <w>[%]    : the same\n"
                       "  enable server <bk>/<srv>        : leave maintenance\n"
-                      "  disable server <bk>/<srv>       : enter maintenance\n",
+                      "  disable server <bk>/<srv>       : enter maintenance\n"
+                      "  enable|disable frontend <fe>    : accept on its sockets, or not\n"
+                      "  set maxconn frontend <fe> <n>   : its connection limit\n"
+                      "  set maxconn global <n>          : the node's connection limit\n",
                       out);
 }
 
@@ -258,6 +347,157 @@ bool mcmd_server_action(struct master *m, const struct cfg_proxy *px, const char
         return ok;
 }
 
+/* ---- sessions (answered by the workers) ---- */
+
+/* The worker a node-wide session id names (worker/wsess.h: its pid, then the session's
+ * number); -1 when it is no such id. */
+static pid_t session_pid(const char *id)
+{
+        char *end;
+        unsigned long long v;
+
+        if (strncmp(id, "0x", 2) != 0 || strlen(id + 2) <= 8 || strlen(id + 2) > 16)
+                return -1;
+        v = strtoull(id + 2, &end, 16);
+        return *end || (v >> 32) == 0 ? -1 : (pid_t)(v >> 32);
+}
+
+static bool live_worker(struct master *m, pid_t pid)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->workers) {
+                struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (mw->pid == pid && !mw->gone && mw->cli_fd >= 0)
+                        return true;
+        }
+        return false;
+}
+
+/* "shutdown session <id>" */
+static void cmd_shutdown_session(struct master *m, char **w, int n, const struct mcmd_peer *peer,
+                                 FILE *out, struct mcmd_cont **ret_cont)
+{
+        char cmd[128], what[160];
+        pid_t pid = n == 3 ? session_pid(w[2]) : -1;
+
+        if (n != 3) {
+                fputs("Session pointer expected (use 'show sess').\n", out);
+                return;
+        }
+        if (pid <= 0 || !live_worker(m, pid)) {
+                fputs("No such session (use 'show sess').\n", out);
+                return;
+        }
+        snprintf(cmd, sizeof(cmd), "shutdown session %s", w[2]);
+        snprintf(what, sizeof(what), "shutdown session %s", w[2]);
+        log_change(peer, what);
+        fan_out(m, cmd, pid, FAN_SHUTDOWN, out, ret_cont);
+}
+
+/* "shutdown sessions server <backend>/<server>": on every worker, old generations too */
+static void cmd_shutdown_sessions(struct master *m, char **w, int n, const struct mcmd_peer *peer,
+                                  FILE *out, struct mcmd_cont **ret_cont)
+{
+        char cmd[600], what[600];
+        struct srv_ref s;
+
+        if (n != 4 || strcmp(w[2], "server") != 0) {
+                fputs("'shutdown sessions' only supports 'server'.\n", out);
+                return;
+        }
+        if (!find_server(m, w[3], out, &s))
+                return;
+        snprintf(cmd, sizeof(cmd), "shutdown sessions server %s/%s", s.px->name,
+                 s.px->servers[s.idx].name);
+        snprintf(what, sizeof(what), "shutdown sessions server %s/%s", s.px->name,
+                 s.px->servers[s.idx].name);
+        log_change(peer, what);
+        fan_out(m, cmd, 0, FAN_SHUTDOWN, out, ret_cont);
+}
+
+/* ---- frontends and limits (mrt.h) ---- */
+
+static const struct cfg_proxy *find_frontend(struct master *m, const char *name, FILE *out)
+{
+        const struct cfg_proxy *fe;
+
+        if (!name) {
+                fputs("A frontend name is expected.\n", out);
+                return NULL;
+        }
+        fe = cfg_gen_find_proxy(m->gen, name, CFG_CAP_FE);
+        if (!fe)
+                fputs("No such frontend.\n", out);
+        return fe;
+}
+
+/* "enable|disable frontend <fe>" (HAProxy's answers) */
+static void cmd_frontend(struct master *m, char **w, int n, const struct mcmd_peer *peer, FILE *out)
+{
+        const struct cfg_proxy *fe = find_frontend(m, n > 2 ? w[2] : NULL, out);
+        bool on = w[0][0] == 'e';
+        char what[300];
+
+        if (!fe)
+                return;
+        if (!mrt_frontend_enable(m, fe, on)) {
+                fputs(on ? "All sockets are already enabled.\n"
+                         : "All sockets are already disabled.\n",
+                      out);
+                return;
+        }
+        snprintf(what, sizeof(what), "%s frontend %s", w[0], fe->name);
+        log_change(peer, what);
+}
+
+/* "set maxconn frontend <fe> <n>", "set maxconn global <n>" */
+static void cmd_set_maxconn(struct master *m, char **w, int n, const struct mcmd_peer *peer,
+                            FILE *out)
+{
+        bool global = n > 2 && strcmp(w[2], "global") == 0;
+        const char *arg = global ? (n > 3 ? w[3] : NULL) : (n > 4 ? w[4] : NULL);
+        const struct cfg_proxy *fe = NULL;
+        unsigned long v;
+        char *end, what[300];
+
+        if (n < 3 || (!global && strcmp(w[2], "frontend") != 0)) {
+                fputs("'set maxconn' only supports 'frontend', 'server', and 'global'.\n", out);
+                return;
+        }
+        if (!global) {
+                fe = find_frontend(m, n > 3 ? w[3] : NULL, out);
+                if (!fe)
+                        return;
+        }
+        if (!arg) {
+                fputs("Integer value expected.\n", out);
+                return;
+        }
+        v = strtoul(arg, &end, 10);
+        if (*end || end == arg || arg[0] == '-' || v > UINT32_MAX) {
+                fputs("Integer value expected.\n", out);
+                return;
+        }
+        if (global) {
+                unsigned hard = mstats_maxconn(m);
+
+                if (hard && v > hard) {
+                        fprintf(out, "Value out of range. Must be <= %u.\n", hard);
+                        return;
+                }
+                if (!v)
+                        v = hard; /* HAProxy: 0 is the hard limit */
+                mrt_global_maxconn(m, (unsigned)v);
+                snprintf(what, sizeof(what), "set maxconn global %lu", v);
+        } else {
+                mrt_frontend_maxconn(m, fe, (unsigned)v);
+                snprintf(what, sizeof(what), "set maxconn frontend %s %lu", fe->name, v);
+        }
+        log_change(peer, what);
+}
+
 /* HAProxy's "show servers state": version 1 of the server-state file. */
 static void cmd_show_servers_state(struct master *m, const char *backend, FILE *out)
 {
@@ -391,6 +631,12 @@ static void cmd_show_stat(struct master *m, char **w, int n, int level, FILE *ou
 
 bool mcmd_continue(struct master *m, struct mcmd_cont *c, FILE *out)
 {
+        if (c->fan) {
+                if (!mfan_done(c->fan))
+                        return false;
+                fan_write(c, out);
+                return true;
+        }
         if (mstat_show_stat(m, &c->flt, c->fmt, &c->cur, MCMD_PIECE, out) < 0)
                 return true;
         return c->cur.done;
@@ -477,9 +723,35 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
                 if (find_server(m, n > 2 ? w[2] : NULL, out, &s))
                         fprintf(out, "%u (initial %u)\n", srv_state_weight(s.rec),
                                 s.px->servers[s.idx].opts.weight);
+        } else if (is(w, n, "show", "sess")) {
+                bool one = n > 2 && strcmp(w[2], "all") != 0;
+                pid_t pid = one ? session_pid(w[2]) : 0;
+                char line[128];
+
+                if (level < CFG_STATS_LEVEL_OPERATOR) {
+                        fputs("Permission denied\n", out);
+                        return;
+                }
+                if (one && (pid <= 0 || !live_worker(m, pid))) {
+                        fputs("No such session (use 'show sess').\n", out);
+                        return;
+                }
+                snprintf(line, sizeof(line), "show sess%s%.64s", n > 2 ? " " : "",
+                         n > 2 ? w[2] : "");
+                fan_out(m, line, pid, FAN_SHOW_SESS, out, ret_cont);
+        } else if (!admin && strcmp(w[0], "shutdown") == 0) {
+                fputs("Permission denied\n", out);
+        } else if (is(w, n, "shutdown", "session")) {
+                cmd_shutdown_session(m, w, n, peer, out, ret_cont);
+        } else if (is(w, n, "shutdown", "sessions")) {
+                cmd_shutdown_sessions(m, w, n, peer, out, ret_cont);
         } else if (!admin && (strcmp(w[0], "set") == 0 || strcmp(w[0], "enable") == 0 ||
                               strcmp(w[0], "disable") == 0)) {
                 fputs("Permission denied\n", out);
+        } else if (is(w, n, "enable", "frontend") || is(w, n, "disable", "frontend")) {
+                cmd_frontend(m, w, n, peer, out);
+        } else if (is(w, n, "set", "maxconn")) {
+                cmd_set_maxconn(m, w, n, peer, out);
         } else if (is(w, n, "set", "server")) {
                 cmd_set_server(m, w, n, peer, out);
         } else if (is(w, n, "set", "weight")) {

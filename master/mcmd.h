@@ -37,5 +37,10 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
  * then be freed). */
 bool mcmd_continue(struct master *m, struct mcmd_cont *c, FILE *out);
 
+/* Is @c waiting for the workers' answers (nothing to write yet)? Then @wake(@arg) is called
+ * from the loop once they are in, and mcmd_continue() writes them. */
+bool mcmd_waiting(const struct mcmd_cont *c);
+void mcmd_cont_on_ready(struct mcmd_cont *c, void (*wake)(void *arg), void *arg);
+
 /* Free a continuation; accepts NULL; returns NULL. */
 struct mcmd_cont *mcmd_cont_free(struct mcmd_cont *c);

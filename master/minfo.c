@@ -15,6 +15,7 @@
 #include "master-t.h"
 #include "mfield.h"
 #include "model.h"
+#include "mrt.h"
 #include "mstats.h"
 #include "stats.h"
 
@@ -100,7 +101,7 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
         I_U32("PoolFailed", "MCP", proc.c[ST_C_POOL_FAILED]);
         I_U32("Ulimit-n", "CLP", nofile.rlim_cur);
         I_U32("Maxsock", "CLP", nofile.rlim_cur);
-        I_U32("Maxconn", "CLP", mstats_maxconn(m));
+        I_U32("Maxconn", "CLP", mrt_maxconn(m));
         I_U32("Hard_maxconn", "CLP", mstats_maxconn(m));
         I_U32("CurrConns", "MGP", g0(proc.g[ST_G_CUR]));
         I_U64("CumConns", "MCP", proc.c[ST_C_CONN_TOT]);

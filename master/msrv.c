@@ -183,6 +183,11 @@ static void client_command(struct msrv_client *c, FILE *out)
         fputs(c->interactive ? MSRV_PROMPT_ON : MSRV_PROMPT_OFF, out);
 }
 
+static void client_wake(void *arg)
+{
+        client_pump(arg);
+}
+
 /* Produce the next answer (a command's, or the next piece of a long one) and write it;
  * with nothing left to do, close a client that is not interactive, or read again. */
 static void client_pump(struct msrv_client *c)
@@ -196,7 +201,9 @@ static void client_pump(struct msrv_client *c)
                 return;
         }
         while (ftell(out) < (long)MSRV_PIECE) {
-                if (c->cont) {
+                if (c->cont && mcmd_waiting(c->cont)) {
+                        break; /* the workers' answers are not all in */
+                } else if (c->cont) {
                         if (mcmd_continue(c->m, c->cont, out)) {
                                 c->cont = mcmd_cont_free(c->cont);
                                 fputs(c->interactive ? MSRV_PROMPT_ON : MSRV_PROMPT_OFF, out);
@@ -219,10 +226,16 @@ static void client_pump(struct msrv_client *c)
         }
         if (len == 0) {
                 free(buf);
-                if (c->closing)
+                if (c->cont && mcmd_waiting(c->cont)) {
+                        /* woken when the answers are in; a client that goes away meanwhile
+                         * is seen then */
+                        mcmd_cont_on_ready(c->cont, client_wake, c);
+                        loop_io_modify(&c->io, 0);
+                } else if (c->closing) {
                         client_close(c);
-                else
+                } else {
                         loop_io_modify(&c->io, EPOLLIN | EPOLLRDHUP);
+                }
                 return;
         }
         /* the time the answer took to make is not the client's idleness */

@@ -19,6 +19,7 @@
 #include "master-t.h"
 #include "mfield.h"
 #include "model.h"
+#include "mrt.h"
 #include "mstats.h"
 #include "srv_state.h"
 #include "stats.h"
@@ -423,7 +424,8 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
 
         if ((px->cap & CFG_CAP_FE) && want(flt, px, 1)) {
                 const struct stats_sum *s = sum_of(m, sums, n, px->st_fe, &zero);
-                unsigned maxconn = px->maxconn ? px->maxconn : mstats_maxconn(m);
+                unsigned fmax = mrt_fe_maxconn(m, px);
+                unsigned maxconn = fmax ? fmax : mrt_maxconn(m);
 
                 memset(f, 0, sizeof(f));
                 mfield_str(f, MSTAT_F_PXNAME, "KNS", px->name);
@@ -433,7 +435,9 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                 mfield_u64(f, MSTAT_F_DREQ, "MCP", s->c[ST_C_DREQ]);
                 mfield_u64(f, MSTAT_F_EREQ, "MCP", s->c[ST_C_EREQ]);
                 mfield_str(f, MSTAT_F_STATUS, "SGP",
-                           maxconn && (uint64_t)g0(s->g[ST_G_CUR]) >= maxconn ? "FULL" : "OPEN");
+                           mrt_frontend_disabled(m, px)                         ? "PAUSED"
+                           : maxconn && (uint64_t)g0(s->g[ST_G_CUR]) >= maxconn ? "FULL"
+                                                                                : "OPEN");
                 mfield_u32(f, MSTAT_F_SID, "KGS", 0);
                 mfield_u32(f, MSTAT_F_RATE_LIM, "CLP", 0);
                 mfield_u32(f, MSTAT_F_CONN_RATE, "MRP", s->rate[ST_R_CONN]);

@@ -159,7 +159,8 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                         listeners_tls_pause(w, true);
                         return;
                 }
-                if (l->fe->maxconn && worker_rt(w, l->fe)->feconn >= l->fe->maxconn) {
+                if (worker_rt(w, l->fe)->maxconn &&
+                    worker_rt(w, l->fe)->feconn >= worker_rt(w, l->fe)->maxconn) {
                         /* this frontend is full: stop watching its sockets (level-triggered
                          * epoll would report them again at once) until one of its sessions
                          * ends */
@@ -267,7 +268,7 @@ int listeners_bind(struct worker *w)
 /* Should @l be watched for connections now? */
 static bool listener_open_now(const struct worker *w, const struct listener *l)
 {
-        return !l->unbound && !l->paused && !w->accept_paused && !w->stopping &&
+        return !l->unbound && !l->paused && !l->disabled && !w->accept_paused && !w->stopping &&
                !(l->tls && w->tls_paused);
 }
 
@@ -347,6 +348,23 @@ void listeners_resume_frontend(struct worker *w, const struct cfg_proxy *fe)
                                 loop_io_modify(&l->io, EPOLLIN);
                 }
         }
+}
+
+unsigned listeners_frontend_enable(struct worker *w, const struct cfg_proxy *fe, bool on)
+{
+        struct sl_list *pos;
+        unsigned n = 0;
+
+        sl_list_for_each(pos, &w->listeners) {
+                struct listener *l = sl_list_entry(pos, struct listener, link);
+
+                if (l->fe != fe || l->disabled == !on)
+                        continue;
+                l->disabled = !on;
+                loop_io_modify(&l->io, listener_open_now(w, l) ? EPOLLIN : 0);
+                n++;
+        }
+        return n;
 }
 
 void listeners_tls_pause(struct worker *w, bool pause)

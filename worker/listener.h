@@ -21,6 +21,7 @@ struct listener {
         const struct tls_bind *tls;  /* borrowed from the worker's TLS set; NULL: no TLS */
         unsigned port;               /* the port of this socket (ranges: one each) */
         bool paused;                 /* its frontend is at its maxconn */
+        bool disabled;               /* "disable frontend" */
         bool unbound;                /* not listening: the master paused it (SIGTTOU) */
         struct loop_reap reap;       /* freed at the end of the turn it was closed in */
 };
@@ -29,6 +30,11 @@ struct listener {
  * Errors are logged with the bind line's file and line; returns 0 or the first negative
  * errno. */
 int listeners_bind(struct worker *w);
+
+/* "disable frontend" (@on false) and "enable frontend": stop watching the frontend's
+ * sockets (the kernel queues connections in their backlogs meanwhile) or watch them again.
+ * Returns how many sockets changed. */
+unsigned listeners_frontend_enable(struct worker *w, const struct cfg_proxy *fe, bool on);
 
 /* Stop accepting (maxconn reached) and start again. */
 void listeners_pause(struct worker *w);

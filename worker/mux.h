@@ -82,6 +82,9 @@ struct mux_ops {
         /* Client side: stop. Graceful (soft stop): an idle connection closes, a busy one
          * after its current response; otherwise every stream ends now. */
         void (*stop)(struct conn *c, bool graceful);
+        /* Client side: the connection's stream now, or NULL (none yet, or between two
+         * requests): the runtime API's "show sess". */
+        struct stream *(*cur_stream)(struct conn *c);
         /* Free the context; called by conn_close(). */
         void (*release)(struct conn *c);
         /* Server side: a stream takes the connection, through @sd. 0 or -EBUSY. */

@@ -512,6 +512,13 @@ static void h1_stop(struct conn *c, bool graceful)
         h1c_arm(h, H1_STOP_GRACE_MS);
 }
 
+static struct stream *h1_cur_stream(struct conn *c)
+{
+        struct h1c *h = c->mux_ctx;
+
+        return h ? h->strm : NULL;
+}
+
 static struct ssl_st *h1_ssl(const struct sd *sd)
 {
         return xprt_tls_ssl(((const struct h1c *)sd->ms)->conn);
@@ -522,6 +529,7 @@ const struct mux_ops mux_h1_ops = {
         .init = h1_init,
         .wake = h1_wake,
         .stop = h1_stop,
+        .cur_stream = h1_cur_stream,
         .release = h1_release,
         .attach = h1_attach,
         .rcv_head = h1_rcv_head,

@@ -315,6 +315,13 @@ static void tcp_stop(struct conn *c, bool graceful)
         tcpc_close(t);
 }
 
+static struct stream *tcp_cur_stream(struct conn *c)
+{
+        struct tcpc *t = c->mux_ctx;
+
+        return t ? t->strm : NULL;
+}
+
 static void tcpc_on_reap(struct loop_reap *r)
 {
         free(sl_container_of(r, struct tcpc, reap));
@@ -368,6 +375,7 @@ const struct mux_ops mux_tcp_ops = {
         .init = tcp_init,
         .wake = tcp_wake,
         .stop = tcp_stop,
+        .cur_stream = tcp_cur_stream,
         .release = tcp_release,
         .attach = tcp_attach,
         .rcv_data = tcp_rcv_data,

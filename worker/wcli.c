@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "list.h"
+#include "listener.h"
 #include "log.h"
 #include "loop.h"
 #include "macros.h"
@@ -19,6 +20,7 @@
 #include "stktable_cli.h"
 #include "wcount.h"
 #include "wctx.h"
+#include "wsess.h"
 #include "wsvc.h"
 
 #define WCLI_CMD_MAX    4096
@@ -151,6 +153,67 @@ static void wcli_table_cmd(struct worker *w, char **words, int n, int level, FIL
                          loop_now(w->loop));
 }
 
+/* "enable|disable frontend <fe>", "set maxconn frontend <fe> <n>", "set maxconn global <n>"
+ * (this worker's share of the node's limit, which the master computes) */
+static void wcli_frontend_cmd(struct worker *w, char **words, int n, int level, FILE *out)
+{
+        const struct cfg_proxy *fe = NULL;
+        bool maxconn = strcmp(words[1], "maxconn") == 0;
+        const char *name = maxconn ? (n > 3 ? words[3] : NULL) : (n > 2 ? words[2] : NULL);
+        unsigned long v = 0;
+        char *end = NULL;
+
+        if (level < CFG_STATS_LEVEL_ADMIN) {
+                fputs("Permission denied\n", out);
+                return;
+        }
+        if (maxconn) {
+                const char *arg = strcmp(words[2], "global") == 0 ? (n > 3 ? words[3] : NULL)
+                                                                  : (n > 4 ? words[4] : NULL);
+
+                v = arg ? strtoul(arg, &end, 10) : 0;
+                if (!arg || *end || end == arg || v > UINT32_MAX) {
+                        fputs("Integer value expected.\n", out);
+                        return;
+                }
+                if (strcmp(words[0], "set") != 0 ||
+                    (strcmp(words[2], "global") != 0 && strcmp(words[2], "frontend") != 0)) {
+                        fputs("'set maxconn' only supports 'frontend' and 'global'.\n", out);
+                        return;
+                }
+                if (strcmp(words[2], "global") == 0) {
+                        w->maxconn = (unsigned)v;
+                        if (w->accept_paused && (!w->maxconn || w->n_conns < w->maxconn))
+                                listeners_resume(w);
+                        return;
+                }
+        }
+        if (name)
+                fe = cfg_gen_find_proxy(w->gen, name, CFG_CAP_FE);
+        if (!name) {
+                fputs("A frontend name is expected.\n", out);
+                return;
+        }
+        if (!fe) {
+                fputs("No such frontend.\n", out);
+                return;
+        }
+        if (maxconn) {
+                struct px_rt *rt = worker_rt(w, fe);
+
+                rt->maxconn = (unsigned)v;
+                if (!rt->maxconn || rt->feconn < rt->maxconn)
+                        listeners_resume_frontend(w, fe);
+                return;
+        }
+        if (strcmp(words[0], "enable") == 0)
+                (void)listeners_frontend_enable(w, fe, true);
+        else if (strcmp(words[0], "disable") == 0)
+                (void)listeners_frontend_enable(w, fe, false);
+        else
+                fputs("Unknown command; try 'help'\n", out);
+}
+
 void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
 {
         char *words[WCLI_WORDS_MAX], *save = NULL;
@@ -167,10 +230,40 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
                 fputs("show info  : this worker's process and counters\n"
                       "show table [<table> [data.<type> <op> <value>]...] : stick tables\n"
                       "clear table <table> [key <key> | data.<type> <op> <value>...]\n"
-                      "set table <table> key <key> data.<type> <value>\n",
+                      "set table <table> key <key> data.<type> <value>\n"
+                      "show sess [all|<id>] : this worker's client connections\n"
+                      "shutdown session <id> : close one\n"
+                      "shutdown sessions server <backend>/<server> : close those using it\n"
+                      "enable|disable frontend <frontend> : accept on its sockets, or not\n"
+                      "set maxconn frontend <frontend> <n> | set maxconn global <n>\n",
                       out);
         } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "info") == 0) {
                 wcli_show_info(w, out);
+        } else if (n >= 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "sess") == 0) {
+                bool all = n == 3 && strcmp(words[2], "all") == 0;
+
+                wsess_show(w, out, all, n == 3 && !all ? words[2] : NULL);
+        } else if (n == 3 && strcmp(words[0], "shutdown") == 0 &&
+                   strcmp(words[1], "session") == 0) {
+                if (level < CFG_STATS_LEVEL_ADMIN)
+                        fputs("Permission denied\n", out);
+                else
+                        wsess_shutdown(w, out, words[2]);
+        } else if (n == 4 && strcmp(words[0], "shutdown") == 0 &&
+                   strcmp(words[1], "sessions") == 0 && strcmp(words[2], "server") == 0) {
+                char *slash = strchr(words[3], '/');
+
+                if (level < CFG_STATS_LEVEL_ADMIN) {
+                        fputs("Permission denied\n", out);
+                } else if (!slash) {
+                        fputs("Require 'backend/server'.\n", out);
+                } else {
+                        *slash = '\0';
+                        wsess_shutdown_server(w, out, words[3], slash + 1);
+                }
+        } else if (n >= 2 && (strcmp(words[1], "frontend") == 0 ||
+                              (n >= 3 && strcmp(words[1], "maxconn") == 0))) {
+                wcli_frontend_cmd(w, words, n, level, out);
         } else if (n >= 2 && strcmp(words[1], "table") == 0 &&
                    (strcmp(words[0], "show") == 0 || strcmp(words[0], "clear") == 0 ||
                     strcmp(words[0], "set") == 0)) {

@@ -44,6 +44,8 @@ struct px_rt {
         unsigned table_id;               /* the master's id of it, or STICK_NO_ID */
         struct shm_region *table_region; /* owned when the worker made the table itself */
         unsigned feconn, beconn;         /* current connections as a frontend, as a backend */
+        unsigned maxconn;                /* a frontend's maxconn now: the configuration's, or
+                                          * "set maxconn frontend" */
         uint64_t log_counter;            /* %lc */
         uint64_t req_counter;            /* %rt */
         struct sl_list queue;            /* streams waiting for a server slot, oldest first */
@@ -147,6 +149,11 @@ struct worker_opts {
         /* The worker's end of the master CLI's socketpair (wcli.h), owned by the worker from
          * worker_main() on; 0 or less: none. */
         int cli_fd;
+        /* Runtime settings of the generation (enable|disable frontend, set maxconn ...), run
+         * as CLI commands (wcli.h) once the listeners are bound and before the first accept:
+         * a worker that replaces a dead one starts with them. Borrowed. */
+        char **runtime;
+        size_t n_runtime;
         /* -dM: memory debugging of the worker's pools; borrowed, NULL: none */
         const struct pool_debug *pool_debug;
         /* The TLS contexts of the generation, built by the master (NULL: the worker builds

@@ -40,7 +40,9 @@
 /* A client connection ended: let listeners accept again if they paused at a maxconn. */
 static void worker_on_conn_closed(struct worker *w, const struct cfg_proxy *fe)
 {
-        if (fe->maxconn && worker_rt(w, fe)->feconn < fe->maxconn)
+        struct px_rt *rt = worker_rt(w, fe);
+
+        if (!rt->maxconn || rt->feconn < rt->maxconn)
                 listeners_resume_frontend(w, fe);
         if (w->accept_paused && (!w->maxconn || w->n_conns < w->maxconn))
                 listeners_resume(w);
@@ -163,6 +165,7 @@ static int worker_build_rt(struct worker *w)
 
                 rt->px = px;
                 rt->w = w;
+                rt->maxconn = px->maxconn;
                 sl_list_init(&rt->queue);
                 loop_defer_init(w->loop, &rt->queue_kick, worker_queue_kick);
                 if (loop_timer_init(w->loop, &rt->queue_poll, worker_queue_poll) < 0)
@@ -450,6 +453,14 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
                 (void)wcli_start(&w, opts->cli_fd);
         if (listeners_bind(&w) < 0)
                 goto out;
+        for (size_t i = 0; opts && i < opts->n_runtime; i++) {
+                FILE *sink = fopen("/dev/null", "w");
+
+                if (sink) {
+                        wcli_exec(&w, opts->runtime[i], CFG_STATS_LEVEL_ADMIN, sink);
+                        fclose(sink);
+                }
+        }
         if (worker_drop_privileges(&gen->global) < 0)
                 goto out;
         sigemptyset(&mask);

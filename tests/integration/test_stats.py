@@ -259,6 +259,172 @@ backend be
         self.wait_workers(p, 2)
         self.assertEqual(info(ask(self.admin, "show info\n"))["CumReq"], "2")
 
+    def test_sessions(self):
+        """"show sess" lists every worker's client connections, old generations' included;
+        "shutdown session" closes one, "shutdown sessions server" those using a server."""
+        self.start_node()
+        p = self._procs[0]
+        tunnels = []
+        for _ in range(6):
+            s = harness.connect(self.port)
+            self.addCleanup(s.close)
+            s.sendall(b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+                      b"Connection: upgrade\r\n\r\n")
+            status, _, _ = harness.read_response(s)
+            self.assertEqual(status, 101)
+            tunnels.append(s)
+
+        def sessions():
+            out = {}
+            for line in ask(self.admin, "show sess\n").split("\n"):
+                m = re.match(r"(0x[0-9a-f]+): proto=tcpv4 src=127\.0\.0\.1:(\d+) fe=fe "
+                             r"be=(\S+) srv=(\S+) ts=00 age=\d+s pid=(\d+) state=(\S+).* "
+                             r"gen=(\d+)( draining)?$", line)
+                if m:
+                    out[int(m.group(2))] = m.groups()
+            return out
+
+        def alive(s):
+            s.sendall(b"ping")
+            s.settimeout(5)
+            try:
+                return s.recv(16) == b"ping"
+            except OSError:
+                return False
+
+        sess = sessions()
+        ports = [t.getsockname()[1] for t in tunnels]
+        self.assertEqual(sorted(sess), sorted(ports))
+        self.assertEqual({v[4] for v in sess.values()} <= {str(c) for c in
+                                                          harness.children(p.pid)}, True)
+        self.assertEqual(len({v[4] for v in sess.values()}), 2, "both workers' connections")
+        for v in sess.values():
+            self.assertEqual((v[2], v[5], v[6], v[7]), ("be", "TUNNEL", "1", None))
+            self.assertIn(v[3], ("s1", "s2"))
+        # levels: user may not look, operator may look but not close
+        self.assertEqual(ask(self.user, "show sess\n"), "Permission denied\n\n")
+        self.assertEqual(len(ask(self.oper, "show sess\n").strip().split("\n")), 6)
+        first = sess[ports[0]][0]
+        self.assertEqual(ask(self.oper, "shutdown session %s\n" % first),
+                         "Permission denied\n\n")
+        detail = ask(self.admin, "show sess %s\n" % first)
+        self.assertRegex(detail, r"(?m)^  stream: state=TUNNEL ")
+        self.assertRegex(detail, r"(?m)^  request: GET /ws$")
+
+        # one connection
+        self.assertEqual(ask(self.admin, "shutdown session %s\n" % first), "\n")
+        self.assertTrue(harness.closed_by_peer(tunnels[0]))
+        self.assertEqual(ask(self.admin, "show sess %s\n" % first),
+                         "No such session (use 'show sess').\n\n")
+        self.assertEqual(ask(self.admin, "shutdown session 0x1\n"),
+                         "No such session (use 'show sess').\n\n")
+        for t in tunnels[1:]:
+            self.assertTrue(alive(t))
+        self.assertIn("stats socket: shutdown session %s (uid " % first, p.log())
+
+        # after a reload the tunnels stay on the old generation, shown as draining
+        p.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if info(ask(self.admin, "show info\n"))["Generation"] == "2":
+                break
+            time.sleep(0.05)
+        sess = sessions()
+        self.assertEqual(sorted(sess), sorted(ports[1:]))
+        self.assertTrue(all(v[6] == "1" and v[7] == " draining" for v in sess.values()))
+
+        # every connection using s1, on every worker of every generation
+        on_s1 = [t for t in tunnels[1:] if sess[t.getsockname()[1]][3] == "s1"]
+        self.assertEqual(ask(self.admin, "shutdown sessions server be/s1\n"), "\n")
+        for t in tunnels[1:]:
+            if t in on_s1:
+                self.assertTrue(harness.closed_by_peer(t))
+            else:
+                self.assertTrue(alive(t))
+        self.assertEqual(sorted(sessions()),
+                         sorted(t.getsockname()[1] for t in tunnels[1:] if t not in on_s1))
+        self.assertEqual(ask(self.admin, "shutdown sessions server be/nope\n"),
+                         "No such server.\n\n")
+
+    def test_frontend_commands(self):
+        """"disable|enable frontend" and "set maxconn frontend|global" for every worker,
+        kept by a worker that replaces a dead one, undone by a reload."""
+        self.start_node()
+        p = self._procs[0]
+
+        def answered(s, timeout):
+            s.settimeout(timeout)
+            try:
+                status, _, _ = harness.read_response(s)
+                return status == 200
+            except OSError:
+                return False
+
+        def request():
+            s = harness.connect(self.port)
+            self.addCleanup(s.close)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            return s
+
+        self.assertEqual(ask(self.oper, "disable frontend fe\n"), "Permission denied\n\n")
+        self.assertEqual(ask(self.admin, "disable frontend nope\n"), "No such frontend.\n\n")
+        self.assertEqual(ask(self.admin, "disable frontend fe\n"), "\n")
+        self.assertEqual(ask(self.admin, "disable frontend fe\n"),
+                         "All sockets are already disabled.\n\n")
+        self.assertEqual(self.stat()[("fe", "FRONTEND")]["status"], "PAUSED")
+        # the kernel queues the connections; no worker takes them
+        waiting = [request() for _ in range(4)]
+        time.sleep(0.5)
+        for s in waiting:
+            self.assertFalse(answered(s, 0.2))
+        # a worker that replaces a dead one is told too
+        victim = harness.children(p.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            kids = harness.children(p.pid)
+            if victim not in kids and len(kids) == 2 and \
+                    info(ask(self.admin, "show info\n"))["Workers"] == "2":
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        late = request()
+        self.assertFalse(answered(late, 1.0))
+        self.assertEqual(ask(self.admin, "enable frontend fe\n"), "\n")
+        self.assertEqual(ask(self.admin, "enable frontend fe\n"),
+                         "All sockets are already enabled.\n\n")
+        # the queued connections are served now (those the dead worker held are gone)
+        self.assertTrue(answered(late, 5))
+        self.assertEqual(self.stat()[("fe", "FRONTEND")]["status"], "OPEN")
+        self.assertIn("stats socket: disable frontend fe (uid ", p.log())
+
+        self.assertEqual(ask(self.admin, "set maxconn frontend fe 1\n"), "\n")
+        self.assertEqual(self.stat()[("fe", "FRONTEND")]["slim"], "1")
+        # one connection per worker: of three idle keep-alive clients one at least waits
+        held = [request() for _ in range(3)]
+        served = [answered(s, 1.0) for s in held]
+        self.assertLessEqual(served.count(True), 2, served)
+        self.assertEqual(ask(self.admin, "set maxconn frontend fe 0\n"), "\n")
+        for s, ok in zip(held, served):
+            if not ok:
+                self.assertTrue(answered(s, 5))
+        self.assertEqual(ask(self.admin, "set maxconn frontend fe x\n"),
+                         "Integer value expected.\n\n")
+
+        hard = int(info(ask(self.admin, "show info\n"))["Hard_maxconn"])
+        self.assertEqual(ask(self.admin, "set maxconn global %d\n" % (hard + 1)),
+                         "Value out of range. Must be <= %d.\n\n" % hard)
+        self.assertEqual(ask(self.admin, "set maxconn global 100\n"), "\n")
+        self.assertEqual(info(ask(self.admin, "show info\n"))["Maxconn"], "100")
+        self.assertEqual(ask(self.admin, "disable frontend fe\n"), "\n")
+
+        # a reload starts from the configuration again
+        p.signal(signal.SIGHUP)
+        self.wait_workers(p, 2)
+        self.assertEqual(info(ask(self.admin, "show info\n"))["Maxconn"], str(hard))
+        self.assertEqual(self.stat()[("fe", "FRONTEND")]["status"], "OPEN")
+        self.assertTrue(answered(request(), 5))
+
     def test_formats(self):
         self.start_node()
         self.assertEqual(get(self.port)[0], 200)
