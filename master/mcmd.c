@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "list.h"
@@ -38,7 +39,11 @@ struct mcmd_cont {
         enum {
                 FAN_SHOW_SESS,
                 FAN_SHUTDOWN,
+                FAN_SHOW_ERRORS,
         } fan_kind;
+        char *err_proxy; /* owned: "show errors <proxy>", or NULL */
+        int err_iid;     /* "show errors <iid>", or -1 */
+        int err_dir;     /* 0 request, 1 response, -1 both */
         void (*wake)(void *arg);
         void *wake_arg;
 };
@@ -47,6 +52,7 @@ struct mcmd_cont *mcmd_cont_free(struct mcmd_cont *c)
 {
         if (c) {
                 mfan_free(c->fan);
+                free(c->err_proxy);
                 free(c->proxy);
                 free(c);
         }
@@ -89,9 +95,86 @@ static void fan_out(struct master *m, const char *cmd, pid_t only, int kind, FIL
         *ret_cont = c;
 }
 
-/* The workers' answers, together: each session line gets its generation */
-static void fan_write(struct mcmd_cont *c, FILE *out)
+/* "show errors": of each proxy's captures in every worker's answer, the newest, in the
+ * order of the proxies, requests before responses; the events of every worker summed. */
+static void errors_write(struct master *m, struct mcmd_cont *c, FILE *out)
 {
+        struct best {
+                uint64_t at, count;
+                const char *text; /* the block, up to the next "@" line */
+                size_t len;
+        } *best = calloc(m->gen->n_proxies * 2 + 1, sizeof(*best));
+        uint64_t total = 0, now = sl_clock_wall_us() / 1000;
+        char date[64];
+        time_t t = (time_t)(now / 1000);
+        struct tm tm;
+
+        if (!best) {
+                fputs("Out of memory.\n", out);
+                return;
+        }
+        for (size_t i = 0; i < mfan_count(c->fan); i++) {
+                const char *p = mfan_answer(c->fan, i)->text;
+
+                while (p && *p) {
+                        const char *nl = strchr(p, '\n'), *next;
+                        unsigned long long at = 0, count = 0, ev = 0;
+                        char name[256], dir[16];
+
+                        if (!nl)
+                                break;
+                        if (sscanf(p, "@total %llu", &ev) == 1) {
+                                total += ev;
+                                p = nl + 1;
+                                continue;
+                        }
+                        if (sscanf(p, "@ %llu %255s %15s %llu", &at, name, dir, &count) != 4) {
+                                p = nl + 1;
+                                continue;
+                        }
+                        for (next = nl + 1; *next && *next != '@';) {
+                                const char *e = strchr(next, '\n');
+
+                                next = e ? e + 1 : next + strlen(next);
+                        }
+                        for (size_t k = 0; k < m->gen->n_proxies; k++) {
+                                struct best *b = &best[k * 2 + (strcmp(dir, "response") == 0)];
+
+                                if (strcmp(m->gen->proxies[k]->name, name) != 0)
+                                        continue;
+                                b->count += count;
+                                if (at >= b->at) {
+                                        b->at = at;
+                                        b->text = nl + 1;
+                                        b->len = (size_t)(next - nl - 1);
+                                }
+                        }
+                        p = next;
+                }
+        }
+        localtime_r(&t, &tm);
+        strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
+        fprintf(out, "Total events captured on [%s.%03u] : %llu\n\n", date, (unsigned)(now % 1000),
+                (unsigned long long)total);
+        for (size_t k = 0; k < m->gen->n_proxies * 2; k++) {
+                const struct cfg_proxy *px = m->gen->proxies[k / 2];
+
+                if (!best[k].text || (c->err_dir >= 0 && (size_t)c->err_dir != k % 2) ||
+                    (c->err_iid >= 0 && px->id != (unsigned)c->err_iid) ||
+                    (c->err_proxy && strcmp(c->err_proxy, px->name) != 0))
+                        continue;
+                fwrite(best[k].text, 1, best[k].len, out);
+        }
+        free(best);
+}
+
+/* The workers' answers, together: each session line gets its generation */
+static void fan_write(struct master *m, struct mcmd_cont *c, FILE *out)
+{
+        if (c->fan_kind == FAN_SHOW_ERRORS) {
+                errors_write(m, c, out);
+                return;
+        }
         for (size_t i = 0; i < mfan_count(c->fan); i++) {
                 const struct mfan_answer *a = mfan_answer(c->fan, i);
                 const char *p = a->text;
@@ -137,7 +220,8 @@ static void help(FILE *out, int level)
                       "  set table <table> key <key> data.<type> <value>\n",
                       out);
         if (level >= CFG_STATS_LEVEL_OPERATOR)
-                fputs("  show sess [all|<id>]            : client connections of every worker\n",
+                fputs("  show sess [all|<id>]            : client connections of every worker\n"
+                      "  show errors [<px>] [request|response] : the last invalid messages\n",
                       out);
         if (level >= CFG_STATS_LEVEL_ADMIN)
                 fputs("  shutdown session <id>           : close one\n"
@@ -147,6 +231,7 @@ static void help(FILE *out, int level)
                 fputs("  set server <bk>/<srv> state ready|drain|maint\n"
                       "  set server <bk>/<srv> health up|stopping|down\n"
                       "  set server <bk>/<srv> weight <w>[%]\n"
+                      "  set server <bk>/<srv> addr <ip> [port <port>]\n"
                       "  set weight <bk>/<srv> <w>[%]    : the same\n"
                       "  enable server <bk>/<srv>        : leave maintenance\n"
                       "  disable server <bk>/<srv>       : enter maintenance\n"
@@ -303,6 +388,8 @@ static void set_health(struct srv_ref *s, const char *h, const struct mcmd_peer 
         log_change(peer, what);
 }
 
+static void set_addr(struct srv_ref *s, char **w, int n, const struct mcmd_peer *peer, FILE *out);
+
 static void cmd_set_server(struct master *m, char **w, int n, const struct mcmd_peer *peer,
                            FILE *out)
 {
@@ -316,6 +403,8 @@ static void cmd_set_server(struct master *m, char **w, int n, const struct mcmd_
                 set_weight(&s, n > 4 ? w[4] : NULL, peer, out);
         else if (n > 3 && strcmp(w[3], "health") == 0)
                 set_health(&s, n > 4 ? w[4] : NULL, peer, out);
+        else if (n > 3 && strcmp(w[3], "addr") == 0)
+                set_addr(&s, w, n, peer, out);
         else
                 fputs("'set server <srv>' only supports 'agent', 'health', 'state', 'weight', "
                       "'addr', 'fqdn', 'check-addr', 'check-port', 'ssl' and 'agent-addr'.\n",
@@ -337,7 +426,15 @@ bool mcmd_server_action(struct master *m, const struct cfg_proxy *px, const char
         if (!err)
                 return false;
         ok = find_server(m, arg, err, &s);
-        if (ok && strncmp(action, "health-", 7) == 0)
+        if (ok && strcmp(action, "shutdown") == 0) {
+                /* every worker of every generation closes the server's sessions */
+                char cmd[600], what[600];
+
+                snprintf(cmd, sizeof(cmd), "shutdown sessions server %s", arg);
+                snprintf(what, sizeof(what), "shutdown sessions server %s", arg);
+                mrt_send(m, NULL, cmd, false);
+                log_change(peer, what);
+        } else if (ok && strncmp(action, "health-", 7) == 0)
                 set_health(&s, action + 7, peer, err);
         else if (ok)
                 set_state(&s, action, peer, err);
@@ -373,6 +470,48 @@ static bool live_worker(struct master *m, pid_t pid)
                         return true;
         }
         return false;
+}
+
+/* "show errors [<iid>|<proxy>] [request|response]" */
+static void cmd_show_errors(struct master *m, char **w, int n, int level, FILE *out,
+                            struct mcmd_cont **ret_cont)
+{
+        int dir = -1, iid = -1;
+        const char *proxy = NULL;
+
+        if (level < CFG_STATS_LEVEL_OPERATOR) {
+                fputs("Permission denied\n", out);
+                return;
+        }
+        for (int i = 2; i < n; i++) {
+                char *end;
+                long v;
+
+                if (strcmp(w[i], "request") == 0) {
+                        dir = 0;
+                        continue;
+                }
+                if (strcmp(w[i], "response") == 0) {
+                        dir = 1;
+                        continue;
+                }
+                v = strtol(w[i], &end, 10);
+                if (*end == '\0' && end != w[i] && v != -1) {
+                        iid = (int)v;
+                } else if (strcmp(w[i], "-1") != 0) {
+                        if (!cfg_gen_find_proxy(m->gen, w[i], CFG_CAP_FE | CFG_CAP_BE)) {
+                                fputs("No such proxy.\n", out);
+                                return;
+                        }
+                        proxy = w[i];
+                }
+        }
+        fan_out(m, "show errors", 0, FAN_SHOW_ERRORS, out, ret_cont);
+        if (*ret_cont) {
+                (*ret_cont)->err_dir = dir;
+                (*ret_cont)->err_iid = iid;
+                (*ret_cont)->err_proxy = proxy ? strdup(proxy) : NULL;
+        }
 }
 
 /* "shutdown session <id>" */
@@ -498,6 +637,74 @@ static void cmd_set_maxconn(struct master *m, char **w, int n, const struct mcmd
         log_change(peer, what);
 }
 
+/* A server's address now (the runtime one, else the configuration's) into @ip ("-": none);
+ * returns its port. */
+static unsigned server_addr(const struct srv_state_rec *rec, const struct cfg_server *sv, char *ip,
+                            size_t size)
+{
+        struct sockaddr_storage ss = sv->addr.ss;
+        unsigned port = sv->addr.port_low;
+        uint16_t ov_port;
+        uint32_t seq;
+
+        if (rec && srv_state_addr(rec, &ss, &ov_port, &seq) && ov_port)
+                port = ov_port;
+        if (ss.ss_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)&ss)->sin_addr, ip,
+                          (socklen_t)size);
+        else if (ss.ss_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&ss)->sin6_addr, ip,
+                          (socklen_t)size);
+        else
+                snprintf(ip, size, "-");
+        return port;
+}
+
+/* "set server <b>/<s> addr <ip> [port <port>]" (HAProxy's answers) */
+static void set_addr(struct srv_ref *s, char **w, int n, const struct mcmd_peer *peer, FILE *out)
+{
+        const struct cfg_server *sv = &s->px->servers[s->idx];
+        struct sockaddr_storage ss = {0};
+        char old_ip[64], what[512];
+        unsigned old_port = server_addr(s->rec, sv, old_ip, sizeof(old_ip));
+        unsigned long port = 0;
+
+        if (n < 5 || (n != 5 && (n != 7 || strcmp(w[5], "port") != 0))) {
+                fputs("set server <b>/<s> addr requires an address and optional port.\n", out);
+                return;
+        }
+        if (inet_pton(AF_INET, w[4], &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+                ss.ss_family = AF_INET;
+        } else if (inet_pton(AF_INET6, w[4], &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+                ss.ss_family = AF_INET6;
+        } else {
+                fprintf(out, "Invalid addr '%s'.\n", w[4]);
+                return;
+        }
+        if (n == 7) {
+                char *end;
+
+                port = strtoul(w[6], &end, 10);
+                if (*end || end == w[6] || port == 0 || port > 65535) {
+                        fprintf(out, "Invalid port '%s'.\n", w[6]);
+                        return;
+                }
+        }
+        if (sv->addr.ss.ss_family == AF_UNIX) {
+                fputs("Cannot change the address of a server on a Unix socket.\n", out);
+                return;
+        }
+        /* without a port, the configuration's stays (a mapped port keeps mapping) */
+        srv_state_set_addr(s->rec, &ss, (uint16_t)port);
+        fprintf(out, "IP changed from '%s' to '%s'", old_ip, w[4]);
+        if (port && port != old_port)
+                fprintf(out, ", port changed from '%u' to '%lu'", old_port, port);
+        fputs(" by 'stats socket command'\n", out);
+        snprintf(what, sizeof(what), "server %s/%s addr %s port %lu", s->px->name, sv->name, w[4],
+                 port ? port : old_port);
+        log_change(peer, what);
+}
+
 /* HAProxy's "show servers state": version 1 of the server-state file. */
 static void cmd_show_servers_state(struct master *m, const char *backend, FILE *out)
 {
@@ -529,19 +736,13 @@ static void cmd_show_servers_state(struct master *m, const char *backend, FILE *
                                         : NULL;
                         char ip[64] = "-";
                         uint32_t admin;
+                        unsigned port;
 
                         if (backend && strcmp(px->name, backend) != 0)
                                 continue;
                         if (!rec)
                                 continue;
-                        if (sv->addr.ss.ss_family == AF_INET)
-                                inet_ntop(AF_INET,
-                                          &((const struct sockaddr_in *)&sv->addr.ss)->sin_addr, ip,
-                                          sizeof(ip));
-                        else if (sv->addr.ss.ss_family == AF_INET6)
-                                inet_ntop(AF_INET6,
-                                          &((const struct sockaddr_in6 *)&sv->addr.ss)->sin6_addr,
-                                          ip, sizeof(ip));
+                        port = server_addr(rec, sv, ip, sizeof(ip));
                         admin = srv_state_admin(rec);
                         /* HAProxy's SRV_ST_* (0 stopped, 2 running) and SRV_ADMF_* (0x01
                          * forced maintenance, 0x08 forced drain) */
@@ -555,7 +756,7 @@ static void cmd_show_servers_state(struct master *m, const char *backend, FILE *
                                 srv_state_weight(rec), sv->opts.weight,
                                 (unsigned long long)(sl_clock_ms() - m->started_ms) / 1000,
                                 srv_state_op(rec) == SRV_OP_UP ? 2u : 0u, px->id_set ? 1 : 0,
-                                sv->id_set ? 1 : 0, sv->addr.port_low, sv->opts.tls.ssl ? 1 : 0);
+                                sv->id_set ? 1 : 0, port, sv->opts.tls.ssl ? 1 : 0);
                 }
                 base += (uint32_t)px->n_servers;
         }
@@ -634,7 +835,7 @@ bool mcmd_continue(struct master *m, struct mcmd_cont *c, FILE *out)
         if (c->fan) {
                 if (!mfan_done(c->fan))
                         return false;
-                fan_write(c, out);
+                fan_write(m, c, out);
                 return true;
         }
         if (mstat_show_stat(m, &c->flt, c->fmt, &c->cur, MCMD_PIECE, out) < 0)
@@ -739,6 +940,8 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
                 snprintf(line, sizeof(line), "show sess%s%.64s", n > 2 ? " " : "",
                          n > 2 ? w[2] : "");
                 fan_out(m, line, pid, FAN_SHOW_SESS, out, ret_cont);
+        } else if (is(w, n, "show", "errors")) {
+                cmd_show_errors(m, w, n, level, out, ret_cont);
         } else if (!admin && strcmp(w[0], "shutdown") == 0) {
                 fputs("Permission denied\n", out);
         } else if (is(w, n, "shutdown", "session")) {

@@ -22,8 +22,9 @@ struct mcmd_cont;
 struct cfg_proxy;
 
 /* The stats page's admin actions on server @srv of backend @px (current generation):
- * @action "ready", "drain", "maint" or "health-up|stopping|down", logged as the socket's
- * commands are. False when there is no such server or nothing was done. */
+ * @action "ready", "drain", "maint", "health-up|stopping|down" or "shutdown" (its sessions,
+ * on every worker), logged as the socket's commands are. False when there is no such server
+ * or nothing was done. */
 bool mcmd_server_action(struct master *m, const struct cfg_proxy *px, const char *srv,
                         const char *action, const struct mcmd_peer *peer);
 

@@ -485,6 +485,7 @@ static void html_proxy(struct page *pg, const struct mstat_obj *o, size_t n)
                         "<option value=\"hrunn\">Health: force UP</option>"
                         "<option value=\"hnolb\">Health: force NOLB</option>"
                         "<option value=\"hdown\">Health: force DOWN</option>"
+                        "<option value=\"shutdown\">Kill Sessions</option>"
                         "</select><input type=\"hidden\" name=\"b\" value=\"#%u\">"
                         "&nbsp;<input type=\"submit\" value=\"Apply\"></form>\n",
                         px->id);
@@ -670,7 +671,7 @@ static const struct {
 } actions[] = {
         {"ready", "ready"},           {"drain", "drain"},       {"maint", "maint"},
         {"enable", "ready"},          {"disable", "maint"},     {"hrunn", "health-up"},
-        {"hnolb", "health-stopping"}, {"hdown", "health-down"},
+        {"hnolb", "health-stopping"}, {"hdown", "health-down"}, {"shutdown", "shutdown"},
 };
 
 /* Apply a POSTed form; the code of its outcome for ";st=" */

@@ -79,13 +79,13 @@ static void sent_done(void *arg)
         free(s);
 }
 
-void mrt_send(struct master *m, struct mworker *mw, const char *cmd)
+void mrt_send(struct master *m, struct mworker *mw, const char *cmd, bool current)
 {
         struct sent *s = calloc(1, sizeof(*s));
 
         if (!s)
                 return;
-        s->f = mfan_start(m, cmd, mw ? mw->pid : 0, true, sent_done, s);
+        s->f = mfan_start(m, cmd, mw ? mw->pid : 0, current, sent_done, s);
         if (!s->f)
                 free(s);
 }
@@ -100,7 +100,7 @@ bool mrt_frontend_enable(struct master *m, const struct cfg_proxy *fe, bool on)
         if (v)
                 v->disabled = !on;
         snprintf(cmd, sizeof(cmd), "%s frontend %s", on ? "enable" : "disable", fe->name);
-        mrt_send(m, NULL, cmd);
+        mrt_send(m, NULL, cmd, true);
         return true;
 }
 
@@ -121,7 +121,7 @@ void mrt_frontend_maxconn(struct master *m, const struct cfg_proxy *fe, unsigned
                 f->maxconn = v;
         }
         snprintf(cmd, sizeof(cmd), "set maxconn frontend %s %u", fe->name, v);
-        mrt_send(m, NULL, cmd);
+        mrt_send(m, NULL, cmd, true);
 }
 
 unsigned mrt_fe_maxconn(struct master *m, const struct cfg_proxy *fe)
@@ -145,7 +145,7 @@ void mrt_global_maxconn(struct master *m, unsigned v)
         if (rt)
                 rt->maxconn = v;
         snprintf(cmd, sizeof(cmd), "set maxconn global %u", share(m, v));
-        mrt_send(m, NULL, cmd);
+        mrt_send(m, NULL, cmd, true);
 }
 
 unsigned mrt_maxconn(struct master *m)

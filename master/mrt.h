@@ -34,8 +34,8 @@ unsigned mrt_maxconn(struct master *m);
  * (never freed: the child's memory goes with it). */
 size_t mrt_commands(struct master *m, char ***ret);
 
-/* The commands a worker of the current generation needs for the settings (for @mw, or for
- * every worker when NULL): sent through mfan.h, answers ignored. */
-void mrt_send(struct master *m, struct mworker *mw, const char *cmd);
+/* Send @cmd to worker @mw, or to every worker (@current: of the current generation) when
+ * NULL, through mfan.h; the answers are not read. */
+void mrt_send(struct master *m, struct mworker *mw, const char *cmd, bool current);
 
 void mrt_free(struct master *m);

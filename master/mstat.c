@@ -318,10 +318,17 @@ static int collect_obj(struct writer *w, const struct mstat_field *f, int type,
         o->svname = strdup(f[MSTAT_F_SVNAME].str ? f[MSTAT_F_SVNAME].str : "");
         if (!o->svname)
                 return -ENOMEM;
-        /* the other strings are the configuration's, or constant; those made on the stack
-         * (addresses) are not kept */
+        /* the other strings are the configuration's, or constant, but for the address,
+         * made on the stack: copied */
         o->f[MSTAT_F_SVNAME].str = o->svname;
-        o->f[MSTAT_F_ADDR].type = MSTAT_T_EMPTY;
+        if (f[MSTAT_F_ADDR].type == MSTAT_T_STR && f[MSTAT_F_ADDR].str) {
+                o->addr = strdup(f[MSTAT_F_ADDR].str);
+                if (!o->addr) {
+                        free(o->svname);
+                        return -ENOMEM;
+                }
+                o->f[MSTAT_F_ADDR].str = o->addr;
+        }
         w->n_collected++;
         return 0;
 }
@@ -527,8 +534,15 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         mfield_u32(f, MSTAT_F_LASTCHG, "MAP",
                                    (sl_clock_ms() - m->started_ms) / 1000);
                         if (flt->legends) {
+                                struct cfg_addr now = sv->addr;
+                                uint16_t ov_port;
+                                uint32_t seq;
+
+                                /* "set server addr" */
+                                if (rec && srv_state_addr(rec, &now.ss, &ov_port, &seq) && ov_port)
+                                        now.port_low = ov_port;
                                 mfield_str(f, MSTAT_F_ADDR, "CGS",
-                                           addr_text(&sv->addr, addr, sizeof(addr)));
+                                           addr_text(&now, addr, sizeof(addr)));
                                 if (sv->opts.cookie)
                                         mfield_str(f, MSTAT_F_COOKIE, "CGS", sv->opts.cookie);
                         }
@@ -652,8 +666,10 @@ int mstat_collect(struct master *m, const struct mstat_filter *flt, struct mstat
 
 void mstat_objs_free(struct mstat_objs *o)
 {
-        for (size_t i = 0; i < o->n; i++)
+        for (size_t i = 0; i < o->n; i++) {
                 free(o->v[i].svname);
+                free(o->v[i].addr);
+        }
         free(o->v);
         free(o->sums);
         memset(o, 0, sizeof(*o));

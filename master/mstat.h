@@ -181,9 +181,10 @@ struct mstat_obj {
         int type;                   /* MSTAT_FE .. MSTAT_LI */
         const struct cfg_proxy *px; /* borrowed from the master's current generation */
         char *svname;               /* owned: FRONTEND, BACKEND, the server's or listener's */
+        char *addr;                 /* owned: a server's address (legends), or NULL */
         struct stats_sum sum;       /* its figures (a backend's merged with its servers') */
-        struct mstat_field f[MSTAT_F_COUNT]; /* strings borrowed from the configuration;
-                                              * no address */
+        struct mstat_field f[MSTAT_F_COUNT]; /* strings borrowed from the configuration,
+                                              * or the two above */
 };
 
 struct mstat_objs {

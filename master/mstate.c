@@ -149,6 +149,14 @@ void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
                                 srv_state_set_admin(to, srv_state_admin(from),
                                                     ~srv_state_admin(from));
                                 srv_state_set_op(to, srv_state_op(from));
+                                {
+                                        struct sockaddr_storage ss;
+                                        uint16_t port;
+                                        uint32_t seq;
+
+                                        if (srv_state_addr(from, &ss, &port, &seq))
+                                                srv_state_set_addr(to, &ss, port);
+                                }
                                 carried++;
                                 break;
                         }

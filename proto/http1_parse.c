@@ -452,6 +452,120 @@ int h1_parse_request(const char *buf, size_t len, const struct h1_limits *lim,
         return r;
 }
 
+/* ---- where a head went wrong (show errors) ---- */
+
+/* The offset of the first byte of field-lines from @off that breaks their grammar, or @len
+ * when they are well formed as far as they go. */
+static size_t fields_error_offset(const char *buf, size_t len, size_t off)
+{
+        while (off < len) {
+                size_t i = off;
+
+                if (buf[i] == '\r')
+                        return i + 1 < len && buf[i + 1] != '\n' ? i + 1 : len;
+                while (i < len && tchar_tab[uc(buf[i])])
+                        i++;
+                if (i < len && (i == off || buf[i] != ':'))
+                        return i;
+                for (i++; i < len && (fchar_tab[uc(buf[i])] || is_ows(buf[i])); i++)
+                        ;
+                if (i < len && buf[i] != '\r')
+                        return i;
+                if (i + 1 < len && buf[i + 1] != '\n')
+                        return i + 1;
+                off = i + 2;
+        }
+        return len;
+}
+
+/* The offset of the first byte of the request-target @p[0..@n) that is not allowed there */
+static size_t target_error_offset(const char *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!target_tab[uc(p[i])])
+                        return i;
+        return 0; /* its characters are valid; its form is not: its start */
+}
+
+size_t h1_error_offset(const char *buf, size_t len, bool response)
+{
+        size_t i = 0, t;
+
+        while (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+                i += 2;
+        if (response) {
+                static const char v[] = "HTTP/d.d ddd ";
+
+                for (size_t k = 0; k < sizeof(v) - 1; k++, i++) {
+                        if (i >= len)
+                                return len;
+                        if (v[k] == 'd' ? !is_digit(buf[i]) : buf[i] != v[k])
+                                return i;
+                }
+                while (i < len && fchar_tab[uc(buf[i])])
+                        i++;
+        } else {
+                t = i;
+                while (i < len && tchar_tab[uc(buf[i])])
+                        i++;
+                if (i >= len)
+                        return len;
+                if (i == t || buf[i] != ' ')
+                        return i;
+                t = ++i;
+                while (i < len && buf[i] != ' ' && buf[i] != '\r' && buf[i] != '\n')
+                        i++;
+                if (i >= len)
+                        return len;
+                if (i == t || buf[i] != ' ')
+                        return i;
+                if (target_error_offset(buf + t, i - t) || !target_tab[uc(buf[t])])
+                        return t + target_error_offset(buf + t, i - t);
+                t = ++i;
+                for (size_t k = 0; k < 8; k++, i++) {
+                        if (i >= len)
+                                return len;
+                        if (k == 5 || k == 7 ? !is_digit(buf[i])
+                            : k == 6         ? buf[i] != '.'
+                                             : buf[i] != "HTTP/"[k])
+                                return i;
+                }
+        }
+        if (i >= len)
+                return len;
+        if (buf[i] != '\r')
+                return i;
+        if (i + 1 < len && buf[i + 1] != '\n')
+                return i + 1;
+        return fields_error_offset(buf, len, i + 2);
+}
+
+size_t h1_framing_error_offset(const char *buf, size_t len, const struct http_hdr *headers,
+                               size_t n)
+{
+        int cl = -1, te = -1;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct http_hdr *h = &headers[i];
+
+                if (h->value.ptr < buf || h->value.ptr > buf + len)
+                        continue;
+                if (sl_str_ieq(h->name, SL_STR_LIT("content-length"))) {
+                        for (size_t k = 0; k < h->value.len; k++)
+                                if (!is_digit(h->value.ptr[k]))
+                                        return (size_t)(h->value.ptr + k - buf);
+                        if (cl >= 0)
+                                return (size_t)(h->value.ptr - buf); /* a second one */
+                        cl = (int)i;
+                } else if (sl_str_ieq(h->name, SL_STR_LIT("transfer-encoding")) && te < 0) {
+                        te = (int)i;
+                }
+        }
+        if (te >= 0)
+                return (size_t)(headers[te].value.ptr - buf);
+        return len;
+}
+
 /* status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 4). Strict: the
  * second SP is required even with an empty reason, and the code must be 100 .. 599 (RFC 9110
  * 15). */

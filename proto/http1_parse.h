@@ -76,6 +76,19 @@ int h1_parse_request(const char *buf, size_t len, const struct h1_limits *lim,
 int h1_parse_response(const char *buf, size_t len, const struct h1_limits *lim,
                       struct http_hdr *headers, size_t max_headers, struct h1_response *ret_resp);
 
+/* Where a request (@response: response) head that h1_parse_request() (_response()) or the
+ * analysis refused went wrong, for "show errors": the offset of the first byte that breaks
+ * the grammar of its start-line or field lines; the start of the target for a target of a
+ * form its method does not take; @len when every byte fits the grammar (a framing conflict,
+ * an unsupported version, a head too large). Cold: call it after an error only. */
+size_t h1_error_offset(const char *buf, size_t len, bool response);
+
+/* For a head whose bytes all fit the grammar but whose framing was refused: the offset of
+ * the first non-digit of a Content-Length, of a second Content-Length, or of a
+ * Transfer-Encoding's value; @len when none of them is there. @headers point into @buf. */
+size_t h1_framing_error_offset(const char *buf, size_t len, const struct http_hdr *headers,
+                               size_t n);
+
 /* Status code a server answers a request with after a negative result of this module: 400,
  * 413, 414, 431, 501 or 505. Not meaningful for -EAGAIN. */
 static inline int h1_error_status(int r)

@@ -5,6 +5,7 @@
 #include "srv_state.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -138,6 +139,62 @@ void srv_state_set_op(struct srv_state_rec *rec, enum srv_op_state op)
 {
         if (atomic_exchange_explicit(&rec->op, (uint32_t)op, memory_order_relaxed) != (uint32_t)op)
                 srv_state__bump(rec);
+}
+
+void srv_state_set_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss, uint16_t port)
+{
+        uint32_t seq = atomic_load_explicit(&rec->addr_seq, memory_order_relaxed);
+        const uint8_t *a = ss->ss_family == AF_INET6
+                                   ? (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+                                   : (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+        size_t n = ss->ss_family == AF_INET6 ? 16 : 4;
+
+        /* odd while writing: readers retry */
+        atomic_store_explicit(&rec->addr_seq, seq | 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+        for (size_t i = 0; i < 16; i++)
+                atomic_store_explicit(&rec->addr[i], i < n ? a[i] : 0, memory_order_relaxed);
+        atomic_store_explicit(&rec->addr_port, port, memory_order_relaxed);
+        atomic_store_explicit(&rec->addr_family, (uint8_t)ss->ss_family, memory_order_relaxed);
+        atomic_store_explicit(&rec->addr_seq, (seq | 1) + 1, memory_order_release);
+        srv_state__bump(rec);
+}
+
+bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss,
+                    uint16_t *ret_port, uint32_t *ret_seq)
+{
+        for (;;) {
+                uint32_t seq = atomic_load_explicit(&rec->addr_seq, memory_order_acquire);
+                uint8_t a[16], fam;
+                uint16_t port;
+
+                if (seq == 0)
+                        return false;
+                if (seq & 1)
+                        continue; /* the master is writing it: a few stores */
+                for (size_t i = 0; i < 16; i++)
+                        a[i] = atomic_load_explicit(&rec->addr[i], memory_order_relaxed);
+                port = atomic_load_explicit(&rec->addr_port, memory_order_relaxed);
+                fam = atomic_load_explicit(&rec->addr_family, memory_order_relaxed);
+                atomic_thread_fence(memory_order_acquire);
+                if (atomic_load_explicit(&rec->addr_seq, memory_order_relaxed) != seq)
+                        continue;
+                memset(ss, 0, sizeof(*ss));
+                if (fam == AF_INET6) {
+                        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+                        s6->sin6_family = AF_INET6;
+                        memcpy(&s6->sin6_addr, a, 16);
+                } else {
+                        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+                        s4->sin_family = AF_INET;
+                        memcpy(&s4->sin_addr, a, 4);
+                }
+                *ret_port = port;
+                *ret_seq = seq;
+                return true;
+        }
 }
 
 uint64_t srv_state_epoch(const struct srv_state_rec *rec)

@@ -46,11 +46,18 @@ struct srv_state_rec {
         _Atomic uint32_t op;          /* enum srv_op_state */
         _Atomic uint64_t total_conns; /* connections ever acquired */
         uint32_t index;               /* position in the table; written once at creation */
-        uint32_t spare32;
+        /* "set server addr": a sequence lock over the address below (0: none set; odd: being
+         * written by the master, its only writer; even: stable) */
+        _Atomic uint32_t addr_seq;
         /* In the first record of a backend only: its balancer's position (roundrobin,
          * static-rr), shared by every worker: srv_state_lb_next(). */
         _Atomic uint64_t lb_pos;
-        uint8_t spare[24]; /* room for later fields without a layout change */
+        /* the runtime address: IPv4 (4 bytes) or IPv6 (16), network order; its port, 0: the
+         * configuration's; read and written whole under @addr_seq, byte by byte */
+        _Atomic uint8_t addr[16];
+        _Atomic uint16_t addr_port;
+        _Atomic uint8_t addr_family; /* AF_INET, AF_INET6 */
+        uint8_t spare[5];            /* room for later fields without a layout change */
 } __attribute__((aligned(64)));
 
 struct srv_state_table {
@@ -98,6 +105,21 @@ void srv_state_release_n(struct srv_state_rec *rec, uint32_t n);
 void srv_state_set_weight(struct srv_state_rec *rec, unsigned weight);
 void srv_state_set_admin(struct srv_state_rec *rec, uint32_t set, uint32_t clear);
 void srv_state_set_op(struct srv_state_rec *rec, enum srv_op_state op);
+
+/* "set server addr": the address servers are connected to from now on (its port kept from
+ * the configuration when @port is 0); the master is the only writer. A change bumps the
+ * sequence, by which workers know their idle connections to the old address are stale. */
+struct sockaddr_storage;
+void srv_state_set_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss,
+                        uint16_t port);
+/* The runtime address into @ss (family and address; port as given, 0: none) and its sequence;
+ * false when none was set. Lock-free: retries while the master writes it. */
+bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss,
+                    uint16_t *ret_port, uint32_t *ret_seq);
+static inline uint32_t srv_state_addr_seq(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->addr_seq, memory_order_acquire);
+}
 
 /* The epoch of the table holding @rec: any record of the table gives the same value. Read with
  * acquire order, so a balancer that reads the epoch then the records sees every change made

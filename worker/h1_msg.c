@@ -22,7 +22,9 @@
 #include "log.h"
 #include "macros.h"
 #include "model.h"
+#include "stream-t.h"
 #include "wctx.h"
+#include "werrors.h"
 
 /* a length-delimited body whose rest is at most this long is due in one more read */
 #define H1_MORE_SOON_MAX 4096
@@ -627,6 +629,18 @@ const struct h1_limits *h1_limits(const struct h1c *h)
         return &lim;
 }
 
+/* show errors: a server's response that could not be read, captured for its backend */
+static void response_error(struct h1c *h)
+{
+        const struct stream *st = h->sd ? h->sd->strm : NULL;
+
+        if (!st || !st->be || buf_is_null(&h->ibuf))
+                return;
+        werr_capture(h->w, st->be, true, st->sess, st->fe, st->be,
+                     st->srv_idx >= 0 ? st->srv_idx : st->last_srv, buf_head(&h->ibuf),
+                     h->ibuf.data, h1_error_offset(buf_head(&h->ibuf), h->ibuf.data, true));
+}
+
 int h1_rcv_head(struct sd *sd, struct http_msg *m)
 {
         struct h1c *h = h1c_of_sd(sd);
@@ -641,10 +655,11 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
                                               &res);
                         if (r > 0)
                                 break;
-                        if (r != -EAGAIN)
+                        if (r != -EAGAIN || buf_room(&h->ibuf) == 0 ||
+                            (h->conn->flags & CONN_F_RD_EOF)) {
+                                response_error(h);
                                 return -EBADMSG;
-                        if (buf_room(&h->ibuf) == 0 || (h->conn->flags & CONN_F_RD_EOF))
-                                return -EBADMSG;
+                        }
                 } else if (h->conn->flags & CONN_F_RD_EOF) {
                         /* closed or reset before any byte of the response */
                         return -EPIPE;
@@ -656,8 +671,10 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
                         return 0;
                 }
         }
-        if (h1_analyze_response(&res, h->req_meth, &fr) < 0)
+        if (h1_analyze_response(&res, h->req_meth, &fr) < 0) {
+                response_error(h);
                 return -EBADMSG;
+        }
         *m = (struct http_msg){
                 .status = res.status,
                 .reason = res.reason,

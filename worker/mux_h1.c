@@ -23,6 +23,7 @@
 #include "srvconn.h"
 #include "stream.h"
 #include "wctx.h"
+#include "werrors.h"
 #include "xprt_tls.h"
 
 /* soft stop: how long a keep-alive connection that just finished a response may still bring
@@ -231,6 +232,7 @@ static void h1c_client_process(struct h1c *h)
         const struct cfg_proxy *fe = h->sess->fe;
         struct h1_request req;
         struct http_msg *m;
+        bool parsed;
         ssize_t n;
         int r;
 
@@ -275,9 +277,18 @@ static void h1c_client_process(struct h1c *h)
                                 continue; /* more bytes, or the end of the stream */
                         }
                 }
+                parsed = r >= 0;
                 if (r >= 0)
                         r = h1_fill_request(h, &req, (size_t)r) ?: r;
                 if (r < 0) {
+                        /* show errors: what the client sent, and where it went wrong */
+                        size_t at = h1_error_offset(buf_head(&h->ibuf), h->ibuf.data, false);
+
+                        if (at == h->ibuf.data && parsed)
+                                at = h1_framing_error_offset(buf_head(&h->ibuf), h->ibuf.data,
+                                                             req.headers, req.n_headers);
+                        werr_capture(h->w, fe, false, h->sess, fe, NULL, -1, buf_head(&h->ibuf),
+                                     h->ibuf.data, at);
                         h->flags |= H1C_F_CLOSE | H1C_F_NO_READ;
                         stream_fail(h->strm, (unsigned)http_error_status(r), 'P', 'R',
                                     h->ibuf.data);

@@ -8,10 +8,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lb.h"
 #include "log.h"
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
+#include "srv_state.h"
 #include "tls_ctx.h"
 #include "wctx.h"
 #include "xprt_tls.h"
@@ -78,11 +80,31 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
         /* 16-bit arithmetic: "-N" wraps as in HAProxy */
         if (cfg_server_maps_port(srv))
                 port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
+        if (rt->lb) {
+                /* "set server addr": the runtime address, and its port if it has one */
+                struct sockaddr_storage ov;
+                uint16_t ov_port;
+                uint32_t seq;
+
+                if (srv_state_addr(&rt->lb->recs[srv_idx], &ov, &ov_port, &seq)) {
+                        *ret_ss = ov;
+                        *ret_len = ov.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                            : sizeof(struct sockaddr_in);
+                        if (ov_port)
+                                port = ov_port;
+                }
+        }
         if (ret_ss->ss_family == AF_INET)
                 ((struct sockaddr_in *)ret_ss)->sin_port = htons(port);
         else if (ret_ss->ss_family == AF_INET6)
                 ((struct sockaddr_in6 *)ret_ss)->sin6_port = htons(port);
         return 0;
+}
+
+/* The sequence of server @srv_idx's runtime address (0: none set) */
+static uint32_t addr_seq(const struct px_rt *rt, int srv_idx)
+{
+        return rt->lb && srv_idx >= 0 ? srv_state_addr_seq(&rt->lb->recs[srv_idx]) : 0;
 }
 
 /* The options of a backend's server connections: HAProxy's option nolinger, and option
@@ -159,6 +181,7 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
         sc->rt = rt;
         sc->srv_idx = srv_idx;
         sc->to = *addr;
+        sc->addr_seq = addr_seq(rt, srv_idx);
         sl_list_init(&sc->idle_link);
         loop_reap_init(&sc->reap, srv_conn_on_reap);
         if (w->srv_connect)
@@ -218,18 +241,21 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
 {
         uint64_t sh = sni_hash(sni);
         struct sl_list *pos;
+        uint32_t seq;
         bool any;
 
         if (!rt->idle || srv_idx < 0 || sl_list_empty(&rt->idle[srv_idx]))
                 return NULL;
         any = !follows_client(rt, srv_idx);
+        seq = addr_seq(rt, srv_idx);
         /* the most recently used one: the likeliest to be still open (at most
          * SRV_CONN_MAX_IDLE looked at for a server that follows the client's destination) */
         for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
                 struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
 
+                /* one to the address the server had before "set server addr" is not taken */
                 if ((!any && !same_to(&sc->to, to)) || (owner && sc->owner != owner) ||
-                    sc->sni_hash != sh)
+                    sc->sni_hash != sh || sc->addr_seq != seq)
                         continue;
                 sl_list_del(&sc->idle_link);
                 rt->n_idle[srv_idx]--;

@@ -27,6 +27,7 @@ struct srv_conn {
         struct sl_list idle_link;   /* in rt->idle[srv_idx] while idle */
         struct conn_hs hs;          /* TLS: the handshake after connect() */
         uint64_t sni_hash;          /* TLS: of the SNI it sent (0: none) */
+        uint32_t addr_seq;          /* the server's runtime address sequence it was made with */
         struct loop_reap reap;      /* freed at the end of the turn it was closed in */
 };
 

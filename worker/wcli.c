@@ -20,6 +20,7 @@
 #include "stktable_cli.h"
 #include "wcount.h"
 #include "wctx.h"
+#include "werrors.h"
 #include "wsess.h"
 #include "wsvc.h"
 
@@ -232,6 +233,7 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
                       "clear table <table> [key <key> | data.<type> <op> <value>...]\n"
                       "set table <table> key <key> data.<type> <value>\n"
                       "show sess [all|<id>] : this worker's client connections\n"
+                      "show errors : this worker's last invalid request and response per proxy\n"
                       "shutdown session <id> : close one\n"
                       "shutdown sessions server <backend>/<server> : close those using it\n"
                       "enable|disable frontend <frontend> : accept on its sockets, or not\n"
@@ -239,6 +241,8 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
                       out);
         } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "info") == 0) {
                 wcli_show_info(w, out);
+        } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "errors") == 0) {
+                werr_show(w, out);
         } else if (n >= 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "sess") == 0) {
                 bool all = n == 3 && strcmp(words[2], "all") == 0;
 

@@ -46,6 +46,9 @@ struct px_rt {
         unsigned feconn, beconn;         /* current connections as a frontend, as a backend */
         unsigned maxconn;                /* a frontend's maxconn now: the configuration's, or
                                           * "set maxconn frontend" */
+        struct werr *err[2];             /* owned: the last invalid request (as a frontend),
+                                          * response (as a backend), or NULL (werrors.h) */
+        uint64_t err_count[2];           /* invalid requests, responses ever */
         uint64_t log_counter;            /* %lc */
         uint64_t req_counter;            /* %rt */
         struct sl_list queue;            /* streams waiting for a server slot, oldest first */
@@ -79,6 +82,7 @@ struct worker {
         struct sl_list listeners;      /* owned struct listener */
         struct sl_list sessions;       /* owned struct sess: every client connection */
         struct px_rt *rt;              /* owned array, parallel to gen->proxies */
+        uint64_t err_events;           /* invalid messages ever (werrors.h) */
         struct shm_region *srv_region; /* owned; the servers' shared state */
         unsigned n_conns, maxconn;     /* client connections now, and the global limit */
         bool accept_paused;

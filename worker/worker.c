@@ -33,6 +33,7 @@
 #include "stream_log.h"
 #include "tls_ctx.h"
 #include "wcli.h"
+#include "werrors.h"
 
 #define WORKER_MAX_FREE_BUFS    4096
 #define WORKER_MAX_FREE_STREAMS 256
@@ -231,6 +232,7 @@ static void worker_free_rt(struct worker *w)
                 free(rt->idle);
                 free(rt->n_idle);
                 free(rt->tls_srv);
+                werr_free(rt);
                 rt->sinks = alog_sinks_free(rt->sinks);
                 if (rt->table_region) {
                         rt->table = stkt_free(rt->table);

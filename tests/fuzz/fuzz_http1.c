@@ -58,8 +58,12 @@ static void fuzz_request(const char *buf, size_t len)
 
         r = h1_parse_request(buf, len, &lim, headers, FUZZ_MAX_HEADERS, &req);
         check_head_result(r, len);
+        /* "show errors" points into what it got; a head that parses has no bad byte */
+        if (r < 0 && r != -EAGAIN)
+                check(h1_error_offset(buf, len, false) <= len);
         if (r <= 0)
                 return;
+        check(h1_error_offset(buf, (size_t)r, false) == (size_t)r);
         check_view(req.method_name, buf, (size_t)r);
         check_view(req.target, buf, (size_t)r);
         check_headers(req.headers, req.n_headers, buf, (size_t)r);
@@ -84,8 +88,11 @@ static void fuzz_response(const char *buf, size_t len)
 
         r = h1_parse_response(buf, len, &lim, headers, FUZZ_MAX_HEADERS, &resp);
         check_head_result(r, len);
+        if (r < 0 && r != -EAGAIN)
+                check(h1_error_offset(buf, len, true) <= len);
         if (r <= 0)
                 return;
+        check(h1_error_offset(buf, (size_t)r, true) == (size_t)r);
         check(resp.status >= 100 && resp.status <= 599);
         check_view(resp.reason, buf, (size_t)r);
         check_headers(resp.headers, resp.n_headers, buf, (size_t)r);

@@ -15,7 +15,7 @@ import threading
 import time
 
 import harness
-from origin import Origin
+from origin import Origin, RawOrigin
 
 # HAProxy 2.6.12's "show stat" columns, as Debian's haproxy prints them, up to its modules
 HAPROXY_COLUMNS = (
@@ -424,6 +424,110 @@ backend be
         self.assertEqual(info(ask(self.admin, "show info\n"))["Maxconn"], str(hard))
         self.assertEqual(self.stat()[("fe", "FRONTEND")]["status"], "OPEN")
         self.assertTrue(answered(request(), 5))
+
+    def test_show_errors(self):
+        """"show errors": the last invalid request of each frontend and response of each
+        backend, from every worker, with the offending byte's position and the bytes."""
+        bad = RawOrigin({"/bad": (b"HTTP/1.1 200 O\x01K\r\ncontent-length: 0\r\n\r\n", True)})
+        self.addCleanup(bad.stop)
+        self.start_node(s2_port=bad.port)
+        self.assertEqual(ask(self.user, "show errors\n"), "Permission denied\n\n")
+        text = ask(self.oper, "show errors\n")
+        self.assertRegex(text, r"^Total events captured on \[\d\d/\w{3}/\d{4}:[\d:.]+\] : 0\n")
+        # on several connections: both workers see some
+        for i in range(6):
+            status, _, _ = harness.request(
+                self.port, b"GET /%d HTTP/1.1\r\nHost: h\r\nContent-Length: 1\t2\r\n\r\n" % i)
+            self.assertEqual(status, 400)
+        status, _, _ = harness.request(self.port, b"GET\x01/ HTTP/1.1\r\nHost: h\r\n\r\n")
+        self.assertEqual(status, 400)
+        # the bad server answers /bad (roundrobin: ask until it did)
+        for _ in range(4):
+            harness.request(self.port, b"GET /bad HTTP/1.1\r\nHost: h\r\n\r\n")
+        text = ask(self.admin, "show errors\n")
+        self.assertRegex(text, r"^Total events captured on \[[^]]+\] : 9\n\n")
+        blocks = text.split("\n\n[")
+        req = [b for b in blocks if "frontend fe (#1): invalid request" in b]
+        res = [b for b in blocks if "backend be (#2): invalid response" in b]
+        self.assertEqual(len(req), 1, text)
+        self.assertEqual(len(res), 1, text)
+        # the newest of every worker's: the one with the bad method byte
+        self.assertIn("  backend <NONE> (#-1), server <NONE> (#-1), event #", req[0])
+        self.assertRegex(req[0], r"src 127\.0\.0\.1:\d+\n")
+        self.assertIn("error at position 3\n", req[0])
+        self.assertIn("  00000  GET\\x01/ HTTP/1.1\\r\\n\n  00016  Host: h\\r\\n\n", req[0])
+        self.assertIn("  frontend fe (#1), server s2 (#2), event #", res[0])
+        self.assertIn("error at position 14\n", res[0])
+        self.assertIn("  00000  HTTP/1.1 200 O\\x01K\\r\\n\n", res[0])
+        # filters
+        only = ask(self.admin, "show errors be response\n")
+        self.assertIn("invalid response", only)
+        self.assertNotIn("invalid request", only)
+        self.assertNotIn("invalid response", ask(self.admin, "show errors fe\n"))
+        self.assertNotIn("invalid response", ask(self.admin, "show errors -1 request\n"))
+        self.assertEqual(ask(self.admin, "show errors nope\n"), "No such proxy.\n\n")
+        # a framing error points at the field that broke it
+        harness.request(self.port, b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\t2\r\n\r\n")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            text = ask(self.admin, "show errors fe request\n")
+            if "Content-Length: 1\\t2" in text:
+                break
+            time.sleep(0.05)
+        self.assertIn("error at position 42\n", text)
+
+    def test_set_server_addr(self):
+        """"set server addr": every worker connects to the new address at once (no idle
+        connection to the old one is reused); kept across a reload that leaves the server
+        unchanged, dropped by one that changes it (the configuration wins)."""
+        o3 = Origin("s3", addr=("127.0.0.3", 0))
+        self.addCleanup(o3.stop)
+        p = self.start_node()
+        self.assertEqual(ask(self.oper, "set server be/s1 addr 127.0.0.3 port %d\n" % o3.port),
+                         "Permission denied\n\n")
+        self.assertEqual(ask(self.admin, "set server be/s1 addr 127.0.0.x\n"),
+                         "Invalid addr '127.0.0.x'.\n\n")
+        self.assertEqual(ask(self.admin, "set server be/s1 addr 127.0.0.3 port 0\n"),
+                         "Invalid port '0'.\n\n")
+        # keep-alive traffic: the workers keep idle connections to s1 and s2
+        for _ in range(8):
+            status, _ = get(self.port)
+            self.assertEqual(status, 200)
+        before = len(self.o1.requests)
+        self.assertGreater(before, 0)
+        self.assertEqual(
+            ask(self.admin, "set server be/s1 addr 127.0.0.3 port %d\n" % o3.port),
+            "IP changed from '127.0.0.1' to '127.0.0.3', port changed from '%d' to '%d' by "
+            "'stats socket command'\n\n" % (self.o1.port, o3.port))
+        # on the same client connections as before, and on new ones
+        with harness.connect(self.port) as c:
+            for _ in range(8):
+                c.sendall(b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n")
+                status, _, _ = harness.read_response(c)
+                self.assertEqual(status, 200)
+        for _ in range(8):
+            status, _ = get(self.port)
+            self.assertEqual(status, 200)
+        self.assertEqual(len(self.o1.requests), before)
+        self.assertGreaterEqual(len(o3.requests), 8)
+        st = self.stat()
+        self.assertEqual(st[("be", "s1")]["addr"], "127.0.0.3:%d" % o3.port)
+        line = [ln for ln in ask(self.admin, "show servers state be\n").split("\n")
+                if " s1 " in ln][0].split()
+        self.assertEqual((line[4], line[18]), ("127.0.0.3", str(o3.port)))
+        self.assertIn("stats socket: server be/s1 addr 127.0.0.3 port %d (uid " % o3.port,
+                      p.log())
+        # a reload that leaves s1 as it was keeps its address
+        p.signal(signal.SIGHUP)
+        self.wait_workers(p, 2)
+        self.assertEqual(self.stat()[("be", "s1")]["addr"], "127.0.0.3:%d" % o3.port)
+        # one that changes s1 starts from the configuration
+        self.write("sluice.cfg", self.config(servers="    server s9 127.0.0.1:1 disabled\n")
+                   .replace("server s1 127.0.0.1:%d" % self.o1.port,
+                            "server s1 127.0.0.1:%d weight 2" % self.o1.port))
+        p.signal(signal.SIGHUP)
+        self.wait_workers(p, 3)
+        self.assertEqual(self.stat()[("be", "s1")]["addr"], "127.0.0.1:%d" % self.o1.port)
 
     def test_formats(self):
         self.start_node()

@@ -358,6 +358,27 @@ userlist ops
     def backend_iid(self):
         return int(csv_stats(ask(self.sock, "show stat\n"))[("app", "BACKEND")]["iid"])
 
+    def test_kill_sessions(self):
+        """The form's "Kill Sessions": every worker closes the server's connections."""
+        self.start_config(self.config("    stats uri /st\n    stats admin if TRUE"))
+        tunnels = []
+        for _ in range(4):
+            s = harness.connect(self.port)
+            self.addCleanup(s.close)
+            s.sendall(b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+                      b"Connection: upgrade\r\n\r\n")
+            status, _, _ = harness.read_response(s)
+            self.assertEqual(status, 101)
+            tunnels.append(s)
+        _, _, body = fetch(self.sport, "/st")
+        self.assertIn(b'<option value="shutdown">Kill Sessions</option>', body)
+        status, headers, _ = fetch(self.sport, "/st", "POST", b"", b"s=s1&action=shutdown&b=app")
+        self.assertEqual((status, headers["location"]), (303, "/st;st=DONE"))
+        for s in tunnels:
+            self.assertTrue(harness.closed_by_peer(s))
+        self.assertIn("stats page: shutdown sessions server app/s1 (client 127.0.0.1:",
+                      self._procs[0].log())
+
     def test_post_without_admin_is_denied(self):
         self.start_config(self.config("    stats uri /st"))
         status, headers, _ = fetch(self.sport, "/st", "POST", b"", b"s=s1&action=maint&b=app")

@@ -1310,6 +1310,74 @@ START_TEST(test_chunked_trailers)
 }
 END_TEST
 
+/* show errors: the offending byte of a refused head */
+START_TEST(test_error_offset)
+{
+        static const struct {
+                const char *in;
+                bool response;
+                size_t at; /* SIZE_MAX: the input's length */
+        } cases[] = {
+                {"GET\x01/ HTTP/1.1\r\nHost: h\r\n\r\n", false, 3},
+                {"GET /a b HTTP/1.1\r\n\r\n", false, 7},
+                {"GET /a#b HTTP/1.1\r\n\r\n", false, 6},
+                {"GET / HTTP/1.x\r\n\r\n", false, 13},
+                {"GET / HTTP/1.1\n\r\n", false, 14},
+                {"GET / HTTP/1.1\r\nHost : h\r\n\r\n", false, 20},
+                {"GET / HTTP/1.1\r\nHost: h\r\n x: y\r\n\r\n", false, 25},
+                {"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\t2\r\n\r\n", false, SIZE_MAX},
+                {"GET / HTTP/1.1\r\nHost: h\x7f\r\n\r\n", false, 23},
+                {"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", false, 21},
+                {"\r\n\r\nGET\t/ HTTP/1.1\r\n\r\n", false, 7},
+                {"GET / HTTP/1.1\r\nHost: h\r\n\r\n", false, SIZE_MAX},
+                {"HTTP/1.1 2x0 OK\r\n\r\n", true, 10},
+                {"HTTP/1.1 200 O\x01K\r\n\r\n", true, 14},
+                {"HTTP/1.1 200\r\n\r\n", true, 12},
+                {"HTTP/1.1 200 OK\r\nServer:\x00x\r\n\r\n", true, 24},
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                size_t len = strlen(cases[i].in);
+
+                /* the NUL of the last case is part of its bytes */
+                if (i == sizeof(cases) / sizeof(cases[0]) - 1)
+                        len = sizeof("HTTP/1.1 200 OK\r\nServer:\x00x\r\n\r\n") - 1;
+                ck_assert_msg(h1_error_offset(cases[i].in, len, cases[i].response) ==
+                                      (cases[i].at == SIZE_MAX ? len : cases[i].at),
+                              "case %zu: %zu", i,
+                              h1_error_offset(cases[i].in, len, cases[i].response));
+        }
+}
+END_TEST
+
+/* show errors: a head whose bytes fit the grammar but whose framing was refused */
+START_TEST(test_framing_error_offset)
+{
+        static const struct {
+                const char *in;
+                size_t at; /* SIZE_MAX: none */
+        } cases[] = {
+                {"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\t2\r\n\r\n", 42},
+                {"GET / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n", 51},
+                {"GET / HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n", 54},
+                {"GET / HTTP/1.1\r\nHost: h\r\n\r\n", SIZE_MAX},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct http_hdr headers[16];
+                struct h1_request req;
+                size_t len = strlen(cases[i].in);
+                int r = h1_parse_request(cases[i].in, len, &lim, headers, 16, &req);
+
+                ck_assert_int_gt(r, 0);
+                ck_assert_msg(
+                        h1_framing_error_offset(cases[i].in, len, req.headers, req.n_headers) ==
+                                (cases[i].at == SIZE_MAX ? len : cases[i].at),
+                        "case %zu: %zu", i,
+                        h1_framing_error_offset(cases[i].in, len, req.headers, req.n_headers));
+        }
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("proto/http1_parse");
@@ -1374,6 +1442,11 @@ int main(void)
         tcase_add_loop_test(tc, test_chunked_size_bounds, 0, SL_ARRAY_SIZE(ck_bounds));
         tcase_add_test(tc, test_chunked_limit_boundary);
         tcase_add_test(tc, test_chunked_trailers);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("error_offset");
+        tcase_add_test(tc, test_error_offset);
+        tcase_add_test(tc, test_framing_error_offset);
         suite_add_tcase(s, tc);
 
         return unit_run(s);
