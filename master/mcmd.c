@@ -237,6 +237,7 @@ static void help(FILE *out, int level)
                       "  disable server <bk>/<srv>       : enter maintenance\n"
                       "  enable|disable frontend <fe>    : accept on its sockets, or not\n"
                       "  set maxconn frontend <fe> <n>   : its connection limit\n"
+                      "  set maxconn server <bk>/<srv> <n> : its connection limit\n"
                       "  set maxconn global <n>          : the node's connection limit\n",
                       out);
 }
@@ -596,16 +597,20 @@ static void cmd_set_maxconn(struct master *m, char **w, int n, const struct mcmd
                             FILE *out)
 {
         bool global = n > 2 && strcmp(w[2], "global") == 0;
+        bool server = n > 2 && strcmp(w[2], "server") == 0;
         const char *arg = global ? (n > 3 ? w[3] : NULL) : (n > 4 ? w[4] : NULL);
         const struct cfg_proxy *fe = NULL;
+        struct srv_ref sr;
         unsigned long v;
-        char *end, what[300];
+        char *end, what[600];
 
-        if (n < 3 || (!global && strcmp(w[2], "frontend") != 0)) {
+        if (n < 3 || (!global && !server && strcmp(w[2], "frontend") != 0)) {
                 fputs("'set maxconn' only supports 'frontend', 'server', and 'global'.\n", out);
                 return;
         }
-        if (!global) {
+        if (server && !find_server(m, n > 3 ? w[3] : NULL, out, &sr))
+                return;
+        if (!global && !server) {
                 fe = find_frontend(m, n > 3 ? w[3] : NULL, out);
                 if (!fe)
                         return;
@@ -619,7 +624,15 @@ static void cmd_set_maxconn(struct master *m, char **w, int n, const struct mcmd
                 fputs("Integer value expected.\n", out);
                 return;
         }
-        if (global) {
+        if (server) {
+                if (v >= SRV_STATE_MAXCONN_SET) {
+                        fputs("Integer value expected.\n", out);
+                        return;
+                }
+                srv_state_set_maxconn(sr.rec, (uint32_t)v);
+                snprintf(what, sizeof(what), "set maxconn server %s/%s %lu", sr.px->name,
+                         sr.px->servers[sr.idx].name, v);
+        } else if (global) {
                 unsigned hard = mstats_maxconn(m);
 
                 if (hard && v > hard) {

@@ -648,7 +648,7 @@ static size_t form_decode(char *s, size_t len)
         for (size_t i = 0; i < len; i++) {
                 if (s[i] == '+') {
                         s[o++] = ' ';
-                } else if (s[i] == '%' && i + 2 < len + 0 && s[i + 1] && s[i + 2]) {
+                } else if (s[i] == '%' && i + 2 < len) {
                         char hex[3] = {s[i + 1], s[i + 2], 0}, *end;
                         long v = strtol(hex, &end, 16);
 
@@ -678,21 +678,28 @@ static const struct {
 static const char *admin_post(struct page *pg)
 {
         const struct mpage_req *rq = pg->rq;
-        char *form, *save = NULL, *b = NULL, *act = NULL;
+        char *form, *save = NULL, *b = NULL, *act = NULL, **servers;
         const struct cfg_proxy *be = NULL;
-        const char *action = NULL;
+        const char *action = NULL, *code;
         char who[256];
         struct mcmd_peer peer = {.pid = -1, .uid = -1};
-        unsigned total = 0, done = 0;
+        size_t n_servers = 0, max_servers = 1;
+        unsigned done = 0;
 
         if (!rq->admin)
                 return "DENY";
         if (rq->excessive)
                 return "EXCD";
         form = strndup(rq->body ? rq->body : "", rq->body_len);
-        if (!form)
+        for (size_t i = 0; i < rq->body_len; i++)
+                max_servers += rq->body[i] == '&';
+        servers = calloc(max_servers, sizeof(*servers));
+        if (!form || !servers) {
+                free(form);
+                free(servers);
                 return "UNKN";
-        /* first the backend and the action, wherever they are in the form */
+        }
+        /* the pairs in any order: the backend, the action, the servers */
         for (char *kv = strtok_r(form, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
                 char *eq = strchr(kv, '=');
 
@@ -704,8 +711,8 @@ static const char *admin_post(struct page *pg)
                         b = eq + 1;
                 else if (strcmp(kv, "action") == 0)
                         act = eq + 1;
-                else
-                        *eq = '='; /* a server: read below */
+                else if (strcmp(kv, "s") == 0 && n_servers < max_servers)
+                        servers[n_servers++] = eq + 1;
         }
         for (size_t i = 0; b && i < pg->m->gen->n_proxies && !be; i++) {
                 const struct cfg_proxy *px = pg->m->gen->proxies[i];
@@ -719,21 +726,18 @@ static const char *admin_post(struct page *pg)
                 if (strcmp(act, actions[i].form) == 0)
                         action = actions[i].action;
         if (!be || !action) {
-                free(form);
-                return "ERRP";
+                code = "ERRP";
+        } else {
+                snprintf(who, sizeof(who), "client %s", rq->client ? rq->client : "?");
+                peer.who = who;
+                for (size_t i = 0; i < n_servers; i++)
+                        if (mcmd_server_action(pg->m, be, servers[i], action, &peer))
+                                done++;
+                code = done == 0 ? "NONE" : done < n_servers ? "PART" : "DONE";
         }
-        snprintf(who, sizeof(who), "client %s", rq->client ? rq->client : "?");
-        peer.who = who;
-        /* then each server, in the form's order; the pairs are NUL-separated now */
-        for (char *kv = form; kv < form + rq->body_len; kv += strlen(kv) + 1) {
-                if (strncmp(kv, "s=", 2) != 0)
-                        continue;
-                total++;
-                if (mcmd_server_action(pg->m, be, kv + 2, action, &peer))
-                        done++;
-        }
+        free(servers);
         free(form);
-        return done == 0 ? "NONE" : done < total ? "PART" : "DONE";
+        return code;
 }
 
 int mpage_render(struct master *m, const struct mpage_req *rq, FILE *out, struct mpage_answer *ans)

@@ -523,8 +523,13 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         /* the node's connections to it, from the shared state */
                         if (rec)
                                 mfield_u32(f, MSTAT_F_SCUR, "MGP", srv_state_cur_conns(rec));
-                        if (sv->opts.maxconn)
-                                mfield_u32(f, MSTAT_F_SLIM, "CLP", sv->opts.maxconn);
+                        {
+                                uint32_t max = rec ? srv_state_maxconn(rec, sv->opts.maxconn)
+                                                   : sv->opts.maxconn;
+
+                                if (max)
+                                        mfield_u32(f, MSTAT_F_SLIM, "CLP", max);
+                        }
                         mfield_str(f, MSTAT_F_STATUS, "SGP", rec ? srv_status(rec) : "no check");
                         mfield_u32(f, MSTAT_F_WEIGHT, "MaS", eweight);
                         mfield_u32(f, MSTAT_F_UWEIGHT, "MaS", eweight);

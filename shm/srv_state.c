@@ -160,6 +160,14 @@ void srv_state_set_addr(struct srv_state_rec *rec, const struct sockaddr_storage
         srv_state__bump(rec);
 }
 
+void srv_state_set_maxconn(struct srv_state_rec *rec, uint32_t maxconn)
+{
+        uint32_t v = SRV_STATE_MAXCONN_SET | (maxconn & ~SRV_STATE_MAXCONN_SET);
+
+        if (atomic_exchange_explicit(&rec->maxconn, v, memory_order_relaxed) != v)
+                srv_state__bump(rec);
+}
+
 bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss,
                     uint16_t *ret_port, uint32_t *ret_seq)
 {

@@ -57,8 +57,13 @@ struct srv_state_rec {
         _Atomic uint8_t addr[16];
         _Atomic uint16_t addr_port;
         _Atomic uint8_t addr_family; /* AF_INET, AF_INET6 */
-        uint8_t spare[5];            /* room for later fields without a layout change */
+        uint8_t spare;               /* room for a later field without a layout change */
+        /* "set maxconn server": SRV_STATE_MAXCONN_SET | the limit (0: none), or 0: the
+         * configuration's */
+        _Atomic uint32_t maxconn;
 } __attribute__((aligned(64)));
+
+#define SRV_STATE_MAXCONN_SET 0x80000000u
 
 struct srv_state_table {
         uint32_t layout; /* SRV_STATE_LAYOUT */
@@ -119,6 +124,17 @@ bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss
 static inline uint32_t srv_state_addr_seq(const struct srv_state_rec *rec)
 {
         return atomic_load_explicit(&rec->addr_seq, memory_order_acquire);
+}
+
+/* "set maxconn server": the server's limit from now on (0: none), for every worker; bumps
+ * the epoch, by which balancers re-read it. */
+void srv_state_set_maxconn(struct srv_state_rec *rec, uint32_t maxconn);
+/* Its limit now: the runtime one if set, else @configured. */
+static inline uint32_t srv_state_maxconn(const struct srv_state_rec *rec, uint32_t configured)
+{
+        uint32_t v = atomic_load_explicit(&rec->maxconn, memory_order_relaxed);
+
+        return v & SRV_STATE_MAXCONN_SET ? v & ~SRV_STATE_MAXCONN_SET : configured;
 }
 
 /* The epoch of the table holding @rec: any record of the table gives the same value. Read with

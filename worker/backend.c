@@ -41,9 +41,9 @@ static bool backend_saturated(struct px_rt *rt)
 
         for (size_t i = 0; i < be->n_servers; i++) {
                 const struct srv_state_rec *rec = &rt->lb->recs[i];
+                uint32_t max = rt->lb->srv[i].maxconn;
 
-                if (be->servers[i].opts.maxconn && srv_state_usable(rec) &&
-                    srv_state_cur_conns(rec) >= be->servers[i].opts.maxconn)
+                if (max && srv_state_usable(rec) && srv_state_cur_conns(rec) >= max)
                         return true;
         }
         return false;

@@ -194,6 +194,11 @@ void lb__rebuild(struct lb *lb, uint64_t epoch)
         uint32_t n = 0, w;
         int backup = -1;
 
+        /* "set maxconn server" moves the epoch too */
+        for (uint32_t i = 0; i < lb->n_srv; i++)
+                lb->srv[i].maxconn =
+                        srv_state_maxconn(&lb->recs[i], lb->be->servers[i].opts.maxconn);
+
         for (uint32_t v = 0; v < lb->n_srv; v++) {
                 uint32_t i = lb->visit[v];
 

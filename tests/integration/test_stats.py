@@ -529,6 +529,43 @@ backend be
         self.wait_workers(p, 3)
         self.assertEqual(self.stat()[("be", "s1")]["addr"], "127.0.0.1:%d" % self.o1.port)
 
+    def test_set_maxconn_server(self):
+        """"set maxconn server": a node-wide limit every worker's balancer reads at once."""
+        self.start_node()
+        self.assertEqual(ask(self.admin, "set server be/s2 state maint\n"), "\n")
+        self.assertEqual(ask(self.admin, "set maxconn server be/s1 1\n"), "\n")
+        self.assertEqual(ask(self.admin, "set maxconn server be/nope 1\n"),
+                         "No such server.\n\n")
+        self.assertEqual(ask(self.admin, "set maxconn server be/s1 -3\n"),
+                         "Integer value expected.\n\n")
+        self.assertEqual(self.stat()[("be", "s1")]["slim"], "1")
+        results = []
+
+        def slow():
+            status, _ = get(self.port, "/slow")
+            results.append(status)
+
+        threads = [threading.Thread(target=slow) for _ in range(2)]
+        for t in threads:
+            t.start()
+        # one request at s1, the other queued, whichever worker took it
+        st = self.stat_when(lambda st: st[("be", "BACKEND")]["qcur"] == "1")
+        self.assertEqual(st[("be", "s1")]["scur"], "1")
+        self.assertEqual(st[("be", "BACKEND")]["qcur"], "1")
+        # no limit: the queued one goes at once
+        self.assertEqual(ask(self.admin, "set maxconn server be/s1 0\n"), "\n")
+        st = self.stat_when(lambda st: st[("be", "s1")]["scur"] == "2")
+        self.assertEqual(st[("be", "s1")]["scur"], "2")
+        for t in threads:
+            t.join(10)
+        self.assertEqual(results, [200, 200])
+        self.assertEqual(self.stat()[("be", "s1")]["slim"], "")
+        # kept across a reload that leaves the server unchanged
+        self.assertEqual(ask(self.admin, "set maxconn server be/s1 5\n"), "\n")
+        self._procs[0].signal(signal.SIGHUP)
+        self.wait_workers(self._procs[0], 2)
+        self.assertEqual(self.stat()[("be", "s1")]["slim"], "5")
+
     def test_formats(self):
         self.start_node()
         self.assertEqual(get(self.port)[0], 200)
