@@ -184,6 +184,8 @@ static void dump_global(FILE *out, const struct cfg_global *g)
         }
         if (g->maxconn)
                 fprintf(out, "    maxconn %u\n", g->maxconn);
+        if (g->maxconnrate)
+                fprintf(out, "    maxconnrate %u\n", g->maxconnrate);
         if (g->hard_stop_after_ms)
                 fprintf(out, "    hard-stop-after %" PRIu64 "ms\n", g->hard_stop_after_ms);
         fprintf(out, "    tune.bufsize %zu\n", g->tune_bufsize);

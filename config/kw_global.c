@@ -70,6 +70,17 @@ static void kw_maxconn(struct cfg_parser *p, unsigned arg, unsigned long data)
                 p->gen->global.maxconn = (unsigned)v;
 }
 
+/* maxconnrate <number>: connections accepted per second by the node */
+static void kw_maxconnrate(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        (void)data;
+        if (cfg__want_args(p, arg, 1, "maxconnrate <number>") &&
+            cfg__uint(p, arg, 0, 100000000, "maxconnrate", &v))
+                p->gen->global.maxconnrate = (unsigned)v;
+}
+
 static void kw_hard_stop_after(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         uint32_t ms;
@@ -688,6 +699,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"chroot", G, kw_chroot, 0, false},
         {"pidfile", G, kw_pidfile, 0, false},
         {"maxconn", G, kw_maxconn, 0, false},
+        {"maxconnrate", G, kw_maxconnrate, 0, false},
         {"hard-stop-after", G, kw_hard_stop_after, 0, false},
         {"log", G, kw_global_log, 0, false},
         {"stats socket", G, kw_stats_socket, 0, false},

@@ -653,6 +653,7 @@ struct cfg_global {
         const char *chroot;          /* arena or NULL */
         const char *pidfile;         /* arena or NULL */
         unsigned maxconn;            /* 0: derived from the open-files limit */
+        unsigned maxconnrate;        /* connections accepted per second, node-wide; 0: none */
         uint64_t hard_stop_after_ms; /* 0: never */
         size_t tune_bufsize;         /* default 16384 */
         /* tune.vars.{global,proc,sess,txn,reqres}-max-size: bytes variables may take; 0:

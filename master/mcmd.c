@@ -21,6 +21,7 @@
 #include "mstat.h"
 #include "mstats.h"
 #include "srv_state.h"
+#include "stats.h"
 #include "stktable.h"
 #include "stktable_cli.h"
 
@@ -238,7 +239,8 @@ static void help(FILE *out, int level)
                       "  enable|disable frontend <fe>    : accept on its sockets, or not\n"
                       "  set maxconn frontend <fe> <n>   : its connection limit\n"
                       "  set maxconn server <bk>/<srv> <n> : its connection limit\n"
-                      "  set maxconn global <n>          : the node's connection limit\n",
+                      "  set maxconn global <n>          : the node's connection limit\n"
+                      "  set rate-limit connections|ssl-sessions global <n> : per second\n",
                       out);
 }
 
@@ -718,17 +720,156 @@ static void set_addr(struct srv_ref *s, char **w, int n, const struct mcmd_peer 
         log_change(peer, what);
 }
 
-/* HAProxy's "show servers state": version 1 of the server-state file. */
-static void cmd_show_servers_state(struct master *m, const char *backend, FILE *out)
+/* "set rate-limit connections|ssl-sessions global <n>" */
+static void cmd_set_rate_limit(struct master *m, char **w, int n, const struct mcmd_peer *peer,
+                               FILE *out)
+{
+        bool ssl = n > 2 && strcmp(w[2], "ssl-sessions") == 0;
+        unsigned long v;
+        char *end, what[128];
+
+        if (n < 3 || (!ssl && strcmp(w[2], "connections") != 0)) {
+                fputs("'set rate-limit' only supports 'connections' and 'ssl-sessions'.\n", out);
+                return;
+        }
+        if (n < 4 || strcmp(w[3], "global") != 0) {
+                fputs("'set rate-limit connections' only supports 'global'.\n", out);
+                return;
+        }
+        if (n < 5) {
+                fputs("Integer value expected.\n", out);
+                return;
+        }
+        v = strtoul(w[4], &end, 10);
+        if (*end || end == w[4] || w[4][0] == '-' || v > 100000000) {
+                fputs("Integer value expected.\n", out);
+                return;
+        }
+        mrt_rate_limit(m, ssl, (unsigned)v);
+        snprintf(what, sizeof(what), "set rate-limit %s global %lu", w[2], v);
+        log_change(peer, what);
+}
+
+/* Each server of the current generation (of backend @backend only, when not NULL) with its
+ * shared record: @fn(@arg, backend, server, record). */
+static void each_server(struct master *m, const char *backend,
+                        void (*fn)(void *arg, const struct cfg_proxy *px,
+                                   const struct cfg_server *sv, struct srv_state_rec *rec),
+                        void *arg)
 {
         uint32_t base = 0;
-        bool found = !backend;
 
-        for (size_t i = 0; i < m->gen->n_proxies && backend; i++)
-                if ((m->gen->proxies[i]->cap & CFG_CAP_BE) &&
-                    strcmp(m->gen->proxies[i]->name, backend) == 0)
-                        found = true;
-        if (!found) {
+        for (size_t i = 0; i < m->gen->n_proxies; i++) {
+                const struct cfg_proxy *px = m->gen->proxies[i];
+
+                for (size_t k = 0; k < px->n_servers && (px->cap & CFG_CAP_BE); k++) {
+                        if (backend && strcmp(px->name, backend) != 0)
+                                continue;
+                        if (m->srv_table && base + k < m->n_servers)
+                                fn(arg, px, &px->servers[k],
+                                   srv_state_rec(m->srv_table, base + (uint32_t)k));
+                }
+                base += (uint32_t)px->n_servers;
+        }
+}
+
+/* HAProxy's "show servers conn [<backend>]": each server's connections in use (the node's,
+ * and the most at once), and the idle ones each worker of the current generation keeps (its
+ * "threads"). sluice keeps at most 64 idle connections per server and worker and purges
+ * none on a timer: purge_delay 0, idle_lim 64; it estimates no need (need_est 0) and keeps
+ * no unsafe idle connection (safe_nb is idle_cur). */
+struct conn_ctx {
+        struct master *m;
+        FILE *out;
+        const struct mworker *ws[256];
+        unsigned n_ws;
+        struct stats_sum *sums;
+        uint32_t n_sums;
+};
+
+static void conn_line(void *arg, const struct cfg_proxy *px, const struct cfg_server *sv,
+                      struct srv_state_rec *rec)
+{
+        struct conn_ctx *c = arg;
+        uint32_t local = px->st_srv + (uint32_t)(sv - px->servers);
+        uint32_t gid = mstats_gid(c->m, c->m->gen, local);
+        uint64_t used_max = c->sums && gid < c->n_sums ? c->sums[gid].mx[ST_M_CUR] : 0;
+        int64_t per[256], idle = 0;
+        char ip[64];
+        unsigned port = server_addr(rec, sv, ip, sizeof(ip));
+
+        for (unsigned t = 0; t < c->n_ws; t++) {
+                per[t] = mstats_worker_gauge(c->ws[t], local, ST_G_IDLE_CUR);
+                if (per[t] < 0)
+                        per[t] = 0;
+                idle += per[t];
+        }
+        /* a connection in use holds a slot of the server; an idle one none */
+        fprintf(c->out, "%s/%s %u/%u %s %u - 0 %u %llu 0 0 %lld 64 %lld", px->name, sv->name,
+                px->id, sv->id, ip, port, srv_state_cur_conns(rec), (unsigned long long)used_max,
+                (long long)idle, (long long)idle);
+        for (unsigned t = 0; t < c->n_ws; t++)
+                fprintf(c->out, " %lld", (long long)per[t]);
+        fputc('\n', c->out);
+}
+
+static void cmd_show_servers_conn(struct master *m, const char *backend, FILE *out)
+{
+        struct conn_ctx c = {.m = m, .out = out};
+        struct sl_list *pos;
+
+        if (backend && !cfg_gen_find_proxy(m->gen, backend, CFG_CAP_BE)) {
+                fputs("Can't find backend.\n", out);
+                return;
+        }
+        c.sums = mstats_sum(m, sl_clock_ms(), &c.n_sums);
+        sl_list_for_each(pos, &m->workers) {
+                const struct mworker *mw = sl_list_entry(pos, struct mworker, link);
+
+                if (!mw->gone && mw->gen == m->gen_no && c.n_ws < SL_ARRAY_SIZE(c.ws))
+                        c.ws[c.n_ws++] = mw;
+        }
+        fprintf(out,
+                "# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est "
+                "unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[%u]\n",
+                c.n_ws);
+        each_server(m, backend, conn_line, &c);
+        free(c.sums);
+        fputc('\n', out);
+}
+
+/* HAProxy's "show servers state": version 1 of the server-state file. */
+struct state_ctx {
+        struct master *m;
+        FILE *out;
+};
+
+static void state_line(void *arg, const struct cfg_proxy *px, const struct cfg_server *sv,
+                       struct srv_state_rec *rec)
+{
+        struct state_ctx *c = arg;
+        uint32_t admin = srv_state_admin(rec);
+        char ip[64];
+        unsigned port = server_addr(rec, sv, ip, sizeof(ip));
+
+        /* HAProxy's SRV_ST_* (0 stopped, 2 running) and SRV_ADMF_* (0x01 forced maintenance,
+         * 0x08 forced drain) */
+        fprintf(c->out,
+                "%u %s %u %s %s %d %u %u %u %llu 1 0 %u 0 0 %d %d - %u - %d 0 "
+                "- - 0\n",
+                px->id, px->name, sv->id, sv->name, ip, srv_state_op(rec) == SRV_OP_UP ? 2 : 0,
+                ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) | ((admin & SRV_ADMIN_DRAIN) ? 0x08u : 0),
+                srv_state_weight(rec), sv->opts.weight,
+                (unsigned long long)(sl_clock_ms() - c->m->started_ms) / 1000,
+                srv_state_op(rec) == SRV_OP_UP ? 2u : 0u, px->id_set ? 1 : 0, sv->id_set ? 1 : 0,
+                port, sv->opts.tls.ssl ? 1 : 0);
+}
+
+static void cmd_show_servers_state(struct master *m, const char *backend, FILE *out)
+{
+        struct state_ctx c = {.m = m, .out = out};
+
+        if (backend && !cfg_gen_find_proxy(m->gen, backend, CFG_CAP_BE)) {
                 fputs("Can't find backend.\n", out);
                 return;
         }
@@ -738,41 +879,7 @@ static void cmd_show_servers_state(struct master *m, const char *backend, FILE *
               "bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
               "srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n",
               out);
-        for (size_t i = 0; i < m->gen->n_proxies; i++) {
-                const struct cfg_proxy *px = m->gen->proxies[i];
-
-                for (size_t k = 0; k < px->n_servers && (px->cap & CFG_CAP_BE); k++) {
-                        const struct cfg_server *sv = &px->servers[k];
-                        struct srv_state_rec *rec =
-                                m->srv_table && base + k < m->n_servers
-                                        ? srv_state_rec(m->srv_table, base + (uint32_t)k)
-                                        : NULL;
-                        char ip[64] = "-";
-                        uint32_t admin;
-                        unsigned port;
-
-                        if (backend && strcmp(px->name, backend) != 0)
-                                continue;
-                        if (!rec)
-                                continue;
-                        port = server_addr(rec, sv, ip, sizeof(ip));
-                        admin = srv_state_admin(rec);
-                        /* HAProxy's SRV_ST_* (0 stopped, 2 running) and SRV_ADMF_* (0x01
-                         * forced maintenance, 0x08 forced drain) */
-                        fprintf(out,
-                                "%u %s %u %s %s %d %u %u %u %llu 1 0 %u 0 0 %d %d - %u - %d 0 "
-                                "- - 0\n",
-                                px->id, px->name, sv->id, sv->name, ip,
-                                srv_state_op(rec) == SRV_OP_UP ? 2 : 0,
-                                ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) |
-                                        ((admin & SRV_ADMIN_DRAIN) ? 0x08u : 0),
-                                srv_state_weight(rec), sv->opts.weight,
-                                (unsigned long long)(sl_clock_ms() - m->started_ms) / 1000,
-                                srv_state_op(rec) == SRV_OP_UP ? 2u : 0u, px->id_set ? 1 : 0,
-                                sv->id_set ? 1 : 0, port, sv->opts.tls.ssl ? 1 : 0);
-                }
-                base += (uint32_t)px->n_servers;
-        }
+        each_server(m, backend, state_line, &c);
         fputc('\n', out);
 }
 
@@ -925,6 +1032,8 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
                 for (size_t i = 0; i < m->gen->n_proxies; i++)
                         if (m->gen->proxies[i]->cap & CFG_CAP_BE)
                                 fprintf(out, "%s\n", m->gen->proxies[i]->name);
+        } else if (is(w, n, "show", "servers") && n >= 3 && strcmp(w[2], "conn") == 0) {
+                cmd_show_servers_conn(m, n > 3 ? w[3] : NULL, out);
         } else if (is(w, n, "show", "servers") && n >= 3 && strcmp(w[2], "state") == 0) {
                 cmd_show_servers_state(m, n > 3 ? w[3] : NULL, out);
         } else if (n >= 2 && strcmp(w[1], "table") == 0 &&
@@ -968,6 +1077,8 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
                 cmd_frontend(m, w, n, peer, out);
         } else if (is(w, n, "set", "maxconn")) {
                 cmd_set_maxconn(m, w, n, peer, out);
+        } else if (is(w, n, "set", "rate-limit")) {
+                cmd_set_rate_limit(m, w, n, peer, out);
         } else if (is(w, n, "set", "server")) {
                 cmd_set_server(m, w, n, peer, out);
         } else if (is(w, n, "set", "weight")) {

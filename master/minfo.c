@@ -113,13 +113,13 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
         I_U32("PipesUsed", "MGP", 0);
         I_U32("PipesFree", "MGP", 0);
         I_U32("ConnRate", "MRP", proc.rate[ST_R_CONN]);
-        I_U32("ConnRateLimit", "CLP", 0);
+        I_U32("ConnRateLimit", "CLP", mrt_rate(m, false));
         I_U32("MaxConnRate", "MMP", proc.mx[ST_M_CONN_RATE]);
         I_U32("SessRate", "MRP", proc.rate[ST_R_SESS]);
         I_U32("SessRateLimit", "CLP", 0);
         I_U32("MaxSessRate", "MMP", proc.mx[ST_M_RATE]);
         I_U32("SslRate", "MRP", 0);
-        I_U32("SslRateLimit", "CLP", m->gen->global.tls.maxsslrate);
+        I_U32("SslRateLimit", "CLP", mrt_rate(m, true));
         I_U32("MaxSslRate", "MMP", 0);
         I_U32("SslFrontendKeyRate", "MRP", 0);
         I_U32("SslFrontendMaxKeyRate", "MMP", 0);

@@ -19,8 +19,11 @@ struct mrt_fe {
 };
 
 struct mrt {
-        unsigned gen;      /* the generation they belong to */
-        unsigned maxconn;  /* 0: the configuration's */
+        unsigned gen;     /* the generation they belong to */
+        unsigned maxconn; /* 0: the configuration's */
+        /* "set rate-limit connections|ssl-sessions global" (valid when *_set) */
+        bool connrate_set, sslrate_set;
+        unsigned connrate, sslrate;
         struct mrt_fe *fe; /* owned array */
         size_t n_fe;
 };
@@ -155,6 +158,34 @@ unsigned mrt_maxconn(struct master *m)
         return rt && rt->maxconn ? rt->maxconn : mstats_maxconn(m);
 }
 
+void mrt_rate_limit(struct master *m, bool ssl, unsigned v)
+{
+        struct mrt *rt = rt_of(m);
+        char cmd[96];
+
+        if (rt && ssl) {
+                rt->sslrate_set = true;
+                rt->sslrate = v;
+        } else if (rt) {
+                rt->connrate_set = true;
+                rt->connrate = v;
+        }
+        snprintf(cmd, sizeof(cmd), "set rate-limit %s global %u",
+                 ssl ? "ssl-sessions" : "connections", share(m, v));
+        mrt_send(m, NULL, cmd, true);
+}
+
+unsigned mrt_rate(struct master *m, bool ssl)
+{
+        struct mrt *rt = rt_of(m);
+
+        if (rt && ssl && rt->sslrate_set)
+                return rt->sslrate;
+        if (rt && !ssl && rt->connrate_set)
+                return rt->connrate;
+        return ssl ? m->gen->global.tls.maxsslrate : m->gen->global.maxconnrate;
+}
+
 size_t mrt_commands(struct master *m, char ***ret)
 {
         struct mrt *rt = m->rt;
@@ -164,9 +195,15 @@ size_t mrt_commands(struct master *m, char ***ret)
         *ret = NULL;
         if (!rt || rt->gen != m->gen_no)
                 return 0;
-        v = calloc(2 * rt->n_fe + 1, sizeof(*v));
+        v = calloc(2 * rt->n_fe + 3, sizeof(*v));
         if (!v)
                 return 0;
+        if (rt->connrate_set &&
+            asprintf(&v[n], "set rate-limit connections global %u", share(m, rt->connrate)) > 0)
+                n++;
+        if (rt->sslrate_set &&
+            asprintf(&v[n], "set rate-limit ssl-sessions global %u", share(m, rt->sslrate)) > 0)
+                n++;
         if (rt->maxconn && asprintf(&v[n], "set maxconn global %u", share(m, rt->maxconn)) > 0)
                 n++;
         for (size_t i = 0; i < rt->n_fe; i++) {

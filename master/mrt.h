@@ -1,10 +1,10 @@
 #pragma once
 /* Runtime settings of the current generation made through the stats socket: frontends
  * disabled ("disable frontend"), frontends' and the node's maxconn ("set maxconn frontend",
- * "set maxconn global"). Each is sent to every worker of the generation when it is made, and
- * a worker that replaces a dead one runs them before it accepts, so the whole generation
- * keeps them; a reload starts from the configuration again (the configuration always
- * wins). */
+ * "set maxconn global"), the node's rate limits ("set rate-limit"). Each is sent to every worker of
+ * the generation when it is made, and a worker that replaces a dead one runs them before it
+ * accepts, so the whole generation keeps them; a reload starts from the configuration again (the
+ * configuration always wins). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +28,12 @@ void mrt_global_maxconn(struct master *m, unsigned v);
 
 /* The node's maxconn now. */
 unsigned mrt_maxconn(struct master *m);
+
+/* "set rate-limit connections|ssl-sessions global": the node's limit per second from now
+ * on (0: none), and the limit now (the configuration's maxconnrate, maxsslrate, unless
+ * set). */
+void mrt_rate_limit(struct master *m, bool ssl, unsigned v);
+unsigned mrt_rate(struct master *m, bool ssl);
 
 /* The settings made so far, as the CLI commands a worker of the current generation runs
  * before it accepts (worker_opts.runtime): an array of *@ret strings, for a forked child

@@ -157,8 +157,8 @@ void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
                                         if (srv_state_addr(from, &ss, &port, &seq))
                                                 srv_state_set_addr(to, &ss, port);
                                         if (atomic_load(&from->maxconn) & SRV_STATE_MAXCONN_SET)
-                                                srv_state_set_maxconn(
-                                                        to, srv_state_maxconn(from, 0));
+                                                srv_state_set_maxconn(to,
+                                                                      srv_state_maxconn(from, 0));
                                 }
                                 carried++;
                                 break;

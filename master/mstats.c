@@ -272,6 +272,15 @@ struct stats_sum *mstats_sum(struct master *m, uint64_t now_ms, uint32_t *ret_n)
         return sums;
 }
 
+int64_t mstats_worker_gauge(const struct mworker *mw, uint32_t local, unsigned g)
+{
+        struct stats_row *row = mw->st_row;
+
+        if (!row || local >= row->n_objs || g >= ST_G_COUNT)
+                return 0;
+        return stats_row_blk(row, local)->g[g];
+}
+
 /* What a frontend adds to the process's figures */
 static void add_frontend(struct stats_sum *p, const struct stats_sum *fe)
 {

@@ -40,6 +40,10 @@ struct stats_sum *mstats_sum(struct master *m, uint64_t now_ms, uint32_t *ret_n)
 void mstats_process(struct master *m, const struct stats_sum *sums, uint32_t n,
                     struct stats_sum *ret);
 
+/* Gauge @g (ST_G_*) of object @local (an index of the worker's own generation's layout) in
+ * worker @mw's row, as the worker last wrote it; 0 without one. */
+int64_t mstats_worker_gauge(const struct mworker *mw, uint32_t local, unsigned g);
+
 /* Client connections the workers of older generations still serve. */
 long long mstats_old_conns(struct master *m);
 

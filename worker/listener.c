@@ -55,6 +55,23 @@ static void listener_session_ready(struct sess *ss)
         }
 }
 
+/* May this worker accept one more connection in this second (maxconnrate)? When not, a
+ * timer resumes the listeners at the next second. */
+static bool conn_rate_allow(struct worker *w)
+{
+        uint64_t sec = loop_now(w->loop) / 1000;
+
+        if (sec != w->conn_rate_sec) {
+                w->conn_rate_sec = sec;
+                w->conn_rate_n = 0;
+        }
+        if (w->conn_rate_n < w->maxconnrate)
+                return true;
+        w->conn_rate_paused = true;
+        loop_timer_arm(&w->conn_rate_retry, 1000 - loop_now(w->loop) % 1000);
+        return false;
+}
+
 /* May this worker take one more TLS client now (maxsslconn, maxsslrate)? When the rate is
  * the limit, a timer resumes the TLS listeners at the next second. */
 static bool tls_limits_allow(struct worker *w)
@@ -153,6 +170,11 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                         listeners_pause(w);
                         return;
                 }
+                if (w->maxconnrate && !conn_rate_allow(w)) {
+                        /* maxconnrate: every listener waits for the next second */
+                        listeners_pause(w);
+                        return;
+                }
                 if (l->tls && !tls_limits_allow(w)) {
                         /* maxsslconn or maxsslrate: the TLS listeners wait (HAProxy's
                          * limit_listener), the others go on */
@@ -196,6 +218,7 @@ static void listener_on_io(struct loop_io *io, uint32_t events)
                         return;
                 }
                 w->accept_starved = false;
+                w->conn_rate_n++;
                 listener_accept(l, fd, &addr, len);
         }
 }
@@ -308,7 +331,8 @@ void listeners_resume(struct worker *w)
 {
         struct sl_list *pos;
 
-        if (!w->accept_paused || w->stopping)
+        /* maxconnrate: its timer resumes them */
+        if (!w->accept_paused || w->stopping || w->conn_rate_paused)
                 return;
         w->accept_paused = false;
         sl_list_for_each(pos, &w->listeners) {

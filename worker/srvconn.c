@@ -15,6 +15,7 @@
 #include "mux.h"
 #include "srv_state.h"
 #include "tls_ctx.h"
+#include "wcount.h"
 #include "wctx.h"
 #include "xprt_tls.h"
 
@@ -235,6 +236,14 @@ static bool same_to(const struct sockaddr_storage *a, const struct sockaddr_stor
         return true;
 }
 
+/* The idle connections kept for server @srv_idx change by @d: the list's count, and the
+ * statistics' [srv_icur] */
+static void idle_count(struct px_rt *rt, int srv_idx, int d)
+{
+        rt->n_idle[srv_idx] = (unsigned)((int)rt->n_idle[srv_idx] + d);
+        stats_gauge(wc_srv(rt->w, rt->px, srv_idx), ST_G_IDLE_CUR, d, ST_M_COUNT);
+}
+
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
                                     const struct sockaddr_storage *to, uint64_t owner,
                                     const char *sni)
@@ -258,7 +267,7 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
                     sc->sni_hash != sh || sc->addr_seq != seq)
                         continue;
                 sl_list_del(&sc->idle_link);
-                rt->n_idle[srv_idx]--;
+                idle_count(rt, srv_idx, -1);
                 return sc;
         }
         return NULL;
@@ -286,7 +295,7 @@ void srv_conn_release(struct srv_conn *sc)
                 return;
         }
         sl_list_push_back(&rt->idle[sc->srv_idx], &sc->idle_link);
-        rt->n_idle[sc->srv_idx]++;
+        idle_count(rt, sc->srv_idx, 1);
 }
 
 void srv_conn_close(struct srv_conn *sc)
@@ -295,7 +304,7 @@ void srv_conn_close(struct srv_conn *sc)
                 return;
         if (sl_list_linked(&sc->idle_link)) {
                 sl_list_del(&sc->idle_link);
-                sc->rt->n_idle[sc->srv_idx]--;
+                idle_count(sc->rt, sc->srv_idx, -1);
         }
         if (sc->conn.xprt->tls)
                 worker_tls_closed(sc->w);

@@ -215,6 +215,36 @@ static void wcli_frontend_cmd(struct worker *w, char **words, int n, int level, 
                 fputs("Unknown command; try 'help'\n", out);
 }
 
+/* "set rate-limit connections|ssl-sessions global <n>": this worker's share of the node's
+ * limit per second (0: none), which the master computes */
+static void wcli_rate_limit(struct worker *w, char **words, int level, FILE *out)
+{
+        char *end;
+        unsigned long v = strtoul(words[4], &end, 10);
+
+        if (level < CFG_STATS_LEVEL_ADMIN) {
+                fputs("Permission denied\n", out);
+                return;
+        }
+        if (*end || end == words[4] || v > UINT32_MAX) {
+                fputs("Integer value expected.\n", out);
+                return;
+        }
+        if (strcmp(words[2], "connections") == 0) {
+                w->maxconnrate = (unsigned)v;
+                if (!v && w->conn_rate_paused) {
+                        loop_timer_disarm(&w->conn_rate_retry);
+                        w->conn_rate_paused = false;
+                        if (!w->maxconn || w->n_conns < w->maxconn)
+                                listeners_resume(w);
+                }
+        } else if (strcmp(words[2], "ssl-sessions") == 0) {
+                w->maxsslrate = (unsigned)v;
+        } else {
+                fputs("'set rate-limit' only supports 'connections' and 'ssl-sessions'.\n", out);
+        }
+}
+
 void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
 {
         char *words[WCLI_WORDS_MAX], *save = NULL;
@@ -237,7 +267,8 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
                       "shutdown session <id> : close one\n"
                       "shutdown sessions server <backend>/<server> : close those using it\n"
                       "enable|disable frontend <frontend> : accept on its sockets, or not\n"
-                      "set maxconn frontend <frontend> <n> | set maxconn global <n>\n",
+                      "set maxconn frontend <frontend> <n> | set maxconn global <n>\n"
+                      "set rate-limit connections|ssl-sessions global <n>\n",
                       out);
         } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "info") == 0) {
                 wcli_show_info(w, out);
@@ -265,6 +296,9 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
                         *slash = '\0';
                         wsess_shutdown_server(w, out, words[3], slash + 1);
                 }
+        } else if (n == 5 && strcmp(words[0], "set") == 0 && strcmp(words[1], "rate-limit") == 0 &&
+                   strcmp(words[3], "global") == 0) {
+                wcli_rate_limit(w, words, level, out);
         } else if (n >= 2 && (strcmp(words[1], "frontend") == 0 ||
                               (n >= 3 && strcmp(words[1], "maxconn") == 0))) {
                 wcli_frontend_cmd(w, words, n, level, out);

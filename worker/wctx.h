@@ -85,6 +85,11 @@ struct worker {
         uint64_t err_events;           /* invalid messages ever (werrors.h) */
         struct shm_region *srv_region; /* owned; the servers' shared state */
         unsigned n_conns, maxconn;     /* client connections now, and the global limit */
+        /* maxconnrate: this worker's share (0: none), and the connections of this second */
+        unsigned maxconnrate, conn_rate_n;
+        uint64_t conn_rate_sec;
+        struct loop_timer conn_rate_retry; /* resumes accepting at the next second */
+        bool conn_rate_paused;
         bool accept_paused;
         bool accept_starved; /* accept() ran out of files or memory: said once until it works */
         bool stopping;
@@ -165,6 +170,7 @@ struct worker_opts {
         const struct tls_set *tls;
         /* This worker's share of maxsslconn and maxsslrate (0: the global values). */
         unsigned maxsslconn, maxsslrate;
+        unsigned maxconnrate; /* its share of maxconnrate (0: the global value) */
         /* The TLS session cache in shared memory (NULL: none). Borrowed. */
         struct tls_cache *tls_cache;
         /* This worker's statistics row, made by the master (NULL: the worker makes one of its

@@ -82,6 +82,16 @@ static void worker_on_tls_rate(struct loop_timer *t)
                 listeners_tls_pause(w, false);
 }
 
+/* A new second: the listeners that waited for maxconnrate may accept again. */
+static void worker_on_conn_rate(struct loop_timer *t)
+{
+        struct worker *w = sl_container_of(t, struct worker, conn_rate_retry);
+
+        w->conn_rate_paused = false;
+        if (!w->maxconn || w->n_conns < w->maxconn)
+                listeners_resume(w);
+}
+
 void worker_tls_opened(struct worker *w)
 {
         w->tls_conns++;
@@ -139,7 +149,8 @@ static int worker_build_rt(struct worker *w)
         w->rt = calloc(g->n_proxies ? g->n_proxies : 1, sizeof(*w->rt));
         if (!w->rt || loop_timer_init(w->loop, &w->stick_sweep, worker_on_stick_sweep) < 0 ||
             loop_timer_init(w->loop, &w->accept_retry, worker_on_accept_retry) < 0 ||
-            loop_timer_init(w->loop, &w->tls_rate_retry, worker_on_tls_rate) < 0)
+            loop_timer_init(w->loop, &w->tls_rate_retry, worker_on_tls_rate) < 0 ||
+            loop_timer_init(w->loop, &w->conn_rate_retry, worker_on_conn_rate) < 0)
                 return -ENOMEM;
         if (w->opts && w->opts->stick_ledger) {
                 w->stick_ledger_free = malloc(STICK_LEDGER_CAP * sizeof(uint32_t));
@@ -242,6 +253,7 @@ static void worker_free_rt(struct worker *w)
         loop_timer_deinit(&w->stick_sweep);
         loop_timer_deinit(&w->accept_retry);
         loop_timer_deinit(&w->tls_rate_retry);
+        loop_timer_deinit(&w->conn_rate_retry);
         free(w->stick_ledger_free);
         w->stick_ledger_free = NULL;
         w->stick_ledger = NULL;
@@ -377,6 +389,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
                 return log_errno(LOG_ERR, r, "cannot create the event loop");
         w->maxsslconn = opts && opts->maxsslconn ? opts->maxsslconn : gen->global.tls.maxsslconn;
         w->maxsslrate = opts && opts->maxsslrate ? opts->maxsslrate : gen->global.tls.maxsslrate;
+        w->maxconnrate = opts && opts->maxconnrate ? opts->maxconnrate : gen->global.maxconnrate;
         w->tls = opts ? opts->tls : NULL;
         tls_sess_use_cache(opts ? opts->tls_cache : NULL, gen->global.tls.lifetime_s);
         if (!w->tls) {

@@ -65,6 +65,21 @@ def csv_stats(text):
     return out
 
 
+def open_tunnels(test, port, n):
+    """@n WebSocket tunnels through the proxy at @port (the origin echoes), closed when
+    @test ends."""
+    tunnels = []
+    for _ in range(n):
+        s = harness.connect(port)
+        test.addCleanup(s.close)
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+                  b"Connection: upgrade\r\n\r\n")
+        status, _, _ = harness.read_response(s)
+        test.assertEqual(status, 101)
+        tunnels.append(s)
+    return tunnels
+
+
 def sanitized():
     """Is the sluice under test built with AddressSanitizer?"""
     with open(harness.SLUICE, "rb") as f:
@@ -264,15 +279,7 @@ backend be
         "shutdown session" closes one, "shutdown sessions server" those using a server."""
         self.start_node()
         p = self._procs[0]
-        tunnels = []
-        for _ in range(6):
-            s = harness.connect(self.port)
-            self.addCleanup(s.close)
-            s.sendall(b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
-                      b"Connection: upgrade\r\n\r\n")
-            status, _, _ = harness.read_response(s)
-            self.assertEqual(status, 101)
-            tunnels.append(s)
+        tunnels = open_tunnels(self, self.port, 6)
 
         def sessions():
             out = {}
@@ -565,6 +572,70 @@ backend be
         self._procs[0].signal(signal.SIGHUP)
         self.wait_workers(self._procs[0], 2)
         self.assertEqual(self.stat()[("be", "s1")]["slim"], "5")
+
+    def test_show_servers_conn(self):
+        """"show servers conn": connections in use, and the idle ones each worker keeps."""
+        self.start_node()
+        self.assertEqual(ask(self.admin, "show servers conn nope\n"), "Can't find backend.\n\n")
+        # keep-alive clients: their server connections stay idle between requests
+        clients = [harness.connect(self.port) for _ in range(4)]
+        for c in clients:
+            self.addCleanup(c.close)
+            for _ in range(2):
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                status, _, _ = harness.read_response(c)
+                self.assertEqual(status, 200)
+        time.sleep(0.2)
+        lines = ask(self.oper, "show servers conn be\n").strip("\n").split("\n")
+        self.assertEqual(lines[0], "# bkname/svname bkid/svid addr port - purge_delay used_cur "
+                         "used_max need_est unsafe_nb safe_nb idle_lim idle_cur "
+                         "idle_per_thr[2]")
+        rows = {ln.split()[0]: ln.split() for ln in lines[1:]}
+        self.assertEqual(sorted(rows), ["be/s1", "be/s2"])
+        total = 0
+        for name, f in rows.items():
+            port = self.o1.port if name == "be/s1" else self.o2.port
+            self.assertEqual(f[1:5], ["2/%s" % name[-1], "127.0.0.1", str(port), "-"])
+            self.assertEqual((f[5], f[6], f[8], f[9], f[11]), ("0", "0", "0", "0", "64"))
+            self.assertGreaterEqual(int(f[7]), 1)  # used_max
+            per = [int(x) for x in f[13:]]
+            self.assertEqual(len(per), 2)
+            self.assertEqual(int(f[12]), sum(per))
+            self.assertEqual(f[10], f[12])
+            total += int(f[12])
+        # the keep-alive connections to the servers stay idle in the workers
+        self.assertGreaterEqual(total, 1)
+
+    def test_rate_limit_connections(self):
+        """maxconnrate, shared out between the workers, and "set rate-limit connections
+        global" changing it for every worker."""
+        self.start_config(self.config().replace("    nbthread 2\n",
+                                                "    nbthread 2\n    maxconnrate 2\n"),
+                          args=["-S", os.path.join(self.tmp, "master.sock")])
+        self.assertEqual(info(ask(self.admin, "show info\n"))["ConnRateLimit"], "2")
+
+        def burst(n):
+            """Open @n connections at once, each sending a request; seconds until all are
+            answered."""
+            start = time.monotonic()
+            conns = [harness.connect(self.port, timeout=15) for _ in range(n)]
+            for c in conns:
+                self.addCleanup(c.close)
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            for c in conns:
+                status, _, _ = harness.read_response(c)
+                self.assertEqual(status, 200)
+            return time.monotonic() - start
+
+        # 8 connections at 2 a second (1 per worker): the last waits 3 s, 2 at the least
+        self.assertGreaterEqual(burst(8), 1.9)
+        self.assertEqual(ask(self.oper, "set rate-limit connections global 0\n"),
+                         "Permission denied\n\n")
+        self.assertEqual(ask(self.admin, "set rate-limit sessions global 0\n"),
+                         "'set rate-limit' only supports 'connections' and 'ssl-sessions'.\n\n")
+        self.assertEqual(ask(self.admin, "set rate-limit connections global 0\n"), "\n")
+        self.assertEqual(info(ask(self.admin, "show info\n"))["ConnRateLimit"], "0")
+        self.assertLess(burst(8), 1.5)
 
     def test_formats(self):
         self.start_node()

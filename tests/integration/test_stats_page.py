@@ -15,7 +15,7 @@ import time
 
 import harness
 from origin import Origin
-from test_stats import HAPROXY_COLUMNS, ask, csv_stats
+from test_stats import HAPROXY_COLUMNS, ask, csv_stats, open_tunnels
 
 try:
     from PIL import Image
@@ -361,15 +361,7 @@ userlist ops
     def test_kill_sessions(self):
         """The form's "Kill Sessions": every worker closes the server's connections."""
         self.start_config(self.config("    stats uri /st\n    stats admin if TRUE"))
-        tunnels = []
-        for _ in range(4):
-            s = harness.connect(self.port)
-            self.addCleanup(s.close)
-            s.sendall(b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
-                      b"Connection: upgrade\r\n\r\n")
-            status, _, _ = harness.read_response(s)
-            self.assertEqual(status, 101)
-            tunnels.append(s)
+        tunnels = open_tunnels(self, self.port, 4)
         _, _, body = fetch(self.sport, "/st")
         self.assertIn(b'<option value="shutdown">Kill Sessions</option>', body)
         status, headers, _ = fetch(self.sport, "/st", "POST", b"", b"s=s1&action=shutdown&b=app")
