@@ -222,6 +222,11 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 fprintf(out, "    stats timeout %" PRIu64 "ms\n", g->stats_timeout_ms);
         if (g->metrics_haproxy)
                 fputs("    metrics-names haproxy\n", out);
+        if (g->metrics_server_hist)
+                fputs("    metrics-server-histograms\n", out);
+        for (unsigned i = 0; i < g->n_stats_bounds; i++)
+                fprintf(out, "%s%" PRIu32 "ms%s", i ? "," : "    metrics-histogram-buckets ",
+                        g->stats_bounds_ms[i], i + 1 == g->n_stats_bounds ? "\n" : "");
         if (g->log_send_hostname) {
                 fputs("    log-send-hostname ", out);
                 cfg__dump_word(out, g->log_send_hostname);

@@ -520,6 +520,56 @@ static void kw_metrics_names(struct cfg_parser *p, unsigned arg, unsigned long d
                 cfg__err(p, arg, "metrics-names: expected 'sluice' or 'haproxy', got '%s'", v);
 }
 
+/* metrics-server-histograms: the exporter's request-duration histograms per server too
+ * (opt-in: a series per bound, server and family) */
+static void kw_metrics_server_hist(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        (void)data;
+        if (cfg__want_args(p, arg, 0, "metrics-server-histograms"))
+                p->gen->global.metrics_server_hist = true;
+}
+
+/* metrics-histogram-buckets <time>[,<time>...]: the upper bounds of the request-duration
+ * histograms (increasing, at most 15, whole milliseconds) */
+static void kw_metrics_buckets(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        char list[512], *save = NULL;
+        unsigned n = 0;
+
+        (void)data;
+        if (!cfg__want_args(p, arg, 1, "metrics-histogram-buckets <time>[,<time>...]"))
+                return;
+        snprintf(list, sizeof(list), "%s", cfg__word(p, arg));
+        for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                char err[128];
+                uint32_t ms;
+
+                if (n == SL_ARRAY_SIZE(g->stats_bounds_ms)) {
+                        cfg__err(p, arg, "metrics-histogram-buckets: at most %zu bounds",
+                                 SL_ARRAY_SIZE(g->stats_bounds_ms));
+                        return;
+                }
+                if (cfg_parse_time(sl_str_from_cstr(t), CFG_TIME_MS, &ms, err, sizeof(err)) < 0) {
+                        cfg__err(p, arg, "metrics-histogram-buckets: '%s': %s", t, err);
+                        return;
+                }
+                if (ms == 0 || (n && ms <= g->stats_bounds_ms[n - 1])) {
+                        cfg__err(p, arg,
+                                 "metrics-histogram-buckets: bounds must be increasing and above "
+                                 "0, got '%s'",
+                                 t);
+                        return;
+                }
+                g->stats_bounds_ms[n++] = ms;
+        }
+        if (n == 0) {
+                cfg__err(p, arg, "metrics-histogram-buckets: no bound given");
+                return;
+        }
+        g->n_stats_bounds = n;
+}
+
 /* ---- stats socket ---- */
 
 /* stats timeout <time> */
@@ -711,6 +761,8 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.vars.reqres-max-size", G, kw_tune_vars, 4, false},
         {"stats timeout", G, kw_stats_timeout, 0, false},
         {"metrics-names", G, kw_metrics_names, 0, false},
+        {"metrics-histogram-buckets", G, kw_metrics_buckets, 0, false},
+        {"metrics-server-histograms", G, kw_metrics_server_hist, 0, false},
         {"set-var", G, kw_set_var, 0, false},
         {"set-var-fmt", G, kw_set_var, 1, false},
         {"log-send-hostname", G, kw_log_send_hostname, 0, false},

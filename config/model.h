@@ -669,7 +669,8 @@ struct cfg_global {
         size_t n_stats_sockets, cap_stats_sockets;
         /* histogram bounds of the statistics, ms, increasing (0 of them: the defaults) */
         uint32_t stats_bounds_ms[15];
-        bool metrics_haproxy; /* "metrics-names haproxy": the exporter's haproxy_ names */
+        bool metrics_haproxy;     /* "metrics-names haproxy": the exporter's haproxy_ names */
+        bool metrics_server_hist; /* "metrics-server-histograms": per-server histograms too */
         unsigned n_stats_bounds;
         uint64_t stats_timeout_ms;       /* "stats timeout": the stats sockets' idle timeout;
                                           * 0: the default, 10 s */

@@ -339,6 +339,18 @@ static void seconds(FILE *out, uint64_t ms)
 }
 
 /* sluice's histograms of durations: cumulative buckets, their bounds in seconds */
+/* A histogram's labels: the proxy's, and a server's */
+static void hist_labels(struct prom *p, const struct mstat_obj *o)
+{
+        fputs("{proxy=\"", p->out);
+        label_value(p->out, o->px->name);
+        if (o->type == MSTAT_SV) {
+                fputs("\",server=\"", p->out);
+                label_value(p->out, o->svname);
+        }
+        fputc('"', p->out);
+}
+
 static void histogram(struct prom *p, const char *name, const char *help, int kind,
                       enum stats_hist h, const struct mstat_objs *objs, const uint32_t *bounds,
                       unsigned n_bounds)
@@ -352,31 +364,61 @@ static void histogram(struct prom *p, const char *name, const char *help, int ki
 
                 if (o->type != kind || o->px->mode != CFG_MODE_HTTP)
                         continue;
+                if (p->no_maint && kind == MSTAT_SV && o->f[MSTAT_F_STATUS].str &&
+                    strcmp(o->f[MSTAT_F_STATUS].str, "MAINT") == 0)
+                        continue;
                 if (!head)
                         fprintf(p->out, "# HELP sluice_%s %s\n# TYPE sluice_%s histogram\n", name,
                                 help, name);
                 head = true;
                 for (unsigned b = 0; b < n_bounds; b++) {
                         cum += hs->bucket[b];
-                        fprintf(p->out, "sluice_%s_bucket{proxy=\"", name);
-                        label_value(p->out, o->px->name);
-                        fputs("\",le=\"", p->out);
+                        fprintf(p->out, "sluice_%s_bucket", name);
+                        hist_labels(p, o);
+                        fputs(",le=\"", p->out);
                         seconds(p->out, bounds[b]);
                         fprintf(p->out, "\"} %llu\n", (unsigned long long)cum);
                 }
                 for (unsigned b = n_bounds; b <= STATS_HBOUNDS; b++)
                         cum += hs->bucket[b];
-                fprintf(p->out, "sluice_%s_bucket{proxy=\"", name);
-                label_value(p->out, o->px->name);
-                fprintf(p->out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-                fprintf(p->out, "sluice_%s_sum{proxy=\"", name);
-                label_value(p->out, o->px->name);
-                fputs("\"} ", p->out);
+                fprintf(p->out, "sluice_%s_bucket", name);
+                hist_labels(p, o);
+                fprintf(p->out, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+                fprintf(p->out, "sluice_%s_sum", name);
+                hist_labels(p, o);
+                fputs("} ", p->out);
                 seconds(p->out, hs->sum_ms);
                 fputc('\n', p->out);
-                fprintf(p->out, "sluice_%s_count{proxy=\"", name);
-                label_value(p->out, o->px->name);
-                fprintf(p->out, "\"} %llu\n", (unsigned long long)cum);
+                fprintf(p->out, "sluice_%s_count", name);
+                hist_labels(p, o);
+                fprintf(p->out, "} %llu\n", (unsigned long long)cum);
+        }
+}
+
+/* The backends' four histograms, or with @kind MSTAT_SV the servers' */
+static void backend_histograms(struct prom *p, int kind, const struct mstat_objs *objs,
+                               const uint32_t *bounds, unsigned n_bounds)
+{
+        static const struct {
+                const char *name, *help;
+                enum stats_hist h;
+        } fams[] = {
+                {"http_request_duration_seconds", "Time of whole HTTP requests sent to %s (Ta).",
+                 ST_H_TOTAL},
+                {"connect_duration_seconds", "Time to connect to %s (Tc).", ST_H_CONNECT},
+                {"response_header_duration_seconds",
+                 "Time from the connection to %s's response headers (Tr).", ST_H_RESPONSE},
+                {"queue_duration_seconds", "Time spent in the queue for %s (Tw).", ST_H_QUEUE},
+        };
+
+        for (size_t i = 0; i < SL_ARRAY_SIZE(fams); i++) {
+                char name[96], help[128];
+
+                snprintf(name, sizeof(name), "%s_%s", kind == MSTAT_SV ? "server" : "backend",
+                         fams[i].name);
+                snprintf(help, sizeof(help), fams[i].help,
+                         kind == MSTAT_SV ? "the server" : "a server");
+                histogram(p, name, help, kind, fams[i].h, objs, bounds, n_bounds);
         }
 }
 
@@ -558,20 +600,10 @@ int mprom_render(struct master *m, const char *query, FILE *out)
                           "Time of whole HTTP requests, from the first byte of the request to "
                           "the last of the response (Ta).",
                           MSTAT_FE, ST_H_TOTAL, &objs, bounds, n_bounds);
-        if (p.scopes & SCOPE_BACKEND) {
-                histogram(&p, "backend_http_request_duration_seconds",
-                          "Time of whole HTTP requests sent to a server (Ta).", MSTAT_BE,
-                          ST_H_TOTAL, &objs, bounds, n_bounds);
-                histogram(&p, "backend_connect_duration_seconds",
-                          "Time to connect to a server (Tc).", MSTAT_BE, ST_H_CONNECT, &objs,
-                          bounds, n_bounds);
-                histogram(&p, "backend_response_header_duration_seconds",
-                          "Time from the connection to the server's response headers (Tr).",
-                          MSTAT_BE, ST_H_RESPONSE, &objs, bounds, n_bounds);
-                histogram(&p, "backend_queue_duration_seconds",
-                          "Time spent in the queue for a server (Tw).", MSTAT_BE, ST_H_QUEUE, &objs,
-                          bounds, n_bounds);
-        }
+        if (p.scopes & SCOPE_BACKEND)
+                backend_histograms(&p, MSTAT_BE, &objs, bounds, n_bounds);
+        if ((p.scopes & SCOPE_SERVER) && m->gen->global.metrics_server_hist)
+                backend_histograms(&p, MSTAT_SV, &objs, bounds, n_bounds);
         if (p.scopes & SCOPE_STICKTABLE)
                 sticktable_families(m, &p);
         mstat_objs_free(&objs);

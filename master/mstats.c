@@ -32,7 +32,58 @@ struct mstats {
         uint32_t *cur;                 /* owned, or NULL */
         const struct cfg_gen *cur_gen; /* what @cur is for, with @cur_gen_no */
         unsigned cur_gen_no;
+        /* the histogram bounds of the archive's buckets (n 0: not known yet): a reload
+         * that changes them ("metrics-histogram-buckets") restarts the histograms, and a
+         * row of other bounds adds its counters but not its histograms */
+        uint32_t bounds[STATS_HBOUNDS];
+        unsigned n_bounds;
 };
+
+/* The histogram bounds of generation @g */
+static void gen_bounds(const struct cfg_gen *g, const uint32_t **ret, unsigned *ret_n)
+{
+        *ret = g->global.n_stats_bounds ? g->global.stats_bounds_ms : stats_default_bounds;
+        *ret_n = g->global.n_stats_bounds ? g->global.n_stats_bounds : stats_n_default_bounds;
+}
+
+/* Are @row's buckets the archive's? */
+static bool row_bounds_match(const struct mstats *s, const struct stats_row *row)
+{
+        if (row->n_bounds != s->n_bounds)
+                return false;
+        for (unsigned i = 0; i < s->n_bounds; i++)
+                if (row->bound_ms[i] != s->bounds[i])
+                        return false;
+        return true;
+}
+
+/* The archive's bounds become the current generation's: a change empties its histograms */
+static void arch_bounds(struct master *m, struct mstats *s)
+{
+        const uint32_t *b;
+        unsigned n;
+
+        gen_bounds(m->gen, &b, &n);
+        if (s->n_bounds == n && memcmp(s->bounds, b, n * sizeof(*b)) == 0)
+                return;
+        if (s->n_bounds)
+                sl_log(LOG_NOTICE, "statistics: the histograms' bounds changed: their buckets "
+                                   "start again from 0");
+        for (uint32_t i = 0; i < s->n; i++)
+                memset(s->arch[i].h, 0, sizeof(s->arch[i].h));
+        memcpy(s->bounds, b, n * sizeof(*b));
+        s->n_bounds = n;
+}
+
+/* @b without its histograms, into @tmp, when its row's bounds are not the archive's */
+static const struct stats_blk *blk_for(bool match, const struct stats_blk *b, struct stats_blk *tmp)
+{
+        if (match)
+                return b;
+        memcpy(tmp, b, sizeof(*tmp));
+        memset(tmp->h, 0, sizeof(tmp->h));
+        return tmp;
+}
 
 static uint64_t key_hash(const char *k)
 {
@@ -195,6 +246,8 @@ void mstats_spawn_row(struct master *m, unsigned slot)
         m->spawn_stats_row = NULL;
         if (!gids)
                 goto fail;
+        if (mstats_get(m))
+                arch_bounds(m, m->stats);
         for (uint32_t i = 0; i < n; i++) {
                 gids[i] = mstats_gid(m, g, i);
                 if (gids[i] == UINT32_MAX)
@@ -234,10 +287,13 @@ void mstats_worker_gone(struct master *m, struct mworker *mw)
 
         if (row && s) {
                 const uint32_t *gids = stats_row_gids(row);
+                bool match = row_bounds_match(s, row);
+                struct stats_blk tmp;
 
                 for (uint32_t i = 0; i < row->n_objs; i++)
                         if (gids[i] < s->n)
-                                stats_blk_fold(&s->arch[gids[i]], stats_row_blk(row, i));
+                                stats_blk_fold(&s->arch[gids[i]],
+                                               blk_for(match, stats_row_blk(row, i), &tmp));
         }
         mw->st_row = NULL;
         mw->st_region = shm_region_free(mw->st_region);
@@ -260,13 +316,18 @@ struct stats_sum *mstats_sum(struct master *m, uint64_t now_ms, uint32_t *ret_n)
                 struct mworker *mw = sl_list_entry(pos, struct mworker, link);
                 struct stats_row *row = mw->st_row;
                 const uint32_t *gids;
+                struct stats_blk tmp;
+                bool match;
 
                 if (!row)
                         continue;
                 gids = stats_row_gids(row);
+                match = row_bounds_match(s, row);
                 for (uint32_t i = 0; i < row->n_objs; i++)
                         if (gids[i] < s->n)
-                                stats_sum_add(&sums[gids[i]], stats_row_blk(row, i), true, now_ms);
+                                stats_sum_add(&sums[gids[i]],
+                                              blk_for(match, stats_row_blk(row, i), &tmp), true,
+                                              now_ms);
         }
         *ret_n = s->n;
         return sums;
@@ -364,6 +425,13 @@ int mstats_save(struct master *m, json_t *st)
                 json_array_append_new(keys, json_string(s->keys[i]));
         json_object_set_new(st, "stats_keys", keys);
         json_object_set_new(st, "stats_layout", json_integer(STATS_LAYOUT));
+        {
+                json_t *b = json_array();
+
+                for (unsigned i = 0; b && i < s->n_bounds; i++)
+                        json_array_append_new(b, json_integer(s->bounds[i]));
+                json_object_set_new(st, "stats_bounds", b);
+        }
         /* the archive as it is in memory: the next image checks the layout */
         fd = memfd_create("sluice-stats-archive", 0);
         if (fd < 0)
@@ -402,6 +470,20 @@ int mstats_restore(struct master *m, json_t *st)
         {
                 if (gid_of(s, json_string_value(v) ?: "?") != i)
                         return -ENOMEM;
+        }
+        /* the archive's histogram bounds; a program that did not say had the defaults */
+        s->n_bounds = 0;
+        if (!json_object_get(st, "stats_bounds")) {
+                memcpy(s->bounds, stats_default_bounds,
+                       stats_n_default_bounds * sizeof(*s->bounds));
+                s->n_bounds = stats_n_default_bounds;
+        }
+        json_array_foreach(json_object_get(st, "stats_bounds"), i, v)
+        {
+                if (i < STATS_HBOUNDS) {
+                        s->bounds[i] = (uint32_t)json_integer_value(v);
+                        s->n_bounds = (unsigned)i + 1;
+                }
         }
         if (fd > 0) {
                 size_t size = (size_t)s->n * sizeof(*s->arch);

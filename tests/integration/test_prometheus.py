@@ -115,6 +115,8 @@ backend be
         self.assertEqual(m['sluice_backend_connect_duration_seconds_count{proxy="be"}'], 12)
         self.assertIn('sluice_backend_queue_duration_seconds_bucket{proxy="be",le="0.005"}',
                       text)
+        # per server only when asked (metrics-server-histograms)
+        self.assertNotIn("sluice_server_http_request_duration_seconds", text)
         self.assertEqual(m['sluice_workers{state="current"}'], 2)
         self.assertEqual(m['sluice_config_generation'], 1)
         self.assertEqual(m['sluice_config_reloads_total{result="success"}'], 0)
@@ -143,6 +145,80 @@ backend be
         self.assertFalse([k for k in m if k.startswith("sluice_frontend_http_requests")])
         # sluice's own keep their names
         self.assertIn('sluice_workers{state="current"}', m)
+
+    def test_histogram_buckets(self):
+        """metrics-histogram-buckets: the bounds; a reload that changes them starts the
+        buckets again, the other counters go on."""
+        p = self.start_config(self.config("    metrics-histogram-buckets 1ms,50ms,2s\n"))
+
+        def buckets(m):
+            pre = 'sluice_backend_http_request_duration_seconds_bucket{proxy="be",le="'
+            return {k[len(pre):-2]: v for k, v in m.items() if k.startswith(pre)}
+
+        def until(cond):
+            deadline = time.monotonic() + 10
+            m = samples(self.scrape())
+            while not cond(m) and time.monotonic() < deadline:
+                time.sleep(0.05)
+                m = samples(self.scrape())
+            return m
+
+        self.traffic(5)
+        m = until(lambda m: buckets(m).get("+Inf") == 5)
+        self.assertEqual(sorted(buckets(m)), sorted(["0.001", "0.05", "2", "+Inf"]))
+        self.assertEqual(buckets(m)["+Inf"], 5)
+        check = subprocess.run(["promtool", "check", "metrics"], input=self.scrape().encode(),
+                               capture_output=True, timeout=30)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.write("sluice.cfg", self.config("    metrics-histogram-buckets 5ms,100ms\n"))
+        p.signal(signal.SIGHUP)
+        m = until(lambda m: m.get("sluice_config_generation") == 2 and
+                  m.get('sluice_workers{state="draining"}') == 0)
+        self.assertEqual(sorted(buckets(m)), sorted(["0.005", "0.1", "+Inf"]))
+        self.assertEqual(buckets(m)["+Inf"], 0)
+        self.traffic(3)
+        m = until(lambda m: buckets(m).get("+Inf") == 3)
+        self.assertEqual(buckets(m)["+Inf"], 3)
+        self.assertEqual(m['sluice_backend_sessions_total{proxy="be"}'], 8)
+        self.assertIn("statistics: the histograms' bounds changed", p.log())
+
+    def test_server_histograms(self):
+        """metrics-server-histograms: the four histograms per server as well, whose counts
+        add up to the backend's; a server in maintenance is left out with no-maint."""
+        self.start_config(self.config("    metrics-server-histograms\n"))
+        self.traffic(10)
+        deadline = time.monotonic() + 10
+        m = samples(self.scrape())
+        while m.get('sluice_backend_http_request_duration_seconds_count{proxy="be"}') != 10 \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+            m = samples(self.scrape())
+        text = self.scrape()
+        check = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                               capture_output=True, timeout=30)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertIn("# TYPE sluice_server_connect_duration_seconds histogram", text)
+        for fam in ("http_request", "connect", "response_header", "queue"):
+            total = 0
+            for srv in ("s1", "s2"):
+                labels = '{proxy="be",server="%s"' % srv
+                count = m["sluice_server_%s_duration_seconds_count%s}" % (fam, labels)]
+                self.assertEqual(
+                    m['sluice_server_%s_duration_seconds_bucket%s,le="+Inf"}' % (fam, labels)],
+                    count)
+                self.assertGreater(count, 0)  # round robin: each had some
+                total += count
+            self.assertEqual(total, 10, fam)
+        self.assertAlmostEqual(
+            m['sluice_server_http_request_duration_seconds_sum{proxy="be",server="s1"}'] +
+            m['sluice_server_http_request_duration_seconds_sum{proxy="be",server="s2"}'],
+            m['sluice_backend_http_request_duration_seconds_sum{proxy="be"}'], places=6)
+        ask(self.sock, "disable server be/s2\n")
+        servers = self.scrape("?scope=server&no-maint")
+        self.assertIn('sluice_server_queue_duration_seconds_count{proxy="be",server="s1"}',
+                      servers)
+        self.assertNotIn('server="s2"', servers)
+        self.assertNotIn("sluice_backend_", servers)
 
     def test_real_prometheus_sees_no_reset(self):
         """A Prometheus scraping every 200 ms across 5 reloads and a worker killed: the
