@@ -398,14 +398,18 @@ struct alog_sinks *alog_sinks_free(struct alog_sinks *ss)
         return NULL;
 }
 
-size_t alog_sinks_send(struct alog_sinks *ss, int level, const char *line, size_t len)
+size_t alog_sinks_send(struct alog_sinks *ss, int level, const char *line, size_t len,
+                       uint64_t *dropped)
 {
         uint64_t now_us = sl_clock_wall_us();
         size_t sent = 0;
 
-        for (size_t i = 0; i < ss->n; i++)
-                if (alog_send_at(ss->v[i], level, line, len, now_us) == 0)
-                        sent++;
+        for (size_t i = 0; i < ss->n; i++) {
+                int r = alog_send_at(ss->v[i], level, line, len, now_us);
+
+                sent += r == 0;
+                *dropped += r < 0;
+        }
         return sent;
 }
 

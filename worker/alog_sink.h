@@ -90,8 +90,10 @@ int alog_sinks_new(const struct cfg_global *gl, const struct cfg_proxy *px,
 
 struct alog_sinks *alog_sinks_free(struct alog_sinks *ss);
 
-/* alog_send() to each target. Returns how many took the line. */
-size_t alog_sinks_send(struct alog_sinks *ss, int level, const char *line, size_t len);
+/* alog_send() to each target. Returns how many took the line; each target that dropped it
+ * adds one to *@dropped (HAProxy's DroppedLogs counts so). */
+size_t alog_sinks_send(struct alog_sinks *ss, int level, const char *line, size_t len,
+                       uint64_t *dropped);
 
 /* The smallest alog_sink_msg_room() of the set; SIZE_MAX when empty. */
 size_t alog_sinks_msg_room(const struct alog_sinks *ss);

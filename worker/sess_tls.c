@@ -72,7 +72,8 @@ static void hs_log(struct sess *ss, const struct cfg_bind *b, const char *why, c
                              (unsigned)(b - ss->fe->binds) + 1, msg);
         if (n > 0)
                 (void)alog_sinks_send(rt->sinks, LOG_INFO, line,
-                                      SL_MIN((size_t)n, sizeof(line) - 1));
+                                      SL_MIN((size_t)n, sizeof(line) - 1),
+                                      &wc_proc(ss->w)->c[ST_C_DROPPED_LOGS]);
 }
 
 static void hs_end(struct sess *ss)

@@ -20,6 +20,7 @@
 #include "session.h"
 #include "srv_state.h"
 #include "stream-t.h"
+#include "wcount.h"
 #include "wctx.h"
 
 struct log_ctx {
@@ -218,5 +219,5 @@ void stream_log(struct stream *st)
                 n = alog_format(fmt, &e, log_sample, &ctx, line, sizeof(line));
         if (n > 0)
                 (void)alog_sinks_send(rt->sinks, st->log_level ? st->log_level - 1 : LOG_INFO, line,
-                                      (size_t)n);
+                                      (size_t)n, &wc_proc(st->w)->c[ST_C_DROPPED_LOGS]);
 }

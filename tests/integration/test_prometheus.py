@@ -220,6 +220,22 @@ backend be
         self.assertNotIn('server="s2"', servers)
         self.assertNotIn("sluice_backend_", servers)
 
+    def test_dropped_logs(self):
+        """A log target that refuses lines (a Unix socket nobody listens on): every line
+        lost is counted, in the exporter and in show info's DroppedLogs, as HAProxy's."""
+        gone = os.path.join(self.tmp, "nobody.sock")
+        cfg = self.config().replace(
+            "frontend fe\n", "frontend fe\n    log unix@%s local0\n    option httplog\n" % gone)
+        self.start_config(cfg)
+        self.traffic(4)
+        deadline = time.monotonic() + 10
+        m = samples(self.scrape())
+        while m.get("sluice_process_dropped_logs_total") != 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            m = samples(self.scrape())
+        self.assertEqual(m["sluice_process_dropped_logs_total"], 4)
+        self.assertIn("DroppedLogs: 4\n", ask(self.sock, "show info\n"))
+
     def test_real_prometheus_sees_no_reset(self):
         """A Prometheus scraping every 200 ms across 5 reloads and a worker killed: the
         request counter never goes back and ends at the number of requests sent."""

@@ -742,7 +742,8 @@ START_TEST(test_proxy_sinks)
         const struct cfg_proxy *px;
         struct alog_sinks *ss;
         struct cfg_gen *g;
-        char cfg[1024];
+        char cfg[1024], path[128], moved[140];
+        uint64_t dropped = 0;
         int fd;
 
         fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -760,11 +761,20 @@ START_TEST(test_proxy_sinks)
         ck_assert_ptr_eq(alog_proxy_format(px), &alog_fmt_tcplog);
         ck_assert_int_eq(alog_sinks_new(&g->global, px, &ss), 0);
         ck_assert_uint_eq(ss->n, 2);
-        ck_assert_uint_eq(alog_sinks_send(ss, LOG_INFO, "both", 4), 2);
+        ck_assert_uint_eq(alog_sinks_send(ss, LOG_INFO, "both", 4, &dropped), 2);
         ck_assert_str_eq(recv_dgram(rx), "both\n");
         ck_assert_str_eq(recv_dgram(fd), "<6>both\n");
-        ck_assert_uint_eq(alog_sinks_send(ss, LOG_DEBUG, "one", 3), 1);
+        ck_assert_uint_eq(alog_sinks_send(ss, LOG_DEBUG, "one", 3, &dropped), 1);
+        ck_assert_uint_eq(dropped, 0);
         ck_assert_str_eq(recv_dgram(rx), "one\n");
+        /* a target that refuses the line counts a dropped one; the other still takes it */
+        snprintf(path, sizeof(path), "%s/log", tmpdir);
+        snprintf(moved, sizeof(moved), "%s/log.moved", tmpdir);
+        ck_assert_int_eq(rename(path, moved), 0);
+        ck_assert_uint_eq(alog_sinks_send(ss, LOG_INFO, "half", 4, &dropped), 1);
+        ck_assert_uint_eq(dropped, 1);
+        ck_assert_str_eq(recv_dgram(fd), "<6>half\n");
+        ck_assert_int_eq(rename(moved, path), 0);
         ck_assert_uint_le(alog_sinks_msg_room(ss), 1024 - 5 - 1);
         alog_sinks_free(ss);
 
