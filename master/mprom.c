@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -18,6 +19,7 @@
 #include "stats.h"
 #include "stktable.h"
 #include "stktable_cli.h"
+#include "tls_ctx.h"
 
 /* HAProxy's metrics of the statistics columns (its promex_st_metrics[]): the column, the
  * name after the family's prefix, counter or gauge, the kinds of objects that have it
@@ -351,18 +353,29 @@ static void hist_labels(struct prom *p, const struct mstat_obj *o)
         fputc('"', p->out);
 }
 
+/* Does @px accept TLS on any of its binds? */
+static bool px_tls(const struct cfg_proxy *px)
+{
+        for (size_t i = 0; i < px->n_binds; i++)
+                if (px->binds[i].tls.ssl)
+                        return true;
+        return false;
+}
+
+/* Histogram @h of every object of @kind: HTTP proxies', or with ST_H_FE_TLS_HS the
+ * frontends' that accept TLS */
 static void histogram(struct prom *p, const char *name, const char *help, int kind,
                       enum stats_hist h, const struct mstat_objs *objs, const uint32_t *bounds,
                       unsigned n_bounds)
 {
-        bool head = false;
+        bool head = false, tls = kind == MSTAT_FE && h == ST_H_FE_TLS_HS;
 
         for (size_t i = 0; i < objs->n; i++) {
                 const struct mstat_obj *o = &objs->v[i];
                 const struct stats_hist1 *hs = &o->sum.h[h];
                 uint64_t cum = 0;
 
-                if (o->type != kind || o->px->mode != CFG_MODE_HTTP)
+                if (o->type != kind || (tls ? !px_tls(o->px) : o->px->mode != CFG_MODE_HTTP))
                         continue;
                 if (p->no_maint && kind == MSTAT_SV && o->f[MSTAT_F_STATUS].str &&
                     strcmp(o->f[MSTAT_F_STATUS].str, "MAINT") == 0)
@@ -542,6 +555,61 @@ static void sticktable_families(struct master *m, struct prom *p)
         }
 }
 
+/* Has @px served @path on a bind before @upto's? (one series per frontend and file) */
+static bool cert_seen(const struct tls_set *set, const struct cfg_proxy *px, size_t upto,
+                      const char *path)
+{
+        for (size_t b = 0; b < upto; b++) {
+                const struct tls_bind *tb = tls_set_bind(set, &px->binds[b]);
+                const char *seen;
+
+                for (size_t i = 0; tb && tls_bind_cert(tb, i, &seen); i++)
+                        if (strcmp(seen, path) == 0)
+                                return true;
+        }
+        return false;
+}
+
+/* When each certificate the frontends serve expires: the alert every TLS operator wants */
+static void cert_families(struct master *m, struct prom *p)
+{
+        bool head = false;
+
+        for (size_t x = 0; m->tls && x < m->gen->n_proxies; x++) {
+                const struct cfg_proxy *px = m->gen->proxies[x];
+
+                if (!(px->cap & CFG_CAP_FE))
+                        continue;
+                for (size_t b = 0; b < px->n_binds; b++) {
+                        const struct tls_bind *tb = tls_set_bind(m->tls, &px->binds[b]);
+                        const char *path;
+                        X509 *x509;
+
+                        for (size_t i = 0; tb && (x509 = tls_bind_cert(tb, i, &path)); i++) {
+                                struct tm tm;
+
+                                if (cert_seen(m->tls, px, b, path) ||
+                                    ASN1_TIME_to_tm(X509_get0_notAfter(x509), &tm) != 1)
+                                        continue;
+                                if (!head)
+                                        fputs("# HELP sluice_tls_certificate_expiry_timestamp_"
+                                              "seconds When a certificate a frontend serves "
+                                              "expires (notAfter), seconds since the Epoch.\n"
+                                              "# TYPE sluice_tls_certificate_expiry_timestamp_"
+                                              "seconds gauge\n",
+                                              p->out);
+                                head = true;
+                                fputs("sluice_tls_certificate_expiry_timestamp_seconds{proxy=\"",
+                                      p->out);
+                                label_value(p->out, px->name);
+                                fputs("\",crt=\"", p->out);
+                                label_value(p->out, path);
+                                fprintf(p->out, "\"} %lld\n", (long long)timegm(&tm));
+                        }
+                }
+        }
+}
+
 static unsigned parse_query(const char *q, bool *no_maint)
 {
         static const struct {
@@ -595,11 +663,17 @@ int mprom_render(struct master *m, const char *query, FILE *out)
                 sluice_families(m, &p);
         }
         st_families(&p, &objs);
-        if (p.scopes & SCOPE_FRONTEND)
+        if (p.scopes & SCOPE_FRONTEND) {
                 histogram(&p, "frontend_http_request_duration_seconds",
                           "Time of whole HTTP requests, from the first byte of the request to "
                           "the last of the response (Ta).",
                           MSTAT_FE, ST_H_TOTAL, &objs, bounds, n_bounds);
+                histogram(&p, "frontend_tls_handshake_duration_seconds",
+                          "Time of TLS handshakes with clients completed, from the connection's "
+                          "accept to the handshake's end.",
+                          MSTAT_FE, ST_H_FE_TLS_HS, &objs, bounds, n_bounds);
+                cert_families(m, &p);
+        }
         if (p.scopes & SCOPE_BACKEND)
                 backend_histograms(&p, MSTAT_BE, &objs, bounds, n_bounds);
         if ((p.scopes & SCOPE_SERVER) && m->gen->global.metrics_server_hist)

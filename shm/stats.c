@@ -145,6 +145,12 @@ void stats_total_time(const struct stats_row *row, struct stats_blk *b, int ta)
                 hist_hit(row, &b->h[ST_H_TOTAL], (uint32_t)ta);
 }
 
+void stats_hist_time(const struct stats_row *row, struct stats_blk *b, enum stats_hist h, int ms)
+{
+        if (ms >= 0)
+                hist_hit(row, &b->h[h], (uint32_t)ms);
+}
+
 static void hist_add(struct stats_hist1 *d, const struct stats_hist1 *s)
 {
         for (unsigned i = 0; i <= STATS_HBOUNDS; i++)

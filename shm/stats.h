@@ -128,7 +128,10 @@ enum stats_hist {
         ST_H_CONNECT,  /* connect, Tc (be, srv) */
         ST_H_RESPONSE, /* response headers, Tr (be, srv) */
         ST_H_QUEUE,    /* queue, Tw (be, srv) */
-        ST_H_COUNT
+        ST_H_COUNT,
+        /* a frontend's block has no connect time: that slot holds its TLS handshakes with
+         * clients, from accept to their end (so the block and its layout stay as they were) */
+        ST_H_FE_TLS_HS = ST_H_CONNECT,
 };
 
 /* HAProxy's freq_ctr for one writer: the current second's count and the previous one's. */
@@ -272,6 +275,9 @@ void stats_times(const struct stats_row *row, struct stats_blk *b, int tw, int t
 
 /* The whole time @ta of a request into @b's total-time histogram (frontends). */
 void stats_total_time(const struct stats_row *row, struct stats_blk *b, int ta);
+
+/* A duration of @ms into @b's histogram @h (a negative one counts nothing). */
+void stats_hist_time(const struct stats_row *row, struct stats_blk *b, enum stats_hist h, int ms);
 
 /* ---- readers ---- */
 

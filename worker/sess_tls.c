@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -125,8 +126,13 @@ static void hs_complete(struct conn *c, int err)
         {
                 enum stats_ctr k = SSL_session_reused(sess_ssl(ss)) ? ST_C_TLS_REUSED : ST_C_TLS_HS;
 
+                struct stats_blk *fb = wc_fe(ss->w, ss->fe);
+                uint64_t took = loop_now(ss->w->loop) - ss->accept_ms;
+
                 wc_proc_add(ss->w, k);
-                wc_fe(ss->w, ss->fe)->c[k]++;
+                fb->c[k]++;
+                stats_hist_time(ss->w->st, fb, ST_H_FE_TLS_HS,
+                                (int)SL_MIN(took, (uint64_t)INT_MAX));
         }
         hs_end(ss);
         done(ss);

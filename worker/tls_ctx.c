@@ -609,6 +609,19 @@ const struct cfg_bind *tls_bind_cfg(const struct tls_bind *tb)
         return tb->cfg;
 }
 
+size_t tls_bind_n_certs(const struct tls_bind *tb)
+{
+        return tb->n_certs;
+}
+
+X509 *tls_bind_cert(const struct tls_bind *tb, size_t i, const char **path)
+{
+        if (i >= tb->n_certs || i >= tb->cfg->tls.n_certs)
+                return NULL;
+        *path = tb->cfg->tls.certs[i].path;
+        return SSL_CTX_get0_certificate(tb->certs[i].ctx);
+}
+
 SSL *tls_bind_new_ssl(const struct tls_bind *tb)
 {
         SSL *ssl = SSL_new(tb->certs[0].ctx);

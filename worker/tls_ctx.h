@@ -46,6 +46,11 @@ const struct tls_bind *tls_set_bind(const struct tls_set *s, const struct cfg_bi
 /* The bind line @tb was built for. */
 const struct cfg_bind *tls_bind_cfg(const struct tls_bind *tb);
 
+/* The certificates @tb serves: how many, and the @i-th's leaf (borrowed; NULL past the
+ * end) with the file it came from (its crt or crt-list line's path, borrowed). */
+size_t tls_bind_n_certs(const struct tls_bind *tb);
+X509 *tls_bind_cert(const struct tls_bind *tb, size_t i, const char **path);
+
 /* A new server-side connection for a client accepted on @tb; NULL when out of memory. */
 SSL *tls_bind_new_ssl(const struct tls_bind *tb);
 

@@ -4,6 +4,7 @@ output passes Debian's promtool, a real Prometheus scraping it sees counters tha
 back across reloads and a worker killed, and Debian's prometheus-haproxy-exporter reads the
 stats socket as it reads HAProxy's."""
 
+import calendar
 import json
 import os
 import re
@@ -235,6 +236,54 @@ backend be
             m = samples(self.scrape())
         self.assertEqual(m["sluice_process_dropped_logs_total"], 4)
         self.assertIn("DroppedLogs: 4\n", ask(self.sock, "show info\n"))
+
+    def test_tls_metrics(self):
+        """A TLS frontend: the handshakes' histogram counts each one, and the certificate's
+        notAfter is there as a timestamp, once per frontend and file."""
+        pem = os.path.join(self.tmp, "site.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "45", "-subj",
+                        "/CN=a.test", "-keyout", pem + ".key", "-out", pem + ".crt"],
+                       check=True, capture_output=True, timeout=30)
+        with open(pem, "w") as out:
+            for part in (".crt", ".key"):
+                with open(pem + part) as f:
+                    out.write(f.read())
+        end = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", pem + ".crt"],
+                             check=True, capture_output=True, text=True, timeout=30).stdout
+        not_after = calendar.timegm(time.strptime(end.strip().split("=", 1)[1],
+                                                  "%b %d %H:%M:%S %Y GMT"))
+        tport = harness.free_port()
+        cfg = self.config() + """
+frontend tls
+    bind 127.0.0.1:%d ssl crt %s
+    bind 127.0.0.1:%d ssl crt %s
+    default_backend be
+""" % (tport, pem, harness.free_port(), pem)
+        self.start_config(cfg)
+        for _ in range(3):
+            r = subprocess.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}",
+                                "https://127.0.0.1:%d/" % tport],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.stdout, "200")
+        fam = "sluice_frontend_tls_handshake_duration_seconds"
+        deadline = time.monotonic() + 10
+        m = samples(self.scrape())
+        while m.get('%s_count{proxy="tls"}' % fam) != 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            m = samples(self.scrape())
+        self.assertEqual(m['%s_count{proxy="tls"}' % fam], 3)
+        self.assertEqual(m['%s_bucket{proxy="tls",le="+Inf"}' % fam], 3)
+        self.assertEqual(m['sluice_process_ssl_connections_total'], 3)
+        # the plain frontends have no handshakes to count
+        self.assertNotIn('%s_count{proxy="fe"}' % fam, m)
+        text = self.scrape()
+        key = 'sluice_tls_certificate_expiry_timestamp_seconds{proxy="tls",crt="%s"}' % pem
+        self.assertEqual(m[key], not_after)
+        self.assertEqual(text.count(key), 1)  # two binds, one file: one series
+        check = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                               capture_output=True, timeout=30)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
     def test_real_prometheus_sees_no_reset(self):
         """A Prometheus scraping every 200 ms across 5 reloads and a worker killed: the

@@ -126,6 +126,13 @@ START_TEST(test_times_averages_histograms)
         stats_total_time(row, b, 20000);
         ck_assert_uint_eq(b->h[ST_H_TOTAL].bucket[STATS_HBOUNDS], 0);
         ck_assert_uint_eq(b->h[ST_H_TOTAL].bucket[stats_n_default_bounds], 1);
+        /* a frontend's handshakes: 3 ms in the first bucket, a negative time counts nothing */
+        memset(b->h, 0, sizeof(b->h));
+        stats_hist_time(row, b, ST_H_FE_TLS_HS, 3);
+        stats_hist_time(row, b, ST_H_FE_TLS_HS, -1);
+        ck_assert_uint_eq(b->h[ST_H_FE_TLS_HS].bucket[0], 1);
+        ck_assert_uint_eq(b->h[ST_H_FE_TLS_HS].sum_ms, 3);
+        ck_assert_uint_eq(b->h[ST_H_TOTAL].sum_ms, 0);
         shm_region_free(r);
 }
 END_TEST
