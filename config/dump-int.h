@@ -32,5 +32,5 @@ size_t cfg__dump_capture_slots(FILE *out, const struct cfg_proxy *px);
 void cfg__dump_bind_tls(FILE *out, const struct cfg_bind_tls *t);
 /* @dflt: the default-server's settings a server line would inherit, or NULL */
 void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t,
-                          const struct cfg_server_tls *dflt);
+                          const struct cfg_server_tls *dflt, bool check_tls);
 void cfg__dump_global_tls(FILE *out, const struct cfg_tls_global *g);

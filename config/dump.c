@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 
@@ -224,6 +225,8 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 fputs("    metrics-names haproxy\n", out);
         if (g->metrics_server_hist)
                 fputs("    metrics-server-histograms\n", out);
+        if (g->spread_checks)
+                fprintf(out, "    spread-checks %u\n", g->spread_checks);
         for (unsigned i = 0; i < g->n_stats_bounds; i++)
                 fprintf(out, "%s%" PRIu32 "ms%s", i ? "," : "    metrics-histogram-buckets ",
                         g->stats_bounds_ms[i], i + 1 == g->n_stats_bounds ? "\n" : "");
@@ -323,6 +326,7 @@ static const char *const option_names[] = {
         "tcp-smart-connect",
         "prefer-last-server",
         "socket-stats",
+        "log-health-checks",
 };
 
 /* The arguments of option forwardfor / originalto */
@@ -391,6 +395,151 @@ static void dump_conn_settings(FILE *out, const struct cfg_proxy *px)
 }
 
 /* @dflt: the proxy's default-server when @o is a server's, NULL for the default-server itself */
+static void dump_server_check(FILE *out, const struct cfg_server_check *c)
+{
+        char ip[INET6_ADDRSTRLEN];
+
+        if (c->enabled)
+                fputs(" check", out);
+        if (c->ssl_set)
+                fputs(c->ssl ? " check-ssl" : " no-check-ssl", out);
+        if (c->inter_ms != CFG_CHECK_INTER_MS)
+                fprintf(out, " inter %" PRIu32 "ms", c->inter_ms);
+        if (c->fastinter_ms)
+                fprintf(out, " fastinter %" PRIu32 "ms", c->fastinter_ms);
+        if (c->downinter_ms)
+                fprintf(out, " downinter %" PRIu32 "ms", c->downinter_ms);
+        if (c->rise != CFG_CHECK_RISE)
+                fprintf(out, " rise %u", c->rise);
+        if (c->fall != CFG_CHECK_FALL)
+                fprintf(out, " fall %u", c->fall);
+        if (c->port_set)
+                fprintf(out, " port %u", c->port);
+        if (c->addr_set) {
+                const void *a =
+                        c->addr.ss_family == AF_INET6
+                                ? (const void *)&((const struct sockaddr_in6 *)&c->addr)->sin6_addr
+                                : (const void *)&((const struct sockaddr_in *)&c->addr)->sin_addr;
+
+                fprintf(out, " addr %s",
+                        inet_ntop(c->addr.ss_family, a, ip, sizeof(ip)) ? ip : "?");
+        }
+        if (c->sni) {
+                fputs(" check-sni ", out);
+                cfg__dump_word(out, c->sni);
+        }
+        if (c->alpn) {
+                fputs(" check-alpn ", out);
+                cfg__dump_word(out, c->alpn);
+        }
+}
+
+static void dump_check_rule(FILE *out, const struct cfg_check_rule *r)
+{
+        static const char *const matches[] = {"string",  "rstring", "binary",
+                                              "rbinary", "status",  "rstatus"};
+        const char *who = r->http ? "    http-check" : "    tcp-check";
+
+        switch (r->kind) {
+        case CFG_CHK_CONNECT:
+                fprintf(out, "%s connect", who);
+                if (r->port)
+                        fprintf(out, " port %u", r->port);
+                fputs(r->ssl ? " ssl" : "", out);
+                fputs(r->linger ? " linger" : "", out);
+                if (r->sni) {
+                        fputs(" sni ", out);
+                        cfg__dump_word(out, r->sni);
+                }
+                if (r->alpn) {
+                        fputs(" alpn ", out);
+                        cfg__dump_word(out, r->alpn);
+                }
+                break;
+        case CFG_CHK_SEND:
+                fputs("    tcp-check send-binary ", out);
+                for (size_t i = 0; i < r->len; i++)
+                        fprintf(out, "%02x", (unsigned char)r->data[i]);
+                break;
+        case CFG_CHK_HTTP_SEND:
+                fputs("    http-check send", out);
+                if (r->meth) {
+                        fputs(" meth ", out);
+                        cfg__dump_word(out, r->meth);
+                }
+                if (r->uri) {
+                        fputs(" uri ", out);
+                        cfg__dump_word(out, r->uri);
+                }
+                if (r->ver) {
+                        fputs(" ver ", out);
+                        cfg__dump_word(out, r->ver);
+                }
+                for (size_t i = 0; i < r->n_hdrs; i++) {
+                        fputs(" hdr ", out);
+                        cfg__dump_word(out, r->hdrs[i].name);
+                        fputc(' ', out);
+                        cfg__dump_word(out, r->hdrs[i].value);
+                }
+                if (r->data) {
+                        fputs(" body ", out);
+                        cfg__dump_word(out, r->data);
+                }
+                break;
+        case CFG_CHK_EXPECT:
+        case CFG_CHK_HTTP_EXPECT:
+                fprintf(out, "%s expect", who);
+                if (r->min_recv)
+                        fprintf(out, " min-recv %u", r->min_recv);
+                fprintf(out, "%s %s ", r->neg ? " !" : "", matches[r->match]);
+                cfg__dump_word(out, r->pat);
+                break;
+        }
+        fputc('\n', out);
+}
+
+/* The health checks of backend @px: its option, the legacy request, the rules */
+static void dump_checks(FILE *out, const struct cfg_checks *c)
+{
+        if (c->type == CFG_CHECK_HTTP) {
+                fputs("    option httpchk", out);
+                if (c->meth || c->ver) {
+                        fputc(' ', out);
+                        cfg__dump_word(out, c->meth ? c->meth : "OPTIONS");
+                }
+                if (c->uri || c->meth || c->ver) {
+                        fputc(' ', out);
+                        cfg__dump_word(out, c->uri ? c->uri : "/");
+                }
+                if (c->ver) {
+                        size_t len = strlen(c->ver);
+                        char *v;
+
+                        for (size_t i = 0; i < c->n_hdrs; i++)
+                                len += strlen(c->hdrs[i].name) + strlen(c->hdrs[i].value) + 4;
+                        v = malloc(len + 1);
+                        if (v) {
+                                strcpy(v, c->ver);
+                                for (size_t i = 0; i < c->n_hdrs; i++)
+                                        sprintf(v + strlen(v), "\r\n%s: %s", c->hdrs[i].name,
+                                                c->hdrs[i].value);
+                                fputc(' ', out);
+                                cfg__dump_word(out, v);
+                                free(v);
+                        }
+                }
+                fputc('\n', out);
+        } else if (c->type == CFG_CHECK_TCP) {
+                fputs("    option tcp-check\n", out);
+        }
+        if (c->disable_on_404)
+                fputs("    http-check disable-on-404\n", out);
+        if (c->send_state)
+                fputs("    http-check send-state\n", out);
+        for (size_t i = 0; i < c->n_rules; i++)
+                dump_check_rule(out, &c->rules[i]);
+}
+
 static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
                              const struct cfg_server_opts *dflt)
 {
@@ -404,7 +553,8 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
                 cfg__dump_word(out, o->cookie);
         }
         dump_init_addr(out, &o->init_addr);
-        cfg__dump_server_tls(out, &o->tls, dflt ? &dflt->tls : NULL);
+        cfg__dump_server_tls(out, &o->tls, dflt ? &dflt->tls : NULL, cfg_server_opts_check_tls(o));
+        dump_server_check(out, &o->check);
 }
 
 /* May @kw appear in a section of @px's kind? (Inherited settings are printed only where
@@ -763,6 +913,8 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                 cfg__dump_word(out, px->default_backend_name);
                 fputc('\n', out);
         }
+        if (be)
+                dump_checks(out, &px->checks);
         if (be) {
                 fputs("    default-server", out);
                 dump_server_opts(out, &px->default_server, NULL);

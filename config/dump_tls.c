@@ -63,16 +63,19 @@ void cfg__dump_bind_tls(FILE *out, const struct cfg_bind_tls *t)
 }
 
 void cfg__dump_server_tls(FILE *out, const struct cfg_server_tls *t,
-                          const struct cfg_server_tls *dflt)
+                          const struct cfg_server_tls *dflt, bool check_tls)
 {
         /* what the server line turns off of its default-server's is said, as the line would
          * inherit it otherwise */
         if (!t->ssl) {
                 if (dflt && dflt->ssl)
                         fputs(" no-ssl", out);
-                return;
+                /* check-ssl alone: its checks use the TLS settings */
+                if (!check_tls)
+                        return;
+        } else {
+                fputs(" ssl", out);
         }
-        fputs(" ssl", out);
         dump_opts(out, &t->opts);
         if (!t->opts.no_tls_tickets && dflt && dflt->opts.no_tls_tickets)
                 fputs(" tls-tickets", out);

@@ -520,6 +520,17 @@ static void kw_metrics_names(struct cfg_parser *p, unsigned arg, unsigned long d
                 cfg__err(p, arg, "metrics-names: expected 'sluice' or 'haproxy', got '%s'", v);
 }
 
+/* spread-checks <0..50>: each check interval moved by up to this percent, at random */
+static void kw_spread_checks(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        (void)data;
+        if (cfg__want_args(p, arg, 1, "spread-checks <percent>") &&
+            cfg__uint(p, arg, 0, 50, "spread-checks", &v))
+                p->gen->global.spread_checks = (unsigned)v;
+}
+
 /* metrics-server-histograms: the exporter's request-duration histograms per server too
  * (opt-in: a series per bound, server and family) */
 static void kw_metrics_server_hist(struct cfg_parser *p, unsigned arg, unsigned long data)
@@ -763,6 +774,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"metrics-names", G, kw_metrics_names, 0, false},
         {"metrics-histogram-buckets", G, kw_metrics_buckets, 0, false},
         {"metrics-server-histograms", G, kw_metrics_server_hist, 0, false},
+        {"spread-checks", G, kw_spread_checks, 0, false},
         {"set-var", G, kw_set_var, 0, false},
         {"set-var-fmt", G, kw_set_var, 1, false},
         {"log-send-hostname", G, kw_log_send_hostname, 0, false},

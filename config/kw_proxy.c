@@ -391,7 +391,6 @@ static void kw_hash_type(struct cfg_parser *p, unsigned arg, unsigned long data)
 
 /* Server keywords HAProxy has and sluice does not support yet. */
 static const char *const server_kw_known[] = {
-        "addr",
         "agent-check",
         "agent-send",
         "agent-inter",
@@ -400,21 +399,14 @@ static const char *const server_kw_known[] = {
         "allow-0rtt",
         "alpn",
         "ca-file",
-        "check",
-        "check-alpn",
         "check-proto",
         "check-send-proxy",
-        "check-sni",
-        "check-ssl",
         "check-via-socks4",
         "ciphers",
         "ciphersuites",
         "crl-file",
         "crt",
-        "downinter",
         "error-limit",
-        "fall",
-        "fastinter",
         "force-sslv3",
         "force-tlsv10",
         "force-tlsv11",
@@ -423,7 +415,6 @@ static const char *const server_kw_known[] = {
         "guid",
         "hash-key",
         "init-state",
-        "inter",
         "log-bufsize",
         "log-proto",
         "maxqueue",
@@ -432,9 +423,7 @@ static const char *const server_kw_known[] = {
         "namespace",
         "no-agent-check",
         "no-backup",
-        "no-check",
         "no-check-send-proxy",
-        "no-check-ssl",
         "no-send-proxy",
         "no-send-proxy-v2",
         "no-send-proxy-v2-ssl",
@@ -459,11 +448,9 @@ static const char *const server_kw_known[] = {
         "pool-low-conn",
         "pool-max-conn",
         "pool-purge-delay",
-        "port",
         "proto",
         "proxy-v2-options",
         "redir",
-        "rise",
         "resolve-opts",
         "resolve-prefer",
         "resolve-net",
@@ -507,6 +494,8 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                 unsigned long long v;
                 int used = cfg__server_kw(p, w, o, s);
 
+                if (used == 0)
+                        used = cfg__server_check_kw(p, w, o);
                 if (used < 0)
                         return false;
                 if (used > 0) {
@@ -543,9 +532,11 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                         return false;
                                 }
                         }
-                        static const char *const ours[] = {"weight",   "maxconn", "backup",
-                                                           "disabled", "cookie",  "id",
-                                                           "init-addr"};
+                        static const char *const ours[] = {
+                                "weight",    "maxconn",   "backup",    "disabled", "cookie",
+                                "id",        "init-addr", "check",     "inter",    "fastinter",
+                                "downinter", "rise",      "fall",      "port",     "addr",
+                                "check-ssl", "check-sni", "check-alpn"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];
@@ -812,6 +803,8 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"option tcp-smart-connect", D | L | B, kw_option_flag, CFG_OPT_TCP_SMART_CONNECT, true},
         {"option prefer-last-server", D | L | B, kw_option_flag, CFG_OPT_PREFER_LAST_SERVER, true},
         {"option socket-stats", D | F | L, kw_option_flag, CFG_OPT_SOCKET_STATS, true},
+        {"option log-health-checks", D | L | B, kw_option_flag, CFG_OPT_LOG_HEALTH_CHECKS, true},
+        {"timeout check", D | L | B, kw_timeout, CFG_TO_CHECK, false},
         {"redirect", F | L | B, cfg__kw_redirect, 0, false},
         {"monitor-uri", D | F | L, cfg__kw_monitor_uri, 0, false},
         {"monitor fail", F | L, cfg__kw_monitor_fail, 0, false},

@@ -282,5 +282,8 @@ const char *cfg_supported_keyword(size_t i)
         for (const struct cfg_kw *k = cfg__tls_global_keywords; k->name; k++, n++)
                 if (n == i)
                         return k->name;
+        for (const struct cfg_kw *k = cfg__check_keywords; k->name; k++, n++)
+                if (n == i)
+                        return k->name;
         return NULL;
 }

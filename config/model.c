@@ -164,6 +164,8 @@ const char *cfg_timeout_name(enum cfg_timeout t)
                 return "server-fin";
         case CFG_TO_TUNNEL:
                 return "tunnel";
+        case CFG_TO_CHECK:
+                return "check";
         case CFG_TO_TARPIT:
                 return "tarpit";
         case CFG_TO_COUNT:
@@ -251,7 +253,18 @@ bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server
         return a->weight == b->weight && a->maxconn == b->maxconn && a->flags == b->flags &&
                (a->cookie && b->cookie ? strcmp(a->cookie, b->cookie) == 0
                                        : a->cookie == b->cookie) &&
-               cfg_init_addr_eq(&a->init_addr, &b->init_addr) && server_tls_eq(&a->tls, &b->tls);
+               cfg_init_addr_eq(&a->init_addr, &b->init_addr) && server_tls_eq(&a->tls, &b->tls) &&
+               cfg_server_check_eq(&a->check, &b->check);
+}
+
+bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b)
+{
+        return a->enabled == b->enabled && a->ssl == b->ssl && a->ssl_set == b->ssl_set &&
+               a->port_set == b->port_set && a->port == b->port && a->addr_set == b->addr_set &&
+               (!a->addr_set || memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0) &&
+               a->inter_ms == b->inter_ms && a->fastinter_ms == b->fastinter_ms &&
+               a->downinter_ms == b->downinter_ms && a->rise == b->rise && a->fall == b->fall &&
+               str_eq(a->sni, b->sni) && str_eq(a->alpn, b->alpn);
 }
 
 uint32_t cfg_retry_status_bit(unsigned status)

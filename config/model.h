@@ -42,6 +42,7 @@ enum cfg_timeout {
         CFG_TO_SERVER_FIN,
         CFG_TO_TUNNEL,
         CFG_TO_TARPIT, /* unset: the proxy's timeout connect */
+        CFG_TO_CHECK,  /* health checks' read timeout, after the connect (HAProxy's) */
         CFG_TO_COUNT,
 };
 
@@ -68,6 +69,7 @@ enum {
         CFG_OPT_TCP_SMART_CONNECT = 1u << 17,   /* servers: the request goes with the ACK */
         CFG_OPT_PREFER_LAST_SERVER = 1u << 18,  /* keep-alive: the previous request's server */
         CFG_OPT_SOCKET_STATS = 1u << 19,        /* statistics of each listener (bind line) */
+        CFG_OPT_LOG_HEALTH_CHECKS = 1u << 20,   /* every check's result changing, logged */
 };
 
 /* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */
@@ -180,6 +182,92 @@ struct cfg_init_addr {
         struct sockaddr_storage ip;         /* CFG_INIT_ADDR_IP (the last one given) */
 };
 
+/* What a backend's health checks do: connect only, HTTP (option httpchk) or a tcp-check
+ * sequence (option tcp-check); the rules of the two latter. */
+enum cfg_check_type {
+        CFG_CHECK_CONNECT = 0, /* a TCP connect (and the TLS handshake with check-ssl) */
+        CFG_CHECK_HTTP,        /* option httpchk */
+        CFG_CHECK_TCP,         /* option tcp-check */
+};
+
+enum cfg_chk_kind {
+        CFG_CHK_CONNECT = 0, /* tcp-check|http-check connect */
+        CFG_CHK_SEND,        /* tcp-check send|send-binary: bytes */
+        CFG_CHK_EXPECT,      /* tcp-check expect */
+        CFG_CHK_HTTP_SEND,   /* http-check send */
+        CFG_CHK_HTTP_EXPECT, /* http-check expect */
+};
+
+enum cfg_chk_match {
+        CFG_CHK_M_STRING = 0, /* the bytes (tcp) or the body (http) contain @pat */
+        CFG_CHK_M_RSTRING,    /* ... match the regex */
+        CFG_CHK_M_BINARY,     /* tcp: contain the bytes of a hex string */
+        CFG_CHK_M_RBINARY,    /* tcp: the hex text of the bytes matches the regex */
+        CFG_CHK_M_STATUS,     /* http: the status is in the list ("200,300-399") */
+        CFG_CHK_M_RSTATUS,    /* http: the status (as text) matches the regex */
+};
+
+struct cfg_chk_hdr {
+        const char *name, *value; /* arena */
+};
+
+struct cfg_check_rule {
+        enum cfg_chk_kind kind;
+        bool http; /* an http-check rule (else tcp-check) */
+        struct cfg_where where;
+        /* connect */
+        uint16_t port;          /* 0: the check's port */
+        bool ssl, linger;       /* "ssl", "linger" */
+        const char *sni, *alpn; /* arena or NULL */
+        /* send: @data of @len bytes (arena); http send: NULL fields keep option httpchk's */
+        const char *data;
+        size_t len;
+        const char *meth, *uri, *ver; /* arena or NULL */
+        struct cfg_chk_hdr *hdrs;     /* arena array */
+        size_t n_hdrs, cap_hdrs;
+        /* expect */
+        enum cfg_chk_match match;
+        bool neg;        /* "!": the match must fail */
+        const char *pat; /* arena: as written (the hex string, the status list, the regex) */
+        size_t pat_len;  /* binary: the decoded bytes in @bin */
+        const char *bin;
+        void *re;          /* pcre2_code owned by the generation, for the regex matches */
+        unsigned min_recv; /* "min-recv": bytes needed before matching; 0: none */
+};
+
+struct cfg_checks {
+        enum cfg_check_type type;
+        bool own; /* the rules are this section's (inherited ones are replaced, not added to) */
+        bool disable_on_404, send_state;
+        /* option httpchk [<method>] [<uri>] [<version>]: the defaults of http-check send */
+        const char *meth, *uri, *ver; /* arena or NULL: OPTIONS / HTTP/1.0 */
+        struct cfg_chk_hdr *hdrs;     /* arena array: headers given in <version> after "\r\n" */
+        size_t n_hdrs;
+        struct cfg_check_rule *rules; /* arena array */
+        size_t n_rules, cap_rules;
+};
+
+/* A server's health-check settings ("check", "inter", "rise" ...), HAProxy's meaning. */
+struct cfg_server_check {
+        bool enabled;                 /* "check" */
+        bool ssl, ssl_set;            /* "check-ssl" / "no-check-ssl"; unset: the server's ssl */
+        bool port_set, addr_set;      /* "port", "addr" given */
+        uint16_t port;                /* where checks connect, else the server's port */
+        struct sockaddr_storage addr; /* "addr": the address checks connect to */
+        uint32_t inter_ms;            /* "inter", default 2 s */
+        uint32_t fastinter_ms;        /* "fastinter": while changing state; 0: inter */
+        uint32_t downinter_ms;        /* "downinter": while fully DOWN; 0: inter */
+        unsigned rise, fall;          /* default 2 and 3 */
+        const char *sni;              /* arena: "check-sni", or NULL */
+        const char *alpn;             /* arena: "check-alpn", or NULL */
+};
+
+#define CFG_CHECK_INTER_MS 2000u
+#define CFG_CHECK_RISE     2u
+#define CFG_CHECK_FALL     3u
+
+bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b);
+
 /* Settings a server inherits from default-server and may override. */
 struct cfg_server_opts {
         unsigned weight;    /* 0..256, default 1 */
@@ -188,6 +276,7 @@ struct cfg_server_opts {
         const char *cookie; /* arena: its persistence cookie value, or NULL */
         struct cfg_init_addr init_addr;
         struct cfg_server_tls tls; /* "ssl" and the other TLS options */
+        struct cfg_server_check check;
 };
 
 /* Do two servers have the same options? */
@@ -219,6 +308,22 @@ struct cfg_server {
         bool no_addr; /* init-addr none applied: no address, it starts in maintenance */
         struct cfg_where where;
 };
+
+/* Do @s's health checks speak TLS? "check-ssl" / "no-check-ssl", else the server's "ssl"
+ * unless "port" or "addr" sends them elsewhere (HAProxy's rule). */
+static inline bool cfg_server_opts_check_tls(const struct cfg_server_opts *o)
+{
+        const struct cfg_server_check *c = &o->check;
+
+        if (!c->enabled)
+                return false;
+        return c->ssl_set ? c->ssl : o->tls.ssl && !c->port_set && !c->addr_set;
+}
+
+static inline bool cfg_server_check_tls(const struct cfg_server *s)
+{
+        return cfg_server_opts_check_tls(&s->opts);
+}
 
 /* Does server @s forward to the port the client connected to (no port written, port 0, or an
  * offset "+N"/"-N")? Then its port is that one plus addr.port_offset, modulo 65536. */
@@ -633,6 +738,7 @@ struct cfg_proxy {
         size_t n_errorfiles, cap_errorfiles;
 
         struct cfg_stats_page *stats; /* arena or NULL: no stats page (may be its defaults') */
+        struct cfg_checks checks;     /* health checks of its servers (may be its defaults') */
 };
 
 /* set-var <proc.name> <expr> | set-var-fmt <proc.name> <fmt> in the global section: set
@@ -671,6 +777,7 @@ struct cfg_global {
         uint32_t stats_bounds_ms[15];
         bool metrics_haproxy;     /* "metrics-names haproxy": the exporter's haproxy_ names */
         bool metrics_server_hist; /* "metrics-server-histograms": per-server histograms too */
+        unsigned spread_checks;   /* "spread-checks": +/- this percent of each interval */
         unsigned n_stats_bounds;
         uint64_t stats_timeout_ms;       /* "stats timeout": the stats sockets' idle timeout;
                                           * 0: the default, 10 s */

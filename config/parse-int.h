@@ -250,6 +250,11 @@ bool cfg__server_resolve(struct cfg_parser *p, unsigned w, const struct cfg_prox
                          struct cfg_server *s);
 /* A server option at word @w of those kw_server.c handles ("id", "init-addr") into @o or @s
  * (NULL on default-server): the words used, 0 when it is not one of them, -1 on an error. */
+/* The health-check server options at word @w ("check", "inter", "rise" ... kw_check.c):
+ * the words used, 0 when @w is none of them, -1 after an error. */
+int cfg__server_check_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o);
+extern const struct cfg_kw cfg__check_keywords[];
+
 int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
                    struct cfg_server *s);
 /* The options of a bind line from word @w on, into @ret's name, v6only, v4v6 and tfo. */

@@ -310,8 +310,14 @@ static const struct cfg_kw *sec_lookup(enum cfg_section s, const struct cfg_line
         const struct cfg_kw *k = kw_lookup(kw_table(s), l, first, in, ret_n), *t;
         unsigned n;
 
-        if (s != CFG_SEC_GLOBAL)
+        if (s != CFG_SEC_GLOBAL) {
+                t = kw_lookup(cfg__check_keywords, l, first, in, &n);
+                if (t && n > *ret_n) {
+                        *ret_n = n;
+                        return t;
+                }
                 return k;
+        }
         t = kw_lookup(cfg__tls_global_keywords, l, first, in, &n);
         if (t && n > *ret_n) {
                 *ret_n = n;
@@ -485,6 +491,9 @@ static void proxy_init_fresh(struct cfg_proxy *px)
         px->mode = CFG_MODE_TCP;
         px->retries = 3;
         px->default_server.weight = 1;
+        px->default_server.check.inter_ms = CFG_CHECK_INTER_MS;
+        px->default_server.check.rise = CFG_CHECK_RISE;
+        px->default_server.check.fall = CFG_CHECK_FALL;
         px->balance.algo = CFG_LB_ROUNDROBIN;
         px->balance.random_draws = 2;
         px->hash_type.method = CFG_HASH_MAP_BASED;
@@ -523,6 +532,8 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->unique_id_header = def->unique_id_header;
         px->cookie = def->cookie;
         px->stats = def->stats;
+        px->checks = def->checks;
+        px->checks.own = false;
         px->from = def;
 }
 

@@ -188,7 +188,7 @@ static void server_finish(struct cfg_parser *p, struct cfg_proxy *px, struct cfg
         struct cfg_server_tls *t = &s->opts.tls;
         char what[256];
 
-        if (!t->ssl)
+        if (!t->ssl && !cfg_server_check_tls(s))
                 return;
         snprintf(what, sizeof(what), "'server %s/%s'", px->name, s->name);
         opts_default(&t->opts, &tg->server_dflt);

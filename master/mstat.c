@@ -233,19 +233,63 @@ static const char *addr_text(const struct cfg_addr *a, char *buf, size_t size)
         return buf;
 }
 
-/* The state of a server as HAProxy's status column words it (no health checks yet: "no
- * check" while it is up). */
-static const char *srv_status(const struct srv_state_rec *rec)
+/* The state of server @sv as HAProxy's status column words it (srv_stats_state()): "UP",
+ * "UP 2/3" going down, "DOWN 1/2" going up, "NOLB", "DRAIN", "MAINT", "no check". */
+static const char *srv_status(const struct srv_state_rec *rec, const struct cfg_server *sv,
+                              char *buf, size_t size)
 {
+        const struct cfg_server_check *k = &sv->opts.check;
         uint32_t admin = srv_state_admin(rec);
+        unsigned health = srv_state_health(rec), full = k->rise + k->fall - 1;
+        enum srv_op_state op = srv_state_op(rec);
 
         if (admin & SRV_ADMIN_MAINT)
                 return "MAINT";
-        if (srv_state_op(rec) == SRV_OP_DOWN)
-                return "DOWN";
+        if (op == SRV_OP_DOWN) {
+                if (k->enabled && health)
+                        snprintf(buf, size, "DOWN %u/%u", health, k->rise);
+                else
+                        return "DOWN";
+                return buf;
+        }
+        if (op == SRV_OP_NOLB) {
+                if (!k->enabled || health >= full)
+                        return "NOLB";
+                snprintf(buf, size, "NOLB %u/%u", health - k->rise + 1, k->fall);
+                return buf;
+        }
+        if (k->enabled && health < full && health >= k->rise) {
+                snprintf(buf, size, "%s %u/%u", admin & SRV_ADMIN_DRAIN ? "DRAIN" : "UP",
+                         health - k->rise + 1, k->fall);
+                return buf;
+        }
         if (admin & SRV_ADMIN_DRAIN)
                 return "DRAIN";
-        return "no check";
+        return k->enabled ? "UP" : "no check";
+}
+
+/* A checked server's check columns, from its shared record */
+static void fill_check(struct mstat_field *f, const struct srv_state_rec *rec,
+                       const struct cfg_server *sv, char *desc, size_t size)
+{
+        const struct cfg_server_check *k = &sv->opts.check;
+        struct srv_chk_result res;
+
+        if (!k->enabled)
+                return;
+        if (!srv_state_chk_read(rec, &res))
+                res.status = SRV_CHK_UNKNOWN;
+        mfield_str(f, MSTAT_F_CHECK_STATUS, "SOS", srv_chk_status_name(res.status));
+        if (res.status >= SRV_CHK_L7TOUT && res.code)
+                mfield_u32(f, MSTAT_F_CHECK_CODE, "MOS", res.code);
+        if (res.status >= SRV_CHK_L4OK)
+                mfield_u32(f, MSTAT_F_CHECK_DURATION, "DDP", res.duration_ms);
+        snprintf(desc, size, "%s", res.info);
+        mfield_str(f, MSTAT_F_LAST_CHK, "SOS", desc);
+        mfield_str(f, MSTAT_F_CHECK_DESC, "SOS", srv_chk_status_desc(res.status));
+        mfield_u32(f, MSTAT_F_CHECK_RISE, "MOS", k->rise);
+        mfield_u32(f, MSTAT_F_CHECK_FALL, "MOS", k->fall);
+        mfield_u32(f, MSTAT_F_CHECK_HEALTH, "SOS", srv_state_health(rec));
 }
 
 /* The shared state of server @idx of @px in the current generation, or NULL. */
@@ -328,6 +372,15 @@ static int collect_obj(struct writer *w, const struct mstat_field *f, int type,
                         return -ENOMEM;
                 }
                 o->f[MSTAT_F_ADDR].str = o->addr;
+        }
+        /* a server's status and last check are made on the stack too */
+        if (type == MSTAT_SV && f[MSTAT_F_STATUS].type == MSTAT_T_STR && f[MSTAT_F_STATUS].str) {
+                o->status = strdup(f[MSTAT_F_STATUS].str);
+                o->f[MSTAT_F_STATUS].str = o->status ? o->status : "";
+        }
+        if (f[MSTAT_F_LAST_CHK].type == MSTAT_T_STR && f[MSTAT_F_LAST_CHK].str) {
+                o->last_chk = strdup(f[MSTAT_F_LAST_CHK].str);
+                o->f[MSTAT_F_LAST_CHK].str = o->last_chk ? o->last_chk : "";
         }
         w->n_collected++;
         return 0;
@@ -426,7 +479,7 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
         struct mstat_field f[MSTAT_F_COUNT];
         struct stats_sum zero = {0};
         uint64_t now_wall = sl_clock_ms();
-        char addr[160], lname[64];
+        char addr[160], lname[64], status[24], chk_desc[48];
         int r = 0;
 
         if ((px->cap & CFG_CAP_FE) && want(flt, px, 1)) {
@@ -530,14 +583,26 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                                 if (max)
                                         mfield_u32(f, MSTAT_F_SLIM, "CLP", max);
                         }
-                        mfield_str(f, MSTAT_F_STATUS, "SGP", rec ? srv_status(rec) : "no check");
+                        mfield_str(f, MSTAT_F_STATUS, "SGP",
+                                   rec ? srv_status(rec, sv, status, sizeof(status)) : "no check");
+                        if (rec)
+                                fill_check(f, rec, sv, chk_desc, sizeof(chk_desc));
+                        mfield_u64(f, MSTAT_F_CHKFAIL, "MCP", s->c[ST_C_CHKFAIL]);
+                        mfield_u64(f, MSTAT_F_CHKDOWN, "MCP", s->c[ST_C_CHKDOWN]);
                         mfield_u32(f, MSTAT_F_WEIGHT, "MaS", eweight);
                         mfield_u32(f, MSTAT_F_UWEIGHT, "MaS", eweight);
                         mfield_u32(f, MSTAT_F_ACT, "SGS", !backup && up);
                         mfield_u32(f, MSTAT_F_BCK, "SGS", backup && up);
                         mfield_u32(f, MSTAT_F_SID, "KGS", sv->id);
-                        mfield_u32(f, MSTAT_F_LASTCHG, "MAP",
-                                   (sl_clock_ms() - m->started_ms) / 1000);
+                        {
+                                uint64_t chg = rec ? srv_state_last_change(rec) : 0,
+                                         wall = sl_clock_wall_us() / 1000;
+
+                                mfield_u32(
+                                        f, MSTAT_F_LASTCHG, "MAP",
+                                        chg ? (uint32_t)((wall - SL_MIN(chg, wall)) / 1000)
+                                            : (uint32_t)((sl_clock_ms() - m->started_ms) / 1000));
+                        }
                         if (flt->legends) {
                                 struct cfg_addr now = sv->addr;
                                 uint16_t ov_port;
@@ -674,6 +739,8 @@ void mstat_objs_free(struct mstat_objs *o)
         for (size_t i = 0; i < o->n; i++) {
                 free(o->v[i].svname);
                 free(o->v[i].addr);
+                free(o->v[i].status);
+                free(o->v[i].last_chk);
         }
         free(o->v);
         free(o->sums);

@@ -182,6 +182,8 @@ struct mstat_obj {
         const struct cfg_proxy *px; /* borrowed from the master's current generation */
         char *svname;               /* owned: FRONTEND, BACKEND, the server's or listener's */
         char *addr;                 /* owned: a server's address (legends), or NULL */
+        char *status;               /* owned: a server's status ("UP 2/3"), or NULL */
+        char *last_chk;             /* owned: a server's last check's reason, or NULL */
         struct stats_sum sum;       /* its figures (a backend's merged with its servers') */
         struct mstat_field f[MSTAT_F_COUNT]; /* strings borrowed from the configuration,
                                               * or the two above */

@@ -7,8 +7,12 @@
  * the servers, and carries the runtime state of those it left unchanged. */
 #include "mstate.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,8 +65,104 @@ static const struct cfg_proxy *find_px(const struct cfg_gen *g, const struct cfg
         return NULL;
 }
 
+/* "1.2.3.4:80", "[::1]:80", "unix@/path" or the host name written */
+static const char *addr_str(const struct cfg_addr *a, char *buf, size_t size)
+{
+        char ip[INET6_ADDRSTRLEN] = "";
+
+        if (a->resolved || a->family == CFG_ADDR_NAME)
+                snprintf(buf, size, "%s:%u", a->name, a->port_low);
+        else if (a->ss.ss_family == AF_INET)
+                snprintf(buf, size, "%s:%u",
+                         inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, ip,
+                                   sizeof(ip)),
+                         a->port_low);
+        else if (a->ss.ss_family == AF_INET6)
+                snprintf(buf, size, "[%s]:%u",
+                         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, ip,
+                                   sizeof(ip)),
+                         a->port_low);
+        else
+                snprintf(buf, size, "%s", a->name);
+        return buf;
+}
+
+static void add(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void add(char *buf, size_t size, const char *fmt, ...)
+{
+        size_t len = strlen(buf);
+        va_list ap;
+
+        if (len + 2 >= size)
+                return;
+        if (len) {
+                strcpy(buf + len, ", ");
+                len += 2;
+        }
+        va_start(ap, fmt);
+        vsnprintf(buf + len, size - len, fmt, ap);
+        va_end(ap);
+}
+
+static const char *on(bool b)
+{
+        return b ? "on" : "off";
+}
+
+/* What the configuration changed in a server's options: "weight 1 -> 2, inter 2000ms ->
+ * 500ms" */
+static void opts_diff(const struct cfg_server_opts *a, const struct cfg_server_opts *b, char *buf,
+                      size_t size)
+{
+        const struct cfg_server_check *x = &a->check, *y = &b->check;
+
+        buf[0] = '\0';
+        if (a->weight != b->weight)
+                add(buf, size, "weight %u -> %u", a->weight, b->weight);
+        if (a->maxconn != b->maxconn)
+                add(buf, size, "maxconn %u -> %u", a->maxconn, b->maxconn);
+        if ((a->flags ^ b->flags) & CFG_SRV_BACKUP)
+                add(buf, size, "backup %s -> %s", on(a->flags & CFG_SRV_BACKUP),
+                    on(b->flags & CFG_SRV_BACKUP));
+        if ((a->flags ^ b->flags) & CFG_SRV_DISABLED)
+                add(buf, size, "disabled %s -> %s", on(a->flags & CFG_SRV_DISABLED),
+                    on(b->flags & CFG_SRV_DISABLED));
+        if (!a->cookie != !b->cookie || (a->cookie && strcmp(a->cookie, b->cookie) != 0))
+                add(buf, size, "cookie '%s' -> '%s'", a->cookie ? a->cookie : "",
+                    b->cookie ? b->cookie : "");
+        if (x->enabled != y->enabled)
+                add(buf, size, "check %s -> %s", on(x->enabled), on(y->enabled));
+        if (x->inter_ms != y->inter_ms)
+                add(buf, size, "inter %" PRIu32 "ms -> %" PRIu32 "ms", x->inter_ms, y->inter_ms);
+        if (x->fastinter_ms != y->fastinter_ms)
+                add(buf, size, "fastinter %" PRIu32 "ms -> %" PRIu32 "ms", x->fastinter_ms,
+                    y->fastinter_ms);
+        if (x->downinter_ms != y->downinter_ms)
+                add(buf, size, "downinter %" PRIu32 "ms -> %" PRIu32 "ms", x->downinter_ms,
+                    y->downinter_ms);
+        if (x->rise != y->rise)
+                add(buf, size, "rise %u -> %u", x->rise, y->rise);
+        if (x->fall != y->fall)
+                add(buf, size, "fall %u -> %u", x->fall, y->fall);
+        if (x->port != y->port || x->port_set != y->port_set)
+                add(buf, size, "check port %u -> %u", x->port_set ? x->port : 0,
+                    y->port_set ? y->port : 0);
+        if (x->addr_set != y->addr_set ||
+            (x->addr_set && memcmp(&x->addr, &y->addr, sizeof(x->addr)) != 0))
+                add(buf, size, "check addr");
+        if (x->ssl != y->ssl || x->ssl_set != y->ssl_set || !x->sni != !y->sni ||
+            !x->alpn != !y->alpn || (x->sni && strcmp(x->sni, y->sni) != 0) ||
+            (x->alpn && strcmp(x->alpn, y->alpn) != 0))
+                add(buf, size, "check TLS settings");
+        if (!buf[0])
+                add(buf, size, "TLS or init-addr settings");
+}
+
 void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
 {
+        char a[300], b[300], diff[512];
+
         for (size_t i = 0; i < new->n_proxies; i++) {
                 const struct cfg_proxy *np = new->proxies[i], *op = find_px(old, np);
 
@@ -83,12 +183,17 @@ void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
                                  memcmp(&os->addr.ss, &ns->addr.ss, ns->addr.ss_len) != 0 ||
                                  strcmp(os->addr.name, ns->addr.name) != 0)
                                 sl_log(LOG_NOTICE,
-                                       "reload: server '%s/%s' changed address or "
-                                       "port",
-                                       np->name, ns->name);
-                        else if (!cfg_server_opts_eq(&os->opts, &ns->opts))
-                                sl_log(LOG_NOTICE, "reload: server '%s/%s' changed options",
-                                       np->name, ns->name);
+                                       "reload: server '%s/%s' changed address or port: %s -> "
+                                       "%s (the configuration's is used)",
+                                       np->name, ns->name, addr_str(&os->addr, a, sizeof(a)),
+                                       addr_str(&ns->addr, b, sizeof(b)));
+                        if (os && !cfg_server_opts_eq(&os->opts, &ns->opts)) {
+                                opts_diff(&os->opts, &ns->opts, diff, sizeof(diff));
+                                sl_log(LOG_NOTICE,
+                                       "reload: server '%s/%s' changed options: %s (its runtime "
+                                       "state starts again from the configuration)",
+                                       np->name, ns->name, diff);
+                        }
                 }
                 for (size_t k = 0; k < op->n_servers; k++) {
                         bool kept = false;
@@ -105,13 +210,14 @@ void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
                         sl_log(LOG_NOTICE, "reload: proxy '%s' removed", old->proxies[i]->name);
 }
 
-/* Is server @a configured as @b: the same address, port, weight and flags? */
+/* Is server @a configured as @b: the same address, port and options (weight, flags, TLS,
+ * health checks ...)? */
 static bool same_server(const struct cfg_server *a, const struct cfg_server *b)
 {
         return a->addr.ss_len == b->addr.ss_len &&
                memcmp(&a->addr.ss, &b->addr.ss, a->addr.ss_len) == 0 &&
-               a->addr.port_low == b->addr.port_low && a->opts.weight == b->opts.weight &&
-               a->opts.flags == b->opts.flags && a->no_addr == b->no_addr;
+               a->addr.port_low == b->addr.port_low && a->no_addr == b->no_addr &&
+               cfg_server_opts_eq(&a->opts, &b->opts);
 }
 
 void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
@@ -149,6 +255,7 @@ void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
                                 srv_state_set_admin(to, srv_state_admin(from),
                                                     ~srv_state_admin(from));
                                 srv_state_set_op(to, srv_state_op(from));
+                                srv_state_copy_check(to, from);
                                 {
                                         struct sockaddr_storage ss;
                                         uint16_t port;

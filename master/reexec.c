@@ -193,6 +193,23 @@ static int json_int(json_t *o, const char *key)
 {
         return (int)json_integer_value(json_object_get(o, key));
 }
+/* Map the server-state table of the previous program. One of another layout (an upgrade
+ * that changed the record) is let go: its workers keep their own mapping, the master shows
+ * their servers without runtime state, and the next reload makes a table of this layout. */
+static bool srv_table_attach(struct shm_region **r, struct srv_state_table **ret)
+{
+        int err = srv_state_attach(*r, ret);
+
+        if (err == -EPROTO) {
+                sl_log(LOG_WARNING, "re-executed master: the servers' state of the previous "
+                                    "program has another layout: it starts again from the "
+                                    "configuration at the next reload");
+                *r = shm_region_free(*r);
+                *ret = NULL;
+                return true;
+        }
+        return err == 0;
+}
 
 int reexec_restore(struct master *m, int (*setup)(struct master *m))
 {
@@ -234,11 +251,11 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
         cfg_diags_clear(&diags);
         rfd = json_int(st, "srv_region");
         if (rfd >= 0 && (shm_region_open(rfd, SRV_STATE_KIND, 0, &m->srv_region) < 0 ||
-                         srv_state_attach(m->srv_region, &m->srv_table) < 0))
+                         !srv_table_attach(&m->srv_region, &m->srv_table)))
                 goto fail;
         rfd = json_int(st, "old_region");
         if (rfd >= 0 && (shm_region_open(rfd, SRV_STATE_KIND, 0, &m->old_region) < 0 ||
-                         srv_state_attach(m->old_region, &m->old_table) < 0))
+                         !srv_table_attach(&m->old_region, &m->old_table)))
                 goto fail;
         m->n_servers = (uint32_t)json_int(st, "n_servers");
         m->old_n_servers = (uint32_t)json_int(st, "old_n_servers");

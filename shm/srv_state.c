@@ -11,7 +11,8 @@
 
 #include "region.h"
 
-_Static_assert(sizeof(struct srv_state_rec) == 64, "one cache line per server record");
+_Static_assert(sizeof(struct srv_state_rec) == 128, "two cache lines per server record");
+_Static_assert(offsetof(struct srv_state_rec, chk_seq) == 64, "check results on the second line");
 _Static_assert(sizeof(struct srv_state_table) == 64, "table header is one cache line");
 _Static_assert(offsetof(struct srv_state_table, recs) == 64, "records start on a cache line");
 /* A lock-based fallback would take a process-local lock: useless across processes. */
@@ -203,6 +204,92 @@ bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss
                 *ret_seq = seq;
                 return true;
         }
+}
+
+void srv_state_chk_write(struct srv_state_rec *rec, const struct srv_chk_result *res)
+{
+        uint32_t seq = atomic_load_explicit(&rec->chk_seq, memory_order_relaxed);
+        size_t n = strnlen(res->info, sizeof(res->info) - 1);
+
+        atomic_store_explicit(&rec->chk_seq, seq | 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+        atomic_store_explicit(&rec->chk_status, (uint8_t)res->status, memory_order_relaxed);
+        atomic_store_explicit(&rec->chk_code, (uint16_t)res->code, memory_order_relaxed);
+        atomic_store_explicit(&rec->chk_duration_ms, res->duration_ms, memory_order_relaxed);
+        for (size_t i = 0; i < sizeof(rec->chk_info); i++)
+                atomic_store_explicit(&rec->chk_info[i], i < n ? res->info[i] : 0,
+                                      memory_order_relaxed);
+        atomic_fetch_or_explicit(&rec->chk_flags, SRV_CHK_F_CHECKED, memory_order_relaxed);
+        atomic_store_explicit(&rec->chk_seq, (seq | 1) + 1, memory_order_release);
+}
+
+bool srv_state_chk_read(const struct srv_state_rec *rec, struct srv_chk_result *ret)
+{
+        for (unsigned tries = 0; tries < 64; tries++) {
+                uint32_t seq = atomic_load_explicit(&rec->chk_seq, memory_order_acquire);
+
+                if (seq & 1)
+                        continue;
+                ret->status = (enum srv_chk_status)atomic_load_explicit(&rec->chk_status,
+                                                                        memory_order_relaxed);
+                ret->code = atomic_load_explicit(&rec->chk_code, memory_order_relaxed);
+                ret->duration_ms =
+                        atomic_load_explicit(&rec->chk_duration_ms, memory_order_relaxed);
+                for (size_t i = 0; i < sizeof(ret->info); i++)
+                        ret->info[i] =
+                                atomic_load_explicit(&rec->chk_info[i], memory_order_relaxed);
+                atomic_thread_fence(memory_order_acquire);
+                if (atomic_load_explicit(&rec->chk_seq, memory_order_relaxed) != seq)
+                        continue;
+                ret->info[sizeof(ret->info) - 1] = '\0';
+                if (ret->status >= SRV_CHK_COUNT)
+                        ret->status = SRV_CHK_UNKNOWN;
+                return true;
+        }
+        memset(ret, 0, sizeof(*ret));
+        return false;
+}
+
+void srv_state_set_last_change(struct srv_state_rec *rec, uint64_t wall_ms)
+{
+        atomic_store_explicit(&rec->last_change_ms, wall_ms, memory_order_relaxed);
+}
+
+void srv_state_copy_check(struct srv_state_rec *to, const struct srv_state_rec *from)
+{
+        struct srv_chk_result res;
+
+        srv_state_set_health(to, srv_state_health(from));
+        srv_state_set_last_change(to, srv_state_last_change(from));
+        if ((srv_state_chk_flags(from) & SRV_CHK_F_CHECKED) && srv_state_chk_read(from, &res))
+                srv_state_chk_write(to, &res);
+}
+
+static const char *const chk_names[SRV_CHK_COUNT][2] = {
+        [SRV_CHK_UNKNOWN] = {"UNK", "Unknown"},
+        [SRV_CHK_INI] = {"INI", "Initializing"},
+        [SRV_CHK_SOCKERR] = {"SOCKERR", "Socket error"},
+        [SRV_CHK_L4OK] = {"L4OK", "Layer4 check passed"},
+        [SRV_CHK_L4TOUT] = {"L4TOUT", "Layer4 timeout"},
+        [SRV_CHK_L4CON] = {"L4CON", "Layer4 connection problem"},
+        [SRV_CHK_L6OK] = {"L6OK", "Layer6 check passed"},
+        [SRV_CHK_L6TOUT] = {"L6TOUT", "Layer6 timeout"},
+        [SRV_CHK_L6RSP] = {"L6RSP", "Layer6 invalid response"},
+        [SRV_CHK_L7TOUT] = {"L7TOUT", "Layer7 timeout"},
+        [SRV_CHK_L7RSP] = {"L7RSP", "Layer7 invalid response"},
+        [SRV_CHK_L7OK] = {"L7OK", "Layer7 check passed"},
+        [SRV_CHK_L7OKC] = {"L7OKC", "Layer7 check conditionally passed"},
+        [SRV_CHK_L7STS] = {"L7STS", "Layer7 wrong status"},
+};
+
+const char *srv_chk_status_name(enum srv_chk_status s)
+{
+        return chk_names[s < SRV_CHK_COUNT ? s : SRV_CHK_UNKNOWN][0];
+}
+
+const char *srv_chk_status_desc(enum srv_chk_status s)
+{
+        return chk_names[s < SRV_CHK_COUNT ? s : SRV_CHK_UNKNOWN][1];
 }
 
 uint64_t srv_state_epoch(const struct srv_state_rec *rec)

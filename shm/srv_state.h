@@ -23,7 +23,7 @@
 struct shm_region;
 
 #define SRV_STATE_KIND       "srv-state"
-#define SRV_STATE_LAYOUT     1u /* bump when the record or table layout changes */
+#define SRV_STATE_LAYOUT     2u /* bump when the record or table layout changes */
 #define SRV_STATE_WEIGHT_MAX 256u
 #define SRV_STATE_MAX_RECS   (1u << 20)
 
@@ -37,6 +37,7 @@ enum {
 enum srv_op_state {
         SRV_OP_DOWN = 0,
         SRV_OP_UP,
+        SRV_OP_NOLB, /* up, but its check said 404 with disable-on-404: persistence only */
 };
 
 struct srv_state_rec {
@@ -61,7 +62,54 @@ struct srv_state_rec {
         /* "set maxconn server": SRV_STATE_MAXCONN_SET | the limit (0: none), or 0: the
          * configuration's */
         _Atomic uint32_t maxconn;
+
+        /* ---- second cache line: health checks, whose one writer is the node's checker
+         * (the hot first line stays apart from it) ---- */
+        /* a sequence lock over the last check's result below (odd: being written; a checker
+         * killed while writing leaves it odd: readers give up after a few tries, the next
+         * write makes it even again) */
+        _Atomic uint32_t chk_seq;
+        _Atomic uint16_t health;    /* HAProxy's health counter, 0 .. rise + fall - 1 */
+        _Atomic uint8_t chk_status; /* enum srv_chk_status of the last check */
+        _Atomic uint8_t chk_flags;  /* SRV_CHK_F_* */
+        _Atomic uint16_t chk_code;  /* the last check's HTTP status, or 0 */
+        uint16_t spare2;
+        _Atomic uint32_t chk_duration_ms;
+        _Atomic uint64_t last_change_ms; /* wall clock, ms: the last UP/DOWN or admin change */
+        _Atomic char chk_info[40];       /* the last check's reason text ("Connection refused") */
 } __attribute__((aligned(64)));
+
+/* HAProxy's check statuses (HCHK_STATUS_*), in its order */
+enum srv_chk_status {
+        SRV_CHK_UNKNOWN = 0, /* UNK: never checked */
+        SRV_CHK_INI,         /* INI: checks start */
+        SRV_CHK_SOCKERR,     /* SOCKERR */
+        SRV_CHK_L4OK,        /* L4OK: connect only */
+        SRV_CHK_L4TOUT,      /* L4TOUT */
+        SRV_CHK_L4CON,       /* L4CON: refused, unreachable */
+        SRV_CHK_L6OK,        /* L6OK: TLS handshake done */
+        SRV_CHK_L6TOUT,      /* L6TOUT */
+        SRV_CHK_L6RSP,       /* L6RSP: TLS failed */
+        SRV_CHK_L7TOUT,      /* L7TOUT */
+        SRV_CHK_L7RSP,       /* L7RSP: an invalid or unexpected answer */
+        SRV_CHK_L7OK,        /* L7OK */
+        SRV_CHK_L7OKC,       /* L7OKC: conditionally (disable-on-404) */
+        SRV_CHK_L7STS,       /* L7STS: wrong status */
+        SRV_CHK_COUNT
+};
+
+/* chk_flags */
+enum {
+        SRV_CHK_F_CHECKED = 1u << 0, /* the server has health checks ("check") */
+};
+
+/* A check's result as srv_state_chk_read() gives it. */
+struct srv_chk_result {
+        enum srv_chk_status status;
+        unsigned code; /* HTTP status, 0: none */
+        uint32_t duration_ms;
+        char info[40];
+};
 
 #define SRV_STATE_MAXCONN_SET 0x80000000u
 
@@ -136,6 +184,38 @@ static inline uint32_t srv_state_maxconn(const struct srv_state_rec *rec, uint32
 
         return v & SRV_STATE_MAXCONN_SET ? v & ~SRV_STATE_MAXCONN_SET : configured;
 }
+
+/* Health checks: the checker's record of the last check (under @chk_seq) and the health
+ * counter; readers are the master (show stat, logs) and a respawned checker. */
+void srv_state_chk_write(struct srv_state_rec *rec, const struct srv_chk_result *res);
+/* false when a writer seemed to be under way for every try (the result is then unknown). */
+bool srv_state_chk_read(const struct srv_state_rec *rec, struct srv_chk_result *ret);
+static inline unsigned srv_state_health(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->health, memory_order_relaxed);
+}
+static inline void srv_state_set_health(struct srv_state_rec *rec, unsigned health)
+{
+        atomic_store_explicit(&rec->health, (uint16_t)health, memory_order_relaxed);
+}
+static inline uint32_t srv_state_chk_flags(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->chk_flags, memory_order_relaxed);
+}
+/* Wall-clock ms of the last UP/DOWN or admin change (0: none since the table was made) */
+static inline uint64_t srv_state_last_change(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->last_change_ms, memory_order_relaxed);
+}
+void srv_state_set_last_change(struct srv_state_rec *rec, uint64_t wall_ms);
+/* A reload that keeps a server: its health counter, last check and last change, from the
+ * previous generation's record (the master, before the new workers start). */
+void srv_state_copy_check(struct srv_state_rec *to, const struct srv_state_rec *from);
+
+/* HAProxy's short name of a check status ("L7STS") and its description ("Layer7 wrong
+ * status"). */
+const char *srv_chk_status_name(enum srv_chk_status s);
+const char *srv_chk_status_desc(enum srv_chk_status s);
 
 /* The epoch of the table holding @rec: any record of the table gives the same value. Read with
  * acquire order, so a balancer that reads the epoch then the records sees every change made

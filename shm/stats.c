@@ -217,8 +217,9 @@ uint64_t stats_sum_avg(const struct stats_sum *s, enum stats_avg a)
 
 void stats_sum_merge(struct stats_sum *be, const struct stats_sum *srv)
 {
+        /* a backend's sessions, and its UP to DOWN transitions, are its own (HAProxy) */
         for (unsigned i = 0; i < ST_C_COUNT; i++)
-                if (i != ST_C_STOT)
+                if (i != ST_C_STOT && i != ST_C_CHKDOWN && i != ST_C_CHKFAIL)
                         be->c[i] += srv->c[i];
         for (unsigned i = 0; i < ST_H_COUNT; i++) {
                 for (unsigned k = 0; k <= STATS_HBOUNDS; k++)

@@ -291,8 +291,9 @@ void stats_blk_fold(struct stats_blk *dst, const struct stats_blk *src);
 
 /* Add server @srv's sum into its backend's @be: a backend's figures are its own block's
  * (its streams, sessions now, queue, rate) plus its servers' (what went to a server: bytes,
- * requests, responses, errors, times). Counters but stot and histograms add; the times'
- * averages join the servers' and their maxima keep the highest. */
+ * requests, responses, errors, times). Counters but stot, chkfail and chkdown (a backend's
+ * own) and histograms add; the times' averages join the servers' and their maxima keep the
+ * highest. */
 void stats_sum_merge(struct stats_sum *be, const struct stats_sum *srv);
 
 /* The average of @s's average @a in ms (0 when no row has one). */

@@ -52,6 +52,7 @@ struct tls_srv {
         const char *verifyhost;       /* borrowed */
         bool verify;                  /* the certificate is verified */
         bool reuse;                   /* sessions are resumed */
+        bool check_only;              /* made for "check-ssl": not for the traffic */
 };
 
 struct tls_set {

@@ -542,7 +542,7 @@ int tls_set_build(const struct cfg_gen *g, const struct tls_shared *sh, struct c
                 for (size_t j = 0; j < px->n_binds; j++)
                         nb += px->binds[j].tls.ssl;
                 for (size_t j = 0; j < px->n_servers; j++)
-                        ns += px->servers[j].opts.tls.ssl;
+                        ns += px->servers[j].opts.tls.ssl || cfg_server_check_tls(&px->servers[j]);
         }
         if (nb == 0 && ns == 0)
                 return 0;
@@ -568,9 +568,13 @@ int tls_set_build(const struct cfg_gen *g, const struct tls_shared *sh, struct c
                         (void)bind_build(&s->binds[s->n_binds++], g, px, &px->binds[j], sh, d);
                 }
                 for (size_t j = 0; j < px->n_servers; j++) {
-                        if (!px->servers[j].opts.tls.ssl)
+                        const struct cfg_server *sv = &px->servers[j];
+
+                        if (!sv->opts.tls.ssl && !cfg_server_check_tls(sv))
                                 continue;
-                        (void)tls_srv_build(&s->srvs[s->n_srvs++], g, px, &px->servers[j], d);
+                        /* "check-ssl" alone: a context for the checks, not the traffic */
+                        s->srvs[s->n_srvs].check_only = !sv->opts.tls.ssl;
+                        (void)tls_srv_build(&s->srvs[s->n_srvs++], g, px, sv, d);
                 }
         }
         if (d->n_errors > errors) {
@@ -632,6 +636,13 @@ SSL *tls_bind_new_ssl(const struct tls_bind *tb)
 }
 
 struct tls_srv *tls_set_server(const struct tls_set *s, const struct cfg_server *srv)
+{
+        struct tls_srv *ts = tls_set_check_server(s, srv);
+
+        return ts && !ts->check_only ? ts : NULL;
+}
+
+struct tls_srv *tls_set_check_server(const struct tls_set *s, const struct cfg_server *srv)
 {
         for (size_t i = 0; s && i < s->n_srvs; i++)
                 if (s->srvs[i].cfg == srv)

@@ -56,6 +56,9 @@ SSL *tls_bind_new_ssl(const struct tls_bind *tb);
 
 /* The context of server @srv, or NULL when it does not speak TLS. */
 struct tls_srv *tls_set_server(const struct tls_set *s, const struct cfg_server *srv);
+/* The context @srv's health checks use: its own, or one made for "check-ssl" alone; NULL
+ * when its checks do not speak TLS. */
+struct tls_srv *tls_set_check_server(const struct tls_set *s, const struct cfg_server *srv);
 
 /* A new client-side connection to the server of @ts, sending @sni (NULL or "": none), which
  * also names the host its certificate must match when verification is on and no verifyhost

@@ -25,6 +25,7 @@ struct alog_sinks;
 struct shm_region;
 struct stkt;
 struct stats_row;
+struct checker;
 struct mux_ops;
 struct conn;
 struct stream;
@@ -93,6 +94,7 @@ struct worker {
         bool accept_paused;
         bool accept_starved; /* accept() ran out of files or memory: said once until it works */
         bool stopping;
+        struct checker *checker;        /* owned: the node's health checks (check.h), or NULL */
         struct stats_row *st;           /* its statistics row (wcount.h): the master's, or in
                                          * @st_region */
         struct shm_region *st_region;   /* owned when the worker made its own row */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "check.h"
 #include "clock.h"
 #include "init_vars.h"
 #include "lb.h"
@@ -322,6 +323,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 sl_log(LOG_NOTICE, "stopping now (signal %u)", si->ssi_signo);
                 w->exit_signal = (int)si->ssi_signo;
                 w->stopping = true;
+                check_stop(w);
                 listeners_close(w);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         struct sess *ss = sl_list_entry(pos, struct sess, link);
@@ -341,6 +343,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 sl_log(LOG_NOTICE, "stopping after the current requests (signal %u)",
                        si->ssi_signo);
                 w->stopping = true;
+                check_stop(w); /* the next generation's first worker checks now */
                 listeners_close(w);
                 if (w->opts && w->opts->stopped_accepting)
                         w->opts->stopped_accepting(w->opts->ready_data);
@@ -429,6 +432,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
 
 void worker_deinit(struct worker *w)
 {
+        check_stop(w);
         wcli_stop(w);
         loop_signal_stop(&w->sig);
         listeners_close(w);
@@ -478,6 +482,9 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         }
         if (worker_drop_privileges(&gen->global) < 0)
                 goto out;
+        /* one checker per node: the first worker of the generation */
+        if ((!opts || opts->slot == 0) && check_start(&w) < 0)
+                sl_log(LOG_ERR, "health checks: out of memory: servers are not checked");
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);

@@ -313,8 +313,9 @@ START_TEST(test_errors_have_lines)
                      "not supported");
         expect_error("global\n    server-state-file /x\n", 2,
                      "'server-state-file' is a HAProxy keyword that sluice does not support yet");
-        expect_error("backend b\n    option httpchk\n", 2,
-                     "'option httpchk' is a HAProxy keyword that sluice does not support yet");
+        expect_error("backend b\n    option ssl-hello-chk\n", 2,
+                     "'option ssl-hello-chk' is a HAProxy keyword that sluice does not support "
+                     "yet");
         expect_error("frontend f\n    server s 127.0.0.1:80\n", 2,
                      "'server' is not allowed in a 'frontend' section");
         expect_error("global\n    mode http\n", 2, "'mode' is not allowed in a 'global' section");
@@ -331,8 +332,19 @@ START_TEST(test_errors_have_lines)
                      "server 's' already defined at t.cfg:2");
         expect_error("frontend f\n    bind :80\n    default_backend nope\n", 1,
                      "no backend named 'nope'");
-        expect_error("backend b\n    server s 127.0.0.1:80 check\n", 2,
-                     "'check' is a HAProxy keyword that sluice does not support yet");
+        expect_error("backend b\n    server s 127.0.0.1:80 check agent-check\n", 2,
+                     "'agent-check' is a HAProxy keyword that sluice does not support yet");
+        expect_error("backend b\n    server s 127.0.0.1:80 check inter 0\n", 2,
+                     "inter: a check interval must be above 0");
+        expect_error("backend b\n    server s 127.0.0.1:80 check rise 0\n", 2, "out of range");
+        expect_error("backend b\n    option httpchk\n    http-check expect status 2xx\n", 3,
+                     "expected codes or ranges like 200,300-399, got '2xx'");
+        expect_error("backend b\n    option tcp-check\n    tcp-check expect status 200\n", 3,
+                     "'status' is not a match of this check");
+        expect_error("backend b\n    option tcp-check\n    tcp-check send-binary 0g\n", 3,
+                     "expected hexadecimal digits, got '0g'");
+        expect_error("backend b\n    option tcp-check\n    tcp-check expect rstring (\n", 3,
+                     "invalid regular expression");
         expect_error("backend b\n    server s 127.0.0.1:80 wieght 3\n", 2,
                      "did you mean 'weight'?");
         expect_error("backend b\n    server s 127.0.0.1:80 weight 257\n", 2, "out of range");

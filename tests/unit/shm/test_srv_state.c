@@ -53,7 +53,7 @@ START_TEST(test_create_layout)
         ck_assert_int_eq(srv_state_create(5, 77, &r, &t), 0);
         ck_assert_uint_eq(t->n_recs, 5);
         ck_assert_uint_eq((uintptr_t)t->recs % 64, 0);
-        ck_assert_uint_eq(sizeof(t->recs[0]), 64);
+        ck_assert_uint_eq(sizeof(t->recs[0]), 128);
         for (uint32_t i = 0; i < 5; i++) {
                 ck_assert_uint_eq(srv_state_rec(t, i)->index, i);
                 ck_assert(!srv_state_usable(srv_state_rec(t, i)));
@@ -108,6 +108,49 @@ START_TEST(test_init_and_setters_bump_epoch)
         ck_assert(!srv_state_usable(a));
         srv_state_set_op(a, SRV_OP_DOWN);
         ck_assert_uint_eq(srv_state_epoch(a), e + 5);
+        shm_region_free(r);
+}
+END_TEST
+
+START_TEST(test_check_results)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_chk_result w = {.status = SRV_CHK_L7STS, .code = 503, .duration_ms = 7}, got;
+        struct srv_state_rec *a, *b;
+
+        ck_assert_int_eq(srv_state_create(2, 1, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        b = srv_state_rec(t, 1);
+        ck_assert_uint_eq(srv_state_chk_flags(a), 0);
+        memset(w.info, 'x', sizeof(w.info) - 1); /* as long as the record keeps */
+        srv_state_chk_write(a, &w);
+        ck_assert(srv_state_chk_flags(a) & SRV_CHK_F_CHECKED);
+        ck_assert(srv_state_chk_read(a, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_L7STS);
+        ck_assert_uint_eq(got.code, 503);
+        ck_assert_uint_eq(got.duration_ms, 7);
+        ck_assert_uint_eq(strlen(got.info), sizeof(got.info) - 1);
+        ck_assert_str_eq(srv_chk_status_name(got.status), "L7STS");
+        ck_assert_str_eq(srv_chk_status_desc(got.status), "Layer7 wrong status");
+        srv_state_set_health(a, 3);
+        srv_state_set_last_change(a, 1234);
+        /* a reload that keeps the server */
+        srv_state_copy_check(b, a);
+        ck_assert_uint_eq(srv_state_health(b), 3);
+        ck_assert_uint_eq(srv_state_last_change(b), 1234);
+        ck_assert(srv_state_chk_read(b, &got));
+        ck_assert_uint_eq(got.code, 503);
+        /* a checker killed while writing leaves the sequence odd: readers give up, the next
+         * write repairs it */
+        atomic_fetch_add(&a->chk_seq, 1);
+        ck_assert(!srv_state_chk_read(a, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_UNKNOWN);
+        w.status = SRV_CHK_L4OK;
+        srv_state_chk_write(a, &w);
+        ck_assert(srv_state_chk_read(a, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_L4OK);
+        ck_assert_uint_eq(atomic_load(&a->chk_seq) % 2, 0);
         shm_region_free(r);
 }
 END_TEST
@@ -271,6 +314,7 @@ int main(void)
         tcase_add_test(tc, test_create_layout);
         tcase_add_test(tc, test_init_and_setters_bump_epoch);
         tcase_add_test(tc, test_acquire_release_limits);
+        tcase_add_test(tc, test_check_results);
         tcase_add_test(tp, test_two_processes_balance_to_zero);
         tcase_add_test(tp, test_maxconn_holds_across_processes);
         tcase_add_test(tp, test_killed_process_leaves_table_usable);

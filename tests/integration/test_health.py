@@ -1,0 +1,317 @@
+"""Health checks against real origins that go down and come back: TCP connect, HTTP status and
+content, tcp-check sequences, TLS checks; HAProxy's log lines; one checker for the whole node,
+which a SIGKILL does not make any server flap; a backend with no server left answers 503 at
+once; a reload that keeps a server keeps its health."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import harness
+from origin import Origin
+from test_stats import ask
+
+
+class HealthOrigin(Origin):
+    """An origin whose /health answers with the status set in @health (a tuple of status and
+    reason), counting the checks it receives."""
+
+    def __init__(self, name, **kw):
+        self.health = (200, b"OK")
+        self.checks = 0
+        super().__init__(name, **kw)
+
+    def _answer(self, c, req, buf):
+        if req.target != b"/health":
+            return super()._answer(c, req, buf)
+        with self.lock:
+            self.checks += 1
+        status, reason = self.health
+        c.sendall(b"HTTP/1.1 %d %s\r\ncontent-length: 7\r\nconnection: close\r\n\r\nhealthy"
+                  % (status, reason))
+        return True
+
+    def n_checks(self):
+        with self.lock:
+            return self.checks
+
+
+class LineServer:
+    """A TCP server answering each line it reads with @reply (a tcp-check peer)."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            with c:
+                c.settimeout(2)
+                try:
+                    if c.recv(1024):
+                        c.sendall(self.reply)
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def stat_rows(sock):
+    """{svname: {column: value}} of "show stat" for backend be."""
+    text = ask(sock, "show stat\n")
+    lines = text.split("\n")
+    head = lines[0].lstrip("# ").split(",")
+    rows = {}
+    for line in lines[1:]:
+        if line:
+            v = line.split(",")
+            if v[0] == "be":
+                rows[v[1]] = dict(zip(head, v))
+    return rows
+
+
+def wait_for(cond, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    return cond()
+
+
+def get(port, path="/"):
+    status, _, body = harness.request(
+        port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+    return status, body
+
+
+class Checks(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.port = harness.free_port()
+        self.sock = os.path.join(self.tmp, "admin.sock")
+
+    def config(self, backend, extra_global="", nbthread=2, mode="http"):
+        return """\
+global
+    nbthread %d
+    stats socket %s level admin
+%s
+defaults
+    mode %s
+    timeout connect 5s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+
+backend be
+%s""" % (nbthread, self.sock, extra_global, mode, self.port, backend)
+
+    def status(self, srv):
+        return stat_rows(self.sock).get(srv, {}).get("status")
+
+    def test_http_check_down_and_up(self):
+        """option httpchk: a server answering 503 goes DOWN after "fall" checks, with
+        HAProxy's log line; traffic avoids it; it comes back UP after "rise" good ones."""
+        o1, o2 = HealthOrigin("s1"), HealthOrigin("s2")
+        self.addCleanup(o1.stop)
+        self.addCleanup(o2.stop)
+        p = self.start_config(self.config("""\
+    option httpchk GET /health
+    http-check expect status 200
+    server s1 127.0.0.1:%d check inter 100ms rise 2 fall 2
+    server s2 127.0.0.1:%d check inter 100ms rise 2 fall 2
+""" % (o1.port, o2.port)))
+        self.assertTrue(wait_for(lambda: o2.n_checks() >= 2 and
+                                 stat_rows(self.sock)["s2"]["check_status"] == "L7OK"))
+        rows = stat_rows(self.sock)
+        self.assertEqual(rows["s2"]["status"], "UP")
+        self.assertEqual(rows["s2"]["check_code"], "200")
+        self.assertEqual(rows["s2"]["last_chk"], "OK")
+        self.assertEqual((rows["s2"]["check_rise"], rows["s2"]["check_fall"]), ("2", "2"))
+        o2.health = (503, b"Service Unavailable")
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), self.status("s2"))
+        rows = stat_rows(self.sock)
+        self.assertEqual(rows["s2"]["check_status"], "L7STS")
+        self.assertEqual(rows["s2"]["check_code"], "503")
+        self.assertEqual(rows["s2"]["chkdown"], "1")
+        self.assertGreaterEqual(int(rows["s2"]["chkfail"]), 2)
+        self.assertEqual(rows["s1"]["status"], "UP")
+        self.assertRegex(p.log(), r'Server be/s2 is DOWN, reason: Layer7 wrong status, code: '
+                         r'503, info: "Service Unavailable", check duration: \d+ms\. 1 active '
+                         r'and 0 backup servers left\. 0 sessions active, 0 requeued, 0 '
+                         r'remaining in queue\.')
+        before = len([r for r in o2.requests if r.target != b"/health"])
+        for _ in range(10):
+            self.assertEqual(get(self.port, "/x")[0], 200)
+        self.assertEqual(len([r for r in o2.requests if r.target != b"/health"]), before)
+        o2.health = (200, b"OK")
+        self.assertTrue(wait_for(lambda: self.status("s2") == "UP"), self.status("s2"))
+        self.assertRegex(p.log(), r'Server be/s2 is UP, reason: Layer7 check passed, code: 200, '
+                         r'info: "OK", check duration: \d+ms\. 2 active and 0 backup servers '
+                         r'online\. 0 sessions requeued, 0 total in queue\.')
+
+    def test_content_and_log_health_checks(self):
+        """http-check expect ! string, option log-health-checks: every change of a check's
+        result is logged as HAProxy words it."""
+        o1 = HealthOrigin("s1")
+        self.addCleanup(o1.stop)
+        p = self.start_config(self.config("""\
+    option httpchk
+    option log-health-checks
+    http-check send meth GET uri /health ver HTTP/1.1 hdr Host check.test
+    http-check expect ! string broken
+    server s1 127.0.0.1:%d check inter 100ms
+""" % o1.port))
+        self.assertTrue(wait_for(lambda: o1.n_checks() >= 2))
+        req = [r for r in o1.requests if r.target == b"/health"][0]
+        self.assertEqual((req.method, req.version), (b"GET", b"HTTP/1.1"))
+        self.assertEqual(req.header("host"), "check.test")
+        self.assertEqual(req.header("connection"), "close")
+        self.assertRegex(p.log(), r"Health check for server be/s1 succeeded, reason: Layer7 check "
+                         r'passed, code: 200, info: "OK", check duration: \d+ms, status: 3/3 UP\.')
+
+    def test_tcp_connect_check_and_503_at_once(self):
+        """A plain "check" is a TCP connect: a server nobody listens on goes DOWN; with every
+        server down the backend answers 503 at once; one that starts listening comes UP."""
+        port = harness.free_port()
+        p = self.start_config(self.config(
+            "    server s1 127.0.0.1:%d check inter 100ms\n" % port))
+        self.assertTrue(wait_for(lambda: self.status("s1") == "DOWN"), self.status("s1"))
+        rows = stat_rows(self.sock)
+        self.assertEqual(rows["s1"]["check_status"], "L4CON")
+        self.assertEqual(rows["s1"]["last_chk"], "Connection refused")
+        self.assertIn("backend be has no server available!", p.log())
+        t0 = time.monotonic()
+        self.assertEqual(get(self.port)[0], 503)
+        self.assertLess(time.monotonic() - t0, 1.0)  # no "timeout connect" per request
+        o = Origin("s1", addr=("127.0.0.1", port))
+        self.addCleanup(o.stop)
+        self.assertTrue(wait_for(lambda: self.status("s1") == "UP"), self.status("s1"))
+        self.assertEqual(stat_rows(self.sock)["s1"]["check_status"], "L4OK")
+        self.assertEqual(get(self.port)[0], 200)
+        self.assertRegex(p.log(), r"Server be/s1 is UP, reason: Layer4 check passed, check "
+                         r"duration: \d+ms\. 1 active and 0 backup servers online\.")
+
+    def test_one_checker_for_the_node(self):
+        """Four workers, one set of checks: the origin counts about one per interval, not
+        four; SIGKILL the checker and the next one goes on without a flap."""
+        o1 = HealthOrigin("s1")
+        self.addCleanup(o1.stop)
+        p = self.start_config(self.config("""\
+    option httpchk GET /health
+    server s1 127.0.0.1:%d check inter 100ms
+""" % o1.port, nbthread=4))
+        self.assertTrue(wait_for(lambda: o1.n_checks() >= 1))
+        start = o1.n_checks()
+        time.sleep(2.0)
+        n = o1.n_checks() - start
+        # 20 at one checker; 80 if every worker checked
+        self.assertGreaterEqual(n, 12)
+        self.assertLessEqual(n, 28)
+        pids = re.findall(r"sluice\[(\d+)\]: info: health checks: 1 servers, checked from this "
+                          r"worker", p.log())
+        self.assertEqual(len(pids), 1, p.log())
+        os.kill(int(pids[0]), signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: len(re.findall(r"health checks: 1 servers", p.log()))
+                                 == 2), p.log())
+        start = o1.n_checks()
+        self.assertTrue(wait_for(lambda: o1.n_checks() >= start + 5))
+        self.assertEqual(self.status("s1"), "UP")
+        self.assertNotIn("is DOWN", p.log())
+
+    def test_tcp_check_sequence(self):
+        """option tcp-check: send, then expect a string; the server that answers something
+        else is DOWN with "Layer7 invalid response"."""
+        good, bad = LineServer(b"+PONG\r\n"), LineServer(b"-ERR not ready\r\n")
+        self.addCleanup(good.stop)
+        self.addCleanup(bad.stop)
+        self.start_config(self.config("""\
+    option tcp-check
+    tcp-check send PING\\r\\n
+    tcp-check expect string +PONG
+    server s1 127.0.0.1:%d check inter 100ms
+    server s2 127.0.0.1:%d check inter 100ms
+""" % (good.port, bad.port), mode="tcp"))
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), self.status("s2"))
+        rows = stat_rows(self.sock)
+        self.assertEqual(rows["s2"]["check_status"], "L7RSP")
+        self.assertEqual(rows["s1"]["status"], "UP")
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
+
+    def test_check_ssl(self):
+        """check-ssl: the check runs over TLS (an HTTPS health page behind a TCP backend);
+        TLS against a plain server fails at layer 6 (L6RSP)."""
+        pem = os.path.join(self.tmp, "site.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                        "/CN=a.test", "-keyout", pem, "-out", pem + ".crt"],
+                       check=True, capture_output=True, timeout=30)
+        with open(pem, "a") as out, open(pem + ".crt") as crt:
+            out.write(crt.read())
+        tport = harness.free_port()
+        srv = subprocess.Popen(["openssl", "s_server", "-quiet", "-accept", str(tport),
+                                "-cert", pem, "-www"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (srv.kill(), srv.wait(timeout=10)))
+        # a plain HTTP server answers the ClientHello with an HTTP error
+        plain = LineServer(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+        self.addCleanup(plain.stop)
+        self.start_config(self.config("""\
+    option httpchk GET /
+    server s1 127.0.0.1:%d check check-ssl verify none inter 200ms
+    server s2 127.0.0.1:%d check check-ssl verify none inter 200ms
+""" % (tport, plain.port), mode="tcp"))
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"),
+                        stat_rows(self.sock)["s1"])
+        self.assertEqual(stat_rows(self.sock)["s1"]["check_code"], "200")
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), self.status("s2"))
+        self.assertEqual(stat_rows(self.sock)["s2"]["check_status"], "L6RSP")
+
+    def test_reload_keeps_health(self):
+        """A reload that leaves a DOWN server unchanged keeps it DOWN at once (no flap to UP
+        in the new generation); one whose check settings changed starts again from the
+        configuration."""
+        port = harness.free_port()
+        backend = "    server s1 127.0.0.1:%d check inter %s\n"
+        p = self.start_config(self.config(backend % (port, "100ms")))
+        self.assertTrue(wait_for(lambda: self.status("s1") == "DOWN"))
+        p.signal(signal.SIGUSR2)
+        self.assertTrue(wait_for(lambda: "generation 2" in p.log()), p.log())
+        self.assertEqual(self.status("s1"), "DOWN")
+        self.assertEqual(stat_rows(self.sock)["s1"]["check_status"], "L4CON")
+        self.assertEqual(p.log().count("Server be/s1 is DOWN"), 1)
+        self.write("sluice.cfg", self.config(backend % (port, "150ms")))
+        p.signal(signal.SIGUSR2)
+        self.assertTrue(wait_for(lambda: "generation 3" in p.log()), p.log())
+        self.assertIn("reload: server 'be/s1' changed options: inter 100ms -> 150ms (its "
+                      "runtime state starts again from the configuration)", p.log())
+        # the configuration changed the server: it starts from it, then its checks say DOWN
+        self.assertTrue(wait_for(lambda: p.log().count("Server be/s1 is DOWN") == 2), p.log())
+
+
+if __name__ == "__main__":
+    harness.main()
