@@ -227,6 +227,16 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 fputs("    metrics-server-histograms\n", out);
         if (g->spread_checks)
                 fprintf(out, "    spread-checks %u\n", g->spread_checks);
+        if (g->state_base) {
+                fputs("    server-state-base ", out);
+                cfg__dump_word(out, g->state_base);
+                fputc('\n', out);
+        }
+        if (g->state_file) {
+                fputs("    server-state-file ", out);
+                cfg__dump_word(out, g->state_file);
+                fputc('\n', out);
+        }
         for (unsigned i = 0; i < g->n_stats_bounds; i++)
                 fprintf(out, "%s%" PRIu32 "ms%s", i ? "," : "    metrics-histogram-buckets ",
                         g->stats_bounds_ms[i], i + 1 == g->n_stats_bounds ? "\n" : "");
@@ -915,6 +925,14 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
         }
         if (be)
                 dump_checks(out, &px->checks);
+        if (be && px->state_load != CFG_STATE_LOAD_NONE)
+                fprintf(out, "    load-server-state-from-file %s\n",
+                        px->state_load == CFG_STATE_LOAD_GLOBAL ? "global" : "local");
+        if (be && px->state_file_name) {
+                fputs("    server-state-file-name ", out);
+                cfg__dump_word(out, px->state_file_name);
+                fputc('\n', out);
+        }
         if (be) {
                 fputs("    default-server", out);
                 dump_server_opts(out, &px->default_server, NULL);
@@ -940,4 +958,27 @@ int cfg_dump(const struct cfg_gen *g, FILE *out)
         for (size_t i = 0; i < g->n_proxies; i++)
                 dump_proxy(out, g->proxies[i]);
         return ferror(out) ? -EIO : 0;
+}
+
+uint64_t cfg_server_fingerprint(const struct cfg_server *s)
+{
+        char *text = NULL;
+        size_t len = 0;
+        uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+        FILE *out = open_memstream(&text, &len);
+
+        if (!out)
+                return 0;
+        dump_server_opts(out, &s->opts, NULL);
+        fprintf(out, " no-addr %d", s->no_addr);
+        if (fclose(out) != 0) {
+                free(text);
+                return 0;
+        }
+        for (size_t i = 0; i < len; i++) {
+                h ^= (unsigned char)text[i];
+                h *= 0x100000001b3ull;
+        }
+        free(text);
+        return h;
 }

@@ -6,6 +6,7 @@
 
 #include "macros.h"
 #include "parse-int.h"
+#include "state_file.h"
 
 /* A frontend in HTTP mode cannot hand a stream to a TCP backend (HAProxy refuses it too); a
  * TCP frontend may switch to an HTTP backend, which then parses HTTP. */
@@ -161,6 +162,68 @@ uint32_t cfg_gen_stats_layout(struct cfg_gen *g)
         return n;
 }
 
+void cfg__state_finish(struct cfg_parser *p)
+{
+        struct cfg_gen *g = p->gen;
+
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                struct cfg_proxy *px = g->proxies[i];
+                struct cfg_state_file *f;
+
+                if (!(px->cap & CFG_CAP_BE) || px->state_load == CFG_STATE_LOAD_NONE)
+                        continue;
+                if (px->state_load == CFG_STATE_LOAD_GLOBAL && !g->global.state_file) {
+                        cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
+                                     "backend '%s': load-server-state-from-file global, but no "
+                                     "server-state-file in the global section: no state is "
+                                     "loaded",
+                                     px->name);
+                        continue;
+                }
+                f = cfg__state_file(p, px);
+                for (size_t j = 0; f && j < px->n_servers; j++) {
+                        struct cfg_state_entry *e = (struct cfg_state_entry *)cfg_state_file_find(
+                                f, px->name, px->servers[j].name);
+
+                        if (e) {
+                                e->used = true;
+                                px->servers[j].state = e;
+                        }
+                }
+        }
+        /* the lines of no server: one warning per unknown backend, one per unknown server of
+         * a backend that loads this file */
+        for (struct cfg_state_file *f = g->state_files; f; f = f->next) {
+                const char *last_be = NULL;
+
+                for (size_t k = 0; k < f->n; k++) {
+                        const struct cfg_state_entry *e = &f->v[k];
+                        const struct cfg_proxy *be;
+                        char path[4096];
+                        const char *mine;
+
+                        if (e->used)
+                                continue;
+                        be = cfg_gen_find_proxy(g, e->backend, CFG_CAP_BE);
+                        if (!be) {
+                                if (!last_be || strcmp(last_be, e->backend) != 0)
+                                        cfg_diag_add(p->diags, CFG_SEV_WARNING, f->path, e->line, 0,
+                                                     "server-state file: no backend '%s' in the "
+                                                     "configuration: its lines are ignored",
+                                                     e->backend);
+                                last_be = e->backend;
+                                continue;
+                        }
+                        mine = cfg_proxy_state_path(g, be, path, sizeof(path));
+                        if (mine && strcmp(mine, f->path) == 0)
+                                cfg_diag_add(p->diags, CFG_SEV_WARNING, f->path, e->line, 0,
+                                             "server-state file: no server '%s' in backend '%s': "
+                                             "line ignored",
+                                             e->server, e->backend);
+                }
+        }
+}
+
 void cfg__parser_finish(struct cfg_parser *p)
 {
         struct cfg_gen *g = p->gen;
@@ -169,6 +232,7 @@ void cfg__parser_finish(struct cfg_parser *p)
         if (!cfg_gen_index_backends(g))
                 cfg__oom(p);
         cfg__finish_servers(p);
+        cfg__state_finish(p);
         cfg__userlists_finish(p);
         cfg__tls_finish(p);
         (void)cfg_gen_stats_layout(g);

@@ -531,6 +531,19 @@ static void kw_spread_checks(struct cfg_parser *p, unsigned arg, unsigned long d
                 p->gen->global.spread_checks = (unsigned)v;
 }
 
+/* server-state-base <directory>, server-state-file <file> */
+static void kw_state_base(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        (void)data;
+        kw_string(p, arg, "server-state-base <directory>", &p->gen->global.state_base);
+}
+
+static void kw_state_file(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        (void)data;
+        kw_string(p, arg, "server-state-file <file>", &p->gen->global.state_file);
+}
+
 /* metrics-server-histograms: the exporter's request-duration histograms per server too
  * (opt-in: a series per bound, server and family) */
 static void kw_metrics_server_hist(struct cfg_parser *p, unsigned arg, unsigned long data)
@@ -775,6 +788,8 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"metrics-histogram-buckets", G, kw_metrics_buckets, 0, false},
         {"metrics-server-histograms", G, kw_metrics_server_hist, 0, false},
         {"spread-checks", G, kw_spread_checks, 0, false},
+        {"server-state-base", G, kw_state_base, 0, false},
+        {"server-state-file", G, kw_state_file, 0, false},
         {"set-var", G, kw_set_var, 0, false},
         {"set-var-fmt", G, kw_set_var, 1, false},
         {"log-send-hostname", G, kw_log_send_hostname, 0, false},

@@ -44,6 +44,43 @@ static void kw_px_maxconn(struct cfg_parser *p, unsigned arg, unsigned long data
                 p->px->maxconn = (unsigned)v;
 }
 
+/* load-server-state-from-file global|local|none */
+static void kw_state_load(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        static const char *const names[] = {"none", "global", "local"};
+        const char *w = cfg__word(p, arg);
+
+        (void)data;
+        if (!cfg__want_args(p, arg, 1, "load-server-state-from-file global|local|none"))
+                return;
+        for (unsigned i = 0; i < SL_ARRAY_SIZE(names); i++)
+                if (strcmp(w, names[i]) == 0) {
+                        p->px->state_load = (enum cfg_state_load)i;
+                        return;
+                }
+        cfg__err(p, arg,
+                 "load-server-state-from-file: unknown mode '%s': expected global, local or none",
+                 w);
+}
+
+/* server-state-file-name [use-backend-name|<file>] */
+static void kw_state_file_name(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        (void)data;
+        if (cfg__n_words(p) <= arg) {
+                p->px->state_file_name = NULL;
+                return;
+        }
+        if (!cfg__want_args(p, arg, 1, "server-state-file-name [use-backend-name|<file>]"))
+                return;
+        if (p->l->words[arg].len == 0)
+                cfg__err(p, arg, "server-state-file-name needs a non-empty file name");
+        else if (strcmp(cfg__word(p, arg), "use-backend-name") == 0)
+                p->px->state_file_name = NULL;
+        else
+                p->px->state_file_name = cfg__dup(p, arg);
+}
+
 /* bind <address>[,<address>...] */
 static void kw_bind(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
@@ -828,6 +865,8 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"log", D | F | L | B, kw_px_log, 0, true},
         {"log-format", D | F | L, kw_log_format, 0, false},
         {"log-tag", D | F | L | B, cfg__kw_log_tag, 1, false},
+        {"load-server-state-from-file", D | L | B, kw_state_load, 0, false},
+        {"server-state-file-name", D | L | B, kw_state_file_name, 0, false},
         {"errorfile", D | F | L | B, kw_errorfile, 0, false},
         {"errorloc", D | F | L | B, kw_errorfile, 302, false},
         {"errorloc302", D | F | L | B, kw_errorfile, 302, false},

@@ -12,6 +12,7 @@
 #include "macros.h"
 #include "parse-int.h"
 #include "resolve.h"
+#include "state_file.h"
 
 #define CFG_ID_MAX 2147483647u /* HAProxy's ids are positive ints */
 
@@ -46,6 +47,45 @@ bool cfg__server_addr(struct cfg_parser *p, unsigned w, struct cfg_server *s)
         return true;
 }
 
+struct cfg_state_file *cfg__state_file(struct cfg_parser *p, const struct cfg_proxy *px)
+{
+        struct cfg_gen *g = p->gen;
+        struct cfg_state_file *f;
+        char path[4096];
+
+        if (!cfg_proxy_state_path(g, px, path, sizeof(path)))
+                return NULL;
+        for (f = g->state_files; f; f = f->next)
+                if (strcmp(f->path, path) == 0)
+                        return f;
+        f = cfg_arena_alloc(&g->arena, sizeof(*f));
+        if (!f) {
+                cfg__oom(p);
+                return NULL;
+        }
+        memset(f, 0, sizeof(*f));
+        cfg_state_file_read(&g->arena, p->diags, path, f);
+        f->next = g->state_files;
+        g->state_files = f;
+        return f;
+}
+
+/* init-addr last: the address the backend's server-state file gives @s (the host name's
+ * as it was, when the file is sluice's), with the configuration's port */
+static bool state_last_addr(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_server *s)
+{
+        const struct cfg_state_entry *e =
+                cfg_state_file_find(cfg__state_file(p, px), px->name, s->name);
+        int forced = s->addr.ss.ss_family;
+
+        if (!e || !e->has_addr || (forced && forced != e->addr.ss_family))
+                return false;
+        if (e->sluice && (e->addr_set || strcmp(e->cfg_addr, s->addr.name) != 0))
+                return false; /* another name's address, or one set at runtime */
+        cfg_addr_set_ip(&s->addr, &e->addr);
+        return true;
+}
+
 bool cfg__server_resolve(struct cfg_parser *p, unsigned w, const struct cfg_proxy *px,
                          struct cfg_server *s)
 {
@@ -60,7 +100,8 @@ bool cfg__server_resolve(struct cfg_parser *p, unsigned w, const struct cfg_prox
         for (unsigned i = 0; i < n; i++) {
                 switch ((enum cfg_init_addr_method)m[i]) {
                 case CFG_INIT_ADDR_LAST:
-                        /* no server-state file: nothing to take the address from */
+                        if (state_last_addr(p, px, s))
+                                return true;
                         break;
                 case CFG_INIT_ADDR_LIBC:
                         if (cfg_addr_resolve(&s->addr, p->resolve, p->resolve_data, err,
@@ -109,9 +150,6 @@ static bool init_addr_parse(struct cfg_parser *p, unsigned w, struct cfg_init_ad
                 m[len] = '\0';
                 if (strcmp(m, "last") == 0) {
                         ia.methods[ia.n++] = CFG_INIT_ADDR_LAST;
-                        notice(p, w,
-                               "init-addr 'last' reads the server-state file, which sluice "
-                               "does not have yet: the method is skipped");
                 } else if (strcmp(m, "libc") == 0) {
                         ia.methods[ia.n++] = CFG_INIT_ADDR_LIBC;
                 } else if (strcmp(m, "none") == 0) {

@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <netinet/in.h>
 #include <pcre2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,4 +306,33 @@ bool cfg_server_any_addr(const struct cfg_server *s)
                 return memcmp(&((const struct sockaddr_in6 *)&s->addr.ss)->sin6_addr, &any6,
                               sizeof(any6)) == 0;
         return false;
+}
+
+const char *cfg_proxy_state_path(const struct cfg_gen *g, const struct cfg_proxy *px, char *buf,
+                                 size_t size)
+{
+        const char *name, *base = g->global.state_base;
+        int n;
+
+        if (!(px->cap & CFG_CAP_BE))
+                return NULL;
+        switch (px->state_load) {
+        case CFG_STATE_LOAD_GLOBAL:
+                name = g->global.state_file;
+                break;
+        case CFG_STATE_LOAD_LOCAL:
+                name = px->state_file_name ? px->state_file_name : px->name;
+                break;
+        case CFG_STATE_LOAD_NONE:
+        default:
+                return NULL;
+        }
+        if (!name)
+                return NULL;
+        if (name[0] == '/' || !base)
+                n = snprintf(buf, size, "%s", name);
+        else
+                n = snprintf(buf, size, "%s%s%s", base,
+                             base[0] && base[strlen(base) - 1] == '/' ? "" : "/", name);
+        return n > 0 && (size_t)n < size ? buf : NULL;
 }

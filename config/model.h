@@ -168,7 +168,7 @@ enum {
 
 /* init-addr: how a server address written as a host name gets its IP address at start. */
 enum cfg_init_addr_method {
-        CFG_INIT_ADDR_LAST = 1, /* from the server-state file: sluice has none, skipped */
+        CFG_INIT_ADDR_LAST = 1, /* the address the backend's server-state file gives */
         CFG_INIT_ADDR_LIBC,     /* the C library's resolver */
         CFG_INIT_ADDR_NONE,     /* no address: the server starts in maintenance */
         CFG_INIT_ADDR_IP,       /* the IP address given */
@@ -307,6 +307,9 @@ struct cfg_server {
         bool id_set;  /* "id" was given */
         bool no_addr; /* init-addr none applied: no address, it starts in maintenance */
         struct cfg_where where;
+        /* its line in the backend's server-state file (load-server-state-from-file), or NULL;
+         * the master applies it at start, where the configuration allows */
+        const struct cfg_state_entry *state;
 };
 
 /* Do @s's health checks speak TLS? "check-ssl" / "no-check-ssl", else the server's "ssl"
@@ -637,6 +640,13 @@ struct cfg_stats_page {
         struct cfg_where where; /* its first keyword */
 };
 
+/* load-server-state-from-file */
+enum cfg_state_load {
+        CFG_STATE_LOAD_NONE = 0,
+        CFG_STATE_LOAD_GLOBAL, /* server-state-file */
+        CFG_STATE_LOAD_LOCAL,  /* server-state-base/server-state-file-name */
+};
+
 struct cfg_proxy {
         const char *name; /* arena */
         unsigned cap;     /* CFG_CAP_* */
@@ -737,8 +747,11 @@ struct cfg_proxy {
         struct cfg_errorfile *errorfiles;
         size_t n_errorfiles, cap_errorfiles;
 
-        struct cfg_stats_page *stats; /* arena or NULL: no stats page (may be its defaults') */
-        struct cfg_checks checks;     /* health checks of its servers (may be its defaults') */
+        struct cfg_stats_page *stats;   /* arena or NULL: no stats page (may be its defaults') */
+        struct cfg_checks checks;       /* health checks of its servers (may be its defaults') */
+        enum cfg_state_load state_load; /* load-server-state-from-file */
+        const char *state_file_name;    /* arena: server-state-file-name <file>; NULL: the
+                                         * backend's name */
 };
 
 /* set-var <proc.name> <expr> | set-var-fmt <proc.name> <fmt> in the global section: set
@@ -778,6 +791,8 @@ struct cfg_global {
         bool metrics_haproxy;     /* "metrics-names haproxy": the exporter's haproxy_ names */
         bool metrics_server_hist; /* "metrics-server-histograms": per-server histograms too */
         unsigned spread_checks;   /* "spread-checks": +/- this percent of each interval */
+        const char *state_base;   /* arena: "server-state-base", or NULL */
+        const char *state_file;   /* arena: "server-state-file", or NULL */
         unsigned n_stats_bounds;
         uint64_t stats_timeout_ms;       /* "stats timeout": the stats sockets' idle timeout;
                                           * 0: the default, 10 s */
@@ -847,7 +862,8 @@ struct cfg_gen {
                 const char **v; /* arena array of arena strings */
                 size_t n, cap;
         } vars[CFG_VSTORE_COUNT];
-        uint32_t n_stats_objs; /* cfg_gen_stats_layout() */
+        uint32_t n_stats_objs;              /* cfg_gen_stats_layout() */
+        struct cfg_state_file *state_files; /* arena list: each server-state file read once */
 };
 
 /* The objects of a statistics row: the process (index 0) and every proxy's (st_* fields). */
@@ -864,6 +880,16 @@ struct cfg_gen *cfg_gen_unref(struct cfg_gen *g);
 
 /* The proxy named @name with any of the capabilities @cap, or NULL. */
 const struct cfg_proxy *cfg_gen_find_proxy(const struct cfg_gen *g, const char *name, unsigned cap);
+
+/* The server-state file backend @px loads (load-server-state-from-file) into @buf, or NULL
+ * when it loads none or the file is not named (global without server-state-file) or its
+ * path does not fit. A relative name is under server-state-base, if set. */
+const char *cfg_proxy_state_path(const struct cfg_gen *g, const struct cfg_proxy *px, char *buf,
+                                 size_t size);
+
+/* A hash of what server @s is configured as, but its name and address: its options (weight,
+ * maxconn, flags, TLS, checks ...), as sluice's server-state file records them. */
+uint64_t cfg_server_fingerprint(const struct cfg_server *s);
 
 /* Build g->backends (at the end of load); false when out of memory. */
 bool cfg_gen_index_backends(struct cfg_gen *g);

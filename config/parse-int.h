@@ -137,6 +137,14 @@ void cfg__kw_log_tag(struct cfg_parser *p, unsigned arg, unsigned long data);
 bool cfg__log_level_action_parse(struct cfg_parser *p, unsigned w, unsigned end,
                                  struct cfg_http_rule *r);
 
+/* The server-state file backend @px loads, read once per load (its problems reported then),
+ * or NULL when it loads none. */
+struct cfg_state_file *cfg__state_file(struct cfg_parser *p, const struct cfg_proxy *px);
+
+/* At the end of load: each backend's servers given their state file's line; the lines of no
+ * server reported. */
+void cfg__state_finish(struct cfg_parser *p);
+
 /* Copy word @w into the arena; reports out-of-memory. */
 const char *cfg__dup(struct cfg_parser *p, unsigned w);
 

@@ -534,6 +534,8 @@ static void proxy_inherit(struct cfg_proxy *px, const struct cfg_proxy *def)
         px->stats = def->stats;
         px->checks = def->checks;
         px->checks.own = false;
+        px->state_load = def->state_load;
+        px->state_file_name = def->state_file_name;
         px->from = def;
 }
 

@@ -555,6 +555,8 @@ static void reload(struct master *m)
                 sl_log(LOG_WARNING, "reload: one is already in progress, ignoring");
                 return;
         }
+        /* the runtime state as it is now, for a restart (and init-addr last) */
+        mstate_file_write(m, m->gen);
         clock_gettime(CLOCK_MONOTONIC, &ts);
         notify(m, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
                (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
@@ -754,6 +756,8 @@ static int master_finish(struct master *m, bool failed)
                 sl_list_del(&mw->link);
                 free(mw);
         }
+        if (!failed)
+                mstate_file_write(m, m->gen);
         msock_close_all(m);
         ctl_close(m);
         msrv_stop(m);
@@ -806,6 +810,7 @@ int master_main(const struct master_cli *cli, struct cfg_gen *gen, unsigned maxc
             mstate_tables_apply(&m, m.gen, m.gen_no) < 0)
                 return master_finish(&m, true);
         msock_systemd_unused(&m);
+        mstate_file_apply(&m, m.gen);
         mstate_tables_settle(&m, true);
         msrv_apply(&m);
         if (cli->ctl_path) {

@@ -852,17 +852,39 @@ static void state_line(void *arg, const struct cfg_proxy *px, const struct cfg_s
         char ip[64];
         unsigned port = server_addr(rec, sv, ip, sizeof(ip));
 
-        /* HAProxy's SRV_ST_* (0 stopped, 2 running) and SRV_ADMF_* (0x01 forced maintenance,
-         * 0x08 forced drain) */
+        bool checked = srv_state_chk_flags(rec) & SRV_CHK_F_CHECKED;
+        struct srv_chk_result res = {.status = SRV_CHK_UNKNOWN};
+        uint64_t now = sl_clock_wall_us() / 1000, last = srv_state_last_change(rec);
+        unsigned result = 0, chk_state = 0;
+
+        if (checked && srv_state_chk_read(rec, &res)) {
+                /* CHK_RES_FAILED 2, PASSED 3, CONDPASS 4 */
+                result = res.status == SRV_CHK_L7OKC ? 4
+                         : res.status == SRV_CHK_L4OK || res.status == SRV_CHK_L6OK ||
+                                         res.status == SRV_CHK_L7OK
+                                 ? 3
+                         : res.status > SRV_CHK_INI ? 2
+                                                    : 0;
+                /* CHK_ST_CONFIGURED | CHK_ST_ENABLED, and CHK_ST_PAUSED in maintenance */
+                chk_state = 0x6 | ((admin & SRV_ADMIN_MAINT) ? 0x8 : 0);
+        }
+        /* HAProxy's SRV_ST_* (0 stopped, 2 running, 3 stopping) and SRV_ADMF_* (0x01 forced
+         * maintenance, 0x08 forced drain) */
         fprintf(c->out,
-                "%u %s %u %s %s %d %u %u %u %llu 1 0 %u 0 0 %d %d - %u - %d 0 "
+                "%u %s %u %s %s %d %u %u %u %llu %u %u %u %u 0 %d %d - %u - %d 0 "
                 "- - 0\n",
-                px->id, px->name, sv->id, sv->name, ip, srv_state_op(rec) == SRV_OP_UP ? 2 : 0,
+                px->id, px->name, sv->id, sv->name, ip,
+                srv_state_op(rec) == SRV_OP_UP     ? 2
+                : srv_state_op(rec) == SRV_OP_NOLB ? 3
+                                                   : 0,
                 ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) | ((admin & SRV_ADMIN_DRAIN) ? 0x08u : 0),
                 srv_state_weight(rec), sv->opts.weight,
-                (unsigned long long)(sl_clock_ms() - c->m->started_ms) / 1000,
-                srv_state_op(rec) == SRV_OP_UP ? 2u : 0u, px->id_set ? 1 : 0, sv->id_set ? 1 : 0,
-                port, sv->opts.tls.ssl ? 1 : 0);
+                (unsigned long long)(last && last <= now
+                                             ? (now - last) / 1000
+                                             : (sl_clock_ms() - c->m->started_ms) / 1000),
+                checked ? srv_chk_status_haproxy(res.status) : 0u, result,
+                checked ? srv_state_health(rec) : 0u, chk_state, px->id_set ? 1 : 0,
+                sv->id_set ? 1 : 0, port, sv->opts.tls.ssl ? 1 : 0);
 }
 
 static void cmd_show_servers_state(struct master *m, const char *backend, FILE *out)

@@ -87,9 +87,7 @@ static const char *addr_str(const struct cfg_addr *a, char *buf, size_t size)
         return buf;
 }
 
-static void add(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void add(char *buf, size_t size, const char *fmt, ...)
+void mstate_list_add(char *buf, size_t size, const char *fmt, ...)
 {
         size_t len = strlen(buf);
         va_list ap;
@@ -119,44 +117,45 @@ static void opts_diff(const struct cfg_server_opts *a, const struct cfg_server_o
 
         buf[0] = '\0';
         if (a->weight != b->weight)
-                add(buf, size, "weight %u -> %u", a->weight, b->weight);
+                mstate_list_add(buf, size, "weight %u -> %u", a->weight, b->weight);
         if (a->maxconn != b->maxconn)
-                add(buf, size, "maxconn %u -> %u", a->maxconn, b->maxconn);
+                mstate_list_add(buf, size, "maxconn %u -> %u", a->maxconn, b->maxconn);
         if ((a->flags ^ b->flags) & CFG_SRV_BACKUP)
-                add(buf, size, "backup %s -> %s", on(a->flags & CFG_SRV_BACKUP),
-                    on(b->flags & CFG_SRV_BACKUP));
+                mstate_list_add(buf, size, "backup %s -> %s", on(a->flags & CFG_SRV_BACKUP),
+                                on(b->flags & CFG_SRV_BACKUP));
         if ((a->flags ^ b->flags) & CFG_SRV_DISABLED)
-                add(buf, size, "disabled %s -> %s", on(a->flags & CFG_SRV_DISABLED),
-                    on(b->flags & CFG_SRV_DISABLED));
+                mstate_list_add(buf, size, "disabled %s -> %s", on(a->flags & CFG_SRV_DISABLED),
+                                on(b->flags & CFG_SRV_DISABLED));
         if (!a->cookie != !b->cookie || (a->cookie && strcmp(a->cookie, b->cookie) != 0))
-                add(buf, size, "cookie '%s' -> '%s'", a->cookie ? a->cookie : "",
-                    b->cookie ? b->cookie : "");
+                mstate_list_add(buf, size, "cookie '%s' -> '%s'", a->cookie ? a->cookie : "",
+                                b->cookie ? b->cookie : "");
         if (x->enabled != y->enabled)
-                add(buf, size, "check %s -> %s", on(x->enabled), on(y->enabled));
+                mstate_list_add(buf, size, "check %s -> %s", on(x->enabled), on(y->enabled));
         if (x->inter_ms != y->inter_ms)
-                add(buf, size, "inter %" PRIu32 "ms -> %" PRIu32 "ms", x->inter_ms, y->inter_ms);
+                mstate_list_add(buf, size, "inter %" PRIu32 "ms -> %" PRIu32 "ms", x->inter_ms,
+                                y->inter_ms);
         if (x->fastinter_ms != y->fastinter_ms)
-                add(buf, size, "fastinter %" PRIu32 "ms -> %" PRIu32 "ms", x->fastinter_ms,
-                    y->fastinter_ms);
+                mstate_list_add(buf, size, "fastinter %" PRIu32 "ms -> %" PRIu32 "ms",
+                                x->fastinter_ms, y->fastinter_ms);
         if (x->downinter_ms != y->downinter_ms)
-                add(buf, size, "downinter %" PRIu32 "ms -> %" PRIu32 "ms", x->downinter_ms,
-                    y->downinter_ms);
+                mstate_list_add(buf, size, "downinter %" PRIu32 "ms -> %" PRIu32 "ms",
+                                x->downinter_ms, y->downinter_ms);
         if (x->rise != y->rise)
-                add(buf, size, "rise %u -> %u", x->rise, y->rise);
+                mstate_list_add(buf, size, "rise %u -> %u", x->rise, y->rise);
         if (x->fall != y->fall)
-                add(buf, size, "fall %u -> %u", x->fall, y->fall);
+                mstate_list_add(buf, size, "fall %u -> %u", x->fall, y->fall);
         if (x->port != y->port || x->port_set != y->port_set)
-                add(buf, size, "check port %u -> %u", x->port_set ? x->port : 0,
-                    y->port_set ? y->port : 0);
+                mstate_list_add(buf, size, "check port %u -> %u", x->port_set ? x->port : 0,
+                                y->port_set ? y->port : 0);
         if (x->addr_set != y->addr_set ||
             (x->addr_set && memcmp(&x->addr, &y->addr, sizeof(x->addr)) != 0))
-                add(buf, size, "check addr");
+                mstate_list_add(buf, size, "check addr");
         if (x->ssl != y->ssl || x->ssl_set != y->ssl_set || !x->sni != !y->sni ||
             !x->alpn != !y->alpn || (x->sni && strcmp(x->sni, y->sni) != 0) ||
             (x->alpn && strcmp(x->alpn, y->alpn) != 0))
-                add(buf, size, "check TLS settings");
+                mstate_list_add(buf, size, "check TLS settings");
         if (!buf[0])
-                add(buf, size, "TLS or init-addr settings");
+                mstate_list_add(buf, size, "TLS or init-addr settings");
 }
 
 void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)

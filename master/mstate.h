@@ -4,6 +4,7 @@
  * ledger of the stick-table references each worker holds. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cfg_gen;
@@ -23,6 +24,20 @@ int mstate_servers_create(struct master *m, const struct cfg_gen *g);
  * maxconn and leastconn do not count connections that no longer exist) and the stick-table
  * references of its ledger row, and free the row. */
 void mstate_release_worker(struct master *m, struct mworker *mw);
+
+/* At a cold start: restore each server's runtime state from the server-state file its
+ * backend loads (cfg_server.state), unless the configuration changed the server since the
+ * file was written; the log names each such server and what changed. */
+void mstate_file_apply(struct master *m, const struct cfg_gen *g);
+
+/* Write sluice's server-state file for every file the backends of @g load, atomically (a
+ * temporary, fsync, rename); failures are logged. At every reload and at stop. */
+void mstate_file_write(struct master *m, const struct cfg_gen *g);
+
+/* Append ", " and the formatted text to the list in @buf (of @size bytes), as far as it
+ * fits: "weight 1 -> 2, port 80 -> 81". */
+void mstate_list_add(char *buf, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* The reload log: proxies and servers added and removed, servers whose address, port or
  * options changed from @old to @new. The configuration always wins over runtime state. */

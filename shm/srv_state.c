@@ -292,6 +292,22 @@ const char *srv_chk_status_desc(enum srv_chk_status s)
         return chk_names[s < SRV_CHK_COUNT ? s : SRV_CHK_UNKNOWN][1];
 }
 
+/* HAProxy's HCHK_STATUS_* numbers (its check-t.h), in the order of enum srv_chk_status */
+static const uint8_t chk_haproxy[SRV_CHK_COUNT] = {0, 1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17};
+
+unsigned srv_chk_status_haproxy(enum srv_chk_status s)
+{
+        return chk_haproxy[s < SRV_CHK_COUNT ? s : SRV_CHK_UNKNOWN];
+}
+
+enum srv_chk_status srv_chk_status_from_haproxy(unsigned n)
+{
+        for (unsigned i = 0; i < SRV_CHK_COUNT; i++)
+                if (chk_haproxy[i] == n)
+                        return (enum srv_chk_status)i;
+        return SRV_CHK_UNKNOWN;
+}
+
 uint64_t srv_state_epoch(const struct srv_state_rec *rec)
 {
         return atomic_load_explicit(&srv_state__table_of(rec)->epoch, memory_order_acquire);

@@ -216,6 +216,10 @@ void srv_state_copy_check(struct srv_state_rec *to, const struct srv_state_rec *
  * status"). */
 const char *srv_chk_status_name(enum srv_chk_status s);
 const char *srv_chk_status_desc(enum srv_chk_status s);
+/* Its number in HAProxy (HCHK_STATUS_*, as "show servers state" prints it), and back
+ * (SRV_CHK_UNKNOWN for a number sluice has no status for). */
+unsigned srv_chk_status_haproxy(enum srv_chk_status s);
+enum srv_chk_status srv_chk_status_from_haproxy(unsigned n);
 
 /* The epoch of the table holding @rec: any record of the table gives the same value. Read with
  * acquire order, so a balancer that reads the epoch then the records sees every change made

@@ -103,6 +103,10 @@ class NotifySocket:
 
     def close(self):
         self.sock.close()
+        try:
+            os.unlink(self.path)  # so that a test may start sluice again in its folder
+        except FileNotFoundError:
+            pass
 
 
 class Process:

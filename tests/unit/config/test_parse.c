@@ -311,8 +311,8 @@ START_TEST(test_errors_have_lines)
         expect_error("global\n    lua-load /x.lua\n", 2,
                      "'lua-load' is a HAProxy keyword that sluice does not support yet: Lua is "
                      "not supported");
-        expect_error("global\n    server-state-file /x\n", 2,
-                     "'server-state-file' is a HAProxy keyword that sluice does not support yet");
+        expect_error("global\n    max-spread-checks 1s\n", 2,
+                     "'max-spread-checks' is a HAProxy keyword that sluice does not support yet");
         expect_error("backend b\n    option ssl-hello-chk\n", 2,
                      "'option ssl-hello-chk' is a HAProxy keyword that sluice does not support "
                      "yet");
