@@ -446,8 +446,15 @@ static void dump_server_check(FILE *out, const struct cfg_server_check *c)
 
 static void dump_check_rule(FILE *out, const struct cfg_check_rule *r)
 {
-        static const char *const matches[] = {"string",  "rstring", "binary",
-                                              "rbinary", "status",  "rstatus"};
+        static const char *const matches[] = {"string", "rstring", "binary", "rbinary",
+                                              "status", "rstatus", "custom"};
+        static const char *const statuses[] = {
+                [CFG_CHK_ST_L4OK] = "L4OK",     [CFG_CHK_ST_L4TOUT] = "L4TOUT",
+                [CFG_CHK_ST_L4CON] = "L4CON",   [CFG_CHK_ST_L6OK] = "L6OK",
+                [CFG_CHK_ST_L6TOUT] = "L6TOUT", [CFG_CHK_ST_L6RSP] = "L6RSP",
+                [CFG_CHK_ST_L7TOUT] = "L7TOUT", [CFG_CHK_ST_L7RSP] = "L7RSP",
+                [CFG_CHK_ST_L7OK] = "L7OK",     [CFG_CHK_ST_L7OKC] = "L7OKC",
+                [CFG_CHK_ST_L7STS] = "L7STS"};
         const char *who = r->http ? "    http-check" : "    tcp-check";
 
         switch (r->kind) {
@@ -501,6 +508,12 @@ static void dump_check_rule(FILE *out, const struct cfg_check_rule *r)
                 fprintf(out, "%s expect", who);
                 if (r->min_recv)
                         fprintf(out, " min-recv %u", r->min_recv);
+                if (r->ok_status)
+                        fprintf(out, " ok-status %s", statuses[r->ok_status]);
+                if (r->err_status)
+                        fprintf(out, " error-status %s", statuses[r->err_status]);
+                if (r->tout_status)
+                        fprintf(out, " tout-status %s", statuses[r->tout_status]);
                 fprintf(out, "%s %s ", r->neg ? " !" : "", matches[r->match]);
                 cfg__dump_word(out, r->pat);
                 break;
@@ -539,6 +552,28 @@ static void dump_checks(FILE *out, const struct cfg_checks *c)
                         }
                 }
                 fputc('\n', out);
+        } else if (c->type == CFG_CHECK_TCP && c->proto == CFG_CHK_PROTO_MYSQL && c->user) {
+                fputs("    option mysql-check user ", out);
+                cfg__dump_word(out, c->user);
+                fputs(c->mysql_pre41 ? " pre-41\n" : " post-41\n", out);
+        } else if (c->type == CFG_CHECK_TCP && c->proto == CFG_CHK_PROTO_PGSQL) {
+                fputs("    option pgsql-check user ", out);
+                cfg__dump_word(out, c->user ? c->user : "");
+                fputc('\n', out);
+        } else if (c->type == CFG_CHECK_TCP && c->proto == CFG_CHK_PROTO_SMTP) {
+                fputs("    option smtpchk", out);
+                if (c->smtp_cmd) {
+                        const char *sp = strchr(c->smtp_cmd, ' ');
+
+                        fprintf(out, " %.*s ", (int)(sp - c->smtp_cmd), c->smtp_cmd);
+                        cfg__dump_word(out, sp + 1);
+                }
+                fputc('\n', out);
+        } else if (c->type == CFG_CHECK_TCP && c->proto) {
+                fprintf(out, "    option %s\n",
+                        c->proto == CFG_CHK_PROTO_SSL_HELLO ? "ssl-hello-chk"
+                        : c->proto == CFG_CHK_PROTO_REDIS   ? "redis-check"
+                                                            : "mysql-check");
         } else if (c->type == CFG_CHECK_TCP) {
                 fputs("    option tcp-check\n", out);
         }

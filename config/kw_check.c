@@ -183,6 +183,7 @@ static void kw_option_httpchk(struct cfg_parser *p, unsigned arg, unsigned long 
                 return;
         }
         c->type = CFG_CHECK_HTTP;
+        c->proto = CFG_CHK_PROTO_NONE;
         c->meth = c->uri = c->ver = NULL;
         c->hdrs = NULL;
         c->n_hdrs = 0;
@@ -205,11 +206,83 @@ static void kw_option_tcp_check(struct cfg_parser *p, unsigned arg, unsigned lon
         if (!cfg__want_args(p, arg, 0, "option tcp-check"))
                 return;
         if (p->negate) {
-                if (c->type == CFG_CHECK_TCP)
+                if (c->type == CFG_CHECK_TCP && !c->proto)
                         c->type = CFG_CHECK_CONNECT;
                 return;
         }
         c->type = CFG_CHECK_TCP;
+        c->proto = CFG_CHK_PROTO_NONE;
+}
+
+/* option ssl-hello-chk | redis-check | mysql-check [user <name> [post-41|pre-41]] |
+ * pgsql-check user <name> | smtpchk [HELO|EHLO <domain>] (@data: enum cfg_check_proto) */
+static void kw_option_proto(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        static const char *const usage[] = {
+                [CFG_CHK_PROTO_SSL_HELLO] = "option ssl-hello-chk",
+                [CFG_CHK_PROTO_REDIS] = "option redis-check",
+                [CFG_CHK_PROTO_MYSQL] = "option mysql-check [user <name> [post-41|pre-41]]",
+                [CFG_CHK_PROTO_PGSQL] = "option pgsql-check user <name>",
+                [CFG_CHK_PROTO_SMTP] = "option smtpchk [HELO|EHLO <domain>]",
+        };
+        struct cfg_checks *c = &p->px->checks;
+        unsigned n = cfg__n_words(p) - arg;
+        const char *user = NULL, *cmd = NULL;
+        bool pre41 = false;
+
+        if (p->negate) {
+                if (c->type == CFG_CHECK_TCP && c->proto == (enum cfg_check_proto)data) {
+                        c->type = CFG_CHECK_CONNECT;
+                        c->proto = CFG_CHK_PROTO_NONE;
+                }
+                return;
+        }
+        switch ((enum cfg_check_proto)data) {
+        case CFG_CHK_PROTO_SSL_HELLO:
+        case CFG_CHK_PROTO_REDIS:
+                if (!cfg__want_args(p, arg, 0, usage[data]))
+                        return;
+                break;
+        case CFG_CHK_PROTO_MYSQL:
+                if (n == 0)
+                        break;
+                if (n > 3 || strcmp(cfg__word(p, arg), "user") != 0 || n < 2 ||
+                    !cfg__word(p, arg + 1)[0] ||
+                    (n == 3 && strcmp(cfg__word(p, arg + 2), "post-41") != 0 &&
+                     strcmp(cfg__word(p, arg + 2), "pre-41") != 0)) {
+                        cfg__err(p, arg, "usage: %s", usage[data]);
+                        return;
+                }
+                user = cfg__dup(p, arg + 1);
+                pre41 = n == 3 && strcmp(cfg__word(p, arg + 2), "pre-41") == 0;
+                break;
+        case CFG_CHK_PROTO_PGSQL:
+                if (n != 2 || strcmp(cfg__word(p, arg), "user") != 0 || !cfg__word(p, arg + 1)[0]) {
+                        cfg__err(p, arg, "usage: %s", usage[data]);
+                        return;
+                }
+                user = cfg__dup(p, arg + 1);
+                break;
+        case CFG_CHK_PROTO_SMTP:
+                /* HAProxy: anything but "HELO|EHLO <domain>" means HELO localhost */
+                if (n >= 2 && (strcmp(cfg__word(p, arg), "HELO") == 0 ||
+                               strcmp(cfg__word(p, arg), "EHLO") == 0)) {
+                        char buf[600];
+
+                        snprintf(buf, sizeof(buf), "%s %s", cfg__word(p, arg),
+                                 cfg__word(p, arg + 1));
+                        cmd = cfg_arena_strdup(&p->gen->arena, buf);
+                }
+                break;
+        case CFG_CHK_PROTO_NONE:
+        default:
+                return;
+        }
+        c->type = CFG_CHECK_TCP;
+        c->proto = (enum cfg_check_proto)data;
+        c->user = user;
+        c->mysql_pre41 = pre41;
+        c->smtp_cmd = cmd;
 }
 
 /* [tcp|http]-check connect [default] [port <p>] [addr <ip>] [ssl] [sni <s>] [alpn <a>]
@@ -407,6 +480,38 @@ static bool status_list_valid(const char *s)
         return true;
 }
 
+/* The status word @w of ok-status (@kind 'o'), error-status ('e') or tout-status ('t'), as
+ * HAProxy allows them; 0 after an error. */
+static uint8_t status_word(struct cfg_parser *p, unsigned w, char kind)
+{
+        static const struct {
+                const char *name;
+                enum cfg_chk_status st;
+                char kind;
+        } names[] = {
+                {"L7OK", CFG_CHK_ST_L7OK, 'o'},     {"L7OKC", CFG_CHK_ST_L7OKC, 'o'},
+                {"L6OK", CFG_CHK_ST_L6OK, 'o'},     {"L4OK", CFG_CHK_ST_L4OK, 'o'},
+                {"L7RSP", CFG_CHK_ST_L7RSP, 'e'},   {"L7STS", CFG_CHK_ST_L7STS, 'e'},
+                {"L6RSP", CFG_CHK_ST_L6RSP, 'e'},   {"L4CON", CFG_CHK_ST_L4CON, 'e'},
+                {"L7TOUT", CFG_CHK_ST_L7TOUT, 't'}, {"L6TOUT", CFG_CHK_ST_L6TOUT, 't'},
+                {"L4TOUT", CFG_CHK_ST_L4TOUT, 't'},
+        };
+        const char *v = cfg__word(p, w);
+
+        for (size_t i = 0; i < SL_ARRAY_SIZE(names); i++)
+                if (names[i].kind == kind && strcmp(names[i].name, v) == 0)
+                        return (uint8_t)names[i].st;
+        cfg__err(p, w, "invalid %s status '%s': expected %s",
+                 kind == 'o'   ? "ok"
+                 : kind == 'e' ? "error"
+                               : "timeout",
+                 v,
+                 kind == 'o'   ? "L7OK, L7OKC, L6OK or L4OK"
+                 : kind == 'e' ? "L7RSP, L7STS, L6RSP or L4CON"
+                               : "L7TOUT, L6TOUT or L4TOUT");
+        return 0;
+}
+
 /* [tcp|http]-check expect [min-recv <n>] [comment <msg>] [!] <match> <pattern> (@data 1:
  * http) */
 static void kw_check_expect(struct cfg_parser *p, unsigned arg, unsigned long data)
@@ -443,9 +548,22 @@ static void kw_check_expect(struct cfg_parser *p, unsigned arg, unsigned long da
                         w++;
                 } else if (strcmp(kw, "!") == 0) {
                         r.neg = !r.neg;
-                } else if (strcmp(kw, "ok-status") == 0 || strcmp(kw, "error-status") == 0 ||
-                           strcmp(kw, "tout-status") == 0 || strcmp(kw, "on-success") == 0 ||
-                           strcmp(kw, "on-error") == 0 || strcmp(kw, "status-code") == 0) {
+                } else if ((strcmp(kw, "ok-status") == 0 || strcmp(kw, "error-status") == 0 ||
+                            strcmp(kw, "tout-status") == 0) &&
+                           w + 1 < n) {
+                        uint8_t st = status_word(p, w + 1, kw[0]);
+
+                        if (!st)
+                                return;
+                        if (kw[0] == 'o')
+                                r.ok_status = st;
+                        else if (kw[0] == 'e')
+                                r.err_status = st;
+                        else
+                                r.tout_status = st;
+                        w++;
+                } else if (strcmp(kw, "on-success") == 0 || strcmp(kw, "on-error") == 0 ||
+                           strcmp(kw, "status-code") == 0) {
                         cfg__unsupported(p, w, kw);
                         return;
                 } else {
@@ -507,6 +625,7 @@ static void kw_check_expect(struct cfg_parser *p, unsigned arg, unsigned long da
                         return;
                 break;
         case CFG_CHK_M_STRING:
+        case CFG_CHK_M_CUSTOM:
                 break;
         }
         r.where = (struct cfg_where){p->file, p->l->line};
@@ -536,6 +655,16 @@ const struct cfg_kw cfg__check_keywords[] = {
          true},
         {"option tcp-check", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_option_tcp_check,
          0, true},
+        {"option ssl-hello-chk", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_option_proto,
+         CFG_CHK_PROTO_SSL_HELLO, true},
+        {"option redis-check", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_option_proto,
+         CFG_CHK_PROTO_REDIS, true},
+        {"option mysql-check", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_option_proto,
+         CFG_CHK_PROTO_MYSQL, true},
+        {"option pgsql-check", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_option_proto,
+         CFG_CHK_PROTO_PGSQL, true},
+        {"option smtpchk", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_option_proto,
+         CFG_CHK_PROTO_SMTP, true},
         {"http-check connect", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_check_connect,
          1, false},
         {"http-check send", CFG_IN_DEFAULTS | CFG_IN_LISTEN | CFG_IN_BACKEND, kw_http_check_send, 0,

@@ -205,6 +205,46 @@ enum cfg_chk_match {
         CFG_CHK_M_RBINARY,    /* tcp: the hex text of the bytes matches the regex */
         CFG_CHK_M_STATUS,     /* http: the status is in the list ("200,300-399") */
         CFG_CHK_M_RSTATUS,    /* http: the status (as text) matches the regex */
+        CFG_CHK_M_CUSTOM,     /* tcp: a protocol check's own test (enum cfg_chk_custom) */
+};
+
+/* The protocol checks' own tests (option ssl-hello-chk, mysql-check, pgsql-check, smtpchk) */
+enum cfg_chk_custom {
+        CFG_CHK_C_SSL_HELLO = 0, /* a TLS record of type alert or handshake */
+        CFG_CHK_C_MYSQL_INITHS,  /* MySQL's initial handshake packet (0xff: an error) */
+        CFG_CHK_C_MYSQL_OK,      /* the packet after it: OK (0xff: an error) */
+        CFG_CHK_C_PGSQL_NOT_E,   /* PostgreSQL: not an ErrorResponse */
+        CFG_CHK_C_PGSQL_AUTH,    /* PostgreSQL: AuthenticationOk or a request for a password */
+        CFG_CHK_C_SMTP_ANY,      /* an SMTP reply line: 3 digits and a space or CR */
+        CFG_CHK_C_SMTP_2XX,      /* ... a 2xx one */
+        CFG_CHK_C_SMTP_2XX_ML,   /* ... a 2xx one, perhaps the first of several ("250-") */
+};
+
+/* A check status, numbered as shm/srv_state.h's enum srv_chk_status (HAProxy's names) */
+enum cfg_chk_status {
+        CFG_CHK_ST_NONE = 0, /* the default */
+        CFG_CHK_ST_L4OK = 3,
+        CFG_CHK_ST_L4TOUT,
+        CFG_CHK_ST_L4CON,
+        CFG_CHK_ST_L6OK,
+        CFG_CHK_ST_L6TOUT,
+        CFG_CHK_ST_L6RSP,
+        CFG_CHK_ST_L7TOUT,
+        CFG_CHK_ST_L7RSP,
+        CFG_CHK_ST_L7OK,
+        CFG_CHK_ST_L7OKC,
+        CFG_CHK_ST_L7STS,
+};
+
+/* The protocol checks: option ssl-hello-chk, redis-check, mysql-check, pgsql-check, smtpchk
+ * (their sequences are HAProxy's, built by the checker) */
+enum cfg_check_proto {
+        CFG_CHK_PROTO_NONE = 0,
+        CFG_CHK_PROTO_SSL_HELLO,
+        CFG_CHK_PROTO_REDIS,
+        CFG_CHK_PROTO_MYSQL,
+        CFG_CHK_PROTO_PGSQL,
+        CFG_CHK_PROTO_SMTP,
 };
 
 struct cfg_chk_hdr {
@@ -231,8 +271,17 @@ struct cfg_check_rule {
         const char *pat; /* arena: as written (the hex string, the status list, the regex) */
         size_t pat_len;  /* binary: the decoded bytes in @bin */
         const char *bin;
-        void *re;          /* pcre2_code owned by the generation, for the regex matches */
-        unsigned min_recv; /* "min-recv": bytes needed before matching; 0: none */
+        void *re;                   /* pcre2_code owned by the generation, for the regex matches */
+        unsigned min_recv;          /* "min-recv": bytes needed before matching; 0: none */
+        enum cfg_chk_custom custom; /* CFG_CHK_M_CUSTOM */
+        /* "ok-status", "error-status", "tout-status" (CFG_CHK_ST_NONE: the defaults) */
+        uint8_t ok_status, err_status, tout_status;
+        /* the protocol checks' texts: on success @ok_info, else the answer from byte
+         * @ok_from - 1 to its end of line (0: none); on failure the same with err_*; with
+         * @code3 the answer's first three digits are the check's code */
+        const char *ok_info, *err_info;
+        unsigned ok_from, err_from;
+        bool code3;
 };
 
 struct cfg_checks {
@@ -245,6 +294,10 @@ struct cfg_checks {
         size_t n_hdrs;
         struct cfg_check_rule *rules; /* arena array */
         size_t n_rules, cap_rules;
+        enum cfg_check_proto proto; /* with CFG_CHECK_TCP: a protocol check, @rules unused */
+        const char *user;           /* arena: mysql-check and pgsql-check "user" */
+        bool mysql_pre41;           /* mysql-check user <u> pre-41 */
+        const char *smtp_cmd;       /* arena: smtpchk's greeting: "HELO localhost" */
 };
 
 /* A server's health-check settings ("check", "inter", "rise" ...), HAProxy's meaning. */

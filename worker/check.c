@@ -76,7 +76,20 @@ struct chk {
         unsigned http_status;  /* of the last answer that passed */
         char http_reason[40];
         bool active; /* a check is under way (chk_end() not called yet) */
+        /* a protocol check's rules (option redis-check ...), built at start; owned */
+        struct cfg_check_rule *own;
+        char *own_data;
+        /* what the last passing expect rule said (its status, code and text) */
+        enum srv_chk_status ok_status;
+        unsigned ok_code;
+        char ok_info[40];
 };
+
+_Static_assert((int)CFG_CHK_ST_L4OK == (int)SRV_CHK_L4OK &&
+                       (int)CFG_CHK_ST_L6RSP == (int)SRV_CHK_L6RSP &&
+                       (int)CFG_CHK_ST_L7OK == (int)SRV_CHK_L7OK &&
+                       (int)CFG_CHK_ST_L7STS == (int)SRV_CHK_L7STS,
+               "config's check statuses are numbered as shm's");
 
 struct checker {
         struct chk *v;
@@ -103,12 +116,187 @@ static const struct cfg_server_check *ccfg(const struct chk *c)
 
 /* ---- the sequence ---- */
 
+/* ---- the protocol checks' sequences (HAProxy's rulesets) ---- */
+
+/* An SSLv3 ClientHello (RFC 2246 A.3, A.4) offering the 39 ciphers HAProxy's does: enough
+ * for any TLS server to answer with a handshake record or an alert. Bytes 11-14 are the
+ * time, set at each send. */
+static const unsigned char ssl_hello[] =
+        {
+                0x16, 0x03, 0x00, 0x00, 0x79, /* handshake, SSLv3, 0x79 bytes */
+                0x01, 0x00, 0x00, 0x75,       /* ClientHello, 0x75 bytes */
+                0x03, 0x00,                   /* version 3.0 */
+                0x00, 0x00, 0x00, 0x00,       /* gmt_unix_time */
+                'S',  'L',  'U',  'I',  'C',  'E',  '-',  'S',  'S',  'L',  '-',  'C',
+                'H',  'E',  'C',  'K',  '-',  'R',  'A',  'N',  'D',  'O',  'M',  '-',
+                '2',  '8',  'B',  '!', /* random: 28 bytes */
+                0x00,                  /* no session id */
+                0x00, 0x4e,            /* 78 bytes of cipher suites */
+                0x00, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x04, 0x00, 0x05, 0x00, 0x06,
+                0x00, 0x07, 0x00, 0x08, 0x00, 0x09, 0x00, 0x0a, 0x00, 0x0b, 0x00, 0x0c,
+                0x00, 0x0d, 0x00, 0x0e, 0x00, 0x0f, 0x00, 0x10, 0x00, 0x11, 0x00, 0x12,
+                0x00, 0x13, 0x00, 0x14, 0x00, 0x15, 0x00, 0x16, 0x00, 0x17, 0x00, 0x18,
+                0x00, 0x19, 0x00, 0x1a, 0x00, 0x1b, 0x00, 0x2f, 0x00, 0x30, 0x00, 0x31,
+                0x00, 0x32, 0x00, 0x33, 0x00, 0x34, 0x00, 0x35, 0x00, 0x36, 0x00, 0x37,
+                0x00, 0x38, 0x00, 0x39, 0x00, 0x3a, 0x01, 0x00, /* one compression method: none */
+};
+
+static struct cfg_check_rule *own_rule(struct chk *c, size_t *n, enum cfg_chk_kind kind)
+{
+        struct cfg_check_rule *r = &c->own[(*n)++];
+
+        r->kind = kind;
+        return r;
+}
+
+static struct cfg_check_rule *own_expect(struct chk *c, size_t *n, enum cfg_chk_custom custom,
+                                         unsigned min_recv, enum cfg_chk_status err)
+{
+        struct cfg_check_rule *r = own_rule(c, n, CFG_CHK_EXPECT);
+
+        r->match = CFG_CHK_M_CUSTOM;
+        r->custom = custom;
+        r->min_recv = min_recv;
+        r->err_status = (uint8_t)err;
+        return r;
+}
+
+/* The login packet of mysql-check user <u>: HAProxy's, for servers before and after 4.1,
+ * followed by COM_QUIT */
+static size_t mysql_login(const char *user, bool pre41, char *buf, size_t size)
+{
+        size_t ulen = strlen(user), n = 0, plen = ulen + 7 + (pre41 ? 0 : 27);
+
+        if (ulen > 255 || size < plen + 4 + 5)
+                return 0;
+        buf[n++] = (char)(plen & 0xff);
+        buf[n++] = (char)((plen >> 8) & 0xff);
+        buf[n++] = (char)((plen >> 16) & 0xff);
+        buf[n++] = 1; /* sequence id */
+        if (pre41) {
+                memcpy(buf + n, "\x00\x80\x00\x00\x01", 5); /* capabilities, max packet */
+                n += 5;
+        } else {
+                memcpy(buf + n, "\x00\x82\x00\x00\x00\x80\x00\x01\x21", 9);
+                n += 9;
+                memset(buf + n, 0, 23); /* reserved */
+                n += 23;
+        }
+        memcpy(buf + n, user, ulen + 1);
+        n += ulen + 1;
+        buf[n++] = 0;                               /* filler */
+        memcpy(buf + n, "\x01\x00\x00\x00\x01", 5); /* COM_QUIT */
+        return n + 5;
+}
+
+static bool build_proto(struct chk *c)
+{
+        const struct cfg_checks *cc = &c->rt->px->checks;
+        struct cfg_check_rule *r;
+        size_t n = 0, len;
+
+        c->own = calloc(6, sizeof(*c->own));
+        c->own_data = malloc(1024);
+        if (!c->own || !c->own_data)
+                return false;
+        own_rule(c, &n, CFG_CHK_CONNECT);
+        switch (cc->proto) {
+        case CFG_CHK_PROTO_SSL_HELLO:
+                r = own_rule(c, &n, CFG_CHK_SEND);
+                memcpy(c->own_data, ssl_hello, sizeof(ssl_hello));
+                r->data = c->own_data;
+                r->len = sizeof(ssl_hello);
+                r = own_expect(c, &n, CFG_CHK_C_SSL_HELLO, 5, CFG_CHK_ST_L6RSP);
+                r->ok_status = CFG_CHK_ST_L6OK;
+                r->tout_status = CFG_CHK_ST_L6TOUT;
+                break;
+        case CFG_CHK_PROTO_REDIS:
+                r = own_rule(c, &n, CFG_CHK_SEND);
+                r->data = "*1\r\n$4\r\nPING\r\n";
+                r->len = strlen(r->data);
+                r = own_rule(c, &n, CFG_CHK_EXPECT);
+                r->match = CFG_CHK_M_STRING;
+                r->pat = "+PONG\r\n";
+                r->pat_len = strlen(r->pat);
+                r->err_status = CFG_CHK_ST_L7STS;
+                r->ok_info = "Redis server is ok";
+                r->err_from = 1;
+                break;
+        case CFG_CHK_PROTO_MYSQL:
+                /* the login goes out at once, before the server's greeting (HAProxy's way) */
+                if (cc->user) {
+                        len = mysql_login(cc->user, cc->mysql_pre41, c->own_data, 1024);
+                        if (!len)
+                                return false;
+                        r = own_rule(c, &n, CFG_CHK_SEND);
+                        r->data = c->own_data;
+                        r->len = len;
+                }
+                own_expect(c, &n, CFG_CHK_C_MYSQL_INITHS, 0, CFG_CHK_ST_NONE);
+                if (cc->user)
+                        own_expect(c, &n, CFG_CHK_C_MYSQL_OK, 0, CFG_CHK_ST_NONE);
+                break;
+        case CFG_CHK_PROTO_PGSQL: {
+                /* StartupMessage: length, protocol 3.0, "user" <name>, end */
+                size_t ulen = cc->user ? strlen(cc->user) : 0;
+                uint32_t plen = (uint32_t)(15 + ulen);
+
+                if (ulen > 900)
+                        return false;
+                c->own_data[0] = (char)(plen >> 24);
+                c->own_data[1] = (char)(plen >> 16);
+                c->own_data[2] = (char)(plen >> 8);
+                c->own_data[3] = (char)plen;
+                memcpy(c->own_data + 4, "\x00\x03\x00\x00user", 9);
+                memcpy(c->own_data + 13, cc->user ? cc->user : "", ulen + 1);
+                c->own_data[14 + ulen] = '\0';
+                r = own_rule(c, &n, CFG_CHK_SEND);
+                r->data = c->own_data;
+                r->len = plen;
+                r = own_expect(c, &n, CFG_CHK_C_PGSQL_NOT_E, 5, CFG_CHK_ST_L7RSP);
+                r->err_from = 7;
+                r = own_expect(c, &n, CFG_CHK_C_PGSQL_AUTH, 9, CFG_CHK_ST_L7STS);
+                r->ok_info = "PostgreSQL server is ok";
+                r->err_info = "PostgreSQL unknown error";
+                break;
+        }
+        case CFG_CHK_PROTO_SMTP:
+                c->own[0].linger = true;
+                r = own_expect(c, &n, CFG_CHK_C_SMTP_ANY, 4, CFG_CHK_ST_L7RSP);
+                r->err_from = 1;
+                r = own_expect(c, &n, CFG_CHK_C_SMTP_2XX, 4, CFG_CHK_ST_L7STS);
+                r->err_from = 5;
+                r->code3 = true;
+                len = (size_t)snprintf(c->own_data, 1024, "%s\r\n",
+                                       cc->smtp_cmd ? cc->smtp_cmd : "HELO localhost");
+                r = own_rule(c, &n, CFG_CHK_SEND);
+                r->data = c->own_data;
+                r->len = len < 1024 ? len : 1023;
+                r = own_expect(c, &n, CFG_CHK_C_SMTP_2XX_ML, 4, CFG_CHK_ST_L7STS);
+                r->err_from = r->ok_from = 5;
+                r->code3 = true;
+                break;
+        case CFG_CHK_PROTO_NONE:
+        default:
+                break;
+        }
+        c->seq = calloc(n, sizeof(*c->seq));
+        if (!c->seq)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                c->seq[i] = &c->own[i];
+        c->n_seq = n;
+        return true;
+}
+
 static bool build_seq(struct chk *c)
 {
         const struct cfg_checks *cc = &c->rt->px->checks;
         size_t n = 0, cap = cc->n_rules + 3;
         bool http = cc->type == CFG_CHECK_HTTP, any_send = false, expect_after = false;
 
+        if (cc->type == CFG_CHECK_TCP && cc->proto)
+                return build_proto(c);
         c->seq = calloc(cap, sizeof(*c->seq));
         if (!c->seq)
                 return false;
@@ -616,42 +804,171 @@ static bool tcp_match(struct chk *c, const struct cfg_check_rule *r, const char 
         }
         case CFG_CHK_M_STATUS:
         case CFG_CHK_M_RSTATUS:
+        case CFG_CHK_M_CUSTOM:
                 break;
         }
         return false;
 }
 
-/* tcp-check expect: 1 passed, 0 waiting, -1 ended (failed, reported) */
+/* The answer from byte @from to its end of line (HAProxy's res.payload(from,0),cut_crlf),
+ * into @buf */
+static void payload_line(const struct chk *c, size_t from, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        for (size_t i = from; i < c->in_len && n + 1 < size; i++) {
+                char ch = c->in[i];
+
+                if (ch == '\r' || ch == '\n' || ch == '\0')
+                        break;
+                buf[n++] = ch >= 0x20 && ch < 0x7f ? ch : '.';
+        }
+        buf[n] = '\0';
+}
+
+static unsigned u8(const struct chk *c, size_t i)
+{
+        return (unsigned char)c->in[i];
+}
+
+/* MySQL: the packet at @off is complete and not an error (HAProxy's check of the initial
+ * handshake and of the OK after the login): 1, 0 waiting, -1 failed with *@st, @code and
+ * @info set */
+static int mysql_packet(struct chk *c, size_t off, bool final, enum srv_chk_status *st,
+                        unsigned *code, char *info, size_t isz)
+{
+        size_t plen;
+
+        if (c->in_len < off + 4 ||
+            c->in_len <
+                    off + 4 + (plen = u8(c, off) | u8(c, off + 1) << 8 | u8(c, off + 2) << 16)) {
+                if (!final)
+                        return 0;
+                *st = SRV_CHK_L7RSP;
+                snprintf(info, isz, "%s", "truncated MySQL packet");
+                return -1;
+        }
+        if (u8(c, off + 4) == 0xff) {
+                *st = SRV_CHK_L7STS;
+                *code = plen >= 3 ? u8(c, off + 5) | u8(c, off + 6) << 8 : 0;
+                payload_line(c, off + 7, info, isz);
+                return -1;
+        }
+        return 1;
+}
+
+/* A protocol check's own test of rule @r: 1 passed, 0 waiting, -1 failed with *@st (0: the
+ * rule's error status or L7RSP), *@code and @info set */
+static int tcp_custom(struct chk *c, const struct cfg_check_rule *r, bool final,
+                      enum srv_chk_status *st, unsigned *code, char *info, size_t isz)
+{
+        const char *p = c->in;
+        bool ok;
+
+        switch (r->custom) {
+        case CFG_CHK_C_MYSQL_INITHS:
+                return mysql_packet(c, 0, final, st, code, info, isz);
+        case CFG_CHK_C_MYSQL_OK:
+                if (c->in_len < 3)
+                        return mysql_packet(c, 0, final, st, code, info, isz);
+                return mysql_packet(c, 4 + (u8(c, 0) | u8(c, 1) << 8 | u8(c, 2) << 16), final, st,
+                                    code, info, isz);
+        case CFG_CHK_C_SSL_HELLO:
+                ok = p[0] == 0x15 || p[0] == 0x16;
+                break;
+        case CFG_CHK_C_PGSQL_NOT_E:
+                ok = p[0] != 'E';
+                break;
+        case CFG_CHK_C_PGSQL_AUTH:
+                ok = p[0] == 'R' && !p[1] && !p[2] && !p[3] &&
+                     (p[4] == 0x08 || p[4] == 0x0a || p[4] == 0x0c) && !p[5] && !p[6] && !p[7] &&
+                     (p[8] == 0 || (p[8] >= 2 && p[8] <= 6));
+                break;
+        case CFG_CHK_C_SMTP_ANY:
+        case CFG_CHK_C_SMTP_2XX:
+        case CFG_CHK_C_SMTP_2XX_ML:
+                ok = p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
+                     p[2] <= '9' &&
+                     (p[3] == ' ' || p[3] == '\r' ||
+                      (p[3] == '-' && r->custom == CFG_CHK_C_SMTP_2XX_ML)) &&
+                     (r->custom == CFG_CHK_C_SMTP_ANY || p[0] == '2');
+                break;
+        default:
+                ok = false;
+                break;
+        }
+        *st = SRV_CHK_UNKNOWN;
+        return ok ? 1 : -1;
+}
+
+/* tcp-check expect, HAProxy's way: with min-recv, the first @min_recv bytes decide; without,
+ * a mismatch waits for more until the server closes or 16 kB arrived. 1 passed (the rule's
+ * result kept for the end), 0 waiting, -1 ended (failed, reported). */
 static int tcp_expect(struct chk *c, const struct cfg_check_rule *r)
 {
         for (;;) {
-                bool final = c->eof || c->in_len >= CHK_IN_MAX, m = false;
-                int rd;
+                bool final = c->eof || c->in_len >= CHK_IN_MAX, m = false, enough;
+                enum srv_chk_status st = SRV_CHK_UNKNOWN;
+                unsigned code = 0;
+                char info[40] = "";
+                int rd, res = 0;
 
-                if (c->in_len >= r->min_recv && c->in_len)
-                        m = tcp_match(c, r, c->in, c->in_len);
-                if (m && !r->neg)
-                        return 1;
-                if (m && r->neg) {
-                        chk_end(c, false, false, SRV_CHK_L7RSP, 0,
-                                "TCPCHK matched unwanted content");
+                enough = c->in_len >= r->min_recv && c->in_len > 0 &&
+                         (r->match != CFG_CHK_M_STRING || c->in_len >= r->pat_len) &&
+                         (r->match != CFG_CHK_M_BINARY || c->in_len >= r->pat_len);
+                if (r->match == CFG_CHK_M_CUSTOM && (enough || final)) {
+                        res = c->in_len || r->custom == CFG_CHK_C_MYSQL_INITHS ||
+                                              r->custom == CFG_CHK_C_MYSQL_OK
+                                      ? tcp_custom(c, r, final, &st, &code, info, sizeof(info))
+                                      : -1;
+                } else if (enough || final) {
+                        m = c->in_len && tcp_match(c, r, c->in, c->in_len);
+                        if (m != r->neg)
+                                res = 1;
+                        else if (r->min_recv || final)
+                                res = -1;
+                }
+                if (res == 0) {
+                        rd = chk_fill(c);
+                        if (rd == 0)
+                                return 0;
+                        if (rd < 0) {
+                                chk_fail_errno(c, SRV_CHK_L7RSP, rd);
+                                return -1;
+                        }
+                        continue;
+                }
+                if (r->code3 && c->in_len >= 3)
+                        code = (unsigned)(c->in[0] - '0') * 100 + (unsigned)(c->in[1] - '0') * 10 +
+                               (unsigned)(c->in[2] - '0');
+                if (res < 0) {
+                        if (st == SRV_CHK_UNKNOWN)
+                                st = r->err_status ? (enum srv_chk_status)r->err_status
+                                                   : SRV_CHK_L7RSP;
+                        if (r->err_info)
+                                snprintf(info, sizeof(info), "%s", r->err_info);
+                        else if (r->err_from)
+                                payload_line(c, r->err_from - 1, info, sizeof(info));
+                        else if (!info[0])
+                                snprintf(info, sizeof(info), "%s",
+                                         !c->in_len ? "TCPCHK got an empty response"
+                                         : m        ? "TCPCHK matched unwanted content"
+                                                    : "TCPCHK did not match content");
+                        chk_end(c, false, false, st, code, info);
                         return -1;
                 }
-                if (final) {
-                        if (r->neg && c->in_len >= r->min_recv)
-                                return 1;
-                        chk_end(c, false, false, SRV_CHK_L7RSP, 0,
-                                c->in_len ? "TCPCHK did not match content"
-                                          : "TCPCHK got an empty response");
-                        return -1;
-                }
-                rd = chk_fill(c);
-                if (rd == 0)
-                        return 0;
-                if (rd < 0) {
-                        chk_fail_errno(c, SRV_CHK_L7RSP, rd);
-                        return -1;
-                }
+                c->ok_status = r->ok_status ? (enum srv_chk_status)r->ok_status : SRV_CHK_L7OK;
+                c->ok_code = code;
+                c->ok_info[0] = '\0';
+                if (r->ok_info)
+                        snprintf(c->ok_info, sizeof(c->ok_info), "%s", r->ok_info);
+                else if (r->ok_from)
+                        payload_line(c, r->ok_from - 1, c->ok_info, sizeof(c->ok_info));
+                else if (r->match == CFG_CHK_M_CUSTOM && r->custom == CFG_CHK_C_MYSQL_INITHS)
+                        payload_line(c, 5, c->ok_info, sizeof(c->ok_info)); /* its version */
+                else if (r->match == CFG_CHK_M_CUSTOM && r->custom == CFG_CHK_C_MYSQL_OK)
+                        payload_line(c, 5, c->ok_info, sizeof(c->ok_info));
+                return 1;
         }
 }
 
@@ -838,6 +1155,15 @@ static void chk_rules(struct chk *c)
                                 }
                                 c->out_off = 0;
                                 c->in_len = 0;
+                                if (r->data == (const char *)c->own_data &&
+                                    c->rt->px->checks.proto == CFG_CHK_PROTO_SSL_HELLO &&
+                                    c->out_len >= 15) {
+                                        /* the ClientHello's gmt_unix_time */
+                                        uint32_t now =
+                                                htonl((uint32_t)(sl_clock_wall_us() / 1000000));
+
+                                        memcpy(c->out + 11, &now, 4);
+                                }
                         }
                         rc = chk_flush(c);
                         if (rc == 0)
@@ -849,11 +1175,11 @@ static void chk_rules(struct chk *c)
                         c->step++;
                         break;
                 case CFG_CHK_EXPECT:
+                        /* the answer stays for the next expect; a send starts afresh */
                         rc = tcp_expect(c, r);
                         if (rc <= 0)
                                 return;
                         c->expected = true;
-                        c->in_len = 0;
                         c->step++;
                         break;
                 case CFG_CHK_HTTP_EXPECT:
@@ -864,12 +1190,24 @@ static void chk_rules(struct chk *c)
         }
         if (!c->active)
                 return;
-        /* the whole sequence passed */
-        if (c->expected)
+        /* the whole sequence passed: its last rule says how (HAProxy's) */
+        switch (c->n_seq ? c->seq[c->n_seq - 1]->kind : CFG_CHK_CONNECT) {
+        case CFG_CHK_HTTP_EXPECT:
                 chk_end(c, true, false, SRV_CHK_L7OK, c->http_status,
                         c->http_status ? c->http_reason : NULL);
-        else
+                break;
+        case CFG_CHK_EXPECT:
+                chk_end(c, true, c->ok_status == SRV_CHK_L7OKC, c->ok_status, c->ok_code,
+                        c->ok_info[0] ? c->ok_info : NULL);
+                break;
+        case CFG_CHK_CONNECT:
                 chk_end(c, true, false, c->tls ? SRV_CHK_L6OK : SRV_CHK_L4OK, 0, NULL);
+                break;
+        case CFG_CHK_SEND:
+        case CFG_CHK_HTTP_SEND:
+                chk_end(c, true, false, SRV_CHK_L7OK, 0, "(tcp-check)");
+                break;
+        }
 }
 
 static void chk_wake(struct conn *conn)
@@ -933,11 +1271,14 @@ static void chk_timer(struct loop_timer *t)
 
         if (c->run) {
                 bool tls_hs = c->tls && c->run->conn.state == CONN_ST_HANDSHAKE;
+                const struct cfg_check_rule *r = c->step < c->n_seq ? c->seq[c->step] : NULL;
 
                 chk_end(c, false, false,
-                        c->phase == CHK_PH_RULES ? SRV_CHK_L7TOUT
-                        : tls_hs                 ? SRV_CHK_L6TOUT
-                                                 : SRV_CHK_L4TOUT,
+                        c->phase == CHK_PH_RULES && r && r->tout_status
+                                ? (enum srv_chk_status)r->tout_status
+                        : c->phase == CHK_PH_RULES ? SRV_CHK_L7TOUT
+                        : tls_hs                   ? SRV_CHK_L6TOUT
+                                                   : SRV_CHK_L4TOUT,
                         0, NULL);
                 return;
         }
@@ -953,6 +1294,9 @@ static void chk_timer(struct loop_timer *t)
         c->expected = false;
         c->tls = false;
         c->http_meth = NULL;
+        c->ok_status = SRV_CHK_L7OK;
+        c->ok_code = 0;
+        c->ok_info[0] = '\0';
         chk_rules(c);
 }
 
@@ -1002,6 +1346,8 @@ int check_start(struct worker *w)
                             loop_timer_init(w->loop, &c->timer, chk_timer) < 0) {
                                 free(c->in);
                                 free(c->seq);
+                                free(c->own);
+                                free(c->own_data);
                                 check_stop(w);
                                 return -ENOMEM;
                         }
@@ -1035,6 +1381,8 @@ void check_stop(struct worker *w)
                 free(c->in);
                 free(c->out);
                 free(c->seq);
+                free(c->own);
+                free(c->own_data);
         }
         if (ck->md)
                 pcre2_match_data_free(ck->md);

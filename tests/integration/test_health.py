@@ -75,6 +75,53 @@ class LineServer:
         self.sock.close()
 
 
+class ScriptServer:
+    """A TCP server playing a protocol's side of a check: @greeting sent on connect, then
+    each of @replies after each read; closes after the last."""
+
+    def __init__(self, greeting=b"", replies=()):
+        self.greeting, self.replies = greeting, list(replies)
+        self.received = []
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            with c:
+                c.settimeout(2)
+                try:
+                    if self.greeting:
+                        c.sendall(self.greeting)
+                    for reply in self.replies:
+                        data = c.recv(4096)
+                        if not data:
+                            break
+                        self.received.append(data)
+                        c.sendall(reply)
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def mysql_packet(seq, payload):
+    return len(payload).to_bytes(3, "little") + bytes([seq]) + payload
+
+
 def stat_rows(sock):
     """{svname: {column: value}} of "show stat" for backend be."""
     text = ask(sock, "show stat\n")
@@ -122,6 +169,8 @@ defaults
     timeout connect 5s
     timeout client 5s
     timeout server 5s
+    # an origin in python may take longer than inter (100ms) to answer under load
+    timeout check 1s
 
 frontend fe
     bind 127.0.0.1:%d
@@ -259,7 +308,7 @@ backend be
         self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), self.status("s2"))
         rows = stat_rows(self.sock)
         self.assertEqual(rows["s2"]["check_status"], "L7RSP")
-        self.assertEqual(rows["s1"]["status"], "UP")
+        self.assertEqual(rows["s1"]["status"], "UP", rows["s1"])
         self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
 
     def test_check_ssl(self):
@@ -311,6 +360,117 @@ backend be
                       "runtime state starts again from the configuration)", p.log())
         # the configuration changed the server: it starts from it, then its checks say DOWN
         self.assertTrue(wait_for(lambda: p.log().count("Server be/s1 is DOWN") == 2), p.log())
+
+    def proto_servers(self, backend_opt, good, bad):
+        """Start @good and @bad (ScriptServers) behind a tcp backend checked with
+        @backend_opt; wait until the bad one is DOWN and the good one's check passed."""
+        for srv in (good, bad):
+            self.addCleanup(srv.stop)
+        p = self.start_config(self.config("""\
+    %s
+    server s1 127.0.0.1:%d check inter 100ms
+    server s2 127.0.0.1:%d check inter 100ms
+""" % (backend_opt, good.port, bad.port), mode="tcp"))
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), stat_rows(self.sock))
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] != "INI"),
+                        stat_rows(self.sock))
+        return p, stat_rows(self.sock)
+
+    def test_redis_check(self):
+        """option redis-check: PING answered by +PONG is UP; an error is DOWN with the
+        server's words."""
+        p, rows = self.proto_servers(
+            "option redis-check", ScriptServer(replies=[b"+PONG\r\n"]),
+            ScriptServer(replies=[b"-NOAUTH Authentication required.\r\n"]))
+        self.assertEqual((rows["s1"]["status"], rows["s1"]["check_status"]), ("UP", "L7OK"))
+        self.assertEqual(rows["s2"]["check_status"], "L7STS")
+        self.assertEqual(rows["s2"]["last_chk"], "-NOAUTH Authentication required.")
+        self.assertIn('Server be/s2 is DOWN, reason: Layer7 wrong status, info: "-NOAUTH '
+                      'Authentication required."', p.log())
+
+    def test_smtpchk(self):
+        """option smtpchk EHLO <domain>: a 220 greeting and a 250 answer are UP; a 554
+        greeting is DOWN with code 554."""
+        good = ScriptServer(b"220 mail.test ESMTP\r\n", [b"250-mail.test\r\n250 OK\r\n"])
+        p, rows = self.proto_servers(
+            "option smtpchk EHLO check.test", good,
+            ScriptServer(b"554 5.7.1 no thanks\r\n", [b""]))
+        self.assertEqual(rows["s1"]["status"], "UP", rows["s1"])
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
+        self.assertEqual(stat_rows(self.sock)["s1"]["check_code"], "250")
+        self.assertIn(b"EHLO check.test\r\n", good.received)
+        rows = stat_rows(self.sock)
+        self.assertEqual((rows["s2"]["check_status"], rows["s2"]["check_code"]),
+                         ("L7STS", "554"))
+        self.assertEqual(rows["s2"]["last_chk"], "5.7.1 no thanks")
+
+    def test_mysql_check(self):
+        """option mysql-check user <u>: the login packet goes out, the greeting and an OK
+        mean UP (the version as info); an error packet means DOWN with its code."""
+        greeting = mysql_packet(0, b"\x0a8.0.30-test\x00" + b"\x01\x00\x00\x00" + b"x" * 20)
+        good = ScriptServer(greeting, [mysql_packet(2, b"\x00\x00\x00\x02\x00\x00\x00")])
+        bad = ScriptServer(mysql_packet(0, b"\xff\x69\x04Host blocked"), [b""])
+        p, rows = self.proto_servers("option mysql-check user sluice", good, bad)
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
+        self.assertEqual(stat_rows(self.sock)["s1"]["last_chk"], "8.0.30-test")
+        login = good.received[0]
+        self.assertEqual(login[3], 1)  # the sequence id after the greeting
+        self.assertIn(b"sluice\x00", login)
+        self.assertTrue(login.endswith(b"\x01\x00\x00\x00\x01"))  # COM_QUIT
+        self.assertEqual((rows["s2"]["check_status"], rows["s2"]["check_code"]),
+                         ("L7STS", "1129"))
+
+    def test_pgsql_check(self):
+        """option pgsql-check user <u>: AuthenticationOk is UP; an ErrorResponse is DOWN."""
+        good = ScriptServer(replies=[b"R\x00\x00\x00\x08\x00\x00\x00\x00"])
+        bad = ScriptServer(replies=[b"E\x00\x00\x00\x30SFATAL\x00Mno pg_hba.conf entry\x00\x00"])
+        p, rows = self.proto_servers("option pgsql-check user postgres", good, bad)
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
+        self.assertEqual(stat_rows(self.sock)["s1"]["last_chk"], "PostgreSQL server is ok")
+        startup = good.received[0]
+        self.assertEqual(startup, (23).to_bytes(4, "big") + b"\x00\x03\x00\x00user\x00postgres"
+                         b"\x00\x00")
+        self.assertEqual(rows["s2"]["check_status"], "L7RSP")
+
+    def test_ssl_hello_chk(self):
+        """option ssl-hello-chk: a TLS server answers the hello (L6OK); a plain one does not
+        (L6RSP)."""
+        pem = os.path.join(self.tmp, "site.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                        "/CN=a.test", "-keyout", pem, "-out", pem],
+                       check=True, capture_output=True, timeout=30)
+        tport = harness.free_port()
+        srv = subprocess.Popen(["openssl", "s_server", "-quiet", "-accept", str(tport),
+                                "-cert", pem, "-www"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (srv.kill(), srv.wait(timeout=10)))
+        plain = ScriptServer(replies=[b"HTTP/1.1 400 Bad Request\r\n\r\n"])
+        self.addCleanup(plain.stop)
+        self.start_config(self.config("""\
+    option ssl-hello-chk
+    server s1 127.0.0.1:%d check inter 100ms
+    server s2 127.0.0.1:%d check inter 100ms
+""" % (tport, plain.port), mode="tcp"))
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L6OK"),
+                        stat_rows(self.sock))
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"))
+        self.assertEqual(stat_rows(self.sock)["s2"]["check_status"], "L6RSP")
+
+    def test_status_overrides(self):
+        """tcp-check expect error-status / ok-status: the rule says what its result means
+        (L7OKC: up, but no new traffic)."""
+        a = ScriptServer(replies=[b"MAINTENANCE\r\n"])
+        self.addCleanup(a.stop)
+        self.start_config(self.config("""\
+    option tcp-check
+    tcp-check send status\\r\\n
+    tcp-check expect min-recv 5 ok-status L7OKC rstring ^MAINT
+    server s1 127.0.0.1:%d check inter 100ms
+""" % a.port, mode="tcp"))
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OKC"),
+                        stat_rows(self.sock))
+        self.assertEqual(self.status("s1"), "NOLB")
 
 
 if __name__ == "__main__":

@@ -313,8 +313,8 @@ START_TEST(test_errors_have_lines)
                      "not supported");
         expect_error("global\n    max-spread-checks 1s\n", 2,
                      "'max-spread-checks' is a HAProxy keyword that sluice does not support yet");
-        expect_error("backend b\n    option ssl-hello-chk\n", 2,
-                     "'option ssl-hello-chk' is a HAProxy keyword that sluice does not support "
+        expect_error("backend b\n    option ldap-check\n", 2,
+                     "'option ldap-check' is a HAProxy keyword that sluice does not support "
                      "yet");
         expect_error("frontend f\n    server s 127.0.0.1:80\n", 2,
                      "'server' is not allowed in a 'frontend' section");
@@ -345,6 +345,14 @@ START_TEST(test_errors_have_lines)
                      "expected hexadecimal digits, got '0g'");
         expect_error("backend b\n    option tcp-check\n    tcp-check expect rstring (\n", 3,
                      "invalid regular expression");
+        expect_error("backend b\n    option tcp-check\n    tcp-check expect ok-status L7STS "
+                     "string x\n",
+                     3, "invalid ok status 'L7STS': expected L7OK, L7OKC, L6OK or L4OK");
+        expect_error("backend b\n    option pgsql-check\n", 2,
+                     "usage: option pgsql-check user <name>");
+        expect_error("backend b\n    option mysql-check user x post-42\n", 2,
+                     "usage: option mysql-check [user <name> [post-41|pre-41]]");
+        expect_error("backend b\n    option redis-check now\n", 2, "option redis-check");
         expect_error("backend b\n    server s 127.0.0.1:80 wieght 3\n", 2,
                      "did you mean 'weight'?");
         expect_error("backend b\n    server s 127.0.0.1:80 weight 257\n", 2, "out of range");
