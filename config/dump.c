@@ -407,7 +407,22 @@ static void dump_conn_settings(FILE *out, const struct cfg_proxy *px)
 /* @dflt: the proxy's default-server when @o is a server's, NULL for the default-server itself */
 static void dump_server_check(FILE *out, const struct cfg_server_check *c)
 {
+        static const char *const on_error[] = {"fail-check", "fastinter", "sudden-death",
+                                               "mark-down"};
         char ip[INET6_ADDRSTRLEN];
+
+        if (c->slowstart_ms)
+                fprintf(out, " slowstart %" PRIu32 "ms", c->slowstart_ms);
+        if (c->down_shutdown)
+                fputs(" on-marked-down shutdown-sessions", out);
+        if (c->up_shutdown_backup)
+                fputs(" on-marked-up shutdown-backup-sessions", out);
+        if (c->observe)
+                fputs(c->observe == CFG_OBSERVE_L4 ? " observe layer4" : " observe layer7", out);
+        if (c->error_limit != CFG_CHECK_ERROR_LIMIT)
+                fprintf(out, " error-limit %u", c->error_limit);
+        if (c->on_error)
+                fprintf(out, " on-error %s", on_error[c->on_error]);
 
         if (c->enabled)
                 fputs(" check", out);
@@ -979,6 +994,10 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         dump_addr(out, &px->servers[i].addr);
                         if (px->servers[i].id_set)
                                 fprintf(out, " id %u", px->servers[i].id);
+                        if (px->servers[i].track_name) {
+                                fputs(" track ", out);
+                                cfg__dump_word(out, px->servers[i].track_name);
+                        }
                         dump_server_opts(out, &px->servers[i].opts, &px->default_server);
                         fputc('\n', out);
                 }

@@ -162,6 +162,84 @@ uint32_t cfg_gen_stats_layout(struct cfg_gen *g)
         return n;
 }
 
+/* track [<backend>/]<server>: HAProxy's rules (the tracked server is checked or tracks
+ * another, no loop, a tracking server has no check of its own) */
+static void finish_tracks(struct cfg_parser *p)
+{
+        struct cfg_gen *g = p->gen;
+
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                struct cfg_proxy *px = g->proxies[i];
+
+                for (size_t j = 0; j < px->n_servers; j++) {
+                        struct cfg_server *s = &px->servers[j];
+                        const char *name = s->track_name, *slash;
+                        const struct cfg_proxy *tpx = px;
+                        char bname[256];
+
+                        if (!name)
+                                continue;
+                        slash = strchr(name, '/');
+                        if (slash) {
+                                snprintf(bname, sizeof(bname), "%.*s", (int)(slash - name), name);
+                                tpx = cfg_gen_find_proxy(g, bname, CFG_CAP_BE);
+                                name = slash + 1;
+                        }
+                        if (!tpx) {
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
+                                             0, "server '%s/%s': no backend '%s' to track",
+                                             px->name, s->name, bname);
+                                continue;
+                        }
+                        for (size_t k = 0; k < tpx->n_servers; k++)
+                                if (strcmp(tpx->servers[k].name, name) == 0)
+                                        s->track_idx = (int)k;
+                        s->track_px = tpx;
+                        if (s->track_idx < 0)
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
+                                             0, "server '%s/%s': no server '%s/%s' to track",
+                                             px->name, s->name, tpx->name, name);
+                        else if (s->opts.check.enabled)
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
+                                             0,
+                                             "server '%s/%s': 'check' and 'track' together: a "
+                                             "tracking server takes its state from the tracked "
+                                             "one",
+                                             px->name, s->name);
+                }
+        }
+        /* the tracked servers: checked or tracking, and no loop */
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                struct cfg_proxy *px = g->proxies[i];
+
+                for (size_t j = 0; j < px->n_servers; j++) {
+                        struct cfg_server *s = &px->servers[j];
+                        const struct cfg_server *t;
+                        size_t hops = 0;
+
+                        if (s->track_idx < 0)
+                                continue;
+                        t = &s->track_px->servers[s->track_idx];
+                        if (!t->opts.check.enabled && !t->track_name) {
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
+                                             0,
+                                             "server '%s/%s': cannot track '%s/%s', which has no "
+                                             "health check",
+                                             px->name, s->name, s->track_px->name, t->name);
+                                continue;
+                        }
+                        while (t && t->track_idx >= 0 && t != s && hops++ < 1000)
+                                t = &t->track_px->servers[t->track_idx];
+                        if (t == s || hops >= 1000)
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
+                                             0,
+                                             "server '%s/%s': its tracking chain loops back to "
+                                             "it",
+                                             px->name, s->name);
+                }
+        }
+}
+
 void cfg__state_finish(struct cfg_parser *p)
 {
         struct cfg_gen *g = p->gen;
@@ -232,6 +310,7 @@ void cfg__parser_finish(struct cfg_parser *p)
         if (!cfg_gen_index_backends(g))
                 cfg__oom(p);
         cfg__finish_servers(p);
+        finish_tracks(p);
         cfg__state_finish(p);
         cfg__userlists_finish(p);
         cfg__tls_finish(p);

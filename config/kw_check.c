@@ -88,6 +88,59 @@ int cfg__server_check_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opt
                 c->addr_set = true;
                 return 2;
         }
+        if (strcmp(kw, "slowstart") == 0)
+                return time_word(p, w + 1, kw, &c->slowstart_ms) ? 2 : -1;
+        if (strcmp(kw, "on-marked-down") == 0 || strcmp(kw, "on-marked-up") == 0) {
+                bool down = kw[10] == 'd';
+                const char *want = down ? "shutdown-sessions" : "shutdown-backup-sessions";
+
+                if (strcmp(cfg__word(p, w + 1), want) != 0) {
+                        cfg__err(p, w + 1 < cfg__n_words(p) ? w + 1 : w,
+                                 "server option '%s' takes '%s', got '%s'", kw, want,
+                                 cfg__word(p, w + 1));
+                        return -1;
+                }
+                *(down ? &c->down_shutdown : &c->up_shutdown_backup) = true;
+                return 2;
+        }
+        if (strcmp(kw, "observe") == 0) {
+                const char *layer = cfg__word(p, w + 1);
+
+                if (strcmp(layer, "layer4") == 0)
+                        c->observe = CFG_OBSERVE_L4;
+                else if (strcmp(layer, "layer7") == 0)
+                        c->observe = CFG_OBSERVE_L7;
+                else if (strcmp(layer, "none") == 0)
+                        c->observe = CFG_OBSERVE_NONE;
+                else {
+                        cfg__err(p, w + 1 < cfg__n_words(p) ? w + 1 : w,
+                                 "server option 'observe' takes layer4 or layer7, got '%s'", layer);
+                        return -1;
+                }
+                return 2;
+        }
+        if (strcmp(kw, "error-limit") == 0) {
+                if (!cfg__uint(p, w + 1, 1, 65535, "error-limit", &v))
+                        return -1;
+                c->error_limit = (unsigned)v;
+                return 2;
+        }
+        if (strcmp(kw, "on-error") == 0) {
+                static const char *const modes[] = {"fail-check", "fastinter", "sudden-death",
+                                                    "mark-down"};
+                const char *m = cfg__word(p, w + 1);
+
+                for (unsigned i = 0; i < SL_ARRAY_SIZE(modes); i++)
+                        if (strcmp(m, modes[i]) == 0) {
+                                c->on_error = (enum cfg_on_error)i;
+                                return 2;
+                        }
+                cfg__err(p, w + 1 < cfg__n_words(p) ? w + 1 : w,
+                         "server option 'on-error' takes fastinter, fail-check, sudden-death or "
+                         "mark-down, got '%s'",
+                         m);
+                return -1;
+        }
         if (strcmp(kw, "check-sni") == 0 || strcmp(kw, "check-alpn") == 0) {
                 const char *v2;
 

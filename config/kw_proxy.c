@@ -551,6 +551,16 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                         o->flags |= CFG_SRV_BACKUP;
                 } else if (strcmp(kw, "disabled") == 0) {
                         o->flags |= CFG_SRV_DISABLED;
+                } else if (strcmp(kw, "track") == 0) {
+                        if (!s) {
+                                cfg__err(p, w, "'track' is a server's own: not on default-server");
+                                return false;
+                        }
+                        if (w + 1 >= n || !*cfg__word(p, w + 1)) {
+                                cfg__err(p, w, "server option 'track' needs [<backend>/]<server>");
+                                return false;
+                        }
+                        s->track_name = cfg__dup(p, ++w);
                 } else if (strcmp(kw, "cookie") == 0) {
                         if (w + 1 >= n || !cfg__cookie_value_valid(cfg__word(p, w + 1))) {
                                 cfg__err(p, w < n - 1 ? w + 1 : w,
@@ -570,10 +580,13 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                 }
                         }
                         static const char *const ours[] = {
-                                "weight",    "maxconn",   "backup",    "disabled", "cookie",
-                                "id",        "init-addr", "check",     "inter",    "fastinter",
-                                "downinter", "rise",      "fall",      "port",     "addr",
-                                "check-ssl", "check-sni", "check-alpn"};
+                                "weight",      "maxconn",     "backup",    "disabled",
+                                "cookie",      "id",          "init-addr", "check",
+                                "inter",       "fastinter",   "downinter", "rise",
+                                "fall",        "port",        "addr",      "check-ssl",
+                                "check-sni",   "check-alpn",  "slowstart", "track",
+                                "observe",     "error-limit", "on-error",  "on-marked-down",
+                                "on-marked-up"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];
@@ -595,7 +608,7 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
 static void kw_server(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         struct cfg_proxy *px = p->px;
-        struct cfg_server s = {.opts = px->default_server}, *slot;
+        struct cfg_server s = {.opts = px->default_server, .track_idx = -1}, *slot;
         unsigned n = cfg__n_words(p);
         const char *name = cfg__word(p, arg);
 

@@ -265,7 +265,10 @@ bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_serv
                (!a->addr_set || memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0) &&
                a->inter_ms == b->inter_ms && a->fastinter_ms == b->fastinter_ms &&
                a->downinter_ms == b->downinter_ms && a->rise == b->rise && a->fall == b->fall &&
-               str_eq(a->sni, b->sni) && str_eq(a->alpn, b->alpn);
+               str_eq(a->sni, b->sni) && str_eq(a->alpn, b->alpn) &&
+               a->slowstart_ms == b->slowstart_ms && a->down_shutdown == b->down_shutdown &&
+               a->up_shutdown_backup == b->up_shutdown_backup && a->observe == b->observe &&
+               a->error_limit == b->error_limit && a->on_error == b->on_error;
 }
 
 uint32_t cfg_retry_status_bit(unsigned status)

@@ -300,6 +300,21 @@ struct cfg_checks {
         const char *smtp_cmd;       /* arena: smtpchk's greeting: "HELO localhost" */
 };
 
+/* observe: what traffic to a server counts as its errors */
+enum cfg_observe {
+        CFG_OBSERVE_NONE = 0,
+        CFG_OBSERVE_L4, /* connection failures */
+        CFG_OBSERVE_L7, /* those and HTTP 5xx answers but 501 and 505, and bad answers */
+};
+
+/* on-error: what error-limit consecutive errors do */
+enum cfg_on_error {
+        CFG_ON_ERROR_FAIL_CHECK = 0, /* count as a failed check (the default) */
+        CFG_ON_ERROR_FASTINTER,      /* check again at fastinter */
+        CFG_ON_ERROR_SUDDEN_DEATH,   /* one failed check from DOWN */
+        CFG_ON_ERROR_MARK_DOWN,      /* DOWN at once */
+};
+
 /* A server's health-check settings ("check", "inter", "rise" ...), HAProxy's meaning. */
 struct cfg_server_check {
         bool enabled;                 /* "check" */
@@ -313,11 +328,18 @@ struct cfg_server_check {
         unsigned rise, fall;          /* default 2 and 3 */
         const char *sni;              /* arena: "check-sni", or NULL */
         const char *alpn;             /* arena: "check-alpn", or NULL */
+        uint32_t slowstart_ms;        /* "slowstart": weight and maxconn ramp after UP; 0 */
+        bool down_shutdown;           /* "on-marked-down shutdown-sessions" */
+        bool up_shutdown_backup;      /* "on-marked-up shutdown-backup-sessions" */
+        enum cfg_observe observe;     /* "observe" */
+        unsigned error_limit;         /* "error-limit", default 10 */
+        enum cfg_on_error on_error;   /* "on-error", default fail-check */
 };
 
-#define CFG_CHECK_INTER_MS 2000u
-#define CFG_CHECK_RISE     2u
-#define CFG_CHECK_FALL     3u
+#define CFG_CHECK_INTER_MS    2000u
+#define CFG_CHECK_ERROR_LIMIT 10u
+#define CFG_CHECK_RISE        2u
+#define CFG_CHECK_FALL        3u
 
 bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b);
 
@@ -363,6 +385,11 @@ struct cfg_server {
         /* its line in the backend's server-state file (load-server-state-from-file), or NULL;
          * the master applies it at start, where the configuration allows */
         const struct cfg_state_entry *state;
+        /* "track [<backend>/]<server>": as written (arena), then the server whose state this
+         * one takes (set at the end of load) */
+        const char *track_name;
+        const struct cfg_proxy *track_px;
+        int track_idx; /* -1: none */
 };
 
 /* Do @s's health checks speak TLS? "check-ssl" / "no-check-ssl", else the server's "ssl"

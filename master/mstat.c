@@ -265,7 +265,7 @@ static const char *srv_status(const struct srv_state_rec *rec, const struct cfg_
         }
         if (admin & SRV_ADMIN_DRAIN)
                 return "DRAIN";
-        return k->enabled ? "UP" : "no check";
+        return k->enabled || sv->track_idx >= 0 ? "UP" : "no check";
 }
 
 /* A checked server's check columns, from its shared record */
@@ -587,6 +587,9 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                                    rec ? srv_status(rec, sv, status, sizeof(status)) : "no check");
                         if (rec)
                                 fill_check(f, rec, sv, chk_desc, sizeof(chk_desc));
+                        /* slowstart: the share of its weight it gets now */
+                        if (rec && srv_state_ramp(rec))
+                                mfield_u32(f, MSTAT_F_THROTTLE, "MGP", srv_state_ramp(rec));
                         mfield_u64(f, MSTAT_F_CHKFAIL, "MCP", s->c[ST_C_CHKFAIL]);
                         mfield_u64(f, MSTAT_F_CHKDOWN, "MCP", s->c[ST_C_CHKDOWN]);
                         mfield_u32(f, MSTAT_F_WEIGHT, "MaS", eweight);

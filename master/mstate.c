@@ -154,6 +154,14 @@ static void opts_diff(const struct cfg_server_opts *a, const struct cfg_server_o
             !x->alpn != !y->alpn || (x->sni && strcmp(x->sni, y->sni) != 0) ||
             (x->alpn && strcmp(x->alpn, y->alpn) != 0))
                 mstate_list_add(buf, size, "check TLS settings");
+        if (x->slowstart_ms != y->slowstart_ms)
+                mstate_list_add(buf, size, "slowstart %" PRIu32 "ms -> %" PRIu32 "ms",
+                                x->slowstart_ms, y->slowstart_ms);
+        if (x->observe != y->observe || x->error_limit != y->error_limit ||
+            x->on_error != y->on_error)
+                mstate_list_add(buf, size, "observe, error-limit or on-error");
+        if (x->down_shutdown != y->down_shutdown || x->up_shutdown_backup != y->up_shutdown_backup)
+                mstate_list_add(buf, size, "on-marked-down or on-marked-up");
         if (!buf[0])
                 mstate_list_add(buf, size, "TLS or init-addr settings");
 }

@@ -142,6 +142,31 @@ void srv_state_set_op(struct srv_state_rec *rec, enum srv_op_state op)
                 srv_state__bump(rec);
 }
 
+void srv_state_set_ramp(struct srv_state_rec *rec, unsigned pct)
+{
+        if (atomic_exchange_explicit(&rec->ramp, (uint8_t)(pct > 99 ? 0 : pct),
+                                     memory_order_relaxed) != (uint8_t)(pct > 99 ? 0 : pct))
+                srv_state__bump(rec);
+}
+
+bool srv_state_observe_error(struct srv_state_rec *rec, unsigned limit)
+{
+        unsigned n = atomic_fetch_add_explicit(&rec->consec_errors, 1, memory_order_relaxed) + 1u;
+
+        if (n < limit)
+                return false;
+        atomic_store_explicit(&rec->consec_errors, 0, memory_order_relaxed);
+        atomic_fetch_or_explicit(&rec->chk_flags, SRV_CHK_F_ERRLIMIT, memory_order_release);
+        return true;
+}
+
+bool srv_state_take_errlimit(struct srv_state_rec *rec)
+{
+        return atomic_fetch_and_explicit(&rec->chk_flags, (uint8_t)~SRV_CHK_F_ERRLIMIT,
+                                         memory_order_acquire) &
+               SRV_CHK_F_ERRLIMIT;
+}
+
 void srv_state_set_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss, uint16_t port)
 {
         uint32_t seq = atomic_load_explicit(&rec->addr_seq, memory_order_relaxed);
@@ -280,6 +305,7 @@ static const char *const chk_names[SRV_CHK_COUNT][2] = {
         [SRV_CHK_L7OK] = {"L7OK", "Layer7 check passed"},
         [SRV_CHK_L7OKC] = {"L7OKC", "Layer7 check conditionally passed"},
         [SRV_CHK_L7STS] = {"L7STS", "Layer7 wrong status"},
+        [SRV_CHK_HANA] = {"HANA", "Health analyze"},
 };
 
 const char *srv_chk_status_name(enum srv_chk_status s)
@@ -293,7 +319,8 @@ const char *srv_chk_status_desc(enum srv_chk_status s)
 }
 
 /* HAProxy's HCHK_STATUS_* numbers (its check-t.h), in the order of enum srv_chk_status */
-static const uint8_t chk_haproxy[SRV_CHK_COUNT] = {0, 1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17};
+static const uint8_t chk_haproxy[SRV_CHK_COUNT] = {0,  1,  5,  6,  7,  8,  9, 10,
+                                                   11, 12, 13, 15, 16, 17, 4};
 
 unsigned srv_chk_status_haproxy(enum srv_chk_status s)
 {

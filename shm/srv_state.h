@@ -58,7 +58,9 @@ struct srv_state_rec {
         _Atomic uint8_t addr[16];
         _Atomic uint16_t addr_port;
         _Atomic uint8_t addr_family; /* AF_INET, AF_INET6 */
-        uint8_t spare;               /* room for a later field without a layout change */
+        /* slowstart: the share of its weight and maxconn a server that just came up gets,
+         * 1..99 percent, written by the checker; 0: all of them */
+        _Atomic uint8_t ramp;
         /* "set maxconn server": SRV_STATE_MAXCONN_SET | the limit (0: none), or 0: the
          * configuration's */
         _Atomic uint32_t maxconn;
@@ -73,7 +75,8 @@ struct srv_state_rec {
         _Atomic uint8_t chk_status; /* enum srv_chk_status of the last check */
         _Atomic uint8_t chk_flags;  /* SRV_CHK_F_* */
         _Atomic uint16_t chk_code;  /* the last check's HTTP status, or 0 */
-        uint16_t spare2;
+        /* observe: consecutive errors the workers saw in its traffic */
+        _Atomic uint16_t consec_errors;
         _Atomic uint32_t chk_duration_ms;
         _Atomic uint64_t last_change_ms; /* wall clock, ms: the last UP/DOWN or admin change */
         _Atomic char chk_info[40];       /* the last check's reason text ("Connection refused") */
@@ -95,12 +98,14 @@ enum srv_chk_status {
         SRV_CHK_L7OK,        /* L7OK */
         SRV_CHK_L7OKC,       /* L7OKC: conditionally (disable-on-404) */
         SRV_CHK_L7STS,       /* L7STS: wrong status */
+        SRV_CHK_HANA,        /* HANA: "observe" saw error-limit consecutive errors */
         SRV_CHK_COUNT
 };
 
 /* chk_flags */
 enum {
-        SRV_CHK_F_CHECKED = 1u << 0, /* the server has health checks ("check") */
+        SRV_CHK_F_CHECKED = 1u << 0,  /* the server has health checks ("check") */
+        SRV_CHK_F_ERRLIMIT = 1u << 1, /* observe: error-limit reached, for the checker to act */
 };
 
 /* A check's result as srv_state_chk_read() gives it. */
@@ -211,6 +216,26 @@ void srv_state_set_last_change(struct srv_state_rec *rec, uint64_t wall_ms);
 /* A reload that keeps a server: its health counter, last check and last change, from the
  * previous generation's record (the master, before the new workers start). */
 void srv_state_copy_check(struct srv_state_rec *to, const struct srv_state_rec *from);
+
+/* slowstart's ramp (0: none, else 1..99 percent); a change bumps the epoch */
+static inline unsigned srv_state_ramp(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->ramp, memory_order_relaxed);
+}
+void srv_state_set_ramp(struct srv_state_rec *rec, unsigned pct);
+
+/* observe: one more error in the server's traffic (any worker); true when it makes
+ * @limit consecutive ones, which raises SRV_CHK_F_ERRLIMIT for the checker and starts the
+ * count again */
+bool srv_state_observe_error(struct srv_state_rec *rec, unsigned limit);
+/* ... a success: the count starts again (written only when it is not 0) */
+static inline void srv_state_observe_ok(struct srv_state_rec *rec)
+{
+        if (atomic_load_explicit(&rec->consec_errors, memory_order_relaxed))
+                atomic_store_explicit(&rec->consec_errors, 0, memory_order_relaxed);
+}
+/* The checker: was SRV_CHK_F_ERRLIMIT raised? Clears it. */
+bool srv_state_take_errlimit(struct srv_state_rec *rec);
 
 /* HAProxy's short name of a check status ("L7STS") and its description ("Layer7 wrong
  * status"). */

@@ -79,6 +79,8 @@ struct chk {
         /* a protocol check's rules (option redis-check ...), built at start; owned */
         struct cfg_check_rule *own;
         char *own_data;
+        uint64_t ramp_start; /* slowstart: loop time it came up; 0: not ramping */
+        bool was_maint;      /* in maintenance at the last look (leaving it ramps too) */
         /* what the last passing expect rule said (its status, code and text) */
         enum srv_chk_status ok_status;
         unsigned ok_code;
@@ -91,12 +93,27 @@ _Static_assert((int)CFG_CHK_ST_L4OK == (int)SRV_CHK_L4OK &&
                        (int)CFG_CHK_ST_L7STS == (int)SRV_CHK_L7STS,
                "config's check statuses are numbered as shm's");
 
+/* A server that tracks another ("track"): its state follows that of @root, the checked
+ * server at the end of its tracking chain. */
+struct tracker {
+        struct px_rt *rt;
+        int idx;
+        struct srv_state_rec *rec;
+        const struct chk *root;
+};
+
 struct checker {
         struct chk *v;
         size_t n;
         uint64_t rng;
         pcre2_match_data *md;
+        struct tracker *trackers;
+        size_t n_trackers;
+        struct loop_timer poll; /* observe: error-limit raised by a worker, looked at often */
+        bool polling;
 };
+
+#define CHK_POLL_MS 100u
 
 static const struct mux_ops chk_mux;
 
@@ -341,14 +358,14 @@ static bool build_seq(struct chk *c)
 
 /* ---- results and the state machine ---- */
 
-static unsigned usable_count(struct chk *c, bool backup)
+static unsigned usable_count(const struct px_rt *rt, bool backup)
 {
-        const struct cfg_proxy *be = c->rt->px;
+        const struct cfg_proxy *be = rt->px;
         unsigned n = 0;
 
         for (size_t i = 0; i < be->n_servers; i++)
                 if (!(be->servers[i].opts.flags & CFG_SRV_BACKUP) == !backup &&
-                    srv_state_usable(&c->rt->lb->recs[i]))
+                    srv_state_usable(&rt->lb->recs[i]))
                         n++;
         return n;
 }
@@ -388,8 +405,11 @@ static void transition(struct chk *c, bool up, const struct srv_chk_result *res)
         srv_state_set_last_change(c->rec, sl_clock_wall_us() / 1000);
         if (!up)
                 wc_srv(c->w, be, c->idx)->c[ST_C_CHKDOWN]++;
-        act = usable_count(c, false);
-        bck = usable_count(c, true);
+        /* slowstart: from 1% of its weight and maxconn after DOWN */
+        c->ramp_start = up && ccfg(c)->slowstart_ms ? loop_now(c->w->loop) : 0;
+        srv_state_set_ramp(c->rec, c->ramp_start ? 1 : 0);
+        act = usable_count(c->rt, false);
+        bck = usable_count(c->rt, true);
         snprintf(line, sizeof(line), "%sServer %s/%s is %s", backup ? "Backup " : "", be->name,
                  c->sv->name, up ? "UP" : "DOWN");
         append_status(line, sizeof(line), res);
@@ -471,6 +491,74 @@ static void chk_result(struct chk *c, bool passed, bool cond, const struct srv_c
         }
 }
 
+/* slowstart: the share of its weight and maxconn a server that came up gets now, linear
+ * over the slowstart time (HAProxy updates it at each check, as here) */
+static void ramp_update(struct chk *c)
+{
+        uint64_t now = loop_now(c->w->loop), ss = ccfg(c)->slowstart_ms;
+        bool maint = srv_state_admin(c->rec) & SRV_ADMIN_MAINT;
+
+        if (c->was_maint && !maint && ss && srv_state_op(c->rec) != SRV_OP_DOWN) {
+                c->ramp_start = now; /* out of maintenance: ramps too */
+                srv_state_set_ramp(c->rec, 1);
+        }
+        c->was_maint = maint;
+        if (!c->ramp_start)
+                return;
+        if (now - c->ramp_start >= ss || srv_state_op(c->rec) == SRV_OP_DOWN) {
+                c->ramp_start = 0;
+                srv_state_set_ramp(c->rec, 0);
+        } else {
+                srv_state_set_ramp(c->rec,
+                                   SL_MAX(1u, (unsigned)((now - c->ramp_start) * 100 / ss)));
+        }
+}
+
+/* track: every tracking server takes its root's operational state; each change is logged
+ * as HAProxy does ("via") */
+static void propagate(struct checker *ck)
+{
+        for (size_t i = 0; i < ck->n_trackers; i++) {
+                struct tracker *t = &ck->trackers[i];
+                enum srv_op_state op = srv_state_op(t->root->rec), was = srv_state_op(t->rec);
+                const struct cfg_proxy *be = t->rt->px;
+                const struct cfg_server *sv = &be->servers[t->idx];
+                bool backup = sv->opts.flags & CFG_SRV_BACKUP;
+                unsigned act, bck;
+                char line[512];
+
+                if (op == was)
+                        continue;
+                srv_state_set_op(t->rec, op);
+                if ((op == SRV_OP_DOWN) == (was == SRV_OP_DOWN))
+                        continue; /* UP and NOLB: no transition to tell */
+                srv_state_set_last_change(t->rec, sl_clock_wall_us() / 1000);
+                act = usable_count(t->rt, false);
+                bck = usable_count(t->rt, true);
+                if (op == SRV_OP_DOWN)
+                        snprintf(line, sizeof(line),
+                                 "%sServer %s/%s is DOWN via %s/%s. %u active and %u backup "
+                                 "servers left.%s %u sessions active, 0 requeued, 0 remaining "
+                                 "in queue.",
+                                 backup ? "Backup " : "", be->name, sv->name, t->root->rt->px->name,
+                                 t->root->sv->name, act, bck,
+                                 bck && !act ? " Running on backup." : "",
+                                 srv_state_cur_conns(t->rec));
+                else
+                        snprintf(line, sizeof(line),
+                                 "%sServer %s/%s is UP via %s/%s. %u active and %u backup "
+                                 "servers online.%s 0 sessions requeued, %u total in queue.",
+                                 backup ? "Backup " : "", be->name, sv->name, t->root->rt->px->name,
+                                 t->root->sv->name, act, bck,
+                                 bck && !act ? " Running on backup." : "", t->rt->n_queued);
+                sl_log(op == SRV_OP_DOWN ? LOG_WARNING : LOG_NOTICE, "%s", line);
+                if (t->rt->sinks && t->rt->sinks->n)
+                        (void)alog_sinks_send(
+                                t->rt->sinks, op == SRV_OP_DOWN ? LOG_WARNING : LOG_NOTICE, line,
+                                strlen(line), &wc_proc(t->root->w)->c[ST_C_DROPPED_LOGS]);
+        }
+}
+
 /* ---- scheduling ---- */
 
 static uint32_t next_interval(struct chk *c)
@@ -526,6 +614,8 @@ static void chk_end(struct chk *c, bool passed, bool cond, enum srv_chk_status s
         free(c->out);
         c->out = NULL;
         chk_result(c, passed, cond, &res);
+        ramp_update(c);
+        propagate(c->w->checker);
         loop_timer_arm(&c->timer, next_interval(c));
 }
 
@@ -1264,6 +1354,91 @@ static const struct mux_ops chk_mux = {
         .release = chk_release,
 };
 
+/* observe: a worker saw error-limit consecutive errors on @c's server; on-error says what
+ * that does (HAProxy's health analysis), and the next check comes at fastinter */
+static void observe_act(struct chk *c)
+{
+        const struct cfg_server_check *k = ccfg(c);
+        struct srv_chk_result res = {.status = SRV_CHK_HANA};
+
+        snprintf(res.info, sizeof(res.info), "Detected %u consecutive errors", k->error_limit);
+        switch (k->on_error) {
+        case CFG_ON_ERROR_FASTINTER:
+                break;
+        case CFG_ON_ERROR_SUDDEN_DEATH:
+                /* one failure from DOWN */
+                if (srv_state_health(c->rec) > k->rise)
+                        srv_state_set_health(c->rec, k->rise + 1);
+                chk_result(c, false, false, &res);
+                break;
+        case CFG_ON_ERROR_MARK_DOWN:
+                srv_state_set_health(c->rec, k->rise);
+                chk_result(c, false, false, &res);
+                break;
+        case CFG_ON_ERROR_FAIL_CHECK:
+        default:
+                chk_result(c, false, false, &res);
+                break;
+        }
+        ramp_update(c);
+        propagate(c->w->checker);
+        if (!c->active && k->fastinter_ms &&
+            (!loop_timer_is_armed(&c->timer) ||
+             c->timer.expire > loop_now(c->w->loop) + k->fastinter_ms))
+                loop_timer_arm(&c->timer, k->fastinter_ms);
+}
+
+static void on_poll(struct loop_timer *t)
+{
+        struct checker *ck = sl_container_of(t, struct checker, poll);
+
+        for (size_t i = 0; i < ck->n; i++)
+                if (ck->v[i].sv->opts.check.observe && srv_state_take_errlimit(ck->v[i].rec))
+                        observe_act(&ck->v[i]);
+        loop_timer_arm(t, CHK_POLL_MS);
+}
+
+/* The tracking servers of the generation, each with the checked server its chain ends at */
+static int trackers_build(struct worker *w, struct checker *ck)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < w->gen->n_proxies; i++)
+                for (size_t j = 0; w->rt[i].lb && j < w->gen->proxies[i]->n_servers; j++)
+                        n += w->gen->proxies[i]->servers[j].track_idx >= 0;
+        if (!n)
+                return 0;
+        ck->trackers = calloc(n, sizeof(*ck->trackers));
+        if (!ck->trackers)
+                return -ENOMEM;
+        for (size_t i = 0; i < w->gen->n_proxies; i++) {
+                const struct cfg_proxy *px = w->gen->proxies[i];
+
+                for (size_t j = 0; w->rt[i].lb && j < px->n_servers; j++) {
+                        const struct cfg_server *t = &px->servers[j];
+                        const struct chk *root = NULL;
+                        size_t hops = 0;
+
+                        if (t->track_idx < 0)
+                                continue;
+                        while (t->track_idx >= 0 && hops++ < 1000)
+                                t = &t->track_px->servers[t->track_idx];
+                        for (size_t k = 0; k < ck->n && !root; k++)
+                                if (ck->v[k].sv == t)
+                                        root = &ck->v[k];
+                        if (!root)
+                                continue; /* a chain the configuration refused */
+                        ck->trackers[ck->n_trackers++] = (struct tracker){
+                                .rt = &w->rt[i],
+                                .idx = (int)j,
+                                .rec = &w->rt[i].lb->recs[j],
+                                .root = root,
+                        };
+                }
+        }
+        return 0;
+}
+
 /* The timer: a check's deadline while it runs, else the start of the next one */
 static void chk_timer(struct loop_timer *t)
 {
@@ -1282,6 +1457,7 @@ static void chk_timer(struct loop_timer *t)
                         0, NULL);
                 return;
         }
+        ramp_update(c);
         /* in maintenance, a server is not checked (HAProxy pauses its checks) */
         if (srv_state_admin(c->rec) & SRV_ADMIN_MAINT) {
                 loop_timer_arm(&c->timer, ccfg(c)->inter_ms);
@@ -1363,6 +1539,20 @@ int check_start(struct worker *w)
                         loop_timer_arm(&c->timer, rnd(ck) % sv->opts.check.inter_ms);
                 }
         }
+        if (trackers_build(w, ck) < 0) {
+                check_stop(w);
+                return -ENOMEM;
+        }
+        propagate(ck);
+        for (size_t i = 0; i < ck->n; i++)
+                if (ck->v[i].sv->opts.check.observe && !ck->polling) {
+                        if (loop_timer_init(w->loop, &ck->poll, on_poll) < 0) {
+                                check_stop(w);
+                                return -ENOMEM;
+                        }
+                        ck->polling = true;
+                        loop_timer_arm(&ck->poll, CHK_POLL_MS);
+                }
         sl_log(LOG_INFO, "health checks: %zu servers, checked from this worker", ck->n);
         return 0;
 }
@@ -1384,6 +1574,9 @@ void check_stop(struct worker *w)
                 free(c->own);
                 free(c->own_data);
         }
+        if (ck->polling)
+                loop_timer_deinit(&ck->poll);
+        free(ck->trackers);
         if (ck->md)
                 pcre2_match_data_free(ck->md);
         free(ck->v);

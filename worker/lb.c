@@ -45,9 +45,14 @@ static bool lb__needs_ring(const struct lb *lb)
 }
 
 /* Weight of server @i for the algorithm, 0 when it must not be used. */
-static uint32_t lb__algo_weight(const struct lb *lb, uint32_t i)
+/* slowstart: weights are scaled by this while a server of the backend ramps up, so that a
+ * weight of 1 can be a share of itself (HAProxy's BE_WEIGHT_SCALE) */
+#define LB_RAMP_SCALE 16u
+
+static uint32_t lb__algo_weight(const struct lb *lb, uint32_t i, uint32_t scale)
 {
         const struct srv_state_rec *rec = &lb->recs[i];
+        uint32_t w, ramp;
 
         if (!srv_state_usable(rec))
                 return 0;
@@ -55,7 +60,11 @@ static uint32_t lb__algo_weight(const struct lb *lb, uint32_t i)
          * for them); the map is reduced by the gcd of the configured weights, as HAProxy's. */
         if (lb->static_weights)
                 return lb->srv[i].weight / lb->gcd;
-        return srv_state_weight(rec);
+        w = srv_state_weight(rec) * scale;
+        ramp = srv_state_ramp(rec);
+        if (ramp && w)
+                w = SL_MAX(1u, w * ramp / 100);
+        return w;
 }
 
 static int lb__cmp_u64(const void *a, const void *b)
@@ -191,18 +200,26 @@ static int lb__build_ring(struct lb *lb)
 
 void lb__rebuild(struct lb *lb, uint64_t epoch)
 {
-        uint32_t n = 0, w;
+        uint32_t n = 0, w, scale = 1;
         int backup = -1;
 
-        /* "set maxconn server" moves the epoch too */
-        for (uint32_t i = 0; i < lb->n_srv; i++)
-                lb->srv[i].maxconn =
-                        srv_state_maxconn(&lb->recs[i], lb->be->servers[i].opts.maxconn);
+        /* "set maxconn server" moves the epoch too; slowstart ramps it from 1 */
+        for (uint32_t i = 0; i < lb->n_srv; i++) {
+                uint32_t mc = srv_state_maxconn(&lb->recs[i], lb->be->servers[i].opts.maxconn),
+                         ramp = srv_state_ramp(&lb->recs[i]);
+
+                if (ramp) {
+                        scale = LB_RAMP_SCALE;
+                        if (mc)
+                                mc = SL_MAX(1u, mc * ramp / 100);
+                }
+                lb->srv[i].maxconn = mc;
+        }
 
         for (uint32_t v = 0; v < lb->n_srv; v++) {
                 uint32_t i = lb->visit[v];
 
-                w = lb__algo_weight(lb, i);
+                w = lb__algo_weight(lb, i, scale);
                 if (w == 0)
                         continue;
                 if (lb->srv[i].backup) {
@@ -215,7 +232,7 @@ void lb__rebuild(struct lb *lb, uint64_t epoch)
         }
         if (n == 0 && backup >= 0) {
                 lb->tier[0] = (uint32_t)backup;
-                lb->tier_w[0] = lb__algo_weight(lb, (uint32_t)backup);
+                lb->tier_w[0] = lb__algo_weight(lb, (uint32_t)backup, scale);
                 n = 1;
         }
 

@@ -475,8 +475,10 @@ static void stream_retry(struct stream *st)
 
         st->flags &= ~(uint32_t)STRM_F_L7_RETRY;
         stream_detach_srv(st, false);
-        if (!l7)
+        if (!l7) {
                 backend_count(st, idx, ST_C_ECON);
+                backend_observe(st, idx, true);
+        }
         if (!reused || l7) {
                 if (st->retries_left == 0 ||
                     (!l7 && !(st->be->retry_on & CFG_RETRY_CONN_FAILURE))) {

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 
+#include "backend.h"
 #include "clock.h"
 #include "loop.h"
 #include "macros.h"
@@ -93,6 +94,16 @@ void wcount_stream_end(struct stream *st)
         }
         if ((st->flags & RARE_FLAGS) || st->retries || (st->term[0] != '-' && st->term[0]))
                 count_rare(st, fb, xb);
+        if (st->be && st->last_srv >= 0 && (size_t)st->last_srv < st->be->n_servers &&
+            st->be->servers[st->last_srv].opts.check.observe && st->connect_done_ms) {
+                bool l7 = st->be->servers[st->last_srv].opts.check.observe == CFG_OBSERVE_L7;
+
+                /* layer7: a 5xx from the server, or one sluice made for its bad or missing
+                 * answer, is an error (HAProxy's, but 501 and 505) */
+                backend_observe(st, st->last_srv,
+                                l7 && http && st->status >= 500 && st->status <= 599 &&
+                                        st->status != 501 && st->status != 505);
+        }
         if (!bb)
                 return;
         /* the backend's own: its streams and their rate */

@@ -26,6 +26,7 @@ struct shm_region;
 struct stkt;
 struct stats_row;
 struct checker;
+struct srv_watch;
 struct mux_ops;
 struct conn;
 struct stream;
@@ -95,6 +96,7 @@ struct worker {
         bool accept_starved; /* accept() ran out of files or memory: said once until it works */
         bool stopping;
         struct checker *checker;        /* owned: the node's health checks (check.h), or NULL */
+        struct srv_watch *srv_watch;    /* owned: srv_watch.h, or NULL */
         struct stats_row *st;           /* its statistics row (wcount.h): the master's, or in
                                          * @st_region */
         struct shm_region *st_region;   /* owned when the worker made its own row */

@@ -26,6 +26,7 @@
 #include "sample_fetch.h"
 #include "session.h"
 #include "srv_state.h"
+#include "srv_watch.h"
 #include "srvconn.h"
 #include "stats.h"
 #include "stick.h"
@@ -433,6 +434,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
 void worker_deinit(struct worker *w)
 {
         check_stop(w);
+        srv_watch_stop(w);
         wcli_stop(w);
         loop_signal_stop(&w->sig);
         listeners_close(w);
@@ -485,6 +487,8 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         /* one checker per node: the first worker of the generation */
         if ((!opts || opts->slot == 0) && check_start(&w) < 0)
                 sl_log(LOG_ERR, "health checks: out of memory: servers are not checked");
+        if (srv_watch_start(&w) < 0)
+                sl_log(LOG_ERR, "on-marked-down/up: out of memory: not applied");
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);

@@ -170,19 +170,36 @@ void wsess_shutdown(struct worker *w, FILE *out, const char *id)
         kill_sess(ss);
 }
 
-void wsess_shutdown_server(struct worker *w, FILE *out, const char *be, const char *srv)
+unsigned wsess_cut_server(struct worker *w, const struct cfg_proxy *be, int idx, bool backups)
 {
         struct sl_list *pos, *tmp;
+        unsigned n = 0;
 
-        (void)out;
         sl_list_for_each_safe(pos, tmp, &w->sessions) {
                 struct sess *ss = sl_list_entry(pos, struct sess, link);
                 struct stream *st = ss->closed ? NULL : stream_of(ss);
 
-                if (!st || !st->be || st->srv_idx < 0 || strcmp(st->be->name, be) != 0 ||
-                    (size_t)st->srv_idx >= st->be->n_servers ||
-                    strcmp(st->be->servers[st->srv_idx].name, srv) != 0)
+                if (!st || st->be != be || st->srv_idx < 0 || (size_t)st->srv_idx >= be->n_servers)
+                        continue;
+                if (backups ? !(be->servers[st->srv_idx].opts.flags & CFG_SRV_BACKUP)
+                            : st->srv_idx != idx)
                         continue;
                 kill_sess(ss);
+                n++;
+        }
+        return n;
+}
+
+void wsess_shutdown_server(struct worker *w, FILE *out, const char *be, const char *srv)
+{
+        (void)out;
+        for (size_t i = 0; i < w->gen->n_proxies; i++) {
+                const struct cfg_proxy *px = w->gen->proxies[i];
+
+                if (!(px->cap & CFG_CAP_BE) || strcmp(px->name, be) != 0)
+                        continue;
+                for (size_t j = 0; j < px->n_servers; j++)
+                        if (strcmp(px->servers[j].name, srv) == 0)
+                                (void)wsess_cut_server(w, px, (int)j, false);
         }
 }

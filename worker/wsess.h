@@ -20,5 +20,10 @@ void wsess_shutdown(struct worker *w, FILE *out, const char *id);
 /* Close every client connection whose stream uses server @srv of backend @be. */
 void wsess_shutdown_server(struct worker *w, FILE *out, const char *be, const char *srv);
 
+/* Close every client connection whose stream uses server @idx of @be (with @backups: any
+ * backup server of @be); returns how many. */
+struct cfg_proxy;
+unsigned wsess_cut_server(struct worker *w, const struct cfg_proxy *be, int idx, bool backups);
+
 /* Parse a node-wide session id: its worker's pid and the session's low 32 bits. */
 bool wsess_parse_id(const char *id, uint32_t *ret_pid, uint32_t *ret_low);

@@ -13,6 +13,7 @@ import time
 
 import harness
 from origin import Origin
+from test_servers import origin_of
 from test_stats import ask
 
 
@@ -308,8 +309,8 @@ backend be
         self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), self.status("s2"))
         rows = stat_rows(self.sock)
         self.assertEqual(rows["s2"]["check_status"], "L7RSP")
-        self.assertEqual(rows["s1"]["status"], "UP", rows["s1"])
         self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
+        self.assertEqual(stat_rows(self.sock)["s1"]["status"], "UP")
 
     def test_check_ssl(self):
         """check-ssl: the check runs over TLS (an HTTPS health page behind a TCP backend);
@@ -395,8 +396,8 @@ backend be
         p, rows = self.proto_servers(
             "option smtpchk EHLO check.test", good,
             ScriptServer(b"554 5.7.1 no thanks\r\n", [b""]))
-        self.assertEqual(rows["s1"]["status"], "UP", rows["s1"])
         self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
+        self.assertEqual(stat_rows(self.sock)["s1"]["status"], "UP")
         self.assertEqual(stat_rows(self.sock)["s1"]["check_code"], "250")
         self.assertIn(b"EHLO check.test\r\n", good.received)
         rows = stat_rows(self.sock)
@@ -471,6 +472,118 @@ backend be
         self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OKC"),
                         stat_rows(self.sock))
         self.assertEqual(self.status("s1"), "NOLB")
+
+    def test_track(self):
+        """track: a server without checks follows the one it tracks, DOWN and UP "via" it;
+        with both down the backend answers 503."""
+        port = harness.free_port()
+        o2 = Origin("s2")
+        self.addCleanup(o2.stop)
+        p = self.start_config(self.config("""\
+    server s1 127.0.0.1:%d check inter 100ms
+    server s2 127.0.0.1:%d track s1
+""" % (port, o2.port)))
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), stat_rows(self.sock))
+        self.assertRegex(p.log(), r"Server be/s2 is DOWN via be/s1\. 0 active and 0 backup "
+                                  r"servers left\.")
+        self.assertEqual(get(self.port)[0], 503)
+        o1 = Origin("s1", addr=("127.0.0.1", port))
+        self.addCleanup(o1.stop)
+        self.assertTrue(wait_for(lambda: self.status("s2") == "UP"), stat_rows(self.sock))
+        self.assertRegex(p.log(), r"Server be/s2 is UP via be/s1\.")
+        seen = {origin_of(get(self.port)[1]) for _ in range(4)}
+        self.assertEqual(seen, {"s1", "s2"})
+
+    def test_track_errors(self):
+        """HAProxy's rules: the tracked server exists and is checked, no check of one's own,
+        no loop."""
+        for servers, msg in [
+                ("    server a 127.0.0.1:1 track nosuch\n", "no server 'be/nosuch' to track"),
+                ("    server a 127.0.0.1:1\n    server b 127.0.0.1:2 track a\n",
+                 "cannot track 'be/a', which has no health check"),
+                ("    server a 127.0.0.1:1 check\n    server b 127.0.0.1:2 check track a\n",
+                 "'check' and 'track' together"),
+                ("    server a 127.0.0.1:1 track b\n    server b 127.0.0.1:2 track a\n",
+                 "its tracking chain loops back to it")]:
+            path = self.write("bad.cfg", "backend be\n" + servers)
+            r = harness.run(["-c", "-f", path])
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(msg, r.stderr)
+
+    def test_on_marked_down_shutdown_sessions(self):
+        """on-marked-down shutdown-sessions: a long TCP session to a server its checks mark
+        DOWN is cut at once; without the option it would last."""
+        held = socket.socket()
+        held.bind(("127.0.0.1", 0))
+        held.listen(16)
+        self.addCleanup(held.close)
+        chk = socket.socket()
+        chk.bind(("127.0.0.1", 0))
+        chk.listen(64)
+        p = self.start_config(self.config("""\
+    server s1 127.0.0.1:%d check port %d inter 100ms fall 1 on-marked-down shutdown-sessions
+""" % (held.getsockname()[1], chk.getsockname()[1]), mode="tcp"))
+        self.assertTrue(wait_for(lambda: self.status("s1") == "UP"))
+        c = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.addCleanup(c.close)
+        c.sendall(b"hello")
+        srv, _ = held.accept()
+        self.addCleanup(srv.close)
+        srv.settimeout(5)
+        self.assertEqual(srv.recv(5), b"hello")
+        t0 = time.monotonic()
+        chk.close()  # its checks fail from now on
+        self.assertTrue(wait_for(lambda: self.status("s1") == "DOWN"))
+        self.assertEqual(c.recv(10), b"")  # cut by sluice
+        self.assertLess(time.monotonic() - t0, 3)
+        self.assertIn("server be/s1 is DOWN: 1 sessions shut down (on-marked-down)", p.log())
+
+    def test_observe_layer7_mark_down(self):
+        """observe layer7 error-limit 3 on-error mark-down: three 5xx answers in a row from a
+        server mark it DOWN at once (reason "Health analyze"), whatever its checks say."""
+        o1, o2 = HealthOrigin("s1"), HealthOrigin("s2")
+        self.addCleanup(o1.stop)
+        self.addCleanup(o2.stop)
+        p = self.start_config(self.config("""\
+    balance roundrobin
+    option httpchk GET /health
+    server s1 127.0.0.1:%d check inter 10s observe layer7 error-limit 3 on-error mark-down
+    server s2 127.0.0.1:%d check inter 10s
+""" % (o1.port, o2.port)))
+        for _ in range(6):
+            self.assertEqual(get(self.port, "/status/500")[0], 500)
+        self.assertTrue(wait_for(lambda: self.status("s1") == "DOWN", timeout=5),
+                        stat_rows(self.sock))
+        self.assertTrue(self.status("s2").startswith("UP"))  # not observed
+        self.assertIn('Server be/s1 is DOWN, reason: Health analyze, info: "Detected 3 '
+                      'consecutive errors"', p.log())
+        self.assertEqual(stat_rows(self.sock)["s1"]["check_status"], "HANA")
+        # a success in between starts the count again: s2 answers 200s
+        self.assertEqual(get(self.port, "/")[0], 200)
+
+    def test_slowstart(self):
+        """slowstart: a server that comes back UP gets a small share of the traffic at first
+        (the throttle column says how much), then all of it."""
+        o1 = Origin("s1")
+        self.addCleanup(o1.stop)
+        port = harness.free_port()
+        self.start_config(self.config("""\
+    balance roundrobin
+    server s1 127.0.0.1:%d
+    server s2 127.0.0.1:%d check inter 100ms rise 1 slowstart 4s
+""" % (o1.port, port)))
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"))
+        o2 = Origin("s2", addr=("127.0.0.1", port))
+        self.addCleanup(o2.stop)
+        self.assertTrue(wait_for(lambda: self.status("s2") == "UP"))
+        early = [origin_of(get(self.port)[1]) for _ in range(40)]
+        throttle = stat_rows(self.sock)["s2"]["throttle"]
+        self.assertTrue(throttle and 0 < int(throttle) < 100, throttle)
+        self.assertLessEqual(early.count("s2"), 14, early)  # a fair share would be 20
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s2"]["throttle"] == "",
+                                 timeout=8))
+        late = [origin_of(get(self.port)[1]) for _ in range(40)]
+        self.assertEqual(late.count("s2"), 20, late)
 
 
 if __name__ == "__main__":

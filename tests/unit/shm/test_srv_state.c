@@ -155,6 +155,45 @@ START_TEST(test_check_results)
 }
 END_TEST
 
+/* observe's shared error count, error-limit's flag, slowstart's ramp, HAProxy's numbers */
+START_TEST(test_observe_and_ramp)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a;
+        uint64_t e;
+
+        ck_assert_int_eq(srv_state_create(1, 1, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        ck_assert(!srv_state_observe_error(a, 3));
+        ck_assert(!srv_state_observe_error(a, 3));
+        srv_state_observe_ok(a); /* a success starts the count again */
+        ck_assert(!srv_state_observe_error(a, 3));
+        ck_assert(!srv_state_observe_error(a, 3));
+        ck_assert(!srv_state_take_errlimit(a));
+        ck_assert(srv_state_observe_error(a, 3));
+        ck_assert_uint_eq(atomic_load(&a->consec_errors), 0);
+        ck_assert(srv_state_take_errlimit(a));
+        ck_assert(!srv_state_take_errlimit(a)); /* taken once */
+        /* the ramp moves the epoch, as the balancers must rebuild */
+        e = srv_state_epoch(a);
+        srv_state_set_ramp(a, 25);
+        ck_assert_uint_eq(srv_state_ramp(a), 25);
+        ck_assert_uint_gt(srv_state_epoch(a), e);
+        e = srv_state_epoch(a);
+        srv_state_set_ramp(a, 25);
+        ck_assert_uint_eq(srv_state_epoch(a), e);
+        srv_state_set_ramp(a, 100); /* all of it: no ramp */
+        ck_assert_uint_eq(srv_state_ramp(a), 0);
+        ck_assert_uint_eq(srv_chk_status_haproxy(SRV_CHK_L7OK), 15);
+        ck_assert_uint_eq(srv_chk_status_haproxy(SRV_CHK_HANA), 4);
+        ck_assert_int_eq(srv_chk_status_from_haproxy(8), SRV_CHK_L4CON);
+        ck_assert_int_eq(srv_chk_status_from_haproxy(99), SRV_CHK_UNKNOWN);
+        ck_assert_str_eq(srv_chk_status_name(SRV_CHK_HANA), "HANA");
+        shm_region_free(r);
+}
+END_TEST
+
 START_TEST(test_acquire_release_limits)
 {
         struct shm_region *r = NULL;
@@ -315,6 +354,7 @@ int main(void)
         tcase_add_test(tc, test_init_and_setters_bump_epoch);
         tcase_add_test(tc, test_acquire_release_limits);
         tcase_add_test(tc, test_check_results);
+        tcase_add_test(tc, test_observe_and_ramp);
         tcase_add_test(tp, test_two_processes_balance_to_zero);
         tcase_add_test(tp, test_maxconn_holds_across_processes);
         tcase_add_test(tp, test_killed_process_leaves_table_usable);
