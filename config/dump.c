@@ -423,6 +423,27 @@ static void dump_server_check(FILE *out, const struct cfg_server_check *c)
                 fprintf(out, " error-limit %u", c->error_limit);
         if (c->on_error)
                 fprintf(out, " on-error %s", on_error[c->on_error]);
+        if (c->agent)
+                fputs(" agent-check", out);
+        if (c->agent_port)
+                fprintf(out, " agent-port %u", c->agent_port);
+        if (c->agent_inter_ms != CFG_CHECK_INTER_MS)
+                fprintf(out, " agent-inter %" PRIu32 "ms", c->agent_inter_ms);
+        if (c->agent_send) {
+                fputs(" agent-send ", out);
+                cfg__dump_word(out, c->agent_send);
+        }
+        if (c->agent_addr_set) {
+                const void *a =
+                        c->agent_addr.ss_family == AF_INET6
+                                ? (const void *)&((const struct sockaddr_in6 *)&c->agent_addr)
+                                          ->sin6_addr
+                                : (const void *)&((const struct sockaddr_in *)&c->agent_addr)
+                                          ->sin_addr;
+
+                fprintf(out, " agent-addr %s",
+                        inet_ntop(c->agent_addr.ss_family, a, ip, sizeof(ip)) ? ip : "?");
+        }
 
         if (c->enabled)
                 fputs(" check", out);

@@ -177,6 +177,12 @@ static void finish_tracks(struct cfg_parser *p)
                         const struct cfg_proxy *tpx = px;
                         char bname[256];
 
+                        if (s->opts.check.agent && !s->opts.check.agent_port)
+                                cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
+                                             0,
+                                             "server '%s/%s': agent-check needs agent-port (the "
+                                             "port the agent listens on)",
+                                             px->name, s->name);
                         if (!name)
                                 continue;
                         slash = strchr(name, '/');
@@ -220,7 +226,7 @@ static void finish_tracks(struct cfg_parser *p)
                         if (s->track_idx < 0)
                                 continue;
                         t = &s->track_px->servers[s->track_idx];
-                        if (!t->opts.check.enabled && !t->track_name) {
+                        if (!t->opts.check.enabled && !t->opts.check.agent && !t->track_name) {
                                 cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
                                              0,
                                              "server '%s/%s': cannot track '%s/%s', which has no "

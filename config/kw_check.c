@@ -32,6 +32,26 @@ static bool time_word(struct cfg_parser *p, unsigned w, const char *what, uint32
         return true;
 }
 
+/* An IPv4 or IPv6 address at word @w, for option @kw */
+static bool ip_word(struct cfg_parser *p, unsigned w, const char *kw, struct sockaddr_storage *ss)
+{
+        const char *a = cfg__word(p, w);
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+        memset(ss, 0, sizeof(*ss));
+        if (inet_pton(AF_INET, a, &s4->sin_addr) == 1) {
+                s4->sin_family = AF_INET;
+        } else if (inet_pton(AF_INET6, a, &s6->sin6_addr) == 1) {
+                s6->sin6_family = AF_INET6;
+        } else {
+                cfg__err(p, w < cfg__n_words(p) ? w : w - 1,
+                         "server option '%s' needs an IPv4 or IPv6 address, got '%s'", kw, a);
+                return false;
+        }
+        return true;
+}
+
 int cfg__server_check_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o)
 {
         struct cfg_server_check *c = &o->check;
@@ -70,22 +90,33 @@ int cfg__server_check_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opt
                 c->port_set = true;
                 return 2;
         }
-        if (strcmp(kw, "addr") == 0) {
-                const char *a = cfg__word(p, w + 1);
-                struct sockaddr_in *s4 = (struct sockaddr_in *)&c->addr;
-                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->addr;
+        if (strcmp(kw, "addr") == 0 || strcmp(kw, "agent-addr") == 0) {
+                bool agent = kw[0] == 'g' || kw[1] == 'g';
+                struct sockaddr_storage *ss = agent ? &c->agent_addr : &c->addr;
 
-                memset(&c->addr, 0, sizeof(c->addr));
-                if (inet_pton(AF_INET, a, &s4->sin_addr) == 1) {
-                        s4->sin_family = AF_INET;
-                } else if (inet_pton(AF_INET6, a, &s6->sin6_addr) == 1) {
-                        s6->sin6_family = AF_INET6;
-                } else {
-                        cfg__err(p, w + 1 < cfg__n_words(p) ? w + 1 : w,
-                                 "server option 'addr' needs an IPv4 or IPv6 address, got '%s'", a);
+                if (!ip_word(p, w + 1, kw, ss))
+                        return -1;
+                *(agent ? &c->agent_addr_set : &c->addr_set) = true;
+                return 2;
+        }
+        if (strcmp(kw, "agent-check") == 0 || strcmp(kw, "no-agent-check") == 0) {
+                c->agent = kw[0] == 'a';
+                return 1;
+        }
+        if (strcmp(kw, "agent-port") == 0) {
+                if (!cfg__uint(p, w + 1, 1, 65535, "agent-port", &v))
+                        return -1;
+                c->agent_port = (uint16_t)v;
+                return 2;
+        }
+        if (strcmp(kw, "agent-inter") == 0)
+                return time_word(p, w + 1, kw, &c->agent_inter_ms) ? 2 : -1;
+        if (strcmp(kw, "agent-send") == 0) {
+                if (w + 1 >= cfg__n_words(p)) {
+                        cfg__err(p, w, "server option 'agent-send' needs a string");
                         return -1;
                 }
-                c->addr_set = true;
+                c->agent_send = cfg__dup(p, w + 1);
                 return 2;
         }
         if (strcmp(kw, "slowstart") == 0)

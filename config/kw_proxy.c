@@ -580,13 +580,14 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                 }
                         }
                         static const char *const ours[] = {
-                                "weight",      "maxconn",     "backup",    "disabled",
-                                "cookie",      "id",          "init-addr", "check",
-                                "inter",       "fastinter",   "downinter", "rise",
-                                "fall",        "port",        "addr",      "check-ssl",
-                                "check-sni",   "check-alpn",  "slowstart", "track",
-                                "observe",     "error-limit", "on-error",  "on-marked-down",
-                                "on-marked-up"};
+                                "weight",       "maxconn",     "backup",     "disabled",
+                                "cookie",       "id",          "init-addr",  "check",
+                                "inter",        "fastinter",   "downinter",  "rise",
+                                "fall",         "port",        "addr",       "check-ssl",
+                                "check-sni",    "check-alpn",  "slowstart",  "track",
+                                "observe",      "error-limit", "on-error",   "on-marked-down",
+                                "on-marked-up", "agent-check", "agent-port", "agent-inter",
+                                "agent-send",   "agent-addr"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];

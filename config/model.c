@@ -268,7 +268,12 @@ bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_serv
                str_eq(a->sni, b->sni) && str_eq(a->alpn, b->alpn) &&
                a->slowstart_ms == b->slowstart_ms && a->down_shutdown == b->down_shutdown &&
                a->up_shutdown_backup == b->up_shutdown_backup && a->observe == b->observe &&
-               a->error_limit == b->error_limit && a->on_error == b->on_error;
+               a->error_limit == b->error_limit && a->on_error == b->on_error &&
+               a->agent == b->agent && a->agent_port == b->agent_port &&
+               a->agent_inter_ms == b->agent_inter_ms && str_eq(a->agent_send, b->agent_send) &&
+               a->agent_addr_set == b->agent_addr_set &&
+               (!a->agent_addr_set ||
+                memcmp(&a->agent_addr, &b->agent_addr, sizeof(a->agent_addr)) == 0);
 }
 
 uint32_t cfg_retry_status_bit(unsigned status)

@@ -334,6 +334,13 @@ struct cfg_server_check {
         enum cfg_observe observe;     /* "observe" */
         unsigned error_limit;         /* "error-limit", default 10 */
         enum cfg_on_error on_error;   /* "on-error", default fail-check */
+        /* agent-check: a TCP agent on the server says its weight and state */
+        bool agent;                         /* "agent-check" */
+        uint16_t agent_port;                /* "agent-port" (needed) */
+        uint32_t agent_inter_ms;            /* "agent-inter", default 2 s */
+        const char *agent_send;             /* arena: "agent-send", or NULL */
+        bool agent_addr_set;                /* "agent-addr" */
+        struct sockaddr_storage agent_addr; /* its IP (the server's without it) */
 };
 
 #define CFG_CHECK_INTER_MS    2000u

@@ -495,6 +495,7 @@ static void proxy_init_fresh(struct cfg_proxy *px)
         px->default_server.check.rise = CFG_CHECK_RISE;
         px->default_server.check.fall = CFG_CHECK_FALL;
         px->default_server.check.error_limit = CFG_CHECK_ERROR_LIMIT;
+        px->default_server.check.agent_inter_ms = CFG_CHECK_INTER_MS;
         px->balance.algo = CFG_LB_ROUNDROBIN;
         px->balance.random_draws = 2;
         px->hash_type.method = CFG_HASH_MAP_BASED;

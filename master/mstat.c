@@ -265,7 +265,7 @@ static const char *srv_status(const struct srv_state_rec *rec, const struct cfg_
         }
         if (admin & SRV_ADMIN_DRAIN)
                 return "DRAIN";
-        return k->enabled || sv->track_idx >= 0 ? "UP" : "no check";
+        return k->enabled || k->agent || sv->track_idx >= 0 ? "UP" : "no check";
 }
 
 /* A checked server's check columns, from its shared record */

@@ -38,6 +38,18 @@
 
 struct chk;
 
+#define AGENT_LINE_MAX 512u
+
+/* An agent check under way (agent-check): its own connection and what it read */
+struct agent_run {
+        struct conn conn;
+        struct loop_reap reap;
+        struct chk *chk; /* NULL once over */
+        bool connected;
+        size_t len, sent;
+        char line[AGENT_LINE_MAX];
+};
+
 /* One check under way: its connection, freed at the end of the loop turn it ends in. */
 struct chk_run {
         struct conn conn;
@@ -80,7 +92,11 @@ struct chk {
         struct cfg_check_rule *own;
         char *own_data;
         uint64_t ramp_start; /* slowstart: loop time it came up; 0: not ramping */
-        bool was_maint;      /* in maintenance at the last look (leaving it ramps too) */
+        /* agent-check */
+        struct loop_timer agent_timer;
+        struct agent_run *agent;
+        bool agent_down; /* the agent said down, stopped or fail */
+        bool was_maint;  /* in maintenance at the last look (leaving it ramps too) */
         /* what the last passing expect rule said (its status, code and text) */
         enum srv_chk_status ok_status;
         unsigned ok_code;
@@ -479,7 +495,7 @@ static void chk_result(struct chk *c, bool passed, bool cond, const struct srv_c
         if (health == 0 && !was_down) {
                 srv_state_set_op(c->rec, SRV_OP_DOWN);
                 transition(c, false, res);
-        } else if (health >= k->rise) {
+        } else if (health >= k->rise && !c->agent_down) {
                 enum srv_op_state want = cond ? SRV_OP_NOLB : SRV_OP_UP;
                 enum srv_op_state op = srv_state_op(c->rec);
 
@@ -557,6 +573,262 @@ static void propagate(struct checker *ck)
                                 t->rt->sinks, op == SRV_OP_DOWN ? LOG_WARNING : LOG_NOTICE, line,
                                 strlen(line), &wc_proc(t->root->w)->c[ST_C_DROPPED_LOGS]);
         }
+}
+
+/* ---- agent checks (HAProxy's agent-check) ---- */
+
+static const struct mux_ops agent_mux;
+
+static void agent_free(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct agent_run, reap));
+}
+
+static void agent_close(struct chk *c)
+{
+        struct agent_run *a = c->agent;
+
+        if (!a)
+                return;
+        c->agent = NULL;
+        a->chk = NULL;
+        if (a->conn.xprt && a->conn.state != CONN_ST_CLOSED)
+                conn_close(&a->conn);
+        loop_reap(c->w->loop, &a->reap);
+}
+
+static void agent_next(struct chk *c)
+{
+        agent_close(c);
+        loop_timer_arm(&c->agent_timer, ccfg(c)->agent_inter_ms ? ccfg(c)->agent_inter_ms : 1);
+}
+
+/* The agent's words (HAProxy's): a weight "<n>%" of the configured one, "maxconn:<n>",
+ * ready|drain|maint, up|down|stopped|fail with an optional "#reason"; the last of a kind
+ * wins; unknown words are reported. */
+static void agent_apply(struct chk *c, char *line)
+{
+        const char *hs = NULL, *as = NULL, *ps = NULL, *mc = NULL, *err = NULL, *why = "";
+        char *p = line, info[40], msg[300];
+
+        while (*p) {
+                char *end;
+
+                if (*p == ' ' || *p == '\t' || *p == ',') {
+                        p++;
+                        continue;
+                }
+                if (*p == '#') {
+                        for (p++; *p == ' ' || *p == '\t'; p++)
+                                ;
+                        why = p;
+                        break;
+                }
+                for (end = p; *end && *end != ' ' && *end != '\t' && *end != ','; end++)
+                        ;
+                if (*end)
+                        *end++ = '\0';
+                if (strcasecmp(p, "up") == 0 || strcasecmp(p, "down") == 0 ||
+                    strcasecmp(p, "stopped") == 0 || strcasecmp(p, "fail") == 0)
+                        hs = p;
+                else if (strcasecmp(p, "ready") == 0 || strcasecmp(p, "drain") == 0 ||
+                         strcasecmp(p, "maint") == 0)
+                        as = p;
+                else if (*p >= '0' && *p <= '9' && strchr(p, '%'))
+                        ps = p;
+                else if (strncasecmp(p, "maxconn:", 8) == 0)
+                        mc = p + 8;
+                else if (!err)
+                        err = p;
+                p = end;
+        }
+        if (as) {
+                if (strcasecmp(as, "drain") == 0)
+                        srv_state_set_admin(c->rec, SRV_ADMIN_DRAIN, 0);
+                else if (strcasecmp(as, "maint") == 0)
+                        srv_state_set_admin(c->rec, SRV_ADMIN_MAINT, 0);
+                else
+                        srv_state_set_admin(c->rec, 0, SRV_ADMIN_MAINT | SRV_ADMIN_DRAIN);
+        }
+        if (ps) {
+                char *end;
+                unsigned long pct = strtoul(ps, &end, 10);
+
+                if (*end == '%' && !end[1] && pct <= 25600) {
+                        unsigned long wgt = (unsigned long)c->sv->opts.weight * pct / 100;
+
+                        srv_state_set_weight(c->rec, (unsigned)SL_MIN(wgt, 256ul));
+                } else if (!err) {
+                        err = ps;
+                }
+        }
+        if (mc) {
+                char *end;
+                unsigned long v = strtoul(mc, &end, 10);
+
+                if (*mc && !*end && v <= 10000000)
+                        srv_state_set_maxconn(c->rec, (uint32_t)v);
+                else if (!err)
+                        err = mc - 8;
+        }
+        if (err) {
+                snprintf(msg, sizeof(msg), "agent for server %s/%s reports an error: '%s'",
+                         c->rt->px->name, c->sv->name, err);
+                chk_log(c, LOG_WARNING, msg);
+        }
+        if (!hs)
+                return;
+        snprintf(info, sizeof(info), "via agent : %s%s%s%s", hs, *why ? " (" : "", why,
+                 *why ? ")" : "");
+        if (strcasecmp(hs, "up") == 0) {
+                struct srv_chk_result res = {.status = SRV_CHK_L7OK};
+                const struct cfg_server_check *k = ccfg(c);
+
+                c->agent_down = false;
+                snprintf(res.info, sizeof(res.info), "%s", info);
+                if (srv_state_op(c->rec) == SRV_OP_DOWN &&
+                    (!k->enabled || srv_state_health(c->rec) >= k->rise)) {
+                        srv_state_set_op(c->rec, SRV_OP_UP);
+                        transition(c, true, &res);
+                }
+        } else {
+                struct srv_chk_result res = {.status = SRV_CHK_L7STS};
+
+                c->agent_down = true;
+                snprintf(res.info, sizeof(res.info), "%s", info);
+                if (srv_state_op(c->rec) != SRV_OP_DOWN) {
+                        srv_state_set_op(c->rec, SRV_OP_DOWN);
+                        transition(c, false, &res);
+                }
+        }
+        propagate(c->w->checker);
+}
+
+static void agent_wake(struct conn *conn)
+{
+        struct agent_run *a = conn->mux_ctx;
+        struct chk *c = a->chk;
+        const char *send;
+
+        if (!c)
+                return;
+        if (!a->connected) {
+                int r = conn_connect_result(conn);
+
+                if (r == -EAGAIN) {
+                        conn_want(conn, CONN_WANT_WR);
+                        return;
+                }
+                if (r < 0) {
+                        /* an agent that cannot be reached changes nothing (HAProxy's rule:
+                         * the health check tests the server) */
+                        agent_next(c);
+                        return;
+                }
+                a->connected = true;
+        }
+        send = ccfg(c)->agent_send;
+        while (send && a->sent < strlen(send)) {
+                struct iovec iov = {(void *)(send + a->sent), strlen(send) - a->sent};
+                ssize_t n = conn_sendv(conn, &iov, 1, false);
+
+                if (n == -EAGAIN) {
+                        conn_want(conn, CONN_WANT_WR);
+                        return;
+                }
+                if (n < 0) {
+                        agent_next(c);
+                        return;
+                }
+                a->sent += (size_t)n;
+        }
+        for (;;) {
+                char *eol;
+                ssize_t n;
+
+                eol = memchr(a->line, '\n', a->len);
+                if (!eol)
+                        eol = memchr(a->line, '\r', a->len);
+                if (eol || a->len == sizeof(a->line) - 1) {
+                        if (eol)
+                                *eol = '\0';
+                        else
+                                a->line[a->len] = '\0';
+                        if (eol)
+                                agent_apply(c, a->line);
+                        agent_next(c);
+                        return;
+                }
+                n = conn_read(conn, a->line + a->len, sizeof(a->line) - 1 - a->len);
+                if (n == -EAGAIN) {
+                        conn_want(conn, CONN_WANT_RD);
+                        return;
+                }
+                if (n <= 0) {
+                        /* closed: what came is the line (HAProxy reads to the close too) */
+                        if (n == 0 && a->len) {
+                                a->line[a->len] = '\0';
+                                agent_apply(c, a->line);
+                        }
+                        agent_next(c);
+                        return;
+                }
+                a->len += (size_t)n;
+        }
+}
+
+static void agent_release(struct conn *conn)
+{
+        (void)conn;
+}
+
+static const struct mux_ops agent_mux = {
+        .name = "agent",
+        .wake = agent_wake,
+        .release = agent_release,
+};
+
+static void agent_timer(struct loop_timer *t)
+{
+        struct chk *c = sl_container_of(t, struct chk, agent_timer);
+        const struct cfg_server_check *k = ccfg(c);
+        struct sockaddr_storage ss;
+        struct agent_run *a;
+        socklen_t len;
+        int err;
+
+        if (c->agent) {
+                agent_next(c); /* timed out: nothing changes */
+                return;
+        }
+        err = srv_conn_addr(c->rt, c->idx, NULL, &ss, &len);
+        if (err == 0 && k->agent_addr_set) {
+                ss = k->agent_addr;
+                len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                               : sizeof(struct sockaddr_in);
+        }
+        if (err == 0 && ss.ss_family == AF_INET)
+                ((struct sockaddr_in *)&ss)->sin_port = htons(k->agent_port);
+        else if (err == 0 && ss.ss_family == AF_INET6)
+                ((struct sockaddr_in6 *)&ss)->sin6_port = htons(k->agent_port);
+        a = err == 0 ? calloc(1, sizeof(*a)) : NULL;
+        if (!a) {
+                agent_next(c);
+                return;
+        }
+        loop_reap_init(&a->reap, agent_free);
+        a->chk = c;
+        if (conn_connect(&a->conn, c->w->loop, (const struct sockaddr *)&ss, len, 0) < 0) {
+                free(a);
+                agent_next(c);
+                return;
+        }
+        c->agent = a;
+        a->conn.mux = &agent_mux;
+        a->conn.mux_ctx = a;
+        conn_want(&a->conn, CONN_WANT_WR);
+        /* the whole exchange within the agent's interval */
+        loop_timer_arm(&c->agent_timer, k->agent_inter_ms ? k->agent_inter_ms : 1);
 }
 
 /* ---- scheduling ---- */
@@ -1487,7 +1759,7 @@ int check_start(struct worker *w)
                 const struct cfg_proxy *px = w->gen->proxies[i];
 
                 for (size_t j = 0; w->rt[i].lb && j < px->n_servers; j++)
-                        n += px->servers[j].opts.check.enabled;
+                        n += px->servers[j].opts.check.enabled || px->servers[j].opts.check.agent;
         }
         if (n == 0)
                 return 0;
@@ -1510,7 +1782,7 @@ int check_start(struct worker *w)
                         const struct cfg_server *sv = &px->servers[j];
                         struct chk *c = &ck->v[ck->n];
 
-                        if (!sv->opts.check.enabled)
+                        if (!sv->opts.check.enabled && !sv->opts.check.agent)
                                 continue;
                         c->w = w;
                         c->rt = rt;
@@ -1519,7 +1791,9 @@ int check_start(struct worker *w)
                         c->rec = &rt->lb->recs[j];
                         c->in = malloc(CHK_IN_MAX);
                         if (!c->in || !build_seq(c) ||
-                            loop_timer_init(w->loop, &c->timer, chk_timer) < 0) {
+                            loop_timer_init(w->loop, &c->timer, chk_timer) < 0 ||
+                            loop_timer_init(w->loop, &c->agent_timer, agent_timer) < 0) {
+                                loop_timer_deinit(&c->timer);
                                 free(c->in);
                                 free(c->seq);
                                 free(c->own);
@@ -1528,6 +1802,11 @@ int check_start(struct worker *w)
                                 return -ENOMEM;
                         }
                         ck->n++;
+                        if (sv->opts.check.agent)
+                                loop_timer_arm(&c->agent_timer,
+                                               rnd(ck) % (sv->opts.check.agent_inter_ms ?: 1));
+                        if (!sv->opts.check.enabled)
+                                continue; /* the agent only */
                         /* never checked (a fresh table): HAProxy starts it at rise, UP */
                         if (!(srv_state_chk_flags(c->rec) & SRV_CHK_F_CHECKED)) {
                                 struct srv_chk_result ini = {.status = SRV_CHK_INI};
@@ -1567,7 +1846,9 @@ void check_stop(struct worker *w)
                 struct chk *c = &ck->v[i];
 
                 run_close(c);
+                agent_close(c);
                 loop_timer_deinit(&c->timer);
+                loop_timer_deinit(&c->agent_timer);
                 free(c->in);
                 free(c->out);
                 free(c->seq);

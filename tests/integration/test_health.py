@@ -585,6 +585,56 @@ backend be
         late = [origin_of(get(self.port)[1]) for _ in range(40)]
         self.assertEqual(late.count("s2"), 20, late)
 
+    def test_agent_check(self):
+        """agent-check: the agent's words set the weight (a share of the configured one),
+        maxconn, drain, ready, and take the server DOWN ("#reason") and UP again."""
+        words = {"line": b"75% maxconn:7\n"}
+
+        class Agent(LineServer):
+            def _run(inner):
+                while not inner.stopping:
+                    try:
+                        c, _ = inner.sock.accept()
+                    except OSError:
+                        continue
+                    with c:
+                        try:
+                            c.settimeout(2)
+                            if c.recv(64) == b"hello\n":
+                                c.sendall(words["line"])
+                        except OSError:
+                            pass
+
+        agent = Agent(b"")
+        self.addCleanup(agent.stop)
+        o1, o2 = Origin("s1"), Origin("s2")
+        self.addCleanup(o1.stop)
+        self.addCleanup(o2.stop)
+        p = self.start_config(self.config("""\
+    server s1 127.0.0.1:%d weight 20 agent-check agent-port %d agent-inter 100ms agent-send "hello\\n"
+    server s2 127.0.0.1:%d
+""" % (o1.port, agent.port, o2.port)))
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["weight"] == "15"),
+                        stat_rows(self.sock)["s1"])
+        self.assertEqual(stat_rows(self.sock)["s1"]["slim"], "7")
+        words["line"] = b"drain\n"
+        self.assertTrue(wait_for(lambda: self.status("s1") == "DRAIN"))
+        words["line"] = b"ready 100%\n"
+        self.assertTrue(wait_for(lambda: self.status("s1") == "UP" and
+                                 stat_rows(self.sock)["s1"]["weight"] == "20"),
+                        stat_rows(self.sock)["s1"])
+        words["line"] = b"down #disk full\n"
+        self.assertTrue(wait_for(lambda: self.status("s1") == "DOWN"))
+        self.assertIn('Server be/s1 is DOWN, reason: Layer7 wrong status, info: "via agent : '
+                      'down (disk full)"', p.log())
+        self.assertEqual({origin_of(get(self.port)[1]) for _ in range(4)}, {"s2"})
+        words["line"] = b"up\n"
+        self.assertTrue(wait_for(lambda: self.status("s1") != "DOWN"))
+        self.assertIn("Server be/s1 is UP, reason: Layer7 check passed", p.log())
+        words["line"] = b"sideways\n"
+        self.assertTrue(wait_for(lambda: "agent for server be/s1 reports an error: 'sideways'"
+                                 in p.log()))
+
 
 if __name__ == "__main__":
     harness.main()

@@ -333,7 +333,9 @@ START_TEST(test_errors_have_lines)
         expect_error("frontend f\n    bind :80\n    default_backend nope\n", 1,
                      "no backend named 'nope'");
         expect_error("backend b\n    server s 127.0.0.1:80 check agent-check\n", 2,
-                     "'agent-check' is a HAProxy keyword that sluice does not support yet");
+                     "'b/s': agent-check needs agent-port");
+        expect_error("backend b\n    server s 127.0.0.1:80 agent-addr nowhere\n", 2,
+                     "server option 'agent-addr' needs an IPv4 or IPv6 address, got 'nowhere'");
         expect_error("backend b\n    server s 127.0.0.1:80 check inter 0\n", 2,
                      "inter: a check interval must be above 0");
         expect_error("backend b\n    server s 127.0.0.1:80 check rise 0\n", 2, "out of range");
