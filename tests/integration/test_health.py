@@ -635,6 +635,54 @@ backend be
         self.assertTrue(wait_for(lambda: "agent for server be/s1 reports an error: 'sideways'"
                                  in p.log()))
 
+    def test_server_dies_under_load(self):
+        """A server that dies under load: its checks take it DOWN within fall x inter, and
+        with retries and option redispatch the clients see no error but for the requests
+        already in flight to it (here at most one per client)."""
+        o1, o2 = HealthOrigin("s1"), HealthOrigin("s2")
+        self.addCleanup(o1.stop)
+        # its threads wait for sluice's idle connections to it to close: stopped aside
+        self.addCleanup(lambda: threading.Thread(target=o2.stop, daemon=True).start())
+        self.start_config(self.config("""\
+    option httpchk GET /health
+    option redispatch
+    retries 3
+    server s1 127.0.0.1:%d check inter 100ms fall 2
+    server s2 127.0.0.1:%d check inter 100ms fall 2
+""" % (o1.port, o2.port)))
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s2"]["check_status"] == "L7OK"))
+        results, lock, clients = [], threading.Lock(), 4
+        deadline = time.monotonic() + 2.5
+
+        def client():
+            while time.monotonic() < deadline:
+                try:
+                    st = get(self.port, "/x")[0]
+                except OSError:
+                    st = 0
+                with lock:
+                    results.append((time.monotonic(), st))
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        o2.stopping = True
+        o2.sock.close()  # no new connection from now on (its checks are refused)
+        killed = time.monotonic()
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN", timeout=5))
+        down = time.monotonic() - killed
+        for t in threads:
+            t.join(timeout=10)
+        errors = [r for r in results if r[1] != 200]
+        if os.environ.get("SLUICE_TEST_VERBOSE"):
+            print("requests %d, errors %d, DOWN after %.0f ms"
+                  % (len(results), len(errors), down * 1000))
+        self.assertGreater(len(results), 100)
+        self.assertLessEqual(len(errors), clients, errors)
+        self.assertLess(down, 2.0)
+        self.assertEqual(self.status("s1"), "UP")
+
 
 if __name__ == "__main__":
     harness.main()
