@@ -180,6 +180,9 @@ static const char css[] =
         ".active_draining{background:#20a0FF}\n"
         ".active_no_check{background:#e0e0e0}\n"
         ".backup_down{background:#ff9090}\n"
+        ".backup_going_up{background:#ff80ff}\n"
+        ".backup_going_down{background:#c060ff}\n"
+        ".backup_nolb{background:#90b0e0}\n"
         ".backup_up{background:#b0d0ff}\n"
         ".backup_draining{background:#cc9900}\n"
         ".backup_no_check{background:#e0e0e0}\n"
@@ -265,6 +268,14 @@ static const char *server_class(const struct mstat_obj *o, bool backup)
                 return "maintain";
         if (strcmp(st, "DOWN") == 0)
                 return backup ? "backup_down" : "active_down";
+        /* transitional: "DOWN 1/2" going up, "UP 1/3" going down (HAProxy's classes) */
+        if (strncmp(st, "DOWN ", 5) == 0)
+                return backup ? "backup_going_up" : "active_going_up";
+        if (strncmp(st, "UP ", 3) == 0 || strncmp(st, "DRAIN ", 6) == 0 ||
+            strncmp(st, "NOLB ", 5) == 0)
+                return backup ? "backup_going_down" : "active_going_down";
+        if (strcmp(st, "NOLB") == 0)
+                return backup ? "backup_nolb" : "active_nolb";
         if (strcmp(st, "DRAIN") == 0)
                 return backup ? "backup_draining" : "active_draining";
         if (strcmp(st, "UP") == 0)

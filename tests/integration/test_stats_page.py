@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -247,6 +248,26 @@ backend app
         status, _, body = fetch(self.port, "/haproxy?stats;csv")
         self.assertEqual(status, 200)
         self.assertIn(b"app,s1,", body)
+
+    def test_transitional_rows(self):
+        """A server between states has HAProxy's row class: "UP 1/3" (not checked yet, or
+        failing) is going down, "DOWN 1/2" going up, a backup one likewise."""
+        dead = harness.free_port()
+        self.start_config(self.config("    stats uri /st", extra="""
+backend chk
+    server fresh 127.0.0.1:%d check inter 30s
+    server back 127.0.0.1:%d check inter 30s backup
+    server gone 127.0.0.1:%d check inter 100ms fall 1
+""" % (self.o1.port, self.o2.port, dead)))
+        rows = lambda: re.findall(r'<tr class="([a-z_]+)">(?:(?!</tr>).)*?>(fresh|back|gone)<',
+                                  fetch(self.sport, "/st")[2].decode(), re.S)
+        deadline = time.monotonic() + 5
+        while ("active_down", "gone") not in rows() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        got = rows()
+        self.assertIn(("active_going_down", "fresh"), got)
+        self.assertIn(("backup_going_down", "back"), got)
+        self.assertIn(("active_down", "gone"), got)
 
     def test_exports_and_options(self):
         self.start_config(self.config("""\
