@@ -378,14 +378,23 @@ static void set_health(struct srv_ref *s, const char *h, const struct mcmd_peer 
 {
         char what[512];
 
-        if (h && strcmp(h, "up") == 0)
+        const struct cfg_server_check *k = &s->px->servers[s->idx].opts.check;
+
+        /* HAProxy's: the health counter too, from which the checks go on */
+        if (h && strcmp(h, "up") == 0) {
+                srv_state_set_health(s->rec, k->rise + k->fall - 1);
                 srv_state_set_op(s->rec, SRV_OP_UP);
-        else if (h && (strcmp(h, "down") == 0 || strcmp(h, "stopping") == 0))
+        } else if (h && strcmp(h, "stopping") == 0) {
+                srv_state_set_health(s->rec, k->rise + k->fall - 1);
+                srv_state_set_op(s->rec, SRV_OP_NOLB);
+        } else if (h && strcmp(h, "down") == 0) {
+                srv_state_set_health(s->rec, 0);
                 srv_state_set_op(s->rec, SRV_OP_DOWN);
-        else {
+        } else {
                 fputs("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n", out);
                 return;
         }
+        srv_state_set_last_change(s->rec, sl_clock_wall_us() / 1000);
         snprintf(what, sizeof(what), "server %s/%s health %s", s->px->name,
                  s->px->servers[s->idx].name, h);
         log_change(peer, what);

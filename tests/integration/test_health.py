@@ -683,6 +683,26 @@ backend be
         self.assertLess(down, 2.0)
         self.assertEqual(self.status("s1"), "UP")
 
+    def test_set_server_health(self):
+        """set server <b>/<s> health down|stopping|up: the state and the health counter the
+        checks go on from (HAProxy's)."""
+        o1 = HealthOrigin("s1")
+        self.addCleanup(o1.stop)
+        self.start_config(self.config("""\
+    option httpchk GET /health
+    server s1 127.0.0.1:%d check inter 30s
+""" % o1.port))
+        ask(self.sock, "set server be/s1 health down\n")
+        rows = stat_rows(self.sock)["s1"]
+        self.assertEqual((rows["status"], rows["check_health"]), ("DOWN", "0"))
+        self.assertEqual(get(self.port)[0], 503)
+        ask(self.sock, "set server be/s1 health stopping\n")
+        self.assertEqual(self.status("s1"), "NOLB")
+        ask(self.sock, "set server be/s1 health up\n")
+        rows = stat_rows(self.sock)["s1"]
+        self.assertEqual((rows["status"], rows["check_health"]), ("UP", "4"))
+        self.assertEqual(get(self.port)[0], 200)
+
 
 if __name__ == "__main__":
     harness.main()
