@@ -703,6 +703,53 @@ backend be
         self.assertEqual((rows["status"], rows["check_health"]), ("UP", "4"))
         self.assertEqual(get(self.port)[0], 200)
 
+    def test_intervals(self):
+        """inter, fastinter and downinter as HAProxy spaces checks: fully DOWN every
+        downinter, changing state every fastinter (rise 3 good checks bring it UP quickly),
+        fully UP every inter; counted at the server, within wide bounds."""
+        times = []
+
+        class Counting(LineServer):
+            def _run(inner):
+                while not inner.stopping:
+                    try:
+                        c, _ = inner.sock.accept()
+                    except OSError:
+                        continue
+                    times.append(time.monotonic())
+                    with c:
+                        try:
+                            c.settimeout(2)
+                            if c.recv(64):
+                                c.sendall(inner.reply)
+                        except OSError:
+                            pass
+
+        srv = Counting(b"-ERR\r\n")
+        self.addCleanup(srv.stop)
+        self.start_config(self.config("""\
+    option tcp-check
+    tcp-check send PING\\r\\n
+    tcp-check expect string +PONG
+    server s1 127.0.0.1:%d check inter 1s fastinter 100ms downinter 300ms rise 3 fall 2
+""" % srv.port, mode="tcp"))
+        self.assertTrue(wait_for(lambda: self.status("s1") == "DOWN"))
+        t0 = len(times)
+        time.sleep(1.5)
+        down_checks = len(times) - t0  # 5 at 300 ms
+        self.assertGreaterEqual(down_checks, 3)
+        self.assertLessEqual(down_checks, 7)
+        srv.reply = b"+PONG\r\n"
+        t_good = time.monotonic()
+        self.assertTrue(wait_for(lambda: self.status("s1") == "UP", timeout=3))
+        # the first good check within downinter, then two at fastinter
+        self.assertLess(time.monotonic() - t_good, 1.0)
+        t0 = len(times)
+        time.sleep(2.5)
+        up_checks = len(times) - t0  # 2 or 3 at 1 s
+        self.assertGreaterEqual(up_checks, 1)
+        self.assertLessEqual(up_checks, 4)
+
 
 if __name__ == "__main__":
     harness.main()
