@@ -482,8 +482,9 @@ static void dump_server_check(FILE *out, const struct cfg_server_check *c)
 
 static void dump_check_rule(FILE *out, const struct cfg_check_rule *r)
 {
-        static const char *const matches[] = {"string", "rstring", "binary", "rbinary",
-                                              "status", "rstatus", "custom"};
+        static const char *const matches[] = {"string",  "rstring", "binary", "rbinary", "status",
+                                              "rstatus", "custom",  "hdr",    "fhdr"};
+        static const char *const meths[] = {"str", "beg", "end", "sub", "reg"};
         static const char *const statuses[] = {
                 [CFG_CHK_ST_L4OK] = "L4OK",     [CFG_CHK_ST_L4TOUT] = "L4TOUT",
                 [CFG_CHK_ST_L4CON] = "L4CON",   [CFG_CHK_ST_L6OK] = "L6OK",
@@ -551,6 +552,15 @@ static void dump_check_rule(FILE *out, const struct cfg_check_rule *r)
                 if (r->tout_status)
                         fprintf(out, " tout-status %s", statuses[r->tout_status]);
                 fprintf(out, "%s %s ", r->neg ? " !" : "", matches[r->match]);
+                if (r->match == CFG_CHK_M_HDR || r->match == CFG_CHK_M_FHDR) {
+                        fprintf(out, "name -m %s ", meths[r->name_meth]);
+                        cfg__dump_word(out, r->pat);
+                        if (r->hdr_value) {
+                                fprintf(out, " value -m %s ", meths[r->value_meth]);
+                                cfg__dump_word(out, r->hdr_value);
+                        }
+                        break;
+                }
                 cfg__dump_word(out, r->pat);
                 break;
         }

@@ -576,9 +576,9 @@ static uint8_t status_word(struct cfg_parser *p, unsigned w, char kind)
                 {"L7OK", CFG_CHK_ST_L7OK, 'o'},     {"L7OKC", CFG_CHK_ST_L7OKC, 'o'},
                 {"L6OK", CFG_CHK_ST_L6OK, 'o'},     {"L4OK", CFG_CHK_ST_L4OK, 'o'},
                 {"L7RSP", CFG_CHK_ST_L7RSP, 'e'},   {"L7STS", CFG_CHK_ST_L7STS, 'e'},
-                {"L6RSP", CFG_CHK_ST_L6RSP, 'e'},   {"L4CON", CFG_CHK_ST_L4CON, 'e'},
-                {"L7TOUT", CFG_CHK_ST_L7TOUT, 't'}, {"L6TOUT", CFG_CHK_ST_L6TOUT, 't'},
-                {"L4TOUT", CFG_CHK_ST_L4TOUT, 't'},
+                {"L7OKC", CFG_CHK_ST_L7OKC, 'e'},   {"L6RSP", CFG_CHK_ST_L6RSP, 'e'},
+                {"L4CON", CFG_CHK_ST_L4CON, 'e'},   {"L7TOUT", CFG_CHK_ST_L7TOUT, 't'},
+                {"L6TOUT", CFG_CHK_ST_L6TOUT, 't'}, {"L4TOUT", CFG_CHK_ST_L4TOUT, 't'},
         };
         const char *v = cfg__word(p, w);
 
@@ -591,9 +591,85 @@ static uint8_t status_word(struct cfg_parser *p, unsigned w, char kind)
                                : "timeout",
                  v,
                  kind == 'o'   ? "L7OK, L7OKC, L6OK or L4OK"
-                 : kind == 'e' ? "L7RSP, L7STS, L6RSP or L4CON"
+                 : kind == 'e' ? "L7OKC, L7RSP, L7STS, L6RSP or L4CON"
                                : "L7TOUT, L6TOUT or L4TOUT");
         return 0;
+}
+
+/* [-m <meth>] <pattern> at word *@w, for hdr's "name" (@name) or "value"; moves *@w past
+ * it */
+static bool hdr_part(struct cfg_parser *p, unsigned *w, bool name, enum cfg_chk_meth *meth,
+                     const char **pat, void **re)
+{
+        static const char *const meths[] = {"str", "beg", "end", "sub", "reg"};
+        unsigned n = cfg__n_words(p);
+
+        *meth = CFG_CHK_METH_STR;
+        if (*w < n && strcmp(cfg__word(p, *w), "-m") == 0) {
+                bool known = false;
+
+                for (unsigned i = 0; i < SL_ARRAY_SIZE(meths); i++)
+                        if (strcmp(cfg__word(p, *w + 1), meths[i]) == 0) {
+                                *meth = (enum cfg_chk_meth)i;
+                                known = true;
+                        }
+                if (!known) {
+                        cfg__err(p, *w + 1 < n ? *w + 1 : *w,
+                                 "http-check expect hdr: -m takes str, beg, end, sub or reg, got "
+                                 "'%s'",
+                                 cfg__word(p, *w + 1));
+                        return false;
+                }
+                *w += 2;
+        }
+        if (*w >= n) {
+                cfg__err(p, n - 1, "http-check expect hdr: the %s pattern is missing",
+                         name ? "name" : "value");
+                return false;
+        }
+        *pat = cfg__dup(p, *w);
+        if (*meth == CFG_CHK_METH_REG) {
+                *re = cfg__regex(p, *w, *pat, name);
+                if (!*re)
+                        return false;
+        }
+        (*w)++;
+        return true;
+}
+
+/* hdr|fhdr name [-m <meth>] <name> [value [-m <meth>] <value>] from word @w into @r */
+static bool hdr_pattern(struct cfg_parser *p, unsigned w, struct cfg_check_rule *r)
+{
+        unsigned n = cfg__n_words(p);
+
+        if (w < n &&
+            (strcmp(cfg__word(p, w), "name-lf") == 0 || strcmp(cfg__word(p, w), "value-lf") == 0)) {
+                cfg__unsupported(p, w, cfg__word(p, w));
+                return false;
+        }
+        if (w >= n || strcmp(cfg__word(p, w), "name") != 0) {
+                cfg__err(p, w < n ? w : n - 1,
+                         "http-check expect hdr: expected 'name [-m <meth>] <name>'");
+                return false;
+        }
+        w++;
+        if (!hdr_part(p, &w, true, &r->name_meth, &r->pat, &r->re))
+                return false;
+        r->pat_len = strlen(r->pat);
+        if (w < n && strcmp(cfg__word(p, w), "value-lf") == 0) {
+                cfg__unsupported(p, w, "value-lf");
+                return false;
+        }
+        if (w < n && strcmp(cfg__word(p, w), "value") == 0) {
+                w++;
+                if (!hdr_part(p, &w, false, &r->value_meth, &r->hdr_value, &r->value_re))
+                        return false;
+        }
+        if (w < n) {
+                cfg__err(p, w, "http-check expect hdr: unexpected '%s'", cfg__word(p, w));
+                return false;
+        }
+        return true;
 }
 
 /* [tcp|http]-check expect [min-recv <n>] [comment <msg>] [!] <match> <pattern> (@data 1:
@@ -665,6 +741,17 @@ static void kw_check_expect(struct cfg_parser *p, unsigned arg, unsigned long da
                 r.match = matches[i].m;
                 found = true;
         }
+        if (!found && data && w < n &&
+            (strcmp(cfg__word(p, w), "hdr") == 0 || strcmp(cfg__word(p, w), "fhdr") == 0)) {
+                r.match = cfg__word(p, w)[0] == 'h' ? CFG_CHK_M_HDR : CFG_CHK_M_FHDR;
+                if (!hdr_pattern(p, w + 1, &r))
+                        return;
+                r.where = (struct cfg_where){p->file, p->l->line};
+                slot = rule_push(p, r.kind);
+                if (slot)
+                        *slot = r;
+                return;
+        }
         if (!found) {
                 if (w < n &&
                     (strcmp(cfg__word(p, w), "hdr") == 0 || strcmp(cfg__word(p, w), "fhdr") == 0 ||
@@ -710,6 +797,8 @@ static void kw_check_expect(struct cfg_parser *p, unsigned arg, unsigned long da
                 break;
         case CFG_CHK_M_STRING:
         case CFG_CHK_M_CUSTOM:
+        case CFG_CHK_M_HDR:
+        case CFG_CHK_M_FHDR:
                 break;
         }
         r.where = (struct cfg_where){p->file, p->l->line};

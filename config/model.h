@@ -206,6 +206,17 @@ enum cfg_chk_match {
         CFG_CHK_M_STATUS,     /* http: the status is in the list ("200,300-399") */
         CFG_CHK_M_RSTATUS,    /* http: the status (as text) matches the regex */
         CFG_CHK_M_CUSTOM,     /* tcp: a protocol check's own test (enum cfg_chk_custom) */
+        CFG_CHK_M_HDR,        /* http: a header (its value as a comma-separated list) */
+        CFG_CHK_M_FHDR,       /* http: a header, its full value */
+};
+
+/* How hdr and fhdr compare a header's name or value */
+enum cfg_chk_meth {
+        CFG_CHK_METH_STR = 0, /* the whole */
+        CFG_CHK_METH_BEG,
+        CFG_CHK_METH_END,
+        CFG_CHK_METH_SUB,
+        CFG_CHK_METH_REG,
 };
 
 /* The protocol checks' own tests (option ssl-hello-chk, mysql-check, pgsql-check, smtpchk) */
@@ -274,6 +285,10 @@ struct cfg_check_rule {
         void *re;                   /* pcre2_code owned by the generation, for the regex matches */
         unsigned min_recv;          /* "min-recv": bytes needed before matching; 0: none */
         enum cfg_chk_custom custom; /* CFG_CHK_M_CUSTOM */
+        /* hdr, fhdr: the name (@pat, matched without case) and, if @hdr_value, the value */
+        enum cfg_chk_meth name_meth, value_meth;
+        const char *hdr_value; /* arena, or NULL: the header's presence is enough */
+        void *value_re;        /* pcre2_code of the generation, for -m reg on the value */
         /* "ok-status", "error-status", "tout-status" (CFG_CHK_ST_NONE: the defaults) */
         uint8_t ok_status, err_status, tout_status;
         /* the protocol checks' texts: on success @ok_info, else the answer from byte

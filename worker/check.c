@@ -1167,7 +1167,78 @@ static bool tcp_match(struct chk *c, const struct cfg_check_rule *r, const char 
         case CFG_CHK_M_STATUS:
         case CFG_CHK_M_RSTATUS:
         case CFG_CHK_M_CUSTOM:
+        case CFG_CHK_M_HDR:
+        case CFG_CHK_M_FHDR:
                 break;
+        }
+        return false;
+}
+
+/* hdr, fhdr: does @s of @n bytes match @pat by method @m (@re for reg; @icase: a name)? */
+static bool meth_match(struct chk *c, enum cfg_chk_meth m, const char *pat, const void *re,
+                       bool icase, const char *s, size_t n)
+{
+        size_t pl = strlen(pat);
+        int (*cmp)(const char *, const char *, size_t) = icase ? strncasecmp : strncmp;
+
+        switch (m) {
+        case CFG_CHK_METH_STR:
+                return n == pl && cmp(s, pat, n) == 0;
+        case CFG_CHK_METH_BEG:
+                return n >= pl && cmp(s, pat, pl) == 0;
+        case CFG_CHK_METH_END:
+                return n >= pl && cmp(s + n - pl, pat, pl) == 0;
+        case CFG_CHK_METH_SUB:
+                for (size_t i = 0; i + pl <= n; i++)
+                        if (cmp(s + i, pat, pl) == 0)
+                                return true;
+                return false;
+        case CFG_CHK_METH_REG:
+                return re && re_match(c, re, s, n);
+        }
+        return false;
+}
+
+/* hdr, fhdr: some header of the head @h (@hl bytes, from its first header line to the
+ * blank line) has the rule's name and, if it says one, value (one of the comma-separated
+ * elements for hdr, the whole for fhdr) */
+static bool hdr_match(struct chk *c, const struct cfg_check_rule *r, const char *h, size_t hl)
+{
+        const char *end = h + hl;
+
+        while (h < end) {
+                const char *eol = memmem(h, (size_t)(end - h), "\r\n", 2), *colon, *v, *ve;
+
+                if (!eol)
+                        eol = end;
+                colon = memchr(h, ':', (size_t)(eol - h));
+                if (colon &&
+                    meth_match(c, r->name_meth, r->pat, r->re, true, h, (size_t)(colon - h))) {
+                        if (!r->hdr_value)
+                                return true;
+                        for (v = colon + 1; v < eol;) {
+                                while (v < eol && (*v == ' ' || *v == '\t'))
+                                        v++;
+                                ve = eol;
+                                if (r->match == CFG_CHK_M_HDR && v < eol) {
+                                        const char *comma = memchr(v, ',', (size_t)(eol - v));
+
+                                        if (comma)
+                                                ve = comma;
+                                }
+                                {
+                                        const char *t = ve;
+
+                                        while (t > v && (t[-1] == ' ' || t[-1] == '\t'))
+                                                t--;
+                                        if (meth_match(c, r->value_meth, r->hdr_value, r->value_re,
+                                                       false, v, (size_t)(t - v)))
+                                                return true;
+                                }
+                                v = ve + 1;
+                        }
+                }
+                h = eol + 2;
         }
         return false;
 }
@@ -1316,7 +1387,8 @@ static int tcp_expect(struct chk *c, const struct cfg_check_rule *r)
                                          !c->in_len ? "TCPCHK got an empty response"
                                          : m        ? "TCPCHK matched unwanted content"
                                                     : "TCPCHK did not match content");
-                        chk_end(c, false, false, st, code, info);
+                        /* error-status L7OKC: a conditional pass */
+                        chk_end(c, st == SRV_CHK_L7OKC, st == SRV_CHK_L7OKC, st, code, info);
                         return -1;
                 }
                 c->ok_status = r->ok_status ? (enum srv_chk_status)r->ok_status : SRV_CHK_L7OK;
@@ -1463,6 +1535,14 @@ static int http_expect(struct chk *c)
                         case CFG_CHK_M_RSTRING:
                                 m = re_match(c, r->re, c->in + body, blen);
                                 break;
+                        case CFG_CHK_M_HDR:
+                        case CFG_CHK_M_FHDR: {
+                                const char *first = memmem(c->in, body, "\r\n", 2);
+
+                                m = first && hdr_match(c, r, first + 2,
+                                                       (size_t)(c->in + body - 2 - (first + 2)));
+                                break;
+                        }
                         default:
                                 m = false;
                                 break;
@@ -1470,10 +1550,16 @@ static int http_expect(struct chk *c)
                         if (m == r->neg) {
                                 bool st_rule = r->match == CFG_CHK_M_STATUS ||
                                                r->match == CFG_CHK_M_RSTATUS;
+                                bool hdr = r->match == CFG_CHK_M_HDR || r->match == CFG_CHK_M_FHDR;
+                                enum srv_chk_status est =
+                                        r->err_status ? (enum srv_chk_status)r->err_status
+                                        : st_rule     ? SRV_CHK_L7STS
+                                                      : SRV_CHK_L7RSP;
 
-                                chk_end(c, false, false, st_rule ? SRV_CHK_L7STS : SRV_CHK_L7RSP,
-                                        status,
+                                chk_end(c, est == SRV_CHK_L7OKC, est == SRV_CHK_L7OKC, est, status,
                                         st_rule  ? reason
+                                        : hdr    ? (r->neg ? "HTTP header matched unwanted"
+                                                           : "HTTP header did not match")
                                         : r->neg ? "HTTP check matched unwanted content"
                                                  : "HTTP content check did not match");
                                 return -1;

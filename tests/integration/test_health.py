@@ -12,7 +12,7 @@ import threading
 import time
 
 import harness
-from origin import Origin
+from origin import Origin, RawOrigin
 from test_servers import origin_of
 from test_stats import ask
 
@@ -749,6 +749,29 @@ backend be
         up_checks = len(times) - t0  # 2 or 3 at 1 s
         self.assertGreaterEqual(up_checks, 1)
         self.assertLessEqual(up_checks, 4)
+
+    def test_http_check_expect_hdr(self):
+        """http-check expect hdr: a header (name without case) with a value among its
+        comma-separated ones; fhdr: the full value; -m beg|end|sub|reg."""
+        ok = b"HTTP/1.1 200 OK\r\nX-Status: warming, ready\r\ncontent-length: 0\r\n\r\n"
+        warm = b"HTTP/1.1 200 OK\r\nX-Status: warming\r\ncontent-length: 0\r\n\r\n"
+        o1 = RawOrigin({"/health": (ok, True)}, name="s1")
+        o2 = RawOrigin({"/health": (warm, True)}, name="s2")
+        self.addCleanup(o1.stop)
+        self.addCleanup(o2.stop)
+        self.start_config(self.config("""\
+    option httpchk GET /health
+    http-check expect hdr name X-STATUS value ready
+    http-check expect ! fhdr name -m beg x-st value -m reg ^ready$
+    server s1 127.0.0.1:%d check inter 100ms
+    server s2 127.0.0.1:%d check inter 100ms
+""" % (o1.port, o2.port)))
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"), stat_rows(self.sock))
+        rows = stat_rows(self.sock)
+        self.assertEqual((rows["s2"]["check_status"], rows["s2"]["last_chk"]),
+                         ("L7RSP", "HTTP header did not match"))
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
+        self.assertEqual(self.status("s1"), "UP")
 
 
 if __name__ == "__main__":

@@ -355,6 +355,12 @@ START_TEST(test_errors_have_lines)
         expect_error("backend b\n    option mysql-check user x post-42\n", 2,
                      "usage: option mysql-check [user <name> [post-41|pre-41]]");
         expect_error("backend b\n    option redis-check now\n", 2, "option redis-check");
+        expect_error("backend b\n    option httpchk\n    http-check expect hdr name -m any x\n", 3,
+                     "-m takes str, beg, end, sub or reg, got 'any'");
+        expect_error("backend b\n    option httpchk\n    http-check expect hdr x\n", 3,
+                     "expected 'name [-m <meth>] <name>'");
+        expect_error("backend b\n    option httpchk\n    http-check expect hdr name a value\n", 3,
+                     "the value pattern is missing");
         expect_error("backend b\n    server s 127.0.0.1:80 wieght 3\n", 2,
                      "did you mean 'weight'?");
         expect_error("backend b\n    server s 127.0.0.1:80 weight 257\n", 2, "out of range");
