@@ -54,23 +54,6 @@ void backend_count(struct stream *st, int idx, enum stats_ctr c)
         (idx >= 0 ? wc_srv(st->w, st->be, idx) : wc_be(st->w, st->be))->c[c]++;
 }
 
-void backend_observe(struct stream *st, int idx, bool error)
-{
-        const struct cfg_server_check *k;
-        struct px_rt *rt;
-
-        if (idx < 0 || (size_t)idx >= st->be->n_servers)
-                return;
-        k = &st->be->servers[idx].opts.check;
-        rt = worker_rt(st->w, st->be);
-        if (!k->observe || !rt->lb)
-                return;
-        if (error)
-                (void)srv_state_observe_error(&rt->lb->recs[idx], k->error_limit);
-        else
-                srv_state_observe_ok(&rt->lb->recs[idx]);
-}
-
 static void slot_take(struct stream *st, struct px_rt *rt, int idx)
 {
         struct stats_blk *sb = wc_srv(st->w, st->be, idx);
@@ -258,7 +241,7 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
         r = srv_conn_open(w, rt, idx, &st->srv_addr, len, sni, ret);
         backend_count(st, idx, r == 0 ? ST_C_CONNECT : ST_C_ECON);
         if (r < 0)
-                backend_observe(st, idx, true);
+                wcount_observe(st, idx, true);
         return r;
 }
 

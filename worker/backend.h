@@ -33,8 +33,3 @@ bool backend_redispatch(const struct stream *st, int idx);
 /* One to counter @c of @st's server @idx, or of its backend when there is none (-1): a
  * backend's figures add its servers' (wcount.h). */
 void backend_count(struct stream *st, int idx, enum stats_ctr c);
-
-/* "observe": the outcome of traffic to server @idx of the stream's backend, an error (a
- * failed connection; with layer7 also a 5xx answer but 501 and 505) or not; enough
- * consecutive errors raise the server's error-limit for the checker (shm/srv_state.h). */
-void backend_observe(struct stream *st, int idx, bool error);

@@ -477,7 +477,7 @@ static void stream_retry(struct stream *st)
         stream_detach_srv(st, false);
         if (!l7) {
                 backend_count(st, idx, ST_C_ECON);
-                backend_observe(st, idx, true);
+                wcount_observe(st, idx, true);
         }
         if (!reused || l7) {
                 if (st->retries_left == 0 ||

@@ -4,11 +4,12 @@
 
 #include <limits.h>
 
-#include "backend.h"
 #include "clock.h"
+#include "lb.h"
 #include "loop.h"
 #include "macros.h"
 #include "session-t.h"
+#include "srv_state.h"
 #include "stream-t.h"
 
 static int ms_between(uint64_t from, uint64_t to)
@@ -65,6 +66,23 @@ count_rare(struct stream *st, struct stats_blk *fb, struct stats_blk *xb)
         (STRM_F_DENIED | STRM_F_DENIED_RES | STRM_F_INVALID | STRM_F_INTERCEPTED | \
          STRM_F_REDISPATCHED)
 
+void wcount_observe(struct stream *st, int idx, bool error)
+{
+        const struct cfg_server_check *k;
+        struct px_rt *rt;
+
+        if (idx < 0 || (size_t)idx >= st->be->n_servers)
+                return;
+        k = &st->be->servers[idx].opts.check;
+        rt = worker_rt(st->w, st->be);
+        if (!k->observe || !rt->lb)
+                return;
+        if (error)
+                (void)srv_state_observe_error(&rt->lb->recs[idx], k->error_limit);
+        else
+                srv_state_observe_ok(&rt->lb->recs[idx]);
+}
+
 void wcount_stream_end(struct stream *st)
 {
         struct worker *w = st->w;
@@ -100,9 +118,9 @@ void wcount_stream_end(struct stream *st)
 
                 /* layer7: a 5xx from the server, or one sluice made for its bad or missing
                  * answer, is an error (HAProxy's, but 501 and 505) */
-                backend_observe(st, st->last_srv,
-                                l7 && http && st->status >= 500 && st->status <= 599 &&
-                                        st->status != 501 && st->status != 505);
+                wcount_observe(st, st->last_srv,
+                               l7 && http && st->status >= 500 && st->status <= 599 &&
+                                       st->status != 501 && st->status != 505);
         }
         if (!bb)
                 return;

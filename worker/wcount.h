@@ -47,3 +47,8 @@ struct stream;
  * so a request costs one block's counting, not two; the backend's block alone counts its
  * streams (stot), sessions now, queue and rate. */
 void wcount_stream_end(struct stream *st);
+
+/* "observe": the outcome of traffic to server @idx of the stream's backend, an error (a
+ * failed connection; with layer7 also a 5xx answer but 501 and 505) or not; enough
+ * consecutive errors raise the server's error-limit for the checker (shm/srv_state.h). */
+void wcount_observe(struct stream *st, int idx, bool error);

@@ -95,7 +95,7 @@ struct worker {
         bool accept_paused;
         bool accept_starved; /* accept() ran out of files or memory: said once until it works */
         bool stopping;
-        struct checker *checker;        /* owned: the node's health checks (check.h), or NULL */
+        struct checker *checker;        /* owned: the node's health checks (health.h), or NULL */
         struct srv_watch *srv_watch;    /* owned: srv_watch.h, or NULL */
         struct stats_row *st;           /* its statistics row (wcount.h): the master's, or in
                                          * @st_region */

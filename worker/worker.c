@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "accesslog.h"
-#include "check.h"
 #include "clock.h"
+#include "health.h"
 #include "init_vars.h"
 #include "lb.h"
 #include "listener.h"

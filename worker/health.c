@@ -1,9 +1,9 @@
-/* Health checks (check.h): one struct chk per checked server, a timer each, and for the
+/* Health checks (health.h): one struct chk per checked server, a timer each, and for the
  * check under way a connection of its own (struct chk_run) driven by a small mux that only
  * wakes the check. The sequence of a check is a list of rules: the backend's tcp-check or
  * http-check rules, with the implicit ones HAProxy adds (the first connect, the default
  * request, the default 2xx-3xx expectation). */
-#include "check.h"
+#include "health.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
