@@ -40,11 +40,16 @@ struct chk;
 
 #define AGENT_LINE_MAX 512u
 
-/* An agent check under way (agent-check): its own connection and what it read */
-struct agent_run {
+/* A connection of the checker: freed at the end of the loop turn it closes in */
+struct chk_conn {
         struct conn conn;
         struct loop_reap reap;
         struct chk *chk; /* NULL once over */
+};
+
+/* An agent check under way (agent-check): its own connection and what it read */
+struct agent_run {
+        struct chk_conn cc; /* first: freed as the whole */
         bool connected;
         size_t len, sent;
         char line[AGENT_LINE_MAX];
@@ -52,10 +57,8 @@ struct agent_run {
 
 /* One check under way: its connection, freed at the end of the loop turn it ends in. */
 struct chk_run {
-        struct conn conn;
+        struct chk_conn cc; /* first: freed as the whole */
         struct conn_hs hs;
-        struct loop_reap reap;
-        struct chk *chk; /* NULL once the check is over */
 };
 
 enum chk_phase {
@@ -575,26 +578,33 @@ static void propagate(struct checker *ck)
         }
 }
 
+/* ---- the checker's connections ---- */
+
+static void cc_free(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct chk_conn, reap)); /* the first member of its run */
+}
+
+/* Close @cc (the check no longer hears of it) and free it once the loop turn is over */
+static void cc_close(struct chk *c, struct chk_conn *cc)
+{
+        cc->chk = NULL;
+        if (cc->conn.xprt && cc->conn.state != CONN_ST_CLOSED)
+                conn_close(&cc->conn);
+        loop_reap(c->w->loop, &cc->reap);
+}
+
 /* ---- agent checks (HAProxy's agent-check) ---- */
 
 static const struct mux_ops agent_mux;
-
-static void agent_free(struct loop_reap *r)
-{
-        free(sl_container_of(r, struct agent_run, reap));
-}
 
 static void agent_close(struct chk *c)
 {
         struct agent_run *a = c->agent;
 
-        if (!a)
-                return;
         c->agent = NULL;
-        a->chk = NULL;
-        if (a->conn.xprt && a->conn.state != CONN_ST_CLOSED)
-                conn_close(&a->conn);
-        loop_reap(c->w->loop, &a->reap);
+        if (a)
+                cc_close(c, &a->cc);
 }
 
 static void agent_next(struct chk *c)
@@ -707,7 +717,7 @@ static void agent_apply(struct chk *c, char *line)
 static void agent_wake(struct conn *conn)
 {
         struct agent_run *a = conn->mux_ctx;
-        struct chk *c = a->chk;
+        struct chk *c = a->cc.chk;
         const char *send;
 
         if (!c)
@@ -816,17 +826,17 @@ static void agent_timer(struct loop_timer *t)
                 agent_next(c);
                 return;
         }
-        loop_reap_init(&a->reap, agent_free);
-        a->chk = c;
-        if (conn_connect(&a->conn, c->w->loop, (const struct sockaddr *)&ss, len, 0) < 0) {
+        loop_reap_init(&a->cc.reap, cc_free);
+        a->cc.chk = c;
+        if (conn_connect(&a->cc.conn, c->w->loop, (const struct sockaddr *)&ss, len, 0) < 0) {
                 free(a);
                 agent_next(c);
                 return;
         }
         c->agent = a;
-        a->conn.mux = &agent_mux;
-        a->conn.mux_ctx = a;
-        conn_want(&a->conn, CONN_WANT_WR);
+        a->cc.conn.mux = &agent_mux;
+        a->cc.conn.mux_ctx = a;
+        conn_want(&a->cc.conn, CONN_WANT_WR);
         /* the whole exchange within the agent's interval */
         loop_timer_arm(&c->agent_timer, k->agent_inter_ms ? k->agent_inter_ms : 1);
 }
@@ -856,22 +866,13 @@ static uint32_t next_interval(struct chk *c)
 
 /* ---- the connection ---- */
 
-static void run_free(struct loop_reap *r)
-{
-        free(sl_container_of(r, struct chk_run, reap));
-}
-
 static void run_close(struct chk *c)
 {
         struct chk_run *run = c->run;
 
-        if (!run)
-                return;
         c->run = NULL;
-        run->chk = NULL;
-        if (run->conn.xprt && run->conn.state != CONN_ST_CLOSED)
-                conn_close(&run->conn);
-        loop_reap(c->w->loop, &run->reap);
+        if (run)
+                cc_close(c, &run->cc);
 }
 
 static void chk_end(struct chk *c, bool passed, bool cond, enum srv_chk_status status,
@@ -954,9 +955,9 @@ static void chk_connect(struct chk *c, const struct cfg_check_rule *r)
                 chk_end(c, false, false, SRV_CHK_SOCKERR, 0, "out of memory");
                 return;
         }
-        loop_reap_init(&run->reap, run_free);
-        run->chk = c;
-        err = conn_connect(&run->conn, c->w->loop, (const struct sockaddr *)&ss, len, 0);
+        loop_reap_init(&run->cc.reap, cc_free);
+        run->cc.chk = c;
+        err = conn_connect(&run->cc.conn, c->w->loop, (const struct sockaddr *)&ss, len, 0);
         if (err < 0) {
                 free(run);
                 chk_fail_errno(c,
@@ -967,8 +968,8 @@ static void chk_connect(struct chk *c, const struct cfg_check_rule *r)
                 return;
         }
         c->run = run;
-        run->conn.mux = &chk_mux;
-        run->conn.mux_ctx = run;
+        run->cc.conn.mux = &chk_mux;
+        run->cc.conn.mux_ctx = run;
         c->tls = r->ssl || cfg_server_check_tls(c->sv);
         if (c->tls) {
                 struct tls_srv *ts = tls_set_check_server(c->w->tls, c->sv);
@@ -983,15 +984,15 @@ static void chk_connect(struct chk *c, const struct cfg_check_rule *r)
                         if (n > 0)
                                 (void)SSL_set_alpn_protos(ssl, wire, (unsigned)n);
                 }
-                if (!ssl || xprt_tls_attach(&run->conn, ssl) < 0) {
+                if (!ssl || xprt_tls_attach(&run->cc.conn, ssl) < 0) {
                         chk_end(c, false, false, SRV_CHK_SOCKERR, 0,
                                 ts ? "out of memory" : "no TLS context");
                         return;
                 }
                 run->hs = (struct conn_hs){
                         .step = {xprt_tls_handshake}, .n = 1, .complete = chk_hs_done};
-                run->conn.connect_hs = &run->hs;
-                run->conn.flags |= CONN_F_CONN_PENDING;
+                run->cc.conn.connect_hs = &run->hs;
+                run->cc.conn.flags |= CONN_F_CONN_PENDING;
         }
         /* the connect phase: "timeout check" set, min(timeout connect, inter); else inter */
         {
@@ -1004,7 +1005,7 @@ static void chk_connect(struct chk *c, const struct cfg_check_rule *r)
                         t = be->timeout_ms[CFG_TO_CONNECT];
                 loop_timer_arm(&c->timer, t);
         }
-        conn_want(&run->conn, CONN_WANT_WR);
+        conn_want(&run->cc.conn, CONN_WANT_WR);
 }
 
 /* ---- sending and expecting ---- */
@@ -1096,7 +1097,7 @@ static bool build_http(struct chk *c, const struct cfg_check_rule *r)
 /* Write what is left; 1 once all is out, 0 while waiting, -errno */
 static int chk_flush(struct chk *c)
 {
-        struct conn *conn = &c->run->conn;
+        struct conn *conn = &c->run->cc.conn;
 
         while (c->out_off < c->out_len) {
                 struct iovec iov = {c->out + c->out_off, c->out_len - c->out_off};
@@ -1119,7 +1120,7 @@ static int chk_flush(struct chk *c)
 /* Read what the server sent: 1 with new bytes or at the end, 0 while waiting, -errno */
 static int chk_fill(struct chk *c)
 {
-        struct conn *conn = &c->run->conn;
+        struct conn *conn = &c->run->cc.conn;
         ssize_t n;
 
         if (c->eof || c->in_len >= CHK_IN_MAX)
@@ -1661,7 +1662,7 @@ static void chk_rules(struct chk *c)
 static void chk_wake(struct conn *conn)
 {
         struct chk_run *run = conn->mux_ctx;
-        struct chk *c = run->chk;
+        struct chk *c = run->cc.chk;
 
         if (!c)
                 return;
@@ -1803,7 +1804,7 @@ static void chk_timer(struct loop_timer *t)
         struct chk *c = sl_container_of(t, struct chk, timer);
 
         if (c->run) {
-                bool tls_hs = c->tls && c->run->conn.state == CONN_ST_HANDSHAKE;
+                bool tls_hs = c->tls && c->run->cc.conn.state == CONN_ST_HANDSHAKE;
                 const struct cfg_check_rule *r = c->step < c->n_seq ? c->seq[c->step] : NULL;
 
                 chk_end(c, false, false,

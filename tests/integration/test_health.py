@@ -41,11 +41,13 @@ class HealthOrigin(Origin):
             return self.checks
 
 
-class LineServer:
-    """A TCP server answering each line it reads with @reply (a tcp-check peer)."""
+class Peer:
+    """A TCP server for the checks, one connection at a time: each is handed to @handle(c)
+    (a socket with a 2 s timeout), and closed after; the accepted ones are counted."""
 
-    def __init__(self, reply):
-        self.reply = reply
+    def __init__(self, handle):
+        self.handle = handle
+        self.accepted = []  # when each connection came (time.monotonic())
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -62,11 +64,11 @@ class LineServer:
                 c, _ = self.sock.accept()
             except OSError:
                 continue
+            self.accepted.append(time.monotonic())
             with c:
                 c.settimeout(2)
                 try:
-                    if c.recv(1024):
-                        c.sendall(self.reply)
+                    self.handle(c)
                 except OSError:
                     pass
 
@@ -76,47 +78,36 @@ class LineServer:
         self.sock.close()
 
 
-class ScriptServer:
-    """A TCP server playing a protocol's side of a check: @greeting sent on connect, then
-    each of @replies after each read; closes after the last."""
+class LineServer(Peer):
+    """Answers what it reads with @reply (a tcp-check peer; @reply may change)."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        super().__init__(self._answer)
+
+    def _answer(self, c):
+        if c.recv(1024):
+            c.sendall(self.reply)
+
+
+class ScriptServer(Peer):
+    """A protocol's side of a check: @greeting sent on connect, then each of @replies after
+    each read; what it read in @received."""
 
     def __init__(self, greeting=b"", replies=()):
         self.greeting, self.replies = greeting, list(replies)
         self.received = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stopping = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        super().__init__(self._play)
 
-    def _run(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                continue
-            with c:
-                c.settimeout(2)
-                try:
-                    if self.greeting:
-                        c.sendall(self.greeting)
-                    for reply in self.replies:
-                        data = c.recv(4096)
-                        if not data:
-                            break
-                        self.received.append(data)
-                        c.sendall(reply)
-                except OSError:
-                    pass
-
-    def stop(self):
-        self.stopping = True
-        self.thread.join(timeout=5)
-        self.sock.close()
+    def _play(self, c):
+        if self.greeting:
+            c.sendall(self.greeting)
+        for reply in self.replies:
+            data = c.recv(4096)
+            if not data:
+                break
+            self.received.append(data)
+            c.sendall(reply)
 
 
 def mysql_packet(seq, payload):
@@ -590,22 +581,11 @@ backend be
         maxconn, drain, ready, and take the server DOWN ("#reason") and UP again."""
         words = {"line": b"75% maxconn:7\n"}
 
-        class Agent(LineServer):
-            def _run(inner):
-                while not inner.stopping:
-                    try:
-                        c, _ = inner.sock.accept()
-                    except OSError:
-                        continue
-                    with c:
-                        try:
-                            c.settimeout(2)
-                            if c.recv(64) == b"hello\n":
-                                c.sendall(words["line"])
-                        except OSError:
-                            pass
+        def agent_answer(c):
+            if c.recv(64) == b"hello\n":
+                c.sendall(words["line"])
 
-        agent = Agent(b"")
+        agent = Peer(agent_answer)
         self.addCleanup(agent.stop)
         o1, o2 = Origin("s1"), Origin("s2")
         self.addCleanup(o1.stop)
@@ -707,25 +687,8 @@ backend be
         """inter, fastinter and downinter as HAProxy spaces checks: fully DOWN every
         downinter, changing state every fastinter (rise 3 good checks bring it UP quickly),
         fully UP every inter; counted at the server, within wide bounds."""
-        times = []
-
-        class Counting(LineServer):
-            def _run(inner):
-                while not inner.stopping:
-                    try:
-                        c, _ = inner.sock.accept()
-                    except OSError:
-                        continue
-                    times.append(time.monotonic())
-                    with c:
-                        try:
-                            c.settimeout(2)
-                            if c.recv(64):
-                                c.sendall(inner.reply)
-                        except OSError:
-                            pass
-
-        srv = Counting(b"-ERR\r\n")
+        srv = LineServer(b"-ERR\r\n")
+        times = srv.accepted
         self.addCleanup(srv.stop)
         self.start_config(self.config("""\
     option tcp-check
