@@ -585,6 +585,12 @@ static void cc_free(struct loop_reap *r)
         free(sl_container_of(r, struct chk_conn, reap)); /* the first member of its run */
 }
 
+/* The muxes' release: a check frees its connection itself (cc_close()) */
+static void cc_release(struct conn *conn)
+{
+        (void)conn;
+}
+
 /* Close @cc (the check no longer hears of it) and free it once the loop turn is over */
 static void cc_close(struct chk *c, struct chk_conn *cc)
 {
@@ -787,15 +793,10 @@ static void agent_wake(struct conn *conn)
         }
 }
 
-static void agent_release(struct conn *conn)
-{
-        (void)conn;
-}
-
 static const struct mux_ops agent_mux = {
         .name = "agent",
         .wake = agent_wake,
-        .release = agent_release,
+        .release = cc_release,
 };
 
 static void agent_timer(struct loop_timer *t)
@@ -1702,15 +1703,10 @@ static void chk_wake(struct conn *conn)
         chk_rules(c);
 }
 
-static void chk_release(struct conn *conn)
-{
-        (void)conn;
-}
-
 static const struct mux_ops chk_mux = {
         .name = "check",
         .wake = chk_wake,
-        .release = chk_release,
+        .release = cc_release,
 };
 
 /* observe: a worker saw error-limit consecutive errors on @c's server; on-error says what
