@@ -875,7 +875,7 @@ static void state_line(void *arg, const struct cfg_proxy *px, const struct cfg_s
                          : res.status > SRV_CHK_INI ? 2
                                                     : 0;
                 /* CHK_ST_CONFIGURED | CHK_ST_ENABLED, and CHK_ST_PAUSED in maintenance */
-                chk_state = 0x6 | ((admin & SRV_ADMIN_MAINT) ? 0x8 : 0);
+                chk_state = 0x6 | ((admin & SRV_ADMIN_ANY_MAINT) ? 0x8 : 0);
         }
         /* HAProxy's SRV_ST_* (0 stopped, 2 running, 3 stopping) and SRV_ADMF_* (0x01 forced
          * maintenance, 0x08 forced drain) */
@@ -886,7 +886,9 @@ static void state_line(void *arg, const struct cfg_proxy *px, const struct cfg_s
                 srv_state_op(rec) == SRV_OP_UP     ? 2
                 : srv_state_op(rec) == SRV_OP_NOLB ? 3
                                                    : 0,
-                ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) | ((admin & SRV_ADMIN_DRAIN) ? 0x08u : 0),
+                ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) | ((admin & SRV_ADMIN_IMAINT) ? 0x02u : 0) |
+                        ((admin & SRV_ADMIN_DRAIN) ? 0x08u : 0) |
+                        ((admin & SRV_ADMIN_IDRAIN) ? 0x10u : 0),
                 srv_state_weight(rec), sv->opts.weight,
                 (unsigned long long)(last && last <= now
                                              ? (now - last) / 1000

@@ -245,6 +245,8 @@ static const char *srv_status(const struct srv_state_rec *rec, const struct cfg_
 
         if (admin & SRV_ADMIN_MAINT)
                 return "MAINT";
+        if (admin & SRV_ADMIN_IMAINT)
+                return "MAINT (via)"; /* the tracked server's */
         if (op == SRV_OP_DOWN) {
                 if (k->enabled && health)
                         snprintf(buf, size, "DOWN %u/%u", health, k->rise);
@@ -259,11 +261,11 @@ static const char *srv_status(const struct srv_state_rec *rec, const struct cfg_
                 return buf;
         }
         if (k->enabled && health < full && health >= k->rise) {
-                snprintf(buf, size, "%s %u/%u", admin & SRV_ADMIN_DRAIN ? "DRAIN" : "UP",
+                snprintf(buf, size, "%s %u/%u", admin & SRV_ADMIN_ANY_DRAIN ? "DRAIN" : "UP",
                          health - k->rise + 1, k->fall);
                 return buf;
         }
-        if (admin & SRV_ADMIN_DRAIN)
+        if (admin & SRV_ADMIN_ANY_DRAIN)
                 return "DRAIN";
         return k->enabled || k->agent || sv->track_idx >= 0 ? "UP" : "no check";
 }
@@ -563,10 +565,10 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                                 continue;
                         /* the stats page's ";up" and ";no-maint" */
                         if (rec && flt->no_down && !srv_state_usable(rec) &&
-                            !(srv_state_admin(rec) & SRV_ADMIN_MAINT))
+                            !(srv_state_admin(rec) & SRV_ADMIN_ANY_MAINT))
                                 continue;
                         if (rec && (flt->no_down || flt->no_maint) &&
-                            (srv_state_admin(rec) & SRV_ADMIN_MAINT))
+                            (srv_state_admin(rec) & SRV_ADMIN_ANY_MAINT))
                                 continue;
                         memset(f, 0, sizeof(f));
                         mfield_str(f, MSTAT_F_PXNAME, "KNS", px->name);

@@ -29,8 +29,12 @@ struct shm_region;
 
 /* Administrative state bits (set by an operator, HAProxy's SRV_ADMF_*). */
 enum {
-        SRV_ADMIN_MAINT = 1u << 0, /* maintenance: no traffic at all */
-        SRV_ADMIN_DRAIN = 1u << 1, /* drain: no new traffic from load balancing */
+        SRV_ADMIN_MAINT = 1u << 0,  /* maintenance: no traffic at all */
+        SRV_ADMIN_DRAIN = 1u << 1,  /* drain: no new traffic from load balancing */
+        SRV_ADMIN_IMAINT = 1u << 2, /* maintenance inherited from the tracked server */
+        SRV_ADMIN_IDRAIN = 1u << 3, /* drain inherited from the tracked server */
+        SRV_ADMIN_ANY_MAINT = SRV_ADMIN_MAINT | SRV_ADMIN_IMAINT,
+        SRV_ADMIN_ANY_DRAIN = SRV_ADMIN_DRAIN | SRV_ADMIN_IDRAIN,
 };
 
 /* Operational state (set by health checks). */
@@ -289,6 +293,6 @@ static inline uint64_t srv_state_total_conns(const struct srv_state_rec *rec)
 static inline bool srv_state_usable(const struct srv_state_rec *rec)
 {
         return srv_state_op(rec) == SRV_OP_UP &&
-               (srv_state_admin(rec) & (SRV_ADMIN_MAINT | SRV_ADMIN_DRAIN)) == 0 &&
+               (srv_state_admin(rec) & (SRV_ADMIN_ANY_MAINT | SRV_ADMIN_ANY_DRAIN)) == 0 &&
                srv_state_weight(rec) > 0;
 }

@@ -515,7 +515,7 @@ static void chk_result(struct chk *c, bool passed, bool cond, const struct srv_c
 static void ramp_update(struct chk *c)
 {
         uint64_t now = loop_now(c->w->loop), ss = ccfg(c)->slowstart_ms;
-        bool maint = srv_state_admin(c->rec) & SRV_ADMIN_MAINT;
+        bool maint = srv_state_admin(c->rec) & SRV_ADMIN_ANY_MAINT;
 
         if (c->was_maint && !maint && ss && srv_state_op(c->rec) != SRV_OP_DOWN) {
                 c->ramp_start = now; /* out of maintenance: ramps too */
@@ -543,9 +543,17 @@ static void propagate(struct checker *ck)
                 const struct cfg_proxy *be = t->rt->px;
                 const struct cfg_server *sv = &be->servers[t->idx];
                 bool backup = sv->opts.flags & CFG_SRV_BACKUP;
+                uint32_t radmin = srv_state_admin(t->root->rec), want, have;
                 unsigned act, bck;
                 char line[512];
 
+                /* the root's maintenance and drain, inherited (HAProxy's IMAINT, IDRAIN) */
+                want = ((radmin & SRV_ADMIN_ANY_MAINT) ? SRV_ADMIN_IMAINT : 0) |
+                       ((radmin & SRV_ADMIN_ANY_DRAIN) ? SRV_ADMIN_IDRAIN : 0);
+                have = srv_state_admin(t->rec) & (SRV_ADMIN_IMAINT | SRV_ADMIN_IDRAIN);
+                if (want != have)
+                        srv_state_set_admin(t->rec, want,
+                                            (SRV_ADMIN_IMAINT | SRV_ADMIN_IDRAIN) & ~want);
                 if (op == was)
                         continue;
                 srv_state_set_op(t->rec, op);
@@ -1814,7 +1822,8 @@ static void chk_timer(struct loop_timer *t)
         }
         ramp_update(c);
         /* in maintenance, a server is not checked (HAProxy pauses its checks) */
-        if (srv_state_admin(c->rec) & SRV_ADMIN_MAINT) {
+        if (srv_state_admin(c->rec) & SRV_ADMIN_ANY_MAINT) {
+                propagate(c->w->checker); /* its maintenance, to its trackers */
                 loop_timer_arm(&c->timer, ccfg(c)->inter_ms);
                 return;
         }

@@ -327,7 +327,7 @@ int lb_take(struct lb *lb, uint32_t idx, bool force)
                 return -1;
         rec = &lb->recs[idx];
         if ((!force &&
-             (srv_state_op(rec) != SRV_OP_UP || (srv_state_admin(rec) & SRV_ADMIN_MAINT))) ||
+             (srv_state_op(rec) != SRV_OP_UP || (srv_state_admin(rec) & SRV_ADMIN_ANY_MAINT))) ||
             !srv_state_try_acquire(rec, lb->srv[idx].maxconn))
                 return -1;
         return (int)idx;

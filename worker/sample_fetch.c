@@ -324,7 +324,7 @@ static int64_t usable_servers(const struct smp_ctx *c, const struct cfg_proxy *b
                 const struct srv_state_rec *r = &rt->lb->recs[i];
 
                 if (atomic_load_explicit(&r->op, memory_order_relaxed) != SRV_OP_UP ||
-                    (atomic_load_explicit(&r->admin, memory_order_relaxed) & SRV_ADMIN_MAINT) ||
+                    (atomic_load_explicit(&r->admin, memory_order_relaxed) & SRV_ADMIN_ANY_MAINT) ||
                     atomic_load_explicit(&r->weight, memory_order_relaxed) == 0)
                         continue;
                 if (rt->lb->srv[i].backup)
@@ -344,10 +344,10 @@ static bool fetch_srv_is_up(const struct smp_ctx *c, const struct cfg_arg *a, sm
         if (!rt || !rt->lb || (uint64_t)a->i >= rt->lb->n_srv)
                 return false;
         r = &rt->lb->recs[a->i];
-        return one_int(
-                atomic_load_explicit(&r->op, memory_order_relaxed) == SRV_OP_UP &&
-                        !(atomic_load_explicit(&r->admin, memory_order_relaxed) & SRV_ADMIN_MAINT),
-                CFG_SMP_BOOL, fn, data);
+        return one_int(atomic_load_explicit(&r->op, memory_order_relaxed) == SRV_OP_UP &&
+                               !(atomic_load_explicit(&r->admin, memory_order_relaxed) &
+                                 SRV_ADMIN_ANY_MAINT),
+                       CFG_SMP_BOOL, fn, data);
 }
 
 /* ---- HTTP ---- */

@@ -489,6 +489,17 @@ backend be
         self.assertLogged(p, r"Server be/s2 is UP via be/s1\.")
         seen = {origin_of(get(self.port)[1]) for _ in range(4)}
         self.assertEqual(seen, {"s1", "s2"})
+        # the tracked server's maintenance and drain are the tracker's too (inherited)
+        ask(self.sock, "set server be/s1 state maint\n")
+        self.assertTrue(wait_for(lambda: self.status("s2") == "MAINT (via)"),
+                        stat_rows(self.sock)["s2"])
+        self.assertEqual(get(self.port)[0], 503)
+        ask(self.sock, "set server be/s2 state ready\n")  # its own: none to clear
+        self.assertEqual(self.status("s2"), "MAINT (via)")
+        ask(self.sock, "set server be/s1 state drain\n")
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DRAIN"))
+        ask(self.sock, "set server be/s1 state ready\n")
+        self.assertTrue(wait_for(lambda: self.status("s2") == "UP"))
 
     def test_track_errors(self):
         """HAProxy's rules: the tracked server exists and is checked, no check of one's own,
