@@ -4,6 +4,7 @@
  * lines. */
 #include <string.h>
 
+#include "arena.h"
 #include "macros.h"
 #include "parse-int.h"
 #include "state_file.h"
@@ -201,6 +202,12 @@ static void finish_tracks(struct cfg_parser *p)
                                 if (strcmp(tpx->servers[k].name, name) == 0)
                                         s->track_idx = (int)k;
                         s->track_px = tpx;
+                        if (s->track_idx >= 0) {
+                                char full[600];
+
+                                snprintf(full, sizeof(full), "%s/%s", tpx->name, name);
+                                s->track_full = cfg_arena_strdup(&g->arena, full);
+                        }
                         if (s->track_idx < 0)
                                 cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line,
                                              0, "server '%s/%s': no server '%s/%s' to track",

@@ -410,6 +410,7 @@ struct cfg_server {
         /* "track [<backend>/]<server>": as written (arena), then the server whose state this
          * one takes (set at the end of load) */
         const char *track_name;
+        const char *track_full; /* arena: "<backend>/<server>", as show stat says it */
         const struct cfg_proxy *track_px;
         int track_idx; /* -1: none */
 };

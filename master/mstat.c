@@ -589,6 +589,8 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                                    rec ? srv_status(rec, sv, status, sizeof(status)) : "no check");
                         if (rec)
                                 fill_check(f, rec, sv, chk_desc, sizeof(chk_desc));
+                        if (sv->track_full)
+                                mfield_str(f, MSTAT_F_TRACKED, "CGS", sv->track_full);
                         /* slowstart: the share of its weight it gets now */
                         if (rec && srv_state_ramp(rec))
                                 mfield_u32(f, MSTAT_F_THROTTLE, "MGP", srv_state_ramp(rec));

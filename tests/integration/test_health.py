@@ -483,6 +483,7 @@ backend be
         self.assertLogged(p, r"Server be/s2 is DOWN via be/s1\. 0 active and 0 backup "
                                   r"servers left\.")
         self.assertEqual(get(self.port)[0], 503)
+        self.assertEqual(stat_rows(self.sock)["s2"]["tracked"], "be/s1")
         o1 = Origin("s1", addr=("127.0.0.1", port))
         self.addCleanup(o1.stop)
         self.assertTrue(wait_for(lambda: self.status("s2") == "UP"), stat_rows(self.sock))
