@@ -299,7 +299,8 @@ void cfg_state_file_parse(struct cfg_arena *arena, struct cfg_diags *d, const ch
                 return;
         }
         /* sorted by name for cfg_state_file_find(); a server given twice keeps its first */
-        qsort(f->v, f->n, sizeof(*f->v), entry_cmp);
+        if (f->n > 1)
+                qsort(f->v, f->n, sizeof(*f->v), entry_cmp);
         {
                 size_t k = 0;
 
