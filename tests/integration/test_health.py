@@ -755,6 +755,39 @@ backend be
         self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["check_status"] == "L7OK"))
         self.assertEqual(self.status("s1"), "UP")
 
+    def test_queued_request_goes_to_a_server_that_comes_up(self):
+        """A request queued behind a full server (maxconn 1, busy with a slow answer) goes to
+        another server as soon as its checks bring it UP, not after the slow one."""
+        o1 = Origin("s1")
+        self.addCleanup(o1.stop)
+        port = harness.free_port()
+        self.start_config(self.config("""\
+    timeout queue 5s
+    server s1 127.0.0.1:%d maxconn 1
+    server s2 127.0.0.1:%d check inter 100ms rise 1
+""" % (o1.port, port)))
+        self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN"))
+        slow = threading.Thread(target=get, args=(self.port, "/slow"))  # 1.5 s on s1
+        slow.start()
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["scur"] == "1"))
+        got = {}
+
+        def queued():
+            t0 = time.monotonic()
+            status, body = get(self.port, "/q")
+            got.update(status=status, who=origin_of(body), took=time.monotonic() - t0)
+
+        q = threading.Thread(target=queued)
+        q.start()
+        self.assertTrue(wait_for(lambda: stat_rows(self.sock)["BACKEND"]["qcur"] == "1"),
+                        stat_rows(self.sock)["BACKEND"])
+        o2 = Origin("s2", addr=("127.0.0.1", port))
+        self.addCleanup(o2.stop)
+        q.join(timeout=10)
+        self.assertEqual((got.get("status"), got.get("who")), (200, "s2"), got)
+        self.assertLess(got["took"], 1.3)  # before s1's slow answer ends
+        slow.join(timeout=10)
+
 
 if __name__ == "__main__":
     harness.main()
