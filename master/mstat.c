@@ -248,7 +248,9 @@ static const char *srv_status(const struct srv_state_rec *rec, const struct cfg_
         if (admin & SRV_ADMIN_IMAINT)
                 return "MAINT (via)"; /* the tracked server's */
         if (op == SRV_OP_DOWN) {
-                if (k->enabled && health)
+                /* going up: some good checks, not rise yet (an agent's "down" keeps a server
+                 * whose checks pass DOWN: plain) */
+                if (k->enabled && health && health < k->rise)
                         snprintf(buf, size, "DOWN %u/%u", health, k->rise);
                 else
                         return "DOWN";

@@ -160,6 +160,16 @@ bool srv_state_observe_error(struct srv_state_rec *rec, unsigned limit)
         return true;
 }
 
+void srv_state_set_agent_down(struct srv_state_rec *rec, bool down)
+{
+        if (down)
+                atomic_fetch_or_explicit(&rec->chk_flags, SRV_CHK_F_AGENT_DOWN,
+                                         memory_order_relaxed);
+        else
+                atomic_fetch_and_explicit(&rec->chk_flags, (uint8_t)~SRV_CHK_F_AGENT_DOWN,
+                                          memory_order_relaxed);
+}
+
 bool srv_state_take_errlimit(struct srv_state_rec *rec)
 {
         return atomic_fetch_and_explicit(&rec->chk_flags, (uint8_t)~SRV_CHK_F_ERRLIMIT,
@@ -288,6 +298,7 @@ void srv_state_copy_check(struct srv_state_rec *to, const struct srv_state_rec *
         srv_state_set_last_change(to, srv_state_last_change(from));
         if ((srv_state_chk_flags(from) & SRV_CHK_F_CHECKED) && srv_state_chk_read(from, &res))
                 srv_state_chk_write(to, &res);
+        srv_state_set_agent_down(to, srv_state_chk_flags(from) & SRV_CHK_F_AGENT_DOWN);
 }
 
 static const char *const chk_names[SRV_CHK_COUNT][2] = {

@@ -108,8 +108,10 @@ enum srv_chk_status {
 
 /* chk_flags */
 enum {
-        SRV_CHK_F_CHECKED = 1u << 0,  /* the server has health checks ("check") */
-        SRV_CHK_F_ERRLIMIT = 1u << 1, /* observe: error-limit reached, for the checker to act */
+        SRV_CHK_F_CHECKED = 1u << 0,    /* the server has health checks ("check") */
+        SRV_CHK_F_ERRLIMIT = 1u << 1,   /* observe: error-limit reached, for the checker to act */
+        SRV_CHK_F_AGENT_DOWN = 1u << 2, /* its agent said down, stopped or fail (kept for a
+                                         * respawned checker: no flap) */
 };
 
 /* A check's result as srv_state_chk_read() gives it. */
@@ -238,6 +240,9 @@ static inline void srv_state_observe_ok(struct srv_state_rec *rec)
         if (atomic_load_explicit(&rec->consec_errors, memory_order_relaxed))
                 atomic_store_explicit(&rec->consec_errors, 0, memory_order_relaxed);
 }
+/* The checker: its agent's last word on the server's health (SRV_CHK_F_AGENT_DOWN) */
+void srv_state_set_agent_down(struct srv_state_rec *rec, bool down);
+
 /* The checker: was SRV_CHK_F_ERRLIMIT raised? Clears it. */
 bool srv_state_take_errlimit(struct srv_state_rec *rec);
 

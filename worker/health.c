@@ -709,6 +709,7 @@ static void agent_apply(struct chk *c, char *line)
                 const struct cfg_server_check *k = ccfg(c);
 
                 c->agent_down = false;
+                srv_state_set_agent_down(c->rec, false);
                 snprintf(res.info, sizeof(res.info), "%s", info);
                 if (srv_state_op(c->rec) == SRV_OP_DOWN &&
                     (!k->enabled || srv_state_health(c->rec) >= k->rise)) {
@@ -719,6 +720,7 @@ static void agent_apply(struct chk *c, char *line)
                 struct srv_chk_result res = {.status = SRV_CHK_L7STS};
 
                 c->agent_down = true;
+                srv_state_set_agent_down(c->rec, true);
                 snprintf(res.info, sizeof(res.info), "%s", info);
                 if (srv_state_op(c->rec) != SRV_OP_DOWN) {
                         srv_state_set_op(c->rec, SRV_OP_DOWN);
@@ -1894,6 +1896,9 @@ int check_start(struct worker *w)
                                 return -ENOMEM;
                         }
                         ck->n++;
+                        /* a respawned checker goes on from what the agent said last */
+                        c->agent_down = sv->opts.check.agent &&
+                                        (srv_state_chk_flags(c->rec) & SRV_CHK_F_AGENT_DOWN);
                         if (sv->opts.check.agent)
                                 loop_timer_arm(&c->agent_timer,
                                                rnd(ck) % (sv->opts.check.agent_inter_ms ?: 1));

@@ -610,7 +610,7 @@ backend be
         self.addCleanup(o1.stop)
         self.addCleanup(o2.stop)
         p = self.start_config(self.config("""\
-    server s1 127.0.0.1:%d weight 20 agent-check agent-port %d agent-inter 100ms agent-send "hello\\n"
+    server s1 127.0.0.1:%d weight 20 check inter 100ms agent-check agent-port %d agent-inter 100ms agent-send "hello\\n"
     server s2 127.0.0.1:%d
 """ % (o1.port, agent.port, o2.port)))
         self.assertTrue(wait_for(lambda: stat_rows(self.sock)["s1"]["weight"] == "15"),
@@ -627,6 +627,15 @@ backend be
         self.assertLogged(p, re.escape('Server be/s1 is DOWN, reason: Layer7 wrong status, info: '
                                      '"via agent : down (disk full)"'))
         self.assertEqual({origin_of(get(self.port)[1]) for _ in range(4)}, {"s2"})
+        # the checker killed while the agent is silent: its health check passes, but the
+        # agent's "down" is kept in the shared record, so the server does not flap UP
+        words["line"] = b""
+        pid = re.findall(r"sluice\[(\d+)\]: info: health checks: 1 servers", p.log())[0]
+        os.kill(int(pid), signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: p.log().count("health checks: 1 servers") == 2))
+        time.sleep(0.5)
+        self.assertEqual(self.status("s1"), "DOWN")
+        self.assertNotIn("Server be/s1 is UP", p.log())
         words["line"] = b"up\n"
         self.assertTrue(wait_for(lambda: self.status("s1") != "DOWN"))
         self.assertLogged(p, "Server be/s1 is UP, reason: Layer7 check passed")
