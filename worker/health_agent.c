@@ -257,4 +257,3 @@ void health_agent_timer(struct loop_timer *t)
         /* the whole exchange within the agent's interval */
         loop_timer_arm(&c->agent_timer, k->agent_inter_ms ? k->agent_inter_ms : 1);
 }
-

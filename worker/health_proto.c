@@ -397,4 +397,3 @@ bool health_status_in(unsigned st, const char *list)
         }
         return false;
 }
-

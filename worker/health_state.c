@@ -312,4 +312,3 @@ int health_trackers_build(struct worker *w, struct checker *ck)
         }
         return 0;
 }
-
