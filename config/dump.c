@@ -254,6 +254,22 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 dump_cpu_map(out, g->cpu_map);
         if (g->maxrewrite_set)
                 fprintf(out, "    tune.maxrewrite %zu\n", g->tune_maxrewrite);
+        if (g->tune_h2_max_concurrent_streams != 100)
+                fprintf(out, "    tune.h2.max-concurrent-streams %u\n",
+                        g->tune_h2_max_concurrent_streams);
+        if (g->tune_h2_fe_max_total_streams)
+                fprintf(out, "    tune.h2.fe.max-total-streams %u\n",
+                        g->tune_h2_fe_max_total_streams);
+        if (g->tune_h2_header_table_size != 4096)
+                fprintf(out, "    tune.h2.header-table-size %u\n", g->tune_h2_header_table_size);
+        if (g->tune_h2_initial_window_size != 65535)
+                fprintf(out, "    tune.h2.initial-window-size %u\n",
+                        g->tune_h2_initial_window_size);
+        if (g->tune_h2_max_frame_size != 16384)
+                fprintf(out, "    tune.h2.max-frame-size %u\n", g->tune_h2_max_frame_size);
+        if (g->tune_h2_fe_glitches_threshold != 1000)
+                fprintf(out, "    tune.h2.fe.glitches-threshold %u\n",
+                        g->tune_h2_fe_glitches_threshold);
         if (g->expose_experimental)
                 fputs("    expose-experimental-directives\n", out);
         for (size_t i = 0; i < g->n_logs; i++)
@@ -337,6 +353,7 @@ static const char *const option_names[] = {
         "prefer-last-server",
         "socket-stats",
         "log-health-checks",
+        "disable-h2-upgrade",
 };
 
 /* The arguments of option forwardfor / originalto */
@@ -815,6 +832,10 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         }
                         fputs(bd->v6only ? " v6only" : bd->v4v6 ? " v4v6" : "", out);
                         fputs(bd->tfo ? " tfo" : "", out);
+                        fputs(bd->proto == CFG_BIND_PROTO_H1   ? " proto h1"
+                              : bd->proto == CFG_BIND_PROTO_H2 ? " proto h2"
+                                                               : "",
+                              out);
                         cfg__dump_bind_tls(out, &bd->tls);
                         fputc('\n', out);
                 }

@@ -114,6 +114,22 @@ static void finish_capture_ids(struct cfg_parser *p, const struct cfg_proxy *px,
                                      cfg__proxy_kind(px), px->name, rules[i].status, kw);
 }
 
+/* "proto h1|h2" on a bind names an HTTP mux: HAProxy refuses it on a proxy in mode tcp. */
+static void finish_bind_protos(struct cfg_parser *p, const struct cfg_proxy *px, const char *kind)
+{
+        if (px->mode == CFG_MODE_HTTP)
+                return;
+        for (size_t i = 0; i < px->n_binds; i++) {
+                const struct cfg_bind *b = &px->binds[i];
+
+                if (b->proto == CFG_BIND_PROTO_AUTO)
+                        continue;
+                cfg_diag_add(p->diags, CFG_SEV_ERROR, b->where.file, b->where.line, 0,
+                             "bind option 'proto %s' needs 'mode http': %s '%s' is in mode tcp",
+                             b->proto == CFG_BIND_PROTO_H1 ? "h1" : "h2", kind, px->name);
+        }
+}
+
 static void finish_stick_refs(struct cfg_parser *p, struct cfg_proxy *px)
 {
         finish_rules_fmt_tables(p, px, px->tcp_conn, px->n_tcp_conn);
@@ -369,6 +385,7 @@ void cfg__parser_finish(struct cfg_parser *p)
                 cfg__stats_finish(p, px);
                 if (p->diag)
                         cfg__finish_diag(p, px);
+                finish_bind_protos(p, px, kind);
                 if ((px->cap & CFG_CAP_FE) && px->n_binds == 0)
                         cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
                                      "%s '%s' has no 'bind' line: it accepts no connection", kind,

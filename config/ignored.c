@@ -132,13 +132,17 @@ static void warn_at(struct cfg_parser *p, const struct cfg_where *w, const char 
 
 void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px)
 {
+        /* @cap: the proxies an option is for (a backend that inherits a frontend's option
+         * from defaults is not warned of it, as in HAProxy) */
         static const struct {
                 uint32_t flag;
                 const char *name;
+                unsigned cap;
         } http_options[] = {
-                {CFG_OPT_FORWARDFOR, "forwardfor"},
-                {CFG_OPT_ORIGINALTO, "originalto"},
-                {CFG_OPT_HTTP_NO_DELAY, "http-no-delay"},
+                {CFG_OPT_FORWARDFOR, "forwardfor", CFG_CAP_FE | CFG_CAP_BE},
+                {CFG_OPT_ORIGINALTO, "originalto", CFG_CAP_FE | CFG_CAP_BE},
+                {CFG_OPT_HTTP_NO_DELAY, "http-no-delay", CFG_CAP_FE | CFG_CAP_BE},
+                {CFG_OPT_DISABLE_H2_UPGRADE, "disable-h2-upgrade", CFG_CAP_FE},
         };
         const struct cfg_http_rule *r;
 
@@ -161,7 +165,7 @@ void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px)
                         "which need 'mode http'",
                         kind(px), px->name);
         for (size_t i = 0; i < SL_ARRAY_SIZE(http_options); i++) {
-                if (!(px->options & http_options[i].flag))
+                if (!(px->options & http_options[i].flag) || !(px->cap & http_options[i].cap))
                         continue;
                 warn_at(p, &px->where,
                         "%s '%s' is in mode tcp: ignoring 'option %s', which needs 'mode http'",

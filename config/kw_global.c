@@ -328,6 +328,84 @@ static void kw_tune_maxrewrite(struct cfg_parser *p, unsigned arg, unsigned long
         }
 }
 
+/* tune.h2.* <number> (HTTP/2 to clients): @data names the setting. The fe. forms of the
+ * concurrency and the window win over the plain ones whatever the order, and an fe. form
+ * of 0 leaves the plain one in charge, as in HAProxy. */
+enum {
+        H2_KW_STREAMS = 0,
+        H2_KW_FE_STREAMS,
+        H2_KW_FE_TOTAL,
+        H2_KW_TABLE,
+        H2_KW_WINDOW,
+        H2_KW_FE_WINDOW,
+        H2_KW_FRAME,
+        H2_KW_GLITCHES,
+};
+
+static void kw_tune_h2(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        /* HAProxy's limits (its parsers take an int) */
+        static const struct {
+                unsigned long long min, max;
+        } range[] = {
+                [H2_KW_STREAMS] = {1, INT32_MAX},  [H2_KW_FE_STREAMS] = {0, INT32_MAX},
+                [H2_KW_FE_TOTAL] = {0, INT32_MAX}, [H2_KW_TABLE] = {4096, 65536},
+                [H2_KW_WINDOW] = {0, INT32_MAX},   [H2_KW_FE_WINDOW] = {0, INT32_MAX},
+                [H2_KW_FRAME] = {16384, 16777215}, [H2_KW_GLITCHES] = {0, INT32_MAX},
+        };
+        struct cfg_global *g = &p->gen->global;
+        const char *kw = cfg__word(p, arg - 1);
+        char usage[64];
+        unsigned long long v;
+
+        snprintf(usage, sizeof(usage), "%s <number>", kw);
+        if (!cfg__want_args(p, arg, 1, usage))
+                return;
+        /* HAProxy's "no limit": one client could open streams without end */
+        if (data == H2_KW_STREAMS && strcmp(cfg__word(p, arg), "0") == 0) {
+                cfg__err(p, arg,
+                         "tune.h2.max-concurrent-streams 0 (no limit in HAProxy) is not "
+                         "supported: give a number of streams from 1 to 2147483647");
+                return;
+        }
+        if (!cfg__uint(p, arg, range[data].min, range[data].max, kw, &v))
+                return;
+        switch (data) {
+        case H2_KW_STREAMS:
+                g->h2_streams = (unsigned)v;
+                if (!g->h2_fe_streams_set)
+                        g->tune_h2_max_concurrent_streams = (unsigned)v;
+                break;
+        case H2_KW_FE_STREAMS:
+                g->h2_fe_streams_set = v != 0;
+                g->tune_h2_max_concurrent_streams = v ? (unsigned)v : g->h2_streams;
+                break;
+        case H2_KW_FE_TOTAL:
+                g->tune_h2_fe_max_total_streams = (unsigned)v;
+                break;
+        case H2_KW_TABLE:
+                g->tune_h2_header_table_size = (unsigned)v;
+                break;
+        case H2_KW_WINDOW:
+                g->h2_window = (unsigned)v;
+                if (!g->h2_fe_window_set)
+                        g->tune_h2_initial_window_size = (unsigned)v;
+                break;
+        case H2_KW_FE_WINDOW:
+                g->h2_fe_window_set = v != 0;
+                g->tune_h2_initial_window_size = v ? (unsigned)v : g->h2_window;
+                break;
+        case H2_KW_FRAME:
+                g->tune_h2_max_frame_size = (unsigned)v;
+                break;
+        case H2_KW_GLITCHES:
+                g->tune_h2_fe_glitches_threshold = (unsigned)v;
+                break;
+        default:
+                break;
+        }
+}
+
 static void kw_expose_experimental(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         if (cfg__want_args(p, arg, 0, "expose-experimental-directives"))
@@ -801,6 +879,14 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.idle-pool.shared", G, kw_idle_pool_shared, 0, false},
         {"cpu-map", G, kw_cpu_map, 0, false},
         {"tune.maxrewrite", G, kw_tune_maxrewrite, 0, false},
+        {"tune.h2.max-concurrent-streams", G, kw_tune_h2, H2_KW_STREAMS, false},
+        {"tune.h2.fe.max-concurrent-streams", G, kw_tune_h2, H2_KW_FE_STREAMS, false},
+        {"tune.h2.fe.max-total-streams", G, kw_tune_h2, H2_KW_FE_TOTAL, false},
+        {"tune.h2.header-table-size", G, kw_tune_h2, H2_KW_TABLE, false},
+        {"tune.h2.initial-window-size", G, kw_tune_h2, H2_KW_WINDOW, false},
+        {"tune.h2.fe.initial-window-size", G, kw_tune_h2, H2_KW_FE_WINDOW, false},
+        {"tune.h2.max-frame-size", G, kw_tune_h2, H2_KW_FRAME, false},
+        {"tune.h2.fe.glitches-threshold", G, kw_tune_h2, H2_KW_GLITCHES, false},
         {"expose-experimental-directives", G, kw_expose_experimental, 0, false},
         {NULL, 0, NULL, 0, false},
 };

@@ -842,6 +842,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"option redispatch", D | L | B, kw_option_flag, CFG_OPT_REDISPATCH, true},
         {"option dontlognull", D | F | L, kw_option_flag, CFG_OPT_DONTLOGNULL, true},
         {"option http-no-delay", D | F | L | B, kw_option_flag, CFG_OPT_HTTP_NO_DELAY, true},
+        {"option disable-h2-upgrade", D | F | L, kw_option_flag, CFG_OPT_DISABLE_H2_UPGRADE, true},
         {"option httpclose", D | F | L | B, kw_option_flag, CFG_OPT_HTTPCLOSE, true},
         {"option abortonclose", D | L | B, kw_option_flag, CFG_OPT_ABORTONCLOSE, true},
         {"option tcpka", D | F | L | B, cfg__kw_option_tcpka, 0, true},

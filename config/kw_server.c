@@ -1,7 +1,7 @@
 /* Server and listener addressing, and the backend keywords about connections: server
  * addresses (host names resolved at load with init-addr, ports relative to the client's),
- * the server options "id" and "init-addr", the bind options "name", "v6only", "v4v6" and
- * "tfo", the proxy keywords "id", "fullconn", "dispatch", "retry-on" and "option
+ * the server options "id" and "init-addr", the bind options "name", "v6only", "v4v6",
+ * "tfo" and "proto", the proxy keywords "id", "fullconn", "dispatch", "retry-on" and "option
  * tcpka|clitcpka|srvtcpka", and what the end of the load settles (ids, as HAProxy assigns
  * them). Called by the parser (parse.c) and the handlers of kw_proxy.c. */
 #include <arpa/inet.h>
@@ -255,6 +255,25 @@ bool cfg__bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *ret)
                         ret->v6only = false;
                 } else if (strcmp(kw, "tfo") == 0) {
                         ret->tfo = true;
+                } else if (strcmp(kw, "proto") == 0) {
+                        const char *v = w + 1 < n ? cfg__word(p, w + 1) : "";
+
+                        if (!*v) {
+                                cfg__err(p, w, "bind option 'proto' needs a protocol: h1 or h2");
+                                return false;
+                        }
+                        if (strcmp(v, "h1") == 0) {
+                                ret->proto = CFG_BIND_PROTO_H1;
+                        } else if (strcmp(v, "h2") == 0) {
+                                ret->proto = CFG_BIND_PROTO_H2;
+                        } else {
+                                cfg__err(p, w + 1,
+                                         "bind option 'proto': unknown or unsupported protocol "
+                                         "'%s' (a bind speaks h1 or h2)",
+                                         v);
+                                return false;
+                        }
+                        w++;
                 } else if ((r = cfg__bind_tls_opt(p, w, ret)) != 0) {
                         if (r < 0)
                                 return false;

@@ -151,6 +151,13 @@ static struct cfg_gen *gen_new(void)
                 return NULL;
         g->refs = 1;
         g->global.tune_bufsize = 16384;
+        g->global.tune_h2_max_concurrent_streams = 100;
+        g->global.h2_streams = 100;
+        g->global.tune_h2_header_table_size = 4096;
+        g->global.tune_h2_initial_window_size = 65535;
+        g->global.h2_window = 65535;
+        g->global.tune_h2_max_frame_size = 16384;
+        g->global.tune_h2_fe_glitches_threshold = 1000;
         return g;
 }
 

@@ -70,6 +70,7 @@ enum {
         CFG_OPT_PREFER_LAST_SERVER = 1u << 18,  /* keep-alive: the previous request's server */
         CFG_OPT_SOCKET_STATS = 1u << 19,        /* statistics of each listener (bind line) */
         CFG_OPT_LOG_HEALTH_CHECKS = 1u << 20,   /* every check's result changing, logged */
+        CFG_OPT_DISABLE_H2_UPGRADE = 1u << 21,  /* no HTTP/2 by prior knowledge on cleartext */
 };
 
 /* retry-on: what a request is sent again on (HAProxy's PR_RE_*); "none" is 0. */
@@ -151,13 +152,21 @@ struct cfg_hash_type {
         bool avalanche;
 };
 
+/* bind ... proto: the mux a bind's connections get, whatever the client offers */
+enum cfg_bind_proto {
+        CFG_BIND_PROTO_AUTO = 0, /* HTTP/2 by ALPN or prior knowledge, else HTTP/1 */
+        CFG_BIND_PROTO_H1,       /* "proto h1" */
+        CFG_BIND_PROTO_H2,       /* "proto h2" */
+};
+
 struct cfg_bind {
         struct cfg_addr addr;
         const char *name; /* arena: "name <n>", or NULL */
         bool v6only;      /* "v6only": an IPv6 socket takes IPv6 only */
         bool v4v6;        /* "v4v6": an IPv6 socket takes IPv4 too (else the system's default) */
         bool tfo;         /* "tfo": TCP Fast Open on the listening socket */
-        struct cfg_bind_tls tls; /* "ssl", "crt", "crt-list" and the other TLS options */
+        enum cfg_bind_proto proto; /* "proto h1|h2" (mode http only) */
+        struct cfg_bind_tls tls;   /* "ssl", "crt", "crt-list" and the other TLS options */
         struct cfg_where where;
 };
 
@@ -878,6 +887,17 @@ struct cfg_global {
         unsigned maxconnrate;        /* connections accepted per second, node-wide; 0: none */
         uint64_t hard_stop_after_ms; /* 0: never */
         size_t tune_bufsize;         /* default 16384 */
+        /* HTTP/2 to clients (HAProxy's tune.h2.*; the fe. forms win over the plain ones) */
+        unsigned tune_h2_max_concurrent_streams; /* per connection, default 100 */
+        unsigned tune_h2_fe_max_total_streams;   /* then a graceful GOAWAY; 0: no limit */
+        unsigned tune_h2_header_table_size;      /* HPACK table we decode with, 4096 */
+        unsigned tune_h2_initial_window_size;    /* each stream's receive window, 65535 */
+        unsigned tune_h2_max_frame_size;         /* largest frame we take, 16384 */
+        unsigned tune_h2_fe_glitches_threshold;  /* glitches that close a connection, 1000
+                                                  * (HAProxy's 0); 0: no limit */
+        /* the parser's: the plain forms' values, and whether the fe. forms were given */
+        unsigned h2_streams, h2_window;
+        bool h2_fe_streams_set, h2_fe_window_set;
         /* tune.vars.{global,proc,sess,txn,reqres}-max-size: bytes variables may take; 0:
          * no limit (HAProxy's default) */
         size_t tune_vars_global_max, tune_vars_proc_max, tune_vars_sess_max;

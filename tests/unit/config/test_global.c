@@ -271,6 +271,133 @@ START_TEST(test_global_errors)
 }
 END_TEST
 
+/* tune.h2.*: HAProxy's defaults and limits, but 1000 glitches by default and no concurrency
+ * of 0; the fe. forms win whatever the order (an fe. form of 0 leaves the plain one). */
+START_TEST(test_h2_tunings)
+{
+        struct cfg_gen *g = load("global\n", 0);
+        char *d;
+
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 100);
+        ck_assert_uint_eq(g->global.tune_h2_fe_max_total_streams, 0);
+        ck_assert_uint_eq(g->global.tune_h2_header_table_size, 4096);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 65535);
+        ck_assert_uint_eq(g->global.tune_h2_max_frame_size, 16384);
+        ck_assert_uint_eq(g->global.tune_h2_fe_glitches_threshold, 1000);
+        d = cfgtest_dump(g);
+        ck_assert_ptr_null(strstr(d, "tune.h2"));
+        free(d);
+        cfg_gen_unref(g);
+
+        g = load("global\n"
+                 "    tune.h2.max-concurrent-streams 50\n"
+                 "    tune.h2.fe.max-total-streams 1000\n"
+                 "    tune.h2.header-table-size 65536\n"
+                 "    tune.h2.initial-window-size 1048576\n"
+                 "    tune.h2.max-frame-size 16777215\n"
+                 "    tune.h2.fe.glitches-threshold 0\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 50);
+        ck_assert_uint_eq(g->global.tune_h2_fe_max_total_streams, 1000);
+        ck_assert_uint_eq(g->global.tune_h2_header_table_size, 65536);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 1048576);
+        ck_assert_uint_eq(g->global.tune_h2_max_frame_size, 16777215);
+        ck_assert_uint_eq(g->global.tune_h2_fe_glitches_threshold, 0);
+        d = cfgtest_dump(g);
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.max-concurrent-streams 50\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.fe.max-total-streams 1000\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.header-table-size 65536\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.initial-window-size 1048576\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.max-frame-size 16777215\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.fe.glitches-threshold 0\n"));
+        free(d);
+        cfg_gen_unref(g);
+
+        /* the fe. forms win, before or after the plain ones */
+        g = load("global\n"
+                 "    tune.h2.fe.max-concurrent-streams 20\n"
+                 "    tune.h2.max-concurrent-streams 30\n"
+                 "    tune.h2.initial-window-size 1000\n"
+                 "    tune.h2.fe.initial-window-size 2000\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 20);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 2000);
+        cfg_gen_unref(g);
+        g = load("global\n"
+                 "    tune.h2.max-concurrent-streams 30\n"
+                 "    tune.h2.fe.max-concurrent-streams 20\n"
+                 "    tune.h2.fe.initial-window-size 2000\n"
+                 "    tune.h2.initial-window-size 1000\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 20);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 2000);
+        cfg_gen_unref(g);
+        /* HAProxy: an fe. form of 0 is no fe. form; a plain window of 0 is 0 */
+        g = load("global\n"
+                 "    tune.h2.max-concurrent-streams 30\n"
+                 "    tune.h2.fe.max-concurrent-streams 20\n"
+                 "    tune.h2.fe.max-concurrent-streams 0\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 30);
+        cfg_gen_unref(g);
+        g = load("global\n    tune.h2.fe.max-concurrent-streams 0\n", 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 100);
+        cfg_gen_unref(g);
+        g = load("global\n"
+                 "    tune.h2.fe.initial-window-size 0\n"
+                 "    tune.h2.initial-window-size 1000\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 1000);
+        cfg_gen_unref(g);
+        g = load("global\n"
+                 "    tune.h2.initial-window-size 1000\n"
+                 "    tune.h2.fe.initial-window-size 5000\n"
+                 "    tune.h2.fe.initial-window-size 0\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 1000);
+        cfg_gen_unref(g);
+        g = load("global\n    tune.h2.initial-window-size 0\n", 0);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 0);
+        cfg_gen_unref(g);
+
+        expect_round_trip("global\n"
+                          "    tune.h2.fe.max-concurrent-streams 7\n"
+                          "    tune.h2.max-concurrent-streams 9\n"
+                          "    tune.h2.fe.initial-window-size 0\n"
+                          "    tune.h2.initial-window-size 0\n"
+                          "    tune.h2.header-table-size 8192\n"
+                          "    tune.h2.fe.glitches-threshold 50\n");
+
+        expect_error("global\n    tune.h2.max-concurrent-streams 0\n", 2,
+                     "tune.h2.max-concurrent-streams 0 (no limit in HAProxy) is not supported");
+        expect_error("global\n    tune.h2.fe.max-concurrent-streams -1\n", 2,
+                     "invalid tune.h2.fe.max-concurrent-streams '-1'");
+        expect_error("global\n    tune.h2.max-concurrent-streams 2147483648\n", 2,
+                     "out of range 1..2147483647");
+        expect_error("global\n    tune.h2.max-frame-size 100\n", 2,
+                     "tune.h2.max-frame-size '100' out of range 16384..16777215");
+        expect_error("global\n    tune.h2.max-frame-size 16777216\n", 2, "out of range");
+        expect_error("global\n    tune.h2.header-table-size 70000\n", 2,
+                     "tune.h2.header-table-size '70000' out of range 4096..65536");
+        expect_error("global\n    tune.h2.header-table-size 1024\n", 2, "out of range");
+        expect_error("global\n    tune.h2.initial-window-size -1\n", 2,
+                     "invalid tune.h2.initial-window-size '-1'");
+        expect_error("global\n    tune.h2.fe.initial-window-size 2147483648\n", 2,
+                     "out of range 0..2147483647");
+        expect_error("global\n    tune.h2.fe.glitches-threshold\n", 2,
+                     "expected 'tune.h2.fe.glitches-threshold <number>'");
+        expect_error("global\n    tune.h2.fe.max-total-streams 1 2\n", 2,
+                     "unexpected argument '2'");
+        /* servers do not speak HTTP/2 yet */
+        expect_error("global\n    tune.h2.be.initial-window-size 65535\n", 2,
+                     "'tune.h2.be.initial-window-size' is a HAProxy keyword that sluice does not "
+                     "support yet");
+        expect_error("global\n    tune.h2.be.max-concurrent-streams 10\n", 2,
+                     "does not support yet");
+        expect_error("global\n    tune.h2.be.glitches-threshold 10\n", 2, "does not support yet");
+}
+END_TEST
+
 START_TEST(test_dump_round_trip)
 {
         expect_round_trip("global\n"
@@ -296,6 +423,7 @@ int main(void)
         tcase_add_test(tc, test_global_keywords);
         tcase_add_test(tc, test_thread_keywords_notices);
         tcase_add_test(tc, test_global_errors);
+        tcase_add_test(tc, test_h2_tunings);
         tcase_add_test(tc, test_dump_round_trip);
         suite_add_tcase(s, tc);
         return unit_run(s);

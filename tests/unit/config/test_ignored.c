@@ -178,6 +178,44 @@ START_TEST(test_http_settings_in_tcp_mode)
 }
 END_TEST
 
+/* option disable-h2-upgrade is a frontend option of mode http, as in HAProxy: dropped with a
+ * warning in a frontend in mode tcp, ignored in a backend (inherited without a word). */
+START_TEST(test_h2_upgrade_option)
+{
+        struct cfg_gen *g = load_ok("defaults\n"
+                                    "    option disable-h2-upgrade\n"
+                                    "frontend f\n"
+                                    "    bind :80\n"
+                                    "    default_backend b\n"
+                                    "backend b\n"
+                                    "    server s 127.0.0.1:1\n");
+
+        ck_assert(has(CFG_SEV_WARNING, 3,
+                      "frontend 'f' is in mode tcp: ignoring 'option disable-h2-upgrade', which "
+                      "needs 'mode http'"));
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 1);
+        ck_assert(!(cfgtest_proxy(g, "f")->options & CFG_OPT_DISABLE_H2_UPGRADE));
+        cfg_gen_unref(g);
+
+        g = load_ok("backend b\n    option disable-h2-upgrade\n    server s 127.0.0.1:1\n");
+        ck_assert(has(CFG_SEV_WARNING, 2,
+                      "backend 'b' has no frontend capability: ignoring 'option "
+                      "disable-h2-upgrade'"));
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 1);
+        cfg_gen_unref(g);
+
+        g = load_ok("defaults\n    mode http\n    option disable-h2-upgrade\n"
+                    "frontend f\n    bind :80\n    default_backend b\n"
+                    "listen l\n    bind :81\n    no option disable-h2-upgrade\n"
+                    "    server s 127.0.0.1:1\n"
+                    "backend b\n    server s 127.0.0.1:1\n");
+        ck_assert_uint_eq(cfgtest_diags.n, 0);
+        ck_assert(cfgtest_proxy(g, "f")->options & CFG_OPT_DISABLE_H2_UPGRADE);
+        ck_assert(!(cfgtest_proxy(g, "l")->options & CFG_OPT_DISABLE_H2_UPGRADE));
+        cfg_gen_unref(g);
+}
+END_TEST
+
 START_TEST(test_never_matching_acl)
 {
         struct cfg_gen *g;
@@ -309,6 +347,7 @@ int main(void)
         tcase_add_test(tc, test_keywords_without_capability);
         tcase_add_test(tc, test_ignored_keywords_still_checked);
         tcase_add_test(tc, test_http_settings_in_tcp_mode);
+        tcase_add_test(tc, test_h2_upgrade_option);
         tcase_add_test(tc, test_never_matching_acl);
         tcase_add_test(tc, test_noticed_keywords);
         tcase_add_test(tc, test_failed_acl_one_error);

@@ -230,6 +230,49 @@ START_TEST(test_binds)
 }
 END_TEST
 
+/* bind ... proto h1|h2: the mux of an HTTP bind; HAProxy's other muxes are refused, and so
+ * is an HTTP mux on a proxy in mode tcp. */
+START_TEST(test_bind_proto)
+{
+        struct cfg_gen *g = load_ok("defaults\n    mode http\n"
+                                    "frontend f\n"
+                                    "    bind :80 proto h2 name clear\n"
+                                    "    bind :81 proto h1\n"
+                                    "    bind :82\n"
+                                    "    option disable-h2-upgrade\n"
+                                    "    default_backend b\n"
+                                    "backend b\n    server s 127.0.0.1:1\n");
+        const struct cfg_proxy *f = cfgtest_proxy(g, "f");
+        char *d;
+
+        ck_assert_uint_eq(cfgtest_diags.n, 0);
+        ck_assert_uint_eq(f->n_binds, 3);
+        ck_assert_int_eq(f->binds[0].proto, CFG_BIND_PROTO_H2);
+        ck_assert_str_eq(f->binds[0].name, "clear");
+        ck_assert_int_eq(f->binds[1].proto, CFG_BIND_PROTO_H1);
+        ck_assert_int_eq(f->binds[2].proto, CFG_BIND_PROTO_AUTO);
+        ck_assert(f->options & CFG_OPT_DISABLE_H2_UPGRADE);
+        d = round_trip(g);
+        ck_assert_ptr_nonnull(strstr(d, "    bind 0.0.0.0:80 name clear proto h2\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    bind 0.0.0.0:81 proto h1\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    bind 0.0.0.0:82\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    option disable-h2-upgrade\n"));
+        free(d);
+        cfg_gen_unref(g);
+
+        expect_error("frontend f\n    mode http\n    bind :80 proto fcgi\n", 3,
+                     "bind option 'proto': unknown or unsupported protocol 'fcgi' (a bind speaks "
+                     "h1 or h2)");
+        expect_error("frontend f\n    mode http\n    bind :80 proto quic\n", 3, "h1 or h2");
+        expect_error("frontend f\n    mode http\n    bind :80 proto\n", 3,
+                     "bind option 'proto' needs a protocol: h1 or h2");
+        expect_error("frontend f\n    bind :80 proto h2\n", 2,
+                     "bind option 'proto h2' needs 'mode http': frontend 'f' is in mode tcp");
+        expect_error("listen l\n    mode tcp\n    bind :80 proto h1\n    server s 127.0.0.1:1\n", 3,
+                     "bind option 'proto h1' needs 'mode http': listen 'l' is in mode tcp");
+}
+END_TEST
+
 START_TEST(test_backend_keywords)
 {
         struct cfg_gen *g = load_ok("defaults\n    retry-on 503 empty-response\n    fullconn 50\n"
@@ -345,6 +388,7 @@ int main(void)
         tcase_add_test(tc, test_init_addr_last_default);
         tcase_add_test(tc, test_ids_as_haproxy);
         tcase_add_test(tc, test_binds);
+        tcase_add_test(tc, test_bind_proto);
         tcase_add_test(tc, test_backend_keywords);
         tcase_add_test(tc, test_log_target_names);
         tcase_add_test(tc, test_libc_resolver);
