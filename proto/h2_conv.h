@@ -1,0 +1,57 @@
+#pragma once
+/* HTTP/2 header blocks to and from protocol-neutral heads (http.h), for the HTTP/2 mux.
+ *
+ * A request's pseudo-header fields become its method, target and authority; :authority
+ * becomes the Host field (a Host field beside it is dropped, RFC 9113 8.3.1); cookie crumbs
+ * are joined with "; " (8.2.3); the framing comes from content-length and END_STREAM (a
+ * body without content-length goes chunked to an HTTP/1.1 server). A response or trailer
+ * section becomes the field list nghttp2 sends, names lowercased, without the
+ * connection-specific fields HTTP/2 forbids (8.2.2).
+ *
+ * nghttp2 checks the grammar of what it receives (its HTTP messaging checks stay on):
+ * pseudo-header order and set, field names, connection-specific fields, "te", and the
+ * content-length against the DATA received. What is checked here is what this conversion
+ * relies on. Sans-I/O: views into the caller's bytes; nothing allocates. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "http.h"
+
+/* The pseudo-header fields of a request header block. */
+struct h2_pseudo {
+        struct sl_str method, scheme, authority, path, protocol; /* ptr NULL: absent */
+};
+
+/* Record pseudo-header field @name (with its ':'): false when it is not a request's or
+ * came twice (the stream is malformed). */
+bool h2_pseudo_set(struct h2_pseudo *ps, struct sl_str name, struct sl_str value);
+
+/* Complete request head @m, whose header array holds the block's regular fields (names
+ * lowercase, as HTTP/2 has them), from its pseudo fields @ps. @end_stream: the block ended
+ * the stream (no body). A cookie value joined from several fields is written in @room
+ * (@cap bytes; *@used advanced by what it takes). Returns 0; -EBADMSG when the request is
+ * malformed (a pseudo field missing or not allowed for the method, a bad content-length,
+ * several content-lengths that differ); HTTP_E_TOO_LARGE when @room or the header array is
+ * too small. */
+int h2_request_finish(struct http_msg *m, const struct h2_pseudo *ps, bool end_stream, char *room,
+                      size_t cap, size_t *used);
+
+/* The fields of response head @m as nghttp2 sends them, into @nv (@max entries): ":status"
+ * first (its digits in @room), then every field but the connection-specific ones, names
+ * lowercased into @room (@cap bytes). A body of HTTP_BODY_LENGTH without a content-length
+ * field gets one. Returns the number of entries, or -ENOBUFS. */
+int h2_response_nv(const struct http_msg *m, nghttp2_nv *nv, size_t max, char *room, size_t cap);
+
+/* Trailer fields @t as nghttp2 sends them: those allowed in a trailer section (no framing,
+ * routing or connection field, RFC 9110 6.5.1), names lowercased into @room. Returns the
+ * count, or -ENOBUFS. */
+int h2_trailers_nv(const struct http_hdr *t, size_t n, nghttp2_nv *nv, size_t max, char *room,
+                   size_t cap);
+
+/* Is @name one of the connection-specific fields HTTP/2 forbids (Connection, Keep-Alive,
+ * Proxy-Connection, Transfer-Encoding, Upgrade; "te" other than "trailers" is the caller's
+ * to check)? Case-insensitive. */
+bool h2_field_forbidden(struct sl_str name);

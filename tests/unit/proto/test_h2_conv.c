@@ -1,0 +1,283 @@
+#include <errno.h>
+#include <string.h>
+
+#include "h2_conv.h"
+#include "unit.h"
+
+static struct http_hdr hdrs[16];
+static char room[256];
+
+/* A request head with the regular fields given as "name", "value" pairs, NULL-terminated. */
+static struct http_msg fields(const char *const *kv)
+{
+        struct http_msg m = {.hdrs = hdrs, .max_hdrs = 16};
+
+        for (size_t i = 0; kv && kv[i]; i += 2)
+                ck_assert(http_hdr_add(&m, sl_str_from_cstr(kv[i]), sl_str_from_cstr(kv[i + 1])));
+        return m;
+}
+
+static struct h2_pseudo pseudo(const char *method, const char *scheme, const char *authority,
+                               const char *path)
+{
+        struct h2_pseudo ps = {0};
+
+        if (method)
+                ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":method"), sl_str_from_cstr(method)));
+        if (scheme)
+                ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":scheme"), sl_str_from_cstr(scheme)));
+        if (authority)
+                ck_assert(
+                        h2_pseudo_set(&ps, SL_STR_LIT(":authority"), sl_str_from_cstr(authority)));
+        if (path)
+                ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":path"), sl_str_from_cstr(path)));
+        return ps;
+}
+
+static bool str_is(struct sl_str s, const char *want)
+{
+        return s.ptr && sl_str_eq(s, sl_str_from_cstr(want));
+}
+
+START_TEST(test_pseudo_fields)
+{
+        struct h2_pseudo ps = {0};
+
+        ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":path"), SL_STR_LIT("/")));
+        /* twice, or not a request's */
+        ck_assert(!h2_pseudo_set(&ps, SL_STR_LIT(":path"), SL_STR_LIT("/x")));
+        ck_assert(!h2_pseudo_set(&ps, SL_STR_LIT(":status"), SL_STR_LIT("200")));
+        ck_assert(!h2_pseudo_set(&ps, SL_STR_LIT(":Path"), SL_STR_LIT("/")));
+        /* an empty value is present */
+        ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":authority"), SL_STR_NULL));
+        ck_assert(ps.authority.ptr != NULL && ps.authority.len == 0);
+}
+END_TEST
+
+START_TEST(test_request_head)
+{
+        static const char *const kv[] = {"host", "other.example", "accept", "*/*", NULL};
+        struct http_msg m = fields(kv);
+        struct h2_pseudo ps = pseudo("GET", "https", "www.example.com", "/a/b?x=1&y");
+        size_t used = 0;
+
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), 0);
+        ck_assert_int_eq(m.meth, HTTP_METH_GET);
+        ck_assert_int_eq(m.version, HTTP_VER_2);
+        ck_assert(str_is(m.target, "/a/b?x=1&y"));
+        ck_assert(str_is(m.path, "/a/b"));
+        ck_assert(str_is(m.query, "x=1&y"));
+        ck_assert(str_is(m.authority, "www.example.com"));
+        ck_assert_int_eq(m.body, HTTP_BODY_NONE);
+        /* :authority replaces Host (RFC 9113 8.3.1) */
+        ck_assert_uint_eq(m.n_hdrs, 2);
+        ck_assert(str_is(m.hdrs[0].name, "accept"));
+        ck_assert(str_is(m.hdrs[1].name, "host"));
+        ck_assert(str_is(m.hdrs[1].value, "www.example.com"));
+        ck_assert_uint_eq(used, 0);
+}
+END_TEST
+
+START_TEST(test_host_without_authority)
+{
+        static const char *const kv[] = {"host", "h.example", NULL};
+        static const char *const two[] = {"host", "a", "host", "b", NULL};
+        struct http_msg m = fields(kv);
+        struct h2_pseudo ps = pseudo("GET", "http", NULL, "/");
+        size_t used = 0;
+
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), 0);
+        ck_assert(str_is(m.authority, "h.example"));
+        m = fields(two);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        m = fields(NULL);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), 0);
+        ck_assert(m.authority.len == 0);
+}
+END_TEST
+
+START_TEST(test_framing)
+{
+        static const char *const cl[] = {"content-length", "12", NULL};
+        static const char *const cl0[] = {"content-length", "0", NULL};
+        static const char *const bad[] = {"content-length", "1 2", NULL};
+        static const char *const differ[] = {"content-length", "1", "content-length", "2", NULL};
+        static const char *const same[] = {"content-length", "3", "content-length", "3", NULL};
+        struct h2_pseudo ps = pseudo("POST", "https", "a", "/up");
+        struct http_msg m = fields(cl);
+        size_t used = 0;
+
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), 0);
+        ck_assert_int_eq(m.body, HTTP_BODY_LENGTH);
+        ck_assert_uint_eq(m.content_length, 12);
+        /* a length, but END_STREAM on the head: nothing can follow */
+        m = fields(cl);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        m = fields(cl0);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), 0);
+        ck_assert_int_eq(m.body, HTTP_BODY_LENGTH);
+        ck_assert_uint_eq(m.content_length, 0);
+        /* no length, more to come: chunked to an HTTP/1.1 server */
+        m = fields(NULL);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), 0);
+        ck_assert_int_eq(m.body, HTTP_BODY_CHUNKED);
+        m = fields(bad);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), -EBADMSG);
+        m = fields(differ);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), -EBADMSG);
+        m = fields(same);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), 0);
+        ck_assert_uint_eq(m.content_length, 3);
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+        static const char *const conn[] = {"connection", "keep-alive", NULL};
+        static const char *const te[] = {"transfer-encoding", "chunked", NULL};
+        struct h2_pseudo ps;
+        struct http_msg m;
+        size_t used = 0;
+
+        /* pseudo fields missing */
+        ps = pseudo("GET", NULL, "a", "/");
+        m = fields(NULL);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        ps = pseudo("GET", "https", "a", NULL);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        ps = pseudo(NULL, "https", "a", "/");
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        /* a method that is not a token, a path that is not one */
+        ps = pseudo("G T", "https", "a", "/");
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        ps = pseudo("GET", "https", "a", "x");
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        ps = pseudo("GET", "https", "a", "/a b");
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        ps = pseudo("GET", "https", "a", "*");
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        ps = pseudo("OPTIONS", "https", "a", "*");
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), 0);
+        /* connection-specific fields (RFC 9113 8.2.2) */
+        ps = pseudo("GET", "https", "a", "/");
+        m = fields(conn);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        m = fields(te);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), -EBADMSG);
+        /* CONNECT: no tunnel over HTTP/2; with :scheme it is malformed */
+        ps = pseudo("CONNECT", NULL, "a:443", NULL);
+        m = fields(NULL);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used),
+                         HTTP_E_CODING);
+        ps = pseudo("CONNECT", "https", "a:443", NULL);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_cookie_crumbs)
+{
+        static const char *const kv[] = {"cookie", "a=1",    "accept", "*/*", "cookie",
+                                         "b=2",    "cookie", "c=3",    NULL};
+        struct http_msg m = fields(kv);
+        struct h2_pseudo ps = pseudo("GET", "https", "a", "/");
+        size_t used = 0;
+
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, sizeof(room), &used), 0);
+        ck_assert_uint_eq(m.n_hdrs, 3);
+        ck_assert(str_is(m.hdrs[0].name, "cookie"));
+        ck_assert(str_is(m.hdrs[0].value, "a=1; b=2; c=3"));
+        ck_assert(str_is(m.hdrs[1].name, "accept"));
+        ck_assert_uint_eq(used, 13);
+        /* no room for the joined value */
+        m = fields(kv);
+        used = 0;
+        ck_assert_int_eq(h2_request_finish(&m, &ps, true, room, 12, &used), HTTP_E_TOO_LARGE);
+}
+END_TEST
+
+static bool nv_is(const nghttp2_nv *nv, const char *name, const char *value)
+{
+        return nv->namelen == strlen(name) && memcmp(nv->name, name, nv->namelen) == 0 &&
+               nv->valuelen == strlen(value) && memcmp(nv->value, value, nv->valuelen) == 0;
+}
+
+START_TEST(test_response_fields)
+{
+        static const char *const kv[] = {"Content-Type",
+                                         "text/plain",
+                                         "Connection",
+                                         "keep-alive, X-Hop",
+                                         "X-Hop",
+                                         "1",
+                                         "Keep-Alive",
+                                         "timeout=5",
+                                         "Transfer-Encoding",
+                                         "chunked",
+                                         "Set-Cookie",
+                                         "a=1",
+                                         NULL};
+        struct http_msg m = fields(kv);
+        nghttp2_nv nv[16];
+        int n;
+
+        m.status = 200;
+        m.body = HTTP_BODY_CHUNKED;
+        m.flags = HTTP_MSG_F_CONN_NAMES;
+        n = h2_response_nv(&m, nv, 16, room, sizeof(room));
+        ck_assert_int_eq(n, 3);
+        ck_assert(nv_is(&nv[0], ":status", "200"));
+        ck_assert(nv_is(&nv[1], "content-type", "text/plain"));
+        ck_assert(nv_is(&nv[2], "set-cookie", "a=1"));
+        /* a length without the field gets one; 204 never has one */
+        m = fields(NULL);
+        m.status = 404;
+        m.body = HTTP_BODY_LENGTH;
+        m.content_length = 1234;
+        n = h2_response_nv(&m, nv, 16, room, sizeof(room));
+        ck_assert_int_eq(n, 2);
+        ck_assert(nv_is(&nv[0], ":status", "404"));
+        ck_assert(nv_is(&nv[1], "content-length", "1234"));
+        m.status = 204;
+        ck_assert_int_eq(h2_response_nv(&m, nv, 16, room, sizeof(room)), 1);
+        /* out of entries or room */
+        m = fields(kv);
+        m.status = 200;
+        ck_assert_int_eq(h2_response_nv(&m, nv, 1, room, sizeof(room)), -ENOBUFS);
+        ck_assert_int_eq(h2_response_nv(&m, nv, 16, room, 5), -ENOBUFS);
+}
+END_TEST
+
+START_TEST(test_trailers)
+{
+        static const struct http_hdr t[] = {
+                {SL_STR_LIT("Grpc-Status"), SL_STR_LIT("0")},
+                {SL_STR_LIT("Content-Length"), SL_STR_LIT("3")},
+                {SL_STR_LIT("transfer-encoding"), SL_STR_LIT("chunked")},
+                {SL_STR_LIT("grpc-message"), SL_STR_LIT("")},
+                {SL_STR_LIT("Host"), SL_STR_LIT("x")},
+        };
+        nghttp2_nv nv[8];
+        int n = h2_trailers_nv(t, 5, nv, 8, room, sizeof(room));
+
+        ck_assert_int_eq(n, 2);
+        ck_assert(nv_is(&nv[0], "grpc-status", "0"));
+        ck_assert(nv_is(&nv[1], "grpc-message", ""));
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("proto/h2_conv");
+        TCase *tc = tcase_create("h2_conv");
+
+        tcase_add_test(tc, test_pseudo_fields);
+        tcase_add_test(tc, test_request_head);
+        tcase_add_test(tc, test_host_without_authority);
+        tcase_add_test(tc, test_framing);
+        tcase_add_test(tc, test_malformed);
+        tcase_add_test(tc, test_cookie_crumbs);
+        tcase_add_test(tc, test_response_fields);
+        tcase_add_test(tc, test_trailers);
+        suite_add_tcase(s, tc);
+        return unit_run(s);
+}
