@@ -40,7 +40,6 @@ static const char *const fetches_known[] = {
         "dst_conn",
         "dst_is_local",
         "env",
-        "fc_http_major",
         "fe_conn",
         "fe_id",
         "fe_name",

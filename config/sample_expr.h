@@ -122,6 +122,8 @@ enum cfg_fetch {
         CFG_FETCH_HTTP_AUTH_GROUP, /* http_auth_group(<userlist>): the user, when valid (str);
                                     * an ACL matches its groups (CFG_MATCH_AUTH) */
         CFG_FETCH_UNIQUE_ID,       /* unique-id: the frontend's unique-id-format, made once */
+        CFG_FETCH_FC_HTTP_MAJOR,   /* fc_http_major: 1 or 2, the client connection's HTTP */
+        CFG_FETCH_FC_GLITCHES,     /* fc_glitches: its HTTP/2 protocol glitches so far */
         /* content inspection of TCP streams: the bytes the client sent so far */
         CFG_FETCH_REQ_LEN,        /* req.len */
         CFG_FETCH_PAYLOAD,        /* req.payload(<offset>,<length>) */

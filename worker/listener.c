@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macros.h"
 #include "mux_h1.h"
+#include "mux_h2.h"
 #include "mux_tcp.h"
 #include "sess_tls.h"
 #include "session.h"
@@ -34,13 +35,32 @@ static void listener_on_reap(struct loop_reap *r)
         free(sl_container_of(r, struct listener, reap));
 }
 
+/* The mux of a client connection: TCP, or for HTTP the protocol the bind forces ("proto")
+ * or the TLS handshake chose (ALPN); HTTP/1 otherwise, which switches to HTTP/2 when the
+ * connection opens with HTTP/2's preface. */
+static const struct mux_ops *session_mux(const struct sess *ss)
+{
+        struct sl_str alpn;
+
+        if (ss->fe->mode != CFG_MODE_HTTP)
+                return &mux_tcp_ops;
+        if (ss->bind && ss->bind->proto == CFG_BIND_PROTO_H2)
+                return &mux_h2_ops;
+        if (ss->bind && ss->bind->proto == CFG_BIND_PROTO_H1)
+                return &mux_h1_ops;
+        alpn = ss->conn.xprt->alpn(&ss->conn, ss->conn.xprt_ctx);
+        if (sl_str_eq(alpn, SL_STR_LIT("h2")))
+                return &mux_h2_ops;
+        return &mux_h1_ops;
+}
+
 /* The session is complete (after its TLS handshake, if any): the tcp-request session
  * rules, then the mux of the frontend's mode, which makes its streams. */
 static void listener_session_ready(struct sess *ss)
 {
         struct worker *w = ss->w;
         const struct cfg_proxy *fe = ss->fe;
-        const struct mux_ops *mux = fe->mode == CFG_MODE_HTTP ? &mux_h1_ops : &mux_tcp_ops;
+        const struct mux_ops *mux = session_mux(ss);
 
         if (!http_ana_tcp_rules(ss, NULL, fe->tcp_sess, fe->n_tcp_sess, STICK_CONN)) {
                 /* closed without a log line, as HAProxy */
@@ -110,6 +130,7 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
                 close(fd);
                 return;
         }
+        ss->bind = l->bind;
         /* a listener's own figures are shown with option socket-stats only: counted then */
         if (fe->options & CFG_OPT_SOCKET_STATS) {
                 ss->lis = fe->st_lis + (uint32_t)(l->bind - fe->binds);

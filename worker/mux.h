@@ -71,6 +71,7 @@ struct sd_data {
 
 struct mux_ops {
         const char *name;
+        unsigned http_major; /* the HTTP version it speaks (1 or 2); 0: not HTTP */
 
         /* ---- the connection ---- */
 
@@ -85,6 +86,9 @@ struct mux_ops {
         /* Client side: the connection's stream now, or NULL (none yet, or between two
          * requests): the runtime API's "show sess". */
         struct stream *(*cur_stream)(struct conn *c);
+        /* Client side: the protocol glitches counted on the connection so far
+         * (fc_glitches); NULL when the mux counts none. */
+        unsigned (*glitches)(const struct conn *c);
         /* Free the context; called by conn_close(). */
         void (*release)(struct conn *c);
         /* Server side: a stream takes the connection, through @sd. 0 or -EBUSY. */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macros.h"
 #include "model.h"
+#include "mux_h2.h"
 #include "session.h"
 #include "srvconn.h"
 #include "stream.h"
@@ -225,6 +226,36 @@ static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t h
         return 0;
 }
 
+/* Does ibuf open with HTTP/2's connection preface? 1 when it does, 0 while what it holds
+ * is the start of one, -1 when it is not. */
+static int h1_h2_preface(const struct h1c *h)
+{
+        size_t n = SL_MIN(h->ibuf.data, (size_t)H2_PREFACE_LEN);
+
+        if (memcmp(buf_head(&h->ibuf), H2_PREFACE, n) != 0)
+                return -1;
+        return n == H2_PREFACE_LEN ? 1 : 0;
+}
+
+/* A cleartext client speaking HTTP/2 with prior knowledge: the HTTP/2 mux takes the
+ * connection, and the bytes read so far. */
+static void h1c_switch_h2(struct h1c *h)
+{
+        struct conn *c = h->conn;
+        struct sess *ss = h->sess;
+        struct worker *w = h->w;
+        struct buf in = h->ibuf;
+
+        h->ibuf = BUF_NULL;
+        h1_release(c);
+        c->mux = NULL;
+        c->mux_ctx = NULL;
+        if (mux_h2_take_over(c, w, ss, &in) < 0) {
+                worker_buf_drop(w, &in);
+                sess_close(ss);
+        }
+}
+
 /* Client side, no stream running: read and parse the next request head, make and start its
  * stream. */
 static void h1c_client_process(struct h1c *h)
@@ -246,6 +277,27 @@ static void h1c_client_process(struct h1c *h)
                                 /* closed between requests: nothing to log */
                                 h1c_close(h);
                                 return;
+                        }
+                }
+                /* HTTP/2 with prior knowledge, on a cleartext connection's first bytes */
+                if (h->state == H1C_ST_IDLE && !(h->flags & H1C_F_NOT_FIRST) &&
+                    !h->conn->xprt->tls && !(fe->options & CFG_OPT_DISABLE_H2_UPGRADE) &&
+                    !(h->sess->bind && h->sess->bind->proto == CFG_BIND_PROTO_H1)) {
+                        int pr = h1_h2_preface(h);
+
+                        if (pr > 0) {
+                                h1c_switch_h2(h);
+                                return;
+                        }
+                        if (pr == 0) {
+                                n = (h->conn->flags & CONN_F_RD_EOF) ? 0 : h1_read(h);
+                                if (n == -EAGAIN || n == -ENOMEM)
+                                        break;
+                                if (n <= 0) {
+                                        h1c_close(h);
+                                        return;
+                                }
+                                continue;
                         }
                 }
                 if (h->state == H1C_ST_IDLE) {
@@ -537,6 +589,7 @@ static struct ssl_st *h1_ssl(const struct sd *sd)
 
 const struct mux_ops mux_h1_ops = {
         .name = "h1",
+        .http_major = 1,
         .init = h1_init,
         .wake = h1_wake,
         .stop = h1_stop,

@@ -815,6 +815,10 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 return one_str(sl_str_from_cstr(ss->fe->name), fn, data);
         case CFG_FETCH_FE_ID:
                 return one_int(proxy_id(ss, ss->fe), CFG_SMP_INT, fn, data);
+        case CFG_FETCH_FC_HTTP_MAJOR:
+                return one_int(sess_http_major(ss), CFG_SMP_INT, fn, data);
+        case CFG_FETCH_FC_GLITCHES:
+                return one_int(sess_glitches(ss), CFG_SMP_INT, fn, data);
         case CFG_FETCH_BE_NAME:
                 return one_str(sl_str_from_cstr(cur_backend(c)->name), fn, data);
         case CFG_FETCH_BE_ID:

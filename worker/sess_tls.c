@@ -90,20 +90,8 @@ static void hs_end(struct sess *ss)
  * handshake failure" the same way). */
 static void hs_failed(struct sess *ss, const char *why)
 {
-        char ip[INET6_ADDRSTRLEN] = "unix";
-        unsigned port = 0;
-
-        if (ss->src.ss_family == AF_INET) {
-                const struct sockaddr_in *a = (const struct sockaddr_in *)&ss->src;
-
-                inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-                port = ntohs(a->sin_port);
-        } else if (ss->src.ss_family == AF_INET6) {
-                const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss->src;
-
-                inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-                port = ntohs(a->sin6_port);
-        }
+        char ip[INET6_ADDRSTRLEN];
+        unsigned port = sess_peer(ss, ip, sizeof(ip));
         wc_proc_add(ss->w, ST_C_TLS_FAILED);
         wc_fe(ss->w, ss->fe)->c[ST_C_TLS_FAILED]++;
         sl_log(LOG_INFO, "%s: TLS handshake failure from %s:%u: %s", ss->fe->name, ip, port, why);

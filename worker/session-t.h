@@ -22,6 +22,7 @@ struct sess {
         struct worker *w;            /* borrowed: owns the session */
         struct cfg_gen *gen;         /* counted: the generation it was accepted under */
         const struct cfg_proxy *fe;  /* borrowed from @gen */
+        const struct cfg_bind *bind; /* borrowed from @gen: the bind line it came through */
         struct conn conn;            /* the client connection; its mux ends the session */
         struct sockaddr_storage src; /* the client's address */
         struct sockaddr_storage dst; /* the local address it reached: sess_dst() */

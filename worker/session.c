@@ -2,12 +2,15 @@
  * the client side's mux. */
 #include "session.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "macros.h"
 #include "model.h"
+#include "mux.h"
 #include "srvconn.h"
 #include "stick.h"
 #include "vars.h"
@@ -96,4 +99,34 @@ void sess_close(struct sess *s)
         if (w->conn_closed)
                 w->conn_closed(w, s->fe);
         s->gen = cfg_gen_unref(s->gen);
+}
+
+unsigned sess_peer(const struct sess *s, char *ip, size_t cap)
+{
+        snprintf(ip, cap, "unix");
+        if (s->src.ss_family == AF_INET) {
+                const struct sockaddr_in *a = (const struct sockaddr_in *)&s->src;
+
+                inet_ntop(AF_INET, &a->sin_addr, ip, (socklen_t)cap);
+                return ntohs(a->sin_port);
+        }
+        if (s->src.ss_family == AF_INET6) {
+                const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&s->src;
+
+                inet_ntop(AF_INET6, &a->sin6_addr, ip, (socklen_t)cap);
+                return ntohs(a->sin6_port);
+        }
+        return 0;
+}
+
+unsigned sess_http_major(const struct sess *s)
+{
+        return s->conn.mux && s->conn.mux->http_major == 2 ? 2 : 1;
+}
+
+unsigned sess_glitches(const struct sess *s)
+{
+        const struct mux_ops *m = s->conn.mux;
+
+        return m && m->glitches ? m->glitches(&s->conn) : 0;
 }

@@ -4,6 +4,7 @@
  * shares: the frontend, the addresses, the counters tracked for the connection. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
 
 #include "session-t.h"
@@ -12,6 +13,18 @@
  * NULL when out of memory (counted). */
 struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
                       const struct sockaddr_storage *src, socklen_t src_len);
+
+/* The client's address as text, without its port ("unix" for a Unix socket), into @ip
+ * (INET6_ADDRSTRLEN bytes); its port, 0 when none. For log lines about the connection. */
+unsigned sess_peer(const struct sess *s, char *ip, size_t cap);
+
+/* The HTTP major version the client's connection speaks: 2 for HTTP/2, else 1
+ * (fc_http_major). */
+unsigned sess_http_major(const struct sess *s);
+
+/* The protocol glitches counted on the client's connection so far (fc_glitches; only
+ * HTTP/2 counts them). */
+unsigned sess_glitches(const struct sess *s);
 
 /* Whether the client's connection is TLS (ssl_fc). */
 bool sess_tls(const struct sess *s);

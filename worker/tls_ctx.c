@@ -298,26 +298,8 @@ static bool push_sni(struct tls_bind *tb, const char *name, unsigned cert, bool 
         return tb->sni[tb->n_sni++].name != NULL;
 }
 
-/* Remove protocol @name from the wire-form list @w; whether it was there. */
-static bool alpn_drop(unsigned char *w, unsigned *len, const char *name)
-{
-        size_t nl = strlen(name);
-
-        for (unsigned i = 0; i < *len; i += 1u + w[i]) {
-                unsigned n = 1u + w[i];
-
-                if (w[i] == nl && memcmp(w + i + 1, name, nl) == 0) {
-                        memmove(w + i, w + i + n, *len - i - n);
-                        *len -= n;
-                        return true;
-                }
-        }
-        return false;
-}
-
-/* One certificate's context (@http: the bind's frontend speaks HTTP, through sluice's own
- * muxes, so ALPN offers only what they speak). */
-static bool cert_build(struct tls_bind *tb, const struct cfg_bind *b, unsigned idx, bool http,
+/* One certificate's context. */
+static bool cert_build(struct tls_bind *tb, const struct cfg_bind *b, unsigned idx,
                        const struct tls_shared *sh, struct cfg_diags *d)
 {
         const struct cfg_tls_cert *cc = &b->tls.certs[idx];
@@ -335,10 +317,6 @@ static bool cert_build(struct tls_bind *tb, const struct cfg_bind *b, unsigned i
                 return false;
         }
         tc->alpn_len = (unsigned)alpn;
-        if (http && alpn_drop(tc->alpn, &tc->alpn_len, "h2") && idx == 0)
-                cfg_diag_add(d, CFG_SEV_WARNING, cc->where.file, cc->where.line, 0,
-                             "alpn: 'h2' is not offered, as this version of sluice does not "
-                             "speak HTTP/2 yet: clients negotiate the other protocols listed");
         if (!tls_pem_load(cc->path, &cc->where, d, &pem))
                 return false;
         tc->ecdsa = EVP_PKEY_get_base_id(pem.key) == EVP_PKEY_EC;
@@ -448,7 +426,7 @@ static bool bind_build(struct tls_bind *tb, const struct cfg_gen *g, const struc
                 return false;
         tb->n_certs = b->tls.n_certs;
         for (unsigned i = 0; i < tb->n_certs; i++)
-                ok = cert_build(tb, b, i, fe->mode == CFG_MODE_HTTP, sh, d) && ok;
+                ok = cert_build(tb, b, i, sh, d) && ok;
         if (!ok)
                 return false;
         qsort(tb->sni, tb->n_sni, sizeof(*tb->sni), sni_cmp);
