@@ -2,8 +2,9 @@
  *
  * The connection. Bytes read go to nghttp2_session_mem_recv() at once (nghttp2 keeps no
  * copy: header fields and DATA come out through the callbacks below); what nghttp2 has to
- * send is gathered with nghttp2_session_mem_send() into the output buffer and written in
- * one system call per loop turn. Reading pauses while the client does not take what is
+ * send is gathered by its send callbacks into the output buffer, a batch of tune.bufsize
+ * written in one system call, response bytes copied once, from the stream's buffer to it
+ * (DATA frames without a copy in nghttp2). Reading pauses while the client does not take what is
  * written (the output buffer holds tune.bufsize), so a client that only sends cannot grow
  * anything: nghttp2's own queue of control answers is capped (max_outbound_ack).
  *
@@ -59,6 +60,9 @@
 #define H2_MAX_READS     8
 /* PING, SETTINGS, PRIORITY and WINDOW_UPDATE frames a second that are not glitches */
 #define H2_CTRL_PER_SEC  100
+/* the largest DATA payload nghttp2 makes (its NGHTTP2_DATA_PAYLOADLEN), whatever the
+ * client's SETTINGS_MAX_FRAME_SIZE */
+#define H2_DATA_MAX      16384
 /* fields of a response head or trailer section sent */
 #define H2_MAX_NV        128
 
@@ -151,6 +155,7 @@ struct h2c {
         unsigned n_streams;     /* h2s alive */
         unsigned n_attached;    /* h2s with a stream of the data path */
         unsigned n_done;        /* h2s alive whose response was all taken by nghttp2 */
+        unsigned n_heads;       /* h2s whose header block is not complete yet */
         unsigned n_total;       /* streams opened */
         unsigned glitches;
         uint32_t goaway_err; /* the error code of a GOAWAY sent, 0: none */
@@ -258,6 +263,8 @@ static void h2s_free(struct h2s *s)
 
         if (s->flags & H2S_F_OUT_DONE)
                 h->n_done--;
+        if (!(s->flags & H2S_F_DISPATCHED))
+                h->n_heads--;
         sl_list_del(&s->link);
         sl_list_del(&s->wake_link);
         worker_buf_drop(h->w, &s->head);
@@ -283,6 +290,7 @@ static struct h2s *h2s_new(struct h2c *h, int32_t id)
         sl_list_init(&s->wake_link);
         sl_list_push_back(&h->streams, &s->link);
         h->n_streams++;
+        h->n_heads++;
         return s;
 }
 
@@ -362,6 +370,7 @@ static void h2s_field(struct h2s *s, const uint8_t *name, size_t nlen, const uin
 static void h2s_dispatch(struct h2s *s, bool end_stream)
 {
         s->flags |= H2S_F_DISPATCHED;
+        s->h->n_heads--;
         if (end_stream)
                 s->flags |= H2S_F_IN_EOS | H2S_F_HEAD_EOS;
         s->n_head = s->n_fields;
@@ -648,26 +657,20 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, void *
         return 0;
 }
 
-/* The data provider of a response body: what tx holds, then the end (and the trailers). */
+/* The data provider of a response body: what tx holds, then the end (and the trailers).
+ * The bytes stay in tx until on_send_data() writes the frame (NO_COPY): one copy, from tx
+ * to the output buffer. */
 static ssize_t on_read_body(nghttp2_session *ng, int32_t id, uint8_t *p, size_t len,
                             uint32_t *flags, nghttp2_data_source *src, void *data)
 {
         struct h2s *s = src->ptr;
-        size_t n = 0;
+        size_t n = buf_is_null(&s->tx) ? 0 : SL_MIN(len, s->tx.data);
 
+        (void)p;
         (void)data;
-        if (!s)
-                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-        if (!buf_is_null(&s->tx) && s->tx.data) {
-                n = SL_MIN(len, s->tx.data);
-                memcpy(p, buf_head(&s->tx), n);
-                buf_consume(&s->tx, n);
-                if (s->tx.data == 0)
-                        worker_buf_release(s->h->w, &s->tx);
-                if (s->flags & H2S_F_WANT_SND)
-                        h2s_wake(s, false);
-        }
-        if (buf_is_null(&s->tx) && (s->flags & H2S_F_OUT_EOM)) {
+        if (n)
+                *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+        if ((s->flags & H2S_F_OUT_EOM) && (buf_is_null(&s->tx) || n == s->tx.data)) {
                 *flags |= NGHTTP2_DATA_FLAG_EOF;
                 h2s_out_done(s);
                 if (s->trl) {
@@ -683,6 +686,72 @@ static ssize_t on_read_body(nghttp2_session *ng, int32_t id, uint8_t *p, size_t 
                 return NGHTTP2_ERR_DEFERRED;
         }
         return (ssize_t)n;
+}
+
+/* Room at the tail of the output buffer for @n bytes (allocated at first use, compacted);
+ * false when there is none before what it holds is written. */
+static bool out_room(struct h2c *h, size_t n)
+{
+        if (!h->out) {
+                /* a batch of tune.bufsize, and the largest DATA frame nghttp2 makes */
+                h->out_cap = h->w->bufs.size + H2_DATA_MAX + 64;
+                h->out = malloc(h->out_cap);
+                if (!h->out)
+                        return false;
+                h->out_off = h->out_len = 0;
+        }
+        if (h->out_off + h->out_len + n <= h->out_cap)
+                return true;
+        if (h->out_len + n > h->out_cap)
+                return false;
+        memmove(h->out, h->out + h->out_off, h->out_len);
+        h->out_off = 0;
+        return true;
+}
+
+/* nghttp2's frames (but DATA) into the output buffer, a batch of about tune.bufsize at a
+ * time; nghttp2 keeps what does not fit. */
+static ssize_t on_send(nghttp2_session *ng, const uint8_t *p, size_t len, int flags, void *data)
+{
+        struct h2c *h = data;
+        size_t n;
+
+        (void)ng;
+        (void)flags;
+        if (h->out_len >= h->w->bufs.size || !out_room(h, 1))
+                return NGHTTP2_ERR_WOULDBLOCK;
+        n = SL_MIN(len, h->out_cap - h->out_off - h->out_len);
+        memcpy(h->out + h->out_off + h->out_len, p, n);
+        h->out_len += n;
+        return (ssize_t)n;
+}
+
+/* A DATA frame: its header, then the bytes of tx on_read_body() counted. */
+static int on_send_data(nghttp2_session *ng, nghttp2_frame *fr, const uint8_t *hd, size_t len,
+                        nghttp2_data_source *src, void *data)
+{
+        struct h2c *h = data;
+        struct h2s *s = src->ptr;
+        char *o;
+
+        (void)ng;
+        (void)fr;
+        if (buf_is_null(&s->tx) || s->tx.data < len)
+                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* never: the stream is reset */
+        if (h->out_len >= h->w->bufs.size || !out_room(h, 9 + len))
+                return NGHTTP2_ERR_WOULDBLOCK;
+        o = h->out + h->out_off + h->out_len;
+        memcpy(o, hd, 9);
+        if (len) {
+                memcpy(o + 9, buf_head(&s->tx), len);
+                buf_consume(&s->tx, len);
+                if (s->tx.data == 0)
+                        worker_buf_release(h->w, &s->tx);
+                if (s->flags & H2S_F_WANT_SND)
+                        h2s_wake(s, false);
+        }
+        h->out_len += 9 + len;
+        return 0;
 }
 
 static int on_error(nghttp2_session *ng, int code, const char *msg, size_t len, void *data)
@@ -710,6 +779,8 @@ static nghttp2_session_callbacks *h2_callbacks(void)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
         nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
         nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+        nghttp2_session_callbacks_set_send_callback(cb, on_send);
+        nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
         nghttp2_session_callbacks_set_error_callback2(cb, on_error);
         return cb;
 }
@@ -737,45 +808,6 @@ static nghttp2_option *h2_options(void)
 
 /* ---- output ---- */
 
-/* Gather what nghttp2 has to send into out, up to about tune.bufsize. false when the
- * session failed. */
-static bool h2c_gather(struct h2c *h)
-{
-        size_t limit = h->w->bufs.size;
-
-        while (h->out_len < limit) {
-                const uint8_t *p;
-                ssize_t n = nghttp2_session_mem_send(h->ng, &p);
-
-                if (n < 0) {
-                        sl_log(LOG_DEBUG, "h2: cannot send: %s", nghttp2_strerror((int)n));
-                        return false;
-                }
-                if (n == 0)
-                        break;
-                if (h->out_off + h->out_len + (size_t)n > h->out_cap) {
-                        if (h->out_len + (size_t)n > h->out_cap) {
-                                size_t cap = SL_MAX(limit * 2, h->out_len + (size_t)n);
-                                char *o = malloc(cap);
-
-                                if (!o)
-                                        return false;
-                                if (h->out_len)
-                                        memcpy(o, h->out + h->out_off, h->out_len);
-                                free(h->out);
-                                h->out = o;
-                                h->out_cap = cap;
-                        } else {
-                                memmove(h->out, h->out + h->out_off, h->out_len);
-                        }
-                        h->out_off = 0;
-                }
-                memcpy(h->out + h->out_off + h->out_len, p, (size_t)n);
-                h->out_len += (size_t)n;
-        }
-        return true;
-}
-
 /* Write what out holds; -EAGAIN while some is left, 0, or -errno. */
 static int h2c_write(struct h2c *h)
 {
@@ -794,12 +826,6 @@ static int h2c_write(struct h2c *h)
                 h->out_len -= (size_t)w;
         }
         h->out_off = 0;
-        if (h->out_cap > 2 * h->w->bufs.size || !nghttp2_session_want_write(h->ng)) {
-                /* an idle connection keeps no output memory */
-                free(h->out);
-                h->out = NULL;
-                h->out_cap = 0;
-        }
         return 0;
 }
 
@@ -809,11 +835,14 @@ static void h2c_send(struct h2c *h)
         if (h->flags & H2C_F_WR_ERR)
                 return;
         for (int i = 0; i < 64; i++) {
-                if (!h2c_gather(h)) {
+                int r = nghttp2_session_send(h->ng);
+
+                if (r != 0) {
+                        sl_log(LOG_DEBUG, "h2: cannot send: %s", nghttp2_strerror(r));
                         h->flags |= H2C_F_FATAL;
                         break;
                 }
-                if (h->out_len == 0 || h2c_write(h) < 0)
+                if (h->out_len == 0 || h2c_write(h) < 0 || !nghttp2_session_want_write(h->ng))
                         break;
         }
 }
@@ -872,10 +901,11 @@ static void h2c_close(struct h2c *h)
                 char ip[INET6_ADDRSTRLEN];
                 unsigned port = sess_peer(h->sess, ip, sizeof(ip));
 
-                sl_log(LOG_INFO,
-                       "%s: HTTP/2 connection from %s:%u closed: %s (GOAWAY %s), %u glitches",
+                sl_log(LOG_INFO, "%s: HTTP/2 connection from %s:%u closed: %s%s%s%s, %u glitches",
                        h->sess->fe->name, ip, port, h->why ? h->why : "a protocol violation",
-                       nghttp2_http2_strerror(h->goaway_err), h->glitches);
+                       h->goaway_err ? " (GOAWAY " : "",
+                       h->goaway_err ? nghttp2_http2_strerror(h->goaway_err) : "",
+                       h->goaway_err ? ")" : "", h->glitches);
         }
         sl_list_for_each_safe(l, n, &h->streams) {
                 struct h2s *s = sl_container_of(l, struct h2s, link);
@@ -928,7 +958,7 @@ static void h2c_arm(struct h2c *h)
                                      ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT);
                 if (to)
                         at = h->idle_start_ms + to;
-        } else {
+        } else if (h->n_heads) {
                 uint64_t to = cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST)
                                       ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT);
 
@@ -979,6 +1009,7 @@ static void h2c_on_timer(struct loop_timer *t)
 
                 if (!(s->flags & H2S_F_DISPATCHED) && to && s->head_start_ms + to <= now) {
                         s->flags |= H2S_F_DISPATCHED | H2S_F_DETACHED;
+                        h->n_heads--;
                         h2c_glitch(h, 1);
                         (void)nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
                                                         NGHTTP2_CANCEL);
@@ -1101,6 +1132,12 @@ static void h2c_process(struct h2c *h)
                 h2c_close(h);
                 return;
         }
+        if (h->n_streams == 0 && h->out_len == 0 && h->out) {
+                /* an idle connection keeps no output memory */
+                free(h->out);
+                h->out = NULL;
+                h->out_cap = 0;
+        }
         h2c_arm(h);
         h2c_update(h);
 }
@@ -1184,7 +1221,9 @@ static void h2_wake(struct conn *c)
 {
         struct h2c *h = c->mux_ctx;
 
-        if (h->conn->flags & CONN_F_HUP && !(h->conn->flags & CONN_F_RD) && conn_error(h->conn) < 0)
+        /* a reset is seen at once, even while reading waits for the client to take what
+         * was written (it would not be read then) */
+        if ((h->conn->flags & CONN_F_HUP) && !(h->flags & H2C_F_RD_EOF) && conn_error(h->conn) < 0)
                 h2c_client_gone(h);
         h2c_process(h);
 }
@@ -1471,8 +1510,8 @@ static void h2_detach(struct sd *sd, bool ok)
         s->rx_len = s->rx_cap = 0;
         if (!(s->flags & H2S_F_CLOSED) && !(h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))) {
                 if (!ok || !(s->flags & H2S_F_OUT_DONE)) {
-                        /* cut: the client hears it at once */
-                        worker_buf_drop(h->w, &s->tx);
+                        /* cut: the client hears it at once (tx stays until the stream is
+                         * freed: a DATA frame nghttp2 prepared may still take from it) */
                         (void)nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
                                                         NGHTTP2_INTERNAL_ERROR);
                 } else if (!(s->flags & H2S_F_IN_EOS)) {
