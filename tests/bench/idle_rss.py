@@ -11,6 +11,8 @@ it starts is stopped by PID; every wait is bounded.
                                                the hard limit here is 20000)
     TLS=1 tests/bench/idle_rss.py 5000         the same over TLS (RSA-2048, TLS 1.3): each client
                                                makes a full handshake, one request, then idles
+    H2=1 tests/bench/idle_rss.py 5000          the same over HTTP/2 (cleartext, prior knowledge):
+                                               one stream each, then the connection idles
 """
 
 import os
@@ -29,6 +31,13 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 SLUICE = sys.argv[2] if len(sys.argv) > 2 else os.path.join(TOP, "build-release", "sluice")
 PORT = 18190
 TLS = os.environ.get("TLS") == "1"
+H2 = os.environ.get("H2") == "1"
+# HTTP/2: the preface, an empty SETTINGS, and GET / on stream 1 (HPACK: :method GET,
+# :scheme http, :path / from the static table, :authority "h"); the SETTINGS ACK goes once
+# the server's SETTINGS came (with the answer)
+H2_REQUEST = (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\0\0\0\x04\0\0\0\0\0" +
+              b"\0\0\x06\x01\x05\0\0\0\x01" + b"\x82\x86\x84\x41\x01h")
+H2_SETTINGS_ACK = b"\0\0\0\x04\x01\0\0\0\0"
 
 CONFIG = """\
 global
@@ -88,17 +97,19 @@ def measure(cmd, cfg, ctx):
         sel = selectors.DefaultSelector()
         for i in range(N):
             c = client(ctx)
-            c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            c.sendall(H2_REQUEST if H2 else b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
             conns.append(c)
             if len(conns) % 500 == 0 or i == N - 1:
                 # read the answers of this batch so every connection is idle
                 for s in conns[-500:]:
                     got = b""
-                    while b"\r\n\r\nok" not in got:
+                    while (b"ok" if H2 else b"\r\n\r\nok") not in got:
                         d = s.recv(4096)
                         if not d:
                             raise RuntimeError("connection closed")
                         got += d
+                    if H2:
+                        s.sendall(H2_SETTINGS_ACK)
         time.sleep(1)
         return base, rss_kib(proc.pid)
     finally:
@@ -136,7 +147,8 @@ def main():
         results = {}
         for name, cmd in (("haproxy", ["haproxy"]), ("sluice", [SLUICE, "-d"])):
             results[name] = measure(cmd, cfg, ctx)
-        print("%d idle keep-alive connections%s (VmRSS KiB)" % (N, " over TLS" if TLS else ""))
+        print("%d idle keep-alive connections%s (VmRSS KiB)" %
+              (N, " over TLS" if TLS else " over HTTP/2" if H2 else ""))
         print("%-8s %10s %10s %12s" % ("proxy", "start", "idle", "per conn"))
         for name, (base, idle) in results.items():
             print("%-8s %10d %10d %12.2f" % (name, base, idle, (idle - base) * 1024.0 / N))
