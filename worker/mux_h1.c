@@ -256,6 +256,22 @@ static void h1c_switch_h2(struct h1c *h)
         }
 }
 
+/* Client side, between requests: read more of what the client sends. 1 when bytes came,
+ * 0 when none can come now (the caller waits), -1 when the connection was closed. */
+static int h1c_read_more(struct h1c *h)
+{
+        ssize_t n = (h->conn->flags & CONN_F_RD_EOF) ? 0 : h1_read(h);
+
+        if (n == -EAGAIN || n == -ENOMEM)
+                return 0;
+        if (n <= 0) {
+                /* closed between requests: nothing to log */
+                h1c_close(h);
+                return -1;
+        }
+        return 1;
+}
+
 /* Client side, no stream running: read and parse the next request head, make and start its
  * stream. */
 static void h1c_client_process(struct h1c *h)
@@ -270,14 +286,11 @@ static void h1c_client_process(struct h1c *h)
         loop_defer_cancel(&h->next);
         while (h->state == H1C_ST_IDLE || h->state == H1C_ST_HEAD) {
                 if (h->state == H1C_ST_IDLE && (buf_is_null(&h->ibuf) || h->ibuf.data == 0)) {
-                        n = (h->conn->flags & CONN_F_RD_EOF) ? 0 : h1_read(h);
-                        if (n == -EAGAIN || n == -ENOMEM)
+                        r = h1c_read_more(h);
+                        if (r == 0)
                                 break;
-                        if (n <= 0) {
-                                /* closed between requests: nothing to log */
-                                h1c_close(h);
+                        if (r < 0)
                                 return;
-                        }
                 }
                 /* HTTP/2 with prior knowledge, on a cleartext connection's first bytes */
                 if (h->state == H1C_ST_IDLE && !(h->flags & H1C_F_NOT_FIRST) &&
@@ -290,13 +303,11 @@ static void h1c_client_process(struct h1c *h)
                                 return;
                         }
                         if (pr == 0) {
-                                n = (h->conn->flags & CONN_F_RD_EOF) ? 0 : h1_read(h);
-                                if (n == -EAGAIN || n == -ENOMEM)
+                                r = h1c_read_more(h);
+                                if (r == 0)
                                         break;
-                                if (n <= 0) {
-                                        h1c_close(h);
+                                if (r < 0)
                                         return;
-                                }
                                 continue;
                         }
                 }

@@ -48,6 +48,21 @@ backend be
 """
 
 
+def recv_some(sock, deadline):
+    """What @sock has before @deadline (monotonic): bytes, b"" once it closed or was reset,
+    None when the time is over."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    sock.settimeout(left)
+    try:
+        return sock.recv(65536)
+    except socket.timeout:
+        return None
+    except OSError:  # a reset, or a TLS error (ssl.SSLError is one)
+        return b""
+
+
 class H2Client:
     """A raw HTTP/2 client on one connection: frames through python3-h2, read with
     timeouts; every wait is bounded."""
@@ -130,16 +145,9 @@ class H2Client:
         """Read and handle frames until @until() or the connection closes; @until()."""
         deadline = time.monotonic() + timeout
         while not until() and not self.closed:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            data = recv_some(self.sock, deadline)
+            if data is None:
                 break
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                break
-            except (ConnectionResetError, ssl.SSLError):
-                data = b""
             if not data:
                 self.closed = True
                 break
@@ -213,16 +221,9 @@ class RawConn:
     def read(self, until, timeout=3.0):
         deadline = time.monotonic() + timeout
         while not until() and not self.closed:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            data = recv_some(self.sock, deadline)
+            if data is None:
                 break
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                break
-            except OSError:
-                data = b""
             if not data:
                 self.closed = True
                 break
