@@ -41,6 +41,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "conn.h"
+#include "h2-int.h"
 #include "h2_conv.h"
 #include "list.h"
 #include "log.h"
@@ -60,114 +61,6 @@
 #define H2_MAX_READS     8
 /* PING, SETTINGS, PRIORITY and WINDOW_UPDATE frames a second that are not glitches */
 #define H2_CTRL_PER_SEC  100
-/* the largest DATA payload nghttp2 makes (its NGHTTP2_DATA_PAYLOADLEN), whatever the
- * client's SETTINGS_MAX_FRAME_SIZE */
-#define H2_DATA_MAX      16384
-/* fields of a response head or trailer section sent */
-#define H2_MAX_NV        128
-
-enum h2c_state {
-        H2C_ST_OPEN = 0, /* streams come and go */
-        H2C_ST_CLOSED,   /* released; freed at the end of the turn */
-};
-
-enum {
-        H2C_F_STOPPING = 1u << 0,  /* soft stop: the shutdown notice was sent */
-        H2C_F_GOAWAY = 1u << 1,    /* the final GOAWAY was submitted: no new stream */
-        H2C_F_FATAL = 1u << 2,     /* the session failed: close once what is queued went */
-        H2C_F_RD_EOF = 1u << 3,    /* the client closed or reset its side */
-        H2C_F_BUSY = 1u << 4,      /* inside h2c_process(): wakes are queued, not run */
-        H2C_F_CALM_SENT = 1u << 5, /* the graceful GOAWAY of the glitch limit went */
-        H2C_F_WR_ERR = 1u << 6,    /* writing failed: nothing more can be sent */
-};
-
-enum {
-        H2S_F_DISPATCHED = 1u << 0, /* its header block completed: a stream was made */
-        H2S_F_TOO_LARGE = 1u << 1,  /* the header block went over the limits: 431 */
-        H2S_F_BAD = 1u << 2,        /* the header block is malformed: 400 */
-        H2S_F_IN_EOS = 1u << 3,     /* END_STREAM received: the request is complete */
-        H2S_F_IN_EOM = 1u << 4,     /* ... and its end was passed on */
-        H2S_F_OUT_HEAD = 1u << 5,   /* the final response head was submitted */
-        H2S_F_OUT_EOM = 1u << 6,    /* the response's end was given (snd_data EOM) */
-        H2S_F_OUT_DONE = 1u << 7,   /* ... and nghttp2 took its last byte */
-        H2S_F_CLOSED = 1u << 8,     /* nghttp2 closed the stream */
-        H2S_F_WANT_RCV = 1u << 9,   /* the stream waits for body bytes */
-        H2S_F_WANT_SND = 1u << 10,  /* the stream waits for room in tx */
-        H2S_F_DEFERRED = 1u << 11,  /* the data provider waits for bytes (resume it) */
-        H2S_F_START = 1u << 12,     /* queued to be started (else woken) */
-        H2S_F_TRAILERS = 1u << 13,  /* the fields decoded now are the request's trailers */
-        H2S_F_DETACHED = 1u << 14,  /* the data path let it go */
-        H2S_F_BODY = 1u << 15,      /* the response has a body (a data provider) */
-        H2S_F_HEAD_EOS = 1u << 16,  /* the request's header block ended the stream */
-};
-
-struct h2c;
-
-/* A header field copied into h2s.head: bytes from the start, this index from the end. */
-struct h2_field {
-        uint32_t name_off, value_off;
-        uint16_t name_len;
-        uint32_t value_len;
-};
-
-struct h2s {
-        struct sl_list link;      /* in h2c.streams */
-        struct sl_list wake_link; /* in h2c.wakeq while queued */
-        struct h2c *h;
-        int32_t id;
-        uint32_t flags; /* H2S_F_* */
-        struct sd *sd;  /* the data path's endpoint, or NULL */
-        struct stream *strm;
-        /* the request head (then trailers): field bytes and index in a pool buffer, kept
-         * until the stream is let go (the head's views point into it) */
-        struct buf head;
-        size_t head_used;  /* bytes of fields from the start */
-        size_t n_fields;   /* index entries from the end */
-        size_t n_head;     /* entries of the head (the trailers' follow) */
-        size_t head_bytes; /* decoded size, as SETTINGS_MAX_HEADER_LIST_SIZE counts it */
-        struct h2_pseudo ps;
-        uint64_t head_start_ms;
-        /* request body bytes received, not passed on yet */
-        char *rx;
-        size_t rx_off, rx_len, rx_cap;
-        /* response body bytes not taken by nghttp2 yet */
-        struct buf tx;
-        /* response trailers, sent after the last DATA (one allocation: entries, then
-         * bytes), or NULL */
-        nghttp2_nv *trl;
-        size_t n_trl;
-        enum http_meth meth; /* the request's method */
-};
-
-struct h2c {
-        struct conn *conn;
-        struct worker *w;
-        struct sess *sess;
-        enum h2c_state state;
-        uint32_t flags; /* H2C_F_* */
-        nghttp2_session *ng;
-        struct buf ibuf; /* pool buffer while reading */
-        /* what nghttp2 serialized, not written yet */
-        char *out;
-        size_t out_off, out_len, out_cap;
-        struct sl_list streams; /* every h2s */
-        struct sl_list wakeq;   /* h2s to start or wake after the current step */
-        unsigned n_streams;     /* h2s alive */
-        unsigned n_attached;    /* h2s with a stream of the data path */
-        unsigned n_done;        /* h2s alive whose response was all taken by nghttp2 */
-        unsigned n_heads;       /* h2s whose header block is not complete yet */
-        unsigned n_total;       /* streams opened */
-        unsigned glitches;
-        uint32_t goaway_err; /* the error code of a GOAWAY sent, 0: none */
-        const char *why;     /* what ended the connection, when it was an error */
-        uint64_t ctrl_sec;   /* loop second of ctrl_n */
-        unsigned ctrl_n;
-        int32_t last_id; /* the last stream accepted */
-        uint64_t idle_start_ms;
-        struct loop_timer timer;
-        struct loop_defer run;
-        struct loop_reap reap;
-};
 
 static void h2c_process(struct h2c *h);
 static void h2c_close(struct h2c *h);
@@ -175,31 +68,21 @@ static void h2c_update(struct h2c *h);
 
 /* ---- settings ---- */
 
-static const struct cfg_global *glob(const struct h2c *h)
-{
-        return &h->w->gen->global;
-}
-
 static size_t head_limit(const struct h2c *h)
 {
-        return h->w->bufs.size - cfg_maxrewrite(glob(h));
+        return h->w->bufs.size - cfg_maxrewrite(h2c_glob(h));
 }
 
 static unsigned max_streams(const struct h2c *h)
 {
-        return glob(h)->tune_h2_max_concurrent_streams;
-}
-
-static uint32_t init_window(const struct h2c *h)
-{
-        return glob(h)->tune_h2_initial_window_size;
+        return h2c_glob(h)->tune_h2_max_concurrent_streams;
 }
 
 /* ---- glitches ---- */
 
-static void h2c_glitch(struct h2c *h, unsigned n)
+void h2c_glitch(struct h2c *h, unsigned n)
 {
-        unsigned lim = glob(h)->tune_h2_fe_glitches_threshold;
+        unsigned lim = h2c_glob(h)->tune_h2_fe_glitches_threshold;
 
         h->glitches += n;
         if (!lim || h->state == H2C_ST_CLOSED)
@@ -233,7 +116,7 @@ static void h2c_ctrl_frame(struct h2c *h)
 
 /* ---- streams ---- */
 
-static void h2s_wake(struct h2s *s, bool start)
+void h2s_wake(struct h2s *s, bool start)
 {
         struct h2c *h = s->h;
 
@@ -249,7 +132,7 @@ static void h2s_wake(struct h2s *s, bool start)
 }
 
 /* The response of @s was all taken by nghttp2: no more server-side work for it. */
-static void h2s_out_done(struct h2s *s)
+void h2s_out_done(struct h2s *s)
 {
         if (!(s->flags & H2S_F_OUT_DONE)) {
                 s->flags |= H2S_F_OUT_DONE;
@@ -257,7 +140,7 @@ static void h2s_out_done(struct h2s *s)
         }
 }
 
-static void h2s_free(struct h2s *s)
+void h2s_free(struct h2s *s)
 {
         struct h2c *h = s->h;
 
@@ -311,21 +194,6 @@ static long head_put(struct h2s *s, const uint8_t *p, size_t n)
         memcpy(s->head.area + at, p, n);
         s->head_used += n;
         return (long)at;
-}
-
-static struct h2_field *field_at(const struct h2s *s, size_t i)
-{
-        return (struct h2_field *)(void *)(s->head.area + s->head.size) - (i + 1);
-}
-
-static struct sl_str field_name(const struct h2s *s, const struct h2_field *f)
-{
-        return sl_str_make(s->head.area + f->name_off, f->name_len);
-}
-
-static struct sl_str field_value(const struct h2s *s, const struct h2_field *f)
-{
-        return sl_str_make(s->head.area + f->value_off, f->value_len);
 }
 
 /* One decoded field of @s's header block. */
@@ -473,7 +341,7 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *fr, void *
         h->n_total++;
         loop_timer_disarm(&h->timer);
         {
-                unsigned total = glob(h)->tune_h2_fe_max_total_streams;
+                unsigned total = h2c_glob(h)->tune_h2_fe_max_total_streams;
 
                 if (total && h->n_total >= total && !(h->flags & H2C_F_GOAWAY)) {
                         /* tune.h2.fe.max-total-streams: this is the last one */
@@ -609,7 +477,7 @@ static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const u
                 if (s->rx_len + len > s->rx_cap) {
                         /* more than the window allows: nghttp2 checks it, this is a second
                          * line; the window is what the buffer holds */
-                        size_t cap = SL_MAX((size_t)init_window(h), s->rx_len + len);
+                        size_t cap = SL_MAX((size_t)h2c_init_window(h), s->rx_len + len);
                         char *n = malloc(cap);
 
                         if (!n) {
@@ -655,37 +523,6 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, void *
                 h2s_wake(s, false);
         }
         return 0;
-}
-
-/* The data provider of a response body: what tx holds, then the end (and the trailers).
- * The bytes stay in tx until on_send_data() writes the frame (NO_COPY): one copy, from tx
- * to the output buffer. */
-static ssize_t on_read_body(nghttp2_session *ng, int32_t id, uint8_t *p, size_t len,
-                            uint32_t *flags, nghttp2_data_source *src, void *data)
-{
-        struct h2s *s = src->ptr;
-        size_t n = buf_is_null(&s->tx) ? 0 : SL_MIN(len, s->tx.data);
-
-        (void)p;
-        (void)data;
-        if (n)
-                *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-        if ((s->flags & H2S_F_OUT_EOM) && (buf_is_null(&s->tx) || n == s->tx.data)) {
-                *flags |= NGHTTP2_DATA_FLAG_EOF;
-                h2s_out_done(s);
-                if (s->trl) {
-                        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-                        (void)nghttp2_submit_trailer(ng, id, s->trl, s->n_trl);
-                }
-                if (s->strm)
-                        h2s_wake(s, false);
-                return (ssize_t)n;
-        }
-        if (n == 0) {
-                s->flags |= H2S_F_DEFERRED;
-                return NGHTTP2_ERR_DEFERRED;
-        }
-        return (ssize_t)n;
 }
 
 /* Room at the tail of the output buffer for @n bytes (allocated at first use, compacted);
@@ -1267,266 +1104,6 @@ static struct stream *h2_cur_stream(struct conn *c)
                         return s->strm;
         }
         return NULL;
-}
-
-/* ---- the stream's operations ---- */
-
-static struct h2s *h2s_of_sd(const struct sd *sd)
-{
-        return sd->ms;
-}
-
-/* Queue the connection's turn after a stream's call from outside it. */
-static void h2s_kick(struct h2s *s)
-{
-        if (!(s->h->flags & H2C_F_BUSY))
-                loop_defer_queue(&s->h->run);
-}
-
-static int h2_rcv_data(struct sd *sd, struct sd_data *d)
-{
-        struct h2s *s = h2s_of_sd(sd);
-
-        d->p = NULL;
-        d->len = 0;
-        d->flags = 0;
-        d->n_trailers = 0;
-        if (s->flags & H2S_F_IN_EOM)
-                return 0;
-        if (s->rx_len) {
-                d->p = s->rx + s->rx_off;
-                d->len = s->rx_len;
-        }
-        if (s->flags & H2S_F_IN_EOS) {
-                d->flags |= SD_DATA_EOM;
-                for (size_t i = s->n_head; i < s->n_fields && d->n_trailers < d->max_trailers;
-                     i++) {
-                        const struct h2_field *f = field_at(s, i);
-
-                        d->trailers[d->n_trailers++] =
-                                (struct http_hdr){field_name(s, f), field_value(s, f)};
-                }
-                return 0;
-        }
-        if ((s->flags & H2S_F_CLOSED) || (s->h->flags & H2C_F_RD_EOF))
-                return -EPIPE; /* reset before the end of the body */
-        if (s->rx_len + 1024 >= init_window(s->h))
-                d->flags |= SD_DATA_FULL;
-        s->flags |= H2S_F_WANT_RCV;
-        return 0;
-}
-
-static void h2_rcv_consume(struct sd *sd, size_t n)
-{
-        struct h2s *s = h2s_of_sd(sd);
-        struct h2c *h = s->h;
-
-        SL_BUG_ON(n > s->rx_len);
-        s->rx_off += n;
-        s->rx_len -= n;
-        if (n && !(s->flags & H2S_F_CLOSED)) {
-                (void)nghttp2_session_consume_stream(h->ng, s->id, n);
-                h2s_kick(s);
-        }
-        if (s->rx_len == 0) {
-                s->rx_off = 0;
-                if (s->flags & H2S_F_IN_EOS) {
-                        s->flags |= H2S_F_IN_EOM;
-                        free(s->rx);
-                        s->rx = NULL;
-                        s->rx_cap = 0;
-                }
-        }
-}
-
-static int h2_snd_head(struct sd *sd, const struct http_msg *m, unsigned flags)
-{
-        struct h2s *s = h2s_of_sd(sd);
-        struct h2c *h = s->h;
-        nghttp2_nv nv[H2_MAX_NV];
-        struct buf room = BUF_NULL;
-        nghttp2_data_provider prd = {.source.ptr = s, .read_callback = on_read_body};
-        bool body;
-        int n, r;
-
-        if (s->flags & H2S_F_CLOSED)
-                return -EPIPE;
-        if (s->flags & H2S_F_OUT_HEAD)
-                return (flags & SD_HEAD_REPLACE) ? -EALREADY : -EINVAL;
-        if (!worker_buf_get(h->w, &room))
-                return -ENOMEM;
-        n = h2_response_nv(m, nv, SL_ARRAY_SIZE(nv), room.area, room.size);
-        if (n < 0) {
-                worker_buf_drop(h->w, &room);
-                return -ENOBUFS;
-        }
-        if (m->flags & HTTP_MSG_F_INTERIM) {
-                if (m->status == 101) {
-                        worker_buf_drop(h->w, &room);
-                        return -EINVAL; /* never to an HTTP/2 client */
-                }
-                r = nghttp2_submit_headers(h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, nv, (size_t)n,
-                                           NULL);
-                worker_buf_drop(h->w, &room);
-                h2s_kick(s);
-                return r == 0 ? 0 : -EPIPE;
-        }
-        body = m->body != HTTP_BODY_NONE &&
-               !(m->body == HTTP_BODY_LENGTH && m->content_length == 0) &&
-               s->meth != HTTP_METH_HEAD;
-        r = nghttp2_submit_response(h->ng, s->id, nv, (size_t)n, body ? &prd : NULL);
-        worker_buf_drop(h->w, &room);
-        if (r != 0)
-                return -EPIPE;
-        s->flags |= H2S_F_OUT_HEAD;
-        if (body)
-                s->flags |= H2S_F_BODY;
-        /* an HTTP/2 head cannot be taken back once queued */
-        sd->flags |= SD_F_SENT;
-        h2s_kick(s);
-        return n;
-}
-
-/* Keep the trailers to send after the last DATA frame. */
-static bool keep_trailers(struct h2s *s, const struct sd_data *d)
-{
-        nghttp2_nv nv[HTTP_MAX_TRAILERS];
-        char room[8192];
-        size_t bytes = 0;
-        int n = h2_trailers_nv(d->trailers, d->n_trailers, nv, SL_ARRAY_SIZE(nv), room,
-                               sizeof(room));
-        uint8_t *p;
-
-        if (n <= 0)
-                return n == 0;
-        for (int i = 0; i < n; i++)
-                bytes += nv[i].namelen + nv[i].valuelen;
-        s->trl = malloc((size_t)n * sizeof(nghttp2_nv) + bytes);
-        if (!s->trl)
-                return false;
-        p = (uint8_t *)(s->trl + n);
-        for (int i = 0; i < n; i++) {
-                s->trl[i] = nv[i];
-                memcpy(p, nv[i].name, nv[i].namelen);
-                s->trl[i].name = p;
-                p += nv[i].namelen;
-                memcpy(p, nv[i].value, nv[i].valuelen);
-                s->trl[i].value = p;
-                p += nv[i].valuelen;
-        }
-        s->n_trl = (size_t)n;
-        return true;
-}
-
-static ssize_t h2_snd_data(struct sd *sd, const struct sd_data *d)
-{
-        struct h2s *s = h2s_of_sd(sd);
-        struct h2c *h = s->h;
-        size_t take = d->len;
-
-        if (s->flags & (H2S_F_CLOSED | H2S_F_OUT_EOM))
-                return (s->flags & H2S_F_CLOSED) ? -EPIPE : (ssize_t)d->len;
-        if (h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))
-                return -EPIPE;
-        if (!(s->flags & H2S_F_BODY)) {
-                /* no body is sent (HEAD, 204, 304): the bytes go nowhere */
-                if (d->flags & SD_DATA_EOM) {
-                        s->flags |= H2S_F_OUT_EOM;
-                        h2s_out_done(s);
-                }
-                return (ssize_t)d->len;
-        }
-        if (take) {
-                if (!worker_buf_get(h->w, &s->tx))
-                        return 0;
-                buf_compact(&s->tx);
-                take = SL_MIN(take, buf_tail_room(&s->tx));
-                memcpy(buf_tail(&s->tx), d->p, take);
-                buf_commit(&s->tx, take);
-        }
-        if ((d->flags & SD_DATA_EOM) && take == d->len) {
-                if (d->n_trailers && !keep_trailers(s, d))
-                        return -ENOMEM;
-                s->flags |= H2S_F_OUT_EOM;
-        }
-        if (take < d->len)
-                s->flags |= H2S_F_WANT_SND;
-        if ((s->flags & H2S_F_DEFERRED) && (take || (s->flags & H2S_F_OUT_EOM))) {
-                s->flags &= ~(uint32_t)H2S_F_DEFERRED;
-                (void)nghttp2_session_resume_data(h->ng, s->id);
-        }
-        if (take || (s->flags & H2S_F_OUT_EOM))
-                h2s_kick(s);
-        return (ssize_t)take;
-}
-
-static int h2_flush(struct sd *sd)
-{
-        struct h2s *s = h2s_of_sd(sd);
-
-        if (s->flags & H2S_F_CLOSED)
-                return (s->flags & H2S_F_OUT_DONE) ? 0 : -EPIPE;
-        if (s->h->flags & H2C_F_WR_ERR)
-                return -EPIPE;
-        if (!(s->flags & H2S_F_OUT_EOM) || (s->flags & H2S_F_OUT_DONE))
-                return 0;
-        s->flags |= H2S_F_WANT_SND;
-        h2s_kick(s);
-        return -EAGAIN;
-}
-
-static void h2_tunnel(struct sd *sd)
-{
-        /* no request over HTTP/2 asks for a tunnel (extended CONNECT is not offered, and
-         * CONNECT is refused): a stream that got here is cut */
-        sd->flags |= SD_F_ERR;
-}
-
-static void h2_shutw(struct sd *sd)
-{
-        (void)sd;
-}
-
-static struct ssl_st *h2_ssl(const struct sd *sd)
-{
-        return xprt_tls_ssl(h2s_of_sd(sd)->h->conn);
-}
-
-static void h2_detach(struct sd *sd, bool ok)
-{
-        struct h2s *s = h2s_of_sd(sd);
-        struct h2c *h = s->h;
-
-        s->sd = NULL;
-        s->strm = NULL;
-        s->flags |= H2S_F_DETACHED;
-        h->n_attached--;
-        sl_list_del(&s->wake_link);
-        if (h->state == H2C_ST_CLOSED)
-                return;
-        worker_buf_drop(h->w, &s->head);
-        free(s->rx);
-        s->rx = NULL;
-        s->rx_len = s->rx_cap = 0;
-        if (!(s->flags & H2S_F_CLOSED) && !(h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))) {
-                if (!ok || !(s->flags & H2S_F_OUT_DONE)) {
-                        /* cut: the client hears it at once (tx stays until the stream is
-                         * freed: a DATA frame nghttp2 prepared may still take from it) */
-                        (void)nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
-                                                        NGHTTP2_INTERNAL_ERROR);
-                } else if (!(s->flags & H2S_F_IN_EOS)) {
-                        /* answered before the request ended: the rest of it is not wanted
-                         * (RFC 9113 8.1) */
-                        (void)nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
-                                                        NGHTTP2_NO_ERROR);
-                }
-                if (!(h->flags & H2C_F_BUSY))
-                        loop_defer_queue(&h->run);
-                return;
-        }
-        h2s_free(s);
-        if (!(h->flags & H2C_F_BUSY))
-                loop_defer_queue(&h->run);
 }
 
 const struct mux_ops mux_h2_ops = {
