@@ -50,6 +50,7 @@ enum field_kind {
         FIELD_UPGRADE, /* hop-by-hop unless the connection is being upgraded */
         FIELD_CL,      /* Content-Length */
         FIELD_TE,      /* Transfer-Encoding */
+        FIELD_TE_REQ,  /* TE: hop-by-hop, but a request's "trailers" goes on (see below) */
 };
 
 static enum field_kind field_kind(struct sl_str n)
@@ -57,7 +58,7 @@ static enum field_kind field_kind(struct sl_str n)
         /* by length first: most fields are none of these */
         switch (n.len) {
         case 2:
-                return sl_str_ieq(n, SL_STR_LIT("te")) ? FIELD_HOP : FIELD_END_TO_END;
+                return sl_str_ieq(n, SL_STR_LIT("te")) ? FIELD_TE_REQ : FIELD_END_TO_END;
         case 7:
                 return sl_str_ieq(n, SL_STR_LIT("upgrade")) ? FIELD_UPGRADE : FIELD_END_TO_END;
         case 10:
@@ -121,12 +122,33 @@ static bool conn_named(const struct http_msg *m, const struct conn_names *cn, st
         return false;
 }
 
-/* The fields and the empty line ending the head. @cl_allowed: Content-Length may be sent. */
+/* Does TE value @v list "trailers" (its parameters aside)? */
+static bool te_lists_trailers(struct sl_str v)
+{
+        struct sl_str e;
+
+        while (h1_list_next(&v, &e)) {
+                const char *semi = memchr(e.ptr, ';', e.len);
+
+                if (semi)
+                        e.len = (size_t)(semi - e.ptr);
+                while (e.len && (e.ptr[e.len - 1] == ' ' || e.ptr[e.len - 1] == '\t'))
+                        e.len--;
+                if (sl_str_ieq(e, SL_STR_LIT("trailers")))
+                        return true;
+        }
+        return false;
+}
+
+/* The fields and the empty line ending the head. @cl_allowed: Content-Length may be sent.
+ * A request's TE goes on as "te: trailers" when it lists trailers: the client says it takes
+ * trailer fields (gRPC needs it), which holds through the proxy as sluice passes trailers on
+ * both ways; the codings it may list are the hop's own and are not. */
 static void put_fields(struct out *o, const struct http_msg *m, unsigned flags, bool cl_allowed,
                        bool te_allowed)
 {
         struct conn_names cn;
-        bool have_cl = false, have_te = false;
+        bool have_cl = false, have_te = false, te_sent = false;
 
         cn.n = 0;
         cn.overflow = false;
@@ -156,6 +178,12 @@ static void put_fields(struct out *o, const struct http_msg *m, unsigned flags, 
                                 continue;
                         have_te = true;
                         break;
+                case FIELD_TE_REQ:
+                        if (!m->method.len || te_sent || !te_lists_trailers(h->value))
+                                continue;
+                        te_sent = true;
+                        put(o, "te: trailers\r\n", 14);
+                        continue;
                 }
                 put_str(o, h->name);
                 put(o, ": ", 2);

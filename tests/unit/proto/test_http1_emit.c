@@ -80,8 +80,9 @@ START_TEST(test_request_line_and_fields)
 }
 END_TEST
 
-/* RFC 9110 7.6.1: Connection, Keep-Alive, Proxy-Connection, TE and Upgrade never go on,
- * nor what a Connection field names, whatever the case; Upgrade stays for a switch. */
+/* RFC 9110 7.6.1: Connection, Keep-Alive, Proxy-Connection and Upgrade never go on, nor
+ * what a Connection field names, whatever the case; Upgrade stays for a switch. TE goes on
+ * only as "te: trailers" (the client takes trailers, and sluice passes them). */
 START_TEST(test_hop_by_hop)
 {
         static const char *const kv[] = {
@@ -91,13 +92,30 @@ START_TEST(test_hop_by_hop)
         struct http_msg m = req(HTTP_BODY_NONE, 0, kv);
 
         m.flags |= HTTP_MSG_F_CONN_NAMES;
-        expect_req(&m, 0, "GET /a?b HTTP/1.1\r\nx-b: 2\r\n\r\n");
+        expect_req(&m, 0, "GET /a?b HTTP/1.1\r\nte: trailers\r\nx-b: 2\r\n\r\n");
         expect_req(&m, H1_EMIT_CONN_UPGRADE,
-                   "GET /a?b HTTP/1.1\r\nUpgrade: websocket\r\nx-b: 2\r\n"
+                   "GET /a?b HTTP/1.1\r\nte: trailers\r\nUpgrade: websocket\r\nx-b: 2\r\n"
                    "connection: upgrade\r\n\r\n");
         /* without the flag the Connection fields are not read: X-A stays */
         m.flags = 0;
-        expect_req(&m, 0, "GET /a?b HTTP/1.1\r\nX-A: 1\r\nx-b: 2\r\n\r\n");
+        expect_req(&m, 0, "GET /a?b HTTP/1.1\r\nX-A: 1\r\nte: trailers\r\nx-b: 2\r\n\r\n");
+}
+END_TEST
+
+/* TE: only its trailers member goes on, once; codings are the hop's own; a response's TE
+ * means nothing and is dropped. */
+START_TEST(test_te_trailers)
+{
+        static const char *const codings[] = {"TE", "gzip, deflate;q=0.5", "x", "1", NULL};
+        static const char *const both[] = {"te", "gzip;q=1, Trailers ;q=0.9", "TE", "trailers",
+                                           NULL};
+        struct http_msg m = req(HTTP_BODY_NONE, 0, codings);
+
+        expect_req(&m, 0, "GET /a?b HTTP/1.1\r\nx: 1\r\n\r\n");
+        m = req(HTTP_BODY_NONE, 0, both);
+        expect_req(&m, 0, "GET /a?b HTTP/1.1\r\nte: trailers\r\n\r\n");
+        m = res(200, HTTP_BODY_LENGTH, 0, both);
+        expect_res(&m, 0, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
 }
 END_TEST
 
@@ -227,6 +245,7 @@ int main(void)
 
         tcase_add_test(tc, test_request_line_and_fields);
         tcase_add_test(tc, test_hop_by_hop);
+        tcase_add_test(tc, test_te_trailers);
         tcase_add_test(tc, test_many_connection_names);
         tcase_add_test(tc, test_framing_fields);
         tcase_add_test(tc, test_response_framing);
