@@ -297,3 +297,155 @@ int h2_trailers_nv(const struct http_hdr *t, size_t n, nghttp2_nv *nv, size_t ma
         }
         return (int)o.n;
 }
+
+/* ---- to an HTTP/2 server ---- */
+
+/* Does the TE field value @v list the "trailers" member? */
+static bool te_has_trailers(struct sl_str v)
+{
+        struct sl_str e;
+
+        while (h1_list_next(&v, &e)) {
+                const char *semi = memchr(e.ptr, ';', e.len);
+
+                if (semi)
+                        e.len = (size_t)(semi - e.ptr);
+                while (e.len && (e.ptr[e.len - 1] == ' ' || e.ptr[e.len - 1] == '\t'))
+                        e.len--;
+                if (sl_str_ieq(e, SL_STR_LIT("trailers")))
+                        return true;
+        }
+        return false;
+}
+
+/* The :path of @m: its origin form, in @o's room when it has to be put together. */
+static struct sl_str request_path(const struct http_msg *m, struct nv_out *o)
+{
+        struct sl_str path = m->path, q = m->query;
+        size_t len;
+        uint8_t *p;
+
+        if (!m->path_set && m->target.len &&
+            (m->target.ptr[0] == '/' || sl_str_eq(m->target, SL_STR_LIT("*"))))
+                return m->target;
+        if (path.len == 0)
+                path = SL_STR_LIT("/");
+        if (!q.ptr)
+                return path;
+        len = path.len + 1 + q.len;
+        if (len > o->cap - o->used)
+                return SL_STR_NULL;
+        p = (uint8_t *)o->room + o->used;
+        memcpy(p, path.ptr, path.len);
+        p[path.len] = '?';
+        memcpy(p + path.len + 1, q.ptr, q.len);
+        o->used += len;
+        return sl_str_make((const char *)p, len);
+}
+
+int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv, size_t max,
+                  char *room, size_t cap)
+{
+        struct nv_out o = {nv, 0, max, room, 0, cap};
+        struct sl_str authority = m->authority, path;
+        bool have_cl = false, host_sent = false, te_sent = false;
+        char tmp[24];
+        int h;
+
+        if (m->meth == HTTP_METH_CONNECT)
+                return -EINVAL;
+        if (!authority.len) {
+                h = http_hdr_find(m, 0, SL_STR_LIT("host"));
+                authority = h >= 0 ? m->hdrs[h].value : SL_STR_NULL;
+        }
+        path = request_path(m, &o);
+        if (!path.ptr || !nv_add(&o, SL_STR_LIT(":method"), m->method, false) ||
+            !nv_add(&o, SL_STR_LIT(":scheme"), scheme, false) ||
+            (authority.len && !nv_add(&o, SL_STR_LIT(":authority"), authority, false)) ||
+            !nv_add(&o, SL_STR_LIT(":path"), path, false))
+                return -ENOBUFS;
+        for (size_t i = 0; i < m->n_hdrs; i++) {
+                const struct http_hdr *f = &m->hdrs[i];
+
+                if (f->name.len == 0 || f->name.ptr[0] == ':' || h2_field_forbidden(f->name) ||
+                    sl_str_ieq(f->name, SL_STR_LIT("http2-settings")))
+                        continue;
+                if (sl_str_ieq(f->name, SL_STR_LIT("host"))) {
+                        /* :authority says it; without one, the first Host goes */
+                        if (authority.len || host_sent)
+                                continue;
+                        host_sent = true;
+                }
+                if (sl_str_ieq(f->name, SL_STR_LIT("te"))) {
+                        /* the only TE HTTP/2 allows (RFC 9113 8.2.2), once */
+                        if (!te_sent && te_has_trailers(f->value)) {
+                                te_sent = true;
+                                if (!nv_add(&o, SL_STR_LIT("te"), SL_STR_LIT("trailers"), false))
+                                        return -ENOBUFS;
+                        }
+                        continue;
+                }
+                if ((m->flags & HTTP_MSG_F_CONN_NAMES) &&
+                    h1_header_is_hop_by_hop(m->hdrs, m->n_hdrs, f->name))
+                        continue;
+                if (sl_str_ieq(f->name, SL_STR_LIT("content-length"))) {
+                        if (m->body != HTTP_BODY_LENGTH || have_cl)
+                                continue;
+                        have_cl = true;
+                }
+                if (!nv_add(&o, f->name, f->value, false))
+                        return -ENOBUFS;
+        }
+        if (m->body == HTTP_BODY_LENGTH && !have_cl && m->content_length &&
+            !nv_add(&o, SL_STR_LIT("content-length"), u64_text(m->content_length, tmp, 20), true))
+                return -ENOBUFS;
+        return (int)o.n;
+}
+
+int h2_response_finish(struct http_msg *m, unsigned status, bool end_stream, enum http_meth meth)
+{
+        bool have_cl = false;
+        uint64_t cl = 0;
+
+        if (status < 100 || status > 599 || status == 101)
+                return -EBADMSG;
+        m->status = status;
+        m->reason = sl_str_make(http_status_reason(status), strlen(http_status_reason(status)));
+        m->version = HTTP_VER_2;
+        m->flags = 0;
+        m->content_length = 0;
+        for (size_t i = 0; i < m->n_hdrs; i++) {
+                const struct http_hdr *f = &m->hdrs[i];
+                uint64_t v;
+
+                if (h2_field_forbidden(f->name))
+                        return -EBADMSG;
+                if (!sl_str_ieq(f->name, SL_STR_LIT("content-length")))
+                        continue;
+                if (!parse_length(f->value, &v) || (have_cl && v != cl))
+                        return -EBADMSG;
+                have_cl = true;
+                cl = v;
+        }
+        if (status < 200) {
+                m->flags |= HTTP_MSG_F_INTERIM;
+                m->body = HTTP_BODY_NONE;
+                return 0;
+        }
+        if (meth == HTTP_METH_HEAD || status == 204 || status == 304) {
+                /* no body, whatever content-length says of the representation */
+                m->body = HTTP_BODY_NONE;
+                return 0;
+        }
+        if (have_cl) {
+                if (end_stream && cl != 0)
+                        return -EBADMSG;
+                m->body = HTTP_BODY_LENGTH;
+                m->content_length = cl;
+        } else if (end_stream) {
+                m->body = HTTP_BODY_LENGTH;
+        } else {
+                m->body = HTTP_BODY_CHUNKED;
+        }
+        return 0;
+}

@@ -55,3 +55,24 @@ int h2_trailers_nv(const struct http_hdr *t, size_t n, nghttp2_nv *nv, size_t ma
  * Proxy-Connection, Transfer-Encoding, Upgrade; "te" other than "trailers" is the caller's
  * to check)? Case-insensitive. */
 bool h2_field_forbidden(struct sl_str name);
+
+/* The fields of request head @m as nghttp2 sends them to an HTTP/2 server, into @nv (@max
+ * entries), names lowercased into @room (@cap bytes): ":method", ":scheme" (@scheme),
+ * ":authority" (the target's authority, else the Host field, which is then not sent),
+ * ":path" (the origin form: an absolute-form target loses its scheme and authority; "/"
+ * when empty), then every field but the connection-specific ones, those a Connection field
+ * names and "http2-settings"; "te" goes only as "te: trailers", when it lists trailers. A
+ * body of HTTP_BODY_LENGTH without a content-length field gets one; a chunked one sends
+ * none. CONNECT is not converted. Returns the number of entries, -EINVAL for CONNECT, or
+ * -ENOBUFS. */
+int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv, size_t max,
+                  char *room, size_t cap);
+
+/* Complete response head @m, whose header array holds an HTTP/2 response's regular fields,
+ * from its @status, to a request of method @meth; @end_stream: the header block ended the
+ * stream. A 1xx is an interim response; a response to HEAD, a 204 and a 304 have no body;
+ * else the framing comes from content-length (checked), or END_STREAM (no body: a length of
+ * 0), or is unknown in advance (HTTP_BODY_CHUNKED). Returns 0, or -EBADMSG (a status out of
+ * range or 101, a connection-specific field, a bad or conflicting content-length, a
+ * content-length other than 0 on a header block that ended the stream). */
+int h2_response_finish(struct http_msg *m, unsigned status, bool end_stream, enum http_meth meth);

@@ -265,6 +265,109 @@ START_TEST(test_trailers)
 }
 END_TEST
 
+/* A request for an HTTP/2 server: the pseudo fields first, :authority from the target or
+ * Host (then not sent), the origin form for :path, connection-specific fields gone, TE only
+ * as trailers, the length written when missing. */
+START_TEST(test_request_to_server)
+{
+        static const char *const kv[] = {
+                "Host",       "h.example", "Connection", "keep-alive, X-Hop",
+                "X-Hop",      "1",         "TE",         "gzip, trailers",
+                "User-Agent", "t",         "Upgrade",    "websocket",
+                NULL};
+        struct http_msg m = fields(kv);
+        nghttp2_nv nv[16];
+        int n;
+
+        m.method = SL_STR_LIT("POST");
+        m.meth = HTTP_METH_POST;
+        m.target = SL_STR_LIT("/p?q=1");
+        m.body = HTTP_BODY_LENGTH;
+        m.content_length = 5;
+        m.flags = HTTP_MSG_F_CONN_NAMES;
+        n = h2_request_nv(&m, SL_STR_LIT("http"), nv, 16, room, sizeof(room));
+        ck_assert_int_eq(n, 7);
+        ck_assert(nv_is(&nv[0], ":method", "POST"));
+        ck_assert(nv_is(&nv[1], ":scheme", "http"));
+        ck_assert(nv_is(&nv[2], ":authority", "h.example"));
+        ck_assert(nv_is(&nv[3], ":path", "/p?q=1"));
+        ck_assert(nv_is(&nv[4], "te", "trailers"));
+        ck_assert(nv_is(&nv[5], "user-agent", "t"));
+        ck_assert(nv_is(&nv[6], "content-length", "5"));
+        /* an absolute-form target: its authority and its path with the query */
+        m = fields(NULL);
+        m.method = SL_STR_LIT("GET");
+        m.meth = HTTP_METH_GET;
+        m.target = SL_STR_LIT("http://a.example:81/x?y");
+        m.authority = SL_STR_LIT("a.example:81");
+        m.path = SL_STR_LIT("/x");
+        m.query = SL_STR_LIT("y");
+        n = h2_request_nv(&m, SL_STR_LIT("https"), nv, 16, room, sizeof(room));
+        ck_assert_int_eq(n, 4);
+        ck_assert(nv_is(&nv[1], ":scheme", "https"));
+        ck_assert(nv_is(&nv[2], ":authority", "a.example:81"));
+        ck_assert(nv_is(&nv[3], ":path", "/x?y"));
+        /* a rewritten path; an empty one is "/"; no authority at all: none sent */
+        m.authority = SL_STR_NULL;
+        m.path_set = true;
+        m.path = SL_STR_NULL;
+        m.query = SL_STR_NULL;
+        n = h2_request_nv(&m, SL_STR_LIT("http"), nv, 16, room, sizeof(room));
+        ck_assert_int_eq(n, 3);
+        ck_assert(nv_is(&nv[2], ":path", "/"));
+        /* a chunked body sends no length; CONNECT is not converted; too small */
+        m = fields(kv);
+        m.method = SL_STR_LIT("PUT");
+        m.target = SL_STR_LIT("/");
+        m.body = HTTP_BODY_CHUNKED;
+        n = h2_request_nv(&m, SL_STR_LIT("http"), nv, 16, room, sizeof(room));
+        for (int i = 0; i < n; i++)
+                ck_assert(!nv_is(&nv[i], "content-length", "5"));
+        ck_assert_int_eq(h2_request_nv(&m, SL_STR_LIT("http"), nv, 3, room, sizeof(room)),
+                         -ENOBUFS);
+        m.meth = HTTP_METH_CONNECT;
+        ck_assert_int_eq(h2_request_nv(&m, SL_STR_LIT("http"), nv, 16, room, sizeof(room)),
+                         -EINVAL);
+}
+END_TEST
+
+/* A response from an HTTP/2 server: interim, bodiless and framed by length, END_STREAM or
+ * neither; malformed ones refused. */
+START_TEST(test_response_from_server)
+{
+        static const char *const cl[] = {"content-length", "12", "x", "y", NULL};
+        static const char *const two[] = {"content-length", "1", "content-length", "2", NULL};
+        static const char *const conn[] = {"connection", "close", NULL};
+        struct http_msg m = fields(cl);
+
+        ck_assert_int_eq(h2_response_finish(&m, 200, false, HTTP_METH_GET), 0);
+        ck_assert(m.status == 200 && m.body == HTTP_BODY_LENGTH && m.content_length == 12);
+        ck_assert(str_is(m.reason, "OK"));
+        ck_assert(m.version == HTTP_VER_2);
+        /* a HEAD's answer and a 304 have no body, their length field stays */
+        ck_assert_int_eq(h2_response_finish(&m, 200, true, HTTP_METH_HEAD), 0);
+        ck_assert(m.body == HTTP_BODY_NONE && m.n_hdrs == 2);
+        ck_assert_int_eq(h2_response_finish(&m, 304, true, HTTP_METH_GET), 0);
+        ck_assert(m.body == HTTP_BODY_NONE);
+        /* a length other than 0 with END_STREAM on the head */
+        ck_assert_int_eq(h2_response_finish(&m, 200, true, HTTP_METH_GET), -EBADMSG);
+        m = fields(NULL);
+        ck_assert_int_eq(h2_response_finish(&m, 103, false, HTTP_METH_GET), 0);
+        ck_assert(m.flags & HTTP_MSG_F_INTERIM);
+        ck_assert_int_eq(h2_response_finish(&m, 200, true, HTTP_METH_GET), 0);
+        ck_assert(m.body == HTTP_BODY_LENGTH && m.content_length == 0 && !m.flags);
+        ck_assert_int_eq(h2_response_finish(&m, 200, false, HTTP_METH_GET), 0);
+        ck_assert(m.body == HTTP_BODY_CHUNKED);
+        ck_assert_int_eq(h2_response_finish(&m, 101, false, HTTP_METH_GET), -EBADMSG);
+        ck_assert_int_eq(h2_response_finish(&m, 99, false, HTTP_METH_GET), -EBADMSG);
+        ck_assert_int_eq(h2_response_finish(&m, 600, false, HTTP_METH_GET), -EBADMSG);
+        m = fields(two);
+        ck_assert_int_eq(h2_response_finish(&m, 200, false, HTTP_METH_GET), -EBADMSG);
+        m = fields(conn);
+        ck_assert_int_eq(h2_response_finish(&m, 200, false, HTTP_METH_GET), -EBADMSG);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("proto/h2_conv");
@@ -278,6 +381,8 @@ int main(void)
         tcase_add_test(tc, test_cookie_crumbs);
         tcase_add_test(tc, test_response_fields);
         tcase_add_test(tc, test_trailers);
+        tcase_add_test(tc, test_request_to_server);
+        tcase_add_test(tc, test_response_from_server);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
