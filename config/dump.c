@@ -154,6 +154,21 @@ static void dump_cpu_map(FILE *out, const struct cfg_cpu_map *m)
         }
 }
 
+/* An HTTP/2 setting with a value for clients (@fe) and one for servers (@be), @dflt when not
+ * given: the plain form sets both, then the side-specific form of the one that differs.
+ * Those forms take 0 as "not given", so a side whose value is 0 goes in the plain form. */
+static void dump_h2_sides(FILE *out, const char *name, unsigned fe, unsigned be, unsigned dflt)
+{
+        unsigned plain = fe == be || be != 0 ? fe : be;
+
+        if (plain != dflt)
+                fprintf(out, "    tune.h2.%s %u\n", name, plain);
+        if (fe != plain)
+                fprintf(out, "    tune.h2.fe.%s %u\n", name, fe);
+        if (be != plain)
+                fprintf(out, "    tune.h2.be.%s %u\n", name, be);
+}
+
 static void dump_global(FILE *out, const struct cfg_global *g)
 {
         static const char *const stats_levels[] = {"user", "operator", "admin"};
@@ -254,22 +269,23 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 dump_cpu_map(out, g->cpu_map);
         if (g->maxrewrite_set)
                 fprintf(out, "    tune.maxrewrite %zu\n", g->tune_maxrewrite);
-        if (g->tune_h2_max_concurrent_streams != 100)
-                fprintf(out, "    tune.h2.max-concurrent-streams %u\n",
-                        g->tune_h2_max_concurrent_streams);
+        dump_h2_sides(out, "max-concurrent-streams", g->tune_h2_max_concurrent_streams,
+                      g->tune_h2_be_max_concurrent_streams, 100);
         if (g->tune_h2_fe_max_total_streams)
                 fprintf(out, "    tune.h2.fe.max-total-streams %u\n",
                         g->tune_h2_fe_max_total_streams);
         if (g->tune_h2_header_table_size != 4096)
                 fprintf(out, "    tune.h2.header-table-size %u\n", g->tune_h2_header_table_size);
-        if (g->tune_h2_initial_window_size != 65535)
-                fprintf(out, "    tune.h2.initial-window-size %u\n",
-                        g->tune_h2_initial_window_size);
+        dump_h2_sides(out, "initial-window-size", g->tune_h2_initial_window_size,
+                      g->tune_h2_be_initial_window_size, 65535);
         if (g->tune_h2_max_frame_size != 16384)
                 fprintf(out, "    tune.h2.max-frame-size %u\n", g->tune_h2_max_frame_size);
         if (g->tune_h2_fe_glitches_threshold != 1000)
                 fprintf(out, "    tune.h2.fe.glitches-threshold %u\n",
                         g->tune_h2_fe_glitches_threshold);
+        if (g->tune_h2_be_glitches_threshold)
+                fprintf(out, "    tune.h2.be.glitches-threshold %u\n",
+                        g->tune_h2_be_glitches_threshold);
         if (g->expose_experimental)
                 fputs("    expose-experimental-directives\n", out);
         for (size_t i = 0; i < g->n_logs; i++)
@@ -661,6 +677,8 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
                 cfg__dump_word(out, o->cookie);
         }
         dump_init_addr(out, &o->init_addr);
+        if (o->proto != CFG_BIND_PROTO_AUTO)
+                fputs(o->proto == CFG_BIND_PROTO_H1 ? " proto h1" : " proto h2", out);
         cfg__dump_server_tls(out, &o->tls, dflt ? &dflt->tls : NULL, cfg_server_opts_check_tls(o));
         dump_server_check(out, &o->check);
 }

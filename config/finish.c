@@ -114,8 +114,9 @@ static void finish_capture_ids(struct cfg_parser *p, const struct cfg_proxy *px,
                                      cfg__proxy_kind(px), px->name, rules[i].status, kw);
 }
 
-/* "proto h1|h2" on a bind names an HTTP mux: HAProxy refuses it on a proxy in mode tcp. */
-static void finish_bind_protos(struct cfg_parser *p, const struct cfg_proxy *px, const char *kind)
+/* "proto h1|h2" on a bind or a server names an HTTP mux: HAProxy refuses it on a proxy in
+ * mode tcp (a server's, given or from default-server, at the server's line). */
+static void finish_mux_protos(struct cfg_parser *p, const struct cfg_proxy *px, const char *kind)
 {
         if (px->mode == CFG_MODE_HTTP)
                 return;
@@ -127,6 +128,17 @@ static void finish_bind_protos(struct cfg_parser *p, const struct cfg_proxy *px,
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, b->where.file, b->where.line, 0,
                              "bind option 'proto %s' needs 'mode http': %s '%s' is in mode tcp",
                              b->proto == CFG_BIND_PROTO_H1 ? "h1" : "h2", kind, px->name);
+        }
+        for (size_t i = 0; i < px->n_servers; i++) {
+                const struct cfg_server *s = &px->servers[i];
+
+                if (s->opts.proto == CFG_BIND_PROTO_AUTO)
+                        continue;
+                cfg_diag_add(p->diags, CFG_SEV_ERROR, s->where.file, s->where.line, 0,
+                             "server option 'proto %s' needs 'mode http': server '%s' of %s "
+                             "'%s' is in mode tcp",
+                             s->opts.proto == CFG_BIND_PROTO_H1 ? "h1" : "h2", s->name, kind,
+                             px->name);
         }
 }
 
@@ -385,7 +397,7 @@ void cfg__parser_finish(struct cfg_parser *p)
                 cfg__stats_finish(p, px);
                 if (p->diag)
                         cfg__finish_diag(p, px);
-                finish_bind_protos(p, px, kind);
+                finish_mux_protos(p, px, kind);
                 if ((px->cap & CFG_CAP_FE) && px->n_binds == 0)
                         cfg_diag_add(p->diags, CFG_SEV_WARNING, px->where.file, px->where.line, 0,
                                      "%s '%s' has no 'bind' line: it accepts no connection", kind,

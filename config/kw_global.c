@@ -328,9 +328,9 @@ static void kw_tune_maxrewrite(struct cfg_parser *p, unsigned arg, unsigned long
         }
 }
 
-/* tune.h2.* <number> (HTTP/2 to clients): @data names the setting. The fe. forms of the
- * concurrency and the window win over the plain ones whatever the order, and an fe. form
- * of 0 leaves the plain one in charge, as in HAProxy. */
+/* tune.h2.* <number>: @data names the setting. The plain concurrency and window set both
+ * sides; the fe. (clients) and be. (servers) forms win over them whatever the order, and an
+ * fe. or be. form of 0 leaves the plain one in charge, as in HAProxy. */
 enum {
         H2_KW_STREAMS = 0,
         H2_KW_FE_STREAMS,
@@ -340,6 +340,9 @@ enum {
         H2_KW_FE_WINDOW,
         H2_KW_FRAME,
         H2_KW_GLITCHES,
+        H2_KW_BE_STREAMS,
+        H2_KW_BE_WINDOW,
+        H2_KW_BE_GLITCHES,
 };
 
 static void kw_tune_h2(struct cfg_parser *p, unsigned arg, unsigned long data)
@@ -348,10 +351,12 @@ static void kw_tune_h2(struct cfg_parser *p, unsigned arg, unsigned long data)
         static const struct {
                 unsigned long long min, max;
         } range[] = {
-                [H2_KW_STREAMS] = {1, INT32_MAX},  [H2_KW_FE_STREAMS] = {0, INT32_MAX},
-                [H2_KW_FE_TOTAL] = {0, INT32_MAX}, [H2_KW_TABLE] = {4096, 65536},
-                [H2_KW_WINDOW] = {0, INT32_MAX},   [H2_KW_FE_WINDOW] = {0, INT32_MAX},
-                [H2_KW_FRAME] = {16384, 16777215}, [H2_KW_GLITCHES] = {0, INT32_MAX},
+                [H2_KW_STREAMS] = {1, INT32_MAX},     [H2_KW_FE_STREAMS] = {0, INT32_MAX},
+                [H2_KW_FE_TOTAL] = {0, INT32_MAX},    [H2_KW_TABLE] = {4096, 65536},
+                [H2_KW_WINDOW] = {0, INT32_MAX},      [H2_KW_FE_WINDOW] = {0, INT32_MAX},
+                [H2_KW_FRAME] = {16384, 16777215},    [H2_KW_GLITCHES] = {0, INT32_MAX},
+                [H2_KW_BE_STREAMS] = {0, INT32_MAX},  [H2_KW_BE_WINDOW] = {0, INT32_MAX},
+                [H2_KW_BE_GLITCHES] = {0, INT32_MAX},
         };
         struct cfg_global *g = &p->gen->global;
         const char *kw = cfg__word(p, arg - 1);
@@ -375,10 +380,16 @@ static void kw_tune_h2(struct cfg_parser *p, unsigned arg, unsigned long data)
                 g->h2_streams = (unsigned)v;
                 if (!g->h2_fe_streams_set)
                         g->tune_h2_max_concurrent_streams = (unsigned)v;
+                if (!g->h2_be_streams_set)
+                        g->tune_h2_be_max_concurrent_streams = (unsigned)v;
                 break;
         case H2_KW_FE_STREAMS:
                 g->h2_fe_streams_set = v != 0;
                 g->tune_h2_max_concurrent_streams = v ? (unsigned)v : g->h2_streams;
+                break;
+        case H2_KW_BE_STREAMS:
+                g->h2_be_streams_set = v != 0;
+                g->tune_h2_be_max_concurrent_streams = v ? (unsigned)v : g->h2_streams;
                 break;
         case H2_KW_FE_TOTAL:
                 g->tune_h2_fe_max_total_streams = (unsigned)v;
@@ -390,16 +401,25 @@ static void kw_tune_h2(struct cfg_parser *p, unsigned arg, unsigned long data)
                 g->h2_window = (unsigned)v;
                 if (!g->h2_fe_window_set)
                         g->tune_h2_initial_window_size = (unsigned)v;
+                if (!g->h2_be_window_set)
+                        g->tune_h2_be_initial_window_size = (unsigned)v;
                 break;
         case H2_KW_FE_WINDOW:
                 g->h2_fe_window_set = v != 0;
                 g->tune_h2_initial_window_size = v ? (unsigned)v : g->h2_window;
+                break;
+        case H2_KW_BE_WINDOW:
+                g->h2_be_window_set = v != 0;
+                g->tune_h2_be_initial_window_size = v ? (unsigned)v : g->h2_window;
                 break;
         case H2_KW_FRAME:
                 g->tune_h2_max_frame_size = (unsigned)v;
                 break;
         case H2_KW_GLITCHES:
                 g->tune_h2_fe_glitches_threshold = (unsigned)v;
+                break;
+        case H2_KW_BE_GLITCHES:
+                g->tune_h2_be_glitches_threshold = (unsigned)v;
                 break;
         default:
                 break;
@@ -887,6 +907,9 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.h2.fe.initial-window-size", G, kw_tune_h2, H2_KW_FE_WINDOW, false},
         {"tune.h2.max-frame-size", G, kw_tune_h2, H2_KW_FRAME, false},
         {"tune.h2.fe.glitches-threshold", G, kw_tune_h2, H2_KW_GLITCHES, false},
+        {"tune.h2.be.max-concurrent-streams", G, kw_tune_h2, H2_KW_BE_STREAMS, false},
+        {"tune.h2.be.initial-window-size", G, kw_tune_h2, H2_KW_BE_WINDOW, false},
+        {"tune.h2.be.glitches-threshold", G, kw_tune_h2, H2_KW_BE_GLITCHES, false},
         {"expose-experimental-directives", G, kw_expose_experimental, 0, false},
         {NULL, 0, NULL, 0, false},
 };

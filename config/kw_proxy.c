@@ -485,7 +485,6 @@ static const char *const server_kw_known[] = {
         "pool-low-conn",
         "pool-max-conn",
         "pool-purge-delay",
-        "proto",
         "proxy-v2-options",
         "redir",
         "resolve-opts",
@@ -519,8 +518,8 @@ static const char *const server_kw_known[] = {
         "enabled",
 };
 
-/* [weight <n>] [maxconn <n>] [backup] [disabled] [cookie <v>] [id <n>] [init-addr <m>] from
- * word @w on, into @o, and @s (NULL on default-server). */
+/* [weight <n>] [maxconn <n>] [backup] [disabled] [cookie <v>] [id <n>] [init-addr <m>]
+ * [proto h1|h2] from word @w on, into @o, and @s (NULL on default-server). */
 static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
                         struct cfg_server *s)
 {
@@ -587,7 +586,7 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                 "check-sni",    "check-alpn",  "slowstart",  "track",
                                 "observe",      "error-limit", "on-error",   "on-marked-down",
                                 "on-marked-up", "agent-check", "agent-port", "agent-inter",
-                                "agent-send",   "agent-addr"};
+                                "agent-send",   "agent-addr",  "proto"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];

@@ -1,6 +1,6 @@
 /* Server and listener addressing, and the backend keywords about connections: server
  * addresses (host names resolved at load with init-addr, ports relative to the client's),
- * the server options "id" and "init-addr", the bind options "name", "v6only", "v4v6",
+ * the server options "id", "init-addr" and "proto", the bind options "name", "v6only", "v4v6",
  * "tfo" and "proto", the proxy keywords "id", "fullconn", "dispatch", "retry-on" and "option
  * tcpka|clitcpka|srvtcpka", and what the end of the load settles (ids, as HAProxy assigns
  * them). Called by the parser (parse.c) and the handlers of kw_proxy.c. */
@@ -197,6 +197,26 @@ int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
         }
         if (strcmp(kw, "init-addr") == 0)
                 return init_addr_parse(p, w + 1, &o->init_addr) ? 2 : -1;
+        if (strcmp(kw, "proto") == 0) {
+                const char *v = w + 1 < cfg__n_words(p) ? cfg__word(p, w + 1) : "";
+
+                if (!*v) {
+                        cfg__err(p, w, "server option 'proto' needs a protocol: h1 or h2");
+                        return -1;
+                }
+                if (strcmp(v, "h1") == 0) {
+                        o->proto = CFG_BIND_PROTO_H1;
+                } else if (strcmp(v, "h2") == 0) {
+                        o->proto = CFG_BIND_PROTO_H2;
+                } else {
+                        cfg__err(p, w + 1,
+                                 "server option 'proto': unknown or unsupported protocol '%s' (a "
+                                 "server speaks h1 or h2)",
+                                 v);
+                        return -1;
+                }
+                return 2;
+        }
         return cfg__server_tls_opt(p, w, o, !s);
 }
 

@@ -158,6 +158,8 @@ static struct cfg_gen *gen_new(void)
         g->global.h2_window = 65535;
         g->global.tune_h2_max_frame_size = 16384;
         g->global.tune_h2_fe_glitches_threshold = 1000;
+        g->global.tune_h2_be_max_concurrent_streams = 100;
+        g->global.tune_h2_be_initial_window_size = 65535;
         return g;
 }
 

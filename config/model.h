@@ -152,7 +152,9 @@ struct cfg_hash_type {
         bool avalanche;
 };
 
-/* bind ... proto: the mux a bind's connections get, whatever the client offers */
+/* bind ... proto: the mux a bind's connections get, whatever the client offers; server ...
+ * proto: the mux sluice speaks to the server (AUTO: HTTP/2 if the server's TLS ALPN chose
+ * "h2", else HTTP/1) */
 enum cfg_bind_proto {
         CFG_BIND_PROTO_AUTO = 0, /* HTTP/2 by ALPN or prior knowledge, else HTTP/1 */
         CFG_BIND_PROTO_H1,       /* "proto h1" */
@@ -383,6 +385,7 @@ struct cfg_server_opts {
         struct cfg_init_addr init_addr;
         struct cfg_server_tls tls; /* "ssl" and the other TLS options */
         struct cfg_server_check check;
+        enum cfg_bind_proto proto; /* "proto h1|h2" (mode http only); AUTO: not given */
 };
 
 /* Do two servers have the same options? */
@@ -895,9 +898,19 @@ struct cfg_global {
         unsigned tune_h2_max_frame_size;         /* largest frame we take, 16384 */
         unsigned tune_h2_fe_glitches_threshold;  /* glitches that close a connection, 1000
                                                   * (HAProxy's 0); 0: no limit */
-        /* the parser's: the plain forms' values, and whether the fe. forms were given */
+        /* HTTP/2 to servers (tune.h2.be.*; they win over the plain forms, which set both
+         * sides) */
+        unsigned tune_h2_be_max_concurrent_streams; /* streams sluice opens on one server
+                                                     * connection, default 100; the
+                                                     * server's own SETTINGS can lower it */
+        unsigned tune_h2_be_initial_window_size;    /* each stream's receive window, 65535 */
+        unsigned tune_h2_be_glitches_threshold;     /* glitches that close a server connection;
+                                                     * 0 (default): no limit */
+        /* the parser's: the plain forms' values, and whether the fe. and be. forms were
+         * given */
         unsigned h2_streams, h2_window;
         bool h2_fe_streams_set, h2_fe_window_set;
+        bool h2_be_streams_set, h2_be_window_set;
         /* tune.vars.{global,proc,sess,txn,reqres}-max-size: bytes variables may take; 0:
          * no limit (HAProxy's default) */
         size_t tune_vars_global_max, tune_vars_proc_max, tune_vars_sess_max;

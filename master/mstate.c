@@ -108,6 +108,12 @@ static const char *on(bool b)
         return b ? "on" : "off";
 }
 
+/* A server's "proto", as written */
+static const char *proto_name(enum cfg_bind_proto p)
+{
+        return p == CFG_BIND_PROTO_H1 ? "h1" : p == CFG_BIND_PROTO_H2 ? "h2" : "(not set)";
+}
+
 /* What the configuration changed in a server's options: "weight 1 -> 2, inter 2000ms ->
  * 500ms" */
 static void opts_diff(const struct cfg_server_opts *a, const struct cfg_server_opts *b, char *buf,
@@ -162,6 +168,9 @@ static void opts_diff(const struct cfg_server_opts *a, const struct cfg_server_o
                 mstate_list_add(buf, size, "observe, error-limit or on-error");
         if (x->down_shutdown != y->down_shutdown || x->up_shutdown_backup != y->up_shutdown_backup)
                 mstate_list_add(buf, size, "on-marked-down or on-marked-up");
+        if (a->proto != b->proto)
+                mstate_list_add(buf, size, "proto %s -> %s", proto_name(a->proto),
+                                proto_name(b->proto));
         if (!buf[0])
                 mstate_list_add(buf, size, "TLS or init-addr settings");
 }

@@ -271,6 +271,107 @@ START_TEST(test_global_errors)
 }
 END_TEST
 
+/* tune.h2.be.*: servers' settings; the plain forms set them too unless the be. forms are
+ * given (whatever the order; a be. form of 0 leaves the plain one), as in HAProxy. */
+START_TEST(test_h2_be_tunings)
+{
+        struct cfg_gen *g = load("global\n", 0);
+        char *d;
+
+        ck_assert_uint_eq(g->global.tune_h2_be_max_concurrent_streams, 100);
+        ck_assert_uint_eq(g->global.tune_h2_be_initial_window_size, 65535);
+        ck_assert_uint_eq(g->global.tune_h2_be_glitches_threshold, 0);
+        cfg_gen_unref(g);
+
+        /* the plain forms set both sides */
+        g = load("global\n"
+                 "    tune.h2.max-concurrent-streams 30\n"
+                 "    tune.h2.initial-window-size 1000\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 30);
+        ck_assert_uint_eq(g->global.tune_h2_be_max_concurrent_streams, 30);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 1000);
+        ck_assert_uint_eq(g->global.tune_h2_be_initial_window_size, 1000);
+        cfg_gen_unref(g);
+
+        /* the be. forms win, before or after the plain ones, and leave the fe. side alone */
+        g = load("global\n"
+                 "    tune.h2.be.max-concurrent-streams 5\n"
+                 "    tune.h2.max-concurrent-streams 30\n"
+                 "    tune.h2.initial-window-size 1000\n"
+                 "    tune.h2.be.initial-window-size 4000\n"
+                 "    tune.h2.be.glitches-threshold 300\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 30);
+        ck_assert_uint_eq(g->global.tune_h2_be_max_concurrent_streams, 5);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 1000);
+        ck_assert_uint_eq(g->global.tune_h2_be_initial_window_size, 4000);
+        ck_assert_uint_eq(g->global.tune_h2_be_glitches_threshold, 300);
+        ck_assert_uint_eq(g->global.tune_h2_fe_glitches_threshold, 1000);
+        d = cfgtest_dump(g);
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.max-concurrent-streams 30\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.be.max-concurrent-streams 5\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.initial-window-size 1000\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.be.initial-window-size 4000\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.h2.be.glitches-threshold 300\n"));
+        free(d);
+        cfg_gen_unref(g);
+        g = load("global\n"
+                 "    tune.h2.max-concurrent-streams 30\n"
+                 "    tune.h2.be.max-concurrent-streams 5\n"
+                 "    tune.h2.fe.max-concurrent-streams 7\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 7);
+        ck_assert_uint_eq(g->global.tune_h2_be_max_concurrent_streams, 5);
+        cfg_gen_unref(g);
+        /* a be. form of 0 is no be. form */
+        g = load("global\n"
+                 "    tune.h2.be.max-concurrent-streams 5\n"
+                 "    tune.h2.be.max-concurrent-streams 0\n"
+                 "    tune.h2.max-concurrent-streams 30\n"
+                 "    tune.h2.be.initial-window-size 0\n"
+                 "    tune.h2.initial-window-size 1000\n",
+                 0);
+        ck_assert_uint_eq(g->global.tune_h2_be_max_concurrent_streams, 30);
+        ck_assert_uint_eq(g->global.tune_h2_be_initial_window_size, 1000);
+        cfg_gen_unref(g);
+
+        /* the dump keeps each side's value, a window of 0 included */
+        expect_round_trip("global\n"
+                          "    tune.h2.fe.max-concurrent-streams 7\n"
+                          "    tune.h2.be.max-concurrent-streams 3\n"
+                          "    tune.h2.max-concurrent-streams 9\n"
+                          "    tune.h2.initial-window-size 0\n"
+                          "    tune.h2.be.initial-window-size 70000\n");
+        expect_round_trip("global\n"
+                          "    tune.h2.initial-window-size 0\n"
+                          "    tune.h2.fe.initial-window-size 70000\n");
+        g = load("global\n"
+                 "    tune.h2.initial-window-size 0\n"
+                 "    tune.h2.fe.initial-window-size 70000\n",
+                 0);
+        d = cfgtest_dump(g);
+        cfg_gen_unref(g);
+        g = load(d, 0);
+        ck_assert_uint_eq(g->global.tune_h2_initial_window_size, 70000);
+        ck_assert_uint_eq(g->global.tune_h2_be_initial_window_size, 0);
+        free(d);
+        cfg_gen_unref(g);
+        g = load("global\n"
+                 "    tune.h2.fe.max-concurrent-streams 7\n"
+                 "    tune.h2.be.max-concurrent-streams 3\n"
+                 "    tune.h2.max-concurrent-streams 9\n",
+                 0);
+        d = cfgtest_dump(g);
+        cfg_gen_unref(g);
+        g = load(d, 0);
+        ck_assert_uint_eq(g->global.tune_h2_max_concurrent_streams, 7);
+        ck_assert_uint_eq(g->global.tune_h2_be_max_concurrent_streams, 3);
+        free(d);
+        cfg_gen_unref(g);
+}
+END_TEST
+
 /* tune.h2.*: HAProxy's defaults and limits, but 1000 glitches by default and no concurrency
  * of 0; the fe. forms win whatever the order (an fe. form of 0 leaves the plain one). */
 START_TEST(test_h2_tunings)
@@ -388,13 +489,12 @@ START_TEST(test_h2_tunings)
                      "expected 'tune.h2.fe.glitches-threshold <number>'");
         expect_error("global\n    tune.h2.fe.max-total-streams 1 2\n", 2,
                      "unexpected argument '2'");
-        /* servers do not speak HTTP/2 yet */
-        expect_error("global\n    tune.h2.be.initial-window-size 65535\n", 2,
-                     "'tune.h2.be.initial-window-size' is a HAProxy keyword that sluice does not "
-                     "support yet");
-        expect_error("global\n    tune.h2.be.max-concurrent-streams 10\n", 2,
-                     "does not support yet");
-        expect_error("global\n    tune.h2.be.glitches-threshold 10\n", 2, "does not support yet");
+        expect_error("global\n    tune.h2.be.initial-window-size -1\n", 2,
+                     "invalid tune.h2.be.initial-window-size '-1'");
+        expect_error("global\n    tune.h2.be.max-concurrent-streams 2147483648\n", 2,
+                     "out of range 0..2147483647");
+        expect_error("global\n    tune.h2.be.glitches-threshold\n", 2,
+                     "expected 'tune.h2.be.glitches-threshold <number>'");
 }
 END_TEST
 
@@ -424,6 +524,7 @@ int main(void)
         tcase_add_test(tc, test_thread_keywords_notices);
         tcase_add_test(tc, test_global_errors);
         tcase_add_test(tc, test_h2_tunings);
+        tcase_add_test(tc, test_h2_be_tunings);
         tcase_add_test(tc, test_dump_round_trip);
         suite_add_tcase(s, tc);
         return unit_run(s);

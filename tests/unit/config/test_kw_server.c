@@ -273,6 +273,58 @@ START_TEST(test_bind_proto)
 }
 END_TEST
 
+/* proto h1|h2 on servers: from default-server, turned into the other by a server, dumped,
+ * compared by a reload; an HTTP mux needs mode http, checked at the server's line */
+START_TEST(test_server_proto)
+{
+        struct cfg_gen *g = load_ok("defaults\n    mode http\n"
+                                    "backend b\n"
+                                    "    default-server proto h2\n"
+                                    "    server s1 127.0.0.1:1\n"
+                                    "    server s2 127.0.0.1:2 proto h1\n"
+                                    "backend c\n"
+                                    "    server s3 127.0.0.1:3 ssl verify none alpn h2,http/1.1\n"
+                                    "    server s4 127.0.0.1:4 proto h2\n");
+        const struct cfg_proxy *b = cfgtest_proxy(g, "b"), *c = cfgtest_proxy(g, "c");
+        char *d;
+
+        ck_assert_uint_eq(cfgtest_diags.n, 0);
+        ck_assert_int_eq(b->default_server.proto, CFG_BIND_PROTO_H2);
+        ck_assert_int_eq(b->servers[0].opts.proto, CFG_BIND_PROTO_H2);
+        ck_assert_int_eq(b->servers[1].opts.proto, CFG_BIND_PROTO_H1);
+        /* no proto: the server's ALPN answer chooses, at run time */
+        ck_assert_int_eq(c->servers[0].opts.proto, CFG_BIND_PROTO_AUTO);
+        ck_assert_int_eq(c->servers[1].opts.proto, CFG_BIND_PROTO_H2);
+        ck_assert(!cfg_server_opts_eq(&b->servers[0].opts, &b->servers[1].opts));
+        /* only proto differs: a reload reports the change */
+        ck_assert(!cfg_server_opts_eq(&b->servers[0].opts, &c->default_server));
+        ck_assert(cfg_server_opts_eq(&b->servers[0].opts, &b->default_server));
+        d = round_trip(g);
+        ck_assert_ptr_nonnull(strstr(d, "    server s1 127.0.0.1:1 weight 1 maxconn 0 proto h2\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    server s2 127.0.0.1:2 weight 1 maxconn 0 proto h1\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    server s4 127.0.0.1:4 weight 1 maxconn 0 proto h2\n"));
+        free(d);
+        cfg_gen_unref(g);
+
+        expect_error("backend b\n    mode http\n    server s 127.0.0.1:1 proto fcgi\n", 3,
+                     "server option 'proto': unknown or unsupported protocol 'fcgi' (a server "
+                     "speaks h1 or h2)");
+        expect_error("backend b\n    mode http\n    default-server proto none\n", 3, "h1 or h2");
+        expect_error("backend b\n    mode http\n    server s 127.0.0.1:1 proto\n", 3,
+                     "server option 'proto' needs a protocol: h1 or h2");
+        expect_error("backend b\n    server s 127.0.0.1:1 proto h2\n", 2,
+                     "server option 'proto h2' needs 'mode http': server 's' of backend 'b' is in "
+                     "mode tcp");
+        /* from default-server: HAProxy names each server that has it */
+        expect_error("defaults\n    mode tcp\nlisten l\n    bind :80\n    default-server proto h1\n"
+                     "    server s 127.0.0.1:1\n",
+                     6, "server option 'proto h1' needs 'mode http': server 's' of listen 'l'");
+        /* a default-server alone in mode tcp names no server: no error, as in HAProxy */
+        g = load_ok("backend b\n    mode tcp\n    default-server proto h2\n");
+        cfg_gen_unref(g);
+}
+END_TEST
+
 START_TEST(test_backend_keywords)
 {
         struct cfg_gen *g = load_ok("defaults\n    retry-on 503 empty-response\n    fullconn 50\n"
@@ -389,6 +441,7 @@ int main(void)
         tcase_add_test(tc, test_ids_as_haproxy);
         tcase_add_test(tc, test_binds);
         tcase_add_test(tc, test_bind_proto);
+        tcase_add_test(tc, test_server_proto);
         tcase_add_test(tc, test_backend_keywords);
         tcase_add_test(tc, test_log_target_names);
         tcase_add_test(tc, test_libc_resolver);
