@@ -198,21 +198,21 @@ int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
         if (strcmp(kw, "init-addr") == 0)
                 return init_addr_parse(p, w + 1, &o->init_addr) ? 2 : -1;
         if (strcmp(kw, "proto") == 0) {
-                const char *v = w + 1 < cfg__n_words(p) ? cfg__word(p, w + 1) : "";
+                const char *name = w + 1 < cfg__n_words(p) ? cfg__word(p, w + 1) : "";
 
-                if (!*v) {
+                if (!*name) {
                         cfg__err(p, w, "server option 'proto' needs a protocol: h1 or h2");
                         return -1;
                 }
-                if (strcmp(v, "h1") == 0) {
+                if (strcmp(name, "h1") == 0) {
                         o->proto = CFG_BIND_PROTO_H1;
-                } else if (strcmp(v, "h2") == 0) {
+                } else if (strcmp(name, "h2") == 0) {
                         o->proto = CFG_BIND_PROTO_H2;
                 } else {
                         cfg__err(p, w + 1,
                                  "server option 'proto': unknown or unsupported protocol '%s' (a "
                                  "server speaks h1 or h2)",
-                                 v);
+                                 name);
                         return -1;
                 }
                 return 2;

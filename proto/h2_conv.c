@@ -94,7 +94,7 @@ static int join_cookies(struct http_msg *m, char *room, size_t cap, size_t *used
 int h2_request_finish(struct http_msg *m, const struct h2_pseudo *ps, bool end_stream, char *room,
                       size_t cap, size_t *used)
 {
-        bool have_cl = false;
+        bool have_cl = false, ext = false;
         uint64_t cl = 0;
         const char *q;
         int r;
@@ -106,9 +106,15 @@ int h2_request_finish(struct http_msg *m, const struct h2_pseudo *ps, bool end_s
         m->version = HTTP_VER_2;
         m->flags = 0;
         m->path_set = false;
-        if (ps->protocol.ptr)
-                return HTTP_E_CODING; /* extended CONNECT (RFC 8441) is not offered */
-        if (m->meth == HTTP_METH_CONNECT) {
+        if (ps->protocol.ptr) {
+                /* extended CONNECT (RFC 8441 4): the HTTP/1.1 upgrade it stands for */
+                if (m->meth != HTTP_METH_CONNECT || !ps->authority.ptr || ps->protocol.len == 0 ||
+                    !h1_token_valid(ps->protocol))
+                        return -EBADMSG;
+                ext = true;
+                m->method = SL_STR_LIT("GET");
+                m->meth = HTTP_METH_GET;
+        } else if (m->meth == HTTP_METH_CONNECT) {
                 /* RFC 9113 8.5: :authority only; the tunnel it asks for is not offered over
                  * HTTP/2 */
                 if (!ps->authority.ptr || ps->scheme.ptr || ps->path.ptr)
@@ -160,6 +166,17 @@ int h2_request_finish(struct http_msg *m, const struct h2_pseudo *ps, bool end_s
         r = join_cookies(m, room, cap, used);
         if (r < 0)
                 return r;
+        if (ext) {
+                /* no content: what follows a success is the tunnel's */
+                if (have_cl)
+                        return -EBADMSG;
+                if (!http_hdr_add(m, SL_STR_LIT("upgrade"), ps->protocol))
+                        return HTTP_E_TOO_LARGE;
+                m->flags |= HTTP_MSG_F_UPGRADE;
+                m->body = HTTP_BODY_NONE;
+                m->content_length = 0;
+                return 0;
+        }
         if (have_cl) {
                 if (end_stream && cl != 0)
                         return -EBADMSG;
@@ -232,20 +249,26 @@ static struct sl_str u64_text(uint64_t v, char *buf, size_t cap)
         return sl_str_make(buf + i, cap - i);
 }
 
-int h2_response_nv(const struct http_msg *m, nghttp2_nv *nv, size_t max, char *room, size_t cap)
+/* The response fields; @tunnel: a 101 that becomes the 200 of an extended CONNECT. */
+static int response_nv(const struct http_msg *m, bool tunnel, nghttp2_nv *nv, size_t max,
+                       char *room, size_t cap)
 {
         struct nv_out o = {nv, 0, max, room, 0, cap};
-        bool no_cl = m->status < 200 || m->status == 204, have_cl = false;
+        unsigned status = tunnel ? 200 : m->status;
+        bool no_cl = status < 200 || status == 204 || tunnel, have_cl = false;
         char tmp[24];
 
-        if (m->status < 100 || m->status > 999 ||
-            !nv_add(&o, SL_STR_LIT(":status"), u64_text(m->status, tmp, 3), true))
+        if (status < 100 || status > 999 ||
+            !nv_add(&o, SL_STR_LIT(":status"), u64_text(status, tmp, 3), true))
                 return -ENOBUFS;
         for (size_t i = 0; i < m->n_hdrs; i++) {
                 const struct http_hdr *f = &m->hdrs[i];
 
                 if (f->name.len == 0 || f->name.ptr[0] == ':' || h2_field_forbidden(f->name) ||
                     sl_str_ieq(f->name, SL_STR_LIT("te")))
+                        continue;
+                /* the HTTP/1.1 handshake's own answer (RFC 8441 5) */
+                if (tunnel && sl_str_ieq(f->name, SL_STR_LIT("sec-websocket-accept")))
                         continue;
                 if (sl_str_ieq(f->name, SL_STR_LIT("content-length"))) {
                         if (no_cl || have_cl || m->body == HTTP_BODY_CHUNKED ||
@@ -263,6 +286,17 @@ int h2_response_nv(const struct http_msg *m, nghttp2_nv *nv, size_t max, char *r
             !nv_add(&o, SL_STR_LIT("content-length"), u64_text(m->content_length, tmp, 20), true))
                 return -ENOBUFS;
         return (int)o.n;
+}
+
+int h2_response_nv(const struct http_msg *m, nghttp2_nv *nv, size_t max, char *room, size_t cap)
+{
+        return response_nv(m, false, nv, max, room, cap);
+}
+
+int h2_tunnel_response_nv(const struct http_msg *m, nghttp2_nv *nv, size_t max, char *room,
+                          size_t cap)
+{
+        return response_nv(m, true, nv, max, room, cap);
 }
 
 /* Fields of framing and routing a trailer section may not carry (RFC 9110 6.5.1), besides

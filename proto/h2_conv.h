@@ -30,7 +30,11 @@ struct h2_pseudo {
 bool h2_pseudo_set(struct h2_pseudo *ps, struct sl_str name, struct sl_str value);
 
 /* Complete request head @m, whose header array holds the block's regular fields (names
- * lowercase, as HTTP/2 has them), from its pseudo fields @ps. @end_stream: the block ended
+ * lowercase, as HTTP/2 has them), from its pseudo fields @ps. An extended CONNECT (RFC 8441:
+ * :protocol) becomes the HTTP/1.1 upgrade it stands for: a GET of :path with "upgrade:
+ * <protocol>" and HTTP_MSG_F_UPGRADE, no body (the caller adds what the protocol's HTTP/1.1
+ * handshake needs, such as Sec-WebSocket-Key). A plain CONNECT is HTTP_E_CODING (no tunnel
+ * to a host over HTTP/2). @end_stream: the block ended
  * the stream (no body). A cookie value joined from several fields is written in @room
  * (@cap bytes; *@used advanced by what it takes). Returns 0; -EBADMSG when the request is
  * malformed (a pseudo field missing or not allowed for the method, a bad content-length,
@@ -44,6 +48,13 @@ int h2_request_finish(struct http_msg *m, const struct h2_pseudo *ps, bool end_s
  * lowercased into @room (@cap bytes). A body of HTTP_BODY_LENGTH without a content-length
  * field gets one. Returns the number of entries, or -ENOBUFS. */
 int h2_response_nv(const struct http_msg *m, nghttp2_nv *nv, size_t max, char *room, size_t cap);
+
+/* The fields of a 101 (Switching Protocols) response @m to an extended CONNECT (RFC 8441)
+ * as nghttp2 sends them: ":status" 200, the fields as h2_response_nv() keeps them, without
+ * Sec-WebSocket-Accept (the HTTP/1.1 handshake's own) nor content-length. Returns the number
+ * of entries, or -ENOBUFS. */
+int h2_tunnel_response_nv(const struct http_msg *m, nghttp2_nv *nv, size_t max, char *room,
+                          size_t cap);
 
 /* Trailer fields @t as nghttp2 sends them: those allowed in a trailer section (no framing,
  * routing or connection field, RFC 9110 6.5.1), names lowercased into @room. Returns the

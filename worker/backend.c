@@ -231,9 +231,13 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
                 (be->http_reuse != CFG_REUSE_SAFE || (st->flags & STRM_F_NOT_FIRST)) &&
                 !(st->flags & STRM_F_NEW_CONN);
         sni = backend_sni(st, rt, idx, sni_buf, sizeof(sni_buf));
-        *ret = reuse ? srv_conn_take_idle(rt, idx, &st->srv_addr,
-                                          be->http_reuse == CFG_REUSE_NEVER ? st->sess->id : 0, sni)
-                     : NULL;
+        /* an HTTP/2 connection with room for another stream is shared from the session's
+         * first request on (HAProxy's available connections), except with http-reuse never */
+        *ret = (st->flags & STRM_F_HTTP) && !(st->flags & STRM_F_NEW_CONN)
+                       ? srv_conn_take_idle(rt, idx, &st->srv_addr,
+                                            be->http_reuse == CFG_REUSE_NEVER ? st->sess->id : 0,
+                                            sni, reuse)
+                       : NULL;
         if (*ret) {
                 backend_count(st, idx, ST_C_REUSE);
                 return 0;

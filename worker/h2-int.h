@@ -29,13 +29,17 @@ enum h2c_state {
 };
 
 enum {
-        H2C_F_STOPPING = 1u << 0,  /* soft stop: the shutdown notice was sent */
-        H2C_F_GOAWAY = 1u << 1,    /* the final GOAWAY was submitted: no new stream */
-        H2C_F_FATAL = 1u << 2,     /* the session failed: close once what is queued went */
-        H2C_F_RD_EOF = 1u << 3,    /* the client closed or reset its side */
-        H2C_F_BUSY = 1u << 4,      /* inside h2c_process(): wakes are queued, not run */
-        H2C_F_CALM_SENT = 1u << 5, /* the graceful GOAWAY of the glitch limit went */
-        H2C_F_WR_ERR = 1u << 6,    /* writing failed: nothing more can be sent */
+        H2C_F_STOPPING = 1u << 0,   /* soft stop: the shutdown notice was sent */
+        H2C_F_GOAWAY = 1u << 1,     /* the final GOAWAY was submitted: no new stream */
+        H2C_F_FATAL = 1u << 2,      /* the session failed: close once what is queued went */
+        H2C_F_RD_EOF = 1u << 3,     /* the client closed or reset its side */
+        H2C_F_BUSY = 1u << 4,       /* inside h2c_process(): wakes are queued, not run */
+        H2C_F_CALM_SENT = 1u << 5,  /* the graceful GOAWAY of the glitch limit went */
+        H2C_F_WR_ERR = 1u << 6,     /* writing failed: nothing more can be sent */
+        H2C_F_SRV = 1u << 7,        /* server side: sluice is the client (h2_srv.c) */
+        H2C_F_SRV_SWITCH = 1u << 8, /* server side: taken over from the HTTP/1 mux after
+                                     * ALPN chose h2 */
+        H2C_F_SRV_DEAD = 1u << 9,   /* server side: it failed, its streams were told */
 };
 
 enum {
@@ -56,6 +60,15 @@ enum {
         H2S_F_DETACHED = 1u << 14,  /* the data path let it go */
         H2S_F_BODY = 1u << 15,      /* the response has a body (a data provider) */
         H2S_F_HEAD_EOS = 1u << 16,  /* the request's header block ended the stream */
+        /* server side */
+        H2S_F_IN_HEAD = 1u << 17,  /* a response head (or an interim one) waits to be taken */
+        H2S_F_IN_FINAL = 1u << 18, /* the final response head came: HEADERS now are trailers */
+        H2S_F_OPENED = 1u << 19,   /* the request's HEADERS frame went: its body may follow */
+        H2S_F_REFUSED = 1u << 20,  /* the server did not process it (REFUSED_STREAM, or above
+                                    * the last stream of its GOAWAY): safe to send again */
+        /* client side, RFC 8441 */
+        H2S_F_EXT_CONNECT = 1u << 21, /* an extended CONNECT: a 101 answers it with 200 */
+        H2S_F_TUNNEL = 1u << 22,      /* ... and it became a tunnel: DATA both ways */
 };
 
 struct h2c;
@@ -94,6 +107,7 @@ struct h2s {
         nghttp2_nv *trl;
         size_t n_trl;
         enum http_meth meth; /* the request's method */
+        unsigned status;     /* server side: the :status of the head being received */
 };
 
 struct h2c {
@@ -131,10 +145,17 @@ static inline const struct cfg_global *h2c_glob(const struct h2c *h)
         return &h->w->gen->global;
 }
 
-/* The receive window of each stream (tune.h2.initial-window-size). */
+static inline bool h2c_srv(const struct h2c *h)
+{
+        return h->flags & H2C_F_SRV;
+}
+
+/* The receive window of each stream (tune.h2.initial-window-size, tune.h2.be.* on the
+ * server side). */
 static inline uint32_t h2c_init_window(const struct h2c *h)
 {
-        return h2c_glob(h)->tune_h2_initial_window_size;
+        return h2c_srv(h) ? h2c_glob(h)->tune_h2_be_initial_window_size
+                          : h2c_glob(h)->tune_h2_initial_window_size;
 }
 
 static inline struct h2_field *field_at(const struct h2s *s, size_t i)
@@ -163,6 +184,54 @@ void h2s_out_done(struct h2s *s);
 
 /* Free @s (nghttp2 closed it, or the connection goes). */
 void h2s_free(struct h2s *s);
+
+/* A new h2s of @h for stream @id (0: a request not submitted yet), or NULL. */
+struct h2s *h2s_new(struct h2c *h, int32_t id);
+
+/* The h2s of stream @id, or NULL. */
+struct h2s *h2s_of(struct h2c *h, int32_t id);
+
+/* One decoded regular field of @s's header block, copied within the limits. */
+void h2s_field(struct h2s *s, const uint8_t *name, size_t nlen, const uint8_t *value, size_t vlen);
+
+/* The callbacks both sides share (output, DATA, errors) into @cb. */
+void h2_callbacks_common(nghttp2_session_callbacks *cb);
+
+/* The session options both sides use. */
+nghttp2_option *h2_options(void);
+
+/* A new connection context on @c (the mux's timer, reaper and turn set up), or NULL. */
+struct h2c *h2c_alloc(struct conn *c, struct worker *w, struct sess *sess);
+
+/* Free a context h2c_alloc() made whose session could not be set up. */
+void h2c_free_early(struct h2c *h);
+
+/* Everything the connection has to do now (mux_h2.c). */
+void h2c_process(struct h2c *h);
+
+/* ---- the server side (h2_srv.c) ---- */
+
+/* Set up @h, allocated for a server connection: its nghttp2 client session and SETTINGS.
+ * 0 or -ENOMEM. */
+int h2c_srv_setup(struct h2c *h);
+
+/* The end of h2c_process() for a server connection: streams told of its failure, the
+ * connection closed when it is done, or made available to other streams. */
+void h2c_srv_after(struct h2c *h);
+
+/* An event on a server connection (its establishment included). */
+void h2c_srv_wake(struct h2c *h);
+
+/* Server side: the stream callbacks of mux_h2_ops. */
+int h2_attach(struct conn *c, struct sd *sd);
+int h2_rcv_head(struct sd *sd, struct http_msg *m);
+void h2_rcv_head_done(struct sd *sd);
+int h2_srv_snd_head(struct h2s *s, const struct http_msg *m);
+void h2_srv_detach(struct h2s *s, bool ok);
+
+/* The data provider of a message body: what tx holds, then the end and the trailers. */
+ssize_t h2_on_read_body(nghttp2_session *ng, int32_t id, uint8_t *p, size_t len, uint32_t *flags,
+                        nghttp2_data_source *src, void *data);
 
 /* The operations of a stream's side (h2_msg.c), for mux_h2_ops. */
 int h2_rcv_data(struct sd *sd, struct sd_data *d);

@@ -12,8 +12,8 @@
 /* The data provider of a response body: what tx holds, then the end (and the trailers).
  * The bytes stay in tx until on_send_data() writes the frame (NO_COPY): one copy, from tx
  * to the output buffer. */
-static ssize_t on_read_body(nghttp2_session *ng, int32_t id, uint8_t *p, size_t len,
-                            uint32_t *flags, nghttp2_data_source *src, void *data)
+ssize_t h2_on_read_body(nghttp2_session *ng, int32_t id, uint8_t *p, size_t len, uint32_t *flags,
+                        nghttp2_data_source *src, void *data)
 {
         struct h2s *s = src->ptr;
         size_t n = buf_is_null(&s->tx) ? 0 : SL_MIN(len, s->tx.data);
@@ -60,6 +60,24 @@ int h2_rcv_data(struct sd *sd, struct sd_data *d)
         d->len = 0;
         d->flags = 0;
         d->n_trailers = 0;
+        if ((s->flags & (H2S_F_EXT_CONNECT | H2S_F_TUNNEL)) == H2S_F_EXT_CONNECT) {
+                /* the upgrade request has no body: DATA is the tunnel's, after a success */
+                d->flags |= SD_DATA_EOM;
+                return 0;
+        }
+        if (s->flags & H2S_F_TUNNEL) {
+                if (s->rx_len) {
+                        d->p = s->rx + s->rx_off;
+                        d->len = s->rx_len;
+                } else if (s->flags & H2S_F_IN_EOS) {
+                        sd->flags |= SD_F_EOS; /* the client's END_STREAM: a FIN */
+                } else if ((s->flags & H2S_F_CLOSED) || (s->h->flags & H2C_F_RD_EOF)) {
+                        sd->flags |= SD_F_EOS | SD_F_ERR;
+                } else {
+                        s->flags |= H2S_F_WANT_RCV;
+                }
+                return 0;
+        }
         if (s->flags & H2S_F_IN_EOM)
                 return 0;
         if (s->rx_len) {
@@ -114,10 +132,12 @@ int h2_snd_head(struct sd *sd, const struct http_msg *m, unsigned flags)
         struct h2c *h = s->h;
         nghttp2_nv nv[H2_MAX_NV];
         struct buf room = BUF_NULL;
-        nghttp2_data_provider prd = {.source.ptr = s, .read_callback = on_read_body};
+        nghttp2_data_provider prd = {.source.ptr = s, .read_callback = h2_on_read_body};
         bool body;
         int n, r;
 
+        if (h2c_srv(h))
+                return h2_srv_snd_head(s, m);
         if (s->flags & H2S_F_CLOSED)
                 return -EPIPE;
         if (s->flags & H2S_F_OUT_HEAD)
@@ -129,11 +149,25 @@ int h2_snd_head(struct sd *sd, const struct http_msg *m, unsigned flags)
                 worker_buf_drop(h->w, &room);
                 return -ENOBUFS;
         }
-        if (m->flags & HTTP_MSG_F_INTERIM) {
-                if (m->status == 101) {
+        if (m->status == 101) {
+                if (!(s->flags & H2S_F_EXT_CONNECT)) {
                         worker_buf_drop(h->w, &room);
                         return -EINVAL; /* never to an HTTP/2 client */
                 }
+                /* the switch an extended CONNECT asked for: its 200, then the tunnel */
+                n = h2_tunnel_response_nv(m, nv, SL_ARRAY_SIZE(nv), room.area, room.size);
+                r = n < 0 ? -1 : nghttp2_submit_response(h->ng, s->id, nv, (size_t)n, &prd);
+                worker_buf_drop(h->w, &room);
+                if (n < 0)
+                        return -ENOBUFS;
+                if (r != 0)
+                        return -EPIPE;
+                s->flags |= H2S_F_OUT_HEAD | H2S_F_BODY;
+                sd->flags |= SD_F_SENT;
+                h2s_kick(s);
+                return n;
+        }
+        if (m->flags & HTTP_MSG_F_INTERIM) {
                 r = nghttp2_submit_headers(h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, nv, (size_t)n,
                                            NULL);
                 worker_buf_drop(h->w, &room);
@@ -197,6 +231,13 @@ ssize_t h2_snd_data(struct sd *sd, const struct sd_data *d)
                 return (s->flags & H2S_F_CLOSED) ? -EPIPE : (ssize_t)d->len;
         if (h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))
                 return -EPIPE;
+        if (h2c_srv(h) && (s->flags & H2S_F_BODY) && !(s->flags & H2S_F_OPENED)) {
+                /* the body waits for its HEADERS frame to go: refused before, the request
+                 * is whole still and may be sent again */
+                s->flags |= H2S_F_WANT_SND;
+                h2s_kick(s);
+                return 0;
+        }
         if (!(s->flags & H2S_F_BODY)) {
                 /* no body is sent (HEAD, 204, 304): the bytes go nowhere */
                 if (d->flags & SD_DATA_EOM) {
@@ -237,6 +278,13 @@ int h2_flush(struct sd *sd)
                 return (s->flags & H2S_F_OUT_DONE) ? 0 : -EPIPE;
         if (s->h->flags & H2C_F_WR_ERR)
                 return -EPIPE;
+        if ((s->flags & H2S_F_TUNNEL) && !(s->flags & H2S_F_OUT_EOM) && !buf_is_null(&s->tx) &&
+            s->tx.data) {
+                /* a tunnel's bytes go before its end */
+                s->flags |= H2S_F_WANT_SND;
+                h2s_kick(s);
+                return -EAGAIN;
+        }
         if (!(s->flags & H2S_F_OUT_EOM) || (s->flags & H2S_F_OUT_DONE))
                 return 0;
         s->flags |= H2S_F_WANT_SND;
@@ -246,14 +294,32 @@ int h2_flush(struct sd *sd)
 
 void h2_tunnel(struct sd *sd)
 {
-        /* no request over HTTP/2 asks for a tunnel (extended CONNECT is not offered, and
-         * CONNECT is refused): a stream that got here is cut */
-        sd->flags |= SD_F_ERR;
+        struct h2s *s = h2s_of_sd(sd);
+
+        /* only an extended CONNECT's stream becomes one (a plain CONNECT is refused, and
+         * the server side does not offer tunnels): any other is cut */
+        if (h2c_srv(s->h) || !(s->flags & H2S_F_EXT_CONNECT)) {
+                sd->flags |= SD_F_ERR;
+                return;
+        }
+        s->flags |= H2S_F_TUNNEL;
+        if (s->rx_len)
+                h2s_wake(s, false);
 }
 
 void h2_shutw(struct sd *sd)
 {
-        (void)sd;
+        struct h2s *s = h2s_of_sd(sd);
+
+        /* a tunnel's end: END_STREAM once what tx holds went */
+        if (!(s->flags & H2S_F_TUNNEL) || (s->flags & (H2S_F_OUT_EOM | H2S_F_CLOSED)))
+                return;
+        s->flags |= H2S_F_OUT_EOM;
+        if (s->flags & H2S_F_DEFERRED) {
+                s->flags &= ~(uint32_t)H2S_F_DEFERRED;
+                (void)nghttp2_session_resume_data(s->h->ng, s->id);
+        }
+        h2s_kick(s);
 }
 
 struct ssl_st *h2_ssl(const struct sd *sd)
@@ -266,6 +332,10 @@ void h2_detach(struct sd *sd, bool ok)
         struct h2s *s = h2s_of_sd(sd);
         struct h2c *h = s->h;
 
+        if (h2c_srv(h)) {
+                h2_srv_detach(s, ok);
+                return;
+        }
         s->sd = NULL;
         s->strm = NULL;
         s->flags |= H2S_F_DETACHED;
@@ -278,7 +348,10 @@ void h2_detach(struct sd *sd, bool ok)
         s->rx = NULL;
         s->rx_len = s->rx_cap = 0;
         if (!(s->flags & H2S_F_CLOSED) && !(h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))) {
-                if (!ok || !(s->flags & H2S_F_OUT_DONE)) {
+                if ((s->flags & H2S_F_TUNNEL) && (s->flags & H2S_F_OUT_EOM)) {
+                        /* a tunnel that ended: its last bytes and END_STREAM still go (tx
+                         * stays until then); what the client still sends is dropped */
+                } else if (!ok || !(s->flags & H2S_F_OUT_DONE)) {
                         /* cut: the client hears it at once (tx stays until the stream is
                          * freed: a DATA frame nghttp2 prepared may still take from it) */
                         (void)nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,

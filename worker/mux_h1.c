@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ssl.h>
+
 #include "conn.h"
 #include "h1_msg.h"
 #include "http1_parse.h"
@@ -66,10 +68,8 @@ static void h1c_on_reap(struct loop_reap *r)
         free(sl_container_of(r, struct h1c, reap));
 }
 
-static void h1_release(struct conn *c)
+static void h1c_release(struct h1c *h)
 {
-        struct h1c *h = c->mux_ctx;
-
         if (!h || h->state == H1C_ST_CLOSED)
                 return;
         h1c_set_state(h, H1C_ST_CLOSED);
@@ -80,6 +80,11 @@ static void h1_release(struct conn *c)
         h->sd = NULL;
         h->strm = NULL;
         loop_reap(h->w->loop, &h->reap);
+}
+
+static void h1_release(struct conn *c)
+{
+        h1c_release(c->mux_ctx);
 }
 
 /* Close the connection, and end its session (client) or leave the pool (server). */
@@ -500,6 +505,38 @@ static void h1_wake_stream(struct h1c *h)
                 h1_update_want(h);
 }
 
+/* Server side, TLS: did ALPN choose h2 (and "proto h1" does not force HTTP/1)? */
+static bool h1_srv_alpn_h2(const struct h1c *h)
+{
+        struct srv_conn *sc = srv_conn_of(h->conn);
+        SSL *ssl = xprt_tls_ssl(h->conn);
+        const unsigned char *p = NULL;
+        unsigned len = 0;
+
+        if (!ssl || sc->srv_idx < 0 ||
+            sc->rt->px->servers[sc->srv_idx].opts.proto == CFG_BIND_PROTO_H1)
+                return false;
+        SSL_get0_alpn_selected(ssl, &p, &len);
+        return len == 2 && memcmp(p, "h2", 2) == 0;
+}
+
+/* The server chose h2 in the TLS handshake: the HTTP/2 mux takes the connection, and the
+ * stream waiting for it (nothing was sent yet). */
+static void h1c_switch_h2_srv(struct h1c *h)
+{
+        struct conn *c = h->conn;
+        struct sd *sd = h->sd;
+
+        if (mux_h2_srv_take_over(c, h->w, sd) < 0) {
+                sd->flags |= SD_F_CONN_ERR;
+                stream_wake(sd->strm);
+                return;
+        }
+        h->sd = NULL;
+        h1c_release(h);
+        stream_wake(sd->strm);
+}
+
 static void h1_wake_server(struct h1c *h)
 {
         struct conn *c = h->conn;
@@ -511,6 +548,10 @@ static void h1_wake_server(struct h1c *h)
                         return;
                 if (!h->sd) {
                         h1c_close(h);
+                        return;
+                }
+                if (r == 0 && h1_srv_alpn_h2(h)) {
+                        h1c_switch_h2_srv(h);
                         return;
                 }
                 h->sd->flags |= r < 0 ? SD_F_CONN_ERR : SD_F_CONNECTED;

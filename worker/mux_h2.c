@@ -39,6 +39,8 @@
 #include <string.h>
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "conn.h"
 #include "h2-int.h"
@@ -49,6 +51,7 @@
 #include "macros.h"
 #include "model.h"
 #include "session.h"
+#include "srvconn.h"
 #include "stream.h"
 #include "wcount.h"
 #include "wctx.h"
@@ -62,7 +65,6 @@
 /* PING, SETTINGS, PRIORITY and WINDOW_UPDATE frames a second that are not glitches */
 #define H2_CTRL_PER_SEC  100
 
-static void h2c_process(struct h2c *h);
 static void h2c_close(struct h2c *h);
 static void h2c_update(struct h2c *h);
 
@@ -75,21 +77,26 @@ static size_t head_limit(const struct h2c *h)
 
 static unsigned max_streams(const struct h2c *h)
 {
-        return h2c_glob(h)->tune_h2_max_concurrent_streams;
+        return h2c_srv(h) ? h2c_glob(h)->tune_h2_be_max_concurrent_streams
+                          : h2c_glob(h)->tune_h2_max_concurrent_streams;
 }
 
 /* ---- glitches ---- */
 
 void h2c_glitch(struct h2c *h, unsigned n)
 {
-        unsigned lim = h2c_glob(h)->tune_h2_fe_glitches_threshold;
+        unsigned lim = h2c_srv(h) ? h2c_glob(h)->tune_h2_be_glitches_threshold
+                                  : h2c_glob(h)->tune_h2_fe_glitches_threshold;
 
         h->glitches += n;
         if (!lim || h->state == H2C_ST_CLOSED)
                 return;
         if (h->glitches >= lim) {
                 if (!(h->flags & H2C_F_FATAL)) {
-                        h->why = "too many protocol glitches (tune.h2.fe.glitches-threshold)";
+                        h->why = h2c_srv(h) ? "too many protocol glitches "
+                                              "(tune.h2.be.glitches-threshold)"
+                                            : "too many protocol glitches "
+                                              "(tune.h2.fe.glitches-threshold)";
                         (void)nghttp2_session_terminate_session(h->ng, NGHTTP2_ENHANCE_YOUR_CALM);
                         h->flags |= H2C_F_FATAL | H2C_F_GOAWAY;
                 }
@@ -154,14 +161,14 @@ void h2s_free(struct h2s *s)
         worker_buf_drop(h->w, &s->tx);
         free(s->rx);
         free(s->trl);
-        if (h->ng && !(s->flags & H2S_F_CLOSED))
+        if (h->ng && s->id > 0 && !(s->flags & H2S_F_CLOSED))
                 (void)nghttp2_session_set_stream_user_data(h->ng, s->id, NULL);
         if (--h->n_streams == 0)
                 h->idle_start_ms = loop_now(h->w->loop);
         free(s);
 }
 
-static struct h2s *h2s_new(struct h2c *h, int32_t id)
+struct h2s *h2s_new(struct h2c *h, int32_t id)
 {
         struct h2s *s = calloc(1, sizeof(*s));
 
@@ -173,11 +180,15 @@ static struct h2s *h2s_new(struct h2c *h, int32_t id)
         sl_list_init(&s->wake_link);
         sl_list_push_back(&h->streams, &s->link);
         h->n_streams++;
-        h->n_heads++;
+        /* a request sent to a server is never an incomplete header block of ours */
+        if (h2c_srv(h))
+                s->flags |= H2S_F_DISPATCHED;
+        else
+                h->n_heads++;
         return s;
 }
 
-static struct h2s *h2s_of(struct h2c *h, int32_t id)
+struct h2s *h2s_of(struct h2c *h, int32_t id)
 {
         return nghttp2_session_get_stream_user_data(h->ng, id);
 }
@@ -196,9 +207,7 @@ static long head_put(struct h2s *s, const uint8_t *p, size_t n)
         return (long)at;
 }
 
-/* One decoded field of @s's header block. */
-static void h2s_field(struct h2s *s, const uint8_t *name, size_t nlen, const uint8_t *value,
-                      size_t vlen)
+void h2s_field(struct h2s *s, const uint8_t *name, size_t nlen, const uint8_t *value, size_t vlen)
 {
         struct h2c *h = s->h;
         size_t max_fields = (s->flags & H2S_F_TRAILERS) ? HTTP_MAX_TRAILERS : STRM_MAX_HEADERS;
@@ -243,6 +252,25 @@ static void h2s_dispatch(struct h2s *s, bool end_stream)
                 s->flags |= H2S_F_IN_EOS | H2S_F_HEAD_EOS;
         s->n_head = s->n_fields;
         h2s_wake(s, true);
+}
+
+/* A WebSocket over HTTP/2 goes to an HTTP/1.1 server with the handshake's key (RFC 8441
+ * 5: the proxy makes one; the server's Sec-WebSocket-Accept is not passed back): 16 random
+ * bytes in base64, written after the fields in the head buffer. */
+static bool ws_key(struct h2s *s, struct http_msg *m, size_t *used)
+{
+        unsigned char raw[16];
+        size_t end = s->head.size - s->n_fields * sizeof(struct h2_field);
+        char *p = s->head.area + *used;
+
+        if (buf_is_null(&s->head) || end < *used + 25 || RAND_bytes(raw, sizeof(raw)) != 1)
+                return false;
+        if (EVP_EncodeBlock((unsigned char *)p, raw, sizeof(raw)) != 24)
+                return false;
+        if (!http_hdr_add(m, SL_STR_LIT("sec-websocket-key"), sl_str_make(p, 24)))
+                return false;
+        *used += 24;
+        return true;
 }
 
 /* Make and start the stream of @s, once nghttp2 returned: its request head from the header
@@ -296,6 +324,13 @@ static void h2s_start(struct h2s *s)
                         h2c_glitch(h, 1);
                 stream_fail(st, (unsigned)http_error_status(r), 'P', 'R', s->head_bytes);
                 return;
+        }
+        if (s->ps.protocol.ptr) {
+                s->flags |= H2S_F_EXT_CONNECT;
+                if (sl_str_ieq(s->ps.protocol, SL_STR_LIT("websocket")) && !ws_key(s, m, &used)) {
+                        stream_fail(st, 431, 'P', 'R', s->head_bytes);
+                        return;
+                }
         }
         s->head_used = used;
         s->meth = m->meth;
@@ -448,8 +483,20 @@ static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *fr, void *dat
 {
         struct h2c *h = data;
 
-        (void)ng;
-        if (fr->hd.type == NGHTTP2_GOAWAY && fr->goaway.error_code != NGHTTP2_NO_ERROR) {
+        if (fr->hd.type == NGHTTP2_HEADERS && h2c_srv(h) &&
+            fr->headers.cat == NGHTTP2_HCAT_REQUEST) {
+                /* the request went: its body may follow (h2_snd_data()) */
+                struct h2s *s = nghttp2_session_get_stream_user_data(ng, fr->hd.stream_id);
+
+                if (s) {
+                        s->flags |= H2S_F_OPENED;
+                        if (s->flags & H2S_F_WANT_SND)
+                                h2s_wake(s, false);
+                }
+                return 0;
+        }
+        if (fr->hd.type == NGHTTP2_GOAWAY && !h2c_srv(h) &&
+            fr->goaway.error_code != NGHTTP2_NO_ERROR) {
                 /* a connection error nghttp2 found itself is a glitch too */
                 if (!h->goaway_err && h->glitches == 0)
                         h2c_glitch(h, 1);
@@ -600,6 +647,17 @@ static int on_error(nghttp2_session *ng, int code, const char *msg, size_t len, 
         return 0;
 }
 
+void h2_callbacks_common(nghttp2_session_callbacks *cb)
+{
+        nghttp2_session_callbacks_set_on_invalid_header_callback(cb, on_invalid_header);
+        nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb, on_invalid_frame);
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
+        nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+        nghttp2_session_callbacks_set_send_callback(cb, on_send);
+        nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
+        nghttp2_session_callbacks_set_error_callback2(cb, on_error);
+}
+
 static nghttp2_session_callbacks *h2_callbacks(void)
 {
         static nghttp2_session_callbacks *cb;
@@ -608,21 +666,15 @@ static nghttp2_session_callbacks *h2_callbacks(void)
                 return cb;
         if (nghttp2_session_callbacks_new(&cb) != 0)
                 return NULL;
+        h2_callbacks_common(cb);
         nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
         nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
-        nghttp2_session_callbacks_set_on_invalid_header_callback(cb, on_invalid_header);
         nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
-        nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb, on_invalid_frame);
-        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
         nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
-        nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
-        nghttp2_session_callbacks_set_send_callback(cb, on_send);
-        nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
-        nghttp2_session_callbacks_set_error_callback2(cb, on_error);
         return cb;
 }
 
-static nghttp2_option *h2_options(void)
+nghttp2_option *h2_options(void)
 {
         static nghttp2_option *opt;
 
@@ -733,6 +785,11 @@ static void h2c_close(struct h2c *h)
 
         if (h->state == H2C_ST_CLOSED)
                 return;
+        if (h2c_srv(h)) {
+                /* the streams let go of it first (h2c_srv_after()) */
+                srv_conn_close(srv_conn_of(h->conn));
+                return;
+        }
         if (h->goaway_err || h->why) {
                 /* one line per connection ended by an error, never one per frame */
                 char ip[INET6_ADDRSTRLEN];
@@ -783,7 +840,7 @@ static void h2c_arm(struct h2c *h)
         uint64_t now = loop_now(h->w->loop), at = 0;
         struct sl_list *l;
 
-        if (h->state == H2C_ST_CLOSED || (h->flags & H2C_F_STOPPING))
+        if (h->state == H2C_ST_CLOSED || (h->flags & H2C_F_STOPPING) || h2c_srv(h))
                 return;
         if (h->n_streams == 0) {
                 uint64_t to = cfg_proxy_timeout(fe, CFG_TO_HTTP_KEEP_ALIVE)
@@ -931,10 +988,17 @@ static void h2c_update(struct h2c *h)
 }
 
 /* Everything the connection has to do now. */
-static void h2c_process(struct h2c *h)
+void h2c_process(struct h2c *h)
 {
         if (h->state == H2C_ST_CLOSED)
                 return;
+        if (h2c_srv(h) && conn_connecting(h->conn)) {
+                /* nothing is read or written before the server is reached */
+                loop_defer_cancel(&h->run);
+                if (h->conn->state == CONN_ST_CONNECTING)
+                        conn_want(h->conn, CONN_WANT_WR);
+                return;
+        }
         h->flags |= H2C_F_BUSY;
         loop_defer_cancel(&h->run);
         if (h->out_len && (h->conn->flags & CONN_F_WR) && h2c_write(h) < 0 &&
@@ -952,10 +1016,14 @@ static void h2c_process(struct h2c *h)
         }
         h2c_send(h);
         h->flags &= ~(uint32_t)H2C_F_BUSY;
-        if (h->flags & H2C_F_WR_ERR)
-                h2c_client_gone(h);
         if (!sl_list_empty(&h->wakeq))
                 loop_defer_queue(&h->run);
+        if (h2c_srv(h)) {
+                h2c_srv_after(h);
+                return;
+        }
+        if (h->flags & H2C_F_WR_ERR)
+                h2c_client_gone(h);
         /* the end: nothing more to say or hear, or a failure once its GOAWAY went */
         if ((h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR)) && h->n_attached == 0) {
                 h2c_close(h);
@@ -984,36 +1052,66 @@ static void h2c_on_run(struct loop_defer *d)
         h2c_process(sl_container_of(d, struct h2c, run));
 }
 
+struct h2c *h2c_alloc(struct conn *c, struct worker *w, struct sess *sess)
+{
+        struct h2c *h = calloc(1, sizeof(*h));
+
+        if (!h)
+                return NULL;
+        h->conn = c;
+        h->w = w;
+        h->sess = sess;
+        if (!sess)
+                h->flags |= H2C_F_SRV;
+        sl_list_init(&h->streams);
+        sl_list_init(&h->wakeq);
+        loop_reap_init(&h->reap, h2c_on_reap);
+        if (loop_timer_init(w->loop, &h->timer, h2c_on_timer) < 0) {
+                free(h);
+                return NULL;
+        }
+        loop_defer_init(w->loop, &h->run, h2c_on_run);
+        h->idle_start_ms = loop_now(w->loop);
+        return h;
+}
+
+void h2c_free_early(struct h2c *h)
+{
+        if (h->ng)
+                nghttp2_session_del(h->ng);
+        loop_defer_cancel(&h->run);
+        loop_timer_deinit(&h->timer);
+        free(h);
+}
+
 static int h2c_init(struct conn *c, struct worker *w, struct sess *sess, struct buf *in)
 {
         const struct cfg_global *g = &w->gen->global;
         nghttp2_session_callbacks *cb = h2_callbacks();
         nghttp2_option *opt = h2_options();
         struct h2c *h;
-        nghttp2_settings_entry set[5];
+        nghttp2_settings_entry set[6];
         size_t n = 0;
 
-        if (!sess || !cb || !opt)
-                return -EINVAL; /* the server side speaks HTTP/1 */
-        h = calloc(1, sizeof(*h));
+        if (!cb || !opt)
+                return -ENOMEM;
+        h = h2c_alloc(c, w, sess);
         if (!h)
                 return -ENOMEM;
-        h->conn = c;
-        h->w = w;
-        h->sess = sess;
-        sl_list_init(&h->streams);
-        sl_list_init(&h->wakeq);
-        loop_reap_init(&h->reap, h2c_on_reap);
-        if (loop_timer_init(w->loop, &h->timer, h2c_on_timer) < 0) {
-                free(h);
-                return -ENOMEM;
+        if (!sess) {
+                if (h2c_srv_setup(h) < 0) {
+                        h2c_free_early(h);
+                        return -ENOMEM;
+                }
+                c->mux = &mux_h2_ops;
+                c->mux_ctx = h;
+                h2c_process(h);
+                return 0;
         }
         if (nghttp2_session_server_new2(&h->ng, cb, h, opt) != 0) {
-                loop_timer_deinit(&h->timer);
-                free(h);
+                h2c_free_early(h);
                 return -ENOMEM;
         }
-        loop_defer_init(w->loop, &h->run, h2c_on_run);
         set[n++] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
                                             g->tune_h2_max_concurrent_streams};
         set[n++] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
@@ -1024,16 +1122,15 @@ static int h2c_init(struct conn *c, struct worker *w, struct sess *sess, struct 
                                             g->tune_h2_max_frame_size};
         set[n++] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
                                             (uint32_t)(w->bufs.size - cfg_maxrewrite(g))};
+        /* WebSocket over HTTP/2 (RFC 8441) */
+        set[n++] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1};
         if (nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, set, n) != 0) {
-                nghttp2_session_del(h->ng);
-                loop_timer_deinit(&h->timer);
-                free(h);
+                h2c_free_early(h);
                 return -ENOMEM;
         }
         /* the connection's window is given back as bytes come: make it large enough that
          * WINDOW_UPDATE frames are rare */
         (void)nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0, 1 << 24);
-        h->idle_start_ms = loop_now(w->loop);
         c->mux = &mux_h2_ops;
         c->mux_ctx = h;
         if (in && !buf_is_null(in)) {
@@ -1054,9 +1151,40 @@ int mux_h2_take_over(struct conn *c, struct worker *w, struct sess *sess, struct
         return h2c_init(c, w, sess, in);
 }
 
+int mux_h2_srv_take_over(struct conn *c, struct worker *w, struct sd *sd)
+{
+        struct h2c *h = h2c_alloc(c, w, NULL);
+        void *old_ctx = c->mux_ctx;
+        const struct mux_ops *old = c->mux;
+
+        if (!h)
+                return -ENOMEM;
+        if (h2c_srv_setup(h) < 0) {
+                h2c_free_early(h);
+                return -ENOMEM;
+        }
+        h->flags |= H2C_F_SRV_SWITCH;
+        c->mux = &mux_h2_ops;
+        c->mux_ctx = h;
+        if (h2_attach(c, sd) < 0) {
+                c->mux = old;
+                c->mux_ctx = old_ctx;
+                h2c_free_early(h);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 static void h2_wake(struct conn *c)
 {
         struct h2c *h = c->mux_ctx;
+
+        if (h->state == H2C_ST_CLOSED)
+                return;
+        if (h2c_srv(h)) {
+                h2c_srv_wake(h);
+                return;
+        }
 
         /* a reset is seen at once, even while reading waits for the client to take what
          * was written (it would not be read then) */
@@ -1115,6 +1243,9 @@ const struct mux_ops mux_h2_ops = {
         .cur_stream = h2_cur_stream,
         .glitches = h2_glitches,
         .release = h2_release,
+        .attach = h2_attach,
+        .rcv_head = h2_rcv_head,
+        .rcv_head_done = h2_rcv_head_done,
         .rcv_data = h2_rcv_data,
         .rcv_consume = h2_rcv_consume,
         .snd_head = h2_snd_head,

@@ -148,6 +148,16 @@ static void srv_conn_hs_done(struct conn *c, int err)
                        xprt_tls_error(c)[0] ? xprt_tls_error(c) : "connection error");
 }
 
+/* The mux a new connection to server @srv_idx starts with: HTTP/2 for "proto h2", else the
+ * backend's (HTTP/1 in mode http: over TLS, ALPN may still choose h2, mux_h1.c) */
+static const struct mux_ops *srv_conn_mux(const struct px_rt *rt, int srv_idx)
+{
+        if (srv_idx >= 0 && rt->srv_mux_h2 &&
+            rt->px->servers[srv_idx].opts.proto == CFG_BIND_PROTO_H2)
+                return rt->srv_mux_h2;
+        return rt->srv_mux;
+}
+
 /* TLS over the new connection of @sc: the handshake runs once connect() succeeds. */
 static int srv_conn_tls(struct srv_conn *sc, struct tls_srv *ts, const char *sni)
 {
@@ -184,6 +194,7 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
         sc->to = *addr;
         sc->addr_seq = addr_seq(rt, srv_idx);
         sl_list_init(&sc->idle_link);
+        sl_list_init(&sc->avail_link);
         loop_reap_init(&sc->reap, srv_conn_on_reap);
         if (w->srv_connect)
                 r = w->srv_connect(w->srv_connect_data, rt, srv_idx, &sc->conn);
@@ -204,7 +215,7 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                         return r;
                 }
         }
-        r = rt->srv_mux->init(&sc->conn, w, NULL);
+        r = srv_conn_mux(rt, srv_idx)->init(&sc->conn, w, NULL);
         if (r < 0) {
                 if (sc->conn.xprt->tls)
                         worker_tls_closed(w);
@@ -246,17 +257,27 @@ static void idle_count(struct px_rt *rt, int srv_idx, int d)
 
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
                                     const struct sockaddr_storage *to, uint64_t owner,
-                                    const char *sni)
+                                    const char *sni, bool idle)
 {
         uint64_t sh = sni_hash(sni);
         struct sl_list *pos;
         uint32_t seq;
         bool any;
 
-        if (!rt->idle || srv_idx < 0 || sl_list_empty(&rt->idle[srv_idx]))
+        if (!rt->idle || srv_idx < 0)
                 return NULL;
         any = !follows_client(rt, srv_idx);
         seq = addr_seq(rt, srv_idx);
+        /* a connection in use with room for another stream first: it stays listed */
+        for (pos = rt->avail[srv_idx].prev; pos != &rt->avail[srv_idx]; pos = pos->prev) {
+                struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, avail_link);
+
+                if ((any || same_to(&sc->to, to)) && (!owner || sc->owner == owner) &&
+                    sc->sni_hash == sh && sc->addr_seq == seq)
+                        return sc;
+        }
+        if (!idle || sl_list_empty(&rt->idle[srv_idx]))
+                return NULL;
         /* the most recently used one: the likeliest to be still open (at most
          * SRV_CONN_MAX_IDLE looked at for a server that follows the client's destination) */
         for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
@@ -285,10 +306,21 @@ bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner)
         return false;
 }
 
+void srv_conn_set_avail(struct srv_conn *sc, bool on)
+{
+        if (on == sl_list_linked(&sc->avail_link) || sc->srv_idx < 0 || !sc->rt->avail)
+                return;
+        if (on)
+                sl_list_push_back(&sc->rt->avail[sc->srv_idx], &sc->avail_link);
+        else
+                sl_list_del(&sc->avail_link);
+}
+
 void srv_conn_release(struct srv_conn *sc)
 {
         struct px_rt *rt = sc->rt;
 
+        srv_conn_set_avail(sc, false);
         if (!rt->idle || sc->srv_idx < 0 || rt->n_idle[sc->srv_idx] >= SRV_CONN_MAX_IDLE ||
             sc->w->stopping) {
                 srv_conn_close(sc);
@@ -306,6 +338,8 @@ void srv_conn_close(struct srv_conn *sc)
                 sl_list_del(&sc->idle_link);
                 idle_count(sc->rt, sc->srv_idx, -1);
         }
+        if (sl_list_linked(&sc->avail_link))
+                sl_list_del(&sc->avail_link);
         if (sc->conn.xprt->tls)
                 worker_tls_closed(sc->w);
         conn_close(&sc->conn);

@@ -25,6 +25,8 @@ struct srv_conn {
                                      * destination reuses it only for the same one */
         uint64_t owner;             /* the session (sess.id) whose request used it last */
         struct sl_list idle_link;   /* in rt->idle[srv_idx] while idle */
+        struct sl_list avail_link;  /* in rt->avail[srv_idx] while streams use it and more
+                                     * may (HTTP/2) */
         struct conn_hs hs;          /* TLS: the handshake after connect() */
         uint64_t sni_hash;          /* TLS: of the SNI it sent (0: none) */
         uint32_t addr_seq;          /* the server's runtime address sequence it was made with */
@@ -54,16 +56,21 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                   const struct sockaddr_storage *addr, socklen_t len, const char *sni,
                   struct srv_conn **ret);
 
-/* Take an idle connection to server @srv_idx of @rt, or NULL; for a server that follows the
- * client's destination (mapped port, any address), only one to @to; with @owner (not 0),
- * only one the session of that id used last (http-reuse never); over TLS, only one that sent
- * the same SNI (@sni, NULL: none). */
+/* Take a connection to server @srv_idx of @rt that another stream may share (HTTP/2, on
+ * its list of available ones: it stays there while it has room), else, with @idle, an idle
+ * one; or NULL. For a server that follows the client's destination (mapped port, any
+ * address), only one to @to; with @owner (not 0), only one the session of that id used last
+ * (http-reuse never); over TLS, only one that sent the same SNI (@sni, NULL: none). */
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
                                     const struct sockaddr_storage *to, uint64_t owner,
-                                    const char *sni);
+                                    const char *sni, bool idle);
 
 /* Has server @srv_idx of @rt an idle connection that the session of id @owner used last? */
 bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner);
+
+/* A connection carrying streams of which it may take more (@on), or not: on its server's
+ * list of available connections, or off it. Called by its mux. */
+void srv_conn_set_avail(struct srv_conn *sc, bool on);
 
 /* A connection that may carry another request: keep it idle, or close it when the server
  * has enough idle ones or the worker is stopping. Called by its mux. */

@@ -33,27 +33,31 @@ struct stream;
 
 /* Run-time state of one proxy: its balancer (backends), log sinks and counters. */
 struct px_rt {
-        const struct cfg_proxy *px;      /* borrowed from the worker's generation */
-        struct lb *lb;                   /* owned; NULL for a frontend */
-        _Atomic uint32_t *held;          /* borrowed: slots this worker holds, per server */
-        struct sl_list *idle;            /* owned array, one list of idle srv_conn per server */
-        unsigned *n_idle;                /* owned array: idle connections per server */
-        struct tls_srv **tls_srv;        /* owned array, per server: its TLS context (borrowed
-                                          * from the worker's set) or NULL; NULL: no TLS */
-        const struct mux_ops *srv_mux;   /* borrowed: the mux of its server connections */
-        struct alog_sinks *sinks;        /* owned; NULL when the proxy does not log */
-        struct stkt *table;              /* its stick-table, or NULL */
-        unsigned table_id;               /* the master's id of it, or STICK_NO_ID */
-        struct shm_region *table_region; /* owned when the worker made the table itself */
-        unsigned feconn, beconn;         /* current connections as a frontend, as a backend */
-        unsigned maxconn;                /* a frontend's maxconn now: the configuration's, or
-                                          * "set maxconn frontend" */
-        struct werr *err[2];             /* owned: the last invalid request (as a frontend),
-                                          * response (as a backend), or NULL (werrors.h) */
-        uint64_t err_count[2];           /* invalid requests, responses ever */
-        uint64_t log_counter;            /* %lc */
-        uint64_t req_counter;            /* %rt */
-        struct sl_list queue;            /* streams waiting for a server slot, oldest first */
+        const struct cfg_proxy *px;       /* borrowed from the worker's generation */
+        struct lb *lb;                    /* owned; NULL for a frontend */
+        _Atomic uint32_t *held;           /* borrowed: slots this worker holds, per server */
+        struct sl_list *idle;             /* owned array, one list of idle srv_conn per server */
+        unsigned *n_idle;                 /* owned array: idle connections per server */
+        struct tls_srv **tls_srv;         /* owned array, per server: its TLS context (borrowed
+                                           * from the worker's set) or NULL; NULL: no TLS */
+        struct sl_list *avail;            /* owned array, per server: connections in use that
+                                           * more streams may share (HTTP/2) */
+        const struct mux_ops *srv_mux;    /* borrowed: the mux of its server connections */
+        const struct mux_ops *srv_mux_h2; /* borrowed: the HTTP/2 mux, for servers with
+                                           * "proto h2" (mode http); NULL in mode tcp */
+        struct alog_sinks *sinks;         /* owned; NULL when the proxy does not log */
+        struct stkt *table;               /* its stick-table, or NULL */
+        unsigned table_id;                /* the master's id of it, or STICK_NO_ID */
+        struct shm_region *table_region;  /* owned when the worker made the table itself */
+        unsigned feconn, beconn;          /* current connections as a frontend, as a backend */
+        unsigned maxconn;                 /* a frontend's maxconn now: the configuration's, or
+                                           * "set maxconn frontend" */
+        struct werr *err[2];              /* owned: the last invalid request (as a frontend),
+                                           * response (as a backend), or NULL (werrors.h) */
+        uint64_t err_count[2];            /* invalid requests, responses ever */
+        uint64_t log_counter;             /* %lc */
+        uint64_t req_counter;             /* %rt */
+        struct sl_list queue;             /* streams waiting for a server slot, oldest first */
         unsigned n_queued;
         struct loop_defer queue_kick; /* serves the queue at the end of the turn */
         struct loop_timer queue_poll; /* retries for slots freed by other workers */

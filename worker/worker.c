@@ -21,6 +21,7 @@
 #include "log.h"
 #include "macros.h"
 #include "mux_h1.h"
+#include "mux_h2.h"
 #include "mux_tcp.h"
 #include "region.h"
 #include "sample_fetch.h"
@@ -191,17 +192,20 @@ static int worker_build_rt(struct worker *w)
                 if (px->table && worker_stick_table(w, rt) < 0)
                         return -ENOMEM;
                 rt->srv_mux = px->mode == CFG_MODE_HTTP ? &mux_h1_ops : &mux_tcp_ops;
+                rt->srv_mux_h2 = px->mode == CFG_MODE_HTTP ? &mux_h2_ops : NULL;
                 if (!(px->cap & CFG_CAP_BE) || px->n_servers == 0)
                         continue;
                 rt->lb = calloc(1, sizeof(*rt->lb));
                 rt->idle = calloc(px->n_servers, sizeof(*rt->idle));
                 rt->n_idle = calloc(px->n_servers, sizeof(*rt->n_idle));
-                if (!rt->lb || !rt->idle || !rt->n_idle)
+                rt->avail = calloc(px->n_servers, sizeof(*rt->avail));
+                if (!rt->lb || !rt->idle || !rt->n_idle || !rt->avail)
                         return -ENOMEM;
                 for (size_t j = 0; j < px->n_servers; j++) {
                         struct tls_srv *ts = tls_set_server(w->tls, &px->servers[j]);
 
                         sl_list_init(&rt->idle[j]);
+                        sl_list_init(&rt->avail[j]);
                         if (ts && !rt->tls_srv) {
                                 rt->tls_srv = calloc(px->n_servers, sizeof(*rt->tls_srv));
                                 if (!rt->tls_srv)
@@ -244,6 +248,13 @@ static void worker_free_rt(struct worker *w)
                 }
                 free(rt->idle);
                 free(rt->n_idle);
+                if (rt->avail) {
+                        /* connections still in use forget the lists */
+                        for (size_t j = 0; j < rt->px->n_servers; j++)
+                                while (!sl_list_empty(&rt->avail[j]))
+                                        sl_list_del(rt->avail[j].next);
+                        free(rt->avail);
+                }
                 free(rt->tls_srv);
                 werr_free(rt);
                 rt->sinks = alog_sinks_free(rt->sinks);

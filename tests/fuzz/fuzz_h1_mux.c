@@ -1,5 +1,7 @@
 /* Fuzz target for the HTTP/1 data path as a whole (fuzz_mux.h): the client speaks HTTP/1 to
- * a frontend with rules, a backend with persistence and connection reuse. */
+ * a frontend with rules, a backend with persistence and connection reuse, and for paths
+ * under /h2 a backend whose servers speak HTTP/2 (their bytes are frames after the server's
+ * SETTINGS). */
 #include <stdint.h>
 
 #include "fuzz_mux.h"
@@ -22,12 +24,17 @@ static const char config[] = "global\n"
                              "    http-request deny if { path_beg /deny }\n"
                              "    http-request redirect prefix /r if { path_beg /redir }\n"
                              "    http-response add-header X-Seen yes\n"
+                             "    use_backend beh2 if { path_beg /h2 }\n"
                              "    default_backend be\n"
                              "backend be\n"
                              "    http-reuse always\n"
                              "    cookie SRV insert indirect nocache\n"
                              "    server s1 127.0.0.1:2 cookie a\n"
-                             "    server s2 127.0.0.1:3 cookie b\n";
+                             "    server s2 127.0.0.1:3 cookie b\n"
+                             "backend beh2\n"
+                             "    http-reuse always\n"
+                             "    server h1 127.0.0.1:4 proto h2\n"
+                             "    server h2 127.0.0.1:5 proto h2\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

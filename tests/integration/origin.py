@@ -12,11 +12,14 @@ the proxy forwarded. Responses are chosen by the request path:
   /setcookie/NAME  200 "origin NAME PATH" with "set-cookie: NAME=abc123; path=/"
   /echo            answers with the request body
   /big/N           answers with N bytes
-  /ws              with Upgrade: websocket, switches protocols and echoes raw bytes
+  /ws              with Upgrade: websocket, switches protocols (with Sec-WebSocket-Accept
+                   for a Sec-WebSocket-Key) and echoes raw bytes
   anything else    200 with body "origin NAME PATH"
 
 All threads stop when stop() is called (bounded joins)."""
 
+import base64
+import hashlib
 import socket
 import threading
 import time
@@ -137,8 +140,14 @@ class Origin:
         path = req.target.decode()
         close = False
         if path == "/ws" and (req.header("upgrade") or "").lower() == "websocket":
+            key = req.header("sec-websocket-key")
+            accept = b""
+            if key:
+                # RFC 6455 4.2.2
+                accept = b"Sec-WebSocket-Accept: %s\r\n" % base64.b64encode(hashlib.sha1(
+                    key.encode() + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
             c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                      b"Connection: Upgrade\r\n\r\n")
+                      b"Connection: Upgrade\r\n" + accept + b"\r\n")
             # from here on, an echo of raw bytes until the peer closes
             if buf:
                 c.sendall(buf)

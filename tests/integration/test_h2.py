@@ -5,6 +5,7 @@ reset, CONTINUATION flood, control-frame floods, oversized header blocks), each 
 must end in a bounded outcome while the worker keeps serving others. Soft stop and reloads
 under load end streams with GOAWAY, losing none."""
 
+import base64
 import os
 import re
 import signal
@@ -545,6 +546,48 @@ class Basics(H2Case):
             s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
             data = s.recv(65536)
             self.assertFalse(data.startswith(b"HTTP/1.1"))
+
+    def test_websocket_over_h2(self):
+        """RFC 8441: SETTINGS_ENABLE_CONNECT_PROTOCOL is offered; an extended CONNECT goes to
+        the HTTP/1.1 server as the upgrade it stands for, with a Sec-WebSocket-Key sluice
+        makes; the 101 is a 200 without Sec-WebSocket-Accept; bytes tunnel both ways, and
+        END_STREAM is the FIN each way."""
+        self.serve()
+        with H2Client(self.port) as c:
+            c.pump(lambda: c.conn.remote_settings.get(8) == 1)
+            self.assertEqual(c.conn.remote_settings.get(8), 1)
+            sid = c.conn.get_next_available_stream_id()
+            c.conn.send_headers(sid, [(":method", "CONNECT"), (":protocol", "websocket"),
+                                      (":scheme", "http"), (":path", "/ws"),
+                                      (":authority", "a.test"),
+                                      ("sec-websocket-version", "13")])
+            c.flush()
+            c.streams[sid] = s = {"headers": None, "data": b"", "trailers": None,
+                                  "ended": False, "reset": None, "interim": []}
+            self.assertTrue(c.pump(lambda: s["headers"] is not None), s)
+            self.assertEqual(s["headers"][":status"], "200")
+            self.assertNotIn("sec-websocket-accept", s["headers"])
+            self.assertNotIn("upgrade", s["headers"])
+            for chunk in (b"hello", os.urandom(50000), os.urandom(50000)):
+                before = len(s["data"])
+                for at in range(0, len(chunk), 16384):
+                    c.conn.send_data(sid, chunk[at:at + 16384])
+                c.flush()
+                self.assertTrue(c.pump(lambda: len(s["data"]) >= before + len(chunk), 10))
+                self.assertEqual(s["data"][before:], chunk)
+            c.conn.end_stream(sid)
+            c.flush()
+            self.assertTrue(c.pump(lambda: s["ended"] or s["reset"] is not None), s)
+            self.assertTrue(s["ended"])
+            self.assertIsNone(s["reset"])
+        req = self.origin.requests[-1]
+        self.assertEqual((req.method, req.target), (b"GET", b"/ws"))
+        self.assertEqual(req.header("upgrade"), "websocket")
+        self.assertEqual(req.header("connection"), "upgrade")
+        self.assertEqual(req.header("sec-websocket-version"), "13")
+        self.assertEqual(len(base64.b64decode(req.header("sec-websocket-key"))), 16)
+        self.assertIsNotNone(self.wait_log(r'" 101 |\b101\b.*"GET /ws HTTP/2\.0"'),
+                             self.proc.log())
 
     def test_fc_glitches_and_fc_http_major(self):
         self.serve(fe="    http-request set-header X-Glitches %[fc_glitches]\n"

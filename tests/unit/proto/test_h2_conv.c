@@ -34,6 +34,8 @@ static struct h2_pseudo pseudo(const char *method, const char *scheme, const cha
         return ps;
 }
 
+static bool nv_is(const nghttp2_nv *nv, const char *name, const char *value);
+
 static bool str_is(struct sl_str s, const char *want)
 {
         return s.ptr && sl_str_eq(s, sl_str_from_cstr(want));
@@ -171,6 +173,54 @@ START_TEST(test_malformed)
                          HTTP_E_CODING);
         ps = pseudo("CONNECT", "https", "a:443", NULL);
         ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), -EBADMSG);
+        /* :protocol only with CONNECT, and not empty */
+        ps = pseudo("GET", "https", "a", "/");
+        ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":protocol"), SL_STR_LIT("websocket")));
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), -EBADMSG);
+        ps = pseudo("CONNECT", "https", "a", "/");
+        ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":protocol"), SL_STR_LIT("")));
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), -EBADMSG);
+}
+END_TEST
+
+/* RFC 8441: an extended CONNECT is the HTTP/1.1 upgrade it stands for; the 101 answering it
+ * is a 200 without the handshake's own fields. */
+START_TEST(test_extended_connect)
+{
+        static const char *const kv[] = {"sec-websocket-version", "13", NULL};
+        static const char *const cl[] = {"content-length", "0", NULL};
+        struct http_msg m = fields(kv);
+        struct h2_pseudo ps = pseudo("CONNECT", "https", "ws.example", "/chat?x=1");
+        size_t used = 0;
+        nghttp2_nv nv[8];
+        int n;
+
+        ck_assert(h2_pseudo_set(&ps, SL_STR_LIT(":protocol"), SL_STR_LIT("websocket")));
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), 0);
+        ck_assert(m.meth == HTTP_METH_GET && str_is(m.method, "GET"));
+        ck_assert(str_is(m.target, "/chat?x=1") && str_is(m.path, "/chat"));
+        ck_assert(m.flags & HTTP_MSG_F_UPGRADE);
+        ck_assert(m.body == HTTP_BODY_NONE);
+        ck_assert_int_ge(http_hdr_find(&m, 0, SL_STR_LIT("upgrade")), 0);
+        ck_assert(str_is(m.hdrs[http_hdr_find(&m, 0, SL_STR_LIT("upgrade"))].value, "websocket"));
+        ck_assert(str_is(m.hdrs[http_hdr_find(&m, 0, SL_STR_LIT("host"))].value, "ws.example"));
+        /* no content on a CONNECT */
+        m = fields(cl);
+        ck_assert_int_eq(h2_request_finish(&m, &ps, false, room, sizeof(room), &used), -EBADMSG);
+        /* the answer */
+        {
+                static const char *const res[] = {
+                        "Upgrade", "websocket", "Connection", "Upgrade", "Sec-WebSocket-Accept",
+                        "abc=",    "X-Kept",    "1",          NULL};
+                struct http_msg r = fields(res);
+
+                r.status = 101;
+                r.body = HTTP_BODY_TUNNEL;
+                n = h2_tunnel_response_nv(&r, nv, 8, room, sizeof(room));
+                ck_assert_int_eq(n, 2);
+                ck_assert(nv_is(&nv[0], ":status", "200"));
+                ck_assert(nv_is(&nv[1], "x-kept", "1"));
+        }
 }
 END_TEST
 
@@ -382,6 +432,7 @@ int main(void)
         tcase_add_test(tc, test_response_fields);
         tcase_add_test(tc, test_trailers);
         tcase_add_test(tc, test_request_to_server);
+        tcase_add_test(tc, test_extended_connect);
         tcase_add_test(tc, test_response_from_server);
         suite_add_tcase(s, tc);
         return unit_run(s);
