@@ -29,17 +29,18 @@ enum h2c_state {
 };
 
 enum {
-        H2C_F_STOPPING = 1u << 0,   /* soft stop: the shutdown notice was sent */
-        H2C_F_GOAWAY = 1u << 1,     /* the final GOAWAY was submitted: no new stream */
-        H2C_F_FATAL = 1u << 2,      /* the session failed: close once what is queued went */
-        H2C_F_RD_EOF = 1u << 3,     /* the client closed or reset its side */
-        H2C_F_BUSY = 1u << 4,       /* inside h2c_process(): wakes are queued, not run */
-        H2C_F_CALM_SENT = 1u << 5,  /* the graceful GOAWAY of the glitch limit went */
-        H2C_F_WR_ERR = 1u << 6,     /* writing failed: nothing more can be sent */
-        H2C_F_SRV = 1u << 7,        /* server side: sluice is the client (h2_srv.c) */
-        H2C_F_SRV_SWITCH = 1u << 8, /* server side: taken over from the HTTP/1 mux after
-                                     * ALPN chose h2 */
-        H2C_F_SRV_DEAD = 1u << 9,   /* server side: it failed, its streams were told */
+        H2C_F_STOPPING = 1u << 0,      /* soft stop: the shutdown notice was sent */
+        H2C_F_GOAWAY = 1u << 1,        /* the final GOAWAY was submitted: no new stream */
+        H2C_F_FATAL = 1u << 2,         /* the session failed: close once what is queued went */
+        H2C_F_RD_EOF = 1u << 3,        /* the client closed or reset its side */
+        H2C_F_BUSY = 1u << 4,          /* inside h2c_process(): wakes are queued, not run */
+        H2C_F_CALM_SENT = 1u << 5,     /* the graceful GOAWAY of the glitch limit went */
+        H2C_F_WR_ERR = 1u << 6,        /* writing failed: nothing more can be sent */
+        H2C_F_SRV = 1u << 7,           /* server side: sluice is the client (h2_srv.c) */
+        H2C_F_SRV_SWITCH = 1u << 8,    /* server side: taken over from the HTTP/1 mux after
+                                        * ALPN chose h2 */
+        H2C_F_SRV_DEAD = 1u << 9,      /* server side: it failed, its streams were told */
+        H2C_F_SRV_SETTINGS = 1u << 10, /* server side: the server's SETTINGS came */
 };
 
 enum {

@@ -37,13 +37,16 @@
 
 /* ---- limits ---- */
 
-/* Streams the connection may carry at once: the server's word, and ours. */
+/* Streams the connection may carry at once: the server's word once its SETTINGS came, and
+ * ours (before them, nghttp2 sends one and holds the others back: srv_options()). */
 static unsigned srv_cap(const struct h2c *h)
 {
         uint32_t peer =
                 nghttp2_session_get_remote_settings(h->ng, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
         unsigned ours = h2c_glob(h)->tune_h2_be_max_concurrent_streams;
 
+        if (!(h->flags & H2C_F_SRV_SETTINGS))
+                return ours ? ours : 100;
         return ours ? SL_MIN(peer, ours) : peer;
 }
 
@@ -150,6 +153,10 @@ static int srv_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *fr, void 
                         h2s_wake(s, false);
                 }
                 break;
+        case NGHTTP2_SETTINGS:
+                if (!(fr->hd.flags & NGHTTP2_FLAG_ACK))
+                        h->flags |= H2C_F_SRV_SETTINGS;
+                break;
         case NGHTTP2_GOAWAY:
                 /* no new stream; those above its last one are closed REFUSED by nghttp2 */
                 h->flags |= H2C_F_GOAWAY;
@@ -184,6 +191,57 @@ static int srv_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, vo
         return 0;
 }
 
+/* A request HEADERS frame that never went (a GOAWAY came first, or the stream was reset
+ * while nghttp2 held it back for the server's concurrency limit): no stream was opened, so
+ * no close callback follows. */
+static int srv_on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *fr, int err, void *data)
+{
+        struct h2c *h = data;
+        struct sl_list *l;
+
+        (void)ng;
+        (void)err;
+        if (fr->hd.type != NGHTTP2_HEADERS)
+                return 0;
+        sl_list_for_each(l, &h->streams) {
+                struct h2s *s = sl_container_of(l, struct h2s, link);
+
+                if (s->id != fr->hd.stream_id || (s->flags & H2S_F_CLOSED))
+                        continue;
+                s->flags |= H2S_F_CLOSED;
+                if (!s->strm) {
+                        h2s_free(s);
+                } else {
+                        s->flags |= H2S_F_REFUSED;
+                        h2s_wake(s, false);
+                }
+                break;
+        }
+        return 0;
+}
+
+/* The options of server sessions: those of client sessions (h2_options()), and at most one
+ * request before the server's SETTINGS say how many it takes (nghttp2 holds the others
+ * back, then keeps to the server's limit): a fresh connection never sends a server more
+ * streams than it allows. */
+static nghttp2_option *srv_options(void)
+{
+        static nghttp2_option *opt;
+
+        if (opt)
+                return opt;
+        if (nghttp2_option_new(&opt) != 0)
+                return NULL;
+        nghttp2_option_set_no_auto_window_update(opt, 1);
+        nghttp2_option_set_no_closed_streams(opt, 1);
+        nghttp2_option_set_max_outbound_ack(opt, 1000);
+        nghttp2_option_set_max_settings(opt, 32);
+        nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
+        nghttp2_option_set_max_continuations(opt, 8);
+        nghttp2_option_set_peer_max_concurrent_streams(opt, 1);
+        return opt;
+}
+
 static nghttp2_session_callbacks *srv_callbacks(void)
 {
         static nghttp2_session_callbacks *cb;
@@ -197,6 +255,7 @@ static nghttp2_session_callbacks *srv_callbacks(void)
         nghttp2_session_callbacks_set_on_header_callback(cb, srv_on_header);
         nghttp2_session_callbacks_set_on_frame_recv_callback(cb, srv_on_frame_recv);
         nghttp2_session_callbacks_set_on_stream_close_callback(cb, srv_on_stream_close);
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, srv_on_frame_not_send);
         return cb;
 }
 
@@ -206,7 +265,7 @@ int h2c_srv_setup(struct h2c *h)
 {
         const struct cfg_global *g = h2c_glob(h);
         nghttp2_session_callbacks *cb = srv_callbacks();
-        nghttp2_option *opt = h2_options();
+        nghttp2_option *opt = srv_options();
         nghttp2_settings_entry set[4];
         size_t n = 0;
 
