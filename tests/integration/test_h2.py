@@ -547,6 +547,24 @@ class Basics(H2Case):
             data = s.recv(65536)
             self.assertFalse(data.startswith(b"HTTP/1.1"))
 
+    def test_expect_100_continue(self):
+        """A client that waits for 100 (Continue) before its body gets the server's interim
+        response as an HTTP/2 informational HEADERS frame, then sends the body."""
+        self.serve()
+        with H2Client(self.port) as c:
+            sid = c.request("/echo", method="POST", end=False,
+                            headers=[("expect", "100-continue"), ("content-length", "5")])
+            s = c.streams[sid]
+            self.assertTrue(c.pump(lambda: s["interim"] or s["headers"]), s)
+            self.assertEqual([h[":status"] for h in s["interim"]], ["100"])
+            self.assertIsNone(s["headers"])
+            c.conn.send_data(sid, b"hello", end_stream=True)
+            c.flush()
+            s = c.response(sid)
+        self.assertEqual(s["headers"][":status"], "200")
+        self.assertEqual(s["data"], b"hello")
+        self.assertEqual(self.origin.requests[-1].header("expect"), "100-continue")
+
     def test_websocket_over_h2(self):
         """RFC 8441: SETTINGS_ENABLE_CONNECT_PROTOCOL is offered; an extended CONNECT goes to
         the HTTP/1.1 server as the upgrade it stands for, with a Sec-WebSocket-Key sluice
