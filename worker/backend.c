@@ -295,8 +295,23 @@ enum be_result backend_connect(struct stream *st)
                 }
                 st->last_srv = idx;
                 r = backend_srv_conn(st, rt, idx, &sc);
-                if (r == 0)
-                        break;
+                if (r == 0) {
+                        bool shared = sl_list_linked(&sc->avail_link);
+
+                        st->srv = (struct sd){.strm = st};
+                        if (sc->conn.mux->attach(&sc->conn, &st->srv) == 0)
+                                break;
+                        if (!shared) {
+                                srv_conn_close(sc);
+                                backend_release(st);
+                                return BE_NO_SERVER;
+                        }
+                        /* a shared connection that takes no more streams after all: it
+                         * stays for its own, and leaves the list (the next try opens one) */
+                        srv_conn_set_avail(sc, false);
+                        backend_release(st);
+                        continue;
+                }
                 /* refused at once: try another server as a retry would */
                 if (dispatch)
                         return BE_NO_SERVER;
@@ -310,11 +325,5 @@ enum be_result backend_connect(struct stream *st)
         st->sess->last_be = be;
         st->sess->last_srv = idx;
         sc->owner = st->sess->id;
-        st->srv = (struct sd){.strm = st};
-        if (sc->conn.mux->attach(&sc->conn, &st->srv) < 0) {
-                srv_conn_close(sc);
-                backend_release(st);
-                return BE_NO_SERVER;
-        }
         return BE_ATTACHED;
 }

@@ -992,7 +992,7 @@ void h2c_process(struct h2c *h)
 {
         if (h->state == H2C_ST_CLOSED)
                 return;
-        if (h2c_srv(h) && conn_connecting(h->conn)) {
+        if (h2c_srv(h) && conn_connecting(h->conn) && !(h->flags & H2C_F_WR_ERR)) {
                 /* nothing is read or written before the server is reached */
                 loop_defer_cancel(&h->run);
                 if (h->conn->state == CONN_ST_CONNECTING)
