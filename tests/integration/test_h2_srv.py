@@ -212,8 +212,11 @@ class ToH2Servers(SharedSluice):
                streams cross it), 0.3 s a response
     refuse     refuses the first two streams it sees with REFUSED_STREAM
     maxconn    `maxconn 2` on the server line, 0.2 s a response
-Server connections are shared between clients (http-reuse always: in HAProxy's default,
-safe, an HTTP/2 server connection with streams in progress is kept for its client)."""
+    dies       0.05 s a response; stopped under load
+Server connections are shared between clients (http-reuse always: with the default, safe,
+a session's first request never takes an idle connection, as in HAProxy, so clients making
+one request each would each open one; a connection with streams under way is shared
+either way)."""
 
     DEFAULTS = "    http-reuse always\n"
 
@@ -229,6 +232,7 @@ safe, an HTTP/2 server connection with streams in progress is kept for its clien
                                         delay=0.3),
             "refuse": h2origin.H2Origin(name="refuse", refuse_first=2),
             "maxconn": h2origin.H2Origin(name="maxconn", delay=0.2),
+            "dies": h2origin.H2Origin(name="dies", delay=0.05),
         }
         cls.servers.extend(cls.origins.values())
         lines = {}
@@ -353,6 +357,31 @@ safe, an HTTP/2 server connection with streams in progress is kept for its clien
             self.assertEqual(o.peak, 2, o.summary())
         # six requests of 0.2 s, two at a time
         self.assertGreaterEqual(time.monotonic() - t0, 0.55)
+
+    def test_server_dying_under_load_fails_only_its_streams(self):
+        """The server goes away under load: the requests it had fail (502), those after
+        it find no server (503), and the clients' connections live on (no stream reset,
+        no connection lost): a failed server connection is never closed under the streams
+        of others."""
+        o = self.origins["dies"]
+        load = subprocess.Popen(["h2load", "-D", "3", "-c", "4", "-m", "8",
+                                 self.url("/dies/x")], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        try:
+            time.sleep(1)
+            o.stop()
+            out = load.communicate(timeout=20)[0]
+        finally:
+            load.kill()
+            load.wait()
+        done = [l for l in out.splitlines() if l.startswith("requests:")]
+        self.assertEqual(len(done), 1, out)
+        # "requests: N total, N started, N done, N succeeded, N failed, N errored, ..."
+        counts = {kv.split()[1].rstrip(","): int(kv.split()[0])
+                  for kv in done[0].split(":", 1)[1].split(", ")[:6]}
+        self.assertGreater(counts["succeeded"], 100, out)
+        self.assertEqual(counts["errored"], 0, out + self.log())
+        self.assertNotRegex(self.log(), r" K[A-Z-]-- ", "a stream was killed")
 
     # ---- GOAWAY and refused streams ----
 
