@@ -62,6 +62,28 @@ static bool parse_length(struct sl_str v, uint64_t *ret)
         return true;
 }
 
+/* The fields of @m as HTTP/2 allows them: none connection-specific, content-length fields
+ * valid and agreeing; *@have and *@cl say what they give. 0 or -EBADMSG. */
+static int fields_check(const struct http_msg *m, bool *have, uint64_t *cl)
+{
+        *have = false;
+        *cl = 0;
+        for (size_t i = 0; i < m->n_hdrs; i++) {
+                const struct http_hdr *f = &m->hdrs[i];
+                uint64_t v;
+
+                if (h2_field_forbidden(f->name))
+                        return -EBADMSG;
+                if (!sl_str_ieq(f->name, SL_STR_LIT("content-length")))
+                        continue;
+                if (!parse_length(f->value, &v) || (*have && v != *cl))
+                        return -EBADMSG;
+                *have = true;
+                *cl = v;
+        }
+        return 0;
+}
+
 /* Join the cookie fields of @m into the first one (RFC 9113 8.2.3), its value in @room. */
 static int join_cookies(struct http_msg *m, char *room, size_t cap, size_t *used)
 {
@@ -150,19 +172,8 @@ int h2_request_finish(struct http_msg *m, const struct h2_pseudo *ps, bool end_s
                         return -EBADMSG;
                 m->authority = h >= 0 ? m->hdrs[h].value : SL_STR_NULL;
         }
-        for (size_t i = 0; i < m->n_hdrs; i++) {
-                struct http_hdr *f = &m->hdrs[i];
-                uint64_t v;
-
-                if (h2_field_forbidden(f->name))
-                        return -EBADMSG;
-                if (!sl_str_ieq(f->name, SL_STR_LIT("content-length")))
-                        continue;
-                if (!parse_length(f->value, &v) || (have_cl && v != cl))
-                        return -EBADMSG;
-                have_cl = true;
-                cl = v;
-        }
+        if (fields_check(m, &have_cl, &cl) < 0)
+                return -EBADMSG;
         r = join_cookies(m, room, cap, used);
         if (r < 0)
                 return r;
@@ -334,24 +345,6 @@ int h2_trailers_nv(const struct http_hdr *t, size_t n, nghttp2_nv *nv, size_t ma
 
 /* ---- to an HTTP/2 server ---- */
 
-/* Does the TE field value @v list the "trailers" member? */
-static bool te_has_trailers(struct sl_str v)
-{
-        struct sl_str e;
-
-        while (h1_list_next(&v, &e)) {
-                const char *semi = memchr(e.ptr, ';', e.len);
-
-                if (semi)
-                        e.len = (size_t)(semi - e.ptr);
-                while (e.len && (e.ptr[e.len - 1] == ' ' || e.ptr[e.len - 1] == '\t'))
-                        e.len--;
-                if (sl_str_ieq(e, SL_STR_LIT("trailers")))
-                        return true;
-        }
-        return false;
-}
-
 /* The :path of @m: its origin form, in @o's room when it has to be put together. */
 static struct sl_str request_path(const struct http_msg *m, struct nv_out *o)
 {
@@ -412,7 +405,7 @@ int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv
                 }
                 if (sl_str_ieq(f->name, SL_STR_LIT("te"))) {
                         /* the only TE HTTP/2 allows (RFC 9113 8.2.2), once */
-                        if (!te_sent && te_has_trailers(f->value)) {
+                        if (!te_sent && h1_te_lists_trailers(f->value)) {
                                 te_sent = true;
                                 if (!nv_add(&o, SL_STR_LIT("te"), SL_STR_LIT("trailers"), false))
                                         return -ENOBUFS;
@@ -448,19 +441,8 @@ int h2_response_finish(struct http_msg *m, unsigned status, bool end_stream, enu
         m->version = HTTP_VER_2;
         m->flags = 0;
         m->content_length = 0;
-        for (size_t i = 0; i < m->n_hdrs; i++) {
-                const struct http_hdr *f = &m->hdrs[i];
-                uint64_t v;
-
-                if (h2_field_forbidden(f->name))
-                        return -EBADMSG;
-                if (!sl_str_ieq(f->name, SL_STR_LIT("content-length")))
-                        continue;
-                if (!parse_length(f->value, &v) || (have_cl && v != cl))
-                        return -EBADMSG;
-                have_cl = true;
-                cl = v;
-        }
+        if (fields_check(m, &have_cl, &cl) < 0)
+                return -EBADMSG;
         if (status < 200) {
                 m->flags |= HTTP_MSG_F_INTERIM;
                 m->body = HTTP_BODY_NONE;

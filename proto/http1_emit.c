@@ -122,24 +122,6 @@ static bool conn_named(const struct http_msg *m, const struct conn_names *cn, st
         return false;
 }
 
-/* Does TE value @v list "trailers" (its parameters aside)? */
-static bool te_lists_trailers(struct sl_str v)
-{
-        struct sl_str e;
-
-        while (h1_list_next(&v, &e)) {
-                const char *semi = memchr(e.ptr, ';', e.len);
-
-                if (semi)
-                        e.len = (size_t)(semi - e.ptr);
-                while (e.len && (e.ptr[e.len - 1] == ' ' || e.ptr[e.len - 1] == '\t'))
-                        e.len--;
-                if (sl_str_ieq(e, SL_STR_LIT("trailers")))
-                        return true;
-        }
-        return false;
-}
-
 /* The fields and the empty line ending the head. @cl_allowed: Content-Length may be sent.
  * A request's TE goes on as "te: trailers" when it lists trailers: the client says it takes
  * trailer fields (gRPC needs it), which holds through the proxy as sluice passes trailers on
@@ -179,7 +161,7 @@ static void put_fields(struct out *o, const struct http_msg *m, unsigned flags, 
                         have_te = true;
                         break;
                 case FIELD_TE_REQ:
-                        if (!m->method.len || te_sent || !te_lists_trailers(h->value))
+                        if (!m->method.len || te_sent || !h1_te_lists_trailers(h->value))
                                 continue;
                         te_sent = true;
                         put(o, "te: trailers\r\n", 14);

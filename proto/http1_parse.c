@@ -669,6 +669,23 @@ int h1_connection_options(const struct http_hdr *headers, size_t n, unsigned *re
         return 0;
 }
 
+bool h1_te_lists_trailers(struct sl_str v)
+{
+        struct sl_str e;
+
+        while (h1_list_next(&v, &e)) {
+                const char *semi = memchr(e.ptr, ';', e.len);
+
+                if (semi)
+                        e.len = (size_t)(semi - e.ptr);
+                while (e.len && (e.ptr[e.len - 1] == ' ' || e.ptr[e.len - 1] == '\t'))
+                        e.len--;
+                if (sl_str_ieq(e, SL_STR_LIT("trailers")))
+                        return true;
+        }
+        return false;
+}
+
 bool h1_header_is_hop_by_hop(const struct http_hdr *headers, size_t n, struct sl_str name)
 {
         static const struct sl_str fixed[] = {

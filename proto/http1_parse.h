@@ -133,6 +133,9 @@ int h1_analyze_response(const struct h1_response *resp, enum http_meth req_metho
  * with an element, 0 once the list is exhausted (a SL_STR_NULL *rest has no elements). */
 int h1_list_next(struct sl_str *rest, struct sl_str *ret_elem);
 
+/* Does TE field value @v list the "trailers" member (its parameters aside, any case)? */
+bool h1_te_lists_trailers(struct sl_str v);
+
 /* Index of the first field at or after @from whose name is @name (ASCII case-insensitive),
  * or -ENOENT. */
 int h1_header_find(const struct http_hdr *headers, size_t n, size_t from, struct sl_str name);

@@ -198,8 +198,12 @@ void h2s_field(struct h2s *s, const uint8_t *name, size_t nlen, const uint8_t *v
 /* The callbacks both sides share (output, DATA, errors) into @cb. */
 void h2_callbacks_common(nghttp2_session_callbacks *cb);
 
-/* The session options both sides use. */
+/* The session options of client connections (h2_options_set()'s). */
 nghttp2_option *h2_options(void);
+
+/* Set what both sides' sessions share on @opt: flow control left to the data path, no
+ * closed streams kept, nghttp2's caps on queued answers, resets and CONTINUATION. */
+void h2_options_set(nghttp2_option *opt);
 
 /* A new connection context on @c (the mux's timer, reaper and turn set up), or NULL. */
 struct h2c *h2c_alloc(struct conn *c, struct worker *w, struct sess *sess);
@@ -228,6 +232,7 @@ int h2_attach(struct conn *c, struct sd *sd);
 int h2_rcv_head(struct sd *sd, struct http_msg *m);
 void h2_rcv_head_done(struct sd *sd);
 int h2_srv_snd_head(struct h2s *s, const struct http_msg *m);
+/* Server side: the end of h2_detach(), once the stream let go of @s. */
 void h2_srv_detach(struct h2s *s, bool ok);
 
 /* The data provider of a message body: what tx holds, then the end and the trailers. */

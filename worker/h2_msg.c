@@ -332,10 +332,6 @@ void h2_detach(struct sd *sd, bool ok)
         struct h2s *s = h2s_of_sd(sd);
         struct h2c *h = s->h;
 
-        if (h2c_srv(h)) {
-                h2_srv_detach(s, ok);
-                return;
-        }
         s->sd = NULL;
         s->strm = NULL;
         s->flags |= H2S_F_DETACHED;
@@ -347,6 +343,10 @@ void h2_detach(struct sd *sd, bool ok)
         free(s->rx);
         s->rx = NULL;
         s->rx_len = s->rx_cap = 0;
+        if (h2c_srv(h)) {
+                h2_srv_detach(s, ok);
+                return;
+        }
         if (!(s->flags & H2S_F_CLOSED) && !(h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))) {
                 if ((s->flags & H2S_F_TUNNEL) && (s->flags & H2S_F_OUT_EOM)) {
                         /* a tunnel that ended: its last bytes and END_STREAM still go (tx

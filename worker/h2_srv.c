@@ -232,12 +232,7 @@ static nghttp2_option *srv_options(void)
                 return opt;
         if (nghttp2_option_new(&opt) != 0)
                 return NULL;
-        nghttp2_option_set_no_auto_window_update(opt, 1);
-        nghttp2_option_set_no_closed_streams(opt, 1);
-        nghttp2_option_set_max_outbound_ack(opt, 1000);
-        nghttp2_option_set_max_settings(opt, 32);
-        nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
-        nghttp2_option_set_max_continuations(opt, 8);
+        h2_options_set(opt);
         nghttp2_option_set_peer_max_concurrent_streams(opt, 1);
         return opt;
 }
@@ -503,17 +498,6 @@ void h2_srv_detach(struct h2s *s, bool ok)
 {
         struct h2c *h = s->h;
 
-        s->sd = NULL;
-        s->strm = NULL;
-        s->flags |= H2S_F_DETACHED;
-        h->n_attached--;
-        sl_list_del(&s->wake_link);
-        if (h->state == H2C_ST_CLOSED)
-                return;
-        worker_buf_drop(h->w, &s->head);
-        free(s->rx);
-        s->rx = NULL;
-        s->rx_len = s->rx_cap = 0;
         if (s->id > 0 && !(s->flags & H2S_F_CLOSED) &&
             !(h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))) {
                 /* both messages whole: nghttp2 closes it once the last frame went; else the

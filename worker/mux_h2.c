@@ -674,14 +674,8 @@ static nghttp2_session_callbacks *h2_callbacks(void)
         return cb;
 }
 
-nghttp2_option *h2_options(void)
+void h2_options_set(nghttp2_option *opt)
 {
-        static nghttp2_option *opt;
-
-        if (opt)
-                return opt;
-        if (nghttp2_option_new(&opt) != 0)
-                return NULL;
         /* flow control is the data path's backpressure (rcv_consume) */
         nghttp2_option_set_no_auto_window_update(opt, 1);
         /* no priority tree: closed streams are forgotten at once */
@@ -692,6 +686,17 @@ nghttp2_option *h2_options(void)
         /* Debian's 1.52 carries both: rapid reset's token bucket and the CONTINUATION cap */
         nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
         nghttp2_option_set_max_continuations(opt, 8);
+}
+
+nghttp2_option *h2_options(void)
+{
+        static nghttp2_option *opt;
+
+        if (opt)
+                return opt;
+        if (nghttp2_option_new(&opt) != 0)
+                return NULL;
+        h2_options_set(opt);
         return opt;
 }
 
