@@ -353,9 +353,12 @@ void h2_detach(struct sd *sd, bool ok)
                          * stays until then); what the client still sends is dropped */
                 } else if (!ok || !(s->flags & H2S_F_OUT_DONE)) {
                         /* cut: the client hears it at once (tx stays until the stream is
-                         * freed: a DATA frame nghttp2 prepared may still take from it) */
+                         * freed: a DATA frame nghttp2 prepared may still take from it), as a
+                         * cancel when the server cancelled */
                         (void)nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
-                                                        NGHTTP2_INTERNAL_ERROR);
+                                                        (sd->flags & SD_F_CANCEL)
+                                                                ? NGHTTP2_CANCEL
+                                                                : NGHTTP2_INTERNAL_ERROR);
                 } else if (!(s->flags & H2S_F_IN_EOS)) {
                         /* answered before the request ended: the rest of it is not wanted
                          * (RFC 9113 8.1) */

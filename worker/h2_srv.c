@@ -183,6 +183,8 @@ static int srv_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, vo
                 return 0;
         }
         if (!(s->flags & H2S_F_IN_EOS)) {
+                if (err == NGHTTP2_CANCEL)
+                        s->sd->flags |= SD_F_CANCEL;
                 /* not processed by the server (RFC 9113 8.7): the request may go again */
                 if (err == NGHTTP2_REFUSED_STREAM && !(s->sd->flags & SD_F_RCVD))
                         s->flags |= H2S_F_REFUSED;

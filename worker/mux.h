@@ -34,6 +34,9 @@ enum {
         SD_F_RCVD = 1u << 4,      /* some byte of the incoming message arrived */
         SD_F_SENT = 1u << 5,      /* some byte of the outgoing message was written */
         SD_F_REUSED = 1u << 6,    /* server side: the connection served a request before */
+        SD_F_CANCEL = 1u << 7,    /* the peer cancelled the exchange (HTTP/2 RST_STREAM
+                                   * CANCEL): the other side's end says so too, where its
+                                   * protocol can */
 };
 
 /* A stream's view of one side. */

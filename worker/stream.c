@@ -228,6 +228,9 @@ static void stream_end(struct stream *st, bool ok)
         stream_set_state(st, STRM_ST_DONE);
         st->cli.ops = NULL;
         loop_reap(w->loop, &st->reap);
+        /* a server's cancel reaches the client as one */
+        if (st->srv.flags & SD_F_CANCEL)
+                st->cli.flags |= SD_F_CANCEL;
         if (cli.ops)
                 cli.ops->detach(&st->cli, ok && st->res_st == MSG_ST_DONE);
 }

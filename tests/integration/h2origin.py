@@ -25,6 +25,7 @@ The query string of a request adds per request:
   echo=1      the body of the response is the body of the request
   size=N      the body of the response is N bytes (b"0123456789" repeated)
   trailers=1  trailers, x-trailer: yes (and x-body-sha256) if the origin has none configured
+  cancel=1    the response head, then RST_STREAM(CANCEL): the server cancels
 Otherwise the body is JSON: method, path, scheme, authority, headers ([name, value] in
 order, pseudo-fields left out), body_len, body_sha256, conn (the connection's index from
 0), stream. Responses with trailers have no content-length.
@@ -433,6 +434,11 @@ class _Session:
         if not trailers:
             headers.append(("content-length", str(len(out))))
         end = not out and not trailers
+        if s.query.get("cancel") == "1":
+            self.conn.send_headers(s.sid, headers)
+            self.conn.reset_stream(s.sid, h2.errors.ErrorCodes.CANCEL)
+            self._finished(s)
+            return
         self.conn.send_headers(s.sid, headers, end_stream=end)
         s.out = out
         s.out_trailers = trailers

@@ -482,6 +482,14 @@ either way)."""
             s = c.response(c.request("/plain/after-cancel"))
             self.assertEqual(s["headers"][":status"], "200", s)
 
+    def test_server_cancel_reaches_http2_client_as_cancel(self):
+        """A server that cancels a stream (RST_STREAM CANCEL, as a gRPC server cancelling a
+        call) is heard by an HTTP/2 client as a cancel, not as an internal error."""
+        with H2Client(self.port) as c:
+            sid = c.request("/plain/srv-cancel?cancel=1")
+            s = c.response(sid)
+        self.assertEqual(s["reset"], h2.errors.ErrorCodes.CANCEL, s)
+
     def test_http1_client_close_resets_server_stream(self):
         o = self.origins["plain"]
         c = socket.create_connection(("127.0.0.1", self.port), timeout=5)
