@@ -41,6 +41,8 @@ enum {
                                         * ALPN chose h2 */
         H2C_F_SRV_DEAD = 1u << 9,      /* server side: it failed, its streams were told */
         H2C_F_SRV_SETTINGS = 1u << 10, /* server side: the server's SETTINGS came */
+        H2C_F_SRV_POOLED = 1u << 11,   /* server side: it waited in the idle pool since its
+                                        * last stream (the server may have closed it) */
 };
 
 enum {

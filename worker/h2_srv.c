@@ -186,8 +186,10 @@ static int srv_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, vo
                 if (err == NGHTTP2_CANCEL)
                         s->sd->flags |= SD_F_CANCEL;
                 /* not processed by the server (RFC 9113 8.7): the request may go again */
-                if (err == NGHTTP2_REFUSED_STREAM && !(s->sd->flags & SD_F_RCVD))
+                if (err == NGHTTP2_REFUSED_STREAM && !(s->sd->flags & SD_F_RCVD)) {
                         s->flags |= H2S_F_REFUSED;
+                        s->sd->flags |= SD_F_REFUSED;
+                }
                 h2s_wake(s, false);
         }
         return 0;
@@ -215,6 +217,7 @@ static int srv_on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *fr, i
                         h2s_free(s);
                 } else {
                         s->flags |= H2S_F_REFUSED;
+                        s->sd->flags |= SD_F_REFUSED;
                         h2s_wake(s, false);
                 }
                 break;
@@ -362,6 +365,7 @@ void h2c_srv_after(struct h2c *h)
                         srv_conn_release(sc);
                         if (h->state == H2C_ST_CLOSED)
                                 return;
+                        h->flags |= H2C_F_SRV_POOLED;
                 }
         } else {
                 srv_conn_set_avail(sc, h->n_streams < srv_cap(h));
@@ -392,8 +396,9 @@ int h2_attach(struct conn *c, struct sd *sd)
                 return -ENOMEM;
         /* taken from the idle pool: the server may have closed it meanwhile (HTTP/1's
          * rule: a request that failed before any response byte is sent again) */
-        if (h->n_total > 0 && h->n_streams == 1)
+        if (h->flags & H2C_F_SRV_POOLED)
                 sd->flags |= SD_F_REUSED;
+        h->flags &= ~(uint32_t)H2C_F_SRV_POOLED;
         if (!conn_connecting(c))
                 sd->flags |= SD_F_CONNECTED;
         s->sd = sd;
@@ -437,6 +442,7 @@ int h2_srv_snd_head(struct h2s *s, const struct http_msg *m)
                 /* stream ids exhausted: no new stream here, this one goes elsewhere */
                 h->flags |= H2C_F_GOAWAY;
                 s->flags |= H2S_F_REFUSED;
+                s->sd->flags |= SD_F_REFUSED;
                 return -EPIPE;
         }
         s->id = id;
@@ -458,10 +464,9 @@ int h2_rcv_head(struct sd *sd, struct http_msg *m)
 
         if (!(s->flags & H2S_F_IN_HEAD)) {
                 if (s->flags & H2S_F_REFUSED) {
-                        /* never processed: sent again on another connection */
-                        sd->flags |= SD_F_REUSED;
+                        /* never processed: sent again, as after a failed connection */
                         sd->flags &= ~(uint32_t)SD_F_RCVD;
-                        return -EPIPE;
+                        return -ECONNREFUSED;
                 }
                 if ((s->flags & H2S_F_CLOSED) ||
                     (h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR | H2C_F_FATAL)))

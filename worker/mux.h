@@ -34,6 +34,9 @@ enum {
         SD_F_RCVD = 1u << 4,      /* some byte of the incoming message arrived */
         SD_F_SENT = 1u << 5,      /* some byte of the outgoing message was written */
         SD_F_REUSED = 1u << 6,    /* server side: the connection served a request before */
+        SD_F_REFUSED = 1u << 8,   /* server side: the server refused the request unprocessed
+                                   * (HTTP/2 REFUSED_STREAM, above a GOAWAY's last stream):
+                                   * a retry sends it again on another connection */
         SD_F_CANCEL = 1u << 7,    /* the peer cancelled the exchange (HTTP/2 RST_STREAM
                                    * CANCEL): the other side's end says so too, where its
                                    * protocol can */
@@ -101,8 +104,9 @@ struct mux_ops {
 
         /* Server side: the response head into @m (whose header array is the caller's).
          * Returns 1 with a head (a 1xx included), 0 while it is incomplete (the mux waits
-         * and wakes the stream), -EPIPE when the peer closed before sending any byte, or a
-         * negative errno: -EBADMSG malformed, -ECONNRESET. */
+         * and wakes the stream), -EPIPE when the peer closed before sending any byte,
+         * -ECONNREFUSED when the server refused the request unprocessed (HTTP/2
+         * REFUSED_STREAM, GOAWAY), or a negative errno: -EBADMSG malformed, -ECONNRESET. */
         int (*rcv_head)(struct sd *sd, struct http_msg *m);
         /* The head's views are no longer needed: its bytes may go. */
         void (*rcv_head_done)(struct sd *sd);

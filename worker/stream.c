@@ -474,6 +474,7 @@ static void stream_retry(struct stream *st)
 {
         int idx = st->srv_idx;
         bool reused = st->srv.flags & SD_F_REUSED;
+        bool refused = st->srv.flags & SD_F_REFUSED;
         bool l7 = st->flags & STRM_F_L7_RETRY;
 
         st->flags &= ~(uint32_t)STRM_F_L7_RETRY;
@@ -491,6 +492,9 @@ static void stream_retry(struct stream *st)
                 st->retries_left--;
                 st->retries++;
                 st->retry_idx = idx;
+                /* refused unprocessed by an HTTP/2 server: on another connection */
+                if (refused)
+                        st->flags |= STRM_F_NEW_CONN;
                 if (backend_redispatch(st, idx)) {
                         /* another server than this one, if there is one */
                         memset(st->tried, 0, sizeof(st->tried));

@@ -354,6 +354,10 @@ static enum strm_act res_head_step(struct stream *st)
                 if (r == -EPIPE && (srv->flags & SD_F_REUSED) && !(srv->flags & SD_F_RCVD) &&
                     st->req_body_sent == 0)
                         return STRM_ACT_RETRY;
+                /* refused unprocessed: again elsewhere, a retry as for a failed connection
+                 * (bounded by retries: a server refusing all cannot loop) */
+                if (r == -ECONNREFUSED && st->req_body_sent == 0)
+                        return STRM_ACT_RETRY;
                 /* retry-on: closed without a byte, or something not a response */
                 if (stream_l7_retry_ok(st, r == -EBADMSG ? CFG_RETRY_JUNK_RESPONSE
                                            : r == -EPIPE && !(srv->flags & SD_F_RCVD)

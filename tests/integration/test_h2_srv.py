@@ -213,6 +213,7 @@ class ToH2Servers(SharedSluice):
     refuse     refuses the first two streams it sees with REFUSED_STREAM
     maxconn    `maxconn 2` on the server line, 0.2 s a response
     dies       0.05 s a response; stopped under load
+    refuseall  refuses every stream
 Server connections are shared between clients (http-reuse always: with the default, safe,
 a session's first request never takes an idle connection, as in HAProxy, so clients making
 one request each would each open one; a connection with streams under way is shared
@@ -233,6 +234,7 @@ either way)."""
             "refuse": h2origin.H2Origin(name="refuse", refuse_first=2),
             "maxconn": h2origin.H2Origin(name="maxconn", delay=0.2),
             "dies": h2origin.H2Origin(name="dies", delay=0.05),
+            "refuseall": h2origin.H2Origin(name="refuseall", refuse_first=1 << 30),
         }
         cls.servers.extend(cls.origins.values())
         lines = {}
@@ -422,6 +424,19 @@ either way)."""
             # the first request, refused twice, was served on a connection that had not
             # refused it
             self.assertNotIn(first["conn"], refused_on, o.conns)
+
+    def test_server_refusing_everything_costs_retries(self):
+        """A server that refuses every stream: each refusal is a retry, as a failed
+        connection is (retries 3: four tries), then the client gets a 503; never an endless
+        replay."""
+        t0 = time.monotonic()
+        status, _, body = h1_get(self.port, "/refuseall/x")
+        self.assertEqual(status, 503, body)
+        self.assertLess(time.monotonic() - t0, 3)
+        o = self.origins["refuseall"]
+        with o.lock:
+            refused = sum(len(c.refused) for c in o.conns)
+        self.assertEqual(refused, 4, o.summary())
 
     # ---- trailers and te ----
 
