@@ -98,11 +98,18 @@ _Static_assert((int)CFG_CHK_ST_L4OK == (int)SRV_CHK_L4OK &&
 
 /* A server that tracks another ("track"): its state follows that of @root, the checked
  * server at the end of its tracking chain. */
+/* A server with "track": it follows @root, the checked server its chain ends at, and takes
+ * the maintenance and drain of the server it names (@parent, itself a tracker or the root),
+ * so trackers are kept parents first. */
 struct tracker {
         struct px_rt *rt;
         int idx;
         struct srv_state_rec *rec;
         const struct chk *root;
+        const struct srv_state_rec *parent_rec;
+        const struct cfg_proxy *parent_px;
+        const struct cfg_server *parent_sv;
+        unsigned depth; /* servers between it and the root, plus one */
 };
 
 struct checker {

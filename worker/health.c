@@ -814,6 +814,7 @@ int check_start(struct worker *w)
 {
         struct checker *ck;
         size_t n = 0;
+        bool poll;
 
         if (w->checker)
                 return 0;
@@ -888,15 +889,19 @@ int check_start(struct worker *w)
                 return -ENOMEM;
         }
         health_propagate(ck);
+        /* the poll: observe's error-limit, and maintenance and drain set at run time carried
+         * down tracking chains */
+        poll = ck->n_trackers > 0;
         for (size_t i = 0; i < ck->n; i++)
-                if (ck->v[i].sv->opts.check.observe && !ck->polling) {
-                        if (loop_timer_init(w->loop, &ck->poll, health_observe_poll) < 0) {
-                                check_stop(w);
-                                return -ENOMEM;
-                        }
-                        ck->polling = true;
-                        loop_timer_arm(&ck->poll, CHK_POLL_MS);
+                poll = poll || ck->v[i].sv->opts.check.observe;
+        if (poll) {
+                if (loop_timer_init(w->loop, &ck->poll, health_observe_poll) < 0) {
+                        check_stop(w);
+                        return -ENOMEM;
                 }
+                ck->polling = true;
+                loop_timer_arm(&ck->poll, CHK_POLL_MS);
+        }
         sl_log(LOG_INFO, "health checks: %zu servers, checked from this worker", ck->n);
         return 0;
 }

@@ -175,8 +175,10 @@ void health_ramp(struct chk *c)
         }
 }
 
-/* track: every tracking server takes its root's operational state; each change is logged
- * as HAProxy does ("via") */
+/* track: every tracking server takes its root's operational state, and the maintenance and
+ * drain of the server it names (which may have them of its own or from further up the
+ * chain: parents come first); each change is logged as HAProxy does ("via" the server it
+ * names) */
 void health_propagate(struct checker *ck)
 {
         for (size_t i = 0; i < ck->n_trackers; i++) {
@@ -185,13 +187,13 @@ void health_propagate(struct checker *ck)
                 const struct cfg_proxy *be = t->rt->px;
                 const struct cfg_server *sv = &be->servers[t->idx];
                 bool backup = sv->opts.flags & CFG_SRV_BACKUP;
-                uint32_t radmin = srv_state_admin(t->root->rec), want, have;
+                uint32_t padmin = srv_state_admin(t->parent_rec), want, have;
                 unsigned act, bck;
                 char line[512];
 
-                /* the root's maintenance and drain, inherited (HAProxy's IMAINT, IDRAIN) */
-                want = ((radmin & SRV_ADMIN_ANY_MAINT) ? SRV_ADMIN_IMAINT : 0) |
-                       ((radmin & SRV_ADMIN_ANY_DRAIN) ? SRV_ADMIN_IDRAIN : 0);
+                /* the parent's maintenance and drain, inherited (HAProxy's IMAINT, IDRAIN) */
+                want = ((padmin & SRV_ADMIN_ANY_MAINT) ? SRV_ADMIN_IMAINT : 0) |
+                       ((padmin & SRV_ADMIN_ANY_DRAIN) ? SRV_ADMIN_IDRAIN : 0);
                 have = srv_state_admin(t->rec) & (SRV_ADMIN_IMAINT | SRV_ADMIN_IDRAIN);
                 if (want != have)
                         srv_state_set_admin(t->rec, want,
@@ -209,16 +211,16 @@ void health_propagate(struct checker *ck)
                                  "%sServer %s/%s is DOWN via %s/%s. %u active and %u backup "
                                  "servers left.%s %u sessions active, 0 requeued, 0 remaining "
                                  "in queue.",
-                                 backup ? "Backup " : "", be->name, sv->name, t->root->rt->px->name,
-                                 t->root->sv->name, act, bck,
+                                 backup ? "Backup " : "", be->name, sv->name, t->parent_px->name,
+                                 t->parent_sv->name, act, bck,
                                  bck && !act ? " Running on backup." : "",
                                  srv_state_cur_conns(t->rec));
                 else
                         snprintf(line, sizeof(line),
                                  "%sServer %s/%s is UP via %s/%s. %u active and %u backup "
                                  "servers online.%s 0 sessions requeued, %u total in queue.",
-                                 backup ? "Backup " : "", be->name, sv->name, t->root->rt->px->name,
-                                 t->root->sv->name, act, bck,
+                                 backup ? "Backup " : "", be->name, sv->name, t->parent_px->name,
+                                 t->parent_sv->name, act, bck,
                                  bck && !act ? " Running on backup." : "", t->rt->n_queued);
                 sl_log(op == SRV_OP_DOWN ? LOG_WARNING : LOG_NOTICE, "%s", line);
                 if (t->rt->sinks && t->rt->sinks->n)
@@ -269,10 +271,27 @@ void health_observe_poll(struct loop_timer *t)
         for (size_t i = 0; i < ck->n; i++)
                 if (ck->v[i].sv->opts.check.observe && srv_state_take_errlimit(ck->v[i].rec))
                         observe_act(&ck->v[i]);
+        health_propagate(ck);
         loop_timer_arm(t, CHK_POLL_MS);
 }
 
-/* The tracking servers of the generation, each with the checked server its chain ends at */
+static int px_index(const struct worker *w, const struct cfg_proxy *px)
+{
+        for (size_t i = 0; i < w->gen->n_proxies; i++)
+                if (w->gen->proxies[i] == px)
+                        return (int)i;
+        return -1;
+}
+
+static int tracker_cmp(const void *a, const void *b)
+{
+        const struct tracker *x = a, *y = b;
+
+        return (x->depth > y->depth) - (x->depth < y->depth);
+}
+
+/* The tracking servers of the generation, each with the checked server its chain ends at
+ * and the server it names, parents first */
 int health_trackers_build(struct worker *w, struct checker *ck)
 {
         size_t n = 0;
@@ -291,10 +310,22 @@ int health_trackers_build(struct worker *w, struct checker *ck)
                 for (size_t j = 0; w->rt[i].lb && j < px->n_servers; j++) {
                         const struct cfg_server *t = &px->servers[j];
                         const struct chk *root = NULL;
-                        size_t hops = 0;
+                        unsigned hops = 0;
+                        int pi;
 
                         if (t->track_idx < 0)
                                 continue;
+                        pi = px_index(w, t->track_px);
+                        if (pi < 0 || !w->rt[pi].lb)
+                                continue;
+                        ck->trackers[ck->n_trackers] = (struct tracker){
+                                .rt = &w->rt[i],
+                                .idx = (int)j,
+                                .rec = &w->rt[i].lb->recs[j],
+                                .parent_rec = &w->rt[pi].lb->recs[t->track_idx],
+                                .parent_px = t->track_px,
+                                .parent_sv = &t->track_px->servers[t->track_idx],
+                        };
                         while (t->track_idx >= 0 && hops++ < 1000)
                                 t = &t->track_px->servers[t->track_idx];
                         for (size_t k = 0; k < ck->n && !root; k++)
@@ -302,13 +333,10 @@ int health_trackers_build(struct worker *w, struct checker *ck)
                                         root = &ck->v[k];
                         if (!root)
                                 continue; /* a chain the configuration refused */
-                        ck->trackers[ck->n_trackers++] = (struct tracker){
-                                .rt = &w->rt[i],
-                                .idx = (int)j,
-                                .rec = &w->rt[i].lb->recs[j],
-                                .root = root,
-                        };
+                        ck->trackers[ck->n_trackers].root = root;
+                        ck->trackers[ck->n_trackers++].depth = hops;
                 }
         }
+        qsort(ck->trackers, ck->n_trackers, sizeof(*ck->trackers), tracker_cmp);
         return 0;
 }

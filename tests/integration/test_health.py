@@ -502,6 +502,34 @@ backend be
         ask(self.sock, "set server be/s1 state ready\n")
         self.assertTrue(wait_for(lambda: self.status("s2") == "UP"))
 
+    def test_track_chain(self):
+        """track through a tracker: s3 follows s2, which follows s1; s2's own maintenance is
+        s3's (as HAProxy carries IMAINT down the chain), seen within the poll whatever
+        inter is; a DOWN is logged via the server each one names."""
+        o1, o2, o3 = Origin("s1"), Origin("s2"), Origin("s3")
+        for o in (o1, o2, o3):
+            self.addCleanup(o.stop)
+        p = self.start_config(self.config("""\
+    server s1 127.0.0.1:%d check inter 300ms fall 1
+    server s2 127.0.0.1:%d track s1
+    server s3 127.0.0.1:%d track s2
+""" % (o1.port, o2.port, o3.port)))
+        self.assertTrue(wait_for(lambda: self.status("s3") == "UP"), stat_rows(self.sock))
+        self.assertEqual(stat_rows(self.sock)["s3"]["tracked"], "be/s2")
+        ask(self.sock, "set server be/s2 state maint\n")
+        self.assertTrue(wait_for(lambda: self.status("s3") == "MAINT (via)", timeout=1),
+                        stat_rows(self.sock)["s3"])
+        self.assertEqual(self.status("s1"), "UP")
+        self.assertEqual({origin_of(get(self.port)[1]) for _ in range(4)}, {"s1"})
+        ask(self.sock, "set server be/s2 state drain\n")
+        self.assertTrue(wait_for(lambda: self.status("s3") == "DRAIN", timeout=1))
+        ask(self.sock, "set server be/s2 state ready\n")
+        self.assertTrue(wait_for(lambda: self.status("s3") == "UP", timeout=1))
+        o1.stop()
+        self.assertLogged(p, r"Server be/s2 is DOWN via be/s1\.")
+        self.assertLogged(p, r"Server be/s3 is DOWN via be/s2\.")
+        self.assertEqual(self.status("s3"), "DOWN")
+
     def test_track_errors(self):
         """HAProxy's rules: the tracked server exists and is checked, no check of one's own,
         no loop."""
