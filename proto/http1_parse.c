@@ -288,6 +288,72 @@ static int field_line_parse(const char *p, size_t n, struct http_hdr *ret_header
         return 0;
 }
 
+/* The bytes of the 8-byte word @w below 0x20 or a DEL, as the high bit of each in the mask
+ * returned (0: none). A borrow only crosses into the next byte from a byte that matched, so
+ * the first byte marked in memory order is exact (bits after it may not be). */
+static inline uint64_t word_ctl_mask(uint64_t w)
+{
+        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        uint64_t del = w ^ (0x7f * ones);
+
+        return (((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs;
+}
+
+/* The index in memory order of the first byte a non-zero word_ctl_mask() marks */
+static inline unsigned first_marked(uint64_t mask)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        return (unsigned)__builtin_ctzll(mask) / 8;
+#else
+        return (unsigned)__builtin_clzll(mask) / 8;
+#endif
+}
+
+/* The field line at @off of @buf, in one pass, when it is whole and valid and ends within
+ * @max bytes (as line_find() counts them): its length up to the CRLF, and its name and value
+ * into @ret_header. Returns -1 for anything else (an incomplete, invalid or too long line),
+ * which line_find() and field_line_parse() then judge, so every error is what they say. The
+ * value's bytes are checked eight at a time: field values are most of a head's bytes. */
+static ssize_t field_line_fast(const char *buf, size_t len, size_t off, size_t max,
+                               struct http_hdr *ret_header)
+{
+        const char *p = buf + off, *end = buf + (len - off > max ? off + max + 1 : len);
+        const char *q = p, *v, *e;
+
+        while (q < end && tchar_tab[uc(*q)])
+                q++;
+        if (q == p || q == end || *q != ':')
+                return -1;
+        ret_header->name = sl_str_make(p, (size_t)(q - p));
+        for (q++; q < end && is_ows(*q); q++)
+                ;
+        v = q;
+        /* eight bytes at a time to the first control byte (the CR, or a tab to step over) */
+        while (end - q >= 8) {
+                uint64_t w, m;
+
+                memcpy(&w, q, 8);
+                m = word_ctl_mask(w);
+                if (!m) {
+                        q += 8;
+                        continue;
+                }
+                q += first_marked(m);
+                if (*q != '\t')
+                        break;
+                q++;
+        }
+        while (q < end && fchar_tab[uc(*q)])
+                q++;
+        /* the CR within the budget, its LF in @buf */
+        if (q == end || *q != '\r' || (size_t)(q + 1 - buf) == len || q[1] != '\n')
+                return -1;
+        for (e = q; e > v && is_ows(e[-1]); e--)
+                ;
+        ret_header->value = sl_str_make(v, (size_t)(e - v));
+        return q - p;
+}
+
 /* Field lines from @off through the empty line. Returns the offset past the final CRLF. */
 static int fields_parse(const char *buf, size_t len, size_t off, size_t max_head,
                         struct http_hdr *headers, size_t max_headers, size_t *ret_n)
@@ -295,6 +361,7 @@ static int fields_parse(const char *buf, size_t len, size_t off, size_t max_head
         size_t n = 0;
 
         for (;;) {
+                struct http_hdr scratch;
                 ssize_t l;
                 int r;
 
@@ -311,16 +378,22 @@ static int fields_parse(const char *buf, size_t len, size_t off, size_t max_head
                 /* a field line needs room for its CRLF and the final CRLF */
                 if (max_head - off < 4)
                         return H1_E_TOO_LARGE;
-                l = line_find(buf, len, off, max_head - off - 4);
-                if (l == LINE_TOO_LONG)
+                l = field_line_fast(buf, len, off, max_head - off - 4,
+                                    n < max_headers ? &headers[n] : &scratch);
+                if (l < 0) {
+                        l = line_find(buf, len, off, max_head - off - 4);
+                        if (l == LINE_TOO_LONG)
+                                return H1_E_TOO_LARGE;
+                        if (l < 0)
+                                return (int)l;
+                        if (n == max_headers)
+                                return H1_E_TOO_LARGE;
+                        r = field_line_parse(buf + off, (size_t)l, &headers[n]);
+                        if (r < 0)
+                                return r;
+                } else if (n == max_headers) {
                         return H1_E_TOO_LARGE;
-                if (l < 0)
-                        return (int)l;
-                if (n == max_headers)
-                        return H1_E_TOO_LARGE;
-                r = field_line_parse(buf + off, (size_t)l, &headers[n]);
-                if (r < 0)
-                        return r;
+                }
                 n++;
                 off += (size_t)l + 2;
         }

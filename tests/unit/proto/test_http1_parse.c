@@ -459,6 +459,49 @@ START_TEST(test_request_nul_in_value)
 }
 END_TEST
 
+/* "GET / HTTP/1.1\r\nX: " @value (@len bytes) @tail "\r\n" into @head; its length */
+static size_t long_value_head(char *head, const char *value, size_t len, const char *tail)
+{
+        size_t n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nX: ");
+
+        memcpy(head + n, value, len);
+        return n + len + (size_t)sprintf(head + n + len, "%s\r\n", tail);
+}
+
+/* Field values are checked eight bytes at a time: a control byte, DEL or bare CR/LF at each
+ * position of a long value is still refused, a tab anywhere is kept, and the value's edges
+ * (OWS trimmed) land where they should, whatever the alignment. */
+START_TEST(test_request_long_values_every_position)
+{
+        static const char bad[] = {'\0', '\x01', '\x08', '\n', '\r', '\x1f', '\x7f'};
+        char head[128], value[40];
+        struct h1_request r;
+
+        for (size_t len = 1; len < sizeof(value); len++) {
+                for (size_t at = 0; at < len; at++) {
+                        size_t n, e;
+
+                        memset(value, 'v', len);
+                        for (size_t b = 0; b < SL_ARRAY_SIZE(bad); b++) {
+                                value[at] = bad[b];
+                                n = long_value_head(head, value, len, "\r\n");
+                                ck_assert_msg(req_n(head, n, &r) == -EBADMSG,
+                                              "len %zu at %zu byte %d", len, at, bad[b]);
+                        }
+                        value[at] = '\t';
+                        n = long_value_head(head, value, len, " \t\r\nY: \xff\r\n");
+                        ck_assert_int_eq(req_n(head, n, &r), (int)n);
+                        ck_assert_uint_eq(r.n_headers, 2);
+                        /* leading and trailing tabs and spaces are OWS, not the value's */
+                        for (e = len; e && value[e - 1] == '\t'; e--)
+                                ;
+                        ck_assert_uint_eq(r.headers[0].value.len, at == 0 ? (e ? e - 1 : 0) : e);
+                        ck_assert(str_is(r.headers[1].value, "\xff"));
+                }
+        }
+}
+END_TEST
+
 /* Valid heads whose every strict prefix must be -EAGAIN; _i runs over all prefixes of all. */
 static const char *const prefix_heads[] = {
         "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -1398,6 +1441,7 @@ int main(void)
         tcase_add_test(tc, test_request_absolute_form_host);
         tcase_add_test(tc, test_request_fields_malformed);
         tcase_add_test(tc, test_request_nul_in_value);
+        tcase_add_test(tc, test_request_long_values_every_position);
         tcase_add_test(tc, test_request_prefix_heads_complete);
         suite_add_tcase(s, tc);
 
