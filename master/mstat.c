@@ -296,6 +296,31 @@ static void fill_check(struct mstat_field *f, const struct srv_state_rec *rec,
         mfield_u32(f, MSTAT_F_CHECK_HEALTH, "SOS", srv_state_health(rec));
 }
 
+/* A server's agent columns (agent-check), from its shared record, as HAProxy's: the code only
+ * after an answer that says a health (L7OK, L7STS; an agent's is 0), the duration always (0
+ * before the first run) */
+static void fill_agent(struct mstat_field *f, const struct srv_state_rec *rec,
+                       const struct cfg_server *sv, char *desc, size_t size)
+{
+        struct srv_chk_result res;
+
+        if (!sv->opts.check.agent)
+                return;
+        if (!srv_state_agent_read(rec, &res))
+                res.status = SRV_CHK_UNKNOWN;
+        mfield_str(f, MSTAT_F_AGENT_STATUS, "MOP", srv_chk_status_name(res.status));
+        if (res.status == SRV_CHK_L7OK || res.status == SRV_CHK_L7OKC ||
+            res.status == SRV_CHK_L7STS)
+                mfield_u32(f, MSTAT_F_AGENT_CODE, "MOP", res.code);
+        mfield_u64(f, MSTAT_F_AGENT_DURATION, "MDP", res.duration_ms);
+        mfield_str(f, MSTAT_F_AGENT_DESC, "MOP", srv_chk_status_desc(res.status));
+        snprintf(desc, size, "%s", res.info);
+        mfield_str(f, MSTAT_F_LAST_AGT, "MOP", desc);
+        mfield_u32(f, MSTAT_F_AGENT_RISE, "CGS", SRV_AGENT_RISE);
+        mfield_u32(f, MSTAT_F_AGENT_FALL, "CGS", SRV_AGENT_FALL);
+        mfield_u32(f, MSTAT_F_AGENT_HEALTH, "CGS", srv_state_agent_health(rec));
+}
+
 /* The shared state of server @idx of @px in the current generation, or NULL. */
 static struct srv_state_rec *srv_rec(struct master *m, const struct cfg_proxy *px, size_t idx)
 {
@@ -385,6 +410,10 @@ static int collect_obj(struct writer *w, const struct mstat_field *f, int type,
         if (f[MSTAT_F_LAST_CHK].type == MSTAT_T_STR && f[MSTAT_F_LAST_CHK].str) {
                 o->last_chk = strdup(f[MSTAT_F_LAST_CHK].str);
                 o->f[MSTAT_F_LAST_CHK].str = o->last_chk ? o->last_chk : "";
+        }
+        if (f[MSTAT_F_LAST_AGT].type == MSTAT_T_STR && f[MSTAT_F_LAST_AGT].str) {
+                o->last_agt = strdup(f[MSTAT_F_LAST_AGT].str);
+                o->f[MSTAT_F_LAST_AGT].str = o->last_agt ? o->last_agt : "";
         }
         w->n_collected++;
         return 0;
@@ -483,7 +512,8 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
         struct mstat_field f[MSTAT_F_COUNT];
         struct stats_sum zero = {0};
         uint64_t now_wall = sl_clock_ms();
-        char addr[160], lname[64], status[24], chk_desc[48];
+        char addr[160], lname[64], status[24], chk_desc[SRV_CHK_INFO_SIZE],
+                agt_desc[SRV_CHK_INFO_SIZE];
         int r = 0;
 
         if ((px->cap & CFG_CAP_FE) && want(flt, px, 1)) {
@@ -589,8 +619,10 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                         }
                         mfield_str(f, MSTAT_F_STATUS, "SGP",
                                    rec ? srv_status(rec, sv, status, sizeof(status)) : "no check");
-                        if (rec)
+                        if (rec) {
                                 fill_check(f, rec, sv, chk_desc, sizeof(chk_desc));
+                                fill_agent(f, rec, sv, agt_desc, sizeof(agt_desc));
+                        }
                         if (sv->track_full)
                                 mfield_str(f, MSTAT_F_TRACKED, "CGS", sv->track_full);
                         /* slowstart: the share of its weight it gets now */
@@ -750,6 +782,7 @@ void mstat_objs_free(struct mstat_objs *o)
                 free(o->v[i].addr);
                 free(o->v[i].status);
                 free(o->v[i].last_chk);
+                free(o->v[i].last_agt);
         }
         free(o->v);
         free(o->sums);

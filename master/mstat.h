@@ -184,9 +184,10 @@ struct mstat_obj {
         char *addr;                 /* owned: a server's address (legends), or NULL */
         char *status;               /* owned: a server's status ("UP 2/3"), or NULL */
         char *last_chk;             /* owned: a server's last check's reason, or NULL */
+        char *last_agt;             /* owned: its agent's last text, or NULL */
         struct stats_sum sum;       /* its figures (a backend's merged with its servers') */
         struct mstat_field f[MSTAT_F_COUNT]; /* strings borrowed from the configuration,
-                                              * or the two above */
+                                              * or those above */
 };
 
 struct mstat_objs {

@@ -11,8 +11,14 @@
 
 #include "region.h"
 
-_Static_assert(sizeof(struct srv_state_rec) == 128, "two cache lines per server record");
+_Static_assert(sizeof(struct srv_state_rec) == 192, "three cache lines per server record");
 _Static_assert(offsetof(struct srv_state_rec, chk_seq) == 64, "check results on the second line");
+_Static_assert(offsetof(struct srv_state_rec, agt_seq) == 128, "agent results on the third line");
+_Static_assert(sizeof(((struct srv_state_rec *)0)->chk_info) <=
+                               sizeof(((struct srv_chk_result *)0)->info) &&
+                       sizeof(((struct srv_state_rec *)0)->agt_info) <=
+                               sizeof(((struct srv_chk_result *)0)->info),
+               "a result's text holds what a record keeps");
 _Static_assert(sizeof(struct srv_state_table) == 64, "table header is one cache line");
 _Static_assert(offsetof(struct srv_state_table, recs) == 64, "records start on a cache line");
 /* A lock-based fallback would take a process-local lock: useless across processes. */
@@ -241,48 +247,84 @@ bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss
         }
 }
 
-void srv_state_chk_write(struct srv_state_rec *rec, const struct srv_chk_result *res)
+/* The check's result (@agent false) or the agent's, under its sequence lock: odd while being
+ * written, so readers retry; a writer killed there leaves it odd until the next write. */
+static void srv_state__res_write(struct srv_state_rec *rec, bool agent,
+                                 const struct srv_chk_result *res)
 {
-        uint32_t seq = atomic_load_explicit(&rec->chk_seq, memory_order_relaxed);
-        size_t n = strnlen(res->info, sizeof(res->info) - 1);
+        _Atomic uint32_t *seqp = agent ? &rec->agt_seq : &rec->chk_seq;
+        _Atomic char *info = agent ? rec->agt_info : rec->chk_info;
+        size_t size = agent ? sizeof(rec->agt_info) : sizeof(rec->chk_info);
+        uint32_t seq = atomic_load_explicit(seqp, memory_order_relaxed);
+        size_t n = strnlen(res->info, size - 1);
 
-        atomic_store_explicit(&rec->chk_seq, seq | 1, memory_order_relaxed);
+        atomic_store_explicit(seqp, seq | 1, memory_order_relaxed);
         atomic_thread_fence(memory_order_release);
-        atomic_store_explicit(&rec->chk_status, (uint8_t)res->status, memory_order_relaxed);
-        atomic_store_explicit(&rec->chk_code, (uint16_t)res->code, memory_order_relaxed);
-        atomic_store_explicit(&rec->chk_duration_ms, res->duration_ms, memory_order_relaxed);
-        for (size_t i = 0; i < sizeof(rec->chk_info); i++)
-                atomic_store_explicit(&rec->chk_info[i], i < n ? res->info[i] : 0,
-                                      memory_order_relaxed);
-        atomic_fetch_or_explicit(&rec->chk_flags, SRV_CHK_F_CHECKED, memory_order_relaxed);
-        atomic_store_explicit(&rec->chk_seq, (seq | 1) + 1, memory_order_release);
+        atomic_store_explicit(agent ? &rec->agt_status : &rec->chk_status, (uint8_t)res->status,
+                              memory_order_relaxed);
+        atomic_store_explicit(agent ? &rec->agt_code : &rec->chk_code, (uint16_t)res->code,
+                              memory_order_relaxed);
+        atomic_store_explicit(agent ? &rec->agt_duration_ms : &rec->chk_duration_ms,
+                              res->duration_ms, memory_order_relaxed);
+        for (size_t i = 0; i < size; i++)
+                atomic_store_explicit(&info[i], i < n ? res->info[i] : 0, memory_order_relaxed);
+        atomic_fetch_or_explicit(&rec->chk_flags,
+                                 agent ? SRV_CHK_F_AGENT_CHECKED : SRV_CHK_F_CHECKED,
+                                 memory_order_relaxed);
+        atomic_store_explicit(seqp, (seq | 1) + 1, memory_order_release);
 }
 
-bool srv_state_chk_read(const struct srv_state_rec *rec, struct srv_chk_result *ret)
+static bool srv_state__res_read(const struct srv_state_rec *rec, bool agent,
+                                struct srv_chk_result *ret)
 {
+        const _Atomic uint32_t *seqp = agent ? &rec->agt_seq : &rec->chk_seq;
+        const _Atomic char *info = agent ? rec->agt_info : rec->chk_info;
+        size_t size = agent ? sizeof(rec->agt_info) : sizeof(rec->chk_info);
+
         for (unsigned tries = 0; tries < 64; tries++) {
-                uint32_t seq = atomic_load_explicit(&rec->chk_seq, memory_order_acquire);
+                uint32_t seq = atomic_load_explicit(seqp, memory_order_acquire);
 
                 if (seq & 1)
                         continue;
-                ret->status = (enum srv_chk_status)atomic_load_explicit(&rec->chk_status,
-                                                                        memory_order_relaxed);
-                ret->code = atomic_load_explicit(&rec->chk_code, memory_order_relaxed);
+                ret->status = (enum srv_chk_status)atomic_load_explicit(
+                        agent ? &rec->agt_status : &rec->chk_status, memory_order_relaxed);
+                ret->code = atomic_load_explicit(agent ? &rec->agt_code : &rec->chk_code,
+                                                 memory_order_relaxed);
                 ret->duration_ms =
-                        atomic_load_explicit(&rec->chk_duration_ms, memory_order_relaxed);
-                for (size_t i = 0; i < sizeof(ret->info); i++)
-                        ret->info[i] =
-                                atomic_load_explicit(&rec->chk_info[i], memory_order_relaxed);
+                        atomic_load_explicit(agent ? &rec->agt_duration_ms : &rec->chk_duration_ms,
+                                             memory_order_relaxed);
+                for (size_t i = 0; i < size; i++)
+                        ret->info[i] = atomic_load_explicit(&info[i], memory_order_relaxed);
                 atomic_thread_fence(memory_order_acquire);
-                if (atomic_load_explicit(&rec->chk_seq, memory_order_relaxed) != seq)
+                if (atomic_load_explicit(seqp, memory_order_relaxed) != seq)
                         continue;
-                ret->info[sizeof(ret->info) - 1] = '\0';
+                ret->info[size - 1] = '\0';
                 if (ret->status >= SRV_CHK_COUNT)
                         ret->status = SRV_CHK_UNKNOWN;
                 return true;
         }
         memset(ret, 0, sizeof(*ret));
         return false;
+}
+
+void srv_state_chk_write(struct srv_state_rec *rec, const struct srv_chk_result *res)
+{
+        srv_state__res_write(rec, false, res);
+}
+
+bool srv_state_chk_read(const struct srv_state_rec *rec, struct srv_chk_result *ret)
+{
+        return srv_state__res_read(rec, false, ret);
+}
+
+void srv_state_agent_write(struct srv_state_rec *rec, const struct srv_chk_result *res)
+{
+        srv_state__res_write(rec, true, res);
+}
+
+bool srv_state_agent_read(const struct srv_state_rec *rec, struct srv_chk_result *ret)
+{
+        return srv_state__res_read(rec, true, ret);
 }
 
 void srv_state_set_last_change(struct srv_state_rec *rec, uint64_t wall_ms)
@@ -298,6 +340,9 @@ void srv_state_copy_check(struct srv_state_rec *to, const struct srv_state_rec *
         srv_state_set_last_change(to, srv_state_last_change(from));
         if ((srv_state_chk_flags(from) & SRV_CHK_F_CHECKED) && srv_state_chk_read(from, &res))
                 srv_state_chk_write(to, &res);
+        if ((srv_state_chk_flags(from) & SRV_CHK_F_AGENT_CHECKED) &&
+            srv_state_agent_read(from, &res))
+                srv_state_agent_write(to, &res);
         srv_state_set_agent_down(to, srv_state_chk_flags(from) & SRV_CHK_F_AGENT_DOWN);
 }
 
@@ -317,6 +362,7 @@ static const char *const chk_names[SRV_CHK_COUNT][2] = {
         [SRV_CHK_L7OKC] = {"L7OKC", "Layer7 check conditionally passed"},
         [SRV_CHK_L7STS] = {"L7STS", "Layer7 wrong status"},
         [SRV_CHK_HANA] = {"HANA", "Health analyze"},
+        [SRV_CHK_CHECKED] = {"CHECKED", "No status change"},
 };
 
 const char *srv_chk_status_name(enum srv_chk_status s)
@@ -331,7 +377,7 @@ const char *srv_chk_status_desc(enum srv_chk_status s)
 
 /* HAProxy's HCHK_STATUS_* numbers (its check-t.h), in the order of enum srv_chk_status */
 static const uint8_t chk_haproxy[SRV_CHK_COUNT] = {0,  1,  5,  6,  7,  8,  9, 10,
-                                                   11, 12, 13, 15, 16, 17, 4};
+                                                   11, 12, 13, 15, 16, 17, 4, 3};
 
 unsigned srv_chk_status_haproxy(enum srv_chk_status s)
 {

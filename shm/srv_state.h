@@ -13,8 +13,8 @@
  * knows how many, or re-create the table). A weight or state change is complete once stored;
  * a death just before the epoch bump only delays the balancers' rebuild to the next change.
  *
- * Records are one cache line each, so workers counting connections on different servers never
- * share a line. The table is created before the workers fork and is never resized. */
+ * Records are three cache lines each, so workers counting connections on different servers
+ * never share a line. The table is created before the workers fork and is never resized. */
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -23,9 +23,10 @@
 struct shm_region;
 
 #define SRV_STATE_KIND       "srv-state"
-#define SRV_STATE_LAYOUT     2u /* bump when the record or table layout changes */
+#define SRV_STATE_LAYOUT     3u /* bump when the record or table layout changes */
 #define SRV_STATE_WEIGHT_MAX 256u
 #define SRV_STATE_MAX_RECS   (1u << 20)
+#define SRV_CHK_INFO_SIZE    52u /* a check's or agent's result text, its NUL included */
 
 /* Administrative state bits (set by an operator, HAProxy's SRV_ADMF_*). */
 enum {
@@ -84,6 +85,15 @@ struct srv_state_rec {
         _Atomic uint32_t chk_duration_ms;
         _Atomic uint64_t last_change_ms; /* wall clock, ms: the last UP/DOWN or admin change */
         _Atomic char chk_info[40];       /* the last check's reason text ("Connection refused") */
+
+        /* ---- third cache line: the agent's last result (agent-check), whose one writer is
+         * the node's checker too ---- */
+        /* a sequence lock over the agent's result below, as @chk_seq over the check's */
+        _Atomic uint32_t agt_seq;
+        _Atomic uint32_t agt_duration_ms;
+        _Atomic uint16_t agt_code;
+        _Atomic uint8_t agt_status;               /* enum srv_chk_status */
+        _Atomic char agt_info[SRV_CHK_INFO_SIZE]; /* its text ("via agent : up") */
 } __attribute__((aligned(64)));
 
 /* HAProxy's check statuses (HCHK_STATUS_*), in its order */
@@ -103,6 +113,7 @@ enum srv_chk_status {
         SRV_CHK_L7OKC,       /* L7OKC: conditionally (disable-on-404) */
         SRV_CHK_L7STS,       /* L7STS: wrong status */
         SRV_CHK_HANA,        /* HANA: "observe" saw error-limit consecutive errors */
+        SRV_CHK_CHECKED,     /* CHECKED: an agent's answer that changes no health */
         SRV_CHK_COUNT
 };
 
@@ -112,14 +123,15 @@ enum {
         SRV_CHK_F_ERRLIMIT = 1u << 1,   /* observe: error-limit reached, for the checker to act */
         SRV_CHK_F_AGENT_DOWN = 1u << 2, /* its agent said down, stopped or fail (kept for a
                                          * respawned checker: no flap) */
+        SRV_CHK_F_AGENT_CHECKED = 1u << 3, /* an agent's result was written */
 };
 
-/* A check's result as srv_state_chk_read() gives it. */
+/* A check's result as srv_state_chk_read() gives it, or an agent's (srv_state_agent_read()). */
 struct srv_chk_result {
         enum srv_chk_status status;
         unsigned code; /* HTTP status, 0: none */
         uint32_t duration_ms;
-        char info[40];
+        char info[SRV_CHK_INFO_SIZE]; /* the record keeps 39 bytes of a check's text */
 };
 
 #define SRV_STATE_MAXCONN_SET 0x80000000u
@@ -219,8 +231,8 @@ static inline uint64_t srv_state_last_change(const struct srv_state_rec *rec)
         return atomic_load_explicit(&rec->last_change_ms, memory_order_relaxed);
 }
 void srv_state_set_last_change(struct srv_state_rec *rec, uint64_t wall_ms);
-/* A reload that keeps a server: its health counter, last check and last change, from the
- * previous generation's record (the master, before the new workers start). */
+/* A reload that keeps a server: its health counter, last check, agent's last result and last
+ * change, from the previous generation's record (the master, before the new workers start). */
 void srv_state_copy_check(struct srv_state_rec *to, const struct srv_state_rec *from);
 
 /* slowstart's ramp (0: none, else 1..99 percent); a change bumps the epoch */
@@ -242,6 +254,25 @@ static inline void srv_state_observe_ok(struct srv_state_rec *rec)
 }
 /* The checker: its agent's last word on the server's health (SRV_CHK_F_AGENT_DOWN) */
 void srv_state_set_agent_down(struct srv_state_rec *rec, bool down);
+
+/* HAProxy's agent rise and fall (DEF_AGENT_RISETIME, DEF_AGENT_FALLTIME), which no keyword
+ * changes */
+#define SRV_AGENT_RISE 1u
+#define SRV_AGENT_FALL 1u
+/* The agent's health counter as HAProxy keeps it: 0 after down, stopped or fail, else full
+ * (rise + fall - 1; it starts there, and nothing but the agent's words moves it) */
+static inline unsigned srv_state_agent_health(const struct srv_state_rec *rec)
+{
+        return srv_state_chk_flags(rec) & SRV_CHK_F_AGENT_DOWN
+                       ? 0
+                       : SRV_AGENT_RISE + SRV_AGENT_FALL - 1;
+}
+/* The agent's last result (agent-check), under @agt_seq as a check's under @chk_seq: written
+ * by the checker at the end of each agent run (raises SRV_CHK_F_AGENT_CHECKED), read by the
+ * master (show stat, reloads) and the checker. The read is false when a writer seemed to be
+ * under way for every try (the result is then unknown; the next write repairs it). */
+void srv_state_agent_write(struct srv_state_rec *rec, const struct srv_chk_result *res);
+bool srv_state_agent_read(const struct srv_state_rec *rec, struct srv_chk_result *ret);
 
 /* The checker: was SRV_CHK_F_ERRLIMIT raised? Clears it. */
 bool srv_state_take_errlimit(struct srv_state_rec *rec);

@@ -35,6 +35,7 @@ struct chk_conn {
 struct agent_run {
         struct chk_conn cc; /* first: freed as the whole */
         bool connected;
+        uint64_t start; /* loop time it started */
         size_t len, sent;
         char line[AGENT_LINE_MAX];
 };

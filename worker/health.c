@@ -868,9 +868,17 @@ int check_start(struct worker *w)
                         /* a respawned checker goes on from what the agent said last */
                         c->agent_down = sv->opts.check.agent &&
                                         (srv_state_chk_flags(c->rec) & SRV_CHK_F_AGENT_DOWN);
-                        if (sv->opts.check.agent)
+                        /* an agent never run (a fresh table): HAProxy's starts at INI; so
+                         * does one whose last result a killed checker left half written */
+                        if (sv->opts.check.agent) {
+                                struct srv_chk_result ini = {.status = SRV_CHK_INI}, last;
+
+                                if (!(srv_state_chk_flags(c->rec) & SRV_CHK_F_AGENT_CHECKED) ||
+                                    !srv_state_agent_read(c->rec, &last))
+                                        srv_state_agent_write(c->rec, &ini);
                                 loop_timer_arm(&c->agent_timer,
                                                rnd(ck) % (sv->opts.check.agent_inter_ms ?: 1));
+                        }
                         if (!sv->opts.check.enabled)
                                 continue; /* the agent only */
                         /* never checked (a fresh table): HAProxy starts it at rise, UP */

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +34,87 @@ static void agent_next(struct chk *c)
         loop_timer_arm(&c->agent_timer, ccfg(c)->agent_inter_ms ? ccfg(c)->agent_inter_ms : 1);
 }
 
+/* The text of @res, cut to what it holds (HAProxy's is cut as well) */
+static void agent_text(struct srv_chk_result *res, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void agent_text(struct srv_chk_result *res, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(res->info, sizeof(res->info), fmt, ap);
+        va_end(ap);
+}
+
+/* The result of the run under way, for show stat's agent columns (HAProxy's
+ * set_server_check_status() for its agent); only agent_apply() moves the agent's health. */
+static void agent_write(struct chk *c, struct srv_chk_result *res)
+{
+        res->duration_ms = c->agent ? (uint32_t)(loop_now(c->w->loop) - c->agent->start) : 0;
+        srv_state_agent_write(c->rec, res);
+}
+
+/* The run failed (HAProxy's statuses and texts: "Connection refused", an empty text for a
+ * timeout): the result says so, nothing else changes, and the next run is armed. */
+static void agent_fail(struct chk *c, enum srv_chk_status status, const char *info)
+{
+        struct srv_chk_result res = {.status = status};
+
+        agent_text(&res, "%s", info);
+        agent_write(c, &res);
+        agent_next(c);
+}
+
+/* A weight word ("<n>%"): sets the weight and returns NULL, or returns what is wrong with it,
+ * in HAProxy's words (server_parse_weight_change_request(), without its final line feed);
+ * a share above 25600% counts as 25600%, as HAProxy's. */
+static const char *agent_weight(struct chk *c, const char *ps)
+{
+        char *end;
+        unsigned long pct = strtoul(ps, &end, 10);
+
+        if (*end == '%' && !end[1]) {
+                unsigned long wgt = (unsigned long)c->sv->opts.weight * SL_MIN(pct, 25600ul) / 100;
+
+                srv_state_set_weight(c->rec, (unsigned)SL_MIN(wgt, 256ul));
+                return NULL;
+        }
+        return pct > 256 ? "Absolute weight can only be between 0 and 256 inclusive."
+                         : "Trailing garbage in weight string";
+}
+
+/* The value of a "maxconn:" word: sets the server's maxconn and returns NULL, or returns what
+ * is wrong with it (HAProxy's words, and a bound of its own). */
+static const char *agent_maxconn(struct chk *c, const char *mc)
+{
+        char *end;
+        unsigned long v;
+
+        if (!*mc)
+                return "Require <maxconn>.";
+        v = strtoul(mc, &end, 10);
+        if (end == mc)
+                return "maxconn string empty or preceded by garbage";
+        if (*end)
+                return "Trailing garbage in maxconn string";
+        if (v > 10000000)
+                return "maxconn out of range";
+        srv_state_set_maxconn(c->rec, (uint32_t)v);
+        return NULL;
+}
+
 /* The agent's words (HAProxy's): a weight "<n>%" of the configured one, "maxconn:<n>",
  * ready|drain|maint, up|down|stopped|fail with an optional "#reason"; the last of a kind
- * wins; unknown words are reported. */
+ * wins; unknown words are reported. The result is HAProxy's: L7OK after up, L7STS after
+ * down, stopped or fail, else CHECKED (no change of health), with its text. */
 static void agent_apply(struct chk *c, char *line)
 {
-        const char *hs = NULL, *as = NULL, *ps = NULL, *mc = NULL, *err = NULL, *why = "";
-        char *p = line, info[40], msg[300];
+        const char *hs = NULL, *as = NULL, *ps = NULL, *mc = NULL, *err = NULL, *wrn = NULL;
+        const char *bad, *why = "", *msg;
+        struct srv_chk_result res = {.status = SRV_CHK_CHECKED};
+        char *p = line, log[300];
+        bool up;
 
         while (*p) {
                 char *end;
@@ -72,6 +147,7 @@ static void agent_apply(struct chk *c, char *line)
                         err = p;
                 p = end;
         }
+        bad = err;
         if (as) {
                 if (strcasecmp(as, "drain") == 0)
                         srv_state_set_admin(c->rec, SRV_ADMIN_DRAIN, 0);
@@ -81,59 +157,69 @@ static void agent_apply(struct chk *c, char *line)
                         srv_state_set_admin(c->rec, 0, SRV_ADMIN_MAINT | SRV_ADMIN_DRAIN);
         }
         if (ps) {
-                char *end;
-                unsigned long pct = strtoul(ps, &end, 10);
-
-                if (*end == '%' && !end[1] && pct <= 25600) {
-                        unsigned long wgt = (unsigned long)c->sv->opts.weight * pct / 100;
-
-                        srv_state_set_weight(c->rec, (unsigned)SL_MIN(wgt, 256ul));
-                } else if (!err) {
-                        err = ps;
-                }
+                wrn = agent_weight(c, ps);
+                if (wrn && !bad)
+                        bad = ps;
         }
         if (mc) {
-                char *end;
-                unsigned long v = strtoul(mc, &end, 10);
+                const char *m = agent_maxconn(c, mc);
 
-                if (*mc && !*end && v <= 10000000)
-                        srv_state_set_maxconn(c->rec, (uint32_t)v);
-                else if (!err)
-                        err = mc - 8;
+                if (m && !bad)
+                        bad = mc - 8;
+                if (!wrn)
+                        wrn = m;
         }
-        if (err) {
-                snprintf(msg, sizeof(msg), "agent for server %s/%s reports an error: '%s'",
-                         c->rt->px->name, c->sv->name, err);
-                health_log(c, LOG_WARNING, msg);
+        if (bad) {
+                snprintf(log, sizeof(log), "agent for server %s/%s reports an error: '%s'",
+                         c->rt->px->name, c->sv->name, bad);
+                health_log(c, LOG_WARNING, log);
         }
+        up = hs && strcasecmp(hs, "up") == 0;
+        if (hs) {
+                /* the reason of a down; after up, or without a reason, a word that was wrong */
+                msg = *why && !up ? why : err ? err : wrn ? wrn : why;
+                res.status = up ? SRV_CHK_L7OK : SRV_CHK_L7STS;
+                agent_text(&res, "via agent : %s%s%s%s", hs, *msg ? " (" : "", msg,
+                           *msg ? ")" : "");
+        } else if (err) {
+                agent_text(&res, "agent reports an error : %s", err);
+        } else if (wrn) {
+                agent_text(&res, "agent warns : %s", wrn);
+        }
+        agent_write(c, &res);
         if (!hs)
                 return;
-        snprintf(info, sizeof(info), "via agent : %s%s%s%s", hs, *why ? " (" : "", why,
-                 *why ? ")" : "");
-        if (strcasecmp(hs, "up") == 0) {
-                struct srv_chk_result res = {.status = SRV_CHK_L7OK};
+        if (up) {
                 const struct cfg_server_check *k = ccfg(c);
 
                 c->agent_down = false;
                 srv_state_set_agent_down(c->rec, false);
-                snprintf(res.info, sizeof(res.info), "%s", info);
                 if (srv_state_op(c->rec) == SRV_OP_DOWN &&
                     (!k->enabled || srv_state_health(c->rec) >= k->rise)) {
                         srv_state_set_op(c->rec, SRV_OP_UP);
                         health_transition(c, true, &res);
                 }
         } else {
-                struct srv_chk_result res = {.status = SRV_CHK_L7STS};
-
                 c->agent_down = true;
                 srv_state_set_agent_down(c->rec, true);
-                snprintf(res.info, sizeof(res.info), "%s", info);
                 if (srv_state_op(c->rec) != SRV_OP_DOWN) {
                         srv_state_set_op(c->rec, SRV_OP_DOWN);
                         health_transition(c, false, &res);
                 }
         }
         health_propagate(c->w->checker);
+}
+
+/* A line that never ended: HAProxy keeps the last status and says so */
+static void agent_incomplete(struct chk *c)
+{
+        struct srv_chk_result res;
+
+        if (!srv_state_agent_read(c->rec, &res))
+                memset(&res, 0, sizeof(res));
+        agent_text(&res, "%s", "Ignoring incomplete line from agent");
+        agent_write(c, &res);
+        agent_next(c);
 }
 
 static void agent_wake(struct conn *conn)
@@ -152,9 +238,9 @@ static void agent_wake(struct conn *conn)
                         return;
                 }
                 if (r < 0) {
-                        /* an agent that cannot be reached changes nothing (HAProxy's rule:
-                         * the health check tests the server) */
-                        agent_next(c);
+                        /* an agent that cannot be reached changes nothing but its result
+                         * (HAProxy's rule: the health check tests the server) */
+                        agent_fail(c, SRV_CHK_L4CON, strerror(-r));
                         return;
                 }
                 a->connected = true;
@@ -169,26 +255,27 @@ static void agent_wake(struct conn *conn)
                         return;
                 }
                 if (n < 0) {
-                        agent_next(c);
+                        agent_fail(c, SRV_CHK_SOCKERR, strerror((int)-n));
                         return;
                 }
                 a->sent += (size_t)n;
         }
         for (;;) {
-                char *eol;
+                char *eol = NULL;
                 ssize_t n;
 
-                eol = memchr(a->line, '\n', a->len);
-                if (!eol)
-                        eol = memchr(a->line, '\r', a->len);
-                if (eol || a->len == sizeof(a->line) - 1) {
-                        if (eol)
-                                *eol = '\0';
-                        else
-                                a->line[a->len] = '\0';
-                        if (eol)
-                                agent_apply(c, a->line);
+                /* the line ends at the first CR or LF */
+                for (size_t i = 0; i < a->len && !eol; i++)
+                        if (a->line[i] == '\n' || a->line[i] == '\r')
+                                eol = &a->line[i];
+                if (eol) {
+                        *eol = '\0';
+                        agent_apply(c, a->line);
                         agent_next(c);
+                        return;
+                }
+                if (a->len == sizeof(a->line) - 1) {
+                        agent_incomplete(c);
                         return;
                 }
                 n = conn_read(conn, a->line + a->len, sizeof(a->line) - 1 - a->len);
@@ -196,12 +283,20 @@ static void agent_wake(struct conn *conn)
                         conn_want(conn, CONN_WANT_RD);
                         return;
                 }
-                if (n <= 0) {
-                        /* closed: what came is the line (HAProxy reads to the close too) */
-                        if (n == 0 && a->len) {
-                                a->line[a->len] = '\0';
-                                agent_apply(c, a->line);
+                if (n < 0) {
+                        agent_fail(c, SRV_CHK_SOCKERR, strerror((int)-n));
+                        return;
+                }
+                if (n == 0) {
+                        /* closed: what came is the line (HAProxy reads to the close too);
+                         * nothing at all is HAProxy's empty response */
+                        if (!a->len) {
+                                agent_fail(c, SRV_CHK_L7RSP,
+                                           "TCPCHK got an empty response at step 2");
+                                return;
                         }
+                        a->line[a->len] = '\0';
+                        agent_apply(c, a->line);
                         agent_next(c);
                         return;
                 }
@@ -225,7 +320,8 @@ void health_agent_timer(struct loop_timer *t)
         int err;
 
         if (c->agent) {
-                agent_next(c); /* timed out: nothing changes */
+                /* timed out: nothing changes but the result */
+                agent_fail(c, c->agent->connected ? SRV_CHK_L7TOUT : SRV_CHK_L4TOUT, "");
                 return;
         }
         err = srv_conn_addr(c->rt, c->idx, NULL, &ss, &len);
@@ -238,16 +334,26 @@ void health_agent_timer(struct loop_timer *t)
                 ((struct sockaddr_in *)&ss)->sin_port = htons(k->agent_port);
         else if (err == 0 && ss.ss_family == AF_INET6)
                 ((struct sockaddr_in6 *)&ss)->sin6_port = htons(k->agent_port);
-        a = err == 0 ? calloc(1, sizeof(*a)) : NULL;
+        if (err < 0) {
+                agent_fail(c, SRV_CHK_SOCKERR, "no address");
+                return;
+        }
+        a = calloc(1, sizeof(*a));
         if (!a) {
-                agent_next(c);
+                agent_fail(c, SRV_CHK_SOCKERR, "out of memory");
                 return;
         }
         loop_reap_init(&a->cc.reap, health_cc_free);
         a->cc.chk = c;
-        if (conn_connect(&a->cc.conn, c->w->loop, (const struct sockaddr *)&ss, len, 0) < 0) {
+        a->start = loop_now(c->w->loop);
+        err = conn_connect(&a->cc.conn, c->w->loop, (const struct sockaddr *)&ss, len, 0);
+        if (err < 0) {
                 free(a);
-                agent_next(c);
+                agent_fail(c,
+                           err == -ECONNREFUSED || err == -ENETUNREACH || err == -EHOSTUNREACH
+                                   ? SRV_CHK_L4CON
+                                   : SRV_CHK_SOCKERR,
+                           strerror(-err));
                 return;
         }
         c->agent = a;

@@ -671,6 +671,50 @@ backend be
         self.assertTrue(wait_for(lambda: "agent for server be/s1 reports an error: 'sideways'"
                                  in p.log()))
 
+    def test_agent_stat_columns(self):
+        """show stat's agent columns, as HAProxy 2.6 fills them: after the agent's "up", its
+        "down", an answer that changes no health (CHECKED), and from a port that refuses
+        (L4CON, which changes nothing else); a server without agent has them empty."""
+        words = {"line": b"up 50%\n"}
+        agent = Peer(lambda c: c.sendall(words["line"]))
+        self.addCleanup(agent.stop)
+        o1 = Origin("s1")
+        self.addCleanup(o1.stop)
+        refused = harness.free_port()
+        self.start_config(self.config("""\
+    server s1 127.0.0.1:%d weight 20 agent-check agent-port %d agent-inter 100ms
+    server s2 127.0.0.1:%d agent-check agent-port %d agent-inter 100ms
+    server s3 127.0.0.1:%d
+""" % (o1.port, agent.port, o1.port, refused, o1.port)))
+        cols = ("agent_status", "agent_code", "agent_desc", "last_agt", "agent_rise",
+                "agent_fall", "agent_health")
+
+        def agent(srv):
+            row = stat_rows(self.sock)[srv]
+            return tuple(row[c] for c in cols)
+
+        self.assertTrue(wait_for(lambda: agent("s1")[0] == "L7OK"), agent("s1"))
+        row = stat_rows(self.sock)["s1"]
+        self.assertEqual(agent("s1"), ("L7OK", "0", "Layer7 check passed", "via agent : up",
+                                       "1", "1", "1"))
+        self.assertRegex(row["agent_duration"], r"^\d+$")
+        self.assertEqual((row["weight"], row["check_status"]), ("10", ""))
+        self.assertTrue(wait_for(lambda: agent("s2")[0] == "L4CON"), agent("s2"))
+        self.assertEqual(agent("s2"), ("L4CON", "", "Layer4 connection problem",
+                                       "Connection refused", "1", "1", "1"))
+        self.assertEqual(self.status("s2"), "UP")
+        self.assertEqual(agent("s3"), ("",) * len(cols))
+        self.assertEqual(stat_rows(self.sock)["s3"]["agent_duration"], "")
+        words["line"] = b"down #disk full\n"
+        self.assertTrue(wait_for(lambda: agent("s1")[0] == "L7STS"), agent("s1"))
+        self.assertEqual(agent("s1"), ("L7STS", "0", "Layer7 wrong status",
+                                       "via agent : down (disk full)", "1", "1", "0"))
+        # a weight alone: no health said, the agent's health stays 0 and the server DOWN
+        words["line"] = b"75%\n"
+        self.assertTrue(wait_for(lambda: agent("s1")[0] == "CHECKED"), agent("s1"))
+        self.assertEqual(agent("s1"), ("CHECKED", "", "No status change", "", "1", "1", "0"))
+        self.assertEqual(self.status("s1"), "DOWN")
+
     def test_server_dies_under_load(self):
         """A server that dies under load: its checks take it DOWN within fall x inter, and
         with retries and option redispatch the clients see no error but for the requests

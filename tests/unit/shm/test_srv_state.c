@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ START_TEST(test_create_layout)
         ck_assert_int_eq(srv_state_create(5, 77, &r, &t), 0);
         ck_assert_uint_eq(t->n_recs, 5);
         ck_assert_uint_eq((uintptr_t)t->recs % 64, 0);
-        ck_assert_uint_eq(sizeof(t->recs[0]), 128);
+        ck_assert_uint_eq(sizeof(t->recs[0]), 192);
         for (uint32_t i = 0; i < 5; i++) {
                 ck_assert_uint_eq(srv_state_rec(t, i)->index, i);
                 ck_assert(!srv_state_usable(srv_state_rec(t, i)));
@@ -123,14 +124,14 @@ START_TEST(test_check_results)
         a = srv_state_rec(t, 0);
         b = srv_state_rec(t, 1);
         ck_assert_uint_eq(srv_state_chk_flags(a), 0);
-        memset(w.info, 'x', sizeof(w.info) - 1); /* as long as the record keeps */
+        memset(w.info, 'x', sizeof(w.info) - 1); /* longer than the record keeps */
         srv_state_chk_write(a, &w);
         ck_assert(srv_state_chk_flags(a) & SRV_CHK_F_CHECKED);
         ck_assert(srv_state_chk_read(a, &got));
         ck_assert_int_eq(got.status, SRV_CHK_L7STS);
         ck_assert_uint_eq(got.code, 503);
         ck_assert_uint_eq(got.duration_ms, 7);
-        ck_assert_uint_eq(strlen(got.info), sizeof(got.info) - 1);
+        ck_assert_uint_eq(strlen(got.info), sizeof(a->chk_info) - 1);
         ck_assert_str_eq(srv_chk_status_name(got.status), "L7STS");
         ck_assert_str_eq(srv_chk_status_desc(got.status), "Layer7 wrong status");
         srv_state_set_health(a, 3);
@@ -151,6 +152,66 @@ START_TEST(test_check_results)
         ck_assert(srv_state_chk_read(a, &got));
         ck_assert_int_eq(got.status, SRV_CHK_L4OK);
         ck_assert_uint_eq(atomic_load(&a->chk_seq) % 2, 0);
+        shm_region_free(r);
+}
+END_TEST
+
+/* The agent's result: beside the check's, under its own sequence, carried by a reload */
+START_TEST(test_agent_results)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_chk_result w = {.status = SRV_CHK_L7STS, .duration_ms = 4}, c = {0}, got;
+        struct srv_state_rec *a, *b;
+
+        ck_assert_int_eq(srv_state_create(2, 1, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        b = srv_state_rec(t, 1);
+        /* HAProxy's agent starts at full health: rise + fall - 1, 1 + 1 - 1 */
+        ck_assert_uint_eq(srv_state_agent_health(a), 1);
+        memset(w.info, 'y', sizeof(w.info) - 1);
+        srv_state_agent_write(a, &w);
+        ck_assert_uint_eq(srv_state_chk_flags(a), SRV_CHK_F_AGENT_CHECKED);
+        ck_assert(srv_state_agent_read(a, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_L7STS);
+        ck_assert_uint_eq(got.code, 0);
+        ck_assert_uint_eq(got.duration_ms, 4);
+        ck_assert_uint_eq(strlen(got.info), sizeof(a->agt_info) - 1);
+        /* the check's result is apart */
+        c.status = SRV_CHK_L4OK;
+        snprintf(c.info, sizeof(c.info), "%s", "fine");
+        srv_state_chk_write(a, &c);
+        ck_assert(srv_state_agent_read(a, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_L7STS);
+        ck_assert(srv_state_chk_read(a, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_L4OK);
+        ck_assert_str_eq(got.info, "fine");
+        srv_state_set_agent_down(a, true);
+        ck_assert_uint_eq(srv_state_agent_health(a), 0);
+        /* a reload that keeps the server */
+        srv_state_copy_check(b, a);
+        ck_assert(srv_state_chk_flags(b) & SRV_CHK_F_AGENT_CHECKED);
+        ck_assert_uint_eq(srv_state_agent_health(b), 0);
+        ck_assert(srv_state_agent_read(b, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_L7STS);
+        ck_assert_uint_eq(got.duration_ms, 4);
+        ck_assert_uint_eq(strlen(got.info), sizeof(b->agt_info) - 1);
+        /* a checker killed while writing the agent's result: that one is unknown until the
+         * next write, the check's is still read */
+        atomic_fetch_add(&a->agt_seq, 1);
+        ck_assert(!srv_state_agent_read(a, &got));
+        ck_assert_int_eq(got.status, SRV_CHK_UNKNOWN);
+        ck_assert(srv_state_chk_read(a, &got));
+        w.status = SRV_CHK_CHECKED;
+        snprintf(w.info, sizeof(w.info), "%s", "agent warns : Trailing garbage in weight string");
+        srv_state_agent_write(a, &w);
+        ck_assert_uint_eq(atomic_load(&a->agt_seq) % 2, 0);
+        ck_assert(srv_state_agent_read(a, &got));
+        ck_assert_str_eq(srv_chk_status_name(got.status), "CHECKED");
+        ck_assert_str_eq(srv_chk_status_desc(got.status), "No status change");
+        ck_assert_str_eq(got.info, "agent warns : Trailing garbage in weight string");
+        ck_assert_uint_eq(srv_chk_status_haproxy(SRV_CHK_CHECKED), 3);
+        ck_assert_int_eq(srv_chk_status_from_haproxy(3), SRV_CHK_CHECKED);
         shm_region_free(r);
 }
 END_TEST
@@ -354,6 +415,7 @@ int main(void)
         tcase_add_test(tc, test_init_and_setters_bump_epoch);
         tcase_add_test(tc, test_acquire_release_limits);
         tcase_add_test(tc, test_check_results);
+        tcase_add_test(tc, test_agent_results);
         tcase_add_test(tc, test_observe_and_ramp);
         tcase_add_test(tp, test_two_processes_balance_to_zero);
         tcase_add_test(tp, test_maxconn_holds_across_processes);
