@@ -777,6 +777,13 @@ void h1_update_want(struct h1c *h)
         case H1C_ST_TUNNEL:
                 if (!eof && (h->flags & H1C_F_WANT_RCV))
                         want |= CONN_WANT_RD;
+                /* server: after a whole response, its close or bytes past the end are seen
+                 * at once (the connection is then not reused), and the interest is already
+                 * what it is when idle: a connection going back and forth between the pool
+                 * and streams costs no epoll_ctl() */
+                if (!eof && (h->flags & H1C_F_SERVER) && h->state == H1C_ST_BUSY &&
+                    h->in_st == H1M_ST_DONE && !(h->flags & H1C_F_CLOSE))
+                        want |= CONN_WANT_RD;
                 /* client: read ahead while a stream runs (the body, a pipelined request), so
                  * that a client resetting is seen at once, not at the next write; with a full
                  * buffer, watch for the reset alone */

@@ -564,6 +564,10 @@ static void h1_wake_server(struct h1c *h)
                 h1c_close(h);
                 return;
         }
+        /* the response is whole: the server closing, or bytes past its end; the stream
+         * finishes with what it has, and the connection is not reused */
+        if (h->state == H1C_ST_BUSY && h->in_st == H1M_ST_DONE && (c->flags & CONN_F_RD))
+                h->flags |= H1C_F_CLOSE;
         h1_wake_stream(h);
 }
 
