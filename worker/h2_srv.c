@@ -401,6 +401,7 @@ int h2_attach(struct conn *c, struct sd *sd)
         h->flags &= ~(uint32_t)H2C_F_SRV_POOLED;
         if (!conn_connecting(c))
                 sd->flags |= SD_F_CONNECTED;
+        sd->flags |= SD_F_MAY_REFUSE;
         s->sd = sd;
         s->strm = sd->strm;
         sd->ops = &mux_h2_ops;

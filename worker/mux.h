@@ -27,19 +27,22 @@ struct wpipe;
 
 /* sd.flags, set by the mux */
 enum {
-        SD_F_CONNECTED = 1u << 0, /* server side: the connection is established */
-        SD_F_CONN_ERR = 1u << 1,  /* server side: the connection could not be established */
-        SD_F_EOS = 1u << 2,       /* the peer ended its side: nothing more will be received */
-        SD_F_ERR = 1u << 3,       /* reset or failed: nothing can be sent or received */
-        SD_F_RCVD = 1u << 4,      /* some byte of the incoming message arrived */
-        SD_F_SENT = 1u << 5,      /* some byte of the outgoing message was written */
-        SD_F_REUSED = 1u << 6,    /* server side: the connection served a request before */
-        SD_F_REFUSED = 1u << 8,   /* server side: the server refused the request unprocessed
-                                   * (HTTP/2 REFUSED_STREAM, above a GOAWAY's last stream):
-                                   * a retry sends it again on another connection */
-        SD_F_CANCEL = 1u << 7,    /* the peer cancelled the exchange (HTTP/2 RST_STREAM
-                                   * CANCEL): the other side's end says so too, where its
-                                   * protocol can */
+        SD_F_CONNECTED = 1u << 0,  /* server side: the connection is established */
+        SD_F_CONN_ERR = 1u << 1,   /* server side: the connection could not be established */
+        SD_F_EOS = 1u << 2,        /* the peer ended its side: nothing more will be received */
+        SD_F_ERR = 1u << 3,        /* reset or failed: nothing can be sent or received */
+        SD_F_RCVD = 1u << 4,       /* some byte of the incoming message arrived */
+        SD_F_SENT = 1u << 5,       /* some byte of the outgoing message was written */
+        SD_F_REUSED = 1u << 6,     /* server side: the connection served a request before */
+        SD_F_REFUSED = 1u << 8,    /* server side: the server refused the request unprocessed
+                                    * (HTTP/2 REFUSED_STREAM, above a GOAWAY's last stream):
+                                    * a retry sends it again on another connection */
+        SD_F_CANCEL = 1u << 7,     /* the peer cancelled the exchange (HTTP/2 RST_STREAM
+                                    * CANCEL): the other side's end says so too, where its
+                                    * protocol can */
+        SD_F_MAY_REFUSE = 1u << 9, /* server side: the server may refuse the request
+                                    * unprocessed (HTTP/2): the stream keeps what it sends of
+                                    * the body, to send it again */
 };
 
 /* A stream's view of one side. */

@@ -79,10 +79,13 @@ enum {
                                             * that is down, and a retry never redispatches */
         STRM_F_TARPIT = 1u << 20,          /* a tarpit rule made the reply: it waits first */
         /* what the statistics count at its end (wcount.h) */
-        STRM_F_DENIED = 1u << 21,      /* a rule denied the request [dreq] */
-        STRM_F_DENIED_RES = 1u << 22,  /* a rule denied the response [dresp] */
-        STRM_F_INVALID = 1u << 23,     /* the request was invalid or incomplete [ereq] */
-        STRM_F_INTERCEPTED = 1u << 24, /* sluice answered it itself [intercepted] */
+        STRM_F_DENIED = 1u << 21,        /* a rule denied the request [dreq] */
+        STRM_F_DENIED_RES = 1u << 22,    /* a rule denied the response [dresp] */
+        STRM_F_INVALID = 1u << 23,       /* the request was invalid or incomplete [ereq] */
+        STRM_F_INTERCEPTED = 1u << 24,   /* sluice answered it itself [intercepted] */
+        STRM_F_BODY_LOST = 1u << 25,     /* the request body sent is not all in @body_keep */
+        STRM_F_BODY_KEPT_EOM = 1u << 26, /* @body_keep holds the body to its end */
+        STRM_F_BODY_REPLAY = 1u << 27,   /* @body_keep goes to the server before the rest */
 };
 
 /* The services the node answers for a stream (wsvc.h) */
@@ -131,7 +134,15 @@ struct stream {
         uint64_t head_done_ms, connect_start_ms, connect_done_ms, res_head_ms;
         uint64_t queued_ms, queue_ms; /* entered the queue, time spent in it (%Tw) */
         uint64_t bytes_in, bytes_out; /* request bytes received, response bytes sent */
-        uint64_t req_body_sent;       /* request body bytes passed to the server side */
+        uint64_t req_body_sent;       /* request body bytes passed to the server side (this
+                                       * attempt) */
+        /* The request body as it went to a server that may refuse it unprocessed (HTTP/2
+         * REFUSED_STREAM, streams above a GOAWAY's last id), a copy while it fits in
+         * tune.bufsize, so that such a refusal sends it again on another connection even
+         * after its body started (else STRM_F_BODY_LOST); freed with the response head. */
+        char *body_keep;
+        size_t body_keep_len, body_keep_cap;
+        size_t body_keep_sent; /* of it, sent on this attempt */
 
         struct stick_ctr sc[STICK_COUNTERS]; /* sc0 .. sc2 tracked for this request */
         struct vars vars_txn;                /* txn.* variables */

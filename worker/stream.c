@@ -224,6 +224,7 @@ static void stream_end(struct stream *st, bool ok)
                 pool_put(&w->bufs, st->scratch);
                 st->scratch = NULL;
         }
+        stream_body_keep_free(st);
         loop_timer_deinit(&st->timer);
         stream_set_state(st, STRM_ST_DONE);
         st->cli.ops = NULL;
@@ -516,6 +517,13 @@ static void stream_retry(struct stream *st)
             (st->req.body == HTTP_BODY_NONE ||
              (st->req.body == HTTP_BODY_LENGTH && st->req.content_length == 0)))
                 st->flags |= STRM_F_REQ_ENDED;
+        /* what went of the body goes again first, from the copy kept (stream_fwd.c) */
+        if ((st->req_body_sent || (st->flags & STRM_F_BODY_KEPT_EOM)) &&
+            !(st->flags & STRM_F_BODY_LOST)) {
+                st->flags |= STRM_F_BODY_REPLAY;
+                st->body_keep_sent = 0;
+        }
+        st->req_body_sent = 0;
         stream_msg_set(st, &st->req_st, MSG_ST_HEAD);
         stream_msg_set(st, &st->res_st, MSG_ST_HEAD);
         stream_connect(st);

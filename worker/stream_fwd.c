@@ -120,10 +120,61 @@ enum move {
         MOVE_SND_ERR,  /* sending failed: *ret_err */
 };
 
+/* ---- the request body kept for a replay ---- */
+
+void stream_body_keep_free(struct stream *st)
+{
+        free(st->body_keep);
+        st->body_keep = NULL;
+        st->body_keep_len = st->body_keep_cap = st->body_keep_sent = 0;
+}
+
+/* May the request go again on another connection with all of its body sent so far? */
+bool stream_body_replayable(const struct stream *st)
+{
+        return st->req_body_sent == 0 ||
+               (!(st->flags & STRM_F_BODY_LOST) && st->body_keep_sent == st->req_body_sent);
+}
+
+/* @n more bytes of the request body went to a server that may refuse it unprocessed (@eom:
+ * with its end, @trailers: and trailers): a copy, while the body fits in tune.bufsize. */
+static void body_keep_add(struct stream *st, const char *p, size_t n, bool eom, bool trailers)
+{
+        size_t need = st->body_keep_len + n, cap = st->w->bufs.size;
+
+        if (st->flags & STRM_F_BODY_LOST)
+                return;
+        if (need > cap || trailers)
+                goto lost;
+        if (need > st->body_keep_cap) {
+                size_t c = st->body_keep_cap ? st->body_keep_cap : 1024;
+                char *k;
+
+                while (c < need)
+                        c *= 2;
+                k = realloc(st->body_keep, SL_MIN(c, cap));
+                if (!k)
+                        goto lost;
+                st->body_keep = k;
+                st->body_keep_cap = SL_MIN(c, cap);
+        }
+        if (n)
+                memcpy(st->body_keep + st->body_keep_len, p, n);
+        st->body_keep_len = need;
+        st->body_keep_sent = need;
+        if (eom)
+                st->flags |= STRM_F_BODY_KEPT_EOM;
+        return;
+lost:
+        stream_body_keep_free(st);
+        st->flags |= STRM_F_BODY_LOST;
+}
+
 /* Pass body bytes @from -> @to, without a copy, until one side waits or the message ends;
- * *count and *progress follow what was taken. @keep_more: the MSG_MORE hint is passed on. */
+ * *count and *progress follow what was taken. @keep_more: the MSG_MORE hint is passed on.
+ * @keep: what @to takes is also kept (body_keep_add()). */
 static enum move move_body(struct stream *st, struct sd *from, struct sd *to, uint64_t *count,
-                           bool *progress, bool keep_more, int *ret_err)
+                           bool *progress, bool keep_more, bool keep, int *ret_err)
 {
         for (;;) {
                 struct sd_data d = {.trailers = st->trailers, .max_trailers = HTTP_MAX_TRAILERS};
@@ -153,6 +204,10 @@ static enum move move_body(struct stream *st, struct sd *from, struct sd *to, ui
                         *ret_err = (int)n;
                         return MOVE_SND_ERR;
                 }
+                if (keep && (n || (d.flags & SD_DATA_EOM)))
+                        body_keep_add(st, d.p, (size_t)n,
+                                      (d.flags & SD_DATA_EOM) && (size_t)n == d.len,
+                                      d.n_trailers > 0);
                 from->ops->rcv_consume(from, (size_t)n);
                 if (n) {
                         *count += (uint64_t)n;
@@ -242,8 +297,40 @@ static enum strm_act req_send_failed(struct stream *st)
 {
         if (st->req_body_sent == 0 && st->res_st == MSG_ST_HEAD && !(st->srv.flags & SD_F_RCVD))
                 return STRM_ACT_RETRY;
+        /* refused unprocessed, its body kept: all of it goes again */
+        if ((st->srv.flags & SD_F_REFUSED) && stream_body_replayable(st))
+                return STRM_ACT_RETRY;
         stream_set_term(st, 'S', stream_phase(st));
         return STRM_ACT_ABORT;
+}
+
+/* After a refusal, the body kept goes first (once more, not counted as received again);
+ * then the client's next bytes, unless it ended there. */
+static enum move body_replay(struct stream *st, bool *progress, int *ret_err)
+{
+        struct sd *srv = &st->srv;
+        bool eom = st->flags & STRM_F_BODY_KEPT_EOM;
+        struct sd_data d = {
+                .p = st->body_keep ? st->body_keep + st->body_keep_sent : NULL,
+                .len = st->body_keep_len - st->body_keep_sent,
+                .flags = eom ? SD_DATA_EOM : 0,
+        };
+        ssize_t n = d.len || eom ? srv->ops->snd_data(srv, &d) : 0;
+
+        if (n < 0) {
+                *ret_err = (int)n;
+                return MOVE_SND_ERR;
+        }
+        st->body_keep_sent += (size_t)n;
+        st->req_body_sent += (uint64_t)n;
+        if (n) {
+                refresh(st, false, true);
+                *progress = true;
+        }
+        if ((size_t)n < d.len)
+                return MOVE_FULL;
+        st->flags &= ~(uint32_t)STRM_F_BODY_REPLAY;
+        return eom ? MOVE_EOM : MOVE_IDLE;
 }
 
 /* Request head and body to the server side. */
@@ -267,9 +354,16 @@ static enum strm_act req_step(struct stream *st)
         if (st->req_st == MSG_ST_BODY) {
                 uint64_t before = st->bytes_in;
                 int err = 0;
-                enum move m = move_body(st, cli, srv, &st->bytes_in, &progress, false, &err);
+                enum move m = (st->flags & STRM_F_BODY_REPLAY) ? body_replay(st, &progress, &err)
+                                                               : MOVE_IDLE;
 
-                st->req_body_sent += st->bytes_in - before;
+                if (!(st->flags & STRM_F_BODY_REPLAY) && m != MOVE_EOM && m != MOVE_SND_ERR) {
+                        m = move_body(st, cli, srv, &st->bytes_in, &progress, false,
+                                      (srv->flags & SD_F_MAY_REFUSE) &&
+                                              !(st->flags & STRM_F_BODY_LOST),
+                                      &err);
+                        st->req_body_sent += st->bytes_in - before;
+                }
                 switch (m) {
                 case MOVE_IDLE:
                         if (!st->cli_exp)
@@ -356,7 +450,7 @@ static enum strm_act res_head_step(struct stream *st)
                         return STRM_ACT_RETRY;
                 /* refused unprocessed: again elsewhere, a retry as for a failed connection
                  * (bounded by retries: a server refusing all cannot loop) */
-                if (r == -ECONNREFUSED && st->req_body_sent == 0)
+                if (r == -ECONNREFUSED && stream_body_replayable(st))
                         return STRM_ACT_RETRY;
                 /* retry-on: closed without a byte, or something not a response */
                 if (stream_l7_retry_ok(st, r == -EBADMSG ? CFG_RETRY_JUNK_RESPONSE
@@ -366,6 +460,11 @@ static enum strm_act res_head_step(struct stream *st)
                         return l7_retry(st);
                 stream_set_term(st, r == -EBADMSG ? 'P' : 'S', 'H');
                 return reply_error(st, 502);
+        }
+        /* the server answered: the request is never refused now, nor its body kept */
+        if (st->body_keep || !(st->flags & STRM_F_BODY_LOST)) {
+                stream_body_keep_free(st);
+                st->flags |= STRM_F_BODY_LOST;
         }
         if (st->res.status == 101 && !(st->req.flags & HTTP_MSG_F_UPGRADE)) {
                 /* RFC 9110 15.2.2: a switch only to a request that asked for one */
@@ -414,8 +513,8 @@ static enum strm_act res_body_step(struct stream *st)
 
         if (st->res_st == MSG_ST_BODY) {
                 int err = 0;
-                enum move m =
-                        move_body(st, srv, cli, &st->bytes_out, &progress, res_more_soon(st), &err);
+                enum move m = move_body(st, srv, cli, &st->bytes_out, &progress, res_more_soon(st),
+                                        false, &err);
 
                 switch (m) {
                 case MOVE_IDLE:

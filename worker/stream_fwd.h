@@ -59,8 +59,14 @@ char stream_phase(const struct stream *st);
 
 /* Does retry-on allow sending the request again for condition @cond (CFG_RETRY_*), with
  * attempts left? Only a request none of whose body went to the server side can be, as sluice
- * keeps no copy of bodies: one without a body. */
+ * keeps no copy of bodies but for servers that may refuse them: one without a body. */
 bool stream_l7_retry_ok(const struct stream *st, uint32_t cond);
+
+/* May the request go again on another connection with all of its body sent so far (none
+ * went, or all of it is in @body_keep)? */
+bool stream_body_replayable(const struct stream *st);
+/* The kept body is not needed any more (a response came, or the stream ends). */
+void stream_body_keep_free(struct stream *st);
 
 /* option httpclose, in the frontend or the backend: both connections close after the
  * response, and each side is told so. */

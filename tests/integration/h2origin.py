@@ -26,6 +26,9 @@ The query string of a request adds per request:
   size=N      the body of the response is N bytes (b"0123456789" repeated)
   trailers=1  trailers, x-trailer: yes (and x-body-sha256) if the origin has none configured
   cancel=1    the response head, then RST_STREAM(CANCEL): the server cancels
+  refuse_after=N  the first stream with this path (over all connections) is refused with
+              RST_STREAM(REFUSED_STREAM) once N bytes of its body came (or its end), and
+              not processed; the path is then in refused_paths
 Otherwise the body is JSON: method, path, scheme, authority, headers ([name, value] in
 order, pseudo-fields left out), body_len, body_sha256, conn (the connection's index from
 0), stream. Responses with trailers have no content-length.
@@ -147,6 +150,7 @@ class H2Origin:
         self.opened = []
         self.resets = []
         self.refused_total = 0
+        self.refused_paths = []
         self.peak = 0
         self.active = 0
         self.stopping = False
@@ -333,8 +337,12 @@ class _Session:
                 s.body += ev.data
             if ev.flow_controlled_length:
                 self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            if s is not None:
+                self._refuse_after(s, ev.stream_ended is not None)
         elif isinstance(ev, h2.events.StreamEnded):
             s = self.streams.get(ev.stream_id)
+            if s is not None and self._refuse_after(s, True):
+                return False
             if s is not None and not s.done:
                 s.request_ended = True
                 if s.query.get("hold") == "1":
@@ -355,6 +363,28 @@ class _Session:
         elif isinstance(ev, h2.events.ConnectionTerminated):
             return True
         return False
+
+    def _refuse_after(self, s, ended):
+        """refuse_after=N: refused once N bytes of the body came (or all of it); True if
+        it was."""
+        o = self.o
+        if s.done or "refuse_after" not in s.query:
+            return False
+        if len(s.body) < int(s.query["refuse_after"]) and not ended:
+            return False
+        with o.lock:
+            if s.path in o.refused_paths:
+                return False
+            o.refused_paths.append(s.path)
+            self.rec.refused.append(s.sid)
+        s.done = True
+        self.streams.pop(s.sid, None)
+        try:
+            self.conn.reset_stream(s.sid, h2.errors.ErrorCodes.REFUSED_STREAM)
+        except h2.exceptions.StreamClosedError:
+            pass
+        o._closed(self.rec)
+        return True
 
     def _request(self, ev):
         o, rec = self.o, self.rec

@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import queue
+import re
 import socket
 import struct
 import subprocess
@@ -424,6 +425,76 @@ either way)."""
             # the first request, refused twice, was served on a connection that had not
             # refused it
             self.assertNotIn(first["conn"], refused_on, o.conns)
+
+    def post_in_two(self, path, body, cut, pause=0.3):
+        """POST @body over HTTP/1.1: its first @cut bytes, a pause, then the rest (so the
+        proxy forwards the body in two parts); (status, response body)."""
+        with harness.connect(self.port) as c:
+            c.sendall(b"POST %s HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n"
+                      % (path.encode(), len(body)) + body[:cut])
+            time.sleep(pause)
+            c.sendall(body[cut:])
+            c.settimeout(10)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                got = c.recv(65536)
+                if not got:
+                    return None, data
+                data += got
+            head, rest = data.split(b"\r\n\r\n", 1)
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+            while len(rest) < length:
+                got = c.recv(65536)
+                if not got:
+                    break
+                rest += got
+            return int(head.split(b" ")[1]), rest
+
+    def test_post_refused_after_its_body_started_goes_again_whole(self):
+        """A stream refused with REFUSED_STREAM once part of its body went (or all of it)
+        is sent again on another connection with its whole body: the body went is kept
+        while it fits in tune.bufsize (RFC 9113 8.7: refused streams were not processed)."""
+        o = self.origins["plain"]
+        body = os.urandom(10000)
+        sha = hashlib.sha256(body).hexdigest()
+        cases = [
+            # refused mid-body: the part kept goes again, then the rest the client sends
+            ("/plain/rp-mid?refuse_after=4000", 6000),
+            # refused once the whole body went: all of it again
+            ("/plain/rp-end?refuse_after=10000", 10000),
+        ]
+        for path, cut in cases:
+            with self.subTest(path=path):
+                status, rbody = self.post_in_two(path, body, cut)
+                self.assertEqual(status, 200, (rbody, self.log()))
+                got = json.loads(rbody)
+                self.assertEqual((got["body_len"], got["body_sha256"]), (10000, sha))
+                with o.lock:
+                    self.assertIn(path, o.refused_paths)
+                self.assertEqual(self.record("plain", path)["body_sha256"], sha)
+        # from an HTTP/2 client too, the body in DATA frames
+        path = "/plain/rp-h2?refuse_after=2000"
+        with tempfile.NamedTemporaryFile(dir=self.dir) as f:
+            f.write(body)
+            f.flush()
+            r = curl(["--http2-prior-knowledge", "--data-binary", "@" + f.name,
+                      self.url(path)], timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["body_sha256"], sha)
+        with o.lock:
+            self.assertIn(path, o.refused_paths)
+
+    def test_post_larger_than_a_buffer_refused_midway_is_not_sent_again(self):
+        """A body larger than tune.bufsize is not kept: refused after 30,000 of its 40,000
+        bytes went, the request is not sent again (a 502, or the connection cut), and the
+        server never sees part of it twice."""
+        o = self.origins["plain"]
+        path = "/plain/rp-big?refuse_after=30000"
+        status, _ = self.post_in_two(path, os.urandom(40000), 35000)
+        self.assertIn(status, (502, None))
+        with o.lock:
+            self.assertIn(path, o.refused_paths)
+            self.assertEqual([q for q in o.requests if q["path"] == path], [])
 
     def test_server_refusing_everything_costs_retries(self):
         """A server that refuses every stream: each refusal is a retry, as a failed
