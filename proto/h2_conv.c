@@ -370,8 +370,10 @@ static struct sl_str request_path(const struct http_msg *m, struct nv_out *o)
         return sl_str_make((const char *)p, len);
 }
 
-int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv, size_t max,
-                  char *room, size_t cap)
+/* @protocol empty: a request; else the extended CONNECT (RFC 8441) of that protocol that a
+ * WebSocket upgrade request @m becomes. */
+static int request_nv(const struct http_msg *m, struct sl_str scheme, struct sl_str protocol,
+                      nghttp2_nv *nv, size_t max, char *room, size_t cap)
 {
         struct nv_out o = {nv, 0, max, room, 0, cap};
         struct sl_str authority = m->authority, path;
@@ -386,7 +388,10 @@ int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv
                 authority = h >= 0 ? m->hdrs[h].value : SL_STR_NULL;
         }
         path = request_path(m, &o);
-        if (!path.ptr || !nv_add(&o, SL_STR_LIT(":method"), m->method, false) ||
+        if (!path.ptr ||
+            !nv_add(&o, SL_STR_LIT(":method"), protocol.len ? SL_STR_LIT("CONNECT") : m->method,
+                    false) ||
+            (protocol.len && !nv_add(&o, SL_STR_LIT(":protocol"), protocol, false)) ||
             !nv_add(&o, SL_STR_LIT(":scheme"), scheme, false) ||
             (authority.len && !nv_add(&o, SL_STR_LIT(":authority"), authority, false)) ||
             !nv_add(&o, SL_STR_LIT(":path"), path, false))
@@ -396,6 +401,10 @@ int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv
 
                 if (f->name.len == 0 || f->name.ptr[0] == ':' || h2_field_forbidden(f->name) ||
                     sl_str_ieq(f->name, SL_STR_LIT("http2-settings")))
+                        continue;
+                /* RFC 8441 5: the HTTP/1.1 handshake's key has no use over HTTP/2 */
+                if (protocol.len && (sl_str_ieq(f->name, SL_STR_LIT("sec-websocket-key")) ||
+                                     sl_str_ieq(f->name, SL_STR_LIT("content-length"))))
                         continue;
                 if (sl_str_ieq(f->name, SL_STR_LIT("host"))) {
                         /* :authority says it; without one, the first Host goes */
@@ -423,10 +432,38 @@ int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv
                 if (!nv_add(&o, f->name, f->value, false))
                         return -ENOBUFS;
         }
-        if (m->body == HTTP_BODY_LENGTH && !have_cl && m->content_length &&
+        if (m->body == HTTP_BODY_LENGTH && !have_cl && m->content_length && !protocol.len &&
             !nv_add(&o, SL_STR_LIT("content-length"), u64_text(m->content_length, tmp, 20), true))
                 return -ENOBUFS;
         return (int)o.n;
+}
+
+int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv, size_t max,
+                  char *room, size_t cap)
+{
+        return request_nv(m, scheme, SL_STR_NULL, nv, max, room, cap);
+}
+
+bool h2_ws_upgrade(const struct http_msg *m, struct sl_str *ret_key)
+{
+        int u, k;
+
+        if (!(m->flags & HTTP_MSG_F_UPGRADE) || m->meth != HTTP_METH_GET)
+                return false;
+        u = http_hdr_find(m, 0, SL_STR_LIT("upgrade"));
+        k = http_hdr_find(m, 0, SL_STR_LIT("sec-websocket-key"));
+        if (u < 0 || k < 0 || !sl_str_ieq(m->hdrs[u].value, SL_STR_LIT("websocket")) ||
+            http_hdr_find(m, u + 1, SL_STR_LIT("upgrade")) >= 0 ||
+            http_hdr_find(m, k + 1, SL_STR_LIT("sec-websocket-key")) >= 0)
+                return false;
+        *ret_key = m->hdrs[k].value;
+        return true;
+}
+
+int h2_ws_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv, size_t max,
+                     char *room, size_t cap)
+{
+        return request_nv(m, scheme, SL_STR_LIT("websocket"), nv, max, room, cap);
 }
 
 int h2_response_finish(struct http_msg *m, unsigned status, bool end_stream, enum http_meth meth)

@@ -79,6 +79,17 @@ bool h2_field_forbidden(struct sl_str name);
 int h2_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv, size_t max,
                   char *room, size_t cap);
 
+/* Is @m an HTTP/1.1 WebSocket upgrade (GET, one "Upgrade: websocket", one
+ * Sec-WebSocket-Key: its value in *ret_key)? */
+bool h2_ws_upgrade(const struct http_msg *m, struct sl_str *ret_key);
+
+/* The extended CONNECT (RFC 8441) a WebSocket upgrade @m becomes: as h2_request_nv(), with
+ * ":method" CONNECT and ":protocol" websocket after it, and without Sec-WebSocket-Key or a
+ * content-length (the handshake's fields that have no use over HTTP/2; Upgrade and
+ * Connection go as every connection-specific field does). */
+int h2_ws_request_nv(const struct http_msg *m, struct sl_str scheme, nghttp2_nv *nv, size_t max,
+                     char *room, size_t cap);
+
 /* Complete response head @m, whose header array holds an HTTP/2 response's regular fields,
  * from its @status, to a request of method @meth; @end_stream: the header block ended the
  * stream. A 1xx is an interim response; a response to HEAD, a 204 and a 304 have no body;

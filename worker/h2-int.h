@@ -69,9 +69,12 @@ enum {
         H2S_F_OPENED = 1u << 19,   /* the request's HEADERS frame went: its body may follow */
         H2S_F_REFUSED = 1u << 20,  /* the server did not process it (REFUSED_STREAM, or above
                                     * the last stream of its GOAWAY): safe to send again */
-        /* client side, RFC 8441 */
-        H2S_F_EXT_CONNECT = 1u << 21, /* an extended CONNECT: a 101 answers it with 200 */
-        H2S_F_TUNNEL = 1u << 22,      /* ... and it became a tunnel: DATA both ways */
+        /* RFC 8441: on the client side, the client's extended CONNECT; on the server side,
+         * the one an HTTP/1.1 WebSocket upgrade became (its 200 is a 101 to the client) */
+        H2S_F_EXT_CONNECT = 1u << 21,   /* an extended CONNECT: a 101 answers it with 200 */
+        H2S_F_TUNNEL = 1u << 22,        /* ... and it became a tunnel: DATA both ways */
+        H2S_F_WANT_SETTINGS = 1u << 23, /* server side: a WebSocket upgrade waits for the
+                                         * server's SETTINGS (does it take them?) */
 };
 
 struct h2c;
@@ -111,6 +114,9 @@ struct h2s {
         size_t n_trl;
         enum http_meth meth; /* the request's method */
         unsigned status;     /* server side: the :status of the head being received */
+        /* server side, a WebSocket upgrade's extended CONNECT: the Sec-WebSocket-Accept its
+         * HTTP/1.1 client gets with the 101 (RFC 6455 4.2.2) */
+        char ws_accept[29];
 };
 
 struct h2c {

@@ -60,7 +60,8 @@ int h2_rcv_data(struct sd *sd, struct sd_data *d)
         d->len = 0;
         d->flags = 0;
         d->n_trailers = 0;
-        if ((s->flags & (H2S_F_EXT_CONNECT | H2S_F_TUNNEL)) == H2S_F_EXT_CONNECT) {
+        if ((s->flags & (H2S_F_EXT_CONNECT | H2S_F_TUNNEL)) == H2S_F_EXT_CONNECT &&
+            !h2c_srv(s->h)) {
                 /* the upgrade request has no body: DATA is the tunnel's, after a success */
                 d->flags |= SD_DATA_EOM;
                 return 0;
@@ -231,6 +232,11 @@ ssize_t h2_snd_data(struct sd *sd, const struct sd_data *d)
                 return (s->flags & H2S_F_CLOSED) ? -EPIPE : (ssize_t)d->len;
         if (h->flags & (H2C_F_RD_EOF | H2C_F_WR_ERR))
                 return -EPIPE;
+        if (h2c_srv(h) && (s->flags & (H2S_F_EXT_CONNECT | H2S_F_TUNNEL)) == H2S_F_EXT_CONNECT) {
+                /* server side: the end of the upgrade request, which has no body, is not
+                 * the tunnel's end (END_STREAM would close it one way) */
+                return 0;
+        }
         if (h2c_srv(h) && (s->flags & H2S_F_BODY) && !(s->flags & H2S_F_OPENED)) {
                 /* the body waits for its HEADERS frame to go: refused before, the request
                  * is whole still and may be sent again */
@@ -296,9 +302,10 @@ void h2_tunnel(struct sd *sd)
 {
         struct h2s *s = h2s_of_sd(sd);
 
-        /* only an extended CONNECT's stream becomes one (a plain CONNECT is refused, and
-         * the server side does not offer tunnels): any other is cut */
-        if (h2c_srv(s->h) || !(s->flags & H2S_F_EXT_CONNECT)) {
+        /* only an extended CONNECT's stream becomes one (a client's, or the one an HTTP/1.1
+         * WebSocket upgrade became toward a server; a plain CONNECT is refused): any other
+         * is cut */
+        if (!(s->flags & H2S_F_EXT_CONNECT)) {
                 sd->flags |= SD_F_ERR;
                 return;
         }

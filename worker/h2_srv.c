@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "conn.h"
 #include "h2-int.h"
@@ -154,8 +156,18 @@ static int srv_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *fr, void 
                 }
                 break;
         case NGHTTP2_SETTINGS:
-                if (!(fr->hd.flags & NGHTTP2_FLAG_ACK))
+                if (!(fr->hd.flags & NGHTTP2_FLAG_ACK)) {
+                        struct sl_list *l;
+
                         h->flags |= H2C_F_SRV_SETTINGS;
+                        /* WebSocket upgrades learn whether it takes extended CONNECTs */
+                        sl_list_for_each(l, &h->streams) {
+                                struct h2s *w = sl_container_of(l, struct h2s, link);
+
+                                if ((w->flags & H2S_F_WANT_SETTINGS) && w->strm)
+                                        h2s_wake(w, false);
+                        }
+                }
                 break;
         case NGHTTP2_GOAWAY:
                 /* no new stream; those above its last one are closed REFUSED by nghttp2 */
@@ -412,31 +424,72 @@ int h2_attach(struct conn *c, struct sd *sd)
         return 0;
 }
 
+/* RFC 6455 4.2.2: base64(SHA-1(key "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")), 28 bytes */
+static bool ws_accept(struct sl_str key, char out[29])
+{
+        static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+        unsigned char md[SHA_DIGEST_LENGTH];
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+                  EVP_DigestUpdate(ctx, key.ptr, key.len) == 1 &&
+                  EVP_DigestUpdate(ctx, guid, sizeof(guid) - 1) == 1 &&
+                  EVP_DigestFinal_ex(ctx, md, NULL) == 1;
+
+        EVP_MD_CTX_free(ctx);
+        return ok && EVP_EncodeBlock((unsigned char *)out, md, sizeof(md)) == 28;
+}
+
+/* An HTTP/1.1 client's WebSocket upgrade goes as an extended CONNECT (RFC 8441) to a server
+ * that announced SETTINGS_ENABLE_CONNECT_PROTOCOL; its SETTINGS are waited for (-EAGAIN).
+ * To one that did not, it goes as the plain GET it is, without its upgrade (the server's
+ * answer is then no 101). Returns 1 for an extended CONNECT, 0 for a plain request. */
+static int ws_prepare(struct h2s *s, const struct http_msg *m)
+{
+        struct h2c *h = s->h;
+        struct sl_str key;
+
+        if (!h2_ws_upgrade(m, &key))
+                return 0;
+        if (!(h->flags & H2C_F_SRV_SETTINGS)) {
+                s->flags |= H2S_F_WANT_SETTINGS;
+                return -EAGAIN;
+        }
+        s->flags &= ~(uint32_t)H2S_F_WANT_SETTINGS;
+        if (nghttp2_session_get_remote_settings(h->ng, NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL) !=
+            1)
+                return 0;
+        return ws_accept(key, s->ws_accept) ? 1 : -ENOMEM;
+}
+
 int h2_srv_snd_head(struct h2s *s, const struct http_msg *m)
 {
         struct h2c *h = s->h;
         nghttp2_nv nv[H2_MAX_NV];
         struct buf room = BUF_NULL;
         nghttp2_data_provider prd = {.source.ptr = s, .read_callback = h2_on_read_body};
-        bool tls = h->conn->xprt->tls;
+        struct sl_str scheme = h->conn->xprt->tls ? SL_STR_LIT("https") : SL_STR_LIT("http");
         bool body;
-        int n;
+        int n, ws;
         int32_t id;
 
         if (s->flags & H2S_F_OUT_HEAD)
                 return -EINVAL;
         if (!srv_usable(h) && !(h->flags & H2C_F_GOAWAY))
                 return -EPIPE;
+        ws = ws_prepare(s, m);
+        if (ws < 0)
+                return ws;
         if (!worker_buf_get(h->w, &room))
                 return -ENOMEM;
-        n = h2_request_nv(m, tls ? SL_STR_LIT("https") : SL_STR_LIT("http"), nv, SL_ARRAY_SIZE(nv),
-                          room.area, room.size);
+        n = ws ? h2_ws_request_nv(m, scheme, nv, SL_ARRAY_SIZE(nv), room.area, room.size)
+               : h2_request_nv(m, scheme, nv, SL_ARRAY_SIZE(nv), room.area, room.size);
         if (n < 0) {
                 worker_buf_drop(h->w, &room);
                 return -ENOBUFS;
         }
-        body = m->body != HTTP_BODY_NONE &&
-               !(m->body == HTTP_BODY_LENGTH && m->content_length == 0);
+        /* an extended CONNECT's DATA is the tunnel's, both ways */
+        body = ws || (m->body != HTTP_BODY_NONE &&
+                      !(m->body == HTTP_BODY_LENGTH && m->content_length == 0));
         id = nghttp2_submit_request(h->ng, NULL, nv, (size_t)n, body ? &prd : NULL, s);
         worker_buf_drop(h->w, &room);
         if (id < 0) {
@@ -448,7 +501,7 @@ int h2_srv_snd_head(struct h2s *s, const struct http_msg *m)
         }
         s->id = id;
         s->meth = m->meth;
-        s->flags |= H2S_F_OUT_HEAD;
+        s->flags |= H2S_F_OUT_HEAD | (ws ? H2S_F_EXT_CONNECT : 0);
         if (body)
                 s->flags |= H2S_F_BODY;
         s->sd->flags |= SD_F_SENT;
@@ -486,6 +539,19 @@ int h2_rcv_head(struct sd *sd, struct http_msg *m)
         }
         if (h2_response_finish(&r, s->status, (s->flags & H2S_F_HEAD_EOS) != 0, s->meth) < 0)
                 return -EBADMSG;
+        if ((s->flags & H2S_F_EXT_CONNECT) && r.status >= 200 && r.status < 300) {
+                /* the tunnel is open: to the HTTP/1.1 client, the switch it asked for */
+                if ((s->flags & H2S_F_HEAD_EOS) ||
+                    !http_hdr_add(&r, SL_STR_LIT("upgrade"), SL_STR_LIT("websocket")) ||
+                    !http_hdr_add(&r, SL_STR_LIT("sec-websocket-accept"),
+                                  sl_str_make(s->ws_accept, 28)))
+                        return -EBADMSG;
+                r.status = 101;
+                r.reason = SL_STR_LIT("Switching Protocols");
+                r.flags |= HTTP_MSG_F_UPGRADE;
+                r.body = HTTP_BODY_TUNNEL;
+                r.content_length = 0;
+        }
         *m = r;
         return 1;
 }

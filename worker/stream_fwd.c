@@ -342,6 +342,8 @@ static enum strm_act req_step(struct stream *st)
 
         if (st->req_st == MSG_ST_HEAD) {
                 r = srv->ops->snd_head(srv, &st->req, server_close_wanted(st) ? SD_HEAD_CLOSE : 0);
+                if (r == -EAGAIN)
+                        return STRM_ACT_NONE; /* the server side wakes the stream */
                 if (r < 0) {
                         stream_set_term(st, 'P', 'R');
                         return reply_error(st, 500);

@@ -18,6 +18,9 @@ Configuration (constructor):
   trailers                response trailers [(name, value)] sent on every response
                           (x-body-sha256 of the body is added to them)
   tls                     (certificate, key) paths: TLS with ALPN h2 only
+  websocket               SETTINGS_ENABLE_CONNECT_PROTOCOL 1: an extended CONNECT (RFC 8441)
+                          is answered 200 at once (recorded then, with its protocol), and
+                          the DATA it brings comes back upper-cased, until its END_STREAM
 
 The query string of a request adds per request:
   delay=S     seconds before the response (instead of the origin's delay)
@@ -126,11 +129,13 @@ class _Stream:
         self.out_trailers = None
         self.responding = False
         self.done = False
+        self.tunnel = False      # an extended CONNECT's: DATA comes back upper-cased
 
 
 class H2Origin:
     def __init__(self, max_concurrent_streams=100, goaway_after=None, goaway_delay=0.0,
-                 refuse_first=0, delay=0.0, trailers=None, tls=None, name="h2o"):
+                 refuse_first=0, delay=0.0, trailers=None, tls=None, name="h2o",
+                 websocket=False):
         self.name = name
         self.max_concurrent_streams = max_concurrent_streams
         self.goaway_after = goaway_after
@@ -151,6 +156,7 @@ class H2Origin:
         self.resets = []
         self.refused_total = 0
         self.refused_paths = []
+        self.websocket = websocket
         self.peak = 0
         self.active = 0
         self.stopping = False
@@ -262,6 +268,8 @@ class _Session:
                   h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE:
                       self.conn.DEFAULT_MAX_HEADER_LIST_SIZE,
                   h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: WINDOW}
+        if origin.websocket:
+            values[h2.settings.SettingCodes.ENABLE_CONNECT_PROTOCOL] = 1
         self.conn.local_settings = h2.settings.Settings(client=False, initial_values=values)
         self.conn.initiate_connection()
         self.conn.increment_flow_control_window(WINDOW)
@@ -333,7 +341,9 @@ class _Session:
             self._request(ev)
         elif isinstance(ev, h2.events.DataReceived):
             s = self.streams.get(ev.stream_id)
-            if s is not None:
+            if s is not None and s.tunnel and not s.done:
+                self.conn.send_data(ev.stream_id, ev.data.upper())
+            elif s is not None:
                 s.body += ev.data
             if ev.flow_controlled_length:
                 self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
@@ -341,6 +351,11 @@ class _Session:
                 self._refuse_after(s, ev.stream_ended is not None)
         elif isinstance(ev, h2.events.StreamEnded):
             s = self.streams.get(ev.stream_id)
+            if s is not None and s.tunnel:
+                if not s.done:
+                    self.conn.end_stream(ev.stream_id)
+                    self._finished(s)
+                return False
             if s is not None and self._refuse_after(s, True):
                 return False
             if s is not None and not s.done:
@@ -408,6 +423,17 @@ class _Session:
         rec.processed.append(sid)
         o.opened.append((rec.index, sid, s.path))
         o._opened(rec)
+        if s.pseudo.get(":method") == "CONNECT":
+            # an extended CONNECT (python3-h2 checked :protocol against our SETTINGS)
+            s.tunnel = True
+            s.responding = True
+            o.requests.append({"method": "CONNECT", "protocol": s.pseudo.get(":protocol"),
+                               "path": s.path, "authority": s.pseudo.get(":authority"),
+                               "headers": [[n, v] for n, v in s.headers
+                                           if not n.startswith(":")],
+                               "conn": rec.index, "stream": sid})
+            self.conn.send_headers(sid, [(":status", "200"), ("x-origin", o.name)])
+            return
         if o.goaway_after is not None and len(rec.processed) >= o.goaway_after:
             self.goaway_last = sid
             self.goaway_due = time.monotonic() + o.goaway_delay
@@ -478,7 +504,7 @@ class _Session:
     def _send_bodies(self):
         with self.o.lock:
             for s in self.streams.values():
-                if s.done or not s.responding:
+                if s.done or not s.responding or s.tunnel:
                     continue
                 while s.sent < len(s.out):
                     window = min(self.conn.local_flow_control_window(s.sid),

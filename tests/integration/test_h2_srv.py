@@ -215,6 +215,7 @@ class ToH2Servers(SharedSluice):
     maxconn    `maxconn 2` on the server line, 0.2 s a response
     dies       0.05 s a response; stopped under load
     refuseall  refuses every stream
+    ws         takes extended CONNECTs (SETTINGS_ENABLE_CONNECT_PROTOCOL): WebSockets
 Server connections are shared between clients (http-reuse always: with the default, safe,
 a session's first request never takes an idle connection, as in HAProxy, so clients making
 one request each would each open one; a connection with streams under way is shared
@@ -236,6 +237,7 @@ either way)."""
             "maxconn": h2origin.H2Origin(name="maxconn", delay=0.2),
             "dies": h2origin.H2Origin(name="dies", delay=0.05),
             "refuseall": h2origin.H2Origin(name="refuseall", refuse_first=1 << 30),
+            "ws": h2origin.H2Origin(name="ws", websocket=True),
         }
         cls.servers.extend(cls.origins.values())
         lines = {}
@@ -495,6 +497,73 @@ either way)."""
         with o.lock:
             self.assertIn(path, o.refused_paths)
             self.assertEqual([q for q in o.requests if q["path"] == path], [])
+
+    # ---- WebSocket from HTTP/1.1 clients (RFC 8441 toward the server) ----
+
+    def ws_handshake(self, path, key=b"dGhlIHNhbXBsZSBub25jZQ=="):
+        """An HTTP/1.1 WebSocket upgrade: (socket, status line, headers dict, rest read)."""
+        c = harness.connect(self.port)
+        c.settimeout(10)
+        c.sendall(b"GET %s HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\n"
+                  b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                  b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
+                  % (path.encode(), key))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            got = c.recv(65536)
+            if not got:
+                break
+            data += got
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {n.strip().lower(): v.strip() for n, v in
+                   (line.split(":", 1) for line in lines[1:] if ":" in line)}
+        return c, lines[0], headers, rest
+
+    def test_websocket_from_http1_client_to_http2_server(self):
+        """An HTTP/1.1 client's WebSocket upgrade to an HTTP/2 server that announced
+        SETTINGS_ENABLE_CONNECT_PROTOCOL goes as an extended CONNECT (:protocol websocket,
+        no Sec-WebSocket-Key); the server's 200 is the client's 101 with the
+        Sec-WebSocket-Accept of its key (RFC 6455's example); bytes tunnel both ways, and
+        the client's close ends the stream."""
+        c, status, headers, rest = self.ws_handshake("/ws/chat")
+        with c:
+            self.assertEqual(status, "HTTP/1.1 101 Switching Protocols", (headers, self.log()))
+            self.assertEqual(headers.get("upgrade", "").lower(), "websocket")
+            self.assertEqual(headers.get("connection", "").lower(), "upgrade")
+            self.assertEqual(headers.get("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+            self.assertNotIn("content-length", headers)
+            got = rest
+            for msg in (b"hello", b"x" * 20000):
+                c.sendall(msg)
+                deadline = time.monotonic() + 5
+                while len(got) < len(msg) and time.monotonic() < deadline:
+                    got += c.recv(65536)
+                self.assertEqual(got, msg.upper(), (self.log(), self.origins["ws"].summary()))
+                got = b""
+            c.shutdown(socket.SHUT_WR)
+            self.assertEqual(c.recv(100), b"")  # the server's END_STREAM: closed
+        o = self.origins["ws"]
+        rec = self.record("ws", "/ws/chat")
+        self.assertEqual((rec["method"], rec["protocol"], rec["authority"]),
+                         ("CONNECT", "websocket", "ws.test"))
+        names = [n for n, _ in rec["headers"]]
+        self.assertNotIn("sec-websocket-key", names)
+        self.assertNotIn("upgrade", names)
+        self.assertEqual(self.fields(rec, "sec-websocket-protocol"), ["chat"])
+        self.assertTrue(o.wait_for(lambda: all(c.completed == len(c.processed)
+                                               for c in o.conns), timeout=5), o.summary())
+
+    def test_websocket_to_http2_server_without_extended_connect(self):
+        """To an HTTP/2 server that did not announce extended CONNECT, the upgrade goes as
+        the plain GET it is: the client gets the server's 200, not a switch."""
+        c, status, headers, _ = self.ws_handshake("/plain/ws-none")
+        c.close()
+        self.assertEqual(status, "HTTP/1.1 200 OK", headers)
+        self.assertNotIn("sec-websocket-accept", headers)
+        rec = self.record("plain", "/plain/ws-none")
+        self.assertEqual(rec["method"], "GET")
+        self.assertNotIn("upgrade", [n for n, _ in rec["headers"]])
 
     def test_server_refusing_everything_costs_retries(self):
         """A server that refuses every stream: each refusal is a retry, as a failed

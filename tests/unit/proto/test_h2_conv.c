@@ -381,6 +381,63 @@ START_TEST(test_request_to_server)
 }
 END_TEST
 
+/* An HTTP/1.1 WebSocket upgrade toward an HTTP/2 server: recognised only as GET with one
+ * Upgrade: websocket and one key; its extended CONNECT has :protocol after :method, and
+ * neither the key, the upgrade fields nor a length. */
+START_TEST(test_websocket_upgrade_to_server)
+{
+        static const char *const kv[] = {"Host",
+                                         "w.example",
+                                         "Upgrade",
+                                         "WebSocket",
+                                         "Connection",
+                                         "Upgrade",
+                                         "Sec-WebSocket-Key",
+                                         "dGhlIHNhbXBsZSBub25jZQ==",
+                                         "Sec-WebSocket-Version",
+                                         "13",
+                                         "Content-Length",
+                                         "0",
+                                         NULL};
+        static const char *const two[] = {"Upgrade",           "websocket", "Upgrade", "websocket",
+                                          "Sec-WebSocket-Key", "k",         NULL};
+        static const char *const other[] = {"Upgrade", "h2c", "Sec-WebSocket-Key", "k", NULL};
+        struct http_msg m = fields(kv);
+        struct sl_str key;
+        nghttp2_nv nv[16];
+        int n;
+
+        m.method = SL_STR_LIT("GET");
+        m.meth = HTTP_METH_GET;
+        m.target = SL_STR_LIT("/chat");
+        m.flags = HTTP_MSG_F_UPGRADE;
+        ck_assert(h2_ws_upgrade(&m, &key));
+        ck_assert(str_is(key, "dGhlIHNhbXBsZSBub25jZQ=="));
+        n = h2_ws_request_nv(&m, SL_STR_LIT("https"), nv, 16, room, sizeof(room));
+        ck_assert_int_eq(n, 6);
+        ck_assert(nv_is(&nv[0], ":method", "CONNECT"));
+        ck_assert(nv_is(&nv[1], ":protocol", "websocket"));
+        ck_assert(nv_is(&nv[2], ":scheme", "https"));
+        ck_assert(nv_is(&nv[3], ":authority", "w.example"));
+        ck_assert(nv_is(&nv[4], ":path", "/chat"));
+        ck_assert(nv_is(&nv[5], "sec-websocket-version", "13"));
+        /* no upgrade asked, another method, another protocol, two Upgrade fields */
+        m.flags = 0;
+        ck_assert(!h2_ws_upgrade(&m, &key));
+        m.flags = HTTP_MSG_F_UPGRADE;
+        m.meth = HTTP_METH_POST;
+        ck_assert(!h2_ws_upgrade(&m, &key));
+        m = fields(other);
+        m.meth = HTTP_METH_GET;
+        m.flags = HTTP_MSG_F_UPGRADE;
+        ck_assert(!h2_ws_upgrade(&m, &key));
+        m = fields(two);
+        m.meth = HTTP_METH_GET;
+        m.flags = HTTP_MSG_F_UPGRADE;
+        ck_assert(!h2_ws_upgrade(&m, &key));
+}
+END_TEST
+
 /* A response from an HTTP/2 server: interim, bodiless and framed by length, END_STREAM or
  * neither; malformed ones refused. */
 START_TEST(test_response_from_server)
@@ -433,6 +490,7 @@ int main(void)
         tcase_add_test(tc, test_trailers);
         tcase_add_test(tc, test_request_to_server);
         tcase_add_test(tc, test_extended_connect);
+        tcase_add_test(tc, test_websocket_upgrade_to_server);
         tcase_add_test(tc, test_response_from_server);
         suite_add_tcase(s, tc);
         return unit_run(s);
