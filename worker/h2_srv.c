@@ -208,14 +208,14 @@ static int srv_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, vo
 }
 
 /* A request HEADERS frame that never went (a GOAWAY came first, or the stream was reset
- * while nghttp2 held it back for the server's concurrency limit): no stream was opened, so
- * no close callback follows. */
+ * while nghttp2 held it back for the server's concurrency limit). nghttp2 may have opened
+ * the stream already and then closes it too: the close callback must not find a stream
+ * freed here. */
 static int srv_on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *fr, int err, void *data)
 {
         struct h2c *h = data;
         struct sl_list *l;
 
-        (void)ng;
         (void)err;
         if (fr->hd.type != NGHTTP2_HEADERS)
                 return 0;
@@ -225,6 +225,7 @@ static int srv_on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *fr, i
                 if (s->id != fr->hd.stream_id || (s->flags & H2S_F_CLOSED))
                         continue;
                 s->flags |= H2S_F_CLOSED;
+                (void)nghttp2_session_set_stream_user_data(ng, s->id, NULL);
                 if (!s->strm) {
                         h2s_free(s);
                 } else {
