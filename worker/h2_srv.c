@@ -29,6 +29,7 @@
 #include "conn.h"
 #include "h2-int.h"
 #include "h2_conv.h"
+#include "h2_mem.h"
 #include "log.h"
 #include "macros.h"
 #include "model.h"
@@ -282,7 +283,7 @@ int h2c_srv_setup(struct h2c *h)
         nghttp2_settings_entry set[4];
         size_t n = 0;
 
-        if (!cb || !opt || nghttp2_session_client_new2(&h->ng, cb, h, opt) != 0)
+        if (!cb || !opt || nghttp2_session_client_new3(&h->ng, cb, h, opt, h2_mem(h->w)) != 0)
                 return -ENOMEM;
         set[n++] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_ENABLE_PUSH, 0};
         set[n++] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,

@@ -45,6 +45,7 @@
 #include "conn.h"
 #include "h2-int.h"
 #include "h2_conv.h"
+#include "h2_mem.h"
 #include "list.h"
 #include "log.h"
 #include "loop.h"
@@ -1113,7 +1114,7 @@ static int h2c_init(struct conn *c, struct worker *w, struct sess *sess, struct 
                 h2c_process(h);
                 return 0;
         }
-        if (nghttp2_session_server_new2(&h->ng, cb, h, opt) != 0) {
+        if (nghttp2_session_server_new3(&h->ng, cb, h, opt, h2_mem(w)) != 0) {
                 h2c_free_early(h);
                 return -ENOMEM;
         }

@@ -134,6 +134,7 @@ struct worker {
         struct loop_timer tls_rate_retry; /* resumes them at the next second */
         const struct tls_set *tls;        /* borrowed from the options, or @own_tls */
         struct tls_set *own_tls;          /* owned: built by the worker itself, or NULL */
+        struct h2_mem_ctx *h2mem;         /* owned: nghttp2's spares (h2_mem.h), or NULL */
         struct wpipe *pipes_free;         /* owned spare pipes */
         unsigned n_pipes, max_pipes;      /* pipes open (in use and spare), and the cap */
 };

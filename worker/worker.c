@@ -15,6 +15,7 @@
 
 #include "accesslog.h"
 #include "clock.h"
+#include "h2_mem.h"
 #include "health.h"
 #include "init_vars.h"
 #include "lb.h"
@@ -467,6 +468,7 @@ void worker_deinit(struct worker *w)
         worker_pipes_free(w);
         stream_pool_flush(w);
         pool_deinit(&w->bufs);
+        h2_mem_free(w);
         w->own_tls = tls_set_free(w->own_tls);
         w->gen = cfg_gen_unref(w->gen);
         w->st = NULL;
