@@ -133,6 +133,19 @@ def h1_get(port, path, headers=None, method="GET", body=None):
         c.close()
 
 
+def read_head(sock):
+    """Read from @sock through the end of a message head: (head, what came after it), or
+    (None, what came) when the peer closed first."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        got = sock.recv(65536)
+        if not got:
+            return None, data
+        data += got
+    head, rest = data.split(b"\r\n\r\n", 1)
+    return head, rest
+
+
 def read_chunked_with_trailers(sock, timeout=5.0):
     """One HTTP/1.1 response read to its end from @sock: (status line, headers dict, body,
     trailers dict); the body must be chunked."""
@@ -437,13 +450,9 @@ either way)."""
             time.sleep(pause)
             c.sendall(body[cut:])
             c.settimeout(10)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                got = c.recv(65536)
-                if not got:
-                    return None, data
-                data += got
-            head, rest = data.split(b"\r\n\r\n", 1)
+            head, rest = read_head(c)
+            if head is None:
+                return None, rest
             length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
             while len(rest) < length:
                 got = c.recv(65536)
@@ -508,14 +517,8 @@ either way)."""
                   b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
                   b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
                   % (path.encode(), key))
-        data = b""
-        while b"\r\n\r\n" not in data:
-            got = c.recv(65536)
-            if not got:
-                break
-            data += got
-        head, _, rest = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
+        head, rest = read_head(c)
+        lines = (head or b"").decode("latin-1").split("\r\n")
         headers = {n.strip().lower(): v.strip() for n, v in
                    (line.split(":", 1) for line in lines[1:] if ":" in line)}
         return c, lines[0], headers, rest
