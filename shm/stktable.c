@@ -90,7 +90,10 @@ struct stkt_hdr {
         uint32_t period[STKT_DT_COUNT];
         uint16_t off[STKT_DT_COUNT]; /* data offset in an entry; 0: not stored */
         uint32_t nopurge;            /* never evict: refuse new keys when full */
-        uint8_t spare[60];
+        uint32_t upd_off;            /* synced: offset of an entry's update sequence; else 0 */
+        uint32_t ring_mask;          /* synced: update ring slots - 1 */
+        uint64_t ring_off;           /* synced: bytes from this header to the update ring */
+        uint8_t spare[44];
         /* written by every process: keep them off the read-mostly line above */
         _Atomic uint64_t inserts __attribute__((aligned(64)));
         _Atomic uint64_t evictions;
@@ -98,11 +101,25 @@ struct stkt_hdr {
         _Atomic uint64_t expirations;
         _Atomic uint64_t reclaims;
         _Atomic uint64_t sweep_pos; /* next slot for stkt_sweep(), modulo the capacity */
+        /* synced tables (stktable.h, "Updates"): the last sequence given out, bumped by
+         * every process that changes an entry, and the horizon the link owner has read up
+         * to, read by all of them: one line each */
+        _Atomic uint64_t upd_seq __attribute__((aligned(64)));
+        _Atomic uint64_t upd_read __attribute__((aligned(64)));
+        _Atomic uint64_t upd_lost; /* ring slots a reader found overwritten */
+        struct {
+                _Atomic uint64_t id;    /* the owner's name for the position; 0: free */
+                _Atomic uint64_t acked; /* the last sequence the peer acknowledged */
+        } pos[STKT_POS_MAX] __attribute__((aligned(64)));
 };
 
 struct stkt {
-        struct stkt_hdr *hdr; /* borrowed: the region's payload */
-        char *slots;          /* borrowed: slot 0, inside the region */
+        struct stkt_hdr *hdr;   /* borrowed: the region's payload */
+        char *slots;            /* borrowed: slot 0, inside the region */
+        _Atomic uint64_t *ring; /* borrowed: synced tables' update ring, or NULL */
+        uint32_t upd_off;       /* synced: offset of an entry's update sequence; else 0 */
+        uint32_t ring_mask;
+        bool quiet; /* changes made through this view are not marked */
         uint64_t seed;
         uint32_t mask;
         uint32_t probe;
@@ -130,6 +147,7 @@ struct stkt__layout {
         uint32_t key_len;
         uint32_t key_size;
         uint32_t entry_size;
+        uint32_t upd_off; /* synced tables: the entry's update sequence; else 0 */
         uint16_t off[STKT_DT_COUNT];
 };
 
@@ -139,7 +157,9 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
 _Static_assert(sizeof(struct freq_ctr) == 12, "freq_ctr layout");
 _Static_assert(STKT_DT_COUNT <= 32, "store mask is 32 bits");
 
-static int stkt__layout_of(uint32_t key_type, uint32_t key_len, uint32_t store,
+static void stkt__mark(struct stkt *t, uint32_t idx);
+
+static int stkt__layout_of(uint32_t key_type, uint32_t key_len, uint32_t store, bool sync,
                            struct stkt__layout *ret)
 {
         /* 8-byte fields first, then 4-byte aligned ones: no padding inside the data area */
@@ -175,6 +195,10 @@ static int stkt__layout_of(uint32_t key_type, uint32_t key_len, uint32_t store,
         ret->key_len = key_len;
         ret->key_size = (key_len + 7) & ~7u;
         off = (uint32_t)sizeof(struct stkt_entry) + ret->key_size;
+        if (sync) {
+                ret->upd_off = off;
+                off += 8;
+        }
         for (size_t k = 0; k < sizeof(order); k++)
                 for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
                         if ((store & STKT_F(dt)) && stkt__kind_of[dt] == order[k]) {
@@ -275,6 +299,11 @@ static bool stkt__key_eq(const struct stkt *t, struct stkt_entry *e, uint64_t w,
         return W_ID(atomic_load_explicit(&e->word, memory_order_relaxed)) == W_ID(w);
 }
 
+static size_t stkt__slots_off(void)
+{
+        return (sizeof(struct stkt_hdr) + 63) & ~(size_t)63;
+}
+
 static void stkt__init_view(struct stkt *t, struct stkt_hdr *h)
 {
         t->hdr = h;
@@ -291,6 +320,22 @@ static void stkt__init_view(struct stkt *t, struct stkt_hdr *h)
         t->nopurge = h->nopurge != 0;
         memcpy(t->off, h->off, sizeof(t->off));
         memcpy(t->period, h->period, sizeof(t->period));
+        t->upd_off = h->upd_off;
+        t->ring_mask = h->ring_mask;
+        t->ring = h->upd_off ? (_Atomic uint64_t *)(void *)((char *)h + h->ring_off) : NULL;
+}
+
+/* Update ring slots of a synced table of @cap entries: one per entry up to STKT_RING_MAX, at
+ * least STKT_RING_MIN, so that a link owner that falls behind by more than that many changes
+ * (or a whole small table's worth) scans the table instead. */
+static uint32_t stkt__ring_slots(uint32_t cap)
+{
+        return cap < STKT_RING_MIN ? STKT_RING_MIN : cap > STKT_RING_MAX ? STKT_RING_MAX : cap;
+}
+
+static uint64_t stkt__ring_off(uint32_t cap, uint32_t entry_size)
+{
+        return (stkt__slots_off() + (uint64_t)cap * entry_size + 63) & ~(uint64_t)63;
 }
 
 static uint64_t stkt__seed(void)
@@ -300,11 +345,6 @@ static uint64_t stkt__seed(void)
         if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
                 return seed;
         return stkt__mix(sl_clock_us() ^ (uint64_t)(uintptr_t)&seed);
-}
-
-static size_t stkt__slots_off(void)
-{
-        return (sizeof(struct stkt_hdr) + 63) & ~(size_t)63;
 }
 
 int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_region **ret_region,
@@ -319,7 +359,7 @@ int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_regi
 
         if (def->size == 0 || def->size > STKT_MAX_SLOTS)
                 return -EINVAL;
-        err = stkt__layout_of(def->key_type, def->key_len, def->store, &l);
+        err = stkt__layout_of(def->key_type, def->key_len, def->store, def->sync, &l);
         if (err < 0)
                 return err;
         for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
@@ -333,7 +373,10 @@ int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_regi
         if (!t)
                 return -ENOMEM;
         err = shm_region_create(STKT_KIND, definition,
-                                stkt__slots_off() + (size_t)cap * l.entry_size, &r);
+                                def->sync ? stkt__ring_off(cap, l.entry_size) +
+                                                    (size_t)stkt__ring_slots(cap) * 8
+                                          : stkt__slots_off() + (size_t)cap * l.entry_size,
+                                &r);
         if (err < 0)
                 goto err_free_view;
         h = shm_region_payload(r);
@@ -352,6 +395,11 @@ int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_regi
                 if ((def->store & STKT_F(dt)) && stkt__kind_of[dt] == STKT_KIND_FREQ)
                         h->period[dt] = def->period[dt];
         memcpy(h->off, l.off, sizeof(h->off));
+        if (def->sync) {
+                h->upd_off = l.upd_off;
+                h->ring_mask = stkt__ring_slots(cap) - 1;
+                h->ring_off = stkt__ring_off(cap, l.entry_size);
+        }
         stkt__init_view(t, h);
         *ret_region = r;
         *ret_table = t;
@@ -373,9 +421,13 @@ int stkt_attach(struct shm_region *r, struct stkt **ret_table)
             h->capacity > STKT_MAX_SLOTS || (h->capacity & (h->capacity - 1)) ||
             h->slots_off != stkt__slots_off())
                 return -EPROTO;
-        if (stkt__layout_of(h->key_type, h->key_len, h->store, &l) < 0 || l.key_len != h->key_len ||
-            l.key_size != h->key_size || l.entry_size != h->entry_size ||
-            memcmp(l.off, h->off, sizeof(l.off)) != 0)
+        if (stkt__layout_of(h->key_type, h->key_len, h->store, h->upd_off != 0, &l) < 0 ||
+            l.key_len != h->key_len || l.key_size != h->key_size || l.entry_size != h->entry_size ||
+            l.upd_off != h->upd_off || memcmp(l.off, h->off, sizeof(l.off)) != 0)
+                return -EPROTO;
+        if (h->upd_off && (h->ring_mask + 1 != stkt__ring_slots(h->capacity) ||
+                           h->ring_off != stkt__ring_off(h->capacity, h->entry_size) ||
+                           size < h->ring_off + ((size_t)h->ring_mask + 1) * 8))
                 return -EPROTO;
         for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
                 if ((h->store & STKT_F(dt)) && stkt__kind_of[dt] == STKT_KIND_FREQ &&
@@ -695,6 +747,8 @@ void stkt_touch(struct stkt *t, uint32_t idx, uint64_t now)
                 return;
         atomic_store_explicit(&e->expire, stkt__expiry(t, now), memory_order_relaxed);
         atomic_store_explicit(&e->access, now, memory_order_relaxed);
+        /* peers learn the new expiry too (HAProxy pushes an entry on every local touch) */
+        stkt__mark(t, idx);
 }
 
 uint64_t stkt_expire(const struct stkt *t, uint32_t idx)
@@ -760,6 +814,38 @@ int stkt_remove(struct stkt *t, uint32_t idx)
         return 0;
 }
 
+static _Atomic uint64_t *stkt__upd(const struct stkt *t, uint32_t idx)
+{
+        return (_Atomic uint64_t *)(void *)(t->slots + (size_t)idx * t->entry_size + t->upd_off);
+}
+
+/* Entry @idx of a synced table changed: give it a new update sequence and put it in the ring,
+ * unless it already has a sequence the link owner has not read up to (it will read the entry's
+ * data then, this change included). The fence pairs with the one in stkt__horizon(): either
+ * this process sees the owner's new horizon and marks again, or the owner, reading after it,
+ * sees this change. */
+static void stkt__mark(struct stkt *t, uint32_t idx)
+{
+        _Atomic uint64_t *u;
+        uint64_t cur, s;
+
+        if (!t->upd_off || t->quiet)
+                return;
+        u = stkt__upd(t, idx);
+        atomic_thread_fence(memory_order_seq_cst);
+        cur = atomic_load_explicit(u, memory_order_relaxed);
+        if (cur > atomic_load_explicit(&t->hdr->upd_read, memory_order_relaxed))
+                return;
+        s = atomic_fetch_add_explicit(&t->hdr->upd_seq, 1, memory_order_relaxed) + 1;
+        /* only ever raised, so that a reader finding the ring's slot for s and a higher
+         * sequence in the entry knows a later slot carries it */
+        while (cur < s && !atomic_compare_exchange_weak_explicit(u, &cur, s, memory_order_release,
+                                                                 memory_order_relaxed))
+                ;
+        atomic_store_explicit(&t->ring[s & t->ring_mask], (s & 0xffffffffu) << 32 | idx,
+                              memory_order_release);
+}
+
 static int stkt__check(const struct stkt *t, uint32_t idx, enum stkt_data_type type, bool rate)
 {
         if (idx > t->mask || (unsigned)type >= STKT_DT_COUNT)
@@ -784,6 +870,7 @@ int stkt_add(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v)
                 atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
         else
                 atomic_fetch_add_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+        stkt__mark(t, idx);
         return 0;
 }
 
@@ -813,6 +900,7 @@ int stkt_dec(struct stkt *t, uint32_t idx, enum stkt_data_type type)
                                                                          memory_order_relaxed))
                         ;
         }
+        stkt__mark(t, idx);
         return 0;
 }
 
@@ -829,6 +917,7 @@ int stkt_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v)
                 atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
         else
                 atomic_store_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+        stkt__mark(t, idx);
         return 0;
 }
 
@@ -865,6 +954,7 @@ int stkt_rate_update(struct stkt *t, uint32_t idx, enum stkt_data_type type, uin
         if (r < 0)
                 return r;
         (void)freq_ctr_update(stkt__field(t, idx, type), t->period[type], inc, now);
+        stkt__mark(t, idx);
         return 0;
 }
 
@@ -961,4 +1051,228 @@ int64_t stkt_carry(struct stkt *dst, const struct stkt *src, uint64_t now)
                 copied++;
         }
         return copied;
+}
+
+bool stkt_synced(const struct stkt *t)
+{
+        return t->upd_off != 0;
+}
+
+void stkt_set_quiet(struct stkt *t, bool quiet)
+{
+        t->quiet = quiet;
+}
+
+uint64_t stkt_upd_head(const struct stkt *t)
+{
+        return t->upd_off ? atomic_load_explicit(&t->hdr->upd_seq, memory_order_acquire) : 0;
+}
+
+/* The link owner is about to read entries changed up to @seq: raise the horizon, then fence
+ * (stkt__mark() has the other half). */
+static void stkt__horizon(struct stkt *t, uint64_t seq)
+{
+        _Atomic uint64_t *r = &t->hdr->upd_read;
+        uint64_t cur = atomic_load_explicit(r, memory_order_relaxed);
+
+        while (cur < seq && !atomic_compare_exchange_weak_explicit(
+                                    r, &cur, seq, memory_order_relaxed, memory_order_relaxed))
+                ;
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+int stkt_upd_next(struct stkt *t, uint64_t *cursor, struct stkt_upd *ret)
+{
+        uint64_t head, s, v, u;
+        uint32_t idx;
+
+        if (!t->upd_off)
+                return 0;
+        head = atomic_load_explicit(&t->hdr->upd_seq, memory_order_acquire);
+        while (*cursor < head) {
+                s = *cursor + 1;
+                if (head - s > t->ring_mask) {
+                        atomic_fetch_add_explicit(&t->hdr->upd_lost, 1, memory_order_relaxed);
+                        return -ESPIPE;
+                }
+                v = atomic_load_explicit(&t->ring[s & t->ring_mask], memory_order_acquire);
+                if (v >> 32 != (s & 0xffffffffu)) {
+                        /* not written yet, or written over since head was read */
+                        head = atomic_load_explicit(&t->hdr->upd_seq, memory_order_acquire);
+                        if (head - s > t->ring_mask) {
+                                atomic_fetch_add_explicit(&t->hdr->upd_lost, 1,
+                                                          memory_order_relaxed);
+                                return -ESPIPE;
+                        }
+                        return -EAGAIN;
+                }
+                idx = (uint32_t)v;
+                *cursor = s;
+                if (idx > t->mask)
+                        continue;
+                u = atomic_load_explicit(stkt__upd(t, idx), memory_order_acquire);
+                if (u != s)
+                        continue; /* changed again since: a later slot has it */
+                stkt__horizon(t, s);
+                ret->seq = s;
+                ret->idx = idx;
+                return 1;
+        }
+        return 0;
+}
+
+static int stkt__upd_cmp(const void *a, const void *b)
+{
+        const struct stkt_upd *x = a, *y = b;
+
+        if (x->seq != y->seq)
+                return x->seq < y->seq ? -1 : 1;
+        return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+int stkt_upd_collect(struct stkt *t, uint64_t after, uint64_t now, uint64_t *ret_head,
+                     struct stkt_upd **ret, size_t *ret_n)
+{
+        struct stkt_upd *v = NULL;
+        size_t n = 0, cap = 0;
+        uint64_t head;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!t->upd_off) {
+                *ret_head = 0;
+                return 0;
+        }
+        head = atomic_load_explicit(&t->hdr->upd_seq, memory_order_acquire);
+        stkt__horizon(t, head);
+        for (uint32_t i = 0; i <= t->mask; i++) {
+                struct stkt_entry *e = stkt__entry(t, i);
+                uint64_t w = atomic_load_explicit(&e->word, memory_order_acquire);
+                uint64_t u;
+
+                if (W_STATE(w) != STKT_ST_LIVE || stkt__expired(e, w, now))
+                        continue;
+                u = atomic_load_explicit(stkt__upd(t, i), memory_order_acquire);
+                if (after && u <= after)
+                        continue;
+                if (n == cap) {
+                        size_t ncap = cap ? cap * 2 : 256;
+                        struct stkt_upd *nv = realloc(v, ncap * sizeof(*v));
+
+                        if (!nv) {
+                                free(v);
+                                return -ENOMEM;
+                        }
+                        v = nv;
+                        cap = ncap;
+                }
+                v[n++] = (struct stkt_upd){.seq = u, .idx = i};
+        }
+        if (n > 1)
+                qsort(v, n, sizeof(*v), stkt__upd_cmp);
+        *ret_head = head;
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+uint64_t stkt_incarnation(const struct stkt *t, uint32_t idx)
+{
+        uint64_t w;
+
+        if (idx > t->mask)
+                return 0;
+        w = atomic_load_explicit(&stkt__entry(t, idx)->word, memory_order_acquire);
+        return W_STATE(w) == STKT_ST_LIVE ? W_ID(w) : 0;
+}
+
+int stkt_freq_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type,
+                  struct stkt_freq *ret)
+{
+        const struct freq_ctr *c;
+        int r;
+
+        r = stkt__check(t, idx, type, true);
+        if (r < 0)
+                return r;
+        c = stkt__field(t, idx, type);
+        ret->curr_tick = atomic_load_explicit(&c->curr_tick, memory_order_relaxed);
+        ret->curr_ctr = atomic_load_explicit(&c->curr_ctr, memory_order_relaxed);
+        ret->prev_ctr = atomic_load_explicit(&c->prev_ctr, memory_order_relaxed);
+        return 0;
+}
+
+int stkt_freq_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, const struct stkt_freq *v)
+{
+        struct freq_ctr *c;
+        int r;
+
+        r = stkt__check(t, idx, type, true);
+        if (r < 0)
+                return r;
+        c = stkt__field(t, idx, type);
+        atomic_store_explicit(&c->curr_ctr, v->curr_ctr, memory_order_relaxed);
+        atomic_store_explicit(&c->prev_ctr, v->prev_ctr, memory_order_relaxed);
+        atomic_store_explicit(&c->curr_tick, v->curr_tick, memory_order_release);
+        stkt__mark(t, idx);
+        return 0;
+}
+
+void stkt_set_expire(struct stkt *t, uint32_t idx, uint64_t expire, uint64_t now)
+{
+        struct stkt_entry *e;
+
+        if (idx > t->mask)
+                return;
+        e = stkt__entry(t, idx);
+        atomic_store_explicit(&e->expire, t->expire_ms ? expire : UINT64_MAX, memory_order_relaxed);
+        atomic_store_explicit(&e->access, now, memory_order_relaxed);
+        stkt__mark(t, idx);
+}
+
+int stkt_pos(struct stkt *t, uint64_t id)
+{
+        if (!t->upd_off || id == 0)
+                return -EINVAL;
+        for (int i = 0; i < (int)STKT_POS_MAX; i++) {
+                uint64_t cur = atomic_load_explicit(&t->hdr->pos[i].id, memory_order_acquire);
+
+                if (cur == id)
+                        return i;
+                if (cur == 0) {
+                        if (atomic_compare_exchange_strong_explicit(&t->hdr->pos[i].id, &cur, id,
+                                                                    memory_order_acq_rel,
+                                                                    memory_order_acquire))
+                                return i;
+                        if (cur == id)
+                                return i;
+                }
+        }
+        return -ENOSPC;
+}
+
+uint64_t stkt_pos_acked(const struct stkt *t, int pos)
+{
+        if (!t->upd_off || pos < 0 || pos >= (int)STKT_POS_MAX)
+                return 0;
+        return atomic_load_explicit(&t->hdr->pos[pos].acked, memory_order_acquire);
+}
+
+void stkt_pos_set_acked(struct stkt *t, int pos, uint64_t seq)
+{
+        if (!t->upd_off || pos < 0 || pos >= (int)STKT_POS_MAX)
+                return;
+        atomic_store_explicit(&t->hdr->pos[pos].acked, seq, memory_order_release);
+}
+
+void stkt_upd_stats(const struct stkt *t, struct stkt_upd_stats *ret)
+{
+        if (!t->upd_off) {
+                *ret = (struct stkt_upd_stats){0};
+                return;
+        }
+        ret->head = atomic_load_explicit(&t->hdr->upd_seq, memory_order_relaxed);
+        ret->horizon = atomic_load_explicit(&t->hdr->upd_read, memory_order_relaxed);
+        ret->lost = atomic_load_explicit(&t->hdr->upd_lost, memory_order_relaxed);
+        ret->ring = t->ring_mask + 1;
 }

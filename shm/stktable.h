@@ -58,7 +58,27 @@
  * Indexes: an index returned by a lookup is valid until the entry expires or is evicted; the
  * sweeper or an inserter may reuse the slot for another key at any time after that. A caller
  * that keeps an index (a tracked connection) takes a reference with stkt_track() or
- * stkt_ref(), which pins the entry until stkt_unref(). */
+ * stkt_ref(), which pins the entry until stkt_unref().
+ *
+ * Updates (tables synced with peers, stkt_def.sync): the process that owns the peer links
+ * must learn which entries changed, in order, without a lock, a list or a scan per change.
+ * Every entry has an update sequence; the header has the last sequence given out and a ring
+ * of (sequence, slot) pairs. A change through any view (counters, rates, expiry) gives the
+ * entry the next sequence and writes it into the ring, unless the entry already holds a
+ * sequence beyond the owner's horizon (the last sequence whose entry the owner has started
+ * to read): then the owner has still to read that entry and will see this change too. So a
+ * hot entry costs one sequence per owner pass, not one per request, and the ring only
+ * overflows when the owner falls behind by STKT_RING_MAX distinct changes (or the ring of a
+ * small table): its reader then scans the table (stkt_upd_collect()). A changer and the owner
+ * order themselves with one fence each (Dekker's pattern: the changer writes data then reads
+ * the horizon, the owner writes the horizon then reads data, so at least one sees the other).
+ * An entry changed again gets a higher sequence, and the reader skips ring slots whose entry
+ * holds another sequence than the slot. A process killed between taking a sequence and
+ * writing its ring slot leaves the slot unwritten: its reader waits, then scans. Changes the
+ * owner applies for a peer go through a quiet view (stkt_set_quiet()) and are not marked, so
+ * they are not sent back. The header also keeps, per peer position (stkt_pos()), the last
+ * sequence that peer acknowledged, so that a new owner after a reload or a respawn resumes
+ * where the old one stopped. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -70,12 +90,15 @@ struct shm_region;
 struct stkt;
 
 #define STKT_KIND           "stick-table"
-#define STKT_LAYOUT         1u               /* bump when the header or entry layout changes */
+#define STKT_LAYOUT         2u               /* bump when the header or entry layout changes */
 #define STKT_MAX_SLOTS      (1u << 28)       /* capacity limit, after rounding */
 #define STKT_KEY_MAX        1024u            /* longest string/binary key, bytes */
 #define STKT_PROBE_MAX      64u              /* slots probed from the hash home */
 #define STKT_CLAIM_STALE_MS 1000u            /* an INSERTING slot older than this is reclaimable */
 #define STKT_REFS_MAX       ((1u << 22) - 1) /* tracking references per entry */
+#define STKT_RING_MIN       1024u            /* update ring slots of a synced table, at least */
+#define STKT_RING_MAX       65536u           /* and at most (else one per entry) */
+#define STKT_POS_MAX        32u              /* peer positions kept in a synced table */
 
 /* Slot states, as stkt_slot_state() reports them. */
 enum stkt_slot_state {
@@ -95,6 +118,7 @@ struct stkt_def {
         uint32_t period[STKT_DT_COUNT]; /* ms, 1 .. FREQ_PERIOD_MAX, for stored rate types */
         uint32_t expire_ms;             /* lifetime after the last touch; 0: forever */
         bool nopurge;                   /* when full, refuse new keys instead of evicting */
+        bool sync;                      /* synced with peers: changes are sequenced */
 };
 
 /* A key to look up or insert: @len bytes at @data (4 for IPV4, 16 for IPV6, 8 for INTEGER,
@@ -210,3 +234,70 @@ void stkt_stats(const struct stkt *t, struct stkt_stats *ret);
  * both are copied; rates start afresh (their periods may differ). Returns the number of
  * entries copied (-1 when the key types differ). */
 int64_t stkt_carry(struct stkt *dst, const struct stkt *src, uint64_t now);
+
+/* Updates of synced tables (see "Updates" above). */
+struct stkt_upd {
+        uint64_t seq; /* the entry's update sequence */
+        uint32_t idx; /* its slot */
+};
+
+struct stkt_freq {
+        uint32_t curr_tick; /* ms (low 32 bits) when the current period started */
+        uint32_t curr_ctr;
+        uint32_t prev_ctr;
+};
+
+struct stkt_upd_stats {
+        uint64_t head;    /* last sequence given out */
+        uint64_t horizon; /* the owner has read entries up to this sequence */
+        uint64_t lost;    /* times a reader fell behind the ring and had to scan */
+        uint32_t ring;    /* ring slots */
+};
+
+/* Does @t sequence its changes (created with def.sync)? */
+bool stkt_synced(const struct stkt *t);
+
+/* Changes through view @t are not sequenced (the peer link owner's view, which applies what
+ * peers send). */
+void stkt_set_quiet(struct stkt *t, bool quiet);
+
+/* The last sequence given out (0 for a table not synced). */
+uint64_t stkt_upd_head(const struct stkt *t);
+
+/* The next change after *@cursor: returns 1 with the entry and its sequence in *@ret (and
+ * *@cursor advanced to it; the caller reads the entry now), 0 when there is none (*@cursor
+ * may have advanced over superseded slots), -EAGAIN when the next slot is not written yet
+ * (a changer is between its two steps: retry; if it stays so for long, its process died:
+ * scan), -ESPIPE when the ring was written over beyond *@cursor (scan). */
+int stkt_upd_next(struct stkt *t, uint64_t *cursor, struct stkt_upd *ret);
+
+/* Scan: every LIVE entry alive at @now whose sequence is above @after (every LIVE entry when
+ * @after is 0, marked or not), sorted by sequence, into *@ret (allocated, the caller frees
+ * it) and *@ret_n, and in *@ret_head the head read before the scan (continue with
+ * stkt_upd_next() from there). Returns 0 or -ENOMEM. */
+int stkt_upd_collect(struct stkt *t, uint64_t after, uint64_t now, uint64_t *ret_head,
+                     struct stkt_upd **ret, size_t *ret_n);
+
+/* The incarnation of LIVE slot @idx (changes whenever the slot is freed or reused), 0 when it
+ * is not LIVE: read it before and after reading an entry to know the reads belong together. */
+uint64_t stkt_incarnation(const struct stkt *t, uint32_t idx);
+
+/* A rate's raw counter, as the peers protocol sends it, and setting it from one. Same results
+ * as stkt_rate_read(). */
+int stkt_freq_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type,
+                  struct stkt_freq *ret);
+int stkt_freq_set(struct stkt *t, uint32_t idx, enum stkt_data_type type,
+                  const struct stkt_freq *v);
+
+/* Set the expiry of @idx to @expire ms (ignored for a table without expiry) and its access
+ * stamp to @now. */
+void stkt_set_expire(struct stkt *t, uint32_t idx, uint64_t expire, uint64_t now);
+
+/* The position named @id (non-zero; the owner's hash of the peer's section and name) in a
+ * synced table: found or taken. Returns its index, -ENOSPC when STKT_POS_MAX are taken,
+ * -EINVAL. */
+int stkt_pos(struct stkt *t, uint64_t id);
+uint64_t stkt_pos_acked(const struct stkt *t, int pos);
+void stkt_pos_set_acked(struct stkt *t, int pos, uint64_t seq);
+
+void stkt_upd_stats(const struct stkt *t, struct stkt_upd_stats *ret);

@@ -726,12 +726,331 @@ START_TEST(test_abandoned_claim_reclaimed_after_bound)
 }
 END_TEST
 
+/* Synced tables: the update log (stktable.h, "Updates"). */
+static void synced_new(uint32_t size, uint32_t store)
+{
+        struct stkt_def def = {
+                .size = size,
+                .key_type = STKT_KEY_INTEGER,
+                .store = store,
+                .expire_ms = HOUR_MS,
+                .sync = true,
+        };
+
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                def.period[dt] = 1000;
+        ck_assert_int_eq(stkt_create(&def, 43, &region, &table), 0);
+}
+
+/* The next change after *cursor, asserting there is one; its slot. */
+static uint32_t next_upd(uint64_t *cursor)
+{
+        struct stkt_upd u;
+
+        ck_assert_int_eq(stkt_upd_next(table, cursor, &u), 1);
+        ck_assert_uint_eq(u.seq, *cursor);
+        return u.idx;
+}
+
+static void no_more_upd(uint64_t *cursor)
+{
+        struct stkt_upd u;
+
+        ck_assert_int_eq(stkt_upd_next(table, cursor, &u), 0);
+}
+
+START_TEST(test_unsynced_table_has_no_updates)
+{
+        uint64_t cursor = 0;
+        uint32_t idx;
+        struct stkt_upd u;
+
+        table_new(64, STKT_KEY_INTEGER, 0, STKT_F(STKT_DT_GPC0), HOUR_MS);
+        ck_assert(!stkt_synced(table));
+        ck_assert_int_eq(insert_u64(1, 0, &idx), 1);
+        ck_assert_int_eq(stkt_add(table, idx, STKT_DT_GPC0, 1), 0);
+        ck_assert_uint_eq(stkt_upd_head(table), 0);
+        ck_assert_int_eq(stkt_upd_next(table, &cursor, &u), 0);
+        ck_assert_int_eq(stkt_pos(table, 7), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_changes_come_in_order_once_per_read)
+{
+        uint64_t cursor = 0;
+        uint32_t a, b;
+
+        synced_new(64, STKT_F(STKT_DT_GPC0) | STKT_F(STKT_DT_HTTP_REQ_RATE));
+        ck_assert(stkt_synced(table));
+        ck_assert_int_eq(insert_u64(1, 0, &a), 1);
+        ck_assert_int_eq(insert_u64(2, 0, &b), 1);
+        no_more_upd(&cursor); /* inserting alone is no change to send */
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0);
+        ck_assert_int_eq(stkt_rate_update(table, b, STKT_DT_HTTP_REQ_RATE, 1, 5), 0);
+        /* a changed again before the reader got to it: still one sequence */
+        for (int i = 0; i < 100; i++)
+                ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0);
+        ck_assert_uint_eq(stkt_upd_head(table), 2);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_uint_eq(next_upd(&cursor), b);
+        no_more_upd(&cursor);
+        /* read: the next change takes a new sequence */
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_uint_eq(cursor, 3);
+        no_more_upd(&cursor);
+}
+END_TEST
+
+START_TEST(test_superseded_slots_are_skipped)
+{
+        uint64_t cursor = 0, lag = 0;
+        uint32_t a, b;
+
+        synced_new(64, STKT_F(STKT_DT_GPC0));
+        ck_assert_int_eq(insert_u64(1, 0, &a), 1);
+        ck_assert_int_eq(insert_u64(2, 0, &b), 1);
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0); /* 1 */
+        ck_assert_int_eq(stkt_add(table, b, STKT_DT_GPC0, 1), 0); /* 2 */
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0); /* 3: a's slot 1 is stale */
+        ck_assert_uint_eq(next_upd(&cursor), b);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_uint_eq(cursor, 3);
+        /* a reader behind (another peer) gets each entry once, at its last sequence */
+        ck_assert_uint_eq(next_upd(&lag), b);
+        ck_assert_uint_eq(lag, 2);
+        ck_assert_uint_eq(next_upd(&lag), a);
+        ck_assert_uint_eq(lag, 3);
+        no_more_upd(&lag);
+}
+END_TEST
+
+START_TEST(test_every_kind_of_change_is_marked)
+{
+        uint64_t cursor = 0;
+        struct stkt_freq f = {.curr_tick = 10, .curr_ctr = 4, .prev_ctr = 3}, g;
+        uint32_t a;
+
+        synced_new(64, STKT_F(STKT_DT_GPC0) | STKT_F(STKT_DT_GPT0) | STKT_F(STKT_DT_CONN_CUR) |
+                               STKT_F(STKT_DT_CONN_RATE));
+        ck_assert_int_eq(insert_u64(1, 0, &a), 1);
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_int_eq(stkt_set(table, a, STKT_DT_GPT0, 9), 0);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_int_eq(stkt_dec(table, a, STKT_DT_GPC0), 0);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        stkt_touch(table, a, 1000);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_int_eq(stkt_freq_set(table, a, STKT_DT_CONN_RATE, &f), 0);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        ck_assert_int_eq(stkt_freq_get(table, a, STKT_DT_CONN_RATE, &g), 0);
+        ck_assert_uint_eq(g.curr_tick, 10);
+        ck_assert_uint_eq(g.curr_ctr, 4);
+        ck_assert_uint_eq(g.prev_ctr, 3);
+        stkt_set_expire(table, a, 5000, 1000);
+        ck_assert_uint_eq(stkt_expire(table, a), 5000);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        no_more_upd(&cursor);
+}
+END_TEST
+
+START_TEST(test_quiet_view_changes_are_not_marked)
+{
+        uint64_t cursor = 0;
+        struct stkt *quiet;
+        uint32_t a;
+
+        synced_new(64, STKT_F(STKT_DT_GPC0));
+        ck_assert_int_eq(stkt_attach(region, &quiet), 0);
+        stkt_set_quiet(quiet, true);
+        ck_assert_int_eq(insert_u64(1, 0, &a), 1);
+        ck_assert_int_eq(stkt_set(quiet, a, STKT_DT_GPC0, 5), 0);
+        stkt_set_expire(quiet, a, 7000, 1);
+        no_more_upd(&cursor);
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0);
+        ck_assert_uint_eq(next_upd(&cursor), a);
+        stkt_free(quiet);
+}
+END_TEST
+
+START_TEST(test_reader_behind_the_ring_scans)
+{
+        uint64_t cursor = 0, lag = 0, head;
+        struct stkt_upd *v, u;
+        size_t n;
+        uint32_t idx[STKT_RING_MIN];
+
+        synced_new(STKT_RING_MIN, STKT_F(STKT_DT_GPC0));
+        for (uint32_t i = 0; i < STKT_RING_MIN / 2; i++)
+                ck_assert_int_ge(insert_u64(i, 0, &idx[i]), 0);
+        /* three rounds of changes to half the table, read by one reader each time: the ring
+         * wraps and the other reader, still at 0, is told to scan */
+        for (int round = 0; round < 3; round++) {
+                for (uint32_t i = 0; i < STKT_RING_MIN / 2; i++)
+                        ck_assert_int_eq(stkt_add(table, idx[i], STKT_DT_GPC0, 1), 0);
+                for (uint32_t i = 0; i < STKT_RING_MIN / 2; i++)
+                        ck_assert_uint_eq(next_upd(&cursor), idx[i]);
+        }
+        ck_assert_uint_eq(stkt_upd_head(table), 3 * STKT_RING_MIN / 2);
+        ck_assert_int_eq(stkt_upd_next(table, &lag, &u), -ESPIPE);
+        ck_assert_int_eq(stkt_upd_collect(table, lag, 0, &head, &v, &n), 0);
+        ck_assert_uint_eq(head, 3 * STKT_RING_MIN / 2);
+        ck_assert_uint_eq(n, STKT_RING_MIN / 2);
+        for (size_t i = 0; i < n; i++) {
+                ck_assert_uint_eq(v[i].idx, idx[i]);
+                ck_assert_uint_eq(v[i].seq, STKT_RING_MIN + i + 1);
+        }
+        free(v);
+        lag = head;
+        no_more_upd(&lag);
+        /* from a position inside the last round: only what changed after it */
+        ck_assert_int_eq(stkt_upd_collect(table, head - 10, 0, &head, &v, &n), 0);
+        ck_assert_uint_eq(n, 10);
+        free(v);
+}
+END_TEST
+
+START_TEST(test_collect_from_zero_takes_every_entry)
+{
+        uint64_t head;
+        struct stkt_upd *v;
+        size_t n;
+        uint32_t a, b, c;
+
+        synced_new(64, STKT_F(STKT_DT_GPC0));
+        ck_assert_int_eq(insert_u64(1, 0, &a), 1);
+        ck_assert_int_eq(insert_u64(2, 0, &b), 1);
+        ck_assert_int_eq(insert_u64(3, 0, &c), 1);
+        ck_assert_int_eq(stkt_add(table, c, STKT_DT_GPC0, 1), 0);
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0);
+        ck_assert_int_eq(stkt_upd_collect(table, 0, 0, &head, &v, &n), 0);
+        ck_assert_uint_eq(head, 2);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_uint_eq(v[0].idx, b); /* never changed: sequence 0 */
+        ck_assert_uint_eq(v[1].idx, c);
+        ck_assert_uint_eq(v[2].idx, a);
+        free(v);
+}
+END_TEST
+
+START_TEST(test_positions_persist_in_the_table)
+{
+        struct stkt *other;
+        int p, q;
+
+        synced_new(64, STKT_F(STKT_DT_GPC0));
+        p = stkt_pos(table, 1111);
+        q = stkt_pos(table, 2222);
+        ck_assert_int_ge(p, 0);
+        ck_assert_int_ge(q, 0);
+        ck_assert_int_ne(p, q);
+        stkt_pos_set_acked(table, p, 77);
+        ck_assert_int_eq(stkt_attach(region, &other), 0);
+        ck_assert_int_eq(stkt_pos(other, 1111), p);
+        ck_assert_uint_eq(stkt_pos_acked(other, p), 77);
+        ck_assert_uint_eq(stkt_pos_acked(other, q), 0);
+        for (uint64_t id = 3; id < 3 + STKT_POS_MAX - 2; id++)
+                ck_assert_int_ge(stkt_pos(other, id), 0);
+        ck_assert_int_eq(stkt_pos(other, 9999), -ENOSPC);
+        ck_assert_int_eq(stkt_pos(other, 0), -EINVAL);
+        stkt_free(other);
+}
+END_TEST
+
+/* Two changers and a reader at once: once the changers stop and the reader has drained, its
+ * last reading of every entry is the entry's final value. No change may be lost between the
+ * coalescing test and the reader's horizon. */
+START_TEST(test_no_change_lost_under_concurrency)
+{
+        enum {
+                KEYS = 256,
+                CHANGES = 400000
+        };
+        uint64_t cursor = 0, seen[KEYS] = {0}, v;
+        uint32_t idx[KEYS];
+        pid_t pids[2];
+        int done = 0;
+
+        synced_new(1024, STKT_F(STKT_DT_GPC0));
+        for (uint32_t i = 0; i < KEYS; i++)
+                ck_assert_int_ge(insert_u64(i, 0, &idx[i]), 0);
+        for (int i = 0; i < 2; i++) {
+                pids[i] = fork();
+                ck_assert_int_ge(pids[i], 0);
+                if (pids[i] == 0) {
+                        uint32_t x = (uint32_t)i * 7919u + 1;
+
+                        for (int j = 0; j < CHANGES; j++) {
+                                x = x * 1103515245u + 12345u;
+                                if (stkt_add(table, idx[(x >> 8) % KEYS], STKT_DT_GPC0, 1) < 0)
+                                        _exit(1);
+                        }
+                        _exit(0);
+                }
+        }
+        for (;;) {
+                struct stkt_upd u;
+                int r = stkt_upd_next(table, &cursor, &u);
+
+                if (r == 1) {
+                        for (uint32_t i = 0; i < KEYS; i++)
+                                if (idx[i] == u.idx) {
+                                        ck_assert_int_eq(stkt_get(table, u.idx, STKT_DT_GPC0, &v),
+                                                         0);
+                                        seen[i] = v;
+                                }
+                        continue;
+                }
+                if (r == -ESPIPE) {
+                        struct stkt_upd *all;
+                        size_t n;
+
+                        ck_assert_int_eq(stkt_upd_collect(table, cursor, 0, &cursor, &all, &n), 0);
+                        for (size_t k = 0; k < n; k++)
+                                for (uint32_t i = 0; i < KEYS; i++)
+                                        if (idx[i] == all[k].idx) {
+                                                ck_assert_int_eq(stkt_get(table, all[k].idx,
+                                                                          STKT_DT_GPC0, &v),
+                                                                 0);
+                                                seen[i] = v;
+                                        }
+                        free(all);
+                        continue;
+                }
+                if (done == 2 && r == 0)
+                        break;
+                if (done < 2) {
+                        int status;
+                        pid_t p = waitpid(-1, &status, WNOHANG);
+
+                        if (p > 0) {
+                                ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                                done++;
+                        }
+                }
+        }
+        v = 0;
+        for (uint32_t i = 0; i < KEYS; i++) {
+                uint64_t fin;
+
+                ck_assert_int_eq(stkt_get(table, idx[i], STKT_DT_GPC0, &fin), 0);
+                ck_assert_msg(seen[i] == fin, "key %u: read %llu, final %llu", i,
+                              (unsigned long long)seen[i], (unsigned long long)fin);
+                v += fin;
+        }
+        ck_assert_uint_eq(v, 2 * CHANGES);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("shm/stktable");
         TCase *tb = tcase_create("basics");
         TCase *te = tcase_create("expiry_eviction");
         TCase *tp = tcase_create("processes");
+        TCase *tu = tcase_create("updates");
 
         tcase_add_checked_fixture(tb, NULL, teardown);
         tcase_add_checked_fixture(te, NULL, teardown);
@@ -750,7 +1069,18 @@ int main(void)
         tcase_add_loop_test(tp, test_two_processes_insert, 0, 2);
         tcase_add_test(tp, test_killed_writers_leave_table_usable);
         tcase_add_test(tp, test_abandoned_claim_reclaimed_after_bound);
+        tcase_add_checked_fixture(tu, NULL, teardown);
+        tcase_add_test(tu, test_unsynced_table_has_no_updates);
+        tcase_add_test(tu, test_changes_come_in_order_once_per_read);
+        tcase_add_test(tu, test_superseded_slots_are_skipped);
+        tcase_add_test(tu, test_every_kind_of_change_is_marked);
+        tcase_add_test(tu, test_quiet_view_changes_are_not_marked);
+        tcase_add_test(tu, test_reader_behind_the_ring_scans);
+        tcase_add_test(tu, test_collect_from_zero_takes_every_entry);
+        tcase_add_test(tu, test_positions_persist_in_the_table);
+        tcase_add_test(tu, test_no_change_lost_under_concurrency);
         suite_add_tcase(s, tb);
+        suite_add_tcase(s, tu);
         suite_add_tcase(s, te);
         suite_add_tcase(s, tp);
         return unit_run(s);
