@@ -443,6 +443,15 @@ int stkt_attach(struct shm_region *r, struct stkt **ret_table)
         return 0;
 }
 
+struct stkt *stkt_dup(const struct stkt *t)
+{
+        struct stkt *d = malloc(sizeof(*d));
+
+        if (d)
+                *d = *t;
+        return d;
+}
+
 struct stkt *stkt_free(struct stkt *t)
 {
         free(t);

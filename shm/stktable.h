@@ -149,6 +149,10 @@ int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_regi
  * table of this layout, or -ENOMEM. */
 int stkt_attach(struct shm_region *r, struct stkt **ret_table);
 
+/* Another view of the same table (a quiet one for the peer links, say), or NULL when out of
+ * memory. */
+struct stkt *stkt_dup(const struct stkt *t);
+
 /* Free a view (not the region); accepts NULL; returns NULL. */
 struct stkt *stkt_free(struct stkt *t);
 
