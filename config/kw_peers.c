@@ -209,8 +209,7 @@ static bool remote_addr(struct cfg_parser *p, unsigned w, const char *name, stru
 {
         char err[256] = "";
 
-        if (cfg__addr(p, w, CFG_ADDR_F_NAME_OK | CFG_ADDR_F_PORT_REQUIRED, ret, "peer address") <
-            0)
+        if (cfg__addr(p, w, CFG_ADDR_F_NAME_OK | CFG_ADDR_F_PORT_REQUIRED, ret, "peer address") < 0)
                 return false;
         if (ret->family != CFG_ADDR_IPV4 && ret->family != CFG_ADDR_IPV6 &&
             ret->family != CFG_ADDR_NAME) {
@@ -266,8 +265,8 @@ static void peers_entry(struct cfg_parser *p, bool peer)
                 if (strcmp(o->srv.name, name) != 0)
                         continue;
                 if (o->local)
-                        cfg__err(p, 1, "'%s %s' : local peer name already referenced at %s:%u",
-                                 kw, name, o->srv.where.file, o->srv.where.line);
+                        cfg__err(p, 1, "'%s %s' : local peer name already referenced at %s:%u", kw,
+                                 name, o->srv.where.file, o->srv.where.line);
                 else
                         cfg__err(p, 1, "peer '%s' already defined at %s:%u in peers section '%s'",
                                  name, o->srv.where.file, o->srv.where.line, ps->name);
@@ -345,7 +344,8 @@ static void peers_table(struct cfg_parser *p)
         /* HAProxy's check: the name is compared to the tables declared so far */
         other = cfg__find_table(g, name);
         if (other) {
-                cfg__err(p, 1, "stick-table name '%s' conflicts with table declared in %s '%s' at %s:%u",
+                cfg__err(p, 1,
+                         "stick-table name '%s' conflicts with table declared in %s '%s' at %s:%u",
                          name, cfg__proxy_kind(other), other->name, other->table->where.file,
                          other->table->where.line);
                 return;
@@ -380,9 +380,8 @@ static void peers_table(struct cfg_parser *p)
 }
 
 /* Supported keywords of a peers section, for hints. */
-static const char *const peers_keywords[] = {"bind",   "default-bind", "default-server",
-                                             "peer",   "server",       "table",
-                                             "enabled", "disabled"};
+static const char *const peers_keywords[] = {
+        "bind", "default-bind", "default-server", "peer", "server", "table", "enabled", "disabled"};
 
 void cfg__peers_line(struct cfg_parser *p)
 {
@@ -415,8 +414,8 @@ void cfg__peers_line(struct cfg_parser *p)
                                 hint = peers_keywords[i];
                 if (hint)
                         cfg__err(p, 0,
-                                 "unknown keyword '%s' in 'peers' section; did you mean '%s'?",
-                                 kw, hint);
+                                 "unknown keyword '%s' in 'peers' section; did you mean '%s'?", kw,
+                                 hint);
                 else
                         cfg__err(p, 0, "unknown keyword '%s' in 'peers' section", kw);
         }

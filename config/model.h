@@ -954,8 +954,8 @@ struct cfg_global {
         /* this node's name among its peers: -L, else "localpeer" (unless after a peers
          * section, where HAProxy ignores it), else the host name; arena */
         const char *localpeer;
-        bool localpeer_set;           /* "localpeer" was given (and not ignored) */
-        bool localpeer_cmdline;       /* -L was given: "localpeer" lines are ignored */
+        bool localpeer_set;              /* "localpeer" was given (and not ignored) */
+        bool localpeer_cmdline;          /* -L was given: "localpeer" lines are ignored */
         unsigned tune_peers_max_updates; /* tune.peers.max-updates-at-once, 200 */
         struct cfg_where where;
 };
