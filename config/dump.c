@@ -288,6 +288,8 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                         g->tune_h2_be_glitches_threshold);
         if (g->expose_experimental)
                 fputs("    expose-experimental-directives\n", out);
+        if (g->tune_peers_max_updates != CFG_PEERS_MAX_UPDATES_DEFAULT)
+                fprintf(out, "    tune.peers.max-updates-at-once %u\n", g->tune_peers_max_updates);
         for (size_t i = 0; i < g->n_logs; i++)
                 dump_log(out, "    ", &g->logs[i]);
         for (size_t i = 0; i < g->n_stats_sockets; i++) {
@@ -322,11 +324,12 @@ void cfg__dump_fmt(FILE *out, const struct cfg_fmt *f)
         cfg__dump_word(out, f->src);
 }
 
-static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
+/* @kw: "stick-table" in a proxy, "table <name>" in a peers section */
+static void dump_stick_table(FILE *out, const char *kw, const struct cfg_stick_table *t)
 {
         char sep = ' ';
 
-        fprintf(out, "    stick-table type %s", stkt_key_type_name(t->key_type));
+        fprintf(out, "    %s type %s", kw, stkt_key_type_name(t->key_type));
         if (t->key_type == STKT_KEY_STRING || t->key_type == STKT_KEY_BINARY)
                 fprintf(out, " len %u", t->key_len);
         fprintf(out, " size %u", t->size);
@@ -343,6 +346,10 @@ static void dump_stick_table(FILE *out, const struct cfg_stick_table *t)
                 if (stkt_dt_is_rate((enum stkt_data_type)dt))
                         fprintf(out, "(%ums)", t->period_ms[dt]);
                 sep = ',';
+        }
+        if (t->peers_name) {
+                fputs(" peers ", out);
+                cfg__dump_word(out, t->peers_name);
         }
         fputc('\n', out);
 }
@@ -825,6 +832,64 @@ static void dump_userlist(FILE *out, const struct cfg_userlist *ul)
         }
 }
 
+/* A peers section in the form it was written in: "peer" lines (the local one with its
+ * address) and default-bind, or a bind line and "server" lines. */
+static void dump_peers(FILE *out, const struct cfg_gen *g, const struct cfg_peers *ps)
+{
+        const struct cfg_peer *local = cfg_peers_local(ps);
+        bool legacy = local && local->has_addr;
+        /* the binds' options are settled (ssl-default-bind-* applied): print those */
+        const struct cfg_bind *bo = ps->n_binds ? &ps->binds[0] : &ps->bind_opts;
+
+        fputs("\npeers ", out);
+        cfg__dump_word(out, ps->name);
+        fputc('\n', out);
+        if (ps->disabled)
+                fputs("    disabled\n", out);
+        if (legacy || !ps->n_binds) {
+                if (!bo->v6only && !bo->v4v6 && !bo->tls.ssl && !bo->tls.n_certs)
+                        goto servers;
+                fputs("    default-bind", out);
+        } else {
+                fputs("    bind ", out);
+                for (size_t i = 0; i < ps->n_binds; i++) {
+                        if (i)
+                                fputc(',', out);
+                        dump_addr(out, &ps->binds[i].addr);
+                }
+        }
+        fputs(bo->v6only ? " v6only" : bo->v4v6 ? " v4v6" : "", out);
+        cfg__dump_bind_tls(out, &bo->tls);
+        fputc('\n', out);
+servers:
+        if (ps->default_server.tls.ssl) {
+                fputs("    default-server", out);
+                cfg__dump_server_tls(out, &ps->default_server.tls, NULL, false);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < ps->n_peers; i++) {
+                const struct cfg_peer *e = &ps->peers[i];
+
+                fputs(legacy ? "    peer " : "    server ", out);
+                cfg__dump_word(out, e->srv.name);
+                if (e->has_addr) {
+                        fputc(' ', out);
+                        dump_addr(out, &e->srv.addr);
+                }
+                cfg__dump_server_tls(out, &e->srv.opts.tls, &ps->default_server.tls, false);
+                fputc('\n', out);
+        }
+        for (size_t i = 0; i < g->n_proxies; i++) {
+                const struct cfg_proxy *px = g->proxies[i];
+                char kw[600];
+
+                if (!(px->cap & CFG_CAP_TABLE) || px->table->peers != ps)
+                        continue;
+                snprintf(kw, sizeof(kw), "table %s", strchr(px->name, '/') + 1);
+                dump_stick_table(out, kw, px->table);
+        }
+}
+
 static void dump_proxy(FILE *out, const struct cfg_proxy *px)
 {
         static const char *const hash_methods[] = {"map-based", "consistent"};
@@ -969,7 +1034,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
         dump_stats_page(out, px);
         tcp_done = cfg__dump_capture_slots(out, px);
         if (px->table)
-                dump_stick_table(out, px->table);
+                dump_stick_table(out, "stick-table", px->table);
         for (size_t i = 0; i < px->n_tcp_conn; i++)
                 cfg__dump_rule(out, "tcp-request connection", px, &px->tcp_conn[i]);
         for (size_t i = 0; i < px->n_tcp_sess; i++)
@@ -1077,10 +1142,19 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
 int cfg_dump(const struct cfg_gen *g, FILE *out)
 {
         dump_global(out, &g->global);
+        /* the name the peers sections were read with, so that the dump reads the same */
+        if (g->n_peers || g->global.localpeer_set) {
+                fputs("    localpeer ", out);
+                cfg__dump_word(out, g->global.localpeer);
+                fputc('\n', out);
+        }
         for (size_t i = 0; i < g->n_userlists; i++)
                 dump_userlist(out, g->userlists[i]);
+        for (size_t i = 0; i < g->n_peers; i++)
+                dump_peers(out, g, g->peers[i]);
         for (size_t i = 0; i < g->n_proxies; i++)
-                dump_proxy(out, g->proxies[i]);
+                if (!(g->proxies[i]->cap & CFG_CAP_TABLE))
+                        dump_proxy(out, g->proxies[i]);
         return ferror(out) ? -EIO : 0;
 }
 

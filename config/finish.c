@@ -354,12 +354,16 @@ void cfg__parser_finish(struct cfg_parser *p)
         finish_tracks(p);
         cfg__state_finish(p);
         cfg__userlists_finish(p);
+        cfg__peers_finish(p);
         cfg__tls_finish(p);
         (void)cfg_gen_stats_layout(g);
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
                 const char *kind = cfg__proxy_kind(px);
 
+                /* a peers section's table: nothing refers from it, nothing to check */
+                if (px->cap & CFG_CAP_TABLE)
+                        continue;
                 if ((px->cap & CFG_CAP_FE) && px->default_backend_name)
                         finish_backend_ref(p, px, px->default_backend_name, &px->where,
                                            &px->default_backend);

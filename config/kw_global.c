@@ -317,6 +317,49 @@ static void kw_log_send_hostname(struct cfg_parser *p, unsigned arg, unsigned lo
                 cfg__oom(p);
 }
 
+/* localpeer <name>: this node's name in peers sections. -L wins, and a line after a peers
+ * section comes too late (that section was read with the previous name): HAProxy ignores
+ * both with a warning, and so does sluice. */
+static void kw_localpeer(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_global *g = &p->gen->global;
+        const char *name;
+
+        (void)data;
+        if (cfg__n_words(p) <= arg || !*cfg__word(p, arg)) {
+                cfg__err(p, 0, "'localpeer' expects a name as an argument");
+                return;
+        }
+        if (!cfg__want_args(p, arg, 1, "localpeer <name>"))
+                return;
+        if (g->localpeer_cmdline) {
+                cfg__warn(p, 0,
+                          "'localpeer' ignored since it is already set by using the '-L' "
+                          "command line argument");
+                return;
+        }
+        if (p->gen->n_peers) {
+                cfg__warn(p, 0, "'localpeer' ignored since it is used after 'peers' section");
+                return;
+        }
+        name = cfg__dup(p, arg);
+        if (!name)
+                return;
+        g->localpeer = name;
+        g->localpeer_set = true;
+}
+
+/* tune.peers.max-updates-at-once <n>: updates a peer link sends in one go (HAProxy 2.6.x) */
+static void kw_tune_peers_max_updates(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        unsigned long long v;
+
+        (void)data;
+        if (cfg__want_args(p, arg, 1, "tune.peers.max-updates-at-once <number>") &&
+            cfg__uint(p, arg, 1, 2147483647, "tune.peers.max-updates-at-once", &v))
+                p->gen->global.tune_peers_max_updates = (unsigned)v;
+}
+
 static void kw_tune_maxrewrite(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         unsigned long long v;
@@ -865,6 +908,8 @@ static void kw_set_var(struct cfg_parser *p, unsigned arg, unsigned long data)
 
 const struct cfg_kw cfg__global_keywords[] = {
         {"daemon", G, kw_daemon, 0, false},
+        {"localpeer", G, kw_localpeer, 0, false},
+        {"tune.peers.max-updates-at-once", G, kw_tune_peers_max_updates, 0, false},
         {"nbthread", G, kw_nbthread, 0, false},
         {"user", G, kw_user, 0, false},
         {"group", G, kw_group, 0, false},

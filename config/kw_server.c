@@ -548,9 +548,12 @@ void cfg__finish_servers(struct cfg_parser *p)
                                              g->proxies[j]->where.file, g->proxies[j]->where.line);
                 ids[n++] = px->id;
         }
-        for (size_t i = 0; i < g->n_proxies; i++, next++) {
+        for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
 
+                /* HAProxy makes no proxy of a peers section's table: no id */
+                if (px->cap & CFG_CAP_TABLE)
+                        continue;
                 if (!px->id_set) {
                         next = next_free(ids, n, next);
                         px->id = next;
@@ -562,6 +565,7 @@ void cfg__finish_servers(struct cfg_parser *p)
                                      "dispatch address of %s '%s' will be ignored in balance "
                                      "mode",
                                      (px->cap & CFG_CAP_FE) ? "listen" : "backend", px->name);
+                next++;
         }
 }
 

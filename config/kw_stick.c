@@ -1,5 +1,6 @@
-/* "stick-table" in a frontend, backend or listen section: the table's definition, which the
- * master turns into a shared-memory table named after the proxy. */
+/* "stick-table" in a frontend, backend or listen section, and "table" in a peers section
+ * (kw_peers.c): the table's definition, which the master turns into a shared-memory table
+ * named after its proxy. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,37 +85,32 @@ static bool store_parse(struct cfg_parser *p, unsigned w, struct cfg_stick_table
         return true;
 }
 
-/* stick-table type <type> [len <n>] size <n> [expire <time>] [nopurge] [store <types>]... */
-void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
+bool cfg__stick_table_parse(struct cfg_parser *p, unsigned arg, bool in_peers,
+                            struct cfg_stick_table *ret)
 {
-        struct cfg_proxy *px = p->px;
-        struct cfg_stick_table t = {.where = {p->file, p->l->line}}, *slot;
+        /* HAProxy's messages name the keyword: "stick-table: ...", "table: ..." */
+        const char *me = in_peers ? "table" : "stick-table";
+        struct cfg_stick_table t = {.where = {p->file, p->l->line}};
         unsigned n = cfg__n_words(p);
         bool have_type = false, have_size = false, have_len = false;
 
-        (void)data;
-        if (px->table) {
-                cfg__err(p, 0, "%s '%s' already has a stick-table (line %u): one per section",
-                         cfg__section_name(p), px->name, px->table->where.line);
-                return;
-        }
         for (unsigned w = arg; w < n; w++) {
                 const char *kw = cfg__word(p, w);
                 char err[128] = "";
 
                 if (w + 1 >= n && strcmp(kw, "nopurge") != 0) {
-                        cfg__err(p, w, "stick-table: '%s' needs a value", kw);
-                        return;
+                        cfg__err(p, w, "%s: '%s' needs a value", me, kw);
+                        return false;
                 }
                 if (strcmp(kw, "type") == 0) {
                         int k = stkt_key_type_parse(cfg__word(p, ++w));
 
                         if (k < 0) {
                                 cfg__err(p, w,
-                                         "stick-table: unknown type '%s': expected ip, ipv6, "
-                                         "integer, string or binary",
-                                         cfg__word(p, w));
-                                return;
+                                         "%s: unknown type '%s': expected ip, ipv6, integer, "
+                                         "string or binary",
+                                         me, cfg__word(p, w));
+                                return false;
                         }
                         t.key_type = (enum stkt_key_type)k;
                         have_type = true;
@@ -122,7 +118,7 @@ void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
                         unsigned long long v;
 
                         if (!cfg__uint(p, ++w, 1, STICK_KEY_LEN_MAX, "stick-table len", &v))
-                                return;
+                                return false;
                         t.key_len = (uint32_t)v;
                         have_len = true;
                 } else if (strcmp(kw, "size") == 0) {
@@ -132,9 +128,9 @@ void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
                         if (cfg_parse_size(cfg__word_str(p, w), STICK_SIZE_MAX, &v, err,
                                            sizeof(err)) < 0 ||
                             v == 0) {
-                                cfg__err(p, w, "stick-table size: '%s': expected 1 to %u%s%s",
+                                cfg__err(p, w, "%s size: '%s': expected 1 to %u%s%s", me,
                                          cfg__word(p, w), STICK_SIZE_MAX, err[0] ? ": " : "", err);
-                                return;
+                                return false;
                         }
                         t.size = (uint32_t)v;
                         have_size = true;
@@ -142,38 +138,63 @@ void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
                         w++;
                         if (cfg_parse_time(cfg__word_str(p, w), CFG_TIME_MS, &t.expire_ms, err,
                                            sizeof(err)) < 0) {
-                                cfg__err(p, w, "stick-table expire: %s", err);
-                                return;
+                                cfg__err(p, w, "%s expire: %s", me, err);
+                                return false;
                         }
                 } else if (strcmp(kw, "nopurge") == 0) {
                         t.nopurge = true;
                 } else if (strcmp(kw, "store") == 0) {
                         if (!store_parse(p, ++w, &t))
-                                return;
-                } else if (strcmp(kw, "peers") == 0 || strcmp(kw, "srvkey") == 0 ||
-                           strcmp(kw, "write-to") == 0 || strcmp(kw, "recv-only") == 0) {
+                                return false;
+                } else if (strcmp(kw, "peers") == 0 && !in_peers) {
+                        /* resolved at the end of the load: the section may come later */
+                        t.peers_name = cfg__dup(p, ++w);
+                        if (!t.peers_name)
+                                return false;
+                } else if (strcmp(kw, "srvkey") == 0 || strcmp(kw, "write-to") == 0 ||
+                           strcmp(kw, "recv-only") == 0) {
                         cfg__unsupported(p, w, kw);
-                        return;
+                        return false;
                 } else {
+                        /* a table of a peers section is synced with it: no "peers" there */
                         cfg__err(p, w,
-                                 "stick-table: unexpected '%s': expected type, len, size, "
-                                 "expire, nopurge or store",
-                                 kw);
-                        return;
+                                 "%s: unexpected '%s': expected type, len, size, expire, "
+                                 "nopurge%s or store",
+                                 me, kw, in_peers ? "" : ", peers");
+                        return false;
                 }
         }
         if (!have_type || !have_size) {
-                cfg__err(p, 0, "stick-table: '%s' is required",
+                cfg__err(p, 0, "%s: '%s' is required", me,
                          !have_type ? "type <type>" : "size <size>");
-                return;
+                return false;
         }
         if (t.key_type == STKT_KEY_STRING || t.key_type == STKT_KEY_BINARY) {
                 if (!have_len)
                         t.key_len = STICK_KEY_LEN_DEFAULT;
         } else if (have_len) {
-                cfg__err(p, 0, "stick-table: 'len' applies to string and binary keys only");
+                cfg__err(p, 0, "%s: 'len' applies to string and binary keys only", me);
+                return false;
+        }
+        *ret = t;
+        return true;
+}
+
+/* stick-table type <type> [len <n>] size <n> [expire <time>] [nopurge] [store <types>]
+ * [peers <name>] */
+void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        struct cfg_proxy *px = p->px;
+        struct cfg_stick_table t, *slot;
+
+        (void)data;
+        if (px->table) {
+                cfg__err(p, 0, "%s '%s' already has a stick-table (line %u): one per section",
+                         cfg__section_name(p), px->name, px->table->where.line);
                 return;
         }
+        if (!cfg__stick_table_parse(p, arg, false, &t))
+                return;
         slot = cfg_arena_alloc(&p->gen->arena, sizeof(*slot));
         if (!slot) {
                 cfg__oom(p);

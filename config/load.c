@@ -54,8 +54,12 @@ static const char *predef_env_lookup(void *data, const char *name)
         else if (strncmp(name, "HAPROXY_", 8) == 0)
                 suffix = name + 8;
         if (suffix) {
+                /* "localpeer" in the global section changes it for the lines after it, as
+                 * HAProxy's setenv() does */
                 if (strcmp(suffix, "LOCALPEER") == 0)
-                        return e->localpeer;
+                        return e->p && e->p->gen && e->p->gen->global.localpeer
+                                       ? e->p->gen->global.localpeer
+                                       : e->localpeer;
                 if (strcmp(suffix, "CFGFILES") == 0 && e->cfgfiles)
                         return e->cfgfiles;
                 if (strcmp(suffix, "HTTP_LOG_FMT") == 0)
@@ -160,6 +164,7 @@ static struct cfg_gen *gen_new(void)
         g->global.tune_h2_fe_glitches_threshold = 1000;
         g->global.tune_h2_be_max_concurrent_streams = 100;
         g->global.tune_h2_be_initial_window_size = 65535;
+        g->global.tune_peers_max_updates = CFG_PEERS_MAX_UPDATES_DEFAULT;
         return g;
 }
 
@@ -179,7 +184,12 @@ static int parser_load(const struct cfg_files *files, const struct cfg_load_opts
         p.resolve = opts ? opts->resolve : NULL;
         p.resolve_data = opts ? opts->resolve_data : NULL;
         p.gen = gen_new();
-        if (!p.gen) {
+        if (p.gen) {
+                p.gen->global.localpeer = cfg_arena_strdup(&p.gen->arena, env.localpeer);
+                p.gen->global.localpeer_cmdline = opts && opts->localpeer;
+        }
+        if (!p.gen || !p.gen->global.localpeer) {
+                cfg_gen_unref(p.gen);
                 free(env.cfgfiles);
                 return -ENOMEM;
         }

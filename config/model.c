@@ -91,6 +91,19 @@ const struct cfg_userlist *cfg_gen_find_userlist(const struct cfg_gen *g, const 
         return NULL;
 }
 
+const struct cfg_peers *cfg_gen_find_peers(const struct cfg_gen *g, const char *name)
+{
+        for (size_t i = 0; i < g->n_peers; i++)
+                if (strcmp(g->peers[i]->name, name) == 0)
+                        return g->peers[i];
+        return NULL;
+}
+
+const struct cfg_peer *cfg_peers_local(const struct cfg_peers *ps)
+{
+        return ps->local >= 0 && (size_t)ps->local < ps->n_peers ? &ps->peers[ps->local] : NULL;
+}
+
 size_t cfg_maxrewrite(const struct cfg_global *g)
 {
         size_t v = g->maxrewrite_set ? g->tune_maxrewrite : 1024;

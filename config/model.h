@@ -29,6 +29,10 @@ enum {
         CFG_CAP_FE = 1u << 0,       /* accepts connections (frontend, listen) */
         CFG_CAP_BE = 1u << 1,       /* has servers (backend, listen) */
         CFG_CAP_DEFAULTS = 1u << 2, /* a defaults section */
+        /* only a stick table: one declared with "table <t>" in a peers section, named
+         * "<peers>/<t>" as rules and the runtime API name it; no listener, no server, no
+         * statistics row, no id (HAProxy makes no proxy of it) */
+        CFG_CAP_TABLE = 1u << 3,
 };
 
 enum cfg_timeout {
@@ -662,7 +666,10 @@ struct cfg_stick_rule {
         struct cfg_where where;
 };
 
-/* "stick-table": one per proxy, named after it. */
+struct cfg_peers;
+
+/* "stick-table": one per proxy, named after it; or "table <t>" in a peers section, held by a
+ * proxy of capability CFG_CAP_TABLE named "<peers>/<t>". */
 struct cfg_stick_table {
         enum stkt_key_type key_type;
         uint32_t key_len;   /* string, binary: the longest key; default 32 */
@@ -671,6 +678,10 @@ struct cfg_stick_table {
         bool nopurge;
         uint32_t store;                    /* STKT_F(STKT_DT_*) */
         uint32_t period_ms[STKT_DT_COUNT]; /* stored rates */
+        const char *peers_name;            /* arena: "peers <name>" as written, or NULL (and
+                                            * NULL for a table of a peers section) */
+        const struct cfg_peers *peers;     /* the section it is synced with (resolved at the
+                                            * end of load; a disabled one too), or NULL */
         struct cfg_where where;
 };
 
@@ -940,6 +951,12 @@ struct cfg_global {
         struct cfg_global_var *set_vars; /* arena array: "set-var" and "set-var-fmt", in order */
         size_t n_set_vars, cap_set_vars;
         struct cfg_tls_global tls; /* crt-base, ca-base, ssl-default-*, tune.ssl.* */
+        /* this node's name among its peers: -L, else "localpeer" (unless after a peers
+         * section, where HAProxy ignores it), else the host name; arena */
+        const char *localpeer;
+        bool localpeer_set;              /* "localpeer" was given (and not ignored) */
+        bool localpeer_cmdline;          /* -L was given: "localpeer" lines are ignored */
+        unsigned tune_peers_max_updates; /* tune.peers.max-updates-at-once, 200 */
         struct cfg_where where;
 };
 
@@ -978,6 +995,56 @@ struct cfg_userlist {
         struct cfg_where where;
 };
 
+/* peers <name> (manual section 3.5): the nodes a set of stick tables is synced with, over
+ * HAProxy's peers protocol (2.1). Each node's configuration lists every peer, itself
+ * included; the entry named as the local peer (-L, else global "localpeer", else the host
+ * name) is this node: where it listens. The others are where it connects. */
+struct cfg_peer {
+        /* its name (the peer's identity in the protocol), its address (ip:port, a host name
+         * resolved at load; none for the local peer given as "server <name>"), its options:
+         * the section's default-server line, then its own (TLS only), and its line */
+        struct cfg_server srv;
+        bool local;    /* this node's entry */
+        bool has_addr; /* false: a local "server <name>" line, its address on "bind" */
+};
+
+/* A stick table synced with a peers section: a proxy's "stick-table ... peers <name>", or a
+ * "table <t>" line of the section. */
+struct cfg_peers_table {
+        const struct cfg_proxy *px; /* holds the table (px->table); for a "table" line, a
+                                     * proxy of capability CFG_CAP_TABLE named "<peers>/<t>" */
+        const char *wire_name;      /* arena: the table's name in the protocol: the proxy's
+                                     * name, or "/<t>" for a "table" line (HAProxy's) */
+        struct cfg_where where;     /* the stick-table or table line */
+};
+
+struct cfg_peers {
+        const char *name; /* arena */
+        bool disabled;    /* "disabled" (and no later "enabled"): no listener, no sync; the
+                           * tables exist and work locally */
+        /* the peers in their order of declaration, the local one among them */
+        struct cfg_peer *peers; /* arena array */
+        size_t n_peers, cap_peers;
+        int local; /* index of the local peer in @peers; -1: none (only while loading) */
+        /* where the local peer listens: the address of its "peer" line, or the addresses of
+         * the "bind" line, each with the options of "default-bind" and that line (TLS, v4v6,
+         * v6only) */
+        struct cfg_bind *binds; /* arena array */
+        size_t n_binds, cap_binds;
+        /* the options of "default-bind" and "bind" lines, in line order (HAProxy's single
+         * bind_conf per section); each of @binds has them (addr unused here) */
+        struct cfg_bind bind_opts;
+        struct cfg_server_opts default_server; /* "default-server" options */
+        /* the tables synced, set at the end of load, in the order of the proxies that hold
+         * them (a "table" line makes its own where it is) */
+        struct cfg_peers_table *tables; /* arena array */
+        size_t n_tables, cap_tables;
+        struct cfg_where where;
+};
+
+/* HAProxy's default of tune.peers.max-updates-at-once */
+#define CFG_PEERS_MAX_UPDATES_DEFAULT 200u
+
 struct cfg_gen {
         unsigned refs;          /* cfg_gen_ref()/cfg_gen_unref(); one process only */
         struct cfg_arena arena; /* owns everything below */
@@ -991,6 +1058,8 @@ struct cfg_gen {
         struct cfg_map *maps; /* arena list: each file, match method and output loaded once */
         struct cfg_userlist **userlists; /* arena array, in order */
         size_t n_userlists, cap_userlists;
+        struct cfg_peers **peers; /* arena array: the peers sections, in order */
+        size_t n_peers, cap_peers;
         void **regexes; /* arena array of pcre2_code, freed with the generation */
         size_t n_regexes, cap_regexes;
         /* the names of the variables of each store (enum cfg_var_store), in slot order */
@@ -1035,6 +1104,11 @@ bool cfg_gen_index_backends(struct cfg_gen *g);
 const struct cfg_proxy *cfg_gen_find_backend(const struct cfg_gen *g, struct sl_str name);
 /* The userlist named @name, or NULL. */
 const struct cfg_userlist *cfg_gen_find_userlist(const struct cfg_gen *g, const char *name);
+/* The peers section named @name, or NULL. */
+const struct cfg_peers *cfg_gen_find_peers(const struct cfg_gen *g, const char *name);
+/* The local peer of @ps (its entry named as this node), or NULL when there is none (only
+ * while loading: a loaded generation's sections all have one). */
+const struct cfg_peer *cfg_peers_local(const struct cfg_peers *ps);
 
 /* HAProxy's tune.maxrewrite: the part of a buffer a head may not fill, kept for what rules
  * add; 1024 by default, and at most half the buffer (HAProxy lowers a larger value). */

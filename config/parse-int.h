@@ -18,6 +18,7 @@ enum cfg_section {
         CFG_SEC_BACKEND,
         CFG_SEC_LISTEN,
         CFG_SEC_USERLIST,
+        CFG_SEC_PEERS,
         CFG_SEC_SKIP, /* a section sluice does not support: its lines are not read */
 };
 
@@ -34,6 +35,9 @@ struct cfg_parser {
         enum cfg_section sec;
         struct cfg_proxy *px;            /* current proxy or defaults section; NULL otherwise */
         struct cfg_userlist *ul;         /* current userlist section; NULL otherwise */
+        struct cfg_peers *peers;         /* current peers section; NULL otherwise */
+        bool peers_bind_line;            /* it has a "bind" line */
+        bool peers_peer_line;            /* it has a "peer" line */
         struct cfg_proxy *last_defaults; /* the latest defaults section, or NULL */
         const struct cfg_line *l;        /* the line being parsed */
         bool negate;                     /* the line started with "no" */
@@ -243,6 +247,10 @@ void cfg__kw_ignore_persist(struct cfg_parser *p, unsigned arg, unsigned long da
 void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_stick_table(struct cfg_parser *p, unsigned arg, unsigned long data);
+/* The arguments of a stick-table line (@in_peers: a "table <name>" line of a peers section,
+ * which takes no "peers") from word @arg on, into @ret; false after an error (reported). */
+bool cfg__stick_table_parse(struct cfg_parser *p, unsigned arg, bool in_peers,
+                            struct cfg_stick_table *ret);
 void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data);
 void cfg__kw_cookie(struct cfg_parser *p, unsigned arg, unsigned long data);
 /* Is @s a cookie value (RFC 6265 cookie-octets, at least one)? */
@@ -308,6 +316,12 @@ bool cfg__net_parse(struct cfg_parser *p, unsigned w, struct cfg_net *ret);
 void cfg__userlist_open(struct cfg_parser *p);
 void cfg__userlist_line(struct cfg_parser *p);
 void cfg__userlists_finish(struct cfg_parser *p);
+
+/* Peers sections (kw_peers.c): the "peers" line, a line of the section, and, at the end of
+ * the load, the checks and the cross-references (the tables each section syncs). */
+void cfg__peers_open(struct cfg_parser *p);
+void cfg__peers_line(struct cfg_parser *p);
+void cfg__peers_finish(struct cfg_parser *p);
 /* The parser's stages, driven by load.c: one line outside any directive, then the
  * cross-references and checks once every file was read. */
 void cfg__parser_line(struct cfg_parser *p);

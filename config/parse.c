@@ -212,6 +212,8 @@ int cfg__addr_str(struct cfg_parser *p, unsigned w, const char *word, unsigned f
 
 const char *cfg__proxy_kind(const struct cfg_proxy *px)
 {
+        if (px->cap & CFG_CAP_TABLE)
+                return "peers table";
         if ((px->cap & CFG_CAP_FE) && (px->cap & CFG_CAP_BE))
                 return "listen";
         return (px->cap & CFG_CAP_FE) ? "frontend" : "backend";
@@ -227,6 +229,7 @@ static const char *const section_names[] = {
         [CFG_SEC_BACKEND] = "backend",
         [CFG_SEC_LISTEN] = "listen",
         [CFG_SEC_USERLIST] = "userlist",
+        [CFG_SEC_PEERS] = "peers",
         [CFG_SEC_SKIP] = "",
 };
 
@@ -250,6 +253,8 @@ unsigned cfg__section_in(enum cfg_section s)
                 return CFG_IN_LISTEN;
         case CFG_SEC_USERLIST:
                 return CFG_IN_USERLIST;
+        case CFG_SEC_PEERS:
+                return CFG_IN_PEERS;
         case CFG_SEC_NONE:
         case CFG_SEC_SKIP:
                 return 0;
@@ -607,6 +612,7 @@ static void parser_open_proxy(struct cfg_parser *p, enum cfg_section sec)
         case CFG_SEC_NONE:
         case CFG_SEC_GLOBAL:
         case CFG_SEC_USERLIST:
+        case CFG_SEC_PEERS:
         case CFG_SEC_SKIP:
                 break;
         }
@@ -700,6 +706,10 @@ static bool parser_section(struct cfg_parser *p)
                 cfg__userlist_open(p);
                 return true;
         }
+        if (strcmp(w, "peers") == 0) {
+                cfg__peers_open(p);
+                return true;
+        }
         for (size_t i = 0; i < cfg_n_known_sections; i++) {
                 if (strcmp(w, cfg_known_sections[i]) == 0) {
                         cfg__unsupported(p, 0, w);
@@ -727,6 +737,10 @@ void cfg__parser_line(struct cfg_parser *p)
         }
         if (p->sec == CFG_SEC_USERLIST) {
                 cfg__userlist_line(p);
+                return;
+        }
+        if (p->sec == CFG_SEC_PEERS) {
+                cfg__peers_line(p);
                 return;
         }
         p->negate = false;

@@ -136,13 +136,12 @@ static bool verify_on(const struct cfg_tls_opts *o)
         return o->verify == CFG_TLS_VERIFY_OPTIONAL || o->verify == CFG_TLS_VERIFY_REQUIRED;
 }
 
-static void bind_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct cfg_bind *b)
+/* @what names the bind's section in messages ("frontend 'f'", "peers section 'p'") */
+static void bind_finish(struct cfg_parser *p, const char *what, struct cfg_bind *b)
 {
         const struct cfg_tls_global *tg = &p->gen->global.tls;
         const struct cfg_where *w = &b->where;
-        char what[256];
 
-        snprintf(what, sizeof(what), "%s '%s'", cfg__proxy_kind(px), px->name);
         if (!b->tls.ssl) {
                 /* HAProxy keeps such certificates unused, silently */
                 if (b->tls.n_certs)
@@ -182,7 +181,9 @@ static void bind_finish(struct cfg_parser *p, const struct cfg_proxy *px, struct
         ecdhe_fold(&b->tls.opts);
 }
 
-static void server_finish(struct cfg_parser *p, struct cfg_proxy *px, struct cfg_server *s)
+/* @px: the server's backend, or NULL for a peer (@owner: its peers section's name) */
+static void server_finish(struct cfg_parser *p, struct cfg_proxy *px, const char *owner,
+                          struct cfg_server *s)
 {
         const struct cfg_tls_global *tg = &p->gen->global.tls;
         struct cfg_server_tls *t = &s->opts.tls;
@@ -190,10 +191,10 @@ static void server_finish(struct cfg_parser *p, struct cfg_proxy *px, struct cfg
 
         if (!t->ssl && !cfg_server_check_tls(s))
                 return;
-        snprintf(what, sizeof(what), "'server %s/%s'", px->name, s->name);
+        snprintf(what, sizeof(what), "'%s %s/%s'", px ? "server" : "peer", owner, s->name);
         opts_default(&t->opts, &tg->server_dflt);
         vers_fold(p, &t->opts, false, what, &s->where);
-        if (t->sni.src)
+        if (t->sni.src && px)
                 cfg__sample_finish(p, px, &t->sni, &s->where);
         if (t->opts.ca_file || t->opts.verify == CFG_TLS_VERIFY_NONE ||
             (t->opts.verify == CFG_TLS_VERIFY_UNSET && tg->server_verify_none))
@@ -218,10 +219,22 @@ void cfg__tls_finish(struct cfg_parser *p)
 
         for (size_t i = 0; i < g->n_proxies; i++) {
                 struct cfg_proxy *px = g->proxies[i];
+                char what[256];
 
+                snprintf(what, sizeof(what), "%s '%s'", cfg__proxy_kind(px), px->name);
                 for (size_t j = 0; j < px->n_binds; j++)
-                        bind_finish(p, px, &px->binds[j]);
+                        bind_finish(p, what, &px->binds[j]);
                 for (size_t j = 0; j < px->n_servers; j++)
-                        server_finish(p, px, &px->servers[j]);
+                        server_finish(p, px, px->name, &px->servers[j]);
+        }
+        for (size_t i = 0; i < g->n_peers; i++) {
+                struct cfg_peers *ps = g->peers[i];
+                char what[256];
+
+                snprintf(what, sizeof(what), "peers section '%s'", ps->name);
+                for (size_t j = 0; j < ps->n_binds; j++)
+                        bind_finish(p, what, &ps->binds[j]);
+                for (size_t j = 0; j < ps->n_peers; j++)
+                        server_finish(p, NULL, ps->name, &ps->peers[j].srv);
         }
 }

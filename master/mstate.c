@@ -182,6 +182,8 @@ void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
         for (size_t i = 0; i < new->n_proxies; i++) {
                 const struct cfg_proxy *np = new->proxies[i], *op = find_px(old, np);
 
+                if (np->cap & CFG_CAP_TABLE)
+                        continue; /* a peers section's table: no proxy to speak of */
                 if (!op) {
                         sl_log(LOG_NOTICE, "reload: proxy '%s' added", np->name);
                         continue;
@@ -222,7 +224,7 @@ void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
                 }
         }
         for (size_t i = 0; i < old->n_proxies; i++)
-                if (!find_px(new, old->proxies[i]))
+                if (!(old->proxies[i]->cap & CFG_CAP_TABLE) && !find_px(new, old->proxies[i]))
                         sl_log(LOG_NOTICE, "reload: proxy '%s' removed", old->proxies[i]->name);
 }
 

@@ -63,7 +63,14 @@ static void check_model(const struct cfg_gen *g)
         for (size_t i = 0; i < g->n_proxies; i++) {
                 const struct cfg_proxy *px = g->proxies[i];
 
-                if (!px->name || !(px->cap & (CFG_CAP_FE | CFG_CAP_BE)))
+                if (!px->name || !(px->cap & (CFG_CAP_FE | CFG_CAP_BE | CFG_CAP_TABLE)))
+                        abort();
+                /* a peers section's table: only that, synced with its section */
+                if ((px->cap & CFG_CAP_TABLE) &&
+                    (px->cap != CFG_CAP_TABLE || !px->table || !px->table->peers || px->n_binds ||
+                     px->n_servers || !strchr(px->name, '/')))
+                        abort();
+                if (px->table && px->table->peers_name && !px->table->peers)
                         abort();
                 if (px->default_backend_name && (px->cap & CFG_CAP_FE) && !px->default_backend)
                         abort();
@@ -81,6 +88,21 @@ static void check_model(const struct cfg_gen *g)
                                 abort();
                 for (size_t j = 0; j < px->n_binds; j++)
                         if (px->binds[j].addr.port_low > px->binds[j].addr.port_high)
+                                abort();
+        }
+        /* peers: every enabled section names this node; remote peers have an address */
+        for (size_t i = 0; i < g->n_peers; i++) {
+                const struct cfg_peers *ps = g->peers[i];
+
+                if (!ps->disabled && !cfg_peers_local(ps))
+                        abort();
+                for (size_t j = 0; j < ps->n_peers; j++)
+                        if (!ps->peers[j].srv.name ||
+                            (!ps->peers[j].local && !ps->peers[j].has_addr) ||
+                            (ps->peers[j].has_addr && !ps->peers[j].srv.addr.has_port))
+                                abort();
+                for (size_t j = 0; j < ps->n_tables; j++)
+                        if (!ps->tables[j].wire_name || ps->tables[j].px->table->peers != ps)
                                 abort();
         }
 }
