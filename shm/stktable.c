@@ -107,6 +107,7 @@ struct stkt_hdr {
         _Atomic uint64_t upd_seq __attribute__((aligned(64)));
         _Atomic uint64_t upd_read __attribute__((aligned(64)));
         _Atomic uint64_t upd_lost; /* ring slots a reader found overwritten */
+        _Atomic uint32_t learned;  /* the content was learnt from a peer (or nobody had any) */
         struct {
                 _Atomic uint64_t id;    /* the owner's name for the position; 0: free */
                 _Atomic uint64_t acked; /* the last sequence the peer acknowledged */
@@ -1139,6 +1140,17 @@ static int stkt__upd_cmp(const void *a, const void *b)
         return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+bool stkt_learned(const struct stkt *t)
+{
+        return t->upd_off && atomic_load_explicit(&t->hdr->learned, memory_order_acquire);
+}
+
+void stkt_set_learned(struct stkt *t)
+{
+        if (t->upd_off)
+                atomic_store_explicit(&t->hdr->learned, 1, memory_order_release);
+}
+
 int stkt_upd_collect(struct stkt *t, uint64_t after, uint64_t now, uint64_t *ret_head,
                      struct stkt_upd **ret, size_t *ret_n)
 {
@@ -1162,7 +1174,7 @@ int stkt_upd_collect(struct stkt *t, uint64_t after, uint64_t now, uint64_t *ret
                 if (W_STATE(w) != STKT_ST_LIVE || stkt__expired(e, w, now))
                         continue;
                 u = atomic_load_explicit(stkt__upd(t, i), memory_order_acquire);
-                if (after && u <= after)
+                if (after != STKT_UPD_ALL && u <= after)
                         continue;
                 if (n == cap) {
                         size_t ncap = cap ? cap * 2 : 256;

@@ -276,9 +276,10 @@ uint64_t stkt_upd_head(const struct stkt *t);
 int stkt_upd_next(struct stkt *t, uint64_t *cursor, struct stkt_upd *ret);
 
 /* Scan: every LIVE entry alive at @now whose sequence is above @after (every LIVE entry when
- * @after is 0, marked or not), sorted by sequence, into *@ret (allocated, the caller frees
- * it) and *@ret_n, and in *@ret_head the head read before the scan (continue with
- * stkt_upd_next() from there). Returns 0 or -ENOMEM. */
+ * @after is STKT_UPD_ALL, changed here or not: a full resync), sorted by sequence, into *@ret
+ * (allocated, the caller frees it) and *@ret_n, and in *@ret_head the head read before the
+ * scan (continue with stkt_upd_next() from there). Returns 0 or -ENOMEM. */
+#define STKT_UPD_ALL UINT64_MAX
 int stkt_upd_collect(struct stkt *t, uint64_t after, uint64_t now, uint64_t *ret_head,
                      struct stkt_upd **ret, size_t *ret_n);
 
@@ -305,3 +306,9 @@ uint64_t stkt_pos_acked(const struct stkt *t, int pos);
 void stkt_pos_set_acked(struct stkt *t, int pos, uint64_t seq);
 
 void stkt_upd_stats(const struct stkt *t, struct stkt_upd_stats *ret);
+
+/* Whether the table's content was learnt from a peer since it was created (a resync), and
+ * marking it so: a new owner of the peer links after a reload or a respawn does not ask for
+ * one again. False for a table not synced. */
+bool stkt_learned(const struct stkt *t);
+void stkt_set_learned(struct stkt *t);

@@ -913,7 +913,7 @@ START_TEST(test_reader_behind_the_ring_scans)
 }
 END_TEST
 
-START_TEST(test_collect_from_zero_takes_every_entry)
+START_TEST(test_collect_all_or_changed_here)
 {
         uint64_t head;
         struct stkt_upd *v;
@@ -926,13 +926,22 @@ START_TEST(test_collect_from_zero_takes_every_entry)
         ck_assert_int_eq(insert_u64(3, 0, &c), 1);
         ck_assert_int_eq(stkt_add(table, c, STKT_DT_GPC0, 1), 0);
         ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 1), 0);
-        ck_assert_int_eq(stkt_upd_collect(table, 0, 0, &head, &v, &n), 0);
+        ck_assert_int_eq(stkt_upd_collect(table, STKT_UPD_ALL, 0, &head, &v, &n), 0);
         ck_assert_uint_eq(head, 2);
         ck_assert_uint_eq(n, 3);
         ck_assert_uint_eq(v[0].idx, b); /* never changed: sequence 0 */
         ck_assert_uint_eq(v[1].idx, c);
         ck_assert_uint_eq(v[2].idx, a);
         free(v);
+        /* from 0: what changed here only */
+        ck_assert_int_eq(stkt_upd_collect(table, 0, 0, &head, &v, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        ck_assert_uint_eq(v[0].idx, c);
+        ck_assert_uint_eq(v[1].idx, a);
+        free(v);
+        ck_assert(!stkt_learned(table));
+        stkt_set_learned(table);
+        ck_assert(stkt_learned(table));
 }
 END_TEST
 
@@ -1077,7 +1086,7 @@ int main(void)
         tcase_add_test(tu, test_every_kind_of_change_is_marked);
         tcase_add_test(tu, test_quiet_view_changes_are_not_marked);
         tcase_add_test(tu, test_reader_behind_the_ring_scans);
-        tcase_add_test(tu, test_collect_from_zero_takes_every_entry);
+        tcase_add_test(tu, test_collect_all_or_changed_here);
         tcase_add_test(tu, test_positions_persist_in_the_table);
         tcase_add_test(tu, test_no_change_lost_under_concurrency);
         suite_add_tcase(s, tb);
