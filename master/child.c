@@ -36,6 +36,13 @@ static int child_listener_fd(void *data, const struct cfg_bind *b, unsigned port
         return msock_listener_fd(c->m, b, port, c->slot);
 }
 
+static int child_peers_fd(void *data, const struct cfg_bind *b)
+{
+        struct child_ctx *c = data;
+
+        return c->slot == 0 ? msock_peers_fd(c->m, b) : -1;
+}
+
 static void child_ready(void *data)
 {
         struct child_ctx *c = data;
@@ -59,6 +66,7 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .ready_data = &ctx,
                 .stopped_accepting = child_stopped_accepting,
                 .listener_fd = child_listener_fd,
+                .peers_fd = child_peers_fd,
                 .listener_data = &ctx,
                 .srv_table = m->srv_table,
                 .stick_table = mstate_stick_table,

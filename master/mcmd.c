@@ -41,6 +41,7 @@ struct mcmd_cont {
                 FAN_SHOW_SESS,
                 FAN_SHUTDOWN,
                 FAN_SHOW_ERRORS,
+                FAN_SHOW_PEERS,
         } fan_kind;
         char *err_proxy; /* owned: "show errors <proxy>", or NULL */
         int err_iid;     /* "show errors <iid>", or -1 */
@@ -180,6 +181,13 @@ static void fan_write(struct master *m, struct mcmd_cont *c, FILE *out)
                 const struct mfan_answer *a = mfan_answer(c->fan, i);
                 const char *p = a->text;
 
+                if (c->fan_kind == FAN_SHOW_PEERS) {
+                        /* the owner of the current generation's links answers; the others
+                         * have none */
+                        if (a->current)
+                                fputs(p, out);
+                        continue;
+                }
                 if (c->fan_kind == FAN_SHUTDOWN) {
                         /* the same error from each worker is said once */
                         if (a->len && (i == 0 || strcmp(mfan_answer(c->fan, 0)->text, p) != 0))
@@ -214,7 +222,8 @@ static void help(FILE *out, int level)
               "  show backend   : list the backends\n"
               "  show servers state [<backend>]  : the servers' runtime state\n"
               "  get weight <bk>/<srv>           : a server's current and initial weights\n"
-              "  show table [<table> [data.<type> <op> <value>]...] : stick tables\n",
+              "  show table [<table> [data.<type> <op> <value>]...] : stick tables\n"
+              "  show peers [<section>] : the peer links and their tables\n",
               out);
         if (level >= CFG_STATS_LEVEL_OPERATOR)
                 fputs("  clear table <table> [key <key> | data.<type> <op> <value>...]\n"
@@ -1095,6 +1104,16 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
                 snprintf(line, sizeof(line), "show sess%s%.64s", n > 2 ? " " : "",
                          n > 2 ? w[2] : "");
                 fan_out(m, line, pid, FAN_SHOW_SESS, out, ret_cont);
+        } else if (is(w, n, "show", "peers")) {
+                char line[128];
+
+                if (level < CFG_STATS_LEVEL_OPERATOR) {
+                        fputs("Permission denied\n", out);
+                        return;
+                }
+                snprintf(line, sizeof(line), "show peers%s%.64s", n > 2 ? " " : "",
+                         n > 2 ? w[2] : "");
+                fan_out(m, line, 0, FAN_SHOW_PEERS, out, ret_cont);
         } else if (is(w, n, "show", "errors")) {
                 cmd_show_errors(m, w, n, level, out, ret_cont);
         } else if (!admin && strcmp(w[0], "shutdown") == 0) {

@@ -276,6 +276,43 @@ static int stats_apply(struct master *m, const struct cfg_stats_socket *s)
         return 0;
 }
 
+/* A local peer's listening socket is never a bind line's or a stats socket's. */
+static void peers_key(const struct cfg_bind *b, char *key, size_t size)
+{
+        size_t off = (size_t)snprintf(key, size, "peers ");
+
+        addr_key(&b->addr, b, b->addr.port_low, key + off, size - off);
+}
+
+/* Open (or keep) the listening socket of peers bind @b, for the worker that owns the peer
+ * links (slot 0). Kept by the master, so a new owner after a reload or a respawn accepts on
+ * the same socket: a peer connecting meanwhile waits in its queue. */
+static int peers_apply(struct master *m, const struct cfg_peers *ps, const struct cfg_bind *b)
+{
+        char key[300];
+        struct msock *ms;
+
+        peers_key(b, key, sizeof(key));
+        ms = sock_find(m, key);
+        if (!ms) {
+                ms = sock_new(m, key, false);
+                if (!ms)
+                        return -ENOMEM;
+                ms->stats = true; /* one socket, slot 0; not paused with the proxies' */
+        }
+        ms->wanted = true;
+        if (ms->fds[0] < 0) {
+                int fd = sock_open_one(&b->addr, b, NULL, b->addr.port_low);
+
+                if (fd < 0)
+                        return log_errno(LOG_ERR, fd, "%s:%u: peers '%s': cannot bind",
+                                         b->where.file, b->where.line, ps->name);
+                ms->fds[0] = fd;
+                ms->n = 1;
+        }
+        return 0;
+}
+
 int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
 {
         struct sl_list *pos, *tmp;
@@ -349,6 +386,16 @@ int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
                 if (r < 0)
                         return r;
         }
+        for (size_t i = 0; i < gen->n_peers; i++) {
+                const struct cfg_peers *ps = gen->peers[i];
+
+                for (size_t j = 0; !ps->disabled && j < ps->n_binds; j++) {
+                        int r = peers_apply(m, ps, &ps->binds[j]);
+
+                        if (r < 0)
+                                return r;
+                }
+        }
         sl_list_for_each_safe(pos, tmp, &m->socks) {
                 struct msock *ms = sl_list_entry(pos, struct msock, link);
 
@@ -366,6 +413,16 @@ int msock_listener_fd(struct master *m, const struct cfg_bind *b, unsigned port,
         sock_key(b, port, key, sizeof(key));
         ms = sock_find(m, key);
         return ms ? ms->fds[slot] : -1;
+}
+
+int msock_peers_fd(struct master *m, const struct cfg_bind *b)
+{
+        char key[300];
+        struct msock *ms;
+
+        peers_key(b, key, sizeof(key));
+        ms = sock_find(m, key);
+        return ms ? ms->fds[0] : -1;
 }
 
 int msock_stats_fd(struct master *m, const struct cfg_stats_socket *s)

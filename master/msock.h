@@ -18,6 +18,10 @@ int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots);
  * The master keeps it; the worker uses its copy across fork(). */
 int msock_listener_fd(struct master *m, const struct cfg_bind *b, unsigned port, unsigned slot);
 
+/* The listening socket of peers bind @b, for the worker of slot 0 (the owner of the peer
+ * links), or -1 (worker_opts.peers_fd). */
+int msock_peers_fd(struct master *m, const struct cfg_bind *b);
+
 /* Stats socket @s's socket, for the worker of slot 0, or -1 (worker_opts.stats_fd). */
 int msock_stats_fd(struct master *m, const struct cfg_stats_socket *s);
 

@@ -607,6 +607,8 @@ void stick_table_def(const struct cfg_stick_table *c, struct stkt_def *ret)
                 .store = c->store,
                 .expire_ms = c->expire_ms,
                 .nopurge = c->nopurge,
+                /* the peer links read its changes (a disabled section's do not) */
+                .sync = c->peers && !c->peers->disabled,
         };
         for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
                 if ((c->store & STKT_F(dt)) && stkt_dt_is_rate((enum stkt_data_type)dt))
@@ -628,7 +630,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 uint64_t stick_table_hash(const char *name, const struct cfg_stick_table *c)
 {
         struct stkt_def d;
-        uint32_t words[6 + STKT_DT_COUNT];
+        uint32_t words[7 + STKT_DT_COUNT];
         uint64_t h = 0xcbf29ce484222325ull;
 
         stick_table_def(c, &d);
@@ -638,7 +640,8 @@ uint64_t stick_table_hash(const char *name, const struct cfg_stick_table *c)
         words[3] = d.store;
         words[4] = d.expire_ms;
         words[5] = d.nopurge;
-        memcpy(words + 6, d.period, sizeof(d.period));
+        words[6] = d.sync;
+        memcpy(words + 7, d.period, sizeof(d.period));
         h = fnv(h, name, strlen(name) + 1);
         return fnv(h, words, sizeof(words));
 }

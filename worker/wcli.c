@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "macros.h"
+#include "peer_links.h"
 #include "stktable.h"
 #include "stktable_cli.h"
 #include "wcount.h"
@@ -264,6 +265,7 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
                       "set table <table> key <key> data.<type> <value>\n"
                       "show sess [all|<id>] : this worker's client connections\n"
                       "show errors : this worker's last invalid request and response per proxy\n"
+                      "show peers [<section>] : the peer links, if this worker owns them\n"
                       "shutdown session <id> : close one\n"
                       "shutdown sessions server <backend>/<server> : close those using it\n"
                       "enable|disable frontend <frontend> : accept on its sockets, or not\n"
@@ -272,6 +274,9 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
                       out);
         } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "info") == 0) {
                 wcli_show_info(w, out);
+        } else if ((n == 2 || n == 3) && strcmp(words[0], "show") == 0 &&
+                   strcmp(words[1], "peers") == 0) {
+                peers_show(w, n == 3 ? words[2] : NULL, out);
         } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "errors") == 0) {
                 werr_show(w, out);
         } else if (n >= 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "sess") == 0) {

@@ -26,6 +26,7 @@ struct shm_region;
 struct stkt;
 struct stats_row;
 struct checker;
+struct peer_links;
 struct srv_watch;
 struct mux_ops;
 struct conn;
@@ -100,6 +101,7 @@ struct worker {
         bool accept_starved; /* accept() ran out of files or memory: said once until it works */
         bool stopping;
         struct checker *checker;        /* owned: the node's health checks (health.h), or NULL */
+        struct peer_links *peer_links;  /* owned: the node's peer links (peer_links.h), or NULL */
         struct srv_watch *srv_watch;    /* owned: srv_watch.h, or NULL */
         struct stats_row *st;           /* its statistics row (wcount.h): the master's, or in
                                          * @st_region */
@@ -149,6 +151,10 @@ struct worker_opts {
          * worker closes its copy when it stops; the master keeps its own. */
         int (*listener_fd)(void *data, const struct cfg_bind *b, unsigned port);
         void *listener_data;
+        /* The listening socket of peers bind @b (a local peer's address), made by the master
+         * for the worker that owns the peer links (-1: none, the worker binds it itself).
+         * Called with @listener_data. */
+        int (*peers_fd)(void *data, const struct cfg_bind *b);
         /* called once a soft stop closed the listeners: no new connection comes here */
         void (*stopped_accepting)(void *data);
         /* The servers' shared state, made by the master before forking (NULL: the worker

@@ -25,6 +25,7 @@
 #include "mux_h1.h"
 #include "mux_h2.h"
 #include "mux_tcp.h"
+#include "peer_links.h"
 #include "region.h"
 #include "sample_fetch.h"
 #include "session.h"
@@ -338,6 +339,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 w->exit_signal = (int)si->ssi_signo;
                 w->stopping = true;
                 check_stop(w);
+                peers_stop(w);
                 listeners_close(w);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         struct sess *ss = sl_list_entry(pos, struct sess, link);
@@ -358,6 +360,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                        si->ssi_signo);
                 w->stopping = true;
                 check_stop(w); /* the next generation's first worker checks now */
+                peers_stop(w); /* and links with the peers, from the shared positions */
                 listeners_close(w);
                 if (w->opts && w->opts->stopped_accepting)
                         w->opts->stopped_accepting(w->opts->ready_data);
@@ -447,6 +450,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
 void worker_deinit(struct worker *w)
 {
         check_stop(w);
+        peers_stop(w);
         srv_watch_stop(w);
         wcli_stop(w);
         loop_signal_stop(&w->sig);
@@ -507,6 +511,9 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         /* one checker per node: the first worker of the generation */
         if ((!opts || opts->slot == 0) && check_start(&w) < 0)
                 sl_log(LOG_ERR, "health checks: out of memory: servers are not checked");
+        /* one owner of the peer links per node, the same worker */
+        if ((!opts || opts->slot == 0) && peers_start(&w) < 0)
+                sl_log(LOG_ERR, "peers: out of memory: tables are not synced");
         if (srv_watch_start(&w) < 0)
                 sl_log(LOG_ERR, "on-marked-down/up: out of memory: not applied");
         sigemptyset(&mask);

@@ -241,6 +241,20 @@ def request(port, raw, timeout=DEFAULT_TIMEOUT):
         return read_response(s)
 
 
+def stats_command(path, text, timeout=DEFAULT_TIMEOUT):
+    """One command (a line, or several) on the stats socket at @path: the whole answer."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(text.encode())
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out.decode()
+            out += d
+
+
 def closed_by_peer(sock, timeout=DEFAULT_TIMEOUT):
     """True when the peer closes within @timeout (EOF or reset), reading what remains."""
     sock.settimeout(timeout)

@@ -1,0 +1,1397 @@
+/* The node's peer links (peer_links.h): connections, handshake, pushing each table's update
+ * log, applying and acknowledging what peers send, resync. The wire format is proto/peers.h;
+ * this file decides what to send when. */
+#include "peer_links.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "macros.h"
+#include "model.h"
+#include "peers.h"
+#include "stktable.h"
+#include "wctx.h"
+
+#define PL_IN_MAX       (64u * 1024)  /* the longest message body accepted */
+#define PL_OUT_MAX      (256u * 1024) /* output kept before pushing waits */
+#define PL_HANDSHAKE_MS 5000u         /* hello or status not complete by then: close */
+#define PL_RX_IDLE_MS   5000u         /* nothing received for so long: the peer is gone */
+#define PL_HEARTBEAT_MS 3000u         /* nothing sent for so long: send a heartbeat */
+#define PL_POLL_MS      10u           /* how often the update logs are read */
+#define PL_STUCK_MS     1000u         /* an unwritten ring slot older than this: scan */
+#define PL_RESYNC_MS    5000u         /* no peer could teach us by then: stop waiting */
+
+enum pl_state {
+        PL_IDLE = 0,    /* no connection; reconnects at @retry_at */
+        PL_CONNECTING,  /* connect() in progress */
+        PL_WAIT_STATUS, /* hello sent, waiting for the status line */
+        PL_UP,          /* handshake done, messages flow */
+};
+
+/* One table of a section, as this node defines it on the wire. */
+struct pl_tbl {
+        const struct cfg_peers_table *cfg;
+        struct stkt *t; /* owned: a quiet view of the shared table */
+        uint64_t id;    /* its id in our DEFINE messages: its index + 1 */
+        struct peers_def def;
+        bool key_string; /* string keys carry a length; HAProxy counts a NUL in key_size */
+};
+
+/* One table of one link. */
+struct pl_ltbl {
+        int pos;               /* the peer's position in the shared table */
+        uint64_t cursor;       /* last sequence sent on this session */
+        uint32_t last_id;      /* update id of the last one sent (INCUPDATE when consecutive) */
+        bool sent_any;         /* an update was sent on this session */
+        struct stkt_upd *scan; /* owned: a scan being sent first, or NULL */
+        size_t scan_n, scan_i;
+        uint64_t scan_head;   /* where the ring takes over after the scan */
+        uint64_t stuck_since; /* an unwritten ring slot was first seen then (0: none) */
+        /* receiving: the peer's id of this table (its DEFINE; 0: none), its definition */
+        uint64_t remote_id;
+        struct peers_def remote;
+        uint32_t last_get;  /* update id of the last update received */
+        uint32_t acked_get; /* the last one acknowledged */
+        bool got;           /* updates came since the last ACK */
+};
+
+struct pl_sect;
+
+struct pl_link {
+        struct pl_sect *s;
+        const struct cfg_peer *cfg;
+        enum pl_state st;
+        bool outgoing; /* we connected (else it connected to us) */
+        int fd;        /* owned, or -1 */
+        struct loop_io io;
+        uint8_t *in; /* owned: bytes received, not yet parsed */
+        size_t in_len;
+        uint8_t *out; /* owned: bytes to send */
+        size_t out_len, out_off;
+        uint64_t last_rx, last_tx, deadline, retry_at;
+        struct pl_ltbl *lt; /* owned array, parallel to the section's tables */
+        int rx_tbl;         /* the table the last DEFINE or SWITCH named, or -1 */
+        int tx_tbl;         /* the table of the last DEFINE sent, or -1 */
+        bool teaching;      /* the peer asked for everything: send it, then FINISHED */
+        bool learning;      /* we asked the peer for everything */
+        uint64_t tx_updates, rx_updates, reconnects;
+        int last_status; /* the last handshake status, sent or received */
+};
+
+/* A connection accepted, before its hello says which peer it is. */
+struct pl_acc {
+        struct sl_list link;
+        struct loop_reap reap; /* freed at the end of the turn it is closed in */
+        struct pl_sect *s;
+        int fd;
+        struct loop_io io;
+        uint8_t buf[3 * PEERS_LINE_MAX];
+        size_t len;
+        uint64_t deadline;
+};
+
+struct pl_lsn {
+        struct pl_sect *s;
+        int fd; /* borrowed from the master, or owned when @own */
+        bool own;
+        struct loop_io io;
+};
+
+struct pl_sect {
+        struct peer_links *pl;
+        const struct cfg_peers *cfg;
+        const char *local; /* this node's name */
+        struct pl_link *links;
+        size_t n_links;
+        struct pl_tbl *tbls;
+        size_t n_tbls;
+        struct pl_lsn *lsn;
+        size_t n_lsn;
+        struct sl_list accepted; /* struct pl_acc */
+        bool resynced;           /* learnt from a peer, or gave up waiting */
+        uint64_t resync_deadline;
+};
+
+struct peer_links {
+        struct worker *w;
+        struct loop_reap reap; /* freed at the end of the turn the links stop in */
+        struct pl_sect *sects;
+        size_t n_sects;
+        struct loop_timer poll;
+        unsigned max_updates;
+};
+
+/* ---- wire types <-> stored types ---- */
+
+/* HAProxy's data type number on the wire of each type sluice stores. */
+static const uint8_t pl_wire_dt[STKT_DT_COUNT] = {
+        [STKT_DT_SERVER_ID] = PEERS_DT_SERVER_ID,
+        [STKT_DT_GPT0] = PEERS_DT_GPT0,
+        [STKT_DT_GPC0] = PEERS_DT_GPC0,
+        [STKT_DT_GPC1] = PEERS_DT_GPC1,
+        [STKT_DT_GPC0_RATE] = PEERS_DT_GPC0_RATE,
+        [STKT_DT_GPC1_RATE] = PEERS_DT_GPC1_RATE,
+        [STKT_DT_CONN_CNT] = PEERS_DT_CONN_CNT,
+        [STKT_DT_CONN_CUR] = PEERS_DT_CONN_CUR,
+        [STKT_DT_CONN_RATE] = PEERS_DT_CONN_RATE,
+        [STKT_DT_SESS_CNT] = PEERS_DT_SESS_CNT,
+        [STKT_DT_SESS_RATE] = PEERS_DT_SESS_RATE,
+        [STKT_DT_HTTP_REQ_CNT] = PEERS_DT_HTTP_REQ_CNT,
+        [STKT_DT_HTTP_REQ_RATE] = PEERS_DT_HTTP_REQ_RATE,
+        [STKT_DT_HTTP_ERR_CNT] = PEERS_DT_HTTP_ERR_CNT,
+        [STKT_DT_HTTP_ERR_RATE] = PEERS_DT_HTTP_ERR_RATE,
+        [STKT_DT_HTTP_FAIL_CNT] = PEERS_DT_HTTP_FAIL_CNT,
+        [STKT_DT_HTTP_FAIL_RATE] = PEERS_DT_HTTP_FAIL_RATE,
+        [STKT_DT_BYTES_IN_CNT] = PEERS_DT_BYTES_IN_CNT,
+        [STKT_DT_BYTES_OUT_CNT] = PEERS_DT_BYTES_OUT_CNT,
+        [STKT_DT_BYTES_IN_RATE] = PEERS_DT_BYTES_IN_RATE,
+        [STKT_DT_BYTES_OUT_RATE] = PEERS_DT_BYTES_OUT_RATE,
+};
+
+/* The stored type of wire type @wt, or -1 when sluice stores no such type. */
+static int pl_local_dt(unsigned wt)
+{
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
+                if (pl_wire_dt[dt] == wt)
+                        return (int)dt;
+        return -1;
+}
+
+/* Our DEFINE of table @tb (HAProxy's: a string key's size counts its NUL, an integer key is
+ * HAProxy's 32-bit one). */
+static void pl_tbl_define(struct pl_tbl *tb, const char *wire_name)
+{
+        struct stkt_def d;
+        struct peers_def *w = &tb->def;
+
+        stkt_definition(tb->t, &d);
+        memset(w, 0, sizeof(*w));
+        w->table_id = tb->id;
+        w->name = (struct sl_str){wire_name, strlen(wire_name)};
+        switch (d.key_type) {
+        case STKT_KEY_IPV4:
+                w->key_type = PEERS_KT_IPV4;
+                w->key_size = 4;
+                break;
+        case STKT_KEY_IPV6:
+                w->key_type = PEERS_KT_IPV6;
+                w->key_size = 16;
+                break;
+        case STKT_KEY_INTEGER:
+                w->key_type = PEERS_KT_SINT;
+                w->key_size = 4;
+                break;
+        case STKT_KEY_STRING:
+                w->key_type = PEERS_KT_STR;
+                w->key_size = d.key_len + 1;
+                tb->key_string = true;
+                break;
+        default:
+                w->key_type = PEERS_KT_BIN;
+                w->key_size = d.key_len;
+                break;
+        }
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++) {
+                if (!(d.store & STKT_F(dt)))
+                        continue;
+                w->data |= 1ull << pl_wire_dt[dt];
+                if (stkt_dt_is_rate((enum stkt_data_type)dt))
+                        w->period[pl_wire_dt[dt]] = d.period[dt];
+        }
+        w->has_expire = true;
+        w->expire = d.expire_ms;
+}
+
+/* ---- buffers and the socket ---- */
+
+static uint64_t pl_now(const struct pl_link *l)
+{
+        return loop_now(l->s->pl->w->loop);
+}
+
+/* Room for @n more output bytes; false when the output is over its bound (pushing waits). */
+static uint8_t *pl_out_room(struct pl_link *l, size_t n)
+{
+        if (l->out_off && l->out_off == l->out_len)
+                l->out_off = l->out_len = 0;
+        if (l->out_len + n > PL_OUT_MAX) {
+                if (l->out_off == 0)
+                        return NULL;
+                memmove(l->out, l->out + l->out_off, l->out_len - l->out_off);
+                l->out_len -= l->out_off;
+                l->out_off = 0;
+                if (l->out_len + n > PL_OUT_MAX)
+                        return NULL;
+        }
+        return l->out + l->out_len;
+}
+
+static void pl_flush(struct pl_link *l);
+static void pl_close(struct pl_link *l, const char *why);
+
+static bool pl_send(struct pl_link *l, const void *p, size_t n)
+{
+        uint8_t *o = pl_out_room(l, n);
+
+        if (!o)
+                return false;
+        memcpy(o, p, n);
+        l->out_len += n;
+        return true;
+}
+
+static void pl_watch(struct pl_link *l)
+{
+        uint32_t ev = EPOLLIN | EPOLLRDHUP;
+
+        if (l->st == PL_CONNECTING || l->out_off < l->out_len)
+                ev |= EPOLLOUT;
+        loop_io_modify(&l->io, ev);
+}
+
+static void pl_flush(struct pl_link *l)
+{
+        while (l->fd >= 0 && l->out_off < l->out_len) {
+                ssize_t n = send(l->fd, l->out + l->out_off, l->out_len - l->out_off,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                break;
+                        pl_close(l, "write error");
+                        return;
+                }
+                l->out_off += (size_t)n;
+                l->last_tx = pl_now(l);
+        }
+        if (l->fd >= 0)
+                pl_watch(l);
+}
+
+static void pl_ltbl_reset(struct pl_link *l)
+{
+        for (size_t i = 0; i < l->s->n_tbls; i++) {
+                struct pl_ltbl *t = &l->lt[i];
+
+                free(t->scan);
+                t->scan = NULL;
+                t->scan_n = t->scan_i = 0;
+                t->sent_any = false;
+                t->stuck_since = 0;
+                t->remote_id = 0;
+                t->got = false;
+        }
+        l->rx_tbl = l->tx_tbl = -1;
+}
+
+/* A random delay of 50 to 2050 ms before reconnecting (the protocol's rule, so that two peers
+ * that closed at once do not meet again at once). */
+static uint64_t pl_jitter(void)
+{
+        uint32_t r = 0;
+
+        if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+                r = (uint32_t)(uintptr_t)&r;
+        return 50 + r % 2001;
+}
+
+static void pl_close(struct pl_link *l, const char *why)
+{
+        if (l->fd >= 0) {
+                if (l->st == PL_UP)
+                        sl_log(LOG_NOTICE, "peers '%s': link to '%s' closed: %s", l->s->cfg->name,
+                               l->cfg->srv.name, why);
+                loop_io_close(&l->io);
+                l->fd = -1;
+        }
+        l->st = PL_IDLE;
+        l->in_len = 0;
+        l->out_len = l->out_off = 0;
+        l->teaching = l->learning = false;
+        pl_ltbl_reset(l);
+        l->retry_at = pl_now(l) + pl_jitter();
+}
+
+/* ---- connecting and the handshake ---- */
+
+static void pl_on_io(struct loop_io *io, uint32_t events);
+static void pl_up(struct pl_link *l);
+
+static int pl_socket_addr(const struct cfg_addr *a, struct sockaddr_storage *ss, socklen_t *len)
+{
+        if (a->family != CFG_ADDR_IPV4 && a->family != CFG_ADDR_IPV6)
+                return -EAFNOSUPPORT;
+        *ss = a->ss;
+        *len = a->ss_len;
+        if (a->family == CFG_ADDR_IPV4)
+                ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)a->port_low);
+        else
+                ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)a->port_low);
+        return 0;
+}
+
+static void pl_connect(struct pl_link *l)
+{
+        struct sockaddr_storage ss;
+        socklen_t len;
+        int fd, one = 1;
+        char hello[3 * PEERS_LINE_MAX];
+        size_t n;
+
+        if (pl_socket_addr(&l->cfg->srv.addr, &ss, &len) < 0)
+                return;
+        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                pl_close(l, "no socket");
+                return;
+        }
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+                close(fd);
+                l->retry_at = pl_now(l) + pl_jitter();
+                return;
+        }
+        l->fd = fd;
+        l->outgoing = true;
+        l->st = PL_CONNECTING;
+        l->reconnects++;
+        l->deadline = pl_now(l) + PL_HANDSHAKE_MS;
+        loop_io_init(l->s->pl->w->loop, &l->io, fd, pl_on_io);
+        loop_io_start(&l->io, EPOLLOUT | EPOLLIN | EPOLLRDHUP);
+        n = peers_hello_build(hello, sizeof(hello), l->cfg->srv.name, l->s->local, (long)getpid(),
+                              NULL);
+        if (n == 0 || !pl_send(l, hello, n)) {
+                pl_close(l, "hello too long");
+                return;
+        }
+}
+
+/* The status line answering our hello. */
+static void pl_on_status(struct pl_link *l)
+{
+        struct peers_status st;
+        size_t used;
+        int r = peers_status_parse(l->in, l->in_len, &st, &used);
+
+        if (r == -EAGAIN)
+                return;
+        if (r < 0) {
+                pl_close(l, "bad status line");
+                return;
+        }
+        memmove(l->in, l->in + used, l->in_len - used);
+        l->in_len -= used;
+        l->last_status = st.code;
+        if (st.code != PEERS_STATUS_OK) {
+                sl_log(LOG_WARNING, "peers '%s': peer '%s' refused the link: status %d",
+                       l->s->cfg->name, l->cfg->srv.name, st.code);
+                pl_close(l, "refused");
+                return;
+        }
+        pl_up(l);
+}
+
+/* ---- accepting ---- */
+
+static void pl_acc_reap(struct loop_reap *r)
+{
+        free(sl_container_of(r, struct pl_acc, reap));
+}
+
+/* Close @a; its memory goes at the end of the turn (its watcher may be in this turn's
+ * events). */
+static void pl_acc_free(struct pl_acc *a)
+{
+        sl_list_del(&a->link);
+        if (a->fd >= 0)
+                loop_io_close(&a->io);
+        a->fd = -1;
+        loop_reap_init(&a->reap, pl_acc_reap);
+        loop_reap(a->s->pl->w->loop, &a->reap);
+}
+
+static void pl_acc_answer(struct pl_acc *a, int code)
+{
+        char line[16];
+        int n = snprintf(line, sizeof(line), "%d\n", code);
+
+        (void)send(a->fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* A complete hello on accepted connection @a: answer it, and when it is a peer we know, make
+ * the connection that peer's link (the newest connection wins: an older one is closed). */
+static void pl_acc_hello(struct pl_acc *a, const struct peers_hello *h, size_t used)
+{
+        struct pl_sect *s = a->s;
+        struct pl_link *l = NULL;
+
+        if (h->status != PEERS_STATUS_OK) {
+                pl_acc_answer(a, h->status);
+                pl_acc_free(a);
+                return;
+        }
+        if (h->remote.len != strlen(s->local) ||
+            memcmp(h->remote.ptr, s->local, h->remote.len) != 0) {
+                sl_log(LOG_WARNING, "peers '%s': a peer called this node '%.*s', not '%s'",
+                       s->cfg->name, (int)SL_MIN(h->remote.len, 64u), h->remote.ptr, s->local);
+                pl_acc_answer(a, PEERS_STATUS_BAD_HOST);
+                pl_acc_free(a);
+                return;
+        }
+        for (size_t i = 0; i < s->n_links; i++) {
+                const char *name = s->links[i].cfg->srv.name;
+
+                if (strlen(name) == h->local.len && !memcmp(name, h->local.ptr, h->local.len))
+                        l = &s->links[i];
+        }
+        if (!l) {
+                sl_log(LOG_WARNING, "peers '%s': unknown peer '%.*s' refused", s->cfg->name,
+                       (int)SL_MIN(h->local.len, 64u), h->local.ptr);
+                pl_acc_answer(a, PEERS_STATUS_BAD_PEER);
+                pl_acc_free(a);
+                return;
+        }
+        if (l->fd >= 0)
+                pl_close(l, "replaced by the peer's new connection");
+        l->fd = a->fd;
+        a->fd = -1;
+        loop_io_stop(&a->io);
+        l->outgoing = false;
+        l->in_len = a->len - used;
+        memcpy(l->in, a->buf + used, l->in_len);
+        loop_io_init(s->pl->w->loop, &l->io, l->fd, pl_on_io);
+        loop_io_start(&l->io, EPOLLIN | EPOLLRDHUP);
+        pl_acc_free(a);
+        l->last_status = PEERS_STATUS_OK;
+        if (!pl_send(l, "200\n", 4)) {
+                pl_close(l, "no room");
+                return;
+        }
+        pl_up(l);
+}
+
+static void pl_on_acc_io(struct loop_io *io, uint32_t events)
+{
+        struct pl_acc *a = sl_container_of(io, struct pl_acc, io);
+        struct peers_hello h;
+        size_t used;
+        ssize_t n;
+        int r;
+
+        (void)events;
+        n = recv(a->fd, a->buf + a->len, sizeof(a->buf) - a->len, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                pl_acc_free(a);
+                return;
+        }
+        if (n < 0)
+                return;
+        a->len += (size_t)n;
+        r = peers_hello_parse(a->buf, a->len, &h, &used);
+        if (r == -EAGAIN && a->len < sizeof(a->buf))
+                return;
+        if (r < 0) {
+                pl_acc_answer(a, PEERS_STATUS_PROTO);
+                pl_acc_free(a);
+                return;
+        }
+        pl_acc_hello(a, &h, used);
+}
+
+static void pl_on_accept(struct loop_io *io, uint32_t events)
+{
+        struct pl_lsn *ln = sl_container_of(io, struct pl_lsn, io);
+
+        (void)events;
+        for (int i = 0; i < 16; i++) {
+                int fd = accept4(ln->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+                struct pl_acc *a;
+
+                if (fd < 0)
+                        return;
+                a = calloc(1, sizeof(*a));
+                if (!a) {
+                        close(fd);
+                        return;
+                }
+                (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                a->s = ln->s;
+                a->fd = fd;
+                a->deadline = loop_now(ln->s->pl->w->loop) + PL_HANDSHAKE_MS;
+                sl_list_push_back(&ln->s->accepted, &a->link);
+                loop_io_init(ln->s->pl->w->loop, &a->io, fd, pl_on_acc_io);
+                loop_io_start(&a->io, EPOLLIN | EPOLLRDHUP);
+        }
+}
+
+/* ---- sending ---- */
+
+/* The longest UPDATE we write: header, ids, the key and every value at its widest. */
+#define PL_MSG_MAX (16u + STKT_KEY_MAX + PEERS_VARINT_MAX * 3u * STKT_DT_COUNT)
+
+static bool pl_send_ctrl(struct pl_link *l, uint8_t cls, uint8_t type)
+{
+        uint8_t m[2] = {cls, type};
+
+        return pl_send(l, m, sizeof(m));
+}
+
+/* Send the entry at @idx of table @i, as of now, with update sequence @seq. False when it
+ * could not be read as a whole (freed or reused meanwhile: its new content has its own
+ * sequence) or there was no room. */
+static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t seq)
+{
+        struct pl_tbl *tb = &l->s->tbls[i];
+        struct pl_ltbl *lt = &l->lt[i];
+        uint8_t key[STKT_KEY_MAX];
+        struct peers_upd u;
+        uint64_t inc, exp, now = pl_now(l);
+        uint8_t *o;
+        size_t n;
+        int klen;
+
+        o = pl_out_room(l, PL_MSG_MAX + 64);
+        if (!o)
+                return false;
+        if (l->tx_tbl != (int)i) {
+                n = peers_def_encode(o, PL_MSG_MAX, &tb->def);
+                if (n == 0)
+                        return false;
+                l->out_len += n;
+                l->tx_tbl = (int)i;
+                o = pl_out_room(l, PL_MSG_MAX);
+                if (!o)
+                        return false;
+        }
+        inc = stkt_incarnation(tb->t, idx);
+        if (!inc)
+                return true;
+        klen = stkt_key_copy(tb->t, idx, key, sizeof(key));
+        if (klen < 0)
+                return true;
+        memset(&u, 0, sizeof(u));
+        if (tb->def.key_type == PEERS_KT_SINT) {
+                uint64_t v;
+
+                memcpy(&v, key, sizeof(v));
+                u.key_int = (uint32_t)v;
+        } else {
+                /* HAProxy's binary keys are key_size bytes, zero padded */
+                if (tb->def.key_type == PEERS_KT_BIN && (uint64_t)klen < tb->def.key_size) {
+                        memset(key + klen, 0, tb->def.key_size - (size_t)klen);
+                        klen = (int)tb->def.key_size;
+                }
+                u.key = key;
+                u.key_len = (size_t)klen;
+        }
+        for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++) {
+                unsigned wt = pl_wire_dt[dt];
+
+                if (!(tb->def.data & (1ull << wt)))
+                        continue;
+                if (stkt_dt_is_rate((enum stkt_data_type)dt)) {
+                        struct stkt_freq f;
+
+                        if (stkt_freq_get(tb->t, idx, (enum stkt_data_type)dt, &f) == 0) {
+                                u.v[wt].freq.age = (uint32_t)now - f.curr_tick;
+                                u.v[wt].freq.curr = f.curr_ctr;
+                                u.v[wt].freq.prev = f.prev_ctr;
+                        }
+                } else {
+                        (void)stkt_get(tb->t, idx, (enum stkt_data_type)dt, &u.v[wt].u);
+                }
+        }
+        exp = stkt_expire(tb->t, idx);
+        if (stkt_incarnation(tb->t, idx) != inc)
+                return true;
+        u.has_id = !lt->sent_any || (uint32_t)seq != lt->last_id + 1;
+        u.id = (uint32_t)seq;
+        u.has_expire = true;
+        u.expire = exp == UINT64_MAX ? 0 : exp > now ? (uint32_t)SL_MIN(exp - now, UINT32_MAX) : 0;
+        n = peers_upd_encode(o, PL_MSG_MAX, &tb->def, &u);
+        if (n == 0)
+                return true;
+        l->out_len += n;
+        lt->last_id = (uint32_t)seq;
+        lt->sent_any = true;
+        l->tx_updates++;
+        return true;
+}
+
+/* Begin a scan of table @i for @l: every entry changed after @after (every one for 0). */
+static void pl_scan(struct pl_link *l, size_t i, uint64_t after)
+{
+        struct pl_ltbl *lt = &l->lt[i];
+
+        free(lt->scan);
+        lt->scan = NULL;
+        lt->scan_n = lt->scan_i = 0;
+        if (stkt_upd_collect(l->s->tbls[i].t, after, pl_now(l), &lt->scan_head, &lt->scan,
+                             &lt->scan_n) < 0)
+                lt->scan_head = lt->cursor; /* out of memory: the ring goes on */
+}
+
+/* Push what changed, at most the tune.peers.max-updates-at-once per table and call. */
+static void pl_push(struct pl_link *l)
+{
+        bool scanning = false;
+
+        if (l->st != PL_UP)
+                return;
+        for (size_t i = 0; i < l->s->n_tbls; i++) {
+                struct pl_tbl *tb = &l->s->tbls[i];
+                struct pl_ltbl *lt = &l->lt[i];
+                unsigned budget = l->s->pl->max_updates;
+
+                while (budget > 0 && lt->scan && lt->scan_i < lt->scan_n) {
+                        struct stkt_upd *u = &lt->scan[lt->scan_i];
+
+                        if (!pl_send_entry(l, i, u->idx, u->seq))
+                                return;
+                        lt->scan_i++;
+                        budget--;
+                }
+                if (lt->scan && lt->scan_i < lt->scan_n) {
+                        scanning = true;
+                        continue;
+                }
+                if (lt->scan) {
+                        free(lt->scan);
+                        lt->scan = NULL;
+                        lt->cursor = SL_MAX(lt->cursor, lt->scan_head);
+                }
+                while (budget > 0) {
+                        struct stkt_upd u;
+                        int r;
+
+                        if (!pl_out_room(l, PL_MSG_MAX * 2))
+                                return;
+                        r = stkt_upd_next(tb->t, &lt->cursor, &u);
+                        if (r == 1) {
+                                lt->stuck_since = 0;
+                                (void)pl_send_entry(l, i, u.idx, u.seq);
+                                budget--;
+                                continue;
+                        }
+                        if (r == -ESPIPE) {
+                                pl_scan(l, i, lt->cursor);
+                                scanning = true;
+                        } else if (r == -EAGAIN) {
+                                if (!lt->stuck_since)
+                                        lt->stuck_since = pl_now(l);
+                                else if (pl_now(l) - lt->stuck_since > PL_STUCK_MS) {
+                                        /* the changer died between its two steps */
+                                        lt->stuck_since = 0;
+                                        pl_scan(l, i, lt->cursor);
+                                        scanning = true;
+                                }
+                        }
+                        break;
+                }
+        }
+        if (l->teaching && !scanning) {
+                /* everything this node has was sent: "finished" (HAProxy's "partial" is for a
+                 * node that is itself still learning) */
+                if (pl_send_ctrl(l, PEERS_CLASS_CONTROL,
+                                 l->s->resynced ? PEERS_CTRL_RESYNC_FINISHED
+                                                : PEERS_CTRL_RESYNC_PARTIAL))
+                        l->teaching = false;
+        }
+}
+
+/* ---- receiving ---- */
+
+/* The section's tables have learnt what their peers had (or nobody could teach them): kept
+ * in the tables, so that a new owner of the links does not ask again. */
+static void pl_learned(struct pl_sect *s)
+{
+        for (size_t i = 0; i < s->n_tbls; i++)
+                stkt_set_learned(s->tbls[i].t);
+        s->resynced = true;
+}
+
+static int pl_table_by_name(const struct pl_sect *s, const char *name, size_t len)
+{
+        for (size_t i = 0; i < s->n_tbls; i++)
+                if (s->tbls[i].def.name.len == len &&
+                    memcmp(s->tbls[i].def.name.ptr, name, len) == 0)
+                        return (int)i;
+        return -1;
+}
+
+static void pl_on_define(struct pl_link *l, const uint8_t *body, size_t len)
+{
+        struct peers_def d;
+        int r = peers_def_decode(body, len, &d), i;
+
+        if (r < 0) {
+                pl_close(l, "malformed table definition");
+                return;
+        }
+        /* a peer's id names one table at a time */
+        for (size_t k = 0; k < l->s->n_tbls; k++)
+                if (l->lt[k].remote_id == d.table_id)
+                        l->lt[k].remote_id = 0;
+        l->rx_tbl = -1;
+        i = pl_table_by_name(l->s, d.name.ptr, d.name.len);
+        if (r > 0 || i < 0)
+                return; /* a table we do not sync: its updates are skipped */
+        if (d.key_type != l->s->tbls[i].def.key_type || d.key_size != l->s->tbls[i].def.key_size) {
+                sl_log(LOG_WARNING,
+                       "peers '%s': peer '%s' defines table '%s' with another key type or "
+                       "length: its updates are ignored",
+                       l->s->cfg->name, l->cfg->srv.name, l->s->tbls[i].def.name.ptr);
+                return;
+        }
+        l->lt[i].remote = d;
+        l->lt[i].remote.name = SL_STR_NULL; /* pointed into the input */
+        l->lt[i].remote_id = d.table_id;
+        l->rx_tbl = i;
+}
+
+static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_t len)
+{
+        struct pl_tbl *tb;
+        struct pl_ltbl *lt;
+        struct peers_upd u;
+        struct stkt_key k;
+        uint64_t ikey, now = pl_now(l);
+        uint32_t idx;
+        struct stkt_def d;
+        int r;
+
+        if (l->rx_tbl < 0)
+                return;
+        tb = &l->s->tbls[l->rx_tbl];
+        lt = &l->lt[l->rx_tbl];
+        r = peers_upd_decode(&lt->remote, type, body, len, &u);
+        if (r < 0) {
+                pl_close(l, "malformed update");
+                return;
+        }
+        lt->last_get = u.has_id ? u.id : lt->last_get + 1;
+        lt->got = true;
+        l->rx_updates++;
+        stkt_definition(tb->t, &d);
+        if (tb->def.key_type == PEERS_KT_SINT) {
+                ikey = u.key_int;
+                k = (struct stkt_key){&ikey, sizeof(ikey)};
+        } else {
+                size_t kl = u.key_len;
+
+                /* HAProxy keeps what fits */
+                if (d.key_type == STKT_KEY_STRING || d.key_type == STKT_KEY_BINARY)
+                        kl = SL_MIN(kl, d.key_len);
+                k = (struct stkt_key){u.key, (uint32_t)kl};
+        }
+        if (stkt_get_or_insert(tb->t, &k, now, &idx) < 0)
+                return;
+        for (unsigned wt = 0; wt < PEERS_DT_COUNT; wt++) {
+                int dt;
+
+                if (!(lt->remote.data & (1ull << wt)))
+                        continue;
+                dt = pl_local_dt(wt);
+                /* conn_cur counts this node's connections: HAProxy ignores a peer's too */
+                if (dt < 0 || dt == STKT_DT_CONN_CUR || !(d.store & STKT_F(dt)))
+                        continue;
+                if (stkt_dt_is_rate((enum stkt_data_type)dt)) {
+                        struct stkt_freq f = {
+                                .curr_tick = (uint32_t)(now - u.v[wt].freq.age),
+                                .curr_ctr = (uint32_t)u.v[wt].freq.curr,
+                                .prev_ctr = (uint32_t)u.v[wt].freq.prev,
+                        };
+
+                        (void)stkt_freq_set(tb->t, idx, (enum stkt_data_type)dt, &f);
+                } else {
+                        (void)stkt_set(tb->t, idx, (enum stkt_data_type)dt, u.v[wt].u);
+                }
+        }
+        stkt_set_expire(tb->t, idx, now + (u.has_expire ? u.expire : d.expire_ms), now);
+}
+
+static void pl_on_ack(struct pl_link *l, const uint8_t *body, size_t len)
+{
+        uint64_t table_id;
+        uint32_t id;
+
+        if (peers_ack_decode(body, len, &table_id, &id) < 0) {
+                pl_close(l, "malformed acknowledgement");
+                return;
+        }
+        for (size_t i = 0; i < l->s->n_tbls; i++) {
+                struct pl_ltbl *lt = &l->lt[i];
+                uint64_t acked;
+
+                if (l->s->tbls[i].id != table_id || lt->scan)
+                        continue;
+                /* the 32-bit id of a sequence at most 2^32 below the last one sent */
+                acked = lt->cursor - (uint32_t)((uint32_t)lt->cursor - id);
+                if (acked <= lt->cursor && acked > stkt_pos_acked(l->s->tbls[i].t, lt->pos))
+                        stkt_pos_set_acked(l->s->tbls[i].t, lt->pos, acked);
+        }
+}
+
+static void pl_on_msg(struct pl_link *l, const struct peers_msg *m)
+{
+        switch (m->cls) {
+        case PEERS_CLASS_CONTROL:
+                switch (m->type) {
+                case PEERS_CTRL_RESYNC_REQ:
+                        l->teaching = true;
+                        for (size_t i = 0; i < l->s->n_tbls; i++)
+                                pl_scan(l, i, STKT_UPD_ALL);
+                        break;
+                case PEERS_CTRL_RESYNC_FINISHED:
+                case PEERS_CTRL_RESYNC_PARTIAL:
+                        if (l->learning) {
+                                l->learning = false;
+                                pl_learned(l->s);
+                                sl_log(LOG_INFO, "peers '%s': tables learnt from '%s'",
+                                       l->s->cfg->name, l->cfg->srv.name);
+                        }
+                        (void)pl_send_ctrl(l, PEERS_CLASS_CONTROL, PEERS_CTRL_RESYNC_CONFIRM);
+                        break;
+                default:
+                        break; /* confirm, heartbeat */
+                }
+                return;
+        case PEERS_CLASS_ERROR:
+                pl_close(l, m->type == PEERS_ERR_SIZE_LIMIT ? "the peer's size limit"
+                                                            : "the peer saw a protocol error");
+                return;
+        case PEERS_CLASS_STKT:
+                switch (m->type) {
+                case PEERS_STKT_DEFINE:
+                        pl_on_define(l, m->body, m->len);
+                        break;
+                case PEERS_STKT_SWITCH: {
+                        const uint8_t *p = m->body;
+                        uint64_t id;
+
+                        l->rx_tbl = -1;
+                        if (peers_switch_decode(p, m->len, &id) < 0)
+                                break;
+                        for (size_t i = 0; i < l->s->n_tbls; i++)
+                                if (l->lt[i].remote_id && l->lt[i].remote_id == id)
+                                        l->rx_tbl = (int)i;
+                        break;
+                }
+                case PEERS_STKT_UPDATE:
+                case PEERS_STKT_INCUPDATE:
+                case PEERS_STKT_UPDATE_TIMED:
+                case PEERS_STKT_INCUPDATE_TIMED:
+                        pl_apply(l, m->type, m->body, m->len);
+                        break;
+                case PEERS_STKT_ACK:
+                        pl_on_ack(l, m->body, m->len);
+                        break;
+                default:
+                        break;
+                }
+                return;
+        default:
+                pl_close(l, "unknown message class");
+                return;
+        }
+}
+
+static void pl_send_acks(struct pl_link *l)
+{
+        for (size_t i = 0; i < l->s->n_tbls; i++) {
+                struct pl_ltbl *lt = &l->lt[i];
+                uint8_t *o;
+                size_t n;
+
+                if (!lt->got || !lt->remote_id)
+                        continue;
+                o = pl_out_room(l, 32);
+                if (!o)
+                        return;
+                n = peers_ack_encode(o, 32, lt->remote_id, lt->last_get);
+                l->out_len += n;
+                lt->acked_get = lt->last_get;
+                lt->got = false;
+        }
+}
+
+static void pl_on_input(struct pl_link *l)
+{
+        size_t off = 0;
+
+        while (l->fd >= 0 && l->st == PL_UP && off < l->in_len) {
+                struct peers_msg m;
+                size_t used;
+                int r = peers_msg_next(l->in + off, l->in_len - off, PL_IN_MAX, &m, &used);
+
+                if (r == -EAGAIN)
+                        break;
+                if (r == -EMSGSIZE) {
+                        (void)pl_send_ctrl(l, PEERS_CLASS_ERROR, PEERS_ERR_SIZE_LIMIT);
+                        pl_flush(l);
+                        pl_close(l, "message over the size limit");
+                        return;
+                }
+                if (r < 0) {
+                        (void)pl_send_ctrl(l, PEERS_CLASS_ERROR, PEERS_ERR_PROTOCOL);
+                        pl_flush(l);
+                        pl_close(l, "protocol error");
+                        return;
+                }
+                pl_on_msg(l, &m);
+                off += used;
+        }
+        if (l->fd < 0)
+                return;
+        memmove(l->in, l->in + off, l->in_len - off);
+        l->in_len -= off;
+        pl_send_acks(l);
+        pl_push(l);
+        pl_flush(l);
+}
+
+/* ---- the link's life ---- */
+
+/* FNV-1a of "<section>/<peer>": the peer's position in each shared table. */
+static uint64_t pl_pos_id(const struct pl_link *l)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+        const char *parts[2] = {l->s->cfg->name, l->cfg->srv.name};
+
+        for (int k = 0; k < 2; k++) {
+                for (const char *c = parts[k]; *c; c++) {
+                        h ^= (uint8_t)*c;
+                        h *= 0x100000001b3ull;
+                }
+                h ^= '/';
+                h *= 0x100000001b3ull;
+        }
+        return h ? h : 1;
+}
+
+static void pl_up(struct pl_link *l)
+{
+        struct pl_sect *s = l->s;
+        bool someone_teaches = false;
+
+        l->st = PL_UP;
+        l->last_rx = l->last_tx = pl_now(l);
+        pl_ltbl_reset(l);
+        sl_log(LOG_NOTICE, "peers '%s': link to '%s' up (%s)", s->cfg->name, l->cfg->srv.name,
+               l->outgoing ? "connected" : "accepted");
+        for (size_t i = 0; i < s->n_tbls; i++) {
+                struct pl_ltbl *lt = &l->lt[i];
+                uint64_t acked;
+
+                lt->pos = stkt_pos(s->tbls[i].t, pl_pos_id(l));
+                acked = lt->pos >= 0 ? stkt_pos_acked(s->tbls[i].t, lt->pos) : 0;
+                lt->cursor = acked;
+                /* what changed here since the peer's last acknowledgement (everything
+                 * changed here for a peer that never acknowledged): a new owner after a
+                 * reload goes on where the last one stopped */
+                if (!acked || stkt_upd_head(s->tbls[i].t) - acked > STKT_RING_MAX)
+                        pl_scan(l, i, acked);
+        }
+        for (size_t i = 0; i < s->n_links; i++)
+                someone_teaches |= s->links[i].learning;
+        if (!s->resynced && !someone_teaches && s->n_tbls) {
+                if (pl_send_ctrl(l, PEERS_CLASS_CONTROL, PEERS_CTRL_RESYNC_REQ))
+                        l->learning = true;
+        }
+        pl_on_input(l);
+}
+
+static void pl_on_io(struct loop_io *io, uint32_t events)
+{
+        struct pl_link *l = sl_container_of(io, struct pl_link, io);
+
+        if (l->st == PL_CONNECTING) {
+                int err = 0;
+                socklen_t len = sizeof(err);
+
+                if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+                        return;
+                if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+                        pl_close(l, "connect failed");
+                        return;
+                }
+                l->st = PL_WAIT_STATUS;
+        }
+        if (events & EPOLLOUT)
+                pl_flush(l);
+        if (l->fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+                for (int rounds = 0; rounds < 8 && l->fd >= 0; rounds++) {
+                        ssize_t n;
+
+                        if (l->in_len >= PL_IN_MAX + 16) {
+                                pl_close(l, "input over the size limit");
+                                return;
+                        }
+                        n = recv(l->fd, l->in + l->in_len, PL_IN_MAX + 16 - l->in_len,
+                                 MSG_DONTWAIT);
+                        if (n == 0) {
+                                pl_close(l, "closed by the peer");
+                                return;
+                        }
+                        if (n < 0) {
+                                if (errno != EAGAIN && errno != EINTR)
+                                        pl_close(l, "read error");
+                                break;
+                        }
+                        l->in_len += (size_t)n;
+                        l->last_rx = pl_now(l);
+                        if (l->st == PL_WAIT_STATUS)
+                                pl_on_status(l);
+                        if (l->st == PL_UP)
+                                pl_on_input(l);
+                }
+        }
+}
+
+/* Every PL_POLL_MS: connect where needed, time out handshakes and silent peers, send
+ * heartbeats, push what changed. */
+static void pl_on_poll(struct loop_timer *t)
+{
+        struct peer_links *pl = sl_container_of(t, struct peer_links, poll);
+        uint64_t now = loop_now(pl->w->loop);
+
+        for (size_t k = 0; k < pl->n_sects; k++) {
+                struct pl_sect *s = &pl->sects[k];
+                struct sl_list *pos, *tmp;
+
+                if (!s->resynced && now >= s->resync_deadline) {
+                        bool learning = false;
+
+                        for (size_t i = 0; i < s->n_links; i++)
+                                learning |= s->links[i].learning;
+                        if (!learning)
+                                pl_learned(s); /* nobody could teach us: go on */
+                }
+                sl_list_for_each_safe(pos, tmp, &s->accepted) {
+                        struct pl_acc *a = sl_list_entry(pos, struct pl_acc, link);
+
+                        if (now >= a->deadline)
+                                pl_acc_free(a);
+                }
+                for (size_t i = 0; i < s->n_links; i++) {
+                        struct pl_link *l = &s->links[i];
+
+                        switch (l->st) {
+                        case PL_IDLE:
+                                if (now >= l->retry_at)
+                                        pl_connect(l);
+                                break;
+                        case PL_CONNECTING:
+                        case PL_WAIT_STATUS:
+                                if (now >= l->deadline)
+                                        pl_close(l, "handshake timeout");
+                                break;
+                        case PL_UP:
+                                if (now - l->last_rx > PL_RX_IDLE_MS) {
+                                        pl_close(l, "nothing received for 5 s");
+                                        break;
+                                }
+                                pl_push(l);
+                                if (now - l->last_tx >= PL_HEARTBEAT_MS && l->out_off == l->out_len)
+                                        (void)pl_send_ctrl(l, PEERS_CLASS_CONTROL,
+                                                           PEERS_CTRL_HEARTBEAT);
+                                pl_flush(l);
+                                break;
+                        }
+                }
+        }
+        loop_timer_arm(t, PL_POLL_MS);
+}
+
+/* ---- start and stop ---- */
+
+static int pl_listen_own(const struct cfg_bind *b)
+{
+        struct sockaddr_storage ss;
+        socklen_t len;
+        int fd, one = 1;
+
+        if (pl_socket_addr(&b->addr, &ss, &len) < 0)
+                return -EAFNOSUPPORT;
+        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static int pl_sect_init(struct peer_links *pl, struct pl_sect *s, const struct cfg_peers *c)
+{
+        struct worker *w = pl->w;
+
+        s->pl = pl;
+        s->cfg = c;
+        s->local = w->gen->global.localpeer;
+        sl_list_init(&s->accepted);
+        s->resync_deadline = loop_now(w->loop) + PL_RESYNC_MS;
+        s->tbls = calloc(c->n_tables ? c->n_tables : 1, sizeof(*s->tbls));
+        s->links = calloc(c->n_peers ? c->n_peers : 1, sizeof(*s->links));
+        s->lsn = calloc(c->n_binds ? c->n_binds : 1, sizeof(*s->lsn));
+        if (!s->tbls || !s->links || !s->lsn)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tables; i++) {
+                struct px_rt *rt = worker_rt(w, c->tables[i].px);
+                struct pl_tbl *tb = &s->tbls[s->n_tbls];
+
+                if (!rt || !rt->table || !stkt_synced(rt->table)) {
+                        sl_log(LOG_ERR, "peers '%s': table '%s' is not synced", c->name,
+                               c->tables[i].px->name);
+                        continue;
+                }
+                tb->cfg = &c->tables[i];
+                tb->t = stkt_dup(rt->table);
+                if (!tb->t)
+                        return -ENOMEM;
+                stkt_set_quiet(tb->t, true);
+                tb->id = s->n_tbls + 1;
+                pl_tbl_define(tb, c->tables[i].wire_name);
+                s->n_tbls++;
+        }
+        for (size_t i = 0; i < c->n_peers; i++) {
+                struct pl_link *l = &s->links[s->n_links];
+
+                if (c->peers[i].local)
+                        continue;
+                l->s = s;
+                l->cfg = &c->peers[i];
+                l->fd = -1;
+                l->rx_tbl = l->tx_tbl = -1;
+                l->in = malloc(PL_IN_MAX + 16);
+                l->out = malloc(PL_OUT_MAX);
+                l->lt = calloc(s->n_tbls ? s->n_tbls : 1, sizeof(*l->lt));
+                if (!l->in || !l->out || !l->lt)
+                        return -ENOMEM;
+                /* the first connections go out at once: a starting node learns quickly */
+                l->retry_at = loop_now(w->loop);
+                s->n_links++;
+        }
+        for (size_t i = 0; i < c->n_binds; i++) {
+                const struct cfg_bind *b = &c->binds[i];
+                struct pl_lsn *ln = &s->lsn[s->n_lsn];
+                int fd = w->opts && w->opts->peers_fd ? w->opts->peers_fd(w->opts->listener_data, b)
+                                                      : -1;
+
+                ln->own = fd < 0;
+                if (fd < 0)
+                        fd = pl_listen_own(b);
+                if (fd < 0) {
+                        log_errno(LOG_ERR, fd, "%s:%u: peers '%s': cannot listen", b->where.file,
+                                  b->where.line, c->name);
+                        continue;
+                }
+                (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+                ln->s = s;
+                ln->fd = fd;
+                loop_io_init(w->loop, &ln->io, fd, pl_on_accept);
+                loop_io_start(&ln->io, EPOLLIN);
+                s->n_lsn++;
+        }
+        s->resynced = true;
+        for (size_t i = 0; i < s->n_tbls; i++)
+                s->resynced &= stkt_learned(s->tbls[i].t);
+        sl_log(LOG_INFO, "peers '%s': %zu tables synced with %zu peers, from this worker", c->name,
+               s->n_tbls, s->n_links);
+        return 0;
+}
+
+/* Close every socket of @s (the memory goes later, pl_sect_free()). */
+static void pl_sect_close(struct pl_sect *s)
+{
+        for (size_t i = 0; s->links && i < s->n_links; i++) {
+                struct pl_link *l = &s->links[i];
+
+                if (l->fd >= 0)
+                        loop_io_close(&l->io);
+                l->fd = -1;
+        }
+        for (size_t i = 0; i < s->n_lsn; i++) {
+                if (s->lsn[i].own)
+                        loop_io_close(&s->lsn[i].io);
+                else
+                        loop_io_stop(&s->lsn[i].io);
+        }
+        s->n_lsn = 0;
+        while (s->accepted.next && !sl_list_empty(&s->accepted))
+                pl_acc_free(sl_list_first(&s->accepted, struct pl_acc, link));
+}
+
+static void pl_sect_free(struct pl_sect *s)
+{
+        for (size_t i = 0; s->links && i < s->n_links; i++) {
+                struct pl_link *l = &s->links[i];
+
+                for (size_t k = 0; l->lt && k < s->n_tbls; k++)
+                        free(l->lt[k].scan);
+                free(l->lt);
+                free(l->in);
+                free(l->out);
+        }
+        for (size_t i = 0; s->tbls && i < s->n_tbls; i++)
+                stkt_free(s->tbls[i].t);
+        free(s->tbls);
+        free(s->links);
+        free(s->lsn);
+}
+
+int peers_start(struct worker *w)
+{
+        struct cfg_gen *g = w->gen;
+        struct peer_links *pl;
+        int r;
+
+        if (!g->n_peers)
+                return 0;
+        pl = calloc(1, sizeof(*pl));
+        if (!pl)
+                return -ENOMEM;
+        pl->w = w;
+        pl->max_updates = g->global.tune_peers_max_updates ? g->global.tune_peers_max_updates
+                                                           : CFG_PEERS_MAX_UPDATES_DEFAULT;
+        pl->sects = calloc(g->n_peers, sizeof(*pl->sects));
+        r = pl->sects ? loop_timer_init(w->loop, &pl->poll, pl_on_poll) : -ENOMEM;
+        w->peer_links = pl;
+        if (r < 0)
+                goto fail;
+        for (size_t i = 0; i < g->n_peers; i++) {
+                if (g->peers[i]->disabled)
+                        continue;
+                r = pl_sect_init(pl, &pl->sects[pl->n_sects], g->peers[i]);
+                pl->n_sects++;
+                if (r < 0)
+                        goto fail;
+        }
+        loop_timer_arm(&pl->poll, 0);
+        return 0;
+fail:
+        peers_stop(w);
+        return r;
+}
+
+static void pl_reap(struct loop_reap *r)
+{
+        struct peer_links *pl = sl_container_of(r, struct peer_links, reap);
+
+        for (size_t i = 0; i < pl->n_sects; i++)
+                pl_sect_free(&pl->sects[i]);
+        free(pl->sects);
+        free(pl);
+}
+
+void peers_stop(struct worker *w)
+{
+        struct peer_links *pl = w->peer_links;
+
+        if (!pl)
+                return;
+        loop_timer_deinit(&pl->poll);
+        for (size_t i = 0; i < pl->n_sects; i++)
+                pl_sect_close(&pl->sects[i]);
+        /* the links' watchers may be in this turn's events: the memory goes after it */
+        loop_reap_init(&pl->reap, pl_reap);
+        loop_reap(w->loop, &pl->reap);
+        w->peer_links = NULL;
+}
+
+/* ---- show peers ---- */
+
+static const char *pl_state_name(const struct pl_link *l)
+{
+        switch (l->st) {
+        case PL_IDLE:
+                return "IDLE";
+        case PL_CONNECTING:
+                return "CONN";
+        case PL_WAIT_STATUS:
+                return "HSHK";
+        default:
+                return "ESTA";
+        }
+}
+
+static void pl_addr_text(const struct cfg_addr *a, char *buf, size_t size)
+{
+        char ip[INET6_ADDRSTRLEN] = "?";
+
+        if (a->family == CFG_ADDR_IPV4)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, ip, sizeof(ip));
+        else if (a->family == CFG_ADDR_IPV6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, ip,
+                          sizeof(ip));
+        snprintf(buf, size, a->family == CFG_ADDR_IPV6 ? "[%s]:%u" : "%s:%u", ip, a->port_low);
+}
+
+void peers_show(struct worker *w, const char *section, FILE *out)
+{
+        const struct peer_links *pl = w->peer_links;
+        uint64_t now = loop_now(w->loop);
+
+        if (!pl)
+                return;
+        for (size_t k = 0; k < pl->n_sects; k++) {
+                const struct pl_sect *s = &pl->sects[k];
+
+                if (section && strcmp(section, s->cfg->name) != 0)
+                        continue;
+                fprintf(out, "%p: id=%s disabled=0 local=%s resynced=%d\n", (const void *)s,
+                        s->cfg->name, s->local, s->resynced);
+                for (size_t i = 0; i < s->n_links; i++) {
+                        const struct pl_link *l = &s->links[i];
+                        char addr[128];
+
+                        pl_addr_text(&l->cfg->srv.addr, addr, sizeof(addr));
+                        fprintf(out,
+                                "  %p: id=%s(remote,%s) addr=%s last_status=%s last_hdshk=%d "
+                                "reconnect=%s\n"
+                                "        tx_updates=%llu rx_updates=%llu new_conn=%llu "
+                                "teaching=%d learning=%d out=%zu\n",
+                                (const void *)l, l->cfg->srv.name,
+                                l->st == PL_UP ? "active" : "inactive", addr, pl_state_name(l),
+                                l->last_status,
+                                l->st == PL_IDLE && l->retry_at > now ? "soon" : "-",
+                                (unsigned long long)l->tx_updates,
+                                (unsigned long long)l->rx_updates,
+                                (unsigned long long)l->reconnects, l->teaching, l->learning,
+                                l->out_len - l->out_off);
+                        if (s->n_tbls)
+                                fputs("        shared tables:\n", out);
+                        for (size_t t = 0; t < s->n_tbls; t++) {
+                                const struct pl_ltbl *lt = &l->lt[t];
+                                const struct pl_tbl *tb = &s->tbls[t];
+
+                                fprintf(out,
+                                        "          %p: id=%s local_id=%llu remote_id=%llu "
+                                        "last_acked=%llu last_pushed=%llu last_get=%u "
+                                        "update=%llu\n",
+                                        (const void *)lt, tb->def.name.ptr,
+                                        (unsigned long long)tb->id,
+                                        (unsigned long long)lt->remote_id,
+                                        (unsigned long long)stkt_pos_acked(tb->t, lt->pos),
+                                        (unsigned long long)lt->cursor, lt->last_get,
+                                        (unsigned long long)stkt_upd_head(tb->t));
+                        }
+                }
+        }
+}
