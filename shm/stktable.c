@@ -93,7 +93,9 @@ struct stkt_hdr {
         uint32_t upd_off;            /* synced: offset of an entry's update sequence; else 0 */
         uint32_t ring_mask;          /* synced: update ring slots - 1 */
         uint64_t ring_off;           /* synced: bytes from this header to the update ring */
-        uint8_t spare[44];
+        uint32_t contrib;            /* blocks of other nodes' contributions per entry */
+        uint32_t stride;             /* bytes between two blocks */
+        uint8_t spare[36];
         /* written by every process: keep them off the read-mostly line above */
         _Atomic uint64_t inserts __attribute__((aligned(64)));
         _Atomic uint64_t evictions;
@@ -112,6 +114,8 @@ struct stkt_hdr {
                 _Atomic uint64_t id;    /* the owner's name for the position; 0: free */
                 _Atomic uint64_t acked; /* the last sequence the peer acknowledged */
         } pos[STKT_POS_MAX] __attribute__((aligned(64)));
+        _Atomic uint64_t contrib_id[STKT_CONTRIB_MAX];   /* the node of each block; 0: free */
+        _Atomic uint32_t contrib_full[STKT_CONTRIB_MAX]; /* the node sent all its counts */
 };
 
 struct stkt {
@@ -120,7 +124,9 @@ struct stkt {
         _Atomic uint64_t *ring; /* borrowed: synced tables' update ring, or NULL */
         uint32_t upd_off;       /* synced: offset of an entry's update sequence; else 0 */
         uint32_t ring_mask;
-        bool quiet; /* changes made through this view are not marked */
+        bool quiet;       /* changes made through this view are not marked */
+        uint32_t contrib; /* other nodes' blocks per entry */
+        uint32_t stride;
         uint64_t seed;
         uint32_t mask;
         uint32_t probe;
@@ -149,6 +155,7 @@ struct stkt__layout {
         uint32_t key_size;
         uint32_t entry_size;
         uint32_t upd_off; /* synced tables: the entry's update sequence; else 0 */
+        uint32_t stride;  /* bytes of the data area: a contribution's block is as long */
         uint16_t off[STKT_DT_COUNT];
 };
 
@@ -161,7 +168,7 @@ _Static_assert(STKT_DT_COUNT <= 32, "store mask is 32 bits");
 static void stkt__mark(struct stkt *t, uint32_t idx);
 
 static int stkt__layout_of(uint32_t key_type, uint32_t key_len, uint32_t store, bool sync,
-                           struct stkt__layout *ret)
+                           uint32_t contrib, struct stkt__layout *ret)
 {
         /* 8-byte fields first, then 4-byte aligned ones: no padding inside the data area */
         static const uint8_t order[] = {STKT_KIND_U64, STKT_KIND_FREQ, STKT_KIND_U32,
@@ -170,8 +177,10 @@ static int stkt__layout_of(uint32_t key_type, uint32_t key_len, uint32_t store, 
                                           [STKT_KIND_U32] = 4,
                                           [STKT_KIND_U64] = 8,
                                           [STKT_KIND_FREQ] = 12};
-        uint32_t off;
+        uint32_t off, start;
 
+        if (contrib > STKT_CONTRIB_MAX || (contrib && !sync))
+                return -EINVAL;
         switch (key_type) {
         case STKT_KEY_IPV4:
                 key_len = 4;
@@ -200,13 +209,16 @@ static int stkt__layout_of(uint32_t key_type, uint32_t key_len, uint32_t store, 
                 ret->upd_off = off;
                 off += 8;
         }
+        start = off;
         for (size_t k = 0; k < sizeof(order); k++)
                 for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
                         if ((store & STKT_F(dt)) && stkt__kind_of[dt] == order[k]) {
                                 ret->off[dt] = (uint16_t)off;
                                 off += size_of[order[k]];
                         }
-        ret->entry_size = (off + 7) & ~7u;
+        /* then one block shaped as the data area per origin node that contributes */
+        ret->stride = ((off - start) + 7) & ~7u;
+        ret->entry_size = start + ret->stride * (1 + contrib);
         return 0;
 }
 
@@ -322,6 +334,8 @@ static void stkt__init_view(struct stkt *t, struct stkt_hdr *h)
         memcpy(t->off, h->off, sizeof(t->off));
         memcpy(t->period, h->period, sizeof(t->period));
         t->upd_off = h->upd_off;
+        t->contrib = h->contrib;
+        t->stride = h->stride;
         t->ring_mask = h->ring_mask;
         t->ring = h->upd_off ? (_Atomic uint64_t *)(void *)((char *)h + h->ring_off) : NULL;
 }
@@ -360,7 +374,7 @@ int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_regi
 
         if (def->size == 0 || def->size > STKT_MAX_SLOTS)
                 return -EINVAL;
-        err = stkt__layout_of(def->key_type, def->key_len, def->store, def->sync, &l);
+        err = stkt__layout_of(def->key_type, def->key_len, def->store, def->sync, def->contrib, &l);
         if (err < 0)
                 return err;
         for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
@@ -396,6 +410,8 @@ int stkt_create(const struct stkt_def *def, uint64_t definition, struct shm_regi
                 if ((def->store & STKT_F(dt)) && stkt__kind_of[dt] == STKT_KIND_FREQ)
                         h->period[dt] = def->period[dt];
         memcpy(h->off, l.off, sizeof(h->off));
+        h->contrib = def->contrib;
+        h->stride = l.stride;
         if (def->sync) {
                 h->upd_off = l.upd_off;
                 h->ring_mask = stkt__ring_slots(cap) - 1;
@@ -422,9 +438,11 @@ int stkt_attach(struct shm_region *r, struct stkt **ret_table)
             h->capacity > STKT_MAX_SLOTS || (h->capacity & (h->capacity - 1)) ||
             h->slots_off != stkt__slots_off())
                 return -EPROTO;
-        if (stkt__layout_of(h->key_type, h->key_len, h->store, h->upd_off != 0, &l) < 0 ||
+        if (stkt__layout_of(h->key_type, h->key_len, h->store, h->upd_off != 0, h->contrib, &l) <
+                    0 ||
             l.key_len != h->key_len || l.key_size != h->key_size || l.entry_size != h->entry_size ||
-            l.upd_off != h->upd_off || memcmp(l.off, h->off, sizeof(l.off)) != 0)
+            l.upd_off != h->upd_off || l.stride != h->stride ||
+            memcmp(l.off, h->off, sizeof(l.off)) != 0)
                 return -EPROTO;
         if (h->upd_off && (h->ring_mask + 1 != stkt__ring_slots(h->capacity) ||
                            h->ring_off != stkt__ring_off(h->capacity, h->entry_size) ||
@@ -931,7 +949,47 @@ int stkt_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v)
         return 0;
 }
 
+/* Is @type summed over the nodes' contributions (a count or a rate), rather than the value
+ * of the last writer (server_id, gpt0)? */
+static bool stkt__summed(unsigned type)
+{
+        return type != STKT_DT_SERVER_ID && type != STKT_DT_GPT0;
+}
+
+/* Field @type of contribution block @slot of entry @idx. */
+static void *stkt__cfield(const struct stkt *t, uint32_t idx, uint32_t slot, unsigned type)
+{
+        return (char *)stkt__field(t, idx, type) + (size_t)(slot + 1) * t->stride;
+}
+
+static uint64_t stkt__load(const struct stkt *t, const void *p, unsigned type)
+{
+        switch (stkt__kind_of[type]) {
+        case STKT_KIND_U64:
+                return atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
+        case STKT_KIND_S32:
+                return (uint64_t)(int64_t)(int32_t)atomic_load_explicit((_Atomic uint32_t *)p,
+                                                                        memory_order_relaxed);
+        default:
+                (void)t;
+                return atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed);
+        }
+}
+
 int stkt_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret)
+{
+        int r = stkt_get_local(t, idx, type, ret);
+
+        if (r < 0 || !t->contrib || !stkt__summed(type))
+                return r;
+        for (uint32_t j = 0; j < t->contrib; j++)
+                *ret += stkt__load(t, stkt__cfield(t, idx, j, type), type);
+        if (stkt__kind_of[type] != STKT_KIND_U64)
+                *ret = (uint32_t)*ret; /* 32-bit counters wrap as one would */
+        return 0;
+}
+
+int stkt_get_local(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret)
 {
         uint32_t v32;
         void *p;
@@ -977,7 +1035,89 @@ int stkt_rate_read(const struct stkt *t, uint32_t idx, enum stkt_data_type type,
         if (r < 0)
                 return r;
         *ret = freq_ctr_read(stkt__field(t, idx, type), t->period[type], now);
+        for (uint32_t j = 0; j < t->contrib; j++) {
+                uint64_t sum = (uint64_t)*ret +
+                               freq_ctr_read(stkt__cfield(t, idx, j, type), t->period[type], now);
+
+                *ret = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+        }
         return 0;
+}
+
+int stkt_contrib_slot(struct stkt *t, uint64_t node)
+{
+        if (node == 0)
+                return -EINVAL;
+        for (uint32_t j = 0; j < t->contrib; j++) {
+                uint64_t cur = atomic_load_explicit(&t->hdr->contrib_id[j], memory_order_acquire);
+
+                if (cur == node)
+                        return (int)j;
+                if (cur == 0) {
+                        if (atomic_compare_exchange_strong_explicit(&t->hdr->contrib_id[j], &cur,
+                                                                    node, memory_order_acq_rel,
+                                                                    memory_order_acquire) ||
+                            cur == node)
+                                return (int)j;
+                }
+        }
+        return -ENOSPC;
+}
+
+int stkt_contrib_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
+                     uint64_t v)
+{
+        void *p;
+        int r;
+
+        if (slot >= t->contrib)
+                return -EINVAL;
+        r = stkt__check(t, idx, type, false);
+        if (r < 0)
+                return r;
+        if (!stkt__summed(type))
+                return -EINVAL;
+        p = stkt__cfield(t, idx, slot, type);
+        if (stkt__kind_of[type] == STKT_KIND_U64)
+                atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
+        else
+                atomic_store_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+        return 0;
+}
+
+int stkt_contrib_freq_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
+                          const struct stkt_freq *v)
+{
+        struct freq_ctr *c;
+        int r;
+
+        if (slot >= t->contrib)
+                return -EINVAL;
+        r = stkt__check(t, idx, type, true);
+        if (r < 0)
+                return r;
+        c = stkt__cfield(t, idx, slot, type);
+        atomic_store_explicit(&c->curr_ctr, v->curr_ctr, memory_order_relaxed);
+        atomic_store_explicit(&c->prev_ctr, v->prev_ctr, memory_order_relaxed);
+        atomic_store_explicit(&c->curr_tick, v->curr_tick, memory_order_release);
+        return 0;
+}
+
+bool stkt_contrib_full(const struct stkt *t, uint32_t slot)
+{
+        return slot < t->contrib &&
+               atomic_load_explicit(&t->hdr->contrib_full[slot], memory_order_acquire);
+}
+
+void stkt_contrib_set_full(struct stkt *t, uint32_t slot)
+{
+        if (slot < t->contrib)
+                atomic_store_explicit(&t->hdr->contrib_full[slot], 1, memory_order_release);
+}
+
+uint32_t stkt_contrib_count(const struct stkt *t)
+{
+        return t->contrib;
 }
 
 uint32_t stkt_sweep(struct stkt *t, uint64_t now, uint32_t budget)
@@ -1051,7 +1191,7 @@ int64_t stkt_carry(struct stkt *dst, const struct stkt *src, uint64_t now)
                         /* conn_cur belongs to the connections counting in @src */
                         if (stkt__kind_of[dt] == STKT_KIND_FREQ || dt == STKT_DT_CONN_CUR ||
                             !(dst->store & STKT_F(dt)) ||
-                            stkt_get(src, i, (enum stkt_data_type)dt, &v) < 0)
+                            stkt_get_local(src, i, (enum stkt_data_type)dt, &v) < 0)
                                 continue;
                         (void)stkt_set(dst, idx, (enum stkt_data_type)dt, v);
                 }

@@ -99,6 +99,7 @@ struct stkt;
 #define STKT_RING_MIN       1024u            /* update ring slots of a synced table, at least */
 #define STKT_RING_MAX       65536u           /* and at most (else one per entry) */
 #define STKT_POS_MAX        32u              /* peer positions kept in a synced table */
+#define STKT_CONTRIB_MAX    31u              /* other nodes' contributions per entry, at most */
 
 /* Slot states, as stkt_slot_state() reports them. */
 enum stkt_slot_state {
@@ -119,6 +120,8 @@ struct stkt_def {
         uint32_t expire_ms;             /* lifetime after the last touch; 0: forever */
         bool nopurge;                   /* when full, refuse new keys instead of evicting */
         bool sync;                      /* synced with peers: changes are sequenced */
+        uint32_t
+                contrib; /* synced: blocks for other nodes' contributions (0 .. STKT_CONTRIB_MAX) */
 };
 
 /* A key to look up or insert: @len bytes at @data (4 for IPV4, 16 for IPV6, 8 for INTEGER,
@@ -211,11 +214,18 @@ int stkt_key_copy(const struct stkt *t, uint32_t idx, void *buf, size_t size);
 /* Counter data types (not rates). stkt_add() adds @v atomically (SERVER_ID and GPT0 wrap as
  * 32-bit), stkt_dec() subtracts 1 saturating at 0, stkt_set() stores @v, stkt_get() reads into
  * *ret (SERVER_ID sign-extended). Each returns 0, -ENOENT when the table does not store
- * @type, or -EINVAL for a rate type or an index out of range. */
+ * @type, or -EINVAL for a rate type or an index out of range.
+ *
+ * Contributions (stkt_def.contrib): an entry also keeps, per other node of the cluster, that
+ * node's own counts (a block shaped as the data area), which only the peer links write. For
+ * every type but server_id and gpt0 (the last writer's), stkt_get() and stkt_rate_read()
+ * return this node's count plus every other node's: the cluster's. stkt_add(), stkt_dec()
+ * and stkt_set() change this node's count; stkt_get_local() reads it. */
 int stkt_add(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v);
 int stkt_dec(struct stkt *t, uint32_t idx, enum stkt_data_type type);
 int stkt_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v);
 int stkt_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret);
+int stkt_get_local(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret);
 
 /* Rate data types: stkt_rate_update() counts @inc events at @now, stkt_rate_read() reads the
  * events over the type's period at @now into *ret (freq.h). Same results as above, -EINVAL for
@@ -312,3 +322,19 @@ void stkt_upd_stats(const struct stkt *t, struct stkt_upd_stats *ret);
  * one again. False for a table not synced. */
 bool stkt_learned(const struct stkt *t);
 void stkt_set_learned(struct stkt *t);
+
+/* Contributions of other nodes (see stkt_get()): the block of node @node (non-zero: the
+ * owner's hash of the node's name), found or taken: its index, -ENOSPC when every block is
+ * another node's, -EINVAL. Setting a node's count of a type (a count or a rate; -EINVAL for
+ * server_id, gpt0, or a block out of range). Blocks per entry. */
+int stkt_contrib_slot(struct stkt *t, uint64_t node);
+int stkt_contrib_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
+                     uint64_t v);
+int stkt_contrib_freq_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
+                          const struct stkt_freq *v);
+uint32_t stkt_contrib_count(const struct stkt *t);
+
+/* Whether node @slot's block holds all its counts (it answered a resync since the table was
+ * created), and marking it so; kept in the table for the next owner of the links. */
+bool stkt_contrib_full(const struct stkt *t, uint32_t slot);
+void stkt_contrib_set_full(struct stkt *t, uint32_t slot);

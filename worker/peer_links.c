@@ -33,6 +33,13 @@
 #define PL_STUCK_MS     1000u         /* an unwritten ring slot older than this: scan */
 #define PL_RESYNC_MS    5000u         /* no peer could teach us by then: stop waiting */
 
+/* The extension two sluice nodes agree on in the handshake: the connecting one adds it
+ * after the relative pid of its hello (HAProxy 2.6 reads no further than the peer's name
+ * there), the accepting one answers it after the status code only to a hello that has it.
+ * With it, each node sends its own counts, and keeps every other node's apart
+ * (stkt_contrib_set()): a fetch returns their sum, the cluster's. */
+#define PL_EXT_SUM "sluice-sum/1"
+
 enum pl_state {
         PL_IDLE = 0,    /* no connection; reconnects at @retry_at */
         PL_CONNECTING,  /* connect() in progress */
@@ -65,6 +72,7 @@ struct pl_ltbl {
         uint32_t last_get;  /* update id of the last update received */
         uint32_t acked_get; /* the last one acknowledged */
         bool got;           /* updates came since the last ACK */
+        int cslot;          /* with the extension: the peer's block of counts, or -1 */
 };
 
 struct pl_sect;
@@ -86,6 +94,7 @@ struct pl_link {
         int tx_tbl;         /* the table of the last DEFINE sent, or -1 */
         bool teaching;      /* the peer asked for everything: send it, then FINISHED */
         bool learning;      /* we asked the peer for everything */
+        bool sum;           /* the extension is on: counts are per node */
         uint64_t tx_updates, rx_updates, reconnects;
         int last_status; /* the last handshake status, sent or received */
 };
@@ -292,6 +301,7 @@ static void pl_ltbl_reset(struct pl_link *l)
                 t->stuck_since = 0;
                 t->remote_id = 0;
                 t->got = false;
+                t->cslot = -1;
         }
         l->rx_tbl = l->tx_tbl = -1;
 }
@@ -371,11 +381,23 @@ static void pl_connect(struct pl_link *l)
         loop_io_init(l->s->pl->w->loop, &l->io, fd, pl_on_io);
         loop_io_start(&l->io, EPOLLOUT | EPOLLIN | EPOLLRDHUP);
         n = peers_hello_build(hello, sizeof(hello), l->cfg->srv.name, l->s->local, (long)getpid(),
-                              NULL);
+                              PL_EXT_SUM);
         if (n == 0 || !pl_send(l, hello, n)) {
                 pl_close(l, "hello too long");
                 return;
         }
+}
+
+static bool pl_has_ext(struct sl_str ext)
+{
+        size_t n = strlen(PL_EXT_SUM);
+
+        /* a space-separated list of tokens, ours among them */
+        for (size_t i = 0; ext.ptr && i + n <= ext.len; i++)
+                if ((i == 0 || ext.ptr[i - 1] == ' ') && memcmp(ext.ptr + i, PL_EXT_SUM, n) == 0 &&
+                    (i + n == ext.len || ext.ptr[i + n] == ' '))
+                        return true;
+        return false;
 }
 
 /* The status line answering our hello. */
@@ -391,9 +413,11 @@ static void pl_on_status(struct pl_link *l)
                 pl_close(l, "bad status line");
                 return;
         }
+        /* st.ext points into the input: read it before the input moves */
+        l->sum = pl_has_ext(st.ext);
+        l->last_status = st.code;
         memmove(l->in, l->in + used, l->in_len - used);
         l->in_len -= used;
-        l->last_status = st.code;
         if (st.code != PEERS_STATUS_OK) {
                 sl_log(LOG_WARNING, "peers '%s': peer '%s' refused the link: status %d",
                        l->s->cfg->name, l->cfg->srv.name, st.code);
@@ -436,6 +460,9 @@ static void pl_acc_hello(struct pl_acc *a, const struct peers_hello *h, size_t u
 {
         struct pl_sect *s = a->s;
         struct pl_link *l = NULL;
+        bool sum = pl_has_ext(h->ext);
+        char line[64];
+        size_t n;
 
         if (h->status != PEERS_STATUS_OK) {
                 pl_acc_answer(a, h->status);
@@ -475,7 +502,9 @@ static void pl_acc_hello(struct pl_acc *a, const struct peers_hello *h, size_t u
         loop_io_start(&l->io, EPOLLIN | EPOLLRDHUP);
         pl_acc_free(a);
         l->last_status = PEERS_STATUS_OK;
-        if (!pl_send(l, "200\n", 4)) {
+        l->sum = sum;
+        n = peers_status_build(line, sizeof(line), PEERS_STATUS_OK, sum ? PL_EXT_SUM : NULL);
+        if (!n || !pl_send(l, line, n)) {
                 pl_close(l, "no room");
                 return;
         }
@@ -609,7 +638,11 @@ static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t se
                                 u.v[wt].freq.curr = f.curr_ctr;
                                 u.v[wt].freq.prev = f.prev_ctr;
                         }
+                } else if (l->sum) {
+                        /* to a sluice node: this node's own count */
+                        (void)stkt_get_local(tb->t, idx, (enum stkt_data_type)dt, &u.v[wt].u);
                 } else {
+                        /* to another peer: the cluster's, as far as this node knows it */
                         (void)stkt_get(tb->t, idx, (enum stkt_data_type)dt, &u.v[wt].u);
                 }
         }
@@ -705,8 +738,8 @@ static void pl_push(struct pl_link *l)
                 /* everything this node has was sent: "finished" (HAProxy's "partial" is for a
                  * node that is itself still learning) */
                 if (pl_send_ctrl(l, PEERS_CLASS_CONTROL,
-                                 l->s->resynced ? PEERS_CTRL_RESYNC_FINISHED
-                                                : PEERS_CTRL_RESYNC_PARTIAL))
+                                 l->s->resynced || l->sum ? PEERS_CTRL_RESYNC_FINISHED
+                                                          : PEERS_CTRL_RESYNC_PARTIAL))
                         l->teaching = false;
         }
 }
@@ -761,6 +794,22 @@ static void pl_on_define(struct pl_link *l, const uint8_t *body, size_t len)
         l->rx_tbl = i;
 }
 
+/* Another peer's value of counter @dt: the last writer's, as in HAProxy. When other sluice
+ * nodes' counts are kept apart, it is taken as the cluster's, so this node's own count
+ * becomes what makes the sum that value (none below 0). */
+static int pl_apply_value(struct stkt *t, uint32_t idx, enum stkt_data_type dt, uint64_t v)
+{
+        uint64_t all, own;
+
+        if (stkt_contrib_count(t) && dt != STKT_DT_SERVER_ID && dt != STKT_DT_GPT0 &&
+            stkt_get(t, idx, dt, &all) == 0 && stkt_get_local(t, idx, dt, &own) == 0) {
+                uint64_t others = all - own;
+
+                v = v > others ? v - others : 0;
+        }
+        return stkt_set(t, idx, dt, v);
+}
+
 static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_t len)
 {
         struct pl_tbl *tb;
@@ -796,7 +845,13 @@ static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_
                         kl = SL_MIN(kl, d.key_len);
                 k = (struct stkt_key){u.key, (uint32_t)kl};
         }
-        if (stkt_get_or_insert(tb->t, &k, now, &idx) < 0)
+        r = stkt_get_or_insert(tb->t, &k, now, &idx);
+        if (r < 0)
+                return;
+        /* A resync fills a new table: an entry this node already has was made by its own
+         * traffic since, and is newer than the peer's copy (which may be this node's own
+         * older count, sent back: HAProxy teaches what it learnt too). */
+        if (r == 0 && l->learning && lt->cslot < 0)
                 return;
         for (unsigned wt = 0; wt < PEERS_DT_COUNT; wt++) {
                 int dt;
@@ -804,8 +859,7 @@ static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_
                 if (!(lt->remote.data & (1ull << wt)))
                         continue;
                 dt = pl_local_dt(wt);
-                /* conn_cur counts this node's connections: HAProxy ignores a peer's too */
-                if (dt < 0 || dt == STKT_DT_CONN_CUR || !(d.store & STKT_F(dt)))
+                if (dt < 0 || !(d.store & STKT_F(dt)))
                         continue;
                 if (stkt_dt_is_rate((enum stkt_data_type)dt)) {
                         struct stkt_freq f = {
@@ -814,9 +868,20 @@ static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_
                                 .prev_ctr = (uint32_t)u.v[wt].freq.prev,
                         };
 
-                        (void)stkt_freq_set(tb->t, idx, (enum stkt_data_type)dt, &f);
+                        if (lt->cslot >= 0)
+                                (void)stkt_contrib_freq_set(tb->t, idx, (uint32_t)lt->cslot,
+                                                            (enum stkt_data_type)dt, &f);
+                        else
+                                (void)stkt_freq_set(tb->t, idx, (enum stkt_data_type)dt, &f);
+                } else if (lt->cslot >= 0 && dt != STKT_DT_SERVER_ID && dt != STKT_DT_GPT0) {
+                        /* the peer's own count, kept apart: replaces its previous one */
+                        (void)stkt_contrib_set(tb->t, idx, (uint32_t)lt->cslot,
+                                               (enum stkt_data_type)dt, u.v[wt].u);
+                } else if (dt == STKT_DT_CONN_CUR) {
+                        /* another peer's: HAProxy ignores a peer's too; it counts that
+                         * node's connections */
                 } else {
-                        (void)stkt_set(tb->t, idx, (enum stkt_data_type)dt, u.v[wt].u);
+                        (void)pl_apply_value(tb->t, idx, (enum stkt_data_type)dt, u.v[wt].u);
                 }
         }
         stkt_set_expire(tb->t, idx, now + (u.has_expire ? u.expire : d.expire_ms), now);
@@ -850,14 +915,20 @@ static void pl_on_msg(struct pl_link *l, const struct peers_msg *m)
         case PEERS_CLASS_CONTROL:
                 switch (m->type) {
                 case PEERS_CTRL_RESYNC_REQ:
+                        /* a sluice node asks for this node's counts; another peer for
+                         * everything this node has */
                         l->teaching = true;
                         for (size_t i = 0; i < l->s->n_tbls; i++)
-                                pl_scan(l, i, STKT_UPD_ALL);
+                                pl_scan(l, i, l->sum ? 0 : STKT_UPD_ALL);
                         break;
                 case PEERS_CTRL_RESYNC_FINISHED:
                 case PEERS_CTRL_RESYNC_PARTIAL:
                         if (l->learning) {
                                 l->learning = false;
+                                for (size_t i = 0; l->sum && i < l->s->n_tbls; i++)
+                                        if (l->lt[i].cslot >= 0)
+                                                stkt_contrib_set_full(l->s->tbls[i].t,
+                                                                      (uint32_t)l->lt[i].cslot);
                                 pl_learned(l->s);
                                 sl_log(LOG_INFO, "peers '%s': tables learnt from '%s'",
                                        l->s->cfg->name, l->cfg->srv.name);
@@ -984,13 +1055,13 @@ static uint64_t pl_pos_id(const struct pl_link *l)
 static void pl_up(struct pl_link *l)
 {
         struct pl_sect *s = l->s;
-        bool someone_teaches = false;
+        bool someone_teaches = false, need_counts = false;
 
         l->st = PL_UP;
         l->last_rx = l->last_tx = pl_now(l);
         pl_ltbl_reset(l);
-        sl_log(LOG_NOTICE, "peers '%s': link to '%s' up (%s)", s->cfg->name, l->cfg->srv.name,
-               l->outgoing ? "connected" : "accepted");
+        sl_log(LOG_NOTICE, "peers '%s': link to '%s' up (%s%s)", s->cfg->name, l->cfg->srv.name,
+               l->outgoing ? "connected" : "accepted", l->sum ? ", counts per node" : "");
         for (size_t i = 0; i < s->n_tbls; i++) {
                 struct pl_ltbl *lt = &l->lt[i];
                 uint64_t acked;
@@ -1003,9 +1074,24 @@ static void pl_up(struct pl_link *l)
                  * reload goes on where the last one stopped */
                 if (!acked || stkt_upd_head(s->tbls[i].t) - acked > STKT_RING_MAX)
                         pl_scan(l, i, acked);
+                lt->cslot = -1;
+                if (l->sum && stkt_contrib_count(s->tbls[i].t)) {
+                        int c = stkt_contrib_slot(s->tbls[i].t, pl_pos_id(l));
+
+                        lt->cslot = c;
+                        need_counts |= c >= 0 && !stkt_contrib_full(s->tbls[i].t, (uint32_t)c);
+                }
+        }
+        if (l->sum) {
+                /* every node's counts come from that node: a block not filled since the
+                 * table was made asks that node for all of them */
+                if (need_counts && pl_send_ctrl(l, PEERS_CLASS_CONTROL, PEERS_CTRL_RESYNC_REQ))
+                        l->learning = true;
+                pl_on_input(l);
+                return;
         }
         for (size_t i = 0; i < s->n_links; i++)
-                someone_teaches |= s->links[i].learning;
+                someone_teaches |= s->links[i].learning && !s->links[i].sum;
         if (!s->resynced && !someone_teaches && s->n_tbls) {
                 if (pl_send_ctrl(l, PEERS_CLASS_CONTROL, PEERS_CTRL_RESYNC_REQ))
                         l->learning = true;

@@ -609,6 +609,10 @@ void stick_table_def(const struct cfg_stick_table *c, struct stkt_def *ret)
                 .nopurge = c->nopurge,
                 /* the peer links read its changes (a disabled section's do not) */
                 .sync = c->peers && !c->peers->disabled,
+                /* each other node's counts, between sluice nodes (peer_links.h) */
+                .contrib = c->peers && !c->peers->disabled && c->peers->n_peers > 1
+                                   ? (uint32_t)SL_MIN(c->peers->n_peers - 1, STKT_CONTRIB_MAX)
+                                   : 0,
         };
         for (unsigned dt = 0; dt < STKT_DT_COUNT; dt++)
                 if ((c->store & STKT_F(dt)) && stkt_dt_is_rate((enum stkt_data_type)dt))
@@ -630,7 +634,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 uint64_t stick_table_hash(const char *name, const struct cfg_stick_table *c)
 {
         struct stkt_def d;
-        uint32_t words[7 + STKT_DT_COUNT];
+        uint32_t words[8 + STKT_DT_COUNT];
         uint64_t h = 0xcbf29ce484222325ull;
 
         stick_table_def(c, &d);
@@ -641,8 +645,12 @@ uint64_t stick_table_hash(const char *name, const struct cfg_stick_table *c)
         words[4] = d.expire_ms;
         words[5] = d.nopurge;
         words[6] = d.sync;
-        memcpy(words + 7, d.period, sizeof(d.period));
+        words[7] = d.contrib;
+        memcpy(words + 8, d.period, sizeof(d.period));
         h = fnv(h, name, strlen(name) + 1);
+        /* the nodes whose counts it keeps: another set is another table */
+        for (size_t i = 0; d.contrib && i < c->peers->n_peers; i++)
+                h = fnv(h, c->peers->peers[i].srv.name, strlen(c->peers->peers[i].srv.name) + 1);
         return fnv(h, words, sizeof(words));
 }
 

@@ -95,7 +95,13 @@ class TestHAProxyPeer(harness.TestCase):
         self.start_sluice()
         for _ in range(3):
             self.assertEqual(get(self.sl_port, "alice"), 200)
-        wait_entry(self.ha_sock, "fe", "alice", ["gpc0=3", "http_req_cnt=3"])
+        try:
+            wait_entry(self.ha_sock, "fe", "alice", ["gpc0=3", "http_req_cnt=3"])
+        except AssertionError:
+            sys.stderr.write(cli(self.sl_sock, "show peers") + cli(self.sl_sock, "show table fe"))
+            for p in self._procs:
+                sys.stderr.write(p.log())
+            raise
         for _ in range(2):
             self.assertEqual(get(self.ha_port, "bob"), 200)
         wait_entry(self.sl_sock, "fe", "bob", ["gpc0=2", "http_req_cnt=2"])
@@ -234,3 +240,218 @@ class TestSluicePeers(harness.TestCase):
 
 if __name__ == "__main__":
     harness.main()
+
+
+LIMIT_CONFIG = """\
+global
+    nbthread 1
+    stats socket {sock} level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+peers mesh
+{peers}
+frontend fe
+    bind 127.0.0.1:{port}
+    stick-table type string len 32 size 1k expire 1m store http_req_cnt,http_req_rate(10s) peers mesh
+    http-request track-sc0 req.hdr(x-key)
+    http-request deny deny_status 429 if {{ sc_http_req_rate(0) gt {limit} }}
+    http-request return status 200 content-type text/plain string ok
+"""
+
+
+class TestClusterLimit(harness.TestCase):
+    """Three nodes, one rate limit: sluice holds it for the cluster, HAProxy's peers let
+    about one limit through per node (the same test on both)."""
+
+    LIMIT = 30
+
+    def cluster(self, haproxy):
+        names = ["c1", "c2", "c3"]
+        peer_ports = [harness.free_port() for _ in names]
+        peers = "".join("    peer %s 127.0.0.1:%d\n" % (n, p) for n, p in zip(names, peer_ports))
+        ports = []
+        for n in names:
+            port = harness.free_port()
+            path = self.write("%s/%s.cfg" % (n, "haproxy" if haproxy else "sluice"),
+                              LIMIT_CONFIG.format(sock=os.path.join(self.tmp, n + ".sock"),
+                                                  peers=peers, port=port, limit=self.LIMIT))
+            if haproxy:
+                p = harness.Process(["-Ws", "-f", path, "-L", n], os.path.dirname(path),
+                                    binary=harness.HAPROXY)
+            else:
+                p = harness.Process(["-d", "-f", path, "-L", n], os.path.dirname(path))
+            self._procs.append(p)
+            p.wait_ready()
+            ports.append(port)
+        return ports, [os.path.join(self.tmp, n + ".sock") for n in names]
+
+    def spread(self, ports, key, count):
+        """@count requests for @key, in turn to each node, 5 ms apart: how many passed."""
+        passed = 0
+        for i in range(count):
+            if get(ports[i % len(ports)], key) == 200:
+                passed += 1
+            time.sleep(0.005)
+        return passed
+
+    def wait_links(self, socks, want):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            outs = [cli(s, "show peers") for s in socks]
+            if all(o.count("(remote,active)") == want for o in outs):
+                return
+            time.sleep(0.05)
+        self.fail("links not up: %r" % outs)
+
+    def test_sluice_holds_the_limit_for_the_cluster(self):
+        ports, socks = self.cluster(haproxy=False)
+        self.wait_links(socks, 2)
+        passed = self.spread(ports, "eve", 5 * self.LIMIT)
+        # a node may let a request through before the last ones counted elsewhere reach it:
+        # at 5 ms between requests and a 10 ms pass, a couple per node at most
+        self.assertGreaterEqual(passed, self.LIMIT)
+        self.assertLessEqual(passed, self.LIMIT + 6, "%d passed" % passed)
+        sys.stderr.write("sluice, 3 nodes, limit %d: %d passed\n" % (self.LIMIT, passed))
+        # and every node sees the cluster's count of requests
+        for s in socks:
+            wait_entry(s, "fe", "eve", ["http_req_cnt=%d" % (5 * self.LIMIT)])
+
+    @unittest.skipUnless(harness.have_haproxy(), "Debian's haproxy is not installed")
+    def test_haproxy_peers_let_about_one_limit_per_node(self):
+        ports, socks = self.cluster(haproxy=True)
+        time.sleep(1)  # HAProxy's links come up
+        passed = self.spread(ports, "eve", 5 * self.LIMIT)
+        sys.stderr.write("HAProxy 2.6, 3 nodes, limit %d: %d passed\n" % (self.LIMIT, passed))
+        # its peers copy entries, last writer wins: a node overwrites what others counted
+        self.assertGreaterEqual(passed, 3 * self.LIMIT // 2)
+
+
+class Relay:
+    """A TCP relay the test controls, between two nodes: cut() closes the connections
+    through it and refuses new ones (each side sees its peer gone), heal() lets them in."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.lsock.settimeout(0.1)
+        self.port = self.lsock.getsockname()[1]
+        self.open = True
+        self.running = True
+        self.conns = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.accept_loop)
+        self.thread.start()
+
+    def accept_loop(self):
+        while self.running:
+            try:
+                c, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            if not self.open:
+                c.close()
+                continue
+            try:
+                s = socket.create_connection(("127.0.0.1", self.target), timeout=2)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.conns += [c, s]
+            for a, b in ((c, s), (s, c)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(a, b):
+        a.settimeout(1)
+        while True:
+            try:
+                d = a.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                d = b""
+            if not d:
+                break
+            try:
+                b.sendall(d)
+            except OSError:
+                break
+        for x in (a, b):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        self.open = False
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                c.close()
+            self.conns = []
+
+    def heal(self):
+        self.open = True
+
+    def stop(self):
+        self.running = False
+        self.cut()
+        self.thread.join()
+        self.lsock.close()
+
+
+class TestPartition(harness.TestCase):
+    """Two sluice nodes whose links go through relays: cut, both sides count, heal."""
+
+    def test_counts_converge_after_a_partition(self):
+        p1, p2 = harness.free_port(), harness.free_port()
+        r1, r2 = Relay(p1), Relay(p2)   # to n1, to n2
+        self.addCleanup(r1.stop)
+        self.addCleanup(r2.stop)
+        ports, socks = [], []
+        for name, me, other, oport in (("n1", p1, "n2", r2.port), ("n2", p2, "n1", r1.port)):
+            port = harness.free_port()
+            sock = os.path.join(self.tmp, name + ".sock")
+            peers = ("    peer %s 127.0.0.1:%d\n    peer %s 127.0.0.1:%d\n"
+                     % (name, me, other, oport))
+            path = self.write("%s/sluice.cfg" % name,
+                              CONFIG.format(sock=sock, peers=peers, port=port))
+            p = harness.Process(["-d", "-f", path, "-L", name], os.path.dirname(path))
+            self._procs.append(p)
+            p.wait_ready()
+            ports.append(port)
+            socks.append(sock)
+        for _ in range(3):
+            get(ports[0], "frank")
+        for _ in range(2):
+            get(ports[1], "frank")
+        for s in socks:
+            wait_entry(s, "fe", "frank", ["http_req_cnt=5", "gpc0=5"])
+        r1.cut()
+        r2.cut()
+        time.sleep(0.3)
+        for _ in range(7):
+            self.assertEqual(get(ports[0], "frank"), 200)
+        for _ in range(4):
+            self.assertEqual(get(ports[1], "frank"), 200)
+        # each side counts on: its own and what it knew of the other's
+        wait_entry(socks[0], "fe", "frank", ["http_req_cnt=12"])
+        wait_entry(socks[1], "fe", "frank", ["http_req_cnt=9"])
+        r1.heal()
+        r2.heal()
+        try:
+            for s in socks:
+                wait_entry(s, "fe", "frank", ["http_req_cnt=16", "gpc0=16"], timeout=10)
+        except AssertionError:
+            for p in self._procs:
+                sys.stderr.write(p.log())
+            raise

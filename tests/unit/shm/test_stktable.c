@@ -1054,6 +1054,69 @@ START_TEST(test_no_change_lost_under_concurrency)
 }
 END_TEST
 
+START_TEST(test_contributions_are_summed)
+{
+        struct stkt_def def = {
+                .size = 64,
+                .key_type = STKT_KEY_INTEGER,
+                .store = STKT_F(STKT_DT_GPC0) | STKT_F(STKT_DT_SERVER_ID) |
+                         STKT_F(STKT_DT_HTTP_REQ_RATE) | STKT_F(STKT_DT_CONN_CUR),
+                .expire_ms = HOUR_MS,
+                .sync = true,
+                .contrib = 2,
+        };
+        struct stkt_freq f = {.curr_tick = 1000, .curr_ctr = 4, .prev_ctr = 0};
+        uint64_t v, cursor = 0;
+        uint32_t r32, a;
+        int x, y;
+
+        def.period[STKT_DT_HTTP_REQ_RATE] = 10000;
+        ck_assert_int_eq(stkt_create(&def, 44, &region, &table), 0);
+        ck_assert_uint_eq(stkt_contrib_count(table), 2);
+        ck_assert_int_eq(insert_u64(1, 1000, &a), 1);
+        ck_assert_int_eq(stkt_add(table, a, STKT_DT_GPC0, 3), 0);
+        x = stkt_contrib_slot(table, 111);
+        y = stkt_contrib_slot(table, 222);
+        ck_assert_int_ge(x, 0);
+        ck_assert_int_ge(y, 0);
+        ck_assert_int_ne(x, y);
+        ck_assert_int_eq(stkt_contrib_slot(table, 111), x);
+        ck_assert_int_eq(stkt_contrib_slot(table, 333), -ENOSPC);
+        ck_assert_int_eq(stkt_contrib_set(table, a, (uint32_t)x, STKT_DT_GPC0, 5), 0);
+        ck_assert_int_eq(stkt_contrib_set(table, a, (uint32_t)y, STKT_DT_GPC0, 7), 0);
+        ck_assert_int_eq(stkt_get(table, a, STKT_DT_GPC0, &v), 0);
+        ck_assert_uint_eq(v, 15);
+        ck_assert_int_eq(stkt_get_local(table, a, STKT_DT_GPC0, &v), 0);
+        ck_assert_uint_eq(v, 3);
+        /* a newer count from the same node replaces its older one */
+        ck_assert_int_eq(stkt_contrib_set(table, a, (uint32_t)x, STKT_DT_GPC0, 6), 0);
+        ck_assert_int_eq(stkt_get(table, a, STKT_DT_GPC0, &v), 0);
+        ck_assert_uint_eq(v, 16);
+        /* the last writer's types are not summed */
+        ck_assert_int_eq(stkt_contrib_set(table, a, (uint32_t)x, STKT_DT_SERVER_ID, 9), -EINVAL);
+        ck_assert_int_eq(stkt_set(table, a, STKT_DT_SERVER_ID, 2), 0);
+        ck_assert_int_eq(stkt_get(table, a, STKT_DT_SERVER_ID, &v), 0);
+        ck_assert_uint_eq(v, 2);
+        /* rates: this node's events plus each node's over the same window */
+        ck_assert_int_eq(stkt_rate_update(table, a, STKT_DT_HTTP_REQ_RATE, 2, 1000), 0);
+        ck_assert_int_eq(stkt_contrib_freq_set(table, a, (uint32_t)y, STKT_DT_HTTP_REQ_RATE, &f),
+                         0);
+        ck_assert_int_eq(stkt_rate_read(table, a, STKT_DT_HTTP_REQ_RATE, 1500, &r32), 0);
+        ck_assert_uint_eq(r32, 6);
+        /* contributions are not this node's changes */
+        while (stkt_upd_next(table, &cursor, &(struct stkt_upd){0}) == 1)
+                ;
+        ck_assert_int_eq(stkt_contrib_set(table, a, (uint32_t)x, STKT_DT_GPC0, 8), 0);
+        no_more_upd(&cursor);
+        /* an entry reused for another key starts with no contribution */
+        ck_assert_int_eq(stkt_remove(table, a), 0);
+        ck_assert_int_eq(insert_u64(2, 2000, &a), 1);
+        ck_assert_int_eq(stkt_get(table, a, STKT_DT_GPC0, &v), 0);
+        ck_assert_uint_eq(v, 0);
+        ck_assert_int_eq(stkt_contrib_set(table, a, 2, STKT_DT_GPC0, 1), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("shm/stktable");
@@ -1089,6 +1152,7 @@ int main(void)
         tcase_add_test(tu, test_collect_all_or_changed_here);
         tcase_add_test(tu, test_positions_persist_in_the_table);
         tcase_add_test(tu, test_no_change_lost_under_concurrency);
+        tcase_add_test(tu, test_contributions_are_summed);
         suite_add_tcase(s, tb);
         suite_add_tcase(s, tu);
         suite_add_tcase(s, te);
