@@ -116,6 +116,7 @@ struct stkt_hdr {
         } pos[STKT_POS_MAX] __attribute__((aligned(64)));
         _Atomic uint64_t contrib_id[STKT_CONTRIB_MAX];   /* the node of each block; 0: free */
         _Atomic uint32_t contrib_full[STKT_CONTRIB_MAX]; /* the node sent all its counts */
+        _Atomic uint32_t own_restored; /* this node's counts came back from another node */
 };
 
 struct stkt {
@@ -1113,6 +1114,32 @@ void stkt_contrib_set_full(struct stkt *t, uint32_t slot)
 {
         if (slot < t->contrib)
                 atomic_store_explicit(&t->hdr->contrib_full[slot], 1, memory_order_release);
+}
+
+int stkt_contrib_get(const struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
+                     uint64_t *ret)
+{
+        int r;
+
+        if (slot >= t->contrib)
+                return -EINVAL;
+        r = stkt__check(t, idx, type, false);
+        if (r < 0)
+                return r;
+        if (!stkt__summed(type))
+                return -EINVAL;
+        *ret = stkt__load(t, stkt__cfield(t, idx, slot, type), type);
+        return 0;
+}
+
+bool stkt_own_restored(const struct stkt *t)
+{
+        return atomic_load_explicit(&t->hdr->own_restored, memory_order_acquire) != 0;
+}
+
+void stkt_set_own_restored(struct stkt *t)
+{
+        atomic_store_explicit(&t->hdr->own_restored, 1, memory_order_release);
 }
 
 uint32_t stkt_contrib_count(const struct stkt *t)

@@ -334,6 +334,16 @@ int stkt_contrib_freq_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt
                           const struct stkt_freq *v);
 uint32_t stkt_contrib_count(const struct stkt *t);
 
+/* Node @slot's count of @type in entry @idx (a count, not a rate). Same results as
+ * stkt_contrib_set(). */
+int stkt_contrib_get(const struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
+                     uint64_t *ret);
+
+/* Whether this node's own counts, as another node kept them, were given back to a table
+ * made anew (a node restarted from scratch), and marking it so (or that nobody could). */
+bool stkt_own_restored(const struct stkt *t);
+void stkt_set_own_restored(struct stkt *t);
+
 /* Whether node @slot's block holds all its counts (it answered a resync since the table was
  * created), and marking it so; kept in the table for the next owner of the links. */
 bool stkt_contrib_full(const struct stkt *t, uint32_t slot);

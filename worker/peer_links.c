@@ -40,6 +40,10 @@
  * (stkt_contrib_set()): a fetch returns their sum, the cluster's. */
 #define PL_EXT_SUM "sluice-sum/1"
 
+/* The ids and name suffix of the "#yours" tables (a '#' is in no proxy name). */
+#define PL_YOURS_ID     0x10000u
+#define PL_YOURS_SUFFIX "#yours"
+
 enum pl_state {
         PL_IDLE = 0,    /* no connection; reconnects at @retry_at */
         PL_CONNECTING,  /* connect() in progress */
@@ -50,9 +54,14 @@ enum pl_state {
 /* One table of a section, as this node defines it on the wire. */
 struct pl_tbl {
         const struct cfg_peers_table *cfg;
-        struct stkt *t; /* owned: a quiet view of the shared table */
-        uint64_t id;    /* its id in our DEFINE messages: its index + 1 */
+        struct stkt *t;    /* owned: a quiet view of the shared table */
+        struct stkt *loud; /* borrowed: the worker's view, whose changes are sent */
+        uint64_t id;       /* its id in our DEFINE messages: its index + 1 */
         struct peers_def def;
+        /* the same table under another name, between sluice nodes: what the receiver
+         * counted itself, as this node keeps it (given back to a node restarted afresh) */
+        struct peers_def ydef;
+        char *yname;     /* owned: "<wire name>#yours" */
         bool key_string; /* string keys carry a length; HAProxy counts a NUL in key_size */
 };
 
@@ -69,10 +78,14 @@ struct pl_ltbl {
         /* receiving: the peer's id of this table (its DEFINE; 0: none), its definition */
         uint64_t remote_id;
         struct peers_def remote;
-        uint32_t last_get;  /* update id of the last update received */
-        uint32_t acked_get; /* the last one acknowledged */
-        bool got;           /* updates came since the last ACK */
-        int cslot;          /* with the extension: the peer's block of counts, or -1 */
+        uint32_t last_get;      /* update id of the last update received */
+        uint32_t acked_get;     /* the last one acknowledged */
+        bool got;               /* updates came since the last ACK */
+        int cslot;              /* with the extension: the peer's block of counts, or -1 */
+        struct stkt_upd *yscan; /* owned: the peer's own counts to give back, or NULL */
+        size_t yscan_n, yscan_i;
+        uint64_t remote_yid; /* the peer's id of its "#yours" table (0: none) */
+        struct peers_def yremote;
 };
 
 struct pl_sect;
@@ -95,6 +108,7 @@ struct pl_link {
         bool teaching;      /* the peer asked for everything: send it, then FINISHED */
         bool learning;      /* we asked the peer for everything */
         bool sum;           /* the extension is on: counts are per node */
+        bool rx_yours;      /* the table the peer defined last is its "#yours" one */
         uint64_t tx_updates, rx_updates, reconnects;
         int last_status; /* the last handshake status, sent or received */
 };
@@ -131,6 +145,10 @@ struct pl_sect {
         struct sl_list accepted; /* struct pl_acc */
         bool resynced;           /* learnt from a peer, or gave up waiting */
         uint64_t resync_deadline;
+        /* a table made anew gets this node's own earlier counts back from the first
+         * sluice peer that answers; until then nothing is sent to sluice peers */
+        struct pl_link *restoring;
+        uint64_t restore_deadline;
 };
 
 struct peer_links {
@@ -221,6 +239,11 @@ static void pl_tbl_define(struct pl_tbl *tb, const char *wire_name)
         }
         w->has_expire = true;
         w->expire = d.expire_ms;
+        tb->ydef = *w;
+        tb->ydef.table_id = tb->id + PL_YOURS_ID;
+        if (asprintf(&tb->yname, "%s" PL_YOURS_SUFFIX, wire_name) < 0)
+                tb->yname = NULL;
+        tb->ydef.name = tb->yname ? (struct sl_str){tb->yname, strlen(tb->yname)} : w->name;
 }
 
 /* ---- buffers and the socket ---- */
@@ -297,6 +320,10 @@ static void pl_ltbl_reset(struct pl_link *l)
                 free(t->scan);
                 t->scan = NULL;
                 t->scan_n = t->scan_i = 0;
+                free(t->yscan);
+                t->yscan = NULL;
+                t->yscan_n = t->yscan_i = 0;
+                t->remote_yid = 0;
                 t->sent_any = false;
                 t->stuck_since = 0;
                 t->remote_id = 0;
@@ -304,6 +331,7 @@ static void pl_ltbl_reset(struct pl_link *l)
                 t->cslot = -1;
         }
         l->rx_tbl = l->tx_tbl = -1;
+        l->rx_yours = false;
 }
 
 /* A random delay of 50 to 2050 ms before reconnecting (the protocol's rule, so that two peers
@@ -326,6 +354,8 @@ static void pl_close(struct pl_link *l, const char *why)
                 loop_io_close(&l->io);
                 l->fd = -1;
         }
+        if (l->s->restoring == l)
+                l->s->restoring = NULL; /* another peer up gives them, or the deadline */
         l->st = PL_IDLE;
         l->in_len = 0;
         l->out_len = l->out_off = 0;
@@ -577,10 +607,11 @@ static bool pl_send_ctrl(struct pl_link *l, uint8_t cls, uint8_t type)
         return pl_send(l, m, sizeof(m));
 }
 
-/* Send the entry at @idx of table @i, as of now, with update sequence @seq. False when it
- * could not be read as a whole (freed or reused meanwhile: its new content has its own
- * sequence) or there was no room. */
-static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t seq)
+/* Send the entry at @idx of table @i, as of now, with update sequence @seq; with @yours,
+ * the peer's own counts as this node keeps them, under the "#yours" table (nothing when
+ * they are all 0). True when sent or when there is nothing to send (the entry was freed or
+ * reused meanwhile: its new content has its own sequence); false when there was no room. */
+static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t seq, bool yours)
 {
         struct pl_tbl *tb = &l->s->tbls[i];
         struct pl_ltbl *lt = &l->lt[i];
@@ -591,15 +622,19 @@ static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t se
         size_t n;
         int klen;
 
+        const struct peers_def *def = yours ? &tb->ydef : &tb->def;
+        int tx = (int)i + (yours ? (int)l->s->n_tbls : 0);
+        bool any = !yours;
+
         o = pl_out_room(l, PL_MSG_MAX + 64);
         if (!o)
                 return false;
-        if (l->tx_tbl != (int)i) {
-                n = peers_def_encode(o, PL_MSG_MAX, &tb->def);
+        if (l->tx_tbl != tx) {
+                n = peers_def_encode(o, PL_MSG_MAX, def);
                 if (n == 0)
                         return false;
                 l->out_len += n;
-                l->tx_tbl = (int)i;
+                l->tx_tbl = tx;
                 o = pl_out_room(l, PL_MSG_MAX);
                 if (!o)
                         return false;
@@ -630,7 +665,14 @@ static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t se
 
                 if (!(tb->def.data & (1ull << wt)))
                         continue;
-                if (stkt_dt_is_rate((enum stkt_data_type)dt)) {
+                if (yours) {
+                        /* counts only: a rate's window has passed by the time it would
+                         * be given back */
+                        if (!stkt_dt_is_rate((enum stkt_data_type)dt) &&
+                            stkt_contrib_get(tb->t, idx, (uint32_t)lt->cslot,
+                                             (enum stkt_data_type)dt, &u.v[wt].u) == 0)
+                                any |= u.v[wt].u != 0;
+                } else if (stkt_dt_is_rate((enum stkt_data_type)dt)) {
                         struct stkt_freq f;
 
                         if (stkt_freq_get(tb->t, idx, (enum stkt_data_type)dt, &f) == 0) {
@@ -647,8 +689,20 @@ static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t se
                 }
         }
         exp = stkt_expire(tb->t, idx);
-        if (stkt_incarnation(tb->t, idx) != inc)
+        if (stkt_incarnation(tb->t, idx) != inc || !any)
                 return true;
+        if (yours) {
+                /* not an update of this node's: no id the peer would acknowledge */
+                u.has_id = true;
+                u.id = 0;
+                u.has_expire = true;
+                u.expire = exp == UINT64_MAX ? 0
+                           : exp > now       ? (uint32_t)SL_MIN(exp - now, UINT32_MAX)
+                                             : 0;
+                n = peers_upd_encode(o, PL_MSG_MAX, def, &u);
+                l->out_len += n;
+                return true;
+        }
         u.has_id = !lt->sent_any || (uint32_t)seq != lt->last_id + 1;
         u.id = (uint32_t)seq;
         u.has_expire = true;
@@ -688,10 +742,31 @@ static void pl_push(struct pl_link *l)
                 struct pl_ltbl *lt = &l->lt[i];
                 unsigned budget = l->s->pl->max_updates;
 
+                /* the peer's own counts it asked back for */
+                while (budget > 0 && lt->yscan && lt->yscan_i < lt->yscan_n) {
+                        struct stkt_upd *u = &lt->yscan[lt->yscan_i];
+
+                        if (!pl_send_entry(l, i, u->idx, u->seq, true))
+                                return;
+                        lt->yscan_i++;
+                        budget--;
+                }
+                if (lt->yscan && lt->yscan_i < lt->yscan_n) {
+                        scanning = true;
+                        continue;
+                }
+                free(lt->yscan);
+                lt->yscan = NULL;
+                /* this node's counts wait until its own earlier ones are back (else a peer
+                 * would replace what it kept of them with less) */
+                if (l->sum && l->s->restoring && !stkt_own_restored(tb->t)) {
+                        scanning |= lt->scan != NULL;
+                        continue;
+                }
                 while (budget > 0 && lt->scan && lt->scan_i < lt->scan_n) {
                         struct stkt_upd *u = &lt->scan[lt->scan_i];
 
-                        if (!pl_send_entry(l, i, u->idx, u->seq))
+                        if (!pl_send_entry(l, i, u->idx, u->seq, false))
                                 return;
                         lt->scan_i++;
                         budget--;
@@ -714,7 +789,7 @@ static void pl_push(struct pl_link *l)
                         r = stkt_upd_next(tb->t, &lt->cursor, &u);
                         if (r == 1) {
                                 lt->stuck_since = 0;
-                                (void)pl_send_entry(l, i, u.idx, u.seq);
+                                (void)pl_send_entry(l, i, u.idx, u.seq, false);
                                 budget--;
                                 continue;
                         }
@@ -774,10 +849,28 @@ static void pl_on_define(struct pl_link *l, const uint8_t *body, size_t len)
                 return;
         }
         /* a peer's id names one table at a time */
-        for (size_t k = 0; k < l->s->n_tbls; k++)
+        for (size_t k = 0; k < l->s->n_tbls; k++) {
                 if (l->lt[k].remote_id == d.table_id)
                         l->lt[k].remote_id = 0;
+                if (l->lt[k].remote_yid == d.table_id)
+                        l->lt[k].remote_yid = 0;
+        }
         l->rx_tbl = -1;
+        l->rx_yours = false;
+        if (l->sum && d.name.len > strlen(PL_YOURS_SUFFIX) &&
+            memcmp(d.name.ptr + d.name.len - strlen(PL_YOURS_SUFFIX), PL_YOURS_SUFFIX,
+                   strlen(PL_YOURS_SUFFIX)) == 0) {
+                i = pl_table_by_name(l->s, d.name.ptr, d.name.len - strlen(PL_YOURS_SUFFIX));
+                if (r > 0 || i < 0 || d.key_type != l->s->tbls[i].def.key_type ||
+                    d.key_size != l->s->tbls[i].def.key_size)
+                        return;
+                l->lt[i].yremote = d;
+                l->lt[i].yremote.name = SL_STR_NULL;
+                l->lt[i].remote_yid = d.table_id;
+                l->rx_tbl = i;
+                l->rx_yours = true;
+                return;
+        }
         i = pl_table_by_name(l->s, d.name.ptr, d.name.len);
         if (r > 0 || i < 0)
                 return; /* a table we do not sync: its updates are skipped */
@@ -810,6 +903,54 @@ static int pl_apply_value(struct stkt *t, uint32_t idx, enum stkt_data_type dt, 
         return stkt_set(t, idx, dt, v);
 }
 
+/* The key of update @u for table @tb, into @k (@ikey holds an integer key). */
+static void pl_key(const struct pl_tbl *tb, const struct peers_upd *u, uint64_t *ikey,
+                   struct stkt_key *k)
+{
+        struct stkt_def d;
+
+        if (tb->def.key_type == PEERS_KT_SINT) {
+                *ikey = u->key_int;
+                *k = (struct stkt_key){ikey, sizeof(*ikey)};
+                return;
+        }
+        stkt_definition(tb->t, &d);
+        /* HAProxy keeps what fits */
+        *k = (struct stkt_key){u->key, (uint32_t)SL_MIN(u->key_len, (size_t)d.key_len)};
+}
+
+/* This node's own counts of an entry, as the peer kept them, while this node restores them
+ * (a table made anew): added to what it counted since it started, and sent on as its own. */
+static void pl_apply_yours(struct pl_link *l, int i, const struct peers_upd *u)
+{
+        struct pl_tbl *tb = &l->s->tbls[i];
+        struct pl_ltbl *lt = &l->lt[i];
+        uint64_t ikey, now = pl_now(l);
+        struct stkt_key k;
+        struct stkt_def d;
+        uint32_t idx;
+
+        if (l->s->restoring != l || stkt_own_restored(tb->t))
+                return;
+        pl_key(tb, u, &ikey, &k);
+        if (stkt_get_or_insert(tb->t, &k, now, &idx) < 0)
+                return;
+        stkt_definition(tb->t, &d);
+        for (unsigned wt = 0; wt < PEERS_DT_COUNT; wt++) {
+                int dt;
+
+                if (!(lt->yremote.data & (1ull << wt)) || !u->v[wt].u)
+                        continue;
+                dt = pl_local_dt(wt);
+                if (dt < 0 || !(d.store & STKT_F(dt)) || dt == STKT_DT_SERVER_ID ||
+                    dt == STKT_DT_GPT0 || dt == STKT_DT_CONN_CUR ||
+                    stkt_dt_is_rate((enum stkt_data_type)dt))
+                        continue;
+                (void)stkt_add(tb->loud, idx, (enum stkt_data_type)dt, u->v[wt].u);
+        }
+        stkt_set_expire(tb->t, idx, now + (u->has_expire ? u->expire : d.expire_ms), now);
+}
+
 static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_t len)
 {
         struct pl_tbl *tb;
@@ -825,9 +966,13 @@ static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_
                 return;
         tb = &l->s->tbls[l->rx_tbl];
         lt = &l->lt[l->rx_tbl];
-        r = peers_upd_decode(&lt->remote, type, body, len, &u);
+        r = peers_upd_decode(l->rx_yours ? &lt->yremote : &lt->remote, type, body, len, &u);
         if (r < 0) {
                 pl_close(l, "malformed update");
+                return;
+        }
+        if (l->rx_yours) {
+                pl_apply_yours(l, l->rx_tbl, &u);
                 return;
         }
         lt->last_get = u.has_id ? u.id : lt->last_get + 1;
@@ -918,11 +1063,31 @@ static void pl_on_msg(struct pl_link *l, const struct peers_msg *m)
                         /* a sluice node asks for this node's counts; another peer for
                          * everything this node has */
                         l->teaching = true;
-                        for (size_t i = 0; i < l->s->n_tbls; i++)
+                        for (size_t i = 0; i < l->s->n_tbls; i++) {
+                                struct pl_ltbl *lt = &l->lt[i];
+                                uint64_t head;
+
                                 pl_scan(l, i, l->sum ? 0 : STKT_UPD_ALL);
+                                free(lt->yscan);
+                                lt->yscan = NULL;
+                                lt->yscan_n = lt->yscan_i = 0;
+                                if (l->sum && lt->cslot >= 0 &&
+                                    stkt_upd_collect(l->s->tbls[i].t, STKT_UPD_ALL, pl_now(l),
+                                                     &head, &lt->yscan, &lt->yscan_n) < 0)
+                                        lt->yscan_n = 0;
+                        }
                         break;
                 case PEERS_CTRL_RESYNC_FINISHED:
                 case PEERS_CTRL_RESYNC_PARTIAL:
+                        if (l->s->restoring == l) {
+                                for (size_t i = 0; i < l->s->n_tbls; i++)
+                                        stkt_set_own_restored(l->s->tbls[i].t);
+                                l->s->restoring = NULL;
+                                sl_log(LOG_INFO,
+                                       "peers '%s': this node's counts restored from "
+                                       "'%s'",
+                                       l->s->cfg->name, l->cfg->srv.name);
+                        }
                         if (l->learning) {
                                 l->learning = false;
                                 for (size_t i = 0; l->sum && i < l->s->n_tbls; i++)
@@ -955,9 +1120,15 @@ static void pl_on_msg(struct pl_link *l, const struct peers_msg *m)
                         l->rx_tbl = -1;
                         if (peers_switch_decode(p, m->len, &id) < 0)
                                 break;
-                        for (size_t i = 0; i < l->s->n_tbls; i++)
+                        l->rx_yours = false;
+                        for (size_t i = 0; i < l->s->n_tbls; i++) {
                                 if (l->lt[i].remote_id && l->lt[i].remote_id == id)
                                         l->rx_tbl = (int)i;
+                                if (l->lt[i].remote_yid && l->lt[i].remote_yid == id) {
+                                        l->rx_tbl = (int)i;
+                                        l->rx_yours = true;
+                                }
+                        }
                         break;
                 }
                 case PEERS_STKT_UPDATE:
@@ -1052,6 +1223,24 @@ static uint64_t pl_pos_id(const struct pl_link *l)
         return h ? h : 1;
 }
 
+/* Does a table of @s wait for this node's own earlier counts (made anew, and no peer
+ * answered yet within PL_RESYNC_MS of the start)? */
+static bool pl_needs_restore(struct pl_sect *s)
+{
+        bool need = false;
+
+        for (size_t i = 0; i < s->n_tbls; i++)
+                if (stkt_contrib_count(s->tbls[i].t) && !stkt_own_restored(s->tbls[i].t))
+                        need = true;
+        if (need && loop_now(s->pl->w->loop) >= s->restore_deadline) {
+                /* nobody could give them back: this node starts from its new counts */
+                for (size_t i = 0; i < s->n_tbls; i++)
+                        stkt_set_own_restored(s->tbls[i].t);
+                return false;
+        }
+        return need;
+}
+
 static void pl_up(struct pl_link *l)
 {
         struct pl_sect *s = l->s;
@@ -1083,6 +1272,12 @@ static void pl_up(struct pl_link *l)
                 }
         }
         if (l->sum) {
+                /* a table made anew (a node restarted from scratch) gets its own earlier
+                 * counts back from the first sluice peer up, which asks it for them */
+                if (!s->restoring && pl_needs_restore(s)) {
+                        s->restoring = l;
+                        need_counts = true;
+                }
                 /* every node's counts come from that node: a block not filled since the
                  * table was made asks that node for all of them */
                 if (need_counts && pl_send_ctrl(l, PEERS_CLASS_CONTROL, PEERS_CTRL_RESYNC_REQ))
@@ -1157,6 +1352,22 @@ static void pl_on_poll(struct loop_timer *t)
                 struct pl_sect *s = &pl->sects[k];
                 struct sl_list *pos, *tmp;
 
+                if (!s->restoring && s->n_links && pl_needs_restore(s)) {
+                        /* the peer that was to give this node's counts back went away */
+                        for (size_t i = 0; i < s->n_links && !s->restoring; i++) {
+                                struct pl_link *l = &s->links[i];
+
+                                if (l->st == PL_UP && l->sum &&
+                                    pl_send_ctrl(l, PEERS_CLASS_CONTROL, PEERS_CTRL_RESYNC_REQ)) {
+                                        l->learning = true;
+                                        s->restoring = l;
+                                }
+                        }
+                }
+                if (s->restoring && now >= s->restore_deadline) {
+                        s->restoring = NULL;
+                        (void)pl_needs_restore(s); /* gives up */
+                }
                 if (!s->resynced && now >= s->resync_deadline) {
                         bool learning = false;
 
@@ -1233,6 +1444,7 @@ static int pl_sect_init(struct peer_links *pl, struct pl_sect *s, const struct c
         s->local = w->gen->global.localpeer;
         sl_list_init(&s->accepted);
         s->resync_deadline = loop_now(w->loop) + PL_RESYNC_MS;
+        s->restore_deadline = s->resync_deadline;
         s->tbls = calloc(c->n_tables ? c->n_tables : 1, sizeof(*s->tbls));
         s->links = calloc(c->n_peers ? c->n_peers : 1, sizeof(*s->links));
         s->lsn = calloc(c->n_binds ? c->n_binds : 1, sizeof(*s->lsn));
@@ -1248,6 +1460,7 @@ static int pl_sect_init(struct peer_links *pl, struct pl_sect *s, const struct c
                         continue;
                 }
                 tb->cfg = &c->tables[i];
+                tb->loud = rt->table;
                 tb->t = stkt_dup(rt->table);
                 if (!tb->t)
                         return -ENOMEM;
@@ -1329,14 +1542,18 @@ static void pl_sect_free(struct pl_sect *s)
         for (size_t i = 0; s->links && i < s->n_links; i++) {
                 struct pl_link *l = &s->links[i];
 
-                for (size_t k = 0; l->lt && k < s->n_tbls; k++)
+                for (size_t k = 0; l->lt && k < s->n_tbls; k++) {
                         free(l->lt[k].scan);
+                        free(l->lt[k].yscan);
+                }
                 free(l->lt);
                 free(l->in);
                 free(l->out);
         }
-        for (size_t i = 0; s->tbls && i < s->n_tbls; i++)
+        for (size_t i = 0; s->tbls && i < s->n_tbls; i++) {
                 stkt_free(s->tbls[i].t);
+                free(s->tbls[i].yname);
+        }
         free(s->tbls);
         free(s->links);
         free(s->lsn);

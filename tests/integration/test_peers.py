@@ -173,6 +173,26 @@ class TestSluicePeers(harness.TestCase):
         self.start_node(1)
         wait_entry(self.socks[1], "fe", "carol", ["gpc0=4", "http_req_cnt=4"])
 
+    def test_a_node_restarted_from_scratch_gets_its_counts_back(self):
+        """n2 counted 3, n1 4; n2 restarts with empty tables: n1 kept n2's 3 and gives
+        them back, so both nodes still agree on 7, and count on from there."""
+        self.start_node(0)
+        p = self.start_node(1)
+        for _ in range(4):
+            self.assertEqual(get(self.ports[0], "gina"), 200)
+        for _ in range(3):
+            self.assertEqual(get(self.ports[1], "gina"), 200)
+        for s in self.socks:
+            wait_entry(s, "fe", "gina", ["http_req_cnt=7", "gpc0=7"])
+        p.stop()
+        self._procs.remove(p)
+        self.start_node(1)
+        for s in self.socks:
+            wait_entry(s, "fe", "gina", ["http_req_cnt=7", "gpc0=7"])
+        self.assertEqual(get(self.ports[1], "gina"), 200)
+        for s in self.socks:
+            wait_entry(s, "fe", "gina", ["http_req_cnt=8", "gpc0=8"])
+
     def test_no_update_lost_across_reloads_and_a_killed_owner(self):
         """A steady stream of updates on n1 while n1 reloads three times and its link owner
         is killed once: n2 ends with n1's exact counts."""
