@@ -244,6 +244,46 @@ class TestSluicePeers(harness.TestCase):
             wait_entry(self.socks[1], "fe", key, ["http_req_cnt=%d" % have, "gpc0=%d" % have],
                        timeout=15)
 
+    def test_hostile_peer_gets_errors_and_costs_bounded(self):
+        """A peer that passes the handshake, then sends a message over the size limit, a
+        bad length encoding, updates for tables never defined and a reserved class: each
+        ends in HAProxy's error message and a closed link; the node serves throughout."""
+        self.start_node(0)
+
+        def session(payload, wait=5):
+            with socket.create_connection(("127.0.0.1", self.peer_ports[0]), timeout=wait) as c:
+                c.sendall(b"HAProxyS 2.1\nn1\nn2 1 1\n")
+                got = b""
+                deadline = time.monotonic() + wait
+                while not got.startswith(b"200\n") and time.monotonic() < deadline:
+                    got += c.recv(4096)
+                self.assertTrue(got.startswith(b"200\n"), got)
+                c.sendall(payload)
+                while time.monotonic() < deadline:
+                    try:
+                        d = c.recv(65536)
+                    except OSError:
+                        break
+                    if not d:
+                        break
+                    got += d
+                return got
+
+        # a body of 16 MB announced (varint of 2^24): "size limit", then closed
+        big = bytes([10, 0x80]) + bytes([0xf0, 0xff, 0xff, 0xff, 0x07])
+        self.assertTrue(session(big).endswith(b"\x01\x01"))
+        # a length of more than 5 bytes: "protocol error"
+        self.assertTrue(session(bytes([10, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
+                        .endswith(b"\x01\x00"))
+        # class 255 is reserved: "protocol error"
+        self.assertTrue(session(bytes([255, 0])).endswith(b"\x01\x00"))
+        # a thousand updates for a table never defined are skipped, and the link stays
+        # until the peer goes silent; a switch to an unknown id likewise
+        junk = bytes([10, 0x83, 1, 7]) + bytes([10, 0x80, 6, 0, 0, 0, 1, 1, 0x41]) * 1000
+        out = session(junk + bytes([0, 4]), wait=1)
+        self.assertNotIn(b"\x01\x00", out[4:])
+        self.assertEqual(get(self.ports[0], "harry"), 200)
+
     def test_handshake_refusals(self):
         self.start_node(0)
 
@@ -475,3 +515,78 @@ class TestPartition(harness.TestCase):
             for p in self._procs:
                 sys.stderr.write(p.log())
             raise
+
+
+MIXED_CONFIG = """\
+global
+    stats socket {sock} level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+peers mesh
+{peers}
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    balance roundrobin
+    stick-table type ip size 1k expire 1m peers mesh
+    stick on src
+    server s1 127.0.0.1:{o1}
+    server s2 127.0.0.1:{o2}
+"""
+
+
+@unittest.skipUnless(harness.have_haproxy(), "Debian's haproxy is not installed")
+class TestMixedCluster(harness.TestCase):
+    """One sluice node and two HAProxy 2.6 nodes in one peers section, with stick on src:
+    the server a client stuck to on one node is the one every node sends it to."""
+
+    def test_stick_on_src_through_any_node(self):
+        import origin
+        names = ["sl", "h1", "h2"]
+        peer_ports = [harness.free_port() for _ in names]
+        peers = "".join("    peer %s 127.0.0.1:%d\n" % (n, p) for n, p in zip(names, peer_ports))
+        origins = [origin.Origin("s1"), origin.Origin("s2")]
+        for o in origins:
+            self.addCleanup(o.stop)
+        o1, o2 = origins[0].port, origins[1].port
+        ports, socks = [], []
+        for n in names:
+            port = harness.free_port()
+            sock = os.path.join(self.tmp, n + ".sock")
+            path = self.write("%s/%s.cfg" % (n, n), MIXED_CONFIG.format(
+                sock=sock, peers=peers, port=port, o1=o1, o2=o2))
+            if n == "sl":
+                p = harness.Process(["-d", "-f", path, "-L", n], os.path.dirname(path))
+            else:
+                p = harness.Process(["-Ws", "-f", path, "-L", n], os.path.dirname(path),
+                                    binary=harness.HAPROXY)
+            self._procs.append(p)
+            p.wait_ready()
+            ports.append(port)
+            socks.append(sock)
+        time.sleep(1)  # HAProxy's links come up
+
+        def server_of(port):
+            with harness.connect(port) as c:
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                r = harness.read_response(c)
+            # the origin answers "origin NAME PATH"
+            return r[2].decode().split()[1] if r else None
+
+        # the first request on an HAProxy node picks a server and stores it
+        first = server_of(ports[1])
+        self.assertIn(first, ("s1", "s2"))
+        want = "server_id=%d" % (1 if first == "s1" else 2)
+        for s in socks:
+            wait_entry(s, "be", "127.0.0.1", [want])
+        # every node, sluice included, sends the client there, many times over
+        for i in range(12):
+            self.assertEqual(server_of(ports[i % 3]), first)
+        # an entry written on sluice reaches both HAProxy nodes too
+        cli(socks[0], "set table be key 127.0.0.9 data.server_id 2")
+        for s in socks[1:]:
+            wait_entry(s, "be", "127.0.0.9", ["server_id=2"])
