@@ -555,6 +555,113 @@ static void sticktable_families(struct master *m, struct prom *p)
         }
 }
 
+/* The current generation's shared table of proxy @name, or NULL. */
+static struct stkt *table_of(struct master *m, const char *name)
+{
+        struct sl_list *pos;
+
+        sl_list_for_each(pos, &m->tables) {
+                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
+
+                if (mt->gen == m->gen_no && strcmp(mt->name, name) == 0)
+                        return mt->t;
+        }
+        return NULL;
+}
+
+static void peer_labels(FILE *out, const char *family, const struct cfg_peers *ps,
+                        const struct cfg_peer *peer, const char *table)
+{
+        fprintf(out, "sluice_peers_%s{section=\"", family);
+        label_value(out, ps->name);
+        fputs("\",peer=\"", out);
+        label_value(out, peer->srv.name);
+        if (table) {
+                fputs("\",table=\"", out);
+                label_value(out, table);
+        }
+        fputs("\"} ", out);
+}
+
+/* The links of the peers sections, from the positions the owner of the links keeps in each
+ * table (shm/stktable.h): they survive its reloads and respawns, so the counters never go
+ * back. Per link: up, established; per link and table: updates sent, received, and the
+ * changes made here the peer has not acknowledged yet. */
+static void peers_families(struct master *m, struct prom *p)
+{
+        static const struct {
+                const char *name, *type, *help;
+                bool per_table;
+        } fam[] = {
+                {"link_up", "gauge", "Whether the link with a peer is up.", false},
+                {"connections_total", "counter", "Links with a peer established.", false},
+                {"updates_sent_total", "counter", "Entry updates sent to a peer, per table.", true},
+                {"updates_received_total", "counter",
+                 "Entry updates received from a peer, per table.", true},
+                {"lag_updates", "gauge",
+                 "Changes made here to a table that a peer has not acknowledged yet.", true},
+        };
+
+        for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+                bool head = false;
+
+                for (size_t i = 0; i < m->gen->n_peers; i++) {
+                        const struct cfg_peers *ps = m->gen->peers[i];
+
+                        for (size_t j = 0; !ps->disabled && j < ps->n_peers; j++) {
+                                const struct cfg_peer *peer = &ps->peers[j];
+
+                                for (size_t k = 0; !peer->local && k < ps->n_tables; k++) {
+                                        const char *name = ps->tables[k].px->name;
+                                        struct stkt *t = table_of(m, name);
+                                        struct stkt_pos_stats st;
+                                        uint64_t v;
+                                        int pos;
+
+                                        if (!t)
+                                                continue;
+                                        pos = stkt_pos_find(t,
+                                                            stkt_pos_id(ps->name, peer->srv.name));
+                                        stkt_pos_stats(t, pos, &st);
+                                        if (!head)
+                                                fprintf(p->out,
+                                                        "# HELP sluice_peers_%s %s\n"
+                                                        "# TYPE sluice_peers_%s %s\n",
+                                                        fam[f].name, fam[f].help, fam[f].name,
+                                                        fam[f].type);
+                                        head = true;
+                                        peer_labels(p->out, fam[f].name, ps, peer,
+                                                    fam[f].per_table ? name : NULL);
+                                        switch (f) {
+                                        case 0:
+                                                v = st.up;
+                                                break;
+                                        case 1:
+                                                v = st.conns;
+                                                break;
+                                        case 2:
+                                                v = st.tx;
+                                                break;
+                                        case 3:
+                                                v = st.rx;
+                                                break;
+                                        default:
+                                                v = pos < 0 ? stkt_upd_head(t)
+                                                            : stkt_upd_head(t) -
+                                                                      SL_MIN(st.acked,
+                                                                             stkt_upd_head(t));
+                                                break;
+                                        }
+                                        fprintf(p->out, "%llu\n", (unsigned long long)v);
+                                        /* the link's own: from its first table */
+                                        if (!fam[f].per_table)
+                                                break;
+                                }
+                        }
+                }
+        }
+}
+
 /* Has @px served @path on a bind before @upto's? (one series per frontend and file) */
 static bool cert_seen(const struct tls_set *set, const struct cfg_proxy *px, size_t upto,
                       const char *path)
@@ -678,8 +785,10 @@ int mprom_render(struct master *m, const char *query, FILE *out)
                 backend_histograms(&p, MSTAT_BE, &objs, bounds, n_bounds);
         if ((p.scopes & SCOPE_SERVER) && m->gen->global.metrics_server_hist)
                 backend_histograms(&p, MSTAT_SV, &objs, bounds, n_bounds);
-        if (p.scopes & SCOPE_STICKTABLE)
+        if (p.scopes & SCOPE_STICKTABLE) {
                 sticktable_families(m, &p);
+                peers_families(m, &p);
+        }
         mstat_objs_free(&objs);
         return ferror(out) ? -ENOMEM : 0;
 }

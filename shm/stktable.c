@@ -113,6 +113,11 @@ struct stkt_hdr {
         struct {
                 _Atomic uint64_t id;    /* the owner's name for the position; 0: free */
                 _Atomic uint64_t acked; /* the last sequence the peer acknowledged */
+                _Atomic uint64_t tx;    /* updates sent to the peer, ever */
+                _Atomic uint64_t rx;    /* updates received from it, ever */
+                _Atomic uint32_t up;    /* its link is up */
+                _Atomic uint32_t conns; /* links established with it, ever */
+                uint8_t pad[24];        /* a line each: only the owner writes them */
         } pos[STKT_POS_MAX] __attribute__((aligned(64)));
         _Atomic uint64_t contrib_id[STKT_CONTRIB_MAX];   /* the node of each block; 0: free */
         _Atomic uint32_t contrib_full[STKT_CONTRIB_MAX]; /* the node sent all its counts */
@@ -1437,6 +1442,64 @@ int stkt_pos(struct stkt *t, uint64_t id)
                 }
         }
         return -ENOSPC;
+}
+
+int stkt_pos_find(const struct stkt *t, uint64_t id)
+{
+        if (!t->upd_off || id == 0)
+                return -EINVAL;
+        for (int i = 0; i < (int)STKT_POS_MAX; i++)
+                if (atomic_load_explicit(&t->hdr->pos[i].id, memory_order_acquire) == id)
+                        return i;
+        return -ENOENT;
+}
+
+uint64_t stkt_pos_id(const char *section, const char *peer)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+        const char *parts[2] = {section, peer};
+
+        /* FNV-1a of "<section>/<peer>/" */
+        for (int k = 0; k < 2; k++) {
+                for (const char *c = parts[k]; *c; c++) {
+                        h ^= (uint8_t)*c;
+                        h *= 0x100000001b3ull;
+                }
+                h ^= '/';
+                h *= 0x100000001b3ull;
+        }
+        return h ? h : 1;
+}
+
+void stkt_pos_count(struct stkt *t, int pos, uint64_t tx, uint64_t rx)
+{
+        if (!t->upd_off || pos < 0 || pos >= (int)STKT_POS_MAX)
+                return;
+        if (tx)
+                atomic_fetch_add_explicit(&t->hdr->pos[pos].tx, tx, memory_order_relaxed);
+        if (rx)
+                atomic_fetch_add_explicit(&t->hdr->pos[pos].rx, rx, memory_order_relaxed);
+}
+
+void stkt_pos_set_up(struct stkt *t, int pos, bool up)
+{
+        if (!t->upd_off || pos < 0 || pos >= (int)STKT_POS_MAX)
+                return;
+        if (up)
+                atomic_fetch_add_explicit(&t->hdr->pos[pos].conns, 1, memory_order_relaxed);
+        atomic_store_explicit(&t->hdr->pos[pos].up, up, memory_order_relaxed);
+}
+
+void stkt_pos_stats(const struct stkt *t, int pos, struct stkt_pos_stats *ret)
+{
+        *ret = (struct stkt_pos_stats){0};
+        if (!t->upd_off || pos < 0 || pos >= (int)STKT_POS_MAX)
+                return;
+        ret->acked = atomic_load_explicit(&t->hdr->pos[pos].acked, memory_order_relaxed);
+        ret->tx = atomic_load_explicit(&t->hdr->pos[pos].tx, memory_order_relaxed);
+        ret->rx = atomic_load_explicit(&t->hdr->pos[pos].rx, memory_order_relaxed);
+        ret->up = atomic_load_explicit(&t->hdr->pos[pos].up, memory_order_relaxed) != 0;
+        ret->conns = atomic_load_explicit(&t->hdr->pos[pos].conns, memory_order_relaxed);
 }
 
 uint64_t stkt_pos_acked(const struct stkt *t, int pos)

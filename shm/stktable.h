@@ -315,6 +315,25 @@ int stkt_pos(struct stkt *t, uint64_t id);
 uint64_t stkt_pos_acked(const struct stkt *t, int pos);
 void stkt_pos_set_acked(struct stkt *t, int pos, uint64_t seq);
 
+/* The position named @id if some owner took it, else -ENOENT (-EINVAL: not synced, id 0). */
+int stkt_pos_find(const struct stkt *t, uint64_t id);
+
+/* The name of peer @peer of peers section @section as a position id: what the owner of the
+ * links and the master's metrics both call it. */
+uint64_t stkt_pos_id(const char *section, const char *peer);
+
+/* The link's counters, kept with the position so that they never go back on a reload or a
+ * respawn of the owner: updates sent and received, whether the link is up, how many times
+ * it came up. */
+struct stkt_pos_stats {
+        uint64_t acked, tx, rx;
+        uint32_t conns;
+        bool up;
+};
+void stkt_pos_count(struct stkt *t, int pos, uint64_t tx, uint64_t rx);
+void stkt_pos_set_up(struct stkt *t, int pos, bool up);
+void stkt_pos_stats(const struct stkt *t, int pos, struct stkt_pos_stats *ret);
+
 void stkt_upd_stats(const struct stkt *t, struct stkt_upd_stats *ret);
 
 /* Whether the table's content was learnt from a peer since it was created (a resync), and

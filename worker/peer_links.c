@@ -348,9 +348,12 @@ static uint64_t pl_jitter(void)
 static void pl_close(struct pl_link *l, const char *why)
 {
         if (l->fd >= 0) {
-                if (l->st == PL_UP)
+                if (l->st == PL_UP) {
                         sl_log(LOG_NOTICE, "peers '%s': link to '%s' closed: %s", l->s->cfg->name,
                                l->cfg->srv.name, why);
+                        for (size_t i = 0; i < l->s->n_tbls; i++)
+                                stkt_pos_set_up(l->s->tbls[i].t, l->lt[i].pos, false);
+                }
                 loop_io_close(&l->io);
                 l->fd = -1;
         }
@@ -714,6 +717,7 @@ static bool pl_send_entry(struct pl_link *l, size_t i, uint32_t idx, uint64_t se
         lt->last_id = (uint32_t)seq;
         lt->sent_any = true;
         l->tx_updates++;
+        stkt_pos_count(tb->t, lt->pos, 1, 0);
         return true;
 }
 
@@ -978,6 +982,7 @@ static void pl_apply(struct pl_link *l, uint8_t type, const uint8_t *body, size_
         lt->last_get = u.has_id ? u.id : lt->last_get + 1;
         lt->got = true;
         l->rx_updates++;
+        stkt_pos_count(tb->t, lt->pos, 0, 1);
         stkt_definition(tb->t, &d);
         if (tb->def.key_type == PEERS_KT_SINT) {
                 ikey = u.key_int;
@@ -1206,21 +1211,10 @@ static void pl_on_input(struct pl_link *l)
 
 /* ---- the link's life ---- */
 
-/* FNV-1a of "<section>/<peer>": the peer's position in each shared table. */
+/* The peer's position in each shared table (and its block of counts). */
 static uint64_t pl_pos_id(const struct pl_link *l)
 {
-        uint64_t h = 0xcbf29ce484222325ull;
-        const char *parts[2] = {l->s->cfg->name, l->cfg->srv.name};
-
-        for (int k = 0; k < 2; k++) {
-                for (const char *c = parts[k]; *c; c++) {
-                        h ^= (uint8_t)*c;
-                        h *= 0x100000001b3ull;
-                }
-                h ^= '/';
-                h *= 0x100000001b3ull;
-        }
-        return h ? h : 1;
+        return stkt_pos_id(l->s->cfg->name, l->cfg->srv.name);
 }
 
 /* Does a table of @s wait for this node's own earlier counts (made anew, and no peer
@@ -1256,6 +1250,7 @@ static void pl_up(struct pl_link *l)
                 uint64_t acked;
 
                 lt->pos = stkt_pos(s->tbls[i].t, pl_pos_id(l));
+                stkt_pos_set_up(s->tbls[i].t, lt->pos, true);
                 acked = lt->pos >= 0 ? stkt_pos_acked(s->tbls[i].t, lt->pos) : 0;
                 lt->cursor = acked;
                 /* what changed here since the peer's last acknowledgement (everything
@@ -1509,8 +1504,14 @@ static int pl_sect_init(struct peer_links *pl, struct pl_sect *s, const struct c
                 s->n_lsn++;
         }
         s->resynced = true;
-        for (size_t i = 0; i < s->n_tbls; i++)
+        for (size_t i = 0; i < s->n_tbls; i++) {
                 s->resynced &= stkt_learned(s->tbls[i].t);
+                /* a link the last owner left up is down until this one brings it up */
+                for (size_t k = 0; k < s->n_links; k++)
+                        stkt_pos_set_up(s->tbls[i].t,
+                                        stkt_pos_find(s->tbls[i].t, pl_pos_id(&s->links[k])),
+                                        false);
+        }
         sl_log(LOG_INFO, "peers '%s': %zu tables synced with %zu peers, from this worker", c->name,
                s->n_tbls, s->n_links);
         return 0;

@@ -139,9 +139,13 @@ class TestSluicePeers(harness.TestCase):
         self.nodes = [None, None]
 
     def start_node(self, i, workers=2):
+        self.metrics = getattr(self, "metrics", {})
+        self.metrics[i] = harness.free_port()
         path = self.write("%s/sluice.cfg" % self.names[i], CONFIG.format(
             sock=self.socks[i], peers=self.peers, port=self.ports[i]).replace(
-                "global\n", "global\n    nbthread %d\n" % workers, 1))
+                "global\n", "global\n    nbthread %d\n" % workers, 1) +
+            "frontend metrics\n    bind 127.0.0.1:%d\n"
+            "    http-request use-service prometheus-exporter\n" % self.metrics[i])
         # each node in a directory of its own (its notify socket is there)
         p = harness.Process(["-d", "-f", path, "-L", self.names[i]], os.path.dirname(path))
         self._procs.append(p)
@@ -165,6 +169,22 @@ class TestSluicePeers(harness.TestCase):
         out = cli(self.socks[0], "show peers")
         self.assertIn("id=mesh", out)
         self.assertRegex(out, r"id=n2\(remote,active\).*last_status=ESTA")
+        # the links' metrics, from the master
+        with harness.connect(self.metrics[0]) as c:
+            c.sendall(b"GET /metrics?scope=sticktable HTTP/1.1\r\nHost: h\r\n"
+                      b"Connection: close\r\n\r\n")
+            r = harness.read_response(c)
+        text = r[2].decode()
+        self.assertIn('sluice_peers_link_up{section="mesh",peer="n2"} 1', text)
+        self.assertIn('sluice_peers_updates_sent_total{section="mesh",peer="n2",table="fe"} ',
+                      text)
+        sent = int(re.search(r'sluice_peers_updates_sent_total\{[^}]*\} (\d+)', text).group(1))
+        got = int(re.search(r'sluice_peers_updates_received_total\{[^}]*\} (\d+)',
+                            text).group(1))
+        self.assertGreaterEqual(sent, 1)
+        self.assertGreaterEqual(got, 1)
+        self.assertRegex(text, r'sluice_peers_lag_updates\{section="mesh",peer="n2",'
+                               r'table="fe"\} \d+')
 
     def test_a_restarted_node_learns_the_table(self):
         self.start_node(0)
