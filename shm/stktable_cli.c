@@ -440,6 +440,29 @@ int stkt_cli_dump(FILE *out, const char *name, struct stkt *t, const struct stkt
         return ferror(out) ? -EIO : n;
 }
 
+int stkt_cli_dump_key(FILE *out, const char *name, struct stkt *t, const char *key_text,
+                      uint64_t now, char *err, size_t errlen)
+{
+        uint8_t buf[STKT_KEY_MAX];
+        struct stkt_key key;
+        struct stkt_def def;
+        int64_t idx;
+        int r;
+
+        r = stkt_cli_key_parse(t, key_text, buf, sizeof(buf), &key, err, errlen);
+        if (r < 0)
+                return r;
+        r = stkt_cli_show_table_header(out, name, t);
+        if (r < 0)
+                return r;
+        stkt_definition(t, &def);
+        idx = stkt_lookup(t, &key, now);
+        if (idx < 0 || !stkt_cli__live(t, (uint32_t)idx, now))
+                return 0;
+        r = stkt_cli__dump_entry(out, t, &def, (uint32_t)idx, now);
+        return r == -ESTALE ? 0 : r < 0 ? r : 1;
+}
+
 int stkt_cli_clear(struct stkt *t, const char *key_text, const struct stkt_cli_filter *f,
                    size_t n_filters, uint64_t now, uint32_t *ret_removed, char *err, size_t errlen)
 {
@@ -586,6 +609,11 @@ void stkt_cli_command(FILE *out, const char *const *names, struct stkt *const *t
         }
         if (!show && !operator) {
                 fputs("Permission denied\n", out);
+                return;
+        }
+        if (show && n == 5 && strcmp(words[3], "key") == 0) {
+                if (stkt_cli_dump_key(out, words[2], t, words[4], now, err, sizeof(err)) < 0)
+                        fprintf(out, "%s\n", err);
                 return;
         }
         if (show) {

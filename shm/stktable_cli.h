@@ -69,6 +69,12 @@ bool stkt_cli_filters_match(const struct stkt *t, uint32_t idx, const struct stk
  * LIVE and not expired at @now that passes the filters:
  *   "0xIDX: key=KEY use=REFS exp=MS_LEFT shard=0 TYPE=V TYPE(PERIOD)=RATE ...\n"
  * with the stored types in HAProxy's order. Returns the number of entries printed, or -EIO. */
+/* "show table <name> key <key>": the header, then the entry of @key_text if it is there.
+ * Returns 1 (shown), 0 (no such entry), or a negative errno with @err (a key that does not
+ * parse for the table) or from writing. */
+int stkt_cli_dump_key(FILE *out, const char *name, struct stkt *t, const char *key_text,
+                      uint64_t now, char *err, size_t errlen);
+
 int stkt_cli_dump(FILE *out, const char *name, struct stkt *t, const struct stkt_cli_filter *f,
                   size_t n_filters, uint64_t now);
 

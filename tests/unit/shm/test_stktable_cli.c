@@ -459,6 +459,28 @@ START_TEST(test_set_creates_and_updates)
 }
 END_TEST
 
+START_TEST(test_show_one_key)
+{
+        struct stkt *t = table_new(0, STKT_KEY_IPV4, 0, STKT_F(STKT_DT_GPC0));
+        char want[256];
+        int64_t idx;
+
+        ck_assert_int_eq(stkt_cli_set(t, "10.0.0.1", "data.gpc0", "3", NOW, err, sizeof(err)), 1);
+        ck_assert_int_eq(stkt_cli_set(t, "10.0.0.2", "data.gpc0", "4", NOW, err, sizeof(err)), 1);
+        idx = find_text(t, "10.0.0.2", NOW);
+        ck_assert_int_eq(stkt_cli_dump_key(out, "v4", t, "10.0.0.2", NOW, err, sizeof(err)), 1);
+        snprintf(want, sizeof(want),
+                 "# table: v4, type: ip, size:16, used:2\n"
+                 "0x%x: key=10.0.0.2 use=0 exp=60000 shard=0 gpc0=4\n",
+                 (unsigned)idx);
+        ck_assert_str_eq(output(), want);
+        ck_assert_int_eq(stkt_cli_dump_key(out, "v4", t, "10.0.0.3", NOW, err, sizeof(err)), 0);
+        ck_assert_str_eq(output(), "# table: v4, type: ip, size:16, used:2\n");
+        ck_assert_int_lt(stkt_cli_dump_key(out, "v4", t, "nope", NOW, err, sizeof(err)), 0);
+        ck_assert_str_eq(err, "Invalid key");
+}
+END_TEST
+
 START_TEST(test_type_names)
 {
         for (int dt = 0; dt < STKT_DT_COUNT; dt++) {
@@ -489,6 +511,7 @@ int main(void)
         tcase_add_test(tc, test_clear_refuses_entries_in_use);
         tcase_add_test(tc, test_clear_with_filter);
         tcase_add_test(tc, test_set_creates_and_updates);
+        tcase_add_test(tc, test_show_one_key);
         tcase_add_test(tc, test_type_names);
         suite_add_tcase(s, tc);
         return unit_run(s);
