@@ -29,7 +29,9 @@
 #define PL_HANDSHAKE_MS 5000u         /* hello or status not complete by then: close */
 #define PL_RX_IDLE_MS   5000u         /* nothing received for so long: the peer is gone */
 #define PL_HEARTBEAT_MS 3000u         /* nothing sent for so long: send a heartbeat */
-#define PL_POLL_MS      10u           /* how often the update logs are read */
+#define PL_POLL_MS      10u           /* how often the update logs are read, when quiet */
+#define PL_POLL_BUSY_MS 1u            /* and while changes flow */
+#define PL_BUSY_MS      1000u         /* how long a change keeps the fast pace */
 #define PL_STUCK_MS     1000u         /* an unwritten ring slot older than this: scan */
 #define PL_RESYNC_MS    5000u         /* no peer could teach us by then: stop waiting */
 
@@ -157,6 +159,7 @@ struct peer_links {
         struct pl_sect *sects;
         size_t n_sects;
         struct loop_timer poll;
+        uint64_t busy_until; /* the logs are read at the fast pace until then */
         unsigned max_updates;
 };
 
@@ -1341,7 +1344,7 @@ static void pl_on_io(struct loop_io *io, uint32_t events)
 static void pl_on_poll(struct loop_timer *t)
 {
         struct peer_links *pl = sl_container_of(t, struct peer_links, poll);
-        uint64_t now = loop_now(pl->w->loop);
+        uint64_t now = loop_now(pl->w->loop), sent = 0;
 
         for (size_t k = 0; k < pl->n_sects; k++) {
                 struct pl_sect *s = &pl->sects[k];
@@ -1395,7 +1398,9 @@ static void pl_on_poll(struct loop_timer *t)
                                         pl_close(l, "nothing received for 5 s");
                                         break;
                                 }
+                                sent -= l->tx_updates;
                                 pl_push(l);
+                                sent += l->tx_updates;
                                 if (now - l->last_tx >= PL_HEARTBEAT_MS && l->out_off == l->out_len)
                                         (void)pl_send_ctrl(l, PEERS_CLASS_CONTROL,
                                                            PEERS_CTRL_HEARTBEAT);
@@ -1404,7 +1409,12 @@ static void pl_on_poll(struct loop_timer *t)
                         }
                 }
         }
-        loop_timer_arm(t, PL_POLL_MS);
+        /* Other workers' changes wake nobody: the logs are read every millisecond while
+         * changes flow (an update reaches the peers within about a millisecond), every
+         * PL_POLL_MS when quiet (a hundred wake-ups a second at rest) */
+        if (sent)
+                pl->busy_until = now + PL_BUSY_MS;
+        loop_timer_arm(t, now < pl->busy_until ? PL_POLL_BUSY_MS : PL_POLL_MS);
 }
 
 /* ---- start and stop ---- */
