@@ -493,20 +493,5 @@ void cfg__peers_finish(struct cfg_parser *p)
                 for (size_t j = 0; j < g->n_proxies; j++)
                         if (g->proxies[j]->table && g->proxies[j]->table->peers == ps)
                                 table_add(p, ps, g->proxies[j]);
-                /* the links speak plain TCP for now: a link the configuration asks to
-                 * encrypt and authenticate must not run in the clear */
-                for (size_t j = 0; !ps->disabled && j < ps->n_binds; j++)
-                        if (ps->binds[j].tls.ssl)
-                                cfg_diag_add(p->diags, CFG_SEV_ERROR, ps->binds[j].where.file,
-                                             ps->binds[j].where.line, 0,
-                                             "peers section '%s': TLS on peer links ('ssl') is "
-                                             "not supported yet",
-                                             ps->name);
-                for (size_t j = 0; !ps->disabled && j < ps->n_peers; j++)
-                        if (!ps->peers[j].local && ps->peers[j].srv.opts.tls.ssl)
-                                peers_err(p, CFG_SEV_ERROR, &ps->peers[j].srv.where,
-                                          "peers section '%s': peer '%s': TLS on peer links "
-                                          "('ssl') is not supported yet",
-                                          ps->name, ps->peers[j].srv.name);
         }
 }

@@ -16,12 +16,15 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "log.h"
 #include "loop.h"
 #include "macros.h"
 #include "model.h"
 #include "peers.h"
 #include "stktable.h"
+#include "tls_ctx.h"
 #include "wctx.h"
 
 #define PL_IN_MAX       (64u * 1024)  /* the longest message body accepted */
@@ -96,8 +99,11 @@ struct pl_link {
         struct pl_sect *s;
         const struct cfg_peer *cfg;
         enum pl_state st;
-        bool outgoing; /* we connected (else it connected to us) */
-        int fd;        /* owned, or -1 */
+        bool outgoing;    /* we connected (else it connected to us) */
+        int fd;           /* owned, or -1 */
+        SSL *ssl;         /* owned: TLS over @fd, or NULL */
+        bool hs_done;     /* the TLS handshake is over (or there is no TLS) */
+        uint32_t hs_want; /* what the handshake waits for, while not done */
         struct loop_io io;
         uint8_t *in; /* owned: bytes received, not yet parsed */
         size_t in_len;
@@ -121,6 +127,8 @@ struct pl_acc {
         struct loop_reap reap; /* freed at the end of the turn it is closed in */
         struct pl_sect *s;
         int fd;
+        SSL *ssl; /* owned: TLS (a bind with ssl), or NULL */
+        bool hs_done;
         struct loop_io io;
         uint8_t buf[3 * PEERS_LINE_MAX];
         size_t len;
@@ -129,7 +137,8 @@ struct pl_acc {
 
 struct pl_lsn {
         struct pl_sect *s;
-        int fd; /* borrowed from the master, or owned when @own */
+        const struct tls_bind *tls; /* borrowed: its contexts when it has ssl, or NULL */
+        int fd;                     /* borrowed from the master, or owned when @own */
         bool own;
         struct loop_io io;
 };
@@ -249,6 +258,104 @@ static void pl_tbl_define(struct pl_tbl *tb, const char *wire_name)
         tb->ydef.name = tb->yname ? (struct sl_str){tb->yname, strlen(tb->yname)} : w->name;
 }
 
+/* ---- the socket, with or without TLS ---- */
+
+/* Read into @buf: the bytes read, 0 at the end, -EAGAIN, or -EIO (an error, TLS's too). */
+static ssize_t pl_recv(int fd, SSL *ssl, void *buf, size_t n)
+{
+        ssize_t r;
+
+        if (!ssl) {
+                r = recv(fd, buf, n, MSG_DONTWAIT);
+                if (r < 0)
+                        return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EIO;
+                return r;
+        }
+        ERR_clear_error();
+        r = SSL_read(ssl, buf, (int)SL_MIN(n, (size_t)INT32_MAX));
+        if (r > 0)
+                return r;
+        switch (SSL_get_error(ssl, (int)r)) {
+        case SSL_ERROR_WANT_READ:
+        case SSL_ERROR_WANT_WRITE:
+                return -EAGAIN;
+        case SSL_ERROR_ZERO_RETURN:
+                return 0;
+        default:
+                return -EIO;
+        }
+}
+
+static ssize_t pl_send_raw(int fd, SSL *ssl, const void *buf, size_t n)
+{
+        ssize_t r;
+
+        if (!ssl) {
+                r = send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (r < 0)
+                        return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EIO;
+                return r;
+        }
+        ERR_clear_error();
+        r = SSL_write(ssl, buf, (int)SL_MIN(n, (size_t)INT32_MAX));
+        if (r > 0)
+                return r;
+        switch (SSL_get_error(ssl, (int)r)) {
+        case SSL_ERROR_WANT_READ:
+        case SSL_ERROR_WANT_WRITE:
+                return -EAGAIN;
+        default:
+                return -EIO;
+        }
+}
+
+/* Go on with the TLS handshake: 1 when it is over, 0 while it waits for the socket (*@want
+ * says for what), -EIO when it failed (a certificate refused, say: logged). */
+static int pl_handshake(SSL *ssl, uint32_t *want, const char *section, const char *who)
+{
+        int r;
+
+        ERR_clear_error();
+        r = SSL_do_handshake(ssl);
+        if (r == 1)
+                return 1;
+        switch (SSL_get_error(ssl, r)) {
+        case SSL_ERROR_WANT_READ:
+                *want = EPOLLIN;
+                return 0;
+        case SSL_ERROR_WANT_WRITE:
+                *want = EPOLLOUT;
+                return 0;
+        default: {
+                char why[160] = "closed";
+                unsigned long e = ERR_peek_error();
+                long v = SSL_get_verify_result(ssl);
+
+                if (v != X509_V_OK)
+                        snprintf(why, sizeof(why), "certificate: %s",
+                                 X509_verify_cert_error_string(v));
+                else if (e)
+                        ERR_error_string_n(e, why, sizeof(why));
+                sl_log(LOG_WARNING, "peers '%s': TLS handshake with %s failed: %s", section, who,
+                       why);
+                return -EIO;
+        }
+        }
+}
+
+/* A new TLS connection over @fd, for writing from a buffer that moves. */
+static SSL *pl_ssl_setup(SSL *ssl, int fd)
+{
+        if (!ssl)
+                return NULL;
+        SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        if (SSL_set_fd(ssl, fd) != 1) {
+                SSL_free(ssl);
+                return NULL;
+        }
+        return ssl;
+}
+
 /* ---- buffers and the socket ---- */
 
 static uint64_t pl_now(const struct pl_link *l)
@@ -291,20 +398,21 @@ static void pl_watch(struct pl_link *l)
 {
         uint32_t ev = EPOLLIN | EPOLLRDHUP;
 
-        if (l->st == PL_CONNECTING || l->out_off < l->out_len)
+        if (l->st == PL_CONNECTING || (!l->hs_done && l->hs_want == EPOLLOUT) ||
+            (l->hs_done && l->out_off < l->out_len))
                 ev |= EPOLLOUT;
         loop_io_modify(&l->io, ev);
 }
 
 static void pl_flush(struct pl_link *l)
 {
-        while (l->fd >= 0 && l->out_off < l->out_len) {
-                ssize_t n = send(l->fd, l->out + l->out_off, l->out_len - l->out_off,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (l->fd >= 0 && l->hs_done && l->out_off < l->out_len) {
+                ssize_t n =
+                        pl_send_raw(l->fd, l->ssl, l->out + l->out_off, l->out_len - l->out_off);
 
+                if (n == -EAGAIN)
+                        break;
                 if (n < 0) {
-                        if (errno == EAGAIN || errno == EINTR)
-                                break;
                         pl_close(l, "write error");
                         return;
                 }
@@ -362,6 +470,9 @@ static void pl_close(struct pl_link *l, const char *why)
         }
         if (l->s->restoring == l)
                 l->s->restoring = NULL; /* another peer up gives them, or the deadline */
+        SSL_free(l->ssl);
+        l->ssl = NULL;
+        l->hs_done = false;
         l->st = PL_IDLE;
         l->in_len = 0;
         l->out_len = l->out_off = 0;
@@ -396,6 +507,18 @@ static void pl_connect(struct pl_link *l)
         char hello[3 * PEERS_LINE_MAX];
         size_t n;
 
+        struct tls_srv *ts = NULL;
+
+        if (l->cfg->srv.opts.tls.ssl) {
+                ts = tls_set_server(l->s->pl->w->tls, &l->cfg->srv);
+                if (!ts) {
+                        /* never in the clear what the configuration says to encrypt */
+                        l->retry_at = pl_now(l) + 60000;
+                        sl_log(LOG_ERR, "peers '%s': peer '%s': no TLS context", l->s->cfg->name,
+                               l->cfg->srv.name);
+                        return;
+                }
+        }
         if (pl_socket_addr(&l->cfg->srv.addr, &ss, &len) < 0)
                 return;
         fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -410,6 +533,15 @@ static void pl_connect(struct pl_link *l)
                 return;
         }
         l->fd = fd;
+        l->ssl = ts ? pl_ssl_setup(tls_srv_new_ssl(ts, NULL), fd) : NULL;
+        if (ts && !l->ssl) {
+                pl_close(l, "out of memory");
+                return;
+        }
+        if (l->ssl)
+                SSL_set_connect_state(l->ssl);
+        l->hs_done = !l->ssl;
+        l->hs_want = EPOLLOUT;
         l->outgoing = true;
         l->st = PL_CONNECTING;
         l->reconnects++;
@@ -475,6 +607,8 @@ static void pl_acc_reap(struct loop_reap *r)
 static void pl_acc_free(struct pl_acc *a)
 {
         sl_list_del(&a->link);
+        SSL_free(a->ssl);
+        a->ssl = NULL;
         if (a->fd >= 0)
                 loop_io_close(&a->io);
         a->fd = -1;
@@ -487,7 +621,7 @@ static void pl_acc_answer(struct pl_acc *a, int code)
         char line[16];
         int n = snprintf(line, sizeof(line), "%d\n", code);
 
-        (void)send(a->fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)pl_send_raw(a->fd, a->ssl, line, (size_t)n);
 }
 
 /* A complete hello on accepted connection @a: answer it, and when it is a peer we know, make
@@ -530,6 +664,9 @@ static void pl_acc_hello(struct pl_acc *a, const struct peers_hello *h, size_t u
                 pl_close(l, "replaced by the peer's new connection");
         l->fd = a->fd;
         a->fd = -1;
+        l->ssl = a->ssl;
+        a->ssl = NULL;
+        l->hs_done = true;
         loop_io_stop(&a->io);
         l->outgoing = false;
         l->in_len = a->len - used;
@@ -556,8 +693,23 @@ static void pl_on_acc_io(struct loop_io *io, uint32_t events)
         int r;
 
         (void)events;
-        n = recv(a->fd, a->buf + a->len, sizeof(a->buf) - a->len, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        if (!a->hs_done) {
+                uint32_t want = 0;
+
+                r = pl_handshake(a->ssl, &want, a->s->cfg->name, "a connecting peer");
+                if (r < 0) {
+                        pl_acc_free(a);
+                        return;
+                }
+                if (r == 0) {
+                        loop_io_modify(&a->io, want | EPOLLRDHUP);
+                        return;
+                }
+                a->hs_done = true;
+                loop_io_modify(&a->io, EPOLLIN | EPOLLRDHUP);
+        }
+        n = pl_recv(a->fd, a->ssl, a->buf + a->len, sizeof(a->buf) - a->len);
+        if (n == 0 || (n < 0 && n != -EAGAIN)) {
                 pl_acc_free(a);
                 return;
         }
@@ -594,6 +746,15 @@ static void pl_on_accept(struct loop_io *io, uint32_t events)
                 (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
                 a->s = ln->s;
                 a->fd = fd;
+                a->ssl = ln->tls ? pl_ssl_setup(tls_bind_new_ssl(ln->tls), fd) : NULL;
+                if (ln->tls && !a->ssl) {
+                        close(fd);
+                        free(a);
+                        return;
+                }
+                if (a->ssl)
+                        SSL_set_accept_state(a->ssl);
+                a->hs_done = !a->ssl;
                 a->deadline = loop_now(ln->s->pl->w->loop) + PL_HANDSHAKE_MS;
                 sl_list_push_back(&ln->s->accepted, &a->link);
                 loop_io_init(ln->s->pl->w->loop, &a->io, fd, pl_on_acc_io);
@@ -1308,24 +1469,37 @@ static void pl_on_io(struct loop_io *io, uint32_t events)
                 }
                 l->st = PL_WAIT_STATUS;
         }
+        if (!l->hs_done) {
+                int r = pl_handshake(l->ssl, &l->hs_want, l->s->cfg->name, l->cfg->srv.name);
+
+                if (r < 0) {
+                        pl_close(l, "TLS handshake failed");
+                        return;
+                }
+                if (r == 0) {
+                        pl_watch(l);
+                        return;
+                }
+                l->hs_done = true;
+                events |= EPOLLOUT | EPOLLIN; /* the hello goes now; read what came */
+        }
         if (events & EPOLLOUT)
                 pl_flush(l);
         if (l->fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
-                for (int rounds = 0; rounds < 8 && l->fd >= 0; rounds++) {
+                for (int rounds = 0; rounds < 64 && l->fd >= 0; rounds++) {
                         ssize_t n;
 
                         if (l->in_len >= PL_IN_MAX + 16) {
                                 pl_close(l, "input over the size limit");
                                 return;
                         }
-                        n = recv(l->fd, l->in + l->in_len, PL_IN_MAX + 16 - l->in_len,
-                                 MSG_DONTWAIT);
+                        n = pl_recv(l->fd, l->ssl, l->in + l->in_len, PL_IN_MAX + 16 - l->in_len);
                         if (n == 0) {
                                 pl_close(l, "closed by the peer");
                                 return;
                         }
                         if (n < 0) {
-                                if (errno != EAGAIN && errno != EINTR)
+                                if (n != -EAGAIN)
                                         pl_close(l, "read error");
                                 break;
                         }
@@ -1394,6 +1568,11 @@ static void pl_on_poll(struct loop_timer *t)
                                         pl_close(l, "handshake timeout");
                                 break;
                         case PL_UP:
+                                /* records TLS decrypted past what the last read took */
+                                if (l->ssl && SSL_pending(l->ssl) > 0)
+                                        pl_on_io(&l->io, EPOLLIN);
+                                if (l->fd < 0)
+                                        break;
                                 if (now - l->last_rx > PL_RX_IDLE_MS) {
                                         pl_close(l, "nothing received for 5 s");
                                         break;
@@ -1498,6 +1677,13 @@ static int pl_sect_init(struct peer_links *pl, struct pl_sect *s, const struct c
                 int fd = w->opts && w->opts->peers_fd ? w->opts->peers_fd(w->opts->listener_data, b)
                                                       : -1;
 
+                ln->tls = b->tls.ssl ? tls_set_bind(w->tls, b) : NULL;
+                if (b->tls.ssl && !ln->tls) {
+                        /* never in the clear what the configuration says to encrypt */
+                        sl_log(LOG_ERR, "%s:%u: peers '%s': no TLS context: not listening",
+                               b->where.file, b->where.line, c->name);
+                        continue;
+                }
                 ln->own = fd < 0;
                 if (fd < 0)
                         fd = pl_listen_own(b);
@@ -1533,6 +1719,8 @@ static void pl_sect_close(struct pl_sect *s)
         for (size_t i = 0; s->links && i < s->n_links; i++) {
                 struct pl_link *l = &s->links[i];
 
+                SSL_free(l->ssl);
+                l->ssl = NULL;
                 if (l->fd >= 0)
                         loop_io_close(&l->io);
                 l->fd = -1;

@@ -522,6 +522,15 @@ int tls_set_build(const struct cfg_gen *g, const struct tls_shared *sh, struct c
                 for (size_t j = 0; j < px->n_servers; j++)
                         ns += px->servers[j].opts.tls.ssl || cfg_server_check_tls(&px->servers[j]);
         }
+        /* the links of the peers sections: the local peer's binds, the other peers */
+        for (size_t i = 0; i < g->n_peers; i++) {
+                const struct cfg_peers *ps = g->peers[i];
+
+                for (size_t j = 0; !ps->disabled && j < ps->n_binds; j++)
+                        nb += ps->binds[j].tls.ssl;
+                for (size_t j = 0; !ps->disabled && j < ps->n_peers; j++)
+                        ns += !ps->peers[j].local && ps->peers[j].srv.opts.tls.ssl;
+        }
         if (nb == 0 && ns == 0)
                 return 0;
         if (ex_ring < 0)
@@ -554,6 +563,20 @@ int tls_set_build(const struct cfg_gen *g, const struct tls_shared *sh, struct c
                         s->srvs[s->n_srvs].check_only = !sv->opts.tls.ssl;
                         (void)tls_srv_build(&s->srvs[s->n_srvs++], g, px, sv, d);
                 }
+        }
+        for (size_t i = 0; i < g->n_peers; i++) {
+                const struct cfg_peers *ps = g->peers[i];
+
+                for (size_t j = 0; !ps->disabled && j < ps->n_binds; j++) {
+                        if (!ps->binds[j].tls.ssl)
+                                continue;
+                        s->binds[s->n_binds].dh = s->dh;
+                        (void)bind_build(&s->binds[s->n_binds++], g, NULL, &ps->binds[j], sh, d);
+                }
+                for (size_t j = 0; !ps->disabled && j < ps->n_peers; j++)
+                        if (!ps->peers[j].local && ps->peers[j].srv.opts.tls.ssl)
+                                (void)tls_srv_build(&s->srvs[s->n_srvs++], g, NULL,
+                                                    &ps->peers[j].srv, d);
         }
         if (d->n_errors > errors) {
                 tls_set_free(s);

@@ -610,3 +610,82 @@ class TestMixedCluster(harness.TestCase):
         cli(socks[0], "set table be key 127.0.0.9 data.server_id 2")
         for s in socks[1:]:
             wait_entry(s, "be", "127.0.0.9", ["server_id=2"])
+
+
+TLS_CONFIG = """\
+global
+    stats socket {sock} level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+peers mesh
+    bind 127.0.0.1:{listen} ssl crt {crt} ca-file {client_ca} verify required
+    default-server ssl {client_crt}ca-file {ca} verify required
+{servers}
+frontend fe
+    bind 127.0.0.1:{port}
+    stick-table type string len 32 size 1k expire 1m store gpc0,http_req_cnt peers mesh
+    http-request track-sc0 req.hdr(x-key)
+    http-request sc-inc-gpc0(0)
+    http-request return status 200 content-type text/plain string ok
+"""
+
+
+class TestTlsPeers(harness.TestCase):
+    """Links authenticated both ways: a node whose certificate the others' CA did not sign
+    is refused, the others sync over TLS."""
+
+    def test_mutual_tls_and_a_refused_node(self):
+        import tlspki
+        pki = tlspki.build(os.path.join(self.tmp, "pki"))
+        names = ["n1", "n2", "n3"]
+        listen = [harness.free_port() for _ in names]
+        ports = [harness.free_port() for _ in names]
+        socks = [os.path.join(self.tmp, n + ".sock") for n in names]
+        procs = []
+        for i, n in enumerate(names):
+            servers = "".join("    server %s%s\n" % (m, "" if m == n else
+                                                      " 127.0.0.1:%d" % listen[j])
+                              for j, m in enumerate(names))
+            # n3 has the certificates the wrong way round: as a client, a server's, which
+            # the client CA did not sign; as a server, a client's, which the root did not
+            client_crt = ("crt %s " % (pki.servers["b.test"].pem if n == "n3"
+                                       else pki.clients["good"].pem))
+            crt = pki.clients["good"].pem if n == "n3" else pki.servers["a.test"].pem
+            path = self.write("%s/sluice.cfg" % n, TLS_CONFIG.format(
+                sock=socks[i], listen=listen[i], crt=crt,
+                client_ca=pki.client_ca_file, client_crt=client_crt, ca=pki.ca_file,
+                servers=servers, port=ports[i]))
+            p = harness.Process(["-d", "-f", path, "-L", n], os.path.dirname(path))
+            self._procs.append(p)
+            p.wait_ready()
+            procs.append(p)
+        for _ in range(3):
+            self.assertEqual(get(ports[0], "ivy"), 200)
+        wait_entry(socks[1], "fe", "ivy", ["gpc0=3", "http_req_cnt=3"])
+        time.sleep(1)  # n1 and n3 tried both ways by now
+        out = cli(socks[0], "show peers")
+        self.assertRegex(out, r"id=n2\(remote,active\)")
+        self.assertRegex(out, r"id=n3\(remote,inactive\)")
+        # n3 never got the entry, and n1 said why it refused n3's connections
+        self.assertIsNone(entry(socks[2], "fe", "ivy"))
+        self.assertRegex(procs[0].log(), r"peers 'mesh': TLS handshake with a connecting peer "
+                                          r"failed")
+        # n1 connecting to n3 refuses n3's certificate (within the reconnect delays)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not re.search(
+                r"peers 'mesh': TLS handshake with n3 failed: certificate", procs[0].log()):
+            time.sleep(0.1)
+        self.assertRegex(procs[0].log(), r"peers 'mesh': TLS handshake with n3 failed: "
+                                          r"certificate")
+        self.assertRegex(cli(socks[0], "show peers"), r"id=n3\(remote,inactive\)")
+        # and nothing crossed in the clear: a plain hello gets no answer
+        with socket.create_connection(("127.0.0.1", listen[0]), timeout=5) as c:
+            c.sendall(b"HAProxyS 2.1\nn1\nn2 1 1\n")
+            try:
+                got = c.recv(64)
+            except OSError:
+                got = b""
+        self.assertNotEqual(got, b"200\n")

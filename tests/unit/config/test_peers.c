@@ -86,9 +86,7 @@ END_TEST
 
 START_TEST(test_bind_and_server_lines)
 {
-        /* disabled: the links do not speak TLS yet (an error in a section in use) */
         struct cfg_gen *g = load_ok("peers p\n"
-                                    "    disabled\n"
                                     "    bind 127.0.0.1:10000,[::1]:10000 ssl crt /c/lb1.pem\n"
                                     "    default-bind v4v6\n"
                                     "    default-server ssl verify none\n"
@@ -296,13 +294,6 @@ START_TEST(test_errors)
                      "'peer p/lb2' : verify is enabled by default but no CA file specified");
         expect_error("peers p\n    bind :1 ssl\n    server lb1\n", 2,
                      "peers section 'p': no SSL certificate specified for this bind");
-        expect_error("peers p\n    bind :1 ssl crt /c/lb1.pem\n    server lb1\n", 2,
-                     "peers section 'p': TLS on peer links ('ssl') is not supported yet");
-        expect_error("peers p\n    peer lb1 127.0.0.1:1\n    peer lb2 10.0.0.2:1 ssl verify "
-                     "none\n",
-                     3,
-                     "peers section 'p': peer 'lb2': TLS on peer links ('ssl') is not "
-                     "supported yet");
         /* tables */
         expect_error("peers p\n    peer lb1 127.0.0.1:1\n    table t type ip size 1k peers p\n", 3,
                      "table: unexpected 'peers'");
