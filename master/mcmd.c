@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "clock.h"
 #include "list.h"
 #include "log.h"
@@ -19,6 +21,7 @@
 #include "model.h"
 #include "mrt.h"
 #include "mstat.h"
+#include "mstate.h"
 #include "mstats.h"
 #include "srv_state.h"
 #include "stats.h"
@@ -223,7 +226,7 @@ static void help(FILE *out, int level)
               "  show servers state [<backend>]  : the servers' runtime state\n"
               "  get weight <bk>/<srv>           : a server's current and initial weights\n"
               "  show table [<table> [data.<type> <op> <value>]...] : stick tables\n"
-              "  show peers [<section>] : the peer links and their tables\n",
+              "  show peers [json] [<section>] : the peer links and their tables\n",
               out);
         if (level >= CFG_STATS_LEVEL_OPERATOR)
                 fputs("  clear table <table> [key <key> | data.<type> <op> <value>...]\n"
@@ -927,6 +930,65 @@ static void cmd_show_servers_state(struct master *m, const char *backend, FILE *
 
 /* ---- statistics ---- */
 
+/* "show peers json [<section>]": each section, its peers and, per table, the link's
+ * counters, from the positions the owner of the links keeps in the shared tables (so the
+ * master answers without asking it). */
+static void peers_json(struct master *m, const char *section, FILE *out)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; arr && i < m->gen->n_peers; i++) {
+                const struct cfg_peers *ps = m->gen->peers[i];
+                const struct cfg_peer *local = cfg_peers_local(ps);
+                json_t *sect, *peers = json_array();
+
+                if (section && strcmp(section, ps->name) != 0)
+                        continue;
+                sect = json_pack("{s:s, s:s?, s:b, s:o}", "name", ps->name, "local",
+                                 local ? local->srv.name : NULL, "disabled", ps->disabled, "peers",
+                                 peers);
+                if (!sect || json_array_append_new(arr, sect) < 0)
+                        break;
+                for (size_t j = 0; j < ps->n_peers; j++) {
+                        const struct cfg_peer *peer = &ps->peers[j];
+                        json_t *tables = json_array(), *pj;
+                        struct stkt_pos_stats st = {0};
+
+                        if (peer->local)
+                                continue;
+                        for (size_t k = 0; k < ps->n_tables; k++) {
+                                unsigned id;
+                                struct stkt *t = mstate_stick_table(m, ps->tables[k].px, &id);
+                                uint64_t head;
+
+                                if (!t)
+                                        continue;
+                                stkt_pos_stats(
+                                        t, stkt_pos_find(t, stkt_pos_id(ps->name, peer->srv.name)),
+                                        &st);
+                                head = stkt_upd_head(t);
+                                (void)json_array_append_new(
+                                        tables,
+                                        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name",
+                                                  ps->tables[k].px->name, "updates_sent",
+                                                  (json_int_t)st.tx, "updates_received",
+                                                  (json_int_t)st.rx, "last_acked",
+                                                  (json_int_t)st.acked, "update", (json_int_t)head,
+                                                  "lag",
+                                                  (json_int_t)(head - SL_MIN(st.acked, head))));
+                        }
+                        pj = json_pack("{s:s, s:b, s:I, s:o}", "name", peer->srv.name, "up", st.up,
+                                       "connections", (json_int_t)st.conns, "tables", tables);
+                        (void)json_array_append_new(peers, pj);
+                }
+        }
+        if (!arr || json_dumpf(arr, out, JSON_COMPACT) < 0)
+                fputs("Out of memory\n", out);
+        else
+                fputc('\n', out);
+        json_decref(arr);
+}
+
 /* "show stat [json|typed] [desc] [up] [no-maint] [{<iid>|<proxy>} <type> <sid>]" */
 static void cmd_show_stat(struct master *m, char **w, int n, int level, FILE *out,
                           struct mcmd_cont **ret_cont)
@@ -1109,6 +1171,10 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
 
                 if (level < CFG_STATS_LEVEL_OPERATOR) {
                         fputs("Permission denied\n", out);
+                        return;
+                }
+                if (n > 2 && strcmp(w[2], "json") == 0) {
+                        peers_json(m, n > 3 ? w[3] : NULL, out);
                         return;
                 }
                 snprintf(line, sizeof(line), "show peers%s%.64s", n > 2 ? " " : "",

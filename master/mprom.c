@@ -15,6 +15,7 @@
 #include "master-t.h"
 #include "model.h"
 #include "mstat.h"
+#include "mstate.h"
 #include "mstats.h"
 #include "stats.h"
 #include "stktable.h"
@@ -555,20 +556,6 @@ static void sticktable_families(struct master *m, struct prom *p)
         }
 }
 
-/* The current generation's shared table of proxy @name, or NULL. */
-static struct stkt *table_of(struct master *m, const char *name)
-{
-        struct sl_list *pos;
-
-        sl_list_for_each(pos, &m->tables) {
-                struct mtable *mt = sl_list_entry(pos, struct mtable, link);
-
-                if (mt->gen == m->gen_no && strcmp(mt->name, name) == 0)
-                        return mt->t;
-        }
-        return NULL;
-}
-
 static void peer_labels(FILE *out, const char *family, const struct cfg_peers *ps,
                         const struct cfg_peer *peer, const char *table)
 {
@@ -613,7 +600,9 @@ static void peers_families(struct master *m, struct prom *p)
 
                                 for (size_t k = 0; !peer->local && k < ps->n_tables; k++) {
                                         const char *name = ps->tables[k].px->name;
-                                        struct stkt *t = table_of(m, name);
+                                        unsigned id;
+                                        struct stkt *t =
+                                                mstate_stick_table(m, ps->tables[k].px, &id);
                                         struct stkt_pos_stats st;
                                         uint64_t v;
                                         int pos;

@@ -1,6 +1,7 @@
 """Peers: stick tables synced between nodes with HAProxy's protocol 2.1, against Debian's
 HAProxy 2.6 as the other node (started by the test, stopped by PID)."""
 
+import json
 import os
 import re
 import signal
@@ -169,6 +170,17 @@ class TestSluicePeers(harness.TestCase):
         out = cli(self.socks[0], "show peers")
         self.assertIn("id=mesh", out)
         self.assertRegex(out, r"id=n2\(remote,active\).*last_status=ESTA")
+        doc = json.loads(cli(self.socks[0], "show peers json"))
+        self.assertEqual([x["name"] for x in doc], ["mesh"])
+        self.assertEqual(doc[0]["local"], "n1")
+        (peer,) = doc[0]["peers"]
+        self.assertEqual((peer["name"], peer["up"]), ("n2", True))
+        self.assertGreaterEqual(peer["connections"], 1)
+        (tbl,) = peer["tables"]
+        self.assertEqual(tbl["name"], "fe")
+        self.assertGreaterEqual(tbl["updates_sent"], 1)
+        self.assertGreaterEqual(tbl["updates_received"], 1)
+        self.assertEqual(json.loads(cli(self.socks[0], "show peers json nope")), [])
         # the links' metrics, from the master
         with harness.connect(self.metrics[0]) as c:
             c.sendall(b"GET /metrics?scope=sticktable HTTP/1.1\r\nHost: h\r\n"
