@@ -37,6 +37,7 @@
 #define PL_BUSY_MS      1000u         /* how long a change keeps the fast pace */
 #define PL_STUCK_MS     1000u         /* an unwritten ring slot older than this: scan */
 #define PL_RESYNC_MS    5000u         /* no peer could teach us by then: stop waiting */
+#define PL_ACCEPTED_MAX 64u           /* connections in their handshake, per section */
 
 /* The extension two sluice nodes agree on in the handshake: the connecting one adds it
  * after the relative pid of its hello (HAProxy 2.6 reads no further than the peer's name
@@ -154,6 +155,7 @@ struct pl_sect {
         struct pl_lsn *lsn;
         size_t n_lsn;
         struct sl_list accepted; /* struct pl_acc */
+        unsigned n_accepted;
         bool resynced;           /* learnt from a peer, or gave up waiting */
         uint64_t resync_deadline;
         /* a table made anew gets this node's own earlier counts back from the first
@@ -607,6 +609,7 @@ static void pl_acc_reap(struct loop_reap *r)
 static void pl_acc_free(struct pl_acc *a)
 {
         sl_list_del(&a->link);
+        a->s->n_accepted--;
         SSL_free(a->ssl);
         a->ssl = NULL;
         if (a->fd >= 0)
@@ -738,6 +741,11 @@ static void pl_on_accept(struct loop_io *io, uint32_t events)
 
                 if (fd < 0)
                         return;
+                /* connections that do not say who they are cost bounded memory */
+                if (ln->s->n_accepted >= PL_ACCEPTED_MAX) {
+                        close(fd);
+                        continue;
+                }
                 a = calloc(1, sizeof(*a));
                 if (!a) {
                         close(fd);
@@ -757,6 +765,7 @@ static void pl_on_accept(struct loop_io *io, uint32_t events)
                 a->hs_done = !a->ssl;
                 a->deadline = loop_now(ln->s->pl->w->loop) + PL_HANDSHAKE_MS;
                 sl_list_push_back(&ln->s->accepted, &a->link);
+                ln->s->n_accepted++;
                 loop_io_init(ln->s->pl->w->loop, &a->io, fd, pl_on_acc_io);
                 loop_io_start(&a->io, EPOLLIN | EPOLLRDHUP);
         }

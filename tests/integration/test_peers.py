@@ -330,9 +330,6 @@ class TestSluicePeers(harness.TestCase):
         self.assertEqual(hello(b"HTTP/1.1 200\nn1\nn2 1 1\n"), b"501\n")
 
 
-if __name__ == "__main__":
-    harness.main()
-
 
 LIMIT_CONFIG = """\
 global
@@ -701,3 +698,7 @@ class TestTlsPeers(harness.TestCase):
             except OSError:
                 got = b""
         self.assertNotEqual(got, b"200\n")
+
+
+if __name__ == "__main__":
+    harness.main()
