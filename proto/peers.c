@@ -434,7 +434,9 @@ static int rd_bytes(struct rd *r, uint64_t n, const uint8_t **ret)
         if (n > rd_left(r))
                 return -EPROTO;
         *ret = r->p;
-        r->p += n;
+        /* an empty body has no pointer: 0 bytes of it are taken without arithmetic */
+        if (n)
+                r->p += n;
         return 0;
 }
 
