@@ -156,7 +156,7 @@ struct pl_sect {
         size_t n_lsn;
         struct sl_list accepted; /* struct pl_acc */
         unsigned n_accepted;
-        bool resynced;           /* learnt from a peer, or gave up waiting */
+        bool resynced; /* learnt from a peer, or gave up waiting */
         uint64_t resync_deadline;
         /* a table made anew gets this node's own earlier counts back from the first
          * sluice peer that answers; until then nothing is sent to sluice peers */
@@ -262,22 +262,20 @@ static void pl_tbl_define(struct pl_tbl *tb, const char *wire_name)
 
 /* ---- the socket, with or without TLS ---- */
 
-/* Read into @buf: the bytes read, 0 at the end, -EAGAIN, or -EIO (an error, TLS's too). */
-static ssize_t pl_recv(int fd, SSL *ssl, void *buf, size_t n)
+/* What a plain read or write returned (@r, errno): the count, or -EAGAIN, -EIO. */
+static ssize_t pl_plain_result(ssize_t r)
 {
-        ssize_t r;
-
-        if (!ssl) {
-                r = recv(fd, buf, n, MSG_DONTWAIT);
-                if (r < 0)
-                        return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EIO;
+        if (r >= 0)
                 return r;
-        }
-        ERR_clear_error();
-        r = SSL_read(ssl, buf, (int)SL_MIN(n, (size_t)INT32_MAX));
+        return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EIO;
+}
+
+/* What SSL_read() or SSL_write() returned: the count, 0 at the end, -EAGAIN, -EIO. */
+static ssize_t pl_tls_result(SSL *ssl, int r)
+{
         if (r > 0)
                 return r;
-        switch (SSL_get_error(ssl, (int)r)) {
+        switch (SSL_get_error(ssl, r)) {
         case SSL_ERROR_WANT_READ:
         case SSL_ERROR_WANT_WRITE:
                 return -EAGAIN;
@@ -288,27 +286,25 @@ static ssize_t pl_recv(int fd, SSL *ssl, void *buf, size_t n)
         }
 }
 
+/* Read into @buf: the bytes read, 0 at the end, -EAGAIN, or -EIO (an error, TLS's too). */
+static ssize_t pl_recv(int fd, SSL *ssl, void *buf, size_t n)
+{
+        if (!ssl)
+                return pl_plain_result(recv(fd, buf, n, MSG_DONTWAIT));
+        ERR_clear_error();
+        return pl_tls_result(ssl, SSL_read(ssl, buf, (int)SL_MIN(n, (size_t)INT32_MAX)));
+}
+
+/* Write from @buf: the bytes written, -EAGAIN, or -EIO (0 from TLS: the peer closed). */
 static ssize_t pl_send_raw(int fd, SSL *ssl, const void *buf, size_t n)
 {
         ssize_t r;
 
-        if (!ssl) {
-                r = send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (r < 0)
-                        return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EIO;
-                return r;
-        }
+        if (!ssl)
+                return pl_plain_result(send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT));
         ERR_clear_error();
-        r = SSL_write(ssl, buf, (int)SL_MIN(n, (size_t)INT32_MAX));
-        if (r > 0)
-                return r;
-        switch (SSL_get_error(ssl, (int)r)) {
-        case SSL_ERROR_WANT_READ:
-        case SSL_ERROR_WANT_WRITE:
-                return -EAGAIN;
-        default:
-                return -EIO;
-        }
+        r = pl_tls_result(ssl, SSL_write(ssl, buf, (int)SL_MIN(n, (size_t)INT32_MAX)));
+        return r == 0 ? -EIO : r;
 }
 
 /* Go on with the TLS handshake: 1 when it is over, 0 while it waits for the socket (*@want
