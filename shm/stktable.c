@@ -891,6 +891,37 @@ static int stkt__check(const struct stkt *t, uint32_t idx, enum stkt_data_type t
         return 0;
 }
 
+/* A counter field @p of @type, read and written atomically at its width (server_id is
+ * sign-extended). */
+static uint64_t stkt__load(const void *p, unsigned type)
+{
+        switch (stkt__kind_of[type]) {
+        case STKT_KIND_U64:
+                return atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
+        case STKT_KIND_S32:
+                return (uint64_t)(int64_t)(int32_t)atomic_load_explicit((_Atomic uint32_t *)p,
+                                                                        memory_order_relaxed);
+        default:
+                return atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed);
+        }
+}
+
+static void stkt__store(void *p, unsigned type, uint64_t v)
+{
+        if (stkt__kind_of[type] == STKT_KIND_U64)
+                atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
+        else
+                atomic_store_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+}
+
+/* A rate's raw counter: the period start last, so a reader that sees it sees the counts. */
+static void stkt__freq_store(struct freq_ctr *c, const struct stkt_freq *v)
+{
+        atomic_store_explicit(&c->curr_ctr, v->curr_ctr, memory_order_relaxed);
+        atomic_store_explicit(&c->prev_ctr, v->prev_ctr, memory_order_relaxed);
+        atomic_store_explicit(&c->curr_tick, v->curr_tick, memory_order_release);
+}
+
 int stkt_add(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v)
 {
         void *p;
@@ -940,17 +971,12 @@ int stkt_dec(struct stkt *t, uint32_t idx, enum stkt_data_type type)
 
 int stkt_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t v)
 {
-        void *p;
         int r;
 
         r = stkt__check(t, idx, type, false);
         if (r < 0)
                 return r;
-        p = stkt__field(t, idx, type);
-        if (stkt__kind_of[type] == STKT_KIND_U64)
-                atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
-        else
-                atomic_store_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+        stkt__store(stkt__field(t, idx, type), type, v);
         stkt__mark(t, idx);
         return 0;
 }
@@ -968,20 +994,6 @@ static void *stkt__cfield(const struct stkt *t, uint32_t idx, uint32_t slot, uns
         return (char *)stkt__field(t, idx, type) + (size_t)(slot + 1) * t->stride;
 }
 
-static uint64_t stkt__load(const struct stkt *t, const void *p, unsigned type)
-{
-        switch (stkt__kind_of[type]) {
-        case STKT_KIND_U64:
-                return atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
-        case STKT_KIND_S32:
-                return (uint64_t)(int64_t)(int32_t)atomic_load_explicit((_Atomic uint32_t *)p,
-                                                                        memory_order_relaxed);
-        default:
-                (void)t;
-                return atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed);
-        }
-}
-
 int stkt_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret)
 {
         int r = stkt_get_local(t, idx, type, ret);
@@ -989,7 +1001,7 @@ int stkt_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint6
         if (r < 0 || !t->contrib || !stkt__summed(type))
                 return r;
         for (uint32_t j = 0; j < t->contrib; j++)
-                *ret += stkt__load(t, stkt__cfield(t, idx, j, type), type);
+                *ret += stkt__load(stkt__cfield(t, idx, j, type), type);
         if (stkt__kind_of[type] != STKT_KIND_U64)
                 *ret = (uint32_t)*ret; /* 32-bit counters wrap as one would */
         return 0;
@@ -997,26 +1009,13 @@ int stkt_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint6
 
 int stkt_get_local(const struct stkt *t, uint32_t idx, enum stkt_data_type type, uint64_t *ret)
 {
-        uint32_t v32;
-        void *p;
         int r;
 
         r = stkt__check(t, idx, type, false);
         if (r < 0)
                 return r;
-        p = stkt__field(t, idx, type);
-        switch (stkt__kind_of[type]) {
-        case STKT_KIND_U64:
-                *ret = atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
-                return 0;
-        case STKT_KIND_S32:
-                v32 = atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed);
-                *ret = (uint64_t)(int64_t)(int32_t)v32;
-                return 0;
-        default:
-                *ret = atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed);
-                return 0;
-        }
+        *ret = stkt__load(stkt__field(t, idx, type), type);
+        return 0;
 }
 
 int stkt_rate_update(struct stkt *t, uint32_t idx, enum stkt_data_type type, uint32_t inc,
@@ -1073,7 +1072,6 @@ int stkt_contrib_slot(struct stkt *t, uint64_t node)
 int stkt_contrib_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
                      uint64_t v)
 {
-        void *p;
         int r;
 
         if (slot >= t->contrib)
@@ -1083,18 +1081,13 @@ int stkt_contrib_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data
                 return r;
         if (!stkt__summed(type))
                 return -EINVAL;
-        p = stkt__cfield(t, idx, slot, type);
-        if (stkt__kind_of[type] == STKT_KIND_U64)
-                atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
-        else
-                atomic_store_explicit((_Atomic uint32_t *)p, (uint32_t)v, memory_order_relaxed);
+        stkt__store(stkt__cfield(t, idx, slot, type), type, v);
         return 0;
 }
 
 int stkt_contrib_freq_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt_data_type type,
                           const struct stkt_freq *v)
 {
-        struct freq_ctr *c;
         int r;
 
         if (slot >= t->contrib)
@@ -1102,10 +1095,7 @@ int stkt_contrib_freq_set(struct stkt *t, uint32_t idx, uint32_t slot, enum stkt
         r = stkt__check(t, idx, type, true);
         if (r < 0)
                 return r;
-        c = stkt__cfield(t, idx, slot, type);
-        atomic_store_explicit(&c->curr_ctr, v->curr_ctr, memory_order_relaxed);
-        atomic_store_explicit(&c->prev_ctr, v->prev_ctr, memory_order_relaxed);
-        atomic_store_explicit(&c->curr_tick, v->curr_tick, memory_order_release);
+        stkt__freq_store(stkt__cfield(t, idx, slot, type), v);
         return 0;
 }
 
@@ -1133,7 +1123,7 @@ int stkt_contrib_get(const struct stkt *t, uint32_t idx, uint32_t slot, enum stk
                 return r;
         if (!stkt__summed(type))
                 return -EINVAL;
-        *ret = stkt__load(t, stkt__cfield(t, idx, slot, type), type);
+        *ret = stkt__load(stkt__cfield(t, idx, slot, type), type);
         return 0;
 }
 
@@ -1397,16 +1387,12 @@ int stkt_freq_get(const struct stkt *t, uint32_t idx, enum stkt_data_type type,
 
 int stkt_freq_set(struct stkt *t, uint32_t idx, enum stkt_data_type type, const struct stkt_freq *v)
 {
-        struct freq_ctr *c;
         int r;
 
         r = stkt__check(t, idx, type, true);
         if (r < 0)
                 return r;
-        c = stkt__field(t, idx, type);
-        atomic_store_explicit(&c->curr_ctr, v->curr_ctr, memory_order_relaxed);
-        atomic_store_explicit(&c->prev_ctr, v->prev_ctr, memory_order_relaxed);
-        atomic_store_explicit(&c->curr_tick, v->curr_tick, memory_order_release);
+        stkt__freq_store(stkt__field(t, idx, type), v);
         stkt__mark(t, idx);
         return 0;
 }

@@ -59,7 +59,6 @@ enum pl_state {
 
 /* One table of a section, as this node defines it on the wire. */
 struct pl_tbl {
-        const struct cfg_peers_table *cfg;
         struct stkt *t;    /* owned: a quiet view of the shared table */
         struct stkt *loud; /* borrowed: the worker's view, whose changes are sent */
         uint64_t id;       /* its id in our DEFINE messages: its index + 1 */
@@ -67,8 +66,7 @@ struct pl_tbl {
         /* the same table under another name, between sluice nodes: what the receiver
          * counted itself, as this node keeps it (given back to a node restarted afresh) */
         struct peers_def ydef;
-        char *yname;     /* owned: "<wire name>#yours" */
-        bool key_string; /* string keys carry a length; HAProxy counts a NUL in key_size */
+        char *yname; /* owned: "<wire name>#yours" */
 };
 
 /* One table of one link. */
@@ -85,7 +83,6 @@ struct pl_ltbl {
         uint64_t remote_id;
         struct peers_def remote;
         uint32_t last_get;      /* update id of the last update received */
-        uint32_t acked_get;     /* the last one acknowledged */
         bool got;               /* updates came since the last ACK */
         int cslot;              /* with the extension: the peer's block of counts, or -1 */
         struct stkt_upd *yscan; /* owned: the peer's own counts to give back, or NULL */
@@ -237,7 +234,6 @@ static void pl_tbl_define(struct pl_tbl *tb, const char *wire_name)
         case STKT_KEY_STRING:
                 w->key_type = PEERS_KT_STR;
                 w->key_size = d.key_len + 1;
-                tb->key_string = true;
                 break;
         default:
                 w->key_type = PEERS_KT_BIN;
@@ -1338,7 +1334,6 @@ static void pl_send_acks(struct pl_link *l)
                         return;
                 n = peers_ack_encode(o, 32, lt->remote_id, lt->last_get);
                 l->out_len += n;
-                lt->acked_get = lt->last_get;
                 lt->got = false;
         }
 }
@@ -1648,7 +1643,6 @@ static int pl_sect_init(struct peer_links *pl, struct pl_sect *s, const struct c
                                c->tables[i].px->name);
                         continue;
                 }
-                tb->cfg = &c->tables[i];
                 tb->loud = rt->table;
                 tb->t = stkt_dup(rt->table);
                 if (!tb->t)

@@ -63,9 +63,9 @@ def cpu_of(pids):
     total = 0
     tick = os.sysconf("SC_CLK_TCK")
     seen = set()
-    todo = list(pids)
-    while todo:
-        pid = todo.pop()
+    pending = list(pids)
+    while pending:
+        pid = pending.pop()
         if pid in seen:
             continue
         seen.add(pid)
@@ -74,7 +74,7 @@ def cpu_of(pids):
                 fields = f.read().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / tick
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                todo += [int(c) for c in f.read().split()]
+                pending += [int(c) for c in f.read().split()]
         except OSError:
             pass
     return total
