@@ -489,6 +489,8 @@ static void dump_server_check(FILE *out, const struct cfg_server_check *c)
                 fputs(" check", out);
         if (c->ssl_set)
                 fputs(c->ssl ? " check-ssl" : " no-check-ssl", out);
+        if (c->send_proxy)
+                fputs(" check-send-proxy", out);
         if (c->inter_ms != CFG_CHECK_INTER_MS)
                 fprintf(out, " inter %" PRIu32 "ms", c->inter_ms);
         if (c->fastinter_ms)
@@ -541,6 +543,8 @@ static void dump_check_rule(FILE *out, const struct cfg_check_rule *r)
                         fprintf(out, " port %u", r->port);
                 fputs(r->ssl ? " ssl" : "", out);
                 fputs(r->linger ? " linger" : "", out);
+                fputs(r->send_proxy ? " send-proxy" : "", out);
+                fputs(r->dflt ? " default" : "", out);
                 if (r->sni) {
                         fputs(" sni ", out);
                         cfg__dump_word(out, r->sni);
@@ -671,6 +675,47 @@ static void dump_checks(FILE *out, const struct cfg_checks *c)
                 dump_check_rule(out, &c->rules[i]);
 }
 
+/* send-proxy* and proxy-v2-options, as the flags of HAProxy's keywords make them; first the
+ * "no-" forms that take away what the default-server's @dflt gives and @pp has not */
+static void dump_server_pp(FILE *out, uint32_t pp, uint32_t dflt)
+{
+        uint32_t gone = dflt & ~pp;
+
+        if (gone & CFG_PP_V2_SSL_CN)
+                fputs(" no-send-proxy-v2-ssl-cn", out);
+        else if (gone & CFG_PP_V2_SSL)
+                fputs(" no-send-proxy-v2-ssl", out);
+        else if (gone & CFG_PP_V2)
+                fputs(" no-send-proxy-v2", out);
+        if (gone & CFG_PP_V1)
+                fputs(" no-send-proxy", out);
+        static const struct {
+                uint32_t flag;
+                const char *name;
+        } v2[] = {
+                {CFG_PP_V2_SSL, "ssl"},
+                {CFG_PP_V2_SSL_CN, "cert-cn"},
+                {CFG_PP_V2_SSL_KEY_ALG, "cert-key"},
+                {CFG_PP_V2_SSL_SIG_ALG, "cert-sig"},
+                {CFG_PP_V2_SSL_CIPHER, "ssl-cipher"},
+                {CFG_PP_V2_AUTHORITY, "authority"},
+                {CFG_PP_V2_CRC32C, "crc32c"},
+                {CFG_PP_V2_UNIQUE_ID, "unique-id"},
+        };
+        const char *sep = " proxy-v2-options ";
+
+        if (pp & CFG_PP_V1)
+                fputs(" send-proxy", out);
+        if (pp & CFG_PP_V2)
+                fputs(" send-proxy-v2", out);
+        for (size_t i = 0; i < SL_ARRAY_SIZE(v2); i++) {
+                if (pp & v2[i].flag) {
+                        fprintf(out, "%s%s", sep, v2[i].name);
+                        sep = ",";
+                }
+        }
+}
+
 static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
                              const struct cfg_server_opts *dflt)
 {
@@ -686,8 +731,11 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
         dump_init_addr(out, &o->init_addr);
         if (o->proto != CFG_BIND_PROTO_AUTO)
                 fputs(o->proto == CFG_BIND_PROTO_H1 ? " proto h1" : " proto h2", out);
+        dump_server_pp(out, o->pp, dflt ? dflt->pp : 0);
         cfg__dump_server_tls(out, &o->tls, dflt ? &dflt->tls : NULL, cfg_server_opts_check_tls(o));
         dump_server_check(out, &o->check);
+        if (dflt && dflt->check.send_proxy && !o->check.send_proxy)
+                fputs(" no-check-send-proxy", out);
 }
 
 /* May @kw appear in a section of @px's kind? (Inherited settings are printed only where
@@ -915,6 +963,7 @@ static void dump_proxy(FILE *out, const struct cfg_proxy *px)
                         }
                         fputs(bd->v6only ? " v6only" : bd->v4v6 ? " v4v6" : "", out);
                         fputs(bd->tfo ? " tfo" : "", out);
+                        fputs(bd->accept_proxy ? " accept-proxy" : "", out);
                         fputs(bd->proto == CFG_BIND_PROTO_H1   ? " proto h1"
                               : bd->proto == CFG_BIND_PROTO_H2 ? " proto h2"
                                                                : "",

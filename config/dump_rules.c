@@ -270,6 +270,9 @@ void cfg__dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
         case CFG_ACT_SILENT_DROP:
                 fputs("silent-drop", out);
                 break;
+        case CFG_ACT_EXPECT_PROXY:
+                fputs("expect-proxy layer4", out);
+                break;
         case CFG_ACT_CAPTURE:
                 /* the slots are declared: a rule names its own by id, except a tcp-request
                  * one, which has only the len form (see cfg__dump_capture_slots()) */

@@ -66,6 +66,10 @@ int cfg__server_check_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opt
                 c->enabled = false;
                 return 1;
         }
+        if (strcmp(kw, "check-send-proxy") == 0 || strcmp(kw, "no-check-send-proxy") == 0) {
+                c->send_proxy = kw[0] == 'c';
+                return 1;
+        }
         if (strcmp(kw, "check-ssl") == 0 || strcmp(kw, "no-check-ssl") == 0) {
                 c->ssl = kw[0] == 'c';
                 c->ssl_set = true;
@@ -383,6 +387,7 @@ static void kw_check_connect(struct cfg_parser *p, unsigned arg, unsigned long d
                 const char *kw = cfg__word(p, w);
 
                 if (strcmp(kw, "default") == 0) {
+                        r->dflt = true;
                         continue;
                 } else if (strcmp(kw, "port") == 0) {
                         if (!cfg__uint(p, w + 1, 1, 65535, "check connect port", &v))
@@ -393,6 +398,8 @@ static void kw_check_connect(struct cfg_parser *p, unsigned arg, unsigned long d
                         r->ssl = true;
                 } else if (strcmp(kw, "linger") == 0) {
                         r->linger = true;
+                } else if (strcmp(kw, "send-proxy") == 0) {
+                        r->send_proxy = true;
                 } else if ((strcmp(kw, "sni") == 0 || strcmp(kw, "alpn") == 0 ||
                             strcmp(kw, "comment") == 0) &&
                            w + 1 < n) {
@@ -401,8 +408,8 @@ static void kw_check_connect(struct cfg_parser *p, unsigned arg, unsigned long d
                         else if (kw[0] == 'a')
                                 r->alpn = cfg__dup(p, w + 1);
                         w++;
-                } else if (strcmp(kw, "addr") == 0 || strcmp(kw, "send-proxy") == 0 ||
-                           strcmp(kw, "via-socks4") == 0 || strcmp(kw, "proto") == 0) {
+                } else if (strcmp(kw, "addr") == 0 || strcmp(kw, "via-socks4") == 0 ||
+                           strcmp(kw, "proto") == 0) {
                         cfg__unsupported(p, w, kw);
                         return;
                 } else {

@@ -84,6 +84,8 @@ static bool bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *acc)
                 bad = "tfo";
         else if (b.proto != acc->proto)
                 bad = "proto";
+        else if (b.accept_proxy != acc->accept_proxy)
+                bad = "accept-proxy";
         if (bad) {
                 cfg__err(p, word_index(p, w, bad),
                          "bind option '%s' is not allowed in a 'peers' section: a peers "

@@ -437,7 +437,6 @@ static const char *const server_kw_known[] = {
         "alpn",
         "ca-file",
         "check-proto",
-        "check-send-proxy",
         "check-via-socks4",
         "ciphers",
         "ciphersuites",
@@ -460,11 +459,6 @@ static const char *const server_kw_known[] = {
         "namespace",
         "no-agent-check",
         "no-backup",
-        "no-check-send-proxy",
-        "no-send-proxy",
-        "no-send-proxy-v2",
-        "no-send-proxy-v2-ssl",
-        "no-send-proxy-v2-ssl-cn",
         "no-ssl",
         "no-ssl-reuse",
         "no-sslv3",
@@ -485,16 +479,11 @@ static const char *const server_kw_known[] = {
         "pool-low-conn",
         "pool-max-conn",
         "pool-purge-delay",
-        "proxy-v2-options",
         "redir",
         "resolve-opts",
         "resolve-prefer",
         "resolve-net",
         "resolvers",
-        "send-proxy",
-        "send-proxy-v2",
-        "send-proxy-v2-ssl",
-        "send-proxy-v2-ssl-cn",
         "set-proxy-v2-tlv-fmt",
         "shard",
         "sigalgs",
@@ -532,6 +521,8 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
 
                 if (used == 0)
                         used = cfg__server_check_kw(p, w, o);
+                if (used == 0)
+                        used = cfg__server_pp_kw(p, w, o);
                 if (used < 0)
                         return false;
                 if (used > 0) {
@@ -578,15 +569,41 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                         return false;
                                 }
                         }
-                        static const char *const ours[] = {
-                                "weight",       "maxconn",     "backup",     "disabled",
-                                "cookie",       "id",          "init-addr",  "check",
-                                "inter",        "fastinter",   "downinter",  "rise",
-                                "fall",         "port",        "addr",       "check-ssl",
-                                "check-sni",    "check-alpn",  "slowstart",  "track",
-                                "observe",      "error-limit", "on-error",   "on-marked-down",
-                                "on-marked-up", "agent-check", "agent-port", "agent-inter",
-                                "agent-send",   "agent-addr",  "proto"};
+                        static const char *const ours[] = {"weight",
+                                                           "maxconn",
+                                                           "backup",
+                                                           "disabled",
+                                                           "cookie",
+                                                           "id",
+                                                           "init-addr",
+                                                           "check",
+                                                           "inter",
+                                                           "fastinter",
+                                                           "downinter",
+                                                           "rise",
+                                                           "fall",
+                                                           "port",
+                                                           "addr",
+                                                           "check-ssl",
+                                                           "check-sni",
+                                                           "check-alpn",
+                                                           "slowstart",
+                                                           "track",
+                                                           "observe",
+                                                           "error-limit",
+                                                           "on-error",
+                                                           "on-marked-down",
+                                                           "on-marked-up",
+                                                           "agent-check",
+                                                           "agent-port",
+                                                           "agent-inter",
+                                                           "agent-send",
+                                                           "agent-addr",
+                                                           "proto",
+                                                           "send-proxy",
+                                                           "send-proxy-v2",
+                                                           "proxy-v2-options",
+                                                           "check-send-proxy"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];

@@ -304,6 +304,22 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 k = cfg__capture_action_parse(p, arg, end, at, false, true, &r);
         if (k < 0)
                 return;
+        if (k == 0 && strcmp(act, "expect-proxy") == 0) {
+                /* HAProxy's: only where no byte was read yet */
+                if (data != 0) {
+                        cfg__err(p, arg,
+                                 "'expect-proxy' is only allowed in 'tcp-request connection' "
+                                 "rules");
+                        return;
+                }
+                if (arg + 2 != end || strcmp(cfg__word(p, arg + 1), "layer4") != 0) {
+                        cfg__err(p, arg + 1 < end ? arg + 1 : arg,
+                                 "expected 'expect-proxy layer4'");
+                        return;
+                }
+                r.act = CFG_ACT_EXPECT_PROXY;
+                k = 2;
+        }
         if (k == 0) {
                 if (strcmp(act, "accept") == 0 || strcmp(act, "reject") == 0 ||
                     strcmp(act, "silent-drop") == 0) {
@@ -317,7 +333,6 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         }
                 } else {
                         static const char *const known[] = {
-                                "expect-proxy",
                                 "expect-netscaler-cip",
                                 "set-mark",
                                 "set-tos",
@@ -347,7 +362,8 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                         }
                         cfg__err(p, arg,
                                  "unknown %s action '%s': expected accept, reject, "
-                                 "silent-drop, track-sc0..2, sc-inc-gpc0(N), sc-inc-gpc1(N), "
+                                 "silent-drop, expect-proxy, track-sc0..2, sc-inc-gpc0(N), "
+                                 "sc-inc-gpc1(N), "
                                  "sc-set-gpt0(N), set-var(N), unset-var(N), set-src, set-dst, "
                                  "set-src-port, set-dst-port or capture",
                                  kw, act);
@@ -763,6 +779,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_SET_SRC_PORT:
         case CFG_ACT_SET_DST_PORT:
         case CFG_ACT_CAPTURE:
+        case CFG_ACT_EXPECT_PROXY:
                 return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
         case CFG_ACT_SET_QUERY:

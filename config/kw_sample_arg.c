@@ -210,6 +210,37 @@ static bool arg_mask(struct sl_str s, int family, struct cfg_arg *a)
         return s.len && inet_pton(family, s.ptr, a->addr) == 1;
 }
 
+/* A PROXY protocol v2 TLV type (fc_pp_tlv): a number (0x.. in hexadecimal) from 0 to 255, or
+ * the suffix of its PP2_TYPE_ / PP2_SUBTYPE_ name, as HAProxy takes it. */
+static bool arg_pp_tlv(struct sl_str s, int64_t *ret)
+{
+        static const struct {
+                const char *name;
+                int type;
+        } names[] = {
+                {"ALPN", 0x01},        {"AUTHORITY", 0x02},   {"CRC32C", 0x03},
+                {"NOOP", 0x04},        {"UNIQUE_ID", 0x05},   {"SSL", 0x20},
+                {"SSL_VERSION", 0x21}, {"SSL_CN", 0x22},      {"SSL_CIPHER", 0x23},
+                {"SSL_SIG_ALG", 0x24}, {"SSL_KEY_ALG", 0x25}, {"NETNS", 0x30},
+        };
+        char *end;
+        long v;
+
+        for (size_t i = 0; i < SL_ARRAY_SIZE(names); i++) {
+                if (s.len == strlen(names[i].name) && memcmp(s.ptr, names[i].name, s.len) == 0) {
+                        *ret = names[i].type;
+                        return true;
+                }
+        }
+        if (s.len == 0 || s.ptr[0] < '0' || s.ptr[0] > '9')
+                return false;
+        v = strtol(s.ptr, &end, 0);
+        if (end != s.ptr + s.len || v < 0 || v > 255)
+                return false;
+        *ret = v;
+        return true;
+}
+
 /* Type the @n strings of @raw by the letters of @spec into a new arena array. */
 bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec,
                         const struct sl_str *raw, unsigned n, struct cfg_arg **ret, unsigned *ret_n)
@@ -293,6 +324,19 @@ bool cfg__smp_args_type(struct smp_parse *sp, const char *name, const char *spec
                         a->type = CFG_ARG_VAR;
                         if (!cfg__var_ref(sp->p, sp->w, raw[k], &a->var))
                                 return false;
+                        break;
+                case 'p':
+                        /* a PROXY protocol v2 TLV type: 0..255 or its name */
+                        a->type = CFG_ARG_INT;
+                        if (!arg_pp_tlv(raw[k], &a->i)) {
+                                cfg__smp_err(sp,
+                                             "argument %u of '%s' must be a TLV type: a number "
+                                             "from 0 to 255 or ALPN, AUTHORITY, CRC32C, NOOP, "
+                                             "UNIQUE_ID, SSL, SSL_VERSION, SSL_CN, SSL_CIPHER, "
+                                             "SSL_SIG_ALG, SSL_KEY_ALG or NETNS, not '%s'",
+                                             k + 1, name, raw[k].ptr);
+                                return false;
+                        }
                         break;
                 case 'm':
                         a->type = CFG_ARG_MASK;

@@ -275,6 +275,8 @@ bool cfg__bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *ret)
                         ret->v6only = false;
                 } else if (strcmp(kw, "tfo") == 0) {
                         ret->tfo = true;
+                } else if (strcmp(kw, "accept-proxy") == 0) {
+                        ret->accept_proxy = true;
                 } else if (strcmp(kw, "proto") == 0) {
                         const char *v = w + 1 < n ? cfg__word(p, w + 1) : "";
 

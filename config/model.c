@@ -268,7 +268,7 @@ bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server
                (a->cookie && b->cookie ? strcmp(a->cookie, b->cookie) == 0
                                        : a->cookie == b->cookie) &&
                cfg_init_addr_eq(&a->init_addr, &b->init_addr) && server_tls_eq(&a->tls, &b->tls) &&
-               cfg_server_check_eq(&a->check, &b->check) && a->proto == b->proto;
+               cfg_server_check_eq(&a->check, &b->check) && a->proto == b->proto && a->pp == b->pp;
 }
 
 bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b)
@@ -279,7 +279,8 @@ bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_serv
                a->inter_ms == b->inter_ms && a->fastinter_ms == b->fastinter_ms &&
                a->downinter_ms == b->downinter_ms && a->rise == b->rise && a->fall == b->fall &&
                str_eq(a->sni, b->sni) && str_eq(a->alpn, b->alpn) &&
-               a->slowstart_ms == b->slowstart_ms && a->down_shutdown == b->down_shutdown &&
+               a->slowstart_ms == b->slowstart_ms && a->send_proxy == b->send_proxy &&
+               a->down_shutdown == b->down_shutdown &&
                a->up_shutdown_backup == b->up_shutdown_backup && a->observe == b->observe &&
                a->error_limit == b->error_limit && a->on_error == b->on_error &&
                a->agent == b->agent && a->agent_port == b->agent_port &&

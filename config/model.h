@@ -172,6 +172,7 @@ struct cfg_bind {
         bool v4v6;        /* "v4v6": an IPv6 socket takes IPv4 too (else the system's default) */
         bool tfo;         /* "tfo": TCP Fast Open on the listening socket */
         enum cfg_bind_proto proto; /* "proto h1|h2" (mode http only) */
+        bool accept_proxy;         /* "accept-proxy": a PROXY protocol header comes first */
         struct cfg_bind_tls tls;   /* "ssl", "crt", "crt-list" and the other TLS options */
         struct cfg_where where;
 };
@@ -284,6 +285,8 @@ struct cfg_check_rule {
         /* connect */
         uint16_t port;          /* 0: the check's port */
         bool ssl, linger;       /* "ssl", "linger" */
+        bool send_proxy;        /* "send-proxy": a PROXY header (LOCAL) first */
+        bool dflt;              /* "default": the server's check settings (its PROXY header) */
         const char *sni, *alpn; /* arena or NULL */
         /* send: @data of @len bytes (arena); http send: NULL fields keep option httpchk's */
         const char *data;
@@ -359,6 +362,7 @@ struct cfg_server_check {
         const char *sni;              /* arena: "check-sni", or NULL */
         const char *alpn;             /* arena: "check-alpn", or NULL */
         uint32_t slowstart_ms;        /* "slowstart": weight and maxconn ramp after UP; 0 */
+        bool send_proxy;              /* "check-send-proxy" (cleared by "no-check-send-proxy") */
         bool down_shutdown;           /* "on-marked-down shutdown-sessions" */
         bool up_shutdown_backup;      /* "on-marked-up shutdown-backup-sessions" */
         enum cfg_observe observe;     /* "observe" */
@@ -390,7 +394,46 @@ struct cfg_server_opts {
         struct cfg_server_tls tls; /* "ssl" and the other TLS options */
         struct cfg_server_check check;
         enum cfg_bind_proto proto; /* "proto h1|h2" (mode http only); AUTO: not given */
+        uint32_t pp;               /* CFG_PP_*: the PROXY protocol header it is sent */
 };
+
+/* send-proxy, send-proxy-v2[-ssl[-cn]], proxy-v2-options: the PROXY protocol header a server
+ * gets before the first byte of each new connection (HAProxy's SRV_PP_*) */
+enum {
+        CFG_PP_V1 = 1u << 0,             /* send-proxy */
+        CFG_PP_V2 = 1u << 1,             /* send-proxy-v2 (wins over v1 when both are set) */
+        CFG_PP_V2_SSL = 1u << 2,         /* the SSL TLV: ssl */
+        CFG_PP_V2_SSL_CN = 1u << 3,      /* ... with the client certificate's CN: cert-cn */
+        CFG_PP_V2_SSL_KEY_ALG = 1u << 4, /* cert-key */
+        CFG_PP_V2_SSL_SIG_ALG = 1u << 5, /* cert-sig */
+        CFG_PP_V2_SSL_CIPHER = 1u << 6,  /* ssl-cipher */
+        CFG_PP_V2_AUTHORITY = 1u << 7,   /* authority: the client's, or its SNI */
+        CFG_PP_V2_CRC32C = 1u << 8,      /* crc32c */
+        CFG_PP_V2_UNIQUE_ID = 1u << 9,   /* unique-id: the stream's unique-id-format */
+};
+
+/* The PROXY options of @o's traffic: its CFG_PP_* when it sends a header (send-proxy or
+ * send-proxy-v2), else 0 (proxy-v2-options alone send nothing). */
+static inline uint32_t cfg_server_pp(const struct cfg_server_opts *o)
+{
+        return (o->pp & (CFG_PP_V1 | CFG_PP_V2)) ? o->pp : 0;
+}
+
+/* Does header @pp name the stream (v2 with unique-id), so that its connection serves no
+ * other stream? */
+static inline bool cfg_pp_per_stream(uint32_t pp)
+{
+        return (pp & CFG_PP_V2) && (pp & CFG_PP_V2_UNIQUE_ID);
+}
+
+/* Do @o's health checks send a PROXY header? With check-send-proxy, and (HAProxy's rule)
+ * with the traffic's own send-proxy* when checks go to the server's address and port. Its
+ * version is the traffic's: v2 with send-proxy-v2, else v1. */
+static inline bool cfg_server_opts_check_pp(const struct cfg_server_opts *o)
+{
+        return o->check.send_proxy ||
+               ((o->pp & (CFG_PP_V1 | CFG_PP_V2)) && !o->check.port_set && !o->check.addr_set);
+}
 
 /* Do two servers have the same options? */
 bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server_opts *b);
@@ -543,6 +586,7 @@ enum cfg_http_act {
         CFG_ACT_SET_SRC_PORT,   /* set-src-port EXPR */
         CFG_ACT_SET_DST_PORT,   /* set-dst-port EXPR */
         CFG_ACT_USE_SERVICE,    /* use-service NAME: an answer the node makes (@service) */
+        CFG_ACT_EXPECT_PROXY,   /* expect-proxy layer4: a PROXY header comes first */
 };
 
 /* use-service's services */

@@ -273,6 +273,9 @@ extern const struct cfg_kw cfg__check_keywords[];
 
 int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
                    struct cfg_server *s);
+/* The PROXY protocol server options at word @w (send-proxy* and their "no-" forms,
+ * proxy-v2-options; kw_pp.c): the words used, 0 when @w is none of them, -1 after an error. */
+int cfg__server_pp_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o);
 /* The options of a bind line from word @w on, into @ret's name, v6only, v4v6 and tfo. */
 bool cfg__bind_opts(struct cfg_parser *p, unsigned w, struct cfg_bind *ret);
 /* Handlers of id, fullconn, dispatch, retry-on and option tcpka|clitcpka|srvtcpka (with

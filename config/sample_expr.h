@@ -124,6 +124,9 @@ enum cfg_fetch {
         CFG_FETCH_UNIQUE_ID,       /* unique-id: the frontend's unique-id-format, made once */
         CFG_FETCH_FC_HTTP_MAJOR,   /* fc_http_major: 1 or 2, the client connection's HTTP */
         CFG_FETCH_FC_GLITCHES,     /* fc_glitches: its HTTP/2 protocol glitches so far */
+        CFG_FETCH_FC_PP_AUTHORITY, /* fc_pp_authority: the PROXY v2 header's authority TLV */
+        CFG_FETCH_FC_PP_UNIQUE_ID, /* fc_pp_unique_id: its unique id TLV */
+        CFG_FETCH_FC_PP_TLV,       /* fc_pp_tlv(<id>): its first TLV of that type */
         /* content inspection of TCP streams: the bytes the client sent so far */
         CFG_FETCH_REQ_LEN,        /* req.len */
         CFG_FETCH_PAYLOAD,        /* req.payload(<offset>,<length>) */

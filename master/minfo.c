@@ -170,6 +170,7 @@ int minfo_show(struct master *m, enum mstat_format fmt, FILE *out)
         I_U64("StickRefused", "MCP", proc.c[ST_C_STICK_REFUSED]);
         I_U64("StickUnledgered", "MCP", proc.c[ST_C_STICK_UNLEDGERED]);
         I_U64("AcceptErrors", "MCP", proc.c[ST_C_ACCEPT_ERRORS]);
+        I_U64("ProxyHeaderFailures", "MCP", proc.c[ST_C_PP_FAILED]);
         I_U64("SslHandshakeFailures", "MCP", proc.c[ST_C_TLS_FAILED]);
 #undef I_STR
 #undef I_U32

@@ -26,7 +26,7 @@
 struct shm_region;
 
 #define STATS_ROW_KIND "stats-row"
-#define STATS_LAYOUT   1u   /* bump when a block or the row header changes */
+#define STATS_LAYOUT   2u   /* bump when a block or the row header changes */
 #define STATS_HBOUNDS  15   /* histogram bounds; one bucket more for +Inf */
 #define STATS_HSEARCH  16   /* bounds kept for the search: the last always STATS_NO_BOUND */
 #define STATS_LUT_MS   4096 /* durations below this find their bucket in a table */
@@ -77,6 +77,7 @@ enum stats_ctr {
         ST_C_TCP_REJECTED,     /* connections closed by tcp-request content reject: process */
         ST_C_ACCEPT_ERRORS,    /* accept() failures: process */
         ST_C_DROPPED_LOGS,     /* log lines that could not be sent: process */
+        ST_C_PP_FAILED,        /* client connections with a bad or no PROXY header: process */
         ST_C_COUNT
 };
 

@@ -12,8 +12,10 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
+#include "proxy_hdr.h"
 #include "sample.h"
 #include "sess_addr.h"
+#include "sess_proxy.h"
 #include "session.h"
 #include "srv_state.h"
 #include "srvconn.h"
@@ -215,8 +217,11 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
         const struct cfg_proxy *be = st->be;
         struct worker *w = st->w;
         char sni_buf[256];
+        uint8_t pp_buf[PP_HDR_MAX];
+        size_t pp_len = 0;
         const char *sni;
         socklen_t len;
+        uint32_t pp;
         bool reuse;
         int r;
 
@@ -232,17 +237,27 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
                 !(st->flags & STRM_F_NEW_CONN);
         sni = backend_sni(st, rt, idx, sni_buf, sizeof(sni_buf));
         /* an HTTP/2 connection with room for another stream is shared from the session's
-         * first request on (HAProxy's available connections), except with http-reuse never */
-        *ret = (st->flags & STRM_F_HTTP) && !(st->flags & STRM_F_NEW_CONN)
+         * first request on (HAProxy's available connections), except with http-reuse never;
+         * one that began with a PROXY header carries the client it named: its session's only
+         * (HAProxy reuses one whose header is the same), and none when the header names the
+         * stream (unique-id) */
+        pp = idx >= 0 ? cfg_server_pp(&be->servers[idx].opts) : 0;
+        *ret = (st->flags & STRM_F_HTTP) && !(st->flags & STRM_F_NEW_CONN) && !cfg_pp_per_stream(pp)
                        ? srv_conn_take_idle(rt, idx, &st->srv_addr,
-                                            be->http_reuse == CFG_REUSE_NEVER ? st->sess->id : 0,
+                                            be->http_reuse == CFG_REUSE_NEVER || pp ? st->sess->id
+                                                                                    : 0,
                                             sni, reuse)
                        : NULL;
         if (*ret) {
                 backend_count(st, idx, ST_C_REUSE);
                 return 0;
         }
-        r = srv_conn_open(w, rt, idx, &st->srv_addr, len, sni, ret);
+        if (pp) {
+                pp_len = sess_proxy_header(st, pp, pp_buf, sizeof(pp_buf));
+                if (!pp_len)
+                        return -ENOBUFS;
+        }
+        r = srv_conn_open(w, rt, idx, &st->srv_addr, len, sni, pp_buf, pp_len, ret);
         backend_count(st, idx, r == 0 ? ST_C_CONNECT : ST_C_ECON);
         if (r < 0)
                 wcount_observe(st, idx, true);

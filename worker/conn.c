@@ -201,6 +201,25 @@ int conn_connect_result(struct conn *c)
         return connect_done(c, 0);
 }
 
+ssize_t conn_peek(struct conn *c, void *p, size_t len)
+{
+        ssize_t n;
+
+        if (!c->xprt->peek)
+                return -ENOTSUP;
+        if (!(c->flags & CONN_F_RD))
+                return -EAGAIN;
+        n = c->xprt->peek(c, c->xprt_ctx, p, len);
+        if (n > 0)
+                return n;
+        c->flags &= ~(uint32_t)CONN_F_RD;
+        if (n == 0)
+                c->flags |= CONN_F_RD_EOF;
+        else if (n != -EAGAIN)
+                c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
+        return n;
+}
+
 ssize_t conn_read(struct conn *c, void *p, size_t len)
 {
         ssize_t n;

@@ -33,6 +33,9 @@ struct xprt_ops {
         bool tls; /* the bytes are TLS records on the wire (ssl_fc, %ft's '~') */
         /* Read up to @len bytes: the count, 0 at end of stream, -EAGAIN, -errno. */
         ssize_t (*recv)(struct conn *c, void *ctx, void *p, size_t len);
+        /* Copy up to @len of the bytes waiting, leaving them to be read: as recv; NULL when
+         * the transport cannot (TLS: a PROXY header is read below it). */
+        ssize_t (*peek)(struct conn *c, void *ctx, void *p, size_t len);
         /* Write @n buffers, gathered: bytes written, -EAGAIN, -errno. @more: more data
          * follows at once (MSG_MORE). */
         ssize_t (*sendv)(struct conn *c, void *ctx, const struct iovec *iov, int n, bool more);
@@ -168,6 +171,10 @@ void conn_handshake(struct conn *c, struct conn_hs *hs);
  * 0 at end of stream (CONN_F_RD_EOF set), -EAGAIN (also without a syscall when @c is not
  * readable), or -errno (CONN_F_ERROR set). */
 ssize_t conn_read(struct conn *c, void *p, size_t len);
+
+/* Copy at most @len of the bytes waiting into @p without taking them: as conn_read(), but a
+ * count leaves the connection readable; -ENOTSUP when the transport cannot. */
+ssize_t conn_peek(struct conn *c, void *p, size_t len);
 
 /* Read into the tail of @b (compacting it when the tail is full). Returns the bytes read,
  * 0 at end of stream (CONN_F_RD_EOF set), -EAGAIN (or without a syscall when @c is not

@@ -15,6 +15,8 @@
 #include "conn.h"
 #include "loop.h"
 #include "model.h"
+#include "proxy_hdr.h"
+#include "sess_proxy.h"
 #include "srv_state.h"
 #include "wctx.h"
 
@@ -44,6 +46,8 @@ struct agent_run {
 struct chk_run {
         struct chk_conn cc; /* first: freed as the whole */
         struct conn_hs hs;
+        struct pp_out pp;          /* check-send-proxy: the header to write first */
+        uint8_t pp_buf[PP_V1_MAX]; /* the longest header a check sends (v2 LOCAL is shorter) */
 };
 
 enum chk_phase {

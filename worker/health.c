@@ -271,6 +271,26 @@ static void chk_connect(struct chk *c, const struct cfg_check_rule *r)
                 run->cc.conn.connect_hs = &run->hs;
                 run->cc.conn.flags |= CONN_F_CONN_PENDING;
         }
+        /* check-send-proxy (or the server's send-proxy*): the header of a connection sluice
+         * makes itself, first (before TLS) */
+        if (r == &c->implicit[0] || r->dflt ? cfg_server_opts_check_pp(&c->sv->opts)
+                                            : r->send_proxy) {
+                size_t n =
+                        sess_proxy_local_header(c->sv->opts.pp, run->pp_buf, sizeof(run->pp_buf));
+
+                run->pp = (struct pp_out){.p = run->pp_buf, .len = (uint16_t)n};
+                if (c->tls) {
+                        if (!n || xprt_tls_prepend(&run->cc.conn, run->pp_buf, n) < 0) {
+                                chk_end(c, false, false, SRV_CHK_SOCKERR, 0, "out of memory");
+                                return;
+                        }
+                } else {
+                        run->hs =
+                                (struct conn_hs){.step = {pp_out_step}, .data = {&run->pp}, .n = 1};
+                        run->cc.conn.connect_hs = &run->hs;
+                        run->cc.conn.flags |= CONN_F_CONN_PENDING;
+                }
+        }
         /* the connect phase: "timeout check" set, min(timeout connect, inter); else inter */
         {
                 const struct cfg_proxy *be = c->rt->px;

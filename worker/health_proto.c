@@ -93,7 +93,8 @@ bool health_build_proto(struct chk *c)
         c->own_data = malloc(1024);
         if (!c->own || !c->own_data)
                 return false;
-        own_rule(c, &n, CFG_CHK_CONNECT);
+        /* a connection with the server's check settings, its PROXY header included */
+        own_rule(c, &n, CFG_CHK_CONNECT)->dflt = true;
         switch (cc->proto) {
         case CFG_CHK_PROTO_SSL_HELLO:
                 r = own_rule(c, &n, CFG_CHK_SEND);

@@ -286,6 +286,11 @@ static enum tcp_rules_result tcp_rules_run(struct sess *ss, struct stream *st,
                         break;
                 if (var_action(ss, st, r, false) || addr_action(ss, st, r))
                         continue;
+                if (r->act == CFG_ACT_EXPECT_PROXY) {
+                        /* tcp-request connection only: the header is read next */
+                        ss->expect_proxy = true;
+                        continue;
+                }
                 if (r->act == CFG_ACT_SET_LOG_LEVEL) {
                         /* content rules only: a stream exists */
                         st->log_level = r->log_level < 0 ? -1 : r->log_level + 1;
@@ -437,6 +442,8 @@ static enum rule_result rules_run(struct stream *st, const struct cfg_http_rule 
                         if (!http_rewrite(st, m, r, sl_str_make(val, vl)))
                                 return RULE_FAILED;
                         break;
+                case CFG_ACT_EXPECT_PROXY:
+                        break; /* tcp-request connection only */
                 }
         }
         return RULE_CONTINUE;

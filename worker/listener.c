@@ -21,6 +21,7 @@
 #include "mux_h1.h"
 #include "mux_h2.h"
 #include "mux_tcp.h"
+#include "sess_proxy.h"
 #include "sess_tls.h"
 #include "session.h"
 #include "tls_ctx.h"
@@ -73,6 +74,25 @@ static void listener_session_ready(struct sess *ss)
                 wc_proc_add(w, ST_C_POOL_FAILED);
                 sess_close(ss);
         }
+}
+
+/* The TLS handshake of a bind with "ssl" (@tb), then the rest (listener_session_ready()). */
+static void listener_tls(struct sess *ss, const struct tls_bind *tb)
+{
+        if (tb) {
+                if (sess_tls_start(ss, tb, listener_session_ready) < 0) {
+                        wc_proc_add(ss->w, ST_C_POOL_FAILED);
+                        sess_close(ss);
+                }
+                return;
+        }
+        listener_session_ready(ss);
+}
+
+/* The PROXY header was read: on to TLS. */
+static void listener_proxy_done(struct sess *ss)
+{
+        listener_tls(ss, tls_set_bind(ss->w->tls, ss->bind));
 }
 
 /* May this worker accept one more connection in this second (maxconnrate)? When not, a
@@ -166,15 +186,17 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
         stats_rate_hit(fb, ST_R_SESS, ST_M_RATE, now);
         if (ss->lis != CFG_STATS_NONE)
                 lb->c[ST_C_STOT]++;
-        if (l->tls) {
+        if (l->tls)
                 w->tls_rate_n++;
-                if (sess_tls_start(ss, l->tls, listener_session_ready) < 0) {
+        /* the PROXY header comes before any other byte, TLS included */
+        if (l->bind->accept_proxy || ss->expect_proxy) {
+                if (sess_proxy_start(ss, listener_proxy_done) < 0) {
                         wc_proc_add(w, ST_C_POOL_FAILED);
                         sess_close(ss);
                 }
                 return;
         }
-        listener_session_ready(ss);
+        listener_tls(ss, l->tls);
 }
 
 static void listener_on_io(struct loop_io *io, uint32_t events)

@@ -17,9 +17,11 @@
 #include "lb_hash.h"
 #include "macros.h"
 #include "model.h"
+#include "proxy_hdr.h"
 #include "sample_payload.h"
 #include "sample_tls.h"
 #include "sess_addr.h"
+#include "sess_proxy.h"
 #include "session.h"
 #include "srv_state.h"
 #include "stick.h"
@@ -819,6 +821,16 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 return one_int(sess_http_major(ss), CFG_SMP_INT, fn, data);
         case CFG_FETCH_FC_GLITCHES:
                 return one_int(sess_glitches(ss), CFG_SMP_INT, fn, data);
+        case CFG_FETCH_FC_PP_AUTHORITY:
+        case CFG_FETCH_FC_PP_UNIQUE_ID:
+        case CFG_FETCH_FC_PP_TLV: {
+                struct sl_str tlv;
+                uint8_t type = smp->fetch == CFG_FETCH_FC_PP_AUTHORITY   ? PP2_TYPE_AUTHORITY
+                               : smp->fetch == CFG_FETCH_FC_PP_UNIQUE_ID ? PP2_TYPE_UNIQUE_ID
+                                                                         : (uint8_t)a[0].i;
+
+                return sess_pp_tlv(ss, type, &tlv) && one_str(tlv, fn, data);
+        }
         case CFG_FETCH_BE_NAME:
                 return one_str(sl_str_from_cstr(cur_backend(c)->name), fn, data);
         case CFG_FETCH_BE_ID:

@@ -28,26 +28,15 @@ struct sess_hs {
         void (*done)(struct sess *ss);
 };
 
-/* HAProxy's line for a connection that ended in its handshake, in the frontend's logs:
- * "ADDR:PORT [DATE] FRONTEND/LISTENER: MESSAGE", with HAProxy's messages, so that what
- * parses HAProxy's logs parses these (only with a log format: option httplog, tcplog,
- * log-format). "option dontlognull" leaves out clients that closed or failed before a byte
- * of TLS. */
-static void hs_log(struct sess *ss, const struct cfg_bind *b, const char *why, const char *ip,
-                   unsigned port)
+/* HAProxy's messages for a connection that ended in its TLS handshake, in the frontend's
+ * logs ("option dontlognull" leaves out clients that closed or failed before a byte of
+ * TLS) */
+static void hs_log(struct sess *ss, const struct cfg_bind *b, const char *why)
 {
-        struct px_rt *rt = worker_rt(ss->w, ss->fe);
         SSL *ssl = xprt_tls_ssl(&ss->conn);
         const char *msg = "SSL handshake failure";
         bool null = false;
-        char line[512], date[32];
-        time_t sec = (time_t)(ss->accept_wall_us / 1000000);
-        struct tm tm;
-        int n;
 
-        /* as HAProxy: only a frontend that logs its requests logs these */
-        if (!rt->sinks || rt->sinks->n == 0 || !alog_proxy_format(ss->fe))
-                return;
         if (strcmp(why, "timeout during handshake") == 0) {
                 msg = "Timeout during SSL handshake";
         } else if (strcmp(why, "connection closed during handshake") == 0) {
@@ -59,22 +48,7 @@ static void hs_log(struct sess *ss, const struct cfg_bind *b, const char *why, c
         } else if (ssl && SSL_get_verify_result(ssl) != X509_V_OK) {
                 msg = "SSL client certificate not trusted";
         }
-        if (null && (ss->fe->options & CFG_OPT_DONTLOGNULL))
-                return;
-        localtime_r(&sec, &tm);
-        strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
-        if (b->name)
-                n = snprintf(line, sizeof(line), "%s:%u [%s.%03u] %s/%s: %s", ip, port, date,
-                             (unsigned)(ss->accept_wall_us / 1000 % 1000), ss->fe->name, b->name,
-                             msg);
-        else
-                n = snprintf(line, sizeof(line), "%s:%u [%s.%03u] %s/%u: %s", ip, port, date,
-                             (unsigned)(ss->accept_wall_us / 1000 % 1000), ss->fe->name,
-                             (unsigned)(b - ss->fe->binds) + 1, msg);
-        if (n > 0)
-                (void)alog_sinks_send(rt->sinks, LOG_INFO, line,
-                                      SL_MIN((size_t)n, sizeof(line) - 1),
-                                      &wc_proc(ss->w)->c[ST_C_DROPPED_LOGS]);
+        sess_log_embryonic(ss, b, msg, null);
 }
 
 static void hs_end(struct sess *ss)
@@ -90,13 +64,14 @@ static void hs_end(struct sess *ss)
  * handshake failure" the same way). */
 static void hs_failed(struct sess *ss, const char *why)
 {
+        struct sess_hs *h = ss->hs;
         char ip[INET6_ADDRSTRLEN];
         unsigned port = sess_peer(ss, ip, sizeof(ip));
         wc_proc_add(ss->w, ST_C_TLS_FAILED);
         wc_fe(ss->w, ss->fe)->c[ST_C_TLS_FAILED]++;
         sl_log(LOG_INFO, "%s: TLS handshake failure from %s:%u: %s", ss->fe->name, ip, port, why);
-        if (ss->hs)
-                hs_log(ss, ss->hs->bind, why, ip, port);
+        if (h)
+                hs_log(ss, h->bind, why);
         hs_end(ss);
         sess_close(ss);
 }
@@ -136,8 +111,13 @@ static void hs_timeout(struct loop_timer *t)
 int sess_tls_start(struct sess *ss, const struct tls_bind *tb, void (*done)(struct sess *ss))
 {
         uint64_t tmo = cfg_proxy_timeout(ss->fe, CFG_TO_CLIENT);
+        uint64_t spent = loop_now(ss->w->loop) - ss->accept_ms;
         struct sess_hs *h;
         SSL *ssl;
+
+        /* one timeout client from the accept covers the PROXY header (if any) and TLS */
+        if (tmo)
+                tmo = spent < tmo ? tmo - spent : 1;
 
         h = calloc(1, sizeof(*h));
         if (!h)

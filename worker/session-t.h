@@ -14,7 +14,6 @@
 
 struct cfg_gen;
 struct cfg_proxy;
-struct sess_hs;
 struct worker;
 
 struct sess {
@@ -37,8 +36,13 @@ struct sess {
         const struct cfg_proxy *last_be; /* borrowed from @gen; NULL: none yet */
         int last_srv;                    /* its index in @last_be */
         uint32_t lis;                    /* its listener's statistics index, or CFG_STATS_NONE */
-        /* the TLS handshake under way (sess_tls.c), released by @hs_free; NULL after it */
-        struct sess_hs *hs;
+        /* the handshake under way (the PROXY header: sess_proxy.c; TLS: sess_tls.c), its
+         * state released by @hs_free; NULL after it */
+        void *hs;
         void (*hs_free)(struct sess *s);
+        bool expect_proxy; /* tcp-request connection expect-proxy: a PROXY header comes */
+        /* the TLVs of the PROXY v2 header the connection came with (fc_pp_*), or NULL */
+        uint8_t *pp_tlv;
+        uint16_t pp_tlv_len;
         struct loop_reap reap;
 };

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 
+#include "accesslog.h"
+#include "alog_sink.h"
 #include "clock.h"
 #include "macros.h"
 #include "model.h"
@@ -70,7 +74,7 @@ void sess_close_private(struct sess *s)
 {
         const struct cfg_proxy *be = s->last_be;
 
-        if (be && be->http_reuse == CFG_REUSE_NEVER)
+        if (be && (be->http_reuse == CFG_REUSE_NEVER || worker_rt(s->w, be)->pp_private))
                 srv_conn_close_owned(worker_rt(s->w, be), (int)be->n_servers, s->id);
 }
 
@@ -86,6 +90,8 @@ void sess_close(struct sess *s)
         stick_sess_end(s);
         sess_close_private(s);
         vars_clear(w, s, NULL, &s->vars);
+        free(s->pp_tlv);
+        s->pp_tlv = NULL;
         if (sess_tls(s))
                 worker_tls_closed(w);
         conn_close(&s->conn);
@@ -129,4 +135,34 @@ unsigned sess_glitches(const struct sess *s)
         const struct mux_ops *m = s->conn.mux;
 
         return m && m->glitches ? m->glitches(&s->conn) : 0;
+}
+
+void sess_log_embryonic(struct sess *ss, const struct cfg_bind *b, const char *msg, bool null)
+{
+        struct px_rt *rt = worker_rt(ss->w, ss->fe);
+        char line[512], date[32], ip[INET6_ADDRSTRLEN];
+        unsigned port = sess_peer(ss, ip, sizeof(ip));
+        time_t sec = (time_t)(ss->accept_wall_us / 1000000);
+        struct tm tm;
+        int n;
+
+        /* as HAProxy: only a frontend that logs its requests logs these */
+        if (!rt->sinks || rt->sinks->n == 0 || !alog_proxy_format(ss->fe))
+                return;
+        if (null && (ss->fe->options & CFG_OPT_DONTLOGNULL))
+                return;
+        localtime_r(&sec, &tm);
+        strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
+        if (b->name)
+                n = snprintf(line, sizeof(line), "%s:%u [%s.%03u] %s/%s: %s", ip, port, date,
+                             (unsigned)(ss->accept_wall_us / 1000 % 1000), ss->fe->name, b->name,
+                             msg);
+        else
+                n = snprintf(line, sizeof(line), "%s:%u [%s.%03u] %s/%u: %s", ip, port, date,
+                             (unsigned)(ss->accept_wall_us / 1000 % 1000), ss->fe->name,
+                             (unsigned)(b - ss->fe->binds) + 1, msg);
+        if (n > 0)
+                (void)alog_sinks_send(rt->sinks, LOG_INFO, line,
+                                      SL_MIN((size_t)n, sizeof(line) - 1),
+                                      &wc_proc(ss->w)->c[ST_C_DROPPED_LOGS]);
 }

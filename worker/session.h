@@ -37,6 +37,14 @@ struct ssl_st *sess_ssl(const struct sess *s);
  * connections kept for it (http-reuse never) in the backend it used last. */
 void sess_close_private(struct sess *s);
 
+/* HAProxy's line for a connection that ended before its first stream (a handshake failed:
+ * the PROXY header, TLS), in the frontend's logs: "ADDR:PORT [DATE] FRONTEND/LISTENER:
+ * MESSAGE", with HAProxy's message @msg, so that what parses HAProxy's logs parses these
+ * (only with a log format: option httplog, tcplog, log-format). @null: the client sent
+ * nothing, which "option dontlognull" leaves out. */
+struct cfg_bind;
+void sess_log_embryonic(struct sess *ss, const struct cfg_bind *b, const char *msg, bool null);
+
 /* End the session: its connection-level counters are released, its connection closed, and
  * it is freed at the end of the loop turn. Idempotent. */
 void sess_close(struct sess *s);

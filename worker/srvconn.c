@@ -13,6 +13,7 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
+#include "sess_proxy.h"
 #include "srv_state.h"
 #include "tls_ctx.h"
 #include "wcount.h"
@@ -23,7 +24,25 @@
 
 static void srv_conn_on_reap(struct loop_reap *r)
 {
-        free(sl_container_of(r, struct srv_conn, reap));
+        struct srv_conn *sc = sl_container_of(r, struct srv_conn, reap);
+
+        free(sc->pp_out);
+        free(sc);
+}
+
+/* The PROXY header @pp of @len bytes first on the new connection of @sc: over TLS, before its
+ * first flight (in the same write); else a step of its own once connect() succeeds. */
+static int srv_conn_pp(struct srv_conn *sc, const uint8_t *pp, size_t len)
+{
+        if (sc->conn.xprt->tls)
+                return xprt_tls_prepend(&sc->conn, pp, len);
+        sc->pp_out = pp_out_new(pp, len);
+        if (!sc->pp_out)
+                return -ENOMEM;
+        sc->hs = (struct conn_hs){.step = {pp_out_step}, .data = {sc->pp_out}, .n = 1};
+        sc->conn.connect_hs = &sc->hs;
+        sc->conn.flags |= CONN_F_CONN_PENDING;
+        return 0;
 }
 
 static uint16_t ss_port(const struct sockaddr_storage *ss)
@@ -181,7 +200,7 @@ static int srv_conn_tls(struct srv_conn *sc, struct tls_srv *ts, const char *sni
 
 int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                   const struct sockaddr_storage *addr, socklen_t len, const char *sni,
-                  struct srv_conn **ret)
+                  const uint8_t *pp, size_t pp_len, struct srv_conn **ret)
 {
         struct srv_conn *sc = calloc(1, sizeof(*sc));
         int r, one = 1;
@@ -215,12 +234,15 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                         return r;
                 }
         }
-        r = srv_conn_mux(rt, srv_idx)->init(&sc->conn, w, NULL);
+        r = pp_len ? srv_conn_pp(sc, pp, pp_len) : 0;
+        if (r == 0)
+                r = srv_conn_mux(rt, srv_idx)->init(&sc->conn, w, NULL);
         if (r < 0) {
                 if (sc->conn.xprt->tls)
                         worker_tls_closed(w);
                 sc->conn.mux = NULL;
                 conn_close(&sc->conn);
+                free(sc->pp_out);
                 free(sc);
                 return r;
         }
@@ -321,8 +343,10 @@ void srv_conn_release(struct srv_conn *sc)
         struct px_rt *rt = sc->rt;
 
         srv_conn_set_avail(sc, false);
+        /* one whose PROXY header named its stream serves no other */
         if (!rt->idle || sc->srv_idx < 0 || rt->n_idle[sc->srv_idx] >= SRV_CONN_MAX_IDLE ||
-            sc->w->stopping) {
+            sc->w->stopping ||
+            cfg_pp_per_stream(cfg_server_pp(&rt->px->servers[sc->srv_idx].opts))) {
                 srv_conn_close(sc);
                 return;
         }

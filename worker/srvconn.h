@@ -13,6 +13,7 @@
 #include "list.h"
 #include "loop.h"
 
+struct pp_out;
 struct px_rt;
 struct worker;
 
@@ -27,7 +28,8 @@ struct srv_conn {
         struct sl_list idle_link;   /* in rt->idle[srv_idx] while idle */
         struct sl_list avail_link;  /* in rt->avail[srv_idx] while streams use it and more
                                      * may (HTTP/2) */
-        struct conn_hs hs;          /* TLS: the handshake after connect() */
+        struct conn_hs hs;          /* TLS or a PROXY header: the steps after connect() */
+        struct pp_out *pp_out;      /* owned: the PROXY header to write first, or NULL */
         uint64_t sni_hash;          /* TLS: of the SNI it sent (0: none) */
         uint32_t addr_seq;          /* the server's runtime address sequence it was made with */
         struct loop_reap reap;      /* freed at the end of the turn it was closed in */
@@ -50,11 +52,12 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
 /* Open a connection to server @srv_idx of @rt (-1: the dispatch address) at @addr (from
  * srv_conn_addr()), connect() in progress or done, with the backend's mux on it; SO_KEEPALIVE
  * is set with option srvtcpka. A server with "ssl" gets TLS, sending @sni (NULL: none), and
- * counts as connected once its handshake is done. Returns 0 and *ret, or a negative errno (the
- * connect() error when it failed at once). */
+ * counts as connected once its handshake is done. @pp (@pp_len bytes, 0: none) is a PROXY
+ * header written before any other byte (before TLS). Returns 0 and *ret, or a negative errno
+ * (the connect() error when it failed at once). */
 int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                   const struct sockaddr_storage *addr, socklen_t len, const char *sni,
-                  struct srv_conn **ret);
+                  const uint8_t *pp, size_t pp_len, struct srv_conn **ret);
 
 /* Take a connection to server @srv_idx of @rt that another stream may share (HTTP/2, on
  * its list of available ones: it stays there while it has room), else, with @idle, an idle

@@ -50,15 +50,17 @@ struct px_rt {
         struct stkt *table;               /* its stick-table, or NULL */
         unsigned table_id;                /* the master's id of it, or STICK_NO_ID */
         struct shm_region *table_region;  /* owned when the worker made the table itself */
-        unsigned feconn, beconn;          /* current connections as a frontend, as a backend */
-        unsigned maxconn;                 /* a frontend's maxconn now: the configuration's, or
-                                           * "set maxconn frontend" */
-        struct werr *err[2];              /* owned: the last invalid request (as a frontend),
-                                           * response (as a backend), or NULL (werrors.h) */
-        uint64_t err_count[2];            /* invalid requests, responses ever */
-        uint64_t log_counter;             /* %lc */
-        uint64_t req_counter;             /* %rt */
-        struct sl_list queue;             /* streams waiting for a server slot, oldest first */
+        bool pp_private;         /* some server gets a PROXY header: its connections are private to
+                                  * the session they name (closed when it ends) */
+        unsigned feconn, beconn; /* current connections as a frontend, as a backend */
+        unsigned maxconn;        /* a frontend's maxconn now: the configuration's, or
+                                  * "set maxconn frontend" */
+        struct werr *err[2];     /* owned: the last invalid request (as a frontend),
+                                  * response (as a backend), or NULL (werrors.h) */
+        uint64_t err_count[2];   /* invalid requests, responses ever */
+        uint64_t log_counter;    /* %lc */
+        uint64_t req_counter;    /* %rt */
+        struct sl_list queue;    /* streams waiting for a server slot, oldest first */
         unsigned n_queued;
         struct loop_defer queue_kick; /* serves the queue at the end of the turn */
         struct loop_timer queue_poll; /* retries for slots freed by other workers */

@@ -209,6 +209,8 @@ static int worker_build_rt(struct worker *w)
 
                         sl_list_init(&rt->idle[j]);
                         sl_list_init(&rt->avail[j]);
+                        if (cfg_server_pp(&px->servers[j].opts))
+                                rt->pp_private = true;
                         if (ts && !rt->tls_srv) {
                                 rt->tls_srv = calloc(px->n_servers, sizeof(*rt->tls_srv));
                                 if (!rt->tls_srv)

@@ -99,7 +99,8 @@ static void show_one(struct worker *w, struct sess *ss, FILE *out, bool all)
         if (!all)
                 return;
         fprintf(out, "  flags=%s%s mux=%s\n", ss->closed ? "closed " : "",
-                ss->hs ? "tls-handshake" : "-", ss->conn.mux ? ss->conn.mux->name : "<none>");
+                ss->hs ? (ss->conn.xprt->tls ? "tls-handshake" : "proxy-header") : "-",
+                ss->conn.mux ? ss->conn.mux->name : "<none>");
         if (st) {
                 fprintf(out,
                         "  stream: state=%s term=%c%c bytes_in=%" PRIu64 " bytes_out=%" PRIu64

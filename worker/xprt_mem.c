@@ -136,6 +136,20 @@ static ssize_t mem_recv(struct conn *c, void *ctx, void *buf, size_t len)
         return p->to_conn.eof ? 0 : -EAGAIN;
 }
 
+static ssize_t mem_peek(struct conn *c, void *ctx, void *buf, size_t len)
+{
+        struct mem_peer *p = ctx;
+        size_t n = SL_MIN(len, p->to_conn.len);
+
+        if (p->reset)
+                return -ECONNRESET;
+        if (n) {
+                memcpy(buf, p->to_conn.data, n);
+                return (ssize_t)n;
+        }
+        return p->to_conn.eof ? 0 : -EAGAIN;
+}
+
 static ssize_t mem_sendv(struct conn *c, void *ctx, const struct iovec *iov, int n, bool more)
 {
         struct mem_peer *p = ctx;
@@ -199,6 +213,7 @@ static void mem_close(struct conn *c, void *ctx)
 const struct xprt_ops xprt_mem = {
         .name = "memory",
         .recv = mem_recv,
+        .peek = mem_peek,
         .sendv = mem_sendv,
         .shutw = mem_shutw,
         .error = mem_error,

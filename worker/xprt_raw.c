@@ -20,6 +20,19 @@ static ssize_t raw_recv(struct conn *c, void *ctx, void *p, size_t len)
         return n;
 }
 
+static ssize_t raw_peek(struct conn *c, void *ctx, void *p, size_t len)
+{
+        (void)ctx;
+        ssize_t n;
+
+        do {
+                n = recv(c->fd, p, len, MSG_PEEK);
+        } while (n == -1 && errno == EINTR);
+        if (n == -1)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return n;
+}
+
 static ssize_t raw_sendv(struct conn *c, void *ctx, const struct iovec *iov, int n, bool more)
 {
         (void)ctx;
@@ -122,6 +135,7 @@ static void raw_close(struct conn *c, void *ctx)
 const struct xprt_ops xprt_raw = {
         .name = "raw",
         .recv = raw_recv,
+        .peek = raw_peek,
         .sendv = raw_sendv,
         .shutw = raw_shutw,
         .splice_in = raw_splice_in,

@@ -505,6 +505,14 @@ int xprt_tls_attach(struct conn *c, SSL *ssl)
         return 0;
 }
 
+int xprt_tls_prepend(struct conn *c, const void *p, size_t len)
+{
+        struct tls_xc *x = c->xprt_ctx;
+
+        SL_BUG_ON(c->xprt != &xprt_tls || (x->flags & TLS_XC_HS_DONE));
+        return out_append(x, p, len) ? 0 : -ENOMEM;
+}
+
 int xprt_tls_handshake(struct conn *c, void *data)
 {
         struct tls_xc *x = c->xprt_ctx;

@@ -23,6 +23,11 @@ extern const struct xprt_ops xprt_tls;
  * on, also on failure) set up as a server or a client by its context. Returns 0 or -ENOMEM. */
 int xprt_tls_attach(struct conn *c, SSL *ssl);
 
+/* Bytes to write on the lower transport before the first TLS record (a PROXY header to a
+ * server): they leave with the handshake's first flight, in the same system call. Only
+ * before the handshake starts. Returns 0 or -ENOMEM. */
+int xprt_tls_prepend(struct conn *c, const void *p, size_t len);
+
 /* The handshake step (conn_hs_fn): pass it with data NULL. */
 int xprt_tls_handshake(struct conn *c, void *data);
 

@@ -312,10 +312,10 @@ START_TEST(test_unsupported_messages)
                      "'log format iso' is a HAProxy keyword");
         expect_error("global\n    stats socket /run/a.sock process 1\n", 2,
                      "'process' is a HAProxy keyword");
-        expect_error("frontend f\n    bind :80 accept-proxy\n", 2,
-                     "'accept-proxy' is a HAProxy keyword");
-        expect_error("backend b\n    server s 127.0.0.1:1 proxy-v2-options ssl\n", 2,
-                     "'proxy-v2-options' is a HAProxy keyword");
+        expect_error("frontend f\n    bind :80 accept-netscaler-cip 1234\n", 2,
+                     "'accept-netscaler-cip' is a HAProxy keyword");
+        expect_error("backend b\n    server s 127.0.0.1:1 socks4 127.0.0.1:1080\n", 2,
+                     "'socks4' is a HAProxy keyword");
         expect_error("backend b\n    option httplog clf\n", 2, "'option httplog clf'");
         expect_error("frontend f\n    stick-table type ip size 1 store gpc\n", 2,
                      "'gpc' is a HAProxy keyword");

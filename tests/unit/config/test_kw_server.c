@@ -225,8 +225,9 @@ START_TEST(test_binds)
         free(d);
         cfg_gen_unref(g);
         expect_error("frontend f\n    bind :80 name\n", 2, "bind option 'name' needs a name");
-        expect_error("frontend f\n    bind :80 accept-proxy\n", 2,
-                     "'accept-proxy' is a HAProxy keyword that sluice does not support yet");
+        expect_error("frontend f\n    bind :80 accept-netscaler-cip 1234\n", 2,
+                     "'accept-netscaler-cip' is a HAProxy keyword that sluice does not support "
+                     "yet");
 }
 END_TEST
 
@@ -275,6 +276,66 @@ END_TEST
 
 /* proto h1|h2 on servers: from default-server, turned into the other by a server, dumped,
  * compared by a reload; an HTTP mux needs mode http, checked at the server's line */
+/* send-proxy and its kin set HAProxy's flags, "no-" forms take back what their keyword gives,
+ * checks follow the traffic's header unless port or addr send them elsewhere */
+START_TEST(test_proxy_protocol)
+{
+        struct cfg_gen *g = load_ok(
+                "backend b\n"
+                "    default-server send-proxy-v2-ssl-cn proxy-v2-options crc32c check-send-proxy\n"
+                "    server s1 127.0.0.1:1\n"
+                "    server s2 127.0.0.1:2 no-send-proxy-v2-ssl-cn send-proxy no-check-send-proxy\n"
+                "    server s3 127.0.0.1:3 no-send-proxy-v2 port 8080 no-check-send-proxy\n"
+                "    server s4 127.0.0.1:4 no-send-proxy-v2-ssl send-proxy-v2 proxy-v2-options "
+                "unique-id,cert-key\n"
+                "frontend f\n"
+                "    bind :80 accept-proxy\n"
+                "    bind :81\n"
+                "    tcp-request connection expect-proxy layer4 if { src 10.0.0.0/8 }\n"
+                "    default_backend b\n");
+        const struct cfg_proxy *b = cfgtest_proxy(g, "b"), *f = cfgtest_proxy(g, "f");
+        const struct cfg_server *s = b->servers;
+        char *d;
+
+        ck_assert_uint_eq(cfgtest_diags.n, 0);
+        ck_assert_uint_eq(s[0].opts.pp,
+                          CFG_PP_V2 | CFG_PP_V2_SSL | CFG_PP_V2_SSL_CN | CFG_PP_V2_CRC32C);
+        ck_assert(cfg_server_opts_check_pp(&s[0].opts));
+        ck_assert_uint_eq(s[1].opts.pp, CFG_PP_V1 | CFG_PP_V2_CRC32C);
+        ck_assert(cfg_server_opts_check_pp(&s[1].opts)); /* the traffic's own header */
+        ck_assert_uint_eq(cfg_server_pp(&s[2].opts), 0); /* the TLV options alone send none */
+        ck_assert(!cfg_server_opts_check_pp(&s[2].opts));
+        ck_assert_uint_eq(s[3].opts.pp, CFG_PP_V2 | CFG_PP_V2_SSL_CN | CFG_PP_V2_CRC32C |
+                                                CFG_PP_V2_UNIQUE_ID | CFG_PP_V2_SSL |
+                                                CFG_PP_V2_SSL_KEY_ALG);
+        ck_assert(cfg_pp_per_stream(s[3].opts.pp));
+        ck_assert(!cfg_pp_per_stream(s[0].opts.pp));
+        ck_assert(!cfg_server_opts_eq(&s[0].opts, &s[1].opts));
+        ck_assert(f->binds[0].accept_proxy && !f->binds[1].accept_proxy);
+        ck_assert_uint_eq(f->n_tcp_conn, 1);
+        ck_assert_int_eq(f->tcp_conn[0].act, CFG_ACT_EXPECT_PROXY);
+        d = round_trip(g);
+        ck_assert_ptr_nonnull(strstr(d, " no-send-proxy-v2-ssl-cn send-proxy proxy-v2-options "
+                                        "crc32c"));
+        ck_assert_ptr_nonnull(strstr(d, "bind 0.0.0.0:80 accept-proxy\n"));
+        ck_assert_ptr_nonnull(strstr(d, "tcp-request connection expect-proxy layer4 if"));
+        free(d);
+        cfg_gen_unref(g);
+
+        expect_error("backend b\n    server s 127.0.0.1:1 proxy-v2-options\n", 2,
+                     "proxy-v2-options needs a list");
+        expect_error("backend b\n    server s 127.0.0.1:1 proxy-v2-options ssl,,crc32c\n", 2,
+                     "proxy-v2-options: unknown option ''");
+        expect_error("frontend f\n    bind :80\n    tcp-request session expect-proxy layer4\n", 3,
+                     "'expect-proxy' is only allowed in 'tcp-request connection' rules");
+        expect_error("frontend f\n    bind :80\n    tcp-request connection expect-proxy layer7\n",
+                     3, "expected 'expect-proxy layer4'");
+        expect_error("frontend f\n    mode http\n    bind :80\n"
+                     "    http-request set-header x %[fc_pp_tlv(ZZZ)]\n",
+                     4, "must be a TLV type");
+}
+END_TEST
+
 START_TEST(test_server_proto)
 {
         struct cfg_gen *g = load_ok("defaults\n    mode http\n"
@@ -442,6 +503,7 @@ int main(void)
         tcase_add_test(tc, test_binds);
         tcase_add_test(tc, test_bind_proto);
         tcase_add_test(tc, test_server_proto);
+        tcase_add_test(tc, test_proxy_protocol);
         tcase_add_test(tc, test_backend_keywords);
         tcase_add_test(tc, test_log_target_names);
         tcase_add_test(tc, test_libc_resolver);

@@ -367,8 +367,9 @@ START_TEST(test_errors_have_lines)
         expect_error("backend b\n    server s app.example:80\n", 2,
                      "'server b/s': could not resolve address 'app.example': unknown host");
         expect_error("backend b\n    dispatch 127.0.0.1\n", 2, "missing port");
-        expect_error("frontend f\n    bind :80 accept-proxy\n", 2,
-                     "'accept-proxy' is a HAProxy keyword that sluice does not support yet");
+        expect_error("frontend f\n    bind :80 accept-netscaler-cip 1234\n", 2,
+                     "'accept-netscaler-cip' is a HAProxy keyword that sluice does not support "
+                     "yet");
         expect_error("frontend f\n    bind :80 sll\n", 2, "unknown bind option 'sll'");
         expect_error("frontend f\n    bind 127.0.0.1\n", 2, "bind:");
         expect_error("frontend f\n    bind :80,\n", 2, "empty address");

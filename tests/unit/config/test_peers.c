@@ -280,7 +280,7 @@ START_TEST(test_errors)
         expect_error("peers p\n    bind :1 proto h2\n    server lb1\n", 2,
                      "bind option 'proto' is not allowed in a 'peers' section");
         expect_error("peers p\n    default-bind accept-proxy\n    server lb1\n", 2,
-                     "'accept-proxy' is a HAProxy keyword that sluice does not support yet");
+                     "bind option 'accept-proxy' is not allowed in a 'peers' section");
         expect_error("peers p\n    peer lb1 127.0.0.1:1\n    shards 2\n", 3,
                      "unknown keyword 'shards' in 'peers' section");
         expect_error("peers p\n    peer lb1 127.0.0.1:1\n    tabel t type ip size 1\n", 3,
