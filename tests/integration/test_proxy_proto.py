@@ -469,6 +469,57 @@ class SendProxy(harness.TestCase):
                         self.o.headers)
 
 
+class SendProxyTls(harness.TestCase):
+    """What a version 2 header tells a server of a TLS client: ALPN, the SNI as authority,
+    and the SSL TLV with the client certificate's CN and sluice's side of the handshake."""
+
+    def test_ssl_tlvs(self):
+        pki = tlspki.build(tempfile.mkdtemp(dir=self.tmp))
+        o = PPOrigin()
+        try:
+            port = harness.free_port()
+            self.start_config(
+                HAP_DEFAULTS + "frontend f\n    bind 127.0.0.1:%d ssl crt %s verify optional "
+                "ca-file %s alpn http/1.1\n    default_backend b\nbackend b\n"
+                "    server o 127.0.0.1:%d send-proxy-v2-ssl-cn proxy-v2-options "
+                "authority,ssl-cipher,cert-sig,cert-key\n"
+                % (port, pki.servers["a.test"].pem, pki.client_ca_file, o.port))
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.load_verify_locations(pki.ca_file)
+            ctx.load_cert_chain(pki.clients["good"].pem)
+            ctx.set_alpn_protocols(["http/1.1"])
+            t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                                server_hostname="a.test")
+            t.sendall(GET)
+            resp = b""
+            while True:
+                b = t.recv(4096)
+                if not b:
+                    break
+                resp += b
+            t.close()
+            self.assertTrue(resp.endswith(b"pp-origin"), resp)
+            h = o.headers[0]
+            self.assertEqual(h["tlvs"][0x01], b"http/1.1")
+            self.assertEqual(h["tlvs"][0x02], b"a.test")
+            v = h["tlvs"][0x20]
+            # client bits: SSL, a certificate on this connection and in the session; verified
+            self.assertEqual(v[0], 0x07)
+            self.assertEqual(struct.unpack("!I", v[1:5])[0], 0)
+            sub, rest = {}, v[5:]
+            while rest:
+                ty, n = struct.unpack("!BH", rest[:3])
+                sub[ty] = rest[3:3 + n].decode()
+                rest = rest[3 + n:]
+            self.assertEqual(sub[0x21], "TLSv1.3")
+            self.assertEqual(sub[0x22], "client good")
+            self.assertTrue(sub[0x23].startswith("TLS_"), sub)
+            self.assertEqual(sub[0x24], "ecdsa-with-SHA256")
+            self.assertEqual(sub[0x25], "EC256")
+        finally:
+            o.stop()
+
+
 HAP_DEFAULTS = ("defaults\n    mode http\n    timeout client 5s\n    timeout connect 2s\n"
                 "    timeout server 5s\n")
 
