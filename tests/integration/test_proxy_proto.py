@@ -432,6 +432,16 @@ class SendProxy(harness.TestCase):
         # unique-id names the stream: each request had a connection of its own
         self.assertEqual(len(self.o.headers), 3)
 
+    def test_tcp_mode(self):
+        self.start_config(
+            "defaults\n    mode tcp\n    timeout client 5s\n    timeout connect 2s\n"
+            "    timeout server 5s\n"
+            "listen l\n    bind 127.0.0.1:%d\n    server o 127.0.0.1:%d send-proxy-v2\n"
+            % (self.port, self.o.port))
+        sport = self.request_from("127.0.0.19", n=2)
+        self.assertEqual(len(self.o.headers), 1)
+        self.assertEqual(self.o.headers[0]["src"], ("127.0.0.19", sport))
+
     def test_session_keeps_its_connection(self):
         self.serve("send-proxy-v2")
         a = self.request_from("127.0.0.11", n=3)
