@@ -261,6 +261,8 @@ static void status_samples(struct prom *p, const struct mstat_obj *o)
                 cur = strcmp(st, "DOWN") == 0 || strcmp(st, "STOP") == 0 ? "DOWN" : "UP";
         else if (o->type == MSTAT_SV && strcmp(st, "no check") == 0)
                 cur = "UP";
+        else if (o->type == MSTAT_SV && strncmp(st, "MAINT", 5) == 0)
+                cur = "MAINT"; /* "MAINT (resolution)", "MAINT (via)": HAProxy's MAINT */
         for (size_t i = 0; i < n; i++) {
                 sample_start(p, kind_group(o->type), "status", o);
                 fputs(",state=\"", p->out);
@@ -297,7 +299,7 @@ static void st_families(struct prom *p, const struct mstat_objs *objs)
                                 if (o->type != t)
                                         continue;
                                 if (p->no_maint && t == MSTAT_SV && o->f[MSTAT_F_STATUS].str &&
-                                    strcmp(o->f[MSTAT_F_STATUS].str, "MAINT") == 0)
+                                    strncmp(o->f[MSTAT_F_STATUS].str, "MAINT", 5) == 0)
                                         continue;
                                 if (mt->field == MSTAT_F_STATUS) {
                                         if (!head)
@@ -379,7 +381,7 @@ static void histogram(struct prom *p, const char *name, const char *help, int ki
                 if (o->type != kind || (tls ? !px_tls(o->px) : o->px->mode != CFG_MODE_HTTP))
                         continue;
                 if (p->no_maint && kind == MSTAT_SV && o->f[MSTAT_F_STATUS].str &&
-                    strcmp(o->f[MSTAT_F_STATUS].str, "MAINT") == 0)
+                    strncmp(o->f[MSTAT_F_STATUS].str, "MAINT", 5) == 0)
                         continue;
                 if (!head)
                         fprintf(p->out, "# HELP sluice_%s %s\n# TYPE sluice_%s histogram\n", name,
