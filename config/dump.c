@@ -689,7 +689,7 @@ static void dump_server_dns(FILE *out, const struct cfg_server_dns *d,
                         d->allow_dup_ip && d->ignore_weight ? "," : "",
                         d->ignore_weight ? "ignore-weight" : "");
         /* a server's resolve-net adds to default-server's: print what it added */
-        if (dflt && dflt->n_nets <= d->n_nets &&
+        if (dflt && dflt->n_nets && dflt->n_nets <= d->n_nets &&
             memcmp(dflt->nets, d->nets, dflt->n_nets * sizeof(*d->nets)) == 0)
                 from = dflt->n_nets;
         for (unsigned i = from; i < d->n_nets; i++) {

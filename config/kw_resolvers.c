@@ -454,7 +454,8 @@ static bool resolve_net(struct cfg_parser *p, unsigned w, struct cfg_server_dns 
                 cfg__err(p, w - 1, "'resolve-net' expects a list of networks.");
                 return false;
         }
-        memcpy(nets, d->nets, n * sizeof(*nets));
+        if (n)
+                memcpy(nets, d->nets, n * sizeof(*nets));
         for (const char *s = list; *s;) {
                 const char *comma = strchr(s, ',');
                 size_t len = comma ? (size_t)(comma - s) : strlen(s);

@@ -69,7 +69,6 @@ struct dns_sock {
         struct dns_ns *ns;   /* borrowed */
         struct loop_io io;
         struct loop_reap reap; /* freed at the end of the turn: the loop may still hold it */
-        bool gone;
 };
 
 struct dns_sec {
@@ -459,6 +458,9 @@ static void srv_link(struct dns_srv *s)
                 return;
         s->res->n_req++;
         s->link_order = ++s->d->link_seq;
+        /* one nobody asked for sleeps: it runs again for this server */
+        if (!s->res->running && !loop_timer_is_armed(&s->res->timer))
+                loop_timer_arm(&s->res->timer, 0);
 }
 
 /* ---- choosing an address (HAProxy's resolv_get_ip_from_response()) ---- */
@@ -1142,7 +1144,6 @@ static void ns_sock_state(void *data, ares_socket_t fd, int readable, int writab
                 if (k) {
                         loop_io_stop(&k->io);
                         sl_list_del(&k->link);
-                        k->gone = true;
                         loop_reap(ns->sec->d->w->loop, &k->reap);
                 }
                 return;
@@ -1225,12 +1226,14 @@ static void ns_deinit(struct dns_ns *ns)
                 ares_destroy(ns->ch);
                 ns->ch = NULL;
         }
+        /* those c-ares did not report closed: freed at the end of the turn all the same,
+         * the loop may hold them in this turn's events */
         while (!sl_list_empty(&ns->socks)) {
                 struct dns_sock *k = sl_list_first(&ns->socks, struct dns_sock, link);
 
                 loop_io_stop(&k->io);
                 sl_list_del(&k->link);
-                free(k);
+                loop_reap(ns->sec->d->w->loop, &k->reap);
         }
         loop_timer_deinit(&ns->timer);
 }
@@ -1322,6 +1325,8 @@ static struct dns_srvrq *srvrq_get(struct dns *d, struct dns_srv *s)
         if (!rq->res)
                 return NULL;
         rq->res->n_req++;
+        if (!rq->res->running && !loop_timer_is_armed(&rq->res->timer))
+                loop_timer_arm(&rq->res->timer, 0);
         d->n_rqs++;
         return rq;
 }
