@@ -919,7 +919,9 @@ static void state_line(void *arg, const struct cfg_proxy *px, const struct cfg_s
                 "%u %s %u %s %s %d %u %u %u %llu %u %u %u %u 0 %d %d %s %u %s %d 0 "
                 "- - 0\n",
                 px->id, px->name, sv->id, sv->name, ip,
-                srv_state_op(rec) == SRV_OP_UP     ? 2
+                /* HAProxy stops a server in maintenance */
+                admin & SRV_ADMIN_ANY_MAINT        ? 0
+                : srv_state_op(rec) == SRV_OP_UP   ? 2
                 : srv_state_op(rec) == SRV_OP_NOLB ? 3
                                                    : 0,
                 ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) | ((admin & SRV_ADMIN_IMAINT) ? 0x02u : 0) |

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "alog_sink.h"
 #include "clock.h"
@@ -80,12 +81,13 @@ struct dns_sec {
 
 /* A record of the answers, kept until `hold obsolete` after it was last seen */
 struct dns_item {
-        struct sl_list link;           /* in res->items, in the answers' order */
+        struct sl_list link;           /* in res->items, by @key */
         int type;                      /* ns_t_a, ns_t_aaaa, ns_t_srv */
         struct sockaddr_storage ss;    /* A, AAAA: the address, port 0 */
         char target[SRV_DNS_NAME_MAX]; /* SRV */
         uint16_t port, weight;         /* SRV */
         uint64_t last_seen;            /* loop time */
+        uint32_t key;                  /* its place among the records (item_key()) */
 };
 
 /* One name asked in one section */
@@ -408,6 +410,44 @@ static struct dns_res *res_get(struct dns *d, struct dns_sec *sec, const char *n
         return r;
 }
 
+/* HAProxy keeps a resolution's records in a tree ordered by XXH32 of their data (the
+ * address, or the SRV target as DNS labels), seeded with the record type: the order in which
+ * servers are offered them, so that the same records give each server what HAProxy would */
+static uint32_t item_key(const struct dns_item *it)
+{
+        unsigned char labels[SRV_DNS_NAME_MAX + 1];
+        size_t n = 0;
+
+        if (it->type == ns_t_a)
+                return XXH32(&((const struct sockaddr_in *)&it->ss)->sin_addr, 4, ns_t_a);
+        if (it->type == ns_t_aaaa)
+                return XXH32(&((const struct sockaddr_in6 *)&it->ss)->sin6_addr, 16, ns_t_aaaa);
+        for (const char *p = it->target; *p;) {
+                const char *dot = strchr(p, '.');
+                size_t len = dot ? (size_t)(dot - p) : strlen(p);
+
+                if (!len || len > 63 || n + 1 + len > sizeof(labels))
+                        break;
+                labels[n++] = (unsigned char)len;
+                memcpy(labels + n, p, len);
+                n += len;
+                p += len + (dot ? 1 : 0);
+        }
+        return XXH32(labels, n, ns_t_srv);
+}
+
+/* Add @it to @r's records, after those whose key is not above its own */
+static void item_insert(struct dns_res *r, struct dns_item *it)
+{
+        struct sl_list *pos;
+
+        it->key = item_key(it);
+        for (pos = r->items.prev; pos != &r->items; pos = pos->prev)
+                if (sl_list_entry(pos, struct dns_item, link)->key <= it->key)
+                        break;
+        sl_list_push_front(pos, &it->link); /* just after @pos */
+}
+
 static void item_free(struct dns *d, struct dns_item *it)
 {
         for (size_t i = 0; i < d->n_srvs; i++) {
@@ -553,13 +593,8 @@ static int pick_ip(struct dns_srv *s, const struct sockaddr_storage *cur,
         chosen = prio == AF_INET ? (ip4 ? ip4 : ip6) : (ip6 ? ip6 : ip4);
         (void)found;
         s->ip_item = chosen;
-        /* the first record goes last: servers that come next start elsewhere */
-        if (!sl_list_empty(&r->items)) {
-                struct dns_item *first = sl_list_first(&r->items, struct dns_item, link);
-
-                sl_list_del(&first->link);
-                sl_list_push_back(&r->items, &first->link);
-        }
+        /* HAProxy then moves its first record to the end "for internal round robin", which
+         * puts it back where its key is: the order stays */
         *ret_item = chosen;
         return cur_found && same_ip(cur, &chosen->ss) ? UPD_NO : UPD_SRVIP_NOT_FOUND;
 }
@@ -741,6 +776,8 @@ static void srvrq_on_valid(struct dns *d, struct dns_srvrq *rq)
                         snprintf(s->host, sizeof(s->host), "%s", it->target);
                         if (s->drec)
                                 srv_dns_set_fqdn(s->drec, s->host);
+                        /* HAProxy's srv_update_fqdn() marks it so, whoever changed it */
+                        srv_state_set_admin(s->rec, SRV_ADMIN_HMAINT, 0);
                 }
                 srv_link(s);
                 s->port = it->port;
@@ -921,7 +958,7 @@ static bool res_merge(struct dns *d, struct dns_res *r, int qtype, const unsigne
                                 it->type = ns_t_srv;
                                 snprintf(it->target, sizeof(it->target), "%s", x->host);
                                 it->port = x->port;
-                                sl_list_push_back(&r->items, &it->link);
+                                item_insert(r, it);
                         }
                         it->weight = x->weight;
                         it->last_seen = now;
@@ -960,7 +997,7 @@ static bool res_merge(struct dns *d, struct dns_res *r, int qtype, const unsigne
                                 continue;
                         it->type = qtype;
                         it->ss = ss;
-                        sl_list_push_back(&r->items, &it->link);
+                        item_insert(r, it);
                 }
                 it->last_seen = now;
                 n++;

@@ -578,6 +578,44 @@ class TestOwner(DnsCase):
                    what="the change, seen by the new resolver")
 
 
+@unittest.skipUnless(harness.have_haproxy(), "Debian's haproxy is not installed")
+class TestHAProxy(DnsCase):
+    def test_same_addresses_and_log_lines_as_haproxy(self):
+        """Debian's HAProxy 2.6 and sluice on the same configuration and name server: as the
+        records change, each server gets the same address, with the same log lines."""
+        p = harness.free_port()
+        dns = Dnsmasq(self, self.dns_port)
+        dns.set_hosts({"app.test": ["127.0.0.11", "127.0.0.12"]})
+        backend = ("backend be\n    server-template app- 3 app.test:%d resolvers dns "
+                   "init-addr none\n" % p)
+        self.start_sluice(self.config(backend))
+        hsock, hport = os.path.join(self.tmp, "ha.sock"), harness.free_port()
+        ha = self.start_haproxy(self.config(backend).replace(self.sock, hsock)
+                                .replace("127.0.0.1:%d\n" % self.port, "127.0.0.1:%d\n" % hport))
+        steps = [["127.0.0.11", "127.0.0.12"],
+                 ["127.0.0.11", "127.0.0.12", "127.0.0.13"],
+                 ["127.0.0.12", "127.0.0.13", "127.0.0.14"],
+                 ["127.0.0.14"]]
+        for ips in steps:
+            dns.set_hosts({"app.test": ips})
+            want = sorted(ips)
+            for sock in (self.sock, hsock):
+                wait_until(lambda: addrs(servers_state(sock, "be")) == want,
+                           what="%s on %s" % (ips, sock))
+            time.sleep(0.3)  # another resolution: nothing moves
+            mine = {n: s["addr"] for n, s in servers_state(self.sock, "be").items()}
+            theirs = {n: s["addr"] for n, s in servers_state(hsock, "be").items()}
+            self.assertEqual(mine, theirs, ips)
+
+        def lines(text, strip):
+            return [re.sub(strip, "", l) for l in text.splitlines()
+                    if "be/" in l and "no server available" not in l]
+        mine = lines(self.sl.log(), r"^sluice\[\d+\]: [a-z]+: ")
+        self.assertEqual(mine, lines(ha.log(), r"^\[[A-Z]+\] +\(\d+\) : "))
+        self.assertIn("be/app-3 changed its IP from (none) to 127.0.0.13 by DNS cache.", mine)
+        self.assertGreaterEqual(len(mine), 10)
+
+
 class TestStart(harness.TestCase):
     def test_unresolvable_name_at_start(self):
         """Without init-addr none, a name that does not resolve at start is an error naming
