@@ -286,13 +286,16 @@ static unsigned usable_count(const struct px_rt *rt, bool backup)
 static bool srv_rmaint(struct dns_srv *s, const char *reason)
 {
         bool backup = s->sv->opts.flags & CFG_SRV_BACKUP;
-        bool was_down = srv_state_op(s->rec) == SRV_OP_DOWN ||
-                        (srv_state_admin(s->rec) & SRV_ADMIN_ANY_MAINT);
+        bool was_down = srv_state_op(s->rec) == SRV_OP_DOWN;
+        uint32_t admin = srv_state_admin(s->rec);
         char line[1024];
 
-        if (srv_state_admin(s->rec) & SRV_ADMIN_RMAINT)
+        if (admin & SRV_ADMIN_RMAINT)
                 return false;
         srv_state_set_admin(s->rec, SRV_ADMIN_RMAINT, 0);
+        /* HAProxy tells a server's entering maintenance, not a second kind of it */
+        if (admin & SRV_ADMIN_ANY_MAINT)
+                return true;
         srv_state_set_last_change(s->rec, sl_clock_wall_us() / 1000);
         if (was_down)
                 snprintf(line, sizeof(line),
@@ -319,6 +322,9 @@ static bool srv_ready(struct dns_srv *s, bool valid_answer)
         if (!(admin & SRV_ADMIN_RMAINT))
                 return false;
         srv_state_set_admin(s->rec, 0, SRV_ADMIN_RMAINT);
+        /* still in another maintenance: nothing to tell */
+        if (admin & SRV_ADMIN_ANY_MAINT & ~SRV_ADMIN_RMAINT)
+                return true;
         srv_state_set_last_change(s->rec, sl_clock_wall_us() / 1000);
         snprintf(line, sizeof(line), "%sServer %s/%s ('%s') is %s/%s (resolves again).",
                  (s->sv->opts.flags & CFG_SRV_BACKUP) ? "Backup " : "", s->rt->px->name,
