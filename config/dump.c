@@ -679,16 +679,6 @@ static void dump_checks(FILE *out, const struct cfg_checks *c)
  * "no-" forms that take away what the default-server's @dflt gives and @pp has not */
 static void dump_server_pp(FILE *out, uint32_t pp, uint32_t dflt)
 {
-        uint32_t gone = dflt & ~pp;
-
-        if (gone & CFG_PP_V2_SSL_CN)
-                fputs(" no-send-proxy-v2-ssl-cn", out);
-        else if (gone & CFG_PP_V2_SSL)
-                fputs(" no-send-proxy-v2-ssl", out);
-        else if (gone & CFG_PP_V2)
-                fputs(" no-send-proxy-v2", out);
-        if (gone & CFG_PP_V1)
-                fputs(" no-send-proxy", out);
         static const struct {
                 uint32_t flag;
                 const char *name;
@@ -703,6 +693,16 @@ static void dump_server_pp(FILE *out, uint32_t pp, uint32_t dflt)
                 {CFG_PP_V2_UNIQUE_ID, "unique-id"},
         };
         const char *sep = " proxy-v2-options ";
+        uint32_t gone = dflt & ~pp;
+
+        if (gone & CFG_PP_V2_SSL_CN)
+                fputs(" no-send-proxy-v2-ssl-cn", out);
+        else if (gone & CFG_PP_V2_SSL)
+                fputs(" no-send-proxy-v2-ssl", out);
+        else if (gone & CFG_PP_V2)
+                fputs(" no-send-proxy-v2", out);
+        if (gone & CFG_PP_V1)
+                fputs(" no-send-proxy", out);
 
         if (pp & CFG_PP_V1)
                 fputs(" send-proxy", out);
@@ -713,6 +713,33 @@ static void dump_server_pp(FILE *out, uint32_t pp, uint32_t dflt)
                         fprintf(out, "%s%s", sep, v2[i].name);
                         sep = ",";
                 }
+        }
+}
+
+/* resolvers, resolve-prefer, resolve-opts, resolve-net */
+static void dump_server_dns(FILE *out, const struct cfg_server_dns *d,
+                            const struct cfg_server_dns *dflt)
+{
+        char ip[INET6_ADDRSTRLEN];
+        unsigned from = 0;
+
+        if (d->resolvers) {
+                fputs(" resolvers ", out);
+                cfg__dump_word(out, d->resolvers);
+        }
+        if (d->prefer)
+                fputs(d->prefer == AF_INET ? " resolve-prefer ipv4" : " resolve-prefer ipv6", out);
+        if (d->allow_dup_ip || d->ignore_weight)
+                fprintf(out, " resolve-opts %s%s%s", d->allow_dup_ip ? "allow-dup-ip" : "",
+                        d->allow_dup_ip && d->ignore_weight ? "," : "",
+                        d->ignore_weight ? "ignore-weight" : "");
+        /* a server's resolve-net adds to default-server's: print what it added */
+        if (dflt && dflt->n_nets && dflt->n_nets <= d->n_nets &&
+            memcmp(dflt->nets, d->nets, dflt->n_nets * sizeof(*d->nets)) == 0)
+                from = dflt->n_nets;
+        for (unsigned i = from; i < d->n_nets; i++) {
+                inet_ntop(d->nets[i].family, d->nets[i].addr, ip, sizeof(ip));
+                fprintf(out, "%s%s/%u", i > from ? "," : " resolve-net ", ip, d->nets[i].prefix);
         }
 }
 
@@ -729,6 +756,7 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
                 cfg__dump_word(out, o->cookie);
         }
         dump_init_addr(out, &o->init_addr);
+        dump_server_dns(out, &o->dns, dflt ? &dflt->dns : NULL);
         if (o->proto != CFG_BIND_PROTO_AUTO)
                 fputs(o->proto == CFG_BIND_PROTO_H1 ? " proto h1" : " proto h2", out);
         dump_server_pp(out, o->pp, dflt ? dflt->pp : 0);
@@ -936,6 +964,38 @@ servers:
                 snprintf(kw, sizeof(kw), "table %s", strchr(px->name, '/') + 1);
                 dump_stick_table(out, kw, px->table);
         }
+}
+
+/* A resolvers section, flat: parse-resolv-conf's name servers as nameserver lines */
+static void dump_resolvers(FILE *out, const struct cfg_resolvers *r)
+{
+        char ip[INET6_ADDRSTRLEN];
+
+        fputs("\nresolvers ", out);
+        cfg__dump_word(out, r->name);
+        fputc('\n', out);
+        for (size_t i = 0; i < r->n_ns; i++) {
+                const struct cfg_nameserver *ns = &r->ns[i];
+                bool v6 = ns->addr.ss_family == AF_INET6;
+
+                inet_ntop(ns->addr.ss_family,
+                          v6 ? (const void *)&((const struct sockaddr_in6 *)&ns->addr)->sin6_addr
+                             : (const void *)&((const struct sockaddr_in *)&ns->addr)->sin_addr,
+                          ip, sizeof(ip));
+                fputs("    nameserver ", out);
+                cfg__dump_word(out, ns->name);
+                fprintf(out, " %s%s%s%s:%u\n", ns->tcp ? "tcp@" : "", v6 ? "[" : "", ip,
+                        v6 ? "]" : "",
+                        ntohs(v6 ? ((const struct sockaddr_in6 *)&ns->addr)->sin6_port
+                                 : ((const struct sockaddr_in *)&ns->addr)->sin_port));
+        }
+        fprintf(out, "    accepted_payload_size %u\n    resolve_retries %u\n", r->payload_size,
+                r->retries);
+        fprintf(out, "    timeout resolve %" PRIu32 "ms\n    timeout retry %" PRIu32 "ms\n",
+                r->resolve_ms, r->retry_ms);
+        for (unsigned h = 0; h < CFG_HOLD_COUNT; h++)
+                fprintf(out, "    hold %s %" PRIu32 "ms\n", cfg_hold_name((enum cfg_hold)h),
+                        r->hold_ms[h]);
 }
 
 static void dump_proxy(FILE *out, const struct cfg_proxy *px)
@@ -1201,6 +1261,8 @@ int cfg_dump(const struct cfg_gen *g, FILE *out)
                 dump_userlist(out, g->userlists[i]);
         for (size_t i = 0; i < g->n_peers; i++)
                 dump_peers(out, g, g->peers[i]);
+        for (size_t i = 0; i < g->n_resolvers; i++)
+                dump_resolvers(out, g->resolvers[i]);
         for (size_t i = 0; i < g->n_proxies; i++)
                 if (!(g->proxies[i]->cap & CFG_CAP_TABLE))
                         dump_proxy(out, g->proxies[i]);

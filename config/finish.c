@@ -355,6 +355,7 @@ void cfg__parser_finish(struct cfg_parser *p)
         cfg__state_finish(p);
         cfg__userlists_finish(p);
         cfg__peers_finish(p);
+        cfg__resolvers_finish(p);
         cfg__tls_finish(p);
         (void)cfg_gen_stats_layout(g);
         for (size_t i = 0; i < g->n_proxies; i++) {

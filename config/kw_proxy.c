@@ -480,10 +480,6 @@ static const char *const server_kw_known[] = {
         "pool-max-conn",
         "pool-purge-delay",
         "redir",
-        "resolve-opts",
-        "resolve-prefer",
-        "resolve-net",
-        "resolvers",
         "set-proxy-v2-tlv-fmt",
         "shard",
         "sigalgs",
@@ -509,8 +505,8 @@ static const char *const server_kw_known[] = {
 
 /* [weight <n>] [maxconn <n>] [backup] [disabled] [cookie <v>] [id <n>] [init-addr <m>]
  * [proto h1|h2] from word @w on, into @o, and @s (NULL on default-server). */
-static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
-                        struct cfg_server *s)
+bool cfg__server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
+                      struct cfg_server *s)
 {
         unsigned n = cfg__n_words(p);
 
@@ -569,41 +565,20 @@ static bool server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts
                                         return false;
                                 }
                         }
-                        static const char *const ours[] = {"weight",
-                                                           "maxconn",
-                                                           "backup",
-                                                           "disabled",
-                                                           "cookie",
-                                                           "id",
-                                                           "init-addr",
-                                                           "check",
-                                                           "inter",
-                                                           "fastinter",
-                                                           "downinter",
-                                                           "rise",
-                                                           "fall",
-                                                           "port",
-                                                           "addr",
-                                                           "check-ssl",
-                                                           "check-sni",
-                                                           "check-alpn",
-                                                           "slowstart",
-                                                           "track",
-                                                           "observe",
-                                                           "error-limit",
-                                                           "on-error",
-                                                           "on-marked-down",
-                                                           "on-marked-up",
-                                                           "agent-check",
-                                                           "agent-port",
-                                                           "agent-inter",
-                                                           "agent-send",
-                                                           "agent-addr",
-                                                           "proto",
-                                                           "send-proxy",
-                                                           "send-proxy-v2",
-                                                           "proxy-v2-options",
-                                                           "check-send-proxy"};
+                        static const char *const ours[] = {
+                                "weight",           "maxconn",        "backup",
+                                "disabled",         "cookie",         "id",
+                                "init-addr",        "check",          "inter",
+                                "fastinter",        "downinter",      "rise",
+                                "fall",             "port",           "addr",
+                                "check-ssl",        "check-sni",      "check-alpn",
+                                "slowstart",        "track",          "observe",
+                                "error-limit",      "on-error",       "on-marked-down",
+                                "on-marked-up",     "agent-check",    "agent-port",
+                                "agent-inter",      "agent-send",     "agent-addr",
+                                "proto",            "send-proxy",     "send-proxy-v2",
+                                "proxy-v2-options", "check-send-proxy", "resolvers",
+                                "resolve-prefer",   "resolve-opts",   "resolve-net"};
                         for (size_t i = 0; i < SL_ARRAY_SIZE(ours); i++)
                                 if (cfg_is_close(kw, ours[i]))
                                         hint = ours[i];
@@ -646,7 +621,7 @@ static void kw_server(struct cfg_parser *p, unsigned arg, unsigned long data)
                 }
         }
         s.name = cfg__dup(p, arg);
-        if (!cfg__server_addr(p, arg + 1, &s) || !server_opts(p, arg + 2, &s.opts, &s) ||
+        if (!cfg__server_addr(p, arg + 1, &s) || !cfg__server_opts(p, arg + 2, &s.opts, &s) ||
             !cfg__server_resolve(p, arg + 1, px, &s))
                 return;
         s.where = (struct cfg_where){p->file, p->l->line};
@@ -663,7 +638,7 @@ static void kw_default_server(struct cfg_parser *p, unsigned arg, unsigned long 
 {
         struct cfg_server_opts o = p->px->default_server;
 
-        if (server_opts(p, arg, &o, NULL))
+        if (cfg__server_opts(p, arg, &o, NULL))
                 p->px->default_server = o;
 }
 
@@ -885,6 +860,7 @@ const struct cfg_kw cfg__proxy_keywords[] = {
         {"persist", D | L | B, kw_persist, 0, false},
         {"hash-type", D | L | B, kw_hash_type, 0, false},
         {"server", L | B, kw_server, 0, false},
+        {"server-template", L | B, cfg__kw_server_template, 0, false},
         {"default-server", D | L | B, kw_default_server, 0, false},
         {"default_backend", D | F | L, kw_default_backend, 0, false},
         {"retries", D | L | B, kw_retries, 0, false},

@@ -36,9 +36,12 @@ bool cfg__server_addr(struct cfg_parser *p, unsigned w, struct cfg_server *s)
         case CFG_ADDR_FD:
                 cfg__unsupported(p, w, "server fd@");
                 return false;
+        case CFG_ADDR_NAME:
+                /* HAProxy: a name starting with '_' is a DNS SRV label */
+                s->srv_rec = s->addr.name[0] == '_';
+                break;
         case CFG_ADDR_IPV4:
         case CFG_ADDR_IPV6:
-        case CFG_ADDR_NAME:
         case CFG_ADDR_UNIX:
         case CFG_ADDR_ABNS:
         case CFG_ADDR_FAMILY_COUNT:
@@ -89,10 +92,12 @@ static bool state_last_addr(struct cfg_parser *p, const struct cfg_proxy *px, st
 bool cfg__server_resolve(struct cfg_parser *p, unsigned w, const struct cfg_proxy *px,
                          struct cfg_server *s)
 {
-        static const uint8_t dflt[] = {CFG_INIT_ADDR_LAST, CFG_INIT_ADDR_LIBC};
+        static const uint8_t dflt[] = {CFG_INIT_ADDR_LAST, CFG_INIT_ADDR_LIBC, CFG_INIT_ADDR_NONE};
         const struct cfg_init_addr *ia = &s->opts.init_addr;
         const uint8_t *m = ia->n ? ia->methods : dflt;
-        unsigned n = ia->n ? ia->n : SL_ARRAY_SIZE(dflt);
+        /* HAProxy's default is "last,libc", and "last,libc,none" with "resolvers": DNS may
+         * give the address later */
+        unsigned n = ia->n ? ia->n : s->opts.dns.resolvers ? 3 : 2;
         char err[256] = "";
 
         if (s->addr.family != CFG_ADDR_NAME)
@@ -104,6 +109,9 @@ bool cfg__server_resolve(struct cfg_parser *p, unsigned w, const struct cfg_prox
                                 return true;
                         break;
                 case CFG_INIT_ADDR_LIBC:
+                        /* an SRV label has no address of its own (HAProxy skips it) */
+                        if (s->srv_rec)
+                                break;
                         if (cfg_addr_resolve(&s->addr, p->resolve, p->resolve_data, err,
                                              sizeof(err)) == 0)
                                 return true;
@@ -183,7 +191,10 @@ int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
 {
         const char *kw = cfg__word(p, w);
         unsigned long long v;
+        int r = cfg__server_dns_kw(p, w, o);
 
+        if (r != 0)
+                return r;
         if (strcmp(kw, "id") == 0) {
                 if (!s) {
                         cfg__err(p, w, "server option 'id' is not allowed on default-server");

@@ -183,6 +183,7 @@ static int parser_load(const struct cfg_files *files, const struct cfg_load_opts
         p.env_data = &env;
         p.resolve = opts ? opts->resolve : NULL;
         p.resolve_data = opts ? opts->resolve_data : NULL;
+        p.resolv_conf = opts ? opts->resolv_conf : NULL;
         p.gen = gen_new();
         if (p.gen) {
                 p.gen->global.localpeer = cfg_arena_strdup(&p.gen->arena, env.localpeer);

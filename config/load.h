@@ -16,6 +16,7 @@ struct cfg_load_opts {
         void *env_data;          /* borrowed; passed to @env */
         cfg_resolve_fn *resolve; /* host names; NULL: the C library's resolver */
         void *resolve_data;      /* borrowed; passed to @resolve */
+        const char *resolv_conf; /* what parse-resolv-conf reads; NULL: /etc/resolv.conf */
         /* what .if conditions ask about the program (feature(), enabled(), OpenSSL);
          * borrowed; NULL: no feature is present and there is no OpenSSL */
         const struct cfg_cond_facts *facts;

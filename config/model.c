@@ -99,6 +99,35 @@ const struct cfg_peers *cfg_gen_find_peers(const struct cfg_gen *g, const char *
         return NULL;
 }
 
+const struct cfg_resolvers *cfg_gen_find_resolvers(const struct cfg_gen *g, const char *name)
+{
+        for (size_t i = 0; i < g->n_resolvers; i++)
+                if (strcmp(g->resolvers[i]->name, name) == 0)
+                        return g->resolvers[i];
+        return NULL;
+}
+
+const char *cfg_hold_name(enum cfg_hold h)
+{
+        switch (h) {
+        case CFG_HOLD_NX:
+                return "nx";
+        case CFG_HOLD_OTHER:
+                return "other";
+        case CFG_HOLD_REFUSED:
+                return "refused";
+        case CFG_HOLD_TIMEOUT:
+                return "timeout";
+        case CFG_HOLD_VALID:
+                return "valid";
+        case CFG_HOLD_OBSOLETE:
+                return "obsolete";
+        case CFG_HOLD_COUNT:
+                break;
+        }
+        return "";
+}
+
 const struct cfg_peer *cfg_peers_local(const struct cfg_peers *ps)
 {
         return ps->local >= 0 && (size_t)ps->local < ps->n_peers ? &ps->peers[ps->local] : NULL;
@@ -262,13 +291,28 @@ static bool server_tls_eq(const struct cfg_server_tls *a, const struct cfg_serve
                a->no_ssl_reuse == b->no_ssl_reuse;
 }
 
+static bool server_dns_eq(const struct cfg_server_dns *a, const struct cfg_server_dns *b)
+{
+        if (!str_eq(a->resolvers, b->resolvers) || a->prefer != b->prefer ||
+            a->allow_dup_ip != b->allow_dup_ip || a->ignore_weight != b->ignore_weight ||
+            a->n_nets != b->n_nets)
+                return false;
+        for (unsigned i = 0; i < a->n_nets; i++)
+                if (a->nets[i].family != b->nets[i].family ||
+                    a->nets[i].prefix != b->nets[i].prefix ||
+                    memcmp(a->nets[i].addr, b->nets[i].addr, sizeof(a->nets[i].addr)) != 0)
+                        return false;
+        return true;
+}
+
 bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server_opts *b)
 {
         return a->weight == b->weight && a->maxconn == b->maxconn && a->flags == b->flags &&
                (a->cookie && b->cookie ? strcmp(a->cookie, b->cookie) == 0
                                        : a->cookie == b->cookie) &&
                cfg_init_addr_eq(&a->init_addr, &b->init_addr) && server_tls_eq(&a->tls, &b->tls) &&
-               cfg_server_check_eq(&a->check, &b->check) && a->proto == b->proto && a->pp == b->pp;
+               cfg_server_check_eq(&a->check, &b->check) && a->proto == b->proto && a->pp == b->pp &&
+               server_dns_eq(&a->dns, &b->dns);
 }
 
 bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b)

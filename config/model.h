@@ -384,6 +384,22 @@ struct cfg_server_check {
 
 bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b);
 
+struct cfg_net;
+struct cfg_resolvers;
+
+/* A server's runtime DNS resolution (manual section 5.3): "resolvers", "resolve-prefer",
+ * "resolve-opts", "resolve-net". */
+struct cfg_server_dns {
+        const char *resolvers;      /* arena: "resolvers <id>" as written, or NULL: none */
+        int prefer;                 /* "resolve-prefer": AF_INET, AF_INET6; 0: not given (IPv6) */
+        bool allow_dup_ip;          /* "resolve-opts allow-dup-ip" (prevent-dup-ip: false) */
+        bool ignore_weight;         /* "resolve-opts ignore-weight": SRV weights are not applied */
+        const struct cfg_net *nets; /* arena array: "resolve-net", preferred networks */
+        unsigned n_nets;
+};
+
+#define CFG_RESOLVE_NETS_MAX 5 /* HAProxy's SRV_MAX_PREF_NET */
+
 /* Settings a server inherits from default-server and may override. */
 struct cfg_server_opts {
         unsigned weight;    /* 0..256, default 1 */
@@ -395,6 +411,7 @@ struct cfg_server_opts {
         struct cfg_server_check check;
         enum cfg_bind_proto proto; /* "proto h1|h2" (mode http only); AUTO: not given */
         uint32_t pp;               /* CFG_PP_*: the PROXY protocol header it is sent */
+        struct cfg_server_dns dns;
 };
 
 /* send-proxy, send-proxy-v2[-ssl[-cn]], proxy-v2-options: the PROXY protocol header a server
@@ -472,7 +489,21 @@ struct cfg_server {
         const char *track_full; /* arena: "<backend>/<server>", as show stat says it */
         const struct cfg_proxy *track_px;
         int track_idx; /* -1: none */
+        /* runtime DNS: the section of "resolvers" (set at the end of load; NULL: none, or an
+         * address that is no name); @srv_rec: the name is a DNS SRV label ("_" first), whose
+         * records give each server of the name its target, port and weight */
+        const struct cfg_resolvers *resolvers;
+        bool srv_rec;
+        const char *tmpl; /* arena: the prefix of the server-template line that made it, or
+                           * NULL for a server line */
 };
+
+/* The host name or SRV label of server @s that DNS resolves at run time, or NULL. */
+static inline const char *cfg_server_fqdn(const struct cfg_server *s)
+{
+        return s->resolvers && (s->addr.resolved || s->addr.family == CFG_ADDR_NAME) ? s->addr.name
+                                                                                     : NULL;
+}
 
 /* Do @s's health checks speak TLS? "check-ssl" / "no-check-ssl", else the server's "ssl"
  * unless "port" or "addr" sends them elsewhere (HAProxy's rule). */
@@ -1086,6 +1117,48 @@ struct cfg_peers {
         struct cfg_where where;
 };
 
+/* resolvers <name> (manual section 5.3.2): the name servers that resolve servers' names at
+ * run time, and how often and how long an answer holds. */
+enum cfg_hold {
+        CFG_HOLD_NX = 0,   /* the last answer said the name does not exist */
+        CFG_HOLD_OTHER,    /* another error */
+        CFG_HOLD_REFUSED,  /* the name servers refused */
+        CFG_HOLD_TIMEOUT,  /* no name server answered */
+        CFG_HOLD_VALID,    /* a valid answer */
+        CFG_HOLD_OBSOLETE, /* a record missing from the answers since */
+        CFG_HOLD_COUNT,
+};
+
+struct cfg_nameserver {
+        const char *name;             /* arena */
+        struct sockaddr_storage addr; /* IPv4 or IPv6, with its port */
+        bool tcp;                     /* "tcp@": queries over TCP, else UDP */
+        struct cfg_where where;       /* its line (/etc/resolv.conf's for parse-resolv-conf) */
+};
+
+struct cfg_resolvers {
+        const char *name;          /* arena */
+        struct cfg_nameserver *ns; /* arena array, in the order given */
+        size_t n_ns, cap_ns;
+        unsigned payload_size;            /* accepted_payload_size, 512 */
+        unsigned retries;                 /* resolve_retries, 3 */
+        uint32_t resolve_ms;              /* timeout resolve: between resolutions, 1 s */
+        uint32_t retry_ms;                /* timeout retry: a query's wait, 1 s */
+        uint32_t hold_ms[CFG_HOLD_COUNT]; /* hold <status> */
+        bool implicit;                    /* HAProxy's "default" section, made because a
+                                           * server names it: /etc/resolv.conf's servers */
+        struct cfg_where where;
+};
+
+/* HAProxy's defaults of a resolvers section */
+#define CFG_RESOLVERS_PAYLOAD 512u
+#define CFG_RESOLVERS_RETRIES 3u
+#define CFG_RESOLVERS_TIMEOUT 1000u
+#define CFG_RESOLVERS_HOLD    30000u /* nx, other, refused, timeout; valid 10 s, obsolete 0 */
+
+/* "nx", "other", "refused", "timeout", "valid", "obsolete" */
+const char *cfg_hold_name(enum cfg_hold h);
+
 /* HAProxy's default of tune.peers.max-updates-at-once */
 #define CFG_PEERS_MAX_UPDATES_DEFAULT 200u
 
@@ -1104,6 +1177,8 @@ struct cfg_gen {
         size_t n_userlists, cap_userlists;
         struct cfg_peers **peers; /* arena array: the peers sections, in order */
         size_t n_peers, cap_peers;
+        struct cfg_resolvers **resolvers; /* arena array: the resolvers sections, in order */
+        size_t n_resolvers, cap_resolvers;
         void **regexes; /* arena array of pcre2_code, freed with the generation */
         size_t n_regexes, cap_regexes;
         /* the names of the variables of each store (enum cfg_var_store), in slot order */
@@ -1150,6 +1225,8 @@ const struct cfg_proxy *cfg_gen_find_backend(const struct cfg_gen *g, struct sl_
 const struct cfg_userlist *cfg_gen_find_userlist(const struct cfg_gen *g, const char *name);
 /* The peers section named @name, or NULL. */
 const struct cfg_peers *cfg_gen_find_peers(const struct cfg_gen *g, const char *name);
+/* The resolvers section named @name, or NULL. */
+const struct cfg_resolvers *cfg_gen_find_resolvers(const struct cfg_gen *g, const char *name);
 /* The local peer of @ps (its entry named as this node), or NULL when there is none (only
  * while loading: a loaded generation's sections all have one). */
 const struct cfg_peer *cfg_peers_local(const struct cfg_peers *ps);

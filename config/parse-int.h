@@ -19,6 +19,7 @@ enum cfg_section {
         CFG_SEC_LISTEN,
         CFG_SEC_USERLIST,
         CFG_SEC_PEERS,
+        CFG_SEC_RESOLVERS,
         CFG_SEC_SKIP, /* a section sluice does not support: its lines are not read */
 };
 
@@ -38,12 +39,14 @@ struct cfg_parser {
         struct cfg_peers *peers;         /* current peers section; NULL otherwise */
         bool peers_bind_line;            /* it has a "bind" line */
         bool peers_peer_line;            /* it has a "peer" line */
+        struct cfg_resolvers *resolvers; /* current resolvers section; NULL otherwise */
         struct cfg_proxy *last_defaults; /* the latest defaults section, or NULL */
         const struct cfg_line *l;        /* the line being parsed */
         bool negate;                     /* the line started with "no" */
         bool global_seen;
         cfg_resolve_fn *resolve; /* host names (NULL: the C library's); from cfg_load_opts */
         void *resolve_data;
+        const char *resolv_conf;   /* parse-resolv-conf's file; NULL: /etc/resolv.conf */
         cfg_env_fn *env;           /* the configuration's variables (addresses) */
         void *env_data;            /* borrowed; passed to @env */
         const char *section_label; /* ".SECTION": arena copy; NULL before any section */
@@ -325,6 +328,20 @@ void cfg__userlists_finish(struct cfg_parser *p);
 void cfg__peers_open(struct cfg_parser *p);
 void cfg__peers_line(struct cfg_parser *p);
 void cfg__peers_finish(struct cfg_parser *p);
+/* Resolvers sections (kw_resolvers.c): the "resolvers" line, a line of the section, the
+ * server options "resolvers", "resolve-prefer", "resolve-opts" and "resolve-net" at word @w
+ * into @o (the words used, 0 when it is none of them, -1 after an error), the
+ * "server-template" keyword, and, at the end of the load, each server given its section. */
+void cfg__resolvers_open(struct cfg_parser *p);
+void cfg__resolvers_line(struct cfg_parser *p);
+int cfg__server_dns_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o);
+void cfg__kw_server_template(struct cfg_parser *p, unsigned arg, unsigned long data);
+void cfg__resolvers_finish(struct cfg_parser *p);
+/* The options of a server line from word @w on, into @o, and @s (NULL on default-server)
+ * (kw_proxy.c); false after an error (reported). */
+bool cfg__server_opts(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
+                      struct cfg_server *s);
+
 /* The parser's stages, driven by load.c: one line outside any directive, then the
  * cross-references and checks once every file was read. */
 void cfg__parser_line(struct cfg_parser *p);

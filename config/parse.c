@@ -230,6 +230,7 @@ static const char *const section_names[] = {
         [CFG_SEC_LISTEN] = "listen",
         [CFG_SEC_USERLIST] = "userlist",
         [CFG_SEC_PEERS] = "peers",
+        [CFG_SEC_RESOLVERS] = "resolvers",
         [CFG_SEC_SKIP] = "",
 };
 
@@ -255,6 +256,8 @@ unsigned cfg__section_in(enum cfg_section s)
                 return CFG_IN_USERLIST;
         case CFG_SEC_PEERS:
                 return CFG_IN_PEERS;
+        case CFG_SEC_RESOLVERS:
+                return CFG_IN_RESOLVERS;
         case CFG_SEC_NONE:
         case CFG_SEC_SKIP:
                 return 0;
@@ -613,6 +616,7 @@ static void parser_open_proxy(struct cfg_parser *p, enum cfg_section sec)
         case CFG_SEC_GLOBAL:
         case CFG_SEC_USERLIST:
         case CFG_SEC_PEERS:
+        case CFG_SEC_RESOLVERS:
         case CFG_SEC_SKIP:
                 break;
         }
@@ -710,6 +714,10 @@ static bool parser_section(struct cfg_parser *p)
                 cfg__peers_open(p);
                 return true;
         }
+        if (strcmp(w, "resolvers") == 0) {
+                cfg__resolvers_open(p);
+                return true;
+        }
         for (size_t i = 0; i < cfg_n_known_sections; i++) {
                 if (strcmp(w, cfg_known_sections[i]) == 0) {
                         cfg__unsupported(p, 0, w);
@@ -741,6 +749,10 @@ void cfg__parser_line(struct cfg_parser *p)
         }
         if (p->sec == CFG_SEC_PEERS) {
                 cfg__peers_line(p);
+                return;
+        }
+        if (p->sec == CFG_SEC_RESOLVERS) {
+                cfg__resolvers_line(p);
                 return;
         }
         p->negate = false;

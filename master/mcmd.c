@@ -16,6 +16,7 @@
 #include "list.h"
 #include "log.h"
 #include "master-t.h"
+#include "mdns.h"
 #include "mfan.h"
 #include "minfo.h"
 #include "model.h"
@@ -226,7 +227,8 @@ static void help(FILE *out, int level)
               "  show servers state [<backend>]  : the servers' runtime state\n"
               "  get weight <bk>/<srv>           : a server's current and initial weights\n"
               "  show table [<table> [data.<type> <op> <value>]...] : stick tables\n"
-              "  show peers [json] [<section>] : the peer links and their tables\n",
+              "  show peers [json] [<section>] : the peer links and their tables\n"
+              "  show resolvers [<id>]           : the name servers' counters\n",
               out);
         if (level >= CFG_STATS_LEVEL_OPERATOR)
                 fputs("  clear table <table> [key <key> | data.<type> <op> <value>...]\n"
@@ -245,6 +247,7 @@ static void help(FILE *out, int level)
                       "  set server <bk>/<srv> health up|stopping|down\n"
                       "  set server <bk>/<srv> weight <w>[%]\n"
                       "  set server <bk>/<srv> addr <ip> [port <port>]\n"
+                      "  set server <bk>/<srv> fqdn <name> : the host name DNS resolves\n"
                       "  set weight <bk>/<srv> <w>[%]    : the same\n"
                       "  enable server <bk>/<srv>        : leave maintenance\n"
                       "  disable server <bk>/<srv>       : enter maintenance\n"
@@ -413,6 +416,8 @@ static void set_health(struct srv_ref *s, const char *h, const struct mcmd_peer 
 }
 
 static void set_addr(struct srv_ref *s, char **w, int n, const struct mcmd_peer *peer, FILE *out);
+static void set_fqdn(struct master *m, struct srv_ref *s, const char *fqdn,
+                     const struct mcmd_peer *peer, FILE *out);
 
 static void cmd_set_server(struct master *m, char **w, int n, const struct mcmd_peer *peer,
                            FILE *out)
@@ -429,6 +434,8 @@ static void cmd_set_server(struct master *m, char **w, int n, const struct mcmd_
                 set_health(&s, n > 4 ? w[4] : NULL, peer, out);
         else if (n > 3 && strcmp(w[3], "addr") == 0)
                 set_addr(&s, w, n, peer, out);
+        else if (n > 3 && strcmp(w[3], "fqdn") == 0)
+                set_fqdn(m, &s, n > 4 ? w[4] : NULL, peer, out);
         else
                 fputs("'set server <srv>' only supports 'agent', 'health', 'state', 'weight', "
                       "'addr', 'fqdn', 'check-addr', 'check-port', 'ssl' and 'agent-addr'.\n",
@@ -696,6 +703,19 @@ static unsigned server_addr(const struct srv_state_rec *rec, const struct cfg_se
         return port;
 }
 
+/* "set server <b>/<s> fqdn <name>" (HAProxy's answers) */
+static void set_fqdn(struct master *m, struct srv_ref *s, const char *fqdn,
+                     const struct mcmd_peer *peer, FILE *out)
+{
+        const struct cfg_server *sv = &s->px->servers[s->idx];
+        char what[600];
+
+        if (!mdns_set_fqdn(m, s->px, sv, s->rec, fqdn, out))
+                return;
+        snprintf(what, sizeof(what), "server %s/%s fqdn %s", s->px->name, sv->name, fqdn);
+        log_change(peer, what);
+}
+
 /* "set server <b>/<s> addr <ip> [port <port>]" (HAProxy's answers) */
 static void set_addr(struct srv_ref *s, char **w, int n, const struct mcmd_peer *peer, FILE *out)
 {
@@ -730,8 +750,10 @@ static void set_addr(struct srv_ref *s, char **w, int n, const struct mcmd_peer 
                 fputs("Cannot change the address of a server on a Unix socket.\n", out);
                 return;
         }
-        /* without a port, the configuration's stays (a mapped port keeps mapping) */
+        /* without a port, the configuration's stays (a mapped port keeps mapping); the
+         * server has an address again (HAProxy clears its resolution's maintenance) */
         srv_state_set_addr(s->rec, &ss, (uint16_t)port);
+        srv_state_set_admin(s->rec, 0, SRV_ADMIN_RMAINT);
         fprintf(out, "IP changed from '%s' to '%s'", old_ip, w[4]);
         if (port && port != old_port)
                 fprintf(out, ", port changed from '%u' to '%lu'", old_port, port);
@@ -870,7 +892,7 @@ static void state_line(void *arg, const struct cfg_proxy *px, const struct cfg_s
 {
         struct state_ctx *c = arg;
         uint32_t admin = srv_state_admin(rec);
-        char ip[64];
+        char ip[64], fqdn[SRV_DNS_NAME_MAX];
         unsigned port = server_addr(rec, sv, ip, sizeof(ip));
 
         bool checked = srv_state_chk_flags(rec) & SRV_CHK_F_CHECKED;
@@ -891,23 +913,30 @@ static void state_line(void *arg, const struct cfg_proxy *px, const struct cfg_s
         }
         /* HAProxy's SRV_ST_* (0 stopped, 2 running, 3 stopping) and SRV_ADMF_* (0x01 forced
          * maintenance, 0x08 forced drain) */
+        /* the host name it resolves now (HAProxy's hostname), and its SRV label */
+        mdns_server_fqdn(rec, sv, fqdn);
         fprintf(c->out,
-                "%u %s %u %s %s %d %u %u %u %llu %u %u %u %u 0 %d %d - %u - %d 0 "
+                "%u %s %u %s %s %d %u %u %u %llu %u %u %u %u 0 %d %d %s %u %s %d 0 "
                 "- - 0\n",
                 px->id, px->name, sv->id, sv->name, ip,
-                srv_state_op(rec) == SRV_OP_UP     ? 2
+                /* HAProxy stops a server in maintenance */
+                admin & SRV_ADMIN_ANY_MAINT        ? 0
+                : srv_state_op(rec) == SRV_OP_UP   ? 2
                 : srv_state_op(rec) == SRV_OP_NOLB ? 3
                                                    : 0,
                 ((admin & SRV_ADMIN_MAINT) ? 0x01u : 0) | ((admin & SRV_ADMIN_IMAINT) ? 0x02u : 0) |
                         ((admin & SRV_ADMIN_DRAIN) ? 0x08u : 0) |
-                        ((admin & SRV_ADMIN_IDRAIN) ? 0x10u : 0),
+                        ((admin & SRV_ADMIN_IDRAIN) ? 0x10u : 0) |
+                        ((admin & SRV_ADMIN_RMAINT) ? 0x20u : 0) |
+                        ((admin & SRV_ADMIN_HMAINT) ? 0x40u : 0),
                 srv_state_weight(rec), sv->opts.weight,
                 (unsigned long long)(last && last <= now
                                              ? (now - last) / 1000
                                              : (sl_clock_ms() - c->m->started_ms) / 1000),
                 checked ? srv_chk_status_haproxy(res.status) : 0u, result,
                 checked ? srv_state_health(rec) : 0u, chk_state, px->id_set ? 1 : 0,
-                sv->id_set ? 1 : 0, port, sv->opts.tls.ssl ? 1 : 0);
+                sv->id_set ? 1 : 0, fqdn[0] ? fqdn : "-", port, sv->srv_rec ? sv->addr.name : "-",
+                sv->opts.tls.ssl ? 1 : 0);
 }
 
 static void cmd_show_servers_state(struct master *m, const char *backend, FILE *out)
@@ -1180,6 +1209,8 @@ void mcmd_exec(struct master *m, char *cmd, int level, const struct mcmd_peer *p
                 snprintf(line, sizeof(line), "show peers%s%.64s", n > 2 ? " " : "",
                          n > 2 ? w[2] : "");
                 fan_out(m, line, 0, FAN_SHOW_PEERS, out, ret_cont);
+        } else if (is(w, n, "show", "resolvers")) {
+                mdns_show_resolvers(m, n > 2 ? w[2] : NULL, out);
         } else if (is(w, n, "show", "errors")) {
                 cmd_show_errors(m, w, n, level, out, ret_cont);
         } else if (!admin && strcmp(w[0], "shutdown") == 0) {

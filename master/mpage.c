@@ -264,7 +264,7 @@ static const char *server_class(const struct mstat_obj *o, bool backup)
 {
         const char *st = str(o, MSTAT_F_STATUS);
 
-        if (strcmp(st, "MAINT") == 0)
+        if (strcmp(st, "MAINT") == 0 || strcmp(st, "MAINT (resolution)") == 0)
                 return "maintain";
         if (strcmp(st, "DOWN") == 0)
                 return backup ? "backup_down" : "active_down";

@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dns.h"
 #include "master-t.h"
 #include "model.h"
 #include "mstat.h"
 #include "mstate.h"
 #include "mstats.h"
+#include "srv_state.h"
 #include "stats.h"
 #include "stktable.h"
 #include "stktable_cli.h"
@@ -170,7 +172,8 @@ enum {
         SCOPE_SERVER = 1u << 3,
         SCOPE_LISTENER = 1u << 4,
         SCOPE_STICKTABLE = 1u << 5,
-        SCOPE_ALL = 0x3f,
+        SCOPE_RESOLVER = 1u << 6,
+        SCOPE_ALL = 0x7f,
 };
 
 struct prom {
@@ -261,6 +264,8 @@ static void status_samples(struct prom *p, const struct mstat_obj *o)
                 cur = strcmp(st, "DOWN") == 0 || strcmp(st, "STOP") == 0 ? "DOWN" : "UP";
         else if (o->type == MSTAT_SV && strcmp(st, "no check") == 0)
                 cur = "UP";
+        else if (o->type == MSTAT_SV && strncmp(st, "MAINT", 5) == 0)
+                cur = "MAINT"; /* "MAINT (resolution)", "MAINT (via)": HAProxy's MAINT */
         for (size_t i = 0; i < n; i++) {
                 sample_start(p, kind_group(o->type), "status", o);
                 fputs(",state=\"", p->out);
@@ -297,7 +302,7 @@ static void st_families(struct prom *p, const struct mstat_objs *objs)
                                 if (o->type != t)
                                         continue;
                                 if (p->no_maint && t == MSTAT_SV && o->f[MSTAT_F_STATUS].str &&
-                                    strcmp(o->f[MSTAT_F_STATUS].str, "MAINT") == 0)
+                                    strncmp(o->f[MSTAT_F_STATUS].str, "MAINT", 5) == 0)
                                         continue;
                                 if (mt->field == MSTAT_F_STATUS) {
                                         if (!head)
@@ -379,7 +384,7 @@ static void histogram(struct prom *p, const char *name, const char *help, int ki
                 if (o->type != kind || (tls ? !px_tls(o->px) : o->px->mode != CFG_MODE_HTTP))
                         continue;
                 if (p->no_maint && kind == MSTAT_SV && o->f[MSTAT_F_STATUS].str &&
-                    strcmp(o->f[MSTAT_F_STATUS].str, "MAINT") == 0)
+                    strncmp(o->f[MSTAT_F_STATUS].str, "MAINT", 5) == 0)
                         continue;
                 if (!head)
                         fprintf(p->out, "# HELP sluice_%s %s\n# TYPE sluice_%s histogram\n", name,
@@ -651,6 +656,53 @@ static void peers_families(struct master *m, struct prom *p)
         }
 }
 
+/* The name servers' counters ("show resolvers"), from the server table the node's resolver
+ * writes */
+static void resolver_families(struct master *m, struct prom *p)
+{
+        static const char *const names[SRV_DNS_COUNT] = {
+                [SRV_DNS_SENT] = "sent",          [SRV_DNS_SND_ERROR] = "send_errors",
+                [SRV_DNS_VALID] = "valid",        [SRV_DNS_UPDATE] = "updates",
+                [SRV_DNS_CNAME] = "cname",        [SRV_DNS_CNAME_ERROR] = "cname_errors",
+                [SRV_DNS_ANY_ERR] = "any_errors", [SRV_DNS_NX] = "nx",
+                [SRV_DNS_TIMEOUT] = "timeouts",   [SRV_DNS_REFUSED] = "refused",
+                [SRV_DNS_OTHER] = "other_errors", [SRV_DNS_INVALID] = "invalid",
+                [SRV_DNS_TOO_BIG] = "too_big",    [SRV_DNS_TRUNCATED] = "truncated",
+                [SRV_DNS_OUTDATED] = "outdated",
+        };
+        const struct cfg_gen *g = m->gen;
+
+        for (unsigned c = 0; m->srv_table && c < SRV_DNS_COUNT; c++) {
+                bool head = false;
+
+                for (size_t i = 0; i < g->n_resolvers; i++) {
+                        const struct cfg_resolvers *r = g->resolvers[i];
+
+                        for (size_t k = 0; k < r->n_ns; k++) {
+                                const struct srv_dns_ns *ns =
+                                        srv_state_dns_ns(m->srv_table, dns_ns_index(g, r, k));
+
+                                if (!ns)
+                                        continue;
+                                if (!head)
+                                        fprintf(p->out,
+                                                "# HELP sluice_resolver_%s_total Name server "
+                                                "answers or queries: %s (show resolvers).\n"
+                                                "# TYPE sluice_resolver_%s_total counter\n",
+                                                names[c], names[c], names[c]);
+                                head = true;
+                                fprintf(p->out, "sluice_resolver_%s_total{resolvers=\"", names[c]);
+                                label_value(p->out, r->name);
+                                fputs("\",nameserver=\"", p->out);
+                                label_value(p->out, r->ns[k].name);
+                                fprintf(p->out, "\"} %llu\n",
+                                        (unsigned long long)srv_dns_counter(ns,
+                                                                            (enum srv_dns_ctr)c));
+                        }
+                }
+        }
+}
+
 /* Has @px served @path on a bind before @upto's? (one series per frontend and file) */
 static bool cert_seen(const struct tls_set *set, const struct cfg_proxy *px, size_t upto,
                       const char *path)
@@ -711,13 +763,10 @@ static unsigned parse_query(const char *q, bool *no_maint)
         static const struct {
                 const char *name;
                 unsigned bit;
-        } scopes[] = {{"global", SCOPE_GLOBAL},
-                      {"frontend", SCOPE_FRONTEND},
-                      {"backend", SCOPE_BACKEND},
-                      {"server", SCOPE_SERVER},
-                      {"listener", SCOPE_LISTENER},
-                      {"sticktable", SCOPE_STICKTABLE},
-                      {"*", SCOPE_ALL}};
+        } scopes[] = {{"global", SCOPE_GLOBAL},     {"frontend", SCOPE_FRONTEND},
+                      {"backend", SCOPE_BACKEND},   {"server", SCOPE_SERVER},
+                      {"listener", SCOPE_LISTENER}, {"sticktable", SCOPE_STICKTABLE},
+                      {"resolver", SCOPE_RESOLVER}, {"*", SCOPE_ALL}};
         unsigned mask = 0;
         bool any = false;
 
@@ -778,6 +827,8 @@ int mprom_render(struct master *m, const char *query, FILE *out)
                 sticktable_families(m, &p);
                 peers_families(m, &p);
         }
+        if (p.scopes & SCOPE_RESOLVER)
+                resolver_families(m, &p);
         mstat_objs_free(&objs);
         return ferror(out) ? -ENOMEM : 0;
 }

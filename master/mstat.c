@@ -243,6 +243,9 @@ static const char *srv_status(const struct srv_state_rec *rec, const struct cfg_
         unsigned health = srv_state_health(rec), full = k->rise + k->fall - 1;
         enum srv_op_state op = srv_state_op(rec);
 
+        /* HAProxy's order: resolution first */
+        if (admin & SRV_ADMIN_RMAINT)
+                return "MAINT (resolution)";
         if (admin & SRV_ADMIN_MAINT)
                 return "MAINT";
         if (admin & SRV_ADMIN_IMAINT)

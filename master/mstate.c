@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dns.h"
 #include "lb.h"
 #include "log.h"
 #include "master-t.h"
@@ -28,6 +29,7 @@
 
 int mstate_servers_create(struct master *m, const struct cfg_gen *g)
 {
+        uint32_t n_dns, n_ns;
         size_t n = 0, next = 0;
         int r;
 
@@ -39,9 +41,11 @@ int mstate_servers_create(struct master *m, const struct cfg_gen *g)
         m->n_servers = (uint32_t)n;
         if (!n)
                 return 0;
-        r = srv_state_create((uint32_t)n, 0, &m->srv_region, &m->srv_table);
+        dns_table_dims(g, &n_dns, &n_ns);
+        r = srv_state_create_dns((uint32_t)n, n_dns, n_ns, 0, &m->srv_region, &m->srv_table);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the server state table");
+        dns_table_init(g, m->srv_table);
         r = shm_region_create("srv-held", n, MASTER_MAX_SLOTS * n * sizeof(uint32_t),
                               &m->held_region);
         if (r < 0)
@@ -175,6 +179,20 @@ static void opts_diff(const struct cfg_server_opts *a, const struct cfg_server_o
                 mstate_list_add(buf, size, "TLS or init-addr settings");
 }
 
+/* Is the address of @a written as @b's? A name DNS resolves at run time is compared as
+ * written: what the C library gave it at load is no part of the configuration. */
+static bool same_cfg_addr(const struct cfg_server *a, const struct cfg_server *b)
+{
+        if (cfg_server_fqdn(a) && cfg_server_fqdn(b))
+                return strcmp(a->addr.name, b->addr.name) == 0 &&
+                       a->addr.port_low == b->addr.port_low &&
+                       a->addr.has_port_offset == b->addr.has_port_offset &&
+                       a->addr.port_offset == b->addr.port_offset;
+        return a->addr.ss_len == b->addr.ss_len &&
+               memcmp(&a->addr.ss, &b->addr.ss, b->addr.ss_len) == 0 &&
+               strcmp(a->addr.name, b->addr.name) == 0;
+}
+
 void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
 {
         char a[300], b[300], diff[512];
@@ -197,9 +215,7 @@ void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
                         if (!os)
                                 sl_log(LOG_NOTICE, "reload: server '%s/%s' added", np->name,
                                        ns->name);
-                        else if (os->addr.ss_len != ns->addr.ss_len ||
-                                 memcmp(&os->addr.ss, &ns->addr.ss, ns->addr.ss_len) != 0 ||
-                                 strcmp(os->addr.name, ns->addr.name) != 0)
+                        else if (!same_cfg_addr(os, ns))
                                 sl_log(LOG_NOTICE,
                                        "reload: server '%s/%s' changed address or port: %s -> "
                                        "%s (the configuration's is used)",
@@ -232,10 +248,71 @@ void mstate_log_changes(const struct cfg_gen *old, const struct cfg_gen *new)
  * health checks ...)? */
 static bool same_server(const struct cfg_server *a, const struct cfg_server *b)
 {
+        if (cfg_server_fqdn(a) && cfg_server_fqdn(b))
+                return same_cfg_addr(a, b) && cfg_server_opts_eq(&a->opts, &b->opts);
         return a->addr.ss_len == b->addr.ss_len &&
                memcmp(&a->addr.ss, &b->addr.ss, a->addr.ss_len) == 0 &&
                a->addr.port_low == b->addr.port_low && a->no_addr == b->no_addr &&
-               cfg_server_opts_eq(&a->opts, &b->opts);
+               /* the host name too: another name's addresses are not this one's */
+               strcmp(a->addr.name, b->addr.name) == 0 && cfg_server_opts_eq(&a->opts, &b->opts);
+}
+
+/* A server the reload does not carry lost the address DNS had found for it: say so */
+static void log_dropped_dns(const struct cfg_proxy *px, const struct cfg_server *sv,
+                            const struct srv_state_rec *from)
+{
+        struct sockaddr_storage ss;
+        char ip[INET6_ADDRSTRLEN] = "";
+        uint16_t port;
+        uint32_t seq;
+
+        if (!srv_state_addr_is_dns(from) || !srv_state_addr(from, &ss, &port, &seq) ||
+            (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+                return;
+        inet_ntop(ss.ss_family,
+                  ss.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+                                          : (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+                  ip, sizeof(ip));
+        sl_log(LOG_NOTICE,
+               "reload: server '%s/%s'%s%s%s changed in the configuration: the address DNS found "
+               "(%s) is dropped, it is resolved again",
+               px->name, sv->name, sv->tmpl ? " (server-template '" : "", sv->tmpl ? sv->tmpl : "",
+               sv->tmpl ? "')" : "", ip);
+}
+
+static void copy_fqdn(struct srv_state_rec *to, const struct srv_state_rec *from)
+{
+        const struct srv_dns_rec *f = srv_state_dns(from);
+        struct srv_dns_rec *t = srv_state_dns(to);
+        char name[SRV_DNS_NAME_MAX];
+
+        if (!f || !t)
+                return;
+        srv_dns_fqdn(f, name);
+        srv_dns_set_fqdn(t, name);
+}
+
+/* The counters of the name servers the reload keeps (same section, same name) */
+static void carry_dns_counters(struct master *m, const struct cfg_gen *old,
+                               struct srv_state_table *old_table, const struct cfg_gen *g)
+{
+        for (size_t i = 0; i < g->n_resolvers; i++) {
+                const struct cfg_resolvers *r = g->resolvers[i];
+                const struct cfg_resolvers *o = cfg_gen_find_resolvers(old, r->name);
+
+                for (size_t k = 0; o && k < r->n_ns; k++) {
+                        for (size_t j = 0; j < o->n_ns; j++) {
+                                struct srv_dns_ns *to, *from;
+
+                                if (strcmp(o->ns[j].name, r->ns[k].name) != 0)
+                                        continue;
+                                to = srv_state_dns_ns(m->srv_table, dns_ns_index(g, r, k));
+                                from = srv_state_dns_ns(old_table, dns_ns_index(old, o, j));
+                                for (unsigned c = 0; to && from && c < SRV_DNS_COUNT; c++)
+                                        atomic_store(&to->c[c], srv_dns_counter(from, c));
+                        }
+                }
+        }
 }
 
 void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
@@ -263,34 +340,33 @@ void mstate_servers_carry(struct master *m, const struct cfg_gen *old,
 
                                 if (strcmp(opx->servers[k].name, sv->name) != 0)
                                         continue;
-                                /* the configuration changed it: the configuration wins */
-                                if (!same_server(&opx->servers[k], sv) || obase + k >= old_n ||
-                                    base + s >= m->n_servers)
+                                if (obase + k >= old_n || base + s >= m->n_servers)
                                         break;
                                 from = srv_state_rec(old_table, obase + (uint32_t)k);
                                 to = srv_state_rec(m->srv_table, base + (uint32_t)s);
+                                /* the configuration changed it: the configuration wins */
+                                if (!same_server(&opx->servers[k], sv)) {
+                                        log_dropped_dns(px, sv, from);
+                                        break;
+                                }
                                 srv_state_set_weight(to, srv_state_weight(from));
                                 srv_state_set_admin(to, srv_state_admin(from),
                                                     ~srv_state_admin(from));
                                 srv_state_set_op(to, srv_state_op(from));
                                 srv_state_copy_check(to, from);
-                                {
-                                        struct sockaddr_storage ss;
-                                        uint16_t port;
-                                        uint32_t seq;
-
-                                        if (srv_state_addr(from, &ss, &port, &seq))
-                                                srv_state_set_addr(to, &ss, port);
-                                        if (atomic_load(&from->maxconn) & SRV_STATE_MAXCONN_SET)
-                                                srv_state_set_maxconn(to,
-                                                                      srv_state_maxconn(from, 0));
-                                }
+                                /* the runtime addresses: set server addr's, DNS's; and
+                                 * the host name DNS or set server fqdn gave */
+                                srv_state_copy_addr(to, from);
+                                copy_fqdn(to, from);
+                                if (atomic_load(&from->maxconn) & SRV_STATE_MAXCONN_SET)
+                                        srv_state_set_maxconn(to, srv_state_maxconn(from, 0));
                                 carried++;
                                 break;
                         }
                 }
                 base += (uint32_t)px->n_servers;
         }
+        carry_dns_counters(m, old, old_table, g);
         if (carried)
                 sl_log(LOG_INFO, "reload: the runtime state of %u unchanged servers carried over",
                        carried);

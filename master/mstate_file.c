@@ -187,17 +187,22 @@ void mstate_file_apply(struct master *m, const struct cfg_gen *g)
 static void write_line(FILE *out, const struct cfg_proxy *px, const struct cfg_server *sv,
                        const struct srv_state_rec *rec)
 {
-        struct sockaddr_storage ss = sv->addr.ss;
+        struct sockaddr_storage ss = sv->addr.ss, rss;
         struct srv_chk_result res = {.status = SRV_CHK_UNKNOWN};
         char cfg[300], ip[INET6_ADDRSTRLEN + 1];
         unsigned port = sv->addr.port_low;
         uint16_t rport = 0;
         uint32_t seq, mc = atomic_load(&rec->maxconn);
-        bool set = srv_state_addr(rec, &ss, &rport, &seq);
+        /* the runtime address, the master's or DNS's (DNS's "no address" is none) */
+        bool set = srv_state_addr(rec, &rss, &rport, &seq) &&
+                   (rss.ss_family == AF_INET || rss.ss_family == AF_INET6);
         bool checked = srv_state_chk_flags(rec) & SRV_CHK_F_CHECKED;
 
-        if (set && rport)
-                port = rport;
+        if (set) {
+                ss = rss;
+                if (rport)
+                        port = rport;
+        }
         if (checked && !srv_state_chk_read(rec, &res))
                 res.status = SRV_CHK_UNKNOWN;
         fprintf(out, "%s %s %s %u %u %016" PRIx64 " %s %u %d %d %u %u %u %d %u %u %" PRIu64 " ",

@@ -11,15 +11,18 @@
 
 #include "region.h"
 
-_Static_assert(sizeof(struct srv_state_rec) == 192, "three cache lines per server record");
 _Static_assert(offsetof(struct srv_state_rec, chk_seq) == 64, "check results on the second line");
 _Static_assert(offsetof(struct srv_state_rec, agt_seq) == 128, "agent results on the third line");
+_Static_assert(offsetof(struct srv_state_rec, dns_seq) == 192,
+               "the DNS address on the fourth line");
+_Static_assert(sizeof(struct srv_state_rec) == 256, "four cache lines per server record");
 _Static_assert(sizeof(((struct srv_state_rec *)0)->chk_info) <=
                                sizeof(((struct srv_chk_result *)0)->info) &&
                        sizeof(((struct srv_state_rec *)0)->agt_info) <=
                                sizeof(((struct srv_chk_result *)0)->info),
                "a result's text holds what a record keeps");
 _Static_assert(sizeof(struct srv_state_table) == 64, "table header is one cache line");
+_Static_assert(sizeof(struct srv_dns_ns) == 128, "name server counters: two cache lines");
 _Static_assert(offsetof(struct srv_state_table, recs) == 64, "records start on a cache line");
 /* A lock-based fallback would take a process-local lock: useless across processes. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
@@ -38,27 +41,144 @@ static void srv_state__bump(struct srv_state_rec *rec)
         atomic_fetch_add_explicit(&srv_state__table_of(rec)->epoch, 1, memory_order_release);
 }
 
-int srv_state_create(uint32_t n, uint64_t definition, struct shm_region **ret_region,
-                     struct srv_state_table **ret_table)
+/* Bytes of a table of @n records, @n_ns name servers and @n_dns DNS records */
+static size_t srv_state__size(uint64_t n, uint64_t n_dns, uint64_t n_ns)
+{
+        return sizeof(struct srv_state_table) + n * sizeof(struct srv_state_rec) +
+               n_ns * sizeof(struct srv_dns_ns) + n_dns * sizeof(struct srv_dns_rec);
+}
+
+static struct srv_dns_ns *srv_state__ns(struct srv_state_table *t)
+{
+        return (struct srv_dns_ns *)(void *)&t->recs[t->n_recs];
+}
+
+static struct srv_dns_rec *srv_state__dns(struct srv_state_table *t)
+{
+        return (struct srv_dns_rec *)(void *)(srv_state__ns(t) + t->n_ns);
+}
+
+int srv_state_create_dns(uint32_t n, uint32_t n_dns, uint32_t n_ns, uint64_t definition,
+                         struct shm_region **ret_region, struct srv_state_table **ret_table)
 {
         struct shm_region *r;
         struct srv_state_table *t;
         int err;
 
-        if (n == 0 || n > SRV_STATE_MAX_RECS)
+        if (n == 0 || n > SRV_STATE_MAX_RECS || n_dns > n || n_ns > SRV_STATE_MAX_RECS)
                 return -EINVAL;
-        err = shm_region_create(SRV_STATE_KIND, definition,
-                                sizeof(*t) + (size_t)n * sizeof(struct srv_state_rec), &r);
+        err = shm_region_create(SRV_STATE_KIND, definition, srv_state__size(n, n_dns, n_ns), &r);
         if (err < 0)
                 return err;
         t = shm_region_payload(r);
         t->layout = SRV_STATE_LAYOUT;
         t->n_recs = n;
+        t->n_dns = n_dns;
+        t->n_ns = n_ns;
         for (uint32_t i = 0; i < n; i++)
                 t->recs[i].index = i;
+        for (uint32_t i = 0; i < n_dns; i++)
+                srv_state__dns(t)[i].srv = UINT32_MAX;
         *ret_region = r;
         *ret_table = t;
         return 0;
+}
+
+int srv_state_create(uint32_t n, uint64_t definition, struct shm_region **ret_region,
+                     struct srv_state_table **ret_table)
+{
+        return srv_state_create_dns(n, 0, 0, definition, ret_region, ret_table);
+}
+
+void srv_state_dns_attach(struct srv_state_table *t, uint32_t idx, uint32_t dns_idx)
+{
+        if (idx >= t->n_recs || dns_idx >= t->n_dns)
+                return;
+        t->recs[idx].dns_idx = dns_idx + 1;
+        srv_state__dns(t)[dns_idx].srv = idx;
+}
+
+struct srv_dns_rec *srv_state_dns(const struct srv_state_rec *rec)
+{
+        struct srv_state_table *t = srv_state__table_of(rec);
+
+        if (!rec->dns_idx || rec->dns_idx > t->n_dns)
+                return NULL;
+        return &srv_state__dns(t)[rec->dns_idx - 1];
+}
+
+struct srv_dns_ns *srv_state_dns_ns(struct srv_state_table *t, uint32_t i)
+{
+        return i < t->n_ns ? &srv_state__ns(t)[i] : NULL;
+}
+
+struct srv_dns_ns *srv_state_dns_ns_of(const struct srv_state_rec *rec, uint32_t i)
+{
+        return srv_state_dns_ns(srv_state__table_of(rec), i);
+}
+
+/* A name into @dst of SRV_DNS_NAME_MAX bytes under the sequence lock @seq (odd while
+ * written: a writer killed there leaves it odd until its next write) */
+static void srv_dns__write(_Atomic uint32_t *seq, _Atomic char *dst, const char *name)
+{
+        uint32_t s = atomic_load_explicit(seq, memory_order_relaxed);
+        size_t n = name ? strnlen(name, SRV_DNS_NAME_MAX - 1) : 0;
+
+        atomic_store_explicit(seq, s | 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+        for (size_t i = 0; i < SRV_DNS_NAME_MAX; i++)
+                atomic_store_explicit(&dst[i], i < n ? name[i] : 0, memory_order_relaxed);
+        atomic_store_explicit(seq, (s | 1) + 1, memory_order_release);
+}
+
+/* The name under @seq into @buf; false when it seemed to be written for every try */
+static bool srv_dns__read(const _Atomic uint32_t *seq, const _Atomic char *src, char *buf,
+                          uint32_t *ret_seq)
+{
+        for (unsigned tries = 0; tries < 1024; tries++) {
+                uint32_t s = atomic_load_explicit(seq, memory_order_acquire);
+
+                if (s & 1)
+                        continue;
+                for (size_t i = 0; i < SRV_DNS_NAME_MAX; i++)
+                        buf[i] = atomic_load_explicit(&src[i], memory_order_relaxed);
+                atomic_thread_fence(memory_order_acquire);
+                if (atomic_load_explicit(seq, memory_order_relaxed) != s)
+                        continue;
+                buf[SRV_DNS_NAME_MAX - 1] = '\0';
+                *ret_seq = s;
+                return true;
+        }
+        buf[0] = '\0';
+        return false;
+}
+
+void srv_dns_set_fqdn(struct srv_dns_rec *d, const char *fqdn)
+{
+        srv_dns__write(&d->seq, d->fqdn, fqdn);
+}
+
+void srv_dns_fqdn(const struct srv_dns_rec *d, char *buf)
+{
+        uint32_t s;
+
+        (void)srv_dns__read(&d->seq, d->fqdn, buf, &s);
+}
+
+void srv_dns_request(struct srv_dns_rec *d, const char *fqdn)
+{
+        srv_dns__write(&d->req_seq, d->req_fqdn, fqdn);
+}
+
+bool srv_dns_take_request(struct srv_dns_rec *d, char *buf)
+{
+        uint32_t s = atomic_load_explicit(&d->req_seq, memory_order_acquire);
+
+        if (s == atomic_load_explicit(&d->req_done, memory_order_relaxed) ||
+            !srv_dns__read(&d->req_seq, d->req_fqdn, buf, &s))
+                return false;
+        atomic_store_explicit(&d->req_done, s, memory_order_relaxed);
+        return true;
 }
 
 int srv_state_attach(struct shm_region *r, struct srv_state_table **ret_table)
@@ -67,8 +187,8 @@ int srv_state_attach(struct shm_region *r, struct srv_state_table **ret_table)
         size_t size = shm_region_payload_size(r);
 
         if (size < sizeof(*t) || t->layout != SRV_STATE_LAYOUT || t->n_recs == 0 ||
-            t->n_recs > SRV_STATE_MAX_RECS ||
-            (size - sizeof(*t)) / sizeof(struct srv_state_rec) < t->n_recs)
+            t->n_recs > SRV_STATE_MAX_RECS || t->n_dns > t->n_recs ||
+            t->n_ns > SRV_STATE_MAX_RECS || size < srv_state__size(t->n_recs, t->n_dns, t->n_ns))
                 return -EPROTO;
         for (uint32_t i = 0; i < t->n_recs; i++)
                 if (t->recs[i].index != i)
@@ -183,25 +303,6 @@ bool srv_state_take_errlimit(struct srv_state_rec *rec)
                SRV_CHK_F_ERRLIMIT;
 }
 
-void srv_state_set_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss, uint16_t port)
-{
-        uint32_t seq = atomic_load_explicit(&rec->addr_seq, memory_order_relaxed);
-        const uint8_t *a = ss->ss_family == AF_INET6
-                                   ? (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-                                   : (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
-        size_t n = ss->ss_family == AF_INET6 ? 16 : 4;
-
-        /* odd while writing: readers retry */
-        atomic_store_explicit(&rec->addr_seq, seq | 1, memory_order_relaxed);
-        atomic_thread_fence(memory_order_release);
-        for (size_t i = 0; i < 16; i++)
-                atomic_store_explicit(&rec->addr[i], i < n ? a[i] : 0, memory_order_relaxed);
-        atomic_store_explicit(&rec->addr_port, port, memory_order_relaxed);
-        atomic_store_explicit(&rec->addr_family, (uint8_t)ss->ss_family, memory_order_relaxed);
-        atomic_store_explicit(&rec->addr_seq, (seq | 1) + 1, memory_order_release);
-        srv_state__bump(rec);
-}
-
 void srv_state_set_maxconn(struct srv_state_rec *rec, uint32_t maxconn)
 {
         uint32_t v = SRV_STATE_MAXCONN_SET | (maxconn & ~SRV_STATE_MAXCONN_SET);
@@ -210,40 +311,172 @@ void srv_state_set_maxconn(struct srv_state_rec *rec, uint32_t maxconn)
                 srv_state__bump(rec);
 }
 
-bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss,
-                    uint16_t *ret_port, uint32_t *ret_seq)
+/* One of the two runtime addresses of a record: the master's or the resolver's */
+struct addr_copy_ptrs {
+        _Atomic uint32_t *seq;
+        _Atomic uint8_t *addr;
+        _Atomic uint16_t *port;
+        _Atomic uint8_t *family;
+        _Atomic uint64_t *stamp;
+};
+
+static struct addr_copy_ptrs srv_state__copy(const struct srv_state_rec *crec, bool dns)
 {
-        for (;;) {
-                uint32_t seq = atomic_load_explicit(&rec->addr_seq, memory_order_acquire);
-                uint8_t a[16], fam;
-                uint16_t port;
+        struct srv_state_rec *rec = (struct srv_state_rec *)(uintptr_t)crec;
+
+        if (dns)
+                return (struct addr_copy_ptrs){&rec->dns_seq, rec->dns_addr, &rec->dns_port,
+                                               &rec->dns_family, &rec->dns_stamp};
+        return (struct addr_copy_ptrs){&rec->addr_seq, rec->addr, &rec->addr_port,
+                                       &rec->addr_family, &rec->addr_stamp};
+}
+
+struct addr_value {
+        uint8_t a[16];
+        uint16_t port;
+        uint8_t family;
+        uint64_t stamp;
+};
+
+/* Write @ss (NULL: no address) and @port into one copy, stamped with the table's clock. */
+static void srv_state__addr_write(struct srv_state_rec *rec, bool dns,
+                                  const struct sockaddr_storage *ss, uint16_t port)
+{
+        struct addr_copy_ptrs c = srv_state__copy(rec, dns);
+        uint32_t seq = atomic_load_explicit(c.seq, memory_order_relaxed);
+        int fam = ss ? ss->ss_family : AF_UNSPEC;
+        const uint8_t *a =
+                fam == AF_INET6  ? (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+                : fam == AF_INET ? (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr
+                                 : NULL;
+        size_t n = fam == AF_INET6 ? 16 : fam == AF_INET ? 4 : 0;
+        uint64_t stamp;
+
+        /* odd while writing: readers retry, then leave this copy aside */
+        atomic_store_explicit(c.seq, seq | 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+        stamp = atomic_fetch_add_explicit(&srv_state__table_of(rec)->addr_clock, 1,
+                                          memory_order_relaxed) +
+                1;
+        for (size_t i = 0; i < 16; i++)
+                atomic_store_explicit(&c.addr[i], i < n ? a[i] : 0, memory_order_relaxed);
+        atomic_store_explicit(c.port, port, memory_order_relaxed);
+        atomic_store_explicit(c.family, (uint8_t)(n ? fam : AF_UNSPEC), memory_order_relaxed);
+        atomic_store_explicit(c.stamp, stamp, memory_order_relaxed);
+        atomic_store_explicit(c.seq, (seq | 1) + 1, memory_order_release);
+        srv_state__bump(rec);
+}
+
+/* One copy, consistent: false when it was never written, or seemed to be under way for
+ * every try (a writer is at it, or was killed there). */
+static bool srv_state__addr_read(const struct srv_state_rec *rec, bool dns, struct addr_value *ret)
+{
+        struct addr_copy_ptrs c = srv_state__copy(rec, dns);
+
+        for (unsigned tries = 0; tries < 1024; tries++) {
+                uint32_t seq = atomic_load_explicit(c.seq, memory_order_acquire);
 
                 if (seq == 0)
                         return false;
                 if (seq & 1)
-                        continue; /* the master is writing it: a few stores */
+                        continue; /* a few stores under way */
                 for (size_t i = 0; i < 16; i++)
-                        a[i] = atomic_load_explicit(&rec->addr[i], memory_order_relaxed);
-                port = atomic_load_explicit(&rec->addr_port, memory_order_relaxed);
-                fam = atomic_load_explicit(&rec->addr_family, memory_order_relaxed);
+                        ret->a[i] = atomic_load_explicit(&c.addr[i], memory_order_relaxed);
+                ret->port = atomic_load_explicit(c.port, memory_order_relaxed);
+                ret->family = atomic_load_explicit(c.family, memory_order_relaxed);
+                ret->stamp = atomic_load_explicit(c.stamp, memory_order_relaxed);
                 atomic_thread_fence(memory_order_acquire);
-                if (atomic_load_explicit(&rec->addr_seq, memory_order_relaxed) != seq)
-                        continue;
-                memset(ss, 0, sizeof(*ss));
-                if (fam == AF_INET6) {
-                        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+                if (atomic_load_explicit(c.seq, memory_order_relaxed) == seq)
+                        return true;
+        }
+        return false;
+}
 
-                        s6->sin6_family = AF_INET6;
-                        memcpy(&s6->sin6_addr, a, 16);
-                } else {
-                        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+/* The copy written last: 1 for DNS's, 0 for the master's, -1 for none. */
+static int srv_state__addr_last(const struct srv_state_rec *rec, struct addr_value *ret)
+{
+        struct addr_value m, d;
+        bool has_m = srv_state__addr_read(rec, false, &m);
+        bool has_d = srv_state__addr_read(rec, true, &d);
 
-                        s4->sin_family = AF_INET;
-                        memcpy(&s4->sin_addr, a, 4);
-                }
-                *ret_port = port;
-                *ret_seq = seq;
-                return true;
+        if (has_d && (!has_m || d.stamp > m.stamp)) {
+                *ret = d;
+                return 1;
+        }
+        if (has_m) {
+                *ret = m;
+                return 0;
+        }
+        return -1;
+}
+
+static void srv_state__value_ss(const struct addr_value *v, struct sockaddr_storage *ss)
+{
+        memset(ss, 0, sizeof(*ss));
+        if (v->family == AF_INET6) {
+                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+                s6->sin6_family = AF_INET6;
+                memcpy(&s6->sin6_addr, v->a, 16);
+        } else if (v->family == AF_INET) {
+                struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+                s4->sin_family = AF_INET;
+                memcpy(&s4->sin_addr, v->a, 4);
+        }
+}
+
+void srv_state_set_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss, uint16_t port)
+{
+        srv_state__addr_write(rec, false, ss, port);
+}
+
+void srv_state_set_dns_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss,
+                            uint16_t port)
+{
+        srv_state__addr_write(rec, true, ss, port);
+}
+
+bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss,
+                    uint16_t *ret_port, uint32_t *ret_seq)
+{
+        uint32_t seq = srv_state_addr_seq(rec);
+        struct addr_value v;
+
+        if (srv_state__addr_last(rec, &v) < 0)
+                return false;
+        srv_state__value_ss(&v, ss);
+        *ret_port = v.port;
+        *ret_seq = seq;
+        return true;
+}
+
+bool srv_state_addr_is_dns(const struct srv_state_rec *rec)
+{
+        struct addr_value v;
+
+        return srv_state__addr_last(rec, &v) == 1;
+}
+
+void srv_state_copy_addr(struct srv_state_rec *to, const struct srv_state_rec *from)
+{
+        struct addr_value m, d;
+        struct sockaddr_storage ss;
+        bool has_m = srv_state__addr_read(from, false, &m);
+        bool has_d = srv_state__addr_read(from, true, &d);
+
+        /* the older first, so that the later stays the later */
+        if (has_m && (!has_d || m.stamp < d.stamp)) {
+                srv_state__value_ss(&m, &ss);
+                srv_state__addr_write(to, false, &ss, m.port);
+        }
+        if (has_d) {
+                srv_state__value_ss(&d, &ss);
+                srv_state__addr_write(to, true, &ss, d.port);
+        }
+        if (has_m && has_d && m.stamp > d.stamp) {
+                srv_state__value_ss(&m, &ss);
+                srv_state__addr_write(to, false, &ss, m.port);
         }
 }
 

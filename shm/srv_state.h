@@ -23,7 +23,7 @@
 struct shm_region;
 
 #define SRV_STATE_KIND       "srv-state"
-#define SRV_STATE_LAYOUT     3u /* bump when the record or table layout changes */
+#define SRV_STATE_LAYOUT     4u /* bump when the record or table layout changes */
 #define SRV_STATE_WEIGHT_MAX 256u
 #define SRV_STATE_MAX_RECS   (1u << 20)
 #define SRV_CHK_INFO_SIZE    52u /* a check's or agent's result text, its NUL included */
@@ -34,7 +34,12 @@ enum {
         SRV_ADMIN_DRAIN = 1u << 1,  /* drain: no new traffic from load balancing */
         SRV_ADMIN_IMAINT = 1u << 2, /* maintenance inherited from the tracked server */
         SRV_ADMIN_IDRAIN = 1u << 3, /* drain inherited from the tracked server */
-        SRV_ADMIN_ANY_MAINT = SRV_ADMIN_MAINT | SRV_ADMIN_IMAINT,
+        /* maintenance because resolution gave no address (HAProxy's SRV_ADMF_RMAINT):
+         * init-addr none at start, then DNS; cleared by DNS or "set server addr" */
+        SRV_ADMIN_RMAINT = 1u << 4,
+        /* not a maintenance: the FQDN was set by "set server fqdn" (SRV_ADMF_HMAINT) */
+        SRV_ADMIN_HMAINT = 1u << 5,
+        SRV_ADMIN_ANY_MAINT = SRV_ADMIN_MAINT | SRV_ADMIN_IMAINT | SRV_ADMIN_RMAINT,
         SRV_ADMIN_ANY_DRAIN = SRV_ADMIN_DRAIN | SRV_ADMIN_IDRAIN,
 };
 
@@ -52,8 +57,8 @@ struct srv_state_rec {
         _Atomic uint32_t op;          /* enum srv_op_state */
         _Atomic uint64_t total_conns; /* connections ever acquired */
         uint32_t index;               /* position in the table; written once at creation */
-        /* "set server addr": a sequence lock over the address below (0: none set; odd: being
-         * written by the master, its only writer; even: stable) */
+        /* "set server addr": a sequence lock over the address below and @addr_stamp (0: none
+         * set; odd: being written by the master, its only writer; even: stable) */
         _Atomic uint32_t addr_seq;
         /* In the first record of a backend only: its balancer's position (roundrobin,
          * static-rr), shared by every worker: srv_state_lb_next(). */
@@ -94,6 +99,60 @@ struct srv_state_rec {
         _Atomic uint16_t agt_code;
         _Atomic uint8_t agt_status;               /* enum srv_chk_status */
         _Atomic char agt_info[SRV_CHK_INFO_SIZE]; /* its text ("via agent : up") */
+
+        /* ---- fourth cache line: the address DNS found, whose one writer is the node's
+         * resolver (the worker that runs health checks), and the stamps that say which of
+         * the two runtime addresses (the master's above, this one) was written last ---- */
+        /* a sequence lock over the DNS address, as @addr_seq over the master's; a resolver
+         * killed while writing leaves it odd: readers ignore it until the next write */
+        _Atomic uint32_t dns_seq;
+        _Atomic uint16_t dns_port;  /* an SRV record's port; 0: the configuration's */
+        _Atomic uint8_t dns_family; /* AF_INET, AF_INET6; AF_UNSPEC: DNS gave no address */
+        _Atomic uint64_t dns_stamp; /* the table's clock when it was written */
+        _Atomic uint8_t dns_addr[16];
+        _Atomic uint64_t addr_stamp; /* the same for the master's address (under @addr_seq) */
+        uint32_t dns_idx; /* 1 + its DNS record's index (srv_state_dns()), 0: none; written
+                           * once at creation */
+} __attribute__((aligned(64)));
+
+/* The counters of one name server (HAProxy's "show resolvers"), written by the node's
+ * resolver, read by the master. */
+enum srv_dns_ctr {
+        SRV_DNS_SENT = 0,
+        SRV_DNS_SND_ERROR,
+        SRV_DNS_VALID,
+        SRV_DNS_UPDATE,
+        SRV_DNS_CNAME,
+        SRV_DNS_CNAME_ERROR,
+        SRV_DNS_ANY_ERR,
+        SRV_DNS_NX,
+        SRV_DNS_TIMEOUT,
+        SRV_DNS_REFUSED,
+        SRV_DNS_OTHER,
+        SRV_DNS_INVALID,
+        SRV_DNS_TOO_BIG,
+        SRV_DNS_TRUNCATED,
+        SRV_DNS_OUTDATED,
+        SRV_DNS_COUNT
+};
+
+struct srv_dns_ns {
+        _Atomic uint64_t c[SRV_DNS_COUNT];
+} __attribute__((aligned(64)));
+
+#define SRV_DNS_NAME_MAX 256u /* a host name and its NUL */
+
+/* What DNS resolution keeps of a server resolved at run time: the host name it resolves now
+ * (the target of its SRV record, or one "set server fqdn" gave), written by the resolver; and
+ * the master's request of "set server fqdn", which the resolver takes. */
+struct srv_dns_rec {
+        uint32_t srv;         /* its server record's index; written once at creation */
+        _Atomic uint32_t seq; /* sequence lock over @fqdn: odd while the resolver writes */
+        _Atomic char fqdn[SRV_DNS_NAME_MAX]; /* "": the configuration's name, or none (an SRV
+                                              * label's server without a record) */
+        _Atomic uint32_t req_seq;            /* the master's requests: odd while it writes one */
+        _Atomic uint32_t req_done;           /* the last request the resolver took */
+        _Atomic char req_fqdn[SRV_DNS_NAME_MAX];
 } __attribute__((aligned(64)));
 
 /* HAProxy's check statuses (HCHK_STATUS_*), in its order */
@@ -140,7 +199,11 @@ struct srv_state_table {
         uint32_t layout; /* SRV_STATE_LAYOUT */
         uint32_t n_recs;
         _Atomic uint64_t epoch; /* bumped after every weight or state change */
-        uint8_t spare[48];
+        /* stamps the runtime addresses: the one written last is the server's */
+        _Atomic uint64_t addr_clock;
+        /* after the records: @n_ns name servers' counters, then @n_dns servers' DNS records */
+        uint32_t n_dns, n_ns;
+        uint8_t spare[32];
         struct srv_state_rec recs[];
 };
 
@@ -151,6 +214,46 @@ struct srv_state_table {
  * before use. Returns 0 or -EINVAL, -errno from shm_region_create(). */
 int srv_state_create(uint32_t n, uint64_t definition, struct shm_region **ret_region,
                      struct srv_state_table **ret_table);
+
+/* The same with the room DNS resolution needs: @n_dns servers' DNS records, @n_ns name
+ * servers' counters (srv_state_dns(), srv_state_dns_ns()). */
+int srv_state_create_dns(uint32_t n, uint32_t n_dns, uint32_t n_ns, uint64_t definition,
+                         struct shm_region **ret_region, struct srv_state_table **ret_table);
+
+/* Give record @idx the DNS record @dns_idx (< n_dns); meant for the creator, before use. */
+void srv_state_dns_attach(struct srv_state_table *t, uint32_t idx, uint32_t dns_idx);
+
+/* The DNS record of the server of @rec, or NULL when it has none. */
+struct srv_dns_rec *srv_state_dns(const struct srv_state_rec *rec);
+
+/* Name server @i's counters (< t->n_ns), or NULL; the same from any record of the table. */
+struct srv_dns_ns *srv_state_dns_ns(struct srv_state_table *t, uint32_t i);
+struct srv_dns_ns *srv_state_dns_ns_of(const struct srv_state_rec *rec, uint32_t i);
+
+/* The port DNS wrote with its address (an SRV record's), 0: none */
+static inline uint16_t srv_state_dns_port(const struct srv_state_rec *rec)
+{
+        return atomic_load_explicit(&rec->dns_port, memory_order_relaxed);
+}
+
+static inline void srv_dns_count(struct srv_dns_ns *ns, enum srv_dns_ctr c)
+{
+        atomic_fetch_add_explicit(&ns->c[c], 1, memory_order_relaxed);
+}
+static inline uint64_t srv_dns_counter(const struct srv_dns_ns *ns, enum srv_dns_ctr c)
+{
+        return atomic_load_explicit(&ns->c[c], memory_order_relaxed);
+}
+
+/* The resolver: the host name the server resolves now ("": the configuration's, or none). */
+void srv_dns_set_fqdn(struct srv_dns_rec *d, const char *fqdn);
+/* Into @buf (SRV_DNS_NAME_MAX bytes); "" when it was being written for every try. */
+void srv_dns_fqdn(const struct srv_dns_rec *d, char *buf);
+/* The master: "set server fqdn", for the resolver to take. */
+void srv_dns_request(struct srv_dns_rec *d, const char *fqdn);
+/* The resolver: the request not taken yet into @buf (SRV_DNS_NAME_MAX bytes); false when
+ * there is none (or it is being written: it is taken next time). */
+bool srv_dns_take_request(struct srv_dns_rec *d, char *buf);
 
 /* The table inside a region obtained from shm_region_open() with SRV_STATE_KIND. Returns 0 or
  * -EPROTO when the payload is not a table of this layout. */
@@ -182,20 +285,41 @@ void srv_state_set_weight(struct srv_state_rec *rec, unsigned weight);
 void srv_state_set_admin(struct srv_state_rec *rec, uint32_t set, uint32_t clear);
 void srv_state_set_op(struct srv_state_rec *rec, enum srv_op_state op);
 
+/* The runtime address has two writers, each with its own copy under its own sequence lock:
+ * the master ("set server addr", the server-state file, reloads) and the node's resolver
+ * (DNS). Each write takes a stamp from the table's clock; the copy with the later stamp is
+ * the server's address. No lock is shared between the two, so neither can leave the other
+ * blocked: a writer killed in the middle leaves its own copy odd, which readers then skip
+ * (the other copy, or the configuration's address, serves) until its next write. */
+struct sockaddr_storage;
+
 /* "set server addr": the address servers are connected to from now on (its port kept from
  * the configuration when @port is 0); the master is the only writer. A change bumps the
  * sequence, by which workers know their idle connections to the old address are stale. */
-struct sockaddr_storage;
 void srv_state_set_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss,
                         uint16_t port);
-/* The runtime address into @ss (family and address; port as given, 0: none) and its sequence;
- * false when none was set. Lock-free: retries while the master writes it. */
+/* The resolver's address (@ss NULL or of family AF_UNSPEC: DNS gave none, the server has no
+ * address), and an SRV record's @port (0: the configuration's); the resolver of the node is
+ * the only writer. */
+void srv_state_set_dns_addr(struct srv_state_rec *rec, const struct sockaddr_storage *ss,
+                            uint16_t port);
+/* The runtime address, the one written last of the two, into @ss (family and address;
+ * family AF_UNSPEC when it is DNS's "no address") and its port (0: none) into @ret_port, and
+ * the sequence of both into @ret_seq; false when neither was written. Lock-free: retries a
+ * copy being written a few times, then leaves it aside. */
 bool srv_state_addr(const struct srv_state_rec *rec, struct sockaddr_storage *ss,
                     uint16_t *ret_port, uint32_t *ret_seq);
+/* Which writer the address srv_state_addr() gives is from: true for DNS. */
+bool srv_state_addr_is_dns(const struct srv_state_rec *rec);
+/* Changes with every write of either address: workers drop idle connections made before. */
 static inline uint32_t srv_state_addr_seq(const struct srv_state_rec *rec)
 {
-        return atomic_load_explicit(&rec->addr_seq, memory_order_acquire);
+        return atomic_load_explicit(&rec->addr_seq, memory_order_acquire) +
+               atomic_load_explicit(&rec->dns_seq, memory_order_acquire);
 }
+/* A reload that keeps a server: both runtime addresses of @from, in the order they were
+ * written (the master, before the new workers start). */
+void srv_state_copy_addr(struct srv_state_rec *to, const struct srv_state_rec *from);
 
 /* "set maxconn server": the server's limit from now on (0: none), for every worker; bumps
  * the epoch, by which balancers re-read it. */

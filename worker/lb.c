@@ -253,11 +253,14 @@ void lb__rebuild(struct lb *lb, uint64_t epoch)
 
 void lb_init_states(const struct cfg_proxy *be, struct srv_state_rec *recs)
 {
-        /* a server without an address (init-addr none) starts in maintenance, as HAProxy's */
-        for (size_t i = 0; i < be->n_servers; i++)
+        for (size_t i = 0; i < be->n_servers; i++) {
                 srv_state_rec_init(&recs[i], be->servers[i].opts.weight,
-                                   (be->servers[i].opts.flags & CFG_SRV_DISABLED) ||
-                                           be->servers[i].no_addr);
+                                   be->servers[i].opts.flags & CFG_SRV_DISABLED);
+                /* a server without an address (init-addr none) starts in maintenance, as
+                 * HAProxy's: "MAINT (resolution)" until an address comes */
+                if (be->servers[i].no_addr)
+                        srv_state_set_admin(&recs[i], SRV_ADMIN_RMAINT, 0);
+        }
 }
 
 /* Insertion sort of @visit by id: balance first's backends are short, and this runs once. */

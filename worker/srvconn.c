@@ -62,6 +62,37 @@ static bool follows_client(const struct px_rt *rt, int srv_idx)
         return cfg_server_maps_port(srv) || cfg_server_any_addr(srv);
 }
 
+/* Server @srv's runtime address @ov (and @ov_port, 0: none) as srv_conn_addr() gives it: none
+ * when DNS said so; the port the runtime one, else the configuration's, mapped from the
+ * client's when it has none (a host name without a port too), and an SRV label's never. */
+static int srv_conn_runtime_addr(const struct px_rt *rt, const struct cfg_server *srv,
+                                 const struct sockaddr_storage *ov, uint16_t ov_port,
+                                 const struct sockaddr_storage *cli_dst,
+                                 struct sockaddr_storage *ret_ss, socklen_t *ret_len)
+{
+        uint16_t port = srv->addr.port_low;
+
+        (void)rt;
+        if (ov->ss_family != AF_INET && ov->ss_family != AF_INET6)
+                return -EADDRNOTAVAIL;
+        if (!ov_port && srv->srv_rec)
+                return -EADDRNOTAVAIL; /* an SRV label's port is its record's */
+        *ret_ss = *ov;
+        *ret_len = ov->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                             : sizeof(struct sockaddr_in);
+        /* 16-bit arithmetic: "-N" wraps as in HAProxy */
+        if (!ov_port && !srv->srv_rec && (!srv->addr.has_port || srv->addr.port_low == 0) &&
+            srv->addr.family != CFG_ADDR_UNIX && srv->addr.family != CFG_ADDR_ABNS)
+                port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
+        if (ov_port)
+                port = ov_port;
+        if (ret_ss->ss_family == AF_INET)
+                ((struct sockaddr_in *)ret_ss)->sin_port = htons(port);
+        else
+                ((struct sockaddr_in6 *)ret_ss)->sin6_port = htons(port);
+        return 0;
+}
+
 int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
                   struct sockaddr_storage *ret_ss, socklen_t *ret_len)
 {
@@ -74,6 +105,16 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
                 return 0;
         }
         srv = &rt->px->servers[srv_idx];
+        if (rt->lb) {
+                /* the runtime address ("set server addr", DNS), and its port if it has one */
+                struct sockaddr_storage ov;
+                uint16_t ov_port;
+                uint32_t seq;
+
+                if (srv_state_addr(&rt->lb->recs[srv_idx], &ov, &ov_port, &seq))
+                        return srv_conn_runtime_addr(rt, srv, &ov, ov_port, cli_dst, ret_ss,
+                                                     ret_len);
+        }
         if (srv->no_addr)
                 return -EADDRNOTAVAIL;
         *ret_ss = srv->addr.ss;
@@ -100,20 +141,6 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
         /* 16-bit arithmetic: "-N" wraps as in HAProxy */
         if (cfg_server_maps_port(srv))
                 port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
-        if (rt->lb) {
-                /* "set server addr": the runtime address, and its port if it has one */
-                struct sockaddr_storage ov;
-                uint16_t ov_port;
-                uint32_t seq;
-
-                if (srv_state_addr(&rt->lb->recs[srv_idx], &ov, &ov_port, &seq)) {
-                        *ret_ss = ov;
-                        *ret_len = ov.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                            : sizeof(struct sockaddr_in);
-                        if (ov_port)
-                                port = ov_port;
-                }
-        }
         if (ret_ss->ss_family == AF_INET)
                 ((struct sockaddr_in *)ret_ss)->sin_port = htons(port);
         else if (ret_ss->ss_family == AF_INET6)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dns.h"
 #include "list.h"
 #include "listener.h"
 #include "log.h"
@@ -277,6 +278,8 @@ void wcli_exec(struct worker *w, char *cmd, int level, FILE *out)
         } else if ((n == 2 || n == 3) && strcmp(words[0], "show") == 0 &&
                    strcmp(words[1], "peers") == 0) {
                 peers_show(w, n == 3 ? words[2] : NULL, out);
+        } else if (n == 2 && strcmp(words[0], "resolvers") == 0 && strcmp(words[1], "wake") == 0) {
+                dns_wake(w); /* the master left a "set server fqdn" request */
         } else if (n == 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "errors") == 0) {
                 werr_show(w, out);
         } else if (n >= 2 && strcmp(words[0], "show") == 0 && strcmp(words[1], "sess") == 0) {

@@ -26,6 +26,7 @@ struct shm_region;
 struct stkt;
 struct stats_row;
 struct checker;
+struct dns;
 struct peer_links;
 struct srv_watch;
 struct mux_ops;
@@ -104,6 +105,7 @@ struct worker {
         bool stopping;
         struct checker *checker;        /* owned: the node's health checks (health.h), or NULL */
         struct peer_links *peer_links;  /* owned: the node's peer links (peer_links.h), or NULL */
+        struct dns *dns;                /* owned: the node's DNS resolution (dns.h), or NULL */
         struct srv_watch *srv_watch;    /* owned: srv_watch.h, or NULL */
         struct stats_row *st;           /* its statistics row (wcount.h): the master's, or in
                                          * @st_region */

@@ -15,6 +15,7 @@
 
 #include "accesslog.h"
 #include "clock.h"
+#include "dns.h"
 #include "h2_mem.h"
 #include "health.h"
 #include "init_vars.h"
@@ -173,9 +174,13 @@ static int worker_build_rt(struct worker *w)
         if (w->opts && w->opts->srv_table) {
                 table = w->opts->srv_table;
         } else if (n_srv) {
-                r = srv_state_create((uint32_t)n_srv, 0, &w->srv_region, &table);
+                uint32_t n_dns, n_ns;
+
+                dns_table_dims(g, &n_dns, &n_ns);
+                r = srv_state_create_dns((uint32_t)n_srv, n_dns, n_ns, 0, &w->srv_region, &table);
                 if (r < 0)
                         return log_errno(LOG_ERR, r, "cannot create the server state table");
+                dns_table_init(g, table);
         }
         for (size_t i = 0; i < g->n_proxies; i++) {
                 const struct cfg_proxy *px = g->proxies[i];
@@ -342,6 +347,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 w->stopping = true;
                 check_stop(w);
                 peers_stop(w);
+                dns_stop(w);
                 listeners_close(w);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
                         struct sess *ss = sl_list_entry(pos, struct sess, link);
@@ -363,6 +369,7 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 w->stopping = true;
                 check_stop(w); /* the next generation's first worker checks now */
                 peers_stop(w); /* and links with the peers, from the shared positions */
+                dns_stop(w);   /* and resolves, from the shared records */
                 listeners_close(w);
                 if (w->opts && w->opts->stopped_accepting)
                         w->opts->stopped_accepting(w->opts->ready_data);
@@ -453,6 +460,7 @@ void worker_deinit(struct worker *w)
 {
         check_stop(w);
         peers_stop(w);
+        dns_stop(w);
         srv_watch_stop(w);
         wcli_stop(w);
         loop_signal_stop(&w->sig);
@@ -516,6 +524,9 @@ int worker_main(struct cfg_gen *gen, const struct worker_opts *opts)
         /* one owner of the peer links per node, the same worker */
         if ((!opts || opts->slot == 0) && peers_start(&w) < 0)
                 sl_log(LOG_ERR, "peers: out of memory: tables are not synced");
+        /* and of DNS resolution */
+        if (!opts || opts->slot == 0)
+                (void)dns_start(&w);
         if (srv_watch_start(&w) < 0)
                 sl_log(LOG_ERR, "on-marked-down/up: out of memory: not applied");
         sigemptyset(&mask);

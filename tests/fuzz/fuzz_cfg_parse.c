@@ -83,11 +83,30 @@ static void check_model(const struct cfg_gen *g)
                         check_cond(px, px->http_req[j].cond);
                 for (size_t j = 0; j < px->n_http_res; j++)
                         check_cond(px, px->http_res[j].cond);
-                for (size_t j = 0; j < px->n_servers; j++)
-                        if (!px->servers[j].name || px->servers[j].opts.weight > 256)
+                for (size_t j = 0; j < px->n_servers; j++) {
+                        const struct cfg_server *sv = &px->servers[j];
+
+                        if (!sv->name || sv->opts.weight > 256)
                                 abort();
+                        /* a server resolved at run time names a section that exists */
+                        if ((sv->resolvers && !sv->opts.dns.resolvers) ||
+                            (sv->resolvers && !cfg_server_fqdn(sv)) ||
+                            sv->opts.dns.n_nets > CFG_RESOLVE_NETS_MAX)
+                                abort();
+                }
                 for (size_t j = 0; j < px->n_binds; j++)
                         if (px->binds[j].addr.port_low > px->binds[j].addr.port_high)
+                                abort();
+        }
+        /* resolvers: name servers are IP addresses with a port */
+        for (size_t i = 0; i < g->n_resolvers; i++) {
+                const struct cfg_resolvers *r = g->resolvers[i];
+
+                if (!r->name || !r->retries || !r->resolve_ms || !r->retry_ms)
+                        abort();
+                for (size_t j = 0; j < r->n_ns; j++)
+                        if (!r->ns[j].name || (r->ns[j].addr.ss_family != AF_INET &&
+                                               r->ns[j].addr.ss_family != AF_INET6))
                                 abort();
         }
         /* peers: every enabled section names this node; remote peers have an address */
@@ -109,7 +128,9 @@ static void check_model(const struct cfg_gen *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        const struct cfg_load_opts opts = {.env = fuzz_env, .resolve = fuzz_resolve};
+        /* parse-resolv-conf reads no file of the machine */
+        const struct cfg_load_opts opts = {
+                .env = fuzz_env, .resolve = fuzz_resolve, .resolv_conf = "/dev/null"};
         struct cfg_diags diags = {0};
         struct cfg_gen *g = NULL;
         int r;

@@ -436,7 +436,10 @@ class MemoryLimit(Base):
         wait or are refused, the worker lives on and serves once they are gone."""
         sock = os.path.join(self.tmp, "master.sock")
         cfg = self.write("sluice.cfg", self.config("    maxconn 1000\n    tune.bufsize 1m\n"))
-        p = self.start_with(["-d", "-f", cfg, "-S", sock, "-m", "24"])
+        # the limit leaves the worker's own answers room to grow its heap once the clients'
+        # buffers took the rest (the binary with c-ares maps some 100 KB more than 24 MB had
+        # room for)
+        p = self.start_with(["-d", "-f", cfg, "-S", sock, "-m", "26"])
         worker = pid_of(ask(sock, "@1 show info\n"))
         clients = []
         try:
@@ -455,7 +458,7 @@ class MemoryLimit(Base):
             self.assertGreater(int(re.search(r"^PoolFailed: (\d+)$", info, re.M).group(1)), 0)
             with open("/proc/%d/status" % worker) as f:
                 peak = int(re.search(r"^VmPeak:\s+(\d+) kB", f.read(), re.M).group(1))
-            self.assertLessEqual(peak, 24 << 10)
+            self.assertLessEqual(peak, 26 << 10)
         finally:
             for c in clients:
                 c.close()

@@ -320,7 +320,7 @@ START_TEST(test_unsupported_messages)
         expect_error("frontend f\n    stick-table type ip size 1 store gpc\n", 2,
                      "'gpc' is a HAProxy keyword");
         expect_error("global\n    wurfl-data-file /x\n", 2, "'wurfl-data-file' is a HAProxy");
-        expect_error("resolvers dns\n", 1, "'resolvers' is a HAProxy keyword");
+        expect_error("mailers m\n", 1, "'mailers' is a HAProxy keyword");
         expect_error("frontend f\n    mode http\n    http-after-response set-map(x) a b\n", 3,
                      "'http-after-response set-map' is a HAProxy keyword");
         expect_error("frontend f\n    mode http\n    http-request del-acl(x) a\n", 3,

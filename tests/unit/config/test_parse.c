@@ -322,8 +322,8 @@ START_TEST(test_errors_have_lines)
         expect_error("defaults\n    bind :80\n", 2,
                      "'bind' is not allowed in a 'defaults' section");
         expect_error("mode http\n", 1, "outside of any section");
-        expect_error("resolvers r\n    nameserver a 127.0.0.1:53\n", 1,
-                     "'resolvers' is a HAProxy keyword that sluice does not support yet");
+        expect_error("mailers m\n    mailer a 127.0.0.1:25\n", 1,
+                     "'mailers' is a HAProxy keyword that sluice does not support yet");
         expect_error("frontend\n", 1, "'frontend' needs a name");
         expect_error("frontend a/b\n", 1, "invalid character in frontend name");
         expect_error("frontend x\n    bind :80\nlisten x\n    bind :81\n", 3,

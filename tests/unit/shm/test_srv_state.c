@@ -1,7 +1,9 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,7 +56,7 @@ START_TEST(test_create_layout)
         ck_assert_int_eq(srv_state_create(5, 77, &r, &t), 0);
         ck_assert_uint_eq(t->n_recs, 5);
         ck_assert_uint_eq((uintptr_t)t->recs % 64, 0);
-        ck_assert_uint_eq(sizeof(t->recs[0]), 192);
+        ck_assert_uint_eq(sizeof(t->recs[0]), 256);
         for (uint32_t i = 0; i < 5; i++) {
                 ck_assert_uint_eq(srv_state_rec(t, i)->index, i);
                 ck_assert(!srv_state_usable(srv_state_rec(t, i)));
@@ -405,6 +407,232 @@ START_TEST(test_killed_process_leaves_table_usable)
 }
 END_TEST
 
+static struct sockaddr_storage ip4(const char *s)
+{
+        struct sockaddr_storage ss = {0};
+
+        ss.ss_family = AF_INET;
+        ck_assert_int_eq(inet_pton(AF_INET, s, &((struct sockaddr_in *)&ss)->sin_addr), 1);
+        return ss;
+}
+
+static const char *addr_of(const struct srv_state_rec *rec, char *buf, uint16_t *ret_port)
+{
+        struct sockaddr_storage ss;
+        uint32_t seq;
+
+        if (!srv_state_addr(rec, &ss, ret_port, &seq))
+                return "unset";
+        if (ss.ss_family == AF_UNSPEC)
+                return "none";
+        return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, INET_ADDRSTRLEN);
+}
+
+/* Two writers of the runtime address: the master's and the resolver's copies, the one
+ * written last is the server's */
+START_TEST(test_two_address_writers)
+{
+        struct shm_region *r = NULL, *r2 = NULL;
+        struct srv_state_table *t = NULL, *t2 = NULL;
+        struct srv_state_rec *a, *b;
+        struct sockaddr_storage x = ip4("10.0.0.1"), y = ip4("10.0.0.2"), z = ip4("10.0.0.3");
+        char buf[INET_ADDRSTRLEN];
+        uint32_t seq0, seq1;
+        uint16_t port;
+
+        ck_assert_int_eq(srv_state_create(2, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        ck_assert_str_eq(addr_of(a, buf, &port), "unset");
+        seq0 = srv_state_addr_seq(a);
+        srv_state_set_dns_addr(a, &x, 0);
+        ck_assert_str_eq(addr_of(a, buf, &port), "10.0.0.1");
+        ck_assert(srv_state_addr_is_dns(a));
+        seq1 = srv_state_addr_seq(a);
+        ck_assert_uint_ne(seq0, seq1);
+        /* "set server addr" after: the master's */
+        srv_state_set_addr(a, &y, 8080);
+        ck_assert_str_eq(addr_of(a, buf, &port), "10.0.0.2");
+        ck_assert_uint_eq(port, 8080);
+        ck_assert(!srv_state_addr_is_dns(a));
+        ck_assert_uint_ne(srv_state_addr_seq(a), seq1);
+        /* DNS again, with an SRV port; then DNS's "no address" */
+        srv_state_set_dns_addr(a, &z, 9000);
+        ck_assert_str_eq(addr_of(a, buf, &port), "10.0.0.3");
+        ck_assert_uint_eq(port, 9000);
+        ck_assert_uint_eq(srv_state_dns_port(a), 9000);
+        srv_state_set_dns_addr(a, NULL, 0);
+        ck_assert_str_eq(addr_of(a, buf, &port), "none");
+        /* a reload keeps both, in their order */
+        ck_assert_int_eq(srv_state_create(1, 0, &r2, &t2), 0);
+        b = srv_state_rec(t2, 0);
+        srv_state_copy_addr(b, a);
+        ck_assert_str_eq(addr_of(b, buf, &port), "none");
+        srv_state_set_addr(a, &y, 0);
+        srv_state_copy_addr(b, a);
+        ck_assert_str_eq(addr_of(b, buf, &port), "10.0.0.2");
+        ck_assert(!srv_state_addr_is_dns(b));
+        /* the other record is untouched */
+        ck_assert_str_eq(addr_of(srv_state_rec(t, 1), buf, &port), "unset");
+        shm_region_free(r2);
+        shm_region_free(r);
+}
+END_TEST
+
+/* A resolver killed while it wrote leaves its copy odd: readers leave it aside (the master's
+ * copy, or none, serves) until its next write */
+START_TEST(test_killed_dns_writer)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a;
+        struct sockaddr_storage x = ip4("10.0.0.1"), y = ip4("10.0.0.2");
+        char buf[INET_ADDRSTRLEN];
+        uint16_t port;
+
+        ck_assert_int_eq(srv_state_create(1, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        srv_state_set_addr(a, &x, 0);
+        srv_state_set_dns_addr(a, &y, 0);
+        ck_assert_str_eq(addr_of(a, buf, &port), "10.0.0.2");
+        /* as if killed between its first and last store */
+        atomic_fetch_add(&a->dns_seq, 1);
+        ck_assert_str_eq(addr_of(a, buf, &port), "10.0.0.1");
+        /* the master writes meanwhile: no lock to wait for */
+        srv_state_set_addr(a, &y, 0);
+        ck_assert_str_eq(addr_of(a, buf, &port), "10.0.0.2");
+        srv_state_set_dns_addr(a, &x, 0);
+        ck_assert_uint_eq(atomic_load(&a->dns_seq) & 1, 0);
+        ck_assert_str_eq(addr_of(a, buf, &port), "10.0.0.1");
+        shm_region_free(r);
+}
+END_TEST
+
+/* The master and a resolver write at once, a third process reads: every address read is one
+ * that was written whole (its last byte and its port go together) */
+START_TEST(test_two_writers_processes)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a;
+        _Atomic uint32_t *stop = shared_anon(sizeof(*stop));
+        pid_t pids[2];
+
+        ck_assert_int_eq(srv_state_create(1, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        for (int k = 0; k < 2; k++) {
+                pids[k] = fork();
+                ck_assert_int_ge(pids[k], 0);
+                if (pids[k] == 0) {
+                        for (uint32_t i = 0; !atomic_load(stop); i++) {
+                                struct sockaddr_storage ss = {0};
+                                uint8_t v = (uint8_t)(i * 2 + (uint32_t)k);
+
+                                ss.ss_family = AF_INET;
+                                ((struct sockaddr_in *)&ss)->sin_addr.s_addr =
+                                        htonl(0x0a000000u | v);
+                                if (k == 0)
+                                        srv_state_set_addr(a, &ss, (uint16_t)(1000 + v));
+                                else
+                                        srv_state_set_dns_addr(a, &ss, (uint16_t)(1000 + v));
+                        }
+                        _exit(0);
+                }
+        }
+        for (unsigned i = 0; i < LOOPS; i++) {
+                struct sockaddr_storage ss;
+                uint16_t port;
+                uint32_t seq;
+
+                if (!srv_state_addr(a, &ss, &port, &seq))
+                        continue;
+                ck_assert_int_eq(ss.ss_family, AF_INET);
+                ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) & 0xff,
+                                  (unsigned)(port - 1000));
+        }
+        atomic_store(stop, 1);
+        wait_children(pids, 2);
+        munmap((void *)stop, sizeof(*stop));
+        shm_region_free(r);
+}
+END_TEST
+
+/* DNS records and name server counters after the server records */
+START_TEST(test_dns_records)
+{
+        struct shm_region *r = NULL, *again = NULL;
+        struct srv_state_table *t = NULL, *t2 = NULL;
+        struct srv_dns_rec *d;
+        char name[SRV_DNS_NAME_MAX], long_name[400];
+        int fd;
+
+        ck_assert_int_eq(srv_state_create_dns(3, 4, 1, 0, &r, &t), -EINVAL);
+        ck_assert_int_eq(srv_state_create_dns(3, 2, 2, 5, &r, &t), 0);
+        srv_state_dns_attach(t, 2, 0);
+        srv_state_dns_attach(t, 0, 1);
+        srv_state_dns_attach(t, 1, 7); /* out of range: ignored */
+        ck_assert_ptr_null(srv_state_dns(srv_state_rec(t, 1)));
+        d = srv_state_dns(srv_state_rec(t, 2));
+        ck_assert_ptr_nonnull(d);
+        ck_assert_uint_eq(d->srv, 2);
+        ck_assert_uint_eq((uintptr_t)d % 64, 0);
+        ck_assert_ptr_ne(srv_state_dns(srv_state_rec(t, 0)), d);
+        srv_dns_fqdn(d, name);
+        ck_assert_str_eq(name, "");
+        srv_dns_set_fqdn(d, "web1.test");
+        srv_dns_fqdn(d, name);
+        ck_assert_str_eq(name, "web1.test");
+        memset(long_name, 'a', sizeof(long_name) - 1);
+        long_name[sizeof(long_name) - 1] = '\0';
+        srv_dns_set_fqdn(d, long_name);
+        srv_dns_fqdn(d, name);
+        ck_assert_uint_eq(strlen(name), SRV_DNS_NAME_MAX - 1);
+        /* set server fqdn: one request, taken once */
+        ck_assert(!srv_dns_take_request(d, name));
+        srv_dns_request(d, "other.test");
+        ck_assert(srv_dns_take_request(d, name));
+        ck_assert_str_eq(name, "other.test");
+        ck_assert(!srv_dns_take_request(d, name));
+        /* counters */
+        ck_assert_ptr_null(srv_state_dns_ns(t, 2));
+        srv_dns_count(srv_state_dns_ns(t, 1), SRV_DNS_SENT);
+        srv_dns_count(srv_state_dns_ns_of(srv_state_rec(t, 0), 1), SRV_DNS_SENT);
+        ck_assert_uint_eq(srv_dns_counter(srv_state_dns_ns(t, 1), SRV_DNS_SENT), 2);
+        ck_assert_uint_eq(srv_dns_counter(srv_state_dns_ns(t, 0), SRV_DNS_SENT), 0);
+        /* another mapping sees them */
+        fd = dup(r->fd);
+        ck_assert_int_eq(shm_region_open(fd, SRV_STATE_KIND, 5, &again), 0);
+        ck_assert_int_eq(srv_state_attach(again, &t2), 0);
+        ck_assert_uint_eq(t2->n_dns, 2);
+        srv_dns_fqdn(srv_state_dns(srv_state_rec(t2, 2)), name);
+        ck_assert_uint_eq(strlen(name), SRV_DNS_NAME_MAX - 1);
+        ck_assert_uint_eq(srv_dns_counter(srv_state_dns_ns(t2, 1), SRV_DNS_SENT), 2);
+        shm_region_free(again);
+        shm_region_free(r);
+}
+END_TEST
+
+/* Maintenance because resolution gave no address: a maintenance of its own */
+START_TEST(test_rmaint)
+{
+        struct shm_region *r = NULL;
+        struct srv_state_table *t = NULL;
+        struct srv_state_rec *a;
+
+        ck_assert_int_eq(srv_state_create(1, 0, &r, &t), 0);
+        a = srv_state_rec(t, 0);
+        srv_state_rec_init(a, 1, false);
+        ck_assert(srv_state_usable(a));
+        srv_state_set_admin(a, SRV_ADMIN_RMAINT, 0);
+        ck_assert(!srv_state_usable(a));
+        /* "set server state ready" clears forced maintenance and drain only */
+        srv_state_set_admin(a, 0, SRV_ADMIN_MAINT | SRV_ADMIN_DRAIN);
+        ck_assert(!srv_state_usable(a));
+        srv_state_set_admin(a, 0, SRV_ADMIN_RMAINT);
+        ck_assert(srv_state_usable(a));
+        shm_region_free(r);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("shm/srv_state");
@@ -420,6 +648,11 @@ int main(void)
         tcase_add_test(tp, test_two_processes_balance_to_zero);
         tcase_add_test(tp, test_maxconn_holds_across_processes);
         tcase_add_test(tp, test_killed_process_leaves_table_usable);
+        tcase_add_test(tc, test_two_address_writers);
+        tcase_add_test(tc, test_killed_dns_writer);
+        tcase_add_test(tc, test_dns_records);
+        tcase_add_test(tc, test_rmaint);
+        tcase_add_test(tp, test_two_writers_processes);
         suite_add_tcase(s, tc);
         suite_add_tcase(s, tp);
         return unit_run(s);
