@@ -311,8 +311,8 @@ bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server
                (a->cookie && b->cookie ? strcmp(a->cookie, b->cookie) == 0
                                        : a->cookie == b->cookie) &&
                cfg_init_addr_eq(&a->init_addr, &b->init_addr) && server_tls_eq(&a->tls, &b->tls) &&
-               cfg_server_check_eq(&a->check, &b->check) && a->proto == b->proto && a->pp == b->pp &&
-               server_dns_eq(&a->dns, &b->dns);
+               cfg_server_check_eq(&a->check, &b->check) && a->proto == b->proto &&
+               a->pp == b->pp && server_dns_eq(&a->dns, &b->dns);
 }
 
 bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b)
