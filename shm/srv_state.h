@@ -3,7 +3,9 @@
  * memfd region, addressed by index, every field a C11 atomic. Workers read it to balance
  * (weights, states, current connections) and count the connections they open, so maxconn and
  * leastconn hold across workers; the master, the health-check owner and the runtime API change
- * weights and states.
+ * weights and states, and the master and the node's resolver (DNS) the runtime address. After
+ * the records, what DNS resolution keeps: each resolved server's host name and each name
+ * server's counters.
  *
  * No locks: every operation is one atomic instruction or one CAS loop on one field, so a
  * process killed at any instruction leaves the table usable. What such a death can leave
@@ -13,7 +15,7 @@
  * knows how many, or re-create the table). A weight or state change is complete once stored;
  * a death just before the epoch bump only delays the balancers' rebuild to the next change.
  *
- * Records are three cache lines each, so workers counting connections on different servers
+ * Records are four cache lines each, so workers counting connections on different servers
  * never share a line. The table is created before the workers fork and is never resized. */
 
 #include <stdatomic.h>

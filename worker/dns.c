@@ -88,6 +88,7 @@ struct dns_item {
         uint16_t port, weight;         /* SRV */
         uint64_t last_seen;            /* loop time */
         uint32_t key;                  /* its place among the records (item_key()) */
+        struct sl_list attached;       /* A, AAAA: the servers that took it (ip_link) */
 };
 
 /* One name asked in one section */
@@ -108,6 +109,8 @@ struct dns_res {
         enum dns_status status; /* of the last resolution, or this round's last error */
         uint64_t last_valid, last_query;
         struct sl_list items;    /* owned struct dns_item */
+        struct sl_list reqs;     /* the servers using it (req_link), the first joined first:
+                                  * it is the first served */
         struct loop_timer timer; /* the next round, or the next resolution */
 };
 
@@ -130,9 +133,9 @@ struct dns_srv {
         struct srv_dns_rec *drec;    /* borrowed: its DNS record, or NULL */
         struct dns_sec *sec;         /* borrowed: its section */
         struct dns_res *res;         /* counted (n_req): the resolution of @host, or NULL */
-        uint64_t link_order;         /* when it joined @res: the first joined is the first
-                                      * served */
+        struct sl_list req_link;     /* in res->reqs */
         struct dns_item *ip_item;    /* borrowed: the A/AAAA record it took, or NULL */
+        struct sl_list ip_link;      /* in ip_item->attached */
         struct dns_srvrq *srvrq;     /* borrowed: its SRV label, or NULL */
         struct dns_item *srv_item;   /* borrowed: the SRV record it holds, or NULL */
         uint64_t free_order;         /* an SRV label's server without a record: its place in
@@ -157,7 +160,7 @@ struct dns {
         struct dns_srvrq *rqs; /* owned array */
         size_t n_rqs;
         struct sl_list ress; /* owned struct dns_res */
-        uint64_t link_seq, free_seq;
+        uint64_t free_seq;
         struct loop_timer poll; /* "set server fqdn" requests; idle resolutions freed */
         bool stopping;
 };
@@ -411,6 +414,7 @@ static struct dns_res *res_get(struct dns *d, struct dns_sec *sec, const char *n
         r->prefer = r->qtype = prefer;
         r->last_valid = now_ms(d); /* as HAProxy: the holds count from the start */
         sl_list_init(&r->items);
+        sl_list_init(&r->reqs);
         sl_list_push_back(&d->ress, &r->link);
         loop_timer_arm(&r->timer, 0);
         return r;
@@ -454,14 +458,24 @@ static void item_insert(struct dns_res *r, struct dns_item *it)
         sl_list_push_front(pos, &it->link); /* just after @pos */
 }
 
+/* @s takes the address record @it (NULL: none) */
+static void srv_set_item(struct dns_srv *s, struct dns_item *it)
+{
+        sl_list_del(&s->ip_link);
+        sl_list_init(&s->ip_link);
+        s->ip_item = it;
+        if (it)
+                sl_list_push_back(&it->attached, &s->ip_link);
+}
+
 static void item_free(struct dns *d, struct dns_item *it)
 {
-        for (size_t i = 0; i < d->n_srvs; i++) {
-                if (d->srvs[i].ip_item == it)
-                        d->srvs[i].ip_item = NULL;
-                if (d->srvs[i].srv_item == it)
-                        d->srvs[i].srv_item = NULL;
-        }
+        while (!sl_list_empty(&it->attached))
+                srv_set_item(sl_list_first(&it->attached, struct dns_srv, ip_link), NULL);
+        if (it->type == ns_t_srv)
+                for (size_t i = 0; i < d->n_srvs; i++)
+                        if (d->srvs[i].srv_item == it)
+                                d->srvs[i].srv_item = NULL;
         sl_list_del(&it->link);
         free(it);
 }
@@ -489,7 +503,9 @@ static void srv_unlink(struct dns_srv *s)
                 return;
         s->res->n_req--;
         s->res = NULL;
-        s->ip_item = NULL;
+        sl_list_del(&s->req_link);
+        sl_list_init(&s->req_link);
+        srv_set_item(s, NULL);
 }
 
 /* Join the resolution of @s's host name */
@@ -503,7 +519,7 @@ static void srv_link(struct dns_srv *s)
         if (!s->res)
                 return;
         s->res->n_req++;
-        s->link_order = ++s->d->link_seq;
+        sl_list_push_back(&s->res->reqs, &s->req_link);
         /* one nobody asked for sleeps: it runs again for this server */
         if (!s->res->running && !loop_timer_is_armed(&s->res->timer))
                 loop_timer_arm(&s->res->timer, 0);
@@ -517,23 +533,15 @@ enum {
         UPD_NO_IP_FOUND
 };
 
-static bool item_alive(const struct dns_res *r, const struct dns_item *it)
-{
-        const struct sl_list *pos;
-
-        sl_list_for_each(pos, &r->items)
-                if (sl_list_entry(pos, struct dns_item, link) == it)
-                        return true;
-        return false;
-}
-
 /* Does another server of @s's backend hold @it? */
 static bool item_used(const struct dns_srv *s, const struct dns_item *it)
 {
-        for (size_t i = 0; i < s->d->n_srvs; i++) {
-                const struct dns_srv *o = &s->d->srvs[i];
+        const struct sl_list *pos;
 
-                if (o != s && o->ip_item == it && o->rt == s->rt)
+        sl_list_for_each(pos, &it->attached) {
+                const struct dns_srv *o = sl_list_entry(pos, struct dns_srv, ip_link);
+
+                if (o != s && o->rt == s->rt)
                         return true;
         }
         return false;
@@ -550,8 +558,9 @@ static int pick_ip(struct dns_srv *s, const struct sockaddr_storage *cur,
         int max_score = -1;
         struct sl_list *pos;
 
-        /* linked to a record still there: it keeps it */
-        if (s->ip_item && item_alive(r, s->ip_item))
+        /* linked to a record still there (a record that goes leaves its servers): it keeps
+         * it */
+        if (s->ip_item)
                 return UPD_NO;
         sl_list_for_each(pos, &r->items) {
                 struct dns_item *it = sl_list_entry(pos, struct dns_item, link);
@@ -588,7 +597,7 @@ static int pick_ip(struct dns_srv *s, const struct sockaddr_storage *cur,
                         found = it;
                         cur_found = sel;
                         if (score == 15) {
-                                s->ip_item = found;
+                                srv_set_item(s, found);
                                 return UPD_NO;
                         }
                         max_score = score;
@@ -598,7 +607,7 @@ static int pick_ip(struct dns_srv *s, const struct sockaddr_storage *cur,
                 return UPD_NO_IP_FOUND;
         chosen = prio == AF_INET ? (ip4 ? ip4 : ip6) : (ip6 ? ip6 : ip4);
         (void)found;
-        s->ip_item = chosen;
+        srv_set_item(s, chosen);
         /* HAProxy then moves its first record to the end "for internal round robin", which
          * puts it back where its key is: the order stays */
         *ret_item = chosen;
@@ -712,7 +721,7 @@ static bool srv_on_error(struct dns_srv *s)
 {
         if (srv_update_status(s, true)) {
                 srv_write_addr(s, NULL);
-                s->ip_item = NULL;
+                srv_set_item(s, NULL);
                 return false;
         }
         return true;
@@ -816,24 +825,14 @@ static void res_drop_obsolete(struct dns *d, struct dns_res *r)
         }
 }
 
-/* The servers of @r in the order they joined it */
-static size_t res_requesters(struct dns *d, struct dns_res *r, struct dns_srv **out)
+/* The servers of @r in the order they joined it, into @out (room for r->n_req) */
+static size_t res_requesters(struct dns_res *r, struct dns_srv **out)
 {
+        struct sl_list *pos;
         size_t n = 0;
 
-        for (size_t i = 0; i < d->n_srvs; i++) {
-                struct dns_srv *s = &d->srvs[i];
-                size_t j = n;
-
-                if (s->res != r)
-                        continue;
-                while (j > 0 && out[j - 1]->link_order > s->link_order) {
-                        out[j] = out[j - 1];
-                        j--;
-                }
-                out[j] = s;
-                n++;
-        }
+        sl_list_for_each(pos, &r->reqs)
+                out[n++] = sl_list_entry(pos, struct dns_srv, req_link);
         return n;
 }
 
@@ -847,10 +846,10 @@ static void res_on_valid(struct dns *d, struct dns_res *r, struct dns_ns *ns)
         for (size_t i = 0; i < d->n_rqs; i++)
                 if (d->rqs[i].res == r)
                         srvrq_on_valid(d, &d->rqs[i]);
-        reqs = calloc(d->n_srvs + 1, sizeof(*reqs));
+        reqs = calloc(r->n_req + 1, sizeof(*reqs));
         if (!reqs)
                 return;
-        n = res_requesters(d, r, reqs);
+        n = res_requesters(r, reqs);
         for (size_t i = 0; i < n; i++)
                 srv_on_valid(reqs[i], i == 0 ? ns : NULL);
         free(reqs);
@@ -859,6 +858,7 @@ static void res_on_valid(struct dns *d, struct dns_res *r, struct dns_ns *ns)
 /* The resolution ended in error (r->status) */
 static void res_on_error(struct dns *d, struct dns_res *r)
 {
+        struct sl_list *pos;
         bool keep = false;
 
         for (size_t i = 0; i < d->n_rqs; i++) {
@@ -875,9 +875,8 @@ static void res_on_error(struct dns *d, struct dns_res *r)
                         if (d->srvs[k].srvrq == rq && d->srvs[k].srv_item)
                                 srvrq_cleanup(&d->srvs[k]);
         }
-        for (size_t i = 0; i < d->n_srvs; i++)
-                if (d->srvs[i].res == r)
-                        keep |= srv_on_error(&d->srvs[i]);
+        sl_list_for_each(pos, &r->reqs)
+                keep |= srv_on_error(sl_list_entry(pos, struct dns_srv, req_link));
         if (!keep)
                 res_purge_items(d, r);
 }
@@ -962,6 +961,7 @@ static bool res_merge(struct dns *d, struct dns_res *r, int qtype, const unsigne
                                 if (!it)
                                         continue;
                                 it->type = ns_t_srv;
+                                sl_list_init(&it->attached);
                                 snprintf(it->target, sizeof(it->target), "%s", x->host);
                                 it->port = x->port;
                                 item_insert(r, it);
@@ -1003,6 +1003,7 @@ static bool res_merge(struct dns *d, struct dns_res *r, int qtype, const unsigne
                                 continue;
                         it->type = qtype;
                         it->ss = ss;
+                        sl_list_init(&it->attached);
                         item_insert(r, it);
                 }
                 it->last_seen = now;
@@ -1438,6 +1439,8 @@ int dns_start(struct worker *w)
                                 continue;
                         d->n_srvs++;
                         s->d = d;
+                        sl_list_init(&s->req_link);
+                        sl_list_init(&s->ip_link);
                         s->rt = rt;
                         s->sv = sv;
                         s->rec = &rt->lb->recs[j];
