@@ -201,6 +201,18 @@ int conn_connect_result(struct conn *c)
         return connect_done(c, 0);
 }
 
+/* A read or a peek that brought nothing (@n <= 0): not readable any more, and the end of
+ * stream or the failure it says. */
+static ssize_t read_nothing(struct conn *c, ssize_t n)
+{
+        c->flags &= ~(uint32_t)CONN_F_RD;
+        if (n == 0)
+                c->flags |= CONN_F_RD_EOF;
+        else if (n != -EAGAIN)
+                c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
+        return n;
+}
+
 ssize_t conn_peek(struct conn *c, void *p, size_t len)
 {
         ssize_t n;
@@ -210,14 +222,7 @@ ssize_t conn_peek(struct conn *c, void *p, size_t len)
         if (!(c->flags & CONN_F_RD))
                 return -EAGAIN;
         n = c->xprt->peek(c, c->xprt_ctx, p, len);
-        if (n > 0)
-                return n;
-        c->flags &= ~(uint32_t)CONN_F_RD;
-        if (n == 0)
-                c->flags |= CONN_F_RD_EOF;
-        else if (n != -EAGAIN)
-                c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
-        return n;
+        return n > 0 ? n : read_nothing(c, n);
 }
 
 ssize_t conn_read(struct conn *c, void *p, size_t len)
@@ -234,12 +239,7 @@ ssize_t conn_read(struct conn *c, void *p, size_t len)
                         c->flags &= ~(uint32_t)CONN_F_RD;
                 return n;
         }
-        c->flags &= ~(uint32_t)CONN_F_RD;
-        if (n == 0)
-                c->flags |= CONN_F_RD_EOF;
-        else if (n != -EAGAIN)
-                c->flags |= CONN_F_ERROR | CONN_F_RD_EOF;
-        return n;
+        return read_nothing(c, n);
 }
 
 ssize_t conn_recv(struct conn *c, struct buf *b)

@@ -199,6 +199,25 @@ def ask(port, data, src="127.0.0.1", timeout=5.0, split=False):
         s.close()
 
 
+def read_all(s):
+    """Everything @s receives until the peer closes."""
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return out
+        out += b
+
+
+def connect_from(src, port):
+    """A connection to 127.0.0.1:@port from @src, and its source port."""
+    s = socket.socket()
+    s.settimeout(5)
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    return s, s.getsockname()[1]
+
+
 def body(resp):
     return resp.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in resp else b""
 
@@ -357,12 +376,7 @@ class AcceptProxy(harness.TestCase):
         ctx.set_alpn_protocols(["http/1.1"])
         t = ctx.wrap_socket(s, server_hostname="pp.test")
         t.sendall(GET)
-        resp = b""
-        while True:
-            b = t.recv(4096)
-            if not b:
-                break
-            resp += b
+        resp = read_all(t)
         t.close()
         r = self.report(resp)
         self.assertEqual((r["src"], r["dport"]), ("203.0.113.6", "443"))
@@ -392,11 +406,7 @@ class SendProxy(harness.TestCase):
             % (self.sock, self.port, extra, self.o.port, srv_opts))
 
     def request_from(self, src, n=1):
-        s = socket.socket()
-        s.settimeout(5)
-        s.bind((src, 0))
-        s.connect(("127.0.0.1", self.port))
-        sport = s.getsockname()[1]
+        s, sport = connect_from(src, self.port)
         for _ in range(n):
             s.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
             resp = b""
@@ -501,12 +511,7 @@ class SendProxyTls(harness.TestCase):
             t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
                                 server_hostname="a.test")
             t.sendall(GET)
-            resp = b""
-            while True:
-                b = t.recv(4096)
-                if not b:
-                    break
-                resp += b
+            resp = read_all(t)
             t.close()
             self.assertTrue(resp.endswith(b"pp-origin"), resp)
             h = o.headers[0]
@@ -570,18 +575,9 @@ class HAProxyInterop(harness.TestCase):
             HAP_DEFAULTS + "frontend f\n    bind 127.0.0.1:%d\n    unique-id-format sl-%%rt\n"
             "    default_backend b\nbackend b\n    server h 127.0.0.1:%d %s\n"
             % (sp, hp, srv_opts))
-        s = socket.socket()
-        s.settimeout(5)
-        s.bind((src, 0))
-        s.connect(("127.0.0.1", sp))
-        sport = s.getsockname()[1]
+        s, sport = connect_from(src, sp)
         s.sendall(GET)
-        resp = b""
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-            resp += b
+        resp = read_all(s)
         s.close()
         self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp)
         return body(resp).decode().split(" "), sport
@@ -670,18 +666,9 @@ class NginxInterop(harness.TestCase):
         self.start_config(
             HAP_DEFAULTS + "frontend f\n    bind 127.0.0.1:%d\n    default_backend b\n"
             "backend b\n    server n 127.0.0.1:%d %s\n" % (sp, self.np, opts))
-        s = socket.socket()
-        s.settimeout(5)
-        s.bind((src, 0))
-        s.connect(("127.0.0.1", sp))
-        sport = s.getsockname()[1]
+        s, sport = connect_from(src, sp)
         s.sendall(GET)
-        resp = b""
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-            resp += b
+        resp = read_all(s)
         s.close()
         self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp)
         self.assertEqual(body(resp).decode(), "%s %d" % (src, sport))
