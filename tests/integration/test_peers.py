@@ -414,8 +414,9 @@ class TestClusterLimit(harness.TestCase):
         time.sleep(1)  # HAProxy's links come up
         passed = self.spread(ports, "eve", 5 * self.LIMIT)
         sys.stderr.write("HAProxy 2.6, 3 nodes, limit %d: %d passed\n" % (self.LIMIT, passed))
-        # its peers copy entries, last writer wins: a node overwrites what others counted
-        self.assertGreaterEqual(passed, 3 * self.LIMIT // 2)
+        # its peers copy entries, last writer wins: a node overwrites what others counted, and
+        # more get through than sluice's bound lets (seen: 41 to 67 of 150 for a limit of 30)
+        self.assertGreater(passed, self.LIMIT + 6)
 
 
 class Relay:
