@@ -12,10 +12,10 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
+#include "pp_stream.h"
 #include "proxy_hdr.h"
 #include "sample.h"
 #include "sess_addr.h"
-#include "sess_proxy.h"
 #include "session.h"
 #include "srv_state.h"
 #include "srvconn.h"
@@ -253,7 +253,7 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
                 return 0;
         }
         if (pp) {
-                pp_len = sess_proxy_header(st, pp, pp_buf, sizeof(pp_buf));
+                pp_len = pp_stream_header(st, pp, pp_buf, sizeof(pp_buf));
                 if (!pp_len)
                         return -ENOBUFS;
         }

@@ -15,8 +15,8 @@
 #include "conn.h"
 #include "loop.h"
 #include "model.h"
+#include "pp_out.h"
 #include "proxy_hdr.h"
-#include "sess_proxy.h"
 #include "srv_state.h"
 #include "wctx.h"
 

@@ -275,8 +275,7 @@ static void chk_connect(struct chk *c, const struct cfg_check_rule *r)
          * makes itself, first (before TLS) */
         if (r == &c->implicit[0] || r->dflt ? cfg_server_opts_check_pp(&c->sv->opts)
                                             : r->send_proxy) {
-                size_t n =
-                        sess_proxy_local_header(c->sv->opts.pp, run->pp_buf, sizeof(run->pp_buf));
+                size_t n = pp_out_local_header(c->sv->opts.pp, run->pp_buf, sizeof(run->pp_buf));
 
                 run->pp = (struct pp_out){.p = run->pp_buf, .len = (uint16_t)n};
                 if (c->tls) {

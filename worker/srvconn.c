@@ -13,7 +13,7 @@
 #include "macros.h"
 #include "model.h"
 #include "mux.h"
-#include "sess_proxy.h"
+#include "pp_out.h"
 #include "srv_state.h"
 #include "tls_ctx.h"
 #include "wcount.h"
