@@ -5,12 +5,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "accesslog.h"
@@ -285,20 +288,69 @@ static void worker_free_rt(struct worker *w)
         w->srv_region = shm_region_free(w->srv_region);
 }
 
+/* What a worker keeps of the capabilities its master was given: none. Only a master that is
+ * not root has any to give (the packaged unit runs the service as its own user with the
+ * ambient capabilities it needs to bind low ports); a root master's workers lose theirs in
+ * setuid(). Clears the ambient set, then the permitted, effective and inheritable ones;
+ * with no_new_privs (the unit's NoNewPrivileges) no execve gives them back. */
+static int drop_capabilities(void)
+{
+        struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+
+        memset(none, 0, sizeof(none));
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
+                return log_errno(LOG_ERR, -errno, "cannot clear the ambient capabilities");
+        if (syscall(SYS_capset, &hdr, none) == -1)
+                return log_errno(LOG_ERR, -errno, "cannot drop the capabilities");
+        return 0;
+}
+
+/* Not root: "user" and "group" only say who the process already is, "chroot" is applied
+ * where the capability for it was given (CAP_SYS_CHROOT); otherwise each is reported as not
+ * applied. Then the capabilities go. */
+static int worker_unprivileged(const struct cfg_global *g)
+{
+        if (g->user) {
+                const struct passwd *pw = getpwnam(g->user);
+
+                if (!pw || pw->pw_uid != geteuid())
+                        sl_log(LOG_WARNING, "'user %s' is not applied: not started as root",
+                               g->user);
+        }
+        if (g->group) {
+                const struct group *gr = getgrnam(g->group);
+
+                if (!gr || gr->gr_gid != getegid())
+                        sl_log(LOG_WARNING, "'group %s' is not applied: not started as root",
+                               g->group);
+        }
+        if (g->chroot) {
+                if (chroot(g->chroot) == 0) {
+                        if (chdir("/") == -1)
+                                return log_errno(LOG_ERR, -errno, "chroot '%s'", g->chroot);
+                } else if (errno == EPERM) {
+                        sl_log(LOG_WARNING,
+                               "'chroot %s' is not applied: not started as root "
+                               "nor given CAP_SYS_CHROOT",
+                               g->chroot);
+                } else {
+                        return log_errno(LOG_ERR, -errno, "chroot '%s'", g->chroot);
+                }
+        }
+        return drop_capabilities();
+}
+
 /* chroot, then the group, then the user: the order in which each step still has the right
- * to do the next. Only when started as root. */
+ * to do the next. */
 static int worker_drop_privileges(const struct cfg_global *g)
 {
         uid_t uid = 0;
         gid_t gid = 0;
         bool set_uid = false, set_gid = false;
 
-        if (geteuid() != 0) {
-                if (g->user || g->group || g->chroot)
-                        sl_log(LOG_WARNING, "not started as root: 'user', 'group' and 'chroot' "
-                                            "are not applied");
-                return 0;
-        }
+        if (geteuid() != 0)
+                return worker_unprivileged(g);
         if (g->user) {
                 struct passwd *pw = getpwnam(g->user);
 
