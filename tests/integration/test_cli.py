@@ -175,5 +175,60 @@ backend b
         self.assertIn(("@!",), help_commands("@<n> <command>, @!<pid> <command> : x"))
 
 
+def c_sources(*folders):
+    """The text of every .c file in @folders of the source tree, by path."""
+    texts = {}
+    for folder in folders:
+        top = os.path.join(harness.SOURCE_ROOT, folder)
+        for name in sorted(os.listdir(top)):
+            if name.endswith(".c"):
+                with open(os.path.join(top, name)) as f:
+                    texts[os.path.join(folder, name)] = f.read()
+    return texts
+
+
+class ManPageFromSource(harness.TestCase):
+    """sluice.8 names every environment variable the program reads and every signal the
+    master handles, as found in the C sources."""
+
+    def section_text(self, name):
+        with open(harness.MAN_SLUICE_8) as f:
+            man = f.read()
+        m = re.search(r"(?ms)^\.SH %s\n(.*?)^\.SH " % re.escape(name), man)
+        self.assertIsNotNone(m, name)
+        return m.group(1).replace("\\-", "-")
+
+    def test_every_environment_variable_read(self):
+        texts = c_sources("common", "config", "master", "worker", "shm", "proto")
+        defines = {}
+        for text in texts.values():
+            defines.update(re.findall(r'(?m)^#define\s+([A-Z_][A-Z0-9_]*)\s+"([A-Z_][A-Z0-9_]*)"',
+                                      text))
+        names = set()
+        for text in texts.values():
+            for arg in re.findall(r"\bgetenv\(\s*([^()]*?)\s*\)", text):
+                if arg.startswith('"'):
+                    names.add(arg.strip('"'))
+                elif arg in defines:
+                    names.add(defines[arg])
+                # else the name is the configuration's (cfg.5: environment variables, env())
+        self.assertIn("JOURNAL_STREAM", names)
+        section = self.section_text("ENVIRONMENT")
+        for name in sorted(names):
+            self.assertTrue(re.search(r"(?m)^\.B[IR]? .*\b%s\b" % name, section),
+                            "%s is read but not in the ENVIRONMENT section of sluice.8" % name)
+
+    def test_every_signal_the_master_handles(self):
+        signals = set()
+        for text in c_sources("master").values():
+            signals.update(re.findall(r"\b(?:sigaddset\([^,]*,|signal\(|sigaction\()\s*(SIG[A-Z0-9]+)",
+                                      text))
+        self.assertIn("SIGTERM", signals)
+        section = self.section_text("SIGNALS")
+        for sig in sorted(signals):
+            self.assertTrue(re.search(r"(?m)^\.B[IR]? .*\b%s\b" % sig, section),
+                            "%s is handled but not in the SIGNALS section of sluice.8" % sig)
+
+
 if __name__ == "__main__":
     harness.main()
