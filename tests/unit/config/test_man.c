@@ -17,7 +17,6 @@
 
 #include "cfgtest.h"
 #include "fmt.h"
-#include "keywords.h"
 #include "load.h"
 #include "macros.h"
 #include "unit.h"
