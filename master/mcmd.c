@@ -225,6 +225,7 @@ static void help(FILE *out, int level)
               "  show version   : the version of the running sluice\n"
               "  show backend   : list the backends\n"
               "  show servers state [<backend>]  : the servers' runtime state\n"
+              "  show servers conn [<backend>]   : the servers' connections\n"
               "  get weight <bk>/<srv>           : a server's current and initial weights\n"
               "  show table [<table> [data.<type> <op> <value>]...] : stick tables\n"
               "  show peers [json] [<section>] : the peer links and their tables\n"
