@@ -5,6 +5,7 @@ its SystemCallFilter refuses and opens no socket of a family RestrictAddressFami
 refuses. systemd does not run here (nor in CI), so the filter cannot be applied for real;
 tests/packaging checks the user, capabilities and umask the unit gives."""
 
+import ctypes
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import unittest
 import harness
 
 SCORE_LIMIT = 2.0
+PR_SET_MDWE, PR_GET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN = 65, 66, 1
 UNIT = os.path.join(os.path.dirname(harness.SLUICE or "."), "packaging", "sluice.service")
 
 CONFIG = """
@@ -188,6 +190,52 @@ class Unit(harness.TestCase):
         self.assertEqual(refused, {}, "system calls outside SystemCallFilter")
         self.assertEqual(bad_families, set(), "socket families outside "
                          "RestrictAddressFamilies")
+
+    def test_regular_expressions_without_writable_executable_memory(self):
+        """MemoryDenyWriteExecute: PCRE2's JIT cannot map its code, and matching falls back
+        to its interpreter. The kernel's own form of the setting (PR_SET_MDWE, which
+        systemd uses where the kernel has it) stands in for the unit here."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_GET_MDWE, 0, 0, 0, 0) < 0:
+            self.skipTest("the kernel has no PR_SET_MDWE")
+        if "MemoryDenyWriteExecute=yes" not in open(UNIT).read():
+            self.skipTest("the unit allows writable executable memory")
+        port, app = harness.free_port(), harness.free_port()
+        cfg = self.write("sluice.cfg", """
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+frontend web
+    bind 127.0.0.1:%d
+    http-request deny if { path_reg ^/deny[0-9]+$ }
+    http-request return status 200 content-type text/plain string "ok\\n"
+""" % port)
+
+        def refuse_exec_gain():
+            if libc.prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0:
+                os._exit(99)
+
+        log = open(os.path.join(self.tmp, "stderr.log"), "wb")
+        proc = subprocess.Popen([harness.SLUICE, "-d", "-f", cfg], stdout=log, stderr=log,
+                                stdin=subprocess.DEVNULL, preexec_fn=refuse_exec_gain)
+        try:
+            def get(path):
+                try:
+                    r = harness.request(port, b"GET %s HTTP/1.1\r\nHost: h\r\n"
+                                              b"Connection: close\r\n\r\n" % path)
+                    return r[0] if r else None
+                except OSError:
+                    return None
+
+            self.wait_until(lambda: get(b"/") == 200)
+            self.assertEqual([get(b"/deny12"), get(b"/deny"), get(b"/deny12x")],
+                             [403, 200, 200])
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
 
     def wait_until(self, cond, timeout=30):
         deadline = time.monotonic() + timeout
