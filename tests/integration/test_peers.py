@@ -34,6 +34,16 @@ def entry(path, table, key):
     return None
 
 
+def wait_until(cond, timeout):
+    """Until cond() holds, @timeout seconds at most; whether it does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
 def wait_entry(path, table, key, want, timeout=10):
     """Wait until the entry of @key shows every "name=value" of @want; its last line."""
     deadline = time.monotonic() + timeout
@@ -250,12 +260,14 @@ class TestSluicePeers(harness.TestCase):
         for t in threads:
             t.start()
         try:
-            for _ in range(3):
+            synced = r"sluice\[(\d+)\]: info: peers 'mesh': 1 tables synced with 1 peers, " \
+                     r"from this worker"
+            for i in range(3):
                 time.sleep(0.5)
                 p.signal(signal.SIGUSR2)
-            time.sleep(0.5)
-            pids = re.findall(r"sluice\[(\d+)\]: info: peers 'mesh': 1 tables synced with 1 "
-                              r"peers, from this worker", p.log())
+                # the next reload once this one's owner synced (a loaded machine is slow)
+                wait_until(lambda: len(re.findall(synced, p.log())) >= i + 2, 20)
+            pids = re.findall(synced, p.log())
             # the first generation's owner and one per reload
             self.assertGreaterEqual(len(pids), 4, p.log())
             os.kill(int(pids[-1]), signal.SIGKILL)
