@@ -99,8 +99,12 @@ class Unit(harness.TestCase):
         return path
 
     def test_verify_prints_nothing(self):
-        r = subprocess.run(["systemd-analyze", "verify", "--man=no", self.local_unit()],
-                           capture_output=True, text=True, timeout=60)
+        """The unit, and the example socket unit beside it."""
+        socket_unit = os.path.join(self.tmp, "sluice.socket")
+        shutil.copy(os.path.join(harness.SOURCE_ROOT, "packaging", "sluice.socket"),
+                    socket_unit)
+        r = subprocess.run(["systemd-analyze", "verify", "--man=no", self.local_unit(),
+                            socket_unit], capture_output=True, text=True, timeout=60)
         self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
 
     def test_security_score(self):

@@ -207,7 +207,8 @@ def check_installed(v1):
     files = ["/usr/sbin/sluice", UNIT, "/etc/sluice/sluice.cfg", "/etc/default/sluice",
              "/usr/lib/sysusers.d/sluice.conf", "/usr/lib/tmpfiles.d/sluice.conf",
              "/usr/share/man/man8/sluice.8.gz", "/usr/share/man/man5/sluice.cfg.5.gz",
-             "/usr/share/doc/sluice/copyright"]
+             "/usr/share/doc/sluice/copyright",
+             "/usr/share/doc/sluice/examples/sluice.socket"]
     missing = [f for f in files if not os.path.exists(f)]
     check("the deb installs the program, unit, configuration, sysusers, tmpfiles and "
           "man pages", not missing, "missing: %s" % missing)
@@ -361,7 +362,8 @@ def check_rpm(tarball, work):
     expected = {"/usr/sbin/sluice", "/usr/lib/systemd/system/sluice.service",
                 "/usr/lib/sysusers.d/sluice.conf", "/usr/lib/tmpfiles.d/sluice.conf",
                 "/etc/sluice/sluice.cfg", "/etc/sysconfig/sluice",
-                "/usr/share/man/man8/sluice.8", "/usr/share/man/man5/sluice.cfg.5"}
+                "/usr/share/man/man8/sluice.8", "/usr/share/man/man5/sluice.cfg.5",
+                "/usr/share/doc/sluice/examples/sluice.socket"}
     check("rpm -qlp lists the program, unit, sysusers, tmpfiles, configuration and man "
           "pages", expected <= {re.sub(r"\.(gz|bz2|xz)$", "", f) for f in files},
           "missing: %s" % (expected - files))
