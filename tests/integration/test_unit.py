@@ -20,14 +20,18 @@ SCORE_LIMIT = 2.0
 PR_SET_MDWE, PR_GET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN = 65, 66, 1
 UNIT = os.path.join(os.path.dirname(harness.SLUICE or "."), "packaging", "sluice.service")
 
-CONFIG = """
-global
-    stats socket %(dir)s/admin.sock mode 600 level admin
+DEFAULTS = """
 defaults
     mode http
     timeout connect 2s
     timeout client 5s
     timeout server 5s
+"""
+
+CONFIG = """
+global
+    stats socket %(dir)s/admin.sock mode 600 level admin
+""" + DEFAULTS + """
 frontend web
     bind 127.0.0.1:%(port)d
     bind 127.0.0.1:%(tls_port)d ssl crt %(dir)s/cert.pem
@@ -205,12 +209,7 @@ class Unit(harness.TestCase):
         if "MemoryDenyWriteExecute=yes" not in open(UNIT).read():
             self.skipTest("the unit allows writable executable memory")
         port, app = harness.free_port(), harness.free_port()
-        cfg = self.write("sluice.cfg", """
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
+        cfg = self.write("sluice.cfg", DEFAULTS + """
 frontend web
     bind 127.0.0.1:%d
     http-request deny if { path_reg ^/deny[0-9]+$ }

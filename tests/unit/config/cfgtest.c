@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dump.h"
@@ -93,4 +94,36 @@ void cfgtest_write(const char *dir, const char *name, const char *text)
         ck_assert_ptr_nonnull(f);
         fputs(text, f);
         fclose(f);
+}
+
+const char *cfgtest_source_root(void)
+{
+        const char *root = getenv("SLUICE_SOURCE_ROOT");
+
+        ck_assert_msg(root != NULL, "SLUICE_SOURCE_ROOT is not set: run through meson test");
+        return root;
+}
+
+char *cfgtest_read_file(const char *path)
+{
+        char full[4096];
+        FILE *f;
+        char *s;
+        long len;
+
+        if (path[0] == '/')
+                snprintf(full, sizeof(full), "%s", path);
+        else
+                snprintf(full, sizeof(full), "%s/%s", cfgtest_source_root(), path);
+        f = fopen(full, "r");
+        ck_assert_msg(f != NULL, "cannot open %s", full);
+        ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+        len = ftell(f);
+        rewind(f);
+        s = malloc((size_t)len + 1);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_uint_eq(fread(s, 1, (size_t)len, f), (size_t)len);
+        s[len] = '\0';
+        fclose(f);
+        return s;
 }

@@ -32,3 +32,9 @@ char *cfgtest_dump(const struct cfg_gen *g);
 
 /* Write @text to the file @name in the folder @dir (a test's temporary folder). */
 void cfgtest_write(const char *dir, const char *name, const char *text);
+
+/* The tree the tests come from (SLUICE_SOURCE_ROOT, which meson test sets). */
+const char *cfgtest_source_root(void);
+
+/* The whole file @path (relative: to the source root), in a malloc'd string. */
+char *cfgtest_read_file(const char *path);

@@ -23,38 +23,9 @@
 
 static char *man;
 
-static char *read_all(const char *path)
-{
-        FILE *f = fopen(path, "r");
-        char *s;
-        long len;
-
-        ck_assert_msg(f != NULL, "cannot open %s", path);
-        ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-        len = ftell(f);
-        rewind(f);
-        s = malloc((size_t)len + 1);
-        ck_assert_ptr_nonnull(s);
-        ck_assert_uint_eq(fread(s, 1, (size_t)len, f), (size_t)len);
-        s[len] = '\0';
-        fclose(f);
-        return s;
-}
-
-static const char *source_root(void)
-{
-        const char *root = getenv("SLUICE_SOURCE_ROOT");
-
-        ck_assert_msg(root != NULL, "SLUICE_SOURCE_ROOT is not set: run through meson test");
-        return root;
-}
-
 static void setup(void)
 {
-        char path[4096];
-
-        snprintf(path, sizeof(path), "%s/man/sluice.cfg.5", source_root());
-        man = read_all(path);
+        man = cfgtest_read_file("man/sluice.cfg.5");
 }
 
 static void teardown(void)
@@ -201,7 +172,7 @@ static void load_candidates(void)
 
         if (words)
                 return;
-        snprintf(dir, sizeof(dir), "%s/config", source_root());
+        snprintf(dir, sizeof(dir), "%s/config", cfgtest_source_root());
         d = opendir(dir);
         ck_assert_msg(d != NULL, "cannot open %s", dir);
         while ((e = readdir(d))) {
@@ -211,7 +182,7 @@ static void load_candidates(void)
                 if (len < 3 || strcmp(e->d_name + len - 2, ".c") != 0)
                         continue;
                 snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                text = read_all(path);
+                text = cfgtest_read_file(path);
                 scan_literals(text);
                 free(text);
         }

@@ -212,23 +212,8 @@ static bool man_mentions(const char *man, const char *name)
 
 START_TEST(test_every_fetch_and_converter_in_man_page)
 {
-        const char *root = getenv("SLUICE_SOURCE_ROOT");
-        char path[4096], *man;
-        FILE *f;
-        long len;
+        char *man = cfgtest_read_file("man/sluice.cfg.5");
 
-        ck_assert_msg(root != NULL, "SLUICE_SOURCE_ROOT is not set: run through meson test");
-        snprintf(path, sizeof(path), "%s/man/sluice.cfg.5", root);
-        f = fopen(path, "r");
-        ck_assert_msg(f != NULL, "cannot open %s", path);
-        ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-        len = ftell(f);
-        rewind(f);
-        man = malloc((size_t)len + 1);
-        ck_assert_ptr_nonnull(man);
-        ck_assert_uint_eq(fread(man, 1, (size_t)len, f), (size_t)len);
-        man[len] = '\0';
-        fclose(f);
         for (size_t i = 0; cfg_fetch_kw_at(i); i++)
                 if (cfg_fetch_kw_at(i)->implied < 0)
                         ck_assert_msg(man_mentions(man, cfg_fetch_kw_at(i)->name),
