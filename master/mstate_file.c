@@ -5,11 +5,11 @@
  * At every reload and at stop, the master writes sluice's own file (config/state_file.h),
  * atomically, so the same rule holds across a restart. A reload carries state through shared
  * memory (mstate_servers_carry()), not through the file. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "ipaddr.h"
 #include "log.h"
 #include "master-t.h"
 #include "model.h"
@@ -33,44 +34,12 @@ static const char *cfg_addr_word(const struct cfg_server *sv, char *buf, size_t 
         if (a->resolved || a->family == CFG_ADDR_NAME || a->family == CFG_ADDR_UNIX ||
             a->family == CFG_ADDR_ABNS)
                 snprintf(buf, size, "%s", a->name[0] ? a->name : "-");
-        else if (a->ss.ss_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, buf,
-                          (socklen_t)size);
-        else if (a->ss.ss_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, buf,
-                          (socklen_t)size);
         else
-                snprintf(buf, size, "-");
+                sl_ip_str(&a->ss, buf, size, "-");
         for (char *p = buf; *p; p++)
                 if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
                         *p = '?';
         return buf;
-}
-
-static const char *ip_word(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-        if (ss->ss_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf,
-                          (socklen_t)size);
-        else if (ss->ss_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
-                          (socklen_t)size);
-        else
-                snprintf(buf, size, "-");
-        return buf;
-}
-
-static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-        if (a->ss_family != b->ss_family)
-                return false;
-        if (a->ss_family == AF_INET)
-                return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                              &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-        if (a->ss_family == AF_INET6)
-                return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-        return false;
 }
 
 /* What differs between the server the file describes and the configuration's, into @diff
@@ -100,9 +69,10 @@ static void entry_diff(const struct cfg_state_entry *e, const struct cfg_server 
          * file's with init-addr last, applied at load) */
         if (e->has_addr && !sv->addr.resolved && sv->addr.family != CFG_ADDR_NAME &&
             (sv->addr.ss.ss_family == AF_INET || sv->addr.ss.ss_family == AF_INET6) &&
-            !same_ip(&e->addr, &sv->addr.ss))
-                mstate_list_add(diff, size, "address %s -> %s", ip_word(&e->addr, a, sizeof(a)),
-                                ip_word(&sv->addr.ss, b, sizeof(b)));
+            !sl_same_ip(&e->addr, &sv->addr.ss))
+                mstate_list_add(diff, size, "address %s -> %s",
+                                sl_ip_str(&e->addr, a, sizeof(a), "-"),
+                                sl_ip_str(&sv->addr.ss, b, sizeof(b), "-"));
         if (e->port && sv->addr.has_port && e->port != sv->addr.port_low)
                 mstate_list_add(diff, size, "port %u -> %u", e->port, sv->addr.port_low);
         if (e->cfg_weight != sv->opts.weight)
@@ -208,7 +178,7 @@ static void write_line(FILE *out, const struct cfg_proxy *px, const struct cfg_s
         fprintf(out, "%s %s %s %u %u %016" PRIx64 " %s %u %d %d %u %u %u %d %u %u %" PRIu64 " ",
                 px->name, sv->name, cfg_addr_word(sv, cfg, sizeof(cfg)), sv->addr.port_low,
                 sv->opts.weight, cfg_server_fingerprint(sv),
-                sv->no_addr && !set ? "-" : ip_word(&ss, ip, sizeof(ip)), port, set ? 1 : 0,
+                sv->no_addr && !set ? "-" : sl_ip_str(&ss, ip, sizeof(ip), "-"), port, set ? 1 : 0,
                 srv_state_op(rec) == SRV_OP_DOWN   ? CFG_STATE_OP_DOWN
                 : srv_state_op(rec) == SRV_OP_NOLB ? CFG_STATE_OP_NOLB
                                                    : CFG_STATE_OP_UP,

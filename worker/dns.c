@@ -28,6 +28,7 @@
 
 #include "alog_sink.h"
 #include "clock.h"
+#include "ipaddr.h"
 #include "lb.h"
 #include "log.h"
 #include "loop.h"
@@ -227,31 +228,6 @@ static void srv_log(struct dns_srv *s, int level, const char *line)
                                       &wc_proc(s->d->w)->c[ST_C_DROPPED_LOGS]);
 }
 
-static const char *ip_str(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-        if (ss->ss_family == AF_INET)
-                return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf,
-                                 (socklen_t)size);
-        if (ss->ss_family == AF_INET6)
-                return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
-                                 (socklen_t)size);
-        snprintf(buf, size, "(none)");
-        return buf;
-}
-
-static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-        if (a->ss_family != b->ss_family)
-                return false;
-        if (a->ss_family == AF_INET)
-                return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                              &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-        if (a->ss_family == AF_INET6)
-                return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-        return a->ss_family == AF_UNSPEC;
-}
-
 /* The address a server has now (port 0), AF_UNSPEC when none, and its runtime port */
 static void srv_cur_addr(const struct dns_srv *s, struct sockaddr_storage *ret, uint16_t *ret_port)
 {
@@ -354,7 +330,7 @@ static void srv_write_addr(struct dns_srv *s, const struct sockaddr_storage *ip)
 
         srv_cur_addr(s, &cur, &cur_port);
         port = s->srvrq ? s->port : cur_port;
-        if (same_ip(&cur, ip ? ip : &(struct sockaddr_storage){0}) && port == cur_port &&
+        if (sl_same_ip(&cur, ip ? ip : &(struct sockaddr_storage){0}) && port == cur_port &&
             srv_state_addr_is_dns(s->rec))
                 return;
         srv_state_set_dns_addr(s->rec, ip, port);
@@ -368,10 +344,10 @@ static void srv_set_ip(struct dns_srv *s, const struct sockaddr_storage *ip, con
         uint16_t port;
 
         srv_cur_addr(s, &cur, &port);
-        if (!same_ip(&cur, ip)) {
+        if (!sl_same_ip(&cur, ip)) {
                 snprintf(line, sizeof(line), "%s/%s changed its IP from %s to %s by %s.",
-                         s->rt->px->name, s->sv->name, ip_str(&cur, old, sizeof(old)),
-                         ip_str(ip, new, sizeof(new)), updater);
+                         s->rt->px->name, s->sv->name, sl_ip_str(&cur, old, sizeof(old), "(none)"),
+                         sl_ip_str(ip, new, sizeof(new), "(none)"), updater);
                 srv_log(s, LOG_NOTICE, line);
         }
         srv_write_addr(s, ip);
@@ -586,7 +562,7 @@ static int pick_ip(struct dns_srv *s, const struct sockaddr_storage *cur,
                 } else {
                         score += 2;
                 }
-                sel = same_ip(cur, &it->ss);
+                sel = sl_same_ip(cur, &it->ss);
                 if (sel)
                         score++;
                 if (score > max_score) {
@@ -611,7 +587,7 @@ static int pick_ip(struct dns_srv *s, const struct sockaddr_storage *cur,
         /* HAProxy then moves its first record to the end "for internal round robin", which
          * puts it back where its key is: the order stays */
         *ret_item = chosen;
-        return cur_found && same_ip(cur, &chosen->ss) ? UPD_NO : UPD_SRVIP_NOT_FOUND;
+        return cur_found && sl_same_ip(cur, &chosen->ss) ? UPD_NO : UPD_SRVIP_NOT_FOUND;
 }
 
 /* ---- what the servers do with a resolution's end ---- */
@@ -994,7 +970,7 @@ static bool res_merge(struct dns *d, struct dns_res *r, int qtype, const unsigne
                 sl_list_for_each(pos, &r->items) {
                         struct dns_item *o = sl_list_entry(pos, struct dns_item, link);
 
-                        if (o->type == qtype && same_ip(&o->ss, &ss))
+                        if (o->type == qtype && sl_same_ip(&o->ss, &ss))
                                 it = o;
                 }
                 if (!it) {

@@ -1,0 +1,33 @@
+/* See ipaddr.h. */
+#include "ipaddr.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+bool sl_same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+        if (a->ss_family != b->ss_family)
+                return false;
+        if (a->ss_family == AF_INET)
+                return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+                              &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+        if (a->ss_family == AF_INET6)
+                return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+        return a->ss_family == AF_UNSPEC;
+}
+
+const char *sl_ip_str(const struct sockaddr_storage *ss, char *buf, size_t size, const char *none)
+{
+        const void *ip = NULL;
+
+        if (ss->ss_family == AF_INET)
+                ip = &((const struct sockaddr_in *)ss)->sin_addr;
+        else if (ss->ss_family == AF_INET6)
+                ip = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+        if (!ip || !inet_ntop(ss->ss_family, ip, buf, (socklen_t)size))
+                snprintf(buf, size, "%s", none);
+        return buf;
+}
