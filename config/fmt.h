@@ -61,4 +61,6 @@ struct cfg_fmt {
         bool log;      /* a log line (log-format): runs of spaces are one separator and an
                         * empty value prints "-", as HAProxy's LOG_OPT_MERGE_SPACES and
                         * LOG_OPT_MANDATORY; in other formats (rules) both are as written */
+        bool fe_addr;  /* has %fi or %fp: a line needs the address the client reached, which
+                        * costs a system call per connection to learn */
 };

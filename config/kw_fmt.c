@@ -192,6 +192,8 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret)
                         n->var = (enum cfg_log_var)var;
                         n->flags = flags;
                         f.constant = false;
+                        if (var == CFG_LV_fi || var == CFG_LV_fp)
+                                f.fe_addr = true;
                         lit = s;
                 }
         }

@@ -225,7 +225,8 @@ static int backend_srv_conn(struct stream *st, struct px_rt *rt, int idx, struct
         bool reuse;
         int r;
 
-        r = srv_conn_addr(rt, idx, sess_dst(st->sess, st), &st->srv_addr, &len);
+        r = srv_conn_addr(rt, idx, srv_conn_needs_dst(rt, idx) ? sess_dst(st->sess, st) : NULL,
+                          &st->srv_addr, &len);
         if (r < 0) {
                 st->srv_addr.ss_family = AF_UNSPEC;
                 return r;

@@ -514,7 +514,7 @@ static bool add_addr_header(struct stream *st, uint32_t flag)
         bool ff = flag == CFG_OPT_FORWARDFOR;
         const struct cfg_addr_hdr *fh = ff ? &fe->forwardfor : &fe->originalto;
         const struct cfg_addr_hdr *bh = ff ? &be->forwardfor : &be->originalto;
-        const struct sockaddr_storage *a = ff ? sess_src(st->sess, st) : sess_dst(st->sess, st);
+        const struct sockaddr_storage *a;
         bool fe_on = fe->options & flag, be_on = be->options & flag;
         struct sl_str name = ff ? SL_STR_LIT("X-Forwarded-For") : SL_STR_LIT("X-Original-To");
         char ip[INET6_ADDRSTRLEN] = "";
@@ -530,6 +530,8 @@ static bool add_addr_header(struct stream *st, uint32_t flag)
         always = (fe_on && !fh->if_none) || (be_on && !bh->if_none);
         if (!always && http_hdr_find(&st->req, 0, name) >= 0)
                 return true;
+        /* only now: the address a client reached costs a getsockname() to learn */
+        a = ff ? sess_src(st->sess, st) : sess_dst(st->sess, st);
         if (a->ss_family == AF_INET)
                 inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, sizeof(ip));
         else if (a->ss_family == AF_INET6)

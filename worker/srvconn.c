@@ -93,6 +93,18 @@ static int srv_conn_runtime_addr(const struct px_rt *rt, const struct cfg_server
         return 0;
 }
 
+bool srv_conn_needs_dst(const struct px_rt *rt, int srv_idx)
+{
+        const struct cfg_server *srv;
+
+        if (srv_idx < 0)
+                return false;
+        srv = &rt->px->servers[srv_idx];
+        /* every case below (and srv_conn_runtime_addr()'s) that reads @cli_dst, and more */
+        return !srv->addr.has_port || srv->addr.port_low == 0 || srv->addr.port_offset != 0 ||
+               cfg_server_any_addr(srv);
+}
+
 int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
                   struct sockaddr_storage *ret_ss, socklen_t *ret_len)
 {

@@ -49,6 +49,11 @@ static inline struct srv_conn *srv_conn_of(struct conn *c)
 int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
                   struct sockaddr_storage *ret_ss, socklen_t *ret_len);
 
+/* Whether srv_conn_addr() may need the client's destination for server @srv_idx of @rt (a
+ * mapped port, the any address): the caller learns it (getsockname(), once per connection)
+ * only then, and passes NULL otherwise. */
+bool srv_conn_needs_dst(const struct px_rt *rt, int srv_idx);
+
 /* Open a connection to server @srv_idx of @rt (-1: the dispatch address) at @addr (from
  * srv_conn_addr()), connect() in progress or done, with the backend's mux on it; SO_KEEPALIVE
  * is set with option srvtcpka. A server with "ssl" gets TLS, sending @sni (NULL: none), and

@@ -42,7 +42,10 @@ static int ms_between(uint64_t from, uint64_t to)
         return (int)SL_MIN(to - from, (uint64_t)INT_MAX);
 }
 
-static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl, size_t rlsize)
+/* The log entry of @st for format @fmt: the address the client reached only when the format
+ * shows it (learning it is a getsockname() per connection). */
+static void stream_fill_entry(struct stream *st, const struct cfg_fmt *fmt, struct alog_entry *e,
+                              char *rl, size_t rlsize)
 {
         struct worker *w = st->w;
         struct sess *ss = st->sess;
@@ -53,7 +56,8 @@ static void stream_fill_entry(struct stream *st, struct alog_entry *e, char *rl,
         alog_entry_init(e);
         e->accept_us = ss->accept_wall_us;
         e->client = *sess_src(ss, st);
-        e->frontend = *sess_dst(ss, st);
+        if (fmt->fe_addr)
+                e->frontend = *sess_dst(ss, st);
         e->frontend_name = st->fe->name;
         e->ssl = sess_tls(ss);
         if (e->ssl) {
@@ -160,7 +164,7 @@ int stream_log_format(struct stream *st, const struct cfg_fmt *f, bool response,
                 out[n] = '\0';
                 return (int)n;
         }
-        stream_fill_entry(st, &e, rl, sizeof(rl));
+        stream_fill_entry(st, f, &e, rl, sizeof(rl));
         return alog_format(f, &e, log_sample, &ctx, out, size);
 }
 
@@ -211,7 +215,7 @@ void stream_log(struct stream *st)
         /* a request answered before its id was made still logs one, as HAProxy */
         if (st->flags & STRM_F_HTTP)
                 (void)stream_unique_id(st);
-        stream_fill_entry(st, &e, rl, sizeof(rl));
+        stream_fill_entry(st, fmt, &e, rl, sizeof(rl));
         rt->log_counter++;
         if (fmt == &alog_fmt_json)
                 n = alog_format_json(&e, line, sizeof(line));
