@@ -21,41 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "peers.h"
 #include "unit.h"
-
-/* Input placed so that its last byte is the last one before a PROT_NONE page. */
-struct guard {
-        uint8_t *map;
-        size_t map_len;
-        const uint8_t *p;
-};
-
-static struct guard guard_new(const void *s, size_t n)
-{
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        size_t data_pages = (n + page - 1) / page;
-        struct guard g;
-
-        if (data_pages == 0)
-                data_pages = 1;
-        g.map_len = (data_pages + 1) * page;
-        g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        ck_assert_ptr_ne(g.map, MAP_FAILED);
-        ck_assert_int_eq(mprotect(g.map + data_pages * page, page, PROT_NONE), 0);
-        if (n)
-                memcpy(g.map + data_pages * page - n, s, n);
-        g.p = g.map + data_pages * page - n;
-        return g;
-}
-
-static void guard_free(struct guard *g)
-{
-        munmap(g->map, g->map_len);
-}
 
 static bool str_is(struct sl_str s, const char *want)
 {
