@@ -6,6 +6,31 @@
 #include <stdio.h>
 #include <string.h>
 
+void sl_addr_set(union sl_addr *a, const struct sockaddr *sa, socklen_t len)
+{
+        *a = (union sl_addr){.sa.sa_family = AF_UNSPEC};
+        if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(a->sin))
+                a->sin = *(const struct sockaddr_in *)sa;
+        else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(a->sin6))
+                a->sin6 = *(const struct sockaddr_in6 *)sa;
+        else if (sa->sa_family == AF_UNIX)
+                a->sa.sa_family = AF_UNIX;
+}
+
+socklen_t sl_addr_len(const union sl_addr *a)
+{
+        return a->sa.sa_family == AF_INET    ? (socklen_t)sizeof(a->sin)
+               : a->sa.sa_family == AF_INET6 ? (socklen_t)sizeof(a->sin6)
+                                             : 0;
+}
+
+unsigned sl_addr_port(const union sl_addr *a)
+{
+        return a->sa.sa_family == AF_INET    ? ntohs(a->sin.sin_port)
+               : a->sa.sa_family == AF_INET6 ? ntohs(a->sin6.sin6_port)
+                                             : 0;
+}
+
 bool sl_same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
         if (a->ss_family != b->ss_family)

@@ -1,10 +1,31 @@
 #pragma once
-/* The IP address of a struct sockaddr_storage, its port aside: compared, and written as
- * text. */
+/* Socket addresses: the compact form every connection keeps (union sl_addr), and the IP
+ * address of a struct sockaddr_storage, its port aside: compared, and written as text. */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+
+/* A socket address in the room an IP address needs: 28 bytes where a sockaddr_storage takes
+ * 128, for the addresses each connection and log entry keeps. A Unix socket's address keeps
+ * its family alone (AF_UNIX): what sluice does with one (print "unix", use the listener's id
+ * or path) needs no path. */
+union sl_addr {
+        struct sockaddr sa;
+        struct sockaddr_in sin;
+        struct sockaddr_in6 sin6;
+};
+
+/* @sa, @len bytes long, into @a: an IPv4 or IPv6 address whole, an AF_UNIX one as its family,
+ * anything else (or too short) as AF_UNSPEC. */
+void sl_addr_set(union sl_addr *a, const struct sockaddr *sa, socklen_t len);
+
+/* The length of @a as connect() and bind() take it: 0 when it holds no IP address. */
+socklen_t sl_addr_len(const union sl_addr *a);
+
+/* The port of @a in host order; 0 when it holds no IP address. */
+unsigned sl_addr_port(const union sl_addr *a);
 
 /* Whether @a and @b hold the same IPv4 or IPv6 address; two without one (AF_UNSPEC) are the
  * same too. */

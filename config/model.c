@@ -142,13 +142,13 @@ size_t cfg_maxrewrite(const struct cfg_global *g)
 
 bool cfg_net_contains(const struct cfg_net *net, const void *ss)
 {
-        const struct sockaddr_storage *a = ss;
+        sa_family_t family = ((const struct sockaddr *)ss)->sa_family;
         const uint8_t *bytes;
         size_t n;
 
-        if (net->family == 0 || a->ss_family != net->family)
+        if (net->family == 0 || family != net->family)
                 return false;
-        if (a->ss_family == AF_INET) {
+        if (family == AF_INET) {
                 bytes = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
                 n = 4;
         } else {

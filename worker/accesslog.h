@@ -11,6 +11,7 @@
 
 #include "alog_sink.h"
 #include "fmt.h"
+#include "ipaddr.h"
 #include "model.h"
 #include "str.h"
 
@@ -36,12 +37,12 @@ struct alog_timers {
  * alog_format() call; an empty or NULL string prints "-" (or "" with +Q). Addresses whose
  * ss_family is AF_UNSPEC are unknown and print "-". */
 struct alog_entry {
-        uint64_t accept_us; /* wall clock at accept, microseconds since the epoch: %t %T %Ts %ms;
-                             * %tr is accept + Th + Ti, as HAProxy computes it */
-        struct sockaddr_storage client;   /* %ci %cp; AF_UNIX prints "unix" */
-        struct sockaddr_storage frontend; /* %fi %fp: the local address the client reached */
-        struct sockaddr_storage server;   /* %si %sp */
-        struct sockaddr_storage be_src;   /* %bi %bp: our side of the server connection */
+        uint64_t accept_us;   /* wall clock at accept, microseconds since the epoch: %t %T %Ts %ms;
+                               * %tr is accept + Th + Ti, as HAProxy computes it */
+        union sl_addr client; /* %ci %cp; AF_UNIX prints "unix" */
+        union sl_addr frontend;    /* %fi %fp: the local address the client reached */
+        union sl_addr server;      /* %si %sp */
+        union sl_addr be_src;      /* %bi %bp: our side of the server connection */
         unsigned listener_id;      /* %cp/%fp on a Unix socket listener print this, as HAProxy */
         const char *frontend_name; /* borrowed: %f %ft */
         bool ssl;                  /* the client side uses TLS: %ft appends '~' */

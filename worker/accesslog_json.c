@@ -112,16 +112,14 @@ static size_t json_render(struct alog_text *w, const struct alog_entry *e, size_
                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                          (unsigned)(e->accept_us % 1000000 / 1000));
 
-        switch (e->client.ss_family) {
+        switch (e->client.sa.sa_family) {
         case AF_INET:
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)&e->client)->sin_addr, ip,
-                          sizeof(ip));
-                port = ntohs(((const struct sockaddr_in *)&e->client)->sin_port);
+                inet_ntop(AF_INET, &e->client.sin.sin_addr, ip, sizeof(ip));
+                port = ntohs(e->client.sin.sin_port);
                 break;
         case AF_INET6:
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&e->client)->sin6_addr, ip,
-                          sizeof(ip));
-                port = ntohs(((const struct sockaddr_in6 *)&e->client)->sin6_port);
+                inet_ntop(AF_INET6, &e->client.sin6.sin6_addr, ip, sizeof(ip));
+                port = ntohs(e->client.sin6.sin6_port);
                 break;
         case AF_UNIX:
                 strcpy(ip, "unix");

@@ -153,14 +153,14 @@ void alog_text_counter(struct alog_text *w, unsigned flags, unsigned long long v
 }
 
 /* lf_ip() */
-void alog_text_ip(struct alog_text *w, unsigned flags, const struct sockaddr_storage *ss)
+void alog_text_ip(struct alog_text *w, unsigned flags, const union sl_addr *ss)
 {
         char pn[INET6_ADDRSTRLEN];
         const unsigned char *a;
 
-        switch (ss->ss_family) {
+        switch (ss->sa.sa_family) {
         case AF_INET:
-                a = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
+                a = (const unsigned char *)&ss->sin.sin_addr;
                 if (flags & CFG_FMT_F_HEX) {
                         alog_text_printf(w, "%02X%02X%02X%02X", a[0], a[1], a[2], a[3]);
                         return;
@@ -169,7 +169,7 @@ void alog_text_ip(struct alog_text *w, unsigned flags, const struct sockaddr_sto
                 alog_text_field_cstr(w, flags, pn);
                 return;
         case AF_INET6:
-                a = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+                a = ss->sin6.sin6_addr.s6_addr;
                 if (flags & CFG_FMT_F_HEX) {
                         for (int i = 0; i < 16; i++)
                                 alog_text_printf(w, "%02X", a[i]);
@@ -189,16 +189,15 @@ void alog_text_ip(struct alog_text *w, unsigned flags, const struct sockaddr_sto
 }
 
 /* lf_port(); %cp and %fp of a Unix socket print the listener's id (@unix_id >= 0) */
-void alog_text_port(struct alog_text *w, unsigned flags, const struct sockaddr_storage *ss,
-                    long long unix_id)
+void alog_text_port(struct alog_text *w, unsigned flags, const union sl_addr *ss, long long unix_id)
 {
         const unsigned char *p;
 
-        if (ss->ss_family == AF_UNSPEC) {
+        if (ss->sa.sa_family == AF_UNSPEC) {
                 alog_text_field(w, flags, NULL, 0);
                 return;
         }
-        if (ss->ss_family == AF_UNIX && unix_id >= 0) {
+        if (ss->sa.sa_family == AF_UNIX && unix_id >= 0) {
                 alog_text_int(w, unix_id);
                 return;
         }
@@ -208,10 +207,10 @@ void alog_text_port(struct alog_text *w, unsigned flags, const struct sockaddr_s
                 alog_text_printf(w, "%02X%02X", p[0], p[1]);
                 return;
         }
-        if (ss->ss_family == AF_INET)
-                alog_text_int(w, ntohs(((const struct sockaddr_in *)ss)->sin_port));
-        else if (ss->ss_family == AF_INET6)
-                alog_text_int(w, ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
+        if (ss->sa.sa_family == AF_INET)
+                alog_text_int(w, ntohs(ss->sin.sin_port));
+        else if (ss->sa.sa_family == AF_INET6)
+                alog_text_int(w, ntohs(ss->sin6.sin6_port));
         else
                 alog_text_int(w, 0);
 }

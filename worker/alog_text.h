@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ipaddr.h"
 #include "str.h"
 
 /* Writes into @buf up to @cap bytes and keeps counting what did not fit, so a caller can
@@ -88,12 +89,12 @@ void alog_text_counter(struct alog_text *w, unsigned flags, unsigned long long v
 /* The address @ss as a string variable (alog_text_field()): "unix" for any Unix socket, an
  * empty field when unknown (AF_UNSPEC); under +X an IPv4 or IPv6 address prints the
  * hexadecimal digits of its bytes instead. */
-void alog_text_ip(struct alog_text *w, unsigned flags, const struct sockaddr_storage *ss);
+void alog_text_ip(struct alog_text *w, unsigned flags, const union sl_addr *ss);
 
 /* The port of @ss in decimal (0 for a Unix socket), or under +X the two bytes where sin_port
  * lies, in hexadecimal. A Unix socket prints @unix_id instead when it is 0 or more (%cp and
  * %fp print the listener's id); an unknown address (AF_UNSPEC) is an empty field. */
-void alog_text_port(struct alog_text *w, unsigned flags, const struct sockaddr_storage *ss,
+void alog_text_port(struct alog_text *w, unsigned flags, const union sl_addr *ss,
                     long long unix_id);
 
 enum alog_date {

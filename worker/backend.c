@@ -113,15 +113,15 @@ static struct sl_str uri_head(const struct http_msg *m)
 
 static void lb_key_of(struct stream *st, struct lb_key *key)
 {
-        const struct sockaddr_storage *src = sess_src(st->sess, st);
+        const union sl_addr *src = sess_src(st->sess, st);
 
         *key = (struct lb_key){0};
-        if (src->ss_family == AF_INET) {
+        if (src->sa.sa_family == AF_INET) {
                 key->family = AF_INET;
-                memcpy(key->addr, &((const struct sockaddr_in *)src)->sin_addr, 4);
-        } else if (src->ss_family == AF_INET6) {
+                memcpy(key->addr, &src->sin.sin_addr, 4);
+        } else if (src->sa.sa_family == AF_INET6) {
                 key->family = AF_INET6;
-                memcpy(key->addr, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
+                memcpy(key->addr, &src->sin6.sin6_addr, 16);
         }
         if (!(st->flags & STRM_F_HTTP) && st->be->balance.algo == CFG_LB_RDP_COOKIE &&
             st->cli.ops && st->cli.ops->rcv_peek) {

@@ -343,17 +343,20 @@ size_t conn_waiting(struct conn *c)
         return c->state == CONN_ST_CLOSED ? 0 : c->xprt->waiting(c, c->xprt_ctx);
 }
 
-void conn_local_addr(struct conn *c, struct sockaddr_storage *ret)
+void conn_local_addr(struct conn *c, union sl_addr *ret)
 {
-        socklen_t len = sizeof(*ret);
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
 
-        if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)ret, &len) == -1)
-                ret->ss_family = AF_UNSPEC;
+        if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&ss, &len) == -1)
+                ret->sa.sa_family = AF_UNSPEC;
+        else
+                sl_addr_set(ret, (struct sockaddr *)&ss, len);
 }
 
 void conn_silent_drop(struct conn *c)
 {
-        struct sockaddr_storage ss;
+        union sl_addr ss;
         struct linger lg = {1, 0};
         int one = 1;
 
@@ -364,9 +367,9 @@ void conn_silent_drop(struct conn *c)
                 return;
 #endif
         conn_local_addr(c, &ss);
-        if (ss.ss_family == AF_INET)
+        if (ss.sa.sa_family == AF_INET)
                 (void)setsockopt(c->fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
-        else if (ss.ss_family == AF_INET6)
+        else if (ss.sa.sa_family == AF_INET6)
                 (void)setsockopt(c->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one));
         (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 }

@@ -17,6 +17,7 @@
 #include <sys/uio.h>
 
 #include "buf.h"
+#include "ipaddr.h"
 #include "loop.h"
 #include "str.h"
 
@@ -219,7 +220,7 @@ int conn_error(struct conn *c);
 size_t conn_waiting(struct conn *c);
 
 /* The local address of @c into *ret (getsockname); AF_UNSPEC when it has none. */
-void conn_local_addr(struct conn *c, struct sockaddr_storage *ret);
+void conn_local_addr(struct conn *c, union sl_addr *ret);
 
 /* HAProxy's silent-drop: make the close that follows tell the client nothing: the kernel
  * forgets the connection (TCP_REPAIR, where allowed), or its reset leaves with a hop limit

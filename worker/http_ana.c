@@ -244,7 +244,7 @@ static bool var_action(struct sess *ss, struct stream *st, const struct cfg_http
 static bool addr_action(struct sess *ss, struct stream *st, const struct cfg_http_rule *r)
 {
         bool port = r->act == CFG_ACT_SET_SRC_PORT || r->act == CFG_ACT_SET_DST_PORT;
-        struct sockaddr_storage *a;
+        union sl_addr *a;
         struct cfg_smp_value v;
         char buf[256];
 
@@ -514,7 +514,7 @@ static bool add_addr_header(struct stream *st, uint32_t flag)
         bool ff = flag == CFG_OPT_FORWARDFOR;
         const struct cfg_addr_hdr *fh = ff ? &fe->forwardfor : &fe->originalto;
         const struct cfg_addr_hdr *bh = ff ? &be->forwardfor : &be->originalto;
-        const struct sockaddr_storage *a;
+        const union sl_addr *a;
         bool fe_on = fe->options & flag, be_on = be->options & flag;
         struct sl_str name = ff ? SL_STR_LIT("X-Forwarded-For") : SL_STR_LIT("X-Original-To");
         char ip[INET6_ADDRSTRLEN] = "";
@@ -532,10 +532,10 @@ static bool add_addr_header(struct stream *st, uint32_t flag)
                 return true;
         /* only now: the address a client reached costs a getsockname() to learn */
         a = ff ? sess_src(st->sess, st) : sess_dst(st->sess, st);
-        if (a->ss_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, sizeof(ip));
-        else if (a->ss_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip, sizeof(ip));
+        if (a->sa.sa_family == AF_INET)
+                inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
+        else if (a->sa.sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
         else
                 return true; /* a Unix socket has no address to forward */
         /* the except networks of both proxies count, whichever asked for the field */

@@ -89,11 +89,16 @@ static void ssl_tlv(struct pp_v2_builder *b, SSL *ssl, uint32_t pp)
 size_t pp_stream_header(struct stream *st, uint32_t pp, uint8_t *out, size_t cap)
 {
         struct sess *ss = st->sess;
-        const struct sockaddr_storage *src = sess_src(ss, st), *dst = sess_dst(ss, st);
+        struct sockaddr_storage src_ss = {0}, dst_ss = {0};
+        const struct sockaddr_storage *src = &src_ss, *dst = &dst_ss;
         SSL *ssl = sess_ssl(ss);
         struct pp_v2_builder b;
         struct sl_str v;
 
+        /* the encoder takes sockaddr_storage; an address that is not IP (a Unix socket's)
+         * goes as UNKNOWN (v1) or LOCAL (v2) whatever its path */
+        memcpy(&src_ss, sess_src(ss, st), sizeof(union sl_addr));
+        memcpy(&dst_ss, sess_dst(ss, st), sizeof(union sl_addr));
         if (!(pp & CFG_PP_V2))
                 return cap >= PP_V1_MAX ? pp_v1_build(out, src, dst) : 0;
         pp_v2_begin(&b, out, cap, false, src, dst);

@@ -100,27 +100,18 @@ static void select_occ(struct values *vals, int occ)
         vals->n = 1;
 }
 
-static void addr_value(const struct sockaddr_storage *ss, struct cfg_smp_value *v)
+static void addr_value(const union sl_addr *a, struct cfg_smp_value *v)
 {
         v->type = CFG_SMP_IP;
-        if (ss->ss_family == AF_INET) {
+        if (a->sa.sa_family == AF_INET) {
                 v->family = AF_INET;
-                memcpy(v->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-        } else if (ss->ss_family == AF_INET6) {
+                memcpy(v->addr, &a->sin.sin_addr, 4);
+        } else if (a->sa.sa_family == AF_INET6) {
                 v->family = AF_INET6;
-                memcpy(v->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+                memcpy(v->addr, &a->sin6.sin6_addr, 16);
         } else {
                 v->family = AF_UNSPEC;
         }
-}
-
-static int64_t addr_port(const struct sockaddr_storage *ss)
-{
-        if (ss->ss_family == AF_INET)
-                return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-        if (ss->ss_family == AF_INET6)
-                return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-        return 0;
 }
 
 static bool str_to_int(struct sl_str s, int64_t *ret)
@@ -225,23 +216,22 @@ static bool one_str(struct sl_str s, smp_value_fn *fn, void *data)
 /* ---- the process ---- */
 
 /* HAProxy's addr_is_local(): the address is one of the host's if a socket can bind it. */
-static bool addr_is_local(const struct sockaddr_storage *ss)
+static bool addr_is_local(const union sl_addr *ss)
 {
-        struct sockaddr_storage a = *ss;
-        socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                  : sizeof(struct sockaddr_in);
+        union sl_addr a = *ss;
+        socklen_t len = sl_addr_len(&a);
         int fd, r;
 
-        if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
+        if (!len)
                 return false;
-        if (ss->ss_family == AF_INET)
-                ((struct sockaddr_in *)&a)->sin_port = 0;
+        if (a.sa.sa_family == AF_INET)
+                a.sin.sin_port = 0;
         else
-                ((struct sockaddr_in6 *)&a)->sin6_port = 0;
-        fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                a.sin6.sin6_port = 0;
+        fd = socket(a.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return false;
-        r = bind(fd, (struct sockaddr *)&a, len);
+        r = bind(fd, &a.sa, len);
         close(fd);
         return r == 0;
 }
@@ -643,8 +633,8 @@ static bool fetch_http(const struct smp_ctx *c, const struct cfg_sample *smp, sm
                 return one_int(base32(req), CFG_SMP_INT, fn, data);
         case CFG_FETCH_BASE32_SRC: {
                 uint32_t h = htonl(base32(req));
-                const struct sockaddr_storage *src = sess_src(c->ss, c->st);
-                size_t alen = src->ss_family == AF_INET6 ? 16 : 4;
+                const union sl_addr *src = sess_src(c->ss, c->st);
+                size_t alen = src->sa.sa_family == AF_INET6 ? 16 : 4;
 
                 addr_value(src, &v);
                 if (v.family == AF_UNSPEC || c->bufsz < 4 + alen)
@@ -743,9 +733,9 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 addr_value(sess_dst(ss, st), &v);
                 return v.family != AF_UNSPEC && fn(data, &v);
         case CFG_FETCH_SRC_PORT:
-                return one_int(addr_port(sess_src(ss, st)), CFG_SMP_INT, fn, data);
+                return one_int(sl_addr_port(sess_src(ss, st)), CFG_SMP_INT, fn, data);
         case CFG_FETCH_DST_PORT:
-                return one_int(addr_port(sess_dst(ss, st)), CFG_SMP_INT, fn, data);
+                return one_int(sl_addr_port(sess_dst(ss, st)), CFG_SMP_INT, fn, data);
         case CFG_FETCH_REQ_LEN:
         case CFG_FETCH_PAYLOAD:
         case CFG_FETCH_SSL_HELLO_TYPE:

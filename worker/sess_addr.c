@@ -9,7 +9,7 @@
 #include "session-t.h"
 #include "stream-t.h"
 
-const struct sockaddr_storage *sess_src(struct sess *s, const struct stream *st)
+const union sl_addr *sess_src(struct sess *s, const struct stream *st)
 {
         return st && st->src ? st->src : &s->src;
 }
@@ -22,7 +22,7 @@ static void dst_read(struct sess *s)
         }
 }
 
-const struct sockaddr_storage *sess_dst(struct sess *s, const struct stream *st)
+const union sl_addr *sess_dst(struct sess *s, const struct stream *st)
 {
         if (st && st->dst)
                 return st->dst;
@@ -30,9 +30,9 @@ const struct sockaddr_storage *sess_dst(struct sess *s, const struct stream *st)
         return &s->dst;
 }
 
-struct sockaddr_storage *sess_addr_to_set(struct sess *s, struct stream *st, bool dst)
+union sl_addr *sess_addr_to_set(struct sess *s, struct stream *st, bool dst)
 {
-        struct sockaddr_storage **own;
+        union sl_addr **own;
 
         if (dst)
                 dst_read(s);
@@ -40,26 +40,26 @@ struct sockaddr_storage *sess_addr_to_set(struct sess *s, struct stream *st, boo
                 return dst ? &s->dst : &s->src;
         own = dst ? &st->dst : &st->src;
         if (!*own) {
-                *own = (struct sockaddr_storage *)scratch_alloc(st, sizeof(**own));
+                *own = (union sl_addr *)scratch_alloc(st, sizeof(**own));
                 if (*own)
                         **own = dst ? s->dst : s->src;
         }
         return *own;
 }
 
-void sess_addr_rewrite(struct sockaddr_storage *a, const struct cfg_smp_value *v)
+void sess_addr_rewrite(union sl_addr *a, const struct cfg_smp_value *v)
 {
-        struct sockaddr_in *in = (struct sockaddr_in *)a;
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)a;
+        struct sockaddr_in *in = &a->sin;
+        struct sockaddr_in6 *in6 = &a->sin6;
         uint16_t port;
 
         if (v->type == CFG_SMP_INT) {
                 port = htons((uint16_t)v->i);
-                if (a->ss_family == AF_INET6) {
+                if (a->sa.sa_family == AF_INET6) {
                         in6->sin6_port = port;
                         return;
                 }
-                if (a->ss_family != AF_INET) {
+                if (a->sa.sa_family != AF_INET) {
                         memset(a, 0, sizeof(*a));
                         in->sin_family = AF_INET;
                 }
@@ -68,9 +68,9 @@ void sess_addr_rewrite(struct sockaddr_storage *a, const struct cfg_smp_value *v
         }
         if (v->type != CFG_SMP_IP)
                 return;
-        port = a->ss_family == AF_INET    ? in->sin_port
-               : a->ss_family == AF_INET6 ? in6->sin6_port
-                                          : 0;
+        port = a->sa.sa_family == AF_INET    ? in->sin_port
+               : a->sa.sa_family == AF_INET6 ? in6->sin6_port
+                                             : 0;
         memset(a, 0, sizeof(*a));
         if (v->family == AF_INET) {
                 in->sin_family = AF_INET;

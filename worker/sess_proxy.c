@@ -75,8 +75,8 @@ static bool looks_like_pp(const uint8_t *p, size_t len)
 static void apply(struct sess *ss, const struct pp_info *info)
 {
         if (!info->local) {
-                ss->src = info->src;
-                ss->dst = info->dst;
+                sl_addr_set(&ss->src, (const struct sockaddr *)&info->src, sizeof(info->src));
+                sl_addr_set(&ss->dst, (const struct sockaddr *)&info->dst, sizeof(info->dst));
                 ss->dst_known = true;
         }
         if (info->tlv_len) {

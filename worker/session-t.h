@@ -23,8 +23,8 @@ struct sess {
         const struct cfg_proxy *fe;  /* borrowed from @gen */
         const struct cfg_bind *bind; /* borrowed from @gen: the bind line it came through */
         struct conn conn;            /* the client connection; its mux ends the session */
-        struct sockaddr_storage src; /* the client's address */
-        struct sockaddr_storage dst; /* the local address it reached: sess_dst() */
+        union sl_addr src;           /* the client's address */
+        union sl_addr dst;           /* the local address it reached: sess_dst() */
         bool dst_known;
         bool closed;
         uint64_t accept_wall_us;             /* wall clock at accept, for %t */

@@ -43,7 +43,7 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         s->id = ++sess_last_id;
         s->gen = cfg_gen_ref(w->gen);
         s->fe = fe;
-        memcpy(&s->src, src, SL_MIN((size_t)src_len, sizeof(s->src)));
+        sl_addr_set(&s->src, (const struct sockaddr *)src, src_len);
         s->accept_wall_us = sl_clock_wall_us();
         s->accept_ms = loop_now(w->loop);
         s->conn.fd = -1;
@@ -110,14 +110,14 @@ void sess_close(struct sess *s)
 unsigned sess_peer(const struct sess *s, char *ip, size_t cap)
 {
         snprintf(ip, cap, "unix");
-        if (s->src.ss_family == AF_INET) {
-                const struct sockaddr_in *a = (const struct sockaddr_in *)&s->src;
+        if (s->src.sa.sa_family == AF_INET) {
+                const struct sockaddr_in *a = &s->src.sin;
 
                 inet_ntop(AF_INET, &a->sin_addr, ip, (socklen_t)cap);
                 return ntohs(a->sin_port);
         }
-        if (s->src.ss_family == AF_INET6) {
-                const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&s->src;
+        if (s->src.sa.sa_family == AF_INET6) {
+                const struct sockaddr_in6 *a = &s->src.sin6;
 
                 inet_ntop(AF_INET6, &a->sin6_addr, ip, (socklen_t)cap);
                 return ntohs(a->sin6_port);

@@ -67,8 +67,8 @@ static bool follows_client(const struct px_rt *rt, int srv_idx)
  * client's when it has none (a host name without a port too), and an SRV label's never. */
 static int srv_conn_runtime_addr(const struct px_rt *rt, const struct cfg_server *srv,
                                  const struct sockaddr_storage *ov, uint16_t ov_port,
-                                 const struct sockaddr_storage *cli_dst,
-                                 struct sockaddr_storage *ret_ss, socklen_t *ret_len)
+                                 const union sl_addr *cli_dst, struct sockaddr_storage *ret_ss,
+                                 socklen_t *ret_len)
 {
         uint16_t port = srv->addr.port_low;
 
@@ -83,7 +83,7 @@ static int srv_conn_runtime_addr(const struct px_rt *rt, const struct cfg_server
         /* 16-bit arithmetic: "-N" wraps as in HAProxy */
         if (!ov_port && !srv->srv_rec && (!srv->addr.has_port || srv->addr.port_low == 0) &&
             srv->addr.family != CFG_ADDR_UNIX && srv->addr.family != CFG_ADDR_ABNS)
-                port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
+                port = (uint16_t)((cli_dst ? sl_addr_port(cli_dst) : 0) + srv->addr.port_offset);
         if (ov_port)
                 port = ov_port;
         if (ret_ss->ss_family == AF_INET)
@@ -105,7 +105,7 @@ bool srv_conn_needs_dst(const struct px_rt *rt, int srv_idx)
                cfg_server_any_addr(srv);
 }
 
-int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
+int srv_conn_addr(const struct px_rt *rt, int srv_idx, const union sl_addr *cli_dst,
                   struct sockaddr_storage *ret_ss, socklen_t *ret_len)
 {
         const struct cfg_server *srv;
@@ -134,25 +134,23 @@ int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_sto
         port = ss_port(ret_ss);
         if (cfg_server_any_addr(srv) && cli_dst) {
                 /* the address the client reached, with the family it has */
-                if (cli_dst->ss_family == AF_INET) {
+                if (cli_dst->sa.sa_family == AF_INET) {
                         struct sockaddr_in *in = (struct sockaddr_in *)ret_ss;
 
-                        *in = (struct sockaddr_in){
-                                .sin_family = AF_INET,
-                                .sin_addr = ((const struct sockaddr_in *)cli_dst)->sin_addr};
+                        *in = (struct sockaddr_in){.sin_family = AF_INET,
+                                                   .sin_addr = cli_dst->sin.sin_addr};
                         *ret_len = sizeof(*in);
-                } else if (cli_dst->ss_family == AF_INET6) {
+                } else if (cli_dst->sa.sa_family == AF_INET6) {
                         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret_ss;
 
-                        *in6 = (struct sockaddr_in6){
-                                .sin6_family = AF_INET6,
-                                .sin6_addr = ((const struct sockaddr_in6 *)cli_dst)->sin6_addr};
+                        *in6 = (struct sockaddr_in6){.sin6_family = AF_INET6,
+                                                     .sin6_addr = cli_dst->sin6.sin6_addr};
                         *ret_len = sizeof(*in6);
                 }
         }
         /* 16-bit arithmetic: "-N" wraps as in HAProxy */
         if (cfg_server_maps_port(srv))
-                port = (uint16_t)((cli_dst ? ss_port(cli_dst) : 0) + srv->addr.port_offset);
+                port = (uint16_t)((cli_dst ? sl_addr_port(cli_dst) : 0) + srv->addr.port_offset);
         if (ret_ss->ss_family == AF_INET)
                 ((struct sockaddr_in *)ret_ss)->sin_port = htons(port);
         else if (ret_ss->ss_family == AF_INET6)

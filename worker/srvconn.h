@@ -46,7 +46,7 @@ static inline struct srv_conn *srv_conn_of(struct conn *c)
  * the offset, modulo 65536 (HAProxy's mapped ports); for a server at the any address
  * (0.0.0.0, ::), the client's destination address (HAProxy's transparent forwarding).
  * Returns 0, or -EADDRNOTAVAIL for a server that has no address (init-addr none). */
-int srv_conn_addr(const struct px_rt *rt, int srv_idx, const struct sockaddr_storage *cli_dst,
+int srv_conn_addr(const struct px_rt *rt, int srv_idx, const union sl_addr *cli_dst,
                   struct sockaddr_storage *ret_ss, socklen_t *ret_len);
 
 /* Whether srv_conn_addr() may need the client's destination for server @srv_idx of @rt (a

@@ -507,19 +507,19 @@ bool stick_fetch(struct sess *ss, struct stream *st, const struct cfg_sample *sm
 
         if (smp->fetch == CFG_FETCH_SRC_TBL) {
                 struct cfg_smp_value a = {0};
-                const struct sockaddr_storage *src = sess_src(ss, st);
+                const union sl_addr *src = sess_src(ss, st);
                 uint32_t nidx;
 
                 t = stick_table_of(w, smp->table);
                 if (!t)
                         return false;
                 a.type = CFG_SMP_IP;
-                if (src->ss_family == AF_INET) {
+                if (src->sa.sa_family == AF_INET) {
                         a.family = AF_INET;
-                        memcpy(a.addr, &((const struct sockaddr_in *)src)->sin_addr, 4);
-                } else if (src->ss_family == AF_INET6) {
+                        memcpy(a.addr, &src->sin.sin_addr, 4);
+                } else if (src->sa.sa_family == AF_INET6) {
                         a.family = AF_INET6;
-                        memcpy(a.addr, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
+                        memcpy(a.addr, &src->sin6.sin6_addr, 16);
                 } else {
                         return false;
                 }

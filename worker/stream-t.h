@@ -165,7 +165,7 @@ struct stream {
         struct sl_str unique_id; /* scratch: made from unique-id-format, or empty */
         /* scratch: the addresses set-src/set-dst rules gave this stream (tcp-request
          * content, http-request), or NULL: the session's (session.h: sess_src()) */
-        struct sockaddr_storage *src, *dst;
+        union sl_addr *src, *dst;
         char term[2]; /* termination state: who ('-', 'C', 'S', 'P', 'R', 'I', 'K', 'c',
                        * 's'), when ('-', 'R', 'Q', 'C', 'H', 'D', 'L', 'T') */
         struct loop_reap reap;

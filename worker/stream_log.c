@@ -82,15 +82,16 @@ static void stream_fill_entry(struct stream *st, const struct cfg_fmt *fmt, stru
                         const struct cfg_server *srv = &st->be->servers[srv_idx];
 
                         e->server_name = srv->name;
-                        memcpy(&e->server, &srv->addr.ss,
-                               SL_MIN(sizeof(e->server), (size_t)srv->addr.ss_len));
+                        sl_addr_set(&e->server, (const struct sockaddr *)&srv->addr.ss,
+                                    srv->addr.ss_len);
                         if (bert->lb)
                                 e->srv_conn = srv_state_cur_conns(&bert->lb->recs[srv_idx]);
                 }
                 /* where the connection went: a port that follows the client's, the dispatch
                  * address (whose server is <NOSRV>, as in HAProxy) */
                 if (st->srv_addr.ss_family != AF_UNSPEC)
-                        memcpy(&e->server, &st->srv_addr, sizeof(e->server));
+                        sl_addr_set(&e->server, (const struct sockaddr *)&st->srv_addr,
+                                    sizeof(st->srv_addr));
         }
         e->t.Th = 0;
         e->t.Tt = ms_between(ss->accept_ms, now);

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <time.h>
 
 #include "clock.h"
@@ -23,19 +22,18 @@ struct werr {
         char buf[]; /* @len bytes */
 };
 
-static void addr_text(const struct sockaddr_storage *a, char *out, size_t size)
+static void addr_text(const union sl_addr *a, char *out, size_t size)
 {
         char ip[INET6_ADDRSTRLEN] = "?";
 
-        if (a->ss_family == AF_INET) {
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, sizeof(ip));
-                snprintf(out, size, "%s:%u", ip, ntohs(((const struct sockaddr_in *)a)->sin_port));
-        } else if (a->ss_family == AF_INET6) {
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip, sizeof(ip));
-                snprintf(out, size, "%s:%u", ip,
-                         ntohs(((const struct sockaddr_in6 *)a)->sin6_port));
-        } else if (a->ss_family == AF_UNIX) {
-                snprintf(out, size, "unix:%.60s", ((const struct sockaddr_un *)a)->sun_path);
+        if (a->sa.sa_family == AF_INET) {
+                inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
+                snprintf(out, size, "%s:%u", ip, ntohs(a->sin.sin_port));
+        } else if (a->sa.sa_family == AF_INET6) {
+                inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
+                snprintf(out, size, "%s:%u", ip, ntohs(a->sin6.sin6_port));
+        } else if (a->sa.sa_family == AF_UNIX) {
+                snprintf(out, size, "unix:"); /* a client of a Unix socket has no name */
         } else {
                 snprintf(out, size, "?");
         }

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -39,33 +38,30 @@ bool wsess_parse_id(const char *id, uint32_t *ret_pid, uint32_t *ret_low)
         return true;
 }
 
-static void addr_text(const struct sockaddr_storage *a, char *out, size_t size)
+/* A client of a Unix socket has no name: "unix:". */
+static void addr_text(const union sl_addr *a, char *out, size_t size)
 {
         char ip[INET6_ADDRSTRLEN] = "";
 
-        if (a->ss_family == AF_INET) {
-                const struct sockaddr_in *s4 = (const struct sockaddr_in *)a;
-
-                inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-                snprintf(out, size, "%s:%u", ip, ntohs(s4->sin_port));
-        } else if (a->ss_family == AF_INET6) {
-                const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)a;
-
-                inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-                snprintf(out, size, "[%s]:%u", ip, ntohs(s6->sin6_port));
-        } else if (a->ss_family == AF_UNIX) {
-                snprintf(out, size, "unix:%s", ((const struct sockaddr_un *)a)->sun_path);
+        if (a->sa.sa_family == AF_INET) {
+                inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
+                snprintf(out, size, "%s:%u", ip, ntohs(a->sin.sin_port));
+        } else if (a->sa.sa_family == AF_INET6) {
+                inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
+                snprintf(out, size, "[%s]:%u", ip, ntohs(a->sin6.sin6_port));
+        } else if (a->sa.sa_family == AF_UNIX) {
+                snprintf(out, size, "unix:");
         } else {
                 snprintf(out, size, "?");
         }
 }
 
-static const char *proto_of(const struct sockaddr_storage *a)
+static const char *proto_of(const union sl_addr *a)
 {
-        return a->ss_family == AF_INET    ? "tcpv4"
-               : a->ss_family == AF_INET6 ? "tcpv6"
-               : a->ss_family == AF_UNIX  ? "unix_stream"
-                                          : "?";
+        return a->sa.sa_family == AF_INET    ? "tcpv4"
+               : a->sa.sa_family == AF_INET6 ? "tcpv6"
+               : a->sa.sa_family == AF_UNIX  ? "unix_stream"
+                                             : "?";
 }
 
 static struct stream *stream_of(struct sess *ss)

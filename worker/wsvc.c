@@ -42,23 +42,19 @@ static int path_query(const struct http_msg *m, char *out, size_t size)
 /* "address:port" of the client, and the account it gave the page */
 static void client_text(struct stream *st, char *out, size_t size)
 {
-        const struct sockaddr_storage *a = sess_src(st->sess, st);
+        const union sl_addr *a = sess_src(st->sess, st);
         const struct cfg_ul_user *u = st->svc_px->stats->users
                                               ? http_auth_user(st->svc_px->stats->users, &st->req)
                                               : NULL;
         char ip[INET6_ADDRSTRLEN] = "?";
         unsigned port = 0;
 
-        if (a->ss_family == AF_INET) {
-                const struct sockaddr_in *s4 = (const struct sockaddr_in *)a;
-
-                inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-                port = ntohs(s4->sin_port);
-        } else if (a->ss_family == AF_INET6) {
-                const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)a;
-
-                inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-                port = ntohs(s6->sin6_port);
+        if (a->sa.sa_family == AF_INET) {
+                inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
+                port = ntohs(a->sin.sin_port);
+        } else if (a->sa.sa_family == AF_INET6) {
+                inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
+                port = ntohs(a->sin6.sin6_port);
         }
         snprintf(out, size, "%s:%u%s%s", ip, port, u ? ", user " : "", u ? u->name : "");
 }

@@ -27,11 +27,11 @@
 static const struct sl_str req_caps[] = {{"example.com", 11}, {NULL, 0}};
 static const struct sl_str res_caps[] = {{"text/html", 9}};
 
-static void set_in4(struct sockaddr_storage *ss, const char *ip, unsigned port)
+static void set_in4(union sl_addr *a, const char *ip, unsigned port)
 {
-        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+        struct sockaddr_in *sin = &a->sin;
 
-        memset(ss, 0, sizeof(*ss));
+        memset(a, 0, sizeof(*a));
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)port);
         ck_assert_int_eq(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
