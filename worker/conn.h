@@ -202,6 +202,13 @@ static inline bool conn_can_splice(const struct conn *c)
 /* Shut the write side down, once. */
 void conn_shutw(struct conn *c);
 
+/* Whether @c is a socket the kernel does not watch now (no interest registered by an
+ * earlier turn): asking for events costs an epoll_ctl(). A memory transport has no socket. */
+static inline bool conn_unpolled_socket(const struct conn *c)
+{
+        return c->fd >= 0 && !loop_io_polled(&c->io);
+}
+
 /* Ask for events on the directions in @want (CONN_WANT_*); the others are not watched. */
 static inline void conn_want(struct conn *c, uint32_t want)
 {

@@ -788,7 +788,13 @@ void h1_update_want(struct h1c *h)
                  * that a client resetting is seen at once, not at the next write; with a full
                  * buffer, watch for the reset alone */
                 if (!eof && !(h->flags & (H1C_F_SERVER | H1C_F_NO_READ))) {
-                        if (buf_is_null(&h->ibuf) || buf_room(&h->ibuf) > 0)
+                        if (h->in_st == H1M_ST_DONE && !(h->flags & H1C_F_WATCH) &&
+                            conn_unpolled_socket(h->conn)) {
+                                /* the whole request came with the first read: wait before
+                                 * asking the kernel (H1_WATCH_DELAY_MS) */
+                                if (!loop_timer_is_armed(&h->timer))
+                                        loop_timer_arm(&h->timer, H1_WATCH_DELAY_MS);
+                        } else if (buf_is_null(&h->ibuf) || buf_room(&h->ibuf) > 0)
                                 want |= CONN_WANT_RD;
                         else if (!(h->flags & H1C_F_HUP_SEEN))
                                 want |= CONN_WANT_HUP;

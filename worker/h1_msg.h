@@ -51,7 +51,14 @@ enum {
         H1C_F_IN_EOM = 1u << 8,    /* the incoming message's end was passed on */
         H1C_F_OUT_EOM = 1u << 9,   /* the outgoing message's end was taken */
         H1C_F_HUP_SEEN = 1u << 10, /* client: the peer's end was seen behind a full buffer */
+        H1C_F_WATCH = 1u << 11,    /* client: watched while a stream runs (see below) */
 };
+
+/* A client connection the kernel was never asked to watch (its request read at accept) is
+ * watched while its stream runs only once the stream has lasted this long: a response in
+ * less costs no epoll_ctl() (the connection closes unregistered, or registers as it idles),
+ * and a client's close or reset is still seen this soon. */
+#define H1_WATCH_DELAY_MS 100
 
 struct h1c {
         struct conn *conn;    /* borrowed: owned by the session, or the srv_conn */

@@ -105,6 +105,12 @@ static inline uint32_t loop_io_events(const struct loop_io *io)
         return io->want;
 }
 
+/* Whether the kernel watches @io's fd now (an interest registered by an earlier turn). */
+static inline bool loop_io_polled(const struct loop_io *io)
+{
+        return io->kernel != 0;
+}
+
 /* Stop @io: no callback for it from now on, including events already reported in the current
  * turn. If the fd is registered, it is removed at once (one epoll_ctl()), so the fd may be
  * closed next even if its file is shared with another process or descriptor. The watcher can

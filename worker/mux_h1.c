@@ -58,6 +58,12 @@ static void h1c_on_timer(struct loop_timer *t)
         if (h->state == H1C_ST_IDLE) {
                 /* keep-alive timeout between requests, or the grace of a soft stop */
                 h1c_close(h);
+                return;
+        }
+        if (h->state == H1C_ST_BUSY) {
+                /* the stream outlasted H1_WATCH_DELAY_MS: watch the client from now on */
+                h->flags |= H1C_F_WATCH;
+                h1_update_want(h);
         }
 }
 
@@ -369,9 +375,10 @@ static void h1c_client_process(struct h1c *h)
                 h1c_set_state(h, H1C_ST_BUSY);
                 loop_timer_disarm(&h->timer);
                 stream_start(h->strm, (size_t)r);
-                /* while the stream waits for a server, the client is watched (a head read at
-                 * accept never asked for more): its close or reset is seen at once, for
-                 * option abortonclose and for the resets that end a stream */
+                /* while the stream waits for a server, the client is watched: its close or
+                 * reset is seen (for option abortonclose and for the resets that end a
+                 * stream) at once, or H1_WATCH_DELAY_MS in when the head came whole with the
+                 * read at accept and the kernel was never asked to watch it */
                 if (h->state != H1C_ST_CLOSED)
                         h1_update_want(h);
                 return;

@@ -274,6 +274,15 @@ def children(pid):
         return [int(p) for p in f.read().split()]
 
 
+def tracer_of(pid):
+    """The process id tracing @pid (strace attached to it), or 0."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("TracerPid:"):
+                return int(line.split()[1])
+    return 0
+
+
 def cpu_ticks(pid):
     """User and system time of @pid so far, in clock ticks (os.sysconf("SC_CLK_TCK") a second)."""
     with open("/proc/%d/stat" % pid) as f:

@@ -2,9 +2,11 @@
 
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -440,6 +442,73 @@ class Http(HttpBase):
         self.proc.signal(signal.SIGTERM)
         # in plain foreground mode (-d), sluice ends by the signal, as HAProxy does
         self.assertEqual(self.proc.proc.wait(timeout=10), -signal.SIGTERM)
+
+
+    def test_client_reset_seen_while_the_server_is_slow(self):
+        """A client whose whole request came with its first read is watched only once its
+        stream lasts (H1_WATCH_DELAY_MS): its reset still ends the stream long before the
+        server's answer would have."""
+        o = self.origin()
+        port = harness.free_port()
+        self.proc = self.start_config(
+            "global\n    log stdout format raw local0\n    nbthread 1\n"
+            "defaults\n    mode http\n    log global\n    log-format \"%%HP %%tsc\"\n"
+            "    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
+            "frontend web\n    bind 127.0.0.1:%d\n    default_backend app\n"
+            "backend app\n    server s1 127.0.0.1:%d\n" % (port, o.port))
+        c = harness.connect(port)
+        c.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+        deadline = time.monotonic() + 5
+        while not o.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertTrue(o.requests)
+        time.sleep(0.2)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+        reset = time.monotonic()
+        line = None
+        while line is None and time.monotonic() < reset + 3:
+            line = next((l for l in self.proc.log().splitlines() if l.startswith("/slow ")),
+                        None)
+            time.sleep(0.02)
+        # the origin answers 1.5 s after the request; the reset ended the stream before
+        self.assertIsNotNone(line)
+        self.assertLess(time.monotonic() - reset, 0.9)
+        self.assertEqual(line.split()[1][0], "C", line)
+
+    def test_one_connection_per_request_costs_no_epoll_ctl(self):
+        """A client whose request comes whole with its first read and whose response comes
+        within H1_WATCH_DELAY_MS is never registered with epoll: it is accepted, read,
+        answered and closed with no epoll_ctl() (HAProxy makes none either)."""
+        if not shutil.which("strace"):
+            self.skipTest("needs strace")
+        # the server connection is kept and shared, as in the benchmark's configuration
+        o = self.origin()
+        port, _ = self.serve(be="    http-reuse always\n    server s0 127.0.0.1:%d" % o.port,
+                             origins=0)
+        (worker,) = harness.children(self.proc.pid)
+        self.assertEqual(harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+        trace = os.path.join(self.tmp, "trace")
+        st = subprocess.Popen(["strace", "-qq", "-e", "trace=epoll_ctl,accept4", "-o", trace,
+                               "-p", str(worker)], stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 5
+            # strace is attached once the worker's status names its tracer
+            while time.monotonic() < deadline and harness.tracer_of(worker) == 0:
+                time.sleep(0.02)
+            n = 100
+            for i in range(n):
+                r = harness.request(port, b"GET /%d HTTP/1.1\r\nHost: h\r\n"
+                                          b"Connection: close\r\n\r\n" % i)
+                self.assertEqual(r[0], 200)
+        finally:
+            st.terminate()
+            st.wait(timeout=5)
+        with open(trace) as f:
+            calls = [l.split("(")[0].split()[-1] for l in f if "(" in l]
+        self.assertGreaterEqual(calls.count("accept4"), n)
+        # a slow turn may still register a few; one per connection was the cost before
+        self.assertLess(calls.count("epoll_ctl"), n // 10, calls.count("epoll_ctl"))
 
 
 class Tcp(harness.TestCase):
