@@ -193,7 +193,6 @@ struct h1_chunked_limits {
 #define H1_CK_NAME_MAX 18
 
 struct h1_chunked {
-        enum h1_chunked_state state;
         struct h1_chunked_limits lim;
         uint64_t size;      /* chunk-size being read, then chunk-data bytes left */
         size_t line_len;    /* bytes of the current chunk line */
@@ -201,6 +200,7 @@ struct h1_chunked {
         size_t n_trailers;  /* trailer field lines seen */
         size_t name_len;    /* bytes of the current trailer name (kept up to H1_CK_NAME_MAX) */
         char name[H1_CK_NAME_MAX]; /* the current trailer name's first bytes */
+        enum h1_chunked_state state;
 };
 
 void h1_chunked_init(struct h1_chunked *ck, const struct h1_chunked_limits *lim);

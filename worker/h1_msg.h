@@ -82,10 +82,12 @@ struct h1c {
         size_t wire;              /* first raw byte not decoded */
         size_t head_len;          /* server: the response head just parsed */
         enum http_body head_body; /* server: its framing, until rcv_head_done() */
-        uint64_t head_cl;
         bool head_interim;
-        size_t trl;        /* chunked: where the trailer section starts, once it did (@trl_set) */
-        bool trl_set;      /* its bytes stay in ibuf until the fields are parsed from them */
+        bool trl_set;   /* chunked: @trl is set; the trailer section's bytes stay in ibuf
+                         * until the fields are parsed from them */
+        bool req_close; /* client: the request asked to close */
+        uint64_t head_cl;
+        size_t trl;        /* chunked: where the trailer section starts, once it did */
         size_t n_trailers; /* trailer fields parsed at the end of a chunked body */
 
         /* outgoing message */
@@ -97,7 +99,6 @@ struct h1c {
 
         enum http_meth req_meth; /* the request's method (response framing) */
         enum http_ver req_ver;   /* client: the request's version */
-        bool req_close;          /* client: the request asked to close */
         uint64_t idle_start_ms;  /* client: end of the last response, or accept */
 
         struct loop_timer timer; /* client: http-request, keep-alive, stopping grace */

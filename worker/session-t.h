@@ -27,8 +27,10 @@ struct sess {
         union sl_addr dst;           /* the local address it reached: sess_dst() */
         bool dst_known;
         bool closed;
-        uint64_t accept_wall_us;             /* wall clock at accept, for %t */
-        uint64_t accept_ms;                  /* loop time at accept */
+        bool expect_proxy;       /* tcp-request connection expect-proxy: a PROXY header comes */
+        uint16_t pp_tlv_len;     /* the bytes at @pp_tlv */
+        uint64_t accept_wall_us; /* wall clock at accept, for %t */
+        uint64_t accept_ms;      /* loop time at accept */
         struct stick_ctr sc[STICK_COUNTERS]; /* sc0 .. sc2 tracked for the connection */
         struct vars vars;                    /* sess.* variables */
         uint64_t id; /* unique in the worker, never 0: what srv_conn.owner names */
@@ -40,9 +42,7 @@ struct sess {
          * state released by @hs_free; NULL after it */
         void *hs;
         void (*hs_free)(struct sess *s);
-        bool expect_proxy; /* tcp-request connection expect-proxy: a PROXY header comes */
         /* the TLVs of the PROXY v2 header the connection came with (fc_pp_*), or NULL */
         uint8_t *pp_tlv;
-        uint16_t pp_tlv_len;
         struct loop_reap reap;
 };
