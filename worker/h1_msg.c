@@ -14,6 +14,7 @@
 #include "h1_msg.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -103,14 +104,39 @@ const uint32_t h1m_allowed[H1M_ST_COUNT] = {
 void h1m_bad_state(const struct h1c *h, const enum h1m_state *m, enum h1m_state to)
 {
         sl_log(LOG_CRIT, "BUG: an HTTP/1 %s message moves from state %s to %s",
-               m == &h->in_st ? "incoming" : "outgoing", h1m_state_str(*m), h1m_state_str(to));
+               m == &h->x->in_st ? "incoming" : "outgoing", h1m_state_str(*m), h1m_state_str(to));
         sl_bug(__FILE__, __LINE__, "an HTTP/1 message state change that is not allowed");
+}
+
+const struct h1x h1x_idle = {.in_st = H1M_ST_HEAD, .out_st = H1M_ST_HEAD};
+
+int h1x_take(struct h1c *h)
+{
+        struct h1x *x;
+
+        if (h->x != &h1x_idle)
+                return 0;
+        x = malloc(sizeof(*x));
+        if (!x)
+                return -ENOMEM;
+        *x = h1x_idle;
+        h->x = x;
+        return 0;
+}
+
+void h1x_release(struct h1c *h)
+{
+        if (h->x != &h1x_idle)
+                free(h->x);
+        h->x = (struct h1x *)&h1x_idle;
+        h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND | H1C_F_OUT_FINAL | H1C_F_IN_EOM |
+                                H1C_F_OUT_EOM);
 }
 
 void h1_exchange_reset(struct h1c *h)
 {
-        h1m_set_state(h, &h->in_st, H1M_ST_HEAD);
-        h1m_set_state(h, &h->out_st, H1M_ST_HEAD);
+        h1m_set_state(h, &h->x->in_st, H1M_ST_HEAD);
+        h1m_set_state(h, &h->x->out_st, H1M_ST_HEAD);
         h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND | H1C_F_OUT_FINAL | H1C_F_IN_EOM |
                                 H1C_F_OUT_EOM);
 }
@@ -123,27 +149,27 @@ static void ibuf_close_holes(struct h1c *h)
 {
         struct buf *b = &h->ibuf;
         /* a trailer section being received is kept whole: its fields are parsed at its end */
-        size_t from = h->trl_set ? h->trl : h->wire;
-        size_t data = h->dend - h->dstart, tail = b->data - from, trl = h->wire - from;
+        size_t from = h->x->trl_set ? h->x->trl : h->x->wire;
+        size_t data = h->x->dend - h->x->dstart, tail = b->data - from, trl = h->x->wire - from;
 
-        if (h->dstart == h->keep && h->dend == from)
+        if (h->x->dstart == h->x->keep && h->x->dend == from)
                 return;
-        if (data && h->dstart != h->keep)
-                memmove(buf_head(b) + h->keep, buf_head(b) + h->dstart, data);
+        if (data && h->x->dstart != h->x->keep)
+                memmove(buf_head(b) + h->x->keep, buf_head(b) + h->x->dstart, data);
         if (tail)
-                memmove(buf_head(b) + h->keep + data, buf_head(b) + from, tail);
-        h->dstart = h->keep;
-        h->dend = h->keep + data;
-        if (h->trl_set)
-                h->trl = h->dend;
-        h->wire = h->dend + trl;
-        b->data = h->dend + tail;
+                memmove(buf_head(b) + h->x->keep + data, buf_head(b) + from, tail);
+        h->x->dstart = h->x->keep;
+        h->x->dend = h->x->keep + data;
+        if (h->x->trl_set)
+                h->x->trl = h->x->dend;
+        h->x->wire = h->x->dend + trl;
+        b->data = h->x->dend + tail;
 }
 
 void h1_ibuf_reset(struct h1c *h)
 {
-        h->keep = h->dstart = h->dend = h->wire = 0;
-        h->trl_set = false;
+        h->x->keep = h->x->dstart = h->x->dend = h->x->wire = 0;
+        h->x->trl_set = false;
 }
 
 /* Read from the connection into ibuf. Returns bytes read, 0 at end of stream, -EAGAIN,
@@ -201,14 +227,14 @@ int h1_flush_obuf(struct h1c *h, bool more)
 
 void h1_in_start(struct h1c *h, enum http_body body, uint64_t len)
 {
-        h->in_body = body;
-        h->in_left = body == HTTP_BODY_LENGTH ? len : 0;
-        h->n_trailers = 0;
-        h->trl_set = false;
+        h->x->in_body = body;
+        h->x->in_left = body == HTTP_BODY_LENGTH ? len : 0;
+        h->x->n_trailers = 0;
+        h->x->trl_set = false;
         h->flags &= ~(uint32_t)H1C_F_IN_EOM;
         if (body == HTTP_BODY_CHUNKED)
-                h1_chunked_init(&h->in_ck, &h1_chunk_limits);
-        h1m_set_state(h, &h->in_st,
+                h1_chunked_init(&h->x->in_ck, &h1_chunk_limits);
+        h1m_set_state(h, &h->x->in_st,
                       body == HTTP_BODY_NONE || (body == HTTP_BODY_LENGTH && len == 0)
                               ? H1M_ST_DONE
                               : H1M_ST_BODY);
@@ -217,15 +243,15 @@ void h1_in_start(struct h1c *h, enum http_body body, uint64_t len)
 /* Is the incoming body complete (decoded to its end)? */
 static bool in_complete(const struct h1c *h)
 {
-        switch (h->in_body) {
+        switch (h->x->in_body) {
         case HTTP_BODY_NONE:
                 return true;
         case HTTP_BODY_LENGTH:
-                return h->in_left == 0;
+                return h->x->in_left == 0;
         case HTTP_BODY_CHUNKED:
-                return h1_chunked_done(&h->in_ck);
+                return h1_chunked_done(&h->x->in_ck);
         case HTTP_BODY_UNTIL_CLOSE:
-                return (h->conn->flags & CONN_F_RD_EOF) && h->wire == h->ibuf.data;
+                return (h->conn->flags & CONN_F_RD_EOF) && h->x->wire == h->ibuf.data;
         case HTTP_BODY_TUNNEL:
         case HTTP_BODY_COUNT:
                 break;
@@ -238,52 +264,52 @@ static int in_decode(struct h1c *h, struct http_hdr *trailers, size_t max_traile
 {
         struct buf *b = &h->ibuf;
         char *base = buf_is_null(b) ? NULL : buf_head(b);
-        size_t raw = b->data - h->wire, n;
+        size_t raw = b->data - h->x->wire, n;
 
-        switch (h->in_body) {
+        switch (h->x->in_body) {
         case HTTP_BODY_NONE:
                 return 0;
         case HTTP_BODY_LENGTH:
-                n = (size_t)SL_MIN((uint64_t)raw, h->in_left);
-                h->in_left -= n;
-                h->dend += n;
-                h->wire += n;
+                n = (size_t)SL_MIN((uint64_t)raw, h->x->in_left);
+                h->x->in_left -= n;
+                h->x->dend += n;
+                h->x->wire += n;
                 return 0;
         case HTTP_BODY_UNTIL_CLOSE:
         case HTTP_BODY_TUNNEL:
-                h->dend += raw;
-                h->wire += raw;
+                h->x->dend += raw;
+                h->x->wire += raw;
                 return 0;
         case HTTP_BODY_CHUNKED:
-                while (raw && !h1_chunked_done(&h->in_ck)) {
+                while (raw && !h1_chunked_done(&h->x->in_ck)) {
                         struct sl_str data;
-                        int r = h1_chunked_parse(&h->in_ck, base + h->wire, raw, &data);
+                        int r = h1_chunked_parse(&h->x->in_ck, base + h->x->wire, raw, &data);
 
                         if (r == -EAGAIN)
                                 break;
                         if (r < 0)
                                 return r;
                         if (data.len) {
-                                if (data.ptr != base + h->dend)
-                                        memmove(base + h->dend, data.ptr, data.len);
-                                h->dend += data.len;
+                                if (data.ptr != base + h->x->dend)
+                                        memmove(base + h->x->dend, data.ptr, data.len);
+                                h->x->dend += data.len;
                         }
-                        h->wire += (size_t)r;
+                        h->x->wire += (size_t)r;
                         raw -= (size_t)r;
                         /* the trailer section started within these bytes: at their end */
-                        if (!h->trl_set && h->in_ck.state >= H1_CK_TRAILER_START) {
-                                h->trl = h->wire - h1_chunked_trailer_len(&h->in_ck);
-                                h->trl_set = true;
+                        if (!h->x->trl_set && h->x->in_ck.state >= H1_CK_TRAILER_START) {
+                                h->x->trl = h->x->wire - h1_chunked_trailer_len(&h->x->in_ck);
+                                h->x->trl_set = true;
                         }
                 }
-                if (h1_chunked_done(&h->in_ck) && !h->n_trailers && trailers) {
+                if (h1_chunked_done(&h->x->in_ck) && !h->x->n_trailers && trailers) {
                         size_t nt = 0;
-                        int r = h1_parse_trailers(base + h->trl, h->wire - h->trl, trailers,
-                                                  max_trailers, &nt);
+                        int r = h1_parse_trailers(base + h->x->trl, h->x->wire - h->x->trl,
+                                                  trailers, max_trailers, &nt);
 
                         if (r < 0)
                                 return r;
-                        h->n_trailers = nt;
+                        h->x->n_trailers = nt;
                 }
                 return 0;
         case HTTP_BODY_COUNT:
@@ -301,18 +327,18 @@ int h1_rcv_data(struct sd *sd, struct sd_data *d)
         d->len = 0;
         d->flags = 0;
         d->n_trailers = 0;
-        if (h->in_st == H1M_ST_HEAD)
+        if (h->x->in_st == H1M_ST_HEAD)
                 return 0;
         for (;;) {
-                if (h->in_st == H1M_ST_BODY || h->in_st == H1M_ST_TUNNEL) {
+                if (h->x->in_st == H1M_ST_BODY || h->x->in_st == H1M_ST_TUNNEL) {
                         r = in_decode(h, d->trailers, d->max_trailers);
                         if (r < 0)
                                 return r;
                 }
-                if (h->dend > h->dstart || in_complete(h))
+                if (h->x->dend > h->x->dstart || in_complete(h))
                         break;
                 if (h->conn->flags & CONN_F_RD_EOF) {
-                        if (h->in_body == HTTP_BODY_TUNNEL)
+                        if (h->x->in_body == HTTP_BODY_TUNNEL)
                                 break;
                         return h->conn->flags & CONN_F_ERROR ? -ECONNRESET : -EPIPE;
                 }
@@ -322,20 +348,20 @@ int h1_rcv_data(struct sd *sd, struct sd_data *d)
                         h1_update_want(h);
                         break;
                 }
-                if (r < 0 && r != -ENOBUFS && h->in_body != HTTP_BODY_TUNNEL &&
-                    h->in_body != HTTP_BODY_UNTIL_CLOSE)
+                if (r < 0 && r != -ENOBUFS && h->x->in_body != HTTP_BODY_TUNNEL &&
+                    h->x->in_body != HTTP_BODY_UNTIL_CLOSE)
                         return -ECONNRESET;
         }
-        if (h->dend > h->dstart) {
-                d->p = buf_head(&h->ibuf) + h->dstart;
-                d->len = h->dend - h->dstart;
+        if (h->x->dend > h->x->dstart) {
+                d->p = buf_head(&h->ibuf) + h->x->dstart;
+                d->len = h->x->dend - h->x->dstart;
         }
-        if (h->in_st != H1M_ST_DONE && in_complete(h)) {
+        if (h->x->in_st != H1M_ST_DONE && in_complete(h)) {
                 d->flags |= SD_DATA_EOM;
-                d->n_trailers = h->n_trailers;
-        } else if (h->in_st == H1M_ST_DONE && !(h->flags & H1C_F_IN_EOM)) {
+                d->n_trailers = h->x->n_trailers;
+        } else if (h->x->in_st == H1M_ST_DONE && !(h->flags & H1C_F_IN_EOM)) {
                 d->flags |= SD_DATA_EOM;
-        } else if (h->in_body == HTTP_BODY_LENGTH && h->in_left <= H1_MORE_SOON_MAX) {
+        } else if (h->x->in_body == HTTP_BODY_LENGTH && h->x->in_left <= H1_MORE_SOON_MAX) {
                 d->flags |= SD_DATA_MORE;
         }
         if (!buf_is_null(&h->ibuf) &&
@@ -354,16 +380,16 @@ void h1_rcv_consume(struct sd *sd, size_t n)
 {
         struct h1c *h = h1c_of_sd(sd);
 
-        SL_BUG_ON(n > h->dend - h->dstart);
-        h->dstart += n;
-        if (h->dstart != h->dend)
+        SL_BUG_ON(n > h->x->dend - h->x->dstart);
+        h->x->dstart += n;
+        if (h->x->dstart != h->x->dend)
                 return;
-        if (h->in_st == H1M_ST_BODY && in_complete(h)) {
+        if (h->x->in_st == H1M_ST_BODY && in_complete(h)) {
                 /* the end went, trailers with it: their bytes may go too */
-                h1m_set_state(h, &h->in_st, H1M_ST_DONE);
+                h1m_set_state(h, &h->x->in_st, H1M_ST_DONE);
                 h->flags |= H1C_F_IN_EOM;
-                h->trl_set = false;
-        } else if (h->in_st == H1M_ST_DONE) {
+                h->x->trl_set = false;
+        } else if (h->x->in_st == H1M_ST_DONE) {
                 h->flags |= H1C_F_IN_EOM;
         }
         ibuf_close_holes(h);
@@ -396,10 +422,10 @@ static int h1_emit_into_obuf(struct h1c *h, const struct http_msg *m, unsigned e
 
 static void out_start_body(struct h1c *h, enum http_body body, uint64_t len)
 {
-        h->out_body = body;
-        h->out_left = body == HTTP_BODY_LENGTH ? len : 0;
-        h->chunk_left = 0;
-        h1m_set_state(h, &h->out_st, H1M_ST_BODY);
+        h->x->out_body = body;
+        h->x->out_left = body == HTTP_BODY_LENGTH ? len : 0;
+        h->x->chunk_left = 0;
+        h1m_set_state(h, &h->x->out_st, H1M_ST_BODY);
         h->flags &= ~(uint32_t)H1C_F_OUT_EOM;
 }
 
@@ -412,7 +438,7 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
 
         if (m->flags & HTTP_MSG_F_INTERIM) {
                 /* never to an HTTP/1.0 client (RFC 9110 15.2) */
-                if (h->req_ver == HTTP_VER_1_0)
+                if (h->x->req_ver == HTTP_VER_1_0)
                         return 0;
                 return h1_emit_into_obuf(h, m, 0);
         }
@@ -421,21 +447,21 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
                         return -EALREADY;
                 if (h->flags & H1C_F_OUT_FINAL) {
                         /* what was queued of the replaced response goes */
-                        h->obuf.data = h->out_before;
+                        h->obuf.data = h->x->out_before;
                         h->flags &= ~(uint32_t)(H1C_F_OUT_FINAL | H1C_F_OUT_EOM);
-                        h1m_set_state(h, &h->out_st, H1M_ST_HEAD);
+                        h1m_set_state(h, &h->x->out_st, H1M_ST_HEAD);
                 }
         }
         /* a response that starts before the request ended (a server answering early) closes
          * the connection: the rest of the request cannot be told from a next one */
-        close = h->req_close || (m->flags & HTTP_MSG_F_CLOSE) || (h->flags & H1C_F_STOPPING) ||
-                h->w->stopping || m->body == HTTP_BODY_UNTIL_CLOSE || h->in_st != H1M_ST_DONE ||
+        close = h->x->req_close || (m->flags & HTTP_MSG_F_CLOSE) || (h->flags & H1C_F_STOPPING) ||
+                h->w->stopping || m->body == HTTP_BODY_UNTIL_CLOSE || h->x->in_st != H1M_ST_DONE ||
                 (flags & SD_HEAD_CLOSE);
         if (tunnel && m->status == 101)
                 eflags = H1_EMIT_CONN_UPGRADE;
         else if (close && !tunnel)
                 eflags = H1_EMIT_CONN_CLOSE;
-        else if (h->req_ver == HTTP_VER_1_0)
+        else if (h->x->req_ver == HTTP_VER_1_0)
                 eflags = H1_EMIT_CONN_KEEPALIVE;
         if (close && !tunnel) {
                 h->flags |= H1C_F_CLOSE;
@@ -444,7 +470,7 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
                 if ((flags & SD_HEAD_REPLACE) && (m->flags & HTTP_MSG_F_CLOSE))
                         h->flags |= H1C_F_NO_READ;
         }
-        h->out_before = buf_is_null(&h->obuf) ? 0 : h->obuf.data;
+        h->x->out_before = buf_is_null(&h->obuf) ? 0 : h->obuf.data;
         n = h1_emit_into_obuf(h, m, eflags);
         if (n < 0)
                 return n;
@@ -470,7 +496,7 @@ static int h1_snd_head_server(struct h1c *h, const struct http_msg *m, unsigned 
         n = h1_emit_into_obuf(h, m, eflags);
         if (n < 0)
                 return n;
-        h->req_meth = m->meth;
+        h->x->req_meth = m->meth;
         out_start_body(h, m->body, m->content_length);
         return n;
 }
@@ -514,9 +540,9 @@ static size_t out_written(struct h1c *h, size_t w, size_t pend, size_t take, siz
                 buf_consume(ob, w);
         if (h->sd && !(h->flags & H1C_F_SERVER) && (h->flags & H1C_F_OUT_FINAL)) {
                 /* the final response head starts after @out_before bytes */
-                if (w > h->out_before || data)
+                if (w > h->x->out_before || data)
                         h->sd->flags |= SD_F_SENT;
-                h->out_before -= SL_MIN(w, h->out_before);
+                h->x->out_before -= SL_MIN(w, h->x->out_before);
         } else if (h->sd && (w || data)) {
                 h->sd->flags |= SD_F_SENT;
         }
@@ -527,34 +553,34 @@ ssize_t h1_snd_data(struct sd *sd, const struct sd_data *d)
 {
         struct h1c *h = h1c_of_sd(sd);
         struct buf *ob = &h->obuf;
-        bool chunked = h->out_body == HTTP_BODY_CHUNKED, eom;
+        bool chunked = h->x->out_body == HTTP_BODY_CHUNKED, eom;
         size_t take = d->len, pend, post = 0, sent;
         struct iovec iov[3];
         int k = 0;
         ssize_t w;
 
-        if (h->out_st == H1M_ST_DONE)
+        if (h->x->out_st == H1M_ST_DONE)
                 return (ssize_t)d->len;
-        if (h->out_body == HTTP_BODY_NONE)
+        if (h->x->out_body == HTTP_BODY_NONE)
                 take = 0; /* a message without a body: such bytes are not sent */
-        else if (h->out_body == HTTP_BODY_LENGTH)
-                take = (size_t)SL_MIN((uint64_t)take, h->out_left);
+        else if (h->x->out_body == HTTP_BODY_LENGTH)
+                take = (size_t)SL_MIN((uint64_t)take, h->x->out_left);
         if (chunked && take) {
-                if (h->chunk_left == 0) {
+                if (h->x->chunk_left == 0) {
                         int n;
 
                         if (!obuf_room(h, 24))
                                 return -ENOBUFS;
                         n = h1_emit_chunk_size(buf_tail(ob), buf_tail_room(ob), take);
                         buf_commit(ob, (size_t)n);
-                        h->chunk_left = take;
+                        h->x->chunk_left = take;
                 }
-                take = (size_t)SL_MIN((uint64_t)take, h->chunk_left);
+                take = (size_t)SL_MIN((uint64_t)take, h->x->chunk_left);
         }
-        eom = (d->flags & SD_DATA_EOM) && (take == d->len || h->out_body == HTTP_BODY_NONE);
+        eom = (d->flags & SD_DATA_EOM) && (take == d->len || h->x->out_body == HTTP_BODY_NONE);
         pend = buf_is_null(ob) ? 0 : ob->data;
         /* after the data: the chunk's CRLF, and the end of a chunked body */
-        if (chunked && take && take == h->chunk_left) {
+        if (chunked && take && take == h->x->chunk_left) {
                 if (!obuf_room(h, 2))
                         return -ENOBUFS;
                 memcpy(buf_tail(ob), "\r\n", 2);
@@ -590,21 +616,21 @@ ssize_t h1_snd_data(struct sd *sd, const struct sd_data *d)
                 }
                 sent = out_written(h, w < 0 ? 0 : (size_t)w, pend, take, post);
         }
-        if (h->out_body == HTTP_BODY_LENGTH)
-                h->out_left -= sent;
+        if (h->x->out_body == HTTP_BODY_LENGTH)
+                h->x->out_left -= sent;
         else if (chunked)
-                h->chunk_left -= sent;
+                h->x->chunk_left -= sent;
         if (!buf_is_null(ob) && ob->data == 0)
                 worker_buf_release(h->w, ob);
         if (eom && sent == take) {
                 h->flags |= H1C_F_OUT_EOM;
-                h1m_set_state(h, &h->out_st, H1M_ST_DONE);
+                h1m_set_state(h, &h->x->out_st, H1M_ST_DONE);
         }
         if (sent < take || (!buf_is_null(ob) && ob->data)) {
                 h->flags |= H1C_F_WANT_SND;
                 h1_update_want(h);
         }
-        return h->out_body == HTTP_BODY_NONE ? (ssize_t)d->len : (ssize_t)sent;
+        return h->x->out_body == HTTP_BODY_NONE ? (ssize_t)d->len : (ssize_t)sent;
 }
 
 int h1_flush(struct sd *sd)
@@ -671,7 +697,7 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
                         return 0;
                 }
         }
-        if (h1_analyze_response(&res, h->req_meth, &fr) < 0) {
+        if (h1_analyze_response(&res, h->x->req_meth, &fr) < 0) {
                 response_error(h);
                 return -EBADMSG;
         }
@@ -696,10 +722,10 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
         if (fr.body == HTTP_BODY_UNTIL_CLOSE || (fr.conn & H1_CONN_CLOSE) ||
             (res.version == HTTP_VER_1_0 && !(fr.conn & H1_CONN_KEEP_ALIVE)))
                 h->flags |= H1C_F_CLOSE;
-        h->head_len = (size_t)r;
-        h->head_body = fr.body;
-        h->head_cl = fr.content_length;
-        h->head_interim = (m->flags & HTTP_MSG_F_INTERIM) != 0;
+        h->x->head_len = (size_t)r;
+        h->x->head_body = fr.body;
+        h->x->head_cl = fr.content_length;
+        h->x->head_interim = (m->flags & HTTP_MSG_F_INTERIM) != 0;
         return r;
 }
 
@@ -707,13 +733,13 @@ void h1_rcv_head_done(struct sd *sd)
 {
         struct h1c *h = h1c_of_sd(sd);
 
-        buf_consume(&h->ibuf, h->head_len);
-        h->head_len = 0;
+        buf_consume(&h->ibuf, h->x->head_len);
+        h->x->head_len = 0;
         h1_ibuf_reset(h);
-        if (h->head_interim)
-                h1m_set_state(h, &h->in_st, H1M_ST_HEAD);
+        if (h->x->head_interim)
+                h1m_set_state(h, &h->x->in_st, H1M_ST_HEAD);
         else
-                h1_in_start(h, h->head_body, h->head_cl);
+                h1_in_start(h, h->x->head_body, h->x->head_cl);
         if (h->ibuf.data == 0)
                 worker_buf_release(h->w, &h->ibuf);
 }
@@ -726,20 +752,20 @@ void h1_tunnel(struct sd *sd)
 
         h1c_set_state(h, H1C_ST_TUNNEL);
         /* what was read after the head belongs to the tunnel */
-        h1m_set_state(h, &h->in_st, H1M_ST_TUNNEL);
-        h->in_body = HTTP_BODY_TUNNEL;
-        h1m_set_state(h, &h->out_st, H1M_ST_TUNNEL);
-        h->out_body = HTTP_BODY_TUNNEL;
+        h1m_set_state(h, &h->x->in_st, H1M_ST_TUNNEL);
+        h->x->in_body = HTTP_BODY_TUNNEL;
+        h1m_set_state(h, &h->x->out_st, H1M_ST_TUNNEL);
+        h->x->out_body = HTTP_BODY_TUNNEL;
         if (!(h->flags & H1C_F_SERVER)) {
                 /* the request head is no longer needed */
-                if (h->keep) {
-                        memmove(buf_head(&h->ibuf), buf_head(&h->ibuf) + h->keep,
-                                h->ibuf.data - h->keep);
-                        h->ibuf.data -= h->keep;
-                        h->dstart -= h->keep;
-                        h->dend -= h->keep;
-                        h->wire -= h->keep;
-                        h->keep = 0;
+                if (h->x->keep) {
+                        memmove(buf_head(&h->ibuf), buf_head(&h->ibuf) + h->x->keep,
+                                h->ibuf.data - h->x->keep);
+                        h->ibuf.data -= h->x->keep;
+                        h->x->dstart -= h->x->keep;
+                        h->x->dend -= h->x->keep;
+                        h->x->wire -= h->x->keep;
+                        h->x->keep = 0;
                 }
                 loop_timer_disarm(&h->timer);
         }
@@ -782,13 +808,13 @@ void h1_update_want(struct h1c *h)
                  * what it is when idle: a connection going back and forth between the pool
                  * and streams costs no epoll_ctl() */
                 if (!eof && (h->flags & H1C_F_SERVER) && h->state == H1C_ST_BUSY &&
-                    h->in_st == H1M_ST_DONE && !(h->flags & H1C_F_CLOSE))
+                    h->x->in_st == H1M_ST_DONE && !(h->flags & H1C_F_CLOSE))
                         want |= CONN_WANT_RD;
                 /* client: read ahead while a stream runs (the body, a pipelined request), so
                  * that a client resetting is seen at once, not at the next write; with a full
                  * buffer, watch for the reset alone */
                 if (!eof && !(h->flags & (H1C_F_SERVER | H1C_F_NO_READ))) {
-                        if (h->in_st == H1M_ST_DONE && !(h->flags & H1C_F_WATCH) &&
+                        if (h->x->in_st == H1M_ST_DONE && !(h->flags & H1C_F_WATCH) &&
                             conn_unpolled_socket(h->conn)) {
                                 /* the whole request came with the first read: wait before
                                  * asking the kernel (H1_WATCH_DELAY_MS) */

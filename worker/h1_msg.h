@@ -60,17 +60,8 @@ enum {
  * and a client's close or reset is still seen this soon. */
 #define H1_WATCH_DELAY_MS 100
 
-struct h1c {
-        struct conn *conn;    /* borrowed: owned by the session, or the srv_conn */
-        struct worker *w;     /* borrowed */
-        struct sess *sess;    /* client side: borrowed; NULL on the server side */
-        enum h1c_state state; /* change only via h1c_set_state() */
-        uint32_t flags;       /* H1C_F_* */
-        struct sd *sd;        /* the attached stream's endpoint, or NULL */
-        struct stream *strm;  /* client side: the stream of the current request, or NULL */
-        struct buf ibuf;      /* pool buffer; BUF_NULL while empty */
-        struct buf obuf;      /* pool buffer; BUF_NULL while empty */
-
+/* One exchange on an HTTP/1 connection: where its two messages are. */
+struct h1x {
         /* incoming message: offsets in ibuf from its head (see the top of the file) */
         enum h1m_state in_st;
         enum http_body in_body;
@@ -99,7 +90,29 @@ struct h1c {
 
         enum http_meth req_meth; /* the request's method (response framing) */
         enum http_ver req_ver;   /* client: the request's version */
-        uint64_t idle_start_ms;  /* client: end of the last response, or accept */
+};
+
+/* The state of both messages before an exchange: what an idle connection's @x points to.
+ * Read-only: writing to it is a bug, and faults. */
+extern const struct h1x h1x_idle;
+
+struct h1c {
+        struct conn *conn;    /* borrowed: owned by the session, or the srv_conn */
+        struct worker *w;     /* borrowed */
+        struct sess *sess;    /* client side: borrowed; NULL on the server side */
+        enum h1c_state state; /* change only via h1c_set_state() */
+        uint32_t flags;       /* H1C_F_* */
+        struct sd *sd;        /* the attached stream's endpoint, or NULL */
+        struct stream *strm;  /* client side: the stream of the current request, or NULL */
+        struct buf ibuf;      /* pool buffer; BUF_NULL while empty */
+        struct buf obuf;      /* pool buffer; BUF_NULL while empty */
+
+        /* the exchange under way: its own object from a request's first byte (client) or
+         * the stream's attach (server) until the connection is idle again; h1x_idle
+         * (read-only) while there is none, so that an idle connection keeps no message
+         * state */
+        struct h1x *x;
+        uint64_t idle_start_ms; /* client: end of the last response, or accept */
 
         struct loop_timer timer; /* client: http-request, keep-alive, stopping grace */
         struct loop_defer next;  /* client: a pipelined request waits in ibuf */
@@ -132,6 +145,12 @@ static inline void h1m_set_state(struct h1c *h, enum h1m_state *m, enum h1m_stat
 
 /* A new exchange on the connection: both messages before their heads, no wait pending. */
 void h1_exchange_reset(struct h1c *h);
+
+/* Give @h an exchange object of its own if it has none (h->x is h1x_idle): 0, or -ENOMEM. */
+int h1x_take(struct h1c *h);
+
+/* Free @h's exchange object: h->x is h1x_idle again, and no wait is pending. */
+void h1x_release(struct h1c *h);
 
 static inline struct h1c *h1c_of_sd(struct sd *sd)
 {

@@ -71,7 +71,12 @@ static void h1c_on_timer(struct loop_timer *t)
 
 static void h1c_on_reap(struct loop_reap *r)
 {
-        free(sl_container_of(r, struct h1c, reap));
+        struct h1c *h = sl_container_of(r, struct h1c, reap);
+
+        /* the exchange object lives as long as the connection's memory: what still holds
+         * the connection in this turn may write to it */
+        h1x_release(h);
+        free(h);
 }
 
 static void h1c_release(struct h1c *h)
@@ -119,10 +124,18 @@ static int h1_init(struct conn *c, struct worker *w, struct sess *sess)
         h->w = w;
         h->sess = sess;
         h->state = H1C_ST_IDLE;
+        h->x = (struct h1x *)&h1x_idle;
         loop_reap_init(&h->reap, h1c_on_reap);
+        /* a server connection keeps its exchange object for its life: few of them idle,
+         * and none waits for one when a stream attaches */
+        if (!sess && h1x_take(h) < 0) {
+                free(h);
+                return -ENOMEM;
+        }
         if (!sess)
                 h->flags |= H1C_F_SERVER;
         if (loop_timer_init(w->loop, &h->timer, h1c_on_timer) < 0) {
+                h1x_release(h);
                 free(h);
                 return -ENOMEM;
         }
@@ -209,12 +222,12 @@ static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t h
                         m->query = sl_str_make(q + 1, (size_t)(end - q - 1));
         }
         m->flags = 0;
-        h->req_close = req->version == HTTP_VER_1_0
-                               ? !(fr.conn & H1_CONN_KEEP_ALIVE) || (fr.conn & H1_CONN_CLOSE)
-                               : (fr.conn & H1_CONN_CLOSE) != 0;
+        h->x->req_close = req->version == HTTP_VER_1_0
+                                  ? !(fr.conn & H1_CONN_KEEP_ALIVE) || (fr.conn & H1_CONN_CLOSE)
+                                  : (fr.conn & H1_CONN_CLOSE) != 0;
         if (fr.conn & H1_CONN_OTHER)
                 m->flags |= HTTP_MSG_F_CONN_NAMES;
-        if (h->req_close)
+        if (h->x->req_close)
                 m->flags |= HTTP_MSG_F_CLOSE;
         else if (req->version == HTTP_VER_1_0)
                 m->flags |= HTTP_MSG_F_KEEPALIVE;
@@ -232,8 +245,8 @@ static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t h
         }
         if ((fr.conn & H1_CONN_UPGRADE) && http_hdr_find(m, 0, SL_STR_LIT("upgrade")) >= 0)
                 m->flags |= HTTP_MSG_F_UPGRADE;
-        h->req_meth = req->method;
-        h->req_ver = req->version;
+        h->x->req_meth = req->method;
+        h->x->req_ver = req->version;
         return 0;
 }
 
@@ -323,6 +336,10 @@ static void h1c_client_process(struct h1c *h)
                         }
                 }
                 if (h->state == H1C_ST_IDLE) {
+                        if (h1x_take(h) < 0) {
+                                h1c_close(h);
+                                return;
+                        }
                         h->strm = stream_new(h->sess, &mux_h1_ops, h,
                                              (h->flags & H1C_F_NOT_FIRST) != 0, h->idle_start_ms,
                                              &h->sd);
@@ -369,7 +386,7 @@ static void h1c_client_process(struct h1c *h)
                         return;
                 }
                 /* the head stays at the start of ibuf until the stream ends */
-                h->keep = h->dstart = h->dend = h->wire = (size_t)r;
+                h->x->keep = h->x->dstart = h->x->dend = h->x->wire = (size_t)r;
                 h1_exchange_reset(h);
                 h1_in_start(h, m->body, m->content_length);
                 h1c_set_state(h, H1C_ST_BUSY);
@@ -398,7 +415,7 @@ static void h1_detach_client(struct h1c *h, bool ok)
         if (h->state == H1C_ST_CLOSED)
                 return;
         if (!ok || (h->flags & H1C_F_CLOSE) || h->state == H1C_ST_TUNNEL ||
-            h->in_st != H1M_ST_DONE || (!buf_is_null(&h->obuf) && h->obuf.data)) {
+            h->x->in_st != H1M_ST_DONE || (!buf_is_null(&h->obuf) && h->obuf.data)) {
                 /* closing is expected: the response said so, or the request body was not read
                  * to its end (the next byte is not a request start) */
                 h1c_close(h);
@@ -406,7 +423,7 @@ static void h1_detach_client(struct h1c *h, bool ok)
         }
         /* the next request (pipelined, maybe) starts after this one */
         if (!buf_is_null(&h->ibuf)) {
-                buf_consume(&h->ibuf, h->wire);
+                buf_consume(&h->ibuf, h->x->wire);
                 if (h->ibuf.data == 0)
                         worker_buf_release(h->w, &h->ibuf);
         }
@@ -414,7 +431,7 @@ static void h1_detach_client(struct h1c *h, bool ok)
         worker_buf_release(h->w, &h->obuf);
         h1c_set_state(h, H1C_ST_IDLE);
         h->flags |= H1C_F_NOT_FIRST;
-        h1_exchange_reset(h);
+        h1x_release(h); /* an idle client keeps no message state */
         h->idle_start_ms = loop_now(h->w->loop);
         if (stopping) {
                 /* The worker began stopping after this response's head promised keep-alive:
@@ -443,9 +460,9 @@ static void h1_detach_client(struct h1c *h, bool ok)
 /* The stream is done with the server side. */
 static void h1_detach_server(struct h1c *h, bool ok)
 {
-        bool reuse = ok && !(h->flags & H1C_F_CLOSE) && h->in_st == H1M_ST_DONE &&
-                     h->out_st == H1M_ST_DONE && h->state == H1C_ST_BUSY &&
-                     (buf_is_null(&h->ibuf) || h->ibuf.data == h->wire) &&
+        bool reuse = ok && !(h->flags & H1C_F_CLOSE) && h->x->in_st == H1M_ST_DONE &&
+                     h->x->out_st == H1M_ST_DONE && h->state == H1C_ST_BUSY &&
+                     (buf_is_null(&h->ibuf) || h->ibuf.data == h->x->wire) &&
                      (buf_is_null(&h->obuf) || h->obuf.data == 0) &&
                      !(h->conn->flags & (CONN_F_RD_EOF | CONN_F_ERROR));
 
@@ -573,7 +590,7 @@ static void h1_wake_server(struct h1c *h)
         }
         /* the response is whole: the server closing, or bytes past its end; the stream
          * finishes with what it has, and the connection is not reused */
-        if (h->state == H1C_ST_BUSY && h->in_st == H1M_ST_DONE && (c->flags & CONN_F_RD))
+        if (h->state == H1C_ST_BUSY && h->x->in_st == H1M_ST_DONE && (c->flags & CONN_F_RD))
                 h->flags |= H1C_F_CLOSE;
         h1_wake_stream(h);
 }
