@@ -63,4 +63,6 @@ struct cfg_fmt {
                         * LOG_OPT_MANDATORY; in other formats (rules) both are as written */
         bool fe_addr;  /* has %fi or %fp: a line needs the address the client reached, which
                         * costs a system call per connection to learn */
+        bool be_addr;  /* has %bi or %bp: a line needs the local address of the server
+                        * connection, which costs a system call per request to learn */
 };

@@ -194,6 +194,8 @@ bool cfg__fmt_parse(struct cfg_parser *p, unsigned w, struct cfg_fmt *ret)
                         f.constant = false;
                         if (var == CFG_LV_fi || var == CFG_LV_fp)
                                 f.fe_addr = true;
+                        if (var == CFG_LV_bi || var == CFG_LV_bp)
+                                f.be_addr = true;
                         lit = s;
                 }
         }

@@ -341,5 +341,9 @@ enum be_result backend_connect(struct stream *st)
         st->sess->last_be = be;
         st->sess->last_srv = idx;
         sc->owner = st->sess->id;
+        /* %bi %bp in the log format: the server connection's local address, now, as the
+         * connection may be gone (or serving another stream) when the line is written */
+        if (st->fe->log_format && st->fe->log_format->be_addr)
+                conn_local_addr(&sc->conn, &st->be_src);
         return BE_ATTACHED;
 }

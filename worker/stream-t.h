@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "http.h"
+#include "ipaddr.h"
 #include "list.h"
 #include "loop.h"
 #include "mux.h"
@@ -112,6 +113,8 @@ struct stream {
         int cookie_srv; /* the server the client's persistence cookie names, or -1 */
         struct sockaddr_storage srv_addr; /* where the last server connection went (a mapped
                                            * port included); ss_family 0: none yet */
+        union sl_addr be_src; /* our side of that connection, learnt only for a log format
+                               * that shows it (%bi %bp); AF_UNSPEC: not learnt */
         unsigned retries_left;
         unsigned retries; /* connection attempts after the first */
 

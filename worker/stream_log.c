@@ -58,6 +58,8 @@ static void stream_fill_entry(struct stream *st, const struct cfg_fmt *fmt, stru
         e->client = *sess_src(ss, st);
         if (fmt->fe_addr)
                 e->frontend = *sess_dst(ss, st);
+        if (fmt->be_addr)
+                e->be_src = st->be_src;
         e->frontend_name = st->fe->name;
         e->ssl = sess_tls(ss);
         if (e->ssl) {

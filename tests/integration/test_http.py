@@ -386,6 +386,36 @@ class Http(HttpBase):
                                r'app/s1 \d+/0/\d+/\d+/\d+ 200 \d+ - - ---- \d+/\d+/\d+/\d+/0 0/0 '
                                r'"GET /logged HTTP/1.1"$')
 
+    def test_backend_source_address_in_log(self):
+        """%bi and %bp: the local address of the server connection the request went on, as
+        HAProxy logs it; the same connection reused, the same port."""
+        o = self.origin()
+        port = harness.free_port()
+        self.proc = self.start_config(
+            "global\n    log stdout format raw local0\n    nbthread 1\n"
+            "defaults\n    mode http\n    log global\n    http-reuse always\n"
+            "    log-format \"%%HP %%bi %%bp %%si:%%sp\"\n"
+            "    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
+            "frontend web\n    bind 127.0.0.1:%d\n    default_backend app\n"
+            "backend app\n    server s1 127.0.0.1:%d\n" % (port, o.port))
+        for path in (b"/bi1", b"/bi2"):
+            self.assertEqual(harness.request(
+                port, b"GET " + path + b" HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "/bi2 " not in self.proc.log():
+            time.sleep(0.05)
+        lines = [l.split() for l in self.proc.log().splitlines() if l.startswith("/bi")]
+        self.assertEqual([l[0] for l in lines], ["/bi1", "/bi2"])
+        self.assertEqual(lines[0][1], "127.0.0.1")
+        self.assertEqual(lines[0][3], "127.0.0.1:%d" % o.port)
+        bp = int(lines[0][2])
+        self.assertEqual(lines[1][1:3], lines[0][1:3])
+        # the connection is still open, idle: the kernel's table has it, from that port
+        with open("/proc/net/tcp") as f:
+            conns = [(int(a.split(":")[1], 16), int(b.split(":")[1], 16))
+                     for a, b in (l.split()[1:3] for l in f.readlines()[1:])]
+        self.assertIn((bp, o.port), conns)
+
     def test_json_access_log(self):
         o = self.origin()
         port = harness.free_port()
