@@ -14,7 +14,6 @@
 #include "h1_msg.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -116,7 +115,7 @@ int h1x_take(struct h1c *h)
 
         if (h->x != &h1x_idle)
                 return 0;
-        x = malloc(sizeof(*x));
+        x = pool_get(&h->w->h1x_pool);
         if (!x)
                 return -ENOMEM;
         *x = h1x_idle;
@@ -127,7 +126,7 @@ int h1x_take(struct h1c *h)
 void h1x_release(struct h1c *h)
 {
         if (h->x != &h1x_idle)
-                free(h->x);
+                pool_put(&h->w->h1x_pool, h->x);
         h->x = (struct h1x *)&h1x_idle;
         h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND | H1C_F_OUT_FINAL | H1C_F_IN_EOM |
                                 H1C_F_OUT_EOM);

@@ -89,6 +89,7 @@ struct worker {
         struct cfg_gen *gen;           /* counted */
         struct pool bufs;              /* tune.bufsize buffers */
         struct pool strm_pool;         /* struct stream */
+        struct pool h1x_pool;          /* struct h1x: HTTP/1 exchanges */
         struct sl_list listeners;      /* owned struct listener */
         struct sl_list sessions;       /* owned struct sess: every client connection */
         struct px_rt *rt;              /* owned array, parallel to gen->proxies */

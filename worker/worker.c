@@ -19,6 +19,7 @@
 #include "accesslog.h"
 #include "clock.h"
 #include "dns.h"
+#include "h1_msg.h"
 #include "h2_mem.h"
 #include "health.h"
 #include "init_vars.h"
@@ -47,6 +48,7 @@
 
 #define WORKER_MAX_FREE_BUFS    4096
 #define WORKER_MAX_FREE_STREAMS 256
+#define WORKER_MAX_FREE_H1X     256
 
 /* A client connection ended: let listeners accept again if they paused at a maxconn. */
 static void worker_on_conn_closed(struct worker *w, const struct cfg_proxy *fe)
@@ -459,9 +461,11 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         w->maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
         pool_init(&w->bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
         pool_init(&w->strm_pool, sizeof(struct stream), WORKER_MAX_FREE_STREAMS);
+        pool_init(&w->h1x_pool, sizeof(struct h1x), WORKER_MAX_FREE_H1X);
         if (opts && opts->pool_debug) {
                 pool_set_debug(&w->bufs, opts->pool_debug);
                 pool_set_debug(&w->strm_pool, opts->pool_debug);
+                pool_set_debug(&w->h1x_pool, opts->pool_debug);
         }
         /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */
         w->max_pipes = w->maxconn ? (w->maxconn / 4 ?: 1) : 256;
@@ -533,6 +537,7 @@ void worker_deinit(struct worker *w)
         }
         worker_pipes_free(w);
         stream_pool_flush(w);
+        pool_deinit(&w->h1x_pool);
         pool_deinit(&w->bufs);
         h2_mem_free(w);
         w->own_tls = tls_set_free(w->own_tls);
