@@ -148,6 +148,16 @@ class Process:
         with open(self.stderr_path, "r", errors="replace") as f:
             return f.read()
 
+    def log_lines(self, has, count=1, timeout=DEFAULT_TIMEOUT):
+        """The lines of the log containing @has, once there are @count of them (or what there
+        is after @timeout seconds)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [l for l in self.log().splitlines() if has in l]
+            if len(lines) >= count or time.monotonic() >= deadline:
+                return lines
+            time.sleep(0.02)
+
 
 HAPROXY = os.environ.get("SLUICE_TEST_HAPROXY", "/usr/sbin/haproxy")
 

@@ -378,10 +378,7 @@ class Http(HttpBase):
             "backend app\n    server s1 127.0.0.1:%d\n" % (port, o.port))
         self.assertEqual(harness.request(port, b"GET /logged HTTP/1.1\r\nHost: h\r\n\r\n")[0],
                          200)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and "GET /logged" not in self.proc.log():
-            time.sleep(0.05)
-        line = [l for l in self.proc.log().splitlines() if "GET /logged" in l][0]
+        line = self.proc.log_lines("GET /logged")[0]
         self.assertRegex(line, r'^127\.0\.0\.1:\d+ \[\d\d/\w+/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] web '
                                r'app/s1 \d+/0/\d+/\d+/\d+ 200 \d+ - - ---- \d+/\d+/\d+/\d+/0 0/0 '
                                r'"GET /logged HTTP/1.1"$')
@@ -401,10 +398,7 @@ class Http(HttpBase):
         for path in (b"/bi1", b"/bi2"):
             self.assertEqual(harness.request(
                 port, b"GET " + path + b" HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and "/bi2 " not in self.proc.log():
-            time.sleep(0.05)
-        lines = [l.split() for l in self.proc.log().splitlines() if l.startswith("/bi")]
+        lines = [l.split() for l in self.proc.log_lines("/bi", count=2)]
         self.assertEqual([l[0] for l in lines], ["/bi1", "/bi2"])
         self.assertEqual(lines[0][1], "127.0.0.1")
         self.assertEqual(lines[0][3], "127.0.0.1:%d" % o.port)
@@ -428,10 +422,7 @@ class Http(HttpBase):
             "backend app\n    server s1 127.0.0.1:%d\n" % (port, o.port))
         self.assertEqual(harness.request(
             port, b"GET /json?q=%22x%22 HTTP/1.1\r\nHost: h\r\n\r\n")[0], 200)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and '"uri"' not in self.proc.log():
-            time.sleep(0.05)
-        line = [l for l in self.proc.log().splitlines() if '"uri"' in l][0]
+        line = self.proc.log_lines('"uri"')[0]
         rec = json.loads(line)
         self.assertEqual(rec["client"]["ip"], "127.0.0.1")
         self.assertEqual((rec["frontend"], rec["backend"], rec["server"]), ("web", "app", "s1"))
@@ -496,15 +487,11 @@ class Http(HttpBase):
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         c.close()
         reset = time.monotonic()
-        line = None
-        while line is None and time.monotonic() < reset + 3:
-            line = next((l for l in self.proc.log().splitlines() if l.startswith("/slow ")),
-                        None)
-            time.sleep(0.02)
+        lines = self.proc.log_lines("/slow ", timeout=3)
         # the origin answers 1.5 s after the request; the reset ended the stream before
-        self.assertIsNotNone(line)
         self.assertLess(time.monotonic() - reset, 0.9)
-        self.assertEqual(line.split()[1][0], "C", line)
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(lines[0].split()[1][0], "C", lines[0])
 
     def test_one_connection_per_request_costs_no_epoll_ctl(self):
         """A client whose request comes whole with its first read and whose response comes
