@@ -31,6 +31,22 @@ unsigned sl_addr_port(const union sl_addr *a)
                                              : 0;
 }
 
+const char *sl_addr_text(const union sl_addr *a, bool brackets, char *out, size_t size)
+{
+        char ip[INET6_ADDRSTRLEN] = "?";
+
+        if (a->sa.sa_family == AF_INET) {
+                inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
+                snprintf(out, size, "%s:%u", ip, ntohs(a->sin.sin_port));
+        } else if (a->sa.sa_family == AF_INET6) {
+                inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
+                snprintf(out, size, brackets ? "[%s]:%u" : "%s:%u", ip, ntohs(a->sin6.sin6_port));
+        } else {
+                snprintf(out, size, "%s", a->sa.sa_family == AF_UNIX ? "unix:" : "?");
+        }
+        return out;
+}
+
 bool sl_same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
         if (a->ss_family != b->ss_family)

@@ -27,6 +27,10 @@ socklen_t sl_addr_len(const union sl_addr *a);
 /* The port of @a in host order; 0 when it holds no IP address. */
 unsigned sl_addr_port(const union sl_addr *a);
 
+/* @a as "ip:port" into @out ("[ip]:port" for IPv6 with @brackets), "unix:" for a Unix
+ * socket's (a client of one has no name), "?" for anything else. Returns @out. */
+const char *sl_addr_text(const union sl_addr *a, bool brackets, char *out, size_t size);
+
 /* Whether @a and @b hold the same IPv4 or IPv6 address; two without one (AF_UNSPEC) are the
  * same too. */
 bool sl_same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b);

@@ -22,23 +22,6 @@ struct werr {
         char buf[]; /* @len bytes */
 };
 
-static void addr_text(const union sl_addr *a, char *out, size_t size)
-{
-        char ip[INET6_ADDRSTRLEN] = "?";
-
-        if (a->sa.sa_family == AF_INET) {
-                inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
-                snprintf(out, size, "%s:%u", ip, ntohs(a->sin.sin_port));
-        } else if (a->sa.sa_family == AF_INET6) {
-                inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
-                snprintf(out, size, "%s:%u", ip, ntohs(a->sin6.sin6_port));
-        } else if (a->sa.sa_family == AF_UNIX) {
-                snprintf(out, size, "unix:"); /* a client of a Unix socket has no name */
-        } else {
-                snprintf(out, size, "?");
-        }
-}
-
 void werr_capture(struct worker *w, const struct cfg_proxy *px, bool response,
                   const struct sess *ss, const struct cfg_proxy *fe, const struct cfg_proxy *be,
                   int srv, const char *buf, size_t len, size_t pos)
@@ -59,7 +42,7 @@ void werr_capture(struct worker *w, const struct cfg_proxy *px, bool response,
                            .len = keep,
                            .pos = pos};
         if (ss)
-                addr_text(&ss->src, e->src, sizeof(e->src));
+                sl_addr_text(&ss->src, false, e->src, sizeof(e->src));
         else
                 snprintf(e->src, sizeof(e->src), "?");
         memcpy(e->buf, buf, keep);

@@ -38,24 +38,6 @@ bool wsess_parse_id(const char *id, uint32_t *ret_pid, uint32_t *ret_low)
         return true;
 }
 
-/* A client of a Unix socket has no name: "unix:". */
-static void addr_text(const union sl_addr *a, char *out, size_t size)
-{
-        char ip[INET6_ADDRSTRLEN] = "";
-
-        if (a->sa.sa_family == AF_INET) {
-                inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
-                snprintf(out, size, "%s:%u", ip, ntohs(a->sin.sin_port));
-        } else if (a->sa.sa_family == AF_INET6) {
-                inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
-                snprintf(out, size, "[%s]:%u", ip, ntohs(a->sin6.sin6_port));
-        } else if (a->sa.sa_family == AF_UNIX) {
-                snprintf(out, size, "unix:");
-        } else {
-                snprintf(out, size, "?");
-        }
-}
-
 static const char *proto_of(const union sl_addr *a)
 {
         return a->sa.sa_family == AF_INET    ? "tcpv4"
@@ -78,7 +60,7 @@ static void show_one(struct worker *w, struct sess *ss, FILE *out, bool all)
         int srv = st && be ? (st->srv_idx >= 0 ? st->srv_idx : st->last_srv) : -1;
         char src[160];
 
-        addr_text(&ss->src, src, sizeof(src));
+        sl_addr_text(&ss->src, true, src, sizeof(src));
         fprintf(out,
                 "0x%x%08" PRIx32 ": proto=%s src=%s fe=%s be=%s srv=%s ts=00 age=%" PRIu64
                 "s pid=%d",

@@ -11,7 +11,7 @@ START_TEST(test_addr_set_keeps_ip_addresses_whole)
         struct sockaddr_in *in = (struct sockaddr_in *)&ss;
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
         union sl_addr a;
-        char buf[INET6_ADDRSTRLEN];
+        char buf[INET6_ADDRSTRLEN + 8];
 
         memset(&ss, 0xa5, sizeof(ss));
         in->sin_family = AF_INET;
@@ -24,6 +24,7 @@ START_TEST(test_addr_set_keeps_ip_addresses_whole)
         ck_assert_int_eq(sl_addr_len(&a), sizeof(struct sockaddr_in));
         ck_assert_mem_eq(&a.sin, in, sizeof(*in));
         ck_assert_str_eq(inet_ntop(AF_INET, &a.sin.sin_addr, buf, sizeof(buf)), "192.0.2.7");
+        ck_assert_str_eq(sl_addr_text(&a, true, buf, sizeof(buf)), "192.0.2.7:8080");
 
         memset(&ss, 0, sizeof(ss));
         in6->sin6_family = AF_INET6;
@@ -36,6 +37,7 @@ START_TEST(test_addr_set_keeps_ip_addresses_whole)
         ck_assert_int_eq(sl_addr_len(&a), sizeof(struct sockaddr_in6));
         ck_assert_mem_eq(&a.sin6, in6, sizeof(*in6));
         ck_assert_uint_eq(sizeof(a), sizeof(struct sockaddr_in6));
+        ck_assert_str_eq(sl_addr_text(&a, true, buf, sizeof(buf)), "[2001:db8::1]:443");
 }
 END_TEST
 
@@ -45,18 +47,21 @@ START_TEST(test_addr_set_other_families)
         struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(1)};
         struct sockaddr sa = {.sa_family = AF_PACKET};
         union sl_addr a;
+        char buf[64];
 
         /* a Unix socket's address: its family, no path, no port, no length to connect to */
         sl_addr_set(&a, (struct sockaddr *)&un, sizeof(un));
         ck_assert_int_eq(a.sa.sa_family, AF_UNIX);
         ck_assert_int_eq(sl_addr_port(&a), 0);
         ck_assert_int_eq(sl_addr_len(&a), 0);
+        ck_assert_str_eq(sl_addr_text(&a, true, buf, sizeof(buf)), "unix:");
         /* too short for its family, or a family that is not kept: nothing */
         sl_addr_set(&a, (struct sockaddr *)&in, sizeof(in) - 1);
         ck_assert_int_eq(a.sa.sa_family, AF_UNSPEC);
         sl_addr_set(&a, &sa, sizeof(sa));
         ck_assert_int_eq(a.sa.sa_family, AF_UNSPEC);
         ck_assert_int_eq(sl_addr_len(&a), 0);
+        ck_assert_str_eq(sl_addr_text(&a, false, buf, sizeof(buf)), "?");
 }
 END_TEST
 
