@@ -25,6 +25,7 @@
  * beginning is the header's), so that the socket is not reported readable again until more
  * comes. */
 struct sess_pph {
+        struct sess_handshake head; /* first: what ss->hs points to */
         struct conn_hs hs;
         struct loop_timer timer; /* timeout client, from the accept */
         struct sess *ss;         /* borrowed */
@@ -37,7 +38,7 @@ struct sess_pph {
 
 static void pph_end(struct sess *ss)
 {
-        struct sess_pph *h = ss->hs;
+        struct sess_pph *h = (struct sess_pph *)ss->hs;
 
         ss->hs = NULL;
         loop_timer_deinit(&h->timer);
@@ -80,11 +81,15 @@ static void apply(struct sess *ss, const struct pp_info *info)
                 ss->dst_known = true;
         }
         if (info->tlv_len) {
-                ss->pp_tlv = malloc(info->tlv_len);
-                if (ss->pp_tlv) {
-                        memcpy(ss->pp_tlv, info->tlv, info->tlv_len);
-                        ss->pp_tlv_len = (uint16_t)info->tlv_len;
-                } else {
+                struct sess_more *m = sess_more(ss);
+                uint8_t *tlv = m ? malloc(info->tlv_len) : NULL;
+
+                if (tlv) {
+                        memcpy(tlv, info->tlv, info->tlv_len);
+                        free(m->pp_tlv);
+                        m->pp_tlv = tlv;
+                        m->pp_tlv_len = (uint16_t)info->tlv_len;
+                } else if (m) {
                         wc_proc_add(ss->w, ST_C_POOL_FAILED);
                 }
         }
@@ -140,7 +145,7 @@ static int pph_step(struct conn *c, void *data)
 static void pph_complete(struct conn *c, int err)
 {
         struct sess *ss = sl_container_of(c, struct sess, conn);
-        struct sess_pph *h = ss->hs;
+        struct sess_pph *h = (struct sess_pph *)ss->hs;
         void (*done)(struct sess * ss) = h->done;
 
         if (err < 0) {
@@ -179,8 +184,8 @@ int sess_proxy_start(struct sess *ss, void (*done)(struct sess *ss))
         h->hs = (struct conn_hs){.step = {pph_step}, .data = {h}, .n = 1, .complete = pph_complete};
         h->ss = ss;
         h->done = done;
-        ss->hs = h;
-        ss->hs_free = pph_end;
+        h->head.end = pph_end;
+        ss->hs = &h->head;
         if (tmo)
                 loop_timer_arm(&h->timer, tmo);
         conn_handshake(&ss->conn, &h->hs);
@@ -189,7 +194,11 @@ int sess_proxy_start(struct sess *ss, void (*done)(struct sess *ss))
 
 bool sess_pp_tlv(const struct sess *ss, uint8_t type, struct sl_str *ret)
 {
-        struct pp_info info = {.version = 2, .tlv = ss->pp_tlv, .tlv_len = ss->pp_tlv_len};
+        const struct sess_more *m = ss->more;
+        struct pp_info info;
 
-        return ss->pp_tlv && pp_tlv_find(&info, type, ret);
+        if (!m || !m->pp_tlv)
+                return false;
+        info = (struct pp_info){.version = 2, .tlv = m->pp_tlv, .tlv_len = m->pp_tlv_len};
+        return pp_tlv_find(&info, type, ret);
 }

@@ -21,6 +21,7 @@
 
 /* What a session holds while its handshake runs; freed once it is over. */
 struct sess_hs {
+        struct sess_handshake head; /* first: what ss->hs points to */
         struct conn_hs hs;
         struct loop_timer timer;     /* timeout client */
         struct sess *ss;             /* borrowed */
@@ -53,7 +54,7 @@ static void hs_log(struct sess *ss, const struct cfg_bind *b, const char *why)
 
 static void hs_end(struct sess *ss)
 {
-        struct sess_hs *h = ss->hs;
+        struct sess_hs *h = (struct sess_hs *)ss->hs;
 
         ss->hs = NULL;
         loop_timer_deinit(&h->timer);
@@ -64,7 +65,7 @@ static void hs_end(struct sess *ss)
  * handshake failure" the same way). */
 static void hs_failed(struct sess *ss, const char *why)
 {
-        struct sess_hs *h = ss->hs;
+        struct sess_hs *h = (struct sess_hs *)ss->hs;
         char ip[INET6_ADDRSTRLEN];
         unsigned port = sess_peer(ss, ip, sizeof(ip));
         wc_proc_add(ss->w, ST_C_TLS_FAILED);
@@ -79,7 +80,7 @@ static void hs_failed(struct sess *ss, const char *why)
 static void hs_complete(struct conn *c, int err)
 {
         struct sess *ss = sl_container_of(c, struct sess, conn);
-        struct sess_hs *h = ss->hs;
+        struct sess_hs *h = (struct sess_hs *)ss->hs;
         void (*done)(struct sess * ss) = h->done;
 
         if (err < 0) {
@@ -136,8 +137,8 @@ int sess_tls_start(struct sess *ss, const struct tls_bind *tb, void (*done)(stru
         h->ss = ss;
         h->bind = tls_bind_cfg(tb);
         h->done = done;
-        ss->hs = h;
-        ss->hs_free = hs_end;
+        h->head.end = hs_end;
+        ss->hs = &h->head;
         if (tmo)
                 loop_timer_arm(&h->timer, tmo);
         conn_handshake(&ss->conn, &h->hs);

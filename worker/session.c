@@ -48,9 +48,6 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         s->accept_ms = loop_now(w->loop);
         s->conn.fd = -1;
         s->conn.state = CONN_ST_CLOSED;
-        for (unsigned i = 0; i < STICK_COUNTERS; i++)
-                s->sc[i].rec = -1;
-        vars_init(&s->vars, (unsigned)w->gen->vars[CFG_VSTORE_SESS].n, CFG_SCOPE_SESS);
         loop_reap_init(&s->reap, sess_on_reap);
         sl_list_push_back(&w->sessions, &s->link);
         w->n_conns++;
@@ -58,6 +55,24 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         s->lis = CFG_STATS_NONE;
         stats_gauge(wc_fe(w, fe), ST_G_CUR, 1, ST_M_CUR);
         return s;
+}
+
+struct sess_more *sess_more(struct sess *s)
+{
+        struct sess_more *m = s->more;
+
+        if (m)
+                return m;
+        m = calloc(1, sizeof(*m));
+        if (!m) {
+                wc_proc_add(s->w, ST_C_POOL_FAILED);
+                return NULL;
+        }
+        for (unsigned i = 0; i < STICK_COUNTERS; i++)
+                m->sc[i].rec = -1;
+        vars_init(&m->vars, (unsigned)s->gen->vars[CFG_VSTORE_SESS].n, CFG_SCOPE_SESS);
+        s->more = m;
+        return m;
 }
 
 bool sess_tls(const struct sess *s)
@@ -86,12 +101,16 @@ void sess_close(struct sess *s)
                 return;
         s->closed = true;
         if (s->hs)
-                s->hs_free(s);
-        stick_sess_end(s);
+                s->hs->end(s);
+        if (s->more)
+                stick_sess_end(s);
         sess_close_private(s);
-        vars_clear(w, s, NULL, &s->vars);
-        free(s->pp_tlv);
-        s->pp_tlv = NULL;
+        if (s->more) {
+                vars_clear(w, s, NULL, &s->more->vars);
+                free(s->more->pp_tlv);
+                free(s->more);
+                s->more = NULL;
+        }
         if (sess_tls(s))
                 worker_tls_closed(w);
         conn_close(&s->conn);

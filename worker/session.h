@@ -18,6 +18,10 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
  * (INET6_ADDRSTRLEN bytes); its port, 0 when none. For log lines about the connection. */
 unsigned sess_peer(const struct sess *s, char *ip, size_t cap);
 
+/* The session's rarely used parts (session-t.h), allocated on the first call; NULL when out
+ * of memory (counted). Readers test s->more instead: NULL means none of them was ever set. */
+struct sess_more *sess_more(struct sess *s);
+
 /* The HTTP major version the client's connection speaks: 2 for HTTP/2, else 1
  * (fc_http_major). */
 unsigned sess_http_major(const struct sess *s);

@@ -13,7 +13,7 @@
 #include "loop.h"
 #include "macros.h"
 #include "sess_addr.h"
-#include "session-t.h"
+#include "session.h"
 #include "stktable.h"
 #include "stream-t.h"
 #include "wcount.h"
@@ -29,13 +29,23 @@ static struct stkt *stick_table_of(struct worker *w, const struct cfg_proxy *px)
         return px ? worker_rt(w, px)->table : NULL;
 }
 
+/* What a session that tracks nothing reads */
+static const struct stick_ctr stick_none[STICK_COUNTERS] = {{.rec = -1}, {.rec = -1}, {.rec = -1}};
+
+/* The counters tracked for @ss's connection, for reading */
+static const struct stick_ctr *stick_sess_ctrs(const struct sess *ss)
+{
+        return ss->more ? ss->more->sc : stick_none;
+}
+
 /* The counter @sc a rule or fetch acts on: the stream's when it tracks it, else the
  * session's (HAProxy's smp_fetch_sc_stkctr()). */
-static struct stick_ctr *stick_ctr_of(struct sess *ss, struct stream *st, unsigned sc)
+static const struct stick_ctr *stick_ctr_of(const struct sess *ss, const struct stream *st,
+                                            unsigned sc)
 {
         if (st && st->sc[sc].t)
                 return &st->sc[sc];
-        return &ss->sc[sc];
+        return &stick_sess_ctrs(ss)[sc];
 }
 
 /* Count @inc on counter and rate data types, when the table stores them. */
@@ -216,11 +226,19 @@ void stick_track(struct sess *ss, struct stream *st, unsigned sc, const struct c
         if (!t || sc >= STICK_COUNTERS || (level == STICK_REQ && !st))
                 return;
         /* a counter already tracked, at either level, stays as it is */
-        if (ss->sc[sc].t || (st && st->sc[sc].t))
+        if (stick_sess_ctrs(ss)[sc].t || (st && st->sc[sc].t))
                 return;
-        c = level == STICK_CONN ? &ss->sc[sc] : &st->sc[sc];
         if (!stick_key(table_px->table, key, buf, &k))
                 return;
+        if (level == STICK_CONN) {
+                struct sess_more *m = sess_more(ss);
+
+                if (!m)
+                        return;
+                c = &m->sc[sc];
+        } else {
+                c = &st->sc[sc];
+        }
         r = stkt_track(t, &k, now, &idx);
         if (r < 0) {
                 wc_proc_add(w, ST_C_STICK_REFUSED);
@@ -340,7 +358,7 @@ static void stick_stores_release(struct stream *st)
 
 void stick_inc_gpc(struct sess *ss, struct stream *st, unsigned sc, unsigned which)
 {
-        struct stick_ctr *c;
+        const struct stick_ctr *c;
 
         if (sc >= STICK_COUNTERS)
                 return;
@@ -353,7 +371,7 @@ void stick_inc_gpc(struct sess *ss, struct stream *st, unsigned sc, unsigned whi
 
 void stick_set_gpt0(struct sess *ss, struct stream *st, unsigned sc, uint32_t v)
 {
-        struct stick_ctr *c;
+        const struct stick_ctr *c;
 
         if (sc >= STICK_COUNTERS)
                 return;
@@ -366,8 +384,10 @@ void stick_http_request(struct sess *ss)
 {
         uint64_t now = stick_now(ss->w);
 
+        if (!ss->more)
+                return;
         for (unsigned i = 0; i < STICK_COUNTERS; i++) {
-                struct stick_ctr *c = &ss->sc[i];
+                const struct stick_ctr *c = &ss->more->sc[i];
 
                 if (c->t) {
                         stkt_touch(c->t, c->idx, now);
@@ -387,7 +407,7 @@ static void stick_release(struct worker *w, struct stick_ctr *c)
         c->t = NULL;
 }
 
-static void stick_bytes(struct worker *w, struct stick_ctr *c, uint64_t in, uint64_t out)
+static void stick_bytes(struct worker *w, const struct stick_ctr *c, uint64_t in, uint64_t out)
 {
         uint64_t now = stick_now(w);
 
@@ -396,12 +416,12 @@ static void stick_bytes(struct worker *w, struct stick_ctr *c, uint64_t in, uint
 }
 
 /* Count an error or failure status on the tracked counters of @ctrs. */
-static void stick_status_count(struct worker *w, struct stick_ctr *ctrs, bool err, bool fail)
+static void stick_status_count(struct worker *w, const struct stick_ctr *ctrs, bool err, bool fail)
 {
         uint64_t now = stick_now(w);
 
         for (unsigned i = 0; i < STICK_COUNTERS; i++) {
-                struct stick_ctr *c = &ctrs[i];
+                const struct stick_ctr *c = &ctrs[i];
 
                 if (!c->t)
                         continue;
@@ -424,7 +444,7 @@ void stick_http_status(struct sess *ss, struct stream *st, unsigned status)
         st->flags |= STRM_F_STICK_STATUS;
         if (!err && !fail)
                 return;
-        stick_status_count(ss->w, ss->sc, err, fail);
+        stick_status_count(ss->w, stick_sess_ctrs(ss), err, fail);
         stick_status_count(ss->w, st->sc, err, fail);
 }
 
@@ -436,8 +456,10 @@ void stick_stream_end(struct sess *ss, struct stream *st, uint64_t bytes_in, uin
                 return;
         st->flags |= STRM_F_STICK_DONE;
         for (unsigned i = 0; i < STICK_COUNTERS; i++) {
-                if (ss->sc[i].t)
-                        stick_bytes(w, &ss->sc[i], bytes_in, bytes_out);
+                const struct stick_ctr *sc = &stick_sess_ctrs(ss)[i];
+
+                if (sc->t)
+                        stick_bytes(w, sc, bytes_in, bytes_out);
                 if (st->sc[i].t) {
                         stick_bytes(w, &st->sc[i], bytes_in, bytes_out);
                         stick_release(w, &st->sc[i]);
@@ -448,9 +470,9 @@ void stick_stream_end(struct sess *ss, struct stream *st, uint64_t bytes_in, uin
 
 void stick_sess_end(struct sess *ss)
 {
-        for (unsigned i = 0; i < STICK_COUNTERS; i++)
-                if (ss->sc[i].t)
-                        stick_release(ss->w, &ss->sc[i]);
+        for (unsigned i = 0; ss->more && i < STICK_COUNTERS; i++)
+                if (ss->more->sc[i].t)
+                        stick_release(ss->w, &ss->more->sc[i]);
 }
 
 /* Read or change data type @dt of entry @idx as @op says. */
@@ -499,7 +521,7 @@ bool stick_fetch(struct sess *ss, struct stream *st, const struct cfg_sample *sm
 {
         struct worker *w = ss->w;
         uint64_t now = stick_now(w);
-        struct stick_ctr *c;
+        const struct stick_ctr *c;
         struct stkt *t;
         uint8_t buf[STKT_KEY_MAX];
         struct stkt_key k;

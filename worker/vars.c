@@ -7,7 +7,7 @@
 
 #include "macros.h"
 #include "model.h"
-#include "session-t.h"
+#include "session.h"
 #include "stream-t.h"
 #include "wctx.h"
 
@@ -59,7 +59,7 @@ static unsigned chain(const struct smp_ctx *c, struct vars *v, struct vars **ret
         if (v && v->scope == CFG_SCOPE_TXN) {
                 ret[n] = v;
                 limits[n++] = g->tune_vars_txn_max;
-                v = c->ss ? &c->ss->vars : NULL;
+                v = c->ss && c->ss->more ? &c->ss->more->vars : NULL;
         }
         if (v && v->scope == CFG_SCOPE_SESS) {
                 ret[n] = v;
@@ -127,9 +127,12 @@ void vars_to_response(struct worker *w, struct sess *ss, struct stream *st)
         reqres->scope = CFG_SCOPE_RES;
 }
 
-/* The store @ref lives in here, or NULL when there is none or it is not readable now. */
-static struct vars *store_of(const struct smp_ctx *c, const struct cfg_var_ref *ref)
+/* The store @ref lives in here, or NULL when there is none or it is not readable now. A
+ * session's store is made when @create. */
+static struct vars *store_of(const struct smp_ctx *c, const struct cfg_var_ref *ref, bool create)
 {
+        struct sess_more *m;
+
         struct vars *v;
 
         switch (ref->scope) {
@@ -142,7 +145,10 @@ static struct vars *store_of(const struct smp_ctx *c, const struct cfg_var_ref *
                 }
                 return &proc_vars;
         case CFG_SCOPE_SESS:
-                return c->ss ? &c->ss->vars : NULL;
+                if (!c->ss)
+                        return NULL;
+                m = create ? sess_more(c->ss) : c->ss->more;
+                return m ? &m->vars : NULL;
         case CFG_SCOPE_TXN:
                 return c->st ? &c->st->vars_txn : NULL;
         case CFG_SCOPE_REQ:
@@ -159,7 +165,7 @@ static struct vars *store_of(const struct smp_ctx *c, const struct cfg_var_ref *
 static struct var_slot *slot_of(const struct smp_ctx *c, const struct cfg_var_ref *ref, bool create,
                                 struct vars **ret_store)
 {
-        struct vars *v = store_of(c, ref);
+        struct vars *v = store_of(c, ref, create);
 
         if (!v || ref->idx >= v->n)
                 return NULL;
