@@ -260,7 +260,7 @@ static void observe_act(struct chk *c)
         health_propagate(c->w->checker);
         if (!c->active && k->fastinter_ms &&
             (!loop_timer_is_armed(&c->timer) ||
-             c->timer.expire > loop_now(c->w->loop) + k->fastinter_ms))
+             loop_timer_expire(&c->timer) > loop_now(c->w->loop) + k->fastinter_ms))
                 loop_timer_arm(&c->timer, k->fastinter_ms);
 }
 

@@ -58,8 +58,8 @@
 #define LOOP_HEAP_MIN   64
 
 struct loop_heap_entry {
-        uint64_t expire;          /* copy of timer->expire */
-        uint64_t seq;             /* copy of timer->seq */
+        uint64_t expire;          /* deadline, loop_now() milliseconds */
+        uint64_t seq;             /* arm order: breaks ties between equal deadlines */
         struct loop_timer *timer; /* borrowed: the owner's embedded timer */
 };
 
@@ -387,21 +387,20 @@ void loop_timer_deinit(struct loop_timer *t)
 void loop_timer_arm_at(struct loop_timer *t, uint64_t at_ms)
 {
         struct loop *loop = t->loop;
-        struct loop_heap_entry *e;
-
         /* Never before the turn's time: with the arm order, this ranks a timer armed from a
          * timer callback after every timer that phase is due to run (see loop__run_timers). */
-        t->expire = SL_MAX(at_ms, loop->now);
-        t->seq = loop->timer_seq++;
+        uint64_t expire = SL_MAX(at_ms, loop->now), seq = loop->timer_seq++;
+        struct loop_heap_entry *e;
+
         if (t->idx) {
                 e = &loop->heap[t->idx - 1];
-                e->expire = t->expire;
-                e->seq = t->seq;
+                e->expire = expire;
+                e->seq = seq;
                 loop__heap_fix(loop, t->idx - 1);
                 return;
         }
         SL_BUG_ON(loop->heap_len >= loop->heap_cap);
-        loop->heap[loop->heap_len] = (struct loop_heap_entry){t->expire, t->seq, t};
+        loop->heap[loop->heap_len] = (struct loop_heap_entry){expire, seq, t};
         t->idx = ++loop->heap_len;
         loop__heap_sift_up(loop, loop->heap_len - 1);
 }
@@ -419,6 +418,12 @@ void loop_timer_disarm(struct loop_timer *t)
                 loop__heap_remove(t->loop, t);
 }
 
+uint64_t loop_timer_expire(const struct loop_timer *t)
+{
+        SL_BUG_ON(!t->idx);
+        return t->loop->heap[t->idx - 1].expire;
+}
+
 uint32_t loop_timer_count(const struct loop *loop)
 {
         return loop->heap_len;
@@ -433,7 +438,7 @@ bool loop_timer_heap_check(const struct loop *loop)
 
                 if (e->timer->idx != i + 1 || e->timer->loop != loop)
                         return false;
-                if (e->expire != e->timer->expire || e->seq != e->timer->seq)
+                if (e->seq >= loop->timer_seq)
                         return false;
                 if (i > 0 && loop__heap_less(e, &loop->heap[(i - 1) / 2]))
                         return false;

@@ -129,11 +129,12 @@ struct loop_timer;
 
 typedef void loop_timer_fn(struct loop_timer *t);
 
+/* The deadline and the arm order (which breaks ties between equal deadlines) live only in
+ * the timer's heap entry, next to those of the timers it is compared with: every idle
+ * connection holds a timer, so it is kept small. */
 struct loop_timer {
         struct loop *loop; /* borrowed; NULL until loop_timer_init() succeeds */
         loop_timer_fn *fn; /* called with @t once the deadline passed */
-        uint64_t expire;   /* deadline, loop_now() milliseconds; meaningful while armed */
-        uint64_t seq;      /* arm order, breaks ties between equal deadlines */
         uint32_t idx;      /* 1-based position in the loop's heap; 0 while not armed */
 };
 
@@ -160,6 +161,9 @@ static inline bool loop_timer_is_armed(const struct loop_timer *t)
 {
         return t->idx != 0;
 }
+
+/* The deadline of armed timer @t, in loop_now() milliseconds. */
+uint64_t loop_timer_expire(const struct loop_timer *t);
 
 /* Armed timers of @loop. */
 uint32_t loop_timer_count(const struct loop *loop);
