@@ -108,7 +108,7 @@ void conn_on_events(struct conn *c, uint32_t events)
 
 void conn_init_socket(struct conn *c, struct loop *loop, int fd, enum conn_state st, uint32_t ready)
 {
-        *c = (struct conn){.xprt = &xprt_raw, .fd = fd, .state = st, .flags = ready};
+        *c = (struct conn){.xprt = &xprt_raw, .state = st, .flags = ready};
         loop_io_init(loop, &c->io, fd, conn_on_io);
 }
 
@@ -185,7 +185,7 @@ int conn_connect_result(struct conn *c)
         }
         if (!(c->flags & (CONN_F_WR | CONN_F_RD)))
                 return -EAGAIN;
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+        if (getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
                 err = errno;
         if (err) {
                 c->flags |= CONN_F_ERROR;
@@ -348,7 +348,7 @@ void conn_local_addr(struct conn *c, union sl_addr *ret)
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
 
-        if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&ss, &len) == -1)
+        if (c->io.fd < 0 || getsockname(c->io.fd, (struct sockaddr *)&ss, &len) == -1)
                 ret->sa.sa_family = AF_UNSPEC;
         else
                 sl_addr_set(ret, (struct sockaddr *)&ss, len);
@@ -360,18 +360,18 @@ void conn_silent_drop(struct conn *c)
         struct linger lg = {1, 0};
         int one = 1;
 
-        if (c->fd < 0)
+        if (c->io.fd < 0)
                 return;
 #ifdef TCP_REPAIR
-        if (setsockopt(c->fd, IPPROTO_TCP, TCP_REPAIR, &one, sizeof(one)) == 0)
+        if (setsockopt(c->io.fd, IPPROTO_TCP, TCP_REPAIR, &one, sizeof(one)) == 0)
                 return;
 #endif
         conn_local_addr(c, &ss);
         if (ss.sa.sa_family == AF_INET)
-                (void)setsockopt(c->fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
+                (void)setsockopt(c->io.fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
         else if (ss.sa.sa_family == AF_INET6)
-                (void)setsockopt(c->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one));
-        (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+                (void)setsockopt(c->io.fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one));
+        (void)setsockopt(c->io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 }
 
 void conn_close(struct conn *c)

@@ -114,16 +114,16 @@ struct conn {
         void *xprt_ctx;              /* owned by the transport */
         const struct mux_ops *mux;   /* borrowed: a static table; NULL until one is set */
         void *mux_ctx;               /* owned by the mux; released through mux->release */
-        struct loop_io io;           /* the fd watcher (socket transports) */
-        int fd;                      /* owned by the transport; -1 when none */
-        enum conn_state state;       /* change only via conn_set_state() */
-        uint32_t flags;              /* CONN_F_* */
-        uint32_t want;               /* CONN_WANT_*: what the mux waits for */
-        struct conn_hs *hs;          /* borrowed: the handshake under way, or NULL */
+        /* the fd watcher; io.fd is the socket, owned by the transport, -1 when none */
+        struct loop_io io;
+        enum conn_state state; /* change only via conn_set_state() */
+        uint32_t flags;        /* CONN_F_* */
+        uint32_t want;         /* CONN_WANT_*: what the mux waits for */
+        int hs_err;            /* the failure of the last handshake, a negative errno; 0: none */
+        struct conn_hs *hs;    /* borrowed: the handshake under way, or NULL */
         /* borrowed: steps to run once connect() succeeds (TLS to a server), or NULL; the
          * connection counts as connected (conn_connect_result()) only after them */
         struct conn_hs *connect_hs;
-        int hs_err; /* the failure of the last handshake, a negative errno; 0: none */
 };
 
 extern const struct xprt_ops xprt_raw;
@@ -206,7 +206,7 @@ void conn_shutw(struct conn *c);
  * earlier turn): asking for events costs an epoll_ctl(). A memory transport has no socket. */
 static inline bool conn_unpolled_socket(const struct conn *c)
 {
-        return c->fd >= 0 && !loop_io_polled(&c->io);
+        return c->io.fd >= 0 && !loop_io_polled(&c->io);
 }
 
 /* Ask for events on the directions in @want (CONN_WANT_*); the others are not watched. */

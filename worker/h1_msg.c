@@ -109,24 +109,48 @@ void h1m_bad_state(const struct h1c *h, const enum h1m_state *m, enum h1m_state 
 
 const struct h1x h1x_idle = {.in_st = H1M_ST_HEAD, .out_st = H1M_ST_HEAD};
 
+static void h1x_on_reap(struct loop_reap *r)
+{
+        struct h1x *x = sl_container_of(r, struct h1x, reap);
+
+        pool_put(&x->w->h1x_pool, x);
+}
+
 int h1x_take(struct h1c *h)
 {
         struct h1x *x;
 
         if (h->x != &h1x_idle)
                 return 0;
+        SL_BUG_ON(h->state == H1C_ST_CLOSED);
         x = pool_get(&h->w->h1x_pool);
         if (!x)
                 return -ENOMEM;
         *x = h1x_idle;
+        x->h = h;
+        x->w = h->w;
+        loop_defer_init(h->w->loop, &x->next, NULL); /* its use sets the function */
+        loop_reap_init(&x->reap, h1x_on_reap);
         h->x = x;
         return 0;
 }
 
+void h1x_reap(struct h1c *h)
+{
+        if (h->x == &h1x_idle)
+                return;
+        loop_defer_cancel(&h->x->next);
+        loop_reap(h->w->loop, &h->x->reap);
+}
+
 void h1x_release(struct h1c *h)
 {
-        if (h->x != &h1x_idle)
+        if (h->state == H1C_ST_CLOSED)
+                return;
+        if (h->x != &h1x_idle) {
+                loop_defer_cancel(&h->x->next);
                 pool_put(&h->w->h1x_pool, h->x);
+        }
         h->x = (struct h1x *)&h1x_idle;
         h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND | H1C_F_OUT_FINAL | H1C_F_IN_EOM |
                                 H1C_F_OUT_EOM);
@@ -189,14 +213,14 @@ ssize_t h1_read(struct h1c *h)
         }
         n = conn_recv(h->conn, &h->ibuf);
         if (n > 0) {
-                if ((h->flags & H1C_F_SERVER) && h->sd)
-                        h->sd->flags |= SD_F_RCVD;
+                if ((h->flags & H1C_F_SERVER) && h->x->sd)
+                        h->x->sd->flags |= SD_F_RCVD;
                 return n;
         }
         if (h->ibuf.data == 0)
                 worker_buf_release(h->w, &h->ibuf);
-        if (n != -EAGAIN && h->sd)
-                h->sd->flags |= n == 0 ? SD_F_EOS : SD_F_EOS | SD_F_ERR;
+        if (n != -EAGAIN && h->x->sd)
+                h->x->sd->flags |= n == 0 ? SD_F_EOS : SD_F_EOS | SD_F_ERR;
         return n;
 }
 
@@ -442,7 +466,7 @@ static int h1_snd_head_client(struct h1c *h, const struct http_msg *m, unsigned 
                 return h1_emit_into_obuf(h, m, 0);
         }
         if (flags & SD_HEAD_REPLACE) {
-                if (h->sd->flags & SD_F_SENT)
+                if (h->x->sd->flags & SD_F_SENT)
                         return -EALREADY;
                 if (h->flags & H1C_F_OUT_FINAL) {
                         /* what was queued of the replaced response goes */
@@ -537,13 +561,13 @@ static size_t out_written(struct h1c *h, size_t w, size_t pend, size_t take, siz
         }
         if (w)
                 buf_consume(ob, w);
-        if (h->sd && !(h->flags & H1C_F_SERVER) && (h->flags & H1C_F_OUT_FINAL)) {
+        if (h->x->sd && !(h->flags & H1C_F_SERVER) && (h->flags & H1C_F_OUT_FINAL)) {
                 /* the final response head starts after @out_before bytes */
                 if (w > h->x->out_before || data)
-                        h->sd->flags |= SD_F_SENT;
+                        h->x->sd->flags |= SD_F_SENT;
                 h->x->out_before -= SL_MIN(w, h->x->out_before);
-        } else if (h->sd && (w || data)) {
-                h->sd->flags |= SD_F_SENT;
+        } else if (h->x->sd && (w || data)) {
+                h->x->sd->flags |= SD_F_SENT;
         }
         return data;
 }
@@ -657,7 +681,7 @@ const struct h1_limits *h1_limits(const struct h1c *h)
 /* show errors: a server's response that could not be read, captured for its backend */
 static void response_error(struct h1c *h)
 {
-        const struct stream *st = h->sd ? h->sd->strm : NULL;
+        const struct stream *st = h->x->sd ? h->x->sd->strm : NULL;
 
         if (!st || !st->be || buf_is_null(&h->ibuf))
                 return;

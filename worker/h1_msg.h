@@ -52,6 +52,8 @@ enum {
         H1C_F_OUT_EOM = 1u << 9,   /* the outgoing message's end was taken */
         H1C_F_HUP_SEEN = 1u << 10, /* client: the peer's end was seen behind a full buffer */
         H1C_F_WATCH = 1u << 11,    /* client: watched while a stream runs (see below) */
+        H1C_F_OWN = 1u << 12,      /* allocated by the mux (struct h1c_own), not by the
+                                    * connection's owner */
 };
 
 /* A client connection the kernel was never asked to watch (its request read at accept) is
@@ -90,20 +92,31 @@ struct h1x {
 
         enum http_meth req_meth; /* the request's method (response framing) */
         enum http_ver req_ver;   /* client: the request's version */
+        struct sd *sd;           /* the attached stream's endpoint, or NULL */
+        struct stream *strm;     /* client side: the stream of the current request, or NULL */
+
+        /* not part of the exchange's state (h1x_take() sets them) */
+        struct h1c *h;          /* borrowed: the connection that holds it */
+        struct worker *w;       /* borrowed: whose pool it returns to */
+        struct loop_defer next; /* client: a pipelined request waits in ibuf */
+        /* given back at the end of the turn its connection closed in: what still holds the
+         * connection in that turn may write to it */
+        struct loop_reap reap;
 };
 
 /* The state of both messages before an exchange: what an idle connection's @x points to.
  * Read-only: writing to it is a bug, and faults. */
 extern const struct h1x h1x_idle;
 
+/* An HTTP/1 connection. A client's lives in its session's memory (sess_mux_space()) and
+ * goes with it; a server's is allocated by the mux (struct h1c_own), freed at the end of
+ * the turn it closed in. */
 struct h1c {
         struct conn *conn;    /* borrowed: owned by the session, or the srv_conn */
         struct worker *w;     /* borrowed */
         struct sess *sess;    /* client side: borrowed; NULL on the server side */
         enum h1c_state state; /* change only via h1c_set_state() */
         uint32_t flags;       /* H1C_F_* */
-        struct sd *sd;        /* the attached stream's endpoint, or NULL */
-        struct stream *strm;  /* client side: the stream of the current request, or NULL */
         struct buf ibuf;      /* pool buffer; BUF_NULL while empty */
         struct buf obuf;      /* pool buffer; BUF_NULL while empty */
 
@@ -115,8 +128,6 @@ struct h1c {
         uint64_t idle_start_ms; /* client: end of the last response, or accept */
 
         struct loop_timer timer; /* client: http-request, keep-alive, stopping grace */
-        struct loop_defer next;  /* client: a pipelined request waits in ibuf */
-        struct loop_reap reap;
 };
 
 const char *h1c_state_str(enum h1c_state s);
@@ -149,8 +160,12 @@ void h1_exchange_reset(struct h1c *h);
 /* Give @h an exchange object of its own if it has none (h->x is h1x_idle): 0, or -ENOMEM. */
 int h1x_take(struct h1c *h);
 
-/* Free @h's exchange object: h->x is h1x_idle again, and no wait is pending. */
+/* Free @h's exchange object: h->x is h1x_idle again, and no wait is pending. A closed
+ * connection keeps its object until the end of the turn (h1x_reap()). */
 void h1x_release(struct h1c *h);
+
+/* @h closes: its exchange object (if any) is given back at the end of the turn. */
+void h1x_reap(struct h1c *h);
 
 static inline struct h1c *h1c_of_sd(struct sd *sd)
 {

@@ -140,7 +140,10 @@ static void listener_accept(struct listener *l, int fd, const struct sockaddr_st
 {
         struct worker *w = l->w;
         const struct cfg_proxy *fe = l->fe;
-        struct sess *ss = sess_new(w, fe, addr, len);
+        /* an HTTP frontend's connection most often stays HTTP/1: its state goes in the
+         * session's allocation (an HTTP/2 one leaves that room unused) */
+        struct sess *ss =
+                sess_new(w, fe, addr, len, fe->mode == CFG_MODE_HTTP ? mux_h1_ops.client_space : 0);
         uint64_t now = loop_now(w->loop);
         struct stats_blk *fb = wc_fe(w, fe), *lb;
 

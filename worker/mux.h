@@ -81,6 +81,9 @@ struct sd_data {
 struct mux_ops {
         const char *name;
         unsigned http_major; /* the HTTP version it speaks (1 or 2); 0: not HTTP */
+        /* bytes of a client connection's state that its session may hold for it in its
+         * own memory (sess_new()'s @mux_space); 0: the mux allocates its state */
+        size_t client_space;
 
         /* ---- the connection ---- */
 

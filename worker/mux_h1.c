@@ -52,7 +52,7 @@ static void h1c_on_timer(struct loop_timer *t)
 
         if (h->state == H1C_ST_HEAD) {
                 /* timeout http-request (slowloris) */
-                stream_fail(h->strm, 408, 'c', 'R', h->ibuf.data);
+                stream_fail(h->x->strm, 408, 'c', 'R', h->ibuf.data);
                 return;
         }
         if (h->state == H1C_ST_IDLE) {
@@ -69,14 +69,15 @@ static void h1c_on_timer(struct loop_timer *t)
 
 /* ---- the connection ---- */
 
+/* A connection whose owner gave no room for it (a server's) */
+struct h1c_own {
+        struct h1c h;
+        struct loop_reap reap;
+};
+
 static void h1c_on_reap(struct loop_reap *r)
 {
-        struct h1c *h = sl_container_of(r, struct h1c, reap);
-
-        /* the exchange object lives as long as the connection's memory: what still holds
-         * the connection in this turn may write to it */
-        h1x_release(h);
-        free(h);
+        free(sl_container_of(r, struct h1c_own, reap));
 }
 
 static void h1c_release(struct h1c *h)
@@ -85,12 +86,17 @@ static void h1c_release(struct h1c *h)
                 return;
         h1c_set_state(h, H1C_ST_CLOSED);
         loop_timer_deinit(&h->timer);
-        loop_defer_cancel(&h->next);
+        /* the exchange object, like the connection's memory, lives to the end of the turn:
+         * what still holds the connection in this turn may write to it */
+        if (h->x != &h1x_idle) {
+                h->x->sd = NULL;
+                h->x->strm = NULL;
+                h1x_reap(h);
+        }
         worker_buf_drop(h->w, &h->ibuf);
         worker_buf_drop(h->w, &h->obuf);
-        h->sd = NULL;
-        h->strm = NULL;
-        loop_reap(h->w->loop, &h->reap);
+        if (h->flags & H1C_F_OWN)
+                loop_reap(h->w->loop, &sl_container_of(h, struct h1c_own, h)->reap);
 }
 
 static void h1_release(struct conn *c)
@@ -111,35 +117,47 @@ static void h1c_close(struct h1c *h)
 
 static void h1c_on_next(struct loop_defer *d)
 {
-        h1c_client_process(sl_container_of(d, struct h1c, next));
+        h1c_client_process(sl_container_of(d, struct h1x, next)->h);
+}
+
+/* Free what h1_init() allocated for @h when it fails */
+static void h1c_init_undo(struct h1c *h)
+{
+        h1x_release(h);
+        if (h->flags & H1C_F_OWN)
+                free(sl_container_of(h, struct h1c_own, h));
 }
 
 static int h1_init(struct conn *c, struct worker *w, struct sess *sess)
 {
-        struct h1c *h = calloc(1, sizeof(*h));
+        struct h1c *h = sess ? sess_mux_space(sess, sizeof(*h)) : NULL;
 
-        if (!h)
-                return -ENOMEM;
+        if (!h) {
+                struct h1c_own *o = calloc(1, sizeof(*o));
+
+                if (!o)
+                        return -ENOMEM;
+                loop_reap_init(&o->reap, h1c_on_reap);
+                h = &o->h;
+                h->flags = H1C_F_OWN;
+        }
         h->conn = c;
         h->w = w;
         h->sess = sess;
         h->state = H1C_ST_IDLE;
         h->x = (struct h1x *)&h1x_idle;
-        loop_reap_init(&h->reap, h1c_on_reap);
         /* a server connection keeps its exchange object for its life: few of them idle,
          * and none waits for one when a stream attaches */
         if (!sess && h1x_take(h) < 0) {
-                free(h);
+                h1c_init_undo(h);
                 return -ENOMEM;
         }
         if (!sess)
                 h->flags |= H1C_F_SERVER;
         if (loop_timer_init(w->loop, &h->timer, h1c_on_timer) < 0) {
-                h1x_release(h);
-                free(h);
+                h1c_init_undo(h);
                 return -ENOMEM;
         }
-        loop_defer_init(w->loop, &h->next, h1c_on_next);
         c->mux = &mux_h1_ops;
         c->mux_ctx = h;
         if (sess) {
@@ -187,7 +205,7 @@ static bool upgrade_drop_h2c(struct http_hdr *f)
  * or a negative result of the parser or analysis. */
 static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t head_len)
 {
-        struct http_msg *m = stream_request(h->strm);
+        struct http_msg *m = stream_request(h->x->strm);
         struct h1_framing fr;
         struct sl_str tg = req->target;
         const char *p = tg.ptr, *end = tg.ptr + tg.len, *q;
@@ -307,7 +325,8 @@ static void h1c_client_process(struct h1c *h)
         ssize_t n;
         int r;
 
-        loop_defer_cancel(&h->next);
+        if (h->x != &h1x_idle)
+                loop_defer_cancel(&h->x->next);
         while (h->state == H1C_ST_IDLE || h->state == H1C_ST_HEAD) {
                 if (h->state == H1C_ST_IDLE && (buf_is_null(&h->ibuf) || h->ibuf.data == 0)) {
                         r = h1c_read_more(h);
@@ -340,10 +359,10 @@ static void h1c_client_process(struct h1c *h)
                                 h1c_close(h);
                                 return;
                         }
-                        h->strm = stream_new(h->sess, &mux_h1_ops, h,
-                                             (h->flags & H1C_F_NOT_FIRST) != 0, h->idle_start_ms,
-                                             &h->sd);
-                        if (!h->strm) {
+                        h->x->strm = stream_new(h->sess, &mux_h1_ops, h,
+                                                (h->flags & H1C_F_NOT_FIRST) != 0, h->idle_start_ms,
+                                                &h->x->sd);
+                        if (!h->x->strm) {
                                 h1c_close(h);
                                 return;
                         }
@@ -351,7 +370,7 @@ static void h1c_client_process(struct h1c *h)
                         h1c_arm(h, cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST)
                                            ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT));
                 }
-                m = stream_request(h->strm);
+                m = stream_request(h->x->strm);
                 r = h1_parse_request(buf_head(&h->ibuf), h->ibuf.data, h1_limits(h), m->hdrs,
                                      SL_MIN((size_t)HTTP_MAX_HDRS, m->max_hdrs), &req);
                 if (r == -EAGAIN) {
@@ -359,7 +378,7 @@ static void h1c_client_process(struct h1c *h)
                                 r = H1_E_TOO_LARGE;
                         } else if (h->conn->flags & CONN_F_RD_EOF) {
                                 h->flags |= H1C_F_CLOSE | H1C_F_NO_READ;
-                                stream_fail(h->strm, 400, 'C', 'R', h->ibuf.data);
+                                stream_fail(h->x->strm, 400, 'C', 'R', h->ibuf.data);
                                 return;
                         } else {
                                 n = h1_read(h);
@@ -381,7 +400,7 @@ static void h1c_client_process(struct h1c *h)
                         werr_capture(h->w, fe, false, h->sess, fe, NULL, -1, buf_head(&h->ibuf),
                                      h->ibuf.data, at);
                         h->flags |= H1C_F_CLOSE | H1C_F_NO_READ;
-                        stream_fail(h->strm, (unsigned)http_error_status(r), 'P', 'R',
+                        stream_fail(h->x->strm, (unsigned)http_error_status(r), 'P', 'R',
                                     h->ibuf.data);
                         return;
                 }
@@ -391,7 +410,7 @@ static void h1c_client_process(struct h1c *h)
                 h1_in_start(h, m->body, m->content_length);
                 h1c_set_state(h, H1C_ST_BUSY);
                 loop_timer_disarm(&h->timer);
-                stream_start(h->strm, (size_t)r);
+                stream_start(h->x->strm, (size_t)r);
                 /* while the stream waits for a server, the client is watched: its close or
                  * reset is seen (for option abortonclose and for the resets that end a
                  * stream) at once, or H1_WATCH_DELAY_MS in when the head came whole with the
@@ -410,8 +429,8 @@ static void h1_detach_client(struct h1c *h, bool ok)
         const struct cfg_proxy *fe = h->sess->fe;
         bool stopping = (h->flags & H1C_F_STOPPING) || h->w->stopping;
 
-        h->sd = NULL;
-        h->strm = NULL;
+        h->x->sd = NULL;
+        h->x->strm = NULL;
         if (h->state == H1C_ST_CLOSED)
                 return;
         if (!ok || (h->flags & H1C_F_CLOSE) || h->state == H1C_ST_TUNNEL ||
@@ -445,8 +464,14 @@ static void h1_detach_client(struct h1c *h, bool ok)
                                    ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT));
         }
         if (!buf_is_null(&h->ibuf) && h->ibuf.data) {
-                /* a pipelined request: parsed once this stream has unwound */
-                loop_defer_queue(&h->next);
+                /* a pipelined request: parsed once this stream has unwound, by a fresh
+                 * exchange object's deferred call */
+                if (h1x_take(h) < 0) {
+                        h1c_close(h);
+                        return;
+                }
+                loop_defer_init(h->w->loop, &h->x->next, h1c_on_next);
+                loop_defer_queue(&h->x->next);
                 return;
         }
         /* a client that half-closed after pipelined requests still got every answer */
@@ -466,7 +491,7 @@ static void h1_detach_server(struct h1c *h, bool ok)
                      (buf_is_null(&h->obuf) || h->obuf.data == 0) &&
                      !(h->conn->flags & (CONN_F_RD_EOF | CONN_F_ERROR));
 
-        h->sd = NULL;
+        h->x->sd = NULL;
         if (h->state == H1C_ST_CLOSED)
                 return;
         if (!reuse) {
@@ -505,7 +530,7 @@ static int h1_attach(struct conn *c, struct sd *sd)
                 sd->flags |= SD_F_CONNECTED;
         sd->ops = &mux_h1_ops;
         sd->ms = h;
-        h->sd = sd;
+        h->x->sd = sd;
         h->flags |= H1C_F_NOT_FIRST;
         h1_exchange_reset(h);
         h1c_set_state(h, H1C_ST_BUSY);
@@ -521,10 +546,10 @@ static void h1_wake_stream(struct h1c *h)
                 int r = h1_flush_obuf(h, false);
 
                 if (r < 0 && r != -EAGAIN)
-                        h->sd->flags |= SD_F_ERR;
+                        h->x->sd->flags |= SD_F_ERR;
         }
         h->flags &= ~(uint32_t)(H1C_F_WANT_RCV | H1C_F_WANT_SND);
-        stream_wake(h->sd->strm);
+        stream_wake(h->x->sd->strm);
         if (h->state != H1C_ST_CLOSED)
                 h1_update_want(h);
 }
@@ -549,14 +574,14 @@ static bool h1_srv_alpn_h2(const struct h1c *h)
 static void h1c_switch_h2_srv(struct h1c *h)
 {
         struct conn *c = h->conn;
-        struct sd *sd = h->sd;
+        struct sd *sd = h->x->sd;
 
         if (mux_h2_srv_take_over(c, h->w, sd) < 0) {
                 sd->flags |= SD_F_CONN_ERR;
                 stream_wake(sd->strm);
                 return;
         }
-        h->sd = NULL;
+        h->x->sd = NULL;
         h1c_release(h);
         stream_wake(sd->strm);
 }
@@ -570,7 +595,7 @@ static void h1_wake_server(struct h1c *h)
 
                 if (r == -EAGAIN)
                         return;
-                if (!h->sd) {
+                if (!h->x->sd) {
                         h1c_close(h);
                         return;
                 }
@@ -578,12 +603,12 @@ static void h1_wake_server(struct h1c *h)
                         h1c_switch_h2_srv(h);
                         return;
                 }
-                h->sd->flags |= r < 0 ? SD_F_CONN_ERR : SD_F_CONNECTED;
+                h->x->sd->flags |= r < 0 ? SD_F_CONN_ERR : SD_F_CONNECTED;
                 h1_update_want(h);
-                stream_wake(h->sd->strm);
+                stream_wake(h->x->sd->strm);
                 return;
         }
-        if (!h->sd) {
+        if (!h->x->sd) {
                 /* idle: the server closed it, or sent what no request asked for */
                 h1c_close(h);
                 return;
@@ -601,7 +626,7 @@ static void h1_wake_client(struct h1c *h)
                 h1c_client_process(h);
                 return;
         }
-        if (!h->sd)
+        if (!h->x->sd)
                 return;
         /* what came while the stream runs waits in ibuf; an end or a reset is noted, even
          * behind a full buffer */
@@ -609,7 +634,7 @@ static void h1_wake_client(struct h1c *h)
             !(h->conn->flags & CONN_F_RD_EOF) && h1_read(h) == -ENOBUFS &&
             (h->conn->flags & CONN_F_HUP)) {
                 if (conn_error(h->conn) < 0)
-                        h->sd->flags |= SD_F_EOS | SD_F_ERR;
+                        h->x->sd->flags |= SD_F_EOS | SD_F_ERR;
                 else
                         h->flags |= H1C_F_HUP_SEEN;
         }
@@ -634,8 +659,8 @@ static void h1_stop(struct conn *c, bool graceful)
         uint64_t now = loop_now(h->w->loop);
 
         if (!graceful) {
-                if (h->strm)
-                        stream_kill(h->strm, 'K');
+                if (h->x->strm)
+                        stream_kill(h->x->strm, 'K');
                 h1c_close(h);
                 return;
         }
@@ -659,7 +684,7 @@ static struct stream *h1_cur_stream(struct conn *c)
 {
         struct h1c *h = c->mux_ctx;
 
-        return h ? h->strm : NULL;
+        return h ? h->x->strm : NULL;
 }
 
 static struct ssl_st *h1_ssl(const struct sd *sd)
@@ -670,6 +695,7 @@ static struct ssl_st *h1_ssl(const struct sd *sd)
 const struct mux_ops mux_h1_ops = {
         .name = "h1",
         .http_major = 1,
+        .client_space = sizeof(struct h1c),
         .init = h1_init,
         .wake = h1_wake,
         .stop = h1_stop,

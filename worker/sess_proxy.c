@@ -13,6 +13,7 @@
 #include "model.h"
 #include "proxy_hdr.h"
 #include "sess_addr.h"
+#include "sess_more.h"
 #include "session.h"
 #include "stream-t.h"
 #include "wcount.h"

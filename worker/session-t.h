@@ -3,6 +3,7 @@
  * however many streams it carries (session.h). */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -46,6 +47,7 @@ struct sess {
         bool dst_known;
         bool closed;
         bool expect_proxy;       /* tcp-request connection expect-proxy: a PROXY header comes */
+        uint16_t mux_space;      /* bytes of @mux_ctx not given yet (sess_mux_space()) */
         uint64_t accept_wall_us; /* wall clock at accept, for %t */
         uint64_t accept_ms;      /* loop time at accept */
         struct sess_more *more;  /* owned, or NULL until something needs it */
@@ -56,4 +58,7 @@ struct sess {
         uint32_t lis;                    /* its listener's statistics index, or CFG_STATS_NONE */
         struct sess_handshake *hs;       /* owned: the handshake under way, or NULL */
         struct loop_reap reap;
+        /* room for the client side's mux state, in the same allocation (an HTTP/1
+         * connection: see sess_new()) */
+        _Alignas(max_align_t) unsigned char mux_ctx[];
 };

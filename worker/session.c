@@ -31,22 +31,23 @@ static void sess_on_reap(struct loop_reap *r)
 }
 
 struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
-                      const struct sockaddr_storage *src, socklen_t src_len)
+                      const struct sockaddr_storage *src, socklen_t src_len, size_t mux_space)
 {
-        struct sess *s = calloc(1, sizeof(*s));
+        struct sess *s = mux_space <= UINT16_MAX ? calloc(1, sizeof(*s) + mux_space) : NULL;
 
         if (!s) {
                 wc_proc_add(w, ST_C_POOL_FAILED);
                 return NULL;
         }
         s->w = w;
+        s->mux_space = (uint16_t)mux_space;
         s->id = ++sess_last_id;
         s->gen = cfg_gen_ref(w->gen);
         s->fe = fe;
         sl_addr_set(&s->src, (const struct sockaddr *)src, src_len);
         s->accept_wall_us = sl_clock_wall_us();
         s->accept_ms = loop_now(w->loop);
-        s->conn.fd = -1;
+        s->conn.io.fd = -1;
         s->conn.state = CONN_ST_CLOSED;
         loop_reap_init(&s->reap, sess_on_reap);
         sl_list_push_back(&w->sessions, &s->link);
@@ -57,22 +58,12 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         return s;
 }
 
-struct sess_more *sess_more(struct sess *s)
+void *sess_mux_space(struct sess *s, size_t size)
 {
-        struct sess_more *m = s->more;
-
-        if (m)
-                return m;
-        m = calloc(1, sizeof(*m));
-        if (!m) {
-                wc_proc_add(s->w, ST_C_POOL_FAILED);
+        if (size > s->mux_space)
                 return NULL;
-        }
-        for (unsigned i = 0; i < STICK_COUNTERS; i++)
-                m->sc[i].rec = -1;
-        vars_init(&m->vars, (unsigned)s->gen->vars[CFG_VSTORE_SESS].n, CFG_SCOPE_SESS);
-        s->more = m;
-        return m;
+        s->mux_space = 0;
+        return s->mux_ctx;
 }
 
 bool sess_tls(const struct sess *s)

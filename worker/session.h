@@ -10,17 +10,19 @@
 #include "session-t.h"
 
 /* A session for a connection of frontend @fe from @src; its conn is set up by the caller.
- * NULL when out of memory (counted). */
+ * @mux_space bytes after it are for the state of the mux the connection will have (most
+ * often HTTP/1's), which then needs no allocation of its own. NULL when out of memory
+ * (counted). */
 struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
-                      const struct sockaddr_storage *src, socklen_t src_len);
+                      const struct sockaddr_storage *src, socklen_t src_len, size_t mux_space);
+
+/* The zeroed room of @size bytes sess_new() kept for the mux, or NULL when there is not
+ * that much or a mux took it already. It goes with the session's memory. */
+void *sess_mux_space(struct sess *s, size_t size);
 
 /* The client's address as text, without its port ("unix" for a Unix socket), into @ip
  * (INET6_ADDRSTRLEN bytes); its port, 0 when none. For log lines about the connection. */
 unsigned sess_peer(const struct sess *s, char *ip, size_t cap);
-
-/* The session's rarely used parts (session-t.h), allocated on the first call; NULL when out
- * of memory (counted). Readers test s->more instead: NULL means none of them was ever set. */
-struct sess_more *sess_more(struct sess *s);
 
 /* The HTTP major version the client's connection speaks: 2 for HTTP/2, else 1
  * (fc_http_major). */

@@ -261,8 +261,9 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                 free(sc);
                 return r;
         }
-        if ((rt->px->options & CFG_OPT_SRVTCPKA) && sc->conn.fd >= 0 && addr->ss_family != AF_UNIX)
-                (void)setsockopt(sc->conn.fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+        if ((rt->px->options & CFG_OPT_SRVTCPKA) && sc->conn.io.fd >= 0 &&
+            addr->ss_family != AF_UNIX)
+                (void)setsockopt(sc->conn.io.fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
         if (srv_idx >= 0 && rt->tls_srv && rt->tls_srv[srv_idx]) {
                 r = srv_conn_tls(sc, rt->tls_srv[srv_idx], sni);
                 if (r < 0) {

@@ -13,7 +13,7 @@
 #include "loop.h"
 #include "macros.h"
 #include "sess_addr.h"
-#include "session.h"
+#include "sess_more.h"
 #include "stktable.h"
 #include "stream-t.h"
 #include "wcount.h"

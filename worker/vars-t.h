@@ -14,3 +14,9 @@ struct vars {
         size_t own;               /* bytes its values take (HAProxy's accounting) */
         size_t total;             /* and those of the stores inside it: tune.vars limits */
 };
+
+/* An empty store of @n slots for @scope (nothing is allocated). */
+static inline void vars_init(struct vars *v, unsigned n, enum cfg_var_scope scope)
+{
+        *v = (struct vars){.n = n, .scope = scope};
+}

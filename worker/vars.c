@@ -7,7 +7,7 @@
 
 #include "macros.h"
 #include "model.h"
-#include "session.h"
+#include "sess_more.h"
 #include "stream-t.h"
 #include "wctx.h"
 
@@ -30,11 +30,6 @@ struct var_slot {
 static struct vars proc_vars;
 static bool proc_ready;
 static size_t global_bytes;
-
-void vars_init(struct vars *v, unsigned n, enum cfg_var_scope scope)
-{
-        *v = (struct vars){.n = n, .scope = scope};
-}
 
 static size_t slot_cost(const struct var_slot *s)
 {

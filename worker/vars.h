@@ -13,9 +13,6 @@
 #include "sample-t.h"
 #include "vars-t.h"
 
-/* An empty store of @n slots for @scope (nothing is allocated). */
-void vars_init(struct vars *v, unsigned n, enum cfg_var_scope scope);
-
 /* Free every value of @v, a store of session @ss (may be NULL for the process's) or of its
  * stream @st (may be NULL for the session's); the store stays usable, empty. Inner stores
  * first: a stream's reqres and txn before its session's. */

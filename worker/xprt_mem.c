@@ -116,7 +116,7 @@ int xprt_mem_pair(struct conn *c, struct loop *loop, size_t limit, struct mem_pe
         loop_defer_init(loop, &p->wake, mem_on_wake);
         *c = (struct conn){.xprt = &xprt_mem,
                            .xprt_ctx = p,
-                           .fd = -1,
+                           .io.fd = -1,
                            .state = CONN_ST_READY,
                            .flags = CONN_F_RD | CONN_F_WR};
         *ret_peer = p;

@@ -13,7 +13,7 @@ static ssize_t raw_recv(struct conn *c, void *ctx, void *p, size_t len)
         ssize_t n;
 
         do {
-                n = recv(c->fd, p, len, 0);
+                n = recv(c->io.fd, p, len, 0);
         } while (n == -1 && errno == EINTR);
         if (n == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -26,7 +26,7 @@ static ssize_t raw_peek(struct conn *c, void *ctx, void *p, size_t len)
         ssize_t n;
 
         do {
-                n = recv(c->fd, p, len, MSG_PEEK);
+                n = recv(c->io.fd, p, len, MSG_PEEK);
         } while (n == -1 && errno == EINTR);
         if (n == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -40,7 +40,7 @@ static ssize_t raw_sendv(struct conn *c, void *ctx, const struct iovec *iov, int
         ssize_t r;
 
         do {
-                r = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+                r = sendmsg(c->io.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
         } while (r == -1 && errno == EINTR);
         if (r == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -50,13 +50,13 @@ static ssize_t raw_sendv(struct conn *c, void *ctx, const struct iovec *iov, int
 static int raw_shutw(struct conn *c, void *ctx)
 {
         (void)ctx;
-        return shutdown(c->fd, SHUT_WR) == -1 ? -errno : 0;
+        return shutdown(c->io.fd, SHUT_WR) == -1 ? -errno : 0;
 }
 
 static ssize_t raw_splice_in(struct conn *c, void *ctx, int pipe_wr, size_t max)
 {
         (void)ctx;
-        ssize_t n = splice(c->fd, NULL, pipe_wr, NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        ssize_t n = splice(c->io.fd, NULL, pipe_wr, NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
         if (n == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -66,7 +66,7 @@ static ssize_t raw_splice_in(struct conn *c, void *ctx, int pipe_wr, size_t max)
 static ssize_t raw_splice_out(struct conn *c, void *ctx, int pipe_rd, size_t len)
 {
         (void)ctx;
-        ssize_t n = splice(pipe_rd, NULL, c->fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        ssize_t n = splice(pipe_rd, NULL, c->io.fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
         if (n == -1)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -79,7 +79,7 @@ static int raw_error(struct conn *c, void *ctx)
         int err = 0;
         socklen_t len = sizeof(err);
 
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+        if (getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
                 return -errno;
         return -err;
 }
@@ -89,7 +89,7 @@ static size_t raw_waiting(struct conn *c, void *ctx)
         (void)ctx;
         int pending = 0;
 
-        return ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0 ? (size_t)pending : 0;
+        return ioctl(c->io.fd, FIONREAD, &pending) == 0 && pending > 0 ? (size_t)pending : 0;
 }
 
 static struct sl_str raw_alpn(const struct conn *c, const void *ctx)
@@ -122,14 +122,13 @@ static void raw_close(struct conn *c, void *ctx)
                 struct linger lg = {1, 0};
 
                 if (!(c->flags & (CONN_F_SHUTW | CONN_F_ERROR)))
-                        (void)shutdown(c->fd, SHUT_WR);
-                (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+                        (void)shutdown(c->io.fd, SHUT_WR);
+                (void)setsockopt(c->io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
         }
         /* The fd was accepted or created by this worker and never shared: closing it also
          * removes it from epoll. An event of this turn may still name the watcher, so its
          * memory stays until the owner's reap at the end of the turn. */
         (void)loop_io_close(&c->io);
-        c->fd = -1;
 }
 
 const struct xprt_ops xprt_raw = {

@@ -105,7 +105,7 @@ void fuzz_mux_run(const struct mux_ops *mux, const char *config, const uint8_t *
         W.srv_connect = mem_connect;
         n_servers = 0;
         memcpy(&src, &sin, sizeof(sin));
-        ss = sess_new(&W, gen->proxies[0], &src, sizeof(sin));
+        ss = sess_new(&W, gen->proxies[0], &src, sizeof(sin), mux->client_space);
         check(ss != NULL);
         check(xprt_mem_pair(&ss->conn, W.loop, limit, &client) == 0);
         check(mux->init(&ss->conn, &W, ss) == 0);

@@ -95,7 +95,7 @@ static struct mem_peer *client_new(void)
         struct sess *ss;
 
         memcpy(&src, &sin, sizeof(sin));
-        ss = sess_new(&W, gen->proxies[0], &src, sizeof(sin));
+        ss = sess_new(&W, gen->proxies[0], &src, sizeof(sin), mux_h1_ops.client_space);
         ck_assert_ptr_nonnull(ss);
         ck_assert_int_eq(xprt_mem_pair(&ss->conn, W.loop, peer_limit, &p), 0);
         ck_assert_int_eq(mux_h1_ops.init(&ss->conn, &W, ss), 0);
@@ -608,7 +608,8 @@ static struct mem_peer *client_with_steps(const char *first, const char *second)
 
         hello_a = (struct hello){.want = first, .result = 1};
         hello_b = (struct hello){.want = second, .result = 1};
-        hello_a.ss = sess_new(&W, gen->proxies[0], &src, sizeof(struct sockaddr_in));
+        hello_a.ss = sess_new(&W, gen->proxies[0], &src, sizeof(struct sockaddr_in),
+                              mux_h1_ops.client_space);
         ck_assert_ptr_nonnull(hello_a.ss);
         ck_assert_int_eq(xprt_mem_pair(&hello_a.ss->conn, W.loop, peer_limit, &p), 0);
         clients[n_clients++] = p;
