@@ -99,6 +99,10 @@ struct http_msg {
         enum http_body body;
         uint64_t content_length; /* HTTP_BODY_LENGTH only */
         uint32_t flags;          /* HTTP_MSG_F_* */
+        /* the head as it was received (HTTP/1), which @hdrs view: a field line still there
+         * as "name: value" CRLF is copied as it is, with the ones after it (http1_emit.c);
+         * ptr NULL: none */
+        struct sl_str raw;
 };
 
 /* The reason phrase of @status (RFC 9110 15), or a generic one for its class. */

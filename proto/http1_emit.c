@@ -4,6 +4,7 @@
 #include "http1_emit.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "http1_parse.h"
@@ -126,11 +127,38 @@ static bool conn_named(const struct http_msg *m, const struct conn_names *cn, st
  * A request's TE goes on as "te: trailers" when it lists trailers: the client says it takes
  * trailer fields (gRPC needs it), which holds through the proxy as sluice passes trailers on
  * both ways; the codings it may list are the hop's own and are not. */
+/* Whether field @h is, in @m's received head, the line "name: value" CRLF exactly (its
+ * views point there, nothing was rewritten): such lines are copied as they are, a run of
+ * consecutive ones in one go. */
+static inline bool field_in_place(const struct http_msg *m, const struct http_hdr *h)
+{
+        uintptr_t raw = (uintptr_t)m->raw.ptr, n = (uintptr_t)h->name.ptr,
+                  v = (uintptr_t)h->value.ptr;
+
+        return raw && n >= raw && v == n + h->name.len + 2 &&
+               v + h->value.len + 2 <= raw + m->raw.len && h->name.ptr[h->name.len] == ':' &&
+               h->name.ptr[h->name.len + 1] == ' ' && h->value.ptr[h->value.len] == '\r' &&
+               h->value.ptr[h->value.len + 1] == '\n';
+}
+
+/* The run of received lines not written yet: [@p, @end) */
+struct run {
+        const char *p, *end;
+};
+
+static inline void run_flush(struct out *o, struct run *r)
+{
+        if (r->p != r->end)
+                put(o, r->p, (size_t)(r->end - r->p));
+        r->p = r->end = NULL;
+}
+
 static void put_fields(struct out *o, const struct http_msg *m, unsigned flags, bool cl_allowed,
                        bool te_allowed)
 {
         struct conn_names cn;
         bool have_cl = false, have_te = false, te_sent = false;
+        struct run run = {NULL, NULL};
 
         cn.n = 0;
         cn.overflow = false;
@@ -164,14 +192,25 @@ static void put_fields(struct out *o, const struct http_msg *m, unsigned flags, 
                         if (!m->method.len || te_sent || !h1_te_lists_trailers(h->value))
                                 continue;
                         te_sent = true;
+                        run_flush(o, &run);
                         put(o, "te: trailers\r\n", 14);
                         continue;
                 }
+                if (field_in_place(m, h)) {
+                        if (run.end != h->name.ptr) {
+                                run_flush(o, &run);
+                                run.p = h->name.ptr;
+                        }
+                        run.end = h->value.ptr + h->value.len + 2;
+                        continue;
+                }
+                run_flush(o, &run);
                 put_str(o, h->name);
                 put(o, ": ", 2);
                 put_str(o, h->value);
                 put(o, "\r\n", 2);
         }
+        run_flush(o, &run);
         if (m->body == HTTP_BODY_LENGTH && cl_allowed && !have_cl) {
                 put(o, "content-length: ", 16);
                 put_u64(o, m->content_length, 10);

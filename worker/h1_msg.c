@@ -733,6 +733,7 @@ int h1_rcv_head(struct sd *sd, struct http_msg *m)
                 .max_hdrs = m->max_hdrs,
                 .body = fr.body,
                 .content_length = fr.content_length,
+                .raw = sl_str_make(buf_head(&h->ibuf), (size_t)r),
         };
         if (res.status < 200 && res.status != 101)
                 m->flags |= HTTP_MSG_F_INTERIM;

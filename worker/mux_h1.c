@@ -219,6 +219,7 @@ static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t h
         m->target = req->target;
         m->version = req->version;
         m->n_hdrs = req->n_headers;
+        m->raw = sl_str_make(buf_head(&h->ibuf), head_len);
         m->body = fr.body;
         m->content_length = fr.content_length;
         m->authority = fr.host;

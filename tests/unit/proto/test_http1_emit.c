@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "http1_emit.h"
+#include "http1_parse.h"
 #include "unit.h"
 
 static struct http_hdr hdrs[16];
@@ -238,6 +239,80 @@ START_TEST(test_chunks)
 }
 END_TEST
 
+/* A response parsed from @head, as the HTTP/1 mux makes it: its fields view @head, which
+ * the message names as its received head (m.raw). */
+static struct http_msg parsed_res(const char *head)
+{
+        static const struct h1_limits lim = {.max_head_size = 4096, .max_line_size = 4096};
+        struct h1_response r;
+        int n = h1_parse_response(head, strlen(head), &lim, hdrs, 16, &r);
+        struct http_msg m = {.hdrs = hdrs,
+                             .max_hdrs = 16,
+                             .n_hdrs = r.n_headers,
+                             .status = r.status,
+                             .reason = r.reason,
+                             .version = r.version,
+                             .body = HTTP_BODY_LENGTH,
+                             .content_length = 5};
+
+        ck_assert_int_eq(n, (int)strlen(head));
+        m.raw = sl_str_make(head, (size_t)n);
+        return m;
+}
+
+/* @m emitted from its received head and field by field (raw unset) gives the same bytes,
+ * and they are @want */
+static void expect_same(struct http_msg *m, unsigned flags, const char *want)
+{
+        struct sl_str raw = m->raw;
+        char a[1024], b[1024];
+        int na, nb;
+
+        na = h1_emit_response(a, sizeof(a), m, flags);
+        m->raw = SL_STR_NULL;
+        nb = h1_emit_response(b, sizeof(b), m, flags);
+        m->raw = raw;
+        ck_assert_int_eq(na, nb);
+        ck_assert_msg(memcmp(a, b, (size_t)na) == 0, "in place %.*s, by field %.*s", na, a, nb, b);
+        expect_res(m, flags, want);
+        /* too small anywhere: no partial head counted as written */
+        for (int size = 0; size < na; size++)
+                ck_assert_int_eq(h1_emit_response(a, (size_t)size, m, flags), -ENOBUFS);
+}
+
+START_TEST(test_fields_copied_as_received)
+{
+        /* every field canonical: the lines go as they came, names' case included */
+        struct http_msg m = parsed_res("HTTP/1.1 200 OK\r\nServer: o\r\nX-A: 1\r\n"
+                                       "Content-Length: 5\r\nETag: \"e\"\r\n\r\n");
+
+        expect_same(&m, 0,
+                    "HTTP/1.1 200 OK\r\nServer: o\r\nX-A: 1\r\nContent-Length: 5\r\n"
+                    "ETag: \"e\"\r\n\r\n");
+        /* a value rewritten elsewhere, a field removed, one added: each is its own */
+        m = parsed_res("HTTP/1.1 200 OK\r\nServer: o\r\nX-A: 1\r\nX-B: 2\r\n"
+                       "Content-Length: 5\r\n\r\n");
+        m.hdrs[1].value = SL_STR_LIT("one");
+        http_hdr_del(&m, 2);
+        ck_assert(http_hdr_add(&m, SL_STR_LIT("X-C"), SL_STR_LIT("3")));
+        expect_same(&m, 0,
+                    "HTTP/1.1 200 OK\r\nServer: o\r\nX-A: one\r\nContent-Length: 5\r\n"
+                    "X-C: 3\r\n\r\n");
+        /* lines that were not "name: value" CRLF (no space, more space, trailing blanks) are
+         * written in the canonical form; hop-by-hop fields between copied lines are left out */
+        m = parsed_res("HTTP/1.1 200 OK\r\nA:1\r\nB:  2\r\nC: 3 \r\nConnection: x, close\r\n"
+                       "X: gone\r\nKeep-Alive: t=1\r\nD: 4\r\nContent-Length: 5\r\n\r\n");
+        m.flags |= HTTP_MSG_F_CONN_NAMES;
+        expect_same(&m, H1_EMIT_CONN_CLOSE,
+                    "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nContent-Length: 5\r\n"
+                    "connection: close\r\n\r\n");
+        /* a message that may not carry Content-Length (a 204) loses the received one */
+        m = parsed_res("HTTP/1.1 204 No Content\r\nA: 1\r\nContent-Length: 0\r\nB: 2\r\n\r\n");
+        m.body = HTTP_BODY_NONE;
+        expect_same(&m, 0, "HTTP/1.1 204 No Content\r\nA: 1\r\nB: 2\r\n\r\n");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("proto/http1_emit");
@@ -251,6 +326,7 @@ int main(void)
         tcase_add_test(tc, test_response_framing);
         tcase_add_test(tc, test_no_room);
         tcase_add_test(tc, test_chunks);
+        tcase_add_test(tc, test_fields_copied_as_received);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
