@@ -715,28 +715,37 @@ int h1_header_find(const struct http_hdr *headers, size_t n, size_t from, struct
         return -ENOENT;
 }
 
+/* The options of one Connection field's value, added to *@flags; -EBADMSG when an element
+ * is not a token. */
+static int connection_value(struct sl_str v, unsigned *flags)
+{
+        struct sl_str e;
+
+        while (h1_list_next(&v, &e)) {
+                if (e.len == 0)
+                        continue;
+                if (!all_tchar(e))
+                        return -EBADMSG;
+                if (sl_str_ieq(e, SL_STR_LIT("close")))
+                        *flags |= H1_CONN_CLOSE;
+                else if (sl_str_ieq(e, SL_STR_LIT("keep-alive")))
+                        *flags |= H1_CONN_KEEP_ALIVE;
+                else if (sl_str_ieq(e, SL_STR_LIT("upgrade")))
+                        *flags |= H1_CONN_UPGRADE;
+                else
+                        *flags |= H1_CONN_OTHER;
+        }
+        return 0;
+}
+
 int h1_connection_options(const struct http_hdr *headers, size_t n, unsigned *ret_flags)
 {
         unsigned flags = 0;
 
         for (int i = -1;
              (i = h1_header_find(headers, n, (size_t)(i + 1), SL_STR_LIT("connection"))) >= 0;) {
-                struct sl_str rest = headers[i].value, e;
-
-                while (h1_list_next(&rest, &e)) {
-                        if (e.len == 0)
-                                continue;
-                        if (!all_tchar(e))
-                                return -EBADMSG;
-                        if (sl_str_ieq(e, SL_STR_LIT("close")))
-                                flags |= H1_CONN_CLOSE;
-                        else if (sl_str_ieq(e, SL_STR_LIT("keep-alive")))
-                                flags |= H1_CONN_KEEP_ALIVE;
-                        else if (sl_str_ieq(e, SL_STR_LIT("upgrade")))
-                                flags |= H1_CONN_UPGRADE;
-                        else
-                                flags |= H1_CONN_OTHER;
-                }
+                if (connection_value(headers[i].value, &flags) < 0)
+                        return -EBADMSG;
         }
         *ret_flags = flags;
         return 0;
@@ -789,6 +798,7 @@ struct framing_fields {
         size_t n_codings;  /* transfer-codings over all of them */
         size_t n_chunked;  /* how many are "chunked" */
         bool last_chunked; /* the final coding is "chunked" */
+        bool bad;          /* a value is malformed, or the codings are (see below) */
 };
 
 /* Content-Length (RFC 9110 8.6): 1*DIGIT. Strict: a list ("5, 5") or a second field line is
@@ -798,39 +808,77 @@ struct framing_fields {
  * Transfer-Encoding (RFC 9112 6.1): a list of transfer-codings. Strict: empty elements and
  * transfer-parameters are refused (RFC 9110 5.6.1 says to ignore empty elements; chunked has no
  * parameters), so "chunked" is the only way to spell chunked. */
-static int framing_fields_parse(const struct http_hdr *headers, size_t n,
-                                struct framing_fields *ret_fields)
+static void framing_content_length(struct framing_fields *f, struct sl_str v)
 {
-        struct framing_fields f = {0};
+        unsigned long long cl;
+
+        if (++f->n_cl > 1 || sl_str_to_u64(v, INT64_MAX, &cl) < 0)
+                f->bad = true;
+        else
+                f->cl = cl;
+}
+
+static void framing_transfer_encoding(struct framing_fields *f, struct sl_str v)
+{
+        struct sl_str e;
+
+        f->n_te++;
+        while (h1_list_next(&v, &e)) {
+                if (!all_tchar(e))
+                        f->bad = true;
+                f->n_codings++;
+                f->last_chunked = sl_str_ieq(e, SL_STR_LIT("chunked"));
+                f->n_chunked += f->last_chunked;
+        }
+}
+
+/* What the analysis of a head needs of its fields, found in one pass over them */
+struct fields_seen {
+        int host; /* the first Host field, -1: none */
+        unsigned n_host;
+        unsigned conn; /* H1_CONN_* of the Connection fields */
+        bool conn_bad; /* a Connection element is not a token */
+        struct framing_fields f;
+};
+
+static void fields_scan(const struct http_hdr *headers, size_t n, struct fields_seen *ret)
+{
+        struct fields_seen s = {.host = -1};
 
         for (size_t i = 0; i < n; i++) {
                 const struct http_hdr *h = &headers[i];
 
-                if (sl_str_ieq(h->name, SL_STR_LIT("content-length"))) {
-                        unsigned long long v;
-
-                        if (++f.n_cl > 1 || sl_str_to_u64(h->value, INT64_MAX, &v) < 0)
-                                return -EBADMSG;
-                        f.cl = v;
-                } else if (sl_str_ieq(h->name, SL_STR_LIT("transfer-encoding"))) {
-                        struct sl_str rest = h->value, e;
-
-                        f.n_te++;
-                        while (h1_list_next(&rest, &e)) {
-                                if (!all_tchar(e))
-                                        return -EBADMSG;
-                                f.n_codings++;
-                                f.last_chunked = sl_str_ieq(e, SL_STR_LIT("chunked"));
-                                f.n_chunked += f.last_chunked;
+                /* by length first: most fields are none of these */
+                switch (h->name.len) {
+                case 4:
+                        if (sl_str_ieq(h->name, SL_STR_LIT("host"))) {
+                                if (s.host < 0)
+                                        s.host = (int)i;
+                                s.n_host++;
                         }
+                        break;
+                case 10:
+                        if (sl_str_ieq(h->name, SL_STR_LIT("connection")) &&
+                            connection_value(h->value, &s.conn) < 0)
+                                s.conn_bad = true;
+                        break;
+                case 14:
+                        if (sl_str_ieq(h->name, SL_STR_LIT("content-length")))
+                                framing_content_length(&s.f, h->value);
+                        break;
+                case 17:
+                        if (sl_str_ieq(h->name, SL_STR_LIT("transfer-encoding")))
+                                framing_transfer_encoding(&s.f, h->value);
+                        break;
+                default:
+                        break;
                 }
         }
         /* RFC 9112 6.1: chunked MUST NOT be applied more than once, and only last. Strict for
          * responses too, which 6.3 item 4 would read until close */
-        if (f.n_chunked > 1 || (f.n_chunked == 1 && !f.last_chunked))
-                return -EBADMSG;
-        *ret_fields = f;
-        return 0;
+        if (s.f.n_chunked > 1 || (s.f.n_chunked == 1 && !s.f.last_chunked))
+                s.f.bad = true;
+        *ret = s;
 }
 
 /* The authority of a valid absolute-form target: after "://", up to the path or query. */
@@ -849,20 +897,19 @@ static struct sl_str absolute_authority(struct sl_str target)
 int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_framing)
 {
         struct h1_framing fr = {.body = HTTP_BODY_NONE};
-        struct framing_fields f;
-        int host, r;
+        struct fields_seen seen;
+        const struct framing_fields *f = &seen.f;
 
+        fields_scan(req->headers, req->n_headers, &seen);
         /* RFC 9112 3.2: 400 for an HTTP/1.1 request without Host, any request with more than
          * one Host field line, or an invalid Host value */
-        host = h1_header_find(req->headers, req->n_headers, 0, SL_STR_LIT("host"));
-        if (host < 0) {
+        if (seen.host < 0) {
                 if (req->version == HTTP_VER_1_1)
                         return -EBADMSG;
                 fr.host = sl_str_make("", 0);
         } else {
-                fr.host = req->headers[host].value;
-                if (h1_header_find(req->headers, req->n_headers, (size_t)host + 1,
-                                   SL_STR_LIT("host")) >= 0)
+                fr.host = req->headers[seen.host].value;
+                if (seen.n_host > 1)
                         return -EBADMSG;
                 /* RFC 9110 7.2: empty when the target URI has no authority */
                 if (!host_valid(fr.host.ptr, fr.host.len, false, false))
@@ -874,28 +921,25 @@ int h1_analyze_request(const struct h1_request *req, struct h1_framing *ret_fram
                     !sl_str_ieq(absolute_authority(req->target), fr.host))
                         return -EBADMSG;
         }
-        r = h1_connection_options(req->headers, req->n_headers, &fr.conn);
-        if (r < 0)
-                return r;
-        r = framing_fields_parse(req->headers, req->n_headers, &f);
-        if (r < 0)
-                return r;
-        if (f.n_te) {
+        if (seen.conn_bad || f->bad)
+                return -EBADMSG;
+        fr.conn = seen.conn;
+        if (f->n_te) {
                 /* RFC 9112 6.1: TE in HTTP/1.0 means faulty framing; TE with Content-Length
                  * MAY be rejected, and is: the smuggling classic (RFC 9112 11.2) */
-                if (req->version == HTTP_VER_1_0 || f.n_cl)
+                if (req->version == HTTP_VER_1_0 || f->n_cl)
                         return -EBADMSG;
                 /* RFC 9112 6.3: chunked not final in a request MUST be 400 */
-                if (!f.last_chunked)
+                if (!f->last_chunked)
                         return -EBADMSG;
                 /* RFC 9112 6.1: a coding the server does not understand SHOULD be 501; we
                  * decode no other coding */
-                if (f.n_codings > 1)
+                if (f->n_codings > 1)
                         return H1_E_CODING;
                 fr.body = HTTP_BODY_CHUNKED;
-        } else if (f.n_cl) {
+        } else if (f->n_cl) {
                 fr.body = HTTP_BODY_LENGTH;
-                fr.content_length = f.cl;
+                fr.content_length = f->cl;
         }
         *ret_framing = fr;
         return 0;
@@ -905,12 +949,13 @@ int h1_analyze_response(const struct h1_response *resp, enum http_meth req_metho
                         struct h1_framing *ret_framing)
 {
         struct h1_framing fr = {.body = HTTP_BODY_NONE, .host = sl_str_make("", 0)};
-        struct framing_fields f;
-        int r;
+        struct fields_seen seen;
+        const struct framing_fields *f = &seen.f;
 
-        r = h1_connection_options(resp->headers, resp->n_headers, &fr.conn);
-        if (r < 0)
-                return r;
+        fields_scan(resp->headers, resp->n_headers, &seen);
+        if (seen.conn_bad)
+                return -EBADMSG;
+        fr.conn = seen.conn;
         /* RFC 9110 9.3.6: a client MUST ignore Content-Length and Transfer-Encoding in a 2xx
          * to CONNECT */
         if (req_method == HTTP_METH_CONNECT && resp->status / 100 == 2) {
@@ -918,30 +963,29 @@ int h1_analyze_response(const struct h1_response *resp, enum http_meth req_metho
                 *ret_framing = fr;
                 return 0;
         }
-        r = framing_fields_parse(resp->headers, resp->n_headers, &f);
-        if (r < 0)
-                return r;
+        if (f->bad)
+                return -EBADMSG;
         /* RFC 9112 6.1: TE in HTTP/1.0 is faulty framing; TE with CL is an error (6.3 item 3).
          * Both are refused even where the status makes the body empty (strict). */
-        if (f.n_te && (resp->version == HTTP_VER_1_0 || f.n_cl))
+        if (f->n_te && (resp->version == HTTP_VER_1_0 || f->n_cl))
                 return -EBADMSG;
         if (resp->status < 200 || resp->status == 204) {
                 /* RFC 9110 8.6, 6.1: no Content-Length or TE in 1xx or 204. TE is refused. A
                  * Content-Length on a 204 is a common server bug, and RFC 9112 6.3 item 1
                  * ends the message at the empty line whatever it says: ignored there (and
                  * not forwarded), refused on a 1xx */
-                if (f.n_te || (f.n_cl && resp->status != 204))
+                if (f->n_te || (f->n_cl && resp->status != 204))
                         return -EBADMSG;
                 /* RFC 9110 15.2.2: after 101 the connection speaks the upgraded protocol */
                 fr.body = resp->status == 101 ? HTTP_BODY_TUNNEL : HTTP_BODY_NONE;
         } else if (req_method == HTTP_METH_HEAD || resp->status == 304) {
                 fr.body = HTTP_BODY_NONE;
-        } else if (f.n_te) {
+        } else if (f->n_te) {
                 /* RFC 9112 6.3 item 4: chunked not final in a response: read until close */
-                fr.body = f.last_chunked ? HTTP_BODY_CHUNKED : HTTP_BODY_UNTIL_CLOSE;
-        } else if (f.n_cl) {
+                fr.body = f->last_chunked ? HTTP_BODY_CHUNKED : HTTP_BODY_UNTIL_CLOSE;
+        } else if (f->n_cl) {
                 fr.body = HTTP_BODY_LENGTH;
-                fr.content_length = f.cl;
+                fr.content_length = f->cl;
         } else {
                 fr.body = HTTP_BODY_UNTIL_CLOSE;
         }
