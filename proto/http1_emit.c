@@ -59,20 +59,20 @@ static enum field_kind field_kind(struct sl_str n)
         /* by length first: most fields are none of these */
         switch (n.len) {
         case 2:
-                return sl_str_ieq(n, SL_STR_LIT("te")) ? FIELD_TE_REQ : FIELD_END_TO_END;
+                return h1_name_is(n, SL_STR_LIT("te")) ? FIELD_TE_REQ : FIELD_END_TO_END;
         case 7:
-                return sl_str_ieq(n, SL_STR_LIT("upgrade")) ? FIELD_UPGRADE : FIELD_END_TO_END;
+                return h1_name_is(n, SL_STR_LIT("upgrade")) ? FIELD_UPGRADE : FIELD_END_TO_END;
         case 10:
-                if (sl_str_ieq(n, SL_STR_LIT("connection")) ||
-                    sl_str_ieq(n, SL_STR_LIT("keep-alive")))
+                if (h1_name_is(n, SL_STR_LIT("connection")) ||
+                    h1_name_is(n, SL_STR_LIT("keep-alive")))
                         return FIELD_HOP;
                 return FIELD_END_TO_END;
         case 14:
-                return sl_str_ieq(n, SL_STR_LIT("content-length")) ? FIELD_CL : FIELD_END_TO_END;
+                return h1_name_is(n, SL_STR_LIT("content-length")) ? FIELD_CL : FIELD_END_TO_END;
         case 16:
-                return sl_str_ieq(n, SL_STR_LIT("proxy-connection")) ? FIELD_HOP : FIELD_END_TO_END;
+                return h1_name_is(n, SL_STR_LIT("proxy-connection")) ? FIELD_HOP : FIELD_END_TO_END;
         case 17:
-                return sl_str_ieq(n, SL_STR_LIT("transfer-encoding")) ? FIELD_TE : FIELD_END_TO_END;
+                return h1_name_is(n, SL_STR_LIT("transfer-encoding")) ? FIELD_TE : FIELD_END_TO_END;
         default:
                 return FIELD_END_TO_END;
         }

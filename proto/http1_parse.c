@@ -851,23 +851,23 @@ static void fields_scan(const struct http_hdr *headers, size_t n, struct fields_
                 /* by length first: most fields are none of these */
                 switch (h->name.len) {
                 case 4:
-                        if (sl_str_ieq(h->name, SL_STR_LIT("host"))) {
+                        if (h1_name_is(h->name, SL_STR_LIT("host"))) {
                                 if (s.host < 0)
                                         s.host = (int)i;
                                 s.n_host++;
                         }
                         break;
                 case 10:
-                        if (sl_str_ieq(h->name, SL_STR_LIT("connection")) &&
+                        if (h1_name_is(h->name, SL_STR_LIT("connection")) &&
                             connection_value(h->value, &s.conn) < 0)
                                 s.conn_bad = true;
                         break;
                 case 14:
-                        if (sl_str_ieq(h->name, SL_STR_LIT("content-length")))
+                        if (h1_name_is(h->name, SL_STR_LIT("content-length")))
                                 framing_content_length(&s.f, h->value);
                         break;
                 case 17:
-                        if (sl_str_ieq(h->name, SL_STR_LIT("transfer-encoding")))
+                        if (h1_name_is(h->name, SL_STR_LIT("transfer-encoding")))
                                 framing_transfer_encoding(&s.f, h->value);
                         break;
                 default:

@@ -136,6 +136,15 @@ int h1_list_next(struct sl_str *rest, struct sl_str *ret_elem);
 /* Does TE field value @v list the "trailers" member (its parameters aside, any case)? */
 bool h1_te_lists_trailers(struct sl_str v);
 
+/* Whether field name @n is @lit, given in lower case and starting with a letter: the first
+ * byte settles most mismatches without a call (a byte or'ed with 0x20 is a lower-case letter
+ * only if it was that letter in either case). */
+static inline bool h1_name_is(struct sl_str n, struct sl_str lit)
+{
+        return n.len == lit.len && ((unsigned char)n.ptr[0] | 0x20) == (unsigned char)lit.ptr[0] &&
+               sl_mem_ieq(n.ptr, lit.ptr, n.len);
+}
+
 /* Index of the first field at or after @from whose name is @name (ASCII case-insensitive),
  * or -ENOENT. */
 int h1_header_find(const struct http_hdr *headers, size_t n, size_t from, struct sl_str name);
