@@ -97,6 +97,9 @@ static void slot_free(struct var_slot *s)
 /* Drop every value of @v, and what it held from the counts around it. */
 static void drop_all(const struct smp_ctx *c, struct vars *v)
 {
+        /* a store holds values only once its slots were made: most never are */
+        if (!v->slots)
+                return;
         account(c, v, -(long long)v->own);
         for (unsigned i = 0; v->slots && i < v->n; i++)
                 slot_free(&v->slots[i]);
