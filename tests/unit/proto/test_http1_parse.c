@@ -82,6 +82,49 @@ static bool str_is(struct sl_str s, const char *c)
 
 /* ---- request heads ---- */
 
+/* Every byte value at every place of a 17-byte field name (two words of the eight-at-a-time
+ * scan and a tail): the head parses exactly when the byte is a tchar (RFC 9110 5.6.2), and
+ * then the name is all of it; a colon ends the name there. */
+START_TEST(test_field_name_every_byte)
+{
+        static const char other_tchars[] = "!#$%&'*+-.^_`|~";
+        static const char base[] = "abcdefgh-IJKLM-0p";
+        static const char pre[] = "GET / HTTP/1.1\r\nHost: h\r\n", post[] = ": v\r\n\r\n";
+
+        for (unsigned b = 0; b < 256; b++) {
+                bool tchar = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+                             (b >= '0' && b <= '9') || (b && strchr(other_tchars, (int)b));
+
+                for (size_t at = 0; at < sizeof(base) - 1; at++) {
+                        char head[128];
+                        size_t n = 0, name_len = sizeof(base) - 1;
+                        struct h1_request r;
+                        int got;
+
+                        memcpy(head, pre, sizeof(pre) - 1);
+                        n += sizeof(pre) - 1;
+                        memcpy(head + n, base, name_len);
+                        head[n + at] = (char)b;
+                        n += name_len;
+                        memcpy(head + n, post, sizeof(post) - 1);
+                        n += sizeof(post) - 1;
+                        got = req_n(head, n, &r);
+                        if (b == ':' && at > 0) {
+                                ck_assert_int_eq(got, (int)n);
+                                ck_assert_uint_eq(r.headers[1].name.len, at);
+                        } else if (tchar) {
+                                ck_assert_msg(got == (int)n, "byte 0x%02x at %zu: %d", b, at, got);
+                                ck_assert_uint_eq(r.headers[1].name.len, name_len);
+                                ck_assert(memcmp(r.headers[1].name.ptr, head + sizeof(pre) - 1,
+                                                 name_len) == 0);
+                        } else {
+                                ck_assert_msg(got < 0, "byte 0x%02x at %zu parsed", b, at);
+                        }
+                }
+        }
+}
+END_TEST
+
 START_TEST(test_request_origin_form)
 {
         static const char head[] = "GET /a/b?x=1&y=%2F HTTP/1.1\r\n"
@@ -1440,6 +1483,7 @@ int main(void)
         suite_add_tcase(s, tc);
 
         tc = tcase_create("headers");
+        tcase_add_test(tc, test_field_name_every_byte);
         tcase_add_test(tc, test_header_helpers);
         tcase_add_test(tc, test_list_next);
         tcase_add_test(tc, test_connection_options_malformed);
