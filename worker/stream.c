@@ -135,6 +135,15 @@ struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, 
                 return NULL;
         }
         /* the header arrays at the end are filled before use */
+        _Static_assert(offsetof(struct stream, cli) + sizeof(struct sd) <=
+                                       offsetof(struct stream, stores) &&
+                               offsetof(struct stream, srv) + sizeof(struct sd) <=
+                                       offsetof(struct stream, stores) &&
+                               offsetof(struct stream, req) + sizeof(struct http_msg) <=
+                                       offsetof(struct stream, stores) &&
+                               offsetof(struct stream, res) + sizeof(struct http_msg) <=
+                                       offsetof(struct stream, stores),
+                       "stream_new() zeroes the endpoints and messages with the memset");
         memset(st, 0, offsetof(struct stream, stores));
         st->svc_token = 0;
         st->svc_map = NULL;
@@ -146,12 +155,17 @@ struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, 
         st->w = w;
         st->sess = ss;
         st->fe = ss->fe;
-        st->cli = (struct sd){.ops = ops, .ms = ms, .strm = st};
-        st->srv = (struct sd){.strm = st};
+        /* the memset above zeroed the endpoints and the messages: only what is not zero */
+        st->cli.ops = ops;
+        st->cli.ms = ms;
+        st->cli.strm = st;
+        st->srv.strm = st;
         st->srv_idx = st->last_srv = st->retry_idx = st->force_idx = st->cookie_srv = -1;
         st->term[0] = st->term[1] = '-';
-        st->req = (struct http_msg){.hdrs = st->req_hdrs, .max_hdrs = STRM_HDR_ROOM};
-        st->res = (struct http_msg){.hdrs = st->res_hdrs, .max_hdrs = STRM_HDR_ROOM};
+        st->req.hdrs = st->req_hdrs;
+        st->req.max_hdrs = STRM_HDR_ROOM;
+        st->res.hdrs = st->res_hdrs;
+        st->res.max_hdrs = STRM_HDR_ROOM;
         st->req_start_ms = loop_now(w->loop);
         st->req_wall_us = sl_clock_wall_us();
         sl_list_init(&st->queue_link);
