@@ -738,19 +738,6 @@ static int connection_value(struct sl_str v, unsigned *flags)
         return 0;
 }
 
-int h1_connection_options(const struct http_hdr *headers, size_t n, unsigned *ret_flags)
-{
-        unsigned flags = 0;
-
-        for (int i = -1;
-             (i = h1_header_find(headers, n, (size_t)(i + 1), SL_STR_LIT("connection"))) >= 0;) {
-                if (connection_value(headers[i].value, &flags) < 0)
-                        return -EBADMSG;
-        }
-        *ret_flags = flags;
-        return 0;
-}
-
 bool h1_te_lists_trailers(struct sl_str v)
 {
         struct sl_str e;

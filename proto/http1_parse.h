@@ -149,10 +149,6 @@ static inline bool h1_name_is(struct sl_str n, struct sl_str lit)
  * or -ENOENT. */
 int h1_header_find(const struct http_hdr *headers, size_t n, size_t from, struct sl_str name);
 
-/* OR of H1_CONN_* over every Connection field line; empty list elements are ignored (RFC 9110
- * 5.6.1). Returns 0, or -EBADMSG if an element is not a token. */
-int h1_connection_options(const struct http_hdr *headers, size_t n, unsigned *ret_flags);
-
 /* Whether a field named @name must not be forwarded by a proxy (RFC 9110 7.6.1): Connection,
  * Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, and any field the message's
  * own Connection options (in @headers) name. */

@@ -945,15 +945,15 @@ START_TEST(test_header_helpers)
         static const char head[] = "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: x-a, "
                                    "close\r\nx-a: 2\r\nKeep-Alive: timeout=5\r\n\r\n";
         struct h1_request r;
-        unsigned flags;
+        struct h1_framing fr;
 
         ck_assert_int_gt(req(head, &r), 0);
         ck_assert_int_eq(h1_header_find(r.headers, r.n_headers, 0, SL_STR_LIT("x-A")), 1);
         ck_assert_int_eq(h1_header_find(r.headers, r.n_headers, 2, SL_STR_LIT("X-A")), 3);
         ck_assert_int_eq(h1_header_find(r.headers, r.n_headers, 4, SL_STR_LIT("X-A")), -ENOENT);
         ck_assert_int_eq(h1_header_find(r.headers, r.n_headers, 0, SL_STR_LIT("X-")), -ENOENT);
-        ck_assert_int_eq(h1_connection_options(r.headers, r.n_headers, &flags), 0);
-        ck_assert_uint_eq(flags, H1_CONN_CLOSE | H1_CONN_OTHER);
+        ck_assert_int_eq(h1_analyze_request(&r, &fr), 0);
+        ck_assert_uint_eq(fr.conn, H1_CONN_CLOSE | H1_CONN_OTHER);
         ck_assert(h1_header_is_hop_by_hop(r.headers, r.n_headers, SL_STR_LIT("X-A")));
         ck_assert(h1_header_is_hop_by_hop(r.headers, r.n_headers, SL_STR_LIT("keep-alive")));
         ck_assert(h1_header_is_hop_by_hop(r.headers, r.n_headers, SL_STR_LIT("Transfer-Encoding")));
@@ -990,13 +990,13 @@ END_TEST
 
 START_TEST(test_connection_options_malformed)
 {
-        struct http_hdr h[] = {{SL_STR_LIT("Connection"), SL_STR_LIT("close, \"x\"")}};
-        unsigned flags;
+        struct h1_framing fr;
 
-        ck_assert_int_eq(h1_connection_options(h, 1, &flags), -EBADMSG);
-        h[0].value = SL_STR_LIT("");
-        ck_assert_int_eq(h1_connection_options(h, 1, &flags), 0);
-        ck_assert_uint_eq(flags, 0);
+        ck_assert_int_eq(
+                req_frame("GET / HTTP/1.1\r\nHost: h\r\nConnection: close, \"x\"\r\n\r\n", &fr),
+                -EBADMSG);
+        ck_assert_int_eq(req_frame("GET / HTTP/1.1\r\nHost: h\r\nConnection: \r\n\r\n", &fr), 0);
+        ck_assert_uint_eq(fr.conn, 0);
 }
 END_TEST
 
