@@ -1304,6 +1304,28 @@ void dns_wake(struct worker *w)
                 dns_take_requests(w->dns);
 }
 
+void dns_srv_unreachable(struct worker *w, const struct cfg_server *sv)
+{
+        struct dns *d = w->dns;
+
+        if (!d || d->stopping)
+                return;
+        for (size_t i = 0; i < d->n_srvs; i++) {
+                struct dns_srv *s = &d->srvs[i];
+                struct dns_res *r = s->res ? s->res : s->srvrq ? s->srvrq->res : NULL;
+
+                if (s->sv != sv)
+                        continue;
+                if (!r || r->running)
+                        return;
+                if (r->status == DNS_ST_VALID &&
+                    now_ms(d) < r->last_valid + r->sec->cfg->hold_ms[CFG_HOLD_VALID])
+                        return; /* the last answer stands for hold valid */
+                loop_timer_arm(&r->timer, 0);
+                return;
+        }
+}
+
 /* ---- start and stop ---- */
 
 static void dns_free(struct dns *d)

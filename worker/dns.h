@@ -16,6 +16,7 @@
 
 struct cfg_gen;
 struct cfg_resolvers;
+struct cfg_server;
 struct srv_state_table;
 struct worker;
 
@@ -39,3 +40,9 @@ void dns_stop(struct worker *w);
 
 /* The master changed a server's FQDN ("set server fqdn"): take the requests now. */
 void dns_wake(struct worker *w);
+
+/* A health check could not connect to @sv (L4CON, L4TOUT): its address may have moved, so
+ * its name is resolved again now, unless a resolution is under way or its last answer was
+ * valid and is younger than the section's `hold valid` (HAProxy's
+ * resolv_trigger_resolution()). Does nothing for a server not resolved at run time. */
+void dns_srv_unreachable(struct worker *w, const struct cfg_server *sv);

@@ -19,6 +19,7 @@
 #include "alog_sink.h"
 #include "clock.h"
 #include "conn.h"
+#include "dns.h"
 #include "health-int.h"
 #include "lb.h"
 #include "log.h"
@@ -163,6 +164,8 @@ static void chk_end(struct chk *c, bool passed, bool cond, enum srv_chk_status s
         run_close(c);
         free(c->out);
         c->out = NULL;
+        if (status == SRV_CHK_L4CON || status == SRV_CHK_L4TOUT)
+                dns_srv_unreachable(c->w, c->sv);
         health_result(c, passed, cond, &res);
         health_ramp(c);
         health_propagate(c->w->checker);

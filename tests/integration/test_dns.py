@@ -457,6 +457,51 @@ class TestHold(DnsCase):
                    what="back after the name server")
 
 
+class TestHoldValid(DnsCase):
+    """hold valid: a check that cannot connect has the name resolved again, unless the last
+    valid answer is younger than hold valid (HAProxy's resolv_trigger_resolution()); the
+    periodic resolution (timeout resolve) is an hour away in both cases."""
+
+    def start_moved(self, valid):
+        p = harness.free_port()
+        self.origin("127.0.0.21", p)  # nothing listens on 127.0.0.22
+        dns = Dnsmasq(self, self.dns_port)
+        dns.set_hosts({"app.test": ["127.0.0.22"]})
+        text = HEAD.format(sock=self.sock, port=self.port, resolvers="""\
+resolvers dns
+    nameserver ns1 127.0.0.1:%d
+    timeout resolve 1h
+    timeout retry 100ms
+    hold valid %s
+""" % (self.dns_port, valid))
+        self.start_sluice(text + "backend be\n    server s app.test:%d resolvers dns "
+                          "init-addr none check inter 100ms fall 1 rise 1\n" % p)
+        wait_until(lambda: addrs(servers_state(self.sock, "be")) == ["127.0.0.22"],
+                   what="the first address")
+        wait_until(lambda: stat_status(self.sock)[("be", "s")] == "DOWN",
+                   what="the server down on the address nothing listens on")
+        dns.set_hosts({"app.test": ["127.0.0.21"]})
+        return time.monotonic()
+
+    def test_failing_check_resolves_again_after_hold_valid(self):
+        self.start_moved("300ms")
+        wait_until(lambda: addrs(servers_state(self.sock, "be")) == ["127.0.0.21"],
+                   what="the new address, asked again because the check failed")
+        wait_until(lambda: stat_status(self.sock)[("be", "s")] == "UP", what="the server up")
+        get = b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+        self.assertEqual(harness.request(self.port, get)[0], 200)
+        self.assertIn("be/s changed its IP from 127.0.0.22 to 127.0.0.21 by dns/ns1.",
+                      self.sl.log())
+
+    def test_valid_answer_stands_for_hold_valid(self):
+        t0 = self.start_moved("1h")
+        # twenty failed checks later, the valid answer still stands
+        while time.monotonic() - t0 < 2.0:
+            self.assertEqual(addrs(servers_state(self.sock, "be")), ["127.0.0.22"])
+            time.sleep(0.2)
+        self.assertEqual(stat_status(self.sock)[("be", "s")], "DOWN")
+
+
 class TestApi(DnsCase):
     def test_tcp_nameserver_show_resolvers_and_set_fqdn(self):
         """A name server over TCP; show resolvers in HAProxy's text; set server fqdn."""
