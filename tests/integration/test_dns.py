@@ -502,6 +502,69 @@ resolvers dns
         self.assertEqual(stat_status(self.sock)[("be", "s")], "DOWN")
 
 
+class TestServerOptions(DnsCase):
+    def test_prefer_net_and_dup_ip(self):
+        """resolve-prefer picks the family (ipv6 by default, as HAProxy), resolve-net the
+        record in the network, allow-dup-ip lets a template's servers share an address that
+        prevent-dup-ip (the default) keeps to one of them."""
+        p = harness.free_port()
+        for ip in ("127.0.0.31", "127.0.0.32", "127.0.0.33"):
+            self.origin(ip, p)
+        dns = Dnsmasq(self, self.dns_port)
+        # the AAAA record is 127.0.0.33 as an IPv4-mapped address: traffic stays on loopback
+        dns.write_hosts({"two.test": ["127.0.0.31", "127.0.0.32"], "one.test": ["127.0.0.31"],
+                         "both.test": ["127.0.0.31", "::ffff:127.0.0.33"]})
+        dns.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: (dns_query(self.dns_port, "both.test", qtype=28) or (0, []))[1],
+                   what="dnsmasq's AAAA record")
+        opts = "resolvers dns init-addr none"
+        port2 = harness.free_port()
+        self.start_sluice(self.config(
+            "backend be\n    server s one.test:%d %s\n"
+            "frontend by_host\n    bind 127.0.0.1:%d\n    use_backend %%[req.hdr(host)]\n"
+            "backend v4\n    server s both.test:%d %s resolve-prefer ipv4\n"
+            "backend v6\n    server s both.test:%d %s\n"
+            "backend net\n    server s two.test:%d %s resolve-net 127.0.0.32/32\n"
+            "backend dup\n    server-template d 2 one.test:%d %s resolve-opts allow-dup-ip\n"
+            "backend nodup\n    server-template d 2 one.test:%d %s\n"
+            % (p, opts, port2, p, opts, p, opts, p, opts, p, opts, p, opts)))
+        want = {"v4": ["127.0.0.31"], "v6": ["::ffff:127.0.0.33"], "net": ["127.0.0.32"],
+                "dup": ["127.0.0.31", "127.0.0.31"], "nodup": ["127.0.0.31"]}
+        for be, a in want.items():
+            wait_until(lambda: addrs(servers_state(self.sock, be)) == a,
+                       what="%s's addresses %s" % (be, a))
+        # and the requests go there
+        for be, ip in (("v4", "127.0.0.31"), ("v6", "127.0.0.33"), ("net", "127.0.0.32")):
+            n = hits(self.origins[ip])
+            get = b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % be.encode()
+            self.assertEqual(harness.request(port2, get)[0], 200, be)
+            self.assertEqual(hits(self.origins[ip]), n + 1, "%s's request went to %s" % (be, ip))
+
+
+class TestObsolete(DnsCase):
+    def test_missing_record_kept_for_hold_obsolete(self):
+        """A record gone from the answers keeps its server's address for hold obsolete
+        (3 s here; the default 0 drops it at once, as test_records shows), then frees it."""
+        p = harness.free_port()
+        for ip in ("127.0.0.41", "127.0.0.42"):
+            self.origin(ip, p)
+        dns = Dnsmasq(self, self.dns_port)
+        dns.set_hosts({"app.test": ["127.0.0.41", "127.0.0.42"]})
+        self.start_sluice(self.config(
+            "backend be\n    server-template app- 2 app.test:%d resolvers dns init-addr none\n"
+            % p).replace("    hold nx", "    hold obsolete 3s\n    hold nx"))
+        wait_until(lambda: addrs(servers_state(self.sock, "be")) == ["127.0.0.41", "127.0.0.42"],
+                   what="two addresses")
+        dns.set_hosts({"app.test": ["127.0.0.41"]})
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 1.0:  # five resolutions (timeout resolve 200ms)
+            self.assertEqual(addrs(servers_state(self.sock, "be")), ["127.0.0.41", "127.0.0.42"])
+            time.sleep(0.1)
+        wait_until(lambda: addrs(servers_state(self.sock, "be")) == ["127.0.0.41"],
+                   what="the obsolete record dropped")
+        self.assertGreaterEqual(time.monotonic() - t0, 2.0)
+
+
 class TestApi(DnsCase):
     def test_tcp_nameserver_show_resolvers_and_set_fqdn(self):
         """A name server over TCP; show resolvers in HAProxy's text; set server fqdn."""

@@ -292,18 +292,31 @@ class AcceptProxy(harness.TestCase):
         self.assertEqual((r["src"], r["auth"]), ("192.0.2.10", "a" * 300))
 
     def test_forwardfor_and_logs_see_the_client(self):
+        """The addresses of the header are the connection's for option forwardfor, the log
+        line (%ci:%cp, %fi:%fp) and a stick table tracking src."""
         o = origin.Origin()
         try:
             self.port = harness.free_port()
-            self.start_config(
-                "defaults\n    mode http\n    timeout client 5s\n    timeout connect 2s\n"
-                "    timeout server 5s\n"
+            sock = os.path.join(self.tmp, "stats.sock")
+            proc = self.start_config(
+                "global\n    log stdout format raw local0\n    stats socket %s level admin\n"
+                "defaults\n    mode http\n    log global\n    timeout client 5s\n"
+                "    timeout connect 2s\n    timeout server 5s\n"
                 "frontend f\n    bind 127.0.0.1:%d accept-proxy\n    option forwardfor\n"
+                "    log-format \"seen %%ci:%%cp to %%fi:%%fp %%HP\"\n"
+                "    stick-table type ip size 1k store http_req_cnt\n"
+                "    http-request track-sc0 src\n"
                 "    default_backend b\nbackend b\n    server o 127.0.0.1:%d\n"
-                % (self.port, o.port))
+                % (sock, self.port, o.port))
             resp = ask(self.port, b"PROXY TCP4 203.0.113.77 198.51.100.1 40000 80\r\n" + GET)
             self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp)
             self.assertEqual(o.requests[-1].header("x-forwarded-for"), "203.0.113.77")
+            self.assertEqual(proc.log_lines("seen ")[0],
+                             "seen 203.0.113.77:40000 to 198.51.100.1:80 /")
+            table = harness.stats_command(sock, "show table f\n")
+            self.assertIn("key=203.0.113.77 ", table)
+            self.assertIn("http_req_cnt=1", table)
+            self.assertNotIn("key=127.0.0.1 ", table)
         finally:
             o.stop()
 
