@@ -1,0 +1,84 @@
+#!/bin/bash
+# Latency at the same offered load, sluice against HAProxy (Debian's package): an open-loop
+# load (tests/bench/openloop.c: requests due at a fixed rate, each latency counted from when
+# it was due) of HTTP/1.1 keep-alive requests for the 64-byte file, through each proxy in
+# turn to the same nginx origin, with the harness's h1 configuration (nbthread 1, one
+# worker). The proxy runs alone on one CPU, the origin and the load on the other, so the two
+# proxies meet the same machine. For each load (LOADS, requests per second) and round, A
+# (HAProxy) then B (sluice); prints one JSON line per run, then per load the medians over the
+# rounds of p50, p99 and p99.9 for each proxy and their ratios B/A. Everything started is
+# stopped by PID.
+#
+#   tests/bench/latency.sh                          # LOADS="6000 12000" ROUNDS=3 DUR=10
+#   LOADS="3000 9000 15000" ROUNDS=5 DUR=8 tests/bench/latency.sh
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
+[ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
+build=${BUILD_DIR:-$top/build-release}
+LOADS=${LOADS:-"6000 12000"}
+ROUNDS=${ROUNDS:-3}
+DUR=${DUR:-10}
+WARM=${WARM:-2}
+CONNS=${CONNS:-50}
+PROXY_CPU=${PROXY_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+if [ ! -d "$build" ]; then
+        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C "$build" sluice >/dev/null
+
+# shellcheck source=/dev/null
+. "$BENCH_DIR/lib.sh"
+init_bench
+cc -O2 -Wall -Werror -o "$T/openloop" "$top/tests/bench/openloop.c"
+start_origin
+taskset -a -p -c "$LOAD_CPU" "$ORIGIN_PID" >/dev/null
+out="$T/latency.jsonl"
+: >"$out"
+
+run_one() { # name command-template load round
+        local name=$1 cmd=$2 load=$3 round=$4 cfg line
+        cfg=$(gen_cfg custom http "$T/$name")
+        start_proxy "taskset -c $PROXY_CPU $cmd" "$cfg" "$T/$name/proxy.log"
+        wait_port "$HTTP_PORT" "$PROXY_PID" 30
+        # warm the proxy's connections to the origin before the measured load
+        taskset -c "$LOAD_CPU" "$T/openloop" -p "$HTTP_PORT" -r 2000 -d 1 -w 0 -c "$CONNS" >/dev/null || true
+        if ! line=$(taskset -c "$LOAD_CPU" "$T/openloop" -p "$HTTP_PORT" -r "$load" -d "$DUR" \
+                -w "$WARM" -c "$CONNS"); then
+                log "$name at $load/s: errors or missing answers: $line"
+        fi
+        stop_proxy "$PROXY_PID"
+        [ -n "$line" ] || die "$name at $load/s: the load printed nothing"
+        line="{\"proxy\": \"$name\", \"load\": $load, \"round\": $round, ${line#\{}"
+        echo "$line" | tee -a "$out"
+}
+
+for load in $LOADS; do
+        for round in $(seq "$ROUNDS"); do
+                run_one haproxy "haproxy -f {cfg}" "$load" "$round"
+                run_one sluice "$build/sluice -d -f {cfg}" "$load" "$round"
+        done
+done
+
+/usr/bin/python3 - "$out" <<'EOF'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+print("\n| offered load | proxy | achieved | p50 ms | p99 ms | p99.9 ms | errors |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+ratios = []
+for load in sorted({r["load"] for r in runs}):
+    med = {}
+    for proxy in ("haproxy", "sluice"):
+        rs = [r for r in runs if r["load"] == load and r["proxy"] == proxy]
+        m = {k: statistics.median(r[k] for r in rs) for k in ("achieved_rps", "p50_ms", "p99_ms", "p999_ms")}
+        med[proxy] = m
+        print("| %d/s | %s | %.0f | %.3f | %.3f | %.3f | %d |" % (
+            load, proxy, m["achieved_rps"], m["p50_ms"], m["p99_ms"], m["p999_ms"],
+            sum(r["errors"] for r in rs)))
+    ratios.append((load, {k: med["sluice"][k] / med["haproxy"][k] if med["haproxy"][k] else 0
+                          for k in ("p50_ms", "p99_ms", "p999_ms")}))
+print("\nsluice / HAProxy (medians of the rounds; below 1: sluice answers sooner)")
+for load, r in ratios:
+    print("  %d/s: p50 %.2f, p99 %.2f, p99.9 %.2f" % (load, r["p50_ms"], r["p99_ms"], r["p999_ms"]))
+EOF
