@@ -328,12 +328,15 @@ either way)."""
         # a first request makes the connection and learns the server's SETTINGS
         self.assertEqual(h1_get(self.port, "/share/first")[0], 200)
         # then streams of an HTTP/2 client (2 connections of 4 streams) and of four
-        # HTTP/1.1 clients, all at once
+        # HTTP/1.1 clients, all at once; each held 1 s at the server (rather than the
+        # origin's 0.3 s), so that starting h2load on a loaded machine cannot make the two
+        # groups miss each other
         load = subprocess.Popen(["h2load", "-n", "8", "-c", "2", "-m", "4",
-                                 self.url("/share/h2")], stdout=subprocess.PIPE,
+                                 self.url("/share/h2?delay=1")], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         try:
-            got = concurrently(h1_get, [(self.port, "/share/h1-%d" % i) for i in range(4)])
+            got = concurrently(h1_get, [(self.port, "/share/h1-%d?delay=1" % i)
+                                        for i in range(4)])
             out = load.communicate(timeout=15)[0]
         finally:
             load.kill()
@@ -349,7 +352,10 @@ either way)."""
     def test_settings_max_concurrent_streams(self):
         o = self.origins["limit"]
         self.assertEqual(h1_get(self.port, "/limit/first")[0], 200)
-        ok, failed = h2load(self.url("/limit/x"), n=12, c=1, m=12, timeout=20)
+        # each stream held 1 s at the server: the ones over the limit must reach it on other
+        # connections while the first four are still there (a new connection's handshake
+        # and SETTINGS can outlast the origin's 0.3 s on a loaded machine)
+        ok, failed = h2load(self.url("/limit/x?delay=1"), n=12, c=1, m=12, timeout=20)
         self.assertEqual((ok, failed), (12, 0), self.log())
         with o.lock:
             conns = list(o.conns)
@@ -386,7 +392,10 @@ either way)."""
                                  self.url("/dies/x")], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         try:
-            time.sleep(1)
+            # under load: once the server has answered a good share (waited for, bounded
+            # within h2load's 3 s, rather than a fixed second whose yield a loaded machine
+            # decides)
+            o.wait_for(lambda: len(o.requests) >= 150, timeout=2.5)
             o.stop()
             out = load.communicate(timeout=20)[0]
         finally:

@@ -468,28 +468,36 @@ class Http(HttpBase):
     def test_client_reset_seen_while_the_server_is_slow(self):
         """A client whose whole request came with its first read is watched only once its
         stream lasts (H1_WATCH_DELAY_MS): its reset still ends the stream long before the
-        server's answer would have."""
-        o = self.origin()
+        server's answer would have (here the server never answers)."""
+        # a server that reads the request and never answers: the stream can end only by
+        # the client's reset, or else by the server timeout (5 s, logged "sH")
+        srv = socket.socket()
+        srv.bind((harness.LOOPBACK, 0))
+        srv.listen(8)
+        srv.settimeout(harness.DEFAULT_TIMEOUT)
+        self.addCleanup(srv.close)
         port = harness.free_port()
         self.proc = self.start_config(
             "global\n    log stdout format raw local0\n    nbthread 1\n"
             "defaults\n    mode http\n    log global\n    log-format \"%%HP %%tsc\"\n"
             "    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
             "frontend web\n    bind 127.0.0.1:%d\n    default_backend app\n"
-            "backend app\n    server s1 127.0.0.1:%d\n" % (port, o.port))
+            "backend app\n    server s1 127.0.0.1:%d\n" % (port, srv.getsockname()[1]))
         c = harness.connect(port)
         c.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
-        deadline = time.monotonic() + 5
-        while not o.requests and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self.assertTrue(o.requests)
+        s, _ = srv.accept()
+        self.addCleanup(s.close)
+        s.settimeout(harness.DEFAULT_TIMEOUT)
+        self.assertIn(b"GET /slow ", s.recv(1000))
+        # past H1_WATCH_DELAY_MS (100 ms): the client is watched only from then on
         time.sleep(0.2)
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         c.close()
         reset = time.monotonic()
-        lines = self.proc.log_lines("/slow ", timeout=3)
-        # the origin answers 1.5 s after the request; the reset ended the stream before
-        self.assertLess(time.monotonic() - reset, 0.9)
+        lines = self.proc.log_lines("/slow ")
+        # the reset ended the stream, well before the server timeout would have (a bound on
+        # the time that a loaded machine cannot reach, where a fixed 0.9 s could be)
+        self.assertLess(time.monotonic() - reset, 4)
         self.assertEqual(len(lines), 1)
         self.assertEqual(lines[0].split()[1][0], "C", lines[0])
 
@@ -524,11 +532,12 @@ class Http(HttpBase):
         with open(trace) as f:
             calls = [l.split("(")[0].split()[-1] for l in f if "(" in l]
         self.assertGreaterEqual(calls.count("accept4"), n)
-        # one per connection was the cost before; a few may still be registered: a request
-        # that was not there yet when its connection was accepted (the client connects,
-        # then writes), or a slow turn on a loaded machine (12 of 100 were seen with the
-        # suite running beside)
-        self.assertLess(calls.count("epoll_ctl"), n // 4, calls.count("epoll_ctl"))
+        # one per connection was the cost before (n of them); a few may still be registered:
+        # a request that was not there yet when its connection was accepted (the client
+        # connects, then writes), or a slow turn on a loaded machine (12 of 100 were seen
+        # with the suite running beside, more may be under the sanitizers and strace on a
+        # busier machine): fewer than half of the old cost still tells the two apart
+        self.assertLess(calls.count("epoll_ctl"), n // 2, calls.count("epoll_ctl"))
 
 
 class Tcp(harness.TestCase):
@@ -596,8 +605,9 @@ class Tcp(harness.TestCase):
             t0 = harness.cpu_ticks(worker)
         finally:
             os.kill(worker, signal.SIGCONT)
-        # the session ends at once, and nothing keeps the worker busy
-        self.assertTrue(harness.closed_by_peer(s, timeout=1))
+        # the session ends at once (well before the 5 s timeouts), and nothing keeps the
+        # worker busy
+        self.assertTrue(harness.closed_by_peer(s, timeout=3))
         time.sleep(0.5)
         self.assertLess(harness.cpu_ticks(worker) - t0, os.sysconf("SC_CLK_TCK") // 4)
         s.close()
@@ -930,7 +940,11 @@ class HttpMore(HttpBase):
                              % o.port, origins=0)
         with harness.connect(port) as first:
             first.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
-            time.sleep(0.3)
+            # the first holds the server's one slot once the server has its request
+            deadline = time.monotonic() + harness.DEFAULT_TIMEOUT
+            while not o.requests and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self.assertTrue(o.requests)
             t0 = time.monotonic()
             status, _, _ = harness.request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
             self.assertEqual(status, 503)

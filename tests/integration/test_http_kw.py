@@ -222,9 +222,12 @@ class HttpKeywords(harness.TestCase):
 
     # ---- body waits ----
 
-    def slow_post(self, parts, pause, expect=b""):
+    def slow_post(self, parts, pause, expect=b"", connects=False):
         """POST a body in @parts with @pause seconds between them; returns the socket and
-        the origin's connection count seen just before the last part."""
+        the origin's connection count seen just before the last part. @connects: the
+        request is expected to go before its body's end: before the last part, wait
+        (bounded) for the origin's connection rather than count on the pauses being long
+        enough for it on a loaded machine."""
         body = b"".join(parts)
         s = harness.connect(self.port)
         s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n%s\r\n"
@@ -235,6 +238,9 @@ class HttpKeywords(harness.TestCase):
         for p in parts[:-1]:
             s.sendall(p)
             time.sleep(pause)
+        deadline = time.monotonic() + harness.DEFAULT_TIMEOUT
+        while connects and self.origin.connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
         seen = self.origin.connections
         s.sendall(parts[-1])
         return s, seen
@@ -252,14 +258,14 @@ class HttpKeywords(harness.TestCase):
 
     def test_without_a_wait_the_request_goes_at_once(self):
         self.proxy("")
-        s, seen = self.slow_post([b"hello ", b"world"], 0.5)
+        s, seen = self.slow_post([b"hello ", b"world"], 0.5, connects=True)
         with s:
             self.assertEqual(harness.read_response(s)[2], b"hello world")
         self.assertEqual(seen, 1)
 
     def test_wait_for_body_at_least(self):
         self.proxy("    http-request wait-for-body time 5s at-least 10\n")
-        s, seen = self.slow_post([b"0123456789", b"abc", b"def"], 0.4)
+        s, seen = self.slow_post([b"0123456789", b"abc", b"def"], 0.4, connects=True)
         with s:
             self.assertEqual(harness.read_response(s)[2], b"0123456789abcdef")
         self.assertEqual(seen, 1)

@@ -29,6 +29,15 @@ frontend fe
 children = harness.children
 
 
+def progress(results, key, n, threads):
+    """Until @results[@key] grew by @n, while a thread of @threads runs (bounded)."""
+    want = results[key] + n
+    deadline = time.monotonic() + harness.DEFAULT_TIMEOUT
+    while (results[key] < want and any(t.is_alive() for t in threads) and
+           time.monotonic() < deadline):
+        time.sleep(0.01)
+
+
 class Master(harness.TestCase):
     def config(self, version, workers=2, extra_global=""):
         return CONFIG % {"workers": workers, "port": self.port, "version": version,
@@ -483,6 +492,9 @@ class Master(harness.TestCase):
             t.start()
         try:
             for i in range(30):
+                # traffic between every two reloads, whatever the machine's load (rather
+                # than what the reloads' own pace let through)
+                progress(results, "ok", 40, threads)
                 self.reload_to("k%d" % i)
         finally:
             stop.set()
@@ -511,6 +523,8 @@ class Master(harness.TestCase):
         t.start()
         try:
             for i in range(30):
+                # traffic between every two reloads, whatever the machine's load
+                progress(results, "ok", 4, [t])
                 self.reload_to("v%d" % (i + 2))
         finally:
             stop.set()

@@ -271,9 +271,10 @@ class TestSluicePeers(harness.TestCase):
             # the first generation's owner and one per reload
             self.assertGreaterEqual(len(pids), 4, p.log())
             os.kill(int(pids[-1]), signal.SIGKILL)
-            time.sleep(1)
-            pids = re.findall(r"sluice\[(\d+)\]: info: peers 'mesh': 1 tables synced with 1 "
-                              r"peers, from this worker", p.log())
+            # the respawned owner syncs in turn (waited for, as the reloads' owners are: a
+            # fixed second was not always enough for a loaded ASan run)
+            wait_until(lambda: len(re.findall(synced, p.log())) >= 5, 20)
+            pids = re.findall(synced, p.log())
             self.assertGreaterEqual(len(pids), 5, p.log())  # the respawned owner
         finally:
             going.clear()
@@ -389,13 +390,13 @@ class TestClusterLimit(harness.TestCase):
             ports.append(port)
         return ports, [os.path.join(self.tmp, n + ".sock") for n in names]
 
-    def spread(self, ports, key, count):
-        """@count requests for @key, in turn to each node, 5 ms apart: how many passed."""
+    def spread(self, ports, key, count, pause=0.005):
+        """@count requests for @key, in turn to each node, @pause s apart: how many passed."""
         passed = 0
         for i in range(count):
             if get(ports[i % len(ports)], key) == 200:
                 passed += 1
-            time.sleep(0.005)
+            time.sleep(pause)
         return passed
 
     def wait_links(self, socks, want):
@@ -410,9 +411,12 @@ class TestClusterLimit(harness.TestCase):
     def test_sluice_holds_the_limit_for_the_cluster(self):
         ports, socks = self.cluster(haproxy=False)
         self.wait_links(socks, 2)
-        passed = self.spread(ports, "eve", 5 * self.LIMIT)
+        # 15 ms between requests: a sync pass (every 10 ms) between any two, with room for a
+        # loaded machine under the sanitizers, where a worker may be descheduled for a few
+        # milliseconds
+        passed = self.spread(ports, "eve", 5 * self.LIMIT, pause=0.015)
         # a node may let a request through before the last ones counted elsewhere reach it:
-        # at 5 ms between requests and a 10 ms pass, a couple per node at most
+        # a couple per node at most
         self.assertGreaterEqual(passed, self.LIMIT)
         self.assertLessEqual(passed, self.LIMIT + 6, "%d passed" % passed)
         sys.stderr.write("sluice, 3 nodes, limit %d: %d passed\n" % (self.LIMIT, passed))
@@ -687,22 +691,20 @@ class TestTlsPeers(harness.TestCase):
         for _ in range(3):
             self.assertEqual(get(ports[0], "ivy"), 200)
         wait_entry(socks[1], "fe", "ivy", ["gpc0=3", "http_req_cnt=3"])
-        time.sleep(1)  # n1 and n3 tried both ways by now
+        # n1 and n3 tried both ways: n1 says why it refused n3's connections, and, n1
+        # connecting to n3, that it refuses n3's certificate (within the reconnect delays;
+        # waited for, not assumed after a fixed second)
+        refused_in = r"peers 'mesh': TLS handshake with a connecting peer failed"
+        refused_out = r"peers 'mesh': TLS handshake with n3 failed: certificate"
+        wait_until(lambda: re.search(refused_in, procs[0].log()) and
+                   re.search(refused_out, procs[0].log()), 10)
+        self.assertRegex(procs[0].log(), refused_in)
+        self.assertRegex(procs[0].log(), refused_out)
         out = cli(socks[0], "show peers")
         self.assertRegex(out, r"id=n2\(remote,active\)")
         self.assertRegex(out, r"id=n3\(remote,inactive\)")
-        # n3 never got the entry, and n1 said why it refused n3's connections
+        # n3 never got the entry
         self.assertIsNone(entry(socks[2], "fe", "ivy"))
-        self.assertRegex(procs[0].log(), r"peers 'mesh': TLS handshake with a connecting peer "
-                                          r"failed")
-        # n1 connecting to n3 refuses n3's certificate (within the reconnect delays)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not re.search(
-                r"peers 'mesh': TLS handshake with n3 failed: certificate", procs[0].log()):
-            time.sleep(0.1)
-        self.assertRegex(procs[0].log(), r"peers 'mesh': TLS handshake with n3 failed: "
-                                          r"certificate")
-        self.assertRegex(cli(socks[0], "show peers"), r"id=n3\(remote,inactive\)")
         # and nothing crossed in the clear: a plain hello gets no answer
         with socket.create_connection(("127.0.0.1", listen[0]), timeout=5) as c:
             c.sendall(b"HAProxyS 2.1\nn1\nn2 1 1\n")

@@ -519,18 +519,38 @@ class Servers(harness.TestCase):
         for f in fillers:
             self.addCleanup(f.close)
         self.launch("listen fe\n    bind 127.0.0.1:%d\n    option abortonclose\n"
-                    "    timeout connect 3s\n    log stdout format raw local0\n"
+                    "    timeout connect 5s\n    log stdout format raw local0\n"
                     "    log-format \"%%tsc %%ST\"\n"
                     "    server o 127.0.0.1:%d\n" % (self.port, full.getsockname()[1]))
+        full_port = full.getsockname()[1]
+        w = self.workers()
+
+        def connecting():
+            """Does a worker have a connection to the full server in SYN_SENT?"""
+            inodes = set()
+            for pid in w:
+                for fd in os.listdir("/proc/%d/fd" % pid):
+                    try:
+                        inodes.add(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+                    except OSError:
+                        pass
+            return any(rp == full_port and st == "02" and "socket:[%d]" % ino in inodes
+                       for _, (_, rp), st, ino in tcp_sockets())
+
         c = harness.connect(self.port)
         c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-        time.sleep(0.3)
+        # the client leaves once sluice is connecting (a fixed pause could end before it
+        # even read the request on a loaded machine)
+        deadline = time.monotonic() + harness.DEFAULT_TIMEOUT
+        while not connecting() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertTrue(connecting())
         c.shutdown(socket.SHUT_WR)
         start = time.monotonic()
         self.assertIsNone(harness.read_response(c))
         c.close()
-        # dropped at once, not after the connect timeout
-        self.assertLess(time.monotonic() - start, 2)
+        # dropped at once, not after the connect timeout (5 s)
+        self.assertLess(time.monotonic() - start, 3.5)
         deadline = time.monotonic() + 5
         while "CC" not in self.proc.log() and time.monotonic() < deadline:
             time.sleep(0.05)

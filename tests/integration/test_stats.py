@@ -255,9 +255,23 @@ backend be
         s.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
         status, _, _ = harness.read_response(s)
         self.assertEqual(status, 200)
-        # a request under way (its body not sent yet) holds the old worker after the reload
+        # a request under way (its body not sent yet) holds the old worker after the reload;
+        # the reload comes once the worker has the request (a connection still idle would
+        # be closed by the soft stop instead)
         s.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n")
-        time.sleep(0.2)
+        me = " src=127.0.0.1:%d " % s.getsockname()[1]
+
+        def posting():
+            """Does "show sess all" show this client's POST under way?"""
+            for block in re.split(r"\n(?=0x)", ask(self.admin, "show sess all\n")):
+                if me in block and "  request: POST /" in block:
+                    return True
+            return False
+
+        deadline = time.monotonic() + harness.DEFAULT_TIMEOUT
+        while time.monotonic() < deadline and not posting():
+            time.sleep(0.02)
+        self.assertTrue(posting())
         p.signal(signal.SIGHUP)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -761,6 +775,9 @@ backend be
             t.start()
         time.sleep(0.5)
         ask(self.admin, "set server be/s1 state drain\n")
+        # the window starts once the requests s1 had under way are done (the origin records
+        # a request before it answers), not after a fixed pause a loaded machine can outlast
+        self.stat_when(lambda st: st[("be", "s1")]["scur"] == "0")
         time.sleep(0.2)
         before = len(self.o1.requests)
         time.sleep(1)

@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -413,16 +414,18 @@ class Tls(TlsCase):
 
     def test_maxsslconn_holds_new_clients_until_one_leaves(self):
         self.serve("ssl crt %s" % self.crt("a.test"), glob="    maxsslconn 1\n")
-        first = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % self.port,
-                                  "-servername", "a.test", "-quiet"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(first.kill)
-        time.sleep(0.5)
+        # the first client holds the one TLS connection from the end of its handshake on
+        # (which it waits for, where a fixed pause might end before it on a loaded machine)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(self.pki.ca_file)
+        first = ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.port),
+                                                         timeout=harness.DEFAULT_TIMEOUT),
+                                server_hostname="a.test")
+        self.addCleanup(first.close)
         # a second client waits in the backlog: its handshake does not complete
         h = self.hs("a.test", timeout=2)
         self.assertTrue(h.timed_out or not h.ok, h.output)
-        first.kill()
-        first.wait(timeout=5)
+        first.close()
         h = self.hs("a.test", timeout=5)
         self.assertTrue(h.ok, h.output)
 
