@@ -1,0 +1,70 @@
+#!/bin/bash
+# Where each proxy's CPU goes per HTTP/1.1 keep-alive request, sluice against HAProxy
+# (Debian's package), same configuration (the harness's h1 one, one worker each), one run:
+# user and system time of the proxy's process tree (utime and stime from /proc), its
+# voluntary context switches (each a sleep in epoll_wait and a wakeup later) and the TCP
+# segments the host sent (nstat), each divided by the requests wrk -c50 got answered in a
+# DUR-second window after a second of warm-up. Prints one line per proxy and round.
+# Everything started is stopped by PID.
+#
+#   tests/bench/cpu_split.sh                 # ROUNDS=3 DUR=6
+#   PIN=1 tests/bench/cpu_split.sh           # the proxy alone on CPU 1, the rest on CPU 0
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
+[ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
+build=${BUILD_DIR:-$top/build-release}
+ROUNDS=${ROUNDS:-3}
+DUR=${DUR:-6}
+PIN=${PIN:-}
+for tool in wrk nstat haproxy nginx bc; do
+        command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
+done
+if [ ! -d "$build" ]; then
+        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C "$build" sluice >/dev/null
+
+# shellcheck source=/dev/null
+. "$BENCH_DIR/lib.sh"
+init_bench
+start_origin
+proxy_pin=() load_pin=()
+if [ -n "$PIN" ]; then
+        taskset -a -p -c 0 "$ORIGIN_PID" >/dev/null
+        proxy_pin=(taskset -c 1) load_pin=(taskset -c 0)
+fi
+
+tree_counts() { # pid: utime stime voluntary-switches, summed over the tree
+        local u=0 s=0 v=0 p a
+        for p in $(tree_pids "$1"); do
+                read -r -a a <"/proc/$p/stat"
+                u=$((u + a[13])) s=$((s + a[14]))
+                v=$((v + $(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$p/status")))
+        done
+        echo "$u $s $v"
+}
+
+hz=$(getconf CLK_TCK)
+for round in $(seq "$ROUNDS"); do
+        for kind in haproxy sluice; do
+                if [ "$kind" = haproxy ]; then cmd="haproxy -f {cfg}"; else cmd="$build/sluice -d -f {cfg}"; fi
+                cfg=$(gen_cfg custom http "$T/$kind")
+                start_proxy "${proxy_pin[*]} $cmd" "$cfg" "$T/$kind/proxy.log"
+                wait_port "$HTTP_PORT" "$PROXY_PID" 30
+                "${load_pin[@]}" wrk -t1 -c50 -d1s "http://$HOST:$HTTP_PORT/64.bin" >/dev/null
+                read -r u0 s0 v0 < <(tree_counts "$PROXY_PID")
+                nstat -n >/dev/null
+                out=$("${load_pin[@]}" wrk -t1 -c50 -d"${DUR}s" "http://$HOST:$HTTP_PORT/64.bin")
+                segs=$(nstat TcpOutSegs 2>/dev/null | awk '$1 == "TcpOutSegs" {print $2}')
+                read -r u1 s1 v1 < <(tree_counts "$PROXY_PID")
+                stop_proxy "$PROXY_PID"
+                req=$(awk '/requests in/ {print $1}' <<<"$out")
+                [ -n "$req" ] && [ "$req" -gt 0 ] || die "$kind: wrk answered nothing: $out"
+                printf '%-7s round %d: %7d requests, per request: user %5.2f us, system %5.2f us, %5.3f voluntary switches, %4.2f TCP segments\n' \
+                        "$kind" "$round" "$req" \
+                        "$(bc -l <<<"($u1 - $u0) * 1000000 / $hz / $req")" \
+                        "$(bc -l <<<"($s1 - $s0) * 1000000 / $hz / $req")" \
+                        "$(bc -l <<<"($v1 - $v0) / $req")" "$(bc -l <<<"${segs:-0} / $req")"
+        done
+done
