@@ -209,10 +209,6 @@ void h2_callbacks_common(nghttp2_session_callbacks *cb);
 /* The session options of client connections (h2_options_set()'s). */
 nghttp2_option *h2_options(void);
 
-/* Set what both sides' sessions share on @opt: flow control left to the data path, no
- * closed streams kept, nghttp2's caps on queued answers, resets and CONTINUATION. */
-void h2_options_set(nghttp2_option *opt);
-
 /* A new connection context on @c (the mux's timer, reaper and turn set up), or NULL. */
 struct h2c *h2c_alloc(struct conn *c, struct worker *w, struct sess *sess);
 

@@ -11,6 +11,7 @@
 
 struct buf;
 struct conn;
+struct nghttp2_option;
 struct sd;
 struct sess;
 struct worker;
@@ -30,3 +31,8 @@ int mux_h2_take_over(struct conn *c, struct worker *w, struct sess *sess, struct
  * whose context the caller releases afterwards, and attach the stream endpoint @sd that was
  * waiting on it. 0, or a negative errno (the HTTP/1 mux keeps it). */
 int mux_h2_srv_take_over(struct conn *c, struct worker *w, struct sd *sd);
+
+/* Set what both sides' sessions share on @opt (nghttp2's nghttp2_option): flow control left
+ * to the data path, no closed streams kept, nghttp2's caps on queued answers, resets and
+ * CONTINUATION. */
+void h2_options_set(struct nghttp2_option *opt);

@@ -1,13 +1,13 @@
 /* What nghttp2 alone keeps for an idle HTTP/2 server connection: the floor under any
  * proxy's memory per idle h2 client that is built on it.
  *
- * A server session is made with the options worker/mux_h2.c sets (h2_options_set()) and the
- * SETTINGS it sends, through an allocator that counts. A client session in the same process
- * sends one request (h2load's fields), the server answers it (nginx's response fields), and
- * both sides run until nothing is left to send: the server connection is then what an idle
- * client's is after one request. Blocks of a page or more are given their own pages, so
- * that the pages nghttp2 touched can be told from the ones it only reserved (mincore());
- * smaller blocks count in full, as malloc()'s arena holds them.
+ * A server session is made with the options sluice's sessions have (h2_options_set()) and
+ * the SETTINGS worker/mux_h2.c sends with the tune.h2.* defaults, through an allocator that counts.
+ * A client session in the same process sends one request (h2load's fields), the server answers it
+ * (nginx's response fields), and both sides run until nothing is left to send: the server
+ * connection is then what an idle client's is after one request. Blocks of a page or more are given
+ * their own pages, so that the pages nghttp2 touched can be told from the ones it only reserved
+ * (mincore()); smaller blocks count in full, as malloc()'s arena holds them.
  *
  * Run by hand: build/tests/bench/h2_idle_floor. */
 #include <stdint.h>
@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <nghttp2/nghttp2.h>
+
+#include "mux_h2.h"
 
 #define PAGE      4096u
 #define MAX_BLOCK 4096
@@ -188,13 +190,7 @@ int main(void)
         if (nghttp2_session_callbacks_new(&cb) != 0 || nghttp2_option_new(&opt) != 0)
                 return 1;
         nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
-        /* worker/mux_h2.c, h2_options_set() */
-        nghttp2_option_set_no_auto_window_update(opt, 1);
-        nghttp2_option_set_no_closed_streams(opt, 1);
-        nghttp2_option_set_max_outbound_ack(opt, 1000);
-        nghttp2_option_set_max_settings(opt, 32);
-        nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
-        nghttp2_option_set_max_continuations(opt, 8);
+        h2_options_set(opt);
         if (nghttp2_session_server_new3(&server, cb, NULL, opt, &mem) != 0 ||
             nghttp2_submit_settings(server, NGHTTP2_FLAG_NONE, set, sizeof(set) / sizeof(set[0])) ||
             nghttp2_session_set_local_window_size(server, NGHTTP2_FLAG_NONE, 0, 1 << 24) ||
