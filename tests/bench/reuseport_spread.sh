@@ -1,0 +1,58 @@
+#!/bin/bash
+# How SO_REUSEPORT spreads client connections over sluice's workers: sluice runs with the
+# harness's h1 configuration and `nbthread` W (one worker each, one listening socket per
+# worker), wrk opens 50 keep-alive connections, and `ss` counts, while they are open, the
+# established ones each worker holds. TRIALS runs per worker count; prints each run's counts
+# and, per worker count, the mean and the worst share of the busiest worker against an even
+# split (1.00: even). Everything started is stopped by PID.
+#
+#   tests/bench/reuseport_spread.sh                 # WORKERS="2 4" TRIALS=20
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
+[ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
+build=${BUILD_DIR:-$top/build-release}
+WORKERS=${WORKERS:-"2 4"}
+TRIALS=${TRIALS:-20}
+CONNS=${CONNS:-50}
+if [ ! -d "$build" ]; then
+        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C "$build" sluice >/dev/null
+
+# shellcheck source=/dev/null
+. "$BENCH_DIR/lib.sh"
+init_bench
+start_origin
+out="$T/spread.txt"
+: >"$out"
+for w in $WORKERS; do
+        NBTHREAD=$w
+        cfg=$(gen_cfg custom http "$T/w$w")
+        start_proxy "$build/sluice -d -f {cfg}" "$cfg" "$T/w$w/proxy.log"
+        wait_port "$HTTP_PORT" "$PROXY_PID" 30
+        workers=$(pgrep -P "$PROXY_PID" | sort)
+        for trial in $(seq "$TRIALS"); do
+                wrk -t1 -c"$CONNS" -d2s "http://$HOST:$HTTP_PORT/64.bin" >/dev/null &
+                wp=$!
+                sleep 1
+                counts=$(ss -tnpH state established "( sport = :$HTTP_PORT )" |
+                        grep -o 'pid=[0-9]*' | sort | uniq -c | awk '{print $1}' | sort -rn | paste -sd' ')
+                wait "$wp"
+                n=$(wc -w <<<"$counts")
+                # workers that got no connection count as zeros
+                for _ in $(seq $((w - n))); do counts="$counts 0"; done
+                echo "$w $counts" | tee -a "$out"
+        done
+        stop_proxy "$PROXY_PID"
+        [ -n "$workers" ]
+done
+/usr/bin/python3 - "$out" "$CONNS" <<'EOF'
+import sys
+rows = [list(map(int, l.split())) for l in open(sys.argv[1]) if l.strip()]
+conns = int(sys.argv[2])
+for w in sorted({r[0] for r in rows}):
+    shares = [max(r[1:]) / (conns / w) for r in rows if r[0] == w]
+    print("%d workers, %d runs: busiest worker's share against an even split: mean %.2f, "
+          "worst %.2f" % (w, len(shares), sum(shares) / len(shares), max(shares)))
+EOF
