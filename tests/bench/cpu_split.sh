@@ -10,23 +10,14 @@
 #   tests/bench/cpu_split.sh                 # ROUNDS=3 DUR=6
 #   PIN=1 tests/bench/cpu_split.sh           # the proxy alone on CPU 1, the rest on CPU 0
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
-[ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
-build=${BUILD_DIR:-$top/build-release}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-6}
 PIN=${PIN:-}
 for tool in wrk nstat haproxy nginx bc; do
         command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
-if [ ! -d "$build" ]; then
-        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" sluice >/dev/null
-
-# shellcheck source=/dev/null
-. "$BENCH_DIR/lib.sh"
+# shellcheck source=tests/bench/harness.sh
+. "$(dirname "$0")/harness.sh"
 init_bench
 start_origin
 proxy_pin=() load_pin=()

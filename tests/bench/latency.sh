@@ -12,10 +12,6 @@
 #   tests/bench/latency.sh                          # LOADS="6000 12000" ROUNDS=3 DUR=10
 #   LOADS="3000 9000 15000" ROUNDS=5 DUR=8 tests/bench/latency.sh
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
-[ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
-build=${BUILD_DIR:-$top/build-release}
 LOADS=${LOADS:-"6000 12000"}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-10}
@@ -23,13 +19,8 @@ WARM=${WARM:-2}
 CONNS=${CONNS:-50}
 PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
-if [ ! -d "$build" ]; then
-        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" sluice >/dev/null
-
-# shellcheck source=/dev/null
-. "$BENCH_DIR/lib.sh"
+# shellcheck source=tests/bench/harness.sh
+. "$(dirname "$0")/harness.sh"
 init_bench
 cc -O2 -Wall -Werror -o "$T/openloop" "$top/tests/bench/openloop.c"
 start_origin

@@ -8,20 +8,11 @@
 #
 #   tests/bench/reuseport_spread.sh                 # WORKERS="2 4" TRIALS=20
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
-[ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
-build=${BUILD_DIR:-$top/build-release}
 WORKERS=${WORKERS:-"2 4"}
 TRIALS=${TRIALS:-20}
 CONNS=${CONNS:-50}
-if [ ! -d "$build" ]; then
-        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" sluice >/dev/null
-
-# shellcheck source=/dev/null
-. "$BENCH_DIR/lib.sh"
+# shellcheck source=tests/bench/harness.sh
+. "$(dirname "$0")/harness.sh"
 init_bench
 start_origin
 out="$T/spread.txt"
