@@ -253,6 +253,19 @@ class DnsCase(harness.TestCase):
         self.sl = self.start_config(text, env=ENV)
         return self.sl
 
+    def serve_one(self, name, ip):
+        """dnsmasq answering @name with @ip, an origin there, and sluice's backend be with
+        one server s resolving @name (every hold 2 s), once it has the address: dnsmasq."""
+        p = harness.free_port()
+        self.origin(ip, p)
+        dns = Dnsmasq(self, self.dns_port)
+        dns.set_hosts({name: [ip]})
+        self.start_sluice(self.config(
+            "backend be\n    server s %s:%d resolvers dns init-addr none\n" % (name, p),
+            hold="2s"))
+        wait_until(lambda: addrs(servers_state(self.sock, "be")) == [ip], what="the address")
+        return dns
+
     def assert_held(self, dns, names, reason, counter):
         """After dnsmasq answers with @names, server be/s keeps its last valid address for
         its hold (2 s, counted from that answer: up to a resolution, 200 ms, before the
@@ -437,15 +450,7 @@ class TestHold(DnsCase):
     def test_nxdomain_then_dead_nameserver(self):
         """A name that stops existing keeps its servers for hold nx, then sends them to
         maintenance; the same for a name server that stops answering (hold timeout)."""
-        p = harness.free_port()
-        self.origin("127.0.0.11", p)
-        dns = Dnsmasq(self, self.dns_port)
-        dns.set_hosts({"app.test": ["127.0.0.11"]})
-        self.start_sluice(self.config(
-            "backend be\n    server s app.test:%d resolvers dns init-addr none\n" % p,
-            hold="2s"))
-        wait_until(lambda: addrs(servers_state(self.sock, "be")) == ["127.0.0.11"],
-                   what="the address")
+        dns = self.serve_one("app.test", "127.0.0.11")
         # NXDOMAIN
         self.assert_held(dns, {"other.test": ["127.0.0.12"]}, "DNS NX status", "nx")
         get = b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
@@ -479,15 +484,7 @@ class TestHoldRefused(DnsCase):
         """A name server that refuses the name (dnsmasq with no upstream for a name outside
         its local domain) keeps the last valid address for hold refused (2 s), then sends
         the server to maintenance; a valid answer brings it back."""
-        p = harness.free_port()
-        self.origin("127.0.0.51", p)
-        dns = Dnsmasq(self, self.dns_port)
-        dns.set_hosts({"app.other": ["127.0.0.51"]})
-        self.start_sluice(self.config(
-            "backend be\n    server s app.other:%d resolvers dns init-addr none\n" % p,
-            hold="2s"))
-        wait_until(lambda: addrs(servers_state(self.sock, "be")) == ["127.0.0.51"],
-                   what="the address")
+        dns = self.serve_one("app.other", "127.0.0.51")
         # dnsmasq refuses a name outside its local domain that its hosts file no longer has
         self.assert_held(dns, {"other.test": ["127.0.0.52"]}, "DNS refused status", "refused")
         self.assertEqual(dns_query(self.dns_port, "app.other")[0], 5)
