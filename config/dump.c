@@ -236,6 +236,8 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                         g->no_exit_on_failure ? " no-exit-on-failure" : "");
         if (g->stats_timeout_ms)
                 fprintf(out, "    stats timeout %" PRIu64 "ms\n", g->stats_timeout_ms);
+        if (g->io_uring)
+                fputs("    tune.sluice.io-uring on\n", out);
         if (g->metrics_haproxy)
                 fputs("    metrics-names haproxy\n", out);
         if (g->metrics_server_hist)

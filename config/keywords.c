@@ -27,6 +27,7 @@ const char *const cfg_sluice_keywords[] = {
         "metrics-names",             /* the Prometheus exporter's prefix: sluice_ or HAProxy's */
         "metrics-histogram-buckets", /* the exporter's histogram bounds */
         "metrics-server-histograms", /* the exporter's histograms per server */
+        "tune.sluice.io-uring",      /* the workers' readiness source: io_uring or epoll */
         NULL,
 };
 

@@ -221,6 +221,24 @@ static void kw_idle_pool_shared(struct cfg_parser *p, unsigned arg, unsigned lon
                     "so each keeps its own idle server connections");
 }
 
+/* tune.sluice.io-uring on|off: the workers learn that fds are ready from io_uring polls
+ * instead of epoll (worker/loop_uring.c); a worker that cannot set up a ring uses epoll */
+static void kw_io_uring(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *v;
+
+        (void)data;
+        if (!cfg__want_args(p, arg, 1, "tune.sluice.io-uring on|off"))
+                return;
+        v = cfg__word(p, arg);
+        if (strcmp(v, "on") == 0)
+                p->gen->global.io_uring = true;
+        else if (strcmp(v, "off") == 0)
+                p->gen->global.io_uring = false;
+        else
+                cfg__err(p, arg, "'tune.sluice.io-uring' expects 'on' or 'off', got '%s'", v);
+}
+
 /* cpu-map [auto:]<process-set>[/<thread-set>] <cpu-set>... */
 static void kw_cpu_map(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
@@ -942,6 +960,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"thread-groups", G, kw_thread_groups, 0, false},
         {"thread-group", G, kw_thread_group, 0, false},
         {"tune.idle-pool.shared", G, kw_idle_pool_shared, 0, false},
+        {"tune.sluice.io-uring", G, kw_io_uring, 0, false},
         {"cpu-map", G, kw_cpu_map, 0, false},
         {"tune.maxrewrite", G, kw_tune_maxrewrite, 0, false},
         {"tune.h2.max-concurrent-streams", G, kw_tune_h2, H2_KW_STREAMS, false},

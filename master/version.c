@@ -15,6 +15,7 @@
 
 #include "build_version.h"
 #include "cond_expr.h"
+#include "loop.h"
 
 struct find_lib {
         const char *stem; /* borrowed */
@@ -64,6 +65,28 @@ const struct cfg_cond_facts *master_cond_facts(void)
         return &facts;
 }
 
+/* As HAProxy's -vv lists its pollers: the workers' readiness sources, io_uring tried for
+ * real (a ring set up and released), since a kernel or a filter may refuse it. */
+static void version_pollers_print(FILE *out)
+{
+        struct loop *loop = NULL;
+        int r;
+
+        fprintf(out, "Available polling systems :\n");
+        fprintf(out, "      epoll : default\n");
+        if (!loop_backend_built(LOOP_BACKEND_IO_URING)) {
+                fprintf(out, "   io_uring : not built (no liburing)\n");
+                return;
+        }
+        r = loop_new_backend(&loop, LOOP_BACKEND_IO_URING);
+        loop_free(loop);
+        if (r < 0)
+                fprintf(out, "   io_uring : tune.sluice.io-uring on, test result FAILED (%s)\n",
+                        strerror(-r));
+        else
+                fprintf(out, "   io_uring : tune.sluice.io-uring on, test result OK\n");
+}
+
 void master_version_print(FILE *out, int verbosity)
 {
         char sd[PATH_MAX];
@@ -83,4 +106,5 @@ void master_version_print(FILE *out, int verbosity)
         fprintf(out, "Built with jansson %s; running with jansson %s\n", JANSSON_VERSION,
                 jansson_version_str());
         fprintf(out, "Built with libsystemd %s; running with %s\n", SL_VERSION_LIBSYSTEMD, sd);
+        version_pollers_print(out);
 }

@@ -1,4 +1,6 @@
-/* One turn of the loop, loop_run_once(), runs these phases in this order:
+/* One turn of the loop, loop_run_once(), runs these phases in this order (with io_uring,
+ * phase 1 queues poll requests and phase 3 submits them with the wait, in one
+ * io_uring_enter(): see loop_uring.c):
  *
  *   1. flush interest changes: one epoll_ctl() per watcher whose interest differs from what
  *      the kernel holds; refused registrations become EPOLLERR events for phase 4
@@ -49,6 +51,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "loop_uring.h"
 #include "macros.h"
 
 /* Events read per epoll_wait(); level triggering reports the others again next turn. */
@@ -56,6 +59,10 @@
 /* Refused registrations reported per turn; the rest stay queued for the next turn. */
 #define LOOP_MAX_FAILED 64
 #define LOOP_HEAP_MIN   64
+/* io_uring: in @kernel, a one-shot poll fired and is re-armed at the next flush. Outside
+ * LOOP_IO_EVENTS, so @kernel never equals @want and the watcher stays in the update list;
+ * @kernel stays non-zero, so loop_io_polled() holds across the re-arm. */
+#define LOOP_IO_FIRED   (1u << 30)
 
 struct loop_heap_entry {
         uint64_t expire;          /* deadline, loop_now() milliseconds */
@@ -64,7 +71,8 @@ struct loop_heap_entry {
 };
 
 struct loop {
-        int epfd;               /* owned */
+        int epfd;               /* owned; -1 with io_uring */
+        struct loop_uring *ur;  /* owned; NULL with epoll */
         bool stopping;          /* loop_stop() called; loop_run() returns */
         bool in_turn;           /* inside loop_run_once(), which is not reentrant */
         uint64_t now;           /* cached clock, ms */
@@ -80,19 +88,28 @@ struct loop {
         struct epoll_event events[LOOP_MAX_EVENTS]; /* the current batch */
 };
 
-int loop_new(struct loop **ret_loop)
+int loop_new_backend(struct loop **ret_loop, enum loop_backend backend)
 {
         struct loop *loop;
+        int r;
 
         loop = calloc(1, sizeof(*loop));
         if (!loop)
                 return -ENOMEM;
-        loop->epfd = epoll_create1(EPOLL_CLOEXEC);
-        if (loop->epfd == -1) {
-                int r = -errno;
-
-                free(loop);
-                return r;
+        loop->epfd = -1;
+        if (backend == LOOP_BACKEND_IO_URING) {
+                r = loop_uring_new(&loop->ur);
+                if (r < 0) {
+                        free(loop);
+                        return r;
+                }
+        } else {
+                loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+                if (loop->epfd == -1) {
+                        r = -errno;
+                        free(loop);
+                        return r;
+                }
         }
         sl_list_init(&loop->updates);
         sl_list_init(&loop->defers);
@@ -100,6 +117,26 @@ int loop_new(struct loop **ret_loop)
         loop->now = sl_clock_ms();
         *ret_loop = loop;
         return 0;
+}
+
+int loop_new(struct loop **ret_loop)
+{
+        return loop_new_backend(ret_loop, LOOP_BACKEND_EPOLL);
+}
+
+enum loop_backend loop_get_backend(const struct loop *loop)
+{
+        return loop->ur ? LOOP_BACKEND_IO_URING : LOOP_BACKEND_EPOLL;
+}
+
+bool loop_backend_built(enum loop_backend backend)
+{
+        return backend == LOOP_BACKEND_EPOLL || loop_uring_built();
+}
+
+const char *loop_backend_name(enum loop_backend backend)
+{
+        return backend == LOOP_BACKEND_IO_URING ? "io_uring" : "epoll";
 }
 
 static void loop__reap_all(struct loop *loop)
@@ -129,7 +166,9 @@ struct loop *loop_free(struct loop *loop)
         loop__unlink_all(&loop->defers);
         for (uint32_t i = 0; i < loop->heap_len; i++)
                 loop->heap[i].timer->idx = 0;
-        (void)close(loop->epfd);
+        if (loop->epfd >= 0)
+                (void)close(loop->epfd);
+        loop_uring_free(loop->ur);
         free(loop->heap);
         free(loop);
         return NULL;
@@ -139,8 +178,11 @@ struct loop *loop_abandon(struct loop *loop)
 {
         if (!loop)
                 return NULL;
-        /* no epoll_ctl(): the epoll instance is shared with the parent after fork() */
-        (void)close(loop->epfd);
+        /* no epoll_ctl(): the epoll instance is shared with the parent after fork(); a ring
+         * is unmapped and its fd closed, which cancels nothing while the parent holds it */
+        if (loop->epfd >= 0)
+                (void)close(loop->epfd);
+        loop_uring_free(loop->ur);
         free(loop->heap);
         free(loop);
         return NULL;
@@ -198,9 +240,23 @@ static void loop__io_forget(struct loop_io *io)
         io->pending = 0;
 }
 
+/* io_uring: queue the cancellation of @io's armed poll, if any. The next submission hands
+ * it to the kernel; a completion that comes first is dropped, its generation being retired
+ * now. Until then the poll holds a reference on the file, so a close() of the fd takes
+ * effect at the end of the turn at the latest. */
+static void loop__io_disarm(struct loop_io *io)
+{
+        if (io->kernel & ~LOOP_IO_FIRED) {
+                io->loop->stats.polls_cancelled++;
+                loop_uring_disarm(io->loop->ur, io->fd);
+        }
+}
+
 void loop_io_stop(struct loop_io *io)
 {
-        if (io->kernel) {
+        if (io->kernel && io->loop->ur) {
+                loop__io_disarm(io);
+        } else if (io->kernel) {
                 struct loop *loop = io->loop;
 
                 loop->stats.epoll_ctl++;
@@ -214,6 +270,8 @@ int loop_io_close(struct loop_io *io)
 {
         int r = 0;
 
+        if (io->kernel && io->loop->ur)
+                loop__io_disarm(io);
         loop__io_forget(io);
         if (io->fd >= 0 && close(io->fd) == -1 && errno != EINTR)
                 r = -errno;
@@ -221,11 +279,50 @@ int loop_io_close(struct loop_io *io)
         return r;
 }
 
+/* Phase 1 with io_uring: a poll request queued per watcher whose interest changed or whose
+ * poll fired; nothing reaches the kernel before the wait submits it all. */
+static int loop__flush_uring(struct loop *loop)
+{
+        int failed = 0;
+
+        while (!sl_list_empty(&loop->updates) && failed < LOOP_MAX_FAILED) {
+                struct loop_io *io = sl_list_first(&loop->updates, struct loop_io, update);
+
+                sl_list_del(&io->update);
+                if (io->want == io->kernel)
+                        continue;
+                if (!io->want) {
+                        loop__io_disarm(io);
+                        io->kernel = 0;
+                        continue;
+                }
+                if (io->kernel && !(io->kernel & LOOP_IO_FIRED))
+                        loop->stats.polls_cancelled++;
+                loop->stats.polls_armed++;
+                if (loop_uring_arm(loop->ur, io, io->fd, io->want) < 0) {
+                        /* as a refused epoll_ctl(): EPOLLERR, not retried until the owner
+                         * changes its interest */
+                        loop_uring_disarm(loop->ur, io->fd);
+                        io->kernel = 0;
+                        loop->stats.epoll_ctl_failed++;
+                        loop->events[failed].events = EPOLLERR;
+                        loop->events[failed].data.ptr = io;
+                        failed++;
+                        continue;
+                }
+                io->kernel = io->want;
+        }
+        return failed;
+}
+
 /* Phase 1. Returns how many refused registrations were written at the start of
  * loop->events as EPOLLERR entries. */
 static int loop__flush_updates(struct loop *loop)
 {
         int failed = 0;
+
+        if (loop->ur)
+                return loop__flush_uring(loop);
 
         while (!sl_list_empty(&loop->updates) && failed < LOOP_MAX_FAILED) {
                 struct loop_io *io = sl_list_first(&loop->updates, struct loop_io, update);
@@ -552,6 +649,31 @@ void loop_reap(struct loop *loop, struct loop_reap *r)
 
 /* ---- running ---- */
 
+/* Phase 3 with io_uring: the polls that completed are disarmed in the kernel; each watcher
+ * still interested is marked for a re-arm at the next flush, which reports a level that
+ * persists, as epoll would. */
+static int loop__wait_uring(struct loop *loop, int failed, int wait_ms)
+{
+        struct epoll_event *ev = loop->events + failed;
+        int n = loop_uring_wait(loop->ur, ev, LOOP_MAX_EVENTS - failed, wait_ms,
+                                &loop->stats.stale);
+
+        for (int i = 0; i < n; i++) {
+                struct loop_io *io = ev[i].data.ptr;
+
+                if (ev[i].events & LOOP_URING_FAILED) {
+                        ev[i].events = EPOLLERR;
+                        io->kernel = 0;
+                        loop->stats.epoll_ctl_failed++;
+                        continue;
+                }
+                io->kernel = LOOP_IO_FIRED;
+                if (io->want && !sl_list_linked(&io->update))
+                        sl_list_push_back(&loop->updates, &io->update);
+        }
+        return n;
+}
+
 int loop_run_once(struct loop *loop, int max_wait_ms)
 {
         int failed, n, r = 0, ran;
@@ -560,12 +682,20 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
         loop->in_turn = true;
 
         failed = loop__flush_updates(loop);
-        n = epoll_wait(loop->epfd, loop->events + failed, LOOP_MAX_EVENTS - failed,
-                       loop__wait_ms(loop, max_wait_ms, failed));
-        if (n == -1) {
-                if (errno != EINTR)
-                        r = -errno;
-                n = 0;
+        if (loop->ur) {
+                n = loop__wait_uring(loop, failed, loop__wait_ms(loop, max_wait_ms, failed));
+                if (n < 0) {
+                        r = n;
+                        n = 0;
+                }
+        } else {
+                n = epoll_wait(loop->epfd, loop->events + failed, LOOP_MAX_EVENTS - failed,
+                               loop__wait_ms(loop, max_wait_ms, failed));
+                if (n == -1) {
+                        if (errno != EINTR)
+                                r = -errno;
+                        n = 0;
+                }
         }
         loop->now = sl_clock_ms();
         if (n > 0)

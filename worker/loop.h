@@ -1,6 +1,7 @@
 #pragma once
-/* The per-worker event loop: one epoll instance, fd watchers, millisecond timers, deferred
- * callbacks and a reap list, all single-threaded and never blocking outside epoll_wait().
+/* The per-worker event loop: one readiness source (an epoll instance, or an io_uring ring
+ * with tune.sluice.io-uring), fd watchers, millisecond timers, deferred callbacks and a reap
+ * list, all single-threaded and never blocking outside the wait for events.
  *
  * Watchers are embedded in the object that owns them (a conn embeds its loop_io and its idle
  * loop_timer) and hold a borrowed pointer to the loop, which must outlive them. Every callback
@@ -28,7 +29,16 @@ struct loop_stats {
         uint64_t defers_run;       /* deferred callbacks run */
         uint64_t reaped;           /* reap callbacks run */
         uint64_t epoll_ctl;        /* epoll_ctl() system calls issued */
-        uint64_t epoll_ctl_failed; /* of which failed (reported to the watcher as EPOLLERR) */
+        uint64_t epoll_ctl_failed; /* of which failed (reported to the watcher as EPOLLERR);
+                                    * io_uring: polls refused by the kernel */
+        uint64_t polls_armed;      /* io_uring: poll requests queued (arms and re-arms) */
+        uint64_t polls_cancelled;  /* io_uring: poll cancellations queued */
+};
+
+/* Where a loop learns that fds are ready. Both give the same level-triggered watchers. */
+enum loop_backend {
+        LOOP_BACKEND_EPOLL = 0, /* epoll_wait(), one epoll_ctl() per interest change */
+        LOOP_BACKEND_IO_URING,  /* one-shot io_uring polls, submitted with the wait */
 };
 
 /* ---- loop ---- */
@@ -36,6 +46,19 @@ struct loop_stats {
 /* Create a loop with its epoll instance; *ret_loop is written only on success. Returns 0 or a
  * negative errno. */
 int loop_new(struct loop **ret_loop);
+
+/* The same with the readiness source @backend. LOOP_BACKEND_IO_URING fails with -ENOSYS if
+ * the build or the kernel lacks io_uring (5.11 at least), -EPERM if it is disabled
+ * (kernel.io_uring_disabled, a system call filter); the caller falls back to epoll. */
+int loop_new_backend(struct loop **ret_loop, enum loop_backend backend);
+
+enum loop_backend loop_get_backend(const struct loop *loop);
+
+/* Whether this build has @backend (io_uring needs liburing at build time). */
+bool loop_backend_built(enum loop_backend backend);
+
+/* "epoll" or "io_uring" */
+const char *loop_backend_name(enum loop_backend backend);
 
 /* Run the callbacks of objects still queued for reaping, then free the loop. Every watcher
  * must have been stopped (timers deinitialised) before. Accepts NULL; returns NULL. */
@@ -105,7 +128,8 @@ static inline uint32_t loop_io_events(const struct loop_io *io)
         return io->want;
 }
 
-/* Whether the kernel watches @io's fd now (an interest registered by an earlier turn). */
+/* Whether the kernel watches @io's fd now (an interest registered by an earlier turn; with
+ * io_uring, also a poll that fired and is re-armed at the next turn). */
 static inline bool loop_io_polled(const struct loop_io *io)
 {
         return io->kernel != 0;

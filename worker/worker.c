@@ -469,7 +469,21 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         }
         /* HAProxy's default maxpipes is maxconn / 4; each pipe is two descriptors */
         w->max_pipes = w->maxconn ? (w->maxconn / 4 ?: 1) : 256;
-        r = loop_new(&w->loop);
+        r = -ENOSYS;
+        if (gen->global.io_uring) {
+                r = loop_new_backend(&w->loop, LOOP_BACKEND_IO_URING);
+                if (r >= 0)
+                        sl_log(LOG_NOTICE, "event loop: io_uring");
+                else
+                        log_errno(LOG_WARNING, r,
+                                  "tune.sluice.io-uring on, but this worker uses epoll: "
+                                  "no io_uring ring%s",
+                                  loop_backend_built(LOOP_BACKEND_IO_URING)
+                                          ? ""
+                                          : " (built without liburing)");
+        }
+        if (r < 0)
+                r = loop_new(&w->loop);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the event loop");
         w->maxsslconn = opts && opts->maxsslconn ? opts->maxsslconn : gen->global.tls.maxsslconn;

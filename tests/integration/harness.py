@@ -46,11 +46,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run(args, timeout=DEFAULT_TIMEOUT, env=None, binary=None):
+def run(args, timeout=DEFAULT_TIMEOUT, env=None, binary=None, preexec_fn=None):
     """Run sluice (or @binary) with @args to completion; returns CompletedProcess (text
-    output)."""
+    output). @preexec_fn runs in the child before exec (a system call filter, say)."""
     return subprocess.run([binary or SLUICE] + list(args), capture_output=True, text=True,
-                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+                          timeout=timeout, env=env, stdin=subprocess.DEVNULL,
+                          preexec_fn=preexec_fn)
 
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
@@ -112,7 +113,7 @@ class NotifySocket:
 class Process:
     """A started sluice, stopped by PID when the test ends."""
 
-    def __init__(self, args, workdir, env=None, binary=None, pass_fds=()):
+    def __init__(self, args, workdir, env=None, binary=None, pass_fds=(), preexec_fn=None):
         self.workdir = workdir
         self.notify = NotifySocket(workdir)
         self.stderr_path = os.path.join(workdir, "stderr.log")
@@ -122,7 +123,7 @@ class Process:
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen([binary or SLUICE] + list(args), stdin=subprocess.DEVNULL,
                                          stdout=err, stderr=err, env=full_env,
-                                         pass_fds=pass_fds)
+                                         pass_fds=pass_fds, preexec_fn=preexec_fn)
         self.pid = self.proc.pid
 
     def wait_ready(self, timeout=DEFAULT_TIMEOUT):
@@ -347,6 +348,20 @@ def keepalive_requests(port, going, count):
         c.close()
 
 
+# SLUICE_TEST_IO_URING=1: every configuration a test starts sluice on gets
+# "tune.sluice.io-uring on", so a module reruns on the workers' io_uring readiness source
+# (meson's uring_* tests)
+IO_URING = os.environ.get("SLUICE_TEST_IO_URING") == "1"
+
+
+def with_io_uring(text):
+    """@text with "tune.sluice.io-uring on" in a global section of its own at the end (the
+    lines above keep their numbers) when IO_URING is set."""
+    if not IO_URING:
+        return text
+    return text + ("" if text.endswith("\n") else "\n") + "global\n    tune.sluice.io-uring on\n"
+
+
 class TestCase(unittest.TestCase):
     """Gives each test a temporary directory and stops every process it started."""
 
@@ -356,28 +371,38 @@ class TestCase(unittest.TestCase):
         self._tmp = tempfile.TemporaryDirectory(prefix="sluice-it-")
         self.tmp = self._tmp.name
         self._procs = []
+        self._uring_cfg = False  # a configuration written with "tune.sluice.io-uring on"
 
     def tearDown(self):
         reports = []
         for p in self._procs:
             p.stop()
-            reports += sanitizer_reports(p.log())
+            text = p.log()
+            reports += sanitizer_reports(text)
+            # a rerun on io_uring must not pass on epoll: when the test's configuration asked
+            # for it, each sluice that served ran io_uring
+            if self._uring_cfg and "workers serving" in text and (
+                    "event loop: io_uring" not in text or "no io_uring ring" in text):
+                reports.append("SLUICE_TEST_IO_URING=1 but a worker did not use io_uring")
         self._tmp.cleanup()
         # a worker that a sanitizer aborts is respawned and the test might not notice
         if reports:
-            self.fail("sanitizer report from sluice:\n" + "\n".join(reports))
+            self.fail("reported by sluice:\n" + "\n".join(reports))
 
     def write(self, name, text):
+        if os.path.basename(name) == "sluice.cfg" and IO_URING:
+            text = with_io_uring(text)
+            self._uring_cfg = True
         path = os.path.join(self.tmp, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(text)
         return path
 
-    def start_config(self, text, args=(), env=None):
+    def start_config(self, text, args=(), env=None, preexec_fn=None):
         """Write @text as the configuration and start sluice in the foreground on it."""
         path = self.write("sluice.cfg", text)
-        return self.start(["-d", "-f", path] + list(args), env=env)
+        return self.start(["-d", "-f", path] + list(args), env=env, preexec_fn=preexec_fn)
 
     def start_haproxy(self, text, env=None):
         """Start Debian's HAProxy (-Ws) on configuration @text, in a directory of its own:
@@ -389,8 +414,8 @@ class TestCase(unittest.TestCase):
         p.wait_ready()
         return p
 
-    def start(self, args, env=None, ready=True):
-        p = Process(args, self.tmp, env)
+    def start(self, args, env=None, ready=True, preexec_fn=None):
+        p = Process(args, self.tmp, env, preexec_fn=preexec_fn)
         self._procs.append(p)
         if ready:
             try:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -13,6 +14,9 @@
 #include "unit.h"
 
 static struct loop *L;
+/* The readiness source under test: every case that does not count kernel calls runs on
+ * both (the "uring/" test cases). */
+static enum loop_backend backend;
 
 /* what ran, in order: 'f' fd, 't' timer, 'd' deferred, 'r' reaped */
 static char trace[64];
@@ -20,9 +24,32 @@ static size_t trace_len;
 
 static void setup(void)
 {
+        backend = LOOP_BACKEND_EPOLL;
         ck_assert_int_eq(loop_new(&L), 0);
+        ck_assert_int_eq(loop_get_backend(L), LOOP_BACKEND_EPOLL);
         trace_len = 0;
         trace[0] = '\0';
+}
+
+/* A build with liburing must get a ring here: the io_uring cases fail rather than pass
+ * without having run. */
+static void setup_uring(void)
+{
+        backend = LOOP_BACKEND_IO_URING;
+        ck_assert_int_eq(loop_new_backend(&L, LOOP_BACKEND_IO_URING), 0);
+        ck_assert_int_eq(loop_get_backend(L), LOOP_BACKEND_IO_URING);
+        ck_assert_str_eq(loop_backend_name(loop_get_backend(L)), "io_uring");
+        trace_len = 0;
+        trace[0] = '\0';
+}
+
+/* Requests that reached the kernel: epoll_ctl() calls, or io_uring poll arms (a change of
+ * interest is one arm; its cancellation of the previous poll rides along). */
+static uint64_t kernel_ops(void)
+{
+        const struct loop_stats *st = loop_get_stats(L);
+
+        return backend == LOOP_BACKEND_EPOLL ? st->epoll_ctl : st->polls_armed;
 }
 
 static void teardown(void)
@@ -120,7 +147,8 @@ START_TEST(test_write_interest)
         loop_io_modify(&c.io, 0);
         ck_assert_int_eq(loop_run_once(L, 0), 0);
         ck_assert_int_eq(c.calls, 1);
-        ck_assert_uint_eq(loop_get_stats(L)->epoll_ctl, 2);
+        /* epoll: ADD and DEL; io_uring: one poll, which fired and is not re-armed */
+        ck_assert_uint_eq(kernel_ops(), backend == LOOP_BACKEND_EPOLL ? 2 : 1);
 
         /* EPOLLIN is never reported for a write end; only what is asked for is delivered */
         loop_io_modify(&c.io, EPOLLIN | EPOLLOUT);
@@ -146,14 +174,14 @@ START_TEST(test_unchanged_interest_costs_no_syscall)
         make_pipe(q);
         loop_io_init(L, &a.io, p[0], on_counted);
         loop_io_start(&a.io, EPOLLIN);
-        ck_assert_uint_eq(st->epoll_ctl, 0);
+        ck_assert_uint_eq(kernel_ops(), 0);
         ck_assert_int_eq(loop_run_once(L, 0), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 1);
+        ck_assert_uint_eq(kernel_ops(), 1);
 
         for (int i = 0; i < 100; i++)
                 loop_io_modify(&a.io, EPOLLIN);
         ck_assert_int_eq(loop_run_once(L, 0), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 1);
+        ck_assert_uint_eq(kernel_ops(), 1);
 
         /* a change undone within the turn never reaches the kernel */
         for (int i = 0; i < 100; i++) {
@@ -161,13 +189,14 @@ START_TEST(test_unchanged_interest_costs_no_syscall)
                 loop_io_modify(&a.io, EPOLLIN);
         }
         ck_assert_int_eq(loop_run_once(L, 0), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 1);
+        ck_assert_uint_eq(kernel_ops(), 1);
 
-        /* several changes in one turn: one MOD with the last interest */
+        /* several changes in one turn: one MOD with the last interest (io_uring: one arm,
+         * cancelling the poll before it) */
         loop_io_modify(&a.io, EPOLLIN | EPOLLOUT);
         loop_io_modify(&a.io, EPOLLIN | EPOLLRDHUP);
         ck_assert_int_eq(loop_run_once(L, 0), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 2);
+        ck_assert_uint_eq(kernel_ops(), 2);
 
         /* started and closed within one turn: never registered */
         loop_io_init(L, &b.io, q[0], on_counted);
@@ -176,15 +205,17 @@ START_TEST(test_unchanged_interest_costs_no_syscall)
         ck_assert_int_eq(loop_io_close(&b.io), 0);
         ck_assert_int_eq(b.io.fd, -1);
         ck_assert_int_eq(loop_run_once(L, 0), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 2);
+        ck_assert_uint_eq(kernel_ops(), 2);
 
-        /* stop of a registered fd: one DEL, at once */
+        /* stop of a registered fd: one DEL, at once; io_uring: one cancellation queued */
         loop_io_stop(&a.io);
-        ck_assert_uint_eq(st->epoll_ctl, 3);
+        ck_assert_uint_eq(kernel_ops(), backend == LOOP_BACKEND_EPOLL ? 3 : 2);
         loop_io_stop(&a.io);
-        ck_assert_uint_eq(st->epoll_ctl, 3);
+        ck_assert_uint_eq(kernel_ops(), backend == LOOP_BACKEND_EPOLL ? 3 : 2);
         ck_assert_int_eq(loop_run_once(L, 0), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 3);
+        ck_assert_uint_eq(kernel_ops(), backend == LOOP_BACKEND_EPOLL ? 3 : 2);
+        if (backend == LOOP_BACKEND_IO_URING)
+                ck_assert_uint_eq(st->polls_cancelled, 2);
         ck_assert_uint_eq(st->epoll_ctl_failed, 0);
         close(p[0]);
         close(p[1]);
@@ -203,9 +234,9 @@ START_TEST(test_close_registered_without_syscall)
         loop_io_start(&c.io, EPOLLIN);
         put_byte(p[1]);
         ck_assert_int_eq(loop_run_once(L, 0), 1);
-        ck_assert_uint_eq(st->epoll_ctl, 1);
+        ck_assert_uint_eq(kernel_ops(), 1);
         ck_assert_int_eq(loop_io_close(&c.io), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 1);
+        ck_assert_uint_eq(kernel_ops(), 1);
 
         /* the closed fd's registration is gone: the number can be registered again */
         make_pipe(q);
@@ -213,7 +244,7 @@ START_TEST(test_close_registered_without_syscall)
         loop_io_init(L, &c.io, q[0], on_counted);
         loop_io_start(&c.io, EPOLLIN);
         ck_assert_int_eq(loop_run_once(L, 0), 0);
-        ck_assert_uint_eq(st->epoll_ctl, 2);
+        ck_assert_uint_eq(kernel_ops(), 2);
         ck_assert_uint_eq(st->epoll_ctl_failed, 0);
         put_byte(q[1]);
         ck_assert_int_eq(loop_run_once(L, 0), 1);
@@ -245,6 +276,70 @@ START_TEST(test_hangup_then_pause)
         ck_assert_uint_eq(loop_get_stats(L)->wakeups, 1);
         loop_io_stop(&c.io);
         close(p[0]);
+}
+END_TEST
+
+/* io_uring: an fd number with no file behind it fails its poll; epoll refuses it at once */
+START_TEST(test_bad_fd_reports_epollerr)
+{
+        struct counted_io c = {0};
+        int p[2];
+
+        make_pipe(p);
+        close(p[0]);
+        close(p[1]);
+        loop_io_init(L, &c.io, p[0], on_counted);
+        loop_io_start(&c.io, EPOLLIN);
+        ck_assert_int_eq(loop_run_once(L, 1000), 1);
+        ck_assert_int_eq(c.calls, 1);
+        ck_assert_uint_eq(c.events, EPOLLERR);
+        ck_assert_uint_eq(loop_get_stats(L)->epoll_ctl_failed, 1);
+
+        /* not retried behind the owner's back, nor cancelled when stopped */
+        ck_assert_int_eq(loop_run_once(L, 0), 0);
+        ck_assert_int_eq(c.calls, 1);
+        ck_assert_uint_eq(kernel_ops(), 1);
+        loop_io_stop(&c.io);
+        ck_assert_uint_eq(kernel_ops(), 1);
+        ck_assert_uint_eq(loop_get_stats(L)->polls_cancelled, 0);
+}
+END_TEST
+
+/* Closing a watched socket ends it for the peer within the turn: with io_uring an armed poll
+ * holds the file, and its cancellation must reach the kernel with the next submission. */
+START_TEST(test_close_watched_socket_reaches_peer)
+{
+        struct counted_io c = {0};
+        char buf[4];
+        int sv[2];
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+        loop_io_init(L, &c.io, sv[0], on_counted);
+        loop_io_start(&c.io, EPOLLIN | EPOLLRDHUP);
+        ck_assert_int_eq(loop_run_once(L, 0), 0);
+        ck_assert(loop_io_polled(&c.io));
+        ck_assert_int_eq(read(sv[1], buf, sizeof(buf)), -1);
+        ck_assert_int_eq(errno, EAGAIN);
+
+        ck_assert_int_eq(loop_io_close(&c.io), 0);
+        ck_assert_int_eq(loop_run_once(L, 0), 0);
+        ck_assert_int_eq(read(sv[1], buf, sizeof(buf)), 0);
+        ck_assert_int_eq(c.calls, 0);
+        close(sv[1]);
+
+        /* the same after an event: the fired poll is not re-armed once closed */
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+        loop_io_init(L, &c.io, sv[0], on_counted);
+        loop_io_start(&c.io, EPOLLIN);
+        ck_assert_int_eq(write(sv[1], "x", 1), 1);
+        ck_assert_int_eq(loop_run_once(L, 1000), 1);
+        ck_assert(loop_io_polled(&c.io));
+        ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), 1); /* unread bytes would reset */
+        ck_assert_int_eq(loop_io_close(&c.io), 0);
+        ck_assert_int_eq(loop_run_once(L, 0), 0);
+        ck_assert_int_eq(read(sv[1], buf, sizeof(buf)), 0);
+        ck_assert_int_eq(c.calls, 1);
+        close(sv[1]);
 }
 END_TEST
 
@@ -987,29 +1082,36 @@ START_TEST(test_signal_delivered)
 }
 END_TEST
 
-int main(void)
+/* The cases for one readiness source; @uring prefixes the case names with "uring/" (Check
+ * keeps the name pointers, hence the literals). */
+static void add_cases(Suite *s, bool uring)
 {
-        Suite *s = suite_create("worker/loop");
+        void (*fix)(void) = uring ? setup_uring : setup;
         TCase *tc;
 
-        tc = tcase_create("io");
-        tcase_add_checked_fixture(tc, setup, teardown);
+#define SL_TCASE(n)                                                                               \
+        (tc = tcase_create(uring ? "uring/" n : n), tcase_add_checked_fixture(tc, fix, teardown), \
+         tc)
+
+        tc = SL_TCASE("io");
         tcase_add_test(tc, test_pipe_readable_fires);
         tcase_add_test(tc, test_write_interest);
         tcase_add_test(tc, test_unchanged_interest_costs_no_syscall);
         tcase_add_test(tc, test_close_registered_without_syscall);
         tcase_add_test(tc, test_hangup_then_pause);
-        tcase_add_test(tc, test_refused_registration_reports_epollerr);
+        /* io_uring polls a regular file as always ready: nothing refuses it */
+        if (!uring)
+                tcase_add_test(tc, test_refused_registration_reports_epollerr);
+        tcase_add_test(tc, test_bad_fd_reports_epollerr);
+        tcase_add_test(tc, test_close_watched_socket_reaches_peer);
         suite_add_tcase(s, tc);
 
-        tc = tcase_create("stale");
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = SL_TCASE("stale");
         /* _i runs over every enum stale_action */
         tcase_add_loop_test(tc, test_stale_event_not_dispatched, 0, STALE_ACTION_COUNT);
         suite_add_tcase(s, tc);
 
-        tc = tcase_create("timer");
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = SL_TCASE("timer");
         tcase_add_test(tc, test_timers_fire_in_order);
         tcase_add_test(tc, test_timer_disarm);
         tcase_add_test(tc, test_timer_rearm_moves_deadline);
@@ -1019,8 +1121,7 @@ int main(void)
         tcase_add_test(tc, test_max_wait_respected);
         suite_add_tcase(s, tc);
 
-        tc = tcase_create("defer_reap");
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = SL_TCASE("defer_reap");
         tcase_add_test(tc, test_defer_runs_once);
         tcase_add_test(tc, test_defer_requeued_runs_next_turn);
         tcase_add_test(tc, test_reap_after_all_callbacks);
@@ -1028,12 +1129,21 @@ int main(void)
         tcase_add_test(tc, test_loop_free_reaps_pending);
         suite_add_tcase(s, tc);
 
-        tc = tcase_create("run");
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = SL_TCASE("run");
         tcase_add_test(tc, test_stop_from_callback);
         tcase_add_test(tc, test_stop_completes_turn);
         tcase_add_test(tc, test_signal_delivered);
         suite_add_tcase(s, tc);
+#undef SL_TCASE
+}
 
+int main(void)
+{
+        Suite *s = suite_create("worker/loop");
+
+        add_cases(s, false);
+        /* a build with liburing tests its io_uring source (setup_uring() fails without a ring) */
+        if (loop_backend_built(LOOP_BACKEND_IO_URING))
+                add_cases(s, true);
         return unit_run(s);
 }
