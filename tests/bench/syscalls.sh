@@ -10,11 +10,13 @@
 #
 #   tests/bench/syscalls.sh                 # N=20000 requests per scenario
 #   N=50000 SCENARIOS=h1_ka tests/bench/syscalls.sh
+#   PROXIES="sluice sluice-uring" tests/bench/syscalls.sh   # sluice-uring: tune.sluice.io-uring on
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$top/build-release}
 N=${N:-20000}
 SCENARIOS=${SCENARIOS:-"h1_ka h1_close"}
+PROXIES=${PROXIES:-"haproxy sluice"}
 BASE_PORT=${BASE_PORT:-18400}
 origin_port=$BASE_PORT
 proxy_port=$((BASE_PORT + 10))
@@ -73,6 +75,10 @@ frontend fe_http
 backend be_origin
     server origin 127.0.0.1:$origin_port
 EOF
+{
+        cat "$T/proxy.cfg"
+        printf 'global\n    tune.sluice.io-uring on\n'
+} >"$T/proxy-uring.cfg"
 
 tree_of() { # PID: it and its descendants
         local p=$1 c
@@ -91,13 +97,14 @@ load() { # SCENARIO COUNT
 
 declare -A total
 printf '%-8s %-9s %-16s %s\n' proxy scenario syscall per_request
-for name in haproxy sluice; do
+for name in $PROXIES; do
         for sc in $SCENARIOS; do
-                if [ "$name" = haproxy ]; then
-                        haproxy -f "$T/proxy.cfg" -db >"$T/$name.log" 2>&1 &
-                else
-                        "$build/sluice" -d -f "$T/proxy.cfg" >"$T/$name.log" 2>&1 &
-                fi
+                case $name in
+                haproxy) haproxy -f "$T/proxy.cfg" -db >"$T/$name.log" 2>&1 & ;;
+                sluice) "$build/sluice" -d -f "$T/proxy.cfg" >"$T/$name.log" 2>&1 & ;;
+                sluice-uring) "$build/sluice" -d -f "$T/proxy-uring.cfg" >"$T/$name.log" 2>&1 & ;;
+                *) echo "unknown proxy $name" >&2; exit 2 ;;
+                esac
                 proxy=$!
                 pids+=("$proxy")
                 for _ in $(seq 50); do
@@ -127,6 +134,7 @@ for name in haproxy sluice; do
 done
 echo
 for sc in $SCENARIOS; do
-        printf 'total %-9s haproxy %.2f  sluice %.2f calls per request\n' "$sc" \
-                "${total[haproxy.$sc]}" "${total[sluice.$sc]}"
+        printf 'total %-9s' "$sc"
+        for name in $PROXIES; do printf ' %s %.2f' "$name" "${total[$name.$sc]}"; done
+        printf ' calls per request\n'
 done
