@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +341,55 @@ START_TEST(test_close_watched_socket_reaches_peer)
         ck_assert_int_eq(loop_run_once(L, 0), 0);
         ck_assert_int_eq(read(sv[1], buf, sizeof(buf)), 0);
         ck_assert_int_eq(c.calls, 1);
+        close(sv[1]);
+}
+END_TEST
+
+/* Watches the peer of a socket the loop closes, while the loop sleeps. */
+struct peer_probe {
+        int fd;
+        bool ended; /* EOF or reset seen within 1 s */
+};
+
+static void *probe_peer(void *arg)
+{
+        struct peer_probe *pp = arg;
+        struct pollfd pfd = {.fd = pp->fd, .events = POLLIN | POLLRDHUP};
+        char b;
+
+        pp->ended = poll(&pfd, 1, 1000) == 1 && read(pp->fd, &b, 1) <= 0;
+        return NULL;
+}
+
+/* The close of a watched socket takes effect while the loop sleeps, not at its next wakeup
+ * from something else: a poll's cancellation must complete, and the socket's release run,
+ * within the wait. @_i: 1 if the socket became readable (its poll fired in the kernel)
+ * before the close, unseen by the loop. */
+START_TEST(test_close_reaches_peer_while_loop_sleeps)
+{
+        struct peer_probe pp;
+        struct counted_io c = {0};
+        pthread_t t;
+        uint64_t t0;
+        int sv[2];
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+        loop_io_init(L, &c.io, sv[0], on_counted);
+        loop_io_start(&c.io, EPOLLIN | EPOLLRDHUP);
+        ck_assert_int_eq(loop_run_once(L, 0), 0);
+        if (_i)
+                ck_assert_int_eq(write(sv[1], "x", 1), 1);
+        pp = (struct peer_probe){.fd = sv[1]};
+        ck_assert_int_eq(loop_io_close(&c.io), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, probe_peer, &pp), 0);
+        /* nothing to do for 1.2 s: the loop sleeps while the probe waits for the end (a
+         * turn may still end early on the cancelled poll's completion) */
+        t0 = sl_clock_ms();
+        for (int i = 0; i < 100 && elapsed_ms(t0) < 1200; i++)
+                ck_assert_int_eq(loop_run_once(L, 1200 - (int)elapsed_ms(t0)), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert(pp.ended);
+        ck_assert_int_eq(c.calls, 0);
         close(sv[1]);
 }
 END_TEST
@@ -1104,6 +1155,7 @@ static void add_cases(Suite *s, bool uring)
                 tcase_add_test(tc, test_refused_registration_reports_epollerr);
         tcase_add_test(tc, test_bad_fd_reports_epollerr);
         tcase_add_test(tc, test_close_watched_socket_reaches_peer);
+        tcase_add_loop_test(tc, test_close_reaches_peer_while_loop_sleeps, 0, 2);
         suite_add_tcase(s, tc);
 
         tc = SL_TCASE("stale");
