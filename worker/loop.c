@@ -279,6 +279,14 @@ int loop_io_close(struct loop_io *io)
         return r;
 }
 
+/* A registration of @io the kernel refused: an EPOLLERR for phase 4 at loop->events[@i] */
+static void loop__refused(struct loop *loop, struct loop_io *io, int i)
+{
+        loop->stats.epoll_ctl_failed++;
+        loop->events[i].events = EPOLLERR;
+        loop->events[i].data.ptr = io;
+}
+
 /* Phase 1 with io_uring: a poll request queued per watcher whose interest changed or whose
  * poll fired; nothing reaches the kernel before the wait submits it all. */
 static int loop__flush_uring(struct loop *loop)
@@ -300,14 +308,11 @@ static int loop__flush_uring(struct loop *loop)
                         loop->stats.polls_cancelled++;
                 loop->stats.polls_armed++;
                 if (loop_uring_arm(loop->ur, io, io->fd, io->want) < 0) {
-                        /* as a refused epoll_ctl(): EPOLLERR, not retried until the owner
-                         * changes its interest */
+                        /* as a refused epoll_ctl(): not retried until the owner changes its
+                         * interest */
                         loop_uring_disarm(loop->ur, io->fd);
                         io->kernel = 0;
-                        loop->stats.epoll_ctl_failed++;
-                        loop->events[failed].events = EPOLLERR;
-                        loop->events[failed].data.ptr = io;
-                        failed++;
+                        loop__refused(loop, io, failed++);
                         continue;
                 }
                 io->kernel = io->want;
@@ -341,13 +346,11 @@ static int loop__flush_updates(struct loop *loop)
                         op = EPOLL_CTL_MOD;
                 loop->stats.epoll_ctl++;
                 if (epoll_ctl(loop->epfd, op, io->fd, &ev) == -1) {
-                        loop->stats.epoll_ctl_failed++;
                         if (op != EPOLL_CTL_DEL) {
-                                loop->events[failed].events = EPOLLERR;
-                                loop->events[failed].data.ptr = io;
-                                failed++;
+                                loop__refused(loop, io, failed++);
                                 continue;
                         }
+                        loop->stats.epoll_ctl_failed++;
                 }
                 io->kernel = io->want;
         }
