@@ -49,7 +49,6 @@ struct loop_uring {
         struct io_uring ring;
         struct loop_uring_fd *fds; /* owned, indexed by fd number */
         uint32_t n_fds;            /* entries allocated */
-        uint64_t enters;           /* io_uring_enter() calls made by wait */
 };
 
 bool loop_uring_built(void)
@@ -119,7 +118,6 @@ static struct io_uring_sqe *loop_uring__sqe(struct loop_uring *u)
         if (sqe)
                 return sqe;
         /* the queue is full: hand it over now, without waiting */
-        u->enters++;
         if (io_uring_submit(&u->ring) < 0)
                 return NULL;
         return io_uring_get_sqe(&u->ring);
@@ -209,7 +207,6 @@ int loop_uring_wait(struct loop_uring *u, struct epoll_event *ev, int max, int t
         unsigned head, seen = 0;
         int r, n = 0;
 
-        u->enters++;
         if (timeout_ms == 0) {
                 r = io_uring_submit_and_get_events(&u->ring);
         } else if (timeout_ms < 0) {
@@ -254,11 +251,6 @@ int loop_uring_wait(struct loop_uring *u, struct epoll_event *ev, int max, int t
         return n;
 }
 
-uint64_t loop_uring_enters(const struct loop_uring *u)
-{
-        return u->enters;
-}
-
 #else /* !SL_HAVE_IO_URING */
 
 bool loop_uring_built(void)
@@ -296,12 +288,6 @@ int loop_uring_wait(struct loop_uring *u, struct epoll_event *ev, int max, int t
         (void)u, (void)ev, (void)max, (void)timeout_ms, (void)stale;
         SL_BUG_ON(true);
         return -ENOSYS;
-}
-
-uint64_t loop_uring_enters(const struct loop_uring *u)
-{
-        (void)u;
-        return 0;
 }
 
 #endif

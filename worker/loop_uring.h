@@ -45,6 +45,3 @@ void loop_uring_disarm(struct loop_uring *u, int fd);
  * returns how many, or a negative errno. Stale completions are counted in *@stale. */
 int loop_uring_wait(struct loop_uring *u, struct epoll_event *ev, int max, int timeout_ms,
                     uint64_t *stale);
-
-/* io_uring_enter() calls made, for the loop's statistics. */
-uint64_t loop_uring_enters(const struct loop_uring *u);
