@@ -666,14 +666,17 @@ static void h1_stop(struct conn *c, bool graceful)
                 return;
         }
         h->flags |= H1C_F_STOPPING;
-        if (h->state != H1C_ST_IDLE || (!buf_is_null(&h->ibuf) && h->ibuf.data) ||
-            !(h->flags & H1C_F_NOT_FIRST))
-                return; /* busy, or just accepted: answered, then closed */
-        /* An idle keep-alive connection closes now. One that finished a response less than
-         * H1_STOP_GRACE_MS ago is most likely about to carry the client's next request, and
-         * closing it under that request would lose it (HTTP/1.1 clients need not retry): it
-         * gets that long to send one, answered with Connection: close. Has the client sent
-         * bytes not read yet? Then its request is answered rather than lost. */
+        if (h->state != H1C_ST_IDLE || (!buf_is_null(&h->ibuf) && h->ibuf.data))
+                return; /* busy: answered, then closed */
+        /* An idle connection closes now: a keep-alive one between requests, and one accepted
+         * that has not sent a byte of its first request. HAProxy 2.6 waits for the latter's
+         * first request (only its H1C_F_WAIT_NEXT_REQ connections close on a soft stop), so
+         * a balancer's pool of connections opened ahead of use keeps an old generation until
+         * timeout http-request or client; here it does not. One that finished a response,
+         * or was accepted, less than H1_STOP_GRACE_MS ago is most likely about to carry a
+         * request, and closing it under that request would lose it (HTTP/1.1 clients need
+         * not retry): it gets that long to send one, answered with Connection: close. Has the
+         * client sent bytes not read yet? Then its request is answered rather than lost. */
         if (conn_waiting(c) == 0 && now - h->idle_start_ms >= H1_STOP_GRACE_MS) {
                 h1c_close(h);
                 return;

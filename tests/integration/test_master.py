@@ -283,6 +283,23 @@ class Master(harness.TestCase):
         finally:
             c.close()
 
+    def test_soft_stop_closes_a_connection_that_sent_nothing(self):
+        """A connection opened ahead of use (a browser's or a load balancer's pre-connect)
+        is idle: a soft stop closes it after the 100 ms grace, not at its timeout (5 s)."""
+        p = self.launch(workers=1)
+        worker = children(p.pid)[0]
+        c = harness.connect(self.port)
+        time.sleep(0.3)  # accepted by the worker by now, and older than the grace
+        t0 = time.monotonic()
+        os.kill(worker, signal.SIGUSR1)
+        try:
+            self.assertTrue(harness.closed_by_peer(c, timeout=3))
+            self.assertLess(time.monotonic() - t0, 3)
+        finally:
+            c.close()
+        line = "worker %d (slot 0) exited with status 0" % worker
+        self.assertEqual(len(p.log_lines(line, timeout=3)), 1, p.log())
+
     def test_dead_workers_server_slots_are_given_back(self):
         # a server with maxconn 1 whose only slot is held by a worker that gets killed
         o = socket.socket()

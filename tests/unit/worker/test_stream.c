@@ -505,6 +505,49 @@ START_TEST(test_soft_stop_idle)
 }
 END_TEST
 
+/* A connection that has sent nothing closes on a soft stop too, after the same grace: it
+ * must not keep the worker until its request timeout. */
+START_TEST(test_soft_stop_before_first_request)
+{
+        struct mem_peer *c = client_new();
+        struct sess *ss = sl_list_first(&W.sessions, struct sess, link);
+        uint64_t t0;
+
+        settle();
+        ck_assert(!mem_peer_closed(c));
+        W.stopping = true;
+        ss->conn.mux->stop(&ss->conn, true);
+        t0 = loop_now(W.loop);
+        for (int i = 0; i < 20 && !mem_peer_closed(c); i++)
+                (void)loop_run_once(W.loop, 50);
+        ck_assert(mem_peer_closed(c));
+        ck_assert_uint_le(loop_now(W.loop) - t0, 500);
+        ck_assert_str_eq(take(c), "");
+        ck_assert_uint_eq(n_servers, 0);
+        ck_assert_uint_eq(W.n_conns, 0);
+}
+END_TEST
+
+/* ...but a first request that arrives within the grace is answered, with Connection: close. */
+START_TEST(test_soft_stop_first_request_in_grace)
+{
+        struct mem_peer *c = client_new();
+        struct sess *ss = sl_list_first(&W.sessions, struct sess, link);
+
+        settle();
+        W.stopping = true;
+        ss->conn.mux->stop(&ss->conn, true);
+        put(c, req_get);
+        settle();
+        expect(servers[0], req_get_out);
+        put(servers[0], res_ok);
+        settle();
+        expect(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: s\r\nconnection: close\r\n"
+                  "\r\nhello");
+        ck_assert(mem_peer_closed(c));
+}
+END_TEST
+
 /* A malformed request is answered 400 and closed; the server never sees it. */
 START_TEST(test_bad_request)
 {
@@ -675,6 +718,8 @@ int main(void)
         tcase_add_test(tc, test_client_reset_mid_response);
         tcase_add_test(tc, test_soft_stop_with_request_in_flight);
         tcase_add_test(tc, test_soft_stop_idle);
+        tcase_add_test(tc, test_soft_stop_before_first_request);
+        tcase_add_test(tc, test_soft_stop_first_request_in_grace);
         tcase_add_test(tc, test_bad_request);
         tcase_add_test(tc, test_hop_by_hop);
         tcase_add_test(tc, test_upgrade_h2c_removed_in_place);
