@@ -480,13 +480,26 @@ START_TEST(test_soft_stop_with_request_in_flight)
 }
 END_TEST
 
+/* A soft stop of @ss, whose client end is @c: the connection closes within 500 ms (at once,
+ * or after the 100 ms grace). */
+static void soft_stop_closes_soon(struct sess *ss, struct mem_peer *c)
+{
+        uint64_t t0 = loop_now(W.loop);
+
+        W.stopping = true;
+        ss->conn.mux->stop(&ss->conn, true);
+        for (int i = 0; i < 20 && !mem_peer_closed(c); i++)
+                (void)loop_run_once(W.loop, 50);
+        ck_assert(mem_peer_closed(c));
+        ck_assert_uint_le(loop_now(W.loop) - t0, 500);
+}
+
 /* An idle keep-alive connection closes on a soft stop: at once when its last response is
  * old, else after a grace of 100 ms for a request on its way (none comes here). */
 START_TEST(test_soft_stop_idle)
 {
         struct mem_peer *c = client_new();
         struct sess *ss = sl_list_first(&W.sessions, struct sess, link);
-        uint64_t t0;
 
         put(c, req_get);
         settle();
@@ -494,13 +507,7 @@ START_TEST(test_soft_stop_idle)
         put(servers[0], res_ok);
         settle();
         (void)take(c);
-        W.stopping = true;
-        ss->conn.mux->stop(&ss->conn, true);
-        t0 = loop_now(W.loop);
-        for (int i = 0; i < 20 && !mem_peer_closed(c); i++)
-                (void)loop_run_once(W.loop, 50);
-        ck_assert(mem_peer_closed(c));
-        ck_assert_uint_le(loop_now(W.loop) - t0, 500);
+        soft_stop_closes_soon(ss, c);
         ck_assert_uint_eq(W.n_conns, 0);
 }
 END_TEST
@@ -511,17 +518,10 @@ START_TEST(test_soft_stop_before_first_request)
 {
         struct mem_peer *c = client_new();
         struct sess *ss = sl_list_first(&W.sessions, struct sess, link);
-        uint64_t t0;
 
         settle();
         ck_assert(!mem_peer_closed(c));
-        W.stopping = true;
-        ss->conn.mux->stop(&ss->conn, true);
-        t0 = loop_now(W.loop);
-        for (int i = 0; i < 20 && !mem_peer_closed(c); i++)
-                (void)loop_run_once(W.loop, 50);
-        ck_assert(mem_peer_closed(c));
-        ck_assert_uint_le(loop_now(W.loop) - t0, 500);
+        soft_stop_closes_soon(ss, c);
         ck_assert_str_eq(take(c), "");
         ck_assert_uint_eq(n_servers, 0);
         ck_assert_uint_eq(W.n_conns, 0);
