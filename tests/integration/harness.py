@@ -19,6 +19,7 @@ Each test module ends with `harness.main()`, which runs its unittest cases and p
 meson counts every case.
 """
 
+import fcntl
 import os
 import shutil
 import signal
@@ -39,11 +40,71 @@ MAN_SLUICE_CFG_5 = os.path.join(SOURCE_ROOT, "man", "sluice.cfg.5")
 DEFAULT_TIMEOUT = float(os.environ.get("SLUICE_TEST_TIMEOUT", "10"))
 
 
+def _port_span():
+    """The ports free_port() hands out: a block the kernel never picks as the source port
+    of a connection (below net.ipv4.ip_local_port_range), so another test's connect() cannot
+    take a port between the test choosing it and sluice binding it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    if low - 1 - 10000 >= 1024:
+        return low - 10000, low - 1
+    if high + 1 + 2000 <= 65535:
+        return high + 1, 65535
+    return None
+
+
+PORT_SPAN = _port_span()
+PORT_COUNTER = os.path.join(tempfile.gettempdir(), "sluice-test-ports.%d" % os.getuid())
+
+
+def _bindable(port):
+    """Whether nothing holds @port on 127.0.0.1, for TCP (listening, connected or in
+    TIME_WAIT) and for UDP."""
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind((LOOPBACK, port))
+            except OSError:
+                return False
+    return True
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 that nothing uses right now, for TCP and UDP, and that no other
+    test process on this machine is handed until the whole block has gone round.
+
+    Test modules run in parallel. Ports are taken in turn from PORT_SPAN through a counter
+    file under an exclusive lock, shared by every test process, so two tests never get the
+    same port, and none of these ports is ever an ephemeral source port."""
+    if PORT_SPAN is None:  # no room outside the ephemeral range: the kernel's choice
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((LOOPBACK, 0))
+            return s.getsockname()[1]
+    low, high = PORT_SPAN
+    span = high - low + 1
+    fd = os.open(PORT_COUNTER, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            turn = int(os.pread(fd, 32, 0) or b"0")
+        except ValueError:
+            turn = 0
+        for _ in range(span):
+            port = low + turn % span
+            turn += 1
+            if _bindable(port):
+                break
+        else:
+            raise RuntimeError("no free port in %d-%d" % PORT_SPAN)
+        data = b"%d" % (turn % span)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, data, 0)
+    finally:
+        os.close(fd)  # drops the lock
+    return port
 
 
 def run(args, timeout=DEFAULT_TIMEOUT, env=None, binary=None, preexec_fn=None):
