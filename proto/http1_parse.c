@@ -239,28 +239,71 @@ static int version_parse(const char *p, size_t n, enum http_ver *ret_version)
         return 0;
 }
 
+/* The bytes of the 8-byte word @w below 0x20 or a DEL, as the high bit of each in the mask
+ * returned (0: none). A borrow only crosses into the next byte from a byte that matched, so
+ * the first byte marked in memory order is exact (bits after it may not be). */
+static inline uint64_t word_ctl_mask(uint64_t w)
+{
+        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        uint64_t del = w ^ (0x7f * ones);
+
+        return (((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs;
+}
+
+/* The index in memory order of the first byte a non-zero word_ctl_mask() marks */
+static inline unsigned first_marked(uint64_t mask)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        return (unsigned)__builtin_ctzll(mask) / 8;
+#else
+        return (unsigned)__builtin_clzll(mask) / 8;
+#endif
+}
+
+/* The bytes of the 8-byte word @w that are CR or LF, marked as word_ctl_mask() marks them */
+static inline uint64_t word_crlf_mask(uint64_t w)
+{
+        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        uint64_t cr = w ^ ('\r' * ones), lf = w ^ ('\n' * ones);
+
+        return (((cr - ones) & ~cr) | ((lf - ones) & ~lf)) & highs;
+}
+
 /* Internal result of line_find(): the line's content is over its size budget. */
 #define LINE_TOO_LONG (-E2BIG)
 
 /* Length of the line starting at @off, up to (not including) its CRLF, once the CRLF is in
  * @buf; at most @max bytes before the CRLF. RFC 9112 2.2 lets a recipient accept a bare LF
- * as a line terminator; strict: CR must be followed by LF and LF preceded by CR everywhere. */
+ * as a line terminator; strict: CR must be followed by LF and LF preceded by CR everywhere.
+ * The first CR or LF is looked for eight bytes at a time, and no further than the budget. */
 static ssize_t line_find(const char *buf, size_t len, size_t off, size_t max)
 {
-        for (size_t i = off; i < len; i++) {
-                if (buf[i] == '\r') {
-                        if (i + 1 == len)
-                                return -EAGAIN;
-                        if (buf[i + 1] != '\n')
-                                return -EBADMSG;
-                        return (ssize_t)(i - off);
+        size_t stop = len - off > max ? off + max + 1 : len, i = off;
+
+        while (stop - i >= 8) {
+                uint64_t w, m;
+
+                memcpy(&w, buf + i, 8);
+                m = word_crlf_mask(w);
+                if (m) {
+                        i += first_marked(m);
+                        goto found;
                 }
-                if (buf[i] == '\n')
-                        return -EBADMSG;
-                if (i - off == max)
-                        return LINE_TOO_LONG;
+                i += 8;
         }
-        return -EAGAIN;
+        for (; i < stop; i++)
+                if (buf[i] == '\r' || buf[i] == '\n')
+                        goto found;
+        /* no CR or LF in the budget: too long once a byte past it is in */
+        return len - off > max ? LINE_TOO_LONG : -EAGAIN;
+found:
+        if (buf[i] == '\n')
+                return -EBADMSG;
+        if (i + 1 == len)
+                return -EAGAIN;
+        if (buf[i + 1] != '\n')
+                return -EBADMSG;
+        return (ssize_t)(i - off);
 }
 
 /* field-line = field-name ":" OWS field-value OWS (RFC 9112 5). No whitespace is allowed
@@ -286,27 +329,6 @@ static int field_line_parse(const char *p, size_t n, struct http_hdr *ret_header
         ret_header->name = sl_str_make(p, i);
         ret_header->value = sl_str_make(p + v, e - v);
         return 0;
-}
-
-/* The bytes of the 8-byte word @w below 0x20 or a DEL, as the high bit of each in the mask
- * returned (0: none). A borrow only crosses into the next byte from a byte that matched, so
- * the first byte marked in memory order is exact (bits after it may not be). */
-static inline uint64_t word_ctl_mask(uint64_t w)
-{
-        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-        uint64_t del = w ^ (0x7f * ones);
-
-        return (((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs;
-}
-
-/* The index in memory order of the first byte a non-zero word_ctl_mask() marks */
-static inline unsigned first_marked(uint64_t mask)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        return (unsigned)__builtin_ctzll(mask) / 8;
-#else
-        return (unsigned)__builtin_clzll(mask) / 8;
-#endif
 }
 
 /* The field line at @off of @buf, in one pass, when it is whole and valid and ends within
@@ -369,10 +391,11 @@ static int fields_parse(const char *buf, size_t len, size_t off, size_t max_head
                         return -EAGAIN;
                 if (max_head - off < 2)
                         return H1_E_TOO_LARGE;
-                if (buf[off] == '\r') {
-                        l = line_find(buf, len, off, 0);
-                        if (l < 0)
-                                return (int)l;
+                if (buf[off] == '\r') { /* the empty line: as line_find(buf, len, off, 0) */
+                        if (off + 1 == len)
+                                return -EAGAIN;
+                        if (buf[off + 1] != '\n')
+                                return -EBADMSG;
                         break;
                 }
                 /* a field line needs room for its CRLF and the final CRLF */

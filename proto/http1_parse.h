@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "http.h"
 #include "str.h"
@@ -136,13 +137,41 @@ int h1_list_next(struct sl_str *rest, struct sl_str *ret_elem);
 /* Does TE field value @v list the "trailers" member (its parameters aside, any case)? */
 bool h1_te_lists_trailers(struct sl_str v);
 
-/* Whether field name @n is @lit, given in lower case and starting with a letter: the first
- * byte settles most mismatches without a call (a byte or'ed with 0x20 is a lower-case letter
- * only if it was that letter in either case). */
+/* Whether the eight bytes at @p match the eight of lower-case literal @l (see h1_name_is()):
+ * a letter of @l (0x61..0x7a) is the only byte with both 0x40 and 0x20 set. */
+static inline bool h1_name_word_is(const char *p, const char *l)
+{
+        uint64_t w, lw;
+
+        memcpy(&w, p, 8);
+        memcpy(&lw, l, 8);
+        return (w | (lw & (lw >> 1) & UINT64_C(0x2020202020202020))) == lw;
+}
+
+/* Whether field name @n is @lit, ASCII case-insensitively. @lit is a literal in lower case,
+ * made of letters, digits and '-' only (the names of the fields sluice reads). A byte of @n
+ * then matches when, with the case bit (0x20) set where @lit has a letter, it equals @lit's
+ * byte: exact for any input, and nothing of @n is lower-cased. Inline and written in terms of
+ * @lit's length, so that with a literal the words, masks and steps are all constants. */
 static inline bool h1_name_is(struct sl_str n, struct sl_str lit)
 {
-        return n.len == lit.len && ((unsigned char)n.ptr[0] | 0x20) == (unsigned char)lit.ptr[0] &&
-               sl_mem_ieq(n.ptr, lit.ptr, n.len);
+        if (n.len != lit.len)
+                return false;
+        if (lit.len < 8) {
+                for (size_t i = 0; i < lit.len; i++) {
+                        unsigned char l = (unsigned char)lit.ptr[i];
+
+                        if (((unsigned char)n.ptr[i] | (l >= 'a' ? 0x20 : 0)) != l)
+                                return false;
+                }
+                return true;
+        }
+        /* whole words, the last one overlapping the one before when the length is not a
+         * multiple of 8 */
+        for (size_t at = 0; at + 8 < lit.len; at += 8)
+                if (!h1_name_word_is(n.ptr + at, lit.ptr + at))
+                        return false;
+        return h1_name_word_is(n.ptr + lit.len - 8, lit.ptr + lit.len - 8);
 }
 
 /* Index of the first field at or after @from whose name is @name (ASCII case-insensitive),

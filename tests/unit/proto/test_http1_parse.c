@@ -940,6 +940,53 @@ END_TEST
 
 /* ---- header helpers ---- */
 
+/* h1_name_is() against a byte-by-byte reference: every byte value at every position of names
+ * of each length it handles differently (bytes; one word; words overlapping), each name at
+ * the very end of its allocation, so a read past it is caught under ASan. */
+START_TEST(test_name_is_every_byte)
+{
+        static const char *const lits[] = {"te",
+                                           "host",
+                                           "x-1",
+                                           "upgrade",
+                                           "if-match",
+                                           "connection",
+                                           "content-length",
+                                           "proxy-connection",
+                                           "transfer-encoding",
+                                           "proxy-authorization",
+                                           "x-0123456789-abcdef-0123"};
+
+        for (size_t k = 0; k < SL_ARRAY_SIZE(lits); k++) {
+                size_t len = strlen(lits[k]);
+                char *name = malloc(len);
+                struct sl_str lit = sl_str_make(lits[k], len), n = sl_str_make(name, len);
+
+                ck_assert_ptr_nonnull(name);
+                for (size_t i = 0; i < len; i++) {
+                        char l = lits[k][i];
+                        bool letter = l >= 'a' && l <= 'z';
+
+                        /* the rest in mixed case: a match whatever the case */
+                        for (size_t j = 0; j < len; j++)
+                                name[j] = (j % 2 && lits[k][j] >= 'a') ? (char)(lits[k][j] - 32)
+                                                                       : lits[k][j];
+                        for (unsigned b = 0; b < 256; b++) {
+                                bool want = (char)b == l || (letter && (char)b == l - 32);
+
+                                name[i] = (char)b;
+                                if (h1_name_is(n, lit) != want)
+                                        ck_abort_msg("\"%s\", byte %zu = 0x%02x: %d", lits[k], i, b,
+                                                     !want);
+                        }
+                }
+                /* another length never matches */
+                ck_assert(!h1_name_is(sl_str_make(lits[k], len - 1), lit));
+                free(name);
+        }
+}
+END_TEST
+
 START_TEST(test_header_helpers)
 {
         static const char head[] = "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: x-a, "
@@ -1484,6 +1531,7 @@ int main(void)
 
         tc = tcase_create("headers");
         tcase_add_test(tc, test_field_name_every_byte);
+        tcase_add_test(tc, test_name_is_every_byte);
         tcase_add_test(tc, test_header_helpers);
         tcase_add_test(tc, test_list_next);
         tcase_add_test(tc, test_connection_options_malformed);
