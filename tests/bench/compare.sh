@@ -12,11 +12,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
 [ -x "$BENCH_DIR/bench.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
-build=${BUILD_DIR:-$top/build-release}
-if [ ! -d "$build" ]; then
-        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" sluice >/dev/null
+# shellcheck source=tests/bench/release_build.sh
+. "$top/tests/bench/release_build.sh"
 export SCENARIOS=${SCENARIOS:-"h1_ka h1_close h1_16k tcp_1m"}
 case ${1:-compare} in
 compare)

@@ -6,10 +6,7 @@
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
 [ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
-build=${BUILD_DIR:-$top/build-release}
-if [ ! -d "$build" ]; then
-        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" sluice >/dev/null
+# shellcheck source=tests/bench/release_build.sh
+. "$top/tests/bench/release_build.sh"
 # shellcheck source=/dev/null
 . "$BENCH_DIR/lib.sh"

@@ -13,7 +13,6 @@
 #   PROXIES="sluice sluice-uring" tests/bench/syscalls.sh   # sluice-uring: tune.sluice.io-uring on
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD_DIR:-$top/build-release}
 N=${N:-20000}
 SCENARIOS=${SCENARIOS:-"h1_ka h1_close"}
 PROXIES=${PROXIES:-"haproxy sluice"}
@@ -23,10 +22,8 @@ proxy_port=$((BASE_PORT + 10))
 for tool in strace h2load nginx haproxy; do
         command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
-if [ ! -d "$build" ]; then
-        meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" sluice >/dev/null
+# shellcheck source=tests/bench/release_build.sh
+. "$top/tests/bench/release_build.sh"
 
 T=$(mktemp -d /tmp/sluice-syscalls.XXXXXX)
 pids=()

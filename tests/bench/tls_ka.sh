@@ -18,9 +18,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
 [ -f "$BENCH_DIR/lib.sh" ] || { echo "no benchmark harness at $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
 . "$BENCH_DIR/lib.sh"
-build=${BUILD_DIR:-$top/build-release}
-[ -d "$build" ] || meson setup "$build" "$top" --buildtype=release -Dtests=disabled >/dev/null
-ninja -C "$build" sluice >/dev/null
+# shellcheck source=tests/bench/release_build.sh
+. "$top/tests/bench/release_build.sh"
 
 DUR=${DUR:-8}
 WARM=${WARM:-1}
