@@ -1,19 +1,23 @@
 #!/bin/bash
-# Where each proxy's CPU goes per HTTP/1.1 keep-alive request, sluice against HAProxy
-# (Debian's package), same configuration (the harness's h1 one, one worker each), one run:
-# user and system time of the proxy's process tree (utime and stime from /proc), its
-# voluntary context switches (each a sleep in epoll_wait and a wakeup later) and the TCP
-# segments the host sent (nstat), each divided by the requests wrk -c50 got answered in a
-# DUR-second window after a second of warm-up. Prints one line per proxy and round.
+# Where each proxy's CPU goes per request, sluice against HAProxy (Debian's package), same
+# configuration (the harness's, one worker each), one run: user and system time of the
+# proxy's process tree (utime and stime from /proc), its voluntary context switches (each a
+# sleep in epoll_wait and a wakeup later) and the TCP segments the host sent (nstat), each
+# divided by the requests the load got answered in a DUR-second window after a second of
+# warm-up. The load is the harness's for SCENARIO: wrk -c50 for h1_ka (keep-alive, 64 B),
+# h1_close (a connection per request) and h1_16k (16 KiB responses), h2load -c10 -m10 over
+# TLS for h2. Prints one line per proxy and round.
 # Everything started is stopped by PID.
 #
-#   tests/bench/cpu_split.sh                 # ROUNDS=3 DUR=6
+#   tests/bench/cpu_split.sh                 # SCENARIO=h1_ka ROUNDS=3 DUR=6
+#   SCENARIO=h2 tests/bench/cpu_split.sh
 #   PIN=1 tests/bench/cpu_split.sh           # the proxy alone on CPU 1, the rest on CPU 0
 set -euo pipefail
+SCENARIO=${SCENARIO:-h1_ka}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-6}
 PIN=${PIN:-}
-for tool in wrk nstat haproxy nginx bc; do
+for tool in wrk h2load nstat haproxy nginx bc; do
         command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
 # shellcheck source=tests/bench/harness.sh
@@ -36,24 +40,42 @@ tree_counts() { # pid: utime stime voluntary-switches, summed over the tree
         echo "$u $s $v"
 }
 
+load() { # seconds: the scenario's load for that long; prints the requests answered
+        local url="http://$HOST:$HTTP_PORT" out
+        case $SCENARIO in
+        h1_ka) out=$("${load_pin[@]}" wrk -t1 -c50 -d"$1s" "$url/64.bin") ;;
+        h1_close) out=$("${load_pin[@]}" wrk -t1 -c50 -d"$1s" -H 'Connection: close' "$url/64.bin") ;;
+        h1_16k) out=$("${load_pin[@]}" wrk -t1 -c50 -d"$1s" "$url/16k.bin") ;;
+        h2) out=$("${load_pin[@]}" h2load -t1 -c10 -m10 -D"$1" "https://$HOST:$TLS_PORT/64.bin") ;;
+        esac
+        case $SCENARIO in
+        h2) awk '/^requests:/ {print $8}' <<<"$out" ;;
+        *) awk '/requests in/ {print $1}' <<<"$out" ;;
+        esac
+}
+case $SCENARIO in
+h1_ka | h1_close | h1_16k) mode=http port=$HTTP_PORT ;;
+h2) mode=tls port=$TLS_PORT ;;
+*) die "unknown SCENARIO $SCENARIO (h1_ka, h1_close, h1_16k or h2)" ;;
+esac
+
 hz=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
         for kind in haproxy sluice; do
                 if [ "$kind" = haproxy ]; then cmd="haproxy -f {cfg}"; else cmd="$build/sluice -d -f {cfg}"; fi
-                cfg=$(gen_cfg custom http "$T/$kind")
+                cfg=$(gen_cfg custom "$mode" "$T/$kind")
                 start_proxy "${proxy_pin[*]} $cmd" "$cfg" "$T/$kind/proxy.log"
-                wait_port "$HTTP_PORT" "$PROXY_PID" 30
-                "${load_pin[@]}" wrk -t1 -c50 -d1s "http://$HOST:$HTTP_PORT/64.bin" >/dev/null
+                wait_port "$port" "$PROXY_PID" 30
+                load 1 >/dev/null
                 read -r u0 s0 v0 < <(tree_counts "$PROXY_PID")
                 nstat -n >/dev/null
-                out=$("${load_pin[@]}" wrk -t1 -c50 -d"${DUR}s" "http://$HOST:$HTTP_PORT/64.bin")
+                req=$(load "$DUR")
                 segs=$(nstat TcpOutSegs 2>/dev/null | awk '$1 == "TcpOutSegs" {print $2}')
                 read -r u1 s1 v1 < <(tree_counts "$PROXY_PID")
                 stop_proxy "$PROXY_PID"
-                req=$(awk '/requests in/ {print $1}' <<<"$out")
-                [ -n "$req" ] && [ "$req" -gt 0 ] || die "$kind: wrk answered nothing: $out"
-                printf '%-7s round %d: %7d requests, per request: user %5.2f us, system %5.2f us, %5.3f voluntary switches, %4.2f TCP segments\n' \
-                        "$kind" "$round" "$req" \
+                [ -n "$req" ] && [ "$req" -gt 0 ] || die "$kind: the $SCENARIO load got nothing answered"
+                printf '%-7s %s round %d: %7d requests, per request: user %5.2f us, system %5.2f us, %5.3f voluntary switches, %4.2f TCP segments\n' \
+                        "$kind" "$SCENARIO" "$round" "$req" \
                         "$(bc -l <<<"($u1 - $u0) * 1000000 / $hz / $req")" \
                         "$(bc -l <<<"($s1 - $s0) * 1000000 / $hz / $req")" \
                         "$(bc -l <<<"($v1 - $v0) / $req")" "$(bc -l <<<"${segs:-0} / $req")"
