@@ -290,6 +290,11 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                         g->tune_h2_be_glitches_threshold);
         if (g->expose_experimental)
                 fputs("    expose-experimental-directives\n", out);
+        if (g->pool_fd_ratio_set[CFG_POOL_FD_HIGH])
+                fprintf(out, "    tune.pool-high-fd-ratio %u\n",
+                        g->pool_fd_ratio[CFG_POOL_FD_HIGH]);
+        if (g->pool_fd_ratio_set[CFG_POOL_FD_LOW])
+                fprintf(out, "    tune.pool-low-fd-ratio %u\n", g->pool_fd_ratio[CFG_POOL_FD_LOW]);
         if (g->tune_peers_max_updates != CFG_PEERS_MAX_UPDATES_DEFAULT)
                 fprintf(out, "    tune.peers.max-updates-at-once %u\n", g->tune_peers_max_updates);
         for (size_t i = 0; i < g->n_logs; i++)
@@ -766,6 +771,12 @@ static void dump_server_opts(FILE *out, const struct cfg_server_opts *o,
         dump_server_check(out, &o->check);
         if (dflt && dflt->check.send_proxy && !o->check.send_proxy)
                 fputs(" no-check-send-proxy", out);
+        if (o->pool_max_set)
+                fprintf(out, " pool-max-conn %d", (int)o->pool_max_conn);
+        if (o->pool_purge_set)
+                fprintf(out, " pool-purge-delay %ums", (unsigned)o->pool_purge_ms);
+        if (o->pool_low_conn)
+                fprintf(out, " pool-low-conn %u", (unsigned)o->pool_low_conn);
 }
 
 /* May @kw appear in a section of @px's kind? (Inherited settings are printed only where

@@ -378,6 +378,23 @@ static void kw_tune_peers_max_updates(struct cfg_parser *p, unsigned arg, unsign
                 p->gen->global.tune_peers_max_updates = (unsigned)v;
 }
 
+/* tune.pool-high-fd-ratio <n>, tune.pool-low-fd-ratio <n> (@data: CFG_POOL_FD_*): percent
+ * of the open-files limit */
+static void kw_tune_pool_fd_ratio(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *kw =
+                data == CFG_POOL_FD_HIGH ? "tune.pool-high-fd-ratio" : "tune.pool-low-fd-ratio";
+        unsigned long long v;
+
+        if (!cfg__want_args(p, arg, 1,
+                            data == CFG_POOL_FD_HIGH ? "tune.pool-high-fd-ratio <0-100>"
+                                                     : "tune.pool-low-fd-ratio <0-100>") ||
+            !cfg__uint(p, arg, 0, 100, kw, &v))
+                return;
+        p->gen->global.pool_fd_ratio[data] = (unsigned)v;
+        p->gen->global.pool_fd_ratio_set[data] = true;
+}
+
 static void kw_tune_maxrewrite(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         unsigned long long v;
@@ -963,6 +980,8 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.sluice.io-uring", G, kw_io_uring, 0, false},
         {"cpu-map", G, kw_cpu_map, 0, false},
         {"tune.maxrewrite", G, kw_tune_maxrewrite, 0, false},
+        {"tune.pool-high-fd-ratio", G, kw_tune_pool_fd_ratio, CFG_POOL_FD_HIGH, false},
+        {"tune.pool-low-fd-ratio", G, kw_tune_pool_fd_ratio, CFG_POOL_FD_LOW, false},
         {"tune.h2.max-concurrent-streams", G, kw_tune_h2, H2_KW_STREAMS, false},
         {"tune.h2.fe.max-concurrent-streams", G, kw_tune_h2, H2_KW_FE_STREAMS, false},
         {"tune.h2.fe.max-total-streams", G, kw_tune_h2, H2_KW_FE_TOTAL, false},

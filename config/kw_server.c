@@ -5,6 +5,7 @@
  * tcpka|clitcpka|srvtcpka", and what the end of the load settles (ids, as HAProxy assigns
  * them). Called by the parser (parse.c) and the handlers of kw_proxy.c. */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "parse-int.h"
 #include "resolve.h"
 #include "state_file.h"
+#include "units.h"
 
 #define CFG_ID_MAX 2147483647u /* HAProxy's ids are positive ints */
 
@@ -186,6 +188,51 @@ static bool init_addr_parse(struct cfg_parser *p, unsigned w, struct cfg_init_ad
         return true;
 }
 
+/* pool-max-conn <n>|-1, pool-purge-delay <time>, pool-low-conn <n> at word @w: the words
+ * used, 0 for another keyword, -1 on error. */
+static int server_pool_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o)
+{
+        const char *kw = cfg__word(p, w);
+        unsigned long long v;
+        char err[160];
+
+        if (strcmp(kw, "pool-max-conn") == 0) {
+                if (w + 1 < cfg__n_words(p) && strcmp(cfg__word(p, w + 1), "-1") == 0) {
+                        o->pool_max_conn = -1;
+                } else {
+                        if (!cfg__uint(p, w + 1, 0, INT32_MAX, "pool-max-conn", &v))
+                                return -1;
+                        o->pool_max_conn = (int32_t)v;
+                }
+                o->pool_max_set = true;
+                return 2;
+        }
+        if (strcmp(kw, "pool-purge-delay") == 0) {
+                if (w + 1 >= cfg__n_words(p)) {
+                        cfg__err(p, w, "server option 'pool-purge-delay' needs a time");
+                        return -1;
+                }
+                if (cfg_parse_time(cfg__word_str(p, w + 1), CFG_TIME_MS, &o->pool_purge_ms, err,
+                                   sizeof(err)) < 0) {
+                        cfg__err(p, w + 1, "pool-purge-delay: %s", err);
+                        return -1;
+                }
+                o->pool_purge_set = true;
+                return 2;
+        }
+        if (strcmp(kw, "pool-low-conn") == 0) {
+                if (!cfg__uint(p, w + 1, 0, INT32_MAX, "pool-low-conn", &v))
+                        return -1;
+                o->pool_low_conn = (uint32_t)v;
+                cfg__notice(p, w,
+                            "'pool-low-conn' changes nothing: sluice's workers are processes, "
+                            "each with its own idle server connections, and never take one "
+                            "from another");
+                return 2;
+        }
+        return 0;
+}
+
 int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
                    struct cfg_server *s)
 {
@@ -193,6 +240,8 @@ int cfg__server_kw(struct cfg_parser *p, unsigned w, struct cfg_server_opts *o,
         unsigned long long v;
         int r = cfg__server_dns_kw(p, w, o);
 
+        if (r == 0)
+                r = server_pool_kw(p, w, o);
         if (r != 0)
                 return r;
         if (strcmp(kw, "id") == 0) {

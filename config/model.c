@@ -312,7 +312,10 @@ bool cfg_server_opts_eq(const struct cfg_server_opts *a, const struct cfg_server
                                        : a->cookie == b->cookie) &&
                cfg_init_addr_eq(&a->init_addr, &b->init_addr) && server_tls_eq(&a->tls, &b->tls) &&
                cfg_server_check_eq(&a->check, &b->check) && a->proto == b->proto &&
-               a->pp == b->pp && server_dns_eq(&a->dns, &b->dns);
+               a->pp == b->pp && server_dns_eq(&a->dns, &b->dns) &&
+               cfg_server_pool_max(a) == cfg_server_pool_max(b) &&
+               cfg_server_pool_purge_ms(a) == cfg_server_pool_purge_ms(b) &&
+               a->pool_low_conn == b->pool_low_conn;
 }
 
 bool cfg_server_check_eq(const struct cfg_server_check *a, const struct cfg_server_check *b)

@@ -412,7 +412,29 @@ struct cfg_server_opts {
         enum cfg_bind_proto proto; /* "proto h1|h2" (mode http only); AUTO: not given */
         uint32_t pp;               /* CFG_PP_*: the PROXY protocol header it is sent */
         struct cfg_server_dns dns;
+        /* its idle connections (cfg_server_pool_max(), cfg_server_pool_purge_ms()):
+         * pool-max-conn (-1: no limit), pool-purge-delay, each with whether it was given;
+         * pool-low-conn */
+        int32_t pool_max_conn;
+        uint32_t pool_purge_ms;
+        bool pool_max_set, pool_purge_set;
+        uint32_t pool_low_conn;
 };
+
+#define CFG_POOL_PURGE_MS 5000u /* pool-purge-delay's default, as HAProxy's */
+
+/* The most idle connections server options @o keep (pool-max-conn), -1: no limit (the
+ * default). */
+static inline int32_t cfg_server_pool_max(const struct cfg_server_opts *o)
+{
+        return o->pool_max_set ? o->pool_max_conn : -1;
+}
+
+/* The period of @o's idle connection purge (pool-purge-delay), in ms; 0: none is kept. */
+static inline uint32_t cfg_server_pool_purge_ms(const struct cfg_server_opts *o)
+{
+        return o->pool_purge_set ? o->pool_purge_ms : CFG_POOL_PURGE_MS;
+}
 
 /* send-proxy, send-proxy-v2[-ssl[-cn]], proxy-v2-options: the PROXY protocol header a server
  * gets before the first byte of each new connection (HAProxy's SRV_PP_*) */
@@ -1033,8 +1055,26 @@ struct cfg_global {
         bool localpeer_set;              /* "localpeer" was given (and not ignored) */
         bool localpeer_cmdline;          /* -L was given: "localpeer" lines are ignored */
         unsigned tune_peers_max_updates; /* tune.peers.max-updates-at-once, 200 */
+        /* tune.pool-high-fd-ratio and tune.pool-low-fd-ratio, percent of the open-files
+         * limit, and whether each was given (cfg_pool_fd_ratio()) */
+        unsigned pool_fd_ratio[2];
+        bool pool_fd_ratio_set[2];
         struct cfg_where where;
 };
+
+enum {
+        CFG_POOL_FD_HIGH = 0,
+        CFG_POOL_FD_LOW = 1
+};
+
+/* tune.pool-high-fd-ratio (@which CFG_POOL_FD_HIGH: past it, no server connection is kept
+ * idle; default 25) or tune.pool-low-fd-ratio (CFG_POOL_FD_LOW: past it, at most one per
+ * server; default 20), in percent of the open-files limit. */
+static inline unsigned cfg_pool_fd_ratio(const struct cfg_global *g, int which)
+{
+        return g->pool_fd_ratio_set[which] ? g->pool_fd_ratio[which]
+                                           : (which == CFG_POOL_FD_HIGH ? 25u : 20u);
+}
 
 /* The stats sockets' idle timeout of @g in ms (HAProxy's default: 10 s). */
 #define CFG_STATS_TIMEOUT_DEFAULT_MS 10000u

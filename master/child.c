@@ -86,6 +86,7 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .maxsslconn = (m->gen->global.tls.maxsslconn + m->n_slots - 1) / m->n_slots,
                 .maxsslrate = (m->gen->global.tls.maxsslrate + m->n_slots - 1) / m->n_slots,
                 .maxconnrate = (m->gen->global.maxconnrate + m->n_slots - 1) / m->n_slots,
+                .n_workers = m->n_slots,
                 .stats_row = m->spawn_stats_row,
         };
         struct sl_list *pos;

@@ -819,9 +819,9 @@ static void each_server(struct master *m, const char *backend,
 
 /* HAProxy's "show servers conn [<backend>]": each server's connections in use (the node's,
  * and the most at once), and the idle ones each worker of the current generation keeps (its
- * "threads"). sluice keeps at most 64 idle connections per server and worker and purges
- * none on a timer: purge_delay 0, idle_lim 64; it estimates no need (need_est 0) and keeps
- * no unsafe idle connection (safe_nb is idle_cur). */
+ * "threads"), the server's pool-purge-delay and pool-max-conn. Each worker estimates its
+ * own need (need_est 0 here), and none keeps an unsafe idle connection (safe_nb is
+ * idle_cur). */
 struct conn_ctx {
         struct master *m;
         FILE *out;
@@ -849,9 +849,10 @@ static void conn_line(void *arg, const struct cfg_proxy *px, const struct cfg_se
                 idle += per[t];
         }
         /* a connection in use holds a slot of the server; an idle one none */
-        fprintf(c->out, "%s/%s %u/%u %s %u - 0 %u %llu 0 0 %lld 64 %lld", px->name, sv->name,
-                px->id, sv->id, ip, port, srv_state_cur_conns(rec), (unsigned long long)used_max,
-                (long long)idle, (long long)idle);
+        fprintf(c->out, "%s/%s %u/%u %s %u - %u %u %llu 0 0 %lld %d %lld", px->name, sv->name,
+                px->id, sv->id, ip, port, (unsigned)cfg_server_pool_purge_ms(&sv->opts),
+                srv_state_cur_conns(rec), (unsigned long long)used_max, (long long)idle,
+                (int)cfg_server_pool_max(&sv->opts), (long long)idle);
         for (unsigned t = 0; t < c->n_ws; t++)
                 fprintf(c->out, " %lld", (long long)per[t]);
         fputc('\n', c->out);

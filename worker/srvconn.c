@@ -20,7 +20,16 @@
 #include "wctx.h"
 #include "xprt_tls.h"
 
-#define SRV_CONN_MAX_IDLE 64 /* idle connections kept per server and worker */
+/* One more of server @i's connections of @rt may be in use: the most at once since the last
+ * purge follows. */
+static void note_used(struct px_rt *rt, int i)
+{
+        struct srv_pool *sp = &rt->pool[i];
+        unsigned used = sp->n_open - rt->n_idle[i];
+
+        if (used > sp->peak_used)
+                sp->peak_used = used;
+}
 
 static void srv_conn_on_reap(struct loop_reap *r)
 {
@@ -284,6 +293,12 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
                 free(sc);
                 return r;
         }
+        if (srv_idx >= 0 && rt->pool) {
+                rt->pool[srv_idx].n_open++;
+                note_used(rt, srv_idx);
+        }
+        w->n_srv_conns++;
+        sc->counted = true;
         *ret = sc;
         return 0;
 }
@@ -339,7 +354,7 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
         if (!idle || sl_list_empty(&rt->idle[srv_idx]))
                 return NULL;
         /* the most recently used one: the likeliest to be still open (at most
-         * SRV_CONN_MAX_IDLE looked at for a server that follows the client's destination) */
+         * the idle ones looked at for a server that follows the client's destination) */
         for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
                 struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
 
@@ -349,6 +364,8 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
                         continue;
                 sl_list_del(&sc->idle_link);
                 idle_count(rt, srv_idx, -1);
+                if (rt->pool)
+                        note_used(rt, srv_idx);
                 return sc;
         }
         return NULL;
@@ -376,20 +393,90 @@ void srv_conn_set_avail(struct srv_conn *sc, bool on)
                 sl_list_del(&sc->avail_link);
 }
 
+/* May server @i of @rt have one more idle connection? Not with pool-purge-delay 0, nor
+ * past this worker's share of pool-max-conn; with the worker's open files past
+ * tune.pool-high-fd-ratio of its limit, none, and past tune.pool-low-fd-ratio, one (as
+ * HAProxy decides, but for its estimate of the need, which only the purge uses here). */
+static bool keep_idle(const struct px_rt *rt, int i)
+{
+        const struct cfg_server_opts *o = &rt->px->servers[i].opts;
+        const struct worker *w = rt->w;
+        int32_t max = cfg_server_pool_max(o);
+        unsigned files = w->n_conns + w->n_srv_conns;
+
+        if (cfg_server_pool_purge_ms(o) == 0 || files >= w->pool_fd_high)
+                return false;
+        if (files >= w->pool_fd_low && rt->n_idle[i] > 0)
+                return false;
+        /* pool-max-conn is the node's: each worker keeps its share, rounded up */
+        return max < 0 || rt->n_idle[i] < ((unsigned)max + SL_MAX(w->n_workers, 1u) - 1) /
+                                                  SL_MAX(w->n_workers, 1u);
+}
+
+/* Server @i of @rt has idle connections: purged within pool-purge-delay. */
+static void purge_schedule(struct px_rt *rt, int i)
+{
+        struct srv_pool *sp = &rt->pool[i];
+
+        if (sp->purge_at)
+                return;
+        sp->purge_at = loop_now(rt->w->loop) + cfg_server_pool_purge_ms(&rt->px->servers[i].opts);
+        if (!loop_timer_is_armed(&rt->purge) || loop_timer_expire(&rt->purge) > sp->purge_at)
+                loop_timer_arm_at(&rt->purge, sp->purge_at);
+}
+
 void srv_conn_release(struct srv_conn *sc)
 {
         struct px_rt *rt = sc->rt;
 
         srv_conn_set_avail(sc, false);
         /* one whose PROXY header named its stream serves no other */
-        if (!rt->idle || sc->srv_idx < 0 || rt->n_idle[sc->srv_idx] >= SRV_CONN_MAX_IDLE ||
-            sc->w->stopping ||
+        if (!rt->idle || sc->srv_idx < 0 || !keep_idle(rt, sc->srv_idx) || sc->w->stopping ||
             cfg_pp_per_stream(cfg_server_pp(&rt->px->servers[sc->srv_idx].opts))) {
                 srv_conn_close(sc);
                 return;
         }
         sl_list_push_back(&rt->idle[sc->srv_idx], &sc->idle_link);
         idle_count(rt, sc->srv_idx, 1);
+        purge_schedule(rt, sc->srv_idx);
+}
+
+/* Server @i's purge: half of the connections beyond what it needs (the most in use at once
+ * since the last purge, or the estimate, whichever is more) are closed if idle, the least
+ * recently used first; the estimate moves halfway towards that most, never below it. */
+static void purge_server(struct px_rt *rt, int i)
+{
+        struct srv_pool *sp = &rt->pool[i];
+        unsigned need = SL_MAX(sp->peak_used, sp->need_est);
+        unsigned surplus = sp->n_open > need ? sp->n_open - need : 0;
+        unsigned n = SL_MIN((surplus + 1) / 2, rt->n_idle[i]);
+
+        sp->need_est = SL_MAX(sp->peak_used, (sp->need_est + sp->peak_used) / 2);
+        sp->peak_used = sp->n_open - rt->n_idle[i];
+        while (n-- > 0)
+                srv_conn_close(sl_list_entry(rt->idle[i].next, struct srv_conn, idle_link));
+}
+
+void srv_conn_purge(struct loop_timer *t)
+{
+        struct px_rt *rt = sl_container_of(t, struct px_rt, purge);
+        uint64_t now = loop_now(rt->w->loop), next = 0;
+
+        for (size_t i = 0; i < rt->px->n_servers; i++) {
+                struct srv_pool *sp = &rt->pool[i];
+
+                if (sp->purge_at && sp->purge_at <= now) {
+                        purge_server(rt, (int)i);
+                        sp->purge_at =
+                                rt->n_idle[i]
+                                        ? now + cfg_server_pool_purge_ms(&rt->px->servers[i].opts)
+                                        : 0;
+                }
+                if (sp->purge_at && (!next || sp->purge_at < next))
+                        next = sp->purge_at;
+        }
+        if (next)
+                loop_timer_arm_at(t, next);
 }
 
 void srv_conn_close(struct srv_conn *sc)
@@ -402,6 +489,11 @@ void srv_conn_close(struct srv_conn *sc)
         }
         if (sl_list_linked(&sc->avail_link))
                 sl_list_del(&sc->avail_link);
+        if (sc->counted) {
+                if (sc->srv_idx >= 0 && sc->rt->pool)
+                        sc->rt->pool[sc->srv_idx].n_open--;
+                sc->w->n_srv_conns--;
+        }
         if (sc->conn.xprt->tls)
                 worker_tls_closed(sc->w);
         conn_close(&sc->conn);

@@ -32,6 +32,7 @@ struct srv_conn {
         struct pp_out *pp_out;      /* owned: the PROXY header to write first, or NULL */
         uint64_t sni_hash;          /* TLS: of the SNI it sent (0: none) */
         uint32_t addr_seq;          /* the server's runtime address sequence it was made with */
+        bool counted;               /* in its server's and worker's counts of open ones */
         struct loop_reap reap;      /* freed at the end of the turn it was closed in */
 };
 
@@ -81,8 +82,13 @@ bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner);
 void srv_conn_set_avail(struct srv_conn *sc, bool on);
 
 /* A connection that may carry another request: keep it idle, or close it when the server
- * has enough idle ones or the worker is stopping. Called by its mux. */
+ * has enough idle ones (pool-max-conn, tune.pool-{high,low}-fd-ratio, pool-purge-delay 0)
+ * or the worker is stopping. Called by its mux. */
 void srv_conn_release(struct srv_conn *sc);
+
+/* @rt's purge timer (px_rt.purge): each server whose pool-purge-delay passed since its last
+ * purge closes half of its idle connections beyond its need (HAProxy's purge). */
+void srv_conn_purge(struct loop_timer *t);
 
 /* Close (the mux's context with it); freed at the end of the turn. Idempotent. */
 void srv_conn_close(struct srv_conn *sc);

@@ -33,6 +33,15 @@ struct mux_ops;
 struct conn;
 struct stream;
 
+/* A worker's account of its connections to one server, for keeping idle ones (srvconn.c):
+ * HAProxy's used/idle counts and need estimate, per worker. */
+struct srv_pool {
+        unsigned n_open;    /* connections open to it, in use or idle */
+        unsigned peak_used; /* the most in use at once since the last purge */
+        unsigned need_est;  /* connections it is estimated to need (decays by half) */
+        uint64_t purge_at;  /* loop_now() of its next purge, 0: none due */
+};
+
 /* Run-time state of one proxy: its balancer (backends), log sinks and counters. */
 struct px_rt {
         const struct cfg_proxy *px;       /* borrowed from the worker's generation */
@@ -40,6 +49,9 @@ struct px_rt {
         _Atomic uint32_t *held;           /* borrowed: slots this worker holds, per server */
         struct sl_list *idle;             /* owned array, one list of idle srv_conn per server */
         unsigned *n_idle;                 /* owned array: idle connections per server */
+        struct srv_pool *pool;            /* owned array, per server */
+        struct loop_timer purge;          /* closes surplus idle connections, each server
+                                           * every pool-purge-delay */
         struct tls_srv **tls_srv;         /* owned array, per server: its TLS context (borrowed
                                            * from the worker's set) or NULL; NULL: no TLS */
         struct sl_list *avail;            /* owned array, per server: connections in use that
@@ -96,6 +108,11 @@ struct worker {
         uint64_t err_events;           /* invalid messages ever (werrors.h) */
         struct shm_region *srv_region; /* owned; the servers' shared state */
         unsigned n_conns, maxconn;     /* client connections now, and the global limit */
+        unsigned n_srv_conns;          /* server connections open */
+        unsigned n_workers;            /* worker processes of the generation (shares) */
+        /* open files (client and server connections) past which no server connection is
+         * kept idle, and past which one at most per server (tune.pool-{high,low}-fd-ratio) */
+        unsigned pool_fd_high, pool_fd_low;
         /* maxconnrate: this worker's share (0: none), and the connections of this second */
         unsigned maxconnrate, conn_rate_n;
         uint64_t conn_rate_sec;
@@ -191,6 +208,7 @@ struct worker_opts {
         /* This worker's share of maxsslconn and maxsslrate (0: the global values). */
         unsigned maxsslconn, maxsslrate;
         unsigned maxconnrate; /* its share of maxconnrate (0: the global value) */
+        unsigned n_workers;   /* worker processes of the generation (0: 1) */
         /* The TLS session cache in shared memory (NULL: none). Borrowed. */
         struct tls_cache *tls_cache;
         /* This worker's statistics row, made by the master (NULL: the worker makes one of its

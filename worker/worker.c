@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -211,8 +212,10 @@ static int worker_build_rt(struct worker *w)
                 rt->lb = calloc(1, sizeof(*rt->lb));
                 rt->idle = calloc(px->n_servers, sizeof(*rt->idle));
                 rt->n_idle = calloc(px->n_servers, sizeof(*rt->n_idle));
+                rt->pool = calloc(px->n_servers, sizeof(*rt->pool));
                 rt->avail = calloc(px->n_servers, sizeof(*rt->avail));
-                if (!rt->lb || !rt->idle || !rt->n_idle || !rt->avail)
+                if (!rt->lb || !rt->idle || !rt->n_idle || !rt->pool || !rt->avail ||
+                    loop_timer_init(w->loop, &rt->purge, srv_conn_purge) < 0)
                         return -ENOMEM;
                 for (size_t j = 0; j < px->n_servers; j++) {
                         struct tls_srv *ts = tls_set_server(w->tls, &px->servers[j]);
@@ -261,8 +264,12 @@ static void worker_free_rt(struct worker *w)
                         lb_deinit(rt->lb);
                         free(rt->lb);
                 }
+                loop_timer_deinit(&rt->purge);
                 free(rt->idle);
+                rt->idle = NULL;
                 free(rt->n_idle);
+                free(rt->pool);
+                rt->pool = NULL;
                 if (rt->avail) {
                         /* connections still in use forget the lists */
                         for (size_t j = 0; j < rt->px->n_servers; j++)
@@ -443,6 +450,21 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
         }
 }
 
+/* The open files past which idle server connections are not kept: the ratios of the
+ * open-files limit (HAProxy's pool_high_count and pool_low_count over its maxsock). */
+static void worker_pool_fd_limits(struct worker *w)
+{
+        struct rlimit rl;
+        uint64_t lim = UINT32_MAX;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                lim = SL_MIN((uint64_t)rl.rlim_cur, UINT32_MAX);
+        w->pool_fd_high =
+                (unsigned)(lim * cfg_pool_fd_ratio(&w->gen->global, CFG_POOL_FD_HIGH) / 100);
+        w->pool_fd_low =
+                (unsigned)(lim * cfg_pool_fd_ratio(&w->gen->global, CFG_POOL_FD_LOW) / 100);
+}
+
 int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts *opts)
 {
         int r;
@@ -489,6 +511,8 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         w->maxsslconn = opts && opts->maxsslconn ? opts->maxsslconn : gen->global.tls.maxsslconn;
         w->maxsslrate = opts && opts->maxsslrate ? opts->maxsslrate : gen->global.tls.maxsslrate;
         w->maxconnrate = opts && opts->maxconnrate ? opts->maxconnrate : gen->global.maxconnrate;
+        w->n_workers = opts && opts->n_workers ? opts->n_workers : 1;
+        worker_pool_fd_limits(w);
         w->tls = opts ? opts->tls : NULL;
         tls_sess_use_cache(opts ? opts->tls_cache : NULL, gen->global.tls.lifetime_s);
         if (!w->tls) {

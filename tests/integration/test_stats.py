@@ -612,7 +612,8 @@ backend be
         for name, f in rows.items():
             port = self.o1.port if name == "be/s1" else self.o2.port
             self.assertEqual(f[1:5], ["2/%s" % name[-1], "127.0.0.1", str(port), "-"])
-            self.assertEqual((f[5], f[6], f[8], f[9], f[11]), ("0", "0", "0", "0", "64"))
+            # pool-purge-delay and pool-max-conn: HAProxy's defaults, 5 s and no limit
+            self.assertEqual((f[5], f[6], f[8], f[9], f[11]), ("5000", "0", "0", "0", "-1"))
             self.assertGreaterEqual(int(f[7]), 1)  # used_max
             per = [int(x) for x in f[13:]]
             self.assertEqual(len(per), 2)

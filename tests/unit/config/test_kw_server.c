@@ -386,6 +386,78 @@ START_TEST(test_server_proto)
 }
 END_TEST
 
+/* pool-max-conn, pool-purge-delay, pool-low-conn and the fd ratios: HAProxy's defaults
+ * when not given, from default-server, in the comparison a reload reports, dumped */
+START_TEST(test_idle_pool)
+{
+        struct cfg_gen *g =
+                load_ok("global\n    tune.pool-high-fd-ratio 40\n"
+                        "    tune.pool-low-fd-ratio 0\n"
+                        "defaults\n    mode http\n"
+                        "backend b\n"
+                        "    default-server pool-max-conn 10 pool-purge-delay 2s\n"
+                        "    server s1 127.0.0.1:1\n"
+                        "    server s2 127.0.0.1:2 pool-max-conn -1 pool-purge-delay 0\n"
+                        "    server s3 127.0.0.1:3 pool-low-conn 4\n"
+                        "backend c\n"
+                        "    server s4 127.0.0.1:4\n");
+        const struct cfg_proxy *b = cfgtest_proxy(g, "b"), *c = cfgtest_proxy(g, "c");
+        const struct cfg_server_opts *s1 = &b->servers[0].opts, *s2 = &b->servers[1].opts;
+        char *d;
+
+        ck_assert_int_eq(cfg_server_pool_max(s1), 10);
+        ck_assert_uint_eq(cfg_server_pool_purge_ms(s1), 2000);
+        ck_assert_int_eq(cfg_server_pool_max(s2), -1);
+        ck_assert_uint_eq(cfg_server_pool_purge_ms(s2), 0);
+        ck_assert_uint_eq(b->servers[2].opts.pool_low_conn, 4);
+        ck_assert_int_eq(cfg_server_pool_max(&c->servers[0].opts), -1);
+        ck_assert_uint_eq(cfg_server_pool_purge_ms(&c->servers[0].opts), 5000);
+        ck_assert_uint_eq(cfg_pool_fd_ratio(&g->global, CFG_POOL_FD_HIGH), 40);
+        ck_assert_uint_eq(cfg_pool_fd_ratio(&g->global, CFG_POOL_FD_LOW), 0);
+        /* pool-low-conn changes nothing in sluice, and says so */
+        ck_assert_uint_eq(cfgtest_diags.n, 1);
+        ck_assert_ptr_nonnull(strstr(cfgtest_diags.v[0].msg, "'pool-low-conn' changes nothing"));
+        ck_assert_uint_eq(cfgtest_diags.v[0].line, 10);
+        /* a change of any of them is a change of the server's options */
+        ck_assert(!cfg_server_opts_eq(s1, &c->servers[0].opts));
+        ck_assert(!cfg_server_opts_eq(s1, s2));
+        ck_assert(cfg_server_opts_eq(s1, &b->default_server));
+        d = round_trip(g);
+        ck_assert_ptr_nonnull(strstr(d, "    tune.pool-high-fd-ratio 40\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    tune.pool-low-fd-ratio 0\n"));
+        ck_assert_ptr_nonnull(
+                strstr(d, "    server s1 127.0.0.1:1 weight 1 maxconn 0 pool-max-conn 10 "
+                          "pool-purge-delay 2000ms\n"));
+        ck_assert_ptr_nonnull(
+                strstr(d, "    server s2 127.0.0.1:2 weight 1 maxconn 0 pool-max-conn -1 "
+                          "pool-purge-delay 0ms\n"));
+        ck_assert_ptr_nonnull(strstr(d, "    server s4 127.0.0.1:4 weight 1 maxconn 0\n"));
+        free(d);
+        cfg_gen_unref(g);
+
+        /* the defaults dump nothing: the global section has no line of them */
+        g = load_ok("backend b\n    server s 127.0.0.1:1\n");
+        d = cfgtest_dump(g);
+        ck_assert_ptr_null(strstr(d, "pool-"));
+        free(d);
+        cfg_gen_unref(g);
+
+        expect_error("backend b\n    server s 127.0.0.1:1 pool-max-conn -2\n", 2,
+                     "invalid pool-max-conn '-2'");
+        expect_error("backend b\n    server s 127.0.0.1:1 pool-max-conn\n", 2,
+                     "missing pool-max-conn");
+        expect_error("backend b\n    default-server pool-purge-delay soon\n", 2,
+                     "pool-purge-delay:");
+        expect_error("backend b\n    server s 127.0.0.1:1 pool-purge-delay\n", 2,
+                     "server option 'pool-purge-delay' needs a time");
+        expect_error("backend b\n    server s 127.0.0.1:1 pool-low-conn x\n", 2,
+                     "invalid pool-low-conn 'x'");
+        expect_error("global\n    tune.pool-high-fd-ratio 101\n", 2,
+                     "tune.pool-high-fd-ratio '101' out of range 0..100");
+        expect_error("global\n    tune.pool-low-fd-ratio\n", 2, "tune.pool-low-fd-ratio <0-100>");
+}
+END_TEST
+
 START_TEST(test_backend_keywords)
 {
         struct cfg_gen *g = load_ok("defaults\n    retry-on 503 empty-response\n    fullconn 50\n"
@@ -504,6 +576,7 @@ int main(void)
         tcase_add_test(tc, test_bind_proto);
         tcase_add_test(tc, test_server_proto);
         tcase_add_test(tc, test_proxy_protocol);
+        tcase_add_test(tc, test_idle_pool);
         tcase_add_test(tc, test_backend_keywords);
         tcase_add_test(tc, test_log_target_names);
         tcase_add_test(tc, test_libc_resolver);
