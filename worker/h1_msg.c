@@ -203,7 +203,8 @@ ssize_t h1_read(struct h1c *h)
 
         if (!(h->conn->flags & CONN_F_RD))
                 return -EAGAIN; /* no buffer taken for nothing */
-        if (!worker_buf_get(h->w, &h->ibuf))
+        if (!((h->flags & H1C_F_SERVER) ? worker_buf_get_rx(h->w, &h->ibuf)
+                                        : worker_buf_get(h->w, &h->ibuf)))
                 return -ENOMEM;
         if (buf_tail_room(&h->ibuf) == 0) {
                 ibuf_close_holes(h);

@@ -75,28 +75,46 @@ void worker_pipes_free(struct worker *w)
         }
 }
 
-bool worker__buf_alloc(struct worker *w, struct buf *b)
+static bool buf_alloc(struct worker *w, struct pool *p, struct buf *b)
 {
-        char *area = pool_get(&w->bufs);
+        char *area = pool_get(p);
 
         if (!area) {
                 /* wcount.h includes this module's header: its helper is spelled out */
                 stats_row_blk(w->st, CFG_STATS_PROC)->c[ST_C_POOL_FAILED]++;
                 return false;
         }
-        buf_attach(b, area, w->bufs.size);
+        buf_attach(b, area, p->size);
         return true;
+}
+
+bool worker__buf_alloc(struct worker *w, struct buf *b)
+{
+        return buf_alloc(w, &w->bufs, b);
+}
+
+bool worker__buf_alloc_rx(struct worker *w, struct buf *b)
+{
+        return buf_alloc(w, &w->bufs_rx, b);
+}
+
+/* The pool @b's memory came from: its size tells (a buffer may change hands) */
+static struct pool *buf_pool(struct worker *w, const struct buf *b)
+{
+        return b->size == w->bufs_rx.size ? &w->bufs_rx : &w->bufs;
 }
 
 void worker__buf_free(struct worker *w, struct buf *b)
 {
-        pool_put(&w->bufs, buf_detach(b));
+        struct pool *p = buf_pool(w, b); /* before buf_detach() forgets the size */
+
+        pool_put(p, buf_detach(b));
 }
 
 void worker_buf_drop(struct worker *w, struct buf *b)
 {
         if (!buf_is_null(b)) {
                 b->data = 0;
-                pool_put(&w->bufs, buf_detach(b));
+                worker__buf_free(w, b);
         }
 }

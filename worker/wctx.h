@@ -100,6 +100,8 @@ struct worker {
         struct loop *loop;             /* owned */
         struct cfg_gen *gen;           /* counted */
         struct pool bufs;              /* tune.bufsize buffers */
+        struct pool bufs_rx;           /* twice that: what HTTP/1 server connections read
+                                        * into (worker_buf_get_rx()) */
         struct pool strm_pool;         /* struct stream */
         struct pool h1x_pool;          /* struct h1x: HTTP/1 exchanges */
         struct sl_list listeners;      /* owned struct listener */
@@ -235,12 +237,24 @@ void worker_tls_opened(struct worker *w);
 void worker_tls_closed(struct worker *w);
 
 bool worker__buf_alloc(struct worker *w, struct buf *b);
+bool worker__buf_alloc_rx(struct worker *w, struct buf *b);
 void worker__buf_free(struct worker *w, struct buf *b);
 
 /* A pool buffer attached to @b if it has none; false when out of memory (counted). */
 static inline bool worker_buf_get(struct worker *w, struct buf *b)
 {
         return !buf_is_null(b) || worker__buf_alloc(w, b);
+}
+
+/* A buffer of twice tune.bufsize attached to @b if it has none (from bufs_rx); false when
+ * out of memory (counted). An HTTP/1 server connection reads into one: a response of up
+ * to about that size (a 16 KiB body and its head, with the default) comes in one read
+ * and goes out in one write, where a tune.bufsize buffer takes two of each. What the
+ * analysers may wait for or see of a message stays bounded by tune.bufsize. Either kind
+ * goes back to its own pool (worker_buf_release(), worker_buf_drop()). */
+static inline bool worker_buf_get_rx(struct worker *w, struct buf *b)
+{
+        return !buf_is_null(b) || worker__buf_alloc_rx(w, b);
 }
 
 /* Give @b's memory back to the pool if it holds no data. */

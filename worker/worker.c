@@ -482,10 +482,12 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         w->conn_closed = worker_on_conn_closed;
         w->maxconn = opts && opts->maxconn ? opts->maxconn : gen->global.maxconn;
         pool_init(&w->bufs, gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS);
+        pool_init(&w->bufs_rx, 2 * gen->global.tune_bufsize, WORKER_MAX_FREE_BUFS / 4);
         pool_init(&w->strm_pool, sizeof(struct stream), WORKER_MAX_FREE_STREAMS);
         pool_init(&w->h1x_pool, sizeof(struct h1x), WORKER_MAX_FREE_H1X);
         if (opts && opts->pool_debug) {
                 pool_set_debug(&w->bufs, opts->pool_debug);
+                pool_set_debug(&w->bufs_rx, opts->pool_debug);
                 pool_set_debug(&w->strm_pool, opts->pool_debug);
                 pool_set_debug(&w->h1x_pool, opts->pool_debug);
         }
@@ -577,6 +579,7 @@ void worker_deinit(struct worker *w)
         stream_pool_flush(w);
         pool_deinit(&w->h1x_pool);
         pool_deinit(&w->bufs);
+        pool_deinit(&w->bufs_rx);
         h2_mem_free(w);
         w->own_tls = tls_set_free(w->own_tls);
         w->gen = cfg_gen_unref(w->gen);

@@ -5,6 +5,7 @@
 # its tree) over a fixed number of requests sent by h2load:
 #   h1_ka     HTTP/1.1 keep-alive, 50 connections, 64 B responses
 #   h1_close  the same with "Connection: close": one connection per request
+#   h1_16k    keep-alive, 16 KiB responses (more than a 16 KiB buffer with their head)
 # Prints one table row per proxy, scenario and system call (calls per request), then the
 # totals. Everything started is stopped by PID.
 #
@@ -37,6 +38,7 @@ trap cleanup EXIT
 mkdir -p "$T/www" "$T/origin"
 chmod 755 "$T" "$T/www" # nginx serves as its own user
 head -c 64 /dev/zero | tr '\0' x >"$T/www/64"
+head -c 16384 /dev/zero | tr '\0' x >"$T/www/16k"
 cat >"$T/origin/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
@@ -85,8 +87,10 @@ tree_of() { # PID: it and its descendants
 
 load() { # SCENARIO COUNT
         local hdr=()
+        local path=64
         [ "$1" = h1_close ] && hdr=(-H "Connection: close")
-        h2load --h1 -n "$2" -c 50 -m 1 "${hdr[@]}" "http://127.0.0.1:$proxy_port/64" \
+        [ "$1" = h1_16k ] && path=16k
+        h2load --h1 -n "$2" -c 50 -m 1 "${hdr[@]}" "http://127.0.0.1:$proxy_port/$path" \
                 >"$T/h2load.log" 2>&1
         grep -q " 0 failed, 0 errored" "$T/h2load.log" ||
                 grep "requests:" "$T/h2load.log" >&2

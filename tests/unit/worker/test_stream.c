@@ -309,6 +309,36 @@ START_TEST(test_body_larger_than_buffer)
 }
 END_TEST
 
+/* A response with a 16 KiB body, more than tune.bufsize with its head: read on the server
+ * side into a buffer twice that size, whole; each buffer goes back to the pool it came
+ * from once the exchange is over, every time. */
+START_TEST(test_response_over_bufsize)
+{
+        struct mem_peer *c = client_new();
+        static char res[17000];
+        const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 16384\r\nServer: s\r\n\r\n";
+        size_t hl = strlen(head);
+
+        memcpy(res, head, hl);
+        memset(res + hl, 'x', 16384);
+        res[hl + 16384] = '\0';
+        for (int i = 0; i < 3; i++) {
+                put(c, req_get);
+                settle();
+                expect(servers[0], req_get_out);
+                put(servers[0], res);
+                settle();
+                ck_assert_uint_eq(W.bufs_rx.size, 32768);
+                ck_assert_uint_eq(mem_peer_pending(c), hl + 16384);
+                expect(c, res);
+                settle();
+                ck_assert_uint_eq(W.bufs_rx.allocated, 0);
+                ck_assert_uint_eq(W.bufs.allocated, 0);
+        }
+        ck_assert_uint_eq(n_servers, 1);
+}
+END_TEST
+
 START_TEST(test_chunked_body_larger_than_buffer)
 {
         big_body(true);
@@ -709,6 +739,7 @@ int main(void)
         tcase_add_test(tc, test_pipelined);
         tcase_add_test(tc, test_expect_100_continue);
         tcase_add_test(tc, test_body_larger_than_buffer);
+        tcase_add_test(tc, test_response_over_bufsize);
         tcase_add_test(tc, test_chunked_body_larger_than_buffer);
         tcase_add_test(tc, test_chunked_with_trailers);
         tcase_add_loop_test(tc, test_chunked_split_at_every_byte, 1, (int)sizeof(res_chunked) - 1);
