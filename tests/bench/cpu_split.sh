@@ -26,7 +26,8 @@ init_bench
 start_origin
 proxy_pin=() load_pin=()
 if [ -n "$PIN" ]; then
-        taskset -a -p -c 0 "$ORIGIN_PID" >/dev/null
+        # the origin's workers too: nginx forks them before this runs
+        for p in $(tree_pids "$ORIGIN_PID"); do taskset -a -p -c 0 "$p" >/dev/null; done
         proxy_pin=(taskset -c 1) load_pin=(taskset -c 0)
 fi
 

@@ -3,8 +3,11 @@
 # load (tests/bench/openloop.c: requests due at a fixed rate, each latency counted from when
 # it was due) of HTTP/1.1 keep-alive requests for the 64-byte file, through each proxy in
 # turn to the same nginx origin, with the harness's h1 configuration (nbthread 1, one
-# worker). The proxy runs alone on one CPU, the origin and the load on the other, so the two
-# proxies meet the same machine. For each load (LOADS, requests per second) and round, A
+# worker). The proxy runs on one CPU, the load and the origin's master process on the other;
+# the origin's worker, forked before, runs where the scheduler puts it, often on the proxy's
+# CPU, where it takes turns with the proxy: at 16,000/s the p99 of a round ranges from 3 to
+# 25 ms. Pinned with the load, it leaves that CPU short at 16,000/s (the load falls behind:
+# a p50 of 180 ms, whatever the proxy). For each load (LOADS, requests per second) and round, A
 # (HAProxy) then B (sluice); prints one JSON line per run, then per load the medians over the
 # rounds of p50, p99 and p99.9 for each proxy and their ratios B/A. Everything started is
 # stopped by PID.
