@@ -20,6 +20,11 @@
 #include "wctx.h"
 #include "xprt_tls.h"
 
+/* Idle connections looked at for a stream that may take only some of them (its session's,
+ * or one to its destination): the most recently used, so that a lookup stays short however
+ * many a server keeps. One older than them is not taken, and goes with the purge. */
+#define SRV_CONN_SCAN_MAX 64
+
 /* One more of server @i's connections of @rt may be in use: the most at once since the last
  * purge follows. */
 static void note_used(struct px_rt *rt, int i)
@@ -336,6 +341,7 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
 {
         uint64_t sh = sni_hash(sni);
         struct sl_list *pos;
+        unsigned n = 0;
         uint32_t seq;
         bool any;
 
@@ -353,9 +359,9 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
         }
         if (!idle || sl_list_empty(&rt->idle[srv_idx]))
                 return NULL;
-        /* the most recently used one: the likeliest to be still open (at most
-         * the idle ones looked at for a server that follows the client's destination) */
-        for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx]; pos = pos->prev) {
+        /* the most recently used one: the likeliest to be still open */
+        for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx] && n++ < SRV_CONN_SCAN_MAX;
+             pos = pos->prev) {
                 struct srv_conn *sc = sl_list_entry(pos, struct srv_conn, idle_link);
 
                 /* one to the address the server had before "set server addr" is not taken */
@@ -374,10 +380,13 @@ struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
 bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner)
 {
         struct sl_list *pos;
+        unsigned n = 0;
 
         if (!rt->idle || srv_idx < 0)
                 return false;
-        for (pos = rt->idle[srv_idx].next; pos != &rt->idle[srv_idx]; pos = pos->next)
+        /* the ones srv_conn_take_idle() would look at */
+        for (pos = rt->idle[srv_idx].prev; pos != &rt->idle[srv_idx] && n++ < SRV_CONN_SCAN_MAX;
+             pos = pos->prev)
                 if (sl_list_entry(pos, struct srv_conn, idle_link)->owner == owner)
                         return true;
         return false;

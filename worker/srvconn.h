@@ -67,14 +67,15 @@ int srv_conn_open(struct worker *w, struct px_rt *rt, int srv_idx,
 
 /* Take a connection to server @srv_idx of @rt that another stream may share (HTTP/2, on
  * its list of available ones: it stays there while it has room), else, with @idle, an idle
- * one; or NULL. For a server that follows the client's destination (mapped port, any
- * address), only one to @to; with @owner (not 0), only one the session of that id used last
- * (http-reuse never); over TLS, only one that sent the same SNI (@sni, NULL: none). */
+ * one, among the 64 used last; or NULL. For a server that follows the client's destination (mapped
+ * port, any address), only one to @to; with @owner (not 0), only one the session of that id used
+ * last (http-reuse never); over TLS, only one that sent the same SNI (@sni, NULL: none). */
 struct srv_conn *srv_conn_take_idle(struct px_rt *rt, int srv_idx,
                                     const struct sockaddr_storage *to, uint64_t owner,
                                     const char *sni, bool idle);
 
-/* Has server @srv_idx of @rt an idle connection that the session of id @owner used last? */
+/* Has server @srv_idx of @rt an idle connection that the session of id @owner used last,
+ * among those srv_conn_take_idle() looks at? */
 bool srv_conn_idle_of(const struct px_rt *rt, int srv_idx, uint64_t owner);
 
 /* A connection carrying streams of which it may take more (@on), or not: on its server's
