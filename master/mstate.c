@@ -175,6 +175,15 @@ static void opts_diff(const struct cfg_server_opts *a, const struct cfg_server_o
         if (a->proto != b->proto)
                 mstate_list_add(buf, size, "proto %s -> %s", proto_name(a->proto),
                                 proto_name(b->proto));
+        if (cfg_server_pool_max(a) != cfg_server_pool_max(b))
+                mstate_list_add(buf, size, "pool-max-conn %d -> %d", (int)cfg_server_pool_max(a),
+                                (int)cfg_server_pool_max(b));
+        if (cfg_server_pool_purge_ms(a) != cfg_server_pool_purge_ms(b))
+                mstate_list_add(buf, size, "pool-purge-delay %" PRIu32 "ms -> %" PRIu32 "ms",
+                                cfg_server_pool_purge_ms(a), cfg_server_pool_purge_ms(b));
+        if (a->pool_low_conn != b->pool_low_conn)
+                mstate_list_add(buf, size, "pool-low-conn %" PRIu32 " -> %" PRIu32,
+                                a->pool_low_conn, b->pool_low_conn);
         if (!buf[0])
                 mstate_list_add(buf, size, "TLS or init-addr settings");
 }

@@ -3,6 +3,7 @@ open-files ratios) and how it lets go of those a burst left (pool-purge-delay), 
 raw origin socket that counts the connections it accepts and sees close."""
 
 import selectors
+import signal
 import socket
 import time
 
@@ -194,6 +195,22 @@ class SrvPool(harness.TestCase):
         self.assertGreaterEqual(gone, 36)
         # the burst's need held them through the first two purges
         self.assertGreaterEqual(first, 1.5)
+
+    def test_reload_names_pool_changes(self):
+        """A reload that changes a server's pool options names them in its log."""
+        o = Origin()
+        self.addCleanup(o.close)
+        port = harness.free_port()
+        text = CONFIG % {"port": port, "srv": o.port, "opts": "%s", "glob": ""}
+        p = self.start_config(text % "")
+        self.write("sluice.cfg", text % "pool-max-conn 10 pool-purge-delay 2s pool-low-conn 2")
+        p.signal(signal.SIGUSR2)
+        deadline = time.monotonic() + 10
+        while "generation 2" not in p.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn("reload: server 'be/s' changed options: pool-max-conn -1 -> 10, "
+                      "pool-purge-delay 5000ms -> 2000ms, pool-low-conn 0 -> 2 (its runtime "
+                      "state starts again from the configuration)", p.log())
 
 
 if __name__ == "__main__":
