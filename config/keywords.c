@@ -23,11 +23,12 @@ const char *const cfg_known_sections[] = {
 const size_t cfg_n_known_sections = SL_ARRAY_SIZE(cfg_known_sections);
 
 const char *const cfg_sluice_keywords[] = {
-        "option jsonlog",            /* HAProxy's JSON logs need a hand-written log-format */
-        "metrics-names",             /* the Prometheus exporter's prefix: sluice_ or HAProxy's */
-        "metrics-histogram-buckets", /* the exporter's histogram bounds */
-        "metrics-server-histograms", /* the exporter's histograms per server */
-        "tune.sluice.io-uring",      /* the workers' readiness source: io_uring or epoll */
+        "option jsonlog",             /* HAProxy's JSON logs need a hand-written log-format */
+        "metrics-names",              /* the Prometheus exporter's prefix: sluice_ or HAProxy's */
+        "metrics-histogram-buckets",  /* the exporter's histogram bounds */
+        "metrics-server-histograms",  /* the exporter's histograms per server */
+        "tune.sluice.io-uring",       /* the workers' readiness source: io_uring or epoll */
+        "tune.sluice.accept-balance", /* which worker a new connection goes to */
         NULL,
 };
 

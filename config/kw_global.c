@@ -239,6 +239,26 @@ static void kw_io_uring(struct cfg_parser *p, unsigned arg, unsigned long data)
                 cfg__err(p, arg, "'tune.sluice.io-uring' expects 'on' or 'off', got '%s'", v);
 }
 
+/* tune.sluice.accept-balance leastconn|hash: which worker a new connection goes to, the less
+ * loaded of two chosen from its hash (a program attached to the listening sockets), or the
+ * kernel's hash alone */
+static void kw_accept_balance(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        const char *v;
+
+        (void)data;
+        if (!cfg__want_args(p, arg, 1, "tune.sluice.accept-balance leastconn|hash"))
+                return;
+        v = cfg__word(p, arg);
+        if (strcmp(v, "leastconn") == 0)
+                p->gen->global.accept_hash = false;
+        else if (strcmp(v, "hash") == 0)
+                p->gen->global.accept_hash = true;
+        else
+                cfg__err(p, arg,
+                         "'tune.sluice.accept-balance' expects 'leastconn' or 'hash', got '%s'", v);
+}
+
 /* cpu-map [auto:]<process-set>[/<thread-set>] <cpu-set>... */
 static void kw_cpu_map(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
@@ -978,6 +998,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"thread-group", G, kw_thread_group, 0, false},
         {"tune.idle-pool.shared", G, kw_idle_pool_shared, 0, false},
         {"tune.sluice.io-uring", G, kw_io_uring, 0, false},
+        {"tune.sluice.accept-balance", G, kw_accept_balance, 0, false},
         {"cpu-map", G, kw_cpu_map, 0, false},
         {"tune.maxrewrite", G, kw_tune_maxrewrite, 0, false},
         {"tune.pool-high-fd-ratio", G, kw_tune_pool_fd_ratio, CFG_POOL_FD_HIGH, false},

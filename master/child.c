@@ -88,6 +88,7 @@ _Noreturn void child_main(struct master *m, unsigned slot, int status_fd)
                 .maxconnrate = (m->gen->global.maxconnrate + m->n_slots - 1) / m->n_slots,
                 .n_workers = m->n_slots,
                 .stats_row = m->spawn_stats_row,
+                .accept_load = m->steer_leastconn ? reuseport_load_cell(&m->loads, slot) : NULL,
         };
         struct sl_list *pos;
         sigset_t none;

@@ -10,6 +10,7 @@
 
 #include "list.h"
 #include "loop.h"
+#include "reuseport.h"
 
 struct cfg_gen;
 struct master_cli;
@@ -38,6 +39,10 @@ struct msock {
         bool inherited;            /* fd@N: not ours to close */
         bool stats;                /* a stats socket's: slot 0 only, never paused */
         bool wanted;               /* used by the configuration being applied */
+        /* tune.sluice.accept-balance leastconn: the group's socket map (reuseport.h), owned,
+         * -1 when the group is not steered; the slots whose socket is in it */
+        int steer;
+        uint64_t steer_in;
 };
 
 struct mworker {
@@ -84,7 +89,12 @@ struct master {
         void *on_ready_data;
         struct cfg_gen *gen; /* counted: the current generation's configuration */
         unsigned gen_no, n_slots, reloads, failed_reloads;
-        struct sl_list socks;          /* owned struct msock */
+        struct sl_list socks; /* owned struct msock */
+        /* the workers' loads the listening sockets' programs read (reuseport.h); empty until
+         * a generation asks for leastconn, and when the kernel refuses */
+        struct reuseport_loads loads;
+        bool loads_refused;            /* said once */
+        bool steer_leastconn;          /* the groups are steered (the last msock_apply()) */
         struct sl_list workers;        /* owned struct mworker, every generation */
         struct shm_region *srv_region; /* owned: the current generation's server state */
         struct srv_state_table *srv_table;

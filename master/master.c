@@ -368,8 +368,12 @@ static void reap_children(struct master *m)
                                         /* it would fail again: the generation cannot start */
                                         generation_failed(m, "a worker exited before it was "
                                                              "ready; see above");
-                                else
+                                else {
                                         schedule_respawn(m, mw->slot);
+                                        /* no new connection waits for it while another
+                                         * worker can take it */
+                                        reuseport_load_gone(&m->loads, mw->slot);
+                                }
                         }
                         sl_list_del(&mw->link);
                         /* its watcher may still be in this turn's batch of events */
@@ -699,6 +703,7 @@ static int master_setup(struct master *m)
         /* a control client or a log reader that went away must not kill the master */
         (void)signal(SIGPIPE, SIG_IGN);
         m->ctl_fd = -1;
+        m->loads.map_fd = -1;
         n = readlink("/proc/self/exe", m->exe, sizeof(m->exe) - 1);
         m->exe[n > 0 ? n : 0] = '\0';
         if (n > 10 && strcmp(m->exe + n - 10, " (deleted)") == 0)
@@ -759,6 +764,7 @@ static int master_finish(struct master *m, bool failed)
         if (!failed)
                 mstate_file_write(m, m->gen);
         msock_close_all(m);
+        reuseport_loads_free(&m->loads);
         ctl_close(m);
         msrv_stop(m);
         mtls_free(m);

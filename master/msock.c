@@ -183,6 +183,7 @@ static struct msock *sock_new(struct master *m, const char *key, bool inherited)
                 return NULL;
         for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++)
                 ms->fds[k] = -1;
+        ms->steer = -1;
         snprintf(ms->key, sizeof(ms->key), "%s", key);
         ms->inherited = inherited;
         sl_list_push_back(&m->socks, &ms->link);
@@ -192,6 +193,8 @@ static struct msock *sock_new(struct master *m, const char *key, bool inherited)
 static void sock_free(struct msock *ms)
 {
         sl_list_del(&ms->link);
+        if (ms->steer >= 0)
+                close(ms->steer);
         for (unsigned i = 0; i < MASTER_MAX_SLOTS; i++)
                 if (ms->fds[i] >= 0 && !(ms->inherited && i > 0))
                         close(ms->fds[i]);
@@ -313,8 +316,83 @@ static int peers_apply(struct master *m, const struct cfg_peers *ps, const struc
         return 0;
 }
 
+/* The kernel refused the steering program or its maps (@r): said once, and the kernel's
+ * hash spreads the connections. */
+static void steer_refused(struct master *m, int r)
+{
+        if (m->loads_refused)
+                return;
+        m->loads_refused = true;
+        log_errno(LOG_NOTICE, r,
+                  "tune.sluice.accept-balance leastconn: cannot attach the program that gives "
+                  "each new connection to the less loaded of two workers (needs Linux 5.14 and "
+                  "CAP_BPF); the kernel's hash spreads them");
+}
+
+/* Give bind socket group @ms the program @leastconn asks for: steering over the workers'
+ * loads, with the sockets of its first @n slots in its socket map, or the migrate program
+ * alone (reuseport.h). A socket map made earlier is kept, and sockets opened since are
+ * added; one the kernel refused (still in a map being released) is tried again at the next
+ * reload. Best effort: the group keeps accepting whatever happens here. */
+static void sock_steer(struct master *m, struct msock *ms, unsigned n, bool leastconn)
+{
+        int r;
+
+        if (ms->inherited || ms->stats)
+                return;
+        if (!leastconn || m->loads.map_fd < 0) {
+                if (ms->steer >= 0) {
+                        (void)reuseport_migrate(ms->fds[0]);
+                        close(ms->steer);
+                        ms->steer = -1;
+                        ms->steer_in = 0;
+                }
+                return;
+        }
+        if (ms->steer < 0) {
+                r = reuseport_steer(ms->fds[0], &m->loads, &ms->steer);
+                if (r < 0) {
+                        steer_refused(m, r);
+                        return;
+                }
+                ms->steer_in = 0;
+        }
+        for (unsigned k = 0; k < n && k < REUSEPORT_MAX_SLOTS; k++) {
+                if (ms->fds[k] < 0 || (ms->steer_in & (UINT64_C(1) << k)))
+                        continue;
+                r = reuseport_steer_add(ms->steer, k, ms->fds[k]);
+                if (r < 0)
+                        log_errno(LOG_INFO, r, "listening socket %s, slot %u: not steered", ms->key,
+                                  k);
+                else
+                        ms->steer_in |= UINT64_C(1) << k;
+        }
+        /* closed sockets left the map by themselves */
+        ms->steer_in &= n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
+/* The loads map, made the first time a generation asks for leastconn. */
+static bool loads_ready(struct master *m, const struct cfg_gen *gen)
+{
+        int r;
+
+        if (gen->global.accept_hash)
+                return false;
+        if (m->loads.map_fd >= 0)
+                return true;
+        if (m->loads_refused)
+                return false;
+        r = reuseport_loads_new(&m->loads);
+        if (r < 0) {
+                steer_refused(m, r);
+                return false;
+        }
+        return true;
+}
+
 int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
 {
+        bool leastconn = loads_ready(m, gen);
         struct sl_list *pos, *tmp;
 
         sl_list_for_each(pos, &m->socks) {
@@ -377,6 +455,7 @@ int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
                                         ms->fds[k] = -1;
                                 }
                                 ms->n = n_slots;
+                                sock_steer(m, ms, n_slots, leastconn);
                         }
                 }
         }
@@ -402,6 +481,8 @@ int msock_apply(struct master *m, const struct cfg_gen *gen, unsigned n_slots)
                 if (!ms->wanted)
                         sock_free(ms);
         }
+        reuseport_loads_set_slots(&m->loads, n_slots);
+        m->steer_leastconn = leastconn;
         return 0;
 }
 
@@ -463,6 +544,17 @@ void msock_set_paused(struct master *m, bool pause)
                         if (pause ? shutdown(fd, SHUT_RD) == -1 : listen(fd, MASTER_BACKLOG) == -1)
                                 log_errno(LOG_WARNING, -errno, "cannot %s listening socket %s",
                                           pause ? "pause" : "resume", ms->key);
+                }
+                /* Sockets that stopped listening left their group, its program and their
+                 * socket map; listening again, they make a new group: program it again. */
+                if (!pause && !ms->stats && !ms->inherited) {
+                        if (ms->steer >= 0) {
+                                close(ms->steer);
+                                ms->steer = -1;
+                        }
+                        if (ms->n && ms->fds[0] >= 0 && !m->steer_leastconn)
+                                (void)reuseport_migrate(ms->fds[0]);
+                        sock_steer(m, ms, ms->n, m->steer_leastconn);
                 }
         }
         sl_list_for_each(pos, &m->workers) {

@@ -80,6 +80,11 @@ int reexec_master(struct master *m)
         json_object_set_new(st, "ledger", json_integer(m->ledger ? m->ledger->fd : -1));
         json_object_set_new(st, "next_table_id", json_integer(m->next_table_id));
         json_object_set_new(st, "listeners_paused", json_boolean(m->listeners_paused));
+        json_object_set_new(st, "loads", json_integer(m->loads.map_fd));
+        json_object_set_new(st, "loads_refused", json_boolean(m->loads_refused));
+        json_object_set_new(st, "steer_leastconn", json_boolean(m->steer_leastconn));
+        if (m->loads.map_fd >= 0 && !keep_fd(m->loads.map_fd))
+                goto errno_out;
         json_object_set_new(st, "tls_keys", json_integer(mtls_keys_fd(m)));
         if (mtls_keys_fd(m) >= 0 && !keep_fd(mtls_keys_fd(m)))
                 goto errno_out;
@@ -110,9 +115,12 @@ int reexec_master(struct master *m)
                         if (ms->fds[i] >= 0 && !keep_fd(ms->fds[i]))
                                 goto errno_out;
                 }
-                json_array_append_new(socks,
-                                      json_pack("{s:s, s:b, s:b, s:o}", "key", ms->key, "inherited",
-                                                ms->inherited, "stats", ms->stats, "fds", fds));
+                if (ms->steer >= 0 && !keep_fd(ms->steer))
+                        goto errno_out;
+                json_array_append_new(socks, json_pack("{s:s, s:b, s:b, s:o, s:i, s:I}", "key",
+                                                       ms->key, "inherited", ms->inherited, "stats",
+                                                       ms->stats, "fds", fds, "steer", ms->steer,
+                                                       "steer_in", (json_int_t)ms->steer_in));
         }
         sl_list_for_each(pos, &m->workers) {
                 struct mworker *mw = sl_list_entry(pos, struct mworker, link);
@@ -267,6 +275,23 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
                 goto fail;
         m->next_table_id = (unsigned)json_int(st, "next_table_id");
         m->listeners_paused = json_is_true(json_object_get(st, "listeners_paused"));
+        /* absent in the state of an image that did not steer connections */
+        m->loads_refused = json_is_true(json_object_get(st, "loads_refused"));
+        m->steer_leastconn = json_is_true(json_object_get(st, "steer_leastconn"));
+        v = json_object_get(st, "loads");
+        rfd = v ? (int)json_integer_value(v) : -1;
+        if (rfd >= 0) {
+                int lr;
+
+                (void)fcntl(rfd, F_SETFD, FD_CLOEXEC);
+                lr = reuseport_loads_adopt(&m->loads, rfd);
+                if (lr < 0) {
+                        /* the programs keep their map, but new workers could not write it:
+                         * the kernel's hash spreads the connections */
+                        log_errno(LOG_ERR, lr, "re-executed master: cannot map the workers' loads");
+                        m->loads_refused = true;
+                }
+        }
         /* absent in the state of an image that had no TLS keys */
         v = json_object_get(st, "tls_keys");
         rfd = v ? (int)json_integer_value(v) : -1;
@@ -328,6 +353,10 @@ int reexec_restore(struct master *m, int (*setup)(struct master *m))
                          json_string_value(json_object_get(v, "key")) ?: "");
                 ms->inherited = json_is_true(json_object_get(v, "inherited"));
                 ms->stats = json_is_true(json_object_get(v, "stats"));
+                ms->steer = json_object_get(v, "steer") ? (int)json_int(v, "steer") : -1;
+                ms->steer_in = (uint64_t)json_integer_value(json_object_get(v, "steer_in"));
+                if (ms->steer >= 0)
+                        (void)fcntl(ms->steer, F_SETFD, FD_CLOEXEC);
                 for (unsigned k = 0; k < MASTER_MAX_SLOTS; k++) {
                         ms->fds[k] = (int)json_integer_value(json_array_get(fds, k));
                         if (ms->fds[k] >= 0) {

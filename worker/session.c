@@ -52,6 +52,7 @@ struct sess *sess_new(struct worker *w, const struct cfg_proxy *fe,
         loop_reap_init(&s->reap, sess_on_reap);
         sl_list_push_back(&w->sessions, &s->link);
         w->n_conns++;
+        worker_load_publish(w);
         worker_rt(w, fe)->feconn++;
         s->lis = CFG_STATS_NONE;
         stats_gauge(wc_fe(w, fe), ST_G_CUR, 1, ST_M_CUR);
@@ -112,6 +113,7 @@ void sess_close(struct sess *s)
         sl_list_del(&s->link);
         loop_reap(w->loop, &s->reap);
         w->n_conns--;
+        worker_load_publish(w);
         if (w->conn_closed)
                 w->conn_closed(w, s->fe);
         s->gen = cfg_gen_unref(s->gen);

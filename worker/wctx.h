@@ -110,8 +110,11 @@ struct worker {
         uint64_t err_events;           /* invalid messages ever (werrors.h) */
         struct shm_region *srv_region; /* owned; the servers' shared state */
         unsigned n_conns, maxconn;     /* client connections now, and the global limit */
-        unsigned n_srv_conns;          /* server connections open */
-        unsigned n_workers;            /* worker processes of the generation (shares) */
+        /* where n_conns is published for the listening sockets' program while this worker
+         * accepts (worker_opts.accept_load); NULL: nowhere */
+        _Atomic uint64_t *accept_load;
+        unsigned n_srv_conns; /* server connections open */
+        unsigned n_workers;   /* worker processes of the generation (shares) */
         /* open files (client and server connections) past which no server connection is
          * kept idle, and past which one at most per server (tune.pool-{high,low}-fd-ratio) */
         unsigned pool_fd_high, pool_fd_low;
@@ -216,7 +219,19 @@ struct worker_opts {
         /* This worker's statistics row, made by the master (NULL: the worker makes one of its
          * own, which nobody else reads). Borrowed. */
         struct stats_row *stats_row;
+        /* This worker's cell of the loads the listening sockets' program steers new
+         * connections by (master/reuseport.h): the worker writes its count of client
+         * connections there while it accepts. NULL: the kernel's hash alone. Borrowed. */
+        _Atomic uint64_t *accept_load;
 };
+
+/* n_conns changed: tell the program that steers new connections (master/reuseport.h). A
+ * relaxed store: the kernel's reads need no order with anything else of ours. */
+static inline void worker_load_publish(struct worker *w)
+{
+        if (w->accept_load)
+                atomic_store_explicit(w->accept_load, w->n_conns, memory_order_relaxed);
+}
 
 /* The run-time state of proxy @px (which must belong to the worker's generation). */
 struct px_rt *worker_rt(struct worker *w, const struct cfg_proxy *px);

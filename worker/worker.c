@@ -432,6 +432,8 @@ static void worker_on_signal(struct loop_signal *ls, const struct signalfd_sigin
                 peers_stop(w); /* and links with the peers, from the shared positions */
                 dns_stop(w);   /* and resolves, from the shared records */
                 listeners_close(w);
+                /* the slot's next worker publishes its own count from now on */
+                w->accept_load = NULL;
                 if (w->opts && w->opts->stopped_accepting)
                         w->opts->stopped_accepting(w->opts->ready_data);
                 sl_list_for_each_safe(pos, tmp, &w->sessions) {
@@ -514,6 +516,8 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
         w->maxsslrate = opts && opts->maxsslrate ? opts->maxsslrate : gen->global.tls.maxsslrate;
         w->maxconnrate = opts && opts->maxconnrate ? opts->maxconnrate : gen->global.maxconnrate;
         w->n_workers = opts && opts->n_workers ? opts->n_workers : 1;
+        w->accept_load = opts ? opts->accept_load : NULL;
+        worker_load_publish(w);
         worker_pool_fd_limits(w);
         w->tls = opts ? opts->tls : NULL;
         tls_sess_use_cache(opts ? opts->tls_cache : NULL, gen->global.tls.lifetime_s);

@@ -219,6 +219,17 @@ START_TEST(test_global_keywords)
         }
         ck_assert_uint_eq(cfg_stats_timeout_ms(&g->global), 10000);
         ck_assert_ptr_null(g->global.cpu_map);
+        /* which worker a new connection goes to: leastconn unless told */
+        ck_assert(!g->global.accept_hash);
+        cfg_gen_unref(g);
+
+        g = load("global\n    tune.sluice.accept-balance hash\n", 0);
+        ck_assert(g->global.accept_hash);
+        cfg_gen_unref(g);
+        g = load("global\n    tune.sluice.accept-balance hash\n"
+                 "    tune.sluice.accept-balance leastconn\n",
+                 0);
+        ck_assert(!g->global.accept_hash);
         cfg_gen_unref(g);
 
         g = load("global\n    log-send-hostname a\n    log-send-hostname b\n", 0);
@@ -259,6 +270,9 @@ START_TEST(test_global_errors)
         expect_error("global\n    thread-group 2 1\n", 2, "out of range");
         expect_error("global\n    thread-group 1 0\n", 2, "out of range");
         expect_error("global\n    tune.idle-pool.shared maybe\n", 2, "'on' or 'off'");
+        expect_error("global\n    tune.sluice.accept-balance roundrobin\n", 2,
+                     "expects 'leastconn' or 'hash', got 'roundrobin'");
+        expect_error("global\n    tune.sluice.accept-balance\n", 2, "accept-balance");
         expect_error("global\n    master-worker foo\n", 2, "only supports 'no-exit-on-failure'");
         expect_error("global\n    stats timeout 0\n", 2, "expects a positive value");
         expect_error("global\n    stats timeout 1x\n", 2, "stats timeout");
@@ -506,7 +520,8 @@ START_TEST(test_dump_round_trip)
                           "    log-send-hostname \"edge 1\"\n"
                           "    cpu-map 1 0-3,8\n"
                           "    cpu-map auto:1/1-4 4-7\n"
-                          "    cpu-map 1/10-20 1\n");
+                          "    cpu-map 1/10-20 1\n"
+                          "    tune.sluice.accept-balance hash\n");
 }
 END_TEST
 
