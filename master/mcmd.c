@@ -820,8 +820,8 @@ static void each_server(struct master *m, const char *backend,
 /* HAProxy's "show servers conn [<backend>]": each server's connections in use (the node's,
  * and the most at once), and the idle ones each worker of the current generation keeps (its
  * "threads"), the server's pool-purge-delay and pool-max-conn. Each worker estimates its
- * own need (need_est 0 here), and none keeps an unsafe idle connection (safe_nb is
- * idle_cur). */
+ * own need at each purge (need_est is their sum), and none keeps an unsafe idle connection
+ * (safe_nb is idle_cur). */
 struct conn_ctx {
         struct master *m;
         FILE *out;
@@ -838,7 +838,7 @@ static void conn_line(void *arg, const struct cfg_proxy *px, const struct cfg_se
         uint32_t local = px->st_srv + (uint32_t)(sv - px->servers);
         uint32_t gid = mstats_gid(c->m, c->m->gen, local);
         uint64_t used_max = c->sums && gid < c->n_sums ? c->sums[gid].mx[ST_M_CUR] : 0;
-        int64_t per[256], idle = 0;
+        int64_t per[256], idle = 0, need = 0;
         char ip[64];
         unsigned port = server_addr(rec, sv, ip, sizeof(ip));
 
@@ -847,12 +847,13 @@ static void conn_line(void *arg, const struct cfg_proxy *px, const struct cfg_se
                 if (per[t] < 0)
                         per[t] = 0;
                 idle += per[t];
+                need += SL_MAX(mstats_worker_gauge(c->ws[t], local, ST_G_NEED_EST), 0);
         }
         /* a connection in use holds a slot of the server; an idle one none */
-        fprintf(c->out, "%s/%s %u/%u %s %u - %u %u %llu 0 0 %lld %d %lld", px->name, sv->name,
+        fprintf(c->out, "%s/%s %u/%u %s %u - %u %u %llu %lld 0 %lld %d %lld", px->name, sv->name,
                 px->id, sv->id, ip, port, (unsigned)cfg_server_pool_purge_ms(&sv->opts),
-                srv_state_cur_conns(rec), (unsigned long long)used_max, (long long)idle,
-                (int)cfg_server_pool_max(&sv->opts), (long long)idle);
+                srv_state_cur_conns(rec), (unsigned long long)used_max, (long long)need,
+                (long long)idle, (int)cfg_server_pool_max(&sv->opts), (long long)idle);
         for (unsigned t = 0; t < c->n_ws; t++)
                 fprintf(c->out, " %lld", (long long)per[t]);
         fputc('\n', c->out);

@@ -661,6 +661,17 @@ static int write_proxy(struct master *m, struct writer *w, const struct mstat_fi
                                         mfield_str(f, MSTAT_F_COOKIE, "CGS", sv->opts.cookie);
                         }
                         mfield_u32(f, MSTAT_F_SRV_ICUR, "MGP", g0(s->g[ST_G_IDLE_CUR]));
+                        if (cfg_server_pool_max(&sv->opts) >= 0)
+                                mfield_u32(f, MSTAT_F_SRV_ILIM, "CLP",
+                                           (uint32_t)cfg_server_pool_max(&sv->opts));
+                        /* every idle connection is safe: one whose first request has not
+                         * been answered is never kept */
+                        mfield_u32(f, MSTAT_F_IDLE_CONN_CUR, "MGP", 0);
+                        mfield_u32(f, MSTAT_F_SAFE_CONN_CUR, "MGP", g0(s->g[ST_G_IDLE_CUR]));
+                        if (rec)
+                                mfield_u32(f, MSTAT_F_USED_CONN_CUR, "MGP",
+                                           srv_state_cur_conns(rec));
+                        mfield_u32(f, MSTAT_F_NEED_CONN_EST, "MGP", g0(s->g[ST_G_NEED_EST]));
                         r |= write_obj(w, f, OT_SV, px->id, sv->id, px, s);
                 }
         }

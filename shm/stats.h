@@ -26,7 +26,7 @@
 struct shm_region;
 
 #define STATS_ROW_KIND "stats-row"
-#define STATS_LAYOUT   2u   /* bump when a block or the row header changes */
+#define STATS_LAYOUT   3u   /* bump when a block or the row header changes */
 #define STATS_HBOUNDS  15   /* histogram bounds; one bucket more for +Inf */
 #define STATS_HSEARCH  16   /* bounds kept for the search: the last always STATS_NO_BOUND */
 #define STATS_LUT_MS   4096 /* durations below this find their bucket in a table */
@@ -87,6 +87,8 @@ enum stats_gauge {
         ST_G_QCUR,     /* streams queued: be, srv [qcur] */
         ST_G_TLS_CUR,  /* TLS connections: process */
         ST_G_IDLE_CUR, /* idle server connections kept: srv [srv_icur] */
+        ST_G_NEED_EST, /* connections the worker estimates it needs (pool-purge-delay): srv
+                        * [need_conn_est] */
         ST_G_COUNT
 };
 

@@ -459,8 +459,12 @@ static void purge_server(struct px_rt *rt, int i)
         unsigned need = SL_MAX(sp->peak_used, sp->need_est);
         unsigned surplus = sp->n_open > need ? sp->n_open - need : 0;
         unsigned n = SL_MIN((surplus + 1) / 2, rt->n_idle[i]);
+        unsigned est = SL_MAX(sp->peak_used, (sp->need_est + sp->peak_used) / 2);
 
-        sp->need_est = SL_MAX(sp->peak_used, (sp->need_est + sp->peak_used) / 2);
+        /* the node's estimate is the workers' sum (need_conn_est, show servers conn) */
+        stats_gauge(wc_srv(rt->w, rt->px, i), ST_G_NEED_EST, (int64_t)est - (int64_t)sp->need_est,
+                    ST_M_COUNT);
+        sp->need_est = est;
         sp->peak_used = sp->n_open - rt->n_idle[i];
         while (n-- > 0)
                 srv_conn_close(sl_list_entry(rt->idle[i].next, struct srv_conn, idle_link));

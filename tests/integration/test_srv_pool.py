@@ -196,6 +196,47 @@ class SrvPool(harness.TestCase):
         # the burst's need held them through the first two purges
         self.assertGreaterEqual(first, 1.5)
 
+    def test_need_estimate_reported(self):
+        """The need each purge estimates is the node's "need_est" (show servers conn) and
+        "need_conn_est" (show stat), next to its idle connections, all safe, and pool-max-conn
+        as "src_ilim"; the estimate halves at each purge once the burst is over."""
+        sock = self.tmp + "/admin.sock"
+        port, o = self.start_pool("pool-purge-delay 2s pool-max-conn 50",
+                                  "    stats socket %s level admin\n" % sock)
+
+        def conn_row():
+            lines = harness.stats_command(sock, "show servers conn be\n").split("\n")
+            return lines[1].split()
+
+        def stat_row():
+            lines = harness.stats_command(sock, "show stat\n").split("\n")
+            head = lines[0].lstrip("# ").split(",")
+            for ln in lines[1:]:
+                f = ln.split(",")
+                if f[:2] == ["be", "s"]:
+                    return dict(zip(head, f))
+            self.fail("no be/s in show stat")
+
+        self.assertEqual(conn_row()[8], "0")
+        self.assertEqual(self.burst(port, o, 40), 40)
+        # the first purge, 2 s after the first idle connection: all 40 were in use at once
+        seen = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(set(seen)) < 2:
+            need = int(conn_row()[8])
+            if need and (not seen or need != seen[-1]):
+                seen.append(need)
+                if len(seen) == 1:
+                    st = stat_row()
+            time.sleep(0.05)
+        self.assertEqual(seen[:2], [40, 20])
+        self.assertEqual(st["need_conn_est"], "40")
+        self.assertEqual(st["used_conn_cur"], "0")
+        self.assertEqual(st["idle_conn_cur"], "0")
+        self.assertEqual(st["safe_conn_cur"], st["srv_icur"])
+        self.assertEqual(st["srv_icur"], "40")
+        self.assertEqual(st["src_ilim"], "50")
+
     def test_reload_names_pool_changes(self):
         """A reload that changes a server's pool options names them in its log."""
         o = Origin()
