@@ -329,6 +329,18 @@ static void steer_refused(struct master *m, int r)
                   "CAP_BPF); the kernel's hash spreads them");
 }
 
+/* Whether @ms is a bind line's SO_REUSEPORT group of sockets of its own (TCP, not shared
+ * from systemd or fd@N): what a reuseport program can be attached to. */
+static bool sock_group(const struct msock *ms)
+{
+        int domain = AF_UNSPEC;
+        socklen_t len = sizeof(domain);
+
+        return !ms->inherited && !ms->stats && ms->fds[0] >= 0 &&
+               getsockopt(ms->fds[0], SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+               (domain == AF_INET || domain == AF_INET6);
+}
+
 /* Give bind socket group @ms the program @leastconn asks for: steering over the workers'
  * loads, with the sockets of its first @n slots in its socket map, or the migrate program
  * alone (reuseport.h). A socket map made earlier is kept, and sockets opened since are
@@ -338,7 +350,7 @@ static void sock_steer(struct master *m, struct msock *ms, unsigned n, bool leas
 {
         int r;
 
-        if (ms->inherited || ms->stats)
+        if (!sock_group(ms))
                 return;
         if (!leastconn || m->loads.map_fd < 0) {
                 if (ms->steer >= 0) {
@@ -547,12 +559,12 @@ void msock_set_paused(struct master *m, bool pause)
                 }
                 /* Sockets that stopped listening left their group, its program and their
                  * socket map; listening again, they make a new group: program it again. */
-                if (!pause && !ms->stats && !ms->inherited) {
+                if (!pause && sock_group(ms)) {
                         if (ms->steer >= 0) {
                                 close(ms->steer);
                                 ms->steer = -1;
                         }
-                        if (ms->n && ms->fds[0] >= 0 && !m->steer_leastconn)
+                        if (!m->steer_leastconn)
                                 (void)reuseport_migrate(ms->fds[0]);
                         sock_steer(m, ms, ms->n, m->steer_leastconn);
                 }

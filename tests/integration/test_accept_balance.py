@@ -24,6 +24,9 @@ defaults
     timeout server 20s
 
 frontend fe
+    # a Unix socket has no SO_REUSEPORT group: not steered, and no reason to give up on
+    # the TCP one
+    bind unix@%(unix)s
     bind 127.0.0.1:%(port)d
     http-request return status 200 content-type text/plain string ok
 """
@@ -55,14 +58,18 @@ def answered(port, timeout):
 
 
 class AcceptBalance(harness.TestCase):
+    def config(self, n, glob=""):
+        return CONFIG % {"n": n, "glob": glob, "port": self.port, "unix": self.tmp + "/fe.sock"}
+
     def start_workers(self, n, glob=""):
         self.port = harness.free_port()
-        self.proc = self.start_config(CONFIG % {"n": n, "glob": glob, "port": self.port})
+        self.proc = self.start_config(self.config(n, glob))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and len(harness.children(self.proc.pid)) != n:
             time.sleep(0.05)
         self.workers = harness.children(self.proc.pid)
         self.assertEqual(len(self.workers), n)
+        self.assertNotIn("cannot attach", self.proc.log())
 
     def hold(self, count):
         """Open @count keep-alive connections one after the other, each answered once."""
@@ -138,7 +145,7 @@ class AcceptBalance(harness.TestCase):
         # the groups of a generation on hash get the program again when the next asks for it
         self.start_workers(4, "    tune.sluice.accept-balance hash")
         old = set(self.workers)
-        self.write("sluice.cfg", CONFIG % {"n": 4, "glob": "", "port": self.port})
+        self.write("sluice.cfg", self.config(4))
         self.proc.signal(signal.SIGHUP)
         self.assertTrue(self.proc.log_lines("reload: generation 2 ready"))
         deadline = time.monotonic() + 10
