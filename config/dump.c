@@ -238,6 +238,8 @@ static void dump_global(FILE *out, const struct cfg_global *g)
                 fprintf(out, "    stats timeout %" PRIu64 "ms\n", g->stats_timeout_ms);
         if (g->io_uring)
                 fputs("    tune.sluice.io-uring on\n", out);
+        if (g->busy_polling)
+                fputs("    busy-polling\n", out);
         if (g->accept_hash)
                 fputs("    tune.sluice.accept-balance hash\n", out);
         if (g->metrics_haproxy)

@@ -18,6 +18,15 @@ static void kw_daemon(struct cfg_parser *p, unsigned arg, unsigned long data)
                 p->gen->global.daemon = true;
 }
 
+/* [no] busy-polling: the workers ask the kernel for events again and again instead of
+ * sleeping until one comes (worker/loop.h) */
+static void kw_busy_polling(struct cfg_parser *p, unsigned arg, unsigned long data)
+{
+        (void)data;
+        if (cfg__want_args(p, arg, 0, "busy-polling"))
+                p->gen->global.busy_polling = !p->negate;
+}
+
 static void kw_nbthread(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         unsigned long long v;
@@ -999,6 +1008,7 @@ const struct cfg_kw cfg__global_keywords[] = {
         {"tune.idle-pool.shared", G, kw_idle_pool_shared, 0, false},
         {"tune.sluice.io-uring", G, kw_io_uring, 0, false},
         {"tune.sluice.accept-balance", G, kw_accept_balance, 0, false},
+        {"busy-polling", G, kw_busy_polling, 0, true},
         {"cpu-map", G, kw_cpu_map, 0, false},
         {"tune.maxrewrite", G, kw_tune_maxrewrite, 0, false},
         {"tune.pool-high-fd-ratio", G, kw_tune_pool_fd_ratio, CFG_POOL_FD_HIGH, false},

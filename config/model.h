@@ -1033,6 +1033,7 @@ struct cfg_global {
         /* histogram bounds of the statistics, ms, increasing (0 of them: the defaults) */
         uint32_t stats_bounds_ms[15];
         bool io_uring;            /* "tune.sluice.io-uring on": workers poll with io_uring */
+        bool busy_polling;        /* "busy-polling": the workers' waits never sleep */
         bool accept_hash;         /* "tune.sluice.accept-balance hash": the kernel's hash alone
                                    * spreads new connections over the workers (default:
                                    * leastconn, master/reuseport.h) */

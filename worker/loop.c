@@ -75,6 +75,7 @@ struct loop {
         struct loop_uring *ur;  /* owned; NULL with epoll */
         bool stopping;          /* loop_stop() called; loop_run() returns */
         bool in_turn;           /* inside loop_run_once(), which is not reentrant */
+        bool busy;              /* loop_set_busy_polling(): the wait never sleeps */
         uint64_t now;           /* cached clock, ms */
         struct sl_list updates; /* borrowed watchers (loop_io.update) with interest to flush */
         struct sl_list defers;  /* borrowed loop_defer.link, queued for this turn's phase 6 */
@@ -677,28 +678,54 @@ static int loop__wait_uring(struct loop *loop, int failed, int wait_ms)
         return n;
 }
 
+/* Wait up to @wait_ms (0: not at all) for events, after the @failed ones already in the
+ * batch: how many came; a failure of the wait itself in *@err. */
+static int loop__poll(struct loop *loop, int failed, int wait_ms, int *err)
+{
+        int n;
+
+        if (loop->ur) {
+                n = loop__wait_uring(loop, failed, wait_ms);
+                if (n < 0) {
+                        *err = n;
+                        n = 0;
+                }
+                return n;
+        }
+        n = epoll_wait(loop->epfd, loop->events + failed, LOOP_MAX_EVENTS - failed, wait_ms);
+        if (n == -1) {
+                if (errno != EINTR)
+                        *err = -errno;
+                n = 0;
+        }
+        return n;
+}
+
+void loop_set_busy_polling(struct loop *loop, bool on)
+{
+        loop->busy = on;
+}
+
 int loop_run_once(struct loop *loop, int max_wait_ms)
 {
-        int failed, n, r = 0, ran;
+        int failed, n, r = 0, ran, wait_ms;
 
         SL_BUG_ON(loop->in_turn);
         loop->in_turn = true;
 
         failed = loop__flush_updates(loop);
-        if (loop->ur) {
-                n = loop__wait_uring(loop, failed, loop__wait_ms(loop, max_wait_ms, failed));
-                if (n < 0) {
-                        r = n;
-                        n = 0;
-                }
+        wait_ms = loop__wait_ms(loop, max_wait_ms, failed);
+        if (loop->busy && wait_ms != 0) {
+                /* busy-polling: ask without sleeping until something is ready or the wait
+                 * is over (a timer's deadline; none: until something is ready) */
+                uint64_t until = wait_ms > 0 ? sl_clock_ms() + (uint64_t)wait_ms : UINT64_MAX;
+
+                do {
+                        n = loop__poll(loop, failed, 0, &r);
+                        loop->stats.busy_polls++;
+                } while (n == 0 && r == 0 && sl_clock_ms() < until);
         } else {
-                n = epoll_wait(loop->epfd, loop->events + failed, LOOP_MAX_EVENTS - failed,
-                               loop__wait_ms(loop, max_wait_ms, failed));
-                if (n == -1) {
-                        if (errno != EINTR)
-                                r = -errno;
-                        n = 0;
-                }
+                n = loop__poll(loop, failed, wait_ms, &r);
         }
         loop->now = sl_clock_ms();
         if (n > 0)

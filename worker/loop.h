@@ -33,6 +33,7 @@ struct loop_stats {
                                     * io_uring: polls refused by the kernel */
         uint64_t polls_armed;      /* io_uring: poll requests queued (arms and re-arms) */
         uint64_t polls_cancelled;  /* io_uring: poll cancellations queued */
+        uint64_t busy_polls;       /* waits that did not sleep, with busy-polling */
 };
 
 /* Where a loop learns that fds are ready. Both give the same level-triggered watchers. */
@@ -77,6 +78,11 @@ int loop_run(struct loop *loop);
  * timer; 0: do not wait). Returns the number of callbacks run (fds, timers, deferred) or a
  * negative errno if epoll_wait() fails. */
 int loop_run_once(struct loop *loop, int max_wait_ms);
+
+/* busy-polling (HAProxy's): the turns' waits for events never sleep; each asks the kernel
+ * again, without waiting, until something is ready or a timer is due. Latency no longer
+ * includes a wakeup (a virtual machine's in particular), at the cost of a CPU always busy. */
+void loop_set_busy_polling(struct loop *loop, bool on);
 
 /* Make loop_run() return once the current turn is over. Callable from any callback. */
 void loop_stop(struct loop *loop);

@@ -512,6 +512,7 @@ int worker_init(struct worker *w, struct cfg_gen *gen, const struct worker_opts 
                 r = loop_new(&w->loop);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot create the event loop");
+        loop_set_busy_polling(w->loop, gen->global.busy_polling);
         w->maxsslconn = opts && opts->maxsslconn ? opts->maxsslconn : gen->global.tls.maxsslconn;
         w->maxsslrate = opts && opts->maxsslrate ? opts->maxsslrate : gen->global.tls.maxsslrate;
         w->maxconnrate = opts && opts->maxconnrate ? opts->maxconnrate : gen->global.maxconnrate;

@@ -225,6 +225,13 @@ START_TEST(test_global_keywords)
 
         g = load("global\n    tune.sluice.accept-balance hash\n", 0);
         ck_assert(g->global.accept_hash);
+        ck_assert(!g->global.busy_polling);
+        cfg_gen_unref(g);
+        g = load("global\n    busy-polling\n", 0);
+        ck_assert(g->global.busy_polling);
+        cfg_gen_unref(g);
+        g = load("global\n    busy-polling\n    no busy-polling\n", 0);
+        ck_assert(!g->global.busy_polling);
         cfg_gen_unref(g);
         g = load("global\n    tune.sluice.accept-balance hash\n"
                  "    tune.sluice.accept-balance leastconn\n",
@@ -273,6 +280,7 @@ START_TEST(test_global_errors)
         expect_error("global\n    tune.sluice.accept-balance roundrobin\n", 2,
                      "expects 'leastconn' or 'hash', got 'roundrobin'");
         expect_error("global\n    tune.sluice.accept-balance\n", 2, "accept-balance");
+        expect_error("global\n    busy-polling on\n", 2, "busy-polling");
         expect_error("global\n    master-worker foo\n", 2, "only supports 'no-exit-on-failure'");
         expect_error("global\n    stats timeout 0\n", 2, "expects a positive value");
         expect_error("global\n    stats timeout 1x\n", 2, "stats timeout");
@@ -521,7 +529,8 @@ START_TEST(test_dump_round_trip)
                           "    cpu-map 1 0-3,8\n"
                           "    cpu-map auto:1/1-4 4-7\n"
                           "    cpu-map 1/10-20 1\n"
-                          "    tune.sluice.accept-balance hash\n");
+                          "    tune.sluice.accept-balance hash\n"
+                          "    busy-polling\n");
 }
 END_TEST
 

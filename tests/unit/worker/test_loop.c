@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -829,6 +830,69 @@ START_TEST(test_max_wait_respected)
 }
 END_TEST
 
+static uint64_t cpu_ms(void)
+{
+        struct rusage ru;
+
+        ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+        return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+               (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/* busy-polling: a wait keeps its bounds (the caller's, a timer's) and its events, but
+ * spends them asking the kernel again instead of sleeping. */
+START_TEST(test_busy_polling)
+{
+        struct rec_timer a = {.id = 1};
+        struct counted_io c = {0};
+        uint64_t start, cpu, polls;
+        int p[2];
+
+        loop_set_busy_polling(L, true);
+        polls = loop_get_stats(L)->busy_polls;
+        start = sl_clock_ms();
+        cpu = cpu_ms();
+        ck_assert_int_eq(loop_run_once(L, 40), 0);
+        ck_assert_uint_ge(elapsed_ms(start), 39);
+        ck_assert_uint_lt(elapsed_ms(start), 1000);
+        /* on a CPU all along: most of the wait (a loaded machine may take some of it) */
+        ck_assert_uint_ge(cpu_ms() - cpu, 20);
+        ck_assert_uint_gt(loop_get_stats(L)->busy_polls - polls, 10);
+
+        /* a timer ends the wait when no bound is given */
+        nfired = 0;
+        ck_assert_int_eq(loop_timer_init(L, &a.t, on_rec_timer), 0);
+        loop_timer_arm(&a.t, 20);
+        start = sl_clock_ms();
+        for (int turn = 0; turn < 10 && nfired == 0; turn++)
+                ck_assert_int_ge(loop_run_once(L, -1), 0);
+        ck_assert_int_eq(nfired, 1);
+        ck_assert_uint_ge(elapsed_ms(start), 19);
+        ck_assert_uint_lt(elapsed_ms(start), 1000);
+        loop_timer_deinit(&a.t);
+
+        /* and so does an fd that becomes ready */
+        make_pipe(p);
+        loop_io_init(L, &c.io, p[0], on_counted);
+        loop_io_start(&c.io, EPOLLIN);
+        ck_assert_int_eq(loop_run_once(L, 0), 0);
+        put_byte(p[1]);
+        ck_assert_int_eq(loop_run_once(L, -1), 1);
+        ck_assert_int_eq(c.calls, 1);
+        loop_io_stop(&c.io);
+        close(p[0]);
+        close(p[1]);
+
+        /* off again: the wait sleeps */
+        loop_set_busy_polling(L, false);
+        polls = loop_get_stats(L)->busy_polls;
+        cpu = cpu_ms();
+        ck_assert_int_eq(loop_run_once(L, 40), 0);
+        ck_assert_uint_lt(cpu_ms() - cpu, 15);
+        ck_assert_uint_eq(loop_get_stats(L)->busy_polls, polls);
+}
+END_TEST
+
 /* ---- deferred callbacks and reaping ---- */
 
 struct rec_defer {
@@ -1165,6 +1229,7 @@ static void add_cases(Suite *s, bool uring)
         tcase_add_test(tc, test_many_timers_random);
         tcase_add_test(tc, test_timer_deinit_unbound_is_noop);
         tcase_add_test(tc, test_max_wait_respected);
+        tcase_add_test(tc, test_busy_polling);
         suite_add_tcase(s, tc);
 
         tc = SL_TCASE("defer_reap");

@@ -1,0 +1,75 @@
+"""busy-polling (HAProxy's global keyword): a worker's wait for events never sleeps, so an
+idle worker keeps a CPU busy; "no busy-polling" and the default sleep. Seen from the
+worker's CPU time in /proc while nothing happens, and from a request served meanwhile."""
+
+import os
+import signal
+import time
+
+import harness
+
+CONFIG = """\
+global
+    nbthread 1
+%(glob)s
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 20s
+    timeout server 20s
+
+frontend fe
+    bind 127.0.0.1:%(port)d
+    http-request return status 200 content-type text/plain string ok
+"""
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class BusyPolling(harness.TestCase):
+    def config(self, glob):
+        return CONFIG % {"glob": glob, "port": self.port}
+
+    def worker(self, old=()):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            ws = [w for w in harness.children(self.proc.pid) if w not in old]
+            if len(ws) == 1:
+                return ws[0]
+            time.sleep(0.05)
+        self.fail("no single worker")
+
+    def idle_share(self, pid, seconds=1.0):
+        """The share of a CPU @pid used over @seconds with no traffic."""
+        before = harness.cpu_ticks(pid)
+        time.sleep(seconds)
+        return (harness.cpu_ticks(pid) - before) / TICKS / seconds
+
+    def answered(self):
+        status, _, body = harness.request(self.port, b"GET / HTTP/1.1\r\nhost: t\r\n\r\n")
+        return status == 200 and body == b"ok"
+
+    def test_busy_then_not_after_reload(self):
+        self.port = harness.free_port()
+        self.proc = self.start_config(self.config("    busy-polling"))
+        busy = self.worker()
+        self.assertTrue(self.answered())
+        # all of a CPU, less what a loaded machine takes from it
+        self.assertGreater(self.idle_share(busy), 0.5)
+        self.assertTrue(self.answered())
+        self.write("sluice.cfg", self.config("    busy-polling\n    no busy-polling"))
+        self.proc.signal(signal.SIGHUP)
+        self.assertTrue(self.proc.log_lines("reload: generation 2 ready"))
+        calm = self.worker(old=(busy,))
+        self.assertTrue(self.answered())
+        self.assertLess(self.idle_share(calm), 0.1)
+
+    def test_default_sleeps(self):
+        self.port = harness.free_port()
+        self.proc = self.start_config(self.config(""))
+        self.assertTrue(self.answered())
+        self.assertLess(self.idle_share(self.worker()), 0.1)
+
+
+if __name__ == "__main__":
+    harness.main()
