@@ -13,7 +13,7 @@ BENCH_DIR=${BENCH_DIR:-$top/../shared/bench}
 # shellcheck source=tests/bench/release_build.sh
 . "$top/tests/bench/release_build.sh"
 export SCENARIOS=${SCENARIOS:-h1_ka} NBTHREAD=${NBTHREAD:-2} ROUNDS=${ROUNDS:-5} DUR=${DUR:-6}
-extra=$(mktemp --suffix=.cfg /tmp/sluice-hash.XXXXXX)
+extra=$(mktemp --suffix=.cfg)
 trap 'rm -f "$extra"' EXIT
 printf 'global\n    tune.sluice.accept-balance hash\n' >"$extra"
 A_KIND=custom A_NAME=sluice-hash A_CMD="$build/sluice -d -f {cfg} -f $extra" \
