@@ -43,6 +43,7 @@ struct msock {
          * -1 when the group is not steered; the slots whose socket is in it */
         int steer;
         uint64_t steer_in;
+        bool migrate_on; /* the group has the migrate program (reuseport.h) */
 };
 
 struct mworker {

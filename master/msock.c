@@ -158,19 +158,6 @@ static int sock_open_one(const struct cfg_addr *a, const struct cfg_bind *b,
 
                 (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &quickack, sizeof(quickack));
         }
-        if (ss.ss_family != AF_UNIX) {
-                static bool warned;
-
-                r = reuseport_migrate(fd);
-                if (r < 0 && !warned) {
-                        warned = true;
-                        log_errno(LOG_NOTICE, r,
-                                  "cannot ask the kernel to move queued connections off the "
-                                  "listening sockets a reload closes (needs Linux 5.14 and "
-                                  "CAP_BPF); net.ipv4.tcp_migrate_req=1 does it for every "
-                                  "socket");
-                }
-        }
         return fd;
 }
 
@@ -341,33 +328,52 @@ static bool sock_group(const struct msock *ms)
                (domain == AF_INET || domain == AF_INET6);
 }
 
+/* Attach the migrate program to @ms's group (reuseport.h), once: a failure is said once. */
+static void sock_migrate(struct msock *ms)
+{
+        static bool warned;
+        int r;
+
+        if (ms->migrate_on)
+                return;
+        r = reuseport_migrate(ms->fds[0]);
+        ms->migrate_on = r == 0;
+        if (r < 0 && !warned) {
+                warned = true;
+                log_errno(LOG_NOTICE, r,
+                          "cannot ask the kernel to move queued connections off the listening "
+                          "sockets a reload closes (needs Linux 5.14 and CAP_BPF); "
+                          "net.ipv4.tcp_migrate_req=1 does it for every socket");
+        }
+}
+
 /* Give bind socket group @ms the program @leastconn asks for: steering over the workers'
  * loads, with the sockets of its first @n slots in its socket map, or the migrate program
- * alone (reuseport.h). A socket map made earlier is kept, and sockets opened since are
- * added; one the kernel refused (still in a map being released) is tried again at the next
- * reload. Best effort: the group keeps accepting whatever happens here. */
+ * alone (reuseport.h). A group keeps its program when sockets join it (a reload that adds
+ * workers), so it is attached only when the group has not got it yet; sockets opened since
+ * are added to the socket map, and one the kernel refused (still in a map being released)
+ * is tried again at the next reload. Best effort: the group accepts whatever happens here. */
 static void sock_steer(struct master *m, struct msock *ms, unsigned n, bool leastconn)
 {
         int r;
 
         if (!sock_group(ms))
                 return;
-        if (!leastconn || m->loads.map_fd < 0) {
+        if (leastconn && m->loads.map_fd >= 0 && ms->steer < 0) {
+                r = reuseport_steer(ms->fds[0], &m->loads, &ms->steer);
+                if (r < 0)
+                        steer_refused(m, r);
+                ms->steer_in = 0;
+                ms->migrate_on = false;
+        }
+        if (!leastconn || ms->steer < 0) {
                 if (ms->steer >= 0) {
-                        (void)reuseport_migrate(ms->fds[0]);
                         close(ms->steer);
                         ms->steer = -1;
                         ms->steer_in = 0;
                 }
+                sock_migrate(ms);
                 return;
-        }
-        if (ms->steer < 0) {
-                r = reuseport_steer(ms->fds[0], &m->loads, &ms->steer);
-                if (r < 0) {
-                        steer_refused(m, r);
-                        return;
-                }
-                ms->steer_in = 0;
         }
         for (unsigned k = 0; k < n && k < REUSEPORT_MAX_SLOTS; k++) {
                 if (ms->fds[k] < 0 || (ms->steer_in & (UINT64_C(1) << k)))
@@ -564,8 +570,7 @@ void msock_set_paused(struct master *m, bool pause)
                                 close(ms->steer);
                                 ms->steer = -1;
                         }
-                        if (!m->steer_leastconn)
-                                (void)reuseport_migrate(ms->fds[0]);
+                        ms->migrate_on = false;
                         sock_steer(m, ms, ms->n, m->steer_leastconn);
                 }
         }

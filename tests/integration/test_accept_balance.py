@@ -141,6 +141,25 @@ class AcceptBalance(harness.TestCase):
             time.sleep(0.05)
         self.assertLessEqual(self.stopped_worker_failures(40, 0.5), 2)
 
+    def test_reload_to_more_workers(self):
+        # the sockets of the slots a reload adds join the group and its program, which
+        # they must not replace
+        self.start_workers(2)
+        old = set(self.workers)
+        self.write("sluice.cfg", self.config(4))
+        self.proc.signal(signal.SIGHUP)
+        self.assertTrue(self.proc.log_lines("reload: generation 2 ready"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            self.workers = harness.children(self.proc.pid)
+            if len(self.workers) == 4 and not old & set(self.workers):
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(self.workers), 4)
+        diff, held = self.spread(4, 80)
+        self.assertLessEqual(diff, 5, held)
+        self.assertLessEqual(self.stopped_worker_failures(40, 0.5), 2)
+
     def test_reload_to_hash_and_back(self):
         # the groups of a generation on hash get the program again when the next asks for it
         self.start_workers(4, "    tune.sluice.accept-balance hash")
