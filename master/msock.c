@@ -386,7 +386,7 @@ static void sock_steer(struct master *m, struct msock *ms, unsigned n, bool leas
                         ms->steer_in |= UINT64_C(1) << k;
         }
         /* closed sockets left the map by themselves */
-        ms->steer_in &= n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+        ms->steer_in &= n >= REUSEPORT_MAX_SLOTS ? UINT64_MAX : (UINT64_C(1) << n) - 1;
 }
 
 /* The loads map, made the first time a generation asks for leastconn. */

@@ -141,21 +141,27 @@ class AcceptBalance(harness.TestCase):
             time.sleep(0.05)
         self.assertLessEqual(self.stopped_worker_failures(40, 0.5), 2)
 
-    def test_reload_to_more_workers(self):
-        # the sockets of the slots a reload adds join the group and its program, which
-        # they must not replace
-        self.start_workers(2)
+    def reload_to(self, n, glob=""):
+        """Reload to @n workers with @glob in the global section; once generation 2 is
+        ready and its workers alone are left, they are self.workers."""
         old = set(self.workers)
-        self.write("sluice.cfg", self.config(4))
+        self.write("sluice.cfg", self.config(n, glob))
         self.proc.signal(signal.SIGHUP)
         self.assertTrue(self.proc.log_lines("reload: generation 2 ready"))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             self.workers = harness.children(self.proc.pid)
-            if len(self.workers) == 4 and not old & set(self.workers):
+            if len(self.workers) == n and not old & set(self.workers):
                 break
             time.sleep(0.05)
-        self.assertEqual(len(self.workers), 4)
+        self.assertFalse(old & set(self.workers))
+        self.assertEqual(len(self.workers), n)
+
+    def test_reload_to_more_workers(self):
+        # the sockets of the slots a reload adds join the group and its program, which
+        # they must not replace
+        self.start_workers(2)
+        self.reload_to(4)
         diff, held = self.spread(4, 80)
         self.assertLessEqual(diff, 5, held)
         self.assertLessEqual(self.stopped_worker_failures(40, 0.5), 2)
@@ -163,19 +169,9 @@ class AcceptBalance(harness.TestCase):
     def test_reload_to_hash_and_back(self):
         # the groups of a generation on hash get the program again when the next asks for it
         self.start_workers(4, "    tune.sluice.accept-balance hash")
-        old = set(self.workers)
-        self.write("sluice.cfg", self.config(4))
-        self.proc.signal(signal.SIGHUP)
-        self.assertTrue(self.proc.log_lines("reload: generation 2 ready"))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            self.workers = harness.children(self.proc.pid)
-            if len(self.workers) == 4 and not old & set(self.workers):
-                break
-            time.sleep(0.05)
-        self.assertFalse(old & set(self.workers))
-        self.assertEqual(len(self.workers), 4)
+        self.reload_to(4)
         self.assertLessEqual(self.stopped_worker_failures(40, 0.5), 2)
+
 
 if __name__ == "__main__":
     harness.main()
