@@ -31,7 +31,7 @@ static int resolve_fake(void *data, const char *host, int family, struct sockadd
         return -EADDRNOTAVAIL;
 }
 
-static char resolv_conf[256];
+static char resolv_dir[64], resolv_conf[256];
 
 static struct cfg_load_opts opts = {.resolve = resolve_fake};
 
@@ -74,15 +74,20 @@ static const char *ip_port(const struct sockaddr_storage *ss, char *buf, size_t 
 
 static void setup(void)
 {
-        char dir[] = "/tmp/sluice-resolvers-XXXXXX";
-
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        cfgtest_write(dir, "resolv.conf",
+        snprintf(resolv_dir, sizeof(resolv_dir), "/tmp/sluice-resolvers-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(resolv_dir));
+        cfgtest_write(resolv_dir, "resolv.conf",
                       "# comment\nsearch example.org\nnameserver 192.0.2.1\n"
                       "nameserver   2001:db8::53  \nnameserver\nnameserver not-an-ip\n"
                       "nameserver 192.0.2.1\nnameservers 192.0.2.9\noptions ndots:2\n");
-        snprintf(resolv_conf, sizeof(resolv_conf), "%s/resolv.conf", dir);
+        snprintf(resolv_conf, sizeof(resolv_conf), "%s/resolv.conf", resolv_dir);
         opts.resolv_conf = resolv_conf;
+}
+
+static void teardown(void)
+{
+        unlink(resolv_conf);
+        rmdir(resolv_dir);
 }
 
 START_TEST(test_section_defaults)
@@ -415,7 +420,7 @@ int main(void)
         Suite *s = suite_create("config/resolvers");
         TCase *tc = tcase_create("resolvers");
 
-        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_section_defaults);
         tcase_add_test(tc, test_section_keywords);
         tcase_add_test(tc, test_parse_resolv_conf);
