@@ -59,6 +59,7 @@ class Origin:
         self.lock = threading.Lock()
         self.stopping = False
         self.threads = []
+        self.live = set()  # the connections being served, which stop() shuts down
         t = threading.Thread(target=self._accept, daemon=True)
         t.start()
         self.threads.append(t)
@@ -74,6 +75,7 @@ class Origin:
                 return
             with self.lock:
                 self.connections += 1
+                self.live.add(c)
             t = threading.Thread(target=self._serve, args=(c,), daemon=True)
             t.start()
             self.threads.append(t)
@@ -133,6 +135,8 @@ class Origin:
         except (OSError, ValueError, EOFError):
             return
         finally:
+            with self.lock:
+                self.live.discard(c)
             c.close()
 
     def _answer(self, c, req, buf):
@@ -195,8 +199,16 @@ class Origin:
         return close
 
     def stop(self):
+        """Stop listening, end every connection (a thread waiting for a kept-alive client's
+        next request wakes at once), and wait for the threads."""
         self.stopping = True
         self.sock.close()
+        with self.lock:
+            for c in self.live:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
         for t in self.threads:
             t.join(timeout=5)
 
