@@ -6,11 +6,13 @@
 # divided by the requests the load got answered in a DUR-second window after a second of
 # warm-up. The load is the harness's for SCENARIO: wrk -c50 for h1_ka (keep-alive, 64 B),
 # h1_close (a connection per request) and h1_16k (16 KiB responses), h2load -c10 -m10 over
-# TLS for h2. Prints one line per proxy and round.
+# TLS for h2, and for tls_hs four `openssl s_time -new` clients (a full TLS handshake and one
+# GET per connection; "requests" are then handshakes). Prints one line per proxy and round.
 # Everything started is stopped by PID.
 #
 #   tests/bench/cpu_split.sh                 # SCENARIO=h1_ka ROUNDS=3 DUR=6
 #   SCENARIO=h2 tests/bench/cpu_split.sh
+#   SCENARIO=tls_hs tests/bench/cpu_split.sh
 #   PIN=1 tests/bench/cpu_split.sh           # the proxy alone on CPU 1, the rest on CPU 0
 set -euo pipefail
 SCENARIO=${SCENARIO:-h1_ka}
@@ -48,16 +50,26 @@ load() { # seconds: the scenario's load for that long; prints the requests answe
         h1_close) out=$("${load_pin[@]}" wrk -t1 -c50 -d"$1s" -H 'Connection: close' "$url/64.bin") ;;
         h1_16k) out=$("${load_pin[@]}" wrk -t1 -c50 -d"$1s" "$url/16k.bin") ;;
         h2) out=$("${load_pin[@]}" h2load -t1 -c10 -m10 -D"$1" "https://$HOST:$TLS_PORT/64.bin") ;;
+        tls_hs)
+                local i pids=()
+                for i in 1 2 3 4; do
+                        "${load_pin[@]}" timeout $(($1 + 20)) openssl s_time -connect "$HOST:$TLS_PORT" \
+                                -new -www /64.bin -time "$1" >"$T/s_time.$i" 2>&1 &
+                        pids+=($!)
+                done
+                for i in "${pids[@]}"; do wait "$i" || true; done
+                out=$(cat "$T"/s_time.*) ;;
         esac
         case $SCENARIO in
         h2) awk '/^requests:/ {print $8}' <<<"$out" ;;
+        tls_hs) awk '/connections in .* real seconds/ {n += $1} END {print n + 0}' <<<"$out" ;;
         *) awk '/requests in/ {print $1}' <<<"$out" ;;
         esac
 }
 case $SCENARIO in
 h1_ka | h1_close | h1_16k) mode=http port=$HTTP_PORT ;;
-h2) mode=tls port=$TLS_PORT ;;
-*) die "unknown SCENARIO $SCENARIO (h1_ka, h1_close, h1_16k or h2)" ;;
+h2 | tls_hs) mode=tls port=$TLS_PORT ;;
+*) die "unknown SCENARIO $SCENARIO (h1_ka, h1_close, h1_16k, h2 or tls_hs)" ;;
 esac
 
 hz=$(getconf CLK_TCK)
