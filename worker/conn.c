@@ -231,11 +231,13 @@ ssize_t conn_read(struct conn *c, void *p, size_t len)
 
         if (!(c->flags & CONN_F_RD))
                 return -EAGAIN;
+        c->flags &= ~(uint32_t)CONN_F_RD_HELD;
         n = c->xprt->recv(c, c->xprt_ctx, p, len);
         if (n > 0) {
                 /* Less than the room offered: the socket is (almost always) empty, and the
-                 * next EPOLLIN says when more came, instead of a recv() saying EAGAIN. */
-                if ((size_t)n < len)
+                 * next EPOLLIN says when more came, instead of a recv() saying EAGAIN. Not
+                 * when the transport holds the next read's result: no event would come. */
+                if ((size_t)n < len && !(c->flags & CONN_F_RD_HELD))
                         c->flags &= ~(uint32_t)CONN_F_RD;
                 return n;
         }

@@ -102,6 +102,10 @@ enum {
                                         * reported the end of the establishment yet */
         CONN_F_HS_SYNC = 1u << 8,      /* conn_connect_result() runs the steps: their end
                                         * is its result, not a wake of the mux */
+        CONN_F_RD_HELD = 1u << 9,      /* set by the transport in a read: it holds what the
+                                        * next read returns (TLS: the end of the stream, read
+                                        * with the last bytes), so a short read does not
+                                        * make the connection unreadable */
 };
 
 /* conn.want */

@@ -239,7 +239,6 @@ static ssize_t tls_recv(struct conn *c, void *ctx, void *p, size_t len)
         size_t total = 0;
         int r = 1;
 
-        (void)c;
         if (x->flags & TLS_XC_ERR)
                 return x->lower_err ? x->lower_err : -EPROTO;
         if (!(x->flags & TLS_XC_HS_DONE))
@@ -263,6 +262,11 @@ static ssize_t tls_recv(struct conn *c, void *ctx, void *p, size_t len)
                                 tls_watch(x);
                         return e;
                 }
+                /* The end (a close_notify read ahead with the last records) or an error came
+                 * with these bytes: the next read reports it. The peer may wait for our
+                 * close_notify before its FIN, so no event would say it. */
+                if (e != -EAGAIN)
+                        c->flags |= CONN_F_RD_HELD;
         }
         if (x->out_len > x->out_off && out_flush(x) == -EAGAIN)
                 tls_watch(x);

@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 
 import harness
@@ -58,6 +59,73 @@ def curl(port, path="/", host="a.test", ca=None, extra=(), timeout=10):
         k, _, v = l.partition(":")
         headers[k.strip().lower()] = v.strip()
     return int(lines[0].split()[1]), headers, body
+
+
+
+class CloseNotifyServer:
+    """A TLS server that answers the first bytes of each connection with @reply and its
+    close_notify in one send(), then waits (at most 10 s) for the peer's close_notify before
+    it closes, as `openssl s_server -www` does: the end of the stream is in the TLS layer,
+    read with the last bytes, and no FIN follows until the proxy answers it."""
+
+    def __init__(self, pem, reply):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(pem)
+        self.reply = reply
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with c:
+                try:
+                    self._serve(c)
+                except (OSError, ssl.SSLError, EOFError):
+                    pass
+
+    def _serve(self, c):
+        c.settimeout(10)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = self.ctx.wrap_bio(inc, out, server_side=True)
+
+        def pump(step):
+            while True:
+                try:
+                    return step()
+                except ssl.SSLWantReadError:
+                    if out.pending:
+                        c.sendall(out.read())
+                    data = c.recv(65536)
+                    if not data:
+                        raise EOFError
+                    inc.write(data)
+
+        pump(tls.do_handshake)
+        pump(lambda: tls.read(65536))
+        tls.write(self.reply)
+        try:
+            tls.unwrap()
+        except ssl.SSLWantReadError:
+            pass
+        c.sendall(out.read())
+        pump(tls.unwrap)
+
+    def stop(self):
+        self.stopping = True
+        self.sock.close()
+        self.thread.join(timeout=15)
 
 
 class TlsCase(harness.TestCase):
@@ -324,6 +392,40 @@ class Tls(TlsCase):
             st, hd, _ = harness.request(self.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             got.append((st, hd.get("x-resumed")))
         self.assertEqual(got, [(200, "0")] + [(200, "1")] * 5)
+
+    def test_origin_close_notify_read_with_the_last_bytes(self):
+        # the server's reply and its close_notify come in one segment, and it closes only
+        # after ours: the end must be seen at once, not at "timeout server"
+        body = b"a body that ends with the connection"
+        srv = CloseNotifyServer(self.pki.servers["origin"].pem,
+                                b"HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\n" + body)
+        self.addCleanup(srv.stop)
+        tport = harness.free_port()
+        text = ("defaults\n    timeout client 30s\n    timeout server 30s\n"
+                "    timeout connect 5s\n"
+                "frontend f\n    mode http\n    bind 127.0.0.1:%d\n    default_backend b\n"
+                "backend b\n    mode http\n    server o 127.0.0.1:%d ssl verify none\n"
+                "listen t\n    mode tcp\n    bind 127.0.0.1:%d\n"
+                "    server o 127.0.0.1:%d ssl verify none\n"
+                % (self.port, srv.port, tport, srv.port))
+        self.start_config(text)
+        for _ in range(3):
+            t0 = time.monotonic()
+            st, _, got = harness.request(self.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+                                         timeout=10)
+            self.assertEqual((st, got), (200, body))
+            self.assertLess(time.monotonic() - t0, 3)
+            t0 = time.monotonic()
+            with harness.connect(tport, 10) as c:
+                c.sendall(b"ping")
+                got = b""
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    got += d
+            self.assertEqual(got, b"HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\n" + body)
+            self.assertLess(time.monotonic() - t0, 3)
 
     def test_server_without_ca_is_a_config_error(self):
         path = self.write("bad.cfg", DEFAULTS % {"mode": "http", "tmo": "5s"} +

@@ -282,6 +282,28 @@ START_TEST(close_notify)
 }
 END_TEST
 
+/* The data and the close_notify arrive in one read, and the lower stream does not end after
+ * them (the peer waits for our close_notify before its FIN): the read that returns the data
+ * leaves the connection readable, and the next one says the end. Else no event would come. */
+START_TEST(close_notify_read_with_the_data)
+{
+        char buf[16];
+        struct iovec iov = {(void *)"bye", 3};
+
+        handshake(0);
+        ck_assert_int_eq(conn_sendv(&C.c, &iov, 1, false), 3);
+        ck_assert_int_eq(SSL_shutdown(xprt_tls_ssl(&C.c)), 0);
+        shuttle(0);
+        ck_assert(!mem_peer_eof(C.wire));
+        S.c.flags |= CONN_F_RD;
+        ck_assert_int_eq(conn_read(&S.c, buf, sizeof(buf)), 3);
+        ck_assert_int_eq(memcmp(buf, "bye", 3), 0);
+        ck_assert(S.c.flags & CONN_F_RD);
+        ck_assert_int_eq(conn_read(&S.c, buf, sizeof(buf)), 0);
+        ck_assert(S.c.flags & CONN_F_RD_EOF);
+}
+END_TEST
+
 /* The peer's stream ends without close_notify: an end of stream, not a hang. */
 START_TEST(eof_without_close_notify)
 {
@@ -342,6 +364,7 @@ static Suite *suite(void)
         tcase_add_test(tc, handshake_and_data);
         tcase_add_test(tc, byte_at_a_time);
         tcase_add_test(tc, close_notify);
+        tcase_add_test(tc, close_notify_read_with_the_data);
         tcase_add_test(tc, eof_without_close_notify);
         tcase_add_test(tc, garbage_hello);
         tcase_add_test(tc, closed_mid_handshake);
