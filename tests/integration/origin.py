@@ -198,11 +198,21 @@ class Origin:
         c.sendall(resp)
         return close
 
+    def close_listener(self):
+        """Refuse new connections from now on; those the kernel queued and nobody accepted
+        are reset. (A bare close() leaves the socket listening, and taking connections,
+        until the accepting thread's wait ends, up to 0.2 s later.)"""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
     def stop(self):
         """Stop listening, end every connection (a thread waiting for a kept-alive client's
         next request wakes at once), and wait for the threads."""
         self.stopping = True
-        self.sock.close()
+        self.close_listener()
         with self.lock:
             for c in self.live:
                 try:

@@ -727,8 +727,7 @@ backend be
         already in flight to it (here at most one per client)."""
         o1, o2 = HealthOrigin("s1"), HealthOrigin("s2")
         self.addCleanup(o1.stop)
-        # its threads wait for sluice's idle connections to it to close: stopped aside
-        self.addCleanup(lambda: threading.Thread(target=o2.stop, daemon=True).start())
+        self.addCleanup(o2.stop)
         self.start_config(self.config("""\
     option httpchk GET /health
     option redispatch
@@ -754,7 +753,7 @@ backend be
             t.start()
         time.sleep(1)
         o2.stopping = True
-        o2.sock.close()  # no new connection from now on (its checks are refused)
+        o2.close_listener()  # no new connection from now on (its checks are refused)
         killed = time.monotonic()
         self.assertTrue(wait_for(lambda: self.status("s2") == "DOWN", timeout=5))
         down = time.monotonic() - killed
