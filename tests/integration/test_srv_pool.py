@@ -85,9 +85,9 @@ class Origin:
             c.sendall(OK)
         return new
 
-    def closed(self, wait=0.0):
-        """The connections sluice closed (seen within @wait seconds), forgotten; returns
-        how many."""
+    def closed(self, wait=0.0, want=None):
+        """The connections sluice closed (seen within @wait seconds, or as soon as @want
+        were), forgotten; returns how many."""
         n = 0
         deadline = time.monotonic() + wait
         while True:
@@ -103,7 +103,7 @@ class Origin:
                 c.close()
                 if not data:
                     n += 1
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or (want is not None and n >= want):
                 return n
             time.sleep(0.05)
 
@@ -171,7 +171,7 @@ class SrvPool(harness.TestCase):
                         c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
                         self.assertEqual(o.serve(1), 1)
                         self.assertEqual(harness.read_response(c)[0], 200)
-                        self.assertEqual(o.closed(wait=1.0), 1)
+                        self.assertEqual(o.closed(wait=1.0, want=1), 1)
                 self.assertEqual(o.accepted, 3)
                 self.proc.stop()
 
