@@ -498,11 +498,12 @@ static const struct cfg_proxy *pick_backend(struct stream *st)
                         continue;
                 if (!r->dynamic)
                         return r->backend;
-                /* HAProxy: a name that is no backend's ends the rules: default_backend */
+                /* HAProxy: a name that is no backend's ends the rules: default_backend; so
+                 * does one of the other mode here (finish.c) */
                 be = cfg_gen_find_backend(
                         st->w->gen,
                         sl_str_make(name, ana_fmt(st, &r->fmt, false, name, sizeof(name))));
-                if (be && (be->mode == fe->mode || fe->mode == CFG_MODE_TCP))
+                if (be && be->mode == fe->mode)
                         return be;
                 break;
         }

@@ -389,6 +389,11 @@ START_TEST(test_rule_errors)
                      "no backend named 'nope'");
         expect_error("frontend f\n    mode http\n    use_backend b\nbackend b\n    mode tcp\n", 3,
                      "cannot use backend 'b', which is in mode tcp");
+        expect_error("frontend f\n    mode tcp\n    use_backend b\nbackend b\n    mode http\n", 3,
+                     "cannot use backend 'b', which is in mode http: sluice does not upgrade");
+        expect_error("defaults\n    mode http\nlisten l\n    mode tcp\n    default_backend b\n"
+                     "backend b\n",
+                     3, "cannot use backend 'b', which is in mode http");
         expect_error("frontend f\n    mode http\n    http-request dney\n", 3,
                      "did you mean 'deny'?");
         expect_error("frontend f\n    mode http\n    http-request set-mark 1\n", 3,

@@ -303,13 +303,14 @@ START_TEST(test_diagnostics)
                                    "    bind :80\n"
                                    "    mode tcp\n"
                                    "    acl p path_beg /x\n"
-                                   "    default_backend b\n"
+                                   "    default_backend c\n"
                                    "global\n"
                                    "backend b\n"
                                    "    mode http\n"
                                    "    server s1 127.0.0.1:1 cookie a\n"
                                    "    server s2 127.0.0.1:2 cookie a\n"
-                                   "    server s3 127.0.0.1:3 cookie a backup\n";
+                                   "    server s3 127.0.0.1:3 cookie a backup\n"
+                                   "backend c\n";
         struct cfg_gen *g;
 
         ck_assert_int_eq(load(text, &opts, &g), 0);

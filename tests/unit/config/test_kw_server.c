@@ -469,7 +469,7 @@ START_TEST(test_backend_keywords)
                                     "    option http-server-close\n    no option srvtcpka\n"
                                     "backend c\n    retry-on none\n    dispatch 10.0.0.9:81\n"
                                     "    balance roundrobin\n"
-                                    "frontend f\n    bind :80\n    option clitcpka\n"
+                                    "frontend f\n    mode http\n    bind :80\n    option clitcpka\n"
                                     "    option http-keep-alive\n    default_backend a\n");
         const struct cfg_proxy *a = cfgtest_proxy(g, "a"), *b = cfgtest_proxy(g, "b"),
                                *c = cfgtest_proxy(g, "c"), *f = cfgtest_proxy(g, "f");
