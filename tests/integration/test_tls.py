@@ -12,7 +12,6 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import threading
 import time
 
 import harness
@@ -62,7 +61,7 @@ def curl(port, path="/", host="a.test", ca=None, extra=(), timeout=10):
 
 
 
-class CloseNotifyServer:
+class CloseNotifyServer(origin.Origin):
     """A TLS server that answers the first bytes of each connection with @reply and its
     close_notify in one send(), then waits (at most 10 s) for the peer's close_notify before
     it closes, as `openssl s_server -www` does: the end of the stream is in the TLS layer,
@@ -72,28 +71,7 @@ class CloseNotifyServer:
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(pem)
         self.reply = reply
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stopping = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with c:
-                try:
-                    self._serve(c)
-                except (OSError, ssl.SSLError, EOFError):
-                    pass
+        super().__init__("close-notify")
 
     def _serve(self, c):
         c.settimeout(10)
@@ -112,20 +90,22 @@ class CloseNotifyServer:
                         raise EOFError
                     inc.write(data)
 
-        pump(tls.do_handshake)
-        pump(lambda: tls.read(65536))
-        tls.write(self.reply)
         try:
-            tls.unwrap()
-        except ssl.SSLWantReadError:
+            pump(tls.do_handshake)
+            pump(lambda: tls.read(65536))
+            tls.write(self.reply)
+            try:
+                tls.unwrap()
+            except ssl.SSLWantReadError:
+                pass
+            c.sendall(out.read())
+            pump(tls.unwrap)
+        except (OSError, ssl.SSLError, EOFError):
             pass
-        c.sendall(out.read())
-        pump(tls.unwrap)
-
-    def stop(self):
-        self.stopping = True
-        self.sock.close()
-        self.thread.join(timeout=15)
+        finally:
+            with self.lock:
+                self.live.discard(c)
+            c.close()
 
 
 class TlsCase(harness.TestCase):

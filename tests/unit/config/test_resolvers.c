@@ -74,8 +74,10 @@ static const char *ip_port(const struct sockaddr_storage *ss, char *buf, size_t 
 
 static void setup(void)
 {
-        snprintf(resolv_dir, sizeof(resolv_dir), "/tmp/sluice-resolvers-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(resolv_dir));
+        char dir[] = "/tmp/sluice-resolvers-XXXXXX";
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(resolv_dir, sizeof(resolv_dir), "%s", dir);
         cfgtest_write(resolv_dir, "resolv.conf",
                       "# comment\nsearch example.org\nnameserver 192.0.2.1\n"
                       "nameserver   2001:db8::53  \nnameserver\nnameserver not-an-ip\n"
