@@ -32,7 +32,9 @@ struct mux_ops;
 struct xprt_ops {
         const char *name;
         bool tls; /* the bytes are TLS records on the wire (ssl_fc, %ft's '~') */
-        /* Read up to @len bytes: the count, 0 at end of stream, -EAGAIN, -errno. */
+        /* Read up to @len bytes: the count, 0 at end of stream, -EAGAIN, -errno. A count
+         * with CONN_F_RD_HELD set on @c: the transport already holds the next read's
+         * result (the end, or an error), which no event will announce. */
         ssize_t (*recv)(struct conn *c, void *ctx, void *p, size_t len);
         /* Copy up to @len of the bytes waiting, leaving them to be read: as recv; NULL when
          * the transport cannot (TLS: a PROXY header is read below it). */
