@@ -319,12 +319,17 @@ def stats_command(path, text, timeout=DEFAULT_TIMEOUT):
         s.settimeout(timeout)
         s.connect(path)
         s.sendall(text.encode())
-        out = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                return out.decode()
-            out += d
+        return read_until_closed(s).decode()
+
+
+def read_until_closed(sock):
+    """Every byte @sock receives until the peer ends its stream (its timeout applies)."""
+    out = b""
+    while True:
+        d = sock.recv(65536)
+        if not d:
+            return out
+        out += d
 
 
 def closed_by_peer(sock, timeout=DEFAULT_TIMEOUT):

@@ -298,12 +298,7 @@ backend be_other
             c, _ = srv.accept()
             with c:
                 c.settimeout(5)
-                got = b""
-                while True:
-                    d = c.recv(4096)
-                    if not d:
-                        break
-                    got += d
+                got = harness.read_until_closed(c)
                 c.sendall(b"got %d" % len(got))
 
         for start in (self.start_haproxy, self.start_config):
@@ -315,12 +310,7 @@ backend be_other
             with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
                 c.sendall(b"x" * 30)
                 c.shutdown(socket.SHUT_WR)
-                got = b""
-                while True:
-                    d = c.recv(4096)
-                    if not d:
-                        break
-                    got += d
+                got = harness.read_until_closed(c)
             t.join(timeout=5)
             self.assertEqual(got, b"got 30")
             # decided at the client's end, not at the inspect-delay (3 s)

@@ -502,12 +502,7 @@ def after_close(port, request):
     after its FIN (option nolinger), (8 CLOSE_WAIT, 0) after a plain close."""
     with socket.create_connection(("127.0.0.1", port), timeout=harness.DEFAULT_TIMEOUT) as s:
         s.sendall(request)
-        data = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
+        data = harness.read_until_closed(s)
         time.sleep(0.2)
         state = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
         return data[:12], state, s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)

@@ -815,12 +815,7 @@ backend be
             s.sendall(b"show stat json\n")
             socks.append(s)
         for s in socks:
-            out = b""
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                out += d
+            out = harness.read_until_closed(s)
             s.close()
             self.assertEqual(len(json.loads(out)), 5)
         rss1 = rss_kib(p.pid)

@@ -276,12 +276,7 @@ class Stick(harness.TestCase):
                 s.settimeout(5)
                 s.connect(sock)
                 s.sendall(b"@1 show table fe\n")
-                out = b""
-                while True:
-                    d = s.recv(4096)
-                    if not d:
-                        break
-                    out += d
+                out = harness.read_until_closed(s)
             out = out.decode()
             if "use=0" in out or time.monotonic() > deadline:
                 break

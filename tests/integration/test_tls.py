@@ -398,12 +398,7 @@ class Tls(TlsCase):
             t0 = time.monotonic()
             with harness.connect(tport, 10) as c:
                 c.sendall(b"ping")
-                got = b""
-                while True:
-                    d = c.recv(65536)
-                    if not d:
-                        break
-                    got += d
+                got = harness.read_until_closed(c)
             self.assertEqual(got, b"HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\n" + body)
             self.assertLess(time.monotonic() - t0, 3)
 
