@@ -24,6 +24,9 @@
 #include "wcount.h"
 #include "wctx.h"
 
+/* the longest turn-around before a retry (HAProxy's one second) */
+#define BACKEND_TURNAROUND_MAX_MS 1000
+
 static struct sl_str lb_hdr_cb(void *data, const char *name, size_t len)
 {
         const struct http_msg *m = data;
@@ -279,6 +282,16 @@ bool backend_redispatch(const struct stream *st, int idx)
         return !(st->flags & STRM_F_DIRECT) &&
                (a == CFG_LB_ROUNDROBIN || a == CFG_LB_STATIC_RR || a == CFG_LB_RANDOM) &&
                lb_n_active(lb) > 1;
+}
+
+uint64_t backend_turnaround_ms(const struct stream *st, bool redispatch)
+{
+        const struct lb *lb = worker_rt(st->w, st->be)->lb;
+        uint64_t tmo = cfg_proxy_timeout(st->be, CFG_TO_CONNECT);
+
+        if (redispatch && lb && lb_n_active(lb) > 1)
+                return 0;
+        return tmo && tmo < BACKEND_TURNAROUND_MAX_MS ? tmo : BACKEND_TURNAROUND_MAX_MS;
 }
 
 enum be_result backend_connect(struct stream *st)

@@ -30,6 +30,12 @@ void backend_release(struct stream *st);
  * persistence did not choose it. */
 bool backend_redispatch(const struct stream *st, int idx);
 
+/* How long a retry after a failed connection (an error, not its timeout) waits first, in ms:
+ * HAProxy's turn-around, min(timeout connect, 1 s), so that a server that refuses is not
+ * asked again at once; 0 when the retry goes to another server (@redispatch and more than
+ * one usable active server), as the wait is only for the same one. */
+uint64_t backend_turnaround_ms(const struct stream *st, bool redispatch);
+
 /* One to counter @c of @st's server @idx, or of its backend when there is none (-1): a
  * backend's figures add its servers' (wcount.h). */
 void backend_count(struct stream *st, int idx, enum stats_ctr c);

@@ -29,16 +29,18 @@ struct wpipe;
 #define HTTP_MAX_TRAILERS 32
 
 enum stream_state {
-        STRM_ST_HEAD = 0, /* HTTP: the client side is receiving the request head */
-        STRM_ST_BODY,     /* HTTP: the analysis waits for the request body (http_ext.h) */
-        STRM_ST_QUEUE,    /* waiting for a server slot (every usable server at maxconn) */
-        STRM_ST_CONNECT,  /* connecting to the chosen server */
-        STRM_ST_FORWARD,  /* HTTP: request to the server, response back to the client */
-        STRM_ST_TUNNEL,   /* opaque bytes both ways: TCP mode, WebSocket, CONNECT */
-        STRM_ST_TARPIT,   /* HTTP: a tarpit rule holds the reply it made until st->tarpit_exp */
-        STRM_ST_REPLY,    /* sending a response sluice made itself */
-        STRM_ST_SERVICE,  /* HTTP: waiting for the master's answer to a service (wsvc.h) */
-        STRM_ST_DONE,     /* ended and detached from both sides; freed at the end of the turn */
+        STRM_ST_HEAD = 0,   /* HTTP: the client side is receiving the request head */
+        STRM_ST_BODY,       /* HTTP: the analysis waits for the request body (http_ext.h) */
+        STRM_ST_QUEUE,      /* waiting for a server slot (every usable server at maxconn) */
+        STRM_ST_CONNECT,    /* connecting to the chosen server */
+        STRM_ST_TURNAROUND, /* a connection failed: the retry waits until srv_exp (HAProxy's
+                             * turn-around, SC_ST_TAR) */
+        STRM_ST_FORWARD,    /* HTTP: request to the server, response back to the client */
+        STRM_ST_TUNNEL,     /* opaque bytes both ways: TCP mode, WebSocket, CONNECT */
+        STRM_ST_TARPIT,     /* HTTP: a tarpit rule holds the reply it made until st->tarpit_exp */
+        STRM_ST_REPLY,      /* sending a response sluice made itself */
+        STRM_ST_SERVICE,    /* HTTP: waiting for the master's answer to a service (wsvc.h) */
+        STRM_ST_DONE,       /* ended and detached from both sides; freed at the end of the turn */
         STRM_ST_COUNT,
 };
 

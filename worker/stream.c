@@ -52,6 +52,8 @@ const char *stream_state_str(enum stream_state s)
                 return "queue";
         case STRM_ST_CONNECT:
                 return "connect";
+        case STRM_ST_TURNAROUND:
+                return "turnaround";
         case STRM_ST_FORWARD:
                 return "forward";
         case STRM_ST_TUNNEL:
@@ -76,17 +78,22 @@ void stream_set_state(struct stream *st, enum stream_state to)
         static const uint32_t allowed[STRM_ST_COUNT] = {
                 [STRM_ST_BODY] = 1u << STRM_ST_HEAD,
                 [STRM_ST_QUEUE] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_CONNECT |
-                                  1u << STRM_ST_FORWARD,
+                                  1u << STRM_ST_FORWARD | 1u << STRM_ST_TURNAROUND,
                 [STRM_ST_CONNECT] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
-                                    1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
+                                    1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD |
+                                    1u << STRM_ST_TURNAROUND,
+                [STRM_ST_TURNAROUND] = 1u << STRM_ST_CONNECT,
                 [STRM_ST_FORWARD] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
-                                    1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
+                                    1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD |
+                                    1u << STRM_ST_TURNAROUND,
                 [STRM_ST_TUNNEL] = 1u << STRM_ST_HEAD | 1u << STRM_ST_QUEUE |
-                                   1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD,
+                                   1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD |
+                                   1u << STRM_ST_TURNAROUND,
                 [STRM_ST_TARPIT] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY,
                 [STRM_ST_REPLY] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY | 1u << STRM_ST_QUEUE |
-                                  1u << STRM_ST_CONNECT | 1u << STRM_ST_FORWARD |
-                                  1u << STRM_ST_TARPIT | 1u << STRM_ST_SERVICE,
+                                  1u << STRM_ST_CONNECT | 1u << STRM_ST_TURNAROUND |
+                                  1u << STRM_ST_FORWARD | 1u << STRM_ST_TARPIT |
+                                  1u << STRM_ST_SERVICE,
                 [STRM_ST_SERVICE] = 1u << STRM_ST_HEAD | 1u << STRM_ST_BODY,
                 [STRM_ST_DONE] = ~0u & ~(1u << STRM_ST_DONE),
         };
@@ -484,9 +491,11 @@ static void stream_connect(struct stream *st)
  * HAProxy, on the same server unless backend_redispatch() says otherwise; a failed connection
  * is tried again only with retry-on conn-failure (the default). A request that failed on a
  * reused connection before any response byte is replayed on a new one at no cost, as the
- * server may simply have closed it while idle. */
-static void stream_retry(struct stream *st)
+ * server may simply have closed it while idle. @conn_err: the connection attempt ended in an
+ * error (not its timeout), so the retry waits first (backend_turnaround_ms()). */
+static void stream_retry(struct stream *st, bool conn_err)
 {
+        uint64_t wait_ms = 0;
         int idx = st->srv_idx;
         bool reused = st->srv.flags & SD_F_REUSED;
         bool refused = st->srv.flags & SD_F_REFUSED;
@@ -510,7 +519,9 @@ static void stream_retry(struct stream *st)
                 /* refused unprocessed by an HTTP/2 server: on another connection */
                 if (refused)
                         st->flags |= STRM_F_NEW_CONN;
-                if (backend_redispatch(st, idx)) {
+                bool redispatch = backend_redispatch(st, idx);
+
+                if (redispatch) {
                         /* another server than this one, if there is one */
                         memset(st->tried, 0, sizeof(st->tried));
                         if (idx < (int)sizeof(st->tried) * 8)
@@ -519,6 +530,8 @@ static void stream_retry(struct stream *st)
                         st->flags |= STRM_F_REDISPATCH;
                         st->flags &= ~(uint32_t)STRM_F_DIRECT;
                 }
+                if (conn_err && !l7)
+                        wait_ms = backend_turnaround_ms(st, redispatch);
         } else {
                 /* the other idle connections to it may be as stale: a new one, which also
                  * keeps the replays bounded */
@@ -540,6 +553,11 @@ static void stream_retry(struct stream *st)
         st->req_body_sent = 0;
         stream_msg_set(st, &st->req_st, MSG_ST_HEAD);
         stream_msg_set(st, &st->res_st, MSG_ST_HEAD);
+        if (wait_ms) {
+                stream_set_state(st, STRM_ST_TURNAROUND);
+                st->srv_exp = loop_now(st->w->loop) + wait_ms;
+                return;
+        }
         stream_connect(st);
 }
 
@@ -568,7 +586,7 @@ static bool stream_act(struct stream *st, enum strm_act a)
                 stream_reply(st);
                 return true;
         case STRM_ACT_RETRY:
-                stream_retry(st);
+                stream_retry(st, false);
                 return true;
         case STRM_ACT_TUNNEL:
                 stream_to_tunnel(st);
@@ -599,7 +617,8 @@ static void stream_run(struct stream *st)
                 }
                 /* option abortonclose: a client that closed while its request waits for a
                  * server is dropped before the server sees it (HAProxy's CQ and CC) */
-                if ((st->state == STRM_ST_QUEUE || st->state == STRM_ST_CONNECT) &&
+                if ((st->state == STRM_ST_QUEUE || st->state == STRM_ST_CONNECT ||
+                     st->state == STRM_ST_TURNAROUND) &&
                     (st->cli.flags & SD_F_EOS) && (st->be->options & CFG_OPT_ABORTONCLOSE)) {
                         stream_set_term(st, 'C', stream_phase(st));
                         stream_end(st, false);
@@ -618,6 +637,7 @@ static void stream_run(struct stream *st)
                         }
                         break;
                 case STRM_ST_QUEUE:
+                case STRM_ST_TURNAROUND:
                         break;
                 case STRM_ST_BODY:
                         /* more of the body, or its end: the analysis goes on */
@@ -626,7 +646,7 @@ static void stream_run(struct stream *st)
                         break;
                 case STRM_ST_CONNECT:
                         if (st->srv.flags & SD_F_CONN_ERR) {
-                                stream_retry(st);
+                                stream_retry(st, true);
                                 progress = true;
                         } else if (st->srv.flags & SD_F_CONNECTED) {
                                 stream_connected(st);
@@ -718,7 +738,7 @@ static void stream_on_timer(struct loop_timer *t)
         case STRM_ST_CONNECT:
                 /* a connection that timed out failed: retried like a refused one */
                 if (st->retries_left && (st->be->retry_on & CFG_RETRY_CONN_FAILURE)) {
-                        stream_retry(st);
+                        stream_retry(st, false);
                         break;
                 }
                 stream_set_term(st, 's', 'C');
@@ -728,11 +748,25 @@ static void stream_on_timer(struct loop_timer *t)
                 else
                         stream_end(st, false);
                 break;
+        case STRM_ST_TURNAROUND:
+                if (srv) {
+                        /* the wait is over: the attempt it held */
+                        st->srv_exp = 0;
+                        stream_connect(st);
+                        break;
+                }
+                /* the client's time ran out first */
+                stream_set_term(st, 'c', 'C');
+                if (http)
+                        stream_reply_error(st, 408);
+                else
+                        stream_end(st, false);
+                break;
         case STRM_ST_FORWARD:
                 if (srv && st->res_st == MSG_ST_HEAD && st->req_st == MSG_ST_DONE &&
                     stream_l7_retry_ok(st, CFG_RETRY_RESPONSE_TIMEOUT)) {
                         st->flags |= STRM_F_L7_RETRY;
-                        stream_retry(st);
+                        stream_retry(st, false);
                         break;
                 }
                 stream_set_term(st, srv ? 's' : 'c', stream_phase(st));

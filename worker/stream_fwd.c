@@ -65,6 +65,7 @@ char stream_phase(const struct stream *st)
         case STRM_ST_QUEUE:
                 return 'Q';
         case STRM_ST_CONNECT:
+        case STRM_ST_TURNAROUND:
                 return 'C';
         case STRM_ST_FORWARD:
                 return st->res_st >= MSG_ST_BODY ? 'D' : 'H';

@@ -17,9 +17,11 @@
 #include "wctx.h"
 
 static const char *const state_names[STRM_ST_COUNT] = {
-        [STRM_ST_HEAD] = "HEAD",       [STRM_ST_BODY] = "BODY",       [STRM_ST_QUEUE] = "QUEUE",
-        [STRM_ST_CONNECT] = "CONNECT", [STRM_ST_FORWARD] = "FORWARD", [STRM_ST_TUNNEL] = "TUNNEL",
-        [STRM_ST_TARPIT] = "TARPIT",   [STRM_ST_REPLY] = "REPLY",     [STRM_ST_SERVICE] = "SERVICE",
+        [STRM_ST_HEAD] = "HEAD",       [STRM_ST_BODY] = "BODY",
+        [STRM_ST_QUEUE] = "QUEUE",     [STRM_ST_CONNECT] = "CONNECT",
+        [STRM_ST_FORWARD] = "FORWARD", [STRM_ST_TUNNEL] = "TUNNEL",
+        [STRM_ST_TARPIT] = "TARPIT",   [STRM_ST_REPLY] = "REPLY",
+        [STRM_ST_SERVICE] = "SERVICE", [STRM_ST_TURNAROUND] = "TURNAROUND",
         [STRM_ST_DONE] = "DONE",
 };
 

@@ -444,6 +444,92 @@ class Servers(harness.TestCase):
             ha = self.start_haproxy(text)
             self.assertEqual(run(ha.log), want)
 
+    def test_retry_turnaround(self):
+        """A retry after a connection error (refused, not timed out) waits min(timeout
+        connect, 1 s) first when it goes to the same server, or the backend has at most one
+        active server (HAProxy's turn-around); a server that comes back in that time is
+        reached. A retry to another server goes at once, and a client gone during the wait
+        ends it with abortonclose."""
+        alive = self.origin("alive")
+        dead, back = harness.free_port(), harness.free_port()
+        ports = [harness.free_port() for _ in range(5)]
+        fmt = ("    option dontlognull\n    log stdout format raw local0\n"
+               "    log-format \"%s %%ST rc=%%rc tsc=%%tsc\"\n")
+        text = HEAD % {"workers": 1, "server_timeout": "5s"} + "".join(
+            "listen %s\n    bind 127.0.0.1:%d\n%s%s\n" % (name, port, fmt % name, body)
+            for name, port, body in [
+                ("short", ports[0], "    timeout connect 300ms\n    retries 2\n"
+                 "    server d 127.0.0.1:%d" % dead),
+                ("capped", ports[1], "    timeout connect 5s\n    retries 1\n"
+                 "    server d 127.0.0.1:%d" % dead),
+                ("elsewhere", ports[2], "    timeout connect 300ms\n    retries 3\n"
+                 "    option redispatch\n    balance roundrobin\n"
+                 "    server d 127.0.0.1:%d\n    server a 127.0.0.1:%d" % (dead, alive.port)),
+                ("comesback", ports[3], "    timeout connect 400ms\n    retries 3\n"
+                 "    server b 127.0.0.1:%d" % back),
+                ("abort", ports[4], "    timeout connect 1s\n    retries 3\n"
+                 "    option abortonclose\n    server d 127.0.0.1:%d" % dead),
+            ])
+
+        def timed(port):
+            t0 = time.monotonic()
+            status = get(port)[0]
+            return status, time.monotonic() - t0
+
+        def run(proc):
+            got = {}
+            got["short"] = timed(ports[0])
+            got["capped"] = timed(ports[1])
+            got["elsewhere"] = [timed(ports[2]) for _ in range(4)]
+            # the server starts listening during the first wait
+            with harness.connect(ports[3]) as c:
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                time.sleep(0.15)
+                o = self.origin("back", addr=("127.0.0.1", back))
+                got["comesback"] = harness.read_response(c)[0]
+            o.stop()
+            # a client that closes while the retry waits
+            with harness.connect(ports[4]) as c:
+                c.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                time.sleep(0.2)
+                c.shutdown(socket.SHUT_WR)
+                t0 = time.monotonic()
+                harness.read_until_closed(c)
+                got["abort"] = time.monotonic() - t0
+            lines = {}
+            for name in ("short", "capped", "comesback", "abort"):
+                line = proc.log_lines(name + " ")
+                lines[name] = line[0].split(" ", 1)[1] if line else None
+            return got, lines
+
+        # one after the other: both would bind the same ports (SO_REUSEPORT)
+        for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
+                                            else []):
+            proc = start(text)
+            try:
+                with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
+                    got, lines = run(proc)
+                    # two waits of timeout connect, then the 503
+                    self.assertEqual(got["short"][0], 503)
+                    self.assertGreaterEqual(got["short"][1], 0.55)
+                    self.assertLess(got["short"][1], 1.5)
+                    self.assertEqual(lines["short"], "503 rc=2 tsc=SC--")
+                    # one wait, of at most a second
+                    self.assertEqual(got["capped"][0], 503)
+                    self.assertGreaterEqual(got["capped"][1], 0.95)
+                    self.assertLess(got["capped"][1], 2.5)
+                    # another server: no wait
+                    for status, took in got["elsewhere"]:
+                        self.assertEqual(status, 200)
+                        self.assertLess(took, 0.25)
+                    self.assertEqual(got["comesback"], 200)
+                    self.assertEqual(lines["comesback"], "200 rc=1 tsc=----")
+                    # the client's close ends the wait
+                    self.assertLess(got["abort"], 0.6)
+                    self.assertRegex(lines["abort"] or "", r" rc=1 tsc=CC--$")
+            finally:
+                proc.stop()
+
     # ---- connection modes ----
 
     def test_httpclose(self):
