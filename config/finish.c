@@ -10,9 +10,8 @@
 #include "state_file.h"
 
 /* A frontend in HTTP mode cannot hand a stream to a TCP backend (HAProxy refuses it too).
- * HAProxy lets a TCP frontend use an HTTP backend by upgrading the connection to HTTP in
- * place; sluice does not, so that is refused too, rather than a stream whose server side
- * waits for a request head that never comes. */
+ * A TCP frontend may use an HTTP backend: the connection becomes an HTTP one when the
+ * backend is chosen (the worker's stream_upgrade()). */
 static void finish_backend_ref(struct cfg_parser *p, const struct cfg_proxy *px, const char *name,
                                const struct cfg_where *where, const struct cfg_proxy **ret)
 {
@@ -26,12 +25,6 @@ static void finish_backend_ref(struct cfg_parser *p, const struct cfg_proxy *px,
                 cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
                              "%s '%s' is in mode http and cannot use backend '%s', which is in "
                              "mode tcp",
-                             cfg__proxy_kind(px), px->name, name);
-        if (px->mode == CFG_MODE_TCP && (*ret)->mode == CFG_MODE_HTTP)
-                cfg_diag_add(p->diags, CFG_SEV_ERROR, where->file, where->line, 0,
-                             "%s '%s' is in mode tcp and cannot use backend '%s', which is in "
-                             "mode http: sluice does not upgrade a TCP connection to HTTP as "
-                             "HAProxy does; give both the same mode",
                              cfg__proxy_kind(px), px->name, name);
 }
 

@@ -130,6 +130,23 @@ static void warn_at(struct cfg_parser *p, const struct cfg_where *w, const char 
         va_end(ap);
 }
 
+static void warn_http_rules(struct cfg_parser *p, const struct cfg_proxy *px, const char *what,
+                            const struct cfg_where *w)
+{
+        if (!w)
+                return;
+        if (px->cap & CFG_CAP_FE)
+                warn_at(p, w,
+                        "%s '%s' is in mode tcp: its '%s' rules apply only to the requests of "
+                        "connections that a backend in mode http makes HTTP ones",
+                        kind(px), px->name, what);
+        else
+                warn_at(p, w,
+                        "%s '%s' is in mode tcp: ignoring its '%s' rules, which need "
+                        "'mode http'",
+                        kind(px), px->name, what);
+}
+
 void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px)
 {
         /* @cap: the proxies an option is for (a backend that inherits a frontend's option
@@ -148,22 +165,13 @@ void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px)
 
         if (px->mode != CFG_MODE_TCP)
                 return;
-        /* kept in the model, never run: a stream in mode tcp has no HTTP message */
-        if (px->n_http_req)
-                warn_at(p, &px->http_req[0].where,
-                        "%s '%s' is in mode tcp: ignoring its 'http-request' rules, which need "
-                        "'mode http'",
-                        kind(px), px->name);
-        if (px->n_http_res)
-                warn_at(p, &px->http_res[0].where,
-                        "%s '%s' is in mode tcp: ignoring its 'http-response' rules, which need "
-                        "'mode http'",
-                        kind(px), px->name);
-        if (px->n_http_after)
-                warn_at(p, &px->http_after[0].where,
-                        "%s '%s' is in mode tcp: ignoring its 'http-after-response' rules, "
-                        "which need 'mode http'",
-                        kind(px), px->name);
+        /* A stream in mode tcp has no HTTP message. A frontend's rules run for the requests
+         * of a connection that a backend in mode http made an HTTP one (as in HAProxy 2.6,
+         * which warns that they are ignored); a backend's never do. */
+        warn_http_rules(p, px, "http-request", px->n_http_req ? &px->http_req[0].where : NULL);
+        warn_http_rules(p, px, "http-response", px->n_http_res ? &px->http_res[0].where : NULL);
+        warn_http_rules(p, px, "http-after-response",
+                        px->n_http_after ? &px->http_after[0].where : NULL);
         for (size_t i = 0; i < SL_ARRAY_SIZE(http_options); i++) {
                 if (!(px->options & http_options[i].flag) || !(px->cap & http_options[i].cap))
                         continue;

@@ -6,6 +6,17 @@
 #include "http1_parse.h"
 #include "macros.h"
 
+int h2_preface_match(const char *p, size_t len)
+{
+        size_t n = SL_MIN(len, (size_t)H2_PREFACE_LEN);
+
+        if (n == 0)
+                return 0;
+        if (memcmp(p, H2_PREFACE, n) != 0)
+                return -1;
+        return n == H2_PREFACE_LEN ? 1 : 0;
+}
+
 bool h2_pseudo_set(struct h2_pseudo *ps, struct sl_str name, struct sl_str value)
 {
         struct sl_str *slot = NULL;

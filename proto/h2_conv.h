@@ -20,6 +20,14 @@
 
 #include "http.h"
 
+/* The client connection preface every HTTP/2 connection opens with (RFC 9113 3.4). */
+#define H2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_PREFACE_LEN 24
+
+/* Do the @len bytes at @p open with the preface? 1 when they do, 0 while they are the start
+ * of one (none included), -1 when they are not. */
+int h2_preface_match(const char *p, size_t len);
+
 /* The pseudo-header fields of a request header block. */
 struct h2_pseudo {
         struct sl_str method, scheme, authority, path, protocol; /* ptr NULL: absent */

@@ -54,6 +54,8 @@ enum {
         H1C_F_WATCH = 1u << 11,    /* client: watched while a stream runs (see below) */
         H1C_F_OWN = 1u << 12,      /* allocated by the mux (struct h1c_own), not by the
                                     * connection's owner */
+        H1C_F_UPGRADED = 1u << 13, /* client: taken from the TCP mux; its first request's
+                                    * bytes may still be HTTP/2's preface */
 };
 
 /* A client connection the kernel was never asked to watch (its request read at accept) is

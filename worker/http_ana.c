@@ -499,11 +499,12 @@ static const struct cfg_proxy *pick_backend(struct stream *st)
                 if (!r->dynamic)
                         return r->backend;
                 /* HAProxy: a name that is no backend's ends the rules: default_backend; so
-                 * does one of the other mode here (finish.c) */
+                 * does a TCP backend for an HTTP stream (an HTTP one for a TCP stream
+                 * upgrades its connection, as a static rule's) */
                 be = cfg_gen_find_backend(
                         st->w->gen,
                         sl_str_make(name, ana_fmt(st, &r->fmt, false, name, sizeof(name))));
-                if (be && be->mode == fe->mode)
+                if (be && (be->mode == CFG_MODE_HTTP || !(st->flags & STRM_F_HTTP)))
                         return be;
                 break;
         }
@@ -656,7 +657,9 @@ enum ana_result http_ana_request(struct stream *st)
         switch (st->ana_step) {
         case HTTP_ANA_START:
                 stick_http_request(st->sess);
-                if (!http_ana_tcp_rules(st->sess, st, st->fe->tcp_content, st->fe->n_tcp_content,
+                /* an upgraded TCP stream's ran before its backend was chosen */
+                if (!(st->flags & STRM_F_UPGRADED) &&
+                    !http_ana_tcp_rules(st->sess, st, st->fe->tcp_content, st->fe->n_tcp_content,
                                         STICK_REQ))
                         return ANA_REJECT;
                 /* monitor-uri and captures: after tcp-request, before http-request */
@@ -675,12 +678,23 @@ enum ana_result http_ana_request(struct stream *st)
                 ar = proxy_request_rules(st, st->fe);
                 if (ar != ANA_GO)
                         return ar;
-                st->be = pick_backend(st);
+                /* an upgraded TCP stream keeps the backend it chose */
+                if (!(st->flags & STRM_F_UPGRADED))
+                        st->be = pick_backend(st);
                 if (!st->be) {
                         st->term[0] = 'P';
                         st->term[1] = 'R';
                         (void)http_ana_reply_error(st, 503);
                         return ANA_REPLY;
+                }
+                if (st->be->mode != CFG_MODE_HTTP) {
+                        /* a TCP frontend's rules gave an upgraded connection's request a TCP
+                         * backend: HAProxy aborts it as an internal error, its log saying
+                         * 500, and closes the connection without a response */
+                        st->term[0] = 'I';
+                        st->term[1] = 'R';
+                        st->status = 500;
+                        return ANA_ABORT;
                 }
                 if (st->be != st->fe && !http_ana_tcp_rules(st->sess, st, st->be->tcp_content,
                                                             st->be->n_tcp_content, STICK_REQ))
@@ -749,6 +763,9 @@ enum ana_result http_ana_tcp(struct stream *st)
                 st->inspect_pos = 0;
                 st->inspect_exp = 0;
                 st->flags &= ~(uint32_t)STRM_F_INSPECT_EXPIRED;
+                /* the connection becomes HTTP; the backend's rules run on its request */
+                if (st->be->mode == CFG_MODE_HTTP)
+                        return ANA_UPGRADE;
         }
         if (st->be != fe) {
                 r = tcp_content(st, st->be);

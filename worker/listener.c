@@ -41,18 +41,9 @@ static void listener_on_reap(struct loop_reap *r)
  * connection opens with HTTP/2's preface. */
 static const struct mux_ops *session_mux(const struct sess *ss)
 {
-        struct sl_str alpn;
-
         if (ss->fe->mode != CFG_MODE_HTTP)
                 return &mux_tcp_ops;
-        if (ss->bind && ss->bind->proto == CFG_BIND_PROTO_H2)
-                return &mux_h2_ops;
-        if (ss->bind && ss->bind->proto == CFG_BIND_PROTO_H1)
-                return &mux_h1_ops;
-        alpn = ss->conn.xprt->alpn(&ss->conn, ss->conn.xprt_ctx);
-        if (sl_str_eq(alpn, SL_STR_LIT("h2")))
-                return &mux_h2_ops;
-        return &mux_h1_ops;
+        return sess_http_proto(ss) == CFG_BIND_PROTO_H2 ? &mux_h2_ops : &mux_h1_ops;
 }
 
 /* The session is complete (after its TLS handshake, if any): the tcp-request session

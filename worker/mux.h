@@ -105,6 +105,14 @@ struct mux_ops {
         void (*release)(struct conn *c);
         /* Server side: a stream takes the connection, through @sd. 0 or -EBUSY. */
         int (*attach)(struct conn *c, struct sd *sd);
+        /* Client side of an opaque stream whose stream chose an HTTP backend (HAProxy's
+         * implicit upgrade): the connection and the bytes read so far go to an HTTP mux.
+         * 1: HTTP/1 took @sd's stream as its first request's (the stream goes on as an
+         * HTTP one, stream_upgraded()); 0: HTTP/2 took the connection and makes streams
+         * of its own (the caller ends this one without a trace, stream_vanish()); or a
+         * negative errno (the session was closed). Either way @sd no longer belongs to
+         * this mux. NULL where there is no such stream. */
+        int (*upgrade)(struct sd *sd);
 
         /* ---- the incoming message ---- */
 

@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "h1_msg.h"
+#include "h2_conv.h"
 #include "http1_parse.h"
 #include "log.h"
 #include "macros.h"
@@ -128,7 +129,9 @@ static void h1c_init_undo(struct h1c *h)
                 free(sl_container_of(h, struct h1c_own, h));
 }
 
-static int h1_init(struct conn *c, struct worker *w, struct sess *sess)
+/* The connection's state, in its session's memory when there is room, set up as idle; the
+ * client side's first request is not looked for yet. */
+static int h1_setup(struct conn *c, struct worker *w, struct sess *sess, struct h1c **ret_h)
 {
         struct h1c *h = sess ? sess_mux_space(sess, sizeof(*h)) : NULL;
 
@@ -160,17 +163,61 @@ static int h1_init(struct conn *c, struct worker *w, struct sess *sess)
         }
         c->mux = &mux_h1_ops;
         c->mux_ctx = h;
-        if (sess) {
-                const struct cfg_proxy *fe = sess->fe;
-
+        if (sess)
                 h->idle_start_ms = loop_now(w->loop);
-                h1c_arm(h, cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST)
-                                   ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT));
-                /* the request is often there already */
-                h1c_client_process(h);
+        *ret_h = h;
+        return 0;
+}
+
+/* The client's time to send a request head: timeout http-request, else timeout client. */
+static uint64_t h1c_head_timeout(const struct h1c *h)
+{
+        const struct cfg_proxy *fe = h->sess->fe;
+
+        return cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST) ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT);
+}
+
+static int h1_init(struct conn *c, struct worker *w, struct sess *sess)
+{
+        struct h1c *h;
+        int r = h1_setup(c, w, sess, &h);
+
+        if (r < 0)
+                return r;
+        if (!sess) {
+                h1_update_want(h);
                 return 0;
         }
-        h1_update_want(h);
+        h1c_arm(h, h1c_head_timeout(h));
+        /* the request is often there already */
+        h1c_client_process(h);
+        return 0;
+}
+
+int mux_h1_take_over(struct conn *c, struct worker *w, struct sess *sess, struct buf *in,
+                     struct stream *st)
+{
+        struct h1c *h;
+        int r = h1_setup(c, w, sess, &h);
+
+        if (r < 0)
+                return r;
+        if (h1x_take(h) < 0) {
+                h1c_release(h);
+                c->mux = NULL;
+                c->mux_ctx = NULL;
+                return -ENOMEM;
+        }
+        h->ibuf = *in;
+        *in = BUF_NULL;
+        h->x->strm = st;
+        h->x->sd = stream_upgraded(st, &mux_h1_ops, h);
+        /* HTTP/2 with prior knowledge is still looked for on a cleartext connection */
+        if (!c->xprt->tls && sess_http_proto(sess) == CFG_BIND_PROTO_AUTO)
+                h->flags |= H1C_F_UPGRADED;
+        h1c_set_state(h, H1C_ST_HEAD);
+        h1c_arm(h, h1c_head_timeout(h));
+        h1c_client_process(h);
         return 0;
 }
 
@@ -270,14 +317,10 @@ static int h1_fill_request(struct h1c *h, const struct h1_request *req, size_t h
 }
 
 /* Does ibuf open with HTTP/2's connection preface? 1 when it does, 0 while what it holds
- * is the start of one, -1 when it is not. */
+ * is the start of one (or nothing), -1 when it is not. */
 static int h1_h2_preface(const struct h1c *h)
 {
-        size_t n = SL_MIN(h->ibuf.data, (size_t)H2_PREFACE_LEN);
-
-        if (memcmp(buf_head(&h->ibuf), H2_PREFACE, n) != 0)
-                return -1;
-        return n == H2_PREFACE_LEN ? 1 : 0;
+        return buf_is_null(&h->ibuf) ? 0 : h2_preface_match(buf_head(&h->ibuf), h->ibuf.data);
 }
 
 /* A cleartext client speaking HTTP/2 with prior knowledge: the HTTP/2 mux takes the
@@ -368,8 +411,29 @@ static void h1c_client_process(struct h1c *h)
                                 return;
                         }
                         h1c_set_state(h, H1C_ST_HEAD);
-                        h1c_arm(h, cfg_proxy_timeout(fe, CFG_TO_HTTP_REQUEST)
-                                           ?: cfg_proxy_timeout(fe, CFG_TO_CLIENT));
+                        h1c_arm(h, h1c_head_timeout(h));
+                }
+                /* a TCP connection upgraded (mux_h1_take_over()) may still turn out to be
+                 * HTTP/2 with prior knowledge: its stream vanishes, as HAProxy's */
+                if (h->flags & H1C_F_UPGRADED) {
+                        int pr = h1_h2_preface(h);
+
+                        if (pr > 0) {
+                                struct stream *st = h->x->strm;
+
+                                h->x->strm = NULL;
+                                h->x->sd = NULL;
+                                stream_vanish(st);
+                                h1c_switch_h2(h);
+                                return;
+                        }
+                        if (pr == 0 && !(h->conn->flags & CONN_F_RD_EOF)) {
+                                n = h1_read(h);
+                                if (n == -EAGAIN || n == -ENOMEM || n == -ENOBUFS)
+                                        break;
+                                continue;
+                        }
+                        h->flags &= ~(uint32_t)H1C_F_UPGRADED;
                 }
                 m = stream_request(h->x->strm);
                 r = h1_parse_request(buf_head(&h->ibuf), h->ibuf.data, h1_limits(h), m->hdrs,

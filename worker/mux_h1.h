@@ -7,3 +7,13 @@
 #include "mux.h"
 
 extern const struct mux_ops mux_h1_ops;
+
+struct buf;
+struct stream;
+
+/* Take client connection @c from the TCP mux, whose stream @st chose an HTTP backend, and
+ * the bytes it read, @in (left BUF_NULL): @st becomes the stream of the first request
+ * (stream_upgraded()). 0, or a negative errno (@in and @c untouched: the caller closes the
+ * session). */
+int mux_h1_take_over(struct conn *c, struct worker *w, struct sess *sess, struct buf *in,
+                     struct stream *st);

@@ -1090,6 +1090,15 @@ void h2c_free_early(struct h2c *h)
         free(h);
 }
 
+/* A soft stop, in two steps (RFC 9113 6.8): a GOAWAY that promises nothing yet, then, a
+ * round trip later, the one naming the last stream served; streams in flight finish. */
+static void h2c_stop_notice(struct h2c *h)
+{
+        h->flags |= H2C_F_STOPPING;
+        (void)nghttp2_submit_shutdown_notice(h->ng);
+        loop_timer_arm(&h->timer, H2_STOP_GRACE_MS);
+}
+
 static int h2c_init(struct conn *c, struct worker *w, struct sess *sess, struct buf *in)
 {
         const struct cfg_global *g = &w->gen->global;
@@ -1143,6 +1152,10 @@ static int h2c_init(struct conn *c, struct worker *w, struct sess *sess, struct 
                 h->ibuf = *in;
                 *in = BUF_NULL;
         }
+        /* one that becomes HTTP/2 while the worker stops (an HTTP/1 connection that sent the
+         * preface, a TCP one upgraded) missed the stop: it is told at once */
+        if (w->stopping)
+                h2c_stop_notice(h);
         h2c_process(h);
         return 0;
 }
@@ -1209,11 +1222,7 @@ static void h2_stop(struct conn *c, bool graceful)
         }
         if (h->flags & H2C_F_STOPPING)
                 return;
-        /* two steps (RFC 9113 6.8): a GOAWAY that promises nothing yet, then, a round trip
-         * later, the one naming the last stream served; streams in flight finish */
-        h->flags |= H2C_F_STOPPING;
-        (void)nghttp2_submit_shutdown_notice(h->ng);
-        loop_timer_arm(&h->timer, H2_STOP_GRACE_MS);
+        h2c_stop_notice(h);
         h2c_process(h);
 }
 

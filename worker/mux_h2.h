@@ -18,10 +18,6 @@ struct worker;
 
 extern const struct mux_ops mux_h2_ops;
 
-/* The client connection preface every HTTP/2 connection opens with. */
-#define H2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-#define H2_PREFACE_LEN 24
-
 /* Take client connection @c, whose HTTP/1 mux read the first bytes into @in (the preface,
  * and maybe more): those are the first bytes the HTTP/2 mux reads; @in is left BUF_NULL.
  * 0, or a negative errno (the caller closes the session). */

@@ -11,6 +11,8 @@
 #include "conn.h"
 #include "log.h"
 #include "macros.h"
+#include "mux_h1.h"
+#include "mux_h2.h"
 #include "session.h"
 #include "srvconn.h"
 #include "stream.h"
@@ -322,6 +324,38 @@ static struct stream *tcp_cur_stream(struct conn *c)
         return t ? t->strm : NULL;
 }
 
+static void tcp_release(struct conn *c);
+
+/* HAProxy's implicit upgrade: the stream chose an HTTP backend. The connection and the bytes
+ * the content rules saw go to the HTTP mux the bind or the TLS handshake says (HTTP/1 by
+ * default, which takes this stream for its first request), and this mux lets go of it. */
+static int tcp_upgrade(struct sd *sd)
+{
+        struct tcpc *t = sd->ms;
+        struct conn *c = t->conn;
+        struct sess *ss = t->sess;
+        struct worker *w = t->w;
+        struct stream *st = t->strm;
+        struct buf in = t->ibuf;
+        bool h2 = sess_http_proto(ss) == CFG_BIND_PROTO_H2;
+        int r;
+
+        t->ibuf = BUF_NULL;
+        t->sd = NULL;
+        t->strm = NULL;
+        *sd = (struct sd){.strm = sd->strm};
+        tcp_release(c);
+        c->mux = NULL;
+        c->mux_ctx = NULL;
+        r = h2 ? mux_h2_take_over(c, w, ss, &in) : mux_h1_take_over(c, w, ss, &in, st);
+        if (r < 0) {
+                worker_buf_drop(w, &in);
+                sess_close(ss);
+                return r;
+        }
+        return h2 ? 0 : 1;
+}
+
 static void tcpc_on_reap(struct loop_reap *r)
 {
         free(sl_container_of(r, struct tcpc, reap));
@@ -378,6 +412,7 @@ const struct mux_ops mux_tcp_ops = {
         .cur_stream = tcp_cur_stream,
         .release = tcp_release,
         .attach = tcp_attach,
+        .upgrade = tcp_upgrade,
         .rcv_data = tcp_rcv_data,
         .rcv_consume = tcp_rcv_consume,
         .rcv_peek = tcp_rcv_peek,

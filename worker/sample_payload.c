@@ -2,7 +2,9 @@
 #include "sample_payload.h"
 
 #include <errno.h>
+#include <string.h>
 
+#include "h2_conv.h"
 #include "http1_parse.h"
 #include "macros.h"
 #include "mux.h"
@@ -83,11 +85,20 @@ bool sample_fetch_payload(const struct smp_ctx *c, const struct cfg_sample *smp,
                             fn, data);
         }
         case CFG_FETCH_PROTO_HTTP: {
-                /* a whole, valid HTTP/1 request head, as HAProxy's parser would take it */
+                /* a whole, valid HTTP/1 request head, as HAProxy's parser would take it;
+                 * HTTP/2's preface is one for it too ("PRI * HTTP/2.0" and no field) */
                 struct http_hdr hdrs[128];
                 struct h1_request req;
                 const struct h1_limits lim = {c->w->bufs.size, c->w->bufs.size};
-                int k = h1_parse_request(b.ptr, b.len, &lim, hdrs, SL_ARRAY_SIZE(hdrs), &req);
+                int k = h2_preface_match(b.ptr, b.len);
+
+                if (k == 0 && b.len) {
+                        may_change(c, b.len);
+                        return false;
+                }
+                if (k > 0)
+                        return give((struct cfg_smp_value){.type = CFG_SMP_BOOL, .i = 1}, fn, data);
+                k = h1_parse_request(b.ptr, b.len, &lim, hdrs, SL_ARRAY_SIZE(hdrs), &req);
 
                 if (k == -EAGAIN)
                         may_change(c, b.len);

@@ -72,6 +72,15 @@ bool sess_tls(const struct sess *s)
         return s->conn.xprt && s->conn.xprt->tls;
 }
 
+enum cfg_bind_proto sess_http_proto(const struct sess *s)
+{
+        if (s->bind && s->bind->proto != CFG_BIND_PROTO_AUTO)
+                return s->bind->proto;
+        if (sl_str_eq(s->conn.xprt->alpn(&s->conn, s->conn.xprt_ctx), SL_STR_LIT("h2")))
+                return CFG_BIND_PROTO_H2;
+        return CFG_BIND_PROTO_AUTO;
+}
+
 struct ssl_st *sess_ssl(const struct sess *s)
 {
         return xprt_tls_ssl(&s->conn);

@@ -35,6 +35,11 @@ unsigned sess_glitches(const struct sess *s);
 /* Whether the client's connection is TLS (ssl_fc). */
 bool sess_tls(const struct sess *s);
 
+/* The HTTP version an HTTP client connection speaks from its start: the one its bind forces
+ * ("proto"), else HTTP/2 when the TLS handshake chose it (ALPN); CFG_BIND_PROTO_AUTO
+ * otherwise: HTTP/1, which becomes HTTP/2 when the connection opens with HTTP/2's preface. */
+enum cfg_bind_proto sess_http_proto(const struct sess *s);
+
 /* The client connection's OpenSSL connection, or NULL when it is not TLS. */
 struct ssl_st;
 struct ssl_st *sess_ssl(const struct sess *s);

@@ -89,6 +89,8 @@ enum {
         STRM_F_BODY_LOST = 1u << 25,     /* the request body sent is not all in @body_keep */
         STRM_F_BODY_KEPT_EOM = 1u << 26, /* @body_keep holds the body to its end */
         STRM_F_BODY_REPLAY = 1u << 27,   /* @body_keep goes to the server before the rest */
+        STRM_F_UPGRADED = 1u << 28,      /* a TCP stream the HTTP/1 mux took (stream_upgraded()):
+                                          * its content rules ran, its backend is chosen */
 };
 
 /* The services the node answers for a stream (wsvc.h) */

@@ -36,6 +36,7 @@
 
 static void stream_run(struct stream *st);
 static void stream_tcp_analyse(struct stream *st);
+static void stream_upgrade(struct stream *st);
 static void stream_go(struct stream *st, enum ana_result ar);
 static void stream_end(struct stream *st, bool ok);
 static void stream_reply(struct stream *st);
@@ -177,7 +178,8 @@ struct stream *stream_new(struct sess *ss, const struct mux_ops *ops, void *ms, 
         st->req_wall_us = sl_clock_wall_us();
         sl_list_init(&st->queue_link);
         loop_reap_init(&st->reap, stream_on_reap);
-        if (ss->fe->mode == CFG_MODE_HTTP)
+        /* an HTTP mux's streams are HTTP ones, a TCP frontend's upgraded connection's too */
+        if (ops->http_major)
                 st->flags |= STRM_F_HTTP;
         if (not_first)
                 st->flags |= STRM_F_NOT_FIRST;
@@ -318,6 +320,10 @@ static void stream_analysed(struct stream *st, enum ana_result ar)
                 stream_end(st, false);
                 return;
         }
+        if (ar == ANA_ABORT) {
+                stream_end(st, false);
+                return;
+        }
         if (ar == ANA_REPLY && (st->flags & STRM_F_TARPIT)) {
                 /* the client is answered nothing until the tarpit's time is over */
                 stream_set_state(st, STRM_ST_TARPIT);
@@ -384,6 +390,10 @@ static void stream_tcp_analyse(struct stream *st)
         }
         st->flags &= ~(uint32_t)STRM_F_INSPECT;
         st->cli_exp = stream_deadline(st, cfg_proxy_timeout(st->fe, CFG_TO_CLIENT));
+        if (ar == ANA_UPGRADE) {
+                stream_upgrade(st);
+                return;
+        }
         if (ar == ANA_REPLY) {
                 /* no backend */
                 stream_set_term(st, 'P', 'C');
@@ -391,6 +401,49 @@ static void stream_tcp_analyse(struct stream *st)
                 return;
         }
         stream_go(st, ar);
+}
+
+/* The TCP stream chose an HTTP backend: its connection becomes an HTTP one (HAProxy's
+ * implicit upgrade), in place for HTTP/1, where this stream carries the first request, or
+ * for HTTP/2, whose streams are new ones (this one vanishes). */
+static void stream_upgrade(struct stream *st)
+{
+        int r;
+
+        if (!st->cli.ops->upgrade) {
+                /* only the TCP mux makes TCP streams, and it upgrades */
+                stream_set_term(st, 'I', 'R');
+                stream_end(st, false);
+                return;
+        }
+        r = st->cli.ops->upgrade(&st->cli);
+        if (r == 1)
+                return; /* the HTTP/1 mux runs it now */
+        if (r == 0) {
+                stream_vanish(st);
+                return;
+        }
+        /* the session was closed */
+        st->cli.ops = NULL;
+        stream_set_term(st, 'R', 'R');
+        stream_end(st, false);
+}
+
+struct sd *stream_upgraded(struct stream *st, const struct mux_ops *ops, void *ms)
+{
+        st->cli = (struct sd){.ops = ops, .ms = ms, .strm = st};
+        st->flags |= STRM_F_HTTP | STRM_F_UPGRADED;
+        st->cli_exp = st->srv_exp = 0;
+        stream_arm(st);
+        return &st->cli;
+}
+
+void stream_vanish(struct stream *st)
+{
+        st->cli.ops = NULL;
+        st->be = NULL;
+        st->flags |= STRM_F_LOGGED;
+        stream_end(st, false);
 }
 
 /* After the analysis of the request: wait for the body, reject, reply, or connect to a

@@ -43,6 +43,16 @@ void stream_service_answer(struct stream *st, bool ok);
  * received): log with termination state K (killed) unless one is set, release both sides. */
 void stream_kill(struct stream *st, char who);
 
+/* A TCP stream that chose an HTTP backend, taken by the HTTP/1 mux (mux_ops.upgrade) as its
+ * first request's: its client side is now @ops/@ms, whose endpoint it returns. The mux
+ * fills its request head and starts it (stream_start()); the content rules and the choice
+ * of the backend that were made are not made again, and the backend's HTTP rules apply. */
+struct sd *stream_upgraded(struct stream *st, const struct mux_ops *ops, void *ms);
+
+/* A stream whose connection went to HTTP/2 (mux_ops.upgrade), which makes streams of its
+ * own: it ends without a log line, counting nothing (HAProxy destroys it too). */
+void stream_vanish(struct stream *st);
+
 /* Give waiting streams of backend @rt a server slot, in order, while slots are free (when
  * a slot is released here, and periodically for slots released by other workers). */
 void stream_queue_run(struct px_rt *rt);

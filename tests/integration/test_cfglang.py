@@ -249,8 +249,10 @@ backend b2
     mode tcp
     server s 127.0.0.1:%d
 """ % (port, port, o.port, o2.port)
-        self.start_warned(cfg, [r"w\.cfg:9: warning: frontend 'f' is in mode tcp: ignoring "
-                                r"its 'http-request' rules",
+        # its backends are all in mode tcp: the HTTP rules never run
+        self.start_warned(cfg, [r"w\.cfg:9: warning: frontend 'f' is in mode tcp: its "
+                                r"'http-request' rules apply only to the requests of "
+                                r"connections that a backend in mode http makes HTTP ones",
                                 r"w\.cfg:5: warning: frontend 'f' is in mode tcp: ignoring "
                                 r"'option forwardfor'"])
         # not denied, nothing added: the bytes reach the server as sent

@@ -220,6 +220,25 @@ START_TEST(test_conditions)
 }
 END_TEST
 
+/* A TCP frontend may use HTTP backends (the connection is upgraded to HTTP); an HTTP
+ * frontend may not use a TCP backend (expected errors in test_rule_errors). */
+START_TEST(test_tcp_frontend_http_backend)
+{
+        const struct cfg_proxy *px = load_px("defaults\n    mode http\n"
+                                             "frontend f\n    mode tcp\n    bind :80\n"
+                                             "    use_backend h if { req.proto_http }\n"
+                                             "    default_backend t\n"
+                                             "backend h\n"
+                                             "backend t\n    mode tcp\n");
+
+        ck_assert_uint_eq(px->n_use_backend, 1);
+        ck_assert_ptr_eq(px->use_backend[0].backend, gen->proxies[1]);
+        ck_assert_int_eq(gen->proxies[1]->mode, CFG_MODE_HTTP);
+        ck_assert_ptr_eq(px->default_backend, gen->proxies[2]);
+        ck_assert_int_eq(gen->proxies[2]->mode, CFG_MODE_TCP);
+}
+END_TEST
+
 START_TEST(test_predefined_acls)
 {
         const struct cfg_proxy *px = load_px("frontend f\n"
@@ -389,11 +408,6 @@ START_TEST(test_rule_errors)
                      "no backend named 'nope'");
         expect_error("frontend f\n    mode http\n    use_backend b\nbackend b\n    mode tcp\n", 3,
                      "cannot use backend 'b', which is in mode tcp");
-        expect_error("frontend f\n    mode tcp\n    use_backend b\nbackend b\n    mode http\n", 3,
-                     "cannot use backend 'b', which is in mode http: sluice does not upgrade");
-        expect_error("defaults\n    mode http\nlisten l\n    mode tcp\n    default_backend b\n"
-                     "backend b\n",
-                     3, "cannot use backend 'b', which is in mode http");
         expect_error("frontend f\n    mode http\n    http-request dney\n", 3,
                      "did you mean 'deny'?");
         expect_error("frontend f\n    mode http\n    http-request set-mark 1\n", 3,
@@ -454,6 +468,7 @@ int main(void)
         tcase_add_test(tc, test_int_and_ip);
         tcase_add_test(tc, test_conditions);
         tcase_add_test(tc, test_predefined_acls);
+        tcase_add_test(tc, test_tcp_frontend_http_backend);
         tcase_add_test(rules, test_http_rules);
         tcase_add_test(rules, test_rule_errors);
         suite_add_tcase(s, tc);

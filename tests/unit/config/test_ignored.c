@@ -134,9 +134,9 @@ START_TEST(test_http_settings_in_tcp_mode)
         const struct cfg_proxy *f = cfgtest_proxy(g, "f"), *b = cfgtest_proxy(g, "b");
 
         ck_assert(has(CFG_SEV_WARNING, 10,
-                      "frontend 'f' is in mode tcp: ignoring its 'http-request' rules, which need "
-                      "'mode http'"));
-        ck_assert(has(CFG_SEV_WARNING, 11, "ignoring its 'http-response' rules"));
+                      "frontend 'f' is in mode tcp: its 'http-request' rules apply only to the "
+                      "requests of connections that a backend in mode http makes HTTP ones"));
+        ck_assert(has(CFG_SEV_WARNING, 11, "its 'http-response' rules apply only to"));
         ck_assert(has(CFG_SEV_WARNING, 3, "ignoring 'option forwardfor', which needs 'mode http'"));
         ck_assert(has(CFG_SEV_WARNING, 3, "ignoring 'option http-no-delay'"));
         ck_assert(has(CFG_SEV_WARNING, 3,
@@ -151,7 +151,8 @@ START_TEST(test_http_settings_in_tcp_mode)
         ck_assert(!has(CFG_SEV_WARNING, 19, "track-sc0"));
         ck_assert_uint_eq(cfgtest_diags.n_warnings, 9);
         ck_assert_uint_eq(cfgtest_diags.n_errors, 0);
-        /* rules stay (never run); options HAProxy clears are cleared, the others stay */
+        /* rules stay (run on upgraded connections only); options HAProxy clears are
+         * cleared, the others stay */
         ck_assert_uint_eq(f->n_http_req, 1);
         ck_assert_uint_eq(f->n_http_res, 1);
         ck_assert(!(f->options & (CFG_OPT_FORWARDFOR | CFG_OPT_HTTP_NO_DELAY | CFG_OPT_HTTPLOG)));

@@ -41,6 +41,21 @@ static bool str_is(struct sl_str s, const char *want)
         return s.ptr && sl_str_eq(s, sl_str_from_cstr(want));
 }
 
+START_TEST(test_preface)
+{
+        static const char pre[] = H2_PREFACE;
+
+        ck_assert_int_eq(h2_preface_match(NULL, 0), 0);
+        ck_assert_int_eq(h2_preface_match(pre, 3), 0);
+        ck_assert_int_eq(h2_preface_match(pre, H2_PREFACE_LEN - 1), 0);
+        ck_assert_int_eq(h2_preface_match(pre, H2_PREFACE_LEN), 1);
+        ck_assert_int_eq(h2_preface_match("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0", 27), 1);
+        ck_assert_int_eq(h2_preface_match("PRIX", 4), -1);
+        ck_assert_int_eq(h2_preface_match("GET / HTTP/1.1\r\n", 16), -1);
+        ck_assert_int_eq(h2_preface_match("PRI * HTTP/1.1\r\n\r\nSM\r\n\r\n", 24), -1);
+}
+END_TEST
+
 START_TEST(test_pseudo_fields)
 {
         struct h2_pseudo ps = {0};
@@ -480,6 +495,7 @@ int main(void)
         Suite *s = suite_create("proto/h2_conv");
         TCase *tc = tcase_create("h2_conv");
 
+        tcase_add_test(tc, test_preface);
         tcase_add_test(tc, test_pseudo_fields);
         tcase_add_test(tc, test_request_head);
         tcase_add_test(tc, test_host_without_authority);
