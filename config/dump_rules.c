@@ -273,6 +273,11 @@ void cfg__dump_rule(FILE *out, const char *kw, const struct cfg_proxy *px,
         case CFG_ACT_EXPECT_PROXY:
                 fputs("expect-proxy layer4", out);
                 break;
+        case CFG_ACT_SWITCH_MODE:
+                fputs("switch-mode http", out);
+                if (r->http_major)
+                        fprintf(out, " proto h%u", r->http_major);
+                break;
         case CFG_ACT_CAPTURE:
                 /* the slots are declared: a rule names its own by id, except a tcp-request
                  * one, which has only the len form (see cfg__dump_capture_slots()) */

@@ -162,17 +162,26 @@ void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px)
                 {CFG_OPT_DISABLE_H2_UPGRADE, "disable-h2-upgrade", CFG_CAP_FE},
         };
         const struct cfg_http_rule *r;
+        bool upgrades = false;
 
         if (px->mode != CFG_MODE_TCP)
                 return;
+        /* a "switch-mode http" rule makes the frontend's HTTP keywords its own: HAProxy
+         * neither warns of them nor clears its HTTP options then */
+        for (size_t i = 0; i < px->n_tcp_content; i++)
+                upgrades |= px->tcp_content[i].act == CFG_ACT_SWITCH_MODE;
         /* A stream in mode tcp has no HTTP message. A frontend's rules run for the requests
          * of a connection that a backend in mode http made an HTTP one (as in HAProxy 2.6,
          * which warns that they are ignored); a backend's never do. */
-        warn_http_rules(p, px, "http-request", px->n_http_req ? &px->http_req[0].where : NULL);
-        warn_http_rules(p, px, "http-response", px->n_http_res ? &px->http_res[0].where : NULL);
-        warn_http_rules(p, px, "http-after-response",
-                        px->n_http_after ? &px->http_after[0].where : NULL);
-        for (size_t i = 0; i < SL_ARRAY_SIZE(http_options); i++) {
+        if (!upgrades) {
+                warn_http_rules(p, px, "http-request",
+                                px->n_http_req ? &px->http_req[0].where : NULL);
+                warn_http_rules(p, px, "http-response",
+                                px->n_http_res ? &px->http_res[0].where : NULL);
+                warn_http_rules(p, px, "http-after-response",
+                                px->n_http_after ? &px->http_after[0].where : NULL);
+        }
+        for (size_t i = 0; i < SL_ARRAY_SIZE(http_options) && !upgrades; i++) {
                 if (!(px->options & http_options[i].flag) || !(px->cap & http_options[i].cap))
                         continue;
                 warn_at(p, &px->where,

@@ -261,8 +261,47 @@ void cfg__kw_stick(struct cfg_parser *p, unsigned arg, unsigned long data)
         *slot = r;
 }
 
+/* "switch-mode http [proto h1|h2]" at word @arg of a tcp-request rule (@data: its kind) ending
+ * before @end, into @r (HAProxy's: content rules of a proxy with a frontend, mode http
+ * only, a protocol a frontend's HTTP mux speaks). */
+static bool switch_mode_parse(struct cfg_parser *p, unsigned arg, unsigned end, const char *kw,
+                              unsigned long data, struct cfg_http_rule *r)
+{
+        const char *proto;
+
+        if (data != 1) {
+                cfg__err(p, arg, "'switch-mode' is only allowed in 'tcp-request content' rules");
+                return false;
+        }
+        if (!(p->px->cap & CFG_CAP_FE)) {
+                cfg__err(p, arg, "'%s switch-mode' needs a proxy with a frontend ('%s' has none)",
+                         kw, p->px->name ? p->px->name : "defaults");
+                return false;
+        }
+        if (arg + 1 >= end || strcmp(cfg__word(p, arg + 1), "http") != 0) {
+                cfg__err(p, arg + 1 < end ? arg + 1 : arg,
+                         "expected 'switch-mode http [proto h1|h2]'");
+                return false;
+        }
+        r->act = CFG_ACT_SWITCH_MODE;
+        if (arg + 2 == end)
+                return true;
+        if (arg + 4 != end || strcmp(cfg__word(p, arg + 2), "proto") != 0) {
+                cfg__err(p, arg + 2, "expected 'switch-mode http [proto h1|h2]'");
+                return false;
+        }
+        proto = cfg__word(p, arg + 3);
+        if (strcmp(proto, "h1") != 0 && strcmp(proto, "h2") != 0) {
+                cfg__err(p, arg + 3, "'switch-mode http': 'proto' expects h1 or h2, got '%s'",
+                         proto);
+                return false;
+        }
+        r->http_major = proto[1] == '1' ? 1 : 2;
+        return true;
+}
+
 /* tcp-request connection|content|session accept|reject|silent-drop|track-sc<N> ...|sc-...|
- * set-var...|set-src... [if|unless <cond>]; @data is 0, 1, 2 for them. */
+ * set-var...|set-src...|switch-mode http [if|unless <cond>]; @data is 0, 1, 2 for them. */
 void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
 {
         static const char *const kws[] = {"tcp-request connection", "tcp-request content",
@@ -304,6 +343,11 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                 k = cfg__capture_action_parse(p, arg, end, at, false, true, &r);
         if (k < 0)
                 return;
+        if (k == 0 && strcmp(act, "switch-mode") == 0) {
+                if (!switch_mode_parse(p, arg, end, kw, data, &r))
+                        return;
+                k = 2;
+        }
         if (k == 0 && strcmp(act, "expect-proxy") == 0) {
                 /* HAProxy's: only where no byte was read yet */
                 if (data != 0) {
@@ -338,7 +382,6 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                 "set-tos",
                                 "do-resolve",
                                 "send-spoe-group",
-                                "switch-mode",
                                 "use-service",
                                 "set-nice",
                                 "sc-add-gpc",
@@ -365,7 +408,7 @@ void cfg__kw_tcp_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
                                  "silent-drop, expect-proxy, track-sc0..2, sc-inc-gpc0(N), "
                                  "sc-inc-gpc1(N), "
                                  "sc-set-gpt0(N), set-var(N), unset-var(N), set-src, set-dst, "
-                                 "set-src-port, set-dst-port or capture",
+                                 "set-src-port, set-dst-port, capture or switch-mode",
                                  kw, act);
                         return;
                 }
@@ -780,6 +823,7 @@ void cfg__kw_http_rule(struct cfg_parser *p, unsigned arg, unsigned long data)
         case CFG_ACT_SET_DST_PORT:
         case CFG_ACT_CAPTURE:
         case CFG_ACT_EXPECT_PROXY:
+        case CFG_ACT_SWITCH_MODE:
                 return; /* not in the table: handled above */
         case CFG_ACT_SET_PATH:
         case CFG_ACT_SET_QUERY:

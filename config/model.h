@@ -640,6 +640,7 @@ enum cfg_http_act {
         CFG_ACT_SET_DST_PORT,   /* set-dst-port EXPR */
         CFG_ACT_USE_SERVICE,    /* use-service NAME: an answer the node makes (@service) */
         CFG_ACT_EXPECT_PROXY,   /* expect-proxy layer4: a PROXY header comes first */
+        CFG_ACT_SWITCH_MODE,    /* tcp-request content switch-mode http [proto h1|h2] */
 };
 
 /* use-service's services */
@@ -735,6 +736,8 @@ struct cfg_http_rule {
         unsigned var_flags;            /* SET_VAR, SET_VAR_FMT: CFG_VAR_* conditions */
         struct cfg_sample expr;        /* SET_VAR, CAPTURE, SET_SRC/DST[_PORT] */
         int log_level;                 /* SET_LOG_LEVEL: LOG_EMERG .. LOG_DEBUG, -1: silent */
+        unsigned http_major;           /* SWITCH_MODE: proto h1 (1) or h2 (2); 0: the bind's
+                                        * and the TLS handshake's choice */
         struct cfg_where where;
 };
 

@@ -262,7 +262,8 @@ static bool addr_action(struct sess *ss, struct stream *st, const struct cfg_htt
 enum tcp_rules_result {
         TCP_RULES_GO,
         TCP_RULES_REJECT,
-        TCP_RULES_WAIT
+        TCP_RULES_WAIT,
+        TCP_RULES_UPGRADE, /* switch-mode http on a TCP stream (st->upgrade_major set) */
 };
 
 /* Rules from *@pos on; with @may_wait, a rule whose condition lacks bytes that may come
@@ -284,6 +285,14 @@ static enum tcp_rules_result tcp_rules_run(struct sess *ss, struct stream *st,
                         continue;
                 if (r->act == CFG_ACT_ALLOW)
                         break;
+                if (r->act == CFG_ACT_SWITCH_MODE) {
+                        /* content rules only; on an HTTP stream it ends them, as accept */
+                        if (!st || (st->flags & STRM_F_HTTP))
+                                break;
+                        st->upgrade_major = (uint8_t)r->http_major;
+                        *pos = i + 1;
+                        return TCP_RULES_UPGRADE;
+                }
                 if (var_action(ss, st, r, false) || addr_action(ss, st, r))
                         continue;
                 if (r->act == CFG_ACT_EXPECT_PROXY) {
@@ -318,7 +327,8 @@ bool http_ana_tcp_rules(struct sess *ss, struct stream *st, const struct cfg_htt
 {
         size_t pos = 0;
 
-        return tcp_rules_run(ss, st, rules, n, level, &pos, false) == TCP_RULES_GO;
+        /* an HTTP stream's switch-mode ends the rules as accept does */
+        return tcp_rules_run(ss, st, rules, n, level, &pos, false) != TCP_RULES_REJECT;
 }
 
 /* Run @rules from index @first; a wait-for-body that waits leaves its index in
@@ -443,7 +453,8 @@ static enum rule_result rules_run_from(struct stream *st, const struct cfg_http_
                                 return RULE_FAILED;
                         break;
                 case CFG_ACT_EXPECT_PROXY:
-                        break; /* tcp-request connection only */
+                case CFG_ACT_SWITCH_MODE:
+                        break; /* tcp-request rules only */
                 }
         }
         return RULE_CONTINUE;
@@ -678,8 +689,9 @@ enum ana_result http_ana_request(struct stream *st)
                 ar = proxy_request_rules(st, st->fe);
                 if (ar != ANA_GO)
                         return ar;
-                /* an upgraded TCP stream keeps the backend it chose */
-                if (!(st->flags & STRM_F_UPGRADED))
+                /* an upgraded TCP stream keeps the backend it chose (none when switch-mode
+                 * upgraded it) */
+                if (!st->be)
                         st->be = pick_backend(st);
                 if (!st->be) {
                         st->term[0] = 'P';
@@ -754,6 +766,14 @@ enum ana_result http_ana_tcp(struct stream *st)
 
         if (!st->be) {
                 r = tcp_content(st, fe);
+                if (r == TCP_RULES_UPGRADE) {
+                        /* switch-mode http: the frontend's HTTP rules and its use_backend
+                         * rules run on the request, the backend's then */
+                        st->inspect_pos = 0;
+                        st->inspect_exp = 0;
+                        st->flags &= ~(uint32_t)STRM_F_INSPECT_EXPIRED;
+                        return ANA_UPGRADE;
+                }
                 if (r != TCP_RULES_GO)
                         return r == TCP_RULES_WAIT ? ANA_WAIT : ANA_REJECT;
                 /* use_backend rules apply in mode tcp too, with what the connection has */
@@ -769,7 +789,7 @@ enum ana_result http_ana_tcp(struct stream *st)
         }
         if (st->be != fe) {
                 r = tcp_content(st, st->be);
-                if (r != TCP_RULES_GO)
+                if (r != TCP_RULES_GO && r != TCP_RULES_UPGRADE)
                         return r == TCP_RULES_WAIT ? ANA_WAIT : ANA_REJECT;
         }
         persist_request(st);

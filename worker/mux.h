@@ -106,13 +106,15 @@ struct mux_ops {
         /* Server side: a stream takes the connection, through @sd. 0 or -EBUSY. */
         int (*attach)(struct conn *c, struct sd *sd);
         /* Client side of an opaque stream whose stream chose an HTTP backend (HAProxy's
-         * implicit upgrade): the connection and the bytes read so far go to an HTTP mux.
+         * implicit upgrade) or ran switch-mode http: the connection and the bytes read so
+         * far go to an HTTP mux, of HTTP major version @major (1 or 2; 0: the one the bind
+         * and the TLS handshake say, HTTP/1 turning to HTTP/2 on a cleartext preface).
          * 1: HTTP/1 took @sd's stream as its first request's (the stream goes on as an
          * HTTP one, stream_upgraded()); 0: HTTP/2 took the connection and makes streams
          * of its own (the caller ends this one without a trace, stream_vanish()); or a
          * negative errno (the session was closed). Either way @sd no longer belongs to
          * this mux. NULL where there is no such stream. */
-        int (*upgrade)(struct sd *sd);
+        int (*upgrade)(struct sd *sd, unsigned major);
 
         /* ---- the incoming message ---- */
 

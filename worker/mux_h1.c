@@ -195,7 +195,7 @@ static int h1_init(struct conn *c, struct worker *w, struct sess *sess)
 }
 
 int mux_h1_take_over(struct conn *c, struct worker *w, struct sess *sess, struct buf *in,
-                     struct stream *st)
+                     struct stream *st, bool h2_preface)
 {
         struct h1c *h;
         int r = h1_setup(c, w, sess, &h);
@@ -213,7 +213,7 @@ int mux_h1_take_over(struct conn *c, struct worker *w, struct sess *sess, struct
         h->x->strm = st;
         h->x->sd = stream_upgraded(st, &mux_h1_ops, h);
         /* HTTP/2 with prior knowledge is still looked for on a cleartext connection */
-        if (!c->xprt->tls && sess_http_proto(sess) == CFG_BIND_PROTO_AUTO)
+        if (h2_preface && !c->xprt->tls)
                 h->flags |= H1C_F_UPGRADED;
         h1c_set_state(h, H1C_ST_HEAD);
         h1c_arm(h, h1c_head_timeout(h));

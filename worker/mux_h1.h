@@ -11,9 +11,10 @@ extern const struct mux_ops mux_h1_ops;
 struct buf;
 struct stream;
 
-/* Take client connection @c from the TCP mux, whose stream @st chose an HTTP backend, and
- * the bytes it read, @in (left BUF_NULL): @st becomes the stream of the first request
- * (stream_upgraded()). 0, or a negative errno (@in and @c untouched: the caller closes the
- * session). */
+/* Take client connection @c from the TCP mux, whose stream @st chose an HTTP backend (or
+ * switched to HTTP), and the bytes it read, @in (left BUF_NULL): @st becomes the stream of
+ * the first request (stream_upgraded()). @h2_preface: a cleartext connection that opens
+ * with HTTP/2's preface goes on in HTTP/2. 0, or a negative errno (@in untouched, @c without
+ * a mux: the caller closes the session). */
 int mux_h1_take_over(struct conn *c, struct worker *w, struct sess *sess, struct buf *in,
-                     struct stream *st);
+                     struct stream *st, bool h2_preface);

@@ -329,7 +329,7 @@ static void tcp_release(struct conn *c);
 /* HAProxy's implicit upgrade: the stream chose an HTTP backend. The connection and the bytes
  * the content rules saw go to the HTTP mux the bind or the TLS handshake says (HTTP/1 by
  * default, which takes this stream for its first request), and this mux lets go of it. */
-static int tcp_upgrade(struct sd *sd)
+static int tcp_upgrade(struct sd *sd, unsigned major)
 {
         struct tcpc *t = sd->ms;
         struct conn *c = t->conn;
@@ -337,7 +337,10 @@ static int tcp_upgrade(struct sd *sd)
         struct worker *w = t->w;
         struct stream *st = t->strm;
         struct buf in = t->ibuf;
-        bool h2 = sess_http_proto(ss) == CFG_BIND_PROTO_H2;
+        enum cfg_bind_proto proto = major == 2   ? CFG_BIND_PROTO_H2
+                                    : major == 1 ? CFG_BIND_PROTO_H1
+                                                 : sess_http_proto(ss);
+        bool h2 = proto == CFG_BIND_PROTO_H2;
         int r;
 
         t->ibuf = BUF_NULL;
@@ -347,7 +350,8 @@ static int tcp_upgrade(struct sd *sd)
         tcp_release(c);
         c->mux = NULL;
         c->mux_ctx = NULL;
-        r = h2 ? mux_h2_take_over(c, w, ss, &in) : mux_h1_take_over(c, w, ss, &in, st);
+        r = h2 ? mux_h2_take_over(c, w, ss, &in)
+               : mux_h1_take_over(c, w, ss, &in, st, proto == CFG_BIND_PROTO_AUTO);
         if (r < 0) {
                 worker_buf_drop(w, &in);
                 sess_close(ss);

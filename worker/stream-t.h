@@ -166,6 +166,8 @@ struct stream {
         uint64_t tarpit_exp;     /* STRM_F_TARPIT: the reply goes then (loop ms) */
         int log_level;           /* set-log-level: 0 none, -1 silent, else LOG_* + 1 (HAProxy's
                                   * s->logs.level) */
+        uint8_t upgrade_major;   /* switch-mode http's proto: 1 or 2; 0: the bind and the TLS
+                                  * handshake say (stream_upgrade()) */
         struct sl_str *req_caps; /* scratch array: the frontend's request captures (a NULL
                                   * ptr: not found), or NULL */
         struct sl_str *res_caps; /* the same for response captures */

@@ -416,7 +416,7 @@ static void stream_upgrade(struct stream *st)
                 stream_end(st, false);
                 return;
         }
-        r = st->cli.ops->upgrade(&st->cli);
+        r = st->cli.ops->upgrade(&st->cli, st->upgrade_major);
         if (r == 1)
                 return; /* the HTTP/1 mux runs it now */
         if (r == 0) {

@@ -216,5 +216,59 @@ class Upgrade(harness.TestCase):
         self.assertEqual(len(proc.log_lines(line, timeout=5)), 1, proc.log())
 
 
+    def test_switch_mode_http(self):
+        """tcp-request content switch-mode http: the connection becomes an HTTP one in the
+        frontend, whose HTTP rules, options and use_backend rules then apply (they read the
+        request); the rules after it are not run. Bytes that are not HTTP stay TCP."""
+        port = self.ports["mux"]
+        text = ("defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n"
+                "    timeout connect 2s\n"
+                "frontend sw\n    mode tcp\n    bind 127.0.0.1:%d\n"
+                "    option forwardfor\n"
+                "    log stdout format raw local0\n    log-format \"sw %%b %%ts %%ST\"\n"
+                "    tcp-request inspect-delay 2s\n"
+                "    tcp-request content switch-mode http if HTTP\n"
+                "    tcp-request content reject if HTTP\n"
+                "    tcp-request content accept if { req.len ge 5 }\n"
+                "    http-request set-header X-Fe yes\n"
+                "    use_backend web if { path_beg /web }\n"
+                "    default_backend raw\n"
+                "backend web\n    server o 127.0.0.1:%d\n"
+                "backend raw\n    mode tcp\n    server n 127.0.0.1:%d\n"
+                % (port, self.origin.port, self.name.port))
+
+        def run(proc):
+            got = {}
+            before = len(self.origin.requests)
+            got["h1"] = harness.request(port, b"GET /web/a HTTP/1.1\r\nHost: h\r\n"
+                                        b"Connection: close\r\n\r\n")[2]
+            got["h2c"] = curl("http://127.0.0.1:%d/web/b" % port, "--http2-prior-knowledge")
+            got["origin"] = [(r.target.decode(), r.header("x-fe"), r.header("x-forwarded-for"))
+                             for r in self.origin.requests[before:]]
+            with harness.connect(port) as c:
+                c.sendall(b"HELLO raw bytes\n")
+                got["raw"] = harness.read_until_closed(c)
+            # an HTTP request that use_backend sends to the TCP backend
+            with harness.connect(port) as c:
+                c.sendall(b"GET /other HTTP/1.1\r\nHost: h\r\n\r\n")
+                got["other"] = harness.read_until_closed(c)
+            got["log"] = sorted(l.rsplit(" ", 1)[0] if l.startswith("sw raw --") else l
+                                for l in proc.log_lines("sw ", count=4))
+            return got
+
+        want = {"h1": b"origin web /web/a", "h2c": "200 2",
+                "origin": [("/web/a", "yes", "127.0.0.1"), ("/web/b", "yes", "127.0.0.1")],
+                "raw": b"raw-server", "other": b"",
+                "log": ["sw raw --", "sw raw IR 500", "sw web -- 200", "sw web -- 200"]}
+        for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
+                                            else []):
+            proc = start(text)
+            try:
+                with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
+                    self.assertEqual(run(proc), want)
+            finally:
+                proc.stop()
+
+
 if __name__ == "__main__":
     harness.main()

@@ -181,6 +181,55 @@ END_TEST
 
 /* option disable-h2-upgrade is a frontend option of mode http, as in HAProxy: dropped with a
  * warning in a frontend in mode tcp, ignored in a backend (inherited without a word). */
+/* tcp-request content switch-mode http: the frontend's HTTP keywords are its own then, as in
+ * HAProxy (no warning, options kept); the action's forms and where it may be */
+START_TEST(test_switch_mode)
+{
+        struct cfg_gen *g = load_ok("frontend f\n"
+                                    "    bind :80\n"
+                                    "    option forwardfor\n"
+                                    "    tcp-request inspect-delay 1s\n"
+                                    "    tcp-request content switch-mode http if HTTP\n"
+                                    "    tcp-request content switch-mode http proto h2 if { "
+                                    "req.len gt 100 }\n"
+                                    "    http-request set-header x y\n"
+                                    "    default_backend b\n"
+                                    "backend b\n    mode http\n    server s 127.0.0.1:1\n");
+        const struct cfg_proxy *f = cfgtest_proxy(g, "f");
+        char *d1, *d2;
+        struct cfg_gen *g2;
+
+        ck_assert_uint_eq(cfgtest_diags.n_warnings, 0);
+        ck_assert(f->options & CFG_OPT_FORWARDFOR);
+        ck_assert_uint_eq(f->n_tcp_content, 2);
+        ck_assert_int_eq(f->tcp_content[0].act, CFG_ACT_SWITCH_MODE);
+        ck_assert_uint_eq(f->tcp_content[0].http_major, 0);
+        ck_assert_uint_eq(f->tcp_content[1].http_major, 2);
+        d1 = cfgtest_dump(g);
+        ck_assert_ptr_nonnull(strstr(d1, "tcp-request content switch-mode http if HTTP\n"));
+        ck_assert_ptr_nonnull(strstr(d1, "tcp-request content switch-mode http proto h2 if "));
+        g2 = load_ok(d1);
+        d2 = cfgtest_dump(g2);
+        ck_assert_str_eq(d1, d2);
+        free(d1);
+        free(d2);
+        cfg_gen_unref(g2);
+        cfg_gen_unref(g);
+
+        expect_error("frontend f\n    bind :80\n    tcp-request connection switch-mode http\n", 3,
+                     "'switch-mode' is only allowed in 'tcp-request content' rules");
+        expect_error("backend b\n    tcp-request content switch-mode http\n", 2,
+                     "'tcp-request content switch-mode' needs a proxy with a frontend");
+        expect_error("frontend f\n    bind :80\n    tcp-request content switch-mode tcp\n", 3,
+                     "expected 'switch-mode http [proto h1|h2]'");
+        expect_error("frontend f\n    bind :80\n    tcp-request content switch-mode http proto\n",
+                     3, "expected 'switch-mode http [proto h1|h2]'");
+        expect_error("frontend f\n    bind :80\n"
+                     "    tcp-request content switch-mode http proto fcgi\n",
+                     3, "'proto' expects h1 or h2, got 'fcgi'");
+}
+END_TEST
+
 START_TEST(test_h2_upgrade_option)
 {
         struct cfg_gen *g = load_ok("defaults\n"
@@ -349,6 +398,7 @@ int main(void)
         tcase_add_test(tc, test_ignored_keywords_still_checked);
         tcase_add_test(tc, test_http_settings_in_tcp_mode);
         tcase_add_test(tc, test_h2_upgrade_option);
+        tcase_add_test(tc, test_switch_mode);
         tcase_add_test(tc, test_never_matching_acl);
         tcase_add_test(tc, test_noticed_keywords);
         tcase_add_test(tc, test_failed_acl_one_error);
