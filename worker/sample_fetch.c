@@ -607,8 +607,11 @@ static bool fetch_http(const struct smp_ctx *c, const struct cfg_sample *smp, sm
         size_t len = 0;
         int64_t port;
 
-        if (!req)
+        if (!req) {
+                if (c->st)
+                        c->st->flags |= STRM_F_HTTP_FETCH;
                 return false;
+        }
         switch (smp->fetch) {
         case CFG_FETCH_METHOD:
         case CFG_FETCH_CAPTURE_METHOD:
@@ -748,8 +751,10 @@ bool sample_fetch(const struct smp_ctx *c, const struct cfg_sample *smp, smp_val
                 return sample_fetch_payload(c, smp, fn, data);
         case CFG_FETCH_PROTO_HTTP:
                 /* a TCP stream's bytes may be an HTTP request too */
-                if (st && !(st->flags & STRM_F_HTTP))
+                if (st && !(st->flags & STRM_F_HTTP)) {
+                        st->flags |= STRM_F_HTTP_FETCH;
                         return sample_fetch_payload(c, smp, fn, data);
+                }
                 return fetch_http(c, smp, fn, data);
         case CFG_FETCH_ALWAYS_TRUE:
         case CFG_FETCH_ALWAYS_FALSE:

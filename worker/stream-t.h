@@ -91,6 +91,9 @@ enum {
         STRM_F_BODY_REPLAY = 1u << 27,   /* @body_keep goes to the server before the rest */
         STRM_F_UPGRADED = 1u << 28,      /* a TCP stream the HTTP/1 mux took (stream_upgraded()):
                                           * its content rules ran, its backend is chosen */
+        STRM_F_HTTP_FETCH = 1u << 29,    /* TCP: an HTTP sample fetch ran on it, for which
+                                          * HAProxy makes an HTTP transaction: its log's %ST
+                                          * is -1 then, else 0 */
 };
 
 /* The services the node answers for a stream (wsvc.h) */

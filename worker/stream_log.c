@@ -135,7 +135,7 @@ static void stream_fill_entry(struct stream *st, const struct cfg_fmt *fmt, stru
                 e->t.Ti = 0;
                 e->t.Tw = st->connect_start_ms ? 0 : -1;
                 e->t.Tc = ms_between(st->connect_start_ms, st->connect_done_ms);
-                e->status = 0;
+                e->status = (st->flags & STRM_F_HTTP_FETCH) ? -1 : 0;
         }
         /* every capture slot prints, found or not, as HAProxy */
         e->req_caps = st->req_caps;

@@ -109,10 +109,8 @@ class Upgrade(harness.TestCase):
         got["h2c"] = curl("http://127.0.0.1:%d/h2c" % mux, "--http2-prior-knowledge")
         got["tls_h2"] = curl("https://127.0.0.1:%d/a" % tls, "--http2")
         got["tls_h1"] = curl("https://127.0.0.1:%d/b" % tls, "--http1.1")
-        # the TCP stream's %ST: HAProxy logs -1 once an HTTP fetch made it allocate an HTTP
-        # transaction, else 0, as sluice always does; left out
-        got["log"] = sorted(l.rsplit(" ", 1)[0] if l.startswith("mux raw ") else l
-                            for l in proc.log_lines("mux ", count=6))
+        # the TCP stream's %ST is -1: the HTTP ACL ran on it (else 0, as HAProxy)
+        got["log"] = sorted(proc.log_lines("mux ", count=6))
         return got
 
     def test_tcp_frontend_http_backend(self):
@@ -124,7 +122,7 @@ class Upgrade(harness.TestCase):
             "tls_h2": "200 2",
             "tls_h1": "200 1.1",
             # the TCP stream that went to HTTP/2 leaves no line of its own
-            "log": ["mux raw --", "mux web -- 200", "mux web -- 200", "mux web -- 200",
+            "log": ["mux raw -- -1", "mux web -- 200", "mux web -- 200", "mux web -- 200",
                     "mux web -- 200", "mux web -- 200"],
         }
         text = self.config()
@@ -252,20 +250,49 @@ class Upgrade(harness.TestCase):
             with harness.connect(port) as c:
                 c.sendall(b"GET /other HTTP/1.1\r\nHost: h\r\n\r\n")
                 got["other"] = harness.read_until_closed(c)
-            got["log"] = sorted(l.rsplit(" ", 1)[0] if l.startswith("sw raw --") else l
-                                for l in proc.log_lines("sw ", count=4))
+            got["log"] = sorted(proc.log_lines("sw ", count=4))
             return got
 
         want = {"h1": b"origin web /web/a", "h2c": "200 2",
                 "origin": [("/web/a", "yes", "127.0.0.1"), ("/web/b", "yes", "127.0.0.1")],
                 "raw": b"raw-server", "other": b"",
-                "log": ["sw raw --", "sw raw IR 500", "sw web -- 200", "sw web -- 200"]}
+                "log": ["sw raw -- -1", "sw raw IR 500", "sw web -- 200", "sw web -- 200"]}
         for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
                                             else []):
             proc = start(text)
             try:
                 with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
                     self.assertEqual(run(proc), want)
+            finally:
+                proc.stop()
+
+
+    def test_status_of_tcp_streams(self):
+        """%ST of a TCP stream: 0, or -1 once an HTTP fetch ran on it (HAProxy makes an HTTP
+        transaction for it then)."""
+        plain, fetched = self.ports["mux"], self.ports["tls"]
+        text = ("defaults\n    mode tcp\n    timeout client 5s\n    timeout server 5s\n"
+                "    timeout connect 2s\n"
+                "listen plain\n    bind 127.0.0.1:%d\n    log stdout format raw local0\n"
+                "    log-format \"plain %%ts %%ST\"\n    server n 127.0.0.1:%d\n"
+                "listen fetched\n    bind 127.0.0.1:%d\n    log stdout format raw local0\n"
+                "    log-format \"fetched %%ts %%ST\"\n    tcp-request inspect-delay 1s\n"
+                "    tcp-request content accept if HTTP\n    server n 127.0.0.1:%d\n"
+                % (plain, self.name.port, fetched, self.name.port))
+
+        def run(proc):
+            for port in (plain, fetched):
+                with harness.connect(port) as c:
+                    c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                    harness.read_until_closed(c)
+            return sorted(proc.log_lines("plain ") + proc.log_lines("fetched "))
+
+        for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
+                                            else []):
+            proc = start(text)
+            try:
+                with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
+                    self.assertEqual(run(proc), ["fetched -- -1", "plain -- 0"])
             finally:
                 proc.stop()
 
