@@ -484,14 +484,20 @@ static void stream_connected(struct stream *st)
         stream_set_state(st, (st->flags & STRM_F_HTTP) ? STRM_ST_FORWARD : STRM_ST_TUNNEL);
 }
 
+/* The stream fails with termination state @who @when: HTTP answers @status, TCP closes. */
+static void stream_error(struct stream *st, char who, char when, unsigned status)
+{
+        stream_set_term(st, who, when);
+        if (st->flags & STRM_F_HTTP)
+                stream_reply_error(st, status);
+        else
+                stream_end(st, false);
+}
+
 /* No server could be had: 503 (HTTP), or the connection closes (TCP). */
 static void stream_no_server(struct stream *st, char who)
 {
-        stream_set_term(st, who, 'C');
-        if (st->flags & STRM_F_HTTP)
-                stream_reply_error(st, 503);
-        else
-                stream_end(st, false);
+        stream_error(st, who, 'C', 503);
 }
 
 /* Go to a server: a slot, a connection; or the backend's queue; or a 503. */
@@ -769,7 +775,6 @@ static void stream_on_timer(struct loop_timer *t)
         uint64_t now = loop_now(st->w->loop);
         bool cli = st->cli_exp && st->cli_exp <= now;
         bool srv = st->srv_exp && st->srv_exp <= now;
-        bool http = st->flags & STRM_F_HTTP;
 
         if (!cli && !srv) {
                 stream_arm(st);
@@ -782,11 +787,7 @@ static void stream_on_timer(struct loop_timer *t)
                 stream_analysed(st, http_ana_request(st));
                 break;
         case STRM_ST_QUEUE:
-                stream_set_term(st, 's', 'Q');
-                if (http)
-                        stream_reply_error(st, 503);
-                else
-                        stream_end(st, false);
+                stream_error(st, 's', 'Q', 503);
                 break;
         case STRM_ST_CONNECT:
                 /* a connection that timed out failed: retried like a refused one */
@@ -794,12 +795,8 @@ static void stream_on_timer(struct loop_timer *t)
                         stream_retry(st, false);
                         break;
                 }
-                stream_set_term(st, 's', 'C');
                 stream_detach_srv(st, false);
-                if (http)
-                        stream_reply_error(st, 503);
-                else
-                        stream_end(st, false);
+                stream_error(st, 's', 'C', 503);
                 break;
         case STRM_ST_TURNAROUND:
                 if (srv) {
@@ -809,11 +806,7 @@ static void stream_on_timer(struct loop_timer *t)
                         break;
                 }
                 /* the client's time ran out first */
-                stream_set_term(st, 'c', 'C');
-                if (http)
-                        stream_reply_error(st, 408);
-                else
-                        stream_end(st, false);
+                stream_error(st, 'c', 'C', 408);
                 break;
         case STRM_ST_FORWARD:
                 if (srv && st->res_st == MSG_ST_HEAD && st->req_st == MSG_ST_DONE &&

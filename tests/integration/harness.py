@@ -480,6 +480,21 @@ class TestCase(unittest.TestCase):
         p.wait_ready()
         return p
 
+    def each_proxy(self, text, check):
+        """@check(proc) with sluice started on configuration @text, then with Debian's
+        HAProxy on it when it is installed, each in a subTest: one after the other, each
+        stopped before the next starts (both would bind the same ports, SO_REUSEPORT)."""
+        starts = [("sluice", self.start_config)]
+        if have_haproxy():
+            starts.append(("haproxy", self.start_haproxy))
+        for name, start in starts:
+            proc = start(text)
+            try:
+                with self.subTest(proxy=name):
+                    check(proc)
+            finally:
+                proc.stop()
+
     def start(self, args, env=None, ready=True, preexec_fn=None):
         p = Process(args, self.tmp, env, preexec_fn=preexec_fn)
         self._procs.append(p)

@@ -502,33 +502,28 @@ class Servers(harness.TestCase):
                 lines[name] = line[0].split(" ", 1)[1] if line else None
             return got, lines
 
-        # one after the other: both would bind the same ports (SO_REUSEPORT)
-        for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
-                                            else []):
-            proc = start(text)
-            try:
-                with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
-                    got, lines = run(proc)
-                    # two waits of timeout connect, then the 503
-                    self.assertEqual(got["short"][0], 503)
-                    self.assertGreaterEqual(got["short"][1], 0.55)
-                    self.assertLess(got["short"][1], 1.5)
-                    self.assertEqual(lines["short"], "503 rc=2 tsc=SC--")
-                    # one wait, of at most a second
-                    self.assertEqual(got["capped"][0], 503)
-                    self.assertGreaterEqual(got["capped"][1], 0.95)
-                    self.assertLess(got["capped"][1], 2.5)
-                    # another server: no wait
-                    for status, took in got["elsewhere"]:
-                        self.assertEqual(status, 200)
-                        self.assertLess(took, 0.25)
-                    self.assertEqual(got["comesback"], 200)
-                    self.assertEqual(lines["comesback"], "200 rc=1 tsc=----")
-                    # the client's close ends the wait
-                    self.assertLess(got["abort"], 0.6)
-                    self.assertRegex(lines["abort"] or "", r" rc=1 tsc=CC--$")
-            finally:
-                proc.stop()
+        def check(proc):
+            got, lines = run(proc)
+            # two waits of timeout connect, then the 503
+            self.assertEqual(got["short"][0], 503)
+            self.assertGreaterEqual(got["short"][1], 0.55)
+            self.assertLess(got["short"][1], 1.5)
+            self.assertEqual(lines["short"], "503 rc=2 tsc=SC--")
+            # one wait, of at most a second
+            self.assertEqual(got["capped"][0], 503)
+            self.assertGreaterEqual(got["capped"][1], 0.95)
+            self.assertLess(got["capped"][1], 2.5)
+            # another server: no wait
+            for status, took in got["elsewhere"]:
+                self.assertEqual(status, 200)
+                self.assertLess(took, 0.25)
+            self.assertEqual(got["comesback"], 200)
+            self.assertEqual(lines["comesback"], "200 rc=1 tsc=----")
+            # the client's close ends the wait
+            self.assertLess(got["abort"], 0.6)
+            self.assertRegex(lines["abort"] or "", r" rc=1 tsc=CC--$")
+
+        self.each_proxy(text, check)
 
     # ---- connection modes ----
 

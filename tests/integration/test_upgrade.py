@@ -125,19 +125,8 @@ class Upgrade(harness.TestCase):
             "log": ["mux raw -- -1", "mux web -- 200", "mux web -- 200", "mux web -- 200",
                     "mux web -- 200", "mux web -- 200"],
         }
-        text = self.config()
-        proc = self.start_config(text)
-        try:
-            got = self.run_traffic(proc)
-        finally:
-            proc.stop()
-        self.assertEqual(got, want)
-        if harness.have_haproxy():
-            ha = self.start_haproxy(text)
-            try:
-                self.assertEqual(self.run_traffic(ha), want)
-            finally:
-                ha.stop()
+        self.each_proxy(self.config(),
+                        lambda proc: self.assertEqual(self.run_traffic(proc), want))
 
     def test_tcp_backend_for_an_http_request(self):
         """A request of an upgraded connection whose rules choose a backend in mode tcp:
@@ -164,14 +153,7 @@ class Upgrade(harness.TestCase):
             return first, rest, proc.log_lines("mux ", count=2)
 
         want = (200, b"", ["mux web -- 200", "mux raw IR 500"])
-        for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
-                                            else []):
-            proc = start(text)
-            try:
-                with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
-                    self.assertEqual(run(proc), want)
-            finally:
-                proc.stop()
+        self.each_proxy(text, lambda proc: self.assertEqual(run(proc), want))
 
 
     def test_soft_stop_reaches_upgraded_connections(self):
@@ -257,14 +239,7 @@ class Upgrade(harness.TestCase):
                 "origin": [("/web/a", "yes", "127.0.0.1"), ("/web/b", "yes", "127.0.0.1")],
                 "raw": b"raw-server", "other": b"",
                 "log": ["sw raw -- -1", "sw raw IR 500", "sw web -- 200", "sw web -- 200"]}
-        for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
-                                            else []):
-            proc = start(text)
-            try:
-                with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
-                    self.assertEqual(run(proc), want)
-            finally:
-                proc.stop()
+        self.each_proxy(text, lambda proc: self.assertEqual(run(proc), want))
 
 
     def test_status_of_tcp_streams(self):
@@ -287,14 +262,8 @@ class Upgrade(harness.TestCase):
                     harness.read_until_closed(c)
             return sorted(proc.log_lines("plain ") + proc.log_lines("fetched "))
 
-        for start in [self.start_config] + ([self.start_haproxy] if harness.have_haproxy()
-                                            else []):
-            proc = start(text)
-            try:
-                with self.subTest(proxy="sluice" if start == self.start_config else "haproxy"):
-                    self.assertEqual(run(proc), ["fetched -- -1", "plain -- 0"])
-            finally:
-                proc.stop()
+        self.each_proxy(text, lambda proc: self.assertEqual(run(proc),
+                                                            ["fetched -- -1", "plain -- 0"]))
 
 
 if __name__ == "__main__":
