@@ -170,6 +170,14 @@ void cfg__finish_mode(struct cfg_parser *p, struct cfg_proxy *px)
          * neither warns of them nor clears its HTTP options then */
         for (size_t i = 0; i < px->n_tcp_content; i++)
                 upgrades |= px->tcp_content[i].act == CFG_ACT_SWITCH_MODE;
+        /* HAProxy's warning: its upgraded requests would find only TCP servers */
+        if (upgrades && (px->cap & CFG_CAP_BE) && px->n_servers && !px->default_backend_name &&
+            px->n_use_backend == 0)
+                warn_at(p, &px->where,
+                        "%s '%s' switches to HTTP with 'switch-mode http' but has no backend: "
+                        "the requests of the connections it upgrades cannot go to its servers, "
+                        "which are in mode tcp",
+                        kind(px), px->name);
         /* A stream in mode tcp has no HTTP message. A frontend's rules run for the requests
          * of a connection that a backend in mode http made an HTTP one (as in HAProxy 2.6,
          * which warns that they are ignored); a backend's never do. */

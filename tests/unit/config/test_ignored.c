@@ -216,6 +216,11 @@ START_TEST(test_switch_mode)
         cfg_gen_unref(g2);
         cfg_gen_unref(g);
 
+        g = load_ok("listen l\n    bind :80\n    tcp-request content switch-mode http\n"
+                    "    server s 127.0.0.1:1\n");
+        ck_assert(has(CFG_SEV_WARNING, 1,
+                      "listen 'l' switches to HTTP with 'switch-mode http' but has no backend"));
+        cfg_gen_unref(g);
         expect_error("frontend f\n    bind :80\n    tcp-request connection switch-mode http\n", 3,
                      "'switch-mode' is only allowed in 'tcp-request content' rules");
         expect_error("backend b\n    tcp-request content switch-mode http\n", 2,
