@@ -73,12 +73,7 @@ def connect(addr, timeout=harness.DEFAULT_TIMEOUT):
 
 
 def read_all(s):
-    out = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            return out.decode()
-        out += d
+    return harness.read_until_closed(s).decode()
 
 
 def ask(addr, text, half_close=False):

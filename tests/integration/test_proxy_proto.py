@@ -199,16 +199,6 @@ def ask(port, data, src="127.0.0.1", timeout=5.0, split=False):
         s.close()
 
 
-def read_all(s):
-    """Everything @s receives until the peer closes."""
-    out = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            return out
-        out += b
-
-
 def connect_from(src, port):
     """A connection to 127.0.0.1:@port from @src, and its source port."""
     s = socket.socket()
@@ -389,7 +379,7 @@ class AcceptProxy(harness.TestCase):
         ctx.set_alpn_protocols(["http/1.1"])
         t = ctx.wrap_socket(s, server_hostname="pp.test")
         t.sendall(GET)
-        resp = read_all(t)
+        resp = harness.read_until_closed(t)
         t.close()
         r = self.report(resp)
         self.assertEqual((r["src"], r["dport"]), ("203.0.113.6", "443"))
@@ -524,7 +514,7 @@ class SendProxyTls(harness.TestCase):
             t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
                                 server_hostname="a.test")
             t.sendall(GET)
-            resp = read_all(t)
+            resp = harness.read_until_closed(t)
             t.close()
             self.assertTrue(resp.endswith(b"pp-origin"), resp)
             h = o.headers[0]
@@ -590,7 +580,7 @@ class HAProxyInterop(harness.TestCase):
             % (sp, hp, srv_opts))
         s, sport = connect_from(src, sp)
         s.sendall(GET)
-        resp = read_all(s)
+        resp = harness.read_until_closed(s)
         s.close()
         self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp)
         return body(resp).decode().split(" "), sport
@@ -681,7 +671,7 @@ class NginxInterop(harness.TestCase):
             "backend b\n    server n 127.0.0.1:%d %s\n" % (sp, self.np, opts))
         s, sport = connect_from(src, sp)
         s.sendall(GET)
-        resp = read_all(s)
+        resp = harness.read_until_closed(s)
         s.close()
         self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp)
         self.assertEqual(body(resp).decode(), "%s %d" % (src, sport))
